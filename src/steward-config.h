@@ -1,0 +1,74 @@
+/* steward-config.h: loading and validating steward.conf and its drop-ins into a StewardSpec. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "steward-spec.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+        STEWARD_MODE_SYSTEM,
+        STEWARD_MODE_USER,
+} StewardMode;
+
+typedef enum {
+        STEWARD_BACKEND_SCOPE,
+        STEWARD_BACKEND_PROCESS,
+} StewardBackendKind;
+
+typedef enum {
+        STEWARD_PROBLEM_ERROR,
+        STEWARD_PROBLEM_WARNING,
+} StewardProblemSeverity;
+
+/* One finding of the validator, reported as FILE:LINE: message. */
+typedef struct {
+        StewardProblemSeverity severity;
+        char *file;
+        int line; /* 0 when the problem is not tied to a line */
+        char *message;
+} StewardProblem;
+
+typedef struct {
+        StewardMode mode;
+        StewardBackendKind backend;
+        /* --check-config: an ExecStart= that is not an executable file is an
+         * error; at run time it is left to fail at spawn. */
+        gboolean check_executables;
+} StewardConfigOptions;
+
+#define STEWARD_CONFIG_ERROR (steward_config_error_quark())
+GQuark steward_config_error_quark(void);
+
+typedef enum {
+        STEWARD_CONFIG_ERROR_INVALID, /* one or more error problems */
+        STEWARD_CONFIG_ERROR_NOT_FOUND, /* the main file does not exist */
+} StewardConfigError;
+
+void steward_problem_free(StewardProblem *p);
+/* "FILE:LINE: message", or "FILE:LINE: warning: message" for warnings. */
+char *steward_problem_format(const StewardProblem *p);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardProblem, steward_problem_free)
+
+/* The configuration directory of a mode: SYSCONFDIR/steward, or
+ * $XDG_CONFIG_HOME/steward (~/.config/steward). */
+char *steward_config_default_dir(StewardMode mode);
+
+/**
+ * steward_config_load:
+ * @path: a steward.conf file, or a directory holding one; its drop-ins are
+ *   read from steward.conf.d/ beside it
+ * @options: mode and backend, to judge keys they cannot honour
+ * @problems: (out) (optional): every problem found, errors and warnings, in
+ *   file and line order, as StewardProblem*
+ *
+ * Returns: (transfer full): the validated tree, or NULL with
+ *   STEWARD_CONFIG_ERROR_INVALID when any problem is an error.
+ */
+StewardSpec *steward_config_load(const char *path,
+                                 const StewardConfigOptions *options,
+                                 GPtrArray **problems,
+                                 GError **error);
+
+G_END_DECLS

@@ -1,0 +1,2 @@
+/* steward-engine.c: placeholder until the module lands. */
+#include "config.h"

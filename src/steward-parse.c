@@ -1,0 +1,2 @@
+/* steward-parse.c: placeholder until the module lands. */
+#include "config.h"

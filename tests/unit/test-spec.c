@@ -1,0 +1,109 @@
+/* test-spec.c: unit tests of the spec defaults, role defaults and enum names. */
+#include "config.h"
+
+#include <signal.h>
+
+#include "steward-spec.h"
+#include "steward-test.h"
+
+START_TEST(test_names)
+{
+        ck_assert(steward_name_is_valid("api"));
+        ck_assert(steward_name_is_valid("a.b-c_d9"));
+        ck_assert(!steward_name_is_valid(""));
+        ck_assert(!steward_name_is_valid(NULL));
+        ck_assert(!steward_name_is_valid("with space"));
+        ck_assert(!steward_name_is_valid("slash/name"));
+        ck_assert(!steward_name_is_valid("ünïcode"));
+
+        g_autofree char *longest = g_strnfill(STEWARD_NAME_MAX, 'x');
+        g_autofree char *too_long = g_strnfill(STEWARD_NAME_MAX + 1, 'x');
+        ck_assert(steward_name_is_valid(longest));
+        ck_assert(!steward_name_is_valid(too_long));
+}
+END_TEST
+
+START_TEST(test_enum_round_trip)
+{
+        StewardStrategy s;
+        StewardEscalation e;
+        StewardRole r;
+        StewardRestart rs;
+        StewardChildType t;
+
+        ck_assert(steward_strategy_from_string("rest-for-one", &s));
+        ck_assert_int_eq(s, STEWARD_STRATEGY_REST_FOR_ONE);
+        ck_assert_str_eq(steward_strategy_to_string(STEWARD_STRATEGY_ONE_FOR_ALL), "one-for-all");
+        ck_assert(!steward_strategy_from_string("one_for_one", &s));
+        ck_assert(!steward_strategy_from_string(NULL, &s));
+
+        ck_assert(steward_escalation_from_string("quarantine", &e));
+        ck_assert_int_eq(e, STEWARD_ESCALATION_QUARANTINE);
+        ck_assert(steward_role_from_string("sidecar", &r));
+        ck_assert_int_eq(r, STEWARD_ROLE_SIDECAR);
+        ck_assert(steward_restart_from_string("temporary", &rs));
+        ck_assert_int_eq(rs, STEWARD_RESTART_TEMPORARY);
+        ck_assert(steward_child_type_from_string("notify", &t));
+        ck_assert_int_eq(t, STEWARD_CHILD_NOTIFY);
+        ck_assert(!steward_child_type_from_string("Notify", &t));
+}
+END_TEST
+
+START_TEST(test_role_defaults)
+{
+        g_autoptr(StewardChildSpec) c = steward_child_spec_new("api");
+
+        ck_assert_str_eq(c->supervisor, STEWARD_ROOT_SUPERVISOR);
+        ck_assert_int_eq(c->role, STEWARD_ROLE_SERVICE);
+        ck_assert_int_eq(c->restart, STEWARD_RESTART_PERMANENT);
+        ck_assert_uint_eq(c->restart_intensity, 10);
+        ck_assert_uint_eq(c->restart_period_usec, 60 * G_USEC_PER_SEC);
+        ck_assert_int_eq(c->kill_signal, SIGTERM);
+        ck_assert_int_eq(c->watchdog_signal, SIGABRT);
+
+        steward_child_spec_apply_role(c, STEWARD_ROLE_WORKER);
+        ck_assert_int_eq(c->restart, STEWARD_RESTART_TRANSIENT);
+        ck_assert_uint_eq(c->restart_intensity, 3);
+
+        steward_child_spec_apply_role(c, STEWARD_ROLE_JOB);
+        ck_assert_int_eq(c->restart, STEWARD_RESTART_TRANSIENT);
+        ck_assert_uint_eq(c->restart_intensity, 1);
+
+        steward_child_spec_apply_role(c, STEWARD_ROLE_SIDECAR);
+        ck_assert_int_eq(c->restart, STEWARD_RESTART_PERMANENT);
+}
+END_TEST
+
+START_TEST(test_spec_root)
+{
+        g_autoptr(StewardSpec) s = steward_spec_new();
+
+        ck_assert_uint_eq(s->supervisors->len, 1);
+        ck_assert_ptr_nonnull(steward_spec_find_supervisor(s, STEWARD_ROOT_SUPERVISOR));
+        ck_assert_ptr_null(steward_spec_find_supervisor(s, "web"));
+        ck_assert_ptr_null(steward_spec_find_child(s, "api"));
+        ck_assert_str_eq(s->slice, "steward.slice");
+        ck_assert_uint_eq(s->shutdown_timeout_usec, 90 * G_USEC_PER_SEC);
+
+        /* Free functions accept NULL. */
+        steward_spec_free(NULL);
+        steward_child_spec_free(NULL);
+        steward_supervisor_spec_free(NULL);
+}
+END_TEST
+
+static Suite *
+make_suite(void)
+{
+        Suite *s = suite_create("spec");
+        TCase *tc = tcase_create("spec");
+
+        tcase_add_test(tc, test_names);
+        tcase_add_test(tc, test_enum_round_trip);
+        tcase_add_test(tc, test_role_defaults);
+        tcase_add_test(tc, test_spec_root);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+STEWARD_TEST_MAIN(make_suite)
