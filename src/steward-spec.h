@@ -45,6 +45,10 @@ typedef enum {
 typedef struct {
         char *file;
         int line;
+        /* Position among all [Supervisor] and [Child] sections in the order
+         * they were read, so a supervisor's members (children and nested
+         * supervisors alike) can be started in declaration order. */
+        guint order;
 } StewardOrigin;
 
 typedef struct {
