@@ -1,0 +1,24 @@
+/* steward-util.h: small helpers GLib 2.74 (Debian 12) does not have yet. */
+#pragma once
+
+#include <errno.h>
+#include <glib.h>
+#include <unistd.h>
+
+G_BEGIN_DECLS
+
+static inline void
+steward_close_fdp(int *fd)
+{
+        if (*fd >= 0) {
+                int errsv = errno;
+                (void) close(*fd);
+                errno = errsv;
+                *fd = -1;
+        }
+}
+
+/* g_autofd arrived in GLib 2.76; this is the same thing for 2.74. */
+#define steward_autofd __attribute__((cleanup(steward_close_fdp)))
+
+G_END_DECLS

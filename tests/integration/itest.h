@@ -1,0 +1,41 @@
+/* itest.h: helpers shared by the integration suites that run inside steward-harness. */
+#pragma once
+
+#include <check.h>
+#include <gio/gio.h>
+
+/* Default bound for any wait in an integration test. */
+#define ITEST_TIMEOUT_SEC 30
+
+/* Runs argv to completion; returns its exit status (or 128+signal) and,
+ * when asked, what it printed on stdout. */
+int itest_run(const char *const *argv, char **out);
+
+/* The harness's user bus; fails the test when it cannot be reached. */
+GDBusConnection *itest_bus(void);
+
+/* Iterates the default main context until *flag is set or the bound
+ * passes; returns *flag. */
+gboolean itest_wait_flag(const gboolean *flag, guint timeout_sec);
+
+/* Waits until journalctl, run with the given match arguments, prints a line
+ * containing needle: the journal is synced first, so an entry that was sent
+ * is found without sleeping. */
+gboolean itest_journal_contains(const char *const *match, const char *needle);
+
+/* Suites of this directory skip (exit 77) outside steward-harness. */
+void itest_require_harness(void);
+
+#define ITEST_MAIN(make_suite)                                                  \
+        int main(void)                                                          \
+        {                                                                       \
+                SRunner *sr;                                                    \
+                int failed;                                                     \
+                itest_require_harness();                                        \
+                sr = srunner_create(make_suite());                              \
+                srunner_set_tap(sr, "-");                                       \
+                srunner_run_all(sr, CK_SILENT);                                 \
+                failed = srunner_ntests_failed(sr);                             \
+                srunner_free(sr);                                               \
+                return failed == 0 ? 0 : 1;                                     \
+        }
