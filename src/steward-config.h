@@ -47,7 +47,8 @@ typedef enum {
 } StewardConfigError;
 
 void steward_problem_free(StewardProblem *p);
-/* "FILE:LINE: message", or "FILE:LINE: warning: message" for warnings. */
+/* "FILE:LINE: message", or "FILE:LINE: warning: message" for warnings;
+ * "FILE: message" when the problem is not tied to a line. */
 char *steward_problem_format(const StewardProblem *p);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardProblem, steward_problem_free)
 
@@ -58,7 +59,8 @@ char *steward_config_default_dir(StewardMode mode);
 /**
  * steward_config_load:
  * @path: a steward.conf file, or a directory holding one; its drop-ins are
- *   read from steward.conf.d/ beside it
+ *   read from FILE.d/ beside it (steward.conf.d/ for steward.conf), *.conf
+ *   in lexical order, each overriding the earlier ones key by key
  * @options: mode and backend, to judge keys they cannot honour
  * @problems: (out) (optional): every problem found, errors and warnings, in
  *   file and line order, as StewardProblem*
@@ -70,5 +72,31 @@ StewardSpec *steward_config_load(const char *path,
                                  const StewardConfigOptions *options,
                                  GPtrArray **problems,
                                  GError **error);
+
+/* As steward_config_load() on steward_config_default_dir(options->mode),
+ * except that a missing steward.conf there is the empty tree (the root
+ * supervisor alone): the shipped unit runs before anything is configured. */
+StewardSpec *steward_config_load_default(const StewardConfigOptions *options,
+                                         GPtrArray **problems,
+                                         GError **error);
+
+/**
+ * steward_config_load_data:
+ * @file: the name to report problems under
+ * @data: the text of one steward.conf, not necessarily NUL-terminated
+ * @length: its length, or -1 if NUL-terminated
+ *
+ * As steward_config_load() for a single file held in memory, without
+ * drop-ins: for tests and the fuzzer.
+ */
+StewardSpec *steward_config_load_data(const char *file,
+                                      const char *data,
+                                      gssize length,
+                                      const StewardConfigOptions *options,
+                                      GPtrArray **problems,
+                                      GError **error);
+
+/* Files larger than this are refused rather than read. */
+#define STEWARD_CONFIG_FILE_MAX (1024 * 1024)
 
 G_END_DECLS
