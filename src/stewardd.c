@@ -26,14 +26,20 @@ static const GOptionEntry entries[] = {
         { NULL },
 };
 
+/* --check-config: every problem on stderr as FILE:LINE: message, a one-line
+ * summary on stdout. Without --config, a missing default config is the
+ * empty tree the daemon would run; an explicit path must exist. */
 static int
-check_config(const char *path, const StewardConfigOptions *options)
+check_config(const char *path, gboolean explicit_path, const StewardConfigOptions *options)
 {
         g_autoptr(GPtrArray) problems = NULL;
         g_autoptr(GError) error = NULL;
         g_autoptr(StewardSpec) spec = NULL;
 
-        spec = steward_config_load(path, options, &problems, &error);
+        if (explicit_path)
+                spec = steward_config_load(path, options, &problems, &error);
+        else
+                spec = steward_config_load_default(options, &problems, &error);
         for (guint i = 0; problems && i < problems->len; i++) {
                 g_autofree char *line = steward_problem_format(g_ptr_array_index(problems, i));
                 g_printerr("%s\n", line);
@@ -92,7 +98,7 @@ main(int argc, char **argv)
 
         if (opt_check_config) {
                 options.check_executables = TRUE;
-                return check_config(config_path, &options);
+                return check_config(config_path, opt_config != NULL, &options);
         }
 
         g_printerr("stewardd: the daemon is not implemented yet\n");
