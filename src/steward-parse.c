@@ -93,7 +93,7 @@ parse_scaled(const char *s, const Unit *units, size_t n_units, guint64 default_f
         gboolean any = FALSE;
 
         while (*p) {
-                guint64 whole = 0, factor = default_factor, value, u;
+                guint64 whole = 0, factor = default_factor, value;
                 const char *frac = NULL, *unit;
                 size_t n_frac = 0, n_unit;
                 gboolean digits = FALSE;
@@ -136,12 +136,22 @@ parse_scaled(const char *s, const Unit *units, size_t n_units, guint64 default_f
                 if (factor != 0 && whole > G_MAXUINT64 / factor)
                         return FALSE;
                 value = whole * factor;
-                /* Fractions in integer arithmetic, digit by digit, as
-                 * systemd does: exact for every unit down to 1 µs/1 B. */
-                u = factor;
-                for (size_t i = 0; i < n_frac; i++) {
-                        u /= 10;
-                        if (add_overflows(value, (guint64) (frac[i] - '0') * u, &value))
+                /* The fraction N/D in integer arithmetic, truncated: with
+                 * factor = q*D + r, N*factor/D = N*q + N*r/D, and N, r < D
+                 * <= 10^9 keep N*r within 64 bits. Digits past the ninth
+                 * are below any unit's resolution and ignored. */
+                if (n_frac > 0) {
+                        guint64 num = 0, den = 1, q, r;
+
+                        for (size_t i = 0; i < n_frac && i < 9; i++) {
+                                num = num * 10 + (guint64) (frac[i] - '0');
+                                den *= 10;
+                        }
+                        q = factor / den;
+                        r = factor % den;
+                        if (q != 0 && num > G_MAXUINT64 / q)
+                                return FALSE;
+                        if (add_overflows(num * q, num * r / den, &num) || add_overflows(value, num, &value))
                                 return FALSE;
                 }
                 if (add_overflows(total, value, &total))

@@ -1,11 +1,314 @@
-/* test-parse.c: placeholder until the module lands. */
+/* test-parse.c: unit tests of the systemd-compatible value parsers. */
 #include "config.h"
 
+#include <signal.h>
+
+#include "steward-parse.h"
 #include "steward-test.h"
 
-START_TEST(test_placeholder)
+#define USEC_PER_SEC G_GUINT64_CONSTANT(1000000)
+
+static guint64
+span(const char *s)
 {
-        ck_assert(1);
+        guint64 v = 12345;
+
+        ck_assert_msg(steward_parse_time_span(s, &v), "'%s' should parse", s);
+        return v;
+}
+
+START_TEST(test_time_span)
+{
+        guint64 v;
+
+        ck_assert_uint_eq(span("250ms"), 250000);
+        ck_assert_uint_eq(span("5s"), 5 * USEC_PER_SEC);
+        ck_assert_uint_eq(span("5"), 5 * USEC_PER_SEC);
+        ck_assert_uint_eq(span("0"), 0);
+        ck_assert_uint_eq(span("1min 30s"), 90 * USEC_PER_SEC);
+        ck_assert_uint_eq(span("1min30s"), 90 * USEC_PER_SEC);
+        ck_assert_uint_eq(span("  2 h "), 7200 * USEC_PER_SEC);
+        ck_assert_uint_eq(span("1.5s"), 1500000);
+        ck_assert_uint_eq(span(".5s"), 500000);
+        ck_assert_uint_eq(span("1d"), 86400 * USEC_PER_SEC);
+        ck_assert_uint_eq(span("1w"), 7 * 86400 * USEC_PER_SEC);
+        ck_assert_uint_eq(span("2m"), 120 * USEC_PER_SEC);
+        ck_assert_uint_eq(span("1M"), 2629800 * USEC_PER_SEC);
+        ck_assert_uint_eq(span("1y"), 31557600 * USEC_PER_SEC);
+        ck_assert_uint_eq(span("10us"), 10);
+        ck_assert_uint_eq(span("10\xc2\xb5s"), 10);
+        ck_assert_uint_eq(span("3 seconds 2 msec"), 3002000);
+        ck_assert_uint_eq(span("1hr 1minute 1sec"), 3661 * USEC_PER_SEC);
+        ck_assert_uint_eq(span("infinity"), STEWARD_USEC_INFINITY);
+
+        ck_assert(!steward_parse_time_span("", &v));
+        ck_assert(!steward_parse_time_span("   ", &v));
+        ck_assert(!steward_parse_time_span("5x", &v));
+        ck_assert(!steward_parse_time_span("-5s", &v));
+        ck_assert(!steward_parse_time_span("+5s", &v));
+        ck_assert(!steward_parse_time_span(".", &v));
+        ck_assert(!steward_parse_time_span("s", &v));
+        ck_assert(!steward_parse_time_span("5 s s", &v));
+        ck_assert(!steward_parse_time_span("1S", &v));
+        ck_assert(!steward_parse_time_span("infinity 5s", &v));
+        ck_assert(!steward_parse_time_span("Infinity", &v));
+        ck_assert(!steward_parse_time_span("99999999999999999999", &v));
+        ck_assert(!steward_parse_time_span("99999999999999y", &v));
+        ck_assert(!steward_parse_time_span("18446744073709551615us", &v));
+        ck_assert(!steward_parse_time_span(NULL, &v));
+}
+END_TEST
+
+START_TEST(test_size)
+{
+        guint64 v;
+
+        ck_assert(steward_parse_size("512M", &v));
+        ck_assert_uint_eq(v, 512ull << 20);
+        ck_assert(steward_parse_size("2G", &v));
+        ck_assert_uint_eq(v, 2ull << 30);
+        ck_assert(steward_parse_size("1.5K", &v));
+        ck_assert_uint_eq(v, 1536);
+        ck_assert(steward_parse_size("4096", &v));
+        ck_assert_uint_eq(v, 4096);
+        ck_assert(steward_parse_size("10B", &v));
+        ck_assert_uint_eq(v, 10);
+        ck_assert(steward_parse_size("1T", &v));
+        ck_assert_uint_eq(v, 1ull << 40);
+        ck_assert(steward_parse_size("1G 512M", &v));
+        ck_assert_uint_eq(v, (1ull << 30) + (512ull << 20));
+        ck_assert(steward_parse_size("infinity", &v));
+        ck_assert_uint_eq(v, STEWARD_SIZE_INFINITY);
+
+        ck_assert(!steward_parse_size("512m", &v));
+        ck_assert(!steward_parse_size("12Q", &v));
+        ck_assert(!steward_parse_size("50%", &v));
+        ck_assert(!steward_parse_size("-1", &v));
+        ck_assert(!steward_parse_size("", &v));
+        ck_assert(!steward_parse_size("16E", &v));
+        ck_assert(!steward_parse_size("MB", &v));
+}
+END_TEST
+
+START_TEST(test_uint_and_double)
+{
+        guint64 u;
+        double d;
+
+        ck_assert(steward_parse_uint("0", 10, &u));
+        ck_assert_uint_eq(u, 0);
+        ck_assert(steward_parse_uint("10", 10, &u));
+        ck_assert(!steward_parse_uint("11", 10, &u));
+        ck_assert(!steward_parse_uint("-1", 10, &u));
+        ck_assert(!steward_parse_uint("+1", 10, &u));
+        ck_assert(!steward_parse_uint(" 1", 10, &u));
+        ck_assert(!steward_parse_uint("1 ", 10, &u));
+        ck_assert(!steward_parse_uint("0x1", 10, &u));
+        ck_assert(!steward_parse_uint("", 10, &u));
+
+        ck_assert(steward_parse_double("0.2", &d));
+        ck_assert_double_eq_tol(d, 0.2, 1e-9);
+        ck_assert(steward_parse_double("1", &d));
+        ck_assert(steward_parse_double(".5", &d));
+        ck_assert(steward_parse_double("1.", &d));
+        ck_assert(!steward_parse_double("nan", &d));
+        ck_assert(!steward_parse_double("inf", &d));
+        ck_assert(!steward_parse_double("1e3", &d));
+        ck_assert(!steward_parse_double("-0.1", &d));
+        ck_assert(!steward_parse_double(".", &d));
+        ck_assert(!steward_parse_double("", &d));
+}
+END_TEST
+
+START_TEST(test_signal)
+{
+        int s;
+
+        ck_assert(steward_parse_signal("SIGTERM", &s));
+        ck_assert_int_eq(s, SIGTERM);
+        ck_assert(steward_parse_signal("TERM", &s));
+        ck_assert_int_eq(s, SIGTERM);
+        ck_assert(steward_parse_signal("15", &s));
+        ck_assert_int_eq(s, 15);
+        ck_assert(steward_parse_signal("SIGKILL", &s));
+        ck_assert_int_eq(s, SIGKILL);
+        ck_assert(steward_parse_signal("HUP", &s));
+        ck_assert_int_eq(s, SIGHUP);
+        ck_assert(steward_parse_signal("SIGRTMIN+2", &s));
+        ck_assert_int_eq(s, SIGRTMIN + 2);
+        ck_assert(steward_parse_signal("RTMAX-1", &s));
+        ck_assert_int_eq(s, SIGRTMAX - 1);
+        ck_assert(steward_parse_signal("RTMIN", &s));
+        ck_assert_int_eq(s, SIGRTMIN);
+
+        ck_assert(!steward_parse_signal("0", &s));
+        ck_assert(!steward_parse_signal("65", &s));
+        ck_assert(!steward_parse_signal("sigterm", &s));
+        ck_assert(!steward_parse_signal("SIGFOO", &s));
+        ck_assert(!steward_parse_signal("SIG", &s));
+        ck_assert(!steward_parse_signal("RTMIN-1", &s));
+        ck_assert(!steward_parse_signal("RTMIN+999", &s));
+        ck_assert(!steward_parse_signal("", &s));
+        ck_assert(!steward_parse_signal(NULL, &s));
+
+        ck_assert_str_eq(steward_signal_to_string(SIGTERM), "SIGTERM");
+        ck_assert_str_eq(steward_signal_to_string(SIGABRT), "SIGABRT");
+        ck_assert_ptr_null(steward_signal_to_string(0));
+        ck_assert_ptr_null(steward_signal_to_string(1000));
+}
+END_TEST
+
+START_TEST(test_boolean)
+{
+        static const char *const yes[] = { "1", "yes", "y", "true", "t", "on", "YES", "On" };
+        static const char *const no[] = { "0", "no", "n", "false", "f", "off", "False", "OFF" };
+        gboolean b;
+
+        for (size_t i = 0; i < G_N_ELEMENTS(yes); i++) {
+                b = FALSE;
+                ck_assert(steward_parse_boolean(yes[i], &b));
+                ck_assert(b);
+                b = TRUE;
+                ck_assert(steward_parse_boolean(no[i], &b));
+                ck_assert(!b);
+        }
+        ck_assert(!steward_parse_boolean("2", &b));
+        ck_assert(!steward_parse_boolean("", &b));
+        ck_assert(!steward_parse_boolean("yess", &b));
+        ck_assert(!steward_parse_boolean(NULL, &b));
+}
+END_TEST
+
+START_TEST(test_exit_status_list)
+{
+        g_autoptr(GArray) a = NULL;
+        g_autofree char *bad = NULL;
+
+        ck_assert(steward_parse_exit_status_list("0 75  3\t75", &a, NULL));
+        ck_assert_uint_eq(a->len, 3);
+        ck_assert_int_eq(g_array_index(a, int, 0), 0);
+        ck_assert_int_eq(g_array_index(a, int, 1), 75);
+        ck_assert_int_eq(g_array_index(a, int, 2), 3);
+        g_clear_pointer(&a, g_array_unref);
+
+        ck_assert(steward_parse_exit_status_list("", &a, NULL));
+        ck_assert_uint_eq(a->len, 0);
+        g_clear_pointer(&a, g_array_unref);
+
+        ck_assert(!steward_parse_exit_status_list("0 256", &a, &bad));
+        ck_assert_str_eq(bad, "256");
+        g_clear_pointer(&bad, g_free);
+        ck_assert(!steward_parse_exit_status_list("1 SIGTERM", &a, &bad));
+        ck_assert_str_eq(bad, "SIGTERM");
+        ck_assert(!steward_parse_exit_status_list("-1", &a, NULL));
+        ck_assert_ptr_null(a);
+}
+END_TEST
+
+static void
+assert_words(const char *s, const char *const *expected)
+{
+        g_autoptr(GError) error = NULL;
+        g_auto(GStrv) words = steward_split_words(s, &error);
+
+        ck_assert_msg(words, "'%s': %s", s, error ? error->message : "");
+        ck_assert_uint_eq(g_strv_length(words), g_strv_length((char **) expected));
+        for (guint i = 0; expected[i]; i++)
+                ck_assert_str_eq(words[i], expected[i]);
+}
+
+static void
+assert_split_error(const char *s, const char *message)
+{
+        g_autoptr(GError) error = NULL;
+        g_auto(GStrv) words = steward_split_words(s, &error);
+
+        ck_assert_ptr_null(words);
+        ck_assert(g_error_matches(error, STEWARD_PARSE_ERROR, STEWARD_PARSE_ERROR_INVALID));
+        ck_assert_str_eq(error->message, message);
+}
+
+START_TEST(test_split_words)
+{
+        assert_words("/usr/bin/api --port 8080", (const char *const[]) { "/usr/bin/api", "--port", "8080", NULL });
+        assert_words("  a\t b  ", (const char *const[]) { "a", "b", NULL });
+        assert_words("", (const char *const[]) { NULL });
+        assert_words("/bin/sh -c 'echo \"hi there\"; exit 3'",
+                     (const char *const[]) { "/bin/sh", "-c", "echo \"hi there\"; exit 3", NULL });
+        assert_words("\"a b\" 'c d'", (const char *const[]) { "a b", "c d", NULL });
+        assert_words("pre\"mid dle\"post", (const char *const[]) { "premid dlepost", NULL });
+        assert_words("\"\" x", (const char *const[]) { "", "x", NULL });
+        assert_words("a\\sb \\\"q\\\" \\\\", (const char *const[]) { "a b", "\"q\"", "\\", NULL });
+        assert_words("\"tab\\there\" nl\\n", (const char *const[]) { "tab\there", "nl\n", NULL });
+        assert_words("\\x41\\102\\u00e9\\U0001F600",
+                     (const char *const[]) { "AB\xc3\xa9\xf0\x9f\x98\x80", NULL });
+        assert_words("a \\; b", (const char *const[]) { "a", ";", "b", NULL });
+        assert_words("$HOME %n *", (const char *const[]) { "$HOME", "%n", "*", NULL });
+
+        assert_split_error("'open", "the quote ' is not closed");
+        assert_split_error("\"open", "the quote \" is not closed");
+        assert_split_error("trailing\\", "a backslash ends the line");
+        assert_split_error("\\q", "unknown escape sequence '\\q'");
+        assert_split_error("\\x4", "\\x needs two hexadecimal digits");
+        assert_split_error("\\x00", "a NUL byte cannot be part of an argument");
+        assert_split_error("\\000", "a NUL byte cannot be part of an argument");
+        assert_split_error("\\18", "an octal escape needs three digits");
+        assert_split_error("\\u12", "\\u needs 4 hexadecimal digits");
+        assert_split_error("\\UFFFFFFFF", "\\U escape is not a valid character");
+        assert_split_error("\\ud800", "\\u escape is not a valid character");
+}
+END_TEST
+
+START_TEST(test_command_line)
+{
+        g_autoptr(GError) error = NULL;
+        g_auto(GStrv) argv = NULL;
+
+        argv = steward_parse_command_line("/bin/sh -c 'sleep 1'", &error);
+        ck_assert_ptr_nonnull(argv);
+        ck_assert_uint_eq(g_strv_length(argv), 3);
+        ck_assert_str_eq(argv[2], "sleep 1");
+        g_clear_pointer(&argv, g_strfreev);
+
+        argv = steward_parse_command_line("   ", &error);
+        ck_assert_ptr_null(argv);
+        ck_assert_str_eq(error->message, "no command given");
+}
+END_TEST
+
+START_TEST(test_environment)
+{
+        g_autoptr(GError) error = NULL;
+        g_auto(GStrv) env = NULL;
+
+        env = steward_parse_environment("LOG=info \"GREETING=hello world\" EMPTY= LOG=debug A_1='x=y'", &error);
+        ck_assert_ptr_nonnull(env);
+        ck_assert_uint_eq(g_strv_length(env), 4);
+        ck_assert_str_eq(env[0], "GREETING=hello world");
+        ck_assert_str_eq(env[1], "EMPTY=");
+        ck_assert_str_eq(env[2], "LOG=debug");
+        ck_assert_str_eq(env[3], "A_1=x=y");
+        g_clear_pointer(&env, g_strfreev);
+
+        env = steward_parse_environment("", &error);
+        ck_assert_ptr_nonnull(env);
+        ck_assert_ptr_null(env[0]);
+        g_clear_pointer(&env, g_strfreev);
+
+        env = steward_parse_environment("OK=1 NOEQUALS", &error);
+        ck_assert_ptr_null(env);
+        ck_assert_str_eq(error->message, "'NOEQUALS' is not an assignment NAME=VALUE");
+        g_clear_error(&error);
+        env = steward_parse_environment("\"A=unterminated", &error);
+        ck_assert_ptr_null(env);
+        ck_assert_str_eq(error->message, "the quote \" is not closed");
+
+        ck_assert(steward_environment_assignment_is_valid("_X=1"));
+        ck_assert(!steward_environment_assignment_is_valid("=1"));
+        ck_assert(!steward_environment_assignment_is_valid("1A=1"));
+        ck_assert(!steward_environment_assignment_is_valid("A-B=1"));
+        ck_assert(!steward_environment_assignment_is_valid("A"));
+        ck_assert(!steward_environment_assignment_is_valid(NULL));
 }
 END_TEST
 
@@ -15,7 +318,15 @@ make_suite(void)
         Suite *s = suite_create("parse");
         TCase *tc = tcase_create("parse");
 
-        tcase_add_test(tc, test_placeholder);
+        tcase_add_test(tc, test_time_span);
+        tcase_add_test(tc, test_size);
+        tcase_add_test(tc, test_uint_and_double);
+        tcase_add_test(tc, test_signal);
+        tcase_add_test(tc, test_boolean);
+        tcase_add_test(tc, test_exit_status_list);
+        tcase_add_test(tc, test_split_words);
+        tcase_add_test(tc, test_command_line);
+        tcase_add_test(tc, test_environment);
         suite_add_tcase(s, tc);
         return s;
 }
