@@ -129,31 +129,34 @@ report(Loader *l, StewardProblemSeverity severity, const char *file, int line, c
 #define error_at(l, e, ...) report((l), STEWARD_PROBLEM_ERROR, (e)->file, (e)->line, __VA_ARGS__)
 #define warn_at(l, e, ...) report((l), STEWARD_PROBLEM_WARNING, (e)->file, (e)->line, __VA_ARGS__)
 
-/* Levenshtein distance, ignoring ASCII case: "restartsec" is a near miss
- * of "RestartSec", not a stranger. */
+/* Edit distance with adjacent transpositions (optimal string alignment),
+ * ignoring ASCII case: "restartsec" and "RestratSec" are near misses of
+ * "RestartSec", not strangers. */
 static guint
 edit_distance(const char *a, const char *b)
 {
-        size_t na = strlen(a), nb = strlen(b);
-        g_autofree guint *row = NULL;
+        size_t na = strlen(a), nb = strlen(b), w = nb + 1;
+        g_autofree guint *d = NULL;
 
         /* Names and keys are short; a long word is no near miss of them. */
         if (na > 128 || nb > 128)
                 return G_MAXUINT;
-        row = g_new(guint, nb + 1);
+        d = g_new(guint, (na + 1) * w);
+        for (size_t i = 0; i <= na; i++)
+                d[i * w] = (guint) i;
         for (size_t j = 0; j <= nb; j++)
-                row[j] = (guint) j;
-        for (size_t i = 1; i <= na; i++) {
-                guint diag = row[0];
-                row[0] = (guint) i;
+                d[j] = (guint) j;
+        for (size_t i = 1; i <= na; i++)
                 for (size_t j = 1; j <= nb; j++) {
-                        guint up = row[j];
-                        guint cost = g_ascii_tolower(a[i - 1]) == g_ascii_tolower(b[j - 1]) ? 0 : 1;
-                        row[j] = MIN(MIN(row[j] + 1, row[j - 1] + 1), diag + cost);
-                        diag = up;
+                        char ca = g_ascii_tolower(a[i - 1]), cb = g_ascii_tolower(b[j - 1]);
+                        guint v = MIN(d[(i - 1) * w + j] + 1, d[i * w + j - 1] + 1);
+
+                        v = MIN(v, d[(i - 1) * w + j - 1] + (ca == cb ? 0 : 1));
+                        if (i > 1 && j > 1 && ca == g_ascii_tolower(b[j - 2]) && g_ascii_tolower(a[i - 2]) == cb)
+                                v = MIN(v, d[(i - 2) * w + j - 2] + 1);
+                        d[i * w + j] = v;
                 }
-        }
-        return row[nb];
+        return d[na * w + nb];
 }
 
 /* The candidate closest to @word if it is a plausible typo of it: at most
@@ -1287,8 +1290,10 @@ compare_problems(gconstpointer a, gconstpointer b)
 
         if (x->file != y->file)
                 return x->file < y->file ? -1 : 1;
+        /* A problem of the whole file (line 0) comes after its lines: it
+         * is either alone or the "giving up" after them. */
         if (x->problem->line != y->problem->line)
-                return x->problem->line < y->problem->line ? -1 : 1;
+                return (guint) (x->problem->line - 1) < (guint) (y->problem->line - 1) ? -1 : 1;
         return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
