@@ -18,10 +18,17 @@ GDBusConnection *itest_bus(void);
  * passes; returns *flag. */
 gboolean itest_wait_flag(const gboolean *flag, guint timeout_sec);
 
+/* Waits until path exists, woken by a monitor of its directory. */
+gboolean itest_wait_file(const char *path, guint timeout_sec);
+
 /* Waits until journalctl, run with the given match arguments, prints a line
  * containing needle: the journal is synced first, so an entry that was sent
  * is found without sleeping. */
 gboolean itest_journal_contains(const char *const *match, const char *needle);
+
+/* Follows the journal (journalctl --follow with the match arguments) until
+ * a line containing needle arrives or the bound passes. */
+gboolean itest_journal_wait(const char *const *match, const char *needle, guint timeout_sec);
 
 /* Suites of this directory skip (exit 77) outside steward-harness. */
 void itest_require_harness(void);

@@ -1,0 +1,373 @@
+/* test-backend.c: both backends against the real manager and journal: exits, stop escalation, failures. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <glib/gstdio.h>
+#include <sys/wait.h>
+
+#include "itest.h"
+#include "steward-backend.h"
+#include "steward-names.h"
+
+/* Loop index of each test: which backend runs it. */
+static const StewardBackendKind kinds[] = { STEWARD_BACKEND_SCOPE, STEWARD_BACKEND_PROCESS };
+
+typedef struct {
+        GString *log; /* "spawned exited gone" in the order they came */
+        gboolean spawned, exited, gone, failed;
+        pid_t pid;
+        int status;
+        char *failure;
+        char *unit;
+} Record;
+
+static void
+on_spawned(gpointer data, const char *child, guint64 generation, pid_t pid, const char *unit)
+{
+        Record *r = data;
+
+        g_string_append(r->log, "spawned ");
+        r->spawned = TRUE;
+        r->pid = pid;
+        r->unit = g_strdup(unit);
+}
+
+static void
+on_spawn_failed(gpointer data, const char *child, guint64 generation, const char *message)
+{
+        Record *r = data;
+
+        g_string_append(r->log, "failed ");
+        r->failed = TRUE;
+        r->failure = g_strdup(message);
+}
+
+static void
+on_exited(gpointer data, const char *child, guint64 generation, int status)
+{
+        Record *r = data;
+
+        g_string_append(r->log, "exited ");
+        r->exited = TRUE;
+        r->status = status;
+}
+
+static void
+on_gone(gpointer data, const char *child, guint64 generation)
+{
+        Record *r = data;
+
+        g_string_append(r->log, "gone ");
+        r->gone = TRUE;
+}
+
+static const StewardBackendEvents events = {
+        .spawned = on_spawned,
+        .spawn_failed = on_spawn_failed,
+        .exited = on_exited,
+        .gone = on_gone,
+};
+
+typedef struct {
+        GDBusConnection *bus;
+        StewardReaper *reaper;
+        StewardBackend *backend;
+        Record record;
+} Fixture;
+
+static void
+on_orphan(pid_t pid, int status, gpointer user_data)
+{
+        Fixture *f = user_data;
+
+        if (f->backend)
+                steward_backend_orphan_reaped(f->backend);
+}
+
+static void
+fixture_init(Fixture *f, StewardBackendKind kind)
+{
+        g_autoptr(GError) error = NULL;
+        StewardBackendOptions o = {
+                .kind = kind,
+                .mode = STEWARD_MODE_USER,
+                .slice = "steward-test.slice",
+                .events = &events,
+                .user_data = &f->record,
+        };
+
+        f->record.log = g_string_new(NULL);
+        f->bus = itest_bus();
+        f->reaper = steward_reaper_new(on_orphan, f, &error);
+        ck_assert_msg(f->reaper, "%s", error ? error->message : "");
+        o.manager_bus = f->bus;
+        o.reaper = f->reaper;
+        f->backend = steward_backend_new(&o, &error);
+        ck_assert_msg(f->backend, "%s", error ? error->message : "");
+        ck_assert_str_eq(steward_backend_get_name(f->backend), kind == STEWARD_BACKEND_SCOPE ? "scope" : "process");
+}
+
+static void
+fixture_clear(Fixture *f)
+{
+        g_clear_pointer(&f->backend, steward_backend_free);
+        g_clear_pointer(&f->reaper, steward_reaper_free);
+        g_clear_object(&f->bus);
+        g_string_free(f->record.log, TRUE);
+        g_free(f->record.failure);
+        g_free(f->record.unit);
+}
+
+static StewardChildSpec *
+child_new(const char *name, const char *script)
+{
+        StewardChildSpec *c = steward_child_spec_new(name);
+        const char *argv[] = { "/bin/sh", "-c", script, NULL };
+
+        c->argv = g_strdupv((char **) argv);
+        c->timeout_stop_usec = G_USEC_PER_SEC;
+        return c;
+}
+
+static gboolean
+unit_is_active(const char *unit)
+{
+        const char *const argv[] = { "systemctl", "--user", "is-active", "--quiet", unit, NULL };
+
+        return itest_run(argv, NULL) == 0;
+}
+
+/* A process is alive if it exists and is not a zombie. */
+static gboolean
+pid_is_alive(pid_t pid)
+{
+        g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int) pid);
+        g_autofree char *stat = NULL;
+        const char *end;
+
+        if (!g_file_get_contents(path, &stat, NULL, NULL))
+                return FALSE;
+        end = strrchr(stat, ')');
+        return end && end[1] == ' ' && end[2] != 'Z';
+}
+
+START_TEST(test_exit_status_and_output)
+{
+        Fixture f = { 0 };
+        g_autoptr(StewardChildSpec) c = NULL;
+        g_autofree char *marker = g_uuid_string_random();
+        g_autofree char *dir = g_dir_make_tmp("steward-XXXXXX", NULL);
+        g_autofree char *fifo = g_build_filename(dir, "go", NULL);
+        g_autofree char *script = NULL;
+        g_autofree char *name = g_strdup_printf("out-%d", _i);
+        g_autofree char *unit_match = NULL;
+        const char *match[] = { "-t", name, NULL };
+        int fd;
+
+        fixture_init(&f, kinds[_i]);
+        ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+        /* The child stays until told to go: journald attributes a line by
+         * looking the sender up in /proc, which needs it alive. */
+        script = g_strdup_printf("echo \"stdout $MARK\"; echo \"stderr $MARK\" >&2; read go < %s; exit 3", fifo);
+        c = child_new(name, script);
+        c->environment = g_new0(char *, 2);
+        c->environment[0] = g_strdup_printf("MARK=%s", marker);
+
+        steward_backend_spawn(f.backend, c, 0, NULL);
+        ck_assert(itest_wait_flag(&f.record.spawned, ITEST_TIMEOUT_SEC));
+        ck_assert_msg(itest_journal_wait(match, "stdout", ITEST_TIMEOUT_SEC), "stdout not in the journal");
+        ck_assert_msg(itest_journal_wait(match, "stderr", ITEST_TIMEOUT_SEC), "stderr not in the journal");
+        if (kinds[_i] == STEWARD_BACKEND_SCOPE) {
+                const char *by_unit[] = { "_SYSTEMD_UNIT=steward-out-0-0.scope", NULL };
+                ck_assert_str_eq(f.record.unit, "steward-out-0-0.scope");
+                ck_assert_msg(itest_journal_wait(by_unit, marker, ITEST_TIMEOUT_SEC),
+                              "output not attributed to the scope");
+        } else
+                ck_assert_ptr_null(f.record.unit);
+
+        fd = open(fifo, O_WRONLY | O_CLOEXEC);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(write(fd, "go\n", 3), 3);
+        close(fd);
+
+        ck_assert_msg(itest_wait_flag(&f.record.gone, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
+        ck_assert_str_eq(f.record.log->str, "spawned exited gone ");
+        ck_assert(WIFEXITED(f.record.status));
+        ck_assert_int_eq(WEXITSTATUS(f.record.status), 3);
+
+        (void) g_remove(fifo);
+        (void) g_rmdir(dir);
+        fixture_clear(&f);
+}
+END_TEST
+
+START_TEST(test_stop_kills_grandchildren)
+{
+        Fixture f = { 0 };
+        g_autoptr(StewardChildSpec) c = NULL;
+        g_autofree char *dir = g_dir_make_tmp("steward-XXXXXX", NULL);
+        g_autofree char *pidfile = g_build_filename(dir, "grandchild", NULL);
+        g_autofree char *script = NULL;
+        g_autofree char *text = NULL;
+        g_autofree char *name = g_strdup_printf("stubborn-%d", _i);
+        pid_t grandchild;
+
+        fixture_init(&f, kinds[_i]);
+        /* SIG_IGN survives exec: both processes ignore SIGTERM. The pid
+         * file appears once both exist. */
+        script = g_strdup_printf("trap '' TERM; sleep 1000 & echo $! > %s.tmp && mv %s.tmp %s; exec sleep 1000",
+                                 pidfile, pidfile, pidfile);
+        c = child_new(name, script);
+        steward_backend_spawn(f.backend, c, 0, NULL);
+        ck_assert(itest_wait_flag(&f.record.spawned, ITEST_TIMEOUT_SEC));
+
+        ck_assert_msg(itest_wait_file(pidfile, ITEST_TIMEOUT_SEC), "%s never appeared", pidfile);
+        ck_assert(g_file_get_contents(pidfile, &text, NULL, NULL));
+        grandchild = (pid_t) g_ascii_strtoll(text, NULL, 10);
+        ck_assert(pid_is_alive(grandchild));
+        ck_assert(steward_backend_owns_pid(f.backend, name, f.record.pid));
+        ck_assert(steward_backend_owns_pid(f.backend, name, grandchild));
+        ck_assert(!steward_backend_owns_pid(f.backend, name, getpid()));
+
+        steward_backend_stop(f.backend, name, 0, SIGTERM);
+        if (kinds[_i] == STEWARD_BACKEND_PROCESS)
+                /* The engine's abort; the scope's manager does it on its own
+                 * after TimeoutStopSec=. */
+                steward_backend_kill(f.backend, name, 0);
+
+        ck_assert_msg(itest_wait_flag(&f.record.gone, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
+        ck_assert_str_eq(f.record.log->str, "spawned exited gone ");
+        ck_assert(WIFSIGNALED(f.record.status));
+        ck_assert_int_eq(WTERMSIG(f.record.status), SIGKILL);
+        ck_assert_msg(!pid_is_alive(grandchild), "grandchild %d outlived the incarnation", grandchild);
+        if (kinds[_i] == STEWARD_BACKEND_SCOPE)
+                ck_assert(!unit_is_active("steward-stubborn-0-0.scope"));
+
+        (void) g_remove(pidfile);
+        (void) g_rmdir(dir);
+        fixture_clear(&f);
+}
+END_TEST
+
+START_TEST(test_missing_executable)
+{
+        Fixture f = { 0 };
+        g_autoptr(StewardChildSpec) c = steward_child_spec_new("missing");
+        const char *argv[] = { "/nonexistent/steward-test", NULL };
+
+        fixture_init(&f, kinds[_i]);
+        c->argv = g_strdupv((char **) argv);
+        steward_backend_spawn(f.backend, c, 4, NULL);
+        ck_assert_msg(itest_wait_flag(&f.record.failed, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
+        ck_assert_str_eq(f.record.log->str, "failed ");
+        ck_assert_str_eq(f.record.failure, "exec '/nonexistent/steward-test': No such file or directory");
+        if (kinds[_i] == STEWARD_BACKEND_SCOPE)
+                ck_assert(!unit_is_active("steward-missing-4.scope"));
+        fixture_clear(&f);
+}
+END_TEST
+
+START_TEST(test_missing_working_directory)
+{
+        Fixture f = { 0 };
+        g_autoptr(StewardChildSpec) c = child_new("nocwd", "exit 0");
+
+        fixture_init(&f, kinds[_i]);
+        c->working_directory = g_strdup("/nonexistent");
+        steward_backend_spawn(f.backend, c, 0, NULL);
+        ck_assert(itest_wait_flag(&f.record.failed, ITEST_TIMEOUT_SEC));
+        ck_assert_str_eq(f.record.failure, "chdir '/nonexistent': No such file or directory");
+        fixture_clear(&f);
+}
+END_TEST
+
+START_TEST(test_scope_properties)
+{
+        Fixture f = { 0 };
+        g_autoptr(StewardChildSpec) c = child_new("limited", "exec sleep 1000");
+        const char *show[] = { "systemctl", "--user", "show", "-p", "MemoryMax", "-p", "TasksMax",
+                               "-p", "KillSignal", "-p", "TimeoutStopUSec", "-p", "Slice",
+                               "steward-limited-7.scope", NULL };
+        g_autofree char *out = NULL;
+
+        fixture_init(&f, STEWARD_BACKEND_SCOPE);
+        c->memory_max = 512 * 1024 * 1024;
+        c->tasks_max = 64;
+        c->kill_signal = SIGINT;
+        steward_backend_spawn(f.backend, c, 7, NULL);
+        ck_assert(itest_wait_flag(&f.record.spawned, ITEST_TIMEOUT_SEC));
+        ck_assert_int_eq(itest_run(show, &out), 0);
+        ck_assert_msg(strstr(out, "MemoryMax=536870912\n"), "%s", out);
+        ck_assert_msg(strstr(out, "TasksMax=64\n"), "%s", out);
+        ck_assert_msg(strstr(out, "KillSignal=2\n"), "%s", out);
+        ck_assert_msg(strstr(out, "TimeoutStopUSec=1s\n"), "%s", out);
+        ck_assert_msg(strstr(out, "Slice=steward-test.slice\n"), "%s", out);
+
+        steward_backend_kill(f.backend, "limited", 7);
+        ck_assert(itest_wait_flag(&f.record.gone, ITEST_TIMEOUT_SEC));
+        fixture_clear(&f);
+}
+END_TEST
+
+START_TEST(test_scope_name_collision)
+{
+        Fixture f = { 0 };
+        g_autoptr(StewardChildSpec) c = child_new("clash", "exec sleep 1000 # steward-clash-marker");
+        const char *holder_argv[] = { "systemd-run", "--user", "--scope", "--unit=steward-clash-0.scope",
+                                      "--quiet", "sh", "-c", "echo up; exec sleep 1000", NULL };
+        const char *stray[] = { "pgrep", "-f", "steward-clash-marker", NULL };
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GIOChannel) out = NULL;
+        g_autofree char *line = NULL;
+        GPid holder;
+        int out_fd;
+
+        fixture_init(&f, STEWARD_BACKEND_SCOPE);
+        /* A scope left over with the name we want, held active. */
+        ck_assert_msg(g_spawn_async_with_pipes(NULL, (char **) holder_argv, NULL,
+                                               G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                               &holder, NULL, &out_fd, NULL, &error),
+                      "%s", error ? error->message : "");
+        out = g_io_channel_unix_new(out_fd);
+        g_io_channel_set_close_on_unref(out, TRUE);
+        ck_assert_int_eq(g_io_channel_read_line(out, &line, NULL, NULL, NULL), G_IO_STATUS_NORMAL);
+        ck_assert_str_eq(line, "up\n");
+
+        steward_backend_spawn(f.backend, c, 0, NULL);
+        ck_assert(itest_wait_flag(&f.record.failed, ITEST_TIMEOUT_SEC));
+        ck_assert_msg(strstr(f.record.failure, "steward-clash-0.scope"), "%s", f.record.failure);
+        /* Nothing of ours was left behind. */
+        ck_assert_int_ne(itest_run(stray, NULL), 0);
+
+        (void) kill(holder, SIGKILL);
+        fixture_clear(&f);
+}
+END_TEST
+
+static Suite *
+make_suite(void)
+{
+        /* Before any thread exists, as stewardd does: the reaper's
+         * signalfd must be the only place SIGCHLD goes. */
+        steward_reaper_block_sigchld();
+        Suite *s = suite_create("backend");
+        TCase *tc = tcase_create("lifecycle");
+        TCase *scope = tcase_create("scope");
+
+        tcase_set_timeout(tc, 2 * ITEST_TIMEOUT_SEC);
+        tcase_add_loop_test(tc, test_exit_status_and_output, 0, G_N_ELEMENTS(kinds));
+        tcase_add_loop_test(tc, test_stop_kills_grandchildren, 0, G_N_ELEMENTS(kinds));
+        tcase_add_loop_test(tc, test_missing_executable, 0, G_N_ELEMENTS(kinds));
+        tcase_add_loop_test(tc, test_missing_working_directory, 0, G_N_ELEMENTS(kinds));
+        suite_add_tcase(s, tc);
+
+        tcase_set_timeout(scope, 2 * ITEST_TIMEOUT_SEC);
+        tcase_add_test(scope, test_scope_properties);
+        tcase_add_test(scope, test_scope_name_collision);
+        suite_add_tcase(s, scope);
+        return s;
+}
+
+ITEST_MAIN(make_suite)
