@@ -11,6 +11,10 @@ set -eu
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-60}
 builddir=${BUILDDIR:-$srcdir/build-fuzz}
+case $builddir in
+/*) ;;
+*) builddir=$PWD/$builddir ;;
+esac
 jobs=${JOBS:-1}
 
 if [ ! -f "$builddir/build.ninja" ]; then
@@ -37,6 +41,8 @@ if [ "$jobs" -gt 1 ]; then
         parallel="-jobs=$jobs -workers=$jobs"
 fi
 
+# Workers write their fuzz-N.log files into the working directory.
+cd "$builddir"
 # shellcheck disable=SC2086
 exec "$builddir/fuzz/fuzz-config" $parallel \
         -max_total_time="$seconds" \

@@ -111,23 +111,43 @@ steward_config_default_dir(StewardMode mode)
         return g_build_filename(g_get_user_config_dir(), "steward", NULL);
 }
 
-static void G_GNUC_PRINTF(5, 6)
-report(Loader *l, StewardProblemSeverity severity, const char *file, int line, const char *format, ...)
+static void G_GNUC_PRINTF(5, 0)
+reportv(Loader *l, StewardProblemSeverity severity, const char *file, int line, const char *format, va_list ap)
 {
         StewardProblem *p = g_new0(StewardProblem, 1);
-        va_list ap;
 
-        va_start(ap, format);
         p->severity = severity;
-        p->file = g_strdup(file);
+        /* Never NULL: a problem always names a file, the first one read if
+         * nothing better is known. */
+        p->file = g_strdup(file ? file : l->files->len > 0 ? g_ptr_array_index(l->files, 0) : "");
         p->line = line;
         p->message = g_strdup_vprintf(format, ap);
-        va_end(ap);
         g_ptr_array_add(l->problems, p);
 }
 
-#define error_at(l, e, ...) report((l), STEWARD_PROBLEM_ERROR, (e)->file, (e)->line, __VA_ARGS__)
-#define warn_at(l, e, ...) report((l), STEWARD_PROBLEM_WARNING, (e)->file, (e)->line, __VA_ARGS__)
+static void G_GNUC_PRINTF(5, 6)
+report(Loader *l, StewardProblemSeverity severity, const char *file, int line, const char *format, ...)
+{
+        va_list ap;
+
+        va_start(ap, format);
+        reportv(l, severity, file, line, format, ap);
+        va_end(ap);
+}
+
+/* A problem located at the key (or section header) @e. */
+static void G_GNUC_PRINTF(4, 5)
+report_at(Loader *l, StewardProblemSeverity severity, const Entry *e, const char *format, ...)
+{
+        va_list ap;
+
+        va_start(ap, format);
+        reportv(l, severity, e ? e->file : NULL, e ? e->line : 0, format, ap);
+        va_end(ap);
+}
+
+#define error_at(l, e, ...) report_at((l), STEWARD_PROBLEM_ERROR, (e), __VA_ARGS__)
+#define warn_at(l, e, ...) report_at((l), STEWARD_PROBLEM_WARNING, (e), __VA_ARGS__)
 
 /* Edit distance with adjacent transpositions (optimal string alignment),
  * ignoring ASCII case: "restartsec" and "RestratSec" are near misses of
