@@ -1052,7 +1052,8 @@ static void
 child_gone(StewardEngine *e, Child *c)
 {
         Sup *s = c->node.parent;
-        gboolean stop_completed = c->stop_delivered && c->stop_cause != STOP_LEFTOVER;
+        /* Leftover clean-up is only worth an event when a command waits on it. */
+        gboolean stop_completed = c->stop_delivered && (c->stop_cause != STOP_LEFTOVER || c->restart_pending);
         StewardEvent *ev;
 
         c->inc = INC_NONE;
@@ -1064,7 +1065,7 @@ child_gone(StewardEngine *e, Child *c)
         mark_child(e, c);
         if (stop_completed) {
                 ev = emit_child(e, STEWARD_EVENT_CHILD_CONTROL_STOP_COMPLETED, c);
-                if (c->stop_cause == STOP_CONTROL)
+                if (c->stop_cause == STOP_CONTROL || c->restart_pending)
                         ev_cmd(ev, &c->cmd);
         }
 

@@ -1,11 +1,1102 @@
-/* test-engine.c: placeholder until the module lands. */
+/* test-engine.c: unit tests of the supervision engine's behaviour, one scenario per SPEC §2/§5 rule. */
 #include "config.h"
 
-#include "steward-test.h"
+#include "test-engine-fixture.h"
 
-START_TEST(test_placeholder)
+#define EXITED STEWARD_EXIT_CODE_EXITED
+#define KILLED STEWARD_EXIT_CODE_KILLED
+#define DUMPED STEWARD_EXIT_CODE_DUMPED
+#define MS (G_GUINT64_CONSTANT(1000))
+#define SEC (G_USEC_PER_SEC)
+
+static T *
+three_simple(StewardStrategy strategy)
 {
-        ck_assert(1);
+        SpecBuilder b;
+        T *t;
+
+        sb_init(&b);
+        sb_root(&b)->strategy = strategy;
+        sb_child(&b, "a", NULL);
+        sb_child(&b, "b", NULL);
+        sb_child(&b, "c", NULL);
+        t = t_new(b.spec, NULL, NULL);
+        steward_spec_free(b.spec);
+        t_start(t);
+        t_spawned(t, "a");
+        t_spawned(t, "b");
+        t_spawned(t, "c");
+        g_free(t_take(t));
+        return t;
+}
+
+START_TEST(test_start_declaration_order)
+{
+        SpecBuilder b;
+        T *t;
+
+        sb_init(&b);
+        sb_child(&b, "a", NULL);
+        sb_sup(&b, "web", "root", STEWARD_STRATEGY_ONE_FOR_ONE);
+        sb_child(&b, "w1", "web");
+        sb_child(&b, "b", NULL);
+        sb_child(&b, "w2", "web");
+        t = t_new(b.spec, NULL, NULL);
+        steward_spec_free(b.spec);
+
+        ck_assert_str_eq(steward_tree_state_to_string(steward_engine_get_tree_state(t->e)), "starting");
+        ck_assert_str_eq(t_state(t, "a"), "stopped");
+        t_start(t);
+        t_expect(t, "child_starting a 0, SPAWN a 0, child_starting w1 0, SPAWN w1 0, "
+                    "child_starting w2 0, SPAWN w2 0, child_starting b 0, SPAWN b 0");
+        ck_assert_str_eq(steward_tree_state_to_string(steward_engine_get_tree_state(t->e)), "running");
+        ck_assert_str_eq(t_state(t, "a"), "starting");
+        t_spawned(t, "a");
+        t_expect(t, "child_started a 0");
+        ck_assert_str_eq(t_state(t, "a"), "running");
+        ck_assert(t_info(t, "a").ready);
+        ck_assert_uint_eq(t_info(t, "a").attempt, 1);
+        ck_assert_uint_eq(t_info(t, "a").main_pid, 100);
+
+        /* A second start does nothing. */
+        t_start(t);
+        t_expect(t, "");
+
+        /* Children in declaration order for the bus layer. */
+        StewardChildInfo info;
+        ck_assert(steward_engine_get_child_at(t->e, 1, &info));
+        ck_assert_str_eq(info.name, "w1");
+        ck_assert_str_eq(info.supervisor, "web");
+        ck_assert(!steward_engine_get_child_at(t->e, 4, &info));
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_notify_holds_siblings_until_ready)
+{
+        SpecBuilder b;
+        T *t;
+
+        sb_init(&b);
+        sb_notify(&b, "db", NULL);
+        sb_sup(&b, "web", "root", STEWARD_STRATEGY_ONE_FOR_ONE);
+        sb_notify(&b, "api", "web");
+        sb_child(&b, "cache", "web");
+        sb_child(&b, "tail", NULL);
+        t = t_new(b.spec, NULL, NULL);
+        steward_spec_free(b.spec);
+
+        t_start(t);
+        t_expect(t, "child_starting db 0, SPAWN db 0");
+        ck_assert_str_eq(steward_tree_state_to_string(steward_engine_get_tree_state(t->e)), "starting");
+        t_spawned(t, "db");
+        t_expect(t, "child_started db 0");
+        ck_assert_str_eq(t_state(t, "db"), "starting");
+        ck_assert_str_eq(t_state(t, "api"), "starting"); /* queued */
+        t_ready(t, "db");
+        /* A nested supervisor holds its parent's younger members too. */
+        t_expect(t, "child_ready db 0, child_starting api 0, SPAWN api 0");
+        ck_assert_str_eq(t_state(t, "db"), "ready");
+        t_spawned(t, "api");
+        t_ready(t, "api");
+        t_expect(t, "child_started api 0, child_ready api 0, child_starting cache 0, SPAWN cache 0, "
+                    "child_starting tail 0, SPAWN tail 0");
+        ck_assert_str_eq(steward_tree_state_to_string(steward_engine_get_tree_state(t->e)), "running");
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_notify_failure_releases_hold)
+{
+        SpecBuilder b;
+        T *t;
+
+        sb_init(&b);
+        sb_notify(&b, "db", NULL);
+        sb_child(&b, "app", NULL);
+        t = t_new(b.spec, NULL, NULL);
+        steward_spec_free(b.spec);
+
+        t_start(t);
+        t_spawned(t, "db");
+        g_free(t_take(t));
+        t_exited(t, "db", EXITED, 1);
+        t_expect(t, "child_exited db 0 failure, STOP db 0, child_starting app 0, SPAWN app 0");
+        ck_assert_str_eq(t_state(t, "db"), "stopping");
+        ck_assert_str_eq(steward_fence_state_to_string(t_info(t, "db").fence_state), "stopping_old");
+        t_gone(t, "db");
+        t_expect(t, "child_backoff_scheduled db 0");
+        ck_assert_str_eq(t_state(t, "db"), "backoff");
+        ck_assert_uint_eq(t_info(t, "db").next_restart_usec, t->now + 100 * MS);
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_start_timeout_releases_hold_and_fails)
+{
+        SpecBuilder b;
+        T *t;
+
+        sb_init(&b);
+        sb_notify(&b, "db", NULL)->timeout_start_usec = 3 * SEC;
+        sb_child(&b, "app", NULL);
+        t = t_new(b.spec, NULL, NULL);
+        steward_spec_free(b.spec);
+
+        t_start(t);
+        t_spawned(t, "db");
+        g_free(t_take(t));
+        ck_assert_uint_eq(steward_engine_next_deadline(t->e), t->now + 3 * SEC);
+        t_advance(t, 3 * SEC - 1);
+        t_expect(t, "");
+        t_advance(t, 1);
+        t_expect(t, "child_start_timeout db 0 failure, STOP db 0, child_starting app 0, SPAWN app 0");
+        /* Killed by the stop we sent, but the verdict stays failure. */
+        t_exited(t, "db", KILLED, SIGTERM);
+        t_expect(t, "child_exited db 0 failure");
+        t_gone(t, "db");
+        t_expect(t, "child_control_stop_completed db 0, child_backoff_scheduled db 0");
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_watchdog)
+{
+        SpecBuilder b;
+        T *t;
+
+        sb_init(&b);
+        sb_notify(&b, "db", NULL)->watchdog_usec = 2 * SEC;
+        t = t_new(b.spec, NULL, NULL);
+        steward_spec_free(b.spec);
+
+        t_start(t);
+        t_spawned(t, "db");
+        t_ready(t, "db");
+        g_free(t_take(t));
+        t_advance(t, 1500 * MS);
+        t_begin(t);
+        steward_engine_child_watchdog(t->e, "db", 0, t->now, t->out);
+        t_end(t);
+        t_advance(t, 1500 * MS);
+        t_expect(t, "");
+        t_advance(t, 500 * MS);
+        t_expect(t, "child_watchdog_expired db 0 failure, STOP db 0");
+        ck_assert_int_eq(g_array_index(t->out, StewardAction, 1).signal, SIGABRT);
+        t_crash(t, "db", 0);
+        t_expect(t, "child_exited db 0 failure, child_control_stop_completed db 0, child_backoff_scheduled db 0");
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_shutdown_reverse_order_waits_for_gone)
+{
+        T *t = three_simple(STEWARD_STRATEGY_ONE_FOR_ONE);
+        StewardCommandOutcome o;
+
+        o = t_cmd(t, STEWARD_COMMAND_SHUTDOWN, NULL, "cmd-1");
+        ck_assert_str_eq(dec(o.decision), "shutdown_started");
+        ck_assert(!o.idempotent);
+        t_expect(t, "tree_shutdown_started root, STOP c 0");
+        ck_assert_str_eq(steward_tree_state_to_string(steward_engine_get_tree_state(t->e)), "stopping");
+        /* The main process exiting is not enough: the scope must be empty. */
+        t_exited(t, "c", KILLED, SIGTERM);
+        t_expect(t, "child_exited c 0 stop");
+        t_gone(t, "c");
+        t_expect(t, "child_control_stop_completed c 0, child_stopped c 0 stop, STOP b 0");
+        t_crash(t, "b", 0);
+        t_expect(t, "child_exited b 0 stop, child_control_stop_completed b 0, child_stopped b 0 stop, STOP a 0");
+
+        /* Idempotent, and nothing starts any more. */
+        o = t_cmd(t, STEWARD_COMMAND_SHUTDOWN, NULL, "cmd-2");
+        ck_assert_str_eq(dec(o.decision), "already_shutting_down");
+        ck_assert(o.idempotent);
+        o = t_cmd(t, STEWARD_COMMAND_RESTART, "c", "cmd-3");
+        ck_assert_str_eq(dec(o.decision), "blocked_by_shutdown");
+        o = t_cmd(t, STEWARD_COMMAND_START, "b", "cmd-4");
+        ck_assert_str_eq(dec(o.decision), "blocked_by_shutdown");
+        t_expect(t, "");
+
+        t_crash(t, "a", 1);
+        t_expect(t, "child_exited a 0 stop, child_control_stop_completed a 0, child_stopped a 0 stop, "
+                    "tree_shutdown_completed root clean, EXIT 0");
+        ck_assert_str_eq(steward_tree_state_to_string(steward_engine_get_tree_state(t->e)), "stopped");
+        ck_assert_uint_eq(steward_engine_next_deadline(t->e), G_MAXUINT64);
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_shutdown_timeout_kills_everything)
+{
+        SpecBuilder b;
+        T *t;
+
+        sb_init(&b);
+        b.spec->shutdown_timeout_usec = 8 * SEC;
+        sb_child(&b, "a", NULL)->timeout_stop_usec = 0;
+        sb_child(&b, "b", NULL)->timeout_stop_usec = 0;
+        t = t_new(b.spec, NULL, NULL);
+        steward_spec_free(b.spec);
+        t_start(t);
+        t_spawned(t, "a");
+        t_spawned(t, "b");
+        g_free(t_take(t));
+
+        (void) t_cmd(t, STEWARD_COMMAND_SHUTDOWN, NULL, "x");
+        t_expect(t, "tree_shutdown_started root, STOP b 0");
+        t_advance(t, 8 * SEC);
+        t_expect(t, "child_restart_fence_abort_requested a 0 timeout, KILL a 0, "
+                    "child_restart_fence_abort_requested b 0 timeout, KILL b 0, "
+                    "tree_shutdown_completed root timeout, EXIT 1");
+        ck_assert_int_eq(t->exit_code, 1);
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_shutdown_before_start)
+{
+        SpecBuilder b;
+        T *t;
+
+        sb_init(&b);
+        sb_child(&b, "a", NULL);
+        t = t_new(b.spec, NULL, NULL);
+        steward_spec_free(b.spec);
+        (void) t_cmd(t, STEWARD_COMMAND_SHUTDOWN, NULL, "x");
+        t_expect(t, "tree_shutdown_started root, tree_shutdown_completed root clean, EXIT 0");
+        t_start(t);
+        t_expect(t, "");
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_one_for_one)
+{
+        T *t = three_simple(STEWARD_STRATEGY_ONE_FOR_ONE);
+
+        t_crash(t, "b", 3);
+        t_expect(t, "child_exited b 0 failure, STOP b 0, child_backoff_scheduled b 0");
+        ck_assert_str_eq(t_state(t, "a"), "running");
+        ck_assert_str_eq(t_state(t, "c"), "running");
+        ck_assert_int_eq(t_info(t, "b").last_exit_code, EXITED);
+        ck_assert_int_eq(t_info(t, "b").last_exit_status, 3);
+        t_advance(t, 100 * MS);
+        t_expect(t, "child_restarting b 1, child_starting b 1, SPAWN b 1");
+        ck_assert_uint_eq(t_info(t, "b").restart_count, 1);
+        ck_assert_uint_eq(t_info(t, "b").attempt, 2);
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_one_for_all)
+{
+        T *t = three_simple(STEWARD_STRATEGY_ONE_FOR_ALL);
+        StewardSupervisorInfo si;
+
+        t_exited(t, "b", KILLED, SIGSEGV);
+        t_expect(t, "child_exited b 0 failure, STOP b 0, supervisor_restarting root b one-for-all, STOP c 0");
+        ck_assert(steward_engine_get_supervisor(t->e, "root", &si));
+        ck_assert_str_eq(steward_supervisor_state_to_string(si.state), "restarting");
+        /* c goes first (reverse order), and a is not asked until c is gone. */
+        t_crash(t, "c", 0);
+        t_expect(t, "child_exited c 0 stop, child_control_stop_completed c 0");
+        t_gone(t, "b");
+        t_expect(t, "STOP a 0");
+        t_exited(t, "a", EXITED, 0);
+        t_expect(t, "child_exited a 0 stop");
+        /* Nothing restarts until a's scope is empty as well: the only
+         * deadline is a's stop timeout. */
+        ck_assert_uint_eq(steward_engine_next_deadline(t->e), t->now + 5 * SEC);
+        ck_assert_str_eq(t_state(t, "b"), "stopped");
+        t_gone(t, "a");
+        t_expect(t, "child_control_stop_completed a 0");
+        ck_assert_str_eq(t_state(t, "a"), "backoff");
+        ck_assert_str_eq(t_state(t, "c"), "backoff");
+        t_next(t);
+        t_expect(t, "child_restarting a 1, child_starting a 1, SPAWN a 1, child_restarting b 1, "
+                    "child_starting b 1, SPAWN b 1, child_restarting c 1, child_starting c 1, SPAWN c 1");
+        ck_assert(steward_engine_get_supervisor(t->e, "root", &si));
+        ck_assert_str_eq(steward_supervisor_state_to_string(si.state), "running");
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_rest_for_one)
+{
+        T *t = three_simple(STEWARD_STRATEGY_REST_FOR_ONE);
+
+        t_crash(t, "b", 1);
+        t_expect(t, "child_exited b 0 failure, STOP b 0, supervisor_restarting root b rest-for-one, STOP c 0");
+        t_crash(t, "c", 0);
+        t_expect(t, "child_exited c 0 stop, child_control_stop_completed c 0");
+        ck_assert_str_eq(t_state(t, "a"), "running");
+        t_next(t);
+        t_expect(t, "child_restarting b 1, child_starting b 1, SPAWN b 1, child_restarting c 1, "
+                    "child_starting c 1, SPAWN c 1");
+        ck_assert_uint_eq(t_gen(t, "a"), 0);
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_restart_types_and_verdicts)
+{
+        SpecBuilder b;
+        T *t;
+        StewardChildSpec *c;
+
+        sb_init(&b);
+        sb_child(&b, "perm", NULL);
+        c = sb_child(&b, "trans", NULL);
+        c->restart = STEWARD_RESTART_TRANSIENT;
+        g_array_append_val(c->success_exit_status, (int){ 75 });
+        sb_child(&b, "temp", NULL)->restart = STEWARD_RESTART_TEMPORARY;
+        c = sb_child(&b, "job", NULL);
+        steward_child_spec_apply_role(c, STEWARD_ROLE_JOB);
+        c->restart = STEWARD_RESTART_PERMANENT; /* a job's success is final even so */
+        sb_child(&b, "trans2", NULL)->restart = STEWARD_RESTART_TRANSIENT;
+        t = t_new(b.spec, NULL, NULL);
+        steward_spec_free(b.spec);
+        t_start(t);
+        t_spawned(t, "perm");
+        t_spawned(t, "trans");
+        t_spawned(t, "temp");
+        t_spawned(t, "job");
+        t_spawned(t, "trans2");
+        g_free(t_take(t));
+
+        /* permanent: even a success is restarted. */
+        t_crash(t, "perm", 0);
+        t_expect(t, "child_exited perm 0 success, STOP perm 0, child_backoff_scheduled perm 0");
+        /* transient: SuccessExitStatus= is a success, not restarted. */
+        t_crash(t, "trans", 75);
+        t_expect(t, "child_exited trans 0 success, STOP trans 0, child_stopped trans 0 finished");
+        ck_assert_str_eq(t_state(t, "trans"), "stopped");
+        /* transient: a core dump is a failure. */
+        t_exited(t, "trans2", DUMPED, SIGABRT);
+        t_gone(t, "trans2");
+        t_expect(t, "child_exited trans2 0 failure, STOP trans2 0, child_backoff_scheduled trans2 0");
+        /* temporary: never restarted; its failure shows. */
+        t_crash(t, "temp", 2);
+        t_expect(t, "child_exited temp 0 failure, STOP temp 0, child_stopped temp 0 finished");
+        ck_assert_str_eq(t_state(t, "temp"), "failed");
+        /* job: success ends it for good. */
+        t_crash(t, "job", 0);
+        t_expect(t, "child_exited job 0 success, STOP job 0, child_stopped job 0 finished");
+        ck_assert_str_eq(t_state(t, "job"), "stopped");
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_job_failure_restarts_then_gives_up)
+{
+        SpecBuilder b;
+        T *t;
+
+        sb_init(&b);
+        steward_child_spec_apply_role(sb_child(&b, "job", NULL), STEWARD_ROLE_JOB);
+        t = t_new(b.spec, NULL, NULL);
+        steward_spec_free(b.spec);
+        t_start(t);
+        t_spawned(t, "job");
+        t_crash(t, "job", 1);
+        t_next(t);
+        t_spawned(t, "job");
+        g_free(t_take(t));
+        /* Budget 1 restart per 60 s: the second failure gives up. */
+        t_crash(t, "job", 1);
+        t_expect(t, "child_exited job 1 failure, STOP job 1, child_stopped job 1 given_up");
+        ck_assert_str_eq(t_state(t, "job"), "failed");
+        t_free(t);
+}
+END_TEST
+
+static double
+fixed_rng(gpointer data)
+{
+        return *(double *) data;
+}
+
+START_TEST(test_backoff_doubles_caps_jitters_and_resets)
+{
+        SpecBuilder b;
+        T *t;
+        StewardChildSpec *c;
+        double r = 1.0 - 1e-9;
+        const guint64 expected[] = { 100, 200, 400, 800, 1600, 1600 };
+
+        sb_init(&b);
+        sb_root(&b)->restart_intensity = 100;
+        c = sb_child(&b, "a", NULL);
+        c->restart_intensity = 100;
+        c->restart_stable_usec = 10 * SEC;
+        t = t_new(b.spec, fixed_rng, &r);
+        steward_spec_free(b.spec);
+        t_start(t);
+        for (guint i = 0; i < G_N_ELEMENTS(expected); i++) {
+                t_spawned(t, "a");
+                t_crash(t, "a", 1);
+                ck_assert_uint_eq(t_info(t, "a").next_restart_usec - t->now, expected[i] * MS);
+                t_next(t);
+        }
+        /* Up for the stable time: the next failure starts from RestartSec= again. */
+        t_spawned(t, "a");
+        t_advance(t, 10 * SEC);
+        t_crash(t, "a", 1);
+        ck_assert_uint_eq(t_info(t, "a").next_restart_usec - t->now, 100 * MS);
+        t_free(t);
+
+        /* Jitter: ±RestartJitter= from the injected source. */
+        sb_init(&b);
+        sb_child(&b, "a", NULL)->restart_jitter = 0.5;
+        t = t_new(b.spec, fixed_rng, &r);
+        steward_spec_free(b.spec);
+        t_start(t);
+        t_spawned(t, "a");
+        r = 0.0;
+        t_crash(t, "a", 1);
+        ck_assert_uint_eq(t_info(t, "a").next_restart_usec - t->now, 50 * MS);
+        t_next(t);
+        t_spawned(t, "a");
+        r = 0.75;
+        t_advance(t, 20 * SEC); /* stable again: base delay */
+        t_crash(t, "a", 1);
+        ck_assert_uint_eq(t_info(t, "a").next_restart_usec - t->now, 125 * MS);
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_notify_stable_time_counts_from_ready)
+{
+        SpecBuilder b;
+        T *t;
+
+        sb_init(&b);
+        sb_notify(&b, "a", NULL)->restart_stable_usec = 5 * SEC;
+        t = t_new(b.spec, NULL, NULL);
+        steward_spec_free(b.spec);
+        t_start(t);
+        t_spawned(t, "a");
+        t_crash(t, "a", 1);
+        t_next(t);
+        t_spawned(t, "a");
+        /* Up for long, but never ready: not stable, the delay doubles. */
+        t_advance(t, 9 * SEC);
+        t_crash(t, "a", 1);
+        ck_assert_uint_eq(t_info(t, "a").next_restart_usec - t->now, 200 * MS);
+        t_next(t);
+        t_spawned(t, "a");
+        t_ready(t, "a");
+        t_advance(t, 5 * SEC);
+        t_crash(t, "a", 1);
+        ck_assert_uint_eq(t_info(t, "a").next_restart_usec - t->now, 100 * MS);
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_sidecar_follows_primary)
+{
+        SpecBuilder b;
+        T *t;
+        StewardChildSpec *sc;
+
+        sb_init(&b);
+        sb_notify(&b, "api", NULL);
+        sc = sb_child(&b, "proxy", NULL);
+        steward_child_spec_apply_role(sc, STEWARD_ROLE_SIDECAR);
+        sc->sidecar_of = g_strdup("api");
+        t = t_new(b.spec, NULL, NULL);
+        steward_spec_free(b.spec);
+        t_start(t);
+        t_spawned(t, "api");
+        t_ready(t, "api");
+        t_spawned(t, "proxy");
+        g_free(t_take(t));
+
+        /* Primary dies: the sidecar is stopped with it (not a failure). */
+        t_crash(t, "api", 1);
+        t_expect(t, "child_exited api 0 failure, STOP api 0, STOP proxy 0, child_backoff_scheduled api 0");
+        t_crash(t, "proxy", 0);
+        t_expect(t, "child_exited proxy 0 stop, child_control_stop_completed proxy 0");
+        ck_assert_str_eq(t_state(t, "proxy"), "stopped");
+        /* It comes back once the primary is up again. */
+        t_next(t);
+        t_spawned(t, "api");
+        t_expect(t, "child_restarting api 1, child_starting api 1, SPAWN api 1, child_started api 1");
+        t_ready(t, "api");
+        t_expect(t, "child_ready api 1, child_restarting proxy 1, child_starting proxy 1, SPAWN proxy 1");
+        t_spawned(t, "proxy");
+
+        /* Stopping the primary stops the sidecar too. */
+        g_free(t_take(t));
+        (void) t_cmd(t, STEWARD_COMMAND_STOP, "api", "s1");
+        t_expect(t, "child_control_cancel_delivered api 1, STOP api 1");
+        t_exited(t, "api", KILLED, SIGTERM);
+        t_expect(t, "child_exited api 1 stop, STOP proxy 1");
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_child_budget_counts_for_supervisor)
+{
+        SpecBuilder b;
+        T *t;
+        StewardChildSpec *c;
+
+        sb_init(&b);
+        sb_root(&b)->restart_intensity = 1;
+        sb_root(&b)->restart_period_usec = 60 * SEC;
+        sb_root(&b)->escalation = STEWARD_ESCALATION_QUARANTINE;
+        c = sb_child(&b, "a", NULL);
+        c->restart_intensity = 0; /* no restart at all */
+        sb_child(&b, "b", NULL);
+        t = t_new(b.spec, NULL, NULL);
+        steward_spec_free(b.spec);
+        t_start(t);
+        t_spawned(t, "a");
+        t_spawned(t, "b");
+        g_free(t_take(t));
+
+        t_crash(t, "a", 1);
+        t_expect(t, "child_exited a 0 failure, STOP a 0, child_stopped a 0 given_up");
+        ck_assert_str_eq(t_state(t, "a"), "failed");
+        ck_assert_str_eq(t_state(t, "b"), "running");
+        /* The give-up was one failure for root; b's restart is the second. */
+        t_crash(t, "b", 1);
+        t_expect(t, "child_exited b 0 failure, STOP b 0, supervisor_intensity_exceeded root b escalate_quarantine, "
+                    "child_stopped b 0 stop, child_quarantined b 0");
+        ck_assert_str_eq(t_state(t, "b"), "quarantined");
+        ck_assert_str_eq(t_state(t, "a"), "failed");
+        t_free(t);
+}
+END_TEST
+
+static T *
+nested_intensity(StewardEscalation esc, StewardStrategy root_strategy)
+{
+        SpecBuilder b;
+        T *t;
+        StewardSupervisorSpec *s;
+
+        sb_init(&b);
+        sb_root(&b)->strategy = root_strategy;
+        sb_child(&b, "first", NULL);
+        s = sb_sup(&b, "web", "root", STEWARD_STRATEGY_ONE_FOR_ONE);
+        s->restart_intensity = 1;
+        s->restart_period_usec = 10 * SEC;
+        s->escalation = esc;
+        sb_child(&b, "w1", "web");
+        sb_child(&b, "w2", "web");
+        sb_child(&b, "last", NULL);
+        t = t_new(b.spec, NULL, NULL);
+        steward_spec_free(b.spec);
+        t_start(t);
+        t_spawned(t, "first");
+        t_spawned(t, "w1");
+        t_spawned(t, "w2");
+        t_spawned(t, "last");
+        /* One restart is within the intensity. */
+        t_crash(t, "w1", 1);
+        t_next(t);
+        t_spawned(t, "w1");
+        g_free(t_take(t));
+        return t;
+}
+
+START_TEST(test_intensity_escalates_to_parent)
+{
+        T *t = nested_intensity(STEWARD_ESCALATION_PARENT, STEWARD_STRATEGY_ONE_FOR_ONE);
+        StewardSupervisorInfo si;
+
+        t_exited(t, "w1", EXITED, 1);
+        /* web stops its members in reverse order: w2 first, then w1's leftovers. */
+        t_expect(t, "child_exited w1 1 failure, STOP w1 1, supervisor_intensity_exceeded web w1 escalate_parent, "
+                    "STOP w2 0");
+        ck_assert(steward_engine_get_supervisor(t->e, "web", &si));
+        ck_assert_str_eq(steward_supervisor_state_to_string(si.state), "failing");
+        t_gone(t, "w1"); /* out of order: w2 is still waited for */
+        t_expect(t, "child_stopped w1 1 stop");
+        t_crash(t, "w2", 0);
+        /* root restarts web (one-for-one): its members start afresh in order. */
+        t_expect(t, "child_exited w2 0 stop, child_control_stop_completed w2 0, child_stopped w2 0 stop, "
+                    "supervisor_restarting web one-for-one, child_restarting w1 2, child_starting w1 2, SPAWN w1 2, "
+                    "child_restarting w2 1, child_starting w2 1, SPAWN w2 1");
+        ck_assert_str_eq(t_state(t, "first"), "running");
+        ck_assert_str_eq(t_state(t, "last"), "running");
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_intensity_escalates_to_parent_strategy)
+{
+        T *t = nested_intensity(STEWARD_ESCALATION_PARENT, STEWARD_STRATEGY_REST_FOR_ONE);
+
+        t_crash(t, "w1", 1);
+        t_crash(t, "w2", 0);
+        /* root is rest-for-one: "last" goes too, then web and last restart. */
+        t_expect(t, "child_exited w1 1 failure, STOP w1 1, supervisor_intensity_exceeded web w1 escalate_parent, "
+                    "STOP w2 0, child_stopped w1 1 stop, child_exited w2 0 stop, child_control_stop_completed w2 0, "
+                    "child_stopped w2 0 stop, supervisor_restarting root web rest-for-one, STOP last 0");
+        t_crash(t, "last", 0);
+        t_expect(t, "child_exited last 0 stop, child_control_stop_completed last 0, child_restarting w1 2, "
+                    "child_starting w1 2, SPAWN w1 2, child_restarting w2 1, child_starting w2 1, SPAWN w2 1, "
+                    "child_restarting last 1, child_starting last 1, SPAWN last 1");
+        ck_assert_uint_eq(t_gen(t, "first"), 0);
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_intensity_escalates_to_shutdown)
+{
+        T *t = nested_intensity(STEWARD_ESCALATION_SHUTDOWN, STEWARD_STRATEGY_ONE_FOR_ONE);
+
+        t_crash(t, "w1", 1);
+        t_crash(t, "w2", 0);
+        t_expect(t, "child_exited w1 1 failure, STOP w1 1, supervisor_intensity_exceeded web w1 escalate_shutdown, "
+                    "STOP w2 0, child_stopped w1 1 stop, child_exited w2 0 stop, child_control_stop_completed w2 0, "
+                    "child_stopped w2 0 stop, tree_shutdown_started web escalate_shutdown, STOP last 0");
+        t_crash(t, "last", 0);
+        t_crash(t, "first", 0);
+        ck_assert_int_eq(t->exit_code, 1);
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_root_gives_up)
+{
+        SpecBuilder b;
+        T *t;
+
+        sb_init(&b);
+        sb_root(&b)->restart_intensity = 0;
+        sb_child(&b, "a", NULL);
+        t = t_new(b.spec, NULL, NULL);
+        steward_spec_free(b.spec);
+        t_start(t);
+        t_spawned(t, "a");
+        g_free(t_take(t));
+        t_crash(t, "a", 1);
+        t_expect(t, "child_exited a 0 failure, STOP a 0, supervisor_intensity_exceeded root a escalate_parent, "
+                    "child_stopped a 0 stop, tree_shutdown_started root escalate_shutdown, "
+                    "tree_shutdown_completed root clean, EXIT 1");
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_intensity_quarantine_and_resume)
+{
+        T *t = nested_intensity(STEWARD_ESCALATION_QUARANTINE, STEWARD_STRATEGY_ONE_FOR_ALL);
+        StewardCommandOutcome o;
+        StewardSupervisorInfo si;
+
+        t_crash(t, "w1", 1);
+        t_crash(t, "w2", 0);
+        t_expect(t, "child_exited w1 1 failure, STOP w1 1, supervisor_intensity_exceeded web w1 escalate_quarantine, "
+                    "STOP w2 0, child_stopped w1 1 stop, child_exited w2 0 stop, child_control_stop_completed w2 0, "
+                    "child_stopped w2 0 stop, child_quarantined w1 1, child_quarantined w2 0");
+        ck_assert_str_eq(t_state(t, "w1"), "quarantined");
+        ck_assert(steward_engine_get_supervisor(t->e, "web", &si));
+        ck_assert_str_eq(steward_supervisor_state_to_string(si.state), "quarantined");
+        /* Held: not even a command starts a member. */
+        o = t_cmd(t, STEWARD_COMMAND_START, "w1", "c1");
+        ck_assert_str_eq(dec(o.decision), "blocked_by_quarantine");
+        ck_assert_uint_eq(steward_engine_next_deadline(t->e), G_MAXUINT64);
+
+        o = t_cmd(t, STEWARD_COMMAND_RESUME_SUPERVISOR, "web", "c2");
+        ck_assert_str_eq(dec(o.decision), "resumed");
+        ck_assert_str_eq(steward_supervisor_state_to_string(o.supervisor_state), "running");
+        t_expect(t, "supervisor_restarting web resumed, child_restarting w1 2, child_starting w1 2, SPAWN w1 2, "
+                    "child_restarting w2 1, child_starting w2 1, SPAWN w2 1");
+        o = t_cmd(t, STEWARD_COMMAND_RESUME_SUPERVISOR, "web", "c3");
+        ck_assert_str_eq(dec(o.decision), "not_quarantined");
+        ck_assert(o.idempotent);
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_restart_fence_queued_after_stop)
+{
+        T *t = three_simple(STEWARD_STRATEGY_ONE_FOR_ONE);
+        StewardCommandOutcome o;
+        const StewardAction *a;
+
+        o = t_cmd(t, STEWARD_COMMAND_RESTART, "b", "r-1");
+        ck_assert_str_eq(dec(o.decision), "queued_after_stop");
+        ck_assert(o.cancel_delivered);
+        ck_assert(!o.idempotent);
+        ck_assert_uint_eq(o.generation, 0);
+        ck_assert_uint_eq(o.target_generation, 1);
+        ck_assert_str_eq(steward_child_state_to_string(o.state), "stopping");
+        /* The events carry the command. */
+        a = &g_array_index(t->out, StewardAction, 0);
+        ck_assert_str_eq(a->event.command_id, "r-1");
+        ck_assert_str_eq(a->event.actor_comm, "stewardctl");
+        ck_assert_uint_eq(a->event.actor_uid, 1000);
+        ck_assert_uint_eq(a->event.target_generation, 1);
+        t_expect(t, "child_restart_fence_entered b 0 queued_after_stop, child_control_cancel_delivered b 0, STOP b 0");
+
+        /* Merged, counted, nothing delivered again. */
+        o = t_cmd(t, STEWARD_COMMAND_RESTART, "b", "r-2");
+        ck_assert_str_eq(dec(o.decision), "already_pending");
+        ck_assert(o.idempotent);
+        ck_assert(!o.cancel_delivered);
+        ck_assert_uint_eq(o.merged, 1);
+        o = t_cmd(t, STEWARD_COMMAND_RESTART, "b", "r-3");
+        ck_assert_uint_eq(o.merged, 2);
+        t_expect(t, "");
+
+        /* The main process is gone but the scope is not: still fenced. */
+        t_exited(t, "b", KILLED, SIGTERM);
+        t_expect(t, "child_exited b 0 stop");
+        ck_assert_str_eq(steward_fence_state_to_string(t_info(t, "b").fence_state), "stopping_old");
+        t_gone(t, "b");
+        t_expect(t, "child_control_stop_completed b 0, child_restart_fence_released b 0, child_restarting b 1, "
+                    "child_starting b 1, SPAWN b 1");
+        ck_assert_str_eq(steward_fence_state_to_string(t_info(t, "b").fence_state), "idle");
+        /* A commanded restart is not an automatic one. */
+        ck_assert_uint_eq(t_info(t, "b").restart_count, 0);
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_restart_fence_abort)
+{
+        T *t = three_simple(STEWARD_STRATEGY_ONE_FOR_ONE);
+        StewardCommandOutcome o;
+
+        o = t_cmd(t, STEWARD_COMMAND_RESTART, "a", "r-1");
+        g_free(t_take(t));
+        ck_assert_uint_eq(steward_engine_next_deadline(t->e), t->now + 5 * SEC);
+        t_advance(t, 5 * SEC);
+        t_expect(t, "child_restart_fence_abort_requested a 0, KILL a 0");
+        ck_assert_str_eq(steward_fence_state_to_string(t_info(t, "a").fence_state), "aborting_old");
+        t_exited(t, "a", KILLED, SIGKILL);
+        t_expect(t, "child_exited a 0 stop");
+        /* Even after the abort, the next waits for the scope to be empty. */
+        ck_assert_str_eq(t_state(t, "a"), "stopping");
+        t_gone(t, "a");
+        t_expect(t, "child_control_stop_completed a 0, child_restart_fence_released a 0, child_restarting a 1, "
+                    "child_starting a 1, SPAWN a 1");
+        (void) o;
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_restart_started_immediately)
+{
+        T *t = three_simple(STEWARD_STRATEGY_ONE_FOR_ONE);
+        StewardCommandOutcome o;
+
+        (void) t_cmd(t, STEWARD_COMMAND_STOP, "a", "s-1");
+        t_crash(t, "a", 0);
+        g_free(t_take(t));
+        ck_assert_str_eq(t_state(t, "a"), "stopped");
+        o = t_cmd(t, STEWARD_COMMAND_RESTART, "a", "r-1");
+        ck_assert_str_eq(dec(o.decision), "started_immediately");
+        ck_assert(!o.cancel_delivered);
+        ck_assert_uint_eq(o.generation, 1);
+        ck_assert_uint_eq(o.attempt, 2);
+        ck_assert_uint_eq(o.target_generation, 1);
+        ck_assert_str_eq(steward_child_state_to_string(o.state), "starting");
+        t_expect(t, "child_restarting a 1, child_starting a 1, SPAWN a 1");
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_restart_conflict_runtime_policy)
+{
+        T *t = three_simple(STEWARD_STRATEGY_ONE_FOR_ONE);
+        StewardCommandOutcome o;
+        const StewardAction *a;
+
+        /* The main process crashed; its leftovers are being stopped and
+         * the policy would restart it: the command takes over. */
+        t_exited(t, "a", EXITED, 1);
+        g_free(t_take(t));
+        o = t_cmd(t, STEWARD_COMMAND_RESTART, "a", "r-1");
+        ck_assert_str_eq(dec(o.decision), "queued_after_stop");
+        ck_assert(!o.cancel_delivered); /* the stop was already on its way */
+        a = &g_array_index(t->out, StewardAction, 0);
+        ck_assert_str_eq(a->event.command_id, "runtime-policy");
+        t_expect(t, "child_restart_conflict a 0 queued_after_stop, child_restart_fence_entered a 0 queued_after_stop");
+        t_gone(t, "a");
+        t_expect(t, "child_control_stop_completed a 0, child_restart_fence_released a 0, child_restarting a 1, "
+                    "child_starting a 1, SPAWN a 1");
+        ck_assert_uint_eq(steward_engine_next_deadline(t->e), G_MAXUINT64);
+
+        /* Restart pending while a watchdog-killed incarnation fails. */
+        t_spawned(t, "b");
+        g_free(t_take(t));
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_restart_conflict_while_pending)
+{
+        SpecBuilder b;
+        T *t;
+
+        sb_init(&b);
+        sb_notify(&b, "a", NULL)->timeout_start_usec = SEC;
+        t = t_new(b.spec, NULL, NULL);
+        steward_spec_free(b.spec);
+        t_start(t);
+        /* Restart requested while the spawn is in flight: the stop waits. */
+        StewardCommandOutcome o = t_cmd(t, STEWARD_COMMAND_RESTART, "a", "r-1");
+        ck_assert_str_eq(dec(o.decision), "queued_after_stop");
+        ck_assert(!o.cancel_delivered);
+        g_free(t_take(t));
+        t_spawned(t, "a");
+        t_expect(t, "child_started a 0, child_control_cancel_delivered a 0, STOP a 0");
+        t_crash(t, "a", 0);
+        t_expect(t, "child_exited a 0 stop, child_control_stop_completed a 0, child_restart_fence_released a 0, "
+                    "child_restarting a 1, child_starting a 1, SPAWN a 1");
+        /* Start timeout forces a failure; a restart command during its
+         * stop suppresses the automatic restart. */
+        t_spawned(t, "a");
+        t_advance(t, SEC);
+        t_expect(t, "child_started a 1, child_start_timeout a 1 failure, STOP a 1");
+        o = t_cmd(t, STEWARD_COMMAND_RESTART, "a", "r-2");
+        ck_assert_str_eq(dec(o.decision), "queued_after_stop");
+        t_expect(t, "child_restart_fence_entered a 1 queued_after_stop");
+        t_exited(t, "a", KILLED, SIGTERM);
+        t_expect(t, "child_exited a 1 failure, child_restart_conflict a 1 already_pending");
+        t_gone(t, "a");
+        t_expect(t, "child_control_stop_completed a 1, child_restart_fence_released a 1, child_restarting a 2, "
+                    "child_starting a 2, SPAWN a 2");
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_stale_reports)
+{
+        T *t = three_simple(STEWARD_STRATEGY_ONE_FOR_ONE);
+        const StewardAction *a;
+
+        (void) t_cmd(t, STEWARD_COMMAND_RESTART, "a", "r-1");
+        t_crash(t, "a", 0);
+        t_spawned(t, "a");
+        g_free(t_take(t));
+        ck_assert_uint_eq(t_gen(t, "a"), 1);
+
+        /* Late reports about generation 0: recorded, nothing else. */
+        t_exited_gen(t, "a", 0, EXITED, 1);
+        a = &g_array_index(t->out, StewardAction, 0);
+        ck_assert_uint_eq(a->event.generation, 0);
+        ck_assert_str_eq(a->event.reason, "exited");
+        ck_assert_uint_eq(t->out->len, 1);
+        t_gone_gen(t, "a", 0);
+        t_spawned_gen(t, "a", 0);
+        t_begin(t);
+        steward_engine_child_ready(t->e, "a", 0, t->now, t->out);
+        steward_engine_child_status(t->e, "a", 0, "old", t->now, t->out);
+        t_end(t);
+        /* A report from the future is stale as well. */
+        t_gone_gen(t, "a", 7);
+        t_expect(t, "child_attempt_stale_report a 0, child_attempt_stale_report a 0, child_attempt_stale_report a 0, "
+                    "child_attempt_stale_report a 0, child_attempt_stale_report a 0, child_attempt_stale_report a 7");
+        ck_assert_str_eq(t_state(t, "a"), "running");
+        ck_assert_int_eq(t_info(t, "a").last_exit_status, 0);
+        ck_assert_uint_eq(t_gen(t, "a"), 1);
+
+        /* A second exit report of the same incarnation is stale too. */
+        t_exited(t, "a", EXITED, 1);
+        g_free(t_take(t));
+        t_exited(t, "a", EXITED, 2);
+        t_expect(t, "child_attempt_stale_report a 1");
+        ck_assert_int_eq(t_info(t, "a").last_exit_status, 1);
+
+        /* Unknown children are ignored. */
+        t_begin(t);
+        steward_engine_child_gone(t->e, "nobody", 0, t->now, t->out);
+        t_end(t);
+        t_expect(t, "");
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_spawn_failure_keeps_verdict)
+{
+        T *t = three_simple(STEWARD_STRATEGY_ONE_FOR_ONE);
+        StewardChildInfo info;
+
+        t_exited(t, "a", KILLED, SIGSEGV);
+        t_gone(t, "a");
+        t_next(t);
+        g_free(t_take(t));
+        t_spawn_failed(t, "a", "No such file or directory");
+        t_expect(t, "child_spawn_failed a 1, child_backoff_scheduled a 1");
+        info = t_info(t, "a");
+        ck_assert_int_eq(info.last_exit_code, KILLED);
+        ck_assert_int_eq(info.last_exit_status, SIGSEGV);
+        ck_assert_str_eq(steward_child_state_to_string(info.state), "backoff");
+        /* Second consecutive failure: the delay doubled. */
+        ck_assert_uint_eq(info.next_restart_usec - t->now, 200 * MS);
+        /* Generation and attempt advance on every incarnation, failed or not. */
+        t_next(t);
+        t_expect(t, "child_restarting a 2, child_starting a 2, SPAWN a 2");
+        info = t_info(t, "a");
+        ck_assert_uint_eq(info.generation, 2);
+        ck_assert_uint_eq(info.attempt, 3);
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_commands_stop_start_pause_resume)
+{
+        T *t = three_simple(STEWARD_STRATEGY_ONE_FOR_ONE);
+        StewardCommandOutcome o;
+        g_autoptr(GError) error = NULL;
+        StewardCommand bad = { .kind = STEWARD_COMMAND_STOP, .target = "nope", .command_id = "x" };
+
+        o = t_cmd(t, STEWARD_COMMAND_START, "a", "1");
+        ck_assert_str_eq(dec(o.decision), "already_running");
+        ck_assert(o.idempotent);
+
+        o = t_cmd(t, STEWARD_COMMAND_STOP, "a", "2");
+        ck_assert_str_eq(dec(o.decision), "stop_delivered");
+        ck_assert(o.cancel_delivered);
+        o = t_cmd(t, STEWARD_COMMAND_STOP, "a", "3");
+        ck_assert_str_eq(dec(o.decision), "already_stopping");
+        ck_assert(o.idempotent);
+        t_crash(t, "a", 0);
+        t_expect(t, "child_control_cancel_delivered a 0, STOP a 0, child_exited a 0 stop, "
+                    "child_control_stop_completed a 0, child_stopped a 0 stop");
+        o = t_cmd(t, STEWARD_COMMAND_STOP, "a", "4");
+        ck_assert_str_eq(dec(o.decision), "already_stopped");
+        ck_assert(o.idempotent);
+        o = t_cmd(t, STEWARD_COMMAND_START, "a", "5");
+        ck_assert_str_eq(dec(o.decision), "started_immediately");
+        t_expect(t, "child_starting a 1, SPAWN a 1");
+        t_spawned(t, "a");
+
+        o = t_cmd(t, STEWARD_COMMAND_PAUSE, "a", "6");
+        ck_assert_str_eq(dec(o.decision), "paused");
+        ck_assert(o.cancel_delivered);
+        o = t_cmd(t, STEWARD_COMMAND_PAUSE, "a", "7");
+        ck_assert(o.idempotent);
+        t_crash(t, "a", 0);
+        ck_assert_str_eq(t_state(t, "a"), "paused");
+        o = t_cmd(t, STEWARD_COMMAND_PAUSE, "a", "8");
+        ck_assert_str_eq(dec(o.decision), "already_paused");
+        ck_assert(o.idempotent);
+        o = t_cmd(t, STEWARD_COMMAND_RESUME, "b", "9");
+        ck_assert_str_eq(dec(o.decision), "not_paused");
+        ck_assert(o.idempotent);
+        g_free(t_take(t));
+        o = t_cmd(t, STEWARD_COMMAND_RESUME, "a", "10");
+        ck_assert_str_eq(dec(o.decision), "resumed");
+        t_expect(t, "child_resumed a 1, child_starting a 2, SPAWN a 2");
+
+        /* In backoff: stop cancels the pending restart at once. */
+        t_crash(t, "c", 1);
+        g_free(t_take(t));
+        o = t_cmd(t, STEWARD_COMMAND_STOP, "c", "11");
+        ck_assert_str_eq(dec(o.decision), "stopped_immediately");
+        t_expect(t, "child_stopped c 0 stop");
+        ck_assert_uint_eq(steward_engine_next_deadline(t->e), G_MAXUINT64);
+
+        ck_assert(!steward_engine_command(t->e, &bad, t->now, t->out, &o, &error));
+        ck_assert(g_error_matches(error, STEWARD_ENGINE_ERROR, STEWARD_ENGINE_ERROR_NO_SUCH_CHILD));
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_stop_during_strategy_restart)
+{
+        T *t = three_simple(STEWARD_STRATEGY_ONE_FOR_ALL);
+        StewardCommandOutcome o;
+
+        t_crash(t, "a", 1);
+        /* c is being stopped by the strategy; stopping it for good holds. */
+        o = t_cmd(t, STEWARD_COMMAND_STOP, "c", "s");
+        ck_assert_str_eq(dec(o.decision), "stop_delivered");
+        ck_assert(!o.cancel_delivered);
+        o = t_cmd(t, STEWARD_COMMAND_RESTART, "b", "r");
+        ck_assert_str_eq(dec(o.decision), "already_pending");
+        t_crash(t, "c", 0);
+        t_crash(t, "b", 0);
+        g_free(t_take(t));
+        t_next(t);
+        t_expect(t, "child_restarting a 1, child_starting a 1, SPAWN a 1, child_restarting b 1, "
+                    "child_starting b 1, SPAWN b 1");
+        ck_assert_str_eq(t_state(t, "c"), "stopped");
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_state_changed)
+{
+        SpecBuilder b;
+        T *t;
+        const StewardAction *a;
+
+        sb_init(&b);
+        sb_child(&b, "a", NULL);
+        t = t_new(b.spec, NULL, NULL);
+        steward_spec_free(b.spec);
+        t_start(t);
+        /* child (state, attempt), root (state), manager (state). */
+        guint n = 0;
+        for (guint i = 0; i < t->out->len; i++) {
+                a = &g_array_index(t->out, StewardAction, i);
+                if (a->type != STEWARD_ACTION_STATE_CHANGED)
+                        continue;
+                n++;
+                if (a->child) {
+                        ck_assert_str_eq(a->child, "a");
+                        ck_assert_uint_eq(a->changed, STEWARD_PROPERTY_STATE | STEWARD_PROPERTY_ATTEMPT);
+                }
+        }
+        ck_assert_uint_eq(n, 3);
+        t_spawned(t, "a");
+        a = &g_array_index(t->out, StewardAction, t->out->len - 1);
+        ck_assert_uint_eq(a->type, STEWARD_ACTION_STATE_CHANGED);
+        ck_assert_uint_eq(a->changed, STEWARD_PROPERTY_STATE | STEWARD_PROPERTY_MAIN_PID | STEWARD_PROPERTY_READY);
+        /* Nothing observable changed: no STATE_CHANGED. */
+        t_begin(t);
+        steward_engine_child_ready(t->e, "a", 0, t->now, t->out);
+        t_end(t);
+        ck_assert_uint_eq(t->out->len, 0);
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_event_table)
+{
+        StewardEventKind k;
+        StewardDecision d;
+        StewardExitCode code;
+        int status;
+
+        for (guint i = 0; i < _STEWARD_EVENT_KIND_MAX; i++) {
+                const char *name = steward_event_kind_to_string(i);
+                ck_assert_ptr_nonnull(name);
+                ck_assert(steward_event_kind_from_string(name, &k));
+                ck_assert_uint_eq(k, i);
+                ck_assert_int_ge(steward_event_kind_severity(i), STEWARD_SEVERITY_ERROR);
+                ck_assert_int_le(steward_event_kind_severity(i), STEWARD_SEVERITY_INFO);
+        }
+        ck_assert_ptr_null(steward_event_kind_to_string(_STEWARD_EVENT_KIND_MAX));
+        ck_assert(!steward_event_kind_from_string("child_exploded", &k));
+        ck_assert_str_eq(steward_event_kind_to_string(STEWARD_EVENT_CHILD_ATTEMPT_STALE_REPORT),
+                         "child_attempt_stale_report");
+        ck_assert_int_eq(steward_event_kind_severity(STEWARD_EVENT_SUPERVISOR_INTENSITY_EXCEEDED),
+                         STEWARD_SEVERITY_ERROR);
+        for (guint i = 1; i < _STEWARD_DECISION_MAX; i++) {
+                ck_assert(steward_decision_from_string(steward_decision_to_string(i), &d));
+                ck_assert_uint_eq(d, i);
+        }
+        ck_assert(!steward_decision_from_string("", &d));
+        steward_exit_code_from_wait_status(75 << 8, &code, &status);
+        ck_assert_str_eq(steward_exit_code_to_string(code), "exited");
+        ck_assert_int_eq(status, 75);
+        steward_exit_code_from_wait_status(SIGKILL, &code, &status);
+        ck_assert_str_eq(steward_exit_code_to_string(code), "killed");
+        steward_exit_code_from_wait_status(SIGSEGV | 0x80, &code, &status);
+        ck_assert_str_eq(steward_exit_code_to_string(code), "dumped");
+        ck_assert_int_eq(status, SIGSEGV);
+        steward_event_clear(NULL);
+        steward_engine_free(NULL);
 }
 END_TEST
 
@@ -15,7 +1106,39 @@ make_suite(void)
         Suite *s = suite_create("engine");
         TCase *tc = tcase_create("engine");
 
-        tcase_add_test(tc, test_placeholder);
+        tcase_add_test(tc, test_start_declaration_order);
+        tcase_add_test(tc, test_notify_holds_siblings_until_ready);
+        tcase_add_test(tc, test_notify_failure_releases_hold);
+        tcase_add_test(tc, test_start_timeout_releases_hold_and_fails);
+        tcase_add_test(tc, test_watchdog);
+        tcase_add_test(tc, test_shutdown_reverse_order_waits_for_gone);
+        tcase_add_test(tc, test_shutdown_timeout_kills_everything);
+        tcase_add_test(tc, test_shutdown_before_start);
+        tcase_add_test(tc, test_one_for_one);
+        tcase_add_test(tc, test_one_for_all);
+        tcase_add_test(tc, test_rest_for_one);
+        tcase_add_test(tc, test_restart_types_and_verdicts);
+        tcase_add_test(tc, test_job_failure_restarts_then_gives_up);
+        tcase_add_test(tc, test_backoff_doubles_caps_jitters_and_resets);
+        tcase_add_test(tc, test_notify_stable_time_counts_from_ready);
+        tcase_add_test(tc, test_sidecar_follows_primary);
+        tcase_add_test(tc, test_child_budget_counts_for_supervisor);
+        tcase_add_test(tc, test_intensity_escalates_to_parent);
+        tcase_add_test(tc, test_intensity_escalates_to_parent_strategy);
+        tcase_add_test(tc, test_intensity_escalates_to_shutdown);
+        tcase_add_test(tc, test_root_gives_up);
+        tcase_add_test(tc, test_intensity_quarantine_and_resume);
+        tcase_add_test(tc, test_restart_fence_queued_after_stop);
+        tcase_add_test(tc, test_restart_fence_abort);
+        tcase_add_test(tc, test_restart_started_immediately);
+        tcase_add_test(tc, test_restart_conflict_runtime_policy);
+        tcase_add_test(tc, test_restart_conflict_while_pending);
+        tcase_add_test(tc, test_stale_reports);
+        tcase_add_test(tc, test_spawn_failure_keeps_verdict);
+        tcase_add_test(tc, test_commands_stop_start_pause_resume);
+        tcase_add_test(tc, test_stop_during_strategy_restart);
+        tcase_add_test(tc, test_state_changed);
+        tcase_add_test(tc, test_event_table);
         suite_add_tcase(s, tc);
         return s;
 }
