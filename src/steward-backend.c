@@ -89,20 +89,12 @@ steward_backend_unit_name(const char *child, guint64 generation)
         return g_strdup_printf("steward-%s-%" G_GUINT64_FORMAT ".scope", child, generation);
 }
 
-/* systemd's object path label escaping: [A-Za-z0-9] stay (a digit only
- * after the first character), everything else becomes _XX. */
 static char *
 unit_object_path(const char *unit)
 {
-        GString *s = g_string_new(SYSTEMD_UNIT_PATH_PREFIX);
+        g_autofree char *label = steward_bus_label_escape(unit);
 
-        for (const char *p = unit; *p; p++) {
-                if (g_ascii_isalpha(*p) || (p > unit && g_ascii_isdigit(*p)))
-                        g_string_append_c(s, *p);
-                else
-                        g_string_append_printf(s, "_%02x", (unsigned char) *p);
-        }
-        return g_string_free(s, FALSE);
+        return g_strconcat(SYSTEMD_UNIT_PATH_PREFIX, label, NULL);
 }
 
 static void

@@ -21,4 +21,10 @@ steward_close_fdp(int *fd)
 /* g_autofd arrived in GLib 2.76; this is the same thing for 2.74. */
 #define steward_autofd __attribute__((cleanup(steward_close_fdp)))
 
+/* systemd's object path label escaping (bus_label_escape): [A-Za-z0-9]
+ * stay, but a leading digit, and every other byte becomes _XX. */
+char *steward_bus_label_escape(const char *s);
+/* The inverse; NULL for a label that is not a valid escape. */
+char *steward_bus_label_unescape(const char *label);
+
 G_END_DECLS

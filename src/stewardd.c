@@ -2,18 +2,21 @@
 #include "config.h"
 
 #include <glib.h>
+#include <glib/gi18n.h>
 #include <locale.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "steward-config.h"
+#include "steward-manager.h"
+#include "steward-reaper.h"
 
 enum {
         EXIT_USAGE = 2,
 };
 
 static gboolean opt_system, opt_user, opt_check_config, opt_version, opt_verbose;
-static char *opt_config, *opt_backend;
+static char *opt_config, *opt_backend, *opt_log_target;
 
 static const GOptionEntry entries[] = {
         { "system", 0, 0, G_OPTION_ARG_NONE, &opt_system, "Run in system mode (the default as root)", NULL },
@@ -21,6 +24,7 @@ static const GOptionEntry entries[] = {
         { "config", 0, 0, G_OPTION_ARG_FILENAME, &opt_config, "Read the configuration from PATH", "PATH" },
         { "check-config", 0, 0, G_OPTION_ARG_NONE, &opt_check_config, "Validate the configuration and exit", NULL },
         { "backend", 0, 0, G_OPTION_ARG_STRING, &opt_backend, "Force a backend", "scope|process" },
+        { "log-target", 0, 0, G_OPTION_ARG_STRING, &opt_log_target, "Where events go", "journal|console|auto" },
         { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, "Log informational messages", NULL },
         { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "Show the version and exit", NULL },
         { NULL },
@@ -59,9 +63,17 @@ main(int argc, char **argv)
         g_autoptr(GOptionContext) ctx = NULL;
         g_autoptr(GError) error = NULL;
         g_autofree char *config_path = NULL;
+        g_autoptr(StewardManager) manager = NULL;
         StewardConfigOptions options = { 0 };
+        StewardManagerOptions mo = { 0 };
 
+        /* Before any thread exists, so no thread ever takes SIGCHLD from
+         * the reaper's signalfd. */
+        steward_reaper_block_sigchld();
         setlocale(LC_ALL, "");
+        bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+        bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+        textdomain(GETTEXT_PACKAGE);
 
         ctx = g_option_context_new(NULL);
         g_option_context_set_summary(ctx, "Supervise long-running programs in transient systemd scopes.");
@@ -101,6 +113,25 @@ main(int argc, char **argv)
                 return check_config(config_path, opt_config != NULL, &options);
         }
 
-        g_printerr("stewardd: the daemon is not implemented yet\n");
-        return EXIT_FAILURE;
+        mo.mode = options.mode;
+        mo.backend_forced = opt_backend != NULL;
+        mo.backend = options.backend;
+        mo.config_path = opt_config;
+        if (!steward_log_target_from_string(opt_log_target ? opt_log_target : "auto", &mo.log_target)) {
+                g_printerr("stewardd: unknown log target '%s', expected 'journal', 'console' or 'auto'\n",
+                           opt_log_target);
+                return EXIT_USAGE;
+        }
+        if (opt_verbose)
+                g_log_set_debug_enabled(TRUE);
+
+        manager = steward_manager_new(&mo, &error);
+        if (!manager) {
+                g_printerr("%s\n", error->message);
+                /* A config that does not validate at start-up is a usage error (SPEC §6). */
+                return g_error_matches(error, STEWARD_MANAGER_ERROR, STEWARD_MANAGER_ERROR_INVALID_CONFIG)
+                               ? EXIT_USAGE
+                               : EXIT_FAILURE;
+        }
+        return steward_manager_run(manager);
 }
