@@ -1382,11 +1382,11 @@ sup_job_step(StewardEngine *e, Sup *s)
         while (s->stop_cursor > s->low) {
                 Node *m = member(s, s->stop_cursor - 1);
 
-                if (!member_down(m)) {
-                        member_stop(e, s, m);
-                        if (!member_down(m))
-                                break;
-                }
+                /* Even a member that is down may have a restart scheduled
+                 * or be queued: member_stop() cancels that too. */
+                member_stop(e, s, m);
+                if (!member_down(m))
+                        break;
                 s->stop_cursor--;
         }
         s->stepping = FALSE;
@@ -2289,7 +2289,8 @@ child_timer_fired(StewardEngine *e, Child *c)
         case TIMER_BACKOFF:
                 c->next_restart_usec = 0;
                 mark_child(e, c);
-                if (c->mode != MODE_AUTO || c->inc != INC_NONE || !child_primary_up(c))
+                if (c->mode != MODE_AUTO || c->inc != INC_NONE || !child_primary_up(c) ||
+                    node_blocked(e, &c->node) != BLOCK_NONE)
                         break;
                 c->restart_count++;
                 (void) child_spawn(e, c, TRUE, NULL);

@@ -1,0 +1,562 @@
+/* test-engine-random.c: seeded random interleavings against a fake world, checking the engine's invariants after every step. */
+#include "config.h"
+
+#include "test-engine-fixture.h"
+
+/*
+ * The world plays backend: SPAWN/STOP/KILL become reports it delivers later,
+ * in random order across incarnations but in the backend's order (spawned,
+ * exited, gone) within one. Some incarnations ignore their stop, some leave
+ * processes behind when their main process dies. Reproduce a failure with
+ * STEWARD_TEST_SEED=<seed> (the failing seed is in the message).
+ */
+
+typedef enum {
+        R_SPAWNED,
+        R_SPAWN_FAILED,
+        R_EXITED,
+        R_GONE,
+} ReportKind;
+
+typedef struct {
+        ReportKind kind;
+        StewardExitCode code;
+        int status;
+} Report;
+
+typedef struct {
+        const char *child;
+        guint64 gen;
+        GArray *queue; /* of Report, delivered head first */
+        gboolean spawn_reported;
+        gboolean main_alive;
+        gboolean scope_alive; /* until its gone (or spawn_failed) is delivered */
+        gboolean exit_queued;
+        gboolean end_queued; /* gone or spawn_failed */
+        gboolean stubborn;
+        gboolean stop_seen;
+        guint64 stop_at;
+        gboolean killed;
+        guint64 timeout_stop;
+} Inc;
+
+typedef struct {
+        guint seed;
+        GRand *rand;
+        SpecBuilder b;
+        T *t;
+        GPtrArray *incs; /* of Inc*, every incarnation ever */
+        GHashTable *live; /* child → Inc* whose scope is alive */
+        GHashTable *last_gen; /* child → last spawned generation + 1 */
+        GHashTable *timeout_stop; /* child → TimeoutStopSec */
+        gboolean shutdown_seen;
+        gboolean exit_seen;
+        guint n_children;
+        const char **names;
+        guint steps;
+        gboolean cooperative;
+} World;
+
+static void
+inc_free(Inc *inc)
+{
+        g_array_unref(inc->queue);
+        g_free(inc);
+}
+
+static void
+inc_push(Inc *inc, ReportKind kind, StewardExitCode code, int status)
+{
+        Report r = { kind, code, status };
+
+        g_array_append_val(inc->queue, r);
+        if (kind == R_EXITED)
+                inc->exit_queued = TRUE;
+        if (kind == R_GONE || kind == R_SPAWN_FAILED)
+                inc->end_queued = TRUE;
+}
+
+/* Not ck_assert_msg(): check records every passing assertion through a
+ * pipe, which would dominate the run time here. */
+#define W_ASSERT(w, cond, ...)                                                                               \
+        do {                                                                                                 \
+                if (!(cond) && g_getenv("STEWARD_TEST_SEED"))                                                \
+                        g_printerr("%s\n", (w)->t->log->str);                                                \
+                if (!(cond))                                                                                 \
+                        ck_abort_msg("seed %u step %u: " #cond ": %s", (w)->seed, (w)->steps,                \
+                                     g_strdup_printf(__VA_ARGS__));                                          \
+        } while (0)
+
+static Inc *
+world_find(World *w, const char *child, guint64 gen)
+{
+        for (guint i = w->incs->len; i > 0; i--) {
+                Inc *inc = g_ptr_array_index(w->incs, i - 1);
+                if (inc->child == child && inc->gen == gen)
+                        return inc;
+        }
+        return NULL;
+}
+
+/* Makes a stopped or killed incarnation end: main exit, then empty scope. */
+static void
+inc_end(World *w, Inc *inc, StewardExitCode code, int status)
+{
+        if (inc->end_queued)
+                return;
+        if (!inc->spawn_reported && inc->queue->len == 0) {
+                /* Not even spawned yet from the world's point of view. */
+                inc_push(inc, R_SPAWNED, 0, 0);
+        }
+        if (!inc->exit_queued)
+                inc_push(inc, R_EXITED, code, status);
+        inc_push(inc, R_GONE, 0, 0);
+}
+
+/* Turns the engine's last actions into world state; checks the action-level
+ * invariants on the way. */
+static void
+world_apply(World *w)
+{
+        GArray *out = w->t->out;
+
+        for (guint i = 0; i < out->len; i++) {
+                const StewardAction *a = &g_array_index(out, StewardAction, i);
+                Inc *inc;
+
+                switch (a->type) {
+                case STEWARD_ACTION_SPAWN: {
+                        gpointer last = g_hash_table_lookup(w->last_gen, a->child);
+
+                        W_ASSERT(w, !w->shutdown_seen, "spawn of %s after shutdown began", a->child);
+                        W_ASSERT(w, !w->exit_seen, "spawn of %s after exit", a->child);
+                        W_ASSERT(w, !g_hash_table_contains(w->live, a->child),
+                                 "second live incarnation of %s (gen %" G_GUINT64_FORMAT ")", a->child,
+                                 a->generation);
+                        W_ASSERT(w, a->generation + 1 > GPOINTER_TO_SIZE(last),
+                                 "generation of %s went backwards", a->child);
+                        W_ASSERT(w, a->attempt == a->generation + 1, "attempt of %s", a->child);
+                        g_hash_table_insert(w->last_gen, (gpointer) a->child,
+                                            GSIZE_TO_POINTER((gsize) a->generation + 1));
+                        inc = g_new0(Inc, 1);
+                        inc->child = a->child;
+                        inc->gen = a->generation;
+                        inc->queue = g_array_new(FALSE, FALSE, sizeof(Report));
+                        inc->main_alive = TRUE;
+                        inc->scope_alive = TRUE;
+                        inc->stubborn = !w->cooperative && g_rand_int_range(w->rand, 0, 5) == 0;
+                        inc->timeout_stop = GPOINTER_TO_SIZE(g_hash_table_lookup(w->timeout_stop, a->child));
+                        g_ptr_array_add(w->incs, inc);
+                        g_hash_table_insert(w->live, (gpointer) a->child, inc);
+                        if (g_rand_int_range(w->rand, 0, 10) == 0)
+                                inc_push(inc, R_SPAWN_FAILED, 0, 0);
+                        else
+                                inc_push(inc, R_SPAWNED, 0, 0);
+                        break;
+                }
+                case STEWARD_ACTION_STOP:
+                        inc = world_find(w, a->child, a->generation);
+                        W_ASSERT(w, inc != NULL, "stop of unknown %s", a->child);
+                        if (!inc->stop_seen) {
+                                inc->stop_seen = TRUE;
+                                inc->stop_at = w->t->now;
+                        }
+                        if (!inc->stubborn || w->cooperative)
+                                inc_end(w, inc, STEWARD_EXIT_CODE_KILLED, a->signal);
+                        break;
+                case STEWARD_ACTION_KILL:
+                        inc = world_find(w, a->child, a->generation);
+                        W_ASSERT(w, inc != NULL, "kill of unknown %s", a->child);
+                        inc->killed = TRUE;
+                        inc_end(w, inc, STEWARD_EXIT_CODE_KILLED, SIGKILL);
+                        break;
+                case STEWARD_ACTION_EVENT:
+                        if (a->event.kind == STEWARD_EVENT_TREE_SHUTDOWN_STARTED)
+                                w->shutdown_seen = TRUE;
+                        break;
+                case STEWARD_ACTION_EXIT:
+                        W_ASSERT(w, !w->exit_seen, "second EXIT");
+                        w->exit_seen = TRUE;
+                        break;
+                case STEWARD_ACTION_STATE_CHANGED:
+                        break;
+                }
+        }
+}
+
+/* After every step: the engine's view agrees with the world's. */
+static void
+world_check(World *w)
+{
+        for (guint i = 0; i < w->n_children; i++) {
+                const char *name = w->names[i];
+                StewardChildInfo info = t_info(w->t, name);
+                Inc *inc = g_hash_table_lookup(w->live, name);
+                gboolean engine_live = info.state == STEWARD_CHILD_STATE_STARTING ||
+                                       info.state == STEWARD_CHILD_STATE_RUNNING ||
+                                       info.state == STEWARD_CHILD_STATE_READY ||
+                                       info.state == STEWARD_CHILD_STATE_STOPPING;
+                gsize last = GPOINTER_TO_SIZE(g_hash_table_lookup(w->last_gen, name));
+
+                if (last > 0)
+                        W_ASSERT(w, info.generation == last - 1, "%s: engine generation %" G_GUINT64_FORMAT,
+                                 name, info.generation);
+                if (inc) {
+                        /* Alive in the world: the engine must know. */
+                        W_ASSERT(w, engine_live, "%s has a live incarnation but is %s", name,
+                                 steward_child_state_to_string(info.state));
+                        W_ASSERT(w, inc->gen == info.generation, "%s: live generation differs", name);
+                }
+                if (info.state == STEWARD_CHILD_STATE_RUNNING || info.state == STEWARD_CHILD_STATE_READY)
+                        W_ASSERT(w, inc && inc->main_alive, "%s is %s without a process", name,
+                                 steward_child_state_to_string(info.state));
+                /* A stop that outlives TimeoutStopSec= is escalated. */
+                if (inc && inc->stop_seen && !inc->killed && !w->exit_seen && inc->scope_alive)
+                        W_ASSERT(w, w->t->now < inc->stop_at + inc->timeout_stop,
+                                 "%s: stop not escalated after its timeout", name);
+        }
+}
+
+static void
+world_step_done(World *w)
+{
+        world_apply(w);
+        world_check(w);
+        w->steps++;
+}
+
+/* Delivers the next report of one random incarnation that has any. */
+static gboolean
+world_deliver(World *w, gboolean random_pick)
+{
+        GPtrArray *ready = g_ptr_array_new();
+        Inc *inc;
+        Report r;
+
+        for (guint i = 0; i < w->incs->len; i++) {
+                inc = g_ptr_array_index(w->incs, i);
+                if (inc->queue->len > 0)
+                        g_ptr_array_add(ready, inc);
+        }
+        if (ready->len == 0) {
+                g_ptr_array_unref(ready);
+                return FALSE;
+        }
+        inc = g_ptr_array_index(ready, random_pick ? (guint) g_rand_int_range(w->rand, 0, ready->len) : 0);
+        g_ptr_array_unref(ready);
+        r = g_array_index(inc->queue, Report, 0);
+        g_array_remove_index(inc->queue, 0);
+
+        t_begin(w->t);
+        switch (r.kind) {
+        case R_SPAWNED:
+                inc->spawn_reported = TRUE;
+                steward_engine_child_spawned(w->t->e, inc->child, inc->gen, 1000 + w->steps, w->t->now, w->t->out);
+                break;
+        case R_SPAWN_FAILED:
+                inc->main_alive = inc->scope_alive = FALSE;
+                g_hash_table_remove(w->live, inc->child);
+                steward_engine_child_spawn_failed(w->t->e, inc->child, inc->gen, "ENOENT", w->t->now, w->t->out);
+                break;
+        case R_EXITED:
+                inc->main_alive = FALSE;
+                steward_engine_child_exited(w->t->e, inc->child, inc->gen, r.code, r.status, w->t->now, w->t->out);
+                break;
+        case R_GONE:
+                inc->scope_alive = FALSE;
+                if (g_hash_table_lookup(w->live, inc->child) == inc)
+                        g_hash_table_remove(w->live, inc->child);
+                steward_engine_child_gone(w->t->e, inc->child, inc->gen, w->t->now, w->t->out);
+                break;
+        }
+        t_end(w->t);
+        world_step_done(w);
+        return TRUE;
+}
+
+static void
+world_crash(World *w)
+{
+        const char *name = w->names[g_rand_int_range(w->rand, 0, w->n_children)];
+        Inc *inc = g_hash_table_lookup(w->live, name);
+        static const StewardExitCode codes[] = { STEWARD_EXIT_CODE_EXITED, STEWARD_EXIT_CODE_KILLED,
+                                                 STEWARD_EXIT_CODE_DUMPED };
+
+        if (!inc || !inc->spawn_reported || inc->exit_queued || inc->end_queued)
+                return;
+        inc_push(inc, R_EXITED, codes[g_rand_int_range(w->rand, 0, 3)], g_rand_int_range(w->rand, 0, 3));
+        /* Sometimes the main process leaves something behind. */
+        if (g_rand_boolean(w->rand))
+                inc_push(inc, R_GONE, 0, 0);
+}
+
+static void
+world_ready(World *w)
+{
+        const char *name = w->names[g_rand_int_range(w->rand, 0, w->n_children)];
+        Inc *inc = g_hash_table_lookup(w->live, name);
+
+        if (!inc || !inc->spawn_reported || !inc->main_alive)
+                return;
+        t_begin(w->t);
+        if (g_rand_boolean(w->rand))
+                steward_engine_child_ready(w->t->e, name, inc->gen, w->t->now, w->t->out);
+        else
+                steward_engine_child_watchdog(w->t->e, name, inc->gen, w->t->now, w->t->out);
+        t_end(w->t);
+        world_step_done(w);
+}
+
+/* A report about a dead incarnation must change nothing. */
+static void
+world_stale(World *w)
+{
+        Inc *inc;
+        const StewardAction *a;
+
+        if (w->incs->len == 0)
+                return;
+        inc = g_ptr_array_index(w->incs, g_rand_int_range(w->rand, 0, w->incs->len));
+        if (inc->scope_alive || inc->queue->len > 0)
+                return;
+        t_begin(w->t);
+        switch (g_rand_int_range(w->rand, 0, 4)) {
+        case 0:
+                steward_engine_child_exited(w->t->e, inc->child, inc->gen, STEWARD_EXIT_CODE_EXITED, 1, w->t->now,
+                                            w->t->out);
+                break;
+        case 1:
+                steward_engine_child_gone(w->t->e, inc->child, inc->gen, w->t->now, w->t->out);
+                break;
+        case 2:
+                steward_engine_child_spawned(w->t->e, inc->child, inc->gen, 1, w->t->now, w->t->out);
+                break;
+        default:
+                steward_engine_child_ready(w->t->e, inc->child, inc->gen, w->t->now, w->t->out);
+                break;
+        }
+        t_end(w->t);
+        W_ASSERT(w, w->t->out->len == 1, "stale report produced %u actions", w->t->out->len);
+        a = &g_array_index(w->t->out, StewardAction, 0);
+        W_ASSERT(w, a->type == STEWARD_ACTION_EVENT && a->event.kind == STEWARD_EVENT_CHILD_ATTEMPT_STALE_REPORT,
+                 "stale report not recorded as such");
+        world_step_done(w);
+}
+
+static void
+world_command(World *w)
+{
+        static const StewardCommandKind kinds[] = {
+                STEWARD_COMMAND_START,  STEWARD_COMMAND_STOP,   STEWARD_COMMAND_RESTART,
+                STEWARD_COMMAND_RESTART, STEWARD_COMMAND_PAUSE, STEWARD_COMMAND_RESUME,
+        };
+        StewardCommandKind kind = kinds[g_rand_int_range(w->rand, 0, G_N_ELEMENTS(kinds))];
+        const char *target = w->names[g_rand_int_range(w->rand, 0, w->n_children)];
+        StewardCommandOutcome o;
+        guint spawns = w->t->n_spawns;
+
+        if (g_rand_int_range(w->rand, 0, 300) == 0) {
+                kind = STEWARD_COMMAND_SHUTDOWN;
+        } else if (g_rand_int_range(w->rand, 0, 20) == 0) {
+                StewardSupervisorInfo si;
+                guint n = steward_engine_get_n_supervisors(w->t->e);
+                ck_assert(steward_engine_get_supervisor_at(w->t->e, g_rand_int_range(w->rand, 0, n), &si));
+                kind = STEWARD_COMMAND_RESUME_SUPERVISOR;
+                target = si.name;
+        }
+        o = t_cmd(w->t, kind, target, "random");
+        if (o.decision == STEWARD_DECISION_STARTED_IMMEDIATELY)
+                W_ASSERT(w, w->t->n_spawns == spawns + 1, "started_immediately without a spawn");
+        if (o.decision == STEWARD_DECISION_BLOCKED_BY_SHUTDOWN || o.idempotent)
+                W_ASSERT(w, w->t->n_spawns == spawns, "%s spawned", dec(o.decision));
+        if (o.decision == STEWARD_DECISION_QUEUED_AFTER_STOP)
+                W_ASSERT(w, o.target_generation == o.generation + 1, "target generation");
+        world_step_done(w);
+}
+
+static void
+world_time(World *w)
+{
+        guint64 d = steward_engine_next_deadline(w->t->e);
+
+        if (d != G_MAXUINT64 && g_rand_boolean(w->rand))
+                w->t->now = MAX(w->t->now, d);
+        else
+                w->t->now += g_rand_int_range(w->rand, 1, 1500) * 1000;
+        t_begin(w->t);
+        steward_engine_tick(w->t->e, w->t->now, w->t->out);
+        t_end(w->t);
+        world_step_done(w);
+}
+
+static void
+world_build(World *w)
+{
+        guint n_sups = g_rand_int_range(w->rand, 0, 3);
+        const char *sup_names[] = { "root", "s1", "s2" };
+        guint n_children = g_rand_int_range(w->rand, 2, 9);
+
+        sb_init(&w->b);
+        w->b.spec->shutdown_timeout_usec = g_rand_int_range(w->rand, 5, 30) * G_USEC_PER_SEC;
+        for (guint i = 0; i <= n_sups; i++) {
+                StewardSupervisorSpec *s =
+                        i == 0 ? sb_root(&w->b)
+                               : sb_sup(&w->b, sup_names[i], sup_names[g_rand_int_range(w->rand, 0, i)], 0);
+                s->strategy = g_rand_int_range(w->rand, 0, 3);
+                s->escalation = g_rand_int_range(w->rand, 0, 3);
+                s->restart_intensity = g_rand_int_range(w->rand, 1, 8);
+                s->restart_period_usec = g_rand_int_range(w->rand, 1, 10) * G_USEC_PER_SEC;
+        }
+        w->names = g_new0(const char *, n_children);
+        w->n_children = n_children;
+        for (guint i = 0; i < n_children; i++) {
+                g_autofree char *name = g_strdup_printf("c%u", i);
+                StewardChildSpec *c = sb_child(&w->b, name, sup_names[g_rand_int_range(w->rand, 0, n_sups + 1)]);
+
+                steward_child_spec_apply_role(c, g_rand_int_range(w->rand, 0, 4));
+                if (c->role == STEWARD_ROLE_SIDECAR && i > 0)
+                        c->sidecar_of = g_strdup_printf("c%u", g_rand_int_range(w->rand, 0, i));
+                c->restart = g_rand_int_range(w->rand, 0, 3);
+                c->type = g_rand_int_range(w->rand, 0, 2);
+                c->restart_usec = g_rand_int_range(w->rand, 0, 500) * 1000;
+                c->restart_jitter = g_rand_boolean(w->rand) ? 0.3 : 0.0;
+                c->restart_stable_usec = g_rand_int_range(w->rand, 1, 5) * G_USEC_PER_SEC;
+                c->timeout_start_usec = g_rand_int_range(w->rand, 0, 4) * G_USEC_PER_SEC;
+                c->timeout_stop_usec = g_rand_int_range(w->rand, 1, 4) * G_USEC_PER_SEC;
+                c->watchdog_usec = g_rand_boolean(w->rand) ? 2 * G_USEC_PER_SEC : 0;
+                w->names[i] = g_intern_string(name);
+                g_hash_table_insert(w->timeout_stop, (gpointer) w->names[i],
+                                    GSIZE_TO_POINTER((gsize) c->timeout_stop_usec));
+        }
+}
+
+static double
+world_rng(gpointer data)
+{
+        return g_rand_double(data);
+}
+
+static void
+run_seed(guint seed, guint steps)
+{
+        World w = { .seed = seed };
+
+        w.rand = g_rand_new_with_seed(seed);
+        w.incs = g_ptr_array_new_with_free_func((GDestroyNotify) inc_free);
+        w.live = g_hash_table_new(NULL, NULL);
+        w.last_gen = g_hash_table_new(NULL, NULL);
+        w.timeout_stop = g_hash_table_new(NULL, NULL);
+        world_build(&w);
+        if (g_getenv("STEWARD_TEST_SEED")) {
+                /* The tree this seed built, for the post-mortem. */
+                for (guint i = 0; i < w.b.spec->supervisors->len; i++) {
+                        StewardSupervisorSpec *s = g_ptr_array_index(w.b.spec->supervisors, i);
+                        g_printerr("sup %s parent %s %s esc %s int %u/%" G_GUINT64_FORMAT "\n", s->name, s->parent,
+                                   steward_strategy_to_string(s->strategy), steward_escalation_to_string(s->escalation),
+                                   s->restart_intensity, s->restart_period_usec);
+                }
+                for (guint i = 0; i < w.b.spec->children->len; i++) {
+                        StewardChildSpec *c = g_ptr_array_index(w.b.spec->children, i);
+                        g_printerr("child %s sup %s %s %s %s sidecar_of %s\n", c->name, c->supervisor,
+                                   steward_role_to_string(c->role), steward_restart_to_string(c->restart),
+                                   steward_child_type_to_string(c->type), c->sidecar_of);
+                }
+        }
+        w.t = t_new(w.b.spec, world_rng, w.rand);
+        steward_spec_free(w.b.spec);
+
+        t_start(w.t);
+        world_step_done(&w);
+        for (guint i = 0; i < steps && !w.exit_seen; i++) {
+                switch (g_rand_int_range(w.rand, 0, 12)) {
+                case 0:
+                case 1:
+                case 2:
+                case 3:
+                        (void) world_deliver(&w, TRUE);
+                        break;
+                case 4:
+                case 5:
+                        world_crash(&w);
+                        break;
+                case 6:
+                        world_ready(&w);
+                        break;
+                case 7:
+                        world_stale(&w);
+                        break;
+                case 8:
+                case 9:
+                        world_command(&w);
+                        break;
+                default:
+                        world_time(&w);
+                        break;
+                }
+        }
+
+        /* Liveness: with a world that obeys from now on, a shutdown ends in
+         * EXIT, and nothing of any incarnation outlives it unkilled. */
+        w.cooperative = TRUE;
+        for (guint i = 0; i < w.incs->len; i++) {
+                Inc *inc = g_ptr_array_index(w.incs, i);
+                if (inc->stop_seen && inc->scope_alive)
+                        inc_end(&w, inc, STEWARD_EXIT_CODE_KILLED, SIGTERM);
+        }
+        for (guint i = 0; i < 100000 && !w.exit_seen; i++) {
+                if (world_deliver(&w, FALSE))
+                        continue;
+                if (!w.shutdown_seen) {
+                        StewardCommandOutcome o = t_cmd(w.t, STEWARD_COMMAND_SHUTDOWN, NULL, "final");
+                        ck_assert_int_eq(o.decision, STEWARD_DECISION_SHUTDOWN_STARTED);
+                        world_step_done(&w);
+                        continue;
+                }
+                W_ASSERT(&w, steward_engine_next_deadline(w.t->e) != G_MAXUINT64,
+                         "shutdown stuck: no report pending and no deadline");
+                world_time(&w);
+        }
+        W_ASSERT(&w, w.exit_seen, "no EXIT");
+        while (world_deliver(&w, FALSE))
+                ;
+        /* With a seed given, show what happened for the post-mortem. */
+        if (g_getenv("STEWARD_TEST_SEED"))
+                g_printerr("%s\n", w.t->log->str);
+        W_ASSERT(&w, g_hash_table_size(w.live) == 0, "incarnations outlived the shutdown");
+        ck_assert(steward_engine_get_tree_state(w.t->e) == STEWARD_TREE_STATE_STOPPED);
+
+        t_free(w.t);
+        g_ptr_array_unref(w.incs);
+        g_hash_table_unref(w.live);
+        g_hash_table_unref(w.last_gen);
+        g_hash_table_unref(w.timeout_stop);
+        g_free(w.names);
+        g_rand_free(w.rand);
+}
+
+START_TEST(test_random_interleavings)
+{
+        const char *env = g_getenv("STEWARD_TEST_SEED");
+
+        if (env) {
+                run_seed((guint) g_ascii_strtoull(env, NULL, 10), 2000);
+                return;
+        }
+        for (guint seed = 1; seed <= 1500; seed++)
+                run_seed(seed, 600);
+}
+END_TEST
+
+static Suite *
+make_suite(void)
+{
+        Suite *s = suite_create("engine-random");
+        TCase *tc = tcase_create("engine-random");
+
+        tcase_set_timeout(tc, 120);
+        tcase_add_test(tc, test_random_interleavings);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+STEWARD_TEST_MAIN(make_suite)
