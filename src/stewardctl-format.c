@@ -481,7 +481,7 @@ glyphs(const StewardctlStyle *style)
 static void
 append_detail(GString *s, const char *prefix, const char *label, const char *value)
 {
-        g_string_append_printf(s, "%s%14s: %s\n", prefix, label, value);
+        g_string_append_printf(s, "%s%12s: %s\n", prefix, label, value);
 }
 
 /* A child's header line (without prefix) and its detail lines, each after prefix. */
@@ -551,9 +551,9 @@ char *
 stewardctl_format_child(GVariant *props, const guint64 *uptime_usec, const StewardctlStyle *style)
 {
         g_autoptr(GString) s = g_string_new(NULL);
-        g_autofree char *supervisor = g_strdup_printf("%14s: %s\n", "Supervisor", lookup_str(props, "Supervisor"));
+        g_autofree char *supervisor = g_strdup_printf("  %12s: %s\n", "Supervisor", lookup_str(props, "Supervisor"));
 
-        append_child(s, props, uptime_usec, "", "", style);
+        append_child(s, props, uptime_usec, "", "  ", style);
         /* The supervisor goes right under the header, as systemctl puts Loaded: there. */
         {
                 const char *nl = strchr(s->str, '\n');

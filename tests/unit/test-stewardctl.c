@@ -1,0 +1,403 @@
+/* test-stewardctl.c: unit tests of stewardctl's output, JSON and exit-code mapping, without a bus. */
+#include "config.h"
+
+#include <signal.h>
+
+#include "steward-names.h"
+#include "steward-test.h"
+#include "stewardctl-format.h"
+
+static const StewardctlStyle plain = { .color = FALSE, .utf8 = FALSE, .now_usec = 1000 * G_USEC_PER_SEC };
+static const StewardctlStyle fancy = { .color = TRUE, .utf8 = TRUE, .now_usec = 1000 * G_USEC_PER_SEC };
+
+static int
+code_for(const char *dbus_name)
+{
+        g_autoptr(GError) error = g_dbus_error_new_for_dbus_error(dbus_name, "it went wrong");
+
+        return stewardctl_exit_code_for_error(error);
+}
+
+START_TEST(test_exit_codes)
+{
+        g_autoptr(GError) io = g_error_new_literal(G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "timed out");
+        g_autoptr(GError) unknown = g_error_new_literal(G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN, "gone");
+        g_autoptr(GError) denied = g_error_new_literal(G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED, "no");
+
+        ck_assert_int_eq(stewardctl_exit_code_for_error(NULL), 0);
+        ck_assert_int_eq(code_for(STEWARD_ERROR_NO_SUCH_CHILD), 4);
+        ck_assert_int_eq(code_for(STEWARD_ERROR_NO_SUCH_SUPERVISOR), 4);
+        ck_assert_int_eq(code_for(DBUS_ERROR_ACCESS_DENIED), 5);
+        ck_assert_int_eq(code_for(DBUS_ERROR_SERVICE_UNKNOWN), 6);
+        ck_assert_int_eq(code_for(DBUS_ERROR_NAME_HAS_NO_OWNER), 6);
+        ck_assert_int_eq(code_for("org.freedesktop.DBus.Error.Spawn.ChildExited"), 6);
+        ck_assert_int_eq(code_for(DBUS_ERROR_INVALID_ARGS), 2);
+        ck_assert_int_eq(code_for(STEWARD_ERROR_PREFIX "ShuttingDown"), 1);
+        ck_assert_int_eq(code_for(STEWARD_ERROR_PREFIX "InvalidConfig"), 1);
+        ck_assert_int_eq(code_for("org.freedesktop.DBus.Error.NoReply"), 1);
+        ck_assert_int_eq(code_for("com.example.Whatever"), 1);
+        ck_assert_int_eq(stewardctl_exit_code_for_error(io), 1);
+        ck_assert_int_eq(stewardctl_exit_code_for_error(unknown), 6);
+        ck_assert_int_eq(stewardctl_exit_code_for_error(denied), 5);
+}
+END_TEST
+
+START_TEST(test_error_message)
+{
+        g_autoptr(GError) remote = g_dbus_error_new_for_dbus_error(STEWARD_ERROR_NO_SUCH_CHILD, "no child 'x'");
+        g_autoptr(GError) local = g_error_new_literal(G_IO_ERROR, G_IO_ERROR_FAILED, "plain");
+        g_autofree char *a = stewardctl_error_message(remote);
+        g_autofree char *b = stewardctl_error_message(local);
+
+        ck_assert_str_eq(a, "no child 'x'");
+        ck_assert_str_eq(b, "plain");
+        /* The original keeps its remote name: the exit code depends on it. */
+        ck_assert_int_eq(stewardctl_exit_code_for_error(remote), 4);
+}
+END_TEST
+
+START_TEST(test_state_color)
+{
+        ck_assert_str_eq(stewardctl_state_color("ready"), stewardctl_state_color("running"));
+        ck_assert_str_ne(stewardctl_state_color("ready"), "");
+        ck_assert_str_eq(stewardctl_state_color("starting"), stewardctl_state_color("backoff"));
+        ck_assert_str_eq(stewardctl_state_color("stopping"), stewardctl_state_color("backoff"));
+        ck_assert_str_ne(stewardctl_state_color("starting"), stewardctl_state_color("ready"));
+        ck_assert_str_eq(stewardctl_state_color("failed"), stewardctl_state_color("quarantined"));
+        ck_assert_str_ne(stewardctl_state_color("failed"), stewardctl_state_color("starting"));
+        ck_assert_str_ne(stewardctl_state_color("failed"), "");
+        ck_assert_str_eq(stewardctl_state_color("stopped"), "");
+        ck_assert_str_eq(stewardctl_state_color("paused"), "");
+        ck_assert_str_eq(stewardctl_state_color(NULL), "");
+}
+END_TEST
+
+static void
+assert_span(guint64 usec, const char *expected)
+{
+        g_autofree char *s = stewardctl_format_timespan(usec);
+
+        ck_assert_str_eq(s, expected);
+}
+
+START_TEST(test_timespan)
+{
+        assert_span(0, "0");
+        assert_span(7, "7us");
+        assert_span(250000, "250ms");
+        assert_span(1500000, "1s 500ms");
+        assert_span(90ULL * G_USEC_PER_SEC, "1min 30s");
+        assert_span(3661ULL * G_USEC_PER_SEC, "1h 1min");
+        assert_span(86400ULL * G_USEC_PER_SEC + 300ULL * G_USEC_PER_SEC, "1d");
+        assert_span(2 * 86400ULL * G_USEC_PER_SEC + 3 * 3600ULL * G_USEC_PER_SEC + 5, "2d 3h");
+}
+END_TEST
+
+START_TEST(test_exit)
+{
+        g_autofree char *exited = stewardctl_format_exit("exited", 3);
+        g_autofree char *killed = stewardctl_format_exit("killed", SIGTERM);
+        g_autofree char *dumped = stewardctl_format_exit("dumped", SIGSEGV);
+        g_autofree char *odd = stewardctl_format_exit("killed", 200);
+
+        ck_assert_str_eq(exited, "exited, status=3");
+        ck_assert_str_eq(killed, "killed, signal=TERM");
+        ck_assert_str_eq(dumped, "dumped, signal=SEGV");
+        ck_assert_str_eq(odd, "killed, signal=200");
+        ck_assert_ptr_null(stewardctl_format_exit("", 0));
+        ck_assert_ptr_null(stewardctl_format_exit(NULL, 0));
+}
+END_TEST
+
+static void
+assert_value(GVariant *v, const char *expected)
+{
+        g_autoptr(GVariant) owned = g_variant_ref_sink(v);
+        g_autofree char *s = stewardctl_format_value(owned);
+
+        ck_assert_str_eq(s, expected);
+}
+
+START_TEST(test_value)
+{
+        assert_value(g_variant_new_string("deploy"), "deploy");
+        assert_value(g_variant_new_string("a=b"), "a=b");
+        assert_value(g_variant_new_string("deploy now"), "\"deploy now\"");
+        assert_value(g_variant_new_string(""), "\"\"");
+        assert_value(g_variant_new_string("say \"hi\"\n"), "\"say \\\"hi\\\"\\n\"");
+        assert_value(g_variant_new_string("grüß dich"), "\"grüß dich\"");
+        assert_value(g_variant_new_string("grüß"), "grüß");
+        assert_value(g_variant_new_uint64(42), "42");
+        assert_value(g_variant_new_int32(-1), "-1");
+        assert_value(g_variant_new_uint32(7), "7");
+        assert_value(g_variant_new_boolean(TRUE), "true");
+        assert_value(g_variant_new_variant(g_variant_new_string("x y")), "\"x y\"");
+        assert_value(g_variant_new_object_path("/a/b"), "/a/b");
+        assert_value(g_variant_new_parsed("['a', 'b']"), "a,b");
+}
+END_TEST
+
+static GVariant *
+parsed(const char *text)
+{
+        return g_variant_ref_sink(g_variant_new_parsed(text));
+}
+
+static void
+assert_outcome(const char *text, const StewardctlStyle *style, const char *expected)
+{
+        g_autoptr(GVariant) outcome = parsed(text);
+        g_autofree char *line = stewardctl_format_outcome("api", outcome, style);
+
+        ck_assert_str_eq(line, expected);
+}
+
+START_TEST(test_outcome)
+{
+        const char *queued = "{'decision': <'queued_after_stop'>, 'generation': <uint64 3>, "
+                             "'attempt': <uint64 4>, 'target_generation': <uint64 4>, "
+                             "'cancel_delivered': <true>, 'state': <'stopping'>, 'command_id': <'c-7'>}";
+
+        assert_outcome(queued, &plain,
+                       "api: queued_after_stop (generation 3 -> 4, cancel delivered, state stopping, command c-7)");
+        assert_outcome(queued, &fancy,
+                       "api: queued_after_stop (generation 3 → 4, cancel delivered, state stopping, command c-7)");
+        assert_outcome("{'decision': <'already_pending'>, 'generation': <uint64 3>, "
+                       "'target_generation': <uint64 4>, 'merged': <uint32 2>, 'idempotent': <true>}",
+                       &plain, "api: already_pending (generation 3 -> 4, 2 merged, nothing changed)");
+        assert_outcome("{'decision': <'started_immediately'>, 'generation': <uint64 1>, "
+                       "'target_generation': <uint64 1>, 'cancel_delivered': <false>}",
+                       &plain, "api: started_immediately (generation 1)");
+        assert_outcome("{'decision': <'blocked_by_shutdown'>}", &plain, "api: blocked_by_shutdown");
+        assert_outcome("@a{sv} {}", &plain, "api: done");
+}
+END_TEST
+
+START_TEST(test_reload)
+{
+        g_autoptr(GVariant) some = parsed("{'added': <['a', 'b']>, 'removed': <@as []>, 'changed': <['c']>}");
+        g_autoptr(GVariant) none = parsed("{'added': <@as []>, 'removed': <@as []>, 'changed': <@as []>}");
+        g_autofree char *a = stewardctl_format_reload(some);
+        g_autofree char *b = stewardctl_format_reload(none);
+
+        ck_assert_str_eq(a, "added: a b\nchanged: c");
+        ck_assert_str_eq(b, "no changes");
+}
+END_TEST
+
+START_TEST(test_event)
+{
+        g_autoptr(GVariant) fields = parsed("{'reason': <'deploy now'>, 'attempt': <uint64 4>, "
+                                            "'exit_status': <int32 1>, 'supervisor': <'web'>}");
+        g_autoptr(GVariant) empty = parsed("@a{sv} {}");
+        g_autofree char *line = stewardctl_format_event(42, "child_exited", "api", 3, fields);
+        g_autofree char *bare = stewardctl_format_event(1, "manager_started", "", 0, empty);
+        g_autofree char *json = stewardctl_event_to_json(42, "child_exited", "api", 3, fields);
+        g_autofree char *json_bare = stewardctl_event_to_json(1, "manager_started", "", 0, NULL);
+
+        ck_assert_str_eq(line, "42 child_exited child=api generation=3 attempt=4 exit_status=1 "
+                               "reason=\"deploy now\" supervisor=web");
+        ck_assert_str_eq(bare, "1 manager_started");
+        ck_assert_str_eq(json, "{\"sequence\":42,\"kind\":\"child_exited\",\"child\":\"api\",\"generation\":3,"
+                               "\"fields\":{\"reason\":\"deploy now\",\"attempt\":4,\"exit_status\":1,"
+                               "\"supervisor\":\"web\"}}");
+        ck_assert_str_eq(json_bare, "{\"sequence\":1,\"kind\":\"manager_started\",\"child\":\"\","
+                                    "\"generation\":0,\"fields\":{}}");
+}
+END_TEST
+
+START_TEST(test_json)
+{
+        g_autoptr(GVariant) outcome = parsed("{'decision': <'already_running'>, 'idempotent': <true>, "
+                                             "'generation': <uint64 2>, 'added': <['x']>}");
+        g_autofree char *json = stewardctl_variant_to_json(outcome, FALSE);
+
+        ck_assert_str_eq(json, "{\"decision\":\"already_running\",\"idempotent\":true,\"generation\":2,"
+                               "\"added\":[\"x\"]}");
+}
+END_TEST
+
+START_TEST(test_tables)
+{
+        g_autoptr(GVariant) children = parsed("[('api', 'web', 'ready', uint64 3, uint64 4, objectpath "
+                                              "'/org/steward/Supervisor1/child/api'), "
+                                              "('database', 'root', 'backoff', 0, 1, '/o/database')]");
+        g_autoptr(GVariant) sups = parsed("[('root', '', 'running', objectpath '/o/root'), "
+                                          "('web', 'root', 'restarting', '/o/web')]");
+        g_autoptr(GVariant) empty = parsed("@a(ssstto) []");
+        g_autofree char *table = stewardctl_format_child_table(children, TRUE);
+        g_autofree char *bare = stewardctl_format_child_table(children, FALSE);
+        g_autofree char *nothing = stewardctl_format_child_table(empty, FALSE);
+        g_autofree char *sup_table = stewardctl_format_supervisor_table(sups, TRUE);
+
+        ck_assert_str_eq(table, "NAME     SUPERVISOR STATE   GENERATION ATTEMPT\n"
+                                "api      web        ready   3          4\n"
+                                "database root       backoff 0          1");
+        ck_assert_str_eq(bare, "api      web  ready   3 4\n"
+                               "database root backoff 0 1");
+        ck_assert_str_eq(nothing, "");
+        ck_assert_str_eq(sup_table, "NAME PARENT STATE\n"
+                                    "root -      running\n"
+                                    "web  root   restarting");
+}
+END_TEST
+
+/* A tree of two supervisors: root holds db and web, web holds api and proxy. */
+typedef struct {
+        GPtrArray *supervisors, *children;
+        GHashTable *uptimes;
+        GVariant *manager;
+} Tree;
+
+static void
+tree_init(Tree *t)
+{
+        guint64 up = 65 * G_USEC_PER_SEC;
+
+        t->supervisors = g_ptr_array_new_with_free_func((GDestroyNotify) g_variant_unref);
+        t->children = g_ptr_array_new_with_free_func((GDestroyNotify) g_variant_unref);
+        t->uptimes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        t->manager = parsed("{'Version': <'0.1.0'>, 'Mode': <'user'>, 'Backend': <'scope'>, "
+                            "'State': <'running'>, 'ChildCount': <uint32 3>, "
+                            "'ConfigFiles': <['/etc/steward/steward.conf']>}");
+        g_ptr_array_add(t->supervisors, parsed("{'Name': <'root'>, 'Parent': <''>, 'Strategy': <'one-for-one'>, "
+                                               "'Escalation': <'shutdown'>, 'State': <'running'>, "
+                                               "'RestartCount': <uint32 0>}"));
+        g_ptr_array_add(t->supervisors, parsed("{'Name': <'web'>, 'Parent': <'root'>, 'Strategy': <'one-for-all'>, "
+                                               "'Escalation': <'parent'>, 'State': <'running'>, "
+                                               "'RestartCount': <uint32 1>}"));
+        g_ptr_array_add(t->children,
+                        parsed("{'Name': <'api'>, 'Supervisor': <'web'>, 'Role': <'service'>, 'State': <'ready'>, "
+                               "'Generation': <uint64 3>, 'Attempt': <uint64 4>, 'MainPID': <uint32 1234>, "
+                               "'Unit': <'steward-api-3.scope'>, 'Ready': <true>, 'StatusText': <'serving'>, "
+                               "'LastExitCode': <'killed'>, 'LastExitStatus': <int32 15>, "
+                               "'RestartCount': <uint32 2>, 'NextRestartUSec': <uint64 0>, "
+                               "'FenceState': <'idle'>}"));
+        g_ptr_array_add(t->children,
+                        parsed("{'Name': <'proxy'>, 'Supervisor': <'web'>, 'Role': <'sidecar'>, "
+                               "'State': <'backoff'>, 'Generation': <uint64 1>, 'Attempt': <uint64 2>, "
+                               "'MainPID': <uint32 0>, 'Unit': <''>, 'Ready': <false>, 'StatusText': <''>, "
+                               "'LastExitCode': <'exited'>, 'LastExitStatus': <int32 1>, "
+                               "'RestartCount': <uint32 1>, 'NextRestartUSec': <uint64 1001500000>, "
+                               "'FenceState': <'idle'>}"));
+        g_ptr_array_add(t->children,
+                        parsed("{'Name': <'db'>, 'Supervisor': <'root'>, 'Role': <'service'>, "
+                               "'State': <'stopping'>, 'Generation': <uint64 0>, 'Attempt': <uint64 1>, "
+                               "'MainPID': <uint32 99>, 'Unit': <''>, 'Ready': <true>, 'StatusText': <''>, "
+                               "'LastExitCode': <''>, 'LastExitStatus': <int32 0>, "
+                               "'RestartCount': <uint32 0>, 'NextRestartUSec': <uint64 0>, "
+                               "'FenceState': <'stopping_old'>}"));
+        g_hash_table_insert(t->uptimes, g_strdup("api"), g_memdup2(&up, sizeof(up)));
+}
+
+static void
+tree_clear(Tree *t)
+{
+        g_ptr_array_unref(t->supervisors);
+        g_ptr_array_unref(t->children);
+        g_hash_table_unref(t->uptimes);
+        g_variant_unref(t->manager);
+}
+
+START_TEST(test_status_tree)
+{
+        Tree t;
+        g_autofree char *text = NULL;
+        g_autofree char *colored = NULL;
+
+        tree_init(&t);
+        {
+                StewardctlStatus status = { t.manager, t.supervisors, t.children, t.uptimes };
+
+                text = stewardctl_format_status_tree(&status, &plain);
+                colored = stewardctl_format_status_tree(&status, &fancy);
+        }
+        ck_assert_str_eq(text,
+                         "stewardd 0.1.0 (user mode, scope backend): running, 3 children\n"
+                         "Config: /etc/steward/steward.conf\n"
+                         "\n"
+                         "* root [one-for-one, escalation shutdown]: running\n"
+                         "|-* db (service): stopping\n"
+                         "|     Generation: 0, attempt 1\n"
+                         "|       Main PID: 99\n"
+                         "|          Ready: yes\n"
+                         "|       Restarts: 0\n"
+                         "|          Fence: stopping_old\n"
+                         "`-* web [one-for-all, escalation parent, 1 restarts]: running\n"
+                         "  |-* api (service): ready\n"
+                         "  |     Generation: 3, attempt 4\n"
+                         "  |       Main PID: 1234, up 1min 5s\n"
+                         "  |           Unit: steward-api-3.scope\n"
+                         "  |          Ready: yes\n"
+                         "  |      Last exit: killed, signal=TERM\n"
+                         "  |         Status: \"serving\"\n"
+                         "  |       Restarts: 2\n"
+                         "  `-* proxy (sidecar): backoff\n"
+                         "        Generation: 1, attempt 2\n"
+                         "             Ready: no\n"
+                         "         Last exit: exited, status=1\n"
+                         "          Restarts: 1\n"
+                         "      Next restart: in 1s 500ms");
+        /* Color and box drawing only when asked for. */
+        ck_assert_ptr_null(strchr(text, '\x1B'));
+        ck_assert_ptr_nonnull(strstr(colored, "\x1B[0;1;32mready\x1B[0m"));
+        ck_assert_ptr_nonnull(strstr(colored, "\x1B[0;1;33mbackoff\x1B[0m"));
+        ck_assert_ptr_nonnull(strstr(colored, "└─\x1B[0;1;33m●\x1B[0m proxy"));
+        tree_clear(&t);
+}
+END_TEST
+
+START_TEST(test_status_subtree_and_child)
+{
+        Tree t;
+        g_autoptr(GPtrArray) web = g_ptr_array_new();
+        g_autofree char *sub = NULL;
+        g_autofree char *child = NULL;
+
+        tree_init(&t);
+        g_ptr_array_add(web, g_ptr_array_index(t.supervisors, 1));
+        {
+                StewardctlStatus status = { NULL, web, t.children, NULL };
+
+                sub = stewardctl_format_status_tree(&status, &plain);
+        }
+        child = stewardctl_format_child(g_ptr_array_index(t.children, 1), NULL, &plain);
+        /* A supervisor whose parent is not shown is drawn at the margin. */
+        ck_assert(g_str_has_prefix(sub, "* web [one-for-all, escalation parent, 1 restarts]: running\n"
+                                        "|-* api (service): ready\n"));
+        ck_assert_ptr_null(strstr(sub, "db"));
+        ck_assert_str_eq(child, "* proxy (sidecar): backoff\n"
+                                "    Supervisor: web\n"
+                                "    Generation: 1, attempt 2\n"
+                                "         Ready: no\n"
+                                "     Last exit: exited, status=1\n"
+                                "      Restarts: 1\n"
+                                "  Next restart: in 1s 500ms");
+        tree_clear(&t);
+}
+END_TEST
+
+static Suite *
+make_suite(void)
+{
+        Suite *s = suite_create("stewardctl");
+        TCase *tc = tcase_create("format");
+
+        tcase_add_test(tc, test_exit_codes);
+        tcase_add_test(tc, test_error_message);
+        tcase_add_test(tc, test_state_color);
+        tcase_add_test(tc, test_timespan);
+        tcase_add_test(tc, test_exit);
+        tcase_add_test(tc, test_value);
+        tcase_add_test(tc, test_outcome);
+        tcase_add_test(tc, test_reload);
+        tcase_add_test(tc, test_event);
+        tcase_add_test(tc, test_json);
+        tcase_add_test(tc, test_tables);
+        tcase_add_test(tc, test_status_tree);
+        tcase_add_test(tc, test_status_subtree_and_child);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+STEWARD_TEST_MAIN(make_suite)
