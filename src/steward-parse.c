@@ -558,6 +558,14 @@ steward_split_words(const char *s, GError **error)
                                     _("the quote %c is not closed"), quote);
                         return NULL;
                 }
+                /* \xNN and \NNN can spell any byte; arguments and variables
+                 * end up in messages and on the bus, which take UTF-8 only.
+                 * (Found by fuzz/regressions/crash-invalid-utf8-escape.conf.) */
+                if (!g_utf8_validate_len(word->str, word->len, NULL)) {
+                        g_set_error(error, STEWARD_PARSE_ERROR, STEWARD_PARSE_ERROR_INVALID,
+                                    _("the escape sequences make invalid UTF-8"));
+                        return NULL;
+                }
                 g_ptr_array_add(words, g_string_free(g_steal_pointer(&word), FALSE));
         }
         g_ptr_array_add(words, NULL);

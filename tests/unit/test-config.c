@@ -413,6 +413,8 @@ static const Case refusals[] = {
           "t.conf:2: ExecStart=: cannot parse '/bin/echo \"oops': the quote \" is not closed\n" },
         { "[Child a]\nExecStart=/bin/echo \\z\n",
           "t.conf:2: ExecStart=: cannot parse '/bin/echo \\z': unknown escape sequence '\\z'\n" },
+        { "[Child a]\nExecStart=/bin/\\x82\n",
+          "t.conf:2: ExecStart=: cannot parse '/bin/\\x82': the escape sequences make invalid UTF-8\n" },
         { "[Child a]\nExecStart=/bin/true\nRole=primary\n",
           "t.conf:3: Role=: unknown value 'primary' (expected one of service, worker, job, sidecar)\n" },
         { "[Child a]\nExecStart=/bin/true\nRole=workr\n",

@@ -256,6 +256,9 @@ START_TEST(test_split_words)
         assert_split_error("\\u12", "\\u needs 4 hexadecimal digits");
         assert_split_error("\\UFFFFFFFF", "\\U escape is not a valid character");
         assert_split_error("\\ud800", "\\u escape is not a valid character");
+        assert_split_error("/bin/\\x82", "the escape sequences make invalid UTF-8");
+        assert_split_error("\\303", "the escape sequences make invalid UTF-8");
+        assert_words("\\303\\251", (const char *const[]) { "\xc3\xa9", NULL });
 }
 END_TEST
 
