@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <sys/wait.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <gio/gunixinputstream.h>
 
@@ -188,4 +189,200 @@ itest_journal_wait(const char *const *match, const char *needle, guint timeout_s
         (void) waitpid(pid, NULL, 0);
         g_clear_object(&f.in);
         return done;
+}
+
+static void
+on_daemon_exit(GPid pid, int status, gpointer user_data)
+{
+        ItestDaemon *d = user_data;
+
+        d->exited = TRUE;
+        d->status = status;
+        g_spawn_close_pid(pid);
+}
+
+typedef struct {
+        gboolean appeared;
+} NameWait;
+
+static void
+on_name_appeared(GDBusConnection *c, const char *name, const char *owner, gpointer user_data)
+{
+        NameWait *w = user_data;
+
+        w->appeared = TRUE;
+}
+
+ItestDaemon *
+itest_daemon_start(const char *config, const char *const *extra_args)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+        g_autofree char *conf = NULL;
+        ItestDaemon *d = g_new0(ItestDaemon, 1);
+        const char *build = g_getenv("STEWARD_BUILD_DIR");
+        NameWait w = { 0 };
+        guint watch;
+
+        ck_assert_msg(build, "STEWARD_BUILD_DIR is not set");
+        d->dir = g_dir_make_tmp("steward-itest-XXXXXX", &error);
+        ck_assert_msg(d->dir, "%s", error ? error->message : "");
+        conf = g_build_filename(d->dir, "steward.conf", NULL);
+        ck_assert(g_file_set_contents(conf, config, -1, NULL));
+
+        g_ptr_array_add(argv, g_build_filename(build, "src", "stewardd", NULL));
+        g_ptr_array_add(argv, g_strdup("--user"));
+        g_ptr_array_add(argv, g_strdup_printf("--config=%s", d->dir));
+        for (const char *const *a = extra_args; a && *a; a++)
+                g_ptr_array_add(argv, g_strdup(*a));
+        g_ptr_array_add(argv, NULL);
+
+        d->bus = itest_bus();
+        /* Watching before starting: the name cannot appear unseen. */
+        watch = g_bus_watch_name_on_connection(d->bus, "org.steward.Supervisor1", G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                               on_name_appeared, NULL, &w, NULL);
+        ck_assert_msg(g_spawn_async(NULL, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                    &d->pid, &error),
+                      "%s", error ? error->message : "");
+        g_child_watch_add(d->pid, on_daemon_exit, d);
+        itest_wait_flag(&w.appeared, ITEST_TIMEOUT_SEC);
+        g_bus_unwatch_name(watch);
+        ck_assert_msg(w.appeared, "stewardd never took its bus name (exited: %d)", d->exited);
+        return d;
+}
+
+int
+itest_daemon_wait(ItestDaemon *d, guint timeout_sec)
+{
+        ck_assert_msg(itest_wait_flag(&d->exited, timeout_sec), "stewardd did not exit");
+        return WIFEXITED(d->status) ? WEXITSTATUS(d->status) : 128 + WTERMSIG(d->status);
+}
+
+static int
+remove_tree(const char *dir)
+{
+        g_autoptr(GDir) dh = g_dir_open(dir, 0, NULL);
+        const char *name;
+
+        while (dh && (name = g_dir_read_name(dh))) {
+                g_autofree char *path = g_build_filename(dir, name, NULL);
+                if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK))
+                        remove_tree(path);
+                else
+                        (void) unlink(path);
+        }
+        return rmdir(dir);
+}
+
+void
+itest_daemon_free(ItestDaemon *d)
+{
+        if (!d)
+                return;
+        if (!d->exited) {
+                (void) kill(d->pid, SIGTERM);
+                (void) itest_wait_flag(&d->exited, ITEST_TIMEOUT_SEC);
+                if (!d->exited)
+                        (void) kill(d->pid, SIGKILL);
+        }
+        if (d->dir)
+                (void) remove_tree(d->dir);
+        g_free(d->dir);
+        g_clear_object(&d->bus);
+        g_free(d);
+}
+
+GVariant *
+itest_manager_call_error(ItestDaemon *d, const char *method, GVariant *params, const char *reply_type,
+                         GError **error)
+{
+        return g_dbus_connection_call_sync(d->bus, "org.steward.Supervisor1", "/org/steward/Supervisor1",
+                                           "org.steward.Supervisor1.Manager", method, params,
+                                           reply_type ? G_VARIANT_TYPE(reply_type) : NULL,
+                                           G_DBUS_CALL_FLAGS_NONE, ITEST_TIMEOUT_SEC * 1000, NULL, error);
+}
+
+GVariant *
+itest_manager_call(ItestDaemon *d, const char *method, GVariant *params, const char *reply_type)
+{
+        g_autoptr(GError) error = NULL;
+        GVariant *reply = itest_manager_call_error(d, method, params, reply_type, &error);
+
+        ck_assert_msg(reply, "%s: %s", method, error ? error->message : "");
+        return reply;
+}
+
+static char *
+child_path(const char *name)
+{
+        GString *s = g_string_new("/org/steward/Supervisor1/child/");
+
+        for (const char *p = name; *p; p++) {
+                if (g_ascii_isalpha(*p) || (p > name && g_ascii_isdigit(*p)))
+                        g_string_append_c(s, *p);
+                else
+                        g_string_append_printf(s, "_%02x", (unsigned char) *p);
+        }
+        return g_string_free(s, FALSE);
+}
+
+GVariant *
+itest_child_property(ItestDaemon *d, const char *name, const char *property)
+{
+        g_autofree char *path = child_path(name);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = NULL;
+        GVariant *value;
+
+        reply = g_dbus_connection_call_sync(d->bus, "org.steward.Supervisor1", path,
+                                            "org.freedesktop.DBus.Properties", "Get",
+                                            g_variant_new("(ss)", "org.steward.Supervisor1.Child", property),
+                                            G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE,
+                                            ITEST_TIMEOUT_SEC * 1000, NULL, &error);
+        ck_assert_msg(reply, "Get %s.%s: %s", name, property, error ? error->message : "");
+        g_variant_get(reply, "(v)", &value);
+        return value;
+}
+
+typedef struct {
+        const char *property;
+        GVariant *value;
+        gboolean equal;
+} PropertyWait;
+
+static void
+on_child_properties(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
+                    const char *signal, GVariant *params, gpointer user_data)
+{
+        PropertyWait *w = user_data;
+        g_autoptr(GVariant) changed = NULL;
+        g_autoptr(GVariant) v = NULL;
+
+        g_variant_get(params, "(&s@a{sv}@as)", NULL, &changed, NULL);
+        v = g_variant_lookup_value(changed, w->property, NULL);
+        if (v && g_variant_equal(v, w->value))
+                w->equal = TRUE;
+}
+
+gboolean
+itest_child_wait_property(ItestDaemon *d, const char *name, const char *property, GVariant *value,
+                          guint timeout_sec)
+{
+        g_autofree char *path = child_path(name);
+        g_autoptr(GVariant) current = NULL;
+        g_autoptr(GVariant) expected = g_variant_ref_sink(value);
+        PropertyWait w = { .property = property, .value = expected };
+        guint sub;
+
+        sub = g_dbus_connection_signal_subscribe(d->bus, "org.steward.Supervisor1",
+                                                 "org.freedesktop.DBus.Properties", "PropertiesChanged", path,
+                                                 "org.steward.Supervisor1.Child", G_DBUS_SIGNAL_FLAGS_NONE,
+                                                 on_child_properties, &w, NULL);
+        /* Read after subscribing, so a change in between is not lost. */
+        current = itest_child_property(d, name, property);
+        if (g_variant_equal(current, expected))
+                w.equal = TRUE;
+        itest_wait_flag(&w.equal, timeout_sec);
+        g_dbus_connection_signal_unsubscribe(d->bus, sub);
+        return w.equal;
 }

@@ -30,6 +30,38 @@ gboolean itest_journal_contains(const char *const *match, const char *needle);
  * a line containing needle arrives or the bound passes. */
 gboolean itest_journal_wait(const char *const *match, const char *needle, guint timeout_sec);
 
+/* A stewardd of the build tree, running inside the harness. */
+typedef struct {
+        GPid pid;
+        char *dir; /* temporary config directory */
+        GDBusConnection *bus;
+        gboolean exited;
+        int status; /* wait status once exited */
+} ItestDaemon;
+
+/* Writes config to a fresh directory's steward.conf, starts
+ * $STEWARD_BUILD_DIR/src/stewardd --user --config=DIR with extra_args, and
+ * waits until org.steward.Supervisor1 is on the bus. NULL extra_args: none. */
+ItestDaemon *itest_daemon_start(const char *config, const char *const *extra_args);
+/* Waits for the daemon to exit by itself; returns its exit status. */
+int itest_daemon_wait(ItestDaemon *d, guint timeout_sec);
+/* Stops the daemon (SIGTERM unless it is gone already), waits, frees. */
+void itest_daemon_free(ItestDaemon *d);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ItestDaemon, itest_daemon_free)
+
+/* Calls a method of the manager object and returns its reply, failing the
+ * test on an error. */
+GVariant *itest_manager_call(ItestDaemon *d, const char *method, GVariant *params, const char *reply_type);
+/* The same, returning the error instead (NULL reply). */
+GVariant *itest_manager_call_error(ItestDaemon *d, const char *method, GVariant *params, const char *reply_type,
+                                   GError **error);
+/* A property of the child object of name. */
+GVariant *itest_child_property(ItestDaemon *d, const char *name, const char *property);
+/* Waits until the child's property equals value (compared as GVariants),
+ * woken by PropertiesChanged. */
+gboolean itest_child_wait_property(ItestDaemon *d, const char *name, const char *property, GVariant *value,
+                                   guint timeout_sec);
+
 /* Suites of this directory skip (exit 77) outside steward-harness. */
 void itest_require_harness(void);
 
