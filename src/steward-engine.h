@@ -35,6 +35,32 @@ G_BEGIN_DECLS
  * has been started (and 0 before). A child has at most one incarnation
  * between SPAWN and its gone (or spawn_failed) report; the next SPAWN of that
  * child is never emitted earlier.
+ *
+ * Semantics where SPEC §2/§5 are silent (OTP's supervisor unless noted):
+ * - When a main process ends and its scope is not yet empty, the engine
+ *   sends STOP to what is left (then KILL after TimeoutStopSec=): the fence
+ *   waits for the scope. The backend may ignore STOP/KILL for an incarnation
+ *   that is already gone. A stop requested while the spawn is in flight is
+ *   delivered on the spawned report (cancel_delivered is then false).
+ * - Verdicts: a forced failure (start timeout, watchdog) stays a failure;
+ *   otherwise any end after the engine decided to stop the incarnation is
+ *   "stop", never counted; else status 0 or SuccessExitStatus= is success.
+ * - Restart counting as OTP: every automatic restart counts once against
+ *   the child's budget and its supervisor's intensity (a strategy restart of
+ *   many siblings counts once); commanded restarts count against nothing and
+ *   reset the child's budget and backoff. A child that exceeds its own
+ *   budget is given up (state failed) and counts once for its supervisor.
+ * - one-for-all / rest-for-one: affected members are stopped one at a time in
+ *   reverse order, each until gone, then restarted in order after the
+ *   failed child's backoff delay. Members stopped, paused or given up stay
+ *   so; a commanded restart pending on a member is served by that restart.
+ * - A sidecar's incarnation is stopped when its primary's main process
+ *   ends, and started again once the primary is up (ready, for notify).
+ * - Escalation=parent on the root means the root gives up: shutdown, exit 1.
+ *   A restarted supervisor starts with an empty intensity window. A shutdown
+ *   that hits ShutdownTimeoutSec= KILLs what is left and exits with 1.
+ * - pause is a stop that remembers it was a pause: resume (not start) is its
+ *   inverse, and neither the policy nor a strategy restarts a paused child.
  */
 
 typedef struct _StewardEngine StewardEngine;
