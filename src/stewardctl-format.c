@@ -1,4 +1,5 @@
-/* stewardctl-format.c: how stewardctl prints what the bus returns, as text or JSON, and which exit code an error means. */
+/* stewardctl-format.c: how stewardctl prints what the bus returns, as text or JSON, and which exit code an
+ * error means. */
 #include "config.h"
 
 #include <json-glib/json-glib.h>
@@ -240,7 +241,8 @@ append_colored(GString *s, const char *text, const char *color, const Stewardctl
 }
 
 char *
-stewardctl_format_outcome(const char *subject, GVariant *outcome, const StewardctlStyle *style)
+stewardctl_format_outcome(const char *subject, GVariant *outcome, gboolean has_generations,
+                          const StewardctlStyle *style)
 {
         g_autoptr(GString) s = g_string_new(NULL);
         g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func(g_free);
@@ -250,14 +252,17 @@ stewardctl_format_outcome(const char *subject, GVariant *outcome, const Stewardc
         guint64 generation, target;
         guint32 merged = lookup_u32(outcome, "merged");
 
-        if (lookup_u64(outcome, "generation", &generation)) {
-                if (lookup_u64(outcome, "target_generation", &target) && target != generation)
-                        g_ptr_array_add(parts, g_strdup_printf("generation %" G_GUINT64_FORMAT " %s %" G_GUINT64_FORMAT,
-                                                               generation, style->utf8 ? "→" : "->", target));
+        /* Supervisors and the tree have no generation of their own; the
+         * daemon still fills the key, with 0. */
+        if (has_generations && lookup_u64(outcome, "generation", &generation)) {
+                /* target_generation is 0 when the command brings nothing up. */
+                if (lookup_u64(outcome, "target_generation", &target) && target > generation)
+                        g_ptr_array_add(parts,
+                                        g_strdup_printf("generation %" G_GUINT64_FORMAT
+                                                        " %s %" G_GUINT64_FORMAT,
+                                                        generation, style->utf8 ? "→" : "->", target));
                 else
                         g_ptr_array_add(parts, g_strdup_printf("generation %" G_GUINT64_FORMAT, generation));
-        } else if (lookup_u64(outcome, "target_generation", &target)) {
-                g_ptr_array_add(parts, g_strdup_printf("target generation %" G_GUINT64_FORMAT, target));
         }
         if (lookup_bool(outcome, "cancel_delivered"))
                 g_ptr_array_add(parts, g_strdup("cancel delivered"));
@@ -517,7 +522,8 @@ append_child(GString *s, GVariant *props, const guint64 *uptime_usec, const char
         append_detail(s, prefix, "Generation", line);
         if (pid > 0) {
                 g_autofree char *up = uptime_usec ? stewardctl_format_timespan(*uptime_usec) : NULL;
-                g_autofree char *pid_line = up ? g_strdup_printf("%u, up %s", pid, up) : g_strdup_printf("%u", pid);
+                g_autofree char *pid_line =
+                        up ? g_strdup_printf("%u, up %s", pid, up) : g_strdup_printf("%u", pid);
 
                 append_detail(s, prefix, "Main PID", pid_line);
         }
@@ -551,7 +557,8 @@ char *
 stewardctl_format_child(GVariant *props, const guint64 *uptime_usec, const StewardctlStyle *style)
 {
         g_autoptr(GString) s = g_string_new(NULL);
-        g_autofree char *supervisor = g_strdup_printf("  %12s: %s\n", "Supervisor", lookup_str(props, "Supervisor"));
+        g_autofree char *supervisor =
+                g_strdup_printf("  %12s: %s\n", "Supervisor", lookup_str(props, "Supervisor"));
 
         append_child(s, props, uptime_usec, "", "  ", style);
         /* The supervisor goes right under the header, as systemctl puts Loaded: there. */
@@ -610,13 +617,14 @@ append_supervisor(GString *s, const StewardctlStatus *status, GVariant *sup, con
                 if (i < members->len) {
                         GVariant *c = g_ptr_array_index(members, i);
                         g_autofree char *detail = g_strconcat(next, "  ", NULL);
-                        const guint64 *up = status->uptimes
-                                                    ? g_hash_table_lookup(status->uptimes, lookup_str(c, "Name"))
-                                                    : NULL;
+                        const guint64 *up =
+                                status->uptimes ? g_hash_table_lookup(status->uptimes, lookup_str(c, "Name"))
+                                                : NULL;
 
                         append_child(s, c, up, head, detail, style);
                 } else {
-                        append_supervisor(s, status, g_ptr_array_index(subs, i - members->len), head, next, style);
+                        append_supervisor(s, status, g_ptr_array_index(subs, i - members->len), head, next,
+                                          style);
                 }
         }
 }
@@ -642,8 +650,9 @@ stewardctl_format_status_tree(const StewardctlStatus *status, const StewardctlSt
                 const char *state = lookup_str(status->manager, "State");
                 g_autofree const char **files = NULL;
 
-                g_string_append_printf(s, "stewardd %s (%s mode, %s backend): ", lookup_str(status->manager, "Version"),
-                                       lookup_str(status->manager, "Mode"), lookup_str(status->manager, "Backend"));
+                g_string_append_printf(
+                        s, "stewardd %s (%s mode, %s backend): ", lookup_str(status->manager, "Version"),
+                        lookup_str(status->manager, "Mode"), lookup_str(status->manager, "Backend"));
                 append_colored(s, *state ? state : "unknown", stewardctl_state_color(state), style);
                 g_string_append_printf(s, ", %u children\n", lookup_u32(status->manager, "ChildCount"));
                 if (g_variant_lookup(status->manager, "ConfigFiles", "^a&s", &files) && files[0]) {

@@ -1,4 +1,5 @@
-/* stewardctl-format.h: stewardctl's output, exit codes and JSON, kept apart from the bus so they can be unit-tested. */
+/* stewardctl-format.h: stewardctl's output, exit codes and JSON, kept apart from the bus so they can be
+ * unit-tested. */
 #pragma once
 
 #include <gio/gio.h>
@@ -17,8 +18,8 @@ enum {
 
 /* How the human-readable output is drawn. */
 typedef struct {
-        gboolean color; /* ANSI colors for states */
-        gboolean utf8;  /* box drawing and arrows; ASCII otherwise */
+        gboolean color;  /* ANSI colors for states */
+        gboolean utf8;   /* box drawing and arrows; ASCII otherwise */
         gint64 now_usec; /* CLOCK_REALTIME, for "next restart in ..." */
 } StewardctlStyle;
 
@@ -42,8 +43,10 @@ char *stewardctl_format_exit(const char *code, gint32 status);
 char *stewardctl_format_value(GVariant *value);
 
 /* One line for a command's outcome, decision first:
- * "api: queued_after_stop (generation 3 → 4, cancel delivered, state stopping, command c-7)". */
-char *stewardctl_format_outcome(const char *subject, GVariant *outcome, const StewardctlStyle *style);
+ * "api: queued_after_stop (generation 3 → 4, cancel delivered, state stopping, command c-7)".
+ * has_generations: the subject is a child (supervisors and the tree have none). */
+char *stewardctl_format_outcome(const char *subject, GVariant *outcome, gboolean has_generations,
+                                const StewardctlStyle *style);
 
 /* Reload's outcome: "added: a b" / "removed: ..." / "changed: ..." lines, or "no changes". */
 char *stewardctl_format_reload(GVariant *outcome);
@@ -67,10 +70,10 @@ char *stewardctl_format_supervisor_table(GVariant *supervisors, gboolean legend)
 
 /* What status prints, gathered from the bus by the caller. */
 typedef struct {
-        GVariant *manager;         /* a{sv}: the Manager's properties; NULL for a filtered status */
-        GPtrArray *supervisors;    /* of a{sv}: each supervisor's properties, root first */
-        GPtrArray *children;       /* of a{sv}: each child's properties, in declaration order */
-        GHashTable *uptimes;       /* child name → guint64* µs its main process has run; may be NULL */
+        GVariant *manager;      /* a{sv}: the Manager's properties; NULL for a filtered status */
+        GPtrArray *supervisors; /* of a{sv}: each supervisor's properties, root first */
+        GPtrArray *children;    /* of a{sv}: each child's properties, in declaration order */
+        GHashTable *uptimes;    /* child name → guint64* µs its main process has run; may be NULL */
 } StewardctlStatus;
 
 /* The tree, like systemctl status: the manager, then every supervisor with

@@ -22,14 +22,16 @@ static gboolean opt_user, opt_system, opt_json, opt_follow, opt_names, opt_no_le
 static char *opt_reason;
 
 static const GOptionEntry entries[] = {
-        { "user", 0, 0, G_OPTION_ARG_NONE, &opt_user, "Talk to the user's stewardd (the default as non-root)",
-          NULL },
-        { "system", 0, 0, G_OPTION_ARG_NONE, &opt_system, "Talk to the system's stewardd (the default as root)",
-          NULL },
+        { "user", 0, 0, G_OPTION_ARG_NONE, &opt_user,
+          "Talk to the user's stewardd (the default as non-root)", NULL },
+        { "system", 0, 0, G_OPTION_ARG_NONE, &opt_system,
+          "Talk to the system's stewardd (the default as root)", NULL },
         { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print JSON instead of text", NULL },
-        { "reason", 0, 0, G_OPTION_ARG_STRING, &opt_reason, "Record TEXT as the reason of a command", "TEXT" },
+        { "reason", 0, 0, G_OPTION_ARG_STRING, &opt_reason, "Record TEXT as the reason of a command",
+          "TEXT" },
         { "follow", 'f', 0, G_OPTION_ARG_NONE, &opt_follow, "events: print events as they happen", NULL },
-        { "names", 0, 0, G_OPTION_ARG_NONE, &opt_names, "list, list-supervisors: print only the names", NULL },
+        { "names", 0, 0, G_OPTION_ARG_NONE, &opt_names, "list, list-supervisors: print only the names",
+          NULL },
         { "no-legend", 0, 0, G_OPTION_ARG_NONE, &opt_no_legend, "list, list-supervisors: omit the header",
           NULL },
         { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "Show the version and exit", NULL },
@@ -75,9 +77,10 @@ fail(const Ctl *ctl, const GError *error)
 
         /* The bus's own wording ("not provided by any .service files") does
          * not tell a user what to do; say which daemon is missing. */
-        if (code == STEWARDCTL_EXIT_NOT_RUNNING && !(remote && g_str_has_prefix(remote, DBUS_ERROR_SPAWN_PREFIX)))
-                g_printerr("stewardctl: stewardd is not running (%s is not on the %s bus)\n", STEWARD_BUS_NAME,
-                           bus_label(ctl));
+        if (code == STEWARDCTL_EXIT_NOT_RUNNING &&
+            !(remote && g_str_has_prefix(remote, DBUS_ERROR_SPAWN_PREFIX)))
+                g_printerr("stewardctl: stewardd is not running (%s is not on the %s bus)\n",
+                           STEWARD_BUS_NAME, bus_label(ctl));
         else {
                 g_autofree char *message = stewardctl_error_message(error);
 
@@ -94,8 +97,8 @@ call(Ctl *ctl, const char *path, const char *interface, const char *method, GVar
      const char *reply_type, GError **error)
 {
         return g_dbus_connection_call_sync(ctl->bus, STEWARD_BUS_NAME, path, interface, method, params,
-                                           G_VARIANT_TYPE(reply_type), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL,
-                                           error);
+                                           G_VARIANT_TYPE(reply_type), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1,
+                                           NULL, error);
 }
 
 static GVariant *
@@ -124,10 +127,15 @@ check_name(const char *name)
         return FALSE;
 }
 
-static const char *
-reason(void)
+/* The reason recorded with a command. Without --reason the command line
+ * says what happened well enough, and the daemon refuses an empty reason
+ * (its bus handler wants 1 to 1024 bytes) although the XML allows one. */
+static char *
+reason(const Command *cmd)
 {
-        return opt_reason ? opt_reason : "";
+        if (opt_reason && *opt_reason)
+                return g_strdup(opt_reason);
+        return g_strdup_printf("stewardctl %s", cmd->name);
 }
 
 /* start, stop, restart, pause, resume, resume-supervisor: one call, one outcome. */
@@ -137,16 +145,18 @@ run_command(Ctl *ctl, const Command *cmd, char **args)
         g_autoptr(GError) error = NULL;
         g_autoptr(GVariant) reply = NULL;
         g_autoptr(GVariant) outcome = NULL;
+        g_autofree char *why = reason(cmd);
 
         reply = call(ctl, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, cmd->method,
-                     g_variant_new("(ss)", args[0], reason()), "(a{sv})", &error);
+                     g_variant_new("(ss)", args[0], why), "(a{sv})", &error);
         if (!reply)
                 return fail(ctl, error);
         outcome = g_variant_get_child_value(reply, 0);
         if (opt_json)
                 print_json(outcome);
         else {
-                g_autofree char *line = stewardctl_format_outcome(args[0], outcome, &ctl->style);
+                gboolean child = !g_str_equal(cmd->method, "ResumeSupervisor");
+                g_autofree char *line = stewardctl_format_outcome(args[0], outcome, child, &ctl->style);
 
                 g_print("%s\n", line);
         }
@@ -159,16 +169,17 @@ run_shutdown(Ctl *ctl, const Command *cmd, char **args)
         g_autoptr(GError) error = NULL;
         g_autoptr(GVariant) reply = NULL;
         g_autoptr(GVariant) outcome = NULL;
+        g_autofree char *why = reason(cmd);
 
         reply = call(ctl, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "ShutdownTree",
-                     g_variant_new("(s)", reason()), "(a{sv})", &error);
+                     g_variant_new("(s)", why), "(a{sv})", &error);
         if (!reply)
                 return fail(ctl, error);
         outcome = g_variant_get_child_value(reply, 0);
         if (opt_json)
                 print_json(outcome);
         else {
-                g_autofree char *line = stewardctl_format_outcome("tree", outcome, &ctl->style);
+                g_autofree char *line = stewardctl_format_outcome("tree", outcome, FALSE, &ctl->style);
 
                 g_print("%s\n", line);
         }
@@ -221,12 +232,13 @@ run_list(Ctl *ctl, const Command *cmd, char **args)
 
                 g_variant_iter_init(&iter, rows);
                 if (children)
-                        while (g_variant_iter_next(&iter, "(&s&s&stt&o)", &name, &parent, &state, &generation,
-                                                   &attempt, &path))
-                                g_variant_builder_add_parsed(b,
-                                                             "{'name': <%s>, 'supervisor': <%s>, 'state': <%s>, "
-                                                             "'generation': <%t>, 'attempt': <%t>, 'path': <%o>}",
-                                                             name, parent, state, generation, attempt, path);
+                        while (g_variant_iter_next(&iter, "(&s&s&stt&o)", &name, &parent, &state,
+                                                   &generation, &attempt, &path))
+                                g_variant_builder_add_parsed(
+                                        b,
+                                        "{'name': <%s>, 'supervisor': <%s>, 'state': <%s>, "
+                                        "'generation': <%t>, 'attempt': <%t>, 'path': <%o>}",
+                                        name, parent, state, generation, attempt, path);
                 else
                         while (g_variant_iter_next(&iter, "(&s&s&s&o)", &name, &parent, &state, &path))
                                 g_variant_builder_add_parsed(b,
@@ -243,8 +255,8 @@ run_list(Ctl *ctl, const Command *cmd, char **args)
                 const char *name;
 
                 g_variant_iter_init(&iter, rows);
-                while (g_variant_iter_next(&iter, children ? "(&s@s@s@t@t@o)" : "(&s@s@s@o)", &name, NULL, NULL,
-                                           NULL, NULL, NULL))
+                while (g_variant_iter_next(&iter, children ? "(&s@s@s@t@t@o)" : "(&s@s@s@o)", &name, NULL,
+                                           NULL, NULL, NULL, NULL))
                         g_print("%s\n", name);
         } else {
                 g_autofree char *table = children ? stewardctl_format_child_table(rows, !opt_no_legend)
@@ -337,8 +349,8 @@ static gboolean
 read_objects(Ctl *ctl, const char *method, const char *reply_type, const char *interface, GPtrArray *into,
              GError **error)
 {
-        g_autoptr(GVariant) reply = call(ctl, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, method, NULL,
-                                         reply_type, error);
+        g_autoptr(GVariant) reply =
+                call(ctl, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, method, NULL, reply_type, error);
         g_autoptr(GVariant) rows = NULL;
         gsize n;
 
@@ -359,7 +371,8 @@ read_objects(Ctl *ctl, const char *method, const char *reply_type, const char *i
                 if (g_error_matches(local, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT) ||
                     g_error_matches(local, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_INTERFACE) ||
                     g_error_matches(local, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD)) {
-                        g_debug("'%s' went away while reading it, ignoring", g_variant_get_string(path, NULL));
+                        g_debug("'%s' went away while reading it, ignoring",
+                                g_variant_get_string(path, NULL));
                         continue;
                 }
                 g_propagate_error(error, g_steal_pointer(&local));
@@ -378,7 +391,8 @@ snapshot_read(Ctl *ctl, Snapshot *s, GError **error)
         s->manager = get_all(ctl, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, error);
         if (!s->manager)
                 return FALSE;
-        if (!read_objects(ctl, "ListSupervisors", "(a(ssso))", STEWARD_SUPERVISOR_INTERFACE, s->supervisors, error))
+        if (!read_objects(ctl, "ListSupervisors", "(a(ssso))", STEWARD_SUPERVISOR_INTERFACE, s->supervisors,
+                          error))
                 return FALSE;
         if (!read_objects(ctl, "ListChildren", "(a(ssstto))", STEWARD_CHILD_INTERFACE, s->children, error))
                 return FALSE;
@@ -391,7 +405,8 @@ snapshot_read(Ctl *ctl, Snapshot *s, GError **error)
                 (void) g_variant_lookup(props, "MainPID", "u", &pid);
                 (void) g_variant_lookup(props, "Unit", "&s", &unit);
                 if (main_pid_uptime(pid, unit, &up))
-                        g_hash_table_insert(s->uptimes, g_strdup(props_name(props)), g_memdup2(&up, sizeof(up)));
+                        g_hash_table_insert(s->uptimes, g_strdup(props_name(props)),
+                                            g_memdup2(&up, sizeof(up)));
         }
         return TRUE;
 }
@@ -551,8 +566,8 @@ typedef struct {
 } Follow;
 
 static void
-on_event(GDBusConnection *bus, const char *sender, const char *path, const char *interface, const char *signal,
-         GVariant *params, gpointer user_data)
+on_event(GDBusConnection *bus, const char *sender, const char *path, const char *interface,
+         const char *signal, GVariant *params, gpointer user_data)
 {
         Follow *f = user_data;
         guint64 sequence, generation;
@@ -590,13 +605,14 @@ on_vanished(GDBusConnection *bus, const char *name, gpointer user_data)
         Follow *f = user_data;
 
         if (!f->appeared)
-                g_printerr("stewardctl: stewardd is not running (%s is not on the %s bus)\n", STEWARD_BUS_NAME,
-                           bus_label(f->ctl));
+                g_printerr("stewardctl: stewardd is not running (%s is not on the %s bus)\n",
+                           STEWARD_BUS_NAME, bus_label(f->ctl));
         else if (!f->shutdown_completed)
                 g_printerr("stewardctl: stewardd left the bus\n");
         /* After a completed tree shutdown the daemon exits by design: the
          * stream ended normally. */
-        f->ret = f->appeared && f->shutdown_completed ? STEWARDCTL_EXIT_SUCCESS : STEWARDCTL_EXIT_NOT_RUNNING;
+        f->ret =
+                f->appeared && f->shutdown_completed ? STEWARDCTL_EXIT_SUCCESS : STEWARDCTL_EXIT_NOT_RUNNING;
         g_main_loop_quit(f->loop);
 }
 
@@ -629,9 +645,9 @@ run_events(Ctl *ctl, const Command *cmd, char **args)
         f.loop = loop;
         /* Subscribe before looking for the daemon, so nothing it emits
          * after it is found can be missed. */
-        subscription = g_dbus_connection_signal_subscribe(ctl->bus, STEWARD_BUS_NAME, STEWARD_MANAGER_INTERFACE,
-                                                          "Event", STEWARD_OBJECT_PATH, NULL,
-                                                          G_DBUS_SIGNAL_FLAGS_NONE, on_event, &f, NULL);
+        subscription = g_dbus_connection_signal_subscribe(
+                ctl->bus, STEWARD_BUS_NAME, STEWARD_MANAGER_INTERFACE, "Event", STEWARD_OBJECT_PATH, NULL,
+                G_DBUS_SIGNAL_FLAGS_NONE, on_event, &f, NULL);
         watch = g_bus_watch_name_on_connection(ctl->bus, STEWARD_BUS_NAME, G_BUS_NAME_WATCHER_FLAGS_NONE,
                                                on_appeared, on_vanished, &f, NULL);
         sigint = g_unix_signal_add(SIGINT, on_quit_signal, &f);

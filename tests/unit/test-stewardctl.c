@@ -44,7 +44,8 @@ END_TEST
 
 START_TEST(test_error_message)
 {
-        g_autoptr(GError) remote = g_dbus_error_new_for_dbus_error(STEWARD_ERROR_NO_SUCH_CHILD, "no child 'x'");
+        g_autoptr(GError) remote =
+                g_dbus_error_new_for_dbus_error(STEWARD_ERROR_NO_SUCH_CHILD, "no child 'x'");
         g_autoptr(GError) local = g_error_new_literal(G_IO_ERROR, G_IO_ERROR_FAILED, "plain");
         g_autofree char *a = stewardctl_error_message(remote);
         g_autofree char *b = stewardctl_error_message(local);
@@ -147,7 +148,7 @@ static void
 assert_outcome(const char *text, const StewardctlStyle *style, const char *expected)
 {
         g_autoptr(GVariant) outcome = parsed(text);
-        g_autofree char *line = stewardctl_format_outcome("api", outcome, style);
+        g_autofree char *line = stewardctl_format_outcome("api", outcome, TRUE, style);
 
         ck_assert_str_eq(line, expected);
 }
@@ -158,10 +159,12 @@ START_TEST(test_outcome)
                              "'attempt': <uint64 4>, 'target_generation': <uint64 4>, "
                              "'cancel_delivered': <true>, 'state': <'stopping'>, 'command_id': <'c-7'>}";
 
-        assert_outcome(queued, &plain,
-                       "api: queued_after_stop (generation 3 -> 4, cancel delivered, state stopping, command c-7)");
-        assert_outcome(queued, &fancy,
-                       "api: queued_after_stop (generation 3 → 4, cancel delivered, state stopping, command c-7)");
+        assert_outcome(
+                queued, &plain,
+                "api: queued_after_stop (generation 3 -> 4, cancel delivered, state stopping, command c-7)");
+        assert_outcome(
+                queued, &fancy,
+                "api: queued_after_stop (generation 3 → 4, cancel delivered, state stopping, command c-7)");
         assert_outcome("{'decision': <'already_pending'>, 'generation': <uint64 3>, "
                        "'target_generation': <uint64 4>, 'merged': <uint32 2>, 'idempotent': <true>}",
                        &plain, "api: already_pending (generation 3 -> 4, 2 merged, nothing changed)");
@@ -169,13 +172,26 @@ START_TEST(test_outcome)
                        "'target_generation': <uint64 1>, 'cancel_delivered': <false>}",
                        &plain, "api: started_immediately (generation 1)");
         assert_outcome("{'decision': <'blocked_by_shutdown'>}", &plain, "api: blocked_by_shutdown");
+        /* A command that brings nothing up says target_generation 0. */
+        assert_outcome("{'decision': <'paused'>, 'generation': <uint64 2>, 'target_generation': <uint64 0>, "
+                       "'cancel_delivered': <true>}",
+                       &plain, "api: paused (generation 2, cancel delivered)");
         assert_outcome("@a{sv} {}", &plain, "api: done");
+        {
+                g_autoptr(GVariant) tree =
+                        parsed("{'decision': <'shutdown_started'>, 'generation': <uint64 0>, "
+                               "'state': <'stopping'>}");
+                g_autofree char *line = stewardctl_format_outcome("tree", tree, FALSE, &plain);
+
+                ck_assert_str_eq(line, "tree: shutdown_started (state stopping)");
+        }
 }
 END_TEST
 
 START_TEST(test_reload)
 {
-        g_autoptr(GVariant) some = parsed("{'added': <['a', 'b']>, 'removed': <@as []>, 'changed': <['c']>}");
+        g_autoptr(GVariant) some =
+                parsed("{'added': <['a', 'b']>, 'removed': <@as []>, 'changed': <['c']>}");
         g_autoptr(GVariant) none = parsed("{'added': <@as []>, 'removed': <@as []>, 'changed': <@as []>}");
         g_autofree char *a = stewardctl_format_reload(some);
         g_autofree char *b = stewardctl_format_reload(none);
@@ -198,9 +214,10 @@ START_TEST(test_event)
         ck_assert_str_eq(line, "42 child_exited child=api generation=3 attempt=4 exit_status=1 "
                                "reason=\"deploy now\" supervisor=web");
         ck_assert_str_eq(bare, "1 manager_started");
-        ck_assert_str_eq(json, "{\"sequence\":42,\"kind\":\"child_exited\",\"child\":\"api\",\"generation\":3,"
-                               "\"fields\":{\"reason\":\"deploy now\",\"attempt\":4,\"exit_status\":1,"
-                               "\"supervisor\":\"web\"}}");
+        ck_assert_str_eq(json,
+                         "{\"sequence\":42,\"kind\":\"child_exited\",\"child\":\"api\",\"generation\":3,"
+                         "\"fields\":{\"reason\":\"deploy now\",\"attempt\":4,\"exit_status\":1,"
+                         "\"supervisor\":\"web\"}}");
         ck_assert_str_eq(json_bare, "{\"sequence\":1,\"kind\":\"manager_started\",\"child\":\"\","
                                     "\"generation\":0,\"fields\":{}}");
 }
@@ -260,19 +277,22 @@ tree_init(Tree *t)
         t->manager = parsed("{'Version': <'0.1.0'>, 'Mode': <'user'>, 'Backend': <'scope'>, "
                             "'State': <'running'>, 'ChildCount': <uint32 3>, "
                             "'ConfigFiles': <['/etc/steward/steward.conf']>}");
-        g_ptr_array_add(t->supervisors, parsed("{'Name': <'root'>, 'Parent': <''>, 'Strategy': <'one-for-one'>, "
-                                               "'Escalation': <'shutdown'>, 'State': <'running'>, "
-                                               "'RestartCount': <uint32 0>}"));
-        g_ptr_array_add(t->supervisors, parsed("{'Name': <'web'>, 'Parent': <'root'>, 'Strategy': <'one-for-all'>, "
-                                               "'Escalation': <'parent'>, 'State': <'running'>, "
-                                               "'RestartCount': <uint32 1>}"));
-        g_ptr_array_add(t->children,
-                        parsed("{'Name': <'api'>, 'Supervisor': <'web'>, 'Role': <'service'>, 'State': <'ready'>, "
-                               "'Generation': <uint64 3>, 'Attempt': <uint64 4>, 'MainPID': <uint32 1234>, "
-                               "'Unit': <'steward-api-3.scope'>, 'Ready': <true>, 'StatusText': <'serving'>, "
-                               "'LastExitCode': <'killed'>, 'LastExitStatus': <int32 15>, "
-                               "'RestartCount': <uint32 2>, 'NextRestartUSec': <uint64 0>, "
-                               "'FenceState': <'idle'>}"));
+        g_ptr_array_add(t->supervisors,
+                        parsed("{'Name': <'root'>, 'Parent': <''>, 'Strategy': <'one-for-one'>, "
+                               "'Escalation': <'shutdown'>, 'State': <'running'>, "
+                               "'RestartCount': <uint32 0>}"));
+        g_ptr_array_add(t->supervisors,
+                        parsed("{'Name': <'web'>, 'Parent': <'root'>, 'Strategy': <'one-for-all'>, "
+                               "'Escalation': <'parent'>, 'State': <'running'>, "
+                               "'RestartCount': <uint32 1>}"));
+        g_ptr_array_add(
+                t->children,
+                parsed("{'Name': <'api'>, 'Supervisor': <'web'>, 'Role': <'service'>, 'State': <'ready'>, "
+                       "'Generation': <uint64 3>, 'Attempt': <uint64 4>, 'MainPID': <uint32 1234>, "
+                       "'Unit': <'steward-api-3.scope'>, 'Ready': <true>, 'StatusText': <'serving'>, "
+                       "'LastExitCode': <'killed'>, 'LastExitStatus': <int32 15>, "
+                       "'RestartCount': <uint32 2>, 'NextRestartUSec': <uint64 0>, "
+                       "'FenceState': <'idle'>}"));
         g_ptr_array_add(t->children,
                         parsed("{'Name': <'proxy'>, 'Supervisor': <'web'>, 'Role': <'sidecar'>, "
                                "'State': <'backoff'>, 'Generation': <uint64 1>, 'Attempt': <uint64 2>, "
@@ -312,32 +332,31 @@ START_TEST(test_status_tree)
                 text = stewardctl_format_status_tree(&status, &plain);
                 colored = stewardctl_format_status_tree(&status, &fancy);
         }
-        ck_assert_str_eq(text,
-                         "stewardd 0.1.0 (user mode, scope backend): running, 3 children\n"
-                         "Config: /etc/steward/steward.conf\n"
-                         "\n"
-                         "* root [one-for-one, escalation shutdown]: running\n"
-                         "|-* db (service): stopping\n"
-                         "|     Generation: 0, attempt 1\n"
-                         "|       Main PID: 99\n"
-                         "|          Ready: yes\n"
-                         "|       Restarts: 0\n"
-                         "|          Fence: stopping_old\n"
-                         "`-* web [one-for-all, escalation parent, 1 restarts]: running\n"
-                         "  |-* api (service): ready\n"
-                         "  |     Generation: 3, attempt 4\n"
-                         "  |       Main PID: 1234, up 1min 5s\n"
-                         "  |           Unit: steward-api-3.scope\n"
-                         "  |          Ready: yes\n"
-                         "  |      Last exit: killed, signal=TERM\n"
-                         "  |         Status: \"serving\"\n"
-                         "  |       Restarts: 2\n"
-                         "  `-* proxy (sidecar): backoff\n"
-                         "        Generation: 1, attempt 2\n"
-                         "             Ready: no\n"
-                         "         Last exit: exited, status=1\n"
-                         "          Restarts: 1\n"
-                         "      Next restart: in 1s 500ms");
+        ck_assert_str_eq(text, "stewardd 0.1.0 (user mode, scope backend): running, 3 children\n"
+                               "Config: /etc/steward/steward.conf\n"
+                               "\n"
+                               "* root [one-for-one, escalation shutdown]: running\n"
+                               "|-* db (service): stopping\n"
+                               "|     Generation: 0, attempt 1\n"
+                               "|       Main PID: 99\n"
+                               "|          Ready: yes\n"
+                               "|       Restarts: 0\n"
+                               "|          Fence: stopping_old\n"
+                               "`-* web [one-for-all, escalation parent, 1 restarts]: running\n"
+                               "  |-* api (service): ready\n"
+                               "  |     Generation: 3, attempt 4\n"
+                               "  |       Main PID: 1234, up 1min 5s\n"
+                               "  |           Unit: steward-api-3.scope\n"
+                               "  |          Ready: yes\n"
+                               "  |      Last exit: killed, signal=TERM\n"
+                               "  |         Status: \"serving\"\n"
+                               "  |       Restarts: 2\n"
+                               "  `-* proxy (sidecar): backoff\n"
+                               "        Generation: 1, attempt 2\n"
+                               "             Ready: no\n"
+                               "         Last exit: exited, status=1\n"
+                               "          Restarts: 1\n"
+                               "      Next restart: in 1s 500ms");
         /* Color and box drawing only when asked for. */
         ck_assert_ptr_null(strchr(text, '\x1B'));
         ck_assert_ptr_nonnull(strstr(colored, "\x1B[0;1;32mready\x1B[0m"));
