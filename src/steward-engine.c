@@ -147,6 +147,10 @@ struct Child {
         gboolean ready;
         guint32 main_pid;
         guint64 up_since; /* G_MAXUINT64 while not up */
+        /* sd_notify of this incarnation: WATCHDOG_USEC= (G_MAXUINT64 when
+         * none: WatchdogSec= applies) and STOPPING=1. */
+        guint64 watchdog_override_usec;
+        gboolean notified_stopping;
 
         char *status_text;
         guint status_serial;
@@ -236,6 +240,7 @@ static void sup_fail(StewardEngine *e, Sup *s, Node *trigger);
 static void sup_member_failed(StewardEngine *e, Sup *p, Sup *t);
 static void engine_begin_shutdown(StewardEngine *e, int exit_code, const Cmd *cmd, Sup *cause);
 static void child_gone(StewardEngine *e, Child *c);
+static void child_force_failure(StewardEngine *e, Child *c, gboolean start_timeout);
 
 /* ---- names ---- */
 
@@ -504,7 +509,7 @@ static StewardChildState
 child_state(Child *c)
 {
         if (c->inc != INC_NONE) {
-                if (c->stopping || c->inc == INC_EXITED)
+                if (c->stopping || c->inc == INC_EXITED || c->notified_stopping)
                         return STEWARD_CHILD_STATE_STOPPING;
                 if (c->inc == INC_SPAWNING)
                         return STEWARD_CHILD_STATE_STARTING;
@@ -776,6 +781,8 @@ child_spawn(StewardEngine *e, Child *c, gboolean restart, const Cmd *cmd)
         c->ready = FALSE;
         c->main_pid = 0;
         c->up_since = G_MAXUINT64;
+        c->watchdog_override_usec = G_MAXUINT64;
+        c->notified_stopping = FALSE;
         c->queued = FALSE;
         c->backoff_after_gone = FALSE;
         c->next_restart_usec = 0;
@@ -854,13 +861,23 @@ child_follow_primary(StewardEngine *e, Child *sc)
         (void) child_spawn(e, sc, sc->ever_started, NULL);
 }
 
+/* WatchdogSec=, or what the incarnation asked for with WATCHDOG_USEC=.
+ * Only a Type=notify child has a way to ping (the config warns). */
+static guint64
+child_watchdog_usec(Child *c)
+{
+        if (c->type != STEWARD_CHILD_NOTIFY)
+                return 0;
+        return c->watchdog_override_usec != G_MAXUINT64 ? c->watchdog_override_usec : c->watchdog_usec;
+}
+
 static void
 child_became_up(StewardEngine *e, Child *c)
 {
         c->ready = TRUE;
         c->up_since = e->now;
-        if (c->watchdog_usec > 0)
-                child_arm(e, c, TIMER_WATCHDOG, c->watchdog_usec);
+        if (child_watchdog_usec(c) > 0)
+                child_arm(e, c, TIMER_WATCHDOG, child_watchdog_usec(c));
         mark_child(e, c);
         for (guint i = 0; c->sidecars && i < c->sidecars->len; i++)
                 child_follow_primary(e, g_ptr_array_index(c->sidecars, i));
@@ -1122,7 +1139,7 @@ member_holds(Node *m)
         if (m->kind == NODE_CHILD) {
                 Child *c = (Child *) m;
                 return (c->inc == INC_SPAWNING || c->inc == INC_UP) && c->type == STEWARD_CHILD_NOTIFY &&
-                       !c->ready && !c->stopping;
+                       !c->ready && !c->stopping && !c->notified_stopping;
         } else {
                 Sup *t = (Sup *) m;
                 return !t->down && t->job == JOB_NONE && !sup_restart_scheduled(t) &&
@@ -1583,6 +1600,7 @@ child_new(const StewardChildSpec *spec)
         }
         c->mode = MODE_AUTO;
         c->up_since = G_MAXUINT64;
+        c->watchdog_override_usec = G_MAXUINT64;
         c->timer.index = STEWARD_TIMER_UNARMED;
         c->timer.owner = c;
         c->published = child_props(c);
@@ -1873,7 +1891,7 @@ steward_engine_child_ready(StewardEngine *e, const char *child, guint64 generati
         engine_begin(e, now, out);
         if (!child_is_current(c, generation)) {
                 child_stale(e, c, generation, "ready");
-        } else if (c->inc == INC_UP && !c->ready && !c->stopping) {
+        } else if (c->inc == INC_UP && !c->ready && !c->stopping && !c->notified_stopping) {
                 child_disarm_kind(e, c, TIMER_START);
                 (void) emit_child(e, STEWARD_EVENT_CHILD_READY, c);
                 child_became_up(e, c);
@@ -1895,7 +1913,7 @@ steward_engine_child_watchdog(StewardEngine *e, const char *child, guint64 gener
         if (!child_is_current(c, generation))
                 child_stale(e, c, generation, "watchdog");
         else if (c->inc == INC_UP && steward_timer_is_armed(&c->timer) && c->timer.kind == TIMER_WATCHDOG)
-                child_arm(e, c, TIMER_WATCHDOG, c->watchdog_usec);
+                child_arm(e, c, TIMER_WATCHDOG, child_watchdog_usec(c));
         engine_end(e);
 }
 
@@ -1920,6 +1938,112 @@ steward_engine_child_status(StewardEngine *e, const char *child, guint64 generat
                 ev = emit_child(e, STEWARD_EVENT_CHILD_STATUS, c);
                 ev->status_text = g_strdup(text ? text : "");
                 ev->fields |= STEWARD_EVENT_FIELD_STATUS_TEXT;
+                mark_child(e, c);
+        }
+        engine_end(e);
+}
+
+/* The rest of the sd_notify protocol. Each acts only on a live, running
+ * incarnation that is not on its way out; about an older one it is stale. */
+static Child *
+notify_target(StewardEngine *e, const char *child, guint64 generation, const char *report)
+{
+        Child *c = lookup_child(e, child);
+
+        if (!c)
+                return NULL;
+        if (!child_is_current(c, generation)) {
+                child_stale(e, c, generation, report);
+                return NULL;
+        }
+        return c->inc == INC_UP && !c->stopping ? c : NULL;
+}
+
+void
+steward_engine_child_watchdog_trigger(StewardEngine *e, const char *child, guint64 generation, guint64 now,
+                                      GArray *out)
+{
+        Child *c;
+
+        g_return_if_fail(e && out);
+        engine_begin(e, now, out);
+        if ((c = notify_target(e, child, generation, "watchdog_trigger")))
+                child_force_failure(e, c, FALSE);
+        engine_end(e);
+}
+
+void
+steward_engine_child_watchdog_usec(StewardEngine *e, const char *child, guint64 generation, guint64 usec,
+                                   guint64 now, GArray *out)
+{
+        Child *c;
+
+        g_return_if_fail(e && out);
+        engine_begin(e, now, out);
+        if ((c = notify_target(e, child, generation, "watchdog_usec")) && c->type == STEWARD_CHILD_NOTIFY) {
+                c->watchdog_override_usec = usec == G_MAXUINT64 ? 0 : usec;
+                /* As systemd: the new interval counts from now. Before READY=1
+                 * the start timeout runs, and the watchdog starts at ready. */
+                if (c->ready && !c->notified_stopping) {
+                        child_disarm_kind(e, c, TIMER_WATCHDOG);
+                        if (child_watchdog_usec(c) > 0)
+                                child_arm(e, c, TIMER_WATCHDOG, child_watchdog_usec(c));
+                }
+        }
+        engine_end(e);
+}
+
+void
+steward_engine_child_extend_timeout(StewardEngine *e, const char *child, guint64 generation, guint64 usec,
+                                    guint64 now, GArray *out)
+{
+        Child *c;
+
+        g_return_if_fail(e && out);
+        engine_begin(e, now, out);
+        c = notify_target(e, child, generation, "extend_timeout");
+        /* Only ever later, never earlier, as systemd's EXTEND_TIMEOUT_USEC=. */
+        if (c && steward_timer_is_armed(&c->timer) &&
+            (c->timer.kind == TIMER_START || c->timer.kind == TIMER_WATCHDOG || c->timer.kind == TIMER_STOP) &&
+            (usec >= G_MAXUINT64 - now || now + usec > c->timer.when))
+                child_arm(e, c, c->timer.kind, usec);
+        engine_end(e);
+}
+
+void
+steward_engine_child_stopping(StewardEngine *e, const char *child, guint64 generation, guint64 now,
+                              GArray *out)
+{
+        Child *c;
+
+        g_return_if_fail(e && out);
+        engine_begin(e, now, out);
+        c = notify_target(e, child, generation, "stopping");
+        if (c && !c->notified_stopping) {
+                c->notified_stopping = TRUE;
+                /* No more pings are due; the exit is, within TimeoutStopSec=
+                 * or it is killed (systemd's "deactivating"). */
+                child_disarm_kind(e, c, TIMER_START);
+                child_disarm_kind(e, c, TIMER_WATCHDOG);
+                if (c->timeout_stop_usec > 0)
+                        child_arm(e, c, TIMER_STOP, c->timeout_stop_usec);
+                mark_child(e, c);
+                /* Not ready yet: it holds its siblings no longer. */
+                sup_advance(e, c->node.parent);
+        }
+        engine_end(e);
+}
+
+void
+steward_engine_child_main_pid(StewardEngine *e, const char *child, guint64 generation, guint32 main_pid,
+                              guint64 now, GArray *out)
+{
+        Child *c;
+
+        g_return_if_fail(e && out);
+        engine_begin(e, now, out);
+        if ((c = notify_target(e, child, generation, "main_pid")) && main_pid > 0 && c->main_pid != main_pid) {
+                c->main_pid = main_pid;
                 mark_child(e, c);
         }
         engine_end(e);
@@ -2280,6 +2404,23 @@ steward_engine_next_deadline(StewardEngine *e)
         return t ? t->when : G_MAXUINT64;
 }
 
+/* Start timeout or watchdog (expired, or WATCHDOG=trigger): a failure
+ * whatever the exit, the incarnation stopped with KillSignal= or
+ * WatchdogSignal=. */
+static void
+child_force_failure(StewardEngine *e, Child *c, gboolean start_timeout)
+{
+        StewardEvent *ev;
+
+        ev = emit_child(e, start_timeout ? STEWARD_EVENT_CHILD_START_TIMEOUT : STEWARD_EVENT_CHILD_WATCHDOG_EXPIRED,
+                        c);
+        ev_decision(ev, STEWARD_DECISION_FAILURE);
+        c->forced_failure = TRUE;
+        child_request_stop(e, c, STOP_FORCED, start_timeout ? c->kill_signal : c->watchdog_signal);
+        /* Failed before ready: no longer holds its siblings. */
+        sup_advance(e, c->node.parent);
+}
+
 static void
 child_timer_fired(StewardEngine *e, Child *c)
 {
@@ -2297,16 +2438,7 @@ child_timer_fired(StewardEngine *e, Child *c)
                 break;
         case TIMER_START:
         case TIMER_WATCHDOG:
-                ev = emit_child(e,
-                                c->timer.kind == TIMER_START ? STEWARD_EVENT_CHILD_START_TIMEOUT
-                                                             : STEWARD_EVENT_CHILD_WATCHDOG_EXPIRED,
-                                c);
-                ev_decision(ev, STEWARD_DECISION_FAILURE);
-                c->forced_failure = TRUE;
-                child_request_stop(e, c, STOP_FORCED,
-                                   c->timer.kind == TIMER_START ? c->kill_signal : c->watchdog_signal);
-                /* Failed before ready: no longer holds its siblings. */
-                sup_advance(e, c->node.parent);
+                child_force_failure(e, c, c->timer.kind == TIMER_START);
                 break;
         case TIMER_STOP:
                 c->aborted = TRUE;

@@ -252,6 +252,27 @@ void steward_engine_child_watchdog(StewardEngine *e, const char *child, guint64 
                                    GArray *out);
 void steward_engine_child_status(StewardEngine *e, const char *child, guint64 generation, const char *text,
                                  guint64 now, GArray *out);
+/* WATCHDOG=trigger: the watchdog expires now (child_watchdog_expired). */
+void steward_engine_child_watchdog_trigger(StewardEngine *e, const char *child, guint64 generation, guint64 now,
+                                           GArray *out);
+/* WATCHDOG_USEC=: this incarnation's watchdog interval from now on (0 or
+ * G_MAXUINT64: none), instead of WatchdogSec=. Type=notify only. */
+void steward_engine_child_watchdog_usec(StewardEngine *e, const char *child, guint64 generation, guint64 usec,
+                                        guint64 now, GArray *out);
+/* EXTEND_TIMEOUT_USEC=: the running start, watchdog or stop deadline moves
+ * to @usec from now, if that is later. */
+void steward_engine_child_extend_timeout(StewardEngine *e, const char *child, guint64 generation, guint64 usec,
+                                         guint64 now, GArray *out);
+/* STOPPING=1: the child is shutting down by itself. State stopping, the
+ * watchdog and start timeout end, TimeoutStopSec= runs (then KILL); the
+ * exit is judged as any other, as systemd does. Releases held siblings. */
+void steward_engine_child_stopping(StewardEngine *e, const char *child, guint64 generation, guint64 now,
+                                   GArray *out);
+/* MAINPID=: the MainPID property (the caller checked @main_pid is a process
+ * of the incarnation). The incarnation still ends with the process the
+ * backend started. */
+void steward_engine_child_main_pid(StewardEngine *e, const char *child, guint64 generation, guint32 main_pid,
+                                   guint64 now, GArray *out);
 
 /**
  * steward_engine_command:

@@ -189,6 +189,184 @@ START_TEST(test_watchdog)
 }
 END_TEST
 
+static T *
+one_ready_notify(guint64 watchdog_usec)
+{
+        SpecBuilder b;
+        T *t;
+
+        sb_init(&b);
+        sb_notify(&b, "db", NULL)->watchdog_usec = watchdog_usec;
+        t = t_new(b.spec, NULL, NULL);
+        steward_spec_free(b.spec);
+        t_start(t);
+        t_spawned(t, "db");
+        t_ready(t, "db");
+        g_free(t_take(t));
+        return t;
+}
+
+START_TEST(test_watchdog_trigger)
+{
+        T *t = one_ready_notify(0);
+
+        t_begin(t);
+        steward_engine_child_watchdog_trigger(t->e, "db", 0, t->now, t->out);
+        t_end(t);
+        /* Even without WatchdogSec=, as systemd: the program asked for it. */
+        t_expect(t, "child_watchdog_expired db 0 failure, STOP db 0");
+        ck_assert_int_eq(g_array_index(t->out, StewardAction, 1).signal, SIGABRT);
+        /* About an older incarnation it is stale. */
+        t_begin(t);
+        steward_engine_child_watchdog_trigger(t->e, "db", 7, t->now, t->out);
+        t_end(t);
+        t_expect(t, "child_attempt_stale_report db 7");
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_watchdog_usec_override)
+{
+        T *t = one_ready_notify(2 * SEC);
+
+        t_advance(t, 1 * SEC);
+        t_begin(t);
+        steward_engine_child_watchdog_usec(t->e, "db", 0, 5 * SEC, t->now, t->out);
+        t_end(t);
+        ck_assert_uint_eq(steward_engine_next_deadline(t->e), t->now + 5 * SEC);
+        t_advance(t, 4 * SEC);
+        t_begin(t);
+        steward_engine_child_watchdog(t->e, "db", 0, t->now, t->out);
+        t_end(t);
+        ck_assert_uint_eq(steward_engine_next_deadline(t->e), t->now + 5 * SEC);
+        /* 0 turns it off. */
+        t_begin(t);
+        steward_engine_child_watchdog_usec(t->e, "db", 0, 0, t->now, t->out);
+        t_end(t);
+        ck_assert_uint_eq(steward_engine_next_deadline(t->e), G_MAXUINT64);
+        t_expect(t, "");
+        /* The next incarnation starts from WatchdogSec= again. */
+        t_crash(t, "db", 1);
+        t_next(t);
+        t_spawned(t, "db");
+        t_ready(t, "db");
+        ck_assert_uint_eq(steward_engine_next_deadline(t->e), t->now + 2 * SEC);
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_watchdog_needs_notify)
+{
+        SpecBuilder b;
+        T *t;
+
+        /* The config warns that WatchdogSec= does nothing for Type=simple:
+         * such a child has no way to ping, so it must not be killed. */
+        sb_init(&b);
+        sb_child(&b, "a", NULL)->watchdog_usec = 2 * SEC;
+        t = t_new(b.spec, NULL, NULL);
+        steward_spec_free(b.spec);
+        t_start(t);
+        t_spawned(t, "a");
+        ck_assert_uint_eq(steward_engine_next_deadline(t->e), G_MAXUINT64);
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_extend_timeout)
+{
+        SpecBuilder b;
+        T *t;
+
+        sb_init(&b);
+        sb_notify(&b, "db", NULL)->timeout_start_usec = 3 * SEC;
+        t = t_new(b.spec, NULL, NULL);
+        steward_spec_free(b.spec);
+        t_start(t);
+        t_spawned(t, "db");
+        g_free(t_take(t));
+        t_advance(t, 2 * SEC);
+        t_begin(t);
+        steward_engine_child_extend_timeout(t->e, "db", 0, 10 * SEC, t->now, t->out);
+        t_end(t);
+        ck_assert_uint_eq(steward_engine_next_deadline(t->e), t->now + 10 * SEC);
+        /* Never earlier. */
+        t_begin(t);
+        steward_engine_child_extend_timeout(t->e, "db", 0, 1 * SEC, t->now, t->out);
+        t_end(t);
+        ck_assert_uint_eq(steward_engine_next_deadline(t->e), t->now + 10 * SEC);
+        t_advance(t, 10 * SEC - 1);
+        t_expect(t, "");
+        t_advance(t, 1);
+        t_expect(t, "child_start_timeout db 0 failure, STOP db 0");
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_notify_stopping)
+{
+        SpecBuilder b;
+        T *t;
+
+        sb_init(&b);
+        sb_notify(&b, "db", NULL)->watchdog_usec = 2 * SEC;
+        sb_child(&b, "app", NULL);
+        t = t_new(b.spec, NULL, NULL);
+        steward_spec_free(b.spec);
+        t_start(t);
+        t_spawned(t, "db");
+        g_free(t_take(t));
+        /* Before ready: it stops holding app, and the start timeout ends. */
+        t_begin(t);
+        steward_engine_child_stopping(t->e, "db", 0, t->now, t->out);
+        t_end(t);
+        t_expect(t, "child_starting app 0, SPAWN app 0");
+        ck_assert_str_eq(t_state(t, "db"), "stopping");
+        ck_assert_uint_eq(steward_engine_next_deadline(t->e), t->now + 5 * SEC);
+        /* A late READY=1 changes nothing. */
+        t_ready(t, "db");
+        t_expect(t, "");
+        ck_assert_str_eq(t_state(t, "db"), "stopping");
+        /* Its exit is judged as any other: 0 is a success, and permanent restarts. */
+        t_crash(t, "db", 0);
+        t_expect(t, "child_exited db 0 success, STOP db 0, child_backoff_scheduled db 0");
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_notify_stopping_hangs)
+{
+        T *t = one_ready_notify(2 * SEC);
+
+        t_begin(t);
+        steward_engine_child_stopping(t->e, "db", 0, t->now, t->out);
+        t_end(t);
+        t_advance(t, 5 * SEC);
+        t_expect(t, "child_restart_fence_abort_requested db 0, KILL db 0");
+        t_exited(t, "db", KILLED, SIGKILL);
+        /* What it left behind goes too (the engine's leftover rule). */
+        t_expect(t, "child_exited db 0 failure, STOP db 0");
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_notify_main_pid)
+{
+        T *t = one_ready_notify(0);
+        StewardAction *a;
+
+        t_begin(t);
+        steward_engine_child_main_pid(t->e, "db", 0, 4321, t->now, t->out);
+        t_end(t);
+        ck_assert_uint_eq(t_info(t, "db").main_pid, 4321);
+        ck_assert_uint_eq(t->out->len, 1);
+        a = &g_array_index(t->out, StewardAction, 0);
+        ck_assert_int_eq(a->type, STEWARD_ACTION_STATE_CHANGED);
+        ck_assert_uint_eq(a->changed, STEWARD_PROPERTY_MAIN_PID);
+        t_free(t);
+}
+END_TEST
+
 START_TEST(test_shutdown_reverse_order_waits_for_gone)
 {
         T *t = three_simple(STEWARD_STRATEGY_ONE_FOR_ONE);
@@ -1111,6 +1289,13 @@ make_suite(void)
         tcase_add_test(tc, test_notify_failure_releases_hold);
         tcase_add_test(tc, test_start_timeout_releases_hold_and_fails);
         tcase_add_test(tc, test_watchdog);
+        tcase_add_test(tc, test_watchdog_trigger);
+        tcase_add_test(tc, test_watchdog_usec_override);
+        tcase_add_test(tc, test_watchdog_needs_notify);
+        tcase_add_test(tc, test_extend_timeout);
+        tcase_add_test(tc, test_notify_stopping);
+        tcase_add_test(tc, test_notify_stopping_hangs);
+        tcase_add_test(tc, test_notify_main_pid);
         tcase_add_test(tc, test_shutdown_reverse_order_waits_for_gone);
         tcase_add_test(tc, test_shutdown_timeout_kills_everything);
         tcase_add_test(tc, test_shutdown_before_start);
