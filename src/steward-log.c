@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <sys/uio.h>
 #include <systemd/sd-journal.h>
@@ -73,6 +74,10 @@ str(const char *s)
         return s ? s : "";
 }
 
+/* The 64-bit numbers in these messages are formatted with PRIu64, not
+ * G_GUINT64_FORMAT: xgettext and gettext understand <inttypes.h> macros
+ * inside a msgid, but cut a msgid short at any other macro, which left
+ * every such message untranslated. */
 char *
 steward_event_format_message(const StewardEvent *ev)
 {
@@ -92,41 +97,41 @@ steward_event_format_message(const StewardEvent *ev)
         case STEWARD_EVENT_CONFIG_REJECTED:
                 return g_strdup_printf(_("Configuration rejected: %s"), str(ev->error));
         case STEWARD_EVENT_CHILD_STARTING:
-                return g_strdup_printf(_("Starting child '%s' (generation %" G_GUINT64_FORMAT ", attempt %"
-                                         G_GUINT64_FORMAT ")."),
+                return g_strdup_printf(_("Starting child '%s' (generation %" PRIu64 ", attempt %"
+                                         PRIu64 ")."),
                                        child, gen, ev->attempt);
         case STEWARD_EVENT_CHILD_STARTED:
-                return g_strdup_printf(_("Child '%s' started with PID %u (generation %" G_GUINT64_FORMAT ")."),
+                return g_strdup_printf(_("Child '%s' started with PID %u (generation %" PRIu64 ")."),
                                        child, ev->main_pid, gen);
         case STEWARD_EVENT_CHILD_READY:
-                return g_strdup_printf(_("Child '%s' is ready (generation %" G_GUINT64_FORMAT ")."), child, gen);
+                return g_strdup_printf(_("Child '%s' is ready (generation %" PRIu64 ")."), child, gen);
         case STEWARD_EVENT_CHILD_STATUS:
                 return g_strdup_printf(_("Child '%s' status: %s"), child, str(ev->status_text));
         case STEWARD_EVENT_CHILD_EXITED:
                 if (ev->exit_code == STEWARD_EXIT_CODE_EXITED)
-                        return g_strdup_printf(_("Child '%s' exited with status %d (generation %" G_GUINT64_FORMAT
+                        return g_strdup_printf(_("Child '%s' exited with status %d (generation %" PRIu64
                                                  ", %s)."),
                                                child, ev->exit_status, gen,
                                                steward_decision_to_string(ev->decision));
-                return g_strdup_printf(_("Child '%s' was killed by signal %d (generation %" G_GUINT64_FORMAT
+                return g_strdup_printf(_("Child '%s' was killed by signal %d (generation %" PRIu64
                                          ", %s)."),
                                        child, ev->exit_status, gen, steward_decision_to_string(ev->decision));
         case STEWARD_EVENT_CHILD_SPAWN_FAILED:
                 return g_strdup_printf(_("Child '%s' could not be started: %s"), child, str(ev->error));
         case STEWARD_EVENT_CHILD_START_TIMEOUT:
-                return g_strdup_printf(_("Child '%s' did not become ready in time (generation %" G_GUINT64_FORMAT
+                return g_strdup_printf(_("Child '%s' did not become ready in time (generation %" PRIu64
                                          ")."),
                                        child, gen);
         case STEWARD_EVENT_CHILD_WATCHDOG_EXPIRED:
-                return g_strdup_printf(_("Child '%s' missed its watchdog (generation %" G_GUINT64_FORMAT ")."),
+                return g_strdup_printf(_("Child '%s' missed its watchdog (generation %" PRIu64 ")."),
                                        child, gen);
         case STEWARD_EVENT_CHILD_BACKOFF_SCHEDULED:
-                return g_strdup_printf(_("Child '%s' will be restarted in %" G_GUINT64_FORMAT " ms."), child,
+                return g_strdup_printf(_("Child '%s' will be restarted in %" PRIu64 " ms."), child,
                                        ev->delay_usec / 1000);
         case STEWARD_EVENT_CHILD_RESTARTING:
                 return g_strdup_printf(_("Restarting child '%s'."), child);
         case STEWARD_EVENT_CHILD_STOPPED:
-                return g_strdup_printf(_("Child '%s' stopped (generation %" G_GUINT64_FORMAT ")."), child, gen);
+                return g_strdup_printf(_("Child '%s' stopped (generation %" PRIu64 ")."), child, gen);
         case STEWARD_EVENT_CHILD_PAUSED:
                 return g_strdup_printf(_("Child '%s' paused."), child);
         case STEWARD_EVENT_CHILD_RESUMED:
@@ -134,18 +139,18 @@ steward_event_format_message(const StewardEvent *ev)
         case STEWARD_EVENT_CHILD_QUARANTINED:
                 return g_strdup_printf(_("Child '%s' is quarantined with its supervisor '%s'."), child, sup);
         case STEWARD_EVENT_CHILD_RESTART_FENCE_ENTERED:
-                return g_strdup_printf(_("Restart of child '%s' fenced: generation %" G_GUINT64_FORMAT
-                                         " starts after generation %" G_GUINT64_FORMAT " is gone."),
+                return g_strdup_printf(_("Restart of child '%s' fenced: generation %" PRIu64
+                                         " starts after generation %" PRIu64 " is gone."),
                                        child, ev->target_generation, gen);
         case STEWARD_EVENT_CHILD_CONTROL_CANCEL_DELIVERED:
-                return g_strdup_printf(_("Stop delivered to child '%s' (generation %" G_GUINT64_FORMAT ")."),
+                return g_strdup_printf(_("Stop delivered to child '%s' (generation %" PRIu64 ")."),
                                        child, gen);
         case STEWARD_EVENT_CHILD_RESTART_FENCE_ABORT_REQUESTED:
                 return g_strdup_printf(_("Child '%s' outlived its stop timeout; killing generation %"
-                                         G_GUINT64_FORMAT "."),
+                                         PRIu64 "."),
                                        child, gen);
         case STEWARD_EVENT_CHILD_CONTROL_STOP_COMPLETED:
-                return g_strdup_printf(_("Every process of child '%s' generation %" G_GUINT64_FORMAT " is gone."),
+                return g_strdup_printf(_("Every process of child '%s' generation %" PRIu64 " is gone."),
                                        child, gen);
         case STEWARD_EVENT_CHILD_RESTART_FENCE_RELEASED:
                 return g_strdup_printf(_("Restart fence of child '%s' released."), child);
@@ -153,7 +158,7 @@ steward_event_format_message(const StewardEvent *ev)
                 return g_strdup_printf(_("Automatic restart of child '%s' suppressed: a commanded restart is pending."),
                                        child);
         case STEWARD_EVENT_CHILD_ATTEMPT_STALE_REPORT:
-                return g_strdup_printf(_("Ignored a late report about child '%s' generation %" G_GUINT64_FORMAT
+                return g_strdup_printf(_("Ignored a late report about child '%s' generation %" PRIu64
                                          "."),
                                        child, gen);
         case STEWARD_EVENT_SUPERVISOR_RESTARTING:
