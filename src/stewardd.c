@@ -66,12 +66,16 @@ main(int argc, char **argv)
         g_autoptr(StewardManager) manager = NULL;
         StewardConfigOptions options = { 0 };
         StewardManagerOptions mo = { 0 };
+        const char *localedir = g_getenv("STEWARD_LOCALEDIR");
 
         /* Before any thread exists, so no thread ever takes SIGCHLD from
          * the reaper's signalfd. */
         steward_reaper_block_sigchld();
         setlocale(LC_ALL, "");
-        bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+        /* STEWARD_LOCALEDIR points at uninstalled catalogs (the build tree's
+         * po/, as "meson devenv" and the integration tests set it): LOCALEDIR
+         * is the install prefix, which a build tree run cannot use. */
+        bindtextdomain(GETTEXT_PACKAGE, localedir ? localedir : LOCALEDIR);
         bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
         textdomain(GETTEXT_PACKAGE);
 
