@@ -54,6 +54,7 @@ typedef struct {
         char *failure;
         GVariant *unit_settings; /* a(sv): kill settings and cgroup limits */
         char *job; /* the scope's start job, once the manager named it */
+        gboolean sent_pidfds; /* the pending StartTransientUnit passed PIDFDs */
         /* JobRemoved seen for the unit before we knew our job's path:
          * someone else's job on a unit of that name, or ours racing its reply. */
         GHashTable *early_jobs; /* job path -> result */
@@ -75,6 +76,11 @@ struct _StewardBackend {
         GHashTable *incarnations; /* key "child/generation" -> Incarnation* */
         GHashTable *by_unit; /* unit name -> Incarnation* (borrowed) */
         GHashTable *current; /* child -> Incarnation* (borrowed), the newest */
+        /* Scopes a previous run left behind, being stopped before we start. */
+        GHashTable *leftovers; /* unit name set */
+        GTask *leftovers_task;
+        guint leftovers_timeout;
+        guint leftovers_timeout_sec;
 };
 
 static char *
@@ -267,6 +273,22 @@ on_unit_properties_changed(GDBusConnection *bus, const char *sender, const char 
 }
 
 static void
+leftovers_done(StewardBackend *b)
+{
+        g_autoptr(GTask) task = g_steal_pointer(&b->leftovers_task);
+
+        if (b->leftovers_timeout)
+                g_source_remove(b->leftovers_timeout);
+        b->leftovers_timeout = 0;
+        if (b->leftovers && g_hash_table_size(b->leftovers) > 0)
+                g_message("%u scope(s) of a previous run still there, going on without waiting for them",
+                          g_hash_table_size(b->leftovers));
+        g_clear_pointer(&b->leftovers, g_hash_table_unref);
+        if (task)
+                g_task_return_boolean(task, TRUE);
+}
+
+static void
 on_unit_removed(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
                 const char *signal, GVariant *params, gpointer user_data)
 {
@@ -275,6 +297,8 @@ on_unit_removed(GDBusConnection *bus, const char *sender, const char *path, cons
         Incarnation *inc;
 
         g_variant_get(params, "(&s&o)", &unit, NULL);
+        if (b->leftovers && g_hash_table_remove(b->leftovers, unit) && g_hash_table_size(b->leftovers) == 0)
+                leftovers_done(b);
         inc = g_hash_table_lookup(b->by_unit, unit);
         /* Removal before the start job finished is the job's failure, seen there. */
         if (inc && inc->scope_created) {
@@ -354,7 +378,9 @@ on_start_transient_unit(GObject *source, GAsyncResult *res, gpointer user_data)
                 return;
         }
 
-        if (!b->pidfds_unsupported && g_dbus_error_is_remote_error(error)) {
+        /* Judged by what this call sent: calls may be out with PIDFDs when
+         * the first refusal comes back. */
+        if (inc->sent_pidfds && g_dbus_error_is_remote_error(error)) {
                 g_autofree char *name = g_dbus_error_get_remote_error(error);
                 /* Managers before v253 know PIDs but not PIDFDs. */
                 if (g_str_equal(name, DBUS_ERROR_INVALID_ARGS) || g_str_equal(name, DBUS_ERROR_PROPERTY_READ_ONLY)) {
@@ -409,11 +435,13 @@ scope_start(Incarnation *inc)
         g_variant_builder_add(&props, "(sv)", "Description", g_variant_new_string(description));
         g_variant_builder_add(&props, "(sv)", "Slice", g_variant_new_string(b->slice));
         g_variant_builder_add(&props, "(sv)", "CollectMode", g_variant_new_string("inactive-or-failed"));
+        inc->sent_pidfds = FALSE;
         if (!b->pidfds_unsupported) {
                 int pidfd = (int) syscall(SYS_pidfd_open, inc->proc.pid, 0);
                 if (pidfd >= 0) {
                         fds = g_unix_fd_list_new_from_array(&pidfd, 1);
                         g_variant_builder_add(&props, "(sv)", "PIDFDs", g_variant_new_parsed("[%h]", 0));
+                        inc->sent_pidfds = TRUE;
                 } else
                         b->pidfds_unsupported = TRUE;
         }
@@ -522,6 +550,12 @@ steward_backend_free(StewardBackend *b)
                 return;
         if (b->cancellable)
                 g_cancellable_cancel(b->cancellable);
+        if (b->leftovers_timeout)
+                g_source_remove(b->leftovers_timeout);
+        if (b->leftovers_task)
+                g_task_return_new_error(b->leftovers_task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "backend freed");
+        g_clear_object(&b->leftovers_task);
+        g_clear_pointer(&b->leftovers, g_hash_table_unref);
         if (b->incarnations) {
                 GHashTableIter iter;
                 Incarnation *inc;
@@ -544,6 +578,94 @@ steward_backend_free(StewardBackend *b)
         g_clear_object(&b->cancellable);
         g_free(b->slice);
         g_free(b);
+}
+
+static gboolean
+on_leftovers_timeout(gpointer user_data)
+{
+        StewardBackend *b = user_data;
+
+        b->leftovers_timeout = 0;
+        leftovers_done(b);
+        return G_SOURCE_REMOVE;
+}
+
+static void
+on_list_leftovers(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        g_autoptr(GTask) task = user_data;
+        StewardBackend *b = g_task_get_task_data(task);
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GVariantIter) iter = NULL;
+        g_autoptr(GError) error = NULL;
+        const char *name, *active;
+
+        reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+                g_task_return_error(task, g_steal_pointer(&error));
+                return;
+        }
+        if (!reply) {
+                /* Not being able to look is no reason not to start. */
+                g_message("Cannot list scopes of a previous run: %s, ignoring", error->message);
+                g_task_return_boolean(task, TRUE);
+                return;
+        }
+        b->leftovers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        g_variant_get(reply, "(a(ssssssouso))", &iter);
+        while (g_variant_iter_next(iter, "(&s&s&s&s&s&s&ou&s&o)", &name, NULL, NULL, &active, NULL, NULL, NULL,
+                                   NULL, NULL, NULL)) {
+                g_hash_table_add(b->leftovers, g_strdup(name));
+                /* Ours by name: one stewardd per manager holds the bus name.
+                 * Stopped the way we stop our own; inactive ones are only
+                 * waiting to be collected and go by themselves. */
+                if (!g_str_equal(active, "inactive") && !g_str_equal(active, "failed")) {
+                        g_message("Stopping %s, left over from a previous run", name);
+                        g_dbus_connection_call(b->bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH,
+                                               SYSTEMD_MANAGER_INTERFACE, "StopUnit",
+                                               g_variant_new("(ss)", name, "replace"), NULL,
+                                               G_DBUS_CALL_FLAGS_NONE, -1, b->cancellable, on_unit_call_done,
+                                               g_strdup_printf("StopUnit %s", name));
+                } else
+                        g_dbus_connection_call(b->bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH,
+                                               SYSTEMD_MANAGER_INTERFACE, "ResetFailedUnit",
+                                               g_variant_new("(s)", name), NULL, G_DBUS_CALL_FLAGS_NONE, -1,
+                                               b->cancellable, on_unit_call_done,
+                                               g_strdup_printf("ResetFailedUnit %s", name));
+        }
+        if (g_hash_table_size(b->leftovers) == 0) {
+                g_clear_pointer(&b->leftovers, g_hash_table_unref);
+                g_task_return_boolean(task, TRUE);
+                return;
+        }
+        b->leftovers_task = g_steal_pointer(&task);
+        b->leftovers_timeout = g_timeout_add_seconds(b->leftovers_timeout_sec, on_leftovers_timeout, b);
+}
+
+void
+steward_backend_clear_leftovers(StewardBackend *b, guint timeout_sec, GAsyncReadyCallback callback,
+                                gpointer user_data)
+{
+        GTask *task = g_task_new(NULL, b->cancellable, callback, user_data);
+        const char *patterns[] = { "steward-*.scope", NULL };
+
+        g_task_set_task_data(task, b, NULL);
+        b->leftovers_timeout_sec = MAX(timeout_sec, 1);
+        if (b->kind != STEWARD_BACKEND_SCOPE) {
+                g_task_return_boolean(task, TRUE);
+                g_object_unref(task);
+                return;
+        }
+        g_dbus_connection_call(b->bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
+                               "ListUnitsByPatterns", g_variant_new("(^as^as)", (const char *const[]){ NULL }, patterns),
+                               G_VARIANT_TYPE("(a(ssssssouso))"), G_DBUS_CALL_FLAGS_NONE, -1, b->cancellable,
+                               on_list_leftovers, task);
+}
+
+gboolean
+steward_backend_clear_leftovers_finish(StewardBackend *b, GAsyncResult *res, GError **error)
+{
+        return g_task_propagate_boolean(G_TASK(res), error);
 }
 
 const char *

@@ -44,6 +44,19 @@ StewardBackend *steward_backend_new(const StewardBackendOptions *options, GError
 void steward_backend_free(StewardBackend *b);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardBackend, steward_backend_free)
 
+/**
+ * steward_backend_clear_leftovers:
+ *
+ * Scope backend: stops the steward-*.scope units a previous run of
+ * stewardd left behind (it crashed, or was restarted) and completes once
+ * they are gone, or after @timeout_sec: their names are this run's names,
+ * and their processes would overlap this run's incarnations. Completes
+ * at once for the process backend.
+ */
+void steward_backend_clear_leftovers(StewardBackend *b, guint timeout_sec, GAsyncReadyCallback callback,
+                                     gpointer user_data);
+gboolean steward_backend_clear_leftovers_finish(StewardBackend *b, GAsyncResult *res, GError **error);
+
 /* "scope" or "process". */
 const char *steward_backend_get_name(StewardBackend *b);
 

@@ -599,6 +599,20 @@ on_terminate(gpointer user_data)
 }
 
 static void
+on_leftovers_cleared(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        g_autoptr(GError) error = NULL;
+        StewardManager *m;
+
+        /* Cancelled: the manager is gone. */
+        if (!steward_backend_clear_leftovers_finish(NULL, res, &error))
+                return;
+        m = user_data;
+        steward_engine_start(m->engine, now(), m->actions);
+        manager_dispatch(m);
+}
+
+static void
 on_name_lost(GDBusConnection *bus, const char *name, gpointer user_data)
 {
         StewardManager *m = user_data;
@@ -635,8 +649,9 @@ steward_manager_run(StewardManager *m)
                                                                 G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE, NULL,
                                                                 on_name_lost, m, NULL);
 
-        steward_engine_start(m->engine, now(), m->actions);
-        manager_dispatch(m);
+        /* The tree starts once a previous run's scopes are gone. */
+        steward_backend_clear_leftovers(m->backend, (guint) (m->spec->shutdown_timeout_usec / G_USEC_PER_SEC),
+                                        on_leftovers_cleared, m);
         if (!m->exited)
                 g_main_loop_run(m->loop);
 

@@ -126,9 +126,19 @@ harness_cgroups_join(GPtrArray *cgroups, GError **error)
 static int
 remove_cgroup_dir(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
-        if (type == FTW_DP && rmdir(path) < 0 && errno != ENOENT)
-                g_printerr("steward-harness: cannot remove cgroup '%s': %s, ignoring\n", path,
-                           g_strerror(errno));
+        /* A cgroup goes offline asynchronously after its rmdir, and until
+         * it has, its parent's rmdir fails with EBUSY: the kernel tells
+         * nobody when that is done, so this one place retries, bounded. */
+        for (int tries = 0; type == FTW_DP && rmdir(path) < 0; tries++) {
+                if (errno == ENOENT)
+                        break;
+                if (errno != EBUSY || tries >= 200) {
+                        g_printerr("steward-harness: cannot remove cgroup '%s': %s, ignoring\n", path,
+                                   g_strerror(errno));
+                        break;
+                }
+                g_usleep(10 * 1000);
+        }
         return 0;
 }
 

@@ -191,6 +191,9 @@ itest_journal_wait(const char *const *match, const char *needle, guint timeout_s
         return done;
 }
 
+static ItestEvents *itest_events_new(GDBusConnection *bus);
+static void itest_events_free(ItestEvents *e);
+
 static void
 on_daemon_exit(GPid pid, int status, gpointer user_data)
 {
@@ -238,7 +241,8 @@ itest_daemon_start(const char *config, const char *const *extra_args)
         g_ptr_array_add(argv, NULL);
 
         d->bus = itest_bus();
-        /* Watching before starting: the name cannot appear unseen. */
+        /* Listening before starting: no event and no name can pass unseen. */
+        d->events = itest_events_new(d->bus);
         watch = g_bus_watch_name_on_connection(d->bus, "org.steward.Supervisor1", G_BUS_NAME_WATCHER_FLAGS_NONE,
                                                on_name_appeared, NULL, &w, NULL);
         ck_assert_msg(g_spawn_async(NULL, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
@@ -288,6 +292,7 @@ itest_daemon_free(ItestDaemon *d)
         if (d->dir)
                 (void) remove_tree(d->dir);
         g_free(d->dir);
+        g_clear_pointer(&d->events, itest_events_free);
         g_clear_object(&d->bus);
         g_free(d);
 }
@@ -385,4 +390,89 @@ itest_child_wait_property(ItestDaemon *d, const char *name, const char *property
         itest_wait_flag(&w.equal, timeout_sec);
         g_dbus_connection_signal_unsubscribe(d->bus, sub);
         return w.equal;
+}
+
+static void
+on_event(GDBusConnection *bus, const char *sender, const char *path, const char *iface, const char *signal,
+         GVariant *params, gpointer user_data)
+{
+        ItestEvents *e = user_data;
+
+        g_ptr_array_add(e->events, g_variant_ref(params));
+}
+
+static ItestEvents *
+itest_events_new(GDBusConnection *bus)
+{
+        ItestEvents *e = g_new0(ItestEvents, 1);
+
+        e->bus = bus;
+        e->events = g_ptr_array_new_with_free_func((GDestroyNotify) g_variant_unref);
+        e->subscription = g_dbus_connection_signal_subscribe(bus, "org.steward.Supervisor1",
+                                                             "org.steward.Supervisor1.Manager", "Event",
+                                                             "/org/steward/Supervisor1", NULL,
+                                                             G_DBUS_SIGNAL_FLAGS_NONE, on_event, e, NULL);
+        return e;
+}
+
+static void
+itest_events_free(ItestEvents *e)
+{
+        if (!e)
+                return;
+        g_dbus_connection_signal_unsubscribe(e->bus, e->subscription);
+        g_ptr_array_unref(e->events);
+        g_free(e);
+}
+
+static gboolean
+event_matches(GVariant *ev, const char *kind, const char *child)
+{
+        const char *k, *c;
+
+        g_variant_get(ev, "(t&s&st@a{sv})", NULL, &k, &c, NULL, NULL);
+        return g_str_equal(k, kind) && (!child || g_str_equal(c, child));
+}
+
+guint
+itest_events_count(ItestEvents *e, const char *kind, const char *child)
+{
+        guint n = 0;
+
+        for (guint i = 0; i < e->events->len; i++)
+                if (event_matches(g_ptr_array_index(e->events, i), kind, child))
+                        n++;
+        return n;
+}
+
+static gboolean
+on_events_timeout(gpointer user_data)
+{
+        gboolean *expired = user_data;
+
+        *expired = TRUE;
+        return G_SOURCE_REMOVE;
+}
+
+GVariant *
+itest_events_wait(ItestEvents *e, const char *kind, const char *child, guint *from, guint timeout_sec)
+{
+        gboolean expired = FALSE;
+        guint id = g_timeout_add_seconds(timeout_sec, on_events_timeout, &expired);
+        guint i = from ? *from : 0;
+        GVariant *found = NULL;
+
+        while (!found) {
+                for (; i < e->events->len && !found; i++)
+                        if (event_matches(g_ptr_array_index(e->events, i), kind, child))
+                                found = g_ptr_array_index(e->events, i);
+                if (found || expired)
+                        break;
+                g_main_context_iteration(NULL, TRUE);
+        }
+        if (!expired)
+                g_source_remove(id);
+        if (found && from)
+                *from = i;
+        return found;
 }

@@ -30,11 +30,25 @@ gboolean itest_journal_contains(const char *const *match, const char *needle);
  * a line containing needle arrives or the bound passes. */
 gboolean itest_journal_wait(const char *const *match, const char *needle, guint timeout_sec);
 
+/* Every Event signal of a daemon, recorded from before it started. */
+typedef struct {
+        GDBusConnection *bus;
+        guint subscription;
+        GPtrArray *events; /* of GVariant* (tssta{sv}) */
+} ItestEvents;
+
+/* Waits for an event of kind about child (NULL: any) at or after index
+ * *from (NULL: 0); returns it (borrowed) and sets *from past it, or NULL. */
+GVariant *itest_events_wait(ItestEvents *e, const char *kind, const char *child, guint *from, guint timeout_sec);
+/* Counts the recorded events of kind about child (NULL: any). */
+guint itest_events_count(ItestEvents *e, const char *kind, const char *child);
+
 /* A stewardd of the build tree, running inside the harness. */
 typedef struct {
         GPid pid;
         char *dir; /* temporary config directory */
         GDBusConnection *bus;
+        ItestEvents *events; /* its Event signals, all of them */
         gboolean exited;
         int status; /* wait status once exited */
 } ItestDaemon;

@@ -1,0 +1,466 @@
+/* test-daemon.c: the real stewardd in the harness: bus API, generation fences, and both backends' lifecycles. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "itest.h"
+
+/* Loop index of the lifecycle tests: which backend stewardd runs. */
+static const char *const backends[] = { "--backend=scope", "--backend=process" };
+
+static ItestDaemon *
+start(const char *config, int backend)
+{
+        const char *args[] = { backends[backend], NULL };
+
+        return itest_daemon_start(config, args);
+}
+
+static const char *
+outcome_str(GVariant *outcome, const char *key)
+{
+        const char *v = NULL;
+
+        ck_assert_msg(g_variant_lookup(outcome, key, "&s", &v), "outcome has no %s", key);
+        return v;
+}
+
+static guint64
+outcome_u64(GVariant *outcome, const char *key)
+{
+        guint64 v = 0;
+
+        ck_assert_msg(g_variant_lookup(outcome, key, "t", &v), "outcome has no %s", key);
+        return v;
+}
+
+static gboolean
+outcome_bool(GVariant *outcome, const char *key)
+{
+        gboolean v = FALSE;
+
+        ck_assert_msg(g_variant_lookup(outcome, key, "b", &v), "outcome has no %s", key);
+        return v;
+}
+
+static GVariant *
+child_command(ItestDaemon *d, const char *method, const char *child, const char *reason)
+{
+        g_autoptr(GVariant) reply = itest_manager_call(d, method, g_variant_new("(ss)", child, reason), "(a{sv})");
+        GVariant *outcome;
+
+        g_variant_get(reply, "(@a{sv})", &outcome);
+        return outcome;
+}
+
+static guint64
+child_u64(ItestDaemon *d, const char *child, const char *property)
+{
+        g_autoptr(GVariant) v = itest_child_property(d, child, property);
+
+        return g_variant_get_uint64(v);
+}
+
+static gboolean
+wait_state(ItestDaemon *d, const char *child, const char *state)
+{
+        return itest_child_wait_property(d, child, "State", g_variant_new_string(state), ITEST_TIMEOUT_SEC);
+}
+
+static gboolean
+wait_generation(ItestDaemon *d, const char *child, guint64 generation)
+{
+        return itest_child_wait_property(d, child, "Generation", g_variant_new_uint64(generation),
+                                         ITEST_TIMEOUT_SEC);
+}
+
+static const char two_children[] = "[Child api]\n"
+                                   "ExecStart=/bin/sh -c 'exec sleep 1000'\n"
+                                   "TimeoutStopSec=5s\n"
+                                   "[Child worker]\n"
+                                   "Role=worker\n"
+                                   "ExecStart=/bin/sh -c 'exec sleep 1000'\n";
+
+START_TEST(test_manager_properties_and_lists)
+{
+        g_autoptr(ItestDaemon) d = start(two_children, 0);
+        g_autoptr(GVariant) children = NULL;
+        g_autoptr(GVariant) supervisors = NULL;
+        g_autoptr(GVariant) path = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) missing = NULL;
+        g_autoptr(GVariantIter) iter = NULL;
+        const char *argv[] = { "busctl", "--user", "get-property", "org.steward.Supervisor1",
+                               "/org/steward/Supervisor1", "org.steward.Supervisor1.Manager", "Version", "Mode",
+                               "Backend", "ChildCount", NULL };
+        g_autofree char *out = NULL;
+        const char *name, *sup, *state, *obj;
+        guint64 gen, attempt;
+        guint n = 0;
+
+        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(wait_state(d, "worker", "running"));
+
+        ck_assert_int_eq(itest_run(argv, &out), 0);
+        ck_assert_str_eq(out, "s \"" PACKAGE_VERSION "\"\ns \"user\"\ns \"scope\"\nu 2\n");
+
+        children = itest_manager_call(d, "ListChildren", NULL, "(a(ssstto))");
+        g_variant_get(children, "(a(ssstto))", &iter);
+        while (g_variant_iter_next(iter, "(&s&s&stt&o)", &name, &sup, &state, &gen, &attempt, &obj)) {
+                ck_assert_str_eq(name, n == 0 ? "api" : "worker");
+                ck_assert_str_eq(sup, "root");
+                ck_assert_str_eq(state, "running");
+                ck_assert_uint_eq(gen, 0);
+                ck_assert_uint_eq(attempt, 1);
+                ck_assert_str_eq(obj, n == 0 ? "/org/steward/Supervisor1/child/api"
+                                             : "/org/steward/Supervisor1/child/worker");
+                n++;
+        }
+        ck_assert_uint_eq(n, 2);
+
+        supervisors = itest_manager_call(d, "ListSupervisors", NULL, "(a(ssso))");
+        ck_assert_str_eq(g_variant_print(supervisors, FALSE),
+                         "([('root', '', 'running', '/org/steward/Supervisor1/supervisor/root')],)");
+
+        path = itest_manager_call(d, "GetChild", g_variant_new("(s)", "worker"), "(o)");
+        ck_assert_str_eq(g_variant_get_string(g_variant_get_child_value(path, 0), NULL),
+                         "/org/steward/Supervisor1/child/worker");
+        missing = itest_manager_call_error(d, "GetChild", g_variant_new("(s)", "nosuch"), "(o)", &error);
+        ck_assert_ptr_null(missing);
+        ck_assert_msg(g_dbus_error_is_remote_error(error), "%s", error->message);
+        ck_assert_str_eq(g_dbus_error_get_remote_error(error), "org.steward.Supervisor1.Error.NoSuchChild");
+
+        {
+                g_autoptr(GVariant) unit = itest_child_property(d, "api", "Unit");
+                g_autoptr(GVariant) pid = itest_child_property(d, "api", "MainPID");
+                g_autoptr(GVariant) role = itest_child_property(d, "worker", "Role");
+                ck_assert_str_eq(g_variant_get_string(unit, NULL), "steward-api-0.scope");
+                ck_assert_uint_gt(g_variant_get_uint32(pid), 0);
+                ck_assert_str_eq(g_variant_get_string(role, NULL), "worker");
+        }
+}
+END_TEST
+
+/* The old incarnation ignores SIGTERM and leaves a grandchild that does
+ * too, so its scope outlives the stop by TimeoutStopSec=; the next
+ * incarnation checks on start that the grandchild is gone. */
+static char *
+stubborn_config(const char *dir)
+{
+        /* A zombie waiting for its reaper is out of the scope already, so
+         * only a process in any other state counts as overlapping. */
+        return g_strdup_printf("[Child api]\n"
+                               "ExecStart=/bin/sh -c 'if [ -e %s/grandchild ] && "
+                               "grep -qs \"^State:.[^Z]\" /proc/$(cat %s/grandchild)/status; "
+                               "then echo overlap >> %s/result; fi; trap \"\" TERM; sleep 1000 & "
+                               "echo $! > %s/grandchild; exec sleep 1000'\n"
+                               "TimeoutStopSec=1s\n",
+                               dir, dir, dir, dir);
+}
+
+typedef struct {
+        GString *order;
+} UnitOrder;
+
+static void
+on_systemd_signal(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
+                  const char *signal, GVariant *params, gpointer user_data)
+{
+        UnitOrder *o = user_data;
+
+        if (g_str_equal(signal, "UnitNew") || g_str_equal(signal, "UnitRemoved")) {
+                const char *unit;
+                g_variant_get(params, "(&s&o)", &unit, NULL);
+                if (g_str_has_prefix(unit, "steward-api-"))
+                        g_string_append_printf(o->order, "%s %s\n", signal, unit);
+        } else if (g_str_equal(signal, "PropertiesChanged") && g_str_has_suffix(path, "steward_2dapi_2d0_2escope")) {
+                g_autoptr(GVariant) changed = NULL;
+                const char *state;
+                g_variant_get(params, "(&s@a{sv}@as)", NULL, &changed, NULL);
+                if (g_variant_lookup(changed, "ActiveState", "&s", &state) &&
+                    (g_str_equal(state, "inactive") || g_str_equal(state, "failed")))
+                        g_string_append(o->order, "inactive steward-api-0.scope\n");
+        }
+}
+
+START_TEST(test_restart_fence_through_the_bus)
+{
+        g_autofree char *dir = g_dir_make_tmp("steward-fence-XXXXXX", NULL);
+        g_autofree char *config = stubborn_config(dir);
+        g_autofree char *result = g_build_filename(dir, "result", NULL);
+        g_autofree char *gpid_file = g_build_filename(dir, "grandchild", NULL);
+        g_autoptr(ItestDaemon) d = start(config, _i);
+        ItestEvents *events = d->events;
+        g_autoptr(GVariant) first = NULL;
+        g_autoptr(GVariant) second = NULL;
+        UnitOrder order = { g_string_new(NULL) };
+        guint sub = 0, from;
+
+        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_file(gpid_file, ITEST_TIMEOUT_SEC));
+        from = 0;
+        ck_assert(itest_events_wait(events, "child_started", "api", &from, ITEST_TIMEOUT_SEC));
+        if (_i == 0) {
+                g_autoptr(GVariant) r = NULL;
+                /* The manager's own word on when scopes come and go. */
+                sub = g_dbus_connection_signal_subscribe(d->bus, "org.freedesktop.systemd1", NULL, NULL, NULL, NULL,
+                                                         G_DBUS_SIGNAL_FLAGS_NONE, on_systemd_signal, &order, NULL);
+                r = g_dbus_connection_call_sync(d->bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                                "org.freedesktop.systemd1.Manager", "Subscribe", NULL, NULL,
+                                                G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+        }
+
+        first = child_command(d, "RestartChild", "api", "deploy");
+        ck_assert_str_eq(outcome_str(first, "decision"), "queued_after_stop");
+        ck_assert(outcome_bool(first, "cancel_delivered"));
+        ck_assert_uint_eq(outcome_u64(first, "generation"), 0);
+        ck_assert_uint_eq(outcome_u64(first, "target_generation"), 1);
+
+        second = child_command(d, "RestartChild", "api", "deploy again");
+        ck_assert_str_eq(outcome_str(second, "decision"), "already_pending");
+        ck_assert(!outcome_bool(second, "cancel_delivered"));
+        ck_assert(outcome_bool(second, "idempotent"));
+
+        ck_assert(wait_generation(d, "api", 1));
+        ck_assert(wait_state(d, "api", "running"));
+        ck_assert_uint_eq(child_u64(d, "api", "Attempt"), 2);
+        /* Exactly one new incarnation for the two commands. */
+        ck_assert(itest_events_wait(events, "child_started", "api", &from, ITEST_TIMEOUT_SEC));
+        ck_assert_uint_eq(itest_events_count(events, "child_started", "api"), 2);
+        ck_assert_msg(!g_file_test(result, G_FILE_TEST_EXISTS), "generation 1 started while generation 0 lived");
+
+        if (_i == 0) {
+                const char *removed_or_inactive;
+                const char *created;
+                g_dbus_connection_signal_unsubscribe(d->bus, sub);
+                removed_or_inactive = strstr(order.order->str, "steward-api-0.scope\n");
+                created = strstr(order.order->str, "UnitNew steward-api-1.scope");
+                ck_assert_msg(created, "no new scope seen: %s", order.order->str);
+                ck_assert_msg(removed_or_inactive && removed_or_inactive < created &&
+                                      (g_str_has_prefix(removed_or_inactive - strlen("inactive "), "inactive") ||
+                                       g_str_has_prefix(removed_or_inactive - strlen("UnitRemoved "), "UnitRemoved")),
+                              "the new scope came before the old one was gone: %s", order.order->str);
+        }
+        g_string_free(order.order, TRUE);
+        (void) g_remove(gpid_file);
+        (void) g_remove(result);
+        (void) g_rmdir(dir);
+}
+END_TEST
+
+START_TEST(test_shutdown_blocks_restarts)
+{
+        g_autoptr(ItestDaemon) d = start(two_children, 0);
+        ItestEvents *events = d->events;
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GVariant) again = NULL;
+        g_autoptr(GVariant) outcome = NULL;
+        g_autoptr(GVariant) restart = NULL;
+        guint started;
+
+        ck_assert(wait_state(d, "api", "running"));
+        started = itest_events_count(events, "child_starting", NULL);
+
+        reply = itest_manager_call(d, "ShutdownTree", g_variant_new("(s)", "maintenance"), "(a{sv})");
+        g_variant_get(reply, "(@a{sv})", &outcome);
+        ck_assert_str_eq(outcome_str(outcome, "decision"), "shutdown_started");
+        g_clear_pointer(&outcome, g_variant_unref);
+
+        /* The daemon may finish and leave before the second call, so only a
+         * call that got through is judged. */
+        again = itest_manager_call_error(d, "ShutdownTree", g_variant_new("(s)", "again"), "(a{sv})", NULL);
+        if (again) {
+                g_variant_get(again, "(@a{sv})", &outcome);
+                ck_assert_str_eq(outcome_str(outcome, "decision"), "already_shutting_down");
+                ck_assert(outcome_bool(outcome, "idempotent"));
+                g_clear_pointer(&outcome, g_variant_unref);
+        }
+        restart = itest_manager_call_error(d, "RestartChild", g_variant_new("(ss)", "api", "too late"), "(a{sv})",
+                                           NULL);
+        if (restart) {
+                g_variant_get(restart, "(@a{sv})", &outcome);
+                ck_assert_str_eq(outcome_str(outcome, "decision"), "blocked_by_shutdown");
+        }
+        ck_assert(itest_events_wait(events, "tree_shutdown_completed", NULL, NULL, ITEST_TIMEOUT_SEC));
+        ck_assert_int_eq(itest_daemon_wait(d, ITEST_TIMEOUT_SEC), 0);
+        ck_assert_uint_eq(itest_events_count(events, "child_starting", NULL), started);
+}
+END_TEST
+
+static void
+assert_error(ItestDaemon *d, const char *method, GVariant *params, const char *error_name)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = itest_manager_call_error(d, method, params, NULL, &error);
+        g_autofree char *remote = NULL;
+
+        ck_assert_msg(!reply, "%s succeeded", method);
+        remote = g_dbus_error_get_remote_error(error);
+        ck_assert_msg(remote && g_str_equal(remote, error_name), "%s: %s", method, error->message);
+}
+
+START_TEST(test_malformed_calls)
+{
+        g_autoptr(ItestDaemon) d = start(two_children, 0);
+        g_autofree char *long_reason = g_strnfill(2000, 'r');
+        const char *wrong_types[] = { "busctl", "--user", "call", "org.steward.Supervisor1", "/org/steward/Supervisor1",
+                                      "org.steward.Supervisor1.Manager", "RestartChild", "s", "api", NULL };
+        const char *bad_utf8[] = { "busctl", "--user", "call", "org.steward.Supervisor1", "/org/steward/Supervisor1",
+                                   "org.steward.Supervisor1.Manager", "RestartChild", "ay", "1", "255", NULL };
+        g_autoptr(GVariant) still = NULL;
+
+        ck_assert(wait_state(d, "api", "running"));
+        assert_error(d, "RestartChild", g_variant_new("(ss)", "nosuch", "r"),
+                     "org.steward.Supervisor1.Error.NoSuchChild");
+        assert_error(d, "RestartChild", g_variant_new("(ss)", "bad/name", "r"), "org.freedesktop.DBus.Error.InvalidArgs");
+        assert_error(d, "RestartChild", g_variant_new("(ss)", "", "r"), "org.freedesktop.DBus.Error.InvalidArgs");
+        assert_error(d, "RestartChild", g_variant_new("(ss)", "api", ""), "org.freedesktop.DBus.Error.InvalidArgs");
+        assert_error(d, "RestartChild", g_variant_new("(ss)", "api", long_reason),
+                     "org.freedesktop.DBus.Error.InvalidArgs");
+        assert_error(d, "StopChild", g_variant_new("(s)", "api"), "org.freedesktop.DBus.Error.InvalidArgs");
+        assert_error(d, "GetSupervisor", g_variant_new("(s)", "nosuch"),
+                     "org.steward.Supervisor1.Error.NoSuchSupervisor");
+        assert_error(d, "ResumeSupervisor", g_variant_new("(ss)", "nosuch", "r"),
+                     "org.steward.Supervisor1.Error.NoSuchSupervisor");
+        ck_assert_int_ne(itest_run(wrong_types, NULL), 0);
+        ck_assert_int_ne(itest_run(bad_utf8, NULL), 0);
+
+        /* Still serving, and nothing was restarted. */
+        still = itest_manager_call(d, "ListChildren", NULL, "(a(ssstto))");
+        ck_assert_uint_eq(child_u64(d, "api", "Generation"), 0);
+}
+END_TEST
+
+START_TEST(test_commands_through_busctl)
+{
+        g_autoptr(ItestDaemon) d = start(two_children, 0);
+        const char *call[] = { "busctl", "--user", "call", "org.steward.Supervisor1", "/org/steward/Supervisor1",
+                               "org.steward.Supervisor1.Manager", NULL, "ss", "api", "from busctl", NULL };
+        const char *get_gen[] = { "busctl", "--user", "get-property", "org.steward.Supervisor1",
+                                  "/org/steward/Supervisor1/child/api", "org.steward.Supervisor1.Child", "Generation",
+                                  NULL };
+        const char *child_stop[] = { "busctl", "--user", "call", "org.steward.Supervisor1",
+                                     "/org/steward/Supervisor1/child/worker", "org.steward.Supervisor1.Child", "Stop",
+                                     "s", "by object", NULL };
+        g_autofree char *out = NULL;
+
+        ck_assert(wait_state(d, "api", "running"));
+
+        call[6] = "StopChild";
+        ck_assert_int_eq(itest_run(call, &out), 0);
+        ck_assert_msg(strstr(out, "\"decision\" s \"stop_delivered\""), "%s", out);
+        ck_assert(wait_state(d, "api", "stopped"));
+        g_clear_pointer(&out, g_free);
+
+        call[6] = "StartChild";
+        ck_assert_int_eq(itest_run(call, &out), 0);
+        ck_assert_msg(strstr(out, "\"decision\" s \"started_immediately\""), "%s", out);
+        ck_assert(wait_state(d, "api", "running"));
+        g_clear_pointer(&out, g_free);
+
+        call[6] = "PauseChild";
+        ck_assert_int_eq(itest_run(call, &out), 0);
+        ck_assert(wait_state(d, "api", "paused"));
+        g_clear_pointer(&out, g_free);
+
+        call[6] = "ResumeChild";
+        ck_assert_int_eq(itest_run(call, &out), 0);
+        ck_assert(wait_state(d, "api", "running"));
+        g_clear_pointer(&out, g_free);
+
+        call[6] = "RestartChild";
+        ck_assert_int_eq(itest_run(call, &out), 0);
+        ck_assert_msg(strstr(out, "\"decision\" s \"queued_after_stop\""), "%s", out);
+        ck_assert(wait_generation(d, "api", 3));
+        g_clear_pointer(&out, g_free);
+
+        ck_assert_int_eq(itest_run(get_gen, &out), 0);
+        ck_assert_str_eq(out, "t 3\n");
+        g_clear_pointer(&out, g_free);
+
+        ck_assert_int_eq(itest_run(child_stop, &out), 0);
+        ck_assert(wait_state(d, "worker", "stopped"));
+}
+END_TEST
+
+START_TEST(test_crash_loop_new_incarnations)
+{
+        g_autoptr(ItestDaemon) d = start("[Child crash]\n"
+                                         "ExecStart=/bin/sh -c 'exit 7'\n"
+                                         "RestartSec=0\n"
+                                         "RestartMaxDelaySec=0\n"
+                                         "RestartIntensity=100\n"
+                                         "[Supervisor root]\n"
+                                         "RestartIntensity=100\n",
+                                         _i);
+        ItestEvents *events = d->events;
+        g_autoptr(GHashTable) units = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        guint from = 0;
+
+        for (guint64 gen = 0; gen < 4; gen++) {
+                GVariant *ev = itest_events_wait(events, "child_exited", "crash", &from, ITEST_TIMEOUT_SEC);
+                g_autoptr(GVariant) fields = NULL;
+                guint64 g;
+                int status;
+
+                ck_assert_msg(ev, "no exit of generation >= %" G_GUINT64_FORMAT, gen);
+                g_variant_get(ev, "(t&s&st@a{sv})", NULL, NULL, NULL, &g, &fields);
+                ck_assert(g_variant_lookup(fields, "exit_status", "i", &status));
+                ck_assert_int_eq(status, 7);
+                if (_i == 0) {
+                        const char *unit;
+                        ck_assert(g_variant_lookup(fields, "unit", "&s", &unit));
+                        ck_assert(g_hash_table_add(units, g_strdup(unit)));
+                }
+                ck_assert_uint_ge(g, gen);
+        }
+        /* Each incarnation had a scope of its own. */
+        if (_i == 0)
+                ck_assert_uint_ge(g_hash_table_size(units), 4);
+}
+END_TEST
+
+START_TEST(test_missing_executable)
+{
+        g_autoptr(ItestDaemon) d = start("[Child ghost]\n"
+                                         "ExecStart=/nonexistent/steward-ghost\n"
+                                         "RestartSec=1min\n",
+                                         _i);
+        ItestEvents *events = d->events;
+        const char *is_active[] = { "systemctl", "--user", "is-active", "--quiet", "steward-ghost-0.scope", NULL };
+        g_autoptr(GVariant) fields = NULL;
+        GVariant *ev;
+        const char *error;
+
+        ev = itest_events_wait(events, "child_spawn_failed", "ghost", NULL, ITEST_TIMEOUT_SEC);
+        ck_assert(ev);
+        g_variant_get(ev, "(t&s&st@a{sv})", NULL, NULL, NULL, NULL, &fields);
+        ck_assert(g_variant_lookup(fields, "error", "&s", &error));
+        ck_assert_str_eq(error, "exec '/nonexistent/steward-ghost': No such file or directory");
+        ck_assert_int_ne(itest_run(is_active, NULL), 0);
+}
+END_TEST
+
+static Suite *
+make_suite(void)
+{
+        Suite *s = suite_create("daemon");
+        TCase *api = tcase_create("api");
+        TCase *life = tcase_create("lifecycle");
+
+        tcase_set_timeout(api, 3 * ITEST_TIMEOUT_SEC);
+        tcase_add_test(api, test_manager_properties_and_lists);
+        tcase_add_test(api, test_shutdown_blocks_restarts);
+        tcase_add_test(api, test_malformed_calls);
+        tcase_add_test(api, test_commands_through_busctl);
+        suite_add_tcase(s, api);
+
+        tcase_set_timeout(life, 3 * ITEST_TIMEOUT_SEC);
+        tcase_add_loop_test(life, test_restart_fence_through_the_bus, 0, G_N_ELEMENTS(backends));
+        tcase_add_loop_test(life, test_crash_loop_new_incarnations, 0, G_N_ELEMENTS(backends));
+        tcase_add_loop_test(life, test_missing_executable, 0, G_N_ELEMENTS(backends));
+        suite_add_tcase(s, life);
+        return s;
+}
+
+ITEST_MAIN(make_suite)
