@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Quick start (1): install what is missing, build, and show steward running inside the test harness.
+# Quick start (1): install what is missing, build, and run a demo supervision tree inside the test harness.
 set -euo pipefail
 
 here=$(dirname "$(readlink -f "$0")")
@@ -8,6 +8,5 @@ src=$(dirname "$here")
 build=$("$here/build.sh")
 
 "$build/src/stewardd" --version
-"$build/src/stewardctl" --version
 # A private systemd --user manager, journal and bus, as the integration tests get them.
-"$build/tests/harness/steward-harness" "$build/tests/integration/test-harness"
+exec "$build/tests/harness/steward-harness" "$here/demo-tree.sh" "$build" "$src"
