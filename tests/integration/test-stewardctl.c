@@ -1,0 +1,908 @@
+/* test-stewardctl.c: stewardctl against the real stewardd in the harness: every command and exit code. */
+#include "config.h"
+
+#include <glib-unix.h>
+#include <gio/gunixinputstream.h>
+#include <grp.h>
+#include <json-glib/json-glib.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "itest.h"
+
+/* A nested supervisor with one child, and a child of the root. */
+static const char tree_config[] = "[Supervisor web]\n"
+                                  "Strategy=one-for-all\n"
+                                  "[Child api]\n"
+                                  "Supervisor=web\n"
+                                  "ExecStart=/bin/sh -c 'exec sleep 1000'\n"
+                                  "TimeoutStopSec=5s\n"
+                                  "[Child worker]\n"
+                                  "Role=worker\n"
+                                  "ExecStart=/bin/sh -c 'exec sleep 1000'\n";
+
+/* api ignores SIGTERM, so a stop (and with it a restart or the tree's
+ * shutdown) stays in progress until TimeoutStopSec= passes: long enough
+ * for a second command to arrive while the first is pending. worker is
+ * there to be restarted quickly. */
+static const char stubborn_config[] = "[Child api]\n"
+                                      "ExecStart=/bin/sh -c 'trap \"\" TERM; while :; do sleep 1; done'\n"
+                                      "TimeoutStopSec=4s\n"
+                                      "[Child worker]\n"
+                                      "ExecStart=/bin/sh -c 'exec sleep 1000'\n";
+
+static char *
+stewardctl_path(void)
+{
+        const char *build = g_getenv("STEWARD_BUILD_DIR");
+
+        ck_assert_msg(build, "STEWARD_BUILD_DIR is not set");
+        return g_build_filename(build, "src", "stewardctl", NULL);
+}
+
+static char **
+ctl_argv(const char *const *args, gboolean user)
+{
+        g_autoptr(GPtrArray) argv = g_ptr_array_new();
+
+        g_ptr_array_add(argv, stewardctl_path());
+        if (user)
+                g_ptr_array_add(argv, g_strdup("--user"));
+        for (const char *const *a = args; *a; a++)
+                g_ptr_array_add(argv, g_strdup(*a));
+        g_ptr_array_add(argv, NULL);
+        return (char **) g_ptr_array_free(g_steal_pointer(&argv), FALSE);
+}
+
+/* A stable environment: UTF-8 (arrows, box drawing), no color either way. */
+static char **
+ctl_env(void)
+{
+        char **env = g_get_environ();
+
+        env = g_environ_setenv(env, "LC_ALL", "C.UTF-8", TRUE);
+        return g_environ_unsetenv(env, "NO_COLOR");
+}
+
+static void
+become_nobody(gpointer user_data)
+{
+        const struct passwd *pw = user_data;
+
+        if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
+                _exit(127);
+}
+
+/* Runs stewardctl with args (after --user when user is set); returns its
+ * exit status and what it printed. */
+static int
+run_full(const struct passwd *as, gboolean user, char **out, char **err, const char *const *args)
+{
+        g_auto(GStrv) argv = ctl_argv(args, user);
+        g_auto(GStrv) env = ctl_env();
+        g_autoptr(GError) error = NULL;
+        g_autofree char *o = NULL;
+        g_autofree char *e = NULL;
+        int status;
+
+        ck_assert_msg(g_spawn_sync(NULL, argv, env, G_SPAWN_DEFAULT, as ? become_nobody : NULL,
+                                   (gpointer) as, &o, &e, &status, &error),
+                      "%s", error ? error->message : "");
+        if (e && *e)
+                fprintf(stderr, "# stewardctl %s: %s", args[0] ? args[0] : "", e);
+        if (out)
+                *out = g_steal_pointer(&o);
+        if (err)
+                *err = g_steal_pointer(&e);
+        ck_assert_msg(WIFEXITED(status), "stewardctl was killed by signal %d", WTERMSIG(status));
+        return WEXITSTATUS(status);
+}
+
+#define CTL(out, err, ...) run_full(NULL, TRUE, out, err, (const char *const[]){ __VA_ARGS__, NULL })
+#define CTL_BARE(out, err, ...) run_full(NULL, FALSE, out, err, (const char *const[]){ __VA_ARGS__, NULL })
+
+static gboolean
+wait_state(ItestDaemon *d, const char *child, const char *state)
+{
+        return itest_child_wait_property(d, child, "State", g_variant_new_string(state), ITEST_TIMEOUT_SEC);
+}
+
+static guint64
+child_u64(ItestDaemon *d, const char *child, const char *property)
+{
+        g_autoptr(GVariant) v = itest_child_property(d, child, property);
+
+        return g_variant_get_uint64(v);
+}
+
+/* Every test ends with the tree shut down through stewardctl: a daemon
+ * merely killed leaves its scopes behind, and the next daemon in this
+ * harness would find their names taken. */
+static void
+shutdown_tree(ItestDaemon *d)
+{
+        ck_assert_int_eq(CTL(NULL, NULL, "shutdown"), 0);
+        ck_assert_int_eq(itest_daemon_wait(d, ITEST_TIMEOUT_SEC), 0);
+}
+
+static JsonNode *
+parse_json(const char *text)
+{
+        g_autoptr(JsonParser) parser = json_parser_new();
+        g_autoptr(GError) error = NULL;
+
+        ck_assert_msg(json_parser_load_from_data(parser, text, -1, &error), "not JSON: %s: %s", text,
+                      error ? error->message : "");
+        return json_node_copy(json_parser_get_root(parser));
+}
+
+static void
+assert_contains(const char *haystack, const char *needle)
+{
+        ck_assert_msg(haystack && strstr(haystack, needle), "'%s' not in:\n%s", needle,
+                      haystack ? haystack : "");
+}
+
+static void
+assert_lacks(const char *haystack, const char *needle)
+{
+        ck_assert_msg(!strstr(haystack, needle), "'%s' unexpectedly in:\n%s", needle, haystack);
+}
+
+START_TEST(test_usage)
+{
+        g_autofree char *out = NULL;
+        g_autofree char *err = NULL;
+
+        ck_assert_int_eq(CTL_BARE(&out, NULL, "--help"), 0);
+        assert_contains(out, "resume-supervisor NAME");
+        assert_contains(out, "events [--follow]");
+        g_clear_pointer(&out, g_free);
+        ck_assert_int_eq(CTL_BARE(&out, NULL, "help"), 0);
+        assert_contains(out, "Commands:");
+        g_clear_pointer(&out, g_free);
+        ck_assert_int_eq(CTL_BARE(&out, NULL, "--version"), 0);
+        ck_assert_str_eq(out, "stewardctl " PACKAGE_VERSION "\n");
+
+        ck_assert_int_eq(run_full(NULL, TRUE, NULL, &err, (const char *const[]){ NULL }), 2);
+        assert_contains(err, "no command given");
+        g_clear_pointer(&err, g_free);
+        ck_assert_int_eq(CTL(NULL, &err, "frobnicate"), 2);
+        assert_contains(err, "unknown command 'frobnicate'");
+        g_clear_pointer(&err, g_free);
+        ck_assert_int_eq(CTL(NULL, &err, "restart"), 2);
+        assert_contains(err, "usage: stewardctl restart NAME");
+        ck_assert_int_eq(CTL(NULL, NULL, "restart", "a", "b"), 2);
+        ck_assert_int_eq(CTL(NULL, NULL, "list", "extra"), 2);
+        ck_assert_int_eq(CTL(NULL, NULL, "list", "--bogus"), 2);
+        ck_assert_int_eq(CTL(NULL, NULL, "list", "--reason=x"), 2);
+        ck_assert_int_eq(CTL(NULL, NULL, "status", "--follow"), 2);
+        ck_assert_int_eq(CTL(NULL, NULL, "list", "--names", "--json"), 2);
+        ck_assert_int_eq(CTL(NULL, NULL, "--system", "list"), 2);
+        g_clear_pointer(&err, g_free);
+        ck_assert_int_eq(CTL(NULL, &err, "restart", "no/such"), 2);
+        assert_contains(err, "invalid name 'no/such'");
+        {
+                g_autofree char *long_reason = g_strnfill(1025, 'x');
+                g_autofree char *opt = g_strdup_printf("--reason=%s", long_reason);
+
+                ck_assert_int_eq(CTL(NULL, NULL, "restart", "api", opt), 2);
+        }
+}
+END_TEST
+
+START_TEST(test_not_running)
+{
+        g_autofree char *err = NULL;
+
+        ck_assert_int_eq(CTL(NULL, &err, "list"), 6);
+        assert_contains(err, "stewardd is not running");
+        ck_assert_int_eq(CTL(NULL, NULL, "status"), 6);
+        ck_assert_int_eq(CTL(NULL, NULL, "status", "api"), 6);
+        ck_assert_int_eq(CTL(NULL, NULL, "restart", "api"), 6);
+        ck_assert_int_eq(CTL(NULL, NULL, "reload"), 6);
+        ck_assert_int_eq(CTL(NULL, NULL, "shutdown"), 6);
+        ck_assert_int_eq(CTL(NULL, NULL, "events", "--follow"), 6);
+        /* History is the journal's: no daemon needed to say so. */
+        g_clear_pointer(&err, g_free);
+        ck_assert_int_eq(CTL(NULL, &err, "events"), 0);
+        assert_contains(err, "journalctl --user -t stewardd");
+}
+END_TEST
+
+START_TEST(test_list)
+{
+        g_autoptr(ItestDaemon) d = itest_daemon_start(tree_config, NULL);
+        g_autofree char *out = NULL;
+        g_autofree char *expected = NULL;
+        g_autoptr(JsonNode) json = NULL;
+        guint64 api_gen, worker_gen;
+        JsonArray *rows;
+        JsonObject *api;
+
+        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(wait_state(d, "worker", "running"));
+
+        /* The numbers are the bus's: a start that failed and was retried
+         * advances them, and the table must say so. */
+        api_gen = child_u64(d, "api", "Generation");
+        worker_gen = child_u64(d, "worker", "Generation");
+        expected = g_strdup_printf(
+                "NAME   SUPERVISOR STATE   GENERATION ATTEMPT\n"
+                "api    web        running %-10" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT "\n"
+                "worker root       running %-10" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT "\n",
+                api_gen, child_u64(d, "api", "Attempt"), worker_gen, child_u64(d, "worker", "Attempt"));
+        ck_assert_int_eq(CTL(&out, NULL, "list"), 0);
+        ck_assert_str_eq(out, expected);
+        g_clear_pointer(&out, g_free);
+        ck_assert_int_eq(CTL(&out, NULL, "list", "--no-legend"), 0);
+        ck_assert(g_str_has_prefix(out, "api    web  running "));
+        assert_contains(out, "\nworker root running ");
+        g_clear_pointer(&out, g_free);
+        ck_assert_int_eq(CTL(&out, NULL, "list", "--names"), 0);
+        ck_assert_str_eq(out, "api\nworker\n");
+        g_clear_pointer(&out, g_free);
+        ck_assert_int_eq(CTL(&out, NULL, "list-supervisors"), 0);
+        ck_assert_str_eq(out, "NAME PARENT STATE\n"
+                              "root -      running\n"
+                              "web  root   running\n");
+        g_clear_pointer(&out, g_free);
+        ck_assert_int_eq(CTL(&out, NULL, "list-supervisors", "--names"), 0);
+        ck_assert_str_eq(out, "root\nweb\n");
+
+        g_clear_pointer(&out, g_free);
+        ck_assert_int_eq(CTL(&out, NULL, "list", "--json"), 0);
+        json = parse_json(out);
+        rows = json_node_get_array(json);
+        ck_assert_uint_eq(json_array_get_length(rows), 2);
+        api = json_array_get_object_element(rows, 0);
+        ck_assert_str_eq(json_object_get_string_member(api, "name"), "api");
+        ck_assert_str_eq(json_object_get_string_member(api, "supervisor"), "web");
+        ck_assert_str_eq(json_object_get_string_member(api, "state"), "running");
+        ck_assert_int_eq(json_object_get_int_member(api, "generation"), api_gen);
+        ck_assert_int_eq(json_object_get_int_member(api, "attempt"), child_u64(d, "api", "Attempt"));
+        ck_assert_str_eq(json_object_get_string_member(api, "path"), "/org/steward/Supervisor1/child/api");
+        shutdown_tree(d);
+}
+END_TEST
+
+START_TEST(test_status)
+{
+        g_autoptr(ItestDaemon) d = itest_daemon_start(tree_config, NULL);
+        g_autofree char *out = NULL;
+        g_autofree char *err = NULL;
+        g_autofree char *pid_line = NULL;
+        g_autofree char *gen_line = NULL;
+        g_autofree char *unit_line = NULL;
+        g_autoptr(GVariant) pid = NULL;
+        g_autoptr(JsonNode) json = NULL;
+        JsonObject *root, *manager, *child;
+
+        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(wait_state(d, "worker", "running"));
+        pid = itest_child_property(d, "api", "MainPID");
+        pid_line = g_strdup_printf("Main PID: %u, up ", g_variant_get_uint32(pid));
+        gen_line = g_strdup_printf("Generation: %" G_GUINT64_FORMAT ", attempt %" G_GUINT64_FORMAT "\n",
+                                   child_u64(d, "api", "Generation"), child_u64(d, "api", "Attempt"));
+        unit_line = g_strdup_printf("Unit: steward-api-%" G_GUINT64_FORMAT ".scope\n",
+                                    child_u64(d, "api", "Generation"));
+
+        ck_assert_int_eq(CTL(&out, NULL, "status"), 0);
+        assert_contains(out,
+                        "stewardd " PACKAGE_VERSION " (user mode, scope backend): running, 2 children\n");
+        assert_contains(out, "\n● root [one-for-one, escalation parent");
+        assert_contains(out, "├─● worker (worker): running\n");
+        assert_contains(out, "└─● web [one-for-all, escalation parent");
+        assert_contains(out, "  └─● api (service): running\n");
+        assert_contains(out, gen_line);
+        assert_contains(out, pid_line);
+        assert_contains(out, unit_line);
+        assert_contains(out, "Ready: yes\n");
+        assert_contains(out, "Restarts: ");
+        /* Not a terminal: no color. */
+        assert_lacks(out, "\x1B");
+
+        g_clear_pointer(&out, g_free);
+        ck_assert_int_eq(CTL(&out, NULL, "status", "api"), 0);
+        ck_assert(g_str_has_prefix(out, "● api (service): running\n    Supervisor: web\n"));
+        assert_lacks(out, "worker");
+
+        g_clear_pointer(&out, g_free);
+        ck_assert_int_eq(CTL(&out, NULL, "status", "web"), 0);
+        ck_assert(g_str_has_prefix(out, "● web [one-for-all, escalation parent"));
+        assert_contains(out, "]: running\n└─● api (service): running\n");
+        assert_lacks(out, "worker");
+
+        g_clear_pointer(&out, g_free);
+        ck_assert_int_eq(CTL(&out, &err, "status", "api", "nosuch"), 4);
+        assert_contains(err, "no child or supervisor named 'nosuch'");
+        assert_contains(out, "● api (service)");
+
+        g_clear_pointer(&out, g_free);
+        ck_assert_int_eq(CTL(&out, NULL, "status", "--json"), 0);
+        json = parse_json(out);
+        root = json_node_get_object(json);
+        manager = json_object_get_object_member(root, "manager");
+        ck_assert_str_eq(json_object_get_string_member(manager, "Mode"), "user");
+        ck_assert_str_eq(json_object_get_string_member(manager, "Version"), PACKAGE_VERSION);
+        ck_assert_uint_eq(json_array_get_length(json_object_get_array_member(root, "supervisors")), 2);
+        ck_assert_uint_eq(json_array_get_length(json_object_get_array_member(root, "children")), 2);
+
+        g_clear_pointer(&out, g_free);
+        g_clear_pointer(&json, json_node_unref);
+        ck_assert_int_eq(CTL(&out, NULL, "status", "--json", "api"), 0);
+        json = parse_json(out);
+        root = json_node_get_object(json);
+        ck_assert(!json_object_has_member(root, "manager"));
+        ck_assert_uint_eq(json_array_get_length(json_object_get_array_member(root, "children")), 1);
+        child = json_array_get_object_element(json_object_get_array_member(root, "children"), 0);
+        ck_assert_str_eq(json_object_get_string_member(child, "Name"), "api");
+        ck_assert_int_eq(json_object_get_int_member(child, "MainPID"), g_variant_get_uint32(pid));
+        shutdown_tree(d);
+}
+END_TEST
+
+START_TEST(test_child_commands)
+{
+        g_autoptr(ItestDaemon) d = itest_daemon_start(tree_config, NULL);
+        g_autofree char *out = NULL;
+        g_autofree char *err = NULL;
+        g_autofree char *expected = NULL;
+        g_autoptr(JsonNode) json = NULL;
+        JsonObject *outcome;
+        guint64 gen;
+
+        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(wait_state(d, "worker", "running"));
+
+        gen = child_u64(d, "worker", "Generation");
+        expected = g_strdup_printf("worker: queued_after_stop (generation %" G_GUINT64_FORMAT
+                                   " → %" G_GUINT64_FORMAT ", cancel delivered, ",
+                                   gen, gen + 1);
+        ck_assert_int_eq(CTL(&out, NULL, "restart", "worker", "--reason=deploy 42"), 0);
+        ck_assert_msg(g_str_has_prefix(out, expected), "%s", out);
+        ck_assert(itest_child_wait_property(d, "worker", "Generation", g_variant_new_uint64(gen + 1),
+                                            ITEST_TIMEOUT_SEC));
+        ck_assert(wait_state(d, "worker", "running"));
+        /* Read again: a start that failed on the way would have advanced it. */
+        gen = child_u64(d, "worker", "Generation");
+
+        g_clear_pointer(&out, g_free);
+        ck_assert_int_eq(CTL(&out, NULL, "--json", "restart", "worker"), 0);
+        json = parse_json(out);
+        outcome = json_node_get_object(json);
+        ck_assert_str_eq(json_object_get_string_member(outcome, "decision"), "queued_after_stop");
+        ck_assert_int_eq(json_object_get_int_member(outcome, "generation"), gen);
+        ck_assert_int_eq(json_object_get_int_member(outcome, "target_generation"), gen + 1);
+        ck_assert(json_object_get_boolean_member(outcome, "cancel_delivered"));
+        ck_assert(g_str_has_prefix(json_object_get_string_member(outcome, "command_id"), "cmd-"));
+        ck_assert(itest_child_wait_property(d, "worker", "Generation", g_variant_new_uint64(gen + 1),
+                                            ITEST_TIMEOUT_SEC));
+        ck_assert(wait_state(d, "worker", "running"));
+
+        g_clear_pointer(&out, g_free);
+        ck_assert_int_eq(CTL(&out, NULL, "stop", "worker"), 0);
+        ck_assert_msg(g_str_has_prefix(out, "worker: stop"), "%s", out);
+        ck_assert(wait_state(d, "worker", "stopped"));
+        g_clear_pointer(&out, g_free);
+        ck_assert_int_eq(CTL(&out, NULL, "stop", "worker"), 0);
+        ck_assert_msg(g_str_has_prefix(out, "worker: already_stopped"), "%s", out);
+
+        g_clear_pointer(&out, g_free);
+        ck_assert_int_eq(CTL(&out, NULL, "start", "worker"), 0);
+        ck_assert_msg(g_str_has_prefix(out, "worker: started_immediately (generation "), "%s", out);
+        ck_assert(wait_state(d, "worker", "running"));
+        g_clear_pointer(&out, g_free);
+        ck_assert_int_eq(CTL(&out, NULL, "start", "worker"), 0);
+        ck_assert_msg(g_str_has_prefix(out, "worker: already_running"), "%s", out);
+
+        g_clear_pointer(&out, g_free);
+        ck_assert_int_eq(CTL(&out, NULL, "pause", "worker", "--reason=maintenance"), 0);
+        ck_assert(g_str_has_prefix(out, "worker: paused"));
+        ck_assert(wait_state(d, "worker", "paused"));
+        g_clear_pointer(&out, g_free);
+        ck_assert_int_eq(CTL(&out, NULL, "resume", "worker"), 0);
+        ck_assert(g_str_has_prefix(out, "worker: resumed"));
+        ck_assert(wait_state(d, "worker", "running"));
+
+        g_clear_pointer(&out, g_free);
+        ck_assert_int_eq(CTL(&out, NULL, "resume-supervisor", "web"), 0);
+        ck_assert(g_str_has_prefix(out, "web: not_quarantined ("));
+        assert_lacks(out, "generation");
+
+        /* Names the daemon does not know: the remote error's name gives 4,
+         * its message is shown without GDBus's prefix. */
+        for (const char *const *cmd =
+                     (const char *const[]){ "start", "stop", "restart", "pause", "resume", NULL };
+             *cmd; cmd++) {
+                g_clear_pointer(&err, g_free);
+                ck_assert_int_eq(CTL(NULL, &err, *cmd, "nosuch"), 4);
+                ck_assert(g_str_has_prefix(err, "stewardctl: "));
+                assert_contains(err, "nosuch");
+                assert_lacks(err, "GDBus.Error");
+        }
+        g_clear_pointer(&err, g_free);
+        ck_assert_int_eq(CTL(NULL, &err, "resume-supervisor", "nosuch"), 4);
+        assert_lacks(err, "GDBus.Error");
+        /* A child is not a supervisor. */
+        ck_assert_int_eq(CTL(NULL, NULL, "resume-supervisor", "api"), 4);
+        shutdown_tree(d);
+}
+END_TEST
+
+START_TEST(test_fence_outcomes)
+{
+        g_autoptr(ItestDaemon) d = itest_daemon_start(stubborn_config, NULL);
+        g_autofree char *first = NULL;
+        g_autofree char *second = NULL;
+        g_autofree char *expected = NULL;
+        g_autoptr(JsonNode) json = NULL;
+        JsonObject *outcome;
+        guint64 gen;
+
+        ck_assert(wait_state(d, "api", "running"));
+        gen = child_u64(d, "api", "Generation");
+        expected = g_strdup_printf("api: queued_after_stop (generation %" G_GUINT64_FORMAT
+                                   " → %" G_GUINT64_FORMAT ", cancel delivered",
+                                   gen, gen + 1);
+        ck_assert_int_eq(CTL(&first, NULL, "restart", "api"), 0);
+        ck_assert_msg(g_str_has_prefix(first, expected), "%s", first);
+        /* The old incarnation ignores SIGTERM for TimeoutStopSec=4s: the
+         * restart is still pending. */
+        ck_assert_int_eq(CTL(&second, NULL, "--json", "restart", "api"), 0);
+        json = parse_json(second);
+        outcome = json_node_get_object(json);
+        ck_assert_str_eq(json_object_get_string_member(outcome, "decision"), "already_pending");
+        ck_assert_int_eq(json_object_get_int_member(outcome, "target_generation"), gen + 1);
+        ck_assert(!json_object_get_boolean_member(outcome, "cancel_delivered"));
+        ck_assert(itest_child_wait_property(d, "api", "Generation", g_variant_new_uint64(gen + 1),
+                                            ITEST_TIMEOUT_SEC));
+        shutdown_tree(d);
+}
+END_TEST
+
+START_TEST(test_reload)
+{
+        g_autoptr(ItestDaemon) d = itest_daemon_start(tree_config, NULL);
+        g_autofree char *out = NULL;
+        g_autofree char *err = NULL;
+        g_autofree char *conf = g_build_filename(d->dir, "steward.conf", NULL);
+
+        ck_assert(wait_state(d, "api", "running"));
+        ck_assert_int_eq(CTL(&out, NULL, "reload"), 0);
+        ck_assert_str_eq(out, "no changes\n");
+        g_clear_pointer(&out, g_free);
+        ck_assert_int_eq(CTL(&out, NULL, "--json", "reload"), 0);
+        assert_contains(out, "\"added\":[]");
+
+        /* A config that does not validate: a failure (1), every problem shown. */
+        ck_assert(g_file_set_contents(conf, "[Child api]\nExecStart=/bin/true\nRestart=sometimes\n", -1,
+                                      NULL));
+        ck_assert_int_eq(CTL(NULL, &err, "reload"), 1);
+        ck_assert(g_str_has_prefix(err, "stewardctl: "));
+        assert_contains(err, "steward.conf:3");
+        assert_lacks(err, "GDBus.Error");
+        ck_assert(wait_state(d, "api", "running"));
+        shutdown_tree(d);
+}
+END_TEST
+
+/* `stewardctl events --follow` running beside the test, its lines collected. */
+typedef struct {
+        GPid pid;
+        GDataInputStream *in;
+        GCancellable *cancel;
+        GPtrArray *lines;
+        gboolean eof, exited;
+        int status;
+} Follower;
+
+static void
+on_line(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+        Follower *f = user_data;
+        g_autoptr(GError) error = NULL;
+        char *line = g_data_input_stream_read_line_finish(G_DATA_INPUT_STREAM(source), result, NULL, &error);
+
+        if (!line) {
+                f->eof = TRUE;
+                return;
+        }
+        g_ptr_array_add(f->lines, line);
+        g_data_input_stream_read_line_async(f->in, G_PRIORITY_DEFAULT, f->cancel, on_line, f);
+}
+
+static void
+on_follower_exit(GPid pid, int status, gpointer user_data)
+{
+        Follower *f = user_data;
+
+        f->status = status;
+        f->exited = TRUE;
+        g_spawn_close_pid(pid);
+}
+
+static Follower *
+follower_start(gboolean json)
+{
+        const char *const text_args[] = { "events", "--follow", NULL };
+        const char *const json_args[] = { "events", "--follow", "--json", NULL };
+        g_auto(GStrv) argv = ctl_argv(json ? json_args : text_args, TRUE);
+        g_auto(GStrv) env = ctl_env();
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GInputStream) raw = NULL;
+        Follower *f = g_new0(Follower, 1);
+        int out_fd;
+
+        ck_assert_msg(g_spawn_async_with_pipes(NULL, argv, env, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                               &f->pid, NULL, &out_fd, NULL, &error),
+                      "%s", error ? error->message : "");
+        raw = g_unix_input_stream_new(out_fd, TRUE);
+        f->in = g_data_input_stream_new(raw);
+        f->cancel = g_cancellable_new();
+        f->lines = g_ptr_array_new_with_free_func(g_free);
+        g_child_watch_add(f->pid, on_follower_exit, f);
+        g_data_input_stream_read_line_async(f->in, G_PRIORITY_DEFAULT, f->cancel, on_line, f);
+        return f;
+}
+
+static void
+follower_free(Follower *f)
+{
+        if (!f->exited)
+                (void) kill(f->pid, SIGKILL);
+        (void) itest_wait_flag(&f->exited, ITEST_TIMEOUT_SEC);
+        g_cancellable_cancel(f->cancel);
+        /* Let the cancelled read finish before its stream goes. */
+        (void) itest_wait_flag(&f->eof, ITEST_TIMEOUT_SEC);
+        g_object_unref(f->cancel);
+        g_object_unref(f->in);
+        g_ptr_array_unref(f->lines);
+        g_free(f);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Follower, follower_free)
+
+static const char *
+follower_find(Follower *f, const char *needle)
+{
+        for (guint i = 0; i < f->lines->len; i++)
+                if (strstr(g_ptr_array_index(f->lines, i), needle))
+                        return g_ptr_array_index(f->lines, i);
+        return NULL;
+}
+
+typedef struct {
+        Follower *f;
+        const char *needle;
+        gboolean found;
+        gboolean expired;
+} LineWait;
+
+static gboolean
+on_line_wait_timeout(gpointer user_data)
+{
+        LineWait *w = user_data;
+
+        w->expired = TRUE;
+        return G_SOURCE_REMOVE;
+}
+
+/* Waits until a line containing needle has arrived, the follower ended,
+ * or the bound passed. */
+static const char *
+follower_wait(Follower *f, const char *needle, guint timeout_ms)
+{
+        LineWait w = { f, needle, FALSE, FALSE };
+        guint id = g_timeout_add(timeout_ms, on_line_wait_timeout, &w);
+
+        while (!follower_find(f, needle) && !f->eof && !w.expired)
+                g_main_context_iteration(NULL, TRUE);
+        if (!w.expired)
+                g_source_remove(id);
+        return follower_find(f, needle);
+}
+
+/* A follower subscribes at some moment after it starts, which the test
+ * cannot see; restart worker until every follower reports the fence, each
+ * try bounded, all of them bounded by ITEST_TIMEOUT_SEC. */
+static gboolean
+trigger_until_seen(Follower *const *followers, const char *needle)
+{
+        for (guint i = 0; i < ITEST_TIMEOUT_SEC; i++) {
+                gboolean all = TRUE;
+
+                ck_assert_int_eq(CTL(NULL, NULL, "restart", "worker", "--reason=follow me"), 0);
+                for (Follower *const *f = followers; *f; f++) {
+                        ck_assert_msg(!(*f)->exited, "a follower exited early");
+                        all = follower_wait(*f, needle, 1000) && all;
+                }
+                if (all)
+                        return TRUE;
+        }
+        return FALSE;
+}
+
+START_TEST(test_events_follow)
+{
+        g_autoptr(ItestDaemon) d = itest_daemon_start(tree_config, NULL);
+        g_autoptr(Follower) text = NULL;
+        g_autoptr(Follower) json = NULL;
+        g_autoptr(JsonNode) node = NULL;
+        const char *line;
+        JsonObject *event, *fields;
+
+        ck_assert(wait_state(d, "worker", "running"));
+        text = follower_start(FALSE);
+        json = follower_start(TRUE);
+
+        /* Both print the event under its kind; the text form as " KIND ", the JSON one as "KIND". */
+        ck_assert_msg(
+                trigger_until_seen((Follower *const[]){ text, json, NULL }, "child_restart_fence_entered"),
+                "no fence event from events --follow");
+        line = follower_find(text, " child_restart_fence_entered child=worker ");
+        ck_assert(line);
+        /* SEQUENCE KIND child=C generation=G key=value... with the reason quoted. */
+        ck_assert(g_ascii_isdigit(line[0]));
+        assert_contains(line, "decision=queued_after_stop");
+        assert_contains(line, "reason=\"follow me\"");
+        assert_contains(line, "actor_comm=stewardctl");
+
+        line = follower_find(json, "\"kind\":\"child_restart_fence_entered\"");
+        ck_assert_msg(line, "no fence event from events --follow --json");
+        node = parse_json(line);
+        event = json_node_get_object(node);
+        ck_assert_int_gt(json_object_get_int_member(event, "sequence"), 0);
+        ck_assert_str_eq(json_object_get_string_member(event, "child"), "worker");
+        fields = json_object_get_object_member(event, "fields");
+        ck_assert_str_eq(json_object_get_string_member(fields, "decision"), "queued_after_stop");
+        ck_assert_str_eq(json_object_get_string_member(fields, "reason"), "follow me");
+
+        /* SIGINT and SIGTERM end it cleanly. */
+        ck_assert_int_eq(kill(text->pid, SIGTERM), 0);
+        ck_assert_int_eq(kill(json->pid, SIGINT), 0);
+        ck_assert(itest_wait_flag(&text->exited, ITEST_TIMEOUT_SEC));
+        ck_assert(itest_wait_flag(&json->exited, ITEST_TIMEOUT_SEC));
+        ck_assert(WIFEXITED(text->status) && WEXITSTATUS(text->status) == 0);
+        ck_assert(WIFEXITED(json->status) && WEXITSTATUS(json->status) == 0);
+        shutdown_tree(d);
+}
+END_TEST
+
+START_TEST(test_shutdown)
+{
+        g_autoptr(ItestDaemon) d = itest_daemon_start(stubborn_config, NULL);
+        g_autoptr(Follower) f = NULL;
+        g_autofree char *out = NULL;
+        g_autofree char *again = NULL;
+        g_autofree char *blocked = NULL;
+        g_autofree char *err = NULL;
+
+        ck_assert(wait_state(d, "api", "running"));
+        f = follower_start(FALSE);
+        /* The follower must be listening before the tree goes. */
+        ck_assert(trigger_until_seen((Follower *const[]){ f, NULL }, " child_restart_fence_entered "));
+        ck_assert(wait_state(d, "worker", "running"));
+
+        ck_assert_int_eq(CTL(&out, NULL, "shutdown", "--reason=maintenance window"), 0);
+        ck_assert(g_str_has_prefix(out, "tree: shutdown_started"));
+        assert_lacks(out, "generation");
+        /* api holds the shutdown for TimeoutStopSec=4s. */
+        ck_assert_int_eq(CTL(&again, NULL, "shutdown"), 0);
+        ck_assert(g_str_has_prefix(again, "tree: already_shutting_down"));
+        ck_assert_int_eq(CTL(&blocked, NULL, "restart", "api"), 0);
+        ck_assert(g_str_has_prefix(blocked, "api: blocked_by_shutdown"));
+
+        ck_assert_int_eq(itest_daemon_wait(d, ITEST_TIMEOUT_SEC), 0);
+        /* The follower saw the shutdown complete and ends by itself, with 0. */
+        ck_assert(itest_wait_flag(&f->exited, ITEST_TIMEOUT_SEC));
+        ck_assert(WIFEXITED(f->status) && WEXITSTATUS(f->status) == 0);
+        ck_assert(follower_find(f, " tree_shutdown_started "));
+        ck_assert(follower_find(f, " tree_shutdown_completed "));
+        ck_assert(follower_find(f, "reason=\"maintenance window\""));
+
+        ck_assert_int_eq(CTL(NULL, &err, "list"), 6);
+        assert_contains(err, "stewardd is not running");
+}
+END_TEST
+
+/* The harness's user bus admits only its owner, root, who may manage.
+ * An unprivileged caller needs a bus that admits everyone: a private
+ * dbus-daemon, with stewardd (process backend: no systemd on that bus)
+ * on it, and stewardctl run as nobody. */
+typedef struct {
+        char *dir;
+        GPid pid;
+} PrivateBus;
+
+static PrivateBus *
+private_bus_start(void)
+{
+        PrivateBus *b = g_new0(PrivateBus, 1);
+        g_autofree char *conf = NULL;
+        g_autofree char *socket = NULL;
+        g_autofree char *config_arg = NULL;
+        g_autofree char *address = NULL;
+        g_autofree char *text = NULL;
+        g_autoptr(GError) error = NULL;
+
+        b->dir = g_dir_make_tmp("steward-bus-XXXXXX", &error);
+        ck_assert_msg(b->dir, "%s", error ? error->message : "");
+        ck_assert_int_eq(chmod(b->dir, 0755), 0);
+        conf = g_build_filename(b->dir, "bus.conf", NULL);
+        socket = g_build_filename(b->dir, "bus", NULL);
+        text = g_strdup_printf(
+                "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
+                " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+                "<busconfig>\n"
+                "  <type>session</type>\n"
+                "  <listen>unix:path=%s</listen>\n"
+                "  <auth>EXTERNAL</auth>\n"
+                "  <policy context=\"default\">\n"
+                "    <allow user=\"*\"/>\n"
+                "    <allow send_destination=\"*\" eavesdrop=\"true\"/>\n"
+                "    <allow eavesdrop=\"true\"/>\n"
+                "    <allow own=\"*\"/>\n"
+                "  </policy>\n"
+                "</busconfig>\n",
+                socket);
+        ck_assert(g_file_set_contents(conf, text, -1, NULL));
+        config_arg = g_strdup_printf("--config-file=%s", conf);
+        {
+                const char *argv[] = { "dbus-daemon", config_arg,          "--nofork",
+                                       "--nopidfile", "--print-address=1", NULL };
+                g_autoptr(GInputStream) raw = NULL;
+                g_autoptr(GDataInputStream) in = NULL;
+                int out_fd;
+
+                ck_assert_msg(g_spawn_async_with_pipes(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL,
+                                                       NULL, &b->pid, NULL, &out_fd, NULL, &error),
+                              "%s", error ? error->message : "");
+                /* The address is printed once the bus accepts connections;
+                 * the socket file alone appears before it listens. */
+                raw = g_unix_input_stream_new(out_fd, TRUE);
+                in = g_data_input_stream_new(raw);
+                address = g_data_input_stream_read_line(in, NULL, NULL, &error);
+                ck_assert_msg(address, "dbus-daemon printed no address: %s", error ? error->message : "EOF");
+        }
+        /* Connecting takes write permission on the socket. */
+        ck_assert_int_eq(chmod(socket, 0777), 0);
+        g_setenv("DBUS_SESSION_BUS_ADDRESS", address, TRUE);
+        return b;
+}
+
+static void
+private_bus_free(PrivateBus *b)
+{
+        (void) kill(b->pid, SIGTERM);
+        g_spawn_close_pid(b->pid);
+        g_free(b->dir);
+        g_free(b);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PrivateBus, private_bus_free)
+
+START_TEST(test_access_denied)
+{
+        g_autoptr(PrivateBus) bus = private_bus_start();
+        const char *const process[] = { "--backend=process", NULL };
+        g_autoptr(ItestDaemon) d = itest_daemon_start(tree_config, process);
+        struct passwd *pw = getpwnam("nobody");
+        g_autofree char *out = NULL;
+        g_autofree char *err = NULL;
+        guint64 api_gen;
+
+        ck_assert_msg(pw, "no user 'nobody'");
+        ck_assert(wait_state(d, "api", "running"));
+        api_gen = child_u64(d, "api", "Generation");
+
+        /* Reading is open to everyone. */
+        ck_assert_int_eq(run_full(pw, TRUE, &out, NULL, (const char *const[]){ "list", "--names", NULL }),
+                         0);
+        ck_assert_str_eq(out, "api\nworker\n");
+        ck_assert_int_eq(run_full(pw, TRUE, NULL, NULL, (const char *const[]){ "status", NULL }), 0);
+
+        /* Managing is not. */
+        ck_assert_int_eq(run_full(pw, TRUE, NULL, &err, (const char *const[]){ "restart", "api", NULL }), 5);
+        ck_assert(g_str_has_prefix(err, "stewardctl: "));
+        assert_lacks(err, "GDBus.Error");
+        for (const char *const *cmd = (const char *const[]){ "start", "stop", "pause", "resume", NULL };
+             *cmd; cmd++)
+                ck_assert_int_eq(run_full(pw, TRUE, NULL, NULL, (const char *const[]){ *cmd, "api", NULL }),
+                                 5);
+        ck_assert_int_eq(
+                run_full(pw, TRUE, NULL, NULL, (const char *const[]){ "resume-supervisor", "web", NULL }),
+                5);
+        ck_assert_int_eq(run_full(pw, TRUE, NULL, NULL, (const char *const[]){ "reload", NULL }), 5);
+        ck_assert_int_eq(run_full(pw, TRUE, NULL, NULL, (const char *const[]){ "shutdown", NULL }), 5);
+        /* Nothing happened to the tree. */
+        {
+                g_autoptr(GVariant) generation = itest_child_property(d, "api", "Generation");
+
+                ck_assert_uint_eq(g_variant_get_uint64(generation), api_gen);
+        }
+        shutdown_tree(d);
+}
+END_TEST
+
+/* The bash completion, sourced into a real bash, asking the real daemon. */
+static char *
+complete_line(const char *words)
+{
+        g_autofree char *source = g_getenv("STEWARD_SOURCE_DIR")
+                                          ? g_build_filename(g_getenv("STEWARD_SOURCE_DIR"),
+                                                             "shell-completion", "stewardctl", NULL)
+                                          : NULL;
+        g_autofree char *ctl = stewardctl_path();
+        g_autofree char *bindir = g_path_get_dirname(ctl);
+        g_autofree char *script = NULL;
+        g_autofree char *out = NULL;
+
+        ck_assert_msg(source, "STEWARD_SOURCE_DIR is not set");
+        script = g_strdup_printf(
+                "PATH=%s:$PATH; source %s; COMP_WORDS=(%s); "
+                "COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _stewardctl; echo \"${COMPREPLY[*]}\"",
+                bindir, source, words);
+        {
+                const char *const argv[] = { "bash", "-c", script, NULL };
+
+                ck_assert_int_eq(itest_run(argv, &out), 0);
+        }
+        return g_strchomp(g_steal_pointer(&out));
+}
+
+START_TEST(test_completion)
+{
+        g_autoptr(ItestDaemon) d = itest_daemon_start(tree_config, NULL);
+        struct {
+                const char *words, *expected;
+        } cases[] = {
+                { "stewardctl re", "restart resume resume-supervisor reload" },
+                { "stewardctl --user restart ''", "api worker" },
+                { "stewardctl --user restart w", "worker" },
+                { "stewardctl --user restart api ''", "" },
+                { "stewardctl --user status ''", "api worker root web" },
+                { "stewardctl --user resume-supervisor ''", "root web" },
+                { "stewardctl --user restart --reason = ''", "" },
+                { "stewardctl --user restart --reason = x a", "api" },
+                { "stewardctl --user list --n", "--names --no-legend" },
+                { "stewardctl --user events --f", "--follow" },
+        };
+
+        ck_assert(wait_state(d, "api", "running"));
+        for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+                g_autofree char *got = complete_line(cases[i].words);
+
+                ck_assert_msg(g_str_equal(got, cases[i].expected), "%s: '%s', expected '%s'", cases[i].words,
+                              got, cases[i].expected);
+        }
+        shutdown_tree(d);
+}
+END_TEST
+
+static Suite *
+make_suite(void)
+{
+        Suite *s = suite_create("stewardctl");
+        TCase *tc = tcase_create("stewardctl");
+
+        tcase_set_timeout(tc, 120);
+        tcase_add_test(tc, test_usage);
+        tcase_add_test(tc, test_not_running);
+        tcase_add_test(tc, test_list);
+        tcase_add_test(tc, test_status);
+        tcase_add_test(tc, test_child_commands);
+        tcase_add_test(tc, test_fence_outcomes);
+        tcase_add_test(tc, test_reload);
+        tcase_add_test(tc, test_events_follow);
+        tcase_add_test(tc, test_shutdown);
+        tcase_add_test(tc, test_access_denied);
+        tcase_add_test(tc, test_completion);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+ITEST_MAIN(make_suite)
