@@ -259,6 +259,20 @@ log_journal(StewardLog *log, const StewardEvent *ev, GPtrArray *fields)
         }
 }
 
+/* C escapes as g_strescape() makes them, except that valid UTF-8 stays as
+ * it is: g_strescape() alone turns every byte above 0x7f into an octal
+ * escape, which made a translated message unreadable on the console. */
+static char *
+escape_value(const char *s)
+{
+        static char high[129]; /* every byte from 0x80 to 0xff */
+
+        if (!high[0])
+                for (guint i = 0; i < 128; i++)
+                        high[i] = (char) (0x80 + i);
+        return g_strescape(s, g_utf8_validate(s, -1, NULL) ? high : NULL);
+}
+
 /* key=value with the STEWARD_ prefix dropped and the key lower-cased,
  * values quoted when they hold a space, a quote or an equals sign. */
 static void
@@ -277,12 +291,12 @@ log_console(const StewardEvent *ev, GPtrArray *fields)
                 if (*value && !strpbrk(value, " \"=\\\t\n"))
                         g_string_append(line, value);
                 else {
-                        g_autofree char *escaped = g_strescape(value, NULL);
+                        g_autofree char *escaped = escape_value(value);
                         g_string_append_printf(line, "\"%s\"", escaped);
                 }
         }
         {
-                g_autofree char *escaped = g_strescape(message, NULL);
+                g_autofree char *escaped = escape_value(message);
                 g_string_append_printf(line, " message=\"%s\"\n", escaped);
         }
         fputs(line->str, stderr);
