@@ -297,6 +297,8 @@ on_orphan(pid_t pid, int status, gpointer user_data)
 {
         StewardManager *m = user_data;
 
+        /* Adopted as subreaper, or as PID 1 of a container. */
+        g_debug("Reaped orphan %d (wait status %d)", (int) pid, status);
         if (m->backend)
                 steward_backend_orphan_reaped(m->backend);
 }

@@ -1,0 +1,180 @@
+/* test-container.c: stewardd as PID 1 of a container: no bus, no systemd, process groups, orphans reaped. */
+#include "config.h"
+
+#include <signal.h>
+#include <gio/gunixinputstream.h>
+#include <glib/gstdio.h>
+#include <sys/wait.h>
+
+#include "itest.h"
+
+typedef struct {
+        GDataInputStream *err;
+        GPtrArray *lines;
+        gboolean ended;
+        GPid pid;
+        gboolean exited;
+        int status;
+        /* What the current wait is for. */
+        const char *needle;
+        guint want;
+        gboolean satisfied;
+} Container;
+
+static guint count_lines(Container *c, const char *needle);
+
+/* "event=KIND child=NAME" matches a console event line with other keys
+ * between: every space-separated word of the needle must be there. */
+static gboolean
+line_matches(const char *line, const char *needle)
+{
+        g_auto(GStrv) words = g_strsplit(needle, " ", -1);
+
+        for (char **w = words; *w; w++)
+                if (!strstr(line, *w))
+                        return FALSE;
+        return TRUE;
+}
+
+static void
+on_line(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        Container *c = user_data;
+        char *line = g_data_input_stream_read_line_finish(c->err, res, NULL, NULL);
+
+        if (!line) {
+                c->ended = c->satisfied = TRUE;
+                return;
+        }
+        g_ptr_array_add(c->lines, line);
+        if (c->needle && count_lines(c, c->needle) >= c->want)
+                c->satisfied = TRUE;
+        g_data_input_stream_read_line_async(c->err, G_PRIORITY_DEFAULT, NULL, on_line, c);
+}
+
+static void
+on_container_exit(GPid pid, int status, gpointer user_data)
+{
+        Container *c = user_data;
+
+        c->exited = TRUE;
+        c->status = status;
+        g_spawn_close_pid(pid);
+}
+
+static guint
+count_lines(Container *c, const char *needle)
+{
+        guint n = 0;
+
+        for (guint i = 0; i < c->lines->len; i++)
+                if (line_matches(g_ptr_array_index(c->lines, i), needle))
+                        n++;
+        return n;
+}
+
+/* Waits until want lines containing needle were printed, woken by each
+ * line the daemon prints. */
+static gboolean
+wait_lines(Container *c, const char *needle, guint want)
+{
+        c->needle = needle;
+        c->want = want;
+        c->satisfied = count_lines(c, needle) >= want || c->ended;
+        (void) itest_wait_flag(&c->satisfied, ITEST_TIMEOUT_SEC);
+        c->needle = NULL;
+        return count_lines(c, needle) >= want;
+}
+
+START_TEST(test_pid1_without_bus)
+{
+        g_autoptr(GError) error = NULL;
+        g_autofree char *dir = g_dir_make_tmp("steward-container-XXXXXX", NULL);
+        g_autofree char *conf = g_build_filename(dir, "steward.conf", NULL);
+        g_autofree char *stewardd = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "src", "stewardd", NULL);
+        g_autofree char *config_arg = g_strdup_printf("--config=%s", dir);
+        g_autoptr(GInputStream) raw = NULL;
+        g_auto(GStrv) env = NULL;
+        Container c = { .lines = g_ptr_array_new_with_free_func(g_free) };
+        /* Debug lines go to stdout, events to stderr: read both as one. */
+        const char *argv[] = { "sh", "-c", "exec \"$@\" 2>&1", "sh",
+                               "unshare", "--pid", "--fork", "--mount-proc", "--kill-child",
+                               stewardd, "--user", "--backend=process", "--log-target=console", "--verbose",
+                               config_arg, NULL };
+        int err_fd;
+
+        /* Five orphans that exit at once, and a main process that stays. */
+        ck_assert(g_file_set_contents(conf,
+                                      "[Child app]\n"
+                                      "ExecStart=/bin/sh -c 'for i in 1 2 3 4 5; do (/bin/true &); done; "
+                                      "exec sleep 1000'\n"
+                                      "[Child helper]\n"
+                                      "ExecStart=/bin/sh -c 'exec sleep 1000'\n",
+                                      -1, NULL));
+        /* A container has no bus: stewardd must not need one. */
+        env = g_environ_setenv(g_get_environ(), "DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus", TRUE);
+        ck_assert_msg(g_spawn_async_with_pipes(NULL, (char **) argv, env,
+                                               G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &c.pid,
+                                               NULL, &err_fd, NULL, &error),
+                      "%s", error ? error->message : "");
+        g_child_watch_add(c.pid, on_container_exit, &c);
+        raw = g_unix_input_stream_new(err_fd, TRUE);
+        c.err = g_data_input_stream_new(raw);
+        g_data_input_stream_read_line_async(c.err, G_PRIORITY_DEFAULT, NULL, on_line, &c);
+
+        ck_assert_msg(wait_lines(&c, "event=child_started child=app", 1), "app never started");
+        ck_assert_msg(wait_lines(&c, "event=child_started child=helper", 1), "helper never started");
+        /* PID 1 adopts every orphan of the container and reaps it. */
+        ck_assert_msg(wait_lines(&c, "Reaped orphan", 5), "%u orphans reaped", count_lines(&c, "Reaped orphan"));
+        ck_assert_uint_eq(count_lines(&c, "event=child_exited"), 0);
+
+        /* docker stop: SIGTERM to PID 1 stops the tree in reverse order.
+         * PID 1 is unshare's child; unshare passes its exit status on. */
+        {
+                g_autofree char *children_file = g_strdup_printf("/proc/%d/task/%d/children", c.pid, c.pid);
+                g_autofree char *children = NULL;
+                pid_t init;
+
+                ck_assert(g_file_get_contents(children_file, &children, NULL, NULL));
+                init = (pid_t) g_ascii_strtoll(children, NULL, 10);
+                ck_assert_int_gt(init, 0);
+                ck_assert_int_eq(kill(init, SIGTERM), 0);
+        }
+        ck_assert(wait_lines(&c, "event=tree_shutdown_completed", 1));
+        ck_assert(itest_wait_flag(&c.exited, ITEST_TIMEOUT_SEC));
+        ck_assert(WIFEXITED(c.status));
+        ck_assert_int_eq(WEXITSTATUS(c.status), 0);
+        {
+                guint helper = 0, app = 0;
+                for (guint i = 0; i < c.lines->len; i++) {
+                        const char *l = g_ptr_array_index(c.lines, i);
+                        if (line_matches(l, "event=child_stopped child=helper"))
+                                helper = i;
+                        else if (line_matches(l, "event=child_stopped child=app"))
+                                app = i;
+                }
+                ck_assert_msg(helper && app && helper < app, "stopped out of order");
+        }
+
+        c.needle = NULL;
+        (void) itest_wait_flag(&c.ended, ITEST_TIMEOUT_SEC);
+        g_clear_object(&c.err);
+        g_ptr_array_unref(c.lines);
+        (void) g_remove(conf);
+        (void) g_rmdir(dir);
+}
+END_TEST
+
+static Suite *
+make_suite(void)
+{
+        Suite *s = suite_create("container");
+        TCase *tc = tcase_create("container");
+
+        tcase_set_timeout(tc, 2 * ITEST_TIMEOUT_SEC);
+        tcase_add_test(tc, test_pid1_without_bus);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+ITEST_MAIN(make_suite)
