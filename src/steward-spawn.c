@@ -9,6 +9,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <syslog.h>
 #include <systemd/sd-journal.h>
@@ -28,6 +29,9 @@ struct _StewardExecPlan {
         gid_t gid;
         gid_t *groups;
         int n_groups;
+        /* The value of an envp entry the child fills with its own PID,
+         * room for any pid_t; NULL when none. */
+        char *own_pid_slot;
 };
 
 void
@@ -131,6 +135,20 @@ steward_exec_plan_new(const StewardChildSpec *spec, char **extra_env, gboolean u
                         env = g_environ_setenv(env, kv[0], kv[1], TRUE);
         }
         p->envp = env;
+        for (char **e = p->envp; *e; e++) {
+                const char *eq = strchr(*e, '=');
+
+                if (eq && g_str_equal(eq + 1, STEWARD_EXEC_OWN_PID)) {
+                        gsize key = eq + 1 - *e;
+                        /* "KEY=" and up to 20 digits, zero-filled: always terminated. */
+                        char *entry = g_malloc0(key + 21);
+
+                        memcpy(entry, *e, key);
+                        g_free(*e);
+                        *e = entry;
+                        p->own_pid_slot = entry + key;
+                }
+        }
 
         if (allow_credentials && (spec->user || spec->group)) {
                 if (!resolve_credentials(p, spec, error))
@@ -182,6 +200,24 @@ steward_spawn_report_to_string(const StewardExecPlan *plan, const StewardSpawnRe
 
 /* From here on we are the forked child: async-signal-safe calls only. */
 
+/* Writes @pid in decimal into the slot the plan reserved (20 bytes,
+ * zero-filled): no snprintf after fork. */
+static void
+fill_own_pid(char *slot, pid_t pid)
+{
+        char digits[20];
+        int n = 0;
+        unsigned long v = (unsigned long) pid;
+
+        do {
+                digits[n++] = (char) ('0' + v % 10);
+                v /= 10;
+        } while (v && n < (int) sizeof(digits));
+        for (int i = 0; i < n; i++)
+                slot[i] = digits[n - 1 - i];
+        slot[n] = '\0';
+}
+
 static void G_GNUC_NORETURN
 child_fail(int report_fd, StewardSpawnStage stage, int error)
 {
@@ -228,6 +264,9 @@ child_run(const StewardExecPlan *p, int gate_fd, int report_fd)
 
         if (setsid() < 0)
                 child_fail(report_fd, STEWARD_SPAWN_STAGE_SESSION, errno);
+        /* WATCHDOG_PID=: we are the main process the watchdog is about. */
+        if (p->own_pid_slot)
+                fill_own_pid(p->own_pid_slot, getpid());
 
         do
                 n = read(gate_fd, &go, 1);

@@ -12,10 +12,15 @@ G_BEGIN_DECLS
  * the child of a threaded process may only make async-signal-safe calls. */
 typedef struct _StewardExecPlan StewardExecPlan;
 
+/* In extra_env, "WATCHDOG_PID=" STEWARD_EXEC_OWN_PID: the PID is only known
+ * after fork, so the child writes it into a slot the plan reserved. */
+#define STEWARD_EXEC_OWN_PID "@pid"
+
 /**
  * steward_exec_plan_new:
  * @spec: the child
- * @extra_env: (nullable): protocol variables (NOTIFY_SOCKET, ...) set on top
+ * @extra_env: (nullable): protocol variables (NOTIFY_SOCKET, ...) set on top;
+ *   one whose value is STEWARD_EXEC_OWN_PID gets the forked child's own PID
  * @use_journal: connect stdout and stderr to the journal under the child's
  *   SyslogIdentifier=; otherwise they are stewardd's own
  * @allow_credentials: honour User=/Group= (system mode)
