@@ -16,7 +16,9 @@
 #include "steward-bus.h"
 #include "steward-manager.h"
 #include "steward-names.h"
+#include "steward-notify.h"
 #include "steward-reaper.h"
+#include "steward-spawn.h"
 
 G_DEFINE_QUARK(steward-manager-error-quark, steward_manager_error)
 
@@ -24,6 +26,15 @@ typedef struct {
         char *unit;
         guint64 generation;
 } LiveUnit;
+
+/* A running incarnation as the notify listener needs it: from the spawned
+ * report to the gone one. */
+typedef struct {
+        const char *child; /* interned */
+        guint64 generation;
+        pid_t pid; /* the process we forked; it leads its process group */
+        int last_errno; /* ERRNO=, logged when it changes; 0: none */
+} LiveSender;
 
 struct _StewardManager {
         StewardMode mode;
@@ -46,6 +57,17 @@ struct _StewardManager {
         guint64 sequence;
         GHashTable *units; /* child -> LiveUnit* */
         guint64 command_counter;
+
+        /* sd_notify, from children and to our own manager. */
+        StewardNotifyListener *notify;
+        GHashTable *senders; /* child -> LiveSender* */
+        GHashTable *senders_by_pid; /* GINT_TO_POINTER(pid) -> LiveSender* (borrowed) */
+        guint spawns_in_flight; /* SPAWNs without their spawned/spawn_failed report yet */
+        GHashTable *child_states; /* interned child -> GINT_TO_POINTER(StewardChildState) */
+        guint state_counts[STEWARD_CHILD_STATE_QUARANTINED + 1];
+        gboolean status_dirty;
+        char *status_sent;
+        guint watchdog_source;
 
         GMainLoop *loop;
         int exit_code;
@@ -137,38 +159,101 @@ static GSourceFuncs timer_funcs = {
 
 /* ---- actions ------------------------------------------------------------- */
 
+/* Keeps a count of children per state from the STATE_CHANGED actions, so
+ * the STATUS= line costs O(1) per change rather than a scan of the tree. */
+static void
+manager_count_state(StewardManager *m, const char *child)
+{
+        StewardChildInfo info;
+        gpointer old;
+
+        if (!steward_engine_get_child(m->engine, child, &info))
+                return;
+        child = g_intern_string(child);
+        if (g_hash_table_lookup_extended(m->child_states, child, NULL, &old)) {
+                if ((StewardChildState) GPOINTER_TO_INT(old) == info.state)
+                        return;
+                m->state_counts[GPOINTER_TO_INT(old)]--;
+        }
+        m->state_counts[info.state]++;
+        g_hash_table_insert(m->child_states, (gpointer) child, GINT_TO_POINTER(info.state));
+        m->status_dirty = TRUE;
+}
+
+/* "12 children: 11 up, 1 in backoff", sent to our manager when it changes. */
 static void
 notify_status(StewardManager *m)
 {
-        guint n = steward_engine_get_n_children(m->engine), ready = 0, backoff = 0, failed = 0;
-        g_autofree char *status = NULL;
+        static const struct {
+                StewardChildState state;
+                const char *label;
+        } parts[] = {
+                { STEWARD_CHILD_STATE_STARTING, "starting" },  { STEWARD_CHILD_STATE_STOPPING, "stopping" },
+                { STEWARD_CHILD_STATE_BACKOFF, "in backoff" }, { STEWARD_CHILD_STATE_FAILED, "failed" },
+                { STEWARD_CHILD_STATE_PAUSED, "paused" },      { STEWARD_CHILD_STATE_QUARANTINED, "quarantined" },
+                { STEWARD_CHILD_STATE_STOPPED, "stopped" },
+        };
+        g_autoptr(GString) s = NULL;
 
-        for (guint i = 0; i < n; i++) {
-                StewardChildInfo info;
-                if (!steward_engine_get_child_at(m->engine, i, &info))
-                        continue;
-                if (info.state == STEWARD_CHILD_STATE_READY || info.state == STEWARD_CHILD_STATE_RUNNING)
-                        ready++;
-                else if (info.state == STEWARD_CHILD_STATE_BACKOFF)
-                        backoff++;
-                else if (info.state == STEWARD_CHILD_STATE_FAILED || info.state == STEWARD_CHILD_STATE_QUARANTINED)
-                        failed++;
-        }
-        status = g_strdup_printf("STATUS=%u children: %u up, %u in backoff, %u failed", n, ready, backoff, failed);
-        (void) sd_notify(0, status);
+        if (!m->status_dirty)
+                return;
+        m->status_dirty = FALSE;
+        s = g_string_new("STATUS=");
+        g_string_append_printf(s, "%u children: %u up", g_hash_table_size(m->child_states),
+                               m->state_counts[STEWARD_CHILD_STATE_RUNNING] +
+                                       m->state_counts[STEWARD_CHILD_STATE_READY]);
+        for (guint i = 0; i < G_N_ELEMENTS(parts); i++)
+                if (m->state_counts[parts[i].state])
+                        g_string_append_printf(s, ", %u %s", m->state_counts[parts[i].state], parts[i].label);
+        if (g_strcmp0(s->str, m->status_sent) == 0)
+                return;
+        (void) sd_notify(0, s->str);
+        g_free(m->status_sent);
+        m->status_sent = g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+/* READY=1 once the initial tree is up: the engine's tree state says every
+ * member was started in order (a Type=notify child only once ready or
+ * failed); a Type=simple child counts as started once its spawn was
+ * reported, so the last ones must have been. */
+static void
+manager_check_ready(StewardManager *m)
+{
+        if (m->ready_reported || m->spawns_in_flight > 0 ||
+            steward_engine_get_tree_state(m->engine) != STEWARD_TREE_STATE_RUNNING)
+                return;
+        m->ready_reported = TRUE;
+        manager_emit_simple(m, STEWARD_EVENT_MANAGER_READY, NULL);
+        (void) sd_notify(0, "READY=1");
 }
 
 static void
 manager_tree_state_changed(StewardManager *m)
 {
-        StewardTreeState state = steward_engine_get_tree_state(m->engine);
-
-        if (state == STEWARD_TREE_STATE_RUNNING && !m->ready_reported) {
-                m->ready_reported = TRUE;
-                manager_emit_simple(m, STEWARD_EVENT_MANAGER_READY, NULL);
-                (void) sd_notify(0, "READY=1");
-        } else if (state == STEWARD_TREE_STATE_STOPPING)
+        if (steward_engine_get_tree_state(m->engine) == STEWARD_TREE_STATE_STOPPING)
                 (void) sd_notify(0, "STOPPING=1");
+}
+
+/* The protocol variables of a child, exactly as systemd sets them for a
+ * service: NOTIFY_SOCKET for Type=notify, and with WatchdogSec= also
+ * WATCHDOG_USEC and WATCHDOG_PID, the main PID, which the forked child
+ * fills in itself (see steward-spawn.c). */
+static char **
+manager_child_env(StewardManager *m, const StewardChildSpec *spec)
+{
+        GPtrArray *env = g_ptr_array_new();
+
+        if (spec->type == STEWARD_CHILD_NOTIFY) {
+                g_ptr_array_add(env, g_strdup_printf("NOTIFY_SOCKET=%s",
+                                                     steward_notify_listener_get_address(m->notify)));
+                if (spec->watchdog_usec > 0 && spec->watchdog_usec != G_MAXUINT64) {
+                        g_ptr_array_add(env, g_strdup_printf("WATCHDOG_USEC=%" G_GUINT64_FORMAT,
+                                                             spec->watchdog_usec));
+                        g_ptr_array_add(env, g_strdup("WATCHDOG_PID=" STEWARD_EXEC_OWN_PID));
+                }
+        }
+        g_ptr_array_add(env, NULL);
+        return (char **) g_ptr_array_free(env, FALSE);
 }
 
 static void
@@ -177,8 +262,13 @@ perform(StewardManager *m, const StewardAction *a)
         switch (a->type) {
         case STEWARD_ACTION_SPAWN: {
                 const StewardChildSpec *spec = g_hash_table_lookup(m->child_specs, a->child);
+                g_auto(GStrv) env = NULL;
+
                 g_return_if_fail(spec);
-                steward_backend_spawn(m->backend, spec, a->generation, NULL);
+                env = manager_child_env(m, spec);
+                /* Before the call: a spawn that fails at once reports from inside it. */
+                m->spawns_in_flight++;
+                steward_backend_spawn(m->backend, spec, a->generation, env);
                 break;
         }
         case STEWARD_ACTION_STOP:
@@ -192,6 +282,8 @@ perform(StewardManager *m, const StewardAction *a)
                 break;
         case STEWARD_ACTION_STATE_CHANGED:
                 if (a->child) {
+                        if (a->changed & STEWARD_PROPERTY_STATE)
+                                manager_count_state(m, a->child);
                         if (m->bus_api)
                                 steward_bus_child_changed(m->bus_api, a->child, a->changed);
                 } else if (a->supervisor) {
@@ -226,8 +318,8 @@ manager_dispatch(StewardManager *m)
                 perform(m, &g_array_index(m->actions, StewardAction, i));
         g_array_set_size(m->actions, 0);
         m->dispatching = FALSE;
-        if (m->ready_reported)
-                notify_status(m);
+        manager_check_ready(m);
+        notify_status(m);
         timer_rearm(m);
 }
 
@@ -237,7 +329,14 @@ static void
 on_spawned(gpointer user_data, const char *child, guint64 generation, pid_t pid, const char *unit)
 {
         StewardManager *m = user_data;
+        LiveSender *sender = g_new0(LiveSender, 1);
 
+        m->spawns_in_flight--;
+        sender->child = g_intern_string(child);
+        sender->generation = generation;
+        sender->pid = pid;
+        g_hash_table_replace(m->senders, (gpointer) sender->child, sender);
+        g_hash_table_replace(m->senders_by_pid, GINT_TO_POINTER(pid), sender);
         if (unit) {
                 LiveUnit *u = g_new0(LiveUnit, 1);
                 u->unit = g_strdup(unit);
@@ -253,6 +352,7 @@ on_spawn_failed(gpointer user_data, const char *child, guint64 generation, const
 {
         StewardManager *m = user_data;
 
+        m->spawns_in_flight--;
         steward_engine_child_spawn_failed(m->engine, child, generation, message, now(), m->actions);
         manager_dispatch(m);
 }
@@ -274,7 +374,13 @@ on_gone(gpointer user_data, const char *child, guint64 generation)
 {
         StewardManager *m = user_data;
         LiveUnit *u = g_hash_table_lookup(m->units, child);
+        LiveSender *sender = g_hash_table_lookup(m->senders, child);
 
+        if (sender && sender->generation == generation) {
+                if (g_hash_table_lookup(m->senders_by_pid, GINT_TO_POINTER(sender->pid)) == sender)
+                        g_hash_table_remove(m->senders_by_pid, GINT_TO_POINTER(sender->pid));
+                g_hash_table_remove(m->senders, child);
+        }
         steward_engine_child_gone(m->engine, child, generation, now(), m->actions);
         /* After the engine's events, which still name the unit. */
         manager_dispatch(m);
@@ -291,6 +397,108 @@ static const StewardBackendEvents backend_events = {
         .exited = on_exited,
         .gone = on_gone,
 };
+
+/* ---- sd_notify from children ----------------------------------------------- */
+
+/* steward-CHILD-GEN.scope anywhere in /proc/PID/cgroup: whose scope the
+ * process is in, if any. Child names cannot hold a '/'. */
+static LiveSender *
+sender_from_cgroup(StewardManager *m, const char *cgroups)
+{
+        g_auto(GStrv) parts = g_strsplit_set(cgroups, "/\n", -1);
+
+        for (char **p = parts; *p; p++) {
+                g_autofree char *name = NULL;
+                LiveSender *sender;
+                const char *dash;
+                guint64 generation;
+
+                if (!g_str_has_prefix(*p, "steward-") || !g_str_has_suffix(*p, ".scope"))
+                        continue;
+                name = g_strndup(*p + strlen("steward-"), strlen(*p) - strlen("steward-") - strlen(".scope"));
+                dash = strrchr(name, '-');
+                if (!dash || !g_ascii_string_to_unsigned(dash + 1, 10, 0, G_MAXUINT64, &generation, NULL))
+                        continue;
+                name[dash - name] = '\0';
+                sender = g_hash_table_lookup(m->senders, name);
+                if (sender && sender->generation == generation)
+                        return sender;
+        }
+        return NULL;
+}
+
+/* The running incarnation @pid belongs to: its scope's cgroup, or (process
+ * backend) its process group, confirmed by the backend. */
+static LiveSender *
+manager_find_sender(StewardManager *m, pid_t pid)
+{
+        LiveSender *sender = NULL;
+
+        if (g_str_equal(steward_backend_get_name(m->backend), "scope")) {
+                g_autofree char *path = g_strdup_printf("/proc/%d/cgroup", (int) pid);
+                g_autofree char *cgroups = NULL;
+
+                if (g_file_get_contents(path, &cgroups, NULL, NULL))
+                        sender = sender_from_cgroup(m, cgroups);
+        } else {
+                pid_t pgid = getpgid(pid);
+
+                if (pgid > 0)
+                        sender = g_hash_table_lookup(m->senders_by_pid, GINT_TO_POINTER(pgid));
+        }
+        if (!sender || !steward_backend_owns_pid(m->backend, sender->child, pid))
+                return NULL;
+        return sender;
+}
+
+static gboolean
+on_notify(pid_t pid, uid_t uid, const StewardNotifyMessage *msg, gpointer user_data)
+{
+        StewardManager *m = user_data;
+        LiveSender *sender = manager_find_sender(m, pid);
+        const char *child;
+        guint64 gen, t = now();
+
+        if (!sender)
+                return FALSE;
+        child = sender->child;
+        gen = sender->generation;
+        /* In systemd's order: who the main process is, then state, then timers. */
+        if (msg->fields & STEWARD_NOTIFY_MAINPID) {
+                if (steward_backend_owns_pid(m->backend, child, msg->main_pid))
+                        steward_engine_child_main_pid(m->engine, child, gen, (guint32) msg->main_pid, t, m->actions);
+                else
+                        g_message("Child '%s' sent MAINPID=%d, not a process of it, ignoring", child,
+                                  (int) msg->main_pid);
+        }
+        if (msg->fields & STEWARD_NOTIFY_STATUS)
+                steward_engine_child_status(m->engine, child, gen, *msg->status ? msg->status : NULL, t, m->actions);
+        if (msg->fields & STEWARD_NOTIFY_WATCHDOG_USEC)
+                steward_engine_child_watchdog_usec(m->engine, child, gen, msg->watchdog_usec, t, m->actions);
+        if (msg->fields & STEWARD_NOTIFY_READY)
+                steward_engine_child_ready(m->engine, child, gen, t, m->actions);
+        if (msg->fields & STEWARD_NOTIFY_RELOADING)
+                /* No reloading state in the API: READY=1 ends it, and the
+                 * child is ready already. */
+                g_debug("Child '%s' is reloading", child);
+        if (msg->fields & STEWARD_NOTIFY_STOPPING)
+                steward_engine_child_stopping(m->engine, child, gen, t, m->actions);
+        if (msg->fields & STEWARD_NOTIFY_EXTEND_TIMEOUT)
+                steward_engine_child_extend_timeout(m->engine, child, gen, msg->extend_timeout_usec, t,
+                                                    m->actions);
+        if (msg->fields & STEWARD_NOTIFY_WATCHDOG)
+                steward_engine_child_watchdog(m->engine, child, gen, t, m->actions);
+        if (msg->fields & STEWARD_NOTIFY_WATCHDOG_TRIGGER)
+                steward_engine_child_watchdog_trigger(m->engine, child, gen, t, m->actions);
+        if ((msg->fields & STEWARD_NOTIFY_ERRNO) && msg->errno_value != sender->last_errno) {
+                /* Recorded once per change, not per message: a child may repeat it. */
+                sender->last_errno = msg->errno_value;
+                g_message("Child '%s' reports ERRNO=%d (%s)", child, msg->errno_value,
+                          g_strerror(msg->errno_value));
+        }
+        manager_dispatch(m);
+        return TRUE;
+}
 
 static void
 on_orphan(pid_t pid, int status, gpointer user_data)
@@ -424,6 +632,19 @@ steward_manager_new(const StewardManagerOptions *o, GError **error)
                 return NULL;
 
         m->engine = steward_engine_new(m->spec, engine_random, NULL);
+
+        m->senders = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+        m->senders_by_pid = g_hash_table_new(g_direct_hash, g_direct_equal);
+        m->notify = steward_notify_listener_new(on_notify, m, error);
+        if (!m->notify)
+                return NULL;
+        m->child_states = g_hash_table_new(g_direct_hash, g_direct_equal);
+        for (guint i = 0; i < steward_engine_get_n_children(m->engine); i++) {
+                StewardChildInfo info;
+
+                if (steward_engine_get_child_at(m->engine, i, &info))
+                        manager_count_state(m, info.name);
+        }
         m->timer = g_source_new(&timer_funcs, sizeof(GSource));
         g_source_set_callback(m->timer, on_timer, m, NULL);
         g_source_set_ready_time(m->timer, -1);
@@ -441,6 +662,13 @@ steward_manager_free(StewardManager *m)
                         g_source_remove(m->signal_sources[i]);
         if (m->name_owner_id)
                 g_bus_unown_name(m->name_owner_id);
+        if (m->watchdog_source)
+                g_source_remove(m->watchdog_source);
+        g_clear_pointer(&m->notify, steward_notify_listener_free);
+        g_clear_pointer(&m->senders_by_pid, g_hash_table_unref);
+        g_clear_pointer(&m->senders, g_hash_table_unref);
+        g_clear_pointer(&m->child_states, g_hash_table_unref);
+        g_free(m->status_sent);
         g_clear_pointer(&m->bus_api, steward_bus_free);
         if (m->timer) {
                 g_source_destroy(m->timer);
@@ -626,6 +854,25 @@ on_name_lost(GDBusConnection *bus, const char *name, gpointer user_data)
                 on_terminate(m);
 }
 
+static gboolean
+on_watchdog(gpointer user_data)
+{
+        (void) sd_notify(0, "WATCHDOG=1");
+        return G_SOURCE_CONTINUE;
+}
+
+/* Our manager's WatchdogSec=: pinged from the main loop at half the
+ * interval, so a loop that hangs is what gets us killed. */
+static void
+manager_start_watchdog(StewardManager *m)
+{
+        guint64 usec = 0;
+
+        if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
+                return;
+        m->watchdog_source = g_timeout_add((guint) MAX(usec / 2 / 1000, 1), on_watchdog, m);
+}
+
 int
 steward_manager_run(StewardManager *m)
 {
@@ -634,6 +881,7 @@ steward_manager_run(StewardManager *m)
         m->signal_sources[0] = g_unix_signal_add(SIGTERM, on_terminate, m);
         m->signal_sources[1] = g_unix_signal_add(SIGINT, on_terminate, m);
         m->signal_sources[2] = g_unix_signal_add(SIGHUP, on_terminate, m);
+        manager_start_watchdog(m);
 
         if (m->bus) {
                 m->bus_api = steward_bus_new(m->bus, m, &error);
