@@ -192,10 +192,9 @@ listener_drop(StewardNotifyListener *l, pid_t pid, const GError *why)
                 return;
         /* g_message, not g_warning: any local process can cause this, and
          * must not be able to turn it into an abort (G_DEBUG=fatal-warnings). */
-        g_message("Dropped %" G_GUINT64_FORMAT " notify message(s) in the last %us (%" G_GUINT64_FORMAT
+        g_message("Dropped %" G_GUINT64_FORMAT " notify message(s) since the last report (%" G_GUINT64_FORMAT
                   " in all), the latest from PID %d: %s, ignoring",
-                  l->dropped_unlogged, (unsigned) (DROP_LOG_INTERVAL_USEC / G_USEC_PER_SEC), l->dropped,
-                  (int) pid, why->message);
+                  l->dropped_unlogged, l->dropped, (int) pid, why->message);
         l->dropped_unlogged = 0;
         l->last_drop_log = now;
 }

@@ -1,4 +1,4 @@
-/* test-journal.c: stewardd's events in the journal: fields, order, bus correlation, catalog, translation, console. */
+/* test-journal.c: stewardd events in the journal: fields, order, bus match, catalog, German, console. */
 #include "config.h"
 
 #include <errno.h>
@@ -46,8 +46,9 @@ recorder_new(GDBusConnection *bus)
 
         r->bus = g_object_ref(bus);
         r->events = g_ptr_array_new_with_free_func((GDestroyNotify) g_variant_unref);
-        r->subscription = g_dbus_connection_signal_subscribe(bus, BUS_NAME, MANAGER_IFACE, "Event", OBJECT_PATH,
-                                                             NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_event, r, NULL);
+        r->subscription =
+                g_dbus_connection_signal_subscribe(bus, BUS_NAME, MANAGER_IFACE, "Event", OBJECT_PATH, NULL,
+                                                   G_DBUS_SIGNAL_FLAGS_NONE, on_event, r, NULL);
         return r;
 }
 
@@ -149,8 +150,10 @@ journal_entries(GPid pid, const char *const *match)
 
                 if (!**l)
                         continue;
-                ck_assert_msg(json_parser_load_from_data(parser, *l, -1, &error), "%s: %s", error->message, *l);
-                g_ptr_array_add(entries, json_object_ref(json_node_get_object(json_parser_get_root(parser))));
+                ck_assert_msg(json_parser_load_from_data(parser, *l, -1, &error), "%s: %s", error->message,
+                              *l);
+                g_ptr_array_add(entries,
+                                json_object_ref(json_node_get_object(json_parser_get_root(parser))));
         }
         return g_steal_pointer(&entries);
 }
@@ -190,13 +193,14 @@ run_keep_pid(const char *const *argv, GPid *pid)
 
         fd = g_file_open_tmp("steward-journal-XXXXXX", &path, &error);
         ck_assert_msg(fd >= 0, "%s", error ? error->message : "");
-        ck_assert_msg(g_spawn_async_with_pipes_and_fds(NULL, argv, NULL,
-                                                       G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-                                                       -1, fd, -1, NULL, NULL, 0, pid, NULL, NULL, NULL, &error),
+        ck_assert_msg(g_spawn_async_with_pipes_and_fds(
+                              NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                              -1, fd, -1, NULL, NULL, 0, pid, NULL, NULL, NULL, &error),
                       "%s: %s", argv[0], error ? error->message : "");
         close(fd);
         ck_assert_int_eq(waitpid(*pid, &status, 0), *pid);
-        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s failed (status %d)", argv[0], status);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s failed (status %d)", argv[0],
+                      status);
         ck_assert(g_file_get_contents(path, &out, NULL, NULL));
         (void) unlink(path);
         return g_steal_pointer(&out);
@@ -243,8 +247,10 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Restart, restart_clear)
 static void
 busctl_restart(const char *child, const char *reason, Restart *r)
 {
-        const char *const argv[] = { "busctl", "--user", "--json=short", "--timeout=30", "call", BUS_NAME,
-                                     OBJECT_PATH, MANAGER_IFACE, "RestartChild", "ss", child, reason, NULL };
+        const char *const argv[] = {
+                "busctl",      "--user",       "--json=short", "--timeout=30", "call", BUS_NAME, OBJECT_PATH,
+                MANAGER_IFACE, "RestartChild", "ss",           child,          reason, NULL
+        };
         g_autofree char *out = run_keep_pid(argv, &r->actor);
 
         r->command_id = outcome_value(out, "command_id");
@@ -266,8 +272,12 @@ daemon_with_api(const char *const *extra_args)
 
 /* The kinds of a commanded restart of a running child, in SPEC §5's order. */
 static const char *const restart_kinds[] = {
-        "child_restart_fence_entered",  "child_control_cancel_delivered", "child_control_stop_completed",
-        "child_restart_fence_released", "child_starting",                 "child_started",
+        "child_restart_fence_entered",
+        "child_control_cancel_delivered",
+        "child_control_stop_completed",
+        "child_restart_fence_released",
+        "child_starting",
+        "child_started",
 };
 
 /* ---- tests ------------------------------------------------------------------ */
@@ -294,7 +304,8 @@ START_TEST(test_restart_entry_fields)
         ck_assert_uint_eq(entries->len, 1);
         e = g_ptr_array_index(entries, 0);
         ck_assert_str_eq(field(e, "SYSLOG_IDENTIFIER"), "stewardd");
-        ck_assert_str_eq(field(e, "MESSAGE_ID"), steward_message_ids[STEWARD_EVENT_CHILD_RESTART_FENCE_ENTERED]);
+        ck_assert_str_eq(field(e, "MESSAGE_ID"),
+                         steward_message_ids[STEWARD_EVENT_CHILD_RESTART_FENCE_ENTERED]);
         ck_assert_str_eq(field(e, "PRIORITY"), "6");
         ck_assert_str_eq(field(e, STEWARD_FIELD_GENERATION), "0");
         ck_assert_str_eq(field(e, STEWARD_FIELD_TARGET_GENERATION), r.target_generation);
@@ -342,8 +353,8 @@ START_TEST(test_restart_sequence_matches_bus)
                         continue;
                 if (!g_str_equal(kind, restart_kinds[k]))
                         continue; /* child_exited and the like, in between */
-                ck_assert_msg(seq > last, "%s has sequence %" G_GUINT64_FORMAT " after %" G_GUINT64_FORMAT, kind,
-                              seq, last);
+                ck_assert_msg(seq > last, "%s has sequence %" G_GUINT64_FORMAT " after %" G_GUINT64_FORMAT,
+                              kind, seq, last);
                 last = seq;
                 k++;
 
@@ -352,9 +363,11 @@ START_TEST(test_restart_sequence_matches_bus)
                 ev = recorder_find(rec, seq);
                 ck_assert_msg(ev, "no Event signal with sequence %" G_GUINT64_FORMAT " (%s)", seq, kind);
                 gen = field(e, STEWARD_FIELD_GENERATION) ? field_u64(e, STEWARD_FIELD_GENERATION) : 0;
-                ck_assert_msg(event_is(ev, kind, "api", gen), "signal %" G_GUINT64_FORMAT " is not %s", seq, kind);
+                ck_assert_msg(event_is(ev, kind, "api", gen), "signal %" G_GUINT64_FORMAT " is not %s", seq,
+                              kind);
         }
-        ck_assert_msg(k == G_N_ELEMENTS(restart_kinds), "only %u of the restart's events in order; missing %s", k,
+        ck_assert_msg(k == G_N_ELEMENTS(restart_kinds),
+                      "only %u of the restart's events in order; missing %s", k,
                       restart_kinds[MIN(k, G_N_ELEMENTS(restart_kinds) - 1)]);
 }
 END_TEST
@@ -419,8 +432,8 @@ catalog_dir_fill(const char *dir)
                 if (g_file_get_contents(from, &text, &len, NULL))
                         ck_assert(g_file_set_contents(to, text, len, NULL));
         }
-        for (const char *const *c = (const char *const[]) { "steward.catalog", "steward.de.catalog", NULL }; *c;
-             c++) {
+        for (const char *const *c = (const char *const[]) { "steward.catalog", "steward.de.catalog", NULL };
+             *c; c++) {
                 g_autofree char *from = g_build_filename(srcdir, "units", *c, NULL);
                 g_autofree char *to = g_build_filename(dir, *c, NULL);
                 g_autofree char *text = NULL;
@@ -449,8 +462,9 @@ install_catalog_privately(void)
                       g_strerror(errno));
         ck_assert_msg(g_file_test("/var/lib/systemd/catalog", G_FILE_TEST_IS_DIR),
                       "/var/lib/systemd/catalog does not exist");
-        ck_assert_msg(mount("tmpfs", "/var/lib/systemd/catalog", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") == 0,
-                      "tmpfs on the catalog database: %s", g_strerror(errno));
+        ck_assert_msg(
+                mount("tmpfs", "/var/lib/systemd/catalog", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") == 0,
+                "tmpfs on the catalog database: %s", g_strerror(errno));
 }
 
 /* (c) journalctl --update-catalog takes our catalog, and -x explains an
@@ -476,15 +490,16 @@ START_TEST(test_catalog_explains_entries)
         ck_assert(itest_run((const char *const[]) { "journalctl", "--sync", NULL }, NULL) == 0);
 
         pid_match = g_strdup_printf("_PID=%d", (int) d->pid);
-        ck_assert_int_eq(itest_run((const char *const[]) { "journalctl", "--no-pager", "-x", "-t", "stewardd",
-                                                           pid_match,
-                                                           STEWARD_FIELD_EVENT "=child_restart_fence_entered",
-                                                           NULL },
-                                   &out),
-                         0);
+        ck_assert_int_eq(
+                itest_run((const char *const[]) { "journalctl", "--no-pager", "-x", "-t", "stewardd",
+                                                 pid_match,
+                                                 STEWARD_FIELD_EVENT "=child_restart_fence_entered", NULL },
+                          &out),
+                0);
         /* TAP takes one line per message. */
         flat = g_strdelimit(g_strdup(out), "\n", '|');
-        ck_assert_msg(strstr(out, "Subject: Restart of child api waits for generation 0 to end"), "-x: %s", flat);
+        ck_assert_msg(strstr(out, "Subject: Restart of child api waits for generation 0 to end"), "-x: %s",
+                      flat);
         ck_assert_msg(strstr(out, "Defined-By: steward"), "-x: %s", flat);
         ck_assert_msg(strstr(out, "Documentation: man:stewardd(8)"), "-x: %s", flat);
         ck_assert_msg(strstr(out, "A restart of child api was requested (command\n"), "-x: %s", flat);
@@ -494,7 +509,8 @@ START_TEST(test_catalog_explains_entries)
         g_free(expected);
         expected = g_strdup_printf("PID %d). Generation 0 is still running,\n", (int) r.actor);
         ck_assert_msg(strstr(out, expected), "no '%s' in -x: %s", expected, flat);
-        ck_assert_msg(strstr(out, "so the restart is fenced (queued_after_stop): generation\n"), "-x: %s", flat);
+        ck_assert_msg(strstr(out, "so the restart is fenced (queued_after_stop): generation\n"), "-x: %s",
+                      flat);
         ck_assert_msg(strstr(out, "1 starts only once every process of the old one\n"), "-x: %s", flat);
 }
 END_TEST
@@ -514,8 +530,8 @@ assert_same_machine_fields(JsonObject *a, JsonObject *b)
                         continue;
                 ck_assert_msg(field(b, name), "%s only in one language", name);
                 if (!g_str_equal(name, STEWARD_FIELD_MAIN_PID))
-                        ck_assert_msg(g_str_equal(field(a, name), field(b, name)), "%s: '%s' against '%s'", name,
-                                      field(a, name), field(b, name));
+                        ck_assert_msg(g_str_equal(field(a, name), field(b, name)), "%s: '%s' against '%s'",
+                                      name, field(a, name), field(b, name));
         }
 }
 
@@ -639,8 +655,9 @@ START_TEST(test_console_lines)
 
         lines = console_events(log);
         ck_assert_uint_ge(lines->len, 10);
-        ck_assert_str_eq(g_ptr_array_index(lines, 0),
-                         "stewardd: event=manager_started sequence=1 message=\"Supervisor manager started.\"");
+        ck_assert_str_eq(
+                g_ptr_array_index(lines, 0),
+                "stewardd: event=manager_started sequence=1 message=\"Supervisor manager started.\"");
         ck_assert_str_eq(g_ptr_array_index(lines, 1),
                          "stewardd: event=config_loaded sequence=2 message=\"Configuration loaded.\"");
         ck_assert_str_eq(g_ptr_array_index(lines, 2),
@@ -652,8 +669,8 @@ START_TEST(test_console_lines)
                 g_autofree char *sequence = g_strdup_printf("sequence=%u", i + 1);
 
                 /* The kind first, numbered without a gap, the message last. */
-                ck_assert_msg(g_strv_length(words) == 4 && g_str_equal(words[2], sequence), "line %u: %s", i + 1,
-                              line);
+                ck_assert_msg(g_strv_length(words) == 4 && g_str_equal(words[2], sequence), "line %u: %s",
+                              i + 1, line);
                 ck_assert_msg(g_str_has_suffix(line, "\""), "line %u: %s", i + 1, line);
                 ck_assert_msg(strstr(line, " message=\""), "line %u: %s", i + 1, line);
                 if (g_str_has_prefix(line, "stewardd: event=child_restart_fence_entered ")) {

@@ -36,7 +36,7 @@ static const char *const known_fields[] = {
 
 typedef struct {
         char *id;
-        char *lang; /* NULL: the default language */
+        char *lang;          /* NULL: the default language */
         GHashTable *headers; /* "Subject" -> value */
         char *body;
         guint line;
@@ -177,7 +177,8 @@ check_substitutions(const char *where, const char *text)
 
                 ck_assert_msg(end, "%s: unpaired '@'", where);
                 field = g_strndup(at + 1, end - at - 1);
-                ck_assert_msg(g_strv_contains(known_fields, field), "%s: @%s@ is no steward field", where, field);
+                ck_assert_msg(g_strv_contains(known_fields, field), "%s: @%s@ is no steward field", where,
+                              field);
                 at = end;
         }
 }
@@ -195,14 +196,15 @@ check_catalog(const char *name)
                 StewardEventKind kind;
 
                 assert_id_valid(where, e->id);
-                ck_assert_msg(kind_of_id(e->id, &kind), "%s: %s is the MESSAGE_ID of no event kind", where, e->id);
+                ck_assert_msg(kind_of_id(e->id, &kind), "%s: %s is the MESSAGE_ID of no event kind", where,
+                              e->id);
                 count[kind]++;
                 /* The language comes from the file name (steward.LANG.catalog);
                  * journalctl warns about a header that repeats it. */
                 ck_assert_msg(!e->lang, "%s: language '%s' in the entry line", where, e->lang);
 
                 for (const char *const *h = (const char *const[]) { "Subject", "Defined-By", "Support",
-                                                                     "Documentation", NULL };
+                                                                   "Documentation", NULL };
                      *h; h++) {
                         const char *v = g_hash_table_lookup(e->headers, *h);
                         ck_assert_msg(v && *v, "%s: no %s: header", where, *h);

@@ -1,0 +1,113 @@
+/* notify-child.c: a Type=notify program for the integration tests, doing what its arguments say, in order.
+ *
+ *   env=PATH      write NOTIFY_SOCKET, WATCHDOG_USEC, WATCHDOG_PID and our PID
+ *                 to PATH (complete when it appears: written, then renamed)
+ *   wait=FIFO     block until the test writes a byte to FIFO
+ *   notify=TEXT   sd_notify(TEXT); "\n" in TEXT stands for a newline
+ *   ping=N        N times WATCHDOG=1, WATCHDOG_USEC/3 apart
+ *   exit=N        exit with status N
+ *   (end)         wait for a signal */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+static int
+write_env(const char *path)
+{
+        g_autofree char *tmp = g_strconcat(path, ".tmp", NULL);
+        g_autofree char *text = NULL;
+        g_autoptr(GError) error = NULL;
+
+        text = g_strdup_printf("NOTIFY_SOCKET=%s\nWATCHDOG_USEC=%s\nWATCHDOG_PID=%s\nPID=%d\n",
+                               g_getenv("NOTIFY_SOCKET") ?: "", g_getenv("WATCHDOG_USEC") ?: "",
+                               g_getenv("WATCHDOG_PID") ?: "", (int) getpid());
+        if (!g_file_set_contents(tmp, text, -1, &error) || rename(tmp, path) < 0) {
+                fprintf(stderr, "notify-child: %s: %s\n", path, error ? error->message : g_strerror(errno));
+                return -1;
+        }
+        return 0;
+}
+
+static int
+wait_fifo(const char *path)
+{
+        char c;
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+        if (fd < 0 || read(fd, &c, 1) != 1) {
+                fprintf(stderr, "notify-child: %s: %s\n", path, g_strerror(errno));
+                return -1;
+        }
+        (void) close(fd);
+        return 0;
+}
+
+static int
+notify(const char *text)
+{
+        g_autoptr(GString) s = g_string_new(text);
+        int r;
+
+        (void) g_string_replace(s, "\\n", "\n", 0);
+        r = sd_notify(0, s->str);
+        if (r <= 0) {
+                fprintf(stderr, "notify-child: sd_notify '%s': %s\n", text, r < 0 ? g_strerror(-r) : "no socket");
+                return -1;
+        }
+        return 0;
+}
+
+static int
+ping(unsigned n)
+{
+        const char *env = g_getenv("WATCHDOG_USEC");
+        guint64 usec = env ? g_ascii_strtoull(env, NULL, 10) : 0;
+
+        if (usec == 0) {
+                fprintf(stderr, "notify-child: ping without WATCHDOG_USEC\n");
+                return -1;
+        }
+        for (unsigned i = 0; i < n; i++) {
+                /* The program's own pace, not a test waiting on it. */
+                g_usleep(usec / 3);
+                if (sd_notify(0, "WATCHDOG=1") <= 0)
+                        return -1;
+        }
+        return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+        for (int i = 1; i < argc; i++) {
+                const char *a = argv[i];
+                int r = 0;
+
+                if (g_str_has_prefix(a, "env="))
+                        r = write_env(a + 4);
+                else if (g_str_has_prefix(a, "wait="))
+                        r = wait_fifo(a + 5);
+                else if (g_str_has_prefix(a, "notify="))
+                        r = notify(a + 7);
+                else if (g_str_has_prefix(a, "ping="))
+                        r = ping((unsigned) atoi(a + 5));
+                else if (g_str_has_prefix(a, "exit="))
+                        return atoi(a + 5);
+                else {
+                        fprintf(stderr, "notify-child: unknown action '%s'\n", a);
+                        return 2;
+                }
+                if (r < 0)
+                        return 1;
+        }
+        for (;;)
+                pause();
+}

@@ -1,0 +1,578 @@
+/* test-notify.c: sd_notify in the harness: readiness holds siblings, strangers are ignored, watchdog and start
+ * timeout, STATUS=, and stewardd itself as a Type=notify service of the user manager. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <gio/gunixinputstream.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "itest.h"
+#include "steward-util.h"
+
+static const char *const backends[] = { "--backend=scope", "--backend=process" };
+
+/* A scratch directory for the FIFOs and env files of one test. */
+typedef struct {
+        char *dir;
+        char *child; /* notify-child of the build tree */
+} Work;
+
+static Work *
+work_new(void)
+{
+        Work *w = g_new0(Work, 1);
+        const char *build = g_getenv("STEWARD_BUILD_DIR");
+
+        ck_assert(build);
+        w->dir = g_dir_make_tmp("steward-notify-XXXXXX", NULL);
+        ck_assert(w->dir);
+        w->child = g_build_filename(build, "tests", "integration", "notify-child", NULL);
+        return w;
+}
+
+static void
+work_free(Work *w)
+{
+        g_autoptr(GDir) dh = NULL;
+        const char *name;
+
+        if (!w)
+                return;
+        dh = g_dir_open(w->dir, 0, NULL);
+        while (dh && (name = g_dir_read_name(dh))) {
+                g_autofree char *path = g_build_filename(w->dir, name, NULL);
+                (void) g_unlink(path);
+        }
+        (void) g_rmdir(w->dir);
+        g_free(w->dir);
+        g_free(w->child);
+        g_free(w);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Work, work_free)
+
+static char *
+work_path(Work *w, const char *name)
+{
+        return g_build_filename(w->dir, name, NULL);
+}
+
+static char *
+work_fifo(Work *w, const char *name)
+{
+        char *path = work_path(w, name);
+
+        ck_assert_int_eq(mkfifo(path, 0600), 0);
+        return path;
+}
+
+/* Lets a child blocked in wait=FIFO go on; returns once it opened the FIFO. */
+static void
+release(const char *fifo)
+{
+        int fd = open(fifo, O_WRONLY | O_CLOEXEC);
+
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(write(fd, "x", 1), 1);
+        (void) close(fd);
+}
+
+/* A child's env= file, once it exists, as a key file group. */
+static GHashTable *
+read_env(const char *path)
+{
+        GHashTable *env = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        g_autofree char *text = NULL;
+        g_auto(GStrv) lines = NULL;
+
+        ck_assert_msg(itest_wait_file(path, ITEST_TIMEOUT_SEC), "%s never appeared", path);
+        ck_assert(g_file_get_contents(path, &text, NULL, NULL));
+        lines = g_strsplit(text, "\n", -1);
+        for (char **l = lines; *l && **l; l++) {
+                g_auto(GStrv) kv = g_strsplit(*l, "=", 2);
+                g_hash_table_insert(env, g_strdup(kv[0]), g_strdup(kv[1] ? kv[1] : ""));
+        }
+        return env;
+}
+
+static const char *
+child_state(ItestDaemon *d, const char *child)
+{
+        g_autoptr(GVariant) v = itest_child_property(d, child, "State");
+        static char buf[32];
+
+        g_strlcpy(buf, g_variant_get_string(v, NULL), sizeof(buf));
+        return buf;
+}
+
+static gboolean
+wait_state(ItestDaemon *d, const char *child, const char *state)
+{
+        return itest_child_wait_property(d, child, "State", g_variant_new_string(state), ITEST_TIMEOUT_SEC);
+}
+
+/* Index of the first event of kind about child, waiting for it; -1 if
+ * it never comes. */
+static int
+event_index(ItestEvents *e, const char *kind, const char *child)
+{
+        guint from = 0;
+
+        return itest_events_wait(e, kind, child, &from, ITEST_TIMEOUT_SEC) ? (int) from - 1 : -1;
+}
+
+/* ---- stewardd's stderr, for what it logs rather than signals ---- */
+
+typedef struct {
+        GDataInputStream *in;
+        GString *text;
+        gboolean ended;
+} Capture;
+
+static void
+on_capture_line(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        Capture *c = user_data;
+        g_autofree char *line = g_data_input_stream_read_line_finish(c->in, res, NULL, NULL);
+
+        if (!line) {
+                c->ended = TRUE;
+                return;
+        }
+        fprintf(stderr, "# stewardd: %s\n", line);
+        g_string_append_printf(c->text, "%s\n", line);
+        g_data_input_stream_read_line_async(c->in, G_PRIORITY_DEFAULT, NULL, on_capture_line, c);
+}
+
+/* Starts stewardd with its stderr on a pipe we read. */
+static ItestDaemon *
+start_capturing(const char *config, int backend, Capture *c)
+{
+        const char *args[] = { backends[backend], NULL };
+        g_autoptr(GInputStream) raw = NULL;
+        ItestDaemon *d;
+        int p[2], saved;
+
+        ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+        saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+        ck_assert_int_ge(saved, 0);
+        ck_assert_int_ge(dup2(p[1], STDERR_FILENO), 0);
+        d = itest_daemon_start(config, args);
+        ck_assert_int_ge(dup2(saved, STDERR_FILENO), 0);
+        (void) close(saved);
+        (void) close(p[1]);
+        c->text = g_string_new(NULL);
+        raw = g_unix_input_stream_new(p[0], TRUE);
+        c->in = g_data_input_stream_new(raw);
+        g_data_input_stream_read_line_async(c->in, G_PRIORITY_DEFAULT, NULL, on_capture_line, c);
+        return d;
+}
+
+static gboolean
+on_capture_timeout(gpointer user_data)
+{
+        *(gboolean *) user_data = TRUE;
+        return G_SOURCE_REMOVE;
+}
+
+static gboolean
+capture_wait(Capture *c, const char *needle)
+{
+        gboolean expired = FALSE;
+        guint id = g_timeout_add_seconds(ITEST_TIMEOUT_SEC, on_capture_timeout, &expired);
+
+        while (!strstr(c->text->str, needle) && !expired && !c->ended)
+                g_main_context_iteration(NULL, TRUE);
+        if (!expired)
+                g_source_remove(id);
+        return strstr(c->text->str, needle) != NULL;
+}
+
+/* After the daemon is gone: its end of the pipe closed, the read ends. */
+static void
+capture_clear(Capture *c)
+{
+        (void) itest_wait_flag(&c->ended, ITEST_TIMEOUT_SEC);
+        g_clear_object(&c->in);
+        g_string_free(c->text, TRUE);
+}
+
+/* A datagram to NOTIFY_SOCKET from this process, which is no child's. */
+static void
+send_as_stranger(const char *address, const char *text)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        steward_autofd int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        gsize len = strlen(address);
+
+        ck_assert_int_ge(fd, 0);
+        ck_assert(address[0] == '@' && len < sizeof(sa.sun_path));
+        memcpy(sa.sun_path + 1, address + 1, len - 1);
+        ck_assert_int_eq(sendto(fd, text, strlen(text), 0, (struct sockaddr *) &sa,
+                                offsetof(struct sockaddr_un, sun_path) + len),
+                         (ssize_t) strlen(text));
+}
+
+/* db says READY=1 only when the test lets it; app comes after it. */
+static char *
+gated_config(Work *w)
+{
+        g_autofree char *env = work_path(w, "db.env");
+        g_autofree char *fifo = work_fifo(w, "db.fifo");
+
+        return g_strdup_printf("[Child db]\n"
+                               "Type=notify\n"
+                               "TimeoutStartSec=60s\n"
+                               "ExecStart=%s env=%s wait=%s notify=READY=1\n"
+                               "[Child app]\n"
+                               "ExecStart=/bin/sh -c 'exec sleep 1000'\n",
+                               w->child, env, fifo);
+}
+
+/* (1) A Type=notify child is ready only once it says READY=1, and its
+ * younger sibling starts only then. */
+START_TEST(test_ready_holds_sibling)
+{
+        g_autoptr(Work) w = work_new();
+        g_autofree char *config = gated_config(w);
+        const char *args[] = { backends[_i], NULL };
+        g_autoptr(ItestDaemon) d = itest_daemon_start(config, args);
+        ItestEvents *ev = d->events;
+        g_autofree char *env_path = work_path(w, "db.env");
+        g_autofree char *fifo = work_path(w, "db.fifo");
+        g_autoptr(GHashTable) env = read_env(env_path);
+        g_autoptr(GVariant) ready = NULL;
+        g_autoptr(GVariant) app_pid = NULL;
+        g_autoptr(GVariant) db_pid = NULL;
+
+        /* The protocol variables, as systemd sets them: no watchdog here. */
+        ck_assert(g_str_has_prefix(g_hash_table_lookup(env, "NOTIFY_SOCKET"), "@steward/notify/"));
+        ck_assert_str_eq(g_hash_table_lookup(env, "WATCHDOG_USEC"), "");
+        ck_assert_str_eq(g_hash_table_lookup(env, "WATCHDOG_PID"), "");
+
+        /* db runs (it wrote its file) but has not said READY=1. */
+        ck_assert_str_eq(child_state(d, "db"), "starting");
+        ready = itest_child_property(d, "db", "Ready");
+        ck_assert(!g_variant_get_boolean(ready));
+        db_pid = itest_child_property(d, "db", "MainPID");
+        ck_assert_int_eq(g_variant_get_uint32(db_pid), atoi(g_hash_table_lookup(env, "PID")));
+        app_pid = itest_child_property(d, "app", "MainPID");
+        ck_assert_uint_eq(g_variant_get_uint32(app_pid), 0);
+        ck_assert_uint_eq(itest_events_count(ev, "child_starting", "app"), 0);
+
+        release(fifo);
+        ck_assert(wait_state(d, "db", "ready"));
+        ck_assert(wait_state(d, "app", "running"));
+        ck_assert_int_ge(event_index(ev, "child_ready", "db"), 0);
+        ck_assert_int_lt(event_index(ev, "child_ready", "db"), event_index(ev, "child_starting", "app"));
+}
+END_TEST
+
+/* (2) READY=1 from a process outside db's incarnation is dropped and
+ * counted; db's own READY=1 still works afterwards. */
+START_TEST(test_stranger_is_ignored)
+{
+        g_autoptr(Work) w = work_new();
+        g_autofree char *config = gated_config(w);
+        Capture cap = { 0 };
+        ItestDaemon *d = start_capturing(config, _i, &cap);
+        ItestEvents *ev = d->events;
+        g_autofree char *env_path = work_path(w, "db.env");
+        g_autofree char *fifo = work_path(w, "db.fifo");
+        g_autoptr(GHashTable) env = read_env(env_path);
+        g_autofree char *needle = NULL;
+        g_autoptr(GVariant) app_pid = NULL;
+
+        send_as_stranger(g_hash_table_lookup(env, "NOTIFY_SOCKET"), "READY=1\nSTATUS=I am db, honest");
+        /* The log line proves the datagram was read, and dropped. */
+        needle = g_strdup_printf("Dropped 1 notify message(s) since the last report (1 in all), the latest from PID %d",
+                                 (int) getpid());
+        ck_assert_msg(capture_wait(&cap, needle), "no drop logged:\n%s", cap.text->str);
+
+        ck_assert_str_eq(child_state(d, "db"), "starting");
+        app_pid = itest_child_property(d, "app", "MainPID");
+        ck_assert_uint_eq(g_variant_get_uint32(app_pid), 0);
+        ck_assert_uint_eq(itest_events_count(ev, "child_ready", "db"), 0);
+        ck_assert_uint_eq(itest_events_count(ev, "child_status", "db"), 0);
+
+        release(fifo);
+        ck_assert(wait_state(d, "db", "ready"));
+        ck_assert(wait_state(d, "app", "running"));
+
+        itest_daemon_free(d);
+        capture_clear(&cap);
+}
+END_TEST
+
+static gboolean
+wait_event(ItestEvents *ev, const char *kind, const char *child, guint *from, gint64 *when)
+{
+        if (!itest_events_wait(ev, kind, child, from, ITEST_TIMEOUT_SEC))
+                return FALSE;
+        *when = g_get_monotonic_time();
+        return TRUE;
+}
+
+/* (3) A child that stops pinging is killed with WatchdogSignal= (SIGABRT
+ * by default) and restarted: WatchdogSec= after its last ping, plus a
+ * small bound. */
+START_TEST(test_watchdog_kills_and_restarts)
+{
+        g_autoptr(Work) w = work_new();
+        g_autofree char *env_path = work_path(w, "dog.env");
+        /* Four pings a third of WatchdogSec= apart keep it alive 1.33s past
+         * READY=1; then it goes silent. */
+        g_autofree char *config = g_strdup_printf("[Child dog]\n"
+                                                  "Type=notify\n"
+                                                  "WatchdogSec=1s\n"
+                                                  "RestartSec=100ms\n"
+                                                  "ExecStart=%s env=%s notify=READY=1 ping=4\n",
+                                                  w->child, env_path);
+        const char *args[] = { backends[_i], NULL };
+        g_autoptr(ItestDaemon) d = itest_daemon_start(config, args);
+        ItestEvents *ev = d->events;
+        g_autoptr(GHashTable) env = NULL;
+        g_autoptr(GVariant) fields = NULL;
+        gint64 ready = 0, expired = 0, again = 0;
+        const char *code = NULL;
+        gint32 status = 0;
+        GVariant *exited;
+        guint from = 0;
+
+        ck_assert(wait_event(ev, "child_ready", "dog", &from, &ready));
+        env = read_env(env_path);
+        ck_assert_str_eq(g_hash_table_lookup(env, "WATCHDOG_USEC"), "1000000");
+        /* WATCHDOG_PID is the main process, filled in after fork. */
+        ck_assert_str_eq(g_hash_table_lookup(env, "WATCHDOG_PID"), g_hash_table_lookup(env, "PID"));
+
+        ck_assert(wait_event(ev, "child_watchdog_expired", "dog", &from, &expired));
+        /* The pings counted: not expired before they stopped ... */
+        ck_assert_msg(expired - ready >= 1300 * 1000, "expired after %" G_GINT64_FORMAT "us",
+                      expired - ready);
+        /* ... and expired about WatchdogSec= after the last one. */
+        ck_assert_msg(expired - ready <= (1333 + 1000 + 1500) * 1000, "expired after %" G_GINT64_FORMAT "us",
+                      expired - ready);
+        exited = itest_events_wait(ev, "child_exited", "dog", &from, ITEST_TIMEOUT_SEC);
+        ck_assert(exited);
+        g_variant_get(exited, "(tsst@a{sv})", NULL, NULL, NULL, NULL, &fields);
+        ck_assert(g_variant_lookup(fields, "exit_code", "&s", &code));
+        ck_assert(g_variant_lookup(fields, "exit_status", "i", &status));
+        /* The process backend signals the group itself; the scope backend
+         * asks the manager to stop the scope (see the report of issue 9). */
+        if (_i == 1) {
+                ck_assert_msg(g_str_equal(code, "killed") || g_str_equal(code, "dumped"), "%s", code);
+                ck_assert_int_eq(status, SIGABRT);
+        }
+
+        ck_assert(wait_event(ev, "child_starting", "dog", &from, &again));
+        ck_assert_msg(again - expired <= 3 * G_USEC_PER_SEC, "restarted %" G_GINT64_FORMAT "us after", again - expired);
+        ck_assert(itest_child_wait_property(d, "dog", "Generation", g_variant_new_uint64(1), ITEST_TIMEOUT_SEC));
+        ck_assert(wait_state(d, "dog", "ready"));
+}
+END_TEST
+
+/* (4) Not ready within TimeoutStartSec= is a failure, and releases the
+ * younger sibling. */
+START_TEST(test_start_timeout)
+{
+        g_autoptr(Work) w = work_new();
+        g_autofree char *env_path = work_path(w, "slow.env");
+        g_autofree char *config = g_strdup_printf("[Child slow]\n"
+                                                  "Type=notify\n"
+                                                  "TimeoutStartSec=1s\n"
+                                                  "RestartSec=30s\n"
+                                                  "ExecStart=%s env=%s\n"
+                                                  "[Child app]\n"
+                                                  "ExecStart=/bin/sh -c 'exec sleep 1000'\n",
+                                                  w->child, env_path);
+        const char *args[] = { backends[_i], NULL };
+        g_autoptr(ItestDaemon) d = itest_daemon_start(config, args);
+        ItestEvents *ev = d->events;
+        g_autoptr(GHashTable) env = read_env(env_path);
+        g_autoptr(GVariant) fields = NULL;
+        const char *decision = NULL;
+        GVariant *timeout;
+        guint from = 0;
+
+        timeout = itest_events_wait(ev, "child_start_timeout", "slow", &from, ITEST_TIMEOUT_SEC);
+        ck_assert(timeout);
+        g_variant_get(timeout, "(tsst@a{sv})", NULL, NULL, NULL, NULL, &fields);
+        ck_assert(g_variant_lookup(fields, "decision", "&s", &decision));
+        ck_assert_str_eq(decision, "failure");
+        ck_assert(wait_state(d, "app", "running"));
+        /* Failed, so the restart policy applies: a backoff, not ready. */
+        ck_assert(wait_state(d, "slow", "backoff"));
+        ck_assert_uint_eq(itest_events_count(ev, "child_ready", "slow"), 0);
+}
+END_TEST
+
+/* (5) STATUS= becomes StatusText, a child_status event, and a line of
+ * `stewardctl status`. */
+START_TEST(test_status_text)
+{
+        g_autoptr(Work) w = work_new();
+        g_autofree char *config = g_strdup_printf("[Child st]\n"
+                                                  "Type=notify\n"
+                                                  "ExecStart=%s \"notify=STATUS=warming up\" notify=READY=1 "
+                                                  "\"notify=STATUS=serving 3 clients\"\n",
+                                                  w->child);
+        const char *args[] = { backends[_i], NULL };
+        g_autoptr(ItestDaemon) d = itest_daemon_start(config, args);
+        ItestEvents *ev = d->events;
+        g_autofree char *ctl = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "src", "stewardctl", NULL);
+        const char *argv[] = { ctl, "--user", "status", "st", NULL };
+        g_autofree char *out = NULL;
+        guint from = 0;
+
+        ck_assert(itest_child_wait_property(d, "st", "StatusText", g_variant_new_string("serving 3 clients"),
+                                            ITEST_TIMEOUT_SEC));
+        ck_assert(wait_state(d, "st", "ready"));
+        ck_assert(itest_events_wait(ev, "child_status", "st", &from, ITEST_TIMEOUT_SEC));
+        ck_assert(itest_events_wait(ev, "child_status", "st", &from, ITEST_TIMEOUT_SEC));
+        ck_assert_int_eq(itest_run(argv, &out), 0);
+        ck_assert_msg(strstr(out, "serving 3 clients"), "%s", out);
+}
+END_TEST
+
+/* ---- stewardd under the user manager ---- */
+
+typedef struct {
+        GDBusConnection *bus;
+        char *path;
+        const char *iface;
+        const char *property;
+        GVariant *value;
+        gboolean equal;
+} UnitWait;
+
+static void
+unit_check(UnitWait *u)
+{
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GVariant) v = NULL;
+
+        reply = g_dbus_connection_call_sync(u->bus, "org.freedesktop.systemd1", u->path,
+                                            "org.freedesktop.DBus.Properties", "Get",
+                                            g_variant_new("(ss)", u->iface, u->property), G_VARIANT_TYPE("(v)"),
+                                            G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+        if (!reply)
+                return;
+        g_variant_get(reply, "(v)", &v);
+        u->equal = g_variant_equal(v, u->value);
+}
+
+static void
+on_unit_changed(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
+                const char *signal, GVariant *params, gpointer user_data)
+{
+        unit_check(user_data);
+}
+
+/* Waits until a property of a unit equals value, woken by its changes. */
+static gboolean
+unit_wait(GDBusConnection *bus, const char *path, const char *iface, const char *property, GVariant *value)
+{
+        g_autoptr(GVariant) expected = g_variant_ref_sink(value);
+        UnitWait u = { .bus = bus, .path = (char *) path, .iface = iface, .property = property, .value = expected };
+        guint sub;
+
+        sub = g_dbus_connection_signal_subscribe(bus, "org.freedesktop.systemd1", "org.freedesktop.DBus.Properties",
+                                                 "PropertiesChanged", path, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+                                                 on_unit_changed, &u, NULL);
+        unit_check(&u);
+        itest_wait_flag(&u.equal, ITEST_TIMEOUT_SEC);
+        g_dbus_connection_signal_unsubscribe(bus, sub);
+        return u.equal;
+}
+
+static char *
+unit_property(GDBusConnection *bus, const char *path, const char *iface, const char *property)
+{
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GVariant) v = NULL;
+
+        reply = g_dbus_connection_call_sync(bus, "org.freedesktop.systemd1", path, "org.freedesktop.DBus.Properties",
+                                            "Get", g_variant_new("(ss)", iface, property), G_VARIANT_TYPE("(v)"),
+                                            G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+        ck_assert(reply);
+        g_variant_get(reply, "(v)", &v);
+        return g_variant_dup_string(v, NULL);
+}
+
+/* (6) Started by the user manager as Type=notify, stewardd is active only
+ * once its tree is up, and its STATUS= reaches the unit. */
+START_TEST(test_stewardd_is_a_notify_service)
+{
+        static const char unit[] = "steward-notify-test.service";
+        g_autoptr(Work) w = work_new();
+        g_autofree char *config = gated_config(w);
+        g_autofree char *conf_path = work_path(w, "steward.conf");
+        g_autofree char *env_path = work_path(w, "db.env");
+        g_autofree char *fifo = work_path(w, "db.fifo");
+        g_autofree char *stewardd = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "src", "stewardd", NULL);
+        g_autofree char *config_arg = g_strdup_printf("--config=%s", w->dir);
+        g_autofree char *bus_env = g_strdup_printf("DBUS_SESSION_BUS_ADDRESS=%s",
+                                                   g_getenv("DBUS_SESSION_BUS_ADDRESS"));
+        g_autofree char *runtime_env = g_strdup_printf("XDG_RUNTIME_DIR=%s", g_getenv("XDG_RUNTIME_DIR"));
+        g_autofree char *label = steward_bus_label_escape(unit);
+        g_autofree char *path = g_strconcat("/org/freedesktop/systemd1/unit/", label, NULL);
+        g_autoptr(GDBusConnection) bus = itest_bus();
+        g_autoptr(GVariant) sub = NULL;
+        g_autofree char *state = NULL;
+        /* What units/steward-user.service says, minus what needs installing. */
+        const char *run[] = { "systemd-run", "--user", "--no-block", "--quiet", "--unit", unit, "-p", "Type=notify",
+                              "-p", "NotifyAccess=main", "-p", "WatchdogSec=30s", "-p", "TimeoutStartSec=60s",
+                              "-E", bus_env, "-E", runtime_env, stewardd, "--user", config_arg, NULL };
+        const char *stop[] = { "systemctl", "--user", "stop", unit, NULL };
+        const char *is_failed[] = { "systemctl", "--user", "--quiet", "is-failed", unit, NULL };
+
+        ck_assert(g_file_set_contents(conf_path, config, -1, NULL));
+        sub = g_dbus_connection_call_sync(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                          "org.freedesktop.systemd1.Manager", "Subscribe", NULL, NULL,
+                                          G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+        ck_assert(sub);
+        ck_assert_int_eq(itest_run(run, NULL), 0);
+
+        /* db runs, so stewardd runs; but its tree is not up yet. */
+        g_hash_table_unref(read_env(env_path));
+        state = unit_property(bus, path, "org.freedesktop.systemd1.Unit", "ActiveState");
+        ck_assert_str_eq(state, "activating");
+
+        release(fifo);
+        ck_assert(unit_wait(bus, path, "org.freedesktop.systemd1.Unit", "ActiveState", g_variant_new_string("active")));
+        ck_assert(unit_wait(bus, path, "org.freedesktop.systemd1.Service", "StatusText",
+                            g_variant_new_string("2 children: 2 up")));
+
+        /* A clean stop: a unit whose process failed would stay, failed. */
+        ck_assert_int_eq(itest_run(stop, NULL), 0);
+        ck_assert_int_ne(itest_run(is_failed, NULL), 0);
+}
+END_TEST
+
+static Suite *
+make_suite(void)
+{
+        Suite *s = suite_create("notify");
+        TCase *children = tcase_create("children");
+        TCase *daemon = tcase_create("daemon");
+
+        tcase_set_timeout(children, 3 * ITEST_TIMEOUT_SEC);
+        tcase_add_loop_test(children, test_ready_holds_sibling, 0, G_N_ELEMENTS(backends));
+        tcase_add_loop_test(children, test_stranger_is_ignored, 0, G_N_ELEMENTS(backends));
+        tcase_add_loop_test(children, test_watchdog_kills_and_restarts, 0, G_N_ELEMENTS(backends));
+        tcase_add_loop_test(children, test_start_timeout, 0, G_N_ELEMENTS(backends));
+        tcase_add_loop_test(children, test_status_text, 0, G_N_ELEMENTS(backends));
+        suite_add_tcase(s, children);
+
+        tcase_set_timeout(daemon, 3 * ITEST_TIMEOUT_SEC);
+        tcase_add_test(daemon, test_stewardd_is_a_notify_service);
+        suite_add_tcase(s, daemon);
+        return s;
+}
+
+ITEST_MAIN(make_suite)
