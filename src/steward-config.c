@@ -573,6 +573,26 @@ keys_of(SectionKind kind, const KeyDesc **ret, size_t *ret_n)
         }
 }
 
+char **
+steward_config_list_keys(const char *section)
+{
+        g_autoptr(GStrvBuilder) b = NULL;
+
+        for (SectionKind k = SECTION_MANAGER; k <= SECTION_CHILD; k++) {
+                const KeyDesc *keys;
+                size_t n;
+
+                if (g_strcmp0(section, section_kinds[k]) != 0)
+                        continue;
+                b = g_strv_builder_new();
+                keys_of(k, &keys, &n);
+                for (size_t i = 0; i < n; i++)
+                        g_strv_builder_add(b, keys[i].key);
+                return g_strv_builder_end(b);
+        }
+        return NULL;
+}
+
 static void
 report_unknown_key(Loader *l, const Section *s, SectionKind kind, const char *key, const Entry *e)
 {

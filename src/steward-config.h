@@ -96,6 +96,11 @@ StewardSpec *steward_config_load_data(const char *file,
                                       GPtrArray **problems,
                                       GError **error);
 
+/* The keys a section of kind @section ("Manager", "Supervisor" or "Child")
+ * accepts, in the loader's order; NULL for any other kind. The loader's own
+ * tables, so that documentation can be checked against them. */
+char **steward_config_list_keys(const char *section);
+
 /* Files larger than this are refused rather than read. */
 #define STEWARD_CONFIG_FILE_MAX (1024 * 1024)
 
