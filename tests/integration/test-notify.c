@@ -504,8 +504,54 @@ unit_property(GDBusConnection *bus, const char *path, const char *iface, const c
         return g_variant_dup_string(v, NULL);
 }
 
-/* (6) Started by the user manager as Type=notify, stewardd is active only
- * once its tree is up, and its STATUS= reaches the unit. */
+/* Installs the build tree's user unit (units/steward-user.service) in the
+ * user manager's runtime unit directory as @unit, running the build tree's
+ * stewardd on @config_dir; returns the files to remove afterwards. */
+static GPtrArray *
+install_user_unit(const char *unit, const char *config_dir)
+{
+        const char *build = g_getenv("STEWARD_BUILD_DIR");
+        g_autofree char *source = g_build_filename(build, "units", "steward-user.service", NULL);
+        g_autofree char *dir = g_build_filename(g_getenv("XDG_RUNTIME_DIR"), "systemd", "user", NULL);
+        g_autofree char *dropin_dir = g_strdup_printf("%s/%s.d", dir, unit);
+        g_autofree char *text = NULL;
+        g_autofree char *dropin = NULL;
+        GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
+        const char *reload[] = { "systemctl", "--user", "daemon-reload", NULL };
+
+        ck_assert_msg(g_file_get_contents(source, &text, NULL, NULL), "no %s", source);
+        ck_assert_int_eq(g_mkdir_with_parents(dropin_dir, 0755), 0);
+        g_ptr_array_add(files, g_strdup_printf("%s/%s", dir, unit));
+        ck_assert(g_file_set_contents(g_ptr_array_index(files, 0), text, -1, NULL));
+        /* Only what the test needs differs: the binary, the config and the
+         * bus, which the harness's manager does not pass on by itself. */
+        dropin = g_strdup_printf("[Service]\n"
+                                 "ExecStart=\n"
+                                 "ExecStart=%s/src/stewardd --user --config=%s\n"
+                                 "Environment=DBUS_SESSION_BUS_ADDRESS=%s XDG_RUNTIME_DIR=%s\n",
+                                 build, config_dir, g_getenv("DBUS_SESSION_BUS_ADDRESS"),
+                                 g_getenv("XDG_RUNTIME_DIR"));
+        g_ptr_array_add(files, g_strdup_printf("%s/test.conf", dropin_dir));
+        ck_assert(g_file_set_contents(g_ptr_array_index(files, 1), dropin, -1, NULL));
+        g_ptr_array_add(files, g_steal_pointer(&dropin_dir));
+        ck_assert_int_eq(itest_run(reload, NULL), 0);
+        return files;
+}
+
+static void
+remove_user_unit(GPtrArray *files)
+{
+        const char *reload[] = { "systemctl", "--user", "daemon-reload", NULL };
+
+        for (guint i = 0; i < files->len; i++)
+                (void) g_remove(g_ptr_array_index(files, i));
+        (void) itest_run(reload, NULL);
+        g_ptr_array_unref(files);
+}
+
+/* (6) Started by the user manager from units/steward-user.service
+ * (Type=notify), stewardd is active only once its tree is up, and its
+ * STATUS= reaches the unit. */
 START_TEST(test_stewardd_is_a_notify_service)
 {
         static const char unit[] = "steward-notify-test.service";
@@ -514,29 +560,23 @@ START_TEST(test_stewardd_is_a_notify_service)
         g_autofree char *conf_path = work_path(w, "steward.conf");
         g_autofree char *env_path = work_path(w, "db.env");
         g_autofree char *fifo = work_path(w, "db.fifo");
-        g_autofree char *stewardd = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "src", "stewardd", NULL);
-        g_autofree char *config_arg = g_strdup_printf("--config=%s", w->dir);
-        g_autofree char *bus_env = g_strdup_printf("DBUS_SESSION_BUS_ADDRESS=%s",
-                                                   g_getenv("DBUS_SESSION_BUS_ADDRESS"));
-        g_autofree char *runtime_env = g_strdup_printf("XDG_RUNTIME_DIR=%s", g_getenv("XDG_RUNTIME_DIR"));
         g_autofree char *label = steward_bus_label_escape(unit);
         g_autofree char *path = g_strconcat("/org/freedesktop/systemd1/unit/", label, NULL);
         g_autoptr(GDBusConnection) bus = itest_bus();
         g_autoptr(GVariant) sub = NULL;
         g_autofree char *state = NULL;
-        /* What units/steward-user.service says, minus what needs installing. */
-        const char *run[] = { "systemd-run", "--user", "--no-block", "--quiet", "--unit", unit, "-p", "Type=notify",
-                              "-p", "NotifyAccess=main", "-p", "WatchdogSec=30s", "-p", "TimeoutStartSec=60s",
-                              "-E", bus_env, "-E", runtime_env, stewardd, "--user", config_arg, NULL };
+        const char *start[] = { "systemctl", "--user", "start", "--no-block", unit, NULL };
         const char *stop[] = { "systemctl", "--user", "stop", unit, NULL };
         const char *is_failed[] = { "systemctl", "--user", "--quiet", "is-failed", unit, NULL };
+        GPtrArray *files;
 
         ck_assert(g_file_set_contents(conf_path, config, -1, NULL));
+        files = install_user_unit(unit, w->dir);
         sub = g_dbus_connection_call_sync(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
                                           "org.freedesktop.systemd1.Manager", "Subscribe", NULL, NULL,
                                           G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
         ck_assert(sub);
-        ck_assert_int_eq(itest_run(run, NULL), 0);
+        ck_assert_int_eq(itest_run(start, NULL), 0);
 
         /* db runs, so stewardd runs; but its tree is not up yet. */
         g_hash_table_unref(read_env(env_path));
@@ -551,6 +591,7 @@ START_TEST(test_stewardd_is_a_notify_service)
         /* A clean stop: a unit whose process failed would stay, failed. */
         ck_assert_int_eq(itest_run(stop, NULL), 0);
         ck_assert_int_ne(itest_run(is_failed, NULL), 0);
+        remove_user_unit(files);
 }
 END_TEST
 
