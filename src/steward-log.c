@@ -273,8 +273,21 @@ escape_value(const char *s)
         return g_strescape(s, g_utf8_validate(s, -1, NULL) ? high : NULL);
 }
 
+/* A value goes out bare only when nothing in it could end it early or
+ * reach the terminal as a control sequence (a child's STATUS= is its own). */
+static gboolean
+needs_quotes(const char *value)
+{
+        if (!*value)
+                return TRUE;
+        for (const unsigned char *p = (const unsigned char *) value; *p; p++)
+                if (*p < 0x20 || *p == 0x7f || *p == ' ' || *p == '"' || *p == '=' || *p == '\\')
+                        return TRUE;
+        return FALSE;
+}
+
 /* key=value with the STEWARD_ prefix dropped and the key lower-cased,
- * values quoted when they hold a space, a quote or an equals sign. */
+ * values quoted (and escaped) when needs_quotes() says so. */
 static void
 log_console(const StewardEvent *ev, GPtrArray *fields)
 {
@@ -288,7 +301,7 @@ log_console(const StewardEvent *ev, GPtrArray *fields)
                 const char *value = eq + 1;
 
                 g_string_append_printf(line, " %s=", key);
-                if (*value && !strpbrk(value, " \"=\\\t\n"))
+                if (!needs_quotes(value))
                         g_string_append(line, value);
                 else {
                         g_autofree char *escaped = escape_value(value);

@@ -55,6 +55,7 @@ struct _StewardManager {
         GArray *actions;
         gboolean dispatching;
         guint64 sequence;
+        guint64 journal_failures; /* as last shown in STATUS= */
         GHashTable *units; /* child -> LiveUnit* */
         guint64 command_counter;
 
@@ -106,6 +107,12 @@ manager_emit(StewardManager *m, const StewardEvent *ev)
 
         m->sequence++;
         steward_log_event(m->log, m->sequence, ev, unit);
+        /* A lost journal entry is reported where an administrator looks
+         * first, systemctl status, besides the line on stderr. */
+        if (steward_log_get_failures(m->log) != m->journal_failures) {
+                m->journal_failures = steward_log_get_failures(m->log);
+                m->status_dirty = TRUE;
+        }
         if (m->bus_api)
                 steward_bus_emit_event(m->bus_api, m->sequence, ev, unit);
 }
@@ -205,6 +212,8 @@ notify_status(StewardManager *m)
         for (guint i = 0; i < G_N_ELEMENTS(parts); i++)
                 if (m->state_counts[parts[i].state])
                         g_string_append_printf(s, ", %u %s", m->state_counts[parts[i].state], parts[i].label);
+        if (m->journal_failures)
+                g_string_append_printf(s, "; %" G_GUINT64_FORMAT " journal writes failed", m->journal_failures);
         if (g_strcmp0(s->str, m->status_sent) == 0)
                 return;
         (void) sd_notify(0, s->str);

@@ -19,14 +19,14 @@ static gboolean opt_system, opt_user, opt_check_config, opt_version, opt_verbose
 static char *opt_config, *opt_backend, *opt_log_target;
 
 static const GOptionEntry entries[] = {
-        { "system", 0, 0, G_OPTION_ARG_NONE, &opt_system, "Run in system mode (the default as root)", NULL },
-        { "user", 0, 0, G_OPTION_ARG_NONE, &opt_user, "Run in user mode (the default otherwise)", NULL },
-        { "config", 0, 0, G_OPTION_ARG_FILENAME, &opt_config, "Read the configuration from PATH", "PATH" },
-        { "check-config", 0, 0, G_OPTION_ARG_NONE, &opt_check_config, "Validate the configuration and exit", NULL },
-        { "backend", 0, 0, G_OPTION_ARG_STRING, &opt_backend, "Force a backend", "scope|process" },
-        { "log-target", 0, 0, G_OPTION_ARG_STRING, &opt_log_target, "Where events go", "journal|console|auto" },
-        { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, "Log informational messages", NULL },
-        { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "Show the version and exit", NULL },
+        { "system", 0, 0, G_OPTION_ARG_NONE, &opt_system, N_("Run in system mode (the default as root)"), NULL },
+        { "user", 0, 0, G_OPTION_ARG_NONE, &opt_user, N_("Run in user mode (the default otherwise)"), NULL },
+        { "config", 0, 0, G_OPTION_ARG_FILENAME, &opt_config, N_("Read the configuration from PATH"), "PATH" },
+        { "check-config", 0, 0, G_OPTION_ARG_NONE, &opt_check_config, N_("Validate the configuration and exit"), NULL },
+        { "backend", 0, 0, G_OPTION_ARG_STRING, &opt_backend, N_("Force a backend"), "scope|process" },
+        { "log-target", 0, 0, G_OPTION_ARG_STRING, &opt_log_target, N_("Where events go"), "journal|console|auto" },
+        { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, N_("Log informational messages"), NULL },
+        { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, N_("Show the version and exit"), NULL },
         { NULL },
 };
 

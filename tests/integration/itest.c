@@ -241,6 +241,18 @@ itest_daemon_start(const char *config, const char *const *extra_args)
         g_ptr_array_add(argv, NULL);
 
         d->bus = itest_bus();
+        {
+                /* A daemon an earlier failed test left running would answer
+                 * for this one: refuse to start on top of it. */
+                g_autoptr(GVariant) owned = g_dbus_connection_call_sync(
+                        d->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                        "NameHasOwner", g_variant_new("(s)", "org.steward.Supervisor1"), G_VARIANT_TYPE("(b)"),
+                        G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+                gboolean has = FALSE;
+                if (owned)
+                        g_variant_get(owned, "(b)", &has);
+                ck_assert_msg(!has, "org.steward.Supervisor1 is already owned: a stewardd from an earlier test");
+        }
         /* Listening before starting: no event and no name can pass unseen. */
         d->events = itest_events_new(d->bus);
         watch = g_bus_watch_name_on_connection(d->bus, "org.steward.Supervisor1", G_BUS_NAME_WATCHER_FLAGS_NONE,
