@@ -55,6 +55,7 @@ typedef struct {
         GVariant *unit_settings; /* a(sv): kill settings and cgroup limits */
         char *job; /* the scope's start job, once the manager named it */
         gboolean sent_pidfds; /* the pending StartTransientUnit passed PIDFDs */
+        int kill_signal; /* KillSignal=, what StopUnit sends */
         /* JobRemoved seen for the unit before we knew our job's path:
          * someone else's job on a unit of that name, or ours racing its reply. */
         GHashTable *early_jobs; /* job path -> result */
@@ -715,6 +716,7 @@ steward_backend_spawn(StewardBackend *b, const StewardChildSpec *spec, guint64 g
         inc->unit = steward_backend_unit_name(spec->name, generation);
         inc->unit_path = unit_object_path(inc->unit);
         inc->unit_settings = unit_settings_new(spec);
+        inc->kill_signal = spec->kill_signal;
         g_hash_table_replace(b->by_unit, inc->unit, inc);
         inc->props_subscription = g_dbus_connection_signal_subscribe(
                 b->bus, SYSTEMD_BUS_NAME, DBUS_PROPERTIES_INTERFACE, "PropertiesChanged", inc->unit_path, NULL,
@@ -750,6 +752,11 @@ deliver(StewardBackend *b, const char *child, guint64 generation, int signal, gb
         }
         if (kill_all)
                 scope_call(b, inc, "KillUnit", g_variant_new("(ssi)", inc->unit, "all", SIGKILL));
+        else if (signal != inc->kill_signal)
+                /* StopUnit can only send the scope's KillSignal=; another
+                 * signal (WatchdogSignal=) goes to every process directly,
+                 * and the engine's abort after TimeoutStopSec= follows up. */
+                scope_call(b, inc, "KillUnit", g_variant_new("(ssi)", inc->unit, "all", signal));
         else
                 scope_call(b, inc, "StopUnit", g_variant_new("(ss)", inc->unit, "replace"));
 }

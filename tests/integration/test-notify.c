@@ -362,12 +362,9 @@ START_TEST(test_watchdog_kills_and_restarts)
         g_variant_get(exited, "(tsst@a{sv})", NULL, NULL, NULL, NULL, &fields);
         ck_assert(g_variant_lookup(fields, "exit_code", "&s", &code));
         ck_assert(g_variant_lookup(fields, "exit_status", "i", &status));
-        /* The process backend signals the group itself; the scope backend
-         * asks the manager to stop the scope (see the report of issue 9). */
-        if (_i == 1) {
-                ck_assert_msg(g_str_equal(code, "killed") || g_str_equal(code, "dumped"), "%s", code);
-                ck_assert_int_eq(status, SIGABRT);
-        }
+        /* WatchdogSignal=, not KillSignal=, on both backends. */
+        ck_assert_msg(g_str_equal(code, "killed") || g_str_equal(code, "dumped"), "%s", code);
+        ck_assert_int_eq(status, SIGABRT);
 
         ck_assert(wait_event(ev, "child_starting", "dog", &from, &again));
         ck_assert_msg(again - expired <= 3 * G_USEC_PER_SEC, "restarted %" G_GINT64_FORMAT "us after", again - expired);
