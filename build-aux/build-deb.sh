@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Builds the steward .deb from a clean export of a commit, with build dependencies from Debian, and lints it.
+#
+#   build-aux/build-deb.sh [REF]      REF: the commit to package (default HEAD)
+#
+# The source and binary packages, .changes and lintian's report end up in
+# $DEB_OUTDIR (default build/deb/). Fails if the build fails or lintian
+# reports any error or warning. Needs root to install what is missing
+# (apt-get build-dep on debian/control: no deb-src lines needed).
+set -euo pipefail
+
+src=$(dirname "$(dirname "$(readlink -f "$0")")")
+ref=${1:-HEAD}
+out=${DEB_OUTDIR:-$src/build/deb}
+
+say() { echo "build-deb: $*" >&2; }
+
+# The tools around the build; the build's own dependencies come from
+# debian/control below.
+tools=(dpkg-dev debhelper lintian)
+missing=()
+for p in "${tools[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+# A clean export: only what the commit holds, nothing of the working tree.
+commit=$(git -C "$src" rev-parse --verify "$ref^{commit}")
+rm -rf "$out"
+mkdir -p "$out/export"
+git -C "$src" archive --format=tar "$commit" | tar -x -C "$out/export"
+version=$(dpkg-parsechangelog -l "$out/export/debian/changelog" -S Version)
+tree="$out/steward-$version"
+mv "$out/export" "$tree"
+say "packaging steward $version from $(git -C "$src" log -1 --format='%h %s' "$commit")"
+
+export DEBIAN_FRONTEND=noninteractive
+if [ ${#missing[@]} -gt 0 ] || ! (cd "$tree" && dpkg-checkbuilddeps >/dev/null 2>&1); then
+    if [ "$(id -u)" -ne 0 ]; then
+        say "missing tools (${missing[*]:-none}) or build dependencies; run as root to install them:"
+        (cd "$tree" && dpkg-checkbuilddeps) || true
+        exit 1
+    fi
+    apt-get update -q
+    if [ ${#missing[@]} -gt 0 ]; then
+        apt-get install -y -q --no-install-recommends "${missing[@]}"
+    fi
+    # A directory with a debian/control is enough for build-dep. The build
+    # profiles in DEB_BUILD_PROFILES (nocheck) are honoured.
+    profiles=()
+    if [ -n "${DEB_BUILD_PROFILES:-}" ]; then
+        profiles=(-P "${DEB_BUILD_PROFILES// /,}")
+    fi
+    apt-get build-dep -y -q --no-install-recommends "${profiles[@]}" "$tree"
+fi
+
+arch=$(dpkg-architecture -q DEB_HOST_ARCH)
+
+# The source package first, from the pristine tree, so that lintian checks
+# debian/ too; then the binary package in that tree.
+(cd "$out" && dpkg-source --build "steward-$version") >&2
+(cd "$tree" && dpkg-buildpackage -us -uc -b) >&2
+
+changes="$out/steward_${version}_${arch}.changes"
+dsc="$out/steward_${version}.dsc"
+say "built: $(cd "$out" && echo *.deb)"
+
+# Every tag is shown (info too, and overridden ones marked); only errors
+# and warnings fail. "lintian-explain-tags TAG" says what a tag means.
+status=0
+lintian --display-info --show-overrides --fail-on error,warning "$changes" "$dsc" \
+    | tee "$out/lintian.txt" || status=$?
+if [ "$status" -ne 0 ]; then
+    say "lintian reported errors or warnings (exit $status); see $out/lintian.txt"
+    exit 1
+fi
+say "lintian: no errors, no warnings"
+echo "$out"
