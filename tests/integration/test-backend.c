@@ -87,12 +87,12 @@ on_orphan(pid_t pid, int status, gpointer user_data)
 }
 
 static void
-fixture_init(Fixture *f, StewardBackendKind kind)
+fixture_init_mode(Fixture *f, StewardBackendKind kind, StewardMode mode)
 {
         g_autoptr(GError) error = NULL;
         StewardBackendOptions o = {
                 .kind = kind,
-                .mode = STEWARD_MODE_USER,
+                .mode = mode,
                 .slice = "steward-test.slice",
                 .events = &events,
                 .user_data = &f->record,
@@ -118,6 +118,12 @@ fixture_clear(Fixture *f)
         g_string_free(f->record.log, TRUE);
         g_free(f->record.failure);
         g_free(f->record.unit);
+}
+
+static void
+fixture_init(Fixture *f, StewardBackendKind kind)
+{
+        fixture_init_mode(f, kind, STEWARD_MODE_USER);
 }
 
 static StewardChildSpec *
@@ -346,6 +352,104 @@ START_TEST(test_scope_name_collision)
 }
 END_TEST
 
+static int
+compare_strings(gconstpointer a, gconstpointer b)
+{
+        return g_strcmp0(*(const char *const *) a, *(const char *const *) b);
+}
+
+static char *
+proc_file(pid_t pid, const char *name)
+{
+        g_autofree char *path = g_strdup_printf("/proc/%d/%s", (int) pid, name);
+        char *contents = NULL;
+        gsize len = 0;
+
+        ck_assert_msg(g_file_get_contents(path, &contents, &len, NULL), "cannot read %s", path);
+        /* environ is NUL-separated: make it lines. */
+        for (gsize k = 0; k + 1 < len; k++)
+                if (contents[k] == '\0')
+                        contents[k] = '\n';
+        return contents;
+}
+
+/* What a child finds when it starts: its own session, default signal
+ * handling, nothing open but 0, 1 and 2, the environment it was given and
+ * none of stewardd's protocol variables, its working directory, and in
+ * system mode the User= it asked for. Read from /proc of the exec'd
+ * program itself, once the backend says the exec went through. */
+START_TEST(test_exec_environment)
+{
+        Fixture f = { 0 };
+        g_autofree char *dir = g_dir_make_tmp("steward-env-XXXXXX", NULL);
+        g_autoptr(StewardChildSpec) c = steward_child_spec_new("env");
+        const char *argv[] = { "/usr/bin/sleep", "1000", NULL };
+        g_autofree char *status = NULL;
+        g_autofree char *stat = NULL;
+        g_autofree char *environ = NULL;
+        g_autofree char *cwd_link = NULL;
+        g_autofree char *cwd = NULL;
+        g_auto(GStrv) stat_fields = NULL;
+
+        /* As if stewardd itself ran under a manager: none of it may leak. */
+        g_setenv("NOTIFY_SOCKET", "/run/bogus/notify", TRUE);
+        g_setenv("WATCHDOG_USEC", "1", TRUE);
+        fixture_init_mode(&f, kinds[_i], STEWARD_MODE_SYSTEM);
+        c->argv = g_strdupv((char **) argv);
+        c->environment = g_new0(char *, 2);
+        c->environment[0] = g_strdup("MARK=hello world");
+        c->working_directory = g_strdup(dir);
+        c->user = g_strdup("nobody");
+        steward_backend_spawn(f.backend, c, 0, NULL);
+        ck_assert_msg(itest_wait_flag(&f.record.spawned, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
+
+        {
+                g_autofree char *fd_dir = g_strdup_printf("/proc/%d/fd", (int) f.record.pid);
+                g_autoptr(GDir) fds = g_dir_open(fd_dir, 0, NULL);
+                g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+                const char *name;
+                g_autofree char *joined = NULL;
+
+                ck_assert(fds);
+                while ((name = g_dir_read_name(fds)))
+                        g_ptr_array_add(names, g_strdup(name));
+                g_ptr_array_sort(names, compare_strings);
+                g_ptr_array_add(names, NULL);
+                joined = g_strjoinv(" ", (char **) names->pdata);
+                ck_assert_str_eq(joined, "0 1 2");
+        }
+
+        status = proc_file(f.record.pid, "status");
+        ck_assert_msg(strstr(status, "SigBlk:\t0000000000000000\n"), "%s", status);
+        ck_assert_msg(strstr(status, "SigIgn:\t0000000000000000\n"), "%s", status);
+        ck_assert_msg(strstr(status, "\nUid:\t65534\t65534\t65534\t65534\n"), "%s", status);
+        ck_assert_msg(strstr(status, "\nGid:\t65534\t65534\t65534\t65534\n"), "%s", status);
+
+        /* Its own session and process group: fields after "pid (comm) state ppid". */
+        stat = proc_file(f.record.pid, "stat");
+        stat_fields = g_strsplit(strrchr(stat, ')') + 2, " ", -1);
+        ck_assert_int_eq(g_ascii_strtoll(stat_fields[2], NULL, 10), f.record.pid);
+        ck_assert_int_eq(g_ascii_strtoll(stat_fields[3], NULL, 10), f.record.pid);
+
+        environ = proc_file(f.record.pid, "environ");
+        ck_assert_msg(strstr(environ, "MARK=hello world\n"), "%s", environ);
+        ck_assert_msg(strstr(environ, "\nUSER=nobody\n"), "%s", environ);
+        ck_assert_msg(!strstr(environ, "NOTIFY_SOCKET="), "%s", environ);
+        ck_assert_msg(!strstr(environ, "WATCHDOG_USEC="), "%s", environ);
+
+        cwd_link = g_strdup_printf("/proc/%d/cwd", (int) f.record.pid);
+        cwd = g_file_read_link(cwd_link, NULL);
+        ck_assert_str_eq(cwd, dir);
+
+        steward_backend_kill(f.backend, "env", 0);
+        ck_assert_msg(itest_wait_flag(&f.record.gone, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
+        g_unsetenv("NOTIFY_SOCKET");
+        g_unsetenv("WATCHDOG_USEC");
+        (void) g_rmdir(dir);
+        fixture_clear(&f);
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -361,6 +465,7 @@ make_suite(void)
         tcase_add_loop_test(tc, test_stop_kills_grandchildren, 0, G_N_ELEMENTS(kinds));
         tcase_add_loop_test(tc, test_missing_executable, 0, G_N_ELEMENTS(kinds));
         tcase_add_loop_test(tc, test_missing_working_directory, 0, G_N_ELEMENTS(kinds));
+        tcase_add_loop_test(tc, test_exec_environment, 0, G_N_ELEMENTS(kinds));
         suite_add_tcase(s, tc);
 
         tcase_set_timeout(scope, 2 * ITEST_TIMEOUT_SEC);
