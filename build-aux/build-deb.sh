@@ -11,7 +11,9 @@ set -euo pipefail
 
 src=$(dirname "$(dirname "$(readlink -f "$0")")")
 ref=${1:-HEAD}
-out=${DEB_OUTDIR:-$src/build/deb}
+# Absolute: apt-get build-dep takes a path for a directory only when it
+# cannot be a package name.
+out=$(realpath -m "${DEB_OUTDIR:-$src/build/deb}")
 
 say() { echo "build-deb: $*" >&2; }
 
