@@ -53,7 +53,14 @@ check_config(const char *path, gboolean explicit_path, const StewardConfigOption
                         g_printerr("%s\n", error->message);
                 return EXIT_FAILURE;
         }
-        g_print("%s: valid: %u supervisors, %u children\n", path, spec->supervisors->len, spec->children->len);
+        {
+                guint ns = spec->supervisors->len, nc = spec->children->len;
+                g_autofree char *sups = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u supervisor",
+                                                                    "%u supervisors", ns), ns);
+                g_autofree char *kids = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u child",
+                                                                    "%u children", nc), nc);
+                g_print(_("%s: valid: %s, %s\n"), path, sups, kids);
+        }
         return EXIT_SUCCESS;
 }
 
@@ -80,7 +87,7 @@ main(int argc, char **argv)
         textdomain(GETTEXT_PACKAGE);
 
         ctx = g_option_context_new(NULL);
-        g_option_context_set_summary(ctx, "Supervise long-running programs in transient systemd scopes.");
+        g_option_context_set_summary(ctx, _("Supervise long-running programs in transient systemd scopes."));
         g_option_context_add_main_entries(ctx, entries, GETTEXT_PACKAGE);
         if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
                 g_printerr("stewardd: %s\n", error->message);
