@@ -437,13 +437,17 @@ itest_events_free(ItestEvents *e)
         g_free(e);
 }
 
+#define ANY_GENERATION G_MAXUINT64
+
 static gboolean
-event_matches(GVariant *ev, const char *kind, const char *child)
+event_matches(GVariant *ev, const char *kind, const char *child, guint64 generation)
 {
         const char *k, *c;
+        guint64 g;
 
-        g_variant_get(ev, "(t&s&st@a{sv})", NULL, &k, &c, NULL, NULL);
-        return g_str_equal(k, kind) && (!child || g_str_equal(c, child));
+        g_variant_get(ev, "(t&s&st@a{sv})", NULL, &k, &c, &g, NULL);
+        return g_str_equal(k, kind) && (!child || g_str_equal(c, child)) &&
+               (generation == ANY_GENERATION || g == generation);
 }
 
 guint
@@ -452,7 +456,7 @@ itest_events_count(ItestEvents *e, const char *kind, const char *child)
         guint n = 0;
 
         for (guint i = 0; i < e->events->len; i++)
-                if (event_matches(g_ptr_array_index(e->events, i), kind, child))
+                if (event_matches(g_ptr_array_index(e->events, i), kind, child, ANY_GENERATION))
                         n++;
         return n;
 }
@@ -466,8 +470,9 @@ on_events_timeout(gpointer user_data)
         return G_SOURCE_REMOVE;
 }
 
-GVariant *
-itest_events_wait(ItestEvents *e, const char *kind, const char *child, guint *from, guint timeout_sec)
+static GVariant *
+events_wait(ItestEvents *e, const char *kind, const char *child, guint64 generation, guint *from,
+            guint timeout_sec)
 {
         gboolean expired = FALSE;
         guint id = g_timeout_add_seconds(timeout_sec, on_events_timeout, &expired);
@@ -476,7 +481,7 @@ itest_events_wait(ItestEvents *e, const char *kind, const char *child, guint *fr
 
         while (!found) {
                 for (; i < e->events->len && !found; i++)
-                        if (event_matches(g_ptr_array_index(e->events, i), kind, child))
+                        if (event_matches(g_ptr_array_index(e->events, i), kind, child, generation))
                                 found = g_ptr_array_index(e->events, i);
                 if (found || expired)
                         break;
@@ -487,4 +492,31 @@ itest_events_wait(ItestEvents *e, const char *kind, const char *child, guint *fr
         if (found && from)
                 *from = i;
         return found;
+}
+
+GVariant *
+itest_events_wait(ItestEvents *e, const char *kind, const char *child, guint *from, guint timeout_sec)
+{
+        return events_wait(e, kind, child, ANY_GENERATION, from, timeout_sec);
+}
+
+GVariant *
+itest_events_wait_generation(ItestEvents *e, const char *kind, const char *child, guint64 generation,
+                             guint timeout_sec)
+{
+        return events_wait(e, kind, child, generation, NULL, timeout_sec);
+}
+
+GVariant *
+itest_events_find_sequence(ItestEvents *e, guint64 seq)
+{
+        for (guint i = 0; i < e->events->len; i++) {
+                GVariant *ev = g_ptr_array_index(e->events, i);
+                guint64 s;
+
+                g_variant_get(ev, "(t&s&st@a{sv})", &s, NULL, NULL, NULL, NULL);
+                if (s == seq)
+                        return ev;
+        }
+        return NULL;
 }

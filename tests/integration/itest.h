@@ -40,6 +40,12 @@ typedef struct {
 /* Waits for an event of kind about child (NULL: any) at or after index
  * *from (NULL: 0); returns it (borrowed) and sets *from past it, or NULL. */
 GVariant *itest_events_wait(ItestEvents *e, const char *kind, const char *child, guint *from, guint timeout_sec);
+/* Waits for an event of kind about that generation of child, anywhere in
+ * the record; returns it (borrowed) or NULL once the bound passed. */
+GVariant *itest_events_wait_generation(ItestEvents *e, const char *kind, const char *child, guint64 generation,
+                                       guint timeout_sec);
+/* The recorded event numbered seq, or NULL. */
+GVariant *itest_events_find_sequence(ItestEvents *e, guint64 seq);
 /* Counts the recorded events of kind about child (NULL: any). */
 guint itest_events_count(ItestEvents *e, const char *kind, const char *child);
 

@@ -22,102 +22,6 @@
 static const char config_api[] = "[Child api]\n"
                                  "ExecStart=/bin/sh -c 'exec sleep infinity'\n";
 
-/* ---- the bus side: every Event signal, in arrival order -------------------- */
-
-typedef struct {
-        GDBusConnection *bus;
-        guint subscription;
-        GPtrArray *events; /* GVariant (tssta{sv}) */
-} Recorder;
-
-static void
-on_event(GDBusConnection *bus, const char *sender, const char *path, const char *iface, const char *signal,
-         GVariant *params, gpointer user_data)
-{
-        Recorder *r = user_data;
-
-        g_ptr_array_add(r->events, g_variant_ref(params));
-}
-
-static Recorder *
-recorder_new(GDBusConnection *bus)
-{
-        Recorder *r = g_new0(Recorder, 1);
-
-        r->bus = g_object_ref(bus);
-        r->events = g_ptr_array_new_with_free_func((GDestroyNotify) g_variant_unref);
-        r->subscription =
-                g_dbus_connection_signal_subscribe(bus, BUS_NAME, MANAGER_IFACE, "Event", OBJECT_PATH, NULL,
-                                                   G_DBUS_SIGNAL_FLAGS_NONE, on_event, r, NULL);
-        return r;
-}
-
-static void
-recorder_free(Recorder *r)
-{
-        if (!r)
-                return;
-        g_dbus_connection_signal_unsubscribe(r->bus, r->subscription);
-        g_ptr_array_unref(r->events);
-        g_object_unref(r->bus);
-        g_free(r);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(Recorder, recorder_free)
-
-static gboolean
-event_is(GVariant *ev, const char *kind, const char *child, guint64 generation)
-{
-        const char *k, *c;
-        guint64 g;
-
-        g_variant_get(ev, "(t&s&st@a{sv})", NULL, &k, &c, &g, NULL);
-        return g_str_equal(k, kind) && g_str_equal(c, child) && g == generation;
-}
-
-static gboolean
-on_expired(gpointer user_data)
-{
-        gboolean *expired = user_data;
-
-        *expired = TRUE;
-        return G_SOURCE_REMOVE;
-}
-
-/* Waits for an event of kind about child's generation; returns it (owned
- * by the recorder), or NULL once the bound passed. */
-static GVariant *
-recorder_wait(Recorder *r, const char *kind, const char *child, guint64 generation)
-{
-        gboolean expired = FALSE;
-        guint timeout = g_timeout_add_seconds(ITEST_TIMEOUT_SEC, on_expired, &expired);
-        GVariant *found = NULL;
-
-        for (guint i = 0; !found && !expired;) {
-                for (; i < r->events->len && !found; i++)
-                        if (event_is(g_ptr_array_index(r->events, i), kind, child, generation))
-                                found = g_ptr_array_index(r->events, i);
-                if (!found)
-                        g_main_context_iteration(NULL, TRUE);
-        }
-        if (!expired)
-                g_source_remove(timeout);
-        return found;
-}
-
-/* The recorded event of sequence seq, or NULL. */
-static GVariant *
-recorder_find(Recorder *r, guint64 seq)
-{
-        for (guint i = 0; i < r->events->len; i++) {
-                GVariant *ev = g_ptr_array_index(r->events, i);
-                guint64 s;
-
-                g_variant_get(ev, "(t&s&st@a{sv})", &s, NULL, NULL, NULL, NULL);
-                if (s == seq)
-                        return ev;
-        }
-        return NULL;
-}
 
 /* ---- the journal side ---------------------------------------------------- */
 
@@ -280,6 +184,16 @@ static const char *const restart_kinds[] = {
         "child_started",
 };
 
+static gboolean
+event_is(GVariant *ev, const char *kind, const char *child, guint64 generation)
+{
+        const char *k, *c;
+        guint64 g;
+
+        g_variant_get(ev, "(t&s&st@a{sv})", NULL, &k, &c, &g, NULL);
+        return g_str_equal(k, kind) && g_str_equal(c, child) && g == generation;
+}
+
 /* ---- tests ------------------------------------------------------------------ */
 
 /* (a) the fence entry of a busctl restart carries the right generation,
@@ -287,7 +201,6 @@ static const char *const restart_kinds[] = {
 START_TEST(test_restart_entry_fields)
 {
         g_autoptr(ItestDaemon) d = daemon_with_api(NULL);
-        g_autoptr(Recorder) rec = recorder_new(d->bus);
         g_autoptr(GPtrArray) entries = NULL;
         g_auto(Restart) r = { 0 };
         g_autofree char *uid = g_strdup_printf("%u", (unsigned) getuid());
@@ -298,7 +211,8 @@ START_TEST(test_restart_entry_fields)
 
         busctl_restart("api", "deploy", &r);
         ck_assert_str_eq(r.decision, "queued_after_stop");
-        ck_assert_msg(recorder_wait(rec, "child_started", "api", 1), "generation 1 never started");
+        ck_assert_msg(itest_events_wait_generation(d->events, "child_started", "api", 1, ITEST_TIMEOUT_SEC),
+                      "generation 1 never started");
 
         entries = journal_entries(d->pid, match);
         ck_assert_uint_eq(entries->len, 1);
@@ -328,7 +242,6 @@ END_TEST
 START_TEST(test_restart_sequence_matches_bus)
 {
         g_autoptr(ItestDaemon) d = daemon_with_api(NULL);
-        g_autoptr(Recorder) rec = recorder_new(d->bus);
         g_autoptr(GPtrArray) entries = NULL;
         g_auto(Restart) r = { 0 };
         const char *const match[] = { STEWARD_FIELD_CHILD "=api", NULL };
@@ -336,8 +249,9 @@ START_TEST(test_restart_sequence_matches_bus)
         guint k = 0;
 
         busctl_restart("api", "deploy", &r);
-        ck_assert_msg(recorder_wait(rec, "child_started", "api", 1), "generation 1 never started");
-        g_variant_get(g_ptr_array_index(rec->events, 0), "(t&s&st@a{sv})", &first_recorded, NULL, NULL, NULL,
+        ck_assert_msg(itest_events_wait_generation(d->events, "child_started", "api", 1, ITEST_TIMEOUT_SEC),
+                      "generation 1 never started");
+        g_variant_get(g_ptr_array_index(d->events->events, 0), "(t&s&st@a{sv})", &first_recorded, NULL, NULL, NULL,
                       NULL);
 
         entries = journal_entries(d->pid, match);
@@ -360,7 +274,7 @@ START_TEST(test_restart_sequence_matches_bus)
 
                 /* The bus said the same thing under the same number. */
                 ck_assert_uint_ge(seq, first_recorded);
-                ev = recorder_find(rec, seq);
+                ev = itest_events_find_sequence(d->events, seq);
                 ck_assert_msg(ev, "no Event signal with sequence %" G_GUINT64_FORMAT " (%s)", seq, kind);
                 gen = field(e, STEWARD_FIELD_GENERATION) ? field_u64(e, STEWARD_FIELD_GENERATION) : 0;
                 ck_assert_msg(event_is(ev, kind, "api", gen), "signal %" G_GUINT64_FORMAT " is not %s", seq,
@@ -377,14 +291,14 @@ END_TEST
 START_TEST(test_sequence_has_no_gaps)
 {
         g_autoptr(ItestDaemon) d = daemon_with_api(NULL);
-        g_autoptr(Recorder) rec = recorder_new(d->bus);
         g_autoptr(GPtrArray) entries = NULL;
         g_auto(Restart) r = { 0 };
         g_autoptr(GHashTable) by_seq = g_hash_table_new(g_int64_hash, g_int64_equal);
         guint64 *seqs;
 
         busctl_restart("api", "deploy", &r);
-        ck_assert_msg(recorder_wait(rec, "child_started", "api", 1), "generation 1 never started");
+        ck_assert_msg(itest_events_wait_generation(d->events, "child_started", "api", 1, ITEST_TIMEOUT_SEC),
+                      "generation 1 never started");
 
         entries = journal_entries(d->pid, NULL);
         seqs = g_new0(guint64, entries->len + 1);
@@ -398,8 +312,8 @@ START_TEST(test_sequence_has_no_gaps)
                 g_hash_table_insert(by_seq, &seqs[n], e);
                 n++;
         }
-        for (guint i = 0; i < rec->events->len; i++) {
-                GVariant *ev = g_ptr_array_index(rec->events, i);
+        for (guint i = 0; i < d->events->events->len; i++) {
+                GVariant *ev = g_ptr_array_index(d->events->events, i);
                 const char *kind, *child;
                 guint64 seq;
                 JsonObject *e;
@@ -473,7 +387,6 @@ START_TEST(test_catalog_explains_entries)
 {
         const char *const update[] = { "journalctl", "--update-catalog", NULL };
         g_autoptr(ItestDaemon) d = NULL;
-        g_autoptr(Recorder) rec = NULL;
         g_auto(Restart) r = { 0 };
         g_autofree char *pid_match = NULL;
         g_autofree char *out = NULL;
@@ -484,9 +397,9 @@ START_TEST(test_catalog_explains_entries)
         ck_assert_int_eq(itest_run(update, NULL), 0);
 
         d = daemon_with_api(NULL);
-        rec = recorder_new(d->bus);
         busctl_restart("api", "deploy", &r);
-        ck_assert_msg(recorder_wait(rec, "child_started", "api", 1), "generation 1 never started");
+        ck_assert_msg(itest_events_wait_generation(d->events, "child_started", "api", 1, ITEST_TIMEOUT_SEC),
+                      "generation 1 never started");
         ck_assert(itest_run((const char *const[]) { "journalctl", "--sync", NULL }, NULL) == 0);
 
         pid_match = g_strdup_printf("_PID=%d", (int) d->pid);
@@ -635,7 +548,6 @@ START_TEST(test_console_lines)
         g_autofree char *dir = g_dir_make_tmp("steward-console-XXXXXX", NULL);
         g_autofree char *log = g_build_filename(dir, "stderr", NULL);
         g_autoptr(ItestDaemon) d = NULL;
-        g_autoptr(Recorder) rec = NULL;
         g_autoptr(GPtrArray) lines = NULL;
         g_autoptr(GPtrArray) journal = NULL;
         g_autoptr(GVariant) main_pid = NULL;
@@ -645,11 +557,10 @@ START_TEST(test_console_lines)
 
         d = daemon_on_console(log);
         pid = d->pid;
-        rec = recorder_new(d->bus);
         main_pid = itest_child_property(d, "api", "MainPID");
         busctl_restart("api", "deploy", &r);
-        ck_assert_msg(recorder_wait(rec, "child_started", "api", 1), "generation 1 never started");
-        g_clear_pointer(&rec, recorder_free);
+        ck_assert_msg(itest_events_wait_generation(d->events, "child_started", "api", 1, ITEST_TIMEOUT_SEC),
+                      "generation 1 never started");
         /* Stopped, so every line it will write is written. */
         g_clear_pointer(&d, itest_daemon_free);
 
