@@ -554,6 +554,7 @@ static void
 index_spec(StewardManager *m)
 {
         struct group *gr;
+        guint64 gid;
 
         g_hash_table_remove_all(m->child_specs);
         for (guint i = 0; i < m->spec->children->len; i++) {
@@ -561,6 +562,11 @@ index_spec(StewardManager *m)
                 g_hash_table_insert(m->child_specs, c->name, c);
         }
         /* Resolved once: an authorization check must not block on NSS. */
+        if (m->spec->allowed_group && g_ascii_isdigit(*m->spec->allowed_group) &&
+            g_ascii_string_to_unsigned(m->spec->allowed_group, 10, 0, G_MAXUINT32 - 1, &gid, NULL)) {
+                m->allowed_gid = (gid_t) gid;
+                return;
+        }
         gr = m->spec->allowed_group && *m->spec->allowed_group ? getgrnam(m->spec->allowed_group) : NULL;
         m->allowed_gid = gr ? gr->gr_gid : (gid_t) -1;
 }

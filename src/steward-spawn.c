@@ -54,6 +54,18 @@ static const char *const protocol_variables[] = {
         "LISTEN_FDNAMES", "INVOCATION_ID", "JOURNAL_STREAM", "MAINPID", "MANAGERPID",
 };
 
+/* A decimal id as systemd takes one for User=/Group=: digits only. */
+static gboolean
+parse_id(const char *s, guint32 *ret)
+{
+        guint64 v;
+
+        if (!s || !*s || !g_ascii_isdigit(*s) || !g_ascii_string_to_unsigned(s, 10, 0, G_MAXUINT32 - 1, &v, NULL))
+                return FALSE;
+        *ret = (guint32) v;
+        return TRUE;
+}
+
 static gboolean
 resolve_credentials(StewardExecPlan *p, const StewardChildSpec *spec, GError **error)
 {
@@ -61,40 +73,54 @@ resolve_credentials(StewardExecPlan *p, const StewardChildSpec *spec, GError **e
         struct group gr, *grr = NULL;
         g_autofree char *buf = NULL;
         long size = sysconf(_SC_GETPW_R_SIZE_MAX);
-        int n = 64, r;
+        const char *user_name = NULL;
+        int n = 64, r = 0;
+        guint32 id;
 
         if (size < 16384)
                 size = 16384;
         buf = g_malloc(size);
 
         if (spec->user) {
-                r = getpwnam_r(spec->user, &pw, buf, size, &pwr);
-                if (!pwr) {
+                gboolean numeric = parse_id(spec->user, &id);
+
+                r = numeric ? getpwuid_r(id, &pw, buf, size, &pwr) : getpwnam_r(spec->user, &pw, buf, size, &pwr);
+                if (pwr) {
+                        p->uid = pw.pw_uid;
+                        p->gid = pw.pw_gid;
+                        user_name = pw.pw_name;
+                } else if (numeric) {
+                        /* An id with no passwd entry runs as itself, as in systemd. */
+                        p->uid = id;
+                        p->gid = id;
+                } else {
                         g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "user '%s': %s", spec->user,
                                     r ? g_strerror(r) : "no such user");
                         return FALSE;
                 }
-                p->uid = pw.pw_uid;
-                p->gid = pw.pw_gid;
         } else {
                 p->uid = getuid();
                 p->gid = getgid();
         }
         if (spec->group) {
-                r = getgrnam_r(spec->group, &gr, buf, size, &grr);
-                if (!grr) {
-                        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "group '%s': %s", spec->group,
-                                    r ? g_strerror(r) : "no such group");
-                        return FALSE;
+                if (parse_id(spec->group, &id))
+                        p->gid = id;
+                else {
+                        r = getgrnam_r(spec->group, &gr, buf, size, &grr);
+                        if (!grr) {
+                                g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "group '%s': %s", spec->group,
+                                            r ? g_strerror(r) : "no such group");
+                                return FALSE;
+                        }
+                        p->gid = gr.gr_gid;
                 }
-                p->gid = gr.gr_gid;
         }
 
         p->groups = g_new(gid_t, n);
-        if (spec->user) {
-                if (getgrouplist(spec->user, p->gid, p->groups, &n) < 0) {
+        if (user_name) {
+                if (getgrouplist(user_name, p->gid, p->groups, &n) < 0) {
                         p->groups = g_renew(gid_t, p->groups, n);
-                        (void) getgrouplist(spec->user, p->gid, p->groups, &n);
+                        (void) getgrouplist(user_name, p->gid, p->groups, &n);
                 }
         } else {
                 p->groups[0] = p->gid;
@@ -156,7 +182,7 @@ steward_exec_plan_new(const StewardChildSpec *spec, char **extra_env, gboolean u
                 if (spec->user) {
                         struct passwd pw, *pwr = NULL;
                         char buf[4096];
-                        if (getpwnam_r(spec->user, &pw, buf, sizeof(buf), &pwr) == 0 && pwr) {
+                        if (getpwuid_r(p->uid, &pw, buf, sizeof(buf), &pwr) == 0 && pwr) {
                                 p->envp = g_environ_setenv(p->envp, "USER", pw.pw_name, TRUE);
                                 p->envp = g_environ_setenv(p->envp, "LOGNAME", pw.pw_name, TRUE);
                                 p->envp = g_environ_setenv(p->envp, "HOME", pw.pw_dir, TRUE);

@@ -728,7 +728,10 @@ rm_rf(const char *path)
         g_autofree char *quoted = g_shell_quote(path);
 
         cmd = g_strdup_printf("rm -rf %s", quoted);
-        (void) system(cmd);
+        /* A cleanup that fails leaves a temporary directory, nothing more;
+         * system() is declared warn_unused_result, which (void) does not quiet. */
+        if (system(cmd) != 0)
+                g_debug("'%s' failed, ignoring", cmd);
 }
 
 START_TEST(test_dropins)
