@@ -129,12 +129,15 @@ struct Child {
         guint n_success_status;
         Child *primary;
         GPtrArray *sidecars; /* of Child*, NULL when none */
+        char *fingerprint; /* every key of the spec, to tell a changed child on reload */
 
         ChildMode mode;
         StewardDecision rest_decision; /* why it came to rest, for child_stopped */
         gboolean ever_started;
         guint64 generation;
         guint64 attempt;
+        guint64 first_generation; /* > 0 for a name that was removed and added again */
+        gboolean retiring; /* removed by a reload: forgotten once gone */
 
         IncPhase inc;
         gboolean stopping; /* this incarnation is to go */
@@ -191,6 +194,7 @@ struct Sup {
         JobKind job;
         guint low; /* the job covers members [low, n) */
         guint stop_cursor; /* members at and after it are down */
+        guint rewind; /* a reload added a member here while a restart was under way; G_MAXUINT: none */
         gboolean stepping;
         guint64 restart_delay;
 
@@ -223,6 +227,10 @@ struct _StewardEngine {
         StewardTimer shutdown_timer;
 
         GPtrArray *dirty; /* of Node* */
+        guint published_n_children;
+        /* Interned name -> guint64*: the first generation a child of that
+         * name gets if it is added again, for every name ever removed. */
+        GHashTable *history;
 
         /* The input being handled. */
         GArray *out;
@@ -241,6 +249,7 @@ static void sup_member_failed(StewardEngine *e, Sup *p, Sup *t);
 static void engine_begin_shutdown(StewardEngine *e, int exit_code, const Cmd *cmd, Sup *cause);
 static void child_gone(StewardEngine *e, Child *c);
 static void child_force_failure(StewardEngine *e, Child *c, gboolean start_timeout);
+static void child_forget(StewardEngine *e, Child *c);
 
 /* ---- names ---- */
 
@@ -651,11 +660,15 @@ engine_end(StewardEngine *e)
                 }
         }
         g_ptr_array_set_size(e->dirty, 0);
-        if (e->tree_state != e->published_tree_state) {
+        if (e->tree_state != e->published_tree_state || e->children->len != e->published_n_children) {
                 StewardAction *a = push_action(e, STEWARD_ACTION_STATE_CHANGED);
 
+                if (e->tree_state != e->published_tree_state)
+                        a->changed |= STEWARD_PROPERTY_STATE;
+                if (e->children->len != e->published_n_children)
+                        a->changed |= STEWARD_PROPERTY_CHILD_COUNT;
                 e->published_tree_state = e->tree_state;
-                a->changed = STEWARD_PROPERTY_STATE;
+                e->published_n_children = e->children->len;
         }
         e->out = NULL;
 }
@@ -768,8 +781,8 @@ child_spawn(StewardEngine *e, Child *c, gboolean restart, const Cmd *cmd)
                 c->attempt++;
         } else {
                 c->ever_started = TRUE;
-                c->generation = 0;
-                c->attempt = 1;
+                c->generation = c->first_generation;
+                c->attempt = c->first_generation + 1;
         }
         c->inc = INC_SPAWNING;
         c->stopping = FALSE;
@@ -1085,6 +1098,14 @@ child_gone(StewardEngine *e, Child *c)
                 if (c->stop_cause == STOP_CONTROL || c->restart_pending)
                         ev_cmd(ev, &c->cmd);
         }
+        if (c->retiring) {
+                /* Removed by a reload: its last incarnation is gone. */
+                ev = emit_child(e, STEWARD_EVENT_CHILD_STOPPED, c);
+                ev_decision(ev, STEWARD_DECISION_STOP);
+                ev_cmd(ev, &c->cmd);
+                child_forget(e, c);
+                return;
+        }
 
         if (sup_covers(s, &c->node)) {
                 /* A pending commanded restart is served by the strategy's
@@ -1218,6 +1239,11 @@ member_start(StewardEngine *e, Node *m)
         if (t) {
                 if (t->quarantined)
                         return FALSE;
+                /* Queued already when its start was decided; again here for
+                 * members a reload added since. Idempotent otherwise: the
+                 * members of a supervisor that is down are all at rest. */
+                if (t->down)
+                        sup_mark_queued(e, t, 0, 0);
                 t->down = FALSE;
                 mark_sup(e, t);
                 sup_advance(e, t);
@@ -1283,7 +1309,9 @@ static void
 sup_restart_members(StewardEngine *e, Sup *s)
 {
         sup_mark_queued(e, s, s->low, 0);
-        s->cursor = s->low;
+        /* A member a reload added before the restarted range starts too. */
+        s->cursor = MIN(s->low, s->rewind);
+        s->rewind = G_MAXUINT;
         mark_sup(e, s);
         sup_advance(e, s);
 }
@@ -1555,6 +1583,7 @@ child_free(Child *c)
                 return;
         g_free(c->success_status);
         g_clear_pointer(&c->sidecars, g_ptr_array_unref);
+        g_free(c->fingerprint);
         g_free(c->status_text);
         window_reset(&c->budget);
         cmd_clear(&c->cmd);
@@ -1571,14 +1600,42 @@ sup_free(Sup *s)
         g_free(s);
 }
 
-static Child *
-child_new(const StewardChildSpec *spec)
+/* A child's spec as a string, to tell changed children from unchanged on
+ * reload: every key, but not where it was declared. */
+static char *
+child_fingerprint(const StewardChildSpec *c)
 {
-        Child *c = g_new0(Child, 1);
+        g_autoptr(GString) s = g_string_new(NULL);
 
-        c->node.kind = NODE_CHILD;
-        c->node.name = g_intern_string(spec->name);
-        c->node.order = spec->origin.order;
+        g_string_append_printf(s, "%s|%s|%d|%d|%d|", c->supervisor ? c->supervisor : "",
+                               c->sidecar_of ? c->sidecar_of : "", c->role, c->restart, c->type);
+        /* \x1f and \x1e cannot be typed into a key file value unnoticed. */
+        for (char **a = c->argv; a && *a; a++)
+                g_string_append_printf(s, "%s\x1f", *a);
+        g_string_append_c(s, '\x1e');
+        for (char **a = c->environment; a && *a; a++)
+                g_string_append_printf(s, "%s\x1f", *a);
+        g_string_append_c(s, '\x1e');
+        g_string_append_printf(s, "%s\x1e%s\x1e%s\x1e%s\x1e",
+                               c->working_directory ? c->working_directory : "", c->user ? c->user : "",
+                               c->group ? c->group : "", c->syslog_identifier ? c->syslog_identifier : "");
+        g_string_append_printf(s,
+                               "%" G_GUINT64_FORMAT "|%" G_GUINT64_FORMAT "|%.17g|%" G_GUINT64_FORMAT
+                               "|%u|%" G_GUINT64_FORMAT "|%" G_GUINT64_FORMAT "|%d|%" G_GUINT64_FORMAT
+                               "|%" G_GUINT64_FORMAT "|%d|%" G_GUINT64_FORMAT "|%" G_GUINT64_FORMAT "|",
+                               c->restart_usec, c->restart_max_delay_usec, c->restart_jitter,
+                               c->restart_stable_usec, c->restart_intensity, c->restart_period_usec,
+                               c->watchdog_usec, c->watchdog_signal, c->timeout_start_usec,
+                               c->timeout_stop_usec, c->kill_signal, c->memory_max, c->tasks_max);
+        for (guint i = 0; c->success_exit_status && i < c->success_exit_status->len; i++)
+                g_string_append_printf(s, "%d,", g_array_index(c->success_exit_status, int, i));
+        return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+/* The keys the engine acts on, copied from the spec. */
+static void
+child_set_conf(Child *c, const StewardChildSpec *spec)
+{
         c->role = spec->role;
         c->restart = spec->restart;
         c->type = spec->type;
@@ -1593,11 +1650,26 @@ child_new(const StewardChildSpec *spec)
         c->timeout_start_usec = spec->timeout_start_usec;
         c->timeout_stop_usec = spec->timeout_stop_usec;
         c->kill_signal = spec->kill_signal;
+        g_clear_pointer(&c->success_status, g_free);
+        c->n_success_status = 0;
         if (spec->success_exit_status && spec->success_exit_status->len > 0) {
                 c->n_success_status = spec->success_exit_status->len;
                 c->success_status = g_memdup2(spec->success_exit_status->data,
                                               sizeof(int) * c->n_success_status);
         }
+        g_free(c->fingerprint);
+        c->fingerprint = child_fingerprint(spec);
+}
+
+static Child *
+child_new(const StewardChildSpec *spec)
+{
+        Child *c = g_new0(Child, 1);
+
+        c->node.kind = NODE_CHILD;
+        c->node.name = g_intern_string(spec->name);
+        c->node.order = spec->origin.order;
+        child_set_conf(c, spec);
         c->mode = MODE_AUTO;
         c->up_since = G_MAXUINT64;
         c->watchdog_override_usec = G_MAXUINT64;
@@ -1621,6 +1693,7 @@ sup_new(const StewardSupervisorSpec *spec)
         s->escalation = spec->escalation;
         s->members = g_ptr_array_new();
         s->down = TRUE;
+        s->rewind = G_MAXUINT;
         s->timer.index = STEWARD_TIMER_UNARMED;
         s->timer.owner = s;
         s->published = sup_state(s);
@@ -1647,6 +1720,7 @@ steward_engine_new(const StewardSpec *spec, StewardEngineRandom rng, gpointer rn
         e->child_by_name = g_hash_table_new(g_str_hash, g_str_equal);
         e->sup_by_name = g_hash_table_new(g_str_hash, g_str_equal);
         e->dirty = g_ptr_array_new();
+        e->history = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
         e->shutdown_timeout_usec = spec->shutdown_timeout_usec;
         e->tree_state = e->published_tree_state = STEWARD_TREE_STATE_STARTING;
         e->shutdown_timer.index = STEWARD_TIMER_UNARMED;
@@ -1729,6 +1803,7 @@ steward_engine_new(const StewardSpec *spec, StewardEngineRandom rng, gpointer rn
                 s->cursor = s->members->len;
                 s->published = sup_state(s);
         }
+        e->published_n_children = e->children->len;
         return e;
 }
 
@@ -1743,6 +1818,7 @@ steward_engine_free(StewardEngine *e)
         g_clear_pointer(&e->child_by_name, g_hash_table_unref);
         g_clear_pointer(&e->sup_by_name, g_hash_table_unref);
         g_clear_pointer(&e->dirty, g_ptr_array_unref);
+        g_clear_pointer(&e->history, g_hash_table_unref);
         g_free(e);
 }
 
@@ -2332,7 +2408,9 @@ steward_engine_command(StewardEngine *e, const StewardCommand *cmd, guint64 now,
                 }
         } else if (cmd->kind != STEWARD_COMMAND_SHUTDOWN) {
                 c = cmd->target ? g_hash_table_lookup(e->child_by_name, cmd->target) : NULL;
-                if (!c) {
+                /* A child a reload removed is on its way out: not to be
+                 * started again by anything but a reload adding it back. */
+                if (!c || c->retiring) {
                         g_set_error(error, STEWARD_ENGINE_ERROR, STEWARD_ENGINE_ERROR_NO_SUCH_CHILD,
                                     "No child '%s'", cmd->target ? cmd->target : "");
                         return FALSE;
@@ -2389,6 +2467,380 @@ steward_engine_command(StewardEngine *e, const StewardCommand *cmd, guint64 now,
                 o->supervisor_state = sup_state(s);
         o->tree_state = e->tree_state;
         engine_end(e);
+        return TRUE;
+}
+
+/* ---- reload ---- */
+
+/* Member positions kept by a supervisor (start cursor, job range, stop
+ * cursor, rewind) follow a member removed at @i. */
+static void
+sup_remove_member(Sup *s, guint i)
+{
+        guint *pos[] = { &s->cursor, &s->low, &s->stop_cursor, &s->rewind };
+
+        g_ptr_array_remove_index(s->members, i);
+        for (guint j = i; j < s->members->len; j++)
+                member(s, j)->index = j;
+        for (guint k = 0; k < G_N_ELEMENTS(pos); k++)
+                if (*pos[k] > i && *pos[k] != G_MAXUINT)
+                        (*pos[k])--;
+}
+
+/* A member inserted at @i: a position at @i stays, so the new member is not
+ * counted as started, is covered by a job that starts there, and counts as
+ * down for a stop cursor there (it is). */
+static void
+sup_insert_member(Sup *s, guint i, Node *n)
+{
+        guint *pos[] = { &s->cursor, &s->low, &s->stop_cursor, &s->rewind };
+
+        n->parent = s;
+        g_ptr_array_insert(s->members, (gint) i, n);
+        for (guint j = i; j < s->members->len; j++)
+                member(s, j)->index = j;
+        for (guint k = 0; k < G_N_ELEMENTS(pos); k++)
+                if (*pos[k] > i && *pos[k] != G_MAXUINT)
+                        (*pos[k])++;
+}
+
+/* A removed child's last incarnation is gone (or it had none): the engine
+ * forgets it, remembering where its generations go on. */
+static void
+child_forget(StewardEngine *e, Child *c)
+{
+        Sup *s = c->node.parent;
+        guint64 *next = g_new(guint64, 1);
+        StewardAction *a;
+
+        *next = c->ever_started ? c->generation + 1 : c->first_generation;
+        g_hash_table_replace(e->history, (gpointer) c->node.name, next);
+        if (steward_timer_is_armed(&c->timer))
+                steward_timers_disarm(&e->timers, &c->timer);
+        if (c->primary && c->primary->sidecars)
+                g_ptr_array_remove(c->primary->sidecars, c);
+        for (guint i = 0; c->sidecars && i < c->sidecars->len; i++)
+                ((Child *) g_ptr_array_index(c->sidecars, i))->primary = NULL;
+        if (c->node.dirty)
+                g_ptr_array_remove(e->dirty, c);
+        sup_remove_member(s, c->node.index);
+        g_hash_table_remove(e->child_by_name, c->node.name);
+        /* The daemon learns the object is gone from a STATE_CHANGED about a
+         * name the queries no longer know. */
+        a = push_action(e, STEWARD_ACTION_STATE_CHANGED);
+        a->child = c->node.name;
+        a->supervisor = s->node.name;
+        a->generation = c->generation;
+        a->attempt = c->attempt;
+        a->changed = STEWARD_PROPERTY_STATE;
+        g_ptr_array_remove(e->children, c); /* frees it */
+        mark_sup(e, s);
+        /* It may have been what a job or the start cursor waited for. */
+        if (s->job != JOB_NONE)
+                sup_job_step(e, s);
+        else
+                sup_advance(e, s);
+}
+
+/* Removed by a reload: stopped through the fence like StopChild, then
+ * forgotten once gone. */
+static void
+child_retire(StewardEngine *e, Child *c, const StewardCommand *cmd)
+{
+        StewardChildState st = child_state(c);
+        StewardEvent *ev;
+
+        c->retiring = TRUE;
+        c->mode = MODE_STOPPED;
+        c->rest_decision = STEWARD_DECISION_STOP;
+        c->restart_pending = FALSE;
+        c->backoff_after_gone = FALSE;
+        c->queued = FALSE;
+        cmd_set(&c->cmd, cmd);
+        mark_child(e, c);
+        if (c->inc == INC_NONE) {
+                child_disarm(e, c);
+                /* At rest already: nothing to report but a pending start called off. */
+                if (st != STEWARD_CHILD_STATE_STOPPED && st != STEWARD_CHILD_STATE_FAILED &&
+                    st != STEWARD_CHILD_STATE_PAUSED && st != STEWARD_CHILD_STATE_QUARANTINED) {
+                        ev = emit_child(e, STEWARD_EVENT_CHILD_STOPPED, c);
+                        ev_decision(ev, STEWARD_DECISION_STOP);
+                        ev_cmd(ev, &c->cmd);
+                }
+                child_forget(e, c);
+                return;
+        }
+        if (!c->stopping)
+                child_request_stop(e, c, STOP_CONTROL, c->kill_signal);
+        else if (c->stop_cause != STOP_JOB)
+                c->stop_cause = STOP_CONTROL;
+}
+
+/* Where @n goes among @members (of Node*): before the first declared after it. */
+static guint
+position_by_order(GPtrArray *members, Node *n)
+{
+        for (guint i = 0; i < members->len; i++)
+                if (((Node *) g_ptr_array_index(members, i))->order > n->order)
+                        return i;
+        return members->len;
+}
+
+static const char *
+spec_parent_name(const StewardSupervisorSpec *ss)
+{
+        if (g_str_equal(ss->name, STEWARD_ROOT_SUPERVISOR))
+                return NULL;
+        return ss->parent ? ss->parent : STEWARD_ROOT_SUPERVISOR;
+}
+
+/* What a reload cannot apply in place, found before anything changes. */
+static gboolean
+reload_check(StewardEngine *e, const StewardSpec *spec, GHashTable *wanted, GError **error)
+{
+        g_autoptr(GHashTable) sups = g_hash_table_new(g_str_hash, g_str_equal);
+
+        for (guint i = 0; i < spec->supervisors->len; i++) {
+                const StewardSupervisorSpec *ss = g_ptr_array_index(spec->supervisors, i);
+                Sup *s = g_hash_table_lookup(e->sup_by_name, ss->name);
+
+                if (!g_hash_table_add(sups, ss->name))
+                        continue;
+                if (!s) {
+                        g_set_error(error, STEWARD_ENGINE_ERROR, STEWARD_ENGINE_ERROR_NOT_SUPPORTED,
+                                    "Adding supervisor '%s' needs a restart of stewardd", ss->name);
+                        return FALSE;
+                }
+                if (g_strcmp0(spec_parent_name(ss), s->node.parent ? s->node.parent->node.name : NULL) !=
+                            0 ||
+                    ss->strategy != s->strategy || ss->restart_intensity != s->intensity ||
+                    ss->restart_period_usec != s->period_usec || ss->escalation != s->escalation) {
+                        g_set_error(error, STEWARD_ENGINE_ERROR, STEWARD_ENGINE_ERROR_NOT_SUPPORTED,
+                                    "Changing supervisor '%s' (Parent=, Strategy=, RestartIntensity=, "
+                                    "RestartPeriodSec=, Escalation=) needs a restart of stewardd",
+                                    ss->name);
+                        return FALSE;
+                }
+        }
+        for (guint i = 0; i < e->sups->len; i++) {
+                Sup *s = g_ptr_array_index(e->sups, i);
+
+                if (s != e->root && !g_hash_table_contains(sups, s->node.name)) {
+                        g_set_error(error, STEWARD_ENGINE_ERROR, STEWARD_ENGINE_ERROR_NOT_SUPPORTED,
+                                    "Removing supervisor '%s' needs a restart of stewardd", s->node.name);
+                        return FALSE;
+                }
+        }
+        for (guint i = 0; i < e->children->len; i++) {
+                Child *c = g_ptr_array_index(e->children, i);
+                const StewardChildSpec *cs = g_hash_table_lookup(wanted, c->node.name);
+
+                if (!cs)
+                        continue;
+                if (!g_str_equal(cs->supervisor ? cs->supervisor : STEWARD_ROOT_SUPERVISOR,
+                                 c->node.parent->node.name) ||
+                    g_strcmp0(cs->sidecar_of, c->primary ? c->primary->node.name : NULL) != 0) {
+                        g_set_error(
+                                error, STEWARD_ENGINE_ERROR, STEWARD_ENGINE_ERROR_NOT_SUPPORTED,
+                                "Moving child '%s' to another Supervisor= or SidecarOf= needs it removed "
+                                "in one reload and added in the next, or a restart of stewardd",
+                                c->node.name);
+                        return FALSE;
+                }
+        }
+        for (guint i = 0; i < spec->children->len; i++) {
+                const StewardChildSpec *cs = g_ptr_array_index(spec->children, i);
+
+                if (!g_hash_table_contains(e->sup_by_name,
+                                           cs->supervisor ? cs->supervisor : STEWARD_ROOT_SUPERVISOR) ||
+                    (cs->sidecar_of && (g_str_equal(cs->sidecar_of, cs->name) ||
+                                        !g_hash_table_contains(wanted, cs->sidecar_of)))) {
+                        g_set_error(error, STEWARD_ENGINE_ERROR, STEWARD_ENGINE_ERROR_INVALID_ARGS,
+                                    "Child '%s' names no supervisor or primary of the tree", cs->name);
+                        return FALSE;
+                }
+        }
+        return TRUE;
+}
+
+/* A child the reload brings in: placed by declaration order, started as
+ * its supervisor's cursor would have started it. */
+static Child *
+reload_add_child(StewardEngine *e, const StewardChildSpec *cs)
+{
+        Child *c = child_new(cs);
+        Sup *p = g_hash_table_lookup(e->sup_by_name,
+                                     cs->supervisor ? cs->supervisor : STEWARD_ROOT_SUPERVISOR);
+        guint64 *hist = g_hash_table_lookup(e->history, c->node.name);
+
+        if (hist) {
+                /* Shown as it was left, so nothing seen on the bus goes back. */
+                c->first_generation = *hist;
+                c->generation = *hist > 0 ? *hist - 1 : 0;
+                c->attempt = *hist;
+        }
+        sup_insert_member(p, position_by_order(p->members, &c->node), &c->node);
+        g_ptr_array_insert(e->children, (gint) position_by_order(e->children, &c->node), c);
+        g_hash_table_insert(e->child_by_name, (gpointer) c->node.name, c);
+        for (Sup *a = p; a; a = a->node.parent)
+                if (a->quarantined)
+                        c->quarantined = TRUE;
+        c->published = child_props(c);
+        /* Announced once, whatever its state: the object is new. */
+        c->published.state = (StewardChildState) -1;
+        mark_child(e, c);
+        return c;
+}
+
+/* A supervisor that is down starts the new member with the others when it
+ * starts (member_start() queues its members afresh); one stopping or
+ * failing leaves it down with them; one restarting starts it with the
+ * restarted ones; one up starts it now, in order. */
+static void
+reload_start_child(StewardEngine *e, Child *c)
+{
+        Sup *p = c->node.parent;
+
+        if (!e->started || p->down || p->quarantined || c->quarantined || p->job == JOB_FAIL ||
+            p->job == JOB_STOP)
+                return;
+        c->queued = TRUE;
+        mark_child(e, c);
+        if (p->job == JOB_RESTART || sup_restart_scheduled(p)) {
+                if (c->node.index < p->low)
+                        p->rewind = MIN(p->rewind, c->node.index);
+                return;
+        }
+        p->cursor = MIN(p->cursor, c->node.index);
+        mark_sup(e, p);
+}
+
+gboolean
+steward_engine_reload(StewardEngine *e, const StewardSpec *spec, const StewardCommand *cmd, guint64 now,
+                      GArray *out, GStrv *added, GStrv *removed, GStrv *changed, GError **error)
+{
+        g_autoptr(GHashTable) wanted = g_hash_table_new(g_str_hash, g_str_equal);
+        g_autoptr(GStrvBuilder) a = g_strv_builder_new();
+        g_autoptr(GStrvBuilder) r = g_strv_builder_new();
+        g_autoptr(GStrvBuilder) ch = g_strv_builder_new();
+        g_autoptr(GPtrArray) gone = g_ptr_array_new();
+        g_autoptr(GPtrArray) fresh = g_ptr_array_new();
+        StewardCommand restart;
+
+        g_return_val_if_fail(e && spec && cmd && out, FALSE);
+
+        if (e->shutting_down) {
+                g_set_error_literal(error, STEWARD_ENGINE_ERROR, STEWARD_ENGINE_ERROR_SHUTTING_DOWN,
+                                    "The tree is shutting down");
+                return FALSE;
+        }
+        for (guint i = 0; i < spec->children->len; i++) {
+                const StewardChildSpec *cs = g_ptr_array_index(spec->children, i);
+
+                if (!g_hash_table_contains(wanted, cs->name))
+                        g_hash_table_insert(wanted, cs->name, (gpointer) cs);
+        }
+        if (!reload_check(e, spec, wanted, error))
+                return FALSE;
+
+        engine_begin(e, now, out);
+        e->shutdown_timeout_usec = spec->shutdown_timeout_usec;
+        for (guint i = 0; i < spec->supervisors->len; i++) {
+                const StewardSupervisorSpec *ss = g_ptr_array_index(spec->supervisors, i);
+                Sup *s = g_hash_table_lookup(e->sup_by_name, ss->name);
+
+                s->node.order = ss->origin.order;
+        }
+        /* Orders from the new files before anything is placed by them. */
+        for (guint i = 0; i < e->children->len; i++) {
+                Child *c = g_ptr_array_index(e->children, i);
+                const StewardChildSpec *cs = g_hash_table_lookup(wanted, c->node.name);
+
+                if (cs)
+                        c->node.order = cs->origin.order;
+        }
+
+        /* Removed: collected first, forgetting one changes e->children. */
+        for (guint i = 0; i < e->children->len; i++) {
+                Child *c = g_ptr_array_index(e->children, i);
+
+                if (!c->retiring && !g_hash_table_contains(wanted, c->node.name))
+                        g_ptr_array_add(gone, c);
+        }
+        for (guint i = 0; i < gone->len; i++) {
+                Child *c = g_ptr_array_index(gone, i);
+
+                g_strv_builder_add(r, c->node.name);
+                child_retire(e, c, cmd);
+        }
+
+        restart = *cmd;
+        restart.kind = STEWARD_COMMAND_RESTART;
+        for (guint i = 0; i < spec->children->len; i++) {
+                const StewardChildSpec *cs = g_ptr_array_index(spec->children, i);
+                Child *c = g_hash_table_lookup(e->child_by_name, cs->name);
+                g_autofree char *fp = NULL;
+
+                if (g_hash_table_lookup(wanted, cs->name) != cs)
+                        continue; /* a duplicate: the first one counts, as in steward_engine_new() */
+                if (!c) {
+                        g_strv_builder_add(a, cs->name);
+                        g_ptr_array_add(fresh, reload_add_child(e, cs));
+                        continue;
+                }
+                if (c->retiring) {
+                        /* Added back before the old incarnation was gone: it
+                         * starts again, with the new keys, behind the fence. */
+                        StewardCommandOutcome o;
+
+                        g_strv_builder_add(a, cs->name);
+                        c->retiring = FALSE;
+                        child_set_conf(c, cs);
+                        c->mode = MODE_AUTO;
+                        if (node_blocked(e, &c->node) == BLOCK_NONE)
+                                child_queue_after_stop(c, FALSE, cmd, &o);
+                        mark_child(e, c);
+                        continue;
+                }
+                fp = child_fingerprint(cs);
+                if (g_str_equal(fp, c->fingerprint))
+                        continue;
+                g_strv_builder_add(ch, cs->name);
+                child_set_conf(c, cs);
+                mark_child(e, c);
+                if (c->inc != INC_NONE && !c->stopping && c->mode == MODE_AUTO) {
+                        StewardCommandOutcome o;
+
+                        command_restart(e, c, &restart, &o);
+                }
+        }
+
+        /* Added: linked and placed before any starts, so the start order
+         * sees the whole new tree. */
+        for (guint i = 0; i < fresh->len; i++) {
+                Child *c = g_ptr_array_index(fresh, i);
+                const StewardChildSpec *cs = g_hash_table_lookup(wanted, c->node.name);
+                Child *p = cs->sidecar_of ? g_hash_table_lookup(e->child_by_name, cs->sidecar_of) : NULL;
+
+                if (p && p != c) {
+                        c->primary = p;
+                        if (!p->sidecars)
+                                p->sidecars = g_ptr_array_new();
+                        g_ptr_array_add(p->sidecars, c);
+                }
+        }
+        for (guint i = 0; i < fresh->len; i++)
+                reload_start_child(e, g_ptr_array_index(fresh, i));
+        for (guint i = 0; i < fresh->len; i++)
+                sup_advance(e, ((Child *) g_ptr_array_index(fresh, i))->node.parent);
+        engine_end(e);
+
+        if (added)
+                *added = g_strv_builder_end(a);
+        if (removed)
+                *removed = g_strv_builder_end(r);
+        if (changed)
+                *changed = g_strv_builder_end(ch);
         return TRUE;
 }
 

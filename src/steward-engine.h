@@ -61,6 +61,40 @@ G_BEGIN_DECLS
  *   that hits ShutdownTimeoutSec= KILLs what is left and exits with 1.
  * - pause is a stop that remembers it was a pause: resume (not start) is its
  *   inverse, and neither the policy nor a strategy restarts a paused child.
+ *
+ * Reload (steward_engine_reload()) applies a new tree in place. OTP's
+ * release handling only lets a changed child spec take effect at the
+ * child's next start; an operator who edits ExecStart= wants the new
+ * command running, so here:
+ * - an added child starts at its place in declaration order, as at start-up
+ *   (a Type=notify sibling before it that is not ready yet holds it), if its
+ *   supervisor is up; a supervisor that is down or restarting starts it with
+ *   the others. A supervisor's members that stay keep their relative order
+ *   until stewardd restarts; added ones are placed by the new file order.
+ * - a removed child is stopped through the fence (stop, wait until gone,
+ *   KILL after TimeoutStopSec=) and forgotten once gone: it stays visible,
+ *   state stopping, until then, and takes no commands (NoSuchChild). A
+ *   child at rest is forgotten at once. Forgetting is announced by one
+ *   STATE_CHANGED about a child the queries no longer know.
+ * - a changed child (any key but its place in the file) takes the new keys
+ *   at once, so a stop of its old incarnation already uses the new
+ *   KillSignal= and TimeoutStopSec=, as systemd's daemon-reload does; a
+ *   running, supervised one is restarted through the fence exactly as by
+ *   RestartChild, under the reload's command. One that is stopped, paused,
+ *   failed, in backoff or already on its way out is not started by the
+ *   reload: its next start uses the new keys.
+ * - what a reload cannot apply in place is refused before anything
+ *   changes (STEWARD_ENGINE_ERROR_NOT_SUPPORTED): added or removed
+ *   supervisors, a supervisor's Parent=, Strategy=, RestartIntensity=,
+ *   RestartPeriodSec= or Escalation=, and a child moving to another
+ *   Supervisor= or SidecarOf=. During a shutdown a reload is refused
+ *   (STEWARD_ENGINE_ERROR_SHUTTING_DOWN).
+ * - generations never go back for a name within the engine's lifetime: a
+ *   child removed and added again continues after its last generation, so
+ *   a new scope steward-NAME-GEN.scope never collides with the old one
+ *   still being collected. A removed child that is added again before it is
+ *   gone is kept: its next incarnation starts once the old one is gone.
+ *   The engine remembers one number per name ever removed.
  */
 
 typedef struct _StewardEngine StewardEngine;
@@ -90,6 +124,7 @@ typedef enum {
         STEWARD_PROPERTY_RESTART_COUNT = 1 << 7,
         STEWARD_PROPERTY_NEXT_RESTART = 1 << 8,
         STEWARD_PROPERTY_FENCE_STATE = 1 << 9,
+        STEWARD_PROPERTY_CHILD_COUNT = 1 << 10, /* the manager's ChildCount */
 } StewardProperty;
 
 typedef struct {
@@ -189,6 +224,8 @@ typedef enum {
         STEWARD_ENGINE_ERROR_NO_SUCH_CHILD,
         STEWARD_ENGINE_ERROR_NO_SUCH_SUPERVISOR,
         STEWARD_ENGINE_ERROR_INVALID_ARGS,
+        STEWARD_ENGINE_ERROR_NOT_SUPPORTED, /* a reload the engine cannot apply in place */
+        STEWARD_ENGINE_ERROR_SHUTTING_DOWN,
 } StewardEngineError;
 
 /* What the bus layer shows of a child (SPEC §3). Strings belong to the engine
@@ -284,6 +321,21 @@ void steward_engine_child_main_pid(StewardEngine *e, const char *child, guint64 
  */
 gboolean steward_engine_command(StewardEngine *e, const StewardCommand *cmd, guint64 now, GArray *out,
                                 StewardCommandOutcome *outcome, GError **error);
+
+/**
+ * steward_engine_reload:
+ * @spec: the new, validated tree; the engine copies what it needs
+ * @cmd: who asked: command id, reason and actor for the events (kind and
+ *   target unused)
+ * @added, @removed, @changed: (out) (optional): child names; added in the
+ *   new declaration order, removed in the old one
+ *
+ * Applies @spec to the running tree (see "Reload" at the top of this file).
+ * On failure nothing changed and nothing was appended to @out.
+ */
+gboolean steward_engine_reload(StewardEngine *e, const StewardSpec *spec, const StewardCommand *cmd,
+                               guint64 now, GArray *out, GStrv *added, GStrv *removed, GStrv *changed,
+                               GError **error);
 
 /* The earliest deadline the engine keeps, G_MAXUINT64 when there is none. O(1). */
 guint64 steward_engine_next_deadline(StewardEngine *e);

@@ -314,6 +314,35 @@ t_cmd(T *t, StewardCommandKind kind, const char *target, const char *id)
         return o;
 }
 
+/* Reloads @spec (consumed) as the actor of t_cmd(); returns
+ * "added a,b; removed c; changed d", or the error message. */
+static inline char *
+t_reload(T *t, StewardSpec *spec)
+{
+        StewardCommand cmd = {
+                .command_id = "reload",
+                .reason = "reload",
+                .actor = { .uid = 1000, .pid = 4242, .comm = "stewardctl" },
+        };
+        g_auto(GStrv) added = NULL, removed = NULL, changed = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autofree char *a = NULL, *r = NULL, *c = NULL;
+        gboolean ok;
+
+        t_begin(t);
+        ok = steward_engine_reload(t->e, spec, &cmd, t->now, t->out, &added, &removed, &changed, &error);
+        steward_spec_free(spec);
+        if (!ok) {
+                ck_assert_uint_eq(t->out->len, 0);
+                return g_strdup(error->message);
+        }
+        t_end(t);
+        a = g_strjoinv(",", added);
+        r = g_strjoinv(",", removed);
+        c = g_strjoinv(",", changed);
+        return g_strdup_printf("added %s; removed %s; changed %s", a, r, c);
+}
+
 static inline const char *
 dec(StewardDecision d)
 {

@@ -7,7 +7,9 @@
  * The world plays backend: SPAWN/STOP/KILL become reports it delivers later,
  * in random order across incarnations but in the backend's order (spawned,
  * exited, gone) within one. Some incarnations ignore their stop, some leave
- * processes behind when their main process dies. Reproduce a failure with
+ * processes behind when their main process dies. Reloads add, remove and
+ * change children (and try what must be refused) along the way, so the
+ * set of children changes. Reproduce a failure with
  * STEWARD_TEST_SEED=<seed> (the failing seed is in the message).
  */
 
@@ -51,8 +53,9 @@ typedef struct {
         GHashTable *timeout_stop; /* child → TimeoutStopSec */
         gboolean shutdown_seen;
         gboolean exit_seen;
-        guint n_children;
-        const char **names;
+        StewardSpec *spec; /* the tree last loaded */
+        GHashTable *removed; /* name -> StewardChildSpec* as it was when a reload removed it */
+        guint n_sups;
         guint steps;
         gboolean cooperative;
 } World;
@@ -188,9 +191,20 @@ world_apply(World *w)
 static void
 world_check(World *w)
 {
-        for (guint i = 0; i < w->n_children; i++) {
-                const char *name = w->names[i];
-                StewardChildInfo info = t_info(w->t, name);
+        GHashTableIter iter;
+        gpointer key;
+
+        /* A child is forgotten only once nothing of it is alive. */
+        g_hash_table_iter_init(&iter, w->live);
+        while (g_hash_table_iter_next(&iter, &key, NULL))
+                W_ASSERT(w, steward_engine_get_child(w->t->e, key, &(StewardChildInfo){0}),
+                         "%s forgotten with a live incarnation", (const char *) key);
+        for (guint i = 0; i < steward_engine_get_n_children(w->t->e); i++) {
+                StewardChildInfo info;
+                const char *name;
+
+                ck_assert(steward_engine_get_child_at(w->t->e, i, &info));
+                name = g_intern_string(info.name);
                 Inc *inc = g_hash_table_lookup(w->live, name);
                 gboolean engine_live = info.state == STEWARD_CHILD_STATE_STARTING ||
                                        info.state == STEWARD_CHILD_STATE_RUNNING ||
@@ -274,15 +288,27 @@ world_deliver(World *w, gboolean random_pick)
         return TRUE;
 }
 
+/* A child the engine knows, NULL when it knows none. */
+static const char *
+world_pick(World *w)
+{
+        guint n = steward_engine_get_n_children(w->t->e);
+        StewardChildInfo info;
+
+        if (n == 0 || !steward_engine_get_child_at(w->t->e, g_rand_int_range(w->rand, 0, n), &info))
+                return NULL;
+        return g_intern_string(info.name);
+}
+
 static void
 world_crash(World *w)
 {
-        const char *name = w->names[g_rand_int_range(w->rand, 0, w->n_children)];
+        const char *name = world_pick(w);
         Inc *inc = g_hash_table_lookup(w->live, name);
         static const StewardExitCode codes[] = { STEWARD_EXIT_CODE_EXITED, STEWARD_EXIT_CODE_KILLED,
                                                  STEWARD_EXIT_CODE_DUMPED };
 
-        if (!inc || !inc->spawn_reported || inc->exit_queued || inc->end_queued)
+        if (!name || !inc || !inc->spawn_reported || inc->exit_queued || inc->end_queued)
                 return;
         inc_push(inc, R_EXITED, codes[g_rand_int_range(w->rand, 0, 3)], g_rand_int_range(w->rand, 0, 3));
         /* Sometimes the main process leaves something behind. */
@@ -293,10 +319,10 @@ world_crash(World *w)
 static void
 world_ready(World *w)
 {
-        const char *name = w->names[g_rand_int_range(w->rand, 0, w->n_children)];
+        const char *name = world_pick(w);
         Inc *inc = g_hash_table_lookup(w->live, name);
 
-        if (!inc || !inc->spawn_reported || !inc->main_alive)
+        if (!name || !inc || !inc->spawn_reported || !inc->main_alive)
                 return;
         t_begin(w->t);
         if (g_rand_boolean(w->rand))
@@ -304,6 +330,20 @@ world_ready(World *w)
         else
                 steward_engine_child_watchdog(w->t->e, name, inc->gen, w->t->now, w->t->out);
         t_end(w->t);
+        world_step_done(w);
+}
+
+/* About a child a reload removed and the engine forgot: ignored. */
+static void
+world_stale_forgotten(World *w, Inc *inc)
+{
+        t_begin(w->t);
+        steward_engine_child_exited(w->t->e, inc->child, inc->gen, STEWARD_EXIT_CODE_EXITED, 1, w->t->now,
+                                    w->t->out);
+        steward_engine_child_gone(w->t->e, inc->child, inc->gen, w->t->now, w->t->out);
+        t_end(w->t);
+        W_ASSERT(w, w->t->out->len == 0, "report about forgotten %s produced %u actions", inc->child,
+                 w->t->out->len);
         world_step_done(w);
 }
 
@@ -319,6 +359,10 @@ world_stale(World *w)
         inc = g_ptr_array_index(w->incs, g_rand_int_range(w->rand, 0, w->incs->len));
         if (inc->scope_alive || inc->queue->len > 0)
                 return;
+        if (!steward_engine_get_child(w->t->e, inc->child, &(StewardChildInfo){0})) {
+                world_stale_forgotten(w, inc);
+                return;
+        }
         t_begin(w->t);
         switch (g_rand_int_range(w->rand, 0, 4)) {
         case 0:
@@ -351,9 +395,10 @@ world_command(World *w)
                 STEWARD_COMMAND_RESTART, STEWARD_COMMAND_PAUSE, STEWARD_COMMAND_RESUME,
         };
         StewardCommandKind kind = kinds[g_rand_int_range(w->rand, 0, G_N_ELEMENTS(kinds))];
-        const char *target = w->names[g_rand_int_range(w->rand, 0, w->n_children)];
+        const char *target = world_pick(w);
         StewardCommandOutcome o;
         guint spawns = w->t->n_spawns;
+        g_autoptr(GError) error = NULL;
 
         if (g_rand_int_range(w->rand, 0, 300) == 0) {
                 kind = STEWARD_COMMAND_SHUTDOWN;
@@ -364,7 +409,27 @@ world_command(World *w)
                 kind = STEWARD_COMMAND_RESUME_SUPERVISOR;
                 target = si.name;
         }
-        o = t_cmd(w->t, kind, target, "random");
+        if (!target && kind != STEWARD_COMMAND_SHUTDOWN && kind != STEWARD_COMMAND_RESUME_SUPERVISOR)
+                return;
+        {
+                StewardCommand cmd = {
+                        .kind = kind, .target = target, .command_id = "random", .reason = "test"
+                };
+
+                t_begin(w->t);
+                if (!steward_engine_command(w->t->e, &cmd, w->t->now, w->t->out, &o, &error)) {
+                        /* Only a child a reload removed refuses commands. */
+                        W_ASSERT(w,
+                                 g_error_matches(error, STEWARD_ENGINE_ERROR,
+                                                 STEWARD_ENGINE_ERROR_NO_SUCH_CHILD) &&
+                                         !steward_spec_find_child(w->spec, target),
+                                 "command failed: %s", error->message);
+                        W_ASSERT(w, w->t->out->len == 0, "failed command acted");
+                        world_step_done(w);
+                        return;
+                }
+                t_end(w->t);
+        }
         if (o.decision == STEWARD_DECISION_STARTED_IMMEDIATELY)
                 W_ASSERT(w, w->t->n_spawns == spawns + 1, "started_immediately without a spawn");
         if (o.decision == STEWARD_DECISION_BLOCKED_BY_SHUTDOWN || o.idempotent)
@@ -407,8 +472,7 @@ world_build(World *w)
                 s->restart_intensity = g_rand_int_range(w->rand, 1, 8);
                 s->restart_period_usec = g_rand_int_range(w->rand, 1, 10) * G_USEC_PER_SEC;
         }
-        w->names = g_new0(const char *, n_children);
-        w->n_children = n_children;
+        w->n_sups = n_sups;
         for (guint i = 0; i < n_children; i++) {
                 g_autofree char *name = g_strdup_printf("c%u", i);
                 StewardChildSpec *c = sb_child(&w->b, name, sup_names[g_rand_int_range(w->rand, 0, n_sups + 1)]);
@@ -424,10 +488,173 @@ world_build(World *w)
                 c->timeout_start_usec = g_rand_int_range(w->rand, 0, 4) * G_USEC_PER_SEC;
                 c->timeout_stop_usec = g_rand_int_range(w->rand, 1, 4) * G_USEC_PER_SEC;
                 c->watchdog_usec = g_rand_boolean(w->rand) ? 2 * G_USEC_PER_SEC : 0;
-                w->names[i] = g_intern_string(name);
-                g_hash_table_insert(w->timeout_stop, (gpointer) w->names[i],
+                g_hash_table_insert(w->timeout_stop, (gpointer) g_intern_string(name),
                                     GSIZE_TO_POINTER((gsize) c->timeout_stop_usec));
         }
+}
+
+static StewardChildSpec *
+child_spec_copy(const StewardChildSpec *o)
+{
+        StewardChildSpec *c = g_new(StewardChildSpec, 1);
+
+        *c = *o;
+        c->name = g_strdup(o->name);
+        c->supervisor = g_strdup(o->supervisor);
+        c->argv = g_strdupv(o->argv);
+        c->environment = g_strdupv(o->environment);
+        c->working_directory = g_strdup(o->working_directory);
+        c->user = g_strdup(o->user);
+        c->group = g_strdup(o->group);
+        c->syslog_identifier = g_strdup(o->syslog_identifier);
+        c->sidecar_of = g_strdup(o->sidecar_of);
+        c->success_exit_status = o->success_exit_status ? g_array_copy(o->success_exit_status) : NULL;
+        c->origin.file = g_strdup(o->origin.file);
+        return c;
+}
+
+static StewardSpec *
+spec_copy(const StewardSpec *o)
+{
+        StewardSpec *s = steward_spec_new();
+
+        s->shutdown_timeout_usec = o->shutdown_timeout_usec;
+        g_ptr_array_set_size(s->supervisors, 0);
+        for (guint i = 0; i < o->supervisors->len; i++) {
+                const StewardSupervisorSpec *os = g_ptr_array_index(o->supervisors, i);
+                StewardSupervisorSpec *ns = steward_supervisor_spec_new(os->name);
+
+                ns->parent = g_strdup(os->parent);
+                ns->strategy = os->strategy;
+                ns->restart_intensity = os->restart_intensity;
+                ns->restart_period_usec = os->restart_period_usec;
+                ns->escalation = os->escalation;
+                ns->origin.order = os->origin.order;
+                g_ptr_array_add(s->supervisors, ns);
+        }
+        for (guint i = 0; i < o->children->len; i++)
+                g_ptr_array_add(s->children, child_spec_copy(g_ptr_array_index(o->children, i)));
+        return s;
+}
+
+/* Reloads the current tree with a child removed, one added (a new name or
+ * one removed before) and one changed, each by chance; now and then with a
+ * change that must be refused, which must leave everything as it was. */
+static void
+world_reload(World *w)
+{
+        static const char *const sup_names[] = { "root", "s1", "s2" };
+        StewardSpec *spec = spec_copy(w->spec);
+        StewardCommand cmd = { .command_id = "reload", .reason = "random" };
+        g_auto(GStrv) added = NULL, removed = NULL, changed = NULL;
+        g_autoptr(GError) error = NULL;
+        gboolean refuse = g_rand_int_range(w->rand, 0, 6) == 0;
+        guint order = 0;
+
+        for (guint i = 0; i < spec->children->len; i++)
+                order = MAX(order,
+                            ((StewardChildSpec *) g_ptr_array_index(spec->children, i))->origin.order);
+        if (refuse) {
+                StewardSupervisorSpec *s = g_ptr_array_index(spec->supervisors, 0);
+                s->strategy = (s->strategy + 1) % 3;
+        }
+        if (spec->children->len > 0 && g_rand_boolean(w->rand)) {
+                guint i = g_rand_int_range(w->rand, 0, spec->children->len);
+                StewardChildSpec *c = g_ptr_array_index(spec->children, i);
+                gboolean primary = FALSE;
+
+                for (guint j = 0; j < spec->children->len; j++)
+                        primary |= g_strcmp0(((StewardChildSpec *) g_ptr_array_index(spec->children, j))
+                                                     ->sidecar_of,
+                                             c->name) == 0;
+                if (!primary) {
+                        g_hash_table_replace(w->removed, g_strdup(c->name), child_spec_copy(c));
+                        g_ptr_array_remove_index(spec->children, i);
+                }
+        }
+        if (g_rand_boolean(w->rand)) {
+                g_autofree char *name = g_strdup_printf("c%u", g_rand_int_range(w->rand, 0, 12));
+
+                StewardChildSpec *old = g_hash_table_lookup(w->removed, name);
+                /* One still on its way out comes back only where it was. */
+                gboolean still_known = steward_engine_get_child(w->t->e, name, &(StewardChildInfo){0});
+
+                if (still_known && old && old->sidecar_of && !steward_spec_find_child(spec, old->sidecar_of))
+                        still_known = FALSE, old = NULL, name[0] = '\0';
+                if (*name && !steward_spec_find_child(spec, name) && still_known) {
+                        StewardChildSpec *c = child_spec_copy(old);
+                        guint at = g_rand_int_range(w->rand, 0, spec->children->len + 1);
+
+                        c->origin.order =
+                                at < spec->children->len
+                                        ? ((StewardChildSpec *) g_ptr_array_index(spec->children, at))
+                                                  ->origin.order
+                                        : order + 1;
+                        for (guint j = 0; j < spec->children->len; j++) {
+                                StewardChildSpec *o = g_ptr_array_index(spec->children, j);
+                                if (o->origin.order >= c->origin.order)
+                                        o->origin.order++;
+                        }
+                        g_ptr_array_add(spec->children, c);
+                } else if (*name && !steward_spec_find_child(spec, name)) {
+                        /* Between the others: its place in the file decides when it starts. */
+                        StewardChildSpec *c = steward_child_spec_new(name);
+                        guint at = g_rand_int_range(w->rand, 0, spec->children->len + 1);
+
+                        g_free(c->supervisor);
+                        c->supervisor = g_strdup(sup_names[g_rand_int_range(w->rand, 0, w->n_sups + 1)]);
+                        c->type = g_rand_int_range(w->rand, 0, 2);
+                        c->restart = g_rand_int_range(w->rand, 0, 3);
+                        c->restart_usec = g_rand_int_range(w->rand, 0, 500) * 1000;
+                        c->timeout_start_usec = g_rand_int_range(w->rand, 0, 4) * G_USEC_PER_SEC;
+                        c->timeout_stop_usec = GPOINTER_TO_SIZE(
+                                g_hash_table_lookup(w->timeout_stop, g_intern_string(name)));
+                        if (c->timeout_stop_usec == 0)
+                                c->timeout_stop_usec = g_rand_int_range(w->rand, 1, 4) * G_USEC_PER_SEC;
+                        /* TimeoutStopSec= stays what it was for a name: the world judges
+                         * the stop of a live incarnation by it. */
+                        g_hash_table_insert(w->timeout_stop, (gpointer) g_intern_string(name),
+                                            GSIZE_TO_POINTER((gsize) c->timeout_stop_usec));
+                        c->origin.order =
+                                at < spec->children->len
+                                        ? ((StewardChildSpec *) g_ptr_array_index(spec->children, at))
+                                                  ->origin.order
+                                        : order + 1;
+                        /* Orders stay unique: the ones after move on. */
+                        for (guint j = 0; j < spec->children->len; j++) {
+                                StewardChildSpec *o = g_ptr_array_index(spec->children, j);
+                                if (o->origin.order >= c->origin.order)
+                                        o->origin.order++;
+                        }
+                        g_ptr_array_add(spec->children, c);
+                }
+        }
+        if (spec->children->len > 0 && g_rand_boolean(w->rand)) {
+                StewardChildSpec *c =
+                        g_ptr_array_index(spec->children, g_rand_int_range(w->rand, 0, spec->children->len));
+
+                c->restart_usec += 1000;
+                c->kill_signal = c->kill_signal == SIGTERM ? SIGINT : SIGTERM;
+        }
+
+        t_begin(w->t);
+        if (!steward_engine_reload(w->t->e, spec, &cmd, w->t->now, w->t->out, &added, &removed, &changed,
+                                   &error)) {
+                W_ASSERT(w, refuse || w->shutdown_seen, "reload refused: %s", error->message);
+                W_ASSERT(w, w->t->out->len == 0, "a refused reload acted");
+                steward_spec_free(spec);
+                world_step_done(w);
+                return;
+        }
+        W_ASSERT(w, !refuse && !w->shutdown_seen, "reload not refused");
+        t_end(w->t);
+        for (char **n = removed; *n; n++)
+                W_ASSERT(w, !steward_spec_find_child(spec, *n), "%s removed but configured", *n);
+        for (char **n = added; *n; n++)
+                W_ASSERT(w, !steward_spec_find_child(w->spec, *n), "%s added but configured before", *n);
+        steward_spec_free(w->spec);
+        w->spec = spec;
+        world_step_done(w);
 }
 
 static double
@@ -446,6 +673,8 @@ run_seed(guint seed, guint steps)
         w.live = g_hash_table_new(NULL, NULL);
         w.last_gen = g_hash_table_new(NULL, NULL);
         w.timeout_stop = g_hash_table_new(NULL, NULL);
+        w.removed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) steward_child_spec_free);
         world_build(&w);
         if (g_getenv("STEWARD_TEST_SEED")) {
                 /* The tree this seed built, for the post-mortem. */
@@ -463,12 +692,12 @@ run_seed(guint seed, guint steps)
                 }
         }
         w.t = t_new(w.b.spec, world_rng, w.rand);
-        steward_spec_free(w.b.spec);
+        w.spec = w.b.spec;
 
         t_start(w.t);
         world_step_done(&w);
         for (guint i = 0; i < steps && !w.exit_seen; i++) {
-                switch (g_rand_int_range(w.rand, 0, 12)) {
+                switch (g_rand_int_range(w.rand, 0, 13)) {
                 case 0:
                 case 1:
                 case 2:
@@ -488,6 +717,9 @@ run_seed(guint seed, guint steps)
                 case 8:
                 case 9:
                         world_command(&w);
+                        break;
+                case 10:
+                        world_reload(&w);
                         break;
                 default:
                         world_time(&w);
@@ -530,7 +762,8 @@ run_seed(guint seed, guint steps)
         g_hash_table_unref(w.live);
         g_hash_table_unref(w.last_gen);
         g_hash_table_unref(w.timeout_stop);
-        g_free(w.names);
+        steward_spec_free(w.spec);
+        g_hash_table_unref(w.removed);
         g_rand_free(w.rand);
 }
 

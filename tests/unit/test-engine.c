@@ -1278,6 +1278,341 @@ START_TEST(test_event_table)
 }
 END_TEST
 
+/* The trees of the reload tests: a, b and c under root in that order, each
+ * optional, plus what a test sets on top. */
+static StewardSpec *
+reload_spec(const char *names, const char *argv_of_a)
+{
+        SpecBuilder b;
+
+        sb_init(&b);
+        for (const char *n = names; *n; n++) {
+                char name[2] = { *n, '\0' };
+                StewardChildSpec *c = g_ascii_isupper(*n)
+                                              ? sb_notify(&b, (name[0] = g_ascii_tolower(*n), name), NULL)
+                                              : sb_child(&b, name, NULL);
+
+                if (g_str_equal(name, "a") && argv_of_a) {
+                        g_strfreev(c->argv);
+                        c->argv = g_strsplit(argv_of_a, " ", -1);
+                }
+        }
+        return b.spec;
+}
+
+static T *
+reload_tree(const char *names)
+{
+        StewardSpec *spec = reload_spec(names, NULL);
+        T *t = t_new(spec, NULL, NULL);
+
+        steward_spec_free(spec);
+        t_start(t);
+        for (const char *n = names; *n; n++) {
+                char name[2] = { g_ascii_tolower(*n), '\0' };
+                t_spawned(t, name);
+                if (g_ascii_isupper(*n))
+                        t_ready(t, name);
+        }
+        g_free(t_take(t));
+        return t;
+}
+
+/* Did the last input tell the daemon ChildCount changed? */
+static gboolean
+child_count_announced(T *t)
+{
+        for (guint i = 0; i < t->out->len; i++) {
+                const StewardAction *a = &g_array_index(t->out, StewardAction, i);
+                if (a->type == STEWARD_ACTION_STATE_CHANGED && !a->child && !a->supervisor &&
+                    (a->changed & STEWARD_PROPERTY_CHILD_COUNT))
+                        return TRUE;
+        }
+        return FALSE;
+}
+
+START_TEST(test_reload_unchanged)
+{
+        T *t = reload_tree("ab");
+        g_autofree char *r = t_reload(t, reload_spec("ab", NULL));
+
+        ck_assert_str_eq(r, "added ; removed ; changed ");
+        t_expect(t, "");
+        ck_assert_uint_eq(t->out->len, 0);
+        ck_assert_uint_eq(t_gen(t, "a"), 0);
+        t_free(t);
+}
+END_TEST
+
+/* Added children start where the file puts them, a notify child holding
+ * the younger ones as at start-up. */
+START_TEST(test_reload_adds_in_order)
+{
+        T *t = reload_tree("a");
+        g_autofree char *r = t_reload(t, reload_spec("aBc", NULL));
+
+        ck_assert_str_eq(r, "added b,c; removed ; changed ");
+        ck_assert(child_count_announced(t));
+        t_expect(t, "child_starting b 0, SPAWN b 0");
+        ck_assert_str_eq(t_state(t, "c"), "starting");
+        ck_assert_uint_eq(steward_engine_get_n_children(t->e), 3);
+        t_spawned(t, "b");
+        t_ready(t, "b");
+        t_expect(t, "child_started b 0, child_ready b 0, child_starting c 0, SPAWN c 0");
+        t_spawned(t, "c");
+        ck_assert_str_eq(t_state(t, "c"), "running");
+        /* Declaration order for the bus layer. */
+        StewardChildInfo info;
+        ck_assert(steward_engine_get_child_at(t->e, 1, &info));
+        ck_assert_str_eq(info.name, "b");
+        t_free(t);
+}
+END_TEST
+
+/* Removed: stopped through the fence, forgotten once gone. */
+START_TEST(test_reload_removes_fenced)
+{
+        T *t = reload_tree("abc");
+        g_autofree char *r = t_reload(t, reload_spec("ac", NULL));
+        StewardCommand cmd = {
+                .kind = STEWARD_COMMAND_START, .target = "b", .command_id = "x", .reason = "x"
+        };
+        StewardCommandOutcome o;
+        g_autoptr(GError) error = NULL;
+        StewardChildInfo info;
+
+        ck_assert_str_eq(r, "added ; removed b; changed ");
+        t_expect(t, "child_control_cancel_delivered b 0, STOP b 0");
+        ck_assert(!child_count_announced(t));
+        ck_assert_str_eq(t_state(t, "b"), "stopping");
+        ck_assert_str_eq(steward_fence_state_to_string(t_info(t, "b").fence_state), "stopping_old");
+        /* On its way out: no command brings it back. */
+        t_begin(t);
+        ck_assert(!steward_engine_command(t->e, &cmd, t->now, t->out, &o, &error));
+        ck_assert(g_error_matches(error, STEWARD_ENGINE_ERROR, STEWARD_ENGINE_ERROR_NO_SUCH_CHILD));
+        /* It ignores SIGTERM: TimeoutStopSec= aborts it. */
+        t_exited(t, "b", KILLED, SIGTERM);
+        t_expect(t, "child_exited b 0 stop");
+        t_next(t);
+        t_expect(t, "child_restart_fence_abort_requested b 0, KILL b 0");
+        t_gone(t, "b");
+        t_expect(t, "child_control_stop_completed b 0, child_stopped b 0 stop");
+        ck_assert(child_count_announced(t));
+        ck_assert(!steward_engine_get_child(t->e, "b", &info));
+        ck_assert_uint_eq(steward_engine_get_n_children(t->e), 2);
+        /* Late reports about it are ignored. */
+        t_gone_gen(t, "b", 0);
+        t_expect(t, "");
+        /* The rest of the tree is as it was. */
+        ck_assert_uint_eq(t_gen(t, "a"), 0);
+        ck_assert_uint_eq(t_gen(t, "c"), 0);
+        t_crash(t, "c", 1);
+        t_next(t);
+        t_expect(t, "child_exited c 0 failure, STOP c 0, child_backoff_scheduled c 0, child_restarting c 1, "
+                    "child_starting c 1, SPAWN c 1");
+        t_free(t);
+}
+END_TEST
+
+/* A child at rest is forgotten at once, a pending restart called off. */
+START_TEST(test_reload_removes_at_rest)
+{
+        T *t = reload_tree("ab");
+        g_autofree char *r1 = NULL, *r2 = NULL;
+        StewardChildInfo info;
+
+        t_crash(t, "b", 1);
+        t_expect(t, "child_exited b 0 failure, STOP b 0, child_backoff_scheduled b 0");
+        r1 = t_reload(t, reload_spec("a", NULL));
+        ck_assert_str_eq(r1, "added ; removed b; changed ");
+        t_expect(t, "child_stopped b 0 stop");
+        ck_assert(!steward_engine_get_child(t->e, "b", &info));
+        ck_assert_uint_eq(steward_engine_next_deadline(t->e), G_MAXUINT64);
+
+        (void) t_cmd(t, STEWARD_COMMAND_STOP, "a", "stop-a");
+        t_crash(t, "a", 0);
+        g_free(t_take(t));
+        r2 = t_reload(t, reload_spec("", NULL));
+        ck_assert_str_eq(r2, "added ; removed a; changed ");
+        t_expect(t, "");
+        ck_assert_uint_eq(steward_engine_get_n_children(t->e), 0);
+        t_free(t);
+}
+END_TEST
+
+/* Changed: the new keys, and a fenced restart as RestartChild does it. */
+START_TEST(test_reload_changed_restarts_fenced)
+{
+        T *t = reload_tree("ab");
+        g_autofree char *r = t_reload(t, reload_spec("ab", "/bin/new --flag"));
+
+        ck_assert_str_eq(r, "added ; removed ; changed a");
+        t_expect(t, "child_restart_fence_entered a 0 queued_after_stop, child_control_cancel_delivered a 0, "
+                    "STOP a 0");
+        ck_assert_str_eq(t_state(t, "a"), "stopping");
+        t_exited(t, "a", KILLED, SIGTERM);
+        t_expect(t, "child_exited a 0 stop");
+        t_gone(t, "a");
+        t_expect(t,
+                 "child_control_stop_completed a 0, child_restart_fence_released a 0, child_restarting a 1, "
+                 "child_starting a 1, SPAWN a 1");
+        t_spawned(t, "a");
+        ck_assert_str_eq(t_state(t, "a"), "running");
+        ck_assert_uint_eq(t_info(t, "a").attempt, 2);
+        ck_assert_uint_eq(t_gen(t, "b"), 0);
+        t_free(t);
+}
+END_TEST
+
+/* A changed child that is not running is not started by the reload: its
+ * next start uses the new keys. */
+START_TEST(test_reload_changed_at_rest_waits)
+{
+        T *t = reload_tree("ab");
+        g_autofree char *r = NULL;
+        StewardChildSpec *a;
+        StewardSpec *spec;
+
+        (void) t_cmd(t, STEWARD_COMMAND_STOP, "a", "stop-a");
+        t_crash(t, "a", 0);
+        g_free(t_take(t));
+        spec = reload_spec("ab", NULL);
+        a = g_ptr_array_index(spec->children, 0);
+        a->type = STEWARD_CHILD_NOTIFY;
+        r = t_reload(t, spec);
+        ck_assert_str_eq(r, "added ; removed ; changed a");
+        t_expect(t, "");
+        ck_assert_str_eq(t_state(t, "a"), "stopped");
+        (void) t_cmd(t, STEWARD_COMMAND_START, "a", "start-a");
+        t_spawned(t, "a");
+        /* Type=notify now: starting until READY=1. */
+        ck_assert_str_eq(t_state(t, "a"), "starting");
+        t_free(t);
+}
+END_TEST
+
+/* What cannot be applied in place is refused before anything changes. */
+START_TEST(test_reload_refused_untouched)
+{
+        T *t = reload_tree("ab");
+        SpecBuilder b;
+        g_autofree char *r1 = NULL, *r2 = NULL, *r3 = NULL, *r4 = NULL, *r5 = NULL;
+        StewardSpec *spec;
+
+        /* A new supervisor, and a removal and change beside it. */
+        sb_init(&b);
+        sb_child(&b, "a", NULL)->restart_usec = 1;
+        sb_sup(&b, "web", "root", STEWARD_STRATEGY_ONE_FOR_ONE);
+        r1 = t_reload(t, b.spec);
+        ck_assert_str_eq(r1, "Adding supervisor 'web' needs a restart of stewardd");
+
+        spec = reload_spec("a", NULL);
+        sb_root(&(SpecBuilder){.spec = spec})->strategy = STEWARD_STRATEGY_ONE_FOR_ALL;
+        r2 = t_reload(t, spec);
+        ck_assert(g_str_has_prefix(r2, "Changing supervisor 'root'"));
+
+        spec = reload_spec("ab", NULL);
+        ((StewardChildSpec *) g_ptr_array_index(spec->children, 1))->sidecar_of = g_strdup("a");
+        r3 = t_reload(t, spec);
+        ck_assert(g_str_has_prefix(r3, "Moving child 'b'"));
+
+        t_expect(t, "");
+        ck_assert_uint_eq(steward_engine_get_n_children(t->e), 2);
+        ck_assert_str_eq(t_state(t, "b"), "running");
+        ck_assert_uint_eq(t_gen(t, "a"), 0);
+        ck_assert_uint_eq(steward_engine_next_deadline(t->e), G_MAXUINT64);
+
+        /* The tree as it was still reloads. */
+        r4 = t_reload(t, reload_spec("ab", NULL));
+        ck_assert_str_eq(r4, "added ; removed ; changed ");
+
+        (void) t_cmd(t, STEWARD_COMMAND_SHUTDOWN, NULL, "down");
+        g_free(t_take(t));
+        r5 = t_reload(t, reload_spec("abc", NULL));
+        ck_assert_str_eq(r5, "The tree is shutting down");
+        t_free(t);
+}
+END_TEST
+
+/* Generations go on per name: a child removed and added again never
+ * reuses steward-NAME-GEN.scope, and one added back before it was gone
+ * starts behind the fence. */
+START_TEST(test_reload_readd_keeps_generations)
+{
+        T *t = reload_tree("ab");
+        g_autofree char *r1 = NULL, *r2 = NULL, *r3 = NULL, *r4 = NULL;
+
+        (void) t_cmd(t, STEWARD_COMMAND_RESTART, "b", "r");
+        t_crash(t, "b", 0);
+        t_spawned(t, "b");
+        g_free(t_take(t));
+        ck_assert_uint_eq(t_gen(t, "b"), 1);
+
+        r1 = t_reload(t, reload_spec("a", NULL));
+        t_crash(t, "b", 0);
+        g_free(t_take(t));
+        r2 = t_reload(t, reload_spec("ab", NULL));
+        ck_assert_str_eq(r2, "added b; removed ; changed ");
+        t_expect(t, "child_starting b 2, SPAWN b 2");
+        ck_assert_uint_eq(t_info(t, "b").attempt, 3);
+        t_spawned(t, "b");
+        g_free(t_take(t));
+
+        /* Removed, and back before its incarnation is gone. */
+        r3 = t_reload(t, reload_spec("a", NULL));
+        t_expect(t, "child_control_cancel_delivered b 2, STOP b 2");
+        r4 = t_reload(t, reload_spec("ab", NULL));
+        ck_assert_str_eq(r4, "added b; removed ; changed ");
+        t_expect(t, "");
+        t_exited(t, "b", KILLED, SIGTERM);
+        t_gone(t, "b");
+        t_expect(
+                t,
+                "child_exited b 2 stop, child_control_stop_completed b 2, child_restart_fence_released b 2, "
+                "child_starting b 3, SPAWN b 3");
+        t_free(t);
+}
+END_TEST
+
+/* A child added while its supervisor restarts its members comes up with them. */
+START_TEST(test_reload_during_strategy_restart)
+{
+        SpecBuilder b;
+        StewardSpec *spec;
+        g_autofree char *r = NULL;
+        T *t;
+
+        sb_init(&b);
+        sb_root(&b)->strategy = STEWARD_STRATEGY_ONE_FOR_ALL;
+        sb_child(&b, "a", NULL);
+        sb_child(&b, "c", NULL);
+        t = t_new(b.spec, NULL, NULL);
+        steward_spec_free(b.spec);
+        t_start(t);
+        t_spawned(t, "a");
+        t_spawned(t, "c");
+        t_crash(t, "a", 1);
+        g_free(t_take(t));
+        ck_assert_str_eq(t_state(t, "c"), "stopping");
+
+        sb_init(&b);
+        sb_root(&b)->strategy = STEWARD_STRATEGY_ONE_FOR_ALL;
+        sb_child(&b, "a", NULL);
+        sb_child(&b, "b", NULL);
+        sb_child(&b, "c", NULL);
+        spec = b.spec;
+        r = t_reload(t, spec);
+        ck_assert_str_eq(r, "added b; removed ; changed ");
+        t_expect(t, "");
+        t_crash(t, "c", 0);
+        t_next(t);
+        t_expect(t, "child_exited c 0 stop, child_control_stop_completed c 0, child_restarting a 1, "
+                    "child_starting a 1, SPAWN a 1, "
+                    "child_starting b 0, SPAWN b 0, child_restarting c 1, child_starting c 1, SPAWN c 1");
+        t_free(t);
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -1324,6 +1659,15 @@ make_suite(void)
         tcase_add_test(tc, test_stop_during_strategy_restart);
         tcase_add_test(tc, test_state_changed);
         tcase_add_test(tc, test_event_table);
+        tcase_add_test(tc, test_reload_unchanged);
+        tcase_add_test(tc, test_reload_adds_in_order);
+        tcase_add_test(tc, test_reload_removes_fenced);
+        tcase_add_test(tc, test_reload_removes_at_rest);
+        tcase_add_test(tc, test_reload_changed_restarts_fenced);
+        tcase_add_test(tc, test_reload_changed_at_rest_waits);
+        tcase_add_test(tc, test_reload_refused_untouched);
+        tcase_add_test(tc, test_reload_readd_keeps_generations);
+        tcase_add_test(tc, test_reload_during_strategy_restart);
         suite_add_tcase(s, tc);
         return s;
 }
