@@ -215,7 +215,7 @@ command_state(StewardEngine *e, StewardCommandKind kind, const char *target, con
 }
 
 static void
-run_reload(StewardBus *b, GDBusMethodInvocation *inv)
+run_reload(StewardBus *b, GDBusMethodInvocation *inv, const StewardActor *actor)
 {
         g_auto(GStrv) added = NULL, removed = NULL, changed = NULL;
         g_autoptr(GError) error = NULL;
@@ -226,10 +226,13 @@ run_reload(StewardBus *b, GDBusMethodInvocation *inv)
                                                               _("The tree is shutting down"));
                 return;
         }
-        if (!steward_manager_reload(b->manager, &added, &removed, &changed, &error)) {
+        if (!steward_manager_reload(b->manager, actor, &added, &removed, &changed, &error)) {
                 if (g_error_matches(error, STEWARD_MANAGER_ERROR, STEWARD_MANAGER_ERROR_INVALID_CONFIG))
                         g_dbus_method_invocation_return_error_literal(inv, STEWARD_BUS_ERROR,
                                                                       STEWARD_BUS_ERROR_INVALID_CONFIG, error->message);
+                else if (g_error_matches(error, STEWARD_ENGINE_ERROR, STEWARD_ENGINE_ERROR_SHUTTING_DOWN))
+                        g_dbus_method_invocation_return_error_literal(inv, STEWARD_BUS_ERROR,
+                                                                      STEWARD_BUS_ERROR_SHUTTING_DOWN, error->message);
                 else
                         g_dbus_method_invocation_return_error_literal(inv, STEWARD_BUS_ERROR,
                                                                       STEWARD_BUS_ERROR_NOT_SUPPORTED, error->message);
@@ -253,7 +256,7 @@ run_command(PendingCommand *p, const StewardCaller *caller)
         g_autofree char *command_id = NULL;
 
         if (p->kind == COMMAND_RELOAD) {
-                run_reload(b, p->invocation);
+                run_reload(b, p->invocation, &actor);
                 return;
         }
         if (!steward_manager_command(b->manager, p->kind, p->target, p->reason, &actor, &outcome, &command_id,
@@ -826,10 +829,20 @@ steward_bus_supervisor_changed(StewardBus *b, const char *supervisor)
 }
 
 void
-steward_bus_manager_changed(StewardBus *b)
+steward_bus_manager_changed(StewardBus *b, guint changed)
 {
-        static const char *const names[] = { "State", NULL };
+        const char *names[4];
+        guint n = 0;
 
+        if (changed & STEWARD_PROPERTY_STATE)
+                names[n++] = "State";
+        if (changed & STEWARD_PROPERTY_CHILD_COUNT)
+                names[n++] = "ChildCount";
+        if (changed & STEWARD_BUS_PROPERTY_CONFIG_FILES)
+                names[n++] = "ConfigFiles";
+        names[n] = NULL;
+        if (n == 0)
+                return;
         emit_properties_changed(b, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, names, get_manager_property,
                                 NULL);
 }

@@ -27,6 +27,8 @@ typedef enum {
 
 /* A child property the engine does not track: the live incarnation's unit. */
 #define STEWARD_BUS_PROPERTY_UNIT (1u << 16)
+/* A manager property the engine does not track: ConfigFiles, after a reload. */
+#define STEWARD_BUS_PROPERTY_CONFIG_FILES (1u << 17)
 
 /* Registers the manager, child and supervisor objects on @bus. */
 StewardBus *steward_bus_new(GDBusConnection *bus, StewardManager *manager, GError **error);
@@ -39,6 +41,8 @@ void steward_bus_emit_event(StewardBus *b, guint64 sequence, const StewardEvent 
  * plus STEWARD_BUS_PROPERTY_UNIT). */
 void steward_bus_child_changed(StewardBus *b, const char *child, guint changed);
 void steward_bus_supervisor_changed(StewardBus *b, const char *supervisor);
-void steward_bus_manager_changed(StewardBus *b);
+/* PropertiesChanged of the manager: State and ChildCount (StewardProperty
+ * bits), ConfigFiles (STEWARD_BUS_PROPERTY_CONFIG_FILES). */
+void steward_bus_manager_changed(StewardBus *b, guint changed);
 
 G_END_DECLS

@@ -174,9 +174,16 @@ manager_count_state(StewardManager *m, const char *child)
         StewardChildInfo info;
         gpointer old;
 
-        if (!steward_engine_get_child(m->engine, child, &info))
-                return;
         child = g_intern_string(child);
+        if (!steward_engine_get_child(m->engine, child, &info)) {
+                /* A reload removed it and the engine has forgotten it. */
+                if (g_hash_table_lookup_extended(m->child_states, child, NULL, &old)) {
+                        m->state_counts[GPOINTER_TO_INT(old)]--;
+                        g_hash_table_remove(m->child_states, child);
+                        m->status_dirty = TRUE;
+                }
+                return;
+        }
         if (g_hash_table_lookup_extended(m->child_states, child, NULL, &old)) {
                 if ((StewardChildState) GPOINTER_TO_INT(old) == info.state)
                         return;
@@ -300,8 +307,9 @@ perform(StewardManager *m, const StewardAction *a)
                                 steward_bus_supervisor_changed(m->bus_api, a->supervisor);
                 } else {
                         if (m->bus_api)
-                                steward_bus_manager_changed(m->bus_api);
-                        manager_tree_state_changed(m);
+                                steward_bus_manager_changed(m->bus_api, a->changed);
+                        if (a->changed & STEWARD_PROPERTY_STATE)
+                                manager_tree_state_changed(m);
                 }
                 break;
         case STEWARD_ACTION_EXIT:
@@ -749,82 +757,55 @@ steward_manager_command_denied(StewardManager *m, const char *method, const char
         steward_event_clear(&ev);
 }
 
-/* A child's spec as a string, to tell changed children from unchanged. */
-static char *
-child_fingerprint(const StewardChildSpec *c)
-{
-        g_autofree char *argv = c->argv ? g_strjoinv("\x1f", c->argv) : g_strdup("");
-        g_autofree char *env = c->environment ? g_strjoinv("\x1f", c->environment) : g_strdup("");
-
-        return g_strdup_printf("%s|%d|%d|%d|%s|%s|%s|%s|%s|%s|%s|%" G_GUINT64_FORMAT "|%" G_GUINT64_FORMAT
-                               "|%g|%" G_GUINT64_FORMAT "|%u|%" G_GUINT64_FORMAT "|%" G_GUINT64_FORMAT
-                               "|%d|%" G_GUINT64_FORMAT "|%" G_GUINT64_FORMAT "|%d|%" G_GUINT64_FORMAT
-                               "|%" G_GUINT64_FORMAT,
-                               c->supervisor, c->role, c->restart, c->type, argv, env,
-                               c->working_directory ? c->working_directory : "", c->user ? c->user : "",
-                               c->group ? c->group : "", c->syslog_identifier ? c->syslog_identifier : "",
-                               c->sidecar_of ? c->sidecar_of : "", c->restart_usec, c->restart_max_delay_usec,
-                               c->restart_jitter, c->restart_stable_usec, c->restart_intensity,
-                               c->restart_period_usec, c->watchdog_usec, c->watchdog_signal,
-                               c->timeout_start_usec, c->timeout_stop_usec, c->kill_signal, c->memory_max,
-                               c->tasks_max);
-}
-
+/* Reload: the engine decides what is added, removed and changed (it keeps
+ * a fingerprint of every child) and acts on it; here the files are read,
+ * the new spec becomes the one SPAWN looks children up in, and the
+ * manager's own events and notifications go around it. */
 gboolean
-steward_manager_reload(StewardManager *m, GStrv *added, GStrv *removed, GStrv *changed, GError **error)
+steward_manager_reload(StewardManager *m, const StewardActor *actor, GStrv *added, GStrv *removed,
+                       GStrv *changed, GError **error)
 {
         g_autoptr(StewardSpec) spec = NULL;
-        g_autoptr(GStrvBuilder) a = g_strv_builder_new();
-        g_autoptr(GStrvBuilder) r = g_strv_builder_new();
-        g_autoptr(GStrvBuilder) c = g_strv_builder_new();
-        gboolean differs = FALSE;
+        g_autoptr(GError) local = NULL;
+        g_autofree char *id = NULL;
+        StewardCommand cmd = { 0 };
+        gboolean files_changed;
 
         (void) sd_notify(0, "RELOADING=1");
         spec = load_config(m->config_path, m->mode,
                            g_str_equal(steward_backend_get_name(m->backend), "scope") ? STEWARD_BACKEND_SCOPE
                                                                                       : STEWARD_BACKEND_PROCESS,
-                           error);
-        if (!spec) {
-                manager_emit_simple(m, STEWARD_EVENT_CONFIG_REJECTED, (*error)->message);
+                           &local);
+        /* The backend took the slice once; its scopes would be split over two. */
+        if (spec && g_strcmp0(spec->slice, m->spec->slice) != 0)
+                g_set_error_literal(&local, STEWARD_MANAGER_ERROR, STEWARD_MANAGER_ERROR_FAILED,
+                                    _("Changing Slice= needs a restart of stewardd"));
+        if (!local) {
+                id = g_strdup_printf("cmd-%d-%" G_GUINT64_FORMAT, (int) getpid(), ++m->command_counter);
+                cmd.command_id = id;
+                cmd.reason = "reload";
+                cmd.actor = *actor;
+                (void) steward_engine_reload(m->engine, spec, &cmd, now(), m->actions, added, removed,
+                                             changed, &local);
+        }
+        if (local) {
+                /* Nothing changed: the engine refuses before it acts. */
+                manager_emit_simple(m, STEWARD_EVENT_CONFIG_REJECTED, local->message);
                 (void) sd_notify(0, "READY=1");
+                g_propagate_error(error, g_steal_pointer(&local));
                 return FALSE;
         }
-        for (guint i = 0; i < spec->children->len; i++) {
-                StewardChildSpec *n = g_ptr_array_index(spec->children, i);
-                StewardChildSpec *o = g_hash_table_lookup(m->child_specs, n->name);
-                if (!o) {
-                        g_strv_builder_add(a, n->name);
-                        differs = TRUE;
-                } else {
-                        g_autofree char *fo = child_fingerprint(o);
-                        g_autofree char *fn = child_fingerprint(n);
-                        if (!g_str_equal(fo, fn)) {
-                                g_strv_builder_add(c, n->name);
-                                differs = TRUE;
-                        }
-                }
-        }
-        for (guint i = 0; i < m->spec->children->len; i++) {
-                StewardChildSpec *o = g_ptr_array_index(m->spec->children, i);
-                if (!steward_spec_find_child(spec, o->name)) {
-                        g_strv_builder_add(r, o->name);
-                        differs = TRUE;
-                }
-        }
-        (void) sd_notify(0, "READY=1");
-        if (differs) {
-                /* The engine takes a tree once; applying a different one
-                 * in place is not done yet, and half-applying it would be
-                 * worse than refusing. */
-                g_set_error_literal(error, STEWARD_MANAGER_ERROR, STEWARD_MANAGER_ERROR_FAILED,
-                                    _("The configuration changed; applying changes needs a restart of stewardd "
-                                      "for now"));
-                return FALSE;
-        }
+        files_changed =
+                !g_strv_equal((const char *const *) spec->files, (const char *const *) m->spec->files);
+        /* Before the engine's SPAWNs are performed: they look up the new spec. */
+        g_clear_pointer(&m->spec, steward_spec_free);
+        m->spec = g_steal_pointer(&spec);
+        index_spec(m);
         manager_emit_simple(m, STEWARD_EVENT_CONFIG_LOADED, NULL);
-        *added = g_strv_builder_end(a);
-        *removed = g_strv_builder_end(r);
-        *changed = g_strv_builder_end(c);
+        manager_dispatch(m);
+        if (files_changed && m->bus_api)
+                steward_bus_manager_changed(m->bus_api, STEWARD_BUS_PROPERTY_CONFIG_FILES);
+        (void) sd_notify(0, "READY=1");
         return TRUE;
 }
 

@@ -60,14 +60,17 @@ void steward_manager_command_denied(StewardManager *m, const char *method, const
 
 /**
  * steward_manager_reload:
+ * @actor: who asked, from the caller's credentials
  * @added, @removed, @changed: (out): child names
  *
- * Reads the configuration again; an invalid one leaves everything as it
- * is and fails with STEWARD_MANAGER_ERROR_INVALID_CONFIG and every problem
- * in the message.
+ * Reads the configuration again and applies it (steward_engine_reload()).
+ * An invalid one leaves everything as it is and fails with
+ * STEWARD_MANAGER_ERROR_INVALID_CONFIG and every problem in the message;
+ * one that cannot be applied in place fails with the engine's error (or
+ * STEWARD_MANAGER_ERROR_FAILED for Slice=), also leaving everything as it is.
  */
-gboolean steward_manager_reload(StewardManager *m, GStrv *added, GStrv *removed, GStrv *changed,
-                                GError **error);
+gboolean steward_manager_reload(StewardManager *m, const StewardActor *actor, GStrv *added, GStrv *removed,
+                                GStrv *changed, GError **error);
 
 StewardEngine *steward_manager_get_engine(StewardManager *m);
 StewardMode steward_manager_get_mode(StewardManager *m);
