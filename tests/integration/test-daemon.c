@@ -441,12 +441,235 @@ START_TEST(test_missing_executable)
 }
 END_TEST
 
+/* ---- reload ---- */
+
+/* Rewrites the daemon's steward.conf and calls Reload. */
+static GVariant *
+reload_with(ItestDaemon *d, const char *config)
+{
+        g_autofree char *path = g_build_filename(d->dir, "steward.conf", NULL);
+        g_autoptr(GVariant) reply = NULL;
+        GVariant *outcome;
+
+        ck_assert(g_file_set_contents(path, config, -1, NULL));
+        reply = itest_manager_call(d, "Reload", NULL, "(a{sv})");
+        g_variant_get(reply, "(@a{sv})", &outcome);
+        return outcome;
+}
+
+/* "added=...;removed=...;changed=..." of a Reload outcome. */
+static char *
+reload_lists(GVariant *outcome)
+{
+        g_autofree const char **a = NULL, **r = NULL, **c = NULL;
+        g_autofree char *sa = NULL, *sr = NULL, *sc = NULL;
+
+        ck_assert(g_variant_lookup(outcome, "added", "^a&s", &a));
+        ck_assert(g_variant_lookup(outcome, "removed", "^a&s", &r));
+        ck_assert(g_variant_lookup(outcome, "changed", "^a&s", &c));
+        sa = g_strjoinv(",", (char **) a);
+        sr = g_strjoinv(",", (char **) r);
+        sc = g_strjoinv(",", (char **) c);
+        return g_strdup_printf("added=%s;removed=%s;changed=%s", sa, sr, sc);
+}
+
+static guint32
+child_count(ItestDaemon *d)
+{
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GVariant) v = NULL;
+
+        reply = g_dbus_connection_call_sync(
+                d->bus, "org.steward.Supervisor1", "/org/steward/Supervisor1",
+                "org.freedesktop.DBus.Properties", "Get",
+                g_variant_new("(ss)", "org.steward.Supervisor1.Manager", "ChildCount"),
+                G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+        ck_assert(reply);
+        g_variant_get(reply, "(v)", &v);
+        return g_variant_get_uint32(v);
+}
+
+static const char one_child[] = "[Child api]\n"
+                                "ExecStart=/bin/sh -c 'exec sleep 1000'\n"
+                                "TimeoutStopSec=5s\n";
+
+/* (a) An added child starts and its object appears; the others are untouched. */
+START_TEST(test_reload_adds_child)
+{
+        g_autoptr(ItestDaemon) d = start(one_child, 0);
+        g_autoptr(GVariant) outcome = NULL;
+        g_autoptr(GVariant) path = NULL;
+        g_autofree char *lists = NULL;
+        guint from = 0;
+
+        ck_assert(wait_state(d, "api", "running"));
+        ck_assert_uint_eq(child_count(d), 1);
+        outcome = reload_with(d, two_children);
+        lists = reload_lists(outcome);
+        ck_assert_str_eq(lists, "added=worker;removed=;changed=");
+        ck_assert(itest_events_wait(d->events, "config_loaded", NULL, &from, ITEST_TIMEOUT_SEC));
+        ck_assert(itest_events_wait(d->events, "child_started", "worker", &from, ITEST_TIMEOUT_SEC));
+        ck_assert(wait_state(d, "worker", "running"));
+        path = itest_manager_call(d, "GetChild", g_variant_new("(s)", "worker"), "(o)");
+        ck_assert_uint_eq(child_count(d), 2);
+        ck_assert_uint_eq(child_u64(d, "api", "Generation"), 0);
+        ck_assert_uint_eq(itest_events_count(d->events, "child_starting", "api"), 1);
+}
+END_TEST
+
+/* (b) A removed child is stopped, its scope goes, then its object. */
+START_TEST(test_reload_removes_child)
+{
+        g_autoptr(ItestDaemon) d = start(two_children, 0);
+        const char *is_active[] = { "systemctl", "--user", "is-active", "--quiet", "steward-worker-0.scope",
+                                    NULL };
+        g_autoptr(GVariant) outcome = NULL;
+        g_autoptr(GVariant) fields = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) missing = NULL;
+        g_autofree char *lists = NULL;
+        const char *decision, *unit;
+        GVariant *ev;
+
+        ck_assert(wait_state(d, "worker", "running"));
+        outcome = reload_with(d, one_child);
+        lists = reload_lists(outcome);
+        ck_assert_str_eq(lists, "added=;removed=worker;changed=");
+        ev = itest_events_wait(d->events, "child_stopped", "worker", NULL, ITEST_TIMEOUT_SEC);
+        ck_assert(ev);
+        g_variant_get(ev, "(t&s&st@a{sv})", NULL, NULL, NULL, NULL, &fields);
+        ck_assert(g_variant_lookup(fields, "decision", "&s", &decision));
+        ck_assert_str_eq(decision, "stop");
+        /* Sent as the manager reported the scope empty: it still names it. */
+        ck_assert(g_variant_lookup(fields, "unit", "&s", &unit));
+        ck_assert_str_eq(unit, "steward-worker-0.scope");
+        ck_assert_int_ne(itest_run(is_active, NULL), 0);
+        missing = itest_manager_call_error(d, "GetChild", g_variant_new("(s)", "worker"), "(o)", &error);
+        ck_assert_ptr_null(missing);
+        ck_assert_str_eq(g_dbus_error_get_remote_error(error), "org.steward.Supervisor1.Error.NoSuchChild");
+        ck_assert_uint_eq(child_count(d), 1);
+        ck_assert_uint_eq(child_u64(d, "api", "Generation"), 0);
+}
+END_TEST
+
+/* (c) A changed ExecStart= runs: generation + 1 behind the fence. */
+START_TEST(test_reload_changes_child)
+{
+        g_autoptr(ItestDaemon) d = start(one_child, 0);
+        g_autofree char *marker = g_build_filename(d->dir, "new-command-ran", NULL);
+        g_autofree char *config = g_strdup_printf("[Child api]\n"
+                                                  "ExecStart=/bin/sh -c 'echo $$ > %s; exec sleep 1000'\n"
+                                                  "TimeoutStopSec=5s\n",
+                                                  marker);
+        g_autoptr(GVariant) outcome = NULL;
+        g_autoptr(GVariant) unit = NULL;
+        g_autofree char *lists = NULL;
+        guint from = 0;
+
+        ck_assert(wait_state(d, "api", "running"));
+        outcome = reload_with(d, config);
+        lists = reload_lists(outcome);
+        ck_assert_str_eq(lists, "added=;removed=;changed=api");
+        ck_assert(itest_events_wait(d->events, "child_restart_fence_entered", "api", &from,
+                                    ITEST_TIMEOUT_SEC));
+        ck_assert(itest_events_wait(d->events, "child_control_stop_completed", "api", &from,
+                                    ITEST_TIMEOUT_SEC));
+        ck_assert(itest_events_wait(d->events, "child_restart_fence_released", "api", &from,
+                                    ITEST_TIMEOUT_SEC));
+        ck_assert(wait_generation(d, "api", 1));
+        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_file(marker, ITEST_TIMEOUT_SEC));
+        unit = itest_child_property(d, "api", "Unit");
+        ck_assert_str_eq(g_variant_get_string(unit, NULL), "steward-api-1.scope");
+        ck_assert_uint_eq(itest_events_count(d->events, "child_starting", "api"), 2);
+        (void) g_remove(marker);
+}
+END_TEST
+
+/* (d) An invalid file is refused with FILE:LINE, and nothing changes. */
+START_TEST(test_reload_invalid_untouched)
+{
+        g_autoptr(ItestDaemon) d = start(two_children, 0);
+        g_autofree char *path = g_build_filename(d->dir, "steward.conf", NULL);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = NULL;
+        g_autofree char *remote = NULL;
+        guint starts;
+
+        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(wait_state(d, "worker", "running"));
+        starts = itest_events_count(d->events, "child_starting", NULL);
+        ck_assert(g_file_set_contents(path, "[Child api]\nExecStart=/bin/true\nRestart=sometimes\n", -1,
+                                      NULL));
+        reply = itest_manager_call_error(d, "Reload", NULL, "(a{sv})", &error);
+        ck_assert_ptr_null(reply);
+        remote = g_dbus_error_get_remote_error(error);
+        ck_assert_str_eq(remote, "org.steward.Supervisor1.Error.InvalidConfig");
+        ck_assert_msg(strstr(error->message, "steward.conf:3"), "%s", error->message);
+        ck_assert(itest_events_wait(d->events, "config_rejected", NULL, NULL, ITEST_TIMEOUT_SEC));
+        /* A round trip after the refusal: whatever it did is recorded by now. */
+        ck_assert_uint_eq(child_count(d), 2);
+        ck_assert_uint_eq(child_u64(d, "api", "Generation"), 0);
+        ck_assert_uint_eq(child_u64(d, "worker", "Generation"), 0);
+        ck_assert_uint_eq(itest_events_count(d->events, "child_starting", NULL), starts);
+        ck_assert_uint_eq(itest_events_count(d->events, "child_stopped", NULL), 0);
+        ck_assert_uint_eq(itest_events_count(d->events, "child_restart_fence_entered", NULL), 0);
+}
+END_TEST
+
+/* (e) stewardctl reload says what was added, removed and changed. */
+START_TEST(test_reload_stewardctl)
+{
+        g_autoptr(ItestDaemon) d = start(two_children, 0);
+        g_autofree char *ctl = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "src", "stewardctl", NULL);
+        const char *argv[] = { ctl, "--user", "reload", NULL };
+        g_autofree char *path = g_build_filename(d->dir, "steward.conf", NULL);
+        g_autofree char *out = NULL;
+
+        ck_assert(wait_state(d, "worker", "running"));
+        ck_assert(g_file_set_contents(path,
+                                      "[Child api]\n"
+                                      "ExecStart=/bin/sh -c 'exec sleep 999'\n"
+                                      "TimeoutStopSec=5s\n"
+                                      "[Child extra]\n"
+                                      "ExecStart=/bin/sh -c 'exec sleep 1000'\n",
+                                      -1, NULL));
+        ck_assert_int_eq(itest_run(argv, &out), 0);
+        ck_assert_str_eq(out, "added: extra\nremoved: worker\nchanged: api\n");
+        ck_assert(wait_state(d, "extra", "running"));
+        ck_assert(wait_generation(d, "api", 1));
+}
+END_TEST
+
+/* (f) The same files again: empty lists, nothing restarted. */
+START_TEST(test_reload_unchanged)
+{
+        g_autoptr(ItestDaemon) d = start(two_children, 0);
+        g_autoptr(GVariant) outcome = NULL;
+        g_autofree char *lists = NULL;
+        guint starts, from;
+
+        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(wait_state(d, "worker", "running"));
+        starts = itest_events_count(d->events, "child_starting", NULL);
+        from = d->events->events->len;
+        outcome = reload_with(d, two_children);
+        lists = reload_lists(outcome);
+        ck_assert_str_eq(lists, "added=;removed=;changed=");
+        ck_assert(itest_events_wait(d->events, "config_loaded", NULL, &from, ITEST_TIMEOUT_SEC));
+        ck_assert_uint_eq(itest_events_count(d->events, "child_starting", NULL), starts);
+        ck_assert_uint_eq(itest_events_count(d->events, "child_restart_fence_entered", NULL), 0);
+        ck_assert_uint_eq(child_u64(d, "api", "Generation"), 0);
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
         Suite *s = suite_create("daemon");
         TCase *api = tcase_create("api");
         TCase *life = tcase_create("lifecycle");
+        TCase *reload = tcase_create("reload");
 
         tcase_set_timeout(api, 3 * ITEST_TIMEOUT_SEC);
         tcase_add_test(api, test_manager_properties_and_lists);
@@ -460,6 +683,15 @@ make_suite(void)
         tcase_add_loop_test(life, test_crash_loop_new_incarnations, 0, G_N_ELEMENTS(backends));
         tcase_add_loop_test(life, test_missing_executable, 0, G_N_ELEMENTS(backends));
         suite_add_tcase(s, life);
+
+        tcase_set_timeout(reload, 3 * ITEST_TIMEOUT_SEC);
+        tcase_add_test(reload, test_reload_adds_child);
+        tcase_add_test(reload, test_reload_removes_child);
+        tcase_add_test(reload, test_reload_changes_child);
+        tcase_add_test(reload, test_reload_invalid_untouched);
+        tcase_add_test(reload, test_reload_stewardctl);
+        tcase_add_test(reload, test_reload_unchanged);
+        suite_add_tcase(s, reload);
         return s;
 }
 
