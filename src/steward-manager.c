@@ -74,6 +74,7 @@ struct _StewardManager {
         int exit_code;
         gboolean exited;
         gboolean ready_reported;
+        gboolean name_acquired;
         gboolean name_lost;
         guint signal_sources[3];
 };
@@ -838,14 +839,43 @@ on_leftovers_cleared(GObject *source, GAsyncResult *res, gpointer user_data)
         manager_dispatch(m);
 }
 
+/* The tree starts once a previous run's scopes are gone. */
+static void
+manager_start_tree(StewardManager *m)
+{
+        steward_backend_clear_leftovers(m->backend, (guint) (m->spec->shutdown_timeout_usec / G_USEC_PER_SEC),
+                                        on_leftovers_cleared, m);
+}
+
+/* Only the owner of the name may touch steward-*.scope: clearing a previous
+ * run's scopes before holding it would stop another running stewardd's. */
+static void
+on_name_acquired(GDBusConnection *bus, const char *name, gpointer user_data)
+{
+        StewardManager *m = user_data;
+
+        if (m->name_acquired)
+                return;
+        m->name_acquired = TRUE;
+        manager_start_tree(m);
+}
+
 static void
 on_name_lost(GDBusConnection *bus, const char *name, gpointer user_data)
 {
         StewardManager *m = user_data;
 
-        /* Without our name nobody can reach us: stop the tree and leave. */
-        g_warning("Lost (or could not take) the bus name %s; shutting down", name);
         m->name_lost = TRUE;
+        if (!m->name_acquired) {
+                g_message("The bus name %s is taken (another stewardd?); not starting", name);
+                if (!m->exited) {
+                        m->exited = TRUE;
+                        g_main_loop_quit(m->loop);
+                }
+                return;
+        }
+        /* Without our name nobody can reach us: stop the tree and leave. */
+        g_message("Lost the bus name %s; shutting down", name);
         if (!m->exited)
                 on_terminate(m);
 }
@@ -889,15 +919,14 @@ steward_manager_run(StewardManager *m)
         manager_emit_simple(m, STEWARD_EVENT_MANAGER_STARTED, NULL);
         manager_emit_simple(m, STEWARD_EVENT_CONFIG_LOADED, NULL);
 
-        /* The name comes after the tree is loaded and its objects exist. */
+        /* The name comes after the tree is loaded and its objects exist,
+         * and the tree starts once we hold it. */
         if (m->bus)
                 m->name_owner_id = g_bus_own_name_on_connection(m->bus, STEWARD_BUS_NAME,
-                                                                G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE, NULL,
-                                                                on_name_lost, m, NULL);
-
-        /* The tree starts once a previous run's scopes are gone. */
-        steward_backend_clear_leftovers(m->backend, (guint) (m->spec->shutdown_timeout_usec / G_USEC_PER_SEC),
-                                        on_leftovers_cleared, m);
+                                                                G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
+                                                                on_name_acquired, on_name_lost, m, NULL);
+        else
+                manager_start_tree(m);
         if (!m->exited)
                 g_main_loop_run(m->loop);
 

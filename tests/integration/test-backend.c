@@ -454,12 +454,15 @@ END_TEST
 static Suite *
 make_suite(void)
 {
+        Suite *s;
+        TCase *tc, *scope;
+
         /* Before any thread exists, as stewardd does: the reaper's
          * signalfd must be the only place SIGCHLD goes. */
         steward_reaper_block_sigchld();
-        Suite *s = suite_create("backend");
-        TCase *tc = tcase_create("lifecycle");
-        TCase *scope = tcase_create("scope");
+        s = suite_create("backend");
+        tc = tcase_create("lifecycle");
+        scope = tcase_create("scope");
 
         tcase_set_timeout(tc, 2 * ITEST_TIMEOUT_SEC);
         tcase_add_loop_test(tc, test_exit_status_and_output, 0, G_N_ELEMENTS(kinds));

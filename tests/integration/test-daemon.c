@@ -287,6 +287,24 @@ START_TEST(test_shutdown_blocks_restarts)
 }
 END_TEST
 
+/* A second stewardd on the same bus must not take over, nor stop the
+ * first one's scopes as if they were left over from a previous run. */
+START_TEST(test_second_daemon_refused)
+{
+        g_autoptr(ItestDaemon) d = start(two_children, 0);
+        g_autofree char *stewardd = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "src", "stewardd", NULL);
+        g_autofree char *config = g_strdup_printf("--config=%s", d->dir);
+        const char *argv[] = { stewardd, "--user", config, NULL };
+        const char *is_active[] = { "systemctl", "--user", "is-active", "--quiet", "steward-api-0.scope", NULL };
+
+        ck_assert(wait_state(d, "api", "running"));
+        ck_assert_int_eq(itest_run(argv, NULL), 1);
+        ck_assert_int_eq(itest_run(is_active, NULL), 0);
+        ck_assert_uint_eq(child_u64(d, "api", "Generation"), 0);
+        ck_assert_uint_eq(itest_events_count(d->events, "child_exited", NULL), 0);
+}
+END_TEST
+
 static void
 assert_error(ItestDaemon *d, const char *method, GVariant *params, const char *error_name)
 {
@@ -676,6 +694,7 @@ make_suite(void)
         tcase_add_test(api, test_shutdown_blocks_restarts);
         tcase_add_test(api, test_malformed_calls);
         tcase_add_test(api, test_commands_through_busctl);
+        tcase_add_test(api, test_second_daemon_refused);
         suite_add_tcase(s, api);
 
         tcase_set_timeout(life, 3 * ITEST_TIMEOUT_SEC);
