@@ -4,7 +4,8 @@
 #   build-aux/build-deb.sh [REF]      REF: the commit to package (default HEAD)
 #
 # The source and binary packages, .changes and lintian's report end up in
-# $DEB_OUTDIR (default build/deb/). Fails if the build fails or lintian
+# $DEB_OUTDIR (default build/deb/). Outside a git checkout (an unpacked
+# release tarball) the source tree itself is packaged. Fails if the build fails or lintian
 # reports any error or warning. Needs root to install what is missing
 # (apt-get build-dep on debian/control: no deb-src lines needed).
 set -euo pipefail
@@ -26,14 +27,28 @@ for p in "${tools[@]}"; do
 done
 
 # A clean export: only what the commit holds, nothing of the working tree.
-commit=$(git -C "$src" rev-parse --verify "$ref^{commit}")
+# A release tarball (meson dist) is no git checkout of its own, though it
+# may be unpacked inside one: it is a clean export already, and is copied
+# as it is, without build directories.
 rm -rf "$out"
 mkdir -p "$out/export"
-git -C "$src" archive --format=tar "$commit" | tar -x -C "$out/export"
+if [ "$(git -C "$src" rev-parse --show-toplevel 2>/dev/null)" = "$src" ]; then
+    commit=$(git -C "$src" rev-parse --verify "$ref^{commit}")
+    git -C "$src" archive --format=tar "$commit" | tar -x -C "$out/export"
+    from="$(git -C "$src" log -1 --format='%h %s' "$commit")"
+else
+    [ -z "${1:-}" ] || { say "$src is not a git checkout: cannot package $ref"; exit 1; }
+    [ -f "$src/debian/control" ] || { say "$src has no debian/"; exit 1; }
+    excl=()
+    case $out in "$src"/*) excl=(--exclude="./${out#"$src"/}") ;; esac
+    tar -C "$src" -c --exclude-vcs "${excl[@]}" --exclude=./build --exclude=./_build --exclude=./builddir \
+        --exclude='./obj-*' --exclude=./build-fuzz . | tar -x -C "$out/export"
+    from="the source tree $src"
+fi
 version=$(dpkg-parsechangelog -l "$out/export/debian/changelog" -S Version)
 tree="$out/steward-$version"
 mv "$out/export" "$tree"
-say "packaging steward $version from $(git -C "$src" log -1 --format='%h %s' "$commit")"
+say "packaging steward $version from $from"
 
 export DEBIAN_FRONTEND=noninteractive
 if [ ${#missing[@]} -gt 0 ] || ! (cd "$tree" && dpkg-checkbuilddeps >/dev/null 2>&1); then

@@ -2,16 +2,36 @@
 # Installs the built steward .deb on this machine, checks what it installed and integrated, then purges it and
 # checks that nothing it installed is left behind.
 #
-#   build-aux/test-deb.sh [DEB]     DEB: default build/deb/steward_*_ARCH.deb (build-aux/build-deb.sh)
+#   build-aux/test-deb.sh [--while-installed CMD] [--remove-group] [DEB]
+#
+#   DEB                    default build/deb/steward_*_ARCH.deb (build-aux/build-deb.sh)
+#   --while-installed CMD  runs CMD (bash -c) once the package is installed
+#                          and checked, before the purge; it fails the test
+#                          unless it exits 0
+#   --remove-group         deletes the steward group after the purge, if the
+#                          install created it (for test machines)
 #
 # Changes the machine: needs root, refuses to run where steward is already
 # installed. The steward group stays after the purge, as Debian leaves
 # system groups (a file owned by it could otherwise end up with another
-# group's id).
+# group's id), unless --remove-group. Whatever happens, the package is
+# purged again and journald's catalog database is restored to what it was
+# before the install (systemd's trigger rewrites it on install and purge).
 set -euo pipefail
 
 src=$(dirname "$(dirname "$(readlink -f "$0")")")
 arch=$(dpkg-architecture -q DEB_HOST_ARCH 2>/dev/null || dpkg --print-architecture)
+while_installed=
+remove_group=0
+while [ $# -gt 0 ]; do
+    case $1 in
+    --while-installed) while_installed=$2; shift 2 ;;
+    --remove-group) remove_group=1; shift ;;
+    --) shift; break ;;
+    -*) echo "test-deb: unknown option $1" >&2; exit 2 ;;
+    *) break ;;
+    esac
+done
 deb=${1:-$(find "$src/build/deb" -maxdepth 1 -name "steward_*_$arch.deb" 2>/dev/null | head -n 1)}
 failures=0
 
@@ -48,11 +68,36 @@ snapshot() {
         -o -print 2>/dev/null | LC_ALL=C sort
 }
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+catalog_db=/var/lib/systemd/catalog/database
+group_existed=0
+getent group steward >/dev/null && group_existed=1
+if [ -f "$catalog_db" ]; then cp -p "$catalog_db" "$work/catalog-database"; fi
+installed=0
+cleanup() {
+    local rc=$?
+    set +e
+    if [ "$installed" -eq 1 ] && dpkg-query -W -f='${Status}' steward 2>/dev/null | grep -q installed; then
+        say "cleanup: purging steward"
+        apt-get purge -y -q steward >&2
+    fi
+    if [ -f "$work/catalog-database" ]; then
+        cp -p "$work/catalog-database" "$catalog_db"
+    elif [ "$installed" -eq 1 ]; then
+        rm -f "$catalog_db"
+    fi
+    if [ "$remove_group" -eq 1 ] && [ "$group_existed" -eq 0 ] && getent group steward >/dev/null; then
+        say "cleanup: deleting the group steward the install created"
+        groupdel steward
+    fi
+    rm -rf "$work"
+    exit "$rc"
+}
+trap cleanup EXIT
 snapshot > "$work/before"
 
 say "installing $deb"
 export DEBIAN_FRONTEND=noninteractive
+installed=1
 apt-get install -y -q --no-install-recommends "$deb" >&2
 dpkg -L steward | LC_ALL=C sort > "$work/files"
 
@@ -109,6 +154,16 @@ if [ "$(LC_ALL=C sort "$work/completion" | tr '\n' ' ')" = "restart resume resum
     ok "bash completes 'stewardctl res' to restart, resume, resume-supervisor"
 else
     fail "bash completion of 'stewardctl res': $(tr '\n' ' ' < "$work/completion")"
+fi
+
+# ---- what the caller runs against the installed package -----------------
+if [ -n "$while_installed" ]; then
+    say "running: $while_installed"
+    if bash -c "$while_installed"; then
+        ok "$while_installed"
+    else
+        fail "$while_installed (exit $?)"
+    fi
 fi
 
 # ---- purged -------------------------------------------------------------

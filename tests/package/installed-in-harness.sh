@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Runs inside steward-harness with the steward package installed: the installed stewardd --user on the installed
+# example, driven with busctl and the installed stewardctl, completion through bash, the journal with its catalog.
+#
+# Output is TAP. Nothing here comes from the build tree: every program,
+# configuration, completion script and catalog is the package's.
+# The checks hand their output to sh -c as "$1": single quotes on purpose.
+# shellcheck disable=SC2016
+set -uo pipefail
+
+example=/usr/share/doc/steward/examples/webapp
+n=0
+failures=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); failures=$((failures + 1)); echo "not ok $n - $*"; }
+check() { # check DESCRIPTION COMMAND...
+    local what=$1
+    shift
+    if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+diag() { sed 's/^/# /'; }
+
+# The first journal entry matching the arguments, waiting for it (bounded).
+first_entry() {
+    local line pid
+    coproc J { exec journalctl --follow --lines=all -o cat "$@"; }
+    pid=$J_PID
+    if ! read -r -t 30 line <&"${J[0]}"; then
+        kill "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        echo "timed out waiting for: $*" >&2
+        return 1
+    fi
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    echo "$line"
+}
+
+[ "${STEWARD_HARNESS:-}" = 1 ] || { echo "Bail out! not inside steward-harness"; exit 1; }
+
+check "the installed stewardd is the package's" sh -c 'dpkg -S /usr/bin/stewardd | grep -q "^steward:"'
+check "stewardd --check-config accepts the installed example" \
+    /usr/bin/stewardd --user --check-config --config="$example"
+
+/usr/bin/stewardd --user --config="$example" &
+daemon=$!
+trap 'kill "$daemon" 2>/dev/null; wait "$daemon" 2>/dev/null' EXIT
+if ! gdbus wait --session --timeout 30 org.steward.Supervisor1; then
+    echo "Bail out! stewardd did not take org.steward.Supervisor1 on the session bus"
+    exit 1
+fi
+if first_entry -t stewardd STEWARD_EVENT=child_started STEWARD_CHILD=api >/dev/null &&
+    first_entry -t stewardd STEWARD_EVENT=child_started STEWARD_CHILD=db-proxy >/dev/null; then
+    ok "both children of the example started"
+else
+    not_ok "both children of the example started"
+fi
+
+# ---- busctl -------------------------------------------------------------
+bus=(busctl --user --no-pager)
+mgr=(org.steward.Supervisor1 /org/steward/Supervisor1 org.steward.Supervisor1.Manager)
+out=$("${bus[@]}" call "${mgr[@]}" ListChildren 2>&1)
+echo "$out" | diag
+check "busctl ListChildren lists api and db-proxy" \
+    sh -c 'echo "$1" | grep -q "\"api\"" && echo "$1" | grep -q "\"db-proxy\""' _ "$out"
+
+out=$("${bus[@]}" call "${mgr[@]}" RestartChild ss api package-test 2>&1)
+echo "$out" | diag
+check "busctl RestartChild api: the fence queues the restart after the stop" \
+    sh -c 'echo "$1" | grep -q "queued_after_stop"' _ "$out"
+if first_entry -t stewardd STEWARD_EVENT=child_started STEWARD_CHILD=api STEWARD_GENERATION=1 >/dev/null; then
+    ok "the restarted api runs as generation 1"
+else
+    not_ok "the restarted api runs as generation 1"
+fi
+
+# ---- stewardctl ---------------------------------------------------------
+out=$(/usr/bin/stewardctl --user status 2>&1)
+rc=$?
+echo "$out" | diag
+check "stewardctl --user status shows the tree (exit $rc)" \
+    sh -c '[ "$2" -eq 0 ] && echo "$1" | grep -q api && echo "$1" | grep -q db-proxy && echo "$1" | grep -q web' _ "$out" "$rc"
+
+out=$(/usr/bin/stewardctl --user restart api --reason=package-test 2>&1)
+rc=$?
+echo "$out" | diag
+check "stewardctl --user restart api prints the fence decision (exit $rc)" \
+    sh -c '[ "$2" -eq 0 ] && echo "$1" | grep -Eq "queued_after_stop|queued after stop|started_immediately|already_pending"' _ "$out" "$rc"
+
+# ---- completion ---------------------------------------------------------
+# bash-completion loads the installed script on demand; child names come
+# live from this stewardd.
+out=$(bash -c 'source /usr/share/bash-completion/bash_completion
+    _completion_loader stewardctl
+    complete -p stewardctl
+    COMP_WORDS=(stewardctl --user restart a) COMP_CWORD=3
+    COMP_LINE="stewardctl --user restart a" COMP_POINT=${#COMP_LINE}
+    _stewardctl
+    printf "reply: %s\n" "${COMPREPLY[@]}"' 2>&1)
+echo "$out" | diag
+check "complete -p stewardctl names _stewardctl" sh -c 'echo "$1" | grep -q "^complete -F _stewardctl stewardctl$"' _ "$out"
+check "bash completes 'stewardctl --user restart a' to api" \
+    sh -c '[ "$(echo "$1" | grep "^reply: ")" = "reply: api" ]' _ "$out"
+out=$(bash -c 'source /usr/share/bash-completion/bash_completion
+    _completion_loader stewardctl
+    COMP_WORDS=(stewardctl --user resume-supervisor "") COMP_CWORD=3
+    _stewardctl
+    printf "reply: %s\n" "${COMPREPLY[@]}"' 2>&1)
+echo "$out" | diag
+check "bash completes supervisor names for resume-supervisor" \
+    sh -c 'echo "$1" | grep -qx "reply: web"' _ "$out"
+
+# ---- journal and catalog -------------------------------------------------
+# journalctl -x reads the catalog database, which journalctl --update-catalog
+# writes to /var/lib/systemd/catalog: built here in a mount namespace of
+# its own, on a tmpfs, from the installed catalog files only.
+out=$(unshare --mount --propagation private bash -c '
+    mount -t tmpfs -o mode=0755 tmpfs /var/lib/systemd/catalog || exit 1
+    journalctl --update-catalog || exit 1
+    journalctl --no-pager -x -t stewardd STEWARD_EVENT=child_started STEWARD_CHILD=api STEWARD_GENERATION=0' 2>&1)
+rc=$?
+echo "$out" | diag
+check "journalctl -x explains child_started with the installed catalog (exit $rc)" \
+    sh -c '[ "$2" -eq 0 ] && echo "$1" | grep -q "Subject: Child api started" &&
+           echo "$1" | grep -q "Generation 0 of child api runs as process"' _ "$out" "$rc"
+check "the tmpfs on the catalog database stayed in that namespace" \
+    sh -c '! mountpoint -q /var/lib/systemd/catalog'
+
+# ---- stop ---------------------------------------------------------------
+out=$("${bus[@]}" call "${mgr[@]}" ShutdownTree s package-test 2>&1)
+echo "$out" | diag
+rc=0
+for _ in $(seq 300); do
+    kill -0 "$daemon" 2>/dev/null || break
+    sleep 0.1
+done
+if kill -0 "$daemon" 2>/dev/null; then
+    not_ok "stewardd exits after ShutdownTree"
+else
+    wait "$daemon"
+    rc=$?
+    check "stewardd exits 0 after ShutdownTree (exit $rc)" [ "$rc" -eq 0 ]
+fi
+trap - EXIT
+left=$(systemctl --user list-units --no-legend --plain 'steward-*.scope' 2>/dev/null)
+check "no steward scope is left" [ -z "$left" ]
+
+echo "1..$n"
+[ "$failures" -eq 0 ]
