@@ -272,19 +272,36 @@ close_all_but(int a, int b)
         close_range_safe(hi + 1, ~0U);
 }
 
+/* Every signal back to SIG_DFL. glibc's sigaction() refuses the real-time
+ * signals it reserves for itself (32 and 33) with EINVAL, yet a parent may
+ * have left them ignored (ninja does), and an ignored signal survives
+ * execve(): those go through the system call. The kernel's struct is all
+ * zeros for SIG_DFL with no flags and an empty mask, whatever the
+ * architecture's layout, and is smaller than the buffer on every one. */
+static void
+reset_signal_dispositions(void)
+{
+        struct sigaction sa = { .sa_handler = SIG_DFL };
+        static const unsigned char kernel_sa_default[128];
+
+        for (int sig = 1; sig < NSIG; sig++) {
+                if (sig == SIGKILL || sig == SIGSTOP)
+                        continue;
+                if (sigaction(sig, &sa, NULL) < 0 && errno == EINVAL)
+                        (void) syscall(SYS_rt_sigaction, sig, kernel_sa_default, NULL, (NSIG - 1) / 8);
+        }
+}
+
 static void G_GNUC_NORETURN
 child_run(const StewardExecPlan *p, int gate_fd, int report_fd)
 {
-        struct sigaction sa = { .sa_handler = SIG_DFL };
         sigset_t none;
         char go;
         ssize_t n;
         int null_fd;
 
         close_all_but(gate_fd, report_fd);
-        for (int sig = 1; sig < NSIG; sig++)
-                if (sig != SIGKILL && sig != SIGSTOP)
-                        (void) sigaction(sig, &sa, NULL);
+        reset_signal_dispositions();
         sigemptyset(&none);
         (void) sigprocmask(SIG_SETMASK, &none, NULL);
 
