@@ -44,8 +44,11 @@ echo "== the scopes, as the manager sees them"
 systemctl --user list-units --no-pager --no-legend 'steward-*.scope'
 
 echo "== the restart, as the journal recorded it"
-journalctl --no-pager -t stewardd -o cat --output-fields=STEWARD_SEQUENCE,STEWARD_EVENT,MESSAGE \
-    STEWARD_CHILD=api
+journalctl --no-pager -t stewardd -o short-monotonic STEWARD_CHILD=api
+
+echo "== one of those entries, with its fields"
+journalctl --no-pager -t stewardd -o verbose STEWARD_EVENT=child_restart_fence_entered |
+    grep -E '^ +(MESSAGE|MESSAGE_ID|PRIORITY|STEWARD_[A-Z_]+)='
 
 echo "== ShutdownTree"
 busctl --user call org.steward.Supervisor1 /org/steward/Supervisor1 org.steward.Supervisor1.Manager \
