@@ -681,6 +681,76 @@ START_TEST(test_reload_unchanged)
 }
 END_TEST
 
+/* The root supervisor giving up with Escalation=shutdown stops the tree,
+ * and stewardd exits 1 (SPEC §6). */
+START_TEST(test_root_gives_up)
+{
+        g_autoptr(ItestDaemon) d = start("[Supervisor root]\n"
+                                         "RestartIntensity=2\n"
+                                         "RestartPeriodSec=1min\n"
+                                         "Escalation=shutdown\n"
+                                         "[Child crash]\n"
+                                         "ExecStart=/bin/sh -c 'exit 1'\n"
+                                         "RestartSec=0\n"
+                                         "RestartIntensity=100\n"
+                                         "[Child bystander]\n"
+                                         "ExecStart=/usr/bin/sleep 1000\n",
+                                         _i);
+        GVariant *ev;
+        g_autoptr(GVariant) fields = NULL;
+        const char *decision = NULL;
+
+        ev = itest_events_wait(d->events, "supervisor_intensity_exceeded", NULL, NULL, ITEST_TIMEOUT_SEC);
+        ck_assert(ev);
+        g_variant_get(ev, "(t&s&st@a{sv})", NULL, NULL, NULL, NULL, &fields);
+        ck_assert(g_variant_lookup(fields, "decision", "&s", &decision));
+        ck_assert_str_eq(decision, "escalate_shutdown");
+        ck_assert(itest_events_wait(d->events, "tree_shutdown_completed", NULL, NULL, ITEST_TIMEOUT_SEC));
+        ck_assert_int_eq(itest_daemon_wait(d, ITEST_TIMEOUT_SEC), 1);
+        /* Exactly RestartIntensity= restarts were allowed before it gave up. */
+        ck_assert_uint_eq(itest_events_count(d->events, "child_starting", "crash"), 3);
+}
+END_TEST
+
+/* Escalation=quarantine holds a failed supervisor's children stopped,
+ * and ResumeSupervisor through the bus brings them back. */
+START_TEST(test_quarantine_and_resume)
+{
+        g_autofree char *dir = g_dir_make_tmp("steward-quarantine-XXXXXX", NULL);
+        g_autofree char *flag = g_build_filename(dir, "healthy", NULL);
+        g_autofree char *config = g_strdup_printf("[Supervisor flaky]\n"
+                                                  "RestartIntensity=1\n"
+                                                  "RestartPeriodSec=1min\n"
+                                                  "Escalation=quarantine\n"
+                                                  "[Child worker]\n"
+                                                  "Supervisor=flaky\n"
+                                                  "ExecStart=/bin/sh -c 'test -e %s || exit 1; exec sleep 1000'\n"
+                                                  "RestartSec=0\n"
+                                                  "RestartIntensity=100\n"
+                                                  "[Child steady]\n"
+                                                  "ExecStart=/usr/bin/sleep 1000\n",
+                                                  flag);
+        g_autoptr(ItestDaemon) d = start(config, 0);
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GVariant) outcome = NULL;
+        guint from = 0;
+
+        ck_assert(itest_events_wait(d->events, "child_quarantined", "worker", &from, ITEST_TIMEOUT_SEC));
+        ck_assert(wait_state(d, "worker", "quarantined"));
+        /* Its neighbour outside the failed supervisor runs on. */
+        ck_assert(wait_state(d, "steady", "running"));
+        ck_assert_uint_eq(child_u64(d, "steady", "Generation"), 0);
+
+        ck_assert(g_file_set_contents(flag, "", -1, NULL));
+        reply = itest_manager_call(d, "ResumeSupervisor", g_variant_new("(ss)", "flaky", "fixed"), "(a{sv})");
+        g_variant_get(reply, "(@a{sv})", &outcome);
+        ck_assert_str_eq(outcome_str(outcome, "decision"), "resumed");
+        ck_assert(wait_state(d, "worker", "running"));
+        (void) g_remove(flag);
+        (void) g_rmdir(dir);
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -701,6 +771,8 @@ make_suite(void)
         tcase_add_loop_test(life, test_restart_fence_through_the_bus, 0, G_N_ELEMENTS(backends));
         tcase_add_loop_test(life, test_crash_loop_new_incarnations, 0, G_N_ELEMENTS(backends));
         tcase_add_loop_test(life, test_missing_executable, 0, G_N_ELEMENTS(backends));
+        tcase_add_loop_test(life, test_root_gives_up, 0, G_N_ELEMENTS(backends));
+        tcase_add_test(life, test_quarantine_and_resume);
         suite_add_tcase(s, life);
 
         tcase_set_timeout(reload, 3 * ITEST_TIMEOUT_SEC);
