@@ -512,17 +512,42 @@ static const char one_child[] = "[Child api]\n"
                                 "TimeoutStopSec=5s\n";
 
 /* (a) An added child starts and its object appears; the others are untouched. */
+typedef struct {
+        gboolean child_count_2;
+} ManagerChanges;
+
+static void
+on_manager_properties(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
+                      const char *signal, GVariant *params, gpointer user_data)
+{
+        ManagerChanges *c = user_data;
+        g_autoptr(GVariant) changed = NULL;
+        guint32 n;
+
+        g_variant_get(params, "(&s@a{sv}@as)", NULL, &changed, NULL);
+        if (g_variant_lookup(changed, "ChildCount", "u", &n) && n == 2)
+                c->child_count_2 = TRUE;
+}
+
 START_TEST(test_reload_adds_child)
 {
         g_autoptr(ItestDaemon) d = start(one_child, 0);
         g_autoptr(GVariant) outcome = NULL;
         g_autoptr(GVariant) path = NULL;
         g_autofree char *lists = NULL;
-        guint from = 0;
+        ManagerChanges changes = { FALSE };
+        guint from = 0, sub;
 
         ck_assert(wait_state(d, "api", "running"));
         ck_assert_uint_eq(child_count(d), 1);
+        sub = g_dbus_connection_signal_subscribe(d->bus, "org.steward.Supervisor1", "org.freedesktop.DBus.Properties",
+                                                 "PropertiesChanged", "/org/steward/Supervisor1",
+                                                 "org.steward.Supervisor1.Manager", G_DBUS_SIGNAL_FLAGS_NONE,
+                                                 on_manager_properties, &changes, NULL);
         outcome = reload_with(d, two_children);
+        /* Who watches the manager object hears that the tree grew. */
+        ck_assert_msg(itest_wait_flag(&changes.child_count_2, ITEST_TIMEOUT_SEC), "no ChildCount change signalled");
+        g_dbus_connection_signal_unsubscribe(d->bus, sub);
         lists = reload_lists(outcome);
         ck_assert_str_eq(lists, "added=worker;removed=;changed=");
         ck_assert(itest_events_wait(d->events, "config_loaded", NULL, &from, ITEST_TIMEOUT_SEC));
