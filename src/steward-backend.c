@@ -56,6 +56,7 @@ typedef struct {
         char *job; /* the scope's start job, once the manager named it */
         gboolean sent_pidfds; /* the pending StartTransientUnit passed PIDFDs */
         int kill_signal; /* KillSignal=, what StopUnit sends */
+        char *slice; /* NULL: the backend's */
         /* JobRemoved seen for the unit before we knew our job's path:
          * someone else's job on a unit of that name, or ours racing its reply. */
         GHashTable *early_jobs; /* job path -> result */
@@ -124,6 +125,7 @@ incarnation_free(Incarnation *inc)
         g_free(inc->unit);
         g_free(inc->unit_path);
         g_free(inc->failure);
+        g_free(inc->slice);
         g_free(inc);
 }
 
@@ -434,7 +436,7 @@ scope_start(Incarnation *inc)
         description = g_strdup_printf("steward child %s, generation %" G_GUINT64_FORMAT, inc->child,
                                       inc->generation);
         g_variant_builder_add(&props, "(sv)", "Description", g_variant_new_string(description));
-        g_variant_builder_add(&props, "(sv)", "Slice", g_variant_new_string(b->slice));
+        g_variant_builder_add(&props, "(sv)", "Slice", g_variant_new_string(inc->slice ? inc->slice : b->slice));
         g_variant_builder_add(&props, "(sv)", "CollectMode", g_variant_new_string("inactive-or-failed"));
         inc->sent_pidfds = FALSE;
         if (!b->pidfds_unsupported) {
@@ -676,7 +678,8 @@ steward_backend_get_name(StewardBackend *b)
 }
 
 void
-steward_backend_spawn(StewardBackend *b, const StewardChildSpec *spec, guint64 generation, char **extra_env)
+steward_backend_spawn(StewardBackend *b, const StewardChildSpec *spec, guint64 generation, const char *slice,
+                      char **extra_env)
 {
         g_autoptr(GError) error = NULL;
         Incarnation *inc;
@@ -717,6 +720,7 @@ steward_backend_spawn(StewardBackend *b, const StewardChildSpec *spec, guint64 g
         inc->unit_path = unit_object_path(inc->unit);
         inc->unit_settings = unit_settings_new(spec);
         inc->kill_signal = spec->kill_signal;
+        inc->slice = g_strdup(slice);
         g_hash_table_replace(b->by_unit, inc->unit, inc);
         inc->props_subscription = g_dbus_connection_signal_subscribe(
                 b->bus, SYSTEMD_BUS_NAME, DBUS_PROPERTIES_INTERFACE, "PropertiesChanged", inc->unit_path, NULL,

@@ -64,8 +64,10 @@ const char *steward_backend_get_name(StewardBackend *b);
 char *steward_backend_unit_name(const char *child, guint64 generation);
 
 /* Starts an incarnation; everything after is reported through the events.
+ * @slice: (nullable): the scope's parent slice, NULL for the backend's own
  * @extra_env: protocol variables for the child (NOTIFY_SOCKET, ...). */
-void steward_backend_spawn(StewardBackend *b, const StewardChildSpec *spec, guint64 generation, char **extra_env);
+void steward_backend_spawn(StewardBackend *b, const StewardChildSpec *spec, guint64 generation, const char *slice,
+                           char **extra_env);
 
 /* Sends @signal to every process of the incarnation; the scope backend
  * asks the manager to stop the scope, which escalates to SIGKILL itself

@@ -19,6 +19,7 @@
 #include "steward-notify.h"
 #include "steward-reaper.h"
 #include "steward-spawn.h"
+#include "steward-util.h"
 
 G_DEFINE_QUARK(steward-manager-error-quark, steward_manager_error)
 
@@ -41,6 +42,7 @@ struct _StewardManager {
         char *config_path;
         StewardSpec *spec;
         GHashTable *child_specs; /* name -> StewardChildSpec* (in spec) */
+        GHashTable *supervisor_slices; /* supervisor name -> its slice unit */
         gid_t allowed_gid;
 
         StewardLog *log;
@@ -285,7 +287,8 @@ perform(StewardManager *m, const StewardAction *a)
                 env = manager_child_env(m, spec);
                 /* Before the call: a spawn that fails at once reports from inside it. */
                 m->spawns_in_flight++;
-                steward_backend_spawn(m->backend, spec, a->generation, env);
+                steward_backend_spawn(m->backend, spec, a->generation,
+                                      g_hash_table_lookup(m->supervisor_slices, spec->supervisor), env);
                 break;
         }
         case STEWARD_ACTION_STOP:
@@ -559,6 +562,31 @@ load_config(const char *path, StewardMode mode, StewardBackendKind backend, GErr
         return spec;
 }
 
+/* The supervision tree mirrored as slices: the root's children go in
+ * Slice=, a nested supervisor's in a slice of its own inside its parent's
+ * (steward.slice, steward-web.slice, steward-web-db.slice), so
+ * systemd-cgls shows the tree and a slice's accounting is a subtree's. */
+static char *
+supervisor_slice(const StewardSpec *spec, const char *name)
+{
+        const StewardSupervisorSpec *s = steward_spec_find_supervisor(spec, name);
+        g_autofree char *parent = NULL;
+        g_autofree char *escaped = NULL;
+        char *slice;
+
+        if (!s || !s->parent)
+                return g_strdup(spec->slice);
+        parent = supervisor_slice(spec, s->parent);
+        escaped = steward_unit_name_escape(s->name);
+        slice = g_strdup_printf("%.*s-%s.slice", (int) (strlen(parent) - strlen(".slice")), parent, escaped);
+        if (strlen(slice) > 255) {
+                /* Deeper than a unit name can say: stay in the parent's. */
+                g_free(slice);
+                return g_steal_pointer(&parent);
+        }
+        return slice;
+}
+
 static void
 index_spec(StewardManager *m)
 {
@@ -566,6 +594,11 @@ index_spec(StewardManager *m)
         guint64 gid;
 
         g_hash_table_remove_all(m->child_specs);
+        g_hash_table_remove_all(m->supervisor_slices);
+        for (guint i = 0; i < m->spec->supervisors->len; i++) {
+                StewardSupervisorSpec *sup = g_ptr_array_index(m->spec->supervisors, i);
+                g_hash_table_insert(m->supervisor_slices, sup->name, supervisor_slice(m->spec, sup->name));
+        }
         for (guint i = 0; i < m->spec->children->len; i++) {
                 StewardChildSpec *c = g_ptr_array_index(m->spec->children, i);
                 g_hash_table_insert(m->child_specs, c->name, c);
@@ -612,6 +645,7 @@ steward_manager_new(const StewardManagerOptions *o, GError **error)
         m->mode = o->mode;
         m->config_path = g_strdup(o->config_path);
         m->child_specs = g_hash_table_new(g_str_hash, g_str_equal);
+        m->supervisor_slices = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
         m->units = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify) live_unit_free);
         m->actions = steward_actions_new();
         m->loop = g_main_loop_new(NULL, FALSE);
@@ -705,6 +739,7 @@ steward_manager_free(StewardManager *m)
         g_clear_pointer(&m->actions, g_array_unref);
         g_clear_pointer(&m->units, g_hash_table_unref);
         g_clear_pointer(&m->child_specs, g_hash_table_unref);
+        g_clear_pointer(&m->supervisor_slices, g_hash_table_unref);
         g_clear_pointer(&m->spec, steward_spec_free);
         g_clear_pointer(&m->log, steward_log_free);
         g_clear_pointer(&m->loop, g_main_loop_unref);

@@ -38,3 +38,17 @@ steward_bus_label_unescape(const char *label)
         }
         return g_string_free(out, FALSE);
 }
+
+char *
+steward_unit_name_escape(const char *s)
+{
+        GString *out = g_string_new(NULL);
+
+        for (const char *p = s; *p; p++) {
+                if (g_ascii_isalnum(*p) || *p == ':' || *p == '_' || (*p == '.' && p > s))
+                        g_string_append_c(out, *p);
+                else
+                        g_string_append_printf(out, "\\x%02x", (unsigned char) *p);
+        }
+        return g_string_free(out, FALSE);
+}

@@ -27,4 +27,8 @@ char *steward_bus_label_escape(const char *s);
 /* The inverse; NULL for a label that is not a valid escape. */
 char *steward_bus_label_unescape(const char *label);
 
+/* A name as one component of a unit name, as systemd's unit_name_escape()
+ * writes it: '-' (which nests slices) and a leading '.' become \\xNN. */
+char *steward_unit_name_escape(const char *s);
+
 G_END_DECLS

@@ -181,7 +181,7 @@ START_TEST(test_exit_status_and_output)
         c->environment = g_new0(char *, 2);
         c->environment[0] = g_strdup_printf("MARK=%s", marker);
 
-        steward_backend_spawn(f.backend, c, 0, NULL);
+        steward_backend_spawn(f.backend, c, 0, NULL, NULL);
         ck_assert(itest_wait_flag(&f.record.spawned, ITEST_TIMEOUT_SEC));
         ck_assert_msg(itest_journal_wait(match, "stdout", ITEST_TIMEOUT_SEC), "stdout not in the journal");
         ck_assert_msg(itest_journal_wait(match, "stderr", ITEST_TIMEOUT_SEC), "stderr not in the journal");
@@ -226,7 +226,7 @@ START_TEST(test_stop_kills_grandchildren)
         script = g_strdup_printf("trap '' TERM; sleep 1000 & echo $! > %s.tmp && mv %s.tmp %s; exec sleep 1000",
                                  pidfile, pidfile, pidfile);
         c = child_new(name, script);
-        steward_backend_spawn(f.backend, c, 0, NULL);
+        steward_backend_spawn(f.backend, c, 0, NULL, NULL);
         ck_assert(itest_wait_flag(&f.record.spawned, ITEST_TIMEOUT_SEC));
 
         ck_assert_msg(itest_wait_file(pidfile, ITEST_TIMEOUT_SEC), "%s never appeared", pidfile);
@@ -265,7 +265,7 @@ START_TEST(test_missing_executable)
 
         fixture_init(&f, kinds[_i]);
         c->argv = g_strdupv((char **) argv);
-        steward_backend_spawn(f.backend, c, 4, NULL);
+        steward_backend_spawn(f.backend, c, 4, NULL, NULL);
         ck_assert_msg(itest_wait_flag(&f.record.failed, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
         ck_assert_str_eq(f.record.log->str, "failed ");
         ck_assert_str_eq(f.record.failure, "exec '/nonexistent/steward-test': No such file or directory");
@@ -282,7 +282,7 @@ START_TEST(test_missing_working_directory)
 
         fixture_init(&f, kinds[_i]);
         c->working_directory = g_strdup("/nonexistent");
-        steward_backend_spawn(f.backend, c, 0, NULL);
+        steward_backend_spawn(f.backend, c, 0, NULL, NULL);
         ck_assert(itest_wait_flag(&f.record.failed, ITEST_TIMEOUT_SEC));
         ck_assert_str_eq(f.record.failure, "chdir '/nonexistent': No such file or directory");
         fixture_clear(&f);
@@ -302,7 +302,7 @@ START_TEST(test_scope_properties)
         c->memory_max = 512 * 1024 * 1024;
         c->tasks_max = 64;
         c->kill_signal = SIGINT;
-        steward_backend_spawn(f.backend, c, 7, NULL);
+        steward_backend_spawn(f.backend, c, 7, NULL, NULL);
         ck_assert(itest_wait_flag(&f.record.spawned, ITEST_TIMEOUT_SEC));
         ck_assert_int_eq(itest_run(show, &out), 0);
         ck_assert_msg(strstr(out, "MemoryMax=536870912\n"), "%s", out);
@@ -341,7 +341,7 @@ START_TEST(test_scope_name_collision)
         ck_assert_int_eq(g_io_channel_read_line(out, &line, NULL, NULL, NULL), G_IO_STATUS_NORMAL);
         ck_assert_str_eq(line, "up\n");
 
-        steward_backend_spawn(f.backend, c, 0, NULL);
+        steward_backend_spawn(f.backend, c, 0, NULL, NULL);
         ck_assert(itest_wait_flag(&f.record.failed, ITEST_TIMEOUT_SEC));
         ck_assert_msg(strstr(f.record.failure, "steward-clash-0.scope"), "%s", f.record.failure);
         /* Nothing of ours was left behind. */
@@ -401,7 +401,7 @@ START_TEST(test_exec_environment)
         c->working_directory = g_strdup(dir);
         /* By name on one backend, by number on the other: both are User=. */
         c->user = g_strdup(_i == 0 ? "nobody" : "65534");
-        steward_backend_spawn(f.backend, c, 0, NULL);
+        steward_backend_spawn(f.backend, c, 0, NULL, NULL);
         ck_assert_msg(itest_wait_flag(&f.record.spawned, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
 
         {

@@ -776,6 +776,43 @@ START_TEST(test_quarantine_and_resume)
 }
 END_TEST
 
+/* The supervision tree as slices: systemd-cgls shows it, and each
+ * supervisor's accounting is its subtree's. */
+START_TEST(test_nested_slices)
+{
+        g_autoptr(ItestDaemon) d = start("[Supervisor web]\n"
+                                         "[Supervisor db-tier]\n"
+                                         "Parent=web\n"
+                                         "[Child top]\n"
+                                         "ExecStart=/usr/bin/sleep 1000\n"
+                                         "[Child front]\n"
+                                         "Supervisor=web\n"
+                                         "ExecStart=/usr/bin/sleep 1000\n"
+                                         "[Child pg]\n"
+                                         "Supervisor=db-tier\n"
+                                         "ExecStart=/usr/bin/sleep 1000\n",
+                                         0);
+        const struct {
+                const char *child;
+                const char *slice;
+        } expect[] = {
+                { "top", "Slice=steward.slice\n" },
+                { "front", "Slice=steward-web.slice\n" },
+                { "pg", "Slice=steward-web-db\\x2dtier.slice\n" },
+        };
+
+        for (guint i = 0; i < G_N_ELEMENTS(expect); i++) {
+                g_autofree char *unit = g_strdup_printf("steward-%s-0.scope", expect[i].child);
+                const char *argv[] = { "systemctl", "--user", "show", "-p", "Slice", unit, NULL };
+                g_autofree char *out = NULL;
+
+                ck_assert(wait_state(d, expect[i].child, "running"));
+                ck_assert_int_eq(itest_run(argv, &out), 0);
+                ck_assert_str_eq(out, expect[i].slice);
+        }
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -798,6 +835,7 @@ make_suite(void)
         tcase_add_loop_test(life, test_missing_executable, 0, G_N_ELEMENTS(backends));
         tcase_add_loop_test(life, test_root_gives_up, 0, G_N_ELEMENTS(backends));
         tcase_add_test(life, test_quarantine_and_resume);
+        tcase_add_test(life, test_nested_slices);
         suite_add_tcase(s, life);
 
         tcase_set_timeout(reload, 3 * ITEST_TIMEOUT_SEC);

@@ -5,6 +5,7 @@
 
 #include "steward-spec.h"
 #include "steward-test.h"
+#include "steward-util.h"
 
 START_TEST(test_names)
 {
@@ -92,6 +93,28 @@ START_TEST(test_spec_root)
 }
 END_TEST
 
+START_TEST(test_unit_name_escape)
+{
+        g_autofree char *plain = steward_unit_name_escape("web");
+        g_autofree char *dash = steward_unit_name_escape("db-tier");
+        g_autofree char *dot = steward_unit_name_escape(".hidden.x");
+        g_autofree char *label = steward_bus_label_escape("db-proxy");
+        g_autofree char *digit = steward_bus_label_escape("1st");
+        g_autofree char *back = steward_bus_label_unescape("db_2dproxy");
+        g_autofree char *bad = steward_bus_label_unescape("db_2");
+
+        /* '-' nests slices, so a name's own dashes must not. */
+        ck_assert_str_eq(plain, "web");
+        ck_assert_str_eq(dash, "db\\x2dtier");
+        ck_assert_str_eq(dot, "\\x2ehidden.x");
+        /* Object path labels: systemd's bus_label_escape(). */
+        ck_assert_str_eq(label, "db_2dproxy");
+        ck_assert_str_eq(digit, "_31st");
+        ck_assert_str_eq(back, "db-proxy");
+        ck_assert_ptr_null(bad);
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -102,6 +125,7 @@ make_suite(void)
         tcase_add_test(tc, test_enum_round_trip);
         tcase_add_test(tc, test_role_defaults);
         tcase_add_test(tc, test_spec_root);
+        tcase_add_test(tc, test_unit_name_escape);
         suite_add_tcase(s, tc);
         return s;
 }
