@@ -145,5 +145,66 @@ trap - EXIT
 left=$(systemctl --user list-units --no-legend --plain 'steward-*.scope' 2>/dev/null)
 check "no steward scope is left" [ -z "$left" ]
 
+# ---- the installed unit does not confine the children --------------------
+# Children are forked by stewardd and inherit what its unit would impose
+# (mount namespace, NoNewPrivileges=, capabilities, seccomp): run the
+# package's own steward.service, with only ExecStart= pointed at a tree of
+# jobs that each do what an ordinary service may do, and see them succeed.
+work=$(mktemp -d /tmp/steward-hardening-XXXXXX)
+chmod 0755 "$work"
+statedir=/var/lib/steward-pkgtest-$$
+# A setuid-root helper of our own: id -u prints its effective uid.
+cp /usr/bin/id "$work/suid-id"
+chmod 4755 "$work/suid-id"
+{
+    echo "[Child write-var-lib]"
+    echo "Role=job"
+    echo "ExecStart=/bin/sh -c 'mkdir -p $statedir && echo ok > $statedir/written'"
+    echo "[Child setuid]"
+    echo "Role=job"
+    echo "ExecStart=/bin/sh -c 'test \"\$(setpriv --reuid=65534 --regid=65534 --clear-groups $work/suid-id -u)\" = 0'"
+    echo "[Child bind]"
+    echo "Role=job"
+    echo "ExecStart=/usr/bin/perl -MIO::Socket::INET -e 'IO::Socket::INET->new(Listen => 1, LocalAddr => \"127.0.0.1\", LocalPort => 0) or die'"
+    echo "[Child stay]"
+    echo "ExecStart=/usr/bin/sleep 1000"
+} > "$work/steward.conf"
+units=$HOME/.config/systemd/user
+mkdir -p "$units/steward-hardening.service.d"
+cp /lib/systemd/system/steward.service "$units/steward-hardening.service"
+printf '[Service]\nExecStart=\nExecStart=/usr/bin/stewardd --user --config=%s\n' "$work" \
+    > "$units/steward-hardening.service.d/test.conf"
+systemctl --user daemon-reload
+# Type=notify: start returns once stewardd said READY=1, its tree up.
+if systemctl --user start steward-hardening.service; then
+    ok "the package's steward.service starts (Type=notify) under a manager"
+else
+    not_ok "the package's steward.service starts (Type=notify) under a manager"
+    journalctl --no-pager -n 30 | diag
+fi
+for job in write-var-lib setuid bind; do
+    if first_entry -t stewardd STEWARD_EVENT=child_exited STEWARD_CHILD=$job >/dev/null &&
+        journalctl --no-pager -o cat -t stewardd STEWARD_EVENT=child_exited STEWARD_CHILD=$job \
+            STEWARD_DECISION=success | grep -q .; then
+        ok "a child under the installed unit can $job"
+    else
+        not_ok "a child under the installed unit can $job"
+        journalctl --no-pager -o cat -t stewardd STEWARD_CHILD=$job | diag
+    fi
+done
+check "what it wrote under /var/lib is there" [ -s "$statedir/written" ]
+out=$(systemctl --user show -p Type -p ActiveState -p WatchdogUSec -p MainPID steward-hardening.service)
+echo "$out" | diag
+check "stewardd runs as Type=notify with its watchdog" \
+    sh -c 'echo "$1" | grep -qx Type=notify && echo "$1" | grep -qx ActiveState=active &&
+           echo "$1" | grep -qx WatchdogUSec=30s' _ "$out"
+main=$(echo "$out" | sed -n 's/^MainPID=//p')
+# Every capability the kernel has: the unit bounds none (CAP_KILL among them).
+check "stewardd keeps every capability" \
+    sh -c '[ "$(sed -n "s/^CapEff:[[:space:]]*//p" /proc/$1/status)" = "$(sed -n "s/^CapBnd:[[:space:]]*//p" /proc/1/status)" ]' _ "$main"
+systemctl --user stop steward-hardening.service
+rm -rf "$units/steward-hardening.service" "$units/steward-hardening.service.d" "$work" "$statedir"
+systemctl --user daemon-reload
+
 echo "1..$n"
 [ "$failures" -eq 0 ]
