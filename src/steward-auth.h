@@ -1,4 +1,5 @@
-/* steward-auth.h: who may manage: the caller's credentials from the bus, and the one rule that judges them. */
+/* steward-auth.h: who may manage: the caller's credentials from the bus, and the one rule that judges them.
+ */
 #pragma once
 
 #include <gio/gio.h>

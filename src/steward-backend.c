@@ -317,8 +317,8 @@ scope_job_finished(Incarnation *inc, const char *result)
                 inc->scope_created = TRUE;
                 incarnation_release(inc);
         } else {
-                g_autofree char *message = g_strdup_printf("the manager could not start %s: job %s", inc->unit,
-                                                           result);
+                g_autofree char *message =
+                        g_strdup_printf("the manager could not start %s: job %s", inc->unit, result);
                 incarnation_fail(inc, message);
         }
 }
@@ -363,7 +363,8 @@ on_start_transient_unit(GObject *source, GAsyncResult *res, gpointer user_data)
         StewardBackend *b = call->backend;
         Incarnation *inc;
 
-        reply = g_dbus_connection_call_with_unix_fd_list_finish(G_DBUS_CONNECTION(source), NULL, res, &error);
+        reply = g_dbus_connection_call_with_unix_fd_list_finish(G_DBUS_CONNECTION(source), NULL, res,
+                                                                &error);
         if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
                 return; /* the backend is gone */
         /* Looked up again: it may have failed while the call was out. */
@@ -386,7 +387,8 @@ on_start_transient_unit(GObject *source, GAsyncResult *res, gpointer user_data)
         if (inc->sent_pidfds && g_dbus_error_is_remote_error(error)) {
                 g_autofree char *name = g_dbus_error_get_remote_error(error);
                 /* Managers before v253 know PIDs but not PIDFDs. */
-                if (g_str_equal(name, DBUS_ERROR_INVALID_ARGS) || g_str_equal(name, DBUS_ERROR_PROPERTY_READ_ONLY)) {
+                if (g_str_equal(name, DBUS_ERROR_INVALID_ARGS) ||
+                    g_str_equal(name, DBUS_ERROR_PROPERTY_READ_ONLY)) {
                         b->pidfds_unsupported = TRUE;
                         g_debug("the manager does not take PIDFDs, passing PIDs");
                         scope_start(inc);
@@ -408,9 +410,9 @@ unit_settings_new(const StewardChildSpec *spec)
         g_variant_builder_init(&props, G_VARIANT_TYPE("a(sv)"));
         g_variant_builder_add(&props, "(sv)", "KillSignal", g_variant_new_int32(spec->kill_signal));
         g_variant_builder_add(&props, "(sv)", "SendSIGKILL", g_variant_new_boolean(TRUE));
-        g_variant_builder_add(&props, "(sv)", "TimeoutStopUSec",
-                              g_variant_new_uint64(spec->timeout_stop_usec ? spec->timeout_stop_usec
-                                                                           : G_MAXUINT64));
+        g_variant_builder_add(
+                &props, "(sv)", "TimeoutStopUSec",
+                g_variant_new_uint64(spec->timeout_stop_usec ? spec->timeout_stop_usec : G_MAXUINT64));
         if (spec->memory_max != STEWARD_LIMIT_UNSET)
                 g_variant_builder_add(&props, "(sv)", "MemoryMax", g_variant_new_uint64(spec->memory_max));
         if (spec->tasks_max != STEWARD_LIMIT_UNSET)
@@ -436,7 +438,8 @@ scope_start(Incarnation *inc)
         description = g_strdup_printf("steward child %s, generation %" G_GUINT64_FORMAT, inc->child,
                                       inc->generation);
         g_variant_builder_add(&props, "(sv)", "Description", g_variant_new_string(description));
-        g_variant_builder_add(&props, "(sv)", "Slice", g_variant_new_string(inc->slice ? inc->slice : b->slice));
+        g_variant_builder_add(&props, "(sv)", "Slice",
+                              g_variant_new_string(inc->slice ? inc->slice : b->slice));
         g_variant_builder_add(&props, "(sv)", "CollectMode", g_variant_new_string("inactive-or-failed"));
         inc->sent_pidfds = FALSE;
         if (!b->pidfds_unsupported) {
@@ -450,8 +453,9 @@ scope_start(Incarnation *inc)
         }
         if (b->pidfds_unsupported) {
                 guint32 pid = (guint32) inc->proc.pid;
-                g_variant_builder_add(&props, "(sv)", "PIDs",
-                                      g_variant_new_fixed_array(G_VARIANT_TYPE_UINT32, &pid, 1, sizeof(pid)));
+                g_variant_builder_add(
+                        &props, "(sv)", "PIDs",
+                        g_variant_new_fixed_array(G_VARIANT_TYPE_UINT32, &pid, 1, sizeof(pid)));
         }
         g_variant_iter_init(&iter, inc->unit_settings);
         while ((setting = g_variant_iter_next_value(&iter))) {
@@ -462,12 +466,11 @@ scope_start(Incarnation *inc)
         call = g_new0(CallData, 1);
         call->backend = b;
         call->key = g_strdup(inc->key);
-        g_dbus_connection_call_with_unix_fd_list(b->bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH,
-                                                 SYSTEMD_MANAGER_INTERFACE, "StartTransientUnit",
-                                                 g_variant_new("(ssa(sv)a(sa(sv)))", inc->unit, "fail", &props,
-                                                               NULL),
-                                                 G_VARIANT_TYPE("(o)"), G_DBUS_CALL_FLAGS_NONE, -1, fds,
-                                                 b->cancellable, on_start_transient_unit, call);
+        g_dbus_connection_call_with_unix_fd_list(
+                b->bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
+                "StartTransientUnit", g_variant_new("(ssa(sv)a(sa(sv)))", inc->unit, "fail", &props, NULL),
+                G_VARIANT_TYPE("(o)"), G_DBUS_CALL_FLAGS_NONE, -1, fds, b->cancellable,
+                on_start_transient_unit, call);
 }
 
 /* Fire and forget: the outcome shows as the scope's state, and a unit
@@ -507,8 +510,8 @@ steward_backend_new(const StewardBackendOptions *o, GError **error)
         b->events = o->events;
         b->user_data = o->user_data;
         b->cancellable = g_cancellable_new();
-        b->incarnations = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
-                                                (GDestroyNotify) incarnation_free);
+        b->incarnations =
+                g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) incarnation_free);
         b->by_unit = g_hash_table_new(g_str_hash, g_str_equal);
         b->current = g_hash_table_new(g_str_hash, g_str_equal);
         /* Output goes to the journal wherever one listens. */
@@ -520,11 +523,11 @@ steward_backend_new(const StewardBackendOptions *o, GError **error)
                 g_return_val_if_fail(o->manager_bus, NULL);
                 b->bus = g_object_ref(o->manager_bus);
                 b->job_removed_subscription = g_dbus_connection_signal_subscribe(
-                        b->bus, SYSTEMD_BUS_NAME, SYSTEMD_MANAGER_INTERFACE, "JobRemoved", SYSTEMD_OBJECT_PATH,
-                        NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_job_removed, b, NULL);
+                        b->bus, SYSTEMD_BUS_NAME, SYSTEMD_MANAGER_INTERFACE, "JobRemoved",
+                        SYSTEMD_OBJECT_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_job_removed, b, NULL);
                 b->unit_removed_subscription = g_dbus_connection_signal_subscribe(
-                        b->bus, SYSTEMD_BUS_NAME, SYSTEMD_MANAGER_INTERFACE, "UnitRemoved", SYSTEMD_OBJECT_PATH,
-                        NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_unit_removed, b, NULL);
+                        b->bus, SYSTEMD_BUS_NAME, SYSTEMD_MANAGER_INTERFACE, "UnitRemoved",
+                        SYSTEMD_OBJECT_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_unit_removed, b, NULL);
                 /* Without Subscribe() the manager sends no JobRemoved/UnitRemoved. */
                 reply = g_dbus_connection_call_sync(b->bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH,
                                                     SYSTEMD_MANAGER_INTERFACE, "Subscribe", NULL, NULL,
@@ -538,8 +541,8 @@ steward_backend_new(const StewardBackendOptions *o, GError **error)
                  * the last member of a group die. */
                 if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
                         int errsv = errno;
-                        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv), "PR_SET_CHILD_SUBREAPER: %s",
-                                    g_strerror(errsv));
+                        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv),
+                                    "PR_SET_CHILD_SUBREAPER: %s", g_strerror(errsv));
                         return NULL;
                 }
         }
@@ -556,7 +559,8 @@ steward_backend_free(StewardBackend *b)
         if (b->leftovers_timeout)
                 g_source_remove(b->leftovers_timeout);
         if (b->leftovers_task)
-                g_task_return_new_error(b->leftovers_task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "backend freed");
+                g_task_return_new_error(b->leftovers_task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                        "backend freed");
         g_clear_object(&b->leftovers_task);
         g_clear_pointer(&b->leftovers, g_hash_table_unref);
         if (b->incarnations) {
@@ -616,8 +620,8 @@ on_list_leftovers(GObject *source, GAsyncResult *res, gpointer user_data)
         }
         b->leftovers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         g_variant_get(reply, "(a(ssssssouso))", &iter);
-        while (g_variant_iter_next(iter, "(&s&s&s&s&s&s&ou&s&o)", &name, NULL, NULL, &active, NULL, NULL, NULL,
-                                   NULL, NULL, NULL)) {
+        while (g_variant_iter_next(iter, "(&s&s&s&s&s&s&ou&s&o)", &name, NULL, NULL, &active, NULL, NULL,
+                                   NULL, NULL, NULL, NULL)) {
                 g_hash_table_add(b->leftovers, g_strdup(name));
                 /* Ours by name: one stewardd per manager holds the bus name.
                  * Stopped the way we stop our own; inactive ones are only
@@ -660,7 +664,8 @@ steward_backend_clear_leftovers(StewardBackend *b, guint timeout_sec, GAsyncRead
                 return;
         }
         g_dbus_connection_call(b->bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
-                               "ListUnitsByPatterns", g_variant_new("(^as^as)", (const char *const[]){ NULL }, patterns),
+                               "ListUnitsByPatterns",
+                               g_variant_new("(^as^as)", (const char *const[]){ NULL }, patterns),
                                G_VARIANT_TYPE("(a(ssssssouso))"), G_DBUS_CALL_FLAGS_NONE, -1, b->cancellable,
                                on_list_leftovers, task);
 }
@@ -701,7 +706,8 @@ steward_backend_spawn(StewardBackend *b, const StewardChildSpec *spec, guint64 g
         g_hash_table_insert(b->incarnations, inc->key, inc);
         g_hash_table_replace(b->current, inc->child, inc);
 
-        inc->plan = steward_exec_plan_new(spec, extra_env, b->use_journal, b->mode == STEWARD_MODE_SYSTEM, &error);
+        inc->plan = steward_exec_plan_new(spec, extra_env, b->use_journal, b->mode == STEWARD_MODE_SYSTEM,
+                                          &error);
         if (!inc->plan || !steward_spawn_fork(inc->plan, &inc->proc, &error)) {
                 /* Nothing was forked, so nothing is left to wait for. */
                 inc->main_exited = TRUE;
@@ -709,7 +715,8 @@ steward_backend_spawn(StewardBackend *b, const StewardChildSpec *spec, guint64 g
                 return;
         }
         steward_reaper_watch(b->reaper, inc->proc.pid, on_main_reaped, inc);
-        inc->report_source = g_unix_fd_add(inc->proc.report_fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_spawn_report, inc);
+        inc->report_source =
+                g_unix_fd_add(inc->proc.report_fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_spawn_report, inc);
 
         if (b->kind == STEWARD_BACKEND_PROCESS) {
                 incarnation_release(inc);
@@ -723,8 +730,8 @@ steward_backend_spawn(StewardBackend *b, const StewardChildSpec *spec, guint64 g
         inc->slice = g_strdup(slice);
         g_hash_table_replace(b->by_unit, inc->unit, inc);
         inc->props_subscription = g_dbus_connection_signal_subscribe(
-                b->bus, SYSTEMD_BUS_NAME, DBUS_PROPERTIES_INTERFACE, "PropertiesChanged", inc->unit_path, NULL,
-                G_DBUS_SIGNAL_FLAGS_NONE, on_unit_properties_changed, inc, NULL);
+                b->bus, SYSTEMD_BUS_NAME, DBUS_PROPERTIES_INTERFACE, "PropertiesChanged", inc->unit_path,
+                NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_unit_properties_changed, inc, NULL);
         scope_start(inc);
 }
 

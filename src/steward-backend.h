@@ -18,7 +18,8 @@ typedef struct _StewardBackend StewardBackend;
  * replaces all three and comes only once nothing of the incarnation is
  * alive. */
 typedef struct {
-        void (*spawned)(gpointer user_data, const char *child, guint64 generation, pid_t pid, const char *unit);
+        void (*spawned)(gpointer user_data, const char *child, guint64 generation, pid_t pid,
+                        const char *unit);
         void (*spawn_failed)(gpointer user_data, const char *child, guint64 generation, const char *message);
         void (*exited)(gpointer user_data, const char *child, guint64 generation, int wait_status);
         void (*gone)(gpointer user_data, const char *child, guint64 generation);
@@ -66,8 +67,8 @@ char *steward_backend_unit_name(const char *child, guint64 generation);
 /* Starts an incarnation; everything after is reported through the events.
  * @slice: (nullable): the scope's parent slice, NULL for the backend's own
  * @extra_env: protocol variables for the child (NOTIFY_SOCKET, ...). */
-void steward_backend_spawn(StewardBackend *b, const StewardChildSpec *spec, guint64 generation, const char *slice,
-                           char **extra_env);
+void steward_backend_spawn(StewardBackend *b, const StewardChildSpec *spec, guint64 generation,
+                           const char *slice, char **extra_env);
 
 /* Sends @signal to every process of the incarnation; the scope backend
  * asks the manager to stop the scope, which escalates to SIGKILL itself

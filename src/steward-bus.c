@@ -148,8 +148,8 @@ manager_property(StewardBus *b, const char *property)
         if (g_str_equal(property, "Version"))
                 return g_variant_new_string(PACKAGE_VERSION);
         if (g_str_equal(property, "Mode"))
-                return g_variant_new_string(steward_manager_get_mode(b->manager) == STEWARD_MODE_SYSTEM ? "system"
-                                                                                                       : "user");
+                return g_variant_new_string(
+                        steward_manager_get_mode(b->manager) == STEWARD_MODE_SYSTEM ? "system" : "user");
         if (g_str_equal(property, "Backend"))
                 return g_variant_new_string(steward_manager_get_backend_name(b->manager));
         if (g_str_equal(property, "State"))
@@ -167,7 +167,8 @@ outcome_to_variant(const StewardCommandOutcome *o, const char *command_id, const
         GVariantBuilder d;
 
         g_variant_builder_init(&d, G_VARIANT_TYPE("a{sv}"));
-        g_variant_builder_add(&d, "{sv}", "decision", g_variant_new_string(steward_decision_to_string(o->decision)));
+        g_variant_builder_add(&d, "{sv}", "decision",
+                              g_variant_new_string(steward_decision_to_string(o->decision)));
         g_variant_builder_add(&d, "{sv}", "idempotent", g_variant_new_boolean(o->idempotent));
         g_variant_builder_add(&d, "{sv}", "command_id", g_variant_new_string(command_id));
         g_variant_builder_add(&d, "{sv}", "state", g_variant_new_string(state));
@@ -222,20 +223,21 @@ run_reload(StewardBus *b, GDBusMethodInvocation *inv, const StewardActor *actor)
         GVariantBuilder d;
 
         if (steward_engine_is_shutting_down(steward_manager_get_engine(b->manager))) {
-                g_dbus_method_invocation_return_error_literal(inv, STEWARD_BUS_ERROR, STEWARD_BUS_ERROR_SHUTTING_DOWN,
+                g_dbus_method_invocation_return_error_literal(inv, STEWARD_BUS_ERROR,
+                                                              STEWARD_BUS_ERROR_SHUTTING_DOWN,
                                                               _("The tree is shutting down"));
                 return;
         }
         if (!steward_manager_reload(b->manager, actor, &added, &removed, &changed, &error)) {
                 if (g_error_matches(error, STEWARD_MANAGER_ERROR, STEWARD_MANAGER_ERROR_INVALID_CONFIG))
-                        g_dbus_method_invocation_return_error_literal(inv, STEWARD_BUS_ERROR,
-                                                                      STEWARD_BUS_ERROR_INVALID_CONFIG, error->message);
+                        g_dbus_method_invocation_return_error_literal(
+                                inv, STEWARD_BUS_ERROR, STEWARD_BUS_ERROR_INVALID_CONFIG, error->message);
                 else if (g_error_matches(error, STEWARD_ENGINE_ERROR, STEWARD_ENGINE_ERROR_SHUTTING_DOWN))
-                        g_dbus_method_invocation_return_error_literal(inv, STEWARD_BUS_ERROR,
-                                                                      STEWARD_BUS_ERROR_SHUTTING_DOWN, error->message);
+                        g_dbus_method_invocation_return_error_literal(
+                                inv, STEWARD_BUS_ERROR, STEWARD_BUS_ERROR_SHUTTING_DOWN, error->message);
                 else
-                        g_dbus_method_invocation_return_error_literal(inv, STEWARD_BUS_ERROR,
-                                                                      STEWARD_BUS_ERROR_NOT_SUPPORTED, error->message);
+                        g_dbus_method_invocation_return_error_literal(
+                                inv, STEWARD_BUS_ERROR, STEWARD_BUS_ERROR_NOT_SUPPORTED, error->message);
                 return;
         }
         g_variant_builder_init(&d, G_VARIANT_TYPE("a{sv}"));
@@ -259,25 +261,27 @@ run_command(PendingCommand *p, const StewardCaller *caller)
                 run_reload(b, p->invocation, &actor);
                 return;
         }
-        if (!steward_manager_command(b->manager, p->kind, p->target, p->reason, &actor, &outcome, &command_id,
-                                     &error)) {
+        if (!steward_manager_command(b->manager, p->kind, p->target, p->reason, &actor, &outcome,
+                                     &command_id, &error)) {
                 if (g_error_matches(error, STEWARD_ENGINE_ERROR, STEWARD_ENGINE_ERROR_NO_SUCH_CHILD))
                         g_dbus_method_invocation_return_error(p->invocation, STEWARD_BUS_ERROR,
-                                                              STEWARD_BUS_ERROR_NO_SUCH_CHILD, _("No child '%s'"),
-                                                              p->target);
-                else if (g_error_matches(error, STEWARD_ENGINE_ERROR, STEWARD_ENGINE_ERROR_NO_SUCH_SUPERVISOR))
+                                                              STEWARD_BUS_ERROR_NO_SUCH_CHILD,
+                                                              _("No child '%s'"), p->target);
+                else if (g_error_matches(error, STEWARD_ENGINE_ERROR,
+                                         STEWARD_ENGINE_ERROR_NO_SUCH_SUPERVISOR))
                         g_dbus_method_invocation_return_error(p->invocation, STEWARD_BUS_ERROR,
                                                               STEWARD_BUS_ERROR_NO_SUCH_SUPERVISOR,
                                                               _("No supervisor '%s'"), p->target);
                 else
-                        g_dbus_method_invocation_return_error_literal(p->invocation, G_DBUS_ERROR,
-                                                                      G_DBUS_ERROR_INVALID_ARGS, error->message);
+                        g_dbus_method_invocation_return_error_literal(
+                                p->invocation, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS, error->message);
                 return;
         }
         g_dbus_method_invocation_return_value(
                 p->invocation,
-                g_variant_new("(@a{sv})", outcome_to_variant(&outcome, command_id,
-                                                             command_state(e, p->kind, p->target, &outcome))));
+                g_variant_new("(@a{sv})",
+                              outcome_to_variant(&outcome, command_id,
+                                                 command_state(e, p->kind, p->target, &outcome))));
 }
 
 static void
@@ -292,16 +296,18 @@ on_caller(GObject *source, GAsyncResult *res, gpointer user_data)
         if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
                 return;
         if (!caller) {
-                g_dbus_method_invocation_return_error(p->invocation, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
-                                                      _("Cannot tell who the caller is: %s"), error->message);
+                g_dbus_method_invocation_return_error(
+                        p->invocation, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
+                        _("Cannot tell who the caller is: %s"), error->message);
                 return;
         }
         if (!steward_caller_may_manage(caller, steward_manager_get_allowed_gid(p->bus->manager))) {
                 actor = steward_caller_actor(caller);
                 steward_manager_command_denied(p->bus->manager,
-                                               g_dbus_method_invocation_get_method_name(p->invocation), p->target,
-                                               &actor);
-                g_dbus_method_invocation_return_error(p->invocation, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
+                                               g_dbus_method_invocation_get_method_name(p->invocation),
+                                               p->target, &actor);
+                g_dbus_method_invocation_return_error(p->invocation, G_DBUS_ERROR,
+                                                      G_DBUS_ERROR_ACCESS_DENIED,
                                                       _("uid %u may not manage steward"), caller->uid);
                 return;
         }
@@ -313,9 +319,10 @@ check_name(GDBusMethodInvocation *inv, const char *name)
 {
         if (steward_name_is_valid(name))
                 return TRUE;
-        g_dbus_method_invocation_return_error(inv, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
-                                              _("Invalid name '%s': expected 1 to %d characters of [A-Za-z0-9_.-]"),
-                                              name, STEWARD_NAME_MAX);
+        g_dbus_method_invocation_return_error(
+                inv, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                _("Invalid name '%s': expected 1 to %d characters of [A-Za-z0-9_.-]"), name,
+                STEWARD_NAME_MAX);
         return FALSE;
 }
 
@@ -346,7 +353,8 @@ queue_command(StewardBus *b, GDBusMethodInvocation *inv, StewardCommandKind kind
         p->kind = kind;
         p->target = g_strdup(target);
         p->reason = g_strdup(reason);
-        steward_caller_lookup(b->bus, g_dbus_method_invocation_get_sender(inv), b->cancellable, on_caller, p);
+        steward_caller_lookup(b->bus, g_dbus_method_invocation_get_sender(inv), b->cancellable, on_caller,
+                              p);
 }
 
 /* ---- the manager object ------------------------------------------------------ */
@@ -369,7 +377,8 @@ method_list_children(StewardBus *b, GDBusMethodInvocation *inv, GVariant *params
                         continue;
                 path = object_path(STEWARD_CHILD_PATH_PREFIX, info.name);
                 g_variant_builder_add(&list, "(ssstto)", info.name, info.supervisor,
-                                      steward_child_state_to_string(info.state), info.generation, info.attempt, path);
+                                      steward_child_state_to_string(info.state), info.generation,
+                                      info.attempt, path);
         }
         g_dbus_method_invocation_return_value(inv, g_variant_new("(a(ssstto))", &list));
 }
@@ -406,8 +415,8 @@ method_get_child(StewardBus *b, GDBusMethodInvocation *inv, GVariant *params)
         if (!check_name(inv, name))
                 return;
         if (!steward_engine_get_child(steward_manager_get_engine(b->manager), name, &info)) {
-                g_dbus_method_invocation_return_error(inv, STEWARD_BUS_ERROR, STEWARD_BUS_ERROR_NO_SUCH_CHILD,
-                                                      _("No child '%s'"), name);
+                g_dbus_method_invocation_return_error(
+                        inv, STEWARD_BUS_ERROR, STEWARD_BUS_ERROR_NO_SUCH_CHILD, _("No child '%s'"), name);
                 return;
         }
         path = object_path(STEWARD_CHILD_PATH_PREFIX, name);
@@ -425,7 +434,8 @@ method_get_supervisor(StewardBus *b, GDBusMethodInvocation *inv, GVariant *param
         if (!check_name(inv, name))
                 return;
         if (!steward_engine_get_supervisor(steward_manager_get_engine(b->manager), name, &info)) {
-                g_dbus_method_invocation_return_error(inv, STEWARD_BUS_ERROR, STEWARD_BUS_ERROR_NO_SUCH_SUPERVISOR,
+                g_dbus_method_invocation_return_error(inv, STEWARD_BUS_ERROR,
+                                                      STEWARD_BUS_ERROR_NO_SUCH_SUPERVISOR,
                                                       _("No supervisor '%s'"), name);
                 return;
         }
@@ -433,12 +443,12 @@ method_get_supervisor(StewardBus *b, GDBusMethodInvocation *inv, GVariant *param
         g_dbus_method_invocation_return_value(inv, g_variant_new("(o)", path));
 }
 
-#define DEFINE_CHILD_COMMAND(fn, kind)                                                          \
-        static void fn(StewardBus *b, GDBusMethodInvocation *inv, GVariant *params)            \
-        {                                                                                       \
-                const char *name, *reason;                                                      \
-                g_variant_get(params, "(&s&s)", &name, &reason);                               \
-                queue_command(b, inv, kind, name, reason);                                      \
+#define DEFINE_CHILD_COMMAND(fn, kind)                                              \
+        static void fn(StewardBus *b, GDBusMethodInvocation *inv, GVariant *params) \
+        {                                                                           \
+                const char *name, *reason;                                          \
+                g_variant_get(params, "(&s&s)", &name, &reason);                    \
+                queue_command(b, inv, kind, name, reason);                          \
         }
 
 DEFINE_CHILD_COMMAND(method_start_child, STEWARD_COMMAND_START)
@@ -503,7 +513,8 @@ manager_get_property(GDBusConnection *bus, const char *sender, const char *path,
         GVariant *v = manager_property(user_data, property);
 
         if (!v)
-                g_set_error(error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_PROPERTY, "Unknown property %s", property);
+                g_set_error(error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_PROPERTY, "Unknown property %s",
+                            property);
         return v;
 }
 
@@ -518,7 +529,7 @@ static const struct {
         const char *name;
         StewardCommandKind kind;
 } child_methods[] = {
-        { "Start", STEWARD_COMMAND_START },   { "Stop", STEWARD_COMMAND_STOP },
+        { "Start", STEWARD_COMMAND_START },     { "Stop", STEWARD_COMMAND_STOP },
         { "Restart", STEWARD_COMMAND_RESTART }, { "Pause", STEWARD_COMMAND_PAUSE },
         { "Resume", STEWARD_COMMAND_RESUME },
 };
@@ -556,7 +567,8 @@ child_get_property(GDBusConnection *bus, const char *sender, const char *path, c
         }
         v = child_property(b, &info, property);
         if (!v)
-                g_set_error(error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_PROPERTY, "Unknown property %s", property);
+                g_set_error(error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_PROPERTY, "Unknown property %s",
+                            property);
         return v;
 }
 
@@ -592,7 +604,8 @@ supervisor_get_property(GDBusConnection *bus, const char *sender, const char *pa
         }
         v = supervisor_property(&info, property);
         if (!v)
-                g_set_error(error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_PROPERTY, "Unknown property %s", property);
+                g_set_error(error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_PROPERTY, "Unknown property %s",
+                            property);
         return v;
 }
 
@@ -755,7 +768,8 @@ emit_properties_changed(StewardBus *b, const char *path, const char *iface, cons
                 g_variant_builder_clear(&changed);
                 return;
         }
-        (void) g_dbus_connection_emit_signal(b->bus, NULL, path, DBUS_PROPERTIES_INTERFACE, "PropertiesChanged",
+        (void) g_dbus_connection_emit_signal(b->bus, NULL, path, DBUS_PROPERTIES_INTERFACE,
+                                             "PropertiesChanged",
                                              g_variant_new("(sa{sv}as)", iface, &changed, NULL), NULL);
 }
 
@@ -825,7 +839,8 @@ steward_bus_supervisor_changed(StewardBus *b, const char *supervisor)
 
         if (!steward_engine_get_supervisor(steward_manager_get_engine(b->manager), supervisor, &info))
                 return;
-        emit_properties_changed(b, path, STEWARD_SUPERVISOR_INTERFACE, names, get_supervisor_property, &info);
+        emit_properties_changed(b, path, STEWARD_SUPERVISOR_INTERFACE, names, get_supervisor_property,
+                                &info);
 }
 
 void
@@ -843,8 +858,8 @@ steward_bus_manager_changed(StewardBus *b, guint changed)
         names[n] = NULL;
         if (n == 0)
                 return;
-        emit_properties_changed(b, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, names, get_manager_property,
-                                NULL);
+        emit_properties_changed(b, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, names,
+                                get_manager_property, NULL);
 }
 
 void
@@ -883,7 +898,8 @@ steward_bus_emit_event(StewardBus *b, guint64 sequence, const StewardEvent *ev, 
         if (m & STEWARD_EVENT_FIELD_ERROR && ev->error)
                 g_variant_builder_add(&f, "{sv}", "error", g_variant_new_string(ev->error));
         if (m & STEWARD_EVENT_FIELD_TARGET_GENERATION)
-                g_variant_builder_add(&f, "{sv}", "target_generation", g_variant_new_uint64(ev->target_generation));
+                g_variant_builder_add(&f, "{sv}", "target_generation",
+                                      g_variant_new_uint64(ev->target_generation));
         if (m & STEWARD_EVENT_FIELD_DELAY)
                 g_variant_builder_add(&f, "{sv}", "delay_usec", g_variant_new_uint64(ev->delay_usec));
         if (m & STEWARD_EVENT_FIELD_STATUS_TEXT && ev->status_text)
@@ -891,13 +907,12 @@ steward_bus_emit_event(StewardBus *b, guint64 sequence, const StewardEvent *ev, 
         if (m & STEWARD_EVENT_FIELD_SIGNAL)
                 g_variant_builder_add(&f, "{sv}", "signal", g_variant_new_int32(ev->signal));
 
-        (void) g_dbus_connection_emit_signal(b->bus, NULL, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "Event",
-                                             g_variant_new("(tssta{sv})", sequence,
-                                                           steward_event_kind_to_string(ev->kind),
-                                                           ev->child ? ev->child : "",
-                                                           (m & STEWARD_EVENT_FIELD_GENERATION) ? ev->generation : 0,
-                                                           &f),
-                                             NULL);
+        (void) g_dbus_connection_emit_signal(
+                b->bus, NULL, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "Event",
+                g_variant_new("(tssta{sv})", sequence, steward_event_kind_to_string(ev->kind),
+                              ev->child ? ev->child : "",
+                              (m & STEWARD_EVENT_FIELD_GENERATION) ? ev->generation : 0, &f),
+                NULL);
 }
 
 /* ---- setup --------------------------------------------------------------------- */
@@ -933,21 +948,22 @@ steward_bus_new(GDBusConnection *bus, StewardManager *manager, GError **error)
         b->supervisor_iface = g_dbus_node_info_lookup_interface(b->node, STEWARD_SUPERVISOR_INTERFACE);
         g_assert(b->manager_iface && b->child_iface && b->supervisor_iface);
 
-        b->manager_registration = g_dbus_connection_register_object(bus, STEWARD_OBJECT_PATH, b->manager_iface,
-                                                                    &manager_vtable, b, NULL, error);
+        b->manager_registration = g_dbus_connection_register_object(
+                bus, STEWARD_OBJECT_PATH, b->manager_iface, &manager_vtable, b, NULL, error);
         if (!b->manager_registration) {
                 steward_bus_free(b);
                 return NULL;
         }
-        b->child_subtree = g_dbus_connection_register_subtree(bus, STEWARD_CHILD_PATH_PREFIX, &child_subtree_vtable,
-                                                              G_DBUS_SUBTREE_FLAGS_NONE, b, NULL, error);
+        b->child_subtree =
+                g_dbus_connection_register_subtree(bus, STEWARD_CHILD_PATH_PREFIX, &child_subtree_vtable,
+                                                   G_DBUS_SUBTREE_FLAGS_NONE, b, NULL, error);
         if (!b->child_subtree) {
                 steward_bus_free(b);
                 return NULL;
         }
-        b->supervisor_subtree = g_dbus_connection_register_subtree(bus, STEWARD_SUPERVISOR_PATH_PREFIX,
-                                                                   &supervisor_subtree_vtable,
-                                                                   G_DBUS_SUBTREE_FLAGS_NONE, b, NULL, error);
+        b->supervisor_subtree = g_dbus_connection_register_subtree(
+                bus, STEWARD_SUPERVISOR_PATH_PREFIX, &supervisor_subtree_vtable, G_DBUS_SUBTREE_FLAGS_NONE,
+                b, NULL, error);
         if (!b->supervisor_subtree) {
                 steward_bus_free(b);
                 return NULL;

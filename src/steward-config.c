@@ -1,4 +1,5 @@
-/* steward-config.c: reads steward.conf and its drop-ins with GKeyFile, validates them and builds the StewardSpec. */
+/* steward-config.c: reads steward.conf and its drop-ins with GKeyFile, validates them and builds the
+ * StewardSpec. */
 #include "config.h"
 
 #include <errno.h>
@@ -12,7 +13,7 @@
 #include "steward-config.h"
 #include "steward-parse.h"
 
-G_DEFINE_QUARK(steward-config-error-quark, steward_config_error)
+G_DEFINE_QUARK(steward - config - error - quark, steward_config_error)
 
 /* A bad file is reported this many syntax errors deep, then given up on:
  * each costs a few re-parses of the file. */
@@ -111,8 +112,8 @@ steward_config_default_dir(StewardMode mode)
         return g_build_filename(g_get_user_config_dir(), "steward", NULL);
 }
 
-static void G_GNUC_PRINTF(5, 0)
-reportv(Loader *l, StewardProblemSeverity severity, const char *file, int line, const char *format, va_list ap)
+static void G_GNUC_PRINTF(5, 0) reportv(Loader *l, StewardProblemSeverity severity, const char *file,
+                                        int line, const char *format, va_list ap)
 {
         StewardProblem *p = g_new0(StewardProblem, 1);
 
@@ -125,8 +126,8 @@ reportv(Loader *l, StewardProblemSeverity severity, const char *file, int line, 
         g_ptr_array_add(l->problems, p);
 }
 
-static void G_GNUC_PRINTF(5, 6)
-report(Loader *l, StewardProblemSeverity severity, const char *file, int line, const char *format, ...)
+static void G_GNUC_PRINTF(5, 6) report(Loader *l, StewardProblemSeverity severity, const char *file,
+                                       int line, const char *format, ...)
 {
         va_list ap;
 
@@ -137,7 +138,7 @@ report(Loader *l, StewardProblemSeverity severity, const char *file, int line, c
 
 /* A problem located at the key (or section header) @e. */
 static void G_GNUC_PRINTF(4, 5)
-report_at(Loader *l, StewardProblemSeverity severity, const Entry *e, const char *format, ...)
+        report_at(Loader *l, StewardProblemSeverity severity, const Entry *e, const char *format, ...)
 {
         va_list ap;
 
@@ -172,7 +173,8 @@ edit_distance(const char *a, const char *b)
                         guint v = MIN(d[(i - 1) * w + j] + 1, d[i * w + j - 1] + 1);
 
                         v = MIN(v, d[(i - 1) * w + j - 1] + (ca == cb ? 0 : 1));
-                        if (i > 1 && j > 1 && ca == g_ascii_tolower(b[j - 2]) && g_ascii_tolower(a[i - 2]) == cb)
+                        if (i > 1 && j > 1 && ca == g_ascii_tolower(b[j - 2]) &&
+                            g_ascii_tolower(a[i - 2]) == cb)
                                 v = MIN(v, d[(i - 2) * w + j - 2] + 1);
                         d[i * w + j] = v;
                 }
@@ -218,7 +220,8 @@ parse_time(Loader *l, const Entry *e, const char *key, gpointer field)
                 error_at(l, e, _("%s=: invalid time span '%s' (expected e.g. 250ms, 5s or 1min 30s)"), key,
                          e->value);
         else if (v == STEWARD_USEC_INFINITY)
-                error_at(l, e, _("%s=: '%s' is not allowed here, expected a finite time span"), key, e->value);
+                error_at(l, e, _("%s=: '%s' is not allowed here, expected a finite time span"), key,
+                         e->value);
         else
                 *(guint64 *) field = v;
 }
@@ -255,8 +258,8 @@ parse_intensity(Loader *l, const Entry *e, const char *key, gpointer field)
         guint64 v;
 
         if (!steward_parse_uint(e->value, G_MAXINT32, &v))
-                error_at(l, e, _("%s=: invalid number '%s' (expected an integer from 0 to %d)"), key, e->value,
-                         G_MAXINT32);
+                error_at(l, e, _("%s=: invalid number '%s' (expected an integer from 0 to %d)"), key,
+                         e->value, G_MAXINT32);
         else
                 *(guint *) field = (guint) v;
 }
@@ -267,7 +270,8 @@ parse_jitter(Loader *l, const Entry *e, const char *key, gpointer field)
         double v;
 
         if (!steward_parse_double(e->value, &v) || v > 1.0)
-                error_at(l, e, _("%s=: invalid value '%s' (expected a number from 0.0 to 1.0)"), key, e->value);
+                error_at(l, e, _("%s=: invalid value '%s' (expected a number from 0.0 to 1.0)"), key,
+                         e->value);
         else
                 *(double *) field = v;
 }
@@ -278,7 +282,8 @@ parse_signal(Loader *l, const Entry *e, const char *key, gpointer field)
         int v;
 
         if (!steward_parse_signal(e->value, &v))
-                error_at(l, e, _("%s=: invalid signal '%s' (expected e.g. SIGTERM, TERM or 15)"), key, e->value);
+                error_at(l, e, _("%s=: invalid signal '%s' (expected e.g. SIGTERM, TERM or 15)"), key,
+                         e->value);
         else
                 *(int *) field = v;
 }
@@ -320,7 +325,8 @@ parse_exit_statuses(Loader *l, const Entry *e, const char *key, gpointer field)
         GArray **target = field;
 
         if (!steward_parse_exit_status_list(e->value, &statuses, &bad)) {
-                error_at(l, e, _("%s=: invalid exit status '%s' (expected numbers from 0 to 255)"), key, bad);
+                error_at(l, e, _("%s=: invalid exit status '%s' (expected numbers from 0 to 255)"), key,
+                         bad);
                 return;
         }
         g_clear_pointer(target, g_array_unref);
@@ -470,19 +476,19 @@ report_bad_enum(Loader *l, const Entry *e, const char *key, const char *const *n
 
 /* The name tables end with NULL for g_strjoinv(); G_N_ELEMENTS() - 1 is
  * their length. */
-#define DEFINE_ENUM_PARSER(func, type, from_string, ...)                                       \
-        static void func(Loader *l, const Entry *e, const char *key, gpointer field)           \
-        {                                                                                      \
-                static const char *const names[] = { __VA_ARGS__, NULL };                      \
-                type v;                                                                        \
-                if (!from_string(e->value, &v))                                                \
-                        report_bad_enum(l, e, key, names, G_N_ELEMENTS(names) - 1);            \
-                else                                                                           \
-                        *(type *) field = v;                                                   \
+#define DEFINE_ENUM_PARSER(func, type, from_string, ...)                             \
+        static void func(Loader *l, const Entry *e, const char *key, gpointer field) \
+        {                                                                            \
+                static const char *const names[] = { __VA_ARGS__, NULL };            \
+                type v;                                                              \
+                if (!from_string(e->value, &v))                                      \
+                        report_bad_enum(l, e, key, names, G_N_ELEMENTS(names) - 1);  \
+                else                                                                 \
+                        *(type *) field = v;                                         \
         }
 
-DEFINE_ENUM_PARSER(parse_strategy, StewardStrategy, steward_strategy_from_string, "one-for-one", "one-for-all",
-                   "rest-for-one")
+DEFINE_ENUM_PARSER(parse_strategy, StewardStrategy, steward_strategy_from_string, "one-for-one",
+                   "one-for-all", "rest-for-one")
 DEFINE_ENUM_PARSER(parse_escalation, StewardEscalation, steward_escalation_from_string, "parent", "shutdown",
                    "quarantine")
 DEFINE_ENUM_PARSER(parse_restart, StewardRestart, steward_restart_from_string, "permanent", "transient",
@@ -700,7 +706,8 @@ line_index_build(LineIndex *idx, char **lines)
 {
         g_autofree char *group = NULL;
 
-        idx->headers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref);
+        idx->headers =
+                g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref);
         idx->keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref);
         idx->key_order = g_ptr_array_new_with_free_func(g_free);
         for (int i = 0; lines[i]; i++) {
@@ -768,7 +775,8 @@ load_key_file(Loader *l, const char *file, char **lines, GHashTable *placeholder
                 if (g_key_file_load_from_data(kf, text, strlen(text), G_KEY_FILE_NONE, &error))
                         return g_steal_pointer(&kf);
                 if (attempt == MAX_SYNTAX_ERRORS) {
-                        report(l, STEWARD_PROBLEM_ERROR, file, 0, _("too many syntax errors, giving up on this file"));
+                        report(l, STEWARD_PROBLEM_ERROR, file, 0,
+                               _("too many syntax errors, giving up on this file"));
                         return NULL;
                 }
                 g_clear_error(&error);
@@ -789,7 +797,8 @@ load_key_file(Loader *l, const char *file, char **lines, GHashTable *placeholder
                         report(l, STEWARD_PROBLEM_ERROR, file, (int) lo,
                                _("'%s' comes before the first [Section] header"), bad);
                 else if (g_error_matches(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_UNKNOWN_ENCODING))
-                        report(l, STEWARD_PROBLEM_ERROR, file, (int) lo, _("'%s': only UTF-8 is supported"), bad);
+                        report(l, STEWARD_PROBLEM_ERROR, file, (int) lo, _("'%s': only UTF-8 is supported"),
+                               bad);
                 else
                         report(l, STEWARD_PROBLEM_ERROR, file, (int) lo,
                                _("'%s' is not a [Section] header, a Key=value line or a # comment"), bad);
@@ -856,8 +865,8 @@ loader_add_data(Loader *l, const char *path, const char *data, gsize length)
         g_ptr_array_add(l->files, (char *) file);
 
         if (length > STEWARD_CONFIG_FILE_MAX) {
-                report(l, STEWARD_PROBLEM_ERROR, file, 0, _("the file is larger than %d bytes, refusing to read it"),
-                       STEWARD_CONFIG_FILE_MAX);
+                report(l, STEWARD_PROBLEM_ERROR, file, 0,
+                       _("the file is larger than %d bytes, refusing to read it"), STEWARD_CONFIG_FILE_MAX);
                 return;
         }
         /* GKeyFile would take invalid UTF-8 into values and names, and those
@@ -866,7 +875,8 @@ loader_add_data(Loader *l, const char *path, const char *data, gsize length)
                 int line = 1;
                 for (const char *p = data; p < end; p++)
                         line += *p == '\n';
-                report(l, STEWARD_PROBLEM_ERROR, file, line, _("invalid UTF-8 or a NUL byte, ignoring the file"));
+                report(l, STEWARD_PROBLEM_ERROR, file, line,
+                       _("invalid UTF-8 or a NUL byte, ignoring the file"));
                 return;
         }
         text = g_strndup(data, length);
@@ -916,7 +926,8 @@ loader_add_data(Loader *l, const char *path, const char *data, gsize length)
                          * users expect Environment= lines to add up. */
                         for (guint i = 0; at && i + 1 < at->len; i++)
                                 report(l, STEWARD_PROBLEM_WARNING, file, g_array_index(at, int, i),
-                                       _("%s= is set again in [%s] at line %d, which wins; ignoring this one"),
+                                       _("%s= is set again in [%s] at line %d, which wins; ignoring this "
+                                         "one"),
                                        *k, *g, line);
                         section_set(s, *k, value, file, line);
                 }
@@ -954,8 +965,8 @@ loader_add_file(Loader *l, const char *path)
         }
         /* Every resource a config can make the daemon allocate is bounded. */
         if (S_ISREG(st.st_mode) && st.st_size > STEWARD_CONFIG_FILE_MAX) {
-                report(l, STEWARD_PROBLEM_ERROR, path, 0, _("the file is larger than %d bytes, refusing to read it"),
-                       STEWARD_CONFIG_FILE_MAX);
+                report(l, STEWARD_PROBLEM_ERROR, path, 0,
+                       _("the file is larger than %d bytes, refusing to read it"), STEWARD_CONFIG_FILE_MAX);
                 g_ptr_array_add(l->files, g_strdup(path));
                 return TRUE;
         }
@@ -1011,7 +1022,8 @@ static SectionKind
 section_kind(Loader *l, const Section *s, const char **ret_name)
 {
         const char *space = strchr(s->group, ' ');
-        g_autofree char *word = space ? g_strndup(s->group, (size_t) (space - s->group)) : g_strdup(s->group);
+        g_autofree char *word =
+                space ? g_strndup(s->group, (size_t) (space - s->group)) : g_strdup(s->group);
         const char *hint;
         Entry tmp;
 
@@ -1024,8 +1036,8 @@ section_kind(Loader *l, const Section *s, const char **ret_name)
                 if (k != SECTION_MANAGER && space)
                         return k;
                 if (k == SECTION_MANAGER)
-                        error_at(l, section_header(s, &tmp), _("section [%s] takes no name, expected [Manager]"),
-                                 s->group);
+                        error_at(l, section_header(s, &tmp),
+                                 _("section [%s] takes no name, expected [Manager]"), s->group);
                 else
                         error_at(l, section_header(s, &tmp), _("section [%s] needs a name, as in [%s]"),
                                  s->group, section_kind_labels[k]);
@@ -1033,8 +1045,8 @@ section_kind(Loader *l, const Section *s, const char **ret_name)
         }
         hint = closest(word, section_kinds, G_N_ELEMENTS(section_kinds));
         if (hint)
-                error_at(l, section_header(s, &tmp), _("unknown section [%s], did you mean [%s%s%s]?"), s->group,
-                         hint, space ? " " : "", space ? space + 1 : "");
+                error_at(l, section_header(s, &tmp), _("unknown section [%s], did you mean [%s%s%s]?"),
+                         s->group, hint, space ? " " : "", space ? space + 1 : "");
         else
                 error_at(l, section_header(s, &tmp),
                          _("unknown section [%s] (expected [Manager], [Supervisor NAME] or [Child NAME])"),
@@ -1113,18 +1125,21 @@ build_child(Loader *l, const Section *s, const char *name, StewardSpec *spec, gu
         if (c->watchdog_usec > 0 && c->type != STEWARD_CHILD_NOTIFY && (e = section_entry(s, "WatchdogSec")))
                 warn_at(l, e, _("WatchdogSec= has no effect without Type=notify, ignoring"));
         if (c->restart_max_delay_usec < c->restart_usec && (e = section_entry(s, "RestartMaxDelaySec")))
-                warn_at(l, e, _("RestartMaxDelaySec= '%s' is shorter than RestartSec=, every delay will be '%s'"),
+                warn_at(l, e,
+                        _("RestartMaxDelaySec= '%s' is shorter than RestartSec=, every delay will be '%s'"),
                         e->value, e->value);
         if (role_given && c->role == STEWARD_ROLE_SIDECAR && !c->sidecar_of &&
             !section_entry(s, "SidecarOf"))
-                error_at(l, section_entry(s, "Role"), _("Role=sidecar needs SidecarOf= naming the child it serves"));
+                error_at(l, section_entry(s, "Role"),
+                         _("Role=sidecar needs SidecarOf= naming the child it serves"));
 
         if (l->options->mode == STEWARD_MODE_USER)
-                for (const char *const *k = (const char *const[]) { "User", "Group", NULL }; *k; k++)
+                for (const char *const *k = (const char *const[]){ "User", "Group", NULL }; *k; k++)
                         if ((e = section_entry(s, *k)) && *e->value)
-                                warn_at(l, e, _("%s= is ignored in user mode, children run as the user"), *k);
+                                warn_at(l, e, _("%s= is ignored in user mode, children run as the user"),
+                                        *k);
         if (l->options->backend == STEWARD_BACKEND_PROCESS)
-                for (const char *const *k = (const char *const[]) { "MemoryMax", "TasksMax", NULL }; *k; k++)
+                for (const char *const *k = (const char *const[]){ "MemoryMax", "TasksMax", NULL }; *k; k++)
                         if ((e = section_entry(s, *k)) && *e->value)
                                 warn_at(l, e, _("%s= is ignored by the process backend"), *k);
 }
@@ -1242,8 +1257,8 @@ check_sidecar(Loader *l, const StewardSpec *spec, const StewardChildSpec *c)
                 names = child_names(spec);
                 hint = closest(c->sidecar_of, names, spec->children->len);
                 if (hint)
-                        error_at(l, e, _("SidecarOf=: no child named '%s', did you mean '%s'?"), c->sidecar_of,
-                                 hint);
+                        error_at(l, e, _("SidecarOf=: no child named '%s', did you mean '%s'?"),
+                                 c->sidecar_of, hint);
                 else
                         error_at(l, e, _("SidecarOf=: no child named '%s'"), c->sidecar_of);
                 return;
@@ -1294,8 +1309,8 @@ build_spec(Loader *l, StewardSpec *spec)
                         continue;
                 if (!steward_name_is_valid(name)) {
                         error_at(l, section_header(s, &tmp),
-                                 _("[%s]: invalid name '%s' (expected 1 to 64 of A-Z a-z 0-9 _ . -)"), s->group,
-                                 name);
+                                 _("[%s]: invalid name '%s' (expected 1 to 64 of A-Z a-z 0-9 _ . -)"),
+                                 s->group, name);
                         continue;
                 }
                 if (kind == SECTION_CHILD && g_str_equal(name, STEWARD_ROOT_SUPERVISOR)) {
@@ -1304,8 +1319,9 @@ build_spec(Loader *l, StewardSpec *spec)
                         continue;
                 }
                 if ((other = g_hash_table_lookup(names, name))) {
-                        error_at(l, section_header(s, &tmp), _("[%s]: the name '%s' is taken by [%s] at %s:%d"),
-                                 s->group, name, other->group, other->file, other->line);
+                        error_at(l, section_header(s, &tmp),
+                                 _("[%s]: the name '%s' is taken by [%s] at %s:%d"), s->group, name,
+                                 other->group, other->file, other->line);
                         continue;
                 }
                 g_hash_table_insert(names, (gpointer) name, (gpointer) s);
@@ -1397,13 +1413,15 @@ loader_finish(Loader *l, GPtrArray **problems, GError **error)
         g_ptr_array_set_size(l->files, l->files->len - 1);
 
         for (guint i = 0; i < l->problems->len; i++)
-                errors += ((StewardProblem *) g_ptr_array_index(l->problems, i))->severity == STEWARD_PROBLEM_ERROR;
+                errors += ((StewardProblem *) g_ptr_array_index(l->problems, i))->severity ==
+                          STEWARD_PROBLEM_ERROR;
         if (problems)
                 *problems = g_ptr_array_ref(l->problems);
         if (errors > 0) {
-                g_set_error(error, STEWARD_CONFIG_ERROR, STEWARD_CONFIG_ERROR_INVALID,
-                            ngettext("%u error in the configuration", "%u errors in the configuration", errors),
-                            errors);
+                g_set_error(
+                        error, STEWARD_CONFIG_ERROR, STEWARD_CONFIG_ERROR_INVALID,
+                        ngettext("%u error in the configuration", "%u errors in the configuration", errors),
+                        errors);
                 return NULL;
         }
         return g_steal_pointer(&spec);
@@ -1421,7 +1439,8 @@ main_file_of(const char *path)
 }
 
 StewardSpec *
-steward_config_load(const char *path, const StewardConfigOptions *options, GPtrArray **problems, GError **error)
+steward_config_load(const char *path, const StewardConfigOptions *options, GPtrArray **problems,
+                    GError **error)
 {
         g_auto(Loader) l = { 0 };
         g_autofree char *main_file = NULL;
@@ -1462,12 +1481,8 @@ steward_config_load_default(const StewardConfigOptions *options, GPtrArray **pro
 }
 
 StewardSpec *
-steward_config_load_data(const char *file,
-                         const char *data,
-                         gssize length,
-                         const StewardConfigOptions *options,
-                         GPtrArray **problems,
-                         GError **error)
+steward_config_load_data(const char *file, const char *data, gssize length,
+                         const StewardConfigOptions *options, GPtrArray **problems, GError **error)
 {
         g_auto(Loader) l = { 0 };
 

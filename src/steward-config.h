@@ -68,16 +68,13 @@ char *steward_config_default_dir(StewardMode mode);
  * Returns: (transfer full): the validated tree, or NULL with
  *   STEWARD_CONFIG_ERROR_INVALID when any problem is an error.
  */
-StewardSpec *steward_config_load(const char *path,
-                                 const StewardConfigOptions *options,
-                                 GPtrArray **problems,
+StewardSpec *steward_config_load(const char *path, const StewardConfigOptions *options, GPtrArray **problems,
                                  GError **error);
 
 /* As steward_config_load() on steward_config_default_dir(options->mode),
  * except that a missing steward.conf there is the empty tree (the root
  * supervisor alone): the shipped unit runs before anything is configured. */
-StewardSpec *steward_config_load_default(const StewardConfigOptions *options,
-                                         GPtrArray **problems,
+StewardSpec *steward_config_load_default(const StewardConfigOptions *options, GPtrArray **problems,
                                          GError **error);
 
 /**
@@ -89,11 +86,8 @@ StewardSpec *steward_config_load_default(const StewardConfigOptions *options,
  * As steward_config_load() for a single file held in memory, without
  * drop-ins: for tests and the fuzzer.
  */
-StewardSpec *steward_config_load_data(const char *file,
-                                      const char *data,
-                                      gssize length,
-                                      const StewardConfigOptions *options,
-                                      GPtrArray **problems,
+StewardSpec *steward_config_load_data(const char *file, const char *data, gssize length,
+                                      const StewardConfigOptions *options, GPtrArray **problems,
                                       GError **error);
 
 /* The keys a section of kind @section ("Manager", "Supervisor" or "Child")

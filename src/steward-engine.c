@@ -1,4 +1,5 @@
-/* steward-engine.c: the supervision engine: tree, strategies, restart policy, fences and shutdown, without I/O. */
+/* steward-engine.c: the supervision engine: tree, strategies, restart policy, fences and shutdown, without
+ * I/O. */
 #include "config.h"
 
 #include <signal.h>
@@ -239,7 +240,7 @@ struct _StewardEngine {
 
 static const Cmd runtime_policy_cmd = { .id = (char *) "runtime-policy" };
 
-G_DEFINE_QUARK(steward-engine-error-quark, steward_engine_error)
+G_DEFINE_QUARK(steward - engine - error - quark, steward_engine_error)
 
 /* Forward declarations: the tree's walks call each other. */
 static void sup_advance(StewardEngine *e, Sup *s);
@@ -254,10 +255,14 @@ static void child_forget(StewardEngine *e, Child *c);
 /* ---- names ---- */
 
 static const char *const child_state_names[] = {
-        [STEWARD_CHILD_STATE_STARTING] = "starting", [STEWARD_CHILD_STATE_RUNNING] = "running",
-        [STEWARD_CHILD_STATE_READY] = "ready",       [STEWARD_CHILD_STATE_STOPPING] = "stopping",
-        [STEWARD_CHILD_STATE_BACKOFF] = "backoff",   [STEWARD_CHILD_STATE_STOPPED] = "stopped",
-        [STEWARD_CHILD_STATE_FAILED] = "failed",     [STEWARD_CHILD_STATE_PAUSED] = "paused",
+        [STEWARD_CHILD_STATE_STARTING] = "starting",
+        [STEWARD_CHILD_STATE_RUNNING] = "running",
+        [STEWARD_CHILD_STATE_READY] = "ready",
+        [STEWARD_CHILD_STATE_STOPPING] = "stopping",
+        [STEWARD_CHILD_STATE_BACKOFF] = "backoff",
+        [STEWARD_CHILD_STATE_STOPPED] = "stopped",
+        [STEWARD_CHILD_STATE_FAILED] = "failed",
+        [STEWARD_CHILD_STATE_PAUSED] = "paused",
         [STEWARD_CHILD_STATE_QUARANTINED] = "quarantined",
 };
 
@@ -268,9 +273,12 @@ static const char *const fence_state_names[] = {
 };
 
 static const char *const supervisor_state_names[] = {
-        [STEWARD_SUPERVISOR_STATE_STOPPED] = "stopped",       [STEWARD_SUPERVISOR_STATE_STARTING] = "starting",
-        [STEWARD_SUPERVISOR_STATE_RUNNING] = "running",       [STEWARD_SUPERVISOR_STATE_RESTARTING] = "restarting",
-        [STEWARD_SUPERVISOR_STATE_FAILING] = "failing",       [STEWARD_SUPERVISOR_STATE_STOPPING] = "stopping",
+        [STEWARD_SUPERVISOR_STATE_STOPPED] = "stopped",
+        [STEWARD_SUPERVISOR_STATE_STARTING] = "starting",
+        [STEWARD_SUPERVISOR_STATE_RUNNING] = "running",
+        [STEWARD_SUPERVISOR_STATE_RESTARTING] = "restarting",
+        [STEWARD_SUPERVISOR_STATE_FAILING] = "failing",
+        [STEWARD_SUPERVISOR_STATE_STOPPING] = "stopping",
         [STEWARD_SUPERVISOR_STATE_QUARANTINED] = "quarantined",
 };
 
@@ -540,7 +548,7 @@ child_state(Child *c)
         }
         if (c->queued)
                 return sup_restart_scheduled(c->node.parent) ? STEWARD_CHILD_STATE_BACKOFF
-                                                              : STEWARD_CHILD_STATE_STARTING;
+                                                             : STEWARD_CHILD_STATE_STARTING;
         if (c->quarantined)
                 return STEWARD_CHILD_STATE_QUARANTINED;
         return STEWARD_CHILD_STATE_STOPPED;
@@ -1074,8 +1082,7 @@ child_come_to_rest(StewardEngine *e, Child *c)
         mark_child(e, c);
 }
 
-static gboolean
-member_start(StewardEngine *e, Node *m);
+static gboolean member_start(StewardEngine *e, Node *m);
 
 /* The incarnation's scope is empty: the fence opens. */
 static void
@@ -1083,7 +1090,8 @@ child_gone(StewardEngine *e, Child *c)
 {
         Sup *s = c->node.parent;
         /* Leftover clean-up is only worth an event when a command waits on it. */
-        gboolean stop_completed = c->stop_delivered && (c->stop_cause != STOP_LEFTOVER || c->restart_pending);
+        gboolean stop_completed =
+                c->stop_delivered && (c->stop_cause != STOP_LEFTOVER || c->restart_pending);
         StewardEvent *ev;
 
         c->inc = INC_NONE;
@@ -1393,7 +1401,8 @@ sup_job_done(StewardEngine *e, Sup *s)
                 if (e->shutting_down)
                         break;
                 if (s->restart_delay > 0) {
-                        steward_timers_arm(&e->timers, &s->timer, e->now + s->restart_delay, TIMER_SUP_RESTART);
+                        steward_timers_arm(&e->timers, &s->timer, e->now + s->restart_delay,
+                                           TIMER_SUP_RESTART);
                         sup_mark_queued(e, s, s->low, s->timer.when);
                 } else {
                         sup_restart_members(e, s);
@@ -1467,7 +1476,7 @@ sup_begin_restart(StewardEngine *e, Sup *s, Node *trigger, guint64 delay)
         ev->child = trigger->name;
         ev->fields |= STEWARD_EVENT_FIELD_CHILD;
         ev_decision(ev, s->strategy == STEWARD_STRATEGY_ONE_FOR_ALL ? STEWARD_DECISION_ONE_FOR_ALL
-                                                                     : STEWARD_DECISION_REST_FOR_ONE);
+                                                                    : STEWARD_DECISION_REST_FOR_ONE);
         if (delay > 0) {
                 ev->delay_usec = delay;
                 ev->fields |= STEWARD_EVENT_FIELD_DELAY;
@@ -1654,8 +1663,8 @@ child_set_conf(Child *c, const StewardChildSpec *spec)
         c->n_success_status = 0;
         if (spec->success_exit_status && spec->success_exit_status->len > 0) {
                 c->n_success_status = spec->success_exit_status->len;
-                c->success_status = g_memdup2(spec->success_exit_status->data,
-                                              sizeof(int) * c->n_success_status);
+                c->success_status =
+                        g_memdup2(spec->success_exit_status->data, sizeof(int) * c->n_success_status);
         }
         g_free(c->fingerprint);
         c->fingerprint = child_fingerprint(spec);
@@ -2080,7 +2089,8 @@ steward_engine_child_extend_timeout(StewardEngine *e, const char *child, guint64
         c = notify_target(e, child, generation, "extend_timeout");
         /* Only ever later, never earlier, as systemd's EXTEND_TIMEOUT_USEC=. */
         if (c && steward_timer_is_armed(&c->timer) &&
-            (c->timer.kind == TIMER_START || c->timer.kind == TIMER_WATCHDOG || c->timer.kind == TIMER_STOP) &&
+            (c->timer.kind == TIMER_START || c->timer.kind == TIMER_WATCHDOG ||
+             c->timer.kind == TIMER_STOP) &&
             (usec >= G_MAXUINT64 - now || now + usec > c->timer.when))
                 child_arm(e, c, c->timer.kind, usec);
         engine_end(e);
@@ -2118,7 +2128,8 @@ steward_engine_child_main_pid(StewardEngine *e, const char *child, guint64 gener
 
         g_return_if_fail(e && out);
         engine_begin(e, now, out);
-        if ((c = notify_target(e, child, generation, "main_pid")) && main_pid > 0 && c->main_pid != main_pid) {
+        if ((c = notify_target(e, child, generation, "main_pid")) && main_pid > 0 &&
+            c->main_pid != main_pid) {
                 c->main_pid = main_pid;
                 mark_child(e, c);
         }
@@ -2292,7 +2303,8 @@ command_stop(StewardEngine *e, Child *c, ChildMode mode, const StewardCommand *c
         }
         if (c->inc != INC_NONE) {
                 if (c->stopping && c->mode == mode && !c->restart_pending) {
-                        o->decision = pause ? STEWARD_DECISION_ALREADY_PAUSED : STEWARD_DECISION_ALREADY_STOPPING;
+                        o->decision =
+                                pause ? STEWARD_DECISION_ALREADY_PAUSED : STEWARD_DECISION_ALREADY_STOPPING;
                         o->idempotent = TRUE;
                         return;
                 }
@@ -2452,8 +2464,8 @@ steward_engine_command(StewardEngine *e, const StewardCommand *cmd, guint64 now,
                 break;
         default:
                 engine_end(e);
-                g_set_error(error, STEWARD_ENGINE_ERROR, STEWARD_ENGINE_ERROR_INVALID_ARGS, "Unknown command %d",
-                            (int) cmd->kind);
+                g_set_error(error, STEWARD_ENGINE_ERROR, STEWARD_ENGINE_ERROR_INVALID_ARGS,
+                            "Unknown command %d", (int) cmd->kind);
                 return FALSE;
         }
         if (c) {
@@ -2864,8 +2876,9 @@ child_force_failure(StewardEngine *e, Child *c, gboolean start_timeout)
 {
         StewardEvent *ev;
 
-        ev = emit_child(e, start_timeout ? STEWARD_EVENT_CHILD_START_TIMEOUT : STEWARD_EVENT_CHILD_WATCHDOG_EXPIRED,
-                        c);
+        ev = emit_child(
+                e, start_timeout ? STEWARD_EVENT_CHILD_START_TIMEOUT : STEWARD_EVENT_CHILD_WATCHDOG_EXPIRED,
+                c);
         ev_decision(ev, STEWARD_DECISION_FAILURE);
         c->forced_failure = TRUE;
         child_request_stop(e, c, STOP_FORCED, start_timeout ? c->kill_signal : c->watchdog_signal);

@@ -1,4 +1,5 @@
-/* steward-engine.h: the supervision engine, a pure state machine from reports, commands and time to actions. */
+/* steward-engine.h: the supervision engine, a pure state machine from reports, commands and time to actions.
+ */
 #pragma once
 
 #include <glib.h>
@@ -276,8 +277,8 @@ void steward_engine_child_spawned(StewardEngine *e, const char *child, guint64 g
                                   guint64 now, GArray *out);
 void steward_engine_child_spawn_failed(StewardEngine *e, const char *child, guint64 generation,
                                        const char *error, guint64 now, GArray *out);
-void steward_engine_child_exited(StewardEngine *e, const char *child, guint64 generation, StewardExitCode code,
-                                 int status, guint64 now, GArray *out);
+void steward_engine_child_exited(StewardEngine *e, const char *child, guint64 generation,
+                                 StewardExitCode code, int status, guint64 now, GArray *out);
 /* The incarnation's scope (process group) is empty: the fence opens. */
 void steward_engine_child_gone(StewardEngine *e, const char *child, guint64 generation, guint64 now,
                                GArray *out);
@@ -290,16 +291,16 @@ void steward_engine_child_watchdog(StewardEngine *e, const char *child, guint64 
 void steward_engine_child_status(StewardEngine *e, const char *child, guint64 generation, const char *text,
                                  guint64 now, GArray *out);
 /* WATCHDOG=trigger: the watchdog expires now (child_watchdog_expired). */
-void steward_engine_child_watchdog_trigger(StewardEngine *e, const char *child, guint64 generation, guint64 now,
-                                           GArray *out);
+void steward_engine_child_watchdog_trigger(StewardEngine *e, const char *child, guint64 generation,
+                                           guint64 now, GArray *out);
 /* WATCHDOG_USEC=: this incarnation's watchdog interval from now on (0 or
  * G_MAXUINT64: none), instead of WatchdogSec=. Type=notify only. */
-void steward_engine_child_watchdog_usec(StewardEngine *e, const char *child, guint64 generation, guint64 usec,
-                                        guint64 now, GArray *out);
+void steward_engine_child_watchdog_usec(StewardEngine *e, const char *child, guint64 generation,
+                                        guint64 usec, guint64 now, GArray *out);
 /* EXTEND_TIMEOUT_USEC=: the running start, watchdog or stop deadline moves
  * to @usec from now, if that is later. */
-void steward_engine_child_extend_timeout(StewardEngine *e, const char *child, guint64 generation, guint64 usec,
-                                         guint64 now, GArray *out);
+void steward_engine_child_extend_timeout(StewardEngine *e, const char *child, guint64 generation,
+                                         guint64 usec, guint64 now, GArray *out);
 /* STOPPING=1: the child is shutting down by itself. State stopping, the
  * watchdog and start timeout end, TimeoutStopSec= runs (then KILL); the
  * exit is judged as any other, as systemd does. Releases held siblings. */

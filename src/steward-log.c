@@ -36,8 +36,9 @@ steward_log_new(StewardLogTarget target)
         StewardLog *log = g_new0(StewardLog, 1);
 
         if (target == STEWARD_LOG_TARGET_AUTO)
-                target = g_file_test("/run/systemd/journal/socket", G_FILE_TEST_EXISTS) ? STEWARD_LOG_TARGET_JOURNAL
-                                                                                       : STEWARD_LOG_TARGET_CONSOLE;
+                target = g_file_test("/run/systemd/journal/socket", G_FILE_TEST_EXISTS)
+                                 ? STEWARD_LOG_TARGET_JOURNAL
+                                 : STEWARD_LOG_TARGET_CONSOLE;
         log->target = target;
         return log;
 }
@@ -97,34 +98,32 @@ steward_event_format_message(const StewardEvent *ev)
         case STEWARD_EVENT_CONFIG_REJECTED:
                 return g_strdup_printf(_("Configuration rejected: %s"), str(ev->error));
         case STEWARD_EVENT_CHILD_STARTING:
-                return g_strdup_printf(_("Starting child '%s' (generation %" PRIu64 ", attempt %"
-                                         PRIu64 ")."),
-                                       child, gen, ev->attempt);
+                return g_strdup_printf(
+                        _("Starting child '%s' (generation %" PRIu64 ", attempt %" PRIu64 ")."), child, gen,
+                        ev->attempt);
         case STEWARD_EVENT_CHILD_STARTED:
-                return g_strdup_printf(_("Child '%s' started with PID %u (generation %" PRIu64 ")."),
-                                       child, ev->main_pid, gen);
+                return g_strdup_printf(_("Child '%s' started with PID %u (generation %" PRIu64 ")."), child,
+                                       ev->main_pid, gen);
         case STEWARD_EVENT_CHILD_READY:
                 return g_strdup_printf(_("Child '%s' is ready (generation %" PRIu64 ")."), child, gen);
         case STEWARD_EVENT_CHILD_STATUS:
                 return g_strdup_printf(_("Child '%s' status: %s"), child, str(ev->status_text));
         case STEWARD_EVENT_CHILD_EXITED:
                 if (ev->exit_code == STEWARD_EXIT_CODE_EXITED)
-                        return g_strdup_printf(_("Child '%s' exited with status %d (generation %" PRIu64
-                                                 ", %s)."),
-                                               child, ev->exit_status, gen,
-                                               steward_decision_to_string(ev->decision));
-                return g_strdup_printf(_("Child '%s' was killed by signal %d (generation %" PRIu64
-                                         ", %s)."),
-                                       child, ev->exit_status, gen, steward_decision_to_string(ev->decision));
+                        return g_strdup_printf(
+                                _("Child '%s' exited with status %d (generation %" PRIu64 ", %s)."), child,
+                                ev->exit_status, gen, steward_decision_to_string(ev->decision));
+                return g_strdup_printf(_("Child '%s' was killed by signal %d (generation %" PRIu64 ", %s)."),
+                                       child, ev->exit_status, gen,
+                                       steward_decision_to_string(ev->decision));
         case STEWARD_EVENT_CHILD_SPAWN_FAILED:
                 return g_strdup_printf(_("Child '%s' could not be started: %s"), child, str(ev->error));
         case STEWARD_EVENT_CHILD_START_TIMEOUT:
-                return g_strdup_printf(_("Child '%s' did not become ready in time (generation %" PRIu64
-                                         ")."),
-                                       child, gen);
+                return g_strdup_printf(
+                        _("Child '%s' did not become ready in time (generation %" PRIu64 ")."), child, gen);
         case STEWARD_EVENT_CHILD_WATCHDOG_EXPIRED:
-                return g_strdup_printf(_("Child '%s' missed its watchdog (generation %" PRIu64 ")."),
-                                       child, gen);
+                return g_strdup_printf(_("Child '%s' missed its watchdog (generation %" PRIu64 ")."), child,
+                                       gen);
         case STEWARD_EVENT_CHILD_BACKOFF_SCHEDULED:
                 return g_strdup_printf(_("Child '%s' will be restarted in %" PRIu64 " ms."), child,
                                        ev->delay_usec / 1000);
@@ -143,36 +142,38 @@ steward_event_format_message(const StewardEvent *ev)
                                          " starts after generation %" PRIu64 " is gone."),
                                        child, ev->target_generation, gen);
         case STEWARD_EVENT_CHILD_CONTROL_CANCEL_DELIVERED:
-                return g_strdup_printf(_("Stop delivered to child '%s' (generation %" PRIu64 ")."),
-                                       child, gen);
+                return g_strdup_printf(_("Stop delivered to child '%s' (generation %" PRIu64 ")."), child,
+                                       gen);
         case STEWARD_EVENT_CHILD_RESTART_FENCE_ABORT_REQUESTED:
-                return g_strdup_printf(_("Child '%s' outlived its stop timeout; killing generation %"
-                                         PRIu64 "."),
-                                       child, gen);
+                return g_strdup_printf(
+                        _("Child '%s' outlived its stop timeout; killing generation %" PRIu64 "."), child,
+                        gen);
         case STEWARD_EVENT_CHILD_CONTROL_STOP_COMPLETED:
                 return g_strdup_printf(_("Every process of child '%s' generation %" PRIu64 " is gone."),
                                        child, gen);
         case STEWARD_EVENT_CHILD_RESTART_FENCE_RELEASED:
                 return g_strdup_printf(_("Restart fence of child '%s' released."), child);
         case STEWARD_EVENT_CHILD_RESTART_CONFLICT:
-                return g_strdup_printf(_("Automatic restart of child '%s' suppressed: a commanded restart is pending."),
-                                       child);
+                return g_strdup_printf(
+                        _("Automatic restart of child '%s' suppressed: a commanded restart is pending."),
+                        child);
         case STEWARD_EVENT_CHILD_ATTEMPT_STALE_REPORT:
-                return g_strdup_printf(_("Ignored a late report about child '%s' generation %" PRIu64
-                                         "."),
+                return g_strdup_printf(_("Ignored a late report about child '%s' generation %" PRIu64 "."),
                                        child, gen);
         case STEWARD_EVENT_SUPERVISOR_RESTARTING:
                 return g_strdup_printf(_("Supervisor '%s' is restarting its children (%s)."), sup,
                                        steward_decision_to_string(ev->decision));
         case STEWARD_EVENT_SUPERVISOR_INTENSITY_EXCEEDED:
-                return g_strdup_printf(_("Supervisor '%s' exceeded its restart intensity and gives up (%s)."), sup,
-                                       steward_decision_to_string(ev->decision));
+                return g_strdup_printf(
+                        _("Supervisor '%s' exceeded its restart intensity and gives up (%s)."), sup,
+                        steward_decision_to_string(ev->decision));
         case STEWARD_EVENT_TREE_SHUTDOWN_STARTED:
                 return g_strdup(_("Shutting down the supervision tree."));
         case STEWARD_EVENT_TREE_SHUTDOWN_COMPLETED:
                 return g_strdup(_("Supervision tree shut down."));
         case STEWARD_EVENT_COMMAND_DENIED:
-                return g_strdup_printf(_("Command denied to uid %u (%s)."), ev->actor_uid, str(ev->actor_comm));
+                return g_strdup_printf(_("Command denied to uid %u (%s)."), ev->actor_uid,
+                                       str(ev->actor_comm));
         case _STEWARD_EVENT_KIND_MAX:
         default:
                 break;
@@ -297,7 +298,8 @@ log_console(const StewardEvent *ev, GPtrArray *fields)
         for (guint i = 0; i < fields->len; i++) {
                 const char *kv = g_ptr_array_index(fields, i);
                 const char *eq = strchr(kv, '=');
-                g_autofree char *key = g_ascii_strdown(kv + strlen("STEWARD_"), eq - kv - strlen("STEWARD_"));
+                g_autofree char *key =
+                        g_ascii_strdown(kv + strlen("STEWARD_"), eq - kv - strlen("STEWARD_"));
                 const char *value = eq + 1;
 
                 g_string_append_printf(line, " %s=", key);

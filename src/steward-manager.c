@@ -21,7 +21,7 @@
 #include "steward-spawn.h"
 #include "steward-util.h"
 
-G_DEFINE_QUARK(steward-manager-error-quark, steward_manager_error)
+G_DEFINE_QUARK(steward - manager - error - quark, steward_manager_error)
 
 typedef struct {
         char *unit;
@@ -104,9 +104,10 @@ static void
 manager_emit(StewardManager *m, const StewardEvent *ev)
 {
         LiveUnit *u = ev->child ? g_hash_table_lookup(m->units, ev->child) : NULL;
-        const char *unit = u && (ev->fields & STEWARD_EVENT_FIELD_GENERATION) && u->generation == ev->generation
-                                   ? u->unit
-                                   : NULL;
+        const char *unit =
+                u && (ev->fields & STEWARD_EVENT_FIELD_GENERATION) && u->generation == ev->generation
+                        ? u->unit
+                        : NULL;
 
         m->sequence++;
         steward_log_event(m->log, m->sequence, ev, unit);
@@ -205,9 +206,12 @@ notify_status(StewardManager *m)
                 StewardChildState state;
                 const char *label;
         } parts[] = {
-                { STEWARD_CHILD_STATE_STARTING, "starting" },  { STEWARD_CHILD_STATE_STOPPING, "stopping" },
-                { STEWARD_CHILD_STATE_BACKOFF, "in backoff" }, { STEWARD_CHILD_STATE_FAILED, "failed" },
-                { STEWARD_CHILD_STATE_PAUSED, "paused" },      { STEWARD_CHILD_STATE_QUARANTINED, "quarantined" },
+                { STEWARD_CHILD_STATE_STARTING, "starting" },
+                { STEWARD_CHILD_STATE_STOPPING, "stopping" },
+                { STEWARD_CHILD_STATE_BACKOFF, "in backoff" },
+                { STEWARD_CHILD_STATE_FAILED, "failed" },
+                { STEWARD_CHILD_STATE_PAUSED, "paused" },
+                { STEWARD_CHILD_STATE_QUARANTINED, "quarantined" },
                 { STEWARD_CHILD_STATE_STOPPED, "stopped" },
         };
         g_autoptr(GString) s = NULL;
@@ -221,9 +225,11 @@ notify_status(StewardManager *m)
                                        m->state_counts[STEWARD_CHILD_STATE_READY]);
         for (guint i = 0; i < G_N_ELEMENTS(parts); i++)
                 if (m->state_counts[parts[i].state])
-                        g_string_append_printf(s, ", %u %s", m->state_counts[parts[i].state], parts[i].label);
+                        g_string_append_printf(s, ", %u %s", m->state_counts[parts[i].state],
+                                               parts[i].label);
         if (m->journal_failures)
-                g_string_append_printf(s, "; %" G_GUINT64_FORMAT " journal writes failed", m->journal_failures);
+                g_string_append_printf(s, "; %" G_GUINT64_FORMAT " journal writes failed",
+                                       m->journal_failures);
         if (g_strcmp0(s->str, m->status_sent) == 0)
                 return;
         (void) sd_notify(0, s->str);
@@ -436,7 +442,8 @@ sender_from_cgroup(StewardManager *m, const char *cgroups)
 
                 if (!g_str_has_prefix(*p, "steward-") || !g_str_has_suffix(*p, ".scope"))
                         continue;
-                name = g_strndup(*p + strlen("steward-"), strlen(*p) - strlen("steward-") - strlen(".scope"));
+                name = g_strndup(*p + strlen("steward-"),
+                                 strlen(*p) - strlen("steward-") - strlen(".scope"));
                 dash = strrchr(name, '-');
                 if (!dash || !g_ascii_string_to_unsigned(dash + 1, 10, 0, G_MAXUINT64, &generation, NULL))
                         continue;
@@ -487,13 +494,15 @@ on_notify(pid_t pid, uid_t uid, const StewardNotifyMessage *msg, gpointer user_d
         /* In systemd's order: who the main process is, then state, then timers. */
         if (msg->fields & STEWARD_NOTIFY_MAINPID) {
                 if (steward_backend_owns_pid(m->backend, child, msg->main_pid))
-                        steward_engine_child_main_pid(m->engine, child, gen, (guint32) msg->main_pid, t, m->actions);
+                        steward_engine_child_main_pid(m->engine, child, gen, (guint32) msg->main_pid, t,
+                                                      m->actions);
                 else
                         g_message("Child '%s' sent MAINPID=%d, not a process of it, ignoring", child,
                                   (int) msg->main_pid);
         }
         if (msg->fields & STEWARD_NOTIFY_STATUS)
-                steward_engine_child_status(m->engine, child, gen, *msg->status ? msg->status : NULL, t, m->actions);
+                steward_engine_child_status(m->engine, child, gen, *msg->status ? msg->status : NULL, t,
+                                            m->actions);
         if (msg->fields & STEWARD_NOTIFY_WATCHDOG_USEC)
                 steward_engine_child_watchdog_usec(m->engine, child, gen, msg->watchdog_usec, t, m->actions);
         if (msg->fields & STEWARD_NOTIFY_READY)
@@ -554,7 +563,8 @@ load_config(const char *path, StewardMode mode, StewardBackendKind backend, GErr
         if (!spec) {
                 if (!g_error_matches(local, STEWARD_CONFIG_ERROR, STEWARD_CONFIG_ERROR_INVALID))
                         g_string_append_printf(all, "%s%s", all->len ? "\n" : "", local->message);
-                g_set_error_literal(error, STEWARD_MANAGER_ERROR, STEWARD_MANAGER_ERROR_INVALID_CONFIG, all->str);
+                g_set_error_literal(error, STEWARD_MANAGER_ERROR, STEWARD_MANAGER_ERROR_INVALID_CONFIG,
+                                    all->str);
                 return NULL;
         }
         if (all->len)
@@ -651,15 +661,16 @@ steward_manager_new(const StewardManagerOptions *o, GError **error)
         m->loop = g_main_loop_new(NULL, FALSE);
         m->log = steward_log_new(o->log_target);
 
-        m->bus = g_bus_get_sync(o->mode == STEWARD_MODE_SYSTEM ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION, NULL,
-                                &bus_error);
+        m->bus = g_bus_get_sync(o->mode == STEWARD_MODE_SYSTEM ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION,
+                                NULL, &bus_error);
         if (m->bus)
                 g_dbus_connection_set_exit_on_close(m->bus, FALSE);
 
         if (o->backend_forced)
                 kind = o->backend;
         else
-                kind = m->bus && manager_has_systemd(m->bus) ? STEWARD_BACKEND_SCOPE : STEWARD_BACKEND_PROCESS;
+                kind = m->bus && manager_has_systemd(m->bus) ? STEWARD_BACKEND_SCOPE
+                                                             : STEWARD_BACKEND_PROCESS;
         if (kind == STEWARD_BACKEND_SCOPE && !m->bus) {
                 g_set_error(error, STEWARD_MANAGER_ERROR, STEWARD_MANAGER_ERROR_FAILED,
                             _("The scope backend needs the %s bus: %s"),
@@ -809,8 +820,9 @@ steward_manager_reload(StewardManager *m, const StewardActor *actor, GStrv *adde
 
         (void) sd_notify(0, "RELOADING=1");
         spec = load_config(m->config_path, m->mode,
-                           g_str_equal(steward_backend_get_name(m->backend), "scope") ? STEWARD_BACKEND_SCOPE
-                                                                                      : STEWARD_BACKEND_PROCESS,
+                           g_str_equal(steward_backend_get_name(m->backend), "scope")
+                                   ? STEWARD_BACKEND_SCOPE
+                                   : STEWARD_BACKEND_PROCESS,
                            &local);
         /* The backend took the slice once; its scopes would be split over two. */
         if (spec && g_strcmp0(spec->slice, m->spec->slice) != 0)
@@ -855,7 +867,8 @@ on_terminate(gpointer user_data)
         StewardCommandOutcome outcome;
         g_autoptr(GError) error = NULL;
 
-        if (!steward_manager_command(m, STEWARD_COMMAND_SHUTDOWN, NULL, "signal", &actor, &outcome, NULL, &error))
+        if (!steward_manager_command(m, STEWARD_COMMAND_SHUTDOWN, NULL, "signal", &actor, &outcome, NULL,
+                                     &error))
                 g_warning("shutdown: %s", error->message);
         return G_SOURCE_CONTINUE;
 }
@@ -878,7 +891,8 @@ on_leftovers_cleared(GObject *source, GAsyncResult *res, gpointer user_data)
 static void
 manager_start_tree(StewardManager *m)
 {
-        steward_backend_clear_leftovers(m->backend, (guint) (m->spec->shutdown_timeout_usec / G_USEC_PER_SEC),
+        steward_backend_clear_leftovers(m->backend,
+                                        (guint) (m->spec->shutdown_timeout_usec / G_USEC_PER_SEC),
                                         on_leftovers_cleared, m);
 }
 

@@ -45,14 +45,9 @@ int steward_manager_run(StewardManager *m);
  *
  * Runs a command and performs what follows from it.
  */
-gboolean steward_manager_command(StewardManager *m,
-                                 StewardCommandKind kind,
-                                 const char *target,
-                                 const char *reason,
-                                 const StewardActor *actor,
-                                 StewardCommandOutcome *outcome,
-                                 char **command_id,
-                                 GError **error);
+gboolean steward_manager_command(StewardManager *m, StewardCommandKind kind, const char *target,
+                                 const char *reason, const StewardActor *actor,
+                                 StewardCommandOutcome *outcome, char **command_id, GError **error);
 
 /* Records a refused command (command_denied). */
 void steward_manager_command_denied(StewardManager *m, const char *method, const char *target,

@@ -31,7 +31,7 @@
 /* As systemd's notify socket: room for bursts from many children. */
 #define RCVBUF_SIZE (8 * 1024 * 1024)
 
-G_DEFINE_QUARK(steward-notify-error-quark, steward_notify_error)
+G_DEFINE_QUARK(steward - notify - error - quark, steward_notify_error)
 
 struct _StewardNotifyListener {
         int fd;
@@ -152,11 +152,13 @@ steward_notify_parse(const char *data, gsize len, StewardNotifyMessage *msg, GEr
                 return FALSE;
         }
         if (memchr(data, '\0', len)) {
-                g_set_error_literal(error, STEWARD_NOTIFY_ERROR, STEWARD_NOTIFY_ERROR_MALFORMED, "a NUL byte");
+                g_set_error_literal(error, STEWARD_NOTIFY_ERROR, STEWARD_NOTIFY_ERROR_MALFORMED,
+                                    "a NUL byte");
                 return FALSE;
         }
         if (!g_utf8_validate_len(data, len, NULL)) {
-                g_set_error_literal(error, STEWARD_NOTIFY_ERROR, STEWARD_NOTIFY_ERROR_MALFORMED, "not UTF-8");
+                g_set_error_literal(error, STEWARD_NOTIFY_ERROR, STEWARD_NOTIFY_ERROR_MALFORMED,
+                                    "not UTF-8");
                 return FALSE;
         }
         text = g_strndup(data, len);
@@ -298,8 +300,8 @@ steward_notify_listener_new(StewardNotifyFunc func, gpointer user_data, GError *
         if (bind(l->fd, (struct sockaddr *) &sa, offsetof(struct sockaddr_un, sun_path) + len) < 0 ||
             setsockopt(l->fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0) {
                 int errsv = errno;
-                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv), "notify socket %s: %s", l->address,
-                            g_strerror(errsv));
+                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv), "notify socket %s: %s",
+                            l->address, g_strerror(errsv));
                 return NULL;
         }
         /* Best effort: beyond rmem_max only a privileged process may go. */

@@ -63,7 +63,8 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(StewardNotifyMessage, steward_notify_message_cl
 /* Called for every well-formed message with the sender's credentials from
  * the kernel (SCM_CREDENTIALS), never from the payload. Returns FALSE when
  * the sender is nobody it listens to: the message is counted as dropped. */
-typedef gboolean (*StewardNotifyFunc)(pid_t pid, uid_t uid, const StewardNotifyMessage *msg, gpointer user_data);
+typedef gboolean (*StewardNotifyFunc)(pid_t pid, uid_t uid, const StewardNotifyMessage *msg,
+                                      gpointer user_data);
 
 typedef struct _StewardNotifyListener StewardNotifyListener;
 
@@ -73,7 +74,8 @@ typedef struct _StewardNotifyListener StewardNotifyListener;
  * Binds a SOCK_DGRAM socket with SO_PASSCRED to a fresh abstract address
  * and reads it from the default main context.
  */
-StewardNotifyListener *steward_notify_listener_new(StewardNotifyFunc func, gpointer user_data, GError **error);
+StewardNotifyListener *steward_notify_listener_new(StewardNotifyFunc func, gpointer user_data,
+                                                   GError **error);
 void steward_notify_listener_free(StewardNotifyListener *l);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardNotifyListener, steward_notify_listener_free)
 

@@ -1,4 +1,5 @@
-/* steward-parse.c: systemd-compatible parsers for time spans, sizes, signals, exit statuses and command lines. */
+/* steward-parse.c: systemd-compatible parsers for time spans, sizes, signals, exit statuses and command
+ * lines. */
 #include "config.h"
 
 #include <glib/gi18n.h>
@@ -7,7 +8,7 @@
 
 #include "steward-parse.h"
 
-G_DEFINE_QUARK(steward-parse-error-quark, steward_parse_error)
+G_DEFINE_QUARK(steward - parse - error - quark, steward_parse_error)
 
 typedef struct {
         const char *suffix;
@@ -126,7 +127,8 @@ parse_scaled(const char *s, const Unit *units, size_t n_units, guint64 default_f
                 if (n_unit > 0) {
                         gboolean found = FALSE;
                         for (size_t i = 0; i < n_units && !found; i++)
-                                if (strlen(units[i].suffix) == n_unit && memcmp(units[i].suffix, unit, n_unit) == 0) {
+                                if (strlen(units[i].suffix) == n_unit &&
+                                    memcmp(units[i].suffix, unit, n_unit) == 0) {
                                         factor = units[i].factor;
                                         found = TRUE;
                                 }
@@ -177,7 +179,8 @@ steward_parse_time_span(const char *s, guint64 *ret_usec)
                 *ret_usec = STEWARD_USEC_INFINITY;
                 return TRUE;
         }
-        if (!parse_scaled(t, time_units, G_N_ELEMENTS(time_units), USEC_PER_SEC, &v) || v == STEWARD_USEC_INFINITY)
+        if (!parse_scaled(t, time_units, G_N_ELEMENTS(time_units), USEC_PER_SEC, &v) ||
+            v == STEWARD_USEC_INFINITY)
                 return FALSE;
         *ret_usec = v;
         return TRUE;
@@ -249,39 +252,17 @@ typedef struct {
 } SignalName;
 
 static const SignalName signal_names[] = {
-        { "HUP", SIGHUP },
-        { "INT", SIGINT },
-        { "QUIT", SIGQUIT },
-        { "ILL", SIGILL },
-        { "TRAP", SIGTRAP },
-        { "ABRT", SIGABRT },
-        { "IOT", SIGIOT },
-        { "BUS", SIGBUS },
-        { "FPE", SIGFPE },
-        { "KILL", SIGKILL },
-        { "USR1", SIGUSR1 },
-        { "SEGV", SIGSEGV },
-        { "USR2", SIGUSR2 },
-        { "PIPE", SIGPIPE },
-        { "ALRM", SIGALRM },
-        { "TERM", SIGTERM },
+        { "HUP", SIGHUP },       { "INT", SIGINT },       { "QUIT", SIGQUIT }, { "ILL", SIGILL },
+        { "TRAP", SIGTRAP },     { "ABRT", SIGABRT },     { "IOT", SIGIOT },   { "BUS", SIGBUS },
+        { "FPE", SIGFPE },       { "KILL", SIGKILL },     { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV },
+        { "USR2", SIGUSR2 },     { "PIPE", SIGPIPE },     { "ALRM", SIGALRM }, { "TERM", SIGTERM },
 #ifdef SIGSTKFLT
         { "STKFLT", SIGSTKFLT },
 #endif
-        { "CHLD", SIGCHLD },
-        { "CONT", SIGCONT },
-        { "STOP", SIGSTOP },
-        { "TSTP", SIGTSTP },
-        { "TTIN", SIGTTIN },
-        { "TTOU", SIGTTOU },
-        { "URG", SIGURG },
-        { "XCPU", SIGXCPU },
-        { "XFSZ", SIGXFSZ },
-        { "VTALRM", SIGVTALRM },
-        { "PROF", SIGPROF },
-        { "WINCH", SIGWINCH },
-        { "IO", SIGIO },
-        { "POLL", SIGPOLL },
+        { "CHLD", SIGCHLD },     { "CONT", SIGCONT },     { "STOP", SIGSTOP }, { "TSTP", SIGTSTP },
+        { "TTIN", SIGTTIN },     { "TTOU", SIGTTOU },     { "URG", SIGURG },   { "XCPU", SIGXCPU },
+        { "XFSZ", SIGXFSZ },     { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH },
+        { "IO", SIGIO },         { "POLL", SIGPOLL },
 #ifdef SIGPWR
         { "PWR", SIGPWR },
 #endif
@@ -292,14 +273,16 @@ const char *
 steward_signal_to_string(int signo)
 {
         static const char *const full[] = {
-                [SIGHUP] = "SIGHUP",   [SIGINT] = "SIGINT",       [SIGQUIT] = "SIGQUIT", [SIGILL] = "SIGILL",
-                [SIGTRAP] = "SIGTRAP", [SIGABRT] = "SIGABRT",     [SIGBUS] = "SIGBUS",   [SIGFPE] = "SIGFPE",
-                [SIGKILL] = "SIGKILL", [SIGUSR1] = "SIGUSR1",     [SIGSEGV] = "SIGSEGV", [SIGUSR2] = "SIGUSR2",
-                [SIGPIPE] = "SIGPIPE", [SIGALRM] = "SIGALRM",     [SIGTERM] = "SIGTERM", [SIGCHLD] = "SIGCHLD",
-                [SIGCONT] = "SIGCONT", [SIGSTOP] = "SIGSTOP",     [SIGTSTP] = "SIGTSTP", [SIGTTIN] = "SIGTTIN",
-                [SIGTTOU] = "SIGTTOU", [SIGURG] = "SIGURG",       [SIGXCPU] = "SIGXCPU", [SIGXFSZ] = "SIGXFSZ",
-                [SIGVTALRM] = "SIGVTALRM", [SIGPROF] = "SIGPROF", [SIGWINCH] = "SIGWINCH", [SIGIO] = "SIGIO",
-                [SIGSYS] = "SIGSYS",
+                [SIGHUP] = "SIGHUP",       [SIGINT] = "SIGINT",   [SIGQUIT] = "SIGQUIT",
+                [SIGILL] = "SIGILL",       [SIGTRAP] = "SIGTRAP", [SIGABRT] = "SIGABRT",
+                [SIGBUS] = "SIGBUS",       [SIGFPE] = "SIGFPE",   [SIGKILL] = "SIGKILL",
+                [SIGUSR1] = "SIGUSR1",     [SIGSEGV] = "SIGSEGV", [SIGUSR2] = "SIGUSR2",
+                [SIGPIPE] = "SIGPIPE",     [SIGALRM] = "SIGALRM", [SIGTERM] = "SIGTERM",
+                [SIGCHLD] = "SIGCHLD",     [SIGCONT] = "SIGCONT", [SIGSTOP] = "SIGSTOP",
+                [SIGTSTP] = "SIGTSTP",     [SIGTTIN] = "SIGTTIN", [SIGTTOU] = "SIGTTOU",
+                [SIGURG] = "SIGURG",       [SIGXCPU] = "SIGXCPU", [SIGXFSZ] = "SIGXFSZ",
+                [SIGVTALRM] = "SIGVTALRM", [SIGPROF] = "SIGPROF", [SIGWINCH] = "SIGWINCH",
+                [SIGIO] = "SIGIO",         [SIGSYS] = "SIGSYS",
         };
 
         if (signo <= 0 || (size_t) signo >= G_N_ELEMENTS(full))

@@ -50,8 +50,8 @@ steward_exec_plan_free(StewardExecPlan *p)
 /* The variables of the supervision protocol belong to stewardd's own
  * manager; a child gets its own or none. */
 static const char *const protocol_variables[] = {
-        "NOTIFY_SOCKET", "WATCHDOG_PID", "WATCHDOG_USEC", "LISTEN_PID", "LISTEN_FDS",
-        "LISTEN_FDNAMES", "INVOCATION_ID", "JOURNAL_STREAM", "MAINPID", "MANAGERPID",
+        "NOTIFY_SOCKET",  "WATCHDOG_PID",  "WATCHDOG_USEC",  "LISTEN_PID", "LISTEN_FDS",
+        "LISTEN_FDNAMES", "INVOCATION_ID", "JOURNAL_STREAM", "MAINPID",    "MANAGERPID",
 };
 
 /* A decimal id as systemd takes one for User=/Group=: digits only. */
@@ -60,7 +60,8 @@ parse_id(const char *s, guint32 *ret)
 {
         guint64 v;
 
-        if (!s || !*s || !g_ascii_isdigit(*s) || !g_ascii_string_to_unsigned(s, 10, 0, G_MAXUINT32 - 1, &v, NULL))
+        if (!s || !*s || !g_ascii_isdigit(*s) ||
+            !g_ascii_string_to_unsigned(s, 10, 0, G_MAXUINT32 - 1, &v, NULL))
                 return FALSE;
         *ret = (guint32) v;
         return TRUE;
@@ -84,7 +85,8 @@ resolve_credentials(StewardExecPlan *p, const StewardChildSpec *spec, GError **e
         if (spec->user) {
                 gboolean numeric = parse_id(spec->user, &id);
 
-                r = numeric ? getpwuid_r(id, &pw, buf, size, &pwr) : getpwnam_r(spec->user, &pw, buf, size, &pwr);
+                r = numeric ? getpwuid_r(id, &pw, buf, size, &pwr)
+                            : getpwnam_r(spec->user, &pw, buf, size, &pwr);
                 if (pwr) {
                         p->uid = pw.pw_uid;
                         p->gid = pw.pw_gid;
@@ -108,8 +110,8 @@ resolve_credentials(StewardExecPlan *p, const StewardChildSpec *spec, GError **e
                 else {
                         r = getgrnam_r(spec->group, &gr, buf, size, &grr);
                         if (!grr) {
-                                g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "group '%s': %s", spec->group,
-                                            r ? g_strerror(r) : "no such group");
+                                g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "group '%s': %s",
+                                            spec->group, r ? g_strerror(r) : "no such group");
                                 return FALSE;
                         }
                         p->gid = gr.gr_gid;
@@ -139,7 +141,8 @@ steward_exec_plan_new(const StewardChildSpec *spec, char **extra_env, gboolean u
         char **env;
 
         if (!spec->argv || !spec->argv[0]) {
-                g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "no ExecStart= for '%s'", spec->name);
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "no ExecStart= for '%s'",
+                            spec->name);
                 return NULL;
         }
         p->argv = g_strdupv(spec->argv);

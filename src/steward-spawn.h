@@ -27,11 +27,8 @@ typedef struct _StewardExecPlan StewardExecPlan;
  *
  * Resolves users and groups now, so the child does not have to.
  */
-StewardExecPlan *steward_exec_plan_new(const StewardChildSpec *spec,
-                                       char **extra_env,
-                                       gboolean use_journal,
-                                       gboolean allow_credentials,
-                                       GError **error);
+StewardExecPlan *steward_exec_plan_new(const StewardChildSpec *spec, char **extra_env, gboolean use_journal,
+                                       gboolean allow_credentials, GError **error);
 void steward_exec_plan_free(StewardExecPlan *plan);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardExecPlan, steward_exec_plan_free)
 

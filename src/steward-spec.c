@@ -62,18 +62,18 @@ value_of(const NameValue *table, size_t n, const char *s, int *ret)
         return FALSE;
 }
 
-#define DEFINE_ENUM_STRINGS(type, prefix, table)                                   \
-        const char *prefix##_to_string(type v)                                     \
-        {                                                                          \
-                return name_of(table, G_N_ELEMENTS(table), (int) v);               \
-        }                                                                          \
-        gboolean prefix##_from_string(const char *s, type *ret)                    \
-        {                                                                          \
-                int v;                                                             \
-                if (!value_of(table, G_N_ELEMENTS(table), s, &v))                  \
-                        return FALSE;                                              \
-                *ret = (type) v;                                                   \
-                return TRUE;                                                       \
+#define DEFINE_ENUM_STRINGS(type, prefix, table)                     \
+        const char *prefix##_to_string(type v)                       \
+        {                                                            \
+                return name_of(table, G_N_ELEMENTS(table), (int) v); \
+        }                                                            \
+        gboolean prefix##_from_string(const char *s, type *ret)      \
+        {                                                            \
+                int v;                                               \
+                if (!value_of(table, G_N_ELEMENTS(table), s, &v))    \
+                        return FALSE;                                \
+                *ret = (type) v;                                     \
+                return TRUE;                                         \
         }
 
 DEFINE_ENUM_STRINGS(StewardStrategy, steward_strategy, strategy_names)

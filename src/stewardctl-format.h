@@ -18,8 +18,8 @@ enum {
 
 /* How the human-readable output is drawn. */
 typedef struct {
-        gboolean color;  /* ANSI colors for states */
-        gboolean utf8;   /* box drawing and arrows; ASCII otherwise */
+        gboolean color; /* ANSI colors for states */
+        gboolean utf8; /* box drawing and arrows; ASCII otherwise */
         gint64 now_usec; /* CLOCK_REALTIME, for "next restart in ..." */
 } StewardctlStyle;
 
@@ -70,10 +70,10 @@ char *stewardctl_format_supervisor_table(GVariant *supervisors, gboolean legend)
 
 /* What status prints, gathered from the bus by the caller. */
 typedef struct {
-        GVariant *manager;      /* a{sv}: the Manager's properties; NULL for a filtered status */
+        GVariant *manager; /* a{sv}: the Manager's properties; NULL for a filtered status */
         GPtrArray *supervisors; /* of a{sv}: each supervisor's properties, root first */
-        GPtrArray *children;    /* of a{sv}: each child's properties, in declaration order */
-        GHashTable *uptimes;    /* child name → guint64* µs its main process has run; may be NULL */
+        GPtrArray *children; /* of a{sv}: each child's properties, in declaration order */
+        GHashTable *uptimes; /* child name → guint64* µs its main process has run; may be NULL */
 } StewardctlStatus;
 
 /* The tree, like systemctl status: the manager, then every supervisor with

@@ -19,12 +19,16 @@ static gboolean opt_system, opt_user, opt_check_config, opt_version, opt_verbose
 static char *opt_config, *opt_backend, *opt_log_target;
 
 static const GOptionEntry entries[] = {
-        { "system", 0, 0, G_OPTION_ARG_NONE, &opt_system, N_("Run in system mode (the default as root)"), NULL },
+        { "system", 0, 0, G_OPTION_ARG_NONE, &opt_system, N_("Run in system mode (the default as root)"),
+          NULL },
         { "user", 0, 0, G_OPTION_ARG_NONE, &opt_user, N_("Run in user mode (the default otherwise)"), NULL },
-        { "config", 0, 0, G_OPTION_ARG_FILENAME, &opt_config, N_("Read the configuration from PATH"), "PATH" },
-        { "check-config", 0, 0, G_OPTION_ARG_NONE, &opt_check_config, N_("Validate the configuration and exit"), NULL },
+        { "config", 0, 0, G_OPTION_ARG_FILENAME, &opt_config, N_("Read the configuration from PATH"),
+          "PATH" },
+        { "check-config", 0, 0, G_OPTION_ARG_NONE, &opt_check_config,
+          N_("Validate the configuration and exit"), NULL },
         { "backend", 0, 0, G_OPTION_ARG_STRING, &opt_backend, N_("Force a backend"), "scope|process" },
-        { "log-target", 0, 0, G_OPTION_ARG_STRING, &opt_log_target, N_("Where events go"), "journal|console|auto" },
+        { "log-target", 0, 0, G_OPTION_ARG_STRING, &opt_log_target, N_("Where events go"),
+          "journal|console|auto" },
         { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, N_("Log informational messages"), NULL },
         { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, N_("Show the version and exit"), NULL },
         { NULL },
@@ -55,10 +59,10 @@ check_config(const char *path, gboolean explicit_path, const StewardConfigOption
         }
         {
                 guint ns = spec->supervisors->len, nc = spec->children->len;
-                g_autofree char *sups = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u supervisor",
-                                                                    "%u supervisors", ns), ns);
-                g_autofree char *kids = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u child",
-                                                                    "%u children", nc), nc);
+                g_autofree char *sups = g_strdup_printf(
+                        g_dngettext(GETTEXT_PACKAGE, "%u supervisor", "%u supervisors", ns), ns);
+                g_autofree char *kids =
+                        g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u child", "%u children", nc), nc);
                 g_print(_("%s: valid: %s, %s\n"), path, sups, kids);
         }
         return EXIT_SUCCESS;
@@ -105,9 +109,10 @@ main(int argc, char **argv)
                 g_printerr("stewardd: --system and --user are mutually exclusive\n");
                 return EXIT_USAGE;
         }
-        options.mode = opt_system ? STEWARD_MODE_SYSTEM
-                       : opt_user ? STEWARD_MODE_USER
-                       : geteuid() == 0 ? STEWARD_MODE_SYSTEM : STEWARD_MODE_USER;
+        options.mode = opt_system       ? STEWARD_MODE_SYSTEM
+                       : opt_user       ? STEWARD_MODE_USER
+                       : geteuid() == 0 ? STEWARD_MODE_SYSTEM
+                                        : STEWARD_MODE_USER;
         if (!opt_backend || g_str_equal(opt_backend, "scope"))
                 options.backend = STEWARD_BACKEND_SCOPE;
         else if (g_str_equal(opt_backend, "process"))

@@ -54,10 +54,9 @@ static guint
 subscribe_jobs(GDBusConnection *bus, JobCount *c)
 {
         g_autoptr(GVariant) r = NULL;
-        guint id = g_dbus_connection_signal_subscribe(bus, "org.freedesktop.systemd1",
-                                                      "org.freedesktop.systemd1.Manager", "JobRemoved",
-                                                      "/org/freedesktop/systemd1", NULL, G_DBUS_SIGNAL_FLAGS_NONE,
-                                                      on_job_removed, c, NULL);
+        guint id = g_dbus_connection_signal_subscribe(
+                bus, "org.freedesktop.systemd1", "org.freedesktop.systemd1.Manager", "JobRemoved",
+                "/org/freedesktop/systemd1", NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_job_removed, c, NULL);
 
         r = g_dbus_connection_call_sync(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
                                         "org.freedesktop.systemd1.Manager", "Subscribe", NULL, NULL,
@@ -68,9 +67,13 @@ subscribe_jobs(GDBusConnection *bus, JobCount *c)
 static double
 systemd_restart_loop(GDBusConnection *bus)
 {
-        const char *start[] = { "systemd-run", "--user", "--quiet", "--unit=bench-loop", "-p", "Restart=always",
-                                "-p", "RestartSec=0", "-p", "StartLimitIntervalSec=0", "/bin/sh", "-c", "exit 1",
-                                NULL };
+        const char *start[] = { "systemd-run", "--user",
+                                "--quiet",     "--unit=bench-loop",
+                                "-p",          "Restart=always",
+                                "-p",          "RestartSec=0",
+                                "-p",          "StartLimitIntervalSec=0",
+                                "/bin/sh",     "-c",
+                                "exit 1",      NULL };
         const char *stop[] = { "systemctl", "--user", "stop", "bench-loop.service", NULL };
         JobCount c = { .prefix = "bench-loop.service", .want = RESTARTS + 1 };
         guint sub = subscribe_jobs(bus, &c);
@@ -97,12 +100,14 @@ systemd_bringup(GDBusConnection *bus)
 
         for (guint i = 0; i < CHILDREN; i++) {
                 g_autofree char *unit = g_strdup_printf("--unit=bench-scope-%u", i);
-                const char *argv[] = { "systemd-run", "--user", "--scope", "--quiet", unit, "sleep", "1000", NULL };
+                const char *argv[] = { "systemd-run", "--user", "--scope", "--quiet",
+                                       unit,          "sleep",  "1000",    NULL };
                 GPid pid;
 
                 if (!g_spawn_async(NULL, (char **) argv, NULL,
-                                   G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
-                                   NULL, &pid, NULL))
+                                   G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
+                                           G_SPAWN_STDOUT_TO_DEV_NULL,
+                                   NULL, NULL, &pid, NULL))
                         return -1;
                 g_array_append_val(pids, pid);
         }
@@ -120,8 +125,9 @@ systemd_bringup(GDBusConnection *bus)
 static double
 systemd_restart_round_trip(void)
 {
-        const char *start[] = { "systemd-run", "--user", "--quiet", "--unit=bench-rt", "-p", "StartLimitIntervalSec=0",
-                                "sleep", "1000", NULL };
+        const char *start[] = { "systemd-run",     "--user", "--quiet",
+                                "--unit=bench-rt", "-p",     "StartLimitIntervalSec=0",
+                                "sleep",           "1000",   NULL };
         const char *restart[] = { "systemctl", "--user", "restart", "bench-rt.service", NULL };
         const char *stop[] = { "systemctl", "--user", "stop", "bench-rt.service", NULL };
         gint64 t;
@@ -202,9 +208,17 @@ steward_restart_round_trip(void)
                 return -1;
         t = g_get_monotonic_time();
         for (guint i = 0; i < 20; i++) {
-                const char *argv[] = { "busctl", "--user", "call", "org.steward.Supervisor1",
-                                       "/org/steward/Supervisor1", "org.steward.Supervisor1.Manager",
-                                       "RestartChild", "ss", "rt", "bench", NULL };
+                const char *argv[] = { "busctl",
+                                       "--user",
+                                       "call",
+                                       "org.steward.Supervisor1",
+                                       "/org/steward/Supervisor1",
+                                       "org.steward.Supervisor1.Manager",
+                                       "RestartChild",
+                                       "ss",
+                                       "rt",
+                                       "bench",
+                                       NULL };
                 /* The same shape as systemctl restart: a command-line call,
                  * then the new incarnation running. */
                 g_autofree char *out = NULL;
@@ -218,8 +232,8 @@ steward_restart_round_trip(void)
 static void
 report(const char *what, double steward, double systemd)
 {
-        printf("# %-44s stewardd %9.3f ms   systemd %9.3f ms   ratio %.2f\n", what, steward * 1000, systemd * 1000,
-               systemd > 0 ? steward / systemd : 0.0);
+        printf("# %-44s stewardd %9.3f ms   systemd %9.3f ms   ratio %.2f\n", what, steward * 1000,
+               systemd * 1000, systemd > 0 ? steward / systemd : 0.0);
 }
 
 START_TEST(bench_daemon)
@@ -241,7 +255,8 @@ START_TEST(bench_daemon)
         s = steward_bringup(&rss);
         n = systemd_bringup(bus);
         report("bring-up of 1,000 scoped children", s, n);
-        printf("# stewardd resident memory with 1,000 children: %" G_GUINT64_FORMAT " KiB (%.1f KiB per child)\n",
+        printf("# stewardd resident memory with 1,000 children: %" G_GUINT64_FORMAT
+               " KiB (%.1f KiB per child)\n",
                rss, (double) rss / CHILDREN);
         ck_assert(s > 0 && n > 0);
 }

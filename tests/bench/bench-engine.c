@@ -1,4 +1,5 @@
-/* bench-engine.c: drives 10,000 children through 100,000 engine inputs and reports inputs per second and memory per child. */
+/* bench-engine.c: drives 10,000 children through 100,000 engine inputs and reports inputs per second and
+ * memory per child. */
 #include "config.h"
 
 #include <malloc.h>
@@ -83,11 +84,11 @@ deliver(Bench *b)
                 break;
         case R_EXITED:
                 if (r->status < 0)
-                        steward_engine_child_exited(b->e, r->child, r->gen, STEWARD_EXIT_CODE_KILLED, 15, b->now,
-                                                    b->out);
-                else
-                        steward_engine_child_exited(b->e, r->child, r->gen, STEWARD_EXIT_CODE_EXITED, r->status,
+                        steward_engine_child_exited(b->e, r->child, r->gen, STEWARD_EXIT_CODE_KILLED, 15,
                                                     b->now, b->out);
+                else
+                        steward_engine_child_exited(b->e, r->child, r->gen, STEWARD_EXIT_CODE_EXITED,
+                                                    r->status, b->now, b->out);
                 break;
         case R_GONE:
                 steward_engine_child_gone(b->e, r->child, r->gen, b->now, b->out);
@@ -113,7 +114,7 @@ make_spec(Bench *b)
                 ss->name = g_strdup_printf("s%u", s);
                 ss->parent = g_strdup("root");
                 /* Mostly one-for-one, as real trees are; a few of the others. */
-                ss->strategy = s % 10 == 0 ? STEWARD_STRATEGY_REST_FOR_ONE
+                ss->strategy = s % 10 == 0   ? STEWARD_STRATEGY_REST_FOR_ONE
                                : s % 10 == 1 ? STEWARD_STRATEGY_ONE_FOR_ALL
                                              : STEWARD_STRATEGY_ONE_FOR_ONE;
                 ss->restart_intensity = 100000;
@@ -188,8 +189,8 @@ main(void)
 
                         if (steward_engine_get_child(b.e, name, &info) &&
                             info.state == STEWARD_CHILD_STATE_RUNNING) {
-                                steward_engine_child_exited(b.e, name, info.generation, STEWARD_EXIT_CODE_EXITED,
-                                                            1, b.now, b.out);
+                                steward_engine_child_exited(b.e, name, info.generation,
+                                                            STEWARD_EXIT_CODE_EXITED, 1, b.now, b.out);
                                 push(&b, R_GONE, name, info.generation, 0);
                                 apply(&b);
                         }
@@ -213,11 +214,12 @@ main(void)
         t1 = g_get_monotonic_time();
 
         printf("children:            %u in %u supervisors\n", b.n_children, N_SUPERVISORS);
-        printf("inputs:              %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT " actions, %" G_GUINT64_FORMAT
-               " spawns)\n",
+        printf("inputs:              %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT
+               " actions, %" G_GUINT64_FORMAT " spawns)\n",
                b.inputs - inputs0, b.actions, b.spawns);
         printf("time:                %.3f s\n", (double) (t1 - t0) / G_USEC_PER_SEC);
-        printf("inputs per second:   %.0f\n", (double) (b.inputs - inputs0) * G_USEC_PER_SEC / (double) (t1 - t0));
+        printf("inputs per second:   %.0f\n",
+               (double) (b.inputs - inputs0) * G_USEC_PER_SEC / (double) (t1 - t0));
         printf("engine heap:         %zu bytes (%.0f bytes per child, tree started)\n", after - before,
                (double) (after - before) / b.n_children);
 
@@ -226,7 +228,8 @@ main(void)
         g_array_unref(b.out);
         b.out = NULL;
         printf("engine heap after:   %zu bytes (%.0f bytes per child, restart windows allocated)\n",
-               heap_in_use() - before + spec_size, (double) (heap_in_use() - before + spec_size) / b.n_children);
+               heap_in_use() - before + spec_size,
+               (double) (heap_in_use() - before + spec_size) / b.n_children);
         steward_engine_free(b.e);
         g_free(b.names);
         g_rand_free(b.rand);

@@ -101,7 +101,8 @@ harness_cgroups_create(const char *leaf, GError **error)
                 }
         }
         if (cgroups->len == 0) {
-                g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no cgroup file system is mounted");
+                g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                                    "no cgroup file system is mounted");
                 return NULL;
         }
         return g_steal_pointer(&cgroups);
@@ -300,8 +301,8 @@ static gboolean
 harness_mounts(GError **error)
 {
         static const char *const dirs[] = {
-                "/run/systemd/system", "/run/systemd/journal", "/run/log/journal",
-                STATE_DIR "/home", RUNTIME_DIR,
+                "/run/systemd/system", "/run/systemd/journal", "/run/log/journal", STATE_DIR "/home",
+                RUNTIME_DIR,
         };
 
         /* Nothing we mount may reach the host's mount table. */
@@ -333,10 +334,10 @@ harness_environ(void)
 {
         char **env = g_get_environ();
         static const char *const drop[] = {
-                "NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "INVOCATION_ID",
-                "JOURNAL_STREAM", "WATCHDOG_PID", "WATCHDOG_USEC", "DBUS_SYSTEM_BUS_ADDRESS",
-                "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME",
-                "SYSTEMD_LOG_LEVEL",
+                "NOTIFY_SOCKET",           "LISTEN_PID",        "LISTEN_FDS",    "LISTEN_FDNAMES",
+                "INVOCATION_ID",           "JOURNAL_STREAM",    "WATCHDOG_PID",  "WATCHDOG_USEC",
+                "DBUS_SYSTEM_BUS_ADDRESS", "XDG_CONFIG_HOME",   "XDG_DATA_HOME", "XDG_STATE_HOME",
+                "XDG_CACHE_HOME",          "SYSTEMD_LOG_LEVEL",
         };
 
         for (guint i = 0; i < G_N_ELEMENTS(drop); i++)
@@ -499,8 +500,8 @@ harness_inside(char **command)
         g_bus_unwatch_name(watch);
         g_clear_object(&bus);
 
-        if (!g_spawn_async(NULL, command, env, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH |
-                                                       G_SPAWN_CHILD_INHERITS_STDIN,
+        if (!g_spawn_async(NULL, command, env,
+                           G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH | G_SPAWN_CHILD_INHERITS_STDIN,
                            NULL, NULL, &command_pid, &error)) {
                 g_printerr("steward-harness: %s\n", error->message);
                 ret = EXIT_FAILURE;

@@ -171,8 +171,8 @@ itest_journal_wait(const char *const *match, const char *needle, guint timeout_s
                 g_ptr_array_add(argv, (gpointer) *m);
         g_ptr_array_add(argv, NULL);
         if (!g_spawn_async_with_pipes(NULL, (char **) argv->pdata, NULL,
-                                      G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, NULL,
-                                      &out, NULL, &error)) {
+                                      G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid,
+                                      NULL, &out, NULL, &error)) {
                 fprintf(stderr, "# journalctl: %s\n", error->message);
                 return FALSE;
         }
@@ -246,17 +246,19 @@ itest_daemon_start(const char *config, const char *const *extra_args)
                  * for this one: refuse to start on top of it. */
                 g_autoptr(GVariant) owned = g_dbus_connection_call_sync(
                         d->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                        "NameHasOwner", g_variant_new("(s)", "org.steward.Supervisor1"), G_VARIANT_TYPE("(b)"),
-                        G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+                        "NameHasOwner", g_variant_new("(s)", "org.steward.Supervisor1"),
+                        G_VARIANT_TYPE("(b)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
                 gboolean has = FALSE;
                 if (owned)
                         g_variant_get(owned, "(b)", &has);
-                ck_assert_msg(!has, "org.steward.Supervisor1 is already owned: a stewardd from an earlier test");
+                ck_assert_msg(!has,
+                              "org.steward.Supervisor1 is already owned: a stewardd from an earlier test");
         }
         /* Listening before starting: no event and no name can pass unseen. */
         d->events = itest_events_new(d->bus);
-        watch = g_bus_watch_name_on_connection(d->bus, "org.steward.Supervisor1", G_BUS_NAME_WATCHER_FLAGS_NONE,
-                                               on_name_appeared, NULL, &w, NULL);
+        watch = g_bus_watch_name_on_connection(d->bus, "org.steward.Supervisor1",
+                                               G_BUS_NAME_WATCHER_FLAGS_NONE, on_name_appeared, NULL, &w,
+                                               NULL);
         ck_assert_msg(g_spawn_async(NULL, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
                                     &d->pid, &error),
                       "%s", error ? error->message : "");
@@ -351,11 +353,10 @@ itest_child_property(ItestDaemon *d, const char *name, const char *property)
         g_autoptr(GVariant) reply = NULL;
         GVariant *value;
 
-        reply = g_dbus_connection_call_sync(d->bus, "org.steward.Supervisor1", path,
-                                            "org.freedesktop.DBus.Properties", "Get",
-                                            g_variant_new("(ss)", "org.steward.Supervisor1.Child", property),
-                                            G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE,
-                                            ITEST_TIMEOUT_SEC * 1000, NULL, &error);
+        reply = g_dbus_connection_call_sync(
+                d->bus, "org.steward.Supervisor1", path, "org.freedesktop.DBus.Properties", "Get",
+                g_variant_new("(ss)", "org.steward.Supervisor1.Child", property), G_VARIANT_TYPE("(v)"),
+                G_DBUS_CALL_FLAGS_NONE, ITEST_TIMEOUT_SEC * 1000, NULL, &error);
         ck_assert_msg(reply, "Get %s.%s: %s", name, property, error ? error->message : "");
         g_variant_get(reply, "(v)", &value);
         return value;
@@ -392,9 +393,9 @@ itest_child_wait_property(ItestDaemon *d, const char *name, const char *property
         guint sub;
 
         sub = g_dbus_connection_signal_subscribe(d->bus, "org.steward.Supervisor1",
-                                                 "org.freedesktop.DBus.Properties", "PropertiesChanged", path,
-                                                 "org.steward.Supervisor1.Child", G_DBUS_SIGNAL_FLAGS_NONE,
-                                                 on_child_properties, &w, NULL);
+                                                 "org.freedesktop.DBus.Properties", "PropertiesChanged",
+                                                 path, "org.steward.Supervisor1.Child",
+                                                 G_DBUS_SIGNAL_FLAGS_NONE, on_child_properties, &w, NULL);
         /* Read after subscribing, so a change in between is not lost. */
         current = itest_child_property(d, name, property);
         if (g_variant_equal(current, expected))
@@ -420,10 +421,9 @@ itest_events_new(GDBusConnection *bus)
 
         e->bus = bus;
         e->events = g_ptr_array_new_with_free_func((GDestroyNotify) g_variant_unref);
-        e->subscription = g_dbus_connection_signal_subscribe(bus, "org.steward.Supervisor1",
-                                                             "org.steward.Supervisor1.Manager", "Event",
-                                                             "/org/steward/Supervisor1", NULL,
-                                                             G_DBUS_SIGNAL_FLAGS_NONE, on_event, e, NULL);
+        e->subscription = g_dbus_connection_signal_subscribe(
+                bus, "org.steward.Supervisor1", "org.steward.Supervisor1.Manager", "Event",
+                "/org/steward/Supervisor1", NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_event, e, NULL);
         return e;
 }
 

@@ -39,11 +39,12 @@ typedef struct {
 
 /* Waits for an event of kind about child (NULL: any) at or after index
  * *from (NULL: 0); returns it (borrowed) and sets *from past it, or NULL. */
-GVariant *itest_events_wait(ItestEvents *e, const char *kind, const char *child, guint *from, guint timeout_sec);
+GVariant *itest_events_wait(ItestEvents *e, const char *kind, const char *child, guint *from,
+                            guint timeout_sec);
 /* Waits for an event of kind about that generation of child, anywhere in
  * the record; returns it (borrowed) or NULL once the bound passed. */
-GVariant *itest_events_wait_generation(ItestEvents *e, const char *kind, const char *child, guint64 generation,
-                                       guint timeout_sec);
+GVariant *itest_events_wait_generation(ItestEvents *e, const char *kind, const char *child,
+                                       guint64 generation, guint timeout_sec);
 /* The recorded event numbered seq, or NULL. */
 GVariant *itest_events_find_sequence(ItestEvents *e, guint64 seq);
 /* Counts the recorded events of kind about child (NULL: any). */
@@ -73,8 +74,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ItestDaemon, itest_daemon_free)
  * test on an error. */
 GVariant *itest_manager_call(ItestDaemon *d, const char *method, GVariant *params, const char *reply_type);
 /* The same, returning the error instead (NULL reply). */
-GVariant *itest_manager_call_error(ItestDaemon *d, const char *method, GVariant *params, const char *reply_type,
-                                   GError **error);
+GVariant *itest_manager_call_error(ItestDaemon *d, const char *method, GVariant *params,
+                                   const char *reply_type, GError **error);
 /* A property of the child object of name. */
 GVariant *itest_child_property(ItestDaemon *d, const char *name, const char *property);
 /* Waits until the child's property equals value (compared as GVariants),
@@ -85,16 +86,16 @@ gboolean itest_child_wait_property(ItestDaemon *d, const char *name, const char 
 /* Suites of this directory skip (exit 77) outside steward-harness. */
 void itest_require_harness(void);
 
-#define ITEST_MAIN(make_suite)                                                  \
-        int main(void)                                                          \
-        {                                                                       \
-                SRunner *sr;                                                    \
-                int failed;                                                     \
-                itest_require_harness();                                        \
-                sr = srunner_create(make_suite());                              \
-                srunner_set_tap(sr, "-");                                       \
-                srunner_run_all(sr, CK_SILENT);                                 \
-                failed = srunner_ntests_failed(sr);                             \
-                srunner_free(sr);                                               \
-                return failed == 0 ? 0 : 1;                                     \
+#define ITEST_MAIN(make_suite)                      \
+        int main(void)                              \
+        {                                           \
+                SRunner *sr;                        \
+                int failed;                         \
+                itest_require_harness();            \
+                sr = srunner_create(make_suite());  \
+                srunner_set_tap(sr, "-");           \
+                srunner_run_all(sr, CK_SILENT);     \
+                failed = srunner_ntests_failed(sr); \
+                srunner_free(sr);                   \
+                return failed == 0 ? 0 : 1;         \
         }

@@ -59,7 +59,8 @@ notify(const char *text)
         (void) g_string_replace(s, "\\n", "\n", 0);
         r = sd_notify(0, s->str);
         if (r <= 0) {
-                fprintf(stderr, "notify-child: sd_notify '%s': %s\n", text, r < 0 ? g_strerror(-r) : "no socket");
+                fprintf(stderr, "notify-child: sd_notify '%s': %s\n", text,
+                        r < 0 ? g_strerror(-r) : "no socket");
                 return -1;
         }
         return 0;

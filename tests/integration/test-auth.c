@@ -47,7 +47,8 @@ static const char bus_config[] =
         "    <allow send_destination=\"org.freedesktop.DBus\" send_interface=\"org.freedesktop.DBus\"/>\n"
         "    <allow send_destination=\"org.freedesktop.DBus\"\n"
         "           send_interface=\"org.freedesktop.DBus.Introspectable\"/>\n"
-        "    <allow send_destination=\"org.freedesktop.DBus\" send_interface=\"org.freedesktop.DBus.Properties\"/>\n"
+        "    <allow send_destination=\"org.freedesktop.DBus\" "
+        "send_interface=\"org.freedesktop.DBus.Properties\"/>\n"
         "  </policy>\n"
         "  <include>%s/dbus/org.steward.Supervisor1.conf</include>\n"
         "</busconfig>\n";
@@ -103,10 +104,11 @@ world_start(World *w, const char *allowed_group)
         ck_assert(g_file_set_contents(conf_path, conf, -1, NULL));
 
         {
-                const char *argv[] = { "dbus-daemon", "--nofork", "--print-address", "--config-file", conf_path, NULL };
+                const char *argv[] = { "dbus-daemon",   "--nofork", "--print-address",
+                                       "--config-file", conf_path,  NULL };
                 ck_assert_msg(g_spawn_async_with_pipes(NULL, (char **) argv, NULL,
-                                                       G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-                                                       &w->bus_pid, NULL, &out_fd, NULL, &error),
+                                                       G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL,
+                                                       NULL, &w->bus_pid, NULL, &out_fd, NULL, &error),
                               "%s", error ? error->message : "");
         }
         /* The address is printed once the bus listens. */
@@ -115,15 +117,16 @@ world_start(World *w, const char *allowed_group)
         ck_assert_int_eq(g_io_channel_read_line(out, &line, NULL, NULL, NULL), G_IO_STATUS_NORMAL);
         w->address = g_strdup_printf("unix:path=%s/system_bus_socket", w->dir);
 
-        w->root = g_dbus_connection_new_for_address_sync(w->address,
-                                                         G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                                 G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                         NULL, NULL, &error);
+        w->root = g_dbus_connection_new_for_address_sync(
+                w->address,
+                G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                        G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                NULL, NULL, &error);
         ck_assert_msg(w->root, "%s", error ? error->message : "");
         w->events = g_ptr_array_new_with_free_func((GDestroyNotify) g_variant_unref);
-        w->subscription = g_dbus_connection_signal_subscribe(w->root, NULL, "org.steward.Supervisor1.Manager",
-                                                             "Event", NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_event,
-                                                             w, NULL);
+        w->subscription =
+                g_dbus_connection_signal_subscribe(w->root, NULL, "org.steward.Supervisor1.Manager", "Event",
+                                                   NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_event, w, NULL);
 
         tree_dir = g_build_filename(w->dir, "tree", NULL);
         ck_assert_int_eq(g_mkdir(tree_dir, 0755), 0);
@@ -136,12 +139,13 @@ world_start(World *w, const char *allowed_group)
         }
         stewardd = g_build_filename(build, "src", "stewardd", NULL);
         env_address = g_strdup_printf("DBUS_SYSTEM_BUS_ADDRESS=%s", w->address);
-        watch = g_bus_watch_name_on_connection(w->root, "org.steward.Supervisor1", G_BUS_NAME_WATCHER_FLAGS_NONE,
-                                               on_appeared, NULL, &a, NULL);
+        watch = g_bus_watch_name_on_connection(w->root, "org.steward.Supervisor1",
+                                               G_BUS_NAME_WATCHER_FLAGS_NONE, on_appeared, NULL, &a, NULL);
         {
                 g_autofree char *config_arg = g_strdup_printf("--config=%s", tree_dir);
                 const char *argv[] = { stewardd, "--system", "--backend=process", config_arg, NULL };
-                g_auto(GStrv) env = g_environ_setenv(g_get_environ(), "DBUS_SYSTEM_BUS_ADDRESS", w->address, TRUE);
+                g_auto(GStrv) env =
+                        g_environ_setenv(g_get_environ(), "DBUS_SYSTEM_BUS_ADDRESS", w->address, TRUE);
                 ck_assert_msg(g_spawn_async(NULL, (char **) argv, env, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
                                             &w->daemon_pid, &error),
                               "%s", error ? error->message : "");
@@ -209,7 +213,8 @@ count_denials(World *w)
                 guint32 uid = 0;
                 const char *comm = "";
 
-                g_variant_get(g_ptr_array_index(w->events, i), "(t&s&st@a{sv})", NULL, &kind, NULL, NULL, &fields);
+                g_variant_get(g_ptr_array_index(w->events, i), "(t&s&st@a{sv})", NULL, &kind, NULL, NULL,
+                              &fields);
                 if (!g_str_equal(kind, "command_denied"))
                         continue;
                 (void) g_variant_lookup(fields, "actor_uid", "u", &uid);
@@ -229,14 +234,33 @@ typedef struct {
         const char *args[3];
 } Call;
 
-
 static const Call mutating[] = {
-        { "/org/steward/Supervisor1", "org.steward.Supervisor1.Manager", "StartChild", "ss", { "api", "r" } },
+        { "/org/steward/Supervisor1",
+          "org.steward.Supervisor1.Manager",
+          "StartChild",
+          "ss",
+          { "api", "r" } },
         { "/org/steward/Supervisor1", "org.steward.Supervisor1.Manager", "StopChild", "ss", { "api", "r" } },
-        { "/org/steward/Supervisor1", "org.steward.Supervisor1.Manager", "RestartChild", "ss", { "api", "r" } },
-        { "/org/steward/Supervisor1", "org.steward.Supervisor1.Manager", "PauseChild", "ss", { "api", "r" } },
-        { "/org/steward/Supervisor1", "org.steward.Supervisor1.Manager", "ResumeChild", "ss", { "api", "r" } },
-        { "/org/steward/Supervisor1", "org.steward.Supervisor1.Manager", "ResumeSupervisor", "ss", { "root", "r" } },
+        { "/org/steward/Supervisor1",
+          "org.steward.Supervisor1.Manager",
+          "RestartChild",
+          "ss",
+          { "api", "r" } },
+        { "/org/steward/Supervisor1",
+          "org.steward.Supervisor1.Manager",
+          "PauseChild",
+          "ss",
+          { "api", "r" } },
+        { "/org/steward/Supervisor1",
+          "org.steward.Supervisor1.Manager",
+          "ResumeChild",
+          "ss",
+          { "api", "r" } },
+        { "/org/steward/Supervisor1",
+          "org.steward.Supervisor1.Manager",
+          "ResumeSupervisor",
+          "ss",
+          { "root", "r" } },
         { "/org/steward/Supervisor1", "org.steward.Supervisor1.Manager", "Reload", "", { NULL } },
         { "/org/steward/Supervisor1", "org.steward.Supervisor1.Manager", "ShutdownTree", "s", { "r" } },
         { "/org/steward/Supervisor1/child/api", "org.steward.Supervisor1.Child", "Start", "s", { "r" } },
@@ -244,7 +268,11 @@ static const Call mutating[] = {
         { "/org/steward/Supervisor1/child/api", "org.steward.Supervisor1.Child", "Restart", "s", { "r" } },
         { "/org/steward/Supervisor1/child/api", "org.steward.Supervisor1.Child", "Pause", "s", { "r" } },
         { "/org/steward/Supervisor1/child/api", "org.steward.Supervisor1.Child", "Resume", "s", { "r" } },
-        { "/org/steward/Supervisor1/supervisor/root", "org.steward.Supervisor1.Supervisor", "Resume", "s", { "r" } },
+        { "/org/steward/Supervisor1/supervisor/root",
+          "org.steward.Supervisor1.Supervisor",
+          "Resume",
+          "s",
+          { "r" } },
 };
 
 static int
@@ -265,12 +293,24 @@ call_as_nobody(World *w, const Call *c, char **out)
 START_TEST(test_outsider_may_read_but_not_manage)
 {
         World w = { 0 };
-        const char *get_state[] = { "get-property", "org.steward.Supervisor1", "/org/steward/Supervisor1",
-                                    "org.steward.Supervisor1.Manager", "State", NULL };
-        const char *list[] = { "call", "org.steward.Supervisor1", "/org/steward/Supervisor1",
-                               "org.steward.Supervisor1.Manager", "ListChildren", NULL };
-        const char *get_gen[] = { "get-property", "org.steward.Supervisor1", "/org/steward/Supervisor1/child/api",
-                                  "org.steward.Supervisor1.Child", "Generation", NULL };
+        const char *get_state[] = { "get-property",
+                                    "org.steward.Supervisor1",
+                                    "/org/steward/Supervisor1",
+                                    "org.steward.Supervisor1.Manager",
+                                    "State",
+                                    NULL };
+        const char *list[] = { "call",
+                               "org.steward.Supervisor1",
+                               "/org/steward/Supervisor1",
+                               "org.steward.Supervisor1.Manager",
+                               "ListChildren",
+                               NULL };
+        const char *get_gen[] = { "get-property",
+                                  "org.steward.Supervisor1",
+                                  "/org/steward/Supervisor1/child/api",
+                                  "org.steward.Supervisor1.Child",
+                                  "Generation",
+                                  NULL };
         g_autofree char *out = NULL;
 
         world_start(&w, "steward-test-no-such-group");
@@ -282,8 +322,8 @@ START_TEST(test_outsider_may_read_but_not_manage)
         g_clear_pointer(&out, g_free);
 
         for (guint i = 0; i < G_N_ELEMENTS(mutating); i++) {
-                ck_assert_msg(call_as_nobody(&w, &mutating[i], NULL) != 0, "%s.%s was allowed", mutating[i].iface,
-                              mutating[i].method);
+                ck_assert_msg(call_as_nobody(&w, &mutating[i], NULL) != 0, "%s.%s was allowed",
+                              mutating[i].iface, mutating[i].method);
         }
         /* Every refusal was recorded, with the caller the bus vouched for:
          * the last denial's event may still be on its way. */
@@ -301,7 +341,10 @@ END_TEST
 START_TEST(test_allowed_group_may_manage)
 {
         World w = { 0 };
-        const Call restart = { "/org/steward/Supervisor1", "org.steward.Supervisor1.Manager", "RestartChild", "ss",
+        const Call restart = { "/org/steward/Supervisor1",
+                               "org.steward.Supervisor1.Manager",
+                               "RestartChild",
+                               "ss",
                                { "api", "by the group" } };
         g_autofree char *out = NULL;
 

@@ -106,7 +106,8 @@ fixture_init_mode(Fixture *f, StewardBackendKind kind, StewardMode mode)
         o.reaper = f->reaper;
         f->backend = steward_backend_new(&o, &error);
         ck_assert_msg(f->backend, "%s", error ? error->message : "");
-        ck_assert_str_eq(steward_backend_get_name(f->backend), kind == STEWARD_BACKEND_SCOPE ? "scope" : "process");
+        ck_assert_str_eq(steward_backend_get_name(f->backend),
+                         kind == STEWARD_BACKEND_SCOPE ? "scope" : "process");
 }
 
 static void
@@ -176,7 +177,8 @@ START_TEST(test_exit_status_and_output)
         ck_assert_int_eq(mkfifo(fifo, 0600), 0);
         /* The child stays until told to go: journald attributes a line by
          * looking the sender up in /proc, which needs it alive. */
-        script = g_strdup_printf("echo \"stdout $MARK\"; echo \"stderr $MARK\" >&2; read go < %s; exit 3", fifo);
+        script = g_strdup_printf("echo \"stdout $MARK\"; echo \"stderr $MARK\" >&2; read go < %s; exit 3",
+                                 fifo);
         c = child_new(name, script);
         c->environment = g_new0(char *, 2);
         c->environment[0] = g_strdup_printf("MARK=%s", marker);
@@ -223,8 +225,9 @@ START_TEST(test_stop_kills_grandchildren)
         fixture_init(&f, kinds[_i]);
         /* SIG_IGN survives exec: both processes ignore SIGTERM. The pid
          * file appears once both exist. */
-        script = g_strdup_printf("trap '' TERM; sleep 1000 & echo $! > %s.tmp && mv %s.tmp %s; exec sleep 1000",
-                                 pidfile, pidfile, pidfile);
+        script = g_strdup_printf(
+                "trap '' TERM; sleep 1000 & echo $! > %s.tmp && mv %s.tmp %s; exec sleep 1000", pidfile,
+                pidfile, pidfile);
         c = child_new(name, script);
         steward_backend_spawn(f.backend, c, 0, NULL, NULL);
         ck_assert(itest_wait_flag(&f.record.spawned, ITEST_TIMEOUT_SEC));
@@ -293,9 +296,21 @@ START_TEST(test_scope_properties)
 {
         Fixture f = { 0 };
         g_autoptr(StewardChildSpec) c = child_new("limited", "exec sleep 1000");
-        const char *show[] = { "systemctl", "--user", "show", "-p", "MemoryMax", "-p", "TasksMax",
-                               "-p", "KillSignal", "-p", "TimeoutStopUSec", "-p", "Slice",
-                               "steward-limited-7.scope", NULL };
+        const char *show[] = { "systemctl",
+                               "--user",
+                               "show",
+                               "-p",
+                               "MemoryMax",
+                               "-p",
+                               "TasksMax",
+                               "-p",
+                               "KillSignal",
+                               "-p",
+                               "TimeoutStopUSec",
+                               "-p",
+                               "Slice",
+                               "steward-limited-7.scope",
+                               NULL };
         g_autofree char *out = NULL;
 
         fixture_init(&f, STEWARD_BACKEND_SCOPE);
@@ -322,7 +337,8 @@ START_TEST(test_scope_name_collision)
         Fixture f = { 0 };
         g_autoptr(StewardChildSpec) c = child_new("clash", "exec sleep 1000 # steward-clash-marker");
         const char *holder_argv[] = { "systemd-run", "--user", "--scope", "--unit=steward-clash-0.scope",
-                                      "--quiet", "sh", "-c", "echo up; exec sleep 1000", NULL };
+                                      "--quiet",     "sh",     "-c",      "echo up; exec sleep 1000",
+                                      NULL };
         const char *stray[] = { "pgrep", "-f", "steward-clash-marker", NULL };
         g_autoptr(GError) error = NULL;
         g_autoptr(GIOChannel) out = NULL;

@@ -97,10 +97,22 @@ START_TEST(test_pid1_without_bus)
         g_auto(GStrv) env = NULL;
         Container c = { .lines = g_ptr_array_new_with_free_func(g_free) };
         /* Debug lines go to stdout, events to stderr: read both as one. */
-        const char *argv[] = { "sh", "-c", "exec \"$@\" 2>&1", "sh",
-                               "unshare", "--pid", "--fork", "--mount-proc", "--kill-child",
-                               stewardd, "--user", "--backend=process", "--log-target=console", "--verbose",
-                               config_arg, NULL };
+        const char *argv[] = { "sh",
+                               "-c",
+                               "exec \"$@\" 2>&1",
+                               "sh",
+                               "unshare",
+                               "--pid",
+                               "--fork",
+                               "--mount-proc",
+                               "--kill-child",
+                               stewardd,
+                               "--user",
+                               "--backend=process",
+                               "--log-target=console",
+                               "--verbose",
+                               config_arg,
+                               NULL };
         int err_fd;
 
         /* Five orphans that exit at once, and a main process that stays. */
@@ -112,10 +124,11 @@ START_TEST(test_pid1_without_bus)
                                       "ExecStart=/bin/sh -c 'exec sleep 1000'\n",
                                       -1, NULL));
         /* A container has no bus: stewardd must not need one. */
-        env = g_environ_setenv(g_get_environ(), "DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus", TRUE);
+        env = g_environ_setenv(g_get_environ(), "DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus",
+                               TRUE);
         ck_assert_msg(g_spawn_async_with_pipes(NULL, (char **) argv, env,
-                                               G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &c.pid,
-                                               NULL, &err_fd, NULL, &error),
+                                               G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                               &c.pid, NULL, &err_fd, NULL, &error),
                       "%s", error ? error->message : "");
         g_child_watch_add(c.pid, on_container_exit, &c);
         raw = g_unix_input_stream_new(err_fd, TRUE);
@@ -125,7 +138,8 @@ START_TEST(test_pid1_without_bus)
         ck_assert_msg(wait_lines(&c, "event=child_started child=app", 1), "app never started");
         ck_assert_msg(wait_lines(&c, "event=child_started child=helper", 1), "helper never started");
         /* PID 1 adopts every orphan of the container and reaps it. */
-        ck_assert_msg(wait_lines(&c, "Reaped orphan", 5), "%u orphans reaped", count_lines(&c, "Reaped orphan"));
+        ck_assert_msg(wait_lines(&c, "Reaped orphan", 5), "%u orphans reaped",
+                      count_lines(&c, "Reaped orphan"));
         ck_assert_uint_eq(count_lines(&c, "event=child_exited"), 0);
 
         /* docker stop: SIGTERM to PID 1 stops the tree in reverse order.

@@ -1,4 +1,5 @@
-/* test-daemon.c: the real stewardd in the harness: bus API, generation fences, and both backends' lifecycles. */
+/* test-daemon.c: the real stewardd in the harness: bus API, generation fences, and both backends'
+ * lifecycles. */
 #include "config.h"
 
 #include <glib/gstdio.h>
@@ -46,7 +47,8 @@ outcome_bool(GVariant *outcome, const char *key)
 static GVariant *
 child_command(ItestDaemon *d, const char *method, const char *child, const char *reason)
 {
-        g_autoptr(GVariant) reply = itest_manager_call(d, method, g_variant_new("(ss)", child, reason), "(a{sv})");
+        g_autoptr(GVariant) reply =
+                itest_manager_call(d, method, g_variant_new("(ss)", child, reason), "(a{sv})");
         GVariant *outcome;
 
         g_variant_get(reply, "(@a{sv})", &outcome);
@@ -90,9 +92,17 @@ START_TEST(test_manager_properties_and_lists)
         g_autoptr(GError) error = NULL;
         g_autoptr(GVariant) missing = NULL;
         g_autoptr(GVariantIter) iter = NULL;
-        const char *argv[] = { "busctl", "--user", "get-property", "org.steward.Supervisor1",
-                               "/org/steward/Supervisor1", "org.steward.Supervisor1.Manager", "Version", "Mode",
-                               "Backend", "ChildCount", NULL };
+        const char *argv[] = { "busctl",
+                               "--user",
+                               "get-property",
+                               "org.steward.Supervisor1",
+                               "/org/steward/Supervisor1",
+                               "org.steward.Supervisor1.Manager",
+                               "Version",
+                               "Mode",
+                               "Backend",
+                               "ChildCount",
+                               NULL };
         g_autofree char *out = NULL;
         const char *name, *sup, *state, *obj;
         guint64 gen, attempt;
@@ -173,7 +183,8 @@ on_systemd_signal(GDBusConnection *bus, const char *sender, const char *path, co
                 g_variant_get(params, "(&s&o)", &unit, NULL);
                 if (g_str_has_prefix(unit, "steward-api-"))
                         g_string_append_printf(o->order, "%s %s\n", signal, unit);
-        } else if (g_str_equal(signal, "PropertiesChanged") && g_str_has_suffix(path, "steward_2dapi_2d0_2escope")) {
+        } else if (g_str_equal(signal, "PropertiesChanged") &&
+                   g_str_has_suffix(path, "steward_2dapi_2d0_2escope")) {
                 g_autoptr(GVariant) changed = NULL;
                 const char *state;
                 g_variant_get(params, "(&s@a{sv}@as)", NULL, &changed, NULL);
@@ -203,9 +214,11 @@ START_TEST(test_restart_fence_through_the_bus)
         if (_i == 0) {
                 g_autoptr(GVariant) r = NULL;
                 /* The manager's own word on when scopes come and go. */
-                sub = g_dbus_connection_signal_subscribe(d->bus, "org.freedesktop.systemd1", NULL, NULL, NULL, NULL,
-                                                         G_DBUS_SIGNAL_FLAGS_NONE, on_systemd_signal, &order, NULL);
-                r = g_dbus_connection_call_sync(d->bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                sub = g_dbus_connection_signal_subscribe(d->bus, "org.freedesktop.systemd1", NULL, NULL,
+                                                         NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+                                                         on_systemd_signal, &order, NULL);
+                r = g_dbus_connection_call_sync(d->bus, "org.freedesktop.systemd1",
+                                                "/org/freedesktop/systemd1",
                                                 "org.freedesktop.systemd1.Manager", "Subscribe", NULL, NULL,
                                                 G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
         }
@@ -227,7 +240,8 @@ START_TEST(test_restart_fence_through_the_bus)
         /* Exactly one new incarnation for the two commands. */
         ck_assert(itest_events_wait(events, "child_started", "api", &from, ITEST_TIMEOUT_SEC));
         ck_assert_uint_eq(itest_events_count(events, "child_started", "api"), 2);
-        ck_assert_msg(!g_file_test(result, G_FILE_TEST_EXISTS), "generation 1 started while generation 0 lived");
+        ck_assert_msg(!g_file_test(result, G_FILE_TEST_EXISTS),
+                      "generation 1 started while generation 0 lived");
 
         if (_i == 0) {
                 const char *removed_or_inactive;
@@ -236,10 +250,12 @@ START_TEST(test_restart_fence_through_the_bus)
                 removed_or_inactive = strstr(order.order->str, "steward-api-0.scope\n");
                 created = strstr(order.order->str, "UnitNew steward-api-1.scope");
                 ck_assert_msg(created, "no new scope seen: %s", order.order->str);
-                ck_assert_msg(removed_or_inactive && removed_or_inactive < created &&
-                                      (g_str_has_prefix(removed_or_inactive - strlen("inactive "), "inactive") ||
-                                       g_str_has_prefix(removed_or_inactive - strlen("UnitRemoved "), "UnitRemoved")),
-                              "the new scope came before the old one was gone: %s", order.order->str);
+                ck_assert_msg(
+                        removed_or_inactive && removed_or_inactive < created &&
+                                (g_str_has_prefix(removed_or_inactive - strlen("inactive "), "inactive") ||
+                                 g_str_has_prefix(removed_or_inactive - strlen("UnitRemoved "),
+                                                  "UnitRemoved")),
+                        "the new scope came before the old one was gone: %s", order.order->str);
         }
         g_string_free(order.order, TRUE);
         (void) g_remove(gpid_file);
@@ -275,8 +291,8 @@ START_TEST(test_shutdown_blocks_restarts)
                 ck_assert(outcome_bool(outcome, "idempotent"));
                 g_clear_pointer(&outcome, g_variant_unref);
         }
-        restart = itest_manager_call_error(d, "RestartChild", g_variant_new("(ss)", "api", "too late"), "(a{sv})",
-                                           NULL);
+        restart = itest_manager_call_error(d, "RestartChild", g_variant_new("(ss)", "api", "too late"),
+                                           "(a{sv})", NULL);
         if (restart) {
                 g_variant_get(restart, "(@a{sv})", &outcome);
                 ck_assert_str_eq(outcome_str(outcome, "decision"), "blocked_by_shutdown");
@@ -295,7 +311,8 @@ START_TEST(test_second_daemon_refused)
         g_autofree char *stewardd = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "src", "stewardd", NULL);
         g_autofree char *config = g_strdup_printf("--config=%s", d->dir);
         const char *argv[] = { stewardd, "--user", config, NULL };
-        const char *is_active[] = { "systemctl", "--user", "is-active", "--quiet", "steward-api-0.scope", NULL };
+        const char *is_active[] = { "systemctl",           "--user", "is-active", "--quiet",
+                                    "steward-api-0.scope", NULL };
 
         ck_assert(wait_state(d, "api", "running"));
         ck_assert_int_eq(itest_run(argv, NULL), 1);
@@ -321,18 +338,38 @@ START_TEST(test_malformed_calls)
 {
         g_autoptr(ItestDaemon) d = start(two_children, 0);
         g_autofree char *long_reason = g_strnfill(2000, 'r');
-        const char *wrong_types[] = { "busctl", "--user", "call", "org.steward.Supervisor1", "/org/steward/Supervisor1",
-                                      "org.steward.Supervisor1.Manager", "RestartChild", "s", "api", NULL };
-        const char *bad_utf8[] = { "busctl", "--user", "call", "org.steward.Supervisor1", "/org/steward/Supervisor1",
-                                   "org.steward.Supervisor1.Manager", "RestartChild", "ay", "1", "255", NULL };
+        const char *wrong_types[] = { "busctl",
+                                      "--user",
+                                      "call",
+                                      "org.steward.Supervisor1",
+                                      "/org/steward/Supervisor1",
+                                      "org.steward.Supervisor1.Manager",
+                                      "RestartChild",
+                                      "s",
+                                      "api",
+                                      NULL };
+        const char *bad_utf8[] = { "busctl",
+                                   "--user",
+                                   "call",
+                                   "org.steward.Supervisor1",
+                                   "/org/steward/Supervisor1",
+                                   "org.steward.Supervisor1.Manager",
+                                   "RestartChild",
+                                   "ay",
+                                   "1",
+                                   "255",
+                                   NULL };
         g_autoptr(GVariant) still = NULL;
 
         ck_assert(wait_state(d, "api", "running"));
         assert_error(d, "RestartChild", g_variant_new("(ss)", "nosuch", "r"),
                      "org.steward.Supervisor1.Error.NoSuchChild");
-        assert_error(d, "RestartChild", g_variant_new("(ss)", "bad/name", "r"), "org.freedesktop.DBus.Error.InvalidArgs");
-        assert_error(d, "RestartChild", g_variant_new("(ss)", "", "r"), "org.freedesktop.DBus.Error.InvalidArgs");
-        assert_error(d, "RestartChild", g_variant_new("(ss)", "api", ""), "org.freedesktop.DBus.Error.InvalidArgs");
+        assert_error(d, "RestartChild", g_variant_new("(ss)", "bad/name", "r"),
+                     "org.freedesktop.DBus.Error.InvalidArgs");
+        assert_error(d, "RestartChild", g_variant_new("(ss)", "", "r"),
+                     "org.freedesktop.DBus.Error.InvalidArgs");
+        assert_error(d, "RestartChild", g_variant_new("(ss)", "api", ""),
+                     "org.freedesktop.DBus.Error.InvalidArgs");
         assert_error(d, "RestartChild", g_variant_new("(ss)", "api", long_reason),
                      "org.freedesktop.DBus.Error.InvalidArgs");
         assert_error(d, "StopChild", g_variant_new("(s)", "api"), "org.freedesktop.DBus.Error.InvalidArgs");
@@ -352,14 +389,35 @@ END_TEST
 START_TEST(test_commands_through_busctl)
 {
         g_autoptr(ItestDaemon) d = start(two_children, 0);
-        const char *call[] = { "busctl", "--user", "call", "org.steward.Supervisor1", "/org/steward/Supervisor1",
-                               "org.steward.Supervisor1.Manager", NULL, "ss", "api", "from busctl", NULL };
-        const char *get_gen[] = { "busctl", "--user", "get-property", "org.steward.Supervisor1",
-                                  "/org/steward/Supervisor1/child/api", "org.steward.Supervisor1.Child", "Generation",
+        const char *call[] = { "busctl",
+                               "--user",
+                               "call",
+                               "org.steward.Supervisor1",
+                               "/org/steward/Supervisor1",
+                               "org.steward.Supervisor1.Manager",
+                               NULL,
+                               "ss",
+                               "api",
+                               "from busctl",
+                               NULL };
+        const char *get_gen[] = { "busctl",
+                                  "--user",
+                                  "get-property",
+                                  "org.steward.Supervisor1",
+                                  "/org/steward/Supervisor1/child/api",
+                                  "org.steward.Supervisor1.Child",
+                                  "Generation",
                                   NULL };
-        const char *child_stop[] = { "busctl", "--user", "call", "org.steward.Supervisor1",
-                                     "/org/steward/Supervisor1/child/worker", "org.steward.Supervisor1.Child", "Stop",
-                                     "s", "by object", NULL };
+        const char *child_stop[] = { "busctl",
+                                     "--user",
+                                     "call",
+                                     "org.steward.Supervisor1",
+                                     "/org/steward/Supervisor1/child/worker",
+                                     "org.steward.Supervisor1.Child",
+                                     "Stop",
+                                     "s",
+                                     "by object",
+                                     NULL };
         g_autofree char *out = NULL;
 
         ck_assert(wait_state(d, "api", "running"));
@@ -445,7 +503,8 @@ START_TEST(test_missing_executable)
                                          "RestartSec=1min\n",
                                          _i);
         ItestEvents *events = d->events;
-        const char *is_active[] = { "systemctl", "--user", "is-active", "--quiet", "steward-ghost-0.scope", NULL };
+        const char *is_active[] = { "systemctl", "--user", "is-active", "--quiet", "steward-ghost-0.scope",
+                                    NULL };
         g_autoptr(GVariant) fields = NULL;
         GVariant *ev;
         const char *error;
@@ -540,13 +599,14 @@ START_TEST(test_reload_adds_child)
 
         ck_assert(wait_state(d, "api", "running"));
         ck_assert_uint_eq(child_count(d), 1);
-        sub = g_dbus_connection_signal_subscribe(d->bus, "org.steward.Supervisor1", "org.freedesktop.DBus.Properties",
-                                                 "PropertiesChanged", "/org/steward/Supervisor1",
-                                                 "org.steward.Supervisor1.Manager", G_DBUS_SIGNAL_FLAGS_NONE,
-                                                 on_manager_properties, &changes, NULL);
+        sub = g_dbus_connection_signal_subscribe(
+                d->bus, "org.steward.Supervisor1", "org.freedesktop.DBus.Properties", "PropertiesChanged",
+                "/org/steward/Supervisor1", "org.steward.Supervisor1.Manager", G_DBUS_SIGNAL_FLAGS_NONE,
+                on_manager_properties, &changes, NULL);
         outcome = reload_with(d, two_children);
         /* Who watches the manager object hears that the tree grew. */
-        ck_assert_msg(itest_wait_flag(&changes.child_count_2, ITEST_TIMEOUT_SEC), "no ChildCount change signalled");
+        ck_assert_msg(itest_wait_flag(&changes.child_count_2, ITEST_TIMEOUT_SEC),
+                      "no ChildCount change signalled");
         g_dbus_connection_signal_unsubscribe(d->bus, sub);
         lists = reload_lists(outcome);
         ck_assert_str_eq(lists, "added=worker;removed=;changed=");
@@ -743,18 +803,19 @@ START_TEST(test_quarantine_and_resume)
 {
         g_autofree char *dir = g_dir_make_tmp("steward-quarantine-XXXXXX", NULL);
         g_autofree char *flag = g_build_filename(dir, "healthy", NULL);
-        g_autofree char *config = g_strdup_printf("[Supervisor flaky]\n"
-                                                  "RestartIntensity=1\n"
-                                                  "RestartPeriodSec=1min\n"
-                                                  "Escalation=quarantine\n"
-                                                  "[Child worker]\n"
-                                                  "Supervisor=flaky\n"
-                                                  "ExecStart=/bin/sh -c 'test -e %s || exit 1; exec sleep 1000'\n"
-                                                  "RestartSec=0\n"
-                                                  "RestartIntensity=100\n"
-                                                  "[Child steady]\n"
-                                                  "ExecStart=/usr/bin/sleep 1000\n",
-                                                  flag);
+        g_autofree char *config =
+                g_strdup_printf("[Supervisor flaky]\n"
+                                "RestartIntensity=1\n"
+                                "RestartPeriodSec=1min\n"
+                                "Escalation=quarantine\n"
+                                "[Child worker]\n"
+                                "Supervisor=flaky\n"
+                                "ExecStart=/bin/sh -c 'test -e %s || exit 1; exec sleep 1000'\n"
+                                "RestartSec=0\n"
+                                "RestartIntensity=100\n"
+                                "[Child steady]\n"
+                                "ExecStart=/usr/bin/sleep 1000\n",
+                                flag);
         g_autoptr(ItestDaemon) d = start(config, 0);
         g_autoptr(GVariant) reply = NULL;
         g_autoptr(GVariant) outcome = NULL;
@@ -767,7 +828,8 @@ START_TEST(test_quarantine_and_resume)
         ck_assert_uint_eq(child_u64(d, "steady", "Generation"), 0);
 
         ck_assert(g_file_set_contents(flag, "", -1, NULL));
-        reply = itest_manager_call(d, "ResumeSupervisor", g_variant_new("(ss)", "flaky", "fixed"), "(a{sv})");
+        reply = itest_manager_call(d, "ResumeSupervisor", g_variant_new("(ss)", "flaky", "fixed"),
+                                   "(a{sv})");
         g_variant_get(reply, "(@a{sv})", &outcome);
         ck_assert_str_eq(outcome_str(outcome, "decision"), "resumed");
         ck_assert(wait_state(d, "worker", "running"));

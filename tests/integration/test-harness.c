@@ -12,8 +12,8 @@
 
 START_TEST(test_busctl_reaches_manager)
 {
-        const char *const argv[] = { "busctl", "--user", "get-property", SYSTEMD_BUS_NAME, SYSTEMD_PATH,
-                                     SYSTEMD_MANAGER, "Version", NULL };
+        const char *const argv[] = { "busctl",     "--user",        "get-property", SYSTEMD_BUS_NAME,
+                                     SYSTEMD_PATH, SYSTEMD_MANAGER, "Version",      NULL };
         g_autofree char *out = NULL;
 
         ck_assert_int_eq(itest_run(argv, &out), 0);
@@ -63,22 +63,22 @@ START_TEST(test_transient_scope_gets_cgroup)
 
         /* Listen before asking, or the job may be gone before we listen. */
         sub = g_dbus_connection_signal_subscribe(bus, SYSTEMD_BUS_NAME, SYSTEMD_MANAGER, "JobRemoved",
-                                                 SYSTEMD_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_job_removed,
-                                                 &w, NULL);
-        reply = g_dbus_connection_call_sync(bus, SYSTEMD_BUS_NAME, SYSTEMD_PATH, SYSTEMD_MANAGER, "Subscribe",
-                                            NULL, NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+                                                 SYSTEMD_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+                                                 on_job_removed, &w, NULL);
+        reply = g_dbus_connection_call_sync(bus, SYSTEMD_BUS_NAME, SYSTEMD_PATH, SYSTEMD_MANAGER,
+                                            "Subscribe", NULL, NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                            &error);
         ck_assert_msg(reply != NULL, "Subscribe: %s", error ? error->message : "");
         g_clear_pointer(&reply, g_variant_unref);
 
         g_variant_builder_init(&props, G_VARIANT_TYPE("a(sv)"));
         g_variant_builder_add(&props, "(sv)", "Description", g_variant_new_string("steward harness proof"));
-        g_variant_builder_add(&props, "(sv)", "PIDs", g_variant_new_fixed_array(G_VARIANT_TYPE_UINT32, &pid, 1,
-                                                                              sizeof(pid)));
-        reply = g_dbus_connection_call_sync(bus, SYSTEMD_BUS_NAME, SYSTEMD_PATH, SYSTEMD_MANAGER,
-                                            "StartTransientUnit",
-                                            g_variant_new("(ssa(sv)a(sa(sv)))", "steward-harness-proof.scope",
-                                                          "fail", &props, NULL),
-                                            G_VARIANT_TYPE("(o)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+        g_variant_builder_add(&props, "(sv)", "PIDs",
+                              g_variant_new_fixed_array(G_VARIANT_TYPE_UINT32, &pid, 1, sizeof(pid)));
+        reply = g_dbus_connection_call_sync(
+                bus, SYSTEMD_BUS_NAME, SYSTEMD_PATH, SYSTEMD_MANAGER, "StartTransientUnit",
+                g_variant_new("(ssa(sv)a(sa(sv)))", "steward-harness-proof.scope", "fail", &props, NULL),
+                G_VARIANT_TYPE("(o)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
         ck_assert_msg(reply != NULL, "StartTransientUnit: %s", error ? error->message : "");
         g_variant_get(reply, "(o)", &w.job);
 
@@ -87,7 +87,8 @@ START_TEST(test_transient_scope_gets_cgroup)
 
         cgroup_file = g_strdup_printf("/proc/%u/cgroup", pid);
         ck_assert(g_file_get_contents(cgroup_file, &cgroup, NULL, NULL));
-        ck_assert_msg(strstr(cgroup, "/steward-harness-proof.scope\n") != NULL, "not in the scope: %s", cgroup);
+        ck_assert_msg(strstr(cgroup, "/steward-harness-proof.scope\n") != NULL, "not in the scope: %s",
+                      cgroup);
 
         g_subprocess_send_signal(sleeper, SIGKILL);
         ck_assert(g_subprocess_wait(sleeper, NULL, NULL));

@@ -22,7 +22,6 @@
 static const char config_api[] = "[Child api]\n"
                                  "ExecStart=/bin/sh -c 'exec sleep infinity'\n";
 
-
 /* ---- the journal side ---------------------------------------------------- */
 
 /* The entries of the daemon pid matching match (journalctl arguments), in
@@ -251,8 +250,8 @@ START_TEST(test_restart_sequence_matches_bus)
         busctl_restart("api", "deploy", &r);
         ck_assert_msg(itest_events_wait_generation(d->events, "child_started", "api", 1, ITEST_TIMEOUT_SEC),
                       "generation 1 never started");
-        g_variant_get(g_ptr_array_index(d->events->events, 0), "(t&s&st@a{sv})", &first_recorded, NULL, NULL, NULL,
-                      NULL);
+        g_variant_get(g_ptr_array_index(d->events->events, 0), "(t&s&st@a{sv})", &first_recorded, NULL, NULL,
+                      NULL, NULL);
 
         entries = journal_entries(d->pid, match);
         for (guint i = 0; i < entries->len && k < G_N_ELEMENTS(restart_kinds); i++) {
@@ -346,7 +345,7 @@ catalog_dir_fill(const char *dir)
                 if (g_file_get_contents(from, &text, &len, NULL))
                         ck_assert(g_file_set_contents(to, text, len, NULL));
         }
-        for (const char *const *c = (const char *const[]) { "steward.catalog", "steward.de.catalog", NULL };
+        for (const char *const *c = (const char *const[]){ "steward.catalog", "steward.de.catalog", NULL };
              *c; c++) {
                 g_autofree char *from = g_build_filename(srcdir, "units", *c, NULL);
                 g_autofree char *to = g_build_filename(dir, *c, NULL);
@@ -400,11 +399,11 @@ START_TEST(test_catalog_explains_entries)
         busctl_restart("api", "deploy", &r);
         ck_assert_msg(itest_events_wait_generation(d->events, "child_started", "api", 1, ITEST_TIMEOUT_SEC),
                       "generation 1 never started");
-        ck_assert(itest_run((const char *const[]) { "journalctl", "--sync", NULL }, NULL) == 0);
+        ck_assert(itest_run((const char *const[]){ "journalctl", "--sync", NULL }, NULL) == 0);
 
         pid_match = g_strdup_printf("_PID=%d", (int) d->pid);
         ck_assert_int_eq(
-                itest_run((const char *const[]) { "journalctl", "--no-pager", "-x", "-t", "stewardd",
+                itest_run((const char *const[]){ "journalctl", "--no-pager", "-x", "-t", "stewardd",
                                                  pid_match,
                                                  STEWARD_FIELD_EVENT "=child_restart_fence_entered", NULL },
                           &out),
@@ -605,7 +604,7 @@ START_TEST(test_console_lines)
                                        "stewardd: event=manager_stopping "),
                       "last: %s", (char *) g_ptr_array_index(lines, lines->len - 1));
 
-        journal = journal_entries(pid, (const char *const[]) { "STEWARD_EVENT=manager_started", NULL });
+        journal = journal_entries(pid, (const char *const[]){ "STEWARD_EVENT=manager_started", NULL });
         ck_assert_uint_eq(journal->len, 0);
 }
 END_TEST

@@ -1,5 +1,5 @@
-/* test-notify.c: sd_notify in the harness: readiness holds siblings, strangers are ignored, watchdog and start
- * timeout, STATUS=, and stewardd itself as a Type=notify service of the user manager. */
+/* test-notify.c: sd_notify in the harness: readiness holds siblings, strangers are ignored, watchdog and
+ * start timeout, STATUS=, and stewardd itself as a Type=notify service of the user manager. */
 #include "config.h"
 
 #include <fcntl.h>
@@ -290,8 +290,9 @@ START_TEST(test_stranger_is_ignored)
 
         send_as_stranger(g_hash_table_lookup(env, "NOTIFY_SOCKET"), "READY=1\nSTATUS=I am db, honest");
         /* The log line proves the datagram was read, and dropped. */
-        needle = g_strdup_printf("Dropped 1 notify message(s) since the last report (1 in all), the latest from PID %d",
-                                 (int) getpid());
+        needle = g_strdup_printf(
+                "Dropped 1 notify message(s) since the last report (1 in all), the latest from PID %d",
+                (int) getpid());
         ck_assert_msg(capture_wait(&cap, needle), "no drop logged:\n%s", cap.text->str);
 
         ck_assert_str_eq(child_state(d, "db"), "starting");
@@ -367,8 +368,10 @@ START_TEST(test_watchdog_kills_and_restarts)
         ck_assert_int_eq(status, SIGABRT);
 
         ck_assert(wait_event(ev, "child_starting", "dog", &from, &again));
-        ck_assert_msg(again - expired <= 3 * G_USEC_PER_SEC, "restarted %" G_GINT64_FORMAT "us after", again - expired);
-        ck_assert(itest_child_wait_property(d, "dog", "Generation", g_variant_new_uint64(1), ITEST_TIMEOUT_SEC));
+        ck_assert_msg(again - expired <= 3 * G_USEC_PER_SEC, "restarted %" G_GINT64_FORMAT "us after",
+                      again - expired);
+        ck_assert(itest_child_wait_property(d, "dog", "Generation", g_variant_new_uint64(1),
+                                            ITEST_TIMEOUT_SEC));
         ck_assert(wait_state(d, "dog", "ready"));
 }
 END_TEST
@@ -455,8 +458,8 @@ unit_check(UnitWait *u)
 
         reply = g_dbus_connection_call_sync(u->bus, "org.freedesktop.systemd1", u->path,
                                             "org.freedesktop.DBus.Properties", "Get",
-                                            g_variant_new("(ss)", u->iface, u->property), G_VARIANT_TYPE("(v)"),
-                                            G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+                                            g_variant_new("(ss)", u->iface, u->property),
+                                            G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
         if (!reply)
                 return;
         g_variant_get(reply, "(v)", &v);
@@ -475,12 +478,14 @@ static gboolean
 unit_wait(GDBusConnection *bus, const char *path, const char *iface, const char *property, GVariant *value)
 {
         g_autoptr(GVariant) expected = g_variant_ref_sink(value);
-        UnitWait u = { .bus = bus, .path = (char *) path, .iface = iface, .property = property, .value = expected };
+        UnitWait u = {
+                .bus = bus, .path = (char *) path, .iface = iface, .property = property, .value = expected
+        };
         guint sub;
 
-        sub = g_dbus_connection_signal_subscribe(bus, "org.freedesktop.systemd1", "org.freedesktop.DBus.Properties",
-                                                 "PropertiesChanged", path, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
-                                                 on_unit_changed, &u, NULL);
+        sub = g_dbus_connection_signal_subscribe(
+                bus, "org.freedesktop.systemd1", "org.freedesktop.DBus.Properties", "PropertiesChanged",
+                path, NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_unit_changed, &u, NULL);
         unit_check(&u);
         itest_wait_flag(&u.equal, ITEST_TIMEOUT_SEC);
         g_dbus_connection_signal_unsubscribe(bus, sub);
@@ -493,8 +498,9 @@ unit_property(GDBusConnection *bus, const char *path, const char *iface, const c
         g_autoptr(GVariant) reply = NULL;
         g_autoptr(GVariant) v = NULL;
 
-        reply = g_dbus_connection_call_sync(bus, "org.freedesktop.systemd1", path, "org.freedesktop.DBus.Properties",
-                                            "Get", g_variant_new("(ss)", iface, property), G_VARIANT_TYPE("(v)"),
+        reply = g_dbus_connection_call_sync(bus, "org.freedesktop.systemd1", path,
+                                            "org.freedesktop.DBus.Properties", "Get",
+                                            g_variant_new("(ss)", iface, property), G_VARIANT_TYPE("(v)"),
                                             G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
         ck_assert(reply);
         g_variant_get(reply, "(v)", &v);
@@ -581,7 +587,8 @@ START_TEST(test_stewardd_is_a_notify_service)
         ck_assert_str_eq(state, "activating");
 
         release(fifo);
-        ck_assert(unit_wait(bus, path, "org.freedesktop.systemd1.Unit", "ActiveState", g_variant_new_string("active")));
+        ck_assert(unit_wait(bus, path, "org.freedesktop.systemd1.Unit", "ActiveState",
+                            g_variant_new_string("active")));
         ck_assert(unit_wait(bus, path, "org.freedesktop.systemd1.Service", "StatusText",
                             g_variant_new_string("2 children: 2 up")));
 

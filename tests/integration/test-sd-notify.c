@@ -1,4 +1,5 @@
-/* test-sd-notify.c: what stewardd tells its own manager: READY=1, STATUS=, WATCHDOG=1 and STOPPING=1, in order. */
+/* test-sd-notify.c: what stewardd tells its own manager: READY=1, STATUS=, WATCHDOG=1 and STOPPING=1, in
+ * order. */
 #include "config.h"
 
 #include <errno.h>
@@ -131,7 +132,8 @@ START_TEST(test_stewardd_reports_to_its_manager)
         env = g_environ_unsetenv(env, "WATCHDOG_PID");
         /* No bus: this daemon must not meet the other suites' stewardd. */
         env = g_environ_setenv(env, "DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus", TRUE);
-        ck_assert_msg(g_spawn_async(NULL, (char **) argv, env, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, &error),
+        ck_assert_msg(g_spawn_async(NULL, (char **) argv, env, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid,
+                                    &error),
                       "%s", error ? error->message : "");
         g_child_watch_add(pid, on_exit_status, &e);
 

@@ -36,7 +36,7 @@ static const char *const known_fields[] = {
 
 typedef struct {
         char *id;
-        char *lang;          /* NULL: the default language */
+        char *lang; /* NULL: the default language */
         GHashTable *headers; /* "Subject" -> value */
         char *body;
         guint line;
@@ -203,7 +203,7 @@ check_catalog(const char *name)
                  * journalctl warns about a header that repeats it. */
                 ck_assert_msg(!e->lang, "%s: language '%s' in the entry line", where, e->lang);
 
-                for (const char *const *h = (const char *const[]) { "Subject", "Defined-By", "Support",
+                for (const char *const *h = (const char *const[]){ "Subject", "Defined-By", "Support",
                                                                    "Documentation", NULL };
                      *h; h++) {
                         const char *v = g_hash_table_lookup(e->headers, *h);

@@ -1,4 +1,5 @@
-/* test-config-fuzz.c: replays the fuzz seed corpus and every input the fuzzer ever crashed on through the loader. */
+/* test-config-fuzz.c: replays the fuzz seed corpus and every input the fuzzer ever crashed on through the
+ * loader. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -68,8 +69,8 @@ START_TEST(test_replay)
                 ck_assert(g_file_get_contents(path, &data, &length, NULL));
                 for (int mode = 0; mode < 2; mode++)
                         for (int backend = 0; backend < 2; backend++) {
-                                StewardConfigOptions options = { (StewardMode) mode, (StewardBackendKind) backend,
-                                                                 TRUE };
+                                StewardConfigOptions options = { (StewardMode) mode,
+                                                                 (StewardBackendKind) backend, TRUE };
                                 replay(path, data, length, &options);
                         }
         }

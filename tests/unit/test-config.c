@@ -1,4 +1,5 @@
-/* test-config.c: unit tests of the config loader: every key, every refusal with its exact message and line, drop-ins and default paths. */
+/* test-config.c: unit tests of the config loader: every key, every refusal with its exact message and line,
+ * drop-ins and default paths. */
 #include "config.h"
 
 #include <errno.h>
@@ -360,26 +361,32 @@ static const Case refusals[] = {
           "t.conf:2: Slice=: 'steward' is not a slice unit name (expected e.g. steward.slice)\n" },
         { "[Manager]\nSlice=.slice\n",
           "t.conf:2: Slice=: '.slice' is not a slice unit name (expected e.g. steward.slice)\n" },
-        { "[Manager]\nAllowedGroup=9lives\n", "t.conf:2: AllowedGroup=: invalid user or group name '9lives'\n" },
-        { "[Manager]\nShutdownTimeoutSec=forever\n",
-          "t.conf:2: ShutdownTimeoutSec=: invalid time span 'forever' (expected e.g. 250ms, 5s or 1min 30s)\n" },
+        { "[Manager]\nAllowedGroup=9lives\n",
+          "t.conf:2: AllowedGroup=: invalid user or group name '9lives'\n" },
+        { "[Manager]\nShutdownTimeoutSec=forever\n", "t.conf:2: ShutdownTimeoutSec=: invalid time span "
+                                                     "'forever' (expected e.g. 250ms, 5s or 1min 30s)\n" },
         { "[Manager]\nShutdownTimeoutSec=infinity\n",
           "t.conf:2: ShutdownTimeoutSec=: 'infinity' is not allowed here, expected a finite time span\n" },
-        { "[Manager]\nShutdownTimeoutSec=0\n", "t.conf:2: ShutdownTimeoutSec=: '0' must be greater than 0\n" },
+        { "[Manager]\nShutdownTimeoutSec=0\n",
+          "t.conf:2: ShutdownTimeoutSec=: '0' must be greater than 0\n" },
         { "[Manager x]\n", "t.conf:1: section [Manager x] takes no name, expected [Manager]\n" },
         { "[Child]\n", "t.conf:1: section [Child] needs a name, as in [Child NAME]\n" },
         { "[Supervisor]\n", "t.conf:1: section [Supervisor] needs a name, as in [Supervisor NAME]\n" },
-        { "[Service foo]\n",
-          "t.conf:1: unknown section [Service foo] (expected [Manager], [Supervisor NAME] or [Child NAME])\n" },
-        { "[child foo]\nExecStart=/bin/true\n", "t.conf:1: unknown section [child foo], did you mean [Child foo]?\n" },
-        { "[Supervisr web]\n", "t.conf:1: unknown section [Supervisr web], did you mean [Supervisor web]?\n" },
-        { "[Supervisor w]\nStrategy=all\n",
-          "t.conf:2: Strategy=: unknown value 'all' (expected one of one-for-one, one-for-all, rest-for-one)\n" },
-        { "[Supervisor w]\nRestartIntensity=many\n",
-          "t.conf:2: RestartIntensity=: invalid number 'many' (expected an integer from 0 to 2147483647)\n" },
+        { "[Service foo]\n", "t.conf:1: unknown section [Service foo] (expected [Manager], [Supervisor "
+                             "NAME] or [Child NAME])\n" },
+        { "[child foo]\nExecStart=/bin/true\n",
+          "t.conf:1: unknown section [child foo], did you mean [Child foo]?\n" },
+        { "[Supervisr web]\n",
+          "t.conf:1: unknown section [Supervisr web], did you mean [Supervisor web]?\n" },
+        { "[Supervisor w]\nStrategy=all\n", "t.conf:2: Strategy=: unknown value 'all' (expected one of "
+                                            "one-for-one, one-for-all, rest-for-one)\n" },
+        { "[Supervisor w]\nRestartIntensity=many\n", "t.conf:2: RestartIntensity=: invalid number 'many' "
+                                                     "(expected an integer from 0 to 2147483647)\n" },
         { "[Supervisor w]\nRestartIntensity=2147483648\n",
-          "t.conf:2: RestartIntensity=: invalid number '2147483648' (expected an integer from 0 to 2147483647)\n" },
-        { "[Supervisor w]\nRestartPeriodSec=0\n", "t.conf:2: RestartPeriodSec=: '0' must be greater than 0\n" },
+          "t.conf:2: RestartIntensity=: invalid number '2147483648' (expected an integer from 0 to "
+          "2147483647)\n" },
+        { "[Supervisor w]\nRestartPeriodSec=0\n",
+          "t.conf:2: RestartPeriodSec=: '0' must be greater than 0\n" },
         { "[Supervisor w]\nEscalation=Parent\n",
           "t.conf:2: Escalation=: unknown value 'Parent', did you mean 'parent'?\n" },
         { "[Supervisor w]\nParent=no/slash\n",
@@ -408,7 +415,8 @@ static const Case refusals[] = {
         { "[Child a]\nExecStart=   \n", "t.conf:2: ExecStart= is empty\n" },
         { "[Child a]\nExecStart=\"\"\n", "t.conf:2: ExecStart=: '' is not an absolute path\n" },
         { "[Child a]\nExecStart=true\n", "t.conf:2: ExecStart=: 'true' is not an absolute path\n" },
-        { "[Child a]\nExecStart=-/bin/true\n", "t.conf:2: ExecStart=: '-/bin/true' is not an absolute path\n" },
+        { "[Child a]\nExecStart=-/bin/true\n",
+          "t.conf:2: ExecStart=: '-/bin/true' is not an absolute path\n" },
         { "[Child a]\nExecStart=/bin/echo \"oops\n",
           "t.conf:2: ExecStart=: cannot parse '/bin/echo \"oops': the quote \" is not closed\n" },
         { "[Child a]\nExecStart=/bin/echo \\z\n",
@@ -420,7 +428,8 @@ static const Case refusals[] = {
         { "[Child a]\nExecStart=/bin/true\nRole=workr\n",
           "t.conf:3: Role=: unknown value 'workr', did you mean 'worker'?\n" },
         { "[Child a]\nExecStart=/bin/true\nRestart=on-failure\n",
-          "t.conf:3: Restart=: unknown value 'on-failure' (expected one of permanent, transient, temporary)\n" },
+          "t.conf:3: Restart=: unknown value 'on-failure' (expected one of permanent, transient, "
+          "temporary)\n" },
         { "[Child a]\nExecStart=/bin/true\nType=notfy\n",
           "t.conf:3: Type=: unknown value 'notfy', did you mean 'notify'?\n" },
         { "[Child a]\nExecStart=/bin/true\nRestartSec=1 fortnight\n",
@@ -459,14 +468,18 @@ static const Case refusals[] = {
           "t.conf:3: Environment=: cannot parse '\"A=1': the quote \" is not closed\n" },
         { "[Child a]\nExecStart=/bin/true\nWorkingDirectory=~\n",
           "t.conf:3: WorkingDirectory=: '~' is not an absolute path\n" },
-        { "[Child a]\nExecStart=/bin/true\nUser=-root\n", "t.conf:3: User=: invalid user or group name '-root'\n" },
-        { "[Child a]\nExecStart=/bin/true\nGroup=a b\n", "t.conf:3: Group=: invalid user or group name 'a b'\n" },
+        { "[Child a]\nExecStart=/bin/true\nUser=-root\n",
+          "t.conf:3: User=: invalid user or group name '-root'\n" },
+        { "[Child a]\nExecStart=/bin/true\nGroup=a b\n",
+          "t.conf:3: Group=: invalid user or group name 'a b'\n" },
         { "[Child a]\nExecStart=/bin/true\nMemoryMax=50%\n",
-          "t.conf:3: MemoryMax=: invalid size '50%' (expected bytes with an optional K, M, G or T suffix, or "
+          "t.conf:3: MemoryMax=: invalid size '50%' (expected bytes with an optional K, M, G or T suffix, "
+          "or "
           "infinity)\n" },
         { "[Child a]\nExecStart=/bin/true\nTasksMax=-1\n",
           "t.conf:3: TasksMax=: invalid number '-1' (expected a positive integer or infinity)\n" },
-        { "[Child a]\nExecStart=/bin/true\nSupervisor=nope\n", "t.conf:3: Supervisor=: no supervisor named 'nope'\n" },
+        { "[Child a]\nExecStart=/bin/true\nSupervisor=nope\n",
+          "t.conf:3: Supervisor=: no supervisor named 'nope'\n" },
         { "[Supervisor web]\n[Child a]\nExecStart=/bin/true\nSupervisor=wbe\n",
           "t.conf:4: Supervisor=: no supervisor named 'wbe', did you mean 'web'?\n" },
         { "[Child a]\nExecStart=/bin/true\n[Child b]\nExecStart=/bin/true\nSupervisor=a\n",
@@ -495,8 +508,10 @@ static const Case refusals[] = {
           "t.conf:1: [Child a b]: invalid name 'a b' (expected 1 to 64 of A-Z a-z 0-9 _ . -)\n" },
         { "[Child "
           "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]\nExecStart=/bin/true\n",
-          "t.conf:1: [Child aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]: invalid name "
-          "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' (expected 1 to 64 of A-Z a-z 0-9 _ . "
+          "t.conf:1: [Child aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]: invalid "
+          "name "
+          "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' (expected 1 to 64 of A-Z a-z "
+          "0-9 _ . "
           "-)\n" },
         { "[Child root]\nExecStart=/bin/true\n",
           "t.conf:1: [Child root]: the name 'root' belongs to the root supervisor\n" },
@@ -506,7 +521,8 @@ static const Case refusals[] = {
           "t.conf:3: [Supervisor x]: the name 'x' is taken by [Child x] at t.conf:1\n" },
         { "[Child x]\nExecStart=/bin/true\n[Child x]\nRestartSec=1\n",
           "t.conf:3: section [Child x] is declared again (first at line 1)\n" },
-        { "Key=1\n[Child x]\nExecStart=/bin/true\n", "t.conf:1: 'Key=1' comes before the first [Section] header\n" },
+        { "Key=1\n[Child x]\nExecStart=/bin/true\n",
+          "t.conf:1: 'Key=1' comes before the first [Section] header\n" },
         { "[Child x]\nExecStart=/bin/true\nnot a key\n",
           "t.conf:3: 'not a key' is not a [Section] header, a Key=value line or a # comment\n" },
         { "[Child x]\nExecStart=/bin/true\n; ini comment\n",
@@ -517,7 +533,8 @@ static const Case refusals[] = {
           "t.conf:3: '[Child y' is not a [Section] header, a Key=value line or a # comment\n" },
         { "[Child x]\nExecStart=/bin/true\n=1\n",
           "t.conf:3: '=1' is not a [Section] header, a Key=value line or a # comment\n" },
-        { "[Child x]\nExecStart=/bin/true\n\xff\n", "t.conf:3: invalid UTF-8 or a NUL byte, ignoring the file\n" },
+        { "[Child x]\nExecStart=/bin/true\n\xff\n",
+          "t.conf:3: invalid UTF-8 or a NUL byte, ignoring the file\n" },
 };
 
 START_TEST(test_refusal)
@@ -528,21 +545,23 @@ END_TEST
 
 START_TEST(test_every_problem_at_once)
 {
-        assert_problems("[Manager]\n"
-                        "ShutdownTimeoutSec=x\n"
-                        "oops\n"
-                        "[Child a]\n"
-                        "RestartSec=y\n"
-                        "Type=z\n"
-                        "[Child b]\n"
-                        "oops again\n",
-                        "t.conf:2: ShutdownTimeoutSec=: invalid time span 'x' (expected e.g. 250ms, 5s or 1min 30s)\n"
-                        "t.conf:3: 'oops' is not a [Section] header, a Key=value line or a # comment\n"
-                        "t.conf:4: [Child a] has no ExecStart=\n"
-                        "t.conf:5: RestartSec=: invalid time span 'y' (expected e.g. 250ms, 5s or 1min 30s)\n"
-                        "t.conf:6: Type=: unknown value 'z' (expected one of simple, notify)\n"
-                        "t.conf:7: [Child b] has no ExecStart=\n"
-                        "t.conf:8: 'oops again' is not a [Section] header, a Key=value line or a # comment\n");
+        assert_problems(
+                "[Manager]\n"
+                "ShutdownTimeoutSec=x\n"
+                "oops\n"
+                "[Child a]\n"
+                "RestartSec=y\n"
+                "Type=z\n"
+                "[Child b]\n"
+                "oops again\n",
+                "t.conf:2: ShutdownTimeoutSec=: invalid time span 'x' (expected e.g. 250ms, 5s or 1min "
+                "30s)\n"
+                "t.conf:3: 'oops' is not a [Section] header, a Key=value line or a # comment\n"
+                "t.conf:4: [Child a] has no ExecStart=\n"
+                "t.conf:5: RestartSec=: invalid time span 'y' (expected e.g. 250ms, 5s or 1min 30s)\n"
+                "t.conf:6: Type=: unknown value 'z' (expected one of simple, notify)\n"
+                "t.conf:7: [Child b] has no ExecStart=\n"
+                "t.conf:8: 'oops again' is not a [Section] header, a Key=value line or a # comment\n");
 }
 END_TEST
 
@@ -559,8 +578,10 @@ START_TEST(test_too_many_syntax_errors)
         ck_assert_ptr_null(spec);
         lines = g_strsplit(problems, "\n", -1);
         ck_assert_uint_eq(g_strv_length(lines), 22);
-        ck_assert_str_eq(lines[0], "t.conf:3: 'garbage' is not a [Section] header, a Key=value line or a # comment");
-        ck_assert_str_eq(lines[19], "t.conf:22: 'garbage' is not a [Section] header, a Key=value line or a # comment");
+        ck_assert_str_eq(lines[0],
+                         "t.conf:3: 'garbage' is not a [Section] header, a Key=value line or a # comment");
+        ck_assert_str_eq(lines[19],
+                         "t.conf:22: 'garbage' is not a [Section] header, a Key=value line or a # comment");
         ck_assert_str_eq(lines[20], "t.conf: too many syntax errors, giving up on this file");
 }
 END_TEST
@@ -577,9 +598,10 @@ START_TEST(test_repeated_key_warns)
                                                 &problems);
 
         ck_assert_ptr_nonnull(spec);
-        ck_assert_str_eq(problems,
-                         "t.conf:3: warning: Environment= is set again in [Child a] at line 5, which wins; ignoring this one\n"
-                         "t.conf:4: warning: Environment= is set again in [Child a] at line 5, which wins; ignoring this one\n");
+        ck_assert_str_eq(problems, "t.conf:3: warning: Environment= is set again in [Child a] at line 5, "
+                                   "which wins; ignoring this one\n"
+                                   "t.conf:4: warning: Environment= is set again in [Child a] at line 5, "
+                                   "which wins; ignoring this one\n");
         ck_assert_str_eq(steward_spec_find_child(spec, "a")->environment[0], "C=3");
         ck_assert_ptr_null(steward_spec_find_child(spec, "a")->environment[1]);
 }
@@ -591,7 +613,8 @@ static const Case warnings[] = {
         { "[Child a]\nExecStart=/bin/true\nWatchdogSec=3s\n",
           "t.conf:3: warning: WatchdogSec= has no effect without Type=notify, ignoring\n" },
         { "[Child a]\nExecStart=/bin/true\nRestartSec=5s\nRestartMaxDelaySec=1s\n",
-          "t.conf:4: warning: RestartMaxDelaySec= '1s' is shorter than RestartSec=, every delay will be '1s'\n" },
+          "t.conf:4: warning: RestartMaxDelaySec= '1s' is shorter than RestartSec=, every delay will be "
+          "'1s'\n" },
 };
 
 START_TEST(test_warning)
@@ -624,8 +647,9 @@ START_TEST(test_mode_and_backend_warnings)
                              "t.conf:6: warning: Group= is ignored in user mode, children run as the user\n"
                              "t.conf:7: warning: MemoryMax= is ignored by the process backend\n"
                              "t.conf:8: warning: TasksMax= is ignored by the process backend\n");
-        ck_assert_str_eq(p2, "t.conf:5: warning: User= is ignored in user mode, children run as the user\n"
-                             "t.conf:6: warning: Group= is ignored in user mode, children run as the user\n");
+        ck_assert_str_eq(p2,
+                         "t.conf:5: warning: User= is ignored in user mode, children run as the user\n"
+                         "t.conf:6: warning: Group= is ignored in user mode, children run as the user\n");
         ck_assert_str_eq(p3, "");
         /* The values are kept: the backend decides what to do with them. */
         ck_assert_str_eq(steward_spec_find_child(s1, "a")->user, "nobody");
@@ -679,7 +703,8 @@ START_TEST(test_too_large)
         g_autofree char *text = NULL;
 
         memset(big, '#', STEWARD_CONFIG_FILE_MAX);
-        spec = steward_config_load_data("big.conf", big, STEWARD_CONFIG_FILE_MAX + 1, NULL, &problems, &error);
+        spec = steward_config_load_data("big.conf", big, STEWARD_CONFIG_FILE_MAX + 1, NULL, &problems,
+                                        &error);
         ck_assert_ptr_null(spec);
         text = format_problems(problems);
         ck_assert_str_eq(text, "big.conf: the file is larger than 1048576 bytes, refusing to read it\n");
@@ -692,7 +717,8 @@ START_TEST(test_nul_byte)
         g_autoptr(StewardSpec) spec = NULL;
         g_autofree char *text = NULL;
 
-        spec = steward_config_load_data("n.conf", "[Manager]\n\nSlice=a\0.slice\n", 25, NULL, &problems, NULL);
+        spec = steward_config_load_data("n.conf", "[Manager]\n\nSlice=a\0.slice\n", 25, NULL, &problems,
+                                        NULL);
         ck_assert_ptr_null(spec);
         text = format_problems(problems);
         ck_assert_str_eq(text, "n.conf:3: invalid UTF-8 or a NUL byte, ignoring the file\n");
@@ -751,9 +777,11 @@ START_TEST(test_dropins)
                    "[Child api]\nExecStart=/bin/main\nRestartSec=1s\nTimeoutStopSec=3s\nEnvironment=A=1\n");
         /* 20 wins over 10 key by key; written first to show that lexical
          * order, not creation order, counts. */
-        write_file(dir, "steward.conf.d/20-b.conf", "[Child api]\nRestartSec=3s\n[Child extra]\nExecStart=/bin/extra\n");
+        write_file(dir, "steward.conf.d/20-b.conf",
+                   "[Child api]\nRestartSec=3s\n[Child extra]\nExecStart=/bin/extra\n");
         write_file(dir, "steward.conf.d/10-a.conf",
-                   "[Child api]\nRestartSec=2s\nExecStart=/bin/dropin\nEnvironment=\n[Manager]\nSlice=d.slice\n");
+                   "[Child "
+                   "api]\nRestartSec=2s\nExecStart=/bin/dropin\nEnvironment=\n[Manager]\nSlice=d.slice\n");
         write_file(dir, "steward.conf.d/README", "not = a [conf");
         write_file(dir, "steward.conf.d/.hidden.conf", "garbage");
         ck_assert_int_eq(symlink("/dev/null", masked), 0);
@@ -805,11 +833,12 @@ START_TEST(test_dropin_problems_in_file_order)
         ck_assert_str_eq(error->message, "2 errors in the configuration");
         text = format_problems(problems);
         /* RestartSec=bad is overridden by b.conf, so not a problem. */
-        expected = g_strdup_printf("%s/app.conf.d/a.conf:3: Type=: unknown value 'bad' (expected one of simple, "
-                                   "notify)\n"
-                                   "%s/app.conf.d/b.conf:3: KillSignal=: invalid signal 'bad' (expected e.g. "
-                                   "SIGTERM, TERM or 15)\n",
-                                   dir, dir);
+        expected = g_strdup_printf(
+                "%s/app.conf.d/a.conf:3: Type=: unknown value 'bad' (expected one of simple, "
+                "notify)\n"
+                "%s/app.conf.d/b.conf:3: KillSignal=: invalid signal 'bad' (expected e.g. "
+                "SIGTERM, TERM or 15)\n",
+                dir, dir);
         ck_assert_str_eq(text, expected);
         rm_rf(dir);
 }
@@ -821,7 +850,8 @@ START_TEST(test_not_found)
         g_autoptr(GError) error = NULL;
         g_autoptr(StewardSpec) spec = NULL;
         g_autofree char *dir = make_tmpdir();
-        g_autofree char *expected = g_strdup_printf("%s/steward.conf: the configuration file does not exist", dir);
+        g_autofree char *expected =
+                g_strdup_printf("%s/steward.conf: the configuration file does not exist", dir);
 
         /* A directory without steward.conf */
         spec = steward_config_load(dir, &system_scope, &problems, &error);

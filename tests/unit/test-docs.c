@@ -294,7 +294,7 @@ END_TEST
 static char *
 help_of(const char *program)
 {
-        const char *argv[] = {program, "--help", NULL};
+        const char *argv[] = { program, "--help", NULL };
         g_autoptr(GError) error = NULL;
         char *out = NULL;
         int status = 0;

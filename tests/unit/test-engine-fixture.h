@@ -1,4 +1,5 @@
-/* test-engine-fixture.h: building specs, driving the engine and asserting on its actions, for the engine suites. */
+/* test-engine-fixture.h: building specs, driving the engine and asserting on its actions, for the engine
+ * suites. */
 #pragma once
 
 #include <signal.h>
@@ -115,8 +116,10 @@ t_record(T *t)
                                 g_string_append_printf(t->log, " %s", ev->child);
                         if (ev->fields & STEWARD_EVENT_FIELD_GENERATION)
                                 g_string_append_printf(t->log, " %" G_GUINT64_FORMAT, ev->generation);
-                        if ((ev->fields & STEWARD_EVENT_FIELD_DECISION) && ev->decision != STEWARD_DECISION_NONE)
-                                g_string_append_printf(t->log, " %s", steward_decision_to_string(ev->decision));
+                        if ((ev->fields & STEWARD_EVENT_FIELD_DECISION) &&
+                            ev->decision != STEWARD_DECISION_NONE)
+                                g_string_append_printf(t->log, " %s",
+                                                       steward_decision_to_string(ev->decision));
                         break;
                 }
                 }
@@ -133,10 +136,10 @@ t_take(T *t)
         return s;
 }
 
-#define t_expect(t, expected)                                                                  \
-        do {                                                                                   \
-                g_autofree char *_got = t_take(t);                                             \
-                ck_assert_str_eq(_got, expected);                                              \
+#define t_expect(t, expected)                      \
+        do {                                       \
+                g_autofree char *_got = t_take(t); \
+                ck_assert_str_eq(_got, expected);  \
         } while (0)
 
 static inline void

@@ -1,4 +1,5 @@
-/* test-engine-random.c: seeded random interleavings against a fake world, checking the engine's invariants after every step. */
+/* test-engine-random.c: seeded random interleavings against a fake world, checking the engine's invariants
+ * after every step. */
 #include "config.h"
 
 #include "test-engine-fixture.h"
@@ -81,13 +82,13 @@ inc_push(Inc *inc, ReportKind kind, StewardExitCode code, int status)
 
 /* Not ck_assert_msg(): check records every passing assertion through a
  * pipe, which would dominate the run time here. */
-#define W_ASSERT(w, cond, ...)                                                                               \
-        do {                                                                                                 \
-                if (!(cond) && g_getenv("STEWARD_TEST_SEED"))                                                \
-                        g_printerr("%s\n", (w)->t->log->str);                                                \
-                if (!(cond))                                                                                 \
-                        ck_abort_msg("seed %u step %u: " #cond ": %s", (w)->seed, (w)->steps,                \
-                                     g_strdup_printf(__VA_ARGS__));                                          \
+#define W_ASSERT(w, cond, ...)                                                                \
+        do {                                                                                  \
+                if (!(cond) && g_getenv("STEWARD_TEST_SEED"))                                 \
+                        g_printerr("%s\n", (w)->t->log->str);                                 \
+                if (!(cond))                                                                  \
+                        ck_abort_msg("seed %u step %u: " #cond ": %s", (w)->seed, (w)->steps, \
+                                     g_strdup_printf(__VA_ARGS__));                           \
         } while (0)
 
 static Inc *
@@ -197,7 +198,7 @@ world_check(World *w)
         /* A child is forgotten only once nothing of it is alive. */
         g_hash_table_iter_init(&iter, w->live);
         while (g_hash_table_iter_next(&iter, &key, NULL))
-                W_ASSERT(w, steward_engine_get_child(w->t->e, key, &(StewardChildInfo){0}),
+                W_ASSERT(w, steward_engine_get_child(w->t->e, key, &(StewardChildInfo){ 0 }),
                          "%s forgotten with a live incarnation", (const char *) key);
         for (guint i = 0; i < steward_engine_get_n_children(w->t->e); i++) {
                 StewardChildInfo info;
@@ -265,16 +266,19 @@ world_deliver(World *w, gboolean random_pick)
         switch (r.kind) {
         case R_SPAWNED:
                 inc->spawn_reported = TRUE;
-                steward_engine_child_spawned(w->t->e, inc->child, inc->gen, 1000 + w->steps, w->t->now, w->t->out);
+                steward_engine_child_spawned(w->t->e, inc->child, inc->gen, 1000 + w->steps, w->t->now,
+                                             w->t->out);
                 break;
         case R_SPAWN_FAILED:
                 inc->main_alive = inc->scope_alive = FALSE;
                 g_hash_table_remove(w->live, inc->child);
-                steward_engine_child_spawn_failed(w->t->e, inc->child, inc->gen, "ENOENT", w->t->now, w->t->out);
+                steward_engine_child_spawn_failed(w->t->e, inc->child, inc->gen, "ENOENT", w->t->now,
+                                                  w->t->out);
                 break;
         case R_EXITED:
                 inc->main_alive = FALSE;
-                steward_engine_child_exited(w->t->e, inc->child, inc->gen, r.code, r.status, w->t->now, w->t->out);
+                steward_engine_child_exited(w->t->e, inc->child, inc->gen, r.code, r.status, w->t->now,
+                                            w->t->out);
                 break;
         case R_GONE:
                 inc->scope_alive = FALSE;
@@ -359,15 +363,15 @@ world_stale(World *w)
         inc = g_ptr_array_index(w->incs, g_rand_int_range(w->rand, 0, w->incs->len));
         if (inc->scope_alive || inc->queue->len > 0)
                 return;
-        if (!steward_engine_get_child(w->t->e, inc->child, &(StewardChildInfo){0})) {
+        if (!steward_engine_get_child(w->t->e, inc->child, &(StewardChildInfo){ 0 })) {
                 world_stale_forgotten(w, inc);
                 return;
         }
         t_begin(w->t);
         switch (g_rand_int_range(w->rand, 0, 4)) {
         case 0:
-                steward_engine_child_exited(w->t->e, inc->child, inc->gen, STEWARD_EXIT_CODE_EXITED, 1, w->t->now,
-                                            w->t->out);
+                steward_engine_child_exited(w->t->e, inc->child, inc->gen, STEWARD_EXIT_CODE_EXITED, 1,
+                                            w->t->now, w->t->out);
                 break;
         case 1:
                 steward_engine_child_gone(w->t->e, inc->child, inc->gen, w->t->now, w->t->out);
@@ -382,7 +386,9 @@ world_stale(World *w)
         t_end(w->t);
         W_ASSERT(w, w->t->out->len == 1, "stale report produced %u actions", w->t->out->len);
         a = &g_array_index(w->t->out, StewardAction, 0);
-        W_ASSERT(w, a->type == STEWARD_ACTION_EVENT && a->event.kind == STEWARD_EVENT_CHILD_ATTEMPT_STALE_REPORT,
+        W_ASSERT(w,
+                 a->type == STEWARD_ACTION_EVENT &&
+                         a->event.kind == STEWARD_EVENT_CHILD_ATTEMPT_STALE_REPORT,
                  "stale report not recorded as such");
         world_step_done(w);
 }
@@ -391,7 +397,7 @@ static void
 world_command(World *w)
 {
         static const StewardCommandKind kinds[] = {
-                STEWARD_COMMAND_START,  STEWARD_COMMAND_STOP,   STEWARD_COMMAND_RESTART,
+                STEWARD_COMMAND_START,   STEWARD_COMMAND_STOP,  STEWARD_COMMAND_RESTART,
                 STEWARD_COMMAND_RESTART, STEWARD_COMMAND_PAUSE, STEWARD_COMMAND_RESUME,
         };
         StewardCommandKind kind = kinds[g_rand_int_range(w->rand, 0, G_N_ELEMENTS(kinds))];
@@ -475,7 +481,8 @@ world_build(World *w)
         w->n_sups = n_sups;
         for (guint i = 0; i < n_children; i++) {
                 g_autofree char *name = g_strdup_printf("c%u", i);
-                StewardChildSpec *c = sb_child(&w->b, name, sup_names[g_rand_int_range(w->rand, 0, n_sups + 1)]);
+                StewardChildSpec *c =
+                        sb_child(&w->b, name, sup_names[g_rand_int_range(w->rand, 0, n_sups + 1)]);
 
                 steward_child_spec_apply_role(c, g_rand_int_range(w->rand, 0, 4));
                 if (c->role == STEWARD_ROLE_SIDECAR && i > 0)
@@ -577,7 +584,7 @@ world_reload(World *w)
 
                 StewardChildSpec *old = g_hash_table_lookup(w->removed, name);
                 /* One still on its way out comes back only where it was. */
-                gboolean still_known = steward_engine_get_child(w->t->e, name, &(StewardChildInfo){0});
+                gboolean still_known = steward_engine_get_child(w->t->e, name, &(StewardChildInfo){ 0 });
 
                 if (still_known && old && old->sidecar_of && !steward_spec_find_child(spec, old->sidecar_of))
                         still_known = FALSE, old = NULL, name[0] = '\0';
@@ -680,9 +687,10 @@ run_seed(guint seed, guint steps)
                 /* The tree this seed built, for the post-mortem. */
                 for (guint i = 0; i < w.b.spec->supervisors->len; i++) {
                         StewardSupervisorSpec *s = g_ptr_array_index(w.b.spec->supervisors, i);
-                        g_printerr("sup %s parent %s %s esc %s int %u/%" G_GUINT64_FORMAT "\n", s->name, s->parent,
-                                   steward_strategy_to_string(s->strategy), steward_escalation_to_string(s->escalation),
-                                   s->restart_intensity, s->restart_period_usec);
+                        g_printerr("sup %s parent %s %s esc %s int %u/%" G_GUINT64_FORMAT "\n", s->name,
+                                   s->parent, steward_strategy_to_string(s->strategy),
+                                   steward_escalation_to_string(s->escalation), s->restart_intensity,
+                                   s->restart_period_usec);
                 }
                 for (guint i = 0; i < w.b.spec->children->len; i++) {
                         StewardChildSpec *c = g_ptr_array_index(w.b.spec->children, i);

@@ -184,7 +184,8 @@ START_TEST(test_watchdog)
         t_expect(t, "child_watchdog_expired db 0 failure, STOP db 0");
         ck_assert_int_eq(g_array_index(t->out, StewardAction, 1).signal, SIGABRT);
         t_crash(t, "db", 0);
-        t_expect(t, "child_exited db 0 failure, child_control_stop_completed db 0, child_backoff_scheduled db 0");
+        t_expect(t, "child_exited db 0 failure, child_control_stop_completed db 0, child_backoff_scheduled "
+                    "db 0");
         t_free(t);
 }
 END_TEST
@@ -383,7 +384,9 @@ START_TEST(test_shutdown_reverse_order_waits_for_gone)
         t_gone(t, "c");
         t_expect(t, "child_control_stop_completed c 0, child_stopped c 0 stop, STOP b 0");
         t_crash(t, "b", 0);
-        t_expect(t, "child_exited b 0 stop, child_control_stop_completed b 0, child_stopped b 0 stop, STOP a 0");
+        t_expect(
+                t,
+                "child_exited b 0 stop, child_control_stop_completed b 0, child_stopped b 0 stop, STOP a 0");
 
         /* Idempotent, and nothing starts any more. */
         o = t_cmd(t, STEWARD_COMMAND_SHUTDOWN, NULL, "cmd-2");
@@ -472,7 +475,8 @@ START_TEST(test_one_for_all)
         StewardSupervisorInfo si;
 
         t_exited(t, "b", KILLED, SIGSEGV);
-        t_expect(t, "child_exited b 0 failure, STOP b 0, supervisor_restarting root b one-for-all, STOP c 0");
+        t_expect(t,
+                 "child_exited b 0 failure, STOP b 0, supervisor_restarting root b one-for-all, STOP c 0");
         ck_assert(steward_engine_get_supervisor(t->e, "root", &si));
         ck_assert_str_eq(steward_supervisor_state_to_string(si.state), "restarting");
         /* c goes first (reverse order), and a is not asked until c is gone. */
@@ -504,7 +508,8 @@ START_TEST(test_rest_for_one)
         T *t = three_simple(STEWARD_STRATEGY_REST_FOR_ONE);
 
         t_crash(t, "b", 1);
-        t_expect(t, "child_exited b 0 failure, STOP b 0, supervisor_restarting root b rest-for-one, STOP c 0");
+        t_expect(t,
+                 "child_exited b 0 failure, STOP b 0, supervisor_restarting root b rest-for-one, STOP c 0");
         t_crash(t, "c", 0);
         t_expect(t, "child_exited c 0 stop, child_control_stop_completed c 0");
         ck_assert_str_eq(t_state(t, "a"), "running");
@@ -740,7 +745,8 @@ START_TEST(test_child_budget_counts_for_supervisor)
         ck_assert_str_eq(t_state(t, "b"), "running");
         /* The give-up was one failure for root; b's restart is the second. */
         t_crash(t, "b", 1);
-        t_expect(t, "child_exited b 0 failure, STOP b 0, supervisor_intensity_exceeded root b escalate_quarantine, "
+        t_expect(t, "child_exited b 0 failure, STOP b 0, supervisor_intensity_exceeded root b "
+                    "escalate_quarantine, "
                     "child_stopped b 0 stop, child_quarantined b 0");
         ck_assert_str_eq(t_state(t, "b"), "quarantined");
         ck_assert_str_eq(t_state(t, "a"), "failed");
@@ -787,7 +793,8 @@ START_TEST(test_intensity_escalates_to_parent)
 
         t_exited(t, "w1", EXITED, 1);
         /* web stops its members in reverse order: w2 first, then w1's leftovers. */
-        t_expect(t, "child_exited w1 1 failure, STOP w1 1, supervisor_intensity_exceeded web w1 escalate_parent, "
+        t_expect(t, "child_exited w1 1 failure, STOP w1 1, supervisor_intensity_exceeded web w1 "
+                    "escalate_parent, "
                     "STOP w2 0");
         ck_assert(steward_engine_get_supervisor(t->e, "web", &si));
         ck_assert_str_eq(steward_supervisor_state_to_string(si.state), "failing");
@@ -796,7 +803,8 @@ START_TEST(test_intensity_escalates_to_parent)
         t_crash(t, "w2", 0);
         /* root restarts web (one-for-one): its members start afresh in order. */
         t_expect(t, "child_exited w2 0 stop, child_control_stop_completed w2 0, child_stopped w2 0 stop, "
-                    "supervisor_restarting web one-for-one, child_restarting w1 2, child_starting w1 2, SPAWN w1 2, "
+                    "supervisor_restarting web one-for-one, child_restarting w1 2, child_starting w1 2, "
+                    "SPAWN w1 2, "
                     "child_restarting w2 1, child_starting w2 1, SPAWN w2 1");
         ck_assert_str_eq(t_state(t, "first"), "running");
         ck_assert_str_eq(t_state(t, "last"), "running");
@@ -811,13 +819,16 @@ START_TEST(test_intensity_escalates_to_parent_strategy)
         t_crash(t, "w1", 1);
         t_crash(t, "w2", 0);
         /* root is rest-for-one: "last" goes too, then web and last restart. */
-        t_expect(t, "child_exited w1 1 failure, STOP w1 1, supervisor_intensity_exceeded web w1 escalate_parent, "
-                    "STOP w2 0, child_stopped w1 1 stop, child_exited w2 0 stop, child_control_stop_completed w2 0, "
+        t_expect(t, "child_exited w1 1 failure, STOP w1 1, supervisor_intensity_exceeded web w1 "
+                    "escalate_parent, "
+                    "STOP w2 0, child_stopped w1 1 stop, child_exited w2 0 stop, "
+                    "child_control_stop_completed w2 0, "
                     "child_stopped w2 0 stop, supervisor_restarting root web rest-for-one, STOP last 0");
         t_crash(t, "last", 0);
-        t_expect(t, "child_exited last 0 stop, child_control_stop_completed last 0, child_restarting w1 2, "
-                    "child_starting w1 2, SPAWN w1 2, child_restarting w2 1, child_starting w2 1, SPAWN w2 1, "
-                    "child_restarting last 1, child_starting last 1, SPAWN last 1");
+        t_expect(t,
+                 "child_exited last 0 stop, child_control_stop_completed last 0, child_restarting w1 2, "
+                 "child_starting w1 2, SPAWN w1 2, child_restarting w2 1, child_starting w2 1, SPAWN w2 1, "
+                 "child_restarting last 1, child_starting last 1, SPAWN last 1");
         ck_assert_uint_eq(t_gen(t, "first"), 0);
         t_free(t);
 }
@@ -829,8 +840,10 @@ START_TEST(test_intensity_escalates_to_shutdown)
 
         t_crash(t, "w1", 1);
         t_crash(t, "w2", 0);
-        t_expect(t, "child_exited w1 1 failure, STOP w1 1, supervisor_intensity_exceeded web w1 escalate_shutdown, "
-                    "STOP w2 0, child_stopped w1 1 stop, child_exited w2 0 stop, child_control_stop_completed w2 0, "
+        t_expect(t, "child_exited w1 1 failure, STOP w1 1, supervisor_intensity_exceeded web w1 "
+                    "escalate_shutdown, "
+                    "STOP w2 0, child_stopped w1 1 stop, child_exited w2 0 stop, "
+                    "child_control_stop_completed w2 0, "
                     "child_stopped w2 0 stop, tree_shutdown_started web escalate_shutdown, STOP last 0");
         t_crash(t, "last", 0);
         t_crash(t, "first", 0);
@@ -853,9 +866,10 @@ START_TEST(test_root_gives_up)
         t_spawned(t, "a");
         g_free(t_take(t));
         t_crash(t, "a", 1);
-        t_expect(t, "child_exited a 0 failure, STOP a 0, supervisor_intensity_exceeded root a escalate_parent, "
-                    "child_stopped a 0 stop, tree_shutdown_started root escalate_shutdown, "
-                    "tree_shutdown_completed root clean, EXIT 1");
+        t_expect(t,
+                 "child_exited a 0 failure, STOP a 0, supervisor_intensity_exceeded root a escalate_parent, "
+                 "child_stopped a 0 stop, tree_shutdown_started root escalate_shutdown, "
+                 "tree_shutdown_completed root clean, EXIT 1");
         t_free(t);
 }
 END_TEST
@@ -868,8 +882,10 @@ START_TEST(test_intensity_quarantine_and_resume)
 
         t_crash(t, "w1", 1);
         t_crash(t, "w2", 0);
-        t_expect(t, "child_exited w1 1 failure, STOP w1 1, supervisor_intensity_exceeded web w1 escalate_quarantine, "
-                    "STOP w2 0, child_stopped w1 1 stop, child_exited w2 0 stop, child_control_stop_completed w2 0, "
+        t_expect(t, "child_exited w1 1 failure, STOP w1 1, supervisor_intensity_exceeded web w1 "
+                    "escalate_quarantine, "
+                    "STOP w2 0, child_stopped w1 1 stop, child_exited w2 0 stop, "
+                    "child_control_stop_completed w2 0, "
                     "child_stopped w2 0 stop, child_quarantined w1 1, child_quarantined w2 0");
         ck_assert_str_eq(t_state(t, "w1"), "quarantined");
         ck_assert(steward_engine_get_supervisor(t->e, "web", &si));
@@ -882,8 +898,10 @@ START_TEST(test_intensity_quarantine_and_resume)
         o = t_cmd(t, STEWARD_COMMAND_RESUME_SUPERVISOR, "web", "c2");
         ck_assert_str_eq(dec(o.decision), "resumed");
         ck_assert_str_eq(steward_supervisor_state_to_string(o.supervisor_state), "running");
-        t_expect(t, "supervisor_restarting web resumed, child_restarting w1 2, child_starting w1 2, SPAWN w1 2, "
-                    "child_restarting w2 1, child_starting w2 1, SPAWN w2 1");
+        t_expect(
+                t,
+                "supervisor_restarting web resumed, child_restarting w1 2, child_starting w1 2, SPAWN w1 2, "
+                "child_restarting w2 1, child_starting w2 1, SPAWN w2 1");
         o = t_cmd(t, STEWARD_COMMAND_RESUME_SUPERVISOR, "web", "c3");
         ck_assert_str_eq(dec(o.decision), "not_quarantined");
         ck_assert(o.idempotent);
@@ -910,7 +928,8 @@ START_TEST(test_restart_fence_queued_after_stop)
         ck_assert_str_eq(a->event.actor_comm, "stewardctl");
         ck_assert_uint_eq(a->event.actor_uid, 1000);
         ck_assert_uint_eq(a->event.target_generation, 1);
-        t_expect(t, "child_restart_fence_entered b 0 queued_after_stop, child_control_cancel_delivered b 0, STOP b 0");
+        t_expect(t, "child_restart_fence_entered b 0 queued_after_stop, child_control_cancel_delivered b 0, "
+                    "STOP b 0");
 
         /* Merged, counted, nothing delivered again. */
         o = t_cmd(t, STEWARD_COMMAND_RESTART, "b", "r-2");
@@ -927,8 +946,9 @@ START_TEST(test_restart_fence_queued_after_stop)
         t_expect(t, "child_exited b 0 stop");
         ck_assert_str_eq(steward_fence_state_to_string(t_info(t, "b").fence_state), "stopping_old");
         t_gone(t, "b");
-        t_expect(t, "child_control_stop_completed b 0, child_restart_fence_released b 0, child_restarting b 1, "
-                    "child_starting b 1, SPAWN b 1");
+        t_expect(t,
+                 "child_control_stop_completed b 0, child_restart_fence_released b 0, child_restarting b 1, "
+                 "child_starting b 1, SPAWN b 1");
         ck_assert_str_eq(steward_fence_state_to_string(t_info(t, "b").fence_state), "idle");
         /* A commanded restart is not an automatic one. */
         ck_assert_uint_eq(t_info(t, "b").restart_count, 0);
@@ -952,8 +972,9 @@ START_TEST(test_restart_fence_abort)
         /* Even after the abort, the next waits for the scope to be empty. */
         ck_assert_str_eq(t_state(t, "a"), "stopping");
         t_gone(t, "a");
-        t_expect(t, "child_control_stop_completed a 0, child_restart_fence_released a 0, child_restarting a 1, "
-                    "child_starting a 1, SPAWN a 1");
+        t_expect(t,
+                 "child_control_stop_completed a 0, child_restart_fence_released a 0, child_restarting a 1, "
+                 "child_starting a 1, SPAWN a 1");
         (void) o;
         t_free(t);
 }
@@ -995,10 +1016,12 @@ START_TEST(test_restart_conflict_runtime_policy)
         ck_assert(!o.cancel_delivered); /* the stop was already on its way */
         a = &g_array_index(t->out, StewardAction, 0);
         ck_assert_str_eq(a->event.command_id, "runtime-policy");
-        t_expect(t, "child_restart_conflict a 0 queued_after_stop, child_restart_fence_entered a 0 queued_after_stop");
+        t_expect(t, "child_restart_conflict a 0 queued_after_stop, child_restart_fence_entered a 0 "
+                    "queued_after_stop");
         t_gone(t, "a");
-        t_expect(t, "child_control_stop_completed a 0, child_restart_fence_released a 0, child_restarting a 1, "
-                    "child_starting a 1, SPAWN a 1");
+        t_expect(t,
+                 "child_control_stop_completed a 0, child_restart_fence_released a 0, child_restarting a 1, "
+                 "child_starting a 1, SPAWN a 1");
         ck_assert_uint_eq(steward_engine_next_deadline(t->e), G_MAXUINT64);
 
         /* Restart pending while a watchdog-killed incarnation fails. */
@@ -1026,8 +1049,10 @@ START_TEST(test_restart_conflict_while_pending)
         t_spawned(t, "a");
         t_expect(t, "child_started a 0, child_control_cancel_delivered a 0, STOP a 0");
         t_crash(t, "a", 0);
-        t_expect(t, "child_exited a 0 stop, child_control_stop_completed a 0, child_restart_fence_released a 0, "
-                    "child_restarting a 1, child_starting a 1, SPAWN a 1");
+        t_expect(
+                t,
+                "child_exited a 0 stop, child_control_stop_completed a 0, child_restart_fence_released a 0, "
+                "child_restarting a 1, child_starting a 1, SPAWN a 1");
         /* Start timeout forces a failure; a restart command during its
          * stop suppresses the automatic restart. */
         t_spawned(t, "a");
@@ -1039,8 +1064,9 @@ START_TEST(test_restart_conflict_while_pending)
         t_exited(t, "a", KILLED, SIGTERM);
         t_expect(t, "child_exited a 1 failure, child_restart_conflict a 1 already_pending");
         t_gone(t, "a");
-        t_expect(t, "child_control_stop_completed a 1, child_restart_fence_released a 1, child_restarting a 2, "
-                    "child_starting a 2, SPAWN a 2");
+        t_expect(t,
+                 "child_control_stop_completed a 1, child_restart_fence_released a 1, child_restarting a 2, "
+                 "child_starting a 2, SPAWN a 2");
         t_free(t);
 }
 END_TEST
@@ -1070,8 +1096,10 @@ START_TEST(test_stale_reports)
         t_end(t);
         /* A report from the future is stale as well. */
         t_gone_gen(t, "a", 7);
-        t_expect(t, "child_attempt_stale_report a 0, child_attempt_stale_report a 0, child_attempt_stale_report a 0, "
-                    "child_attempt_stale_report a 0, child_attempt_stale_report a 0, child_attempt_stale_report a 7");
+        t_expect(t, "child_attempt_stale_report a 0, child_attempt_stale_report a 0, "
+                    "child_attempt_stale_report a 0, "
+                    "child_attempt_stale_report a 0, child_attempt_stale_report a 0, "
+                    "child_attempt_stale_report a 7");
         ck_assert_str_eq(t_state(t, "a"), "running");
         ck_assert_int_eq(t_info(t, "a").last_exit_status, 0);
         ck_assert_uint_eq(t_gen(t, "a"), 1);
@@ -1229,7 +1257,8 @@ START_TEST(test_state_changed)
         t_spawned(t, "a");
         a = &g_array_index(t->out, StewardAction, t->out->len - 1);
         ck_assert_uint_eq(a->type, STEWARD_ACTION_STATE_CHANGED);
-        ck_assert_uint_eq(a->changed, STEWARD_PROPERTY_STATE | STEWARD_PROPERTY_MAIN_PID | STEWARD_PROPERTY_READY);
+        ck_assert_uint_eq(a->changed,
+                          STEWARD_PROPERTY_STATE | STEWARD_PROPERTY_MAIN_PID | STEWARD_PROPERTY_READY);
         /* Nothing observable changed: no STATE_CHANGED. */
         t_begin(t);
         steward_engine_child_ready(t->e, "a", 0, t->now, t->out);
@@ -1507,7 +1536,7 @@ START_TEST(test_reload_refused_untouched)
         ck_assert_str_eq(r1, "Adding supervisor 'web' needs a restart of stewardd");
 
         spec = reload_spec("a", NULL);
-        sb_root(&(SpecBuilder){.spec = spec})->strategy = STEWARD_STRATEGY_ONE_FOR_ALL;
+        sb_root(&(SpecBuilder){ .spec = spec })->strategy = STEWARD_STRATEGY_ONE_FOR_ALL;
         r2 = t_reload(t, spec);
         ck_assert(g_str_has_prefix(r2, "Changing supervisor 'root'"));
 

@@ -88,7 +88,8 @@ START_TEST(test_parse_refuses)
         for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
                 g_autoptr(GError) error = NULL;
 
-                ck_assert_msg(!steward_notify_parse(bad[i].data, bad[i].len, &m, &error), "case %u parsed", i);
+                ck_assert_msg(!steward_notify_parse(bad[i].data, bad[i].len, &m, &error), "case %u parsed",
+                              i);
                 ck_assert_msg(g_error_matches(error, STEWARD_NOTIFY_ERROR, STEWARD_NOTIFY_ERROR_MALFORMED),
                               "case %u: %s", i, error->message);
                 ck_assert_uint_eq(m.fields, 0);

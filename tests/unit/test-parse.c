@@ -230,20 +230,21 @@ assert_split_error(const char *s, const char *message)
 
 START_TEST(test_split_words)
 {
-        assert_words("/usr/bin/api --port 8080", (const char *const[]) { "/usr/bin/api", "--port", "8080", NULL });
-        assert_words("  a\t b  ", (const char *const[]) { "a", "b", NULL });
-        assert_words("", (const char *const[]) { NULL });
+        assert_words("/usr/bin/api --port 8080",
+                     (const char *const[]){ "/usr/bin/api", "--port", "8080", NULL });
+        assert_words("  a\t b  ", (const char *const[]){ "a", "b", NULL });
+        assert_words("", (const char *const[]){ NULL });
         assert_words("/bin/sh -c 'echo \"hi there\"; exit 3'",
-                     (const char *const[]) { "/bin/sh", "-c", "echo \"hi there\"; exit 3", NULL });
-        assert_words("\"a b\" 'c d'", (const char *const[]) { "a b", "c d", NULL });
-        assert_words("pre\"mid dle\"post", (const char *const[]) { "premid dlepost", NULL });
-        assert_words("\"\" x", (const char *const[]) { "", "x", NULL });
-        assert_words("a\\sb \\\"q\\\" \\\\", (const char *const[]) { "a b", "\"q\"", "\\", NULL });
-        assert_words("\"tab\\there\" nl\\n", (const char *const[]) { "tab\there", "nl\n", NULL });
+                     (const char *const[]){ "/bin/sh", "-c", "echo \"hi there\"; exit 3", NULL });
+        assert_words("\"a b\" 'c d'", (const char *const[]){ "a b", "c d", NULL });
+        assert_words("pre\"mid dle\"post", (const char *const[]){ "premid dlepost", NULL });
+        assert_words("\"\" x", (const char *const[]){ "", "x", NULL });
+        assert_words("a\\sb \\\"q\\\" \\\\", (const char *const[]){ "a b", "\"q\"", "\\", NULL });
+        assert_words("\"tab\\there\" nl\\n", (const char *const[]){ "tab\there", "nl\n", NULL });
         assert_words("\\x41\\102\\u00e9\\U0001F600",
-                     (const char *const[]) { "AB\xc3\xa9\xf0\x9f\x98\x80", NULL });
-        assert_words("a \\; b", (const char *const[]) { "a", ";", "b", NULL });
-        assert_words("$HOME %n *", (const char *const[]) { "$HOME", "%n", "*", NULL });
+                     (const char *const[]){ "AB\xc3\xa9\xf0\x9f\x98\x80", NULL });
+        assert_words("a \\; b", (const char *const[]){ "a", ";", "b", NULL });
+        assert_words("$HOME %n *", (const char *const[]){ "$HOME", "%n", "*", NULL });
 
         assert_split_error("'open", "the quote ' is not closed");
         assert_split_error("\"open", "the quote \" is not closed");
@@ -258,7 +259,7 @@ START_TEST(test_split_words)
         assert_split_error("\\ud800", "\\u escape is not a valid character");
         assert_split_error("/bin/\\x82", "the escape sequences make invalid UTF-8");
         assert_split_error("\\303", "the escape sequences make invalid UTF-8");
-        assert_words("\\303\\251", (const char *const[]) { "\xc3\xa9", NULL });
+        assert_words("\\303\\251", (const char *const[]){ "\xc3\xa9", NULL });
 }
 END_TEST
 
@@ -284,7 +285,8 @@ START_TEST(test_environment)
         g_autoptr(GError) error = NULL;
         g_auto(GStrv) env = NULL;
 
-        env = steward_parse_environment("LOG=info \"GREETING=hello world\" EMPTY= LOG=debug A_1='x=y'", &error);
+        env = steward_parse_environment("LOG=info \"GREETING=hello world\" EMPTY= LOG=debug A_1='x=y'",
+                                        &error);
         ck_assert_ptr_nonnull(env);
         ck_assert_uint_eq(g_strv_length(env), 4);
         ck_assert_str_eq(env[0], "GREETING=hello world");
