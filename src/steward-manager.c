@@ -17,6 +17,7 @@
 #include "steward-manager.h"
 #include "steward-names.h"
 #include "steward-notify.h"
+#include "steward-parse.h"
 #include "steward-reaper.h"
 #include "steward-spawn.h"
 #include "steward-util.h"
@@ -614,8 +615,7 @@ index_spec(StewardManager *m)
                 g_hash_table_insert(m->child_specs, c->name, c);
         }
         /* Resolved once: an authorization check must not block on NSS. */
-        if (m->spec->allowed_group && g_ascii_isdigit(*m->spec->allowed_group) &&
-            g_ascii_string_to_unsigned(m->spec->allowed_group, 10, 0, G_MAXUINT32 - 1, &gid, NULL)) {
+        if (steward_parse_uint(m->spec->allowed_group, G_MAXUINT32 - 1, &gid)) {
                 m->allowed_gid = (gid_t) gid;
                 return;
         }

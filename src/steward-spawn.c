@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "steward-names.h"
+#include "steward-parse.h"
 #include "steward-spawn.h"
 #include "steward-util.h"
 
@@ -54,14 +55,14 @@ static const char *const protocol_variables[] = {
         "LISTEN_FDNAMES", "INVOCATION_ID", "JOURNAL_STREAM", "MAINPID",    "MANAGERPID",
 };
 
-/* A decimal id as systemd takes one for User=/Group=: digits only. */
+/* A decimal id as systemd takes one for User=/Group=: digits only, and
+ * not (uid_t) -1. */
 static gboolean
 parse_id(const char *s, guint32 *ret)
 {
         guint64 v;
 
-        if (!s || !*s || !g_ascii_isdigit(*s) ||
-            !g_ascii_string_to_unsigned(s, 10, 0, G_MAXUINT32 - 1, &v, NULL))
+        if (!steward_parse_uint(s, G_MAXUINT32 - 1, &v))
                 return FALSE;
         *ret = (guint32) v;
         return TRUE;
