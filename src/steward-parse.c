@@ -166,8 +166,10 @@ parse_scaled(const char *s, const Unit *units, size_t n_units, guint64 default_f
         return TRUE;
 }
 
-gboolean
-steward_parse_time_span(const char *s, guint64 *ret_usec)
+/* "infinity", or a sum of scaled numbers that stays below it. */
+static gboolean
+parse_scaled_or_infinity(const char *s, const Unit *units, size_t n_units, guint64 default_scale,
+                         guint64 infinity, guint64 *ret)
 {
         g_autofree char *t = NULL;
         guint64 v;
@@ -176,33 +178,27 @@ steward_parse_time_span(const char *s, guint64 *ret_usec)
                 return FALSE;
         t = g_strstrip(g_strdup(s));
         if (g_str_equal(t, "infinity")) {
-                *ret_usec = STEWARD_USEC_INFINITY;
+                *ret = infinity;
                 return TRUE;
         }
-        if (!parse_scaled(t, time_units, G_N_ELEMENTS(time_units), USEC_PER_SEC, &v) ||
-            v == STEWARD_USEC_INFINITY)
+        if (!parse_scaled(t, units, n_units, default_scale, &v) || v == infinity)
                 return FALSE;
-        *ret_usec = v;
+        *ret = v;
         return TRUE;
+}
+
+gboolean
+steward_parse_time_span(const char *s, guint64 *ret_usec)
+{
+        return parse_scaled_or_infinity(s, time_units, G_N_ELEMENTS(time_units), USEC_PER_SEC,
+                                        STEWARD_USEC_INFINITY, ret_usec);
 }
 
 gboolean
 steward_parse_size(const char *s, guint64 *ret_bytes)
 {
-        g_autofree char *t = NULL;
-        guint64 v;
-
-        if (!s)
-                return FALSE;
-        t = g_strstrip(g_strdup(s));
-        if (g_str_equal(t, "infinity")) {
-                *ret_bytes = STEWARD_SIZE_INFINITY;
-                return TRUE;
-        }
-        if (!parse_scaled(t, size_units, G_N_ELEMENTS(size_units), 1, &v) || v == STEWARD_SIZE_INFINITY)
-                return FALSE;
-        *ret_bytes = v;
-        return TRUE;
+        return parse_scaled_or_infinity(s, size_units, G_N_ELEMENTS(size_units), 1, STEWARD_SIZE_INFINITY,
+                                        ret_bytes);
 }
 
 gboolean
