@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Builds the steward .deb from a clean export of a commit, with build dependencies from Debian, and lints it.
 #
 #   build-aux/build-deb.sh [REF]      REF: the commit to package (default HEAD)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Configures (once) and builds steward with warnings as errors; prints the build directory.
 set -euo pipefail
 

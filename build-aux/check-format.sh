@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Fails when a C source of the project differs from what .clang-format makes of it.
 set -euo pipefail
 

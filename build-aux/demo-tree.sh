@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Runs inside steward-harness: stewardd on examples/webapp, a fenced restart through the bus, and the journal of it.
 set -euo pipefail
 

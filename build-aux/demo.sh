@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Quick start (1): install what is missing, build, and run a demo supervision tree inside the test harness.
 set -euo pipefail
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # fuzz-config.sh: builds the config loader's libFuzzer target with clang and ASan/UBSan and runs it for a bounded time.
 #
 # Usage: build-aux/fuzz-config.sh [SECONDS]   (default 60)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Installs the built steward .deb on this machine, checks what it installed and integrated, then purges it and
 # checks that nothing it installed is left behind.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Quick start (2): install what is missing, build with -Werror, run every unit and integration suite.
 set -euo pipefail
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* fuzz-config.c: libFuzzer target feeding arbitrary bytes to the config loader as one steward.conf. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* bench-daemon.c: stewardd against systemd doing the same job natively, in the same run, inside the harness.
  *
  *   restart loop  a child that exits at once, RestartSec=0: time per exit-to-exec cycle, against a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* bench-engine.c: drives 10,000 children through 100,000 engine inputs and reports inputs per second and
  * memory per child. */
 #include "config.h"

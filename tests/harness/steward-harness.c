@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* steward-harness.c: runs a command beside its own systemd-journald, systemd --user manager and user bus.
  *
  * Usage: steward-harness COMMAND [ARG...]

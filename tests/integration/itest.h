@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* itest.h: helpers shared by the integration suites that run inside steward-harness. */
 #pragma once
 

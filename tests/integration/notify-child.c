@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* notify-child.c: a Type=notify program for the integration tests, doing what its arguments say, in order.
  *
  *   env=PATH      write NOTIFY_SOCKET, WATCHDOG_USEC, WATCHDOG_PID and our PID

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-auth.c: who may manage: the shipped bus policy and AllowedGroup=, with callers of other uids. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-backend.c: both backends against the real manager and journal: exits, stop escalation, failures. */
 #include "config.h"
 
@@ -106,8 +107,7 @@ fixture_init_mode(Fixture *f, StewardBackendKind kind, StewardMode mode)
         o.reaper = f->reaper;
         f->backend = steward_backend_new(&o, &error);
         ck_assert_msg(f->backend, "%s", error ? error->message : "");
-        ck_assert_str_eq(steward_backend_get_name(f->backend),
-                         kind == STEWARD_BACKEND_SCOPE ? "scope" : "process");
+        ck_assert_int_eq(steward_backend_get_kind(f->backend), kind);
 }
 
 static void

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-container.c: stewardd as PID 1 of a container: no bus, no systemd, process groups, orphans reaped. */
 #include "config.h"
 

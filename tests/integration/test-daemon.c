@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-daemon.c: the real stewardd in the harness: bus API, generation fences, and both backends'
  * lifecycles. */
 #include "config.h"
@@ -767,7 +768,7 @@ START_TEST(test_reload_unchanged)
 END_TEST
 
 /* The root supervisor giving up with Escalation=shutdown stops the tree,
- * and stewardd exits 1 (SPEC §6). */
+ * and stewardd exits 1 (docs/ARCHITECTURE.md, "Exit codes"). */
 START_TEST(test_root_gives_up)
 {
         g_autoptr(ItestDaemon) d = start("[Supervisor root]\n"

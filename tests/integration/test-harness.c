@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-harness.c: proves the harness is the real thing: a real manager, real cgroups, a real journal. */
 #include "config.h"
 

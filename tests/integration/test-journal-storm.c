@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-journal-storm.c: 10,000 crash-loop events: bus responsive, journal complete, memory flat. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-notify.c: sd_notify in the harness: readiness holds siblings, strangers are ignored, watchdog and
  * start timeout, STATUS=, and stewardd itself as a Type=notify service of the user manager. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-sd-notify.c: what stewardd tells its own manager: READY=1, STATUS=, WATCHDOG=1 and STOPPING=1, in
  * order. */
 #include "config.h"

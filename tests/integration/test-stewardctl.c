@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-stewardctl.c: stewardctl against the real stewardd in the harness: every command and exit code. */
 #include "config.h"
 

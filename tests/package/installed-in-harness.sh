@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Runs inside steward-harness with the steward package installed: the installed stewardd --user on the installed
 # example, driven with busctl and the installed stewardctl, completion through bash, the journal with its catalog.
 #

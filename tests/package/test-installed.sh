@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The 'installed' test: installs the .deb the 'deb' test built, runs the installed stewardd in steward-harness
 # (installed-in-harness.sh), purges the package and checks nothing is left behind, running or mounted.
 #

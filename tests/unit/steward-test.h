@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* steward-test.h: the shared main() of the libcheck unit suites, reporting TAP to meson. */
 #pragma once
 

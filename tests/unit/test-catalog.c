@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-catalog.c: the journal catalogs in units/ against the MESSAGE_IDs the daemon sends. */
 #include "config.h"
 
@@ -129,7 +130,7 @@ static gboolean
 kind_of_id(const char *id, StewardEventKind *ret)
 {
         for (guint k = 0; k < _STEWARD_EVENT_KIND_MAX; k++)
-                if (g_str_equal(steward_message_ids[k], id)) {
+                if (g_str_equal(steward_event_kind_message_id(k), id)) {
                         *ret = (StewardEventKind) k;
                         return TRUE;
                 }
@@ -155,9 +156,9 @@ START_TEST(test_code_ids)
         g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
 
         /* Every kind has its own valid id: the daemon sends
-         * steward_message_ids[kind] for each event. */
+         * steward_event_kind_message_id(kind) for each event. */
         for (guint k = 0; k < _STEWARD_EVENT_KIND_MAX; k++) {
-                const char *id = steward_message_ids[k];
+                const char *id = steward_event_kind_message_id(k);
 
                 ck_assert_msg(id, "kind %s has no MESSAGE_ID", steward_event_kind_to_string(k));
                 assert_id_valid(steward_event_kind_to_string(k), id);
@@ -219,7 +220,7 @@ check_catalog(const char *name)
         }
         for (guint k = 0; k < _STEWARD_EVENT_KIND_MAX; k++)
                 ck_assert_msg(count[k] == 1, "%s: %s (%s) has %u entries, expected one", name,
-                              steward_event_kind_to_string(k), steward_message_ids[k], count[k]);
+                              steward_event_kind_to_string(k), steward_event_kind_message_id(k), count[k]);
 }
 
 START_TEST(test_catalog_matches_kinds)

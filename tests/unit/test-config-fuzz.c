@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-config-fuzz.c: replays the fuzz seed corpus and every input the fuzzer ever crashed on through the
  * loader. */
 #include "config.h"

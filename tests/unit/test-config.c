@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-config.c: unit tests of the config loader: every key, every refusal with its exact message and line,
  * drop-ins and default paths. */
 #include "config.h"
@@ -37,7 +38,7 @@ load_with(const StewardConfigOptions *options, const char *text, char **ret_prob
         spec = steward_config_load_data("t.conf", text, -1, options, &problems, &error);
         ck_assert_ptr_nonnull(problems);
         if (!spec)
-                ck_assert(g_error_matches(error, STEWARD_CONFIG_ERROR, STEWARD_CONFIG_ERROR_INVALID));
+                ck_assert(g_error_matches(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_CONFIG));
         else
                 ck_assert_ptr_null(error);
         *ret_problems = format_problems(problems);
@@ -829,7 +830,7 @@ START_TEST(test_dropin_problems_in_file_order)
         write_file(dir, "app.conf.d/b.conf", "[Child api]\nRestartSec=1s\nKillSignal=bad\n");
         spec = steward_config_load(file, &system_scope, &problems, &error);
         ck_assert_ptr_null(spec);
-        ck_assert(g_error_matches(error, STEWARD_CONFIG_ERROR, STEWARD_CONFIG_ERROR_INVALID));
+        ck_assert(g_error_matches(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_CONFIG));
         ck_assert_str_eq(error->message, "2 errors in the configuration");
         text = format_problems(problems);
         /* RestartSec=bad is overridden by b.conf, so not a problem. */
@@ -856,7 +857,7 @@ START_TEST(test_not_found)
         /* A directory without steward.conf */
         spec = steward_config_load(dir, &system_scope, &problems, &error);
         ck_assert_ptr_null(spec);
-        ck_assert(g_error_matches(error, STEWARD_CONFIG_ERROR, STEWARD_CONFIG_ERROR_NOT_FOUND));
+        ck_assert(g_error_matches(error, STEWARD_ERROR, STEWARD_ERROR_NOT_FOUND));
         ck_assert_str_eq(error->message, expected);
         ck_assert_uint_eq(problems->len, 0);
         g_clear_error(&error);
@@ -910,7 +911,7 @@ START_TEST(test_default_dirs)
         write_file(user_dir, "steward.conf", "[Child a]\n");
         spec = steward_config_load_default(&user, &problems, &error);
         ck_assert_ptr_null(spec);
-        ck_assert(g_error_matches(error, STEWARD_CONFIG_ERROR, STEWARD_CONFIG_ERROR_INVALID));
+        ck_assert(g_error_matches(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_CONFIG));
         ck_assert_uint_eq(problems->len, 1);
         rm_rf(xdg);
 }
@@ -930,7 +931,7 @@ START_TEST(test_unreadable)
         ck_assert_int_eq(symlink("steward.conf", file), 0);
         spec = steward_config_load(dir, &system_scope, &problems, &error);
         ck_assert_ptr_null(spec);
-        ck_assert(g_error_matches(error, STEWARD_CONFIG_ERROR, STEWARD_CONFIG_ERROR_INVALID));
+        ck_assert(g_error_matches(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_CONFIG));
         text = format_problems(problems);
         expected = g_strdup_printf("%s: cannot read the file: %s\n", file, g_strerror(ELOOP));
         ck_assert_str_eq(text, expected);

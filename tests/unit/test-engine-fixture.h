@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-engine-fixture.h: building specs, driving the engine and asserting on its actions, for the engine
  * suites. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-engine-random.c: seeded random interleavings against a fake world, checking the engine's invariants
  * after every step. */
 #include "config.h"
@@ -426,8 +427,7 @@ world_command(World *w)
                 if (!steward_engine_command(w->t->e, &cmd, w->t->now, w->t->out, &o, &error)) {
                         /* Only a child a reload removed refuses commands. */
                         W_ASSERT(w,
-                                 g_error_matches(error, STEWARD_ENGINE_ERROR,
-                                                 STEWARD_ENGINE_ERROR_NO_SUCH_CHILD) &&
+                                 g_error_matches(error, STEWARD_ERROR, STEWARD_ERROR_NO_SUCH_CHILD) &&
                                          !steward_spec_find_child(w->spec, target),
                                  "command failed: %s", error->message);
                         W_ASSERT(w, w->t->out->len == 0, "failed command acted");

@@ -1,4 +1,6 @@
-/* test-engine.c: unit tests of the supervision engine's behaviour, one scenario per SPEC §2/§5 rule. */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* test-engine.c: unit tests of the supervision engine's behaviour, one scenario per rule of steward.conf(5)
+ * and docs/ARCHITECTURE.md. */
 #include "config.h"
 
 #include "test-engine-fixture.h"
@@ -1202,7 +1204,7 @@ START_TEST(test_commands_stop_start_pause_resume)
         ck_assert_uint_eq(steward_engine_next_deadline(t->e), G_MAXUINT64);
 
         ck_assert(!steward_engine_command(t->e, &bad, t->now, t->out, &o, &error));
-        ck_assert(g_error_matches(error, STEWARD_ENGINE_ERROR, STEWARD_ENGINE_ERROR_NO_SUCH_CHILD));
+        ck_assert(g_error_matches(error, STEWARD_ERROR, STEWARD_ERROR_NO_SUCH_CHILD));
         t_free(t);
 }
 END_TEST
@@ -1418,7 +1420,7 @@ START_TEST(test_reload_removes_fenced)
         /* On its way out: no command brings it back. */
         t_begin(t);
         ck_assert(!steward_engine_command(t->e, &cmd, t->now, t->out, &o, &error));
-        ck_assert(g_error_matches(error, STEWARD_ENGINE_ERROR, STEWARD_ENGINE_ERROR_NO_SUCH_CHILD));
+        ck_assert(g_error_matches(error, STEWARD_ERROR, STEWARD_ERROR_NO_SUCH_CHILD));
         /* It ignores SIGTERM: TimeoutStopSec= aborts it. */
         t_exited(t, "b", KILLED, SIGTERM);
         t_expect(t, "child_exited b 0 stop");

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-notify.c: unit tests of the sd_notify parser and of what the listener refuses. */
 #include "config.h"
 
@@ -90,7 +91,7 @@ START_TEST(test_parse_refuses)
 
                 ck_assert_msg(!steward_notify_parse(bad[i].data, bad[i].len, &m, &error), "case %u parsed",
                               i);
-                ck_assert_msg(g_error_matches(error, STEWARD_NOTIFY_ERROR, STEWARD_NOTIFY_ERROR_MALFORMED),
+                ck_assert_msg(g_error_matches(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS),
                               "case %u: %s", i, error->message);
                 ck_assert_uint_eq(m.fields, 0);
         }
@@ -104,7 +105,7 @@ START_TEST(test_parse_refuses)
         {
                 g_autoptr(GError) error = NULL;
                 ck_assert(!steward_notify_parse(big, STEWARD_NOTIFY_PAYLOAD_MAX + 1, &m, &error));
-                ck_assert(g_error_matches(error, STEWARD_NOTIFY_ERROR, STEWARD_NOTIFY_ERROR_TOO_LONG));
+                ck_assert(g_error_matches(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS));
         }
 }
 END_TEST

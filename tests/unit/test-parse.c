@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-parse.c: unit tests of the systemd-compatible value parsers. */
 #include "config.h"
 
@@ -224,7 +225,7 @@ assert_split_error(const char *s, const char *message)
         g_auto(GStrv) words = steward_split_words(s, &error);
 
         ck_assert_ptr_null(words);
-        ck_assert(g_error_matches(error, STEWARD_PARSE_ERROR, STEWARD_PARSE_ERROR_INVALID));
+        ck_assert(g_error_matches(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_CONFIG));
         ck_assert_str_eq(error->message, message);
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-spec.c: unit tests of the spec defaults, role defaults and enum names. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-stewardctl.c: unit tests of stewardctl's output, JSON and exit-code mapping, without a bus. */
 #include "config.h"
 
@@ -25,8 +26,8 @@ START_TEST(test_exit_codes)
         g_autoptr(GError) denied = g_error_new_literal(G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED, "no");
 
         ck_assert_int_eq(stewardctl_exit_code_for_error(NULL), 0);
-        ck_assert_int_eq(code_for(STEWARD_ERROR_NO_SUCH_CHILD), 4);
-        ck_assert_int_eq(code_for(STEWARD_ERROR_NO_SUCH_SUPERVISOR), 4);
+        ck_assert_int_eq(code_for(STEWARD_ERROR_NAME_NO_SUCH_CHILD), 4);
+        ck_assert_int_eq(code_for(STEWARD_ERROR_NAME_NO_SUCH_SUPERVISOR), 4);
         ck_assert_int_eq(code_for(DBUS_ERROR_ACCESS_DENIED), 5);
         ck_assert_int_eq(code_for(DBUS_ERROR_SERVICE_UNKNOWN), 6);
         ck_assert_int_eq(code_for(DBUS_ERROR_NAME_HAS_NO_OWNER), 6);
@@ -45,7 +46,7 @@ END_TEST
 START_TEST(test_error_message)
 {
         g_autoptr(GError) remote =
-                g_dbus_error_new_for_dbus_error(STEWARD_ERROR_NO_SUCH_CHILD, "no child 'x'");
+                g_dbus_error_new_for_dbus_error(STEWARD_ERROR_NAME_NO_SUCH_CHILD, "no child 'x'");
         g_autoptr(GError) local = g_error_new_literal(G_IO_ERROR, G_IO_ERROR_FAILED, "plain");
         g_autofree char *a = stewardctl_error_message(remote);
         g_autofree char *b = stewardctl_error_message(local);

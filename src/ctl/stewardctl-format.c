@@ -1,0 +1,675 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stewardctl-format.c: how stewardctl prints what the bus returns, as text or JSON, and which exit code an
+ * error means. */
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "steward-names.h"
+#include "stewardctl-format.h"
+
+#define ANSI_GREEN "\x1B[0;1;32m"
+#define ANSI_YELLOW "\x1B[0;1;33m"
+#define ANSI_RED "\x1B[0;1;31m"
+#define ANSI_NORMAL "\x1B[0m"
+
+int
+stewardctl_exit_code_for_error(const GError *error)
+{
+        g_autofree char *remote = NULL;
+
+        if (!error)
+                return STEWARDCTL_EXIT_SUCCESS;
+        remote = g_dbus_error_get_remote_error(error);
+        if (remote) {
+                if (g_str_equal(remote, STEWARD_ERROR_NAME_NO_SUCH_CHILD) ||
+                    g_str_equal(remote, STEWARD_ERROR_NAME_NO_SUCH_SUPERVISOR))
+                        return STEWARDCTL_EXIT_NO_SUCH;
+                if (g_str_equal(remote, DBUS_ERROR_ACCESS_DENIED))
+                        return STEWARDCTL_EXIT_ACCESS_DENIED;
+                /* The bus itself answers these when nobody owns the name and
+                 * it cannot be (or was told not to be) activated. */
+                if (g_str_equal(remote, DBUS_ERROR_SERVICE_UNKNOWN) ||
+                    g_str_equal(remote, DBUS_ERROR_NAME_HAS_NO_OWNER) ||
+                    g_str_has_prefix(remote, DBUS_ERROR_SPAWN_PREFIX))
+                        return STEWARDCTL_EXIT_NOT_RUNNING;
+                /* The client checks names and reasons before sending, so the
+                 * daemon refusing them is still the user's input at fault. */
+                if (g_str_equal(remote, DBUS_ERROR_INVALID_ARGS))
+                        return STEWARDCTL_EXIT_USAGE;
+                return STEWARDCTL_EXIT_FAILURE;
+        }
+        /* GIO knows the standard bus errors without a remote name once it
+         * has mapped them to G_DBUS_ERROR codes. */
+        if (g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED))
+                return STEWARDCTL_EXIT_ACCESS_DENIED;
+        if (g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
+            g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER))
+                return STEWARDCTL_EXIT_NOT_RUNNING;
+        return STEWARDCTL_EXIT_FAILURE;
+}
+
+char *
+stewardctl_error_message(const GError *error)
+{
+        g_autoptr(GError) copy = NULL;
+
+        if (!error)
+                return g_strdup("unknown error");
+        copy = g_error_copy(error);
+        (void) g_dbus_error_strip_remote_error(copy);
+        return g_strdup(copy->message);
+}
+
+const char *
+stewardctl_state_color(const char *state)
+{
+        static const char *const green[] = { "ready", "running", NULL };
+        static const char *const yellow[] = { "starting", "stopping", "backoff", "restarting", NULL };
+        static const char *const red[] = { "failed", "quarantined", "failing", NULL };
+
+        if (!state)
+                return "";
+        if (g_strv_contains(green, state))
+                return ANSI_GREEN;
+        if (g_strv_contains(yellow, state))
+                return ANSI_YELLOW;
+        if (g_strv_contains(red, state))
+                return ANSI_RED;
+        return "";
+}
+
+char *
+stewardctl_format_timespan(guint64 usec)
+{
+        static const struct {
+                const char *suffix;
+                guint64 usec;
+        } units[] = {
+                { "d", 24ULL * 3600 * G_USEC_PER_SEC },
+                { "h", 3600ULL * G_USEC_PER_SEC },
+                { "min", 60ULL * G_USEC_PER_SEC },
+                { "s", G_USEC_PER_SEC },
+                { "ms", 1000 },
+                { "us", 1 },
+        };
+        g_autoptr(GString) s = g_string_new(NULL);
+        guint shown = 0;
+
+        if (usec == 0)
+                return g_strdup("0");
+        /* Two units are enough to read at a glance, as systemctl does. */
+        for (gsize i = 0; i < G_N_ELEMENTS(units) && shown < 2; i++) {
+                guint64 n = usec / units[i].usec;
+
+                if (n == 0) {
+                        /* Skipping a unit inside the span would misplace the next one. */
+                        if (shown > 0)
+                                break;
+                        continue;
+                }
+                g_string_append_printf(s, "%s%" G_GUINT64_FORMAT "%s", shown ? " " : "", n, units[i].suffix);
+                usec -= n * units[i].usec;
+                shown++;
+                /* Below a second, a second unit is noise. */
+                if (units[i].usec < G_USEC_PER_SEC)
+                        break;
+        }
+        return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+char *
+stewardctl_format_exit(const char *code, gint32 status)
+{
+        if (!code || !*code)
+                return NULL;
+        if (g_str_equal(code, "exited"))
+                return g_strdup_printf("exited, status=%d", status);
+        if (g_str_equal(code, "killed") || g_str_equal(code, "dumped")) {
+                const char *name = sigabbrev_np(status);
+
+                if (name)
+                        return g_strdup_printf("%s, signal=%s", code, name);
+                return g_strdup_printf("%s, signal=%d", code, status);
+        }
+        return g_strdup_printf("%s, status=%d", code, status);
+}
+
+/* Whether a string can stand after "key=" without quotes. */
+static gboolean
+is_bare(const char *s)
+{
+        if (!*s)
+                return FALSE;
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+                if (*p <= ' ' || *p == '"' || *p == '\\' || *p == 0x7f)
+                        return FALSE;
+        return TRUE;
+}
+
+/* C escapes for the ASCII that needs them; UTF-8 passes through. */
+static char *
+quote(const char *s)
+{
+        static char high[129];
+        g_autofree char *escaped = NULL;
+
+        if (!high[0])
+                for (int i = 0; i < 128; i++)
+                        high[i] = (char) (0x80 + i);
+        escaped = g_strescape(s, high);
+        return g_strdup_printf("\"%s\"", escaped);
+}
+
+char *
+stewardctl_format_value(GVariant *value)
+{
+        g_autoptr(GVariant) inner = NULL;
+
+        if (g_variant_is_of_type(value, G_VARIANT_TYPE_VARIANT)) {
+                inner = g_variant_get_variant(value);
+                value = inner;
+        }
+        if (g_variant_is_of_type(value, G_VARIANT_TYPE_STRING) ||
+            g_variant_is_of_type(value, G_VARIANT_TYPE_OBJECT_PATH)) {
+                const char *s = g_variant_get_string(value, NULL);
+
+                return is_bare(s) ? g_strdup(s) : quote(s);
+        }
+        if (g_variant_is_of_type(value, G_VARIANT_TYPE_STRING_ARRAY)) {
+                g_autofree const char **v = g_variant_get_strv(value, NULL);
+                g_autofree char *joined = g_strjoinv(",", (char **) v);
+
+                return is_bare(joined) ? g_steal_pointer(&joined) : quote(joined);
+        }
+        return g_variant_print(value, FALSE);
+}
+
+static const char *
+lookup_str(GVariant *dict, const char *key)
+{
+        const char *s = NULL;
+
+        if (dict && g_variant_lookup(dict, key, "&s", &s))
+                return s;
+        return "";
+}
+
+static gboolean
+lookup_u64(GVariant *dict, const char *key, guint64 *ret)
+{
+        return dict && g_variant_lookup(dict, key, "t", ret);
+}
+
+static guint32
+lookup_u32(GVariant *dict, const char *key)
+{
+        guint32 u = 0;
+
+        if (dict)
+                (void) g_variant_lookup(dict, key, "u", &u);
+        return u;
+}
+
+static gint32
+lookup_i32(GVariant *dict, const char *key)
+{
+        gint32 i = 0;
+
+        if (dict)
+                (void) g_variant_lookup(dict, key, "i", &i);
+        return i;
+}
+
+static gboolean
+lookup_bool(GVariant *dict, const char *key)
+{
+        gboolean b = FALSE;
+
+        if (dict)
+                (void) g_variant_lookup(dict, key, "b", &b);
+        return b;
+}
+
+static void
+append_colored(GString *s, const char *text, const char *color, const StewardctlStyle *style)
+{
+        if (style->color && *color)
+                g_string_append_printf(s, "%s%s%s", color, text, ANSI_NORMAL);
+        else
+                g_string_append(s, text);
+}
+
+char *
+stewardctl_format_outcome(const char *subject, GVariant *outcome, gboolean has_generations,
+                          const StewardctlStyle *style)
+{
+        g_autoptr(GString) s = g_string_new(NULL);
+        g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func(g_free);
+        const char *decision = lookup_str(outcome, "decision");
+        const char *state = lookup_str(outcome, "state");
+        const char *command_id = lookup_str(outcome, "command_id");
+        guint64 generation, target;
+        guint32 merged = lookup_u32(outcome, "merged");
+
+        /* Supervisors and the tree have no generation of their own; the
+         * daemon still fills the key, with 0. */
+        if (has_generations && lookup_u64(outcome, "generation", &generation)) {
+                /* target_generation is 0 when the command brings nothing up. */
+                if (lookup_u64(outcome, "target_generation", &target) && target > generation)
+                        g_ptr_array_add(parts,
+                                        g_strdup_printf("generation %" G_GUINT64_FORMAT
+                                                        " %s %" G_GUINT64_FORMAT,
+                                                        generation, style->utf8 ? "→" : "->", target));
+                else
+                        g_ptr_array_add(parts, g_strdup_printf("generation %" G_GUINT64_FORMAT, generation));
+        }
+        if (lookup_bool(outcome, "cancel_delivered"))
+                g_ptr_array_add(parts, g_strdup("cancel delivered"));
+        if (merged > 0)
+                g_ptr_array_add(parts, g_strdup_printf("%u merged", merged));
+        if (lookup_bool(outcome, "idempotent"))
+                g_ptr_array_add(parts, g_strdup("nothing changed"));
+        if (*state)
+                g_ptr_array_add(parts, g_strdup_printf("state %s", state));
+        if (*command_id)
+                g_ptr_array_add(parts, g_strdup_printf("command %s", command_id));
+        g_ptr_array_add(parts, NULL);
+
+        g_string_append_printf(s, "%s: %s", subject, *decision ? decision : "done");
+        if (parts->len > 1) {
+                g_autofree char *joined = g_strjoinv(", ", (char **) parts->pdata);
+
+                g_string_append_printf(s, " (%s)", joined);
+        }
+        return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+char *
+stewardctl_format_reload(GVariant *outcome)
+{
+        static const char *const keys[] = { "added", "removed", "changed" };
+        g_autoptr(GString) s = g_string_new(NULL);
+
+        for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+                g_autofree const char **names = NULL;
+
+                if (!outcome || !g_variant_lookup(outcome, keys[i], "^a&s", &names) || !names[0])
+                        continue;
+                g_autofree char *joined = g_strjoinv(" ", (char **) names);
+                g_string_append_printf(s, "%s: %s\n", keys[i], joined);
+        }
+        if (s->len == 0)
+                g_string_append(s, "no changes\n");
+        /* Callers print lines; the last newline is theirs. */
+        g_string_truncate(s, s->len - 1);
+        return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+static gint
+compare_strings(gconstpointer a, gconstpointer b)
+{
+        return g_strcmp0(*(char *const *) a, *(char *const *) b);
+}
+
+/* The keys of an a{sv}, sorted, so lines compare equal run to run. */
+static GPtrArray *
+sorted_keys(GVariant *dict)
+{
+        GPtrArray *keys = g_ptr_array_new_with_free_func(g_free);
+        GVariantIter iter;
+        const char *key;
+
+        if (!dict)
+                return keys;
+        g_variant_iter_init(&iter, dict);
+        while (g_variant_iter_next(&iter, "{&sv}", &key, NULL))
+                g_ptr_array_add(keys, g_strdup(key));
+        g_ptr_array_sort(keys, compare_strings);
+        return keys;
+}
+
+char *
+stewardctl_format_event(guint64 sequence, const char *kind, const char *child, guint64 generation,
+                        GVariant *fields)
+{
+        g_autoptr(GString) s = g_string_new(NULL);
+        g_autoptr(GPtrArray) keys = sorted_keys(fields);
+
+        g_string_append_printf(s, "%" G_GUINT64_FORMAT " %s", sequence, kind);
+        if (child && *child)
+                g_string_append_printf(s, " child=%s generation=%" G_GUINT64_FORMAT, child, generation);
+        for (guint i = 0; i < keys->len; i++) {
+                const char *key = g_ptr_array_index(keys, i);
+                g_autoptr(GVariant) value = g_variant_lookup_value(fields, key, NULL);
+                g_autofree char *text = stewardctl_format_value(value);
+
+                g_string_append_printf(s, " %s=%s", key, text);
+        }
+        return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+static char *
+node_to_string(JsonNode *node, gboolean pretty)
+{
+        g_autoptr(JsonGenerator) gen = json_generator_new();
+
+        json_generator_set_pretty(gen, pretty);
+        json_generator_set_root(gen, node);
+        return json_generator_to_data(gen, NULL);
+}
+
+char *
+stewardctl_variant_to_json(GVariant *value, gboolean pretty)
+{
+        g_autoptr(JsonNode) node = json_gvariant_serialize(value);
+
+        return node_to_string(node, pretty);
+}
+
+char *
+stewardctl_event_to_json(guint64 sequence, const char *kind, const char *child, guint64 generation,
+                         GVariant *fields)
+{
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        g_autoptr(JsonNode) root = NULL;
+
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "sequence");
+        json_builder_add_int_value(b, (gint64) sequence);
+        json_builder_set_member_name(b, "kind");
+        json_builder_add_string_value(b, kind);
+        json_builder_set_member_name(b, "child");
+        json_builder_add_string_value(b, child ? child : "");
+        json_builder_set_member_name(b, "generation");
+        json_builder_add_int_value(b, (gint64) generation);
+        json_builder_set_member_name(b, "fields");
+        if (fields)
+                json_builder_add_value(b, json_gvariant_serialize(fields));
+        else {
+                json_builder_begin_object(b);
+                json_builder_end_object(b);
+        }
+        json_builder_end_object(b);
+        root = json_builder_get_root(b);
+        return node_to_string(root, FALSE);
+}
+
+/* Columns padded to their widest cell; the last one is not padded. */
+static char *
+format_table(GPtrArray *rows, guint ncols)
+{
+        g_autoptr(GString) s = g_string_new(NULL);
+        g_autofree gsize *width = g_new0(gsize, ncols);
+
+        for (guint r = 0; r < rows->len; r++) {
+                char **row = g_ptr_array_index(rows, r);
+
+                for (guint c = 0; c < ncols; c++)
+                        width[c] = MAX(width[c], (gsize) g_utf8_strlen(row[c], -1));
+        }
+        for (guint r = 0; r < rows->len; r++) {
+                char **row = g_ptr_array_index(rows, r);
+
+                for (guint c = 0; c < ncols; c++) {
+                        if (c + 1 < ncols)
+                                g_string_append_printf(s, "%-*s ", (int) width[c], row[c]);
+                        else
+                                g_string_append_printf(s, "%s\n", row[c]);
+                }
+        }
+        if (s->len > 0)
+                g_string_truncate(s, s->len - 1);
+        return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+char *
+stewardctl_format_child_table(GVariant *children, gboolean legend)
+{
+        g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify) g_strfreev);
+        GVariantIter iter;
+        const char *name, *supervisor, *state, *path;
+        guint64 generation, attempt;
+
+        if (legend)
+                g_ptr_array_add(rows, g_strsplit("NAME SUPERVISOR STATE GENERATION ATTEMPT", " ", -1));
+        g_variant_iter_init(&iter, children);
+        while (g_variant_iter_next(&iter, "(&s&s&stt&o)", &name, &supervisor, &state, &generation, &attempt,
+                                   &path)) {
+                char **row = g_new0(char *, 6);
+
+                row[0] = g_strdup(name);
+                row[1] = g_strdup(supervisor);
+                row[2] = g_strdup(state);
+                row[3] = g_strdup_printf("%" G_GUINT64_FORMAT, generation);
+                row[4] = g_strdup_printf("%" G_GUINT64_FORMAT, attempt);
+                g_ptr_array_add(rows, row);
+        }
+        return format_table(rows, 5);
+}
+
+char *
+stewardctl_format_supervisor_table(GVariant *supervisors, gboolean legend)
+{
+        g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify) g_strfreev);
+        GVariantIter iter;
+        const char *name, *parent, *state, *path;
+
+        if (legend)
+                g_ptr_array_add(rows, g_strsplit("NAME PARENT STATE", " ", -1));
+        g_variant_iter_init(&iter, supervisors);
+        while (g_variant_iter_next(&iter, "(&s&s&s&o)", &name, &parent, &state, &path)) {
+                char **row = g_new0(char *, 4);
+
+                row[0] = g_strdup(name);
+                row[1] = g_strdup(*parent ? parent : "-");
+                row[2] = g_strdup(state);
+                g_ptr_array_add(rows, row);
+        }
+        return format_table(rows, 3);
+}
+
+/* The glyphs of the tree, UTF-8 or ASCII. */
+typedef struct {
+        const char *branch, *last, *down, *blank, *bullet;
+} Glyphs;
+
+static const Glyphs *
+glyphs(const StewardctlStyle *style)
+{
+        static const Glyphs utf8 = { "├─", "└─", "│ ", "  ", "●" };
+        static const Glyphs ascii = { "|-", "`-", "| ", "  ", "*" };
+
+        return style->utf8 ? &utf8 : &ascii;
+}
+
+static void
+append_detail(GString *s, const char *prefix, const char *label, const char *value)
+{
+        g_string_append_printf(s, "%s%12s: %s\n", prefix, label, value);
+}
+
+/* A child's header line (without prefix) and its detail lines, each after prefix. */
+static void
+append_child(GString *s, GVariant *props, const guint64 *uptime_usec, const char *head_prefix,
+             const char *prefix, const StewardctlStyle *style)
+{
+        const char *state = lookup_str(props, "State");
+        const char *role = lookup_str(props, "Role");
+        const char *unit = lookup_str(props, "Unit");
+        const char *status_text = lookup_str(props, "StatusText");
+        const char *fence = lookup_str(props, "FenceState");
+        guint64 generation = 0, attempt = 0, next = 0;
+        guint32 pid = lookup_u32(props, "MainPID");
+        g_autofree char *exit = stewardctl_format_exit(lookup_str(props, "LastExitCode"),
+                                                       lookup_i32(props, "LastExitStatus"));
+        g_autofree char *line = NULL;
+
+        (void) lookup_u64(props, "Generation", &generation);
+        (void) lookup_u64(props, "Attempt", &attempt);
+        (void) lookup_u64(props, "NextRestartUSec", &next);
+
+        g_string_append(s, head_prefix);
+        append_colored(s, glyphs(style)->bullet, stewardctl_state_color(state), style);
+        g_string_append_printf(s, " %s", lookup_str(props, "Name"));
+        if (*role)
+                g_string_append_printf(s, " (%s)", role);
+        g_string_append(s, ": ");
+        append_colored(s, *state ? state : "unknown", stewardctl_state_color(state), style);
+        g_string_append_c(s, '\n');
+
+        line = g_strdup_printf("%" G_GUINT64_FORMAT ", attempt %" G_GUINT64_FORMAT, generation, attempt);
+        append_detail(s, prefix, "Generation", line);
+        if (pid > 0) {
+                g_autofree char *up = uptime_usec ? stewardctl_format_timespan(*uptime_usec) : NULL;
+                g_autofree char *pid_line =
+                        up ? g_strdup_printf("%u, up %s", pid, up) : g_strdup_printf("%u", pid);
+
+                append_detail(s, prefix, "Main PID", pid_line);
+        }
+        if (*unit)
+                append_detail(s, prefix, "Unit", unit);
+        append_detail(s, prefix, "Ready", lookup_bool(props, "Ready") ? "yes" : "no");
+        if (exit)
+                append_detail(s, prefix, "Last exit", exit);
+        if (*status_text) {
+                g_autofree char *quoted = quote(status_text);
+
+                append_detail(s, prefix, "Status", quoted);
+        }
+        {
+                g_autofree char *restarts = g_strdup_printf("%u", lookup_u32(props, "RestartCount"));
+
+                append_detail(s, prefix, "Restarts", restarts);
+        }
+        if (next > 0) {
+                gint64 delta = (gint64) next - style->now_usec;
+                g_autofree char *span = stewardctl_format_timespan(delta > 0 ? (guint64) delta : 0);
+                g_autofree char *when = delta > 0 ? g_strdup_printf("in %s", span) : g_strdup("due now");
+
+                append_detail(s, prefix, "Next restart", when);
+        }
+        if (*fence && !g_str_equal(fence, "idle"))
+                append_detail(s, prefix, "Fence", fence);
+}
+
+char *
+stewardctl_format_child(GVariant *props, const guint64 *uptime_usec, const StewardctlStyle *style)
+{
+        g_autoptr(GString) s = g_string_new(NULL);
+        g_autofree char *supervisor =
+                g_strdup_printf("  %12s: %s\n", "Supervisor", lookup_str(props, "Supervisor"));
+
+        append_child(s, props, uptime_usec, "", "  ", style);
+        /* The supervisor goes right under the header, as systemctl puts Loaded: there. */
+        {
+                const char *nl = strchr(s->str, '\n');
+
+                g_string_insert(s, nl - s->str + 1, supervisor);
+        }
+        g_string_truncate(s, s->len - 1);
+        return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+static void
+append_supervisor(GString *s, const StewardctlStatus *status, GVariant *sup, const char *head_prefix,
+                  const char *prefix, const StewardctlStyle *style)
+{
+        const Glyphs *g = glyphs(style);
+        const char *name = lookup_str(sup, "Name");
+        const char *state = lookup_str(sup, "State");
+        const char *escalation = lookup_str(sup, "Escalation");
+        guint32 restarts = lookup_u32(sup, "RestartCount");
+        g_autoptr(GPtrArray) members = g_ptr_array_new();
+        g_autoptr(GPtrArray) subs = g_ptr_array_new();
+
+        for (guint i = 0; i < status->children->len; i++) {
+                GVariant *c = g_ptr_array_index(status->children, i);
+
+                if (g_str_equal(lookup_str(c, "Supervisor"), name))
+                        g_ptr_array_add(members, c);
+        }
+        for (guint i = 0; i < status->supervisors->len; i++) {
+                GVariant *c = g_ptr_array_index(status->supervisors, i);
+
+                if (g_str_equal(lookup_str(c, "Parent"), name))
+                        g_ptr_array_add(subs, c);
+        }
+
+        g_string_append(s, head_prefix);
+        append_colored(s, g->bullet, stewardctl_state_color(state), style);
+        g_string_append_printf(s, " %s [%s", name, lookup_str(sup, "Strategy"));
+        if (*escalation)
+                g_string_append_printf(s, ", escalation %s", escalation);
+        if (restarts > 0)
+                g_string_append_printf(s, ", %u restarts", restarts);
+        g_string_append(s, "]: ");
+        append_colored(s, *state ? state : "unknown", stewardctl_state_color(state), style);
+        g_string_append_c(s, '\n');
+
+        /* Children first, in declaration order, then nested supervisors: the
+         * bus does not say how the two interleave in the file. */
+        for (guint i = 0; i < members->len + subs->len; i++) {
+                gboolean last = i + 1 == members->len + subs->len;
+                g_autofree char *head = g_strconcat(prefix, last ? g->last : g->branch, NULL);
+                g_autofree char *next = g_strconcat(prefix, last ? g->blank : g->down, NULL);
+
+                if (i < members->len) {
+                        GVariant *c = g_ptr_array_index(members, i);
+                        g_autofree char *detail = g_strconcat(next, "  ", NULL);
+                        const guint64 *up =
+                                status->uptimes ? g_hash_table_lookup(status->uptimes, lookup_str(c, "Name"))
+                                                : NULL;
+
+                        append_child(s, c, up, head, detail, style);
+                } else {
+                        append_supervisor(s, status, g_ptr_array_index(subs, i - members->len), head, next,
+                                          style);
+                }
+        }
+}
+
+/* Whether the supervisor's parent is among those shown: tops are drawn at the left margin. */
+static gboolean
+has_parent_in(GPtrArray *supervisors, GVariant *sup)
+{
+        const char *parent = lookup_str(sup, "Parent");
+
+        for (guint i = 0; *parent && i < supervisors->len; i++)
+                if (g_str_equal(lookup_str(g_ptr_array_index(supervisors, i), "Name"), parent))
+                        return TRUE;
+        return FALSE;
+}
+
+char *
+stewardctl_format_status_tree(const StewardctlStatus *status, const StewardctlStyle *style)
+{
+        g_autoptr(GString) s = g_string_new(NULL);
+
+        if (status->manager) {
+                const char *state = lookup_str(status->manager, "State");
+                g_autofree const char **files = NULL;
+
+                g_string_append_printf(
+                        s, "stewardd %s (%s mode, %s backend): ", lookup_str(status->manager, "Version"),
+                        lookup_str(status->manager, "Mode"), lookup_str(status->manager, "Backend"));
+                append_colored(s, *state ? state : "unknown", stewardctl_state_color(state), style);
+                g_string_append_printf(s, ", %u children\n", lookup_u32(status->manager, "ChildCount"));
+                if (g_variant_lookup(status->manager, "ConfigFiles", "^a&s", &files) && files[0]) {
+                        g_autofree char *joined = g_strjoinv(" ", (char **) files);
+
+                        g_string_append_printf(s, "Config: %s\n", joined);
+                }
+                g_string_append_c(s, '\n');
+        }
+        for (guint i = 0; i < status->supervisors->len; i++) {
+                GVariant *sup = g_ptr_array_index(status->supervisors, i);
+
+                if (!has_parent_in(status->supervisors, sup))
+                        append_supervisor(s, status, sup, "", "", style);
+        }
+        if (s->len > 0 && s->str[s->len - 1] == '\n')
+                g_string_truncate(s, s->len - 1);
+        return g_string_free(g_steal_pointer(&s), FALSE);
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stewardctl-format.h: stewardctl's output, exit codes and JSON, kept apart from the bus so they can be
+ * unit-tested. */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* stewardctl(1), EXIT STATUS. */
+enum {
+        STEWARDCTL_EXIT_SUCCESS = 0,
+        STEWARDCTL_EXIT_FAILURE = 1,
+        STEWARDCTL_EXIT_USAGE = 2,
+        STEWARDCTL_EXIT_NO_SUCH = 4,
+        STEWARDCTL_EXIT_ACCESS_DENIED = 5,
+        STEWARDCTL_EXIT_NOT_RUNNING = 6,
+};
+
+/* How the human-readable output is drawn. */
+typedef struct {
+        gboolean color; /* ANSI colors for states */
+        gboolean utf8; /* box drawing and arrows; ASCII otherwise */
+        gint64 now_usec; /* CLOCK_REALTIME, for "next restart in ..." */
+} StewardctlStyle;
+
+/* The exit code stewardctl(1) gives an error from the bus or from connecting to it. */
+int stewardctl_exit_code_for_error(const GError *error);
+
+/* The error's message without GDBus's "GDBus.Error:NAME: " prefix. */
+char *stewardctl_error_message(const GError *error);
+
+/* The ANSI color a state is shown in, "" for none. */
+const char *stewardctl_state_color(const char *state);
+
+/* "1min 30s", "250ms": the two most significant units of a span. */
+char *stewardctl_format_timespan(guint64 usec);
+
+/* "exited, status=1", "killed, signal=TERM"; NULL when there was no exit yet. */
+char *stewardctl_format_exit(const char *code, gint32 status);
+
+/* A value of an a{sv} as stewardctl prints it after "key=": strings bare
+ * when they need no quoting, else double-quoted with C escapes. */
+char *stewardctl_format_value(GVariant *value);
+
+/* One line for a command's outcome, decision first:
+ * "api: queued_after_stop (generation 3 → 4, cancel delivered, state stopping, command c-7)".
+ * has_generations: the subject is a child (supervisors and the tree have none). */
+char *stewardctl_format_outcome(const char *subject, GVariant *outcome, gboolean has_generations,
+                                const StewardctlStyle *style);
+
+/* Reload's outcome: "added: a b" / "removed: ..." / "changed: ..." lines, or "no changes". */
+char *stewardctl_format_reload(GVariant *outcome);
+
+/* One line per Event signal: "SEQ KIND [child=C generation=G] key=value ...", keys sorted. */
+char *stewardctl_format_event(guint64 sequence, const char *kind, const char *child, guint64 generation,
+                              GVariant *fields);
+
+/* The event as one line of JSON: {"sequence":..,"kind":..,"child":..,"generation":..,"fields":{..}}. */
+char *stewardctl_event_to_json(guint64 sequence, const char *kind, const char *child, guint64 generation,
+                               GVariant *fields);
+
+/* Any value as JSON: a{sv} as an object, arrays as arrays, variants unwrapped. */
+char *stewardctl_variant_to_json(GVariant *value, gboolean pretty);
+
+/* Lists rows of ListChildren (a(ssstto)) as a table. */
+char *stewardctl_format_child_table(GVariant *children, gboolean legend);
+
+/* Lists rows of ListSupervisors (a(ssso)) as a table. */
+char *stewardctl_format_supervisor_table(GVariant *supervisors, gboolean legend);
+
+/* What status prints, gathered from the bus by the caller. */
+typedef struct {
+        GVariant *manager; /* a{sv}: the Manager's properties; NULL for a filtered status */
+        GPtrArray *supervisors; /* of a{sv}: each supervisor's properties, root first */
+        GPtrArray *children; /* of a{sv}: each child's properties, in declaration order */
+        GHashTable *uptimes; /* child name → guint64* µs its main process has run; may be NULL */
+} StewardctlStatus;
+
+/* The tree, like systemctl status: the manager, then every supervisor with
+ * its children (and nested supervisors) under it, each child with details. */
+char *stewardctl_format_status_tree(const StewardctlStatus *status, const StewardctlStyle *style);
+
+/* One child on its own, as status NAME shows it. */
+char *stewardctl_format_child(GVariant *props, const guint64 *uptime_usec, const StewardctlStyle *style);
+
+G_END_DECLS

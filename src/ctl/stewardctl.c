@@ -1,0 +1,848 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stewardctl.c: the command-line client; speaks only the public bus API (org.steward.Supervisor1(5)). */
+#include "config.h"
+
+#include <gio/gio.h>
+#include <glib-unix.h>
+#include <json-glib/json-glib.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "steward-names.h"
+#include "steward-spec.h"
+#include "stewardctl-format.h"
+
+/* The daemon caps reasons at this size (dbus/org.steward.Supervisor1.xml). */
+#define REASON_MAX 1024
+
+static gboolean opt_user, opt_system, opt_json, opt_follow, opt_names, opt_no_legend, opt_version;
+static char *opt_reason;
+
+static const GOptionEntry entries[] = {
+        { "user", 0, 0, G_OPTION_ARG_NONE, &opt_user,
+          "Talk to the user's stewardd (the default as non-root)", NULL },
+        { "system", 0, 0, G_OPTION_ARG_NONE, &opt_system,
+          "Talk to the system's stewardd (the default as root)", NULL },
+        { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print JSON instead of text", NULL },
+        { "reason", 0, 0, G_OPTION_ARG_STRING, &opt_reason, "Record TEXT as the reason of a command",
+          "TEXT" },
+        { "follow", 'f', 0, G_OPTION_ARG_NONE, &opt_follow, "events: print events as they happen", NULL },
+        { "names", 0, 0, G_OPTION_ARG_NONE, &opt_names, "list, list-supervisors: print only the names",
+          NULL },
+        { "no-legend", 0, 0, G_OPTION_ARG_NONE, &opt_no_legend, "list, list-supervisors: omit the header",
+          NULL },
+        { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "Show the version and exit", NULL },
+        { NULL },
+};
+
+/* Options that only some commands take; each command names those it accepts. */
+enum {
+        TAKES_REASON = 1 << 0,
+        TAKES_FOLLOW = 1 << 1,
+        TAKES_LISTING = 1 << 2, /* --names, --no-legend */
+};
+
+typedef struct {
+        GDBusConnection *bus;
+        gboolean system;
+        StewardctlStyle style;
+} Ctl;
+
+typedef struct Command Command;
+struct Command {
+        const char *name;
+        const char *usage;
+        int min_args, max_args; /* max -1: any number */
+        unsigned takes;
+        gboolean needs_bus;
+        int (*run)(Ctl *ctl, const Command *cmd, char **args);
+        const char *method; /* the Manager method, for the commands that are one call */
+};
+
+static const char *
+bus_label(const Ctl *ctl)
+{
+        return ctl->system ? "system" : "user";
+}
+
+/* Prints the error as stewardctl(1) documents it and returns its exit code. */
+static int
+fail(const Ctl *ctl, const GError *error)
+{
+        int code = stewardctl_exit_code_for_error(error);
+        g_autofree char *remote = g_dbus_error_get_remote_error(error);
+
+        /* The bus's own wording ("not provided by any .service files") does
+         * not tell a user what to do; say which daemon is missing. */
+        if (code == STEWARDCTL_EXIT_NOT_RUNNING &&
+            !(remote && g_str_has_prefix(remote, DBUS_ERROR_SPAWN_PREFIX)))
+                g_printerr("stewardctl: stewardd is not running (%s is not on the %s bus)\n",
+                           STEWARD_BUS_NAME, bus_label(ctl));
+        else {
+                g_autofree char *message = stewardctl_error_message(error);
+
+                g_printerr("stewardctl: %s\n", message);
+        }
+        return code;
+}
+
+/* Every call says NO_AUTO_START: a client asking for status must not bring
+ * up a supervisor (and its whole tree) as a side effect, and "not running"
+ * has its own exit code. */
+static GVariant *
+call(Ctl *ctl, const char *path, const char *interface, const char *method, GVariant *params,
+     const char *reply_type, GError **error)
+{
+        return g_dbus_connection_call_sync(ctl->bus, STEWARD_BUS_NAME, path, interface, method, params,
+                                           G_VARIANT_TYPE(reply_type), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1,
+                                           NULL, error);
+}
+
+static GVariant *
+get_all(Ctl *ctl, const char *path, const char *interface, GError **error)
+{
+        g_autoptr(GVariant) reply = call(ctl, path, DBUS_PROPERTIES_INTERFACE, "GetAll",
+                                         g_variant_new("(s)", interface), "(a{sv})", error);
+
+        return reply ? g_variant_get_child_value(reply, 0) : NULL;
+}
+
+static void
+print_json(GVariant *value)
+{
+        g_autofree char *json = stewardctl_variant_to_json(value, FALSE);
+
+        g_print("%s\n", json);
+}
+
+static gboolean
+check_name(const char *name)
+{
+        if (steward_name_is_valid(name))
+                return TRUE;
+        g_printerr("stewardctl: invalid name '%s': 1 to 64 of A-Z a-z 0-9 _ . -\n", name);
+        return FALSE;
+}
+
+/* The reason recorded with a command. Without --reason the command line
+ * says what happened well enough, and the daemon refuses an empty reason
+ * (its bus handler wants 1 to 1024 bytes) although the XML allows one. */
+static char *
+reason(const Command *cmd)
+{
+        if (opt_reason && *opt_reason)
+                return g_strdup(opt_reason);
+        return g_strdup_printf("stewardctl %s", cmd->name);
+}
+
+/* start, stop, restart, pause, resume, resume-supervisor: one call, one outcome. */
+static int
+run_command(Ctl *ctl, const Command *cmd, char **args)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GVariant) outcome = NULL;
+        g_autofree char *why = reason(cmd);
+
+        reply = call(ctl, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, cmd->method,
+                     g_variant_new("(ss)", args[0], why), "(a{sv})", &error);
+        if (!reply)
+                return fail(ctl, error);
+        outcome = g_variant_get_child_value(reply, 0);
+        if (opt_json)
+                print_json(outcome);
+        else {
+                gboolean child = !g_str_equal(cmd->method, "ResumeSupervisor");
+                g_autofree char *line = stewardctl_format_outcome(args[0], outcome, child, &ctl->style);
+
+                g_print("%s\n", line);
+        }
+        return STEWARDCTL_EXIT_SUCCESS;
+}
+
+static int
+run_shutdown(Ctl *ctl, const Command *cmd, char **args)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GVariant) outcome = NULL;
+        g_autofree char *why = reason(cmd);
+
+        reply = call(ctl, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "ShutdownTree",
+                     g_variant_new("(s)", why), "(a{sv})", &error);
+        if (!reply)
+                return fail(ctl, error);
+        outcome = g_variant_get_child_value(reply, 0);
+        if (opt_json)
+                print_json(outcome);
+        else {
+                g_autofree char *line = stewardctl_format_outcome("tree", outcome, FALSE, &ctl->style);
+
+                g_print("%s\n", line);
+        }
+        return STEWARDCTL_EXIT_SUCCESS;
+}
+
+static int
+run_reload(Ctl *ctl, const Command *cmd, char **args)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GVariant) outcome = NULL;
+
+        reply = call(ctl, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "Reload", NULL, "(a{sv})", &error);
+        if (!reply)
+                return fail(ctl, error);
+        outcome = g_variant_get_child_value(reply, 0);
+        if (opt_json)
+                print_json(outcome);
+        else {
+                g_autofree char *text = stewardctl_format_reload(outcome);
+
+                g_print("%s\n", text);
+        }
+        return STEWARDCTL_EXIT_SUCCESS;
+}
+
+/* list and list-supervisors: the rows as a table, names or JSON. */
+static int
+run_list(Ctl *ctl, const Command *cmd, char **args)
+{
+        gboolean children = g_str_equal(cmd->method, "ListChildren");
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GVariant) rows = NULL;
+
+        reply = call(ctl, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, cmd->method, NULL,
+                     children ? "(a(ssstto))" : "(a(ssso))", &error);
+        if (!reply)
+                return fail(ctl, error);
+        rows = g_variant_get_child_value(reply, 0);
+
+        if (opt_json) {
+                /* Rows as objects with named members: positions in a tuple
+                 * are not something a script should depend on. */
+                g_autoptr(GVariantBuilder) b = g_variant_builder_new(G_VARIANT_TYPE("aa{sv}"));
+                GVariantIter iter;
+                const char *name, *parent, *state, *path;
+                guint64 generation, attempt;
+
+                g_variant_iter_init(&iter, rows);
+                if (children)
+                        while (g_variant_iter_next(&iter, "(&s&s&stt&o)", &name, &parent, &state,
+                                                   &generation, &attempt, &path))
+                                g_variant_builder_add_parsed(
+                                        b,
+                                        "{'name': <%s>, 'supervisor': <%s>, 'state': <%s>, "
+                                        "'generation': <%t>, 'attempt': <%t>, 'path': <%o>}",
+                                        name, parent, state, generation, attempt, path);
+                else
+                        while (g_variant_iter_next(&iter, "(&s&s&s&o)", &name, &parent, &state, &path))
+                                g_variant_builder_add_parsed(b,
+                                                             "{'name': <%s>, 'parent': <%s>, 'state': <%s>, "
+                                                             "'path': <%o>}",
+                                                             name, parent, state, path);
+                {
+                        g_autoptr(GVariant) array = g_variant_ref_sink(g_variant_builder_end(b));
+
+                        print_json(array);
+                }
+        } else if (opt_names) {
+                GVariantIter iter;
+                const char *name;
+
+                g_variant_iter_init(&iter, rows);
+                while (g_variant_iter_next(&iter, children ? "(&s@s@s@t@t@o)" : "(&s@s@s@o)", &name, NULL,
+                                           NULL, NULL, NULL, NULL))
+                        g_print("%s\n", name);
+        } else {
+                g_autofree char *table = children ? stewardctl_format_child_table(rows, !opt_no_legend)
+                                                  : stewardctl_format_supervisor_table(rows, !opt_no_legend);
+
+                if (*table)
+                        g_print("%s\n", table);
+        }
+        return STEWARDCTL_EXIT_SUCCESS;
+}
+
+/* How long the main process has run, from /proc: the bus has no start
+ * time. Only trusted when the pid is in the child's scope, so a pid from
+ * another namespace or a recycled one is not misread. */
+static gboolean
+main_pid_uptime(guint32 pid, const char *unit, guint64 *ret)
+{
+        g_autofree char *stat_path = g_strdup_printf("/proc/%u/stat", pid);
+        g_autofree char *stat = NULL;
+        g_auto(GStrv) fields = NULL;
+        const char *after_comm;
+        guint64 start_ticks;
+        struct timespec now;
+        long hz = sysconf(_SC_CLK_TCK);
+        guint64 now_usec, start_usec;
+
+        if (pid == 0 || hz <= 0)
+                return FALSE;
+        if (unit && *unit) {
+                g_autofree char *cgroup_path = g_strdup_printf("/proc/%u/cgroup", pid);
+                g_autofree char *cgroup = NULL;
+                g_autofree char *needle = g_strdup_printf("/%s", unit);
+
+                if (!g_file_get_contents(cgroup_path, &cgroup, NULL, NULL) || !strstr(cgroup, needle))
+                        return FALSE;
+        }
+        if (!g_file_get_contents(stat_path, &stat, NULL, NULL))
+                return FALSE;
+        /* comm may hold spaces and parentheses; the fields start after the last ')'. */
+        after_comm = strrchr(stat, ')');
+        if (!after_comm)
+                return FALSE;
+        fields = g_strsplit(after_comm + 2, " ", -1);
+        /* starttime is field 22 of stat(5); after comm, state is field 3. */
+        if (g_strv_length(fields) < 20)
+                return FALSE;
+        start_ticks = g_ascii_strtoull(fields[19], NULL, 10);
+        if (clock_gettime(CLOCK_BOOTTIME, &now) < 0)
+                return FALSE;
+        now_usec = (guint64) now.tv_sec * G_USEC_PER_SEC + (guint64) now.tv_nsec / 1000;
+        start_usec = start_ticks * G_USEC_PER_SEC / (guint64) hz;
+        if (start_usec > now_usec)
+                return FALSE;
+        *ret = now_usec - start_usec;
+        return TRUE;
+}
+
+static const char *
+props_name(GVariant *props)
+{
+        const char *name = "";
+
+        (void) g_variant_lookup(props, "Name", "&s", &name);
+        return name;
+}
+
+/* Everything status shows, read from the bus. */
+typedef struct {
+        GVariant *manager;
+        GPtrArray *supervisors;
+        GPtrArray *children;
+        GHashTable *uptimes;
+} Snapshot;
+
+static void
+snapshot_clear(Snapshot *s)
+{
+        g_clear_pointer(&s->manager, g_variant_unref);
+        g_clear_pointer(&s->supervisors, g_ptr_array_unref);
+        g_clear_pointer(&s->children, g_ptr_array_unref);
+        g_clear_pointer(&s->uptimes, g_hash_table_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Snapshot, snapshot_clear)
+
+/* Reads the properties of every object a List method names. An object that
+ * vanished in between (a reload removed it) is left out; anything else,
+ * e.g. the daemon leaving, fails the whole read. */
+static gboolean
+read_objects(Ctl *ctl, const char *method, const char *reply_type, const char *interface, GPtrArray *into,
+             GError **error)
+{
+        g_autoptr(GVariant) reply =
+                call(ctl, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, method, NULL, reply_type, error);
+        g_autoptr(GVariant) rows = NULL;
+        gsize n;
+
+        if (!reply)
+                return FALSE;
+        rows = g_variant_get_child_value(reply, 0);
+        n = g_variant_n_children(rows);
+        for (gsize i = 0; i < n; i++) {
+                g_autoptr(GVariant) row = g_variant_get_child_value(rows, i);
+                g_autoptr(GVariant) path = g_variant_get_child_value(row, g_variant_n_children(row) - 1);
+                g_autoptr(GError) local = NULL;
+                GVariant *props = get_all(ctl, g_variant_get_string(path, NULL), interface, &local);
+
+                if (props) {
+                        g_ptr_array_add(into, props);
+                        continue;
+                }
+                if (g_error_matches(local, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT) ||
+                    g_error_matches(local, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_INTERFACE) ||
+                    g_error_matches(local, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD)) {
+                        g_debug("'%s' went away while reading it, ignoring",
+                                g_variant_get_string(path, NULL));
+                        continue;
+                }
+                g_propagate_error(error, g_steal_pointer(&local));
+                return FALSE;
+        }
+        return TRUE;
+}
+
+static gboolean
+snapshot_read(Ctl *ctl, Snapshot *s, GError **error)
+{
+        s->supervisors = g_ptr_array_new_with_free_func((GDestroyNotify) g_variant_unref);
+        s->children = g_ptr_array_new_with_free_func((GDestroyNotify) g_variant_unref);
+        s->uptimes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+
+        s->manager = get_all(ctl, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, error);
+        if (!s->manager)
+                return FALSE;
+        if (!read_objects(ctl, "ListSupervisors", "(a(ssso))", STEWARD_SUPERVISOR_INTERFACE, s->supervisors,
+                          error))
+                return FALSE;
+        if (!read_objects(ctl, "ListChildren", "(a(ssstto))", STEWARD_CHILD_INTERFACE, s->children, error))
+                return FALSE;
+        for (guint i = 0; i < s->children->len; i++) {
+                GVariant *props = g_ptr_array_index(s->children, i);
+                guint32 pid = 0;
+                const char *unit = "";
+                guint64 up;
+
+                (void) g_variant_lookup(props, "MainPID", "u", &pid);
+                (void) g_variant_lookup(props, "Unit", "&s", &unit);
+                if (main_pid_uptime(pid, unit, &up))
+                        g_hash_table_insert(s->uptimes, g_strdup(props_name(props)),
+                                            g_memdup2(&up, sizeof(up)));
+        }
+        return TRUE;
+}
+
+static GVariant *
+find_by_name(GPtrArray *objects, const char *name)
+{
+        for (guint i = 0; i < objects->len; i++)
+                if (g_str_equal(props_name(g_ptr_array_index(objects, i)), name))
+                        return g_ptr_array_index(objects, i);
+        return NULL;
+}
+
+/* The supervisor and every supervisor below it, parents before children. */
+static GPtrArray *
+subtree(GPtrArray *supervisors, GVariant *top)
+{
+        GPtrArray *out = g_ptr_array_new();
+
+        g_ptr_array_add(out, top);
+        for (guint i = 0; i < out->len; i++) {
+                const char *name = props_name(g_ptr_array_index(out, i));
+
+                for (guint j = 0; j < supervisors->len; j++) {
+                        GVariant *sup = g_ptr_array_index(supervisors, j);
+                        const char *parent = "";
+
+                        (void) g_variant_lookup(sup, "Parent", "&s", &parent);
+                        if (g_str_equal(parent, name))
+                                g_ptr_array_add(out, sup);
+                }
+        }
+        return out;
+}
+
+static JsonNode *
+props_array_to_json(GPtrArray *objects)
+{
+        JsonArray *array = json_array_new();
+        JsonNode *node = json_node_new(JSON_NODE_ARRAY);
+
+        for (guint i = 0; i < objects->len; i++)
+                json_array_add_element(array, json_gvariant_serialize(g_ptr_array_index(objects, i)));
+        json_node_take_array(node, array);
+        return node;
+}
+
+static void
+print_status_json(GVariant *manager, GPtrArray *supervisors, GPtrArray *children)
+{
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        g_autoptr(JsonNode) root = NULL;
+        g_autoptr(JsonGenerator) gen = json_generator_new();
+        g_autofree char *text = NULL;
+
+        json_builder_begin_object(b);
+        if (manager) {
+                json_builder_set_member_name(b, "manager");
+                json_builder_add_value(b, json_gvariant_serialize(manager));
+        }
+        json_builder_set_member_name(b, "supervisors");
+        json_builder_add_value(b, props_array_to_json(supervisors));
+        json_builder_set_member_name(b, "children");
+        json_builder_add_value(b, props_array_to_json(children));
+        json_builder_end_object(b);
+        root = json_builder_get_root(b);
+        json_generator_set_root(gen, root);
+        text = json_generator_to_data(gen, NULL);
+        g_print("%s\n", text);
+}
+
+static int
+run_status(Ctl *ctl, const Command *cmd, char **args)
+{
+        g_auto(Snapshot) snap = { 0 };
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GPtrArray) shown_supervisors = g_ptr_array_new();
+        g_autoptr(GPtrArray) shown_children = g_ptr_array_new();
+        g_autoptr(GString) text = g_string_new(NULL);
+        int ret = STEWARDCTL_EXIT_SUCCESS;
+
+        if (!snapshot_read(ctl, &snap, &error))
+                return fail(ctl, error);
+
+        if (!args[0]) {
+                StewardctlStatus status = {
+                        .manager = snap.manager,
+                        .supervisors = snap.supervisors,
+                        .children = snap.children,
+                        .uptimes = snap.uptimes,
+                };
+                g_autofree char *tree = NULL;
+
+                if (opt_json) {
+                        print_status_json(snap.manager, snap.supervisors, snap.children);
+                        return STEWARDCTL_EXIT_SUCCESS;
+                }
+                tree = stewardctl_format_status_tree(&status, &ctl->style);
+                g_print("%s\n", tree);
+                return STEWARDCTL_EXIT_SUCCESS;
+        }
+
+        /* Names: a child shows alone, a supervisor with its subtree, each
+         * block apart; a name that is neither is reported and the rest still
+         * shown, as systemctl status does. */
+        for (char **a = args; *a; a++) {
+                GVariant *child = find_by_name(snap.children, *a);
+                GVariant *sup = child ? NULL : find_by_name(snap.supervisors, *a);
+
+                if (child) {
+                        const guint64 *up = g_hash_table_lookup(snap.uptimes, *a);
+                        g_autofree char *block = stewardctl_format_child(child, up, &ctl->style);
+
+                        g_ptr_array_add(shown_children, child);
+                        g_string_append_printf(text, "%s%s\n", text->len ? "\n" : "", block);
+                } else if (sup) {
+                        g_autoptr(GPtrArray) tree_sups = subtree(snap.supervisors, sup);
+                        StewardctlStatus status = {
+                                .supervisors = tree_sups,
+                                .children = snap.children,
+                                .uptimes = snap.uptimes,
+                        };
+                        g_autofree char *block = stewardctl_format_status_tree(&status, &ctl->style);
+
+                        for (guint i = 0; i < tree_sups->len; i++) {
+                                const char *name = props_name(g_ptr_array_index(tree_sups, i));
+
+                                g_ptr_array_add(shown_supervisors, g_ptr_array_index(tree_sups, i));
+                                for (guint j = 0; j < snap.children->len; j++) {
+                                        GVariant *c = g_ptr_array_index(snap.children, j);
+                                        const char *parent = "";
+
+                                        (void) g_variant_lookup(c, "Supervisor", "&s", &parent);
+                                        if (g_str_equal(parent, name))
+                                                g_ptr_array_add(shown_children, c);
+                                }
+                        }
+                        g_string_append_printf(text, "%s%s\n", text->len ? "\n" : "", block);
+                } else {
+                        g_printerr("stewardctl: no child or supervisor named '%s'\n", *a);
+                        ret = STEWARDCTL_EXIT_NO_SUCH;
+                }
+        }
+        if (opt_json)
+                print_status_json(NULL, shown_supervisors, shown_children);
+        else
+                g_print("%s", text->str);
+        return ret;
+}
+
+typedef struct {
+        Ctl *ctl;
+        GMainLoop *loop;
+        gboolean appeared;
+        gboolean shutdown_completed;
+        int ret;
+} Follow;
+
+static void
+on_event(GDBusConnection *bus, const char *sender, const char *path, const char *interface,
+         const char *signal, GVariant *params, gpointer user_data)
+{
+        Follow *f = user_data;
+        guint64 sequence, generation;
+        const char *kind, *child;
+        g_autoptr(GVariant) fields = NULL;
+        g_autofree char *line = NULL;
+
+        if (!g_variant_is_of_type(params, G_VARIANT_TYPE("(tssta{sv})"))) {
+                g_debug("Event with signature '%s', ignoring", g_variant_get_type_string(params));
+                return;
+        }
+        g_variant_get(params, "(t&s&st@a{sv})", &sequence, &kind, &child, &generation, &fields);
+        if (opt_json)
+                line = stewardctl_event_to_json(sequence, kind, child, generation, fields);
+        else
+                line = stewardctl_format_event(sequence, kind, child, generation, fields);
+        g_print("%s\n", line);
+        /* Lines must reach a pipe as they happen, not when a buffer fills. */
+        (void) fflush(stdout);
+        if (g_str_equal(kind, "tree_shutdown_completed"))
+                f->shutdown_completed = TRUE;
+}
+
+static void
+on_appeared(GDBusConnection *bus, const char *name, const char *owner, gpointer user_data)
+{
+        Follow *f = user_data;
+
+        f->appeared = TRUE;
+}
+
+static void
+on_vanished(GDBusConnection *bus, const char *name, gpointer user_data)
+{
+        Follow *f = user_data;
+
+        if (!f->appeared)
+                g_printerr("stewardctl: stewardd is not running (%s is not on the %s bus)\n",
+                           STEWARD_BUS_NAME, bus_label(f->ctl));
+        else if (!f->shutdown_completed)
+                g_printerr("stewardctl: stewardd left the bus\n");
+        /* After a completed tree shutdown the daemon exits by design: the
+         * stream ended normally. */
+        f->ret =
+                f->appeared && f->shutdown_completed ? STEWARDCTL_EXIT_SUCCESS : STEWARDCTL_EXIT_NOT_RUNNING;
+        g_main_loop_quit(f->loop);
+}
+
+static gboolean
+on_quit_signal(gpointer user_data)
+{
+        Follow *f = user_data;
+
+        f->ret = STEWARDCTL_EXIT_SUCCESS;
+        g_main_loop_quit(f->loop);
+        return G_SOURCE_CONTINUE;
+}
+
+static int
+run_events(Ctl *ctl, const Command *cmd, char **args)
+{
+        g_autoptr(GMainLoop) loop = NULL;
+        Follow f = { .ctl = ctl, .ret = STEWARDCTL_EXIT_SUCCESS };
+        guint subscription, watch, sigint, sigterm;
+
+        if (!opt_follow) {
+                /* The daemon keeps no history of its own; the journal does. */
+                g_printerr("stewardctl: past events are in the journal: journalctl%s -t stewardd "
+                           "STEWARD_EVENT=KIND; use --follow to print events as they happen\n",
+                           ctl->system ? "" : " --user");
+                return STEWARDCTL_EXIT_SUCCESS;
+        }
+
+        loop = g_main_loop_new(NULL, FALSE);
+        f.loop = loop;
+        /* Subscribe before looking for the daemon, so nothing it emits
+         * after it is found can be missed. */
+        subscription = g_dbus_connection_signal_subscribe(
+                ctl->bus, STEWARD_BUS_NAME, STEWARD_MANAGER_INTERFACE, "Event", STEWARD_OBJECT_PATH, NULL,
+                G_DBUS_SIGNAL_FLAGS_NONE, on_event, &f, NULL);
+        watch = g_bus_watch_name_on_connection(ctl->bus, STEWARD_BUS_NAME, G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                               on_appeared, on_vanished, &f, NULL);
+        sigint = g_unix_signal_add(SIGINT, on_quit_signal, &f);
+        sigterm = g_unix_signal_add(SIGTERM, on_quit_signal, &f);
+
+        g_main_loop_run(loop);
+
+        g_source_remove(sigterm);
+        g_source_remove(sigint);
+        g_bus_unwatch_name(watch);
+        g_dbus_connection_signal_unsubscribe(ctl->bus, subscription);
+        return f.ret;
+}
+
+static int run_help(Ctl *ctl, const Command *cmd, char **args);
+
+static const Command commands[] = {
+        { "status", "[NAME...]", 0, -1, 0, TRUE, run_status, NULL },
+        { "list", "", 0, 0, TAKES_LISTING, TRUE, run_list, "ListChildren" },
+        { "list-supervisors", "", 0, 0, TAKES_LISTING, TRUE, run_list, "ListSupervisors" },
+        { "start", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "StartChild" },
+        { "stop", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "StopChild" },
+        { "restart", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "RestartChild" },
+        { "pause", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "PauseChild" },
+        { "resume", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "ResumeChild" },
+        { "resume-supervisor", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "ResumeSupervisor" },
+        { "reload", "", 0, 0, 0, TRUE, run_reload, NULL },
+        { "shutdown", "", 0, 0, TAKES_REASON, TRUE, run_shutdown, NULL },
+        { "events", "", 0, 0, TAKES_FOLLOW, FALSE, run_events, NULL },
+        { "help", "", 0, 0, 0, FALSE, run_help, NULL },
+};
+
+static const char description[] =
+        "Commands:\n"
+        "  status [NAME...]          Show the tree, or the named children and supervisors\n"
+        "  list                      List the children: name, supervisor, state, generation, attempt\n"
+        "  list-supervisors          List the supervisors: name, parent, state\n"
+        "  start NAME                Start a stopped, failed or paused child\n"
+        "  stop NAME                 Stop a child and keep it stopped\n"
+        "  restart NAME              Restart a child behind its generation fence\n"
+        "  pause NAME                Stop a child and hold it until resume\n"
+        "  resume NAME               Let a paused child start again\n"
+        "  resume-supervisor NAME    Lift the quarantine of a supervisor\n"
+        "  reload                    Read the configuration again\n"
+        "  shutdown                  Stop the whole tree; stewardd exits afterwards\n"
+        "  events [--follow]         Print the daemon's events as they happen\n"
+        "  help                      Show this help\n"
+        "\n"
+        "Exit status: 0 success, 1 failure, 2 usage, 4 no such child or supervisor,\n"
+        "5 access denied, 6 stewardd not running.";
+
+static GOptionContext *
+option_context_new(void)
+{
+        GOptionContext *ctx = g_option_context_new("COMMAND [NAME...]");
+
+        g_option_context_set_summary(ctx, "Query and control stewardd, the supervision tree.");
+        g_option_context_set_description(ctx, description);
+        g_option_context_add_main_entries(ctx, entries, NULL);
+        return ctx;
+}
+
+static int
+run_help(Ctl *ctl, const Command *cmd, char **args)
+{
+        g_autoptr(GOptionContext) ctx = option_context_new();
+        g_autofree char *help = g_option_context_get_help(ctx, TRUE, NULL);
+
+        g_print("%s", help);
+        return STEWARDCTL_EXIT_SUCCESS;
+}
+
+static const Command *
+find_command(const char *name)
+{
+        for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
+                if (g_str_equal(commands[i].name, name))
+                        return &commands[i];
+        return NULL;
+}
+
+/* Refuses options the command would silently ignore. */
+static gboolean
+check_options(const Command *cmd)
+{
+        const char *stray = NULL;
+
+        if (opt_reason && !(cmd->takes & TAKES_REASON))
+                stray = "--reason";
+        else if (opt_follow && !(cmd->takes & TAKES_FOLLOW))
+                stray = "--follow";
+        else if (opt_names && !(cmd->takes & TAKES_LISTING))
+                stray = "--names";
+        else if (opt_no_legend && !(cmd->takes & TAKES_LISTING))
+                stray = "--no-legend";
+        if (stray) {
+                g_printerr("stewardctl: %s does not apply to '%s'\n", stray, cmd->name);
+                return FALSE;
+        }
+        if (opt_names && opt_json) {
+                g_printerr("stewardctl: --names and --json exclude each other\n");
+                return FALSE;
+        }
+        if (opt_reason && (strlen(opt_reason) > REASON_MAX || !g_utf8_validate(opt_reason, -1, NULL))) {
+                g_printerr("stewardctl: --reason must be UTF-8 of at most %d bytes\n", REASON_MAX);
+                return FALSE;
+        }
+        return TRUE;
+}
+
+static gboolean
+use_color(void)
+{
+        const char *no_color = g_getenv("NO_COLOR");
+        const char *term = g_getenv("TERM");
+
+        /* https://no-color.org: any non-empty NO_COLOR turns color off. */
+        if (no_color && *no_color)
+                return FALSE;
+        if (term && g_str_equal(term, "dumb"))
+                return FALSE;
+        return isatty(STDOUT_FILENO);
+}
+
+int
+main(int argc, char **argv)
+{
+        g_autoptr(GOptionContext) ctx = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GDBusConnection) bus = NULL;
+        const Command *cmd;
+        Ctl ctl = { 0 };
+        int nargs;
+
+        setlocale(LC_ALL, "");
+
+        ctx = option_context_new();
+        if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+                g_printerr("stewardctl: %s\n", error->message);
+                return STEWARDCTL_EXIT_USAGE;
+        }
+        /* GLib leaves the "--" that ends the options in place; names may
+         * start with '-', so "--" is how to pass them, and is not a name. */
+        for (int i = 1; i < argc; i++)
+                if (g_str_equal(argv[i], "--")) {
+                        memmove(argv + i, argv + i + 1, (argc - i) * sizeof(char *));
+                        argc--;
+                        break;
+                }
+        if (opt_version) {
+                g_print("stewardctl %s\n", PACKAGE_VERSION);
+                return STEWARDCTL_EXIT_SUCCESS;
+        }
+        if (opt_system && opt_user) {
+                g_printerr("stewardctl: --system and --user exclude each other\n");
+                return STEWARDCTL_EXIT_USAGE;
+        }
+        if (argc < 2) {
+                g_printerr("stewardctl: no command given; see 'stewardctl --help'\n");
+                return STEWARDCTL_EXIT_USAGE;
+        }
+        cmd = find_command(argv[1]);
+        if (!cmd) {
+                g_printerr("stewardctl: unknown command '%s'; see 'stewardctl --help'\n", argv[1]);
+                return STEWARDCTL_EXIT_USAGE;
+        }
+        nargs = argc - 2;
+        if (nargs < cmd->min_args || (cmd->max_args >= 0 && nargs > cmd->max_args)) {
+                g_printerr("stewardctl: usage: stewardctl %s %s\n", cmd->name, cmd->usage);
+                return STEWARDCTL_EXIT_USAGE;
+        }
+        if (!check_options(cmd))
+                return STEWARDCTL_EXIT_USAGE;
+        /* Every argument after a command is a name; a malformed one is the
+         * user's mistake, told before any bus is involved. */
+        for (int i = 2; i < argc; i++)
+                if (!check_name(argv[i]))
+                        return STEWARDCTL_EXIT_USAGE;
+
+        /* The same rule as stewardd's: root means the system instance. */
+        ctl.system = opt_system || (!opt_user && geteuid() == 0);
+        ctl.style.color = use_color();
+        ctl.style.utf8 = g_get_charset(NULL);
+        ctl.style.now_usec = g_get_real_time();
+        if (cmd->needs_bus || (cmd->takes & TAKES_FOLLOW && opt_follow)) {
+                bus = g_bus_get_sync(ctl.system ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION, NULL, &error);
+                if (!bus) {
+                        g_printerr("stewardctl: cannot connect to the %s bus: %s\n", bus_label(&ctl),
+                                   error->message);
+                        return STEWARDCTL_EXIT_NOT_RUNNING;
+                }
+                /* A bus that goes away must end the client, not kill it with SIGPIPE later. */
+                g_dbus_connection_set_exit_on_close(bus, FALSE);
+                ctl.bus = bus;
+        }
+        return cmd->run(&ctl, cmd, argv + 2);
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* steward-auth.h: who may manage: the caller's credentials from the bus, and the one rule that judges them.
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <sys/types.h>
+
+#include "steward-event.h"
+
+G_BEGIN_DECLS
+
+/* The caller as the bus daemon vouches for it. */
+typedef struct {
+        guint32 uid;
+        guint32 pid;
+        char *comm; /* /proc/PID/comm, "" when unknown */
+        GArray *gids; /* of guint32, from the bus when it tells, else NSS */
+} StewardCaller;
+
+void steward_caller_free(StewardCaller *c);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardCaller, steward_caller_free)
+
+/* The actor a command is recorded with; borrows from @c. */
+StewardActor steward_caller_actor(const StewardCaller *c);
+
+/* uid 0, or membership of @allowed_gid ((gid_t) -1: nobody else). */
+gboolean steward_caller_may_manage(const StewardCaller *c, gid_t allowed_gid);
+
+/* Asks the bus daemon for @sender's credentials (GetConnectionCredentials),
+ * without blocking. */
+void steward_caller_lookup(GDBusConnection *bus, const char *sender, GCancellable *cancellable,
+                           GAsyncReadyCallback callback, gpointer user_data);
+StewardCaller *steward_caller_lookup_finish(GAsyncResult *res, GError **error);
+
+G_END_DECLS

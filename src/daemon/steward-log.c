@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* steward-log.c: writing events as structured journal entries, or as key=value lines on stderr. */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <sys/uio.h>
+#include <systemd/sd-journal.h>
+
+#include "steward-journal-fields.h"
+#include "steward-log.h"
+#include "steward-names.h"
+
+struct _StewardLog {
+        StewardLogTarget target;
+        guint64 failures;
+};
+
+gboolean
+steward_log_target_from_string(const char *s, StewardLogTarget *ret)
+{
+        if (g_strcmp0(s, "auto") == 0)
+                *ret = STEWARD_LOG_TARGET_AUTO;
+        else if (g_strcmp0(s, "journal") == 0)
+                *ret = STEWARD_LOG_TARGET_JOURNAL;
+        else if (g_strcmp0(s, "console") == 0)
+                *ret = STEWARD_LOG_TARGET_CONSOLE;
+        else
+                return FALSE;
+        return TRUE;
+}
+
+StewardLog *
+steward_log_new(StewardLogTarget target)
+{
+        StewardLog *log = g_new0(StewardLog, 1);
+
+        if (target == STEWARD_LOG_TARGET_AUTO)
+                target = g_file_test("/run/systemd/journal/socket", G_FILE_TEST_EXISTS)
+                                 ? STEWARD_LOG_TARGET_JOURNAL
+                                 : STEWARD_LOG_TARGET_CONSOLE;
+        log->target = target;
+        return log;
+}
+
+void
+steward_log_free(StewardLog *log)
+{
+        g_free(log);
+}
+
+StewardLogTarget
+steward_log_get_target(StewardLog *log)
+{
+        return log->target;
+}
+
+guint64
+steward_log_get_failures(StewardLog *log)
+{
+        return log->failures;
+}
+
+int
+steward_event_priority(const StewardEvent *ev)
+{
+        if (ev->kind == STEWARD_EVENT_CHILD_EXITED && ev->decision == STEWARD_DECISION_FAILURE)
+                return STEWARD_SEVERITY_WARNING;
+        return steward_event_kind_severity(ev->kind);
+}
+
+static const char *
+str(const char *s)
+{
+        return s ? s : "";
+}
+
+/* The 64-bit numbers in these messages are formatted with PRIu64, not
+ * G_GUINT64_FORMAT: xgettext and gettext understand <inttypes.h> macros
+ * inside a msgid, but cut a msgid short at any other macro, which left
+ * every such message untranslated. */
+char *
+steward_event_format_message(const StewardEvent *ev)
+{
+        const char *child = str(ev->child);
+        const char *sup = str(ev->supervisor);
+        guint64 gen = ev->generation;
+
+        switch (ev->kind) {
+        case STEWARD_EVENT_MANAGER_STARTED:
+                return g_strdup(_("Supervisor manager started."));
+        case STEWARD_EVENT_MANAGER_READY:
+                return g_strdup(_("Supervision tree is up."));
+        case STEWARD_EVENT_MANAGER_STOPPING:
+                return g_strdup(_("Supervisor manager stopping."));
+        case STEWARD_EVENT_CONFIG_LOADED:
+                return g_strdup(_("Configuration loaded."));
+        case STEWARD_EVENT_CONFIG_REJECTED:
+                return g_strdup_printf(_("Configuration rejected: %s"), str(ev->error));
+        case STEWARD_EVENT_CHILD_STARTING:
+                return g_strdup_printf(
+                        _("Starting child '%s' (generation %" PRIu64 ", attempt %" PRIu64 ")."), child, gen,
+                        ev->attempt);
+        case STEWARD_EVENT_CHILD_STARTED:
+                return g_strdup_printf(_("Child '%s' started with PID %u (generation %" PRIu64 ")."), child,
+                                       ev->main_pid, gen);
+        case STEWARD_EVENT_CHILD_READY:
+                return g_strdup_printf(_("Child '%s' is ready (generation %" PRIu64 ")."), child, gen);
+        case STEWARD_EVENT_CHILD_STATUS:
+                return g_strdup_printf(_("Child '%s' status: %s"), child, str(ev->status_text));
+        case STEWARD_EVENT_CHILD_EXITED:
+                if (ev->exit_code == STEWARD_EXIT_CODE_EXITED)
+                        return g_strdup_printf(
+                                _("Child '%s' exited with status %d (generation %" PRIu64 ", %s)."), child,
+                                ev->exit_status, gen, steward_decision_to_string(ev->decision));
+                return g_strdup_printf(_("Child '%s' was killed by signal %d (generation %" PRIu64 ", %s)."),
+                                       child, ev->exit_status, gen,
+                                       steward_decision_to_string(ev->decision));
+        case STEWARD_EVENT_CHILD_SPAWN_FAILED:
+                return g_strdup_printf(_("Child '%s' could not be started: %s"), child, str(ev->error));
+        case STEWARD_EVENT_CHILD_START_TIMEOUT:
+                return g_strdup_printf(
+                        _("Child '%s' did not become ready in time (generation %" PRIu64 ")."), child, gen);
+        case STEWARD_EVENT_CHILD_WATCHDOG_EXPIRED:
+                return g_strdup_printf(_("Child '%s' missed its watchdog (generation %" PRIu64 ")."), child,
+                                       gen);
+        case STEWARD_EVENT_CHILD_BACKOFF_SCHEDULED:
+                return g_strdup_printf(_("Child '%s' will be restarted in %" PRIu64 " ms."), child,
+                                       ev->delay_usec / 1000);
+        case STEWARD_EVENT_CHILD_RESTARTING:
+                return g_strdup_printf(_("Restarting child '%s'."), child);
+        case STEWARD_EVENT_CHILD_STOPPED:
+                return g_strdup_printf(_("Child '%s' stopped (generation %" PRIu64 ")."), child, gen);
+        case STEWARD_EVENT_CHILD_PAUSED:
+                return g_strdup_printf(_("Child '%s' paused."), child);
+        case STEWARD_EVENT_CHILD_RESUMED:
+                return g_strdup_printf(_("Child '%s' resumed."), child);
+        case STEWARD_EVENT_CHILD_QUARANTINED:
+                return g_strdup_printf(_("Child '%s' is quarantined with its supervisor '%s'."), child, sup);
+        case STEWARD_EVENT_CHILD_RESTART_FENCE_ENTERED:
+                return g_strdup_printf(_("Restart of child '%s' fenced: generation %" PRIu64
+                                         " starts after generation %" PRIu64 " is gone."),
+                                       child, ev->target_generation, gen);
+        case STEWARD_EVENT_CHILD_CONTROL_CANCEL_DELIVERED:
+                return g_strdup_printf(_("Stop delivered to child '%s' (generation %" PRIu64 ")."), child,
+                                       gen);
+        case STEWARD_EVENT_CHILD_RESTART_FENCE_ABORT_REQUESTED:
+                return g_strdup_printf(
+                        _("Child '%s' outlived its stop timeout; killing generation %" PRIu64 "."), child,
+                        gen);
+        case STEWARD_EVENT_CHILD_CONTROL_STOP_COMPLETED:
+                return g_strdup_printf(_("Every process of child '%s' generation %" PRIu64 " is gone."),
+                                       child, gen);
+        case STEWARD_EVENT_CHILD_RESTART_FENCE_RELEASED:
+                return g_strdup_printf(_("Restart fence of child '%s' released."), child);
+        case STEWARD_EVENT_CHILD_RESTART_CONFLICT:
+                return g_strdup_printf(
+                        _("Automatic restart of child '%s' suppressed: a commanded restart is pending."),
+                        child);
+        case STEWARD_EVENT_CHILD_ATTEMPT_STALE_REPORT:
+                return g_strdup_printf(_("Ignored a late report about child '%s' generation %" PRIu64 "."),
+                                       child, gen);
+        case STEWARD_EVENT_SUPERVISOR_RESTARTING:
+                return g_strdup_printf(_("Supervisor '%s' is restarting its children (%s)."), sup,
+                                       steward_decision_to_string(ev->decision));
+        case STEWARD_EVENT_SUPERVISOR_INTENSITY_EXCEEDED:
+                return g_strdup_printf(
+                        _("Supervisor '%s' exceeded its restart intensity and gives up (%s)."), sup,
+                        steward_decision_to_string(ev->decision));
+        case STEWARD_EVENT_TREE_SHUTDOWN_STARTED:
+                return g_strdup(_("Shutting down the supervision tree."));
+        case STEWARD_EVENT_TREE_SHUTDOWN_COMPLETED:
+                return g_strdup(_("Supervision tree shut down."));
+        case STEWARD_EVENT_COMMAND_DENIED:
+                return g_strdup_printf(_("Command denied to uid %u (%s)."), ev->actor_uid,
+                                       str(ev->actor_comm));
+        case _STEWARD_EVENT_KIND_MAX:
+        default:
+                break;
+        }
+        return g_strdup(steward_event_kind_to_string(ev->kind));
+}
+
+/* The fields of an event as KEY=value strings, in the order docs/ARCHITECTURE.md lists them. */
+static GPtrArray *
+event_fields(guint64 sequence, const StewardEvent *ev, const char *unit)
+{
+        GPtrArray *f = g_ptr_array_new_with_free_func(g_free);
+        guint m = ev->fields;
+
+#define ADD(...) g_ptr_array_add(f, g_strdup_printf(__VA_ARGS__))
+        ADD(STEWARD_FIELD_EVENT "=%s", steward_event_kind_to_string(ev->kind));
+        ADD(STEWARD_FIELD_SEQUENCE "=%" G_GUINT64_FORMAT, sequence);
+        if (m & STEWARD_EVENT_FIELD_CHILD)
+                ADD(STEWARD_FIELD_CHILD "=%s", str(ev->child));
+        if (m & STEWARD_EVENT_FIELD_SUPERVISOR)
+                ADD(STEWARD_FIELD_SUPERVISOR "=%s", str(ev->supervisor));
+        if (m & STEWARD_EVENT_FIELD_GENERATION)
+                ADD(STEWARD_FIELD_GENERATION "=%" G_GUINT64_FORMAT, ev->generation);
+        if (m & STEWARD_EVENT_FIELD_ATTEMPT)
+                ADD(STEWARD_FIELD_ATTEMPT "=%" G_GUINT64_FORMAT, ev->attempt);
+        if (unit)
+                ADD(STEWARD_FIELD_UNIT "=%s", unit);
+        if (m & STEWARD_EVENT_FIELD_MAIN_PID)
+                ADD(STEWARD_FIELD_MAIN_PID "=%u", ev->main_pid);
+        if (m & STEWARD_EVENT_FIELD_COMMAND_ID)
+                ADD(STEWARD_FIELD_COMMAND_ID "=%s", str(ev->command_id));
+        if (m & STEWARD_EVENT_FIELD_REASON)
+                ADD(STEWARD_FIELD_REASON "=%s", str(ev->reason));
+        if (m & STEWARD_EVENT_FIELD_DECISION)
+                ADD(STEWARD_FIELD_DECISION "=%s", steward_decision_to_string(ev->decision));
+        if (m & STEWARD_EVENT_FIELD_EXIT) {
+                ADD(STEWARD_FIELD_EXIT_CODE "=%s", steward_exit_code_to_string(ev->exit_code));
+                ADD(STEWARD_FIELD_EXIT_STATUS "=%d", ev->exit_status);
+        }
+        if (m & STEWARD_EVENT_FIELD_ACTOR) {
+                ADD(STEWARD_FIELD_ACTOR_UID "=%u", ev->actor_uid);
+                ADD(STEWARD_FIELD_ACTOR_PID "=%u", ev->actor_pid);
+                ADD(STEWARD_FIELD_ACTOR_COMM "=%s", str(ev->actor_comm));
+        }
+        if (m & STEWARD_EVENT_FIELD_ERROR)
+                ADD(STEWARD_FIELD_ERROR "=%s", str(ev->error));
+        if (m & STEWARD_EVENT_FIELD_TARGET_GENERATION)
+                ADD(STEWARD_FIELD_TARGET_GENERATION "=%" G_GUINT64_FORMAT, ev->target_generation);
+        if (m & STEWARD_EVENT_FIELD_DELAY)
+                ADD(STEWARD_FIELD_DELAY_USEC "=%" G_GUINT64_FORMAT, ev->delay_usec);
+        if (m & STEWARD_EVENT_FIELD_STATUS_TEXT)
+                ADD(STEWARD_FIELD_STATUS_TEXT "=%s", str(ev->status_text));
+        if (m & STEWARD_EVENT_FIELD_SIGNAL)
+                ADD(STEWARD_FIELD_SIGNAL "=%d", ev->signal);
+#undef ADD
+        return f;
+}
+
+static void
+log_journal(StewardLog *log, const StewardEvent *ev, GPtrArray *fields)
+{
+        g_autofree char *message = steward_event_format_message(ev);
+        g_autofree char *message_field = g_strconcat("MESSAGE=", message, NULL);
+        g_autofree char *message_id =
+                g_strconcat("MESSAGE_ID=", steward_event_kind_message_id(ev->kind), NULL);
+        g_autofree char *priority = g_strdup_printf("PRIORITY=%d", steward_event_priority(ev));
+        g_autofree struct iovec *iov = g_new(struct iovec, fields->len + 4);
+        int n = 0, r;
+
+#define IOV(s) (iov[n].iov_base = (void *) (s), iov[n].iov_len = strlen(s), n++)
+        IOV(message_field);
+        IOV(message_id);
+        IOV(priority);
+        IOV("SYSLOG_IDENTIFIER=stewardd");
+        for (guint i = 0; i < fields->len; i++)
+                IOV((const char *) g_ptr_array_index(fields, i));
+#undef IOV
+        r = sd_journal_sendv(iov, n);
+        if (r < 0) {
+                /* Counted and reported, never lost without a trace: the
+                 * event still goes out on the bus and to stderr. */
+                log->failures++;
+                fprintf(stderr, "stewardd: journal write failed (%s, %" G_GUINT64_FORMAT " so far): %s\n",
+                        g_strerror(-r), log->failures, message);
+        }
+}
+
+/* C escapes as g_strescape() makes them, except that valid UTF-8 stays as
+ * it is: g_strescape() alone turns every byte above 0x7f into an octal
+ * escape, which made a translated message unreadable on the console. */
+static char *
+escape_value(const char *s)
+{
+        static char high[129]; /* every byte from 0x80 to 0xff */
+
+        if (!high[0])
+                for (guint i = 0; i < 128; i++)
+                        high[i] = (char) (0x80 + i);
+        return g_strescape(s, g_utf8_validate(s, -1, NULL) ? high : NULL);
+}
+
+/* A value goes out bare only when nothing in it could end it early or
+ * reach the terminal as a control sequence (a child's STATUS= is its own). */
+static gboolean
+needs_quotes(const char *value)
+{
+        if (!*value)
+                return TRUE;
+        for (const unsigned char *p = (const unsigned char *) value; *p; p++)
+                if (*p < 0x20 || *p == 0x7f || *p == ' ' || *p == '"' || *p == '=' || *p == '\\')
+                        return TRUE;
+        return FALSE;
+}
+
+/* key=value with the STEWARD_ prefix dropped and the key lower-cased,
+ * values quoted (and escaped) when needs_quotes() says so. */
+static void
+log_console(const StewardEvent *ev, GPtrArray *fields)
+{
+        g_autofree char *message = steward_event_format_message(ev);
+        g_autoptr(GString) line = g_string_new("stewardd:");
+
+        for (guint i = 0; i < fields->len; i++) {
+                const char *kv = g_ptr_array_index(fields, i);
+                const char *eq = strchr(kv, '=');
+                g_autofree char *key =
+                        g_ascii_strdown(kv + strlen("STEWARD_"), eq - kv - strlen("STEWARD_"));
+                const char *value = eq + 1;
+
+                g_string_append_printf(line, " %s=", key);
+                if (!needs_quotes(value))
+                        g_string_append(line, value);
+                else {
+                        g_autofree char *escaped = escape_value(value);
+                        g_string_append_printf(line, "\"%s\"", escaped);
+                }
+        }
+        {
+                g_autofree char *escaped = escape_value(message);
+                g_string_append_printf(line, " message=\"%s\"\n", escaped);
+        }
+        fputs(line->str, stderr);
+}
+
+void
+steward_log_event(StewardLog *log, guint64 sequence, const StewardEvent *ev, const char *unit)
+{
+        g_autoptr(GPtrArray) fields = event_fields(sequence, ev, unit);
+
+        if (log->target == STEWARD_LOG_TARGET_JOURNAL)
+                log_journal(log, ev, fields);
+        else
+                log_console(ev, fields);
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* steward-log.h: writing events as structured journal entries, or as key=value lines on stderr. */
+#pragma once
+
+#include <glib.h>
+
+#include "steward-event.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+        STEWARD_LOG_TARGET_AUTO, /* the journal when its socket exists, else the console */
+        STEWARD_LOG_TARGET_JOURNAL,
+        STEWARD_LOG_TARGET_CONSOLE,
+} StewardLogTarget;
+
+gboolean steward_log_target_from_string(const char *s, StewardLogTarget *ret);
+
+typedef struct _StewardLog StewardLog;
+
+StewardLog *steward_log_new(StewardLogTarget target);
+void steward_log_free(StewardLog *log);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardLog, steward_log_free)
+
+/* The target in effect once AUTO was resolved. */
+StewardLogTarget steward_log_get_target(StewardLog *log);
+
+/**
+ * steward_log_event:
+ * @sequence: STEWARD_SEQUENCE, shared with the bus signal of the same event
+ * @unit: (nullable): the incarnation's scope, for STEWARD_UNIT
+ *
+ * One journal entry with the kind's MESSAGE_ID, its priority, a
+ * translated MESSAGE and every STEWARD_* field that applies.
+ */
+void steward_log_event(StewardLog *log, guint64 sequence, const StewardEvent *ev, const char *unit);
+
+/* Journal writes that failed so far: counted, never silently dropped. */
+guint64 steward_log_get_failures(StewardLog *log);
+
+/* The translated one-line MESSAGE of an event. */
+char *steward_event_format_message(const StewardEvent *ev);
+
+/* The journal priority of an event: its kind's severity, raised to a
+ * warning for a child that exited with a failure. */
+int steward_event_priority(const StewardEvent *ev);
+
+G_END_DECLS

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* steward-notify.h: the sd_notify socket on which children report readiness, status and liveness. */
+#pragma once
+
+#include <glib.h>
+#include <sys/types.h>
+#include "steward-error.h"
+
+G_BEGIN_DECLS
+
+/* As systemd (NOTIFY_BUFFER_MAX): a longer datagram is refused whole. */
+#define STEWARD_NOTIFY_PAYLOAD_MAX 4096
+
+/* What a message said, one bit per key present with a usable value. */
+typedef enum {
+        STEWARD_NOTIFY_READY = 1 << 0, /* READY=1 */
+        STEWARD_NOTIFY_STATUS = 1 << 1, /* STATUS=... */
+        STEWARD_NOTIFY_WATCHDOG = 1 << 2, /* WATCHDOG=1 */
+        STEWARD_NOTIFY_WATCHDOG_TRIGGER = 1 << 3, /* WATCHDOG=trigger */
+        STEWARD_NOTIFY_WATCHDOG_USEC = 1 << 4, /* WATCHDOG_USEC=N */
+        STEWARD_NOTIFY_STOPPING = 1 << 5, /* STOPPING=1 */
+        STEWARD_NOTIFY_RELOADING = 1 << 6, /* RELOADING=1 */
+        STEWARD_NOTIFY_EXTEND_TIMEOUT = 1 << 7, /* EXTEND_TIMEOUT_USEC=N */
+        STEWARD_NOTIFY_MAINPID = 1 << 8, /* MAINPID=N */
+        STEWARD_NOTIFY_ERRNO = 1 << 9, /* ERRNO=N */
+} StewardNotifyField;
+
+typedef struct {
+        guint fields; /* StewardNotifyField bits */
+        char *status; /* "" clears the status text */
+        guint64 watchdog_usec;
+        guint64 extend_timeout_usec;
+        pid_t main_pid;
+        int errno_value;
+} StewardNotifyMessage;
+
+/**
+ * steward_notify_parse:
+ * @data: the datagram's payload, @len bytes, not NUL-terminated
+ * @msg: (out): filled on success; clear with steward_notify_message_clear()
+ *
+ * Parses newline-separated KEY=VALUE lines as systemd does: the first
+ * occurrence of a key counts, unknown keys are ignored, and so (with a
+ * g_debug) is a known key with a value it cannot use. A payload over
+ * STEWARD_NOTIFY_PAYLOAD_MAX bytes, with a NUL byte, not valid UTF-8, or with
+ * a non-empty line that is not KEY=VALUE ([A-Za-z0-9_]+ keys) is refused
+ * whole.
+ */
+gboolean steward_notify_parse(const char *data, gsize len, StewardNotifyMessage *msg, GError **error);
+void steward_notify_message_clear(StewardNotifyMessage *msg);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(StewardNotifyMessage, steward_notify_message_clear)
+
+/* Called for every well-formed message with the sender's credentials from
+ * the kernel (SCM_CREDENTIALS), never from the payload. Returns FALSE when
+ * the sender is nobody it listens to: the message is counted as dropped. */
+typedef gboolean (*StewardNotifyFunc)(pid_t pid, uid_t uid, const StewardNotifyMessage *msg,
+                                      gpointer user_data);
+
+typedef struct _StewardNotifyListener StewardNotifyListener;
+
+/**
+ * steward_notify_listener_new:
+ *
+ * Binds a SOCK_DGRAM socket with SO_PASSCRED to a fresh abstract address
+ * and reads it from the default main context.
+ */
+StewardNotifyListener *steward_notify_listener_new(StewardNotifyFunc func, gpointer user_data,
+                                                   GError **error);
+void steward_notify_listener_free(StewardNotifyListener *l);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardNotifyListener, steward_notify_listener_free)
+
+/* The value for a child's NOTIFY_SOCKET ("@..." for the abstract address). */
+const char *steward_notify_listener_get_address(StewardNotifyListener *l);
+/* Datagrams refused or dropped so far. */
+guint64 steward_notify_listener_get_dropped(StewardNotifyListener *l);
+
+G_END_DECLS

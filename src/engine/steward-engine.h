@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* steward-engine.h: the supervision engine, a pure state machine from reports, commands and time to actions.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "steward-event.h"
+#include "steward-spec.h"
+#include "steward-error.h"
+
+G_BEGIN_DECLS
+
+/*
+ * How the daemon drives the engine
+ * ================================
+ * The engine does no I/O, reads no clock and draws no randomness of its
+ * own. Every input takes the current monotonic time (@now, µs) and appends
+ * what must happen to @out, an array made by steward_actions_new(), in the
+ * order it must happen. The caller performs the actions, then re-arms one
+ * timer at steward_engine_next_deadline() and calls steward_engine_tick()
+ * when it fires. Deadlines the engine owns: start timeout (TimeoutStartSec=,
+ * Type=notify, from the spawned report), watchdog (WatchdogSec=, from the
+ * first moment the child is up), stop timeout (TimeoutStopSec=, then abort),
+ * backoff, a supervisor's delayed restart and the tree's shutdown timeout.
+ * The stable-time reset of the backoff (RestartStableSec=) needs no timer:
+ * it is applied when the next failure is judged.
+ *
+ * Reports about an incarnation carry (child, generation); the backend sends
+ * them in the order spawned, exited, gone — or spawn_failed alone, once
+ * nothing of the incarnation is alive. A report whose generation is not the
+ * child's live incarnation is recorded as child_attempt_stale_report and
+ * changes nothing else. Unknown child names are ignored (g_debug).
+ *
+ * Generation counts a child's incarnations from 0 and Attempt its starts
+ * from 1; both advance on every new incarnation, including one whose spawn
+ * failed, so with this engine Attempt is always Generation + 1 once the child
+ * has been started (and 0 before). A child has at most one incarnation
+ * between SPAWN and its gone (or spawn_failed) report; the next SPAWN of that
+ * child is never emitted earlier.
+ *
+ * Semantics where steward.conf(5) and docs/ARCHITECTURE.md are silent (OTP's supervisor unless noted):
+ * - When a main process ends and its scope is not yet empty, the engine
+ *   sends STOP to what is left (then KILL after TimeoutStopSec=): the fence
+ *   waits for the scope. The backend may ignore STOP/KILL for an incarnation
+ *   that is already gone. A stop requested while the spawn is in flight is
+ *   delivered on the spawned report (cancel_delivered is then false).
+ * - Verdicts: a forced failure (start timeout, watchdog) stays a failure;
+ *   otherwise any end after the engine decided to stop the incarnation is
+ *   "stop", never counted; else status 0 or SuccessExitStatus= is success.
+ * - Restart counting as OTP: every automatic restart counts once against
+ *   the child's budget and its supervisor's intensity (a strategy restart of
+ *   many siblings counts once); commanded restarts count against nothing and
+ *   reset the child's budget and backoff. A child that exceeds its own
+ *   budget is given up (state failed) and counts once for its supervisor.
+ * - one-for-all / rest-for-one: affected members are stopped one at a time in
+ *   reverse order, each until gone, then restarted in order after the
+ *   failed child's backoff delay. Members stopped, paused or given up stay
+ *   so; a commanded restart pending on a member is served by that restart.
+ * - A sidecar's incarnation is stopped when its primary's main process
+ *   ends, and started again once the primary is up (ready, for notify).
+ * - Escalation=parent on the root means the root gives up: shutdown, exit 1.
+ *   A restarted supervisor starts with an empty intensity window. A shutdown
+ *   that hits ShutdownTimeoutSec= KILLs what is left and exits with 1.
+ * - pause is a stop that remembers it was a pause: resume (not start) is its
+ *   inverse, and neither the policy nor a strategy restarts a paused child.
+ *
+ * Reload (steward_engine_reload()) applies a new tree in place. OTP's
+ * release handling only lets a changed child spec take effect at the
+ * child's next start; an operator who edits ExecStart= wants the new
+ * command running, so here:
+ * - an added child starts at its place in declaration order, as at start-up
+ *   (a Type=notify sibling before it that is not ready yet holds it), if its
+ *   supervisor is up; a supervisor that is down or restarting starts it with
+ *   the others. A supervisor's members that stay keep their relative order
+ *   until stewardd restarts; added ones are placed by the new file order.
+ * - a removed child is stopped through the fence (stop, wait until gone,
+ *   KILL after TimeoutStopSec=) and forgotten once gone: it stays visible,
+ *   state stopping, until then, and takes no commands (NoSuchChild). A
+ *   child at rest is forgotten at once. Forgetting is announced by one
+ *   STATE_CHANGED about a child the queries no longer know.
+ * - a changed child (any key but its place in the file) takes the new keys
+ *   at once, so a stop of its old incarnation already uses the new
+ *   KillSignal= and TimeoutStopSec=, as systemd's daemon-reload does; a
+ *   running, supervised one is restarted through the fence exactly as by
+ *   RestartChild, under the reload's command. One that is stopped, paused,
+ *   failed, in backoff or already on its way out is not started by the
+ *   reload: its next start uses the new keys.
+ * - what a reload cannot apply in place is refused before anything
+ *   changes (STEWARD_ERROR_NOT_SUPPORTED): added or removed
+ *   supervisors, a supervisor's Parent=, Strategy=, RestartIntensity=,
+ *   RestartPeriodSec= or Escalation=, and a child moving to another
+ *   Supervisor= or SidecarOf=. During a shutdown a reload is refused
+ *   (STEWARD_ERROR_SHUTTING_DOWN).
+ * - generations never go back for a name within the engine's lifetime: a
+ *   child removed and added again continues after its last generation, so
+ *   a new scope steward-NAME-GEN.scope never collides with the old one
+ *   still being collected. A removed child that is added again before it is
+ *   gone is kept: its next incarnation starts once the old one is gone.
+ *   The engine remembers one number per name ever removed.
+ */
+
+typedef struct _StewardEngine StewardEngine;
+
+/* A uniform double in [0, 1), used only to spread backoff delays. */
+typedef double (*StewardEngineRandom)(gpointer user_data);
+
+typedef enum {
+        STEWARD_ACTION_SPAWN, /* start incarnation (child, generation, attempt) */
+        STEWARD_ACTION_STOP, /* send signal to every process of (child, generation) */
+        STEWARD_ACTION_KILL, /* abort: SIGKILL every process of (child, generation) */
+        STEWARD_ACTION_EVENT, /* journal entry + Event signal; the daemon numbers it */
+        STEWARD_ACTION_STATE_CHANGED, /* properties of a child, supervisor or the manager changed */
+        STEWARD_ACTION_EXIT, /* the tree is down: exit the daemon with exit_code */
+} StewardActionType;
+
+/* Bits of StewardAction.changed for STATE_CHANGED, one per property that
+ * differs from what the previous STATE_CHANGED of that object said. */
+typedef enum {
+        STEWARD_PROPERTY_STATE = 1 << 0,
+        STEWARD_PROPERTY_GENERATION = 1 << 1,
+        STEWARD_PROPERTY_ATTEMPT = 1 << 2,
+        STEWARD_PROPERTY_MAIN_PID = 1 << 3,
+        STEWARD_PROPERTY_READY = 1 << 4,
+        STEWARD_PROPERTY_STATUS_TEXT = 1 << 5,
+        STEWARD_PROPERTY_LAST_EXIT = 1 << 6, /* LastExitCode and LastExitStatus */
+        STEWARD_PROPERTY_RESTART_COUNT = 1 << 7,
+        STEWARD_PROPERTY_NEXT_RESTART = 1 << 8,
+        STEWARD_PROPERTY_FENCE_STATE = 1 << 9,
+        STEWARD_PROPERTY_CHILD_COUNT = 1 << 10, /* the manager's ChildCount */
+} StewardProperty;
+
+typedef struct {
+        StewardActionType type;
+        /* SPAWN/STOP/KILL/STATE_CHANGED of a child: the child; STATE_CHANGED
+         * of a supervisor: NULL and supervisor set; of the manager (State):
+         * both NULL. Interned strings. */
+        const char *child;
+        const char *supervisor;
+        guint64 generation;
+        guint64 attempt;
+        int signal; /* STOP: KillSignal= or, for a watchdog, WatchdogSignal= */
+        guint changed; /* STATE_CHANGED: StewardProperty bits */
+        int exit_code; /* EXIT */
+        StewardEvent event; /* EVENT */
+} StewardAction;
+
+/* A GArray of StewardAction that clears its elements; free with g_array_unref(). */
+GArray *steward_actions_new(void);
+
+typedef enum {
+        STEWARD_CHILD_STATE_STARTING, /* spawn requested or queued, or notify child not yet ready */
+        STEWARD_CHILD_STATE_RUNNING, /* Type=simple child up */
+        STEWARD_CHILD_STATE_READY, /* Type=notify child reported READY=1 */
+        STEWARD_CHILD_STATE_STOPPING, /* an incarnation is on its way out; the fence waits for it */
+        STEWARD_CHILD_STATE_BACKOFF, /* waiting for its (or its supervisor's) restart delay */
+        STEWARD_CHILD_STATE_STOPPED,
+        STEWARD_CHILD_STATE_FAILED, /* given up: restart budget exceeded */
+        STEWARD_CHILD_STATE_PAUSED,
+        STEWARD_CHILD_STATE_QUARANTINED, /* its supervisor failed with Escalation=quarantine */
+} StewardChildState;
+
+typedef enum {
+        STEWARD_FENCE_IDLE,
+        STEWARD_FENCE_STOPPING_OLD, /* stop delivered (or main exited), waiting for the scope to empty */
+        STEWARD_FENCE_ABORTING_OLD, /* TimeoutStopSec= passed: SIGKILL sent, still waiting */
+} StewardFenceState;
+
+typedef enum {
+        STEWARD_SUPERVISOR_STATE_STOPPED,
+        STEWARD_SUPERVISOR_STATE_STARTING, /* members being started in order */
+        STEWARD_SUPERVISOR_STATE_RUNNING,
+        STEWARD_SUPERVISOR_STATE_RESTARTING, /* a strategy is stopping and restarting members */
+        STEWARD_SUPERVISOR_STATE_FAILING, /* intensity exceeded: stopping members, then escalating */
+        STEWARD_SUPERVISOR_STATE_STOPPING,
+        STEWARD_SUPERVISOR_STATE_QUARANTINED,
+} StewardSupervisorState;
+
+typedef enum {
+        STEWARD_TREE_STATE_STARTING,
+        STEWARD_TREE_STATE_RUNNING,
+        STEWARD_TREE_STATE_STOPPING,
+        STEWARD_TREE_STATE_STOPPED,
+} StewardTreeState;
+
+const char *steward_child_state_to_string(StewardChildState s);
+const char *steward_fence_state_to_string(StewardFenceState s);
+const char *steward_supervisor_state_to_string(StewardSupervisorState s);
+const char *steward_tree_state_to_string(StewardTreeState s);
+
+typedef enum {
+        STEWARD_COMMAND_START,
+        STEWARD_COMMAND_STOP,
+        STEWARD_COMMAND_RESTART,
+        STEWARD_COMMAND_PAUSE,
+        STEWARD_COMMAND_RESUME,
+        STEWARD_COMMAND_RESUME_SUPERVISOR, /* lift a supervisor's quarantine */
+        STEWARD_COMMAND_SHUTDOWN, /* the whole tree; target unused */
+} StewardCommandKind;
+
+typedef struct {
+        StewardCommandKind kind;
+        const char *target; /* child name, or supervisor name for RESUME_SUPERVISOR */
+        const char *command_id; /* unique per call, made by the daemon */
+        const char *reason;
+        StewardActor actor;
+} StewardCommand;
+
+/* The a{sv} a mutating method answers (docs/ARCHITECTURE.md, "The restart fence"). */
+typedef struct {
+        StewardDecision decision;
+        gboolean idempotent; /* a repeat: nothing new was done */
+        gboolean cancel_delivered; /* this command delivered a stop to a running incarnation */
+        guint64 generation; /* the child's current generation after the command */
+        guint64 attempt;
+        guint64 target_generation; /* the generation the command will bring up, if any */
+        guint merged; /* already_pending: restarts merged into the pending one so far */
+        StewardChildState state; /* child commands */
+        StewardSupervisorState supervisor_state; /* RESUME_SUPERVISOR */
+        StewardTreeState tree_state; /* SHUTDOWN */
+} StewardCommandOutcome;
+
+/* What the bus layer shows of a child (org.steward.Supervisor1(5)). Strings belong to the engine
+ * and stay valid until the next input. */
+typedef struct {
+        const char *name;
+        const char *supervisor;
+        StewardRole role;
+        StewardChildState state;
+        guint64 generation;
+        guint64 attempt;
+        guint32 main_pid;
+        gboolean ready;
+        const char *status_text; /* "" when none */
+        StewardExitCode last_exit_code;
+        int last_exit_status;
+        guint restart_count; /* automatic restarts, strategy ones included */
+        guint64 next_restart_usec; /* monotonic; 0 when no restart is scheduled */
+        StewardFenceState fence_state;
+} StewardChildInfo;
+
+typedef struct {
+        const char *name;
+        const char *parent; /* NULL for the root */
+        StewardStrategy strategy;
+        StewardEscalation escalation;
+        StewardSupervisorState state;
+        guint restart_count; /* restarts counted against its intensity, ever */
+} StewardSupervisorInfo;
+
+/**
+ * steward_engine_new:
+ * @spec: a validated tree; the engine copies what it needs
+ * @rng: (nullable): jitter source; NULL means no jitter
+ *
+ * Nothing runs until steward_engine_start().
+ */
+StewardEngine *steward_engine_new(const StewardSpec *spec, StewardEngineRandom rng, gpointer rng_data);
+void steward_engine_free(StewardEngine *e);
+
+/* Starts the tree: each supervisor starts its members (children and nested
+ * supervisors) in declaration order, a Type=notify child holding its younger
+ * siblings until it is ready or has failed. A second call does nothing. */
+void steward_engine_start(StewardEngine *e, guint64 now, GArray *out);
+
+/* Backend reports (see the comment at the top of this file). */
+void steward_engine_child_spawned(StewardEngine *e, const char *child, guint64 generation, guint32 main_pid,
+                                  guint64 now, GArray *out);
+void steward_engine_child_spawn_failed(StewardEngine *e, const char *child, guint64 generation,
+                                       const char *error, guint64 now, GArray *out);
+void steward_engine_child_exited(StewardEngine *e, const char *child, guint64 generation,
+                                 StewardExitCode code, int status, guint64 now, GArray *out);
+/* The incarnation's scope (process group) is empty: the fence opens. */
+void steward_engine_child_gone(StewardEngine *e, const char *child, guint64 generation, guint64 now,
+                               GArray *out);
+
+/* sd_notify reports, already checked to come from the incarnation. */
+void steward_engine_child_ready(StewardEngine *e, const char *child, guint64 generation, guint64 now,
+                                GArray *out);
+void steward_engine_child_watchdog(StewardEngine *e, const char *child, guint64 generation, guint64 now,
+                                   GArray *out);
+void steward_engine_child_status(StewardEngine *e, const char *child, guint64 generation, const char *text,
+                                 guint64 now, GArray *out);
+/* WATCHDOG=trigger: the watchdog expires now (child_watchdog_expired). */
+void steward_engine_child_watchdog_trigger(StewardEngine *e, const char *child, guint64 generation,
+                                           guint64 now, GArray *out);
+/* WATCHDOG_USEC=: this incarnation's watchdog interval from now on (0 or
+ * G_MAXUINT64: none), instead of WatchdogSec=. Type=notify only. */
+void steward_engine_child_watchdog_usec(StewardEngine *e, const char *child, guint64 generation,
+                                        guint64 usec, guint64 now, GArray *out);
+/* EXTEND_TIMEOUT_USEC=: the running start, watchdog or stop deadline moves
+ * to @usec from now, if that is later. */
+void steward_engine_child_extend_timeout(StewardEngine *e, const char *child, guint64 generation,
+                                         guint64 usec, guint64 now, GArray *out);
+/* STOPPING=1: the child is shutting down by itself. State stopping, the
+ * watchdog and start timeout end, TimeoutStopSec= runs (then KILL); the
+ * exit is judged as any other, as systemd does. Releases held siblings. */
+void steward_engine_child_stopping(StewardEngine *e, const char *child, guint64 generation, guint64 now,
+                                   GArray *out);
+/* MAINPID=: the MainPID property (the caller checked @main_pid is a process
+ * of the incarnation). The incarnation still ends with the process the
+ * backend started. */
+void steward_engine_child_main_pid(StewardEngine *e, const char *child, guint64 generation, guint32 main_pid,
+                                   guint64 now, GArray *out);
+
+/**
+ * steward_engine_command:
+ * @outcome: (out): filled on success
+ *
+ * Runs one command (org.steward.Supervisor1(5); docs/ARCHITECTURE.md, "The restart fence"). Fails only for
+ * an unknown target; a command the tree's state refuses (shutting down, quarantine) succeeds with a
+ * blocked_by_* decision, and a repeat is answered idempotent.
+ */
+gboolean steward_engine_command(StewardEngine *e, const StewardCommand *cmd, guint64 now, GArray *out,
+                                StewardCommandOutcome *outcome, GError **error);
+
+/**
+ * steward_engine_reload:
+ * @spec: the new, validated tree; the engine copies what it needs
+ * @cmd: who asked: command id, reason and actor for the events (kind and
+ *   target unused)
+ * @added, @removed, @changed: (out) (optional): child names; added in the
+ *   new declaration order, removed in the old one
+ *
+ * Applies @spec to the running tree (see "Reload" at the top of this file).
+ * On failure nothing changed and nothing was appended to @out.
+ */
+gboolean steward_engine_reload(StewardEngine *e, const StewardSpec *spec, const StewardCommand *cmd,
+                               guint64 now, GArray *out, GStrv *added, GStrv *removed, GStrv *changed,
+                               GError **error);
+
+/* The earliest deadline the engine keeps, G_MAXUINT64 when there is none. O(1). */
+guint64 steward_engine_next_deadline(StewardEngine *e);
+/* Handles every deadline at or before @now, in deadline order. */
+void steward_engine_tick(StewardEngine *e, guint64 now, GArray *out);
+
+/* Queries for the bus layer. */
+StewardTreeState steward_engine_get_tree_state(StewardEngine *e);
+guint steward_engine_get_n_children(StewardEngine *e);
+/* Children in declaration order, 0 ≤ @index < n_children. */
+gboolean steward_engine_get_child_at(StewardEngine *e, guint index, StewardChildInfo *info);
+gboolean steward_engine_get_child(StewardEngine *e, const char *name, StewardChildInfo *info);
+guint steward_engine_get_n_supervisors(StewardEngine *e);
+/* Root first, then declaration order. */
+gboolean steward_engine_get_supervisor_at(StewardEngine *e, guint index, StewardSupervisorInfo *info);
+gboolean steward_engine_get_supervisor(StewardEngine *e, const char *name, StewardSupervisorInfo *info);
+/* TRUE once a shutdown began: no incarnation will be spawned any more. */
+gboolean steward_engine_is_shutting_down(StewardEngine *e);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardEngine, steward_engine_free)
+
+G_END_DECLS

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* steward-backend.h: running incarnations for real, in transient scopes or in process groups. */
+#pragma once
+
+#include <gio/gio.h>
+#include <sys/types.h>
+
+#include "steward-mode.h"
+#include "steward-reaper.h"
+#include "steward-spec.h"
+
+G_BEGIN_DECLS
+
+typedef struct _StewardBackend StewardBackend;
+
+/* What the backend learns about an incarnation, in this order for each:
+ * spawned, then exited (the main process's wait status), then gone (no
+ * process of it is left: scope empty, process group empty). spawn_failed
+ * replaces all three and comes only once nothing of the incarnation is
+ * alive. */
+typedef struct {
+        void (*spawned)(gpointer user_data, const char *child, guint64 generation, pid_t pid,
+                        const char *unit);
+        void (*spawn_failed)(gpointer user_data, const char *child, guint64 generation, const char *message);
+        void (*exited)(gpointer user_data, const char *child, guint64 generation, int wait_status);
+        void (*gone)(gpointer user_data, const char *child, guint64 generation);
+} StewardBackendEvents;
+
+typedef struct {
+        StewardBackendKind kind;
+        StewardMode mode;
+        GDBusConnection *manager_bus; /* scope: the bus of the systemd manager */
+        const char *slice; /* scope: parent slice of every scope */
+        StewardReaper *reaper;
+        const StewardBackendEvents *events;
+        gpointer user_data;
+} StewardBackendOptions;
+
+/**
+ * steward_backend_new:
+ *
+ * For the scope backend this subscribes to the manager's signals, so it
+ * fails when no manager answers on @options->manager_bus.
+ */
+StewardBackend *steward_backend_new(const StewardBackendOptions *options, GError **error);
+void steward_backend_free(StewardBackend *b);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardBackend, steward_backend_free)
+
+/**
+ * steward_backend_clear_leftovers:
+ *
+ * Scope backend: stops the steward-*.scope units a previous run of
+ * stewardd left behind (it crashed, or was restarted) and completes once
+ * they are gone, or after @timeout_sec: their names are this run's names,
+ * and their processes would overlap this run's incarnations. Completes
+ * at once for the process backend.
+ */
+void steward_backend_clear_leftovers(StewardBackend *b, guint timeout_sec, GAsyncReadyCallback callback,
+                                     gpointer user_data);
+gboolean steward_backend_clear_leftovers_finish(StewardBackend *b, GAsyncResult *res, GError **error);
+
+StewardBackendKind steward_backend_get_kind(StewardBackend *b);
+
+/* The unit of an incarnation: steward-CHILD-GENERATION.scope. */
+char *steward_backend_unit_name(const char *child, guint64 generation);
+
+/* Starts an incarnation; everything after is reported through the events.
+ * @slice: (nullable): the scope's parent slice, NULL for the backend's own
+ * @extra_env: protocol variables for the child (NOTIFY_SOCKET, ...). */
+void steward_backend_spawn(StewardBackend *b, const StewardChildSpec *spec, guint64 generation,
+                           const char *slice, char **extra_env);
+
+/* Sends @signal to every process of the incarnation; the scope backend
+ * asks the manager to stop the scope, which escalates to SIGKILL itself
+ * after TimeoutStopSec=. */
+void steward_backend_stop(StewardBackend *b, const char *child, guint64 generation, int signal);
+
+/* SIGKILL to every process of the incarnation. */
+void steward_backend_kill(StewardBackend *b, const char *child, guint64 generation);
+
+/* Does @pid belong to the live incarnation of @child (its scope's cgroup or
+ * its process group)? For the notify protocol's sender check. */
+gboolean steward_backend_owns_pid(StewardBackend *b, const char *child, pid_t pid);
+
+/* To be called for every orphan the reaper collects (process backend:
+ * an orphan's death may be what empties a process group). */
+void steward_backend_orphan_reaped(StewardBackend *b);
+
+G_END_DECLS

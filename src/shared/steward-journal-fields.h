@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* steward-journal-fields.h: the journal field names and the MESSAGE_ID of every event kind
+ * (docs/ARCHITECTURE.md, "Events"). */
+#pragma once
+
+#include "steward-event.h"
+
+/* Structured fields of every steward event entry. */
+#define STEWARD_FIELD_EVENT "STEWARD_EVENT"
+#define STEWARD_FIELD_SEQUENCE "STEWARD_SEQUENCE"
+#define STEWARD_FIELD_CHILD "STEWARD_CHILD"
+#define STEWARD_FIELD_SUPERVISOR "STEWARD_SUPERVISOR"
+#define STEWARD_FIELD_GENERATION "STEWARD_GENERATION"
+#define STEWARD_FIELD_ATTEMPT "STEWARD_ATTEMPT"
+#define STEWARD_FIELD_UNIT "STEWARD_UNIT"
+#define STEWARD_FIELD_MAIN_PID "STEWARD_MAIN_PID"
+#define STEWARD_FIELD_COMMAND_ID "STEWARD_COMMAND_ID"
+#define STEWARD_FIELD_REASON "STEWARD_REASON"
+#define STEWARD_FIELD_DECISION "STEWARD_DECISION"
+#define STEWARD_FIELD_EXIT_CODE "STEWARD_EXIT_CODE"
+#define STEWARD_FIELD_EXIT_STATUS "STEWARD_EXIT_STATUS"
+#define STEWARD_FIELD_ACTOR_UID "STEWARD_ACTOR_UID"
+#define STEWARD_FIELD_ACTOR_PID "STEWARD_ACTOR_PID"
+#define STEWARD_FIELD_ACTOR_COMM "STEWARD_ACTOR_COMM"
+/* Beyond the fields every event may carry (docs/ARCHITECTURE.md), where an event has them. */
+#define STEWARD_FIELD_ERROR "STEWARD_ERROR"
+#define STEWARD_FIELD_TARGET_GENERATION "STEWARD_TARGET_GENERATION"
+#define STEWARD_FIELD_DELAY_USEC "STEWARD_DELAY_USEC"
+#define STEWARD_FIELD_STATUS_TEXT "STEWARD_STATUS_TEXT"
+#define STEWARD_FIELD_SIGNAL "STEWARD_SIGNAL"
+#define STEWARD_FIELD_BACKEND "STEWARD_BACKEND"
+
+/* The MESSAGE_ID of @kind, as 32 hex digits (sd_id128 string form); NULL
+ * when out of range. units/steward.catalog has an entry for every one of
+ * them; a unit test keeps the two in step. */
+const char *steward_event_kind_message_id(StewardEventKind kind);

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* steward-util.h: small helpers GLib 2.74 (Debian 12) does not have yet. */
+#pragma once
+
+#include <errno.h>
+#include <glib.h>
+#include <unistd.h>
+
+G_BEGIN_DECLS
+
+static inline void
+steward_close_fdp(int *fd)
+{
+        if (*fd >= 0) {
+                int errsv = errno;
+                (void) close(*fd);
+                errno = errsv;
+                *fd = -1;
+        }
+}
+
+/* g_autofd arrived in GLib 2.76; this is the same thing for 2.74. */
+#define steward_autofd __attribute__((cleanup(steward_close_fdp)))
+
+/* systemd's object path label escaping (bus_label_escape): [A-Za-z0-9]
+ * stay, but a leading digit, and every other byte becomes _XX. */
+char *steward_bus_label_escape(const char *s);
+/* The inverse; NULL for a label that is not a valid escape. */
+char *steward_bus_label_unescape(const char *label);
+
+/* A name as one component of a unit name, as systemd's unit_name_escape()
+ * writes it: '-' (which nests slices) and a leading '.' become \\xNN. */
+char *steward_unit_name_escape(const char *s);
+
+G_END_DECLS
