@@ -427,56 +427,18 @@ static const StewardBackendEvents backend_events = {
 
 /* ---- sd_notify from children ----------------------------------------------- */
 
-/* steward-CHILD-GEN.scope anywhere in /proc/PID/cgroup: whose scope the
- * process is in, if any. Child names cannot hold a '/'. */
-static LiveSender *
-sender_from_cgroup(StewardManager *m, const char *cgroups)
-{
-        g_auto(GStrv) parts = g_strsplit_set(cgroups, "/\n", -1);
-
-        for (char **p = parts; *p; p++) {
-                g_autofree char *name = NULL;
-                LiveSender *sender;
-                const char *dash;
-                guint64 generation;
-
-                if (!g_str_has_prefix(*p, "steward-") || !g_str_has_suffix(*p, ".scope"))
-                        continue;
-                name = g_strndup(*p + strlen("steward-"),
-                                 strlen(*p) - strlen("steward-") - strlen(".scope"));
-                dash = strrchr(name, '-');
-                if (!dash || !g_ascii_string_to_unsigned(dash + 1, 10, 0, G_MAXUINT64, &generation, NULL))
-                        continue;
-                name[dash - name] = '\0';
-                sender = g_hash_table_lookup(m->senders, name);
-                if (sender && sender->generation == generation)
-                        return sender;
-        }
-        return NULL;
-}
-
-/* The running incarnation @pid belongs to: its scope's cgroup, or (process
- * backend) its process group, confirmed by the backend. */
+/* The running incarnation @pid belongs to, as the backend knows it. */
 static LiveSender *
 manager_find_sender(StewardManager *m, pid_t pid)
 {
-        LiveSender *sender = NULL;
+        LiveSender *sender;
+        const char *child;
+        guint64 generation;
 
-        if (steward_backend_get_kind(m->backend) == STEWARD_BACKEND_SCOPE) {
-                g_autofree char *path = g_strdup_printf("/proc/%d/cgroup", (int) pid);
-                g_autofree char *cgroups = NULL;
-
-                if (g_file_get_contents(path, &cgroups, NULL, NULL))
-                        sender = sender_from_cgroup(m, cgroups);
-        } else {
-                pid_t pgid = getpgid(pid);
-
-                if (pgid > 0)
-                        sender = g_hash_table_lookup(m->senders_by_pid, GINT_TO_POINTER(pgid));
-        }
-        if (!sender || !steward_backend_owns_pid(m->backend, sender->child, pid))
+        if (!steward_backend_lookup_pid(m->backend, pid, &child, &generation))
                 return NULL;
-        return sender;
+        sender = g_hash_table_lookup(m->senders, child);
+        return sender && sender->generation == generation ? sender : NULL;
 }
 
 static gboolean

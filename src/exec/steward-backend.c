@@ -79,6 +79,7 @@ struct _StewardBackend {
         GHashTable *incarnations; /* key "child/generation" -> Incarnation* */
         GHashTable *by_unit; /* unit name -> Incarnation* (borrowed) */
         GHashTable *current; /* child -> Incarnation* (borrowed), the newest */
+        GHashTable *by_leader; /* GINT_TO_POINTER(forked pid) -> Incarnation* (borrowed) */
         /* Scopes a previous run left behind, being stopped before we start. */
         GHashTable *leftovers; /* unit name set */
         GTask *leftovers_task;
@@ -142,6 +143,8 @@ incarnation_finish(Incarnation *inc)
                 g_hash_table_remove(b->by_unit, inc->unit);
         if (g_hash_table_lookup(b->current, inc->child) == inc)
                 g_hash_table_remove(b->current, inc->child);
+        if (inc->proc.pid > 0 && g_hash_table_lookup(b->by_leader, GINT_TO_POINTER(inc->proc.pid)) == inc)
+                g_hash_table_remove(b->by_leader, GINT_TO_POINTER(inc->proc.pid));
         g_hash_table_remove(b->incarnations, inc->key);
 }
 
@@ -515,6 +518,7 @@ steward_backend_new(const StewardBackendOptions *o, GError **error)
                 g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) incarnation_free);
         b->by_unit = g_hash_table_new(g_str_hash, g_str_equal);
         b->current = g_hash_table_new(g_str_hash, g_str_equal);
+        b->by_leader = g_hash_table_new(NULL, NULL);
         /* Output goes to the journal wherever one listens. */
         b->use_journal = g_file_test(JOURNAL_STDOUT_SOCKET, G_FILE_TEST_EXISTS);
 
@@ -716,6 +720,7 @@ steward_backend_spawn(StewardBackend *b, const StewardChildSpec *spec, guint64 g
                 return;
         }
         steward_reaper_watch(b->reaper, inc->proc.pid, on_main_reaped, inc);
+        g_hash_table_replace(b->by_leader, GINT_TO_POINTER(inc->proc.pid), inc);
         inc->report_source =
                 g_unix_fd_add(inc->proc.report_fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_spawn_report, inc);
 
@@ -807,6 +812,61 @@ steward_backend_owns_pid(StewardBackend *b, const char *child, pid_t pid)
         g_free(needle);
         needle = g_strdup_printf("/%s/", inc->unit);
         return strstr(cgroups, needle) != NULL;
+}
+
+const char *
+steward_backend_get_unit(StewardBackend *b, const char *child, guint64 generation)
+{
+        Incarnation *inc = lookup(b, child, generation);
+
+        return inc && inc->scope_created ? inc->unit : NULL;
+}
+
+/* The running incarnation of the scope named by a component of
+ * /proc/PID/cgroup: the scope itself, or any cgroup below it. */
+static Incarnation *
+incarnation_from_cgroups(StewardBackend *b, const char *cgroups)
+{
+        g_auto(GStrv) parts = g_strsplit_set(cgroups, "/\n", -1);
+
+        for (char **p = parts; *p; p++) {
+                Incarnation *inc =
+                        g_str_has_suffix(*p, ".scope") ? g_hash_table_lookup(b->by_unit, *p) : NULL;
+
+                if (inc)
+                        return inc;
+        }
+        return NULL;
+}
+
+gboolean
+steward_backend_lookup_pid(StewardBackend *b, pid_t pid, const char **ret_child, guint64 *ret_generation)
+{
+        Incarnation *inc = NULL;
+
+        if (pid <= 0)
+                return FALSE;
+        if (b->kind == STEWARD_BACKEND_SCOPE) {
+                g_autofree char *path = g_strdup_printf("/proc/%d/cgroup", (int) pid);
+                g_autofree char *cgroups = NULL;
+
+                if (g_file_get_contents(path, &cgroups, NULL, NULL))
+                        inc = incarnation_from_cgroups(b, cgroups);
+        } else {
+                pid_t pgid = getpgid(pid);
+
+                if (pgid > 0)
+                        inc = g_hash_table_lookup(b->by_leader, GINT_TO_POINTER(pgid));
+        }
+        /* Only the newest incarnation of a child speaks for it, and only once
+         * its program runs: a process left of an older one is no sender. */
+        if (!inc || inc->phase != PHASE_RUNNING || g_hash_table_lookup(b->current, inc->child) != inc)
+                return FALSE;
+        if (ret_child)
+                *ret_child = inc->child;
+        if (ret_generation)
+                *ret_generation = inc->generation;
+        return TRUE;
 }
 
 void

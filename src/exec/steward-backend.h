@@ -82,6 +82,23 @@ void steward_backend_kill(StewardBackend *b, const char *child, guint64 generati
  * its process group)? For the notify protocol's sender check. */
 gboolean steward_backend_owns_pid(StewardBackend *b, const char *child, pid_t pid);
 
+/* The scope of @child's incarnation @generation, from the moment the
+ * manager created it until the incarnation's gone report has been
+ * delivered; NULL for the process backend and for incarnations the backend
+ * does not hold. */
+const char *steward_backend_get_unit(StewardBackend *b, const char *child, guint64 generation);
+
+/**
+ * steward_backend_lookup_pid:
+ * @ret_child: (out) (optional) (transfer none): valid while the incarnation is
+ *
+ * Whose running incarnation @pid belongs to: the scope whose cgroup holds
+ * it, or the process group it is in. Only the newest incarnation of a child
+ * whose program runs counts. For the notify protocol's sender check.
+ */
+gboolean steward_backend_lookup_pid(StewardBackend *b, pid_t pid, const char **ret_child,
+                                    guint64 *ret_generation);
+
 /* To be called for every orphan the reaper collects (process backend:
  * an orphan's death may be what empties a process group). */
 void steward_backend_orphan_reaped(StewardBackend *b);

@@ -239,6 +239,22 @@ START_TEST(test_stop_kills_grandchildren)
         ck_assert(steward_backend_owns_pid(f.backend, name, f.record.pid));
         ck_assert(steward_backend_owns_pid(f.backend, name, grandchild));
         ck_assert(!steward_backend_owns_pid(f.backend, name, getpid()));
+        /* The notify sender check: the grandchild speaks for the incarnation. */
+        {
+                const char *who = NULL;
+                guint64 generation = G_MAXUINT64;
+
+                ck_assert(steward_backend_lookup_pid(f.backend, grandchild, &who, &generation));
+                ck_assert_str_eq(who, name);
+                ck_assert_uint_eq(generation, 0);
+                ck_assert(!steward_backend_lookup_pid(f.backend, getpid(), NULL, NULL));
+                if (kinds[_i] == STEWARD_BACKEND_SCOPE) {
+                        g_autofree char *unit = steward_backend_unit_name(name, 0);
+
+                        ck_assert_str_eq(steward_backend_get_unit(f.backend, name, 0), unit);
+                } else
+                        ck_assert_ptr_null(steward_backend_get_unit(f.backend, name, 0));
+        }
 
         steward_backend_stop(f.backend, name, 0, SIGTERM);
         if (kinds[_i] == STEWARD_BACKEND_PROCESS)
