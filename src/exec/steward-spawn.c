@@ -277,7 +277,7 @@ steward_spawn_executor_path(void)
 {
         const char *path = g_getenv("STEWARD_EXECUTOR_PATH");
 
-        return path && *path ? path : LIBEXECDIR "/steward-exec";
+        return path && *path ? path : LIBEXECDIR "/steward/steward-exec";
 }
 
 static gboolean
