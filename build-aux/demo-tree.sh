@@ -4,6 +4,8 @@
 set -euo pipefail
 
 build=$1
+# The uninstalled helper every incarnation starts as.
+export STEWARD_EXECUTOR_PATH="$build/src/steward-exec"
 src=$2
 
 # Prints the first journal entry matching the arguments, waiting for it

@@ -1,19 +1,24 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* steward-spawn.c: forking an incarnation that waits at a gate, and what it execs once let through.
+/* steward-spawn.c: starting an incarnation through steward-exec, held at a gate until it is placed.
  *
  * GSubprocess does not fit here: it returns only after the exec, and the
- * child must not exec before its scope exists. */
+ * program must not run before its scope exists. fork() does not either:
+ * it copies stewardd's page tables, and with GDBus's thread running every
+ * page either side touches afterwards costs a copy and a cross-CPU TLB
+ * flush. posix_spawn() of the small steward-exec shares stewardd's memory
+ * until the helper's execve() and blocks only this thread meanwhile. */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/memfd.h>
+#include <spawn.h>
+#include <sys/mman.h>
 #include <pwd.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include <syslog.h>
-#include <systemd/sd-journal.h>
 #include <unistd.h>
 
 #include "steward-names.h"
@@ -23,7 +28,6 @@
 
 struct _StewardExecPlan {
         char **argv;
-        char **envp;
         char *cwd;
         char *identifier; /* NULL: keep stewardd's stdout/stderr */
         gboolean set_credentials;
@@ -31,9 +35,10 @@ struct _StewardExecPlan {
         gid_t gid;
         gid_t *groups;
         int n_groups;
-        /* The value of an envp entry the child fills with its own PID,
-         * room for any pid_t; NULL when none. */
-        char *own_pid_slot;
+        char **envp;
+        /* The variable steward-exec sets to its own PID; NULL when none. */
+        char *own_pid_key;
+        GBytes *params; /* steward-exec-protocol.h, built once */
 };
 
 void
@@ -46,6 +51,8 @@ steward_exec_plan_free(StewardExecPlan *p)
         g_free(p->cwd);
         g_free(p->identifier);
         g_free(p->groups);
+        g_free(p->own_pid_key);
+        g_clear_pointer(&p->params, g_bytes_unref);
         g_free(p);
 }
 
@@ -135,6 +142,44 @@ resolve_credentials(StewardExecPlan *p, const StewardChildSpec *spec, GError **e
         return TRUE;
 }
 
+static void
+put_string(GByteArray *out, const char *s)
+{
+        g_byte_array_append(out, (const guint8 *) s, strlen(s) + 1);
+}
+
+static void
+put_vector(GByteArray *out, char **v)
+{
+        g_autofree char *count = g_strdup_printf("%u", v ? g_strv_length(v) : 0);
+
+        put_string(out, count);
+        for (char **s = v; s && *s; s++)
+                put_string(out, *s);
+}
+
+/* The parameters as steward-exec-protocol.h lays them out. */
+static GBytes *
+plan_serialize(const StewardExecPlan *p)
+{
+        g_autoptr(GByteArray) out = g_byte_array_new();
+        g_autoptr(GString) credentials = g_string_new(NULL);
+
+        put_string(out, STEWARD_EXEC_MAGIC);
+        put_vector(out, p->argv);
+        put_vector(out, p->envp);
+        put_string(out, p->own_pid_key ? p->own_pid_key : "");
+        put_string(out, p->cwd ? p->cwd : "");
+        put_string(out, p->identifier ? p->identifier : "");
+        if (p->set_credentials) {
+                g_string_printf(credentials, "%u %u %d", (unsigned) p->uid, (unsigned) p->gid, p->n_groups);
+                for (int i = 0; i < p->n_groups; i++)
+                        g_string_append_printf(credentials, " %u", (unsigned) p->groups[i]);
+        }
+        put_string(out, credentials->str);
+        return g_byte_array_free_to_bytes(g_steal_pointer(&out));
+}
+
 StewardExecPlan *
 steward_exec_plan_new(const StewardChildSpec *spec, char **extra_env, gboolean use_journal,
                       gboolean allow_credentials, GError **error)
@@ -170,14 +215,9 @@ steward_exec_plan_new(const StewardChildSpec *spec, char **extra_env, gboolean u
                 const char *eq = strchr(*e, '=');
 
                 if (eq && g_str_equal(eq + 1, STEWARD_EXEC_OWN_PID)) {
-                        gsize key = eq + 1 - *e;
-                        /* "KEY=" and up to 20 digits, zero-filled: always terminated. */
-                        char *entry = g_malloc0(key + 21);
-
-                        memcpy(entry, *e, key);
-                        g_free(*e);
-                        *e = entry;
-                        p->own_pid_slot = entry + key;
+                        /* "KEY=" stays where it is; steward-exec fills it in. */
+                        p->own_pid_key = g_strndup(*e, eq - *e);
+                        (*e)[eq + 1 - *e] = '\0';
                 }
         }
 
@@ -195,6 +235,7 @@ steward_exec_plan_new(const StewardChildSpec *spec, char **extra_env, gboolean u
                         }
                 }
         }
+        p->params = plan_serialize(p);
         return g_steal_pointer(&p);
 }
 
@@ -202,18 +243,20 @@ static const char *
 stage_name(int stage)
 {
         switch (stage) {
-        case STEWARD_SPAWN_STAGE_GATE:
+        case STEWARD_EXEC_STAGE_GATE:
                 return "waiting to be placed in the scope";
-        case STEWARD_SPAWN_STAGE_SESSION:
+        case STEWARD_EXEC_STAGE_SESSION:
                 return "setsid";
-        case STEWARD_SPAWN_STAGE_STDIO:
+        case STEWARD_EXEC_STAGE_STDIO:
                 return "connecting stdio";
-        case STEWARD_SPAWN_STAGE_CHDIR:
+        case STEWARD_EXEC_STAGE_CHDIR:
                 return "chdir";
-        case STEWARD_SPAWN_STAGE_CREDENTIALS:
+        case STEWARD_EXEC_STAGE_CREDENTIALS:
                 return "changing user";
-        case STEWARD_SPAWN_STAGE_EXEC:
+        case STEWARD_EXEC_STAGE_EXEC:
                 return "exec";
+        case STEWARD_EXEC_STAGE_PARAMS:
+                return "reading what stewardd sent (is steward-exec from the same version?)";
         default:
                 return "spawn";
         }
@@ -222,174 +265,165 @@ stage_name(int stage)
 char *
 steward_spawn_report_to_string(const StewardExecPlan *plan, const StewardSpawnReport *r)
 {
-        if (r->stage == STEWARD_SPAWN_STAGE_EXEC)
+        if (r->stage == STEWARD_EXEC_STAGE_EXEC)
                 return g_strdup_printf("exec '%s': %s", plan->argv[0], g_strerror(r->error));
-        if (r->stage == STEWARD_SPAWN_STAGE_CHDIR)
+        if (r->stage == STEWARD_EXEC_STAGE_CHDIR)
                 return g_strdup_printf("chdir '%s': %s", plan->cwd, g_strerror(r->error));
         return g_strdup_printf("%s: %s", stage_name(r->stage), g_strerror(r->error));
 }
 
-/* From here on we are the forked child: async-signal-safe calls only. */
-
-/* Writes @pid in decimal into the slot the plan reserved (20 bytes,
- * zero-filled): no snprintf after fork. */
-static void
-fill_own_pid(char *slot, pid_t pid)
+const char *
+steward_spawn_executor_path(void)
 {
-        char digits[20];
-        int n = 0;
-        unsigned long v = (unsigned long) pid;
+        const char *path = g_getenv("STEWARD_EXECUTOR_PATH");
 
-        do {
-                digits[n++] = (char) ('0' + v % 10);
-                v /= 10;
-        } while (v && n < (int) sizeof(digits));
-        for (int i = 0; i < n; i++)
-                slot[i] = digits[n - 1 - i];
-        slot[n] = '\0';
+        return path && *path ? path : LIBEXECDIR "/steward/steward-exec";
 }
 
-static void G_GNUC_NORETURN
-child_fail(int report_fd, StewardSpawnStage stage, int error)
+static gboolean
+set_errno_error(GError **error, int errsv, const char *what)
 {
-        StewardSpawnReport r = { .stage = stage, .error = error };
-
-        (void) !write(report_fd, &r, sizeof(r));
-        _exit(127);
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv), "%s: %s", what, g_strerror(errsv));
+        return FALSE;
 }
 
-static void
-close_range_safe(unsigned lo, unsigned hi)
+static gboolean
+move_above_protocol_fds(int *fd, GError **error)
 {
-        if (lo <= hi)
-                (void) syscall(SYS_close_range, lo, hi, 0);
+        int moved;
+
+        if (*fd > STEWARD_EXEC_FD_REPORT)
+                return TRUE;
+        moved = fcntl(*fd, F_DUPFD_CLOEXEC, STEWARD_EXEC_FD_REPORT + 1);
+        if (moved < 0)
+                return set_errno_error(error, errno, "fcntl(F_DUPFD_CLOEXEC)");
+        steward_close_fdp(fd);
+        *fd = moved;
+        return TRUE;
 }
 
-/* Closes every descriptor above 2 but a and b, first thing after fork, so
- * a sibling held at its gate does not keep our pipes open. */
-static void
-close_all_but(int a, int b)
-{
-        unsigned lo = (unsigned) MIN(a, b), hi = (unsigned) MAX(a, b);
+/* steward-exec, opened once and run through /proc/self/fd: an upgrade
+ * that replaces the file mid-run does not hand this stewardd a helper of
+ * another version; a re-exec picks the new one up. */
+static int executor_fd = -1;
 
-        close_range_safe(3, lo - 1);
-        close_range_safe(lo + 1, hi - 1);
-        close_range_safe(hi + 1, ~0U);
+static const char *
+executor_proc_path(char buf[static 64], GError **error)
+{
+        if (executor_fd < 0) {
+                const char *path = steward_spawn_executor_path();
+
+                int fd = open(path, O_PATH | O_CLOEXEC);
+
+                if (fd < 0) {
+                        int errsv = errno;
+                        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv), "steward-exec '%s': %s",
+                                    path, g_strerror(errsv));
+                        return NULL;
+                }
+                /* Not where the spawn's file actions put the protocol's
+                 * descriptors: they would replace it before the exec. */
+                if (!move_above_protocol_fds(&fd, error))
+                        return NULL;
+                executor_fd = fd;
+        }
+        g_snprintf(buf, 64, "/proc/self/fd/%d", executor_fd);
+        return buf;
 }
 
-/* Every signal back to SIG_DFL. glibc's sigaction() refuses the real-time
- * signals it reserves for itself (32 and 33) with EINVAL, yet a parent may
- * have left them ignored (ninja does), and an ignored signal survives
- * execve(): those go through the system call. The kernel's struct is all
- * zeros for SIG_DFL with no flags and an empty mask, whatever the
- * architecture's layout, and is smaller than the buffer on every one. */
-static void
-reset_signal_dispositions(void)
+/* The parameters in a sealed memfd: steward-exec reads them at its own
+ * pace, and nobody can change them under it. */
+static int
+params_fd(const StewardExecPlan *p, GError **error)
 {
-        struct sigaction sa = { .sa_handler = SIG_DFL };
-        static const unsigned char kernel_sa_default[128];
+        gsize size;
+        const guint8 *data = g_bytes_get_data(p->params, &size);
+        steward_autofd int fd = memfd_create("steward-exec-params", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        gsize done = 0;
 
-        for (int sig = 1; sig < NSIG; sig++) {
-                if (sig == SIGKILL || sig == SIGSTOP)
+        if (fd < 0) {
+                int errsv = errno;
+                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv), "memfd_create: %s",
+                            g_strerror(errsv));
+                return -1;
+        }
+        while (done < size) {
+                ssize_t n = write(fd, data + done, size - done);
+
+                if (n < 0 && errno == EINTR)
                         continue;
-                if (sigaction(sig, &sa, NULL) < 0 && errno == EINVAL)
-                        (void) syscall(SYS_rt_sigaction, sig, kernel_sa_default, NULL, (NSIG - 1) / 8);
+                if (n < 0) {
+                        int errsv = errno;
+                        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv),
+                                    "writing parameters: %s", g_strerror(errsv));
+                        return -1;
+                }
+                done += (gsize) n;
         }
-}
-
-static void G_GNUC_NORETURN
-child_run(const StewardExecPlan *p, int gate_fd, int report_fd)
-{
-        sigset_t none;
-        char go;
-        ssize_t n;
-        int null_fd;
-
-        close_all_but(gate_fd, report_fd);
-        reset_signal_dispositions();
-        sigemptyset(&none);
-        (void) sigprocmask(SIG_SETMASK, &none, NULL);
-
-        if (setsid() < 0)
-                child_fail(report_fd, STEWARD_SPAWN_STAGE_SESSION, errno);
-        /* WATCHDOG_PID=: we are the main process the watchdog is about. */
-        if (p->own_pid_slot)
-                fill_own_pid(p->own_pid_slot, getpid());
-
-        do
-                n = read(gate_fd, &go, 1);
-        while (n < 0 && errno == EINTR);
-        if (n != 1)
-                /* stewardd gave up on this incarnation (scope refused): leave quietly. */
-                _exit(127);
-
-        null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-        if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0)
-                child_fail(report_fd, STEWARD_SPAWN_STAGE_STDIO, errno);
-        if (p->identifier) {
-                /* Connected from here, inside the scope, so journald attributes
-                 * the stream to it. sd_journal_stream_fd() only uses the stack. */
-                int fd = sd_journal_stream_fd(p->identifier, LOG_INFO, 1);
-                if (fd < 0)
-                        child_fail(report_fd, STEWARD_SPAWN_STAGE_STDIO, -fd);
-                if (dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0)
-                        child_fail(report_fd, STEWARD_SPAWN_STAGE_STDIO, errno);
-        }
-        (void) close(gate_fd);
-
-        if (p->cwd && chdir(p->cwd) < 0)
-                child_fail(report_fd, STEWARD_SPAWN_STAGE_CHDIR, errno);
-
-        if (p->set_credentials) {
-                if (setgroups(p->n_groups, p->groups) < 0 || setresgid(p->gid, p->gid, p->gid) < 0 ||
-                    setresuid(p->uid, p->uid, p->uid) < 0)
-                        child_fail(report_fd, STEWARD_SPAWN_STAGE_CREDENTIALS, errno);
-        }
-
-        execve(p->argv[0], p->argv, p->envp);
-        child_fail(report_fd, STEWARD_SPAWN_STAGE_EXEC, errno);
+        (void) fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+        return g_steal_fd(&fd);
 }
 
 gboolean
 steward_spawn_fork(const StewardExecPlan *p, StewardSpawned *out, GError **error)
 {
+        steward_autofd int params = -1, gate_r = -1, gate_w = -1, report_r = -1, report_w = -1;
         int gate[2], report[2];
+        posix_spawn_file_actions_t actions;
+        posix_spawnattr_t attr;
+        sigset_t all, none;
+        char proc_path[64];
+        const char *executor;
+        char *argv[] = { (char *) "steward-exec", NULL };
+        char *envp[] = { NULL };
         pid_t pid;
+        int r;
 
-        if (pipe2(gate, O_CLOEXEC) < 0) {
-                int errsv = errno;
-                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv), "pipe: %s", g_strerror(errsv));
+        executor = executor_proc_path(proc_path, error);
+        if (!executor)
+                return FALSE;
+        params = params_fd(p, error);
+        if (params < 0)
+                return FALSE;
+        if (pipe2(gate, O_CLOEXEC) < 0)
+                return set_errno_error(error, errno, "pipe");
+        gate_r = gate[0];
+        gate_w = gate[1];
+        if (pipe2(report, O_CLOEXEC) < 0)
+                return set_errno_error(error, errno, "pipe");
+        report_r = report[0];
+        report_w = report[1];
+
+        /* The file actions dup2() each onto its protocol number (which
+         * clears close-on-exec there, and only there); a source sitting on
+         * another's number would be overwritten before it is copied. */
+        if (!move_above_protocol_fds(&params, error) || !move_above_protocol_fds(&gate_r, error) ||
+            !move_above_protocol_fds(&report_w, error))
+                return FALSE;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_adddup2(&actions, params, STEWARD_EXEC_FD_PARAMS);
+        posix_spawn_file_actions_adddup2(&actions, gate_r, STEWARD_EXEC_FD_GATE);
+        posix_spawn_file_actions_adddup2(&actions, report_w, STEWARD_EXEC_FD_REPORT);
+
+        posix_spawnattr_init(&attr);
+        sigfillset(&all);
+        sigemptyset(&none);
+        posix_spawnattr_setsigdefault(&attr, &all);
+        posix_spawnattr_setsigmask(&attr, &none);
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSID);
+
+        r = posix_spawn(&pid, executor, &actions, &attr, argv, envp);
+        posix_spawn_file_actions_destroy(&actions);
+        posix_spawnattr_destroy(&attr);
+        if (r != 0) {
+                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(r), "spawning steward-exec '%s': %s",
+                            steward_spawn_executor_path(), g_strerror(r));
                 return FALSE;
         }
-        if (pipe2(report, O_CLOEXEC) < 0) {
-                int errsv = errno;
-                steward_close_fdp(&gate[0]);
-                steward_close_fdp(&gate[1]);
-                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv), "pipe: %s", g_strerror(errsv));
-                return FALSE;
-        }
 
-        pid = fork();
-        if (pid < 0) {
-                int errsv = errno;
-                steward_close_fdp(&gate[0]);
-                steward_close_fdp(&gate[1]);
-                steward_close_fdp(&report[0]);
-                steward_close_fdp(&report[1]);
-                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv), "fork: %s", g_strerror(errsv));
-                return FALSE;
-        }
-        if (pid == 0) {
-                (void) close(gate[1]);
-                (void) close(report[0]);
-                child_run(p, gate[0], report[1]);
-        }
-
-        steward_close_fdp(&gate[0]);
-        steward_close_fdp(&report[1]);
         out->pid = pid;
-        out->gate_fd = gate[1];
-        out->report_fd = report[0];
+        out->gate_fd = g_steal_fd(&gate_w);
+        out->report_fd = g_steal_fd(&report_r);
         return TRUE;
 }
 

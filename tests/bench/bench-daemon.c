@@ -12,7 +12,9 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "itest.h"
 
@@ -179,8 +181,27 @@ rss_kib(GPid pid)
         return g_ascii_strtoull(rss + strlen("VmRSS:"), NULL, 10);
 }
 
+/* User and system CPU time a process has used so far. */
 static double
-steward_bringup(guint64 *rss)
+cpu_seconds(GPid pid)
+{
+        g_autofree char *path = g_strdup_printf("/proc/%d/stat", pid);
+        g_autofree char *stat = NULL;
+        g_auto(GStrv) fields = NULL;
+        const char *after_comm;
+
+        if (!g_file_get_contents(path, &stat, NULL, NULL) || !(after_comm = strrchr(stat, ')')))
+                return 0;
+        /* state is field 3; utime and stime are 14 and 15. */
+        fields = g_strsplit(after_comm + 2, " ", -1);
+        if (g_strv_length(fields) < 13)
+                return 0;
+        return (double) (g_ascii_strtoull(fields[11], NULL, 10) + g_ascii_strtoull(fields[12], NULL, 10)) /
+               (double) sysconf(_SC_CLK_TCK);
+}
+
+static double
+steward_bringup(guint64 *rss, double *cpu)
 {
         g_autoptr(GString) config = g_string_new("[Manager]\nShutdownTimeoutSec=5min\n");
         g_autoptr(ItestDaemon) d = NULL;
@@ -195,6 +216,7 @@ steward_bringup(guint64 *rss)
                 if (!itest_events_wait(d->events, "child_started", NULL, &from, 300))
                         return -1;
         *rss = rss_kib(d->pid);
+        *cpu = cpu_seconds(d->pid);
         return seconds_since(start);
 }
 
@@ -242,6 +264,7 @@ START_TEST(bench_daemon)
         g_autoptr(GDBusConnection) bus = itest_bus();
         double s, n;
         guint64 rss = 0;
+        double cpu = 0;
 
         s = steward_restart_loop();
         n = systemd_restart_loop(bus);
@@ -253,12 +276,14 @@ START_TEST(bench_daemon)
         report("restart command to new incarnation running", s, n);
         ck_assert(s > 0 && n > 0);
 
-        s = steward_bringup(&rss);
+        s = steward_bringup(&rss, &cpu);
         n = systemd_bringup(bus);
         report("bring-up of 1,000 scoped children", s, n);
         printf("# stewardd resident memory with 1,000 children: %" G_GUINT64_FORMAT
                " KiB (%.1f KiB per child)\n",
                rss, (double) rss / CHILDREN);
+        printf("# stewardd CPU time for the bring-up: %.2f s (%.2f ms per child)\n", cpu,
+               cpu * 1000 / CHILDREN);
         ck_assert(s > 0 && n > 0);
 }
 END_TEST

@@ -527,14 +527,15 @@ install_user_unit(const char *unit, const char *config_dir)
         ck_assert_int_eq(g_mkdir_with_parents(dropin_dir, 0755), 0);
         g_ptr_array_add(files, g_strdup_printf("%s/%s", dir, unit));
         ck_assert(g_file_set_contents(g_ptr_array_index(files, 0), text, -1, NULL));
-        /* Only what the test needs differs: the binary, the config and the
-         * bus, which the harness's manager does not pass on by itself. */
+        /* Only what the test needs differs: the binaries, the config and
+         * the bus, which the harness's manager does not pass on by itself. */
         dropin = g_strdup_printf("[Service]\n"
                                  "ExecStart=\n"
                                  "ExecStart=%s/src/stewardd --user --config=%s\n"
-                                 "Environment=DBUS_SESSION_BUS_ADDRESS=%s XDG_RUNTIME_DIR=%s\n",
+                                 "Environment=DBUS_SESSION_BUS_ADDRESS=%s XDG_RUNTIME_DIR=%s "
+                                 "STEWARD_EXECUTOR_PATH=%s\n",
                                  build, config_dir, g_getenv("DBUS_SESSION_BUS_ADDRESS"),
-                                 g_getenv("XDG_RUNTIME_DIR"));
+                                 g_getenv("XDG_RUNTIME_DIR"), g_getenv("STEWARD_EXECUTOR_PATH"));
         g_ptr_array_add(files, g_strdup_printf("%s/test.conf", dropin_dir));
         ck_assert(g_file_set_contents(g_ptr_array_index(files, 1), dropin, -1, NULL));
         g_ptr_array_add(files, g_steal_pointer(&dropin_dir));

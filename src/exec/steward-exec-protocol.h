@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* steward-exec-protocol.h: what stewardd hands steward-exec, the helper that becomes an incarnation.
+ *
+ * stewardd never forks itself: a fork of a large, multi-threaded process
+ * costs a copy of its page tables and a TLB shootdown for every page it
+ * touches afterwards. It posix_spawn()s (CLONE_VM|CLONE_VFORK) the small
+ * steward-exec instead, already in a new session with every signal at its
+ * default and none blocked, and passes it three descriptors:
+ *
+ *   3  the parameters: a sealed memfd of NUL-terminated strings, below
+ *   4  the gate: one byte lets it go on to exec; EOF makes it leave quietly
+ *   5  the report: a StewardExecReport when a stage fails; closed on exec
+ *
+ * Nothing else is inherited but 0, 1 and 2 (stewardd's own). The process
+ * stewardd spawned is the incarnation's main process from its first
+ * instruction to the end: the PID the scope is created around, the one the
+ * program runs as after execve(), and what the state a later stewardd
+ * adopts names.
+ *
+ * The parameters, each a NUL-terminated string:
+ *
+ *   "steward-exec/1"                     magic and version
+ *   argc, then argc strings              ExecStart=
+ *   envc, then envc strings              the complete environment
+ *   own-pid key                          "WATCHDOG_PID" or "": this variable
+ *                                        is set to the helper's own PID
+ *   working directory                    "" for stewardd's
+ *   syslog identifier                    "": keep stdout/stderr as they are,
+ *                                        else a journal stream under it
+ *   credentials                          "": keep them, else
+ *                                        "UID GID NGROUPS GID1 GID2 ..."
+ *
+ * Counts and ids are decimal. */
+#pragma once
+
+#define STEWARD_EXEC_MAGIC "steward-exec/1"
+
+#define STEWARD_EXEC_FD_PARAMS 3
+#define STEWARD_EXEC_FD_GATE 4
+#define STEWARD_EXEC_FD_REPORT 5
+
+/* The parameters may be no larger: ARG_MAX-sized argv and environments
+ * are the kernel's limit as well. */
+#define STEWARD_EXEC_PARAMS_MAX (4 * 1024 * 1024)
+
+/* The stage that failed, in the report. */
+typedef enum {
+        STEWARD_EXEC_STAGE_GATE,
+        STEWARD_EXEC_STAGE_SESSION,
+        STEWARD_EXEC_STAGE_STDIO,
+        STEWARD_EXEC_STAGE_CHDIR,
+        STEWARD_EXEC_STAGE_CREDENTIALS,
+        STEWARD_EXEC_STAGE_EXEC,
+        STEWARD_EXEC_STAGE_PARAMS, /* the parameters did not parse: a stewardd/steward-exec mismatch */
+        _STEWARD_EXEC_STAGE_MAX,
+} StewardExecStage;
+
+typedef struct {
+        int stage; /* StewardExecStage */
+        int error; /* errno */
+} StewardExecReport;
