@@ -11,8 +11,6 @@
 
 #include "steward-auth.h"
 #include "steward-bus.h"
-#include "steward-engine.h"
-#include "steward-manager.h"
 #include "steward-names.h"
 #include "steward-resources.h"
 #include "steward-util.h"
@@ -30,7 +28,8 @@ reply_error(GDBusMethodInvocation *inv, const GError *error)
 
 struct _StewardBus {
         GDBusConnection *bus;
-        StewardManager *manager;
+        const StewardBusOps *ops;
+        gpointer data;
         GDBusNodeInfo *node;
         GDBusInterfaceInfo *manager_iface;
         GDBusInterfaceInfo *child_iface;
@@ -39,7 +38,6 @@ struct _StewardBus {
         guint child_subtree;
         guint supervisor_subtree;
         GCancellable *cancellable;
-        StewardTreeState last_state;
 };
 
 /* ---- paths ---------------------------------------------------------------- */
@@ -94,7 +92,7 @@ child_property(StewardBus *b, const StewardChildInfo *info, const char *property
         if (g_str_equal(property, "MainPID"))
                 return g_variant_new_uint32(info->main_pid);
         if (g_str_equal(property, "Unit")) {
-                const char *unit = steward_manager_get_unit(b->manager, info->name);
+                const char *unit = b->ops->get_unit(b->data, info->name);
                 return g_variant_new_string(unit ? unit : "");
         }
         if (g_str_equal(property, "Ready"))
@@ -135,20 +133,19 @@ supervisor_property(const StewardSupervisorInfo *info, const char *property)
 static GVariant *
 manager_property(StewardBus *b, const char *property)
 {
-        StewardEngine *e = steward_manager_get_engine(b->manager);
 
         if (g_str_equal(property, "Version"))
                 return g_variant_new_string(PACKAGE_VERSION);
         if (g_str_equal(property, "Mode"))
-                return g_variant_new_string(steward_mode_to_string(steward_manager_get_mode(b->manager)));
+                return g_variant_new_string(steward_mode_to_string(b->ops->get_mode(b->data)));
         if (g_str_equal(property, "Backend"))
-                return g_variant_new_string(steward_manager_get_backend_name(b->manager));
+                return g_variant_new_string(b->ops->get_backend_name(b->data));
         if (g_str_equal(property, "State"))
-                return g_variant_new_string(steward_tree_state_to_string(steward_engine_get_tree_state(e)));
+                return g_variant_new_string(steward_tree_state_to_string(b->ops->get_tree_state(b->data)));
         if (g_str_equal(property, "ChildCount"))
-                return g_variant_new_uint32(steward_engine_get_n_children(e));
+                return g_variant_new_uint32(b->ops->get_n_children(b->data));
         if (g_str_equal(property, "ConfigFiles"))
-                return g_variant_new_strv(steward_manager_get_config_files(b->manager), -1);
+                return g_variant_new_strv(b->ops->get_config_files(b->data), -1);
         return NULL;
 }
 
@@ -173,11 +170,19 @@ outcome_to_variant(const StewardCommandOutcome *o, const char *command_id, const
 
 /* ---- commands --------------------------------------------------------------- */
 
+/* What a mutating method asks for: one of the engine's commands, or Reload,
+ * which is none of them. */
+typedef enum {
+        REQUEST_COMMAND,
+        REQUEST_RELOAD,
+} RequestKind;
+
 /* A mutating method waiting for its caller's credentials. */
 typedef struct {
         StewardBus *bus;
         GDBusMethodInvocation *invocation;
-        StewardCommandKind kind; /* or -1 for Reload */
+        RequestKind request;
+        StewardCommandKind kind; /* REQUEST_COMMAND */
         char *target;
         char *reason;
 } PendingCommand;
@@ -194,10 +199,8 @@ pending_command_free(PendingCommand *p)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PendingCommand, pending_command_free)
 
-#define COMMAND_RELOAD ((StewardCommandKind) -1)
-
 static const char *
-command_state(StewardEngine *e, StewardCommandKind kind, const char *target, const StewardCommandOutcome *o)
+command_state(StewardCommandKind kind, const StewardCommandOutcome *o)
 {
         if (kind == STEWARD_COMMAND_SHUTDOWN)
                 return steward_tree_state_to_string(o->tree_state);
@@ -213,12 +216,12 @@ run_reload(StewardBus *b, GDBusMethodInvocation *inv, const StewardActor *actor)
         g_autoptr(GError) error = NULL;
         GVariantBuilder d;
 
-        if (steward_engine_is_shutting_down(steward_manager_get_engine(b->manager))) {
+        if (b->ops->is_shutting_down(b->data)) {
                 g_dbus_method_invocation_return_error_literal(
                         inv, STEWARD_ERROR, STEWARD_ERROR_SHUTTING_DOWN, _("The tree is shutting down"));
                 return;
         }
-        if (!steward_manager_reload(b->manager, actor, &added, &removed, &changed, &error)) {
+        if (!b->ops->reload(b->data, actor, &added, &removed, &changed, &error)) {
                 reply_error(inv, error);
                 return;
         }
@@ -233,26 +236,24 @@ static void
 run_command(PendingCommand *p, const StewardCaller *caller)
 {
         StewardBus *b = p->bus;
-        StewardEngine *e = steward_manager_get_engine(b->manager);
         StewardActor actor = steward_caller_actor(caller);
         StewardCommandOutcome outcome = { 0 };
         g_autoptr(GError) error = NULL;
         g_autofree char *command_id = NULL;
 
-        if (p->kind == COMMAND_RELOAD) {
+        if (p->request == REQUEST_RELOAD) {
                 run_reload(b, p->invocation, &actor);
                 return;
         }
-        if (!steward_manager_command(b->manager, p->kind, p->target, p->reason, &actor, &outcome,
-                                     &command_id, &error)) {
+        if (!b->ops->command(b->data, p->kind, p->target, p->reason, &actor, &outcome, &command_id,
+                             &error)) {
                 reply_error(p->invocation, error);
                 return;
         }
         g_dbus_method_invocation_return_value(
                 p->invocation,
                 g_variant_new("(@a{sv})",
-                              outcome_to_variant(&outcome, command_id,
-                                                 command_state(e, p->kind, p->target, &outcome))));
+                              outcome_to_variant(&outcome, command_id, command_state(p->kind, &outcome))));
 }
 
 static void
@@ -272,11 +273,11 @@ on_caller(GObject *source, GAsyncResult *res, gpointer user_data)
                         _("Cannot tell who the caller is: %s"), error->message);
                 return;
         }
-        if (!steward_caller_may_manage(caller, steward_manager_get_allowed_gid(p->bus->manager))) {
+        if (!steward_caller_may_manage(caller, p->bus->ops->get_allowed_gid(p->bus->data))) {
                 actor = steward_caller_actor(caller);
-                steward_manager_command_denied(p->bus->manager,
-                                               g_dbus_method_invocation_get_method_name(p->invocation),
-                                               p->target, &actor);
+                p->bus->ops->command_denied(p->bus->data,
+                                            g_dbus_method_invocation_get_method_name(p->invocation),
+                                            p->target, &actor);
                 g_dbus_method_invocation_return_error(p->invocation, G_DBUS_ERROR,
                                                       G_DBUS_ERROR_ACCESS_DENIED,
                                                       _("uid %u may not manage steward"), caller->uid);
@@ -307,10 +308,10 @@ check_reason(GDBusMethodInvocation *inv, const char *reason)
         return FALSE;
 }
 
-/* Checks the arguments, then the caller, then runs the command. */
+/* Checks the arguments, then the caller, then runs the request. */
 static void
-queue_command(StewardBus *b, GDBusMethodInvocation *inv, StewardCommandKind kind, const char *target,
-              const char *reason)
+queue_request(StewardBus *b, GDBusMethodInvocation *inv, RequestKind request, StewardCommandKind kind,
+              const char *target, const char *reason)
 {
         PendingCommand *p;
 
@@ -321,11 +322,19 @@ queue_command(StewardBus *b, GDBusMethodInvocation *inv, StewardCommandKind kind
         p = g_new0(PendingCommand, 1);
         p->bus = b;
         p->invocation = g_object_ref(inv);
+        p->request = request;
         p->kind = kind;
         p->target = g_strdup(target);
         p->reason = g_strdup(reason);
         steward_caller_lookup(b->bus, g_dbus_method_invocation_get_sender(inv), b->cancellable, on_caller,
                               p);
+}
+
+static void
+queue_command(StewardBus *b, GDBusMethodInvocation *inv, StewardCommandKind kind, const char *target,
+              const char *reason)
+{
+        queue_request(b, inv, REQUEST_COMMAND, kind, target, reason);
 }
 
 /* ---- the manager object ------------------------------------------------------ */
@@ -335,8 +344,7 @@ typedef void (*ManagerMethod)(StewardBus *b, GDBusMethodInvocation *inv, GVarian
 static void
 method_list_children(StewardBus *b, GDBusMethodInvocation *inv, GVariant *params)
 {
-        StewardEngine *e = steward_manager_get_engine(b->manager);
-        guint n = steward_engine_get_n_children(e);
+        guint n = b->ops->get_n_children(b->data);
         GVariantBuilder list;
 
         g_variant_builder_init(&list, G_VARIANT_TYPE("a(ssstto)"));
@@ -344,7 +352,7 @@ method_list_children(StewardBus *b, GDBusMethodInvocation *inv, GVariant *params
                 StewardChildInfo info;
                 g_autofree char *path = NULL;
 
-                if (!steward_engine_get_child_at(e, i, &info))
+                if (!b->ops->get_child_at(b->data, i, &info))
                         continue;
                 path = object_path(STEWARD_CHILD_PATH_PREFIX, info.name);
                 g_variant_builder_add(&list, "(ssstto)", info.name, info.supervisor,
@@ -357,8 +365,7 @@ method_list_children(StewardBus *b, GDBusMethodInvocation *inv, GVariant *params
 static void
 method_list_supervisors(StewardBus *b, GDBusMethodInvocation *inv, GVariant *params)
 {
-        StewardEngine *e = steward_manager_get_engine(b->manager);
-        guint n = steward_engine_get_n_supervisors(e);
+        guint n = b->ops->get_n_supervisors(b->data);
         GVariantBuilder list;
 
         g_variant_builder_init(&list, G_VARIANT_TYPE("a(ssso)"));
@@ -366,7 +373,7 @@ method_list_supervisors(StewardBus *b, GDBusMethodInvocation *inv, GVariant *par
                 StewardSupervisorInfo info;
                 g_autofree char *path = NULL;
 
-                if (!steward_engine_get_supervisor_at(e, i, &info))
+                if (!b->ops->get_supervisor_at(b->data, i, &info))
                         continue;
                 path = object_path(STEWARD_SUPERVISOR_PATH_PREFIX, info.name);
                 g_variant_builder_add(&list, "(ssso)", info.name, info.parent ? info.parent : "",
@@ -385,7 +392,7 @@ method_get_child(StewardBus *b, GDBusMethodInvocation *inv, GVariant *params)
         g_variant_get(params, "(&s)", &name);
         if (!check_name(inv, name))
                 return;
-        if (!steward_engine_get_child(steward_manager_get_engine(b->manager), name, &info)) {
+        if (!b->ops->get_child(b->data, name, &info)) {
                 g_dbus_method_invocation_return_error(inv, STEWARD_ERROR, STEWARD_ERROR_NO_SUCH_CHILD,
                                                       _("No child '%s'"), name);
                 return;
@@ -404,7 +411,7 @@ method_get_supervisor(StewardBus *b, GDBusMethodInvocation *inv, GVariant *param
         g_variant_get(params, "(&s)", &name);
         if (!check_name(inv, name))
                 return;
-        if (!steward_engine_get_supervisor(steward_manager_get_engine(b->manager), name, &info)) {
+        if (!b->ops->get_supervisor(b->data, name, &info)) {
                 g_dbus_method_invocation_return_error(inv, STEWARD_ERROR, STEWARD_ERROR_NO_SUCH_SUPERVISOR,
                                                       _("No supervisor '%s'"), name);
                 return;
@@ -431,7 +438,7 @@ DEFINE_CHILD_COMMAND(method_resume_supervisor, STEWARD_COMMAND_RESUME_SUPERVISOR
 static void
 method_reload(StewardBus *b, GDBusMethodInvocation *inv, GVariant *params)
 {
-        queue_command(b, inv, COMMAND_RELOAD, NULL, NULL);
+        queue_request(b, inv, REQUEST_RELOAD, 0, NULL, NULL);
 }
 
 static void
@@ -530,7 +537,7 @@ child_get_property(GDBusConnection *bus, const char *sender, const char *path, c
         StewardChildInfo info;
         GVariant *v;
 
-        if (!name || !steward_engine_get_child(steward_manager_get_engine(b->manager), name, &info)) {
+        if (!name || !b->ops->get_child(b->data, name, &info)) {
                 g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_NO_SUCH_CHILD, _("No child '%s'"),
                             name ? name : path);
                 return NULL;
@@ -567,7 +574,7 @@ supervisor_get_property(GDBusConnection *bus, const char *sender, const char *pa
         StewardSupervisorInfo info;
         GVariant *v;
 
-        if (!name || !steward_engine_get_supervisor(steward_manager_get_engine(b->manager), name, &info)) {
+        if (!name || !b->ops->get_supervisor(b->data, name, &info)) {
                 g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_NO_SUCH_SUPERVISOR, _("No supervisor '%s'"),
                             name ? name : path);
                 return NULL;
@@ -596,32 +603,30 @@ static const SubtreeKind supervisor_kind = { STEWARD_SUPERVISOR_PATH_PREFIX, FAL
 static gboolean
 subtree_has(StewardBus *b, const SubtreeKind *k, const char *name)
 {
-        StewardEngine *e = steward_manager_get_engine(b->manager);
 
         if (k->children) {
                 StewardChildInfo info;
-                return steward_engine_get_child(e, name, &info);
+                return b->ops->get_child(b->data, name, &info);
         } else {
                 StewardSupervisorInfo info;
-                return steward_engine_get_supervisor(e, name, &info);
+                return b->ops->get_supervisor(b->data, name, &info);
         }
 }
 
 static char **
 subtree_enumerate(StewardBus *b, const SubtreeKind *k)
 {
-        StewardEngine *e = steward_manager_get_engine(b->manager);
         g_autoptr(GStrvBuilder) nodes = g_strv_builder_new();
-        guint n = k->children ? steward_engine_get_n_children(e) : steward_engine_get_n_supervisors(e);
+        guint n = k->children ? b->ops->get_n_children(b->data) : b->ops->get_n_supervisors(b->data);
 
         for (guint i = 0; i < n; i++) {
                 const char *name = NULL;
                 StewardChildInfo ci;
                 StewardSupervisorInfo si;
 
-                if (k->children && steward_engine_get_child_at(e, i, &ci))
+                if (k->children && b->ops->get_child_at(b->data, i, &ci))
                         name = ci.name;
-                else if (!k->children && steward_engine_get_supervisor_at(e, i, &si))
+                else if (!k->children && b->ops->get_supervisor_at(b->data, i, &si))
                         name = si.name;
                 if (name) {
                         g_autofree char *label = steward_bus_label_escape(name);
@@ -768,14 +773,15 @@ static const struct {
         { STEWARD_PROPERTY_STATE, { "State" } },
         { STEWARD_PROPERTY_GENERATION, { "Generation" } },
         { STEWARD_PROPERTY_ATTEMPT, { "Attempt" } },
-        { STEWARD_PROPERTY_MAIN_PID, { "MainPID", "Unit" } },
+        { STEWARD_PROPERTY_MAIN_PID, { "MainPID" } },
         { STEWARD_PROPERTY_READY, { "Ready" } },
         { STEWARD_PROPERTY_STATUS_TEXT, { "StatusText" } },
         { STEWARD_PROPERTY_LAST_EXIT, { "LastExitCode", "LastExitStatus" } },
         { STEWARD_PROPERTY_RESTART_COUNT, { "RestartCount" } },
         { STEWARD_PROPERTY_NEXT_RESTART, { "NextRestartUSec" } },
         { STEWARD_PROPERTY_FENCE_STATE, { "FenceState" } },
-        { STEWARD_BUS_PROPERTY_UNIT, { "Unit" } },
+        { STEWARD_PROPERTY_EXTRA_UNIT, { "Unit" } },
+        { STEWARD_PROPERTY_EXTRA_ROLE, { "Role" } },
 };
 
 void
@@ -785,7 +791,7 @@ steward_bus_child_changed(StewardBus *b, const char *child, guint changed)
         g_autoptr(GPtrArray) names = g_ptr_array_new();
         StewardChildInfo info;
 
-        if (!steward_engine_get_child(steward_manager_get_engine(b->manager), child, &info))
+        if (!b->ops->get_child(b->data, child, &info))
                 return;
         for (guint i = 0; i < G_N_ELEMENTS(child_property_bits); i++)
                 if (changed & child_property_bits[i].bit)
@@ -807,7 +813,7 @@ steward_bus_supervisor_changed(StewardBus *b, const char *supervisor)
         g_autofree char *path = object_path(STEWARD_SUPERVISOR_PATH_PREFIX, supervisor);
         StewardSupervisorInfo info;
 
-        if (!steward_engine_get_supervisor(steward_manager_get_engine(b->manager), supervisor, &info))
+        if (!b->ops->get_supervisor(b->data, supervisor, &info))
                 return;
         emit_properties_changed(b, path, STEWARD_SUPERVISOR_INTERFACE, names, get_supervisor_property,
                                 &info);
@@ -823,7 +829,7 @@ steward_bus_manager_changed(StewardBus *b, guint changed)
                 names[n++] = "State";
         if (changed & STEWARD_PROPERTY_CHILD_COUNT)
                 names[n++] = "ChildCount";
-        if (changed & STEWARD_BUS_PROPERTY_CONFIG_FILES)
+        if (changed & STEWARD_PROPERTY_EXTRA_CONFIG_FILES)
                 names[n++] = "ConfigFiles";
         names[n] = NULL;
         if (n == 0)
@@ -888,7 +894,7 @@ steward_bus_emit_event(StewardBus *b, guint64 sequence, const StewardEvent *ev, 
 /* ---- setup --------------------------------------------------------------------- */
 
 StewardBus *
-steward_bus_new(GDBusConnection *bus, StewardManager *manager, GError **error)
+steward_bus_new(GDBusConnection *bus, const StewardBusOps *ops, gpointer user_data, GError **error)
 {
         g_autoptr(GBytes) xml = NULL;
         StewardBus *b;
@@ -906,7 +912,8 @@ steward_bus_new(GDBusConnection *bus, StewardManager *manager, GError **error)
 
         b = g_new0(StewardBus, 1);
         b->bus = g_object_ref(bus);
-        b->manager = manager;
+        b->ops = ops;
+        b->data = user_data;
         b->cancellable = g_cancellable_new();
         b->node = g_dbus_node_info_new_for_xml(g_bytes_get_data(xml, NULL), error);
         if (!b->node) {

@@ -3,36 +3,70 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <sys/types.h>
 
-#include "steward-event.h"
+#include "steward-engine.h"
 #include "steward-error.h"
+#include "steward-event.h"
+#include "steward-mode.h"
+#include "steward-properties.h"
 
 G_BEGIN_DECLS
 
-typedef struct _StewardManager StewardManager;
 typedef struct _StewardBus StewardBus;
 
 /* The longest reason a command may carry, in bytes. */
 #define STEWARD_REASON_MAX 1024
 
-/* A child property the engine does not track: the live incarnation's unit. */
-#define STEWARD_BUS_PROPERTY_UNIT (1u << 16)
-/* A manager property the engine does not track: ConfigFiles, after a reload. */
-#define STEWARD_BUS_PROPERTY_CONFIG_FILES (1u << 17)
+/* What the objects serve, from whoever runs the tree (the manager in
+ * stewardd, a fake in the tests). Strings returned stay valid until the
+ * next call into the table. */
+typedef struct {
+        /* A mutating method, once its caller may manage (steward_manager_command()). */
+        gboolean (*command)(gpointer user_data, StewardCommandKind kind, const char *target,
+                            const char *reason, const StewardActor *actor, StewardCommandOutcome *outcome,
+                            char **command_id, GError **error);
+        /* A caller who may not manage asked for @method. */
+        void (*command_denied)(gpointer user_data, const char *method, const char *target,
+                               const StewardActor *actor);
+        gboolean (*reload)(gpointer user_data, const StewardActor *actor, GStrv *added, GStrv *removed,
+                           GStrv *changed, GError **error);
 
-/* Registers the manager, child and supervisor objects on @bus. */
-StewardBus *steward_bus_new(GDBusConnection *bus, StewardManager *manager, GError **error);
+        StewardTreeState (*get_tree_state)(gpointer user_data);
+        gboolean (*is_shutting_down)(gpointer user_data);
+        guint (*get_n_children)(gpointer user_data);
+        gboolean (*get_child_at)(gpointer user_data, guint index, StewardChildInfo *info);
+        gboolean (*get_child)(gpointer user_data, const char *name, StewardChildInfo *info);
+        guint (*get_n_supervisors)(gpointer user_data);
+        gboolean (*get_supervisor_at)(gpointer user_data, guint index, StewardSupervisorInfo *info);
+        gboolean (*get_supervisor)(gpointer user_data, const char *name, StewardSupervisorInfo *info);
+        /* The scope of a child's live incarnation, NULL when none. */
+        const char *(*get_unit)(gpointer user_data, const char *child);
+
+        StewardMode (*get_mode)(gpointer user_data);
+        const char *(*get_backend_name)(gpointer user_data);
+        const char *const *(*get_config_files)(gpointer user_data);
+        /* The group allowed to manage besides root, (gid_t) -1 when none. */
+        gid_t (*get_allowed_gid)(gpointer user_data);
+} StewardBusOps;
+
+/* Registers the manager, child and supervisor objects on @bus; @ops must
+ * outlive the result. */
+StewardBus *steward_bus_new(GDBusConnection *bus, const StewardBusOps *ops, gpointer user_data,
+                            GError **error);
 void steward_bus_free(StewardBus *b);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardBus, steward_bus_free)
 
 /* The Event signal of one event, numbered as its journal entry. */
 void steward_bus_emit_event(StewardBus *b, guint64 sequence, const StewardEvent *ev, const char *unit);
 
-/* PropertiesChanged for the properties in @changed (StewardProperty bits,
- * plus STEWARD_BUS_PROPERTY_UNIT). */
+/* PropertiesChanged for the properties in @changed (StewardProperty bits
+ * and STEWARD_PROPERTY_EXTRA_UNIT, _ROLE). */
 void steward_bus_child_changed(StewardBus *b, const char *child, guint changed);
+/* PropertiesChanged of a supervisor's State and RestartCount, the ones that change. */
 void steward_bus_supervisor_changed(StewardBus *b, const char *supervisor);
 /* PropertiesChanged of the manager: State and ChildCount (StewardProperty
- * bits), ConfigFiles (STEWARD_BUS_PROPERTY_CONFIG_FILES). */
+ * bits), ConfigFiles (STEWARD_PROPERTY_EXTRA_CONFIG_FILES). */
 void steward_bus_manager_changed(StewardBus *b, guint changed);
 
 G_END_DECLS

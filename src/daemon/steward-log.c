@@ -50,12 +50,6 @@ steward_log_free(StewardLog *log)
         g_free(log);
 }
 
-StewardLogTarget
-steward_log_get_target(StewardLog *log)
-{
-        return log->target;
-}
-
 guint64
 steward_log_get_failures(StewardLog *log)
 {

@@ -22,9 +22,6 @@ StewardLog *steward_log_new(StewardLogTarget target);
 void steward_log_free(StewardLog *log);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardLog, steward_log_free)
 
-/* The target in effect once AUTO was resolved. */
-StewardLogTarget steward_log_get_target(StewardLog *log);
-
 /**
  * steward_log_event:
  * @sequence: STEWARD_SEQUENCE, shared with the bus signal of the same event

@@ -1,41 +1,29 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* steward-manager.c: the daemon: drives the engine from the backend's reports, the bus and the clock.
+/* steward-manager.c: the daemon: drives the engine from the backend's reports, commands and the clock.
  *
  * Everything the engine decides comes back as actions; this file is the
  * one place that performs them: spawning and stopping through the backend,
- * numbering events and sending each to the journal and the bus, telling the
- * bus which properties changed, and keeping one timer armed at the engine's
- * next deadline. */
+ * numbering events, and telling the listeners (bus objects, journal, our
+ * own service manager) what happened and which properties changed, and
+ * keeping one timer armed at the engine's next deadline. Nothing here
+ * knows who listens. */
 #include "config.h"
 
-#include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <grp.h>
-#include <signal.h>
-#include <systemd/sd-daemon.h>
 
-#include "steward-bus.h"
 #include "steward-manager.h"
 #include "steward-names.h"
-#include "steward-notify.h"
+#include "steward-notify-router.h"
 #include "steward-parse.h"
 #include "steward-reaper.h"
 #include "steward-spawn.h"
 #include "steward-util.h"
 
 typedef struct {
-        char *unit;
-        guint64 generation;
-} LiveUnit;
-
-/* A running incarnation as the notify listener needs it: from the spawned
- * report to the gone one. */
-typedef struct {
-        const char *child; /* interned */
-        guint64 generation;
-        pid_t pid; /* the process we forked; it leads its process group */
-        int last_errno; /* ERRNO=, logged when it changes; 0: none */
-} LiveSender;
+        const StewardManagerListener *l;
+        gpointer data;
+} Listener;
 
 struct _StewardManager {
         StewardMode mode;
@@ -45,40 +33,26 @@ struct _StewardManager {
         GHashTable *supervisor_slices; /* supervisor name -> its slice unit */
         gid_t allowed_gid;
 
-        StewardLog *log;
         StewardReaper *reaper;
         StewardBackend *backend;
         StewardEngine *engine;
         GDBusConnection *bus; /* NULL: no bus (a container without one) */
-        StewardBus *bus_api;
-        guint name_owner_id;
+        StewardNotifyRouter *notify;
+        GArray *listeners; /* Listener */
 
         GSource *timer;
         GArray *actions;
         gboolean dispatching;
         guint64 sequence;
-        guint64 journal_failures; /* as last shown in STATUS= */
-        GHashTable *units; /* child -> LiveUnit* */
         guint64 command_counter;
-
-        /* sd_notify, from children and to our own manager. */
-        StewardNotifyListener *notify;
-        GHashTable *senders; /* child -> LiveSender* */
-        GHashTable *senders_by_pid; /* GINT_TO_POINTER(pid) -> LiveSender* (borrowed) */
         guint spawns_in_flight; /* SPAWNs without their spawned/spawn_failed report yet */
-        GHashTable *child_states; /* interned child -> GINT_TO_POINTER(StewardChildState) */
-        guint state_counts[STEWARD_CHILD_STATE_QUARANTINED + 1];
-        gboolean status_dirty;
-        char *status_sent;
-        guint watchdog_source;
-
-        GMainLoop *loop;
-        int exit_code;
-        gboolean exited;
+        gboolean started;
         gboolean ready_reported;
-        gboolean name_acquired;
-        gboolean name_lost;
-        guint signal_sources[3];
+        gboolean exited;
+        /* The incarnation whose gone report is being delivered: the backend
+         * holds it until the report returns, but its Unit is "" already. */
+        const char *gone_child; /* interned */
+        guint64 gone_generation;
 };
 
 static void manager_dispatch(StewardManager *m);
@@ -89,13 +63,40 @@ now(void)
         return (guint64) g_get_monotonic_time();
 }
 
-static void
-live_unit_free(LiveUnit *u)
+/* ---- listeners ------------------------------------------------------------ */
+
+void
+steward_manager_add_listener(StewardManager *m, const StewardManagerListener *listener, gpointer user_data)
 {
-        if (!u)
-                return;
-        g_free(u->unit);
-        g_free(u);
+        Listener l = { listener, user_data };
+
+        g_array_append_val(m->listeners, l);
+}
+
+#define FOR_EACH_LISTENER(m, l, member)                                                             \
+        for (guint i_ = 0; i_ < (m)->listeners->len; i_++)                                          \
+                for (const Listener *l = &g_array_index((m)->listeners, Listener, i_); l; l = NULL) \
+                        if (l->l->member)
+
+static void
+tell_child_changed(StewardManager *m, const char *child, guint changed)
+{
+        FOR_EACH_LISTENER(m, l, child_changed)
+        l->l->child_changed(l->data, child, changed);
+}
+
+static void
+tell_manager_changed(StewardManager *m, guint changed)
+{
+        FOR_EACH_LISTENER(m, l, manager_changed)
+        l->l->manager_changed(l->data, changed);
+}
+
+static void
+tell_reloading(StewardManager *m, gboolean reloading)
+{
+        FOR_EACH_LISTENER(m, l, reloading)
+        l->l->reloading(l->data, reloading);
 }
 
 /* ---- events ------------------------------------------------------------- */
@@ -103,22 +104,15 @@ live_unit_free(LiveUnit *u)
 static void
 manager_emit(StewardManager *m, const StewardEvent *ev)
 {
-        LiveUnit *u = ev->child ? g_hash_table_lookup(m->units, ev->child) : NULL;
-        const char *unit =
-                u && (ev->fields & STEWARD_EVENT_FIELD_GENERATION) && u->generation == ev->generation
-                        ? u->unit
-                        : NULL;
+        /* The backend holds an incarnation until its gone report was
+         * delivered, so the last events of one still name its scope. */
+        const char *unit = ev->child && (ev->fields & STEWARD_EVENT_FIELD_GENERATION)
+                                   ? steward_backend_get_unit(m->backend, ev->child, ev->generation)
+                                   : NULL;
 
         m->sequence++;
-        steward_log_event(m->log, m->sequence, ev, unit);
-        /* A lost journal entry is reported where an administrator looks
-         * first, systemctl status, besides the line on stderr. */
-        if (steward_log_get_failures(m->log) != m->journal_failures) {
-                m->journal_failures = steward_log_get_failures(m->log);
-                m->status_dirty = TRUE;
-        }
-        if (m->bus_api)
-                steward_bus_emit_event(m->bus_api, m->sequence, ev, unit);
+        FOR_EACH_LISTENER(m, l, event)
+        l->l->event(l->data, m->sequence, ev, unit);
 }
 
 /* An event of the daemon's own, outside the engine. */
@@ -170,76 +164,9 @@ static GSourceFuncs timer_funcs = {
 
 /* ---- actions ------------------------------------------------------------- */
 
-/* Keeps a count of children per state from the STATE_CHANGED actions, so
- * the STATUS= line costs O(1) per change rather than a scan of the tree. */
-static void
-manager_count_state(StewardManager *m, const char *child)
-{
-        StewardChildInfo info;
-        gpointer old;
-
-        child = g_intern_string(child);
-        if (!steward_engine_get_child(m->engine, child, &info)) {
-                /* A reload removed it and the engine has forgotten it. */
-                if (g_hash_table_lookup_extended(m->child_states, child, NULL, &old)) {
-                        m->state_counts[GPOINTER_TO_INT(old)]--;
-                        g_hash_table_remove(m->child_states, child);
-                        m->status_dirty = TRUE;
-                }
-                return;
-        }
-        if (g_hash_table_lookup_extended(m->child_states, child, NULL, &old)) {
-                if ((StewardChildState) GPOINTER_TO_INT(old) == info.state)
-                        return;
-                m->state_counts[GPOINTER_TO_INT(old)]--;
-        }
-        m->state_counts[info.state]++;
-        g_hash_table_insert(m->child_states, (gpointer) child, GINT_TO_POINTER(info.state));
-        m->status_dirty = TRUE;
-}
-
-/* "12 children: 11 up, 1 in backoff", sent to our manager when it changes. */
-static void
-notify_status(StewardManager *m)
-{
-        static const struct {
-                StewardChildState state;
-                const char *label;
-        } parts[] = {
-                { STEWARD_CHILD_STATE_STARTING, "starting" },
-                { STEWARD_CHILD_STATE_STOPPING, "stopping" },
-                { STEWARD_CHILD_STATE_BACKOFF, "in backoff" },
-                { STEWARD_CHILD_STATE_FAILED, "failed" },
-                { STEWARD_CHILD_STATE_PAUSED, "paused" },
-                { STEWARD_CHILD_STATE_QUARANTINED, "quarantined" },
-                { STEWARD_CHILD_STATE_STOPPED, "stopped" },
-        };
-        g_autoptr(GString) s = NULL;
-
-        if (!m->status_dirty)
-                return;
-        m->status_dirty = FALSE;
-        s = g_string_new("STATUS=");
-        g_string_append_printf(s, "%u children: %u up", g_hash_table_size(m->child_states),
-                               m->state_counts[STEWARD_CHILD_STATE_RUNNING] +
-                                       m->state_counts[STEWARD_CHILD_STATE_READY]);
-        for (guint i = 0; i < G_N_ELEMENTS(parts); i++)
-                if (m->state_counts[parts[i].state])
-                        g_string_append_printf(s, ", %u %s", m->state_counts[parts[i].state],
-                                               parts[i].label);
-        if (m->journal_failures)
-                g_string_append_printf(s, "; %" G_GUINT64_FORMAT " journal writes failed",
-                                       m->journal_failures);
-        if (g_strcmp0(s->str, m->status_sent) == 0)
-                return;
-        (void) sd_notify(0, s->str);
-        g_free(m->status_sent);
-        m->status_sent = g_string_free(g_steal_pointer(&s), FALSE);
-}
-
-/* READY=1 once the initial tree is up: the engine's tree state says every
- * member was started in order (a Type=notify child only once ready or
- * failed); a Type=simple child counts as started once its spawn was
+/* manager_ready once the initial tree is up: the engine's tree state says
+ * every member was started in order (a Type=notify child only once ready
+ * or failed); a Type=simple child counts as started once its spawn was
  * reported, so the last ones must have been. */
 static void
 manager_check_ready(StewardManager *m)
@@ -249,14 +176,6 @@ manager_check_ready(StewardManager *m)
                 return;
         m->ready_reported = TRUE;
         manager_emit_simple(m, STEWARD_EVENT_MANAGER_READY, NULL);
-        (void) sd_notify(0, "READY=1");
-}
-
-static void
-manager_tree_state_changed(StewardManager *m)
-{
-        if (steward_engine_get_tree_state(m->engine) == STEWARD_TREE_STATE_STOPPING)
-                (void) sd_notify(0, "STOPPING=1");
 }
 
 /* The protocol variables of a child, exactly as systemd sets them for a
@@ -270,7 +189,7 @@ manager_child_env(StewardManager *m, const StewardChildSpec *spec)
 
         if (spec->type == STEWARD_CHILD_NOTIFY) {
                 g_ptr_array_add(env, g_strdup_printf("NOTIFY_SOCKET=%s",
-                                                     steward_notify_listener_get_address(m->notify)));
+                                                     steward_notify_router_get_address(m->notify)));
                 if (spec->watchdog_usec > 0 && spec->watchdog_usec != G_MAXUINT64) {
                         g_ptr_array_add(env, g_strdup_printf("WATCHDOG_USEC=%" G_GUINT64_FORMAT,
                                                              spec->watchdog_usec));
@@ -308,25 +227,25 @@ perform(StewardManager *m, const StewardAction *a)
                 break;
         case STEWARD_ACTION_STATE_CHANGED:
                 if (a->child) {
-                        if (a->changed & STEWARD_PROPERTY_STATE)
-                                manager_count_state(m, a->child);
-                        if (m->bus_api)
-                                steward_bus_child_changed(m->bus_api, a->child, a->changed);
+                        guint changed = a->changed;
+
+                        /* Unit follows the incarnation: it is derived from
+                         * the same state, so it may change with any of it. */
+                        if (changed & (STEWARD_PROPERTY_STATE | STEWARD_PROPERTY_MAIN_PID |
+                                       STEWARD_PROPERTY_GENERATION))
+                                changed |= STEWARD_PROPERTY_EXTRA_UNIT;
+                        tell_child_changed(m, a->child, changed);
                 } else if (a->supervisor) {
-                        if (m->bus_api)
-                                steward_bus_supervisor_changed(m->bus_api, a->supervisor);
-                } else {
-                        if (m->bus_api)
-                                steward_bus_manager_changed(m->bus_api, a->changed);
-                        if (a->changed & STEWARD_PROPERTY_STATE)
-                                manager_tree_state_changed(m);
-                }
+                        FOR_EACH_LISTENER(m, l, supervisor_changed)
+                        l->l->supervisor_changed(l->data, a->supervisor, a->changed);
+                } else
+                        tell_manager_changed(m, a->changed);
                 break;
         case STEWARD_ACTION_EXIT:
                 if (!m->exited) {
                         m->exited = TRUE;
-                        m->exit_code = a->exit_code;
-                        g_main_loop_quit(m->loop);
+                        FOR_EACH_LISTENER(m, l, exit)
+                        l->l->exit(l->data, a->exit_code);
                 }
                 break;
         }
@@ -346,8 +265,15 @@ manager_dispatch(StewardManager *m)
         g_array_set_size(m->actions, 0);
         m->dispatching = FALSE;
         manager_check_ready(m);
-        notify_status(m);
+        FOR_EACH_LISTENER(m, l, settled)
+        l->l->settled(l->data);
         timer_rearm(m);
+}
+
+static void
+router_dispatch(gpointer user_data)
+{
+        manager_dispatch(user_data);
 }
 
 /* ---- backend reports ------------------------------------------------------ */
@@ -356,20 +282,8 @@ static void
 on_spawned(gpointer user_data, const char *child, guint64 generation, pid_t pid, const char *unit)
 {
         StewardManager *m = user_data;
-        LiveSender *sender = g_new0(LiveSender, 1);
 
         m->spawns_in_flight--;
-        sender->child = g_intern_string(child);
-        sender->generation = generation;
-        sender->pid = pid;
-        g_hash_table_replace(m->senders, (gpointer) sender->child, sender);
-        g_hash_table_replace(m->senders_by_pid, GINT_TO_POINTER(pid), sender);
-        if (unit) {
-                LiveUnit *u = g_new0(LiveUnit, 1);
-                u->unit = g_strdup(unit);
-                u->generation = generation;
-                g_hash_table_replace(m->units, g_strdup(child), u);
-        }
         steward_engine_child_spawned(m->engine, child, generation, (guint32) pid, now(), m->actions);
         manager_dispatch(m);
 }
@@ -400,22 +314,18 @@ static void
 on_gone(gpointer user_data, const char *child, guint64 generation)
 {
         StewardManager *m = user_data;
-        LiveUnit *u = g_hash_table_lookup(m->units, child);
-        LiveSender *sender = g_hash_table_lookup(m->senders, child);
+        gboolean had_unit = steward_manager_get_unit(m, child) != NULL;
 
-        if (sender && sender->generation == generation) {
-                if (g_hash_table_lookup(m->senders_by_pid, GINT_TO_POINTER(sender->pid)) == sender)
-                        g_hash_table_remove(m->senders_by_pid, GINT_TO_POINTER(sender->pid));
-                g_hash_table_remove(m->senders, child);
-        }
+        steward_notify_router_forget(m->notify, child, generation);
+        m->gone_child = g_intern_string(child);
+        m->gone_generation = generation;
         steward_engine_child_gone(m->engine, child, generation, now(), m->actions);
-        /* After the engine's events, which still name the unit. */
         manager_dispatch(m);
-        if (u && u->generation == generation) {
-                g_hash_table_remove(m->units, child);
-                if (m->bus_api)
-                        steward_bus_child_changed(m->bus_api, child, 0);
-        }
+        /* The engine need not change anything the Unit is derived from
+         * (a stopped child stays stopped), but the scope is gone. */
+        if (had_unit)
+                tell_child_changed(m, child, STEWARD_PROPERTY_EXTRA_UNIT);
+        m->gone_child = NULL;
 }
 
 static const StewardBackendEvents backend_events = {
@@ -424,73 +334,6 @@ static const StewardBackendEvents backend_events = {
         .exited = on_exited,
         .gone = on_gone,
 };
-
-/* ---- sd_notify from children ----------------------------------------------- */
-
-/* The running incarnation @pid belongs to, as the backend knows it. */
-static LiveSender *
-manager_find_sender(StewardManager *m, pid_t pid)
-{
-        LiveSender *sender;
-        const char *child;
-        guint64 generation;
-
-        if (!steward_backend_lookup_pid(m->backend, pid, &child, &generation))
-                return NULL;
-        sender = g_hash_table_lookup(m->senders, child);
-        return sender && sender->generation == generation ? sender : NULL;
-}
-
-static gboolean
-on_notify(pid_t pid, uid_t uid, const StewardNotifyMessage *msg, gpointer user_data)
-{
-        StewardManager *m = user_data;
-        LiveSender *sender = manager_find_sender(m, pid);
-        const char *child;
-        guint64 gen, t = now();
-
-        if (!sender)
-                return FALSE;
-        child = sender->child;
-        gen = sender->generation;
-        /* In systemd's order: who the main process is, then state, then timers. */
-        if (msg->fields & STEWARD_NOTIFY_MAINPID) {
-                if (steward_backend_owns_pid(m->backend, child, msg->main_pid))
-                        steward_engine_child_main_pid(m->engine, child, gen, (guint32) msg->main_pid, t,
-                                                      m->actions);
-                else
-                        g_message("Child '%s' sent MAINPID=%d, not a process of it, ignoring", child,
-                                  (int) msg->main_pid);
-        }
-        if (msg->fields & STEWARD_NOTIFY_STATUS)
-                steward_engine_child_status(m->engine, child, gen, *msg->status ? msg->status : NULL, t,
-                                            m->actions);
-        if (msg->fields & STEWARD_NOTIFY_WATCHDOG_USEC)
-                steward_engine_child_watchdog_usec(m->engine, child, gen, msg->watchdog_usec, t, m->actions);
-        if (msg->fields & STEWARD_NOTIFY_READY)
-                steward_engine_child_ready(m->engine, child, gen, t, m->actions);
-        if (msg->fields & STEWARD_NOTIFY_RELOADING)
-                /* No reloading state in the API: READY=1 ends it, and the
-                 * child is ready already. */
-                g_debug("Child '%s' is reloading", child);
-        if (msg->fields & STEWARD_NOTIFY_STOPPING)
-                steward_engine_child_stopping(m->engine, child, gen, t, m->actions);
-        if (msg->fields & STEWARD_NOTIFY_EXTEND_TIMEOUT)
-                steward_engine_child_extend_timeout(m->engine, child, gen, msg->extend_timeout_usec, t,
-                                                    m->actions);
-        if (msg->fields & STEWARD_NOTIFY_WATCHDOG)
-                steward_engine_child_watchdog(m->engine, child, gen, t, m->actions);
-        if (msg->fields & STEWARD_NOTIFY_WATCHDOG_TRIGGER)
-                steward_engine_child_watchdog_trigger(m->engine, child, gen, t, m->actions);
-        if ((msg->fields & STEWARD_NOTIFY_ERRNO) && msg->errno_value != sender->last_errno) {
-                /* Recorded once per change, not per message: a child may repeat it. */
-                sender->last_errno = msg->errno_value;
-                g_message("Child '%s' reports ERRNO=%d (%s)", child, msg->errno_value,
-                          g_strerror(msg->errno_value));
-        }
-        manager_dispatch(m);
-        return TRUE;
-}
 
 static void
 on_orphan(pid_t pid, int status, gpointer user_data)
@@ -616,10 +459,8 @@ steward_manager_new(const StewardManagerOptions *o, GError **error)
         m->config_path = g_strdup(o->config_path);
         m->child_specs = g_hash_table_new(g_str_hash, g_str_equal);
         m->supervisor_slices = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
-        m->units = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify) live_unit_free);
         m->actions = steward_actions_new();
-        m->loop = g_main_loop_new(NULL, FALSE);
-        m->log = steward_log_new(o->log_target);
+        m->listeners = g_array_new(FALSE, FALSE, sizeof(Listener));
 
         m->bus = g_bus_get_sync(o->mode == STEWARD_MODE_SYSTEM ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION,
                                 NULL, &bus_error);
@@ -661,19 +502,9 @@ steward_manager_new(const StewardManagerOptions *o, GError **error)
                 return NULL;
 
         m->engine = steward_engine_new(m->spec, engine_random, NULL);
-
-        m->senders = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
-        m->senders_by_pid = g_hash_table_new(g_direct_hash, g_direct_equal);
-        m->notify = steward_notify_listener_new(on_notify, m, error);
+        m->notify = steward_notify_router_new(m->backend, m->engine, m->actions, router_dispatch, m, error);
         if (!m->notify)
                 return NULL;
-        m->child_states = g_hash_table_new(g_direct_hash, g_direct_equal);
-        for (guint i = 0; i < steward_engine_get_n_children(m->engine); i++) {
-                StewardChildInfo info;
-
-                if (steward_engine_get_child_at(m->engine, i, &info))
-                        manager_count_state(m, info.name);
-        }
         m->timer = g_source_new(&timer_funcs, sizeof(GSource));
         g_source_set_callback(m->timer, on_timer, m, NULL);
         g_source_set_ready_time(m->timer, -1);
@@ -686,19 +517,7 @@ steward_manager_free(StewardManager *m)
 {
         if (!m)
                 return;
-        for (guint i = 0; i < G_N_ELEMENTS(m->signal_sources); i++)
-                if (m->signal_sources[i])
-                        g_source_remove(m->signal_sources[i]);
-        if (m->name_owner_id)
-                g_bus_unown_name(m->name_owner_id);
-        if (m->watchdog_source)
-                g_source_remove(m->watchdog_source);
-        g_clear_pointer(&m->notify, steward_notify_listener_free);
-        g_clear_pointer(&m->senders_by_pid, g_hash_table_unref);
-        g_clear_pointer(&m->senders, g_hash_table_unref);
-        g_clear_pointer(&m->child_states, g_hash_table_unref);
-        g_free(m->status_sent);
-        g_clear_pointer(&m->bus_api, steward_bus_free);
+        g_clear_pointer(&m->notify, steward_notify_router_free);
         if (m->timer) {
                 g_source_destroy(m->timer);
                 g_source_unref(m->timer);
@@ -708,12 +527,10 @@ steward_manager_free(StewardManager *m)
         g_clear_pointer(&m->reaper, steward_reaper_free);
         g_clear_object(&m->bus);
         g_clear_pointer(&m->actions, g_array_unref);
-        g_clear_pointer(&m->units, g_hash_table_unref);
+        g_clear_pointer(&m->listeners, g_array_unref);
         g_clear_pointer(&m->child_specs, g_hash_table_unref);
         g_clear_pointer(&m->supervisor_slices, g_hash_table_unref);
         g_clear_pointer(&m->spec, steward_spec_free);
-        g_clear_pointer(&m->log, steward_log_free);
-        g_clear_pointer(&m->loop, g_main_loop_unref);
         g_free(m->config_path);
         g_free(m);
 }
@@ -764,6 +581,37 @@ steward_manager_command_denied(StewardManager *m, const char *method, const char
         steward_event_clear(&ev);
 }
 
+/* Role= is the one setting a reload changes in place that the engine's
+ * property bits do not cover: the roles before, to compare with after. */
+static GHashTable *
+manager_roles(StewardManager *m)
+{
+        GHashTable *roles = g_hash_table_new(g_direct_hash, g_direct_equal);
+
+        for (guint i = 0; i < steward_engine_get_n_children(m->engine); i++) {
+                StewardChildInfo info;
+
+                if (steward_engine_get_child_at(m->engine, i, &info))
+                        g_hash_table_insert(roles, (gpointer) g_intern_string(info.name),
+                                            GINT_TO_POINTER(info.role));
+        }
+        return roles;
+}
+
+static void
+manager_tell_roles(StewardManager *m, GHashTable *before)
+{
+        for (guint i = 0; i < steward_engine_get_n_children(m->engine); i++) {
+                StewardChildInfo info;
+                gpointer old;
+
+                if (steward_engine_get_child_at(m->engine, i, &info) &&
+                    g_hash_table_lookup_extended(before, g_intern_string(info.name), NULL, &old) &&
+                    (StewardRole) GPOINTER_TO_INT(old) != info.role)
+                        tell_child_changed(m, info.name, STEWARD_PROPERTY_EXTRA_ROLE);
+        }
+}
+
 /* Reload: the engine decides what is added, removed and changed (it keeps
  * a fingerprint of every child) and acts on it; here the files are read,
  * the new spec becomes the one SPAWN looks children up in, and the
@@ -774,11 +622,12 @@ steward_manager_reload(StewardManager *m, const StewardActor *actor, GStrv *adde
 {
         g_autoptr(StewardSpec) spec = NULL;
         g_autoptr(GError) local = NULL;
+        g_autoptr(GHashTable) roles = NULL;
         g_autofree char *id = NULL;
         StewardCommand cmd = { 0 };
         gboolean files_changed;
 
-        (void) sd_notify(0, "RELOADING=1");
+        tell_reloading(m, TRUE);
         spec = load_config(m->config_path, m->mode, steward_backend_get_kind(m->backend), &local);
         /* The backend took the slice once; its scopes would be split over two. */
         if (spec && g_strcmp0(spec->slice, m->spec->slice) != 0)
@@ -789,13 +638,14 @@ steward_manager_reload(StewardManager *m, const StewardActor *actor, GStrv *adde
                 cmd.command_id = id;
                 cmd.reason = "reload";
                 cmd.actor = *actor;
+                roles = manager_roles(m);
                 (void) steward_engine_reload(m->engine, spec, &cmd, now(), m->actions, added, removed,
                                              changed, &local);
         }
         if (local) {
                 /* Nothing changed: the engine refuses before it acts. */
                 manager_emit_simple(m, STEWARD_EVENT_CONFIG_REJECTED, local->message);
-                (void) sd_notify(0, "READY=1");
+                tell_reloading(m, FALSE);
                 g_propagate_error(error, g_steal_pointer(&local));
                 return FALSE;
         }
@@ -807,26 +657,38 @@ steward_manager_reload(StewardManager *m, const StewardActor *actor, GStrv *adde
         index_spec(m);
         manager_emit_simple(m, STEWARD_EVENT_CONFIG_LOADED, NULL);
         manager_dispatch(m);
-        if (files_changed && m->bus_api)
-                steward_bus_manager_changed(m->bus_api, STEWARD_BUS_PROPERTY_CONFIG_FILES);
-        (void) sd_notify(0, "READY=1");
+        manager_tell_roles(m, roles);
+        if (files_changed)
+                tell_manager_changed(m, STEWARD_PROPERTY_EXTRA_CONFIG_FILES);
+        tell_reloading(m, FALSE);
         return TRUE;
 }
 
 /* ---- running --------------------------------------------------------------- */
 
-static gboolean
-on_terminate(gpointer user_data)
+void
+steward_manager_announce_started(StewardManager *m)
 {
-        StewardManager *m = user_data;
+        manager_emit_simple(m, STEWARD_EVENT_MANAGER_STARTED, NULL);
+        manager_emit_simple(m, STEWARD_EVENT_CONFIG_LOADED, NULL);
+}
+
+void
+steward_manager_announce_stopping(StewardManager *m)
+{
+        manager_emit_simple(m, STEWARD_EVENT_MANAGER_STOPPING, NULL);
+}
+
+void
+steward_manager_shutdown(StewardManager *m, const char *reason)
+{
         StewardActor actor = { .uid = getuid(), .pid = 0, .comm = "signal" };
         StewardCommandOutcome outcome;
         g_autoptr(GError) error = NULL;
 
-        if (!steward_manager_command(m, STEWARD_COMMAND_SHUTDOWN, NULL, "signal", &actor, &outcome, NULL,
+        if (!steward_manager_command(m, STEWARD_COMMAND_SHUTDOWN, NULL, reason, &actor, &outcome, NULL,
                                      &error))
                 g_warning("shutdown: %s", error->message);
-        return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -843,105 +705,24 @@ on_leftovers_cleared(GObject *source, GAsyncResult *res, gpointer user_data)
         manager_dispatch(m);
 }
 
-/* The tree starts once a previous run's scopes are gone. */
-static void
-manager_start_tree(StewardManager *m)
+void
+steward_manager_start(StewardManager *m)
 {
+        if (m->started)
+                return;
+        m->started = TRUE;
         steward_backend_clear_leftovers(m->backend,
                                         (guint) (m->spec->shutdown_timeout_usec / G_USEC_PER_SEC),
                                         on_leftovers_cleared, m);
 }
 
-/* Only the owner of the name may touch steward-*.scope: clearing a previous
- * run's scopes before holding it would stop another running stewardd's. */
-static void
-on_name_acquired(GDBusConnection *bus, const char *name, gpointer user_data)
-{
-        StewardManager *m = user_data;
-
-        if (m->name_acquired)
-                return;
-        m->name_acquired = TRUE;
-        manager_start_tree(m);
-}
-
-static void
-on_name_lost(GDBusConnection *bus, const char *name, gpointer user_data)
-{
-        StewardManager *m = user_data;
-
-        m->name_lost = TRUE;
-        if (!m->name_acquired) {
-                g_message("The bus name %s is taken (another stewardd?); not starting", name);
-                if (!m->exited) {
-                        m->exited = TRUE;
-                        g_main_loop_quit(m->loop);
-                }
-                return;
-        }
-        /* Without our name nobody can reach us: stop the tree and leave. */
-        g_message("Lost the bus name %s; shutting down", name);
-        if (!m->exited)
-                on_terminate(m);
-}
-
-static gboolean
-on_watchdog(gpointer user_data)
-{
-        (void) sd_notify(0, "WATCHDOG=1");
-        return G_SOURCE_CONTINUE;
-}
-
-/* Our manager's WatchdogSec=: pinged from the main loop at half the
- * interval, so a loop that hangs is what gets us killed. */
-static void
-manager_start_watchdog(StewardManager *m)
-{
-        guint64 usec = 0;
-
-        if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
-                return;
-        m->watchdog_source = g_timeout_add((guint) MAX(usec / 2 / 1000, 1), on_watchdog, m);
-}
-
-int
-steward_manager_run(StewardManager *m)
-{
-        g_autoptr(GError) error = NULL;
-
-        m->signal_sources[0] = g_unix_signal_add(SIGTERM, on_terminate, m);
-        m->signal_sources[1] = g_unix_signal_add(SIGINT, on_terminate, m);
-        m->signal_sources[2] = g_unix_signal_add(SIGHUP, on_terminate, m);
-        manager_start_watchdog(m);
-
-        if (m->bus) {
-                m->bus_api = steward_bus_new(m->bus, m, &error);
-                if (!m->bus_api) {
-                        g_printerr("stewardd: %s\n", error->message);
-                        return EXIT_FAILURE;
-                }
-        }
-        manager_emit_simple(m, STEWARD_EVENT_MANAGER_STARTED, NULL);
-        manager_emit_simple(m, STEWARD_EVENT_CONFIG_LOADED, NULL);
-
-        /* The name comes after the tree is loaded and its objects exist,
-         * and the tree starts once we hold it. */
-        if (m->bus)
-                m->name_owner_id = g_bus_own_name_on_connection(m->bus, STEWARD_BUS_NAME,
-                                                                G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
-                                                                on_name_acquired, on_name_lost, m, NULL);
-        else
-                manager_start_tree(m);
-        if (!m->exited)
-                g_main_loop_run(m->loop);
-
-        manager_emit_simple(m, STEWARD_EVENT_MANAGER_STOPPING, NULL);
-        if (m->bus)
-                g_dbus_connection_flush_sync(m->bus, NULL, NULL);
-        return m->name_lost ? EXIT_FAILURE : m->exit_code;
-}
-
 /* ---- queries ---------------------------------------------------------------- */
+
+GDBusConnection *
+steward_manager_get_connection(StewardManager *m)
+{
+        return m->bus;
+}
 
 StewardEngine *
 steward_manager_get_engine(StewardManager *m)
@@ -976,7 +757,11 @@ steward_manager_get_allowed_gid(StewardManager *m)
 const char *
 steward_manager_get_unit(StewardManager *m, const char *child)
 {
-        LiveUnit *u = g_hash_table_lookup(m->units, child);
+        StewardChildInfo info;
 
-        return u ? u->unit : NULL;
+        if (!steward_engine_get_child(m->engine, child, &info))
+                return NULL;
+        if (m->gone_child == g_intern_string(child) && m->gone_generation == info.generation)
+                return NULL;
+        return steward_backend_get_unit(m->backend, child, info.generation);
 }

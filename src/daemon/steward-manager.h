@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* steward-manager.h: the daemon: drives the engine from the backend's reports, the bus and the clock. */
+/* steward-manager.h: the daemon: drives the engine from the backend's reports, commands and the clock. */
 #pragma once
 
 #include <gio/gio.h>
@@ -7,8 +7,8 @@
 #include "steward-backend.h"
 #include "steward-config.h"
 #include "steward-engine.h"
-#include "steward-log.h"
 #include "steward-error.h"
+#include "steward-properties.h"
 
 G_BEGIN_DECLS
 
@@ -19,8 +19,27 @@ typedef struct {
         gboolean backend_forced;
         StewardBackendKind backend; /* when forced */
         const char *config_path; /* NULL: the mode's default location */
-        StewardLogTarget log_target;
 } StewardManagerOptions;
+
+/* What the manager tells the parts above it (bus objects, journal, our own
+ * service manager). Events flow up through this table only: the manager
+ * knows nothing of who listens. Every member may be NULL. */
+typedef struct {
+        /* One event, numbered: the journal entry and the Event signal share @sequence.
+         * @unit: (nullable): the incarnation's scope */
+        void (*event)(gpointer user_data, guint64 sequence, const StewardEvent *ev, const char *unit);
+        /* Properties of a child changed: StewardProperty bits and STEWARD_PROPERTY_EXTRA_*. */
+        void (*child_changed)(gpointer user_data, const char *child, guint changed);
+        void (*supervisor_changed)(gpointer user_data, const char *supervisor, guint changed);
+        /* The manager's State, ChildCount (StewardProperty bits) or ConfigFiles. */
+        void (*manager_changed)(gpointer user_data, guint changed);
+        /* A reload begins (@reloading TRUE) or is over, applied or not. */
+        void (*reloading)(gpointer user_data, gboolean reloading);
+        /* Every change of one input was told: a moment to sum them up. */
+        void (*settled)(gpointer user_data);
+        /* The tree is down: the daemon should exit with @exit_code. */
+        void (*exit)(gpointer user_data, int exit_code);
+} StewardManagerListener;
 
 /* Loads and validates the configuration and sets up the bus connection
  * and the backend; nothing starts yet. */
@@ -28,9 +47,18 @@ StewardManager *steward_manager_new(const StewardManagerOptions *options, GError
 void steward_manager_free(StewardManager *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardManager, steward_manager_free)
 
-/* Starts the tree, takes the bus name, and runs until the tree is down.
- * Returns the daemon's exit code (docs/ARCHITECTURE.md, "Exit codes"). */
-int steward_manager_run(StewardManager *m);
+/* Listeners are told in the order they were added; @listener must outlive @m. */
+void steward_manager_add_listener(StewardManager *m, const StewardManagerListener *listener,
+                                  gpointer user_data);
+
+/* The manager_started and config_loaded events, once the listeners are there. */
+void steward_manager_announce_started(StewardManager *m);
+/* Starts the tree, once a previous run's scopes are gone. A second call does nothing. */
+void steward_manager_start(StewardManager *m);
+/* Shuts the tree down, as ShutdownTree would, on behalf of the daemon itself. */
+void steward_manager_shutdown(StewardManager *m, const char *reason);
+/* The manager_stopping event, the last one. */
+void steward_manager_announce_stopping(StewardManager *m);
 
 /**
  * steward_manager_command:
@@ -61,6 +89,8 @@ void steward_manager_command_denied(StewardManager *m, const char *method, const
 gboolean steward_manager_reload(StewardManager *m, const StewardActor *actor, GStrv *added, GStrv *removed,
                                 GStrv *changed, GError **error);
 
+/* The connection to the bus of the mode, NULL when there is none. */
+GDBusConnection *steward_manager_get_connection(StewardManager *m);
 StewardEngine *steward_manager_get_engine(StewardManager *m);
 StewardMode steward_manager_get_mode(StewardManager *m);
 const char *steward_manager_get_backend_name(StewardManager *m);

@@ -1,16 +1,27 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* stewardd.c: the daemon's entry point; parses arguments and hands over to the manager. */
+/* stewardd.c: the daemon's entry point: parses arguments and wires the parts together.
+ *
+ * The manager runs the tree and tells its listeners what happened: the
+ * journal writer, the bus objects and our own service manager. None of them
+ * knows the others; this file connects them, owns the bus name, and runs the
+ * main loop. */
 #include "config.h"
 
+#include <glib-unix.h>
 #include <glib.h>
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "steward-bus.h"
 #include "steward-config.h"
+#include "steward-log.h"
 #include "steward-manager.h"
+#include "steward-names.h"
 #include "steward-reaper.h"
+#include "steward-service.h"
 
 enum {
         EXIT_USAGE = 2,
@@ -69,15 +80,312 @@ check_config(const char *path, gboolean explicit_path, const StewardConfigOption
         return EXIT_SUCCESS;
 }
 
+/* ---- the parts, connected ------------------------------------------------- */
+
+typedef struct {
+        StewardManager *manager;
+        StewardLog *log;
+        StewardBus *bus;
+        StewardService *service;
+        GMainLoop *loop;
+        int exit_code;
+        gboolean exited;
+        gboolean name_acquired;
+        gboolean name_lost;
+} Daemon;
+
+static void
+daemon_quit(Daemon *d, int exit_code)
+{
+        if (d->exited)
+                return;
+        d->exited = TRUE;
+        d->exit_code = exit_code;
+        g_main_loop_quit(d->loop);
+}
+
+static void
+log_on_event(gpointer user_data, guint64 sequence, const StewardEvent *ev, const char *unit)
+{
+        steward_log_event(user_data, sequence, ev, unit);
+}
+
+static const StewardManagerListener log_listener = {
+        .event = log_on_event,
+};
+
+static void
+bus_on_event(gpointer user_data, guint64 sequence, const StewardEvent *ev, const char *unit)
+{
+        steward_bus_emit_event(user_data, sequence, ev, unit);
+}
+
+static void
+bus_on_child_changed(gpointer user_data, const char *child, guint changed)
+{
+        steward_bus_child_changed(user_data, child, changed);
+}
+
+static void
+bus_on_supervisor_changed(gpointer user_data, const char *supervisor, guint changed)
+{
+        steward_bus_supervisor_changed(user_data, supervisor);
+}
+
+static void
+bus_on_manager_changed(gpointer user_data, guint changed)
+{
+        steward_bus_manager_changed(user_data, changed);
+}
+
+static const StewardManagerListener bus_listener = {
+        .event = bus_on_event,
+        .child_changed = bus_on_child_changed,
+        .supervisor_changed = bus_on_supervisor_changed,
+        .manager_changed = bus_on_manager_changed,
+};
+
+static void
+daemon_on_exit(gpointer user_data, int exit_code)
+{
+        daemon_quit(user_data, exit_code);
+}
+
+static const StewardManagerListener daemon_listener = {
+        .exit = daemon_on_exit,
+};
+
+/* The bus objects served from the manager and its engine. */
+
+static gboolean
+ops_command(gpointer m, StewardCommandKind kind, const char *target, const char *reason,
+            const StewardActor *actor, StewardCommandOutcome *outcome, char **command_id, GError **error)
+{
+        return steward_manager_command(m, kind, target, reason, actor, outcome, command_id, error);
+}
+
+static void
+ops_command_denied(gpointer m, const char *method, const char *target, const StewardActor *actor)
+{
+        steward_manager_command_denied(m, method, target, actor);
+}
+
+static gboolean
+ops_reload(gpointer m, const StewardActor *actor, GStrv *added, GStrv *removed, GStrv *changed,
+           GError **error)
+{
+        return steward_manager_reload(m, actor, added, removed, changed, error);
+}
+
+static StewardTreeState
+ops_get_tree_state(gpointer m)
+{
+        return steward_engine_get_tree_state(steward_manager_get_engine(m));
+}
+
+static gboolean
+ops_is_shutting_down(gpointer m)
+{
+        return steward_engine_is_shutting_down(steward_manager_get_engine(m));
+}
+
+static guint
+ops_get_n_children(gpointer m)
+{
+        return steward_engine_get_n_children(steward_manager_get_engine(m));
+}
+
+static gboolean
+ops_get_child_at(gpointer m, guint index, StewardChildInfo *info)
+{
+        return steward_engine_get_child_at(steward_manager_get_engine(m), index, info);
+}
+
+static gboolean
+ops_get_child(gpointer m, const char *name, StewardChildInfo *info)
+{
+        return steward_engine_get_child(steward_manager_get_engine(m), name, info);
+}
+
+static guint
+ops_get_n_supervisors(gpointer m)
+{
+        return steward_engine_get_n_supervisors(steward_manager_get_engine(m));
+}
+
+static gboolean
+ops_get_supervisor_at(gpointer m, guint index, StewardSupervisorInfo *info)
+{
+        return steward_engine_get_supervisor_at(steward_manager_get_engine(m), index, info);
+}
+
+static gboolean
+ops_get_supervisor(gpointer m, const char *name, StewardSupervisorInfo *info)
+{
+        return steward_engine_get_supervisor(steward_manager_get_engine(m), name, info);
+}
+
+static const char *
+ops_get_unit(gpointer m, const char *child)
+{
+        return steward_manager_get_unit(m, child);
+}
+
+static StewardMode
+ops_get_mode(gpointer m)
+{
+        return steward_manager_get_mode(m);
+}
+
+static const char *
+ops_get_backend_name(gpointer m)
+{
+        return steward_manager_get_backend_name(m);
+}
+
+static const char *const *
+ops_get_config_files(gpointer m)
+{
+        return steward_manager_get_config_files(m);
+}
+
+static gid_t
+ops_get_allowed_gid(gpointer m)
+{
+        return steward_manager_get_allowed_gid(m);
+}
+
+static const StewardBusOps manager_ops = {
+        .command = ops_command,
+        .command_denied = ops_command_denied,
+        .reload = ops_reload,
+        .get_tree_state = ops_get_tree_state,
+        .is_shutting_down = ops_is_shutting_down,
+        .get_n_children = ops_get_n_children,
+        .get_child_at = ops_get_child_at,
+        .get_child = ops_get_child,
+        .get_n_supervisors = ops_get_n_supervisors,
+        .get_supervisor_at = ops_get_supervisor_at,
+        .get_supervisor = ops_get_supervisor,
+        .get_unit = ops_get_unit,
+        .get_mode = ops_get_mode,
+        .get_backend_name = ops_get_backend_name,
+        .get_config_files = ops_get_config_files,
+        .get_allowed_gid = ops_get_allowed_gid,
+};
+
+static gboolean
+on_terminate(gpointer user_data)
+{
+        Daemon *d = user_data;
+
+        steward_manager_shutdown(d->manager, "signal");
+        return G_SOURCE_CONTINUE;
+}
+
+/* Only the owner of the name may touch steward-*.scope: clearing a previous
+ * run's scopes before holding it would stop another running stewardd's. */
+static void
+on_name_acquired(GDBusConnection *bus, const char *name, gpointer user_data)
+{
+        Daemon *d = user_data;
+
+        if (d->name_acquired)
+                return;
+        d->name_acquired = TRUE;
+        steward_manager_start(d->manager);
+}
+
+static void
+on_name_lost(GDBusConnection *bus, const char *name, gpointer user_data)
+{
+        Daemon *d = user_data;
+
+        d->name_lost = TRUE;
+        if (!d->name_acquired) {
+                g_message("The bus name %s is taken (another stewardd?); not starting", name);
+                daemon_quit(d, EXIT_FAILURE);
+                return;
+        }
+        /* Without our name nobody can reach us: stop the tree and leave. */
+        g_message("Lost the bus name %s; shutting down", name);
+        if (!d->exited)
+                steward_manager_shutdown(d->manager, "signal");
+}
+
+/* Runs until the tree is down; returns the daemon's exit code
+ * (docs/ARCHITECTURE.md, "Exit codes"). */
+static int
+daemon_run(Daemon *d, StewardLogTarget log_target)
+{
+        g_autoptr(GError) error = NULL;
+        GDBusConnection *bus = steward_manager_get_connection(d->manager);
+        guint signal_sources[3];
+        guint name_owner_id = 0;
+
+        d->loop = g_main_loop_new(NULL, FALSE);
+        d->log = steward_log_new(log_target);
+        /* The journal first: an entry is written before anyone hears of it. */
+        steward_manager_add_listener(d->manager, &log_listener, d->log);
+        if (bus) {
+                d->bus = steward_bus_new(bus, &manager_ops, d->manager, &error);
+                if (!d->bus) {
+                        g_printerr("stewardd: %s\n", error->message);
+                        return EXIT_FAILURE;
+                }
+                steward_manager_add_listener(d->manager, &bus_listener, d->bus);
+        }
+        d->service = steward_service_new(d->manager, d->log);
+        steward_manager_add_listener(d->manager, &daemon_listener, d);
+
+        signal_sources[0] = g_unix_signal_add(SIGTERM, on_terminate, d);
+        signal_sources[1] = g_unix_signal_add(SIGINT, on_terminate, d);
+        signal_sources[2] = g_unix_signal_add(SIGHUP, on_terminate, d);
+
+        steward_manager_announce_started(d->manager);
+        /* The name comes after the tree is loaded and its objects exist,
+         * and the tree starts once we hold it. */
+        if (bus)
+                name_owner_id = g_bus_own_name_on_connection(bus, STEWARD_BUS_NAME,
+                                                             G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
+                                                             on_name_acquired, on_name_lost, d, NULL);
+        else
+                steward_manager_start(d->manager);
+        if (!d->exited)
+                g_main_loop_run(d->loop);
+
+        steward_manager_announce_stopping(d->manager);
+        if (bus)
+                g_dbus_connection_flush_sync(bus, NULL, NULL);
+        for (guint i = 0; i < G_N_ELEMENTS(signal_sources); i++)
+                g_source_remove(signal_sources[i]);
+        if (name_owner_id)
+                g_bus_unown_name(name_owner_id);
+        return d->name_lost ? EXIT_FAILURE : d->exit_code;
+}
+
+static void
+daemon_clear(Daemon *d)
+{
+        /* The manager first: it tells its listeners nothing more. */
+        g_clear_pointer(&d->manager, steward_manager_free);
+        g_clear_pointer(&d->service, steward_service_free);
+        g_clear_pointer(&d->bus, steward_bus_free);
+        g_clear_pointer(&d->log, steward_log_free);
+        g_clear_pointer(&d->loop, g_main_loop_unref);
+}
+
 int
 main(int argc, char **argv)
 {
         g_autoptr(GOptionContext) ctx = NULL;
         g_autoptr(GError) error = NULL;
         g_autofree char *config_path = NULL;
-        g_autoptr(StewardManager) manager = NULL;
         StewardConfigOptions options = { 0 };
         StewardManagerOptions mo = { 0 };
+        StewardLogTarget log_target;
+        Daemon d = { 0 };
+        int ret;
         const char *localedir = g_getenv("STEWARD_LOCALEDIR");
 
         /* Before any thread exists, so no thread ever takes SIGCHLD from
@@ -132,7 +440,7 @@ main(int argc, char **argv)
         mo.backend_forced = opt_backend != NULL;
         mo.backend = options.backend;
         mo.config_path = opt_config;
-        if (!steward_log_target_from_string(opt_log_target ? opt_log_target : "auto", &mo.log_target)) {
+        if (!steward_log_target_from_string(opt_log_target ? opt_log_target : "auto", &log_target)) {
                 g_printerr("stewardd: unknown log target '%s', expected 'journal', 'console' or 'auto'\n",
                            opt_log_target);
                 return EXIT_USAGE;
@@ -140,13 +448,15 @@ main(int argc, char **argv)
         if (opt_verbose)
                 g_log_set_debug_enabled(TRUE);
 
-        manager = steward_manager_new(&mo, &error);
-        if (!manager) {
+        d.manager = steward_manager_new(&mo, &error);
+        if (!d.manager) {
                 g_printerr("%s\n", error->message);
                 /* A config that does not validate at start-up is a usage error (docs/ARCHITECTURE.md, "Exit
                  * codes"). */
                 return g_error_matches(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_CONFIG) ? EXIT_USAGE
                                                                                            : EXIT_FAILURE;
         }
-        return steward_manager_run(manager);
+        ret = daemon_run(&d, log_target);
+        daemon_clear(&d);
+        return ret;
 }

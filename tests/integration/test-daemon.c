@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 
 #include "itest.h"
+#include "steward-util.h"
 
 /* Loop index of the lifecycle tests: which backend stewardd runs. */
 static const char *const backends[] = { "--backend=scope", "--backend=process" };
@@ -767,6 +768,84 @@ START_TEST(test_reload_unchanged)
 }
 END_TEST
 
+/* What a child's PropertiesChanged said, signals only: a Get would show
+ * the value whether or not it was signalled. */
+typedef struct {
+        const char *property;
+        const char *value;
+        gboolean seen;
+} ChildChange;
+
+static void
+on_child_change(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
+                const char *signal, GVariant *params, gpointer user_data)
+{
+        ChildChange *c = user_data;
+        g_autoptr(GVariant) changed = NULL;
+        const char *v;
+
+        g_variant_get(params, "(&s@a{sv}@as)", NULL, &changed, NULL);
+        if (g_variant_lookup(changed, c->property, "&s", &v) && g_str_equal(v, c->value))
+                c->seen = TRUE;
+}
+
+static guint
+watch_child(ItestDaemon *d, const char *child, ChildChange *c)
+{
+        g_autofree char *label = steward_bus_label_escape(child);
+        g_autofree char *path = g_strdup_printf("/org/steward/Supervisor1/child/%s", label);
+
+        return g_dbus_connection_signal_subscribe(
+                d->bus, "org.steward.Supervisor1", "org.freedesktop.DBus.Properties", "PropertiesChanged",
+                path, "org.steward.Supervisor1.Child", G_DBUS_SIGNAL_FLAGS_NONE, on_child_change, c, NULL);
+}
+
+/* Unit goes to "" once the scope is gone, and a watcher hears it. */
+START_TEST(test_unit_cleared_signalled)
+{
+        g_autoptr(ItestDaemon) d = start(one_child, 0);
+        g_autoptr(GVariant) unit = NULL;
+        g_autoptr(GVariant) outcome = NULL;
+        ChildChange c = { "Unit", "", FALSE };
+        guint sub;
+
+        ck_assert(wait_state(d, "api", "running"));
+        unit = itest_child_property(d, "api", "Unit");
+        ck_assert_str_eq(g_variant_get_string(unit, NULL), "steward-api-0.scope");
+        g_clear_pointer(&unit, g_variant_unref);
+        sub = watch_child(d, "api", &c);
+        outcome = child_command(d, "StopChild", "api", "test");
+        ck_assert_msg(itest_wait_flag(&c.seen, ITEST_TIMEOUT_SEC), "no Unit change to \"\" signalled");
+        g_dbus_connection_signal_unsubscribe(d->bus, sub);
+        ck_assert(wait_state(d, "api", "stopped"));
+        unit = itest_child_property(d, "api", "Unit");
+        ck_assert_str_eq(g_variant_get_string(unit, NULL), "");
+}
+END_TEST
+
+/* A Role= changed by Reload is signalled. */
+START_TEST(test_reload_role_signalled)
+{
+        g_autoptr(ItestDaemon) d = start(one_child, 0);
+        g_autofree char *config = g_strdup_printf("%sRole=worker\n", one_child);
+        g_autoptr(GVariant) outcome = NULL;
+        g_autoptr(GVariant) role = NULL;
+        ChildChange c = { "Role", "worker", FALSE };
+        guint sub;
+
+        ck_assert(wait_state(d, "api", "running"));
+        role = itest_child_property(d, "api", "Role");
+        ck_assert_str_ne(g_variant_get_string(role, NULL), "worker");
+        g_clear_pointer(&role, g_variant_unref);
+        sub = watch_child(d, "api", &c);
+        outcome = reload_with(d, config);
+        ck_assert_msg(itest_wait_flag(&c.seen, ITEST_TIMEOUT_SEC), "no Role change signalled");
+        g_dbus_connection_signal_unsubscribe(d->bus, sub);
+        role = itest_child_property(d, "api", "Role");
+        ck_assert_str_eq(g_variant_get_string(role, NULL), "worker");
+}
+END_TEST
+
 /* The root supervisor giving up with Escalation=shutdown stops the tree,
  * and stewardd exits 1 (docs/ARCHITECTURE.md, "Exit codes"). */
 START_TEST(test_root_gives_up)
@@ -890,6 +969,7 @@ make_suite(void)
         tcase_add_test(api, test_malformed_calls);
         tcase_add_test(api, test_commands_through_busctl);
         tcase_add_test(api, test_second_daemon_refused);
+        tcase_add_test(api, test_unit_cleared_signalled);
         suite_add_tcase(s, api);
 
         tcase_set_timeout(life, 3 * ITEST_TIMEOUT_SEC);
@@ -908,6 +988,7 @@ make_suite(void)
         tcase_add_test(reload, test_reload_invalid_untouched);
         tcase_add_test(reload, test_reload_stewardctl);
         tcase_add_test(reload, test_reload_unchanged);
+        tcase_add_test(reload, test_reload_role_signalled);
         suite_add_tcase(s, reload);
         return s;
 }

@@ -1,0 +1,659 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* test-bus.c: the bus objects against a fake manager, on a private bus daemon, without root. */
+#include "config.h"
+
+#include <unistd.h>
+
+#include "steward-bus.h"
+#include "steward-names.h"
+#include "steward-test.h"
+#include "steward-util.h"
+
+/* ---- a fake manager: two children, two supervisors ------------------------- */
+
+typedef struct {
+        StewardChildInfo children[2];
+        StewardSupervisorInfo supervisors[2];
+        const char *units[2];
+        const char *files[2];
+        gid_t allowed_gid;
+        StewardTreeState tree_state;
+        gboolean shutting_down;
+        guint commands;
+        StewardCommandKind last_kind;
+        char *last_target;
+        char *last_reason;
+        guint denied;
+        char *denied_method;
+        guint reloads;
+} Fake;
+
+static gboolean
+fake_command(gpointer user_data, StewardCommandKind kind, const char *target, const char *reason,
+             const StewardActor *actor, StewardCommandOutcome *outcome, char **command_id, GError **error)
+{
+        Fake *f = user_data;
+        gboolean found = kind == STEWARD_COMMAND_SHUTDOWN;
+
+        for (guint i = 0; i < 2 && !found; i++)
+                found = kind == STEWARD_COMMAND_RESUME_SUPERVISOR
+                                ? g_str_equal(f->supervisors[i].name, target)
+                                : g_str_equal(f->children[i].name, target);
+        if (!found) {
+                g_set_error(error, STEWARD_ERROR,
+                            kind == STEWARD_COMMAND_RESUME_SUPERVISOR ? STEWARD_ERROR_NO_SUCH_SUPERVISOR
+                                                                      : STEWARD_ERROR_NO_SUCH_CHILD,
+                            "No '%s'", target);
+                return FALSE;
+        }
+        f->commands++;
+        f->last_kind = kind;
+        g_free(f->last_target);
+        f->last_target = g_strdup(target);
+        g_free(f->last_reason);
+        f->last_reason = g_strdup(reason);
+        *outcome = (StewardCommandOutcome){ .decision = STEWARD_DECISION_STARTED_IMMEDIATELY,
+                                            .generation = 3,
+                                            .state = STEWARD_CHILD_STATE_STARTING };
+        if (command_id)
+                *command_id = g_strdup("cmd-fake-1");
+        return TRUE;
+}
+
+static void
+fake_command_denied(gpointer user_data, const char *method, const char *target, const StewardActor *actor)
+{
+        Fake *f = user_data;
+
+        f->denied++;
+        g_free(f->denied_method);
+        f->denied_method = g_strdup(method);
+}
+
+static gboolean
+fake_reload(gpointer user_data, const StewardActor *actor, GStrv *added, GStrv *removed, GStrv *changed,
+            GError **error)
+{
+        Fake *f = user_data;
+        const char *none[] = { NULL };
+        const char *one[] = { "web", NULL };
+
+        f->reloads++;
+        *added = g_strdupv((char **) none);
+        *removed = g_strdupv((char **) none);
+        *changed = g_strdupv((char **) one);
+        return TRUE;
+}
+
+static StewardTreeState
+fake_get_tree_state(gpointer user_data)
+{
+        return ((Fake *) user_data)->tree_state;
+}
+
+static gboolean
+fake_is_shutting_down(gpointer user_data)
+{
+        return ((Fake *) user_data)->shutting_down;
+}
+
+static guint
+fake_get_n(gpointer user_data)
+{
+        return 2;
+}
+
+static gboolean
+fake_get_child_at(gpointer user_data, guint index, StewardChildInfo *info)
+{
+        Fake *f = user_data;
+
+        if (index >= 2)
+                return FALSE;
+        *info = f->children[index];
+        return TRUE;
+}
+
+static gboolean
+fake_get_child(gpointer user_data, const char *name, StewardChildInfo *info)
+{
+        Fake *f = user_data;
+
+        for (guint i = 0; i < 2; i++)
+                if (g_str_equal(f->children[i].name, name))
+                        return fake_get_child_at(f, i, info);
+        return FALSE;
+}
+
+static gboolean
+fake_get_supervisor_at(gpointer user_data, guint index, StewardSupervisorInfo *info)
+{
+        Fake *f = user_data;
+
+        if (index >= 2)
+                return FALSE;
+        *info = f->supervisors[index];
+        return TRUE;
+}
+
+static gboolean
+fake_get_supervisor(gpointer user_data, const char *name, StewardSupervisorInfo *info)
+{
+        Fake *f = user_data;
+
+        for (guint i = 0; i < 2; i++)
+                if (g_str_equal(f->supervisors[i].name, name))
+                        return fake_get_supervisor_at(f, i, info);
+        return FALSE;
+}
+
+static const char *
+fake_get_unit(gpointer user_data, const char *child)
+{
+        Fake *f = user_data;
+
+        for (guint i = 0; i < 2; i++)
+                if (g_str_equal(f->children[i].name, child))
+                        return f->units[i];
+        return NULL;
+}
+
+static StewardMode
+fake_get_mode(gpointer user_data)
+{
+        return STEWARD_MODE_USER;
+}
+
+static const char *
+fake_get_backend_name(gpointer user_data)
+{
+        return "process";
+}
+
+static const char *const *
+fake_get_config_files(gpointer user_data)
+{
+        return ((Fake *) user_data)->files;
+}
+
+static gid_t
+fake_get_allowed_gid(gpointer user_data)
+{
+        return ((Fake *) user_data)->allowed_gid;
+}
+
+static const StewardBusOps fake_ops = {
+        .command = fake_command,
+        .command_denied = fake_command_denied,
+        .reload = fake_reload,
+        .get_tree_state = fake_get_tree_state,
+        .is_shutting_down = fake_is_shutting_down,
+        .get_n_children = fake_get_n,
+        .get_child_at = fake_get_child_at,
+        .get_child = fake_get_child,
+        .get_n_supervisors = fake_get_n,
+        .get_supervisor_at = fake_get_supervisor_at,
+        .get_supervisor = fake_get_supervisor,
+        .get_unit = fake_get_unit,
+        .get_mode = fake_get_mode,
+        .get_backend_name = fake_get_backend_name,
+        .get_config_files = fake_get_config_files,
+        .get_allowed_gid = fake_get_allowed_gid,
+};
+
+/* ---- a private bus with the objects on it ------------------------------------ */
+
+typedef struct {
+        GTestDBus *dbus;
+        GDBusConnection *server;
+        GDBusConnection *client;
+        StewardBus *bus;
+        Fake fake;
+} Fixture;
+
+static Fixture fx;
+
+static GDBusConnection *
+connect_to(const char *address)
+{
+        g_autoptr(GError) error = NULL;
+        GDBusConnection *c = g_dbus_connection_new_for_address_sync(
+                address,
+                G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                        G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                NULL, NULL, &error);
+
+        ck_assert_msg(c, "%s", error ? error->message : "");
+        return c;
+}
+
+static void
+setup(void)
+{
+        g_autoptr(GError) error = NULL;
+
+        memset(&fx, 0, sizeof(fx));
+        fx.fake.children[0] = (StewardChildInfo){ .name = "web",
+                                                  .supervisor = STEWARD_ROOT_SUPERVISOR,
+                                                  .role = STEWARD_ROLE_SERVICE,
+                                                  .state = STEWARD_CHILD_STATE_RUNNING,
+                                                  .generation = 2,
+                                                  .attempt = 3,
+                                                  .main_pid = 4242,
+                                                  .status_text = "serving" };
+        fx.fake.children[1] = (StewardChildInfo){ .name = "db.1",
+                                                  .supervisor = "tier",
+                                                  .role = STEWARD_ROLE_WORKER,
+                                                  .state = STEWARD_CHILD_STATE_STOPPED,
+                                                  .status_text = "" };
+        fx.fake.supervisors[0] = (StewardSupervisorInfo){ .name = STEWARD_ROOT_SUPERVISOR,
+                                                          .state = STEWARD_SUPERVISOR_STATE_RUNNING };
+        fx.fake.supervisors[1] = (StewardSupervisorInfo){ .name = "tier",
+                                                          .parent = STEWARD_ROOT_SUPERVISOR,
+                                                          .strategy = STEWARD_STRATEGY_ONE_FOR_ALL,
+                                                          .escalation = STEWARD_ESCALATION_QUARANTINE,
+                                                          .state = STEWARD_SUPERVISOR_STATE_QUARANTINED };
+        fx.fake.units[0] = "steward-web-2.scope";
+        fx.fake.files[0] = "/etc/steward/steward.conf";
+        fx.fake.allowed_gid = (gid_t) -1;
+        fx.fake.tree_state = STEWARD_TREE_STATE_RUNNING;
+
+        fx.dbus = g_test_dbus_new(G_TEST_DBUS_NONE);
+        g_test_dbus_up(fx.dbus);
+        fx.server = connect_to(g_test_dbus_get_bus_address(fx.dbus));
+        fx.client = connect_to(g_test_dbus_get_bus_address(fx.dbus));
+        fx.bus = steward_bus_new(fx.server, &fake_ops, &fx.fake, &error);
+        ck_assert_msg(fx.bus, "%s", error ? error->message : "");
+}
+
+static void
+teardown(void)
+{
+        g_clear_pointer(&fx.bus, steward_bus_free);
+        g_dbus_connection_close_sync(fx.client, NULL, NULL);
+        g_dbus_connection_close_sync(fx.server, NULL, NULL);
+        g_clear_object(&fx.client);
+        g_clear_object(&fx.server);
+        g_test_dbus_down(fx.dbus);
+        g_clear_object(&fx.dbus);
+        g_free(fx.fake.last_target);
+        g_free(fx.fake.last_reason);
+        g_free(fx.fake.denied_method);
+}
+
+typedef struct {
+        GVariant *reply;
+        GError *error;
+        gboolean done;
+} Reply;
+
+static void
+on_reply(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        Reply *r = user_data;
+
+        r->reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &r->error);
+        r->done = TRUE;
+}
+
+/* One call, served by this very thread: the main context turns until the
+ * answer is back (a synchronous call would wait for itself). */
+static GVariant *
+call(const char *path, const char *iface, const char *method, GVariant *params, GError **error)
+{
+        Reply r = { 0 };
+
+        g_dbus_connection_call(fx.client, g_dbus_connection_get_unique_name(fx.server), path, iface, method,
+                               params, NULL, G_DBUS_CALL_FLAGS_NONE, 5000, NULL, on_reply, &r);
+        while (!r.done)
+                g_main_context_iteration(NULL, TRUE);
+        if (r.error)
+                g_propagate_error(error, r.error);
+        return r.reply;
+}
+
+static GVariant *
+call_ok(const char *path, const char *iface, const char *method, GVariant *params)
+{
+        g_autoptr(GError) error = NULL;
+        GVariant *reply = call(path, iface, method, params, &error);
+
+        ck_assert_msg(reply, "%s: %s", method, error ? error->message : "");
+        return reply;
+}
+
+static void
+assert_call_error(const char *path, const char *iface, const char *method, GVariant *params,
+                  const char *error_name)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = call(path, iface, method, params, &error);
+        g_autofree char *remote = NULL;
+
+        ck_assert_msg(!reply, "%s succeeded", method);
+        remote = g_dbus_error_get_remote_error(error);
+        ck_assert_msg(g_strcmp0(remote, error_name) == 0, "%s: %s, not %s (%s)", method, remote, error_name,
+                      error->message);
+}
+
+static GVariant *
+manager_call(const char *method, GVariant *params)
+{
+        return call_ok(STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, method, params);
+}
+
+static void
+manager_error(const char *method, GVariant *params, const char *error_name)
+{
+        assert_call_error(STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, method, params, error_name);
+}
+
+static char *
+path_of(const char *prefix, const char *name)
+{
+        g_autofree char *label = steward_bus_label_escape(name);
+
+        return g_strdup_printf("%s/%s", prefix, label);
+}
+
+static GVariant *
+get_property(const char *path, const char *iface, const char *property)
+{
+        g_autoptr(GVariant) reply =
+                call_ok(path, DBUS_PROPERTIES_INTERFACE, "Get", g_variant_new("(ss)", iface, property));
+        GVariant *v;
+
+        g_variant_get(reply, "(v)", &v);
+        return v;
+}
+
+static void
+assert_string_property(const char *path, const char *iface, const char *property, const char *expected)
+{
+        g_autoptr(GVariant) v = get_property(path, iface, property);
+
+        ck_assert_str_eq(g_variant_get_string(v, NULL), expected);
+}
+
+#define INVALID_ARGS "org.freedesktop.DBus.Error.InvalidArgs"
+#define ACCESS_DENIED "org.freedesktop.DBus.Error.AccessDenied"
+
+/* ---- tests ---------------------------------------------------------------------- */
+
+START_TEST(test_queries)
+{
+        g_autoptr(GVariant) children = manager_call("ListChildren", NULL);
+        g_autoptr(GVariant) supervisors = manager_call("ListSupervisors", NULL);
+        g_autoptr(GVariant) child = manager_call("GetChild", g_variant_new("(s)", "db.1"));
+        g_autoptr(GVariant) sup = manager_call("GetSupervisor", g_variant_new("(s)", "tier"));
+        g_autofree char *db_path = path_of(STEWARD_CHILD_PATH_PREFIX, "db.1");
+        g_autofree char *tier_path = path_of(STEWARD_SUPERVISOR_PATH_PREFIX, "tier");
+        const char *name, *state, *path;
+        guint64 generation, attempt;
+
+        ck_assert_uint_eq(g_variant_n_children(g_variant_get_child_value(children, 0)), 2);
+        g_variant_get_child(g_variant_get_child_value(children, 0), 0, "(&s&s&stt&o)", &name, NULL, &state,
+                            &generation, &attempt, &path);
+        ck_assert_str_eq(name, "web");
+        ck_assert_str_eq(state, "running");
+        ck_assert_uint_eq(generation, 2);
+        ck_assert_uint_eq(attempt, 3);
+        ck_assert_uint_eq(g_variant_n_children(g_variant_get_child_value(supervisors, 0)), 2);
+        g_variant_get(child, "(&o)", &path);
+        ck_assert_str_eq(path, db_path);
+        g_variant_get(sup, "(&o)", &path);
+        ck_assert_str_eq(path, tier_path);
+
+        manager_error("GetChild", g_variant_new("(s)", "ghost"),
+                      "org.steward.Supervisor1.Error.NoSuchChild");
+        manager_error("GetSupervisor", g_variant_new("(s)", "ghost"),
+                      "org.steward.Supervisor1.Error.NoSuchSupervisor");
+        manager_error("GetChild", g_variant_new("(s)", "bad/name"), INVALID_ARGS);
+        manager_error("GetSupervisor", g_variant_new("(s)", ""), INVALID_ARGS);
+}
+END_TEST
+
+START_TEST(test_properties)
+{
+        g_autofree char *web = path_of(STEWARD_CHILD_PATH_PREFIX, "web");
+        g_autofree char *db = path_of(STEWARD_CHILD_PATH_PREFIX, "db.1");
+        g_autofree char *tier = path_of(STEWARD_SUPERVISOR_PATH_PREFIX, "tier");
+        g_autofree char *ghost = path_of(STEWARD_CHILD_PATH_PREFIX, "ghost");
+        g_autoptr(GVariant) count =
+                get_property(STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "ChildCount");
+        g_autoptr(GVariant) files =
+                get_property(STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "ConfigFiles");
+        g_autoptr(GVariant) pid = get_property(web, STEWARD_CHILD_INTERFACE, "MainPID");
+        g_autoptr(GVariant) gen = get_property(web, STEWARD_CHILD_INTERFACE, "Generation");
+
+        assert_string_property(STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "Version", PACKAGE_VERSION);
+        assert_string_property(STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "Mode", "user");
+        assert_string_property(STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "Backend", "process");
+        assert_string_property(STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "State", "running");
+        ck_assert_uint_eq(g_variant_get_uint32(count), 2);
+        ck_assert_str_eq(g_variant_get_strv(files, NULL)[0], "/etc/steward/steward.conf");
+
+        assert_string_property(web, STEWARD_CHILD_INTERFACE, "Unit", "steward-web-2.scope");
+        assert_string_property(web, STEWARD_CHILD_INTERFACE, "Role", "service");
+        assert_string_property(web, STEWARD_CHILD_INTERFACE, "StatusText", "serving");
+        ck_assert_uint_eq(g_variant_get_uint32(pid), 4242);
+        ck_assert_uint_eq(g_variant_get_uint64(gen), 2);
+        assert_string_property(db, STEWARD_CHILD_INTERFACE, "Unit", "");
+        assert_string_property(db, STEWARD_CHILD_INTERFACE, "Supervisor", "tier");
+        assert_string_property(db, STEWARD_CHILD_INTERFACE, "Role", "worker");
+        assert_string_property(tier, STEWARD_SUPERVISOR_INTERFACE, "Parent", "root");
+        assert_string_property(tier, STEWARD_SUPERVISOR_INTERFACE, "Strategy", "one-for-all");
+        assert_string_property(tier, STEWARD_SUPERVISOR_INTERFACE, "Escalation", "quarantine");
+        assert_string_property(tier, STEWARD_SUPERVISOR_INTERFACE, "State", "quarantined");
+        /* No object for a name the tree does not have. */
+        assert_call_error(ghost, DBUS_PROPERTIES_INTERFACE, "Get",
+                          g_variant_new("(ss)", STEWARD_CHILD_INTERFACE, "State"),
+                          "org.freedesktop.DBus.Error.UnknownMethod");
+}
+END_TEST
+
+/* Every mutating method reaches the fake as its command, for a caller who
+ * may manage: root, whatever the allowed group. Anyone else is refused and
+ * the refusal recorded. */
+static void
+assert_command(const char *path, const char *iface, const char *method, GVariant *params,
+               StewardCommandKind kind, const char *target)
+{
+        guint commands = fx.fake.commands, denied = fx.fake.denied;
+
+        g_variant_ref_sink(params);
+        if (getuid() == 0) {
+                g_autoptr(GVariant) reply = call_ok(path, iface, method, params);
+                g_autoptr(GVariant) outcome = NULL;
+                const char *decision;
+
+                ck_assert_uint_eq(fx.fake.commands, commands + 1);
+                ck_assert_int_eq(fx.fake.last_kind, kind);
+                ck_assert_str_eq(fx.fake.last_target ? fx.fake.last_target : "", target ? target : "");
+                ck_assert_str_eq(fx.fake.last_reason, "why");
+                g_variant_get(reply, "(@a{sv})", &outcome);
+                ck_assert(g_variant_lookup(outcome, "decision", "&s", &decision));
+                ck_assert_str_eq(decision, "started_immediately");
+        } else {
+                assert_call_error(path, iface, method, params, ACCESS_DENIED);
+                ck_assert_uint_eq(fx.fake.commands, commands);
+                ck_assert_uint_eq(fx.fake.denied, denied + 1);
+                ck_assert_str_eq(fx.fake.denied_method, method);
+        }
+        g_variant_unref(params);
+}
+
+START_TEST(test_commands)
+{
+        static const struct {
+                const char *manager_method;
+                const char *child_method;
+                StewardCommandKind kind;
+        } commands[] = {
+                { "StartChild", "Start", STEWARD_COMMAND_START },
+                { "StopChild", "Stop", STEWARD_COMMAND_STOP },
+                { "RestartChild", "Restart", STEWARD_COMMAND_RESTART },
+                { "PauseChild", "Pause", STEWARD_COMMAND_PAUSE },
+                { "ResumeChild", "Resume", STEWARD_COMMAND_RESUME },
+        };
+        g_autofree char *db = path_of(STEWARD_CHILD_PATH_PREFIX, "db.1");
+        g_autofree char *tier = path_of(STEWARD_SUPERVISOR_PATH_PREFIX, "tier");
+
+        for (guint i = 0; i < G_N_ELEMENTS(commands); i++) {
+                assert_command(STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, commands[i].manager_method,
+                               g_variant_new("(ss)", "web", "why"), commands[i].kind, "web");
+                assert_command(db, STEWARD_CHILD_INTERFACE, commands[i].child_method,
+                               g_variant_new("(s)", "why"), commands[i].kind, "db.1");
+        }
+        assert_command(STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "ResumeSupervisor",
+                       g_variant_new("(ss)", "tier", "why"), STEWARD_COMMAND_RESUME_SUPERVISOR, "tier");
+        assert_command(tier, STEWARD_SUPERVISOR_INTERFACE, "Resume", g_variant_new("(s)", "why"),
+                       STEWARD_COMMAND_RESUME_SUPERVISOR, "tier");
+        assert_command(STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "ShutdownTree",
+                       g_variant_new("(s)", "why"), STEWARD_COMMAND_SHUTDOWN, NULL);
+
+        if (getuid() == 0) {
+                g_autoptr(GVariant) reply = manager_call("Reload", NULL);
+                g_autoptr(GVariant) outcome = NULL;
+                g_autofree const char **changed = NULL;
+
+                ck_assert_uint_eq(fx.fake.reloads, 1);
+                g_variant_get(reply, "(@a{sv})", &outcome);
+                ck_assert(g_variant_lookup(outcome, "changed", "^a&s", &changed));
+                ck_assert_str_eq(changed[0], "web");
+                /* The fake's own errors go out under their registered names. */
+                manager_error("StartChild", g_variant_new("(ss)", "ghost", "why"),
+                              "org.steward.Supervisor1.Error.NoSuchChild");
+                manager_error("ResumeSupervisor", g_variant_new("(ss)", "ghost", "why"),
+                              "org.steward.Supervisor1.Error.NoSuchSupervisor");
+                fx.fake.shutting_down = TRUE;
+                manager_error("Reload", NULL, "org.steward.Supervisor1.Error.ShuttingDown");
+        } else {
+                manager_error("Reload", NULL, ACCESS_DENIED);
+                ck_assert_uint_eq(fx.fake.reloads, 0);
+        }
+}
+END_TEST
+
+/* The arguments are judged before the caller: the same answer for anyone. */
+START_TEST(test_invalid_arguments)
+{
+        g_autofree char *long_reason = g_strnfill(STEWARD_REASON_MAX + 1, 'a');
+        g_autofree char *long_name = g_strnfill(STEWARD_NAME_MAX + 1, 'a');
+        g_autofree char *web = path_of(STEWARD_CHILD_PATH_PREFIX, "web");
+
+        manager_error("StartChild", g_variant_new("(ss)", "bad name", "why"), INVALID_ARGS);
+        manager_error("StartChild", g_variant_new("(ss)", "", "why"), INVALID_ARGS);
+        manager_error("StopChild", g_variant_new("(ss)", long_name, "why"), INVALID_ARGS);
+        manager_error("RestartChild", g_variant_new("(ss)", "web", ""), INVALID_ARGS);
+        manager_error("PauseChild", g_variant_new("(ss)", "web", long_reason), INVALID_ARGS);
+        manager_error("ResumeSupervisor", g_variant_new("(ss)", "bad/sup", "why"), INVALID_ARGS);
+        manager_error("ShutdownTree", g_variant_new("(s)", ""), INVALID_ARGS);
+        assert_call_error(web, STEWARD_CHILD_INTERFACE, "Start", g_variant_new("(s)", ""), INVALID_ARGS);
+        /* A reason that is not UTF-8 cannot be sent at all: the bus daemon
+         * validates every string and drops the connection that sends one,
+         * so it never reaches the checks here. */
+        ck_assert_uint_eq(fx.fake.commands, 0);
+        ck_assert_uint_eq(fx.fake.denied, 0);
+}
+END_TEST
+
+typedef struct {
+        GPtrArray *seen; /* "Event kind child unit" or "PATH NAME=VALUE..." */
+} Signals;
+
+static void
+on_signal(GDBusConnection *bus, const char *sender, const char *path, const char *iface, const char *signal,
+          GVariant *params, gpointer user_data)
+{
+        Signals *s = user_data;
+
+        if (g_str_equal(signal, "Event")) {
+                g_autoptr(GVariant) fields = NULL;
+                const char *kind, *child, *unit = "";
+                guint64 sequence;
+
+                g_variant_get(params, "(t&s&st@a{sv})", &sequence, &kind, &child, NULL, &fields);
+                (void) g_variant_lookup(fields, "unit", "&s", &unit);
+                g_ptr_array_add(s->seen, g_strdup_printf("Event %" G_GUINT64_FORMAT " %s %s %s", sequence,
+                                                         kind, child, unit));
+        } else if (g_str_equal(signal, "PropertiesChanged")) {
+                g_autoptr(GVariant) changed = NULL;
+                g_autoptr(GString) line = g_string_new(path);
+                GVariantIter iter;
+                const char *name;
+                GVariant *value;
+
+                g_variant_get(params, "(&s@a{sv}@as)", NULL, &changed, NULL);
+                g_variant_iter_init(&iter, changed);
+                while (g_variant_iter_next(&iter, "{&sv}", &name, &value)) {
+                        g_autofree char *text = g_variant_print(value, FALSE);
+                        g_string_append_printf(line, " %s=%s", name, text);
+                        g_variant_unref(value);
+                }
+                g_ptr_array_add(s->seen, g_string_free(g_steal_pointer(&line), FALSE));
+        }
+}
+
+START_TEST(test_signals)
+{
+        Signals s = { g_ptr_array_new_with_free_func(g_free) };
+        StewardEvent ev = { .kind = STEWARD_EVENT_CHILD_STARTED,
+                            .fields = STEWARD_EVENT_FIELD_CHILD | STEWARD_EVENT_FIELD_GENERATION,
+                            .child = "web",
+                            .generation = 2 };
+        g_autofree char *web = path_of(STEWARD_CHILD_PATH_PREFIX, "web");
+        g_autofree char *tier = path_of(STEWARD_SUPERVISOR_PATH_PREFIX, "tier");
+        g_autofree char *expect_child = g_strdup_printf("%s State='running' Unit='' Role='worker'", web);
+        g_autofree char *expect_sup = g_strdup_printf("%s State='quarantined' RestartCount=0", tier);
+        guint sub, ping;
+
+        sub = g_dbus_connection_signal_subscribe(fx.client, NULL, NULL, NULL, NULL, NULL,
+                                                 G_DBUS_SIGNAL_FLAGS_NONE, on_signal, &s, NULL);
+        /* The subscription is in place once a round trip is over. */
+        g_variant_unref(manager_call("ListSupervisors", NULL));
+
+        steward_bus_emit_event(fx.bus, 7, &ev, "steward-web-2.scope");
+        /* What a listener tells the bus after the fake's incarnation is gone. */
+        fx.fake.units[0] = NULL;
+        fx.fake.children[0].role = STEWARD_ROLE_WORKER;
+        steward_bus_child_changed(fx.bus, "web",
+                                  STEWARD_PROPERTY_STATE | STEWARD_PROPERTY_EXTRA_UNIT |
+                                          STEWARD_PROPERTY_EXTRA_ROLE);
+        steward_bus_supervisor_changed(fx.bus, "tier");
+        steward_bus_manager_changed(fx.bus, STEWARD_PROPERTY_EXTRA_CONFIG_FILES);
+        /* Nothing for a child the tree does not have, nor for no change. */
+        steward_bus_child_changed(fx.bus, "ghost", STEWARD_PROPERTY_STATE);
+        steward_bus_manager_changed(fx.bus, 0);
+
+        for (ping = 0; s.seen->len < 4 && ping < 1000; ping++)
+                g_main_context_iteration(NULL, TRUE);
+        g_dbus_connection_signal_unsubscribe(fx.client, sub);
+        ck_assert_uint_eq(s.seen->len, 4);
+        ck_assert_str_eq(g_ptr_array_index(s.seen, 0), "Event 7 child_started web steward-web-2.scope");
+        ck_assert_str_eq(g_ptr_array_index(s.seen, 1), expect_child);
+        ck_assert_str_eq(g_ptr_array_index(s.seen, 2), expect_sup);
+        ck_assert_str_eq(g_ptr_array_index(s.seen, 3),
+                         "/org/steward/Supervisor1 ConfigFiles=['/etc/steward/steward.conf']");
+        g_ptr_array_unref(s.seen);
+}
+END_TEST
+
+static Suite *
+make_suite(void)
+{
+        Suite *s = suite_create("bus");
+        TCase *tc = tcase_create("bus");
+
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_set_timeout(tc, 60);
+        tcase_add_test(tc, test_queries);
+        tcase_add_test(tc, test_properties);
+        tcase_add_test(tc, test_commands);
+        tcase_add_test(tc, test_invalid_arguments);
+        tcase_add_test(tc, test_signals);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+STEWARD_TEST_MAIN(make_suite)
