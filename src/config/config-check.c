@@ -18,8 +18,8 @@ config_check_name(Loader *l, const Section *s, SectionKind kind, const char *nam
 
         if (!steward_name_is_valid(name)) {
                 error_at(l, section_header(s, &tmp),
-                         _("[%s]: invalid name '%s' (expected 1 to 64 of A-Z a-z 0-9 _ . -)"), s->group,
-                         name);
+                         _("[%s]: invalid name '%s' (expected 1 to %d of A-Z a-z 0-9 _ . -)"), s->group,
+                         name, STEWARD_NAME_MAX);
                 return FALSE;
         }
         if (kind == SECTION_CHILD && g_str_equal(name, STEWARD_ROOT_SUPERVISOR)) {

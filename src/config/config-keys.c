@@ -284,8 +284,9 @@ parse_user_name(Loader *l, const Entry *e, const char *key, gpointer field)
 static void
 parse_slice(Loader *l, const Entry *e, const char *key, gpointer field)
 {
-        gboolean valid = g_str_has_suffix(e->value, ".slice") && strlen(e->value) > strlen(".slice") &&
-                         strlen(e->value) <= 255;
+        gboolean valid = g_str_has_suffix(e->value, STEWARD_SLICE_SUFFIX) &&
+                         strlen(e->value) > strlen(STEWARD_SLICE_SUFFIX) &&
+                         strlen(e->value) <= STEWARD_UNIT_NAME_MAX;
 
         for (const char *p = e->value; valid && *p; p++)
                 valid = g_ascii_isalnum(*p) || strchr(":-_.\\", *p);
@@ -308,8 +309,8 @@ static void
 parse_name_ref(Loader *l, const Entry *e, const char *key, gpointer field)
 {
         if (!steward_name_is_valid(e->value))
-                error_at(l, e, _("%s=: invalid name '%s' (expected 1 to 64 of A-Z a-z 0-9 _ . -)"), key,
-                         e->value);
+                error_at(l, e, _("%s=: invalid name '%s' (expected 1 to %d of A-Z a-z 0-9 _ . -)"), key,
+                         e->value, STEWARD_NAME_MAX);
         else
                 set_string(field, e->value);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "steward-names.h"
+#include "steward-util.h"
 #include "stewardctl-format.h"
 
 #define ANSI_GREEN "\x1B[0;1;32m"
@@ -148,17 +149,12 @@ is_bare(const char *s)
         return TRUE;
 }
 
-/* C escapes for the ASCII that needs them; UTF-8 passes through. */
+/* In double quotes, with C escapes for the ASCII that needs them. */
 static char *
 quote(const char *s)
 {
-        static char high[129];
-        g_autofree char *escaped = NULL;
+        g_autofree char *escaped = steward_escape_text(s);
 
-        if (!high[0])
-                for (int i = 0; i < 128; i++)
-                        high[i] = (char) (0x80 + i);
-        escaped = g_strescape(s, high);
         return g_strdup_printf("\"%s\"", escaped);
 }
 

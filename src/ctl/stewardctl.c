@@ -17,7 +17,6 @@
 #include "stewardctl-format.h"
 
 /* The daemon caps reasons at this size (dbus/org.steward.Supervisor1.xml). */
-#define REASON_MAX 1024
 
 static gboolean opt_user, opt_system, opt_json, opt_follow, opt_names, opt_no_legend, opt_version;
 static char *opt_reason;
@@ -124,7 +123,7 @@ check_name(const char *name)
 {
         if (steward_name_is_valid(name))
                 return TRUE;
-        g_printerr("stewardctl: invalid name '%s': 1 to 64 of A-Z a-z 0-9 _ . -\n", name);
+        g_printerr("stewardctl: invalid name '%s': 1 to %d of A-Z a-z 0-9 _ . -\n", name, STEWARD_NAME_MAX);
         return FALSE;
 }
 
@@ -752,8 +751,9 @@ check_options(const Command *cmd)
                 g_printerr("stewardctl: --names and --json exclude each other\n");
                 return FALSE;
         }
-        if (opt_reason && (strlen(opt_reason) > REASON_MAX || !g_utf8_validate(opt_reason, -1, NULL))) {
-                g_printerr("stewardctl: --reason must be UTF-8 of at most %d bytes\n", REASON_MAX);
+        if (opt_reason &&
+            (strlen(opt_reason) > STEWARD_REASON_MAX || !g_utf8_validate(opt_reason, -1, NULL))) {
+                g_printerr("stewardctl: --reason must be UTF-8 of at most %d bytes\n", STEWARD_REASON_MAX);
                 return FALSE;
         }
         return TRUE;

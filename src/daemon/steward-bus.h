@@ -15,9 +15,6 @@ G_BEGIN_DECLS
 
 typedef struct _StewardBus StewardBus;
 
-/* The longest reason a command may carry, in bytes. */
-#define STEWARD_REASON_MAX 1024
-
 /* What the objects serve, from whoever runs the tree (the manager in
  * stewardd, a fake in the tests). Strings returned stay valid until the
  * next call into the table. */

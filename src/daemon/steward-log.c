@@ -11,6 +11,7 @@
 #include "steward-journal-fields.h"
 #include "steward-log.h"
 #include "steward-names.h"
+#include "steward-util.h"
 
 struct _StewardLog {
         StewardLogTarget target;
@@ -256,20 +257,6 @@ log_journal(StewardLog *log, const StewardEvent *ev, GPtrArray *fields)
         }
 }
 
-/* C escapes as g_strescape() makes them, except that valid UTF-8 stays as
- * it is: g_strescape() alone turns every byte above 0x7f into an octal
- * escape, which made a translated message unreadable on the console. */
-static char *
-escape_value(const char *s)
-{
-        static char high[129]; /* every byte from 0x80 to 0xff */
-
-        if (!high[0])
-                for (guint i = 0; i < 128; i++)
-                        high[i] = (char) (0x80 + i);
-        return g_strescape(s, g_utf8_validate(s, -1, NULL) ? high : NULL);
-}
-
 /* A value goes out bare only when nothing in it could end it early or
  * reach the terminal as a control sequence (a child's STATUS= is its own). */
 static gboolean
@@ -302,12 +289,12 @@ log_console(const StewardEvent *ev, GPtrArray *fields)
                 if (!needs_quotes(value))
                         g_string_append(line, value);
                 else {
-                        g_autofree char *escaped = escape_value(value);
+                        g_autofree char *escaped = steward_escape_text(value);
                         g_string_append_printf(line, "\"%s\"", escaped);
                 }
         }
         {
-                g_autofree char *escaped = escape_value(message);
+                g_autofree char *escaped = steward_escape_text(message);
                 g_string_append_printf(line, " message=\"%s\"\n", escaped);
         }
         fputs(line->str, stderr);

@@ -392,8 +392,9 @@ supervisor_slice(const StewardSpec *spec, const char *name)
                 return g_strdup(spec->slice);
         parent = supervisor_slice(spec, s->parent);
         escaped = steward_unit_name_escape(s->name);
-        slice = g_strdup_printf("%.*s-%s.slice", (int) (strlen(parent) - strlen(".slice")), parent, escaped);
-        if (strlen(slice) > 255) {
+        slice = g_strdup_printf("%.*s-%s" STEWARD_SLICE_SUFFIX,
+                                (int) (strlen(parent) - strlen(STEWARD_SLICE_SUFFIX)), parent, escaped);
+        if (strlen(slice) > STEWARD_UNIT_NAME_MAX) {
                 /* Deeper than a unit name can say: stay in the parent's. */
                 g_free(slice);
                 return g_steal_pointer(&parent);

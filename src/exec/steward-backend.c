@@ -96,7 +96,8 @@ incarnation_key(const char *child, guint64 generation)
 char *
 steward_backend_unit_name(const char *child, guint64 generation)
 {
-        return g_strdup_printf("steward-%s-%" G_GUINT64_FORMAT ".scope", child, generation);
+        return g_strdup_printf(STEWARD_SCOPE_PREFIX "%s-%" G_GUINT64_FORMAT STEWARD_SCOPE_SUFFIX, child,
+                               generation);
 }
 
 static char *
@@ -509,7 +510,7 @@ steward_backend_new(const StewardBackendOptions *o, GError **error)
 
         b->kind = o->kind;
         b->mode = o->mode;
-        b->slice = g_strdup(o->slice ? o->slice : "steward.slice");
+        b->slice = g_strdup(o->slice ? o->slice : STEWARD_SLICE_DEFAULT);
         b->reaper = o->reaper;
         b->events = o->events;
         b->user_data = o->user_data;
@@ -830,8 +831,9 @@ incarnation_from_cgroups(StewardBackend *b, const char *cgroups)
         g_auto(GStrv) parts = g_strsplit_set(cgroups, "/\n", -1);
 
         for (char **p = parts; *p; p++) {
-                Incarnation *inc =
-                        g_str_has_suffix(*p, ".scope") ? g_hash_table_lookup(b->by_unit, *p) : NULL;
+                Incarnation *inc = g_str_has_suffix(*p, STEWARD_SCOPE_SUFFIX)
+                                           ? g_hash_table_lookup(b->by_unit, *p)
+                                           : NULL;
 
                 if (inc)
                         return inc;

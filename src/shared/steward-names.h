@@ -32,5 +32,21 @@
 #define DBUS_ERROR_NAME_HAS_NO_OWNER "org.freedesktop.DBus.Error.NameHasNoOwner"
 #define DBUS_ERROR_SPAWN_PREFIX "org.freedesktop.DBus.Error.Spawn."
 
+/* ---- names and limits every layer checks the same way ------------------- */
+
+/* A child's or supervisor's name: 1 to STEWARD_NAME_MAX of [A-Za-z0-9_.-]
+ * (steward_name_is_valid()). */
+#define STEWARD_NAME_MAX 64
+/* A command's reason, in bytes of UTF-8. */
+#define STEWARD_REASON_MAX 1024
+/* systemd's longest unit name (UNIT_NAME_MAX). */
+#define STEWARD_UNIT_NAME_MAX 255
+/* The parent slice of every scope unless Slice= says otherwise. */
+#define STEWARD_SLICE_DEFAULT "steward.slice"
+/* An incarnation's scope: STEWARD_SCOPE_PREFIX CHILD "-" GENERATION STEWARD_SCOPE_SUFFIX. */
+#define STEWARD_SCOPE_PREFIX "steward-"
+#define STEWARD_SCOPE_SUFFIX ".scope"
+#define STEWARD_SLICE_SUFFIX ".slice"
+
 /* The journal's stream socket: its presence says a journal is there. */
 #define JOURNAL_STDOUT_SOCKET "/run/systemd/journal/stdout"

@@ -196,7 +196,7 @@ steward_spec_new(void)
 {
         StewardSpec *s = g_new0(StewardSpec, 1);
 
-        s->slice = g_strdup("steward.slice");
+        s->slice = g_strdup(STEWARD_SLICE_DEFAULT);
         s->allowed_group = g_strdup("steward");
         s->shutdown_timeout_usec = 90 * G_USEC_PER_SEC;
         s->supervisors = g_ptr_array_new_with_free_func((GDestroyNotify) steward_supervisor_spec_free);

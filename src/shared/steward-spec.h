@@ -4,10 +4,11 @@
 
 #include <glib.h>
 
+#include "steward-names.h"
+
 G_BEGIN_DECLS
 
 #define STEWARD_ROOT_SUPERVISOR "root"
-#define STEWARD_NAME_MAX 64
 
 /* "unset" for the optional 64-bit limits (MemoryMax=, TasksMax=). */
 #define STEWARD_LIMIT_UNSET G_MAXUINT64

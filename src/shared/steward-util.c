@@ -53,3 +53,16 @@ steward_unit_name_escape(const char *s)
         }
         return g_string_free(out, FALSE);
 }
+
+char *
+steward_escape_text(const char *s)
+{
+        char high[129]; /* every byte from 0x80 to 0xff: left as they are */
+
+        if (!g_utf8_validate(s, -1, NULL))
+                return g_strescape(s, NULL);
+        for (guint i = 0; i < 128; i++)
+                high[i] = (char) (0x80 + i);
+        high[128] = '\0';
+        return g_strescape(s, high);
+}

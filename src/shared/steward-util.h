@@ -32,4 +32,10 @@ char *steward_bus_label_unescape(const char *label);
  * writes it: '-' (which nests slices) and a leading '.' become \\xNN. */
 char *steward_unit_name_escape(const char *s);
 
+/* C escapes as g_strescape() makes them, except that valid UTF-8 stays as
+ * it is: g_strescape() alone turns every byte above 0x7f into an octal
+ * escape, which makes translated text unreadable. Text that is not UTF-8
+ * is escaped whole. */
+char *steward_escape_text(const char *s);
+
 G_END_DECLS
