@@ -10,57 +10,6 @@
 #include "config-private.h"
 #include "steward-parse.h"
 
-/* Edit distance with adjacent transpositions (optimal string alignment),
- * ignoring ASCII case: "restartsec" and "RestratSec" are near misses of
- * "RestartSec", not strangers. */
-static guint
-edit_distance(const char *a, const char *b)
-{
-        size_t na = strlen(a), nb = strlen(b), w = nb + 1;
-        g_autofree guint *d = NULL;
-
-        /* Names and keys are short; a long word is no near miss of them. */
-        if (na > 128 || nb > 128)
-                return G_MAXUINT;
-        d = g_new(guint, (na + 1) * w);
-        for (size_t i = 0; i <= na; i++)
-                d[i * w] = (guint) i;
-        for (size_t j = 0; j <= nb; j++)
-                d[j] = (guint) j;
-        for (size_t i = 1; i <= na; i++)
-                for (size_t j = 1; j <= nb; j++) {
-                        char ca = g_ascii_tolower(a[i - 1]), cb = g_ascii_tolower(b[j - 1]);
-                        guint v = MIN(d[(i - 1) * w + j] + 1, d[i * w + j - 1] + 1);
-
-                        v = MIN(v, d[(i - 1) * w + j - 1] + (ca == cb ? 0 : 1));
-                        if (i > 1 && j > 1 && ca == g_ascii_tolower(b[j - 2]) &&
-                            g_ascii_tolower(a[i - 2]) == cb)
-                                v = MIN(v, d[(i - 2) * w + j - 2] + 1);
-                        d[i * w + j] = v;
-                }
-        return d[na * w + nb];
-}
-
-/* The candidate closest to @word if it is a plausible typo of it: at most
- * two edits, and fewer edits than @word has characters. */
-const char *
-config_closest(const char *word, const char *const *candidates, size_t n)
-{
-        const char *best = NULL;
-        guint best_d = G_MAXUINT;
-
-        for (size_t i = 0; i < n; i++) {
-                guint d = edit_distance(word, candidates[i]);
-                if (d < best_d) {
-                        best_d = d;
-                        best = candidates[i];
-                }
-        }
-        if (!best || best_d > 2 || best_d >= strlen(word))
-                return NULL;
-        return best;
-}
-
 /* ---- values ---------------------------------------------------------- */
 
 typedef void (*ParseFunc)(Loader *l, const Entry *e, const char *key, gpointer field);

@@ -52,7 +52,7 @@ section_header(const Section *s, Entry *tmp)
         return tmp;
 }
 
-/* ---- steward-config.c: the problem collector ------------------------- */
+/* ---- config-problems.c: the problem collector and "did you mean" ------ */
 
 void config_report(Loader *l, StewardProblemSeverity severity, const char *file, int line,
                    const char *format, ...) G_GNUC_PRINTF(5, 6);
@@ -62,6 +62,10 @@ void config_report_at(Loader *l, StewardProblemSeverity severity, const Entry *e
 
 #define error_at(l, e, ...) config_report_at((l), STEWARD_PROBLEM_ERROR, (e), __VA_ARGS__)
 #define warn_at(l, e, ...) config_report_at((l), STEWARD_PROBLEM_WARNING, (e), __VA_ARGS__)
+/* File order, then line order, stable within a line. */
+void config_problems_sort(Loader *l);
+/* The candidate closest to @word if it is a plausible typo of it. */
+const char *config_closest(const char *word, const char *const *candidates, size_t n);
 
 /* ---- config-files.c: reading files into merged sections -------------- */
 
@@ -75,8 +79,6 @@ void config_loader_add_dropins(Loader *l, const char *dir);
 
 /* ---- config-keys.c: the key tables and the sections into a spec ------ */
 
-/* The candidate closest to @word if it is a plausible typo of it. */
-const char *config_closest(const char *word, const char *const *candidates, size_t n);
 /* Builds the supervisors and children of every section into @spec. */
 void config_build_spec(Loader *l, StewardSpec *spec);
 

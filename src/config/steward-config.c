@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* steward-config.c: the loader's public entry points, which read steward.conf and its drop-ins,
- * validate them and build the StewardSpec; and the problems they report. */
+ * validate them and build the StewardSpec. */
 #include "config.h"
 
 #include <glib/gi18n.h>
@@ -12,110 +12,12 @@
 
 #define MAIN_FILE "steward.conf"
 
-void
-steward_problem_free(StewardProblem *p)
-{
-        if (!p)
-                return;
-        g_free(p->file);
-        g_free(p->message);
-        g_free(p);
-}
-
-char *
-steward_problem_format(const StewardProblem *p)
-{
-        const char *prefix = p->severity == STEWARD_PROBLEM_WARNING ? _("warning: ") : "";
-
-        if (p->line <= 0)
-                return g_strdup_printf("%s: %s%s", p->file, prefix, p->message);
-        return g_strdup_printf("%s:%d: %s%s", p->file, p->line, prefix, p->message);
-}
-
 char *
 steward_config_default_dir(StewardMode mode)
 {
         if (mode == STEWARD_MODE_SYSTEM)
                 return g_build_filename(SYSCONFDIR, "steward", NULL);
         return g_build_filename(g_get_user_config_dir(), "steward", NULL);
-}
-
-static void G_GNUC_PRINTF(5, 0) reportv(Loader *l, StewardProblemSeverity severity, const char *file,
-                                        int line, const char *format, va_list ap)
-{
-        StewardProblem *p = g_new0(StewardProblem, 1);
-
-        p->severity = severity;
-        /* Never NULL: a problem always names a file, the first one read if
-         * nothing better is known. */
-        p->file = g_strdup(file ? file : l->files->len > 0 ? g_ptr_array_index(l->files, 0) : "");
-        p->line = line;
-        p->message = g_strdup_vprintf(format, ap);
-        g_ptr_array_add(l->problems, p);
-}
-
-void
-config_report(Loader *l, StewardProblemSeverity severity, const char *file, int line, const char *format,
-              ...)
-{
-        va_list ap;
-
-        va_start(ap, format);
-        reportv(l, severity, file, line, format, ap);
-        va_end(ap);
-}
-
-void
-config_report_at(Loader *l, StewardProblemSeverity severity, const Entry *e, const char *format, ...)
-{
-        va_list ap;
-
-        va_start(ap, format);
-        reportv(l, severity, e ? e->file : NULL, e ? e->line : 0, format, ap);
-        va_end(ap);
-}
-
-typedef struct {
-        StewardProblem *problem;
-        guint file;
-        guint seq;
-} SortedProblem;
-
-static int
-compare_problems(gconstpointer a, gconstpointer b)
-{
-        const SortedProblem *x = a, *y = b;
-
-        if (x->file != y->file)
-                return x->file < y->file ? -1 : 1;
-        /* A problem of the whole file (line 0) comes after its lines: it
-         * is either alone or the "giving up" after them. */
-        if (x->problem->line != y->problem->line)
-                return (guint) (x->problem->line - 1) < (guint) (y->problem->line - 1) ? -1 : 1;
-        return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* File order, then line order; stable, so that problems on one line keep
- * the order they were found in. */
-static void
-sort_problems(Loader *l)
-{
-        g_autofree SortedProblem *sorted = g_new(SortedProblem, l->problems->len + 1);
-
-        for (guint i = 0; i < l->problems->len; i++) {
-                StewardProblem *p = g_ptr_array_index(l->problems, i);
-                sorted[i].problem = p;
-                sorted[i].seq = i;
-                sorted[i].file = G_MAXUINT;
-                for (guint f = 0; f < l->files->len; f++)
-                        if (g_str_equal(g_ptr_array_index(l->files, f), p->file)) {
-                                sorted[i].file = f;
-                                break;
-                        }
-        }
-        qsort(sorted, l->problems->len, sizeof(SortedProblem), compare_problems);
-        for (guint i = 0; i < l->problems->len; i++)
-                l->problems->pdata[i] = sorted[i].problem;
 }
 
 static void
@@ -149,7 +51,7 @@ loader_finish(Loader *l, GPtrArray **problems, GError **error)
 
         config_build_spec(l, spec);
         config_check_tree(l, spec);
-        sort_problems(l);
+        config_problems_sort(l);
         g_strfreev(spec->files);
         g_ptr_array_add(l->files, NULL);
         spec->files = g_strdupv((char **) l->files->pdata);
