@@ -302,8 +302,8 @@ static gboolean
 harness_mounts(GError **error)
 {
         static const char *const dirs[] = {
-                "/run/systemd/system", "/run/systemd/journal", "/run/log/journal", STATE_DIR "/home",
-                RUNTIME_DIR,
+                "/run/systemd/system", "/run/systemd/journal", "/run/log/journal",
+                STATE_DIR "/home",     STATE_DIR "/tmp",       RUNTIME_DIR,
         };
 
         /* Nothing we mount may reach the host's mount table. */
@@ -327,6 +327,7 @@ harness_mounts(GError **error)
                         return FALSE;
                 }
         (void) chmod(RUNTIME_DIR, 0700);
+        (void) chmod(STATE_DIR "/tmp", 01777);
         return TRUE;
 }
 
@@ -346,6 +347,11 @@ harness_environ(void)
         env = g_environ_setenv(env, "XDG_RUNTIME_DIR", RUNTIME_DIR, TRUE);
         env = g_environ_setenv(env, "DBUS_SESSION_BUS_ADDRESS", BUS_ADDRESS, TRUE);
         env = g_environ_setenv(env, "HOME", STATE_DIR "/home", TRUE);
+        /* Temporary files of a test (and of what it runs) go with the
+         * harness's /run, so a test that fails half way leaves nothing in
+         * the host's /tmp. Not a tmpfs on /tmp itself: the build tree may
+         * live there. */
+        env = g_environ_setenv(env, "TMPDIR", STATE_DIR "/tmp", TRUE);
         env = g_environ_setenv(env, "STEWARD_HARNESS", "1", TRUE);
         return env;
 }
