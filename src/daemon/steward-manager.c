@@ -67,7 +67,7 @@ struct _StewardManager {
         GHashTable *senders_by_pid; /* GINT_TO_POINTER(pid) -> LiveSender* (borrowed) */
         guint spawns_in_flight; /* SPAWNs without their spawned/spawn_failed report yet */
         GHashTable *child_states; /* interned child -> GINT_TO_POINTER(StewardChildState) */
-        guint state_counts[STEWARD_CHILD_STATE_QUARANTINED + 1];
+        guint state_counts[_STEWARD_CHILD_STATE_MAX];
         gboolean status_dirty;
         char *status_sent;
         guint watchdog_source;

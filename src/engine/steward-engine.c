@@ -254,7 +254,7 @@ static void child_forget(StewardEngine *e, Child *c);
 
 /* ---- names ---- */
 
-static const char *const child_state_names[] = {
+static const char *const child_state_names[_STEWARD_CHILD_STATE_MAX] = {
         [STEWARD_CHILD_STATE_STARTING] = "starting",
         [STEWARD_CHILD_STATE_RUNNING] = "running",
         [STEWARD_CHILD_STATE_READY] = "ready",
@@ -266,13 +266,13 @@ static const char *const child_state_names[] = {
         [STEWARD_CHILD_STATE_QUARANTINED] = "quarantined",
 };
 
-static const char *const fence_state_names[] = {
+static const char *const fence_state_names[_STEWARD_FENCE_STATE_MAX] = {
         [STEWARD_FENCE_IDLE] = "idle",
         [STEWARD_FENCE_STOPPING_OLD] = "stopping_old",
         [STEWARD_FENCE_ABORTING_OLD] = "aborting_old",
 };
 
-static const char *const supervisor_state_names[] = {
+static const char *const supervisor_state_names[_STEWARD_SUPERVISOR_STATE_MAX] = {
         [STEWARD_SUPERVISOR_STATE_STOPPED] = "stopped",
         [STEWARD_SUPERVISOR_STATE_STARTING] = "starting",
         [STEWARD_SUPERVISOR_STATE_RUNNING] = "running",
@@ -282,7 +282,7 @@ static const char *const supervisor_state_names[] = {
         [STEWARD_SUPERVISOR_STATE_QUARANTINED] = "quarantined",
 };
 
-static const char *const tree_state_names[] = {
+static const char *const tree_state_names[_STEWARD_TREE_STATE_MAX] = {
         [STEWARD_TREE_STATE_STARTING] = "starting",
         [STEWARD_TREE_STATE_RUNNING] = "running",
         [STEWARD_TREE_STATE_STOPPING] = "stopping",
@@ -2699,7 +2699,7 @@ reload_add_child(StewardEngine *e, const StewardChildSpec *cs)
                         c->quarantined = TRUE;
         c->published = child_props(c);
         /* Announced once, whatever its state: the object is new. */
-        c->published.state = (StewardChildState) -1;
+        c->published.state = _STEWARD_CHILD_STATE_MAX;
         mark_child(e, c);
         return c;
 }
