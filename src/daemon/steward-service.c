@@ -13,7 +13,7 @@ struct _StewardService {
         StewardEngine *engine;
         StewardLog *log;
         GHashTable *child_states; /* interned child -> GINT_TO_POINTER(StewardChildState) */
-        guint state_counts[STEWARD_CHILD_STATE_QUARANTINED + 1];
+        guint state_counts[_STEWARD_CHILD_STATE_MAX];
         guint64 journal_failures; /* as last shown in STATUS= */
         gboolean status_dirty;
         char *status_sent;

@@ -158,12 +158,14 @@ typedef enum {
         STEWARD_CHILD_STATE_FAILED, /* given up: restart budget exceeded */
         STEWARD_CHILD_STATE_PAUSED,
         STEWARD_CHILD_STATE_QUARANTINED, /* its supervisor failed with Escalation=quarantine */
+        _STEWARD_CHILD_STATE_MAX,
 } StewardChildState;
 
 typedef enum {
         STEWARD_FENCE_IDLE,
         STEWARD_FENCE_STOPPING_OLD, /* stop delivered (or main exited), waiting for the scope to empty */
         STEWARD_FENCE_ABORTING_OLD, /* TimeoutStopSec= passed: SIGKILL sent, still waiting */
+        _STEWARD_FENCE_STATE_MAX,
 } StewardFenceState;
 
 typedef enum {
@@ -174,6 +176,7 @@ typedef enum {
         STEWARD_SUPERVISOR_STATE_FAILING, /* intensity exceeded: stopping members, then escalating */
         STEWARD_SUPERVISOR_STATE_STOPPING,
         STEWARD_SUPERVISOR_STATE_QUARANTINED,
+        _STEWARD_SUPERVISOR_STATE_MAX,
 } StewardSupervisorState;
 
 typedef enum {
@@ -181,6 +184,7 @@ typedef enum {
         STEWARD_TREE_STATE_RUNNING,
         STEWARD_TREE_STATE_STOPPING,
         STEWARD_TREE_STATE_STOPPED,
+        _STEWARD_TREE_STATE_MAX,
 } StewardTreeState;
 
 const char *steward_child_state_to_string(StewardChildState s);
@@ -196,6 +200,7 @@ typedef enum {
         STEWARD_COMMAND_RESUME,
         STEWARD_COMMAND_RESUME_SUPERVISOR, /* lift a supervisor's quarantine */
         STEWARD_COMMAND_SHUTDOWN, /* the whole tree; target unused */
+        _STEWARD_COMMAND_KIND_MAX,
 } StewardCommandKind;
 
 typedef struct {

@@ -1,0 +1,462 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* engine-child.c: a child's incarnations: spawn, stop, exit and gone, verdicts, restart policy, timeouts. */
+#include "config.h"
+
+#include <signal.h>
+
+#include "engine-private.h"
+
+/* ---- timers ---- */
+
+void
+child_arm(StewardEngine *e, Child *c, TimerKind kind, guint64 delay)
+{
+        guint64 when = G_MAXUINT64 - e->now > delay ? e->now + delay : G_MAXUINT64 - 1;
+
+        steward_timers_arm(&e->timers, &c->timer, when, kind);
+        mark_child(e, c);
+}
+
+void
+child_disarm(StewardEngine *e, Child *c)
+{
+        if (!steward_timer_is_armed(&c->timer))
+                return;
+        steward_timers_disarm(&e->timers, &c->timer);
+        if (c->next_restart_usec) {
+                c->next_restart_usec = 0;
+                mark_child(e, c);
+        }
+}
+
+void
+child_disarm_kind(StewardEngine *e, Child *c, TimerKind kind)
+{
+        if (steward_timer_is_armed(&c->timer) && c->timer.kind == (int) kind)
+                child_disarm(e, c);
+}
+
+/* ---- children ---- */
+
+static gboolean
+child_is_up(Child *c)
+{
+        return c->inc == INC_UP && c->ready && !c->stopping;
+}
+
+gboolean
+child_primary_up(Child *c)
+{
+        return !c->primary || child_is_up(c->primary);
+}
+
+/* Starts the next incarnation. Never after a shutdown began. */
+gboolean
+child_spawn(StewardEngine *e, Child *c, gboolean restart, const Cmd *cmd)
+{
+        StewardEvent *ev;
+
+        if (e->shutting_down || c->inc != INC_NONE)
+                return FALSE;
+        child_disarm(e, c);
+        if (c->ever_started) {
+                c->generation++;
+                c->attempt++;
+        } else {
+                c->ever_started = TRUE;
+                c->generation = c->first_generation;
+                c->attempt = c->first_generation + 1;
+        }
+        c->inc = INC_SPAWNING;
+        c->stopping = FALSE;
+        c->stop_cause = STOP_NONE;
+        c->stop_delivered = FALSE;
+        c->aborted = FALSE;
+        c->forced_failure = FALSE;
+        c->scope_empty = FALSE;
+        c->ready = FALSE;
+        c->main_pid = 0;
+        c->up_since = G_MAXUINT64;
+        c->watchdog_override_usec = G_MAXUINT64;
+        c->notified_stopping = FALSE;
+        c->queued = FALSE;
+        c->backoff_after_gone = FALSE;
+        c->next_restart_usec = 0;
+        if (c->status_text) {
+                g_clear_pointer(&c->status_text, g_free);
+                c->status_serial++;
+        }
+        if (restart) {
+                ev = emit_child(e, STEWARD_EVENT_CHILD_RESTARTING, c);
+                ev_cmd(ev, cmd);
+        }
+        ev = emit_child(e, STEWARD_EVENT_CHILD_STARTING, c);
+        ev_cmd(ev, cmd);
+        push_incarnation_action(e, STEWARD_ACTION_SPAWN, c, 0);
+        mark_child(e, c);
+        return TRUE;
+}
+
+void
+child_deliver_stop(StewardEngine *e, Child *c)
+{
+        c->stop_delivered = TRUE;
+        /* Whatever deadline ran (start, watchdog) gives way to the stop's. */
+        child_disarm(e, c);
+        if (c->stop_cause == STOP_CONTROL) {
+                StewardEvent *ev = emit_child(e, STEWARD_EVENT_CHILD_CONTROL_CANCEL_DELIVERED, c);
+                ev_cmd(ev, &c->cmd);
+        }
+        push_incarnation_action(e, STEWARD_ACTION_STOP, c, c->stop_signal);
+        if (c->timeout_stop_usec > 0)
+                child_arm(e, c, TIMER_STOP, c->timeout_stop_usec);
+        mark_child(e, c);
+}
+
+/* Asks the live incarnation to go. While it is still being spawned the
+ * stop waits for the spawned report: there is nothing to signal yet. */
+void
+child_request_stop(StewardEngine *e, Child *c, StopCause cause, int signal)
+{
+        if (c->inc == INC_NONE || c->stopping)
+                return;
+        c->stopping = TRUE;
+        c->stop_cause = cause;
+        c->stop_signal = signal;
+        mark_child(e, c);
+        if (c->inc == INC_SPAWNING || c->scope_empty)
+                return;
+        child_deliver_stop(e, c);
+}
+
+static void
+child_stop_sidecars(StewardEngine *e, Child *p)
+{
+        for (guint i = 0; p->sidecars && i < p->sidecars->len; i++) {
+                Child *sc = g_ptr_array_index(p->sidecars, i);
+
+                if (sc->inc != INC_NONE)
+                        child_request_stop(e, sc, STOP_SIDECAR, sc->kill_signal);
+                else
+                        child_disarm_kind(e, sc, TIMER_BACKOFF);
+                mark_child(e, sc);
+        }
+}
+
+/* A sidecar at rest comes back with its primary. */
+static void
+child_follow_primary(StewardEngine *e, Child *sc)
+{
+        if (sc->mode != MODE_AUTO || sc->inc != INC_NONE || sc->queued || sc->quarantined ||
+            steward_timer_is_armed(&sc->timer) || !child_primary_up(sc))
+                return;
+        if (node_blocked(e, &sc->node) != BLOCK_NONE)
+                return;
+        if (sc->ever_started)
+                sc->restart_count++;
+        (void) child_spawn(e, sc, sc->ever_started, NULL);
+}
+
+/* WatchdogSec=, or what the incarnation asked for with WATCHDOG_USEC=.
+ * Only a Type=notify child has a way to ping (the config warns). */
+guint64
+child_watchdog_usec(Child *c)
+{
+        if (c->type != STEWARD_CHILD_NOTIFY)
+                return 0;
+        return c->watchdog_override_usec != G_MAXUINT64 ? c->watchdog_override_usec : c->watchdog_usec;
+}
+
+void
+child_became_up(StewardEngine *e, Child *c)
+{
+        c->ready = TRUE;
+        c->up_since = e->now;
+        if (child_watchdog_usec(c) > 0)
+                child_arm(e, c, TIMER_WATCHDOG, child_watchdog_usec(c));
+        mark_child(e, c);
+        for (guint i = 0; c->sidecars && i < c->sidecars->len; i++)
+                child_follow_primary(e, g_ptr_array_index(c->sidecars, i));
+}
+
+StewardDecision
+child_verdict(Child *c, StewardExitCode code, int status)
+{
+        if (c->forced_failure)
+                return STEWARD_DECISION_FAILURE;
+        /* A stop we delivered (or decided on) is never a failure. */
+        if (c->stopping)
+                return STEWARD_DECISION_STOP;
+        if (code == STEWARD_EXIT_CODE_EXITED) {
+                if (status == 0)
+                        return STEWARD_DECISION_SUCCESS;
+                for (guint i = 0; i < c->n_success_status; i++)
+                        if (c->success_status[i] == status)
+                                return STEWARD_DECISION_SUCCESS;
+        }
+        return STEWARD_DECISION_FAILURE;
+}
+
+/* Would the restart type restart after @verdict? (OTP: permanent always,
+ * transient on abnormal exit, temporary never; a job's success is final.) */
+static gboolean
+child_policy_restarts(Child *c, StewardDecision verdict)
+{
+        if (verdict == STEWARD_DECISION_STOP)
+                return FALSE;
+        if (c->role == STEWARD_ROLE_JOB && verdict == STEWARD_DECISION_SUCCESS)
+                return FALSE;
+        switch (c->restart) {
+        case STEWARD_RESTART_PERMANENT:
+                return TRUE;
+        case STEWARD_RESTART_TRANSIENT:
+                return verdict == STEWARD_DECISION_FAILURE;
+        case STEWARD_RESTART_TEMPORARY:
+                return FALSE;
+        }
+        return FALSE;
+}
+
+/* RestartSec= doubled per consecutive failure, capped at
+ * RestartMaxDelaySec=, then spread by ±RestartJitter=. */
+static guint64
+child_backoff_delay(StewardEngine *e, Child *c)
+{
+        guint64 d = c->restart_usec;
+        guint64 cap = c->restart_max_delay_usec > 0 ? c->restart_max_delay_usec : G_MAXUINT64;
+
+        for (guint i = 1; i < c->failures && d < cap; i++)
+                d = d > G_MAXUINT64 / 2 ? G_MAXUINT64 : d * 2;
+        d = MIN(d, cap);
+        if (c->restart_jitter > 0 && e->rng && d > 0) {
+                double r = e->rng(e->rng_data);
+                double f = 1.0 + c->restart_jitter * (2.0 * CLAMP(r, 0.0, 1.0) - 1.0);
+                d = (guint64) ((double) d * MAX(f, 0.0));
+        }
+        return d;
+}
+
+/* The restart policy after an unexpected end (@verdict success or failure)
+ * of a supervised child whose supervisor is not busy with it. */
+static void
+child_apply_policy(StewardEngine *e, Child *c, StewardDecision verdict)
+{
+        Sup *s = c->node.parent;
+        guint64 delay;
+
+        if (!child_policy_restarts(c, verdict)) {
+                c->mode = verdict == STEWARD_DECISION_FAILURE ? MODE_FAILED : MODE_STOPPED;
+                c->rest_decision = STEWARD_DECISION_FINISHED;
+                return;
+        }
+        if (verdict == STEWARD_DECISION_FAILURE) {
+                /* The stable-time reset, judged lazily: no timer needed. */
+                if (c->up_since != G_MAXUINT64 && e->now - c->up_since >= c->restart_stable_usec)
+                        c->failures = 0;
+                c->failures++;
+        } else {
+                c->failures = 0;
+        }
+        if (window_exceeded(&c->budget, c->intensity, c->period_usec, e->now)) {
+                /* Given up; for its supervisor that is one more failure. */
+                c->mode = MODE_FAILED;
+                c->rest_decision = STEWARD_DECISION_GIVEN_UP;
+                if (sup_count_restart(e, s))
+                        sup_fail(e, s, &c->node);
+                return;
+        }
+        if (sup_count_restart(e, s)) {
+                sup_fail(e, s, &c->node);
+                return;
+        }
+        delay = child_backoff_delay(e, c);
+        if (s->strategy == STEWARD_STRATEGY_ONE_FOR_ONE) {
+                c->backoff_after_gone = TRUE;
+                c->backoff_delay = delay;
+        } else {
+                sup_begin_restart(e, s, &c->node, delay);
+        }
+}
+
+/* The main process is over (exit, spawn failure, or the scope emptied
+ * first). @scope_empty: nothing of the incarnation is left to stop. */
+void
+child_main_ended(StewardEngine *e, Child *c, StewardDecision verdict, gboolean scope_empty)
+{
+        Sup *s = c->node.parent;
+
+        c->inc = INC_EXITED;
+        c->ready = FALSE;
+        c->main_pid = 0;
+        c->scope_empty = scope_empty;
+        child_disarm_kind(e, c, TIMER_START);
+        child_disarm_kind(e, c, TIMER_WATCHDOG);
+        mark_child(e, c);
+        /* What the main process left behind goes too, before anything new
+         * may start: the fence waits for the scope, not the main pid. */
+        if (!scope_empty && !c->stopping)
+                child_request_stop(e, c, STOP_LEFTOVER, c->kill_signal);
+        else if (!scope_empty && !c->stop_delivered)
+                child_deliver_stop(e, c); /* requested while spawning */
+        child_stop_sidecars(e, c);
+
+        if (sup_covers(s, &c->node)) {
+                /* The supervisor is stopping this member anyway; a crash
+                 * now is not one more restart (as in OTP). */
+        } else if (c->restart_pending) {
+                if (c->mode == MODE_AUTO && child_policy_restarts(c, verdict)) {
+                        StewardEvent *ev = emit_child(e, STEWARD_EVENT_CHILD_RESTART_CONFLICT, c);
+                        ev_cmd(ev, &runtime_policy_cmd);
+                        ev_decision(ev, STEWARD_DECISION_ALREADY_PENDING);
+                }
+        } else if (c->mode == MODE_AUTO && verdict != STEWARD_DECISION_STOP) {
+                child_apply_policy(e, c, verdict);
+        }
+        /* A Type=notify child that failed no longer holds its siblings. */
+        sup_advance(e, s);
+}
+
+void
+child_come_to_rest(StewardEngine *e, Child *c)
+{
+        StewardEvent *ev;
+
+        switch (c->mode) {
+        case MODE_STOPPED:
+        case MODE_FAILED:
+                ev = emit_child(e, STEWARD_EVENT_CHILD_STOPPED, c);
+                ev_decision(ev, c->rest_decision);
+                if (c->rest_decision == STEWARD_DECISION_STOP)
+                        ev_cmd(ev, &c->cmd);
+                break;
+        case MODE_PAUSED:
+                ev = emit_child(e, STEWARD_EVENT_CHILD_PAUSED, c);
+                ev_cmd(ev, &c->cmd);
+                break;
+        case MODE_AUTO:
+                /* A sidecar stopped with its primary, back if it already is. */
+                if (c->primary)
+                        child_follow_primary(e, c);
+                break;
+        }
+        mark_child(e, c);
+}
+
+/* The incarnation's scope is empty: the fence opens. */
+void
+child_gone(StewardEngine *e, Child *c)
+{
+        Sup *s = c->node.parent;
+        /* Leftover clean-up is only worth an event when a command waits on it. */
+        gboolean stop_completed =
+                c->stop_delivered && (c->stop_cause != STOP_LEFTOVER || c->restart_pending);
+        StewardEvent *ev;
+
+        c->inc = INC_NONE;
+        c->stopping = FALSE;
+        c->stop_delivered = FALSE;
+        c->aborted = FALSE;
+        c->scope_empty = FALSE;
+        child_disarm(e, c);
+        mark_child(e, c);
+        if (stop_completed) {
+                ev = emit_child(e, STEWARD_EVENT_CHILD_CONTROL_STOP_COMPLETED, c);
+                if (c->stop_cause == STOP_CONTROL || c->restart_pending)
+                        ev_cmd(ev, &c->cmd);
+        }
+        if (c->retiring) {
+                /* Removed by a reload: its last incarnation is gone. */
+                ev = emit_child(e, STEWARD_EVENT_CHILD_STOPPED, c);
+                ev_decision(ev, STEWARD_DECISION_STOP);
+                ev_cmd(ev, &c->cmd);
+                child_forget(e, c);
+                return;
+        }
+
+        if (sup_covers(s, &c->node)) {
+                /* A pending commanded restart is served by the strategy's
+                 * restart, which starts it with the others. */
+                if (s->job != JOB_RESTART) {
+                        c->restart_pending = FALSE;
+                        ev = emit_child(e, STEWARD_EVENT_CHILD_STOPPED, c);
+                        ev_decision(ev, STEWARD_DECISION_STOP);
+                }
+                sup_job_step(e, s);
+                return;
+        }
+        if (c->restart_pending) {
+                c->restart_pending = FALSE;
+                ev = emit_child(e, STEWARD_EVENT_CHILD_RESTART_FENCE_RELEASED, c);
+                ev_cmd(ev, &c->cmd);
+                ev->target_generation = c->generation + 1;
+                ev->fields |= STEWARD_EVENT_FIELD_TARGET_GENERATION;
+                if (!child_primary_up(c))
+                        return;
+                (void) child_spawn(e, c, c->pending_is_restart, &c->cmd);
+                return;
+        }
+        if (c->mode == MODE_AUTO && c->backoff_after_gone && !e->shutting_down) {
+                c->backoff_after_gone = FALSE;
+                child_arm(e, c, TIMER_BACKOFF, c->backoff_delay);
+                c->next_restart_usec = c->timer.when;
+                ev = emit_child(e, STEWARD_EVENT_CHILD_BACKOFF_SCHEDULED, c);
+                ev->delay_usec = c->backoff_delay;
+                ev->next_usec = c->next_restart_usec;
+                ev->fields |= STEWARD_EVENT_FIELD_DELAY;
+                return;
+        }
+        child_come_to_rest(e, c);
+}
+
+/* ---- deadlines ---- */
+
+/* Start timeout or watchdog (expired, or WATCHDOG=trigger): a failure
+ * whatever the exit, the incarnation stopped with KillSignal= or
+ * WatchdogSignal=. */
+void
+child_force_failure(StewardEngine *e, Child *c, gboolean start_timeout)
+{
+        StewardEvent *ev;
+
+        ev = emit_child(
+                e, start_timeout ? STEWARD_EVENT_CHILD_START_TIMEOUT : STEWARD_EVENT_CHILD_WATCHDOG_EXPIRED,
+                c);
+        ev_decision(ev, STEWARD_DECISION_FAILURE);
+        c->forced_failure = TRUE;
+        child_request_stop(e, c, STOP_FORCED, start_timeout ? c->kill_signal : c->watchdog_signal);
+        /* Failed before ready: no longer holds its siblings. */
+        sup_advance(e, c->node.parent);
+}
+
+void
+child_timer_fired(StewardEngine *e, Child *c)
+{
+        StewardEvent *ev;
+
+        switch ((TimerKind) c->timer.kind) {
+        case TIMER_BACKOFF:
+                c->next_restart_usec = 0;
+                mark_child(e, c);
+                if (c->mode != MODE_AUTO || c->inc != INC_NONE || !child_primary_up(c) ||
+                    node_blocked(e, &c->node) != BLOCK_NONE)
+                        break;
+                c->restart_count++;
+                (void) child_spawn(e, c, TRUE, NULL);
+                break;
+        case TIMER_START:
+        case TIMER_WATCHDOG:
+                child_force_failure(e, c, c->timer.kind == TIMER_START);
+                break;
+        case TIMER_STOP:
+                c->aborted = TRUE;
+                ev = emit_child(e, STEWARD_EVENT_CHILD_RESTART_FENCE_ABORT_REQUESTED, c);
+                if (c->restart_pending || c->stop_cause == STOP_CONTROL)
+                        ev_cmd(ev, &c->cmd);
+                push_incarnation_action(e, STEWARD_ACTION_KILL, c, SIGKILL);
+                mark_child(e, c);
+                break;
+        case TIMER_SUP_RESTART:
+        case TIMER_SHUTDOWN:
+                g_assert_not_reached();
+        }
+}

@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* engine-command.c: the operator commands (steward_engine_command()) and the restart fence they enter. */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "engine-private.h"
+
+static StewardDecision
+block_decision(Block b)
+{
+        switch (b) {
+        case BLOCK_SHUTDOWN:
+                return STEWARD_DECISION_BLOCKED_BY_SHUTDOWN;
+        case BLOCK_QUARANTINE:
+                return STEWARD_DECISION_BLOCKED_BY_QUARANTINE;
+        case BLOCK_SUPERVISOR:
+                return STEWARD_DECISION_BLOCKED_BY_SUPERVISOR;
+        case BLOCK_PENDING:
+                return STEWARD_DECISION_ALREADY_PENDING;
+        case BLOCK_NONE:
+                break;
+        }
+        return STEWARD_DECISION_NONE;
+}
+
+/* A commanded (re)start is a fresh start: the budget and the backoff
+ * begin anew, as after systemctl reset-failed. */
+static void
+child_fresh_start(StewardEngine *e, Child *c, gboolean restart, const StewardCommand *cmd,
+                  StewardCommandOutcome *o)
+{
+        c->failures = 0;
+        window_reset(&c->budget);
+        c->mode = MODE_AUTO;
+        c->queued = FALSE;
+        cmd_set(&c->cmd, cmd);
+        (void) child_spawn(e, c, restart, &c->cmd);
+        o->target_generation = c->generation;
+}
+
+/* Queues a start behind the stop of the live incarnation (the fence). */
+void
+child_queue_after_stop(Child *c, gboolean restart, const StewardCommand *cmd, StewardCommandOutcome *o)
+{
+        c->restart_pending = TRUE;
+        c->pending_is_restart = restart;
+        c->merged = 0;
+        c->mode = MODE_AUTO;
+        c->backoff_after_gone = FALSE;
+        cmd_set(&c->cmd, cmd);
+        o->target_generation = c->generation + 1;
+}
+
+static void
+command_start(StewardEngine *e, Child *c, const StewardCommand *cmd, StewardCommandOutcome *o)
+{
+        Block b = node_blocked(e, &c->node);
+
+        if (b != BLOCK_NONE) {
+                o->decision = block_decision(b);
+                if (b == BLOCK_PENDING) {
+                        o->idempotent = c->mode == MODE_AUTO;
+                        c->mode = MODE_AUTO;
+                }
+                return;
+        }
+        if (c->inc != INC_NONE) {
+                if (!c->stopping) {
+                        o->decision = STEWARD_DECISION_ALREADY_RUNNING;
+                        o->idempotent = TRUE;
+                } else if (c->restart_pending || (c->mode == MODE_AUTO && c->backoff_after_gone)) {
+                        o->decision = STEWARD_DECISION_ALREADY_PENDING;
+                        o->idempotent = TRUE;
+                        o->target_generation = c->generation + 1;
+                        o->merged = c->restart_pending ? ++c->merged : 0;
+                } else {
+                        child_queue_after_stop(c, FALSE, cmd, o);
+                        o->decision = STEWARD_DECISION_QUEUED_AFTER_STOP;
+                }
+                return;
+        }
+        if (c->mode == MODE_AUTO && (c->queued || steward_timer_is_armed(&c->timer))) {
+                o->decision = STEWARD_DECISION_ALREADY_PENDING;
+                o->idempotent = TRUE;
+                o->target_generation = c->ever_started ? c->generation + 1 : 0;
+                return;
+        }
+        if (!child_primary_up(c)) {
+                o->idempotent = c->mode == MODE_AUTO;
+                c->mode = MODE_AUTO;
+                o->decision = STEWARD_DECISION_WAITING_FOR_PRIMARY;
+                return;
+        }
+        child_fresh_start(e, c, FALSE, cmd, o);
+        o->decision = STEWARD_DECISION_STARTED_IMMEDIATELY;
+}
+
+void
+command_restart(StewardEngine *e, Child *c, const StewardCommand *cmd, StewardCommandOutcome *o)
+{
+        Block b = node_blocked(e, &c->node);
+        StewardEvent *ev;
+
+        if (b != BLOCK_NONE) {
+                o->decision = block_decision(b);
+                if (b == BLOCK_PENDING) {
+                        o->idempotent = TRUE;
+                        c->mode = MODE_AUTO;
+                }
+                return;
+        }
+        if (c->inc != INC_NONE) {
+                gboolean was_stopping = c->stopping;
+
+                if (c->restart_pending) {
+                        o->decision = STEWARD_DECISION_ALREADY_PENDING;
+                        o->idempotent = TRUE;
+                        o->merged = ++c->merged;
+                        o->target_generation = c->generation + 1;
+                        return;
+                }
+                if (c->mode == MODE_AUTO && c->backoff_after_gone) {
+                        /* The policy's own restart gives way to the command. */
+                        ev = emit_child(e, STEWARD_EVENT_CHILD_RESTART_CONFLICT, c);
+                        ev_cmd(ev, &runtime_policy_cmd);
+                        ev_decision(ev, STEWARD_DECISION_QUEUED_AFTER_STOP);
+                }
+                child_queue_after_stop(c, TRUE, cmd, o);
+                ev = emit_child(e, STEWARD_EVENT_CHILD_RESTART_FENCE_ENTERED, c);
+                ev_cmd(ev, &c->cmd);
+                ev_decision(ev, STEWARD_DECISION_QUEUED_AFTER_STOP);
+                ev->target_generation = o->target_generation;
+                ev->fields |= STEWARD_EVENT_FIELD_TARGET_GENERATION;
+                if (!was_stopping) {
+                        child_request_stop(e, c, STOP_CONTROL, c->kill_signal);
+                        o->cancel_delivered = c->stop_delivered;
+                }
+                o->decision = STEWARD_DECISION_QUEUED_AFTER_STOP;
+                mark_child(e, c);
+                return;
+        }
+        if (c->queued) {
+                o->decision = STEWARD_DECISION_ALREADY_PENDING;
+                o->idempotent = TRUE;
+                return;
+        }
+        if (!child_primary_up(c)) {
+                c->mode = MODE_AUTO;
+                o->decision = STEWARD_DECISION_WAITING_FOR_PRIMARY;
+                return;
+        }
+        if (steward_timer_is_armed(&c->timer) && c->timer.kind == TIMER_BACKOFF) {
+                ev = emit_child(e, STEWARD_EVENT_CHILD_RESTART_CONFLICT, c);
+                ev_cmd(ev, &runtime_policy_cmd);
+                ev_decision(ev, STEWARD_DECISION_STARTED_IMMEDIATELY);
+        }
+        child_fresh_start(e, c, c->ever_started, cmd, o);
+        o->decision = STEWARD_DECISION_STARTED_IMMEDIATELY;
+}
+
+/* Stop and pause differ only in the mode they leave behind. */
+static void
+command_stop(StewardEngine *e, Child *c, ChildMode mode, const StewardCommand *cmd, StewardCommandOutcome *o)
+{
+        gboolean pause = mode == MODE_PAUSED;
+
+        if (e->shutting_down) {
+                o->decision = STEWARD_DECISION_BLOCKED_BY_SHUTDOWN;
+                return;
+        }
+        if (c->inc != INC_NONE) {
+                if (c->stopping && c->mode == mode && !c->restart_pending) {
+                        o->decision =
+                                pause ? STEWARD_DECISION_ALREADY_PAUSED : STEWARD_DECISION_ALREADY_STOPPING;
+                        o->idempotent = TRUE;
+                        return;
+                }
+                /* Supersedes a pending (re)start. */
+                c->restart_pending = FALSE;
+                c->backoff_after_gone = FALSE;
+                c->mode = mode;
+                c->rest_decision = STEWARD_DECISION_STOP;
+                cmd_set(&c->cmd, cmd);
+                if (!c->stopping) {
+                        child_request_stop(e, c, STOP_CONTROL, c->kill_signal);
+                        o->cancel_delivered = c->stop_delivered;
+                } else if (c->stop_cause != STOP_JOB) {
+                        c->stop_cause = STOP_CONTROL;
+                }
+                o->decision = pause ? STEWARD_DECISION_PAUSED : STEWARD_DECISION_STOP_DELIVERED;
+                mark_child(e, c);
+                return;
+        }
+        if (c->mode == mode || (!pause && c->mode == MODE_FAILED)) {
+                o->decision = pause ? STEWARD_DECISION_ALREADY_PAUSED : STEWARD_DECISION_ALREADY_STOPPED;
+                o->idempotent = TRUE;
+                return;
+        }
+        c->mode = mode;
+        c->rest_decision = STEWARD_DECISION_STOP;
+        c->queued = FALSE;
+        child_disarm(e, c);
+        cmd_set(&c->cmd, cmd);
+        child_come_to_rest(e, c);
+        o->decision = pause ? STEWARD_DECISION_PAUSED : STEWARD_DECISION_STOPPED_IMMEDIATELY;
+}
+
+static void
+command_resume(StewardEngine *e, Child *c, const StewardCommand *cmd, StewardCommandOutcome *o)
+{
+        Block b = node_blocked(e, &c->node);
+        StewardEvent *ev;
+
+        if (b != BLOCK_NONE && b != BLOCK_PENDING) {
+                o->decision = block_decision(b);
+                return;
+        }
+        if (c->mode != MODE_PAUSED) {
+                o->decision = STEWARD_DECISION_NOT_PAUSED;
+                o->idempotent = TRUE;
+                return;
+        }
+        o->decision = STEWARD_DECISION_RESUMED;
+        c->mode = MODE_AUTO;
+        cmd_set(&c->cmd, cmd);
+        ev = emit_child(e, STEWARD_EVENT_CHILD_RESUMED, c);
+        ev_cmd(ev, &c->cmd);
+        mark_child(e, c);
+        if (b == BLOCK_PENDING)
+                return;
+        if (c->inc != INC_NONE)
+                child_queue_after_stop(c, FALSE, cmd, o);
+        else if (child_primary_up(c))
+                child_fresh_start(e, c, FALSE, cmd, o);
+}
+
+static void
+command_resume_supervisor(StewardEngine *e, Sup *s, const StewardCommand *cmd, StewardCommandOutcome *o)
+{
+        Block b = node_blocked(e, &s->node);
+        StewardEvent *ev;
+        Cmd tmp = { 0 };
+
+        if (b == BLOCK_SHUTDOWN || b == BLOCK_QUARANTINE) {
+                o->decision = block_decision(b);
+                return;
+        }
+        if (!s->quarantined) {
+                o->decision = STEWARD_DECISION_NOT_QUARANTINED;
+                o->idempotent = TRUE;
+                return;
+        }
+        s->quarantined = FALSE;
+        sup_quarantine(e, s, FALSE);
+        cmd_set(&tmp, cmd);
+        ev = emit_sup(e, STEWARD_EVENT_SUPERVISOR_RESTARTING, s);
+        ev_cmd(ev, &tmp);
+        ev_decision(ev, STEWARD_DECISION_RESUMED);
+        cmd_clear(&tmp);
+        window_reset(&s->window);
+        mark_sup(e, s);
+        o->decision = STEWARD_DECISION_RESUMED;
+        if (b != BLOCK_NONE)
+                return; /* the supervisor above starts it when it starts again */
+        s->cursor = 0;
+        sup_mark_queued(e, s, 0, 0);
+        s->down = FALSE;
+        sup_advance(e, s);
+}
+
+gboolean
+steward_engine_command(StewardEngine *e, const StewardCommand *cmd, guint64 now, GArray *out,
+                       StewardCommandOutcome *o, GError **error)
+{
+        Child *c = NULL;
+        Sup *s = NULL;
+
+        g_return_val_if_fail(e && cmd && out && o, FALSE);
+
+        memset(o, 0, sizeof(*o));
+        if (cmd->kind == STEWARD_COMMAND_RESUME_SUPERVISOR) {
+                s = cmd->target ? g_hash_table_lookup(e->sup_by_name, cmd->target) : NULL;
+                if (!s) {
+                        g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_NO_SUCH_SUPERVISOR,
+                                    _("No supervisor '%s'"), cmd->target ? cmd->target : "");
+                        return FALSE;
+                }
+        } else if (cmd->kind != STEWARD_COMMAND_SHUTDOWN) {
+                c = cmd->target ? g_hash_table_lookup(e->child_by_name, cmd->target) : NULL;
+                /* A child a reload removed is on its way out: not to be
+                 * started again by anything but a reload adding it back. */
+                if (!c || c->retiring) {
+                        g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_NO_SUCH_CHILD, _("No child '%s'"),
+                                    cmd->target ? cmd->target : "");
+                        return FALSE;
+                }
+        }
+
+        engine_begin(e, now, out);
+        switch (cmd->kind) {
+        case STEWARD_COMMAND_START:
+                command_start(e, c, cmd, o);
+                break;
+        case STEWARD_COMMAND_STOP:
+                command_stop(e, c, MODE_STOPPED, cmd, o);
+                break;
+        case STEWARD_COMMAND_PAUSE:
+                command_stop(e, c, MODE_PAUSED, cmd, o);
+                break;
+        case STEWARD_COMMAND_RESTART:
+                command_restart(e, c, cmd, o);
+                break;
+        case STEWARD_COMMAND_RESUME:
+                command_resume(e, c, cmd, o);
+                break;
+        case STEWARD_COMMAND_RESUME_SUPERVISOR:
+                command_resume_supervisor(e, s, cmd, o);
+                break;
+        case STEWARD_COMMAND_SHUTDOWN:
+                if (e->shutting_down) {
+                        o->decision = STEWARD_DECISION_ALREADY_SHUTTING_DOWN;
+                        o->idempotent = TRUE;
+                } else {
+                        Cmd tmp = { 0 };
+
+                        cmd_set(&tmp, cmd);
+                        engine_begin_shutdown(e, 0, &tmp, NULL);
+                        cmd_clear(&tmp);
+                        o->decision = STEWARD_DECISION_SHUTDOWN_STARTED;
+                }
+                break;
+        default:
+                engine_end(e);
+                g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS, "Unknown command %d",
+                            (int) cmd->kind);
+                return FALSE;
+        }
+        if (c) {
+                o->generation = c->generation;
+                o->attempt = c->attempt;
+                o->state = child_state(c);
+                if (c->restart_pending && o->merged == 0)
+                        o->merged = c->merged;
+        }
+        if (s)
+                o->supervisor_state = sup_state(s);
+        o->tree_state = e->tree_state;
+        engine_end(e);
+        return TRUE;
+}

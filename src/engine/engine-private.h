@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* engine-private.h: the engine's internal types and the functions its rooms share (not installed). */
+#pragma once
+
+#include "steward-engine-timers.h"
+#include "steward-engine.h"
+
+/*
+ * Reading guide. A supervisor's members (children and nested supervisors,
+ * in declaration order) are started by a cursor that walks forward and may
+ * be held by a member still coming up; they are stopped by a "job" that
+ * walks backwards one member at a time, waiting for each to be down, and
+ * then restarts (strategy), escalates (intensity exceeded) or reports to
+ * the job above (shutdown, or a parent stopping this subtree). That is how
+ * OTP's supervisor:terminate_children/restart_multiple_children behave,
+ * with "down" meaning the incarnation's scope is empty, not just that the
+ * main process exited. Every walk moves a cursor monotonically, so each
+ * member is visited once per job: the cost is that of the members affected.
+ */
+
+typedef enum {
+        NODE_CHILD,
+        NODE_SUPERVISOR,
+} NodeKind;
+
+typedef struct Sup Sup;
+
+typedef struct {
+        NodeKind kind;
+        const char *name; /* interned */
+        Sup *parent;
+        guint index; /* in parent->members */
+        guint order;
+        gboolean dirty;
+} Node;
+
+typedef enum {
+        INC_NONE, /* nothing alive: the fence is open */
+        INC_SPAWNING, /* SPAWN emitted, no report yet */
+        INC_UP, /* main process running */
+        INC_EXITED, /* main process ended, scope not yet empty */
+} IncPhase;
+
+/* What supervision intends for a child, apart from any incarnation. */
+typedef enum {
+        MODE_AUTO, /* supervised: started with its supervisor, restarted by policy */
+        MODE_STOPPED, /* commanded stop, or the policy ended it (success of a job, ...) */
+        MODE_PAUSED,
+        MODE_FAILED, /* given up, or a failure the restart type does not restart */
+} ChildMode;
+
+typedef enum {
+        STOP_NONE,
+        STOP_CONTROL, /* a command */
+        STOP_JOB, /* the supervisor's strategy, failure or shutdown */
+        STOP_SIDECAR, /* the primary went down */
+        STOP_LEFTOVER, /* the main process ended; what it left behind goes too */
+        STOP_FORCED, /* start timeout or watchdog: the verdict is failure */
+} StopCause;
+
+typedef enum {
+        TIMER_BACKOFF,
+        TIMER_START,
+        TIMER_WATCHDOG,
+        TIMER_STOP,
+        TIMER_SUP_RESTART,
+        TIMER_SHUTDOWN,
+} TimerKind;
+
+typedef enum {
+        JOB_NONE,
+        JOB_RESTART, /* strategy: stop [low, n), then restart them */
+        JOB_FAIL, /* intensity exceeded: stop everything, then escalate */
+        JOB_STOP, /* shutdown or a stopping parent: stop everything, then report up */
+} JobKind;
+
+/* What the supervisors above allow for a member (node_blocked()). */
+typedef enum {
+        BLOCK_NONE,
+        BLOCK_PENDING, /* a supervisor above will (re)start it */
+        BLOCK_SUPERVISOR, /* a supervisor above is down, failing or stopping */
+        BLOCK_QUARANTINE,
+        BLOCK_SHUTDOWN,
+} Block;
+
+/* A command's identity, kept while its effect is pending. */
+typedef struct {
+        char *id;
+        char *reason;
+        gboolean has_actor;
+        guint32 uid;
+        guint32 pid;
+        char *comm;
+} Cmd;
+
+/* Restart timestamps within a period, oldest first. */
+typedef struct {
+        GArray *t; /* of guint64, allocated on first use */
+} Window;
+
+typedef struct {
+        StewardChildState state;
+        guint64 generation;
+        guint64 attempt;
+        guint32 main_pid;
+        gboolean ready;
+        guint status_serial;
+        StewardExitCode exit_code;
+        int exit_status;
+        guint restart_count;
+        guint64 next_restart_usec;
+        StewardFenceState fence;
+} ChildProps;
+
+typedef struct Child Child;
+
+struct Child {
+        Node node;
+
+        /* Copied from the spec. */
+        StewardRole role;
+        StewardRestart restart;
+        StewardChildType type;
+        guint64 restart_usec;
+        guint64 restart_max_delay_usec;
+        double restart_jitter;
+        guint64 restart_stable_usec;
+        guint intensity;
+        guint64 period_usec;
+        guint64 watchdog_usec;
+        int watchdog_signal;
+        guint64 timeout_start_usec;
+        guint64 timeout_stop_usec;
+        int kill_signal;
+        int *success_status;
+        guint n_success_status;
+        Child *primary;
+        GPtrArray *sidecars; /* of Child*, NULL when none */
+        char *fingerprint; /* every key of the spec, to tell a changed child on reload */
+
+        ChildMode mode;
+        StewardDecision rest_decision; /* why it came to rest, for child_stopped */
+        gboolean ever_started;
+        guint64 generation;
+        guint64 attempt;
+        guint64 first_generation; /* > 0 for a name that was removed and added again */
+        gboolean retiring; /* removed by a reload: forgotten once gone */
+
+        IncPhase inc;
+        gboolean stopping; /* this incarnation is to go */
+        StopCause stop_cause;
+        int stop_signal;
+        gboolean stop_delivered;
+        gboolean aborted;
+        gboolean forced_failure;
+        gboolean scope_empty; /* known empty before the gone report (spawn failure) */
+        gboolean ready;
+        guint32 main_pid;
+        guint64 up_since; /* G_MAXUINT64 while not up */
+        /* sd_notify of this incarnation: WATCHDOG_USEC= (G_MAXUINT64 when
+         * none: WatchdogSec= applies) and STOPPING=1. */
+        guint64 watchdog_override_usec;
+        gboolean notified_stopping;
+
+        char *status_text;
+        guint status_serial;
+        StewardExitCode last_exit_code;
+        int last_exit_status;
+        guint restart_count;
+        guint64 next_restart_usec;
+
+        guint failures; /* consecutive, for the backoff */
+        gboolean backoff_after_gone; /* policy decided a one-for-one restart */
+        guint64 backoff_delay;
+        gboolean queued; /* its supervisor will start it when its cursor gets here */
+        gboolean quarantined;
+        Window budget;
+        StewardTimer timer;
+
+        gboolean restart_pending; /* a command waits for the fence */
+        gboolean pending_is_restart;
+        guint merged;
+        Cmd cmd; /* the last command whose effect is still pending */
+
+        ChildProps published;
+};
+
+struct Sup {
+        Node node;
+        StewardStrategy strategy;
+        guint intensity;
+        guint64 period_usec;
+        StewardEscalation escalation;
+        GPtrArray *members; /* of Node*, declaration order */
+
+        guint cursor; /* members before it have been started */
+        gboolean advancing;
+        gboolean down; /* not started, stopped, failed or quarantined */
+        gboolean quarantined;
+
+        JobKind job;
+        guint low; /* the job covers members [low, n) */
+        guint stop_cursor; /* members at and after it are down */
+        guint rewind; /* a reload added a member here while a restart was under way; G_MAXUINT: none */
+        gboolean stepping;
+        guint64 restart_delay;
+
+        Window window;
+        guint restart_count;
+        StewardTimer timer; /* delayed strategy restart */
+
+        StewardSupervisorState published;
+};
+
+struct _StewardEngine {
+        StewardEngineRandom rng;
+        gpointer rng_data;
+
+        GPtrArray *children; /* of Child*, owned, declaration order */
+        GPtrArray *sups; /* of Sup*, owned, root first */
+        GHashTable *child_by_name;
+        GHashTable *sup_by_name;
+        Sup *root;
+        guint64 shutdown_timeout_usec;
+
+        gboolean started;
+        gboolean shutting_down;
+        gboolean finished;
+        int exit_code;
+        StewardTreeState tree_state;
+        StewardTreeState published_tree_state;
+
+        StewardTimers timers;
+        StewardTimer shutdown_timer;
+
+        GPtrArray *dirty; /* of Node* */
+        guint published_n_children;
+        /* Interned name -> guint64*: the first generation a child of that
+         * name gets if it is added again, for every name ever removed. */
+        GHashTable *history;
+
+        /* The input being handled. */
+        GArray *out;
+        guint64 now;
+};
+
+#define mark_child(e, c) mark((e), &(c)->node)
+#define mark_sup(e, s) mark((e), &(s)->node)
+
+static inline Child *
+as_child(Node *n)
+{
+        return n->kind == NODE_CHILD ? (Child *) n : NULL;
+}
+
+static inline Sup *
+as_sup(Node *n)
+{
+        return n->kind == NODE_SUPERVISOR ? (Sup *) n : NULL;
+}
+
+static inline Node *
+member(Sup *s, guint i)
+{
+        return g_ptr_array_index(s->members, i);
+}
+
+/* Who the events name when the restart policy, not a command, acted. */
+extern const Cmd runtime_policy_cmd;
+
+/* steward-engine.c: names, actions and events, dirty tracking, derived state, construction. */
+StewardAction *push_action(StewardEngine *e, StewardActionType type);
+StewardEvent *emit_child(StewardEngine *e, StewardEventKind kind, Child *c);
+StewardEvent *emit_sup(StewardEngine *e, StewardEventKind kind, Sup *s);
+void ev_decision(StewardEvent *ev, StewardDecision d);
+void ev_cmd(StewardEvent *ev, const Cmd *cmd);
+void push_incarnation_action(StewardEngine *e, StewardActionType type, Child *c, int signal);
+void cmd_clear(Cmd *cmd);
+void cmd_set(Cmd *cmd, const StewardCommand *src);
+void mark(StewardEngine *e, Node *n);
+gboolean sup_restart_scheduled(Sup *s);
+StewardChildState child_state(Child *c);
+StewardSupervisorState sup_state(Sup *s);
+ChildProps child_props(Child *c);
+void engine_begin(StewardEngine *e, guint64 now, GArray *out);
+void engine_end(StewardEngine *e);
+char *child_fingerprint(const StewardChildSpec *c);
+void child_set_conf(Child *c, const StewardChildSpec *spec);
+Child *child_new(const StewardChildSpec *spec);
+
+/* engine-child.c: a child's incarnations, the restart fence and the restart policy. */
+void child_arm(StewardEngine *e, Child *c, TimerKind kind, guint64 delay);
+void child_disarm(StewardEngine *e, Child *c);
+void child_disarm_kind(StewardEngine *e, Child *c, TimerKind kind);
+gboolean child_primary_up(Child *c);
+gboolean child_spawn(StewardEngine *e, Child *c, gboolean restart, const Cmd *cmd);
+void child_deliver_stop(StewardEngine *e, Child *c);
+void child_request_stop(StewardEngine *e, Child *c, StopCause cause, int signal);
+guint64 child_watchdog_usec(Child *c);
+void child_became_up(StewardEngine *e, Child *c);
+StewardDecision child_verdict(Child *c, StewardExitCode code, int status);
+void child_main_ended(StewardEngine *e, Child *c, StewardDecision verdict, gboolean scope_empty);
+void child_come_to_rest(StewardEngine *e, Child *c);
+void child_gone(StewardEngine *e, Child *c);
+void child_force_failure(StewardEngine *e, Child *c, gboolean start_timeout);
+void child_timer_fired(StewardEngine *e, Child *c);
+
+/* engine-supervisor.c: restart windows, supervisor jobs and strategies, escalation, shutdown. */
+gboolean window_exceeded(Window *w, guint intensity, guint64 period, guint64 now);
+void window_reset(Window *w);
+Block node_blocked(StewardEngine *e, Node *n);
+gboolean sup_covers(Sup *s, Node *n);
+gboolean sup_count_restart(StewardEngine *e, Sup *s);
+void sup_mark_queued(StewardEngine *e, Sup *s, guint from, guint64 next_restart);
+void sup_advance(StewardEngine *e, Sup *s);
+void sup_restart_members(StewardEngine *e, Sup *s);
+void sup_quarantine(StewardEngine *e, Sup *s, gboolean on);
+void sup_job_step(StewardEngine *e, Sup *s);
+void sup_begin_restart(StewardEngine *e, Sup *s, Node *trigger, guint64 delay);
+void sup_fail(StewardEngine *e, Sup *s, Node *trigger);
+void engine_begin_shutdown(StewardEngine *e, int exit_code, const Cmd *cmd, Sup *cause);
+void engine_shutdown_timeout(StewardEngine *e);
+
+/* engine-command.c: the operator commands. */
+void child_queue_after_stop(Child *c, gboolean restart, const StewardCommand *cmd, StewardCommandOutcome *o);
+void command_restart(StewardEngine *e, Child *c, const StewardCommand *cmd, StewardCommandOutcome *o);
+
+/* engine-reload.c: reload. */
+void child_forget(StewardEngine *e, Child *c);
