@@ -9,7 +9,7 @@
 /* ---- timers ---- */
 
 void
-child_arm(StewardEngine *e, Child *c, TimerKind kind, guint64 delay)
+engine_child_arm(StewardEngine *e, Child *c, TimerKind kind, guint64 delay)
 {
         guint64 when = G_MAXUINT64 - e->now > delay ? e->now + delay : G_MAXUINT64 - 1;
 
@@ -18,7 +18,7 @@ child_arm(StewardEngine *e, Child *c, TimerKind kind, guint64 delay)
 }
 
 void
-child_disarm(StewardEngine *e, Child *c)
+engine_child_disarm(StewardEngine *e, Child *c)
 {
         if (!steward_timer_is_armed(&c->timer))
                 return;
@@ -30,10 +30,10 @@ child_disarm(StewardEngine *e, Child *c)
 }
 
 void
-child_disarm_kind(StewardEngine *e, Child *c, TimerKind kind)
+engine_child_disarm_kind(StewardEngine *e, Child *c, TimerKind kind)
 {
         if (steward_timer_is_armed(&c->timer) && c->timer.kind == (int) kind)
-                child_disarm(e, c);
+                engine_child_disarm(e, c);
 }
 
 /* ---- children ---- */
@@ -45,20 +45,20 @@ child_is_up(Child *c)
 }
 
 gboolean
-child_primary_up(Child *c)
+engine_child_primary_up(Child *c)
 {
         return !c->primary || child_is_up(c->primary);
 }
 
 /* Starts the next incarnation. Never after a shutdown began. */
 gboolean
-child_spawn(StewardEngine *e, Child *c, gboolean restart, const Cmd *cmd)
+engine_child_spawn(StewardEngine *e, Child *c, gboolean restart, const Cmd *cmd)
 {
         StewardEvent *ev;
 
         if (e->shutting_down || c->inc != INC_NONE)
                 return FALSE;
-        child_disarm(e, c);
+        engine_child_disarm(e, c);
         if (c->ever_started) {
                 c->generation++;
                 c->attempt++;
@@ -87,36 +87,36 @@ child_spawn(StewardEngine *e, Child *c, gboolean restart, const Cmd *cmd)
                 c->status_serial++;
         }
         if (restart) {
-                ev = emit_child(e, STEWARD_EVENT_CHILD_RESTARTING, c);
-                ev_cmd(ev, cmd);
+                ev = engine_emit_child(e, STEWARD_EVENT_CHILD_RESTARTING, c);
+                engine_ev_cmd(ev, cmd);
         }
-        ev = emit_child(e, STEWARD_EVENT_CHILD_STARTING, c);
-        ev_cmd(ev, cmd);
-        push_incarnation_action(e, STEWARD_ACTION_SPAWN, c, 0);
+        ev = engine_emit_child(e, STEWARD_EVENT_CHILD_STARTING, c);
+        engine_ev_cmd(ev, cmd);
+        engine_push_incarnation_action(e, STEWARD_ACTION_SPAWN, c, 0);
         mark_child(e, c);
         return TRUE;
 }
 
 void
-child_deliver_stop(StewardEngine *e, Child *c)
+engine_child_deliver_stop(StewardEngine *e, Child *c)
 {
         c->stop_delivered = TRUE;
         /* Whatever deadline ran (start, watchdog) gives way to the stop's. */
-        child_disarm(e, c);
+        engine_child_disarm(e, c);
         if (c->stop_cause == STOP_CONTROL) {
-                StewardEvent *ev = emit_child(e, STEWARD_EVENT_CHILD_CONTROL_CANCEL_DELIVERED, c);
-                ev_cmd(ev, &c->cmd);
+                StewardEvent *ev = engine_emit_child(e, STEWARD_EVENT_CHILD_CONTROL_CANCEL_DELIVERED, c);
+                engine_ev_cmd(ev, &c->cmd);
         }
-        push_incarnation_action(e, STEWARD_ACTION_STOP, c, c->stop_signal);
+        engine_push_incarnation_action(e, STEWARD_ACTION_STOP, c, c->stop_signal);
         if (c->timeout_stop_usec > 0)
-                child_arm(e, c, TIMER_STOP, c->timeout_stop_usec);
+                engine_child_arm(e, c, TIMER_STOP, c->timeout_stop_usec);
         mark_child(e, c);
 }
 
 /* Asks the live incarnation to go. While it is still being spawned the
  * stop waits for the spawned report: there is nothing to signal yet. */
 void
-child_request_stop(StewardEngine *e, Child *c, StopCause cause, int signal)
+engine_child_request_stop(StewardEngine *e, Child *c, StopCause cause, int signal)
 {
         if (c->inc == INC_NONE || c->stopping)
                 return;
@@ -126,7 +126,7 @@ child_request_stop(StewardEngine *e, Child *c, StopCause cause, int signal)
         mark_child(e, c);
         if (c->inc == INC_SPAWNING || c->scope_empty)
                 return;
-        child_deliver_stop(e, c);
+        engine_child_deliver_stop(e, c);
 }
 
 static void
@@ -136,9 +136,9 @@ child_stop_sidecars(StewardEngine *e, Child *p)
                 Child *sc = g_ptr_array_index(p->sidecars, i);
 
                 if (sc->inc != INC_NONE)
-                        child_request_stop(e, sc, STOP_SIDECAR, sc->kill_signal);
+                        engine_child_request_stop(e, sc, STOP_SIDECAR, sc->kill_signal);
                 else
-                        child_disarm_kind(e, sc, TIMER_BACKOFF);
+                        engine_child_disarm_kind(e, sc, TIMER_BACKOFF);
                 mark_child(e, sc);
         }
 }
@@ -148,19 +148,19 @@ static void
 child_follow_primary(StewardEngine *e, Child *sc)
 {
         if (sc->mode != MODE_AUTO || sc->inc != INC_NONE || sc->queued || sc->quarantined ||
-            steward_timer_is_armed(&sc->timer) || !child_primary_up(sc))
+            steward_timer_is_armed(&sc->timer) || !engine_child_primary_up(sc))
                 return;
-        if (node_blocked(e, &sc->node) != BLOCK_NONE)
+        if (engine_node_blocked(e, &sc->node) != BLOCK_NONE)
                 return;
         if (sc->ever_started)
                 sc->restart_count++;
-        (void) child_spawn(e, sc, sc->ever_started, NULL);
+        (void) engine_child_spawn(e, sc, sc->ever_started, NULL);
 }
 
 /* WatchdogSec=, or what the incarnation asked for with WATCHDOG_USEC=.
  * Only a Type=notify child has a way to ping (the config warns). */
 guint64
-child_watchdog_usec(Child *c)
+engine_child_watchdog_usec(Child *c)
 {
         if (c->type != STEWARD_CHILD_NOTIFY)
                 return 0;
@@ -168,19 +168,19 @@ child_watchdog_usec(Child *c)
 }
 
 void
-child_became_up(StewardEngine *e, Child *c)
+engine_child_became_up(StewardEngine *e, Child *c)
 {
         c->ready = TRUE;
         c->up_since = e->now;
-        if (child_watchdog_usec(c) > 0)
-                child_arm(e, c, TIMER_WATCHDOG, child_watchdog_usec(c));
+        if (engine_child_watchdog_usec(c) > 0)
+                engine_child_arm(e, c, TIMER_WATCHDOG, engine_child_watchdog_usec(c));
         mark_child(e, c);
         for (guint i = 0; c->sidecars && i < c->sidecars->len; i++)
                 child_follow_primary(e, g_ptr_array_index(c->sidecars, i));
 }
 
 StewardDecision
-child_verdict(Child *c, StewardExitCode code, int status)
+engine_child_verdict(Child *c, StewardExitCode code, int status)
 {
         if (c->forced_failure)
                 return STEWARD_DECISION_FAILURE;
@@ -257,16 +257,16 @@ child_apply_policy(StewardEngine *e, Child *c, StewardDecision verdict)
         } else {
                 c->failures = 0;
         }
-        if (window_exceeded(&c->budget, c->intensity, c->period_usec, e->now)) {
+        if (engine_window_exceeded(&c->budget, c->intensity, c->period_usec, e->now)) {
                 /* Given up; for its supervisor that is one more failure. */
                 c->mode = MODE_FAILED;
                 c->rest_decision = STEWARD_DECISION_GIVEN_UP;
-                if (sup_count_restart(e, s))
-                        sup_fail(e, s, &c->node);
+                if (engine_sup_count_restart(e, s))
+                        engine_sup_fail(e, s, &c->node);
                 return;
         }
-        if (sup_count_restart(e, s)) {
-                sup_fail(e, s, &c->node);
+        if (engine_sup_count_restart(e, s)) {
+                engine_sup_fail(e, s, &c->node);
                 return;
         }
         delay = child_backoff_delay(e, c);
@@ -274,14 +274,14 @@ child_apply_policy(StewardEngine *e, Child *c, StewardDecision verdict)
                 c->backoff_after_gone = TRUE;
                 c->backoff_delay = delay;
         } else {
-                sup_begin_restart(e, s, &c->node, delay);
+                engine_sup_begin_restart(e, s, &c->node, delay);
         }
 }
 
 /* The main process is over (exit, spawn failure, or the scope emptied
  * first). @scope_empty: nothing of the incarnation is left to stop. */
 void
-child_main_ended(StewardEngine *e, Child *c, StewardDecision verdict, gboolean scope_empty)
+engine_child_main_ended(StewardEngine *e, Child *c, StewardDecision verdict, gboolean scope_empty)
 {
         Sup *s = c->node.parent;
 
@@ -289,49 +289,49 @@ child_main_ended(StewardEngine *e, Child *c, StewardDecision verdict, gboolean s
         c->ready = FALSE;
         c->main_pid = 0;
         c->scope_empty = scope_empty;
-        child_disarm_kind(e, c, TIMER_START);
-        child_disarm_kind(e, c, TIMER_WATCHDOG);
+        engine_child_disarm_kind(e, c, TIMER_START);
+        engine_child_disarm_kind(e, c, TIMER_WATCHDOG);
         mark_child(e, c);
         /* What the main process left behind goes too, before anything new
          * may start: the fence waits for the scope, not the main pid. */
         if (!scope_empty && !c->stopping)
-                child_request_stop(e, c, STOP_LEFTOVER, c->kill_signal);
+                engine_child_request_stop(e, c, STOP_LEFTOVER, c->kill_signal);
         else if (!scope_empty && !c->stop_delivered)
-                child_deliver_stop(e, c); /* requested while spawning */
+                engine_child_deliver_stop(e, c); /* requested while spawning */
         child_stop_sidecars(e, c);
 
-        if (sup_covers(s, &c->node)) {
+        if (engine_sup_covers(s, &c->node)) {
                 /* The supervisor is stopping this member anyway; a crash
                  * now is not one more restart (as in OTP). */
         } else if (c->restart_pending) {
                 if (c->mode == MODE_AUTO && child_policy_restarts(c, verdict)) {
-                        StewardEvent *ev = emit_child(e, STEWARD_EVENT_CHILD_RESTART_CONFLICT, c);
-                        ev_cmd(ev, &runtime_policy_cmd);
-                        ev_decision(ev, STEWARD_DECISION_ALREADY_PENDING);
+                        StewardEvent *ev = engine_emit_child(e, STEWARD_EVENT_CHILD_RESTART_CONFLICT, c);
+                        engine_ev_cmd(ev, &engine_runtime_policy_cmd);
+                        engine_ev_decision(ev, STEWARD_DECISION_ALREADY_PENDING);
                 }
         } else if (c->mode == MODE_AUTO && verdict != STEWARD_DECISION_STOP) {
                 child_apply_policy(e, c, verdict);
         }
         /* A Type=notify child that failed no longer holds its siblings. */
-        sup_advance(e, s);
+        engine_sup_advance(e, s);
 }
 
 void
-child_come_to_rest(StewardEngine *e, Child *c)
+engine_child_come_to_rest(StewardEngine *e, Child *c)
 {
         StewardEvent *ev;
 
         switch (c->mode) {
         case MODE_STOPPED:
         case MODE_FAILED:
-                ev = emit_child(e, STEWARD_EVENT_CHILD_STOPPED, c);
-                ev_decision(ev, c->rest_decision);
+                ev = engine_emit_child(e, STEWARD_EVENT_CHILD_STOPPED, c);
+                engine_ev_decision(ev, c->rest_decision);
                 if (c->rest_decision == STEWARD_DECISION_STOP)
-                        ev_cmd(ev, &c->cmd);
+                        engine_ev_cmd(ev, &c->cmd);
                 break;
         case MODE_PAUSED:
-                ev = emit_child(e, STEWARD_EVENT_CHILD_PAUSED, c);
-                ev_cmd(ev, &c->cmd);
+                ev = engine_emit_child(e, STEWARD_EVENT_CHILD_PAUSED, c);
+                engine_ev_cmd(ev, &c->cmd);
                 break;
         case MODE_AUTO:
                 /* A sidecar stopped with its primary, back if it already is. */
@@ -344,7 +344,7 @@ child_come_to_rest(StewardEngine *e, Child *c)
 
 /* The incarnation's scope is empty: the fence opens. */
 void
-child_gone(StewardEngine *e, Child *c)
+engine_child_gone(StewardEngine *e, Child *c)
 {
         Sup *s = c->node.parent;
         /* Leftover clean-up is only worth an event when a command waits on it. */
@@ -357,55 +357,55 @@ child_gone(StewardEngine *e, Child *c)
         c->stop_delivered = FALSE;
         c->aborted = FALSE;
         c->scope_empty = FALSE;
-        child_disarm(e, c);
+        engine_child_disarm(e, c);
         mark_child(e, c);
         if (stop_completed) {
-                ev = emit_child(e, STEWARD_EVENT_CHILD_CONTROL_STOP_COMPLETED, c);
+                ev = engine_emit_child(e, STEWARD_EVENT_CHILD_CONTROL_STOP_COMPLETED, c);
                 if (c->stop_cause == STOP_CONTROL || c->restart_pending)
-                        ev_cmd(ev, &c->cmd);
+                        engine_ev_cmd(ev, &c->cmd);
         }
         if (c->retiring) {
                 /* Removed by a reload: its last incarnation is gone. */
-                ev = emit_child(e, STEWARD_EVENT_CHILD_STOPPED, c);
-                ev_decision(ev, STEWARD_DECISION_STOP);
-                ev_cmd(ev, &c->cmd);
-                child_forget(e, c);
+                ev = engine_emit_child(e, STEWARD_EVENT_CHILD_STOPPED, c);
+                engine_ev_decision(ev, STEWARD_DECISION_STOP);
+                engine_ev_cmd(ev, &c->cmd);
+                engine_child_forget(e, c);
                 return;
         }
 
-        if (sup_covers(s, &c->node)) {
+        if (engine_sup_covers(s, &c->node)) {
                 /* A pending commanded restart is served by the strategy's
                  * restart, which starts it with the others. */
                 if (s->job != JOB_RESTART) {
                         c->restart_pending = FALSE;
-                        ev = emit_child(e, STEWARD_EVENT_CHILD_STOPPED, c);
-                        ev_decision(ev, STEWARD_DECISION_STOP);
+                        ev = engine_emit_child(e, STEWARD_EVENT_CHILD_STOPPED, c);
+                        engine_ev_decision(ev, STEWARD_DECISION_STOP);
                 }
-                sup_job_step(e, s);
+                engine_sup_job_step(e, s);
                 return;
         }
         if (c->restart_pending) {
                 c->restart_pending = FALSE;
-                ev = emit_child(e, STEWARD_EVENT_CHILD_RESTART_FENCE_RELEASED, c);
-                ev_cmd(ev, &c->cmd);
+                ev = engine_emit_child(e, STEWARD_EVENT_CHILD_RESTART_FENCE_RELEASED, c);
+                engine_ev_cmd(ev, &c->cmd);
                 ev->target_generation = c->generation + 1;
                 ev->fields |= STEWARD_EVENT_FIELD_TARGET_GENERATION;
-                if (!child_primary_up(c))
+                if (!engine_child_primary_up(c))
                         return;
-                (void) child_spawn(e, c, c->pending_is_restart, &c->cmd);
+                (void) engine_child_spawn(e, c, c->pending_is_restart, &c->cmd);
                 return;
         }
         if (c->mode == MODE_AUTO && c->backoff_after_gone && !e->shutting_down) {
                 c->backoff_after_gone = FALSE;
-                child_arm(e, c, TIMER_BACKOFF, c->backoff_delay);
+                engine_child_arm(e, c, TIMER_BACKOFF, c->backoff_delay);
                 c->next_restart_usec = c->timer.when;
-                ev = emit_child(e, STEWARD_EVENT_CHILD_BACKOFF_SCHEDULED, c);
+                ev = engine_emit_child(e, STEWARD_EVENT_CHILD_BACKOFF_SCHEDULED, c);
                 ev->delay_usec = c->backoff_delay;
                 ev->next_usec = c->next_restart_usec;
                 ev->fields |= STEWARD_EVENT_FIELD_DELAY;
                 return;
         }
-        child_come_to_rest(e, c);
+        engine_child_come_to_rest(e, c);
 }
 
 /* ---- deadlines ---- */
@@ -414,22 +414,22 @@ child_gone(StewardEngine *e, Child *c)
  * whatever the exit, the incarnation stopped with KillSignal= or
  * WatchdogSignal=. */
 void
-child_force_failure(StewardEngine *e, Child *c, gboolean start_timeout)
+engine_child_force_failure(StewardEngine *e, Child *c, gboolean start_timeout)
 {
         StewardEvent *ev;
 
-        ev = emit_child(
+        ev = engine_emit_child(
                 e, start_timeout ? STEWARD_EVENT_CHILD_START_TIMEOUT : STEWARD_EVENT_CHILD_WATCHDOG_EXPIRED,
                 c);
-        ev_decision(ev, STEWARD_DECISION_FAILURE);
+        engine_ev_decision(ev, STEWARD_DECISION_FAILURE);
         c->forced_failure = TRUE;
-        child_request_stop(e, c, STOP_FORCED, start_timeout ? c->kill_signal : c->watchdog_signal);
+        engine_child_request_stop(e, c, STOP_FORCED, start_timeout ? c->kill_signal : c->watchdog_signal);
         /* Failed before ready: no longer holds its siblings. */
-        sup_advance(e, c->node.parent);
+        engine_sup_advance(e, c->node.parent);
 }
 
 void
-child_timer_fired(StewardEngine *e, Child *c)
+engine_child_timer_fired(StewardEngine *e, Child *c)
 {
         StewardEvent *ev;
 
@@ -437,22 +437,22 @@ child_timer_fired(StewardEngine *e, Child *c)
         case TIMER_BACKOFF:
                 c->next_restart_usec = 0;
                 mark_child(e, c);
-                if (c->mode != MODE_AUTO || c->inc != INC_NONE || !child_primary_up(c) ||
-                    node_blocked(e, &c->node) != BLOCK_NONE)
+                if (c->mode != MODE_AUTO || c->inc != INC_NONE || !engine_child_primary_up(c) ||
+                    engine_node_blocked(e, &c->node) != BLOCK_NONE)
                         break;
                 c->restart_count++;
-                (void) child_spawn(e, c, TRUE, NULL);
+                (void) engine_child_spawn(e, c, TRUE, NULL);
                 break;
         case TIMER_START:
         case TIMER_WATCHDOG:
-                child_force_failure(e, c, c->timer.kind == TIMER_START);
+                engine_child_force_failure(e, c, c->timer.kind == TIMER_START);
                 break;
         case TIMER_STOP:
                 c->aborted = TRUE;
-                ev = emit_child(e, STEWARD_EVENT_CHILD_RESTART_FENCE_ABORT_REQUESTED, c);
+                ev = engine_emit_child(e, STEWARD_EVENT_CHILD_RESTART_FENCE_ABORT_REQUESTED, c);
                 if (c->restart_pending || c->stop_cause == STOP_CONTROL)
-                        ev_cmd(ev, &c->cmd);
-                push_incarnation_action(e, STEWARD_ACTION_KILL, c, SIGKILL);
+                        engine_ev_cmd(ev, &c->cmd);
+                engine_push_incarnation_action(e, STEWARD_ACTION_KILL, c, SIGKILL);
                 mark_child(e, c);
                 break;
         case TIMER_SUP_RESTART:

@@ -32,31 +32,32 @@ child_fresh_start(StewardEngine *e, Child *c, gboolean restart, const StewardCom
                   StewardCommandOutcome *o)
 {
         c->failures = 0;
-        window_reset(&c->budget);
+        engine_window_reset(&c->budget);
         c->mode = MODE_AUTO;
         c->queued = FALSE;
-        cmd_set(&c->cmd, cmd);
-        (void) child_spawn(e, c, restart, &c->cmd);
+        engine_cmd_set(&c->cmd, cmd);
+        (void) engine_child_spawn(e, c, restart, &c->cmd);
         o->target_generation = c->generation;
 }
 
 /* Queues a start behind the stop of the live incarnation (the fence). */
 void
-child_queue_after_stop(Child *c, gboolean restart, const StewardCommand *cmd, StewardCommandOutcome *o)
+engine_child_queue_after_stop(Child *c, gboolean restart, const StewardCommand *cmd,
+                              StewardCommandOutcome *o)
 {
         c->restart_pending = TRUE;
         c->pending_is_restart = restart;
         c->merged = 0;
         c->mode = MODE_AUTO;
         c->backoff_after_gone = FALSE;
-        cmd_set(&c->cmd, cmd);
+        engine_cmd_set(&c->cmd, cmd);
         o->target_generation = c->generation + 1;
 }
 
 static void
 command_start(StewardEngine *e, Child *c, const StewardCommand *cmd, StewardCommandOutcome *o)
 {
-        Block b = node_blocked(e, &c->node);
+        Block b = engine_node_blocked(e, &c->node);
 
         if (b != BLOCK_NONE) {
                 o->decision = block_decision(b);
@@ -76,7 +77,7 @@ command_start(StewardEngine *e, Child *c, const StewardCommand *cmd, StewardComm
                         o->target_generation = c->generation + 1;
                         o->merged = c->restart_pending ? ++c->merged : 0;
                 } else {
-                        child_queue_after_stop(c, FALSE, cmd, o);
+                        engine_child_queue_after_stop(c, FALSE, cmd, o);
                         o->decision = STEWARD_DECISION_QUEUED_AFTER_STOP;
                 }
                 return;
@@ -87,7 +88,7 @@ command_start(StewardEngine *e, Child *c, const StewardCommand *cmd, StewardComm
                 o->target_generation = c->ever_started ? c->generation + 1 : 0;
                 return;
         }
-        if (!child_primary_up(c)) {
+        if (!engine_child_primary_up(c)) {
                 o->idempotent = c->mode == MODE_AUTO;
                 c->mode = MODE_AUTO;
                 o->decision = STEWARD_DECISION_WAITING_FOR_PRIMARY;
@@ -98,9 +99,9 @@ command_start(StewardEngine *e, Child *c, const StewardCommand *cmd, StewardComm
 }
 
 void
-command_restart(StewardEngine *e, Child *c, const StewardCommand *cmd, StewardCommandOutcome *o)
+engine_command_restart(StewardEngine *e, Child *c, const StewardCommand *cmd, StewardCommandOutcome *o)
 {
-        Block b = node_blocked(e, &c->node);
+        Block b = engine_node_blocked(e, &c->node);
         StewardEvent *ev;
 
         if (b != BLOCK_NONE) {
@@ -123,18 +124,18 @@ command_restart(StewardEngine *e, Child *c, const StewardCommand *cmd, StewardCo
                 }
                 if (c->mode == MODE_AUTO && c->backoff_after_gone) {
                         /* The policy's own restart gives way to the command. */
-                        ev = emit_child(e, STEWARD_EVENT_CHILD_RESTART_CONFLICT, c);
-                        ev_cmd(ev, &runtime_policy_cmd);
-                        ev_decision(ev, STEWARD_DECISION_QUEUED_AFTER_STOP);
+                        ev = engine_emit_child(e, STEWARD_EVENT_CHILD_RESTART_CONFLICT, c);
+                        engine_ev_cmd(ev, &engine_runtime_policy_cmd);
+                        engine_ev_decision(ev, STEWARD_DECISION_QUEUED_AFTER_STOP);
                 }
-                child_queue_after_stop(c, TRUE, cmd, o);
-                ev = emit_child(e, STEWARD_EVENT_CHILD_RESTART_FENCE_ENTERED, c);
-                ev_cmd(ev, &c->cmd);
-                ev_decision(ev, STEWARD_DECISION_QUEUED_AFTER_STOP);
+                engine_child_queue_after_stop(c, TRUE, cmd, o);
+                ev = engine_emit_child(e, STEWARD_EVENT_CHILD_RESTART_FENCE_ENTERED, c);
+                engine_ev_cmd(ev, &c->cmd);
+                engine_ev_decision(ev, STEWARD_DECISION_QUEUED_AFTER_STOP);
                 ev->target_generation = o->target_generation;
                 ev->fields |= STEWARD_EVENT_FIELD_TARGET_GENERATION;
                 if (!was_stopping) {
-                        child_request_stop(e, c, STOP_CONTROL, c->kill_signal);
+                        engine_child_request_stop(e, c, STOP_CONTROL, c->kill_signal);
                         o->cancel_delivered = c->stop_delivered;
                 }
                 o->decision = STEWARD_DECISION_QUEUED_AFTER_STOP;
@@ -146,15 +147,15 @@ command_restart(StewardEngine *e, Child *c, const StewardCommand *cmd, StewardCo
                 o->idempotent = TRUE;
                 return;
         }
-        if (!child_primary_up(c)) {
+        if (!engine_child_primary_up(c)) {
                 c->mode = MODE_AUTO;
                 o->decision = STEWARD_DECISION_WAITING_FOR_PRIMARY;
                 return;
         }
         if (steward_timer_is_armed(&c->timer) && c->timer.kind == TIMER_BACKOFF) {
-                ev = emit_child(e, STEWARD_EVENT_CHILD_RESTART_CONFLICT, c);
-                ev_cmd(ev, &runtime_policy_cmd);
-                ev_decision(ev, STEWARD_DECISION_STARTED_IMMEDIATELY);
+                ev = engine_emit_child(e, STEWARD_EVENT_CHILD_RESTART_CONFLICT, c);
+                engine_ev_cmd(ev, &engine_runtime_policy_cmd);
+                engine_ev_decision(ev, STEWARD_DECISION_STARTED_IMMEDIATELY);
         }
         child_fresh_start(e, c, c->ever_started, cmd, o);
         o->decision = STEWARD_DECISION_STARTED_IMMEDIATELY;
@@ -182,9 +183,9 @@ command_stop(StewardEngine *e, Child *c, ChildMode mode, const StewardCommand *c
                 c->backoff_after_gone = FALSE;
                 c->mode = mode;
                 c->rest_decision = STEWARD_DECISION_STOP;
-                cmd_set(&c->cmd, cmd);
+                engine_cmd_set(&c->cmd, cmd);
                 if (!c->stopping) {
-                        child_request_stop(e, c, STOP_CONTROL, c->kill_signal);
+                        engine_child_request_stop(e, c, STOP_CONTROL, c->kill_signal);
                         o->cancel_delivered = c->stop_delivered;
                 } else if (c->stop_cause != STOP_JOB) {
                         c->stop_cause = STOP_CONTROL;
@@ -201,16 +202,16 @@ command_stop(StewardEngine *e, Child *c, ChildMode mode, const StewardCommand *c
         c->mode = mode;
         c->rest_decision = STEWARD_DECISION_STOP;
         c->queued = FALSE;
-        child_disarm(e, c);
-        cmd_set(&c->cmd, cmd);
-        child_come_to_rest(e, c);
+        engine_child_disarm(e, c);
+        engine_cmd_set(&c->cmd, cmd);
+        engine_child_come_to_rest(e, c);
         o->decision = pause ? STEWARD_DECISION_PAUSED : STEWARD_DECISION_STOPPED_IMMEDIATELY;
 }
 
 static void
 command_resume(StewardEngine *e, Child *c, const StewardCommand *cmd, StewardCommandOutcome *o)
 {
-        Block b = node_blocked(e, &c->node);
+        Block b = engine_node_blocked(e, &c->node);
         StewardEvent *ev;
 
         if (b != BLOCK_NONE && b != BLOCK_PENDING) {
@@ -224,22 +225,22 @@ command_resume(StewardEngine *e, Child *c, const StewardCommand *cmd, StewardCom
         }
         o->decision = STEWARD_DECISION_RESUMED;
         c->mode = MODE_AUTO;
-        cmd_set(&c->cmd, cmd);
-        ev = emit_child(e, STEWARD_EVENT_CHILD_RESUMED, c);
-        ev_cmd(ev, &c->cmd);
+        engine_cmd_set(&c->cmd, cmd);
+        ev = engine_emit_child(e, STEWARD_EVENT_CHILD_RESUMED, c);
+        engine_ev_cmd(ev, &c->cmd);
         mark_child(e, c);
         if (b == BLOCK_PENDING)
                 return;
         if (c->inc != INC_NONE)
-                child_queue_after_stop(c, FALSE, cmd, o);
-        else if (child_primary_up(c))
+                engine_child_queue_after_stop(c, FALSE, cmd, o);
+        else if (engine_child_primary_up(c))
                 child_fresh_start(e, c, FALSE, cmd, o);
 }
 
 static void
 command_resume_supervisor(StewardEngine *e, Sup *s, const StewardCommand *cmd, StewardCommandOutcome *o)
 {
-        Block b = node_blocked(e, &s->node);
+        Block b = engine_node_blocked(e, &s->node);
         StewardEvent *ev;
         Cmd tmp = { 0 };
 
@@ -253,21 +254,21 @@ command_resume_supervisor(StewardEngine *e, Sup *s, const StewardCommand *cmd, S
                 return;
         }
         s->quarantined = FALSE;
-        sup_quarantine(e, s, FALSE);
-        cmd_set(&tmp, cmd);
-        ev = emit_sup(e, STEWARD_EVENT_SUPERVISOR_RESTARTING, s);
-        ev_cmd(ev, &tmp);
-        ev_decision(ev, STEWARD_DECISION_RESUMED);
-        cmd_clear(&tmp);
-        window_reset(&s->window);
+        engine_sup_quarantine(e, s, FALSE);
+        engine_cmd_set(&tmp, cmd);
+        ev = engine_emit_sup(e, STEWARD_EVENT_SUPERVISOR_RESTARTING, s);
+        engine_ev_cmd(ev, &tmp);
+        engine_ev_decision(ev, STEWARD_DECISION_RESUMED);
+        engine_cmd_clear(&tmp);
+        engine_window_reset(&s->window);
         mark_sup(e, s);
         o->decision = STEWARD_DECISION_RESUMED;
         if (b != BLOCK_NONE)
                 return; /* the supervisor above starts it when it starts again */
         s->cursor = 0;
-        sup_mark_queued(e, s, 0, 0);
+        engine_sup_mark_queued(e, s, 0, 0);
         s->down = FALSE;
-        sup_advance(e, s);
+        engine_sup_advance(e, s);
 }
 
 gboolean
@@ -310,7 +311,7 @@ steward_engine_command(StewardEngine *e, const StewardCommand *cmd, guint64 now,
                 command_stop(e, c, MODE_PAUSED, cmd, o);
                 break;
         case STEWARD_COMMAND_RESTART:
-                command_restart(e, c, cmd, o);
+                engine_command_restart(e, c, cmd, o);
                 break;
         case STEWARD_COMMAND_RESUME:
                 command_resume(e, c, cmd, o);
@@ -325,9 +326,9 @@ steward_engine_command(StewardEngine *e, const StewardCommand *cmd, guint64 now,
                 } else {
                         Cmd tmp = { 0 };
 
-                        cmd_set(&tmp, cmd);
+                        engine_cmd_set(&tmp, cmd);
                         engine_begin_shutdown(e, 0, &tmp, NULL);
-                        cmd_clear(&tmp);
+                        engine_cmd_clear(&tmp);
                         o->decision = STEWARD_DECISION_SHUTDOWN_STARTED;
                 }
                 break;
@@ -340,12 +341,12 @@ steward_engine_command(StewardEngine *e, const StewardCommand *cmd, guint64 now,
         if (c) {
                 o->generation = c->generation;
                 o->attempt = c->attempt;
-                o->state = child_state(c);
+                o->state = engine_child_state(c);
                 if (c->restart_pending && o->merged == 0)
                         o->merged = c->merged;
         }
         if (s)
-                o->supervisor_state = sup_state(s);
+                o->supervisor_state = engine_sup_state(s);
         o->tree_state = e->tree_state;
         engine_end(e);
         return TRUE;

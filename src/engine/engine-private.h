@@ -74,7 +74,7 @@ typedef enum {
         JOB_STOP, /* shutdown or a stopping parent: stop everything, then report up */
 } JobKind;
 
-/* What the supervisors above allow for a member (node_blocked()). */
+/* What the supervisors above allow for a member (engine_node_blocked()). */
 typedef enum {
         BLOCK_NONE,
         BLOCK_PENDING, /* a supervisor above will (re)start it */
@@ -244,8 +244,8 @@ struct _StewardEngine {
         guint64 now;
 };
 
-#define mark_child(e, c) mark((e), &(c)->node)
-#define mark_sup(e, s) mark((e), &(s)->node)
+#define mark_child(e, c) engine_mark((e), &(c)->node)
+#define mark_sup(e, s) engine_mark((e), &(s)->node)
 
 static inline Child *
 as_child(Node *n)
@@ -266,64 +266,65 @@ member(Sup *s, guint i)
 }
 
 /* Who the events name when the restart policy, not a command, acted. */
-extern const Cmd runtime_policy_cmd;
+extern const Cmd engine_runtime_policy_cmd;
 
 /* steward-engine.c: names, actions and events, dirty tracking, derived state, construction. */
-StewardAction *push_action(StewardEngine *e, StewardActionType type);
-StewardEvent *emit_child(StewardEngine *e, StewardEventKind kind, Child *c);
-StewardEvent *emit_sup(StewardEngine *e, StewardEventKind kind, Sup *s);
-void ev_decision(StewardEvent *ev, StewardDecision d);
-void ev_cmd(StewardEvent *ev, const Cmd *cmd);
-void push_incarnation_action(StewardEngine *e, StewardActionType type, Child *c, int signal);
-void cmd_clear(Cmd *cmd);
-void cmd_set(Cmd *cmd, const StewardCommand *src);
-void mark(StewardEngine *e, Node *n);
-gboolean sup_restart_scheduled(Sup *s);
-StewardChildState child_state(Child *c);
-StewardSupervisorState sup_state(Sup *s);
-ChildProps child_props(Child *c);
+StewardAction *engine_push_action(StewardEngine *e, StewardActionType type);
+StewardEvent *engine_emit_child(StewardEngine *e, StewardEventKind kind, Child *c);
+StewardEvent *engine_emit_sup(StewardEngine *e, StewardEventKind kind, Sup *s);
+void engine_ev_decision(StewardEvent *ev, StewardDecision d);
+void engine_ev_cmd(StewardEvent *ev, const Cmd *cmd);
+void engine_push_incarnation_action(StewardEngine *e, StewardActionType type, Child *c, int signal);
+void engine_cmd_clear(Cmd *cmd);
+void engine_cmd_set(Cmd *cmd, const StewardCommand *src);
+void engine_mark(StewardEngine *e, Node *n);
+gboolean engine_sup_restart_scheduled(Sup *s);
+StewardChildState engine_child_state(Child *c);
+StewardSupervisorState engine_sup_state(Sup *s);
+ChildProps engine_child_props(Child *c);
 void engine_begin(StewardEngine *e, guint64 now, GArray *out);
 void engine_end(StewardEngine *e);
-char *child_fingerprint(const StewardChildSpec *c);
-void child_set_conf(Child *c, const StewardChildSpec *spec);
-Child *child_new(const StewardChildSpec *spec);
+char *engine_child_fingerprint(const StewardChildSpec *c);
+void engine_child_set_conf(Child *c, const StewardChildSpec *spec);
+Child *engine_child_new(const StewardChildSpec *spec);
 
 /* engine-child.c: a child's incarnations, the restart fence and the restart policy. */
-void child_arm(StewardEngine *e, Child *c, TimerKind kind, guint64 delay);
-void child_disarm(StewardEngine *e, Child *c);
-void child_disarm_kind(StewardEngine *e, Child *c, TimerKind kind);
-gboolean child_primary_up(Child *c);
-gboolean child_spawn(StewardEngine *e, Child *c, gboolean restart, const Cmd *cmd);
-void child_deliver_stop(StewardEngine *e, Child *c);
-void child_request_stop(StewardEngine *e, Child *c, StopCause cause, int signal);
-guint64 child_watchdog_usec(Child *c);
-void child_became_up(StewardEngine *e, Child *c);
-StewardDecision child_verdict(Child *c, StewardExitCode code, int status);
-void child_main_ended(StewardEngine *e, Child *c, StewardDecision verdict, gboolean scope_empty);
-void child_come_to_rest(StewardEngine *e, Child *c);
-void child_gone(StewardEngine *e, Child *c);
-void child_force_failure(StewardEngine *e, Child *c, gboolean start_timeout);
-void child_timer_fired(StewardEngine *e, Child *c);
+void engine_child_arm(StewardEngine *e, Child *c, TimerKind kind, guint64 delay);
+void engine_child_disarm(StewardEngine *e, Child *c);
+void engine_child_disarm_kind(StewardEngine *e, Child *c, TimerKind kind);
+gboolean engine_child_primary_up(Child *c);
+gboolean engine_child_spawn(StewardEngine *e, Child *c, gboolean restart, const Cmd *cmd);
+void engine_child_deliver_stop(StewardEngine *e, Child *c);
+void engine_child_request_stop(StewardEngine *e, Child *c, StopCause cause, int signal);
+guint64 engine_child_watchdog_usec(Child *c);
+void engine_child_became_up(StewardEngine *e, Child *c);
+StewardDecision engine_child_verdict(Child *c, StewardExitCode code, int status);
+void engine_child_main_ended(StewardEngine *e, Child *c, StewardDecision verdict, gboolean scope_empty);
+void engine_child_come_to_rest(StewardEngine *e, Child *c);
+void engine_child_gone(StewardEngine *e, Child *c);
+void engine_child_force_failure(StewardEngine *e, Child *c, gboolean start_timeout);
+void engine_child_timer_fired(StewardEngine *e, Child *c);
 
 /* engine-supervisor.c: restart windows, supervisor jobs and strategies, escalation, shutdown. */
-gboolean window_exceeded(Window *w, guint intensity, guint64 period, guint64 now);
-void window_reset(Window *w);
-Block node_blocked(StewardEngine *e, Node *n);
-gboolean sup_covers(Sup *s, Node *n);
-gboolean sup_count_restart(StewardEngine *e, Sup *s);
-void sup_mark_queued(StewardEngine *e, Sup *s, guint from, guint64 next_restart);
-void sup_advance(StewardEngine *e, Sup *s);
-void sup_restart_members(StewardEngine *e, Sup *s);
-void sup_quarantine(StewardEngine *e, Sup *s, gboolean on);
-void sup_job_step(StewardEngine *e, Sup *s);
-void sup_begin_restart(StewardEngine *e, Sup *s, Node *trigger, guint64 delay);
-void sup_fail(StewardEngine *e, Sup *s, Node *trigger);
+gboolean engine_window_exceeded(Window *w, guint intensity, guint64 period, guint64 now);
+void engine_window_reset(Window *w);
+Block engine_node_blocked(StewardEngine *e, Node *n);
+gboolean engine_sup_covers(Sup *s, Node *n);
+gboolean engine_sup_count_restart(StewardEngine *e, Sup *s);
+void engine_sup_mark_queued(StewardEngine *e, Sup *s, guint from, guint64 next_restart);
+void engine_sup_advance(StewardEngine *e, Sup *s);
+void engine_sup_restart_members(StewardEngine *e, Sup *s);
+void engine_sup_quarantine(StewardEngine *e, Sup *s, gboolean on);
+void engine_sup_job_step(StewardEngine *e, Sup *s);
+void engine_sup_begin_restart(StewardEngine *e, Sup *s, Node *trigger, guint64 delay);
+void engine_sup_fail(StewardEngine *e, Sup *s, Node *trigger);
 void engine_begin_shutdown(StewardEngine *e, int exit_code, const Cmd *cmd, Sup *cause);
 void engine_shutdown_timeout(StewardEngine *e);
 
 /* engine-command.c: the operator commands. */
-void child_queue_after_stop(Child *c, gboolean restart, const StewardCommand *cmd, StewardCommandOutcome *o);
-void command_restart(StewardEngine *e, Child *c, const StewardCommand *cmd, StewardCommandOutcome *o);
+void engine_child_queue_after_stop(Child *c, gboolean restart, const StewardCommand *cmd,
+                                   StewardCommandOutcome *o);
+void engine_command_restart(StewardEngine *e, Child *c, const StewardCommand *cmd, StewardCommandOutcome *o);
 
 /* engine-reload.c: reload. */
-void child_forget(StewardEngine *e, Child *c);
+void engine_child_forget(StewardEngine *e, Child *c);

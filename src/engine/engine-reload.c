@@ -39,7 +39,7 @@ sup_insert_member(Sup *s, guint i, Node *n)
 /* A removed child's last incarnation is gone (or it had none): the engine
  * forgets it, remembering where its generations go on. */
 void
-child_forget(StewardEngine *e, Child *c)
+engine_child_forget(StewardEngine *e, Child *c)
 {
         Sup *s = c->node.parent;
         guint64 *next = g_new(guint64, 1);
@@ -59,7 +59,7 @@ child_forget(StewardEngine *e, Child *c)
         g_hash_table_remove(e->child_by_name, c->node.name);
         /* The daemon learns the object is gone from a STATE_CHANGED about a
          * name the queries no longer know. */
-        a = push_action(e, STEWARD_ACTION_STATE_CHANGED);
+        a = engine_push_action(e, STEWARD_ACTION_STATE_CHANGED);
         a->child = c->node.name;
         a->supervisor = s->node.name;
         a->generation = c->generation;
@@ -69,9 +69,9 @@ child_forget(StewardEngine *e, Child *c)
         mark_sup(e, s);
         /* It may have been what a job or the start cursor waited for. */
         if (s->job != JOB_NONE)
-                sup_job_step(e, s);
+                engine_sup_job_step(e, s);
         else
-                sup_advance(e, s);
+                engine_sup_advance(e, s);
 }
 
 /* Removed by a reload: stopped through the fence like StopChild, then
@@ -79,7 +79,7 @@ child_forget(StewardEngine *e, Child *c)
 static void
 child_retire(StewardEngine *e, Child *c, const StewardCommand *cmd)
 {
-        StewardChildState st = child_state(c);
+        StewardChildState st = engine_child_state(c);
         StewardEvent *ev;
 
         c->retiring = TRUE;
@@ -88,22 +88,22 @@ child_retire(StewardEngine *e, Child *c, const StewardCommand *cmd)
         c->restart_pending = FALSE;
         c->backoff_after_gone = FALSE;
         c->queued = FALSE;
-        cmd_set(&c->cmd, cmd);
+        engine_cmd_set(&c->cmd, cmd);
         mark_child(e, c);
         if (c->inc == INC_NONE) {
-                child_disarm(e, c);
+                engine_child_disarm(e, c);
                 /* At rest already: nothing to report but a pending start called off. */
                 if (st != STEWARD_CHILD_STATE_STOPPED && st != STEWARD_CHILD_STATE_FAILED &&
                     st != STEWARD_CHILD_STATE_PAUSED && st != STEWARD_CHILD_STATE_QUARANTINED) {
-                        ev = emit_child(e, STEWARD_EVENT_CHILD_STOPPED, c);
-                        ev_decision(ev, STEWARD_DECISION_STOP);
-                        ev_cmd(ev, &c->cmd);
+                        ev = engine_emit_child(e, STEWARD_EVENT_CHILD_STOPPED, c);
+                        engine_ev_decision(ev, STEWARD_DECISION_STOP);
+                        engine_ev_cmd(ev, &c->cmd);
                 }
-                child_forget(e, c);
+                engine_child_forget(e, c);
                 return;
         }
         if (!c->stopping)
-                child_request_stop(e, c, STOP_CONTROL, c->kill_signal);
+                engine_child_request_stop(e, c, STOP_CONTROL, c->kill_signal);
         else if (c->stop_cause != STOP_JOB)
                 c->stop_cause = STOP_CONTROL;
 }
@@ -200,7 +200,7 @@ reload_check(StewardEngine *e, const StewardSpec *spec, GHashTable *wanted, GErr
 static Child *
 reload_add_child(StewardEngine *e, const StewardChildSpec *cs)
 {
-        Child *c = child_new(cs);
+        Child *c = engine_child_new(cs);
         Sup *p = g_hash_table_lookup(e->sup_by_name,
                                      cs->supervisor ? cs->supervisor : STEWARD_ROOT_SUPERVISOR);
         guint64 *hist = g_hash_table_lookup(e->history, c->node.name);
@@ -217,7 +217,7 @@ reload_add_child(StewardEngine *e, const StewardChildSpec *cs)
         for (Sup *a = p; a; a = a->node.parent)
                 if (a->quarantined)
                         c->quarantined = TRUE;
-        c->published = child_props(c);
+        c->published = engine_child_props(c);
         /* Announced once, whatever its state: the object is new. */
         c->published.state = _STEWARD_CHILD_STATE_MAX;
         mark_child(e, c);
@@ -238,7 +238,7 @@ reload_start_child(StewardEngine *e, Child *c)
                 return;
         c->queued = TRUE;
         mark_child(e, c);
-        if (p->job == JOB_RESTART || sup_restart_scheduled(p)) {
+        if (p->job == JOB_RESTART || engine_sup_restart_scheduled(p)) {
                 if (c->node.index < p->low)
                         p->rewind = MIN(p->rewind, c->node.index);
                 return;
@@ -327,23 +327,23 @@ steward_engine_reload(StewardEngine *e, const StewardSpec *spec, const StewardCo
 
                         g_strv_builder_add(a, cs->name);
                         c->retiring = FALSE;
-                        child_set_conf(c, cs);
+                        engine_child_set_conf(c, cs);
                         c->mode = MODE_AUTO;
-                        if (node_blocked(e, &c->node) == BLOCK_NONE)
-                                child_queue_after_stop(c, FALSE, cmd, &o);
+                        if (engine_node_blocked(e, &c->node) == BLOCK_NONE)
+                                engine_child_queue_after_stop(c, FALSE, cmd, &o);
                         mark_child(e, c);
                         continue;
                 }
-                fp = child_fingerprint(cs);
+                fp = engine_child_fingerprint(cs);
                 if (g_str_equal(fp, c->fingerprint))
                         continue;
                 g_strv_builder_add(ch, cs->name);
-                child_set_conf(c, cs);
+                engine_child_set_conf(c, cs);
                 mark_child(e, c);
                 if (c->inc != INC_NONE && !c->stopping && c->mode == MODE_AUTO) {
                         StewardCommandOutcome o;
 
-                        command_restart(e, c, &restart, &o);
+                        engine_command_restart(e, c, &restart, &o);
                 }
         }
 
@@ -364,7 +364,7 @@ steward_engine_reload(StewardEngine *e, const StewardSpec *spec, const StewardCo
         for (guint i = 0; i < fresh->len; i++)
                 reload_start_child(e, g_ptr_array_index(fresh, i));
         for (guint i = 0; i < fresh->len; i++)
-                sup_advance(e, ((Child *) g_ptr_array_index(fresh, i))->node.parent);
+                engine_sup_advance(e, ((Child *) g_ptr_array_index(fresh, i))->node.parent);
         engine_end(e);
 
         if (added)

@@ -13,7 +13,7 @@ static void sup_member_failed(StewardEngine *e, Sup *p, Sup *t);
 /* Records a restart at @now and says whether there were more than
  * @intensity within @period (OTP's MaxR/MaxT check). */
 gboolean
-window_exceeded(Window *w, guint intensity, guint64 period, guint64 now)
+engine_window_exceeded(Window *w, guint intensity, guint64 period, guint64 now)
 {
         guint drop = 0;
 
@@ -31,7 +31,7 @@ window_exceeded(Window *w, guint intensity, guint64 period, guint64 now)
 }
 
 void
-window_reset(Window *w)
+engine_window_reset(Window *w)
 {
         g_clear_pointer(&w->t, g_array_unref);
 }
@@ -40,7 +40,7 @@ window_reset(Window *w)
 
 /* What the supervisors above allow for @n; O(depth). */
 Block
-node_blocked(StewardEngine *e, Node *n)
+engine_node_blocked(StewardEngine *e, Node *n)
 {
         Block b = BLOCK_NONE;
 
@@ -53,7 +53,7 @@ node_blocked(StewardEngine *e, Node *n)
                         return BLOCK_QUARANTINE;
                 if ((a->job == JOB_FAIL || a->job == JOB_STOP) && covered)
                         b = MAX(b, BLOCK_SUPERVISOR);
-                else if ((a->job == JOB_RESTART || sup_restart_scheduled(a)) && covered)
+                else if ((a->job == JOB_RESTART || engine_sup_restart_scheduled(a)) && covered)
                         b = MAX(b, BLOCK_PENDING);
                 else if (a->down && b < BLOCK_PENDING)
                         b = BLOCK_SUPERVISOR;
@@ -62,16 +62,16 @@ node_blocked(StewardEngine *e, Node *n)
 }
 
 gboolean
-sup_covers(Sup *s, Node *n)
+engine_sup_covers(Sup *s, Node *n)
 {
         return s->job != JOB_NONE && n->index >= s->low;
 }
 
 gboolean
-sup_count_restart(StewardEngine *e, Sup *s)
+engine_sup_count_restart(StewardEngine *e, Sup *s)
 {
         s->restart_count++;
-        return window_exceeded(&s->window, s->intensity, s->period_usec, e->now);
+        return engine_window_exceeded(&s->window, s->intensity, s->period_usec, e->now);
 }
 
 static gboolean
@@ -93,7 +93,7 @@ member_holds(Node *m)
                        !c->ready && !c->stopping && !c->notified_stopping;
         } else {
                 Sup *t = (Sup *) m;
-                return !t->down && t->job == JOB_NONE && !sup_restart_scheduled(t) &&
+                return !t->down && t->job == JOB_NONE && !engine_sup_restart_scheduled(t) &&
                        t->cursor < t->members->len;
         }
 }
@@ -121,23 +121,23 @@ member_stop(StewardEngine *e, Sup *s, Node *m)
         if (c) {
                 c->queued = FALSE;
                 c->backoff_after_gone = FALSE;
-                child_disarm_kind(e, c, TIMER_BACKOFF);
+                engine_child_disarm_kind(e, c, TIMER_BACKOFF);
                 if (s->job != JOB_RESTART)
                         c->restart_pending = FALSE;
-                child_request_stop(e, c, STOP_JOB, c->kill_signal);
+                engine_child_request_stop(e, c, STOP_JOB, c->kill_signal);
                 mark_child(e, c);
                 return;
         }
         if (t->job == JOB_STOP || member_down(m))
                 return;
         sup_start_stop_job(e, t, JOB_STOP);
-        sup_job_step(e, t);
+        engine_sup_job_step(e, t);
 }
 
 /* Marks @s's members from @from on (recursively) to be started by the
  * cursor; nested supervisors start afresh, as a restarted OTP supervisor. */
 void
-sup_mark_queued(StewardEngine *e, Sup *s, guint from, guint64 next_restart)
+engine_sup_mark_queued(StewardEngine *e, Sup *s, guint from, guint64 next_restart)
 {
         for (guint i = from; i < s->members->len; i++) {
                 Node *m = member(s, i);
@@ -152,8 +152,8 @@ sup_mark_queued(StewardEngine *e, Sup *s, guint from, guint64 next_restart)
                         }
                 } else if (!t->quarantined) {
                         t->cursor = 0;
-                        window_reset(&t->window);
-                        sup_mark_queued(e, t, 0, next_restart);
+                        engine_window_reset(&t->window);
+                        engine_sup_mark_queued(e, t, 0, next_restart);
                         mark_sup(e, t);
                 }
         }
@@ -173,10 +173,10 @@ member_start(StewardEngine *e, Node *m)
                  * members a reload added since. Idempotent otherwise: the
                  * members of a supervisor that is down are all at rest. */
                 if (t->down)
-                        sup_mark_queued(e, t, 0, 0);
+                        engine_sup_mark_queued(e, t, 0, 0);
                 t->down = FALSE;
                 mark_sup(e, t);
-                sup_advance(e, t);
+                engine_sup_advance(e, t);
                 return TRUE;
         }
         if (!c->queued)
@@ -184,19 +184,19 @@ member_start(StewardEngine *e, Node *m)
         c->queued = FALSE;
         c->next_restart_usec = 0;
         mark_child(e, c);
-        if (c->mode != MODE_AUTO || c->inc != INC_NONE || !child_primary_up(c))
+        if (c->mode != MODE_AUTO || c->inc != INC_NONE || !engine_child_primary_up(c))
                 return FALSE;
         if (c->restart_pending) {
-                StewardEvent *ev = emit_child(e, STEWARD_EVENT_CHILD_RESTART_FENCE_RELEASED, c);
-                ev_cmd(ev, &c->cmd);
+                StewardEvent *ev = engine_emit_child(e, STEWARD_EVENT_CHILD_RESTART_FENCE_RELEASED, c);
+                engine_ev_cmd(ev, &c->cmd);
                 ev->target_generation = c->generation + 1;
                 ev->fields |= STEWARD_EVENT_FIELD_TARGET_GENERATION;
                 c->restart_pending = FALSE;
-                return child_spawn(e, c, TRUE, &c->cmd);
+                return engine_child_spawn(e, c, TRUE, &c->cmd);
         }
         if (c->ever_started)
                 c->restart_count++;
-        return child_spawn(e, c, c->ever_started, NULL);
+        return engine_child_spawn(e, c, c->ever_started, NULL);
 }
 
 static void
@@ -207,18 +207,18 @@ sup_started(StewardEngine *e, Sup *s)
                         e->tree_state = STEWARD_TREE_STATE_RUNNING;
                 return;
         }
-        sup_advance(e, s->node.parent);
+        engine_sup_advance(e, s->node.parent);
 }
 
 /* Moves the start cursor as far as no member holds it. O(1) when there is
  * nothing to start, so every report may call it. */
 void
-sup_advance(StewardEngine *e, Sup *s)
+engine_sup_advance(StewardEngine *e, Sup *s)
 {
         guint n = s->members->len;
 
-        if (e->shutting_down || s->down || s->advancing || s->job != JOB_NONE || sup_restart_scheduled(s) ||
-            s->cursor >= n)
+        if (e->shutting_down || s->down || s->advancing || s->job != JOB_NONE ||
+            engine_sup_restart_scheduled(s) || s->cursor >= n)
                 return;
         s->advancing = TRUE;
         while (s->cursor < n) {
@@ -236,14 +236,14 @@ sup_advance(StewardEngine *e, Sup *s)
 }
 
 void
-sup_restart_members(StewardEngine *e, Sup *s)
+engine_sup_restart_members(StewardEngine *e, Sup *s)
 {
-        sup_mark_queued(e, s, s->low, 0);
+        engine_sup_mark_queued(e, s, s->low, 0);
         /* A member a reload added before the restarted range starts too. */
         s->cursor = MIN(s->low, s->rewind);
         s->rewind = G_MAXUINT;
         mark_sup(e, s);
-        sup_advance(e, s);
+        engine_sup_advance(e, s);
 }
 
 static void
@@ -258,14 +258,14 @@ tree_finish(StewardEngine *e, StewardDecision how)
         if (steward_timer_is_armed(&e->shutdown_timer))
                 steward_timers_disarm(&e->timers, &e->shutdown_timer);
         e->tree_state = STEWARD_TREE_STATE_STOPPED;
-        ev = emit_sup(e, STEWARD_EVENT_TREE_SHUTDOWN_COMPLETED, e->root);
-        ev_decision(ev, how);
-        a = push_action(e, STEWARD_ACTION_EXIT);
+        ev = engine_emit_sup(e, STEWARD_EVENT_TREE_SHUTDOWN_COMPLETED, e->root);
+        engine_ev_decision(ev, how);
+        a = engine_push_action(e, STEWARD_ACTION_EXIT);
         a->exit_code = e->exit_code;
 }
 
 void
-sup_quarantine(StewardEngine *e, Sup *s, gboolean on)
+engine_sup_quarantine(StewardEngine *e, Sup *s, gboolean on)
 {
         for (guint i = 0; i < s->members->len; i++) {
                 Node *m = member(s, i);
@@ -275,10 +275,10 @@ sup_quarantine(StewardEngine *e, Sup *s, gboolean on)
                 if (c) {
                         c->quarantined = on;
                         if (on && c->mode == MODE_AUTO)
-                                (void) emit_child(e, STEWARD_EVENT_CHILD_QUARANTINED, c);
+                                (void) engine_emit_child(e, STEWARD_EVENT_CHILD_QUARANTINED, c);
                         mark_child(e, c);
                 } else if (!t->quarantined) {
-                        sup_quarantine(e, t, on);
+                        engine_sup_quarantine(e, t, on);
                 }
         }
 }
@@ -304,9 +304,9 @@ sup_escalate(StewardEngine *e, Sup *s)
                 break;
         case STEWARD_ESCALATION_QUARANTINE:
                 s->quarantined = TRUE;
-                sup_quarantine(e, s, TRUE);
+                engine_sup_quarantine(e, s, TRUE);
                 if (p)
-                        sup_advance(e, p);
+                        engine_sup_advance(e, p);
                 break;
         }
 }
@@ -325,9 +325,9 @@ sup_job_done(StewardEngine *e, Sup *s)
                 if (s->restart_delay > 0) {
                         steward_timers_arm(&e->timers, &s->timer, e->now + s->restart_delay,
                                            TIMER_SUP_RESTART);
-                        sup_mark_queued(e, s, s->low, s->timer.when);
+                        engine_sup_mark_queued(e, s, s->low, s->timer.when);
                 } else {
-                        sup_restart_members(e, s);
+                        engine_sup_restart_members(e, s);
                 }
                 break;
         case JOB_FAIL:
@@ -339,7 +339,7 @@ sup_job_done(StewardEngine *e, Sup *s)
                         if (e->shutting_down)
                                 tree_finish(e, STEWARD_DECISION_CLEAN);
                 } else {
-                        sup_job_step(e, s->node.parent);
+                        engine_sup_job_step(e, s->node.parent);
                 }
                 break;
         case JOB_NONE:
@@ -350,7 +350,7 @@ sup_job_done(StewardEngine *e, Sup *s)
 /* Stops the job's members in reverse order, one at a time, each waited for
  * until down; re-entered whenever one of them goes down. */
 void
-sup_job_step(StewardEngine *e, Sup *s)
+engine_sup_job_step(StewardEngine *e, Sup *s)
 {
         if (s->job == JOB_NONE || s->stepping)
                 return;
@@ -373,7 +373,7 @@ sup_job_step(StewardEngine *e, Sup *s)
 /* one-for-all / rest-for-one (or a failed nested supervisor): take the
  * affected members down, then restart them after @delay. */
 void
-sup_begin_restart(StewardEngine *e, Sup *s, Node *trigger, guint64 delay)
+engine_sup_begin_restart(StewardEngine *e, Sup *s, Node *trigger, guint64 delay)
 {
         guint low = s->strategy == STEWARD_STRATEGY_ONE_FOR_ALL ? 0 : trigger->index;
         StewardEvent *ev;
@@ -385,7 +385,7 @@ sup_begin_restart(StewardEngine *e, Sup *s, Node *trigger, guint64 delay)
                 s->low = MIN(s->low, low);
                 s->restart_delay = MAX(s->restart_delay, delay);
         } else {
-                if (sup_restart_scheduled(s)) {
+                if (engine_sup_restart_scheduled(s)) {
                         low = MIN(low, s->low);
                         steward_timers_disarm(&e->timers, &s->timer);
                 }
@@ -394,22 +394,22 @@ sup_begin_restart(StewardEngine *e, Sup *s, Node *trigger, guint64 delay)
                 s->stop_cursor = s->members->len;
                 s->restart_delay = delay;
         }
-        ev = emit_sup(e, STEWARD_EVENT_SUPERVISOR_RESTARTING, s);
+        ev = engine_emit_sup(e, STEWARD_EVENT_SUPERVISOR_RESTARTING, s);
         ev->child = trigger->name;
         ev->fields |= STEWARD_EVENT_FIELD_CHILD;
-        ev_decision(ev, s->strategy == STEWARD_STRATEGY_ONE_FOR_ALL ? STEWARD_DECISION_ONE_FOR_ALL
-                                                                    : STEWARD_DECISION_REST_FOR_ONE);
+        engine_ev_decision(ev, s->strategy == STEWARD_STRATEGY_ONE_FOR_ALL ? STEWARD_DECISION_ONE_FOR_ALL
+                                                                           : STEWARD_DECISION_REST_FOR_ONE);
         if (delay > 0) {
                 ev->delay_usec = delay;
                 ev->fields |= STEWARD_EVENT_FIELD_DELAY;
         }
         mark_sup(e, s);
-        sup_job_step(e, s);
+        engine_sup_job_step(e, s);
 }
 
 /* Intensity exceeded: stop every member in reverse order, then escalate. */
 void
-sup_fail(StewardEngine *e, Sup *s, Node *trigger)
+engine_sup_fail(StewardEngine *e, Sup *s, Node *trigger)
 {
         StewardEvent *ev;
         static const StewardDecision esc[] = {
@@ -420,14 +420,14 @@ sup_fail(StewardEngine *e, Sup *s, Node *trigger)
 
         if (s->job == JOB_FAIL || s->job == JOB_STOP)
                 return;
-        ev = emit_sup(e, STEWARD_EVENT_SUPERVISOR_INTENSITY_EXCEEDED, s);
+        ev = engine_emit_sup(e, STEWARD_EVENT_SUPERVISOR_INTENSITY_EXCEEDED, s);
         if (trigger) {
                 ev->child = trigger->name;
                 ev->fields |= STEWARD_EVENT_FIELD_CHILD;
         }
-        ev_decision(ev, esc[s->escalation]);
+        engine_ev_decision(ev, esc[s->escalation]);
         sup_start_stop_job(e, s, JOB_FAIL);
-        sup_job_step(e, s);
+        engine_sup_job_step(e, s);
 }
 
 /* Escalation=parent: @p treats its failed member @t like a failed child. */
@@ -436,26 +436,26 @@ sup_member_failed(StewardEngine *e, Sup *p, Sup *t)
 {
         StewardEvent *ev;
 
-        if (sup_covers(p, &t->node)) {
-                sup_job_step(e, p);
+        if (engine_sup_covers(p, &t->node)) {
+                engine_sup_job_step(e, p);
                 return;
         }
-        if (sup_count_restart(e, p)) {
-                sup_fail(e, p, &t->node);
+        if (engine_sup_count_restart(e, p)) {
+                engine_sup_fail(e, p, &t->node);
                 return;
         }
         if (p->strategy != STEWARD_STRATEGY_ONE_FOR_ONE) {
-                sup_begin_restart(e, p, &t->node, 0);
+                engine_sup_begin_restart(e, p, &t->node, 0);
                 return;
         }
-        ev = emit_sup(e, STEWARD_EVENT_SUPERVISOR_RESTARTING, t);
-        ev_decision(ev, STEWARD_DECISION_ONE_FOR_ONE);
-        window_reset(&t->window);
-        sup_mark_queued(e, t, 0, 0);
+        ev = engine_emit_sup(e, STEWARD_EVENT_SUPERVISOR_RESTARTING, t);
+        engine_ev_decision(ev, STEWARD_DECISION_ONE_FOR_ONE);
+        engine_window_reset(&t->window);
+        engine_sup_mark_queued(e, t, 0, 0);
         t->cursor = 0;
         t->down = FALSE;
         mark_sup(e, t);
-        sup_advance(e, t);
+        engine_sup_advance(e, t);
 }
 
 void
@@ -468,15 +468,15 @@ engine_begin_shutdown(StewardEngine *e, int exit_code, const Cmd *cmd, Sup *caus
         e->shutting_down = TRUE;
         e->exit_code = exit_code;
         e->tree_state = STEWARD_TREE_STATE_STOPPING;
-        ev = emit_sup(e, STEWARD_EVENT_TREE_SHUTDOWN_STARTED, cause ? cause : e->root);
-        ev_cmd(ev, cmd);
+        ev = engine_emit_sup(e, STEWARD_EVENT_TREE_SHUTDOWN_STARTED, cause ? cause : e->root);
+        engine_ev_cmd(ev, cmd);
         if (cause)
-                ev_decision(ev, STEWARD_DECISION_ESCALATE_SHUTDOWN);
+                engine_ev_decision(ev, STEWARD_DECISION_ESCALATE_SHUTDOWN);
         if (e->shutdown_timeout_usec > 0)
                 steward_timers_arm(&e->timers, &e->shutdown_timer, e->now + e->shutdown_timeout_usec,
                                    TIMER_SHUTDOWN);
         sup_start_stop_job(e, e->root, JOB_STOP);
-        sup_job_step(e, e->root);
+        engine_sup_job_step(e, e->root);
 }
 
 /* ShutdownTimeoutSec= passed: abort whatever is left and finish. A one-off
@@ -495,10 +495,10 @@ engine_shutdown_timeout(StewardEngine *e)
                         c->stop_cause = STOP_JOB;
                 }
                 c->aborted = TRUE;
-                child_disarm(e, c);
-                ev = emit_child(e, STEWARD_EVENT_CHILD_RESTART_FENCE_ABORT_REQUESTED, c);
-                ev_decision(ev, STEWARD_DECISION_TIMEOUT);
-                push_incarnation_action(e, STEWARD_ACTION_KILL, c, SIGKILL);
+                engine_child_disarm(e, c);
+                ev = engine_emit_child(e, STEWARD_EVENT_CHILD_RESTART_FENCE_ABORT_REQUESTED, c);
+                engine_ev_decision(ev, STEWARD_DECISION_TIMEOUT);
+                engine_push_incarnation_action(e, STEWARD_ACTION_KILL, c, SIGKILL);
                 mark_child(e, c);
         }
         e->exit_code = 1;

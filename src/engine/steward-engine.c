@@ -4,7 +4,7 @@
 
 #include "engine-private.h"
 
-const Cmd runtime_policy_cmd = { .id = (char *) "runtime-policy" };
+const Cmd engine_runtime_policy_cmd = { .id = (char *) "runtime-policy" };
 
 /* ---- names ---- */
 
@@ -90,7 +90,7 @@ steward_actions_new(void)
 }
 
 StewardAction *
-push_action(StewardEngine *e, StewardActionType type)
+engine_push_action(StewardEngine *e, StewardActionType type)
 {
         StewardAction a = { .type = type };
 
@@ -102,7 +102,7 @@ push_action(StewardEngine *e, StewardActionType type)
 static StewardEvent *
 emit(StewardEngine *e, StewardEventKind kind)
 {
-        StewardEvent *ev = &push_action(e, STEWARD_ACTION_EVENT)->event;
+        StewardEvent *ev = &engine_push_action(e, STEWARD_ACTION_EVENT)->event;
 
         ev->kind = kind;
         ev->time_usec = e->now;
@@ -110,7 +110,7 @@ emit(StewardEngine *e, StewardEventKind kind)
 }
 
 StewardEvent *
-emit_child(StewardEngine *e, StewardEventKind kind, Child *c)
+engine_emit_child(StewardEngine *e, StewardEventKind kind, Child *c)
 {
         StewardEvent *ev = emit(e, kind);
 
@@ -130,7 +130,7 @@ emit_child(StewardEngine *e, StewardEventKind kind, Child *c)
 }
 
 StewardEvent *
-emit_sup(StewardEngine *e, StewardEventKind kind, Sup *s)
+engine_emit_sup(StewardEngine *e, StewardEventKind kind, Sup *s)
 {
         StewardEvent *ev = emit(e, kind);
 
@@ -140,14 +140,14 @@ emit_sup(StewardEngine *e, StewardEventKind kind, Sup *s)
 }
 
 void
-ev_decision(StewardEvent *ev, StewardDecision d)
+engine_ev_decision(StewardEvent *ev, StewardDecision d)
 {
         ev->decision = d;
         ev->fields |= STEWARD_EVENT_FIELD_DECISION;
 }
 
 void
-ev_cmd(StewardEvent *ev, const Cmd *cmd)
+engine_ev_cmd(StewardEvent *ev, const Cmd *cmd)
 {
         if (!cmd || !cmd->id)
                 return;
@@ -166,9 +166,9 @@ ev_cmd(StewardEvent *ev, const Cmd *cmd)
 }
 
 void
-push_incarnation_action(StewardEngine *e, StewardActionType type, Child *c, int signal)
+engine_push_incarnation_action(StewardEngine *e, StewardActionType type, Child *c, int signal)
 {
-        StewardAction *a = push_action(e, type);
+        StewardAction *a = engine_push_action(e, type);
 
         a->child = c->node.name;
         a->supervisor = c->node.parent->node.name;
@@ -180,7 +180,7 @@ push_incarnation_action(StewardEngine *e, StewardActionType type, Child *c, int 
 /* ---- command identities ---- */
 
 void
-cmd_clear(Cmd *cmd)
+engine_cmd_clear(Cmd *cmd)
 {
         g_clear_pointer(&cmd->id, g_free);
         g_clear_pointer(&cmd->reason, g_free);
@@ -189,9 +189,9 @@ cmd_clear(Cmd *cmd)
 }
 
 void
-cmd_set(Cmd *cmd, const StewardCommand *src)
+engine_cmd_set(Cmd *cmd, const StewardCommand *src)
 {
-        cmd_clear(cmd);
+        engine_cmd_clear(cmd);
         cmd->id = g_strdup(src->command_id ? src->command_id : "");
         cmd->reason = g_strdup(src->reason);
         cmd->has_actor = TRUE;
@@ -203,7 +203,7 @@ cmd_set(Cmd *cmd, const StewardCommand *src)
 /* ---- dirty tracking ---- */
 
 void
-mark(StewardEngine *e, Node *n)
+engine_mark(StewardEngine *e, Node *n)
 {
         if (n->dirty)
                 return;
@@ -222,13 +222,13 @@ child_fence(Child *c)
 }
 
 gboolean
-sup_restart_scheduled(Sup *s)
+engine_sup_restart_scheduled(Sup *s)
 {
         return steward_timer_is_armed(&s->timer);
 }
 
 StewardChildState
-child_state(Child *c)
+engine_child_state(Child *c)
 {
         if (c->inc != INC_NONE) {
                 if (c->stopping || c->inc == INC_EXITED || c->notified_stopping)
@@ -252,15 +252,15 @@ child_state(Child *c)
                 break;
         }
         if (c->queued)
-                return sup_restart_scheduled(c->node.parent) ? STEWARD_CHILD_STATE_BACKOFF
-                                                             : STEWARD_CHILD_STATE_STARTING;
+                return engine_sup_restart_scheduled(c->node.parent) ? STEWARD_CHILD_STATE_BACKOFF
+                                                                    : STEWARD_CHILD_STATE_STARTING;
         if (c->quarantined)
                 return STEWARD_CHILD_STATE_QUARANTINED;
         return STEWARD_CHILD_STATE_STOPPED;
 }
 
 StewardSupervisorState
-sup_state(Sup *s)
+engine_sup_state(Sup *s)
 {
         if (s->quarantined)
                 return STEWARD_SUPERVISOR_STATE_QUARANTINED;
@@ -274,7 +274,7 @@ sup_state(Sup *s)
         case JOB_NONE:
                 break;
         }
-        if (sup_restart_scheduled(s))
+        if (engine_sup_restart_scheduled(s))
                 return STEWARD_SUPERVISOR_STATE_RESTARTING;
         if (s->down)
                 return STEWARD_SUPERVISOR_STATE_STOPPED;
@@ -284,10 +284,10 @@ sup_state(Sup *s)
 }
 
 ChildProps
-child_props(Child *c)
+engine_child_props(Child *c)
 {
         return (ChildProps){
-                .state = child_state(c),
+                .state = engine_child_state(c),
                 .generation = c->generation,
                 .attempt = c->attempt,
                 .main_pid = c->main_pid,
@@ -348,13 +348,13 @@ engine_end(StewardEngine *e)
                 n->dirty = FALSE;
                 if (n->kind == NODE_CHILD) {
                         Child *c = (Child *) n;
-                        ChildProps now = child_props(c);
+                        ChildProps now = engine_child_props(c);
                         guint changed = child_props_diff(&now, &c->published);
 
                         if (!changed)
                                 continue;
                         c->published = now;
-                        a = push_action(e, STEWARD_ACTION_STATE_CHANGED);
+                        a = engine_push_action(e, STEWARD_ACTION_STATE_CHANGED);
                         a->child = n->name;
                         a->supervisor = n->parent->node.name;
                         a->generation = c->generation;
@@ -362,19 +362,19 @@ engine_end(StewardEngine *e)
                         a->changed = changed;
                 } else {
                         Sup *s = (Sup *) n;
-                        StewardSupervisorState st = sup_state(s);
+                        StewardSupervisorState st = engine_sup_state(s);
 
                         if (st == s->published)
                                 continue;
                         s->published = st;
-                        a = push_action(e, STEWARD_ACTION_STATE_CHANGED);
+                        a = engine_push_action(e, STEWARD_ACTION_STATE_CHANGED);
                         a->supervisor = n->name;
                         a->changed = STEWARD_PROPERTY_STATE;
                 }
         }
         g_ptr_array_set_size(e->dirty, 0);
         if (e->tree_state != e->published_tree_state || e->children->len != e->published_n_children) {
-                StewardAction *a = push_action(e, STEWARD_ACTION_STATE_CHANGED);
+                StewardAction *a = engine_push_action(e, STEWARD_ACTION_STATE_CHANGED);
 
                 if (e->tree_state != e->published_tree_state)
                         a->changed |= STEWARD_PROPERTY_STATE;
@@ -395,7 +395,7 @@ child_is_current(Child *c, guint64 generation)
 static void
 child_stale(StewardEngine *e, Child *c, guint64 generation, const char *report)
 {
-        StewardEvent *ev = emit_child(e, STEWARD_EVENT_CHILD_ATTEMPT_STALE_REPORT, c);
+        StewardEvent *ev = engine_emit_child(e, STEWARD_EVENT_CHILD_ATTEMPT_STALE_REPORT, c);
 
         /* The generation the report was about, not the current one. */
         ev->generation = generation;
@@ -416,8 +416,8 @@ child_free(Child *c)
         g_clear_pointer(&c->sidecars, g_ptr_array_unref);
         g_free(c->fingerprint);
         g_free(c->status_text);
-        window_reset(&c->budget);
-        cmd_clear(&c->cmd);
+        engine_window_reset(&c->budget);
+        engine_cmd_clear(&c->cmd);
         g_free(c);
 }
 
@@ -427,14 +427,14 @@ sup_free(Sup *s)
         if (!s)
                 return;
         g_clear_pointer(&s->members, g_ptr_array_unref);
-        window_reset(&s->window);
+        engine_window_reset(&s->window);
         g_free(s);
 }
 
 /* A child's spec as a string, to tell changed children from unchanged on
  * reload: every key, but not where it was declared. */
 char *
-child_fingerprint(const StewardChildSpec *c)
+engine_child_fingerprint(const StewardChildSpec *c)
 {
         g_autoptr(GString) s = g_string_new(NULL);
 
@@ -465,7 +465,7 @@ child_fingerprint(const StewardChildSpec *c)
 
 /* The keys the engine acts on, copied from the spec. */
 void
-child_set_conf(Child *c, const StewardChildSpec *spec)
+engine_child_set_conf(Child *c, const StewardChildSpec *spec)
 {
         c->role = spec->role;
         c->restart = spec->restart;
@@ -489,24 +489,24 @@ child_set_conf(Child *c, const StewardChildSpec *spec)
                         g_memdup2(spec->success_exit_status->data, sizeof(int) * c->n_success_status);
         }
         g_free(c->fingerprint);
-        c->fingerprint = child_fingerprint(spec);
+        c->fingerprint = engine_child_fingerprint(spec);
 }
 
 Child *
-child_new(const StewardChildSpec *spec)
+engine_child_new(const StewardChildSpec *spec)
 {
         Child *c = g_new0(Child, 1);
 
         c->node.kind = NODE_CHILD;
         c->node.name = g_intern_string(spec->name);
         c->node.order = spec->origin.order;
-        child_set_conf(c, spec);
+        engine_child_set_conf(c, spec);
         c->mode = MODE_AUTO;
         c->up_since = G_MAXUINT64;
         c->watchdog_override_usec = G_MAXUINT64;
         c->timer.index = STEWARD_TIMER_UNARMED;
         c->timer.owner = c;
-        c->published = child_props(c);
+        c->published = engine_child_props(c);
         return c;
 }
 
@@ -527,7 +527,7 @@ sup_new(const StewardSupervisorSpec *spec)
         s->rewind = G_MAXUINT;
         s->timer.index = STEWARD_TIMER_UNARMED;
         s->timer.owner = s;
-        s->published = sup_state(s);
+        s->published = engine_sup_state(s);
         return s;
 }
 
@@ -601,7 +601,7 @@ steward_engine_new(const StewardSpec *spec, StewardEngineRandom rng, gpointer rn
 
                 if (g_hash_table_contains(e->child_by_name, cs->name))
                         continue;
-                c = child_new(cs);
+                c = engine_child_new(cs);
                 p = cs->supervisor ? g_hash_table_lookup(e->sup_by_name, cs->supervisor) : NULL;
                 c->node.parent = p ? p : e->root;
                 g_ptr_array_add(c->node.parent->members, c);
@@ -632,7 +632,7 @@ steward_engine_new(const StewardSpec *spec, StewardEngineRandom rng, gpointer rn
                 for (guint j = 0; j < s->members->len; j++)
                         member(s, j)->index = j;
                 s->cursor = s->members->len;
-                s->published = sup_state(s);
+                s->published = engine_sup_state(s);
         }
         e->published_n_children = e->children->len;
         return e;
@@ -666,9 +666,9 @@ steward_engine_start(StewardEngine *e, guint64 now, GArray *out)
         e->started = TRUE;
         e->root->down = FALSE;
         e->root->cursor = 0;
-        sup_mark_queued(e, e->root, 0, 0);
+        engine_sup_mark_queued(e, e->root, 0, 0);
         mark_sup(e, e->root);
-        sup_advance(e, e->root);
+        engine_sup_advance(e, e->root);
         engine_end(e);
 }
 
@@ -697,14 +697,14 @@ steward_engine_child_spawned(StewardEngine *e, const char *child, guint64 genera
         } else {
                 c->inc = INC_UP;
                 c->main_pid = main_pid;
-                (void) emit_child(e, STEWARD_EVENT_CHILD_STARTED, c);
+                (void) engine_emit_child(e, STEWARD_EVENT_CHILD_STARTED, c);
                 mark_child(e, c);
                 if (c->stopping)
-                        child_deliver_stop(e, c);
+                        engine_child_deliver_stop(e, c);
                 else if (c->type == STEWARD_CHILD_SIMPLE)
-                        child_became_up(e, c);
+                        engine_child_became_up(e, c);
                 else if (c->timeout_start_usec > 0)
-                        child_arm(e, c, TIMER_START, c->timeout_start_usec);
+                        engine_child_arm(e, c, TIMER_START, c->timeout_start_usec);
         }
         engine_end(e);
 }
@@ -722,14 +722,15 @@ steward_engine_child_spawn_failed(StewardEngine *e, const char *child, guint64 g
         if (!child_is_current(c, generation) || c->inc != INC_SPAWNING) {
                 child_stale(e, c, generation, "spawn_failed");
         } else {
-                StewardEvent *ev = emit_child(e, STEWARD_EVENT_CHILD_SPAWN_FAILED, c);
+                StewardEvent *ev = engine_emit_child(e, STEWARD_EVENT_CHILD_SPAWN_FAILED, c);
 
                 ev->error = g_strdup(error ? error : "");
                 ev->fields |= STEWARD_EVENT_FIELD_ERROR;
                 /* The last exit verdict stays what it was (docs/ARCHITECTURE.md, "The restart fence"); the
                  * restart policy judges the attempt as a failure. */
-                child_main_ended(e, c, c->stopping ? STEWARD_DECISION_STOP : STEWARD_DECISION_FAILURE, TRUE);
-                child_gone(e, c);
+                engine_child_main_ended(e, c, c->stopping ? STEWARD_DECISION_STOP : STEWARD_DECISION_FAILURE,
+                                        TRUE);
+                engine_child_gone(e, c);
         }
         engine_end(e);
 }
@@ -747,17 +748,17 @@ steward_engine_child_exited(StewardEngine *e, const char *child, guint64 generat
         if (!child_is_current(c, generation) || c->inc == INC_EXITED) {
                 child_stale(e, c, generation, "exited");
         } else {
-                StewardDecision verdict = child_verdict(c, code, status);
+                StewardDecision verdict = engine_child_verdict(c, code, status);
                 StewardEvent *ev;
 
                 c->last_exit_code = code;
                 c->last_exit_status = status;
-                ev = emit_child(e, STEWARD_EVENT_CHILD_EXITED, c);
+                ev = engine_emit_child(e, STEWARD_EVENT_CHILD_EXITED, c);
                 ev->exit_code = code;
                 ev->exit_status = status;
                 ev->fields |= STEWARD_EVENT_FIELD_EXIT;
-                ev_decision(ev, verdict);
-                child_main_ended(e, c, verdict, FALSE);
+                engine_ev_decision(ev, verdict);
+                engine_child_main_ended(e, c, verdict, FALSE);
         }
         engine_end(e);
 }
@@ -777,12 +778,12 @@ steward_engine_child_gone(StewardEngine *e, const char *child, guint64 generatio
                 /* Empty before the exit report (the backend promises the
                  * order; be safe): the main process is gone with it. */
                 if (c->inc != INC_EXITED)
-                        child_main_ended(e, c,
-                                         c->forced_failure ? STEWARD_DECISION_FAILURE
-                                         : c->stopping     ? STEWARD_DECISION_STOP
-                                                           : STEWARD_DECISION_FAILURE,
-                                         TRUE);
-                child_gone(e, c);
+                        engine_child_main_ended(e, c,
+                                                c->forced_failure ? STEWARD_DECISION_FAILURE
+                                                : c->stopping     ? STEWARD_DECISION_STOP
+                                                                  : STEWARD_DECISION_FAILURE,
+                                                TRUE);
+                engine_child_gone(e, c);
         }
         engine_end(e);
 }
@@ -799,10 +800,10 @@ steward_engine_child_ready(StewardEngine *e, const char *child, guint64 generati
         if (!child_is_current(c, generation)) {
                 child_stale(e, c, generation, "ready");
         } else if (c->inc == INC_UP && !c->ready && !c->stopping && !c->notified_stopping) {
-                child_disarm_kind(e, c, TIMER_START);
-                (void) emit_child(e, STEWARD_EVENT_CHILD_READY, c);
-                child_became_up(e, c);
-                sup_advance(e, c->node.parent);
+                engine_child_disarm_kind(e, c, TIMER_START);
+                (void) engine_emit_child(e, STEWARD_EVENT_CHILD_READY, c);
+                engine_child_became_up(e, c);
+                engine_sup_advance(e, c->node.parent);
         }
         engine_end(e);
 }
@@ -820,7 +821,7 @@ steward_engine_child_watchdog(StewardEngine *e, const char *child, guint64 gener
         if (!child_is_current(c, generation))
                 child_stale(e, c, generation, "watchdog");
         else if (c->inc == INC_UP && steward_timer_is_armed(&c->timer) && c->timer.kind == TIMER_WATCHDOG)
-                child_arm(e, c, TIMER_WATCHDOG, child_watchdog_usec(c));
+                engine_child_arm(e, c, TIMER_WATCHDOG, engine_child_watchdog_usec(c));
         engine_end(e);
 }
 
@@ -842,7 +843,7 @@ steward_engine_child_status(StewardEngine *e, const char *child, guint64 generat
                 g_free(c->status_text);
                 c->status_text = g_strdup(text);
                 c->status_serial++;
-                ev = emit_child(e, STEWARD_EVENT_CHILD_STATUS, c);
+                ev = engine_emit_child(e, STEWARD_EVENT_CHILD_STATUS, c);
                 ev->status_text = g_strdup(text ? text : "");
                 ev->fields |= STEWARD_EVENT_FIELD_STATUS_TEXT;
                 mark_child(e, c);
@@ -875,7 +876,7 @@ steward_engine_child_watchdog_trigger(StewardEngine *e, const char *child, guint
         g_return_if_fail(e && out);
         engine_begin(e, now, out);
         if ((c = notify_target(e, child, generation, "watchdog_trigger")))
-                child_force_failure(e, c, FALSE);
+                engine_child_force_failure(e, c, FALSE);
         engine_end(e);
 }
 
@@ -892,9 +893,9 @@ steward_engine_child_watchdog_usec(StewardEngine *e, const char *child, guint64 
                 /* As systemd: the new interval counts from now. Before READY=1
                  * the start timeout runs, and the watchdog starts at ready. */
                 if (c->ready && !c->notified_stopping) {
-                        child_disarm_kind(e, c, TIMER_WATCHDOG);
-                        if (child_watchdog_usec(c) > 0)
-                                child_arm(e, c, TIMER_WATCHDOG, child_watchdog_usec(c));
+                        engine_child_disarm_kind(e, c, TIMER_WATCHDOG);
+                        if (engine_child_watchdog_usec(c) > 0)
+                                engine_child_arm(e, c, TIMER_WATCHDOG, engine_child_watchdog_usec(c));
                 }
         }
         engine_end(e);
@@ -914,7 +915,7 @@ steward_engine_child_extend_timeout(StewardEngine *e, const char *child, guint64
             (c->timer.kind == TIMER_START || c->timer.kind == TIMER_WATCHDOG ||
              c->timer.kind == TIMER_STOP) &&
             (usec >= G_MAXUINT64 - now || now + usec > c->timer.when))
-                child_arm(e, c, c->timer.kind, usec);
+                engine_child_arm(e, c, c->timer.kind, usec);
         engine_end(e);
 }
 
@@ -931,13 +932,13 @@ steward_engine_child_stopping(StewardEngine *e, const char *child, guint64 gener
                 c->notified_stopping = TRUE;
                 /* No more pings are due; the exit is, within TimeoutStopSec=
                  * or it is killed (systemd's "deactivating"). */
-                child_disarm_kind(e, c, TIMER_START);
-                child_disarm_kind(e, c, TIMER_WATCHDOG);
+                engine_child_disarm_kind(e, c, TIMER_START);
+                engine_child_disarm_kind(e, c, TIMER_WATCHDOG);
                 if (c->timeout_stop_usec > 0)
-                        child_arm(e, c, TIMER_STOP, c->timeout_stop_usec);
+                        engine_child_arm(e, c, TIMER_STOP, c->timeout_stop_usec);
                 mark_child(e, c);
                 /* Not ready yet: it holds its siblings no longer. */
-                sup_advance(e, c->node.parent);
+                engine_sup_advance(e, c->node.parent);
         }
         engine_end(e);
 }
@@ -982,13 +983,13 @@ steward_engine_tick(StewardEngine *e, guint64 now, GArray *out)
                 switch ((TimerKind) t->kind) {
                 case TIMER_SUP_RESTART:
                         mark_sup(e, (Sup *) t->owner);
-                        sup_restart_members(e, t->owner);
+                        engine_sup_restart_members(e, t->owner);
                         break;
                 case TIMER_SHUTDOWN:
                         engine_shutdown_timeout(e);
                         break;
                 default:
-                        child_timer_fired(e, t->owner);
+                        engine_child_timer_fired(e, t->owner);
                         break;
                 }
         }
@@ -1022,7 +1023,7 @@ child_info(Child *c, StewardChildInfo *info)
                 .name = c->node.name,
                 .supervisor = c->node.parent->node.name,
                 .role = c->role,
-                .state = child_state(c),
+                .state = engine_child_state(c),
                 .generation = c->generation,
                 .attempt = c->attempt,
                 .main_pid = c->main_pid,
@@ -1070,7 +1071,7 @@ sup_info(Sup *s, StewardSupervisorInfo *info)
                 .parent = s->node.parent ? s->node.parent->node.name : NULL,
                 .strategy = s->strategy,
                 .escalation = s->escalation,
-                .state = sup_state(s),
+                .state = engine_sup_state(s),
                 .restart_count = s->restart_count,
         };
 }
