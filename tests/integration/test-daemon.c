@@ -196,6 +196,51 @@ on_systemd_signal(GDBusConnection *bus, const char *sender, const char *path, co
         }
 }
 
+typedef struct {
+        const char *path;
+        const char *old;
+        gboolean changed;
+} ContentWait;
+
+/* A shell redirection truncates, then writes: only a whole line counts. */
+static gboolean
+content_changed(const ContentWait *w)
+{
+        g_autofree char *now = NULL;
+
+        return g_file_get_contents(w->path, &now, NULL, NULL) && g_str_has_suffix(now, "\n") &&
+               !g_str_equal(now, w->old);
+}
+
+static void
+on_content_dir_changed(GFileMonitor *monitor, GFile *file, GFile *other, GFileMonitorEvent event,
+                       gpointer user_data)
+{
+        ContentWait *w = user_data;
+
+        if (!w->changed)
+                w->changed = content_changed(w);
+}
+
+/* Whether @path comes to hold a line other than @old, within the suite's
+ * bound: woken by the directory's inotify events, never by a sleep. */
+static gboolean
+wait_file_changes(const char *path, const char *old)
+{
+        g_autofree char *dirname = g_path_get_dirname(path);
+        g_autoptr(GFile) dir = g_file_new_for_path(dirname);
+        g_autoptr(GFileMonitor) monitor =
+                g_file_monitor_directory(dir, G_FILE_MONITOR_WATCH_MOVES, NULL, NULL);
+        ContentWait w = { .path = path, .old = old };
+
+        if (!monitor)
+                return FALSE;
+        g_signal_connect(monitor, "changed", G_CALLBACK(on_content_dir_changed), &w);
+        /* Checked once the monitor exists, so a change in between is seen. */
+        w.changed = content_changed(&w);
+        return itest_wait_flag(&w.changed, ITEST_TIMEOUT_SEC);
+}
+
 START_TEST(test_restart_fence_through_the_bus)
 {
         g_autofree char *dir = g_dir_make_tmp("steward-fence-XXXXXX", NULL);
@@ -207,10 +252,12 @@ START_TEST(test_restart_fence_through_the_bus)
         g_autoptr(GVariant) first = NULL;
         g_autoptr(GVariant) second = NULL;
         UnitOrder order = { g_string_new(NULL) };
+        g_autofree char *old_grandchild = NULL;
         guint sub = 0, from;
 
         ck_assert(wait_state(d, "api", "running"));
         ck_assert(itest_wait_file(gpid_file, ITEST_TIMEOUT_SEC));
+        ck_assert(g_file_get_contents(gpid_file, &old_grandchild, NULL, NULL));
         from = 0;
         ck_assert(itest_events_wait(events, "child_started", "api", &from, ITEST_TIMEOUT_SEC));
         if (_i == 0) {
@@ -219,10 +266,15 @@ START_TEST(test_restart_fence_through_the_bus)
                 sub = g_dbus_connection_signal_subscribe(d->bus, "org.freedesktop.systemd1", NULL, NULL,
                                                          NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
                                                          on_systemd_signal, &order, NULL);
+                g_autoptr(GError) error = NULL;
+
                 r = g_dbus_connection_call_sync(d->bus, "org.freedesktop.systemd1",
                                                 "/org/freedesktop/systemd1",
                                                 "org.freedesktop.systemd1.Manager", "Subscribe", NULL, NULL,
-                                                G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+                                                G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+                /* Without it the manager sends no UnitNew/UnitRemoved, and
+                 * the order below would be judged on nothing. */
+                ck_assert_msg(r, "Subscribe: %s", error ? error->message : "");
         }
 
         first = child_command(d, "RestartChild", "api", "deploy");
@@ -242,6 +294,9 @@ START_TEST(test_restart_fence_through_the_bus)
         /* Exactly one new incarnation for the two commands. */
         ck_assert(itest_events_wait(events, "child_started", "api", &from, ITEST_TIMEOUT_SEC));
         ck_assert_uint_eq(itest_events_count(events, "child_started", "api"), 2);
+        /* Generation 1 writes its own grandchild's PID only after it has
+         * looked for generation 0's: once the file changed, the probe ran. */
+        ck_assert_msg(wait_file_changes(gpid_file, old_grandchild), "generation 1 never ran its probe");
         ck_assert_msg(!g_file_test(result, G_FILE_TEST_EXISTS),
                       "generation 1 started while generation 0 lived");
 
