@@ -581,6 +581,7 @@ steward_backend_free(StewardBackend *b)
         g_clear_pointer(&b->incarnations, g_hash_table_unref);
         g_clear_pointer(&b->by_unit, g_hash_table_unref);
         g_clear_pointer(&b->current, g_hash_table_unref);
+        g_clear_pointer(&b->by_leader, g_hash_table_unref);
         if (b->bus) {
                 if (b->job_removed_subscription)
                         g_dbus_connection_signal_unsubscribe(b->bus, b->job_removed_subscription);
