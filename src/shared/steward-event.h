@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* steward-event.h: the event kinds of docs/ARCHITECTURE.md, "Events", their severities, and the event record
- * the engine emits. */
+/* steward-event.h: the event kinds, their severities, and the event record the engine emits. */
 #pragma once
 
 #include <glib.h>
 
 G_BEGIN_DECLS
 
-/* Every kind of docs/ARCHITECTURE.md, "Events", engine-emitted or not: the names live in one table
- * in steward-event.c, so the journal catalog and the bus layer take them
- * from there. */
+/* Every kind docs/ARCHITECTURE.md lists under "Events", engine-emitted or
+ * not: the names live in one table in steward-event.c, so the journal
+ * catalog and the bus layer take them from there. */
 typedef enum {
         STEWARD_EVENT_MANAGER_STARTED,
         STEWARD_EVENT_MANAGER_READY,
@@ -130,8 +129,8 @@ typedef struct {
         const char *comm;
 } StewardActor;
 
-/* One event. There is no sequence number here: docs/ARCHITECTURE.md, "Events" numbers all events,
- * the daemon's own (manager_*, config_*, command_denied) included, so the
+/* One event. There is no sequence number here: every event is numbered
+ * (docs/ARCHITECTURE.md, "Events"), the daemon's own (manager_*, config_*, command_denied) included, so the
  * daemon assigns STEWARD_SEQUENCE when it emits. child and supervisor are
  * interned strings (g_intern_string) and need no freeing; the others are
  * owned and released by steward_event_clear(). */

@@ -22,7 +22,7 @@
 #define STEWARD_FIELD_ACTOR_UID "STEWARD_ACTOR_UID"
 #define STEWARD_FIELD_ACTOR_PID "STEWARD_ACTOR_PID"
 #define STEWARD_FIELD_ACTOR_COMM "STEWARD_ACTOR_COMM"
-/* Beyond the fields every event may carry (docs/ARCHITECTURE.md), where an event has them. */
+/* More fields, where an event has them (docs/ARCHITECTURE.md, "Events"). */
 #define STEWARD_FIELD_ERROR "STEWARD_ERROR"
 #define STEWARD_FIELD_TARGET_GENERATION "STEWARD_TARGET_GENERATION"
 #define STEWARD_FIELD_DELAY_USEC "STEWARD_DELAY_USEC"
