@@ -4,11 +4,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config-private.h"
+#include "steward-util.h"
 
 /* A bad file is reported this many syntax errors deep, then given up on:
  * each costs a few re-parses of the file. */
@@ -325,38 +328,98 @@ config_loader_add_data(Loader *l, const char *path, const char *data, gsize leng
         }
 }
 
+/* Reads at most @limit + 1 bytes of @fd into @ret_data, NUL-terminated, so
+ * that a file over the limit is told by its length without being read. */
+static gboolean
+read_bounded(int fd, gsize limit, char **ret_data, gsize *ret_length)
+{
+        g_autofree char *data = g_malloc(limit + 2);
+        gsize length = 0;
+
+        while (length <= limit) {
+                ssize_t n = read(fd, data + length, limit + 1 - length);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return FALSE;
+                if (n == 0)
+                        break;
+                length += (gsize) n;
+        }
+        data[length] = '\0';
+        *ret_data = g_steal_pointer(&data);
+        *ret_length = length;
+        return TRUE;
+}
+
+typedef enum {
+        OPEN_OK,
+        OPEN_MISSING,
+        OPEN_NOT_REGULAR,
+        OPEN_FAILED, /* errno says why */
+} OpenResult;
+
+/* Opens @path for reading if it is a regular file (or a link to one). The
+ * type is judged on the open descriptor, not on a path that may change in
+ * between; O_NONBLOCK keeps a FIFO from blocking the open(), and a device
+ * is never read, so that neither hangs nor balloons the daemon. */
+static OpenResult
+open_regular(const char *path, int *ret_fd)
+{
+        steward_autofd int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        struct stat st;
+
+        if (fd < 0)
+                return errno == ENOENT ? OPEN_MISSING : OPEN_FAILED;
+        if (fstat(fd, &st) < 0)
+                return OPEN_FAILED;
+        if (!S_ISREG(st.st_mode))
+                return OPEN_NOT_REGULAR;
+        *ret_fd = g_steal_fd(&fd);
+        return OPEN_OK;
+}
+
+/* Reads the regular file open as @fd into the merged sections. */
+static void
+loader_add_fd(Loader *l, const char *path, int fd)
+{
+        g_autofree char *data = NULL;
+        gsize length;
+
+        /* Every resource a config can make the daemon allocate is bounded. */
+        if (!read_bounded(fd, STEWARD_CONFIG_FILE_MAX, &data, &length)) {
+                config_report(l, STEWARD_PROBLEM_ERROR, path, 0, _("cannot read the file: %s"),
+                              g_strerror(errno));
+                g_ptr_array_add(l->files, g_strdup(path));
+                return;
+        }
+        /* add_data refuses it by its length, over the limit. */
+        config_loader_add_data(l, path, data, length);
+}
+
 /* Reads @path; FALSE if it does not exist. */
 gboolean
 config_loader_add_file(Loader *l, const char *path)
 {
-        g_autoptr(GError) error = NULL;
-        g_autofree char *data = NULL;
-        GStatBuf st;
-        gsize length;
+        steward_autofd int fd = -1;
 
-        if (g_stat(path, &st) < 0) {
-                if (errno == ENOENT)
-                        return FALSE;
+        switch (open_regular(path, &fd)) {
+        case OPEN_MISSING:
+                return FALSE;
+        case OPEN_NOT_REGULAR:
+                config_report(l, STEWARD_PROBLEM_ERROR, path, 0, _("not a regular file"));
+                g_ptr_array_add(l->files, g_strdup(path));
+                return TRUE;
+        case OPEN_FAILED:
                 config_report(l, STEWARD_PROBLEM_ERROR, path, 0, _("cannot read the file: %s"),
                               g_strerror(errno));
                 g_ptr_array_add(l->files, g_strdup(path));
                 return TRUE;
+        case OPEN_OK:
+                break;
         }
-        /* Every resource a config can make the daemon allocate is bounded. */
-        if (S_ISREG(st.st_mode) && st.st_size > STEWARD_CONFIG_FILE_MAX) {
-                config_report(l, STEWARD_PROBLEM_ERROR, path, 0,
-                              _("the file is larger than %d bytes, refusing to read it"),
-                              STEWARD_CONFIG_FILE_MAX);
-                g_ptr_array_add(l->files, g_strdup(path));
-                return TRUE;
-        }
-        if (!g_file_get_contents(path, &data, &length, &error)) {
-                config_report(l, STEWARD_PROBLEM_ERROR, path, 0, _("cannot read the file: %s"),
-                              error->message);
-                g_ptr_array_add(l->files, g_strdup(path));
-                return TRUE;
-        }
-        config_loader_add_data(l, path, data, length);
+        loader_add_fd(l, path, fd);
         return TRUE;
 }
 
@@ -391,8 +454,22 @@ config_loader_add_dropins(Loader *l, const char *dir)
         g_ptr_array_sort(names, compare_names);
         for (guint i = 0; i < names->len; i++) {
                 g_autofree char *path = g_build_filename(dir, g_ptr_array_index(names, i), NULL);
+                steward_autofd int fd = -1;
 
-                if (g_file_test(path, G_FILE_TEST_IS_REGULAR))
-                        (void) config_loader_add_file(l, path);
+                /* Gone since the listing, or not a regular file (a mask):
+                 * as if it were not there. */
+                switch (open_regular(path, &fd)) {
+                case OPEN_MISSING:
+                case OPEN_NOT_REGULAR:
+                        break;
+                case OPEN_FAILED:
+                        config_report(l, STEWARD_PROBLEM_ERROR, path, 0, _("cannot read the file: %s"),
+                                      g_strerror(errno));
+                        g_ptr_array_add(l->files, g_strdup(path));
+                        break;
+                case OPEN_OK:
+                        loader_add_fd(l, path, fd);
+                        break;
+                }
         }
 }

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "steward-config.h"
@@ -761,6 +762,127 @@ rm_rf(const char *path)
                 g_debug("'%s' failed, ignoring", cmd);
 }
 
+/* Loads DIR/steward.conf; it must be refused with exactly @expected_problem. */
+static void
+assert_main_file_refused(const char *dir, const char *expected_problem)
+{
+        g_autofree char *file = g_build_filename(dir, "steward.conf", NULL);
+        g_autoptr(GPtrArray) problems = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(StewardSpec) spec = NULL;
+        g_autofree char *text = NULL;
+        g_autofree char *expected = NULL;
+
+        spec = steward_config_load(dir, &system_scope, &problems, &error);
+        ck_assert_ptr_null(spec);
+        ck_assert(g_error_matches(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_CONFIG));
+        text = format_problems(problems);
+        expected = g_strdup_printf("%s: %s\n", file, expected_problem);
+        ck_assert_str_eq(text, expected);
+}
+
+/* A FIFO would block the open() or the read() until a writer came, which
+ * hangs --check-config, start-up and Reload. Should it still block, each
+ * test runs in its own process (CK_FORK) and libcheck's timeout fails it. */
+START_TEST(test_fifo)
+{
+        g_autofree char *dir = make_tmpdir();
+        g_autofree char *file = g_build_filename(dir, "steward.conf", NULL);
+
+        ck_assert_int_eq(mkfifo(file, 0600), 0);
+        assert_main_file_refused(dir, "not a regular file");
+        rm_rf(dir);
+}
+END_TEST
+
+/* Endless: without a limit on what is read, this grows until memory runs out. */
+START_TEST(test_symlink_to_device)
+{
+        g_autofree char *dir = make_tmpdir();
+        g_autofree char *file = g_build_filename(dir, "steward.conf", NULL);
+
+        ck_assert_int_eq(symlink("/dev/zero", file), 0);
+        assert_main_file_refused(dir, "not a regular file");
+        rm_rf(dir);
+}
+END_TEST
+
+START_TEST(test_directory)
+{
+        g_autofree char *dir = make_tmpdir();
+        g_autofree char *file = g_build_filename(dir, "steward.conf", NULL);
+
+        ck_assert_int_eq(g_mkdir(file, 0755), 0);
+        assert_main_file_refused(dir, "not a regular file");
+        rm_rf(dir);
+}
+END_TEST
+
+/* A drop-in that is not a regular file is skipped, as documented (it is
+ * how a link to /dev/null masks one), and never read: not a FIFO, not an
+ * endless device, not a directory. A link to a regular file is read, as
+ * systemd reads one. */
+START_TEST(test_dropin_not_regular)
+{
+        g_autofree char *dir = make_tmpdir();
+        g_autofree char *fifo = g_build_filename(dir, "steward.conf.d", "20-fifo.conf", NULL);
+        g_autofree char *zero = g_build_filename(dir, "steward.conf.d", "30-zero.conf", NULL);
+        g_autofree char *subdir = g_build_filename(dir, "steward.conf.d", "x.conf", NULL);
+        g_autofree char *linked = g_build_filename(dir, "steward.conf.d", "50-link.conf", NULL);
+        g_autofree char *target = g_build_filename(dir, "target", NULL);
+        g_autoptr(GPtrArray) problems = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(StewardSpec) spec = NULL;
+
+        write_file(dir, "steward.conf", "[Child a]\nExecStart=/bin/true\n");
+        write_file(dir, "steward.conf.d/10-a.conf", "[Child a]\nRestartSec=2s\n");
+        write_file(dir, "target", "[Child a]\nRestartSec=5s\n");
+        ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+        ck_assert_int_eq(symlink("/dev/zero", zero), 0);
+        ck_assert_int_eq(g_mkdir(subdir, 0755), 0);
+        ck_assert_int_eq(symlink(target, linked), 0);
+
+        spec = steward_config_load(dir, &system_scope, &problems, &error);
+        ck_assert_msg(spec, "%s", error ? error->message : "");
+        ck_assert_uint_eq(problems->len, 0);
+        ck_assert_uint_eq(g_strv_length(spec->files), 3);
+        ck_assert_str_eq(spec->files[2], linked);
+        ck_assert_uint_eq(steward_spec_find_child(spec, "a")->restart_usec, 5 * SEC);
+        rm_rf(dir);
+}
+END_TEST
+
+/* The limit holds for what is read from the file, exactly. */
+START_TEST(test_file_at_limit)
+{
+        g_autofree char *dir = make_tmpdir();
+        g_autofree char *file = g_build_filename(dir, "steward.conf", NULL);
+        g_autofree char *text = g_malloc(STEWARD_CONFIG_FILE_MAX + 2);
+        static const char head[] = "[Child a]\nExecStart=/bin/true\n#";
+        g_autoptr(GPtrArray) problems = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(StewardSpec) spec = NULL;
+        g_autofree char *message = NULL;
+
+        memset(text, 'x', STEWARD_CONFIG_FILE_MAX + 1);
+        memcpy(text, head, strlen(head));
+        text[STEWARD_CONFIG_FILE_MAX - 1] = '\n';
+        text[STEWARD_CONFIG_FILE_MAX] = '\0';
+        ck_assert(g_file_set_contents(file, text, STEWARD_CONFIG_FILE_MAX, NULL));
+        spec = steward_config_load(dir, &system_scope, &problems, &error);
+        ck_assert_msg(spec, "%s", error ? error->message : "");
+        ck_assert_uint_eq(problems->len, 0);
+        g_clear_pointer(&problems, g_ptr_array_unref);
+
+        text[STEWARD_CONFIG_FILE_MAX] = '\n';
+        ck_assert(g_file_set_contents(file, text, STEWARD_CONFIG_FILE_MAX + 1, NULL));
+        message = g_strdup_printf("the file is larger than %d bytes, refusing to read it",
+                                  STEWARD_CONFIG_FILE_MAX);
+        assert_main_file_refused(dir, message);
+        rm_rf(dir);
+}
+END_TEST
+
 START_TEST(test_dropins)
 {
         g_autofree char *dir = make_tmpdir();
@@ -975,6 +1097,11 @@ make_suite(void)
         tcase_add_test(files, test_not_found);
         tcase_add_test(files, test_default_dirs);
         tcase_add_test(files, test_unreadable);
+        tcase_add_test(files, test_fifo);
+        tcase_add_test(files, test_symlink_to_device);
+        tcase_add_test(files, test_directory);
+        tcase_add_test(files, test_dropin_not_regular);
+        tcase_add_test(files, test_file_at_limit);
         suite_add_tcase(s, files);
         return s;
 }
