@@ -70,15 +70,61 @@ child_names(const StewardSpec *spec)
         return names;
 }
 
+/* Supervisors and children by name: a lookup per reference and per step
+ * up the tree must not scan the lists, or a deep tree takes cubic time. */
+typedef struct {
+        GHashTable *supervisors; /* name -> StewardSupervisorSpec */
+        GHashTable *children; /* name -> StewardChildSpec */
+} Tree;
+
 static void
-check_supervisor_ref(Loader *l, const StewardSpec *spec, const Entry *e, const char *key, const char *target)
+tree_clear(Tree *t)
+{
+        g_clear_pointer(&t->supervisors, g_hash_table_unref);
+        g_clear_pointer(&t->children, g_hash_table_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Tree, tree_clear)
+
+static void
+tree_init(Tree *t, const StewardSpec *spec)
+{
+        t->supervisors = g_hash_table_new(g_str_hash, g_str_equal);
+        t->children = g_hash_table_new(g_str_hash, g_str_equal);
+        /* Names are unique by now; the first would win as in the spec's own
+         * lookups. */
+        for (guint i = spec->supervisors->len; i-- > 0;) {
+                StewardSupervisorSpec *sup = g_ptr_array_index(spec->supervisors, i);
+                g_hash_table_insert(t->supervisors, sup->name, sup);
+        }
+        for (guint i = spec->children->len; i-- > 0;) {
+                StewardChildSpec *c = g_ptr_array_index(spec->children, i);
+                g_hash_table_insert(t->children, c->name, c);
+        }
+}
+
+static StewardSupervisorSpec *
+tree_supervisor(const Tree *t, const char *name)
+{
+        return name ? g_hash_table_lookup(t->supervisors, name) : NULL;
+}
+
+static StewardChildSpec *
+tree_child(const Tree *t, const char *name)
+{
+        return name ? g_hash_table_lookup(t->children, name) : NULL;
+}
+
+static void
+check_supervisor_ref(Loader *l, const StewardSpec *spec, const Tree *t, const Entry *e, const char *key,
+                     const char *target)
 {
         g_autofree const char **names = NULL;
         const char *hint;
 
-        if (!e || !target || steward_spec_find_supervisor(spec, target))
+        if (!e || !target || tree_supervisor(t, target))
                 return;
-        if (steward_spec_find_child(spec, target)) {
+        if (tree_child(t, target)) {
                 error_at(l, e, _("%s=: '%s' is a child, not a supervisor"), key, target);
                 return;
         }
@@ -99,34 +145,45 @@ entry_of(Loader *l, const char *kind, const char *name, const char *key)
         return s ? section_entry(s, key) : NULL;
 }
 
-/* Every supervisor must reach the root through Parent=. A cycle is
- * reported once, at its earliest declared member. */
+/* Reports the cycle through @member once, at its earliest declared member,
+ * with the path from there around. */
 static void
-check_cycles(Loader *l, const StewardSpec *spec)
+report_cycle(Loader *l, const Tree *t, StewardSupervisorSpec *member)
 {
-        guint n = spec->supervisors->len;
+        StewardSupervisorSpec *earliest = member, *cur = member;
+        g_autoptr(GString) path = NULL;
 
-        for (guint i = 1; i < n; i++) {
-                StewardSupervisorSpec *start = g_ptr_array_index(spec->supervisors, i);
-                StewardSupervisorSpec *cur = start, *earliest = start;
-                g_autoptr(GString) path = g_string_new(start->name);
-                gboolean cycle = FALSE;
+        while ((cur = tree_supervisor(t, cur->parent)) != member)
+                if (cur->origin.order < earliest->origin.order)
+                        earliest = cur;
+        path = g_string_new(earliest->name);
+        cur = earliest;
+        do {
+                cur = tree_supervisor(t, cur->parent);
+                g_string_append_printf(path, " -> %s", cur->name);
+        } while (cur != earliest);
+        error_at(l, entry_of(l, "Supervisor", earliest->name, "Parent"),
+                 _("Parent=: '%s' makes a cycle: %s"), earliest->parent, path->str);
+}
 
-                for (guint steps = 0; steps < n && cur && cur->parent; steps++) {
-                        cur = steward_spec_find_supervisor(spec, cur->parent);
-                        if (!cur)
-                                break;
-                        g_string_append_printf(path, " -> %s", cur->name);
-                        if (cur == start) {
-                                cycle = TRUE;
-                                break;
-                        }
-                        if (cur->origin.order < earliest->origin.order)
-                                earliest = cur;
+/* Every supervisor must reach the root through Parent=. Each walk up the
+ * tree stops where an earlier walk has been, so every supervisor is
+ * stepped on once; a walk that comes back onto itself has found a cycle. */
+static void
+check_cycles(Loader *l, const StewardSpec *spec, const Tree *t)
+{
+        /* supervisor -> 1 + index of the walk that reached it first */
+        g_autoptr(GHashTable) walk_of = g_hash_table_new(NULL, NULL);
+
+        for (guint i = 1; i < spec->supervisors->len; i++) {
+                StewardSupervisorSpec *cur = g_ptr_array_index(spec->supervisors, i);
+
+                while (cur && !g_hash_table_contains(walk_of, cur)) {
+                        g_hash_table_insert(walk_of, cur, GUINT_TO_POINTER(i + 1));
+                        cur = tree_supervisor(t, cur->parent);
                 }
-                if (cycle && earliest == start)
-                        error_at(l, entry_of(l, "Supervisor", start->name, "Parent"),
-                                 _("Parent=: '%s' makes a cycle: %s"), start->parent, path->str);
+                if (cur && GPOINTER_TO_UINT(g_hash_table_lookup(walk_of, cur)) == i + 1)
+                        report_cycle(l, t, cur);
         }
 }
 
@@ -135,7 +192,7 @@ check_cycles(Loader *l, const StewardSpec *spec)
  * subtree never reaches into another. A sidecar of a sidecar is refused
  * too: the chain would have no single primary. */
 static void
-check_sidecar(Loader *l, const StewardSpec *spec, const StewardChildSpec *c)
+check_sidecar(Loader *l, const StewardSpec *spec, const Tree *t, const StewardChildSpec *c)
 {
         const Entry *e = entry_of(l, "Child", c->name, "SidecarOf");
         g_autofree const char **names = NULL;
@@ -153,9 +210,9 @@ check_sidecar(Loader *l, const StewardSpec *spec, const StewardChildSpec *c)
                 error_at(l, e, _("SidecarOf=: '%s' is this child itself"), c->sidecar_of);
                 return;
         }
-        primary = steward_spec_find_child(spec, c->sidecar_of);
+        primary = tree_child(t, c->sidecar_of);
         if (!primary) {
-                if (steward_spec_find_supervisor(spec, c->sidecar_of)) {
+                if (tree_supervisor(t, c->sidecar_of)) {
                         error_at(l, e, _("SidecarOf=: '%s' is a supervisor, not a child"), c->sidecar_of);
                         return;
                 }
@@ -178,16 +235,19 @@ check_sidecar(Loader *l, const StewardSpec *spec, const StewardChildSpec *c)
 void
 config_check_tree(Loader *l, const StewardSpec *spec)
 {
+        g_auto(Tree) t = { 0 };
+
+        tree_init(&t, spec);
         for (guint i = 1; i < spec->supervisors->len; i++) {
                 StewardSupervisorSpec *sup = g_ptr_array_index(spec->supervisors, i);
-                check_supervisor_ref(l, spec, entry_of(l, "Supervisor", sup->name, "Parent"), "Parent",
+                check_supervisor_ref(l, spec, &t, entry_of(l, "Supervisor", sup->name, "Parent"), "Parent",
                                      sup->parent);
         }
-        check_cycles(l, spec);
+        check_cycles(l, spec, &t);
         for (guint i = 0; i < spec->children->len; i++) {
                 StewardChildSpec *c = g_ptr_array_index(spec->children, i);
-                check_supervisor_ref(l, spec, entry_of(l, "Child", c->name, "Supervisor"), "Supervisor",
+                check_supervisor_ref(l, spec, &t, entry_of(l, "Child", c->name, "Supervisor"), "Supervisor",
                                      c->supervisor);
-                check_sidecar(l, spec, c);
+                check_sidecar(l, spec, &t, c);
         }
 }

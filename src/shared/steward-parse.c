@@ -586,30 +586,34 @@ steward_environment_assignment_is_valid(const char *s)
 char **
 steward_parse_environment(const char *s, GError **error)
 {
-        g_auto(GStrv) words = NULL;
+        g_autoptr(GHashTable) last = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         g_autoptr(GPtrArray) env = g_ptr_array_new_with_free_func(g_free);
+        g_auto(GStrv) words = NULL;
+        guint i = 0;
 
         g_return_val_if_fail(s, NULL);
 
         words = steward_split_words(s, error);
         if (!words)
                 return NULL;
-        for (char **w = words; *w; w++) {
-                size_t n;
-
+        /* Later wins, in the later one's place, as systemd's
+         * strv_env_merge(). A table of each name's last word keeps this
+         * linear: a scan of the kept words for each was quadratic. */
+        for (char **w = words; *w; w++, i++) {
                 if (!steward_environment_assignment_is_valid(*w)) {
                         g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_CONFIG,
                                     _("'%s' is not an assignment NAME=VALUE"), *w);
                         return NULL;
                 }
-                /* Later wins, as systemd's strv_env_merge(). */
-                n = (size_t) (strchr(*w, '=') - *w) + 1;
-                for (guint i = 0; i < env->len; i++)
-                        if (strncmp(g_ptr_array_index(env, i), *w, n) == 0) {
-                                g_ptr_array_remove_index(env, i);
-                                break;
-                        }
-                g_ptr_array_add(env, g_strdup(*w));
+                g_hash_table_replace(last, g_strndup(*w, (gsize) (strchr(*w, '=') - *w)),
+                                     GUINT_TO_POINTER(i));
+        }
+        i = 0;
+        for (char **w = words; *w; w++, i++) {
+                g_autofree char *name = g_strndup(*w, (gsize) (strchr(*w, '=') - *w));
+
+                if (GPOINTER_TO_UINT(g_hash_table_lookup(last, name)) == i)
+                        g_ptr_array_add(env, g_strdup(*w));
         }
         g_ptr_array_add(env, NULL);
         return (char **) g_ptr_array_free(g_steal_pointer(&env), FALSE);
