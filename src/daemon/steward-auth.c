@@ -7,6 +7,7 @@
 
 #include <grp.h>
 #include <pwd.h>
+#include <string.h>
 
 #include "steward-auth.h"
 
@@ -63,15 +64,31 @@ groups_of_uid(uid_t uid)
         return gids;
 }
 
+char *
+steward_caller_comm_from_bytes(const char *data, gsize length)
+{
+        const char *nul = memchr(data, '\0', length);
+        g_autofree char *comm = NULL;
+
+        if (nul)
+                length = (gsize) (nul - data);
+        /* Any process can name itself any bytes (PR_SET_NAME), and the
+         * name goes into events, the journal and GVariant strings, which
+         * must be UTF-8: invalid bytes become U+FFFD. */
+        comm = g_utf8_make_valid(data, (gssize) length);
+        return g_strdup(g_strchomp(comm));
+}
+
 static char *
 comm_of(guint32 pid)
 {
         g_autofree char *path = g_strdup_printf("/proc/%u/comm", pid);
         g_autofree char *comm = NULL;
+        gsize length;
 
-        if (pid == 0 || !g_file_get_contents(path, &comm, NULL, NULL))
+        if (pid == 0 || !g_file_get_contents(path, &comm, &length, NULL))
                 return g_strdup("");
-        return g_strdup(g_strchomp(comm));
+        return steward_caller_comm_from_bytes(comm, length);
 }
 
 static void

@@ -27,6 +27,10 @@ StewardActor steward_caller_actor(const StewardCaller *c);
 /* uid 0, or membership of @allowed_gid ((gid_t) -1: nobody else). */
 gboolean steward_caller_may_manage(const StewardCaller *c, gid_t allowed_gid);
 
+/* A process name as /proc/PID/comm gives it (@length bytes, not
+ * terminated), made fit for an event: valid UTF-8, without the newline. */
+char *steward_caller_comm_from_bytes(const char *data, gsize length);
+
 /* Asks the bus daemon for @sender's credentials (GetConnectionCredentials),
  * without blocking. */
 void steward_caller_lookup(GDBusConnection *bus, const char *sender, GCancellable *cancellable,

@@ -2,8 +2,10 @@
 /* test-bus.c: the bus objects against a fake manager, on a private bus daemon, without root. */
 #include "config.h"
 
+#include <sys/prctl.h>
 #include <unistd.h>
 
+#include "steward-auth.h"
 #include "steward-bus.h"
 #include "steward-names.h"
 #include "steward-test.h"
@@ -25,6 +27,7 @@ typedef struct {
         char *last_reason;
         guint denied;
         char *denied_method;
+        char *last_comm; /* of the last caller, allowed or not */
         guint reloads;
 } Fake;
 
@@ -52,6 +55,8 @@ fake_command(gpointer user_data, StewardCommandKind kind, const char *target, co
         f->last_target = g_strdup(target);
         g_free(f->last_reason);
         f->last_reason = g_strdup(reason);
+        g_free(f->last_comm);
+        f->last_comm = g_strdup(actor->comm);
         *outcome = (StewardCommandOutcome){ .decision = STEWARD_DECISION_STARTED_IMMEDIATELY,
                                             .generation = 3,
                                             .state = STEWARD_CHILD_STATE_STARTING };
@@ -68,6 +73,8 @@ fake_command_denied(gpointer user_data, const char *method, const char *target, 
         f->denied++;
         g_free(f->denied_method);
         f->denied_method = g_strdup(method);
+        g_free(f->last_comm);
+        f->last_comm = g_strdup(actor->comm);
 }
 
 static gboolean
@@ -279,6 +286,7 @@ teardown(void)
         g_free(fx.fake.last_target);
         g_free(fx.fake.last_reason);
         g_free(fx.fake.denied_method);
+        g_free(fx.fake.last_comm);
 }
 
 typedef struct {
@@ -535,6 +543,32 @@ START_TEST(test_commands)
 }
 END_TEST
 
+/* A process may name itself any bytes; its name reaches the manager, and
+ * from there events, the journal and the bus, as valid UTF-8. */
+START_TEST(test_caller_comm)
+{
+        g_autofree char *plain = steward_caller_comm_from_bytes("stewardctl\n", 11);
+        g_autofree char *bad = steward_caller_comm_from_bytes("a\xff\xfe"
+                                                              "b\n",
+                                                              5);
+        g_autofree char *cut = steward_caller_comm_from_bytes("a\0b\n", 4);
+        g_autofree char *empty = steward_caller_comm_from_bytes("", 0);
+
+        ck_assert_str_eq(plain, "stewardctl");
+        ck_assert_str_eq(bad, "a\xef\xbf\xbd\xef\xbf\xbd"
+                              "b");
+        ck_assert_str_eq(cut, "a");
+        ck_assert_str_eq(empty, "");
+
+        /* This process is the caller: /proc/PID/comm is its main thread's. */
+        ck_assert_int_eq(prctl(PR_SET_NAME, (unsigned long) "bad\xff\xfename", 0, 0, 0), 0);
+        assert_command(STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "StartChild",
+                       g_variant_new("(ss)", "web", "why"), STEWARD_COMMAND_START, "web");
+        ck_assert_ptr_nonnull(fx.fake.last_comm);
+        ck_assert_str_eq(fx.fake.last_comm, "bad\xef\xbf\xbd\xef\xbf\xbdname");
+}
+END_TEST
+
 /* The arguments are judged before the caller: the same answer for anyone. */
 START_TEST(test_invalid_arguments)
 {
@@ -650,6 +684,7 @@ make_suite(void)
         tcase_add_test(tc, test_queries);
         tcase_add_test(tc, test_properties);
         tcase_add_test(tc, test_commands);
+        tcase_add_test(tc, test_caller_comm);
         tcase_add_test(tc, test_invalid_arguments);
         tcase_add_test(tc, test_signals);
         suite_add_tcase(s, tc);
