@@ -144,9 +144,9 @@ is_bare(const char *s)
         if (!*s)
                 return FALSE;
         for (const unsigned char *p = (const unsigned char *) s; *p; p++)
-                if (*p <= ' ' || *p == '"' || *p == '\\' || *p == 0x7f)
+                if (*p == ' ' || *p == '"' || *p == '\\')
                         return FALSE;
-        return TRUE;
+        return !steward_text_has_controls(s);
 }
 
 /* In double quotes, with C escapes for the ASCII that needs them. */

@@ -265,9 +265,9 @@ needs_quotes(const char *value)
         if (!*value)
                 return TRUE;
         for (const unsigned char *p = (const unsigned char *) value; *p; p++)
-                if (*p < 0x20 || *p == 0x7f || *p == ' ' || *p == '"' || *p == '=' || *p == '\\')
+                if (*p == ' ' || *p == '"' || *p == '=' || *p == '\\')
                         return TRUE;
-        return FALSE;
+        return steward_text_has_controls(value);
 }
 
 /* key=value with the STEWARD_ prefix dropped and the key lower-cased,

@@ -2,6 +2,8 @@
 /* steward-util.c: small helpers shared by the daemon's modules. */
 #include "config.h"
 
+#include <string.h>
+
 #include "steward-util.h"
 
 char *
@@ -54,15 +56,60 @@ steward_unit_name_escape(const char *s)
         return g_string_free(out, FALSE);
 }
 
+/* Code points that drive a terminal though they are not ASCII: the C1
+ * controls (U+009B is CSI, as ESC [ is) and the bidirectional embeddings,
+ * overrides and isolates, which reorder what follows them on the screen. */
+static gboolean
+is_hidden_control(gunichar c)
+{
+        return (c >= 0x80 && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
+gboolean
+steward_text_has_controls(const char *s)
+{
+        if (!g_utf8_validate(s, -1, NULL))
+                return TRUE;
+        for (const char *p = s; *p; p = g_utf8_next_char(p)) {
+                gunichar c = g_utf8_get_char(p);
+
+                if (c < 0x20 || c == 0x7f || is_hidden_control(c))
+                        return TRUE;
+        }
+        return FALSE;
+}
+
+static void
+append_escaped(GString *out, const char *s, gsize length, const char *exceptions)
+{
+        g_autofree char *part = g_strndup(s, length);
+        g_autofree char *escaped = g_strescape(part, exceptions);
+
+        g_string_append(out, escaped);
+}
+
 char *
 steward_escape_text(const char *s)
 {
         char high[129]; /* every byte from 0x80 to 0xff: left as they are */
+        GString *out;
+        const char *run = s;
 
         if (!g_utf8_validate(s, -1, NULL))
                 return g_strescape(s, NULL);
         for (guint i = 0; i < 128; i++)
                 high[i] = (char) (0x80 + i);
         high[128] = '\0';
-        return g_strescape(s, high);
+        out = g_string_new(NULL);
+        for (const char *p = s; *p; p = g_utf8_next_char(p)) {
+                gunichar c = g_utf8_get_char(p);
+
+                if (!is_hidden_control(c))
+                        continue;
+                append_escaped(out, run, (gsize) (p - run), high);
+                g_string_append_printf(out, "\\u%04x", c);
+                run = g_utf8_next_char(p);
+        }
+        append_escaped(out, run, strlen(run), high);
+        return g_string_free(out, FALSE);
 }

@@ -34,8 +34,13 @@ char *steward_unit_name_escape(const char *s);
 
 /* C escapes as g_strescape() makes them, except that valid UTF-8 stays as
  * it is: g_strescape() alone turns every byte above 0x7f into an octal
- * escape, which makes translated text unreadable. Text that is not UTF-8
- * is escaped whole. */
+ * escape, which makes translated text unreadable. The code points that
+ * steer a terminal outside ASCII (C1 controls, bidirectional overrides and
+ * isolates) become \uXXXX. Text that is not UTF-8 is escaped whole. */
 char *steward_escape_text(const char *s);
+/* Whether @s holds anything steward_escape_text() would escape as a
+ * control: a C0 control, DEL, a C1 control, a bidirectional override or
+ * isolate, or bytes that are not UTF-8. */
+gboolean steward_text_has_controls(const char *s);
 
 G_END_DECLS

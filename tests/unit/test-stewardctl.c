@@ -6,6 +6,7 @@
 
 #include "steward-names.h"
 #include "steward-test.h"
+#include "steward-util.h"
 #include "stewardctl-format.h"
 
 static const StewardctlStyle plain = { .color = FALSE, .utf8 = FALSE, .now_usec = 1000 * G_USEC_PER_SEC };
@@ -129,6 +130,12 @@ START_TEST(test_value)
         assert_value(g_variant_new_string("say \"hi\"\n"), "\"say \\\"hi\\\"\\n\"");
         assert_value(g_variant_new_string("grüß dich"), "\"grüß dich\"");
         assert_value(g_variant_new_string("grüß"), "grüß");
+        /* A child's STATUS= must not reach the terminal as a control
+         * sequence: neither C1 (U+009B is CSI) nor a bidirectional override. */
+        assert_value(g_variant_new_string("a\xc2\x9b"
+                                          "2Jb"),
+                     "\"a\\u009b2Jb\"");
+        assert_value(g_variant_new_string("ok\u202egnp.exe"), "\"ok\\u202egnp.exe\"");
         assert_value(g_variant_new_uint64(42), "42");
         assert_value(g_variant_new_int32(-1), "-1");
         assert_value(g_variant_new_uint32(7), "7");
@@ -136,6 +143,43 @@ START_TEST(test_value)
         assert_value(g_variant_new_variant(g_variant_new_string("x y")), "\"x y\"");
         assert_value(g_variant_new_object_path("/a/b"), "/a/b");
         assert_value(g_variant_new_parsed("['a', 'b']"), "a,b");
+}
+END_TEST
+
+/* steward_escape_text(), shared by stewardctl and the daemon's console log. */
+START_TEST(test_escape_text)
+{
+        static const struct {
+                const char *in, *out;
+        } cases[] = {
+                { "plain", "plain" },
+                { "grüß dich", "grüß dich" },
+                { "tab\there\n", "tab\\there\\n" },
+                { "esc\033[2J", "esc\\033[2J" },
+                { "del\177", "del\\177" },
+                { "back\\slash \"q\"", "back\\\\slash \\\"q\\\"" },
+                /* C1 controls (C has no \\u for them): first, CSI and last */
+                { "\xc2\x80x\xc2\x9b"
+                  "2J\xc2\x9f",
+                  "\\u0080x\\u009b2J\\u009f" },
+                /* U+00A0 is the first printable one after them */
+                { "\u00a0", "\u00a0" },
+                /* embeddings and overrides, isolates, around allowed neighbours */
+                { "\u2029\u202a\u202b\u202c\u202d\u202e\u202f",
+                  "\u2029\\u202a\\u202b\\u202c\\u202d\\u202e\u202f" },
+                { "\u2065\u2066\u2067\u2068\u2069\u206a", "\u2065\\u2066\\u2067\\u2068\\u2069\u206a" },
+                /* not UTF-8: every high byte escaped, so C1 bytes too */
+                { "bad\xff\xc2\x9b", "bad\\377\\302\\233" },
+        };
+
+        for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+                g_autofree char *escaped = steward_escape_text(cases[i].in);
+
+                ck_assert_str_eq(escaped, cases[i].out);
+                ck_assert_int_eq(steward_text_has_controls(cases[i].in),
+                                 !g_str_equal(escaped, cases[i].in) && !strchr(cases[i].in, '\\') &&
+                                         !strchr(cases[i].in, '"'));
+        }
 }
 END_TEST
 
@@ -409,6 +453,7 @@ make_suite(void)
         tcase_add_test(tc, test_timespan);
         tcase_add_test(tc, test_exit);
         tcase_add_test(tc, test_value);
+        tcase_add_test(tc, test_escape_text);
         tcase_add_test(tc, test_outcome);
         tcase_add_test(tc, test_reload);
         tcase_add_test(tc, test_event);
