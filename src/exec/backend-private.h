@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* backend-private.h: the backend core's incarnations and the operations each backend (scope, process)
+ * provides. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "steward-backend.h"
+#include "steward-spawn.h"
+
+typedef struct _BackendOps BackendOps;
+
+typedef enum {
+        PHASE_PLACING, /* forked, held at the gate, scope being created */
+        PHASE_EXECING, /* released, exec outcome not known yet */
+        PHASE_RUNNING, /* exec succeeded */
+        PHASE_FAILED, /* spawn failed; waiting for nothing to be left */
+} Phase;
+
+typedef struct {
+        StewardBackend *backend;
+        char *child;
+        guint64 generation;
+        char *key;
+        char *unit; /* scope backend */
+        char *unit_path;
+        StewardExecPlan *plan;
+        StewardSpawned proc;
+        Phase phase;
+        guint report_source;
+        guint props_subscription;
+        gboolean main_exited;
+        int wait_status;
+        gboolean scope_gone; /* scope backend: inactive or removed */
+        gboolean scope_created;
+        gboolean exited_reported;
+        gboolean stop_requested;
+        char *failure;
+        GVariant *unit_settings; /* a(sv): kill settings and cgroup limits */
+        char *job; /* the scope's start job, once the manager named it */
+        gboolean sent_pidfds; /* the pending StartTransientUnit passed PIDFDs */
+        int kill_signal; /* KillSignal=, what StopUnit sends */
+        char *slice; /* NULL: the backend's */
+        /* JobRemoved seen for the unit before we knew our job's path:
+         * someone else's job on a unit of that name, or ours racing its reply. */
+        GHashTable *early_jobs; /* job path -> result */
+} Incarnation;
+
+struct _StewardBackend {
+        StewardBackendKind kind;
+        const BackendOps *ops;
+        StewardMode mode;
+        GDBusConnection *bus;
+        char *slice;
+        StewardReaper *reaper;
+        const StewardBackendEvents *events;
+        gpointer user_data;
+        gboolean use_journal;
+        gboolean pidfds_unsupported;
+        guint job_removed_subscription;
+        guint unit_removed_subscription;
+        GCancellable *cancellable;
+        GHashTable *incarnations; /* key "child/generation" -> Incarnation* */
+        GHashTable *by_unit; /* unit name -> Incarnation* (borrowed) */
+        GHashTable *current; /* child -> Incarnation* (borrowed), the newest */
+        GHashTable *by_leader; /* GINT_TO_POINTER(forked pid) -> Incarnation* (borrowed) */
+        /* Scopes a previous run left behind, being stopped before we start. */
+        GHashTable *leftovers; /* unit name set */
+        GTask *leftovers_task;
+        guint leftovers_timeout;
+        guint leftovers_timeout_sec;
+};
+
+/* What differs between the backends; the core (steward-backend.c) does the
+ * rest: the incarnation tables, spawning through steward-exec, the report
+ * pipe, reaping, and the order of the reports. */
+struct _BackendOps {
+        /* Sets up what the backend needs (the manager's signals; the
+         * subreaper flag). */
+        gboolean (*init)(StewardBackend *b, const StewardBackendOptions *o, GError **error);
+        void (*finalize)(StewardBackend *b);
+        /* After the helper is spawned and waits at its gate: put it where
+         * it belongs, then release it (or fail the incarnation). */
+        void (*place)(Incarnation *inc, const StewardChildSpec *spec, const char *slice);
+        /* The main process has exited: is anything of the incarnation left? */
+        gboolean (*all_gone)(Incarnation *inc);
+        /* @signal (a stop) or SIGKILL to everything (@kill_all) of a placed incarnation. */
+        void (*deliver)(Incarnation *inc, int signal, gboolean kill_all);
+        /* Is @pid a process of the running incarnation @inc? */
+        gboolean (*owns_pid)(Incarnation *inc, pid_t pid);
+        /* The incarnation @pid belongs to, running or not; NULL for none. */
+        Incarnation *(*find_pid)(StewardBackend *b, pid_t pid);
+        /* Ends what a previous run left behind, then returns @task (owned). */
+        void (*clear_leftovers)(StewardBackend *b, GTask *task);
+        /* An orphan was reaped; NULL when that tells the backend nothing. */
+        void (*orphan_reaped)(StewardBackend *b);
+};
+
+extern const BackendOps backend_scope_ops;
+extern const BackendOps backend_process_ops;
+
+/* The core's helpers the backends call. */
+Incarnation *backend_lookup(StewardBackend *b, const char *child, guint64 generation);
+/* Moves an incarnation's reports along as far as what is known allows; may free it. */
+void backend_incarnation_advance(Incarnation *inc);
+/* Gives up on an incarnation that has not exec'd. */
+void backend_incarnation_fail(Incarnation *inc, const char *message);
+/* Lets a placed incarnation go on to exec. */
+void backend_incarnation_release(Incarnation *inc);

@@ -1,0 +1,473 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* backend-scope.c: incarnations in transient systemd scopes, created around the waiting helper, gone when
+ * empty.
+ *
+ * The helper waits at its gate until the manager has created
+ * steward-CHILD-GEN.scope around it; the incarnation is gone when the scope
+ * turns inactive or is removed (its cgroup is empty). */
+#include "config.h"
+
+#include <errno.h>
+#include <gio/gunixfdlist.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "backend-private.h"
+#include "steward-names.h"
+#include "steward-util.h"
+
+static char *
+unit_object_path(const char *unit)
+{
+        g_autofree char *label = steward_bus_label_escape(unit);
+
+        return g_strconcat(SYSTEMD_UNIT_PATH_PREFIX, label, NULL);
+}
+
+static void
+on_unit_properties_changed(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
+                           const char *signal, GVariant *params, gpointer user_data)
+{
+        Incarnation *inc = user_data;
+        g_autoptr(GVariant) changed = NULL;
+        const char *interface, *state = NULL;
+
+        g_variant_get(params, "(&s@a{sv}@as)", &interface, &changed, NULL);
+        if (!g_str_equal(interface, SYSTEMD_UNIT_INTERFACE) ||
+            !g_variant_lookup(changed, "ActiveState", "&s", &state))
+                return;
+        if (inc->scope_created && (g_str_equal(state, "inactive") || g_str_equal(state, "failed"))) {
+                inc->scope_gone = TRUE;
+                backend_incarnation_advance(inc);
+        }
+}
+
+static void
+leftovers_done(StewardBackend *b)
+{
+        g_autoptr(GTask) task = g_steal_pointer(&b->leftovers_task);
+
+        if (b->leftovers_timeout)
+                g_source_remove(b->leftovers_timeout);
+        b->leftovers_timeout = 0;
+        if (b->leftovers && g_hash_table_size(b->leftovers) > 0)
+                g_message("%u scope(s) of a previous run still there, going on without waiting for them",
+                          g_hash_table_size(b->leftovers));
+        g_clear_pointer(&b->leftovers, g_hash_table_unref);
+        if (task)
+                g_task_return_boolean(task, TRUE);
+}
+
+static void
+on_unit_removed(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
+                const char *signal, GVariant *params, gpointer user_data)
+{
+        StewardBackend *b = user_data;
+        const char *unit;
+        Incarnation *inc;
+
+        g_variant_get(params, "(&s&o)", &unit, NULL);
+        if (b->leftovers && g_hash_table_remove(b->leftovers, unit) && g_hash_table_size(b->leftovers) == 0)
+                leftovers_done(b);
+        inc = g_hash_table_lookup(b->by_unit, unit);
+        /* Removal before the start job finished is the job's failure, seen there. */
+        if (inc && inc->scope_created) {
+                inc->scope_gone = TRUE;
+                backend_incarnation_advance(inc);
+        }
+}
+
+static void
+scope_job_finished(Incarnation *inc, const char *result)
+{
+        if (g_str_equal(result, "done")) {
+                inc->scope_created = TRUE;
+                backend_incarnation_release(inc);
+        } else {
+                g_autofree char *message =
+                        g_strdup_printf("the manager could not start %s: job %s", inc->unit, result);
+                backend_incarnation_fail(inc, message);
+        }
+}
+
+static void
+on_job_removed(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
+               const char *signal, GVariant *params, gpointer user_data)
+{
+        StewardBackend *b = user_data;
+        const char *job, *unit, *result;
+        Incarnation *inc;
+        guint32 id;
+
+        g_variant_get(params, "(u&o&s&s)", &id, &job, &unit, &result);
+        inc = g_hash_table_lookup(b->by_unit, unit);
+        if (!inc || inc->phase != PHASE_PLACING)
+                return;
+        if (!inc->job) {
+                if (!inc->early_jobs)
+                        inc->early_jobs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+                g_hash_table_replace(inc->early_jobs, g_strdup(job), g_strdup(result));
+                return;
+        }
+        if (g_str_equal(job, inc->job))
+                scope_job_finished(inc, result);
+}
+
+typedef struct {
+        StewardBackend *backend;
+        char *key;
+} CallData;
+
+static void scope_start(Incarnation *inc);
+
+static void
+on_start_transient_unit(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        g_autofree CallData *call = user_data;
+        g_autofree char *key = call->key;
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GError) error = NULL;
+        StewardBackend *b = call->backend;
+        Incarnation *inc;
+
+        reply = g_dbus_connection_call_with_unix_fd_list_finish(G_DBUS_CONNECTION(source), NULL, res,
+                                                                &error);
+        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+                return; /* the backend is gone */
+        /* Looked up again: it may have failed while the call was out. */
+        inc = g_hash_table_lookup(b->incarnations, key);
+        if (!inc || inc->phase != PHASE_PLACING)
+                return;
+        if (reply) {
+                const char *result;
+
+                /* JobRemoved tells how the start went, unless it came first. */
+                g_variant_get(reply, "(o)", &inc->job);
+                result = inc->early_jobs ? g_hash_table_lookup(inc->early_jobs, inc->job) : NULL;
+                if (result)
+                        scope_job_finished(inc, result);
+                return;
+        }
+
+        /* Judged by what this call sent: calls may be out with PIDFDs when
+         * the first refusal comes back. */
+        if (inc->sent_pidfds && g_dbus_error_is_remote_error(error)) {
+                g_autofree char *name = g_dbus_error_get_remote_error(error);
+                /* Managers before v253 know PIDs but not PIDFDs. */
+                if (g_str_equal(name, DBUS_ERROR_INVALID_ARGS) ||
+                    g_str_equal(name, DBUS_ERROR_PROPERTY_READ_ONLY)) {
+                        b->pidfds_unsupported = TRUE;
+                        g_debug("the manager does not take PIDFDs, passing PIDs");
+                        scope_start(inc);
+                        return;
+                }
+        }
+        g_dbus_error_strip_remote_error(error);
+        {
+                g_autofree char *message = g_strdup_printf("creating %s: %s", inc->unit, error->message);
+                backend_incarnation_fail(inc, message);
+        }
+}
+
+static GVariant *
+unit_settings_new(const StewardChildSpec *spec)
+{
+        GVariantBuilder props;
+
+        g_variant_builder_init(&props, G_VARIANT_TYPE("a(sv)"));
+        g_variant_builder_add(&props, "(sv)", "KillSignal", g_variant_new_int32(spec->kill_signal));
+        g_variant_builder_add(&props, "(sv)", "SendSIGKILL", g_variant_new_boolean(TRUE));
+        g_variant_builder_add(
+                &props, "(sv)", "TimeoutStopUSec",
+                g_variant_new_uint64(spec->timeout_stop_usec ? spec->timeout_stop_usec : G_MAXUINT64));
+        if (spec->memory_max != STEWARD_LIMIT_UNSET)
+                g_variant_builder_add(&props, "(sv)", "MemoryMax", g_variant_new_uint64(spec->memory_max));
+        if (spec->tasks_max != STEWARD_LIMIT_UNSET)
+                g_variant_builder_add(&props, "(sv)", "TasksMax", g_variant_new_uint64(spec->tasks_max));
+        return g_variant_ref_sink(g_variant_builder_end(&props));
+}
+
+/* Asks the manager for the scope; the child stays at its gate meanwhile.
+ * The JobRemoved and UnitRemoved subscriptions exist since the backend was
+ * made, and the unit's PropertiesChanged one since the incarnation was. */
+static void
+scope_start(Incarnation *inc)
+{
+        StewardBackend *b = inc->backend;
+        g_autoptr(GUnixFDList) fds = NULL;
+        g_autofree char *description = NULL;
+        GVariantBuilder props;
+        GVariantIter iter;
+        GVariant *setting;
+        CallData *call;
+
+        g_variant_builder_init(&props, G_VARIANT_TYPE("a(sv)"));
+        description = g_strdup_printf("steward child %s, generation %" G_GUINT64_FORMAT, inc->child,
+                                      inc->generation);
+        g_variant_builder_add(&props, "(sv)", "Description", g_variant_new_string(description));
+        g_variant_builder_add(&props, "(sv)", "Slice",
+                              g_variant_new_string(inc->slice ? inc->slice : b->slice));
+        g_variant_builder_add(&props, "(sv)", "CollectMode", g_variant_new_string("inactive-or-failed"));
+        inc->sent_pidfds = FALSE;
+        if (!b->pidfds_unsupported) {
+                int pidfd = (int) syscall(SYS_pidfd_open, inc->proc.pid, 0);
+                if (pidfd >= 0) {
+                        fds = g_unix_fd_list_new_from_array(&pidfd, 1);
+                        g_variant_builder_add(&props, "(sv)", "PIDFDs", g_variant_new_parsed("[%h]", 0));
+                        inc->sent_pidfds = TRUE;
+                } else
+                        b->pidfds_unsupported = TRUE;
+        }
+        if (b->pidfds_unsupported) {
+                guint32 pid = (guint32) inc->proc.pid;
+                g_variant_builder_add(
+                        &props, "(sv)", "PIDs",
+                        g_variant_new_fixed_array(G_VARIANT_TYPE_UINT32, &pid, 1, sizeof(pid)));
+        }
+        g_variant_iter_init(&iter, inc->unit_settings);
+        while ((setting = g_variant_iter_next_value(&iter))) {
+                g_variant_builder_add_value(&props, setting);
+                g_variant_unref(setting);
+        }
+
+        call = g_new0(CallData, 1);
+        call->backend = b;
+        call->key = g_strdup(inc->key);
+        g_dbus_connection_call_with_unix_fd_list(
+                b->bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
+                "StartTransientUnit", g_variant_new("(ssa(sv)a(sa(sv)))", inc->unit, "fail", &props, NULL),
+                G_VARIANT_TYPE("(o)"), G_DBUS_CALL_FLAGS_NONE, -1, fds, b->cancellable,
+                on_start_transient_unit, call);
+}
+
+/* Fire and forget: the outcome shows as the scope's state, and a unit
+ * that is already gone has nothing left to stop. */
+static void
+on_unit_call_done(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        g_autofree char *what = user_data;
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GError) error = NULL;
+
+        reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+        if (!reply && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+            !g_dbus_error_is_remote_error(error))
+                g_message("%s: %s, ignoring", what, error->message);
+}
+
+static void
+scope_call(StewardBackend *b, Incarnation *inc, const char *method, GVariant *params)
+{
+        g_dbus_connection_call(b->bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
+                               method, params, NULL, G_DBUS_CALL_FLAGS_NONE, -1, b->cancellable,
+                               on_unit_call_done, g_strdup_printf("%s %s", method, inc->unit));
+}
+
+static gboolean
+on_leftovers_timeout(gpointer user_data)
+{
+        StewardBackend *b = user_data;
+
+        b->leftovers_timeout = 0;
+        leftovers_done(b);
+        return G_SOURCE_REMOVE;
+}
+
+static void
+on_list_leftovers(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        g_autoptr(GTask) task = user_data;
+        StewardBackend *b = g_task_get_task_data(task);
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GVariantIter) iter = NULL;
+        g_autoptr(GError) error = NULL;
+        const char *name, *active;
+
+        reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+                g_task_return_error(task, g_steal_pointer(&error));
+                return;
+        }
+        if (!reply) {
+                /* Not being able to look is no reason not to start. */
+                g_message("Cannot list scopes of a previous run: %s, ignoring", error->message);
+                g_task_return_boolean(task, TRUE);
+                return;
+        }
+        b->leftovers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        g_variant_get(reply, "(a(ssssssouso))", &iter);
+        while (g_variant_iter_next(iter, "(&s&s&s&s&s&s&ou&s&o)", &name, NULL, NULL, &active, NULL, NULL,
+                                   NULL, NULL, NULL, NULL)) {
+                g_hash_table_add(b->leftovers, g_strdup(name));
+                /* Ours by name: one stewardd per manager holds the bus name.
+                 * Stopped the way we stop our own; inactive ones are only
+                 * waiting to be collected and go by themselves. */
+                if (!g_str_equal(active, "inactive") && !g_str_equal(active, "failed")) {
+                        g_message("Stopping %s, left over from a previous run", name);
+                        g_dbus_connection_call(b->bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH,
+                                               SYSTEMD_MANAGER_INTERFACE, "StopUnit",
+                                               g_variant_new("(ss)", name, "replace"), NULL,
+                                               G_DBUS_CALL_FLAGS_NONE, -1, b->cancellable, on_unit_call_done,
+                                               g_strdup_printf("StopUnit %s", name));
+                } else
+                        g_dbus_connection_call(b->bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH,
+                                               SYSTEMD_MANAGER_INTERFACE, "ResetFailedUnit",
+                                               g_variant_new("(s)", name), NULL, G_DBUS_CALL_FLAGS_NONE, -1,
+                                               b->cancellable, on_unit_call_done,
+                                               g_strdup_printf("ResetFailedUnit %s", name));
+        }
+        if (g_hash_table_size(b->leftovers) == 0) {
+                g_clear_pointer(&b->leftovers, g_hash_table_unref);
+                g_task_return_boolean(task, TRUE);
+                return;
+        }
+        b->leftovers_task = g_steal_pointer(&task);
+        b->leftovers_timeout = g_timeout_add_seconds(b->leftovers_timeout_sec, on_leftovers_timeout, b);
+}
+
+static void
+scope_clear_leftovers(StewardBackend *b, GTask *task)
+{
+        const char *patterns[] = { "steward-*.scope", NULL };
+
+        g_dbus_connection_call(b->bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
+                               "ListUnitsByPatterns",
+                               g_variant_new("(^as^as)", (const char *const[]){ NULL }, patterns),
+                               G_VARIANT_TYPE("(a(ssssssouso))"), G_DBUS_CALL_FLAGS_NONE, -1, b->cancellable,
+                               on_list_leftovers, task);
+}
+
+static gboolean
+scope_init(StewardBackend *b, const StewardBackendOptions *o, GError **error)
+{
+        g_autoptr(GVariant) reply = NULL;
+
+        g_return_val_if_fail(o->manager_bus, FALSE);
+        b->bus = g_object_ref(o->manager_bus);
+        b->job_removed_subscription = g_dbus_connection_signal_subscribe(
+                b->bus, SYSTEMD_BUS_NAME, SYSTEMD_MANAGER_INTERFACE, "JobRemoved", SYSTEMD_OBJECT_PATH, NULL,
+                G_DBUS_SIGNAL_FLAGS_NONE, on_job_removed, b, NULL);
+        b->unit_removed_subscription = g_dbus_connection_signal_subscribe(
+                b->bus, SYSTEMD_BUS_NAME, SYSTEMD_MANAGER_INTERFACE, "UnitRemoved", SYSTEMD_OBJECT_PATH,
+                NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_unit_removed, b, NULL);
+        /* Without Subscribe() the manager sends no JobRemoved/UnitRemoved. */
+        reply = g_dbus_connection_call_sync(b->bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH,
+                                            SYSTEMD_MANAGER_INTERFACE, "Subscribe", NULL, NULL,
+                                            G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
+        if (!reply) {
+                g_prefix_error(error, "the systemd manager does not answer: ");
+                return FALSE;
+        }
+        return TRUE;
+}
+
+static void
+scope_finalize(StewardBackend *b)
+{
+        if (!b->bus)
+                return;
+        if (b->job_removed_subscription)
+                g_dbus_connection_signal_unsubscribe(b->bus, b->job_removed_subscription);
+        if (b->unit_removed_subscription)
+                g_dbus_connection_signal_unsubscribe(b->bus, b->unit_removed_subscription);
+        g_clear_object(&b->bus);
+}
+
+static void
+scope_place(Incarnation *inc, const StewardChildSpec *spec, const char *slice)
+{
+        StewardBackend *b = inc->backend;
+
+        inc->unit = steward_backend_unit_name(spec->name, inc->generation);
+        inc->unit_path = unit_object_path(inc->unit);
+        inc->unit_settings = unit_settings_new(spec);
+        inc->kill_signal = spec->kill_signal;
+        inc->slice = g_strdup(slice);
+        g_hash_table_replace(b->by_unit, inc->unit, inc);
+        inc->props_subscription = g_dbus_connection_signal_subscribe(
+                b->bus, SYSTEMD_BUS_NAME, DBUS_PROPERTIES_INTERFACE, "PropertiesChanged", inc->unit_path,
+                NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_unit_properties_changed, inc, NULL);
+        scope_start(inc);
+}
+
+static gboolean
+scope_all_gone(Incarnation *inc)
+{
+        return !inc->scope_created || inc->scope_gone;
+}
+
+static void
+scope_deliver(Incarnation *inc, int signal, gboolean kill_all)
+{
+        StewardBackend *b = inc->backend;
+
+        if (kill_all)
+                scope_call(b, inc, "KillUnit", g_variant_new("(ssi)", inc->unit, "all", SIGKILL));
+        else if (signal != inc->kill_signal)
+                /* StopUnit can only send the scope's KillSignal=; another
+                 * signal (WatchdogSignal=) goes to every process directly,
+                 * and the engine's abort after TimeoutStopSec= follows up. */
+                scope_call(b, inc, "KillUnit", g_variant_new("(ssi)", inc->unit, "all", signal));
+        else
+                scope_call(b, inc, "StopUnit", g_variant_new("(ss)", inc->unit, "replace"));
+}
+
+static char *
+cgroups_of(pid_t pid)
+{
+        g_autofree char *path = g_strdup_printf("/proc/%d/cgroup", (int) pid);
+        char *cgroups = NULL;
+
+        return g_file_get_contents(path, &cgroups, NULL, NULL) ? cgroups : NULL;
+}
+
+static gboolean
+scope_owns_pid(Incarnation *inc, pid_t pid)
+{
+        g_autofree char *cgroups = cgroups_of(pid);
+        g_autofree char *needle = NULL;
+
+        if (!cgroups)
+                return FALSE;
+        needle = g_strdup_printf("/%s\n", inc->unit);
+        if (strstr(cgroups, needle))
+                return TRUE;
+        g_free(needle);
+        needle = g_strdup_printf("/%s/", inc->unit);
+        return strstr(cgroups, needle) != NULL;
+}
+
+/* The incarnation of the scope named by a component of /proc/PID/cgroup:
+ * the scope itself, or any cgroup below it. */
+static Incarnation *
+scope_find_pid(StewardBackend *b, pid_t pid)
+{
+        g_autofree char *cgroups = cgroups_of(pid);
+        g_auto(GStrv) parts = NULL;
+
+        if (!cgroups)
+                return NULL;
+        parts = g_strsplit_set(cgroups, "/\n", -1);
+        for (char **p = parts; *p; p++) {
+                Incarnation *inc = g_str_has_suffix(*p, STEWARD_SCOPE_SUFFIX)
+                                           ? g_hash_table_lookup(b->by_unit, *p)
+                                           : NULL;
+
+                if (inc)
+                        return inc;
+        }
+        return NULL;
+}
+
+const BackendOps backend_scope_ops = {
+        .init = scope_init,
+        .finalize = scope_finalize,
+        .place = scope_place,
+        .all_gone = scope_all_gone,
+        .deliver = scope_deliver,
+        .owns_pid = scope_owns_pid,
+        .find_pid = scope_find_pid,
+        .clear_leftovers = scope_clear_leftovers,
+};
