@@ -256,17 +256,21 @@ START_TEST(test_restart_fence_through_the_bus)
         guint sub = 0, from;
 
         ck_assert(wait_state(d, "api", "running"));
-        ck_assert(itest_wait_file(gpid_file, ITEST_TIMEOUT_SEC));
+        /* Generation 0's whole line: read between the truncation and the
+         * write, an empty file would make generation 0's own line look
+         * like generation 1's below. */
+        ck_assert_msg(wait_file_changes(gpid_file, ""), "generation 0 never wrote its grandchild");
         ck_assert(g_file_get_contents(gpid_file, &old_grandchild, NULL, NULL));
         from = 0;
         ck_assert(itest_events_wait(events, "child_started", "api", &from, ITEST_TIMEOUT_SEC));
         if (_i == 0) {
                 g_autoptr(GVariant) r = NULL;
+                g_autoptr(GError) error = NULL;
+
                 /* The manager's own word on when scopes come and go. */
                 sub = g_dbus_connection_signal_subscribe(d->bus, "org.freedesktop.systemd1", NULL, NULL,
                                                          NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
                                                          on_systemd_signal, &order, NULL);
-                g_autoptr(GError) error = NULL;
 
                 r = g_dbus_connection_call_sync(d->bus, "org.freedesktop.systemd1",
                                                 "/org/freedesktop/systemd1",
