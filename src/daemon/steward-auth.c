@@ -31,14 +31,18 @@ steward_caller_actor(const StewardCaller *c)
 }
 
 gboolean
-steward_caller_may_manage(const StewardCaller *c, gid_t allowed_gid)
+steward_caller_may_manage(const StewardCaller *c, const StewardAuthRule *rule)
 {
         if (c->uid == 0)
                 return TRUE;
-        if (allowed_gid == (gid_t) -1 || !c->gids)
+        /* A user instance is its owner's: refusing them would leave it
+         * manageable by root alone. */
+        if (rule->mode == STEWARD_MODE_USER && c->uid == (guint32) rule->owner_uid)
+                return TRUE;
+        if (rule->allowed_gid == (gid_t) -1 || !c->gids)
                 return FALSE;
         for (guint i = 0; i < c->gids->len; i++)
-                if (g_array_index(c->gids, guint32, i) == (guint32) allowed_gid)
+                if (g_array_index(c->gids, guint32, i) == (guint32) rule->allowed_gid)
                         return TRUE;
         return FALSE;
 }

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "steward-event.h"
+#include "steward-mode.h"
 
 G_BEGIN_DECLS
 
@@ -24,8 +25,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardCaller, steward_caller_free)
 /* The actor a command is recorded with; borrows from @c. */
 StewardActor steward_caller_actor(const StewardCaller *c);
 
-/* uid 0, or membership of @allowed_gid ((gid_t) -1: nobody else). */
-gboolean steward_caller_may_manage(const StewardCaller *c, gid_t allowed_gid);
+/* What a caller is judged against: the daemon's mode, the uid it runs as,
+ * and the group AllowedGroup= names ((gid_t) -1: none). */
+typedef struct {
+        StewardMode mode;
+        uid_t owner_uid;
+        gid_t allowed_gid;
+} StewardAuthRule;
+
+/* uid 0; in user mode the uid the daemon runs as, the way systemd's user
+ * manager serves its own user; otherwise membership of the allowed group. */
+gboolean steward_caller_may_manage(const StewardCaller *c, const StewardAuthRule *rule);
 
 /* A process name as /proc/PID/comm gives it (@length bytes, not
  * terminated), made fit for an event: valid UTF-8, without the newline. */

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <unistd.h>
 
 #include "steward-auth.h"
 #include "steward-bus.h"
@@ -263,6 +264,7 @@ on_caller(GObject *source, GAsyncResult *res, gpointer user_data)
         g_autoptr(StewardCaller) caller = NULL;
         g_autoptr(GError) error = NULL;
         StewardActor actor;
+        StewardAuthRule rule;
 
         caller = steward_caller_lookup_finish(res, &error);
         if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -273,7 +275,10 @@ on_caller(GObject *source, GAsyncResult *res, gpointer user_data)
                         _("Cannot tell who the caller is: %s"), error->message);
                 return;
         }
-        if (!steward_caller_may_manage(caller, p->bus->ops->get_allowed_gid(p->bus->data))) {
+        rule = (StewardAuthRule){ .mode = p->bus->ops->get_mode(p->bus->data),
+                                  .owner_uid = getuid(),
+                                  .allowed_gid = p->bus->ops->get_allowed_gid(p->bus->data) };
+        if (!steward_caller_may_manage(caller, &rule)) {
                 actor = steward_caller_actor(caller);
                 p->bus->ops->command_denied(p->bus->data,
                                             g_dbus_method_invocation_get_method_name(p->invocation),

@@ -283,6 +283,30 @@ on_terminate(gpointer user_data)
         return G_SOURCE_CONTINUE;
 }
 
+/* SIGHUP reloads, the way daemons of this platform take it and what
+ * ExecReload= of our units sends: the same path as the bus's Reload, with
+ * RELOADING=1 and READY=1 around it and a refused configuration recorded as
+ * config_rejected, the tree untouched. Who sent the signal is unknown
+ * (g_unix_signal_add gives no siginfo), so the actor is stewardd's own uid
+ * with pid 0 and the name "signal", as for a shutdown by signal. */
+static gboolean
+on_reload_signal(gpointer user_data)
+{
+        Daemon *d = user_data;
+        StewardActor actor = { .uid = getuid(), .pid = 0, .comm = "signal" };
+        g_auto(GStrv) added = NULL, removed = NULL, changed = NULL;
+        g_autoptr(GError) error = NULL;
+
+        if (d->exited || steward_engine_is_shutting_down(steward_manager_get_engine(d->manager))) {
+                g_message("SIGHUP while the tree is shutting down; not reloading");
+                return G_SOURCE_CONTINUE;
+        }
+        /* The refusal is already an event, config_rejected, in the journal. */
+        if (!steward_manager_reload(d->manager, &actor, &added, &removed, &changed, &error))
+                g_debug("Reload on SIGHUP refused: %s", error->message);
+        return G_SOURCE_CONTINUE;
+}
+
 /* Only the owner of the name may touch steward-*.scope: clearing a previous
  * run's scopes before holding it would stop another running stewardd's. */
 static void
@@ -340,7 +364,7 @@ daemon_run(Daemon *d, StewardLogTarget log_target)
 
         signal_sources[0] = g_unix_signal_add(SIGTERM, on_terminate, d);
         signal_sources[1] = g_unix_signal_add(SIGINT, on_terminate, d);
-        signal_sources[2] = g_unix_signal_add(SIGHUP, on_terminate, d);
+        signal_sources[2] = g_unix_signal_add(SIGHUP, on_reload_signal, d);
 
         steward_manager_announce_started(d->manager);
         /* The name comes after the tree is loaded and its objects exist,

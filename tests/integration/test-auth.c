@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* test-auth.c: who may manage: the shipped bus policy and AllowedGroup=, with callers of other uids. */
+/* test-auth.c: who may manage: the shipped bus policy, AllowedGroup= and a user instance's owner, with
+ * callers of other uids. */
 #include "config.h"
 
 #include <glib/gstdio.h>
@@ -54,6 +55,28 @@ static const char bus_config[] =
         "  <include>%s/dbus/org.steward.Supervisor1.conf</include>\n"
         "</busconfig>\n";
 
+/* A session-style bus for a user instance run as another uid: anyone may
+ * connect and own names, as on a user's own session bus. */
+static const char user_bus_config[] =
+        "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
+        " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+        "<busconfig>\n"
+        "  <type>session</type>\n"
+        "  <auth>EXTERNAL</auth>\n"
+        "  <listen>unix:path=%s/system_bus_socket</listen>\n"
+        "  <policy context=\"default\">\n"
+        "    <allow user=\"*\"/>\n"
+        "    <allow send_destination=\"*\"/>\n"
+        "    <allow own=\"*\"/>\n"
+        "    <allow send_requested_reply=\"true\" send_type=\"method_return\"/>\n"
+        "    <allow send_requested_reply=\"true\" send_type=\"error\"/>\n"
+        "    <allow receive_type=\"method_call\"/>\n"
+        "    <allow receive_type=\"method_return\"/>\n"
+        "    <allow receive_type=\"error\"/>\n"
+        "    <allow receive_type=\"signal\"/>\n"
+        "  </policy>\n"
+        "</busconfig>\n";
+
 static void
 on_event(GDBusConnection *bus, const char *sender, const char *path, const char *iface, const char *signal,
          GVariant *params, gpointer user_data)
@@ -77,8 +100,10 @@ on_appeared(GDBusConnection *c, const char *name, const char *owner, gpointer us
         ((Appeared *) user_data)->appeared = TRUE;
 }
 
+/* With owner NULL, a system instance run as root on a system-style bus;
+ * with a uid, a user instance run as that uid on a session-style bus. */
 static void
-world_start(World *w, const char *allowed_group)
+world_start_as(World *w, const char *allowed_group, const char *owner)
 {
         g_autoptr(GError) error = NULL;
         g_autofree char *conf_path = NULL;
@@ -101,7 +126,7 @@ world_start(World *w, const char *allowed_group)
         /* Others must reach the socket. */
         ck_assert_int_eq(chmod(w->dir, 0755), 0);
         conf_path = g_build_filename(w->dir, "bus.conf", NULL);
-        conf = g_strdup_printf(bus_config, w->dir, src);
+        conf = owner ? g_strdup_printf(user_bus_config, w->dir) : g_strdup_printf(bus_config, w->dir, src);
         ck_assert(g_file_set_contents(conf_path, conf, -1, NULL));
 
         {
@@ -144,15 +169,28 @@ world_start(World *w, const char *allowed_group)
                                                G_BUS_NAME_WATCHER_FLAGS_NONE, on_appeared, NULL, &a, NULL);
         {
                 g_autofree char *config_arg = g_strdup_printf("--config=%s", tree_dir);
-                const char *argv[] = { stewardd, "--system", "--backend=process", config_arg, NULL };
-                g_auto(GStrv) env =
-                        g_environ_setenv(g_get_environ(), "DBUS_SYSTEM_BUS_ADDRESS", w->address, TRUE);
+                g_autofree char *reuid = g_strdup_printf("--reuid=%s", owner ? owner : "0");
+                g_autofree char *regid = g_strdup_printf("--regid=%s", owner ? owner : "0");
+                const char *system_argv[] = { stewardd, "--system", "--backend=process", config_arg, NULL };
+                const char *user_argv[] = { "/usr/bin/setpriv",  reuid,      regid,
+                                            "--clear-groups",    stewardd,   "--user",
+                                            "--backend=process", config_arg, NULL };
+                const char *const *argv = owner ? user_argv : system_argv;
+                g_auto(GStrv) env = g_environ_setenv(
+                        g_get_environ(), owner ? "DBUS_SESSION_BUS_ADDRESS" : "DBUS_SYSTEM_BUS_ADDRESS",
+                        w->address, TRUE);
                 ck_assert_msg(g_spawn_async(NULL, (char **) argv, env, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
                                             &w->daemon_pid, &error),
                               "%s", error ? error->message : "");
         }
         ck_assert_msg(itest_wait_flag(&a.appeared, ITEST_TIMEOUT_SEC), "stewardd never took its name");
         g_bus_unwatch_name(watch);
+}
+
+static void
+world_start(World *w, const char *allowed_group)
+{
+        world_start_as(w, allowed_group, NULL);
 }
 
 static void
@@ -358,6 +396,26 @@ START_TEST(test_allowed_group_may_manage)
 }
 END_TEST
 
+/* A user instance is its owner's: the uid it runs as may manage it, with no
+ * group at all, as systemd's user manager serves its own user. */
+START_TEST(test_owner_may_manage_user_instance)
+{
+        World w = { 0 };
+        const Call restart = { "/org/steward/Supervisor1",
+                               "org.steward.Supervisor1.Manager",
+                               "RestartChild",
+                               "ss",
+                               { "api", "by the owner" } };
+        g_autofree char *out = NULL;
+
+        world_start_as(&w, "steward-test-no-such-group", NOBODY);
+        ck_assert_int_eq(call_as_nobody(&w, &restart, &out), 0);
+        ck_assert_msg(strstr(out, "\"decision\" s \"queued_after_stop\""), "%s", out);
+        ck_assert_uint_eq(count_denials(&w), 0);
+        world_stop(&w);
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -367,6 +425,7 @@ make_suite(void)
         tcase_set_timeout(tc, 3 * ITEST_TIMEOUT_SEC);
         tcase_add_test(tc, test_outsider_may_read_but_not_manage);
         tcase_add_test(tc, test_allowed_group_may_manage);
+        tcase_add_test(tc, test_owner_may_manage_user_instance);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
 
 #include "itest.h"
 #include "steward-util.h"
@@ -1014,6 +1015,65 @@ START_TEST(test_nested_slices)
 }
 END_TEST
 
+/* (g) SIGHUP reloads, as systemctl reload sends it: an added child starts,
+ * the others keep their incarnation and PID, and stewardd stays up. */
+START_TEST(test_sighup_reloads)
+{
+        g_autoptr(ItestDaemon) d = start(one_child, 0);
+        g_autofree char *path = g_build_filename(d->dir, "steward.conf", NULL);
+        g_autoptr(GVariant) pid_before = NULL;
+        g_autoptr(GVariant) pid_after = NULL;
+        guint from = 0;
+
+        ck_assert(wait_state(d, "api", "running"));
+        pid_before = itest_child_property(d, "api", "MainPID");
+        ck_assert(g_file_set_contents(path, two_children, -1, NULL));
+        ck_assert_int_eq(kill(d->pid, SIGHUP), 0);
+        ck_assert(itest_events_wait(d->events, "config_loaded", NULL, &from, ITEST_TIMEOUT_SEC));
+        ck_assert(itest_events_wait(d->events, "child_started", "worker", &from, ITEST_TIMEOUT_SEC));
+        ck_assert(wait_state(d, "worker", "running"));
+        ck_assert_uint_eq(child_count(d), 2);
+        ck_assert(!d->exited);
+        ck_assert_uint_eq(itest_events_count(d->events, "manager_stopping", NULL), 0);
+        ck_assert_uint_eq(itest_events_count(d->events, "child_stopped", NULL), 0);
+        ck_assert_uint_eq(child_u64(d, "api", "Generation"), 0);
+        ck_assert_uint_eq(itest_events_count(d->events, "child_starting", "api"), 1);
+        pid_after = itest_child_property(d, "api", "MainPID");
+        ck_assert(g_variant_equal(pid_before, pid_after));
+        ck_assert_uint_ne(g_variant_get_uint32(pid_after), 0);
+}
+END_TEST
+
+/* (h) SIGHUP with an invalid file: refused as config_rejected, nothing
+ * stops or restarts, and stewardd stays up. */
+START_TEST(test_sighup_invalid_untouched)
+{
+        g_autoptr(ItestDaemon) d = start(two_children, 0);
+        g_autofree char *path = g_build_filename(d->dir, "steward.conf", NULL);
+        g_autoptr(GVariant) pid_before = NULL;
+        g_autoptr(GVariant) pid_after = NULL;
+        guint starts;
+
+        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(wait_state(d, "worker", "running"));
+        pid_before = itest_child_property(d, "api", "MainPID");
+        starts = itest_events_count(d->events, "child_starting", NULL);
+        ck_assert(g_file_set_contents(path, "[Child api]\nExecStart=/bin/true\nRestart=sometimes\n", -1,
+                                      NULL));
+        ck_assert_int_eq(kill(d->pid, SIGHUP), 0);
+        ck_assert(itest_events_wait(d->events, "config_rejected", NULL, NULL, ITEST_TIMEOUT_SEC));
+        ck_assert(!d->exited);
+        ck_assert_uint_eq(child_count(d), 2);
+        ck_assert_uint_eq(child_u64(d, "api", "Generation"), 0);
+        ck_assert_uint_eq(child_u64(d, "worker", "Generation"), 0);
+        ck_assert_uint_eq(itest_events_count(d->events, "child_starting", NULL), starts);
+        ck_assert_uint_eq(itest_events_count(d->events, "child_stopped", NULL), 0);
+        ck_assert_uint_eq(itest_events_count(d->events, "manager_stopping", NULL), 0);
+        pid_after = itest_child_property(d, "api", "MainPID");
+        ck_assert(g_variant_equal(pid_before, pid_after));
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -1048,6 +1108,8 @@ make_suite(void)
         tcase_add_test(reload, test_reload_stewardctl);
         tcase_add_test(reload, test_reload_unchanged);
         tcase_add_test(reload, test_reload_role_signalled);
+        tcase_add_test(reload, test_sighup_reloads);
+        tcase_add_test(reload, test_sighup_invalid_untouched);
         suite_add_tcase(s, reload);
         return s;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* test-sd-notify.c: what stewardd tells its own manager: READY=1, STATUS=, WATCHDOG=1 and STOPPING=1, in
- * order. */
+/* test-sd-notify.c: what stewardd tells its own manager: READY=1, STATUS=, WATCHDOG=1, RELOADING=1 on SIGHUP
+ * and STOPPING=1, in order. */
 #include "config.h"
 
 #include <errno.h>
@@ -143,6 +143,24 @@ START_TEST(test_stewardd_reports_to_its_manager)
         /* The watchdog keeps being fed while the daemon idles. */
         ck_assert_msg(wait_for(&m, "WATCHDOG=1", 5), "%u WATCHDOG=1 only", count_with(&m, "WATCHDOG=1"));
 
+        /* SIGHUP, as ExecReload= sends it: RELOADING=1, the change applied,
+         * READY=1 again, and the daemon still running. */
+        ck_assert(g_file_set_contents(conf,
+                                      "[Child quick]\n"
+                                      "ExecStart=/usr/bin/sleep 1000\n"
+                                      "[Child second]\n"
+                                      "ExecStart=/usr/bin/sleep 1000\n"
+                                      "[Child third]\n"
+                                      "ExecStart=/usr/bin/sleep 1000\n",
+                                      -1, NULL));
+        ck_assert_int_eq(kill(pid, SIGHUP), 0);
+        ck_assert_msg(wait_for(&m, "RELOADING=1", 1), "no RELOADING=1");
+        ck_assert_msg(wait_for(&m, "READY=1", 2), "no READY=1 after the reload");
+        ck_assert_int_gt(first_with(&m, "RELOADING=1"), first_with(&m, "READY=1"));
+        ck_assert_msg(wait_for(&m, "STATUS=3 children: 3 up", 1), "the reload did not add a child");
+        ck_assert(!e.exited);
+        ck_assert_uint_eq(count_with(&m, "STOPPING=1"), 0);
+
         ck_assert_int_eq(kill(pid, SIGTERM), 0);
         ck_assert_msg(wait_for(&m, "STOPPING=1", 1), "no STOPPING=1");
         ck_assert(itest_wait_flag(&e.exited, ITEST_TIMEOUT_SEC));
@@ -155,7 +173,7 @@ START_TEST(test_stewardd_reports_to_its_manager)
         ck_assert_int_ge(ready, 0);
         ck_assert_int_gt(stopping, ready);
         ck_assert_uint_eq(count_with(&m, "STOPPING=1"), 1);
-        ck_assert_uint_eq(count_with(&m, "READY=1"), 1);
+        ck_assert_uint_eq(count_with(&m, "READY=1"), 2);
 
         g_source_remove(m.source);
         steward_close_fdp(&m.fd);

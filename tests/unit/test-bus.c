@@ -19,6 +19,7 @@ typedef struct {
         const char *units[2];
         const char *files[2];
         gid_t allowed_gid;
+        StewardMode mode;
         StewardTreeState tree_state;
         gboolean shutting_down;
         guint commands;
@@ -168,7 +169,7 @@ fake_get_unit(gpointer user_data, const char *child)
 static StewardMode
 fake_get_mode(gpointer user_data)
 {
-        return STEWARD_MODE_USER;
+        return ((Fake *) user_data)->mode;
 }
 
 static const char *
@@ -263,6 +264,7 @@ setup(void)
         fx.fake.units[0] = "steward-web-2.scope";
         fx.fake.files[0] = "/etc/steward/steward.conf";
         fx.fake.allowed_gid = (gid_t) -1;
+        fx.fake.mode = STEWARD_MODE_USER;
         fx.fake.tree_state = STEWARD_TREE_STATE_RUNNING;
 
         fx.dbus = g_test_dbus_new(G_TEST_DBUS_NONE);
@@ -460,6 +462,14 @@ START_TEST(test_properties)
 }
 END_TEST
 
+/* The caller is this process: root may manage, and so may the owner of a
+ * user instance, which the fake serves as this process's uid. */
+static gboolean
+this_process_may_manage(void)
+{
+        return getuid() == 0 || fx.fake.mode == STEWARD_MODE_USER;
+}
+
 /* Every mutating method reaches the fake as its command, for a caller who
  * may manage: root, whatever the allowed group. Anyone else is refused and
  * the refusal recorded. */
@@ -470,7 +480,7 @@ assert_command(const char *path, const char *iface, const char *method, GVariant
         guint commands = fx.fake.commands, denied = fx.fake.denied;
 
         g_variant_ref_sink(params);
-        if (getuid() == 0) {
+        if (this_process_may_manage()) {
                 g_autoptr(GVariant) reply = call_ok(path, iface, method, params);
                 g_autoptr(GVariant) outcome = NULL;
                 const char *decision;
@@ -507,6 +517,9 @@ START_TEST(test_commands)
         g_autofree char *db = path_of(STEWARD_CHILD_PATH_PREFIX, "db.1");
         g_autofree char *tier = path_of(STEWARD_SUPERVISOR_PATH_PREFIX, "tier");
 
+        /* In system mode only root may: a test run by anyone else sees the
+         * refusals. */
+        fx.fake.mode = STEWARD_MODE_SYSTEM;
         for (guint i = 0; i < G_N_ELEMENTS(commands); i++) {
                 assert_command(STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, commands[i].manager_method,
                                g_variant_new("(ss)", "web", "why"), commands[i].kind, "web");
@@ -520,7 +533,7 @@ START_TEST(test_commands)
         assert_command(STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "ShutdownTree",
                        g_variant_new("(s)", "why"), STEWARD_COMMAND_SHUTDOWN, NULL);
 
-        if (getuid() == 0) {
+        if (this_process_may_manage()) {
                 g_autoptr(GVariant) reply = manager_call("Reload", NULL);
                 g_autoptr(GVariant) outcome = NULL;
                 g_autofree const char **changed = NULL;
@@ -540,6 +553,60 @@ START_TEST(test_commands)
                 manager_error("Reload", NULL, ACCESS_DENIED);
                 ck_assert_uint_eq(fx.fake.reloads, 0);
         }
+}
+END_TEST
+
+static StewardCaller *
+caller_new(guint32 uid, const guint32 *gids, guint n_gids)
+{
+        StewardCaller *c = g_new0(StewardCaller, 1);
+
+        c->uid = uid;
+        c->comm = g_strdup("");
+        c->gids = g_array_new(FALSE, FALSE, sizeof(guint32));
+        g_array_append_vals(c->gids, gids, n_gids);
+        return c;
+}
+
+/* The one rule, with callers made up: root always; the allowed group in
+ * either mode; in user mode also the uid the daemon runs as, and no one
+ * else. */
+START_TEST(test_auth_rule)
+{
+        static const guint32 ops_groups[] = { 100, 4242 };
+        static const guint32 other_groups[] = { 100 };
+        g_autoptr(StewardCaller) root = caller_new(0, NULL, 0);
+        g_autoptr(StewardCaller) owner = caller_new(1000, other_groups, G_N_ELEMENTS(other_groups));
+        g_autoptr(StewardCaller) member = caller_new(1001, ops_groups, G_N_ELEMENTS(ops_groups));
+        g_autoptr(StewardCaller) stranger = caller_new(1002, other_groups, G_N_ELEMENTS(other_groups));
+        StewardAuthRule system = { .mode = STEWARD_MODE_SYSTEM, .owner_uid = 0, .allowed_gid = 4242 };
+        StewardAuthRule system_no_group = { .mode = STEWARD_MODE_SYSTEM,
+                                            .owner_uid = 0,
+                                            .allowed_gid = (gid_t) -1 };
+        StewardAuthRule user = { .mode = STEWARD_MODE_USER, .owner_uid = 1000, .allowed_gid = 4242 };
+        StewardAuthRule user_no_group = { .mode = STEWARD_MODE_USER,
+                                          .owner_uid = 1000,
+                                          .allowed_gid = (gid_t) -1 };
+        /* A system instance run as some uid does not make that uid its owner. */
+        StewardAuthRule system_as_1000 = { .mode = STEWARD_MODE_SYSTEM,
+                                           .owner_uid = 1000,
+                                           .allowed_gid = (gid_t) -1 };
+
+        ck_assert(steward_caller_may_manage(root, &system));
+        ck_assert(steward_caller_may_manage(root, &system_no_group));
+        ck_assert(steward_caller_may_manage(root, &user_no_group));
+        ck_assert(steward_caller_may_manage(member, &system));
+        ck_assert(!steward_caller_may_manage(member, &system_no_group));
+        ck_assert(!steward_caller_may_manage(stranger, &system));
+        ck_assert(!steward_caller_may_manage(owner, &system));
+        ck_assert(!steward_caller_may_manage(owner, &system_as_1000));
+
+        ck_assert(steward_caller_may_manage(owner, &user));
+        ck_assert(steward_caller_may_manage(owner, &user_no_group));
+        ck_assert(!steward_caller_may_manage(stranger, &user));
+        ck_assert(!steward_caller_may_manage(stranger, &user_no_group));
+        ck_assert(steward_caller_may_manage(member, &user));
+        ck_assert(!steward_caller_may_manage(member, &user_no_group));
 }
 END_TEST
 
@@ -685,6 +752,7 @@ make_suite(void)
         tcase_add_test(tc, test_properties);
         tcase_add_test(tc, test_commands);
         tcase_add_test(tc, test_caller_comm);
+        tcase_add_test(tc, test_auth_rule);
         tcase_add_test(tc, test_invalid_arguments);
         tcase_add_test(tc, test_signals);
         suite_add_tcase(s, tc);
