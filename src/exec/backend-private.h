@@ -61,9 +61,10 @@ struct _StewardBackend {
         guint unit_removed_subscription;
         GCancellable *cancellable;
         GHashTable *incarnations; /* key "child/generation" -> Incarnation* */
-        GHashTable *by_unit; /* unit name -> Incarnation* (borrowed) */
         GHashTable *current; /* child -> Incarnation* (borrowed), the newest */
         GHashTable *by_leader; /* GINT_TO_POINTER(forked pid) -> Incarnation* (borrowed) */
+        /* The scope backend's, set up and torn down by its init/finalize. */
+        GHashTable *by_unit; /* unit name -> Incarnation* (borrowed) */
         /* Scopes a previous run left behind, being stopped before we start. */
         GHashTable *leftovers; /* unit name set */
         GTask *leftovers_task;
@@ -82,6 +83,9 @@ struct _BackendOps {
         /* After the helper is spawned and waits at its gate: put it where
          * it belongs, then release it (or fail the incarnation). */
         void (*place)(Incarnation *inc, const StewardChildSpec *spec, const char *slice);
+        /* @inc is being freed: let go of what the backend keeps of it;
+         * NULL when it keeps nothing. */
+        void (*discard)(Incarnation *inc);
         /* The main process has exited: is anything of the incarnation left? */
         gboolean (*all_gone)(Incarnation *inc);
         /* @signal (a stop) or SIGKILL to everything (@kill_all) of a placed incarnation. */

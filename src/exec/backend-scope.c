@@ -345,6 +345,7 @@ scope_init(StewardBackend *b, const StewardBackendOptions *o, GError **error)
         g_autoptr(GVariant) reply = NULL;
 
         g_return_val_if_fail(o->manager_bus, FALSE);
+        b->by_unit = g_hash_table_new(g_str_hash, g_str_equal);
         b->bus = g_object_ref(o->manager_bus);
         b->job_removed_subscription = g_dbus_connection_signal_subscribe(
                 b->bus, SYSTEMD_BUS_NAME, SYSTEMD_MANAGER_INTERFACE, "JobRemoved", SYSTEMD_OBJECT_PATH, NULL,
@@ -366,6 +367,14 @@ scope_init(StewardBackend *b, const StewardBackendOptions *o, GError **error)
 static void
 scope_finalize(StewardBackend *b)
 {
+        if (b->leftovers_timeout)
+                g_source_remove(b->leftovers_timeout);
+        if (b->leftovers_task)
+                g_task_return_new_error(b->leftovers_task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                        "backend freed");
+        g_clear_object(&b->leftovers_task);
+        g_clear_pointer(&b->leftovers, g_hash_table_unref);
+        g_clear_pointer(&b->by_unit, g_hash_table_unref);
         if (!b->bus)
                 return;
         if (b->job_removed_subscription)
@@ -390,6 +399,22 @@ scope_place(Incarnation *inc, const StewardChildSpec *spec, const char *slice)
                 b->bus, SYSTEMD_BUS_NAME, DBUS_PROPERTIES_INTERFACE, "PropertiesChanged", inc->unit_path,
                 NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_unit_properties_changed, inc, NULL);
         scope_start(inc);
+}
+
+static void
+scope_discard(Incarnation *inc)
+{
+        StewardBackend *b = inc->backend;
+
+        if (inc->unit && g_hash_table_lookup(b->by_unit, inc->unit) == inc)
+                g_hash_table_remove(b->by_unit, inc->unit);
+        if (inc->props_subscription)
+                g_dbus_connection_signal_unsubscribe(b->bus, inc->props_subscription);
+        g_clear_pointer(&inc->unit_settings, g_variant_unref);
+        g_clear_pointer(&inc->early_jobs, g_hash_table_unref);
+        g_free(inc->job);
+        g_free(inc->unit_path);
+        g_free(inc->slice);
 }
 
 static gboolean
@@ -465,6 +490,7 @@ const BackendOps backend_scope_ops = {
         .init = scope_init,
         .finalize = scope_finalize,
         .place = scope_place,
+        .discard = scope_discard,
         .all_gone = scope_all_gone,
         .deliver = scope_deliver,
         .owns_pid = scope_owns_pid,

@@ -39,22 +39,17 @@ incarnation_free(Incarnation *inc)
 {
         if (!inc)
                 return;
+        if (inc->backend->ops->discard)
+                inc->backend->ops->discard(inc);
         if (inc->report_source)
                 g_source_remove(inc->report_source);
-        if (inc->props_subscription)
-                g_dbus_connection_signal_unsubscribe(inc->backend->bus, inc->props_subscription);
         steward_close_fdp(&inc->proc.gate_fd);
         steward_close_fdp(&inc->proc.report_fd);
         steward_exec_plan_free(inc->plan);
-        g_clear_pointer(&inc->unit_settings, g_variant_unref);
-        g_clear_pointer(&inc->early_jobs, g_hash_table_unref);
-        g_free(inc->job);
         g_free(inc->child);
         g_free(inc->key);
         g_free(inc->unit);
-        g_free(inc->unit_path);
         g_free(inc->failure);
-        g_free(inc->slice);
         g_free(inc);
 }
 
@@ -66,8 +61,6 @@ incarnation_finish(Incarnation *inc)
 
         if (inc->proc.pid > 0 && !inc->main_exited)
                 steward_reaper_unwatch(b->reaper, inc->proc.pid);
-        if (inc->unit && g_hash_table_lookup(b->by_unit, inc->unit) == inc)
-                g_hash_table_remove(b->by_unit, inc->unit);
         if (g_hash_table_lookup(b->current, inc->child) == inc)
                 g_hash_table_remove(b->current, inc->child);
         if (inc->proc.pid > 0 && g_hash_table_lookup(b->by_leader, GINT_TO_POINTER(inc->proc.pid)) == inc)
@@ -199,7 +192,6 @@ steward_backend_new(const StewardBackendOptions *o, GError **error)
         b->cancellable = g_cancellable_new();
         b->incarnations =
                 g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) incarnation_free);
-        b->by_unit = g_hash_table_new(g_str_hash, g_str_equal);
         b->current = g_hash_table_new(g_str_hash, g_str_equal);
         b->by_leader = g_hash_table_new(NULL, NULL);
         /* Output goes to the journal wherever one listens. */
@@ -218,13 +210,6 @@ steward_backend_free(StewardBackend *b)
                 return;
         if (b->cancellable)
                 g_cancellable_cancel(b->cancellable);
-        if (b->leftovers_timeout)
-                g_source_remove(b->leftovers_timeout);
-        if (b->leftovers_task)
-                g_task_return_new_error(b->leftovers_task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                        "backend freed");
-        g_clear_object(&b->leftovers_task);
-        g_clear_pointer(&b->leftovers, g_hash_table_unref);
         if (b->incarnations) {
                 GHashTableIter iter;
                 Incarnation *inc;
@@ -235,7 +220,6 @@ steward_backend_free(StewardBackend *b)
                                 steward_reaper_unwatch(b->reaper, inc->proc.pid);
         }
         g_clear_pointer(&b->incarnations, g_hash_table_unref);
-        g_clear_pointer(&b->by_unit, g_hash_table_unref);
         g_clear_pointer(&b->current, g_hash_table_unref);
         g_clear_pointer(&b->by_leader, g_hash_table_unref);
         if (b->ops)
