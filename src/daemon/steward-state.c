@@ -458,6 +458,13 @@ refuse(StewardStateProblem *problem, StewardStateProblem p, GError **error, cons
         va_start(ap, format);
         message = g_strdup_vprintf(format, ap);
         va_end(ap);
+        /* It may quote the file, and goes to the journal and the bus. */
+        if (!g_utf8_validate(message, -1, NULL)) {
+                char *valid = g_utf8_make_valid(message, -1);
+
+                g_free(message);
+                message = valid;
+        }
         g_set_error_literal(error, STEWARD_ERROR,
                             p == STEWARD_STATE_PROBLEM_MISSING ? STEWARD_ERROR_NOT_FOUND
                                                                : STEWARD_ERROR_FAILED,
