@@ -3,7 +3,8 @@
 # fuzz-config.sh: builds the config loader's libFuzzer target with clang and ASan/UBSan and runs it for a bounded time.
 #
 # Usage: build-aux/fuzz-config.sh [SECONDS]   (default 60)
-# Environment: BUILDDIR (default build-fuzz), JOBS (libFuzzer workers, default 1).
+# Environment: BUILDDIR (default build-fuzz), JOBS (libFuzzer workers, default 1),
+# TARGET (config, the default, or state: the state file's reader, fuzz/fuzz-state.c).
 # Needs clang and its sanitizer/libFuzzer runtimes (Debian 12: clang, libclang-rt-14-dev).
 # New inputs land in a scratch corpus; a crash is written to $BUILDDIR/fuzz-artifacts/ and
 # the script fails: minimise it, add it to fuzz/regressions/ and fix the loader.
@@ -17,6 +18,23 @@ case $builddir in
 *) builddir=$PWD/$builddir ;;
 esac
 jobs=${JOBS:-1}
+target=${TARGET:-config}
+case $target in
+config)
+        dict=$srcdir/fuzz/config.dict
+        max_len=8192
+        set -- "$srcdir/fuzz/corpus" "$srcdir/fuzz/regressions" "$srcdir/examples" "$srcdir/tests/config"
+        ;;
+state)
+        dict=$srcdir/fuzz/state.dict
+        max_len=16384
+        set -- "$srcdir/fuzz/state-corpus"
+        ;;
+*)
+        echo "TARGET=$target: expected config or state" >&2
+        exit 2
+        ;;
+esac
 
 if [ ! -f "$builddir/build.ninja" ]; then
         CC=clang meson setup "$builddir" "$srcdir" \
@@ -24,10 +42,14 @@ if [ ! -f "$builddir/build.ninja" ]; then
                 -Db_sanitize=address,undefined -Db_lundef=false \
                 -Dbuildtype=debugoptimized
 fi
-ninja -C "$builddir" fuzz/fuzz-config
+ninja -C "$builddir" "fuzz/fuzz-$target"
 
 artifacts="$builddir/fuzz-artifacts"
 scratch="$builddir/fuzz-corpus"
+if [ "$target" != config ]; then
+        artifacts="$artifacts-$target"
+        scratch="$scratch-$target"
+fi
 mkdir -p "$artifacts" "$scratch"
 
 # Leaks are bugs too (the daemon reloads its config for as long as it runs).
@@ -45,16 +67,13 @@ fi
 # Workers write their fuzz-N.log files into the working directory.
 cd "$builddir"
 # shellcheck disable=SC2086
-exec "$builddir/fuzz/fuzz-config" $parallel \
+exec "$builddir/fuzz/fuzz-$target" $parallel \
         -max_total_time="$seconds" \
         -timeout=10 \
         -rss_limit_mb=2048 \
-        -max_len=8192 \
+        -max_len="$max_len" \
         -print_final_stats=1 \
-        -dict="$srcdir/fuzz/config.dict" \
+        -dict="$dict" \
         -artifact_prefix="$artifacts/" \
         "$scratch" \
-        "$srcdir/fuzz/corpus" \
-        "$srcdir/fuzz/regressions" \
-        "$srcdir/examples" \
-        "$srcdir/tests/config"
+        "$@"

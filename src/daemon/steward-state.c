@@ -1,0 +1,943 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* steward-state.c: the state file's model, its key file form, and the checks that decide whether to believe
+ * it. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <systemd/sd-id128.h>
+
+#include "steward-error.h"
+#include "steward-names.h"
+#include "steward-parse.h"
+#include "steward-spec.h"
+#include "steward-state.h"
+#include "steward-util.h"
+
+#define GROUP_STATE "State"
+#define GROUP_CHILD_PREFIX "Child "
+#define GROUP_SUPERVISOR_PREFIX "Supervisor "
+
+/* Enough for any /proc/PID/stat: 52 numbers and a comm of 16 bytes. */
+#define PROC_STAT_MAX 4096
+
+static const char *const operator_names[_STEWARD_STATE_OPERATOR_MAX] = {
+        [STEWARD_STATE_OPERATOR_RUNNING] = "running",
+        [STEWARD_STATE_OPERATOR_STOPPED] = "stopped",
+        [STEWARD_STATE_OPERATOR_PAUSED] = "paused",
+        [STEWARD_STATE_OPERATOR_QUARANTINED] = "quarantined",
+};
+
+static const char *const problem_names[_STEWARD_STATE_PROBLEM_MAX] = {
+        [STEWARD_STATE_PROBLEM_NONE] = "",
+        [STEWARD_STATE_PROBLEM_MISSING] = "missing",
+        [STEWARD_STATE_PROBLEM_UNREADABLE] = "unreadable",
+        [STEWARD_STATE_PROBLEM_CORRUPT] = "corrupt",
+        [STEWARD_STATE_PROBLEM_OTHER_VERSION] = "other-version",
+        [STEWARD_STATE_PROBLEM_OTHER_BOOT] = "other-boot",
+};
+
+const char *
+steward_state_operator_to_string(StewardStateOperator s)
+{
+        return (guint) s < _STEWARD_STATE_OPERATOR_MAX ? operator_names[s] : NULL;
+}
+
+gboolean
+steward_state_operator_from_string(const char *s, StewardStateOperator *ret)
+{
+        for (guint i = 0; i < _STEWARD_STATE_OPERATOR_MAX; i++)
+                if (g_strcmp0(s, operator_names[i]) == 0) {
+                        *ret = i;
+                        return TRUE;
+                }
+        return FALSE;
+}
+
+const char *
+steward_state_problem_to_string(StewardStateProblem p)
+{
+        return (guint) p < _STEWARD_STATE_PROBLEM_MAX ? problem_names[p] : NULL;
+}
+
+/* ---- the model ------------------------------------------------------------ */
+
+void
+steward_state_command_free(StewardStateCommand *c)
+{
+        if (!c)
+                return;
+        g_free(c->id);
+        g_free(c->kind);
+        g_free(c->reason);
+        g_free(c);
+}
+
+static void
+child_record_free(StewardChildRecord *r)
+{
+        if (!r)
+                return;
+        g_free(r->name);
+        g_array_unref(r->restart_window);
+        steward_state_command_free(r->pending);
+        g_free(r);
+}
+
+static void
+supervisor_record_free(StewardSupervisorRecord *r)
+{
+        if (!r)
+                return;
+        g_free(r->name);
+        g_array_unref(r->restart_window);
+        g_free(r);
+}
+
+static GArray *
+window_new(void)
+{
+        return g_array_new(FALSE, FALSE, sizeof(guint64));
+}
+
+static StewardState *
+state_new_empty(void)
+{
+        StewardState *state = g_new0(StewardState, 1);
+
+        state->version = STEWARD_STATE_VERSION;
+        state->children = g_ptr_array_new_with_free_func((GDestroyNotify) child_record_free);
+        state->supervisors = g_ptr_array_new_with_free_func((GDestroyNotify) supervisor_record_free);
+        return state;
+}
+
+StewardState *
+steward_state_new(void)
+{
+        StewardState *state = state_new_empty();
+
+        state->boot_id = steward_state_boot_id(NULL);
+        return state;
+}
+
+void
+steward_state_free(StewardState *state)
+{
+        if (!state)
+                return;
+        g_free(state->boot_id);
+        g_ptr_array_unref(state->children);
+        g_ptr_array_unref(state->supervisors);
+        g_free(state);
+}
+
+void
+steward_child_record_set_pending(StewardChildRecord *r, const char *id, const char *kind, const char *reason)
+{
+        g_return_if_fail(r);
+
+        g_clear_pointer(&r->pending, steward_state_command_free);
+        if (!id)
+                return;
+        r->pending = g_new0(StewardStateCommand, 1);
+        r->pending->id = g_strdup(id);
+        r->pending->kind = g_strdup(kind);
+        r->pending->reason = g_strdup(reason ? reason : "");
+}
+
+StewardChildRecord *
+steward_state_find_child(const StewardState *state, const char *name)
+{
+        for (guint i = 0; state && i < state->children->len; i++) {
+                StewardChildRecord *r = g_ptr_array_index(state->children, i);
+
+                if (g_str_equal(r->name, name))
+                        return r;
+        }
+        return NULL;
+}
+
+StewardSupervisorRecord *
+steward_state_find_supervisor(const StewardState *state, const char *name)
+{
+        for (guint i = 0; state && i < state->supervisors->len; i++) {
+                StewardSupervisorRecord *r = g_ptr_array_index(state->supervisors, i);
+
+                if (g_str_equal(r->name, name))
+                        return r;
+        }
+        return NULL;
+}
+
+StewardChildRecord *
+steward_state_add_child(StewardState *state, const char *name)
+{
+        StewardChildRecord *r;
+
+        g_return_val_if_fail(state, NULL);
+        g_return_val_if_fail(steward_name_is_valid(name), NULL);
+        g_return_val_if_fail(!steward_state_find_child(state, name), NULL);
+
+        r = g_new0(StewardChildRecord, 1);
+        r->name = g_strdup(name);
+        r->operator_state = STEWARD_STATE_OPERATOR_RUNNING;
+        r->restart_window = window_new();
+        g_ptr_array_add(state->children, r);
+        return r;
+}
+
+StewardSupervisorRecord *
+steward_state_add_supervisor(StewardState *state, const char *name)
+{
+        StewardSupervisorRecord *r;
+
+        g_return_val_if_fail(state, NULL);
+        g_return_val_if_fail(steward_name_is_valid(name), NULL);
+        g_return_val_if_fail(!steward_state_find_supervisor(state, name), NULL);
+
+        r = g_new0(StewardSupervisorRecord, 1);
+        r->name = g_strdup(name);
+        r->restart_window = window_new();
+        g_ptr_array_add(state->supervisors, r);
+        return r;
+}
+
+/* ---- validation: what is written is what is accepted ------------------------- */
+
+static gboolean
+boot_id_is_valid(const char *s)
+{
+        if (!s || strlen(s) != 32)
+                return FALSE;
+        for (const char *p = s; *p; p++)
+                if (!g_ascii_isdigit(*p) && !(*p >= 'a' && *p <= 'f'))
+                        return FALSE;
+        return TRUE;
+}
+
+static gboolean
+window_is_valid(const GArray *w)
+{
+        if (!w)
+                return FALSE;
+        for (guint i = 1; i < w->len; i++)
+                if (g_array_index(w, guint64, i) < g_array_index(w, guint64, i - 1))
+                        return FALSE;
+        return TRUE;
+}
+
+static gboolean
+command_is_valid(const StewardStateCommand *c)
+{
+        return steward_name_is_valid(c->id) && steward_name_is_valid(c->kind) && c->reason &&
+               strlen(c->reason) <= STEWARD_REASON_MAX && g_utf8_validate(c->reason, -1, NULL);
+}
+
+static gboolean invalid(GError **error, const char *format, ...) G_GNUC_PRINTF(2, 3);
+
+static gboolean
+invalid(GError **error, const char *format, ...)
+{
+        g_autofree char *message = NULL;
+        va_list ap;
+
+        va_start(ap, format);
+        message = g_strdup_vprintf(format, ap);
+        va_end(ap);
+        g_set_error_literal(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS, message);
+        return FALSE;
+}
+
+static gboolean
+validate_child(const StewardChildRecord *r, GError **error)
+{
+        if (!steward_name_is_valid(r->name))
+                return invalid(error, "invalid child name");
+        if (r->main_pid > G_MAXINT32)
+                return invalid(error, "child '%s': MainPID= out of range", r->name);
+        if (r->main_pid == 0 && r->main_pid_start_time != 0)
+                return invalid(error, "child '%s': a start time without a MainPID=", r->name);
+        if ((guint) r->operator_state >= _STEWARD_STATE_OPERATOR_MAX)
+                return invalid(error, "child '%s': invalid OperatorState=", r->name);
+        if (!window_is_valid(r->restart_window))
+                return invalid(error, "child '%s': RestartWindow= not oldest first", r->name);
+        if (r->pending && !command_is_valid(r->pending))
+                return invalid(error, "child '%s': invalid PendingCommand=", r->name);
+        return TRUE;
+}
+
+gboolean
+steward_state_validate(const StewardState *state, GError **error)
+{
+        g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+
+        g_return_val_if_fail(state, FALSE);
+
+        if (state->version != STEWARD_STATE_VERSION)
+                return invalid(error, "Version=%u is not %d", state->version, STEWARD_STATE_VERSION);
+        if (!boot_id_is_valid(state->boot_id))
+                return invalid(error, "no valid BootID=");
+        for (guint i = 0; i < state->children->len; i++) {
+                const StewardChildRecord *r = g_ptr_array_index(state->children, i);
+
+                if (!validate_child(r, error))
+                        return FALSE;
+                if (!g_hash_table_add(seen, r->name))
+                        return invalid(error, "child '%s' twice", r->name);
+        }
+        g_hash_table_remove_all(seen);
+        for (guint i = 0; i < state->supervisors->len; i++) {
+                const StewardSupervisorRecord *r = g_ptr_array_index(state->supervisors, i);
+
+                if (!steward_name_is_valid(r->name))
+                        return invalid(error, "invalid supervisor name");
+                if (!window_is_valid(r->restart_window))
+                        return invalid(error, "supervisor '%s': RestartWindow= not oldest first", r->name);
+                if (!g_hash_table_add(seen, r->name))
+                        return invalid(error, "supervisor '%s' twice", r->name);
+        }
+        return TRUE;
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+static void
+set_uint(GKeyFile *kf, const char *group, const char *key, guint64 v)
+{
+        char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+        g_snprintf(buf, sizeof(buf), "%" G_GUINT64_FORMAT, v);
+        g_key_file_set_value(kf, group, key, buf);
+}
+
+static void
+set_window(GKeyFile *kf, const char *group, const GArray *w)
+{
+        g_autoptr(GString) s = g_string_new(NULL);
+
+        for (guint i = 0; i < w->len; i++)
+                g_string_append_printf(s, "%s%" G_GUINT64_FORMAT, i > 0 ? " " : "",
+                                       g_array_index(w, guint64, i));
+        g_key_file_set_value(kf, group, "RestartWindow", s->str);
+}
+
+char *
+steward_state_to_data(const StewardState *state, gsize *ret_length, GError **error)
+{
+        g_autoptr(GKeyFile) kf = g_key_file_new();
+
+        if (!steward_state_validate(state, error))
+                return NULL;
+
+        set_uint(kf, GROUP_STATE, "Version", state->version);
+        g_key_file_set_value(kf, GROUP_STATE, "BootID", state->boot_id);
+        set_uint(kf, GROUP_STATE, "Sequence", state->sequence);
+        set_uint(kf, GROUP_STATE, "CommandCounter", state->command_counter);
+
+        for (guint i = 0; i < state->children->len; i++) {
+                const StewardChildRecord *r = g_ptr_array_index(state->children, i);
+                g_autofree char *group = g_strconcat(GROUP_CHILD_PREFIX, r->name, NULL);
+
+                set_uint(kf, group, "Generation", r->generation);
+                set_uint(kf, group, "Attempt", r->attempt);
+                if (r->main_pid != 0) {
+                        set_uint(kf, group, "MainPID", r->main_pid);
+                        set_uint(kf, group, "MainPIDStartTime", r->main_pid_start_time);
+                }
+                g_key_file_set_value(kf, group, "Ready", r->ready ? "true" : "false");
+                g_key_file_set_value(kf, group, "OperatorState",
+                                     steward_state_operator_to_string(r->operator_state));
+                set_window(kf, group, r->restart_window);
+                set_uint(kf, group, "BackoffFailures", r->backoff_failures);
+                if (r->pending) {
+                        g_autofree char *v = g_strdup_printf("%s %s %s", r->pending->id, r->pending->kind,
+                                                             r->pending->reason);
+
+                        /* set_string escapes what would end the line or be
+                         * stripped at its start. */
+                        g_key_file_set_string(kf, group, "PendingCommand", v);
+                }
+        }
+
+        for (guint i = 0; i < state->supervisors->len; i++) {
+                const StewardSupervisorRecord *r = g_ptr_array_index(state->supervisors, i);
+                g_autofree char *group = g_strconcat(GROUP_SUPERVISOR_PREFIX, r->name, NULL);
+
+                g_key_file_set_value(kf, group, "State", r->quarantined ? "quarantined" : "running");
+                set_window(kf, group, r->restart_window);
+        }
+
+        return g_key_file_to_data(kf, ret_length, NULL);
+}
+
+static gboolean
+write_all(int fd, const char *data, gsize length)
+{
+        while (length > 0) {
+                ssize_t n = write(fd, data, length);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n == 0)
+                        errno = EIO;
+                if (n <= 0)
+                        return FALSE;
+                data += n;
+                length -= (gsize) n;
+        }
+        return TRUE;
+}
+
+gboolean
+steward_state_save(const StewardState *state, const char *path, GError **error)
+{
+        g_autofree char *data = NULL;
+        g_autofree char *tmp = NULL;
+        steward_autofd int fd = -1;
+        gsize length;
+        int errsv;
+
+        g_return_val_if_fail(path, FALSE);
+
+        data = steward_state_to_data(state, &length, error);
+        if (!data)
+                return FALSE;
+        if (length > STEWARD_STATE_SIZE_MAX)
+                return invalid(error, "the state is larger than %d bytes", STEWARD_STATE_SIZE_MAX);
+
+        /* g_file_set_contents_full() would do, but GLib 2.74 opens its
+         * temporary file without O_CLOEXEC, and stewardd spawns. The
+         * temporary file is in the same directory, so that rename() makes
+         * the new file appear whole in place of the old one; it is 0600
+         * from its creation (it names processes and reasons). */
+        tmp = g_strconcat(path, ".XXXXXX", NULL);
+        fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC | O_NOCTTY, 0600);
+        if (fd < 0) {
+                errsv = errno;
+                g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_FAILED, "cannot create '%s': %s", tmp,
+                            g_strerror(errsv));
+                return FALSE;
+        }
+        /* The umask may have taken bits away: ours are exact. */
+        if (fchmod(fd, 0600) < 0 || !write_all(fd, data, length) || fsync(fd) < 0) {
+                errsv = errno;
+                (void) unlink(tmp);
+                g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_FAILED, "cannot write '%s': %s", tmp,
+                            g_strerror(errsv));
+                return FALSE;
+        }
+        if (close(g_steal_fd(&fd)) < 0 || rename(tmp, path) < 0) {
+                errsv = errno;
+                (void) unlink(tmp);
+                g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_FAILED, "cannot replace '%s': %s", path,
+                            g_strerror(errsv));
+                return FALSE;
+        }
+        return TRUE;
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+static gboolean refuse(StewardStateProblem *problem, StewardStateProblem p, GError **error,
+                       const char *format, ...) G_GNUC_PRINTF(4, 5);
+
+static gboolean
+refuse(StewardStateProblem *problem, StewardStateProblem p, GError **error, const char *format, ...)
+{
+        g_autofree char *message = NULL;
+        va_list ap;
+
+        if (problem)
+                *problem = p;
+        va_start(ap, format);
+        message = g_strdup_vprintf(format, ap);
+        va_end(ap);
+        /* It may quote the file, and goes to the journal and the bus. */
+        if (!g_utf8_validate(message, -1, NULL)) {
+                char *valid = g_utf8_make_valid(message, -1);
+
+                g_free(message);
+                message = valid;
+        }
+        g_set_error_literal(error, STEWARD_ERROR,
+                            p == STEWARD_STATE_PROBLEM_MISSING ? STEWARD_ERROR_NOT_FOUND
+                                                               : STEWARD_ERROR_FAILED,
+                            message);
+        return FALSE;
+}
+
+/* GKeyFile merges a repeated group into the first and keeps the last of a
+ * repeated key, so a file stitched from two states would load as a third.
+ * The lines are split as GKeyFile splits them (what it refuses is its own
+ * to report). */
+static gboolean
+has_repeats(const char *data, gsize length, char **ret_what)
+{
+        g_autoptr(GHashTable) groups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        g_autoptr(GHashTable) keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        g_autofree char *group = NULL;
+        const char *end = data + length;
+
+        for (const char *line = data; line < end;) {
+                const char *eol = memchr(line, '\n', (size_t) (end - line));
+                const char *next = eol ? eol + 1 : end;
+
+                if (!eol)
+                        eol = end;
+                while (line < eol && g_ascii_isspace(*line))
+                        line++;
+                while (eol > line && g_ascii_isspace(eol[-1]))
+                        eol--;
+                if (line < eol && *line == '[') {
+                        const char *close = eol - 1;
+
+                        while (close > line && *close != ']')
+                                close--;
+                        g_free(group);
+                        group = g_strndup(line + 1, (gsize) MAX(close - line - 1, 0));
+                        if (!g_hash_table_add(groups, g_strdup(group))) {
+                                *ret_what = g_strdup_printf("group [%s]", group);
+                                return TRUE;
+                        }
+                } else if (line < eol && *line != '#') {
+                        const char *eq = memchr(line, '=', (size_t) (eol - line));
+
+                        if (eq && group) {
+                                const char *key_end = eq;
+                                g_autofree char *key = NULL;
+
+                                while (key_end > line && g_ascii_isspace(key_end[-1]))
+                                        key_end--;
+                                key = g_strdup_printf("%s\n%.*s", group, (int) (key_end - line), line);
+                                if (!g_hash_table_add(keys, g_steal_pointer(&key))) {
+                                        *ret_what = g_strdup_printf("key %.*s= in [%s]",
+                                                                    (int) (key_end - line), line, group);
+                                        return TRUE;
+                                }
+                        }
+                }
+                line = next;
+        }
+        return FALSE;
+}
+
+typedef struct {
+        GKeyFile *kf;
+        const char *group;
+        GError **error;
+} Reader;
+
+static gboolean
+corrupt(const Reader *rd, const char *key, const char *what)
+{
+        g_set_error(rd->error, STEWARD_ERROR, STEWARD_ERROR_FAILED, "[%s] %s=: %s", rd->group, key, what);
+        return FALSE;
+}
+
+/* The raw value of a required key; NULL with the error when absent. */
+static char *
+get_raw(const Reader *rd, const char *key)
+{
+        char *v = g_key_file_get_value(rd->kf, rd->group, key, NULL);
+
+        if (!v)
+                (void) corrupt(rd, key, "missing");
+        return v;
+}
+
+static gboolean
+get_uint(const Reader *rd, const char *key, guint64 max, guint64 *ret)
+{
+        g_autofree char *v = get_raw(rd, key);
+
+        if (!v)
+                return FALSE;
+        if (!steward_parse_uint(v, max, ret))
+                return corrupt(rd, key, "not a number in range");
+        return TRUE;
+}
+
+static gboolean
+get_window(const Reader *rd, GArray *w)
+{
+        g_autofree char *v = get_raw(rd, "RestartWindow");
+        g_auto(GStrv) words = NULL;
+
+        if (!v)
+                return FALSE;
+        if (v[0] == '\0')
+                return TRUE;
+        words = g_strsplit(v, " ", -1);
+        for (guint i = 0; words[i]; i++) {
+                guint64 t;
+
+                if (!steward_parse_uint(words[i], G_MAXUINT64, &t))
+                        return corrupt(rd, "RestartWindow", "not a list of numbers");
+                if (w->len > 0 && t < g_array_index(w, guint64, w->len - 1))
+                        return corrupt(rd, "RestartWindow", "not oldest first");
+                g_array_append_val(w, t);
+        }
+        return TRUE;
+}
+
+static gboolean
+get_pending(const Reader *rd, StewardChildRecord *r)
+{
+        g_autofree char *v = NULL;
+        g_autoptr(GError) local = NULL;
+        g_auto(GStrv) parts = NULL;
+
+        if (!g_key_file_has_key(rd->kf, rd->group, "PendingCommand", NULL))
+                return TRUE;
+        v = g_key_file_get_string(rd->kf, rd->group, "PendingCommand", &local);
+        if (!v)
+                return corrupt(rd, "PendingCommand", local->message);
+        parts = g_strsplit(v, " ", 3);
+        if (!parts[0] || !parts[1] || !steward_name_is_valid(parts[0]) || !steward_name_is_valid(parts[1]))
+                return corrupt(rd, "PendingCommand", "not ID KIND REASON");
+        steward_child_record_set_pending(r, parts[0], parts[1], parts[2]);
+        if (!command_is_valid(r->pending))
+                return corrupt(rd, "PendingCommand", "reason too long or not UTF-8");
+        return TRUE;
+}
+
+static gboolean
+read_child(GKeyFile *kf, const char *group, StewardState *state, GError **error)
+{
+        const char *name = group + strlen(GROUP_CHILD_PREFIX);
+        const Reader rd = { .kf = kf, .group = group, .error = error };
+        StewardChildRecord *r;
+        g_autofree char *ready = NULL;
+        g_autofree char *op = NULL;
+        guint64 v;
+
+        if (!steward_name_is_valid(name))
+                return invalid(error, "[%s]: not a valid child name", group);
+        /* Group names are unique (has_repeats()), so the name is new. */
+        r = steward_state_add_child(state, name);
+
+        if (!get_uint(&rd, "Generation", G_MAXUINT64, &r->generation) ||
+            !get_uint(&rd, "Attempt", G_MAXUINT64, &r->attempt))
+                return FALSE;
+        if (g_key_file_has_key(kf, group, "MainPID", NULL)) {
+                if (!get_uint(&rd, "MainPID", G_MAXINT32, &v))
+                        return FALSE;
+                if (v == 0)
+                        return corrupt(&rd, "MainPID", "not a process");
+                r->main_pid = (guint32) v;
+                if (!get_uint(&rd, "MainPIDStartTime", G_MAXUINT64, &r->main_pid_start_time))
+                        return FALSE;
+        }
+        ready = get_raw(&rd, "Ready");
+        if (!ready)
+                return FALSE;
+        if (!steward_parse_boolean(ready, &r->ready))
+                return corrupt(&rd, "Ready", "not a boolean");
+        op = get_raw(&rd, "OperatorState");
+        if (!op)
+                return FALSE;
+        if (!steward_state_operator_from_string(op, &r->operator_state))
+                return corrupt(&rd, "OperatorState", "unknown");
+        if (!get_window(&rd, r->restart_window))
+                return FALSE;
+        if (!get_uint(&rd, "BackoffFailures", G_MAXUINT32, &v))
+                return FALSE;
+        r->backoff_failures = (guint) v;
+        return get_pending(&rd, r);
+}
+
+static gboolean
+read_supervisor(GKeyFile *kf, const char *group, StewardState *state, GError **error)
+{
+        const char *name = group + strlen(GROUP_SUPERVISOR_PREFIX);
+        const Reader rd = { .kf = kf, .group = group, .error = error };
+        StewardSupervisorRecord *r;
+        g_autofree char *s = NULL;
+
+        if (!steward_name_is_valid(name))
+                return invalid(error, "[%s]: not a valid supervisor name", group);
+        r = steward_state_add_supervisor(state, name);
+        s = get_raw(&rd, "State");
+        if (!s)
+                return FALSE;
+        if (g_str_equal(s, "quarantined"))
+                r->quarantined = TRUE;
+        else if (!g_str_equal(s, "running"))
+                return corrupt(&rd, "State", "neither running nor quarantined");
+        return get_window(&rd, r->restart_window);
+}
+
+gboolean
+steward_state_from_data(const char *data, gsize length, const char *boot_id, StewardState **ret,
+                        StewardStateProblem *problem, GError **error)
+{
+        g_autoptr(GKeyFile) kf = g_key_file_new();
+        g_autoptr(StewardState) state = state_new_empty();
+        g_autoptr(GError) local = NULL;
+        g_auto(GStrv) groups = NULL;
+        g_autofree char *repeated = NULL;
+        const Reader rd = { .kf = kf, .group = GROUP_STATE, .error = &local };
+        guint64 version;
+
+        g_return_val_if_fail(data || length == 0, FALSE);
+        g_return_val_if_fail(ret, FALSE);
+
+        if (problem)
+                *problem = STEWARD_STATE_PROBLEM_NONE;
+        if (length > STEWARD_STATE_SIZE_MAX)
+                return refuse(problem, STEWARD_STATE_PROBLEM_CORRUPT, error, "larger than %d bytes",
+                              STEWARD_STATE_SIZE_MAX);
+        /* GKeyFile would read a NUL as the end of its line. */
+        if (length > 0 && memchr(data, '\0', length))
+                return refuse(problem, STEWARD_STATE_PROBLEM_CORRUPT, error, "a NUL byte");
+        if (!g_key_file_load_from_data(kf, length > 0 ? data : "", length, G_KEY_FILE_NONE, &local))
+                return refuse(problem, STEWARD_STATE_PROBLEM_CORRUPT, error, "%s", local->message);
+
+        /* Version= first: another version may mean anything by the rest. */
+        if (!get_uint(&rd, "Version", G_MAXUINT32, &version))
+                return refuse(problem, STEWARD_STATE_PROBLEM_CORRUPT, error, "%s", local->message);
+        if (version != STEWARD_STATE_VERSION)
+                return refuse(problem, STEWARD_STATE_PROBLEM_OTHER_VERSION, error,
+                              "Version=%" G_GUINT64_FORMAT ", this stewardd reads %d", version,
+                              STEWARD_STATE_VERSION);
+        state->boot_id = get_raw(&rd, "BootID");
+        if (!state->boot_id)
+                return refuse(problem, STEWARD_STATE_PROBLEM_CORRUPT, error, "%s", local->message);
+        if (!boot_id_is_valid(state->boot_id))
+                return refuse(problem, STEWARD_STATE_PROBLEM_CORRUPT, error, "BootID=: not a boot id");
+        if (g_strcmp0(state->boot_id, boot_id) != 0)
+                return refuse(problem, STEWARD_STATE_PROBLEM_OTHER_BOOT, error, "BootID=%s, this boot is %s",
+                              state->boot_id, boot_id ? boot_id : "unknown");
+
+        if (has_repeats(data, length, &repeated))
+                return refuse(problem, STEWARD_STATE_PROBLEM_CORRUPT, error, "%s twice", repeated);
+        if (!get_uint(&rd, "Sequence", G_MAXUINT64, &state->sequence) ||
+            !get_uint(&rd, "CommandCounter", G_MAXUINT64, &state->command_counter))
+                return refuse(problem, STEWARD_STATE_PROBLEM_CORRUPT, error, "%s", local->message);
+
+        groups = g_key_file_get_groups(kf, NULL);
+        for (guint i = 0; groups[i]; i++) {
+                gboolean ok = TRUE;
+
+                if (g_str_has_prefix(groups[i], GROUP_CHILD_PREFIX))
+                        ok = read_child(kf, groups[i], state, &local);
+                else if (g_str_has_prefix(groups[i], GROUP_SUPERVISOR_PREFIX))
+                        ok = read_supervisor(kf, groups[i], state, &local);
+                /* Other groups are a later writer's additions (see the header). */
+                if (!ok)
+                        return refuse(problem, STEWARD_STATE_PROBLEM_CORRUPT, error, "%s", local->message);
+        }
+
+        /* What the readers above let through is what save writes. */
+        if (!steward_state_validate(state, &local))
+                return refuse(problem, STEWARD_STATE_PROBLEM_CORRUPT, error, "%s", local->message);
+        *ret = g_steal_pointer(&state);
+        return TRUE;
+}
+
+/* Reads at most @max + 1 bytes of @fd, so that a longer file is told. */
+static GString *
+read_bounded(int fd, gsize max, GError **error)
+{
+        g_autoptr(GString) buf = g_string_sized_new(4096);
+
+        for (;;) {
+                gsize room = MIN(max + 1 - buf->len, (gsize) 65536);
+                gsize old = buf->len;
+                ssize_t n;
+
+                if (room == 0)
+                        break;
+                g_string_set_size(buf, old + room);
+                n = read(fd, buf->str + old, room);
+                if (n < 0 && errno == EINTR) {
+                        g_string_set_size(buf, old);
+                        continue;
+                }
+                if (n < 0) {
+                        int errsv = errno;
+
+                        g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_FAILED, "read: %s",
+                                    g_strerror(errsv));
+                        return NULL;
+                }
+                g_string_set_size(buf, old + (gsize) n);
+                if (n == 0)
+                        break;
+        }
+        return g_steal_pointer(&buf);
+}
+
+gboolean
+steward_state_load(const char *path, StewardState **ret, StewardStateProblem *problem, GError **error)
+{
+        steward_autofd int fd = -1;
+        g_autoptr(GString) buf = NULL;
+        g_autoptr(GError) local = NULL;
+        g_autofree char *boot_id = NULL;
+        struct stat st;
+
+        g_return_val_if_fail(path, FALSE);
+        g_return_val_if_fail(ret, FALSE);
+
+        /* O_NONBLOCK: a FIFO in its place must not hang us before fstat()
+         * tells what it is. O_NOFOLLOW: the file is ours, not what a link
+         * points to. */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+        if (fd < 0) {
+                int errsv = errno;
+
+                if (errsv == ENOENT)
+                        return refuse(problem, STEWARD_STATE_PROBLEM_MISSING, error, "'%s' does not exist",
+                                      path);
+                if (errsv == ELOOP)
+                        return refuse(problem, STEWARD_STATE_PROBLEM_UNREADABLE, error, "'%s' is a symlink",
+                                      path);
+                return refuse(problem, STEWARD_STATE_PROBLEM_UNREADABLE, error, "cannot open '%s': %s", path,
+                              g_strerror(errsv));
+        }
+        if (fstat(fd, &st) < 0) {
+                int errsv = errno;
+
+                return refuse(problem, STEWARD_STATE_PROBLEM_UNREADABLE, error, "cannot stat '%s': %s", path,
+                              g_strerror(errsv));
+        }
+        if (!S_ISREG(st.st_mode))
+                return refuse(problem, STEWARD_STATE_PROBLEM_UNREADABLE, error, "'%s' is not a regular file",
+                              path);
+        if (st.st_uid != geteuid())
+                return refuse(problem, STEWARD_STATE_PROBLEM_UNREADABLE, error,
+                              "'%s' belongs to uid %u, not to us", path, (guint) st.st_uid);
+        if (st.st_size > STEWARD_STATE_SIZE_MAX)
+                return refuse(problem, STEWARD_STATE_PROBLEM_CORRUPT, error, "'%s' is larger than %d bytes",
+                              path, STEWARD_STATE_SIZE_MAX);
+
+        buf = read_bounded(fd, STEWARD_STATE_SIZE_MAX, &local);
+        if (!buf)
+                return refuse(problem, STEWARD_STATE_PROBLEM_UNREADABLE, error, "'%s': %s", path,
+                              local->message);
+        /* It grew after fstat(). */
+        if (buf->len > STEWARD_STATE_SIZE_MAX)
+                return refuse(problem, STEWARD_STATE_PROBLEM_CORRUPT, error, "'%s' is larger than %d bytes",
+                              path, STEWARD_STATE_SIZE_MAX);
+
+        boot_id = steward_state_boot_id(&local);
+        if (!boot_id)
+                return refuse(problem, STEWARD_STATE_PROBLEM_OTHER_BOOT, error,
+                              "this boot's id is unknown (%s): '%s' cannot be matched to it", local->message,
+                              path);
+        if (!steward_state_from_data(buf->str, buf->len, boot_id, ret, problem, &local)) {
+                g_propagate_prefixed_error(error, g_steal_pointer(&local), "'%s': ", path);
+                return FALSE;
+        }
+        return TRUE;
+}
+
+char *
+steward_state_boot_id(GError **error)
+{
+        sd_id128_t id;
+        char s[SD_ID128_STRING_MAX];
+        int r;
+
+        r = sd_id128_get_boot(&id);
+        if (r < 0) {
+                g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_FAILED, "cannot read the boot id: %s",
+                            g_strerror(-r));
+                return NULL;
+        }
+        return g_strdup(sd_id128_to_string(id, s));
+}
+
+/* ---- the processes ------------------------------------------------------- */
+
+guint64
+steward_state_pid_start_time(guint32 pid)
+{
+        char path[sizeof("/proc//stat") + 16];
+        char buf[PROC_STAT_MAX + 1];
+        steward_autofd int fd = -1;
+        g_autofree char *word = NULL;
+        const char *p, *q, *end;
+        gsize len = 0;
+        guint64 v;
+
+        if (pid == 0 || pid > G_MAXINT32)
+                return 0;
+        g_snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return 0;
+        while (len < PROC_STAT_MAX) {
+                ssize_t n = read(fd, buf + len, PROC_STAT_MAX - len);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                len += (gsize) n;
+        }
+        buf[len] = '\0';
+
+        /* "PID (COMM) STATE ...": COMM is the program's to choose and may
+         * hold spaces and parentheses; nothing after it can hold a ')'. */
+        p = memrchr(buf, ')', len);
+        if (!p)
+                return 0;
+        p++;
+        end = buf + len;
+        /* The fields after COMM are the 3rd (STATE) onwards: start time is
+         * the 22nd, the 20th after COMM. */
+        for (guint field = 3; field < 22; field++) {
+                if (p >= end || *p != ' ')
+                        return 0;
+                p++;
+                while (p < end && *p != ' ' && *p != '\n')
+                        p++;
+        }
+        if (p >= end || *p != ' ')
+                return 0;
+        p++;
+        q = p;
+        while (q < end && g_ascii_isdigit(*q))
+                q++;
+        word = g_strndup(p, (gsize) (q - p));
+        if (!steward_parse_uint(word, G_MAXUINT64, &v))
+                return 0;
+        return v;
+}
+
+gboolean
+steward_state_pid_matches(guint32 pid, guint64 start_time)
+{
+        return pid != 0 && start_time != 0 && steward_state_pid_start_time(pid) == start_time;
+}
+
+/* ---- where ------------------------------------------------------------- */
+
+char *
+steward_state_default_path(StewardMode mode)
+{
+        const char *dir = g_getenv("RUNTIME_DIRECTORY");
+
+        /* systemd sets it for RuntimeDirectory=, one absolute path per
+         * directory, separated by ':'. */
+        if (dir && g_path_is_absolute(dir)) {
+                const char *colon = strchr(dir, ':');
+                g_autofree char *first = g_strndup(dir, colon ? (gsize) (colon - dir) : strlen(dir));
+
+                return g_build_filename(first, "state", NULL);
+        }
+        if (mode == STEWARD_MODE_SYSTEM)
+                return g_strdup("/run/steward/state");
+        dir = g_getenv("XDG_RUNTIME_DIR");
+        if (!dir || !g_path_is_absolute(dir))
+                return NULL;
+        return g_build_filename(dir, "steward", "state", NULL);
+}

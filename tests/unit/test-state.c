@@ -1,0 +1,695 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* test-state.c: unit tests of the state file: round trip, every refusal, atomic replacement, pid checks. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "steward-error.h"
+#include "steward-names.h"
+#include "steward-state.h"
+#include "steward-test.h"
+#include "steward-util.h"
+
+#define BOOT "0123456789abcdef0123456789abcdef"
+#define OTHER_BOOT "fedcba9876543210fedcba9876543210"
+
+/* A reason with everything a key file line could mangle. */
+#define AWKWARD_REASON "  lead and trail  \n\ttab\\back #hash =eq [br] ünï \x01 "
+
+static StewardState *
+full_state(const char *boot_id)
+{
+        StewardState *s = steward_state_new();
+        StewardChildRecord *c;
+        StewardSupervisorRecord *sup;
+        guint64 t;
+
+        g_free(s->boot_id);
+        s->boot_id = g_strdup(boot_id);
+        s->sequence = G_MAXUINT64;
+        s->command_counter = 17;
+
+        c = steward_state_add_child(s, "api");
+        c->generation = 3;
+        c->attempt = 4;
+        c->main_pid = 1234;
+        c->main_pid_start_time = 987654321;
+        c->ready = TRUE;
+        c->operator_state = STEWARD_STATE_OPERATOR_PAUSED;
+        for (t = 100; t <= 300; t += 100)
+                g_array_append_val(c->restart_window, t);
+        g_array_append_val(c->restart_window, t); /* equal stamps are in order */
+        g_array_append_val(c->restart_window, t);
+        c->backoff_failures = 2;
+        steward_child_record_set_pending(c, "cmd-42-17", "restart", AWKWARD_REASON);
+
+        c = steward_state_add_child(s, "db_1.x-y");
+        c->generation = G_MAXUINT64;
+        c->operator_state = STEWARD_STATE_OPERATOR_QUARANTINED;
+        steward_child_record_set_pending(c, "cmd-1-1", "stop", "");
+
+        c = steward_state_add_child(s, "idle");
+        c->operator_state = STEWARD_STATE_OPERATOR_STOPPED;
+
+        sup = steward_state_add_supervisor(s, "root");
+        t = 5;
+        g_array_append_val(sup->restart_window, t);
+        sup = steward_state_add_supervisor(s, "web");
+        sup->quarantined = TRUE;
+        return s;
+}
+
+static void
+assert_windows_equal(const GArray *a, const GArray *b)
+{
+        ck_assert_uint_eq(a->len, b->len);
+        for (guint i = 0; i < a->len; i++)
+                ck_assert_uint_eq(g_array_index(a, guint64, i), g_array_index(b, guint64, i));
+}
+
+static void
+assert_states_equal(const StewardState *a, const StewardState *b)
+{
+        ck_assert_uint_eq(a->version, b->version);
+        ck_assert_str_eq(a->boot_id, b->boot_id);
+        ck_assert_uint_eq(a->sequence, b->sequence);
+        ck_assert_uint_eq(a->command_counter, b->command_counter);
+        ck_assert_uint_eq(a->children->len, b->children->len);
+        for (guint i = 0; i < a->children->len; i++) {
+                const StewardChildRecord *x = g_ptr_array_index(a->children, i);
+                const StewardChildRecord *y = steward_state_find_child(b, x->name);
+
+                ck_assert_msg(y, "child %s lost", x->name);
+                ck_assert_uint_eq(x->generation, y->generation);
+                ck_assert_uint_eq(x->attempt, y->attempt);
+                ck_assert_uint_eq(x->main_pid, y->main_pid);
+                ck_assert_uint_eq(x->main_pid_start_time, y->main_pid_start_time);
+                ck_assert_int_eq(!!x->ready, !!y->ready);
+                ck_assert_int_eq(x->operator_state, y->operator_state);
+                assert_windows_equal(x->restart_window, y->restart_window);
+                ck_assert_uint_eq(x->backoff_failures, y->backoff_failures);
+                ck_assert_int_eq(!!x->pending, !!y->pending);
+                if (x->pending) {
+                        ck_assert_str_eq(x->pending->id, y->pending->id);
+                        ck_assert_str_eq(x->pending->kind, y->pending->kind);
+                        ck_assert_str_eq(x->pending->reason, y->pending->reason);
+                }
+        }
+        ck_assert_uint_eq(a->supervisors->len, b->supervisors->len);
+        for (guint i = 0; i < a->supervisors->len; i++) {
+                const StewardSupervisorRecord *x = g_ptr_array_index(a->supervisors, i);
+                const StewardSupervisorRecord *y = steward_state_find_supervisor(b, x->name);
+
+                ck_assert_msg(y, "supervisor %s lost", x->name);
+                ck_assert_int_eq(!!x->quarantined, !!y->quarantined);
+                assert_windows_equal(x->restart_window, y->restart_window);
+        }
+}
+
+static char *
+temp_dir(void)
+{
+        g_autoptr(GError) error = NULL;
+        char *dir = g_dir_make_tmp("test-state-XXXXXX", &error);
+
+        ck_assert_msg(dir, "%s", error ? error->message : "");
+        return dir;
+}
+
+/* Removes @dir and the plain files in it. */
+static void
+temp_remove(const char *dir)
+{
+        g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+        const char *name;
+
+        while (d && (name = g_dir_read_name(d))) {
+                g_autofree char *p = g_build_filename(dir, name, NULL);
+
+                (void) g_unlink(p);
+        }
+        (void) g_rmdir(dir);
+}
+
+static char *
+current_boot(void)
+{
+        g_autoptr(GError) error = NULL;
+        char *boot = steward_state_boot_id(&error);
+
+        ck_assert_msg(boot, "%s", error ? error->message : "");
+        return boot;
+}
+
+/* ---- round trip ---------------------------------------------------------- */
+
+START_TEST(test_round_trip_data)
+{
+        g_autoptr(StewardState) s = full_state(BOOT);
+        g_autoptr(StewardState) back = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autofree char *data = NULL;
+        g_autofree char *again = NULL;
+        StewardStateProblem problem = STEWARD_STATE_PROBLEM_CORRUPT;
+        gsize len, len2;
+
+        data = steward_state_to_data(s, &len, &error);
+        ck_assert_msg(data, "%s", error ? error->message : "");
+        ck_assert_ptr_nonnull(strstr(data, "[State]\nVersion=1\nBootID=" BOOT "\n"));
+        ck_assert_ptr_nonnull(strstr(data, "[Child api]\n"));
+        ck_assert_ptr_nonnull(strstr(data, "RestartWindow=100 200 300 400 400\n"));
+        ck_assert_ptr_nonnull(strstr(data, "[Supervisor web]\nState=quarantined\nRestartWindow=\n"));
+        ck_assert_ptr_null(strstr(strstr(data, "[Child idle]"), "MainPID"));
+
+        ck_assert_msg(steward_state_from_data(data, len, BOOT, &back, &problem, &error), "%s\n%s",
+                      error ? error->message : "", data);
+        ck_assert_int_eq(problem, STEWARD_STATE_PROBLEM_NONE);
+        assert_states_equal(s, back);
+
+        /* And the same text again. */
+        again = steward_state_to_data(back, &len2, &error);
+        ck_assert_str_eq(data, again);
+}
+END_TEST
+
+START_TEST(test_round_trip_file)
+{
+        g_autofree char *dir = temp_dir();
+        g_autofree char *path = g_build_filename(dir, "state", NULL);
+        g_autofree char *boot = current_boot();
+        g_autoptr(StewardState) s = full_state(boot);
+        g_autoptr(StewardState) back = NULL;
+        g_autoptr(StewardState) fresh = steward_state_new();
+        g_autoptr(GError) error = NULL;
+        StewardStateProblem problem;
+
+        /* A new state is of this boot. */
+        ck_assert_str_eq(fresh->boot_id, boot);
+        ck_assert_uint_eq(fresh->version, STEWARD_STATE_VERSION);
+
+        ck_assert_msg(steward_state_save(s, path, &error), "%s", error ? error->message : "");
+        ck_assert_msg(steward_state_load(path, &back, &problem, &error), "%s", error ? error->message : "");
+        ck_assert_int_eq(problem, STEWARD_STATE_PROBLEM_NONE);
+        assert_states_equal(s, back);
+        temp_remove(dir);
+}
+END_TEST
+
+START_TEST(test_enums)
+{
+        StewardStateOperator op;
+
+        for (guint i = 0; i < _STEWARD_STATE_OPERATOR_MAX; i++) {
+                ck_assert(steward_state_operator_from_string(steward_state_operator_to_string(i), &op));
+                ck_assert_uint_eq(op, i);
+        }
+        ck_assert(!steward_state_operator_from_string("Running", &op));
+        ck_assert(!steward_state_operator_from_string(NULL, &op));
+        ck_assert_ptr_null(steward_state_operator_to_string(_STEWARD_STATE_OPERATOR_MAX));
+        ck_assert_str_eq(steward_state_problem_to_string(STEWARD_STATE_PROBLEM_OTHER_BOOT), "other-boot");
+        ck_assert_str_eq(steward_state_problem_to_string(STEWARD_STATE_PROBLEM_MISSING), "missing");
+        ck_assert_ptr_null(steward_state_problem_to_string(_STEWARD_STATE_PROBLEM_MAX));
+}
+END_TEST
+
+/* A state nothing would refuse can not be saved either. */
+START_TEST(test_save_refuses_invalid)
+{
+        g_autoptr(StewardState) s = full_state(BOOT);
+        g_autoptr(GError) error = NULL;
+        StewardChildRecord *c = steward_state_find_child(s, "api");
+        guint64 t = 1;
+
+        ck_assert(steward_state_validate(s, NULL));
+        g_array_append_val(c->restart_window, t);
+        ck_assert(!steward_state_validate(s, &error));
+        ck_assert(g_error_matches(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS));
+        g_array_set_size(c->restart_window, 0);
+        ck_assert(steward_state_validate(s, NULL));
+
+        g_free(s->boot_id);
+        s->boot_id = g_strdup("0123456789ABCDEF0123456789ABCDEF");
+        ck_assert(!steward_state_validate(s, NULL));
+        g_clear_pointer(&s->boot_id, g_free);
+        ck_assert(!steward_state_save(s, "/nonexistent/state", NULL));
+        s->boot_id = g_strdup(BOOT);
+
+        steward_child_record_set_pending(c, "cmd 1", "restart", "x");
+        ck_assert(!steward_state_validate(s, NULL));
+        steward_child_record_set_pending(c, "cmd-1", "restart", "\xff");
+        ck_assert(!steward_state_validate(s, NULL));
+        steward_child_record_set_pending(c, NULL, NULL, NULL);
+        ck_assert(steward_state_validate(s, NULL));
+
+        c->main_pid = 0;
+        ck_assert(!steward_state_validate(s, NULL));
+}
+END_TEST
+
+/* ---- refusals ------------------------------------------------------------ */
+
+static char *
+valid_text(void)
+{
+        g_autoptr(StewardState) s = full_state(BOOT);
+
+        return steward_state_to_data(s, NULL, NULL);
+}
+
+/* The valid text with the first @from replaced by @to. */
+static char *
+edited(const char *from, const char *to)
+{
+        g_autofree char *text = valid_text();
+        const char *at = strstr(text, from);
+
+        ck_assert_msg(at, "'%s' not in the text", from);
+        return g_strdup_printf("%.*s%s%s", (int) (at - text), text, to, at + strlen(from));
+}
+
+static void
+assert_refused_data(const char *data, gsize len, StewardStateProblem expected)
+{
+        g_autoptr(StewardState) s = NULL;
+        g_autoptr(GError) error = NULL;
+        StewardStateProblem problem = STEWARD_STATE_PROBLEM_NONE;
+
+        ck_assert_msg(!steward_state_from_data(data, len, BOOT, &s, &problem, &error), "accepted:\n%s",
+                      data);
+        ck_assert_ptr_null(s);
+        ck_assert_ptr_nonnull(error);
+        ck_assert_msg(problem == expected, "%s instead of %s for: %s\n%s",
+                      steward_state_problem_to_string(problem), steward_state_problem_to_string(expected),
+                      error->message, data);
+}
+
+static void
+assert_corrupt_edit(const char *from, const char *to)
+{
+        g_autofree char *text = edited(from, to);
+
+        assert_refused_data(text, strlen(text), STEWARD_STATE_PROBLEM_CORRUPT);
+}
+
+static void
+assert_accepted(const char *text)
+{
+        g_autoptr(StewardState) s = NULL;
+        g_autoptr(GError) error = NULL;
+
+        ck_assert_msg(steward_state_from_data(text, strlen(text), BOOT, &s, NULL, &error), "%s\n%s",
+                      error ? error->message : "", text);
+}
+
+START_TEST(test_refuse_version_and_boot)
+{
+        g_autofree char *v2 = edited("Version=1", "Version=2");
+        g_autofree char *v2_garbage = g_strconcat(v2, "[Child a]\n[Child a]\n", NULL);
+        g_autofree char *other = edited(BOOT, OTHER_BOOT);
+        g_autofree char *text = valid_text();
+        g_autoptr(StewardState) s = NULL;
+        StewardStateProblem problem;
+
+        assert_refused_data(v2, strlen(v2), STEWARD_STATE_PROBLEM_OTHER_VERSION);
+        /* Another version may lay out the rest in any way. */
+        assert_refused_data(v2_garbage, strlen(v2_garbage), STEWARD_STATE_PROBLEM_OTHER_VERSION);
+        assert_refused_data(other, strlen(other), STEWARD_STATE_PROBLEM_OTHER_BOOT);
+        /* Nor is a state believed when this boot's id is unknown. */
+        ck_assert(!steward_state_from_data(text, strlen(text), NULL, &s, &problem, NULL));
+        ck_assert_int_eq(problem, STEWARD_STATE_PROBLEM_OTHER_BOOT);
+        assert_corrupt_edit("Version=1", "Version=-1");
+        assert_corrupt_edit("Version=1", "Version=99999999999999999999999");
+        assert_corrupt_edit("Version=1\n", "");
+        assert_corrupt_edit(BOOT, "0123456789abcdef");
+        assert_corrupt_edit(BOOT, "0123456789ABCDEF0123456789ABCDEF");
+}
+END_TEST
+
+START_TEST(test_refuse_garbage)
+{
+        static const char garbage[] = "\x7f"
+                                      "ELF\x02\x01\x01\0\0\0garbage\n[\xff\xfe]\n=====\n";
+        g_autofree char *text = valid_text();
+        g_autofree char *with_nul = g_strdup(text);
+        g_autofree char *big = g_malloc(STEWARD_STATE_SIZE_MAX + 1);
+
+        assert_refused_data(garbage, sizeof(garbage) - 1, STEWARD_STATE_PROBLEM_CORRUPT);
+        assert_refused_data("", 0, STEWARD_STATE_PROBLEM_CORRUPT);
+        assert_refused_data("[State]\n", 8, STEWARD_STATE_PROBLEM_CORRUPT);
+        assert_refused_data("Version=1\n", 10, STEWARD_STATE_PROBLEM_CORRUPT);
+        with_nul[strlen(with_nul) - 2] = '\0';
+        assert_refused_data(with_nul, strlen(text), STEWARD_STATE_PROBLEM_CORRUPT);
+        /* Longer than the bound: not even looked at. */
+        memset(big, '#', STEWARD_STATE_SIZE_MAX + 1);
+        assert_refused_data(big, STEWARD_STATE_SIZE_MAX + 1, STEWARD_STATE_PROBLEM_CORRUPT);
+}
+END_TEST
+
+START_TEST(test_refuse_values)
+{
+        /* Numbers: no sign, nothing huge, nothing else. */
+        assert_corrupt_edit("Generation=3", "Generation=-1");
+        assert_corrupt_edit("Generation=3", "Generation=99999999999999999999999");
+        assert_corrupt_edit("Generation=3", "Generation=18446744073709551616");
+        assert_corrupt_edit("Generation=3", "Generation=+3");
+        assert_corrupt_edit("Generation=3", "Generation=3x");
+        assert_corrupt_edit("Generation=3", "Generation=0x3");
+        assert_corrupt_edit("Generation=3", "Generation=");
+        assert_corrupt_edit("Attempt=4", "Attempt=four");
+        assert_corrupt_edit("Sequence=", "Sequence=-");
+        assert_corrupt_edit("CommandCounter=17", "CommandCounter=1.5");
+        assert_corrupt_edit("MainPID=1234", "MainPID=0");
+        assert_corrupt_edit("MainPID=1234", "MainPID=2147483648");
+        assert_corrupt_edit("MainPIDStartTime=987654321\n", "");
+        assert_corrupt_edit("BackoffFailures=2", "BackoffFailures=4294967296");
+        assert_corrupt_edit("Ready=true", "Ready=maybe");
+        assert_corrupt_edit("OperatorState=paused", "OperatorState=Paused");
+        assert_corrupt_edit("RestartWindow=100 200", "RestartWindow=200 100");
+        assert_corrupt_edit("RestartWindow=100 200", "RestartWindow=100  200");
+        assert_corrupt_edit("RestartWindow=100 200", "RestartWindow=100,200");
+        assert_corrupt_edit("RestartWindow=100 200", "RestartWindow=-100 200");
+        assert_corrupt_edit("\nState=quarantined", "\nState=paused");
+        /* Every required key. */
+        assert_corrupt_edit("Sequence=", "Sequenc=");
+        assert_corrupt_edit("Generation=3", "Generatio=3");
+        assert_corrupt_edit("Ready=true", "Rady=true");
+        assert_corrupt_edit("BackoffFailures=2", "BackoffFailure=2");
+        assert_corrupt_edit("\nState=quarantined", "\nStat=quarantined");
+        /* Pending commands. */
+        assert_corrupt_edit("PendingCommand=cmd-42-17 restart", "PendingCommand=cmd/42 restart");
+        assert_corrupt_edit("PendingCommand=cmd-42-17 restart", "PendingCommand=cmd-42-17");
+        assert_corrupt_edit("PendingCommand=cmd-42-17 restart", "PendingCommand=\\q restart");
+        assert_corrupt_edit("PendingCommand=cmd-42-17 restart", "PendingCommand=cmd-42-17 restart \xff");
+}
+END_TEST
+
+START_TEST(test_refuse_names_and_repeats)
+{
+        g_autofree char *text = valid_text();
+        g_autofree char *repeated_group = g_strconcat(text, "[Child api]\nGeneration=3\n", NULL);
+        g_autofree char *long_name = g_strnfill(STEWARD_NAME_MAX + 1, 'a');
+        g_autofree char *long_group = g_strdup_printf("[Child %s]", long_name);
+
+        assert_corrupt_edit("[Child api]", "[Child a/b]");
+        assert_corrupt_edit("[Child api]", "[Child ../api]");
+        assert_corrupt_edit("[Child api]", "[Child ]");
+        assert_corrupt_edit("[Child api]", "[Child api x]");
+        assert_corrupt_edit("[Child api]", long_group);
+        assert_corrupt_edit("[Supervisor web]", "[Supervisor w%b]");
+        assert_refused_data(repeated_group, strlen(repeated_group), STEWARD_STATE_PROBLEM_CORRUPT);
+        assert_corrupt_edit("Attempt=4\n", "Attempt=4\nAttempt=5\n");
+        assert_corrupt_edit("Attempt=4\n", "Attempt=4\nAttempt = 5\n");
+        assert_corrupt_edit("[Child idle]", "[Child api]");
+}
+END_TEST
+
+/* What a later writer may add under the same version. */
+START_TEST(test_unknown_ignored)
+{
+        g_autofree char *key = edited("Attempt=4\n", "Attempt=4\nSomethingNew=x y z\n");
+        g_autofree char *group = edited("[Child api]", "[Timers]\nNext=5\n\n[Child api]");
+        g_autofree char *comment = edited("[Child api]", "# a comment\n\n[Child api]");
+
+        assert_accepted(key);
+        assert_accepted(group);
+        assert_accepted(comment);
+}
+END_TEST
+
+static void
+assert_load_refused(const char *path, StewardStateProblem expected)
+{
+        g_autoptr(StewardState) s = NULL;
+        g_autoptr(GError) error = NULL;
+        StewardStateProblem problem = STEWARD_STATE_PROBLEM_NONE;
+
+        ck_assert(!steward_state_load(path, &s, &problem, &error));
+        ck_assert_ptr_null(s);
+        ck_assert_ptr_nonnull(error);
+        ck_assert_msg(problem == expected, "%s instead of %s: %s", steward_state_problem_to_string(problem),
+                      steward_state_problem_to_string(expected), error->message);
+}
+
+START_TEST(test_refuse_files)
+{
+        g_autofree char *dir = temp_dir();
+        g_autofree char *path = g_build_filename(dir, "state", NULL);
+        g_autofree char *target = g_build_filename(dir, "target", NULL);
+        g_autofree char *boot = current_boot();
+        g_autoptr(StewardState) s = full_state(boot);
+        g_autoptr(StewardState) back = NULL;
+        g_autoptr(GError) error = NULL;
+        StewardStateProblem problem;
+        steward_autofd int fd = -1;
+
+        assert_load_refused(path, STEWARD_STATE_PROBLEM_MISSING);
+        ck_assert_int_eq(steward_state_load(path, &back, NULL, &error), FALSE);
+        ck_assert(g_error_matches(error, STEWARD_ERROR, STEWARD_ERROR_NOT_FOUND));
+
+        /* A FIFO with no writer: refused, not waited on. */
+        ck_assert_int_eq(mkfifo(path, 0600), 0);
+        assert_load_refused(path, STEWARD_STATE_PROBLEM_UNREADABLE);
+        ck_assert_int_eq(g_unlink(path), 0);
+
+        /* A directory. */
+        ck_assert_int_eq(g_mkdir(path, 0700), 0);
+        assert_load_refused(path, STEWARD_STATE_PROBLEM_UNREADABLE);
+        ck_assert_int_eq(g_rmdir(path), 0);
+
+        /* A symlink, even to a valid state. */
+        ck_assert(steward_state_save(s, target, NULL));
+        ck_assert_int_eq(symlink(target, path), 0);
+        assert_load_refused(path, STEWARD_STATE_PROBLEM_UNREADABLE);
+        ck_assert_int_eq(g_unlink(path), 0);
+        ck_assert(steward_state_load(target, &back, &problem, NULL));
+        g_clear_pointer(&back, steward_state_free);
+
+        /* A device. */
+        assert_load_refused("/dev/null", STEWARD_STATE_PROBLEM_UNREADABLE);
+
+        /* 17 MiB (sparse: refused by its size, unread). */
+        fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(ftruncate(fd, 17 * 1024 * 1024), 0);
+        steward_close_fdp(&fd);
+        assert_load_refused(path, STEWARD_STATE_PROBLEM_CORRUPT);
+
+        /* Garbage. */
+        ck_assert(g_file_set_contents(path, "\x01\x02garbage\n", -1, NULL));
+        assert_load_refused(path, STEWARD_STATE_PROBLEM_CORRUPT);
+
+        /* Another boot, written as a file. */
+        g_free(s->boot_id);
+        s->boot_id = g_strdup(g_str_equal(boot, OTHER_BOOT) ? BOOT : OTHER_BOOT);
+        ck_assert(steward_state_save(s, path, NULL));
+        assert_load_refused(path, STEWARD_STATE_PROBLEM_OTHER_BOOT);
+
+        (void) g_unlink(target);
+        temp_remove(dir);
+}
+END_TEST
+
+/* ---- atomicity and permissions ------------------------------------------- */
+
+START_TEST(test_atomic_replace)
+{
+        g_autofree char *dir = temp_dir();
+        g_autofree char *path = g_build_filename(dir, "state", NULL);
+        g_autofree char *boot = current_boot();
+        g_autoptr(StewardState) s = full_state(boot);
+        g_autoptr(StewardState) back = NULL;
+        g_autofree char *old_text = NULL;
+        g_autofree char *seen = NULL;
+        g_autoptr(GDir) d = NULL;
+        steward_autofd int old_fd = -1;
+        struct stat before, after;
+        char buf[65536];
+        ssize_t n;
+
+        ck_assert(steward_state_save(s, path, NULL));
+        ck_assert(g_file_get_contents(path, &old_text, NULL, NULL));
+        ck_assert_int_eq(stat(path, &before), 0);
+        old_fd = open(path, O_RDONLY | O_CLOEXEC);
+        ck_assert_int_ge(old_fd, 0);
+
+        s->sequence = 1;
+        steward_state_find_child(s, "api")->generation = 4;
+        ck_assert(steward_state_save(s, path, NULL));
+
+        /* A reader that had the old file open still reads all of it: the
+         * new one was written beside it and renamed over it, not written
+         * into it. */
+        n = read(old_fd, buf, sizeof(buf) - 1);
+        ck_assert_int_ge(n, 0);
+        buf[n] = '\0';
+        ck_assert_str_eq(buf, old_text);
+        ck_assert_int_eq(stat(path, &after), 0);
+        ck_assert_uint_ne(before.st_ino, after.st_ino);
+        ck_assert_uint_eq(before.st_dev, after.st_dev);
+
+        /* Nothing is left beside it. */
+        d = g_dir_open(dir, 0, NULL);
+        ck_assert_ptr_nonnull(d);
+        ck_assert_str_eq(g_dir_read_name(d), "state");
+        ck_assert_ptr_null(g_dir_read_name(d));
+
+        ck_assert(steward_state_load(path, &back, NULL, NULL));
+        ck_assert_uint_eq(back->sequence, 1);
+        ck_assert_uint_eq(steward_state_find_child(back, "api")->generation, 4);
+
+        /* A failed save leaves the old file. */
+        g_free(s->boot_id);
+        s->boot_id = g_strdup("nope");
+        ck_assert(!steward_state_save(s, path, NULL));
+        ck_assert(g_file_get_contents(path, &seen, NULL, NULL));
+        ck_assert_ptr_nonnull(strstr(seen, "Sequence=1\n"));
+        temp_remove(dir);
+}
+END_TEST
+
+START_TEST(test_permissions)
+{
+        g_autofree char *dir = temp_dir();
+        g_autofree char *path = g_build_filename(dir, "state", NULL);
+        g_autoptr(StewardState) s = full_state(BOOT);
+        struct stat st;
+        mode_t old_umask;
+
+        /* Whatever the umask lets through and whatever was there. */
+        old_umask = umask(0);
+        ck_assert(g_file_set_contents_full(path, "x", 1, G_FILE_SET_CONTENTS_NONE, 0666, NULL));
+        ck_assert(steward_state_save(s, path, NULL));
+        ck_assert_int_eq(stat(path, &st), 0);
+        ck_assert_uint_eq(st.st_mode & 07777, 0600);
+        ck_assert(S_ISREG(st.st_mode));
+        (void) umask(old_umask);
+        temp_remove(dir);
+}
+END_TEST
+
+/* ---- processes ----------------------------------------------------------- */
+
+START_TEST(test_pid_self)
+{
+        guint32 self = (guint32) getpid();
+        guint64 t = steward_state_pid_start_time(self);
+
+        ck_assert_uint_ne(t, 0);
+        ck_assert(steward_state_pid_matches(self, t));
+        ck_assert(!steward_state_pid_matches(self, t + 1));
+        ck_assert(!steward_state_pid_matches(self, 0));
+        ck_assert(!steward_state_pid_matches(0, t));
+        ck_assert_uint_eq(steward_state_pid_start_time(0), 0);
+        ck_assert_uint_eq(steward_state_pid_start_time(G_MAXUINT32), 0);
+}
+END_TEST
+
+START_TEST(test_pid_dead)
+{
+        char *argv[] = { (char *) "true", NULL };
+        g_autoptr(GError) error = NULL;
+        GPid pid;
+        int status;
+
+        ck_assert_msg(g_spawn_async(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL,
+                                    NULL, &pid, &error),
+                      "%s", error ? error->message : "");
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert_uint_eq(steward_state_pid_start_time((guint32) pid), 0);
+        ck_assert(!steward_state_pid_matches((guint32) pid, 1));
+}
+END_TEST
+
+/* A program names itself: the name may hold ") " and look like fields. */
+START_TEST(test_pid_awkward_comm)
+{
+        guint64 self = steward_state_pid_start_time((guint32) getpid());
+        int ready[2];
+        pid_t pid;
+        char c;
+        guint64 t;
+
+        ck_assert_int_eq(pipe2(ready, O_CLOEXEC), 0);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                (void) prctl(PR_SET_NAME, (unsigned long) ") R 1 2 (3) ", 0, 0, 0);
+                (void) write(ready[1], "x", 1);
+                pause();
+                _exit(0);
+        }
+        close(ready[1]);
+        ck_assert_int_eq(read(ready[0], &c, 1), 1);
+        close(ready[0]);
+
+        t = steward_state_pid_start_time((guint32) pid);
+        ck_assert_uint_ge(t, self);
+        ck_assert(steward_state_pid_matches((guint32) pid, t));
+        (void) kill(pid, SIGKILL);
+        ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+        ck_assert(!steward_state_pid_matches((guint32) pid, t));
+}
+END_TEST
+
+/* ---- where --------------------------------------------------------------- */
+
+static void
+assert_path(StewardMode mode, const char *expected)
+{
+        g_autofree char *p = steward_state_default_path(mode);
+
+        ck_assert_str_eq(p ? p : "(null)", expected ? expected : "(null)");
+}
+
+START_TEST(test_default_path)
+{
+        g_setenv("RUNTIME_DIRECTORY", "/run/steward-x:/run/other", TRUE);
+        assert_path(STEWARD_MODE_SYSTEM, "/run/steward-x/state");
+        assert_path(STEWARD_MODE_USER, "/run/steward-x/state");
+        g_setenv("RUNTIME_DIRECTORY", "relative", TRUE);
+        assert_path(STEWARD_MODE_SYSTEM, "/run/steward/state");
+        g_unsetenv("RUNTIME_DIRECTORY");
+        assert_path(STEWARD_MODE_SYSTEM, "/run/steward/state");
+        g_setenv("XDG_RUNTIME_DIR", "/run/user/1000", TRUE);
+        assert_path(STEWARD_MODE_USER, "/run/user/1000/steward/state");
+        g_unsetenv("XDG_RUNTIME_DIR");
+        assert_path(STEWARD_MODE_USER, NULL);
+}
+END_TEST
+
+static Suite *
+make_suite(void)
+{
+        Suite *s = suite_create("state");
+        TCase *tc = tcase_create("state");
+
+        tcase_add_test(tc, test_round_trip_data);
+        tcase_add_test(tc, test_round_trip_file);
+        tcase_add_test(tc, test_enums);
+        tcase_add_test(tc, test_save_refuses_invalid);
+        tcase_add_test(tc, test_refuse_version_and_boot);
+        tcase_add_test(tc, test_refuse_garbage);
+        tcase_add_test(tc, test_refuse_values);
+        tcase_add_test(tc, test_refuse_names_and_repeats);
+        tcase_add_test(tc, test_unknown_ignored);
+        tcase_add_test(tc, test_refuse_files);
+        tcase_add_test(tc, test_atomic_replace);
+        tcase_add_test(tc, test_permissions);
+        tcase_add_test(tc, test_pid_self);
+        tcase_add_test(tc, test_pid_dead);
+        tcase_add_test(tc, test_pid_awkward_comm);
+        tcase_add_test(tc, test_default_path);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+STEWARD_TEST_MAIN(make_suite)
