@@ -112,10 +112,11 @@ steward_engine_set_next_generation(StewardEngine *e, const char *child, guint64 
                 g_debug("Next generation of unknown child '%s', ignoring", child ? child : "(null)");
                 return;
         }
-        if (c->ever_started || next_generation <= c->first_generation) {
-                c->next_generation = MAX(c->next_generation, next_generation);
+        /* Kept as a floor too: an adoption after this call replaces what
+         * the child shows, not where its numbering goes on. */
+        c->next_generation = MAX(c->next_generation, next_generation);
+        if (c->ever_started || next_generation <= c->first_generation)
                 return;
-        }
         /* Shown as the previous run left it, as a child a reload brings
          * back (engine-reload.c): nothing seen on the bus goes back. The
          * next input publishes it. */
