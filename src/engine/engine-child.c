@@ -50,23 +50,32 @@ engine_child_primary_up(Child *c)
         return !c->primary || child_is_up(c->primary);
 }
 
+/* The generation the next incarnation gets: one more than the last, but
+ * never below what live restore said the previous stewardd reached. */
+guint64
+engine_child_next_generation(Child *c)
+{
+        guint64 g = c->ever_started ? c->generation + 1 : c->first_generation;
+
+        return MAX(g, c->next_generation);
+}
+
 /* Starts the next incarnation. Never after a shutdown began. */
 gboolean
 engine_child_spawn(StewardEngine *e, Child *c, gboolean restart, const Cmd *cmd)
 {
         StewardEvent *ev;
+        guint64 g;
 
         if (e->shutting_down || c->inc != INC_NONE)
                 return FALSE;
         engine_child_disarm(e, c);
-        if (c->ever_started) {
-                c->generation++;
-                c->attempt++;
-        } else {
-                c->ever_started = TRUE;
-                c->generation = c->first_generation;
-                c->attempt = c->first_generation + 1;
-        }
+        g = engine_child_next_generation(c);
+        /* Attempt moves as far as Generation does: an adopted incarnation
+         * may have brought a different distance between the two. */
+        c->attempt = c->ever_started ? c->attempt + (g - c->generation) : g + 1;
+        c->generation = g;
+        c->ever_started = TRUE;
         c->inc = INC_SPAWNING;
         c->stopping = FALSE;
         c->stop_cause = STOP_NONE;
@@ -82,6 +91,8 @@ engine_child_spawn(StewardEngine *e, Child *c, gboolean restart, const Cmd *cmd)
         c->queued = FALSE;
         c->backoff_after_gone = FALSE;
         c->next_restart_usec = 0;
+        c->end_unjudged = FALSE;
+        c->restart_when_gone = FALSE;
         if (c->status_text) {
                 g_clear_pointer(&c->status_text, g_free);
                 c->status_serial++;
@@ -350,9 +361,12 @@ engine_child_gone(StewardEngine *e, Child *c)
         /* Leftover clean-up is only worth an event when a command waits on it. */
         gboolean stop_completed =
                 c->stop_delivered && (c->stop_cause != STOP_LEFTOVER || c->restart_pending);
+        gboolean restart_when_gone = c->restart_when_gone;
         StewardEvent *ev;
 
         c->inc = INC_NONE;
+        c->restart_when_gone = FALSE;
+        c->end_unjudged = FALSE;
         c->stopping = FALSE;
         c->stop_delivered = FALSE;
         c->aborted = FALSE;
@@ -388,7 +402,7 @@ engine_child_gone(StewardEngine *e, Child *c)
                 c->restart_pending = FALSE;
                 ev = engine_emit_child(e, STEWARD_EVENT_CHILD_RESTART_FENCE_RELEASED, c);
                 engine_ev_cmd(ev, &c->cmd);
-                ev->target_generation = c->generation + 1;
+                ev->target_generation = engine_child_next_generation(c);
                 ev->fields |= STEWARD_EVENT_FIELD_TARGET_GENERATION;
                 if (!engine_child_primary_up(c))
                         return;
@@ -403,6 +417,16 @@ engine_child_gone(StewardEngine *e, Child *c)
                 ev->delay_usec = c->backoff_delay;
                 ev->next_usec = c->next_restart_usec;
                 ev->fields |= STEWARD_EVENT_FIELD_DELAY;
+                return;
+        }
+        /* Adopted on its way out for a reason the previous stewardd took
+         * with it (a strategy restart, a shutdown it did not finish): a
+         * supervised child comes back at once, as the strategy would have
+         * brought it back. A supervisor about to start it does so itself. */
+        if (restart_when_gone && c->mode == MODE_AUTO && engine_child_primary_up(c) &&
+            engine_node_blocked(e, &c->node) == BLOCK_NONE) {
+                c->restart_count++;
+                (void) engine_child_spawn(e, c, TRUE, NULL);
                 return;
         }
         engine_child_come_to_rest(e, c);

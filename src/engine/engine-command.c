@@ -51,7 +51,7 @@ engine_child_queue_after_stop(Child *c, gboolean restart, const StewardCommand *
         c->mode = MODE_AUTO;
         c->backoff_after_gone = FALSE;
         engine_cmd_set(&c->cmd, cmd);
-        o->target_generation = c->generation + 1;
+        o->target_generation = engine_child_next_generation(c);
 }
 
 static void
@@ -74,7 +74,7 @@ command_start(StewardEngine *e, Child *c, const StewardCommand *cmd, StewardComm
                 } else if (c->restart_pending || (c->mode == MODE_AUTO && c->backoff_after_gone)) {
                         o->decision = STEWARD_DECISION_ALREADY_PENDING;
                         o->idempotent = TRUE;
-                        o->target_generation = c->generation + 1;
+                        o->target_generation = engine_child_next_generation(c);
                         o->merged = c->restart_pending ? ++c->merged : 0;
                 } else {
                         engine_child_queue_after_stop(c, FALSE, cmd, o);
@@ -85,7 +85,7 @@ command_start(StewardEngine *e, Child *c, const StewardCommand *cmd, StewardComm
         if (c->mode == MODE_AUTO && (c->queued || steward_timer_is_armed(&c->timer))) {
                 o->decision = STEWARD_DECISION_ALREADY_PENDING;
                 o->idempotent = TRUE;
-                o->target_generation = c->ever_started ? c->generation + 1 : 0;
+                o->target_generation = c->ever_started ? engine_child_next_generation(c) : 0;
                 return;
         }
         if (!engine_child_primary_up(c)) {
@@ -119,7 +119,7 @@ engine_command_restart(StewardEngine *e, Child *c, const StewardCommand *cmd, St
                         o->decision = STEWARD_DECISION_ALREADY_PENDING;
                         o->idempotent = TRUE;
                         o->merged = ++c->merged;
-                        o->target_generation = c->generation + 1;
+                        o->target_generation = engine_child_next_generation(c);
                         return;
                 }
                 if (c->mode == MODE_AUTO && c->backoff_after_gone) {

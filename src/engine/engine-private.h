@@ -56,6 +56,7 @@ typedef enum {
         STOP_SIDECAR, /* the primary went down */
         STOP_LEFTOVER, /* the main process ended; what it left behind goes too */
         STOP_FORCED, /* start timeout or watchdog: the verdict is failure */
+        STOP_ADOPTED, /* delivered by the previous stewardd, for a reason it did not leave behind */
 } StopCause;
 
 typedef enum {
@@ -145,6 +146,12 @@ struct Child {
         guint64 attempt;
         guint64 first_generation; /* > 0 for a name that was removed and added again */
         gboolean retiring; /* removed by a reload: forgotten once gone */
+        guint64 next_generation; /* the next incarnation's generation is at least this (live restore) */
+
+        /* Live restore: the incarnation was adopted from a previous stewardd. */
+        gboolean end_unjudged; /* its main process ended while no stewardd watched: judged when gone */
+        StewardDecision unjudged_verdict;
+        gboolean restart_when_gone; /* STOP_ADOPTED: a supervised child comes back once it is gone */
 
         IncPhase inc;
         gboolean stopping; /* this incarnation is to go */
@@ -293,6 +300,7 @@ void engine_child_arm(StewardEngine *e, Child *c, TimerKind kind, guint64 delay)
 void engine_child_disarm(StewardEngine *e, Child *c);
 void engine_child_disarm_kind(StewardEngine *e, Child *c, TimerKind kind);
 gboolean engine_child_primary_up(Child *c);
+guint64 engine_child_next_generation(Child *c);
 gboolean engine_child_spawn(StewardEngine *e, Child *c, gboolean restart, const Cmd *cmd);
 void engine_child_deliver_stop(StewardEngine *e, Child *c);
 void engine_child_request_stop(StewardEngine *e, Child *c, StopCause cause, int signal);
@@ -325,6 +333,10 @@ void engine_shutdown_timeout(StewardEngine *e);
 void engine_child_queue_after_stop(Child *c, gboolean restart, const StewardCommand *cmd,
                                    StewardCommandOutcome *o);
 void engine_command_restart(StewardEngine *e, Child *c, const StewardCommand *cmd, StewardCommandOutcome *o);
+
+/* engine-adopt.c: live restore. */
+void engine_start_adopted(StewardEngine *e);
+void engine_child_judge_adopted_end(StewardEngine *e, Child *c);
 
 /* engine-reload.c: reload. */
 void engine_child_forget(StewardEngine *e, Child *c);

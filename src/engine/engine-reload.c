@@ -45,7 +45,7 @@ engine_child_forget(StewardEngine *e, Child *c)
         guint64 *next = g_new(guint64, 1);
         StewardAction *a;
 
-        *next = c->ever_started ? c->generation + 1 : c->first_generation;
+        *next = engine_child_next_generation(c);
         g_hash_table_replace(e->history, (gpointer) c->node.name, next);
         if (steward_timer_is_armed(&c->timer))
                 steward_timers_disarm(&e->timers, &c->timer);

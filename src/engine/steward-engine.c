@@ -664,6 +664,7 @@ steward_engine_start(StewardEngine *e, guint64 now, GArray *out)
                 return;
         engine_begin(e, now, out);
         e->started = TRUE;
+        engine_start_adopted(e);
         e->root->down = FALSE;
         e->root->cursor = 0;
         engine_sup_mark_queued(e, e->root, 0, 0);
@@ -783,6 +784,8 @@ steward_engine_child_gone(StewardEngine *e, const char *child, guint64 generatio
                                                 : c->stopping     ? STEWARD_DECISION_STOP
                                                                   : STEWARD_DECISION_FAILURE,
                                                 TRUE);
+                else if (c->end_unjudged)
+                        engine_child_judge_adopted_end(e, c);
                 engine_child_gone(e, c);
         }
         engine_end(e);

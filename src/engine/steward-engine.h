@@ -98,6 +98,56 @@ G_BEGIN_DECLS
  *   still being collected. A removed child that is added again before it is
  *   gone is kept: its next incarnation starts once the old one is gone.
  *   The engine remembers one number per name ever removed.
+ *
+ * Live restore (docs/LIVE-RESTORE.md): a new stewardd takes over the
+ * incarnations a previous one left running instead of starting new ones.
+ * Before steward_engine_start() the daemon hands the engine what it found:
+ * steward_engine_adopt_child() for each live incarnation,
+ * steward_engine_set_next_generation() for the numbering of every child
+ * the previous run knew, steward_engine_restore_child_stopped() for the
+ * operator's stops and pauses. Reports come only after the start. Here:
+ * - an adopted incarnation is the child's live one, exactly as if this
+ *   engine had spawned it: no SPAWN is ever emitted for its generation,
+ *   the next incarnation is the adopted generation + 1 (or the next
+ *   generation given, if higher), and Attempt moves on from the adopted
+ *   one. Adoption emits only STATE_CHANGED: it signals nothing itself.
+ * - state: running (Type=simple) or ready (Type=notify that had sent
+ *   READY=1); a Type=notify child not ready yet is starting, with
+ *   TimeoutStartSec= run afresh from the adoption, and holds its younger
+ *   siblings at the start as a starting one does. WatchdogSec= runs afresh
+ *   from the adoption, a full interval: the grace that covers the gap.
+ *   RestartStableSec= counts from the adoption too; RestartCount and the
+ *   backoff's failure count continue as given.
+ * - steward_engine_start() starts only what has no adopted incarnation, in
+ *   declaration order; an adopted one counts as started.
+ * - an adopted main process was reaped by the service manager, not by
+ *   stewardd: its exit is reported as STEWARD_EXIT_CODE_UNKNOWN, judged
+ *   "stop" if the engine (or the previous stewardd) had asked the
+ *   incarnation to stop, else failure: a supervised service rarely exits 0
+ *   on its own, and restarting a transient one once is the safe side.
+ * - main process gone but the scope not empty (main_pid 0): the child is
+ *   stopping. start() sends STOP to what is left (KILL after
+ *   TimeoutStopSec=); when gone the end is judged as an exit with unknown
+ *   status (child_exited with exit code unknown) and the restart policy
+ *   runs as for any exit.
+ * - @stopping: a stop had been delivered. It is not sent again; the stop
+ *   timeout runs afresh from the adoption (then KILL). Unless a command or
+ *   the operator state explains it, its reason went with the previous
+ *   stewardd (a strategy restart, a shutdown it did not finish): once gone,
+ *   a supervised child is started again at once (child_restarting,
+ *   RestartCount + 1, counted against no budget), or by its supervisor or
+ *   with its primary when those are not up.
+ * - a pending command (the fence was holding a commanded restart): the
+ *   incarnation is stopping under that command (start() delivers the stop
+ *   if it had not been); when gone the next incarnation starts under that
+ *   command id, and RestartChild answers already_pending meanwhile.
+ * - restored stopped or paused: start() does not start the child; an
+ *   adopted incarnation of it is stopped by start() under no command
+ *   (unless already stopping), and any pending restart is dropped, as a
+ *   StopChild would.
+ * - adopting an unknown child, one twice, a generation of G_MAXUINT64, or
+ *   anything after start() (or a shutdown) is refused
+ *   (STEWARD_ERROR_INVALID_ARGS) and changes nothing; so is restoring.
  */
 
 typedef struct _StewardEngine StewardEngine;
@@ -267,6 +317,29 @@ void steward_engine_free(StewardEngine *e);
  * supervisors) in declaration order, a Type=notify child holding its younger
  * siblings until it is ready or has failed. A second call does nothing. */
 void steward_engine_start(StewardEngine *e, guint64 now, GArray *out);
+
+/* What a later stewardd found of a child's live incarnation (see "Live restore" at the top of this file). */
+typedef struct {
+        guint64 generation; /* the live incarnation's, from the scope name */
+        guint64 attempt; /* 0: unknown, taken as generation + 1 */
+        guint32 main_pid; /* 0: the main process is gone, but the scope is not empty yet */
+        gboolean ready; /* Type=notify: READY=1 was seen; ignored for Type=simple */
+        gboolean stopping; /* a stop had been delivered to it */
+        const char *pending_command_id; /* a commanded restart the fence was holding, or NULL */
+        const char *pending_reason; /* its reason, or NULL */
+        guint restart_count; /* RestartCount as it was */
+        guint backoff_failures; /* consecutive failures, for the backoff */
+} StewardAdoption;
+
+/* Before steward_engine_start(): @child's incarnation @a is alive and now this engine's. */
+gboolean steward_engine_adopt_child(StewardEngine *e, const char *child, const StewardAdoption *a,
+                                    guint64 now, GArray *out, GError **error);
+/* @child's next incarnation is @next_generation or later, even if nothing of it is alive. Never lowers
+ * what the engine would have used; an unknown child is ignored. */
+void steward_engine_set_next_generation(StewardEngine *e, const char *child, guint64 next_generation);
+/* Before steward_engine_start(): @child was stopped (or paused) by the operator; start() leaves it so. */
+gboolean steward_engine_restore_child_stopped(StewardEngine *e, const char *child, gboolean paused,
+                                              GError **error);
 
 /* Backend reports (see the comment at the top of this file). */
 void steward_engine_child_spawned(StewardEngine *e, const char *child, guint64 generation, guint32 main_pid,

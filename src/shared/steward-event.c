@@ -151,6 +151,8 @@ steward_exit_code_to_string(StewardExitCode code)
                 return "killed";
         case STEWARD_EXIT_CODE_DUMPED:
                 return "dumped";
+        case STEWARD_EXIT_CODE_UNKNOWN:
+                return "unknown";
         case STEWARD_EXIT_CODE_NONE:
                 break;
         }

@@ -58,6 +58,7 @@ typedef enum {
         STEWARD_EXIT_CODE_EXITED,
         STEWARD_EXIT_CODE_KILLED,
         STEWARD_EXIT_CODE_DUMPED,
+        STEWARD_EXIT_CODE_UNKNOWN, /* an adopted main process: its parent, not stewardd, reaped it */
 } StewardExitCode;
 
 /* Every decision string the engine puts in an event or a command outcome.
@@ -167,7 +168,7 @@ StewardSeverity steward_event_kind_severity(StewardEventKind kind);
 const char *steward_decision_to_string(StewardDecision d);
 gboolean steward_decision_from_string(const char *s, StewardDecision *ret);
 
-/* "exited", "killed", "dumped"; "" for NONE (LastExitCode in org.steward.Supervisor1(5)). */
+/* "exited", "killed", "dumped", "unknown"; "" for NONE (LastExitCode in org.steward.Supervisor1(5)). */
 const char *steward_exit_code_to_string(StewardExitCode code);
 /* Splits a wait(2) status into LastExitCode/LastExitStatus. */
 void steward_exit_code_from_wait_status(int wait_status, StewardExitCode *code, int *status);

@@ -352,3 +352,15 @@ dec(StewardDecision d)
 {
         return steward_decision_to_string(d);
 }
+
+/* Adopts @name's incarnation as the daemon does before the start (live restore). */
+static inline void
+t_adopt(T *t, const char *name, StewardAdoption a)
+{
+        g_autoptr(GError) error = NULL;
+
+        t_begin(t);
+        ck_assert_msg(steward_engine_adopt_child(t->e, name, &a, t->now, t->out, &error), "adopt failed: %s",
+                      error ? error->message : "");
+        t_end(t);
+}

@@ -11,7 +11,10 @@
  * exited, gone) within one. Some incarnations ignore their stop, some leave
  * processes behind when their main process dies. Reloads add, remove and
  * change children (and try what must be refused) along the way, so the
- * set of children changes. Reproduce a failure with
+ * set of children changes. Some runs begin as a restarted stewardd would:
+ * live incarnations adopted (running, ready or not, stopping, main process
+ * gone, a restart pending), generations continued, operator stops kept.
+ * Reproduce a failure with
  * STEWARD_TEST_SEED=<seed> (the failing seed is in the message).
  */
 
@@ -42,6 +45,7 @@ typedef struct {
         guint64 stop_at;
         gboolean killed;
         guint64 timeout_stop;
+        gboolean adopted; /* from a previous stewardd: its exit status is unknown */
 } Inc;
 
 typedef struct {
@@ -52,6 +56,7 @@ typedef struct {
         GPtrArray *incs; /* of Inc*, every incarnation ever */
         GHashTable *live; /* child → Inc* whose scope is alive */
         GHashTable *last_gen; /* child → last spawned generation + 1 */
+        GHashTable *floor; /* child → the next generation live restore asked for */
         GHashTable *timeout_stop; /* child → TimeoutStopSec */
         gboolean shutdown_seen;
         gboolean exit_seen;
@@ -74,6 +79,8 @@ inc_push(Inc *inc, ReportKind kind, StewardExitCode code, int status)
 {
         Report r = { kind, code, status };
 
+        if (kind == R_EXITED && inc->adopted)
+                r.code = STEWARD_EXIT_CODE_UNKNOWN, r.status = 0;
         g_array_append_val(inc->queue, r);
         if (kind == R_EXITED)
                 inc->exit_queued = TRUE;
@@ -141,6 +148,9 @@ world_apply(World *w)
                         W_ASSERT(w, a->generation + 1 > GPOINTER_TO_SIZE(last),
                                  "generation of %s went backwards", a->child);
                         W_ASSERT(w, a->attempt == a->generation + 1, "attempt of %s", a->child);
+                        W_ASSERT(w,
+                                 a->generation >= GPOINTER_TO_SIZE(g_hash_table_lookup(w->floor, a->child)),
+                                 "generation of %s below the one set", a->child);
                         g_hash_table_insert(w->last_gen, (gpointer) a->child,
                                             GSIZE_TO_POINTER((gsize) a->generation + 1));
                         inc = g_new0(Inc, 1);
@@ -214,9 +224,15 @@ world_check(World *w)
                                        info.state == STEWARD_CHILD_STATE_STOPPING;
                 gsize last = GPOINTER_TO_SIZE(g_hash_table_lookup(w->last_gen, name));
 
+                gsize floor = GPOINTER_TO_SIZE(g_hash_table_lookup(w->floor, name));
+
+                /* A child a reload brings back shows where live restore said
+                 * its numbering goes on, if that is higher. */
                 if (last > 0)
-                        W_ASSERT(w, info.generation == last - 1, "%s: engine generation %" G_GUINT64_FORMAT,
-                                 name, info.generation);
+                        W_ASSERT(w,
+                                 info.generation == last - 1 ||
+                                         (floor > last && info.generation == floor - 1),
+                                 "%s: engine generation %" G_GUINT64_FORMAT, name, info.generation);
                 if (inc) {
                         /* Alive in the world: the engine must know. */
                         W_ASSERT(w, engine_live, "%s has a live incarnation but is %s", name,
@@ -441,7 +457,12 @@ world_command(World *w)
         if (o.decision == STEWARD_DECISION_BLOCKED_BY_SHUTDOWN || o.idempotent)
                 W_ASSERT(w, w->t->n_spawns == spawns, "%s spawned", dec(o.decision));
         if (o.decision == STEWARD_DECISION_QUEUED_AFTER_STOP)
-                W_ASSERT(w, o.target_generation == o.generation + 1, "target generation");
+                /* The next one, or the one live restore set if higher. */
+                W_ASSERT(w,
+                         o.target_generation ==
+                                 MAX(o.generation + 1, GPOINTER_TO_SIZE(g_hash_table_lookup(
+                                                               w->floor, g_intern_string(target)))),
+                         "target generation");
         world_step_done(w);
 }
 
@@ -664,6 +685,75 @@ world_reload(World *w)
         world_step_done(w);
 }
 
+/* Live restore: before the start, some children have an incarnation left
+ * by a previous stewardd, some a generation to continue from, some were
+ * stopped by the operator. */
+static void
+world_adopt(World *w)
+{
+        for (guint i = 0; i < steward_engine_get_n_children(w->t->e); i++) {
+                StewardChildInfo info;
+                const char *name;
+                StewardAdoption a = { 0 };
+                g_autoptr(GError) error = NULL;
+                Inc *inc;
+
+                ck_assert(steward_engine_get_child_at(w->t->e, i, &info));
+                name = g_intern_string(info.name);
+                if (g_rand_int_range(w->rand, 0, 4) == 0) {
+                        guint64 next = g_rand_int_range(w->rand, 0, 9);
+
+                        steward_engine_set_next_generation(w->t->e, name, next);
+                        g_hash_table_insert(w->floor, (gpointer) name, GSIZE_TO_POINTER((gsize) next));
+                }
+                if (g_rand_int_range(w->rand, 0, 6) == 0) {
+                        ck_assert(steward_engine_restore_child_stopped(w->t->e, name,
+                                                                       g_rand_boolean(w->rand), &error));
+                }
+                if (g_rand_boolean(w->rand))
+                        continue;
+                a.generation = g_rand_int_range(w->rand, 0, 6);
+                a.main_pid = g_rand_int_range(w->rand, 0, 5) == 0 ? 0 : 500 + i;
+                a.ready = g_rand_boolean(w->rand);
+                a.stopping = g_rand_int_range(w->rand, 0, 4) == 0;
+                a.pending_command_id = g_rand_int_range(w->rand, 0, 6) == 0 ? "pending" : NULL;
+                a.restart_count = g_rand_int_range(w->rand, 0, 3);
+                t_begin(w->t);
+                ck_assert_msg(steward_engine_adopt_child(w->t->e, name, &a, w->t->now, w->t->out, &error),
+                              "%s", error ? error->message : "");
+                t_end(w->t);
+                /* Twice is refused and changes nothing. */
+                t_begin(w->t);
+                ck_assert(!steward_engine_adopt_child(w->t->e, name, &a, w->t->now, w->t->out, NULL));
+                ck_assert_uint_eq(w->t->out->len, 0);
+
+                inc = g_new0(Inc, 1);
+                inc->child = name;
+                inc->gen = a.generation;
+                inc->queue = g_array_new(FALSE, FALSE, sizeof(Report));
+                inc->adopted = TRUE;
+                inc->spawn_reported = TRUE;
+                inc->main_alive = a.main_pid > 0;
+                inc->exit_queued = a.main_pid == 0; /* no exit report can come */
+                inc->scope_alive = TRUE;
+                inc->stubborn = g_rand_int_range(w->rand, 0, 5) == 0;
+                inc->timeout_stop = GPOINTER_TO_SIZE(g_hash_table_lookup(w->timeout_stop, name));
+                g_ptr_array_add(w->incs, inc);
+                g_hash_table_insert(w->live, (gpointer) name, inc);
+                /* The engine must never spawn this generation or an older one. */
+                g_hash_table_insert(w->last_gen, (gpointer) name,
+                                    GSIZE_TO_POINTER((gsize) a.generation + 1));
+                if (a.stopping) {
+                        /* The previous stewardd's stop: it ends, or needs KILL. */
+                        inc->stop_seen = TRUE;
+                        inc->stop_at = w->t->now;
+                        if (!inc->stubborn)
+                                inc_end(w, inc, STEWARD_EXIT_CODE_KILLED, SIGTERM);
+                }
+        }
+        world_step_done(w);
+}
+
 static double
 world_rng(gpointer data)
 {
@@ -679,6 +769,7 @@ run_seed(guint seed, guint steps)
         w.incs = g_ptr_array_new_with_free_func((GDestroyNotify) inc_free);
         w.live = g_hash_table_new(NULL, NULL);
         w.last_gen = g_hash_table_new(NULL, NULL);
+        w.floor = g_hash_table_new(NULL, NULL);
         w.timeout_stop = g_hash_table_new(NULL, NULL);
         w.removed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify) steward_child_spec_free);
@@ -702,6 +793,8 @@ run_seed(guint seed, guint steps)
         w.t = t_new(w.b.spec, world_rng, w.rand);
         w.spec = w.b.spec;
 
+        if (seed % 2 == 0)
+                world_adopt(&w);
         t_start(w.t);
         world_step_done(&w);
         for (guint i = 0; i < steps && !w.exit_seen; i++) {
@@ -769,6 +862,7 @@ run_seed(guint seed, guint steps)
         g_ptr_array_unref(w.incs);
         g_hash_table_unref(w.live);
         g_hash_table_unref(w.last_gen);
+        g_hash_table_unref(w.floor);
         g_hash_table_unref(w.timeout_stop);
         steward_spec_free(w.spec);
         g_hash_table_unref(w.removed);

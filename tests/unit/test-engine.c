@@ -1644,6 +1644,533 @@ START_TEST(test_reload_during_strategy_restart)
 }
 END_TEST
 
+/* ---- live restore ---- */
+
+static T *
+adopt_tree(SpecBuilder *b)
+{
+        T *t = t_new(b->spec, NULL, NULL);
+
+        steward_spec_free(b->spec);
+        return t;
+}
+
+static const StewardEvent *
+t_find_event(T *t, StewardEventKind kind)
+{
+        for (guint i = 0; i < t->out->len; i++) {
+                const StewardAction *a = &g_array_index(t->out, StewardAction, i);
+                if (a->type == STEWARD_ACTION_EVENT && a->event.kind == kind)
+                        return &a->event;
+        }
+        return NULL;
+}
+
+START_TEST(test_adopt_simple)
+{
+        SpecBuilder b;
+        T *t;
+        const StewardAction *a;
+
+        sb_init(&b);
+        sb_child(&b, "a", NULL);
+        sb_notify(&b, "n", NULL);
+        sb_child(&b, "c", NULL);
+        t = adopt_tree(&b);
+
+        t_adopt(t, "a", (StewardAdoption){ .generation = 3, .main_pid = 500, .restart_count = 2 });
+        /* Properties only: no event, no SPAWN, nothing signalled. */
+        t_expect(t, "");
+        ck_assert_uint_eq(t->out->len, 1);
+        a = &g_array_index(t->out, StewardAction, 0);
+        ck_assert_int_eq(a->type, STEWARD_ACTION_STATE_CHANGED);
+        ck_assert_str_eq(a->child, "a");
+        ck_assert_uint_eq(a->generation, 3);
+        ck_assert_uint_eq(a->changed & (STEWARD_PROPERTY_STATE | STEWARD_PROPERTY_GENERATION |
+                                        STEWARD_PROPERTY_ATTEMPT | STEWARD_PROPERTY_MAIN_PID |
+                                        STEWARD_PROPERTY_READY | STEWARD_PROPERTY_RESTART_COUNT),
+                          STEWARD_PROPERTY_STATE | STEWARD_PROPERTY_GENERATION | STEWARD_PROPERTY_ATTEMPT |
+                                  STEWARD_PROPERTY_MAIN_PID | STEWARD_PROPERTY_READY |
+                                  STEWARD_PROPERTY_RESTART_COUNT);
+        ck_assert_str_eq(t_state(t, "a"), "running");
+        ck_assert_uint_eq(t_info(t, "a").attempt, 4);
+        ck_assert_uint_eq(t_info(t, "a").main_pid, 500);
+        ck_assert(t_info(t, "a").ready);
+        ck_assert_uint_eq(steward_engine_next_deadline(t->e), G_MAXUINT64);
+
+        /* The start skips it; the notify sibling holds the next as usual. */
+        t_start(t);
+        t_expect(t, "child_starting n 0, SPAWN n 0");
+        t_spawned(t, "n");
+        t_ready(t, "n");
+        t_expect(t, "child_started n 0, child_ready n 0, child_starting c 0, SPAWN c 0");
+        ck_assert_uint_eq(t->n_spawns, 2);
+
+        /* Reports about it work as for a spawned one; numbering goes on. */
+        t_exited(t, "a", EXITED, 1);
+        t_expect(t, "child_exited a 3 failure, STOP a 3");
+        t_gone(t, "a");
+        t_expect(t, "child_backoff_scheduled a 3");
+        t_next(t);
+        t_expect(t, "child_restarting a 4, child_starting a 4, SPAWN a 4");
+        ck_assert_uint_eq(t_info(t, "a").attempt, 5);
+        ck_assert_uint_eq(t_info(t, "a").restart_count, 3);
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_adopt_attempt_given)
+{
+        SpecBuilder b;
+        T *t;
+
+        sb_init(&b);
+        sb_child(&b, "a", NULL);
+        t = adopt_tree(&b);
+        t_adopt(t, "a", (StewardAdoption){ .generation = 3, .attempt = 9, .main_pid = 500 });
+        ck_assert_uint_eq(t_info(t, "a").attempt, 9);
+        t_start(t);
+        t_expect(t, "");
+        t_crash(t, "a", 1);
+        t_next(t);
+        t_expect(t, "child_exited a 3 failure, STOP a 3, child_backoff_scheduled a 3, child_restarting a 4, "
+                    "child_starting a 4, SPAWN a 4");
+        ck_assert_uint_eq(t_info(t, "a").attempt, 10);
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_adopt_notify_not_ready_holds)
+{
+        SpecBuilder b;
+        T *t;
+
+        sb_init(&b);
+        sb_notify(&b, "db", NULL)->timeout_start_usec = 3 * SEC;
+        sb_child(&b, "app", NULL);
+        t = adopt_tree(&b);
+
+        t_adopt(t, "db", (StewardAdoption){ .generation = 1, .main_pid = 500 });
+        ck_assert_str_eq(t_state(t, "db"), "starting");
+        ck_assert(!t_info(t, "db").ready);
+        /* TimeoutStartSec= afresh from the adoption. */
+        ck_assert_uint_eq(steward_engine_next_deadline(t->e), t->now + 3 * SEC);
+        t->now += SEC;
+        t_start(t);
+        t_expect(t, "");
+        ck_assert_str_eq(t_state(t, "app"), "starting"); /* queued behind db */
+        t_ready(t, "db");
+        t_expect(t, "child_ready db 1, child_starting app 0, SPAWN app 0");
+        ck_assert_str_eq(t_state(t, "db"), "ready");
+        t_free(t);
+
+        /* Not ready in time: failure, and the hold is released. */
+        sb_init(&b);
+        sb_notify(&b, "db", NULL)->timeout_start_usec = 3 * SEC;
+        sb_child(&b, "app", NULL);
+        t = adopt_tree(&b);
+        t_adopt(t, "db", (StewardAdoption){ .generation = 1, .main_pid = 500 });
+        t_start(t);
+        t_advance(t, 3 * SEC);
+        t_expect(t, "child_start_timeout db 1 failure, STOP db 1, child_starting app 0, SPAWN app 0");
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_adopt_notify_ready_watchdog)
+{
+        SpecBuilder b;
+        T *t;
+
+        sb_init(&b);
+        sb_notify(&b, "db", NULL)->watchdog_usec = 2 * SEC;
+        sb_child(&b, "app", NULL);
+        t = adopt_tree(&b);
+
+        t_adopt(t, "db", (StewardAdoption){ .generation = 5, .main_pid = 500, .ready = TRUE });
+        ck_assert_str_eq(t_state(t, "db"), "ready");
+        /* A full interval from the adoption: the grace for the gap. */
+        ck_assert_uint_eq(steward_engine_next_deadline(t->e), t->now + 2 * SEC);
+        t_start(t);
+        t_expect(t, "child_starting app 0, SPAWN app 0");
+        t_advance(t, 1500 * MS);
+        t_begin(t);
+        steward_engine_child_watchdog(t->e, "db", 5, t->now, t->out);
+        t_end(t);
+        t_advance(t, 1999 * MS);
+        t_expect(t, "");
+        t_advance(t, 1 * MS);
+        t_expect(t, "child_watchdog_expired db 5 failure, STOP db 5");
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_adopt_exit_unknown)
+{
+        SpecBuilder b;
+        T *t;
+        StewardCommandOutcome o;
+
+        sb_init(&b);
+        sb_child(&b, "a", NULL)->restart = STEWARD_RESTART_TRANSIENT;
+        sb_child(&b, "b", NULL);
+        t = adopt_tree(&b);
+        t_adopt(t, "a", (StewardAdoption){ .main_pid = 500 });
+        t_adopt(t, "b", (StewardAdoption){ .main_pid = 501 });
+        t_start(t);
+        t_expect(t, "");
+
+        /* On its own: a failure, even for a transient child. */
+        t_exited(t, "a", STEWARD_EXIT_CODE_UNKNOWN, 0);
+        t_expect(t, "child_exited a 0 failure, STOP a 0");
+        ck_assert_str_eq(steward_exit_code_to_string(t_info(t, "a").last_exit_code), "unknown");
+        t_gone(t, "a");
+        t_expect(t, "child_backoff_scheduled a 0");
+
+        /* After the engine asked it to stop: stop. */
+        o = t_cmd(t, STEWARD_COMMAND_STOP, "b", "s-1");
+        ck_assert_str_eq(dec(o.decision), "stop_delivered");
+        t_expect(t, "child_control_cancel_delivered b 0, STOP b 0");
+        t_exited(t, "b", STEWARD_EXIT_CODE_UNKNOWN, 0);
+        t_expect(t, "child_exited b 0 stop");
+        t_gone(t, "b");
+        t_expect(t, "child_control_stop_completed b 0, child_stopped b 0 stop");
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_adopt_main_gone)
+{
+        SpecBuilder b;
+        T *t;
+        const StewardEvent *ev;
+
+        sb_init(&b);
+        sb_child(&b, "a", NULL);
+        sb_child(&b, "b", NULL);
+        t = adopt_tree(&b);
+        t_adopt(t, "a", (StewardAdoption){ .generation = 2, .main_pid = 0 });
+        ck_assert_str_eq(t_state(t, "a"), "stopping");
+        ck_assert_str_eq(steward_fence_state_to_string(t_info(t, "a").fence_state), "stopping_old");
+        ck_assert_uint_eq(t_info(t, "a").main_pid, 0);
+        /* Adoption signals nothing; the start stops what is left. */
+        t_expect(t, "");
+        t->now += SEC;
+        t_start(t);
+        t_expect(t, "STOP a 2, child_starting b 0, SPAWN b 0");
+        ck_assert_int_eq(g_array_index(t->out, StewardAction, 0).signal, SIGTERM);
+        ck_assert_uint_eq(steward_engine_next_deadline(t->e), t->now + 5 * SEC);
+        /* The exit report cannot come: its main process is gone already. */
+        t_exited(t, "a", STEWARD_EXIT_CODE_UNKNOWN, 0);
+        t_expect(t, "child_attempt_stale_report a 2");
+        /* Gone: judged as an exit with unknown status, then the policy. */
+        t_gone(t, "a");
+        t_expect(t, "child_exited a 2 failure, child_backoff_scheduled a 2");
+        ev = t_find_event(t, STEWARD_EVENT_CHILD_EXITED);
+        ck_assert_int_eq(ev->exit_code, STEWARD_EXIT_CODE_UNKNOWN);
+        ck_assert(ev->fields & STEWARD_EVENT_FIELD_EXIT);
+        ck_assert_str_eq(steward_exit_code_to_string(t_info(t, "a").last_exit_code), "unknown");
+        t_next(t);
+        t_expect(t, "child_restarting a 3, child_starting a 3, SPAWN a 3");
+        t_free(t);
+
+        /* What is left ignores the stop: KILL after TimeoutStopSec=. */
+        sb_init(&b);
+        sb_child(&b, "a", NULL)->restart = STEWARD_RESTART_TEMPORARY;
+        t = adopt_tree(&b);
+        t_adopt(t, "a", (StewardAdoption){ .generation = 2, .main_pid = 0 });
+        t_start(t);
+        t_expect(t, "STOP a 2");
+        t_advance(t, 5 * SEC);
+        t_expect(t, "child_restart_fence_abort_requested a 2, KILL a 2");
+        ck_assert_str_eq(steward_fence_state_to_string(t_info(t, "a").fence_state), "aborting_old");
+        t_gone(t, "a");
+        t_expect(t, "child_exited a 2 failure, child_stopped a 2 finished");
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_adopt_stopping)
+{
+        SpecBuilder b;
+        T *t;
+
+        sb_init(&b);
+        sb_child(&b, "a", NULL);
+        t = adopt_tree(&b);
+        t_adopt(t, "a", (StewardAdoption){ .generation = 1, .main_pid = 700, .stopping = TRUE });
+        ck_assert_str_eq(t_state(t, "a"), "stopping");
+        ck_assert_str_eq(steward_fence_state_to_string(t_info(t, "a").fence_state), "stopping_old");
+        /* The stop timeout runs afresh from the adoption. */
+        ck_assert_uint_eq(steward_engine_next_deadline(t->e), t->now + 5 * SEC);
+        t_start(t);
+        /* Delivered already: not sent again. */
+        t_expect(t, "");
+        t_advance(t, 5 * SEC);
+        t_expect(t, "child_restart_fence_abort_requested a 1, KILL a 1");
+        t_exited(t, "a", STEWARD_EXIT_CODE_UNKNOWN, 0);
+        t_expect(t, "child_exited a 1 stop");
+        /* Its reason went with the previous daemon: supervised, it comes back. */
+        t_gone(t, "a");
+        t_expect(t, "child_control_stop_completed a 1, child_restarting a 2, child_starting a 2, SPAWN a 2");
+        ck_assert_uint_eq(t_info(t, "a").restart_count, 1);
+        t_free(t);
+
+        /* Main process gone too: judged stop when gone. */
+        sb_init(&b);
+        sb_child(&b, "a", NULL);
+        t = adopt_tree(&b);
+        t_adopt(t, "a", (StewardAdoption){ .generation = 1, .stopping = TRUE });
+        t_start(t);
+        t_expect(t, "");
+        t_gone(t, "a");
+        t_expect(t, "child_exited a 1 stop, child_control_stop_completed a 1, child_restarting a 2, "
+                    "child_starting a 2, SPAWN a 2");
+        t_free(t);
+
+        /* Stopped by command meanwhile: it stays stopped. */
+        sb_init(&b);
+        sb_child(&b, "a", NULL);
+        t = adopt_tree(&b);
+        t_adopt(t, "a", (StewardAdoption){ .generation = 1, .main_pid = 700, .stopping = TRUE });
+        t_start(t);
+        ck_assert_str_eq(dec(t_cmd(t, STEWARD_COMMAND_STOP, "a", "s-1").decision), "stop_delivered");
+        t_expect(t, "");
+        t_crash(t, "a", 0);
+        t_expect(t, "child_exited a 1 stop, child_control_stop_completed a 1, child_stopped a 1 stop");
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_adopt_pending_restart)
+{
+        SpecBuilder b;
+        T *t;
+        StewardCommandOutcome o;
+        const StewardEvent *ev;
+
+        sb_init(&b);
+        sb_child(&b, "a", NULL);
+        t = adopt_tree(&b);
+        t_adopt(t, "a",
+                (StewardAdoption){ .generation = 3,
+                                   .main_pid = 700,
+                                   .stopping = TRUE,
+                                   .pending_command_id = "cmd-17",
+                                   .pending_reason = "upgrade" });
+        t_start(t);
+        t_expect(t, "");
+        o = t_cmd(t, STEWARD_COMMAND_RESTART, "a", "r-2");
+        ck_assert_str_eq(dec(o.decision), "already_pending");
+        ck_assert(o.idempotent);
+        ck_assert_uint_eq(o.merged, 1);
+        ck_assert_uint_eq(o.target_generation, 4);
+        t_expect(t, "");
+        t_exited(t, "a", STEWARD_EXIT_CODE_UNKNOWN, 0);
+        t_expect(t, "child_exited a 3 stop");
+        t_gone(t, "a");
+        t_expect(t,
+                 "child_control_stop_completed a 3, child_restart_fence_released a 3, child_restarting a 4, "
+                 "child_starting a 4, SPAWN a 4");
+        ev = t_find_event(t, STEWARD_EVENT_CHILD_RESTART_FENCE_RELEASED);
+        ck_assert_str_eq(ev->command_id, "cmd-17");
+        ck_assert_str_eq(ev->reason, "upgrade");
+        ck_assert_uint_eq(ev->target_generation, 4);
+        ev = t_find_event(t, STEWARD_EVENT_CHILD_STARTING);
+        ck_assert_str_eq(ev->command_id, "cmd-17");
+        t_free(t);
+
+        /* The stop had not been delivered yet: the start delivers it. */
+        sb_init(&b);
+        sb_child(&b, "a", NULL);
+        t = adopt_tree(&b);
+        t_adopt(t, "a",
+                (StewardAdoption){ .generation = 3, .main_pid = 700, .pending_command_id = "cmd-17" });
+        ck_assert_str_eq(t_state(t, "a"), "stopping");
+        t_start(t);
+        t_expect(t, "child_control_cancel_delivered a 3, STOP a 3");
+        t_crash(t, "a", 0);
+        t_expect(
+                t,
+                "child_exited a 3 stop, child_control_stop_completed a 3, child_restart_fence_released a 3, "
+                "child_restarting a 4, child_starting a 4, SPAWN a 4");
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_adopt_refused)
+{
+        SpecBuilder b;
+        T *t;
+        g_autoptr(GError) error = NULL;
+        StewardAdoption a = { .generation = 1, .main_pid = 500 };
+
+        sb_init(&b);
+        sb_child(&b, "a", NULL);
+        sb_child(&b, "b", NULL);
+        t = adopt_tree(&b);
+
+        t_begin(t);
+        ck_assert(!steward_engine_adopt_child(t->e, "nope", &a, t->now, t->out, &error));
+        ck_assert(g_error_matches(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS));
+        g_clear_error(&error);
+        a.generation = G_MAXUINT64;
+        ck_assert(!steward_engine_adopt_child(t->e, "a", &a, t->now, t->out, &error));
+        ck_assert(g_error_matches(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS));
+        g_clear_error(&error);
+        ck_assert_uint_eq(t->out->len, 0);
+        ck_assert_str_eq(t_state(t, "a"), "stopped");
+
+        a.generation = 1;
+        t_adopt(t, "a", a);
+        a.generation = 4;
+        a.main_pid = 600;
+        t_begin(t);
+        ck_assert(!steward_engine_adopt_child(t->e, "a", &a, t->now, t->out, &error));
+        ck_assert(g_error_matches(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS));
+        g_clear_error(&error);
+        ck_assert_uint_eq(t->out->len, 0);
+        ck_assert_uint_eq(t_gen(t, "a"), 1);
+        ck_assert_uint_eq(t_info(t, "a").main_pid, 500);
+
+        ck_assert(!steward_engine_restore_child_stopped(t->e, "nope", FALSE, &error));
+        ck_assert(g_error_matches(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS));
+        g_clear_error(&error);
+
+        t_start(t);
+        t_expect(t, "child_starting b 0, SPAWN b 0");
+        t_begin(t);
+        ck_assert(!steward_engine_adopt_child(t->e, "b", &a, t->now, t->out, &error));
+        ck_assert(g_error_matches(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS));
+        g_clear_error(&error);
+        ck_assert(!steward_engine_restore_child_stopped(t->e, "b", FALSE, &error));
+        ck_assert(g_error_matches(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS));
+        ck_assert_uint_eq(t->out->len, 0);
+        ck_assert_str_eq(t_state(t, "b"), "starting");
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_adopt_next_generation)
+{
+        SpecBuilder b;
+        T *t;
+
+        sb_init(&b);
+        sb_child(&b, "a", NULL);
+        sb_child(&b, "b", NULL);
+        sb_child(&b, "c", NULL);
+        t = adopt_tree(&b);
+
+        /* Nothing alive: numbering continues anyway, shown as left. */
+        steward_engine_set_next_generation(t->e, "b", 7);
+        steward_engine_set_next_generation(t->e, "b", 3); /* never lower */
+        steward_engine_set_next_generation(t->e, "nope", 3);
+        ck_assert_uint_eq(t_gen(t, "b"), 6);
+        ck_assert_uint_eq(t_info(t, "b").attempt, 7);
+        /* Alive: the next one after the higher of the two. */
+        t_adopt(t, "a", (StewardAdoption){ .generation = 5, .main_pid = 500 });
+        steward_engine_set_next_generation(t->e, "a", 10);
+        steward_engine_set_next_generation(t->e, "c", 2);
+        t_adopt(t, "c", (StewardAdoption){ .generation = 5, .main_pid = 501 });
+        t_start(t);
+        t_expect(t, "child_starting b 7, SPAWN b 7");
+        ck_assert_uint_eq(t_info(t, "b").attempt, 8);
+        t_spawned(t, "b");
+        t_crash(t, "a", 1);
+        t_crash(t, "c", 1);
+        g_free(t_take(t));
+        t_next(t);
+        t_expect(t, "child_restarting a 10, child_starting a 10, SPAWN a 10, child_restarting c 6, "
+                    "child_starting c 6, SPAWN c 6");
+        ck_assert_uint_eq(t_info(t, "a").attempt, 11);
+        ck_assert_uint_eq(t_info(t, "c").attempt, 7);
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_adopt_restore_stopped)
+{
+        SpecBuilder b;
+        T *t;
+        g_autoptr(GError) error = NULL;
+        StewardCommandOutcome o;
+
+        sb_init(&b);
+        sb_child(&b, "a", NULL);
+        sb_child(&b, "b", NULL);
+        sb_child(&b, "c", NULL);
+        sb_child(&b, "d", NULL);
+        sb_child(&b, "e", NULL);
+        t = adopt_tree(&b);
+
+        ck_assert(steward_engine_restore_child_stopped(t->e, "a", FALSE, &error));
+        /* Alive and stopped by the operator: on its way out, in either order. */
+        ck_assert(steward_engine_restore_child_stopped(t->e, "c", FALSE, &error));
+        t_adopt(t, "c", (StewardAdoption){ .generation = 2, .main_pid = 500, .stopping = TRUE });
+        t_adopt(t, "e", (StewardAdoption){ .generation = 1, .main_pid = 501, .pending_command_id = "r-9" });
+        ck_assert(steward_engine_restore_child_stopped(t->e, "e", TRUE, &error));
+        g_free(t_take(t));
+        ck_assert(steward_engine_restore_child_stopped(t->e, "b", TRUE, &error));
+        t_start(t);
+        t_expect(t, "child_control_cancel_delivered e 1, STOP e 1, child_starting d 0, SPAWN d 0");
+        ck_assert_str_eq(t_state(t, "a"), "stopped");
+        ck_assert_str_eq(t_state(t, "b"), "paused");
+        ck_assert_str_eq(t_state(t, "c"), "stopping");
+        ck_assert_str_eq(t_state(t, "e"), "stopping");
+        /* Published by the start. */
+        gboolean seen = FALSE;
+        for (guint i = 0; i < t->out->len; i++) {
+                const StewardAction *a = &g_array_index(t->out, StewardAction, i);
+                seen |= a->type == STEWARD_ACTION_STATE_CHANGED && g_strcmp0(a->child, "b") == 0;
+        }
+        ck_assert(seen);
+        t_crash(t, "c", 0);
+        t_expect(t, "child_exited c 2 stop, child_control_stop_completed c 2, child_stopped c 2 stop");
+        /* The pause drops the restart that was pending. */
+        t_crash(t, "e", 0);
+        t_expect(t, "child_exited e 1 stop, child_control_stop_completed e 1, child_paused e 1");
+        o = t_cmd(t, STEWARD_COMMAND_RESUME, "b", "res-1");
+        ck_assert_str_eq(dec(o.decision), "resumed");
+        t_expect(t, "child_resumed b, child_starting b 0, SPAWN b 0");
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_adopt_sidecar_and_strategy)
+{
+        SpecBuilder b;
+        T *t;
+
+        /* An adopted ready primary lets its sidecar start at once; one-for-all
+         * stops adopted members like any other. */
+        sb_init(&b);
+        sb_root(&b)->strategy = STEWARD_STRATEGY_ONE_FOR_ALL;
+        sb_notify(&b, "db", NULL);
+        sb_child(&b, "log", NULL)->sidecar_of = g_strdup("db");
+        sb_child(&b, "app", NULL);
+        t = adopt_tree(&b);
+        b.spec = NULL;
+        t_adopt(t, "db", (StewardAdoption){ .generation = 4, .main_pid = 500, .ready = TRUE });
+        t_adopt(t, "app", (StewardAdoption){ .generation = 2, .main_pid = 501 });
+        t_start(t);
+        t_expect(t, "child_starting log 0, SPAWN log 0");
+        t_spawned(t, "log");
+        g_free(t_take(t));
+        t_exited(t, "app", EXITED, 1);
+        t_expect(t, "child_exited app 2 failure, STOP app 2, supervisor_restarting root app one-for-all");
+        t_gone(t, "app");
+        t_expect(t, "STOP log 0");
+        t_crash(t, "log", 0);
+        t_expect(t, "child_exited log 0 stop, child_control_stop_completed log 0, STOP db 4");
+        t_crash(t, "db", 0);
+        t_expect(t, "child_exited db 4 stop, child_control_stop_completed db 4");
+        t_next(t);
+        t_expect(t, "child_restarting db 5, child_starting db 5, SPAWN db 5");
+        t_free(t);
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -1699,6 +2226,21 @@ make_suite(void)
         tcase_add_test(tc, test_reload_refused_untouched);
         tcase_add_test(tc, test_reload_readd_keeps_generations);
         tcase_add_test(tc, test_reload_during_strategy_restart);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("adopt");
+        tcase_add_test(tc, test_adopt_simple);
+        tcase_add_test(tc, test_adopt_attempt_given);
+        tcase_add_test(tc, test_adopt_notify_not_ready_holds);
+        tcase_add_test(tc, test_adopt_notify_ready_watchdog);
+        tcase_add_test(tc, test_adopt_exit_unknown);
+        tcase_add_test(tc, test_adopt_main_gone);
+        tcase_add_test(tc, test_adopt_stopping);
+        tcase_add_test(tc, test_adopt_pending_restart);
+        tcase_add_test(tc, test_adopt_refused);
+        tcase_add_test(tc, test_adopt_next_generation);
+        tcase_add_test(tc, test_adopt_restore_stopped);
+        tcase_add_test(tc, test_adopt_sidecar_and_strategy);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* engine-adopt.c: live restore: taking over the incarnations and operator state a previous stewardd left. */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "engine-private.h"
+
+/* Adoption describes the world as the engine finds it before it acts, so
+ * it is refused once anything may have been started. */
+static Child *
+restore_target(StewardEngine *e, const char *child, GError **error)
+{
+        Child *c = child ? g_hash_table_lookup(e->child_by_name, child) : NULL;
+
+        if (e->started || e->shutting_down) {
+                g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS,
+                            _("Cannot restore '%s': the tree has already started"), child ? child : "");
+                return NULL;
+        }
+        if (!c) {
+                g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS, _("No child '%s'"),
+                            child ? child : "");
+                return NULL;
+        }
+        return c;
+}
+
+gboolean
+steward_engine_adopt_child(StewardEngine *e, const char *child, const StewardAdoption *a, guint64 now,
+                           GArray *out, GError **error)
+{
+        Child *c;
+
+        g_return_val_if_fail(e && a && out, FALSE);
+
+        if (!(c = restore_target(e, child, error)))
+                return FALSE;
+        if (c->inc != INC_NONE) {
+                g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS,
+                            _("Child '%s' has been adopted already"), child);
+                return FALSE;
+        }
+        /* Its successor needs a generation of its own. */
+        if (a->generation == G_MAXUINT64) {
+                g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS,
+                            _("Generation %" G_GUINT64_FORMAT " of '%s' is out of range"), a->generation,
+                            child);
+                return FALSE;
+        }
+
+        engine_begin(e, now, out);
+        c->ever_started = TRUE;
+        c->generation = a->generation;
+        c->attempt = a->attempt > 0 ? a->attempt : a->generation + 1;
+        c->inc = a->main_pid > 0 ? INC_UP : INC_EXITED;
+        c->main_pid = a->main_pid;
+        c->ready = FALSE;
+        c->up_since = G_MAXUINT64;
+        c->restart_count = a->restart_count;
+        c->failures = a->backoff_failures;
+        c->end_unjudged = a->main_pid == 0;
+        c->unjudged_verdict = a->stopping ? STEWARD_DECISION_STOP : STEWARD_DECISION_FAILURE;
+        c->restart_when_gone = a->stopping && !a->pending_command_id;
+
+        if (a->pending_command_id) {
+                c->restart_pending = TRUE;
+                c->pending_is_restart = TRUE;
+                c->merged = 0;
+                engine_cmd_clear(&c->cmd);
+                c->cmd.id = g_strdup(a->pending_command_id);
+                c->cmd.reason = g_strdup(a->pending_reason);
+        }
+        if (a->stopping || a->pending_command_id || a->main_pid == 0) {
+                /* On its way out. What is left of a main process that ended
+                 * unwatched, and a stop the fence needs but that had not been
+                 * delivered, are stopped by steward_engine_start(). */
+                c->stopping = TRUE;
+                c->stop_signal = c->kill_signal;
+                c->stop_cause = a->pending_command_id ? STOP_CONTROL
+                                : a->stopping         ? STOP_ADOPTED
+                                                      : STOP_LEFTOVER;
+                if (a->stopping) {
+                        c->stop_delivered = TRUE;
+                        if (c->timeout_stop_usec > 0)
+                                engine_child_arm(e, c, TIMER_STOP, c->timeout_stop_usec);
+                }
+        } else if (c->type == STEWARD_CHILD_NOTIFY && !a->ready) {
+                if (c->timeout_start_usec > 0)
+                        engine_child_arm(e, c, TIMER_START, c->timeout_start_usec);
+        } else {
+                /* Up; a full watchdog interval from now covers the gap. */
+                c->ready = TRUE;
+                c->up_since = now;
+                if (engine_child_watchdog_usec(c) > 0)
+                        engine_child_arm(e, c, TIMER_WATCHDOG, engine_child_watchdog_usec(c));
+        }
+        mark_child(e, c);
+        engine_end(e);
+        return TRUE;
+}
+
+void
+steward_engine_set_next_generation(StewardEngine *e, const char *child, guint64 next_generation)
+{
+        Child *c;
+
+        g_return_if_fail(e);
+
+        c = child ? g_hash_table_lookup(e->child_by_name, child) : NULL;
+        if (!c) {
+                g_debug("Next generation of unknown child '%s', ignoring", child ? child : "(null)");
+                return;
+        }
+        /* Kept as a floor too: an adoption after this call replaces what
+         * the child shows, not where its numbering goes on. */
+        c->next_generation = MAX(c->next_generation, next_generation);
+        if (c->ever_started || next_generation <= c->first_generation)
+                return;
+        /* Shown as the previous run left it, as a child a reload brings
+         * back (engine-reload.c): nothing seen on the bus goes back. The
+         * next input publishes it. */
+        c->first_generation = next_generation;
+        c->generation = next_generation - 1;
+        c->attempt = next_generation;
+        engine_mark(e, &c->node);
+}
+
+gboolean
+steward_engine_restore_child_stopped(StewardEngine *e, const char *child, gboolean paused, GError **error)
+{
+        Child *c;
+
+        g_return_val_if_fail(e, FALSE);
+
+        if (!(c = restore_target(e, child, error)))
+                return FALSE;
+        c->mode = paused ? MODE_PAUSED : MODE_STOPPED;
+        c->rest_decision = STEWARD_DECISION_STOP;
+        /* Published by the start, the next input. */
+        engine_mark(e, &c->node);
+        return TRUE;
+}
+
+/* The part of steward_engine_start() about adopted incarnations: the
+ * stops adoption found due, before anything new is spawned. */
+void
+engine_start_adopted(StewardEngine *e)
+{
+        for (guint i = 0; i < e->children->len; i++) {
+                Child *c = g_ptr_array_index(e->children, i);
+
+                if (c->inc == INC_NONE)
+                        continue;
+                if (c->mode != MODE_AUTO) {
+                        /* The operator's stop supersedes what else was due. */
+                        c->restart_pending = FALSE;
+                        c->restart_when_gone = FALSE;
+                        if (!c->stopping) {
+                                c->stopping = TRUE;
+                                c->stop_signal = c->kill_signal;
+                        }
+                        c->stop_cause = STOP_CONTROL;
+                }
+                if (c->stopping && !c->stop_delivered)
+                        engine_child_deliver_stop(e, c);
+        }
+}
+
+/* An adopted incarnation whose main process ended unwatched is gone: its
+ * end is judged now, as an exit with unknown status. */
+void
+engine_child_judge_adopted_end(StewardEngine *e, Child *c)
+{
+        StewardEvent *ev;
+
+        c->end_unjudged = FALSE;
+        c->last_exit_code = STEWARD_EXIT_CODE_UNKNOWN;
+        c->last_exit_status = 0;
+        ev = engine_emit_child(e, STEWARD_EVENT_CHILD_EXITED, c);
+        ev->exit_code = STEWARD_EXIT_CODE_UNKNOWN;
+        ev->exit_status = 0;
+        ev->fields |= STEWARD_EVENT_FIELD_EXIT;
+        engine_ev_decision(ev, c->unjudged_verdict);
+        engine_child_main_ended(e, c, c->unjudged_verdict, TRUE);
+}
