@@ -31,8 +31,12 @@ static const char tree_config[] = "[Supervisor web]\n"
  * shutdown) stays in progress until TimeoutStopSec= passes: long enough
  * for a second command to arrive while the first is pending. worker is
  * there to be restarted quickly. */
+/* api says READY=1 only once it ignores SIGTERM, so a restart that finds it
+ * ready always finds it stubborn. */
 static const char stubborn_config[] = "[Child api]\n"
-                                      "ExecStart=/bin/sh -c 'trap \"\" TERM; while :; do sleep 1; done'\n"
+                                      "Type=notify\n"
+                                      "ExecStart=/bin/sh -c 'trap \"\" TERM; systemd-notify --ready; "
+                                      "while :; do sleep 1; done'\n"
                                       "TimeoutStopSec=4s\n"
                                       "[Child worker]\n"
                                       "ExecStart=/bin/sh -c 'exec sleep 1000'\n";
@@ -446,7 +450,7 @@ START_TEST(test_fence_outcomes)
         JsonObject *outcome;
         guint64 gen;
 
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(wait_state(d, "api", "ready"));
         gen = child_u64(d, "api", "Generation");
         expected = g_strdup_printf("api: queued_after_stop (generation %" G_GUINT64_FORMAT
                                    " → %" G_GUINT64_FORMAT ", cancel delivered",
@@ -683,7 +687,7 @@ START_TEST(test_shutdown)
         g_autofree char *blocked = NULL;
         g_autofree char *err = NULL;
 
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(wait_state(d, "api", "ready"));
         f = follower_start(FALSE);
         /* The follower must be listening before the tree goes. */
         ck_assert(trigger_until_seen((Follower *const[]){ f, NULL }, " child_restart_fence_entered "));
