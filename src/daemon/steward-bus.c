@@ -176,6 +176,7 @@ outcome_to_variant(const StewardCommandOutcome *o, const char *command_id, const
 typedef enum {
         REQUEST_COMMAND,
         REQUEST_RELOAD,
+        REQUEST_REEXECUTE,
 } RequestKind;
 
 /* A mutating method waiting for its caller's credentials. */
@@ -244,6 +245,17 @@ run_command(PendingCommand *p, const StewardCaller *caller)
 
         if (p->request == REQUEST_RELOAD) {
                 run_reload(b, p->invocation, &actor);
+                return;
+        }
+        if (p->request == REQUEST_REEXECUTE) {
+                if (b->ops->is_shutting_down(b->data))
+                        g_dbus_method_invocation_return_error_literal(p->invocation, STEWARD_ERROR,
+                                                                      STEWARD_ERROR_SHUTTING_DOWN,
+                                                                      _("The tree is shutting down"));
+                else if (!b->ops->reexecute(b->data, &actor, &error))
+                        reply_error(p->invocation, error);
+                else
+                        g_dbus_method_invocation_return_value(p->invocation, NULL);
                 return;
         }
         if (!b->ops->command(b->data, p->kind, p->target, p->reason, &actor, &outcome, &command_id,
@@ -447,6 +459,12 @@ method_reload(StewardBus *b, GDBusMethodInvocation *inv, GVariant *params)
 }
 
 static void
+method_reexecute(StewardBus *b, GDBusMethodInvocation *inv, GVariant *params)
+{
+        queue_request(b, inv, REQUEST_REEXECUTE, 0, NULL, NULL);
+}
+
+static void
 method_shutdown_tree(StewardBus *b, GDBusMethodInvocation *inv, GVariant *params)
 {
         const char *reason;
@@ -470,6 +488,7 @@ static const struct {
         { "ResumeChild", method_resume_child },
         { "ResumeSupervisor", method_resume_supervisor },
         { "Reload", method_reload },
+        { "Reexecute", method_reexecute },
         { "ShutdownTree", method_shutdown_tree },
 };
 

@@ -28,6 +28,8 @@ typedef struct {
                                const StewardActor *actor);
         gboolean (*reload)(gpointer user_data, const StewardActor *actor, GStrv *added, GStrv *removed,
                            GStrv *changed, GError **error);
+        /* Reexecute: stewardd replaces itself once the reply is out. */
+        gboolean (*reexecute)(gpointer user_data, const StewardActor *actor, GError **error);
 
         StewardTreeState (*get_tree_state)(gpointer user_data);
         gboolean (*is_shutting_down)(gpointer user_data);

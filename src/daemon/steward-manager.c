@@ -12,7 +12,7 @@
 #include <glib/gi18n.h>
 #include <grp.h>
 
-#include "steward-manager.h"
+#include "manager-private.h"
 #include "steward-names.h"
 #include "steward-notify-router.h"
 #include "steward-parse.h"
@@ -20,45 +20,8 @@
 #include "steward-spawn.h"
 #include "steward-util.h"
 
-typedef struct {
-        const StewardManagerListener *l;
-        gpointer data;
-} Listener;
-
-struct _StewardManager {
-        StewardMode mode;
-        char *config_path;
-        StewardSpec *spec;
-        GHashTable *child_specs; /* name -> StewardChildSpec* (in spec) */
-        GHashTable *supervisor_slices; /* supervisor name -> its slice unit */
-        gid_t allowed_gid;
-
-        StewardReaper *reaper;
-        StewardBackend *backend;
-        StewardEngine *engine;
-        GDBusConnection *bus; /* NULL: no bus (a container without one) */
-        StewardNotifyRouter *notify;
-        GArray *listeners; /* Listener */
-
-        GSource *timer;
-        GArray *actions;
-        gboolean dispatching;
-        guint64 sequence;
-        guint64 command_counter;
-        guint spawns_in_flight; /* SPAWNs without their spawned/spawn_failed report yet */
-        gboolean started;
-        gboolean ready_reported;
-        gboolean exited;
-        /* The incarnation whose gone report is being delivered: the backend
-         * holds it until the report returns, but its Unit is "" already. */
-        const char *gone_child; /* interned */
-        guint64 gone_generation;
-};
-
-static void manager_dispatch(StewardManager *m);
-
-static guint64
-now(void)
+guint64
+manager_now(void)
 {
         return (guint64) g_get_monotonic_time();
 }
@@ -101,7 +64,7 @@ tell_reloading(StewardManager *m, gboolean reloading)
 
 /* ---- events ------------------------------------------------------------- */
 
-static void
+void
 manager_emit(StewardManager *m, const StewardEvent *ev)
 {
         /* The backend holds an incarnation until its gone report was
@@ -119,7 +82,7 @@ manager_emit(StewardManager *m, const StewardEvent *ev)
 static void
 manager_emit_simple(StewardManager *m, StewardEventKind kind, const char *error)
 {
-        StewardEvent ev = { .kind = kind, .time_usec = now() };
+        StewardEvent ev = { .kind = kind, .time_usec = manager_now() };
 
         if (error) {
                 ev.fields |= STEWARD_EVENT_FIELD_ERROR;
@@ -136,7 +99,7 @@ on_timer(gpointer user_data)
 {
         StewardManager *m = user_data;
 
-        steward_engine_tick(m->engine, now(), m->actions);
+        steward_engine_tick(m->engine, manager_now(), m->actions);
         manager_dispatch(m);
         return G_SOURCE_CONTINUE;
 }
@@ -244,6 +207,7 @@ perform(StewardManager *m, const StewardAction *a)
         case STEWARD_ACTION_EXIT:
                 if (!m->exited) {
                         m->exited = TRUE;
+                        manager_state_remove(m);
                         FOR_EACH_LISTENER(m, l, exit)
                         l->l->exit(l->data, a->exit_code);
                 }
@@ -254,7 +218,7 @@ perform(StewardManager *m, const StewardAction *a)
 /* Performs every pending action. Performing one may feed the engine again
  * (a backend that fails at once reports from inside spawn), which appends
  * to the same array: the loop picks those up in order. */
-static void
+void
 manager_dispatch(StewardManager *m)
 {
         if (m->dispatching)
@@ -265,6 +229,8 @@ manager_dispatch(StewardManager *m)
         g_array_set_size(m->actions, 0);
         m->dispatching = FALSE;
         manager_check_ready(m);
+        manager_state_changed(m);
+        manager_reexec_check(m);
         FOR_EACH_LISTENER(m, l, settled)
         l->l->settled(l->data);
         timer_rearm(m);
@@ -284,7 +250,7 @@ on_spawned(gpointer user_data, const char *child, guint64 generation, pid_t pid,
         StewardManager *m = user_data;
 
         m->spawns_in_flight--;
-        steward_engine_child_spawned(m->engine, child, generation, (guint32) pid, now(), m->actions);
+        steward_engine_child_spawned(m->engine, child, generation, (guint32) pid, manager_now(), m->actions);
         manager_dispatch(m);
 }
 
@@ -294,7 +260,7 @@ on_spawn_failed(gpointer user_data, const char *child, guint64 generation, const
         StewardManager *m = user_data;
 
         m->spawns_in_flight--;
-        steward_engine_child_spawn_failed(m->engine, child, generation, message, now(), m->actions);
+        steward_engine_child_spawn_failed(m->engine, child, generation, message, manager_now(), m->actions);
         manager_dispatch(m);
 }
 
@@ -302,11 +268,12 @@ static void
 on_exited(gpointer user_data, const char *child, guint64 generation, int wait_status)
 {
         StewardManager *m = user_data;
-        StewardExitCode code;
-        int status;
+        StewardExitCode code = STEWARD_EXIT_CODE_UNKNOWN;
+        int status = 0;
 
-        steward_exit_code_from_wait_status(wait_status, &code, &status);
-        steward_engine_child_exited(m->engine, child, generation, code, status, now(), m->actions);
+        if (wait_status != STEWARD_BACKEND_WAIT_STATUS_UNKNOWN)
+                steward_exit_code_from_wait_status(wait_status, &code, &status);
+        steward_engine_child_exited(m->engine, child, generation, code, status, manager_now(), m->actions);
         manager_dispatch(m);
 }
 
@@ -319,7 +286,7 @@ on_gone(gpointer user_data, const char *child, guint64 generation)
         steward_notify_router_forget(m->notify, child, generation);
         m->gone_child = g_intern_string(child);
         m->gone_generation = generation;
-        steward_engine_child_gone(m->engine, child, generation, now(), m->actions);
+        steward_engine_child_gone(m->engine, child, generation, manager_now(), m->actions);
         manager_dispatch(m);
         /* The engine need not change anything the Unit is derived from
          * (a stopped child stays stopped), but the scope is gone. */
@@ -503,6 +470,8 @@ steward_manager_new(const StewardManagerOptions *o, GError **error)
                 return NULL;
 
         m->engine = steward_engine_new(m->spec, engine_random, NULL);
+        if (!manager_restore_load(m, error))
+                return NULL;
         m->notify = steward_notify_router_new(m->backend, m->engine, m->actions, router_dispatch, m, error);
         if (!m->notify)
                 return NULL;
@@ -519,6 +488,7 @@ steward_manager_free(StewardManager *m)
         if (!m)
                 return;
         g_clear_pointer(&m->notify, steward_notify_router_free);
+        manager_restore_clear(m);
         if (m->timer) {
                 g_source_destroy(m->timer);
                 g_source_unref(m->timer);
@@ -553,7 +523,7 @@ steward_manager_command(StewardManager *m, StewardCommandKind kind, const char *
         cmd.command_id = id;
         cmd.reason = reason;
         cmd.actor = *actor;
-        if (!steward_engine_command(m->engine, &cmd, now(), m->actions, outcome, error)) {
+        if (!steward_engine_command(m->engine, &cmd, manager_now(), m->actions, outcome, error)) {
                 manager_dispatch(m);
                 return FALSE;
         }
@@ -567,7 +537,7 @@ void
 steward_manager_command_denied(StewardManager *m, const char *method, const char *target,
                                const StewardActor *actor)
 {
-        StewardEvent ev = { .kind = STEWARD_EVENT_COMMAND_DENIED, .time_usec = now() };
+        StewardEvent ev = { .kind = STEWARD_EVENT_COMMAND_DENIED, .time_usec = manager_now() };
 
         ev.fields = STEWARD_EVENT_FIELD_ACTOR | STEWARD_EVENT_FIELD_ERROR;
         ev.actor_uid = actor->uid;
@@ -640,7 +610,7 @@ steward_manager_reload(StewardManager *m, const StewardActor *actor, GStrv *adde
                 cmd.reason = "reload";
                 cmd.actor = *actor;
                 roles = manager_roles(m);
-                (void) steward_engine_reload(m->engine, spec, &cmd, now(), m->actions, added, removed,
+                (void) steward_engine_reload(m->engine, spec, &cmd, manager_now(), m->actions, added, removed,
                                              changed, &local);
         }
         if (local) {
@@ -692,29 +662,13 @@ steward_manager_shutdown(StewardManager *m, const char *reason)
                 g_warning("shutdown: %s", error->message);
 }
 
-static void
-on_leftovers_cleared(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-        g_autoptr(GError) error = NULL;
-        StewardManager *m;
-
-        /* Cancelled: the manager is gone. */
-        if (!steward_backend_clear_leftovers_finish(NULL, res, &error))
-                return;
-        m = user_data;
-        steward_engine_start(m->engine, now(), m->actions);
-        manager_dispatch(m);
-}
-
 void
 steward_manager_start(StewardManager *m)
 {
         if (m->started)
                 return;
         m->started = TRUE;
-        steward_backend_clear_leftovers(m->backend,
-                                        (guint) (m->spec->shutdown_timeout_usec / G_USEC_PER_SEC),
-                                        on_leftovers_cleared, m);
+        manager_restore_start(m);
 }
 
 /* ---- queries ---------------------------------------------------------------- */

@@ -39,6 +39,9 @@ typedef struct {
         void (*settled)(gpointer user_data);
         /* The tree is down: the daemon should exit with @exit_code. */
         void (*exit)(gpointer user_data, int exit_code);
+        /* Reexecute: the state file is written, the daemon should exec
+         * itself now. Returning means the exec failed: the daemon goes on. */
+        void (*reexecute)(gpointer user_data);
 } StewardManagerListener;
 
 /* Loads and validates the configuration and sets up the bus connection
@@ -53,7 +56,8 @@ void steward_manager_add_listener(StewardManager *m, const StewardManagerListene
 
 /* The manager_started and config_loaded events, once the listeners are there. */
 void steward_manager_announce_started(StewardManager *m);
-/* Starts the tree, once a previous run's scopes are gone. A second call does nothing. */
+/* Adopts what a previous run left running (docs/LIVE-RESTORE.md), then
+ * starts the rest of the tree. A second call does nothing. */
 void steward_manager_start(StewardManager *m);
 /* Shuts the tree down, as ShutdownTree would, on behalf of the daemon itself. */
 void steward_manager_shutdown(StewardManager *m, const char *reason);
@@ -88,6 +92,17 @@ void steward_manager_command_denied(StewardManager *m, const char *method, const
  */
 gboolean steward_manager_reload(StewardManager *m, const StewardActor *actor, GStrv *added, GStrv *removed,
                                 GStrv *changed, GError **error);
+
+/**
+ * steward_manager_reexecute:
+ *
+ * Asks for a re-exec (docs/LIVE-RESTORE.md, "Re-exec"): once no spawn is
+ * in flight, from the main loop (so a bus reply goes out first), the state
+ * file is written and the listeners' reexecute is called. Fails with
+ * STEWARD_ERROR_NOT_SUPPORTED where a new image could not adopt the
+ * children: the process backend, or no runtime directory.
+ */
+gboolean steward_manager_reexecute(StewardManager *m, const StewardActor *actor, GError **error);
 
 /* The connection to the bus of the mode, NULL when there is none. */
 GDBusConnection *steward_manager_get_connection(StewardManager *m);

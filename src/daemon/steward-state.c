@@ -355,6 +355,9 @@ steward_state_to_data(const StewardState *state, gsize *ret_length, GError **err
                                      steward_state_operator_to_string(r->operator_state));
                 set_window(kf, group, r->restart_window);
                 set_uint(kf, group, "BackoffFailures", r->backoff_failures);
+                set_uint(kf, group, "RestartCount", r->restart_count);
+                g_key_file_set_value(kf, group, "Alive", r->alive ? "true" : "false");
+                g_key_file_set_value(kf, group, "Stopping", r->stopping ? "true" : "false");
                 if (r->pending) {
                         g_autofree char *v = g_strdup_printf("%s %s %s", r->pending->id, r->pending->kind,
                                                              r->pending->reason);
@@ -563,6 +566,22 @@ get_uint(const Reader *rd, const char *key, guint64 max, guint64 *ret)
         return TRUE;
 }
 
+/* Leaves *ret as it is when @key is absent. */
+static gboolean
+get_optional_boolean(const Reader *rd, const char *key, gboolean *ret)
+{
+        g_autofree char *v = NULL;
+
+        if (!g_key_file_has_key(rd->kf, rd->group, key, NULL))
+                return TRUE;
+        v = get_raw(rd, key);
+        if (!v)
+                return FALSE;
+        if (!steward_parse_boolean(v, ret))
+                return corrupt(rd, key, "not a boolean");
+        return TRUE;
+}
+
 static gboolean
 get_window(const Reader *rd, GArray *w)
 {
@@ -649,6 +668,16 @@ read_child(GKeyFile *kf, const char *group, StewardState *state, GError **error)
         if (!get_uint(&rd, "BackoffFailures", G_MAXUINT32, &v))
                 return FALSE;
         r->backoff_failures = (guint) v;
+        /* Optional, so that they may be added under the same Version=. */
+        if (g_key_file_has_key(kf, group, "RestartCount", NULL)) {
+                if (!get_uint(&rd, "RestartCount", G_MAXUINT32, &v))
+                        return FALSE;
+                r->restart_count = (guint) v;
+        }
+        r->alive = r->main_pid != 0;
+        if (!get_optional_boolean(&rd, "Alive", &r->alive) ||
+            !get_optional_boolean(&rd, "Stopping", &r->stopping))
+                return FALSE;
         return get_pending(&rd, r);
 }
 

@@ -27,6 +27,10 @@
  *     PendingCommand=ID KIND REASON  optional: a command the fence holds; ID and KIND
  *                                    as steward_name_is_valid(), REASON the rest of the
  *                                    value (may be empty), escaped as GKeyFile strings
+ *     RestartCount=<n>               optional (0): the child's RestartCount
+ *     Alive=true|false               optional (MainPID= given): an incarnation runs, its
+ *                                    main process or what is left of it
+ *     Stopping=true|false            optional (false): a stop was delivered to it
  *
  *     [Supervisor NAME]
  *     State=running|quarantined
@@ -97,6 +101,9 @@ typedef struct {
         GArray *restart_window; /* of guint64 monotonic µs, oldest first; never NULL */
         guint backoff_failures;
         StewardStateCommand *pending; /* NULL: none */
+        guint restart_count;
+        gboolean alive; /* an incarnation runs (main process or leftovers of it) */
+        gboolean stopping; /* a stop was delivered to it */
 } StewardChildRecord;
 
 typedef struct {

@@ -12,7 +12,9 @@
 #include <glib/gi18n.h>
 #include <locale.h>
 #include <signal.h>
+#include <errno.h>
 #include <stdlib.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "steward-bus.h"
@@ -92,6 +94,10 @@ typedef struct {
         gboolean exited;
         gboolean name_acquired;
         gboolean name_lost;
+        /* Reexecute: the program at the path we were started from, with the
+         * arguments we were given. */
+        const char *exe; /* NULL: unknown */
+        char **argv;
 } Daemon;
 
 static void
@@ -151,8 +157,32 @@ daemon_on_exit(gpointer user_data, int exit_code)
         daemon_quit(user_data, exit_code);
 }
 
+/* The manager wrote the state file: become the program at our own path (a
+ * new version after an upgrade), which adopts every child. Our PID stays,
+ * so the service manager and the children's parent see no change. */
+static void
+daemon_on_reexecute(gpointer user_data)
+{
+        Daemon *d = user_data;
+        GDBusConnection *bus = steward_manager_get_connection(d->manager);
+        int errsv;
+
+        if (!d->exe) {
+                g_warning("Cannot re-execute: /proc/self/exe was unreadable at start; going on as we are");
+                return;
+        }
+        (void) sd_notify(0, "RELOADING=1\nSTATUS=Re-executing");
+        if (bus)
+                g_dbus_connection_flush_sync(bus, NULL, NULL);
+        (void) execv(d->exe, d->argv);
+        errsv = errno;
+        g_warning("Cannot re-execute %s: %s; going on as we are", d->exe, g_strerror(errsv));
+        (void) sd_notify(0, "READY=1");
+}
+
 static const StewardManagerListener daemon_listener = {
         .exit = daemon_on_exit,
+        .reexecute = daemon_on_reexecute,
 };
 
 /* The bus objects served from the manager and its engine. */
@@ -175,6 +205,12 @@ ops_reload(gpointer m, const StewardActor *actor, GStrv *added, GStrv *removed, 
            GError **error)
 {
         return steward_manager_reload(m, actor, added, removed, changed, error);
+}
+
+static gboolean
+ops_reexecute(gpointer m, const StewardActor *actor, GError **error)
+{
+        return steward_manager_reexecute(m, actor, error);
 }
 
 static StewardTreeState
@@ -259,6 +295,7 @@ static const StewardBusOps manager_ops = {
         .command = ops_command,
         .command_denied = ops_command_denied,
         .reload = ops_reload,
+        .reexecute = ops_reexecute,
         .get_tree_state = ops_get_tree_state,
         .is_shutting_down = ops_is_shutting_down,
         .get_n_children = ops_get_n_children,
@@ -411,6 +448,8 @@ main(int argc, char **argv)
         Daemon d = { 0 };
         int ret;
         const char *localedir = g_getenv("STEWARD_LOCALEDIR");
+        g_autofree char *exe = NULL;
+        g_auto(GStrv) saved_argv = NULL;
 
         /* Before any thread exists, so no thread ever takes SIGCHLD from
          * the reaper's signalfd. */
@@ -422,6 +461,13 @@ main(int argc, char **argv)
         bindtextdomain(GETTEXT_PACKAGE, localedir ? localedir : LOCALEDIR);
         bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
         textdomain(GETTEXT_PACKAGE);
+
+        /* Before anything can replace the file: a re-exec runs what is at
+         * this path then (a new version), with the same arguments. */
+        exe = g_file_read_link("/proc/self/exe", NULL);
+        saved_argv = g_strdupv(argv);
+        d.exe = exe;
+        d.argv = saved_argv;
 
         ctx = g_option_context_new(NULL);
         g_option_context_set_summary(ctx, _("Supervise long-running programs in transient systemd scopes."));

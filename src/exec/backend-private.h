@@ -35,6 +35,9 @@ typedef struct {
         gboolean scope_created;
         gboolean exited_reported;
         gboolean stop_requested;
+        gboolean adopted; /* left by a previous run, not spawned by us */
+        int pidfd; /* adopted: the main process, when it is not our child; else -1 */
+        guint pidfd_source;
         char *failure;
         GVariant *unit_settings; /* a(sv): kill settings and cgroup limits */
         char *job; /* the scope's start job, once the manager named it */
@@ -65,11 +68,6 @@ struct _StewardBackend {
         GHashTable *by_leader; /* GINT_TO_POINTER(forked pid) -> Incarnation* (borrowed) */
         /* The scope backend's, set up and torn down by its init/finalize. */
         GHashTable *by_unit; /* unit name -> Incarnation* (borrowed) */
-        /* Scopes a previous run left behind, being stopped before we start. */
-        GHashTable *leftovers; /* unit name set */
-        GTask *leftovers_task;
-        guint leftovers_timeout;
-        guint leftovers_timeout_sec;
 };
 
 /* What differs between the backends; the core (steward-backend.c) does the
@@ -94,8 +92,15 @@ struct _BackendOps {
         gboolean (*owns_pid)(Incarnation *inc, pid_t pid);
         /* The incarnation @pid belongs to, running or not; NULL for none. */
         Incarnation *(*find_pid)(StewardBackend *b, pid_t pid);
-        /* Ends what a previous run left behind, then returns @task (owned). */
-        void (*clear_leftovers)(StewardBackend *b, GTask *task);
+        /* Lists what a previous run left (a GPtrArray of StewardLeftover),
+         * then returns @task (owned). */
+        void (*survey)(StewardBackend *b, GTask *task);
+        /* Takes over an incarnation a previous run left, @leftover NULL
+         * when it is not there any more; NULL for a backend that cannot. */
+        gboolean (*adopt)(Incarnation *inc, const StewardChildSpec *spec, const StewardLeftover *leftover,
+                          GError **error);
+        /* Stops a leftover that belongs to no child. */
+        void (*stop_leftover)(StewardBackend *b, const StewardLeftover *leftover);
         /* An orphan was reaped; NULL when that tells the backend nothing. */
         void (*orphan_reaped)(StewardBackend *b);
 };

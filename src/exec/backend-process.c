@@ -66,11 +66,13 @@ process_find_pid(StewardBackend *b, pid_t pid)
         return pgid > 0 ? g_hash_table_lookup(b->by_leader, GINT_TO_POINTER(pgid)) : NULL;
 }
 
-/* No scopes: a previous run's process groups are not ours to find. */
+/* Process groups carry no name: a previous run's are not ours to find
+ * (the daemon refuses to start beside them instead, from its state file). */
 static void
-process_clear_leftovers(StewardBackend *b, GTask *task)
+process_survey(StewardBackend *b, GTask *task)
 {
-        g_task_return_boolean(task, TRUE);
+        g_task_return_pointer(task, g_ptr_array_new_with_free_func((GDestroyNotify) steward_leftover_free),
+                              (GDestroyNotify) g_ptr_array_unref);
         g_object_unref(task);
 }
 
@@ -99,6 +101,6 @@ const BackendOps backend_process_ops = {
         .deliver = process_deliver,
         .owns_pid = process_owns_pid,
         .find_pid = process_find_pid,
-        .clear_leftovers = process_clear_leftovers,
+        .survey = process_survey,
         .orphan_reaped = process_orphan_reaped,
 };

@@ -45,22 +45,6 @@ on_unit_properties_changed(GDBusConnection *bus, const char *sender, const char 
 }
 
 static void
-leftovers_done(StewardBackend *b)
-{
-        g_autoptr(GTask) task = g_steal_pointer(&b->leftovers_task);
-
-        if (b->leftovers_timeout)
-                g_source_remove(b->leftovers_timeout);
-        b->leftovers_timeout = 0;
-        if (b->leftovers && g_hash_table_size(b->leftovers) > 0)
-                g_message("%u scope(s) of a previous run still there, going on without waiting for them",
-                          g_hash_table_size(b->leftovers));
-        g_clear_pointer(&b->leftovers, g_hash_table_unref);
-        if (task)
-                g_task_return_boolean(task, TRUE);
-}
-
-static void
 on_unit_removed(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
                 const char *signal, GVariant *params, gpointer user_data)
 {
@@ -69,8 +53,6 @@ on_unit_removed(GDBusConnection *bus, const char *sender, const char *path, cons
         Incarnation *inc;
 
         g_variant_get(params, "(&s&o)", &unit, NULL);
-        if (b->leftovers && g_hash_table_remove(b->leftovers, unit) && g_hash_table_size(b->leftovers) == 0)
-                leftovers_done(b);
         inc = g_hash_table_lookup(b->by_unit, unit);
         /* Removal before the start job finished is the job's failure, seen there. */
         if (inc && inc->scope_created) {
@@ -265,78 +247,228 @@ scope_call(StewardBackend *b, Incarnation *inc, const char *method, GVariant *pa
                                on_unit_call_done, g_strdup_printf("%s %s", method, inc->unit));
 }
 
-static gboolean
-on_leftovers_timeout(gpointer user_data)
-{
-        StewardBackend *b = user_data;
+/* ---- live restore ---------------------------------------------------------- */
 
-        b->leftovers_timeout = 0;
-        leftovers_done(b);
-        return G_SOURCE_REMOVE;
+/* steward-CHILD-GENERATION.scope: the child's name and the generation, or
+ * FALSE for a name we never make. */
+static gboolean
+leftover_parse_unit(const char *unit, char **ret_child, guint64 *ret_generation)
+{
+        g_autofree char *stem = NULL;
+        const char *dash;
+        guint64 generation;
+
+        if (!g_str_has_prefix(unit, STEWARD_SCOPE_PREFIX) || !g_str_has_suffix(unit, STEWARD_SCOPE_SUFFIX))
+                return FALSE;
+        stem = g_strndup(unit + strlen(STEWARD_SCOPE_PREFIX),
+                         strlen(unit) - strlen(STEWARD_SCOPE_PREFIX) - strlen(STEWARD_SCOPE_SUFFIX));
+        dash = strrchr(stem, '-');
+        if (!dash || dash == stem || !g_ascii_isdigit(dash[1]) ||
+            !g_ascii_string_to_unsigned(dash + 1, 10, 0, G_MAXUINT64, &generation, NULL))
+                return FALSE;
+        *ret_child = g_strndup(stem, (gsize) (dash - stem));
+        if (!steward_name_is_valid(*ret_child)) {
+                g_clear_pointer(ret_child, g_free);
+                return FALSE;
+        }
+        *ret_generation = generation;
+        return TRUE;
+}
+
+typedef struct {
+        GPtrArray *leftovers; /* of StewardLeftover */
+        guint pending; /* GetUnitProcesses calls out */
+} Survey;
+
+static void
+survey_free(Survey *sv)
+{
+        g_ptr_array_unref(sv->leftovers);
+        g_free(sv);
 }
 
 static void
-on_list_leftovers(GObject *source, GAsyncResult *res, gpointer user_data)
+survey_done(GTask *task)
+{
+        Survey *sv = g_task_get_task_data(task);
+
+        g_task_return_pointer(task, g_ptr_array_ref(sv->leftovers), (GDestroyNotify) g_ptr_array_unref);
+}
+
+typedef struct {
+        GTask *task;
+        StewardLeftover *leftover; /* in the survey's array */
+} ProcessesCall;
+
+static void
+on_unit_processes(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        g_autofree ProcessesCall *call = user_data;
+        g_autoptr(GTask) task = call->task;
+        Survey *sv = g_task_get_task_data(task);
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GError) error = NULL;
+
+        reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+        if (reply) {
+                g_autoptr(GVariantIter) iter = NULL;
+                guint32 pid;
+
+                g_variant_get(reply, "(a(sus))", &iter);
+                while (g_variant_iter_next(iter, "(&su&s)", NULL, &pid, NULL))
+                        if (pid > 0 && pid <= G_MAXINT32) {
+                                pid_t p = (pid_t) pid;
+                                g_array_append_val(call->leftover->pids, p);
+                        }
+        } else if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+                /* Gone between the list and this call: no processes. */
+                g_debug("processes of %s: %s", call->leftover->unit, error->message);
+        if (--sv->pending == 0 && !g_task_return_error_if_cancelled(task))
+                survey_done(task);
+}
+
+static void
+on_list_scopes(GObject *source, GAsyncResult *res, gpointer user_data)
 {
         g_autoptr(GTask) task = user_data;
-        StewardBackend *b = g_task_get_task_data(task);
+        Survey *sv = g_new0(Survey, 1);
         g_autoptr(GVariant) reply = NULL;
         g_autoptr(GVariantIter) iter = NULL;
         g_autoptr(GError) error = NULL;
         const char *name, *active;
 
+        sv->leftovers = g_ptr_array_new_with_free_func((GDestroyNotify) steward_leftover_free);
         reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
         if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+                survey_free(sv);
                 g_task_return_error(task, g_steal_pointer(&error));
                 return;
         }
         if (!reply) {
                 /* Not being able to look is no reason not to start. */
-                g_message("Cannot list scopes of a previous run: %s, ignoring", error->message);
-                g_task_return_boolean(task, TRUE);
+                g_message("Cannot list the scopes of a previous run: %s, ignoring", error->message);
+                g_task_set_task_data(task, sv, (GDestroyNotify) survey_free);
+                survey_done(task);
                 return;
         }
-        b->leftovers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         g_variant_get(reply, "(a(ssssssouso))", &iter);
         while (g_variant_iter_next(iter, "(&s&s&s&s&s&s&ou&s&o)", &name, NULL, NULL, &active, NULL, NULL,
                                    NULL, NULL, NULL, NULL)) {
-                g_hash_table_add(b->leftovers, g_strdup(name));
-                /* Ours by name: one stewardd per manager holds the bus name.
-                 * Stopped the way we stop our own; inactive ones are only
-                 * waiting to be collected and go by themselves. */
-                if (!g_str_equal(active, "inactive") && !g_str_equal(active, "failed")) {
-                        g_message("Stopping %s, left over from a previous run", name);
-                        g_dbus_connection_call(b->bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH,
-                                               SYSTEMD_MANAGER_INTERFACE, "StopUnit",
-                                               g_variant_new("(ss)", name, "replace"), NULL,
-                                               G_DBUS_CALL_FLAGS_NONE, -1, b->cancellable, on_unit_call_done,
-                                               g_strdup_printf("StopUnit %s", name));
-                } else
-                        g_dbus_connection_call(b->bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH,
-                                               SYSTEMD_MANAGER_INTERFACE, "ResetFailedUnit",
-                                               g_variant_new("(s)", name), NULL, G_DBUS_CALL_FLAGS_NONE, -1,
-                                               b->cancellable, on_unit_call_done,
-                                               g_strdup_printf("ResetFailedUnit %s", name));
+                StewardLeftover *l;
+
+                /* Inactive ones are only waiting to be collected. */
+                if (g_str_equal(active, "inactive") || g_str_equal(active, "failed"))
+                        continue;
+                l = g_new0(StewardLeftover, 1);
+                if (!leftover_parse_unit(name, &l->child, &l->generation)) {
+                        g_free(l);
+                        g_debug("%s is not a name stewardd gives, ignoring", name);
+                        continue;
+                }
+                l->unit = g_strdup(name);
+                l->stopping = g_str_equal(active, "deactivating");
+                l->pids = g_array_new(FALSE, FALSE, sizeof(pid_t));
+                g_ptr_array_add(sv->leftovers, l);
         }
-        if (g_hash_table_size(b->leftovers) == 0) {
-                g_clear_pointer(&b->leftovers, g_hash_table_unref);
-                g_task_return_boolean(task, TRUE);
+        g_task_set_task_data(task, sv, (GDestroyNotify) survey_free);
+        if (sv->leftovers->len == 0) {
+                survey_done(task);
                 return;
         }
-        b->leftovers_task = g_steal_pointer(&task);
-        b->leftovers_timeout = g_timeout_add_seconds(b->leftovers_timeout_sec, on_leftovers_timeout, b);
+        /* All in flight at once: the manager answers them in order. */
+        sv->pending = sv->leftovers->len;
+        for (guint i = 0; i < sv->leftovers->len; i++) {
+                ProcessesCall *call = g_new0(ProcessesCall, 1);
+
+                call->task = g_object_ref(task);
+                call->leftover = g_ptr_array_index(sv->leftovers, i);
+                g_dbus_connection_call(G_DBUS_CONNECTION(source), SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH,
+                                       SYSTEMD_MANAGER_INTERFACE, "GetUnitProcesses",
+                                       g_variant_new("(s)", call->leftover->unit), G_VARIANT_TYPE("(a(sus))"),
+                                       G_DBUS_CALL_FLAGS_NONE, -1, g_task_get_cancellable(task),
+                                       on_unit_processes, call);
+        }
 }
 
 static void
-scope_clear_leftovers(StewardBackend *b, GTask *task)
+scope_survey(StewardBackend *b, GTask *task)
 {
-        const char *patterns[] = { "steward-*.scope", NULL };
+        const char *patterns[] = { STEWARD_SCOPE_PREFIX "*" STEWARD_SCOPE_SUFFIX, NULL };
 
         g_dbus_connection_call(b->bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
                                "ListUnitsByPatterns",
                                g_variant_new("(^as^as)", (const char *const[]){ NULL }, patterns),
                                G_VARIANT_TYPE("(a(ssssssouso))"), G_DBUS_CALL_FLAGS_NONE, -1, b->cancellable,
-                               on_list_leftovers, task);
+                               on_list_scopes, task);
+}
+
+/* The unit's state now, read after its PropertiesChanged subscription
+ * exists: an end between the survey and the subscription is seen here. */
+static void
+on_adopted_state(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        g_autofree CallData *call = user_data;
+        g_autofree char *key = call->key;
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GVariant) value = NULL;
+        g_autoptr(GError) error = NULL;
+        Incarnation *inc;
+
+        reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+                return;
+        inc = g_hash_table_lookup(call->backend->incarnations, key);
+        if (!inc || inc->scope_gone)
+                return;
+        if (reply) {
+                const char *state;
+
+                g_variant_get(reply, "(v)", &value);
+                state = g_variant_is_of_type(value, G_VARIANT_TYPE_STRING) ? g_variant_get_string(value, NULL)
+                                                                           : "";
+                if (!g_str_equal(state, "inactive") && !g_str_equal(state, "failed"))
+                        return;
+        }
+        /* Inactive, or no such unit any more (removed). */
+        inc->scope_gone = TRUE;
+        backend_incarnation_advance(inc);
+}
+
+static gboolean
+scope_adopt(Incarnation *inc, const StewardChildSpec *spec, const StewardLeftover *leftover, GError **error)
+{
+        StewardBackend *b = inc->backend;
+        CallData *call;
+
+        inc->unit = leftover ? g_strdup(leftover->unit) : steward_backend_unit_name(spec->name, inc->generation);
+        inc->unit_path = unit_object_path(inc->unit);
+        inc->kill_signal = spec->kill_signal;
+        inc->scope_created = TRUE;
+        g_hash_table_replace(b->by_unit, inc->unit, inc);
+        if (!leftover) {
+                inc->scope_gone = TRUE;
+                return TRUE;
+        }
+        inc->props_subscription = g_dbus_connection_signal_subscribe(
+                b->bus, SYSTEMD_BUS_NAME, DBUS_PROPERTIES_INTERFACE, "PropertiesChanged", inc->unit_path,
+                NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_unit_properties_changed, inc, NULL);
+        call = g_new0(CallData, 1);
+        call->backend = b;
+        call->key = g_strdup(inc->key);
+        g_dbus_connection_call(b->bus, SYSTEMD_BUS_NAME, inc->unit_path, DBUS_PROPERTIES_INTERFACE, "Get",
+                               g_variant_new("(ss)", SYSTEMD_UNIT_INTERFACE, "ActiveState"),
+                               G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, b->cancellable,
+                               on_adopted_state, call);
+        return TRUE;
+}
+
+static void
+scope_stop_leftover(StewardBackend *b, const StewardLeftover *leftover)
+{
+        g_dbus_connection_call(b->bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
+                               "StopUnit", g_variant_new("(ss)", leftover->unit, "replace"), NULL,
+                               G_DBUS_CALL_FLAGS_NONE, -1, b->cancellable, on_unit_call_done,
+                               g_strdup_printf("StopUnit %s", leftover->unit));
 }
 
 static gboolean
@@ -367,13 +499,6 @@ scope_init(StewardBackend *b, const StewardBackendOptions *o, GError **error)
 static void
 scope_finalize(StewardBackend *b)
 {
-        if (b->leftovers_timeout)
-                g_source_remove(b->leftovers_timeout);
-        if (b->leftovers_task)
-                g_task_return_new_error(b->leftovers_task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                        "backend freed");
-        g_clear_object(&b->leftovers_task);
-        g_clear_pointer(&b->leftovers, g_hash_table_unref);
         g_clear_pointer(&b->by_unit, g_hash_table_unref);
         if (!b->bus)
                 return;
@@ -495,5 +620,7 @@ const BackendOps backend_scope_ops = {
         .deliver = scope_deliver,
         .owns_pid = scope_owns_pid,
         .find_pid = scope_find_pid,
-        .clear_leftovers = scope_clear_leftovers,
+        .survey = scope_survey,
+        .adopt = scope_adopt,
+        .stop_leftover = scope_stop_leftover,
 };

@@ -13,10 +13,12 @@
 #include <errno.h>
 #include <glib-unix.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "backend-private.h"
+#include "steward-error.h"
 #include "steward-names.h"
 #include "steward-spawn.h"
 #include "steward-util.h"
@@ -43,6 +45,9 @@ incarnation_free(Incarnation *inc)
                 inc->backend->ops->discard(inc);
         if (inc->report_source)
                 g_source_remove(inc->report_source);
+        if (inc->pidfd_source)
+                g_source_remove(inc->pidfd_source);
+        steward_close_fdp(&inc->pidfd);
         steward_close_fdp(&inc->proc.gate_fd);
         steward_close_fdp(&inc->proc.report_fd);
         steward_exec_plan_free(inc->plan);
@@ -59,7 +64,7 @@ incarnation_finish(Incarnation *inc)
 {
         StewardBackend *b = inc->backend;
 
-        if (inc->proc.pid > 0 && !inc->main_exited)
+        if (inc->proc.pid > 0 && !inc->main_exited && inc->pidfd < 0)
                 steward_reaper_unwatch(b->reaper, inc->proc.pid);
         if (g_hash_table_lookup(b->current, inc->child) == inc)
                 g_hash_table_remove(b->current, inc->child);
@@ -176,6 +181,134 @@ backend_incarnation_release(Incarnation *inc)
         inc->phase = PHASE_EXECING;
 }
 
+/* A new incarnation in the tables, the child's newest; NULL when that
+ * generation is there already. */
+static Incarnation *
+incarnation_new(StewardBackend *b, const char *child, guint64 generation, Phase phase)
+{
+        g_autofree char *key = incarnation_key(child, generation);
+        Incarnation *inc;
+
+        if (g_hash_table_contains(b->incarnations, key))
+                return NULL;
+        inc = g_new0(Incarnation, 1);
+        inc->backend = b;
+        inc->child = g_strdup(child);
+        inc->generation = generation;
+        inc->key = g_steal_pointer(&key);
+        inc->proc.gate_fd = -1;
+        inc->proc.report_fd = -1;
+        inc->pidfd = -1;
+        inc->phase = phase;
+        g_hash_table_insert(b->incarnations, inc->key, inc);
+        g_hash_table_replace(b->current, inc->child, inc);
+        return inc;
+}
+
+/* ---- adoption ------------------------------------------------------------ */
+
+/* The pidfd of an adopted main process turned readable: it ended. Its
+ * parent (the service manager) reaped it, so its status is not ours to
+ * know. */
+static gboolean
+on_adopted_main_ended(int fd, GIOCondition cond, gpointer user_data)
+{
+        Incarnation *inc = user_data;
+
+        inc->pidfd_source = 0;
+        steward_close_fdp(&inc->pidfd);
+        inc->main_exited = TRUE;
+        inc->wait_status = STEWARD_BACKEND_WAIT_STATUS_UNKNOWN;
+        backend_incarnation_advance(inc);
+        return G_SOURCE_REMOVE;
+}
+
+/* Adoption reports nothing from inside the call: what is known already
+ * moves on from the main loop. */
+static gboolean
+on_adopted_advance(gpointer user_data)
+{
+        Incarnation *inc = user_data;
+
+        inc->report_source = 0;
+        backend_incarnation_advance(inc);
+        return G_SOURCE_REMOVE;
+}
+
+/* Is @pid a child of this process? It is after a re-exec: the PID did not
+ * change, and the kernel keeps the parent. WNOWAIT leaves a zombie for the
+ * reaper. */
+static gboolean
+pid_is_our_child(pid_t pid)
+{
+        siginfo_t si = { 0 };
+
+        return waitid(P_PID, (id_t) pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0;
+}
+
+static void
+adopted_watch_main(Incarnation *inc, pid_t main_pid)
+{
+        StewardBackend *b = inc->backend;
+
+        inc->proc.pid = main_pid;
+        g_hash_table_replace(b->by_leader, GINT_TO_POINTER(main_pid), inc);
+        if (pid_is_our_child(main_pid)) {
+                steward_reaper_watch(b->reaper, main_pid, on_main_reaped, inc);
+                return;
+        }
+        inc->pidfd = (int) syscall(SYS_pidfd_open, main_pid, 0);
+        if (inc->pidfd < 0) {
+                /* ESRCH: it ended between the survey and now. */
+                inc->main_exited = TRUE;
+                inc->wait_status = STEWARD_BACKEND_WAIT_STATUS_UNKNOWN;
+                return;
+        }
+        inc->pidfd_source = g_unix_fd_add(inc->pidfd, G_IO_IN, on_adopted_main_ended, inc);
+}
+
+gboolean
+steward_backend_adopt(StewardBackend *b, const StewardChildSpec *spec, const StewardLeftover *leftover,
+                      guint64 generation, pid_t main_pid, GError **error)
+{
+        Incarnation *inc;
+
+        g_return_val_if_fail(b && spec, FALSE);
+
+        if (!b->ops->adopt) {
+                g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_NOT_SUPPORTED,
+                            "the %s backend cannot adopt incarnations", steward_backend_kind_to_string(b->kind));
+                return FALSE;
+        }
+        inc = incarnation_new(b, spec->name, generation, PHASE_RUNNING);
+        if (!inc) {
+                g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS,
+                            "incarnation %s/%" G_GUINT64_FORMAT " is there already", spec->name, generation);
+                return FALSE;
+        }
+        inc->adopted = TRUE;
+        if (main_pid > 0)
+                adopted_watch_main(inc, main_pid);
+        else {
+                /* The engine knows its end already: only gone is to come. */
+                inc->main_exited = TRUE;
+                inc->exited_reported = TRUE;
+        }
+        if (!b->ops->adopt(inc, spec, leftover, error)) {
+                incarnation_finish(inc);
+                return FALSE;
+        }
+        inc->report_source = g_idle_add(on_adopted_advance, inc);
+        return TRUE;
+}
+
+void
+steward_backend_stop_leftover(StewardBackend *b, const StewardLeftover *leftover)
+{
+        if (b->ops->stop_leftover)
+                b->ops->stop_leftover(b, leftover);
+}
+
 /* ---- common ------------------------------------------------------------- */
 
 StewardBackend *
@@ -216,7 +349,7 @@ steward_backend_free(StewardBackend *b)
                 /* Stop listening for processes nobody will report on. */
                 g_hash_table_iter_init(&iter, b->incarnations);
                 while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &inc))
-                        if (inc->proc.pid > 0 && !inc->main_exited)
+                        if (inc->proc.pid > 0 && !inc->main_exited && inc->pidfd < 0)
                                 steward_reaper_unwatch(b->reaper, inc->proc.pid);
         }
         g_clear_pointer(&b->incarnations, g_hash_table_unref);
@@ -230,20 +363,29 @@ steward_backend_free(StewardBackend *b)
 }
 
 void
-steward_backend_clear_leftovers(StewardBackend *b, guint timeout_sec, GAsyncReadyCallback callback,
-                                gpointer user_data)
+steward_leftover_free(StewardLeftover *l)
+{
+        if (!l)
+                return;
+        g_free(l->unit);
+        g_free(l->child);
+        g_clear_pointer(&l->pids, g_array_unref);
+        g_free(l);
+}
+
+void
+steward_backend_survey(StewardBackend *b, GAsyncReadyCallback callback, gpointer user_data)
 {
         GTask *task = g_task_new(NULL, b->cancellable, callback, user_data);
 
         g_task_set_task_data(task, b, NULL);
-        b->leftovers_timeout_sec = MAX(timeout_sec, 1);
-        b->ops->clear_leftovers(b, task);
+        b->ops->survey(b, task);
 }
 
-gboolean
-steward_backend_clear_leftovers_finish(StewardBackend *b, GAsyncResult *res, GError **error)
+GPtrArray *
+steward_backend_survey_finish(StewardBackend *b, GAsyncResult *res, GError **error)
 {
-        return g_task_propagate_boolean(G_TASK(res), error);
+        return g_task_propagate_pointer(G_TASK(res), error);
 }
 
 StewardBackendKind
@@ -259,22 +401,13 @@ steward_backend_spawn(StewardBackend *b, const StewardChildSpec *spec, guint64 g
         g_autoptr(GError) error = NULL;
         Incarnation *inc;
 
-        inc = g_new0(Incarnation, 1);
-        inc->backend = b;
-        inc->child = g_strdup(spec->name);
-        inc->generation = generation;
-        inc->key = incarnation_key(spec->name, generation);
-        inc->proc.gate_fd = -1;
-        inc->proc.report_fd = -1;
-        inc->phase = PHASE_PLACING;
-        if (g_hash_table_contains(b->incarnations, inc->key)) {
+        inc = incarnation_new(b, spec->name, generation, PHASE_PLACING);
+        if (!inc) {
                 /* The engine never spawns one generation twice; a bug if it does. */
-                g_warning("incarnation %s spawned twice, ignoring", inc->key);
-                incarnation_free(inc);
+                g_warning("incarnation %s/%" G_GUINT64_FORMAT " spawned twice, ignoring", spec->name,
+                          generation);
                 return;
         }
-        g_hash_table_insert(b->incarnations, inc->key, inc);
-        g_hash_table_replace(b->current, inc->child, inc);
 
         inc->plan = steward_exec_plan_new(spec, extra_env, b->use_journal, b->mode == STEWARD_MODE_SYSTEM,
                                           &error);

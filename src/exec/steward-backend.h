@@ -46,18 +46,54 @@ StewardBackend *steward_backend_new(const StewardBackendOptions *options, GError
 void steward_backend_free(StewardBackend *b);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardBackend, steward_backend_free)
 
+/* The wait status reported for a main process stewardd did not reap (an
+ * adopted one: the service manager, its parent now, reaped it). */
+#define STEWARD_BACKEND_WAIT_STATUS_UNKNOWN (-1)
+
+/* A scope a previous run of stewardd left: steward-CHILD-GENERATION.scope. */
+typedef struct {
+        char *unit;
+        char *child; /* from the name */
+        guint64 generation;
+        gboolean stopping; /* the manager is stopping it (deactivating) */
+        GArray *pids; /* of pid_t, the scope's processes as the manager listed them; never NULL */
+} StewardLeftover;
+
+void steward_leftover_free(StewardLeftover *l);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardLeftover, steward_leftover_free)
+
 /**
- * steward_backend_clear_leftovers:
+ * steward_backend_survey:
  *
- * Scope backend: stops the steward-*.scope units a previous run of
- * stewardd left behind (it crashed, or was restarted) and completes once
- * they are gone, or after @timeout_sec: their names are this run's names,
- * and their processes would overlap this run's incarnations. Completes
- * at once for the process backend.
+ * Scope backend: lists the steward-*.scope units of the manager that are
+ * alive (active or deactivating) with their processes, for live restore.
+ * The previous run's scopes are ours by name: one stewardd per manager
+ * holds the bus name. Completes with an empty list for the process
+ * backend (process groups carry no name) and when the manager cannot be
+ * asked (logged).
  */
-void steward_backend_clear_leftovers(StewardBackend *b, guint timeout_sec, GAsyncReadyCallback callback,
-                                     gpointer user_data);
-gboolean steward_backend_clear_leftovers_finish(StewardBackend *b, GAsyncResult *res, GError **error);
+void steward_backend_survey(StewardBackend *b, GAsyncReadyCallback callback, gpointer user_data);
+/* (transfer full): of StewardLeftover, by unit name; NULL only when cancelled. */
+GPtrArray *steward_backend_survey_finish(StewardBackend *b, GAsyncResult *res, GError **error);
+
+/**
+ * steward_backend_adopt:
+ * @main_pid: the incarnation's main process, 0 when it is gone already
+ *
+ * Takes over @leftover as @spec's incarnation @generation (the leftover's),
+ * reported from here on exactly as one this backend spawned: exited (with
+ * STEWARD_BACKEND_WAIT_STATUS_UNKNOWN unless the main process is still
+ * stewardd's own child, as after a re-exec), then gone. With @main_pid 0
+ * only gone comes. @leftover NULL: the scope was not found, and gone is
+ * reported at once (from an idle source). Reports come from the main
+ * loop, never from inside this call.
+ */
+gboolean steward_backend_adopt(StewardBackend *b, const StewardChildSpec *spec, const StewardLeftover *leftover,
+                               guint64 generation, pid_t main_pid, GError **error);
+
+/* Stops a scope of a previous run that belongs to no child (its child was
+ * removed from the configuration), as a stop of our own would. */
+void steward_backend_stop_leftover(StewardBackend *b, const StewardLeftover *leftover);
 
 StewardBackendKind steward_backend_get_kind(StewardBackend *b);
 

@@ -217,31 +217,29 @@ on_name_appeared(GDBusConnection *c, const char *name, const char *owner, gpoint
         w->appeared = TRUE;
 }
 
-ItestDaemon *
-itest_daemon_start(const char *config, const char *const *extra_args)
+/* Starts (another) stewardd on d's directory and waits for its bus name. */
+static void
+daemon_spawn(ItestDaemon *d)
 {
         g_autoptr(GError) error = NULL;
         g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
-        g_autofree char *conf = NULL;
-        ItestDaemon *d = g_new0(ItestDaemon, 1);
+        g_autofree char *run = g_build_filename(d->dir, "run", NULL);
+        g_auto(GStrv) env = g_get_environ();
         const char *build = g_getenv("STEWARD_BUILD_DIR");
         NameWait w = { 0 };
         guint watch;
 
         ck_assert_msg(build, "STEWARD_BUILD_DIR is not set");
-        d->dir = g_dir_make_tmp("steward-itest-XXXXXX", &error);
-        ck_assert_msg(d->dir, "%s", error ? error->message : "");
-        conf = g_build_filename(d->dir, "steward.conf", NULL);
-        ck_assert(g_file_set_contents(conf, config, -1, NULL));
-
         g_ptr_array_add(argv, g_build_filename(build, "src", "stewardd", NULL));
         g_ptr_array_add(argv, g_strdup("--user"));
         g_ptr_array_add(argv, g_strdup_printf("--config=%s", d->dir));
-        for (const char *const *a = extra_args; a && *a; a++)
+        for (char **a = d->extra_args; a && *a; a++)
                 g_ptr_array_add(argv, g_strdup(*a));
         g_ptr_array_add(argv, NULL);
+        /* Its own runtime directory, as RuntimeDirectory= would give it:
+         * the state file and the notify socket of one test are not another's. */
+        env = g_environ_setenv(env, "RUNTIME_DIRECTORY", run, TRUE);
 
-        d->bus = itest_bus();
         {
                 /* A daemon an earlier failed test left running would answer
                  * for this one: refuse to start on top of it. */
@@ -256,18 +254,52 @@ itest_daemon_start(const char *config, const char *const *extra_args)
                               "org.steward.Supervisor1 is already owned: a stewardd from an earlier test");
         }
         /* Listening before starting: no event and no name can pass unseen. */
+        g_clear_pointer(&d->events, itest_events_free);
         d->events = itest_events_new(d->bus);
+        d->exited = FALSE;
+        d->status = 0;
         watch = g_bus_watch_name_on_connection(d->bus, "org.steward.Supervisor1",
                                                G_BUS_NAME_WATCHER_FLAGS_NONE, on_name_appeared, NULL, &w,
                                                NULL);
-        ck_assert_msg(g_spawn_async(NULL, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+        ck_assert_msg(g_spawn_async(NULL, (char **) argv->pdata, env, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
                                     &d->pid, &error),
                       "%s", error ? error->message : "");
         g_child_watch_add(d->pid, on_daemon_exit, d);
         itest_wait_flag(&w.appeared, ITEST_TIMEOUT_SEC);
         g_bus_unwatch_name(watch);
         ck_assert_msg(w.appeared, "stewardd never took its bus name (exited: %d)", d->exited);
+}
+
+ItestDaemon *
+itest_daemon_start(const char *config, const char *const *extra_args)
+{
+        g_autoptr(GError) error = NULL;
+        g_autofree char *conf = NULL;
+        ItestDaemon *d = g_new0(ItestDaemon, 1);
+
+        d->dir = g_dir_make_tmp("steward-itest-XXXXXX", &error);
+        ck_assert_msg(d->dir, "%s", error ? error->message : "");
+        conf = g_build_filename(d->dir, "steward.conf", NULL);
+        ck_assert(g_file_set_contents(conf, config, -1, NULL));
+        d->extra_args = g_strdupv((char **) extra_args);
+        d->bus = itest_bus();
+        daemon_spawn(d);
         return d;
+}
+
+void
+itest_daemon_kill(ItestDaemon *d)
+{
+        ck_assert(!d->exited);
+        ck_assert_int_eq(kill(d->pid, SIGKILL), 0);
+        ck_assert_msg(itest_wait_flag(&d->exited, ITEST_TIMEOUT_SEC), "stewardd outlived SIGKILL");
+}
+
+void
+itest_daemon_restart(ItestDaemon *d)
+{
+        ck_assert_msg(d->exited, "the previous stewardd still runs");
+        daemon_spawn(d);
 }
 
 int
@@ -307,6 +339,7 @@ itest_daemon_free(ItestDaemon *d)
         if (d->dir)
                 (void) remove_tree(d->dir);
         g_free(d->dir);
+        g_strfreev(d->extra_args);
         g_clear_pointer(&d->events, itest_events_free);
         g_clear_object(&d->bus);
         g_free(d);

@@ -54,7 +54,8 @@ guint itest_events_count(ItestEvents *e, const char *kind, const char *child);
 /* A stewardd of the build tree, running inside the harness. */
 typedef struct {
         GPid pid;
-        char *dir; /* temporary config directory */
+        char *dir; /* temporary config directory; its run/ is the RUNTIME_DIRECTORY */
+        char **extra_args;
         GDBusConnection *bus;
         ItestEvents *events; /* its Event signals, all of them */
         gboolean exited;
@@ -65,6 +66,12 @@ typedef struct {
  * $STEWARD_BUILD_DIR/src/stewardd --user --config=DIR with extra_args, and
  * waits until org.steward.Supervisor1 is on the bus. NULL extra_args: none. */
 ItestDaemon *itest_daemon_start(const char *config, const char *const *extra_args);
+/* SIGKILL to the daemon, and waits until it is gone: its children stay. */
+void itest_daemon_kill(ItestDaemon *d);
+/* Starts a new stewardd on the same directory (configuration, runtime
+ * directory and arguments) once the previous one has exited, with a fresh
+ * record of events, and waits for its bus name. */
+void itest_daemon_restart(ItestDaemon *d);
 /* Waits for the daemon to exit by itself; returns its exit status. */
 int itest_daemon_wait(ItestDaemon *d, guint timeout_sec);
 /* Stops the daemon (SIGTERM unless it is gone already), waits, frees. */

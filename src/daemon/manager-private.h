@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* manager-private.h: the manager's state, shared by its files (steward-manager.c, manager-restore.c). */
+#pragma once
+
+#include "steward-manager.h"
+#include "steward-notify-router.h"
+#include "steward-reaper.h"
+#include "steward-state.h"
+
+typedef struct {
+        const StewardManagerListener *l;
+        gpointer data;
+} Listener;
+
+struct _StewardManager {
+        StewardMode mode;
+        char *config_path;
+        StewardSpec *spec;
+        GHashTable *child_specs; /* name -> StewardChildSpec* (in spec) */
+        GHashTable *supervisor_slices; /* supervisor name -> its slice unit */
+        gid_t allowed_gid;
+
+        StewardReaper *reaper;
+        StewardBackend *backend;
+        StewardEngine *engine;
+        GDBusConnection *bus; /* NULL: no bus (a container without one) */
+        StewardNotifyRouter *notify;
+        GArray *listeners; /* Listener */
+
+        GSource *timer;
+        GArray *actions;
+        gboolean dispatching;
+        guint64 sequence;
+        guint64 command_counter;
+        guint spawns_in_flight; /* SPAWNs without their spawned/spawn_failed report yet */
+        gboolean started;
+        /* Live restore (manager-restore.c). */
+        char *state_path; /* NULL: no runtime directory, no state file */
+        StewardState *previous; /* what the previous run left, NULL when not believed */
+        StewardStateProblem previous_problem;
+        guint save_source;
+        gboolean reexec_requested;
+        guint reexec_source;
+        gboolean ready_reported;
+        gboolean exited;
+        /* The incarnation whose gone report is being delivered: the backend
+         * holds it until the report returns, but its Unit is "" already. */
+        const char *gone_child; /* interned */
+        guint64 gone_generation;
+};
+
+guint64 manager_now(void);
+/* Numbers an event and tells the listeners. */
+void manager_emit(StewardManager *m, const StewardEvent *ev);
+/* Performs every pending action, then tells the listeners it settled. */
+void manager_dispatch(StewardManager *m);
+
+/* manager-restore.c: live restore (docs/LIVE-RESTORE.md). */
+
+/* Reads what the previous run left (steward_manager_new()); fails only for
+ * the process backend beside a previous run's processes. */
+gboolean manager_restore_load(StewardManager *m, GError **error);
+/* Adopts what the previous run left, then starts the tree. */
+void manager_restore_start(StewardManager *m);
+/* The engine's state changed: write the state file soon. */
+void manager_state_changed(StewardManager *m);
+/* Calls the listeners' reexecute if one was asked for and may go ahead. */
+void manager_reexec_check(StewardManager *m);
+/* The tree is down for good: nothing is left to adopt. */
+void manager_state_remove(StewardManager *m);
+void manager_restore_clear(StewardManager *m);

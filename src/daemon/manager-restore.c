@@ -1,0 +1,458 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* manager-restore.c: live restore: the state file one stewardd leaves, and the adoption of what it left running.
+ *
+ * docs/LIVE-RESTORE.md is the design. At start the manager reads the state
+ * file (steward-state.c) and asks the backend for the scopes of the
+ * previous run; what the live processes confirm of the file is believed,
+ * the rest is taken from the scopes alone. Each configured child's newest
+ * scope is adopted (backend and engine), older ones and those of children
+ * no longer configured are stopped, and only then does the engine start
+ * what has no incarnation. From then on the state file follows the
+ * engine, written from an idle source after every change. */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "manager-private.h"
+
+/* ---- the state file ---------------------------------------------------------- */
+
+static void
+state_record_child(StewardManager *m, StewardState *state, const StewardChildInfo *info)
+{
+        StewardChildSave save;
+        StewardChildRecord *r = steward_state_add_child(state, info->name);
+
+        r->generation = info->generation;
+        r->attempt = info->attempt;
+        r->ready = info->ready;
+        r->restart_count = info->restart_count;
+        if (info->main_pid > 0) {
+                r->main_pid_start_time = steward_state_pid_start_time(info->main_pid);
+                /* A zombie still has one; a process gone unseen has none. */
+                if (r->main_pid_start_time != 0)
+                        r->main_pid = info->main_pid;
+        }
+        if (!steward_engine_save_child(m->engine, info->name, &save))
+                return;
+        r->alive = save.alive;
+        r->stopping = save.stopping;
+        r->backoff_failures = save.backoff_failures;
+        r->operator_state = save.operator_mode == STEWARD_CHILD_MODE_STOPPED  ? STEWARD_STATE_OPERATOR_STOPPED
+                            : save.operator_mode == STEWARD_CHILD_MODE_PAUSED ? STEWARD_STATE_OPERATOR_PAUSED
+                                                                              : STEWARD_STATE_OPERATOR_RUNNING;
+        if (save.pending_command_id)
+                steward_child_record_set_pending(r, save.pending_command_id, "restart",
+                                                 save.pending_reason ? save.pending_reason : "");
+        r->fingerprint = g_strdup(save.fingerprint);
+}
+
+static StewardState *
+state_snapshot(StewardManager *m)
+{
+        g_autoptr(StewardState) state = steward_state_new();
+
+        state->sequence = m->sequence;
+        state->command_counter = m->command_counter;
+        for (guint i = 0; i < steward_engine_get_n_children(m->engine); i++) {
+                StewardChildInfo info;
+
+                if (steward_engine_get_child_at(m->engine, i, &info))
+                        state_record_child(m, state, &info);
+        }
+        for (guint i = 0; i < steward_engine_get_n_supervisors(m->engine); i++) {
+                StewardSupervisorInfo info;
+                StewardSupervisorSave save;
+                StewardSupervisorRecord *r;
+
+                if (!steward_engine_get_supervisor_at(m->engine, i, &info))
+                        continue;
+                r = steward_state_add_supervisor(state, info.name);
+                if (!steward_engine_save_supervisor(m->engine, info.name, &save))
+                        continue;
+                r->quarantined = save.quarantined;
+                g_array_append_vals(r->restart_window, save.window, save.n_window);
+        }
+        return g_steal_pointer(&state);
+}
+
+static gboolean
+state_save(StewardManager *m, GError **error)
+{
+        g_autoptr(StewardState) state = state_snapshot(m);
+        g_autofree char *dir = g_path_get_dirname(m->state_path);
+
+        if (g_mkdir_with_parents(dir, 0755) < 0) {
+                int errsv = errno;
+                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv), "%s: %s", dir,
+                            g_strerror(errsv));
+                return FALSE;
+        }
+        return steward_state_save(state, m->state_path, error);
+}
+
+static gboolean
+on_save(gpointer user_data)
+{
+        StewardManager *m = user_data;
+        g_autoptr(GError) error = NULL;
+
+        m->save_source = 0;
+        /* Next time, then: a later stewardd falls back on the scopes. */
+        if (!state_save(m, &error))
+                g_message("Cannot write %s: %s, ignoring", m->state_path, error->message);
+        return G_SOURCE_REMOVE;
+}
+
+void
+manager_state_changed(StewardManager *m)
+{
+        /* Nothing to keep before the tree starts, nor after it is down.
+         * A burst of changes costs one write, once the loop is idle. */
+        if (!m->state_path || !m->started || m->exited || m->save_source)
+                return;
+        m->save_source = g_idle_add_full(G_PRIORITY_LOW, on_save, m, NULL);
+}
+
+void
+manager_state_remove(StewardManager *m)
+{
+        if (m->save_source)
+                g_source_remove(m->save_source);
+        m->save_source = 0;
+        if (m->state_path && g_unlink(m->state_path) < 0 && errno != ENOENT)
+                g_message("Cannot remove %s: %m, ignoring", m->state_path);
+}
+
+void
+manager_restore_clear(StewardManager *m)
+{
+        if (m->save_source)
+                g_source_remove(m->save_source);
+        m->save_source = 0;
+        if (m->reexec_source)
+                g_source_remove(m->reexec_source);
+        m->reexec_source = 0;
+        g_clear_pointer(&m->previous, steward_state_free);
+        g_clear_pointer(&m->state_path, g_free);
+}
+
+/* ---- reading what the previous run left ----------------------------------------- */
+
+gboolean
+manager_restore_load(StewardManager *m, GError **error)
+{
+        g_autoptr(GError) local = NULL;
+
+        m->state_path = steward_state_default_path(m->mode);
+        if (!m->state_path)
+                return TRUE;
+        if (!steward_state_load(m->state_path, &m->previous, &m->previous_problem, &local)) {
+                if (m->previous_problem != STEWARD_STATE_PROBLEM_MISSING)
+                        g_message("Not believing %s: %s", m->state_path, local->message);
+                return TRUE;
+        }
+        if (steward_backend_get_kind(m->backend) != STEWARD_BACKEND_PROCESS || getpid() == 1)
+                return TRUE;
+        /* Process groups carry no name and are not ours to adopt: refuse to
+         * start a second incarnation beside one of the previous run. */
+        for (guint i = 0; i < m->previous->children->len; i++) {
+                const StewardChildRecord *r = g_ptr_array_index(m->previous->children, i);
+
+                if (steward_state_pid_matches(r->main_pid, r->main_pid_start_time)) {
+                        g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_FAILED,
+                                    _("Child '%s' of a previous stewardd still runs as PID %u; the process "
+                                      "backend cannot adopt it: stop it first, or remove %s"),
+                                    r->name, r->main_pid, m->state_path);
+                        return FALSE;
+                }
+        }
+        return TRUE;
+}
+
+/* ---- adoption ------------------------------------------------------------------------ */
+
+static StewardEvent *
+restore_event(StewardEventKind kind, const char *child, guint64 generation)
+{
+        StewardEvent *ev = g_new0(StewardEvent, 1);
+
+        ev->kind = kind;
+        ev->time_usec = manager_now();
+        if (child) {
+                ev->fields |= STEWARD_EVENT_FIELD_CHILD | STEWARD_EVENT_FIELD_GENERATION;
+                ev->child = g_intern_string(child);
+                ev->generation = generation;
+        }
+        return ev;
+}
+
+static void
+restore_emit(StewardManager *m, StewardEvent *ev)
+{
+        manager_emit(m, ev);
+        steward_event_clear(ev);
+        g_free(ev);
+}
+
+static gint
+leftover_compare(gconstpointer a, gconstpointer b)
+{
+        const StewardLeftover *x = *(StewardLeftover *const *) a;
+        const StewardLeftover *y = *(StewardLeftover *const *) b;
+        int c = g_strcmp0(x->child, y->child);
+
+        if (c != 0)
+                return c;
+        return x->generation < y->generation ? -1 : x->generation > y->generation;
+}
+
+/* The scope's main process: the one the state file names, if it is still
+ * that process and in that scope; without a record, the scope's oldest
+ * process, which is the one stewardd spawned, as every other was forked
+ * after it (docs/LIVE-RESTORE.md). 0 when it is gone. */
+static pid_t
+leftover_main_pid(const StewardLeftover *l, const StewardChildRecord *r)
+{
+        guint64 oldest = G_MAXUINT64;
+        pid_t main_pid = 0;
+
+        if (r) {
+                for (guint i = 0; r->main_pid && i < l->pids->len; i++)
+                        if ((guint32) g_array_index(l->pids, pid_t, i) == r->main_pid &&
+                            steward_state_pid_matches(r->main_pid, r->main_pid_start_time))
+                                return (pid_t) r->main_pid;
+                return 0;
+        }
+        for (guint i = 0; i < l->pids->len; i++) {
+                pid_t pid = g_array_index(l->pids, pid_t, i);
+                guint64 start = steward_state_pid_start_time((guint32) pid);
+
+                if (start != 0 && (start < oldest || (start == oldest && pid < main_pid))) {
+                        oldest = start;
+                        main_pid = pid;
+                }
+        }
+        return main_pid;
+}
+
+typedef struct {
+        guint adopted, lost, stopped;
+} RestoreCounts;
+
+/* @l: the child's newest scope, NULL when it has none. */
+static void
+restore_child(StewardManager *m, const StewardChildSpec *spec, const StewardLeftover *l, RestoreCounts *counts)
+{
+        const StewardChildRecord *r = m->previous ? steward_state_find_child(m->previous, spec->name) : NULL;
+        /* The record describes this incarnation only if it names its generation. */
+        const StewardChildRecord *same = r && l && r->generation == l->generation ? r : NULL;
+        g_autoptr(GError) error = NULL;
+        StewardAdoption a = { 0 };
+        guint64 next = 0;
+        StewardEvent *ev;
+
+        if (r)
+                next = r->generation + (r->alive || r->main_pid ? 1 : 0);
+        if (l)
+                next = MAX(next, l->generation + 1);
+        if (next > 0)
+                steward_engine_set_next_generation(m->engine, spec->name, next);
+        if (r && r->operator_state != STEWARD_STATE_OPERATOR_RUNNING &&
+            !steward_engine_restore_child_stopped(m->engine, spec->name,
+                                                  r->operator_state == STEWARD_STATE_OPERATOR_PAUSED, &error)) {
+                g_message("Cannot restore the operator's stop of '%s': %s, ignoring", spec->name,
+                          error->message);
+                g_clear_error(&error);
+        }
+
+        if (!l && !(r && (r->alive || r->main_pid)))
+                return;
+        if (l) {
+                a.generation = l->generation;
+                a.main_pid = (guint32) leftover_main_pid(l, same);
+                a.stopping = l->stopping || (same && same->stopping);
+        } else {
+                /* The record's incarnation ended while no stewardd watched:
+                 * adopted as gone, its end is judged by the restart policy. */
+                a.generation = r->generation;
+                a.main_pid = 0;
+                a.stopping = r->stopping;
+                counts->lost++;
+                restore_emit(m, restore_event(STEWARD_EVENT_CHILD_LOST, spec->name, r->generation));
+        }
+        /* Without a record, a notify child that runs is taken as ready:
+         * it said so long ago, and will not say it again. */
+        a.ready = same ? same->ready : l != NULL;
+        if (same || !l) {
+                a.attempt = r->attempt;
+                a.restart_count = r->restart_count;
+                a.backoff_failures = r->backoff_failures;
+                a.pending_command_id = r->pending ? r->pending->id : NULL;
+                a.pending_reason = r->pending ? r->pending->reason : NULL;
+                a.fingerprint = r->fingerprint;
+        }
+        if (!steward_engine_adopt_child(m->engine, spec->name, &a, manager_now(), m->actions, &error) ||
+            !steward_backend_adopt(m->backend, spec, l, a.generation, (pid_t) a.main_pid, &error)) {
+                /* Nothing of it to watch: stopped like a leftover. */
+                g_warning("Cannot adopt %s: %s", l ? l->unit : spec->name, error->message);
+                if (l)
+                        steward_backend_stop_leftover(m->backend, l);
+                return;
+        }
+        if (!l)
+                return;
+        counts->adopted++;
+        ev = restore_event(STEWARD_EVENT_CHILD_ADOPTED, spec->name, a.generation);
+        ev->fields |= STEWARD_EVENT_FIELD_ATTEMPT | STEWARD_EVENT_FIELD_PID;
+        ev->attempt = a.attempt > 0 ? a.attempt : a.generation + 1;
+        ev->pid = a.main_pid;
+        restore_emit(m, ev);
+}
+
+static void
+restore_stop_leftover(StewardManager *m, const StewardLeftover *l, RestoreCounts *counts)
+{
+        StewardEvent *ev = restore_event(STEWARD_EVENT_LEFTOVER_STOPPED, NULL, 0);
+
+        steward_backend_stop_leftover(m->backend, l);
+        counts->stopped++;
+        ev->fields |= STEWARD_EVENT_FIELD_UNIT;
+        ev->unit = g_strdup(l->unit);
+        restore_emit(m, ev);
+}
+
+static void
+restore_apply(StewardManager *m, GPtrArray *leftovers)
+{
+        g_autoptr(GHashTable) newest = g_hash_table_new(g_str_hash, g_str_equal);
+        RestoreCounts counts = { 0 };
+        StewardEvent *ev;
+
+        if (m->previous) {
+                m->sequence = MAX(m->sequence, m->previous->sequence);
+                m->command_counter = MAX(m->command_counter, m->previous->command_counter);
+        } else if (m->previous_problem != STEWARD_STATE_PROBLEM_MISSING || leftovers->len > 0) {
+                /* No file and nothing running is a first start, not news. */
+                ev = restore_event(STEWARD_EVENT_STATE_DISCARDED, NULL, 0);
+                ev->fields |= STEWARD_EVENT_FIELD_ERROR;
+                ev->error = g_strdup(steward_state_problem_to_string(m->previous_problem));
+                restore_emit(m, ev);
+        }
+
+        /* Per child, the newest scope is the incarnation; an older one still
+         * there is what a fence was waiting for, and goes now. */
+        g_ptr_array_sort(leftovers, leftover_compare);
+        for (guint i = 0; i < leftovers->len; i++) {
+                StewardLeftover *l = g_ptr_array_index(leftovers, i);
+                StewardLeftover *next = i + 1 < leftovers->len ? g_ptr_array_index(leftovers, i + 1) : NULL;
+
+                if (!g_hash_table_contains(m->child_specs, l->child) ||
+                    (next && g_str_equal(next->child, l->child)))
+                        restore_stop_leftover(m, l, &counts);
+                else
+                        g_hash_table_insert(newest, l->child, l);
+        }
+        for (guint i = 0; i < m->spec->children->len; i++) {
+                const StewardChildSpec *spec = g_ptr_array_index(m->spec->children, i);
+
+                restore_child(m, spec, g_hash_table_lookup(newest, spec->name), &counts);
+        }
+        for (guint i = 0; m->previous && i < m->previous->supervisors->len; i++) {
+                const StewardSupervisorRecord *r = g_ptr_array_index(m->previous->supervisors, i);
+                g_autoptr(GError) error = NULL;
+
+                if (steward_engine_get_supervisor(m->engine, r->name, &(StewardSupervisorInfo){ 0 }) &&
+                    !steward_engine_restore_supervisor(m->engine, r->name, r->quarantined,
+                                                       (const guint64 *) r->restart_window->data,
+                                                       r->restart_window->len, &error))
+                        g_message("Cannot restore supervisor '%s': %s, ignoring", r->name, error->message);
+        }
+        g_clear_pointer(&m->previous, steward_state_free);
+
+        ev = restore_event(STEWARD_EVENT_TREE_ADOPTED, NULL, 0);
+        ev->fields |= STEWARD_EVENT_FIELD_REASON;
+        ev->reason = g_strdup_printf("%u adopted, %u lost, %u stopped", counts.adopted, counts.lost,
+                                     counts.stopped);
+        restore_emit(m, ev);
+        steward_engine_start(m->engine, manager_now(), m->actions);
+        manager_dispatch(m);
+}
+
+static void
+on_survey(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        g_autoptr(GPtrArray) leftovers = NULL;
+        g_autoptr(GError) error = NULL;
+
+        /* NULL only when cancelled: the manager is gone. */
+        leftovers = steward_backend_survey_finish(NULL, res, &error);
+        if (!leftovers)
+                return;
+        restore_apply(user_data, leftovers);
+}
+
+void
+manager_restore_start(StewardManager *m)
+{
+        steward_backend_survey(m->backend, on_survey, m);
+}
+
+/* ---- re-exec --------------------------------------------------------------------------- */
+
+static gboolean
+on_reexec(gpointer user_data)
+{
+        StewardManager *m = user_data;
+        g_autoptr(GError) error = NULL;
+
+        m->reexec_source = 0;
+        /* A helper waiting at its gate would see the gate close in the
+         * exec and leave; its spawn report comes soon, and so do we. */
+        if (m->spawns_in_flight > 0)
+                return G_SOURCE_REMOVE;
+        m->reexec_requested = FALSE;
+        if (m->save_source)
+                g_source_remove(m->save_source);
+        m->save_source = 0;
+        if (!state_save(m, &error)) {
+                g_warning("Not re-executing: cannot write %s: %s", m->state_path, error->message);
+                return G_SOURCE_REMOVE;
+        }
+        for (guint i = 0; i < m->listeners->len; i++) {
+                const Listener *l = &g_array_index(m->listeners, Listener, i);
+
+                if (l->l->reexecute)
+                        l->l->reexecute(l->data);
+        }
+        return G_SOURCE_REMOVE;
+}
+
+void
+manager_reexec_check(StewardManager *m)
+{
+        if (m->reexec_requested && !m->reexec_source && m->spawns_in_flight == 0)
+                m->reexec_source = g_idle_add(on_reexec, m);
+}
+
+gboolean
+steward_manager_reexecute(StewardManager *m, const StewardActor *actor, GError **error)
+{
+        if (steward_backend_get_kind(m->backend) != STEWARD_BACKEND_SCOPE) {
+                g_set_error_literal(error, STEWARD_ERROR, STEWARD_ERROR_NOT_SUPPORTED,
+                                    _("The process backend cannot adopt its children after a re-exec"));
+                return FALSE;
+        }
+        if (!m->state_path) {
+                g_set_error_literal(error, STEWARD_ERROR, STEWARD_ERROR_NOT_SUPPORTED,
+                                    _("No runtime directory for the state file (XDG_RUNTIME_DIR is not set)"));
+                return FALSE;
+        }
+        g_message("Re-executing, as uid %u (PID %u, %s) asked", actor->uid, actor->pid,
+                  actor->comm ? actor->comm : "?");
+        m->reexec_requested = TRUE;
+        manager_reexec_check(m);
+        return TRUE;
+}

@@ -1,0 +1,556 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* test-restore.c: live restore: stewardd killed, restarted or re-executed while its children run.
+ *
+ * Each case kills stewardd with SIGKILL (or asks it to Reexecute) with its
+ * children in some state, starts a new one on the same configuration and
+ * runtime directory, and checks that the same processes in the same
+ * scopes live on, that numbering continues and that the fence holds: a
+ * watcher of the manager's units fails the test whenever two scopes of one
+ * child are alive at once. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+
+#include "itest.h"
+
+/* ---- the manager's view: never two live scopes of one child ---------------- */
+
+typedef struct {
+        GDBusConnection *bus;
+        guint subscription;
+        GHashTable *live; /* unit name set: steward-*.scope units not inactive */
+        GString *overlaps; /* "CHILD: A and B\n" for every overlap seen */
+} ScopeWatch;
+
+/* "steward-api-3.scope" -> "api" */
+static char *
+scope_child(const char *unit)
+{
+        const char *start = unit + strlen("steward-");
+        const char *dash = strrchr(unit, '-');
+
+        return dash && dash > start ? g_strndup(start, (gsize) (dash - start)) : g_strdup(unit);
+}
+
+static void
+scope_watch_check(ScopeWatch *w, const char *unit)
+{
+        g_autofree char *child = scope_child(unit);
+        GHashTableIter iter;
+        const char *other;
+
+        g_hash_table_iter_init(&iter, w->live);
+        while (g_hash_table_iter_next(&iter, (gpointer *) &other, NULL)) {
+                g_autofree char *other_child = scope_child(other);
+
+                if (!g_str_equal(other, unit) && g_str_equal(other_child, child))
+                        g_string_append_printf(w->overlaps, "%s: %s and %s\n", child, other, unit);
+        }
+}
+
+static void
+on_manager_signal(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
+                  const char *signal, GVariant *params, gpointer user_data)
+{
+        ScopeWatch *w = user_data;
+        const char *unit;
+
+        if (g_str_equal(signal, "UnitNew")) {
+                g_variant_get(params, "(&s&o)", &unit, NULL);
+                if (!g_str_has_prefix(unit, "steward-") || !g_str_has_suffix(unit, ".scope"))
+                        return;
+                scope_watch_check(w, unit);
+                g_hash_table_add(w->live, g_strdup(unit));
+        } else if (g_str_equal(signal, "UnitRemoved")) {
+                g_variant_get(params, "(&s&o)", &unit, NULL);
+                g_hash_table_remove(w->live, unit);
+        }
+}
+
+static ScopeWatch *
+scope_watch_new(void)
+{
+        ScopeWatch *w = g_new0(ScopeWatch, 1);
+        g_autoptr(GVariant) reply = NULL;
+
+        w->bus = itest_bus();
+        w->live = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        w->overlaps = g_string_new(NULL);
+        w->subscription = g_dbus_connection_signal_subscribe(
+                w->bus, "org.freedesktop.systemd1", "org.freedesktop.systemd1.Manager", NULL,
+                "/org/freedesktop/systemd1", NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_manager_signal, w, NULL);
+        reply = g_dbus_connection_call_sync(w->bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                            "org.freedesktop.systemd1.Manager", "Subscribe", NULL, NULL,
+                                            G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+        return w;
+}
+
+static void
+scope_watch_free(ScopeWatch *w)
+{
+        g_dbus_connection_signal_unsubscribe(w->bus, w->subscription);
+        g_object_unref(w->bus);
+        g_hash_table_unref(w->live);
+        g_string_free(w->overlaps, TRUE);
+        g_free(w);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ScopeWatch, scope_watch_free)
+
+/* Every steward-*.scope the manager has loaded and not inactive, by name. */
+static GPtrArray *
+live_scopes(void)
+{
+        g_autoptr(GDBusConnection) bus = itest_bus();
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GVariantIter) iter = NULL;
+        GPtrArray *units = g_ptr_array_new_with_free_func(g_free);
+        const char *patterns[] = { "steward-*.scope", NULL };
+        const char *name, *active;
+
+        reply = g_dbus_connection_call_sync(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                            "org.freedesktop.systemd1.Manager", "ListUnitsByPatterns",
+                                            g_variant_new("(^as^as)", (const char *const[]){ NULL }, patterns),
+                                            G_VARIANT_TYPE("(a(ssssssouso))"), G_DBUS_CALL_FLAGS_NONE, -1,
+                                            NULL, NULL);
+        ck_assert(reply);
+        g_variant_get(reply, "(a(ssssssouso))", &iter);
+        while (g_variant_iter_next(iter, "(&s&s&s&s&s&s&ou&s&o)", &name, NULL, NULL, &active, NULL, NULL, NULL,
+                                   NULL, NULL, NULL))
+                if (!g_str_equal(active, "inactive") && !g_str_equal(active, "failed"))
+                        g_ptr_array_add(units, g_strdup(name));
+        return units;
+}
+
+/* ---- helpers -------------------------------------------------------------------- */
+
+static guint64
+child_u64(ItestDaemon *d, const char *child, const char *property)
+{
+        g_autoptr(GVariant) v = itest_child_property(d, child, property);
+
+        return g_variant_get_uint64(v);
+}
+
+static guint32
+child_pid(ItestDaemon *d, const char *child)
+{
+        g_autoptr(GVariant) v = itest_child_property(d, child, "MainPID");
+
+        return g_variant_get_uint32(v);
+}
+
+static char *
+child_str(ItestDaemon *d, const char *child, const char *property)
+{
+        g_autoptr(GVariant) v = itest_child_property(d, child, property);
+
+        return g_variant_dup_string(v, NULL);
+}
+
+static gboolean
+wait_state(ItestDaemon *d, const char *child, const char *state)
+{
+        return itest_child_wait_property(d, child, "State", g_variant_new_string(state), ITEST_TIMEOUT_SEC);
+}
+
+static GVariant *
+restart_child(ItestDaemon *d, const char *child)
+{
+        g_autoptr(GVariant) reply =
+                itest_manager_call(d, "RestartChild", g_variant_new("(ss)", child, "test"), "(a{sv})");
+        GVariant *outcome;
+
+        g_variant_get(reply, "(@a{sv})", &outcome);
+        return outcome;
+}
+
+static const char *
+event_str(GVariant *ev, const char *field)
+{
+        g_autoptr(GVariant) fields = g_variant_get_child_value(ev, 4);
+        const char *v = NULL;
+
+        (void) g_variant_lookup(fields, field, "&s", &v);
+        return v;
+}
+
+/* The restarted daemon's tree_adopted event. */
+static GVariant *
+wait_adopted(ItestDaemon *d)
+{
+        GVariant *ev = itest_events_wait(d->events, "tree_adopted", NULL, NULL, ITEST_TIMEOUT_SEC);
+
+        ck_assert_msg(ev, "no tree_adopted");
+        return ev;
+}
+
+static void
+write_config(ItestDaemon *d, const char *config)
+{
+        g_autofree char *conf = g_build_filename(d->dir, "steward.conf", NULL);
+
+        ck_assert(g_file_set_contents(conf, config, -1, NULL));
+}
+
+static char *
+state_path(ItestDaemon *d)
+{
+        return g_build_filename(d->dir, "run", "state", NULL);
+}
+
+/* The state file is written once the loop is idle after a change. */
+static gboolean
+wait_state_file(ItestDaemon *d)
+{
+        g_autofree char *path = state_path(d);
+
+        return itest_wait_file(path, ITEST_TIMEOUT_SEC);
+}
+
+/* ---- running children ------------------------------------------------------------ */
+
+static const char simple_config[] = "[Child api]\n"
+                                    "ExecStart=/bin/sleep 1000\n"
+                                    "[Child worker]\n"
+                                    "ExecStart=/bin/sleep 1000\n";
+
+START_TEST(test_kill_keeps_children)
+{
+        g_autoptr(ScopeWatch) w = scope_watch_new();
+        g_autoptr(ItestDaemon) d = itest_daemon_start(simple_config, NULL);
+        g_autoptr(GVariant) outcome = NULL;
+        g_autoptr(GPtrArray) scopes = NULL;
+        g_autofree char *unit = NULL;
+        g_autofree char *unit_after = NULL;
+        guint32 api_pid, worker_pid;
+        guint64 gen;
+
+        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(wait_state(d, "worker", "running"));
+        /* A restart first, so there is a generation to continue. */
+        g_clear_pointer(&outcome, g_variant_unref);
+        outcome = restart_child(d, "api");
+        ck_assert(itest_child_wait_property(d, "api", "Generation", g_variant_new_uint64(1),
+                                            ITEST_TIMEOUT_SEC));
+        ck_assert(wait_state(d, "api", "running"));
+        api_pid = child_pid(d, "api");
+        worker_pid = child_pid(d, "worker");
+        gen = child_u64(d, "api", "Generation");
+        unit = child_str(d, "api", "Unit");
+        ck_assert_str_eq(unit, "steward-api-1.scope");
+        ck_assert(wait_state_file(d));
+
+        itest_daemon_kill(d);
+        ck_assert_int_eq(kill((pid_t) api_pid, 0), 0);
+        ck_assert_int_eq(kill((pid_t) worker_pid, 0), 0);
+        itest_daemon_restart(d);
+        wait_adopted(d);
+
+        ck_assert(itest_events_wait(d->events, "child_adopted", "api", NULL, 1));
+        ck_assert_int_eq(child_pid(d, "api"), api_pid);
+        ck_assert_int_eq(child_pid(d, "worker"), worker_pid);
+        ck_assert_int_eq(child_u64(d, "api", "Generation"), gen);
+        unit_after = child_str(d, "api", "Unit");
+        ck_assert_str_eq(unit_after, unit);
+        ck_assert(wait_state(d, "api", "running"));
+        ck_assert_int_eq(itest_events_count(d->events, "child_starting", NULL), 0);
+        scopes = live_scopes();
+        ck_assert_int_eq(scopes->len, 2);
+
+        /* A restart after the adoption is fenced as ever, and numbering goes on. */
+        g_clear_pointer(&outcome, g_variant_unref);
+        outcome = restart_child(d, "api");
+        ck_assert(itest_child_wait_property(d, "api", "Generation", g_variant_new_uint64(gen + 1),
+                                            ITEST_TIMEOUT_SEC));
+        ck_assert(itest_events_wait_generation(d->events, "child_restart_fence_released", "api", gen + 1,
+                                               ITEST_TIMEOUT_SEC));
+        ck_assert(wait_state(d, "api", "running"));
+        ck_assert_int_ne(child_pid(d, "api"), api_pid);
+        ck_assert_msg(w->overlaps->len == 0, "%s", w->overlaps->str);
+}
+END_TEST
+
+/* ---- the fence across the restart ----------------------------------------------- */
+
+/* The old incarnation ignores SIGTERM and leaves a grandchild that does
+ * too; the next incarnation writes "overlap" if that grandchild still
+ * runs when it starts. */
+static char *
+stubborn_config(const char *dir)
+{
+        return g_strdup_printf("[Child api]\n"
+                               "ExecStart=/bin/sh -c 'if [ -e %s/grandchild ] && "
+                               "grep -qs \"^State:.[^Z]\" /proc/$(cat %s/grandchild)/status; "
+                               "then echo overlap >> %s/result; fi; trap \"\" TERM; sleep 1000 & "
+                               "echo $! > %s/grandchild; exec sleep 1000'\n"
+                               "TimeoutStopSec=3s\n",
+                               dir, dir, dir, dir);
+}
+
+START_TEST(test_kill_during_fence)
+{
+        g_autoptr(ScopeWatch) w = scope_watch_new();
+        g_autofree char *files = g_dir_make_tmp("steward-restore-XXXXXX", NULL);
+        g_autofree char *config = stubborn_config(files);
+        g_autofree char *result = g_build_filename(files, "result", NULL);
+        g_autofree char *grandchild = g_build_filename(files, "grandchild", NULL);
+        g_autoptr(ItestDaemon) d = itest_daemon_start(config, NULL);
+        g_autoptr(GVariant) outcome = NULL;
+        g_autoptr(GVariant) again = NULL;
+        GVariant *started;
+        const char *command_id = NULL;
+        const char *decision = NULL;
+
+        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_file(grandchild, ITEST_TIMEOUT_SEC));
+
+        outcome = restart_child(d, "api");
+        ck_assert(g_variant_lookup(outcome, "command_id", "&s", &command_id));
+        ck_assert(itest_events_wait(d->events, "child_control_cancel_delivered", "api", NULL,
+                                    ITEST_TIMEOUT_SEC));
+        /* The state file has the pending restart once it is written. */
+        ck_assert(wait_state_file(d));
+        itest_daemon_kill(d);
+        itest_daemon_restart(d);
+        wait_adopted(d);
+
+        /* While the old scope drains, the restart is still the pending one. */
+        again = restart_child(d, "api");
+        ck_assert(g_variant_lookup(again, "decision", "&s", &decision));
+        ck_assert_str_eq(decision, "already_pending");
+        started = itest_events_wait_generation(d->events, "child_started", "api", 1, ITEST_TIMEOUT_SEC);
+        ck_assert_msg(started, "generation 1 never started");
+        ck_assert_str_eq(event_str(started, "command_id"), command_id);
+        ck_assert(wait_state(d, "api", "running"));
+        ck_assert_msg(!g_file_test(result, G_FILE_TEST_EXISTS), "generation 1 started beside generation 0");
+        ck_assert_msg(w->overlaps->len == 0, "%s", w->overlaps->str);
+        (void) g_unlink(grandchild);
+        (void) g_rmdir(files);
+}
+END_TEST
+
+/* ---- operator state, readiness and the watchdog ----------------------------------- */
+
+static char *
+notify_child_path(void)
+{
+        return g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "tests", "integration", "notify-child", NULL);
+}
+
+START_TEST(test_kill_keeps_states)
+{
+        g_autofree char *nc = notify_child_path();
+        g_autofree char *config = g_strdup_printf("[Child api]\n"
+                                                  "ExecStart=/bin/sleep 1000\n"
+                                                  "[Child stopped]\n"
+                                                  "ExecStart=/bin/sleep 1000\n"
+                                                  "[Child paused]\n"
+                                                  "ExecStart=/bin/sleep 1000\n"
+                                                  "[Child dog]\n"
+                                                  "Type=notify\n"
+                                                  "WatchdogSec=2s\n"
+                                                  "ExecStart=%s notify=READY=1 ping=100000\n",
+                                                  nc);
+        g_autoptr(ItestDaemon) d = itest_daemon_start(config, NULL);
+        g_autoptr(GVariant) r1 = NULL;
+        g_autoptr(GVariant) r2 = NULL;
+        guint32 dog_pid;
+
+        ck_assert(wait_state(d, "dog", "ready"));
+        ck_assert(wait_state(d, "stopped", "running"));
+        ck_assert(wait_state(d, "paused", "running"));
+        r1 = itest_manager_call(d, "StopChild", g_variant_new("(ss)", "stopped", "test"), "(a{sv})");
+        r2 = itest_manager_call(d, "PauseChild", g_variant_new("(ss)", "paused", "test"), "(a{sv})");
+        ck_assert(wait_state(d, "stopped", "stopped"));
+        ck_assert(wait_state(d, "paused", "paused"));
+        dog_pid = child_pid(d, "dog");
+
+        itest_daemon_kill(d);
+        itest_daemon_restart(d);
+        wait_adopted(d);
+
+        ck_assert(wait_state(d, "stopped", "stopped"));
+        ck_assert(wait_state(d, "paused", "paused"));
+        /* Ready as it was: it will not say READY=1 again. */
+        ck_assert(wait_state(d, "dog", "ready"));
+        ck_assert_int_eq(child_pid(d, "dog"), dog_pid);
+        /* Fed through the same socket: two full watchdog intervals pass
+         * without an expiry. */
+        ck_assert(!itest_events_wait(d->events, "child_watchdog_expired", "dog", NULL, 5));
+        ck_assert_int_eq(child_pid(d, "dog"), dog_pid);
+}
+END_TEST
+
+/* ---- what cannot be believed ---------------------------------------------------------- */
+
+START_TEST(test_corrupt_state)
+{
+        static const char *const garbage[] = {
+                "[State]\nVersion=1\nBootID=nonsense\n",
+                "[State]\nVersion=999\n",
+                "\x01\x02 not a key file",
+        };
+        g_autoptr(ItestDaemon) d = itest_daemon_start(simple_config, NULL);
+        g_autofree char *path = state_path(d);
+        guint32 api_pid;
+
+        ck_assert(wait_state(d, "api", "running"));
+        api_pid = child_pid(d, "api");
+        for (guint i = 0; i < G_N_ELEMENTS(garbage); i++) {
+                GVariant *ev;
+
+                itest_daemon_kill(d);
+                ck_assert(g_file_set_contents(path, garbage[i], -1, NULL));
+                itest_daemon_restart(d);
+                ev = itest_events_wait(d->events, "state_discarded", NULL, NULL, ITEST_TIMEOUT_SEC);
+                ck_assert_msg(ev, "state file %u was believed", i);
+                wait_adopted(d);
+                /* The scopes alone tell enough: nothing is started twice. */
+                ck_assert_int_eq(child_pid(d, "api"), api_pid);
+                ck_assert(wait_state(d, "api", "running"));
+                ck_assert_int_eq(itest_events_count(d->events, "child_starting", NULL), 0);
+        }
+}
+END_TEST
+
+START_TEST(test_config_changed_while_down)
+{
+        g_autoptr(ScopeWatch) w = scope_watch_new();
+        g_autoptr(ItestDaemon) d = itest_daemon_start(simple_config, NULL);
+        guint32 api_pid, worker_pid;
+
+        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(wait_state(d, "worker", "running"));
+        api_pid = child_pid(d, "api");
+        worker_pid = child_pid(d, "worker");
+        ck_assert(wait_state_file(d));
+        itest_daemon_kill(d);
+
+        /* worker removed, api changed, newbie added. */
+        write_config(d, "[Child api]\n"
+                        "ExecStart=/bin/sleep 1001\n"
+                        "[Child newbie]\n"
+                        "ExecStart=/bin/sleep 1000\n");
+        itest_daemon_restart(d);
+        wait_adopted(d);
+
+        ck_assert(itest_events_wait(d->events, "leftover_stopped", NULL, NULL, ITEST_TIMEOUT_SEC));
+        ck_assert(wait_state(d, "newbie", "running"));
+        /* The changed child goes through the fence, once. */
+        ck_assert(itest_child_wait_property(d, "api", "Generation", g_variant_new_uint64(1),
+                                            ITEST_TIMEOUT_SEC));
+        ck_assert(wait_state(d, "api", "running"));
+        ck_assert_int_ne(child_pid(d, "api"), api_pid);
+        ck_assert_int_eq(itest_events_count(d->events, "child_restart_fence_entered", "api"), 1);
+        (void) worker_pid;
+        ck_assert_msg(w->overlaps->len == 0, "%s", w->overlaps->str);
+}
+END_TEST
+
+START_TEST(test_scope_lost_while_down)
+{
+        g_autoptr(ItestDaemon) d = itest_daemon_start(simple_config, NULL);
+        g_autofree char *unit = NULL;
+        const char *argv[] = { "systemctl", "--user", "stop", NULL, NULL };
+        GVariant *exited;
+
+        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(wait_state(d, "worker", "running"));
+        unit = child_str(d, "api", "Unit");
+        ck_assert(wait_state_file(d));
+        itest_daemon_kill(d);
+        argv[3] = unit;
+        ck_assert_int_eq(itest_run(argv, NULL), 0);
+        itest_daemon_restart(d);
+
+        ck_assert(itest_events_wait(d->events, "child_lost", "api", NULL, ITEST_TIMEOUT_SEC));
+        /* Its end is unknown and judged a failure: Restart=always (the
+         * default) starts the next generation. */
+        exited = itest_events_wait(d->events, "child_exited", "api", NULL, ITEST_TIMEOUT_SEC);
+        ck_assert(exited);
+        ck_assert_str_eq(event_str(exited, "exit_code"), "unknown");
+        ck_assert(itest_child_wait_property(d, "api", "Generation", g_variant_new_uint64(1),
+                                            ITEST_TIMEOUT_SEC));
+        ck_assert(wait_state(d, "api", "running"));
+}
+END_TEST
+
+/* ---- re-exec ---------------------------------------------------------------------- */
+
+START_TEST(test_reexecute)
+{
+        g_autoptr(ScopeWatch) w = scope_watch_new();
+        g_autoptr(ItestDaemon) d = itest_daemon_start(simple_config, NULL);
+        g_autoptr(GVariant) reply = NULL;
+        guint32 api_pid;
+        GPid daemon_pid;
+
+        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(wait_state(d, "worker", "running"));
+        api_pid = child_pid(d, "api");
+        daemon_pid = d->pid;
+        reply = itest_manager_call(d, "Reexecute", NULL, NULL);
+        /* The same process, a new image: it announces its adoption. */
+        wait_adopted(d);
+        ck_assert(!d->exited);
+        ck_assert_int_eq(d->pid, daemon_pid);
+        ck_assert_int_eq(child_pid(d, "api"), api_pid);
+        ck_assert(wait_state(d, "api", "running"));
+        ck_assert_int_eq(itest_events_count(d->events, "child_starting", NULL), 0);
+        ck_assert_msg(w->overlaps->len == 0, "%s", w->overlaps->str);
+}
+END_TEST
+
+/* ---- many ------------------------------------------------------------------------------ */
+
+START_TEST(test_many_children)
+{
+        enum { N = 200 };
+        g_autoptr(GString) config = g_string_new(NULL);
+        g_autoptr(ItestDaemon) d = NULL;
+        guint32 pids[N];
+        GVariant *ev;
+
+        for (guint i = 0; i < N; i++)
+                g_string_append_printf(config, "[Child c%u]\nExecStart=/bin/sleep 1000\n", i);
+        d = itest_daemon_start(config->str, NULL);
+        ck_assert(itest_events_wait(d->events, "manager_ready", NULL, NULL, ITEST_TIMEOUT_SEC));
+        for (guint i = 0; i < N; i++) {
+                g_autofree char *name = g_strdup_printf("c%u", i);
+                pids[i] = child_pid(d, name);
+                ck_assert_uint_ne(pids[i], 0);
+        }
+        ck_assert(wait_state_file(d));
+        itest_daemon_kill(d);
+        itest_daemon_restart(d);
+        ev = wait_adopted(d);
+        ck_assert_str_eq(event_str(ev, "reason"), "200 adopted, 0 lost, 0 stopped");
+        for (guint i = 0; i < N; i++) {
+                g_autofree char *name = g_strdup_printf("c%u", i);
+                ck_assert_int_eq(child_pid(d, name), pids[i]);
+        }
+        ck_assert_int_eq(itest_events_count(d->events, "child_starting", NULL), 0);
+}
+END_TEST
+
+static Suite *
+make_suite(void)
+{
+        Suite *s = suite_create("restore");
+        TCase *tc = tcase_create("restore");
+
+        tcase_set_timeout(tc, 120);
+        tcase_add_test(tc, test_kill_keeps_children);
+        tcase_add_test(tc, test_kill_during_fence);
+        tcase_add_test(tc, test_kill_keeps_states);
+        tcase_add_test(tc, test_corrupt_state);
+        tcase_add_test(tc, test_config_changed_while_down);
+        tcase_add_test(tc, test_scope_lost_while_down);
+        tcase_add_test(tc, test_reexecute);
+        tcase_add_test(tc, test_many_children);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+ITEST_MAIN(make_suite)
