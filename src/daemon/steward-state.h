@@ -27,6 +27,11 @@
  *     PendingCommand=ID KIND REASON  optional: a command the fence holds; ID and KIND
  *                                    as steward_name_is_valid(), REASON the rest of the
  *                                    value (may be empty), escaped as GKeyFile strings
+ *     Fingerprint=<text>             optional: steward_engine_get_child_fingerprint() of
+ *                                    the spec the incarnation was started with; 1 to
+ *                                    STEWARD_STATE_FINGERPRINT_MAX printable ASCII
+ *                                    characters without spaces (an earlier reader
+ *                                    ignores it: the adoption takes the spec unchanged)
  *
  *     [Supervisor NAME]
  *     State=running|quarantined
@@ -58,6 +63,8 @@ G_BEGIN_DECLS
 #define STEWARD_STATE_VERSION 1
 /* Larger files are refused unread. */
 #define STEWARD_STATE_SIZE_MAX (16 * 1024 * 1024)
+/* The longest Fingerprint= (a SHA-256 in hex is 64). */
+#define STEWARD_STATE_FINGERPRINT_MAX 128
 
 /* What an operator made of a child, as the state file spells it. */
 typedef enum {
@@ -97,6 +104,7 @@ typedef struct {
         GArray *restart_window; /* of guint64 monotonic µs, oldest first; never NULL */
         guint backoff_failures;
         StewardStateCommand *pending; /* NULL: none */
+        char *fingerprint; /* NULL: not known */
 } StewardChildRecord;
 
 typedef struct {
