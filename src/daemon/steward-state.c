@@ -87,6 +87,7 @@ child_record_free(StewardChildRecord *r)
         g_free(r->name);
         g_array_unref(r->restart_window);
         steward_state_command_free(r->pending);
+        g_free(r->fingerprint);
         g_free(r);
 }
 
@@ -239,6 +240,20 @@ command_is_valid(const StewardStateCommand *c)
                strlen(c->reason) <= STEWARD_REASON_MAX && g_utf8_validate(c->reason, -1, NULL);
 }
 
+/* Written as the raw value: nothing GKeyFile would escape or strip. */
+static gboolean
+fingerprint_is_valid(const char *s)
+{
+        gsize n = s ? strlen(s) : 0;
+
+        if (n == 0 || n > STEWARD_STATE_FINGERPRINT_MAX)
+                return FALSE;
+        for (const char *p = s; *p; p++)
+                if (!g_ascii_isgraph(*p))
+                        return FALSE;
+        return TRUE;
+}
+
 static gboolean invalid(GError **error, const char *format, ...) G_GNUC_PRINTF(2, 3);
 
 static gboolean
@@ -269,6 +284,8 @@ validate_child(const StewardChildRecord *r, GError **error)
                 return invalid(error, "child '%s': RestartWindow= not oldest first", r->name);
         if (r->pending && !command_is_valid(r->pending))
                 return invalid(error, "child '%s': invalid PendingCommand=", r->name);
+        if (r->fingerprint && !fingerprint_is_valid(r->fingerprint))
+                return invalid(error, "child '%s': invalid Fingerprint=", r->name);
         return TRUE;
 }
 
@@ -366,6 +383,8 @@ steward_state_to_data(const StewardState *state, gsize *ret_length, GError **err
                          * stripped at its start. */
                         g_key_file_set_string(kf, group, "PendingCommand", v);
                 }
+                if (r->fingerprint)
+                        g_key_file_set_value(kf, group, "Fingerprint", r->fingerprint);
         }
 
         for (guint i = 0; i < state->supervisors->len; i++) {
@@ -627,6 +646,19 @@ get_pending(const Reader *rd, StewardChildRecord *r)
 }
 
 static gboolean
+get_fingerprint(const Reader *rd, StewardChildRecord *r)
+{
+        g_autofree char *v = g_key_file_get_value(rd->kf, rd->group, "Fingerprint", NULL);
+
+        if (!v)
+                return TRUE;
+        if (!fingerprint_is_valid(v))
+                return corrupt(rd, "Fingerprint", "not 1 to 128 printable ASCII characters");
+        r->fingerprint = g_steal_pointer(&v);
+        return TRUE;
+}
+
+static gboolean
 read_child(GKeyFile *kf, const char *group, StewardState *state, GError **error)
 {
         const char *name = group + strlen(GROUP_CHILD_PREFIX);
@@ -678,7 +710,9 @@ read_child(GKeyFile *kf, const char *group, StewardState *state, GError **error)
         if (!get_optional_boolean(&rd, "Alive", &r->alive) ||
             !get_optional_boolean(&rd, "Stopping", &r->stopping))
                 return FALSE;
-        return get_pending(&rd, r);
+        if (!get_pending(&rd, r))
+                return FALSE;
+        return get_fingerprint(&rd, r);
 }
 
 static gboolean

@@ -31,6 +31,11 @@
  *     Alive=true|false               optional (MainPID= given): an incarnation runs, its
  *                                    main process or what is left of it
  *     Stopping=true|false            optional (false): a stop was delivered to it
+ *     Fingerprint=<text>             optional: steward_engine_get_child_fingerprint() of
+ *                                    the spec the incarnation was started with; 1 to
+ *                                    STEWARD_STATE_FINGERPRINT_MAX printable ASCII
+ *                                    characters without spaces (an earlier reader
+ *                                    ignores it: the adoption takes the spec unchanged)
  *
  *     [Supervisor NAME]
  *     State=running|quarantined
@@ -62,6 +67,8 @@ G_BEGIN_DECLS
 #define STEWARD_STATE_VERSION 1
 /* Larger files are refused unread. */
 #define STEWARD_STATE_SIZE_MAX (16 * 1024 * 1024)
+/* The longest Fingerprint= (a SHA-256 in hex is 64). */
+#define STEWARD_STATE_FINGERPRINT_MAX 128
 
 /* What an operator made of a child, as the state file spells it. */
 typedef enum {
@@ -104,6 +111,7 @@ typedef struct {
         guint restart_count;
         gboolean alive; /* an incarnation runs (main process or leftovers of it) */
         gboolean stopping; /* a stop was delivered to it */
+        char *fingerprint; /* NULL: not known */
 } StewardChildRecord;
 
 typedef struct {

@@ -62,6 +62,7 @@ steward_engine_adopt_child(StewardEngine *e, const char *child, const StewardAdo
         c->end_unjudged = a->main_pid == 0;
         c->unjudged_verdict = a->stopping ? STEWARD_DECISION_STOP : STEWARD_DECISION_FAILURE;
         c->restart_when_gone = a->stopping && !a->pending_command_id;
+        c->changed_while_down = a->fingerprint && !g_str_equal(a->fingerprint, c->fingerprint);
 
         if (a->pending_command_id) {
                 c->restart_pending = TRUE;
@@ -142,6 +143,148 @@ steward_engine_restore_child_stopped(StewardEngine *e, const char *child, gboole
         return TRUE;
 }
 
+gboolean
+steward_engine_restore_child_mode(StewardEngine *e, const char *child, StewardChildMode mode, GError **error)
+{
+        Child *c;
+
+        g_return_val_if_fail(e, FALSE);
+
+        if ((guint) mode >= _STEWARD_CHILD_MODE_MAX) {
+                g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS, _("Unknown child mode %d"),
+                            (int) mode);
+                return FALSE;
+        }
+        if (!(c = restore_target(e, child, error)))
+                return FALSE;
+        switch (mode) {
+        case STEWARD_CHILD_MODE_RUNNING:
+                break;
+        case STEWARD_CHILD_MODE_STOPPED:
+        case STEWARD_CHILD_MODE_PAUSED:
+                return steward_engine_restore_child_stopped(e, child, mode == STEWARD_CHILD_MODE_PAUSED,
+                                                            error);
+        case STEWARD_CHILD_MODE_FAILED:
+                /* Given up or finished by its restart type: which one went
+                 * with the previous stewardd. */
+                c->mode = MODE_FAILED;
+                c->rest_decision = STEWARD_DECISION_FINISHED;
+                engine_mark(e, &c->node);
+                break;
+        case _STEWARD_CHILD_MODE_MAX:
+                g_assert_not_reached();
+        }
+        return TRUE;
+}
+
+/* Oldest first, as every window is kept. */
+static gboolean
+window_check(const char *what, const char *name, const guint64 *t, guint n, GError **error)
+{
+        if (n > 0 && !t) {
+                g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS,
+                            _("No restart window of %s '%s'"), what, name);
+                return FALSE;
+        }
+        for (guint i = 1; i < n; i++)
+                if (t[i] < t[i - 1]) {
+                        g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS,
+                                    _("The restart window of %s '%s' is not oldest first"), what, name);
+                        return FALSE;
+                }
+        return TRUE;
+}
+
+/* A window never holds more than intensity + 1 restarts
+ * (engine_window_exceeded()): the newest of them are the ones that count. */
+static void
+window_restore(Window *w, guint intensity, const guint64 *t, guint n)
+{
+        guint skip = n > intensity + 1 ? n - (intensity + 1) : 0;
+
+        engine_window_reset(w);
+        if (n == 0)
+                return;
+        w->t = g_array_sized_new(FALSE, FALSE, sizeof(guint64), n - skip);
+        g_array_append_vals(w->t, t + skip, n - skip);
+}
+
+gboolean
+steward_engine_restore_child_counters(StewardEngine *e, const char *child, guint restart_count,
+                                      guint backoff_failures, const guint64 *window, guint n_window,
+                                      GError **error)
+{
+        Child *c;
+
+        g_return_val_if_fail(e, FALSE);
+
+        if (!(c = restore_target(e, child, error)))
+                return FALSE;
+        if (!window_check("child", child, window, n_window, error))
+                return FALSE;
+        c->restart_count = restart_count;
+        c->failures = backoff_failures;
+        window_restore(&c->budget, c->intensity, window, n_window);
+        engine_mark(e, &c->node);
+        return TRUE;
+}
+
+/* engine_sup_quarantine() as it was when the previous stewardd
+ * quarantined @s: nothing to announce again. */
+static void
+sup_restore_quarantine(StewardEngine *e, Sup *s, gboolean on)
+{
+        for (guint i = 0; i < s->members->len; i++) {
+                Node *m = member(s, i);
+                Child *c = as_child(m);
+                Sup *t = as_sup(m);
+
+                if (c) {
+                        c->quarantined = on;
+                        engine_mark(e, &c->node);
+                } else if (!t->quarantined) {
+                        sup_restore_quarantine(e, t, on);
+                }
+        }
+}
+
+gboolean
+steward_engine_restore_supervisor(StewardEngine *e, const char *name, gboolean quarantined,
+                                  const guint64 *window, guint n_window, GError **error)
+{
+        Sup *s;
+
+        g_return_val_if_fail(e, FALSE);
+
+        s = name ? g_hash_table_lookup(e->sup_by_name, name) : NULL;
+        if (e->started || e->shutting_down) {
+                g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS,
+                            _("Cannot restore '%s': the tree has already started"), name ? name : "");
+                return FALSE;
+        }
+        if (!s) {
+                g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS, _("No supervisor '%s'"),
+                            name ? name : "");
+                return FALSE;
+        }
+        if (!window_check("supervisor", name, window, n_window, error))
+                return FALSE;
+        window_restore(&s->window, s->intensity, window, n_window);
+        if (s->quarantined != !!quarantined) {
+                s->quarantined = !!quarantined;
+                sup_restore_quarantine(e, s, s->quarantined);
+        }
+        engine_mark(e, &s->node);
+        return TRUE;
+}
+
+/* Who restarts an adopted child whose configuration changed while no
+ * stewardd ran, as a reload restarts a changed child under its command. */
+static const Cmd live_restore_cmd = {
+        .id = (char *) "live-restore",
+        .reason = (char *) "the configuration changed while stewardd was down",
+};
+
 /* The part of steward_engine_start() about adopted incarnations: the
  * stops adoption found due, before anything new is spawned. */
 void
@@ -149,7 +292,9 @@ engine_start_adopted(StewardEngine *e)
 {
         for (guint i = 0; i < e->children->len; i++) {
                 Child *c = g_ptr_array_index(e->children, i);
+                gboolean changed = c->changed_while_down;
 
+                c->changed_while_down = FALSE;
                 if (c->inc == INC_NONE)
                         continue;
                 if (c->mode != MODE_AUTO) {
@@ -161,9 +306,31 @@ engine_start_adopted(StewardEngine *e)
                                 c->stop_signal = c->kill_signal;
                         }
                         c->stop_cause = STOP_CONTROL;
+                } else if (c->quarantined) {
+                        /* Under a quarantined supervisor: its failing job had
+                         * stopped its members before the quarantine; what is
+                         * left goes now, and nothing brings it back. */
+                        c->restart_pending = FALSE;
+                        c->restart_when_gone = FALSE;
+                        c->unjudged_verdict = STEWARD_DECISION_STOP;
+                        if (!c->stopping) {
+                                c->stopping = TRUE;
+                                c->stop_signal = c->kill_signal;
+                        }
+                        c->stop_cause = STOP_JOB;
                 }
                 if (c->stopping && !c->stop_delivered)
                         engine_child_deliver_stop(e, c);
+                /* As a reload restarts a changed child: a running, supervised
+                 * one through the fence; one on its way out starts with the
+                 * new keys anyway. Its supervisor is not up yet, but the
+                 * incarnation is, and the fence serves it as an adopted
+                 * pending restart. */
+                if (changed && !c->stopping && c->mode == MODE_AUTO) {
+                        StewardCommandOutcome o;
+
+                        engine_child_restart_fenced(e, c, &live_restore_cmd, &o);
+                }
         }
 }
 

@@ -98,6 +98,41 @@ command_start(StewardEngine *e, Child *c, const StewardCommand *cmd, StewardComm
         o->decision = STEWARD_DECISION_STARTED_IMMEDIATELY;
 }
 
+/* A restart of the live incarnation under @cmd: the next one starts once
+ * it is gone (the fence). Also how live restore restarts an adopted child
+ * whose configuration changed while stewardd was down. */
+void
+engine_child_restart_fenced(StewardEngine *e, Child *c, const Cmd *cmd, StewardCommandOutcome *o)
+{
+        gboolean was_stopping = c->stopping;
+        StewardEvent *ev;
+
+        if (c->mode == MODE_AUTO && c->backoff_after_gone) {
+                /* The policy's own restart gives way to the command. */
+                ev = engine_emit_child(e, STEWARD_EVENT_CHILD_RESTART_CONFLICT, c);
+                engine_ev_cmd(ev, &engine_runtime_policy_cmd);
+                engine_ev_decision(ev, STEWARD_DECISION_QUEUED_AFTER_STOP);
+        }
+        c->restart_pending = TRUE;
+        c->pending_is_restart = TRUE;
+        c->merged = 0;
+        c->mode = MODE_AUTO;
+        c->backoff_after_gone = FALSE;
+        engine_cmd_copy(&c->cmd, cmd);
+        o->target_generation = engine_child_next_generation(c);
+        ev = engine_emit_child(e, STEWARD_EVENT_CHILD_RESTART_FENCE_ENTERED, c);
+        engine_ev_cmd(ev, &c->cmd);
+        engine_ev_decision(ev, STEWARD_DECISION_QUEUED_AFTER_STOP);
+        ev->target_generation = o->target_generation;
+        ev->fields |= STEWARD_EVENT_FIELD_TARGET_GENERATION;
+        if (!was_stopping) {
+                engine_child_request_stop(e, c, STOP_CONTROL, c->kill_signal);
+                o->cancel_delivered = c->stop_delivered;
+        }
+        o->decision = STEWARD_DECISION_QUEUED_AFTER_STOP;
+        mark_child(e, c);
+}
+
 void
 engine_command_restart(StewardEngine *e, Child *c, const StewardCommand *cmd, StewardCommandOutcome *o)
 {
@@ -113,7 +148,7 @@ engine_command_restart(StewardEngine *e, Child *c, const StewardCommand *cmd, St
                 return;
         }
         if (c->inc != INC_NONE) {
-                gboolean was_stopping = c->stopping;
+                Cmd tmp = { 0 };
 
                 if (c->restart_pending) {
                         o->decision = STEWARD_DECISION_ALREADY_PENDING;
@@ -122,24 +157,9 @@ engine_command_restart(StewardEngine *e, Child *c, const StewardCommand *cmd, St
                         o->target_generation = engine_child_next_generation(c);
                         return;
                 }
-                if (c->mode == MODE_AUTO && c->backoff_after_gone) {
-                        /* The policy's own restart gives way to the command. */
-                        ev = engine_emit_child(e, STEWARD_EVENT_CHILD_RESTART_CONFLICT, c);
-                        engine_ev_cmd(ev, &engine_runtime_policy_cmd);
-                        engine_ev_decision(ev, STEWARD_DECISION_QUEUED_AFTER_STOP);
-                }
-                engine_child_queue_after_stop(c, TRUE, cmd, o);
-                ev = engine_emit_child(e, STEWARD_EVENT_CHILD_RESTART_FENCE_ENTERED, c);
-                engine_ev_cmd(ev, &c->cmd);
-                engine_ev_decision(ev, STEWARD_DECISION_QUEUED_AFTER_STOP);
-                ev->target_generation = o->target_generation;
-                ev->fields |= STEWARD_EVENT_FIELD_TARGET_GENERATION;
-                if (!was_stopping) {
-                        engine_child_request_stop(e, c, STOP_CONTROL, c->kill_signal);
-                        o->cancel_delivered = c->stop_delivered;
-                }
-                o->decision = STEWARD_DECISION_QUEUED_AFTER_STOP;
-                mark_child(e, c);
+                engine_cmd_set(&tmp, cmd);
+                engine_child_restart_fenced(e, c, &tmp, o);
+                engine_cmd_clear(&tmp);
                 return;
         }
         if (c->queued) {

@@ -152,6 +152,7 @@ struct Child {
         gboolean end_unjudged; /* its main process ended while no stewardd watched: judged when gone */
         StewardDecision unjudged_verdict;
         gboolean restart_when_gone; /* STOP_ADOPTED: a supervised child comes back once it is gone */
+        gboolean changed_while_down; /* adopted with another fingerprint: start() restarts it */
 
         IncPhase inc;
         gboolean stopping; /* this incarnation is to go */
@@ -284,6 +285,7 @@ void engine_ev_cmd(StewardEvent *ev, const Cmd *cmd);
 void engine_push_incarnation_action(StewardEngine *e, StewardActionType type, Child *c, int signal);
 void engine_cmd_clear(Cmd *cmd);
 void engine_cmd_set(Cmd *cmd, const StewardCommand *src);
+void engine_cmd_copy(Cmd *cmd, const Cmd *src);
 void engine_mark(StewardEngine *e, Node *n);
 gboolean engine_sup_restart_scheduled(Sup *s);
 StewardChildState engine_child_state(Child *c);
@@ -333,6 +335,7 @@ void engine_shutdown_timeout(StewardEngine *e);
 void engine_child_queue_after_stop(Child *c, gboolean restart, const StewardCommand *cmd,
                                    StewardCommandOutcome *o);
 void engine_command_restart(StewardEngine *e, Child *c, const StewardCommand *cmd, StewardCommandOutcome *o);
+void engine_child_restart_fenced(StewardEngine *e, Child *c, const Cmd *cmd, StewardCommandOutcome *o);
 
 /* engine-adopt.c: live restore. */
 void engine_start_adopted(StewardEngine *e);

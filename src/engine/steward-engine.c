@@ -200,6 +200,20 @@ engine_cmd_set(Cmd *cmd, const StewardCommand *src)
         cmd->comm = g_strdup(src->actor.comm);
 }
 
+void
+engine_cmd_copy(Cmd *cmd, const Cmd *src)
+{
+        if (cmd == src)
+                return;
+        engine_cmd_clear(cmd);
+        cmd->id = g_strdup(src->id);
+        cmd->reason = g_strdup(src->reason);
+        cmd->has_actor = src->has_actor;
+        cmd->uid = src->uid;
+        cmd->pid = src->pid;
+        cmd->comm = g_strdup(src->comm);
+}
+
 /* ---- dirty tracking ---- */
 
 void
@@ -431,36 +445,74 @@ sup_free(Sup *s)
         g_free(s);
 }
 
-/* A child's spec as a string, to tell changed children from unchanged on
- * reload: every key, but not where it was declared. */
+/* The canonical form hashed by engine_child_fingerprint(): "key=value\n"
+ * in a fixed order, strings length-prefixed (any byte may follow), NULL
+ * apart from "", enums by their configuration words and numbers in C
+ * locale decimal, so nothing depends on the process, its locale or the
+ * layout of the enums. */
+static void
+fp_str(GString *s, const char *key, const char *v)
+{
+        if (!v)
+                g_string_append_printf(s, "%s=-\n", key);
+        else
+                g_string_append_printf(s, "%s=%zu:%s\n", key, strlen(v), v);
+}
+
+static void
+fp_strv(GString *s, const char *key, char **v)
+{
+        g_string_append_printf(s, "%s=%u\n", key, v ? g_strv_length(v) : 0);
+        for (char **a = v; a && *a; a++)
+                g_string_append_printf(s, "%zu:%s\n", strlen(*a), *a);
+}
+
+static void
+fp_uint(GString *s, const char *key, guint64 v)
+{
+        g_string_append_printf(s, "%s=%" G_GUINT64_FORMAT "\n", key, v);
+}
+
+/* A child's spec as a content hash, to tell changed children from
+ * unchanged on reload and across a restart of stewardd (live restore):
+ * every key, but not the name or where it was declared. A key a later
+ * version adds must be appended only when it differs from its default,
+ * so that an unchanged spec keeps its fingerprint across versions. */
 char *
 engine_child_fingerprint(const StewardChildSpec *c)
 {
-        g_autoptr(GString) s = g_string_new(NULL);
+        g_autoptr(GString) s = g_string_new("steward-child-spec 1\n");
+        char d[G_ASCII_DTOSTR_BUF_SIZE];
 
-        g_string_append_printf(s, "%s|%s|%d|%d|%d|", c->supervisor ? c->supervisor : "",
-                               c->sidecar_of ? c->sidecar_of : "", c->role, c->restart, c->type);
-        /* \x1f and \x1e cannot be typed into a key file value unnoticed. */
-        for (char **a = c->argv; a && *a; a++)
-                g_string_append_printf(s, "%s\x1f", *a);
-        g_string_append_c(s, '\x1e');
-        for (char **a = c->environment; a && *a; a++)
-                g_string_append_printf(s, "%s\x1f", *a);
-        g_string_append_c(s, '\x1e');
-        g_string_append_printf(s, "%s\x1e%s\x1e%s\x1e%s\x1e",
-                               c->working_directory ? c->working_directory : "", c->user ? c->user : "",
-                               c->group ? c->group : "", c->syslog_identifier ? c->syslog_identifier : "");
-        g_string_append_printf(s,
-                               "%" G_GUINT64_FORMAT "|%" G_GUINT64_FORMAT "|%.17g|%" G_GUINT64_FORMAT
-                               "|%u|%" G_GUINT64_FORMAT "|%" G_GUINT64_FORMAT "|%d|%" G_GUINT64_FORMAT
-                               "|%" G_GUINT64_FORMAT "|%d|%" G_GUINT64_FORMAT "|%" G_GUINT64_FORMAT "|",
-                               c->restart_usec, c->restart_max_delay_usec, c->restart_jitter,
-                               c->restart_stable_usec, c->restart_intensity, c->restart_period_usec,
-                               c->watchdog_usec, c->watchdog_signal, c->timeout_start_usec,
-                               c->timeout_stop_usec, c->kill_signal, c->memory_max, c->tasks_max);
+        fp_str(s, "Supervisor", c->supervisor ? c->supervisor : STEWARD_ROOT_SUPERVISOR);
+        fp_str(s, "SidecarOf", c->sidecar_of);
+        fp_str(s, "Role", steward_role_to_string(c->role));
+        fp_str(s, "Restart", steward_restart_to_string(c->restart));
+        fp_str(s, "Type", steward_child_type_to_string(c->type));
+        fp_strv(s, "ExecStart", c->argv);
+        fp_strv(s, "Environment", c->environment);
+        fp_str(s, "WorkingDirectory", c->working_directory);
+        fp_str(s, "User", c->user);
+        fp_str(s, "Group", c->group);
+        fp_str(s, "SyslogIdentifier", c->syslog_identifier);
+        fp_uint(s, "RestartSec", c->restart_usec);
+        fp_uint(s, "RestartMaxDelaySec", c->restart_max_delay_usec);
+        fp_str(s, "RestartJitter", g_ascii_dtostr(d, sizeof(d), c->restart_jitter));
+        fp_uint(s, "RestartStableSec", c->restart_stable_usec);
+        fp_uint(s, "RestartIntensity", c->restart_intensity);
+        fp_uint(s, "RestartPeriodSec", c->restart_period_usec);
+        fp_uint(s, "WatchdogSec", c->watchdog_usec);
+        fp_uint(s, "WatchdogSignal", (guint64) c->watchdog_signal);
+        fp_uint(s, "TimeoutStartSec", c->timeout_start_usec);
+        fp_uint(s, "TimeoutStopSec", c->timeout_stop_usec);
+        fp_uint(s, "KillSignal", (guint64) c->kill_signal);
+        fp_uint(s, "MemoryMax", c->memory_max);
+        fp_uint(s, "TasksMax", c->tasks_max);
+        g_string_append_printf(s, "SuccessExitStatus=%u\n",
+                               c->success_exit_status ? c->success_exit_status->len : 0);
         for (guint i = 0; c->success_exit_status && i < c->success_exit_status->len; i++)
-                g_string_append_printf(s, "%d,", g_array_index(c->success_exit_status, int, i));
-        return g_string_free(g_steal_pointer(&s), FALSE);
+                g_string_append_printf(s, "%d\n", g_array_index(c->success_exit_status, int, i));
+        return g_compute_checksum_for_string(G_CHECKSUM_SHA256, s->str, (gssize) s->len);
 }
 
 /* The keys the engine acts on, copied from the spec. */
@@ -665,11 +717,17 @@ steward_engine_start(StewardEngine *e, guint64 now, GArray *out)
         engine_begin(e, now, out);
         e->started = TRUE;
         engine_start_adopted(e);
-        e->root->down = FALSE;
-        e->root->cursor = 0;
-        engine_sup_mark_queued(e, e->root, 0, 0);
-        mark_sup(e, e->root);
-        engine_sup_advance(e, e->root);
+        if (e->root->quarantined) {
+                /* Restored so (live restore): nothing starts until the
+                 * operator lifts the quarantine. */
+                e->tree_state = STEWARD_TREE_STATE_RUNNING;
+        } else {
+                e->root->down = FALSE;
+                e->root->cursor = 0;
+                engine_sup_mark_queued(e, e->root, 0, 0);
+                mark_sup(e, e->root);
+                engine_sup_advance(e, e->root);
+        }
         engine_end(e);
 }
 

@@ -147,7 +147,53 @@ G_BEGIN_DECLS
  *   StopChild would.
  * - adopting an unknown child, one twice, a generation of G_MAXUINT64, or
  *   anything after start() (or a shutdown) is refused
- *   (STEWARD_ERROR_INVALID_ARGS) and changes nothing; so is restoring.
+ *   (STEWARD_ERROR_INVALID_ARGS) and changes nothing; so is restoring
+ *   (an unknown child or supervisor, a restart window not oldest first).
+ *
+ * Saving: what the daemon writes into the state file comes from
+ * steward_engine_save_child() and steward_engine_save_supervisor(), at any
+ * time; the next stewardd hands it back as follows, and then behaves as
+ * the previous one would have: the same child info, the same decisions.
+ * - a child with an incarnation alive (StewardChildSave.alive) is adopted
+ *   with generation, attempt, ready, stopping, the pending command,
+ *   restart_count, backoff_failures and fingerprint as saved, and main_pid
+ *   as the daemon finds it alive (0 when the main process is gone, also
+ *   for one saved while its spawn was in flight); any other child gets
+ *   steward_engine_set_next_generation(next_generation).
+ * - every child: steward_engine_restore_child_mode(mode) and
+ *   steward_engine_restore_child_counters(restart_count, backoff_failures,
+ *   restart_window): its own budget goes on counting from those restarts,
+ *   and a child at rest keeps its RestartCount. FAILED stays failed (not
+ *   started by start()); its last verdict is not kept.
+ * - every supervisor: steward_engine_restore_supervisor(quarantined,
+ *   restart_window). The window goes on as if no restart of stewardd had
+ *   happened: timestamps older than RestartPeriodSec= drop out at the next
+ *   restart as usual, so intensity is exceeded at the same restart. Of a
+ *   longer window only the newest RestartIntensity= + 1 are kept. A
+ *   quarantined supervisor stays so: start() starts none of its members
+ *   (nested supervisors included; a quarantined root leaves the tree
+ *   running with nothing started) and stops an adopted incarnation under
+ *   it as its failing job would have (KillSignal=, no command, a pending
+ *   restart dropped), judging its end "stop"; it rests quarantined. Nothing
+ *   is announced again: the events were the previous stewardd's. Lifting
+ *   it is ResumeSupervisor, which starts with an empty window as ever.
+ * - not saved, so not continued: a backoff or a supervisor's restart delay
+ *   that was running (start() starts such a child at once), a supervisor's
+ *   job under way (its members' stops are: each comes back when gone, see
+ *   @stopping), the STOPPING=1 a child announced, the verdict already
+ *   given on a main process that ended before its scope emptied (adopted
+ *   with main_pid 0, it is judged again by the rules above), and the
+ *   MAINPID= a child set.
+ * - the fingerprint (steward_engine_get_child_fingerprint()): a SHA-256 of
+ *   a canonical form of the keys Reload compares, the same for the same
+ *   spec in any process and stewardd version. An adoption whose
+ *   fingerprint differs from the configured spec's is restarted by start()
+ *   through the fence exactly as Reload restarts a changed child
+ *   (child_restart_fence_entered, the stop, then child_restart_fence_released
+ *   and the new incarnation once gone), under command id "live-restore"
+ *   with the reason "the configuration changed while stewardd was down"
+ *   and no actor; once, and only if it is running, supervised and not on
+ *   its way out already (those start with the new keys anyway).
  */
 
 typedef struct _StewardEngine StewardEngine;
@@ -329,6 +375,9 @@ typedef struct {
         const char *pending_reason; /* its reason, or NULL */
         guint restart_count; /* RestartCount as it was */
         guint backoff_failures; /* consecutive failures, for the backoff */
+        /* steward_engine_get_child_fingerprint() of the spec it was started
+         * with, or NULL: unknown, taken as unchanged. */
+        const char *fingerprint;
 } StewardAdoption;
 
 /* Before steward_engine_start(): @child's incarnation @a is alive and now this engine's. */
@@ -340,6 +389,73 @@ void steward_engine_set_next_generation(StewardEngine *e, const char *child, gui
 /* Before steward_engine_start(): @child was stopped (or paused) by the operator; start() leaves it so. */
 gboolean steward_engine_restore_child_stopped(StewardEngine *e, const char *child, gboolean paused,
                                               GError **error);
+
+/* What supervision intends for a child apart from any incarnation (see "Live restore"). */
+typedef enum {
+        STEWARD_CHILD_MODE_RUNNING, /* supervised: started with its supervisor, restarted by policy */
+        STEWARD_CHILD_MODE_STOPPED, /* stopped by the operator, or ended for good by the policy */
+        STEWARD_CHILD_MODE_PAUSED,
+        STEWARD_CHILD_MODE_FAILED, /* given up, or a failure its restart type does not restart */
+        _STEWARD_CHILD_MODE_MAX,
+} StewardChildMode;
+
+/* "running", "stopped", "paused", "failed". */
+const char *steward_child_mode_to_string(StewardChildMode m);
+
+/* Before steward_engine_start(): @child's mode as a previous stewardd left it. RUNNING changes nothing;
+ * STOPPED and PAUSED are steward_engine_restore_child_stopped(); FAILED keeps a given-up child failed. */
+gboolean steward_engine_restore_child_mode(StewardEngine *e, const char *child, StewardChildMode mode,
+                                           GError **error);
+/* Before steward_engine_start(): @child's RestartCount, the backoff's consecutive failures and the
+ * monotonic timestamps of the restarts its own budget (RestartIntensity=/RestartPeriodSec=) counts,
+ * oldest first. Replaces what an adoption gave for the first two. */
+gboolean steward_engine_restore_child_counters(StewardEngine *e, const char *child, guint restart_count,
+                                               guint backoff_failures, const guint64 *window, guint n_window,
+                                               GError **error);
+/* Before steward_engine_start(): supervisor @name was quarantined (or not) and its intensity window
+ * counted the restarts at @window (monotonic µs, oldest first). */
+gboolean steward_engine_restore_supervisor(StewardEngine *e, const char *name, gboolean quarantined,
+                                           const guint64 *window, guint n_window, GError **error);
+
+/* What a stewardd saves of a child for the next one (see "Live restore"). Strings and the window
+ * belong to the engine and stay valid until the next input, as with StewardChildInfo. */
+typedef struct {
+        gboolean alive; /* an incarnation is between its SPAWN and its gone report */
+        /* The live incarnation's (the last one's when none is alive): */
+        guint64 generation;
+        guint64 attempt;
+        guint32 main_pid; /* 0: none (not spawned yet, or its main process ended) */
+        gboolean ready; /* Type=notify: READY=1 seen; Type=simple: up */
+        gboolean stopping; /* a stop has been delivered to the live incarnation */
+        /* A command the fence holds: the start it queued behind the stop of the
+         * live incarnation; NULL when none. */
+        const char *pending_command_id;
+        const char *pending_reason; /* NULL when none */
+        StewardCommandKind pending_kind; /* STEWARD_COMMAND_RESTART or _START, with pending_command_id */
+        guint64 next_generation; /* the generation the next incarnation will have */
+        guint restart_count;
+        guint backoff_failures; /* the consecutive failures the backoff counts */
+        StewardChildMode mode;
+        gboolean quarantined; /* a supervisor above is quarantined (restored with it) */
+        const char *fingerprint; /* steward_engine_get_child_fingerprint() */
+        const guint64 *restart_window; /* restarts its own budget counts, oldest first */
+        guint n_restart_window;
+} StewardChildSave;
+
+typedef struct {
+        gboolean quarantined;
+        const guint64 *restart_window; /* restarts its intensity window counts, oldest first */
+        guint n_restart_window;
+} StewardSupervisorSave;
+
+gboolean steward_engine_save_child(StewardEngine *e, const char *child, StewardChildSave *out);
+gboolean steward_engine_save_supervisor(StewardEngine *e, const char *name, StewardSupervisorSave *out);
+
+/* A content hash of @child's configured spec: the keys Reload compares to tell a changed child (not
+ * its name or place in the file), as 64 lowercase hex digits of a SHA-256. The same spec gives the
+ * same string in every process and stewardd version; NULL for an unknown child. Valid until the
+ * next input. */
+const char *steward_engine_get_child_fingerprint(StewardEngine *e, const char *child);
 
 /* Backend reports (see the comment at the top of this file). */
 void steward_engine_child_spawned(StewardEngine *e, const char *child, guint64 generation, guint32 main_pid,

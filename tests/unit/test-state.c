@@ -25,6 +25,9 @@
 /* A reason with everything a key file line could mangle. */
 #define AWKWARD_REASON "  lead and trail  \n\ttab\\back #hash =eq [br] ünï \x01 "
 
+/* What the engine's fingerprint looks like: a SHA-256 in hex. */
+#define FINGERPRINT "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+
 static StewardState *
 full_state(const char *boot_id)
 {
@@ -51,6 +54,7 @@ full_state(const char *boot_id)
         g_array_append_val(c->restart_window, t);
         c->backoff_failures = 2;
         steward_child_record_set_pending(c, "cmd-42-17", "restart", AWKWARD_REASON);
+        c->fingerprint = g_strdup(FINGERPRINT);
 
         c = steward_state_add_child(s, "db_1.x-y");
         c->generation = G_MAXUINT64;
@@ -103,6 +107,8 @@ assert_states_equal(const StewardState *a, const StewardState *b)
                         ck_assert_str_eq(x->pending->kind, y->pending->kind);
                         ck_assert_str_eq(x->pending->reason, y->pending->reason);
                 }
+                ck_assert_str_eq(x->fingerprint ? x->fingerprint : "(none)",
+                                 y->fingerprint ? y->fingerprint : "(none)");
         }
         ck_assert_uint_eq(a->supervisors->len, b->supervisors->len);
         for (guint i = 0; i < a->supervisors->len; i++) {
@@ -169,6 +175,9 @@ START_TEST(test_round_trip_data)
         ck_assert_ptr_nonnull(strstr(data, "RestartWindow=100 200 300 400 400\n"));
         ck_assert_ptr_nonnull(strstr(data, "[Supervisor web]\nState=quarantined\nRestartWindow=\n"));
         ck_assert_ptr_null(strstr(strstr(data, "[Child idle]"), "MainPID"));
+        ck_assert_ptr_nonnull(strstr(data, "\nFingerprint=" FINGERPRINT "\n"));
+        /* Optional: written only when known. */
+        ck_assert_ptr_null(strstr(strstr(data, "[Child idle]"), "Fingerprint"));
 
         ck_assert_msg(steward_state_from_data(data, len, BOOT, &back, &problem, &error), "%s\n%s",
                       error ? error->message : "", data);
@@ -248,6 +257,31 @@ START_TEST(test_save_refuses_invalid)
         steward_child_record_set_pending(c, "cmd-1", "restart", "\xff");
         ck_assert(!steward_state_validate(s, NULL));
         steward_child_record_set_pending(c, NULL, NULL, NULL);
+        ck_assert(steward_state_validate(s, NULL));
+
+        /* Fingerprints: printable ASCII without spaces, bounded. */
+        g_free(c->fingerprint);
+        c->fingerprint = g_strnfill(STEWARD_STATE_FINGERPRINT_MAX, 'f');
+        ck_assert(steward_state_validate(s, NULL));
+        g_free(c->fingerprint);
+        c->fingerprint = g_strnfill(STEWARD_STATE_FINGERPRINT_MAX + 1, 'f');
+        ck_assert(!steward_state_validate(s, NULL));
+        g_free(c->fingerprint);
+        c->fingerprint = g_strdup("");
+        ck_assert(!steward_state_validate(s, NULL));
+        g_free(c->fingerprint);
+        c->fingerprint = g_strdup("ab cd");
+        g_clear_error(&error);
+        ck_assert(!steward_state_validate(s, &error));
+        ck_assert_ptr_nonnull(strstr(error->message, "Fingerprint"));
+        g_clear_error(&error);
+        g_free(c->fingerprint);
+        c->fingerprint = g_strdup("ab\ncd");
+        ck_assert(!steward_state_validate(s, NULL));
+        g_free(c->fingerprint);
+        c->fingerprint = g_strdup("\xc3\xbc");
+        ck_assert(!steward_state_validate(s, NULL));
+        g_clear_pointer(&c->fingerprint, g_free);
         ck_assert(steward_state_validate(s, NULL));
 
         c->main_pid = 0;
@@ -389,6 +423,38 @@ START_TEST(test_refuse_values)
         assert_corrupt_edit("PendingCommand=cmd-42-17 restart", "PendingCommand=cmd-42-17");
         assert_corrupt_edit("PendingCommand=cmd-42-17 restart", "PendingCommand=\\q restart");
         assert_corrupt_edit("PendingCommand=cmd-42-17 restart", "PendingCommand=cmd-42-17 restart \xff");
+}
+END_TEST
+
+START_TEST(test_fingerprint)
+{
+        g_autofree char *long_fp = g_strnfill(STEWARD_STATE_FINGERPRINT_MAX + 1, 'a');
+        g_autofree char *too_long = g_strconcat("Fingerprint=", long_fp, NULL);
+        g_autofree char *longest = g_strconcat("Fingerprint=", long_fp + 1, NULL);
+        g_autofree char *absent = edited("Fingerprint=" FINGERPRINT "\n", "");
+        g_autofree char *at_max = edited("Fingerprint=" FINGERPRINT, longest);
+        g_autofree char *odd = edited("Fingerprint=" FINGERPRINT, "Fingerprint=sha256:AB~!{}");
+        g_autoptr(StewardState) s = NULL;
+
+        /* Optional: a file of a writer that knows none is taken as it is. */
+        ck_assert(steward_state_from_data(absent, strlen(absent), BOOT, &s, NULL, NULL));
+        ck_assert_ptr_null(steward_state_find_child(s, "api")->fingerprint);
+        g_clear_pointer(&s, steward_state_free);
+        /* Any printable ASCII up to the bound: the reader does not judge its form. */
+        ck_assert(steward_state_from_data(at_max, strlen(at_max), BOOT, &s, NULL, NULL));
+        ck_assert_str_eq(steward_state_find_child(s, "api")->fingerprint, long_fp + 1);
+        g_clear_pointer(&s, steward_state_free);
+        ck_assert(steward_state_from_data(odd, strlen(odd), BOOT, &s, NULL, NULL));
+        ck_assert_str_eq(steward_state_find_child(s, "api")->fingerprint, "sha256:AB~!{}");
+
+        assert_corrupt_edit("Fingerprint=" FINGERPRINT, too_long);
+        assert_corrupt_edit("Fingerprint=" FINGERPRINT, "Fingerprint=");
+        assert_corrupt_edit("Fingerprint=" FINGERPRINT, "Fingerprint=ab cd");
+        assert_corrupt_edit("Fingerprint=" FINGERPRINT, "Fingerprint=ab\tcd");
+        assert_corrupt_edit("Fingerprint=" FINGERPRINT, "Fingerprint=\xc3\xbc");
+        assert_corrupt_edit("Fingerprint=" FINGERPRINT, "Fingerprint=ab\x7f");
+        assert_corrupt_edit("Fingerprint=" FINGERPRINT "\n",
+                            "Fingerprint=" FINGERPRINT "\nFingerprint=" FINGERPRINT "\n");
 }
 END_TEST
 
@@ -679,6 +745,7 @@ make_suite(void)
         tcase_add_test(tc, test_refuse_version_and_boot);
         tcase_add_test(tc, test_refuse_garbage);
         tcase_add_test(tc, test_refuse_values);
+        tcase_add_test(tc, test_fingerprint);
         tcase_add_test(tc, test_refuse_names_and_repeats);
         tcase_add_test(tc, test_unknown_ignored);
         tcase_add_test(tc, test_refuse_files);

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* engine-save.c: live restore: what a stewardd saves of the engine's state for the next one. */
+#include "config.h"
+
+#include "engine-private.h"
+
+static const char *const child_mode_names[_STEWARD_CHILD_MODE_MAX] = {
+        [STEWARD_CHILD_MODE_RUNNING] = "running",
+        [STEWARD_CHILD_MODE_STOPPED] = "stopped",
+        [STEWARD_CHILD_MODE_PAUSED] = "paused",
+        [STEWARD_CHILD_MODE_FAILED] = "failed",
+};
+
+const char *
+steward_child_mode_to_string(StewardChildMode m)
+{
+        return (guint) m < G_N_ELEMENTS(child_mode_names) ? child_mode_names[m] : NULL;
+}
+
+static StewardChildMode
+child_mode(Child *c)
+{
+        switch (c->mode) {
+        case MODE_STOPPED:
+                return STEWARD_CHILD_MODE_STOPPED;
+        case MODE_PAUSED:
+                return STEWARD_CHILD_MODE_PAUSED;
+        case MODE_FAILED:
+                return STEWARD_CHILD_MODE_FAILED;
+        case MODE_AUTO:
+                break;
+        }
+        return STEWARD_CHILD_MODE_RUNNING;
+}
+
+static void
+window_view(const Window *w, const guint64 **ret, guint *n)
+{
+        *ret = w->t && w->t->len > 0 ? (const guint64 *) w->t->data : NULL;
+        *n = w->t ? w->t->len : 0;
+}
+
+gboolean
+steward_engine_save_child(StewardEngine *e, const char *child, StewardChildSave *out)
+{
+        Child *c;
+
+        g_return_val_if_fail(e && out, FALSE);
+
+        c = child ? g_hash_table_lookup(e->child_by_name, child) : NULL;
+        if (!c)
+                return FALSE;
+        *out = (StewardChildSave){
+                .alive = c->inc != INC_NONE,
+                .generation = c->generation,
+                .attempt = c->attempt,
+                .main_pid = c->main_pid,
+                .ready = c->inc == INC_UP && c->ready,
+                /* A stop decided while the spawn is in flight is not delivered
+                 * yet: nothing the next stewardd finds was asked to go. */
+                .stopping = c->inc != INC_NONE && c->stopping && c->stop_delivered,
+                .pending_command_id = c->restart_pending ? c->cmd.id : NULL,
+                .pending_reason = c->restart_pending ? c->cmd.reason : NULL,
+                .pending_kind = c->pending_is_restart ? STEWARD_COMMAND_RESTART : STEWARD_COMMAND_START,
+                .next_generation = engine_child_next_generation(c),
+                .restart_count = c->restart_count,
+                .backoff_failures = c->failures,
+                .mode = child_mode(c),
+                .quarantined = c->quarantined,
+                .fingerprint = c->fingerprint,
+        };
+        if (!c->restart_pending)
+                out->pending_kind = STEWARD_COMMAND_RESTART;
+        window_view(&c->budget, &out->restart_window, &out->n_restart_window);
+        return TRUE;
+}
+
+gboolean
+steward_engine_save_supervisor(StewardEngine *e, const char *name, StewardSupervisorSave *out)
+{
+        Sup *s;
+
+        g_return_val_if_fail(e && out, FALSE);
+
+        s = name ? g_hash_table_lookup(e->sup_by_name, name) : NULL;
+        if (!s)
+                return FALSE;
+        *out = (StewardSupervisorSave){ .quarantined = s->quarantined };
+        window_view(&s->window, &out->restart_window, &out->n_restart_window);
+        return TRUE;
+}
+
+const char *
+steward_engine_get_child_fingerprint(StewardEngine *e, const char *child)
+{
+        Child *c;
+
+        g_return_val_if_fail(e, NULL);
+
+        c = child ? g_hash_table_lookup(e->child_by_name, child) : NULL;
+        return c ? c->fingerprint : NULL;
+}
