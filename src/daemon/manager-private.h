@@ -50,8 +50,9 @@ struct _StewardManager {
 };
 
 guint64 manager_now(void);
-/* Numbers an event and tells the listeners. */
-void manager_emit(StewardManager *m, const StewardEvent *ev);
+/* Numbers an event and tells the listeners. @unit: (nullable): its scope,
+ * when not one the backend holds. */
+void manager_emit(StewardManager *m, const StewardEvent *ev, const char *unit);
 /* Performs every pending action, then tells the listeners it settled. */
 void manager_dispatch(StewardManager *m);
 

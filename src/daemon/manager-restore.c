@@ -19,33 +19,42 @@
 
 /* ---- the state file ---------------------------------------------------------- */
 
+static const StewardStateOperator operator_of_mode[_STEWARD_CHILD_MODE_MAX] = {
+        [STEWARD_CHILD_MODE_RUNNING] = STEWARD_STATE_OPERATOR_RUNNING,
+        [STEWARD_CHILD_MODE_STOPPED] = STEWARD_STATE_OPERATOR_STOPPED,
+        [STEWARD_CHILD_MODE_PAUSED] = STEWARD_STATE_OPERATOR_PAUSED,
+        [STEWARD_CHILD_MODE_FAILED] = STEWARD_STATE_OPERATOR_FAILED,
+};
+
 static void
-state_record_child(StewardManager *m, StewardState *state, const StewardChildInfo *info)
+state_record_child(StewardManager *m, StewardState *state, const char *name)
 {
         StewardChildSave save;
-        StewardChildRecord *r = steward_state_add_child(state, info->name);
+        StewardChildRecord *r;
 
-        r->generation = info->generation;
-        r->attempt = info->attempt;
-        r->ready = info->ready;
-        r->restart_count = info->restart_count;
-        if (info->main_pid > 0) {
-                r->main_pid_start_time = steward_state_pid_start_time(info->main_pid);
-                /* A zombie still has one; a process gone unseen has none. */
-                if (r->main_pid_start_time != 0)
-                        r->main_pid = info->main_pid;
-        }
-        if (!steward_engine_save_child(m->engine, info->name, &save))
+        if (!steward_engine_save_child(m->engine, name, &save))
                 return;
+        r = steward_state_add_child(state, name);
+        r->generation = save.generation;
+        r->attempt = save.attempt;
+        r->ready = save.ready;
         r->alive = save.alive;
         r->stopping = save.stopping;
+        r->restart_count = save.restart_count;
         r->backoff_failures = save.backoff_failures;
-        r->operator_state = save.operator_mode == STEWARD_CHILD_MODE_STOPPED  ? STEWARD_STATE_OPERATOR_STOPPED
-                            : save.operator_mode == STEWARD_CHILD_MODE_PAUSED ? STEWARD_STATE_OPERATOR_PAUSED
-                                                                              : STEWARD_STATE_OPERATOR_RUNNING;
+        r->operator_state = operator_of_mode[save.mode];
+        if (save.main_pid > 0) {
+                /* A zombie still has a start time; a process gone unseen has none. */
+                r->main_pid_start_time = steward_state_pid_start_time(save.main_pid);
+                if (r->main_pid_start_time != 0)
+                        r->main_pid = save.main_pid;
+        }
         if (save.pending_command_id)
-                steward_child_record_set_pending(r, save.pending_command_id, "restart",
-                                                 save.pending_reason ? save.pending_reason : "");
+                steward_child_record_set_pending(
+                        r, save.pending_command_id,
+                        save.pending_kind == STEWARD_COMMAND_START ? "start" : "restart",
+                        save.pending_reason ? save.pending_reason : "");
+        g_array_append_vals(r->restart_window, save.restart_window, save.n_restart_window);
         r->fingerprint = g_strdup(save.fingerprint);
 }
 
@@ -60,7 +69,7 @@ state_snapshot(StewardManager *m)
                 StewardChildInfo info;
 
                 if (steward_engine_get_child_at(m->engine, i, &info))
-                        state_record_child(m, state, &info);
+                        state_record_child(m, state, info.name);
         }
         for (guint i = 0; i < steward_engine_get_n_supervisors(m->engine); i++) {
                 StewardSupervisorInfo info;
@@ -73,7 +82,7 @@ state_snapshot(StewardManager *m)
                 if (!steward_engine_save_supervisor(m->engine, info.name, &save))
                         continue;
                 r->quarantined = save.quarantined;
-                g_array_append_vals(r->restart_window, save.window, save.n_window);
+                g_array_append_vals(r->restart_window, save.restart_window, save.n_restart_window);
         }
         return g_steal_pointer(&state);
 }
@@ -192,7 +201,7 @@ restore_event(StewardEventKind kind, const char *child, guint64 generation)
 static void
 restore_emit(StewardManager *m, StewardEvent *ev)
 {
-        manager_emit(m, ev);
+        manager_emit(m, ev, NULL);
         steward_event_clear(ev);
         g_free(ev);
 }
@@ -242,6 +251,25 @@ typedef struct {
         guint adopted, lost, stopped;
 } RestoreCounts;
 
+static const StewardChildMode mode_of_operator[_STEWARD_STATE_OPERATOR_MAX] = {
+        [STEWARD_STATE_OPERATOR_RUNNING] = STEWARD_CHILD_MODE_RUNNING,
+        [STEWARD_STATE_OPERATOR_STOPPED] = STEWARD_CHILD_MODE_STOPPED,
+        [STEWARD_STATE_OPERATOR_PAUSED] = STEWARD_CHILD_MODE_PAUSED,
+        /* Children are quarantined only with their supervisor, restored with it. */
+        [STEWARD_STATE_OPERATOR_QUARANTINED] = STEWARD_CHILD_MODE_RUNNING,
+        [STEWARD_STATE_OPERATOR_FAILED] = STEWARD_CHILD_MODE_FAILED,
+};
+
+/* What the record keeps of a child apart from its incarnation. */
+static gboolean
+restore_child_record(StewardManager *m, const char *name, const StewardChildRecord *r, GError **error)
+{
+        return steward_engine_restore_child_mode(m->engine, name, mode_of_operator[r->operator_state], error) &&
+               steward_engine_restore_child_counters(m->engine, name, r->restart_count, r->backoff_failures,
+                                                     (const guint64 *) r->restart_window->data,
+                                                     r->restart_window->len, error);
+}
+
 /* @l: the child's newest scope, NULL when it has none. */
 static void
 restore_child(StewardManager *m, const StewardChildSpec *spec, const StewardLeftover *l, RestoreCounts *counts)
@@ -255,20 +283,17 @@ restore_child(StewardManager *m, const StewardChildSpec *spec, const StewardLeft
         StewardEvent *ev;
 
         if (r)
-                next = r->generation + (r->alive || r->main_pid ? 1 : 0);
+                next = r->generation + 1;
         if (l)
                 next = MAX(next, l->generation + 1);
         if (next > 0)
                 steward_engine_set_next_generation(m->engine, spec->name, next);
-        if (r && r->operator_state != STEWARD_STATE_OPERATOR_RUNNING &&
-            !steward_engine_restore_child_stopped(m->engine, spec->name,
-                                                  r->operator_state == STEWARD_STATE_OPERATOR_PAUSED, &error)) {
-                g_message("Cannot restore the operator's stop of '%s': %s, ignoring", spec->name,
-                          error->message);
+        if (r && !restore_child_record(m, spec->name, r, &error)) {
+                g_message("Cannot restore the state of '%s': %s, ignoring", spec->name, error->message);
                 g_clear_error(&error);
         }
 
-        if (!l && !(r && (r->alive || r->main_pid)))
+        if (!l && !(r && r->alive))
                 return;
         if (l) {
                 a.generation = l->generation;
@@ -280,8 +305,6 @@ restore_child(StewardManager *m, const StewardChildSpec *spec, const StewardLeft
                 a.generation = r->generation;
                 a.main_pid = 0;
                 a.stopping = r->stopping;
-                counts->lost++;
-                restore_emit(m, restore_event(STEWARD_EVENT_CHILD_LOST, spec->name, r->generation));
         }
         /* Without a record, a notify child that runs is taken as ready:
          * it said so long ago, and will not say it again. */
@@ -294,34 +317,43 @@ restore_child(StewardManager *m, const StewardChildSpec *spec, const StewardLeft
                 a.pending_reason = r->pending ? r->pending->reason : NULL;
                 a.fingerprint = r->fingerprint;
         }
-        if (!steward_engine_adopt_child(m->engine, spec->name, &a, manager_now(), m->actions, &error) ||
-            !steward_backend_adopt(m->backend, spec, l, a.generation, (pid_t) a.main_pid, &error)) {
-                /* Nothing of it to watch: stopped like a leftover. */
+        /* The backend first: what it watches reports only from the loop, after the start. */
+        if (!steward_backend_adopt(m->backend, spec, l, a.generation, (pid_t) a.main_pid, &error) ||
+            !steward_engine_adopt_child(m->engine, spec->name, &a, manager_now(), m->actions, &error)) {
+                /* Never for a configured child seen once; stopped like a leftover. */
                 g_warning("Cannot adopt %s: %s", l ? l->unit : spec->name, error->message);
                 if (l)
                         steward_backend_stop_leftover(m->backend, l);
                 return;
         }
-        if (!l)
+        if (!l) {
+                /* Its gone report follows from the loop, after the start. */
+                counts->lost++;
+                restore_emit(m, restore_event(STEWARD_EVENT_CHILD_LOST, spec->name, a.generation));
                 return;
+        }
         counts->adopted++;
         ev = restore_event(STEWARD_EVENT_CHILD_ADOPTED, spec->name, a.generation);
-        ev->fields |= STEWARD_EVENT_FIELD_ATTEMPT | STEWARD_EVENT_FIELD_PID;
+        ev->fields |= STEWARD_EVENT_FIELD_ATTEMPT | STEWARD_EVENT_FIELD_MAIN_PID;
         ev->attempt = a.attempt > 0 ? a.attempt : a.generation + 1;
-        ev->pid = a.main_pid;
+        ev->main_pid = a.main_pid;
         restore_emit(m, ev);
 }
 
+/* @why: the event's reason. */
 static void
-restore_stop_leftover(StewardManager *m, const StewardLeftover *l, RestoreCounts *counts)
+restore_stop_leftover(StewardManager *m, const StewardLeftover *l, const char *why, RestoreCounts *counts)
 {
-        StewardEvent *ev = restore_event(STEWARD_EVENT_LEFTOVER_STOPPED, NULL, 0);
+        StewardEvent *ev = restore_event(STEWARD_EVENT_LEFTOVER_STOPPED, l->child, l->generation);
 
         steward_backend_stop_leftover(m->backend, l);
         counts->stopped++;
-        ev->fields |= STEWARD_EVENT_FIELD_UNIT;
-        ev->unit = g_strdup(l->unit);
-        restore_emit(m, ev);
+        ev->fields |= STEWARD_EVENT_FIELD_REASON;
+        ev->reason = g_strdup(why);
+        /* Not an incarnation the backend holds: its scope is named here. */
+        manager_emit(m, ev, l->unit);
+        steward_event_clear(ev);
+        g_free(ev);
 }
 
 static void
@@ -349,9 +381,10 @@ restore_apply(StewardManager *m, GPtrArray *leftovers)
                 StewardLeftover *l = g_ptr_array_index(leftovers, i);
                 StewardLeftover *next = i + 1 < leftovers->len ? g_ptr_array_index(leftovers, i + 1) : NULL;
 
-                if (!g_hash_table_contains(m->child_specs, l->child) ||
-                    (next && g_str_equal(next->child, l->child)))
-                        restore_stop_leftover(m, l, &counts);
+                if (!g_hash_table_contains(m->child_specs, l->child))
+                        restore_stop_leftover(m, l, "no longer configured", &counts);
+                else if (next && g_str_equal(next->child, l->child))
+                        restore_stop_leftover(m, l, "a newer generation runs", &counts);
                 else
                         g_hash_table_insert(newest, l->child, l);
         }
@@ -370,13 +403,15 @@ restore_apply(StewardManager *m, GPtrArray *leftovers)
                                                        r->restart_window->len, &error))
                         g_message("Cannot restore supervisor '%s': %s, ignoring", r->name, error->message);
         }
+        /* A first start has nothing to report. */
+        if (m->previous || leftovers->len > 0) {
+                ev = restore_event(STEWARD_EVENT_TREE_ADOPTED, NULL, 0);
+                ev->fields |= STEWARD_EVENT_FIELD_REASON;
+                ev->reason = g_strdup_printf("%u adopted, %u lost, %u stopped", counts.adopted, counts.lost,
+                                             counts.stopped);
+                restore_emit(m, ev);
+        }
         g_clear_pointer(&m->previous, steward_state_free);
-
-        ev = restore_event(STEWARD_EVENT_TREE_ADOPTED, NULL, 0);
-        ev->fields |= STEWARD_EVENT_FIELD_REASON;
-        ev->reason = g_strdup_printf("%u adopted, %u lost, %u stopped", counts.adopted, counts.lost,
-                                     counts.stopped);
-        restore_emit(m, ev);
         steward_engine_start(m->engine, manager_now(), m->actions);
         manager_dispatch(m);
 }

@@ -65,13 +65,12 @@ tell_reloading(StewardManager *m, gboolean reloading)
 /* ---- events ------------------------------------------------------------- */
 
 void
-manager_emit(StewardManager *m, const StewardEvent *ev)
+manager_emit(StewardManager *m, const StewardEvent *ev, const char *unit)
 {
         /* The backend holds an incarnation until its gone report was
          * delivered, so the last events of one still name its scope. */
-        const char *unit = ev->child && (ev->fields & STEWARD_EVENT_FIELD_GENERATION)
-                                   ? steward_backend_get_unit(m->backend, ev->child, ev->generation)
-                                   : NULL;
+        if (!unit && ev->child && (ev->fields & STEWARD_EVENT_FIELD_GENERATION))
+                unit = steward_backend_get_unit(m->backend, ev->child, ev->generation);
 
         m->sequence++;
         FOR_EACH_LISTENER(m, l, event)
@@ -88,7 +87,7 @@ manager_emit_simple(StewardManager *m, StewardEventKind kind, const char *error)
                 ev.fields |= STEWARD_EVENT_FIELD_ERROR;
                 ev.error = g_strdup(error);
         }
-        manager_emit(m, &ev);
+        manager_emit(m, &ev, NULL);
         steward_event_clear(&ev);
 }
 
@@ -186,7 +185,7 @@ perform(StewardManager *m, const StewardAction *a)
                 steward_backend_kill(m->backend, a->child, a->generation);
                 break;
         case STEWARD_ACTION_EVENT:
-                manager_emit(m, &a->event);
+                manager_emit(m, &a->event, NULL);
                 break;
         case STEWARD_ACTION_STATE_CHANGED:
                 if (a->child) {
@@ -548,7 +547,7 @@ steward_manager_command_denied(StewardManager *m, const char *method, const char
                 ev.fields |= STEWARD_EVENT_FIELD_CHILD;
                 ev.child = g_intern_string(target);
         }
-        manager_emit(m, &ev);
+        manager_emit(m, &ev, NULL);
         steward_event_clear(&ev);
 }
 

@@ -32,6 +32,7 @@ static const char *const operator_names[_STEWARD_STATE_OPERATOR_MAX] = {
         [STEWARD_STATE_OPERATOR_STOPPED] = "stopped",
         [STEWARD_STATE_OPERATOR_PAUSED] = "paused",
         [STEWARD_STATE_OPERATOR_QUARANTINED] = "quarantined",
+        [STEWARD_STATE_OPERATOR_FAILED] = "failed",
 };
 
 static const char *const problem_names[_STEWARD_STATE_PROBLEM_MAX] = {

@@ -21,7 +21,7 @@
  *     MainPID=<pid>                  optional: absent when no main process runs
  *     MainPIDStartTime=<ticks>       with MainPID=: /proc/PID/stat field 22
  *     Ready=true|false
- *     OperatorState=running|stopped|paused|quarantined
+ *     OperatorState=running|stopped|paused|quarantined|failed
  *     RestartWindow=<µs> <µs> ...    CLOCK_MONOTONIC of each counted restart, oldest first
  *     BackoffFailures=<n>            consecutive failures
  *     PendingCommand=ID KIND REASON  optional: a command the fence holds; ID and KIND
@@ -76,6 +76,7 @@ typedef enum {
         STEWARD_STATE_OPERATOR_STOPPED,
         STEWARD_STATE_OPERATOR_PAUSED,
         STEWARD_STATE_OPERATOR_QUARANTINED,
+        STEWARD_STATE_OPERATOR_FAILED, /* given up by its restart policy */
         _STEWARD_STATE_OPERATOR_MAX,
 } StewardStateOperator;
 

@@ -175,14 +175,20 @@ event_str(GVariant *ev, const char *field)
         return v;
 }
 
-/* The restarted daemon's tree_adopted event. */
+/* The restarted daemon's tree_adopted event, at or after *from (NULL: 0). */
 static GVariant *
-wait_adopted(ItestDaemon *d)
+wait_adopted_from(ItestDaemon *d, guint *from)
 {
-        GVariant *ev = itest_events_wait(d->events, "tree_adopted", NULL, NULL, ITEST_TIMEOUT_SEC);
+        GVariant *ev = itest_events_wait(d->events, "tree_adopted", NULL, from, ITEST_TIMEOUT_SEC);
 
         ck_assert_msg(ev, "no tree_adopted");
         return ev;
+}
+
+static GVariant *
+wait_adopted(ItestDaemon *d)
+{
+        return wait_adopted_from(d, NULL);
 }
 
 static void
@@ -263,8 +269,7 @@ START_TEST(test_kill_keeps_children)
         outcome = restart_child(d, "api");
         ck_assert(itest_child_wait_property(d, "api", "Generation", g_variant_new_uint64(gen + 1),
                                             ITEST_TIMEOUT_SEC));
-        ck_assert(itest_events_wait_generation(d->events, "child_restart_fence_released", "api", gen + 1,
-                                               ITEST_TIMEOUT_SEC));
+        ck_assert(itest_events_wait(d->events, "child_restart_fence_released", "api", NULL, ITEST_TIMEOUT_SEC));
         ck_assert(wait_state(d, "api", "running"));
         ck_assert_int_ne(child_pid(d, "api"), api_pid);
         ck_assert_msg(w->overlaps->len == 0, "%s", w->overlaps->str);
@@ -319,7 +324,7 @@ START_TEST(test_kill_during_fence)
         again = restart_child(d, "api");
         ck_assert(g_variant_lookup(again, "decision", "&s", &decision));
         ck_assert_str_eq(decision, "already_pending");
-        started = itest_events_wait_generation(d->events, "child_started", "api", 1, ITEST_TIMEOUT_SEC);
+        started = itest_events_wait_generation(d->events, "child_starting", "api", 1, ITEST_TIMEOUT_SEC);
         ck_assert_msg(started, "generation 1 never started");
         ck_assert_str_eq(event_str(started, "command_id"), command_id);
         ck_assert(wait_state(d, "api", "running"));
@@ -485,19 +490,27 @@ START_TEST(test_reexecute)
         g_autoptr(GVariant) reply = NULL;
         guint32 api_pid;
         GPid daemon_pid;
+        guint from;
 
         ck_assert(wait_state(d, "api", "running"));
         ck_assert(wait_state(d, "worker", "running"));
         api_pid = child_pid(d, "api");
         daemon_pid = d->pid;
+        from = d->events->events->len;
         reply = itest_manager_call(d, "Reexecute", NULL, NULL);
         /* The same process, a new image: it announces its adoption. */
-        wait_adopted(d);
+        wait_adopted_from(d, &from);
         ck_assert(!d->exited);
         ck_assert_int_eq(d->pid, daemon_pid);
         ck_assert_int_eq(child_pid(d, "api"), api_pid);
         ck_assert(wait_state(d, "api", "running"));
-        ck_assert_int_eq(itest_events_count(d->events, "child_starting", NULL), 0);
+        for (guint i = from; i < d->events->events->len; i++) {
+                GVariant *ev = g_ptr_array_index(d->events->events, i);
+                const char *kind = NULL;
+
+                g_variant_get_child(ev, 1, "&s", &kind);
+                ck_assert_str_ne(kind, "child_starting");
+        }
         ck_assert_msg(w->overlaps->len == 0, "%s", w->overlaps->str);
 }
 END_TEST
