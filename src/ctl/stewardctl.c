@@ -207,6 +207,79 @@ run_reload(Ctl *ctl, const Command *cmd, char **args)
         return STEWARDCTL_EXIT_SUCCESS;
 }
 
+typedef struct {
+        char *old_owner;
+        gboolean back;
+        gboolean timed_out;
+} ReexecWait;
+
+static void
+on_reexec_owner(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
+                const char *signal, GVariant *params, gpointer user_data)
+{
+        ReexecWait *w = user_data;
+        const char *name, *new_owner;
+
+        g_variant_get(params, "(&s&s&s)", &name, NULL, &new_owner);
+        if (g_str_equal(name, STEWARD_BUS_NAME) && new_owner[0] && g_strcmp0(new_owner, w->old_owner) != 0)
+                w->back = TRUE;
+}
+
+static gboolean
+on_reexec_timeout(gpointer user_data)
+{
+        ReexecWait *w = user_data;
+
+        w->timed_out = TRUE;
+        return G_SOURCE_REMOVE;
+}
+
+/* daemon-reexec: Reexecute, then wait until the new image holds the name,
+ * as systemctl daemon-reexec waits for systemd to come back. */
+static int
+run_daemon_reexec(Ctl *ctl, const Command *cmd, char **args)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) owner = NULL;
+        g_autoptr(GVariant) reply = NULL;
+        ReexecWait w = { 0 };
+        guint subscription, timeout;
+
+        owner = g_dbus_connection_call_sync(ctl->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                            "org.freedesktop.DBus", "GetNameOwner",
+                                            g_variant_new("(s)", STEWARD_BUS_NAME), G_VARIANT_TYPE("(s)"),
+                                            G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+        if (owner)
+                g_variant_get(owner, "(s)", &w.old_owner);
+        /* Before the call: the name may come back before its reply is read. */
+        subscription = g_dbus_connection_signal_subscribe(
+                ctl->bus, "org.freedesktop.DBus", "org.freedesktop.DBus", "NameOwnerChanged",
+                "/org/freedesktop/DBus", STEWARD_BUS_NAME, G_DBUS_SIGNAL_FLAGS_NONE, on_reexec_owner, &w, NULL);
+        reply = g_dbus_connection_call_sync(ctl->bus, STEWARD_BUS_NAME, STEWARD_OBJECT_PATH,
+                                            STEWARD_MANAGER_INTERFACE, "Reexecute", NULL, NULL,
+                                            G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL, &error);
+        if (!reply) {
+                g_dbus_connection_signal_unsubscribe(ctl->bus, subscription);
+                g_free(w.old_owner);
+                return fail(ctl, error);
+        }
+        timeout = g_timeout_add_seconds(90, on_reexec_timeout, &w);
+        while (!w.back && !w.timed_out)
+                g_main_context_iteration(NULL, TRUE);
+        if (!w.timed_out)
+                g_source_remove(timeout);
+        g_dbus_connection_signal_unsubscribe(ctl->bus, subscription);
+        g_free(w.old_owner);
+        if (!w.back) {
+                g_printerr("stewardctl: stewardd did not take %s again within 90 s; see journalctl%s -t stewardd\n",
+                           STEWARD_BUS_NAME, ctl->system ? "" : " --user");
+                return STEWARDCTL_EXIT_FAILURE;
+        }
+        if (!opt_json)
+                g_print("stewardd re-executed\n");
+        return STEWARDCTL_EXIT_SUCCESS;
+}
+
 /* list and list-supervisors: the rows as a table, names or JSON. */
 static int
 run_list(Ctl *ctl, const Command *cmd, char **args)
@@ -675,6 +748,7 @@ static const Command commands[] = {
         { "resume", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "ResumeChild" },
         { "resume-supervisor", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "ResumeSupervisor" },
         { "reload", "", 0, 0, 0, TRUE, run_reload, NULL },
+        { "daemon-reexec", "", 0, 0, 0, TRUE, run_daemon_reexec, NULL },
         { "shutdown", "", 0, 0, TAKES_REASON, TRUE, run_shutdown, NULL },
         { "events", "", 0, 0, TAKES_FOLLOW, FALSE, run_events, NULL },
         { "help", "", 0, 0, 0, FALSE, run_help, NULL },
@@ -692,6 +766,7 @@ static const char description[] =
         "  resume NAME               Let a paused child start again\n"
         "  resume-supervisor NAME    Lift the quarantine of a supervisor\n"
         "  reload                    Read the configuration again\n"
+        "  daemon-reexec             Replace stewardd by its program again, keeping every child\n"
         "  shutdown                  Stop the whole tree; stewardd exits afterwards\n"
         "  events [--follow]         Print the daemon's events as they happen\n"
         "  help                      Show this help\n"

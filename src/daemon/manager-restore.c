@@ -414,6 +414,12 @@ restore_apply(StewardManager *m, GPtrArray *leftovers)
         g_clear_pointer(&m->previous, steward_state_free);
         steward_engine_start(m->engine, manager_now(), m->actions);
         manager_dispatch(m);
+        for (guint i = 0; i < m->listeners->len; i++) {
+                const Listener *l = &g_array_index(m->listeners, Listener, i);
+
+                if (l->l->started)
+                        l->l->started(l->data);
+        }
 }
 
 static void

@@ -39,6 +39,10 @@ struct _StewardBus {
         guint child_subtree;
         guint supervisor_subtree;
         GCancellable *cancellable;
+        /* Commands that came while the tree was being taken over from a
+         * previous run: run, in order, once it has started. */
+        GQueue parked; /* of PendingCommand* with their caller */
+        gboolean started;
 };
 
 /* ---- paths ---------------------------------------------------------------- */
@@ -187,6 +191,7 @@ typedef struct {
         StewardCommandKind kind; /* REQUEST_COMMAND */
         char *target;
         char *reason;
+        StewardCaller *caller; /* parked: who asked */
 } PendingCommand;
 
 static void
@@ -194,6 +199,7 @@ pending_command_free(PendingCommand *p)
 {
         if (!p)
                 return;
+        g_clear_pointer(&p->caller, steward_caller_free);
         g_clear_object(&p->invocation);
         g_free(p->target);
         g_free(p->reason);
@@ -300,7 +306,26 @@ on_caller(GObject *source, GAsyncResult *res, gpointer user_data)
                                                       _("uid %u may not manage steward"), caller->uid);
                 return;
         }
+        /* A command during the adoption of a previous run's children
+         * would act on a tree that does not know them yet. */
+        if (!p->bus->started) {
+                p->caller = g_steal_pointer(&caller);
+                g_queue_push_tail(&p->bus->parked, g_steal_pointer(&p));
+                return;
+        }
         run_command(p, caller);
+}
+
+void
+steward_bus_tree_started(StewardBus *b)
+{
+        PendingCommand *p;
+
+        b->started = TRUE;
+        while ((p = g_queue_pop_head(&b->parked))) {
+                run_command(p, p->caller);
+                pending_command_free(p);
+        }
 }
 
 static gboolean
@@ -978,6 +1003,7 @@ steward_bus_free(StewardBus *b)
         if (!b)
                 return;
         g_cancellable_cancel(b->cancellable);
+        g_queue_clear_full(&b->parked, (GDestroyNotify) pending_command_free);
         if (b->manager_registration)
                 g_dbus_connection_unregister_object(b->bus, b->manager_registration);
         if (b->child_subtree)

@@ -56,6 +56,11 @@ StewardBus *steward_bus_new(GDBusConnection *bus, const StewardBusOps *ops, gpoi
 void steward_bus_free(StewardBus *b);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardBus, steward_bus_free)
 
+/* The tree has started (after the adoption of a previous run's children):
+ * mutating methods called before were held until now, and run now, in the
+ * order they came. */
+void steward_bus_tree_started(StewardBus *b);
+
 /* The Event signal of one event, numbered as its journal entry. */
 void steward_bus_emit_event(StewardBus *b, guint64 sequence, const StewardEvent *ev, const char *unit);
 

@@ -39,6 +39,9 @@ typedef struct {
         void (*settled)(gpointer user_data);
         /* The tree is down: the daemon should exit with @exit_code. */
         void (*exit)(gpointer user_data, int exit_code);
+        /* The tree has started, after the adoption of what a previous
+         * run left: commands may act on it from now on. */
+        void (*started)(gpointer user_data);
         /* Reexecute: the state file is written, the daemon should exec
          * itself now. Returning means the exec failed: the daemon goes on. */
         void (*reexecute)(gpointer user_data);

@@ -144,7 +144,14 @@ bus_on_manager_changed(gpointer user_data, guint changed)
         steward_bus_manager_changed(user_data, changed);
 }
 
+static void
+bus_on_started(gpointer user_data)
+{
+        steward_bus_tree_started(user_data);
+}
+
 static const StewardManagerListener bus_listener = {
+        .started = bus_on_started,
         .event = bus_on_event,
         .child_changed = bus_on_child_changed,
         .supervisor_changed = bus_on_supervisor_changed,

@@ -401,6 +401,7 @@ START_TEST(test_corrupt_state)
         guint32 api_pid;
 
         ck_assert(wait_state(d, "api", "running"));
+        ck_assert(wait_state(d, "worker", "running"));
         api_pid = child_pid(d, "api");
         for (guint i = 0; i < G_N_ELEMENTS(garbage); i++) {
                 GVariant *ev;
@@ -515,6 +516,29 @@ START_TEST(test_reexecute)
 }
 END_TEST
 
+/* stewardctl daemon-reexec returns once the new image holds the name. */
+START_TEST(test_stewardctl_daemon_reexec)
+{
+        g_autoptr(ItestDaemon) d = itest_daemon_start(simple_config, NULL);
+        g_autofree char *ctl = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "src", "stewardctl", NULL);
+        const char *argv[] = { ctl, "--user", "daemon-reexec", NULL };
+        g_autofree char *out = NULL;
+        guint32 api_pid;
+        guint from;
+
+        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(wait_state(d, "worker", "running"));
+        api_pid = child_pid(d, "api");
+        from = d->events->events->len;
+        ck_assert_int_eq(itest_run(argv, &out), 0);
+        ck_assert_str_eq(out, "stewardd re-executed\n");
+        /* The name is back: the new image answers, and has adopted. */
+        ck_assert_int_eq(child_pid(d, "api"), api_pid);
+        wait_adopted_from(d, &from);
+        ck_assert(!d->exited);
+}
+END_TEST
+
 /* ---- many ------------------------------------------------------------------------------ */
 
 START_TEST(test_many_children)
@@ -561,6 +585,7 @@ make_suite(void)
         tcase_add_test(tc, test_config_changed_while_down);
         tcase_add_test(tc, test_scope_lost_while_down);
         tcase_add_test(tc, test_reexecute);
+        tcase_add_test(tc, test_stewardctl_daemon_reexec);
         tcase_add_test(tc, test_many_children);
         suite_add_tcase(s, tc);
         return s;

@@ -866,6 +866,7 @@ START_TEST(test_completion)
                 const char *words, *expected;
         } cases[] = {
                 { "stewardctl re", "restart resume resume-supervisor reload" },
+                { "stewardctl da", "daemon-reexec" },
                 { "stewardctl --user restart ''", "api worker" },
                 { "stewardctl --user restart w", "worker" },
                 { "stewardctl --user restart api ''", "" },

@@ -30,6 +30,7 @@ typedef struct {
         char *denied_method;
         char *last_comm; /* of the last caller, allowed or not */
         guint reloads;
+        guint reexecutes;
 } Fake;
 
 static gboolean
@@ -190,7 +191,15 @@ fake_get_allowed_gid(gpointer user_data)
         return ((Fake *) user_data)->allowed_gid;
 }
 
+static gboolean
+fake_reexecute(gpointer user_data, const StewardActor *actor, GError **error)
+{
+        ((Fake *) user_data)->reexecutes++;
+        return TRUE;
+}
+
 static const StewardBusOps fake_ops = {
+        .reexecute = fake_reexecute,
         .command = fake_command,
         .command_denied = fake_command_denied,
         .reload = fake_reload,
@@ -217,6 +226,7 @@ typedef struct {
         GDBusConnection *client;
         StewardBus *bus;
         Fake fake;
+        gboolean hold_start; /* setup() leaves the tree unstarted */
 } Fixture;
 
 static Fixture fx;
@@ -239,8 +249,10 @@ static void
 setup(void)
 {
         g_autoptr(GError) error = NULL;
+        gboolean hold_start = fx.hold_start;
 
         memset(&fx, 0, sizeof(fx));
+        fx.hold_start = hold_start;
         fx.fake.children[0] = (StewardChildInfo){ .name = "web",
                                                   .supervisor = STEWARD_ROOT_SUPERVISOR,
                                                   .role = STEWARD_ROLE_SERVICE,
@@ -273,6 +285,8 @@ setup(void)
         fx.client = connect_to(g_test_dbus_get_bus_address(fx.dbus));
         fx.bus = steward_bus_new(fx.server, &fake_ops, &fx.fake, &error);
         ck_assert_msg(fx.bus, "%s", error ? error->message : "");
+        if (!fx.hold_start)
+                steward_bus_tree_started(fx.bus);
 }
 
 static void
@@ -571,6 +585,41 @@ caller_new(guint32 uid, const guint32 *gids, guint n_gids)
 /* The one rule, with callers made up: root always; the allowed group in
  * either mode; in user mode also the uid the daemon runs as, and no one
  * else. */
+/* Commands during the adoption of a previous run's children wait for the
+ * tree to start, then run in the order they came. */
+START_TEST(test_commands_wait_for_start)
+{
+        Reply restart = { 0 }, reexec = { 0 };
+        g_autoptr(GVariant) list = NULL;
+
+        teardown();
+        fx.hold_start = TRUE;
+        setup();
+        g_dbus_connection_call(fx.client, g_dbus_connection_get_unique_name(fx.server), STEWARD_OBJECT_PATH,
+                               STEWARD_MANAGER_INTERFACE, "RestartChild", g_variant_new("(ss)", "web", "why"),
+                               NULL, G_DBUS_CALL_FLAGS_NONE, 5000, NULL, on_reply, &restart);
+        g_dbus_connection_call(fx.client, g_dbus_connection_get_unique_name(fx.server), STEWARD_OBJECT_PATH,
+                               STEWARD_MANAGER_INTERFACE, "Reexecute", NULL, NULL, G_DBUS_CALL_FLAGS_NONE, 5000,
+                               NULL, on_reply, &reexec);
+        /* Queries are answered meanwhile; the commands are not run. */
+        list = manager_call("ListChildren", NULL);
+        ck_assert(!restart.done && !reexec.done);
+        ck_assert_uint_eq(fx.fake.commands, 0);
+        ck_assert_uint_eq(fx.fake.reexecutes, 0);
+
+        steward_bus_tree_started(fx.bus);
+        while (!restart.done || !reexec.done)
+                g_main_context_iteration(NULL, TRUE);
+        ck_assert_msg(restart.reply, "%s", restart.error ? restart.error->message : "");
+        ck_assert_msg(reexec.reply, "%s", reexec.error ? reexec.error->message : "");
+        g_variant_unref(restart.reply);
+        g_variant_unref(reexec.reply);
+        ck_assert_uint_eq(fx.fake.commands, 1);
+        ck_assert_uint_eq(fx.fake.reexecutes, 1);
+        fx.hold_start = FALSE;
+}
+END_TEST
+
 START_TEST(test_auth_rule)
 {
         static const guint32 ops_groups[] = { 100, 4242 };
@@ -751,6 +800,7 @@ make_suite(void)
         tcase_add_test(tc, test_queries);
         tcase_add_test(tc, test_properties);
         tcase_add_test(tc, test_commands);
+        tcase_add_test(tc, test_commands_wait_for_start);
         tcase_add_test(tc, test_caller_comm);
         tcase_add_test(tc, test_auth_rule);
         tcase_add_test(tc, test_invalid_arguments);
