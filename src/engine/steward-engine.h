@@ -159,6 +159,7 @@ G_BEGIN_DECLS
  *   restart_count, backoff_failures and fingerprint as saved, and main_pid
  *   as the daemon finds it alive (0 when the main process is gone, also
  *   for one saved while its spawn was in flight); any other child gets
+ *   steward_engine_restore_child_last(generation, attempt) and
  *   steward_engine_set_next_generation(next_generation).
  * - every child: steward_engine_restore_child_mode(mode) and
  *   steward_engine_restore_child_counters(restart_count, backoff_failures,
@@ -406,6 +407,12 @@ const char *steward_child_mode_to_string(StewardChildMode m);
  * STOPPED and PAUSED are steward_engine_restore_child_stopped(); FAILED keeps a given-up child failed. */
 gboolean steward_engine_restore_child_mode(StewardEngine *e, const char *child, StewardChildMode mode,
                                            GError **error);
+/* Before steward_engine_start(): @child's last incarnation, (@generation, @attempt), is gone; attempt 0:
+ * it was never started, nothing changes. Shown as it was, the next is @generation + 1 (or what
+ * steward_engine_set_next_generation() said, if higher), and its next start is a restart, as
+ * the previous stewardd would have started it. Refused for an adopted child. */
+gboolean steward_engine_restore_child_last(StewardEngine *e, const char *child, guint64 generation,
+                                           guint64 attempt, GError **error);
 /* Before steward_engine_start(): @child's RestartCount, the backoff's consecutive failures and the
  * monotonic timestamps of the restarts its own budget (RestartIntensity=/RestartPeriodSec=) counts,
  * oldest first. Replaces what an adoption gave for the first two. */
