@@ -159,8 +159,9 @@ G_BEGIN_DECLS
  *   restart_count, backoff_failures and fingerprint as saved, and main_pid
  *   as the daemon finds it alive (0 when the main process is gone, also
  *   for one saved while its spawn was in flight); any other child gets
- *   steward_engine_restore_child_last(generation, attempt) and
- *   steward_engine_set_next_generation(next_generation).
+ *   steward_engine_restore_child_last(generation, attempt).
+ * - every child: steward_engine_set_next_generation(next_generation), the
+ *   numbering a live restore before may have moved on.
  * - every child: steward_engine_restore_child_mode(mode) and
  *   steward_engine_restore_child_counters(restart_count, backoff_failures,
  *   restart_window): its own budget goes on counting from those restarts,

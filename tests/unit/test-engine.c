@@ -2220,13 +2220,13 @@ t_relive(T *old, StewardSpec *spec)
                 ck_assert(steward_engine_get_child_at(old->e, i, &ci));
                 cs = t_save(old, ci.name);
                 ck_assert(steward_engine_restore_child_mode(t->e, ci.name, cs.mode, &error));
+                steward_engine_set_next_generation(t->e, ci.name, cs.next_generation);
                 ck_assert(steward_engine_restore_child_counters(t->e, ci.name, cs.restart_count,
                                                                 cs.backoff_failures, cs.restart_window,
                                                                 cs.n_restart_window, &error));
                 if (!cs.alive) {
                         ck_assert(steward_engine_restore_child_last(t->e, ci.name, cs.generation, cs.attempt,
                                                                     &error));
-                        steward_engine_set_next_generation(t->e, ci.name, cs.next_generation);
                         continue;
                 }
                 t_adopt(t, ci.name,
