@@ -182,10 +182,13 @@ G_BEGIN_DECLS
  * - not saved, so not continued: a backoff or a supervisor's restart delay
  *   that was running (start() starts such a child at once), a supervisor's
  *   job under way (its members' stops are: each comes back when gone, see
- *   @stopping), the STOPPING=1 a child announced, the verdict already
+ *   @stopping), a stop decided while the spawn was in flight (not yet
+ *   delivered), the STOPPING=1 a child announced, the verdict already
  *   given on a main process that ended before its scope emptied (adopted
- *   with main_pid 0, it is judged again by the rules above), and the
- *   MAINPID= a child set.
+ *   with main_pid 0, it is judged again by the rules above), the MAINPID=
+ *   a child set, the status text and the last exit. A pending command is
+ *   restored only with the incarnation it waits for, and as a restart
+ *   even when it was a start queued behind a stop (pending_kind).
  * - the fingerprint (steward_engine_get_child_fingerprint()): a SHA-256 of
  *   a canonical form of the keys Reload compares, the same for the same
  *   spec in any process and stewardd version. An adoption whose
