@@ -3007,7 +3007,10 @@ START_TEST(test_adopt_changed_fingerprint)
         t_adopt(t, "a", (StewardAdoption){ .generation = 3, .main_pid = 500 });
         t_start(t);
         g_free(t_take(t));
-        ck_assert_str_eq(t_reload(t, reload_spec("abcde", "/bin/new")), "added ; removed ; changed a");
+        {
+                g_autofree char *res = t_reload(t, reload_spec("abcde", "/bin/new"));
+                ck_assert_str_eq(res, "added ; removed ; changed a");
+        }
         reload_log = t_take(t);
         ck_assert_str_eq(reload_log, "child_restart_fence_entered a 3 queued_after_stop, "
                                      "child_control_cancel_delivered a 3, STOP a 3");
