@@ -2495,6 +2495,7 @@ START_TEST(test_save_round_trip)
         sb_child(&b, "p", NULL);
         sb_child(&b, "s", NULL);
         sb_child(&b, "z", NULL);
+        sb_notify(&b, "m", NULL)->timeout_start_usec = 4 * SEC;
         t = t_new(b.spec, NULL, NULL);
         t_start(t);
         t_spawned(t, "a");
@@ -2506,6 +2507,7 @@ START_TEST(test_save_round_trip)
         t_spawned(t, "p");
         t_spawned(t, "s");
         t_spawned(t, "z");
+        t_spawned(t, "m");
         t_cmd(t, STEWARD_COMMAND_RESTART, "p", "r-1");
         t_cmd(t, STEWARD_COMMAND_STOP, "s", "s-1");
         t_crash(t, "s", 0);
@@ -2518,6 +2520,7 @@ START_TEST(test_save_round_trip)
         t_expect(r, "");
         assert_same_view(t, r);
         ck_assert_uint_eq(t_info(r, "a").restart_count, 1);
+        ck_assert_str_eq(t_state(r, "m"), "starting");
 
         /* The pending restart merges and is served the same way. */
         BOTH(t, r,
@@ -2534,10 +2537,12 @@ START_TEST(test_save_round_trip)
         twin_expect(t, r,
                     "child_started p 1, child_exited z 0 stop, child_control_stop_completed z 0, "
                     "child_paused z 0");
-        /* The watchdog runs to the same deadline. */
+        /* The start timeout and the watchdog run to the same deadlines. */
         BOTH(t, r, t_advance(tw, 2 * SEC); steward_engine_child_watchdog(tw->e, "n", 0, tw->now, tw->out));
         BOTH(t, r, t_advance(tw, 3 * SEC));
-        twin_expect(t, r, "child_watchdog_expired n 0 failure, STOP n 0");
+        twin_expect(
+                t, r,
+                "child_start_timeout m 0 failure, STOP m 0, child_watchdog_expired n 0 failure, STOP n 0");
         BOTH(t, r, t_crash(tw, "n", 0); t_next(tw); t_spawned(tw, "n"); t_ready(tw, "n"));
         g_free(twin_take(t, r));
         /* The root's intensity: a's earlier restart and n's count, so the
