@@ -55,7 +55,9 @@ steward_engine_adopt_child(StewardEngine *e, const char *child, const StewardAdo
         c->attempt = a->attempt > 0 ? a->attempt : a->generation + 1;
         c->inc = a->main_pid > 0 ? INC_UP : INC_EXITED;
         c->main_pid = a->main_pid;
-        c->ready = FALSE;
+        /* What the previous stewardd showed; only an incarnation that is
+         * up and not on its way out acts on it. */
+        c->ready = a->main_pid > 0 && (c->type == STEWARD_CHILD_SIMPLE || a->ready);
         c->up_since = G_MAXUINT64;
         c->restart_count = a->restart_count;
         c->failures = a->backoff_failures;
@@ -87,6 +89,7 @@ steward_engine_adopt_child(StewardEngine *e, const char *child, const StewardAdo
                                 engine_child_arm(e, c, TIMER_STOP, c->timeout_stop_usec);
                 }
         } else if (c->type == STEWARD_CHILD_NOTIFY && !a->ready) {
+                c->ready = FALSE;
                 if (c->timeout_start_usec > 0)
                         engine_child_arm(e, c, TIMER_START, c->timeout_start_usec);
         } else {
@@ -174,6 +177,38 @@ steward_engine_restore_child_mode(StewardEngine *e, const char *child, StewardCh
         case _STEWARD_CHILD_MODE_MAX:
                 g_assert_not_reached();
         }
+        return TRUE;
+}
+
+gboolean
+steward_engine_restore_child_last(StewardEngine *e, const char *child, guint64 generation, guint64 attempt,
+                                  GError **error)
+{
+        Child *c;
+
+        g_return_val_if_fail(e, FALSE);
+
+        if (!(c = restore_target(e, child, error)))
+                return FALSE;
+        if (c->inc != INC_NONE) {
+                g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS,
+                            _("Child '%s' has been adopted already"), child);
+                return FALSE;
+        }
+        if (generation == G_MAXUINT64) {
+                g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS,
+                            _("Generation %" G_GUINT64_FORMAT " of '%s' is out of range"), generation,
+                            child);
+                return FALSE;
+        }
+        if (attempt == 0)
+                return TRUE;
+        /* Started before: its next start is a restart, counted as one. */
+        c->ever_started = TRUE;
+        c->generation = generation;
+        c->attempt = attempt;
+        c->next_generation = MAX(c->next_generation, generation + 1);
+        engine_mark(e, &c->node);
         return TRUE;
 }
 

@@ -61,7 +61,8 @@ steward_engine_save_child(StewardEngine *e, const char *child, StewardChildSave 
                 .stopping = c->inc != INC_NONE && c->stopping && c->stop_delivered,
                 .pending_command_id = c->restart_pending ? c->cmd.id : NULL,
                 .pending_reason = c->restart_pending ? c->cmd.reason : NULL,
-                .pending_kind = c->pending_is_restart ? STEWARD_COMMAND_RESTART : STEWARD_COMMAND_START,
+                .pending_kind = c->restart_pending && !c->pending_is_restart ? STEWARD_COMMAND_START
+                                                                             : STEWARD_COMMAND_RESTART,
                 .next_generation = engine_child_next_generation(c),
                 .restart_count = c->restart_count,
                 .backoff_failures = c->failures,
@@ -69,8 +70,6 @@ steward_engine_save_child(StewardEngine *e, const char *child, StewardChildSave 
                 .quarantined = c->quarantined,
                 .fingerprint = c->fingerprint,
         };
-        if (!c->restart_pending)
-                out->pending_kind = STEWARD_COMMAND_RESTART;
         window_view(&c->budget, &out->restart_window, &out->n_restart_window);
         return TRUE;
 }

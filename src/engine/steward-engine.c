@@ -722,9 +722,23 @@ steward_engine_start(StewardEngine *e, guint64 now, GArray *out)
                  * operator lifts the quarantine. */
                 e->tree_state = STEWARD_TREE_STATE_RUNNING;
         } else {
+                g_autoptr(GPtrArray) windows = g_ptr_array_new();
+
+                /* Queuing starts nested supervisors afresh, with an empty
+                 * window; at the start the only windows are those live
+                 * restore brought, which go on. */
+                for (guint i = 0; i < e->sups->len; i++)
+                        g_ptr_array_add(windows,
+                                        g_steal_pointer(&((Sup *) g_ptr_array_index(e->sups, i))->window.t));
                 e->root->down = FALSE;
                 e->root->cursor = 0;
                 engine_sup_mark_queued(e, e->root, 0, 0);
+                for (guint i = 0; i < e->sups->len; i++) {
+                        Sup *s = g_ptr_array_index(e->sups, i);
+
+                        engine_window_reset(&s->window);
+                        s->window.t = g_ptr_array_index(windows, i);
+                }
                 mark_sup(e, e->root);
                 engine_sup_advance(e, e->root);
         }

@@ -159,7 +159,9 @@ G_BEGIN_DECLS
  *   restart_count, backoff_failures and fingerprint as saved, and main_pid
  *   as the daemon finds it alive (0 when the main process is gone, also
  *   for one saved while its spawn was in flight); any other child gets
- *   steward_engine_set_next_generation(next_generation).
+ *   steward_engine_restore_child_last(generation, attempt).
+ * - every child: steward_engine_set_next_generation(next_generation), the
+ *   numbering a live restore before may have moved on.
  * - every child: steward_engine_restore_child_mode(mode) and
  *   steward_engine_restore_child_counters(restart_count, backoff_failures,
  *   restart_window): its own budget goes on counting from those restarts,
@@ -180,10 +182,13 @@ G_BEGIN_DECLS
  * - not saved, so not continued: a backoff or a supervisor's restart delay
  *   that was running (start() starts such a child at once), a supervisor's
  *   job under way (its members' stops are: each comes back when gone, see
- *   @stopping), the STOPPING=1 a child announced, the verdict already
+ *   @stopping), a stop decided while the spawn was in flight (not yet
+ *   delivered), the STOPPING=1 a child announced, the verdict already
  *   given on a main process that ended before its scope emptied (adopted
- *   with main_pid 0, it is judged again by the rules above), and the
- *   MAINPID= a child set.
+ *   with main_pid 0, it is judged again by the rules above), the MAINPID=
+ *   a child set, the status text and the last exit. A pending command is
+ *   restored only with the incarnation it waits for, and as a restart
+ *   even when it was a start queued behind a stop (pending_kind).
  * - the fingerprint (steward_engine_get_child_fingerprint()): a SHA-256 of
  *   a canonical form of the keys Reload compares, the same for the same
  *   spec in any process and stewardd version. An adoption whose
@@ -406,6 +411,12 @@ const char *steward_child_mode_to_string(StewardChildMode m);
  * STOPPED and PAUSED are steward_engine_restore_child_stopped(); FAILED keeps a given-up child failed. */
 gboolean steward_engine_restore_child_mode(StewardEngine *e, const char *child, StewardChildMode mode,
                                            GError **error);
+/* Before steward_engine_start(): @child's last incarnation, (@generation, @attempt), is gone; attempt 0:
+ * it was never started, nothing changes. Shown as it was, the next is @generation + 1 (or what
+ * steward_engine_set_next_generation() said, if higher), and its next start is a restart, as
+ * the previous stewardd would have started it. Refused for an adopted child. */
+gboolean steward_engine_restore_child_last(StewardEngine *e, const char *child, guint64 generation,
+                                           guint64 attempt, GError **error);
 /* Before steward_engine_start(): @child's RestartCount, the backoff's consecutive failures and the
  * monotonic timestamps of the restarts its own budget (RestartIntensity=/RestartPeriodSec=) counts,
  * oldest first. Replaces what an adoption gave for the first two. */

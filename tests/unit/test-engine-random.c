@@ -13,7 +13,8 @@
  * change children (and try what must be refused) along the way, so the
  * set of children changes. Some runs begin as a restarted stewardd would:
  * live incarnations adopted (running, ready or not, stopping, main process
- * gone, a restart pending), generations continued, operator stops kept.
+ * gone, a restart pending), generations continued, operator stops kept;
+ * and stewardd restarts mid-run now and then, saving and restoring.
  * Reproduce a failure with
  * STEWARD_TEST_SEED=<seed> (the failing seed is in the message).
  */
@@ -62,6 +63,7 @@ typedef struct {
         gboolean exit_seen;
         StewardSpec *spec; /* the tree last loaded */
         GHashTable *removed; /* name -> StewardChildSpec* as it was when a reload removed it */
+        GHashTable *lost; /* names removed and forgotten before stewardd restarted: never added again */
         guint n_sups;
         guint steps;
         gboolean cooperative;
@@ -462,7 +464,8 @@ world_command(World *w)
                          o.target_generation ==
                                  MAX(o.generation + 1, GPOINTER_TO_SIZE(g_hash_table_lookup(
                                                                w->floor, g_intern_string(target)))),
-                         "target generation");
+                         "target generation %" G_GUINT64_FORMAT " of %s at %" G_GUINT64_FORMAT,
+                         o.target_generation, target, o.generation);
         world_step_done(w);
 }
 
@@ -608,6 +611,9 @@ world_reload(World *w)
                 gboolean still_known = steward_engine_get_child(w->t->e, name, &(StewardChildInfo){ 0 });
 
                 if (still_known && old && old->sidecar_of && !steward_spec_find_child(spec, old->sidecar_of))
+                        still_known = FALSE, old = NULL, name[0] = '\0';
+                /* The numbering of a name the state file did not have is gone. */
+                if (g_hash_table_contains(w->lost, g_intern_string(name)))
                         still_known = FALSE, old = NULL, name[0] = '\0';
                 if (*name && !steward_spec_find_child(spec, name) && still_known) {
                         StewardChildSpec *c = child_spec_copy(old);
@@ -760,6 +766,108 @@ world_rng(gpointer data)
         return g_rand_double(data);
 }
 
+/* Live restore in the middle of a run: stewardd restarts. What the engine
+ * saved goes to a fresh one as the daemon would hand it over, the
+ * incarnations staying as they are (one whose spawn failed leaves nothing
+ * to find), now and then with a configuration that changed meanwhile; the
+ * invariants must hold on. The state file has the configured children
+ * only: not while a removed one is on its way out, and a name removed
+ * before is not added again (its numbering was not saved). */
+static void
+world_relive(World *w)
+{
+        StewardEngine *e;
+        g_autoptr(GError) error = NULL;
+        GHashTableIter iter;
+        gpointer key;
+
+        if (w->shutdown_seen || w->exit_seen ||
+            steward_engine_get_n_children(w->t->e) != w->spec->children->len)
+                return;
+        g_hash_table_iter_init(&iter, w->removed);
+        while (g_hash_table_iter_next(&iter, &key, NULL))
+                if (!steward_spec_find_child(w->spec, key))
+                        g_hash_table_add(w->lost, (gpointer) g_intern_string(key));
+        e = steward_engine_new(w->spec, world_rng, w->rand);
+        if (g_getenv("STEWARD_TEST_SEED"))
+                g_string_append(w->t->log, ", (stewardd restarts)");
+        for (guint i = 0; i < steward_engine_get_n_supervisors(w->t->e); i++) {
+                StewardSupervisorInfo si;
+                StewardSupervisorSave ss;
+
+                ck_assert(steward_engine_get_supervisor_at(w->t->e, i, &si));
+                ck_assert(steward_engine_save_supervisor(w->t->e, si.name, &ss));
+                ck_assert_msg(steward_engine_restore_supervisor(e, si.name, ss.quarantined,
+                                                                ss.restart_window, ss.n_restart_window,
+                                                                &error),
+                              "%s", error->message);
+        }
+        t_begin(w->t);
+        for (guint i = 0; i < steward_engine_get_n_children(w->t->e); i++) {
+                StewardChildInfo info;
+                StewardChildSave cs;
+                StewardAdoption a;
+                const char *name;
+                Inc *inc;
+                gboolean failed_spawn = FALSE;
+
+                ck_assert(steward_engine_get_child_at(w->t->e, i, &info));
+                name = g_intern_string(info.name);
+                ck_assert(steward_engine_save_child(w->t->e, name, &cs));
+                ck_assert(steward_engine_restore_child_mode(e, name, cs.mode, &error));
+                steward_engine_set_next_generation(e, name, cs.next_generation);
+                ck_assert(steward_engine_restore_child_counters(e, name, cs.restart_count,
+                                                                cs.backoff_failures, cs.restart_window,
+                                                                cs.n_restart_window, &error));
+                inc = g_hash_table_lookup(w->live, name);
+                W_ASSERT(w, cs.alive == (inc != NULL), "%s saved %s", name, cs.alive ? "alive" : "gone");
+                for (guint j = 0; inc && j < inc->queue->len; j++)
+                        failed_spawn |= g_array_index(inc->queue, Report, j).kind == R_SPAWN_FAILED;
+                if (failed_spawn) {
+                        g_array_set_size(inc->queue, 0);
+                        inc->main_alive = inc->scope_alive = FALSE;
+                        g_hash_table_remove(w->live, name);
+                }
+                if (!cs.alive || failed_spawn) {
+                        ck_assert(steward_engine_restore_child_last(e, name, cs.generation, cs.attempt,
+                                                                    &error));
+                        continue;
+                }
+                W_ASSERT(w, inc->gen == cs.generation, "%s: saved generation differs", name);
+                a = (StewardAdoption){
+                        .generation = cs.generation,
+                        .attempt = cs.attempt,
+                        /* As the daemon finds it. */
+                        .main_pid = inc->main_alive && !inc->exit_queued ? 2000 + i : 0,
+                        .ready = cs.ready,
+                        .stopping = cs.stopping,
+                        .pending_command_id = cs.pending_command_id,
+                        .pending_reason = cs.pending_reason,
+                        .restart_count = cs.restart_count,
+                        .backoff_failures = cs.backoff_failures,
+                        .fingerprint = g_rand_int_range(w->rand, 0, 8) == 0 ? "changed" : cs.fingerprint,
+                };
+                ck_assert_msg(steward_engine_adopt_child(e, name, &a, w->t->now, w->t->out, &error), "%s",
+                              error->message);
+                /* No longer stewardd's child: its exit status is unknown. */
+                inc->adopted = TRUE;
+                for (guint j = 0; j < inc->queue->len; j++) {
+                        Report *r = &g_array_index(inc->queue, Report, j);
+
+                        if (r->kind == R_EXITED)
+                                r->code = STEWARD_EXIT_CODE_UNKNOWN, r->status = 0;
+                }
+                /* The new stewardd's stop timeout runs afresh. */
+                if (inc->stop_seen)
+                        inc->stop_at = w->t->now;
+        }
+        steward_engine_free(w->t->e);
+        w->t->e = e;
+        steward_engine_start(e, w->t->now, w->t->out);
+        t_end(w->t);
+        world_step_done(w);
+}
+
 static void
 run_seed(guint seed, guint steps)
 {
@@ -773,6 +881,7 @@ run_seed(guint seed, guint steps)
         w.timeout_stop = g_hash_table_new(NULL, NULL);
         w.removed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify) steward_child_spec_free);
+        w.lost = g_hash_table_new(NULL, NULL);
         world_build(&w);
         if (g_getenv("STEWARD_TEST_SEED")) {
                 /* The tree this seed built, for the post-mortem. */
@@ -822,6 +931,13 @@ run_seed(guint seed, guint steps)
                 case 10:
                         world_reload(&w);
                         break;
+                case 12:
+                        if (g_rand_int_range(w.rand, 0, 6) == 0) {
+                                world_relive(&w);
+                                break;
+                        }
+                        world_time(&w);
+                        break;
                 default:
                         world_time(&w);
                         break;
@@ -866,6 +982,7 @@ run_seed(guint seed, guint steps)
         g_hash_table_unref(w.timeout_stop);
         steward_spec_free(w.spec);
         g_hash_table_unref(w.removed);
+        g_hash_table_unref(w.lost);
         g_rand_free(w.rand);
 }
 

@@ -2171,6 +2171,905 @@ START_TEST(test_adopt_sidecar_and_strategy)
 }
 END_TEST
 
+/* ---- live restore: saving ---- */
+
+static StewardChildSave
+t_save(T *t, const char *name)
+{
+        StewardChildSave s;
+
+        ck_assert_msg(steward_engine_save_child(t->e, name, &s), "no child %s", name);
+        return s;
+}
+
+static StewardSupervisorSave
+t_save_sup(T *t, const char *name)
+{
+        StewardSupervisorSave s;
+
+        ck_assert_msg(steward_engine_save_supervisor(t->e, name, &s), "no supervisor %s", name);
+        return s;
+}
+
+/* What a restarted stewardd does with what @old saved: a fresh engine of
+ * @spec at the same moment, restored and adopted as the daemon would (the
+ * main processes alive as saved). Not started. */
+static T *
+t_relive(T *old, StewardSpec *spec)
+{
+        T *t = t_new(spec, NULL, NULL);
+        g_autoptr(GError) error = NULL;
+
+        t->now = old->now;
+        t->next_pid = old->next_pid;
+        for (guint i = 0; i < steward_engine_get_n_supervisors(old->e); i++) {
+                StewardSupervisorInfo si;
+                StewardSupervisorSave ss;
+
+                ck_assert(steward_engine_get_supervisor_at(old->e, i, &si));
+                ss = t_save_sup(old, si.name);
+                ck_assert_msg(steward_engine_restore_supervisor(t->e, si.name, ss.quarantined,
+                                                                ss.restart_window, ss.n_restart_window,
+                                                                &error),
+                              "%s", error->message);
+        }
+        for (guint i = 0; i < steward_engine_get_n_children(old->e); i++) {
+                StewardChildInfo ci;
+                StewardChildSave cs;
+
+                ck_assert(steward_engine_get_child_at(old->e, i, &ci));
+                cs = t_save(old, ci.name);
+                ck_assert(steward_engine_restore_child_mode(t->e, ci.name, cs.mode, &error));
+                steward_engine_set_next_generation(t->e, ci.name, cs.next_generation);
+                ck_assert(steward_engine_restore_child_counters(t->e, ci.name, cs.restart_count,
+                                                                cs.backoff_failures, cs.restart_window,
+                                                                cs.n_restart_window, &error));
+                if (!cs.alive) {
+                        ck_assert(steward_engine_restore_child_last(t->e, ci.name, cs.generation, cs.attempt,
+                                                                    &error));
+                        continue;
+                }
+                t_adopt(t, ci.name,
+                        (StewardAdoption){
+                                .generation = cs.generation,
+                                .attempt = cs.attempt,
+                                .main_pid = cs.main_pid,
+                                .ready = cs.ready,
+                                .stopping = cs.stopping,
+                                .pending_command_id = cs.pending_command_id,
+                                .pending_reason = cs.pending_reason,
+                                .restart_count = cs.restart_count,
+                                .backoff_failures = cs.backoff_failures,
+                                .fingerprint = cs.fingerprint,
+                        });
+        }
+        g_free(t_take(t));
+        return t;
+}
+
+/* Runs the statements with tw bound to each of the two engines in turn. */
+#define BOTH(a, b, ...)                            \
+        do {                                       \
+                T *_tw[2] = { (a), (b) };          \
+                for (guint _i = 0; _i < 2; _i++) { \
+                        T *tw = _tw[_i];           \
+                        __VA_ARGS__;               \
+                }                                  \
+        } while (0)
+
+/* Both engines said the same since the last call: that, once. */
+static char *
+twin_take(T *a, T *b)
+{
+        g_autofree char *x = t_take(a);
+        char *y = t_take(b);
+
+        ck_assert_msg(g_str_equal(x, y), "before the restart of stewardd:\n%s\nafter:\n%s", x, y);
+        return y;
+}
+
+#define twin_expect(a, b, expected)                          \
+        do {                                                 \
+                g_autofree char *_got = twin_take((a), (b)); \
+                ck_assert_str_eq(_got, expected);            \
+        } while (0)
+
+/* What the bus shows, and when the next deadline is, are the same. */
+static void
+assert_same_view(T *a, T *b)
+{
+        ck_assert_uint_eq(steward_engine_get_n_children(a->e), steward_engine_get_n_children(b->e));
+        for (guint i = 0; i < steward_engine_get_n_children(a->e); i++) {
+                StewardChildInfo x, y;
+
+                ck_assert(steward_engine_get_child_at(a->e, i, &x));
+                ck_assert(steward_engine_get_child_at(b->e, i, &y));
+                ck_assert_str_eq(x.name, y.name);
+                ck_assert_str_eq(x.supervisor, y.supervisor);
+                ck_assert_int_eq(x.role, y.role);
+                ck_assert_msg(x.state == y.state, "%s: %s, then %s", x.name,
+                              steward_child_state_to_string(x.state),
+                              steward_child_state_to_string(y.state));
+                ck_assert_uint_eq(x.generation, y.generation);
+                ck_assert_uint_eq(x.attempt, y.attempt);
+                ck_assert_uint_eq(x.main_pid, y.main_pid);
+                ck_assert_int_eq(x.ready, y.ready);
+                ck_assert_uint_eq(x.restart_count, y.restart_count);
+                ck_assert_uint_eq(x.next_restart_usec, y.next_restart_usec);
+                ck_assert_int_eq(x.fence_state, y.fence_state);
+        }
+        for (guint i = 0; i < steward_engine_get_n_supervisors(a->e); i++) {
+                StewardSupervisorInfo x, y;
+
+                ck_assert(steward_engine_get_supervisor_at(a->e, i, &x));
+                ck_assert(steward_engine_get_supervisor_at(b->e, i, &y));
+                ck_assert_str_eq(x.name, y.name);
+                ck_assert_int_eq(x.state, y.state);
+        }
+        ck_assert_int_eq(steward_engine_get_tree_state(a->e), steward_engine_get_tree_state(b->e));
+        ck_assert_uint_eq(steward_engine_next_deadline(a->e), steward_engine_next_deadline(b->e));
+}
+
+static gboolean
+is_sha256_hex(const char *s)
+{
+        if (!s || strlen(s) != 64)
+                return FALSE;
+        for (; *s; s++)
+                if (!g_ascii_isdigit(*s) && !(*s >= 'a' && *s <= 'f'))
+                        return FALSE;
+        return TRUE;
+}
+
+START_TEST(test_save_states)
+{
+        SpecBuilder b;
+        T *t;
+        StewardChildSave s;
+        StewardSupervisorSave ss;
+        StewardCommandOutcome o;
+
+        sb_init(&b);
+        sb_root(&b)->restart_intensity = 10;
+        sb_child(&b, "a", NULL);
+        sb_notify(&b, "n", NULL);
+        sb_child(&b, "p", NULL);
+        sb_child(&b, "s", NULL);
+        sb_child(&b, "z", NULL);
+        sb_child(&b, "f", NULL)->restart_intensity = 0;
+        sb_child(&b, "k", NULL);
+        t = adopt_tree(&b);
+        ck_assert(!steward_engine_save_child(t->e, "nope", &s));
+        ck_assert(!steward_engine_save_supervisor(t->e, "nope", &ss));
+
+        /* Never started. */
+        s = t_save(t, "a");
+        ck_assert(!s.alive);
+        ck_assert_uint_eq(s.generation, 0);
+        ck_assert_uint_eq(s.attempt, 0);
+        ck_assert_uint_eq(s.next_generation, 0);
+        ck_assert_int_eq(s.mode, STEWARD_CHILD_MODE_RUNNING);
+        ck_assert(is_sha256_hex(s.fingerprint));
+        ck_assert_str_eq(s.fingerprint, steward_engine_get_child_fingerprint(t->e, "a"));
+        ck_assert_ptr_null(steward_engine_get_child_fingerprint(t->e, "nope"));
+        ss = t_save_sup(t, "root");
+        ck_assert(!ss.quarantined);
+        ck_assert_uint_eq(ss.n_restart_window, 0);
+
+        /* Spawning: alive, no main process yet. */
+        t_start(t);
+        s = t_save(t, "a");
+        ck_assert(s.alive);
+        ck_assert_uint_eq(s.main_pid, 0);
+        ck_assert(!s.ready && !s.stopping);
+        ck_assert_uint_eq(s.attempt, 1);
+        ck_assert_uint_eq(s.next_generation, 1);
+        /* Queued behind the notify child: not alive. */
+        ck_assert(!t_save(t, "p").alive);
+
+        /* Running. */
+        t_spawned(t, "a");
+        s = t_save(t, "a");
+        ck_assert(s.alive && s.ready && !s.stopping);
+        ck_assert_uint_eq(s.main_pid, 100);
+        ck_assert_ptr_null(s.pending_command_id);
+        ck_assert_ptr_null(s.pending_reason);
+
+        /* Type=notify starting, then ready. */
+        t_spawned(t, "n");
+        s = t_save(t, "n");
+        ck_assert(s.alive && !s.ready);
+        ck_assert_uint_eq(s.main_pid, 101);
+        t_ready(t, "n");
+        ck_assert(t_save(t, "n").ready);
+        t_spawned(t, "p");
+        t_spawned(t, "s");
+        t_spawned(t, "z");
+        t_spawned(t, "f");
+        t_spawned(t, "k");
+        g_free(t_take(t));
+
+        /* A commanded restart the fence holds. */
+        o = t_cmd(t, STEWARD_COMMAND_RESTART, "p", "r-1");
+        ck_assert_str_eq(dec(o.decision), "queued_after_stop");
+        s = t_save(t, "p");
+        ck_assert(s.alive && s.stopping);
+        ck_assert_str_eq(s.pending_command_id, "r-1");
+        ck_assert_str_eq(s.pending_reason, "test");
+        ck_assert_int_eq(s.pending_kind, STEWARD_COMMAND_RESTART);
+        ck_assert_int_eq(s.mode, STEWARD_CHILD_MODE_RUNNING);
+        ck_assert_uint_eq(s.next_generation, 1);
+
+        /* Stopping, then a start queued behind the stop, then stopped. */
+        t_cmd(t, STEWARD_COMMAND_STOP, "s", "s-1");
+        s = t_save(t, "s");
+        ck_assert(s.alive && s.stopping);
+        ck_assert_int_eq(s.mode, STEWARD_CHILD_MODE_STOPPED);
+        ck_assert_ptr_null(s.pending_command_id);
+        ck_assert_str_eq(dec(t_cmd(t, STEWARD_COMMAND_START, "s", "st-1").decision), "queued_after_stop");
+        s = t_save(t, "s");
+        ck_assert_str_eq(s.pending_command_id, "st-1");
+        ck_assert_int_eq(s.pending_kind, STEWARD_COMMAND_START);
+        ck_assert_int_eq(s.mode, STEWARD_CHILD_MODE_RUNNING);
+        t_crash(t, "s", 0);
+        t_spawned(t, "s");
+        t_cmd(t, STEWARD_COMMAND_STOP, "s", "s-2");
+        t_crash(t, "s", 0);
+        s = t_save(t, "s");
+        ck_assert(!s.alive && !s.stopping && !s.ready);
+        ck_assert_uint_eq(s.main_pid, 0);
+        ck_assert_uint_eq(s.generation, 1);
+        ck_assert_uint_eq(s.next_generation, 2);
+        ck_assert_int_eq(s.mode, STEWARD_CHILD_MODE_STOPPED);
+
+        /* Paused. */
+        t_cmd(t, STEWARD_COMMAND_PAUSE, "z", "z-1");
+        ck_assert_int_eq(t_save(t, "z").mode, STEWARD_CHILD_MODE_PAUSED);
+        ck_assert(t_save(t, "z").stopping);
+        t_crash(t, "z", 0);
+        s = t_save(t, "z");
+        ck_assert(!s.alive);
+        ck_assert_int_eq(s.mode, STEWARD_CHILD_MODE_PAUSED);
+        ck_assert_str_eq(steward_child_mode_to_string(s.mode), "paused");
+
+        /* Given up on its own budget: failed, the restart counted. */
+        t_crash(t, "f", 1);
+        s = t_save(t, "f");
+        ck_assert(!s.alive);
+        ck_assert_int_eq(s.mode, STEWARD_CHILD_MODE_FAILED);
+        ck_assert_uint_eq(s.n_restart_window, 1);
+        ck_assert_uint_eq(s.restart_window[0], t->now);
+
+        /* Backoff: nothing alive, the failure and the restart counted. */
+        t->now += SEC;
+        t_exited(t, "k", EXITED, 1);
+        /* What the main process left is being stopped. */
+        s = t_save(t, "k");
+        ck_assert(s.alive && s.stopping && !s.ready);
+        ck_assert_uint_eq(s.main_pid, 0);
+        t_gone(t, "k");
+        ck_assert_str_eq(t_state(t, "k"), "backoff");
+        s = t_save(t, "k");
+        ck_assert(!s.alive);
+        ck_assert_uint_eq(s.backoff_failures, 1);
+        ck_assert_uint_eq(s.restart_count, 0);
+        ck_assert_uint_eq(s.n_restart_window, 1);
+        ck_assert_uint_eq(s.restart_window[0], t->now);
+        ck_assert_uint_eq(s.next_generation, 1);
+        ss = t_save_sup(t, "root");
+        ck_assert_uint_eq(ss.n_restart_window, 2);
+        ck_assert_uint_eq(ss.restart_window[0], t->now - SEC);
+        ck_assert_uint_eq(ss.restart_window[1], t->now);
+        t_next(t);
+        t_spawned(t, "k");
+        s = t_save(t, "k");
+        ck_assert(s.alive);
+        ck_assert_uint_eq(s.generation, 1);
+        ck_assert_uint_eq(s.attempt, 2);
+        ck_assert_uint_eq(s.restart_count, 1);
+        ck_assert_uint_eq(s.backoff_failures, 1);
+
+        /* Shutdown: the stops it delivered, nothing else changes. */
+        g_free(t_take(t));
+        t_cmd(t, STEWARD_COMMAND_SHUTDOWN, NULL, "down");
+        t_expect(t, "tree_shutdown_started root, STOP k 1");
+        s = t_save(t, "k");
+        ck_assert(s.alive && s.stopping);
+        ck_assert_int_eq(s.mode, STEWARD_CHILD_MODE_RUNNING);
+        ck_assert(!t_save(t, "a").stopping);
+        t_free(t);
+}
+END_TEST
+
+/* A restart of stewardd in the middle changes nothing one can see or
+ * that follows: the same properties, deadlines and decisions. */
+START_TEST(test_save_round_trip)
+{
+        SpecBuilder b;
+        T *t, *r;
+
+        sb_init(&b);
+        sb_root(&b)->restart_intensity = 3;
+        sb_child(&b, "a", NULL);
+        sb_notify(&b, "n", NULL)->watchdog_usec = 3 * SEC;
+        sb_child(&b, "p", NULL);
+        sb_child(&b, "s", NULL);
+        sb_child(&b, "z", NULL);
+        sb_notify(&b, "m", NULL)->timeout_start_usec = 4 * SEC;
+        t = t_new(b.spec, NULL, NULL);
+        t_start(t);
+        t_spawned(t, "a");
+        t_spawned(t, "n");
+        t_crash(t, "a", 1);
+        t_next(t);
+        t_spawned(t, "a");
+        t_ready(t, "n");
+        t_spawned(t, "p");
+        t_spawned(t, "s");
+        t_spawned(t, "z");
+        t_spawned(t, "m");
+        t_cmd(t, STEWARD_COMMAND_RESTART, "p", "r-1");
+        t_cmd(t, STEWARD_COMMAND_STOP, "s", "s-1");
+        t_crash(t, "s", 0);
+        t_cmd(t, STEWARD_COMMAND_PAUSE, "z", "z-1");
+        g_free(t_take(t));
+
+        r = t_relive(t, b.spec);
+        t_start(r);
+        /* Everything was adopted or stays at rest: nothing to do. */
+        t_expect(r, "");
+        assert_same_view(t, r);
+        ck_assert_uint_eq(t_info(r, "a").restart_count, 1);
+        ck_assert_str_eq(t_state(r, "m"), "starting");
+
+        /* The pending restart merges and is served the same way. */
+        BOTH(t, r,
+             ck_assert_str_eq(dec(t_cmd(tw, STEWARD_COMMAND_RESTART, "p", "r-2").decision),
+                              "already_pending"));
+        BOTH(t, r, t_crash(tw, "p", 0));
+        twin_expect(
+                t, r,
+                "child_exited p 0 stop, child_control_stop_completed p 0, child_restart_fence_released p 0, "
+                "child_restarting p 1, child_starting p 1, SPAWN p 1");
+        BOTH(t, r, t_spawned(tw, "p"));
+        /* The pause stays a pause. */
+        BOTH(t, r, t_crash(tw, "z", 0));
+        twin_expect(t, r,
+                    "child_started p 1, child_exited z 0 stop, child_control_stop_completed z 0, "
+                    "child_paused z 0");
+        /* The start timeout and the watchdog run to the same deadlines. */
+        BOTH(t, r, t_advance(tw, 2 * SEC); steward_engine_child_watchdog(tw->e, "n", 0, tw->now, tw->out));
+        BOTH(t, r, t_advance(tw, 3 * SEC));
+        twin_expect(
+                t, r,
+                "child_start_timeout m 0 failure, STOP m 0, child_watchdog_expired n 0 failure, STOP n 0");
+        BOTH(t, r, t_crash(tw, "n", 0); t_next(tw); t_spawned(tw, "n"); t_ready(tw, "n"));
+        g_free(twin_take(t, r));
+        /* The root's intensity: a's earlier restart and n's count, so the
+         * next two of a exceed it, at the same restart. */
+        BOTH(t, r, t_crash(tw, "a", 1); t_next(tw));
+        twin_expect(t, r,
+                    "child_exited a 1 failure, STOP a 1, child_backoff_scheduled a 1, child_restarting a 2, "
+                    "child_starting a 2, SPAWN a 2");
+        BOTH(t, r, t_spawned(tw, "a"); t_crash(tw, "a", 1));
+        {
+                g_autofree char *log = twin_take(t, r);
+                ck_assert_ptr_nonnull(strstr(log, "supervisor_intensity_exceeded root a"));
+        }
+        assert_same_view(t, r);
+        t_free(t);
+        t_free(r);
+        steward_spec_free(b.spec);
+}
+END_TEST
+
+/* a restarted once, 6 s later c once; both running again. */
+static T *
+windows_run(StewardSpec *spec)
+{
+        T *t = t_new(spec, NULL, NULL);
+
+        t_start(t);
+        t_spawned(t, "a");
+        t_spawned(t, "c");
+        t_crash(t, "a", 1);
+        t_next(t);
+        t_spawned(t, "a");
+        t->now += 6 * SEC;
+        t_crash(t, "c", 1);
+        t_next(t);
+        t_spawned(t, "c");
+        g_free(t_take(t));
+        return t;
+}
+
+/* Windows go on with the timestamps saved: the old ones drop out at the
+ * next restart as usual, so the daemon's restart neither forgives nor
+ * adds a restart. */
+START_TEST(test_save_windows_across_restart)
+{
+        SpecBuilder b;
+        T *t, *r;
+
+        sb_init(&b);
+        sb_root(&b)->restart_intensity = 2;
+        sb_root(&b)->restart_period_usec = 10 * SEC;
+        sb_child(&b, "a", NULL);
+        sb_child(&b, "c", NULL)->restart_intensity = 1;
+        t = windows_run(b.spec);
+        ck_assert_uint_eq(t_save_sup(t, "root").n_restart_window, 2);
+        ck_assert_uint_eq(t_save(t, "c").n_restart_window, 1);
+
+        /* Within the period: the third restart exceeds the root's intensity. */
+        r = t_relive(t, b.spec);
+        t_start(r);
+        t_expect(r, "");
+        assert_same_view(t, r);
+        BOTH(t, r, t_crash(tw, "a", 1));
+        {
+                g_autofree char *log = twin_take(t, r);
+                ck_assert_ptr_nonnull(strstr(log, "supervisor_intensity_exceeded root a escalate_parent"));
+        }
+        t_free(t);
+        t_free(r);
+
+        /* After the period, a's restart has dropped out of the root's window:
+         * c's restart is within its intensity again, but two of c within
+         * 10 s exceed c's own budget: given up. */
+        t = windows_run(b.spec);
+        r = t_relive(t, b.spec);
+        t_start(r);
+        BOTH(t, r, tw->now += 5 * SEC);
+        BOTH(t, r, t_crash(tw, "c", 1));
+        twin_expect(t, r, "child_exited c 1 failure, STOP c 1, child_stopped c 1 given_up");
+        assert_same_view(t, r);
+        ck_assert_str_eq(t_state(r, "c"), "failed");
+        t_free(t);
+        t_free(r);
+        steward_spec_free(b.spec);
+}
+END_TEST
+
+static StewardSpec *
+quarantine_spec(void)
+{
+        SpecBuilder b;
+        StewardSupervisorSpec *s;
+
+        sb_init(&b);
+        sb_root(&b)->restart_intensity = 10;
+        sb_child(&b, "first", NULL);
+        s = sb_sup(&b, "web", "root", STEWARD_STRATEGY_ONE_FOR_ONE);
+        s->restart_intensity = 1;
+        s->restart_period_usec = 10 * SEC;
+        s->escalation = STEWARD_ESCALATION_QUARANTINE;
+        sb_child(&b, "w1", "web");
+        sb_child(&b, "w2", "web");
+        sb_child(&b, "last", NULL);
+        return b.spec;
+}
+
+START_TEST(test_save_quarantine)
+{
+        StewardSpec *spec = quarantine_spec();
+        T *t = t_new(spec, NULL, NULL);
+        T *r;
+        StewardSupervisorSave ss;
+        StewardChildSave s;
+
+        t_start(t);
+        t_spawned(t, "first");
+        t_spawned(t, "w1");
+        t_spawned(t, "w2");
+        t_spawned(t, "last");
+        t_crash(t, "w1", 1);
+        t_next(t);
+        t_spawned(t, "w1");
+        t_crash(t, "w1", 1);
+        t_crash(t, "w2", 0);
+        ck_assert_str_eq(t_state(t, "w1"), "quarantined");
+        g_free(t_take(t));
+
+        ss = t_save_sup(t, "web");
+        ck_assert(ss.quarantined);
+        ck_assert_uint_eq(ss.n_restart_window, 2);
+        ck_assert(!t_save_sup(t, "root").quarantined);
+        s = t_save(t, "w1");
+        ck_assert(!s.alive);
+        ck_assert(s.quarantined);
+        ck_assert_int_eq(s.mode, STEWARD_CHILD_MODE_RUNNING);
+        ck_assert(!t_save(t, "first").quarantined);
+
+        /* Quarantined it stays: none of its members starts. */
+        r = t_relive(t, spec);
+        t_start(r);
+        t_expect(r, "");
+        assert_same_view(t, r);
+        ck_assert_str_eq(t_state(r, "w2"), "quarantined");
+        ck_assert_str_eq(dec(t_cmd(r, STEWARD_COMMAND_START, "w1", "c-1").decision),
+                         "blocked_by_quarantine");
+        g_free(t_take(r));
+        /* Lifted the same way, with a fresh window. */
+        BOTH(t, r, t_cmd(tw, STEWARD_COMMAND_RESUME_SUPERVISOR, "web", "c-2"));
+        twin_expect(
+                t, r,
+                "supervisor_restarting web resumed, child_restarting w1 2, child_starting w1 2, SPAWN w1 2, "
+                "child_restarting w2 1, child_starting w2 1, SPAWN w2 1");
+        assert_same_view(t, r);
+        ck_assert_uint_eq(t_save_sup(r, "web").n_restart_window, 0);
+        t_free(t);
+        t_free(r);
+        steward_spec_free(spec);
+}
+END_TEST
+
+/* What is found alive under a quarantined supervisor is stopped as its
+ * failing job would have stopped it, and rests quarantined. */
+START_TEST(test_restore_quarantine_stops_adopted)
+{
+        StewardSpec *spec = quarantine_spec();
+        T *t = t_new(spec, NULL, NULL);
+        g_autoptr(GError) error = NULL;
+        const guint64 window[] = { t->now - 2 * SEC, t->now - SEC };
+        StewardSupervisorInfo si;
+
+        ck_assert(steward_engine_restore_supervisor(t->e, "web", TRUE, window, 2, &error));
+        t_adopt(t, "w1", (StewardAdoption){ .generation = 1, .main_pid = 500 });
+        t_adopt(t, "w2", (StewardAdoption){ .generation = 4, .main_pid = 0, .pending_command_id = "r-1" });
+        t_adopt(t, "first", (StewardAdoption){ .generation = 2, .main_pid = 501 });
+        ck_assert_str_eq(t_state(t, "w1"), "running");
+        t_start(t);
+        /* No command, no event: the quarantine was announced before. */
+        t_expect(t, "STOP w1 1, STOP w2 4, child_starting last 0, SPAWN last 0");
+        ck_assert_int_eq(g_array_index(t->out, StewardAction, 0).signal, SIGTERM);
+        ck_assert(steward_engine_get_supervisor(t->e, "web", &si));
+        ck_assert_str_eq(steward_supervisor_state_to_string(si.state), "quarantined");
+        ck_assert_str_eq(t_state(t, "w1"), "stopping");
+        t_exited(t, "w1", STEWARD_EXIT_CODE_UNKNOWN, 0);
+        t_expect(t, "child_exited w1 1 stop");
+        t_gone(t, "w1");
+        t_expect(t, "child_control_stop_completed w1 1");
+        ck_assert_str_eq(t_state(t, "w1"), "quarantined");
+        /* Its main process had gone already: judged a stop, nothing counted. */
+        t_gone(t, "w2");
+        t_expect(t, "child_exited w2 4 stop, child_control_stop_completed w2 4");
+        ck_assert_str_eq(t_state(t, "w2"), "quarantined");
+        ck_assert_uint_eq(t_save_sup(t, "web").n_restart_window, 2);
+        ck_assert_uint_eq(t_save_sup(t, "root").n_restart_window, 0);
+        ck_assert_uint_eq(steward_engine_next_deadline(t->e), G_MAXUINT64);
+        ck_assert_str_eq(dec(t_cmd(t, STEWARD_COMMAND_RESUME_SUPERVISOR, "web", "c-1").decision), "resumed");
+        t_expect(
+                t,
+                "supervisor_restarting web resumed, child_restarting w1 2, child_starting w1 2, SPAWN w1 2, "
+                "child_restarting w2 5, child_starting w2 5, SPAWN w2 5");
+        t_free(t);
+
+        /* A quarantined root: the tree is up with nothing started. */
+        t = t_new(spec, NULL, NULL);
+        ck_assert(steward_engine_restore_supervisor(t->e, "root", TRUE, NULL, 0, &error));
+        t_start(t);
+        t_expect(t, "");
+        ck_assert_str_eq(steward_tree_state_to_string(steward_engine_get_tree_state(t->e)), "running");
+        ck_assert_str_eq(t_state(t, "first"), "quarantined");
+        ck_assert_str_eq(t_state(t, "w1"), "quarantined");
+        t_cmd(t, STEWARD_COMMAND_RESUME_SUPERVISOR, "root", "c-1");
+        t_expect(t, "supervisor_restarting root resumed, child_starting first 0, SPAWN first 0, "
+                    "child_starting w1 0, SPAWN w1 0, child_starting w2 0, SPAWN w2 0, "
+                    "child_starting last 0, SPAWN last 0");
+        t_free(t);
+        steward_spec_free(spec);
+}
+END_TEST
+
+START_TEST(test_restore_refused)
+{
+        StewardSpec *spec = quarantine_spec();
+        T *t = t_new(spec, NULL, NULL);
+        g_autoptr(GError) error = NULL;
+        const guint64 window[] = { 10, 20, 30, 40, 50 };
+        const guint64 unsorted[] = { 20, 10 };
+        StewardSupervisorSave ss;
+        StewardChildSave s;
+
+#define REFUSED(call)                                                                         \
+        do {                                                                                  \
+                ck_assert(!(call));                                                           \
+                ck_assert(g_error_matches(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS)); \
+                g_clear_error(&error);                                                        \
+        } while (0)
+
+        REFUSED(steward_engine_restore_supervisor(t->e, "nope", TRUE, NULL, 0, &error));
+        REFUSED(steward_engine_restore_supervisor(t->e, NULL, TRUE, NULL, 0, &error));
+        REFUSED(steward_engine_restore_supervisor(t->e, "web", TRUE, unsorted, 2, &error));
+        REFUSED(steward_engine_restore_supervisor(t->e, "web", TRUE, NULL, 1, &error));
+        REFUSED(steward_engine_restore_child_counters(t->e, "nope", 1, 1, NULL, 0, &error));
+        REFUSED(steward_engine_restore_child_counters(t->e, "w1", 1, 1, unsorted, 2, &error));
+        REFUSED(steward_engine_restore_child_mode(t->e, "nope", STEWARD_CHILD_MODE_STOPPED, &error));
+        REFUSED(steward_engine_restore_child_mode(t->e, "w1", _STEWARD_CHILD_MODE_MAX, &error));
+        /* Nothing changed by any of them. */
+        ss = t_save_sup(t, "web");
+        ck_assert(!ss.quarantined);
+        ck_assert_uint_eq(ss.n_restart_window, 0);
+        s = t_save(t, "w1");
+        ck_assert_uint_eq(s.restart_count, 0);
+        ck_assert_uint_eq(s.n_restart_window, 0);
+        ck_assert_int_eq(s.mode, STEWARD_CHILD_MODE_RUNNING);
+
+        /* Of a longer window the newest RestartIntensity= + 1 are kept. */
+        ck_assert(steward_engine_restore_supervisor(t->e, "web", FALSE, window, 5, &error));
+        ss = t_save_sup(t, "web");
+        ck_assert_uint_eq(ss.n_restart_window, 2);
+        ck_assert_uint_eq(ss.restart_window[0], 40);
+        ck_assert_uint_eq(ss.restart_window[1], 50);
+        ck_assert(steward_engine_restore_child_counters(t->e, "w1", 7, 3, window, 5, &error));
+        s = t_save(t, "w1");
+        ck_assert_uint_eq(s.restart_count, 7);
+        ck_assert_uint_eq(s.backoff_failures, 3);
+        ck_assert_uint_eq(s.n_restart_window, 5);
+        ck_assert_uint_eq(t_info(t, "w1").restart_count, 7);
+        ck_assert(steward_engine_restore_child_mode(t->e, "w2", STEWARD_CHILD_MODE_FAILED, &error));
+        ck_assert(steward_engine_restore_child_mode(t->e, "last", STEWARD_CHILD_MODE_RUNNING, &error));
+
+        t_start(t);
+        t_expect(t, "child_starting first 0, SPAWN first 0, child_starting w1 0, SPAWN w1 0, "
+                    "child_starting last 0, SPAWN last 0");
+        g_free(t_take(t));
+        ck_assert_str_eq(t_state(t, "w2"), "failed");
+        /* After the start: refused, nothing changed. */
+        t_begin(t);
+        REFUSED(steward_engine_restore_supervisor(t->e, "web", TRUE, NULL, 0, &error));
+        REFUSED(steward_engine_restore_child_counters(t->e, "w1", 1, 1, NULL, 0, &error));
+        REFUSED(steward_engine_restore_child_mode(t->e, "w1", STEWARD_CHILD_MODE_PAUSED, &error));
+        ck_assert_uint_eq(t->out->len, 0);
+        ck_assert(!t_save_sup(t, "web").quarantined);
+        ck_assert_uint_eq(t_save_sup(t, "web").n_restart_window, 2);
+        ck_assert_uint_eq(t_info(t, "w1").restart_count, 7);
+        ck_assert_int_eq(t_save(t, "w1").mode, STEWARD_CHILD_MODE_RUNNING);
+#undef REFUSED
+        t_free(t);
+        steward_spec_free(spec);
+}
+END_TEST
+
+enum { FP_VARIANTS = 28 };
+
+/* A child "x" (or @name) after a primary "p", as variant @v changes it. */
+static StewardSpec *
+fp_spec(guint v, const char *name, guint shift)
+{
+        SpecBuilder b;
+        StewardChildSpec *c;
+        int three = 3;
+
+        sb_init(&b);
+        sb_sup(&b, "s", "root", STEWARD_STRATEGY_ONE_FOR_ONE);
+        sb_child(&b, "p", NULL);
+        b.order += shift;
+        c = sb_child(&b, name, NULL);
+        g_strfreev(c->argv);
+        c->argv = g_strsplit("/bin/sleep|1 0", "|", -1);
+        g_free(c->syslog_identifier);
+        c->syslog_identifier = g_strdup("same");
+        switch (v) {
+        case 0:
+                break;
+        case 1:
+                g_free(c->supervisor);
+                c->supervisor = g_strdup("s");
+                break;
+        case 2:
+                c->sidecar_of = g_strdup("p");
+                break;
+        case 3:
+                c->role = STEWARD_ROLE_JOB;
+                break;
+        case 4:
+                c->restart = STEWARD_RESTART_TEMPORARY;
+                break;
+        case 5:
+                c->type = STEWARD_CHILD_NOTIFY;
+                break;
+        case 6:
+                g_strfreev(c->argv);
+                c->argv = g_strsplit("/bin/sleep 1 0", " ", -1);
+                break;
+        case 7:
+                g_strfreev(c->argv);
+                c->argv = g_strsplit("/bin/sleep|1 0|", "|", -1);
+                break;
+        case 8:
+                c->environment = g_strsplit("A=1", " ", -1);
+                break;
+        case 9:
+                c->working_directory = g_strdup("/tmp");
+                break;
+        case 10:
+                c->working_directory = g_strdup("");
+                break;
+        case 11:
+                c->user = g_strdup("u");
+                break;
+        case 12:
+                c->group = g_strdup("g");
+                break;
+        case 13:
+                g_free(c->syslog_identifier);
+                c->syslog_identifier = NULL;
+                break;
+        case 14:
+                c->restart_usec++;
+                break;
+        case 15:
+                c->restart_max_delay_usec++;
+                break;
+        case 16:
+                c->restart_jitter = 0.5;
+                break;
+        case 17:
+                c->restart_stable_usec++;
+                break;
+        case 18:
+                c->restart_intensity++;
+                break;
+        case 19:
+                c->restart_period_usec++;
+                break;
+        case 20:
+                c->watchdog_usec = SEC;
+                break;
+        case 21:
+                c->watchdog_signal = SIGUSR1;
+                break;
+        case 22:
+                c->timeout_start_usec++;
+                break;
+        case 23:
+                c->timeout_stop_usec++;
+                break;
+        case 24:
+                c->kill_signal = SIGINT;
+                break;
+        case 25:
+                c->memory_max = 1 << 20;
+                break;
+        case 26:
+                c->tasks_max = 10;
+                break;
+        case 27:
+                g_array_append_val(c->success_exit_status, three);
+                break;
+        default:
+                g_assert_not_reached();
+        }
+        return b.spec;
+}
+
+static char *
+fp_of(guint v, const char *name, guint shift)
+{
+        StewardSpec *spec = fp_spec(v, name, shift);
+        StewardEngine *e = steward_engine_new(spec, NULL, NULL);
+        char *fp = g_strdup(steward_engine_get_child_fingerprint(e, name));
+
+        steward_engine_free(e);
+        steward_spec_free(spec);
+        return fp;
+}
+
+START_TEST(test_fingerprint)
+{
+        g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        g_autofree char *base = fp_of(0, "x", 0);
+        g_autofree char *renamed = fp_of(0, "y", 5);
+
+        /* Not the name nor the place in the file; the same in any process:
+         * a change of this value makes every adopted child restart after
+         * an upgrade of stewardd. */
+        ck_assert(is_sha256_hex(base));
+        ck_assert_str_eq(base, renamed);
+        ck_assert_str_eq(base, "11132b91fea0d5e2e7afca76843db028eb1c5396ba8336119d160d53a109f7cb");
+
+        for (guint v = 0; v < FP_VARIANTS; v++) {
+                char *fp = fp_of(v, "x", 0);
+                g_autofree char *again = fp_of(v, "x", 0);
+
+                ck_assert_str_eq(fp, again);
+                ck_assert_msg(g_hash_table_add(seen, fp), "variant %u has the fingerprint of another", v);
+        }
+
+        /* Exactly what Reload takes for a change. */
+        for (guint v = 0; v < FP_VARIANTS; v++) {
+                StewardSpec *spec = fp_spec(0, "x", 0);
+                T *t = t_new(spec, NULL, NULL);
+                g_autofree char *res = NULL;
+
+                steward_spec_free(spec);
+                t_start(t);
+                res = t_reload(t, fp_spec(v, "x", 0));
+                if (v == 0)
+                        ck_assert_str_eq(res, "added ; removed ; changed ");
+                else if (v == 1 || v == 2)
+                        ck_assert_ptr_nonnull(strstr(res, "Moving child 'x'"));
+                else
+                        ck_assert_msg(g_str_equal(res, "added ; removed ; changed x"), "variant %u: %s", v,
+                                      res);
+                t_free(t);
+        }
+}
+END_TEST
+
+START_TEST(test_adopt_changed_fingerprint)
+{
+        StewardSpec *old_spec = reload_spec("abcde", "/bin/old");
+        StewardSpec *new_spec = reload_spec("abcde", "/bin/new");
+        T *t = t_new(old_spec, NULL, NULL);
+        g_autofree char *old_fp = g_strdup(steward_engine_get_child_fingerprint(t->e, "a"));
+        g_autofree char *reload_log = NULL;
+        const StewardEvent *ev;
+        StewardCommandOutcome o;
+
+        /* What a reload does to a changed, running child... */
+        t_adopt(t, "a", (StewardAdoption){ .generation = 3, .main_pid = 500 });
+        t_start(t);
+        g_free(t_take(t));
+        {
+                g_autofree char *res = t_reload(t, reload_spec("abcde", "/bin/new"));
+                ck_assert_str_eq(res, "added ; removed ; changed a");
+        }
+        reload_log = t_take(t);
+        ck_assert_str_eq(reload_log, "child_restart_fence_entered a 3 queued_after_stop, "
+                                     "child_control_cancel_delivered a 3, STOP a 3");
+        t_free(t);
+
+        /* ... start() does to one adopted with another fingerprint: once. */
+        t = t_new(new_spec, NULL, NULL);
+        ck_assert_str_ne(old_fp, steward_engine_get_child_fingerprint(t->e, "a"));
+        t_adopt(t, "a", (StewardAdoption){ .generation = 3, .main_pid = 500, .fingerprint = old_fp });
+        /* The same, unknown, or already on its way out: left alone. */
+        t_adopt(t, "b",
+                (StewardAdoption){ .generation = 1,
+                                   .main_pid = 501,
+                                   .fingerprint = steward_engine_get_child_fingerprint(t->e, "b") });
+        t_adopt(t, "c", (StewardAdoption){ .generation = 1, .main_pid = 502 });
+        t_adopt(t, "d",
+                (StewardAdoption){ .generation = 1, .main_pid = 503, .stopping = TRUE, .fingerprint = "x" });
+        t_adopt(t, "e", (StewardAdoption){ .generation = 1, .main_pid = 504, .fingerprint = "x" });
+        ck_assert(steward_engine_restore_child_stopped(t->e, "e", FALSE, NULL));
+        g_free(t_take(t));
+        t_start(t);
+        {
+                g_autofree char *log = t_take(t);
+
+                ck_assert(g_str_has_prefix(log, reload_log));
+                ck_assert_str_eq(log + strlen(reload_log), ", child_control_cancel_delivered e 1, STOP e 1");
+        }
+        ev = t_find_event(t, STEWARD_EVENT_CHILD_RESTART_FENCE_ENTERED);
+        ck_assert_str_eq(ev->command_id, "live-restore");
+        ck_assert_str_eq(ev->reason, "the configuration changed while stewardd was down");
+        ck_assert(!(ev->fields & STEWARD_EVENT_FIELD_ACTOR));
+        ck_assert_uint_eq(ev->target_generation, 4);
+        o = t_cmd(t, STEWARD_COMMAND_RESTART, "a", "r-1");
+        ck_assert_str_eq(dec(o.decision), "already_pending");
+        t_crash(t, "a", 0);
+        t_expect(
+                t,
+                "child_exited a 3 stop, child_control_stop_completed a 3, child_restart_fence_released a 3, "
+                "child_restarting a 4, child_starting a 4, SPAWN a 4");
+        ev = t_find_event(t, STEWARD_EVENT_CHILD_STARTING);
+        ck_assert_str_eq(ev->command_id, "live-restore");
+        t_spawned(t, "a");
+        t_expect(t, "child_started a 4");
+        ck_assert_str_eq(t_state(t, "a"), "running");
+        /* d comes back once gone, with the new keys, as any adopted stop. */
+        t_crash(t, "d", 0);
+        t_expect(t, "child_exited d 1 stop, child_control_stop_completed d 1, child_restarting d 2, "
+                    "child_starting d 2, SPAWN d 2");
+        t_free(t);
+        steward_spec_free(old_spec);
+        steward_spec_free(new_spec);
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -2241,6 +3140,17 @@ make_suite(void)
         tcase_add_test(tc, test_adopt_next_generation);
         tcase_add_test(tc, test_adopt_restore_stopped);
         tcase_add_test(tc, test_adopt_sidecar_and_strategy);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("save");
+        tcase_add_test(tc, test_save_states);
+        tcase_add_test(tc, test_save_round_trip);
+        tcase_add_test(tc, test_save_windows_across_restart);
+        tcase_add_test(tc, test_save_quarantine);
+        tcase_add_test(tc, test_restore_quarantine_stops_adopted);
+        tcase_add_test(tc, test_restore_refused);
+        tcase_add_test(tc, test_fingerprint);
+        tcase_add_test(tc, test_adopt_changed_fingerprint);
         suite_add_tcase(s, tc);
         return s;
 }
