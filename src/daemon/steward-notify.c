@@ -320,10 +320,9 @@ socket_address(int fd)
 }
 
 /* Whether a socket handed to us, bound to @address, is the one to listen
- * on: bound to @path,
- * whose file is still a socket (a socket whose file was removed can no
- * longer be reached), or without a runtime directory, to an address of an
- * earlier stewardd. */
+ * on: bound to @path, whose file is still a socket (a socket whose file
+ * was removed can no longer be reached), or without a runtime directory,
+ * to an abstract address of an earlier stewardd. */
 static gboolean
 socket_is_ours(const char *path, const char *address)
 {
