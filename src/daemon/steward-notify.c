@@ -414,7 +414,7 @@ socket_file_is_live(const char *path, GError **error)
         steward_autofd int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
         if (fd < 0)
-                return set_errno_error(error, errno, "probing", path);
+                return set_errno_error(error, errno, "Cannot probe the notify socket", path);
         memcpy(sa.sun_path, path, strlen(path));
         if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0) {
                 g_set_error(error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
@@ -424,7 +424,7 @@ socket_file_is_live(const char *path, GError **error)
                 return TRUE;
         }
         if (errno != ECONNREFUSED)
-                return set_errno_error(error, errno, "probing", path);
+                return set_errno_error(error, errno, "Cannot probe the notify socket", path);
         return FALSE;
 }
 
@@ -441,7 +441,7 @@ clear_socket_path(int dfd, const char *name, const char *path, GError **error)
         if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
                 if (errno == ENOENT)
                         return TRUE;
-                return set_errno_error(error, errno, "stat", path);
+                return set_errno_error(error, errno, "Cannot look at the notify socket", path);
         }
         if (S_ISDIR(st.st_mode)) {
                 g_set_error(error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY,
@@ -457,7 +457,7 @@ clear_socket_path(int dfd, const char *name, const char *path, GError **error)
         } else
                 g_message("'%s' is not a socket; replacing it", path);
         if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
-                return set_errno_error(error, errno, "removing", path);
+                return set_errno_error(error, errno, "Cannot remove", path);
         return TRUE;
 }
 
@@ -482,10 +482,10 @@ bind_path(int fd, const char *path, GError **error)
         }
         memcpy(sa.sun_path, path, strlen(path));
         if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-                return set_errno_error(error, errno, "creating", dir);
+                return set_errno_error(error, errno, "Cannot create the runtime directory", dir);
         dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0 || fstat(dfd, &st) < 0)
-                return set_errno_error(error, errno, "opening", dir);
+                return set_errno_error(error, errno, "Cannot open the runtime directory", dir);
         if ((st.st_uid != geteuid() && st.st_uid != 0) || (st.st_mode & (S_IWGRP | S_IWOTH))) {
                 g_set_error(
                         error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
@@ -495,15 +495,15 @@ bind_path(int fd, const char *path, GError **error)
                 return FALSE;
         }
         if (flock(dfd, LOCK_EX) < 0)
-                return set_errno_error(error, errno, "locking", dir);
+                return set_errno_error(error, errno, "Cannot lock the runtime directory", dir);
         if (!clear_socket_path(dfd, name, path, error))
                 return FALSE;
         if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
-                return set_errno_error(error, errno, "binding", path);
+                return set_errno_error(error, errno, "Cannot bind the notify socket", path);
         /* Writable by children running as another User=; bind() applied
          * our umask. Sending needs write permission on the file. */
         if (fchmodat(dfd, name, 0666, 0) < 0)
-                return set_errno_error(error, errno, "chmod", path);
+                return set_errno_error(error, errno, "Cannot make writable the notify socket", path);
         return TRUE;
 }
 
@@ -520,7 +520,7 @@ bind_abstract(int fd, char **ret_address, GError **error)
         /* sun_path[0] = '\0' makes it abstract; no terminating NUL counts. */
         memcpy(sa.sun_path + 1, address + 1, len - 1);
         if (bind(fd, (struct sockaddr *) &sa, offsetof(struct sockaddr_un, sun_path) + len) < 0)
-                return set_errno_error(error, errno, "binding", address);
+                return set_errno_error(error, errno, "Cannot bind the notify socket", address);
         *ret_address = g_steal_pointer(&address);
         return TRUE;
 }
@@ -593,7 +593,7 @@ steward_notify_listener_new(const char *path, StewardNotifyFunc func, gpointer u
                         return NULL;
         }
         if (setsockopt(l->fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0) {
-                set_errno_error(error, errno, "SO_PASSCRED on", l->address);
+                set_errno_error(error, errno, "Cannot ask for credentials on the notify socket", l->address);
                 return NULL;
         }
         /* Best effort: beyond rmem_max only a privileged process may go. */
