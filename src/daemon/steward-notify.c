@@ -472,6 +472,7 @@ bind_path(int fd, const char *path, GError **error)
         g_autofree char *dir = g_path_get_dirname(path);
         g_autofree char *name = g_path_get_basename(path);
         steward_autofd int dfd = -1;
+        gboolean created = FALSE;
         struct stat st;
 
         if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -481,11 +482,17 @@ bind_path(int fd, const char *path, GError **error)
                 return FALSE;
         }
         memcpy(sa.sun_path, path, strlen(path));
-        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+        if (mkdir(dir, 0755) == 0)
+                created = TRUE;
+        else if (errno != EEXIST)
                 return set_errno_error(error, errno, "Cannot create the runtime directory", dir);
         dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0 || fstat(dfd, &st) < 0)
                 return set_errno_error(error, errno, "Cannot open the runtime directory", dir);
+        /* 0755 whatever our umask, or children of another User= could not
+         * reach the socket; a directory that exists is left as it is. */
+        if (created && fchmod(dfd, 0755) < 0)
+                return set_errno_error(error, errno, "Cannot set the mode of the runtime directory", dir);
         if ((st.st_uid != geteuid() && st.st_uid != 0) || (st.st_mode & (S_IWGRP | S_IWOTH))) {
                 g_set_error(
                         error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
