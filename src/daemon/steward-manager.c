@@ -471,7 +471,8 @@ steward_manager_new(const StewardManagerOptions *o, GError **error)
         m->engine = steward_engine_new(m->spec, engine_random, NULL);
         if (!manager_restore_load(m, error))
                 return NULL;
-        m->notify = steward_notify_router_new(m->backend, m->engine, m->actions, router_dispatch, m, error);
+        m->notify = steward_notify_router_new(o->mode, m->backend, m->engine, m->actions, router_dispatch, m,
+                                              error);
         if (!m->notify)
                 return NULL;
         m->timer = g_source_new(&timer_funcs, sizeof(GSource));

@@ -93,10 +93,11 @@ on_notify(pid_t pid, uid_t uid, const StewardNotifyMessage *msg, gpointer user_d
 }
 
 StewardNotifyRouter *
-steward_notify_router_new(StewardBackend *backend, StewardEngine *engine, GArray *actions,
+steward_notify_router_new(StewardMode mode, StewardBackend *backend, StewardEngine *engine, GArray *actions,
                           StewardNotifyRouterDispatch dispatch, gpointer user_data, GError **error)
 {
         g_autoptr(StewardNotifyRouter) r = g_new0(StewardNotifyRouter, 1);
+        g_autofree char *path = steward_notify_default_path(mode);
 
         r->backend = backend;
         r->engine = engine;
@@ -104,7 +105,10 @@ steward_notify_router_new(StewardBackend *backend, StewardEngine *engine, GArray
         r->dispatch = dispatch;
         r->user_data = user_data;
         r->errnos = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
-        r->listener = steward_notify_listener_new(on_notify, r, error);
+        if (!path)
+                g_message("No runtime directory (XDG_RUNTIME_DIR is not set): children's notify socket "
+                          "will not outlive this stewardd");
+        r->listener = steward_notify_listener_new(path, on_notify, r, error);
         if (!r->listener)
                 return NULL;
         return g_steal_pointer(&r);
@@ -124,6 +128,12 @@ const char *
 steward_notify_router_get_address(StewardNotifyRouter *r)
 {
         return steward_notify_listener_get_address(r->listener);
+}
+
+int
+steward_notify_router_get_fd(StewardNotifyRouter *r)
+{
+        return steward_notify_listener_get_fd(r->listener);
 }
 
 void

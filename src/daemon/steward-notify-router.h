@@ -7,6 +7,7 @@
 
 #include "steward-backend.h"
 #include "steward-engine.h"
+#include "steward-mode.h"
 
 G_BEGIN_DECLS
 
@@ -19,17 +20,22 @@ typedef void (*StewardNotifyRouterDispatch)(gpointer user_data);
  * steward_notify_router_new:
  * @actions: where the engine's actions go, performed by @dispatch
  *
- * Opens the notify socket. A message counts only when its sender is a
- * process of a live incarnation (steward_backend_lookup_pid()).
+ * Opens the notify socket, in @mode's runtime directory
+ * (steward_notify_default_path()). A message counts only when its sender
+ * is a process of a live incarnation (steward_backend_lookup_pid()).
  */
-StewardNotifyRouter *steward_notify_router_new(StewardBackend *backend, StewardEngine *engine,
-                                               GArray *actions, StewardNotifyRouterDispatch dispatch,
-                                               gpointer user_data, GError **error);
+StewardNotifyRouter *steward_notify_router_new(StewardMode mode, StewardBackend *backend,
+                                               StewardEngine *engine, GArray *actions,
+                                               StewardNotifyRouterDispatch dispatch, gpointer user_data,
+                                               GError **error);
 void steward_notify_router_free(StewardNotifyRouter *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardNotifyRouter, steward_notify_router_free)
 
 /* NOTIFY_SOCKET= for the children. */
 const char *steward_notify_router_get_address(StewardNotifyRouter *r);
+
+/* The socket, for the hand-over across re-exec (steward_notify_listener_get_fd()). */
+int steward_notify_router_get_fd(StewardNotifyRouter *r);
 
 /* The incarnation is gone: what it said is forgotten. */
 void steward_notify_router_forget(StewardNotifyRouter *r, const char *child, guint64 generation);

@@ -1,22 +1,33 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* steward-notify.c: the sd_notify socket on which children report readiness, status and liveness.
  *
- * The socket is bound to an abstract address rather than a path under the
- * runtime directory: a child running as another User= needs no write
- * permission on a socket file, nothing is left behind when stewardd dies,
- * and a child that changes its mount namespace still reaches it. Reaching
- * it proves nothing anyway; what counts is the sender's PID the kernel
- * attaches (SO_PASSCRED), which the caller maps to an incarnation. The
- * address carries a random UUID, so nobody can bind it first. */
+ * Children keep the NOTIFY_SOCKET they were started with for their whole
+ * life, and a later stewardd adopts them (docs/LIVE-RESTORE.md), so the
+ * address is the same in every run: "notify" in the runtime directory. A
+ * path, not a fixed abstract name, because any local user could bind an
+ * abstract name first, whereas the directory's permissions protect a path;
+ * the socket itself is 0666, so a child running as another User= can send.
+ * Reaching it proves nothing anyway: what counts is the sender's PID the
+ * kernel attaches (SO_PASSCRED), which the caller maps to an incarnation.
+ *
+ * The socket outlives stewardd where it can: across a re-exec its number is
+ * handed over in STEWARD_NOTIFY_FD, and under a service manager it is kept
+ * in the unit's file descriptor store (FDSTORE=1), so that what children
+ * send while no stewardd runs queues in it instead of being refused. */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <gio/gio.h>
 #include <glib-unix.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include <systemd/sd-daemon.h>
 
 #include "steward-notify.h"
 #include "steward-util.h"
@@ -31,6 +42,11 @@
 #define MAX_FDS_SEEN 16
 /* As systemd's notify socket: room for bursts from many children. */
 #define RCVBUF_SIZE (8 * 1024 * 1024)
+/* The name of the socket in the runtime directory and in the unit's file
+ * descriptor store. */
+#define SOCKET_NAME "notify"
+/* The prefix of the abstract address used without a runtime directory. */
+#define ABSTRACT_PREFIX "steward/notify/"
 
 struct _StewardNotifyListener {
         int fd;
@@ -272,38 +288,326 @@ on_readable(int fd, GIOCondition cond, gpointer user_data)
         return G_SOURCE_CONTINUE;
 }
 
-StewardNotifyListener *
-steward_notify_listener_new(StewardNotifyFunc func, gpointer user_data, GError **error)
+static gboolean
+set_errno_error(GError **error, int errsv, const char *what, const char *path)
 {
-        g_autoptr(StewardNotifyListener) l = g_new0(StewardNotifyListener, 1);
-        g_autofree char *uuid = g_uuid_string_random();
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        int one = 1, size = RCVBUF_SIZE;
-        gsize len;
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv), "%s '%s': %s", what, path,
+                    g_strerror(errsv));
+        return FALSE;
+}
 
-        l->func = func;
-        l->user_data = user_data;
-        l->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (l->fd < 0) {
+/* The address @fd is bound to, as NOTIFY_SOCKET spells it ("@..." for an
+ * abstract one); NULL when it is not a bound datagram unix socket. */
+static char *
+socket_address(int fd)
+{
+        struct sockaddr_un sa = { 0 };
+        socklen_t salen = sizeof(sa);
+        struct stat st;
+        int type = 0;
+        socklen_t typelen = sizeof(type);
+        gsize n;
+
+        if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode) ||
+            getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &typelen) < 0 || type != SOCK_DGRAM ||
+            getsockname(fd, (struct sockaddr *) &sa, &salen) < 0 || sa.sun_family != AF_UNIX ||
+            salen <= offsetof(struct sockaddr_un, sun_path) + 1)
+                return NULL;
+        n = salen - offsetof(struct sockaddr_un, sun_path);
+        if (sa.sun_path[0] == '\0')
+                return g_strdup_printf("@%.*s", (int) (n - 1), sa.sun_path + 1);
+        return g_strndup(sa.sun_path, n);
+}
+
+/* Whether a socket handed to us, bound to @address, is the one to listen
+ * on: bound to @path, whose file is still a socket (a socket whose file
+ * was removed can no longer be reached), or without a runtime directory,
+ * to an abstract address of an earlier stewardd. */
+static gboolean
+socket_is_ours(const char *path, const char *address)
+{
+        struct stat st;
+
+        if (!address)
+                return FALSE;
+        if (!path)
+                return address[0] == '@' && g_str_has_prefix(address + 1, ABSTRACT_PREFIX);
+        return g_str_equal(address, path) && lstat(path, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+/* The socket a previous image of this process handed over across execve()
+ * (STEWARD_NOTIFY_FD), or -1. The variable is removed either way, so no
+ * child ever sees it. */
+static int
+take_inherited(const char *path, char **ret_address)
+{
+        const char *value = g_getenv(STEWARD_NOTIFY_FD_ENV);
+        g_autofree char *address = NULL;
+        guint64 n;
+        int fd;
+
+        if (!value)
+                return -1;
+        if (!g_ascii_string_to_unsigned(value, 10, 3, G_MAXINT, &n, NULL) || fcntl((int) n, F_GETFD) < 0) {
+                g_message("%s='%s' is not an open descriptor, ignoring", STEWARD_NOTIFY_FD_ENV, value);
+                g_unsetenv(STEWARD_NOTIFY_FD_ENV);
+                return -1;
+        }
+        g_unsetenv(STEWARD_NOTIFY_FD_ENV);
+        fd = (int) n;
+        /* Ours now: it must not reach a child, nor the next execve()
+         * unless handed over again. */
+        (void) fcntl(fd, F_SETFD, FD_CLOEXEC);
+        address = socket_address(fd);
+        if (!socket_is_ours(path, address)) {
+                g_message("%s=%d is not the notify socket %s, ignoring", STEWARD_NOTIFY_FD_ENV, fd,
+                          path ? path : "");
+                /* Our old socket, whose file is gone, is closed; anything
+                 * else is not ours to close. */
+                if (address &&
+                    (g_strcmp0(address, path) == 0 || g_str_has_prefix(address, "@" ABSTRACT_PREFIX)))
+                        (void) close(fd);
+                return -1;
+        }
+        *ret_address = g_steal_pointer(&address);
+        return fd;
+}
+
+/* The socket our service manager kept for us in the unit's file descriptor
+ * store, or -1. Every other descriptor passed is closed: nothing else is
+ * stored (FileDescriptorStoreMax=1), and LISTEN_FDS is consumed here. */
+static int
+take_stored(const char *path, char **ret_address)
+{
+        g_auto(GStrv) names = NULL;
+        int n, found = -1;
+
+        n = sd_listen_fds_with_names(TRUE, &names);
+        if (n < 0) {
+                g_message("Passed file descriptors: %s, ignoring", g_strerror(-n));
+                return -1;
+        }
+        for (int i = 0; i < n; i++) {
+                int fd = SD_LISTEN_FDS_START + i;
+                g_autofree char *address = NULL;
+
+                if (found < 0 && names && g_strcmp0(names[i], SOCKET_NAME) == 0) {
+                        address = socket_address(fd);
+                        if (socket_is_ours(path, address)) {
+                                *ret_address = g_steal_pointer(&address);
+                                found = fd;
+                                continue;
+                        }
+                        g_message("The stored notify socket is not bound to %s, ignoring", path ? path : "");
+                }
+                (void) close(fd);
+        }
+        return found;
+}
+
+/* Whether a socket file is still bound by someone: connecting a datagram
+ * socket to it succeeds only then (ECONNREFUSED for a stale one). */
+static gboolean
+socket_file_is_live(const char *path, GError **error)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        steward_autofd int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+        if (fd < 0)
+                return set_errno_error(error, errno, "Cannot probe the notify socket", path);
+        memcpy(sa.sun_path, path, strlen(path));
+        if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0) {
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
+                            "The notify socket '%s' is in use: another stewardd runs with this runtime "
+                            "directory",
+                            path);
+                return TRUE;
+        }
+        if (errno != ECONNREFUSED)
+                return set_errno_error(error, errno, "Cannot probe the notify socket", path);
+        return FALSE;
+}
+
+/* Makes room for the socket file @name in the directory @dfd: nothing is
+ * there, or a socket nobody listens on any more (a stewardd that was
+ * killed), or something that is no socket at all. Never follows a symlink:
+ * it is removed, as anything else that is not a directory. */
+static gboolean
+clear_socket_path(int dfd, const char *name, const char *path, GError **error)
+{
+        struct stat st;
+        g_autoptr(GError) probe_error = NULL;
+
+        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                if (errno == ENOENT)
+                        return TRUE;
+                return set_errno_error(error, errno, "Cannot look at the notify socket", path);
+        }
+        if (S_ISDIR(st.st_mode)) {
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY,
+                            "The notify socket '%s' is a directory", path);
+                return FALSE;
+        }
+        if (S_ISSOCK(st.st_mode)) {
+                if (socket_file_is_live(path, &probe_error) || probe_error) {
+                        g_propagate_error(error, g_steal_pointer(&probe_error));
+                        return FALSE;
+                }
+                g_debug("Replacing the stale notify socket '%s'", path);
+        } else
+                g_message("'%s' is not a socket; replacing it", path);
+        if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
+                return set_errno_error(error, errno, "Cannot remove", path);
+        return TRUE;
+}
+
+/* Binds @fd to @path: the directory is created if missing and must be
+ * writable by nobody but its owner, us or root, since the path is only as
+ * safe as its directory. The directory is locked meanwhile, so that two
+ * stewardd starting at once cannot both take a stale socket's place. */
+static gboolean
+bind_path(int fd, const char *path, GError **error)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        g_autofree char *dir = g_path_get_dirname(path);
+        g_autofree char *name = g_path_get_basename(path);
+        steward_autofd int dfd = -1;
+        gboolean created = FALSE;
+        struct stat st;
+
+        if (strlen(path) >= sizeof(sa.sun_path)) {
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_FILENAME_TOO_LONG,
+                            "The notify socket path '%s' is longer than %zu bytes", path,
+                            sizeof(sa.sun_path) - 1);
+                return FALSE;
+        }
+        memcpy(sa.sun_path, path, strlen(path));
+        if (mkdir(dir, 0755) == 0)
+                created = TRUE;
+        else if (errno != EEXIST)
+                return set_errno_error(error, errno, "Cannot create the runtime directory", dir);
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0 || fstat(dfd, &st) < 0)
+                return set_errno_error(error, errno, "Cannot open the runtime directory", dir);
+        /* 0755 whatever our umask, or children of another User= could not
+         * reach the socket; a directory that exists is left as it is. */
+        if (created && fchmod(dfd, 0755) < 0)
+                return set_errno_error(error, errno, "Cannot set the mode of the runtime directory", dir);
+        if ((st.st_uid != geteuid() && st.st_uid != 0) || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+                g_set_error(
+                        error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                        "The runtime directory '%s' is writable by others than its owner (uid %u), refusing "
+                        "to put the notify socket there",
+                        dir, (unsigned) st.st_uid);
+                return FALSE;
+        }
+        if (flock(dfd, LOCK_EX) < 0)
+                return set_errno_error(error, errno, "Cannot lock the runtime directory", dir);
+        if (!clear_socket_path(dfd, name, path, error))
+                return FALSE;
+        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+                return set_errno_error(error, errno, "Cannot bind the notify socket", path);
+        /* Writable by children running as another User=; bind() applied
+         * our umask. Sending needs write permission on the file. */
+        if (fchmodat(dfd, name, 0666, 0) < 0)
+                return set_errno_error(error, errno, "Cannot make writable the notify socket", path);
+        return TRUE;
+}
+
+/* Without a runtime directory: an abstract address with a random UUID, so
+ * nobody can bind it first. It does not outlive stewardd. */
+static gboolean
+bind_abstract(int fd, char **ret_address, GError **error)
+{
+        g_autofree char *uuid = g_uuid_string_random();
+        g_autofree char *address = g_strdup_printf("@" ABSTRACT_PREFIX "%s", uuid);
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        gsize len = strlen(address);
+
+        /* sun_path[0] = '\0' makes it abstract; no terminating NUL counts. */
+        memcpy(sa.sun_path + 1, address + 1, len - 1);
+        if (bind(fd, (struct sockaddr *) &sa, offsetof(struct sockaddr_un, sun_path) + len) < 0)
+                return set_errno_error(error, errno, "Cannot bind the notify socket", address);
+        *ret_address = g_steal_pointer(&address);
+        return TRUE;
+}
+
+static int
+socket_new(GError **error)
+{
+        int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+        if (fd < 0) {
                 int errsv = errno;
                 g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv), "notify socket: %s",
                             g_strerror(errsv));
-                return NULL;
         }
-        l->address = g_strdup_printf("@steward/notify/%s", uuid);
-        len = strlen(l->address);
-        /* sun_path[0] = '\0' makes it abstract; no terminating NUL counts. */
-        memcpy(sa.sun_path + 1, l->address + 1, len - 1);
-        if (bind(l->fd, (struct sockaddr *) &sa, offsetof(struct sockaddr_un, sun_path) + len) < 0 ||
-            setsockopt(l->fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0) {
-                int errsv = errno;
-                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv), "notify socket %s: %s",
-                            l->address, g_strerror(errsv));
+        return fd;
+}
+
+/* Into our own unit's file descriptor store, replacing what is stored
+ * under the name, so that the socket stays open while no stewardd runs.
+ * Nothing happens without a NOTIFY_SOCKET of our own; a manager that
+ * refuses (no FileDescriptorStoreMax=) only costs the queueing. */
+static void
+store_in_manager(int fd)
+{
+        int r;
+
+        (void) sd_notify(FALSE, "FDSTOREREMOVE=1\nFDNAME=" SOCKET_NAME);
+        r = sd_pid_notify_with_fds(0, FALSE, "FDSTORE=1\nFDNAME=" SOCKET_NAME, &fd, 1);
+        if (r < 0)
+                g_message("Storing the notify socket with the service manager: %s, ignoring",
+                          g_strerror(-r));
+}
+
+StewardNotifyListener *
+steward_notify_listener_new(const char *path, StewardNotifyFunc func, gpointer user_data, GError **error)
+{
+        g_autoptr(StewardNotifyListener) l = g_new0(StewardNotifyListener, 1);
+        g_autofree char *stored_address = NULL;
+        int one = 1, size = RCVBUF_SIZE, stored;
+
+        g_return_val_if_fail(!path || g_path_is_absolute(path), NULL);
+
+        l->func = func;
+        l->user_data = user_data;
+        /* Both are looked at, so that neither variable survives to be
+         * misread by a later image; the socket of our own re-exec wins. */
+        l->fd = take_inherited(path, &l->address);
+        stored = take_stored(path, &stored_address);
+        if (l->fd < 0 && stored >= 0) {
+                l->fd = stored;
+                l->address = g_steal_pointer(&stored_address);
+        } else if (stored >= 0) {
+                (void) close(stored);
+                stored = -1;
+        }
+        if (l->fd >= 0) {
+                /* Read from the main loop, however the last owner used it. */
+                (void) fcntl(l->fd, F_SETFL, fcntl(l->fd, F_GETFL) | O_NONBLOCK);
+                g_debug("Notify socket %s taken over from the %s", l->address,
+                        stored >= 0 ? "file descriptor store" : "previous image");
+        } else {
+                l->fd = socket_new(error);
+                if (l->fd < 0)
+                        return NULL;
+                if (path) {
+                        if (!bind_path(l->fd, path, error))
+                                return NULL;
+                        l->address = g_strdup(path);
+                } else if (!bind_abstract(l->fd, &l->address, error))
+                        return NULL;
+        }
+        if (setsockopt(l->fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0) {
+                set_errno_error(error, errno, "Cannot ask for credentials on the notify socket", l->address);
                 return NULL;
         }
         /* Best effort: beyond rmem_max only a privileged process may go. */
         if (setsockopt(l->fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
                 (void) setsockopt(l->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+        if (path && stored < 0)
+                store_in_manager(l->fd);
         /* Below the backend's spawn reports: a child's first datagram can
          * only come after its exec, whose report is then already readable,
          * so the incarnation is known to be running when its READY=1 is read. */
@@ -327,6 +631,20 @@ const char *
 steward_notify_listener_get_address(StewardNotifyListener *l)
 {
         return l->address;
+}
+
+int
+steward_notify_listener_get_fd(StewardNotifyListener *l)
+{
+        return l->fd;
+}
+
+char *
+steward_notify_default_path(StewardMode mode)
+{
+        g_autofree char *dir = steward_runtime_dir(mode);
+
+        return dir ? g_build_filename(dir, SOCKET_NAME, NULL) : NULL;
 }
 
 guint64

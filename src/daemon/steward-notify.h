@@ -5,8 +5,13 @@
 #include <glib.h>
 #include <sys/types.h>
 #include "steward-error.h"
+#include "steward-mode.h"
 
 G_BEGIN_DECLS
+
+/* The environment variable that hands the socket over across execve(): its
+ * descriptor number, without FD_CLOEXEC. */
+#define STEWARD_NOTIFY_FD_ENV "STEWARD_NOTIFY_FD"
 
 /* As systemd (NOTIFY_BUFFER_MAX): a longer datagram is refused whole. */
 #define STEWARD_NOTIFY_PAYLOAD_MAX 4096
@@ -60,18 +65,39 @@ typedef struct _StewardNotifyListener StewardNotifyListener;
 
 /**
  * steward_notify_listener_new:
+ * @path: (nullable): the socket's path, steward_notify_default_path();
+ *   NULL for a fresh abstract address that does not outlive stewardd
  *
- * Binds a SOCK_DGRAM socket with SO_PASSCRED to a fresh abstract address
- * and reads it from the default main context.
+ * Listens on a SOCK_DGRAM unix socket with SO_PASSCRED, read from the
+ * default main context. The socket is, in this order of preference: the
+ * one a previous image handed over in STEWARD_NOTIFY_FD (the variable is
+ * removed); the one named "notify" in the unit's file descriptor store
+ * (LISTEN_FDS, consumed); or a new one bound to @path, in a directory
+ * created if missing (0755) and writable by nobody but its owner. A
+ * socket file nobody listens on any more is replaced, and so is anything
+ * else that is not a directory (never followed, if a symlink); a socket
+ * still in use is an error (G_IO_ERROR_ADDRESS_IN_USE: another stewardd).
+ * The file is mode 0666, for children running as other users. A socket
+ * not taken from the store is put there (FDSTORE=1) when stewardd has a
+ * NOTIFY_SOCKET of its own.
  */
-StewardNotifyListener *steward_notify_listener_new(StewardNotifyFunc func, gpointer user_data,
-                                                   GError **error);
+StewardNotifyListener *steward_notify_listener_new(const char *path, StewardNotifyFunc func,
+                                                   gpointer user_data, GError **error);
 void steward_notify_listener_free(StewardNotifyListener *l);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardNotifyListener, steward_notify_listener_free)
 
-/* The value for a child's NOTIFY_SOCKET ("@..." for the abstract address). */
+/* The value for a child's NOTIFY_SOCKET: the path, or "@..." for an
+ * abstract address. */
 const char *steward_notify_listener_get_address(StewardNotifyListener *l);
+/* The socket, to hand over across execve(): clear FD_CLOEXEC and put its
+ * number in STEWARD_NOTIFY_FD_ENV. Still the listener's to close. */
+int steward_notify_listener_get_fd(StewardNotifyListener *l);
 /* Datagrams refused or dropped so far. */
 guint64 steward_notify_listener_get_dropped(StewardNotifyListener *l);
+
+/* "notify" in steward_runtime_dir(): /run/steward/notify,
+ * $XDG_RUNTIME_DIR/steward/notify or $RUNTIME_DIRECTORY/notify. NULL for
+ * the user mode without XDG_RUNTIME_DIR. */
+char *steward_notify_default_path(StewardMode mode);
 
 G_END_DECLS

@@ -988,20 +988,7 @@ steward_state_pid_matches(guint32 pid, guint64 start_time)
 char *
 steward_state_default_path(StewardMode mode)
 {
-        const char *dir = g_getenv("RUNTIME_DIRECTORY");
+        g_autofree char *dir = steward_runtime_dir(mode);
 
-        /* systemd sets it for RuntimeDirectory=, one absolute path per
-         * directory, separated by ':'. */
-        if (dir && g_path_is_absolute(dir)) {
-                const char *colon = strchr(dir, ':');
-                g_autofree char *first = g_strndup(dir, colon ? (gsize) (colon - dir) : strlen(dir));
-
-                return g_build_filename(first, "state", NULL);
-        }
-        if (mode == STEWARD_MODE_SYSTEM)
-                return g_strdup("/run/steward/state");
-        dir = g_getenv("XDG_RUNTIME_DIR");
-        if (!dir || !g_path_is_absolute(dir))
-                return NULL;
-        return g_build_filename(dir, "steward", "state", NULL);
+        return dir ? g_build_filename(dir, "state", NULL) : NULL;
 }

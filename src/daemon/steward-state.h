@@ -199,10 +199,9 @@ guint64 steward_state_pid_start_time(guint32 pid);
 /* Whether @pid is still the process that started at @start_time. */
 gboolean steward_state_pid_matches(guint32 pid, guint64 start_time);
 
-/* Where the state file lives: $RUNTIME_DIRECTORY/state when stewardd runs
- * as a unit with RuntimeDirectory= (the first directory), else
- * /run/steward/state or $XDG_RUNTIME_DIR/steward/state. NULL for the user
- * mode without XDG_RUNTIME_DIR. Creates nothing. */
+/* Where the state file lives: "state" in steward_runtime_dir(), e.g.
+ * /run/steward/state. NULL for the user mode without XDG_RUNTIME_DIR.
+ * Creates nothing. */
 char *steward_state_default_path(StewardMode mode);
 
 G_END_DECLS

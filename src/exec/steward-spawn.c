@@ -57,10 +57,13 @@ steward_exec_plan_free(StewardExecPlan *p)
 }
 
 /* The variables of the supervision protocol belong to stewardd's own
- * manager; a child gets its own or none. */
+ * manager; a child gets its own or none. So does RUNTIME_DIRECTORY, the
+ * unit's RuntimeDirectory= (stewardd's state file and notify socket): a
+ * child that honours it would put its files among them. */
 static const char *const protocol_variables[] = {
-        "NOTIFY_SOCKET",  "WATCHDOG_PID",  "WATCHDOG_USEC",  "LISTEN_PID", "LISTEN_FDS",
-        "LISTEN_FDNAMES", "INVOCATION_ID", "JOURNAL_STREAM", "MAINPID",    "MANAGERPID",
+        "NOTIFY_SOCKET", "WATCHDOG_PID",   "WATCHDOG_USEC",     "LISTEN_PID",
+        "LISTEN_FDS",    "LISTEN_FDNAMES", "INVOCATION_ID",     "JOURNAL_STREAM",
+        "MAINPID",       "MANAGERPID",     "RUNTIME_DIRECTORY",
 };
 
 /* A decimal id as systemd takes one for User=/Group=: digits only, and

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* steward-mode.c: the names of the modes and backend kinds. */
+/* steward-mode.c: the names of the modes and backend kinds, and where each mode keeps its runtime files. */
 #include "config.h"
+
+#include <string.h>
 
 #include "steward-mode.h"
 
@@ -35,4 +37,24 @@ steward_backend_kind_from_string(const char *s, StewardBackendKind *ret)
                         return TRUE;
                 }
         return FALSE;
+}
+
+char *
+steward_runtime_dir(StewardMode mode)
+{
+        const char *dir = g_getenv("RUNTIME_DIRECTORY");
+
+        /* systemd sets it for RuntimeDirectory=, one absolute path per
+         * directory, separated by ':'. */
+        if (dir && g_path_is_absolute(dir)) {
+                const char *colon = strchr(dir, ':');
+
+                return g_strndup(dir, colon ? (gsize) (colon - dir) : strlen(dir));
+        }
+        if (mode == STEWARD_MODE_SYSTEM)
+                return g_strdup("/run/steward");
+        dir = g_getenv("XDG_RUNTIME_DIR");
+        if (!dir || !g_path_is_absolute(dir))
+                return NULL;
+        return g_build_filename(dir, "steward", NULL);
 }

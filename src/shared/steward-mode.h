@@ -24,4 +24,12 @@ const char *steward_mode_to_string(StewardMode mode);
 const char *steward_backend_kind_to_string(StewardBackendKind kind);
 gboolean steward_backend_kind_from_string(const char *s, StewardBackendKind *ret);
 
+/* stewardd's runtime directory, where the state file and the notify socket
+ * live: $RUNTIME_DIRECTORY when stewardd runs as a unit with
+ * RuntimeDirectory= (the first directory), else /run/steward or
+ * $XDG_RUNTIME_DIR/steward. It is also how a test or a second instance
+ * points stewardd elsewhere. NULL for the user mode without
+ * XDG_RUNTIME_DIR. Creates nothing. */
+char *steward_runtime_dir(StewardMode mode);
+
 G_END_DECLS

@@ -179,6 +179,16 @@ world_start_as(World *w, const char *allowed_group, const char *owner)
                 g_auto(GStrv) env = g_environ_setenv(
                         g_get_environ(), owner ? "DBUS_SESSION_BUS_ADDRESS" : "DBUS_SYSTEM_BUS_ADDRESS",
                         w->address, TRUE);
+
+                /* A user instance has its owner's runtime directory, as a
+                 * login session gives it, not the harness's (root's). */
+                if (owner) {
+                        g_autofree char *run = g_build_filename(w->dir, "run", NULL);
+
+                        ck_assert_int_eq(g_mkdir(run, 0700), 0);
+                        ck_assert_int_eq(chown(run, (uid_t) atoi(owner), (gid_t) atoi(owner)), 0);
+                        env = g_environ_setenv(env, "XDG_RUNTIME_DIR", run, TRUE);
+                }
                 ck_assert_msg(g_spawn_async(NULL, (char **) argv, env, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
                                             &w->daemon_pid, &error),
                               "%s", error ? error->message : "");
@@ -216,6 +226,16 @@ world_stop(World *w)
                 g_free(f);
                 f = g_build_filename(w->dir, "system_bus_socket", NULL);
                 (void) g_remove(f);
+                g_free(f);
+                /* A user instance's runtime directory and its socket. */
+                f = g_build_filename(w->dir, "run", "steward", "notify", NULL);
+                (void) g_remove(f);
+                g_free(f);
+                f = g_build_filename(w->dir, "run", "steward", NULL);
+                (void) g_rmdir(f);
+                g_free(f);
+                f = g_build_filename(w->dir, "run", NULL);
+                (void) g_rmdir(f);
         }
         (void) g_rmdir(w->dir);
         g_free(w->dir);

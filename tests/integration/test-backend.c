@@ -424,6 +424,7 @@ START_TEST(test_exec_environment)
         /* As if stewardd itself ran under a manager: none of it may leak. */
         g_setenv("NOTIFY_SOCKET", "/run/bogus/notify", TRUE);
         g_setenv("WATCHDOG_USEC", "1", TRUE);
+        g_setenv("RUNTIME_DIRECTORY", "/run/bogus", TRUE);
         fixture_init_mode(&f, kinds[_i], STEWARD_MODE_SYSTEM);
         c->argv = g_strdupv((char **) argv);
         c->environment = g_new0(char *, 2);
@@ -461,6 +462,7 @@ START_TEST(test_exec_environment)
         ck_assert_msg(strstr(environ, "\nUSER=nobody\n"), "%s", environ);
         ck_assert_msg(!strstr(environ, "NOTIFY_SOCKET="), "%s", environ);
         ck_assert_msg(!strstr(environ, "WATCHDOG_USEC="), "%s", environ);
+        ck_assert_msg(!strstr(environ, "RUNTIME_DIRECTORY="), "%s", environ);
 
         cwd_link = g_strdup_printf("/proc/%d/cwd", (int) f.record.pid);
         cwd = g_file_read_link(cwd_link, NULL);
@@ -470,6 +472,7 @@ START_TEST(test_exec_environment)
         ck_assert_msg(itest_wait_flag(&f.record.gone, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
         g_unsetenv("NOTIFY_SOCKET");
         g_unsetenv("WATCHDOG_USEC");
+        g_unsetenv("RUNTIME_DIRECTORY");
         (void) g_remove(report);
         (void) g_rmdir(dir);
         fixture_clear(&f);

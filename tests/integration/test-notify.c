@@ -209,14 +209,37 @@ send_as_stranger(const char *address, const char *text)
 {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         steward_autofd int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        gsize len = strlen(address);
 
         ck_assert_int_ge(fd, 0);
-        ck_assert(address[0] == '@' && len < sizeof(sa.sun_path));
-        memcpy(sa.sun_path + 1, address + 1, len - 1);
-        ck_assert_int_eq(sendto(fd, text, strlen(text), 0, (struct sockaddr *) &sa,
-                                offsetof(struct sockaddr_un, sun_path) + len),
+        ck_assert(address[0] == '/' && strlen(address) < sizeof(sa.sun_path));
+        memcpy(sa.sun_path, address, strlen(address));
+        ck_assert_int_eq(sendto(fd, text, strlen(text), 0, (struct sockaddr *) &sa, sizeof(sa)),
                          (ssize_t) strlen(text));
+}
+
+/* Where children of a stewardd started by itest_daemon_start() find its
+ * notify socket: the harness sets XDG_RUNTIME_DIR, unless a test gave
+ * RUNTIME_DIRECTORY. */
+static char *
+notify_path(void)
+{
+        const char *dir = g_getenv("RUNTIME_DIRECTORY");
+
+        if (dir)
+                return g_build_filename(dir, "notify", NULL);
+        return g_build_filename(g_getenv("XDG_RUNTIME_DIR"), "steward", "notify", NULL);
+}
+
+/* A child's NOTIFY_SOCKET is the socket file at @path, writable by all. */
+static void
+assert_notify_socket(GHashTable *env, const char *path)
+{
+        struct stat st;
+
+        ck_assert_str_eq(g_hash_table_lookup(env, "NOTIFY_SOCKET"), path);
+        ck_assert_int_eq(lstat(path, &st), 0);
+        ck_assert(S_ISSOCK(st.st_mode));
+        ck_assert_uint_eq(st.st_mode & 07777, 0666);
 }
 
 /* db says READY=1 only when the test lets it; app comes after it. */
@@ -250,9 +273,11 @@ START_TEST(test_ready_holds_sibling)
         g_autoptr(GVariant) ready = NULL;
         g_autoptr(GVariant) app_pid = NULL;
         g_autoptr(GVariant) db_pid = NULL;
+        g_autofree char *socket_path = notify_path();
 
-        /* The protocol variables, as systemd sets them: no watchdog here. */
-        ck_assert(g_str_has_prefix(g_hash_table_lookup(env, "NOTIFY_SOCKET"), "@steward/notify/"));
+        /* The protocol variables, as systemd sets them: no watchdog here.
+         * The socket is a file in stewardd's runtime directory. */
+        assert_notify_socket(env, socket_path);
         ck_assert_str_eq(g_hash_table_lookup(env, "WATCHDOG_USEC"), "");
         ck_assert_str_eq(g_hash_table_lookup(env, "WATCHDOG_PID"), "");
 
@@ -440,6 +465,103 @@ START_TEST(test_status_text)
 }
 END_TEST
 
+/* ---- the address across runs ---- */
+
+/* A scratch runtime directory, given to the daemons this test starts as
+ * systemd would give it (RUNTIME_DIRECTORY). */
+static char *
+runtime_dir_new(Work *w)
+{
+        char *dir = work_path(w, "run");
+
+        ck_assert_int_eq(g_mkdir(dir, 0755), 0);
+        g_setenv("RUNTIME_DIRECTORY", dir, TRUE);
+        return dir;
+}
+
+static void
+runtime_dir_free(char *dir)
+{
+        g_autofree char *sock = g_build_filename(dir, "notify", NULL);
+
+        g_unsetenv("RUNTIME_DIRECTORY");
+        (void) g_unlink(sock);
+        (void) g_rmdir(dir);
+        g_free(dir);
+}
+
+/* A stewardd is killed; the next one with the same runtime directory
+ * listens at the same address (the killed one's socket file left behind,
+ * then a symlink planted there in its place, which is not followed), and
+ * a child reaches it there. */
+START_TEST(test_address_survives_kill)
+{
+        g_autoptr(Work) w = work_new();
+        g_autofree char *dir = runtime_dir_new(w);
+        g_autofree char *socket_path = g_build_filename(dir, "notify", NULL);
+        g_autofree char *target = work_path(w, "target");
+        g_autofree char *env_path = work_path(w, "up.env");
+        g_autofree char *config = g_strdup_printf("[Child up]\n"
+                                                  "Type=notify\n"
+                                                  "ExecStart=%s env=%s notify=READY=1\n",
+                                                  w->child, env_path);
+        const char *args[] = { backends[_i], NULL };
+        struct stat st;
+
+        ck_assert(g_file_set_contents(target, "untouched", -1, NULL));
+        for (guint run = 0; run < 3; run++) {
+                ItestDaemon *d;
+                g_autoptr(GHashTable) env = NULL;
+                g_autofree char *text = NULL;
+
+                if (run == 1) {
+                        /* What the killed run left: a socket nobody reads. */
+                        ck_assert_int_eq(lstat(socket_path, &st), 0);
+                        ck_assert(S_ISSOCK(st.st_mode));
+                } else if (run == 2) {
+                        ck_assert_int_eq(g_unlink(socket_path), 0);
+                        ck_assert_int_eq(symlink(target, socket_path), 0);
+                }
+                (void) g_unlink(env_path);
+                d = itest_daemon_start(config, args);
+                env = read_env(env_path);
+                assert_notify_socket(env, socket_path);
+                ck_assert_msg(wait_state(d, "up", "ready"), "run %u: no READY=1 arrived", run);
+                ck_assert(g_file_get_contents(target, &text, NULL, NULL));
+                ck_assert_str_eq(text, "untouched");
+                /* Killed: no clean-up of any kind. */
+                ck_assert_int_eq(kill(d->pid, SIGKILL), 0);
+                ck_assert_int_eq(itest_daemon_wait(d, ITEST_TIMEOUT_SEC), 128 + SIGKILL);
+                itest_daemon_free(d);
+        }
+        runtime_dir_free(g_steal_pointer(&dir));
+}
+END_TEST
+
+/* A second stewardd with the same runtime directory is refused and leaves
+ * the first one's socket alone: its child still reports to it. */
+START_TEST(test_second_daemon_keeps_socket)
+{
+        g_autoptr(Work) w = work_new();
+        g_autofree char *dir = runtime_dir_new(w);
+        g_autofree char *config = gated_config(w);
+        g_autofree char *fifo = work_path(w, "db.fifo");
+        g_autofree char *env_path = work_path(w, "db.env");
+        const char *args[] = { backends[_i], NULL };
+        g_autoptr(ItestDaemon) d = itest_daemon_start(config, args);
+        g_autofree char *stewardd = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "src", "stewardd", NULL);
+        g_autofree char *config_arg = g_strdup_printf("--config=%s", d->dir);
+        const char *argv[] = { stewardd, "--user", backends[_i], config_arg, NULL };
+
+        g_hash_table_unref(read_env(env_path));
+        ck_assert_int_eq(itest_run(argv, NULL), 1);
+        release(fifo);
+        ck_assert(wait_state(d, "db", "ready"));
+        g_clear_pointer(&d, itest_daemon_free);
+        runtime_dir_free(g_steal_pointer(&dir));
+}
+END_TEST
+
 /* ---- stewardd under the user manager ---- */
 
 typedef struct {
@@ -508,6 +630,21 @@ unit_property(GDBusConnection *bus, const char *path, const char *iface, const c
         return g_variant_dup_string(v, NULL);
 }
 
+static guint32
+unit_u32(GDBusConnection *bus, const char *path, const char *iface, const char *property)
+{
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GVariant) v = NULL;
+
+        reply = g_dbus_connection_call_sync(bus, "org.freedesktop.systemd1", path,
+                                            "org.freedesktop.DBus.Properties", "Get",
+                                            g_variant_new("(ss)", iface, property), G_VARIANT_TYPE("(v)"),
+                                            G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+        ck_assert(reply);
+        g_variant_get(reply, "(v)", &v);
+        return g_variant_get_uint32(v);
+}
+
 /* Installs the build tree's user unit (units/steward-user.service) in the
  * user manager's runtime unit directory as @unit, running the build tree's
  * stewardd on @config_dir; returns the files to remove afterwards. */
@@ -532,6 +669,9 @@ install_user_unit(const char *unit, const char *config_dir)
         dropin = g_strdup_printf("[Service]\n"
                                  "ExecStart=\n"
                                  "ExecStart=%s/src/stewardd --user --config=%s\n"
+                                 /* Long enough for a datagram to be sent
+                                  * while no stewardd runs. */
+                                 "RestartSec=2s\n"
                                  "Environment=DBUS_SESSION_BUS_ADDRESS=%s XDG_RUNTIME_DIR=%s "
                                  "STEWARD_EXECUTOR_PATH=%s\n",
                                  build, config_dir, g_getenv("DBUS_SESSION_BUS_ADDRESS"),
@@ -556,7 +696,10 @@ remove_user_unit(GPtrArray *files)
 
 /* (6) Started by the user manager from units/steward-user.service
  * (Type=notify), stewardd is active only once its tree is up, and its
- * STATUS= reaches the unit. */
+ * STATUS= reaches the unit. Its children's notify socket is in the unit's
+ * runtime directory and in its file descriptor store: killed, stewardd is
+ * restarted by the manager, and what was sent to the socket meanwhile
+ * waits for the next stewardd, which listens on the very same socket. */
 START_TEST(test_stewardd_is_a_notify_service)
 {
         static const char unit[] = "steward-notify-test.service";
@@ -567,12 +710,21 @@ START_TEST(test_stewardd_is_a_notify_service)
         g_autofree char *fifo = work_path(w, "db.fifo");
         g_autofree char *label = steward_bus_label_escape(unit);
         g_autofree char *path = g_strconcat("/org/freedesktop/systemd1/unit/", label, NULL);
+        g_autofree char *socket_path =
+                g_build_filename(g_getenv("XDG_RUNTIME_DIR"), "steward", "notify", NULL);
         g_autoptr(GDBusConnection) bus = itest_bus();
         g_autoptr(GVariant) sub = NULL;
+        g_autoptr(GHashTable) env = NULL;
         g_autofree char *state = NULL;
+        g_autofree char *pid_match = NULL;
         const char *start[] = { "systemctl", "--user", "start", "--no-block", unit, NULL };
         const char *stop[] = { "systemctl", "--user", "stop", unit, NULL };
         const char *is_failed[] = { "systemctl", "--user", "--quiet", "is-failed", unit, NULL };
+        const char *match[] = { NULL, NULL };
+        const char *service = "org.freedesktop.systemd1.Service";
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        steward_autofd int client = -1;
+        guint32 first_pid, second_pid;
         GPtrArray *files;
 
         ck_assert(g_file_set_contents(conf_path, config, -1, NULL));
@@ -584,15 +736,47 @@ START_TEST(test_stewardd_is_a_notify_service)
         ck_assert_int_eq(itest_run(start, NULL), 0);
 
         /* db runs, so stewardd runs; but its tree is not up yet. */
-        g_hash_table_unref(read_env(env_path));
+        env = read_env(env_path);
         state = unit_property(bus, path, "org.freedesktop.systemd1.Unit", "ActiveState");
         ck_assert_str_eq(state, "activating");
+        /* RuntimeDirectory=steward of the user manager. */
+        assert_notify_socket(env, socket_path);
 
         release(fifo);
         ck_assert(unit_wait(bus, path, "org.freedesktop.systemd1.Unit", "ActiveState",
                             g_variant_new_string("active")));
-        ck_assert(unit_wait(bus, path, "org.freedesktop.systemd1.Service", "StatusText",
-                            g_variant_new_string("2 children: 2 up")));
+        ck_assert(unit_wait(bus, path, service, "StatusText", g_variant_new_string("2 children: 2 up")));
+        ck_assert(unit_wait(bus, path, service, "NFileDescriptorStore", g_variant_new_uint32(1)));
+
+        /* A client bound to this very socket, not to whatever the path
+         * leads to later: sending fails once the socket is closed. */
+        client = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        ck_assert_int_ge(client, 0);
+        memcpy(sa.sun_path, socket_path, strlen(socket_path));
+        ck_assert_int_eq(connect(client, (struct sockaddr *) &sa, sizeof(sa)), 0);
+
+        first_pid = unit_u32(bus, path, service, "MainPID");
+        ck_assert_uint_gt(first_pid, 0);
+        ck_assert_int_eq(g_unlink(env_path), 0);
+        ck_assert_int_eq(kill((pid_t) first_pid, SIGKILL), 0);
+        ck_assert(unit_wait(bus, path, "org.freedesktop.systemd1.Unit", "SubState",
+                            g_variant_new_string("auto-restart")));
+        /* No stewardd runs, yet the socket takes it: the store holds it. */
+        ck_assert_int_eq(send(client, "READY=1", 7, 0), 7);
+
+        /* The next stewardd starts its tree again (db waits once more). */
+        g_clear_pointer(&env, g_hash_table_unref);
+        env = read_env(env_path);
+        assert_notify_socket(env, socket_path);
+        second_pid = unit_u32(bus, path, service, "MainPID");
+        ck_assert_uint_ne(second_pid, first_pid);
+        /* It read what was sent while it was down (from us, a stranger). */
+        pid_match = g_strdup_printf("_PID=%u", second_pid);
+        match[0] = pid_match;
+        ck_assert(itest_journal_wait(match, "Dropped 1 notify message(s)", ITEST_TIMEOUT_SEC));
+        release(fifo);
+        ck_assert(unit_wait(bus, path, "org.freedesktop.systemd1.Unit", "ActiveState",
+                            g_variant_new_string("active")));
 
         /* A clean stop: a unit whose process failed would stay, failed. */
         ck_assert_int_eq(itest_run(stop, NULL), 0);
@@ -614,6 +798,8 @@ make_suite(void)
         tcase_add_loop_test(children, test_watchdog_kills_and_restarts, 0, G_N_ELEMENTS(backends));
         tcase_add_loop_test(children, test_start_timeout, 0, G_N_ELEMENTS(backends));
         tcase_add_loop_test(children, test_status_text, 0, G_N_ELEMENTS(backends));
+        tcase_add_loop_test(children, test_address_survives_kill, 0, G_N_ELEMENTS(backends));
+        tcase_add_loop_test(children, test_second_daemon_keeps_socket, 0, G_N_ELEMENTS(backends));
         suite_add_tcase(s, children);
 
         tcase_set_timeout(daemon, 3 * ITEST_TIMEOUT_SEC);

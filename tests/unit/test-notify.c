@@ -3,13 +3,16 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <glib/gstdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "steward-notify.h"
 #include "steward-test.h"
+#include "steward-util.h"
 
 static gboolean
 parse(const char *s, StewardNotifyMessage *msg, GError **error)
@@ -159,11 +162,16 @@ client(StewardNotifyListener *l, struct sockaddr_un *sa, socklen_t *salen)
         int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
         ck_assert_int_ge(fd, 0);
-        ck_assert(address[0] == '@');
         memset(sa, 0, sizeof(*sa));
         sa->sun_family = AF_UNIX;
-        memcpy(sa->sun_path + 1, address + 1, strlen(address) - 1);
-        *salen = offsetof(struct sockaddr_un, sun_path) + strlen(address);
+        if (address[0] == '@') {
+                memcpy(sa->sun_path + 1, address + 1, strlen(address) - 1);
+                *salen = offsetof(struct sockaddr_un, sun_path) + strlen(address);
+        } else {
+                ck_assert(address[0] == '/');
+                memcpy(sa->sun_path, address, strlen(address));
+                *salen = sizeof(*sa);
+        }
         return fd;
 }
 
@@ -195,7 +203,7 @@ send_payload(int fd, struct sockaddr_un *sa, socklen_t salen, const void *data, 
 START_TEST(test_listener)
 {
         Seen seen = { .accept = TRUE };
-        g_autoptr(StewardNotifyListener) l = steward_notify_listener_new(on_message, &seen, NULL);
+        g_autoptr(StewardNotifyListener) l = steward_notify_listener_new(NULL, on_message, &seen, NULL);
         g_autofree char *big = g_malloc0(STEWARD_NOTIFY_PAYLOAD_MAX + 100);
         struct sockaddr_un sa;
         socklen_t salen;
@@ -246,11 +254,312 @@ END_TEST
 START_TEST(test_listener_addresses_differ)
 {
         Seen seen = { 0 };
-        g_autoptr(StewardNotifyListener) a = steward_notify_listener_new(on_message, &seen, NULL);
-        g_autoptr(StewardNotifyListener) b = steward_notify_listener_new(on_message, &seen, NULL);
+        g_autoptr(StewardNotifyListener) a = steward_notify_listener_new(NULL, on_message, &seen, NULL);
+        g_autoptr(StewardNotifyListener) b = steward_notify_listener_new(NULL, on_message, &seen, NULL);
 
         ck_assert(a && b);
         ck_assert_str_ne(steward_notify_listener_get_address(a), steward_notify_listener_get_address(b));
+}
+END_TEST
+
+/* ---- the socket in the runtime directory ---- */
+
+/* A scratch runtime directory's parent; the listener creates "run" in it. */
+typedef struct {
+        char *base;
+        char *dir; /* base/run */
+        char *path; /* base/run/notify */
+} Runtime;
+
+static Runtime *
+runtime_new(void)
+{
+        Runtime *r = g_new0(Runtime, 1);
+
+        r->base = g_dir_make_tmp("steward-notify-XXXXXX", NULL);
+        ck_assert(r->base);
+        r->dir = g_build_filename(r->base, "run", NULL);
+        r->path = g_build_filename(r->dir, "notify", NULL);
+        /* Nothing of this suite's may reach a manager we run under. */
+        g_unsetenv("NOTIFY_SOCKET");
+        g_unsetenv("LISTEN_FDS");
+        g_unsetenv("LISTEN_PID");
+        g_unsetenv(STEWARD_NOTIFY_FD_ENV);
+        return r;
+}
+
+static void
+remove_tree(const char *dir)
+{
+        g_autoptr(GDir) dh = g_dir_open(dir, 0, NULL);
+        const char *name;
+
+        while (dh && (name = g_dir_read_name(dh))) {
+                g_autofree char *p = g_build_filename(dir, name, NULL);
+
+                if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
+                        remove_tree(p);
+                else
+                        (void) g_unlink(p);
+        }
+        (void) g_rmdir(dir);
+}
+
+static void
+runtime_free(Runtime *r)
+{
+        if (!r)
+                return;
+        remove_tree(r->base);
+        g_free(r->base);
+        g_free(r->dir);
+        g_free(r->path);
+        g_free(r);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Runtime, runtime_free)
+
+/* Sends READY=1 to @l's address and waits until the listener got it. */
+static void
+assert_delivers(StewardNotifyListener *l, Seen *seen)
+{
+        struct sockaddr_un sa;
+        socklen_t salen;
+        steward_autofd int fd = client(l, &sa, &salen);
+        guint calls = seen->calls;
+
+        send_payload(fd, &sa, salen, "READY=1", 7, -1);
+        pump(l, seen, 1);
+        ck_assert_uint_eq(seen->calls, calls + 1);
+        ck_assert_uint_eq(seen->fields, STEWARD_NOTIFY_READY);
+}
+
+/* A socket file left behind by a process that died: bound, then closed. */
+static void
+make_stale_socket(const char *path)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        steward_autofd int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+        ck_assert_int_ge(fd, 0);
+        g_strlcpy(sa.sun_path, path, sizeof(sa.sun_path));
+        ck_assert_int_eq(bind(fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
+}
+
+START_TEST(test_listener_path)
+{
+        g_autoptr(Runtime) r = runtime_new();
+        Seen seen = { .accept = TRUE };
+        g_autoptr(StewardNotifyListener) l = NULL;
+        struct stat st;
+        mode_t old_umask;
+
+        /* The modes do not depend on the umask. */
+        old_umask = umask(077);
+        l = steward_notify_listener_new(r->path, on_message, &seen, NULL);
+        (void) umask(old_umask);
+        ck_assert(l);
+        ck_assert_str_eq(steward_notify_listener_get_address(l), r->path);
+        /* The directory is made for it; the socket is writable by all. */
+        ck_assert_int_eq(lstat(r->dir, &st), 0);
+        ck_assert(S_ISDIR(st.st_mode));
+        ck_assert_uint_eq(st.st_mode & 07777, 0755);
+        ck_assert_int_eq(lstat(r->path, &st), 0);
+        ck_assert(S_ISSOCK(st.st_mode));
+        ck_assert_uint_eq(st.st_mode & 07777, 0666);
+        ck_assert_int_ge(steward_notify_listener_get_fd(l), 0);
+        assert_delivers(l, &seen);
+}
+END_TEST
+
+/* The address of a running stewardd is never taken over; a dead one's is. */
+START_TEST(test_listener_path_in_use_or_stale)
+{
+        g_autoptr(Runtime) r = runtime_new();
+        Seen seen = { .accept = TRUE };
+        g_autoptr(StewardNotifyListener) a = steward_notify_listener_new(r->path, on_message, &seen, NULL);
+        g_autoptr(StewardNotifyListener) b = NULL;
+        g_autoptr(GError) error = NULL;
+
+        ck_assert(a);
+        b = steward_notify_listener_new(r->path, on_message, &seen, &error);
+        ck_assert(!b);
+        ck_assert_msg(g_error_matches(error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE), "%s", error->message);
+        assert_delivers(a, &seen);
+
+        /* a dies without a word (its file stays): the next one binds. */
+        g_clear_pointer(&a, steward_notify_listener_free);
+        b = steward_notify_listener_new(r->path, on_message, &seen, NULL);
+        ck_assert(b);
+        assert_delivers(b, &seen);
+        g_clear_pointer(&b, steward_notify_listener_free);
+
+        (void) g_unlink(r->path);
+        make_stale_socket(r->path);
+        b = steward_notify_listener_new(r->path, on_message, &seen, NULL);
+        ck_assert(b);
+        assert_delivers(b, &seen);
+}
+END_TEST
+
+/* What is not a socket at the path is replaced, never followed: a symlink
+ * to a file or to a live socket elsewhere leaves its target alone. */
+START_TEST(test_listener_path_not_a_socket)
+{
+        g_autoptr(Runtime) r = runtime_new();
+        g_autofree char *target = g_build_filename(r->base, "target", NULL);
+        g_autofree char *elsewhere = g_build_filename(r->base, "elsewhere", NULL);
+        Seen seen = { .accept = TRUE };
+        g_autoptr(StewardNotifyListener) other =
+                steward_notify_listener_new(elsewhere, on_message, &seen, NULL);
+        g_autofree char *text = NULL;
+        struct stat st, target_st;
+
+        ck_assert(other);
+        ck_assert(g_file_set_contents(target, "precious", -1, NULL));
+        ck_assert_int_eq(lstat(target, &target_st), 0);
+        ck_assert_int_eq(g_mkdir(r->dir, 0755), 0);
+        for (guint i = 0; i < 4; i++) {
+                g_autoptr(StewardNotifyListener) l = NULL;
+                g_autoptr(GError) error = NULL;
+
+                switch (i) {
+                case 0:
+                        ck_assert(g_file_set_contents(r->path, "junk", -1, NULL));
+                        break;
+                case 1:
+                        ck_assert_int_eq(mkfifo(r->path, 0600), 0);
+                        break;
+                case 2:
+                        ck_assert_int_eq(symlink(target, r->path), 0);
+                        break;
+                case 3:
+                        ck_assert_int_eq(symlink(elsewhere, r->path), 0);
+                        break;
+                }
+                l = steward_notify_listener_new(r->path, on_message, &seen, &error);
+                ck_assert_msg(l, "case %u: %s", i, error ? error->message : "");
+                ck_assert_int_eq(lstat(r->path, &st), 0);
+                ck_assert(S_ISSOCK(st.st_mode));
+                assert_delivers(l, &seen);
+                ck_assert_int_eq(g_unlink(r->path), 0);
+        }
+        ck_assert(g_file_get_contents(target, &text, NULL, NULL));
+        ck_assert_str_eq(text, "precious");
+        /* Not even its mode changed: no chmod went through the link. */
+        ck_assert_int_eq(lstat(target, &st), 0);
+        ck_assert_uint_eq(st.st_mode, target_st.st_mode);
+        assert_delivers(other, &seen);
+
+        /* A directory is refused, and so is a directory others may write. */
+        {
+                g_autoptr(StewardNotifyListener) l = NULL;
+                g_autoptr(GError) error = NULL;
+
+                ck_assert_int_eq(g_mkdir(r->path, 0755), 0);
+                l = steward_notify_listener_new(r->path, on_message, &seen, &error);
+                ck_assert(!l);
+                ck_assert_msg(g_error_matches(error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY), "%s",
+                              error->message);
+                ck_assert_int_eq(g_rmdir(r->path), 0);
+                g_clear_error(&error);
+                ck_assert_int_eq(chmod(r->dir, 0777), 0);
+                l = steward_notify_listener_new(r->path, on_message, &seen, &error);
+                ck_assert(!l);
+                ck_assert_msg(g_error_matches(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED), "%s",
+                              error->message);
+                ck_assert_int_eq(access(r->path, F_OK), -1);
+        }
+}
+END_TEST
+
+/* Across a re-exec the socket is handed over in STEWARD_NOTIFY_FD: what was
+ * sent in between is read by the new listener, and no child sees the
+ * variable. */
+START_TEST(test_listener_handed_over)
+{
+        g_autoptr(Runtime) r = runtime_new();
+        Seen seen = { .accept = TRUE };
+        g_autoptr(StewardNotifyListener) a = steward_notify_listener_new(r->path, on_message, &seen, NULL);
+        g_autoptr(StewardNotifyListener) b = NULL;
+        g_autofree char *number = NULL;
+        struct sockaddr_un sa;
+        socklen_t salen;
+        steward_autofd int client_fd = -1;
+        int handed;
+
+        ck_assert(a);
+        /* As execve() would leave it: the same socket, no FD_CLOEXEC. */
+        handed = dup(steward_notify_listener_get_fd(a));
+        ck_assert_int_ge(handed, 3);
+        client_fd = client(a, &sa, &salen);
+        g_clear_pointer(&a, steward_notify_listener_free);
+        send_payload(client_fd, &sa, salen, "READY=1", 7, -1);
+
+        number = g_strdup_printf("%d", handed);
+        g_setenv(STEWARD_NOTIFY_FD_ENV, number, TRUE);
+        b = steward_notify_listener_new(r->path, on_message, &seen, NULL);
+        ck_assert(b);
+        ck_assert(!g_getenv(STEWARD_NOTIFY_FD_ENV));
+        ck_assert_int_eq(steward_notify_listener_get_fd(b), handed);
+        ck_assert(fcntl(handed, F_GETFD) & FD_CLOEXEC);
+        ck_assert_str_eq(steward_notify_listener_get_address(b), r->path);
+        pump(b, &seen, 1);
+        ck_assert_uint_eq(seen.calls, 1);
+        assert_delivers(b, &seen);
+}
+END_TEST
+
+/* A descriptor that is not the socket is left alone, and a new one bound. */
+START_TEST(test_listener_handed_over_wrong)
+{
+        g_autoptr(Runtime) r = runtime_new();
+        Seen seen = { .accept = TRUE };
+        g_autoptr(StewardNotifyListener) l = NULL;
+        g_autofree char *number = NULL;
+        int p[2];
+
+        ck_assert_int_eq(pipe(p), 0);
+        number = g_strdup_printf("%d", p[0]);
+        g_setenv(STEWARD_NOTIFY_FD_ENV, number, TRUE);
+        l = steward_notify_listener_new(r->path, on_message, &seen, NULL);
+        ck_assert(l);
+        ck_assert(!g_getenv(STEWARD_NOTIFY_FD_ENV));
+        ck_assert_int_ne(steward_notify_listener_get_fd(l), p[0]);
+        ck_assert_int_ge(fcntl(p[0], F_GETFD), 0);
+        assert_delivers(l, &seen);
+        (void) close(p[0]);
+        (void) close(p[1]);
+
+        /* Nor is a number that is no descriptor at all. */
+        g_clear_pointer(&l, steward_notify_listener_free);
+        g_setenv(STEWARD_NOTIFY_FD_ENV, "99999", TRUE);
+        l = steward_notify_listener_new(r->path, on_message, &seen, NULL);
+        ck_assert(l);
+        ck_assert(!g_getenv(STEWARD_NOTIFY_FD_ENV));
+        assert_delivers(l, &seen);
+}
+END_TEST
+
+START_TEST(test_default_path)
+{
+        g_autofree char *system = NULL;
+        g_autofree char *user = NULL;
+        g_autofree char *unit = NULL;
+        g_autofree char *none = NULL;
+
+        g_unsetenv("RUNTIME_DIRECTORY");
+        system = steward_notify_default_path(STEWARD_MODE_SYSTEM);
+        ck_assert_str_eq(system, "/run/steward/notify");
+        g_setenv("XDG_RUNTIME_DIR", "/run/user/1000", TRUE);
+        user = steward_notify_default_path(STEWARD_MODE_USER);
+        ck_assert_str_eq(user, "/run/user/1000/steward/notify");
+        g_setenv("RUNTIME_DIRECTORY", "/run/steward-x:/run/other", TRUE);
+        unit = steward_notify_default_path(STEWARD_MODE_USER);
+        ck_assert_str_eq(unit, "/run/steward-x/notify");
+        g_unsetenv("RUNTIME_DIRECTORY");
+        g_unsetenv("XDG_RUNTIME_DIR");
+        none = steward_notify_default_path(STEWARD_MODE_USER);
+        ck_assert_ptr_null(none);
 }
 END_TEST
 
@@ -265,6 +574,12 @@ make_suite(void)
         tcase_add_test(tc, test_parse_refuses);
         tcase_add_test(tc, test_listener);
         tcase_add_test(tc, test_listener_addresses_differ);
+        tcase_add_test(tc, test_listener_path);
+        tcase_add_test(tc, test_listener_path_in_use_or_stale);
+        tcase_add_test(tc, test_listener_path_not_a_socket);
+        tcase_add_test(tc, test_listener_handed_over);
+        tcase_add_test(tc, test_listener_handed_over_wrong);
+        tcase_add_test(tc, test_default_path);
         suite_add_tcase(s, tc);
         return s;
 }
