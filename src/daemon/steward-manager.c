@@ -679,6 +679,12 @@ steward_manager_get_connection(StewardManager *m)
         return m->bus;
 }
 
+int
+steward_manager_get_notify_fd(StewardManager *m)
+{
+        return steward_notify_router_get_fd(m->notify);
+}
+
 StewardEngine *
 steward_manager_get_engine(StewardManager *m)
 {

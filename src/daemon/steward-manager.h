@@ -107,6 +107,9 @@ gboolean steward_manager_reload(StewardManager *m, const StewardActor *actor, GS
  */
 gboolean steward_manager_reexecute(StewardManager *m, const StewardActor *actor, GError **error);
 
+/* The notify socket children send to, for the hand-over across a re-exec. */
+int steward_manager_get_notify_fd(StewardManager *m);
+
 /* The connection to the bus of the mode, NULL when there is none. */
 GDBusConnection *steward_manager_get_connection(StewardManager *m);
 StewardEngine *steward_manager_get_engine(StewardManager *m);

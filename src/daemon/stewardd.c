@@ -13,6 +13,7 @@
 #include <locale.h>
 #include <signal.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@
 #include "steward-log.h"
 #include "steward-manager.h"
 #include "steward-names.h"
+#include "steward-notify.h"
 #include "steward-reaper.h"
 #include "steward-service.h"
 
@@ -172,17 +174,27 @@ daemon_on_reexecute(gpointer user_data)
 {
         Daemon *d = user_data;
         GDBusConnection *bus = steward_manager_get_connection(d->manager);
+        int notify_fd = steward_manager_get_notify_fd(d->manager);
+        g_auto(GStrv) env = g_get_environ();
         int errsv;
 
         if (!d->exe) {
                 g_warning("Cannot re-execute: /proc/self/exe was unreadable at start; going on as we are");
                 return;
         }
+        /* The children's notify socket goes across as it is: nothing they
+         * send in between is lost. */
+        if (notify_fd >= 0 && fcntl(notify_fd, F_SETFD, 0) == 0) {
+                g_autofree char *value = g_strdup_printf("%d", notify_fd);
+                env = g_environ_setenv(env, STEWARD_NOTIFY_FD_ENV, value, TRUE);
+        }
         (void) sd_notify(0, "RELOADING=1\nSTATUS=Re-executing");
         if (bus)
                 g_dbus_connection_flush_sync(bus, NULL, NULL);
-        (void) execv(d->exe, d->argv);
+        (void) execve(d->exe, d->argv, env);
         errsv = errno;
+        if (notify_fd >= 0)
+                (void) fcntl(notify_fd, F_SETFD, FD_CLOEXEC);
         g_warning("Cannot re-execute %s: %s; going on as we are", d->exe, g_strerror(errsv));
         (void) sd_notify(0, "READY=1");
 }

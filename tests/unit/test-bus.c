@@ -289,6 +289,14 @@ setup(void)
                 steward_bus_tree_started(fx.bus);
 }
 
+/* The tree is still being taken over from a previous run. */
+static void
+setup_unstarted(void)
+{
+        fx.hold_start = TRUE;
+        setup();
+}
+
 static void
 teardown(void)
 {
@@ -592,9 +600,6 @@ START_TEST(test_commands_wait_for_start)
         Reply restart = { 0 }, reexec = { 0 };
         g_autoptr(GVariant) list = NULL;
 
-        teardown();
-        fx.hold_start = TRUE;
-        setup();
         g_dbus_connection_call(fx.client, g_dbus_connection_get_unique_name(fx.server), STEWARD_OBJECT_PATH,
                                STEWARD_MANAGER_INTERFACE, "RestartChild", g_variant_new("(ss)", "web", "why"),
                                NULL, G_DBUS_CALL_FLAGS_NONE, 5000, NULL, on_reply, &restart);
@@ -616,7 +621,6 @@ START_TEST(test_commands_wait_for_start)
         g_variant_unref(reexec.reply);
         ck_assert_uint_eq(fx.fake.commands, 1);
         ck_assert_uint_eq(fx.fake.reexecutes, 1);
-        fx.hold_start = FALSE;
 }
 END_TEST
 
@@ -800,11 +804,16 @@ make_suite(void)
         tcase_add_test(tc, test_queries);
         tcase_add_test(tc, test_properties);
         tcase_add_test(tc, test_commands);
-        tcase_add_test(tc, test_commands_wait_for_start);
         tcase_add_test(tc, test_caller_comm);
         tcase_add_test(tc, test_auth_rule);
         tcase_add_test(tc, test_invalid_arguments);
         tcase_add_test(tc, test_signals);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("adopting");
+        tcase_add_checked_fixture(tc, setup_unstarted, teardown);
+        tcase_set_timeout(tc, 60);
+        tcase_add_test(tc, test_commands_wait_for_start);
         suite_add_tcase(s, tc);
         return s;
 }
