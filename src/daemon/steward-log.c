@@ -109,6 +109,12 @@ steward_event_format_message(const StewardEvent *ev)
                         return g_strdup_printf(
                                 _("Child '%s' exited with status %d (generation %" PRIu64 ", %s)."), child,
                                 ev->exit_status, gen, steward_decision_to_string(ev->decision));
+                /* Adopted: the service manager reaped it, so there is no status to show. */
+                if (ev->exit_code == STEWARD_EXIT_CODE_UNKNOWN)
+                        return g_strdup_printf(
+                                _("Child '%s' ended with an unknown exit status (generation %" PRIu64
+                                  ", %s)."),
+                                child, gen, steward_decision_to_string(ev->decision));
                 return g_strdup_printf(_("Child '%s' was killed by signal %d (generation %" PRIu64 ", %s)."),
                                        child, ev->exit_status, gen,
                                        steward_decision_to_string(ev->decision));
@@ -170,6 +176,24 @@ steward_event_format_message(const StewardEvent *ev)
         case STEWARD_EVENT_COMMAND_DENIED:
                 return g_strdup_printf(_("Command denied to uid %u (%s)."), ev->actor_uid,
                                        str(ev->actor_comm));
+        case STEWARD_EVENT_STATE_DISCARDED:
+                return g_strdup_printf(_("State file of the previous run not used (%s); adopting from the "
+                                         "scopes alone."),
+                                       str(ev->error));
+        case STEWARD_EVENT_CHILD_ADOPTED:
+                return g_strdup_printf(_("Adopted child '%s' generation %" PRIu64 " (PID %u) from the "
+                                         "previous run."),
+                                       child, gen, ev->main_pid);
+        case STEWARD_EVENT_CHILD_LOST:
+                return g_strdup_printf(_("Child '%s' generation %" PRIu64 " ended while stewardd was not "
+                                         "running."),
+                                       child, gen);
+        case STEWARD_EVENT_LEFTOVER_STOPPED:
+                return g_strdup_printf(_("Stopping child '%s' generation %" PRIu64 ", left by the previous "
+                                         "run: %s."),
+                                       child, gen, str(ev->reason));
+        case STEWARD_EVENT_TREE_ADOPTED:
+                return g_strdup_printf(_("Took over from the previous run: %s."), str(ev->reason));
         case _STEWARD_EVENT_KIND_MAX:
         default:
                 break;
