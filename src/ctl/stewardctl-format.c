@@ -134,6 +134,9 @@ stewardctl_format_exit(const char *code, gint32 status)
                         return g_strdup_printf("%s, signal=%s", code, name);
                 return g_strdup_printf("%s, signal=%d", code, status);
         }
+        /* An adopted main process was reaped by the service manager: its 0 is no status. */
+        if (g_str_equal(code, "unknown"))
+                return g_strdup("unknown");
         return g_strdup_printf("%s, status=%d", code, status);
 }
 

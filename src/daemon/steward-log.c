@@ -109,6 +109,12 @@ steward_event_format_message(const StewardEvent *ev)
                         return g_strdup_printf(
                                 _("Child '%s' exited with status %d (generation %" PRIu64 ", %s)."), child,
                                 ev->exit_status, gen, steward_decision_to_string(ev->decision));
+                /* Adopted: the service manager reaped it, so there is no status to show. */
+                if (ev->exit_code == STEWARD_EXIT_CODE_UNKNOWN)
+                        return g_strdup_printf(
+                                _("Child '%s' ended with an unknown exit status (generation %" PRIu64
+                                  ", %s)."),
+                                child, gen, steward_decision_to_string(ev->decision));
                 return g_strdup_printf(_("Child '%s' was killed by signal %d (generation %" PRIu64 ", %s)."),
                                        child, ev->exit_status, gen,
                                        steward_decision_to_string(ev->decision));

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* test-catalog.c: the journal catalogs in units/ against the MESSAGE_IDs the daemon sends. */
+/* test-catalog.c: the journal catalogs in units/ and the MESSAGE texts against the event kinds. */
 #include "config.h"
 
 #include <systemd/sd-id128.h>
 
 #include "steward-journal-fields.h"
+#include "steward-log.h"
 #include "steward-test.h"
 
 /* Every field a catalog text may substitute as @FIELD@: a misspelt one
@@ -41,6 +42,7 @@ typedef struct {
         GHashTable *headers; /* "Subject" -> value */
         char *body;
         guint line;
+        char *label; /* the "# kind" comment just above the entry line, NULL if none */
 } Entry;
 
 static void
@@ -52,6 +54,7 @@ entry_free(Entry *e)
         g_free(e->lang);
         g_clear_pointer(&e->headers, g_hash_table_unref);
         g_free(e->body);
+        g_free(e->label);
         g_free(e);
 }
 
@@ -95,6 +98,8 @@ catalog_parse(const char *name)
                         cur->lang = g_strdup(words[1]);
                         cur->headers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
                         cur->line = n + 1;
+                        if (n > 0 && g_str_has_prefix(lines[n - 1], "# "))
+                                cur->label = g_strdup(lines[n - 1] + 2);
                         g_ptr_array_add(entries, cur);
                         body = g_string_new(NULL);
                         in_headers = TRUE;
@@ -200,6 +205,11 @@ check_catalog(const char *name)
                 ck_assert_msg(kind_of_id(e->id, &kind), "%s: %s is the MESSAGE_ID of no event kind", where,
                               e->id);
                 count[kind]++;
+                /* A copied entry whose id was not changed would explain the wrong kind. */
+                ck_assert_msg(e->label, "%s: no '# KIND' comment above the entry", where);
+                ck_assert_msg(g_str_equal(e->label, steward_event_kind_to_string(kind)),
+                              "%s: the entry is labelled '%s' but %s is the MESSAGE_ID of %s", where,
+                              e->label, e->id, steward_event_kind_to_string(kind));
                 /* The language comes from the file name (steward.LANG.catalog);
                  * journalctl warns about a header that repeats it. */
                 ck_assert_msg(!e->lang, "%s: language '%s' in the entry line", where, e->lang);
@@ -235,6 +245,58 @@ START_TEST(test_german_catalog_matches_kinds)
 }
 END_TEST
 
+static Entry *
+find_entry(GPtrArray *entries, const char *id)
+{
+        for (guint i = 0; i < entries->len; i++) {
+                Entry *e = g_ptr_array_index(entries, i);
+
+                if (g_str_equal(e->id, id))
+                        return e;
+        }
+        return NULL;
+}
+
+/* The German entries are translations, not the English text copied over
+ * to make the count right. */
+START_TEST(test_german_catalog_is_translated)
+{
+        g_autoptr(GPtrArray) en = catalog_parse("steward.catalog");
+        g_autoptr(GPtrArray) de = catalog_parse("steward.de.catalog");
+
+        for (guint k = 0; k < _STEWARD_EVENT_KIND_MAX; k++) {
+                const char *id = steward_event_kind_message_id(k);
+                Entry *e = find_entry(en, id), *d = find_entry(de, id);
+
+                ck_assert_ptr_nonnull(e);
+                ck_assert_ptr_nonnull(d);
+                ck_assert_msg(!g_str_equal(g_hash_table_lookup(e->headers, "Subject"),
+                                           g_hash_table_lookup(d->headers, "Subject")),
+                              "steward.de.catalog: the Subject of %s is the English one",
+                              steward_event_kind_to_string(k));
+                ck_assert_msg(!g_str_equal(e->body, d->body),
+                              "steward.de.catalog: the text of %s is the English one",
+                              steward_event_kind_to_string(k));
+        }
+}
+END_TEST
+
+/* Every kind has a MESSAGE of its own: a kind missing from
+ * steward_event_format_message() would be logged as its bare name. */
+START_TEST(test_every_kind_has_a_message)
+{
+        for (guint k = 0; k < _STEWARD_EVENT_KIND_MAX; k++) {
+                StewardEvent ev = { .kind = (StewardEventKind) k };
+                g_autofree char *message = steward_event_format_message(&ev);
+
+                ck_assert_msg(message && *message, "%s has no message", steward_event_kind_to_string(k));
+                ck_assert_msg(!g_str_equal(message, steward_event_kind_to_string(k)),
+                              "%s has no message of its own in steward_event_format_message()",
+                              steward_event_kind_to_string(k));
+        }
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -244,6 +306,8 @@ make_suite(void)
         tcase_add_test(tc, test_code_ids);
         tcase_add_test(tc, test_catalog_matches_kinds);
         tcase_add_test(tc, test_german_catalog_matches_kinds);
+        tcase_add_test(tc, test_german_catalog_is_translated);
+        tcase_add_test(tc, test_every_kind_has_a_message);
         suite_add_tcase(s, tc);
         return s;
 }

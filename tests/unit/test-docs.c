@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* test-docs.c: the man pages in man/ against what the code accepts: config keys, bus members, options,
- * commands. */
+/* test-docs.c: the man pages in man/ and ARCHITECTURE.md against what the code accepts: config keys,
+ * bus members, options, commands, event kinds, exit code names. */
 #include "config.h"
 
 #include <gio/gio.h>
@@ -294,6 +294,107 @@ START_TEST(test_bus_documents_every_error)
 }
 END_TEST
 
+/* ---- docs/ARCHITECTURE.md, exit codes --------------------------------------- */
+
+/* The lines of the Markdown section "## @heading" of @text, up to the next
+ * heading of that level or above; NULL if there is none. */
+static char **
+markdown_section(const char *text, const char *heading)
+{
+        g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+        g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+        g_autofree char *header = g_strconcat("## ", heading, NULL);
+        gboolean inside = FALSE, found = FALSE;
+
+        for (char **l = lines; *l; l++) {
+                if (g_str_has_prefix(*l, "# ") || g_str_has_prefix(*l, "## ")) {
+                        inside = g_str_equal(*l, header);
+                        found |= inside;
+                        continue;
+                }
+                if (inside)
+                        g_strv_builder_add(b, *l);
+        }
+        return found ? g_strv_builder_end(b) : NULL;
+}
+
+/* The event table of ARCHITECTURE.md's "Events" lists every kind of the
+ * kind table once, and nothing else: a new kind cannot go undocumented.
+ * A row's first cell names one kind or more, each in backquotes. */
+START_TEST(test_architecture_lists_every_event)
+{
+        g_autofree char *doc = read_source("docs/ARCHITECTURE.md");
+        g_auto(GStrv) lines = markdown_section(doc, "Events");
+        guint count[_STEWARD_EVENT_KIND_MAX] = { 0 };
+
+        ck_assert_msg(lines, "ARCHITECTURE.md has no section '## Events'");
+        for (char **l = lines; *l; l++) {
+                const char *cell, *end;
+
+                if (!g_str_has_prefix(*l, "| `"))
+                        continue;
+                cell = *l + 1;
+                end = strchr(cell, '|');
+                ck_assert_msg(end, "ARCHITECTURE.md: a row of one cell: %s", *l);
+                for (const char *q = strchr(cell, '`'); q && q < end; q = strchr(q + 1, '`')) {
+                        const char *close = strchr(q + 1, '`');
+                        g_autofree char *name = NULL;
+                        StewardEventKind kind;
+
+                        ck_assert_msg(close && close < end, "ARCHITECTURE.md: unpaired '`' in %s", *l);
+                        name = g_strndup(q + 1, (gsize) (close - q - 1));
+                        ck_assert_msg(steward_event_kind_from_string(name, &kind),
+                                      "ARCHITECTURE.md lists '%s' under Events, which is no event kind",
+                                      name);
+                        count[kind]++;
+                        q = close;
+                }
+        }
+        for (guint k = 0; k < _STEWARD_EVENT_KIND_MAX; k++)
+                ck_assert_msg(count[k] == 1,
+                              "ARCHITECTURE.md: event %s is listed %u times under Events, expected once",
+                              steward_event_kind_to_string(k), count[k]);
+}
+END_TEST
+
+/* Every name LastExitCode can take is explained where the property is
+ * documented: the page's entry and the interface XML's comment. */
+START_TEST(test_exit_code_names_documented)
+{
+        g_autofree char *page = read_source("man/" STEWARD_BUS_NAME ".5.scd");
+        g_autofree char *xml = read_source("dbus/" STEWARD_BUS_NAME ".xml");
+        g_auto(GStrv) lines = page_section(page, "INTERFACE " STEWARD_CHILD_INTERFACE);
+        g_autofree char *entry = NULL;
+        g_autofree char *comment = NULL;
+        const char *start, *property;
+        int at, n = 0;
+
+        ck_assert_msg(lines, "%s.5.scd has no section for %s", STEWARD_BUS_NAME, STEWARD_CHILD_INTERFACE);
+        at = find_term(lines, "*LastExitCode* _s_", FALSE);
+        ck_assert_msg(at >= 0, "%s.5.scd does not document LastExitCode", STEWARD_BUS_NAME);
+        entry = definition_at(lines, at);
+
+        property = strstr(xml, "<property name=\"LastExitCode\"");
+        start = strstr(xml, "LastExitCode:");
+        ck_assert_msg(property && start && start < property, "the XML has no comment on LastExitCode");
+        comment = g_strndup(start, (gsize) (property - start));
+
+        /* The codes after NONE, up to the first without a name (past the
+         * last, steward_exit_code_to_string() says ""). */
+        for (int c = STEWARD_EXIT_CODE_NONE + 1; *steward_exit_code_to_string((StewardExitCode) c); c++) {
+                const char *name = steward_exit_code_to_string((StewardExitCode) c);
+                g_autofree char *term = g_strdup_printf("*%s*", name);
+
+                n++;
+                ck_assert_msg(strstr(entry, term), "%s.5.scd: LastExitCode does not name %s",
+                              STEWARD_BUS_NAME, term);
+                ck_assert_msg(strstr(comment, name), "%s.xml: LastExitCode does not name %s",
+                              STEWARD_BUS_NAME, name);
+        }
+        ck_assert_int_ge(n, 4);
+}
+END_TEST
+
 /* ---- stewardd(8), stewardctl(1) ------------------------------------------- */
 
 static char *
@@ -424,6 +525,8 @@ make_suite(void)
         tcase_add_test(tc, test_bus_documents_every_member);
         tcase_add_test(tc, test_bus_documents_no_other_member);
         tcase_add_test(tc, test_bus_documents_every_error);
+        tcase_add_test(tc, test_architecture_lists_every_event);
+        tcase_add_test(tc, test_exit_code_names_documented);
         tcase_add_test(tc, test_stewardd_documents_every_option);
         tcase_add_test(tc, test_stewardctl_documents_every_option);
         tcase_add_test(tc, test_stewardctl_documents_every_command);

@@ -102,11 +102,13 @@ START_TEST(test_exit)
         g_autofree char *killed = stewardctl_format_exit("killed", SIGTERM);
         g_autofree char *dumped = stewardctl_format_exit("dumped", SIGSEGV);
         g_autofree char *odd = stewardctl_format_exit("killed", 200);
+        g_autofree char *unknown = stewardctl_format_exit("unknown", 0);
 
         ck_assert_str_eq(exited, "exited, status=3");
         ck_assert_str_eq(killed, "killed, signal=TERM");
         ck_assert_str_eq(dumped, "dumped, signal=SEGV");
         ck_assert_str_eq(odd, "killed, signal=200");
+        ck_assert_str_eq(unknown, "unknown");
         ck_assert_ptr_null(stewardctl_format_exit("", 0));
         ck_assert_ptr_null(stewardctl_format_exit(NULL, 0));
 }
