@@ -254,7 +254,8 @@ run_daemon_reexec(Ctl *ctl, const Command *cmd, char **args)
         /* Before the call: the name may come back before its reply is read. */
         subscription = g_dbus_connection_signal_subscribe(
                 ctl->bus, "org.freedesktop.DBus", "org.freedesktop.DBus", "NameOwnerChanged",
-                "/org/freedesktop/DBus", STEWARD_BUS_NAME, G_DBUS_SIGNAL_FLAGS_NONE, on_reexec_owner, &w, NULL);
+                "/org/freedesktop/DBus", STEWARD_BUS_NAME, G_DBUS_SIGNAL_FLAGS_NONE, on_reexec_owner, &w,
+                NULL);
         reply = g_dbus_connection_call_sync(ctl->bus, STEWARD_BUS_NAME, STEWARD_OBJECT_PATH,
                                             STEWARD_MANAGER_INTERFACE, "Reexecute", NULL, NULL,
                                             G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL, &error);
@@ -271,7 +272,8 @@ run_daemon_reexec(Ctl *ctl, const Command *cmd, char **args)
         g_dbus_connection_signal_unsubscribe(ctl->bus, subscription);
         g_free(w.old_owner);
         if (!w.back) {
-                g_printerr("stewardctl: stewardd did not take %s again within 90 s; see journalctl%s -t stewardd\n",
+                g_printerr("stewardctl: stewardd did not take %s again within 90 s; see journalctl%s -t "
+                           "stewardd\n",
                            STEWARD_BUS_NAME, ctl->system ? "" : " --user");
                 return STEWARDCTL_EXIT_FAILURE;
         }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* manager-restore.c: live restore: the state file one stewardd leaves, and the adoption of what it left running.
+/* manager-restore.c: live restore: the state file one stewardd leaves, and the adoption of what it left
+ * running.
  *
  * docs/LIVE-RESTORE.md is the design. At start the manager reads the state
  * file (steward-state.c) and asks the backend for the scopes of the
@@ -50,10 +51,10 @@ state_record_child(StewardManager *m, StewardState *state, const char *name)
                         r->main_pid = save.main_pid;
         }
         if (save.pending_command_id)
-                steward_child_record_set_pending(
-                        r, save.pending_command_id,
-                        save.pending_kind == STEWARD_COMMAND_START ? "start" : "restart",
-                        save.pending_reason ? save.pending_reason : "");
+                steward_child_record_set_pending(r, save.pending_command_id,
+                                                 save.pending_kind == STEWARD_COMMAND_START ? "start"
+                                                                                            : "restart",
+                                                 save.pending_reason ? save.pending_reason : "");
         g_array_append_vals(r->restart_window, save.restart_window, save.n_restart_window);
         r->fingerprint = g_strdup(save.fingerprint);
 }
@@ -264,7 +265,8 @@ static const StewardChildMode mode_of_operator[_STEWARD_STATE_OPERATOR_MAX] = {
 static gboolean
 restore_child_record(StewardManager *m, const char *name, const StewardChildRecord *r, GError **error)
 {
-        return steward_engine_restore_child_mode(m->engine, name, mode_of_operator[r->operator_state], error) &&
+        return steward_engine_restore_child_mode(m->engine, name, mode_of_operator[r->operator_state],
+                                                 error) &&
                steward_engine_restore_child_counters(m->engine, name, r->restart_count, r->backoff_failures,
                                                      (const guint64 *) r->restart_window->data,
                                                      r->restart_window->len, error);
@@ -272,7 +274,8 @@ restore_child_record(StewardManager *m, const char *name, const StewardChildReco
 
 /* @l: the child's newest scope, NULL when it has none. */
 static void
-restore_child(StewardManager *m, const StewardChildSpec *spec, const StewardLeftover *l, RestoreCounts *counts)
+restore_child(StewardManager *m, const StewardChildSpec *spec, const StewardLeftover *l,
+              RestoreCounts *counts)
 {
         const StewardChildRecord *r = m->previous ? steward_state_find_child(m->previous, spec->name) : NULL;
         /* The record describes this incarnation only if it names its generation. */
@@ -487,8 +490,9 @@ steward_manager_reexecute(StewardManager *m, const StewardActor *actor, GError *
                 return FALSE;
         }
         if (!m->state_path) {
-                g_set_error_literal(error, STEWARD_ERROR, STEWARD_ERROR_NOT_SUPPORTED,
-                                    _("No runtime directory for the state file (XDG_RUNTIME_DIR is not set)"));
+                g_set_error_literal(
+                        error, STEWARD_ERROR, STEWARD_ERROR_NOT_SUPPORTED,
+                        _("No runtime directory for the state file (XDG_RUNTIME_DIR is not set)"));
                 return FALSE;
         }
         g_message("Re-executing, as uid %u (PID %u, %s) asked", actor->uid, actor->pid,

@@ -309,8 +309,10 @@ on_caller(GObject *source, GAsyncResult *res, gpointer user_data)
         /* A command during the adoption of a previous run's children
          * would act on a tree that does not know them yet. */
         if (!p->bus->started) {
+                StewardBus *b = p->bus;
+
                 p->caller = g_steal_pointer(&caller);
-                g_queue_push_tail(&p->bus->parked, g_steal_pointer(&p));
+                g_queue_push_tail(&b->parked, g_steal_pointer(&p));
                 return;
         }
         run_command(p, caller);

@@ -610,8 +610,8 @@ steward_manager_reload(StewardManager *m, const StewardActor *actor, GStrv *adde
                 cmd.reason = "reload";
                 cmd.actor = *actor;
                 roles = manager_roles(m);
-                (void) steward_engine_reload(m->engine, spec, &cmd, manager_now(), m->actions, added, removed,
-                                             changed, &local);
+                (void) steward_engine_reload(m->engine, spec, &cmd, manager_now(), m->actions, added,
+                                             removed, changed, &local);
         }
         if (local) {
                 /* Nothing changed: the engine refuses before it acts. */

@@ -28,10 +28,8 @@
 #define PROC_STAT_MAX 4096
 
 static const char *const operator_names[_STEWARD_STATE_OPERATOR_MAX] = {
-        [STEWARD_STATE_OPERATOR_RUNNING] = "running",
-        [STEWARD_STATE_OPERATOR_STOPPED] = "stopped",
-        [STEWARD_STATE_OPERATOR_PAUSED] = "paused",
-        [STEWARD_STATE_OPERATOR_QUARANTINED] = "quarantined",
+        [STEWARD_STATE_OPERATOR_RUNNING] = "running", [STEWARD_STATE_OPERATOR_STOPPED] = "stopped",
+        [STEWARD_STATE_OPERATOR_PAUSED] = "paused",   [STEWARD_STATE_OPERATOR_QUARANTINED] = "quarantined",
         [STEWARD_STATE_OPERATOR_FAILED] = "failed",
 };
 

@@ -384,9 +384,9 @@ on_list_scopes(GObject *source, GAsyncResult *res, gpointer user_data)
                 call->leftover = g_ptr_array_index(sv->leftovers, i);
                 g_dbus_connection_call(G_DBUS_CONNECTION(source), SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH,
                                        SYSTEMD_MANAGER_INTERFACE, "GetUnitProcesses",
-                                       g_variant_new("(s)", call->leftover->unit), G_VARIANT_TYPE("(a(sus))"),
-                                       G_DBUS_CALL_FLAGS_NONE, -1, g_task_get_cancellable(task),
-                                       on_unit_processes, call);
+                                       g_variant_new("(s)", call->leftover->unit),
+                                       G_VARIANT_TYPE("(a(sus))"), G_DBUS_CALL_FLAGS_NONE, -1,
+                                       g_task_get_cancellable(task), on_unit_processes, call);
         }
 }
 
@@ -424,8 +424,9 @@ on_adopted_state(GObject *source, GAsyncResult *res, gpointer user_data)
                 const char *state;
 
                 g_variant_get(reply, "(v)", &value);
-                state = g_variant_is_of_type(value, G_VARIANT_TYPE_STRING) ? g_variant_get_string(value, NULL)
-                                                                           : "";
+                state = g_variant_is_of_type(value, G_VARIANT_TYPE_STRING)
+                                ? g_variant_get_string(value, NULL)
+                                : "";
                 if (!g_str_equal(state, "inactive") && !g_str_equal(state, "failed"))
                         return;
         }
@@ -440,7 +441,8 @@ scope_adopt(Incarnation *inc, const StewardChildSpec *spec, const StewardLeftove
         StewardBackend *b = inc->backend;
         CallData *call;
 
-        inc->unit = leftover ? g_strdup(leftover->unit) : steward_backend_unit_name(spec->name, inc->generation);
+        inc->unit =
+                leftover ? g_strdup(leftover->unit) : steward_backend_unit_name(spec->name, inc->generation);
         inc->unit_path = unit_object_path(inc->unit);
         inc->kill_signal = spec->kill_signal;
         inc->scope_created = TRUE;

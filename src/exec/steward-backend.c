@@ -277,7 +277,8 @@ steward_backend_adopt(StewardBackend *b, const StewardChildSpec *spec, const Ste
 
         if (!b->ops->adopt) {
                 g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_NOT_SUPPORTED,
-                            "the %s backend cannot adopt incarnations", steward_backend_kind_to_string(b->kind));
+                            "the %s backend cannot adopt incarnations",
+                            steward_backend_kind_to_string(b->kind));
                 return FALSE;
         }
         inc = incarnation_new(b, spec->name, generation, PHASE_RUNNING);

@@ -88,8 +88,9 @@ GPtrArray *steward_backend_survey_finish(StewardBackend *b, GAsyncResult *res, G
  * reported at once (from an idle source). Reports come from the main
  * loop, never from inside this call.
  */
-gboolean steward_backend_adopt(StewardBackend *b, const StewardChildSpec *spec, const StewardLeftover *leftover,
-                               guint64 generation, pid_t main_pid, GError **error);
+gboolean steward_backend_adopt(StewardBackend *b, const StewardChildSpec *spec,
+                               const StewardLeftover *leftover, guint64 generation, pid_t main_pid,
+                               GError **error);
 
 /* Stops a scope of a previous run that belongs to no child (its child was
  * removed from the configuration), as a stop of our own would. */

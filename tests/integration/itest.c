@@ -237,8 +237,9 @@ daemon_spawn(ItestDaemon *d)
                 g_ptr_array_add(argv, g_strdup(*a));
         g_ptr_array_add(argv, NULL);
         /* Its own runtime directory, as RuntimeDirectory= would give it:
-         * the state file and the notify socket of one test are not another's. */
-        env = g_environ_setenv(env, "RUNTIME_DIRECTORY", run, TRUE);
+         * the state file and the notify socket of one test are not another's.
+         * A test that sets RUNTIME_DIRECTORY itself chooses its own. */
+        env = g_environ_setenv(env, "RUNTIME_DIRECTORY", run, FALSE);
 
         {
                 /* A daemon an earlier failed test left running would answer

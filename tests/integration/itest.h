@@ -54,7 +54,8 @@ guint itest_events_count(ItestEvents *e, const char *kind, const char *child);
 /* A stewardd of the build tree, running inside the harness. */
 typedef struct {
         GPid pid;
-        char *dir; /* temporary config directory; its run/ is the RUNTIME_DIRECTORY */
+        char *dir; /* temporary config directory; its run/ is the RUNTIME_DIRECTORY,
+                    * unless the test process sets one */
         char **extra_args;
         GDBusConnection *bus;
         ItestEvents *events; /* its Event signals, all of them */

@@ -108,15 +108,15 @@ live_scopes(void)
         const char *patterns[] = { "steward-*.scope", NULL };
         const char *name, *active;
 
-        reply = g_dbus_connection_call_sync(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                                            "org.freedesktop.systemd1.Manager", "ListUnitsByPatterns",
-                                            g_variant_new("(^as^as)", (const char *const[]){ NULL }, patterns),
-                                            G_VARIANT_TYPE("(a(ssssssouso))"), G_DBUS_CALL_FLAGS_NONE, -1,
-                                            NULL, NULL);
+        reply = g_dbus_connection_call_sync(
+                bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                "org.freedesktop.systemd1.Manager", "ListUnitsByPatterns",
+                g_variant_new("(^as^as)", (const char *const[]){ NULL }, patterns),
+                G_VARIANT_TYPE("(a(ssssssouso))"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
         ck_assert(reply);
         g_variant_get(reply, "(a(ssssssouso))", &iter);
-        while (g_variant_iter_next(iter, "(&s&s&s&s&s&s&ou&s&o)", &name, NULL, NULL, &active, NULL, NULL, NULL,
-                                   NULL, NULL, NULL))
+        while (g_variant_iter_next(iter, "(&s&s&s&s&s&s&ou&s&o)", &name, NULL, NULL, &active, NULL, NULL,
+                                   NULL, NULL, NULL, NULL))
                 if (!g_str_equal(active, "inactive") && !g_str_equal(active, "failed"))
                         g_ptr_array_add(units, g_strdup(name));
         return units;
@@ -269,7 +269,8 @@ START_TEST(test_kill_keeps_children)
         outcome = restart_child(d, "api");
         ck_assert(itest_child_wait_property(d, "api", "Generation", g_variant_new_uint64(gen + 1),
                                             ITEST_TIMEOUT_SEC));
-        ck_assert(itest_events_wait(d->events, "child_restart_fence_released", "api", NULL, ITEST_TIMEOUT_SEC));
+        ck_assert(itest_events_wait(d->events, "child_restart_fence_released", "api", NULL,
+                                    ITEST_TIMEOUT_SEC));
         ck_assert(wait_state(d, "api", "running"));
         ck_assert_int_ne(child_pid(d, "api"), api_pid);
         ck_assert_msg(w->overlaps->len == 0, "%s", w->overlaps->str);

@@ -601,11 +601,12 @@ START_TEST(test_commands_wait_for_start)
         g_autoptr(GVariant) list = NULL;
 
         g_dbus_connection_call(fx.client, g_dbus_connection_get_unique_name(fx.server), STEWARD_OBJECT_PATH,
-                               STEWARD_MANAGER_INTERFACE, "RestartChild", g_variant_new("(ss)", "web", "why"),
-                               NULL, G_DBUS_CALL_FLAGS_NONE, 5000, NULL, on_reply, &restart);
+                               STEWARD_MANAGER_INTERFACE, "RestartChild",
+                               g_variant_new("(ss)", "web", "why"), NULL, G_DBUS_CALL_FLAGS_NONE, 5000, NULL,
+                               on_reply, &restart);
         g_dbus_connection_call(fx.client, g_dbus_connection_get_unique_name(fx.server), STEWARD_OBJECT_PATH,
-                               STEWARD_MANAGER_INTERFACE, "Reexecute", NULL, NULL, G_DBUS_CALL_FLAGS_NONE, 5000,
-                               NULL, on_reply, &reexec);
+                               STEWARD_MANAGER_INTERFACE, "Reexecute", NULL, NULL, G_DBUS_CALL_FLAGS_NONE,
+                               5000, NULL, on_reply, &reexec);
         /* Queries are answered meanwhile; the commands are not run. */
         list = manager_call("ListChildren", NULL);
         ck_assert(!restart.done && !reexec.done);
