@@ -39,6 +39,9 @@ struct _StewardManager {
         StewardState *previous; /* what the previous run left, NULL when not believed */
         StewardStateProblem previous_problem;
         guint save_source;
+        GPtrArray *leftovers; /* of StewardLeftover: the survey, until the start */
+        void (*prepared)(gpointer user_data);
+        gpointer prepared_data;
         gboolean reexec_requested;
         guint reexec_source;
         gboolean ready_reported;
@@ -61,10 +64,16 @@ void manager_dispatch(StewardManager *m);
 /* Reads what the previous run left (steward_manager_new()); fails only for
  * the process backend beside a previous run's processes. */
 gboolean manager_restore_load(StewardManager *m, GError **error);
-/* Adopts what the previous run left, then starts the tree. */
+/* Lists what the previous run left running, then calls m->prepared. */
+void manager_restore_survey(StewardManager *m);
+/* Adopts what the survey found, then starts the tree. */
 void manager_restore_start(StewardManager *m);
 /* The engine's state changed: write the state file soon. */
 void manager_state_changed(StewardManager *m);
+/* Reload of a change that cannot be applied in place (@why): a re-exec
+ * applies it, from @spec's files. FALSE when stewardd cannot re-exec. */
+gboolean manager_reload_by_reexec(StewardManager *m, const StewardSpec *spec, const char *why, GStrv *added,
+                                  GStrv *removed, GStrv *changed);
 /* Calls the listeners' reexecute if one was asked for and may go ahead. */
 void manager_reexec_check(StewardManager *m);
 /* The tree is down for good: nothing is left to adopt. */

@@ -146,6 +146,7 @@ manager_restore_clear(StewardManager *m)
                 g_source_remove(m->reexec_source);
         m->reexec_source = 0;
         g_clear_pointer(&m->previous, steward_state_free);
+        g_clear_pointer(&m->leftovers, g_ptr_array_unref);
         g_clear_pointer(&m->state_path, g_free);
 }
 
@@ -428,20 +429,31 @@ restore_apply(StewardManager *m, GPtrArray *leftovers)
 static void
 on_survey(GObject *source, GAsyncResult *res, gpointer user_data)
 {
-        g_autoptr(GPtrArray) leftovers = NULL;
+        StewardManager *m;
+        GPtrArray *leftovers;
         g_autoptr(GError) error = NULL;
 
         /* NULL only when cancelled: the manager is gone. */
         leftovers = steward_backend_survey_finish(NULL, res, &error);
         if (!leftovers)
                 return;
-        restore_apply(user_data, leftovers);
+        m = user_data;
+        m->leftovers = leftovers;
+        m->prepared(m->prepared_data);
+}
+
+void
+manager_restore_survey(StewardManager *m)
+{
+        steward_backend_survey(m->backend, on_survey, m);
 }
 
 void
 manager_restore_start(StewardManager *m)
 {
-        steward_backend_survey(m->backend, on_survey, m);
+        g_autoptr(GPtrArray) leftovers = g_steal_pointer(&m->leftovers);
+
+        restore_apply(m, leftovers);
 }
 
 /* ---- re-exec --------------------------------------------------------------------------- */
@@ -479,6 +491,65 @@ manager_reexec_check(StewardManager *m)
 {
         if (m->reexec_requested && !m->reexec_source && m->spawns_in_flight == 0)
                 m->reexec_source = g_idle_add(on_reexec, m);
+}
+
+static gboolean
+manager_can_reexecute(StewardManager *m, GError **error)
+{
+        if (steward_backend_get_kind(m->backend) != STEWARD_BACKEND_SCOPE) {
+                g_set_error_literal(error, STEWARD_ERROR, STEWARD_ERROR_NOT_SUPPORTED,
+                                    _("The process backend cannot adopt its children after a re-exec"));
+                return FALSE;
+        }
+        if (!m->state_path) {
+                g_set_error_literal(error, STEWARD_ERROR, STEWARD_ERROR_NOT_SUPPORTED,
+                                    _("No runtime directory for the state file (XDG_RUNTIME_DIR is not set)"));
+                return FALSE;
+        }
+        return TRUE;
+}
+
+gboolean
+manager_reload_by_reexec(StewardManager *m, const StewardSpec *spec, const char *why, GStrv *added,
+                         GStrv *removed, GStrv *changed)
+{
+        g_autoptr(GStrvBuilder) a = g_strv_builder_new();
+        g_autoptr(GStrvBuilder) r = g_strv_builder_new();
+        g_autoptr(GStrvBuilder) c = g_strv_builder_new();
+        g_autoptr(GHashTable) now_configured = g_hash_table_new(g_str_hash, g_str_equal);
+
+        if (!manager_can_reexecute(m, NULL))
+                return FALSE;
+        /* The answer says what the new image will do, as a reload in place
+         * would have: added ones start, removed ones stop, changed ones
+         * restart through the fence. */
+        for (guint i = 0; i < spec->children->len; i++) {
+                const StewardChildSpec *cs = g_ptr_array_index(spec->children, i);
+                const char *old = steward_engine_get_child_fingerprint(m->engine, cs->name);
+                g_autofree char *fp = NULL;
+
+                g_hash_table_add(now_configured, cs->name);
+                if (!old) {
+                        g_strv_builder_add(a, cs->name);
+                        continue;
+                }
+                fp = steward_child_spec_fingerprint(cs);
+                if (!g_str_equal(fp, old))
+                        g_strv_builder_add(c, cs->name);
+        }
+        for (guint i = 0; i < m->spec->children->len; i++) {
+                const StewardChildSpec *cs = g_ptr_array_index(m->spec->children, i);
+
+                if (!g_hash_table_contains(now_configured, cs->name))
+                        g_strv_builder_add(r, cs->name);
+        }
+        *added = g_strv_builder_end(a);
+        *removed = g_strv_builder_end(r);
+        *changed = g_strv_builder_end(c);
+        g_message("%s: re-executing to apply it", why);
+        m->reexec_requested = TRUE;
+        manager_reexec_check(m);
+        return TRUE;
 }
 
 gboolean

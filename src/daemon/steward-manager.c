@@ -610,8 +610,15 @@ steward_manager_reload(StewardManager *m, const StewardActor *actor, GStrv *adde
                 cmd.reason = "reload";
                 cmd.actor = *actor;
                 roles = manager_roles(m);
-                (void) steward_engine_reload(m->engine, spec, &cmd, manager_now(), m->actions, added,
-                                             removed, changed, &local);
+                (void) steward_engine_reload(m->engine, spec, &cmd, manager_now(), m->actions, added, removed,
+                                             changed, &local);
+        }
+        /* What cannot change in place changes across a re-exec: the new
+         * image reads the files and takes the children over. */
+        if (g_error_matches(local, STEWARD_ERROR, STEWARD_ERROR_NOT_SUPPORTED) &&
+            manager_reload_by_reexec(m, spec, local->message, added, removed, changed)) {
+                tell_reloading(m, FALSE);
+                return TRUE;
         }
         if (local) {
                 /* Nothing changed: the engine refuses before it acts. */
@@ -663,10 +670,21 @@ steward_manager_shutdown(StewardManager *m, const char *reason)
 }
 
 void
+steward_manager_prepare(StewardManager *m, void (*prepared)(gpointer user_data), gpointer user_data)
+{
+        g_return_if_fail(!m->prepared);
+
+        m->prepared = prepared;
+        m->prepared_data = user_data;
+        manager_restore_survey(m);
+}
+
+void
 steward_manager_start(StewardManager *m)
 {
         if (m->started)
                 return;
+        g_return_if_fail(m->leftovers);
         m->started = TRUE;
         manager_restore_start(m);
 }

@@ -59,8 +59,12 @@ void steward_manager_add_listener(StewardManager *m, const StewardManagerListene
 
 /* The manager_started and config_loaded events, once the listeners are there. */
 void steward_manager_announce_started(StewardManager *m);
-/* Adopts what a previous run left running (docs/LIVE-RESTORE.md), then
- * starts the rest of the tree. A second call does nothing. */
+/* Finds what a previous run left running (docs/LIVE-RESTORE.md), touching
+ * nothing, then calls @prepared: the daemon may take its bus name. */
+void steward_manager_prepare(StewardManager *m, void (*prepared)(gpointer user_data), gpointer user_data);
+/* After the preparation, once the bus name is ours: adopts what was found
+ * and starts the rest of the tree, at once, so that the first call served
+ * under the name sees the adopted tree. A second call does nothing. */
 void steward_manager_start(StewardManager *m);
 /* Shuts the tree down, as ShutdownTree would, on behalf of the daemon itself. */
 void steward_manager_shutdown(StewardManager *m, const char *reason);

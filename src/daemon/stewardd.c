@@ -94,6 +94,7 @@ typedef struct {
         GMainLoop *loop;
         int exit_code;
         gboolean exited;
+        guint name_owner_id;
         gboolean name_acquired;
         gboolean name_lost;
         /* Reexecute: the program at the path we were started from, with the
@@ -363,8 +364,10 @@ on_reload_signal(gpointer user_data)
         return G_SOURCE_CONTINUE;
 }
 
-/* Only the owner of the name may touch steward-*.scope: clearing a previous
- * run's scopes before holding it would stop another running stewardd's. */
+/* Only the owner of the name may touch steward-*.scope: adopting or stopping
+ * a previous run's scopes before holding it would take another running
+ * stewardd's. Adoption is synchronous from here, so no call under the name
+ * is served before it. */
 static void
 on_name_acquired(GDBusConnection *bus, const char *name, gpointer user_data)
 {
@@ -393,6 +396,23 @@ on_name_lost(GDBusConnection *bus, const char *name, gpointer user_data)
                 steward_manager_shutdown(d->manager, "signal");
 }
 
+static void
+on_prepared(gpointer user_data)
+{
+        Daemon *d = user_data;
+        GDBusConnection *bus = steward_manager_get_connection(d->manager);
+
+        if (d->exited)
+                return;
+        if (!bus) {
+                steward_manager_start(d->manager);
+                return;
+        }
+        d->name_owner_id = g_bus_own_name_on_connection(bus, STEWARD_BUS_NAME,
+                                                        G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE, on_name_acquired,
+                                                        on_name_lost, d, NULL);
+}
+
 /* Runs until the tree is down; returns the daemon's exit code
  * (docs/ARCHITECTURE.md, "Exit codes"). */
 static int
@@ -401,7 +421,6 @@ daemon_run(Daemon *d, StewardLogTarget log_target)
         g_autoptr(GError) error = NULL;
         GDBusConnection *bus = steward_manager_get_connection(d->manager);
         guint signal_sources[3];
-        guint name_owner_id = 0;
 
         d->loop = g_main_loop_new(NULL, FALSE);
         d->log = steward_log_new(log_target);
@@ -423,14 +442,10 @@ daemon_run(Daemon *d, StewardLogTarget log_target)
         signal_sources[2] = g_unix_signal_add(SIGHUP, on_reload_signal, d);
 
         steward_manager_announce_started(d->manager);
-        /* The name comes after the tree is loaded and its objects exist,
-         * and the tree starts once we hold it. */
-        if (bus)
-                name_owner_id = g_bus_own_name_on_connection(bus, STEWARD_BUS_NAME,
-                                                             G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
-                                                             on_name_acquired, on_name_lost, d, NULL);
-        else
-                steward_manager_start(d->manager);
+        /* The name comes after the tree is loaded, its objects exist and
+         * what a previous run left is found; the tree is taken over and
+         * started once we hold it. */
+        steward_manager_prepare(d->manager, on_prepared, d);
         if (!d->exited)
                 g_main_loop_run(d->loop);
 
@@ -439,8 +454,8 @@ daemon_run(Daemon *d, StewardLogTarget log_target)
                 g_dbus_connection_flush_sync(bus, NULL, NULL);
         for (guint i = 0; i < G_N_ELEMENTS(signal_sources); i++)
                 g_source_remove(signal_sources[i]);
-        if (name_owner_id)
-                g_bus_unown_name(name_owner_id);
+        if (d->name_owner_id)
+                g_bus_unown_name(d->name_owner_id);
         return d->name_lost ? EXIT_FAILURE : d->exit_code;
 }
 

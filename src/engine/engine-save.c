@@ -89,6 +89,14 @@ steward_engine_save_supervisor(StewardEngine *e, const char *name, StewardSuperv
         return TRUE;
 }
 
+char *
+steward_child_spec_fingerprint(const StewardChildSpec *spec)
+{
+        g_return_val_if_fail(spec, NULL);
+
+        return engine_child_fingerprint(spec);
+}
+
 const char *
 steward_engine_get_child_fingerprint(StewardEngine *e, const char *child)
 {

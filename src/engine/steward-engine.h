@@ -467,6 +467,8 @@ gboolean steward_engine_save_supervisor(StewardEngine *e, const char *name, Stew
  * same string in every process and stewardd version; NULL for an unknown child. Valid until the
  * next input. */
 const char *steward_engine_get_child_fingerprint(StewardEngine *e, const char *child);
+/* The same hash of any spec, configured or not (a reload's candidate). */
+char *steward_child_spec_fingerprint(const StewardChildSpec *spec);
 
 /* Backend reports (see the comment at the top of this file). */
 void steward_engine_child_spawned(StewardEngine *e, const char *child, guint64 generation, guint32 main_pid,

@@ -540,6 +540,63 @@ START_TEST(test_stewardctl_daemon_reexec)
 }
 END_TEST
 
+/* A reload of what cannot change in place (a supervisor's strategy, a new
+ * supervisor) is applied by a re-exec: nothing unchanged restarts. */
+START_TEST(test_reload_by_reexec)
+{
+        g_autoptr(ItestDaemon) d = itest_daemon_start("[Supervisor web]\n"
+                                                      "Strategy=one-for-one\n"
+                                                      "[Child api]\n"
+                                                      "Supervisor=web\n"
+                                                      "ExecStart=/bin/sleep 1000\n",
+                                                      NULL);
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GVariant) outcome = NULL;
+        g_autoptr(GVariant) strategy = NULL;
+        g_autofree const char **added = NULL;
+        g_autofree const char **changed = NULL;
+        g_autofree char *web_path = NULL;
+        guint32 api_pid;
+        guint from;
+
+        ck_assert(wait_state(d, "api", "running"));
+        api_pid = child_pid(d, "api");
+        write_config(d, "[Supervisor web]\n"
+                        "Strategy=one-for-all\n"
+                        "[Supervisor db]\n"
+                        "[Child api]\n"
+                        "Supervisor=web\n"
+                        "ExecStart=/bin/sleep 1000\n"
+                        "[Child pg]\n"
+                        "Supervisor=db\n"
+                        "ExecStart=/bin/sleep 1000\n");
+        from = d->events->events->len;
+        reply = itest_manager_call(d, "Reload", NULL, "(a{sv})");
+        g_variant_get(reply, "(@a{sv})", &outcome);
+        ck_assert(g_variant_lookup(outcome, "added", "^a&s", &added));
+        ck_assert(g_variant_lookup(outcome, "changed", "^a&s", &changed));
+        ck_assert_uint_eq(g_strv_length((char **) added), 1);
+        ck_assert_str_eq(added[0], "pg");
+        ck_assert_uint_eq(g_strv_length((char **) changed), 0);
+
+        wait_adopted_from(d, &from);
+        ck_assert(wait_state(d, "pg", "running"));
+        ck_assert_int_eq(child_pid(d, "api"), api_pid);
+        web_path = g_strdup("/org/steward/Supervisor1/supervisor/web");
+        strategy = g_dbus_connection_call_sync(d->bus, "org.steward.Supervisor1", web_path,
+                                               "org.freedesktop.DBus.Properties", "Get",
+                                               g_variant_new("(ss)", "org.steward.Supervisor1.Supervisor",
+                                                             "Strategy"),
+                                               G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+        ck_assert(strategy);
+        {
+                g_autoptr(GVariant) v = NULL;
+                g_variant_get(strategy, "(v)", &v);
+                ck_assert_str_eq(g_variant_get_string(v, NULL), "one-for-all");
+        }
+}
+END_TEST
+
 /* ---- many ------------------------------------------------------------------------------ */
 
 START_TEST(test_many_children)
@@ -587,6 +644,7 @@ make_suite(void)
         tcase_add_test(tc, test_scope_lost_while_down);
         tcase_add_test(tc, test_reexecute);
         tcase_add_test(tc, test_stewardctl_daemon_reexec);
+        tcase_add_test(tc, test_reload_by_reexec);
         tcase_add_test(tc, test_many_children);
         suite_add_tcase(s, tc);
         return s;
