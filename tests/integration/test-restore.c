@@ -597,6 +597,37 @@ START_TEST(test_reload_by_reexec)
 }
 END_TEST
 
+/* The process backend cannot take process groups over: a new stewardd
+ * refuses to start beside the previous run's children. */
+START_TEST(test_process_backend_refuses)
+{
+        const char *args[] = { "--backend=process", NULL };
+        g_autoptr(ItestDaemon) d = itest_daemon_start(simple_config, args);
+        g_autofree char *stewardd = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "src", "stewardd", NULL);
+        g_autofree char *config = g_strdup_printf("--config=%s", d->dir);
+        g_autofree char *run = g_build_filename(d->dir, "run", NULL);
+        const char *argv[] = { stewardd, "--user", "--backend=process", config, NULL };
+        guint32 api_pid, worker_pid;
+
+        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(wait_state(d, "worker", "running"));
+        api_pid = child_pid(d, "api");
+        worker_pid = child_pid(d, "worker");
+        ck_assert(wait_state_file(d));
+        itest_daemon_kill(d);
+
+        g_setenv("RUNTIME_DIRECTORY", run, TRUE);
+        ck_assert_int_eq(itest_run(argv, NULL), 1);
+        g_unsetenv("RUNTIME_DIRECTORY");
+        /* Refused, and nothing of the previous run touched. */
+        ck_assert_int_eq(kill((pid_t) api_pid, 0), 0);
+        ck_assert_int_eq(kill((pid_t) worker_pid, 0), 0);
+        /* Each incarnation leads a process group of its own. */
+        ck_assert_int_eq(kill(-(pid_t) api_pid, SIGKILL), 0);
+        ck_assert_int_eq(kill(-(pid_t) worker_pid, SIGKILL), 0);
+}
+END_TEST
+
 /* ---- many ------------------------------------------------------------------------------ */
 
 START_TEST(test_many_children)
@@ -645,6 +676,7 @@ make_suite(void)
         tcase_add_test(tc, test_reexecute);
         tcase_add_test(tc, test_stewardctl_daemon_reexec);
         tcase_add_test(tc, test_reload_by_reexec);
+        tcase_add_test(tc, test_process_backend_refuses);
         tcase_add_test(tc, test_many_children);
         suite_add_tcase(s, tc);
         return s;
