@@ -555,3 +555,17 @@ itest_events_find_sequence(ItestEvents *e, guint64 seq)
         }
         return NULL;
 }
+
+char *
+itest_overlap_probe_config(const char *dir, const char *timeout_stop)
+{
+        /* A zombie waiting for its reaper is out of the scope already, so
+         * only a process in any other state counts as overlapping. */
+        return g_strdup_printf("[Child api]\n"
+                               "ExecStart=/bin/sh -c 'if [ -e %s/grandchild ] && "
+                               "grep -qs \"^State:.[^Z]\" /proc/$(cat %s/grandchild)/status; "
+                               "then echo overlap >> %s/result; fi; trap \"\" TERM; sleep 1000 & "
+                               "echo $! > %s/grandchild; exec sleep 1000'\n"
+                               "TimeoutStopSec=%s\n",
+                               dir, dir, dir, dir, timeout_stop);
+}

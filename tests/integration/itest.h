@@ -92,6 +92,13 @@ GVariant *itest_child_property(ItestDaemon *d, const char *name, const char *pro
 gboolean itest_child_wait_property(ItestDaemon *d, const char *name, const char *property, GVariant *value,
                                    guint timeout_sec);
 
+/* A child "api" for fence tests: it ignores SIGTERM and leaves a grandchild
+ * that does too, so its scope outlives a stop by TimeoutStopSec=
+ * (@timeout_stop, e.g. "1s"); each incarnation writes "overlap" to
+ * DIR/result if the previous one's grandchild (DIR/grandchild) still runs
+ * when it starts. */
+char *itest_overlap_probe_config(const char *dir, const char *timeout_stop);
+
 /* Suites of this directory skip (exit 77) outside steward-harness. */
 void itest_require_harness(void);
 

@@ -160,15 +160,7 @@ END_TEST
 static char *
 stubborn_config(const char *dir)
 {
-        /* A zombie waiting for its reaper is out of the scope already, so
-         * only a process in any other state counts as overlapping. */
-        return g_strdup_printf("[Child api]\n"
-                               "ExecStart=/bin/sh -c 'if [ -e %s/grandchild ] && "
-                               "grep -qs \"^State:.[^Z]\" /proc/$(cat %s/grandchild)/status; "
-                               "then echo overlap >> %s/result; fi; trap \"\" TERM; sleep 1000 & "
-                               "echo $! > %s/grandchild; exec sleep 1000'\n"
-                               "TimeoutStopSec=1s\n",
-                               dir, dir, dir, dir);
+        return itest_overlap_probe_config(dir, "1s");
 }
 
 typedef struct {

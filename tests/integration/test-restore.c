@@ -285,13 +285,7 @@ END_TEST
 static char *
 stubborn_config(const char *dir)
 {
-        return g_strdup_printf("[Child api]\n"
-                               "ExecStart=/bin/sh -c 'if [ -e %s/grandchild ] && "
-                               "grep -qs \"^State:.[^Z]\" /proc/$(cat %s/grandchild)/status; "
-                               "then echo overlap >> %s/result; fi; trap \"\" TERM; sleep 1000 & "
-                               "echo $! > %s/grandchild; exec sleep 1000'\n"
-                               "TimeoutStopSec=3s\n",
-                               dir, dir, dir, dir);
+        return itest_overlap_probe_config(dir, "3s");
 }
 
 START_TEST(test_kill_during_fence)
@@ -583,11 +577,10 @@ START_TEST(test_reload_by_reexec)
         ck_assert(wait_state(d, "pg", "running"));
         ck_assert_int_eq(child_pid(d, "api"), api_pid);
         web_path = g_strdup("/org/steward/Supervisor1/supervisor/web");
-        strategy = g_dbus_connection_call_sync(d->bus, "org.steward.Supervisor1", web_path,
-                                               "org.freedesktop.DBus.Properties", "Get",
-                                               g_variant_new("(ss)", "org.steward.Supervisor1.Supervisor",
-                                                             "Strategy"),
-                                               G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+        strategy = g_dbus_connection_call_sync(
+                d->bus, "org.steward.Supervisor1", web_path, "org.freedesktop.DBus.Properties", "Get",
+                g_variant_new("(ss)", "org.steward.Supervisor1.Supervisor", "Strategy"),
+                G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
         ck_assert(strategy);
         {
                 g_autoptr(GVariant) v = NULL;
