@@ -165,6 +165,9 @@ manager_restore_load(StewardManager *m, GError **error)
                         g_message("Not believing %s: %s", m->state_path, local->message);
                 return TRUE;
         }
+        /* Before the first event of this run: numbering goes on. */
+        m->sequence = m->previous->sequence;
+        m->command_counter = m->previous->command_counter;
         if (steward_backend_get_kind(m->backend) != STEWARD_BACKEND_PROCESS || getpid() == 1)
                 return TRUE;
         /* Process groups carry no name and are not ours to adopt: refuse to
@@ -367,10 +370,7 @@ restore_apply(StewardManager *m, GPtrArray *leftovers)
         RestoreCounts counts = { 0 };
         StewardEvent *ev;
 
-        if (m->previous) {
-                m->sequence = MAX(m->sequence, m->previous->sequence);
-                m->command_counter = MAX(m->command_counter, m->previous->command_counter);
-        } else if (m->previous_problem != STEWARD_STATE_PROBLEM_MISSING || leftovers->len > 0) {
+        if (!m->previous && (m->previous_problem != STEWARD_STATE_PROBLEM_MISSING || leftovers->len > 0)) {
                 /* No file and nothing running is a first start, not news. */
                 ev = restore_event(STEWARD_EVENT_STATE_DISCARDED, NULL, 0);
                 ev->fields |= STEWARD_EVENT_FIELD_ERROR;

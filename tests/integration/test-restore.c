@@ -175,6 +175,15 @@ event_str(GVariant *ev, const char *field)
         return v;
 }
 
+static guint64
+event_sequence(GVariant *ev)
+{
+        guint64 seq;
+
+        g_variant_get_child(ev, 0, "t", &seq);
+        return seq;
+}
+
 /* The restarted daemon's tree_adopted event, at or after *from (NULL: 0). */
 static GVariant *
 wait_adopted_from(ItestDaemon *d, guint *from)
@@ -205,13 +214,52 @@ state_path(ItestDaemon *d)
         return g_build_filename(d->dir, "run", "state", NULL);
 }
 
-/* The state file is written once the loop is idle after a change. */
+static guint64
+saved_sequence(const char *path)
+{
+        g_autoptr(GKeyFile) kf = g_key_file_new();
+
+        if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, NULL))
+                return 0;
+        return g_key_file_get_uint64(kf, "State", "Sequence", NULL);
+}
+
+typedef struct {
+        const char *path;
+        guint64 sequence;
+        gboolean done;
+} SavedWait;
+
+static void
+on_run_dir_changed(GFileMonitor *mon, GFile *file, GFile *other, GFileMonitorEvent event, gpointer user_data)
+{
+        SavedWait *w = user_data;
+
+        if (saved_sequence(w->path) >= w->sequence)
+                w->done = TRUE;
+}
+
+/* The state file is written once the loop is idle after a change: waits
+ * until it holds everything the daemon has announced so far, so that a
+ * kill finds all of it saved. Woken by a monitor of the runtime directory. */
 static gboolean
 wait_state_file(ItestDaemon *d)
 {
         g_autofree char *path = state_path(d);
+        g_autofree char *dir = g_path_get_dirname(path);
+        g_autoptr(GFile) f = NULL;
+        g_autoptr(GFileMonitor) mon = NULL;
+        SavedWait w = { .path = path };
+        GPtrArray *events = d->events->events;
 
-        return itest_wait_file(path, ITEST_TIMEOUT_SEC);
+        ck_assert(itest_wait_file(path, ITEST_TIMEOUT_SEC));
+        g_variant_get_child(g_ptr_array_index(events, events->len - 1), 0, "t", &w.sequence);
+        f = g_file_new_for_path(dir);
+        mon = g_file_monitor_directory(f, G_FILE_MONITOR_WATCH_MOVES, NULL, NULL);
+        ck_assert(mon);
+        g_signal_connect(mon, "changed", G_CALLBACK(on_run_dir_changed), &w);
+        w.done = saved_sequence(path) >= w.sequence;
+        return itest_wait_flag(&w.done, ITEST_TIMEOUT_SEC);
 }
 
 /* ---- running children ------------------------------------------------------------ */
@@ -230,7 +278,7 @@ START_TEST(test_kill_keeps_children)
         g_autofree char *unit = NULL;
         g_autofree char *unit_after = NULL;
         guint32 api_pid, worker_pid;
-        guint64 gen;
+        guint64 gen, last_seq;
 
         ck_assert(wait_state(d, "api", "running"));
         ck_assert(wait_state(d, "worker", "running"));
@@ -245,13 +293,16 @@ START_TEST(test_kill_keeps_children)
         gen = child_u64(d, "api", "Generation");
         unit = child_str(d, "api", "Unit");
         ck_assert_str_eq(unit, "steward-api-1.scope");
-        ck_assert(wait_state_file(d));
 
+        ck_assert(wait_state_file(d));
+        last_seq = event_sequence(g_ptr_array_index(d->events->events, d->events->events->len - 1));
         itest_daemon_kill(d);
         ck_assert_int_eq(kill((pid_t) api_pid, 0), 0);
         ck_assert_int_eq(kill((pid_t) worker_pid, 0), 0);
         itest_daemon_restart(d);
         wait_adopted(d);
+        /* Numbering goes on from the previous run's, from the first event. */
+        ck_assert_uint_gt(event_sequence(g_ptr_array_index(d->events->events, 0)), last_seq);
 
         ck_assert(itest_events_wait(d->events, "child_adopted", "api", NULL, 1));
         ck_assert_int_eq(child_pid(d, "api"), api_pid);
@@ -365,6 +416,7 @@ START_TEST(test_kill_keeps_states)
         ck_assert(wait_state(d, "stopped", "stopped"));
         ck_assert(wait_state(d, "paused", "paused"));
         dog_pid = child_pid(d, "dog");
+        ck_assert(wait_state_file(d));
 
         itest_daemon_kill(d);
         itest_daemon_restart(d);
