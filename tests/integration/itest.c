@@ -116,14 +116,20 @@ itest_wait_file(const char *path, guint timeout_sec)
         g_autoptr(GFile) dir = g_file_new_for_path(dirname);
         g_autoptr(GFileMonitor) mon = NULL;
         FileWait w = { .path = path };
+        gulong handler;
 
         mon = g_file_monitor_directory(dir, G_FILE_MONITOR_WATCH_MOVES, NULL, NULL);
         if (!mon)
                 return FALSE;
-        g_signal_connect(mon, "changed", G_CALLBACK(on_dir_changed), &w);
+        handler = g_signal_connect(mon, "changed", G_CALLBACK(on_dir_changed), &w);
         /* Checked after the monitor exists, so a file made in between is seen. */
         w.exists = g_file_test(path, G_FILE_TEST_EXISTS);
-        return itest_wait_flag(&w.exists, timeout_sec);
+        (void) itest_wait_flag(&w.exists, timeout_sec);
+        /* The monitor may outlive this frame (a pending emission holds it):
+         * w must not be reached after the return. */
+        g_signal_handler_disconnect(mon, handler);
+        g_file_monitor_cancel(mon);
+        return w.exists;
 }
 
 typedef struct {

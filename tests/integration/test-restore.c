@@ -9,7 +9,10 @@
  * child are alive at once. */
 #include "config.h"
 
+#include <fcntl.h>
 #include <glib/gstdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <signal.h>
 
 #include "itest.h"
@@ -240,26 +243,43 @@ on_run_dir_changed(GFileMonitor *mon, GFile *file, GFile *other, GFileMonitorEve
 }
 
 /* The state file is written once the loop is idle after a change: waits
- * until it holds everything the daemon has announced so far, so that a
- * kill finds all of it saved. Woken by a monitor of the runtime directory. */
+ * until it holds what the daemon announced up to event @sequence, so that
+ * a kill finds all of it saved. Woken by a monitor of the runtime directory. */
 static gboolean
-wait_state_file(ItestDaemon *d)
+wait_saved(ItestDaemon *d, guint64 sequence)
 {
         g_autofree char *path = state_path(d);
         g_autofree char *dir = g_path_get_dirname(path);
         g_autoptr(GFile) f = NULL;
         g_autoptr(GFileMonitor) mon = NULL;
-        SavedWait w = { .path = path };
-        GPtrArray *events = d->events->events;
+        SavedWait w = { .path = path, .sequence = sequence };
+        gulong handler;
 
         ck_assert(itest_wait_file(path, ITEST_TIMEOUT_SEC));
-        g_variant_get_child(g_ptr_array_index(events, events->len - 1), 0, "t", &w.sequence);
         f = g_file_new_for_path(dir);
         mon = g_file_monitor_directory(f, G_FILE_MONITOR_WATCH_MOVES, NULL, NULL);
         ck_assert(mon);
-        g_signal_connect(mon, "changed", G_CALLBACK(on_run_dir_changed), &w);
+        handler = g_signal_connect(mon, "changed", G_CALLBACK(on_run_dir_changed), &w);
         w.done = saved_sequence(path) >= w.sequence;
-        return itest_wait_flag(&w.done, ITEST_TIMEOUT_SEC);
+        (void) itest_wait_flag(&w.done, ITEST_TIMEOUT_SEC);
+        /* The monitor may outlive this frame (its sources hold it): w must
+         * not be reached after the return. */
+        g_signal_handler_disconnect(mon, handler);
+        g_file_monitor_cancel(mon);
+        return w.done;
+}
+
+/* The sequence number of the first event of @kind about @child (NULL:
+ * any), waited for. */
+static guint64
+event_seq(ItestDaemon *d, const char *kind, const char *child)
+{
+        GVariant *ev = itest_events_wait(d->events, kind, child, NULL, ITEST_TIMEOUT_SEC);
+        guint64 seq;
+
+        ck_assert_msg(ev, "no %s event about %s", kind, child ? child : "anything");
+        g_variant_get_child(ev, 0, "t", &seq);
+        return seq;
 }
 
 /* ---- running children ------------------------------------------------------------ */
@@ -279,6 +299,7 @@ START_TEST(test_kill_keeps_children)
         g_autofree char *unit_after = NULL;
         guint32 api_pid, worker_pid;
         guint64 gen, last_seq;
+        g_autofree char *path_of_state = state_path(d);
 
         ck_assert(wait_state(d, "api", "running"));
         ck_assert(wait_state(d, "worker", "running"));
@@ -294,8 +315,16 @@ START_TEST(test_kill_keeps_children)
         unit = child_str(d, "api", "Unit");
         ck_assert_str_eq(unit, "steward-api-1.scope");
 
-        ck_assert(wait_state_file(d));
-        last_seq = event_sequence(g_ptr_array_index(d->events->events, d->events->events->len - 1));
+        {
+                GVariant *ev = itest_events_wait_generation(d->events, "child_started", "api", 1,
+                                                            ITEST_TIMEOUT_SEC);
+                guint64 seq;
+
+                ck_assert(ev);
+                g_variant_get_child(ev, 0, "t", &seq);
+                ck_assert(wait_saved(d, MAX(seq, event_seq(d, "child_started", "worker"))));
+        }
+        last_seq = saved_sequence(path_of_state);
         itest_daemon_kill(d);
         ck_assert_int_eq(kill((pid_t) api_pid, 0), 0);
         ck_assert_int_eq(kill((pid_t) worker_pid, 0), 0);
@@ -361,7 +390,7 @@ START_TEST(test_kill_during_fence)
         ck_assert(itest_events_wait(d->events, "child_control_cancel_delivered", "api", NULL,
                                     ITEST_TIMEOUT_SEC));
         /* The state file has the pending restart once it is written. */
-        ck_assert(wait_state_file(d));
+        ck_assert(wait_saved(d, event_seq(d, "child_control_cancel_delivered", "api")));
         itest_daemon_kill(d);
         itest_daemon_restart(d);
         wait_adopted(d);
@@ -416,7 +445,9 @@ START_TEST(test_kill_keeps_states)
         ck_assert(wait_state(d, "stopped", "stopped"));
         ck_assert(wait_state(d, "paused", "paused"));
         dog_pid = child_pid(d, "dog");
-        ck_assert(wait_state_file(d));
+        ck_assert(wait_saved(
+                d, MAX(event_seq(d, "child_paused", "paused"),
+                       MAX(event_seq(d, "child_stopped", "stopped"), event_seq(d, "child_ready", "dog")))));
 
         itest_daemon_kill(d);
         itest_daemon_restart(d);
@@ -431,6 +462,120 @@ START_TEST(test_kill_keeps_states)
          * without an expiry. */
         ck_assert(!itest_events_wait(d->events, "child_watchdog_expired", "dog", NULL, 5));
         ck_assert_int_eq(child_pid(d, "dog"), dog_pid);
+}
+END_TEST
+
+/* A Type=notify child not ready yet is adopted starting, and its READY=1,
+ * sent to the same socket after the restart, makes it ready. */
+START_TEST(test_kill_while_starting)
+{
+        g_autofree char *nc = notify_child_path();
+        g_autofree char *files = g_dir_make_tmp("steward-restore-XXXXXX", NULL);
+        g_autofree char *fifo = g_build_filename(files, "gate", NULL);
+        g_autofree char *config = NULL;
+        g_autoptr(ItestDaemon) d = NULL;
+        guint32 pid;
+        int fd;
+
+        ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+        config = g_strdup_printf("[Child slow]\n"
+                                 "Type=notify\n"
+                                 "TimeoutStartSec=1min\n"
+                                 "ExecStart=%s wait=%s notify=READY=1\n",
+                                 nc, fifo);
+        d = itest_daemon_start(config, NULL);
+        ck_assert(wait_state(d, "slow", "starting"));
+        ck_assert(itest_child_wait_property(d, "slow", "Unit", g_variant_new_string("steward-slow-0.scope"),
+                                            ITEST_TIMEOUT_SEC));
+        pid = child_pid(d, "slow");
+        ck_assert(wait_saved(d, event_seq(d, "child_started", "slow")));
+        itest_daemon_kill(d);
+        itest_daemon_restart(d);
+        wait_adopted(d);
+        ck_assert(wait_state(d, "slow", "starting"));
+        ck_assert_int_eq(child_pid(d, "slow"), pid);
+
+        fd = open(fifo, O_WRONLY | O_CLOEXEC);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(write(fd, "x", 1), 1);
+        close(fd);
+        ck_assert(wait_state(d, "slow", "ready"));
+        ck_assert_int_eq(child_pid(d, "slow"), pid);
+        (void) g_unlink(fifo);
+        (void) g_rmdir(files);
+}
+END_TEST
+
+/* A supervisor quarantined stays so, its children not started again. */
+START_TEST(test_kill_keeps_quarantine)
+{
+        g_autoptr(ItestDaemon) d = itest_daemon_start("[Supervisor flaky]\n"
+                                                      "RestartIntensity=1\n"
+                                                      "RestartPeriodSec=1min\n"
+                                                      "Escalation=quarantine\n"
+                                                      "[Child crash]\n"
+                                                      "Supervisor=flaky\n"
+                                                      "ExecStart=/bin/false\n"
+                                                      "RestartSec=0\n"
+                                                      "[Child steady]\n"
+                                                      "ExecStart=/bin/sleep 1000\n",
+                                                      NULL);
+        g_autoptr(GVariant) state = NULL;
+        const char *path = "/org/steward/Supervisor1/supervisor/flaky";
+        guint32 steady_pid;
+
+        ck_assert(itest_events_wait(d->events, "child_quarantined", "crash", NULL, ITEST_TIMEOUT_SEC));
+        ck_assert(wait_state(d, "steady", "running"));
+        steady_pid = child_pid(d, "steady");
+        ck_assert(wait_saved(d, MAX(event_seq(d, "child_quarantined", "crash"),
+                                    event_seq(d, "child_started", "steady"))));
+        itest_daemon_kill(d);
+        itest_daemon_restart(d);
+        wait_adopted(d);
+
+        state = g_dbus_connection_call_sync(
+                d->bus, "org.steward.Supervisor1", path, "org.freedesktop.DBus.Properties", "Get",
+                g_variant_new("(ss)", "org.steward.Supervisor1.Supervisor", "State"), G_VARIANT_TYPE("(v)"),
+                G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+        ck_assert(state);
+        {
+                g_autoptr(GVariant) v = NULL;
+                g_variant_get(state, "(v)", &v);
+                ck_assert_str_eq(g_variant_get_string(v, NULL), "quarantined");
+        }
+        ck_assert_int_eq(child_pid(d, "steady"), steady_pid);
+        ck_assert_int_eq(itest_events_count(d->events, "child_starting", "crash"), 0);
+}
+END_TEST
+
+/* Killed in the middle of a shutdown: the children being stopped are
+ * adopted on their way out and, once gone, started again for the new
+ * stewardd, never beside their old incarnation. */
+START_TEST(test_kill_during_shutdown)
+{
+        g_autoptr(ScopeWatch) w = scope_watch_new();
+        g_autofree char *files = g_dir_make_tmp("steward-restore-XXXXXX", NULL);
+        g_autofree char *config = stubborn_config(files);
+        g_autofree char *result = g_build_filename(files, "result", NULL);
+        g_autofree char *grandchild = g_build_filename(files, "grandchild", NULL);
+        g_autoptr(ItestDaemon) d = itest_daemon_start(config, NULL);
+        g_autoptr(GVariant) reply = NULL;
+
+        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_file(grandchild, ITEST_TIMEOUT_SEC));
+        reply = itest_manager_call(d, "ShutdownTree", g_variant_new("(s)", "test"), "(a{sv})");
+        ck_assert(wait_state(d, "api", "stopping"));
+        ck_assert(wait_saved(d, event_seq(d, "tree_shutdown_started", NULL)));
+        itest_daemon_kill(d);
+        itest_daemon_restart(d);
+        wait_adopted(d);
+
+        ck_assert(itest_events_wait_generation(d->events, "child_starting", "api", 1, ITEST_TIMEOUT_SEC));
+        ck_assert(wait_state(d, "api", "running"));
+        ck_assert_msg(!g_file_test(result, G_FILE_TEST_EXISTS), "generation 1 started beside generation 0");
+        ck_assert_msg(w->overlaps->len == 0, "%s", w->overlaps->str);
+        (void) g_unlink(grandchild);
+        (void) g_rmdir(files);
 }
 END_TEST
 
@@ -477,7 +622,8 @@ START_TEST(test_config_changed_while_down)
         ck_assert(wait_state(d, "worker", "running"));
         api_pid = child_pid(d, "api");
         worker_pid = child_pid(d, "worker");
-        ck_assert(wait_state_file(d));
+        ck_assert(wait_saved(
+                d, MAX(event_seq(d, "child_started", "api"), event_seq(d, "child_started", "worker"))));
         itest_daemon_kill(d);
 
         /* worker removed, api changed, newbie added. */
@@ -495,6 +641,8 @@ START_TEST(test_config_changed_while_down)
                                             ITEST_TIMEOUT_SEC));
         ck_assert(wait_state(d, "api", "running"));
         ck_assert_int_ne(child_pid(d, "api"), api_pid);
+        ck_assert(itest_events_wait(d->events, "child_restart_fence_released", "api", NULL,
+                                    ITEST_TIMEOUT_SEC));
         ck_assert_int_eq(itest_events_count(d->events, "child_restart_fence_entered", "api"), 1);
         (void) worker_pid;
         ck_assert_msg(w->overlaps->len == 0, "%s", w->overlaps->str);
@@ -511,7 +659,8 @@ START_TEST(test_scope_lost_while_down)
         ck_assert(wait_state(d, "api", "running"));
         ck_assert(wait_state(d, "worker", "running"));
         unit = child_str(d, "api", "Unit");
-        ck_assert(wait_state_file(d));
+        ck_assert(wait_saved(
+                d, MAX(event_seq(d, "child_started", "api"), event_seq(d, "child_started", "worker"))));
         itest_daemon_kill(d);
         argv[3] = unit;
         ck_assert_int_eq(itest_run(argv, NULL), 0);
@@ -658,7 +807,8 @@ START_TEST(test_process_backend_refuses)
         ck_assert(wait_state(d, "worker", "running"));
         api_pid = child_pid(d, "api");
         worker_pid = child_pid(d, "worker");
-        ck_assert(wait_state_file(d));
+        ck_assert(wait_saved(
+                d, MAX(event_seq(d, "child_started", "api"), event_seq(d, "child_started", "worker"))));
         itest_daemon_kill(d);
 
         g_setenv("RUNTIME_DIRECTORY", run, TRUE);
@@ -692,7 +842,7 @@ START_TEST(test_many_children)
                 pids[i] = child_pid(d, name);
                 ck_assert_uint_ne(pids[i], 0);
         }
-        ck_assert(wait_state_file(d));
+        ck_assert(wait_saved(d, event_seq(d, "manager_ready", NULL)));
         itest_daemon_kill(d);
         itest_daemon_restart(d);
         ev = wait_adopted(d);
@@ -715,6 +865,9 @@ make_suite(void)
         tcase_add_test(tc, test_kill_keeps_children);
         tcase_add_test(tc, test_kill_during_fence);
         tcase_add_test(tc, test_kill_keeps_states);
+        tcase_add_test(tc, test_kill_while_starting);
+        tcase_add_test(tc, test_kill_keeps_quarantine);
+        tcase_add_test(tc, test_kill_during_shutdown);
         tcase_add_test(tc, test_corrupt_state);
         tcase_add_test(tc, test_config_changed_while_down);
         tcase_add_test(tc, test_scope_lost_while_down);
