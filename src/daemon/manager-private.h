@@ -39,6 +39,7 @@ struct _StewardManager {
         StewardState *previous; /* what the previous run left, NULL when not believed */
         StewardStateProblem previous_problem;
         guint save_source;
+        guint64 last_save_usec; /* monotonic; 0 before the first */
         GPtrArray *leftovers; /* of StewardLeftover: the survey, until the start */
         void (*prepared)(gpointer user_data);
         gpointer prepared_data;

@@ -110,20 +110,36 @@ on_save(gpointer user_data)
         g_autoptr(GError) error = NULL;
 
         m->save_source = 0;
+        m->last_save_usec = manager_now();
         /* Next time, then: a later stewardd falls back on the scopes. */
         if (!state_save(m, &error))
                 g_message("Cannot write %s: %s, ignoring", m->state_path, error->message);
         return G_SOURCE_REMOVE;
 }
 
+/* A save costs time in the number of children, so a storm of changes (a
+ * bring-up of thousands, a restart loop) must not cost one each: at most
+ * one save per STATE_SAVE_INTERVAL_USEC, the first at once. What a crash
+ * loses in between is at most that much of the latest history; the live
+ * processes are verified anyway. */
+#define STATE_SAVE_INTERVAL_USEC (100 * G_TIME_SPAN_MILLISECOND)
+
 void
 manager_state_changed(StewardManager *m)
 {
-        /* Nothing to keep before the tree starts, nor after it is down.
-         * A burst of changes costs one write, once the loop is idle. */
+        guint64 now, next;
+
+        /* Nothing to keep before the tree starts, nor after it is down. */
         if (!m->state_path || !m->started || m->exited || m->save_source)
                 return;
-        m->save_source = g_idle_add_full(G_PRIORITY_LOW, on_save, m, NULL);
+        now = manager_now();
+        next = m->last_save_usec + STATE_SAVE_INTERVAL_USEC;
+        if (m->last_save_usec == 0 || now >= next)
+                /* A burst within one turn of the loop costs one write. */
+                m->save_source = g_idle_add_full(G_PRIORITY_LOW, on_save, m, NULL);
+        else
+                m->save_source = g_timeout_add_full(G_PRIORITY_LOW, (guint) ((next - now + 999) / 1000),
+                                                    on_save, m, NULL);
 }
 
 void
@@ -502,8 +518,9 @@ manager_can_reexecute(StewardManager *m, GError **error)
                 return FALSE;
         }
         if (!m->state_path) {
-                g_set_error_literal(error, STEWARD_ERROR, STEWARD_ERROR_NOT_SUPPORTED,
-                                    _("No runtime directory for the state file (XDG_RUNTIME_DIR is not set)"));
+                g_set_error_literal(
+                        error, STEWARD_ERROR, STEWARD_ERROR_NOT_SUPPORTED,
+                        _("No runtime directory for the state file (XDG_RUNTIME_DIR is not set)"));
                 return FALSE;
         }
         return TRUE;

@@ -362,28 +362,56 @@ END_TEST
 /* The old incarnation ignores SIGTERM and leaves a grandchild that does
  * too; the next incarnation writes "overlap" if that grandchild still
  * runs when it starts. */
-static char *
-stubborn_config(const char *dir)
+/* The overlap probe of the fence tests (itest_overlap_probe_config()),
+ * its files in a directory of its own. */
+typedef struct {
+        char *files;
+        char *result;
+        char *grandchild;
+        ItestDaemon *d;
+} Probe;
+
+static Probe *
+probe_start(void)
 {
-        return itest_overlap_probe_config(dir, "3s");
+        Probe *p = g_new0(Probe, 1);
+        g_autofree char *config = NULL;
+
+        p->files = g_dir_make_tmp("steward-restore-XXXXXX", NULL);
+        ck_assert(p->files);
+        p->result = g_build_filename(p->files, "result", NULL);
+        p->grandchild = g_build_filename(p->files, "grandchild", NULL);
+        config = itest_overlap_probe_config(p->files, "3s");
+        p->d = itest_daemon_start(config, NULL);
+        ck_assert(wait_state(p->d, "api", "running"));
+        ck_assert(itest_wait_file(p->grandchild, ITEST_TIMEOUT_SEC));
+        return p;
 }
+
+static void
+probe_free(Probe *p)
+{
+        itest_daemon_free(p->d);
+        (void) g_unlink(p->grandchild);
+        (void) g_unlink(p->result);
+        (void) g_rmdir(p->files);
+        g_free(p->grandchild);
+        g_free(p->result);
+        g_free(p->files);
+        g_free(p);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Probe, probe_free)
 
 START_TEST(test_kill_during_fence)
 {
         g_autoptr(ScopeWatch) w = scope_watch_new();
-        g_autofree char *files = g_dir_make_tmp("steward-restore-XXXXXX", NULL);
-        g_autofree char *config = stubborn_config(files);
-        g_autofree char *result = g_build_filename(files, "result", NULL);
-        g_autofree char *grandchild = g_build_filename(files, "grandchild", NULL);
-        g_autoptr(ItestDaemon) d = itest_daemon_start(config, NULL);
+        g_autoptr(Probe) probe = probe_start();
+        ItestDaemon *d = probe->d;
         g_autoptr(GVariant) outcome = NULL;
         g_autoptr(GVariant) again = NULL;
         GVariant *started;
         const char *command_id = NULL;
         const char *decision = NULL;
-
-        ck_assert(wait_state(d, "api", "running"));
-        ck_assert(itest_wait_file(grandchild, ITEST_TIMEOUT_SEC));
 
         outcome = restart_child(d, "api");
         ck_assert(g_variant_lookup(outcome, "command_id", "&s", &command_id));
@@ -403,10 +431,9 @@ START_TEST(test_kill_during_fence)
         ck_assert_msg(started, "generation 1 never started");
         ck_assert_str_eq(event_str(started, "command_id"), command_id);
         ck_assert(wait_state(d, "api", "running"));
-        ck_assert_msg(!g_file_test(result, G_FILE_TEST_EXISTS), "generation 1 started beside generation 0");
+        ck_assert_msg(!g_file_test(probe->result, G_FILE_TEST_EXISTS),
+                      "generation 1 started beside generation 0");
         ck_assert_msg(w->overlaps->len == 0, "%s", w->overlaps->str);
-        (void) g_unlink(grandchild);
-        (void) g_rmdir(files);
 }
 END_TEST
 
@@ -554,15 +581,9 @@ END_TEST
 START_TEST(test_kill_during_shutdown)
 {
         g_autoptr(ScopeWatch) w = scope_watch_new();
-        g_autofree char *files = g_dir_make_tmp("steward-restore-XXXXXX", NULL);
-        g_autofree char *config = stubborn_config(files);
-        g_autofree char *result = g_build_filename(files, "result", NULL);
-        g_autofree char *grandchild = g_build_filename(files, "grandchild", NULL);
-        g_autoptr(ItestDaemon) d = itest_daemon_start(config, NULL);
+        g_autoptr(Probe) probe = probe_start();
+        ItestDaemon *d = probe->d;
         g_autoptr(GVariant) reply = NULL;
-
-        ck_assert(wait_state(d, "api", "running"));
-        ck_assert(itest_wait_file(grandchild, ITEST_TIMEOUT_SEC));
         reply = itest_manager_call(d, "ShutdownTree", g_variant_new("(s)", "test"), "(a{sv})");
         ck_assert(wait_state(d, "api", "stopping"));
         ck_assert(wait_saved(d, event_seq(d, "tree_shutdown_started", NULL)));
@@ -572,10 +593,9 @@ START_TEST(test_kill_during_shutdown)
 
         ck_assert(itest_events_wait_generation(d->events, "child_starting", "api", 1, ITEST_TIMEOUT_SEC));
         ck_assert(wait_state(d, "api", "running"));
-        ck_assert_msg(!g_file_test(result, G_FILE_TEST_EXISTS), "generation 1 started beside generation 0");
+        ck_assert_msg(!g_file_test(probe->result, G_FILE_TEST_EXISTS),
+                      "generation 1 started beside generation 0");
         ck_assert_msg(w->overlaps->len == 0, "%s", w->overlaps->str);
-        (void) g_unlink(grandchild);
-        (void) g_rmdir(files);
 }
 END_TEST
 
