@@ -610,8 +610,8 @@ steward_manager_reload(StewardManager *m, const StewardActor *actor, GStrv *adde
                 cmd.reason = "reload";
                 cmd.actor = *actor;
                 roles = manager_roles(m);
-                (void) steward_engine_reload(m->engine, spec, &cmd, manager_now(), m->actions, added, removed,
-                                             changed, &local);
+                (void) steward_engine_reload(m->engine, spec, &cmd, manager_now(), m->actions, added,
+                                             removed, changed, &local);
         }
         /* What cannot change in place changes across a re-exec: the new
          * image reads the files and takes the children over. */

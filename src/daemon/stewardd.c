@@ -408,9 +408,9 @@ on_prepared(gpointer user_data)
                 steward_manager_start(d->manager);
                 return;
         }
-        d->name_owner_id = g_bus_own_name_on_connection(bus, STEWARD_BUS_NAME,
-                                                        G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE, on_name_acquired,
-                                                        on_name_lost, d, NULL);
+        d->name_owner_id =
+                g_bus_own_name_on_connection(bus, STEWARD_BUS_NAME, G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
+                                             on_name_acquired, on_name_lost, d, NULL);
 }
 
 /* Runs until the tree is down; returns the daemon's exit code
