@@ -40,6 +40,7 @@ struct _StewardManager {
         StewardStateProblem previous_problem;
         guint save_source;
         guint64 last_save_usec; /* monotonic; 0 before the first */
+        GHashTable *start_times; /* main PID -> its start time, as of the last save (manager-restore.c) */
         GPtrArray *leftovers; /* of StewardLeftover: the survey, until the start */
         void (*prepared)(gpointer user_data);
         gpointer prepared_data;

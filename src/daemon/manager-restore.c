@@ -20,6 +20,13 @@
 
 /* ---- the state file ---------------------------------------------------------- */
 
+/* What the last save learnt of a main process, by PID. */
+typedef struct {
+        const char *child; /* interned */
+        guint64 generation;
+        guint64 start;
+} StartTime;
+
 static const StewardStateOperator operator_of_mode[_STEWARD_CHILD_MODE_MAX] = {
         [STEWARD_CHILD_MODE_RUNNING] = STEWARD_STATE_OPERATOR_RUNNING,
         [STEWARD_CHILD_MODE_STOPPED] = STEWARD_STATE_OPERATOR_STOPPED,
@@ -28,7 +35,8 @@ static const StewardStateOperator operator_of_mode[_STEWARD_CHILD_MODE_MAX] = {
 };
 
 static void
-state_record_child(StewardManager *m, StewardState *state, const char *name)
+state_record_child(StewardManager *m, StewardState *state, const char *name,
+                   GHashTable *previous_start_times)
 {
         StewardChildSave save;
         StewardChildRecord *r;
@@ -45,10 +53,23 @@ state_record_child(StewardManager *m, StewardState *state, const char *name)
         r->backoff_failures = save.backoff_failures;
         r->operator_state = operator_of_mode[save.mode];
         if (save.main_pid > 0) {
-                /* A zombie still has a start time; a process gone unseen has none. */
-                r->main_pid_start_time = steward_state_pid_start_time(save.main_pid);
-                if (r->main_pid_start_time != 0)
+                gpointer key = GUINT_TO_POINTER(save.main_pid);
+                StartTime *known =
+                        previous_start_times ? g_hash_table_lookup(previous_start_times, key) : NULL;
+                StartTime t = { .child = g_intern_string(name), .generation = save.generation };
+
+                /* A start time never changes for a process: read once per
+                 * incarnation, not per save. A zombie still has one; a
+                 * process gone unseen has none. */
+                if (known && known->child == t.child && known->generation == t.generation)
+                        t.start = known->start;
+                else
+                        t.start = steward_state_pid_start_time(save.main_pid);
+                if (t.start != 0) {
                         r->main_pid = save.main_pid;
+                        r->main_pid_start_time = t.start;
+                        g_hash_table_insert(m->start_times, key, g_memdup2(&t, sizeof(t)));
+                }
         }
         if (save.pending_command_id)
                 steward_child_record_set_pending(r, save.pending_command_id,
@@ -63,14 +84,17 @@ static StewardState *
 state_snapshot(StewardManager *m)
 {
         g_autoptr(StewardState) state = steward_state_new();
+        /* Only the main processes of this snapshot are kept. */
+        g_autoptr(GHashTable) previous_start_times = g_steal_pointer(&m->start_times);
 
+        m->start_times = g_hash_table_new_full(NULL, NULL, NULL, g_free);
         state->sequence = m->sequence;
         state->command_counter = m->command_counter;
         for (guint i = 0; i < steward_engine_get_n_children(m->engine); i++) {
                 StewardChildInfo info;
 
                 if (steward_engine_get_child_at(m->engine, i, &info))
-                        state_record_child(m, state, info.name);
+                        state_record_child(m, state, info.name, previous_start_times);
         }
         for (guint i = 0; i < steward_engine_get_n_supervisors(m->engine); i++) {
                 StewardSupervisorInfo info;
@@ -117,12 +141,16 @@ on_save(gpointer user_data)
         return G_SOURCE_REMOVE;
 }
 
-/* A save costs time in the number of children, so a storm of changes (a
- * bring-up of thousands, a restart loop) must not cost one each: at most
- * one save per STATE_SAVE_INTERVAL_USEC, the first at once. What a crash
- * loses in between is at most that much of the latest history; the live
- * processes are verified anyway. */
-#define STATE_SAVE_INTERVAL_USEC (100 * G_TIME_SPAN_MILLISECOND)
+/* A save costs time in the number of children (16 µs a child here, most of
+ * it in GKeyFile), so a storm of changes (a bring-up of thousands, a
+ * restart loop) must not cost one each: saves are at least 200 µs a child
+ * apart, which bounds them to some 8% of the daemon's time, never more
+ * than a second, and the first after a quiet spell is at once. A small
+ * tree is saved as soon as the loop is idle. What a crash loses in between
+ * is at most that much of the latest history; the live processes are
+ * verified anyway. */
+#define STATE_SAVE_USEC_PER_CHILD 200
+#define STATE_SAVE_INTERVAL_MAX_USEC G_TIME_SPAN_SECOND
 
 void
 manager_state_changed(StewardManager *m)
@@ -133,7 +161,8 @@ manager_state_changed(StewardManager *m)
         if (!m->state_path || !m->started || m->exited || m->save_source)
                 return;
         now = manager_now();
-        next = m->last_save_usec + STATE_SAVE_INTERVAL_USEC;
+        next = m->last_save_usec + MIN((guint64) m->spec->children->len * STATE_SAVE_USEC_PER_CHILD,
+                                       STATE_SAVE_INTERVAL_MAX_USEC);
         if (m->last_save_usec == 0 || now >= next)
                 /* A burst within one turn of the loop costs one write. */
                 m->save_source = g_idle_add_full(G_PRIORITY_LOW, on_save, m, NULL);
@@ -163,6 +192,7 @@ manager_restore_clear(StewardManager *m)
         m->reexec_source = 0;
         g_clear_pointer(&m->previous, steward_state_free);
         g_clear_pointer(&m->leftovers, g_ptr_array_unref);
+        g_clear_pointer(&m->start_times, g_hash_table_unref);
         g_clear_pointer(&m->state_path, g_free);
 }
 
@@ -240,7 +270,7 @@ leftover_compare(gconstpointer a, gconstpointer b)
 }
 
 /* The scope's main process: the one the state file names, if it is still
- * that process and in that scope; without a record, the scope's oldest
+ * that process and in that scope; without one, the scope's oldest
  * process, which is the one stewardd spawned, as every other was forked
  * after it (docs/LIVE-RESTORE.md). 0 when it is gone. */
 static pid_t
@@ -249,8 +279,9 @@ leftover_main_pid(const StewardLeftover *l, const StewardChildRecord *r)
         guint64 oldest = G_MAXUINT64;
         pid_t main_pid = 0;
 
-        if (r) {
-                for (guint i = 0; r->main_pid && i < l->pids->len; i++)
+        /* A record without one was saved while the spawn was in flight. */
+        if (r && r->main_pid) {
+                for (guint i = 0; i < l->pids->len; i++)
                         if ((guint32) g_array_index(l->pids, pid_t, i) == r->main_pid &&
                             steward_state_pid_matches(r->main_pid, r->main_pid_start_time))
                                 return (pid_t) r->main_pid;
