@@ -603,17 +603,8 @@ manager_reload_by_reexec(StewardManager *m, const StewardSpec *spec, const char 
 gboolean
 steward_manager_reexecute(StewardManager *m, const StewardActor *actor, GError **error)
 {
-        if (steward_backend_get_kind(m->backend) != STEWARD_BACKEND_SCOPE) {
-                g_set_error_literal(error, STEWARD_ERROR, STEWARD_ERROR_NOT_SUPPORTED,
-                                    _("The process backend cannot adopt its children after a re-exec"));
+        if (!manager_can_reexecute(m, error))
                 return FALSE;
-        }
-        if (!m->state_path) {
-                g_set_error_literal(
-                        error, STEWARD_ERROR, STEWARD_ERROR_NOT_SUPPORTED,
-                        _("No runtime directory for the state file (XDG_RUNTIME_DIR is not set)"));
-                return FALSE;
-        }
         g_message("Re-executing, as uid %u (PID %u, %s) asked", actor->uid, actor->pid,
                   actor->comm ? actor->comm : "?");
         m->reexec_requested = TRUE;

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <inttypes.h>
 
 #include "engine-private.h"
 
@@ -44,8 +45,7 @@ steward_engine_adopt_child(StewardEngine *e, const char *child, const StewardAdo
         /* Its successor needs a generation of its own. */
         if (a->generation == G_MAXUINT64) {
                 g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS,
-                            _("Generation %" G_GUINT64_FORMAT " of '%s' is out of range"), a->generation,
-                            child);
+                            _("Generation %" PRIu64 " of '%s' is out of range"), a->generation, child);
                 return FALSE;
         }
 
@@ -197,8 +197,7 @@ steward_engine_restore_child_last(StewardEngine *e, const char *child, guint64 g
         }
         if (generation == G_MAXUINT64) {
                 g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS,
-                            _("Generation %" G_GUINT64_FORMAT " of '%s' is out of range"), generation,
-                            child);
+                            _("Generation %" PRIu64 " of '%s' is out of range"), generation, child);
                 return FALSE;
         }
         if (attempt == 0)
