@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Runs inside steward-harness with the steward package installed: the installed stewardd --user on the installed
-# example, driven with busctl and the installed stewardctl, completion through bash, the journal with its catalog.
+# example, driven with busctl and the installed stewardctl, completion through bash, the journal with its catalog;
+# then an upgrade to UPGRADE_DEB under a running stewardd, which must keep every child.
+#
+#   installed-in-harness.sh UPGRADE_DEB
 #
 # Output is TAP. Nothing here comes from the build tree: every program,
 # configuration, completion script and catalog is the package's.
@@ -9,6 +12,7 @@
 # shellcheck disable=SC2016
 set -uo pipefail
 
+upgrade_deb=$1
 example=/usr/share/doc/steward/examples/webapp
 n=0
 failures=0
@@ -206,6 +210,113 @@ check "stewardd keeps every capability" \
 systemctl --user stop steward-hardening.service
 rm -rf "$units/steward-hardening.service" "$units/steward-hardening.service.d" "$work" "$statedir"
 systemctl --user daemon-reload
+
+# ---- upgrade under a running stewardd ------------------------------------
+# The package's unit runs the example; dpkg installs the upgrade over it.
+# The harness has no system manager, so it stands in for one: a systemctl
+# on PATH answers for steward.service what the harness's manager says of
+# its steward.service and only logs everything else (daemon-reload, start),
+# and the system bus is the harness's bus. The postinst then does what it
+# does on a real system: it finds steward.service active and re-executes
+# it with the real stewardctl --system daemon-reexec.
+units=$HOME/.config/systemd/user
+mkdir -p "$units/steward.service.d"
+printf '[Service]\nExecStart=\nExecStart=/usr/bin/stewardd --user --config=%s\n' "$example" \
+    > "$units/steward.service.d/test.conf"
+stubs=$(mktemp -d /tmp/steward-stubs-XXXXXX)
+cleanup_upgrade() {
+    systemctl --user stop steward.service 2>/dev/null
+    rm -rf "$units/steward.service.d" "$stubs"
+    rmdir /run/systemd/system /run/systemd 2>/dev/null
+    systemctl --user daemon-reload
+}
+trap cleanup_upgrade EXIT
+cat > "$stubs/systemctl" <<'STUB'
+#!/bin/sh
+echo "systemctl $*" >> "${0%/*}/systemctl.log"
+case " $* " in
+*" is-active "*steward.service*)
+    [ -n "${STUB_ACTIVE:-}" ] && exit 0
+    exec /bin/systemctl --user --quiet is-active steward.service ;;
+esac
+exit 0
+STUB
+chmod 0755 "$stubs/systemctl"
+systemctl --user daemon-reload
+# MainPID and Generation of a child, as the daemon reports them.
+child_state() {
+    local path
+    path=$("${bus[@]}" call "${mgr[@]}" GetChild s "$1" | sed -n 's/^o "\(.*\)"$/\1/p')
+    [ -n "$path" ] || return 1
+    "${bus[@]}" get-property org.steward.Supervisor1 "$path" org.steward.Supervisor1.Child MainPID Generation |
+        tr '\n' ' '
+}
+if systemctl --user start steward.service &&
+    first_entry -t stewardd STEWARD_EVENT=child_started STEWARD_CHILD=api _PID="$(systemctl --user show -p MainPID --value steward.service)" >/dev/null; then
+    ok "the package's user unit runs the example"
+else
+    not_ok "the package's user unit runs the example"
+    journalctl --no-pager -n 30 | diag
+fi
+daemon=$(systemctl --user show -p MainPID --value steward.service)
+before_api=$(child_state api)
+before_proxy=$(child_state db-proxy)
+echo "stewardd $daemon, api: $before_api, db-proxy: $before_proxy" | diag
+check "both children run" sh -c 'echo "$1" | grep -Eq "^u [1-9][0-9]* t [0-9]+ $" &&
+                                  echo "$2" | grep -Eq "^u [1-9][0-9]* t [0-9]+ $"' _ "$before_api" "$before_proxy"
+cursor=$(journalctl --show-cursor -n 0 -q | sed -n 's/^-- cursor: //p')
+old_version=$(/usr/bin/stewardd --version)
+check "stewardd runs the installed /usr/bin/stewardd" [ "$(readlink "/proc/$daemon/exe")" = /usr/bin/stewardd ]
+
+mkdir -p /run/systemd/system
+started=$SECONDS
+out=$(PATH=$stubs:$PATH DBUS_SYSTEM_BUS_ADDRESS=$DBUS_SESSION_BUS_ADDRESS DEBIAN_FRONTEND=noninteractive \
+    dpkg -i "$upgrade_deb" 2>&1)
+rc=$?
+echo "$out" | diag
+echo "dpkg -i took $((SECONDS - started)) s" | diag
+check "dpkg -i upgrades the package (exit $rc)" sh -c '[ "$2" -eq 0 ] && [ "$(stewardd --version)" != "$1" ]' _ "$old_version" "$rc"
+check "the postinst re-executed stewardd" sh -c 'echo "$1" | grep -q "steward: re-executed stewardd"' _ "$out"
+sed 's/^/systemctl stub: /' "$stubs/systemctl.log" | diag
+check "the upgrade neither stopped nor restarted steward.service" \
+    sh -c '! grep -Eq " (stop|restart|try-restart|reload-or-restart|kill)( |$)" "$1"' _ "$stubs/systemctl.log"
+new_version=$(/usr/bin/stewardd --version)
+out=$("${bus[@]}" get-property org.steward.Supervisor1 /org/steward/Supervisor1 org.steward.Supervisor1.Manager Version 2>&1)
+echo "Version: $out" | diag
+check "the daemon on the bus is the new version ($new_version)" \
+    sh -c '[ "$1" = "s \"${2#stewardd }\"" ]' _ "$out" "$new_version"
+if first_entry --after-cursor="$cursor" -t stewardd STEWARD_EVENT=tree_adopted >/dev/null; then
+    ok "the new image adopted the tree (tree_adopted)"
+else
+    not_ok "the new image adopted the tree (tree_adopted)"
+fi
+out=$(systemctl --user show -p MainPID -p ActiveState steward.service)
+echo "$out" | diag
+check "steward.service is active with the same main process" \
+    sh -c 'echo "$1" | grep -qx "MainPID=$2" && echo "$1" | grep -qx ActiveState=active' _ "$out" "$daemon"
+check "stewardd runs the new /usr/bin/stewardd, not the replaced file" \
+    [ "$(readlink "/proc/$daemon/exe")" = /usr/bin/stewardd ]
+after_api=$(child_state api)
+after_proxy=$(child_state db-proxy)
+echo "api: $after_api, db-proxy: $after_proxy" | diag
+check "api kept its MainPID and Generation" [ "$after_api" = "$before_api" ]
+check "db-proxy kept its MainPID and Generation" [ "$after_proxy" = "$before_proxy" ]
+out=$(journalctl --no-pager -o cat --after-cursor="$cursor" -t stewardd STEWARD_EVENT=child_starting 2>&1)
+echo "$out" | diag
+check "no child started after the upgrade" [ -z "$out" ]
+
+# A stewardd that cannot be re-executed (here: none on the bus although
+# steward.service is said to be active) does not fail the package.
+systemctl --user stop steward.service
+version=$(dpkg-query -W -f='${Version}' steward)
+out=$(PATH=$stubs:$PATH STUB_ACTIVE=1 DBUS_SYSTEM_BUS_ADDRESS=$DBUS_SESSION_BUS_ADDRESS \
+    /var/lib/dpkg/info/steward.postinst configure "$version" 2>&1)
+rc=$?
+echo "$out" | diag
+check "a failed re-exec leaves the postinst successful, saying what to do (exit $rc)" \
+    sh -c '[ "$2" -eq 0 ] && echo "$1" | grep -q "stewardctl --system daemon-reexec"' _ "$out" "$rc"
+trap - EXIT
+cleanup_upgrade
 
 echo "1..$n"
 [ "$failures" -eq 0 ]
