@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Runs inside steward-harness with the steward package installed: the installed stewardd --user on the installed
-# example, driven with busctl and the installed stewardctl, completion through bash, the journal with its catalog.
+# example, driven with busctl and the installed stewardctl, completion through bash, the journal with its catalog;
+# then an upgrade to UPGRADE_DEB under a running stewardd, which must keep every child.
+#
+#   installed-in-harness.sh UPGRADE_DEB
 #
 # Output is TAP. Nothing here comes from the build tree: every program,
 # configuration, completion script and catalog is the package's.
@@ -9,6 +12,7 @@
 # shellcheck disable=SC2016
 set -uo pipefail
 
+upgrade_deb=$1
 example=/usr/share/doc/steward/examples/webapp
 n=0
 failures=0
@@ -206,6 +210,120 @@ check "stewardd keeps every capability" \
 systemctl --user stop steward-hardening.service
 rm -rf "$units/steward-hardening.service" "$units/steward-hardening.service.d" "$work" "$statedir"
 systemctl --user daemon-reload
+
+# ---- upgrade under a running stewardd ------------------------------------
+# The package's user unit runs the example; dpkg installs the upgrade over
+# it. The harness has no system manager nor system bus, so it stands in for
+# both: /run/systemd/system (the harness's own /run) says systemd runs, the
+# system bus is the harness's bus, and a systemctl on PATH logs what the
+# maintainer scripts ask of the system manager instead of doing it. The
+# postinst then does what it does on a real system: the real stewardctl
+# --system daemon-reexec finds the running stewardd and re-executes it.
+units=$HOME/.config/systemd/user
+mkdir -p "$units/steward.service.d"
+printf '[Service]\nExecStart=\nExecStart=/usr/bin/stewardd --user --config=%s\n' "$example" \
+    > "$units/steward.service.d/test.conf"
+stubs=$(mktemp -d /tmp/steward-stubs-XXXXXX)
+cleanup_upgrade() {
+    systemctl --user stop steward.service 2>/dev/null
+    rm -rf "$units/steward.service.d" "$stubs"
+    rmdir /run/systemd/system /run/systemd 2>/dev/null
+    systemctl --user daemon-reload
+}
+trap cleanup_upgrade EXIT
+mkdir "$stubs/bin" "$stubs/failing"
+printf '#!/bin/sh\necho "systemctl $*" >> %q\n' "$stubs/systemctl.log" > "$stubs/bin/systemctl"
+printf '#!/bin/sh\necho "stewardctl: failing on purpose" >&2\nexit 1\n' > "$stubs/failing/stewardctl"
+chmod 0755 "$stubs/bin/systemctl" "$stubs/failing/stewardctl"
+mkdir -p /run/systemd/system
+as_system=(env "PATH=$stubs/bin:$PATH" "DBUS_SYSTEM_BUS_ADDRESS=$DBUS_SESSION_BUS_ADDRESS"
+    DEBIAN_FRONTEND=noninteractive)
+systemctl --user daemon-reload
+
+# MainPID and Generation of a child, as the daemon reports them.
+child_state() {
+    local path
+    path=$("${bus[@]}" call "${mgr[@]}" GetChild s "$1" | sed -n 's/^o "\(.*\)"$/\1/p')
+    [ -n "$path" ] || return 1
+    "${bus[@]}" get-property org.steward.Supervisor1 "$path" org.steward.Supervisor1.Child MainPID Generation |
+        tr '\n' ' '
+}
+# The STEWARD_EVENT=$1 entries since $cursor. Not journalctl --after-cursor
+# with a match: systemd 252 then shows nothing at all.
+events_since_cursor() {
+    journalctl --no-pager --after-cursor="$cursor" -o export | grep -Eax "STEWARD_EVENT=$1"
+}
+
+if systemctl --user start steward.service; then
+    ok "the package's user unit runs the example"
+else
+    not_ok "the package's user unit runs the example"
+    journalctl --no-pager -n 30 | diag
+fi
+daemon=$(systemctl --user show -p MainPID --value steward.service)
+before_api=$(child_state api)
+before_proxy=$(child_state db-proxy)
+echo "stewardd $daemon, api: $before_api, db-proxy: $before_proxy" | diag
+check "both children run" sh -c 'echo "$1" | grep -Eq "^u [1-9][0-9]* t [0-9]+ $" &&
+                                  echo "$2" | grep -Eq "^u [1-9][0-9]* t [0-9]+ $"' _ "$before_api" "$before_proxy"
+check "stewardd runs the installed /usr/bin/stewardd" [ "$(readlink "/proc/$daemon/exe")" = /usr/bin/stewardd ]
+cursor=$(journalctl --show-cursor -n 0 -q | sed -n 's/^-- cursor: //p')
+old_version=$(/usr/bin/stewardd --version)
+
+started=$SECONDS
+out=$("${as_system[@]}" dpkg -i "$upgrade_deb" 2>&1)
+rc=$?
+echo "$out" | diag
+echo "dpkg -i took $((SECONDS - started)) s" | diag
+new_version=$(/usr/bin/stewardd --version)
+check "dpkg -i upgrades the package (exit $rc, $old_version -> $new_version)" \
+    sh -c '[ "$1" -eq 0 ] && [ "$2" != "$3" ]' _ "$rc" "$old_version" "$new_version"
+check "the postinst re-executed stewardd" sh -c 'echo "$1" | grep -q "^steward: re-executed stewardd"' _ "$out"
+sed 's/^/systemctl stub: /' "$stubs/systemctl.log" | diag
+check "the upgrade neither stopped nor restarted steward.service" \
+    sh -c '! grep -Eq " (stop|restart|try-restart|reload-or-restart|kill)( |$)" "$1"' _ "$stubs/systemctl.log"
+out=$("${bus[@]}" get-property org.steward.Supervisor1 /org/steward/Supervisor1 org.steward.Supervisor1.Manager Version 2>&1)
+echo "Version: $out" | diag
+check "the daemon on the bus is the new version" sh -c '[ "$1" = "s \"${2#stewardd }\"" ]' _ "$out" "$new_version"
+for _ in $(seq 300); do
+    events_since_cursor tree_adopted >/dev/null && break
+    sleep 0.1
+done
+check "the new image adopted the tree (tree_adopted)" events_since_cursor tree_adopted
+out=$(systemctl --user show -p MainPID -p ActiveState steward.service)
+echo "$out" | diag
+check "steward.service is active with the same main process" \
+    sh -c 'echo "$1" | grep -qx "MainPID=$2" && echo "$1" | grep -qx ActiveState=active' _ "$out" "$daemon"
+check "stewardd runs the new /usr/bin/stewardd, not the replaced file" \
+    [ "$(readlink "/proc/$daemon/exe")" = /usr/bin/stewardd ]
+after_api=$(child_state api)
+after_proxy=$(child_state db-proxy)
+echo "api: $after_api, db-proxy: $after_proxy" | diag
+check "api kept its MainPID and Generation" [ "$after_api" = "$before_api" ]
+check "db-proxy kept its MainPID and Generation" [ "$after_proxy" = "$before_proxy" ]
+out=$(events_since_cursor 'child_(starting|started|stopping|exited)')
+echo "$out" | diag
+check "no child stopped or started since the upgrade" [ -z "$out" ]
+
+# The postinst once more, as dpkg --configure would run it: with no
+# stewardd on the bus it has nothing to do and says nothing; a re-exec
+# that fails does not fail it, and it says how to finish by hand.
+systemctl --user stop steward.service
+version=$(dpkg-query -W -f='${Version}' steward)
+out=$("${as_system[@]}" /var/lib/dpkg/info/steward.postinst configure "$version" 2>&1)
+rc=$?
+echo "$out" | diag
+check "with no stewardd running the postinst re-executes nothing (exit $rc)" \
+    sh -c '[ "$2" -eq 0 ] && ! echo "$1" | grep -q "^steward:"' _ "$out" "$rc"
+out=$("${as_system[@]}" "PATH=$stubs/failing:$stubs/bin:$PATH" \
+    /var/lib/dpkg/info/steward.postinst configure "$version" 2>&1)
+rc=$?
+echo "$out" | diag
+check "a failed re-exec leaves the postinst successful, saying what to do (exit $rc)" \
+    sh -c '[ "$2" -eq 0 ] && echo "$1" | grep -q "failing on purpose" &&
+           echo "$1" | grep -q "Run .stewardctl --system daemon-reexec."' _ "$out" "$rc"
+trap - EXIT
+cleanup_upgrade
 
 echo "1..$n"
 [ "$failures" -eq 0 ]

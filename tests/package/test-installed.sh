@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The 'installed' test: installs the .deb the 'deb' test built, runs the installed stewardd in steward-harness
-# (installed-in-harness.sh), purges the package and checks nothing is left behind, running or mounted.
+# (installed-in-harness.sh), upgrades it under the running stewardd to a second .deb built here, purges the
+# package and checks nothing is left behind, running or mounted.
 #
 #   test-installed.sh SOURCE_DIR HARNESS DEB_DIR
 #
@@ -27,9 +28,34 @@ if [ -z "$deb" ]; then
     exit 1
 fi
 
+# The upgrade: the same source package with a higher version, the
+# package's and stewardd's own (so the re-executed daemon can be told from
+# the old one), built without its tests and not linted: the 'deb' test
+# built and linted the very same packaging.
+dsc=$(find "$debdir" -maxdepth 1 -name 'steward_*.dsc' 2>/dev/null | head -n 1)
+if [ -z "$dsc" ]; then
+    say "no steward_*.dsc in $debdir: the 'deb' test (suite package) builds it and must pass first"
+    exit 1
+fi
+up=$(mktemp -d /tmp/steward-upgrade-XXXXXX)
+trap 'rm -rf "$up"' EXIT
+dpkg-source --no-check -x "$dsc" "$up/src" >&2
+old_version=$(dpkg-parsechangelog -l "$up/src/debian/changelog" -S Version)
+new_version=$old_version+upgradetest
+sed -i "1s/($old_version)/($new_version)/" "$up/src/debian/changelog"
+sed -i "0,/version : '$old_version'/s//version : '$new_version'/" "$up/src/meson.build"
+grep -qF "version : '$new_version'" "$up/src/meson.build" ||
+    { say "cannot bump the version in meson.build"; exit 1; }
+started=$SECONDS
+(cd "$up/src" && DEB_BUILD_OPTIONS="nocheck parallel=$(nproc)" dpkg-buildpackage -us -uc -b -Pnocheck) \
+    >"$up/build.log" 2>&1 || { cat "$up/build.log" >&2; say "building the upgrade failed"; exit 1; }
+upgrade=$(find "$up" -maxdepth 1 -name "steward_${new_version}_$arch.deb" | head -n 1)
+[ -n "$upgrade" ] || { say "the upgrade build made no steward_${new_version}_$arch.deb"; exit 1; }
+say "built the upgrade $(basename "$upgrade") in $((SECONDS - started)) s"
+
 status=0
 bash "$src/build-aux/test-deb.sh" --remove-group \
-    --while-installed "$(printf '%q bash %q' "$harness" "$here/installed-in-harness.sh")" \
+    --while-installed "$(printf '%q bash %q %q' "$harness" "$here/installed-in-harness.sh" "$upgrade")" \
     "$deb" || status=$?
 
 # Nothing of the package runs or stays mounted, and the host's systemd
