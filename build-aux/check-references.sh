@@ -27,48 +27,51 @@ complain() {
     bad=1
 }
 
+# Text files only; each check is one grep over all of them, as a process
+# per file and check took longer than the test's timeout on a loaded machine.
+candidates=()
 for f in "${files[@]}"; do
     case "$f" in
         COPYING | po/*.po | fuzz/corpus/* | fuzz/regressions/*) continue ;;
     esac
-    [ -f "$f" ] || continue
-    # Text files only.
-    grep -Iq . "$f" 2>/dev/null || continue
-    dir=$(dirname "$f")
-
-    # The old external contract.
-    while IFS=: read -r line _; do
-        complain "$f:$line" "refers to the old contract outside the repository"
-    done < <(grep -nE "$old_doc|$old_section|$old_dir" "$f" || true)
-
-    # A page under docs/, from wherever it is mentioned.
-    while IFS=: read -r line ref; do
-        [ -f "$ref" ] || complain "$f:$line" "no such document: $ref"
-    done < <(grep -noE 'docs/[A-Za-z0-9_.-]+\.md' "$f" || true)
-
-    # Man pages of ours: NAME(N) needs man/NAME.N.scd.
-    while IFS=: read -r line ref; do
-        name=${ref%(*}
-        section=${ref#*(}
-        section=${section%)}
-        [ -f "man/$name.$section.scd" ] || complain "$f:$line" "no such man page: $ref"
-    done < <(grep -noE '\b(steward[a-z.-]*|org\.steward\.Supervisor1)\([1-8]\)' "$f" || true)
-
-    # Relative Markdown links.
-    case "$f" in
-        *.md)
-            while IFS=: read -r line link; do
-                target=${link#](}
-                target=${target%)}
-                target=${target%%#*}
-                case "$target" in
-                    '' | http://* | https://* | mailto:*) continue ;;
-                esac
-                [ -e "$dir/$target" ] || complain "$f:$line" "broken link: $target"
-            done < <(grep -noE '\]\([^)[:space:]]+\)' "$f" || true)
-            ;;
-    esac
+    [ -f "$f" ] && candidates+=("$f")
 done
+mapfile -t text < <(grep -Il . -- "${candidates[@]}" 2>/dev/null || true)
+markdown=()
+for f in "${text[@]}"; do
+    case "$f" in *.md) markdown+=("$f") ;; esac
+done
+
+# The old external contract.
+while IFS=: read -r f line _; do
+    complain "$f:$line" "refers to the old contract outside the repository"
+done < <(grep -HnE "$old_doc|$old_section|$old_dir" -- "${text[@]}" || true)
+
+# A page under docs/, from wherever it is mentioned.
+while IFS=: read -r f line ref; do
+    [ -f "$ref" ] || complain "$f:$line" "no such document: $ref"
+done < <(grep -HnoE 'docs/[A-Za-z0-9_.-]+\.md' -- "${text[@]}" || true)
+
+# Man pages of ours: NAME(N) needs man/NAME.N.scd.
+while IFS=: read -r f line ref; do
+    name=${ref%(*}
+    section=${ref#*(}
+    section=${section%)}
+    [ -f "man/$name.$section.scd" ] || complain "$f:$line" "no such man page: $ref"
+done < <(grep -HnoE '\b(steward[a-z.-]*|org\.steward\.Supervisor1)\([1-8]\)' -- "${text[@]}" || true)
+
+# Relative Markdown links.
+if [ "${#markdown[@]}" -gt 0 ]; then
+    while IFS=: read -r f line link; do
+        target=${link#](}
+        target=${target%)}
+        target=${target%%#*}
+        case "$target" in
+            '' | http://* | https://* | mailto:*) continue ;;
+        esac
+        [ -e "$(dirname "$f")/$target" ] || complain "$f:$line" "broken link: $target"
+    done < <(grep -HnoE '\]\([^)[:space:]]+\)' -- "${markdown[@]}" || true)
+fi
 
 if [ "$bad" -ne 0 ]; then
     echo "check-references: references to documents this repository does not have" >&2
