@@ -53,6 +53,25 @@ echo "== one of those entries, with its fields"
 journalctl --no-pager -t stewardd -o verbose STEWARD_EVENT=child_restart_fence_entered |
     grep -E '^ +(MESSAGE|MESSAGE_ID|PRIORITY|STEWARD_[A-Z_]+)='
 
+echo "== live restore: stewardd is killed, a new one takes the children over"
+api_pid() {
+    busctl --user get-property org.steward.Supervisor1 /org/steward/Supervisor1/child/api \
+        org.steward.Supervisor1.Child MainPID
+}
+echo "api's MainPID: $(api_pid)"
+kill -KILL "$daemon"
+wait "$daemon" 2>/dev/null || true
+systemctl --user list-units --no-pager --no-legend 'steward-*.scope'
+"$build/src/stewardd" --user --config="$src/examples/webapp" &
+daemon=$!
+gdbus wait --session --timeout 30 org.steward.Supervisor1
+first_entry -t stewardd STEWARD_EVENT=tree_adopted
+echo "api's MainPID: $(api_pid)"
+
+echo "== stewardctl daemon-reexec: the same again, in place"
+"$build/src/stewardctl" --user daemon-reexec
+echo "api's MainPID: $(api_pid)"
+
 echo "== ShutdownTree"
 busctl --user call org.steward.Supervisor1 /org/steward/Supervisor1 org.steward.Supervisor1.Manager \
     ShutdownTree s demo
