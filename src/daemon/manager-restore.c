@@ -141,10 +141,10 @@ on_save(gpointer user_data)
         return G_SOURCE_REMOVE;
 }
 
-/* A save costs time in the number of children (16 µs a child here, most of
- * it in GKeyFile), so a storm of changes (a bring-up of thousands, a
- * restart loop) must not cost one each: saves are at least 200 µs a child
- * apart, which bounds them to some 8% of the daemon's time, never more
+/* A save costs time in the number of children (about 8 µs a child here),
+ * so a storm of changes (a bring-up of thousands, a restart loop) must not
+ * cost one each: saves are at least 200 µs a child apart, which bounds them
+ * to some 4% of the daemon's time, never more
  * than a second, and the first after a quiet spell is at once. A small
  * tree is saved as soon as the loop is idle. What a crash loses in between
  * is at most that much of the latest history; the live processes are
