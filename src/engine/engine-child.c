@@ -480,7 +480,9 @@ engine_child_timer_fired(StewardEngine *e, Child *c)
                 mark_child(e, c);
                 break;
         case TIMER_SUP_RESTART:
+        case TIMER_SHUTDOWN_HAND_OVER:
         case TIMER_SHUTDOWN:
+        case TIMER_SHUTDOWN_KILL_GRACE:
                 g_assert_not_reached();
         }
 }

@@ -65,8 +65,14 @@ typedef enum {
         TIMER_WATCHDOG,
         TIMER_STOP,
         TIMER_SUP_RESTART,
-        TIMER_SHUTDOWN,
+        TIMER_SHUTDOWN_HAND_OVER, /* half of ShutdownTimeoutSec=: every incarnation gets its stop */
+        TIMER_SHUTDOWN, /* ShutdownTimeoutSec=: what is left is killed */
+        TIMER_SHUTDOWN_KILL_GRACE, /* the killed ones did not report: exit without them */
 } TimerKind;
+
+/* How long a shutdown that hit ShutdownTimeoutSec= waits for the
+ * incarnations it killed to report their end before giving up on them. */
+#define SHUTDOWN_KILL_GRACE_USEC (5 * G_USEC_PER_SEC)
 
 typedef enum {
         JOB_NONE,
@@ -233,13 +239,15 @@ struct _StewardEngine {
 
         gboolean started;
         gboolean shutting_down;
+        guint64 shutdown_deadline; /* when ShutdownTimeoutSec= runs out; 0: never */
+        gboolean shutdown_timed_out; /* ShutdownTimeoutSec= passed: stragglers were killed */
         gboolean finished;
         int exit_code;
         StewardTreeState tree_state;
         StewardTreeState published_tree_state;
 
         StewardTimers timers;
-        StewardTimer shutdown_timer;
+        StewardTimer shutdown_timer; /* hand-over, then deadline, then kill grace */
 
         GPtrArray *dirty; /* of Node* */
         guint published_n_children;
@@ -329,7 +337,7 @@ void engine_sup_job_step(StewardEngine *e, Sup *s);
 void engine_sup_begin_restart(StewardEngine *e, Sup *s, Node *trigger, guint64 delay);
 void engine_sup_fail(StewardEngine *e, Sup *s, Node *trigger);
 void engine_begin_shutdown(StewardEngine *e, int exit_code, const Cmd *cmd, Sup *cause);
-void engine_shutdown_timeout(StewardEngine *e);
+void engine_shutdown_timer_fired(StewardEngine *e);
 
 /* engine-command.c: the operator commands. */
 void engine_child_queue_after_stop(Child *c, gboolean restart, const StewardCommand *cmd,

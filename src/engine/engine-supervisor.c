@@ -337,7 +337,8 @@ sup_job_done(StewardEngine *e, Sup *s)
                 s->down = TRUE;
                 if (!s->node.parent) {
                         if (e->shutting_down)
-                                tree_finish(e, STEWARD_DECISION_CLEAN);
+                                tree_finish(e, e->shutdown_timed_out ? STEWARD_DECISION_TIMEOUT
+                                                                     : STEWARD_DECISION_CLEAN);
                 } else {
                         engine_sup_job_step(e, s->node.parent);
                 }
@@ -472,27 +473,69 @@ engine_begin_shutdown(StewardEngine *e, int exit_code, const Cmd *cmd, Sup *caus
         engine_ev_cmd(ev, cmd);
         if (cause)
                 engine_ev_decision(ev, STEWARD_DECISION_ESCALATE_SHUTDOWN);
-        if (e->shutdown_timeout_usec > 0)
-                steward_timers_arm(&e->timers, &e->shutdown_timer, e->now + e->shutdown_timeout_usec,
-                                   TIMER_SHUTDOWN);
+        /* One shared deadline. The reverse walk may wait for each member
+         * until half of it is used up; then whoever has not had its stop
+         * gets it, so every incarnation has at least the other half to
+         * stop gracefully before the stragglers are killed. */
+        if (e->shutdown_timeout_usec > 0) {
+                e->shutdown_deadline = e->now + e->shutdown_timeout_usec;
+                steward_timers_arm(&e->timers, &e->shutdown_timer, e->now + e->shutdown_timeout_usec / 2,
+                                   TIMER_SHUTDOWN_HAND_OVER);
+        }
         sup_start_stop_job(e, e->root, JOB_STOP);
         engine_sup_job_step(e, e->root);
 }
 
-/* ShutdownTimeoutSec= passed: abort whatever is left and finish. A one-off
- * walk over all children is fine here: it happens once, at the end. */
-void
-engine_shutdown_timeout(StewardEngine *e)
+/* The hand-over point: asks every incarnation of @s's subtree that was not
+ * asked yet to stop, in reverse order, and turns every nested supervisor
+ * still up into a stop job. The jobs' walks still wait for each member to
+ * be gone before they move their cursors; they just no longer hold back
+ * anybody's stop signal. */
+static void
+shutdown_hand_over(StewardEngine *e, Sup *s)
 {
-        for (guint i = 0; i < e->children->len; i++) {
+        for (guint i = s->members->len; i-- > 0;) {
+                Node *m = member(s, i);
+                Sup *t = as_sup(m);
+
+                if (!t) {
+                        member_stop(e, s, m);
+                        continue;
+                }
+                if (member_down(m))
+                        continue;
+                if (t->job != JOB_STOP)
+                        sup_start_stop_job(e, t, JOB_STOP);
+                shutdown_hand_over(e, t);
+                /* Done at once when everything under it is down already. */
+                engine_sup_job_step(e, t);
+        }
+}
+
+/* ShutdownTimeoutSec= passed: SIGKILL whatever is left. The shutdown ends
+ * when their scopes are empty, as any shutdown does, so that each end is
+ * recorded; SHUTDOWN_KILL_GRACE_USEC bounds that wait. A one-off walk over
+ * all children is fine here: it happens once, at the end. */
+static void
+shutdown_kill_stragglers(StewardEngine *e)
+{
+        gboolean waiting = FALSE;
+
+        e->shutdown_timed_out = TRUE;
+        e->exit_code = 1;
+        for (guint i = e->children->len; i-- > 0;) {
                 Child *c = g_ptr_array_index(e->children, i);
                 StewardEvent *ev;
 
-                if (c->inc == INC_NONE || c->scope_empty)
+                if (c->inc == INC_NONE)
+                        continue;
+                waiting = TRUE;
+                if (c->scope_empty)
                         continue;
                 if (!c->stopping) {
                         c->stopping = TRUE;
                         c->stop_cause = STOP_JOB;
+                        c->stop_signal = c->kill_signal;
                 }
                 c->aborted = TRUE;
                 engine_child_disarm(e, c);
@@ -501,6 +544,57 @@ engine_shutdown_timeout(StewardEngine *e)
                 engine_push_incarnation_action(e, STEWARD_ACTION_KILL, c, SIGKILL);
                 mark_child(e, c);
         }
-        e->exit_code = 1;
+        if (!waiting) {
+                tree_finish(e, STEWARD_DECISION_TIMEOUT);
+                return;
+        }
+        steward_timers_arm(&e->timers, &e->shutdown_timer, e->now + SHUTDOWN_KILL_GRACE_USEC,
+                           TIMER_SHUTDOWN_KILL_GRACE);
+}
+
+/* The killed incarnations did not all report in time (a process stuck in
+ * the kernel, a backend that lost them): stewardd exits without waiting
+ * longer, and records the end of those whose main process was never
+ * reported, with an unknown exit status. */
+static void
+shutdown_give_up(StewardEngine *e)
+{
+        for (guint i = e->children->len; i-- > 0;) {
+                Child *c = g_ptr_array_index(e->children, i);
+                StewardEvent *ev;
+
+                if (c->inc != INC_SPAWNING && c->inc != INC_UP)
+                        continue;
+                c->last_exit_code = STEWARD_EXIT_CODE_UNKNOWN;
+                c->last_exit_status = 0;
+                ev = engine_emit_child(e, STEWARD_EVENT_CHILD_EXITED, c);
+                ev->exit_code = STEWARD_EXIT_CODE_UNKNOWN;
+                ev->exit_status = 0;
+                ev->fields |= STEWARD_EVENT_FIELD_EXIT;
+                engine_ev_decision(ev, engine_child_verdict(c, STEWARD_EXIT_CODE_UNKNOWN, 0));
+                c->inc = INC_EXITED;
+                c->ready = FALSE;
+                c->main_pid = 0;
+                mark_child(e, c);
+        }
         tree_finish(e, STEWARD_DECISION_TIMEOUT);
+}
+
+void
+engine_shutdown_timer_fired(StewardEngine *e)
+{
+        switch ((TimerKind) e->shutdown_timer.kind) {
+        case TIMER_SHUTDOWN_HAND_OVER:
+                steward_timers_arm(&e->timers, &e->shutdown_timer, e->shutdown_deadline, TIMER_SHUTDOWN);
+                shutdown_hand_over(e, e->root);
+                break;
+        case TIMER_SHUTDOWN:
+                shutdown_kill_stragglers(e);
+                break;
+        case TIMER_SHUTDOWN_KILL_GRACE:
+                shutdown_give_up(e);
+                break;
+        default:
+                g_assert_not_reached();
+        }
 }

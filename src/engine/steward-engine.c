@@ -1060,8 +1060,10 @@ steward_engine_tick(StewardEngine *e, guint64 now, GArray *out)
                         mark_sup(e, (Sup *) t->owner);
                         engine_sup_restart_members(e, t->owner);
                         break;
+                case TIMER_SHUTDOWN_HAND_OVER:
                 case TIMER_SHUTDOWN:
-                        engine_shutdown_timeout(e);
+                case TIMER_SHUTDOWN_KILL_GRACE:
+                        engine_shutdown_timer_fired(e);
                         break;
                 default:
                         engine_child_timer_fired(e, t->owner);

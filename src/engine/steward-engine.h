@@ -60,8 +60,11 @@ G_BEGIN_DECLS
  * - A sidecar's incarnation is stopped when its primary's main process
  *   ends, and started again once the primary is up (ready, for notify).
  * - Escalation=parent on the root means the root gives up: shutdown, exit 1.
- *   A restarted supervisor starts with an empty intensity window. A shutdown
- *   that hits ShutdownTimeoutSec= KILLs what is left and exits with 1.
+ *   A restarted supervisor starts with an empty intensity window.
+ * - A shutdown stops the tree in reverse order under one deadline: at half
+ *   of ShutdownTimeoutSec= every incarnation not yet asked gets its stop;
+ *   at ShutdownTimeoutSec= what is left is KILLed, and EXIT 1 follows once
+ *   their ends are reported (at most SHUTDOWN_KILL_GRACE_USEC later).
  * - pause is a stop that remembers it was a pause: resume (not start) is its
  *   inverse, and neither the policy nor a strategy restarts a paused child.
  *

@@ -929,6 +929,72 @@ START_TEST(test_root_gives_up)
 }
 END_TEST
 
+/* One shared graceful deadline: a child that ignores SIGTERM with
+ * TimeoutStopSec=infinity, declared last, does not keep the one before it
+ * from its SIGTERM (given at half of ShutdownTimeoutSec=); it is killed at
+ * the deadline, and stewardd exits only once both ends are recorded. */
+START_TEST(test_shutdown_graceful_past_stubborn_child)
+{
+        g_autofree char *dir = g_dir_make_tmp("steward-shutdown-XXXXXX", NULL);
+        g_autofree char *seen = g_build_filename(dir, "saw-sigterm", NULL);
+        g_autofree char *trapped1 = g_build_filename(dir, "graceful-trapped", NULL);
+        g_autofree char *trapped2 = g_build_filename(dir, "stubborn-trapped", NULL);
+        /* Each says when its trap is set: a simple child is running at
+         * once, before its shell got that far. */
+        g_autofree char *config =
+                g_strdup_printf("[Manager]\n"
+                                "ShutdownTimeoutSec=3s\n"
+                                "[Child graceful]\n"
+                                "ExecStart=/bin/sh -c 'trap \"echo term > %s; exit 0\" TERM; touch %s; "
+                                "while :; do sleep 0.2; done'\n"
+                                "[Child stubborn]\n"
+                                "ExecStart=/bin/sh -c 'trap \"\" TERM; touch %s; exec sleep 1000'\n"
+                                "TimeoutStopSec=infinity\n",
+                                seen, trapped1, trapped2);
+        g_autoptr(ItestDaemon) d = start(config, _i);
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GVariant) outcome = NULL;
+        g_autoptr(GVariant) fields = NULL;
+        const char *decision = NULL;
+        GVariant *ev;
+
+        ck_assert(itest_wait_file(trapped1, ITEST_TIMEOUT_SEC));
+        ck_assert(itest_wait_file(trapped2, ITEST_TIMEOUT_SEC));
+        reply = itest_manager_call(d, "ShutdownTree", g_variant_new("(s)", "test"), "(a{sv})");
+        g_variant_get(reply, "(@a{sv})", &outcome);
+        ck_assert_str_eq(outcome_str(outcome, "decision"), "shutdown_started");
+
+        ev = itest_events_wait(d->events, "tree_shutdown_completed", NULL, NULL, ITEST_TIMEOUT_SEC);
+        ck_assert(ev);
+        g_variant_get(ev, "(t&s&st@a{sv})", NULL, NULL, NULL, NULL, &fields);
+        ck_assert(g_variant_lookup(fields, "decision", "&s", &decision));
+        ck_assert_str_eq(decision, "timeout");
+        ck_assert_int_eq(itest_daemon_wait(d, ITEST_TIMEOUT_SEC), 1);
+
+        /* The graceful child saw its SIGTERM and stopped by itself; the
+         * stubborn one was killed at the deadline; both ends recorded. */
+        ck_assert_msg(g_file_test(seen, G_FILE_TEST_EXISTS), "graceful never saw SIGTERM");
+        ev = itest_events_wait(d->events, "child_exited", "graceful", NULL, ITEST_TIMEOUT_SEC);
+        ck_assert(ev);
+        g_clear_pointer(&fields, g_variant_unref);
+        g_variant_get(ev, "(t&s&st@a{sv})", NULL, NULL, NULL, NULL, &fields);
+        ck_assert(g_variant_lookup(fields, "exit_code", "&s", &decision));
+        ck_assert_str_eq(decision, "exited");
+        ev = itest_events_wait(d->events, "child_exited", "stubborn", NULL, ITEST_TIMEOUT_SEC);
+        ck_assert(ev);
+        g_clear_pointer(&fields, g_variant_unref);
+        g_variant_get(ev, "(t&s&st@a{sv})", NULL, NULL, NULL, NULL, &fields);
+        ck_assert(g_variant_lookup(fields, "exit_code", "&s", &decision));
+        ck_assert_str_eq(decision, "killed");
+        ck_assert_uint_eq(itest_events_count(d->events, "child_exited", NULL), 2);
+
+        (void) g_remove(seen);
+        (void) g_remove(trapped1);
+        (void) g_remove(trapped2);
+        (void) g_rmdir(dir);
+}
+END_TEST
+
 /* Escalation=quarantine holds a failed supervisor's children stopped,
  * and ResumeSupervisor through the bus brings them back. */
 START_TEST(test_quarantine_and_resume)
@@ -1088,6 +1154,7 @@ make_suite(void)
         tcase_add_loop_test(life, test_crash_loop_new_incarnations, 0, G_N_ELEMENTS(backends));
         tcase_add_loop_test(life, test_missing_executable, 0, G_N_ELEMENTS(backends));
         tcase_add_loop_test(life, test_root_gives_up, 0, G_N_ELEMENTS(backends));
+        tcase_add_loop_test(life, test_shutdown_graceful_past_stubborn_child, 0, G_N_ELEMENTS(backends));
         tcase_add_test(life, test_quarantine_and_resume);
         tcase_add_test(life, test_nested_slices);
         suite_add_tcase(s, life);

@@ -45,6 +45,8 @@ typedef struct {
         gboolean stop_seen;
         guint64 stop_at;
         gboolean killed;
+        gboolean killed_in_shutdown;
+        gboolean end_recorded; /* child_exited or child_spawn_failed seen */
         guint64 timeout_stop;
         gboolean adopted; /* from a previous stewardd: its exit status is unknown */
 } Inc;
@@ -184,16 +186,37 @@ world_apply(World *w)
                 case STEWARD_ACTION_KILL:
                         inc = world_find(w, a->child, a->generation);
                         W_ASSERT(w, inc != NULL, "kill of unknown %s", a->child);
+                        /* The shared shutdown deadline: nobody is killed
+                         * before it was sent its stop. */
+                        if (w->shutdown_seen && inc->spawn_reported && !inc->adopted)
+                                W_ASSERT(w, inc->stop_seen, "%s killed in the shutdown without its stop",
+                                         a->child);
+                        if (w->shutdown_seen)
+                                inc->killed_in_shutdown = TRUE;
                         inc->killed = TRUE;
                         inc_end(w, inc, STEWARD_EXIT_CODE_KILLED, SIGKILL);
                         break;
                 case STEWARD_ACTION_EVENT:
                         if (a->event.kind == STEWARD_EVENT_TREE_SHUTDOWN_STARTED)
                                 w->shutdown_seen = TRUE;
+                        if (a->event.kind == STEWARD_EVENT_CHILD_EXITED ||
+                            a->event.kind == STEWARD_EVENT_CHILD_SPAWN_FAILED) {
+                                inc = world_find(w, g_intern_string(a->event.child), a->event.generation);
+                                if (inc)
+                                        inc->end_recorded = TRUE;
+                        }
                         break;
                 case STEWARD_ACTION_EXIT:
                         W_ASSERT(w, !w->exit_seen, "second EXIT");
                         w->exit_seen = TRUE;
+                        /* Every end the shutdown caused is recorded first. */
+                        for (guint j = 0; j < w->incs->len; j++) {
+                                Inc *k = g_ptr_array_index(w->incs, j);
+
+                                W_ASSERT(w, !k->killed_in_shutdown || k->end_recorded,
+                                         "%s %" G_GUINT64_FORMAT " killed, its end not recorded", k->child,
+                                         k->gen);
+                        }
                         break;
                 case STEWARD_ACTION_STATE_CHANGED:
                         break;

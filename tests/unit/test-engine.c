@@ -427,10 +427,149 @@ START_TEST(test_shutdown_timeout_kills_everything)
 
         (void) t_cmd(t, STEWARD_COMMAND_SHUTDOWN, NULL, "x");
         t_expect(t, "tree_shutdown_started root, STOP b 0");
-        t_advance(t, 8 * SEC);
-        t_expect(t, "child_restart_fence_abort_requested a 0 timeout, KILL a 0, "
-                    "child_restart_fence_abort_requested b 0 timeout, KILL b 0, "
+        /* Half the deadline: a gets its stop although b is still there. */
+        t_advance(t, 4 * SEC);
+        t_expect(t, "STOP a 0");
+        t_advance(t, 4 * SEC);
+        t_expect(t, "child_restart_fence_abort_requested b 0 timeout, KILL b 0, "
+                    "child_restart_fence_abort_requested a 0 timeout, KILL a 0");
+        /* The shutdown ends once the killed are gone, each end recorded. */
+        t_exited(t, "a", KILLED, SIGKILL);
+        t_gone(t, "a");
+        t_expect(t, "child_exited a 0 stop, child_control_stop_completed a 0, child_stopped a 0 stop");
+        t_exited(t, "b", KILLED, SIGKILL);
+        t_gone(t, "b");
+        t_expect(t, "child_exited b 0 stop, child_control_stop_completed b 0, child_stopped b 0 stop, "
                     "tree_shutdown_completed root timeout, EXIT 1");
+        ck_assert_int_eq(t->exit_code, 1);
+        ck_assert_uint_eq(steward_engine_next_deadline(t->e), G_MAXUINT64);
+        t_free(t);
+}
+END_TEST
+
+/* A child that never stops by itself, declared last, does not keep the
+ * earlier ones from their graceful stop: the hand-over point gives it to
+ * them, still in reverse order. */
+START_TEST(test_shutdown_hand_over_past_infinite_stop)
+{
+        SpecBuilder b;
+        T *t;
+
+        sb_init(&b);
+        b.spec->shutdown_timeout_usec = 3 * SEC;
+        sb_child(&b, "a", NULL);
+        sb_child(&b, "b", NULL);
+        sb_child(&b, "c", NULL)->timeout_stop_usec = 0;
+        t = t_new(b.spec, NULL, NULL);
+        steward_spec_free(b.spec);
+        t_start(t);
+        t_spawned(t, "a");
+        t_spawned(t, "b");
+        t_spawned(t, "c");
+        g_free(t_take(t));
+
+        (void) t_cmd(t, STEWARD_COMMAND_SHUTDOWN, NULL, "x");
+        t_expect(t, "tree_shutdown_started root, STOP c 0");
+        t_advance(t, 1499 * MS);
+        t_expect(t, "");
+        t_advance(t, 1 * MS);
+        t_expect(t, "STOP b 0, STOP a 0");
+        /* The earlier ones stop within their TimeoutStopSec=; the walk
+         * still waits for c before it counts them. */
+        t_crash(t, "a", 0);
+        t_expect(t, "child_exited a 0 stop, child_control_stop_completed a 0, child_stopped a 0 stop");
+        t_crash(t, "b", 0);
+        t_expect(t, "child_exited b 0 stop, child_control_stop_completed b 0, child_stopped b 0 stop");
+        t_advance(t, 1500 * MS);
+        t_expect(t, "child_restart_fence_abort_requested c 0 timeout, KILL c 0");
+        t_exited(t, "c", KILLED, SIGKILL);
+        t_gone(t, "c");
+        t_expect(t, "child_exited c 0 stop, child_control_stop_completed c 0, child_stopped c 0 stop, "
+                    "tree_shutdown_completed root timeout, EXIT 1");
+        ck_assert_int_eq(t->exit_code, 1);
+        t_free(t);
+}
+END_TEST
+
+/* Everybody stops promptly: one at a time in reverse order, no hand-over,
+ * a clean exit. */
+START_TEST(test_shutdown_prompt_keeps_reverse_order)
+{
+        SpecBuilder b;
+        T *t;
+
+        sb_init(&b);
+        b.spec->shutdown_timeout_usec = 4 * SEC;
+        sb_child(&b, "a", NULL);
+        sb_sup(&b, "web", "root", STEWARD_STRATEGY_ONE_FOR_ONE);
+        sb_child(&b, "w1", "web");
+        sb_child(&b, "w2", "web");
+        t = t_new(b.spec, NULL, NULL);
+        steward_spec_free(b.spec);
+        t_start(t);
+        t_spawned(t, "a");
+        t_spawned(t, "w1");
+        t_spawned(t, "w2");
+        g_free(t_take(t));
+
+        (void) t_cmd(t, STEWARD_COMMAND_SHUTDOWN, NULL, "x");
+        t_expect(t, "tree_shutdown_started root, STOP w2 0");
+        t_advance(t, 500 * MS);
+        t_crash(t, "w2", 0);
+        t_expect(t, "child_exited w2 0 stop, child_control_stop_completed w2 0, child_stopped w2 0 stop, "
+                    "STOP w1 0");
+        t_advance(t, 500 * MS);
+        t_crash(t, "w1", 0);
+        t_expect(t, "child_exited w1 0 stop, child_control_stop_completed w1 0, child_stopped w1 0 stop, "
+                    "STOP a 0");
+        t_advance(t, 500 * MS);
+        t_crash(t, "a", 0);
+        t_expect(t, "child_exited a 0 stop, child_control_stop_completed a 0, child_stopped a 0 stop, "
+                    "tree_shutdown_completed root clean, EXIT 0");
+        ck_assert_uint_eq(steward_engine_next_deadline(t->e), G_MAXUINT64);
+        t_free(t);
+}
+END_TEST
+
+/* The hand-over reaches into nested supervisors, in reverse order; the
+ * stragglers are killed at the deadline, and those whose end never comes
+ * are recorded with an unknown status when stewardd stops waiting. */
+START_TEST(test_shutdown_stragglers_nested_and_give_up)
+{
+        SpecBuilder b;
+        T *t;
+
+        sb_init(&b);
+        b.spec->shutdown_timeout_usec = 6 * SEC;
+        sb_child(&b, "a", NULL)->timeout_stop_usec = 0;
+        sb_sup(&b, "web", "root", STEWARD_STRATEGY_ONE_FOR_ONE);
+        sb_child(&b, "w1", "web")->timeout_stop_usec = 0;
+        sb_child(&b, "w2", "web")->timeout_stop_usec = 0;
+        t = t_new(b.spec, NULL, NULL);
+        steward_spec_free(b.spec);
+        t_start(t);
+        t_spawned(t, "a");
+        t_spawned(t, "w1");
+        t_spawned(t, "w2");
+        g_free(t_take(t));
+
+        (void) t_cmd(t, STEWARD_COMMAND_SHUTDOWN, NULL, "x");
+        t_expect(t, "tree_shutdown_started root, STOP w2 0");
+        t_advance(t, 3 * SEC);
+        t_expect(t, "STOP w1 0, STOP a 0");
+        t_crash(t, "w1", 0);
+        t_expect(t, "child_exited w1 0 stop, child_control_stop_completed w1 0, child_stopped w1 0 stop");
+        t_advance(t, 3 * SEC);
+        t_expect(t, "child_restart_fence_abort_requested w2 0 timeout, KILL w2 0, "
+                    "child_restart_fence_abort_requested a 0 timeout, KILL a 0");
+        /* w2 reports; a never does (stuck in the kernel, say). */
+        t_exited(t, "w2", KILLED, SIGKILL);
+        t_gone(t, "w2");
+        t_expect(t, "child_exited w2 0 stop, child_control_stop_completed w2 0, child_stopped w2 0 stop");
+        ck_assert_uint_eq(steward_engine_next_deadline(t->e), t->now + 5 * SEC);
+        t_advance(t, 5 * SEC);
+        t_expect(t, "child_exited a 0 stop, tree_shutdown_completed root timeout, EXIT 1");
+        ck_assert_int_eq(t_info(t, "a").last_exit_code, STEWARD_EXIT_CODE_UNKNOWN);
         ck_assert_int_eq(t->exit_code, 1);
         t_free(t);
 }
@@ -3090,6 +3229,9 @@ make_suite(void)
         tcase_add_test(tc, test_notify_main_pid);
         tcase_add_test(tc, test_shutdown_reverse_order_waits_for_gone);
         tcase_add_test(tc, test_shutdown_timeout_kills_everything);
+        tcase_add_test(tc, test_shutdown_hand_over_past_infinite_stop);
+        tcase_add_test(tc, test_shutdown_prompt_keeps_reverse_order);
+        tcase_add_test(tc, test_shutdown_stragglers_nested_and_give_up);
         tcase_add_test(tc, test_shutdown_before_start);
         tcase_add_test(tc, test_one_for_one);
         tcase_add_test(tc, test_one_for_all);
