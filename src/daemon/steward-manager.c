@@ -98,6 +98,10 @@ on_timer(gpointer user_data)
 {
         StewardManager *m = user_data;
 
+        /* The socket first: its source runs below this timer's priority,
+         * and after a stall the deadline would be judged before the pings
+         * queued in time were read. */
+        steward_notify_router_drain(m->notify);
         steward_engine_tick(m->engine, manager_now(), m->actions);
         manager_dispatch(m);
         return G_SOURCE_CONTINUE;

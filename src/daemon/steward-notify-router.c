@@ -130,6 +130,12 @@ steward_notify_router_get_address(StewardNotifyRouter *r)
         return steward_notify_listener_get_address(r->listener);
 }
 
+void
+steward_notify_router_drain(StewardNotifyRouter *r)
+{
+        steward_notify_listener_drain(r->listener);
+}
+
 int
 steward_notify_router_get_fd(StewardNotifyRouter *r)
 {

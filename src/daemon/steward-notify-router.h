@@ -37,6 +37,11 @@ const char *steward_notify_router_get_address(StewardNotifyRouter *r);
 /* The socket, for the hand-over across re-exec (steward_notify_listener_get_fd()). */
 int steward_notify_router_get_fd(StewardNotifyRouter *r);
 
+/* Routes what the socket holds now, before the engine judges a deadline
+ * (WatchdogSec=, TimeoutStartSec=): a ping sent in time counts even when
+ * stewardd was late to read it. */
+void steward_notify_router_drain(StewardNotifyRouter *r);
+
 /* The incarnation is gone: what it said is forgotten. */
 void steward_notify_router_forget(StewardNotifyRouter *r, const char *child, guint64 generation);
 

@@ -277,6 +277,19 @@ listener_read_one(StewardNotifyListener *l)
         return TRUE;
 }
 
+/* Everything queued, before a deadline is judged: a ping that was sent in
+ * time must count even if stewardd was late to read it (a stall, a long
+ * turn of the loop). Bounded, so that a flood cannot hold the loop. */
+#define MAX_PER_DRAIN 4096
+
+void
+steward_notify_listener_drain(StewardNotifyListener *l)
+{
+        for (guint i = 0; i < MAX_PER_DRAIN; i++)
+                if (!listener_read_one(l))
+                        break;
+}
+
 static gboolean
 on_readable(int fd, GIOCondition cond, gpointer user_data)
 {

@@ -92,6 +92,9 @@ const char *steward_notify_listener_get_address(StewardNotifyListener *l);
 /* The socket, to hand over across execve(): clear FD_CLOEXEC and put its
  * number in STEWARD_NOTIFY_FD_ENV. Still the listener's to close. */
 int steward_notify_listener_get_fd(StewardNotifyListener *l);
+/* Reads what is queued now (bounded), as the source would; for the
+ * moment before a deadline is judged. */
+void steward_notify_listener_drain(StewardNotifyListener *l);
 /* Datagrams refused or dropped so far. */
 guint64 steward_notify_listener_get_dropped(StewardNotifyListener *l);
 

@@ -402,6 +402,44 @@ START_TEST(test_watchdog_kills_and_restarts)
 }
 END_TEST
 
+static gboolean
+on_stall_over(gpointer user_data)
+{
+        *(gboolean *) user_data = TRUE;
+        return G_SOURCE_REMOVE;
+}
+
+/* A stalled stewardd (SIGSTOP longer than WatchdogSec=) does not kill a
+ * child whose pings, sent in time, wait in the socket: the socket is read
+ * before the deadline is judged. The stall itself is the stimulus: a
+ * fixed 3 s, which no event could stand for. */
+START_TEST(test_stall_keeps_watchdog_child)
+{
+        g_autoptr(Work) w = work_new();
+        g_autofree char *config = g_strdup_printf("[Child dog]\n"
+                                                  "Type=notify\n"
+                                                  "WatchdogSec=2s\n"
+                                                  "ExecStart=%s notify=READY=1 ping=100000\n",
+                                                  w->child);
+        const char *args[] = { backends[_i], NULL };
+        g_autoptr(ItestDaemon) d = itest_daemon_start(config, args);
+        g_autoptr(GVariant) before = NULL;
+        g_autoptr(GVariant) after = NULL;
+        gboolean over = FALSE;
+
+        ck_assert(wait_state(d, "dog", "ready"));
+        before = itest_child_property(d, "dog", "MainPID");
+        ck_assert_int_eq(kill(d->pid, SIGSTOP), 0);
+        g_timeout_add_seconds(3, on_stall_over, &over);
+        ck_assert(itest_wait_flag(&over, ITEST_TIMEOUT_SEC));
+        ck_assert_int_eq(kill(d->pid, SIGCONT), 0);
+        /* Two more watchdog intervals: nothing expires. */
+        ck_assert(!itest_events_wait(d->events, "child_watchdog_expired", "dog", NULL, 4));
+        after = itest_child_property(d, "dog", "MainPID");
+        ck_assert(g_variant_equal(before, after));
+}
+END_TEST
+
 /* (4) Not ready within TimeoutStartSec= is a failure, and releases the
  * younger sibling. */
 START_TEST(test_start_timeout)
@@ -801,6 +839,7 @@ make_suite(void)
         tcase_add_loop_test(children, test_ready_holds_sibling, 0, G_N_ELEMENTS(backends));
         tcase_add_loop_test(children, test_stranger_is_ignored, 0, G_N_ELEMENTS(backends));
         tcase_add_loop_test(children, test_watchdog_kills_and_restarts, 0, G_N_ELEMENTS(backends));
+        tcase_add_loop_test(children, test_stall_keeps_watchdog_child, 0, G_N_ELEMENTS(backends));
         tcase_add_loop_test(children, test_start_timeout, 0, G_N_ELEMENTS(backends));
         tcase_add_loop_test(children, test_status_text, 0, G_N_ELEMENTS(backends));
         tcase_add_loop_test(children, test_address_survives_kill, 0, G_N_ELEMENTS(backends));
