@@ -377,6 +377,7 @@ void
 engine_sup_begin_restart(StewardEngine *e, Sup *s, Node *trigger, guint64 delay)
 {
         guint low = s->strategy == STEWARD_STRATEGY_ONE_FOR_ALL ? 0 : trigger->index;
+        guint covered = s->job == JOB_RESTART || engine_sup_restart_scheduled(s) ? s->low : s->members->len;
         StewardEvent *ev;
 
         if (s->job == JOB_FAIL || s->job == JOB_STOP)
@@ -403,6 +404,15 @@ engine_sup_begin_restart(StewardEngine *e, Sup *s, Node *trigger, guint64 delay)
         if (delay > 0) {
                 ev->delay_usec = delay;
                 ev->fields |= STEWARD_EVENT_FIELD_DELAY;
+        }
+        /* A member the job now covers whose commanded restart is pending
+         * is started once, by the strategy, under that command: the
+         * strategy's own restart of it gives way (once per member). */
+        for (guint i = s->low; i < covered; i++) {
+                Child *c = as_child(member(s, i));
+
+                if (c && c->restart_pending)
+                        engine_emit_policy_conflict(e, c, &c->cmd);
         }
         mark_sup(e, s);
         engine_sup_job_step(e, s);

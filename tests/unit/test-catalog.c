@@ -32,6 +32,7 @@ static const char *const known_fields[] = {
         STEWARD_FIELD_DELAY_USEC,
         STEWARD_FIELD_STATUS_TEXT,
         STEWARD_FIELD_SIGNAL,
+        STEWARD_FIELD_MERGED,
         STEWARD_FIELD_BACKEND,
         NULL,
 };

@@ -398,7 +398,9 @@ START_TEST(test_shutdown_reverse_order_waits_for_gone)
         ck_assert_str_eq(dec(o.decision), "blocked_by_shutdown");
         o = t_cmd(t, STEWARD_COMMAND_START, "b", "cmd-4");
         ck_assert_str_eq(dec(o.decision), "blocked_by_shutdown");
-        t_expect(t, "");
+        /* Changed nothing, but every command id is recorded, with why. */
+        t_expect(t, "command_completed root already_shutting_down, command_completed root c 0 "
+                    "blocked_by_shutdown, command_completed root b 0 blocked_by_shutdown");
 
         t_crash(t, "a", 1);
         t_expect(t, "child_exited a 0 stop, child_control_stop_completed a 0, child_stopped a 0 stop, "
@@ -1035,6 +1037,7 @@ START_TEST(test_intensity_quarantine_and_resume)
         o = t_cmd(t, STEWARD_COMMAND_START, "w1", "c1");
         ck_assert_str_eq(dec(o.decision), "blocked_by_quarantine");
         ck_assert_uint_eq(steward_engine_next_deadline(t->e), G_MAXUINT64);
+        t_expect(t, "command_completed web w1 1 blocked_by_quarantine");
 
         o = t_cmd(t, STEWARD_COMMAND_RESUME_SUPERVISOR, "web", "c2");
         ck_assert_str_eq(dec(o.decision), "resumed");
@@ -1080,7 +1083,9 @@ START_TEST(test_restart_fence_queued_after_stop)
         ck_assert_uint_eq(o.merged, 1);
         o = t_cmd(t, STEWARD_COMMAND_RESTART, "b", "r-3");
         ck_assert_uint_eq(o.merged, 2);
-        t_expect(t, "");
+        t_expect(t,
+                 "child_restart_conflict b 0 already_pending, command_completed root b 0 already_pending, "
+                 "child_restart_conflict b 0 already_pending, command_completed root b 0 already_pending");
 
         /* The main process is gone but the scope is not: still fenced. */
         t_exited(t, "b", KILLED, SIGTERM);
@@ -1156,8 +1161,8 @@ START_TEST(test_restart_conflict_runtime_policy)
         ck_assert_str_eq(dec(o.decision), "queued_after_stop");
         ck_assert(!o.cancel_delivered); /* the stop was already on its way */
         a = &g_array_index(t->out, StewardAction, 0);
-        ck_assert_str_eq(a->event.command_id, "runtime-policy");
-        t_expect(t, "child_restart_conflict a 0 queued_after_stop, child_restart_fence_entered a 0 "
+        ck_assert_str_eq(a->event.command_id, "r-1");
+        t_expect(t, "child_restart_conflict a 0 runtime_policy, child_restart_fence_entered a 0 "
                     "queued_after_stop");
         t_gone(t, "a");
         t_expect(t,
@@ -1203,7 +1208,7 @@ START_TEST(test_restart_conflict_while_pending)
         ck_assert_str_eq(dec(o.decision), "queued_after_stop");
         t_expect(t, "child_restart_fence_entered a 1 queued_after_stop");
         t_exited(t, "a", KILLED, SIGTERM);
-        t_expect(t, "child_exited a 1 failure, child_restart_conflict a 1 already_pending");
+        t_expect(t, "child_exited a 1 failure, child_restart_conflict a 1 runtime_policy");
         t_gone(t, "a");
         t_expect(t,
                  "child_control_stop_completed a 1, child_restart_fence_released a 1, child_restarting a 2, "
@@ -1306,14 +1311,16 @@ START_TEST(test_commands_stop_start_pause_resume)
         ck_assert_str_eq(dec(o.decision), "already_stopping");
         ck_assert(o.idempotent);
         t_crash(t, "a", 0);
-        t_expect(t, "child_control_cancel_delivered a 0, STOP a 0, child_exited a 0 stop, "
-                    "child_control_stop_completed a 0, child_stopped a 0 stop");
+        t_expect(t,
+                 "command_completed root a 0 already_running, child_control_cancel_delivered a 0, STOP a 0, "
+                 "command_completed root a 0 already_stopping, child_exited a 0 stop, "
+                 "child_control_stop_completed a 0, child_stopped a 0 stop");
         o = t_cmd(t, STEWARD_COMMAND_STOP, "a", "4");
         ck_assert_str_eq(dec(o.decision), "already_stopped");
         ck_assert(o.idempotent);
         o = t_cmd(t, STEWARD_COMMAND_START, "a", "5");
         ck_assert_str_eq(dec(o.decision), "started_immediately");
-        t_expect(t, "child_starting a 1, SPAWN a 1");
+        t_expect(t, "command_completed root a 0 already_stopped, child_starting a 1, SPAWN a 1");
         t_spawned(t, "a");
 
         o = t_cmd(t, STEWARD_COMMAND_PAUSE, "a", "6");
@@ -2074,7 +2081,8 @@ START_TEST(test_adopt_stopping)
         t_adopt(t, "a", (StewardAdoption){ .generation = 1, .main_pid = 700, .stopping = TRUE });
         t_start(t);
         ck_assert_str_eq(dec(t_cmd(t, STEWARD_COMMAND_STOP, "a", "s-1").decision), "stop_delivered");
-        t_expect(t, "");
+        /* Answered with no event of its own yet: recorded as answered. */
+        t_expect(t, "command_completed root a 1 stop_delivered");
         t_crash(t, "a", 0);
         t_expect(t, "child_exited a 1 stop, child_control_stop_completed a 1, child_stopped a 1 stop");
         t_free(t);
@@ -2104,7 +2112,8 @@ START_TEST(test_adopt_pending_restart)
         ck_assert(o.idempotent);
         ck_assert_uint_eq(o.merged, 1);
         ck_assert_uint_eq(o.target_generation, 4);
-        t_expect(t, "");
+        t_expect(t,
+                 "child_restart_conflict a 3 already_pending, command_completed root a 3 already_pending");
         t_exited(t, "a", STEWARD_EXIT_CODE_UNKNOWN, 0);
         t_expect(t, "child_exited a 3 stop");
         t_gone(t, "a");
@@ -2668,6 +2677,7 @@ START_TEST(test_save_round_trip)
         BOTH(t, r, t_crash(tw, "p", 0));
         twin_expect(
                 t, r,
+                "child_restart_conflict p 0 already_pending, command_completed root p 0 already_pending, "
                 "child_exited p 0 stop, child_control_stop_completed p 0, child_restart_fence_released p 0, "
                 "child_restarting p 1, child_starting p 1, SPAWN p 1");
         BOTH(t, r, t_spawned(tw, "p"));
@@ -3192,6 +3202,7 @@ START_TEST(test_adopt_changed_fingerprint)
         t_crash(t, "a", 0);
         t_expect(
                 t,
+                "child_restart_conflict a 3 already_pending, command_completed root a 3 already_pending, "
                 "child_exited a 3 stop, child_control_stop_completed a 3, child_restart_fence_released a 3, "
                 "child_restarting a 4, child_starting a 4, SPAWN a 4");
         ev = t_find_event(t, STEWARD_EVENT_CHILD_STARTING);
