@@ -1217,6 +1217,195 @@ START_TEST(test_restart_conflict_while_pending)
 }
 END_TEST
 
+/* The @nth (from 0) event of @kind in the last input's output. */
+static const StewardEvent *
+t_nth_event(T *t, StewardEventKind kind, guint nth)
+{
+        for (guint i = 0; i < t->out->len; i++) {
+                const StewardAction *a = &g_array_index(t->out, StewardAction, i);
+
+                if (a->type == STEWARD_ACTION_EVENT && a->event.kind == kind && nth-- == 0)
+                        return &a->event;
+        }
+        ck_abort_msg("no event %s", steward_event_kind_to_string(kind));
+        return NULL;
+}
+
+/* The command id @ev carries, "" for none. */
+static const char *
+ev_id(const StewardEvent *ev)
+{
+        return ev->fields & STEWARD_EVENT_FIELD_COMMAND_ID ? ev->command_id : "";
+}
+
+START_TEST(test_restart_merge_recorded)
+{
+        T *t = three_simple(STEWARD_STRATEGY_ONE_FOR_ONE);
+        const StewardEvent *ev;
+        StewardCommandOutcome o;
+
+        (void) t_cmd(t, STEWARD_COMMAND_RESTART, "b", "r-1");
+        g_free(t_take(t));
+        /* The duplicate is recorded under the command it merged into, with
+         * the count; its own id and reason in command_completed. */
+        o = t_cmd(t, STEWARD_COMMAND_RESTART, "b", "r-2");
+        ck_assert_uint_eq(o.merged, 1);
+        t_expect(t,
+                 "child_restart_conflict b 0 already_pending, command_completed root b 0 already_pending");
+        ev = t_nth_event(t, STEWARD_EVENT_CHILD_RESTART_CONFLICT, 0);
+        ck_assert_str_eq(ev_id(ev), "r-1");
+        ck_assert(ev->fields & STEWARD_EVENT_FIELD_MERGED);
+        ck_assert_uint_eq(ev->merged, 1);
+        ck_assert_str_eq(ev->actor_comm, "stewardctl");
+        ev = t_nth_event(t, STEWARD_EVENT_COMMAND_COMPLETED, 0);
+        ck_assert_str_eq(ev_id(ev), "r-2");
+        ck_assert_str_eq(ev->reason, "test");
+        ck_assert_str_eq(dec(ev->decision), "already_pending");
+
+        /* A StartChild merges the same way. */
+        o = t_cmd(t, STEWARD_COMMAND_START, "b", "s-3");
+        ck_assert_str_eq(dec(o.decision), "already_pending");
+        ck_assert_uint_eq(o.merged, 2);
+        ev = t_nth_event(t, STEWARD_EVENT_CHILD_RESTART_CONFLICT, 0);
+        ck_assert_str_eq(ev_id(ev), "r-1");
+        ck_assert_uint_eq(ev->merged, 2);
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_COMMAND_COMPLETED, 0)), "s-3");
+        g_free(t_take(t));
+
+        /* The merges change nothing of what follows: one restart, under r-1. */
+        t_crash(t, "b", 0);
+        t_expect(
+                t,
+                "child_exited b 0 stop, child_control_stop_completed b 0, child_restart_fence_released b 0, "
+                "child_restarting b 1, child_starting b 1, SPAWN b 1");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_STARTING, 0)), "r-1");
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_restart_conflict_strategy)
+{
+        T *t = three_simple(STEWARD_STRATEGY_ONE_FOR_ALL);
+        const StewardEvent *ev;
+
+        /* b is fenced; a sibling's crash restarts all: b's automatic
+         * restart gives way to the command, which the strategy serves. */
+        (void) t_cmd(t, STEWARD_COMMAND_RESTART, "b", "r-1");
+        g_free(t_take(t));
+        t_exited(t, "a", EXITED, 1);
+        t_expect(t, "child_exited a 0 failure, STOP a 0, supervisor_restarting root a one-for-all, "
+                    "child_restart_conflict b 0 runtime_policy, STOP c 0");
+        ev = t_nth_event(t, STEWARD_EVENT_CHILD_RESTART_CONFLICT, 0);
+        ck_assert_str_eq(ev_id(ev), "r-1");
+        ck_assert_str_eq(ev->reason, "test");
+        /* Once per job, however often its steps pass b. */
+        t_gone(t, "a");
+        t_crash(t, "c", 0);
+        t_expect(t, "child_exited c 0 stop, child_control_stop_completed c 0");
+        t_exited(t, "b", KILLED, SIGTERM);
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_EXITED, 0)), "r-1");
+        t_gone(t, "b");
+        t_expect(t, "child_exited b 0 stop, child_control_stop_completed b 0");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_CONTROL_STOP_COMPLETED, 0)), "r-1");
+        t_next(t);
+        t_expect(t, "child_restarting a 1, child_starting a 1, SPAWN a 1, child_restart_fence_released b 0, "
+                    "child_restarting b 1, child_starting b 1, SPAWN b 1, child_restarting c 1, "
+                    "child_starting c 1, SPAWN c 1");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_STARTING, 0)), "");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_STARTING, 1)), "r-1");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_STARTING, 2)), "");
+        t_spawned(t, "b");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_STARTED, 0)), "r-1");
+        t_spawned(t, "c");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_STARTED, 0)), "");
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_restart_correlated)
+{
+        SpecBuilder b;
+        T *t;
+
+        sb_init(&b);
+        sb_notify(&b, "a", NULL);
+        t = t_new(b.spec, NULL, NULL);
+        steward_spec_free(b.spec);
+        t_start(t);
+        t_spawned(t, "a");
+        t_ready(t, "a");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_READY, 0)), "");
+        g_free(t_take(t));
+
+        /* Every event the restart causes carries r-1, the old
+         * incarnation's end and the new one's start and readiness too. */
+        (void) t_cmd(t, STEWARD_COMMAND_RESTART, "a", "r-1");
+        g_free(t_take(t));
+        t_exited(t, "a", KILLED, SIGTERM);
+        t_expect(t, "child_exited a 0 stop");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_EXITED, 0)), "r-1");
+        t_gone(t, "a");
+        g_free(t_take(t));
+        t_spawned(t, "a");
+        t_expect(t, "child_started a 1");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_STARTED, 0)), "r-1");
+        t_ready(t, "a");
+        t_expect(t, "child_ready a 1");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_READY, 0)), "r-1");
+
+        /* An automatic restart after it carries none. */
+        t_crash(t, "a", 1);
+        g_free(t_take(t));
+        t_next(t);
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_STARTING, 0)), "");
+        t_spawned(t, "a");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_STARTED, 0)), "");
+
+        /* A stop's exit and rest carry the stop's id. */
+        (void) t_cmd(t, STEWARD_COMMAND_STOP, "a", "s-1");
+        t_exited(t, "a", KILLED, SIGTERM);
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_EXITED, 0)), "s-1");
+        t_gone(t, "a");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_STOPPED, 0)), "s-1");
+
+        /* A crash is no command's. */
+        (void) t_cmd(t, STEWARD_COMMAND_START, "a", "s-2");
+        t_spawned(t, "a");
+        t_exited(t, "a", EXITED, 1);
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_EXITED, 0)), "");
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_idempotent_command_recorded)
+{
+        T *t = three_simple(STEWARD_STRATEGY_ONE_FOR_ONE);
+        const StewardEvent *ev;
+        StewardCommandOutcome o;
+
+        o = t_cmd(t, STEWARD_COMMAND_START, "a", "cmd-1");
+        ck_assert_str_eq(dec(o.decision), "already_running");
+        t_expect(t, "command_completed root a 0 already_running");
+        ev = t_nth_event(t, STEWARD_EVENT_COMMAND_COMPLETED, 0);
+        ck_assert_str_eq(ev_id(ev), "cmd-1");
+        ck_assert_str_eq(ev->reason, "test");
+        ck_assert_str_eq(ev->actor_comm, "stewardctl");
+        ck_assert_uint_eq(ev->actor_uid, 1000);
+        ck_assert_str_eq(ev->child, "a");
+        ck_assert_str_eq(dec(ev->decision), "already_running");
+        ck_assert_str_eq(steward_event_kind_to_string(ev->kind), "command_completed");
+
+        /* A supervisor's command, and one with an event of its own: none. */
+        o = t_cmd(t, STEWARD_COMMAND_RESUME_SUPERVISOR, "root", "cmd-2");
+        ck_assert_str_eq(dec(o.decision), "not_quarantined");
+        t_expect(t, "command_completed root not_quarantined");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_COMMAND_COMPLETED, 0)), "cmd-2");
+        (void) t_cmd(t, STEWARD_COMMAND_STOP, "a", "cmd-3");
+        t_expect(t, "child_control_cancel_delivered a 0, STOP a 0");
+        t_free(t);
+}
+END_TEST
+
 START_TEST(test_stale_reports)
 {
         T *t = three_simple(STEWARD_STRATEGY_ONE_FOR_ONE);
@@ -3263,6 +3452,10 @@ make_suite(void)
         tcase_add_test(tc, test_restart_started_immediately);
         tcase_add_test(tc, test_restart_conflict_runtime_policy);
         tcase_add_test(tc, test_restart_conflict_while_pending);
+        tcase_add_test(tc, test_restart_merge_recorded);
+        tcase_add_test(tc, test_restart_conflict_strategy);
+        tcase_add_test(tc, test_restart_correlated);
+        tcase_add_test(tc, test_idempotent_command_recorded);
         tcase_add_test(tc, test_stale_reports);
         tcase_add_test(tc, test_spawn_failure_keeps_verdict);
         tcase_add_test(tc, test_commands_stop_start_pause_resume);
