@@ -395,6 +395,8 @@ engine_child_gone(StewardEngine *e, Child *c)
                         c->restart_pending = FALSE;
                         ev = engine_emit_child(e, STEWARD_EVENT_CHILD_STOPPED, c);
                         engine_ev_decision(ev, STEWARD_DECISION_STOP);
+                        if (e->shutting_down)
+                                engine_ev_cmd(ev, &e->shutdown_cmd);
                 }
                 engine_sup_job_step(e, s);
                 return;

@@ -245,6 +245,7 @@ struct _StewardEngine {
         gboolean shutting_down;
         guint64 shutdown_deadline; /* when ShutdownTimeoutSec= runs out; 0: never */
         gboolean shutdown_timed_out; /* ShutdownTimeoutSec= passed: stragglers were killed */
+        Cmd shutdown_cmd; /* the ShutdownTree that began it; no id for SIGTERM or escalation */
         gboolean finished;
         int exit_code;
         StewardTreeState tree_state;
@@ -292,6 +293,7 @@ StewardEvent *engine_emit_sup(StewardEngine *e, StewardEventKind kind, Sup *s);
 void engine_ev_decision(StewardEvent *ev, StewardDecision d);
 void engine_ev_cmd(StewardEvent *ev, const Cmd *cmd);
 void engine_emit_policy_conflict(StewardEngine *e, Child *c, const Cmd *cmd);
+const Cmd *engine_child_stop_cmd(StewardEngine *e, Child *c);
 void engine_push_incarnation_action(StewardEngine *e, StewardActionType type, Child *c, int signal);
 void engine_cmd_clear(Cmd *cmd);
 void engine_cmd_set(Cmd *cmd, const StewardCommand *src);

@@ -260,6 +260,7 @@ tree_finish(StewardEngine *e, StewardDecision how)
         e->tree_state = STEWARD_TREE_STATE_STOPPED;
         ev = engine_emit_sup(e, STEWARD_EVENT_TREE_SHUTDOWN_COMPLETED, e->root);
         engine_ev_decision(ev, how);
+        engine_ev_cmd(ev, &e->shutdown_cmd);
         a = engine_push_action(e, STEWARD_ACTION_EXIT);
         a->exit_code = e->exit_code;
 }
@@ -477,6 +478,8 @@ engine_begin_shutdown(StewardEngine *e, int exit_code, const Cmd *cmd, Sup *caus
         if (e->shutting_down)
                 return;
         e->shutting_down = TRUE;
+        if (cmd)
+                engine_cmd_copy(&e->shutdown_cmd, cmd);
         e->exit_code = exit_code;
         e->tree_state = STEWARD_TREE_STATE_STOPPING;
         ev = engine_emit_sup(e, STEWARD_EVENT_TREE_SHUTDOWN_STARTED, cause ? cause : e->root);
@@ -582,6 +585,8 @@ shutdown_give_up(StewardEngine *e)
                 ev->exit_status = 0;
                 ev->fields |= STEWARD_EVENT_FIELD_EXIT;
                 engine_ev_decision(ev, engine_child_verdict(c, STEWARD_EXIT_CODE_UNKNOWN, 0));
+                if (c->stopping)
+                        engine_ev_cmd(ev, engine_child_stop_cmd(e, c));
                 c->inc = INC_EXITED;
                 c->ready = FALSE;
                 c->main_pid = 0;

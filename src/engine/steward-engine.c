@@ -163,6 +163,18 @@ engine_ev_cmd(StewardEvent *ev, const Cmd *cmd)
         }
 }
 
+/* The command whose stop ends @c's incarnation, NULL when none did: the
+ * end is part of that command's story. */
+const Cmd *
+engine_child_stop_cmd(StewardEngine *e, Child *c)
+{
+        if (c->stop_cause == STOP_CONTROL || c->restart_pending)
+                return &c->cmd;
+        if (c->stop_cause == STOP_JOB && e->shutting_down)
+                return &e->shutdown_cmd;
+        return NULL;
+}
+
 /* The restart policy gave way to @cmd, pending or new: recorded under the
  * command's id, so the command's story shows what it superseded. */
 void
@@ -712,6 +724,7 @@ steward_engine_free(StewardEngine *e)
         g_clear_pointer(&e->sup_by_name, g_hash_table_unref);
         g_clear_pointer(&e->dirty, g_ptr_array_unref);
         g_clear_pointer(&e->history, g_hash_table_unref);
+        engine_cmd_clear(&e->shutdown_cmd);
         g_free(e);
 }
 
@@ -842,9 +855,8 @@ steward_engine_child_exited(StewardEngine *e, const char *child, guint64 generat
                 ev->exit_status = status;
                 ev->fields |= STEWARD_EVENT_FIELD_EXIT;
                 engine_ev_decision(ev, verdict);
-                /* An end a command's stop caused is part of that command's story. */
-                if (c->stopping && (c->stop_cause == STOP_CONTROL || c->restart_pending))
-                        engine_ev_cmd(ev, &c->cmd);
+                if (c->stopping)
+                        engine_ev_cmd(ev, engine_child_stop_cmd(e, c));
                 engine_child_main_ended(e, c, verdict, FALSE);
         }
         engine_end(e);

@@ -1406,6 +1406,32 @@ START_TEST(test_idempotent_command_recorded)
 }
 END_TEST
 
+START_TEST(test_shutdown_correlated)
+{
+        T *t = three_simple(STEWARD_STRATEGY_ONE_FOR_ONE);
+
+        /* Each child's end and rest belong to the ShutdownTree. */
+        (void) t_cmd(t, STEWARD_COMMAND_SHUTDOWN, NULL, "sd-1");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_TREE_SHUTDOWN_STARTED, 0)), "sd-1");
+        g_free(t_take(t));
+        t_exited(t, "c", KILLED, SIGTERM);
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_EXITED, 0)), "sd-1");
+        t_gone(t, "c");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_STOPPED, 0)), "sd-1");
+        t_crash(t, "b", 0);
+        t_crash(t, "a", 0);
+        t_expect(
+                t,
+                "child_exited c 0 stop, child_control_stop_completed c 0, child_stopped c 0 stop, STOP b 0, "
+                "child_exited b 0 stop, child_control_stop_completed b 0, "
+                "child_stopped b 0 stop, STOP a 0, child_exited a 0 stop, child_control_stop_completed a 0, "
+                "child_stopped a 0 stop, tree_shutdown_completed root clean, EXIT 0");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_STOPPED, 0)), "sd-1");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_TREE_SHUTDOWN_COMPLETED, 0)), "sd-1");
+        t_free(t);
+}
+END_TEST
+
 START_TEST(test_stale_reports)
 {
         T *t = three_simple(STEWARD_STRATEGY_ONE_FOR_ONE);
@@ -3456,6 +3482,7 @@ make_suite(void)
         tcase_add_test(tc, test_restart_conflict_strategy);
         tcase_add_test(tc, test_restart_correlated);
         tcase_add_test(tc, test_idempotent_command_recorded);
+        tcase_add_test(tc, test_shutdown_correlated);
         tcase_add_test(tc, test_stale_reports);
         tcase_add_test(tc, test_spawn_failure_keeps_verdict);
         tcase_add_test(tc, test_commands_stop_start_pause_resume);
