@@ -933,6 +933,8 @@ steward_bus_emit_event(StewardBus *b, guint64 sequence, const StewardEvent *ev, 
                 g_variant_builder_add(&f, "{sv}", "status_text", g_variant_new_string(ev->status_text));
         if (m & STEWARD_EVENT_FIELD_SIGNAL)
                 g_variant_builder_add(&f, "{sv}", "signal", g_variant_new_int32(ev->signal));
+        if (m & STEWARD_EVENT_FIELD_MERGED)
+                g_variant_builder_add(&f, "{sv}", "merged", g_variant_new_uint32(ev->merged));
 
         (void) g_dbus_connection_emit_signal(
                 b->bus, NULL, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "Event",

@@ -156,6 +156,10 @@ steward_event_format_message(const StewardEvent *ev)
         case STEWARD_EVENT_CHILD_RESTART_FENCE_RELEASED:
                 return g_strdup_printf(_("Restart fence of child '%s' released."), child);
         case STEWARD_EVENT_CHILD_RESTART_CONFLICT:
+                if (ev->decision == STEWARD_DECISION_ALREADY_PENDING)
+                        return g_strdup_printf(_("Restart of child '%s' merged into the pending command %s "
+                                                 "(%u merged so far)."),
+                                               child, str(ev->command_id), ev->merged);
                 return g_strdup_printf(
                         _("Automatic restart of child '%s' suppressed: a commanded restart is pending."),
                         child);
@@ -194,6 +198,13 @@ steward_event_format_message(const StewardEvent *ev)
                                        child, gen, str(ev->reason));
         case STEWARD_EVENT_TREE_ADOPTED:
                 return g_strdup_printf(_("Took over from the previous run: %s."), str(ev->reason));
+        case STEWARD_EVENT_COMMAND_COMPLETED:
+                if (ev->child)
+                        return g_strdup_printf(_("Command %s for child '%s' answered: %s."),
+                                               str(ev->command_id), child,
+                                               steward_decision_to_string(ev->decision));
+                return g_strdup_printf(_("Command %s for supervisor '%s' answered: %s."),
+                                       str(ev->command_id), sup, steward_decision_to_string(ev->decision));
         case _STEWARD_EVENT_KIND_MAX:
         default:
                 break;
@@ -248,6 +259,8 @@ event_fields(guint64 sequence, const StewardEvent *ev, const char *unit)
                 ADD(STEWARD_FIELD_STATUS_TEXT "=%s", str(ev->status_text));
         if (m & STEWARD_EVENT_FIELD_SIGNAL)
                 ADD(STEWARD_FIELD_SIGNAL "=%d", ev->signal);
+        if (m & STEWARD_EVENT_FIELD_MERGED)
+                ADD(STEWARD_FIELD_MERGED "=%u", ev->merged);
 #undef ADD
         return f;
 }

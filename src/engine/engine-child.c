@@ -93,6 +93,10 @@ engine_child_spawn(StewardEngine *e, Child *c, gboolean restart, const Cmd *cmd)
         c->next_restart_usec = 0;
         c->end_unjudged = FALSE;
         c->restart_when_gone = FALSE;
+        if (cmd && cmd->id)
+                engine_cmd_copy(&c->inc_cmd, cmd);
+        else
+                engine_cmd_clear(&c->inc_cmd);
         if (c->status_text) {
                 g_clear_pointer(&c->status_text, g_free);
                 c->status_serial++;
@@ -315,11 +319,8 @@ engine_child_main_ended(StewardEngine *e, Child *c, StewardDecision verdict, gbo
                 /* The supervisor is stopping this member anyway; a crash
                  * now is not one more restart (as in OTP). */
         } else if (c->restart_pending) {
-                if (c->mode == MODE_AUTO && child_policy_restarts(c, verdict)) {
-                        StewardEvent *ev = engine_emit_child(e, STEWARD_EVENT_CHILD_RESTART_CONFLICT, c);
-                        engine_ev_cmd(ev, &engine_runtime_policy_cmd);
-                        engine_ev_decision(ev, STEWARD_DECISION_ALREADY_PENDING);
-                }
+                if (c->mode == MODE_AUTO && child_policy_restarts(c, verdict))
+                        engine_emit_policy_conflict(e, c, &c->cmd);
         } else if (c->mode == MODE_AUTO && verdict != STEWARD_DECISION_STOP) {
                 child_apply_policy(e, c, verdict);
         }
@@ -394,6 +395,8 @@ engine_child_gone(StewardEngine *e, Child *c)
                         c->restart_pending = FALSE;
                         ev = engine_emit_child(e, STEWARD_EVENT_CHILD_STOPPED, c);
                         engine_ev_decision(ev, STEWARD_DECISION_STOP);
+                        if (e->shutting_down)
+                                engine_ev_cmd(ev, &e->shutdown_cmd);
                 }
                 engine_sup_job_step(e, s);
                 return;

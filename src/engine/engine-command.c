@@ -25,6 +25,22 @@ block_decision(Block b)
         return STEWARD_DECISION_NONE;
 }
 
+/* A command merged into the pending one: recorded under the pending
+ * command's id, with the count so far. The merged command's own id is
+ * recorded by command_completed (steward_engine_command()). */
+static void
+child_merged(StewardEngine *e, Child *c, StewardCommandOutcome *o)
+{
+        StewardEvent *ev;
+
+        o->merged = ++c->merged;
+        ev = engine_emit_child(e, STEWARD_EVENT_CHILD_RESTART_CONFLICT, c);
+        engine_ev_cmd(ev, &c->cmd);
+        engine_ev_decision(ev, STEWARD_DECISION_ALREADY_PENDING);
+        ev->merged = c->merged;
+        ev->fields |= STEWARD_EVENT_FIELD_MERGED;
+}
+
 /* A commanded (re)start is a fresh start: the budget and the backoff
  * begin anew, as after systemctl reset-failed. */
 static void
@@ -75,7 +91,8 @@ command_start(StewardEngine *e, Child *c, const StewardCommand *cmd, StewardComm
                         o->decision = STEWARD_DECISION_ALREADY_PENDING;
                         o->idempotent = TRUE;
                         o->target_generation = engine_child_next_generation(c);
-                        o->merged = c->restart_pending ? ++c->merged : 0;
+                        if (c->restart_pending)
+                                child_merged(e, c, o);
                 } else {
                         engine_child_queue_after_stop(c, FALSE, cmd, o);
                         o->decision = STEWARD_DECISION_QUEUED_AFTER_STOP;
@@ -107,12 +124,8 @@ engine_child_restart_fenced(StewardEngine *e, Child *c, const Cmd *cmd, StewardC
         gboolean was_stopping = c->stopping;
         StewardEvent *ev;
 
-        if (c->mode == MODE_AUTO && c->backoff_after_gone) {
-                /* The policy's own restart gives way to the command. */
-                ev = engine_emit_child(e, STEWARD_EVENT_CHILD_RESTART_CONFLICT, c);
-                engine_ev_cmd(ev, &engine_runtime_policy_cmd);
-                engine_ev_decision(ev, STEWARD_DECISION_QUEUED_AFTER_STOP);
-        }
+        if (c->mode == MODE_AUTO && c->backoff_after_gone)
+                engine_emit_policy_conflict(e, c, cmd); /* the policy's own restart gives way */
         c->restart_pending = TRUE;
         c->pending_is_restart = TRUE;
         c->merged = 0;
@@ -137,7 +150,6 @@ void
 engine_command_restart(StewardEngine *e, Child *c, const StewardCommand *cmd, StewardCommandOutcome *o)
 {
         Block b = engine_node_blocked(e, &c->node);
-        StewardEvent *ev;
 
         if (b != BLOCK_NONE) {
                 o->decision = block_decision(b);
@@ -153,8 +165,8 @@ engine_command_restart(StewardEngine *e, Child *c, const StewardCommand *cmd, St
                 if (c->restart_pending) {
                         o->decision = STEWARD_DECISION_ALREADY_PENDING;
                         o->idempotent = TRUE;
-                        o->merged = ++c->merged;
                         o->target_generation = engine_child_next_generation(c);
+                        child_merged(e, c, o);
                         return;
                 }
                 engine_cmd_set(&tmp, cmd);
@@ -173,9 +185,11 @@ engine_command_restart(StewardEngine *e, Child *c, const StewardCommand *cmd, St
                 return;
         }
         if (steward_timer_is_armed(&c->timer) && c->timer.kind == TIMER_BACKOFF) {
-                ev = engine_emit_child(e, STEWARD_EVENT_CHILD_RESTART_CONFLICT, c);
-                engine_ev_cmd(ev, &engine_runtime_policy_cmd);
-                engine_ev_decision(ev, STEWARD_DECISION_STARTED_IMMEDIATELY);
+                Cmd tmp = { 0 };
+
+                engine_cmd_set(&tmp, cmd);
+                engine_emit_policy_conflict(e, c, &tmp);
+                engine_cmd_clear(&tmp);
         }
         child_fresh_start(e, c, c->ever_started, cmd, o);
         o->decision = STEWARD_DECISION_STARTED_IMMEDIATELY;
@@ -291,12 +305,47 @@ command_resume_supervisor(StewardEngine *e, Sup *s, const StewardCommand *cmd, S
         engine_sup_advance(e, s);
 }
 
+/* Does an event emitted since @from carry @id? */
+static gboolean
+command_recorded(StewardEngine *e, guint from, const char *id)
+{
+        for (guint i = from; i < e->out->len; i++) {
+                const StewardAction *a = &g_array_index(e->out, StewardAction, i);
+
+                if (a->type == STEWARD_ACTION_EVENT && a->event.command_id &&
+                    g_str_equal(a->event.command_id, id))
+                        return TRUE;
+        }
+        return FALSE;
+}
+
+/* Every command id a method returns is in the journal: a command no other
+ * event records (a repeat, a refusal, a merge) gets command_completed, with
+ * its decision and reason. */
+static void
+command_record(StewardEngine *e, guint from, Child *c, Sup *s, const StewardCommand *cmd,
+               const StewardCommandOutcome *o)
+{
+        StewardEvent *ev;
+        Cmd tmp = { 0 };
+
+        if (!cmd->command_id || command_recorded(e, from, cmd->command_id))
+                return;
+        ev = c ? engine_emit_child(e, STEWARD_EVENT_COMMAND_COMPLETED, c)
+               : engine_emit_sup(e, STEWARD_EVENT_COMMAND_COMPLETED, s ? s : e->root);
+        engine_cmd_set(&tmp, cmd);
+        engine_ev_cmd(ev, &tmp);
+        engine_cmd_clear(&tmp);
+        engine_ev_decision(ev, o->decision);
+}
+
 gboolean
 steward_engine_command(StewardEngine *e, const StewardCommand *cmd, guint64 now, GArray *out,
                        StewardCommandOutcome *o, GError **error)
 {
         Child *c = NULL;
         Sup *s = NULL;
+        guint from;
 
         g_return_val_if_fail(e && cmd && out && o, FALSE);
 
@@ -320,6 +369,7 @@ steward_engine_command(StewardEngine *e, const StewardCommand *cmd, guint64 now,
         }
 
         engine_begin(e, now, out);
+        from = out->len;
         switch (cmd->kind) {
         case STEWARD_COMMAND_START:
                 command_start(e, c, cmd, o);
@@ -368,6 +418,7 @@ steward_engine_command(StewardEngine *e, const StewardCommand *cmd, guint64 now,
         if (s)
                 o->supervisor_state = engine_sup_state(s);
         o->tree_state = e->tree_state;
+        command_record(e, from, c, s, cmd, o);
         engine_end(e);
         return TRUE;
 }

@@ -195,6 +195,10 @@ struct Child {
         gboolean pending_is_restart;
         guint merged;
         Cmd cmd; /* the last command whose effect is still pending */
+        /* The command that started the current incarnation (no id when the
+         * policy or a supervisor did): its child_started and child_ready
+         * carry the id, so one command's story is one journal query. */
+        Cmd inc_cmd;
 
         ChildProps published;
 };
@@ -241,6 +245,7 @@ struct _StewardEngine {
         gboolean shutting_down;
         guint64 shutdown_deadline; /* when ShutdownTimeoutSec= runs out; 0: never */
         gboolean shutdown_timed_out; /* ShutdownTimeoutSec= passed: stragglers were killed */
+        Cmd shutdown_cmd; /* the ShutdownTree that began it; no id for SIGTERM or escalation */
         gboolean finished;
         int exit_code;
         StewardTreeState tree_state;
@@ -281,15 +286,14 @@ member(Sup *s, guint i)
         return g_ptr_array_index(s->members, i);
 }
 
-/* Who the events name when the restart policy, not a command, acted. */
-extern const Cmd engine_runtime_policy_cmd;
-
 /* steward-engine.c: names, actions and events, dirty tracking, derived state, construction. */
 StewardAction *engine_push_action(StewardEngine *e, StewardActionType type);
 StewardEvent *engine_emit_child(StewardEngine *e, StewardEventKind kind, Child *c);
 StewardEvent *engine_emit_sup(StewardEngine *e, StewardEventKind kind, Sup *s);
 void engine_ev_decision(StewardEvent *ev, StewardDecision d);
 void engine_ev_cmd(StewardEvent *ev, const Cmd *cmd);
+void engine_emit_policy_conflict(StewardEngine *e, Child *c, const Cmd *cmd);
+const Cmd *engine_child_stop_cmd(StewardEngine *e, Child *c);
 void engine_push_incarnation_action(StewardEngine *e, StewardActionType type, Child *c, int signal);
 void engine_cmd_clear(Cmd *cmd);
 void engine_cmd_set(Cmd *cmd, const StewardCommand *src);

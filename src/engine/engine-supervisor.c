@@ -260,6 +260,7 @@ tree_finish(StewardEngine *e, StewardDecision how)
         e->tree_state = STEWARD_TREE_STATE_STOPPED;
         ev = engine_emit_sup(e, STEWARD_EVENT_TREE_SHUTDOWN_COMPLETED, e->root);
         engine_ev_decision(ev, how);
+        engine_ev_cmd(ev, &e->shutdown_cmd);
         a = engine_push_action(e, STEWARD_ACTION_EXIT);
         a->exit_code = e->exit_code;
 }
@@ -377,6 +378,7 @@ void
 engine_sup_begin_restart(StewardEngine *e, Sup *s, Node *trigger, guint64 delay)
 {
         guint low = s->strategy == STEWARD_STRATEGY_ONE_FOR_ALL ? 0 : trigger->index;
+        guint covered = s->job == JOB_RESTART || engine_sup_restart_scheduled(s) ? s->low : s->members->len;
         StewardEvent *ev;
 
         if (s->job == JOB_FAIL || s->job == JOB_STOP)
@@ -403,6 +405,15 @@ engine_sup_begin_restart(StewardEngine *e, Sup *s, Node *trigger, guint64 delay)
         if (delay > 0) {
                 ev->delay_usec = delay;
                 ev->fields |= STEWARD_EVENT_FIELD_DELAY;
+        }
+        /* A member the job now covers whose commanded restart is pending
+         * is started once, by the strategy, under that command: the
+         * strategy's own restart of it gives way (once per member). */
+        for (guint i = s->low; i < covered; i++) {
+                Child *c = as_child(member(s, i));
+
+                if (c && c->restart_pending)
+                        engine_emit_policy_conflict(e, c, &c->cmd);
         }
         mark_sup(e, s);
         engine_sup_job_step(e, s);
@@ -467,6 +478,8 @@ engine_begin_shutdown(StewardEngine *e, int exit_code, const Cmd *cmd, Sup *caus
         if (e->shutting_down)
                 return;
         e->shutting_down = TRUE;
+        if (cmd)
+                engine_cmd_copy(&e->shutdown_cmd, cmd);
         e->exit_code = exit_code;
         e->tree_state = STEWARD_TREE_STATE_STOPPING;
         ev = engine_emit_sup(e, STEWARD_EVENT_TREE_SHUTDOWN_STARTED, cause ? cause : e->root);
@@ -572,6 +585,8 @@ shutdown_give_up(StewardEngine *e)
                 ev->exit_status = 0;
                 ev->fields |= STEWARD_EVENT_FIELD_EXIT;
                 engine_ev_decision(ev, engine_child_verdict(c, STEWARD_EXIT_CODE_UNKNOWN, 0));
+                if (c->stopping)
+                        engine_ev_cmd(ev, engine_child_stop_cmd(e, c));
                 c->inc = INC_EXITED;
                 c->ready = FALSE;
                 c->main_pid = 0;

@@ -4,8 +4,6 @@
 
 #include "engine-private.h"
 
-const Cmd engine_runtime_policy_cmd = { .id = (char *) "runtime-policy" };
-
 /* ---- names ---- */
 
 static const char *const child_state_names[_STEWARD_CHILD_STATE_MAX] = {
@@ -163,6 +161,29 @@ engine_ev_cmd(StewardEvent *ev, const Cmd *cmd)
                 ev->actor_comm = g_strdup(cmd->comm);
                 ev->fields |= STEWARD_EVENT_FIELD_ACTOR;
         }
+}
+
+/* The command whose stop ends @c's incarnation, NULL when none did: the
+ * end is part of that command's story. */
+const Cmd *
+engine_child_stop_cmd(StewardEngine *e, Child *c)
+{
+        if (c->stop_cause == STOP_CONTROL || c->restart_pending)
+                return &c->cmd;
+        if (c->stop_cause == STOP_JOB && e->shutting_down)
+                return &e->shutdown_cmd;
+        return NULL;
+}
+
+/* The restart policy gave way to @cmd, pending or new: recorded under the
+ * command's id, so the command's story shows what it superseded. */
+void
+engine_emit_policy_conflict(StewardEngine *e, Child *c, const Cmd *cmd)
+{
+        StewardEvent *ev = engine_emit_child(e, STEWARD_EVENT_CHILD_RESTART_CONFLICT, c);
+
+        engine_ev_cmd(ev, cmd);
+        engine_ev_decision(ev, STEWARD_DECISION_RUNTIME_POLICY);
 }
 
 void
@@ -432,6 +453,7 @@ child_free(Child *c)
         g_free(c->status_text);
         engine_window_reset(&c->budget);
         engine_cmd_clear(&c->cmd);
+        engine_cmd_clear(&c->inc_cmd);
         g_free(c);
 }
 
@@ -702,6 +724,7 @@ steward_engine_free(StewardEngine *e)
         g_clear_pointer(&e->sup_by_name, g_hash_table_unref);
         g_clear_pointer(&e->dirty, g_ptr_array_unref);
         g_clear_pointer(&e->history, g_hash_table_unref);
+        engine_cmd_clear(&e->shutdown_cmd);
         g_free(e);
 }
 
@@ -770,7 +793,7 @@ steward_engine_child_spawned(StewardEngine *e, const char *child, guint64 genera
         } else {
                 c->inc = INC_UP;
                 c->main_pid = main_pid;
-                (void) engine_emit_child(e, STEWARD_EVENT_CHILD_STARTED, c);
+                engine_ev_cmd(engine_emit_child(e, STEWARD_EVENT_CHILD_STARTED, c), &c->inc_cmd);
                 mark_child(e, c);
                 if (c->stopping)
                         engine_child_deliver_stop(e, c);
@@ -799,6 +822,7 @@ steward_engine_child_spawn_failed(StewardEngine *e, const char *child, guint64 g
 
                 ev->error = g_strdup(error ? error : "");
                 ev->fields |= STEWARD_EVENT_FIELD_ERROR;
+                engine_ev_cmd(ev, &c->inc_cmd);
                 /* The last exit verdict stays what it was (docs/ARCHITECTURE.md, "The restart fence"); the
                  * restart policy judges the attempt as a failure. */
                 engine_child_main_ended(e, c, c->stopping ? STEWARD_DECISION_STOP : STEWARD_DECISION_FAILURE,
@@ -831,6 +855,8 @@ steward_engine_child_exited(StewardEngine *e, const char *child, guint64 generat
                 ev->exit_status = status;
                 ev->fields |= STEWARD_EVENT_FIELD_EXIT;
                 engine_ev_decision(ev, verdict);
+                if (c->stopping)
+                        engine_ev_cmd(ev, engine_child_stop_cmd(e, c));
                 engine_child_main_ended(e, c, verdict, FALSE);
         }
         engine_end(e);
@@ -876,7 +902,7 @@ steward_engine_child_ready(StewardEngine *e, const char *child, guint64 generati
                 child_stale(e, c, generation, "ready");
         } else if (c->inc == INC_UP && !c->ready && !c->stopping && !c->notified_stopping) {
                 engine_child_disarm_kind(e, c, TIMER_START);
-                (void) engine_emit_child(e, STEWARD_EVENT_CHILD_READY, c);
+                engine_ev_cmd(engine_emit_child(e, STEWARD_EVENT_CHILD_READY, c), &c->inc_cmd);
                 engine_child_became_up(e, c);
                 engine_sup_advance(e, c->node.parent);
         }

@@ -56,6 +56,7 @@ static const KindInfo kind_table[_STEWARD_EVENT_KIND_MAX] = {
         [STEWARD_EVENT_CHILD_LOST] = { "child_lost", STEWARD_SEVERITY_WARNING },
         [STEWARD_EVENT_LEFTOVER_STOPPED] = { "leftover_stopped", STEWARD_SEVERITY_NOTICE },
         [STEWARD_EVENT_TREE_ADOPTED] = { "tree_adopted", STEWARD_SEVERITY_INFO },
+        [STEWARD_EVENT_COMMAND_COMPLETED] = { "command_completed", STEWARD_SEVERITY_INFO },
 };
 
 static const char *const decision_table[_STEWARD_DECISION_MAX] = {
@@ -93,6 +94,7 @@ static const char *const decision_table[_STEWARD_DECISION_MAX] = {
         [STEWARD_DECISION_ESCALATE_QUARANTINE] = "escalate_quarantine",
         [STEWARD_DECISION_CLEAN] = "clean",
         [STEWARD_DECISION_TIMEOUT] = "timeout",
+        [STEWARD_DECISION_RUNTIME_POLICY] = "runtime_policy",
 };
 
 const char *
@@ -231,6 +233,7 @@ static const char *const message_ids[_STEWARD_EVENT_KIND_MAX] = {
         [STEWARD_EVENT_CHILD_LOST] = "13347884f3cf4114925dc9e9e7ab5b55",
         [STEWARD_EVENT_LEFTOVER_STOPPED] = "7639d5d212d9430d8107221fa84d21ce",
         [STEWARD_EVENT_TREE_ADOPTED] = "56ac9c510b944305880cbb1e8593a201",
+        [STEWARD_EVENT_COMMAND_COMPLETED] = "ddbd4c619a4049a2a2631971cba8e7cc",
 };
 
 const char *

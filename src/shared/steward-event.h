@@ -47,6 +47,8 @@ typedef enum {
         STEWARD_EVENT_CHILD_LOST,
         STEWARD_EVENT_LEFTOVER_STOPPED,
         STEWARD_EVENT_TREE_ADOPTED,
+        /* A command answered without any other event carrying its id. */
+        STEWARD_EVENT_COMMAND_COMPLETED,
         _STEWARD_EVENT_KIND_MAX,
 } StewardEventKind;
 
@@ -107,6 +109,8 @@ typedef enum {
         STEWARD_DECISION_ESCALATE_QUARANTINE,
         STEWARD_DECISION_CLEAN,
         STEWARD_DECISION_TIMEOUT,
+        /* child_restart_conflict: the restart policy gave way to a command. */
+        STEWARD_DECISION_RUNTIME_POLICY,
         _STEWARD_DECISION_MAX,
 } StewardDecision;
 
@@ -127,6 +131,7 @@ typedef enum {
         STEWARD_EVENT_FIELD_DELAY = 1 << 12, /* delay_usec and next_usec */
         STEWARD_EVENT_FIELD_STATUS_TEXT = 1 << 13,
         STEWARD_EVENT_FIELD_SIGNAL = 1 << 14,
+        STEWARD_EVENT_FIELD_MERGED = 1 << 15,
 } StewardEventFields;
 
 /* Who issued a command, from the caller's bus credentials (org.steward.Supervisor1(5)). */
@@ -164,6 +169,7 @@ typedef struct {
         guint64 next_usec; /* monotonic time the delay ends */
         char *status_text;
         int signal;
+        guint merged; /* already_pending: restarts merged into the pending command so far */
 } StewardEvent;
 
 /* The snake_case name of @kind (STEWARD_EVENT), NULL when out of range. */

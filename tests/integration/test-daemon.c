@@ -234,6 +234,23 @@ wait_file_changes(const char *path, const char *old)
         return itest_wait_flag(&w.changed, ITEST_TIMEOUT_SEC);
 }
 
+/* An event @kind (and @also, a FIELD=value or NULL) of @d carries
+ * STEWARD_COMMAND_ID=@id in the journal; _PID= keeps an earlier run's
+ * entry with the same id from counting. */
+static void
+assert_command_logged(ItestDaemon *d, const char *id, const char *kind, const char *also)
+{
+        g_autofree char *pid_match = g_strdup_printf("_PID=%d", (int) d->pid);
+        g_autofree char *id_match = g_strdup_printf("STEWARD_COMMAND_ID=%s", id);
+        g_autofree char *kind_match = g_strdup_printf("STEWARD_EVENT=%s", kind);
+        const char *const match[] = {
+                "--output-fields=STEWARD_EVENT", pid_match, id_match, kind_match, also, NULL
+        };
+
+        ck_assert_msg(itest_journal_contains(match, kind), "no %s with %s %s in the journal", kind, id_match,
+                      also ? also : "");
+}
+
 START_TEST(test_restart_fence_through_the_bus)
 {
         g_autofree char *dir = g_dir_make_tmp("steward-fence-XXXXXX", NULL);
@@ -296,6 +313,15 @@ START_TEST(test_restart_fence_through_the_bus)
         ck_assert_msg(wait_file_changes(gpid_file, old_grandchild), "generation 1 never ran its probe");
         ck_assert_msg(!g_file_test(result, G_FILE_TEST_EXISTS),
                       "generation 1 started while generation 0 lived");
+        /* The whole story of the first command is one journal query; the
+         * merged second is recorded under it and under its own id. */
+        assert_command_logged(d, outcome_str(first, "command_id"), "child_restart_fence_entered", NULL);
+        assert_command_logged(d, outcome_str(first, "command_id"), "child_exited", "STEWARD_GENERATION=0");
+        assert_command_logged(d, outcome_str(first, "command_id"), "child_started", "STEWARD_GENERATION=1");
+        assert_command_logged(d, outcome_str(first, "command_id"), "child_restart_conflict",
+                              "STEWARD_MERGED=1");
+        assert_command_logged(d, outcome_str(second, "command_id"), "command_completed",
+                              "STEWARD_DECISION=already_pending");
 
         if (_i == 0) {
                 const char *removed_or_inactive;

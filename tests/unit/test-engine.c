@@ -398,7 +398,9 @@ START_TEST(test_shutdown_reverse_order_waits_for_gone)
         ck_assert_str_eq(dec(o.decision), "blocked_by_shutdown");
         o = t_cmd(t, STEWARD_COMMAND_START, "b", "cmd-4");
         ck_assert_str_eq(dec(o.decision), "blocked_by_shutdown");
-        t_expect(t, "");
+        /* Changed nothing, but every command id is recorded, with why. */
+        t_expect(t, "command_completed root already_shutting_down, command_completed root c 0 "
+                    "blocked_by_shutdown, command_completed root b 0 blocked_by_shutdown");
 
         t_crash(t, "a", 1);
         t_expect(t, "child_exited a 0 stop, child_control_stop_completed a 0, child_stopped a 0 stop, "
@@ -1035,6 +1037,7 @@ START_TEST(test_intensity_quarantine_and_resume)
         o = t_cmd(t, STEWARD_COMMAND_START, "w1", "c1");
         ck_assert_str_eq(dec(o.decision), "blocked_by_quarantine");
         ck_assert_uint_eq(steward_engine_next_deadline(t->e), G_MAXUINT64);
+        t_expect(t, "command_completed web w1 1 blocked_by_quarantine");
 
         o = t_cmd(t, STEWARD_COMMAND_RESUME_SUPERVISOR, "web", "c2");
         ck_assert_str_eq(dec(o.decision), "resumed");
@@ -1080,7 +1083,9 @@ START_TEST(test_restart_fence_queued_after_stop)
         ck_assert_uint_eq(o.merged, 1);
         o = t_cmd(t, STEWARD_COMMAND_RESTART, "b", "r-3");
         ck_assert_uint_eq(o.merged, 2);
-        t_expect(t, "");
+        t_expect(t,
+                 "child_restart_conflict b 0 already_pending, command_completed root b 0 already_pending, "
+                 "child_restart_conflict b 0 already_pending, command_completed root b 0 already_pending");
 
         /* The main process is gone but the scope is not: still fenced. */
         t_exited(t, "b", KILLED, SIGTERM);
@@ -1156,8 +1161,8 @@ START_TEST(test_restart_conflict_runtime_policy)
         ck_assert_str_eq(dec(o.decision), "queued_after_stop");
         ck_assert(!o.cancel_delivered); /* the stop was already on its way */
         a = &g_array_index(t->out, StewardAction, 0);
-        ck_assert_str_eq(a->event.command_id, "runtime-policy");
-        t_expect(t, "child_restart_conflict a 0 queued_after_stop, child_restart_fence_entered a 0 "
+        ck_assert_str_eq(a->event.command_id, "r-1");
+        t_expect(t, "child_restart_conflict a 0 runtime_policy, child_restart_fence_entered a 0 "
                     "queued_after_stop");
         t_gone(t, "a");
         t_expect(t,
@@ -1203,11 +1208,226 @@ START_TEST(test_restart_conflict_while_pending)
         ck_assert_str_eq(dec(o.decision), "queued_after_stop");
         t_expect(t, "child_restart_fence_entered a 1 queued_after_stop");
         t_exited(t, "a", KILLED, SIGTERM);
-        t_expect(t, "child_exited a 1 failure, child_restart_conflict a 1 already_pending");
+        t_expect(t, "child_exited a 1 failure, child_restart_conflict a 1 runtime_policy");
         t_gone(t, "a");
         t_expect(t,
                  "child_control_stop_completed a 1, child_restart_fence_released a 1, child_restarting a 2, "
                  "child_starting a 2, SPAWN a 2");
+        t_free(t);
+}
+END_TEST
+
+/* The @nth (from 0) event of @kind in the last input's output. */
+static const StewardEvent *
+t_nth_event(T *t, StewardEventKind kind, guint nth)
+{
+        for (guint i = 0; i < t->out->len; i++) {
+                const StewardAction *a = &g_array_index(t->out, StewardAction, i);
+
+                if (a->type == STEWARD_ACTION_EVENT && a->event.kind == kind && nth-- == 0)
+                        return &a->event;
+        }
+        ck_abort_msg("no event %s", steward_event_kind_to_string(kind));
+        return NULL;
+}
+
+/* The command id @ev carries, "" for none. */
+static const char *
+ev_id(const StewardEvent *ev)
+{
+        return ev->fields & STEWARD_EVENT_FIELD_COMMAND_ID ? ev->command_id : "";
+}
+
+START_TEST(test_restart_merge_recorded)
+{
+        T *t = three_simple(STEWARD_STRATEGY_ONE_FOR_ONE);
+        const StewardEvent *ev;
+        StewardCommandOutcome o;
+
+        (void) t_cmd(t, STEWARD_COMMAND_RESTART, "b", "r-1");
+        g_free(t_take(t));
+        /* The duplicate is recorded under the command it merged into, with
+         * the count; its own id and reason in command_completed. */
+        o = t_cmd(t, STEWARD_COMMAND_RESTART, "b", "r-2");
+        ck_assert_uint_eq(o.merged, 1);
+        t_expect(t,
+                 "child_restart_conflict b 0 already_pending, command_completed root b 0 already_pending");
+        ev = t_nth_event(t, STEWARD_EVENT_CHILD_RESTART_CONFLICT, 0);
+        ck_assert_str_eq(ev_id(ev), "r-1");
+        ck_assert(ev->fields & STEWARD_EVENT_FIELD_MERGED);
+        ck_assert_uint_eq(ev->merged, 1);
+        ck_assert_str_eq(ev->actor_comm, "stewardctl");
+        ev = t_nth_event(t, STEWARD_EVENT_COMMAND_COMPLETED, 0);
+        ck_assert_str_eq(ev_id(ev), "r-2");
+        ck_assert_str_eq(ev->reason, "test");
+        ck_assert_str_eq(dec(ev->decision), "already_pending");
+
+        /* A StartChild merges the same way. */
+        o = t_cmd(t, STEWARD_COMMAND_START, "b", "s-3");
+        ck_assert_str_eq(dec(o.decision), "already_pending");
+        ck_assert_uint_eq(o.merged, 2);
+        ev = t_nth_event(t, STEWARD_EVENT_CHILD_RESTART_CONFLICT, 0);
+        ck_assert_str_eq(ev_id(ev), "r-1");
+        ck_assert_uint_eq(ev->merged, 2);
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_COMMAND_COMPLETED, 0)), "s-3");
+        g_free(t_take(t));
+
+        /* The merges change nothing of what follows: one restart, under r-1. */
+        t_crash(t, "b", 0);
+        t_expect(
+                t,
+                "child_exited b 0 stop, child_control_stop_completed b 0, child_restart_fence_released b 0, "
+                "child_restarting b 1, child_starting b 1, SPAWN b 1");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_STARTING, 0)), "r-1");
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_restart_conflict_strategy)
+{
+        T *t = three_simple(STEWARD_STRATEGY_ONE_FOR_ALL);
+        const StewardEvent *ev;
+
+        /* b is fenced; a sibling's crash restarts all: b's automatic
+         * restart gives way to the command, which the strategy serves. */
+        (void) t_cmd(t, STEWARD_COMMAND_RESTART, "b", "r-1");
+        g_free(t_take(t));
+        t_exited(t, "a", EXITED, 1);
+        t_expect(t, "child_exited a 0 failure, STOP a 0, supervisor_restarting root a one-for-all, "
+                    "child_restart_conflict b 0 runtime_policy, STOP c 0");
+        ev = t_nth_event(t, STEWARD_EVENT_CHILD_RESTART_CONFLICT, 0);
+        ck_assert_str_eq(ev_id(ev), "r-1");
+        ck_assert_str_eq(ev->reason, "test");
+        /* Once per job, however often its steps pass b. */
+        t_gone(t, "a");
+        t_crash(t, "c", 0);
+        t_expect(t, "child_exited c 0 stop, child_control_stop_completed c 0");
+        t_exited(t, "b", KILLED, SIGTERM);
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_EXITED, 0)), "r-1");
+        t_gone(t, "b");
+        t_expect(t, "child_exited b 0 stop, child_control_stop_completed b 0");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_CONTROL_STOP_COMPLETED, 0)), "r-1");
+        t_next(t);
+        t_expect(t, "child_restarting a 1, child_starting a 1, SPAWN a 1, child_restart_fence_released b 0, "
+                    "child_restarting b 1, child_starting b 1, SPAWN b 1, child_restarting c 1, "
+                    "child_starting c 1, SPAWN c 1");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_STARTING, 0)), "");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_STARTING, 1)), "r-1");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_STARTING, 2)), "");
+        t_spawned(t, "b");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_STARTED, 0)), "r-1");
+        t_spawned(t, "c");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_STARTED, 0)), "");
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_restart_correlated)
+{
+        SpecBuilder b;
+        T *t;
+
+        sb_init(&b);
+        sb_notify(&b, "a", NULL);
+        t = t_new(b.spec, NULL, NULL);
+        steward_spec_free(b.spec);
+        t_start(t);
+        t_spawned(t, "a");
+        t_ready(t, "a");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_READY, 0)), "");
+        g_free(t_take(t));
+
+        /* Every event the restart causes carries r-1, the old
+         * incarnation's end and the new one's start and readiness too. */
+        (void) t_cmd(t, STEWARD_COMMAND_RESTART, "a", "r-1");
+        g_free(t_take(t));
+        t_exited(t, "a", KILLED, SIGTERM);
+        t_expect(t, "child_exited a 0 stop");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_EXITED, 0)), "r-1");
+        t_gone(t, "a");
+        g_free(t_take(t));
+        t_spawned(t, "a");
+        t_expect(t, "child_started a 1");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_STARTED, 0)), "r-1");
+        t_ready(t, "a");
+        t_expect(t, "child_ready a 1");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_READY, 0)), "r-1");
+
+        /* An automatic restart after it carries none. */
+        t_crash(t, "a", 1);
+        g_free(t_take(t));
+        t_next(t);
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_STARTING, 0)), "");
+        t_spawned(t, "a");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_STARTED, 0)), "");
+
+        /* A stop's exit and rest carry the stop's id. */
+        (void) t_cmd(t, STEWARD_COMMAND_STOP, "a", "s-1");
+        t_exited(t, "a", KILLED, SIGTERM);
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_EXITED, 0)), "s-1");
+        t_gone(t, "a");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_STOPPED, 0)), "s-1");
+
+        /* A crash is no command's. */
+        (void) t_cmd(t, STEWARD_COMMAND_START, "a", "s-2");
+        t_spawned(t, "a");
+        t_exited(t, "a", EXITED, 1);
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_EXITED, 0)), "");
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_idempotent_command_recorded)
+{
+        T *t = three_simple(STEWARD_STRATEGY_ONE_FOR_ONE);
+        const StewardEvent *ev;
+        StewardCommandOutcome o;
+
+        o = t_cmd(t, STEWARD_COMMAND_START, "a", "cmd-1");
+        ck_assert_str_eq(dec(o.decision), "already_running");
+        t_expect(t, "command_completed root a 0 already_running");
+        ev = t_nth_event(t, STEWARD_EVENT_COMMAND_COMPLETED, 0);
+        ck_assert_str_eq(ev_id(ev), "cmd-1");
+        ck_assert_str_eq(ev->reason, "test");
+        ck_assert_str_eq(ev->actor_comm, "stewardctl");
+        ck_assert_uint_eq(ev->actor_uid, 1000);
+        ck_assert_str_eq(ev->child, "a");
+        ck_assert_str_eq(dec(ev->decision), "already_running");
+        ck_assert_str_eq(steward_event_kind_to_string(ev->kind), "command_completed");
+
+        /* A supervisor's command, and one with an event of its own: none. */
+        o = t_cmd(t, STEWARD_COMMAND_RESUME_SUPERVISOR, "root", "cmd-2");
+        ck_assert_str_eq(dec(o.decision), "not_quarantined");
+        t_expect(t, "command_completed root not_quarantined");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_COMMAND_COMPLETED, 0)), "cmd-2");
+        (void) t_cmd(t, STEWARD_COMMAND_STOP, "a", "cmd-3");
+        t_expect(t, "child_control_cancel_delivered a 0, STOP a 0");
+        t_free(t);
+}
+END_TEST
+
+START_TEST(test_shutdown_correlated)
+{
+        T *t = three_simple(STEWARD_STRATEGY_ONE_FOR_ONE);
+
+        /* Each child's end and rest belong to the ShutdownTree. */
+        (void) t_cmd(t, STEWARD_COMMAND_SHUTDOWN, NULL, "sd-1");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_TREE_SHUTDOWN_STARTED, 0)), "sd-1");
+        g_free(t_take(t));
+        t_exited(t, "c", KILLED, SIGTERM);
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_EXITED, 0)), "sd-1");
+        t_gone(t, "c");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_STOPPED, 0)), "sd-1");
+        t_crash(t, "b", 0);
+        t_crash(t, "a", 0);
+        t_expect(
+                t,
+                "child_exited c 0 stop, child_control_stop_completed c 0, child_stopped c 0 stop, STOP b 0, "
+                "child_exited b 0 stop, child_control_stop_completed b 0, "
+                "child_stopped b 0 stop, STOP a 0, child_exited a 0 stop, child_control_stop_completed a 0, "
+                "child_stopped a 0 stop, tree_shutdown_completed root clean, EXIT 0");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_STOPPED, 0)), "sd-1");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_TREE_SHUTDOWN_COMPLETED, 0)), "sd-1");
         t_free(t);
 }
 END_TEST
@@ -1306,14 +1526,16 @@ START_TEST(test_commands_stop_start_pause_resume)
         ck_assert_str_eq(dec(o.decision), "already_stopping");
         ck_assert(o.idempotent);
         t_crash(t, "a", 0);
-        t_expect(t, "child_control_cancel_delivered a 0, STOP a 0, child_exited a 0 stop, "
-                    "child_control_stop_completed a 0, child_stopped a 0 stop");
+        t_expect(t,
+                 "command_completed root a 0 already_running, child_control_cancel_delivered a 0, STOP a 0, "
+                 "command_completed root a 0 already_stopping, child_exited a 0 stop, "
+                 "child_control_stop_completed a 0, child_stopped a 0 stop");
         o = t_cmd(t, STEWARD_COMMAND_STOP, "a", "4");
         ck_assert_str_eq(dec(o.decision), "already_stopped");
         ck_assert(o.idempotent);
         o = t_cmd(t, STEWARD_COMMAND_START, "a", "5");
         ck_assert_str_eq(dec(o.decision), "started_immediately");
-        t_expect(t, "child_starting a 1, SPAWN a 1");
+        t_expect(t, "command_completed root a 0 already_stopped, child_starting a 1, SPAWN a 1");
         t_spawned(t, "a");
 
         o = t_cmd(t, STEWARD_COMMAND_PAUSE, "a", "6");
@@ -2074,7 +2296,8 @@ START_TEST(test_adopt_stopping)
         t_adopt(t, "a", (StewardAdoption){ .generation = 1, .main_pid = 700, .stopping = TRUE });
         t_start(t);
         ck_assert_str_eq(dec(t_cmd(t, STEWARD_COMMAND_STOP, "a", "s-1").decision), "stop_delivered");
-        t_expect(t, "");
+        /* Answered with no event of its own yet: recorded as answered. */
+        t_expect(t, "command_completed root a 1 stop_delivered");
         t_crash(t, "a", 0);
         t_expect(t, "child_exited a 1 stop, child_control_stop_completed a 1, child_stopped a 1 stop");
         t_free(t);
@@ -2104,7 +2327,8 @@ START_TEST(test_adopt_pending_restart)
         ck_assert(o.idempotent);
         ck_assert_uint_eq(o.merged, 1);
         ck_assert_uint_eq(o.target_generation, 4);
-        t_expect(t, "");
+        t_expect(t,
+                 "child_restart_conflict a 3 already_pending, command_completed root a 3 already_pending");
         t_exited(t, "a", STEWARD_EXIT_CODE_UNKNOWN, 0);
         t_expect(t, "child_exited a 3 stop");
         t_gone(t, "a");
@@ -2668,6 +2892,7 @@ START_TEST(test_save_round_trip)
         BOTH(t, r, t_crash(tw, "p", 0));
         twin_expect(
                 t, r,
+                "child_restart_conflict p 0 already_pending, command_completed root p 0 already_pending, "
                 "child_exited p 0 stop, child_control_stop_completed p 0, child_restart_fence_released p 0, "
                 "child_restarting p 1, child_starting p 1, SPAWN p 1");
         BOTH(t, r, t_spawned(tw, "p"));
@@ -3192,6 +3417,7 @@ START_TEST(test_adopt_changed_fingerprint)
         t_crash(t, "a", 0);
         t_expect(
                 t,
+                "child_restart_conflict a 3 already_pending, command_completed root a 3 already_pending, "
                 "child_exited a 3 stop, child_control_stop_completed a 3, child_restart_fence_released a 3, "
                 "child_restarting a 4, child_starting a 4, SPAWN a 4");
         ev = t_find_event(t, STEWARD_EVENT_CHILD_STARTING);
@@ -3252,6 +3478,11 @@ make_suite(void)
         tcase_add_test(tc, test_restart_started_immediately);
         tcase_add_test(tc, test_restart_conflict_runtime_policy);
         tcase_add_test(tc, test_restart_conflict_while_pending);
+        tcase_add_test(tc, test_restart_merge_recorded);
+        tcase_add_test(tc, test_restart_conflict_strategy);
+        tcase_add_test(tc, test_restart_correlated);
+        tcase_add_test(tc, test_idempotent_command_recorded);
+        tcase_add_test(tc, test_shutdown_correlated);
         tcase_add_test(tc, test_stale_reports);
         tcase_add_test(tc, test_spawn_failure_keeps_verdict);
         tcase_add_test(tc, test_commands_stop_start_pause_resume);
