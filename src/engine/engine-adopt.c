@@ -9,16 +9,23 @@
 
 /* Adoption describes the world as the engine finds it before it acts, so
  * it is refused once anything may have been started. */
+static gboolean
+restore_allowed(StewardEngine *e, const char *name, GError **error)
+{
+        if (!e->started && !e->shutting_down)
+                return TRUE;
+        g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS,
+                    _("Cannot restore '%s': the tree has already started"), name ? name : "");
+        return FALSE;
+}
+
 static Child *
 restore_target(StewardEngine *e, const char *child, GError **error)
 {
         Child *c = child ? g_hash_table_lookup(e->child_by_name, child) : NULL;
 
-        if (e->started || e->shutting_down) {
-                g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS,
-                            _("Cannot restore '%s': the tree has already started"), child ? child : "");
+        if (!restore_allowed(e, child, error))
                 return NULL;
-        }
         if (!c) {
                 g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS, _("No child '%s'"),
                             child ? child : "");
@@ -291,11 +298,8 @@ steward_engine_restore_supervisor(StewardEngine *e, const char *name, gboolean q
         g_return_val_if_fail(e, FALSE);
 
         s = name ? g_hash_table_lookup(e->sup_by_name, name) : NULL;
-        if (e->started || e->shutting_down) {
-                g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS,
-                            _("Cannot restore '%s': the tree has already started"), name ? name : "");
+        if (!restore_allowed(e, name, error))
                 return FALSE;
-        }
         if (!s) {
                 g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS, _("No supervisor '%s'"),
                             name ? name : "");

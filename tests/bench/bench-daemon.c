@@ -169,37 +169,6 @@ steward_restart_loop(void)
         return (double) (g_get_monotonic_time() - first) / G_USEC_PER_SEC / RESTARTS;
 }
 
-static guint64
-rss_kib(GPid pid)
-{
-        g_autofree char *path = g_strdup_printf("/proc/%d/status", pid);
-        g_autofree char *status = NULL;
-        const char *rss;
-
-        if (!g_file_get_contents(path, &status, NULL, NULL) || !(rss = strstr(status, "VmRSS:")))
-                return 0;
-        return g_ascii_strtoull(rss + strlen("VmRSS:"), NULL, 10);
-}
-
-/* User and system CPU time a process has used so far. */
-static double
-cpu_seconds(GPid pid)
-{
-        g_autofree char *path = g_strdup_printf("/proc/%d/stat", pid);
-        g_autofree char *stat = NULL;
-        g_auto(GStrv) fields = NULL;
-        const char *after_comm;
-
-        if (!g_file_get_contents(path, &stat, NULL, NULL) || !(after_comm = strrchr(stat, ')')))
-                return 0;
-        /* state is field 3; utime and stime are 14 and 15. */
-        fields = g_strsplit(after_comm + 2, " ", -1);
-        if (g_strv_length(fields) < 13)
-                return 0;
-        return (double) (g_ascii_strtoull(fields[11], NULL, 10) + g_ascii_strtoull(fields[12], NULL, 10)) /
-               (double) sysconf(_SC_CLK_TCK);
-}
-
 static double
 steward_bringup(guint64 *rss, double *cpu)
 {
@@ -215,8 +184,8 @@ steward_bringup(guint64 *rss, double *cpu)
         for (guint i = 0; i < CHILDREN; i++)
                 if (!itest_events_wait(d->events, "child_started", NULL, &from, 300))
                         return -1;
-        *rss = rss_kib(d->pid);
-        *cpu = cpu_seconds(d->pid);
+        *rss = itest_proc_rss_kib(d->pid);
+        *cpu = itest_proc_cpu_seconds(d->pid);
         return seconds_since(start);
 }
 

@@ -48,18 +48,6 @@ typedef struct {
         gboolean expired;
 } Storm;
 
-static guint64
-rss_kib(GPid pid)
-{
-        g_autofree char *path = g_strdup_printf("/proc/%d/status", (int) pid);
-        g_autofree char *status = NULL;
-        const char *rss;
-
-        if (!g_file_get_contents(path, &status, NULL, NULL) || !(rss = strstr(status, "VmRSS:")))
-                return 0;
-        return g_ascii_strtoull(rss + strlen("VmRSS:"), NULL, 10);
-}
-
 static void
 on_probe_answered(GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -99,9 +87,9 @@ on_event(GDBusConnection *bus, const char *sender, const char *path, const char 
         g_variant_get(params, "(t&s&st@a{sv})", &seq, &kind, &child, NULL, NULL);
         s->last_sequence = MAX(s->last_sequence, seq);
         if (!s->rss_warm_kib && seq >= STORM_WARM)
-                s->rss_warm_kib = rss_kib(s->daemon->pid);
+                s->rss_warm_kib = itest_proc_rss_kib(s->daemon->pid);
         if (!s->rss_end_kib && seq >= STORM_EVENTS)
-                s->rss_end_kib = rss_kib(s->daemon->pid);
+                s->rss_end_kib = itest_proc_rss_kib(s->daemon->pid);
         if (g_str_equal(kind, "child_stopped") && g_str_equal(child, "crash"))
                 s->stopped = TRUE;
         probe(s);

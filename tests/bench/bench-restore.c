@@ -49,37 +49,6 @@ seconds_since(gint64 start)
         return (double) (g_get_monotonic_time() - start) / G_USEC_PER_SEC;
 }
 
-static guint64
-rss_kib(GPid pid)
-{
-        g_autofree char *path = g_strdup_printf("/proc/%d/status", pid);
-        g_autofree char *status = NULL;
-        const char *rss;
-
-        if (!g_file_get_contents(path, &status, NULL, NULL) || !(rss = strstr(status, "VmRSS:")))
-                return 0;
-        return g_ascii_strtoull(rss + strlen("VmRSS:"), NULL, 10);
-}
-
-/* User and system CPU time a process has used so far; execve() keeps counting. */
-static double
-cpu_seconds(GPid pid)
-{
-        g_autofree char *path = g_strdup_printf("/proc/%d/stat", pid);
-        g_autofree char *stat = NULL;
-        g_auto(GStrv) fields = NULL;
-        const char *after_comm;
-
-        if (!g_file_get_contents(path, &stat, NULL, NULL) || !(after_comm = strrchr(stat, ')')))
-                return 0;
-        /* state is field 3; utime and stime are 14 and 15. */
-        fields = g_strsplit(after_comm + 2, " ", -1);
-        if (g_strv_length(fields) < 13)
-                return 0;
-        return (double) (g_ascii_strtoull(fields[11], NULL, 10) + g_ascii_strtoull(fields[12], NULL, 10)) /
-               (double) sysconf(_SC_CLK_TCK);
-}
-
 static guint
 runs_wanted(void)
 {
@@ -118,23 +87,13 @@ wait_state_complete(ItestDaemon *d)
         return FALSE;
 }
 
-static const char *
-event_str(GVariant *ev, const char *field)
-{
-        g_autoptr(GVariant) fields = g_variant_get_child_value(ev, 4);
-        const char *v = NULL;
-
-        (void) g_variant_lookup(fields, field, "&s", &v);
-        return v;
-}
-
 static void
 check_adopted(GVariant *ev)
 {
         g_autofree char *want = g_strdup_printf("%u adopted, 0 lost, 0 stopped", CHILDREN);
 
         ck_assert_msg(ev, "no tree_adopted");
-        ck_assert_str_eq(event_str(ev, "reason"), want);
+        ck_assert_str_eq(itest_event_str(ev, "reason"), want);
 }
 
 /* ---- systemd's side ---------------------------------------------------------- */
@@ -172,15 +131,15 @@ peers_begin(GDBusConnection *bus, Peers *p)
 {
         p->manager = manager_pid(bus);
         p->bus = name_pid(bus, "org.freedesktop.DBus");
-        p->manager_cpu = cpu_seconds(p->manager);
-        p->bus_cpu = cpu_seconds(p->bus);
+        p->manager_cpu = itest_proc_cpu_seconds(p->manager);
+        p->bus_cpu = itest_proc_cpu_seconds(p->bus);
 }
 
 static void
 peers_end(const Peers *p, Sample *s)
 {
-        s->manager_cpu = cpu_seconds(p->manager) - p->manager_cpu;
-        s->bus_cpu = cpu_seconds(p->bus) - p->bus_cpu;
+        s->manager_cpu = itest_proc_cpu_seconds(p->manager) - p->manager_cpu;
+        s->bus_cpu = itest_proc_cpu_seconds(p->bus) - p->bus_cpu;
 }
 
 /* One Manager property call; TRUE once the manager answered it. */
@@ -223,7 +182,7 @@ systemd_reexec(GDBusConnection *bus)
 {
         const char *argv[] = { "systemctl", "--user", "daemon-reexec", NULL };
         GPid pid = manager_pid(bus);
-        double cpu_before = cpu_seconds(pid);
+        double cpu_before = itest_proc_cpu_seconds(pid);
         Sample s = { 0 };
         Peers peers;
         gint64 start, until;
@@ -238,8 +197,8 @@ systemd_reexec(GDBusConnection *bus)
                 pause_ms(1);
         }
         s.wall = seconds_since(start);
-        s.cpu = cpu_seconds(pid) - cpu_before;
-        s.rss = rss_kib(pid);
+        s.cpu = itest_proc_cpu_seconds(pid) - cpu_before;
+        s.rss = itest_proc_rss_kib(pid);
         peers_end(&peers, &s);
         ck_assert_int_eq(manager_pid(bus), pid);
         return s;
@@ -267,8 +226,8 @@ run_once(GDBusConnection *bus, Run *r)
         d = itest_daemon_start(config->str, NULL);
         ck_assert(itest_events_wait(d->events, "manager_ready", NULL, NULL, BENCH_TIMEOUT_SEC));
         r->cold.wall = seconds_since(start);
-        r->cold.cpu = cpu_seconds(d->pid);
-        r->cold.rss = rss_kib(d->pid);
+        r->cold.cpu = itest_proc_cpu_seconds(d->pid);
+        r->cold.rss = itest_proc_rss_kib(d->pid);
         peers_end(&peers, &r->cold);
         ck_assert(wait_state_complete(d));
 
@@ -279,21 +238,21 @@ run_once(GDBusConnection *bus, Run *r)
         itest_daemon_restart(d);
         check_adopted(itest_events_wait(d->events, "tree_adopted", NULL, NULL, BENCH_TIMEOUT_SEC));
         r->killed.wall = seconds_since(start);
-        r->killed.cpu = cpu_seconds(d->pid);
-        r->killed.rss = rss_kib(d->pid);
+        r->killed.cpu = itest_proc_cpu_seconds(d->pid);
+        r->killed.rss = itest_proc_rss_kib(d->pid);
         peers_end(&peers, &r->killed);
         ck_assert(wait_state_complete(d));
 
         /* Reexecute: the same process, so only the CPU time since the call. */
         from = d->events->events->len;
-        cpu_before = cpu_seconds(d->pid);
+        cpu_before = itest_proc_cpu_seconds(d->pid);
         peers_begin(bus, &peers);
         start = g_get_monotonic_time();
         reply = itest_manager_call(d, "Reexecute", NULL, NULL);
         check_adopted(itest_events_wait(d->events, "tree_adopted", NULL, &from, BENCH_TIMEOUT_SEC));
         r->reexec.wall = seconds_since(start);
-        r->reexec.cpu = cpu_seconds(d->pid) - cpu_before;
-        r->reexec.rss = rss_kib(d->pid);
+        r->reexec.cpu = itest_proc_cpu_seconds(d->pid) - cpu_before;
+        r->reexec.rss = itest_proc_rss_kib(d->pid);
         peers_end(&peers, &r->reexec);
         ck_assert(wait_state_complete(d));
 

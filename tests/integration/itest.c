@@ -575,3 +575,44 @@ itest_overlap_probe_config(const char *dir, const char *timeout_stop)
                                "TimeoutStopSec=%s\n",
                                dir, dir, dir, dir, timeout_stop);
 }
+
+guint64
+itest_proc_rss_kib(GPid pid)
+{
+        g_autofree char *path = g_strdup_printf("/proc/%d/status", pid);
+        g_autofree char *status = NULL;
+        const char *rss;
+
+        if (!g_file_get_contents(path, &status, NULL, NULL) || !(rss = strstr(status, "VmRSS:")))
+                return 0;
+        return g_ascii_strtoull(rss + strlen("VmRSS:"), NULL, 10);
+}
+
+double
+itest_proc_cpu_seconds(GPid pid)
+{
+        g_autofree char *path = g_strdup_printf("/proc/%d/stat", pid);
+        g_autofree char *stat = NULL;
+        g_auto(GStrv) fields = NULL;
+        const char *after_comm;
+
+        if (!g_file_get_contents(path, &stat, NULL, NULL) || !(after_comm = strrchr(stat, ')')))
+                return 0;
+        /* state is field 3; utime and stime are 14 and 15. */
+        fields = g_strsplit(after_comm + 2, " ", -1);
+        if (g_strv_length(fields) < 13)
+                return 0;
+        return (double) (g_ascii_strtoull(fields[11], NULL, 10) + g_ascii_strtoull(fields[12], NULL, 10)) /
+               (double) sysconf(_SC_CLK_TCK);
+}
+
+const char *
+itest_event_str(GVariant *ev, const char *field)
+{
+        g_autoptr(GVariant) fields = g_variant_get_child_value(ev, 4);
+        const char *v = NULL;
+
+        /* The string lives as long as the event does. */
+        (void) g_variant_lookup(fields, field, "&s", &v);
+        return v;
+}

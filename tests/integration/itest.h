@@ -99,6 +99,14 @@ gboolean itest_child_wait_property(ItestDaemon *d, const char *name, const char 
  * when it starts. */
 char *itest_overlap_probe_config(const char *dir, const char *timeout_stop);
 
+/* A process's resident set (VmRSS) in KiB, 0 when it is gone. */
+guint64 itest_proc_rss_kib(GPid pid);
+/* The user and system CPU time a process has used so far (execve() keeps
+ * counting), 0 when it is gone. */
+double itest_proc_cpu_seconds(GPid pid);
+/* A string field of a recorded event (tssta{sv}), NULL when it has none. */
+const char *itest_event_str(GVariant *ev, const char *field);
+
 /* Suites of this directory skip (exit 77) outside steward-harness. */
 void itest_require_harness(void);
 

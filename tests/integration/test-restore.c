@@ -168,16 +168,6 @@ restart_child(ItestDaemon *d, const char *child)
         return outcome;
 }
 
-static const char *
-event_str(GVariant *ev, const char *field)
-{
-        g_autoptr(GVariant) fields = g_variant_get_child_value(ev, 4);
-        const char *v = NULL;
-
-        (void) g_variant_lookup(fields, field, "&s", &v);
-        return v;
-}
-
 static guint64
 event_sequence(GVariant *ev)
 {
@@ -429,7 +419,7 @@ START_TEST(test_kill_during_fence)
         ck_assert_str_eq(decision, "already_pending");
         started = itest_events_wait_generation(d->events, "child_starting", "api", 1, ITEST_TIMEOUT_SEC);
         ck_assert_msg(started, "generation 1 never started");
-        ck_assert_str_eq(event_str(started, "command_id"), command_id);
+        ck_assert_str_eq(itest_event_str(started, "command_id"), command_id);
         ck_assert(wait_state(d, "api", "running"));
         ck_assert_msg(!g_file_test(probe->result, G_FILE_TEST_EXISTS),
                       "generation 1 started beside generation 0");
@@ -691,7 +681,7 @@ START_TEST(test_scope_lost_while_down)
          * default) starts the next generation. */
         exited = itest_events_wait(d->events, "child_exited", "api", NULL, ITEST_TIMEOUT_SEC);
         ck_assert(exited);
-        ck_assert_str_eq(event_str(exited, "exit_code"), "unknown");
+        ck_assert_str_eq(itest_event_str(exited, "exit_code"), "unknown");
         ck_assert(itest_child_wait_property(d, "api", "Generation", g_variant_new_uint64(1),
                                             ITEST_TIMEOUT_SEC));
         ck_assert(wait_state(d, "api", "running"));
@@ -866,7 +856,7 @@ START_TEST(test_many_children)
         itest_daemon_kill(d);
         itest_daemon_restart(d);
         ev = wait_adopted(d);
-        ck_assert_str_eq(event_str(ev, "reason"), "200 adopted, 0 lost, 0 stopped");
+        ck_assert_str_eq(itest_event_str(ev, "reason"), "200 adopted, 0 lost, 0 stopped");
         for (guint i = 0; i < N; i++) {
                 g_autofree char *name = g_strdup_printf("c%u", i);
                 ck_assert_int_eq(child_pid(d, name), pids[i]);
