@@ -277,6 +277,22 @@ daemon_spawn(ItestDaemon *d)
         ck_assert_msg(w.appeared, "stewardd never took its bus name (exited: %d)", d->exited);
 }
 
+/* What an earlier test that failed half way left running: a new stewardd
+ * would take its scopes over (live restore) and the next test would start
+ * from its state. Killed and waited for (systemctl stop returns once the
+ * units are stopped). */
+static void
+clear_leftover_scopes(void)
+{
+        const char *kill_argv[] = {
+                "systemctl", "--user", "kill", "--signal=KILL", "steward-*.scope", NULL
+        };
+        const char *stop_argv[] = { "systemctl", "--user", "stop", "steward-*.scope", NULL };
+
+        (void) itest_run(kill_argv, NULL);
+        (void) itest_run(stop_argv, NULL);
+}
+
 ItestDaemon *
 itest_daemon_start(const char *config, const char *const *extra_args)
 {
@@ -290,6 +306,7 @@ itest_daemon_start(const char *config, const char *const *extra_args)
         ck_assert(g_file_set_contents(conf, config, -1, NULL));
         d->extra_args = g_strdupv((char **) extra_args);
         d->bus = itest_bus();
+        clear_leftover_scopes();
         daemon_spawn(d);
         return d;
 }

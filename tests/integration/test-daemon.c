@@ -764,6 +764,9 @@ START_TEST(test_reload_changes_child)
         ck_assert(itest_wait_file(marker, ITEST_TIMEOUT_SEC));
         unit = itest_child_property(d, "api", "Unit");
         ck_assert_str_eq(g_variant_get_string(unit, NULL), "steward-api-1.scope");
+        /* A property read returns before the signals that came earlier are
+         * dispatched: wait for the event, then count. */
+        ck_assert(itest_events_wait_generation(d->events, "child_starting", "api", 1, ITEST_TIMEOUT_SEC));
         ck_assert_uint_eq(itest_events_count(d->events, "child_starting", "api"), 2);
         (void) g_remove(marker);
 }
