@@ -16,7 +16,23 @@
 struct _StewardLog {
         StewardLogTarget target;
         guint64 failures;
+        char *invocation_field; /* STEWARD_INVOCATION_ID=... */
 };
+
+/* The unit's invocation when stewardd runs as one (systemd sets
+ * INVOCATION_ID), else a fresh id for this exec. */
+static char *
+invocation_field_new(void)
+{
+        const char *env = g_getenv("INVOCATION_ID");
+        char id[SD_ID128_STRING_MAX];
+        sd_id128_t v;
+
+        if (!env || sd_id128_from_string(env, &v) < 0)
+                if (sd_id128_randomize(&v) < 0)
+                        v = SD_ID128_NULL;
+        return g_strconcat(STEWARD_FIELD_INVOCATION_ID "=", sd_id128_to_string(v, id), NULL);
+}
 
 gboolean
 steward_log_target_from_string(const char *s, StewardLogTarget *ret)
@@ -42,12 +58,16 @@ steward_log_new(StewardLogTarget target)
                                  ? STEWARD_LOG_TARGET_JOURNAL
                                  : STEWARD_LOG_TARGET_CONSOLE;
         log->target = target;
+        log->invocation_field = invocation_field_new();
         return log;
 }
 
 void
 steward_log_free(StewardLog *log)
 {
+        if (!log)
+                return;
+        g_free(log->invocation_field);
         g_free(log);
 }
 
@@ -273,7 +293,7 @@ log_journal(StewardLog *log, const StewardEvent *ev, GPtrArray *fields)
         g_autofree char *message_id =
                 g_strconcat("MESSAGE_ID=", steward_event_kind_message_id(ev->kind), NULL);
         g_autofree char *priority = g_strdup_printf("PRIORITY=%d", steward_event_priority(ev));
-        g_autofree struct iovec *iov = g_new(struct iovec, fields->len + 4);
+        g_autofree struct iovec *iov = g_new(struct iovec, fields->len + 5);
         int n = 0, r;
 
 #define IOV(s) (iov[n].iov_base = (void *) (s), iov[n].iov_len = strlen(s), n++)
@@ -281,6 +301,7 @@ log_journal(StewardLog *log, const StewardEvent *ev, GPtrArray *fields)
         IOV(message_id);
         IOV(priority);
         IOV("SYSLOG_IDENTIFIER=stewardd");
+        IOV(log->invocation_field);
         for (guint i = 0; i < fields->len; i++)
                 IOV((const char *) g_ptr_array_index(fields, i));
 #undef IOV

@@ -30,6 +30,10 @@
 #define STEWARD_FIELD_SIGNAL "STEWARD_SIGNAL"
 #define STEWARD_FIELD_MERGED "STEWARD_MERGED"
 #define STEWARD_FIELD_BACKEND "STEWARD_BACKEND"
+/* Every entry: the daemon run that wrote it (its unit's INVOCATION_ID, or a
+ * fresh id per exec), so child + generation + invocation names one
+ * incarnation across any number of stewardd runs. */
+#define STEWARD_FIELD_INVOCATION_ID "STEWARD_INVOCATION_ID"
 
 /* The MESSAGE_ID of @kind, as 32 hex digits (sd_id128 string form); NULL
  * when out of range. units/steward.catalog has an entry for every one of

@@ -295,6 +295,7 @@ START_TEST(test_sequence_has_no_gaps)
         g_autoptr(GPtrArray) entries = NULL;
         g_auto(Restart) r = { 0 };
         g_autoptr(GHashTable) by_seq = g_hash_table_new(g_int64_hash, g_int64_equal);
+        const char *first_invocation = NULL;
         guint64 *seqs;
 
         busctl_restart("api", "deploy", &r);
@@ -305,9 +306,18 @@ START_TEST(test_sequence_has_no_gaps)
         seqs = g_new0(guint64, entries->len + 1);
         for (guint i = 0, n = 0; i < entries->len; i++) {
                 JsonObject *e = g_ptr_array_index(entries, i);
+                const char *invocation;
 
                 if (!field(e, STEWARD_FIELD_EVENT))
                         continue; /* g_message() and the like */
+                /* One run, one invocation id, on every entry. */
+                invocation = field(e, STEWARD_FIELD_INVOCATION_ID);
+                ck_assert_msg(invocation && strlen(invocation) == 32 &&
+                                      strspn(invocation, "0123456789abcdef") == 32,
+                              "entry %u: invocation '%s'", i, invocation ? invocation : "(none)");
+                if (!first_invocation)
+                        first_invocation = invocation;
+                ck_assert_str_eq(invocation, first_invocation);
                 seqs[n] = field_u64(e, STEWARD_FIELD_SEQUENCE);
                 ck_assert_uint_eq(seqs[n], n + 1);
                 g_hash_table_insert(by_seq, &seqs[n], e);
@@ -430,7 +440,8 @@ START_TEST(test_catalog_explains_entries)
 END_TEST
 
 /* Every machine-readable field of a (STEWARD_*, MESSAGE_ID, PRIORITY) is in
- * b with the same value; MAIN_PID only needs to be there. */
+ * b with the same value; MAIN_PID and INVOCATION_ID (two runs) only need to
+ * be there. */
 static void
 assert_same_machine_fields(JsonObject *a, JsonObject *b)
 {
@@ -443,7 +454,8 @@ assert_same_machine_fields(JsonObject *a, JsonObject *b)
                     !g_str_equal(name, "PRIORITY"))
                         continue;
                 ck_assert_msg(field(b, name), "%s only in one language", name);
-                if (!g_str_equal(name, STEWARD_FIELD_MAIN_PID))
+                if (!g_str_equal(name, STEWARD_FIELD_MAIN_PID) &&
+                    !g_str_equal(name, STEWARD_FIELD_INVOCATION_ID))
                         ck_assert_msg(g_str_equal(field(a, name), field(b, name)), "%s: '%s' against '%s'",
                                       name, field(a, name), field(b, name));
         }
