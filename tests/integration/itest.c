@@ -223,6 +223,12 @@ on_name_appeared(GDBusConnection *c, const char *name, const char *owner, gpoint
         w->appeared = TRUE;
 }
 
+static void
+on_name_vanished(GDBusConnection *c, const char *name, gpointer user_data)
+{
+        *(gboolean *) user_data = TRUE;
+}
+
 /* Starts (another) stewardd on d's directory and waits for its bus name. */
 static void
 daemon_spawn(ItestDaemon *d)
@@ -249,16 +255,16 @@ daemon_spawn(ItestDaemon *d)
 
         {
                 /* A daemon an earlier failed test left running would answer
-                 * for this one: refuse to start on top of it. */
-                g_autoptr(GVariant) owned = g_dbus_connection_call_sync(
-                        d->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                        "NameHasOwner", g_variant_new("(s)", "org.steward.Supervisor1"),
-                        G_VARIANT_TYPE("(b)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-                gboolean has = FALSE;
-                if (owned)
-                        g_variant_get(owned, "(b)", &has);
-                ck_assert_msg(!has,
+                 * for this one: refuse to start on top of it. One that was
+                 * just killed holds the name until the bus has noticed. */
+                gboolean vanished = FALSE;
+                guint free_watch = g_bus_watch_name_on_connection(d->bus, "org.steward.Supervisor1",
+                                                                  G_BUS_NAME_WATCHER_FLAGS_NONE, NULL,
+                                                                  on_name_vanished, &vanished, NULL);
+
+                ck_assert_msg(itest_wait_flag(&vanished, ITEST_TIMEOUT_SEC),
                               "org.steward.Supervisor1 is already owned: a stewardd from an earlier test");
+                g_bus_unwatch_name(free_watch);
         }
         /* Listening before starting: no event and no name can pass unseen. */
         g_clear_pointer(&d->events, itest_events_free);
@@ -314,9 +320,19 @@ itest_daemon_start(const char *config, const char *const *extra_args)
 void
 itest_daemon_kill(ItestDaemon *d)
 {
+        gboolean vanished = FALSE;
+        guint watch;
+
         ck_assert(!d->exited);
         ck_assert_int_eq(kill(d->pid, SIGKILL), 0);
         ck_assert_msg(itest_wait_flag(&d->exited, ITEST_TIMEOUT_SEC), "stewardd outlived SIGKILL");
+        /* The bus learns of the death on its own time: the name is free
+         * only once it says so. */
+        watch = g_bus_watch_name_on_connection(d->bus, "org.steward.Supervisor1",
+                                               G_BUS_NAME_WATCHER_FLAGS_NONE, NULL, on_name_vanished,
+                                               &vanished, NULL);
+        ck_assert_msg(itest_wait_flag(&vanished, ITEST_TIMEOUT_SEC), "the killed stewardd's name stayed");
+        g_bus_unwatch_name(watch);
 }
 
 void
