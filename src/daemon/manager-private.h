@@ -54,6 +54,12 @@ struct _StewardManager {
         guint64 gone_generation;
 };
 
+/* For every listener that has @member, @l pointing at it. */
+#define FOR_EACH_LISTENER(m, l, member)                                                             \
+        for (guint i_ = 0; i_ < (m)->listeners->len; i_++)                                          \
+                for (const Listener *l = &g_array_index((m)->listeners, Listener, i_); l; l = NULL) \
+                        if (l->l->member)
+
 guint64 manager_now(void);
 /* Numbers an event and tells the listeners. @unit: (nullable): its scope,
  * when not one the backend holds. */

@@ -171,12 +171,19 @@ manager_state_changed(StewardManager *m)
                                                     on_save, m, NULL);
 }
 
-void
-manager_state_remove(StewardManager *m)
+/* A pending save is not wanted any more (or is about to be done now). */
+static void
+state_save_cancel(StewardManager *m)
 {
         if (m->save_source)
                 g_source_remove(m->save_source);
         m->save_source = 0;
+}
+
+void
+manager_state_remove(StewardManager *m)
+{
+        state_save_cancel(m);
         if (m->state_path && g_unlink(m->state_path) < 0 && errno != ENOENT)
                 g_message("Cannot remove %s: %m, ignoring", m->state_path);
 }
@@ -184,9 +191,7 @@ manager_state_remove(StewardManager *m)
 void
 manager_restore_clear(StewardManager *m)
 {
-        if (m->save_source)
-                g_source_remove(m->save_source);
-        m->save_source = 0;
+        state_save_cancel(m);
         if (m->reexec_source)
                 g_source_remove(m->reexec_source);
         m->reexec_source = 0;
@@ -249,10 +254,11 @@ restore_event(StewardEventKind kind, const char *child, guint64 generation)
         return ev;
 }
 
+/* @unit: (nullable): the scope, for one the backend does not hold. */
 static void
-restore_emit(StewardManager *m, StewardEvent *ev)
+restore_emit(StewardManager *m, StewardEvent *ev, const char *unit)
 {
-        manager_emit(m, ev, NULL);
+        manager_emit(m, ev, unit);
         steward_event_clear(ev);
         g_free(ev);
 }
@@ -383,7 +389,7 @@ restore_child(StewardManager *m, const StewardChildSpec *spec, const StewardLeft
         if (!l) {
                 /* Its gone report follows from the loop, after the start. */
                 counts->lost++;
-                restore_emit(m, restore_event(STEWARD_EVENT_CHILD_LOST, spec->name, a.generation));
+                restore_emit(m, restore_event(STEWARD_EVENT_CHILD_LOST, spec->name, a.generation), NULL);
                 return;
         }
         counts->adopted++;
@@ -391,7 +397,7 @@ restore_child(StewardManager *m, const StewardChildSpec *spec, const StewardLeft
         ev->fields |= STEWARD_EVENT_FIELD_ATTEMPT | STEWARD_EVENT_FIELD_MAIN_PID;
         ev->attempt = a.attempt > 0 ? a.attempt : a.generation + 1;
         ev->main_pid = a.main_pid;
-        restore_emit(m, ev);
+        restore_emit(m, ev, NULL);
 }
 
 /* @why: the event's reason. */
@@ -404,10 +410,7 @@ restore_stop_leftover(StewardManager *m, const StewardLeftover *l, const char *w
         counts->stopped++;
         ev->fields |= STEWARD_EVENT_FIELD_REASON;
         ev->reason = g_strdup(why);
-        /* Not an incarnation the backend holds: its scope is named here. */
-        manager_emit(m, ev, l->unit);
-        steward_event_clear(ev);
-        g_free(ev);
+        restore_emit(m, ev, l->unit);
 }
 
 static void
@@ -422,7 +425,7 @@ restore_apply(StewardManager *m, GPtrArray *leftovers)
                 ev = restore_event(STEWARD_EVENT_STATE_DISCARDED, NULL, 0);
                 ev->fields |= STEWARD_EVENT_FIELD_ERROR;
                 ev->error = g_strdup(steward_state_problem_to_string(m->previous_problem));
-                restore_emit(m, ev);
+                restore_emit(m, ev, NULL);
         }
 
         /* Per child, the newest scope is the incarnation; an older one still
@@ -460,17 +463,13 @@ restore_apply(StewardManager *m, GPtrArray *leftovers)
                 ev->fields |= STEWARD_EVENT_FIELD_REASON;
                 ev->reason = g_strdup_printf("%u adopted, %u lost, %u stopped", counts.adopted, counts.lost,
                                              counts.stopped);
-                restore_emit(m, ev);
+                restore_emit(m, ev, NULL);
         }
         g_clear_pointer(&m->previous, steward_state_free);
         steward_engine_start(m->engine, manager_now(), m->actions);
         manager_dispatch(m);
-        for (guint i = 0; i < m->listeners->len; i++) {
-                const Listener *l = &g_array_index(m->listeners, Listener, i);
-
-                if (l->l->started)
-                        l->l->started(l->data);
-        }
+        FOR_EACH_LISTENER(m, l, started)
+        l->l->started(l->data);
 }
 
 static void
@@ -517,19 +516,13 @@ on_reexec(gpointer user_data)
         if (m->spawns_in_flight > 0)
                 return G_SOURCE_REMOVE;
         m->reexec_requested = FALSE;
-        if (m->save_source)
-                g_source_remove(m->save_source);
-        m->save_source = 0;
+        state_save_cancel(m);
         if (!state_save(m, &error)) {
                 g_warning("Not re-executing: cannot write %s: %s", m->state_path, error->message);
                 return G_SOURCE_REMOVE;
         }
-        for (guint i = 0; i < m->listeners->len; i++) {
-                const Listener *l = &g_array_index(m->listeners, Listener, i);
-
-                if (l->l->reexecute)
-                        l->l->reexecute(l->data);
-        }
+        FOR_EACH_LISTENER(m, l, reexecute)
+        l->l->reexecute(l->data);
         return G_SOURCE_REMOVE;
 }
 
@@ -538,6 +531,13 @@ manager_reexec_check(StewardManager *m)
 {
         if (m->reexec_requested && !m->reexec_source && m->spawns_in_flight == 0)
                 m->reexec_source = g_idle_add(on_reexec, m);
+}
+
+static void
+reexec_request(StewardManager *m)
+{
+        m->reexec_requested = TRUE;
+        manager_reexec_check(m);
 }
 
 static gboolean
@@ -595,8 +595,7 @@ manager_reload_by_reexec(StewardManager *m, const StewardSpec *spec, const char 
         *removed = g_strv_builder_end(r);
         *changed = g_strv_builder_end(c);
         g_message("%s: re-executing to apply it", why);
-        m->reexec_requested = TRUE;
-        manager_reexec_check(m);
+        reexec_request(m);
         return TRUE;
 }
 
@@ -607,7 +606,6 @@ steward_manager_reexecute(StewardManager *m, const StewardActor *actor, GError *
                 return FALSE;
         g_message("Re-executing, as uid %u (PID %u, %s) asked", actor->uid, actor->pid,
                   actor->comm ? actor->comm : "?");
-        m->reexec_requested = TRUE;
-        manager_reexec_check(m);
+        reexec_request(m);
         return TRUE;
 }

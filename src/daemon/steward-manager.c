@@ -36,11 +36,6 @@ steward_manager_add_listener(StewardManager *m, const StewardManagerListener *li
         g_array_append_val(m->listeners, l);
 }
 
-#define FOR_EACH_LISTENER(m, l, member)                                                             \
-        for (guint i_ = 0; i_ < (m)->listeners->len; i_++)                                          \
-                for (const Listener *l = &g_array_index((m)->listeners, Listener, i_); l; l = NULL) \
-                        if (l->l->member)
-
 static void
 tell_child_changed(StewardManager *m, const char *child, guint changed)
 {

@@ -129,11 +129,20 @@ on_reloading(gpointer user_data, gboolean reloading)
         (void) sd_notify(0, reloading ? "RELOADING=1" : "READY=1");
 }
 
+/* Our PID stays across the exec, so the manager sees a reload: READY=1
+ * comes from the new image once its tree is adopted. */
+static void
+on_reexecute(gpointer user_data)
+{
+        (void) sd_notify(0, "RELOADING=1\nSTATUS=Re-executing");
+}
+
 static const StewardManagerListener service_listener = {
         .event = on_event,
         .child_changed = on_child_changed,
         .manager_changed = on_manager_changed,
         .reloading = on_reloading,
+        .reexecute = on_reexecute,
         .settled = on_settled,
 };
 

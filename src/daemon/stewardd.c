@@ -179,8 +179,11 @@ daemon_on_reexecute(gpointer user_data)
         g_auto(GStrv) env = g_get_environ();
         int errsv;
 
+        /* Our service manager was told RELOADING=1 (steward-service.c); a
+         * failure here ends that with READY=1. */
         if (!d->exe) {
                 g_warning("Cannot re-execute: /proc/self/exe was unreadable at start; going on as we are");
+                (void) sd_notify(0, "READY=1");
                 return;
         }
         /* The children's notify socket goes across as it is: nothing they
@@ -189,7 +192,6 @@ daemon_on_reexecute(gpointer user_data)
                 g_autofree char *value = g_strdup_printf("%d", notify_fd);
                 env = g_environ_setenv(env, STEWARD_NOTIFY_FD_ENV, value, TRUE);
         }
-        (void) sd_notify(0, "RELOADING=1\nSTATUS=Re-executing");
         if (bus)
                 g_dbus_connection_flush_sync(bus, NULL, NULL);
         (void) execve(d->exe, d->argv, env);

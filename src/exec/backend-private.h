@@ -35,7 +35,6 @@ typedef struct {
         gboolean scope_created;
         gboolean exited_reported;
         gboolean stop_requested;
-        gboolean adopted; /* left by a previous run, not spawned by us */
         int pidfd; /* adopted: the main process, when it is not our child; else -1 */
         guint pidfd_source;
         char *failure;

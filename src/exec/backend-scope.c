@@ -247,6 +247,22 @@ scope_call(StewardBackend *b, Incarnation *inc, const char *method, GVariant *pa
                                on_unit_call_done, g_strdup_printf("%s %s", method, inc->unit));
 }
 
+/* The incarnation's scope by name, and its state changes, whether we
+ * create the scope or take over one a previous run created. */
+static void
+scope_track(Incarnation *inc, const StewardChildSpec *spec)
+{
+        StewardBackend *b = inc->backend;
+
+        inc->unit = steward_backend_unit_name(spec->name, inc->generation);
+        inc->unit_path = unit_object_path(inc->unit);
+        inc->kill_signal = spec->kill_signal;
+        g_hash_table_replace(b->by_unit, inc->unit, inc);
+        inc->props_subscription = g_dbus_connection_signal_subscribe(
+                b->bus, SYSTEMD_BUS_NAME, DBUS_PROPERTIES_INTERFACE, "PropertiesChanged", inc->unit_path,
+                NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_unit_properties_changed, inc, NULL);
+}
+
 /* ---- live restore ---------------------------------------------------------- */
 
 /* steward-CHILD-GENERATION.scope: the child's name and the generation, or
@@ -441,19 +457,13 @@ scope_adopt(Incarnation *inc, const StewardChildSpec *spec, const StewardLeftove
         StewardBackend *b = inc->backend;
         CallData *call;
 
-        inc->unit =
-                leftover ? g_strdup(leftover->unit) : steward_backend_unit_name(spec->name, inc->generation);
-        inc->unit_path = unit_object_path(inc->unit);
-        inc->kill_signal = spec->kill_signal;
+        /* The leftover's unit is this name: the survey parsed it from it. */
+        scope_track(inc, spec);
         inc->scope_created = TRUE;
-        g_hash_table_replace(b->by_unit, inc->unit, inc);
         if (!leftover) {
                 inc->scope_gone = TRUE;
                 return TRUE;
         }
-        inc->props_subscription = g_dbus_connection_signal_subscribe(
-                b->bus, SYSTEMD_BUS_NAME, DBUS_PROPERTIES_INTERFACE, "PropertiesChanged", inc->unit_path,
-                NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_unit_properties_changed, inc, NULL);
         call = g_new0(CallData, 1);
         call->backend = b;
         call->key = g_strdup(inc->key);
@@ -514,17 +524,9 @@ scope_finalize(StewardBackend *b)
 static void
 scope_place(Incarnation *inc, const StewardChildSpec *spec, const char *slice)
 {
-        StewardBackend *b = inc->backend;
-
-        inc->unit = steward_backend_unit_name(spec->name, inc->generation);
-        inc->unit_path = unit_object_path(inc->unit);
+        scope_track(inc, spec);
         inc->unit_settings = unit_settings_new(spec);
-        inc->kill_signal = spec->kill_signal;
         inc->slice = g_strdup(slice);
-        g_hash_table_replace(b->by_unit, inc->unit, inc);
-        inc->props_subscription = g_dbus_connection_signal_subscribe(
-                b->bus, SYSTEMD_BUS_NAME, DBUS_PROPERTIES_INTERFACE, "PropertiesChanged", inc->unit_path,
-                NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_unit_properties_changed, inc, NULL);
         scope_start(inc);
 }
 

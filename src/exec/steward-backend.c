@@ -287,7 +287,6 @@ steward_backend_adopt(StewardBackend *b, const StewardChildSpec *spec, const Ste
                             "incarnation %s/%" G_GUINT64_FORMAT " is there already", spec->name, generation);
                 return FALSE;
         }
-        inc->adopted = TRUE;
         if (main_pid > 0)
                 adopted_watch_main(inc, main_pid);
         else {
