@@ -405,10 +405,12 @@ itest_manager_call(ItestDaemon *d, const char *method, GVariant *params, const c
         return reply;
 }
 
+/* The object path of a child or supervisor, its name escaped as stewardd
+ * does (a bus label). */
 static char *
-child_path(const char *name)
+object_path(const char *prefix, const char *name)
 {
-        GString *s = g_string_new("/org/steward/Supervisor1/child/");
+        GString *s = g_string_new(prefix);
 
         for (const char *p = name; *p; p++) {
                 if (g_ascii_isalpha(*p) || (p > name && g_ascii_isdigit(*p)))
@@ -419,21 +421,42 @@ child_path(const char *name)
         return g_string_free(s, FALSE);
 }
 
-GVariant *
-itest_child_property(ItestDaemon *d, const char *name, const char *property)
+static char *
+child_path(const char *name)
 {
-        g_autofree char *path = child_path(name);
+        return object_path("/org/steward/Supervisor1/child/", name);
+}
+
+static GVariant *
+object_property(ItestDaemon *d, const char *path, const char *iface, const char *name, const char *property)
+{
         g_autoptr(GError) error = NULL;
         g_autoptr(GVariant) reply = NULL;
         GVariant *value;
 
-        reply = g_dbus_connection_call_sync(
-                d->bus, "org.steward.Supervisor1", path, "org.freedesktop.DBus.Properties", "Get",
-                g_variant_new("(ss)", "org.steward.Supervisor1.Child", property), G_VARIANT_TYPE("(v)"),
-                G_DBUS_CALL_FLAGS_NONE, ITEST_TIMEOUT_SEC * 1000, NULL, &error);
+        reply = g_dbus_connection_call_sync(d->bus, "org.steward.Supervisor1", path,
+                                            "org.freedesktop.DBus.Properties", "Get",
+                                            g_variant_new("(ss)", iface, property), G_VARIANT_TYPE("(v)"),
+                                            G_DBUS_CALL_FLAGS_NONE, ITEST_TIMEOUT_SEC * 1000, NULL, &error);
         ck_assert_msg(reply, "Get %s.%s: %s", name, property, error ? error->message : "");
         g_variant_get(reply, "(v)", &value);
         return value;
+}
+
+GVariant *
+itest_child_property(ItestDaemon *d, const char *name, const char *property)
+{
+        g_autofree char *path = child_path(name);
+
+        return object_property(d, path, "org.steward.Supervisor1.Child", name, property);
+}
+
+GVariant *
+itest_supervisor_property(ItestDaemon *d, const char *name, const char *property)
+{
+        g_autofree char *path = object_path("/org/steward/Supervisor1/supervisor/", name);
+
+        return object_property(d, path, "org.steward.Supervisor1.Supervisor", name, property);
 }
 
 typedef struct {

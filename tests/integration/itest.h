@@ -87,6 +87,8 @@ GVariant *itest_manager_call_error(ItestDaemon *d, const char *method, GVariant 
                                    const char *reply_type, GError **error);
 /* A property of the child object of name. */
 GVariant *itest_child_property(ItestDaemon *d, const char *name, const char *property);
+/* A property of the supervisor object of name. */
+GVariant *itest_supervisor_property(ItestDaemon *d, const char *name, const char *property);
 /* Waits until the child's property equals value (compared as GVariants),
  * woken by PropertiesChanged. */
 gboolean itest_child_wait_property(ItestDaemon *d, const char *name, const char *property, GVariant *value,

@@ -660,11 +660,11 @@ unit_wait(GDBusConnection *bus, const char *path, const char *iface, const char 
         return u.equal;
 }
 
-static char *
-unit_property(GDBusConnection *bus, const char *path, const char *iface, const char *property)
+static GVariant *
+unit_get(GDBusConnection *bus, const char *path, const char *iface, const char *property)
 {
         g_autoptr(GVariant) reply = NULL;
-        g_autoptr(GVariant) v = NULL;
+        GVariant *v;
 
         reply = g_dbus_connection_call_sync(bus, "org.freedesktop.systemd1", path,
                                             "org.freedesktop.DBus.Properties", "Get",
@@ -672,21 +672,22 @@ unit_property(GDBusConnection *bus, const char *path, const char *iface, const c
                                             G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
         ck_assert(reply);
         g_variant_get(reply, "(v)", &v);
+        return v;
+}
+
+static char *
+unit_property(GDBusConnection *bus, const char *path, const char *iface, const char *property)
+{
+        g_autoptr(GVariant) v = unit_get(bus, path, iface, property);
+
         return g_variant_dup_string(v, NULL);
 }
 
 static guint32
 unit_u32(GDBusConnection *bus, const char *path, const char *iface, const char *property)
 {
-        g_autoptr(GVariant) reply = NULL;
-        g_autoptr(GVariant) v = NULL;
+        g_autoptr(GVariant) v = unit_get(bus, path, iface, property);
 
-        reply = g_dbus_connection_call_sync(bus, "org.freedesktop.systemd1", path,
-                                            "org.freedesktop.DBus.Properties", "Get",
-                                            g_variant_new("(ss)", iface, property), G_VARIANT_TYPE("(v)"),
-                                            G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-        ck_assert(reply);
-        g_variant_get(reply, "(v)", &v);
         return g_variant_get_uint32(v);
 }
 

@@ -538,7 +538,6 @@ START_TEST(test_kill_keeps_quarantine)
                                                       "ExecStart=/bin/sleep 1000\n",
                                                       NULL);
         g_autoptr(GVariant) state = NULL;
-        const char *path = "/org/steward/Supervisor1/supervisor/flaky";
         guint32 steady_pid;
 
         ck_assert(itest_events_wait(d->events, "child_quarantined", "crash", NULL, ITEST_TIMEOUT_SEC));
@@ -550,16 +549,8 @@ START_TEST(test_kill_keeps_quarantine)
         itest_daemon_restart(d);
         wait_adopted(d);
 
-        state = g_dbus_connection_call_sync(
-                d->bus, "org.steward.Supervisor1", path, "org.freedesktop.DBus.Properties", "Get",
-                g_variant_new("(ss)", "org.steward.Supervisor1.Supervisor", "State"), G_VARIANT_TYPE("(v)"),
-                G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-        ck_assert(state);
-        {
-                g_autoptr(GVariant) v = NULL;
-                g_variant_get(state, "(v)", &v);
-                ck_assert_str_eq(g_variant_get_string(v, NULL), "quarantined");
-        }
+        state = itest_supervisor_property(d, "flaky", "State");
+        ck_assert_str_eq(g_variant_get_string(state, NULL), "quarantined");
         ck_assert_int_eq(child_pid(d, "steady"), steady_pid);
         ck_assert_int_eq(itest_events_count(d->events, "child_starting", "crash"), 0);
 }
@@ -760,7 +751,6 @@ START_TEST(test_reload_by_reexec)
         g_autoptr(GVariant) strategy = NULL;
         g_autofree const char **added = NULL;
         g_autofree const char **changed = NULL;
-        g_autofree char *web_path = NULL;
         guint32 api_pid;
         guint from;
 
@@ -787,17 +777,8 @@ START_TEST(test_reload_by_reexec)
         wait_adopted_from(d, &from);
         ck_assert(wait_state(d, "pg", "running"));
         ck_assert_int_eq(child_pid(d, "api"), api_pid);
-        web_path = g_strdup("/org/steward/Supervisor1/supervisor/web");
-        strategy = g_dbus_connection_call_sync(
-                d->bus, "org.steward.Supervisor1", web_path, "org.freedesktop.DBus.Properties", "Get",
-                g_variant_new("(ss)", "org.steward.Supervisor1.Supervisor", "Strategy"),
-                G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-        ck_assert(strategy);
-        {
-                g_autoptr(GVariant) v = NULL;
-                g_variant_get(strategy, "(v)", &v);
-                ck_assert_str_eq(g_variant_get_string(v, NULL), "one-for-all");
-        }
+        strategy = itest_supervisor_property(d, "web", "Strategy");
+        ck_assert_str_eq(g_variant_get_string(strategy, NULL), "one-for-all");
 }
 END_TEST
 
