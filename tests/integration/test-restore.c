@@ -491,6 +491,7 @@ START_TEST(test_kill_while_starting)
         g_autofree char *fifo = g_build_filename(files, "gate", NULL);
         g_autofree char *config = NULL;
         g_autoptr(ItestDaemon) d = NULL;
+        guint64 seq;
         guint32 pid;
         int fd;
 
@@ -502,10 +503,13 @@ START_TEST(test_kill_while_starting)
                                  nc, fifo);
         d = itest_daemon_start(config, NULL);
         ck_assert(wait_state(d, "slow", "starting"));
+        /* The scope is named before its process exists: MainPID is known once child_started is. */
+        seq = event_seq(d, "child_started", "slow");
         ck_assert(itest_child_wait_property(d, "slow", "Unit", g_variant_new_string("steward-slow-0.scope"),
                                             ITEST_TIMEOUT_SEC));
         pid = child_pid(d, "slow");
-        ck_assert(wait_saved(d, event_seq(d, "child_started", "slow")));
+        ck_assert_uint_gt(pid, 0);
+        ck_assert(wait_saved(d, seq));
         itest_daemon_kill(d);
         itest_daemon_restart(d);
         wait_adopted(d);
