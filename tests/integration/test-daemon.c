@@ -95,6 +95,8 @@ START_TEST(test_manager_properties_and_lists)
         g_autoptr(GError) error = NULL;
         g_autoptr(GVariant) missing = NULL;
         g_autoptr(GVariantIter) iter = NULL;
+        g_autofree char *printed = NULL;
+        g_autofree char *remote = NULL;
         const char *argv[] = { "busctl",
                                "--user",
                                "get-property",
@@ -132,7 +134,8 @@ START_TEST(test_manager_properties_and_lists)
         ck_assert_uint_eq(n, 2);
 
         supervisors = itest_manager_call(d, "ListSupervisors", NULL, "(a(ssso))");
-        ck_assert_str_eq(g_variant_print(supervisors, FALSE),
+        printed = g_variant_print(supervisors, FALSE);
+        ck_assert_str_eq(printed,
                          "([('root', '', 'running', '/org/steward/Supervisor1/supervisor/root')],)");
 
         path = itest_manager_call(d, "GetChild", g_variant_new("(s)", "worker"), "(o)");
@@ -141,7 +144,8 @@ START_TEST(test_manager_properties_and_lists)
         missing = itest_manager_call_error(d, "GetChild", g_variant_new("(s)", "nosuch"), "(o)", &error);
         ck_assert_ptr_null(missing);
         ck_assert_msg(g_dbus_error_is_remote_error(error), "%s", error->message);
-        ck_assert_str_eq(g_dbus_error_get_remote_error(error), "org.steward.Supervisor1.Error.NoSuchChild");
+        remote = g_dbus_error_get_remote_error(error);
+        ck_assert_str_eq(remote, "org.steward.Supervisor1.Error.NoSuchChild");
 
         {
                 g_autoptr(GVariant) unit = itest_child_property(d, "api", "Unit");
@@ -711,6 +715,7 @@ START_TEST(test_reload_removes_child)
         g_autoptr(GError) error = NULL;
         g_autoptr(GVariant) missing = NULL;
         g_autofree char *lists = NULL;
+        g_autofree char *remote = NULL;
         const char *decision, *unit;
         GVariant *ev;
 
@@ -729,7 +734,8 @@ START_TEST(test_reload_removes_child)
         ck_assert_int_ne(itest_run(is_active, NULL), 0);
         missing = itest_manager_call_error(d, "GetChild", g_variant_new("(s)", "worker"), "(o)", &error);
         ck_assert_ptr_null(missing);
-        ck_assert_str_eq(g_dbus_error_get_remote_error(error), "org.steward.Supervisor1.Error.NoSuchChild");
+        remote = g_dbus_error_get_remote_error(error);
+        ck_assert_str_eq(remote, "org.steward.Supervisor1.Error.NoSuchChild");
         ck_assert_uint_eq(child_count(d), 1);
         ck_assert_uint_eq(child_u64(d, "api", "Generation"), 0);
 }

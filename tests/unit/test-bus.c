@@ -463,7 +463,10 @@ START_TEST(test_properties)
         assert_string_property(STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "Backend", "process");
         assert_string_property(STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "State", "running");
         ck_assert_uint_eq(g_variant_get_uint32(count), 2);
-        ck_assert_str_eq(g_variant_get_strv(files, NULL)[0], "/etc/steward/steward.conf");
+        {
+                g_autofree const char **paths = g_variant_get_strv(files, NULL);
+                ck_assert_str_eq(paths[0], "/etc/steward/steward.conf");
+        }
 
         assert_string_property(web, STEWARD_CHILD_INTERFACE, "Unit", "steward-web-2.scope");
         assert_string_property(web, STEWARD_CHILD_INTERFACE, "Role", "service");

@@ -680,7 +680,8 @@ START_TEST(test_check_executables)
         ck_assert_ptr_nonnull(s3);
         ck_assert_str_eq(p3, "");
         /* /bin/sh is a symbolic link on most systems; it counts. */
-        g_autoptr(StewardSpec) s4 = load_with(&check, "[Child a]\nExecStart=/bin/sh -c true\n", &p1);
+        g_autofree char *p4 = NULL;
+        g_autoptr(StewardSpec) s4 = load_with(&check, "[Child a]\nExecStart=/bin/sh -c true\n", &p4);
         ck_assert_ptr_nonnull(s4);
 }
 END_TEST
