@@ -5,7 +5,7 @@
  *                 to PATH (complete when it appears: written, then renamed)
  *   wait=FIFO     block until the test writes a byte to FIFO
  *   notify=TEXT   sd_notify(TEXT); "\n" in TEXT stands for a newline
- *   ping=N        N times WATCHDOG=1, WATCHDOG_USEC/3 apart
+ *   ping=N        N times WATCHDOG=1, WATCHDOG_USEC/3 apart, failures ignored
  *   exit=N        exit with status N
  *   (end)         wait for a signal */
 #include "config.h"
@@ -80,8 +80,9 @@ ping(unsigned n)
         for (unsigned i = 0; i < n; i++) {
                 /* The program's own pace, not a test waiting on it. */
                 g_usleep(usec / 3);
-                if (sd_notify(0, "WATCHDOG=1") <= 0)
-                        return -1;
+                /* As daemons do, a ping nobody hears is not fatal: a
+                 * stewardd being restarted is not listening for a moment. */
+                (void) sd_notify(0, "WATCHDOG=1");
         }
         return 0;
 }
