@@ -4,7 +4,8 @@
 #
 # Usage: build-aux/fuzz-config.sh [SECONDS]   (default 60)
 # Environment: BUILDDIR (default build-fuzz), JOBS (libFuzzer workers, default 1),
-# TARGET (config, the default, or state: the state file's reader, fuzz/fuzz-state.c).
+# TARGET (config, the default; state: the state file's reader, fuzz/fuzz-state.c;
+# notify: the sd_notify parser, fuzz/fuzz-notify.c).
 # Needs clang and its sanitizer/libFuzzer runtimes (Debian 12: clang, libclang-rt-14-dev).
 # New inputs land in a scratch corpus; a crash is written to $BUILDDIR/fuzz-artifacts/ and
 # the script fails: minimise it, add it to fuzz/regressions/ and fix the loader.
@@ -30,8 +31,13 @@ state)
         max_len=16384
         set -- "$srcdir/fuzz/state-corpus"
         ;;
+notify)
+        dict=$srcdir/fuzz/notify.dict
+        max_len=5000
+        set -- "$srcdir/fuzz/notify-corpus"
+        ;;
 *)
-        echo "TARGET=$target: expected config or state" >&2
+        echo "TARGET=$target: expected config, state or notify" >&2
         exit 2
         ;;
 esac
