@@ -342,8 +342,10 @@ restore_child(StewardManager *m, const StewardChildSpec *spec, const StewardLeft
         guint64 next = 0;
         StewardEvent *ev;
 
+        /* Attempt 0: nothing ran yet (a first spawn in flight at the save included),
+         * so generation 0 is still to come. */
         if (r)
-                next = r->generation + 1;
+                next = r->attempt > 0 ? r->generation + 1 : r->generation;
         if (l)
                 next = MAX(next, l->generation + 1);
         if (next > 0)
