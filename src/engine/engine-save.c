@@ -74,6 +74,7 @@ steward_engine_save_child(StewardEngine *e, const char *child, StewardChildSave 
                 .mode = child_mode(c),
                 .quarantined = c->quarantined,
                 .fingerprint = c->fingerprint,
+                .spawn_error = c->spawn_error,
         };
         window_view(&c->budget, &out->restart_window, &out->n_restart_window);
         return TRUE;

@@ -171,6 +171,7 @@ G_BEGIN_DECLS
  *   steward_engine_restore_child_last(generation, attempt).
  * - every child: steward_engine_set_next_generation(next_generation), the
  *   numbering a live restore before may have moved on.
+ * - every child: steward_engine_restore_child_spawn_error(spawn_error).
  * - every child: steward_engine_restore_child_mode(mode) and
  *   steward_engine_restore_child_counters(restart_count, backoff_failures,
  *   restart_window): its own budget goes on counting from those restarts,
@@ -436,6 +437,10 @@ gboolean steward_engine_restore_child_last(StewardEngine *e, const char *child, 
 gboolean steward_engine_restore_child_counters(StewardEngine *e, const char *child, guint restart_count,
                                                guint backoff_failures, const guint64 *window, guint n_window,
                                                GError **error);
+/* Before steward_engine_start(): @child's LastSpawnError as it was (@spawn_error NULL or "": none); the
+ * next spawn that succeeds clears it. */
+gboolean steward_engine_restore_child_spawn_error(StewardEngine *e, const char *child,
+                                                  const char *spawn_error, GError **error);
 /* Before steward_engine_start(): supervisor @name was quarantined (or not) and its intensity window
  * counted the restarts at @window (monotonic µs, oldest first). */
 gboolean steward_engine_restore_supervisor(StewardEngine *e, const char *name, gboolean quarantined,
@@ -466,6 +471,7 @@ typedef struct {
         const char *fingerprint; /* steward_engine_get_child_fingerprint() */
         const guint64 *restart_window; /* restarts its own budget counts, oldest first */
         guint n_restart_window;
+        const char *spawn_error; /* LastSpawnError; NULL when the last spawn did not fail */
 } StewardChildSave;
 
 typedef struct {

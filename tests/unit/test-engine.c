@@ -1565,7 +1565,8 @@ START_TEST(test_fenced_spawn_failure)
         ck_assert_int_eq(info.last_exit_status, SIGTERM);
         ck_assert_str_eq(info.last_spawn_error, "exec '/bin/a': No such file or directory");
         ck_assert_str_eq(steward_child_state_to_string(info.state), "backoff");
-        /* The state file names the last incarnation that ran. */
+        /* The state file names the last incarnation that ran, and the failure. */
+        ck_assert_str_eq(t_save(t, "a").spawn_error, "exec '/bin/a': No such file or directory");
         ck_assert(!t_save(t, "a").alive);
         ck_assert_uint_eq(t_save(t, "a").generation, 0);
         ck_assert_uint_eq(t_save(t, "a").next_generation, 1);
@@ -2795,6 +2796,34 @@ is_sha256_hex(const char *s)
         return TRUE;
 }
 
+/* LastSpawnError goes to the next stewardd; the next spawn that succeeds clears it. */
+START_TEST(test_restore_spawn_error)
+{
+        SpecBuilder b;
+        T *t;
+        g_autoptr(GError) error = NULL;
+
+        sb_init(&b);
+        sb_child(&b, "a", NULL);
+        sb_child(&b, "b", NULL);
+        t = adopt_tree(&b);
+        ck_assert(steward_engine_restore_child_spawn_error(t->e, "a", "exec '/bin/a': Permission denied",
+                                                           NULL));
+        ck_assert(steward_engine_restore_child_spawn_error(t->e, "b", "", NULL));
+        ck_assert(!steward_engine_restore_child_spawn_error(t->e, "nope", "x", NULL));
+        ck_assert_str_eq(t_info(t, "a").last_spawn_error, "exec '/bin/a': Permission denied");
+        ck_assert_str_eq(t_info(t, "b").last_spawn_error, "");
+        ck_assert_ptr_null(t_save(t, "b").spawn_error);
+        t_start(t);
+        ck_assert_str_eq(t_info(t, "a").last_spawn_error, "exec '/bin/a': Permission denied");
+        ck_assert(!steward_engine_restore_child_spawn_error(t->e, "a", NULL, &error));
+        t_spawned(t, "a");
+        ck_assert_str_eq(t_info(t, "a").last_spawn_error, "");
+        ck_assert_ptr_null(t_save(t, "a").spawn_error);
+        t_free(t);
+}
+END_TEST
+
 START_TEST(test_save_states)
 {
         SpecBuilder b;
@@ -3634,6 +3663,7 @@ make_suite(void)
 
         tc = tcase_create("save");
         tcase_add_test(tc, test_save_states);
+        tcase_add_test(tc, test_restore_spawn_error);
         tcase_add_test(tc, test_save_round_trip);
         tcase_add_test(tc, test_save_windows_across_restart);
         tcase_add_test(tc, test_save_quarantine);
