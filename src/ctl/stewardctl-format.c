@@ -498,6 +498,7 @@ append_child(GString *s, GVariant *props, const guint64 *uptime_usec, const char
         const char *role = lookup_str(props, "Role");
         const char *unit = lookup_str(props, "Unit");
         const char *status_text = lookup_str(props, "StatusText");
+        const char *spawn_error = lookup_str(props, "LastSpawnError");
         const char *fence = lookup_str(props, "FenceState");
         guint64 generation = 0, attempt = 0, next = 0;
         guint32 pid = lookup_u32(props, "MainPID");
@@ -532,6 +533,9 @@ append_child(GString *s, GVariant *props, const guint64 *uptime_usec, const char
         append_detail(s, prefix, "Ready", lookup_bool(props, "Ready") ? "yes" : "no");
         if (exit)
                 append_detail(s, prefix, "Last exit", exit);
+        /* The last spawn failed: nothing of it ran, so it is not the last exit. */
+        if (*spawn_error)
+                append_detail(s, prefix, "Spawn error", spawn_error);
         if (*status_text) {
                 g_autofree char *quoted = quote(status_text);
 

@@ -78,6 +78,14 @@ state_record_child(StewardManager *m, StewardState *state, const char *name,
                                                  save.pending_reason ? save.pending_reason : "");
         g_array_append_vals(r->restart_window, save.restart_window, save.n_restart_window);
         r->fingerprint = g_strdup(save.fingerprint);
+        if (save.spawn_error) {
+                const char *end;
+
+                /* Cut to what the file keeps, at a character's start. */
+                (void) g_utf8_validate(save.spawn_error,
+                                       MIN(strlen(save.spawn_error), STEWARD_STATE_SPAWN_ERROR_MAX), &end);
+                r->spawn_error = g_strndup(save.spawn_error, end - save.spawn_error);
+        }
 }
 
 static StewardState *
@@ -324,6 +332,7 @@ restore_child_record(StewardManager *m, const char *name, const StewardChildReco
 {
         return steward_engine_restore_child_mode(m->engine, name, mode_of_operator[r->operator_state],
                                                  error) &&
+               steward_engine_restore_child_spawn_error(m->engine, name, r->spawn_error, error) &&
                steward_engine_restore_child_counters(m->engine, name, r->restart_count, r->backoff_failures,
                                                      (const guint64 *) r->restart_window->data,
                                                      r->restart_window->len, error);
@@ -342,8 +351,10 @@ restore_child(StewardManager *m, const StewardChildSpec *spec, const StewardLeft
         guint64 next = 0;
         StewardEvent *ev;
 
+        /* Attempt 0: nothing ran yet (a first spawn in flight at the save included),
+         * so generation 0 is still to come. */
         if (r)
-                next = r->generation + 1;
+                next = r->attempt > 0 ? r->generation + 1 : r->generation;
         if (l)
                 next = MAX(next, l->generation + 1);
         if (next > 0)

@@ -87,6 +87,7 @@ child_record_free(StewardChildRecord *r)
         g_array_unref(r->restart_window);
         steward_state_command_free(r->pending);
         g_free(r->fingerprint);
+        g_free(r->spawn_error);
         g_free(r);
 }
 
@@ -253,6 +254,12 @@ fingerprint_is_valid(const char *s)
         return TRUE;
 }
 
+static gboolean
+spawn_error_is_valid(const char *s)
+{
+        return s && strlen(s) <= STEWARD_STATE_SPAWN_ERROR_MAX && g_utf8_validate(s, -1, NULL);
+}
+
 static gboolean invalid(GError **error, const char *format, ...) G_GNUC_PRINTF(2, 3);
 
 static gboolean
@@ -285,6 +292,8 @@ validate_child(const StewardChildRecord *r, GError **error)
                 return invalid(error, "child '%s': invalid PendingCommand=", r->name);
         if (r->fingerprint && !fingerprint_is_valid(r->fingerprint))
                 return invalid(error, "child '%s': invalid Fingerprint=", r->name);
+        if (r->spawn_error && !spawn_error_is_valid(r->spawn_error))
+                return invalid(error, "child '%s': invalid LastSpawnError=", r->name);
         return TRUE;
 }
 
@@ -409,6 +418,11 @@ steward_state_to_data(const StewardState *state, gsize *ret_length, GError **err
                 }
                 if (r->fingerprint)
                         put_value(out, "Fingerprint", r->fingerprint);
+                if (r->spawn_error) {
+                        g_autofree char *escaped = escape_string(r->spawn_error);
+
+                        put_value(out, "LastSpawnError", escaped);
+                }
         }
 
         for (guint i = 0; i < state->supervisors->len; i++) {
@@ -684,6 +698,23 @@ get_fingerprint(const Reader *rd, StewardChildRecord *r)
 }
 
 static gboolean
+get_spawn_error(const Reader *rd, StewardChildRecord *r)
+{
+        g_autoptr(GError) local = NULL;
+        g_autofree char *v = NULL;
+
+        if (!g_key_file_has_key(rd->kf, rd->group, "LastSpawnError", NULL))
+                return TRUE;
+        v = g_key_file_get_string(rd->kf, rd->group, "LastSpawnError", &local);
+        if (!v)
+                return corrupt(rd, "LastSpawnError", local->message);
+        if (!spawn_error_is_valid(v))
+                return corrupt(rd, "LastSpawnError", "too long or not UTF-8");
+        r->spawn_error = g_steal_pointer(&v);
+        return TRUE;
+}
+
+static gboolean
 read_child(GKeyFile *kf, const char *group, StewardState *state, GError **error)
 {
         const char *name = group + strlen(GROUP_CHILD_PREFIX);
@@ -735,7 +766,7 @@ read_child(GKeyFile *kf, const char *group, StewardState *state, GError **error)
         if (!get_optional_boolean(&rd, "Alive", &r->alive) ||
             !get_optional_boolean(&rd, "Stopping", &r->stopping))
                 return FALSE;
-        if (!get_pending(&rd, r))
+        if (!get_pending(&rd, r) || !get_spawn_error(&rd, r))
                 return FALSE;
         return get_fingerprint(&rd, r);
 }

@@ -36,6 +36,10 @@
  *                                    STEWARD_STATE_FINGERPRINT_MAX printable ASCII
  *                                    characters without spaces (an earlier reader
  *                                    ignores it: the adoption takes the spec unchanged)
+ *     LastSpawnError=<text>          optional (none): the child's LastSpawnError, the
+ *                                    failure of its last spawn; UTF-8, up to
+ *                                    STEWARD_STATE_SPAWN_ERROR_MAX bytes, escaped as a
+ *                                    GKeyFile string
  *
  *     [Supervisor NAME]
  *     State=running|quarantined
@@ -69,6 +73,8 @@ G_BEGIN_DECLS
 #define STEWARD_STATE_SIZE_MAX (16 * 1024 * 1024)
 /* The longest Fingerprint= (a SHA-256 in hex is 64). */
 #define STEWARD_STATE_FINGERPRINT_MAX 128
+/* The longest LastSpawnError=; a longer one is cut when saved. */
+#define STEWARD_STATE_SPAWN_ERROR_MAX 4096
 
 /* What an operator made of a child, as the state file spells it. */
 typedef enum {
@@ -113,6 +119,7 @@ typedef struct {
         gboolean alive; /* an incarnation runs (main process or leftovers of it) */
         gboolean stopping; /* a stop was delivered to it */
         char *fingerprint; /* NULL: not known */
+        char *spawn_error; /* LastSpawnError=; NULL: the last spawn did not fail */
 } StewardChildRecord;
 
 typedef struct {

@@ -218,6 +218,25 @@ steward_engine_restore_child_last(StewardEngine *e, const char *child, guint64 g
         return TRUE;
 }
 
+gboolean
+steward_engine_restore_child_spawn_error(StewardEngine *e, const char *child, const char *spawn_error,
+                                         GError **error)
+{
+        Child *c;
+
+        g_return_val_if_fail(e, FALSE);
+
+        if (!(c = restore_target(e, child, error)))
+                return FALSE;
+        if (g_strcmp0(c->spawn_error, spawn_error && *spawn_error ? spawn_error : NULL) == 0)
+                return TRUE;
+        g_free(c->spawn_error);
+        c->spawn_error = spawn_error && *spawn_error ? g_strdup(spawn_error) : NULL;
+        c->spawn_error_serial++;
+        engine_mark(e, &c->node);
+        return TRUE;
+}
+
 /* Oldest first, as every window is kept. */
 static gboolean
 window_check(const char *what, const char *name, const guint64 *t, guint n, GError **error)

@@ -60,7 +60,22 @@ engine_child_next_generation(Child *c)
         return MAX(g, c->next_generation);
 }
 
-/* Starts the next incarnation. Never after a shutdown began. */
+/* What Generation and Attempt show: the incarnation that runs or ran
+ * last, never one still being spawned (it may never run). */
+guint64
+engine_child_shown_generation(Child *c)
+{
+        return c->inc == INC_SPAWNING ? c->ran_generation : c->generation;
+}
+
+guint64
+engine_child_shown_attempt(Child *c)
+{
+        return c->inc == INC_SPAWNING ? c->ran_attempt : c->attempt;
+}
+
+/* Starts the next incarnation. Never after a shutdown began. Its
+ * generation and attempt are tentative until the spawned report. */
 gboolean
 engine_child_spawn(StewardEngine *e, Child *c, gboolean restart, const Cmd *cmd)
 {
@@ -70,6 +85,9 @@ engine_child_spawn(StewardEngine *e, Child *c, gboolean restart, const Cmd *cmd)
         if (e->shutting_down || c->inc != INC_NONE)
                 return FALSE;
         engine_child_disarm(e, c);
+        c->ran_ever_started = c->ever_started;
+        c->ran_generation = c->generation;
+        c->ran_attempt = c->attempt;
         g = engine_child_next_generation(c);
         /* Attempt moves as far as Generation does: an adopted incarnation
          * may have brought a different distance between the two. */
@@ -328,10 +346,75 @@ engine_child_main_ended(StewardEngine *e, Child *c, StewardDecision verdict, gbo
         engine_sup_advance(e, s);
 }
 
+/* The pending command passed the fence: its child_restart_fence_released
+ * is announced once the next incarnation exists (engine_child_spawned()). */
+void
+engine_child_owe_release(Child *c)
+{
+        c->release_owed = TRUE;
+        engine_cmd_copy(&c->release_cmd, &c->cmd);
+}
+
+static void
+child_drop_release(Child *c)
+{
+        c->release_owed = FALSE;
+        engine_cmd_clear(&c->release_cmd);
+}
+
+/* The spawned report: the incarnation exists, its generation and attempt
+ * are its own from now on. */
+void
+engine_child_spawned(StewardEngine *e, Child *c, guint32 main_pid)
+{
+        StewardEvent *ev;
+
+        c->inc = INC_UP;
+        c->main_pid = main_pid;
+        if (c->spawn_error) {
+                g_clear_pointer(&c->spawn_error, g_free);
+                c->spawn_error_serial++;
+        }
+        engine_ev_cmd(engine_emit_child(e, STEWARD_EVENT_CHILD_STARTED, c), &c->inc_cmd);
+        if (c->release_owed) {
+                ev = engine_emit_child(e, STEWARD_EVENT_CHILD_RESTART_FENCE_RELEASED, c);
+                engine_ev_cmd(ev, &c->release_cmd);
+                ev->target_generation = c->generation;
+                ev->fields |= STEWARD_EVENT_FIELD_TARGET_GENERATION;
+                child_drop_release(c);
+        }
+        mark_child(e, c);
+}
+
+/* The spawn_failed report: nothing of the incarnation ran, so it takes
+ * no generation and no attempt; the last one's verdict stays. */
+void
+engine_child_spawn_failed(StewardEngine *e, Child *c, const char *error)
+{
+        StewardEvent *ev = engine_emit_child(e, STEWARD_EVENT_CHILD_SPAWN_FAILED, c);
+
+        ev->error = g_strdup(error ? error : "");
+        ev->fields |= STEWARD_EVENT_FIELD_ERROR;
+        engine_ev_cmd(ev, &c->inc_cmd);
+        g_free(c->spawn_error);
+        c->spawn_error = g_strdup(error ? error : "");
+        c->spawn_error_serial++;
+        child_drop_release(c);
+        c->ever_started = c->ran_ever_started;
+        c->generation = c->ran_generation;
+        c->attempt = c->ran_attempt;
+        mark_child(e, c);
+        /* The restart policy judges the attempt as a failure. */
+        engine_child_main_ended(e, c, c->stopping ? STEWARD_DECISION_STOP : STEWARD_DECISION_FAILURE, TRUE);
+        engine_child_gone(e, c);
+}
+
 void
 engine_child_come_to_rest(StewardEngine *e, Child *c)
 {
         StewardEvent *ev;
+
+        child_drop_release(c);
 
         switch (c->mode) {
         case MODE_STOPPED:
@@ -403,10 +486,7 @@ engine_child_gone(StewardEngine *e, Child *c)
         }
         if (c->restart_pending) {
                 c->restart_pending = FALSE;
-                ev = engine_emit_child(e, STEWARD_EVENT_CHILD_RESTART_FENCE_RELEASED, c);
-                engine_ev_cmd(ev, &c->cmd);
-                ev->target_generation = engine_child_next_generation(c);
-                ev->fields |= STEWARD_EVENT_FIELD_TARGET_GENERATION;
+                engine_child_owe_release(c);
                 if (!engine_child_primary_up(c))
                         return;
                 (void) engine_child_spawn(e, c, c->pending_is_restart, &c->cmd);

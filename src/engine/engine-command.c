@@ -409,8 +409,8 @@ steward_engine_command(StewardEngine *e, const StewardCommand *cmd, guint64 now,
                 return FALSE;
         }
         if (c) {
-                o->generation = c->generation;
-                o->attempt = c->attempt;
+                o->generation = engine_child_shown_generation(c);
+                o->attempt = engine_child_shown_attempt(c);
                 o->state = engine_child_state(c);
                 if (c->restart_pending && o->merged == 0)
                         o->merged = c->merged;

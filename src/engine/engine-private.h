@@ -117,6 +117,7 @@ typedef struct {
         guint restart_count;
         guint64 next_restart_usec;
         StewardFenceState fence;
+        guint spawn_error_serial;
 } ChildProps;
 
 typedef struct Child Child;
@@ -147,9 +148,16 @@ struct Child {
 
         ChildMode mode;
         StewardDecision rest_decision; /* why it came to rest, for child_stopped */
+        /* The incarnation in flight or the last one: while a spawn is in
+         * flight (INC_SPAWNING) these are tentative, the generation and
+         * attempt it would have; spawned commits them, spawn_failed gives
+         * them back (ran_*): a generation names an incarnation that ran. */
         gboolean ever_started;
         guint64 generation;
         guint64 attempt;
+        gboolean ran_ever_started;
+        guint64 ran_generation;
+        guint64 ran_attempt;
         guint64 first_generation; /* > 0 for a name that was removed and added again */
         gboolean retiring; /* removed by a reload: forgotten once gone */
         guint64 next_generation; /* the next incarnation's generation is at least this (live restore) */
@@ -178,6 +186,8 @@ struct Child {
 
         char *status_text;
         guint status_serial;
+        char *spawn_error; /* LastSpawnError: the last spawn's failure, NULL once one succeeded */
+        guint spawn_error_serial;
         StewardExitCode last_exit_code;
         int last_exit_status;
         guint restart_count;
@@ -194,6 +204,11 @@ struct Child {
         gboolean restart_pending; /* a command waits for the fence */
         gboolean pending_is_restart;
         guint merged;
+        /* A commanded restart passed the fence: its child_restart_fence_released
+         * waits for the new incarnation to exist (spawned), and goes with a
+         * failed spawn. */
+        gboolean release_owed;
+        Cmd release_cmd;
         Cmd cmd; /* the last command whose effect is still pending */
         /* The command that started the current incarnation (no id when the
          * policy or a supervisor did): its child_started and child_ready
@@ -315,6 +330,8 @@ void engine_child_disarm(StewardEngine *e, Child *c);
 void engine_child_disarm_kind(StewardEngine *e, Child *c, TimerKind kind);
 gboolean engine_child_primary_up(Child *c);
 guint64 engine_child_next_generation(Child *c);
+guint64 engine_child_shown_generation(Child *c);
+guint64 engine_child_shown_attempt(Child *c);
 gboolean engine_child_spawn(StewardEngine *e, Child *c, gboolean restart, const Cmd *cmd);
 void engine_child_deliver_stop(StewardEngine *e, Child *c);
 void engine_child_request_stop(StewardEngine *e, Child *c, StopCause cause, int signal);
@@ -322,6 +339,9 @@ guint64 engine_child_watchdog_usec(Child *c);
 void engine_child_became_up(StewardEngine *e, Child *c);
 StewardDecision engine_child_verdict(Child *c, StewardExitCode code, int status);
 void engine_child_main_ended(StewardEngine *e, Child *c, StewardDecision verdict, gboolean scope_empty);
+void engine_child_owe_release(Child *c);
+void engine_child_spawned(StewardEngine *e, Child *c, guint32 main_pid);
+void engine_child_spawn_failed(StewardEngine *e, Child *c, const char *error);
 void engine_child_come_to_rest(StewardEngine *e, Child *c);
 void engine_child_gone(StewardEngine *e, Child *c);
 void engine_child_force_failure(StewardEngine *e, Child *c, gboolean start_timeout);

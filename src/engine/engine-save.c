@@ -43,6 +43,7 @@ window_view(const Window *w, const guint64 **ret, guint *n)
 gboolean
 steward_engine_save_child(StewardEngine *e, const char *child, StewardChildSave *out)
 {
+        gboolean alive;
         Child *c;
 
         g_return_val_if_fail(e && out, FALSE);
@@ -50,25 +51,30 @@ steward_engine_save_child(StewardEngine *e, const char *child, StewardChildSave 
         c = child ? g_hash_table_lookup(e->child_by_name, child) : NULL;
         if (!c)
                 return FALSE;
+        /* A spawn in flight is not an incarnation yet: it may never run. The
+         * record names the last one that did; if the spawn went through
+         * after all, the next stewardd finds its scope, which names its
+         * generation, and adopts that. */
+        alive = c->inc != INC_NONE && c->inc != INC_SPAWNING;
         *out = (StewardChildSave){
-                .alive = c->inc != INC_NONE,
-                .generation = c->generation,
-                .attempt = c->attempt,
+                .alive = alive,
+                .generation = engine_child_shown_generation(c),
+                .attempt = engine_child_shown_attempt(c),
                 .main_pid = c->main_pid,
                 .ready = c->inc == INC_UP && c->ready,
-                /* A stop decided while the spawn is in flight is not delivered
-                 * yet: nothing the next stewardd finds was asked to go. */
-                .stopping = c->inc != INC_NONE && c->stopping && c->stop_delivered,
+                .stopping = alive && c->stopping && c->stop_delivered,
                 .pending_command_id = c->restart_pending ? c->cmd.id : NULL,
                 .pending_reason = c->restart_pending ? c->cmd.reason : NULL,
                 .pending_kind = c->restart_pending && !c->pending_is_restart ? STEWARD_COMMAND_START
                                                                              : STEWARD_COMMAND_RESTART,
-                .next_generation = engine_child_next_generation(c),
+                /* The generation of a spawn in flight is still the next one's. */
+                .next_generation = c->inc == INC_SPAWNING ? c->generation : engine_child_next_generation(c),
                 .restart_count = c->restart_count,
                 .backoff_failures = c->failures,
                 .mode = child_mode(c),
                 .quarantined = c->quarantined,
                 .fingerprint = c->fingerprint,
+                .spawn_error = c->spawn_error,
         };
         window_view(&c->budget, &out->restart_window, &out->n_restart_window);
         return TRUE;

@@ -187,11 +187,8 @@ member_start(StewardEngine *e, Node *m)
         if (c->mode != MODE_AUTO || c->inc != INC_NONE || !engine_child_primary_up(c))
                 return FALSE;
         if (c->restart_pending) {
-                StewardEvent *ev = engine_emit_child(e, STEWARD_EVENT_CHILD_RESTART_FENCE_RELEASED, c);
-                engine_ev_cmd(ev, &c->cmd);
-                ev->target_generation = engine_child_next_generation(c);
-                ev->fields |= STEWARD_EVENT_FIELD_TARGET_GENERATION;
                 c->restart_pending = FALSE;
+                engine_child_owe_release(c);
                 return engine_child_spawn(e, c, TRUE, &c->cmd);
         }
         if (c->ever_started)

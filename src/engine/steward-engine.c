@@ -323,11 +323,12 @@ engine_child_props(Child *c)
 {
         return (ChildProps){
                 .state = engine_child_state(c),
-                .generation = c->generation,
-                .attempt = c->attempt,
+                .generation = engine_child_shown_generation(c),
+                .attempt = engine_child_shown_attempt(c),
                 .main_pid = c->main_pid,
                 .ready = c->ready,
                 .status_serial = c->status_serial,
+                .spawn_error_serial = c->spawn_error_serial,
                 .exit_code = c->last_exit_code,
                 .exit_status = c->last_exit_status,
                 .restart_count = c->restart_count,
@@ -361,6 +362,8 @@ child_props_diff(const ChildProps *a, const ChildProps *b)
                 m |= STEWARD_PROPERTY_NEXT_RESTART;
         if (a->fence != b->fence)
                 m |= STEWARD_PROPERTY_FENCE_STATE;
+        if (a->spawn_error_serial != b->spawn_error_serial)
+                m |= STEWARD_PROPERTY_LAST_SPAWN_ERROR;
         return m;
 }
 
@@ -392,8 +395,8 @@ engine_end(StewardEngine *e)
                         a = engine_push_action(e, STEWARD_ACTION_STATE_CHANGED);
                         a->child = n->name;
                         a->supervisor = n->parent->node.name;
-                        a->generation = c->generation;
-                        a->attempt = c->attempt;
+                        a->generation = now.generation;
+                        a->attempt = now.attempt;
                         a->changed = changed;
                 } else {
                         Sup *s = (Sup *) n;
@@ -451,8 +454,10 @@ child_free(Child *c)
         g_clear_pointer(&c->sidecars, g_ptr_array_unref);
         g_free(c->fingerprint);
         g_free(c->status_text);
+        g_free(c->spawn_error);
         engine_window_reset(&c->budget);
         engine_cmd_clear(&c->cmd);
+        engine_cmd_clear(&c->release_cmd);
         engine_cmd_clear(&c->inc_cmd);
         g_free(c);
 }
@@ -791,10 +796,7 @@ steward_engine_child_spawned(StewardEngine *e, const char *child, guint64 genera
         if (!child_is_current(c, generation) || c->inc != INC_SPAWNING) {
                 child_stale(e, c, generation, "spawned");
         } else {
-                c->inc = INC_UP;
-                c->main_pid = main_pid;
-                engine_ev_cmd(engine_emit_child(e, STEWARD_EVENT_CHILD_STARTED, c), &c->inc_cmd);
-                mark_child(e, c);
+                engine_child_spawned(e, c, main_pid);
                 if (c->stopping)
                         engine_child_deliver_stop(e, c);
                 else if (c->type == STEWARD_CHILD_SIMPLE)
@@ -818,16 +820,7 @@ steward_engine_child_spawn_failed(StewardEngine *e, const char *child, guint64 g
         if (!child_is_current(c, generation) || c->inc != INC_SPAWNING) {
                 child_stale(e, c, generation, "spawn_failed");
         } else {
-                StewardEvent *ev = engine_emit_child(e, STEWARD_EVENT_CHILD_SPAWN_FAILED, c);
-
-                ev->error = g_strdup(error ? error : "");
-                ev->fields |= STEWARD_EVENT_FIELD_ERROR;
-                engine_ev_cmd(ev, &c->inc_cmd);
-                /* The last exit verdict stays what it was (docs/ARCHITECTURE.md, "The restart fence"); the
-                 * restart policy judges the attempt as a failure. */
-                engine_child_main_ended(e, c, c->stopping ? STEWARD_DECISION_STOP : STEWARD_DECISION_FAILURE,
-                                        TRUE);
-                engine_child_gone(e, c);
+                engine_child_spawn_failed(e, c, error);
         }
         engine_end(e);
 }
@@ -1127,11 +1120,12 @@ child_info(Child *c, StewardChildInfo *info)
                 .supervisor = c->node.parent->node.name,
                 .role = c->role,
                 .state = engine_child_state(c),
-                .generation = c->generation,
-                .attempt = c->attempt,
+                .generation = engine_child_shown_generation(c),
+                .attempt = engine_child_shown_attempt(c),
                 .main_pid = c->main_pid,
                 .ready = c->ready,
                 .status_text = c->status_text ? c->status_text : "",
+                .last_spawn_error = c->spawn_error ? c->spawn_error : "",
                 .last_exit_code = c->last_exit_code,
                 .last_exit_status = c->last_exit_status,
                 .restart_count = c->restart_count,

@@ -33,8 +33,13 @@ G_BEGIN_DECLS
  * changes nothing else. Unknown child names are ignored (g_debug).
  *
  * Generation counts a child's incarnations from 0 and Attempt its starts
- * from 1; both advance on every new incarnation, including one whose spawn
- * failed, so with this engine Attempt is always Generation + 1 once the child
+ * from 1; a generation names an incarnation that ran. A SPAWN carries the
+ * generation and attempt the incarnation will have, tentatively: the
+ * spawned report commits them (Generation and Attempt show them from then
+ * on; child_started, then child_restart_fence_released for a commanded
+ * restart), a spawn_failed report gives them back: the child shows the
+ * last incarnation that ran, and the next SPAWN carries the same generation
+ * again. So with this engine Attempt is always Generation + 1 once the child
  * has been started (and 0 before). A child has at most one incarnation
  * between SPAWN and its gone (or spawn_failed) report; the next SPAWN of that
  * child is never emitted earlier.
@@ -160,11 +165,13 @@ G_BEGIN_DECLS
  * - a child with an incarnation alive (StewardChildSave.alive) is adopted
  *   with generation, attempt, ready, stopping, the pending command,
  *   restart_count, backoff_failures and fingerprint as saved, and main_pid
- *   as the daemon finds it alive (0 when the main process is gone, also
- *   for one saved while its spawn was in flight); any other child gets
+ *   as the daemon finds it alive (0 when the main process is gone); a
+ *   spawn in flight is not alive: the daemon adopts it only if it finds its
+ *   scope; any other child gets
  *   steward_engine_restore_child_last(generation, attempt).
  * - every child: steward_engine_set_next_generation(next_generation), the
  *   numbering a live restore before may have moved on.
+ * - every child: steward_engine_restore_child_spawn_error(spawn_error).
  * - every child: steward_engine_restore_child_mode(mode) and
  *   steward_engine_restore_child_counters(restart_count, backoff_failures,
  *   restart_window): its own budget goes on counting from those restarts,
@@ -232,6 +239,7 @@ typedef enum {
         STEWARD_PROPERTY_NEXT_RESTART = 1 << 8,
         STEWARD_PROPERTY_FENCE_STATE = 1 << 9,
         STEWARD_PROPERTY_CHILD_COUNT = 1 << 10, /* the manager's ChildCount */
+        STEWARD_PROPERTY_LAST_SPAWN_ERROR = 1 << 11,
 } StewardProperty;
 
 typedef struct {
@@ -341,6 +349,9 @@ typedef struct {
         guint32 main_pid;
         gboolean ready;
         const char *status_text; /* "" when none */
+        /* The last spawn's failure as child_spawn_failed's error ("STAGE: ERROR"), "" when the last
+         * spawn succeeded or none failed. */
+        const char *last_spawn_error;
         StewardExitCode last_exit_code;
         int last_exit_status;
         guint restart_count; /* automatic restarts, strategy ones included */
@@ -426,6 +437,10 @@ gboolean steward_engine_restore_child_last(StewardEngine *e, const char *child, 
 gboolean steward_engine_restore_child_counters(StewardEngine *e, const char *child, guint restart_count,
                                                guint backoff_failures, const guint64 *window, guint n_window,
                                                GError **error);
+/* Before steward_engine_start(): @child's LastSpawnError as it was (@spawn_error NULL or "": none); the
+ * next spawn that succeeds clears it. */
+gboolean steward_engine_restore_child_spawn_error(StewardEngine *e, const char *child,
+                                                  const char *spawn_error, GError **error);
 /* Before steward_engine_start(): supervisor @name was quarantined (or not) and its intensity window
  * counted the restarts at @window (monotonic µs, oldest first). */
 gboolean steward_engine_restore_supervisor(StewardEngine *e, const char *name, gboolean quarantined,
@@ -434,8 +449,10 @@ gboolean steward_engine_restore_supervisor(StewardEngine *e, const char *name, g
 /* What a stewardd saves of a child for the next one (see "Live restore"). Strings and the window
  * belong to the engine and stay valid until the next input, as with StewardChildInfo. */
 typedef struct {
-        gboolean alive; /* an incarnation is between its SPAWN and its gone report */
-        /* The live incarnation's (the last one's when none is alive): */
+        /* An incarnation is between its spawned and its gone report. A spawn in flight is not
+         * alive: it may never run, and has no generation of its own yet. */
+        gboolean alive;
+        /* The live incarnation's (the last one's that ran when none is alive): */
         guint64 generation;
         guint64 attempt;
         guint32 main_pid; /* 0: none (not spawned yet, or its main process ended) */
@@ -454,6 +471,7 @@ typedef struct {
         const char *fingerprint; /* steward_engine_get_child_fingerprint() */
         const guint64 *restart_window; /* restarts its own budget counts, oldest first */
         guint n_restart_window;
+        const char *spawn_error; /* LastSpawnError; NULL when the last spawn did not fail */
 } StewardChildSave;
 
 typedef struct {

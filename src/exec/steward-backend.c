@@ -89,8 +89,14 @@ backend_incarnation_advance(Incarnation *inc)
 
         if (inc->phase == PHASE_FAILED) {
                 if (incarnation_all_gone(inc)) {
-                        b->events->spawn_failed(b->user_data, inc->child, inc->generation, inc->failure);
+                        g_autofree char *child = g_strdup(inc->child);
+                        g_autofree char *failure = g_strdup(inc->failure);
+                        guint64 generation = inc->generation;
+
+                        /* Forgotten first: a failed spawn takes no generation, so the
+                         * engine may spawn this one again from inside the report. */
                         incarnation_finish(inc);
+                        b->events->spawn_failed(b->user_data, child, generation, failure);
                 }
                 return;
         }

@@ -260,12 +260,15 @@ setup(void)
                                                   .generation = 2,
                                                   .attempt = 3,
                                                   .main_pid = 4242,
-                                                  .status_text = "serving" };
-        fx.fake.children[1] = (StewardChildInfo){ .name = "db.1",
-                                                  .supervisor = "tier",
-                                                  .role = STEWARD_ROLE_WORKER,
-                                                  .state = STEWARD_CHILD_STATE_STOPPED,
-                                                  .status_text = "" };
+                                                  .status_text = "serving",
+                                                  .last_spawn_error = "" };
+        fx.fake.children[1] =
+                (StewardChildInfo){ .name = "db.1",
+                                    .supervisor = "tier",
+                                    .role = STEWARD_ROLE_WORKER,
+                                    .state = STEWARD_CHILD_STATE_STOPPED,
+                                    .status_text = "",
+                                    .last_spawn_error = "exec '/usr/bin/db': No such file or directory" };
         fx.fake.supervisors[0] = (StewardSupervisorInfo){ .name = STEWARD_ROOT_SUPERVISOR,
                                                           .state = STEWARD_SUPERVISOR_STATE_RUNNING };
         fx.fake.supervisors[1] = (StewardSupervisorInfo){ .name = "tier",
@@ -471,6 +474,9 @@ START_TEST(test_properties)
         assert_string_property(web, STEWARD_CHILD_INTERFACE, "Unit", "steward-web-2.scope");
         assert_string_property(web, STEWARD_CHILD_INTERFACE, "Role", "service");
         assert_string_property(web, STEWARD_CHILD_INTERFACE, "StatusText", "serving");
+        assert_string_property(web, STEWARD_CHILD_INTERFACE, "LastSpawnError", "");
+        assert_string_property(db, STEWARD_CHILD_INTERFACE, "LastSpawnError",
+                               "exec '/usr/bin/db': No such file or directory");
         ck_assert_uint_eq(g_variant_get_uint32(pid), 4242);
         ck_assert_uint_eq(g_variant_get_uint64(gen), 2);
         assert_string_property(db, STEWARD_CHILD_INTERFACE, "Unit", "");

@@ -77,6 +77,9 @@ typedef struct {
         guint32 next_pid;
         int exit_code; /* -1 until EXIT */
         guint n_spawns;
+        /* Child name -> the generation its last SPAWN carried (as a pointer). A
+         * spawn in flight is not on the bus yet: reports about it carry this. */
+        GHashTable *spawned_gen;
 } T;
 
 static inline void
@@ -89,6 +92,8 @@ t_record(T *t)
                 switch (a->type) {
                 case STEWARD_ACTION_SPAWN:
                         t->n_spawns++;
+                        g_hash_table_replace(t->spawned_gen, g_strdup(a->child),
+                                             GSIZE_TO_POINTER((gsize) a->generation));
                         g_string_append_printf(t->log, "%sSPAWN %s %" G_GUINT64_FORMAT, sep, a->child,
                                                a->generation);
                         break;
@@ -166,6 +171,7 @@ t_new(StewardSpec *spec, StewardEngineRandom rng, gpointer data)
         t->now = 1000 * G_USEC_PER_SEC;
         t->next_pid = 100;
         t->exit_code = -1;
+        t->spawned_gen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         return t;
 }
 
@@ -177,6 +183,7 @@ t_free(T *t)
         steward_engine_free(t->e);
         g_array_unref(t->out);
         g_string_free(t->log, TRUE);
+        g_hash_table_unref(t->spawned_gen);
         g_free(t);
 }
 
@@ -201,6 +208,21 @@ t_gen(T *t, const char *name)
         return t_info(t, name).generation;
 }
 
+/* The generation of @name's incarnation the backend would report on: the
+ * one its last SPAWN carried, while that is not behind what the bus shows
+ * (an adopted incarnation has no SPAWN). */
+static inline guint64
+t_inc_gen(T *t, const char *name)
+{
+        gpointer p;
+        guint64 shown = t_gen(t, name);
+
+        if (g_hash_table_lookup_extended(t->spawned_gen, name, NULL, &p) &&
+            (guint64) GPOINTER_TO_SIZE(p) >= shown)
+                return (guint64) GPOINTER_TO_SIZE(p);
+        return shown;
+}
+
 static inline void
 t_start(T *t)
 {
@@ -213,7 +235,7 @@ static inline void
 t_spawned(T *t, const char *name)
 {
         t_begin(t);
-        steward_engine_child_spawned(t->e, name, t_gen(t, name), t->next_pid++, t->now, t->out);
+        steward_engine_child_spawned(t->e, name, t_inc_gen(t, name), t->next_pid++, t->now, t->out);
         t_end(t);
 }
 
@@ -229,7 +251,7 @@ static inline void
 t_ready(T *t, const char *name)
 {
         t_begin(t);
-        steward_engine_child_ready(t->e, name, t_gen(t, name), t->now, t->out);
+        steward_engine_child_ready(t->e, name, t_inc_gen(t, name), t->now, t->out);
         t_end(t);
 }
 
@@ -244,7 +266,7 @@ t_exited_gen(T *t, const char *name, guint64 gen, StewardExitCode code, int stat
 static inline void
 t_exited(T *t, const char *name, StewardExitCode code, int status)
 {
-        t_exited_gen(t, name, t_gen(t, name), code, status);
+        t_exited_gen(t, name, t_inc_gen(t, name), code, status);
 }
 
 static inline void
@@ -258,7 +280,7 @@ t_gone_gen(T *t, const char *name, guint64 gen)
 static inline void
 t_gone(T *t, const char *name)
 {
-        t_gone_gen(t, name, t_gen(t, name));
+        t_gone_gen(t, name, t_inc_gen(t, name));
 }
 
 /* Main process and scope end together. */
@@ -273,7 +295,7 @@ static inline void
 t_spawn_failed(T *t, const char *name, const char *error)
 {
         t_begin(t);
-        steward_engine_child_spawn_failed(t->e, name, t_gen(t, name), error, t->now, t->out);
+        steward_engine_child_spawn_failed(t->e, name, t_inc_gen(t, name), error, t->now, t->out);
         t_end(t);
 }
 

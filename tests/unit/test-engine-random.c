@@ -58,7 +58,7 @@ typedef struct {
         T *t;
         GPtrArray *incs; /* of Inc*, every incarnation ever */
         GHashTable *live; /* child → Inc* whose scope is alive */
-        GHashTable *last_gen; /* child → last spawned generation + 1 */
+        GHashTable *last_gen; /* child → the last generation that ran (spawned, adopted) + 1 */
         GHashTable *floor; /* child → the next generation live restore asked for */
         GHashTable *timeout_stop; /* child → TimeoutStopSec */
         gboolean shutdown_seen;
@@ -155,8 +155,8 @@ world_apply(World *w)
                         W_ASSERT(w,
                                  a->generation >= GPOINTER_TO_SIZE(g_hash_table_lookup(w->floor, a->child)),
                                  "generation of %s below the one set", a->child);
-                        g_hash_table_insert(w->last_gen, (gpointer) a->child,
-                                            GSIZE_TO_POINTER((gsize) a->generation + 1));
+                        /* The generation is the incarnation's once it is spawned (world_deliver()):
+                         * a failed spawn's is given to the next. */
                         inc = g_new0(Inc, 1);
                         inc->child = a->child;
                         inc->gen = a->generation;
@@ -204,6 +204,12 @@ world_apply(World *w)
                                 inc = world_find(w, g_intern_string(a->event.child), a->event.generation);
                                 if (inc)
                                         inc->end_recorded = TRUE;
+                                /* A shutdown that gave up on a spawn never reported takes it as
+                                 * having run: the backend may have lost it. */
+                                if (inc && !inc->spawn_reported &&
+                                    a->event.kind == STEWARD_EVENT_CHILD_EXITED)
+                                        g_hash_table_insert(w->last_gen, (gpointer) inc->child,
+                                                            GSIZE_TO_POINTER((gsize) inc->gen + 1));
                         }
                         break;
                 case STEWARD_ACTION_EXIT:
@@ -262,7 +268,9 @@ world_check(World *w)
                         /* Alive in the world: the engine must know. */
                         W_ASSERT(w, engine_live, "%s has a live incarnation but is %s", name,
                                  steward_child_state_to_string(info.state));
-                        W_ASSERT(w, inc->gen == info.generation, "%s: live generation differs", name);
+                        /* A spawn in flight shows the last incarnation that ran. */
+                        W_ASSERT(w, inc->gen == info.generation || !inc->spawn_reported,
+                                 "%s: live generation differs", name);
                 }
                 if (info.state == STEWARD_CHILD_STATE_RUNNING || info.state == STEWARD_CHILD_STATE_READY)
                         W_ASSERT(w, inc && inc->main_alive, "%s is %s without a process", name,
@@ -308,6 +316,9 @@ world_deliver(World *w, gboolean random_pick)
         switch (r.kind) {
         case R_SPAWNED:
                 inc->spawn_reported = TRUE;
+                if (inc->gen + 1 > GPOINTER_TO_SIZE(g_hash_table_lookup(w->last_gen, inc->child)))
+                        g_hash_table_insert(w->last_gen, (gpointer) inc->child,
+                                            GSIZE_TO_POINTER((gsize) inc->gen + 1));
                 steward_engine_child_spawned(w->t->e, inc->child, inc->gen, 1000 + w->steps, w->t->now,
                                              w->t->out);
                 break;
@@ -405,6 +416,10 @@ world_stale(World *w)
         inc = g_ptr_array_index(w->incs, g_rand_int_range(w->rand, 0, w->incs->len));
         if (inc->scope_alive || inc->queue->len > 0)
                 return;
+        /* A failed spawn's generation goes to the next one: the backend reports nothing
+         * after spawn_failed, so no report of the failed one can come late. */
+        if (world_find(w, inc->child, inc->gen) != inc)
+                return;
         if (!steward_engine_get_child(w->t->e, inc->child, &(StewardChildInfo){ 0 })) {
                 world_stale_forgotten(w, inc);
                 return;
@@ -481,14 +496,18 @@ world_command(World *w)
                 W_ASSERT(w, w->t->n_spawns == spawns + 1, "started_immediately without a spawn");
         if (o.decision == STEWARD_DECISION_BLOCKED_BY_SHUTDOWN || o.idempotent)
                 W_ASSERT(w, w->t->n_spawns == spawns, "%s spawned", dec(o.decision));
-        if (o.decision == STEWARD_DECISION_QUEUED_AFTER_STOP)
-                /* The next one, or the one live restore set if higher. */
+        if (o.decision == STEWARD_DECISION_QUEUED_AFTER_STOP) {
+                /* The next one, or the one live restore set if higher; a spawn in flight
+                 * (not shown yet) takes the next one itself. */
+                Inc *live = g_hash_table_lookup(w->live, g_intern_string(target));
+                guint64 next = live && !live->spawn_reported ? live->gen + 1 : o.generation + 1;
+
                 W_ASSERT(w,
-                         o.target_generation ==
-                                 MAX(o.generation + 1, GPOINTER_TO_SIZE(g_hash_table_lookup(
-                                                               w->floor, g_intern_string(target)))),
+                         o.target_generation == MAX(next, GPOINTER_TO_SIZE(g_hash_table_lookup(
+                                                                  w->floor, g_intern_string(target)))),
                          "target generation %" G_GUINT64_FORMAT " of %s at %" G_GUINT64_FORMAT,
                          o.target_generation, target, o.generation);
+        }
         world_step_done(w);
 }
 
@@ -833,6 +852,7 @@ world_relive(World *w)
                 const char *name;
                 Inc *inc;
                 gboolean failed_spawn = FALSE;
+                gboolean in_flight;
 
                 ck_assert(steward_engine_get_child_at(w->t->e, i, &info));
                 name = g_intern_string(info.name);
@@ -843,7 +863,10 @@ world_relive(World *w)
                                                                 cs.backoff_failures, cs.restart_window,
                                                                 cs.n_restart_window, &error));
                 inc = g_hash_table_lookup(w->live, name);
-                W_ASSERT(w, cs.alive == (inc != NULL), "%s saved %s", name, cs.alive ? "alive" : "gone");
+                /* A spawn in flight is no incarnation of the record's. */
+                in_flight = inc && !inc->spawn_reported;
+                W_ASSERT(w, cs.alive == (inc != NULL && !in_flight), "%s saved %s", name,
+                         cs.alive ? "alive" : "gone");
                 for (guint j = 0; inc && j < inc->queue->len; j++)
                         failed_spawn |= g_array_index(inc->queue, Report, j).kind == R_SPAWN_FAILED;
                 if (failed_spawn) {
@@ -851,25 +874,46 @@ world_relive(World *w)
                         inc->main_alive = inc->scope_alive = FALSE;
                         g_hash_table_remove(w->live, name);
                 }
-                if (!cs.alive || failed_spawn) {
+                if (!inc || failed_spawn) {
                         ck_assert(steward_engine_restore_child_last(e, name, cs.generation, cs.attempt,
                                                                     &error));
                         continue;
                 }
-                W_ASSERT(w, inc->gen == cs.generation, "%s: saved generation differs", name);
-                a = (StewardAdoption){
-                        .generation = cs.generation,
-                        .attempt = cs.attempt,
-                        /* As the daemon finds it. */
-                        .main_pid = inc->main_alive && !inc->exit_queued ? 2000 + i : 0,
-                        .ready = cs.ready,
-                        .stopping = cs.stopping,
-                        .pending_command_id = cs.pending_command_id,
-                        .pending_reason = cs.pending_reason,
-                        .restart_count = cs.restart_count,
-                        .backoff_failures = cs.backoff_failures,
-                        .fingerprint = g_rand_int_range(w->rand, 0, 8) == 0 ? "changed" : cs.fingerprint,
-                };
+                if (in_flight) {
+                        /* It went through: the daemon finds its scope, whose name says its
+                         * generation, and adopts it without the record's word on it. */
+                        W_ASSERT(w, inc->gen == cs.next_generation, "%s: saved next generation differs",
+                                 name);
+                        W_ASSERT(w, g_array_index(inc->queue, Report, 0).kind == R_SPAWNED,
+                                 "%s: in flight without a spawned report", name);
+                        g_array_remove_index(inc->queue, 0);
+                        inc->spawn_reported = TRUE;
+                        g_hash_table_insert(w->last_gen, (gpointer) name,
+                                            GSIZE_TO_POINTER((gsize) inc->gen + 1));
+                        a = (StewardAdoption){
+                                .generation = inc->gen,
+                                .main_pid = inc->main_alive && !inc->exit_queued ? 2000 + i : 0,
+                                .ready = TRUE,
+                                .restart_count = cs.restart_count,
+                                .backoff_failures = cs.backoff_failures,
+                        };
+                } else {
+                        W_ASSERT(w, inc->gen == cs.generation, "%s: saved generation differs", name);
+                        a = (StewardAdoption){
+                                .generation = cs.generation,
+                                .attempt = cs.attempt,
+                                /* As the daemon finds it. */
+                                .main_pid = inc->main_alive && !inc->exit_queued ? 2000 + i : 0,
+                                .ready = cs.ready,
+                                .stopping = cs.stopping,
+                                .pending_command_id = cs.pending_command_id,
+                                .pending_reason = cs.pending_reason,
+                                .restart_count = cs.restart_count,
+                                .backoff_failures = cs.backoff_failures,
+                                .fingerprint =
+                                        g_rand_int_range(w->rand, 0, 8) == 0 ? "changed" : cs.fingerprint,
+                        };
+                }
                 ck_assert_msg(steward_engine_adopt_child(e, name, &a, w->t->now, w->t->out, &error), "%s",
                               error->message);
                 /* No longer stewardd's child: its exit status is unknown. */

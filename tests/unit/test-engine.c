@@ -607,6 +607,9 @@ START_TEST(test_one_for_one)
         t_advance(t, 100 * MS);
         t_expect(t, "child_restarting b 1, child_starting b 1, SPAWN b 1");
         ck_assert_uint_eq(t_info(t, "b").restart_count, 1);
+        /* Generation and attempt are the new incarnation's once it exists. */
+        ck_assert_uint_eq(t_info(t, "b").attempt, 1);
+        t_spawned(t, "b");
         ck_assert_uint_eq(t_info(t, "b").attempt, 2);
         t_free(t);
 }
@@ -1092,9 +1095,8 @@ START_TEST(test_restart_fence_queued_after_stop)
         t_expect(t, "child_exited b 0 stop");
         ck_assert_str_eq(steward_fence_state_to_string(t_info(t, "b").fence_state), "stopping_old");
         t_gone(t, "b");
-        t_expect(t,
-                 "child_control_stop_completed b 0, child_restart_fence_released b 0, child_restarting b 1, "
-                 "child_starting b 1, SPAWN b 1");
+        t_expect(t, "child_control_stop_completed b 0, child_restarting b 1, "
+                    "child_starting b 1, SPAWN b 1");
         ck_assert_str_eq(steward_fence_state_to_string(t_info(t, "b").fence_state), "idle");
         /* A commanded restart is not an automatic one. */
         ck_assert_uint_eq(t_info(t, "b").restart_count, 0);
@@ -1118,9 +1120,8 @@ START_TEST(test_restart_fence_abort)
         /* Even after the abort, the next waits for the scope to be empty. */
         ck_assert_str_eq(t_state(t, "a"), "stopping");
         t_gone(t, "a");
-        t_expect(t,
-                 "child_control_stop_completed a 0, child_restart_fence_released a 0, child_restarting a 1, "
-                 "child_starting a 1, SPAWN a 1");
+        t_expect(t, "child_control_stop_completed a 0, child_restarting a 1, "
+                    "child_starting a 1, SPAWN a 1");
         (void) o;
         t_free(t);
 }
@@ -1138,8 +1139,9 @@ START_TEST(test_restart_started_immediately)
         o = t_cmd(t, STEWARD_COMMAND_RESTART, "a", "r-1");
         ck_assert_str_eq(dec(o.decision), "started_immediately");
         ck_assert(!o.cancel_delivered);
-        ck_assert_uint_eq(o.generation, 1);
-        ck_assert_uint_eq(o.attempt, 2);
+        /* The new incarnation is not there yet: the answer shows the last. */
+        ck_assert_uint_eq(o.generation, 0);
+        ck_assert_uint_eq(o.attempt, 1);
         ck_assert_uint_eq(o.target_generation, 1);
         ck_assert_str_eq(steward_child_state_to_string(o.state), "starting");
         t_expect(t, "child_restarting a 1, child_starting a 1, SPAWN a 1");
@@ -1165,9 +1167,8 @@ START_TEST(test_restart_conflict_runtime_policy)
         t_expect(t, "child_restart_conflict a 0 runtime_policy, child_restart_fence_entered a 0 "
                     "queued_after_stop");
         t_gone(t, "a");
-        t_expect(t,
-                 "child_control_stop_completed a 0, child_restart_fence_released a 0, child_restarting a 1, "
-                 "child_starting a 1, SPAWN a 1");
+        t_expect(t, "child_control_stop_completed a 0, child_restarting a 1, "
+                    "child_starting a 1, SPAWN a 1");
         ck_assert_uint_eq(steward_engine_next_deadline(t->e), G_MAXUINT64);
 
         /* Restart pending while a watchdog-killed incarnation fails. */
@@ -1195,24 +1196,22 @@ START_TEST(test_restart_conflict_while_pending)
         t_spawned(t, "a");
         t_expect(t, "child_started a 0, child_control_cancel_delivered a 0, STOP a 0");
         t_crash(t, "a", 0);
-        t_expect(
-                t,
-                "child_exited a 0 stop, child_control_stop_completed a 0, child_restart_fence_released a 0, "
-                "child_restarting a 1, child_starting a 1, SPAWN a 1");
+        t_expect(t, "child_exited a 0 stop, child_control_stop_completed a 0, "
+                    "child_restarting a 1, child_starting a 1, SPAWN a 1");
         /* Start timeout forces a failure; a restart command during its
          * stop suppresses the automatic restart. */
         t_spawned(t, "a");
         t_advance(t, SEC);
-        t_expect(t, "child_started a 1, child_start_timeout a 1 failure, STOP a 1");
+        t_expect(t, "child_started a 1, child_restart_fence_released a 1, child_start_timeout a 1 failure, "
+                    "STOP a 1");
         o = t_cmd(t, STEWARD_COMMAND_RESTART, "a", "r-2");
         ck_assert_str_eq(dec(o.decision), "queued_after_stop");
         t_expect(t, "child_restart_fence_entered a 1 queued_after_stop");
         t_exited(t, "a", KILLED, SIGTERM);
         t_expect(t, "child_exited a 1 failure, child_restart_conflict a 1 runtime_policy");
         t_gone(t, "a");
-        t_expect(t,
-                 "child_control_stop_completed a 1, child_restart_fence_released a 1, child_restarting a 2, "
-                 "child_starting a 2, SPAWN a 2");
+        t_expect(t, "child_control_stop_completed a 1, child_restarting a 2, "
+                    "child_starting a 2, SPAWN a 2");
         t_free(t);
 }
 END_TEST
@@ -1274,10 +1273,8 @@ START_TEST(test_restart_merge_recorded)
 
         /* The merges change nothing of what follows: one restart, under r-1. */
         t_crash(t, "b", 0);
-        t_expect(
-                t,
-                "child_exited b 0 stop, child_control_stop_completed b 0, child_restart_fence_released b 0, "
-                "child_restarting b 1, child_starting b 1, SPAWN b 1");
+        t_expect(t, "child_exited b 0 stop, child_control_stop_completed b 0, "
+                    "child_restarting b 1, child_starting b 1, SPAWN b 1");
         ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_STARTING, 0)), "r-1");
         t_free(t);
 }
@@ -1308,7 +1305,7 @@ START_TEST(test_restart_conflict_strategy)
         t_expect(t, "child_exited b 0 stop, child_control_stop_completed b 0");
         ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_CONTROL_STOP_COMPLETED, 0)), "r-1");
         t_next(t);
-        t_expect(t, "child_restarting a 1, child_starting a 1, SPAWN a 1, child_restart_fence_released b 0, "
+        t_expect(t, "child_restarting a 1, child_starting a 1, SPAWN a 1, "
                     "child_restarting b 1, child_starting b 1, SPAWN b 1, child_restarting c 1, "
                     "child_starting c 1, SPAWN c 1");
         ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_STARTING, 0)), "");
@@ -1347,8 +1344,9 @@ START_TEST(test_restart_correlated)
         t_gone(t, "a");
         g_free(t_take(t));
         t_spawned(t, "a");
-        t_expect(t, "child_started a 1");
+        t_expect(t, "child_started a 1, child_restart_fence_released a 1");
         ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_STARTED, 0)), "r-1");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_RESTART_FENCE_RELEASED, 0)), "r-1");
         t_ready(t, "a");
         t_expect(t, "child_ready a 1");
         ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_READY, 0)), "r-1");
@@ -1490,20 +1488,133 @@ START_TEST(test_spawn_failure_keeps_verdict)
         t_gone(t, "a");
         t_next(t);
         g_free(t_take(t));
-        t_spawn_failed(t, "a", "No such file or directory");
-        t_expect(t, "child_spawn_failed a 1, child_backoff_scheduled a 1");
+        t_spawn_failed(t, "a", "exec '/bin/a': No such file or directory");
+        /* The failed spawn names the generation it would have had; what
+         * follows names the last incarnation that ran. */
+        t_expect(t, "child_spawn_failed a 1, child_backoff_scheduled a 0");
         info = t_info(t, "a");
         ck_assert_int_eq(info.last_exit_code, KILLED);
         ck_assert_int_eq(info.last_exit_status, SIGSEGV);
+        ck_assert_str_eq(info.last_spawn_error, "exec '/bin/a': No such file or directory");
         ck_assert_str_eq(steward_child_state_to_string(info.state), "backoff");
         /* Second consecutive failure: the delay doubled. */
         ck_assert_uint_eq(info.next_restart_usec - t->now, 200 * MS);
-        /* Generation and attempt advance on every incarnation, failed or not. */
+        /* A spawn that failed took no generation and no attempt. */
+        ck_assert_uint_eq(info.generation, 0);
+        ck_assert_uint_eq(info.attempt, 1);
         t_next(t);
-        t_expect(t, "child_restarting a 2, child_starting a 2, SPAWN a 2");
+        t_expect(t, "child_restarting a 1, child_starting a 1, SPAWN a 1");
+        t_spawned(t, "a");
         info = t_info(t, "a");
-        ck_assert_uint_eq(info.generation, 2);
-        ck_assert_uint_eq(info.attempt, 3);
+        ck_assert_uint_eq(info.generation, 1);
+        ck_assert_uint_eq(info.attempt, 2);
+        ck_assert_str_eq(info.last_spawn_error, "");
+        t_free(t);
+}
+END_TEST
+
+static StewardChildSave t_save(T *t, const char *name);
+
+/* The STATE_CHANGED of @child in the last input's output; 0 when none. */
+static guint
+t_child_changed(T *t, const char *child)
+{
+        for (guint i = 0; i < t->out->len; i++) {
+                const StewardAction *a = &g_array_index(t->out, StewardAction, i);
+
+                if (a->type == STEWARD_ACTION_STATE_CHANGED && g_strcmp0(a->child, child) == 0)
+                        return a->changed;
+        }
+        return 0;
+}
+
+/* A commanded restart whose spawn fails (the executable vanished while the
+ * old incarnation drained): no generation, no attempt, no fence release;
+ * the policy retries, and the retry gets the generation the failed spawn
+ * would have had. */
+START_TEST(test_fenced_spawn_failure)
+{
+        T *t = three_simple(STEWARD_STRATEGY_ONE_FOR_ONE);
+        StewardCommandOutcome o;
+        StewardChildInfo info;
+        guint changed;
+
+        o = t_cmd(t, STEWARD_COMMAND_RESTART, "a", "r-1");
+        ck_assert_str_eq(dec(o.decision), "queued_after_stop");
+        ck_assert_uint_eq(o.target_generation, 1);
+        g_free(t_take(t));
+        t_exited(t, "a", KILLED, SIGTERM);
+        g_free(t_take(t));
+        t_gone(t, "a");
+        /* The fence is released only once the new incarnation exists. */
+        t_expect(t, "child_control_stop_completed a 0, child_restarting a 1, child_starting a 1, SPAWN a 1");
+        ck_assert_uint_eq(t_gen(t, "a"), 0);
+        ck_assert_uint_eq(t_info(t, "a").attempt, 1);
+
+        t_spawn_failed(t, "a", "exec '/bin/a': No such file or directory");
+        t_expect(t, "child_spawn_failed a 1, child_backoff_scheduled a 0");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_SPAWN_FAILED, 0)), "r-1");
+        changed = t_child_changed(t, "a");
+        ck_assert(changed & STEWARD_PROPERTY_LAST_SPAWN_ERROR);
+        ck_assert(!(changed &
+                    (STEWARD_PROPERTY_GENERATION | STEWARD_PROPERTY_ATTEMPT | STEWARD_PROPERTY_LAST_EXIT)));
+        info = t_info(t, "a");
+        ck_assert_uint_eq(info.generation, 0);
+        ck_assert_uint_eq(info.attempt, 1);
+        ck_assert_int_eq(info.last_exit_code, KILLED);
+        ck_assert_int_eq(info.last_exit_status, SIGTERM);
+        ck_assert_str_eq(info.last_spawn_error, "exec '/bin/a': No such file or directory");
+        ck_assert_str_eq(steward_child_state_to_string(info.state), "backoff");
+        /* The state file names the last incarnation that ran, and the failure. */
+        ck_assert_str_eq(t_save(t, "a").spawn_error, "exec '/bin/a': No such file or directory");
+        ck_assert(!t_save(t, "a").alive);
+        ck_assert_uint_eq(t_save(t, "a").generation, 0);
+        ck_assert_uint_eq(t_save(t, "a").next_generation, 1);
+
+        /* The policy's retry: the same generation, now for real; the
+         * command's fence went with the failed spawn. */
+        t_next(t);
+        t_expect(t, "child_restarting a 1, child_starting a 1, SPAWN a 1");
+        t_spawned(t, "a");
+        t_expect(t, "child_started a 1");
+        info = t_info(t, "a");
+        ck_assert_uint_eq(info.generation, 1);
+        ck_assert_uint_eq(info.attempt, 2);
+        ck_assert_str_eq(info.last_spawn_error, "");
+        ck_assert(t_child_changed(t, "a") & STEWARD_PROPERTY_LAST_SPAWN_ERROR);
+        t_free(t);
+}
+END_TEST
+
+/* A restart commanded while the first spawn is in flight, which then
+ * fails: the fence spawns the same generation again at once, never two
+ * at a time, and releases once that one exists. */
+START_TEST(test_spawn_failure_with_restart_pending)
+{
+        SpecBuilder b;
+        T *t;
+        StewardCommandOutcome o;
+
+        sb_init(&b);
+        sb_child(&b, "a", NULL);
+        t = t_new(b.spec, NULL, NULL);
+        steward_spec_free(b.spec);
+        t_start(t);
+        t_expect(t, "child_starting a 0, SPAWN a 0");
+        ck_assert_uint_eq(t_info(t, "a").attempt, 0);
+        o = t_cmd(t, STEWARD_COMMAND_RESTART, "a", "r-1");
+        ck_assert_str_eq(dec(o.decision), "queued_after_stop");
+        ck_assert_uint_eq(o.generation, 0);
+        ck_assert_uint_eq(o.attempt, 0);
+        g_free(t_take(t));
+        t_spawn_failed(t, "a", "chdir '/srv/a': No such file or directory");
+        t_expect(t, "child_spawn_failed a 0, child_restarting a 0, child_starting a 0, SPAWN a 0");
+        ck_assert_uint_eq(t_info(t, "a").attempt, 0);
+        ck_assert_uint_eq(t->n_spawns, 2);
+        t_spawned(t, "a");
+        t_expect(t, "child_started a 0, child_restart_fence_released a 0");
+        ck_assert_str_eq(ev_id(t_nth_event(t, STEWARD_EVENT_CHILD_RESTART_FENCE_RELEASED, 0)), "r-1");
+        ck_assert_uint_eq(t_info(t, "a").attempt, 1);
         t_free(t);
 }
 END_TEST
@@ -1604,7 +1715,7 @@ START_TEST(test_state_changed)
         t = t_new(b.spec, NULL, NULL);
         steward_spec_free(b.spec);
         t_start(t);
-        /* child (state, attempt), root (state), manager (state). */
+        /* child (state), root (state), manager (state). */
         guint n = 0;
         for (guint i = 0; i < t->out->len; i++) {
                 a = &g_array_index(t->out, StewardAction, i);
@@ -1613,15 +1724,16 @@ START_TEST(test_state_changed)
                 n++;
                 if (a->child) {
                         ck_assert_str_eq(a->child, "a");
-                        ck_assert_uint_eq(a->changed, STEWARD_PROPERTY_STATE | STEWARD_PROPERTY_ATTEMPT);
+                        ck_assert_uint_eq(a->changed, STEWARD_PROPERTY_STATE);
                 }
         }
         ck_assert_uint_eq(n, 3);
         t_spawned(t, "a");
         a = &g_array_index(t->out, StewardAction, t->out->len - 1);
         ck_assert_uint_eq(a->type, STEWARD_ACTION_STATE_CHANGED);
-        ck_assert_uint_eq(a->changed,
-                          STEWARD_PROPERTY_STATE | STEWARD_PROPERTY_MAIN_PID | STEWARD_PROPERTY_READY);
+        /* Attempt is the incarnation's once it exists. */
+        ck_assert_uint_eq(a->changed, STEWARD_PROPERTY_STATE | STEWARD_PROPERTY_ATTEMPT |
+                                              STEWARD_PROPERTY_MAIN_PID | STEWARD_PROPERTY_READY);
         /* Nothing observable changed: no STATE_CHANGED. */
         t_begin(t);
         steward_engine_child_ready(t->e, "a", 0, t->now, t->out);
@@ -1845,9 +1957,8 @@ START_TEST(test_reload_changed_restarts_fenced)
         t_exited(t, "a", KILLED, SIGTERM);
         t_expect(t, "child_exited a 0 stop");
         t_gone(t, "a");
-        t_expect(t,
-                 "child_control_stop_completed a 0, child_restart_fence_released a 0, child_restarting a 1, "
-                 "child_starting a 1, SPAWN a 1");
+        t_expect(t, "child_control_stop_completed a 0, child_restarting a 1, "
+                    "child_starting a 1, SPAWN a 1");
         t_spawned(t, "a");
         ck_assert_str_eq(t_state(t, "a"), "running");
         ck_assert_uint_eq(t_info(t, "a").attempt, 2);
@@ -1946,9 +2057,9 @@ START_TEST(test_reload_readd_keeps_generations)
         r2 = t_reload(t, reload_spec("ab", NULL));
         ck_assert_str_eq(r2, "added b; removed ; changed ");
         t_expect(t, "child_starting b 2, SPAWN b 2");
-        ck_assert_uint_eq(t_info(t, "b").attempt, 3);
         t_spawned(t, "b");
         g_free(t_take(t));
+        ck_assert_uint_eq(t_info(t, "b").attempt, 3);
 
         /* Removed, and back before its incarnation is gone. */
         r3 = t_reload(t, reload_spec("a", NULL));
@@ -1958,10 +2069,8 @@ START_TEST(test_reload_readd_keeps_generations)
         t_expect(t, "");
         t_exited(t, "b", KILLED, SIGTERM);
         t_gone(t, "b");
-        t_expect(
-                t,
-                "child_exited b 2 stop, child_control_stop_completed b 2, child_restart_fence_released b 2, "
-                "child_starting b 3, SPAWN b 3");
+        t_expect(t, "child_exited b 2 stop, child_control_stop_completed b 2, "
+                    "child_starting b 3, SPAWN b 3");
         t_free(t);
 }
 END_TEST
@@ -2074,6 +2183,7 @@ START_TEST(test_adopt_simple)
         t_expect(t, "child_backoff_scheduled a 3");
         t_next(t);
         t_expect(t, "child_restarting a 4, child_starting a 4, SPAWN a 4");
+        t_spawned(t, "a");
         ck_assert_uint_eq(t_info(t, "a").attempt, 5);
         ck_assert_uint_eq(t_info(t, "a").restart_count, 3);
         t_free(t);
@@ -2096,6 +2206,7 @@ START_TEST(test_adopt_attempt_given)
         t_next(t);
         t_expect(t, "child_exited a 3 failure, STOP a 3, child_backoff_scheduled a 3, child_restarting a 4, "
                     "child_starting a 4, SPAWN a 4");
+        t_spawned(t, "a");
         ck_assert_uint_eq(t_info(t, "a").attempt, 10);
         t_free(t);
 }
@@ -2332,15 +2443,16 @@ START_TEST(test_adopt_pending_restart)
         t_exited(t, "a", STEWARD_EXIT_CODE_UNKNOWN, 0);
         t_expect(t, "child_exited a 3 stop");
         t_gone(t, "a");
-        t_expect(t,
-                 "child_control_stop_completed a 3, child_restart_fence_released a 3, child_restarting a 4, "
-                 "child_starting a 4, SPAWN a 4");
+        t_expect(t, "child_control_stop_completed a 3, child_restarting a 4, "
+                    "child_starting a 4, SPAWN a 4");
+        ev = t_find_event(t, STEWARD_EVENT_CHILD_STARTING);
+        ck_assert_str_eq(ev->command_id, "cmd-17");
+        t_spawned(t, "a");
+        t_expect(t, "child_started a 4, child_restart_fence_released a 4");
         ev = t_find_event(t, STEWARD_EVENT_CHILD_RESTART_FENCE_RELEASED);
         ck_assert_str_eq(ev->command_id, "cmd-17");
         ck_assert_str_eq(ev->reason, "upgrade");
         ck_assert_uint_eq(ev->target_generation, 4);
-        ev = t_find_event(t, STEWARD_EVENT_CHILD_STARTING);
-        ck_assert_str_eq(ev->command_id, "cmd-17");
         t_free(t);
 
         /* The stop had not been delivered yet: the start delivers it. */
@@ -2353,10 +2465,8 @@ START_TEST(test_adopt_pending_restart)
         t_start(t);
         t_expect(t, "child_control_cancel_delivered a 3, STOP a 3");
         t_crash(t, "a", 0);
-        t_expect(
-                t,
-                "child_exited a 3 stop, child_control_stop_completed a 3, child_restart_fence_released a 3, "
-                "child_restarting a 4, child_starting a 4, SPAWN a 4");
+        t_expect(t, "child_exited a 3 stop, child_control_stop_completed a 3, "
+                    "child_restarting a 4, child_starting a 4, SPAWN a 4");
         t_free(t);
 }
 END_TEST
@@ -2438,14 +2548,16 @@ START_TEST(test_adopt_next_generation)
         t_adopt(t, "c", (StewardAdoption){ .generation = 5, .main_pid = 501 });
         t_start(t);
         t_expect(t, "child_starting b 7, SPAWN b 7");
-        ck_assert_uint_eq(t_info(t, "b").attempt, 8);
         t_spawned(t, "b");
+        ck_assert_uint_eq(t_info(t, "b").attempt, 8);
         t_crash(t, "a", 1);
         t_crash(t, "c", 1);
         g_free(t_take(t));
         t_next(t);
         t_expect(t, "child_restarting a 10, child_starting a 10, SPAWN a 10, child_restarting c 6, "
                     "child_starting c 6, SPAWN c 6");
+        t_spawned(t, "a");
+        t_spawned(t, "c");
         ck_assert_uint_eq(t_info(t, "a").attempt, 11);
         ck_assert_uint_eq(t_info(t, "c").attempt, 7);
         t_free(t);
@@ -2684,6 +2796,34 @@ is_sha256_hex(const char *s)
         return TRUE;
 }
 
+/* LastSpawnError goes to the next stewardd; the next spawn that succeeds clears it. */
+START_TEST(test_restore_spawn_error)
+{
+        SpecBuilder b;
+        T *t;
+        g_autoptr(GError) error = NULL;
+
+        sb_init(&b);
+        sb_child(&b, "a", NULL);
+        sb_child(&b, "b", NULL);
+        t = adopt_tree(&b);
+        ck_assert(steward_engine_restore_child_spawn_error(t->e, "a", "exec '/bin/a': Permission denied",
+                                                           NULL));
+        ck_assert(steward_engine_restore_child_spawn_error(t->e, "b", "", NULL));
+        ck_assert(!steward_engine_restore_child_spawn_error(t->e, "nope", "x", NULL));
+        ck_assert_str_eq(t_info(t, "a").last_spawn_error, "exec '/bin/a': Permission denied");
+        ck_assert_str_eq(t_info(t, "b").last_spawn_error, "");
+        ck_assert_ptr_null(t_save(t, "b").spawn_error);
+        t_start(t);
+        ck_assert_str_eq(t_info(t, "a").last_spawn_error, "exec '/bin/a': Permission denied");
+        ck_assert(!steward_engine_restore_child_spawn_error(t->e, "a", NULL, &error));
+        t_spawned(t, "a");
+        ck_assert_str_eq(t_info(t, "a").last_spawn_error, "");
+        ck_assert_ptr_null(t_save(t, "a").spawn_error);
+        t_free(t);
+}
+END_TEST
+
 START_TEST(test_save_states)
 {
         SpecBuilder b;
@@ -2719,14 +2859,16 @@ START_TEST(test_save_states)
         ck_assert(!ss.quarantined);
         ck_assert_uint_eq(ss.n_restart_window, 0);
 
-        /* Spawning: alive, no main process yet. */
+        /* Spawning: not an incarnation yet, it may never run; its generation
+         * is still the next one's. */
         t_start(t);
         s = t_save(t, "a");
-        ck_assert(s.alive);
+        ck_assert(!s.alive);
         ck_assert_uint_eq(s.main_pid, 0);
         ck_assert(!s.ready && !s.stopping);
-        ck_assert_uint_eq(s.attempt, 1);
-        ck_assert_uint_eq(s.next_generation, 1);
+        ck_assert_uint_eq(s.generation, 0);
+        ck_assert_uint_eq(s.attempt, 0);
+        ck_assert_uint_eq(s.next_generation, 0);
         /* Queued behind the notify child: not alive. */
         ck_assert(!t_save(t, "p").alive);
 
@@ -2735,6 +2877,8 @@ START_TEST(test_save_states)
         s = t_save(t, "a");
         ck_assert(s.alive && s.ready && !s.stopping);
         ck_assert_uint_eq(s.main_pid, 100);
+        ck_assert_uint_eq(s.attempt, 1);
+        ck_assert_uint_eq(s.next_generation, 1);
         ck_assert_ptr_null(s.pending_command_id);
         ck_assert_ptr_null(s.pending_reason);
 
@@ -2893,13 +3037,14 @@ START_TEST(test_save_round_trip)
         twin_expect(
                 t, r,
                 "child_restart_conflict p 0 already_pending, command_completed root p 0 already_pending, "
-                "child_exited p 0 stop, child_control_stop_completed p 0, child_restart_fence_released p 0, "
+                "child_exited p 0 stop, child_control_stop_completed p 0, "
                 "child_restarting p 1, child_starting p 1, SPAWN p 1");
         BOTH(t, r, t_spawned(tw, "p"));
         /* The pause stays a pause. */
         BOTH(t, r, t_crash(tw, "z", 0));
         twin_expect(t, r,
-                    "child_started p 1, child_exited z 0 stop, child_control_stop_completed z 0, "
+                    "child_started p 1, child_restart_fence_released p 1, child_exited z 0 stop, "
+                    "child_control_stop_completed z 0, "
                     "child_paused z 0");
         /* The start timeout and the watchdog run to the same deadlines. */
         BOTH(t, r, t_advance(tw, 2 * SEC); steward_engine_child_watchdog(tw->e, "n", 0, tw->now, tw->out));
@@ -3415,15 +3560,14 @@ START_TEST(test_adopt_changed_fingerprint)
         o = t_cmd(t, STEWARD_COMMAND_RESTART, "a", "r-1");
         ck_assert_str_eq(dec(o.decision), "already_pending");
         t_crash(t, "a", 0);
-        t_expect(
-                t,
-                "child_restart_conflict a 3 already_pending, command_completed root a 3 already_pending, "
-                "child_exited a 3 stop, child_control_stop_completed a 3, child_restart_fence_released a 3, "
-                "child_restarting a 4, child_starting a 4, SPAWN a 4");
+        t_expect(t,
+                 "child_restart_conflict a 3 already_pending, command_completed root a 3 already_pending, "
+                 "child_exited a 3 stop, child_control_stop_completed a 3, "
+                 "child_restarting a 4, child_starting a 4, SPAWN a 4");
         ev = t_find_event(t, STEWARD_EVENT_CHILD_STARTING);
         ck_assert_str_eq(ev->command_id, "live-restore");
         t_spawned(t, "a");
-        t_expect(t, "child_started a 4");
+        t_expect(t, "child_started a 4, child_restart_fence_released a 4");
         ck_assert_str_eq(t_state(t, "a"), "running");
         /* d comes back once gone, with the new keys, as any adopted stop. */
         t_crash(t, "d", 0);
@@ -3485,6 +3629,8 @@ make_suite(void)
         tcase_add_test(tc, test_shutdown_correlated);
         tcase_add_test(tc, test_stale_reports);
         tcase_add_test(tc, test_spawn_failure_keeps_verdict);
+        tcase_add_test(tc, test_fenced_spawn_failure);
+        tcase_add_test(tc, test_spawn_failure_with_restart_pending);
         tcase_add_test(tc, test_commands_stop_start_pause_resume);
         tcase_add_test(tc, test_stop_during_strategy_restart);
         tcase_add_test(tc, test_state_changed);
@@ -3517,6 +3663,7 @@ make_suite(void)
 
         tc = tcase_create("save");
         tcase_add_test(tc, test_save_states);
+        tcase_add_test(tc, test_restore_spawn_error);
         tcase_add_test(tc, test_save_round_trip);
         tcase_add_test(tc, test_save_windows_across_restart);
         tcase_add_test(tc, test_save_quarantine);

@@ -55,6 +55,8 @@ full_state(const char *boot_id)
         c->backoff_failures = 2;
         steward_child_record_set_pending(c, "cmd-42-17", "restart", AWKWARD_REASON);
         c->fingerprint = g_strdup(FINGERPRINT);
+        /* What a key file would mangle unescaped: leading space, a line break, a backslash. */
+        c->spawn_error = g_strdup(" exec '/opt/a b\\c': No such file or directory\n#");
 
         c = steward_state_add_child(s, "db_1.x-y");
         c->generation = G_MAXUINT64;
@@ -109,6 +111,8 @@ assert_states_equal(const StewardState *a, const StewardState *b)
                 }
                 ck_assert_str_eq(x->fingerprint ? x->fingerprint : "(none)",
                                  y->fingerprint ? y->fingerprint : "(none)");
+                ck_assert_str_eq(x->spawn_error ? x->spawn_error : "(none)",
+                                 y->spawn_error ? y->spawn_error : "(none)");
         }
         ck_assert_uint_eq(a->supervisors->len, b->supervisors->len);
         for (guint i = 0; i < a->supervisors->len; i++) {
@@ -282,6 +286,21 @@ START_TEST(test_save_refuses_invalid)
         c->fingerprint = g_strdup("\xc3\xbc");
         ck_assert(!steward_state_validate(s, NULL));
         g_clear_pointer(&c->fingerprint, g_free);
+        ck_assert(steward_state_validate(s, NULL));
+
+        /* LastSpawnError=: UTF-8, bounded. */
+        g_free(c->spawn_error);
+        c->spawn_error = g_strnfill(STEWARD_STATE_SPAWN_ERROR_MAX, 'e');
+        ck_assert(steward_state_validate(s, NULL));
+        g_free(c->spawn_error);
+        c->spawn_error = g_strnfill(STEWARD_STATE_SPAWN_ERROR_MAX + 1, 'e');
+        ck_assert(!steward_state_validate(s, &error));
+        ck_assert_ptr_nonnull(strstr(error->message, "LastSpawnError"));
+        g_clear_error(&error);
+        g_free(c->spawn_error);
+        c->spawn_error = g_strdup("exec: \xff");
+        ck_assert(!steward_state_validate(s, NULL));
+        g_clear_pointer(&c->spawn_error, g_free);
         ck_assert(steward_state_validate(s, NULL));
 
         c->main_pid = 0;

@@ -337,13 +337,14 @@ tree_init(Tree *t)
                 parsed("{'Name': <'api'>, 'Supervisor': <'web'>, 'Role': <'service'>, 'State': <'ready'>, "
                        "'Generation': <uint64 3>, 'Attempt': <uint64 4>, 'MainPID': <uint32 1234>, "
                        "'Unit': <'steward-api-3.scope'>, 'Ready': <true>, 'StatusText': <'serving'>, "
-                       "'LastExitCode': <'killed'>, 'LastExitStatus': <int32 15>, "
+                       "'LastSpawnError': <''>, 'LastExitCode': <'killed'>, 'LastExitStatus': <int32 15>, "
                        "'RestartCount': <uint32 2>, 'NextRestartUSec': <uint64 0>, "
                        "'FenceState': <'idle'>}"));
         g_ptr_array_add(t->children,
                         parsed("{'Name': <'proxy'>, 'Supervisor': <'web'>, 'Role': <'sidecar'>, "
                                "'State': <'backoff'>, 'Generation': <uint64 1>, 'Attempt': <uint64 2>, "
                                "'MainPID': <uint32 0>, 'Unit': <''>, 'Ready': <false>, 'StatusText': <''>, "
+                               "'LastSpawnError': <\"exec '/usr/bin/proxy': No such file or directory\">, "
                                "'LastExitCode': <'exited'>, 'LastExitStatus': <int32 1>, "
                                "'RestartCount': <uint32 1>, 'NextRestartUSec': <uint64 1001500000>, "
                                "'FenceState': <'idle'>}"));
@@ -402,6 +403,7 @@ START_TEST(test_status_tree)
                                "        Generation: 1, attempt 2\n"
                                "             Ready: no\n"
                                "         Last exit: exited, status=1\n"
+                               "       Spawn error: exec '/usr/bin/proxy': No such file or directory\n"
                                "          Restarts: 1\n"
                                "      Next restart: in 1s 500ms");
         /* Color and box drawing only when asked for. */
@@ -437,6 +439,7 @@ START_TEST(test_status_subtree_and_child)
                                 "    Generation: 1, attempt 2\n"
                                 "         Ready: no\n"
                                 "     Last exit: exited, status=1\n"
+                                "   Spawn error: exec '/usr/bin/proxy': No such file or directory\n"
                                 "      Restarts: 1\n"
                                 "  Next restart: in 1s 500ms");
         tree_clear(&t);
