@@ -36,6 +36,9 @@
  *                                    STEWARD_STATE_FINGERPRINT_MAX printable ASCII
  *                                    characters without spaces (an earlier reader
  *                                    ignores it: the adoption takes the spec unchanged)
+ *     Quarantined=true|false         optional (false): QuarantineChild holds it down; written
+ *                                    with OperatorState=paused, so that an earlier reader
+ *                                    keeps it down too (and lets ResumeChild lift it)
  *
  *     [Supervisor NAME]
  *     State=running|quarantined
@@ -113,6 +116,7 @@ typedef struct {
         gboolean alive; /* an incarnation runs (main process or leftovers of it) */
         gboolean stopping; /* a stop was delivered to it */
         char *fingerprint; /* NULL: not known */
+        gboolean quarantined; /* Quarantined=, with operator_state paused */
 } StewardChildRecord;
 
 typedef struct {
