@@ -489,6 +489,32 @@ append_detail(GString *s, const char *prefix, const char *label, const char *val
         g_string_append_printf(s, "%s%12s: %s\n", prefix, label, value);
 }
 
+/* "2 of 5 in 10s, 3 left, next frees in 4s": a restart budget
+ * (RestartsInWindow and the rest), NULL while no restart is in its window,
+ * so a quiet child shows no budget line. */
+static char *
+format_budget(GVariant *props, const StewardctlStyle *style)
+{
+        guint32 used = lookup_u32(props, "RestartsInWindow");
+        guint64 interval = 0, expiry = 0;
+        g_autofree char *span = NULL;
+        g_autofree char *frees = NULL;
+
+        if (used == 0)
+                return NULL;
+        (void) lookup_u64(props, "RestartLimitIntervalUSec", &interval);
+        (void) lookup_u64(props, "RestartWindowExpiryUSec", &expiry);
+        span = stewardctl_format_timespan(interval);
+        if (expiry > 0) {
+                gint64 delta = (gint64) expiry - style->now_usec;
+                g_autofree char *in = stewardctl_format_timespan(delta > 0 ? (guint64) delta : 0);
+
+                frees = g_strdup_printf(", next frees in %s", in);
+        }
+        return g_strdup_printf("%u of %u in %s, %u left%s", used, lookup_u32(props, "RestartLimitBurst"),
+                               span, lookup_u32(props, "RestartsRemaining"), frees ? frees : "");
+}
+
 /* A child's header line (without prefix) and its detail lines, each after prefix. */
 static void
 append_child(GString *s, GVariant *props, const guint64 *uptime_usec, const char *head_prefix,
@@ -544,7 +570,11 @@ append_child(GString *s, GVariant *props, const guint64 *uptime_usec, const char
         {
                 g_autofree char *restarts = g_strdup_printf("%u", lookup_u32(props, "RestartCount"));
 
+                g_autofree char *budget = format_budget(props, style);
+
                 append_detail(s, prefix, "Restarts", restarts);
+                if (budget)
+                        append_detail(s, prefix, "Budget", budget);
         }
         if (next > 0) {
                 gint64 delta = (gint64) next - style->now_usec;
@@ -607,6 +637,12 @@ append_supervisor(GString *s, const StewardctlStatus *status, GVariant *sup, con
                 g_string_append_printf(s, ", escalation %s", escalation);
         if (restarts > 0)
                 g_string_append_printf(s, ", %u restarts", restarts);
+        {
+                g_autofree char *budget = format_budget(sup, style);
+
+                if (budget)
+                        g_string_append_printf(s, ", budget %s", budget);
+        }
         g_string_append(s, "]: ");
         append_colored(s, *state ? state : "unknown", stewardctl_state_color(state), style);
         g_string_append_c(s, '\n');

@@ -748,6 +748,7 @@ static const Command commands[] = {
         { "restart", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "RestartChild" },
         { "pause", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "PauseChild" },
         { "resume", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "ResumeChild" },
+        { "quarantine", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "QuarantineChild" },
         { "resume-supervisor", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "ResumeSupervisor" },
         { "reload", "", 0, 0, 0, TRUE, run_reload, NULL },
         { "daemon-reexec", "", 0, 0, 0, TRUE, run_daemon_reexec, NULL },
@@ -765,7 +766,8 @@ static const char description[] =
         "  stop NAME                 Stop a child and keep it stopped\n"
         "  restart NAME              Restart a child behind its generation fence\n"
         "  pause NAME                Stop a child and hold it until resume\n"
-        "  resume NAME               Let a paused child start again\n"
+        "  resume NAME               Let a paused or quarantined child start again\n"
+        "  quarantine NAME           Stop a child and keep it down, whatever restarts, until resume\n"
         "  resume-supervisor NAME    Lift the quarantine of a supervisor\n"
         "  reload                    Read the configuration again\n"
         "  daemon-reexec             Replace stewardd by its program again, keeping every child\n"

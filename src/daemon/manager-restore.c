@@ -32,6 +32,8 @@ static const StewardStateOperator operator_of_mode[_STEWARD_CHILD_MODE_MAX] = {
         [STEWARD_CHILD_MODE_STOPPED] = STEWARD_STATE_OPERATOR_STOPPED,
         [STEWARD_CHILD_MODE_PAUSED] = STEWARD_STATE_OPERATOR_PAUSED,
         [STEWARD_CHILD_MODE_FAILED] = STEWARD_STATE_OPERATOR_FAILED,
+        /* With Quarantined=true: a reader before it keeps the child down as paused. */
+        [STEWARD_CHILD_MODE_QUARANTINED] = STEWARD_STATE_OPERATOR_PAUSED,
 };
 
 static void
@@ -52,6 +54,7 @@ state_record_child(StewardManager *m, StewardState *state, const char *name,
         r->restart_count = save.restart_count;
         r->backoff_failures = save.backoff_failures;
         r->operator_state = operator_of_mode[save.mode];
+        r->quarantined = save.mode == STEWARD_CHILD_MODE_QUARANTINED;
         if (save.main_pid > 0) {
                 gpointer key = GUINT_TO_POINTER(save.main_pid);
                 StartTime *known =
@@ -330,8 +333,10 @@ static const StewardChildMode mode_of_operator[_STEWARD_STATE_OPERATOR_MAX] = {
 static gboolean
 restore_child_record(StewardManager *m, const char *name, const StewardChildRecord *r, GError **error)
 {
-        return steward_engine_restore_child_mode(m->engine, name, mode_of_operator[r->operator_state],
-                                                 error) &&
+        StewardChildMode mode =
+                r->quarantined ? STEWARD_CHILD_MODE_QUARANTINED : mode_of_operator[r->operator_state];
+
+        return steward_engine_restore_child_mode(m->engine, name, mode, error) &&
                steward_engine_restore_child_spawn_error(m->engine, name, r->spawn_error, error) &&
                steward_engine_restore_child_counters(m->engine, name, r->restart_count, r->backoff_failures,
                                                      (const guint64 *) r->restart_window->data,

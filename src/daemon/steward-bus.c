@@ -79,6 +79,30 @@ realtime_of(guint64 monotonic)
         return (guint64) MAX(g_get_real_time() + delta, 0);
 }
 
+/* RestartLimitBurst and the rest (org.steward.Supervisor1(5)), of a child
+ * or a supervisor: the window as it stands when asked. */
+static GVariant *
+budget_property(guint burst, guint64 interval_usec, const guint64 *window, guint n_window,
+                const char *property)
+{
+        guint used, remaining;
+        guint64 expiry;
+
+        if (g_str_equal(property, "RestartLimitBurst"))
+                return g_variant_new_uint32(burst);
+        if (g_str_equal(property, "RestartLimitIntervalUSec"))
+                return g_variant_new_uint64(interval_usec);
+        steward_restart_budget(burst, interval_usec, window, n_window, g_get_monotonic_time(), &used,
+                               &remaining, &expiry);
+        if (g_str_equal(property, "RestartsInWindow"))
+                return g_variant_new_uint32(used);
+        if (g_str_equal(property, "RestartsRemaining"))
+                return g_variant_new_uint32(remaining);
+        if (g_str_equal(property, "RestartWindowExpiryUSec"))
+                return g_variant_new_uint64(realtime_of(expiry));
+        return NULL;
+}
+
 static GVariant *
 child_property(StewardBus *b, const StewardChildInfo *info, const char *property)
 {
@@ -116,7 +140,8 @@ child_property(StewardBus *b, const StewardChildInfo *info, const char *property
                 return g_variant_new_uint64(realtime_of(info->next_restart_usec));
         if (g_str_equal(property, "FenceState"))
                 return g_variant_new_string(steward_fence_state_to_string(info->fence_state));
-        return NULL;
+        return budget_property(info->restart_limit_burst, info->restart_limit_interval_usec,
+                               info->restart_window, info->n_restart_window, property);
 }
 
 static GVariant *
@@ -134,7 +159,8 @@ supervisor_property(const StewardSupervisorInfo *info, const char *property)
                 return g_variant_new_string(steward_supervisor_state_to_string(info->state));
         if (g_str_equal(property, "RestartCount"))
                 return g_variant_new_uint32(info->restart_count);
-        return NULL;
+        return budget_property(info->restart_limit_burst, info->restart_limit_interval_usec,
+                               info->restart_window, info->n_restart_window, property);
 }
 
 static GVariant *
@@ -479,6 +505,7 @@ DEFINE_CHILD_COMMAND(method_stop_child, STEWARD_COMMAND_STOP)
 DEFINE_CHILD_COMMAND(method_restart_child, STEWARD_COMMAND_RESTART)
 DEFINE_CHILD_COMMAND(method_pause_child, STEWARD_COMMAND_PAUSE)
 DEFINE_CHILD_COMMAND(method_resume_child, STEWARD_COMMAND_RESUME)
+DEFINE_CHILD_COMMAND(method_quarantine_child, STEWARD_COMMAND_QUARANTINE)
 DEFINE_CHILD_COMMAND(method_resume_supervisor, STEWARD_COMMAND_RESUME_SUPERVISOR)
 
 static void
@@ -515,6 +542,7 @@ static const struct {
         { "RestartChild", method_restart_child },
         { "PauseChild", method_pause_child },
         { "ResumeChild", method_resume_child },
+        { "QuarantineChild", method_quarantine_child },
         { "ResumeSupervisor", method_resume_supervisor },
         { "Reload", method_reload },
         { "Reexecute", method_reexecute },
@@ -561,7 +589,7 @@ static const struct {
 } child_methods[] = {
         { "Start", STEWARD_COMMAND_START },     { "Stop", STEWARD_COMMAND_STOP },
         { "Restart", STEWARD_COMMAND_RESTART }, { "Pause", STEWARD_COMMAND_PAUSE },
-        { "Resume", STEWARD_COMMAND_RESUME },
+        { "Resume", STEWARD_COMMAND_RESUME },   { "Quarantine", STEWARD_COMMAND_QUARANTINE },
 };
 
 static void
@@ -821,7 +849,7 @@ get_manager_property(StewardBus *b, gconstpointer info, const char *property)
 
 static const struct {
         guint bit;
-        const char *names[3];
+        const char *names[5];
 } child_property_bits[] = {
         { STEWARD_PROPERTY_STATE, { "State" } },
         { STEWARD_PROPERTY_GENERATION, { "Generation" } },
@@ -834,6 +862,9 @@ static const struct {
         { STEWARD_PROPERTY_NEXT_RESTART, { "NextRestartUSec" } },
         { STEWARD_PROPERTY_FENCE_STATE, { "FenceState" } },
         { STEWARD_PROPERTY_LAST_SPAWN_ERROR, { "LastSpawnError" } },
+        { STEWARD_PROPERTY_RESTART_BUDGET,
+          { "RestartsInWindow", "RestartsRemaining", "RestartWindowExpiryUSec", "RestartLimitBurst",
+            "RestartLimitIntervalUSec" } },
         { STEWARD_PROPERTY_EXTRA_UNIT, { "Unit" } },
         { STEWARD_PROPERTY_EXTRA_ROLE, { "Role" } },
 };
@@ -861,14 +892,26 @@ steward_bus_child_changed(StewardBus *b, const char *child, guint changed)
 }
 
 void
-steward_bus_supervisor_changed(StewardBus *b, const char *supervisor)
+steward_bus_supervisor_changed(StewardBus *b, const char *supervisor, guint changed)
 {
-        static const char *const names[] = { "State", "RestartCount", NULL };
+        const char *names[6];
+        guint n = 0;
         g_autofree char *path = object_path(STEWARD_SUPERVISOR_PATH_PREFIX, supervisor);
         StewardSupervisorInfo info;
 
         if (!b->ops->get_supervisor(b->data, supervisor, &info))
                 return;
+        /* RestartCount went out with State before the budget had a bit of
+         * its own: it still does. */
+        if (changed & STEWARD_PROPERTY_STATE)
+                names[n++] = "State";
+        names[n++] = "RestartCount";
+        if (changed & STEWARD_PROPERTY_RESTART_BUDGET) {
+                names[n++] = "RestartsInWindow";
+                names[n++] = "RestartsRemaining";
+                names[n++] = "RestartWindowExpiryUSec";
+        }
+        names[n] = NULL;
         emit_properties_changed(b, path, STEWARD_SUPERVISOR_INTERFACE, names, get_supervisor_property,
                                 &info);
 }

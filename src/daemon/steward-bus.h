@@ -67,8 +67,9 @@ void steward_bus_emit_event(StewardBus *b, guint64 sequence, const StewardEvent 
 /* PropertiesChanged for the properties in @changed (StewardProperty bits
  * and STEWARD_PROPERTY_EXTRA_UNIT, _ROLE). */
 void steward_bus_child_changed(StewardBus *b, const char *child, guint changed);
-/* PropertiesChanged of a supervisor's State and RestartCount, the ones that change. */
-void steward_bus_supervisor_changed(StewardBus *b, const char *supervisor);
+/* PropertiesChanged of a supervisor: State (STEWARD_PROPERTY_STATE), RestartCount always, the budget
+ * (STEWARD_PROPERTY_RESTART_BUDGET). */
+void steward_bus_supervisor_changed(StewardBus *b, const char *supervisor, guint changed);
 /* PropertiesChanged of the manager: State and ChildCount (StewardProperty
  * bits), ConfigFiles (STEWARD_PROPERTY_EXTRA_CONFIG_FILES). */
 void steward_bus_manager_changed(StewardBus *b, guint changed);

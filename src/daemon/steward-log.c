@@ -159,6 +159,8 @@ steward_event_format_message(const StewardEvent *ev)
                 return g_strdup_printf(_("Child '%s' resumed."), child);
         case STEWARD_EVENT_CHILD_QUARANTINED:
                 return g_strdup_printf(_("Child '%s' is quarantined with its supervisor '%s'."), child, sup);
+        case STEWARD_EVENT_CHILD_QUARANTINE_ENTERED:
+                return g_strdup_printf(_("Child '%s' quarantined."), child);
         case STEWARD_EVENT_CHILD_RESTART_FENCE_ENTERED:
                 return g_strdup_printf(_("Restart of child '%s' fenced: generation %" PRIu64
                                          " starts after generation %" PRIu64 " is gone."),

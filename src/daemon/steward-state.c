@@ -423,6 +423,8 @@ steward_state_to_data(const StewardState *state, gsize *ret_length, GError **err
 
                         put_value(out, "LastSpawnError", escaped);
                 }
+                if (r->quarantined)
+                        put_bool(out, "Quarantined", TRUE);
         }
 
         for (guint i = 0; i < state->supervisors->len; i++) {
@@ -764,7 +766,8 @@ read_child(GKeyFile *kf, const char *group, StewardState *state, GError **error)
         }
         r->alive = r->main_pid != 0;
         if (!get_optional_boolean(&rd, "Alive", &r->alive) ||
-            !get_optional_boolean(&rd, "Stopping", &r->stopping))
+            !get_optional_boolean(&rd, "Stopping", &r->stopping) ||
+            !get_optional_boolean(&rd, "Quarantined", &r->quarantined))
                 return FALSE;
         if (!get_pending(&rd, r) || !get_spawn_error(&rd, r))
                 return FALSE;

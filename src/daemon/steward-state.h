@@ -40,6 +40,9 @@
  *                                    failure of its last spawn; UTF-8, up to
  *                                    STEWARD_STATE_SPAWN_ERROR_MAX bytes, escaped as a
  *                                    GKeyFile string
+ *     Quarantined=true|false         optional (false): QuarantineChild holds it down; written
+ *                                    with OperatorState=paused, so that an earlier reader
+ *                                    keeps it down too (and lets ResumeChild lift it)
  *
  *     [Supervisor NAME]
  *     State=running|quarantined
@@ -120,6 +123,7 @@ typedef struct {
         gboolean stopping; /* a stop was delivered to it */
         char *fingerprint; /* NULL: not known */
         char *spawn_error; /* LastSpawnError=; NULL: the last spawn did not fail */
+        gboolean quarantined; /* Quarantined=, with operator_state paused */
 } StewardChildRecord;
 
 typedef struct {

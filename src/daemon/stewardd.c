@@ -138,7 +138,7 @@ bus_on_child_changed(gpointer user_data, const char *child, guint changed)
 static void
 bus_on_supervisor_changed(gpointer user_data, const char *supervisor, guint changed)
 {
-        steward_bus_supervisor_changed(user_data, supervisor);
+        steward_bus_supervisor_changed(user_data, supervisor, changed);
 }
 
 static void

@@ -181,6 +181,14 @@ steward_engine_restore_child_mode(StewardEngine *e, const char *child, StewardCh
                 c->rest_decision = STEWARD_DECISION_FINISHED;
                 engine_mark(e, &c->node);
                 break;
+        case STEWARD_CHILD_MODE_QUARANTINED:
+                /* Nothing is announced again: child_quarantine_entered was
+                 * the previous stewardd's. start() stops an adopted
+                 * incarnation of it as it stops a stopped one's. */
+                c->mode = MODE_QUARANTINED;
+                c->rest_decision = STEWARD_DECISION_STOP;
+                engine_mark(e, &c->node);
+                break;
         case _STEWARD_CHILD_MODE_MAX:
                 g_assert_not_reached();
         }
@@ -267,6 +275,7 @@ window_restore(Window *w, guint intensity, const guint64 *t, guint n)
                 return;
         w->t = g_array_sized_new(FALSE, FALSE, sizeof(guint64), n - skip);
         g_array_append_vals(w->t, t + skip, n - skip);
+        w->serial++;
 }
 
 gboolean

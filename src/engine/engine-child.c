@@ -428,6 +428,10 @@ engine_child_come_to_rest(StewardEngine *e, Child *c)
                 ev = engine_emit_child(e, STEWARD_EVENT_CHILD_PAUSED, c);
                 engine_ev_cmd(ev, &c->cmd);
                 break;
+        case MODE_QUARANTINED:
+                /* child_quarantine_entered told at the command, and
+                 * child_control_stop_completed when its incarnation went. */
+                break;
         case MODE_AUTO:
                 /* A sidecar stopped with its primary, back if it already is. */
                 if (c->primary)

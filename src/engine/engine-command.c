@@ -70,11 +70,25 @@ engine_child_queue_after_stop(Child *c, gboolean restart, const StewardCommand *
         o->target_generation = engine_child_next_generation(c);
 }
 
+/* A quarantined child takes no command but resume (and quarantine again):
+ * the operator lifts a quarantine deliberately, as with ResumeSupervisor. */
+static gboolean
+child_refuses(StewardEngine *e, Child *c, StewardCommandOutcome *o)
+{
+        if (c->mode != MODE_QUARANTINED)
+                return FALSE;
+        o->decision = e->shutting_down ? STEWARD_DECISION_BLOCKED_BY_SHUTDOWN
+                                       : STEWARD_DECISION_BLOCKED_BY_QUARANTINE;
+        return TRUE;
+}
+
 static void
 command_start(StewardEngine *e, Child *c, const StewardCommand *cmd, StewardCommandOutcome *o)
 {
         Block b = engine_node_blocked(e, &c->node);
 
+        if (child_refuses(e, c, o))
+                return;
         if (b != BLOCK_NONE) {
                 o->decision = block_decision(b);
                 if (b == BLOCK_PENDING) {
@@ -151,6 +165,8 @@ engine_command_restart(StewardEngine *e, Child *c, const StewardCommand *cmd, St
 {
         Block b = engine_node_blocked(e, &c->node);
 
+        if (child_refuses(e, c, o))
+                return;
         if (b != BLOCK_NONE) {
                 o->decision = block_decision(b);
                 if (b == BLOCK_PENDING) {
@@ -201,6 +217,8 @@ command_stop(StewardEngine *e, Child *c, ChildMode mode, const StewardCommand *c
 {
         gboolean pause = mode == MODE_PAUSED;
 
+        if (child_refuses(e, c, o))
+                return;
         if (e->shutting_down) {
                 o->decision = STEWARD_DECISION_BLOCKED_BY_SHUTDOWN;
                 return;
@@ -252,7 +270,7 @@ command_resume(StewardEngine *e, Child *c, const StewardCommand *cmd, StewardCom
                 o->decision = block_decision(b);
                 return;
         }
-        if (c->mode != MODE_PAUSED) {
+        if (c->mode != MODE_PAUSED && c->mode != MODE_QUARANTINED) {
                 o->decision = STEWARD_DECISION_NOT_PAUSED;
                 o->idempotent = TRUE;
                 return;
@@ -269,6 +287,47 @@ command_resume(StewardEngine *e, Child *c, const StewardCommand *cmd, StewardCom
                 engine_child_queue_after_stop(c, FALSE, cmd, o);
         else if (engine_child_primary_up(c))
                 child_fresh_start(e, c, FALSE, cmd, o);
+}
+
+/* QuarantineChild: a stop through the fence that only ResumeChild undoes.
+ * The quarantine holds from the command on (child_quarantine_entered), so
+ * nothing restarts the child while its last incarnation goes. */
+static void
+command_quarantine(StewardEngine *e, Child *c, const StewardCommand *cmd, StewardCommandOutcome *o)
+{
+        StewardEvent *ev;
+
+        if (e->shutting_down) {
+                o->decision = STEWARD_DECISION_BLOCKED_BY_SHUTDOWN;
+                return;
+        }
+        if (c->mode == MODE_QUARANTINED) {
+                o->decision = STEWARD_DECISION_ALREADY_QUARANTINED;
+                o->idempotent = TRUE;
+                return;
+        }
+        /* Supersedes a pending (re)start, a backoff and a queued start. */
+        c->restart_pending = FALSE;
+        c->backoff_after_gone = FALSE;
+        c->queued = FALSE;
+        c->mode = MODE_QUARANTINED;
+        c->rest_decision = STEWARD_DECISION_STOP;
+        engine_cmd_set(&c->cmd, cmd);
+        o->decision = STEWARD_DECISION_QUARANTINED;
+        ev = engine_emit_child(e, STEWARD_EVENT_CHILD_QUARANTINE_ENTERED, c);
+        engine_ev_cmd(ev, &c->cmd);
+        engine_ev_decision(ev, o->decision);
+        if (c->inc == INC_NONE) {
+                engine_child_disarm(e, c);
+        } else if (!c->stopping) {
+                engine_child_request_stop(e, c, STOP_CONTROL, c->kill_signal);
+                o->cancel_delivered = c->stop_delivered;
+        } else if (c->stop_cause != STOP_JOB) {
+                c->stop_cause = STOP_CONTROL;
+        }
+        mark_child(e, c);
+        /* A Type=notify child not ready yet no longer holds its siblings. */
+        engine_sup_advance(e, c->node.parent);
 }
 
 static void
@@ -302,6 +361,8 @@ command_resume_supervisor(StewardEngine *e, Sup *s, const StewardCommand *cmd, S
         s->cursor = 0;
         engine_sup_mark_queued(e, s, 0, 0);
         s->down = FALSE;
+        /* Every start this brings carries the command's id. */
+        engine_cmd_set(&s->start_cmd, cmd);
         engine_sup_advance(e, s);
 }
 
@@ -385,6 +446,9 @@ steward_engine_command(StewardEngine *e, const StewardCommand *cmd, guint64 now,
                 break;
         case STEWARD_COMMAND_RESUME:
                 command_resume(e, c, cmd, o);
+                break;
+        case STEWARD_COMMAND_QUARANTINE:
+                command_quarantine(e, c, cmd, o);
                 break;
         case STEWARD_COMMAND_RESUME_SUPERVISOR:
                 command_resume_supervisor(e, s, cmd, o);

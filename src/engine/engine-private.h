@@ -47,6 +47,7 @@ typedef enum {
         MODE_STOPPED, /* commanded stop, or the policy ended it (success of a job, ...) */
         MODE_PAUSED,
         MODE_FAILED, /* given up, or a failure the restart type does not restart */
+        MODE_QUARANTINED, /* QuarantineChild: down until resumed */
 } ChildMode;
 
 typedef enum {
@@ -103,6 +104,7 @@ typedef struct {
 /* Restart timestamps within a period, oldest first. */
 typedef struct {
         GArray *t; /* of guint64, allocated on first use */
+        guint serial; /* changes with every restart counted and every reset: RESTART_BUDGET */
 } Window;
 
 typedef struct {
@@ -118,6 +120,9 @@ typedef struct {
         guint64 next_restart_usec;
         StewardFenceState fence;
         guint spawn_error_serial;
+        guint budget_serial;
+        guint intensity; /* a reload may change the budget's limits */
+        guint64 period_usec;
 } ChildProps;
 
 typedef struct Child Child;
@@ -241,8 +246,13 @@ struct Sup {
         Window window;
         guint restart_count;
         StewardTimer timer; /* delayed strategy restart */
+        /* The ResumeSupervisor that started this start sequence: the
+         * members it starts carry its id, until the cursor is through or a
+         * job takes over. No id when none. */
+        Cmd start_cmd;
 
         StewardSupervisorState published;
+        guint published_budget; /* window.serial last announced */
 };
 
 struct _StewardEngine {

@@ -5,10 +5,9 @@
 #include "engine-private.h"
 
 static const char *const child_mode_names[_STEWARD_CHILD_MODE_MAX] = {
-        [STEWARD_CHILD_MODE_RUNNING] = "running",
-        [STEWARD_CHILD_MODE_STOPPED] = "stopped",
-        [STEWARD_CHILD_MODE_PAUSED] = "paused",
-        [STEWARD_CHILD_MODE_FAILED] = "failed",
+        [STEWARD_CHILD_MODE_RUNNING] = "running",         [STEWARD_CHILD_MODE_STOPPED] = "stopped",
+        [STEWARD_CHILD_MODE_PAUSED] = "paused",           [STEWARD_CHILD_MODE_FAILED] = "failed",
+        [STEWARD_CHILD_MODE_QUARANTINED] = "quarantined",
 };
 
 const char *
@@ -27,6 +26,8 @@ child_mode(Child *c)
                 return STEWARD_CHILD_MODE_PAUSED;
         case MODE_FAILED:
                 return STEWARD_CHILD_MODE_FAILED;
+        case MODE_QUARANTINED:
+                return STEWARD_CHILD_MODE_QUARANTINED;
         case MODE_AUTO:
                 break;
         }

@@ -24,6 +24,7 @@ engine_window_exceeded(Window *w, guint intensity, guint64 period, guint64 now)
         if (drop > 0)
                 g_array_remove_range(w->t, 0, drop);
         g_array_append_val(w->t, now);
+        w->serial++;
         /* Bounded: once exceeded, the owner fails and resets the window. */
         if (w->t->len > (guint64) intensity + 1)
                 g_array_remove_index(w->t, 0);
@@ -33,7 +34,27 @@ engine_window_exceeded(Window *w, guint intensity, guint64 period, guint64 now)
 void
 engine_window_reset(Window *w)
 {
+        if (w->t && w->t->len > 0)
+                w->serial++;
         g_clear_pointer(&w->t, g_array_unref);
+}
+
+void
+steward_restart_budget(guint burst, guint64 interval_usec, const guint64 *window, guint n_window,
+                       guint64 now, guint *used, guint *remaining, guint64 *expiry_usec)
+{
+        guint first = 0;
+
+        /* The same test as engine_window_exceeded(): a restart at t counts
+         * while t + period > now. */
+        while (first < n_window && window[first] + interval_usec <= now)
+                first++;
+        if (used)
+                *used = n_window - first;
+        if (remaining)
+                *remaining = n_window - first >= burst ? 0 : burst - (n_window - first);
+        if (expiry_usec)
+                *expiry_usec = first < n_window ? window[first] + interval_usec : 0;
 }
 
 /* ---- supervisors ---- */
@@ -71,6 +92,7 @@ gboolean
 engine_sup_count_restart(StewardEngine *e, Sup *s)
 {
         s->restart_count++;
+        mark_sup(e, s); /* RestartCount and the budget */
         return engine_window_exceeded(&s->window, s->intensity, s->period_usec, e->now);
 }
 
@@ -108,6 +130,7 @@ sup_start_stop_job(StewardEngine *e, Sup *s, JobKind job)
                 s->stop_cursor = s->members->len;
         s->job = job;
         s->low = 0;
+        engine_cmd_clear(&s->start_cmd);
         mark_sup(e, s);
 }
 
@@ -159,6 +182,17 @@ engine_sup_mark_queued(StewardEngine *e, Sup *s, guint from, guint64 next_restar
         }
 }
 
+/* The command a start sequence of @s runs under (ResumeSupervisor of it
+ * or of a supervisor above), NULL when none. O(depth). */
+static const Cmd *
+sup_start_cmd(Sup *s)
+{
+        for (; s; s = s->node.parent)
+                if (s->start_cmd.id)
+                        return &s->start_cmd;
+        return NULL;
+}
+
 /* Part of a start sequence: start member @m if it is queued. */
 static gboolean
 member_start(StewardEngine *e, Node *m)
@@ -193,12 +227,13 @@ member_start(StewardEngine *e, Node *m)
         }
         if (c->ever_started)
                 c->restart_count++;
-        return engine_child_spawn(e, c, c->ever_started, NULL);
+        return engine_child_spawn(e, c, c->ever_started, sup_start_cmd(c->node.parent));
 }
 
 static void
 sup_started(StewardEngine *e, Sup *s)
 {
+        engine_cmd_clear(&s->start_cmd);
         if (!s->node.parent) {
                 if (e->tree_state == STEWARD_TREE_STATE_STARTING)
                         e->tree_state = STEWARD_TREE_STATE_RUNNING;
@@ -235,6 +270,7 @@ engine_sup_advance(StewardEngine *e, Sup *s)
 void
 engine_sup_restart_members(StewardEngine *e, Sup *s)
 {
+        engine_cmd_clear(&s->start_cmd);
         engine_sup_mark_queued(e, s, s->low, 0);
         /* A member a reload added before the restarted range starts too. */
         s->cursor = MIN(s->low, s->rewind);

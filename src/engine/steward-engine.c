@@ -277,6 +277,8 @@ engine_child_state(Child *c)
         if (steward_timer_is_armed(&c->timer) && c->timer.kind == TIMER_BACKOFF)
                 return STEWARD_CHILD_STATE_BACKOFF;
         switch (c->mode) {
+        case MODE_QUARANTINED:
+                return STEWARD_CHILD_STATE_QUARANTINED;
         case MODE_PAUSED:
                 return STEWARD_CHILD_STATE_PAUSED;
         case MODE_FAILED:
@@ -334,6 +336,9 @@ engine_child_props(Child *c)
                 .restart_count = c->restart_count,
                 .next_restart_usec = c->next_restart_usec,
                 .fence = child_fence(c),
+                .budget_serial = c->budget.serial,
+                .intensity = c->intensity,
+                .period_usec = c->period_usec,
         };
 }
 
@@ -364,6 +369,9 @@ child_props_diff(const ChildProps *a, const ChildProps *b)
                 m |= STEWARD_PROPERTY_FENCE_STATE;
         if (a->spawn_error_serial != b->spawn_error_serial)
                 m |= STEWARD_PROPERTY_LAST_SPAWN_ERROR;
+        if (a->budget_serial != b->budget_serial || a->intensity != b->intensity ||
+            a->period_usec != b->period_usec)
+                m |= STEWARD_PROPERTY_RESTART_BUDGET;
         return m;
 }
 
@@ -401,13 +409,19 @@ engine_end(StewardEngine *e)
                 } else {
                         Sup *s = (Sup *) n;
                         StewardSupervisorState st = engine_sup_state(s);
+                        guint changed = 0;
 
-                        if (st == s->published)
+                        if (st != s->published)
+                                changed |= STEWARD_PROPERTY_STATE;
+                        if (s->window.serial != s->published_budget)
+                                changed |= STEWARD_PROPERTY_RESTART_BUDGET;
+                        if (!changed)
                                 continue;
                         s->published = st;
+                        s->published_budget = s->window.serial;
                         a = engine_push_action(e, STEWARD_ACTION_STATE_CHANGED);
                         a->supervisor = n->name;
-                        a->changed = STEWARD_PROPERTY_STATE;
+                        a->changed = changed;
                 }
         }
         g_ptr_array_set_size(e->dirty, 0);
@@ -469,6 +483,7 @@ sup_free(Sup *s)
                 return;
         g_clear_pointer(&s->members, g_ptr_array_unref);
         engine_window_reset(&s->window);
+        engine_cmd_clear(&s->start_cmd);
         g_free(s);
 }
 
@@ -1131,7 +1146,13 @@ child_info(Child *c, StewardChildInfo *info)
                 .restart_count = c->restart_count,
                 .next_restart_usec = c->next_restart_usec,
                 .fence_state = child_fence(c),
+                .restart_limit_burst = c->intensity,
+                .restart_limit_interval_usec = c->period_usec,
         };
+        if (c->budget.t && c->budget.t->len > 0) {
+                info->restart_window = (const guint64 *) c->budget.t->data;
+                info->n_restart_window = c->budget.t->len;
+        }
 }
 
 gboolean
@@ -1170,7 +1191,13 @@ sup_info(Sup *s, StewardSupervisorInfo *info)
                 .escalation = s->escalation,
                 .state = engine_sup_state(s),
                 .restart_count = s->restart_count,
+                .restart_limit_burst = s->intensity,
+                .restart_limit_interval_usec = s->period_usec,
         };
+        if (s->window.t && s->window.t->len > 0) {
+                info->restart_window = (const guint64 *) s->window.t->data;
+                info->n_restart_window = s->window.t->len;
+        }
 }
 
 gboolean

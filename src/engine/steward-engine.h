@@ -72,6 +72,19 @@ G_BEGIN_DECLS
  *   their ends are reported (at most SHUTDOWN_KILL_GRACE_USEC later).
  * - pause is a stop that remembers it was a pause: resume (not start) is its
  *   inverse, and neither the policy nor a strategy restarts a paused child.
+ * - quarantine (QuarantineChild, OTP's quarantine_child) is a stop through
+ *   the fence that nothing but resume undoes: the child rests in state
+ *   quarantined, neither the policy nor a strategy nor a reload restarts
+ *   it, and start, stop, restart and pause answer blocked_by_quarantine.
+ *   Resume lifts it (as ResumeSupervisor lifts a supervisor's) and starts
+ *   the child as ResumeChild starts a paused one, with a fresh budget.
+ * - restart budgets as the bus shows them (StewardChildInfo and
+ *   StewardSupervisorInfo, steward_restart_budget()): a child's
+ *   RestartIntensity= within RestartPeriodSec=, a supervisor's likewise;
+ *   the window holds the monotonic times of the restarts it counted, oldest
+ *   first. A restart that falls out of the window as time passes changes
+ *   no input: RESTART_BUDGET is announced when a restart is counted or the
+ *   window is reset, and readers compute the rest from the expiry.
  *
  * Reload (steward_engine_reload()) applies a new tree in place. OTP's
  * release handling only lets a changed child spec take effect at the
@@ -240,6 +253,9 @@ typedef enum {
         STEWARD_PROPERTY_FENCE_STATE = 1 << 9,
         STEWARD_PROPERTY_CHILD_COUNT = 1 << 10, /* the manager's ChildCount */
         STEWARD_PROPERTY_LAST_SPAWN_ERROR = 1 << 11,
+        /* RestartsInWindow, RestartsRemaining, RestartWindowExpiryUSec of a child or supervisor, and a
+         * supervisor's RestartCount */
+        STEWARD_PROPERTY_RESTART_BUDGET = 1 << 12,
 } StewardProperty;
 
 typedef struct {
@@ -269,7 +285,8 @@ typedef enum {
         STEWARD_CHILD_STATE_STOPPED,
         STEWARD_CHILD_STATE_FAILED, /* given up: restart budget exceeded */
         STEWARD_CHILD_STATE_PAUSED,
-        STEWARD_CHILD_STATE_QUARANTINED, /* its supervisor failed with Escalation=quarantine */
+        STEWARD_CHILD_STATE_QUARANTINED, /* QuarantineChild, or its supervisor failed with
+                                            Escalation=quarantine */
         _STEWARD_CHILD_STATE_MAX,
 } StewardChildState;
 
@@ -311,6 +328,7 @@ typedef enum {
         STEWARD_COMMAND_PAUSE,
         STEWARD_COMMAND_RESUME,
         STEWARD_COMMAND_RESUME_SUPERVISOR, /* lift a supervisor's quarantine */
+        STEWARD_COMMAND_QUARANTINE, /* stop a child through the fence and keep it down until RESUME */
         STEWARD_COMMAND_SHUTDOWN, /* the whole tree; target unused */
         _STEWARD_COMMAND_KIND_MAX,
 } StewardCommandKind;
@@ -357,6 +375,13 @@ typedef struct {
         guint restart_count; /* automatic restarts, strategy ones included */
         guint64 next_restart_usec; /* monotonic; 0 when no restart is scheduled */
         StewardFenceState fence_state;
+        /* Its own budget: RestartIntensity= restarts within RestartPeriodSec=, and the monotonic
+         * times of the restarts counted so far, oldest first (may include ones already out of
+         * the window: steward_restart_budget() tells). */
+        guint restart_limit_burst;
+        guint64 restart_limit_interval_usec;
+        const guint64 *restart_window;
+        guint n_restart_window;
 } StewardChildInfo;
 
 typedef struct {
@@ -366,7 +391,18 @@ typedef struct {
         StewardEscalation escalation;
         StewardSupervisorState state;
         guint restart_count; /* restarts counted against its intensity, ever */
+        /* Its intensity, as StewardChildInfo's budget. */
+        guint restart_limit_burst;
+        guint64 restart_limit_interval_usec;
+        const guint64 *restart_window;
+        guint n_restart_window;
 } StewardSupervisorInfo;
+
+/* What is left of a restart budget at @now (monotonic µs): the restarts of @window still within
+ * @interval_usec (@used), how many more are allowed (@remaining, @burst - @used, 0 when spent), and
+ * when the oldest of them leaves the window (@expiry_usec, monotonic; 0 when none is in it). Pure. */
+void steward_restart_budget(guint burst, guint64 interval_usec, const guint64 *window, guint n_window,
+                            guint64 now, guint *used, guint *remaining, guint64 *expiry_usec);
 
 /**
  * steward_engine_new:
@@ -415,14 +451,16 @@ typedef enum {
         STEWARD_CHILD_MODE_STOPPED, /* stopped by the operator, or ended for good by the policy */
         STEWARD_CHILD_MODE_PAUSED,
         STEWARD_CHILD_MODE_FAILED, /* given up, or a failure its restart type does not restart */
+        STEWARD_CHILD_MODE_QUARANTINED, /* QuarantineChild: down until ResumeChild */
         _STEWARD_CHILD_MODE_MAX,
 } StewardChildMode;
 
-/* "running", "stopped", "paused", "failed". */
+/* "running", "stopped", "paused", "failed", "quarantined". */
 const char *steward_child_mode_to_string(StewardChildMode m);
 
 /* Before steward_engine_start(): @child's mode as a previous stewardd left it. RUNNING changes nothing;
- * STOPPED and PAUSED are steward_engine_restore_child_stopped(); FAILED keeps a given-up child failed. */
+ * STOPPED and PAUSED are steward_engine_restore_child_stopped(); FAILED keeps a given-up child failed;
+ * QUARANTINED keeps it quarantined (start() leaves it down, an adopted incarnation is stopped). */
 gboolean steward_engine_restore_child_mode(StewardEngine *e, const char *child, StewardChildMode mode,
                                            GError **error);
 /* Before steward_engine_start(): @child's last incarnation, (@generation, @attempt), is gone; attempt 0:

@@ -1071,6 +1071,180 @@ START_TEST(test_quarantine_and_resume)
 }
 END_TEST
 
+/* QuarantineChild stops a Restart=permanent service with one fence and
+ * nothing brings it back, not even a one-for-all restart of its
+ * sibling; ResumeChild (here the Child object's, through busctl) does,
+ * once, under its own command id. */
+START_TEST(test_quarantine_child)
+{
+        g_autoptr(ItestDaemon) d = start("[Supervisor root]\n"
+                                         "Strategy=one-for-all\n"
+                                         "RestartIntensity=100\n"
+                                         "[Child api]\n"
+                                         "Restart=permanent\n"
+                                         "RestartSec=0\n"
+                                         "ExecStart=/bin/sh -c 'exec sleep 1000'\n"
+                                         "[Child sib]\n"
+                                         "RestartSec=0\n"
+                                         "ExecStart=/bin/sh -c 'exec sleep 1000'\n",
+                                         _i);
+        g_autoptr(GVariant) outcome = NULL;
+        g_autoptr(GVariant) again = NULL;
+        g_autoptr(GVariant) blocked = NULL;
+        g_autoptr(GVariant) sib_pid = NULL;
+        const char *resume[] = { "busctl",
+                                 "--user",
+                                 "call",
+                                 "org.steward.Supervisor1",
+                                 "/org/steward/Supervisor1/child/api",
+                                 "org.steward.Supervisor1.Child",
+                                 "Resume",
+                                 "s",
+                                 "fixed",
+                                 NULL };
+        g_autofree char *out = NULL;
+        g_autofree char *resumed_id = NULL;
+        const char *command_id;
+        GVariant *ev;
+        guint from = 0;
+
+        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(wait_state(d, "sib", "running"));
+        outcome = child_command(d, "QuarantineChild", "api", "misbehaves");
+        ck_assert_str_eq(outcome_str(outcome, "decision"), "quarantined");
+        ck_assert(outcome_bool(outcome, "cancel_delivered"));
+        command_id = outcome_str(outcome, "command_id");
+        ev = itest_events_wait(d->events, "child_quarantine_entered", "api", NULL, ITEST_TIMEOUT_SEC);
+        ck_assert(ev);
+        ck_assert_str_eq(itest_event_str(ev, "command_id"), command_id);
+        ck_assert_str_eq(itest_event_str(ev, "reason"), "misbehaves");
+        ev = itest_events_wait(d->events, "child_control_stop_completed", "api", NULL, ITEST_TIMEOUT_SEC);
+        ck_assert(ev);
+        ck_assert_str_eq(itest_event_str(ev, "command_id"), command_id);
+        ck_assert(wait_state(d, "api", "quarantined"));
+        ck_assert_uint_eq(itest_events_count(d->events, "child_control_cancel_delivered", "api"), 1);
+
+        /* A crash of the sibling restarts the supervisor's members: not api. */
+        sib_pid = itest_child_property(d, "sib", "MainPID");
+        ck_assert_int_eq(kill((pid_t) g_variant_get_uint32(sib_pid), SIGKILL), 0);
+        ck_assert(wait_generation(d, "sib", 1));
+        ck_assert(wait_state(d, "sib", "running"));
+        again = child_command(d, "QuarantineChild", "api", "again");
+        ck_assert_str_eq(outcome_str(again, "decision"), "already_quarantined");
+        blocked = child_command(d, "StartChild", "api", "try");
+        ck_assert_str_eq(outcome_str(blocked, "decision"), "blocked_by_quarantine");
+        ck_assert_uint_eq(itest_events_count(d->events, "child_starting", "api"), 1);
+        ck_assert_uint_eq(child_u64(d, "api", "Generation"), 0);
+
+        ck_assert_int_eq(itest_run(resume, &out), 0);
+        ck_assert_msg(strstr(out, "\"decision\" s \"resumed\""), "%s", out);
+        ck_assert(wait_state(d, "api", "running"));
+        ev = itest_events_wait(d->events, "child_started", "api", &from, ITEST_TIMEOUT_SEC);
+        ck_assert(ev);
+        ev = itest_events_wait(d->events, "child_started", "api", &from, ITEST_TIMEOUT_SEC);
+        ck_assert_msg(ev, "not started again");
+        /* busctl prints the outcome's command_id as "command_id" s "ID". */
+        ck_assert_ptr_nonnull(itest_event_str(ev, "command_id"));
+        resumed_id = g_strdup_printf("\"command_id\" s \"%s\"", itest_event_str(ev, "command_id"));
+        ck_assert_msg(strstr(out, resumed_id), "%s does not say %s", out, resumed_id);
+        ck_assert_uint_eq(child_u64(d, "api", "Generation"), 1);
+        ck_assert_uint_eq(itest_events_count(d->events, "child_starting", "api"), 2);
+}
+END_TEST
+
+typedef struct {
+        GArray *used; /* of guint32, RestartsInWindow as announced */
+        GArray *remaining; /* of guint32, RestartsRemaining as announced */
+} BudgetWatch;
+
+static void
+on_budget_change(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
+                 const char *signal, GVariant *params, gpointer user_data)
+{
+        BudgetWatch *w = user_data;
+        g_autoptr(GVariant) changed = NULL;
+        guint32 v;
+
+        g_variant_get(params, "(&s@a{sv}@as)", NULL, &changed, NULL);
+        if (g_variant_lookup(changed, "RestartsInWindow", "u", &v))
+                g_array_append_val(w->used, v);
+        if (g_variant_lookup(changed, "RestartsRemaining", "u", &v))
+                g_array_append_val(w->remaining, v);
+}
+
+static guint32
+child_u32(ItestDaemon *d, const char *child, const char *property)
+{
+        g_autoptr(GVariant) v = itest_child_property(d, child, property);
+
+        return g_variant_get_uint32(v);
+}
+
+/* A crash loop spends the child's budget, and the bus shows it: the
+ * restarts in the window climb, those remaining fall, the expiry is a
+ * minute after the first; the supervisor's intensity counts them too. */
+START_TEST(test_restart_budget_properties)
+{
+        g_autoptr(ItestDaemon) d = start("[Supervisor root]\n"
+                                         "RestartIntensity=10\n"
+                                         "RestartPeriodSec=1h\n"
+                                         "[Child crash]\n"
+                                         "ExecStart=/bin/false\n"
+                                         "RestartSec=0\n"
+                                         "RestartIntensity=3\n"
+                                         "RestartPeriodSec=1min\n",
+                                         0);
+        BudgetWatch w = { g_array_new(FALSE, FALSE, sizeof(guint32)),
+                          g_array_new(FALSE, FALSE, sizeof(guint32)) };
+        g_autoptr(GVariant) v = NULL;
+        guint64 before = (guint64) g_get_real_time();
+        guint64 expiry;
+        guint sub;
+
+        sub = g_dbus_connection_signal_subscribe(
+                d->bus, "org.steward.Supervisor1", "org.freedesktop.DBus.Properties", "PropertiesChanged",
+                "/org/steward/Supervisor1/child/crash", "org.steward.Supervisor1.Child",
+                G_DBUS_SIGNAL_FLAGS_NONE, on_budget_change, &w, NULL);
+        /* The subscription is in place once a round trip is over; the
+         * first crashes may come before it: what is seen must climb. */
+        g_variant_unref(itest_child_property(d, "crash", "State"));
+        ck_assert(wait_state(d, "crash", "failed"));
+        g_dbus_connection_signal_unsubscribe(d->bus, sub);
+
+        ck_assert_uint_eq(child_u32(d, "crash", "RestartLimitBurst"), 3);
+        ck_assert_uint_eq(child_u64(d, "crash", "RestartLimitIntervalUSec"), 60 * G_USEC_PER_SEC);
+        /* Given up at the fourth failure within the window. */
+        ck_assert_uint_eq(child_u32(d, "crash", "RestartsInWindow"), 4);
+        ck_assert_uint_eq(child_u32(d, "crash", "RestartsRemaining"), 0);
+        expiry = child_u64(d, "crash", "RestartWindowExpiryUSec");
+        ck_assert_uint_gt(expiry, before);
+        ck_assert_uint_le(expiry, (guint64) g_get_real_time() + 60 * G_USEC_PER_SEC);
+        ck_assert_uint_ge(expiry + G_USEC_PER_SEC, before + 60 * G_USEC_PER_SEC);
+        /* Announced as it went: climbing to 4, falling to 0. */
+        ck_assert_uint_ge(w.used->len, 1);
+        for (guint i = 1; i < w.used->len; i++)
+                ck_assert_uint_gt(g_array_index(w.used, guint32, i), g_array_index(w.used, guint32, i - 1));
+        ck_assert_uint_eq(g_array_index(w.used, guint32, w.used->len - 1), 4);
+        /* Never below 0: the giving-up restart leaves it there. */
+        for (guint i = 1; i < w.remaining->len; i++)
+                ck_assert_uint_le(g_array_index(w.remaining, guint32, i),
+                                  g_array_index(w.remaining, guint32, i - 1));
+        ck_assert_uint_eq(g_array_index(w.remaining, guint32, w.remaining->len - 1), 0);
+
+        /* The supervisor counted three restarts and the giving up. */
+        v = itest_supervisor_property(d, "root", "RestartsInWindow");
+        ck_assert_uint_eq(g_variant_get_uint32(v), 4);
+        g_clear_pointer(&v, g_variant_unref);
+        v = itest_supervisor_property(d, "root", "RestartsRemaining");
+        ck_assert_uint_eq(g_variant_get_uint32(v), 6);
+        g_clear_pointer(&v, g_variant_unref);
+        v = itest_supervisor_property(d, "root", "RestartLimitIntervalUSec");
+        ck_assert_uint_eq(g_variant_get_uint64(v), (guint64) 3600 * G_USEC_PER_SEC);
+        g_array_unref(w.used);
+        g_array_unref(w.remaining);
+}
+END_TEST
+
 /* The supervision tree as slices: systemd-cgls shows it, and each
  * supervisor's accounting is its subtree's. */
 START_TEST(test_nested_slices)
@@ -1191,6 +1365,8 @@ make_suite(void)
         tcase_add_loop_test(life, test_root_gives_up, 0, G_N_ELEMENTS(backends));
         tcase_add_loop_test(life, test_shutdown_graceful_past_stubborn_child, 0, G_N_ELEMENTS(backends));
         tcase_add_test(life, test_quarantine_and_resume);
+        tcase_add_loop_test(life, test_quarantine_child, 0, G_N_ELEMENTS(backends));
+        tcase_add_test(life, test_restart_budget_properties);
         tcase_add_test(life, test_nested_slices);
         suite_add_tcase(s, life);
 

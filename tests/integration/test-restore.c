@@ -560,6 +560,60 @@ START_TEST(test_kill_keeps_quarantine)
 }
 END_TEST
 
+/* A quarantined child stays so across a kill of stewardd: the new one
+ * neither starts it nor lets a one-for-all restart of its sibling do so,
+ * and ResumeChild is still the way back. */
+START_TEST(test_kill_keeps_child_quarantine)
+{
+        g_autoptr(ItestDaemon) d = itest_daemon_start("[Supervisor root]\n"
+                                                      "Strategy=one-for-all\n"
+                                                      "RestartIntensity=100\n"
+                                                      "[Child held]\n"
+                                                      "Restart=permanent\n"
+                                                      "RestartSec=0\n"
+                                                      "ExecStart=/bin/sleep 1000\n"
+                                                      "[Child steady]\n"
+                                                      "RestartSec=0\n"
+                                                      "ExecStart=/bin/sleep 1000\n",
+                                                      NULL);
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GKeyFile) kf = g_key_file_new();
+        g_autofree char *path = state_path(d);
+        GVariant *started;
+        guint32 steady_pid;
+
+        ck_assert(wait_state(d, "held", "running"));
+        ck_assert(wait_state(d, "steady", "running"));
+        reply = itest_manager_call(d, "QuarantineChild", g_variant_new("(ss)", "held", "test"), "(a{sv})");
+        ck_assert(wait_state(d, "held", "quarantined"));
+        steady_pid = child_pid(d, "steady");
+        ck_assert(wait_saved(d, event_seq(d, "child_control_stop_completed", "held")));
+        ck_assert(g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, NULL));
+        ck_assert(g_key_file_get_boolean(kf, "Child held", "Quarantined", NULL));
+
+        itest_daemon_kill(d);
+        itest_daemon_restart(d);
+        wait_adopted(d);
+        ck_assert(wait_state(d, "held", "quarantined"));
+        ck_assert_int_eq(child_pid(d, "steady"), steady_pid);
+
+        /* A strategy restart after the restore leaves it down too. */
+        ck_assert_int_eq(kill((pid_t) steady_pid, SIGKILL), 0);
+        ck_assert(itest_child_wait_property(d, "steady", "Generation", g_variant_new_uint64(1),
+                                            ITEST_TIMEOUT_SEC));
+        ck_assert(wait_state(d, "steady", "running"));
+        ck_assert_int_eq(itest_events_count(d->events, "child_starting", "held"), 0);
+        ck_assert(wait_state(d, "held", "quarantined"));
+
+        g_clear_pointer(&reply, g_variant_unref);
+        reply = itest_manager_call(d, "ResumeChild", g_variant_new("(ss)", "held", "fixed"), "(a{sv})");
+        started = itest_events_wait(d->events, "child_started", "held", NULL, ITEST_TIMEOUT_SEC);
+        ck_assert_msg(started, "not started by ResumeChild");
+        ck_assert(wait_state(d, "held", "running"));
+        ck_assert_uint_eq(child_u64(d, "held", "Generation"), 1);
+}
+END_TEST
+
 /* Killed in the middle of a shutdown: the children being stopped are
  * adopted on their way out and, once gone, started again for the new
  * stewardd, never beside their old incarnation. */
@@ -862,6 +916,7 @@ make_suite(void)
         tcase_add_test(tc, test_kill_keeps_states);
         tcase_add_test(tc, test_kill_while_starting);
         tcase_add_test(tc, test_kill_keeps_quarantine);
+        tcase_add_test(tc, test_kill_keeps_child_quarantine);
         tcase_add_test(tc, test_kill_during_shutdown);
         tcase_add_test(tc, test_corrupt_state);
         tcase_add_test(tc, test_config_changed_while_down);

@@ -348,6 +348,11 @@ START_TEST(test_status)
         child = json_array_get_object_element(json_object_get_array_member(root, "children"), 0);
         ck_assert_str_eq(json_object_get_string_member(child, "Name"), "api");
         ck_assert_int_eq(json_object_get_int_member(child, "MainPID"), g_variant_get_uint32(pid));
+        /* The restart budget, as the bus has it. */
+        ck_assert_int_eq(json_object_get_int_member(child, "RestartLimitBurst"), 10);
+        ck_assert_int_eq(json_object_get_int_member(child, "RestartsInWindow"), 0);
+        ck_assert_int_eq(json_object_get_int_member(child, "RestartsRemaining"), 10);
+        ck_assert_int_eq(json_object_get_int_member(child, "RestartWindowExpiryUSec"), 0);
         shutdown_tree(d);
 }
 END_TEST
@@ -415,6 +420,19 @@ START_TEST(test_child_commands)
         ck_assert(g_str_has_prefix(out, "worker: resumed"));
         ck_assert(wait_state(d, "worker", "running"));
 
+        /* quarantine holds it down until resume, the way back. */
+        g_clear_pointer(&out, g_free);
+        ck_assert_int_eq(CTL(&out, NULL, "quarantine", "worker", "--reason=leaks"), 0);
+        ck_assert_msg(g_str_has_prefix(out, "worker: quarantined"), "%s", out);
+        ck_assert(wait_state(d, "worker", "quarantined"));
+        g_clear_pointer(&out, g_free);
+        ck_assert_int_eq(CTL(&out, NULL, "start", "worker"), 0);
+        ck_assert_msg(g_str_has_prefix(out, "worker: blocked_by_quarantine"), "%s", out);
+        g_clear_pointer(&out, g_free);
+        ck_assert_int_eq(CTL(&out, NULL, "resume", "worker"), 0);
+        ck_assert_msg(g_str_has_prefix(out, "worker: resumed"), "%s", out);
+        ck_assert(wait_state(d, "worker", "running"));
+
         g_clear_pointer(&out, g_free);
         ck_assert_int_eq(CTL(&out, NULL, "resume-supervisor", "web"), 0);
         ck_assert(g_str_has_prefix(out, "web: not_quarantined ("));
@@ -422,8 +440,8 @@ START_TEST(test_child_commands)
 
         /* Names the daemon does not know: the remote error's name gives 4,
          * its message is shown without GDBus's prefix. */
-        for (const char *const *cmd =
-                     (const char *const[]){ "start", "stop", "restart", "pause", "resume", NULL };
+        for (const char *const *cmd = (const char *const[]){ "start", "stop", "restart", "pause", "resume",
+                                                             "quarantine", NULL };
              *cmd; cmd++) {
                 g_clear_pointer(&err, g_free);
                 ck_assert_int_eq(CTL(NULL, &err, *cmd, "nosuch"), 4);
@@ -867,6 +885,9 @@ START_TEST(test_completion)
         } cases[] = {
                 { "stewardctl re", "restart resume resume-supervisor reload" },
                 { "stewardctl da", "daemon-reexec" },
+                { "stewardctl qu", "quarantine" },
+                { "stewardctl --user quarantine w", "worker" },
+                { "stewardctl --user quarantine --r", "--reason=" },
                 { "stewardctl --user restart ''", "api worker" },
                 { "stewardctl --user restart w", "worker" },
                 { "stewardctl --user restart api ''", "" },

@@ -544,6 +544,7 @@ START_TEST(test_commands)
                 { "RestartChild", "Restart", STEWARD_COMMAND_RESTART },
                 { "PauseChild", "Pause", STEWARD_COMMAND_PAUSE },
                 { "ResumeChild", "Resume", STEWARD_COMMAND_RESUME },
+                { "QuarantineChild", "Quarantine", STEWARD_COMMAND_QUARANTINE },
         };
         g_autofree char *db = path_of(STEWARD_CHILD_PATH_PREFIX, "db.1");
         g_autofree char *tier = path_of(STEWARD_SUPERVISOR_PATH_PREFIX, "tier");
@@ -784,7 +785,7 @@ START_TEST(test_signals)
         steward_bus_child_changed(fx.bus, "web",
                                   STEWARD_PROPERTY_STATE | STEWARD_PROPERTY_EXTRA_UNIT |
                                           STEWARD_PROPERTY_EXTRA_ROLE);
-        steward_bus_supervisor_changed(fx.bus, "tier");
+        steward_bus_supervisor_changed(fx.bus, "tier", STEWARD_PROPERTY_STATE);
         steward_bus_manager_changed(fx.bus, STEWARD_PROPERTY_EXTRA_CONFIG_FILES);
         /* Nothing for a child the tree does not have, nor for no change. */
         steward_bus_child_changed(fx.bus, "ghost", STEWARD_PROPERTY_STATE);

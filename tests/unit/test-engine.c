@@ -3579,6 +3579,278 @@ START_TEST(test_adopt_changed_fingerprint)
 }
 END_TEST
 
+/* ---- QuarantineChild and restart budgets ---- */
+
+/* Does an event of @kind about @child in the last input carry @id? */
+static gboolean
+t_event_has_id(T *t, const char *kind, const char *child, const char *id)
+{
+        for (guint i = 0; i < t->out->len; i++) {
+                const StewardAction *a = &g_array_index(t->out, StewardAction, i);
+
+                if (a->type == STEWARD_ACTION_EVENT &&
+                    g_str_equal(steward_event_kind_to_string(a->event.kind), kind) &&
+                    g_strcmp0(a->event.child, child) == 0)
+                        return g_strcmp0(a->event.command_id, id) == 0;
+        }
+        ck_abort_msg("no %s of %s", kind, child);
+        return FALSE;
+}
+
+START_TEST(test_quarantine_child)
+{
+        T *t = three_simple(STEWARD_STRATEGY_ONE_FOR_ALL);
+        StewardCommandOutcome o;
+        g_autofree char *log = NULL;
+
+        o = t_cmd(t, STEWARD_COMMAND_QUARANTINE, "b", "q-1");
+        ck_assert_str_eq(dec(o.decision), "quarantined");
+        ck_assert(o.cancel_delivered);
+        ck_assert(!o.idempotent);
+        t_expect(t,
+                 "child_quarantine_entered b 0 quarantined, child_control_cancel_delivered b 0, STOP b 0");
+        ck_assert_str_eq(t_state(t, "b"), "stopping");
+        /* Its end is a stop, whatever the status: nothing restarts it. */
+        t_crash(t, "b", 1);
+        t_expect(t, "child_exited b 0 stop, child_control_stop_completed b 0");
+        ck_assert_str_eq(t_state(t, "b"), "quarantined");
+        ck_assert_uint_eq(steward_engine_next_deadline(t->e), G_MAXUINT64);
+
+        /* A sibling's one-for-all restart leaves it down. */
+        t_crash(t, "a", 1);
+        t_crash(t, "c", 0);
+        t_next(t);
+        log = t_take(t);
+        ck_assert_msg(strstr(log, "SPAWN a 1") && strstr(log, "SPAWN c 1"), "%s", log);
+        ck_assert_msg(!strstr(log, "SPAWN b"), "%s", log);
+        ck_assert_str_eq(t_state(t, "b"), "quarantined");
+
+        /* Held: no command but resume moves it. */
+        ck_assert_str_eq(dec(t_cmd(t, STEWARD_COMMAND_START, "b", "q-2").decision), "blocked_by_quarantine");
+        ck_assert_str_eq(dec(t_cmd(t, STEWARD_COMMAND_RESTART, "b", "q-3").decision),
+                         "blocked_by_quarantine");
+        ck_assert_str_eq(dec(t_cmd(t, STEWARD_COMMAND_STOP, "b", "q-4").decision), "blocked_by_quarantine");
+        ck_assert_str_eq(dec(t_cmd(t, STEWARD_COMMAND_PAUSE, "b", "q-5").decision), "blocked_by_quarantine");
+        o = t_cmd(t, STEWARD_COMMAND_QUARANTINE, "b", "q-6");
+        ck_assert_str_eq(dec(o.decision), "already_quarantined");
+        ck_assert(o.idempotent);
+        g_free(t_take(t));
+        ck_assert_str_eq(t_state(t, "b"), "quarantined");
+
+        /* The way back: ResumeChild starts it, once, under its command. */
+        o = t_cmd(t, STEWARD_COMMAND_RESUME, "b", "q-7");
+        ck_assert_str_eq(dec(o.decision), "resumed");
+        ck_assert(t_event_has_id(t, "child_starting", "b", "q-7"));
+        t_expect(t, "child_resumed b 0, child_starting b 1, SPAWN b 1");
+        ck_assert_uint_eq(t->n_spawns, 3 + 2 + 1);
+        t_spawned(t, "b");
+        ck_assert_str_eq(t_state(t, "b"), "running");
+        /* And the restart policy applies again. */
+        t_crash(t, "b", 1);
+        log = (g_free(log), t_take(t));
+        ck_assert_msg(strstr(log, "child_exited b 1 failure"), "%s", log);
+        t_free(t);
+}
+END_TEST
+
+/* A child at rest (in backoff here) is quarantined at once; permanent or
+ * not, its backoff restart is called off. */
+START_TEST(test_quarantine_child_in_backoff)
+{
+        T *t = three_simple(STEWARD_STRATEGY_ONE_FOR_ONE);
+        StewardCommandOutcome o;
+
+        t_crash(t, "a", 1);
+        ck_assert_str_eq(t_state(t, "a"), "backoff");
+        g_free(t_take(t));
+        o = t_cmd(t, STEWARD_COMMAND_QUARANTINE, "a", "q-1");
+        ck_assert_str_eq(dec(o.decision), "quarantined");
+        ck_assert(!o.cancel_delivered);
+        t_expect(t, "child_quarantine_entered a 0 quarantined");
+        ck_assert_str_eq(t_state(t, "a"), "quarantined");
+        ck_assert_uint_eq(steward_engine_next_deadline(t->e), G_MAXUINT64);
+        t_free(t);
+}
+END_TEST
+
+/* Quarantine is kept across a restart of stewardd: saved, restored, and
+ * an adopted incarnation of it is stopped, not restarted. */
+START_TEST(test_quarantine_child_saved)
+{
+        SpecBuilder b;
+        T *t, *r;
+
+        sb_init(&b);
+        sb_child(&b, "a", NULL);
+        sb_child(&b, "b", NULL);
+        t = t_new(b.spec, NULL, NULL);
+        t_start(t);
+        t_spawned(t, "a");
+        t_spawned(t, "b");
+        (void) t_cmd(t, STEWARD_COMMAND_QUARANTINE, "a", "q-1");
+        t_crash(t, "a", 0);
+        /* b quarantined while its stop is still under way. */
+        (void) t_cmd(t, STEWARD_COMMAND_QUARANTINE, "b", "q-2");
+        g_free(t_take(t));
+        ck_assert_int_eq(t_save(t, "a").mode, STEWARD_CHILD_MODE_QUARANTINED);
+        ck_assert_int_eq(t_save(t, "b").mode, STEWARD_CHILD_MODE_QUARANTINED);
+        ck_assert_str_eq(steward_child_mode_to_string(STEWARD_CHILD_MODE_QUARANTINED), "quarantined");
+
+        r = t_relive(t, b.spec);
+        t_start(r);
+        /* b's incarnation had its stop delivered: not sent again. */
+        t_expect(r, "");
+        ck_assert_str_eq(t_state(r, "a"), "quarantined");
+        t_crash(r, "b", 1);
+        ck_assert_str_eq(t_state(r, "b"), "quarantined");
+        ck_assert_uint_eq(r->n_spawns, 0);
+        ck_assert_str_eq(dec(t_cmd(r, STEWARD_COMMAND_RESUME, "a", "q-3").decision), "resumed");
+        ck_assert_uint_eq(r->n_spawns, 1);
+        t_free(r);
+        t_free(t);
+        steward_spec_free(b.spec);
+}
+END_TEST
+
+/* Every start a ResumeSupervisor brings carries its command id. */
+START_TEST(test_resume_supervisor_correlated)
+{
+        T *t = nested_intensity(STEWARD_ESCALATION_QUARANTINE, STEWARD_STRATEGY_ONE_FOR_ALL);
+
+        t_crash(t, "w1", 1);
+        t_crash(t, "w2", 0);
+        g_free(t_take(t));
+        (void) t_cmd(t, STEWARD_COMMAND_RESUME_SUPERVISOR, "web", "c-1");
+        ck_assert(t_event_has_id(t, "child_restarting", "w1", "c-1"));
+        ck_assert(t_event_has_id(t, "child_starting", "w1", "c-1"));
+        ck_assert(t_event_has_id(t, "child_starting", "w2", "c-1"));
+        g_free(t_take(t));
+        t_spawned(t, "w2");
+        ck_assert(t_event_has_id(t, "child_started", "w2", "c-1"));
+        /* The sequence is through: a later policy restart carries none. */
+        t_spawned(t, "w1");
+        t_crash(t, "w1", 1);
+        t_next(t);
+        ck_assert(t_event_has_id(t, "child_starting", "w1", NULL));
+        t_free(t);
+}
+END_TEST
+
+static void
+t_budget(T *t, const char *name, guint *used, guint *remaining, guint64 *expiry)
+{
+        StewardChildInfo i = t_info(t, name);
+
+        steward_restart_budget(i.restart_limit_burst, i.restart_limit_interval_usec, i.restart_window,
+                               i.n_restart_window, t->now, used, remaining, expiry);
+}
+
+/* Was RESTART_BUDGET announced for @child (or the supervisor, @child NULL) in the last input? */
+static gboolean
+t_budget_changed(T *t, const char *child, const char *sup)
+{
+        for (guint i = 0; i < t->out->len; i++) {
+                const StewardAction *a = &g_array_index(t->out, StewardAction, i);
+
+                if (a->type == STEWARD_ACTION_STATE_CHANGED && g_strcmp0(a->child, child) == 0 &&
+                    (child || g_strcmp0(a->supervisor, sup) == 0) &&
+                    (a->changed & STEWARD_PROPERTY_RESTART_BUDGET))
+                        return TRUE;
+        }
+        return FALSE;
+}
+
+START_TEST(test_restart_budget_window_slides)
+{
+        SpecBuilder b;
+        StewardChildSpec *c;
+        StewardSupervisorInfo si;
+        T *t;
+        guint used, remaining;
+        guint64 expiry, first;
+
+        sb_init(&b);
+        sb_root(&b)->restart_intensity = 5;
+        sb_root(&b)->restart_period_usec = 30 * SEC;
+        c = sb_child(&b, "a", NULL);
+        c->restart_intensity = 3;
+        c->restart_period_usec = 10 * SEC;
+        t = t_new(b.spec, NULL, NULL);
+        steward_spec_free(b.spec);
+        t_start(t);
+        t_spawned(t, "a");
+
+        t_budget(t, "a", &used, &remaining, &expiry);
+        ck_assert_uint_eq(used, 0);
+        ck_assert_uint_eq(remaining, 3);
+        ck_assert_uint_eq(expiry, 0);
+        ck_assert_uint_eq(t_info(t, "a").restart_limit_burst, 3);
+        ck_assert_uint_eq(t_info(t, "a").restart_limit_interval_usec, 10 * SEC);
+
+        first = t->now;
+        t_exited(t, "a", STEWARD_EXIT_CODE_EXITED, 1);
+        ck_assert(t_budget_changed(t, "a", NULL));
+        ck_assert(t_budget_changed(t, NULL, "root"));
+        t_gone(t, "a");
+        t_budget(t, "a", &used, &remaining, &expiry);
+        ck_assert_uint_eq(used, 1);
+        ck_assert_uint_eq(remaining, 2);
+        ck_assert_uint_eq(expiry, first + 10 * SEC);
+
+        t_next(t); /* the backoff: 100 ms */
+        t_spawned(t, "a");
+        t_advance(t, 4 * SEC);
+        t_crash(t, "a", 1);
+        t_budget(t, "a", &used, &remaining, &expiry);
+        ck_assert_uint_eq(used, 2);
+        ck_assert_uint_eq(remaining, 1);
+        ck_assert_uint_eq(expiry, first + 10 * SEC);
+        ck_assert(steward_engine_get_supervisor(t->e, "root", &si));
+        steward_restart_budget(si.restart_limit_burst, si.restart_limit_interval_usec, si.restart_window,
+                               si.n_restart_window, t->now, &used, &remaining, &expiry);
+        ck_assert_uint_eq(si.restart_limit_burst, 5);
+        ck_assert_uint_eq(used, 2);
+        ck_assert_uint_eq(remaining, 3);
+        ck_assert_uint_eq(expiry, first + 30 * SEC);
+
+        /* The oldest leaves the window: the next expiry is the second's. */
+        t->now = first + 10 * SEC;
+        t_budget(t, "a", &used, &remaining, &expiry);
+        ck_assert_uint_eq(used, 1);
+        ck_assert_uint_eq(remaining, 2);
+        ck_assert_uint_eq(expiry, first + 100 * 1000 + 4 * SEC + 10 * SEC);
+        t->now = first + 30 * SEC;
+        t_budget(t, "a", &used, &remaining, &expiry);
+        ck_assert_uint_eq(used, 0);
+        ck_assert_uint_eq(remaining, 3);
+        ck_assert_uint_eq(expiry, 0);
+
+        /* Spent: remaining 0 at intensity, never below. */
+        steward_restart_budget(1, 10, (const guint64[]){ 5, 6, 7 }, 3, 8, &used, &remaining, &expiry);
+        ck_assert_uint_eq(used, 3);
+        ck_assert_uint_eq(remaining, 0);
+        ck_assert_uint_eq(expiry, 15);
+        t_free(t);
+}
+END_TEST
+
+/* A commanded start begins the budget afresh, and says so. */
+START_TEST(test_restart_budget_reset_announced)
+{
+        T *t = three_simple(STEWARD_STRATEGY_ONE_FOR_ONE);
+        guint used;
+
+        t_crash(t, "a", 1);
+        t_budget(t, "a", &used, NULL, NULL);
+        ck_assert_uint_eq(used, 1);
+        (void) t_cmd(t, STEWARD_COMMAND_RESTART, "a", "r-1");
+        ck_assert(t_budget_changed(t, "a", NULL));
+        t_budget(t, "a", &used, NULL, NULL);
+        ck_assert_uint_eq(used, 0);
+        t_free(t);
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -3644,6 +3916,11 @@ make_suite(void)
         tcase_add_test(tc, test_reload_refused_untouched);
         tcase_add_test(tc, test_reload_readd_keeps_generations);
         tcase_add_test(tc, test_reload_during_strategy_restart);
+        tcase_add_test(tc, test_quarantine_child);
+        tcase_add_test(tc, test_quarantine_child_in_backoff);
+        tcase_add_test(tc, test_resume_supervisor_correlated);
+        tcase_add_test(tc, test_restart_budget_window_slides);
+        tcase_add_test(tc, test_restart_budget_reset_announced);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("adopt");
@@ -3668,6 +3945,7 @@ make_suite(void)
         tcase_add_test(tc, test_save_windows_across_restart);
         tcase_add_test(tc, test_save_quarantine);
         tcase_add_test(tc, test_restore_quarantine_stops_adopted);
+        tcase_add_test(tc, test_quarantine_child_saved);
         tcase_add_test(tc, test_restore_refused);
         tcase_add_test(tc, test_fingerprint);
         tcase_add_test(tc, test_adopt_changed_fingerprint);

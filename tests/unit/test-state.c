@@ -66,6 +66,10 @@ full_state(const char *boot_id)
         c = steward_state_add_child(s, "idle");
         c->operator_state = STEWARD_STATE_OPERATOR_STOPPED;
 
+        c = steward_state_add_child(s, "held");
+        c->operator_state = STEWARD_STATE_OPERATOR_PAUSED;
+        c->quarantined = TRUE;
+
         sup = steward_state_add_supervisor(s, "root");
         t = 5;
         g_array_append_val(sup->restart_window, t);
@@ -113,6 +117,7 @@ assert_states_equal(const StewardState *a, const StewardState *b)
                                  y->fingerprint ? y->fingerprint : "(none)");
                 ck_assert_str_eq(x->spawn_error ? x->spawn_error : "(none)",
                                  y->spawn_error ? y->spawn_error : "(none)");
+                ck_assert_int_eq(!!x->quarantined, !!y->quarantined);
         }
         ck_assert_uint_eq(a->supervisors->len, b->supervisors->len);
         for (guint i = 0; i < a->supervisors->len; i++) {
@@ -182,6 +187,9 @@ START_TEST(test_round_trip_data)
         ck_assert_ptr_nonnull(strstr(data, "\nFingerprint=" FINGERPRINT "\n"));
         /* Optional: written only when known. */
         ck_assert_ptr_null(strstr(strstr(data, "[Child idle]"), "Fingerprint"));
+        ck_assert_ptr_nonnull(strstr(strstr(data, "[Child held]"), "OperatorState=paused\n"));
+        ck_assert_ptr_nonnull(strstr(strstr(data, "[Child held]"), "Quarantined=true\n"));
+        ck_assert_ptr_null(strstr(data, "Quarantined=false"));
 
         ck_assert_msg(steward_state_from_data(data, len, BOOT, &back, &problem, &error), "%s\n%s",
                       error ? error->message : "", data);

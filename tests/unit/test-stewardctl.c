@@ -446,6 +446,45 @@ START_TEST(test_status_subtree_and_child)
 }
 END_TEST
 
+START_TEST(test_status_budget)
+{
+        g_autoptr(GVariant) child = parsed(
+                "{'Name': <'api'>, 'Supervisor': <'root'>, 'Role': <'service'>, 'State': <'running'>, "
+                "'Generation': <uint64 2>, 'Attempt': <uint64 3>, 'MainPID': <uint32 0>, "
+                "'Ready': <true>, 'RestartCount': <uint32 2>, 'RestartLimitBurst': <uint32 10>, "
+                "'RestartLimitIntervalUSec': <uint64 60000000>, 'RestartsInWindow': <uint32 2>, "
+                "'RestartsRemaining': <uint32 8>, 'RestartWindowExpiryUSec': <uint64 1045000000>}");
+        g_autoptr(GVariant) quiet =
+                parsed("{'Name': <'db'>, 'Supervisor': <'root'>, 'State': <'running'>, "
+                       "'RestartLimitBurst': <uint32 10>, 'RestartsInWindow': <uint32 0>, "
+                       "'RestartsRemaining': <uint32 10>}");
+        g_autoptr(GPtrArray) sups = g_ptr_array_new_with_free_func((GDestroyNotify) g_variant_unref);
+        g_autoptr(GPtrArray) none = g_ptr_array_new();
+        g_autofree char *text = stewardctl_format_child(child, NULL, &plain);
+        g_autofree char *text_quiet = stewardctl_format_child(quiet, NULL, &plain);
+        g_autofree char *tree = NULL;
+
+        ck_assert_msg(strstr(text, "\n        Budget: 2 of 10 in 1min, 8 left, next frees in 45s"), "%s",
+                      text);
+        ck_assert_ptr_null(strstr(text_quiet, "Budget"));
+        g_ptr_array_add(
+                sups,
+                parsed("{'Name': <'root'>, 'Parent': <''>, 'Strategy': <'one-for-one'>, "
+                       "'State': <'running'>, 'RestartCount': <uint32 1>, "
+                       "'RestartLimitBurst': <uint32 5>, 'RestartLimitIntervalUSec': <uint64 10000000>, "
+                       "'RestartsInWindow': <uint32 1>, 'RestartsRemaining': <uint32 4>, "
+                       "'RestartWindowExpiryUSec': <uint64 1002000000>}"));
+        {
+                StewardctlStatus status = { NULL, sups, none, NULL };
+
+                tree = stewardctl_format_status_tree(&status, &plain);
+        }
+        ck_assert_str_eq(
+                tree,
+                "* root [one-for-one, 1 restarts, budget 1 of 5 in 10s, 4 left, next frees in 2s]: running");
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -466,6 +505,7 @@ make_suite(void)
         tcase_add_test(tc, test_tables);
         tcase_add_test(tc, test_status_tree);
         tcase_add_test(tc, test_status_subtree_and_child);
+        tcase_add_test(tc, test_status_budget);
         suite_add_tcase(s, tc);
         return s;
 }
