@@ -219,8 +219,21 @@ steward_manager_add_child(StewardManager *m, const char *fragment, gboolean pers
                 return FALSE;
         }
 
-        id = new_command_id(m);
         dir = persist ? steward_config_dropin_dir(m->config_path, m->mode) : g_strdup(m->runtime_dropin_dir);
+        if (persist) {
+                /* Without the main file the loader reads no drop-in of the
+                 * configuration: the child would be gone at the next Reload. */
+                g_autofree char *main_file = g_strndup(dir, strlen(dir) - strlen(".d"));
+
+                if (!g_file_test(main_file, G_FILE_TEST_EXISTS)) {
+                        g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_NOT_FOUND,
+                                    _("%s: the configuration file does not exist, so its drop-ins are not "
+                                      "read; create it to persist a child"),
+                                    main_file);
+                        return FALSE;
+                }
+        }
+        id = new_command_id(m);
         path = g_strdup_printf("%s/%s%s.conf", dir, persist ? PERSIST_PREFIX : RUNTIME_PREFIX, name);
         if (!write_dropin(path, fragment, id, actor, !persist, error))
                 return FALSE;
