@@ -479,6 +479,54 @@ START_TEST(test_persist_writes_config_dropin)
 }
 END_TEST
 
+/* The run-time children are bounded. 1024 of them left by an earlier run
+ * are read at start-up; all wait behind a Type=notify sibling that never
+ * gets ready, so that none of them is spawned. */
+START_TEST(test_add_bounded)
+{
+        g_autofree char *run = g_dir_make_tmp("steward-test-run-XXXXXX", NULL);
+        g_autofree char *dropins = g_build_filename(run, "steward.conf.d", NULL);
+        g_autoptr(ItestDaemon) d = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GVariant) removed = NULL;
+        g_autoptr(GVariant) added = NULL;
+        g_autofree char *remote = NULL;
+
+        ck_assert(run);
+        ck_assert_int_eq(g_mkdir_with_parents(dropins, 0755), 0);
+        for (guint i = 0; i < 1024; i++) {
+                g_autofree char *name = g_strdup_printf("50-runtime-held%u.conf", i);
+                g_autofree char *path = g_build_filename(dropins, name, NULL);
+                g_autofree char *text = g_strdup_printf("[Child held%u]\nExecStart=/bin/sleep 1000\n", i);
+
+                ck_assert(g_file_set_contents(path, text, -1, NULL));
+        }
+        /* The daemon's runtime directory, which itest leaves to a test that sets it. */
+        g_setenv("RUNTIME_DIRECTORY", run, TRUE);
+        d = itest_daemon_start(
+                "[Child gate]\nType=notify\nExecStart=/bin/sleep 1000\nTimeoutStartSec=infinity\n", NULL);
+        ck_assert(itest_events_wait(d->events, "child_started", "gate", NULL, ITEST_TIMEOUT_SEC));
+        ck_assert_uint_eq(child_count(d), 1025);
+
+        reply = itest_manager_call_error(d, "AddChild", g_variant_new("(sa{sv})", extra_fragment, NULL),
+                                         "(a{sv})", &error);
+        ck_assert_ptr_null(reply);
+        remote = g_dbus_error_get_remote_error(error);
+        ck_assert_str_eq(remote, "org.steward.Supervisor1.Error.Failed");
+        ck_assert_msg(strstr(error->message, "1024 run-time children"), "%s", error->message);
+        ck_assert_uint_eq(child_count(d), 1025);
+
+        /* One fewer, and there is room again. */
+        removed = remove_child(d, "held7");
+        added = add_child(d, "[Child extra]\nExecStart=/bin/sleep 1000\n", FALSE);
+        ck_assert_str_eq(outcome_str(added, "child"), "extra");
+        ck_assert_uint_eq(itest_events_count(d->events, "child_starting", "held0"), 0);
+        g_clear_pointer(&d, itest_daemon_free);
+        g_unsetenv("RUNTIME_DIRECTORY");
+}
+END_TEST
+
 /* ---- stewardctl ---------------------------------------------------------------------- */
 
 START_TEST(test_stewardctl_add_remove)
@@ -527,6 +575,7 @@ make_suite(void)
         tcase_add_test(tc, test_reload_keeps_runtime_child);
         tcase_add_test(tc, test_restore_adopts_runtime_child);
         tcase_add_test(tc, test_persist_writes_config_dropin);
+        tcase_add_test(tc, test_add_bounded);
         tcase_add_test(tc, test_stewardctl_add_remove);
         suite_add_tcase(s, tc);
         return s;
