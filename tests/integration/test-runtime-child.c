@@ -452,6 +452,29 @@ START_TEST(test_restore_adopts_runtime_child)
 }
 END_TEST
 
+/* A re-exec reads the files again, the run-time drop-in with them. */
+START_TEST(test_reexecute_keeps_runtime_child)
+{
+        g_autoptr(ItestDaemon) d = itest_daemon_start(base_config, NULL);
+        g_autoptr(GVariant) added = NULL;
+        g_autoptr(GVariant) reply = NULL;
+        guint32 pid;
+        guint from;
+
+        ck_assert(wait_state(d, "api", "running"));
+        added = add_child(d, extra_fragment, FALSE);
+        ck_assert(wait_state(d, "extra", "running"));
+        pid = child_pid(d, "extra");
+        from = d->events->events->len;
+        reply = itest_manager_call(d, "Reexecute", NULL, NULL);
+        ck_assert(itest_events_wait(d->events, "tree_adopted", NULL, &from, ITEST_TIMEOUT_SEC));
+        ck_assert(!d->exited);
+        ck_assert_int_eq(child_pid(d, "extra"), pid);
+        ck_assert_uint_eq(child_count(d), 2);
+        ck_assert_uint_eq(itest_events_count(d->events, "child_starting", "extra"), 1);
+}
+END_TEST
+
 START_TEST(test_persist_writes_config_dropin)
 {
         g_autoptr(ItestDaemon) d = itest_daemon_start(base_config, NULL);
@@ -574,6 +597,7 @@ make_suite(void)
         tcase_add_test(tc, test_remove_refuses_configured);
         tcase_add_test(tc, test_reload_keeps_runtime_child);
         tcase_add_test(tc, test_restore_adopts_runtime_child);
+        tcase_add_test(tc, test_reexecute_keeps_runtime_child);
         tcase_add_test(tc, test_persist_writes_config_dropin);
         tcase_add_test(tc, test_add_bounded);
         tcase_add_test(tc, test_stewardctl_add_remove);
