@@ -205,11 +205,12 @@ steward_manager_add_child(StewardManager *m, const char *fragment, gboolean pers
         }
 
         spec = manager_load_config(m, steward_backend_get_kind(m->backend), fragment, &name, &local);
-        /* The files name it already if it is a retiring one of theirs, still on its way out. */
         if (spec &&
             (!name || !g_ptr_array_find_with_equal_func(spec->children, name, child_spec_has_name, &index)))
                 g_set_error(&local, STEWARD_ERROR, STEWARD_ERROR_INVALID_CONFIG,
                             _("%s: no [Child NAME] in the result"), MANAGER_FRAGMENT_FILE);
+        /* The files no longer name a child a Reload removed, but until it
+         * is gone the tree still has it. */
         else if (spec && steward_engine_get_child(m->engine, name, &(StewardChildInfo){ 0 }))
                 g_set_error(&local, STEWARD_ERROR, STEWARD_ERROR_INVALID_CONFIG,
                             _("%s: child '%s' exists already"), MANAGER_FRAGMENT_FILE, name);
