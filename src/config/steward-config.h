@@ -29,6 +29,9 @@ typedef struct {
         /* --check-config: an ExecStart= that is not an executable file is an
          * error; at run time it is left to fail at spawn. */
         gboolean check_executables;
+        /* Run-time drop-ins (children added with AddChild), read after the
+         * configured ones; NULL for none. */
+        const char *runtime_dropin_dir;
 } StewardConfigOptions;
 
 void steward_problem_free(StewardProblem *p);
@@ -40,6 +43,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardProblem, steward_problem_free)
 /* The configuration directory of a mode: SYSCONFDIR/steward, or
  * $XDG_CONFIG_HOME/steward (~/.config/steward). */
 char *steward_config_default_dir(StewardMode mode);
+
+/* The drop-in directory of the configuration at @path (NULL: the mode's
+ * default location): FILE.d beside its main file, the first place the
+ * loader reads drop-ins from. */
+char *steward_config_dropin_dir(const char *path, StewardMode mode);
 
 /**
  * steward_config_load:
@@ -74,6 +82,25 @@ StewardSpec *steward_config_load_default(const StewardConfigOptions *options, GP
 StewardSpec *steward_config_load_data(const char *file, const char *data, gssize length,
                                       const StewardConfigOptions *options, GPtrArray **problems,
                                       GError **error);
+
+/**
+ * steward_config_load_fragment:
+ * @path: as for steward_config_load(), or NULL for the default location as
+ *   steward_config_load_default() reads it
+ * @file: the name to report the fragment's problems under, as FILE:LINE
+ * @data: the fragment: exactly one [Child NAME] section, in the syntax of
+ *   steward.conf
+ * @length: its length, or -1 if NUL-terminated
+ * @ret_child: (out) (optional): NAME, when the fragment declares one
+ *
+ * As steward_config_load(), with @data read last, as one more drop-in, and
+ * validated in the context of everything else: a fragment that declares
+ * anything but one [Child NAME], or a NAME some section has already, is an
+ * error at its line, so that adding it never changes what the files say.
+ */
+StewardSpec *steward_config_load_fragment(const char *path, const StewardConfigOptions *options,
+                                          const char *file, const char *data, gssize length,
+                                          char **ret_child, GPtrArray **problems, GError **error);
 
 /* The keys a section of kind @section ("Manager", "Supervisor" or "Child")
  * accepts, in the loader's order; NULL for any other kind. The loader's own

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <gio/gio.h>
+#include <gio/gunixinputstream.h>
 #include <glib-unix.h>
 #include <json-glib/json-glib.h>
 #include <locale.h>
@@ -18,7 +19,8 @@
 
 /* The daemon caps reasons at this size (dbus/org.steward.Supervisor1.xml). */
 
-static gboolean opt_user, opt_system, opt_json, opt_follow, opt_names, opt_no_legend, opt_version;
+static gboolean opt_user, opt_system, opt_json, opt_follow, opt_names, opt_no_legend, opt_version,
+        opt_persist;
 static char *opt_reason;
 
 static const GOptionEntry entries[] = {
@@ -34,6 +36,8 @@ static const GOptionEntry entries[] = {
           NULL },
         { "no-legend", 0, 0, G_OPTION_ARG_NONE, &opt_no_legend, "list, list-supervisors: omit the header",
           NULL },
+        { "persist", 0, 0, G_OPTION_ARG_NONE, &opt_persist,
+          "add: write the child to the configuration's drop-ins, not the runtime directory", NULL },
         { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "Show the version and exit", NULL },
         { NULL },
 };
@@ -43,7 +47,13 @@ enum {
         TAKES_REASON = 1 << 0,
         TAKES_FOLLOW = 1 << 1,
         TAKES_LISTING = 1 << 2, /* --names, --no-legend */
+        TAKES_PERSIST = 1 << 3,
+        ARG_IS_FILE = 1 << 4, /* the argument is a file (or -), not a name */
 };
+
+/* The daemon reads at most this much of a configuration file, and so of a
+ * fragment (STEWARD_CONFIG_FILE_MAX); one byte more tells it is over. */
+#define FRAGMENT_MAX (1024 * 1024)
 
 typedef struct {
         GDBusConnection *bus;
@@ -204,6 +214,104 @@ run_reload(Ctl *ctl, const Command *cmd, char **args)
 
                 g_print("%s\n", text);
         }
+        return STEWARDCTL_EXIT_SUCCESS;
+}
+
+/* The fragment in @path, or on stdin for "-". */
+static char *
+read_fragment(const char *path, GError **error)
+{
+        g_autoptr(GInputStream) in = NULL;
+        g_autofree char *data = g_malloc(FRAGMENT_MAX + 2);
+        gsize length = 0;
+
+        if (g_str_equal(path, "-"))
+                in = g_unix_input_stream_new(STDIN_FILENO, FALSE);
+        else {
+                g_autoptr(GFile) file = g_file_new_for_commandline_arg(path);
+
+                in = G_INPUT_STREAM(g_file_read(file, NULL, error));
+                if (!in)
+                        return NULL;
+        }
+        if (!g_input_stream_read_all(in, data, FRAGMENT_MAX + 1, &length, NULL, error))
+                return NULL;
+        data[length] = '\0';
+        if (length > FRAGMENT_MAX) {
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: larger than %d bytes", path,
+                            FRAGMENT_MAX);
+                return NULL;
+        }
+        if (strlen(data) != length || !g_utf8_validate(data, -1, NULL)) {
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s: not UTF-8 text", path);
+                return NULL;
+        }
+        return g_steal_pointer(&data);
+}
+
+/* add FILE|-: AddChild with the fragment read from FILE or stdin. */
+static int
+run_add(Ctl *ctl, const Command *cmd, char **args)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GVariant) outcome = NULL;
+        g_autofree char *fragment = NULL;
+        g_autofree char *why = reason(cmd);
+        GVariantBuilder options;
+        const char *child = "", *supervisor = "", *file = "", *state = "", *id = "";
+
+        fragment = read_fragment(args[0], &error);
+        if (!fragment) {
+                g_printerr("stewardctl: cannot read the fragment: %s\n", error->message);
+                return STEWARDCTL_EXIT_FAILURE;
+        }
+        g_variant_builder_init(&options, G_VARIANT_TYPE("a{sv}"));
+        if (opt_persist)
+                g_variant_builder_add(&options, "{sv}", "persist", g_variant_new_boolean(TRUE));
+        g_variant_builder_add(&options, "{sv}", "reason", g_variant_new_string(why));
+        reply = call(ctl, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "AddChild",
+                     g_variant_new("(sa{sv})", fragment, &options), "(a{sv})", &error);
+        if (!reply)
+                return fail(ctl, error);
+        outcome = g_variant_get_child_value(reply, 0);
+        if (opt_json) {
+                print_json(outcome);
+                return STEWARDCTL_EXIT_SUCCESS;
+        }
+        (void) g_variant_lookup(outcome, "child", "&s", &child);
+        (void) g_variant_lookup(outcome, "supervisor", "&s", &supervisor);
+        (void) g_variant_lookup(outcome, "file", "&s", &file);
+        (void) g_variant_lookup(outcome, "state", "&s", &state);
+        (void) g_variant_lookup(outcome, "command_id", "&s", &id);
+        g_print("%s: added to %s, %s (%s, command %s)\n", child, supervisor, state, file, id);
+        return STEWARDCTL_EXIT_SUCCESS;
+}
+
+/* remove CHILD: RemoveChild. */
+static int
+run_remove(Ctl *ctl, const Command *cmd, char **args)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GVariant) outcome = NULL;
+        g_autofree char *why = reason(cmd);
+        const char *file = "", *id = "";
+        gboolean gone = FALSE;
+
+        reply = call(ctl, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "RemoveChild",
+                     g_variant_new("(ss)", args[0], why), "(a{sv})", &error);
+        if (!reply)
+                return fail(ctl, error);
+        outcome = g_variant_get_child_value(reply, 0);
+        if (opt_json) {
+                print_json(outcome);
+                return STEWARDCTL_EXIT_SUCCESS;
+        }
+        (void) g_variant_lookup(outcome, "file", "&s", &file);
+        (void) g_variant_lookup(outcome, "command_id", "&s", &id);
+        (void) g_variant_lookup(outcome, "gone", "b", &gone);
+        g_print("%s: removed, %s (%s deleted, command %s)\n", args[0], gone ? "gone" : "stopping", file, id);
         return STEWARDCTL_EXIT_SUCCESS;
 }
 
@@ -750,6 +858,8 @@ static const Command commands[] = {
         { "resume", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "ResumeChild" },
         { "quarantine", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "QuarantineChild" },
         { "resume-supervisor", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "ResumeSupervisor" },
+        { "add", "FILE|-", 1, 1, TAKES_REASON | TAKES_PERSIST | ARG_IS_FILE, TRUE, run_add, "AddChild" },
+        { "remove", "NAME", 1, 1, TAKES_REASON, TRUE, run_remove, "RemoveChild" },
         { "reload", "", 0, 0, 0, TRUE, run_reload, NULL },
         { "daemon-reexec", "", 0, 0, 0, TRUE, run_daemon_reexec, NULL },
         { "shutdown", "", 0, 0, TAKES_REASON, TRUE, run_shutdown, NULL },
@@ -769,6 +879,8 @@ static const char description[] =
         "  resume NAME               Let a paused or quarantined child start again\n"
         "  quarantine NAME           Stop a child and keep it down, whatever restarts, until resume\n"
         "  resume-supervisor NAME    Lift the quarantine of a supervisor\n"
+        "  add FILE|-                Add the [Child NAME] in FILE (or stdin) to the running tree\n"
+        "  remove NAME               Stop and remove a child that add added\n"
         "  reload                    Read the configuration again\n"
         "  daemon-reexec             Replace stewardd by its program again, keeping every child\n"
         "  shutdown                  Stop the whole tree; stewardd exits afterwards\n"
@@ -822,6 +934,8 @@ check_options(const Command *cmd)
                 stray = "--names";
         else if (opt_no_legend && !(cmd->takes & TAKES_LISTING))
                 stray = "--no-legend";
+        else if (opt_persist && !(cmd->takes & TAKES_PERSIST))
+                stray = "--persist";
         if (stray) {
                 g_printerr("stewardctl: %s does not apply to '%s'\n", stray, cmd->name);
                 return FALSE;
@@ -903,7 +1017,7 @@ main(int argc, char **argv)
                 return STEWARDCTL_EXIT_USAGE;
         /* Every argument after a command is a name; a malformed one is the
          * user's mistake, told before any bus is involved. */
-        for (int i = 2; i < argc; i++)
+        for (int i = 2; i < argc && !(cmd->takes & ARG_IS_FILE); i++)
                 if (!check_name(argv[i]))
                         return STEWARDCTL_EXIT_USAGE;
 

@@ -15,6 +15,7 @@ typedef struct {
 struct _StewardManager {
         StewardMode mode;
         char *config_path;
+        char *runtime_dropin_dir; /* of AddChild's children; NULL: no runtime directory */
         StewardSpec *spec;
         GHashTable *child_specs; /* name -> StewardChildSpec* (in spec) */
         GHashTable *supervisor_slices; /* supervisor name -> its slice unit */
@@ -66,6 +67,26 @@ guint64 manager_now(void);
 void manager_emit(StewardManager *m, const StewardEvent *ev, const char *unit);
 /* Performs every pending action, then tells the listeners it settled. */
 void manager_dispatch(StewardManager *m);
+
+/* The file name AddChild's problems are reported under, as FILE:LINE. */
+#define MANAGER_FRAGMENT_FILE "AddChild"
+
+/* An event of the daemon's own, outside the engine, with @error if any. */
+void manager_emit_simple(StewardManager *m, StewardEventKind kind, const char *error);
+/* Reads the configuration (with the run-time drop-ins, and @fragment read
+ * last when not NULL, naming its child in @ret_child); every problem is
+ * in the error's message, warnings are logged. */
+StewardSpec *manager_load_config(StewardManager *m, StewardBackendKind backend, const char *fragment,
+                                 char **ret_child, GError **error);
+/* The listeners' manager_changed. */
+void manager_tell_manager_changed(StewardManager *m, guint changed);
+/* m->spec changed: the lookups follow it. */
+void manager_index_spec(StewardManager *m);
+
+/* manager-children.c: AddChild and RemoveChild. */
+
+/* steward.conf.d in the runtime directory, NULL without one. */
+char *manager_runtime_dropin_dir(StewardMode mode);
 
 /* manager-restore.c: live restore (docs/LIVE-RESTORE.md). */
 

@@ -209,6 +209,8 @@ typedef enum {
         REQUEST_COMMAND,
         REQUEST_RELOAD,
         REQUEST_REEXECUTE,
+        REQUEST_ADD_CHILD,
+        REQUEST_REMOVE_CHILD,
 } RequestKind;
 
 /* A mutating method waiting for its caller's credentials. */
@@ -219,6 +221,8 @@ typedef struct {
         StewardCommandKind kind; /* REQUEST_COMMAND */
         char *target;
         char *reason;
+        char *fragment; /* REQUEST_ADD_CHILD */
+        gboolean persist; /* REQUEST_ADD_CHILD */
         StewardCaller *caller; /* parked: who asked */
 } PendingCommand;
 
@@ -231,6 +235,7 @@ pending_command_free(PendingCommand *p)
         g_clear_object(&p->invocation);
         g_free(p->target);
         g_free(p->reason);
+        g_free(p->fragment);
         g_free(p);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PendingCommand, pending_command_free)
@@ -268,6 +273,48 @@ run_reload(StewardBus *b, GDBusMethodInvocation *inv, const StewardActor *actor)
         g_dbus_method_invocation_return_value(inv, g_variant_new("(@a{sv})", g_variant_builder_end(&d)));
 }
 
+/* AddChild and RemoveChild; also parked during an adoption, and run in
+ * the main loop like Reload, so neither can interleave with one. */
+static void
+run_child_change(PendingCommand *p, const StewardActor *actor)
+{
+        StewardBus *b = p->bus;
+        g_auto(StewardChildChange) change = { 0 };
+        g_autoptr(GError) error = NULL;
+        StewardChildInfo info;
+        GVariantBuilder d;
+        gboolean ok;
+
+        if (p->request == REQUEST_ADD_CHILD)
+                ok = b->ops->add_child &&
+                     b->ops->add_child(b->data, p->fragment, p->persist, p->reason, actor, &change, &error);
+        else
+                ok = b->ops->remove_child &&
+                     b->ops->remove_child(b->data, p->target, p->reason, actor, &change, &error);
+        if (!ok) {
+                if (!error)
+                        g_set_error_literal(&error, STEWARD_ERROR, STEWARD_ERROR_NOT_SUPPORTED,
+                                            _("Not supported here"));
+                reply_error(p->invocation, error);
+                return;
+        }
+        g_variant_builder_init(&d, G_VARIANT_TYPE("a{sv}"));
+        g_variant_builder_add(&d, "{sv}", "command_id", g_variant_new_string(change.command_id));
+        g_variant_builder_add(&d, "{sv}", "child", g_variant_new_string(change.child));
+        g_variant_builder_add(&d, "{sv}", "supervisor", g_variant_new_string(change.supervisor));
+        g_variant_builder_add(&d, "{sv}", "file", g_variant_new_string(change.file));
+        if (p->request == REQUEST_ADD_CHILD && b->ops->get_child(b->data, change.child, &info)) {
+                g_variant_builder_add(&d, "{sv}", "state",
+                                      g_variant_new_string(steward_child_state_to_string(info.state)));
+                g_variant_builder_add(&d, "{sv}", "generation", g_variant_new_uint64(info.generation));
+        } else if (p->request == REQUEST_REMOVE_CHILD)
+                g_variant_builder_add(
+                        &d, "{sv}", "gone",
+                        g_variant_new_boolean(!b->ops->get_child(b->data, change.child, &info)));
+        g_dbus_method_invocation_return_value(p->invocation,
+                                              g_variant_new("(@a{sv})", g_variant_builder_end(&d)));
+}
+
 static void
 run_command(PendingCommand *p, const StewardCaller *caller)
 {
@@ -279,6 +326,15 @@ run_command(PendingCommand *p, const StewardCaller *caller)
 
         if (p->request == REQUEST_RELOAD) {
                 run_reload(b, p->invocation, &actor);
+                return;
+        }
+        if (p->request == REQUEST_ADD_CHILD || p->request == REQUEST_REMOVE_CHILD) {
+                if (b->ops->is_shutting_down(b->data))
+                        g_dbus_method_invocation_return_error_literal(p->invocation, STEWARD_ERROR,
+                                                                      STEWARD_ERROR_SHUTTING_DOWN,
+                                                                      _("The tree is shutting down"));
+                else
+                        run_child_change(p, &actor);
                 return;
         }
         if (p->request == REQUEST_REEXECUTE) {
@@ -380,17 +436,17 @@ check_reason(GDBusMethodInvocation *inv, const char *reason)
         return FALSE;
 }
 
-/* Checks the arguments, then the caller, then runs the request. */
-static void
-queue_request(StewardBus *b, GDBusMethodInvocation *inv, RequestKind request, StewardCommandKind kind,
-              const char *target, const char *reason)
+/* Checks the arguments; NULL when they were refused (and answered). */
+static PendingCommand *
+pending_new(StewardBus *b, GDBusMethodInvocation *inv, RequestKind request, StewardCommandKind kind,
+            const char *target, const char *reason)
 {
         PendingCommand *p;
 
         if (target && !check_name(inv, target))
-                return;
+                return NULL;
         if (reason && !check_reason(inv, reason))
-                return;
+                return NULL;
         p = g_new0(PendingCommand, 1);
         p->bus = b;
         p->invocation = g_object_ref(inv);
@@ -398,8 +454,28 @@ queue_request(StewardBus *b, GDBusMethodInvocation *inv, RequestKind request, St
         p->kind = kind;
         p->target = g_strdup(target);
         p->reason = g_strdup(reason);
-        steward_caller_lookup(b->bus, g_dbus_method_invocation_get_sender(inv), b->cancellable, on_caller,
-                              p);
+        return p;
+}
+
+/* Checks the caller, then runs the request. */
+static void
+pending_queue(PendingCommand *p)
+{
+        StewardBus *b = p->bus;
+
+        steward_caller_lookup(b->bus, g_dbus_method_invocation_get_sender(p->invocation), b->cancellable,
+                              on_caller, p);
+}
+
+/* Checks the arguments, then the caller, then runs the request. */
+static void
+queue_request(StewardBus *b, GDBusMethodInvocation *inv, RequestKind request, StewardCommandKind kind,
+              const char *target, const char *reason)
+{
+        PendingCommand *p = pending_new(b, inv, request, kind, target, reason);
+
+        if (p)
+                pending_queue(p);
 }
 
 static void
@@ -515,6 +591,49 @@ method_reload(StewardBus *b, GDBusMethodInvocation *inv, GVariant *params)
 }
 
 static void
+method_add_child(StewardBus *b, GDBusMethodInvocation *inv, GVariant *params)
+{
+        g_autoptr(GVariant) options = NULL;
+        const char *fragment, *key, *reason = NULL;
+        gboolean persist = FALSE;
+        GVariant *value;
+        GVariantIter iter;
+        PendingCommand *p;
+
+        g_variant_get(params, "(&s@a{sv})", &fragment, &options);
+        g_variant_iter_init(&iter, options);
+        while (g_variant_iter_loop(&iter, "{&sv}", &key, &value)) {
+                if (g_str_equal(key, "persist") && g_variant_is_of_type(value, G_VARIANT_TYPE_BOOLEAN))
+                        persist = g_variant_get_boolean(value);
+                else if (g_str_equal(key, "reason") && g_variant_is_of_type(value, G_VARIANT_TYPE_STRING))
+                        reason = g_variant_get_string(value, NULL);
+                else {
+                        g_dbus_method_invocation_return_error(
+                                inv, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                                _("Unknown option '%s' of type '%s' (expected persist (b) or reason (s))"),
+                                key, g_variant_get_type_string(value));
+                        g_variant_unref(value);
+                        return;
+                }
+        }
+        p = pending_new(b, inv, REQUEST_ADD_CHILD, 0, NULL, reason);
+        if (!p)
+                return;
+        p->fragment = g_strdup(fragment);
+        p->persist = persist;
+        pending_queue(p);
+}
+
+static void
+method_remove_child(StewardBus *b, GDBusMethodInvocation *inv, GVariant *params)
+{
+        const char *name, *reason;
+
+        g_variant_get(params, "(&s&s)", &name, &reason);
+        queue_request(b, inv, REQUEST_REMOVE_CHILD, 0, name, reason);
+}
+
+static void
 method_reexecute(StewardBus *b, GDBusMethodInvocation *inv, GVariant *params)
 {
         queue_request(b, inv, REQUEST_REEXECUTE, 0, NULL, NULL);
@@ -544,6 +663,8 @@ static const struct {
         { "ResumeChild", method_resume_child },
         { "QuarantineChild", method_quarantine_child },
         { "ResumeSupervisor", method_resume_supervisor },
+        { "AddChild", method_add_child },
+        { "RemoveChild", method_remove_child },
         { "Reload", method_reload },
         { "Reexecute", method_reexecute },
         { "ShutdownTree", method_shutdown_tree },

@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 #include <sys/types.h>
 
+#include "steward-child-change.h"
 #include "steward-engine.h"
 #include "steward-error.h"
 #include "steward-event.h"
@@ -28,6 +29,11 @@ typedef struct {
                                const StewardActor *actor);
         gboolean (*reload)(gpointer user_data, const StewardActor *actor, GStrv *added, GStrv *removed,
                            GStrv *changed, GError **error);
+        /* AddChild and RemoveChild (steward_manager_add_child()). */
+        gboolean (*add_child)(gpointer user_data, const char *fragment, gboolean persist, const char *reason,
+                              const StewardActor *actor, StewardChildChange *change, GError **error);
+        gboolean (*remove_child)(gpointer user_data, const char *name, const char *reason,
+                                 const StewardActor *actor, StewardChildChange *change, GError **error);
         /* Reexecute: stewardd replaces itself once the reply is out. */
         gboolean (*reexecute)(gpointer user_data, const StewardActor *actor, GError **error);
 

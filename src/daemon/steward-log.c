@@ -227,6 +227,12 @@ steward_event_format_message(const StewardEvent *ev)
                                                steward_decision_to_string(ev->decision));
                 return g_strdup_printf(_("Command %s for supervisor '%s' answered: %s."),
                                        str(ev->command_id), sup, steward_decision_to_string(ev->decision));
+        case STEWARD_EVENT_CHILD_ADDED:
+                return g_strdup_printf(_("Child '%s' added to supervisor '%s' by command %s (%s)."), child,
+                                       sup, str(ev->command_id), str(ev->reason));
+        case STEWARD_EVENT_CHILD_REMOVED:
+                return g_strdup_printf(_("Child '%s' removed from supervisor '%s' by command %s (%s)."),
+                                       child, sup, str(ev->command_id), str(ev->reason));
         case _STEWARD_EVENT_KIND_MAX:
         default:
                 break;

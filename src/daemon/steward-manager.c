@@ -43,8 +43,8 @@ tell_child_changed(StewardManager *m, const char *child, guint changed)
         l->l->child_changed(l->data, child, changed);
 }
 
-static void
-tell_manager_changed(StewardManager *m, guint changed)
+void
+manager_tell_manager_changed(StewardManager *m, guint changed)
 {
         FOR_EACH_LISTENER(m, l, manager_changed)
         l->l->manager_changed(l->data, changed);
@@ -73,7 +73,7 @@ manager_emit(StewardManager *m, const StewardEvent *ev, const char *unit)
 }
 
 /* An event of the daemon's own, outside the engine. */
-static void
+void
 manager_emit_simple(StewardManager *m, StewardEventKind kind, const char *error)
 {
         StewardEvent ev = { .kind = kind, .time_usec = manager_now() };
@@ -200,7 +200,7 @@ perform(StewardManager *m, const StewardAction *a)
                         FOR_EACH_LISTENER(m, l, supervisor_changed)
                         l->l->supervisor_changed(l->data, a->supervisor, a->changed);
                 } else
-                        tell_manager_changed(m, a->changed);
+                        manager_tell_manager_changed(m, a->changed);
                 break;
         case STEWARD_ACTION_EXIT:
                 if (!m->exited) {
@@ -313,10 +313,14 @@ on_orphan(pid_t pid, int status, gpointer user_data)
 
 /* ---- setup ---------------------------------------------------------------- */
 
-static StewardSpec *
-load_config(const char *path, StewardMode mode, StewardBackendKind backend, GError **error)
+StewardSpec *
+manager_load_config(StewardManager *m, StewardBackendKind backend, const char *fragment, char **ret_child,
+                    GError **error)
 {
-        StewardConfigOptions options = { .mode = mode, .backend = backend };
+        StewardConfigOptions options = { .mode = m->mode,
+                                         .backend = backend,
+                                         .runtime_dropin_dir = m->runtime_dropin_dir };
+        const char *path = m->config_path;
         g_autoptr(GPtrArray) problems = NULL;
         g_autoptr(GString) all = g_string_new(NULL);
         g_autoptr(GError) local = NULL;
@@ -324,8 +328,12 @@ load_config(const char *path, StewardMode mode, StewardBackendKind backend, GErr
 
         /* No --config: the default location, where no file at all is the
          * empty tree, so the shipped unit runs before anything is set up. */
-        spec = path ? steward_config_load(path, &options, &problems, &local)
-                    : steward_config_load_default(&options, &problems, &local);
+        if (fragment)
+                spec = steward_config_load_fragment(path, &options, MANAGER_FRAGMENT_FILE, fragment, -1,
+                                                    ret_child, &problems, &local);
+        else
+                spec = path ? steward_config_load(path, &options, &problems, &local)
+                            : steward_config_load_default(&options, &problems, &local);
         for (guint i = 0; problems && i < problems->len; i++) {
                 g_autofree char *line = steward_problem_format(g_ptr_array_index(problems, i));
                 g_string_append_printf(all, "%s%s", all->len ? "\n" : "", line);
@@ -367,8 +375,8 @@ supervisor_slice(const StewardSpec *spec, const char *name)
         return slice;
 }
 
-static void
-index_spec(StewardManager *m)
+void
+manager_index_spec(StewardManager *m)
 {
         struct group *gr;
         guint64 gid;
@@ -448,10 +456,11 @@ steward_manager_new(const StewardManagerOptions *o, GError **error)
                 g_message("No %s bus (%s): running without the bus API, ignoring",
                           o->mode == STEWARD_MODE_SYSTEM ? "system" : "session", bus_error->message);
 
-        m->spec = load_config(o->config_path, o->mode, kind, error);
+        m->runtime_dropin_dir = manager_runtime_dropin_dir(o->mode);
+        m->spec = manager_load_config(m, kind, NULL, NULL, error);
         if (!m->spec)
                 return NULL;
-        index_spec(m);
+        manager_index_spec(m);
 
         m->reaper = steward_reaper_new(on_orphan, m, error);
         if (!m->reaper)
@@ -502,6 +511,7 @@ steward_manager_free(StewardManager *m)
         g_clear_pointer(&m->supervisor_slices, g_hash_table_unref);
         g_clear_pointer(&m->spec, steward_spec_free);
         g_free(m->config_path);
+        g_free(m->runtime_dropin_dir);
         g_free(m);
 }
 
@@ -598,7 +608,7 @@ steward_manager_reload(StewardManager *m, const StewardActor *actor, GStrv *adde
         gboolean files_changed;
 
         tell_reloading(m, TRUE);
-        spec = load_config(m->config_path, m->mode, steward_backend_get_kind(m->backend), &local);
+        spec = manager_load_config(m, steward_backend_get_kind(m->backend), NULL, NULL, &local);
         /* The backend took the slice once; its scopes would be split over two. */
         if (spec && g_strcmp0(spec->slice, m->spec->slice) != 0)
                 g_set_error_literal(&local, STEWARD_ERROR, STEWARD_ERROR_NOT_SUPPORTED,
@@ -631,12 +641,12 @@ steward_manager_reload(StewardManager *m, const StewardActor *actor, GStrv *adde
         /* Before the engine's SPAWNs are performed: they look up the new spec. */
         g_clear_pointer(&m->spec, steward_spec_free);
         m->spec = g_steal_pointer(&spec);
-        index_spec(m);
+        manager_index_spec(m);
         manager_emit_simple(m, STEWARD_EVENT_CONFIG_LOADED, NULL);
         manager_dispatch(m);
         manager_tell_roles(m, roles);
         if (files_changed)
-                tell_manager_changed(m, STEWARD_PROPERTY_EXTRA_CONFIG_FILES);
+                manager_tell_manager_changed(m, STEWARD_PROPERTY_EXTRA_CONFIG_FILES);
         tell_reloading(m, FALSE);
         return TRUE;
 }

@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 
 #include "steward-backend.h"
+#include "steward-child-change.h"
 #include "steward-config.h"
 #include "steward-engine.h"
 #include "steward-error.h"
@@ -99,6 +100,39 @@ void steward_manager_command_denied(StewardManager *m, const char *method, const
  */
 gboolean steward_manager_reload(StewardManager *m, const StewardActor *actor, GStrv *added, GStrv *removed,
                                 GStrv *changed, GError **error);
+
+/* At most this many run-time children (AddChild without persist): each is
+ * a file in the runtime directory and a child in the tree. */
+#define STEWARD_MANAGER_RUNTIME_CHILDREN_MAX 1024
+
+/**
+ * steward_manager_add_child:
+ * @fragment: one [Child NAME] section in the syntax of steward.conf
+ * @persist: write it to the configuration's drop-in directory rather than
+ *   the runtime directory's
+ * @reason: (nullable): recorded with the command
+ * @change: (out caller-allocates): what was added, where, under which id
+ *
+ * Validates @fragment as the loader validates the files, with everything
+ * they declare (problems as "AddChild:LINE: ..."), writes it as a drop-in
+ * and adds the child to the running tree as a Reload adds one: it starts
+ * at its place, behind the readiness of the siblings before it. On
+ * failure nothing changed.
+ */
+gboolean steward_manager_add_child(StewardManager *m, const char *fragment, gboolean persist,
+                                   const char *reason, const StewardActor *actor, StewardChildChange *change,
+                                   GError **error);
+
+/**
+ * steward_manager_remove_child:
+ *
+ * Removes a child AddChild added to the runtime directory: deletes its
+ * drop-in and takes it out of the tree as a Reload removes one, stopped
+ * through the fence. A child of the configuration files is refused,
+ * naming its file: a Reload would bring it back.
+ */
+gboolean steward_manager_remove_child(StewardManager *m, const char *child, const char *reason,
+                                      const StewardActor *actor, StewardChildChange *change, GError **error);
 
 /**
  * steward_manager_reexecute:

@@ -230,6 +230,20 @@ ops_reload(gpointer m, const StewardActor *actor, GStrv *added, GStrv *removed, 
 }
 
 static gboolean
+ops_add_child(gpointer m, const char *fragment, gboolean persist, const char *reason,
+              const StewardActor *actor, StewardChildChange *change, GError **error)
+{
+        return steward_manager_add_child(m, fragment, persist, reason, actor, change, error);
+}
+
+static gboolean
+ops_remove_child(gpointer m, const char *name, const char *reason, const StewardActor *actor,
+                 StewardChildChange *change, GError **error)
+{
+        return steward_manager_remove_child(m, name, reason, actor, change, error);
+}
+
+static gboolean
 ops_reexecute(gpointer m, const StewardActor *actor, GError **error)
 {
         return steward_manager_reexecute(m, actor, error);
@@ -317,6 +331,8 @@ static const StewardBusOps manager_ops = {
         .command = ops_command,
         .command_denied = ops_command_denied,
         .reload = ops_reload,
+        .add_child = ops_add_child,
+        .remove_child = ops_remove_child,
         .reexecute = ops_reexecute,
         .get_tree_state = ops_get_tree_state,
         .is_shutting_down = ops_is_shutting_down,

@@ -58,6 +58,8 @@ static const KindInfo kind_table[_STEWARD_EVENT_KIND_MAX] = {
         [STEWARD_EVENT_LEFTOVER_STOPPED] = { "leftover_stopped", STEWARD_SEVERITY_NOTICE },
         [STEWARD_EVENT_TREE_ADOPTED] = { "tree_adopted", STEWARD_SEVERITY_INFO },
         [STEWARD_EVENT_COMMAND_COMPLETED] = { "command_completed", STEWARD_SEVERITY_INFO },
+        [STEWARD_EVENT_CHILD_ADDED] = { "child_added", STEWARD_SEVERITY_NOTICE },
+        [STEWARD_EVENT_CHILD_REMOVED] = { "child_removed", STEWARD_SEVERITY_NOTICE },
 };
 
 static const char *const decision_table[_STEWARD_DECISION_MAX] = {
@@ -238,6 +240,8 @@ static const char *const message_ids[_STEWARD_EVENT_KIND_MAX] = {
         [STEWARD_EVENT_LEFTOVER_STOPPED] = "7639d5d212d9430d8107221fa84d21ce",
         [STEWARD_EVENT_TREE_ADOPTED] = "56ac9c510b944305880cbb1e8593a201",
         [STEWARD_EVENT_COMMAND_COMPLETED] = "ddbd4c619a4049a2a2631971cba8e7cc",
+        [STEWARD_EVENT_CHILD_ADDED] = "74b9e88a3e0f49e281a83d0c786883b4",
+        [STEWARD_EVENT_CHILD_REMOVED] = "9beb8a47c59f428585db63b13514ead8",
 };
 
 const char *

@@ -50,6 +50,9 @@ typedef enum {
         STEWARD_EVENT_TREE_ADOPTED,
         /* A command answered without any other event carrying its id. */
         STEWARD_EVENT_COMMAND_COMPLETED,
+        /* AddChild / RemoveChild: a child joined or left the tree at run time. */
+        STEWARD_EVENT_CHILD_ADDED,
+        STEWARD_EVENT_CHILD_REMOVED,
         _STEWARD_EVENT_KIND_MAX,
 } StewardEventKind;
 

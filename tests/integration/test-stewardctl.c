@@ -883,7 +883,9 @@ START_TEST(test_completion)
         struct {
                 const char *words, *expected;
         } cases[] = {
-                { "stewardctl re", "restart resume resume-supervisor reload" },
+                { "stewardctl re", "restart resume resume-supervisor remove reload" },
+                { "stewardctl --user remove ''", "api worker" },
+                { "stewardctl --user add --p", "--persist" },
                 { "stewardctl da", "daemon-reexec" },
                 { "stewardctl qu", "quarantine" },
                 { "stewardctl --user quarantine w", "worker" },

@@ -1022,6 +1022,116 @@ START_TEST(test_dropin_problems_in_file_order)
 }
 END_TEST
 
+/* Run-time drop-ins (AddChild's children) come after the configured ones. */
+START_TEST(test_runtime_dropins)
+{
+        g_autofree char *dir = make_tmpdir();
+        g_autofree char *run = g_build_filename(dir, "run", "steward.conf.d", NULL);
+        g_autofree char *runtime_file = g_build_filename(run, "50-runtime-extra.conf", NULL);
+        StewardConfigOptions options = system_scope;
+        g_autoptr(GPtrArray) problems = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(StewardSpec) spec = NULL;
+        g_autoptr(StewardSpec) without = NULL;
+        StewardChildSpec *extra;
+
+        write_file(dir, "conf/steward.conf", "[Child api]\nExecStart=/bin/main\n");
+        write_file(dir, "conf/steward.conf.d/90-z.conf", "[Supervisor web]\n");
+        write_file(dir, "run/steward.conf.d/50-runtime-extra.conf",
+                   "[Child extra]\nExecStart=/bin/extra\nSupervisor=web\n");
+        options.runtime_dropin_dir = run;
+        spec = steward_config_load(g_build_filename(dir, "conf", NULL), &options, &problems, &error);
+        ck_assert_msg(spec, "%s", error ? error->message : "");
+        ck_assert_uint_eq(g_strv_length(spec->files), 3);
+        ck_assert_str_eq(spec->files[2], runtime_file);
+        extra = steward_spec_find_child(spec, "extra");
+        ck_assert_ptr_nonnull(extra);
+        ck_assert_str_eq(extra->origin.file, runtime_file);
+        ck_assert_str_eq(extra->supervisor, "web");
+        ck_assert_ptr_eq(g_ptr_array_index(spec->children, 1), extra);
+
+        /* Without the option they are not read at all. */
+        without = steward_config_load(g_build_filename(dir, "conf", NULL), &system_scope, NULL, NULL);
+        ck_assert_ptr_nonnull(without);
+        ck_assert_ptr_null(steward_spec_find_child(without, "extra"));
+        rm_rf(dir);
+}
+END_TEST
+
+/* Loads DIR/steward.conf with @fragment; its problems must be exactly
+ * @expected (@DIR@: DIR), and it is refused exactly when they hold an error. */
+static void
+assert_fragment(const char *dir, const char *fragment, const char *expected_text, const char *child)
+{
+        g_autoptr(GPtrArray) problems = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(StewardSpec) spec = NULL;
+        g_autofree char *name = NULL;
+        g_autofree char *text = NULL;
+        g_autoptr(GString) expected = g_string_new(expected_text);
+
+        spec = steward_config_load_fragment(dir, &system_scope, "AddChild", fragment, -1, &name, &problems,
+                                            &error);
+        text = format_problems(problems);
+        g_string_replace(expected, "@DIR@", dir, 0);
+        ck_assert_str_eq(text, expected->str);
+        ck_assert_str_eq(name ? name : "", child);
+        if (has_error(text)) {
+                ck_assert_ptr_null(spec);
+                ck_assert(g_error_matches(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_CONFIG));
+        } else {
+                ck_assert_ptr_nonnull(spec);
+                ck_assert_ptr_nonnull(steward_spec_find_child(spec, child));
+        }
+}
+
+START_TEST(test_fragment)
+{
+        g_autofree char *dir = make_tmpdir();
+
+        write_file(dir, "steward.conf", "[Child api]\nExecStart=/bin/main\n[Supervisor web]\n");
+        write_file(dir, "steward.conf.d/10-a.conf", "[Child db]\nExecStart=/bin/db\n");
+        /* Valid: joins its supervisor, validated with everything else. */
+        assert_fragment(dir, "[Child extra]\nExecStart=/bin/extra\nSupervisor=web\n", "", "extra");
+        /* A syntax error. */
+        assert_fragment(
+                dir, "[Child extra]\nExecStart=/bin/extra\nnot a key\n",
+                "AddChild:3: 'not a key' is not a [Section] header, a Key=value line or a # comment\n",
+                "extra");
+        /* An unknown key, with the loader's own hint. */
+        assert_fragment(dir, "[Child extra]\nExecStart=/bin/extra\nRestrat=always\n",
+                        "AddChild:3: unknown key Restrat= in [Child extra], did you mean Restart=?\n",
+                        "extra");
+        /* A supervisor the files do not declare. */
+        assert_fragment(dir, "[Child extra]\nExecStart=/bin/extra\nSupervisor=wbe\n",
+                        "AddChild:3: Supervisor=: no supervisor named 'wbe', did you mean 'web'?\n",
+                        "extra");
+        /* Names the files have: a child (in a drop-in too), a supervisor. */
+        assert_fragment(
+                dir, "[Child api]\nExecStart=/bin/other\n",
+                "AddChild:1: [Child api]: the child exists already, declared at @DIR@/steward.conf:1\n",
+                "api");
+        assert_fragment(dir, "\n[Child db]\nExecStart=/bin/other\n",
+                        "AddChild:2: [Child db]: the child exists already, declared at "
+                        "@DIR@/steward.conf.d/10-a.conf:1\n",
+                        "db");
+        assert_fragment(dir, "[Child web]\nExecStart=/bin/other\n",
+                        "AddChild:1: [Child web]: the name 'web' is taken by [Supervisor web] at "
+                        "@DIR@/steward.conf:3\n",
+                        "web");
+        /* One [Child NAME] and nothing else. */
+        assert_fragment(dir, "[Child a]\nExecStart=/bin/a\n[Child b]\nExecStart=/bin/b\n",
+                        "AddChild:3: [Child b]: only one [Child NAME] section can be added at a time\n",
+                        "a");
+        assert_fragment(dir, "[Supervisor db2]\n",
+                        "AddChild:1: [Supervisor db2]: only a [Child NAME] section can be added\n", "");
+        assert_fragment(dir, "[Manager]\nSlice=x.slice\n",
+                        "AddChild:1: [Manager]: only a [Child NAME] section can be added\n", "");
+        assert_fragment(dir, "# nothing\n", "AddChild: no [Child NAME] section\n", "");
+        rm_rf(dir);
+}
+END_TEST
+
 START_TEST(test_not_found)
 {
         g_autoptr(GPtrArray) problems = NULL;
@@ -1151,6 +1261,8 @@ make_suite(void)
 
         tcase_add_test(files, test_dropins);
         tcase_add_test(files, test_dropin_problems_in_file_order);
+        tcase_add_test(files, test_runtime_dropins);
+        tcase_add_test(files, test_fragment);
         tcase_add_test(files, test_not_found);
         tcase_add_test(files, test_default_dirs);
         tcase_add_test(files, test_unreadable);
