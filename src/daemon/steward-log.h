@@ -28,11 +28,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardLog, steward_log_free)
  * @unit: (nullable): the incarnation's scope, for STEWARD_UNIT
  *
  * One journal entry with the kind's MESSAGE_ID, its priority, a
- * translated MESSAGE and every STEWARD_* field that applies.
+ * translated MESSAGE and every STEWARD_* field that applies. Never
+ * blocks: the entry is queued for a writer thread (up to 4,096 of them;
+ * past that it is dropped and counted, and the count goes to the journal
+ * in one entry once it takes entries again).
  */
 void steward_log_event(StewardLog *log, guint64 sequence, const StewardEvent *ev, const char *unit);
 
-/* Journal writes that failed so far: counted, never silently dropped. */
+/* Journal entries never written so far (queue full, journal refused):
+ * counted, never silently dropped. Entries are written by a thread of
+ * their own, so a failure shows here a little after the event. */
 guint64 steward_log_get_failures(StewardLog *log);
 
 /* The translated one-line MESSAGE of an event. */

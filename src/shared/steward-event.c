@@ -57,6 +57,8 @@ static const KindInfo kind_table[_STEWARD_EVENT_KIND_MAX] = {
         [STEWARD_EVENT_LEFTOVER_STOPPED] = { "leftover_stopped", STEWARD_SEVERITY_NOTICE },
         [STEWARD_EVENT_TREE_ADOPTED] = { "tree_adopted", STEWARD_SEVERITY_INFO },
         [STEWARD_EVENT_COMMAND_COMPLETED] = { "command_completed", STEWARD_SEVERITY_INFO },
+        [STEWARD_EVENT_JOURNAL_UNAVAILABLE] = { "journal_unavailable", STEWARD_SEVERITY_WARNING },
+        [STEWARD_EVENT_JOURNAL_AVAILABLE] = { "journal_available", STEWARD_SEVERITY_NOTICE },
 };
 
 static const char *const decision_table[_STEWARD_DECISION_MAX] = {
@@ -234,6 +236,8 @@ static const char *const message_ids[_STEWARD_EVENT_KIND_MAX] = {
         [STEWARD_EVENT_LEFTOVER_STOPPED] = "7639d5d212d9430d8107221fa84d21ce",
         [STEWARD_EVENT_TREE_ADOPTED] = "56ac9c510b944305880cbb1e8593a201",
         [STEWARD_EVENT_COMMAND_COMPLETED] = "ddbd4c619a4049a2a2631971cba8e7cc",
+        [STEWARD_EVENT_JOURNAL_UNAVAILABLE] = "96d0ca60dcad4d83840c5d52b2d7c733",
+        [STEWARD_EVENT_JOURNAL_AVAILABLE] = "c9548f47d16c4b4e930f5c4c0194fdb2",
 };
 
 const char *

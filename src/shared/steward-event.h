@@ -49,6 +49,10 @@ typedef enum {
         STEWARD_EVENT_TREE_ADOPTED,
         /* A command answered without any other event carrying its id. */
         STEWARD_EVENT_COMMAND_COMPLETED,
+        /* A child's stdout/stderr could not reach the journal (once per
+         * outage), and reach it again. */
+        STEWARD_EVENT_JOURNAL_UNAVAILABLE,
+        STEWARD_EVENT_JOURNAL_AVAILABLE,
         _STEWARD_EVENT_KIND_MAX,
 } StewardEventKind;
 
