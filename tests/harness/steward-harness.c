@@ -39,6 +39,7 @@
 #define SYSTEMD_PATH "/lib/systemd/systemd"
 #define JOURNALD_PATH "/lib/systemd/systemd-journald"
 #define STATE_DIR "/run/steward-harness"
+#define JOURNALD_PID_FILE STATE_DIR "/journald.pid"
 #define RUNTIME_DIR "/run/user/0"
 #define BUS_ADDRESS "unix:path=" RUNTIME_DIR "/bus"
 #define SYSTEMD_BUS_NAME "org.freedesktop.systemd1"
@@ -353,6 +354,10 @@ harness_environ(void)
          * live there. */
         env = g_environ_setenv(env, "TMPDIR", STATE_DIR "/tmp", TRUE);
         env = g_environ_setenv(env, "STEWARD_HARNESS", "1", TRUE);
+        /* A test may kill, stop or replace journald (itest_journald_*()):
+         * the binary, and where the PID of the running one is kept. */
+        env = g_environ_setenv(env, "STEWARD_HARNESS_JOURNALD", JOURNALD_PATH, TRUE);
+        env = g_environ_setenv(env, "STEWARD_HARNESS_JOURNALD_PID_FILE", JOURNALD_PID_FILE, TRUE);
         return env;
 }
 
@@ -472,6 +477,15 @@ harness_inside(char **command)
                 g_printerr("steward-harness: %s\n", error->message);
                 dump_log(STATE_DIR "/journald.log");
                 return EXIT_FAILURE;
+        }
+        {
+                g_autofree char *pid = g_strdup_printf("%d\n", (int) h.journald);
+
+                if (!g_file_set_contents(JOURNALD_PID_FILE, pid, -1, &error)) {
+                        g_printerr("steward-harness: %s\n", error->message);
+                        stop_daemon(&h, &h.journald);
+                        return EXIT_FAILURE;
+                }
         }
 
         h.manager = spawn_daemon(&h, manager_argv, daemon_env, STATE_DIR "/manager.log", &error);
