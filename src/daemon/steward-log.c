@@ -18,7 +18,7 @@
  * Past it an entry is dropped and counted, never waited for. */
 #define QUEUE_MAX 4096
 
-/* How long steward_log_free() waits for the writer to empty the queue: a
+/* How long steward_log_flush() and steward_log_free() wait for the writer to empty the queue: a
  * stopped journald must not keep stewardd from exiting. */
 #define FLUSH_TIMEOUT_USEC (5 * G_USEC_PER_SEC)
 
@@ -33,8 +33,12 @@ typedef struct {
         GQueue queue; /* of GStrv: the entry's KEY=value fields */
         gboolean quit;
         gboolean done; /* the writer left its loop */
+        gboolean sending; /* the writer holds an entry outside the queue */
         guint64 failures; /* entries never written: dropped or refused */
         guint64 lost_pending; /* of those, not yet reported in the journal */
+        guint queue_max;
+        StewardLogSendFunc send;
+        gpointer send_data;
         char *invocation_field;
 } Writer;
 
@@ -75,7 +79,13 @@ steward_log_target_from_string(const char *s, StewardLogTarget *ret)
 }
 
 static int
-send_fields(char **fields)
+journal_sendv(const struct iovec *iov, int n, gpointer user_data)
+{
+        return sd_journal_sendv(iov, n);
+}
+
+static int
+send_fields(Writer *w, char **fields)
 {
         guint n = g_strv_length(fields);
         g_autofree struct iovec *iov = g_new(struct iovec, n);
@@ -84,7 +94,7 @@ send_fields(char **fields)
                 iov[i].iov_base = fields[i];
                 iov[i].iov_len = strlen(fields[i]);
         }
-        return sd_journal_sendv(iov, (int) n);
+        return w->send(iov, (int) n, w->send_data);
 }
 
 /* Once writing works again: how many entries the journal is missing, in
@@ -101,7 +111,7 @@ send_lost_summary(Writer *w, guint64 lost)
         char *fields[] = { message, priority, (char *) "SYSLOG_IDENTIFIER=stewardd", w->invocation_field,
                            count,   NULL };
 
-        return send_fields(fields);
+        return send_fields(w, fields);
 }
 
 static gpointer
@@ -120,11 +130,10 @@ writer_thread(gpointer data)
                 if (g_queue_is_empty(&w->queue))
                         break;
                 fields = g_queue_pop_head(&w->queue);
-                /* Whoever waits for the queue to empty (steward_log_free). */
-                g_cond_broadcast(&w->cond);
+                w->sending = TRUE;
                 g_mutex_unlock(&w->lock);
 
-                r = send_fields(fields);
+                r = send_fields(w, fields);
                 if (r < 0)
                         /* Counted and reported, never lost without a
                          * trace: the event still goes out on the bus. */
@@ -144,6 +153,9 @@ writer_thread(gpointer data)
                         if (r < 0)
                                 w->lost_pending += lost;
                 }
+                w->sending = FALSE;
+                /* Whoever waits for the queue to empty (steward_log_flush()). */
+                g_cond_broadcast(&w->cond);
         }
         w->done = TRUE;
         g_cond_broadcast(&w->cond);
@@ -161,15 +173,11 @@ writer_free(Writer *w)
         g_free(w);
 }
 
-StewardLog *
-steward_log_new(StewardLogTarget target)
+static StewardLog *
+log_new(StewardLogTarget target, StewardLogSendFunc send, gpointer send_data, guint queue_max)
 {
         StewardLog *log = g_new0(StewardLog, 1);
 
-        if (target == STEWARD_LOG_TARGET_AUTO)
-                target = g_file_test("/run/systemd/journal/socket", G_FILE_TEST_EXISTS)
-                                 ? STEWARD_LOG_TARGET_JOURNAL
-                                 : STEWARD_LOG_TARGET_CONSOLE;
         log->target = target;
         log->invocation_field = invocation_field_new();
         if (target == STEWARD_LOG_TARGET_JOURNAL) {
@@ -177,17 +185,66 @@ steward_log_new(StewardLogTarget target)
                 g_mutex_init(&log->writer->lock);
                 g_cond_init(&log->writer->cond);
                 g_queue_init(&log->writer->queue);
+                log->writer->queue_max = queue_max;
+                log->writer->send = send;
+                log->writer->send_data = send_data;
                 log->writer->invocation_field = g_strdup(log->invocation_field);
                 log->thread = g_thread_new("journal-writer", writer_thread, log->writer);
         }
         return log;
 }
 
+StewardLog *
+steward_log_new(StewardLogTarget target)
+{
+        if (target == STEWARD_LOG_TARGET_AUTO)
+                target = g_file_test("/run/systemd/journal/socket", G_FILE_TEST_EXISTS)
+                                 ? STEWARD_LOG_TARGET_JOURNAL
+                                 : STEWARD_LOG_TARGET_CONSOLE;
+        return log_new(target, journal_sendv, NULL, QUEUE_MAX);
+}
+
+StewardLog *
+steward_log_new_journal(StewardLogSendFunc send, gpointer user_data, guint queue_max)
+{
+        return log_new(STEWARD_LOG_TARGET_JOURNAL, send, user_data, queue_max);
+}
+
+/* With the lock held: waits until the writer is idle (or, @quit, has
+ * left) or the deadline passed; says what is still unwritten. */
+static gboolean
+writer_wait_locked(Writer *w, gboolean quit, gint64 deadline)
+{
+        gboolean idle;
+
+        for (;;) {
+                idle = quit ? w->done : g_queue_is_empty(&w->queue) && !w->sending;
+                if (idle || !g_cond_wait_until(&w->cond, &w->lock, deadline))
+                        break;
+        }
+        idle = quit ? w->done : g_queue_is_empty(&w->queue) && !w->sending;
+        if (!idle)
+                fprintf(stderr, "stewardd: the journal does not take entries; %u were not written\n",
+                        g_queue_get_length(&w->queue) + (w->sending ? 1 : 0));
+        return idle;
+}
+
+void
+steward_log_flush(StewardLog *log)
+{
+        Writer *w = log ? log->writer : NULL;
+
+        if (!w)
+                return;
+        g_mutex_lock(&w->lock);
+        (void) writer_wait_locked(w, FALSE, g_get_monotonic_time() + FLUSH_TIMEOUT_USEC);
+        g_mutex_unlock(&w->lock);
+}
+
 void
 steward_log_free(StewardLog *log)
 {
         Writer *w;
-        gint64 deadline = g_get_monotonic_time() + FLUSH_TIMEOUT_USEC;
         gboolean done;
 
         if (!log)
@@ -198,12 +255,7 @@ steward_log_free(StewardLog *log)
                 g_mutex_lock(&w->lock);
                 w->quit = TRUE;
                 g_cond_broadcast(&w->cond);
-                while (!w->done && g_cond_wait_until(&w->cond, &w->lock, deadline))
-                        ;
-                done = w->done;
-                if (!done)
-                        fprintf(stderr, "stewardd: the journal does not take entries; %u were not written\n",
-                                g_queue_get_length(&w->queue));
+                done = writer_wait_locked(w, TRUE, g_get_monotonic_time() + FLUSH_TIMEOUT_USEC);
                 g_mutex_unlock(&w->lock);
                 if (done) {
                         g_thread_join(log->thread);
@@ -466,7 +518,7 @@ log_journal(StewardLog *log, const StewardEvent *ev, GPtrArray *fields)
         entry = (char **) g_ptr_array_free(b, FALSE);
 
         g_mutex_lock(&w->lock);
-        if (g_queue_get_length(&w->queue) >= QUEUE_MAX) {
+        if (g_queue_get_length(&w->queue) >= w->queue_max) {
                 /* No line on stderr either: that may be a stream to the
                  * same stuck journald. The summary entry counts it. */
                 w->failures++;

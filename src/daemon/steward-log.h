@@ -3,6 +3,7 @@
 #pragma once
 
 #include <glib.h>
+#include <sys/uio.h>
 
 #include "steward-event.h"
 
@@ -19,6 +20,14 @@ gboolean steward_log_target_from_string(const char *s, StewardLogTarget *ret);
 typedef struct _StewardLog StewardLog;
 
 StewardLog *steward_log_new(StewardLogTarget target);
+
+/* How an entry reaches the journal: 0 or a negative errno; may block. */
+typedef int (*StewardLogSendFunc)(const struct iovec *iov, int n, gpointer user_data);
+
+/* A journal target that sends through @send (called from the writer
+ * thread) and queues at most @queue_max entries: for tests, which cannot
+ * point sd_journal_sendv() elsewhere. */
+StewardLog *steward_log_new_journal(StewardLogSendFunc send, gpointer user_data, guint queue_max);
 void steward_log_free(StewardLog *log);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardLog, steward_log_free)
 
@@ -34,6 +43,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardLog, steward_log_free)
  * in one entry once it takes entries again).
  */
 void steward_log_event(StewardLog *log, guint64 sequence, const StewardEvent *ev, const char *unit);
+
+/* Waits (at most 5 s) until every entry queued so far was handed to the
+ * journal: before an execve(), which would drop the queue. */
+void steward_log_flush(StewardLog *log);
 
 /* Journal entries never written so far (queue full, journal refused):
  * counted, never silently dropped. Entries are written by a thread of

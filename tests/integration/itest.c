@@ -172,9 +172,13 @@ itest_journald_cont(void)
 }
 
 static void
-journald_redirect(gpointer user_data)
+journald_child_setup(gpointer user_data)
 {
         int fd = open(user_data, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+        /* Out of the test's process group: check kills that group when the
+         * test ends, and this journald is for the tests after it too. */
+        (void) setsid();
 
         if (fd >= 0) {
                 (void) dup2(fd, STDOUT_FILENO);
@@ -218,7 +222,7 @@ itest_journald_start(void)
 
         env = g_environ_setenv(g_get_environ(), "NOTIFY_SOCKET", notify_path, TRUE);
         ck_assert_msg(g_spawn_async(NULL, argv, env, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL,
-                                    journald_redirect, log, &pid, &error),
+                                    journald_child_setup, log, &pid, &error),
                       "%s", error ? error->message : "");
 
         deadline = g_get_monotonic_time() + ITEST_TIMEOUT_SEC * G_USEC_PER_SEC;
