@@ -10,6 +10,9 @@
  * real cgroups without touching the host's. When the command ends the
  * manager and journald are asked to exit; the namespace's init then leaves,
  * which makes the kernel kill whatever is left, and the cgroups are removed.
+ * journald's PID is kept in $STEWARD_HARNESS_JOURNALD_PID_FILE for tests
+ * that kill, stop or replace it (itest_journald_*()); a replacement is the
+ * test's, not the harness's, and ends with the namespace.
  *
  * Exit status: the command's; 77 when the harness cannot exist here (not
  * root, no namespaces, no systemd), with the reason on stderr; 1 when the

@@ -4,6 +4,7 @@
 
 #include <json-glib/json-glib.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "itest.h"
@@ -54,6 +55,66 @@ static gboolean
 wait_state(ItestDaemon *d, const char *child, const char *state)
 {
         return itest_child_wait_property(d, child, "State", g_variant_new_string(state), ITEST_TIMEOUT_SEC);
+}
+
+typedef struct {
+        const char *path;
+        const char *needle;
+        gboolean found;
+} ContentWait;
+
+static void
+content_check(ContentWait *w)
+{
+        g_autofree char *text = NULL;
+
+        if (g_file_get_contents(w->path, &text, NULL, NULL) && strstr(text, w->needle))
+                w->found = TRUE;
+}
+
+static void
+on_file_changed(GFileMonitor *mon, GFile *file, GFile *other, GFileMonitorEvent event, gpointer user_data)
+{
+        content_check(user_data);
+}
+
+/* Waits until the file at path holds needle, woken by a monitor of it. */
+static gboolean
+file_wait_contains(const char *path, const char *needle, guint timeout_sec)
+{
+        g_autoptr(GFile) file = g_file_new_for_path(path);
+        g_autoptr(GFileMonitor) mon = g_file_monitor_file(file, G_FILE_MONITOR_NONE, NULL, NULL);
+        ContentWait w = { .path = path, .needle = needle };
+        gulong handler;
+
+        ck_assert(mon);
+        handler = g_signal_connect(mon, "changed", G_CALLBACK(on_file_changed), &w);
+        content_check(&w);
+        (void) itest_wait_flag(&w.found, timeout_sec);
+        g_signal_handler_disconnect(mon, handler);
+        g_file_monitor_cancel(mon);
+        return w.found;
+}
+
+/* A stewardd whose stderr is the file at *ret_path, where children whose
+ * journal stream was refused write. */
+static ItestDaemon *
+daemon_start_stderr_file(const char *config, const char *const *args, char **ret_path)
+{
+        g_autoptr(GError) error = NULL;
+        ItestDaemon *d;
+        int fd, saved;
+
+        fd = g_file_open_tmp("itest-journald-stderr-XXXXXX", ret_path, &error);
+        ck_assert_msg(fd >= 0, "%s", error ? error->message : "");
+        saved = dup(STDERR_FILENO);
+        ck_assert_int_ge(saved, 0);
+        ck_assert_int_ge(dup2(fd, STDERR_FILENO), 0);
+        d = itest_daemon_start(config, args);
+        ck_assert_int_ge(dup2(saved, STDERR_FILENO), 0);
+        (void) close(saved);
+        (void) close(fd);
+        return d;
 }
 
 /* Restarts child and returns the new incarnation's child_started. */
@@ -116,7 +177,8 @@ START_TEST(test_killed_journald)
                                      "[Child other]\n"
                                      "ExecStart=/bin/sh -c 'exec sleep infinity'\n";
         const char *args[] = { backends[_i], NULL };
-        g_autoptr(ItestDaemon) d = itest_daemon_start(config, args);
+        g_autofree char *stderr_path = NULL;
+        g_autoptr(ItestDaemon) d = daemon_start_stderr_file(config, args, &stderr_path);
         g_autoptr(GVariant) other_before = NULL;
         g_autoptr(GVariant) other_after = NULL;
         g_autofree char *output = NULL;
@@ -133,8 +195,13 @@ START_TEST(test_killed_journald)
         /* Twice: both start, and the outage is reported once. */
         (void) restart(d, "api", 1);
         ck_assert(wait_state(d, "api", "running"));
-        (void) restart(d, "api", 2);
+        started = restart(d, "api", 2);
         ck_assert(wait_state(d, "api", "running"));
+        /* Its output went to stewardd's stderr. */
+        output = g_strdup_printf("itest-output-%u", event_main_pid(started));
+        ck_assert_msg(file_wait_contains(stderr_path, output, ITEST_TIMEOUT_SEC), "no '%s' in %s", output,
+                      stderr_path);
+        g_clear_pointer(&output, g_free);
         warning = itest_events_wait(d->events, "journal_unavailable", "api", NULL, ITEST_TIMEOUT_SEC);
         ck_assert(warning);
         ck_assert(itest_event_str(warning, "error"));
