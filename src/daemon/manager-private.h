@@ -52,6 +52,9 @@ struct _StewardManager {
         /* The incarnation whose gone report is being delivered: the backend
          * holds it until the report returns, but its Unit is "" already. */
         const char *gone_child; /* interned */
+        /* A child's output was refused by the journal and none has been
+         * connected since: journal_unavailable was said, once. */
+        gboolean journal_unavailable;
         guint64 gone_generation;
 };
 

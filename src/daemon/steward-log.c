@@ -13,10 +13,40 @@
 #include "steward-names.h"
 #include "steward-util.h"
 
+/* Entries waiting for the writer thread, at most: about as many as a
+ * restart storm of a large tree writes while journald takes a breath.
+ * Past it an entry is dropped and counted, never waited for. */
+#define QUEUE_MAX 4096
+
+/* How long steward_log_flush() and steward_log_free() wait for the writer to empty the queue: a
+ * stopped journald must not keep stewardd from exiting. */
+#define FLUSH_TIMEOUT_USEC (5 * G_USEC_PER_SEC)
+
+/* The journal side of a StewardLog: sd_journal_sendv() blocks while
+ * journald's socket is full (journald stopped, or busy), and libsystemd
+ * offers no way to make it not block. So the main loop only queues the
+ * entry; one writer thread does the blocking. Shared with that thread
+ * and, when it is still stuck at exit, left to it. */
+typedef struct {
+        GMutex lock;
+        GCond cond;
+        GQueue queue; /* of GStrv: the entry's KEY=value fields */
+        gboolean quit;
+        gboolean done; /* the writer left its loop */
+        gboolean sending; /* the writer holds an entry outside the queue */
+        guint64 failures; /* entries never written: dropped or refused */
+        guint64 lost_pending; /* of those, not yet reported in the journal */
+        guint queue_max;
+        StewardLogSendFunc send;
+        gpointer send_data;
+        char *invocation_field;
+} Writer;
+
 struct _StewardLog {
         StewardLogTarget target;
-        guint64 failures;
         char *invocation_field; /* STEWARD_INVOCATION_ID=... */
+        Writer *writer; /* journal target only */
+        GThread *thread;
 };
 
 /* The unit's invocation when stewardd runs as one (systemd sets
@@ -48,25 +78,193 @@ steward_log_target_from_string(const char *s, StewardLogTarget *ret)
         return TRUE;
 }
 
-StewardLog *
-steward_log_new(StewardLogTarget target)
+static int
+journal_sendv(const struct iovec *iov, int n, gpointer user_data)
+{
+        return sd_journal_sendv(iov, n);
+}
+
+static int
+send_fields(Writer *w, char **fields)
+{
+        guint n = g_strv_length(fields);
+        g_autofree struct iovec *iov = g_new(struct iovec, n);
+
+        for (guint i = 0; i < n; i++) {
+                iov[i].iov_base = fields[i];
+                iov[i].iov_len = strlen(fields[i]);
+        }
+        return w->send(iov, (int) n, w->send_data);
+}
+
+/* Once writing works again: how many entries the journal is missing, in
+ * one entry of its own, as journald says "Suppressed N messages". */
+static int
+send_lost_summary(Writer *w, guint64 lost)
+{
+        g_autofree char *message = g_strdup_printf(
+                "MESSAGE=%" G_GUINT64_FORMAT " entries of stewardd could not be written to the journal "
+                "(queue full or journal not running); the same events went out on the bus.",
+                lost);
+        g_autofree char *count = g_strdup_printf(STEWARD_FIELD_JOURNAL_LOST "=%" G_GUINT64_FORMAT, lost);
+        g_autofree char *priority = g_strdup_printf("PRIORITY=%d", STEWARD_SEVERITY_WARNING);
+        char *fields[] = { message, priority, (char *) "SYSLOG_IDENTIFIER=stewardd", w->invocation_field,
+                           count,   NULL };
+
+        return send_fields(w, fields);
+}
+
+static gpointer
+writer_thread(gpointer data)
+{
+        Writer *w = data;
+
+        g_mutex_lock(&w->lock);
+        for (;;) {
+                g_auto(GStrv) fields = NULL;
+                guint64 lost = 0;
+                int r;
+
+                while (g_queue_is_empty(&w->queue) && !w->quit)
+                        g_cond_wait(&w->cond, &w->lock);
+                if (g_queue_is_empty(&w->queue))
+                        break;
+                fields = g_queue_pop_head(&w->queue);
+                w->sending = TRUE;
+                g_mutex_unlock(&w->lock);
+
+                r = send_fields(w, fields);
+                if (r < 0)
+                        /* Counted and reported, never lost without a
+                         * trace: the event still goes out on the bus. */
+                        fprintf(stderr, "stewardd: journal write failed (%s): %s\n", g_strerror(-r),
+                                fields[0] + strlen("MESSAGE="));
+
+                g_mutex_lock(&w->lock);
+                if (r < 0) {
+                        w->failures++;
+                        w->lost_pending++;
+                } else if (w->lost_pending > 0) {
+                        lost = w->lost_pending;
+                        w->lost_pending = 0;
+                        g_mutex_unlock(&w->lock);
+                        r = send_lost_summary(w, lost);
+                        g_mutex_lock(&w->lock);
+                        if (r < 0)
+                                w->lost_pending += lost;
+                }
+                w->sending = FALSE;
+                /* Whoever waits for the queue to empty (steward_log_flush()). */
+                g_cond_broadcast(&w->cond);
+        }
+        w->done = TRUE;
+        g_cond_broadcast(&w->cond);
+        g_mutex_unlock(&w->lock);
+        return NULL;
+}
+
+static void
+writer_free(Writer *w)
+{
+        g_queue_clear_full(&w->queue, (GDestroyNotify) g_strfreev);
+        g_mutex_clear(&w->lock);
+        g_cond_clear(&w->cond);
+        g_free(w->invocation_field);
+        g_free(w);
+}
+
+static StewardLog *
+log_new(StewardLogTarget target, StewardLogSendFunc send, gpointer send_data, guint queue_max)
 {
         StewardLog *log = g_new0(StewardLog, 1);
 
+        log->target = target;
+        log->invocation_field = invocation_field_new();
+        if (target == STEWARD_LOG_TARGET_JOURNAL) {
+                log->writer = g_new0(Writer, 1);
+                g_mutex_init(&log->writer->lock);
+                g_cond_init(&log->writer->cond);
+                g_queue_init(&log->writer->queue);
+                log->writer->queue_max = queue_max;
+                log->writer->send = send;
+                log->writer->send_data = send_data;
+                log->writer->invocation_field = g_strdup(log->invocation_field);
+                log->thread = g_thread_new("journal-writer", writer_thread, log->writer);
+        }
+        return log;
+}
+
+StewardLog *
+steward_log_new(StewardLogTarget target)
+{
         if (target == STEWARD_LOG_TARGET_AUTO)
                 target = g_file_test("/run/systemd/journal/socket", G_FILE_TEST_EXISTS)
                                  ? STEWARD_LOG_TARGET_JOURNAL
                                  : STEWARD_LOG_TARGET_CONSOLE;
-        log->target = target;
-        log->invocation_field = invocation_field_new();
-        return log;
+        return log_new(target, journal_sendv, NULL, QUEUE_MAX);
+}
+
+StewardLog *
+steward_log_new_journal(StewardLogSendFunc send, gpointer user_data, guint queue_max)
+{
+        return log_new(STEWARD_LOG_TARGET_JOURNAL, send, user_data, queue_max);
+}
+
+/* With the lock held: waits until the writer is idle (or, @quit, has
+ * left) or the deadline passed; says what is still unwritten. */
+static gboolean
+writer_wait_locked(Writer *w, gboolean quit, gint64 deadline)
+{
+        gboolean idle;
+
+        for (;;) {
+                idle = quit ? w->done : g_queue_is_empty(&w->queue) && !w->sending;
+                if (idle || !g_cond_wait_until(&w->cond, &w->lock, deadline))
+                        break;
+        }
+        idle = quit ? w->done : g_queue_is_empty(&w->queue) && !w->sending;
+        if (!idle)
+                fprintf(stderr, "stewardd: the journal does not take entries; %u were not written\n",
+                        g_queue_get_length(&w->queue) + (w->sending ? 1 : 0));
+        return idle;
+}
+
+void
+steward_log_flush(StewardLog *log)
+{
+        Writer *w = log ? log->writer : NULL;
+
+        if (!w)
+                return;
+        g_mutex_lock(&w->lock);
+        (void) writer_wait_locked(w, FALSE, g_get_monotonic_time() + FLUSH_TIMEOUT_USEC);
+        g_mutex_unlock(&w->lock);
 }
 
 void
 steward_log_free(StewardLog *log)
 {
+        Writer *w;
+        gboolean done;
+
         if (!log)
                 return;
+        w = log->writer;
+        if (w) {
+                /* What is queued still goes out, for a bounded time. */
+                g_mutex_lock(&w->lock);
+                w->quit = TRUE;
+                g_cond_broadcast(&w->cond);
+                done = writer_wait_locked(w, TRUE, g_get_monotonic_time() + FLUSH_TIMEOUT_USEC);
+                g_mutex_unlock(&w->lock);
+                if (done) {
+                        g_thread_join(log->thread);
+                        writer_free(w);
+                } else
+                        /* Stuck in sd_journal_sendv(): it keeps the writer,
+                         * and the process is about to end. */
+                        g_thread_unref(log->thread);
+        }
         g_free(log->invocation_field);
         g_free(log);
 }
@@ -74,7 +272,14 @@ steward_log_free(StewardLog *log)
 guint64
 steward_log_get_failures(StewardLog *log)
 {
-        return log->failures;
+        guint64 n;
+
+        if (!log->writer)
+                return 0;
+        g_mutex_lock(&log->writer->lock);
+        n = log->writer->failures;
+        g_mutex_unlock(&log->writer->lock);
+        return n;
 }
 
 int
@@ -233,6 +438,13 @@ steward_event_format_message(const StewardEvent *ev)
         case STEWARD_EVENT_CHILD_REMOVED:
                 return g_strdup_printf(_("Child '%s' removed from supervisor '%s' by command %s (%s)."),
                                        child, sup, str(ev->command_id), str(ev->reason));
+        case STEWARD_EVENT_JOURNAL_UNAVAILABLE:
+                return g_strdup_printf(_("The journal refused the output of child '%s' (%s); it and the "
+                                         "children after it log to stewardd's standard error until the "
+                                         "journal is back."),
+                                       child, str(ev->error));
+        case STEWARD_EVENT_JOURNAL_AVAILABLE:
+                return g_strdup_printf(_("The journal takes the output of child '%s' again."), child);
         case _STEWARD_EVENT_KIND_MAX:
         default:
                 break;
@@ -293,34 +505,38 @@ event_fields(guint64 sequence, const StewardEvent *ev, const char *unit)
         return f;
 }
 
+/* Never blocks: the writer thread sends, and a full queue drops. */
 static void
 log_journal(StewardLog *log, const StewardEvent *ev, GPtrArray *fields)
 {
         g_autofree char *message = steward_event_format_message(ev);
-        g_autofree char *message_field = g_strconcat("MESSAGE=", message, NULL);
-        g_autofree char *message_id =
-                g_strconcat("MESSAGE_ID=", steward_event_kind_message_id(ev->kind), NULL);
-        g_autofree char *priority = g_strdup_printf("PRIORITY=%d", steward_event_priority(ev));
-        g_autofree struct iovec *iov = g_new(struct iovec, fields->len + 5);
-        int n = 0, r;
+        GPtrArray *b = g_ptr_array_new();
+        Writer *w = log->writer;
+        char **entry;
 
-#define IOV(s) (iov[n].iov_base = (void *) (s), iov[n].iov_len = strlen(s), n++)
-        IOV(message_field);
-        IOV(message_id);
-        IOV(priority);
-        IOV("SYSLOG_IDENTIFIER=stewardd");
-        IOV(log->invocation_field);
+        /* MESSAGE= first: the writer names a failed entry by it. */
+        g_ptr_array_add(b, g_strconcat("MESSAGE=", message, NULL));
+        g_ptr_array_add(b, g_strconcat("MESSAGE_ID=", steward_event_kind_message_id(ev->kind), NULL));
+        g_ptr_array_add(b, g_strdup_printf("PRIORITY=%d", steward_event_priority(ev)));
+        g_ptr_array_add(b, g_strdup("SYSLOG_IDENTIFIER=stewardd"));
+        g_ptr_array_add(b, g_strdup(log->invocation_field));
         for (guint i = 0; i < fields->len; i++)
-                IOV((const char *) g_ptr_array_index(fields, i));
-#undef IOV
-        r = sd_journal_sendv(iov, n);
-        if (r < 0) {
-                /* Counted and reported, never lost without a trace: the
-                 * event still goes out on the bus and to stderr. */
-                log->failures++;
-                fprintf(stderr, "stewardd: journal write failed (%s, %" G_GUINT64_FORMAT " so far): %s\n",
-                        g_strerror(-r), log->failures, message);
+                g_ptr_array_add(b, g_strdup(g_ptr_array_index(fields, i)));
+        g_ptr_array_add(b, NULL);
+        entry = (char **) g_ptr_array_free(b, FALSE);
+
+        g_mutex_lock(&w->lock);
+        if (g_queue_get_length(&w->queue) >= w->queue_max) {
+                /* No line on stderr either: that may be a stream to the
+                 * same stuck journald. The summary entry counts it. */
+                w->failures++;
+                w->lost_pending++;
+                g_strfreev(entry);
+        } else {
+                g_queue_push_tail(&w->queue, entry);
+                g_cond_broadcast(&w->cond);
         }
+        g_mutex_unlock(&w->lock);
 }
 
 /* A value goes out bare only when nothing in it could end it early or

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <glib.h>
+#include <sys/uio.h>
 
 #include "steward-event.h"
 
@@ -19,6 +20,14 @@ gboolean steward_log_target_from_string(const char *s, StewardLogTarget *ret);
 typedef struct _StewardLog StewardLog;
 
 StewardLog *steward_log_new(StewardLogTarget target);
+
+/* How an entry reaches the journal: 0 or a negative errno; may block. */
+typedef int (*StewardLogSendFunc)(const struct iovec *iov, int n, gpointer user_data);
+
+/* A journal target that sends through @send (called from the writer
+ * thread) and queues at most @queue_max entries: for tests, which cannot
+ * point sd_journal_sendv() elsewhere. */
+StewardLog *steward_log_new_journal(StewardLogSendFunc send, gpointer user_data, guint queue_max);
 void steward_log_free(StewardLog *log);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardLog, steward_log_free)
 
@@ -28,11 +37,20 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardLog, steward_log_free)
  * @unit: (nullable): the incarnation's scope, for STEWARD_UNIT
  *
  * One journal entry with the kind's MESSAGE_ID, its priority, a
- * translated MESSAGE and every STEWARD_* field that applies.
+ * translated MESSAGE and every STEWARD_* field that applies. Never
+ * blocks: the entry is queued for a writer thread (up to 4,096 of them;
+ * past that it is dropped and counted, and the count goes to the journal
+ * in one entry once it takes entries again).
  */
 void steward_log_event(StewardLog *log, guint64 sequence, const StewardEvent *ev, const char *unit);
 
-/* Journal writes that failed so far: counted, never silently dropped. */
+/* Waits (at most 5 s) until every entry queued so far was handed to the
+ * journal: before an execve(), which would drop the queue. */
+void steward_log_flush(StewardLog *log);
+
+/* Journal entries never written so far (queue full, journal refused):
+ * counted, never silently dropped. Entries are written by a thread of
+ * their own, so a failure shows here a little after the event. */
 guint64 steward_log_get_failures(StewardLog *log);
 
 /* The translated one-line MESSAGE of an event. */

@@ -293,11 +293,38 @@ on_gone(gpointer user_data, const char *child, guint64 generation)
         m->gone_child = NULL;
 }
 
+/* One journal_unavailable per outage, however many children start during
+ * it, and journal_available with the first that connects again: there is
+ * no polling, each spawn simply tries the journal again. */
+static void
+on_journal(gpointer user_data, const char *child, guint64 generation, const char *error)
+{
+        StewardManager *m = user_data;
+        StewardEvent ev = {
+                .kind = error ? STEWARD_EVENT_JOURNAL_UNAVAILABLE : STEWARD_EVENT_JOURNAL_AVAILABLE,
+                .time_usec = manager_now(),
+                .fields = STEWARD_EVENT_FIELD_CHILD | STEWARD_EVENT_FIELD_GENERATION,
+                .child = g_intern_string(child),
+                .generation = generation,
+        };
+
+        if (!!error == m->journal_unavailable)
+                return;
+        m->journal_unavailable = !!error;
+        if (error) {
+                ev.fields |= STEWARD_EVENT_FIELD_ERROR;
+                ev.error = g_strdup(error);
+        }
+        manager_emit(m, &ev, NULL);
+        steward_event_clear(&ev);
+}
+
 static const StewardBackendEvents backend_events = {
         .spawned = on_spawned,
         .spawn_failed = on_spawn_failed,
         .exited = on_exited,
         .gone = on_gone,
+        .journal = on_journal,
 };
 
 static void

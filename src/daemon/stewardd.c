@@ -194,6 +194,8 @@ daemon_on_reexecute(gpointer user_data)
         }
         if (bus)
                 g_dbus_connection_flush_sync(bus, NULL, NULL);
+        /* The journal entries still queued would die with this image. */
+        steward_log_flush(d->log);
         (void) execve(d->exe, d->argv, env);
         errsv = errno;
         if (notify_fd >= 0)

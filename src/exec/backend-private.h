@@ -35,6 +35,7 @@ typedef struct {
         gboolean scope_created;
         gboolean exited_reported;
         gboolean stop_requested;
+        gboolean journal_refused; /* steward-exec fell back from the journal */
         int pidfd; /* adopted: the main process, when it is not our child; else -1 */
         guint pidfd_source;
         char *failure;

@@ -155,6 +155,15 @@ on_spawn_report(int fd, GIOCondition cond, gpointer user_data)
         while (n < 0 && errno == EINTR);
         if (n < 0 && errno == EAGAIN)
                 return G_SOURCE_CONTINUE;
+        if (n == sizeof(report) && report.stage == STEWARD_EXEC_STAGE_STDIO_FALLBACK) {
+                /* A notice: the helper goes on, and the exec's EOF or a
+                 * failure still follows on the same pipe. */
+                inc->journal_refused = TRUE;
+                if (b->events->journal)
+                        b->events->journal(b->user_data, inc->child, inc->generation,
+                                           g_strerror(report.error));
+                return G_SOURCE_CONTINUE;
+        }
 
         inc->report_source = 0;
         steward_close_fdp(&inc->proc.report_fd);
@@ -165,6 +174,8 @@ on_spawn_report(int fd, GIOCondition cond, gpointer user_data)
         } else if (inc->phase == PHASE_EXECING) {
                 /* EOF: the close-on-exec pipe closed in a successful exec. */
                 inc->phase = PHASE_RUNNING;
+                if (b->events->journal && !inc->journal_refused && steward_exec_plan_uses_journal(inc->plan))
+                        b->events->journal(b->user_data, inc->child, inc->generation, NULL);
                 b->events->spawned(b->user_data, inc->child, inc->generation, inc->proc.pid, inc->unit);
                 backend_incarnation_advance(inc);
         }

@@ -24,6 +24,12 @@ typedef struct {
         void (*spawn_failed)(gpointer user_data, const char *child, guint64 generation, const char *message);
         void (*exited)(gpointer user_data, const char *child, guint64 generation, int wait_status);
         void (*gone)(gpointer user_data, const char *child, guint64 generation);
+        /* Optional, and only for incarnations whose output goes to the
+         * journal: @error is why the journal refused the stream (the
+         * incarnation starts anyway, writing to stewardd's stderr or
+         * /dev/null), as soon as steward-exec says so; NULL once the
+         * program runs with its stream connected. */
+        void (*journal)(gpointer user_data, const char *child, guint64 generation, const char *error);
 } StewardBackendEvents;
 
 typedef struct {

@@ -9,7 +9,10 @@
  *
  *   3  the parameters: a sealed memfd of NUL-terminated strings, below
  *   4  the gate: one byte lets it go on to exec; EOF makes it leave quietly
- *   5  the report: a StewardExecReport when a stage fails; closed on exec
+ *   5  the report: a StewardExecReport when a stage fails; closed on exec.
+ *      Before that it may carry one STEWARD_EXEC_STAGE_STDIO_FALLBACK
+ *      report, which is a notice, not a failure: the journal refused the
+ *      stream (error says why) and stdout/stderr went elsewhere
  *
  * Nothing else is inherited but 0, 1 and 2 (stewardd's own). The process
  * stewardd spawned is the incarnation's main process from its first
@@ -26,7 +29,10 @@
  *                                        is set to the helper's own PID
  *   working directory                    "" for stewardd's
  *   syslog identifier                    "": keep stdout/stderr as they are,
- *                                        else a journal stream under it
+ *                                        else a journal stream under it;
+ *                                        when the journal refuses it,
+ *                                        stewardd's stderr (or /dev/null
+ *                                        when that is unusable) for both
  *   credentials                          "": keep them, else
  *                                        "UID GID NGROUPS GID1 GID2 ..."
  *
@@ -52,6 +58,9 @@ typedef enum {
         STEWARD_EXEC_STAGE_CREDENTIALS,
         STEWARD_EXEC_STAGE_EXEC,
         STEWARD_EXEC_STAGE_PARAMS, /* the parameters did not parse: a stewardd/steward-exec mismatch */
+        /* Not a failure: the journal refused the stream, the helper goes on
+         * with a fallback; a failure or the exec's EOF still follows. */
+        STEWARD_EXEC_STAGE_STDIO_FALLBACK,
         _STEWARD_EXEC_STAGE_MAX,
 } StewardExecStage;
 

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,6 +265,38 @@ journal_stream_fd(const char *identifier)
         return fd;
 }
 
+/* Whether stewardd's own stderr can take the program's output: open for
+ * writing and not a pipe or socket whose reader is gone (stewardd's stderr
+ * may be a journal stream of the journald that just refused us; a write
+ * there would only raise SIGPIPE in the program). */
+static int
+stderr_usable(void)
+{
+        struct pollfd p = { .fd = STDERR_FILENO, .events = POLLOUT };
+        int flags = fcntl(STDERR_FILENO, F_GETFL);
+
+        if (flags < 0 || (flags & O_ACCMODE) == O_RDONLY)
+                return 0;
+        if (poll(&p, 1, 0) < 0 || (p.revents & (POLLERR | POLLHUP | POLLNVAL)))
+                return 0;
+        return 1;
+}
+
+/* stdout and stderr for a program whose journal stream was refused: a
+ * child must not fail because its logging cannot be set up. stewardd
+ * hears of it first (a notice on the report pipe, not a failure), so it
+ * can say so once. */
+static void
+stdio_fallback(int null_fd, int error)
+{
+        StewardExecReport r = { .stage = STEWARD_EXEC_STAGE_STDIO_FALLBACK, .error = error };
+        int target = stderr_usable() ? STDERR_FILENO : null_fd;
+
+        (void) !write(STEWARD_EXEC_FD_REPORT, &r, sizeof(r));
+        if (dup2(target, STDOUT_FILENO) < 0 || (target != STDERR_FILENO && dup2(target, STDERR_FILENO) < 0))
+                fail(STEWARD_EXEC_STAGE_STDIO, errno);
+}
+
 /* Every signal back to SIG_DFL. posix_spawn() reset those stewardd
  * handles, but glibc's sigaction() refuses the real-time signals it
  * reserves for itself (32 and 33) with EINVAL, and an ignored one survives
@@ -329,8 +362,8 @@ main(int argc, char *argv[])
                 int fd = journal_stream_fd(params.identifier);
 
                 if (fd < 0)
-                        fail(STEWARD_EXEC_STAGE_STDIO, -fd);
-                if (dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0)
+                        stdio_fallback(null_fd, -fd);
+                else if (dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0)
                         fail(STEWARD_EXEC_STAGE_STDIO, errno);
         }
         /* null_fd and the stream's own descriptor are close-on-exec. */

@@ -242,6 +242,12 @@ steward_exec_plan_new(const StewardChildSpec *spec, char **extra_env, gboolean u
         return g_steal_pointer(&p);
 }
 
+gboolean
+steward_exec_plan_uses_journal(const StewardExecPlan *plan)
+{
+        return plan->identifier != NULL;
+}
+
 static const char *
 stage_name(int stage)
 {
@@ -260,6 +266,8 @@ stage_name(int stage)
                 return "exec";
         case STEWARD_EXEC_STAGE_PARAMS:
                 return "reading what stewardd sent (is steward-exec from the same version?)";
+        case STEWARD_EXEC_STAGE_STDIO_FALLBACK:
+                return "connecting to the journal";
         default:
                 return "spawn";
         }

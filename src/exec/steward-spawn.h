@@ -32,6 +32,8 @@ typedef struct _StewardExecPlan StewardExecPlan;
 StewardExecPlan *steward_exec_plan_new(const StewardChildSpec *spec, char **extra_env, gboolean use_journal,
                                        gboolean allow_credentials, GError **error);
 void steward_exec_plan_free(StewardExecPlan *plan);
+/* Whether steward-exec connects the incarnation's stdout/stderr to the journal. */
+gboolean steward_exec_plan_uses_journal(const StewardExecPlan *plan);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardExecPlan, steward_exec_plan_free)
 
 /* A started incarnation, held before exec until released. */

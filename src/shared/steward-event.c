@@ -60,6 +60,8 @@ static const KindInfo kind_table[_STEWARD_EVENT_KIND_MAX] = {
         [STEWARD_EVENT_COMMAND_COMPLETED] = { "command_completed", STEWARD_SEVERITY_INFO },
         [STEWARD_EVENT_CHILD_ADDED] = { "child_added", STEWARD_SEVERITY_NOTICE },
         [STEWARD_EVENT_CHILD_REMOVED] = { "child_removed", STEWARD_SEVERITY_NOTICE },
+        [STEWARD_EVENT_JOURNAL_UNAVAILABLE] = { "journal_unavailable", STEWARD_SEVERITY_WARNING },
+        [STEWARD_EVENT_JOURNAL_AVAILABLE] = { "journal_available", STEWARD_SEVERITY_NOTICE },
 };
 
 static const char *const decision_table[_STEWARD_DECISION_MAX] = {
@@ -242,6 +244,8 @@ static const char *const message_ids[_STEWARD_EVENT_KIND_MAX] = {
         [STEWARD_EVENT_COMMAND_COMPLETED] = "ddbd4c619a4049a2a2631971cba8e7cc",
         [STEWARD_EVENT_CHILD_ADDED] = "74b9e88a3e0f49e281a83d0c786883b4",
         [STEWARD_EVENT_CHILD_REMOVED] = "9beb8a47c59f428585db63b13514ead8",
+        [STEWARD_EVENT_JOURNAL_UNAVAILABLE] = "96d0ca60dcad4d83840c5d52b2d7c733",
+        [STEWARD_EVENT_JOURNAL_AVAILABLE] = "c9548f47d16c4b4e930f5c4c0194fdb2",
 };
 
 const char *

@@ -53,6 +53,10 @@ typedef enum {
         /* AddChild / RemoveChild: a child joined or left the tree at run time. */
         STEWARD_EVENT_CHILD_ADDED,
         STEWARD_EVENT_CHILD_REMOVED,
+        /* A child's stdout/stderr could not reach the journal (once per
+         * outage), and reach it again. */
+        STEWARD_EVENT_JOURNAL_UNAVAILABLE,
+        STEWARD_EVENT_JOURNAL_AVAILABLE,
         _STEWARD_EVENT_KIND_MAX,
 } StewardEventKind;
 

@@ -34,6 +34,9 @@
  * fresh id per exec), so child + generation + invocation names one
  * incarnation across any number of stewardd runs. */
 #define STEWARD_FIELD_INVOCATION_ID "STEWARD_INVOCATION_ID"
+/* Not an event: the entry stewardd writes once the journal takes entries
+ * again, counting those it could not write meanwhile. */
+#define STEWARD_FIELD_JOURNAL_LOST "STEWARD_JOURNAL_LOST"
 
 /* The MESSAGE_ID of @kind, as 32 hex digits (sd_id128 string form); NULL
  * when out of range. units/steward.catalog has an entry for every one of

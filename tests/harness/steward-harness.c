@@ -10,6 +10,9 @@
  * real cgroups without touching the host's. When the command ends the
  * manager and journald are asked to exit; the namespace's init then leaves,
  * which makes the kernel kill whatever is left, and the cgroups are removed.
+ * journald's PID is kept in $STEWARD_HARNESS_JOURNALD_PID_FILE for tests
+ * that kill, stop or replace it (itest_journald_*()); a replacement is the
+ * test's, not the harness's, and ends with the namespace.
  *
  * Exit status: the command's; 77 when the harness cannot exist here (not
  * root, no namespaces, no systemd), with the reason on stderr; 1 when the
@@ -39,6 +42,7 @@
 #define SYSTEMD_PATH "/lib/systemd/systemd"
 #define JOURNALD_PATH "/lib/systemd/systemd-journald"
 #define STATE_DIR "/run/steward-harness"
+#define JOURNALD_PID_FILE STATE_DIR "/journald.pid"
 #define RUNTIME_DIR "/run/user/0"
 #define BUS_ADDRESS "unix:path=" RUNTIME_DIR "/bus"
 #define SYSTEMD_BUS_NAME "org.freedesktop.systemd1"
@@ -353,6 +357,10 @@ harness_environ(void)
          * live there. */
         env = g_environ_setenv(env, "TMPDIR", STATE_DIR "/tmp", TRUE);
         env = g_environ_setenv(env, "STEWARD_HARNESS", "1", TRUE);
+        /* A test may kill, stop or replace journald (itest_journald_*()):
+         * the binary, and where the PID of the running one is kept. */
+        env = g_environ_setenv(env, "STEWARD_HARNESS_JOURNALD", JOURNALD_PATH, TRUE);
+        env = g_environ_setenv(env, "STEWARD_HARNESS_JOURNALD_PID_FILE", JOURNALD_PID_FILE, TRUE);
         return env;
 }
 
@@ -472,6 +480,15 @@ harness_inside(char **command)
                 g_printerr("steward-harness: %s\n", error->message);
                 dump_log(STATE_DIR "/journald.log");
                 return EXIT_FAILURE;
+        }
+        {
+                g_autofree char *pid = g_strdup_printf("%d\n", (int) h.journald);
+
+                if (!g_file_set_contents(JOURNALD_PID_FILE, pid, -1, &error)) {
+                        g_printerr("steward-harness: %s\n", error->message);
+                        stop_daemon(&h, &h.journald);
+                        return EXIT_FAILURE;
+                }
         }
 
         h.manager = spawn_daemon(&h, manager_argv, daemon_env, STATE_DIR "/manager.log", &error);

@@ -2,8 +2,14 @@
 /* itest.c: helpers shared by the integration suites that run inside steward-harness. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -94,6 +100,181 @@ itest_journal_contains(const char *const *match, const char *needle)
         if (itest_run((const char *const *) argv->pdata, &out) != 0)
                 return FALSE;
         return strstr(out, needle) != NULL;
+}
+
+/* ---- the harness's journald ---------------------------------------------- */
+
+static const char *
+journald_pid_file(void)
+{
+        const char *path = g_getenv("STEWARD_HARNESS_JOURNALD_PID_FILE");
+
+        ck_assert_msg(path, "STEWARD_HARNESS_JOURNALD_PID_FILE is not set: an old steward-harness?");
+        return path;
+}
+
+pid_t
+itest_journald_pid(void)
+{
+        g_autofree char *text = NULL;
+        g_autofree char *stat_path = NULL;
+        g_autofree char *stat = NULL;
+        guint64 pid;
+        const char *state;
+
+        if (!g_file_get_contents(journald_pid_file(), &text, NULL, NULL) ||
+            !g_ascii_string_to_unsigned(g_strstrip(text), 10, 1, G_MAXINT32, &pid, NULL))
+                return 0;
+        /* Gone, or a zombie nobody reaped (its parent was a test process
+         * that ended): not running either way. */
+        stat_path = g_strdup_printf("/proc/%" G_GUINT64_FORMAT "/stat", pid);
+        if (!g_file_get_contents(stat_path, &stat, NULL, NULL))
+                return 0;
+        state = strrchr(stat, ')');
+        if (!state || g_str_has_prefix(state, ") Z") || g_str_has_prefix(state, ") X"))
+                return 0;
+        return (pid_t) pid;
+}
+
+void
+itest_journald_kill(void)
+{
+        pid_t pid = itest_journald_pid();
+        struct pollfd p = { .events = POLLIN };
+
+        ck_assert_msg(pid > 0, "no journald runs");
+        p.fd = (int) syscall(SYS_pidfd_open, pid, 0);
+        ck_assert_msg(p.fd >= 0, "pidfd_open(%d): %s", (int) pid, g_strerror(errno));
+        ck_assert_int_eq(kill(pid, SIGKILL), 0);
+        /* Readable once it has exited, its sockets closed with it. */
+        ck_assert_msg(poll(&p, 1, ITEST_TIMEOUT_SEC * 1000) == 1, "journald outlived SIGKILL");
+        (void) close(p.fd);
+        /* Ours to reap when a test of this process started it. */
+        (void) waitpid(pid, NULL, WNOHANG);
+}
+
+void
+itest_journald_stop(void)
+{
+        pid_t pid = itest_journald_pid();
+
+        ck_assert_msg(pid > 0, "no journald runs");
+        ck_assert_int_eq(kill(pid, SIGSTOP), 0);
+}
+
+void
+itest_journald_cont(void)
+{
+        pid_t pid = itest_journald_pid();
+
+        if (pid > 0)
+                ck_assert_int_eq(kill(pid, SIGCONT), 0);
+}
+
+static void
+journald_child_setup(gpointer user_data)
+{
+        int fd = open(user_data, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+        /* Out of the test's process group: check kills that group when the
+         * test ends, and this journald is for the tests after it too. */
+        (void) setsid();
+
+        if (fd >= 0) {
+                (void) dup2(fd, STDOUT_FILENO);
+                (void) dup2(fd, STDERR_FILENO);
+        }
+}
+
+void
+itest_journald_start(void)
+{
+        const char *binary = g_getenv("STEWARD_HARNESS_JOURNALD");
+        g_autofree char *dir = g_path_get_dirname(journald_pid_file());
+        g_autofree char *log = g_build_filename(dir, "journald.log", NULL);
+        g_autofree char *notify_dir = NULL;
+        g_autofree char *notify_path = NULL;
+        g_autofree char *pid_text = NULL;
+        g_autoptr(GError) error = NULL;
+        g_auto(GStrv) env = NULL;
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        char *argv[] = { (char *) binary, NULL };
+        gint64 deadline;
+        gboolean ready = FALSE;
+        GPid pid;
+        int fd;
+
+        if (itest_journald_pid() > 0) {
+                itest_journald_cont();
+                return;
+        }
+        ck_assert_msg(binary, "STEWARD_HARNESS_JOURNALD is not set");
+
+        /* Its READY=1 comes once its sockets are bound: only then does a
+         * test's next entry reach it. */
+        notify_dir = g_dir_make_tmp("itest-journald-XXXXXX", &error);
+        ck_assert_msg(notify_dir, "%s", error ? error->message : "");
+        notify_path = g_build_filename(notify_dir, "notify", NULL);
+        g_strlcpy(sa.sun_path, notify_path, sizeof(sa.sun_path));
+        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_msg(bind(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0, "bind: %s", g_strerror(errno));
+
+        env = g_environ_setenv(g_get_environ(), "NOTIFY_SOCKET", notify_path, TRUE);
+        ck_assert_msg(g_spawn_async(NULL, argv, env, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL,
+                                    journald_child_setup, log, &pid, &error),
+                      "%s", error ? error->message : "");
+
+        deadline = g_get_monotonic_time() + ITEST_TIMEOUT_SEC * G_USEC_PER_SEC;
+        while (!ready) {
+                struct pollfd p = { .fd = fd, .events = POLLIN };
+                gint64 left = (deadline - g_get_monotonic_time()) / 1000;
+                char buf[4096];
+                ssize_t n;
+
+                ck_assert_msg(left > 0 && poll(&p, 1, (int) left) == 1, "journald sent no READY=1");
+                n = recv(fd, buf, sizeof(buf) - 1, 0);
+                if (n <= 0)
+                        continue;
+                buf[n] = '\0';
+                for (const char *l = buf; l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+                        if (g_str_has_prefix(l, "READY=1"))
+                                ready = TRUE;
+        }
+        (void) close(fd);
+        (void) unlink(notify_path);
+        (void) rmdir(notify_dir);
+
+        pid_text = g_strdup_printf("%d\n", (int) pid);
+        ck_assert(g_file_set_contents(journald_pid_file(), pid_text, -1, NULL));
+}
+
+guint
+itest_journal_fill(void)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = "/run/systemd/journal/socket" };
+        static const char entry[] = "MESSAGE=itest: filling the journal socket\nSYSLOG_IDENTIFIER=itest\n";
+        int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        int sndbuf = 8 * 1024 * 1024;
+        guint n = 0;
+
+        ck_assert_int_ge(fd, 0);
+        /* Our own send buffer must not be what runs out first. */
+        if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)) < 0)
+                (void) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+        for (;;) {
+                ssize_t r = sendto(fd, entry, sizeof(entry) - 1, MSG_NOSIGNAL, (struct sockaddr *) &sa,
+                                   sizeof(sa));
+
+                if (r < 0) {
+                        ck_assert_msg(errno == EAGAIN, "filling the journal: %s", g_strerror(errno));
+                        break;
+                }
+                n++;
+                ck_assert_msg(n < 1000000, "the journal socket never filled: is journald stopped?");
+        }
+        (void) close(fd);
+        return n;
 }
 
 typedef struct {

@@ -31,6 +31,24 @@ gboolean itest_journal_contains(const char *const *match, const char *needle);
  * a line containing needle arrives or the bound passes. */
 gboolean itest_journal_wait(const char *const *match, const char *needle, guint timeout_sec);
 
+/* The harness's systemd-journald, as a test may break it: the PID of the
+ * one running now (the harness's, or the one itest_journald_start() ran
+ * last), 0 when none runs. */
+pid_t itest_journald_pid(void);
+/* SIGKILL, and waits until it is gone (its sockets with it). */
+void itest_journald_kill(void);
+/* SIGSTOP / SIGCONT: a journald that takes no entries and no streams. */
+void itest_journald_stop(void);
+void itest_journald_cont(void);
+/* Starts a new journald unless one runs, and waits for its READY=1, sent
+ * once its sockets accept entries and streams. For teardown too: it also
+ * continues a stopped one. */
+void itest_journald_start(void);
+/* Fills the journal's native socket with entries of our own until a send
+ * would block (journald stopped): a writer that blocks then blocks at once.
+ * Returns how many went in. */
+guint itest_journal_fill(void);
+
 /* Every Event signal of a daemon, recorded from before it started. */
 typedef struct {
         GDBusConnection *bus;
