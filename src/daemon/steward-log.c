@@ -49,6 +49,11 @@ struct _StewardLog {
         GThread *thread;
 };
 
+/* The log the GLib writer queues to; NULL: GLib's default writer. A
+ * process has one GLib writer for its whole life, a StewardLog does not. */
+static GMutex glib_lock;
+static StewardLog *glib_log;
+
 /* The unit's invocation when stewardd runs as one (systemd sets
  * INVOCATION_ID), else a fresh id for this exec. */
 static char *
@@ -249,6 +254,10 @@ steward_log_free(StewardLog *log)
 
         if (!log)
                 return;
+        g_mutex_lock(&glib_lock);
+        if (glib_log == log)
+                glib_log = NULL;
+        g_mutex_unlock(&glib_lock);
         w = log->writer;
         if (w) {
                 /* What is queued still goes out, for a bounded time. */
@@ -505,26 +514,11 @@ event_fields(guint64 sequence, const StewardEvent *ev, const char *unit)
         return f;
 }
 
-/* Never blocks: the writer thread sends, and a full queue drops. */
+/* Never blocks: the writer thread sends, and a full queue drops. Takes
+ * @entry, a NULL-terminated array of KEY=value fields, MESSAGE= first. */
 static void
-log_journal(StewardLog *log, const StewardEvent *ev, GPtrArray *fields)
+writer_enqueue(Writer *w, char **entry)
 {
-        g_autofree char *message = steward_event_format_message(ev);
-        GPtrArray *b = g_ptr_array_new();
-        Writer *w = log->writer;
-        char **entry;
-
-        /* MESSAGE= first: the writer names a failed entry by it. */
-        g_ptr_array_add(b, g_strconcat("MESSAGE=", message, NULL));
-        g_ptr_array_add(b, g_strconcat("MESSAGE_ID=", steward_event_kind_message_id(ev->kind), NULL));
-        g_ptr_array_add(b, g_strdup_printf("PRIORITY=%d", steward_event_priority(ev)));
-        g_ptr_array_add(b, g_strdup("SYSLOG_IDENTIFIER=stewardd"));
-        g_ptr_array_add(b, g_strdup(log->invocation_field));
-        for (guint i = 0; i < fields->len; i++)
-                g_ptr_array_add(b, g_strdup(g_ptr_array_index(fields, i)));
-        g_ptr_array_add(b, NULL);
-        entry = (char **) g_ptr_array_free(b, FALSE);
-
         g_mutex_lock(&w->lock);
         if (g_queue_get_length(&w->queue) >= w->queue_max) {
                 /* No line on stderr either: that may be a stream to the
@@ -537,6 +531,106 @@ log_journal(StewardLog *log, const StewardEvent *ev, GPtrArray *fields)
                 g_cond_broadcast(&w->cond);
         }
         g_mutex_unlock(&w->lock);
+}
+
+static void
+log_journal(StewardLog *log, const StewardEvent *ev, GPtrArray *fields)
+{
+        g_autofree char *message = steward_event_format_message(ev);
+        GPtrArray *b = g_ptr_array_new();
+
+        /* MESSAGE= first: the writer names a failed entry by it. */
+        g_ptr_array_add(b, g_strconcat("MESSAGE=", message, NULL));
+        g_ptr_array_add(b, g_strconcat("MESSAGE_ID=", steward_event_kind_message_id(ev->kind), NULL));
+        g_ptr_array_add(b, g_strdup_printf("PRIORITY=%d", steward_event_priority(ev)));
+        g_ptr_array_add(b, g_strdup("SYSLOG_IDENTIFIER=stewardd"));
+        g_ptr_array_add(b, g_strdup(log->invocation_field));
+        for (guint i = 0; i < fields->len; i++)
+                g_ptr_array_add(b, g_strdup(g_ptr_array_index(fields, i)));
+        g_ptr_array_add(b, NULL);
+        writer_enqueue(log->writer, (char **) g_ptr_array_free(b, FALSE));
+}
+
+/* ---- GLib's own messages ------------------------------------------------- */
+
+static int
+syslog_priority(GLogLevelFlags level)
+{
+        if (level & G_LOG_LEVEL_ERROR)
+                return 3;
+        if (level & G_LOG_LEVEL_CRITICAL)
+                return 4; /* as GLib's own journal writer maps them */
+        if (level & G_LOG_LEVEL_WARNING)
+                return 4;
+        if (level & G_LOG_LEVEL_MESSAGE)
+                return 5;
+        if (level & G_LOG_LEVEL_INFO)
+                return 6;
+        return 7;
+}
+
+/* What GLib's journal writer would send, queued instead of sent: a
+ * child's bogus MAINPID= or a refused notify message is logged with
+ * g_message(), and must not stop the main loop on a stuck journald. */
+static GLogWriterOutput
+glib_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
+{
+        const char *domain = NULL;
+        const char *message = NULL;
+        GPtrArray *b;
+
+        for (gsize i = 0; i < n_fields; i++) {
+                if (g_str_equal(fields[i].key, "GLIB_DOMAIN"))
+                        domain = fields[i].value;
+                else if (g_str_equal(fields[i].key, "MESSAGE"))
+                        message = fields[i].value;
+        }
+        /* A fatal message is written before the process aborts, and a
+         * message without text is not ours to shape. */
+        if ((level & G_LOG_FLAG_FATAL) || (level & G_LOG_LEVEL_ERROR) || !message)
+                return g_log_writer_default(level, fields, n_fields, user_data);
+        if (g_log_writer_default_would_drop(level, domain))
+                return G_LOG_WRITER_HANDLED;
+
+        g_mutex_lock(&glib_lock);
+        if (!glib_log) {
+                g_mutex_unlock(&glib_lock);
+                return g_log_writer_default(level, fields, n_fields, user_data);
+        }
+        b = g_ptr_array_new();
+        g_ptr_array_add(b, g_strconcat("MESSAGE=", message, NULL));
+        g_ptr_array_add(b, g_strdup_printf("PRIORITY=%d", syslog_priority(level)));
+        g_ptr_array_add(b, g_strdup("SYSLOG_IDENTIFIER=stewardd"));
+        g_ptr_array_add(b, g_strdup(glib_log->invocation_field));
+        for (gsize i = 0; i < n_fields; i++) {
+                const char *k = fields[i].key;
+
+                /* Text fields only (GLib's CODE_*, GLIB_DOMAIN, ...);
+                 * PRIORITY is GLib's level, mapped above. */
+                if (fields[i].length != -1 || g_str_equal(k, "MESSAGE") || g_str_equal(k, "PRIORITY"))
+                        continue;
+                g_ptr_array_add(b, g_strdup_printf("%s=%s", k, (const char *) fields[i].value));
+        }
+        g_ptr_array_add(b, NULL);
+        writer_enqueue(glib_log->writer, (char **) g_ptr_array_free(b, FALSE));
+        g_mutex_unlock(&glib_lock);
+        return G_LOG_WRITER_HANDLED;
+}
+
+void
+steward_log_route_glib(StewardLog *log)
+{
+        static gsize installed;
+
+        if (!log->writer)
+                return; /* the console: GLib's default writer is right */
+        g_mutex_lock(&glib_lock);
+        glib_log = log;
+        g_mutex_unlock(&glib_lock);
+        if (g_once_init_enter(&installed)) {
+                g_log_set_writer_func(glib_writer, NULL, NULL);
+                g_once_init_leave(&installed, 1);
+        }
 }
 
 /* A value goes out bare only when nothing in it could end it early or

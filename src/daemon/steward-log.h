@@ -29,6 +29,15 @@ typedef int (*StewardLogSendFunc)(const struct iovec *iov, int n, gpointer user_
  * point sd_journal_sendv() elsewhere. */
 StewardLog *steward_log_new_journal(StewardLogSendFunc send, gpointer user_data, guint queue_max);
 void steward_log_free(StewardLog *log);
+
+/* GLib's messages (g_message(), g_warning(), ...) of the whole process go
+ * through @log's queue as journal entries from now on, until @log is freed
+ * (then GLib's default writer again): for when GLib would otherwise send
+ * them to the journal itself, with a send that blocks on a stuck journald.
+ * Debug messages are filtered as GLib's default writer filters them;
+ * fatal ones are written at once by GLib's default writer. Nothing
+ * changes for a log with the console target. */
+void steward_log_route_glib(StewardLog *log);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardLog, steward_log_free)
 
 /**

@@ -444,6 +444,10 @@ daemon_run(Daemon *d, StewardLogTarget log_target)
 
         d->loop = g_main_loop_new(NULL, FALSE);
         d->log = steward_log_new(log_target);
+        /* As a unit, stderr is a journal stream and GLib would send its
+         * messages to journald directly, blocking on a stuck one. */
+        if (g_log_writer_is_journald(STDERR_FILENO))
+                steward_log_route_glib(d->log);
         /* The journal first: an entry is written before anyone hears of it. */
         steward_manager_add_listener(d->manager, &log_listener, d->log);
         if (bus) {

@@ -201,6 +201,37 @@ START_TEST(test_refused_then_back)
 }
 END_TEST
 
+/* GLib's own messages take the same queue: g_message() comes back while
+ * the journal holds the writer, and the entry follows once it lets go. */
+START_TEST(test_glib_messages_queued)
+{
+        Journal *j = journal_new(FALSE);
+        StewardLog *log = steward_log_new_journal(journal_send, j, 16);
+        guint before;
+
+        steward_log_route_glib(log);
+        g_message("notify: %d bytes from PID %d, not KEY=VALUE", 12, 4242);
+        g_debug("not asked for: G_MESSAGES_DEBUG is not set");
+        journal_wait(j, &j->calls, 1);
+        journal_set(j, TRUE, FALSE);
+        journal_wait(j, &j->entries->len, 1);
+        steward_log_flush(log);
+        ck_assert_uint_eq(j->entries->len, 1);
+        ck_assert(entry_has(g_ptr_array_index(j->entries, 0),
+                            "MESSAGE=notify: 12 bytes from PID 4242, not KEY=VALUE"));
+        ck_assert(entry_has(g_ptr_array_index(j->entries, 0), "PRIORITY=5"));
+        ck_assert(entry_has(g_ptr_array_index(j->entries, 0), "SYSLOG_IDENTIFIER=stewardd"));
+        ck_assert_ptr_nonnull(strstr(g_ptr_array_index(j->entries, 0), "\nSTEWARD_INVOCATION_ID="));
+
+        /* Once the log is gone, GLib's default writer has them again. */
+        before = j->entries->len;
+        steward_log_free(log);
+        g_message("after the log");
+        ck_assert_uint_eq(j->entries->len, before);
+        journal_free(j);
+}
+END_TEST
+
 static Suite *
 log_suite(void)
 {
@@ -210,6 +241,7 @@ log_suite(void)
         tcase_add_test(tc, test_slow_journal_loses_nothing);
         tcase_add_test(tc, test_full_queue_drops_and_reports);
         tcase_add_test(tc, test_refused_then_back);
+        tcase_add_test(tc, test_glib_messages_queued);
         suite_add_tcase(s, tc);
         return s;
 }
