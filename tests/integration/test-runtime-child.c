@@ -9,6 +9,7 @@
 
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "itest.h"
@@ -314,6 +315,7 @@ START_TEST(test_remove_stops_child)
         g_autoptr(GVariant) missing = NULL;
         g_autoptr(GError) error = NULL;
         g_autofree char *dropin = NULL;
+        g_autofree char *remote = NULL;
         const char *id, *decision;
         gboolean gone = TRUE;
         GVariant *ev;
@@ -351,7 +353,8 @@ START_TEST(test_remove_stops_child)
         /* Then the object is gone. */
         missing = itest_manager_call_error(d, "GetChild", g_variant_new("(s)", "extra"), "(o)", &error);
         ck_assert_ptr_null(missing);
-        ck_assert_str_eq(g_dbus_error_get_remote_error(error), "org.steward.Supervisor1.Error.NoSuchChild");
+        remote = g_dbus_error_get_remote_error(error);
+        ck_assert_str_eq(remote, "org.steward.Supervisor1.Error.NoSuchChild");
         ck_assert_uint_eq(child_count(d), 1);
 }
 END_TEST
@@ -584,6 +587,102 @@ START_TEST(test_stewardctl_add_remove)
 }
 END_TEST
 
+/* A call sent without waiting for the ones before it to be answered. */
+typedef struct {
+        gboolean done;
+        GVariant *reply;
+        GError *error;
+} Pending;
+
+static void
+on_pending_reply(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        Pending *p = user_data;
+
+        p->reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &p->error);
+        p->done = TRUE;
+}
+
+static void
+send_call(ItestDaemon *d, const char *method, GVariant *params, Pending *p)
+{
+        g_dbus_connection_call(d->bus, "org.steward.Supervisor1", "/org/steward/Supervisor1",
+                               "org.steward.Supervisor1.Manager", method, params, G_VARIANT_TYPE("(a{sv})"),
+                               G_DBUS_CALL_FLAGS_NONE, ITEST_TIMEOUT_SEC * 1000, NULL, on_pending_reply, p);
+}
+
+static void
+pending_clear(Pending *p)
+{
+        g_clear_pointer(&p->reply, g_variant_unref);
+        g_clear_error(&p->error);
+}
+
+static guint
+reload_list_length(GVariant *reply, const char *list)
+{
+        g_autoptr(GVariant) outcome = NULL;
+        g_auto(GStrv) names = NULL;
+
+        g_variant_get(reply, "(@a{sv})", &outcome);
+        ck_assert(g_variant_lookup(outcome, list, "^as", &names));
+        return g_strv_length(names);
+}
+
+/* AddChild, RemoveChild and Reload sent back to back are each applied
+ * whole, in the order sent: a Reload right after an AddChild keeps the
+ * child (its drop-in is written before AddChild answers), one right after
+ * a RemoveChild does not bring it back, and a Reload whose files no longer
+ * hold a run-time child's supervisor is refused, naming the drop-in. */
+START_TEST(test_races_with_reload)
+{
+        g_autoptr(ItestDaemon) d = itest_daemon_start(base_config, NULL);
+        g_autofree char *conf = g_build_filename(d->dir, "steward.conf", NULL);
+        g_autoptr(GVariant) refused = NULL;
+        g_autoptr(GError) error = NULL;
+        GVariantBuilder options;
+        Pending add = { 0 }, reload1 = { 0 }, remove = { 0 }, reload2 = { 0 };
+        guint32 pid;
+
+        ck_assert(wait_state(d, "api", "running"));
+        g_variant_builder_init(&options, G_VARIANT_TYPE("a{sv}"));
+        send_call(d, "AddChild", g_variant_new("(sa{sv})", extra_fragment, &options), &add);
+        send_call(d, "Reload", NULL, &reload1);
+        ck_assert(itest_wait_flag(&add.done, ITEST_TIMEOUT_SEC));
+        ck_assert(itest_wait_flag(&reload1.done, ITEST_TIMEOUT_SEC));
+        ck_assert_msg(add.reply, "%s", add.error ? add.error->message : "");
+        ck_assert_msg(reload1.reply, "%s", reload1.error ? reload1.error->message : "");
+        ck_assert_uint_eq(reload_list_length(reload1.reply, "added"), 0);
+        ck_assert_uint_eq(reload_list_length(reload1.reply, "removed"), 0);
+        ck_assert(wait_state(d, "extra", "running"));
+        pid = child_pid(d, "extra");
+        ck_assert_uint_eq(itest_events_count(d->events, "child_starting", "extra"), 1);
+
+        /* The files lose the supervisor the run-time child is in. */
+        ck_assert(g_file_set_contents(conf, "[Child api]\nExecStart=/bin/sleep 1000\n", -1, NULL));
+        refused = itest_manager_call_error(d, "Reload", NULL, "(a{sv})", &error);
+        ck_assert_ptr_null(refused);
+        ck_assert_msg(strstr(error->message, "50-runtime-extra.conf"), "%s", error->message);
+        ck_assert_int_eq(child_pid(d, "extra"), pid);
+        ck_assert(g_file_set_contents(conf, base_config, -1, NULL));
+
+        send_call(d, "RemoveChild", g_variant_new("(ss)", "extra", "test"), &remove);
+        send_call(d, "Reload", NULL, &reload2);
+        ck_assert(itest_wait_flag(&remove.done, ITEST_TIMEOUT_SEC));
+        ck_assert(itest_wait_flag(&reload2.done, ITEST_TIMEOUT_SEC));
+        ck_assert_msg(remove.reply, "%s", remove.error ? remove.error->message : "");
+        ck_assert_msg(reload2.reply, "%s", reload2.error ? reload2.error->message : "");
+        ck_assert_uint_eq(reload_list_length(reload2.reply, "added"), 0);
+        ck_assert(itest_events_wait(d->events, "child_stopped", "extra", NULL, ITEST_TIMEOUT_SEC));
+        ck_assert_uint_eq(itest_events_count(d->events, "child_starting", "extra"), 1);
+        ck_assert_uint_eq(child_count(d), 1);
+        pending_clear(&add);
+        pending_clear(&reload1);
+        pending_clear(&remove);
+        pending_clear(&reload2);
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -601,6 +700,7 @@ make_suite(void)
         tcase_add_test(tc, test_persist_writes_config_dropin);
         tcase_add_test(tc, test_add_bounded);
         tcase_add_test(tc, test_stewardctl_add_remove);
+        tcase_add_test(tc, test_races_with_reload);
         suite_add_tcase(s, tc);
         return s;
 }
