@@ -28,7 +28,6 @@ typedef struct {
         StewardSpawned proc;
         Phase phase;
         guint report_source;
-        guint props_subscription;
         gboolean main_exited;
         int wait_status;
         gboolean scope_gone; /* scope backend: inactive or removed */
@@ -62,12 +61,14 @@ struct _StewardBackend {
         gboolean pidfds_unsupported;
         guint job_removed_subscription;
         guint unit_removed_subscription;
+        guint unit_changed_subscription;
         GCancellable *cancellable;
         GHashTable *incarnations; /* key "child/generation" -> Incarnation* */
         GHashTable *current; /* child -> Incarnation* (borrowed), the newest */
         GHashTable *by_leader; /* GINT_TO_POINTER(forked pid) -> Incarnation* (borrowed) */
         /* The scope backend's, set up and torn down by its init/finalize. */
         GHashTable *by_unit; /* unit name -> Incarnation* (borrowed) */
+        GHashTable *by_path; /* the unit's object path -> Incarnation* (borrowed) */
 };
 
 /* What differs between the backends; the core (steward-backend.c) does the

@@ -26,14 +26,22 @@ unit_object_path(const char *unit)
         return g_strconcat(SYSTEMD_UNIT_PATH_PREFIX, label, NULL);
 }
 
+/* One subscription for every scope, matched on the interface (arg0) and
+ * looked up by path: a match rule per incarnation cost an AddMatch and a
+ * RemoveMatch round trip per restart, and memory in the bus and in GDBus
+ * for every child. */
 static void
 on_unit_properties_changed(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
                            const char *signal, GVariant *params, gpointer user_data)
 {
-        Incarnation *inc = user_data;
+        StewardBackend *b = user_data;
         g_autoptr(GVariant) changed = NULL;
         const char *interface, *state = NULL;
+        Incarnation *inc;
 
+        if (!(inc = g_hash_table_lookup(b->by_path, path)) ||
+            !g_variant_is_of_type(params, G_VARIANT_TYPE("(sa{sv}as)")))
+                return;
         g_variant_get(params, "(&s@a{sv}@as)", &interface, &changed, NULL);
         if (!g_str_equal(interface, SYSTEMD_UNIT_INTERFACE) ||
             !g_variant_lookup(changed, "ActiveState", "&s", &state))
@@ -258,9 +266,7 @@ scope_track(Incarnation *inc, const StewardChildSpec *spec)
         inc->unit_path = unit_object_path(inc->unit);
         inc->kill_signal = spec->kill_signal;
         g_hash_table_replace(b->by_unit, inc->unit, inc);
-        inc->props_subscription = g_dbus_connection_signal_subscribe(
-                b->bus, SYSTEMD_BUS_NAME, DBUS_PROPERTIES_INTERFACE, "PropertiesChanged", inc->unit_path,
-                NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_unit_properties_changed, inc, NULL);
+        g_hash_table_replace(b->by_path, inc->unit_path, inc);
 }
 
 /* ---- live restore ---------------------------------------------------------- */
@@ -490,7 +496,11 @@ scope_init(StewardBackend *b, const StewardBackendOptions *o, GError **error)
 
         g_return_val_if_fail(o->manager_bus, FALSE);
         b->by_unit = g_hash_table_new(g_str_hash, g_str_equal);
+        b->by_path = g_hash_table_new(g_str_hash, g_str_equal);
         b->bus = g_object_ref(o->manager_bus);
+        b->unit_changed_subscription = g_dbus_connection_signal_subscribe(
+                b->bus, SYSTEMD_BUS_NAME, DBUS_PROPERTIES_INTERFACE, "PropertiesChanged", NULL,
+                SYSTEMD_UNIT_INTERFACE, G_DBUS_SIGNAL_FLAGS_NONE, on_unit_properties_changed, b, NULL);
         b->job_removed_subscription = g_dbus_connection_signal_subscribe(
                 b->bus, SYSTEMD_BUS_NAME, SYSTEMD_MANAGER_INTERFACE, "JobRemoved", SYSTEMD_OBJECT_PATH, NULL,
                 G_DBUS_SIGNAL_FLAGS_NONE, on_job_removed, b, NULL);
@@ -512,8 +522,11 @@ static void
 scope_finalize(StewardBackend *b)
 {
         g_clear_pointer(&b->by_unit, g_hash_table_unref);
+        g_clear_pointer(&b->by_path, g_hash_table_unref);
         if (!b->bus)
                 return;
+        if (b->unit_changed_subscription)
+                g_dbus_connection_signal_unsubscribe(b->bus, b->unit_changed_subscription);
         if (b->job_removed_subscription)
                 g_dbus_connection_signal_unsubscribe(b->bus, b->job_removed_subscription);
         if (b->unit_removed_subscription)
@@ -537,8 +550,8 @@ scope_discard(Incarnation *inc)
 
         if (inc->unit && g_hash_table_lookup(b->by_unit, inc->unit) == inc)
                 g_hash_table_remove(b->by_unit, inc->unit);
-        if (inc->props_subscription)
-                g_dbus_connection_signal_unsubscribe(b->bus, inc->props_subscription);
+        if (inc->unit_path && g_hash_table_lookup(b->by_path, inc->unit_path) == inc)
+                g_hash_table_remove(b->by_path, inc->unit_path);
         g_clear_pointer(&inc->unit_settings, g_variant_unref);
         g_clear_pointer(&inc->early_jobs, g_hash_table_unref);
         g_free(inc->job);
