@@ -52,6 +52,7 @@ struct _StewardManager {
          * holds it until the report returns, but its Unit is "" already. */
         const char *gone_child; /* interned */
         guint64 gone_generation;
+        GHashTable *limits; /* key -> its rate limit (manager-ratelimit.c) */
 };
 
 /* For every listener that has @member, @l pointing at it. */
@@ -64,8 +65,18 @@ guint64 manager_now(void);
 /* Numbers an event and tells the listeners. @unit: (nullable): its scope,
  * when not one the backend holds. */
 void manager_emit(StewardManager *m, const StewardEvent *ev, const char *unit);
+/* The same without the rate limits: a summary, already judged. */
+void manager_emit_now(StewardManager *m, const StewardEvent *ev, const char *unit);
 /* Performs every pending action, then tells the listeners it settled. */
 void manager_dispatch(StewardManager *m);
+
+/* manager-ratelimit.c: whether @ev goes out now (TRUE), or is held back
+ * and counted for the summary at its window's end. */
+gboolean manager_ratelimit_pass(StewardManager *m, const StewardEvent *ev);
+/* Every summary still waiting for its window's end, now. */
+void manager_ratelimit_flush_all(StewardManager *m);
+void manager_ratelimit_init(StewardManager *m);
+void manager_ratelimit_clear(StewardManager *m);
 
 /* manager-restore.c: live restore (docs/LIVE-RESTORE.md). */
 

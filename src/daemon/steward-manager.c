@@ -60,7 +60,7 @@ tell_reloading(StewardManager *m, gboolean reloading)
 /* ---- events ------------------------------------------------------------- */
 
 void
-manager_emit(StewardManager *m, const StewardEvent *ev, const char *unit)
+manager_emit_now(StewardManager *m, const StewardEvent *ev, const char *unit)
 {
         /* The backend holds an incarnation until its gone report was
          * delivered, so the last events of one still name its scope. */
@@ -70,6 +70,14 @@ manager_emit(StewardManager *m, const StewardEvent *ev, const char *unit)
         m->sequence++;
         FOR_EACH_LISTENER(m, l, event)
         l->l->event(l->data, m->sequence, ev, unit);
+}
+
+void
+manager_emit(StewardManager *m, const StewardEvent *ev, const char *unit)
+{
+        /* Held back before it is numbered: no gap in STEWARD_SEQUENCE. */
+        if (manager_ratelimit_pass(m, ev))
+                manager_emit_now(m, ev, unit);
 }
 
 /* An event of the daemon's own, outside the engine. */
@@ -427,6 +435,7 @@ steward_manager_new(const StewardManagerOptions *o, GError **error)
         m->supervisor_slices = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
         m->actions = steward_actions_new();
         m->listeners = g_array_new(FALSE, FALSE, sizeof(Listener));
+        manager_ratelimit_init(m);
 
         m->bus = g_bus_get_sync(o->mode == STEWARD_MODE_SYSTEM ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION,
                                 NULL, &bus_error);
@@ -487,6 +496,7 @@ steward_manager_free(StewardManager *m)
         if (!m)
                 return;
         g_clear_pointer(&m->notify, steward_notify_router_free);
+        manager_ratelimit_clear(m);
         manager_restore_clear(m);
         if (m->timer) {
                 g_source_destroy(m->timer);
@@ -653,6 +663,8 @@ steward_manager_announce_started(StewardManager *m)
 void
 steward_manager_announce_stopping(StewardManager *m)
 {
+        /* What was held back is told before the last word. */
+        manager_ratelimit_flush_all(m);
         manager_emit_simple(m, STEWARD_EVENT_MANAGER_STOPPING, NULL);
 }
 
