@@ -117,6 +117,8 @@ child_property(StewardBus *b, const StewardChildInfo *info, const char *property
                 return g_variant_new_string(steward_exit_code_to_string(info->last_exit_code));
         if (g_str_equal(property, "LastExitStatus"))
                 return g_variant_new_int32(info->last_exit_status);
+        if (g_str_equal(property, "LastExitCause"))
+                return g_variant_new_string(steward_exit_cause_to_string(info->last_exit_cause));
         if (g_str_equal(property, "RestartCount"))
                 return g_variant_new_uint32(info->restart_count);
         if (g_str_equal(property, "NextRestartUSec"))
@@ -856,7 +858,7 @@ get_manager_property(StewardBus *b, gconstpointer info, const char *property)
 
 static const struct {
         guint bit;
-        const char *names[3];
+        const char *names[4];
 } child_property_bits[] = {
         { STEWARD_PROPERTY_STATE, { "State" } },
         { STEWARD_PROPERTY_GENERATION, { "Generation" } },
@@ -864,7 +866,7 @@ static const struct {
         { STEWARD_PROPERTY_MAIN_PID, { "MainPID" } },
         { STEWARD_PROPERTY_READY, { "Ready" } },
         { STEWARD_PROPERTY_STATUS_TEXT, { "StatusText" } },
-        { STEWARD_PROPERTY_LAST_EXIT, { "LastExitCode", "LastExitStatus" } },
+        { STEWARD_PROPERTY_LAST_EXIT, { "LastExitCode", "LastExitStatus", "LastExitCause" } },
         { STEWARD_PROPERTY_RESTART_COUNT, { "RestartCount" } },
         { STEWARD_PROPERTY_NEXT_RESTART, { "NextRestartUSec" } },
         { STEWARD_PROPERTY_FENCE_STATE, { "FenceState" } },

@@ -232,10 +232,33 @@ format_message(const StewardEvent *ev)
         return g_strdup(steward_event_kind_to_string(ev->kind));
 }
 
+/* The cause of an end the kernel told (STEWARD_EXIT_CAUSE), as a sentence. */
+static const char *
+exit_cause_sentence(StewardExitCause cause)
+{
+        switch (cause) {
+        case STEWARD_EXIT_CAUSE_OOM_KILL:
+                return _("The kernel's OOM killer killed a process of it (MemoryMax=).");
+        case STEWARD_EXIT_CAUSE_TASKS_MAX:
+                return _("A fork was refused at its task limit (TasksMax=).");
+        case STEWARD_EXIT_CAUSE_NONE:
+        case _STEWARD_EXIT_CAUSE_MAX:
+                break;
+        }
+        return NULL;
+}
+
 char *
 steward_event_format_message(const StewardEvent *ev)
 {
         g_autofree char *message = format_message(ev);
+
+        if (ev->kind == STEWARD_EVENT_CHILD_EXITED && exit_cause_sentence(ev->exit_cause)) {
+                char *with_cause = g_strconcat(message, " ", exit_cause_sentence(ev->exit_cause), NULL);
+
+                g_free(message);
+                message = with_cause;
+        }
 
         if (!(ev->fields & STEWARD_EVENT_FIELD_SUPPRESSED))
                 return g_steal_pointer(&message);

@@ -271,7 +271,7 @@ on_spawn_failed(gpointer user_data, const char *child, guint64 generation, const
 }
 
 static void
-on_exited(gpointer user_data, const char *child, guint64 generation, int wait_status)
+on_exited(gpointer user_data, const char *child, guint64 generation, int wait_status, StewardExitCause cause)
 {
         StewardManager *m = user_data;
         StewardExitCode code = STEWARD_EXIT_CODE_UNKNOWN;
@@ -279,7 +279,8 @@ on_exited(gpointer user_data, const char *child, guint64 generation, int wait_st
 
         if (wait_status != STEWARD_BACKEND_WAIT_STATUS_UNKNOWN)
                 steward_exit_code_from_wait_status(wait_status, &code, &status);
-        steward_engine_child_exited(m->engine, child, generation, code, status, manager_now(), m->actions);
+        steward_engine_child_exited_with_cause(m->engine, child, generation, code, status, cause,
+                                               manager_now(), m->actions);
         manager_dispatch(m);
 }
 
