@@ -557,8 +557,16 @@ append_child(GString *s, GVariant *props, const guint64 *uptime_usec, const char
         if (*unit)
                 append_detail(s, prefix, "Unit", unit);
         append_detail(s, prefix, "Ready", lookup_bool(props, "Ready") ? "yes" : "no");
-        if (exit)
-                append_detail(s, prefix, "Last exit", exit);
+        if (exit) {
+                const char *cause = lookup_str(props, "LastExitCause");
+
+                /* What the kernel said ended it, where its status alone does not. */
+                if (*cause) {
+                        g_autofree char *with_cause = g_strdup_printf("%s, cause=%s", exit, cause);
+                        append_detail(s, prefix, "Last exit", with_cause);
+                } else
+                        append_detail(s, prefix, "Last exit", exit);
+        }
         /* The last spawn failed: nothing of it ran, so it is not the last exit. */
         if (*spawn_error)
                 append_detail(s, prefix, "Spawn error", spawn_error);

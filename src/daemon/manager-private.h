@@ -56,6 +56,7 @@ struct _StewardManager {
          * connected since: journal_unavailable was said, once. */
         gboolean journal_unavailable;
         guint64 gone_generation;
+        GHashTable *limits; /* key -> its rate limit (manager-ratelimit.c) */
 };
 
 /* For every listener that has @member, @l pointing at it. */
@@ -68,6 +69,8 @@ guint64 manager_now(void);
 /* Numbers an event and tells the listeners. @unit: (nullable): its scope,
  * when not one the backend holds. */
 void manager_emit(StewardManager *m, const StewardEvent *ev, const char *unit);
+/* The same without the rate limits: a summary, already judged. */
+void manager_emit_now(StewardManager *m, const StewardEvent *ev, const char *unit);
 /* Performs every pending action, then tells the listeners it settled. */
 void manager_dispatch(StewardManager *m);
 
@@ -90,6 +93,14 @@ void manager_index_spec(StewardManager *m);
 
 /* steward.conf.d in the runtime directory, NULL without one. */
 char *manager_runtime_dropin_dir(StewardMode mode);
+
+/* manager-ratelimit.c: whether @ev goes out now (TRUE), or is held back
+ * and counted for the summary at its window's end. */
+gboolean manager_ratelimit_pass(StewardManager *m, const StewardEvent *ev);
+/* Every summary still waiting for its window's end, now. */
+void manager_ratelimit_flush_all(StewardManager *m);
+void manager_ratelimit_init(StewardManager *m);
+void manager_ratelimit_clear(StewardManager *m);
 
 /* manager-restore.c: live restore (docs/LIVE-RESTORE.md). */
 

@@ -537,6 +537,8 @@ on_reexec(gpointer user_data)
                 g_warning("Not re-executing: cannot write %s: %s", m->state_path, error->message);
                 return G_SOURCE_REMOVE;
         }
+        /* What the rate limits hold back would not survive the exec. */
+        manager_ratelimit_flush_all(m);
         FOR_EACH_LISTENER(m, l, reexecute)
         l->l->reexecute(l->data);
         return G_SOURCE_REMOVE;

@@ -43,6 +43,15 @@ struct _StewardBus {
          * previous run: run, in order, once it has started. */
         GQueue parked; /* of PendingCommand* with their caller */
         gboolean started;
+        /* Unique name -> mutating calls of it in flight: waiting for the
+         * caller's credentials or parked (STEWARD_BUS_PENDING_PER_SENDER_MAX). */
+        GHashTable *pending;
+        /* Children whose StatusText changed and nothing else: one
+         * PropertiesChanged for all of a burst, from an idle source, so a
+         * child's STATUS= flood cannot pile up signals in the connection's
+         * output queue (STEWARD_PROPERTY_STATUS_TEXT in steward_bus_child_changed()). */
+        GHashTable *status_pending; /* interned child names */
+        guint status_idle;
 };
 
 /* ---- paths ---------------------------------------------------------------- */
@@ -134,6 +143,8 @@ child_property(StewardBus *b, const StewardChildInfo *info, const char *property
                 return g_variant_new_string(steward_exit_code_to_string(info->last_exit_code));
         if (g_str_equal(property, "LastExitStatus"))
                 return g_variant_new_int32(info->last_exit_status);
+        if (g_str_equal(property, "LastExitCause"))
+                return g_variant_new_string(steward_exit_cause_to_string(info->last_exit_cause));
         if (g_str_equal(property, "RestartCount"))
                 return g_variant_new_uint32(info->restart_count);
         if (g_str_equal(property, "NextRestartUSec"))
@@ -224,6 +235,7 @@ typedef struct {
         char *fragment; /* REQUEST_ADD_CHILD */
         gboolean persist; /* REQUEST_ADD_CHILD */
         StewardCaller *caller; /* parked: who asked */
+        char *sender; /* counted in bus->pending; NULL once the bus is gone */
 } PendingCommand;
 
 static void
@@ -231,6 +243,15 @@ pending_command_free(PendingCommand *p)
 {
         if (!p)
                 return;
+        if (p->sender) {
+                guint n = GPOINTER_TO_UINT(g_hash_table_lookup(p->bus->pending, p->sender));
+
+                if (n > 1)
+                        g_hash_table_insert(p->bus->pending, g_strdup(p->sender), GUINT_TO_POINTER(n - 1));
+                else
+                        g_hash_table_remove(p->bus->pending, p->sender);
+                g_free(p->sender);
+        }
         g_clear_pointer(&p->caller, steward_caller_free);
         g_clear_object(&p->invocation);
         g_free(p->target);
@@ -369,8 +390,10 @@ on_caller(GObject *source, GAsyncResult *res, gpointer user_data)
         StewardAuthRule rule;
 
         caller = steward_caller_lookup_finish(res, &error);
-        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+                g_clear_pointer(&p->sender, g_free); /* the bus, and its count, are gone */
                 return;
+        }
         if (!caller) {
                 g_dbus_method_invocation_return_error(
                         p->invocation, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
@@ -441,13 +464,30 @@ static PendingCommand *
 pending_new(StewardBus *b, GDBusMethodInvocation *inv, RequestKind request, StewardCommandKind kind,
             const char *target, const char *reason)
 {
+        const char *sender = g_dbus_method_invocation_get_sender(inv);
         PendingCommand *p;
+        guint n;
 
         if (target && !check_name(inv, target))
                 return NULL;
         if (reason && !check_reason(inv, reason))
                 return NULL;
+        /* Each waits for the bus daemon or for the tree: on the system
+         * bus any caller could otherwise queue without end. A peer-to-peer
+         * connection has no sender and nobody else on it. */
+        n = sender ? GPOINTER_TO_UINT(g_hash_table_lookup(b->pending, sender)) : 0;
+        if (n >= STEWARD_BUS_PENDING_PER_SENDER_MAX) {
+                g_dbus_method_invocation_return_error(
+                        inv, G_DBUS_ERROR, G_DBUS_ERROR_LIMITS_EXCEEDED,
+                        _("Too many calls of this connection in progress (at most %d)"),
+                        STEWARD_BUS_PENDING_PER_SENDER_MAX);
+                return NULL;
+        }
         p = g_new0(PendingCommand, 1);
+        if (sender) {
+                p->sender = g_strdup(sender);
+                g_hash_table_insert(b->pending, g_strdup(sender), GUINT_TO_POINTER(n + 1));
+        }
         p->bus = b;
         p->invocation = g_object_ref(inv);
         p->request = request;
@@ -978,7 +1018,7 @@ static const struct {
         { STEWARD_PROPERTY_MAIN_PID, { "MainPID" } },
         { STEWARD_PROPERTY_READY, { "Ready" } },
         { STEWARD_PROPERTY_STATUS_TEXT, { "StatusText" } },
-        { STEWARD_PROPERTY_LAST_EXIT, { "LastExitCode", "LastExitStatus" } },
+        { STEWARD_PROPERTY_LAST_EXIT, { "LastExitCode", "LastExitStatus", "LastExitCause" } },
         { STEWARD_PROPERTY_RESTART_COUNT, { "RestartCount" } },
         { STEWARD_PROPERTY_NEXT_RESTART, { "NextRestartUSec" } },
         { STEWARD_PROPERTY_FENCE_STATE, { "FenceState" } },
@@ -990,8 +1030,8 @@ static const struct {
         { STEWARD_PROPERTY_EXTRA_ROLE, { "Role" } },
 };
 
-void
-steward_bus_child_changed(StewardBus *b, const char *child, guint changed)
+static void
+child_changed_now(StewardBus *b, const char *child, guint changed)
 {
         g_autofree char *path = object_path(STEWARD_CHILD_PATH_PREFIX, child);
         g_autoptr(GPtrArray) names = g_ptr_array_new();
@@ -1010,6 +1050,39 @@ steward_bus_child_changed(StewardBus *b, const char *child, guint changed)
         g_ptr_array_add(names, NULL);
         emit_properties_changed(b, path, STEWARD_CHILD_INTERFACE, (const char *const *) names->pdata,
                                 get_child_property, &info);
+}
+
+static gboolean
+on_status_idle(gpointer user_data)
+{
+        StewardBus *b = user_data;
+        GHashTableIter iter;
+        gpointer child;
+
+        b->status_idle = 0;
+        g_hash_table_iter_init(&iter, b->status_pending);
+        while (g_hash_table_iter_next(&iter, &child, NULL)) {
+                g_hash_table_iter_remove(&iter);
+                child_changed_now(b, child, STEWARD_PROPERTY_STATUS_TEXT);
+        }
+        return G_SOURCE_REMOVE;
+}
+
+void
+steward_bus_child_changed(StewardBus *b, const char *child, guint changed)
+{
+        const char *name = g_intern_string(child);
+
+        /* The value sent is read when the signal goes out: the latest. */
+        if (changed == STEWARD_PROPERTY_STATUS_TEXT) {
+                g_hash_table_add(b->status_pending, (gpointer) name);
+                if (!b->status_idle)
+                        b->status_idle = g_idle_add(on_status_idle, b);
+                return;
+        }
+        if (g_hash_table_remove(b->status_pending, name))
+                changed |= STEWARD_PROPERTY_STATUS_TEXT;
+        child_changed_now(b, child, changed);
 }
 
 void
@@ -1082,6 +1155,10 @@ steward_bus_emit_event(StewardBus *b, guint64 sequence, const StewardEvent *ev, 
                 g_variant_builder_add(&f, "{sv}", "exit_code",
                                       g_variant_new_string(steward_exit_code_to_string(ev->exit_code)));
                 g_variant_builder_add(&f, "{sv}", "exit_status", g_variant_new_int32(ev->exit_status));
+                if (ev->exit_cause != STEWARD_EXIT_CAUSE_NONE)
+                        g_variant_builder_add(
+                                &f, "{sv}", "exit_cause",
+                                g_variant_new_string(steward_exit_cause_to_string(ev->exit_cause)));
         }
         if (m & STEWARD_EVENT_FIELD_ACTOR) {
                 g_variant_builder_add(&f, "{sv}", "actor_uid", g_variant_new_uint32(ev->actor_uid));
@@ -1102,6 +1179,8 @@ steward_bus_emit_event(StewardBus *b, guint64 sequence, const StewardEvent *ev, 
                 g_variant_builder_add(&f, "{sv}", "signal", g_variant_new_int32(ev->signal));
         if (m & STEWARD_EVENT_FIELD_MERGED)
                 g_variant_builder_add(&f, "{sv}", "merged", g_variant_new_uint32(ev->merged));
+        if (m & STEWARD_EVENT_FIELD_SUPPRESSED)
+                g_variant_builder_add(&f, "{sv}", "suppressed", g_variant_new_uint64(ev->suppressed));
 
         (void) g_dbus_connection_emit_signal(
                 b->bus, NULL, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "Event",
@@ -1135,6 +1214,8 @@ steward_bus_new(GDBusConnection *bus, const StewardBusOps *ops, gpointer user_da
         b->ops = ops;
         b->data = user_data;
         b->cancellable = g_cancellable_new();
+        b->pending = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        b->status_pending = g_hash_table_new(g_direct_hash, g_direct_equal);
         b->node = g_dbus_node_info_new_for_xml(g_bytes_get_data(xml, NULL), error);
         if (!b->node) {
                 steward_bus_free(b);
@@ -1175,6 +1256,9 @@ steward_bus_free(StewardBus *b)
                 return;
         g_cancellable_cancel(b->cancellable);
         g_queue_clear_full(&b->parked, (GDestroyNotify) pending_command_free);
+        g_clear_pointer(&b->pending, g_hash_table_unref);
+        g_clear_handle_id(&b->status_idle, g_source_remove);
+        g_clear_pointer(&b->status_pending, g_hash_table_unref);
         if (b->manager_registration)
                 g_dbus_connection_unregister_object(b->bus, b->manager_registration);
         if (b->child_subtree)

@@ -309,8 +309,8 @@ str(const char *s)
  * G_GUINT64_FORMAT: xgettext and gettext understand <inttypes.h> macros
  * inside a msgid, but cut a msgid short at any other macro, which left
  * every such message untranslated. */
-char *
-steward_event_format_message(const StewardEvent *ev)
+static char *
+format_message(const StewardEvent *ev)
 {
         const char *child = str(ev->child);
         const char *sup = str(ev->supervisor);
@@ -461,6 +461,41 @@ steward_event_format_message(const StewardEvent *ev)
         return g_strdup(steward_event_kind_to_string(ev->kind));
 }
 
+/* The cause of an end the kernel told (STEWARD_EXIT_CAUSE), as a sentence. */
+static const char *
+exit_cause_sentence(StewardExitCause cause)
+{
+        switch (cause) {
+        case STEWARD_EXIT_CAUSE_OOM_KILL:
+                return _("The kernel's OOM killer killed a process of it (MemoryMax=).");
+        case STEWARD_EXIT_CAUSE_TASKS_MAX:
+                return _("A fork was refused at its task limit (TasksMax=).");
+        case STEWARD_EXIT_CAUSE_NONE:
+        case _STEWARD_EXIT_CAUSE_MAX:
+                break;
+        }
+        return NULL;
+}
+
+char *
+steward_event_format_message(const StewardEvent *ev)
+{
+        g_autofree char *message = format_message(ev);
+
+        if (ev->kind == STEWARD_EVENT_CHILD_EXITED && exit_cause_sentence(ev->exit_cause)) {
+                char *with_cause = g_strconcat(message, " ", exit_cause_sentence(ev->exit_cause), NULL);
+
+                g_free(message);
+                message = with_cause;
+        }
+
+        if (!(ev->fields & STEWARD_EVENT_FIELD_SUPPRESSED))
+                return g_steal_pointer(&message);
+        /* The summary of a rate-limited window (docs/ARCHITECTURE.md, "Rate limits"). */
+        return g_strdup_printf(_("%s (%" PRIu64 " similar entries before it were suppressed.)"), message,
+                               ev->suppressed);
+}
+
 /* The fields of an event as KEY=value strings, in the order docs/ARCHITECTURE.md lists them. */
 static GPtrArray *
 event_fields(guint64 sequence, const StewardEvent *ev, const char *unit)
@@ -492,6 +527,8 @@ event_fields(guint64 sequence, const StewardEvent *ev, const char *unit)
         if (m & STEWARD_EVENT_FIELD_EXIT) {
                 ADD(STEWARD_FIELD_EXIT_CODE "=%s", steward_exit_code_to_string(ev->exit_code));
                 ADD(STEWARD_FIELD_EXIT_STATUS "=%d", ev->exit_status);
+                if (ev->exit_cause != STEWARD_EXIT_CAUSE_NONE)
+                        ADD(STEWARD_FIELD_EXIT_CAUSE "=%s", steward_exit_cause_to_string(ev->exit_cause));
         }
         if (m & STEWARD_EVENT_FIELD_ACTOR) {
                 ADD(STEWARD_FIELD_ACTOR_UID "=%u", ev->actor_uid);
@@ -510,6 +547,8 @@ event_fields(guint64 sequence, const StewardEvent *ev, const char *unit)
                 ADD(STEWARD_FIELD_SIGNAL "=%d", ev->signal);
         if (m & STEWARD_EVENT_FIELD_MERGED)
                 ADD(STEWARD_FIELD_MERGED "=%u", ev->merged);
+        if (m & STEWARD_EVENT_FIELD_SUPPRESSED)
+                ADD(STEWARD_FIELD_SUPPRESSED "=%" G_GUINT64_FORMAT, ev->suppressed);
 #undef ADD
         return f;
 }

@@ -60,7 +60,7 @@ tell_reloading(StewardManager *m, gboolean reloading)
 /* ---- events ------------------------------------------------------------- */
 
 void
-manager_emit(StewardManager *m, const StewardEvent *ev, const char *unit)
+manager_emit_now(StewardManager *m, const StewardEvent *ev, const char *unit)
 {
         /* The backend holds an incarnation until its gone report was
          * delivered, so the last events of one still name its scope. */
@@ -70,6 +70,14 @@ manager_emit(StewardManager *m, const StewardEvent *ev, const char *unit)
         m->sequence++;
         FOR_EACH_LISTENER(m, l, event)
         l->l->event(l->data, m->sequence, ev, unit);
+}
+
+void
+manager_emit(StewardManager *m, const StewardEvent *ev, const char *unit)
+{
+        /* Held back before it is numbered: no gap in STEWARD_SEQUENCE. */
+        if (manager_ratelimit_pass(m, ev))
+                manager_emit_now(m, ev, unit);
 }
 
 /* An event of the daemon's own, outside the engine. */
@@ -263,7 +271,7 @@ on_spawn_failed(gpointer user_data, const char *child, guint64 generation, const
 }
 
 static void
-on_exited(gpointer user_data, const char *child, guint64 generation, int wait_status)
+on_exited(gpointer user_data, const char *child, guint64 generation, int wait_status, StewardExitCause cause)
 {
         StewardManager *m = user_data;
         StewardExitCode code = STEWARD_EXIT_CODE_UNKNOWN;
@@ -271,7 +279,8 @@ on_exited(gpointer user_data, const char *child, guint64 generation, int wait_st
 
         if (wait_status != STEWARD_BACKEND_WAIT_STATUS_UNKNOWN)
                 steward_exit_code_from_wait_status(wait_status, &code, &status);
-        steward_engine_child_exited(m->engine, child, generation, code, status, manager_now(), m->actions);
+        steward_engine_child_exited_with_cause(m->engine, child, generation, code, status, cause,
+                                               manager_now(), m->actions);
         manager_dispatch(m);
 }
 
@@ -462,6 +471,7 @@ steward_manager_new(const StewardManagerOptions *o, GError **error)
         m->supervisor_slices = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
         m->actions = steward_actions_new();
         m->listeners = g_array_new(FALSE, FALSE, sizeof(Listener));
+        manager_ratelimit_init(m);
 
         m->bus = g_bus_get_sync(o->mode == STEWARD_MODE_SYSTEM ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION,
                                 NULL, &bus_error);
@@ -523,6 +533,7 @@ steward_manager_free(StewardManager *m)
         if (!m)
                 return;
         g_clear_pointer(&m->notify, steward_notify_router_free);
+        manager_ratelimit_clear(m);
         manager_restore_clear(m);
         if (m->timer) {
                 g_source_destroy(m->timer);
@@ -690,6 +701,8 @@ steward_manager_announce_started(StewardManager *m)
 void
 steward_manager_announce_stopping(StewardManager *m)
 {
+        /* What was held back is told before the last word. */
+        manager_ratelimit_flush_all(m);
         manager_emit_simple(m, STEWARD_EVENT_MANAGER_STOPPING, NULL);
 }
 

@@ -410,6 +410,7 @@ engine_child_judge_adopted_end(StewardEngine *e, Child *c)
         c->end_unjudged = FALSE;
         c->last_exit_code = STEWARD_EXIT_CODE_UNKNOWN;
         c->last_exit_status = 0;
+        c->last_exit_cause = STEWARD_EXIT_CAUSE_NONE;
         ev = engine_emit_child(e, STEWARD_EVENT_CHILD_EXITED, c);
         ev->exit_code = STEWARD_EXIT_CODE_UNKNOWN;
         ev->exit_status = 0;

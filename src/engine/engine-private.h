@@ -116,6 +116,7 @@ typedef struct {
         guint status_serial;
         StewardExitCode exit_code;
         int exit_status;
+        StewardExitCause exit_cause;
         guint restart_count;
         guint64 next_restart_usec;
         StewardFenceState fence;
@@ -195,6 +196,7 @@ struct Child {
         guint spawn_error_serial;
         StewardExitCode last_exit_code;
         int last_exit_status;
+        StewardExitCause last_exit_cause;
         guint restart_count;
         guint64 next_restart_usec;
 

@@ -613,6 +613,7 @@ shutdown_give_up(StewardEngine *e)
                         continue;
                 c->last_exit_code = STEWARD_EXIT_CODE_UNKNOWN;
                 c->last_exit_status = 0;
+                c->last_exit_cause = STEWARD_EXIT_CAUSE_NONE;
                 ev = engine_emit_child(e, STEWARD_EVENT_CHILD_EXITED, c);
                 ev->exit_code = STEWARD_EXIT_CODE_UNKNOWN;
                 ev->exit_status = 0;

@@ -333,6 +333,7 @@ engine_child_props(Child *c)
                 .spawn_error_serial = c->spawn_error_serial,
                 .exit_code = c->last_exit_code,
                 .exit_status = c->last_exit_status,
+                .exit_cause = c->last_exit_cause,
                 .restart_count = c->restart_count,
                 .next_restart_usec = c->next_restart_usec,
                 .fence = child_fence(c),
@@ -359,7 +360,8 @@ child_props_diff(const ChildProps *a, const ChildProps *b)
                 m |= STEWARD_PROPERTY_READY;
         if (a->status_serial != b->status_serial)
                 m |= STEWARD_PROPERTY_STATUS_TEXT;
-        if (a->exit_code != b->exit_code || a->exit_status != b->exit_status)
+        if (a->exit_code != b->exit_code || a->exit_status != b->exit_status ||
+            a->exit_cause != b->exit_cause)
                 m |= STEWARD_PROPERTY_LAST_EXIT;
         if (a->restart_count != b->restart_count)
                 m |= STEWARD_PROPERTY_RESTART_COUNT;
@@ -844,6 +846,15 @@ void
 steward_engine_child_exited(StewardEngine *e, const char *child, guint64 generation, StewardExitCode code,
                             int status, guint64 now, GArray *out)
 {
+        steward_engine_child_exited_with_cause(e, child, generation, code, status, STEWARD_EXIT_CAUSE_NONE,
+                                               now, out);
+}
+
+void
+steward_engine_child_exited_with_cause(StewardEngine *e, const char *child, guint64 generation,
+                                       StewardExitCode code, int status, StewardExitCause cause, guint64 now,
+                                       GArray *out)
+{
         Child *c;
 
         g_return_if_fail(e && out);
@@ -858,9 +869,11 @@ steward_engine_child_exited(StewardEngine *e, const char *child, guint64 generat
 
                 c->last_exit_code = code;
                 c->last_exit_status = status;
+                c->last_exit_cause = cause;
                 ev = engine_emit_child(e, STEWARD_EVENT_CHILD_EXITED, c);
                 ev->exit_code = code;
                 ev->exit_status = status;
+                ev->exit_cause = cause;
                 ev->fields |= STEWARD_EVENT_FIELD_EXIT;
                 engine_ev_decision(ev, verdict);
                 if (c->stopping)
@@ -1143,6 +1156,7 @@ child_info(Child *c, StewardChildInfo *info)
                 .last_spawn_error = c->spawn_error ? c->spawn_error : "",
                 .last_exit_code = c->last_exit_code,
                 .last_exit_status = c->last_exit_status,
+                .last_exit_cause = c->last_exit_cause,
                 .restart_count = c->restart_count,
                 .next_restart_usec = c->next_restart_usec,
                 .fence_state = child_fence(c),

@@ -372,6 +372,7 @@ typedef struct {
         const char *last_spawn_error;
         StewardExitCode last_exit_code;
         int last_exit_status;
+        StewardExitCause last_exit_cause;
         guint restart_count; /* automatic restarts, strategy ones included */
         guint64 next_restart_usec; /* monotonic; 0 when no restart is scheduled */
         StewardFenceState fence_state;
@@ -536,6 +537,10 @@ void steward_engine_child_spawn_failed(StewardEngine *e, const char *child, guin
                                        const char *error, guint64 now, GArray *out);
 void steward_engine_child_exited(StewardEngine *e, const char *child, guint64 generation,
                                  StewardExitCode code, int status, guint64 now, GArray *out);
+/* The same with what the kernel says ended it (LastExitCause, STEWARD_EXIT_CAUSE). */
+void steward_engine_child_exited_with_cause(StewardEngine *e, const char *child, guint64 generation,
+                                            StewardExitCode code, int status, StewardExitCause cause,
+                                            guint64 now, GArray *out);
 /* The incarnation's scope (process group) is empty: the fence opens. */
 void steward_engine_child_gone(StewardEngine *e, const char *child, guint64 generation, guint64 now,
                                GArray *out);

@@ -6,6 +6,7 @@
 #include <gio/gio.h>
 
 #include "steward-backend.h"
+#include "steward-cgroup.h"
 #include "steward-spawn.h"
 
 typedef struct _BackendOps BackendOps;
@@ -46,6 +47,7 @@ typedef struct {
         /* JobRemoved seen for the unit before we knew our job's path:
          * someone else's job on a unit of that name, or ours racing its reply. */
         GHashTable *early_jobs; /* job path -> result */
+        StewardCgroupCounters *counters; /* scope backend: its cgroup's, NULL when none can be read */
 } Incarnation;
 
 struct _StewardBackend {
@@ -102,6 +104,9 @@ struct _BackendOps {
                           GError **error);
         /* Stops a leftover that belongs to no child. */
         void (*stop_leftover)(StewardBackend *b, const StewardLeftover *leftover);
+        /* What the kernel says ended @inc, asked as its main process's end
+         * is reported; NULL when the backend cannot know. */
+        StewardExitCause (*exit_cause)(Incarnation *inc);
         /* An orphan was reaped; NULL when that tells the backend nothing. */
         void (*orphan_reaped)(StewardBackend *b);
 };

@@ -74,6 +74,8 @@ scope_job_finished(Incarnation *inc, const char *result)
 {
         if (g_str_equal(result, "done")) {
                 inc->scope_created = TRUE;
+                /* The helper is in the scope's cgroup now, and it becomes the main process. */
+                inc->counters = steward_cgroup_counters_open(inc->proc.pid, inc->unit);
                 backend_incarnation_release(inc);
         } else {
                 g_autofree char *message =
@@ -470,6 +472,10 @@ scope_adopt(Incarnation *inc, const StewardChildSpec *spec, const StewardLeftove
                 inc->scope_gone = TRUE;
                 return TRUE;
         }
+        /* Counted from now: what the kernel did before is not known to be this run's to tell. */
+        if (leftover->pids->len > 0)
+                inc->counters =
+                        steward_cgroup_counters_open(g_array_index(leftover->pids, pid_t, 0), inc->unit);
         call = g_new0(CallData, 1);
         call->backend = b;
         call->key = g_strdup(inc->key);
@@ -554,9 +560,16 @@ scope_discard(Incarnation *inc)
                 g_hash_table_remove(b->by_path, inc->unit_path);
         g_clear_pointer(&inc->unit_settings, g_variant_unref);
         g_clear_pointer(&inc->early_jobs, g_hash_table_unref);
+        g_clear_pointer(&inc->counters, steward_cgroup_counters_free);
         g_free(inc->job);
         g_free(inc->unit_path);
         g_free(inc->slice);
+}
+
+static StewardExitCause
+scope_exit_cause(Incarnation *inc)
+{
+        return steward_cgroup_counters_cause(inc->counters);
 }
 
 static gboolean
@@ -640,4 +653,5 @@ const BackendOps backend_scope_ops = {
         .survey = scope_survey,
         .adopt = scope_adopt,
         .stop_leftover = scope_stop_leftover,
+        .exit_cause = scope_exit_cause,
 };

@@ -103,8 +103,11 @@ backend_incarnation_advance(Incarnation *inc)
         if (inc->phase != PHASE_RUNNING)
                 return;
         if (inc->main_exited && !inc->exited_reported) {
+                StewardExitCause cause =
+                        b->ops->exit_cause ? b->ops->exit_cause(inc) : STEWARD_EXIT_CAUSE_NONE;
+
                 inc->exited_reported = TRUE;
-                b->events->exited(b->user_data, inc->child, inc->generation, inc->wait_status);
+                b->events->exited(b->user_data, inc->child, inc->generation, inc->wait_status, cause);
         }
         if (inc->exited_reported && incarnation_all_gone(inc)) {
                 b->events->gone(b->user_data, inc->child, inc->generation);

@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 #include <sys/types.h>
 
+#include "steward-event.h"
 #include "steward-mode.h"
 #include "steward-reaper.h"
 #include "steward-spec.h"
@@ -22,7 +23,9 @@ typedef struct {
         void (*spawned)(gpointer user_data, const char *child, guint64 generation, pid_t pid,
                         const char *unit);
         void (*spawn_failed)(gpointer user_data, const char *child, guint64 generation, const char *message);
-        void (*exited)(gpointer user_data, const char *child, guint64 generation, int wait_status);
+        /* @cause: what the kernel says ended it, when the backend can tell (the scope backend) */
+        void (*exited)(gpointer user_data, const char *child, guint64 generation, int wait_status,
+                       StewardExitCause cause);
         void (*gone)(gpointer user_data, const char *child, guint64 generation);
         /* Optional, and only for incarnations whose output goes to the
          * journal: @error is why the journal refused the stream (the

@@ -173,6 +173,32 @@ steward_exit_code_to_string(StewardExitCode code)
         return "";
 }
 
+const char *
+steward_exit_cause_to_string(StewardExitCause cause)
+{
+        switch (cause) {
+        case STEWARD_EXIT_CAUSE_OOM_KILL:
+                return "oom-kill";
+        case STEWARD_EXIT_CAUSE_TASKS_MAX:
+                return "tasks-max";
+        case STEWARD_EXIT_CAUSE_NONE:
+        case _STEWARD_EXIT_CAUSE_MAX:
+                break;
+        }
+        return "";
+}
+
+gboolean
+steward_exit_cause_from_string(const char *s, StewardExitCause *ret)
+{
+        for (int c = STEWARD_EXIT_CAUSE_NONE; c < _STEWARD_EXIT_CAUSE_MAX; c++)
+                if (g_strcmp0(s, steward_exit_cause_to_string(c)) == 0) {
+                        *ret = c;
+                        return TRUE;
+                }
+        return FALSE;
+}
+
 void
 steward_exit_code_from_wait_status(int wait_status, StewardExitCode *code, int *status)
 {
@@ -200,6 +226,17 @@ steward_event_clear(StewardEvent *ev)
         g_free(ev->error);
         g_free(ev->status_text);
         memset(ev, 0, sizeof(*ev));
+}
+
+void
+steward_event_copy(StewardEvent *dst, const StewardEvent *src)
+{
+        *dst = *src;
+        dst->command_id = g_strdup(src->command_id);
+        dst->reason = g_strdup(src->reason);
+        dst->actor_comm = g_strdup(src->actor_comm);
+        dst->error = g_strdup(src->error);
+        dst->status_text = g_strdup(src->status_text);
 }
 
 /* Generated once with systemd-id128 new; never change one. */

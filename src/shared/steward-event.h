@@ -77,6 +77,16 @@ typedef enum {
         STEWARD_EXIT_CODE_UNKNOWN, /* an adopted main process: its parent, not stewardd, reaped it */
 } StewardExitCode;
 
+/* What the kernel says ended an incarnation, beyond its wait status
+ * (LastExitCause in org.steward.Supervisor1(5)): read from its scope's
+ * cgroup, so only the scope backend knows one. */
+typedef enum {
+        STEWARD_EXIT_CAUSE_NONE, /* nothing known beyond the wait status */
+        STEWARD_EXIT_CAUSE_OOM_KILL, /* the OOM killer killed a process of it (memory.events oom_kill) */
+        STEWARD_EXIT_CAUSE_TASKS_MAX, /* a fork was refused at TasksMax= (pids.events max) */
+        _STEWARD_EXIT_CAUSE_MAX,
+} StewardExitCause;
+
 /* Every decision string the engine puts in an event or a command outcome.
  * The first four are the fence's answers (docs/ARCHITECTURE.md) to RestartChild; the verdicts go in
  * child_exited; the rest answer the other commands. */
@@ -142,6 +152,9 @@ typedef enum {
         STEWARD_EVENT_FIELD_STATUS_TEXT = 1 << 13,
         STEWARD_EVENT_FIELD_SIGNAL = 1 << 14,
         STEWARD_EVENT_FIELD_MERGED = 1 << 15,
+        /* A summary: the entries like it that rate limiting held back (docs/ARCHITECTURE.md, "Rate limits").
+         */
+        STEWARD_EVENT_FIELD_SUPPRESSED = 1 << 16,
 } StewardEventFields;
 
 /* Who issued a command, from the caller's bus credentials (org.steward.Supervisor1(5)). */
@@ -180,6 +193,8 @@ typedef struct {
         char *status_text;
         int signal;
         guint merged; /* already_pending: restarts merged into the pending command so far */
+        StewardExitCause exit_cause; /* with STEWARD_EVENT_FIELD_EXIT: what the kernel says ended it */
+        guint64 suppressed; /* entries of the same kind and key held back before this one */
 } StewardEvent;
 
 /* The snake_case name of @kind (STEWARD_EVENT), NULL when out of range. */
@@ -192,10 +207,16 @@ gboolean steward_decision_from_string(const char *s, StewardDecision *ret);
 
 /* "exited", "killed", "dumped", "unknown"; "" for NONE (LastExitCode in org.steward.Supervisor1(5)). */
 const char *steward_exit_code_to_string(StewardExitCode code);
+/* "oom-kill", "tasks-max"; "" for NONE. */
+const char *steward_exit_cause_to_string(StewardExitCause cause);
+gboolean steward_exit_cause_from_string(const char *s, StewardExitCause *ret);
+
 /* Splits a wait(2) status into LastExitCode/LastExitStatus. */
 void steward_exit_code_from_wait_status(int wait_status, StewardExitCode *code, int *status);
 
 /* Frees what @ev owns and zeroes it; NULL is fine. */
 void steward_event_clear(StewardEvent *ev);
+/* @dst (cleared or zeroed) becomes a deep copy of @src. */
+void steward_event_copy(StewardEvent *dst, const StewardEvent *src);
 
 G_END_DECLS

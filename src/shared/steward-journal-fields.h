@@ -30,6 +30,10 @@
 #define STEWARD_FIELD_SIGNAL "STEWARD_SIGNAL"
 #define STEWARD_FIELD_MERGED "STEWARD_MERGED"
 #define STEWARD_FIELD_BACKEND "STEWARD_BACKEND"
+/* child_exited: what the kernel says ended it (oom-kill, tasks-max), when it says. */
+#define STEWARD_FIELD_EXIT_CAUSE "STEWARD_EXIT_CAUSE"
+/* A rate-limited kind's summary entry: how many like it were held back. */
+#define STEWARD_FIELD_SUPPRESSED "STEWARD_SUPPRESSED"
 /* Every entry: the daemon run that wrote it (its unit's INVOCATION_ID, or a
  * fresh id per exec), so child + generation + invocation names one
  * incarnation across any number of stewardd runs. */

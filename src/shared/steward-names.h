@@ -50,3 +50,17 @@
 
 /* The journal's stream socket: its presence says a journal is there. */
 #define JOURNAL_STDOUT_SOCKET "/run/systemd/journal/stdout"
+
+/* ---- what one sender may cost (docs/ARCHITECTURE.md, "Rate limits") ----- */
+
+/* The window of every event rate limit, and how many entries of a kind
+ * one key (a child, a caller's uid) may write in it; the rest are counted
+ * and summed up in one entry when the window ends. */
+#define STEWARD_RATELIMIT_INTERVAL_USEC (5 * 1000 * 1000)
+#define STEWARD_RATELIMIT_CHILD_STATUS_BURST 20
+#define STEWARD_RATELIMIT_COMMAND_DENIED_BURST 10
+/* Keys tracked at once; past it, new callers share one limit. */
+#define STEWARD_RATELIMIT_KEYS_MAX 1024
+/* Mutating calls of one bus connection waiting for their caller's
+ * credentials or for the tree to start; more fail with LimitsExceeded. */
+#define STEWARD_BUS_PENDING_PER_SENDER_MAX 64

@@ -6,6 +6,7 @@
  *   wait=FIFO     block until the test writes a byte to FIFO
  *   notify=TEXT   sd_notify(TEXT); "\n" in TEXT stands for a newline
  *   ping=N        N times WATCHDOG=1, WATCHDOG_USEC/3 apart, failures ignored
+ *   statuses=N    N times STATUS=step I (I from 1 to N), as fast as the socket takes them
  *   exit=N        exit with status N
  *   (end)         wait for a signal */
 #include "config.h"
@@ -87,6 +88,25 @@ ping(unsigned n)
         return 0;
 }
 
+static int
+statuses(unsigned n)
+{
+        for (unsigned i = 1; i <= n; i++) {
+                g_autofree char *text = g_strdup_printf("STATUS=step %u", i);
+                int r;
+
+                /* A full socket queue is the daemon's pace, not an error. */
+                while ((r = sd_notify(0, text)) == -EAGAIN)
+                        g_usleep(1000);
+                if (r <= 0) {
+                        fprintf(stderr, "notify-child: sd_notify '%s': %s\n", text,
+                                r < 0 ? g_strerror(-r) : "no socket");
+                        return -1;
+                }
+        }
+        return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -102,6 +122,8 @@ main(int argc, char **argv)
                         r = notify(a + 7);
                 else if (g_str_has_prefix(a, "ping="))
                         r = ping((unsigned) atoi(a + 5));
+                else if (g_str_has_prefix(a, "statuses="))
+                        r = statuses((unsigned) atoi(a + 9));
                 else if (g_str_has_prefix(a, "exit="))
                         return atoi(a + 5);
                 else {

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include "itest.h"
+#include "steward-names.h"
 
 #define NOBODY "65534"
 
@@ -24,8 +25,12 @@ typedef struct {
         GPtrArray *events;
         guint subscription;
         guint denied; /* command_denied events seen */
-        guint want_denied;
-        gboolean enough_denied;
+        /* command_denied: calls accounted for, by entries and by the
+         * STEWARD_SUPPRESSED counts of summaries */
+        guint64 denied_total;
+        guint summaries;
+        guint64 want_total;
+        gboolean enough_total;
 } World;
 
 static const char bus_config[] =
@@ -86,8 +91,23 @@ on_event(GDBusConnection *bus, const char *sender, const char *path, const char 
 
         g_ptr_array_add(w->events, g_variant_ref(params));
         g_variant_get(params, "(t&s&st@a{sv})", NULL, &kind, NULL, NULL, NULL);
-        if (g_str_equal(kind, "command_denied") && ++w->denied >= w->want_denied)
-                w->enough_denied = TRUE;
+        if (!g_str_equal(kind, "command_denied"))
+                return;
+        w->denied++;
+        {
+                g_autoptr(GVariant) fields = NULL;
+                guint64 suppressed = 0;
+
+                g_variant_get(params, "(t&s&st@a{sv})", NULL, NULL, NULL, NULL, &fields);
+                /* A summary is the last one held back, standing for all of them. */
+                if (g_variant_lookup(fields, "suppressed", "t", &suppressed)) {
+                        w->summaries++;
+                        w->denied_total += suppressed;
+                } else
+                        w->denied_total++;
+        }
+        if (w->want_total && w->denied_total >= w->want_total)
+                w->enough_total = TRUE;
 }
 
 typedef struct {
@@ -395,12 +415,93 @@ START_TEST(test_outsider_may_read_but_not_manage)
                               mutating[i].iface, mutating[i].method);
         }
         /* Every refusal was recorded, with the caller the bus vouched for:
-         * the last denial's event may still be on its way. */
-        w.want_denied = G_N_ELEMENTS(mutating);
-        ck_assert_msg(itest_wait_flag(&w.enough_denied, ITEST_TIMEOUT_SEC), "%u denials seen", w.denied);
-        ck_assert_uint_eq(count_denials(&w), G_N_ELEMENTS(mutating));
+         * the last denial's event may still be on its way, and those past
+         * the burst come summed up when the window ends. */
+        w.want_total = G_N_ELEMENTS(mutating);
+        ck_assert_msg(itest_wait_flag(&w.enough_total, ITEST_TIMEOUT_SEC),
+                      "%" G_GUINT64_FORMAT " denials seen", w.denied_total);
+        ck_assert_uint_eq(w.denied_total, G_N_ELEMENTS(mutating));
+        ck_assert_uint_eq(count_denials(&w), w.denied);
 
         /* Nothing happened to the child, and the daemon still serves. */
+        ck_assert_int_eq(busctl_as_nobody(&w, get_gen, &out), 0);
+        ck_assert_str_eq(out, "t 0\n");
+        world_stop(&w);
+}
+END_TEST
+
+/* A caller that may not manage, refused 3,000 times in a row: the journal
+ * gets a few entries per window and a summary with the count of the rest,
+ * and stewardd keeps answering. */
+START_TEST(test_denials_rate_limited)
+{
+        enum { FLOOD = 3000 };
+        World w = { 0 };
+        const char *get_gen[] = { "get-property",
+                                  "org.steward.Supervisor1",
+                                  "/org/steward/Supervisor1/child/api",
+                                  "org.steward.Supervisor1.Child",
+                                  "Generation",
+                                  NULL };
+        g_autofree char *flood =
+                g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "tests", "integration", "bus-flood", NULL);
+        g_autofree char *count = g_strdup_printf("%d", FLOOD);
+        g_autofree char *out = NULL;
+        g_autofree char *pid_match = NULL;
+        g_autofree char *journal = NULL;
+        g_auto(GStrv) lines = NULL;
+        gint64 begin;
+        double elapsed;
+        guint windows, entries = 0, journal_summaries = 0;
+
+        world_start(&w, "steward-test-no-such-group");
+        begin = g_get_monotonic_time();
+        {
+                const char *argv[] = { "setpriv",
+                                       "--reuid=" NOBODY,
+                                       "--regid=" NOBODY,
+                                       "--clear-groups",
+                                       flood,
+                                       w.address,
+                                       count,
+                                       NULL };
+                ck_assert_int_eq(itest_run(argv, &out), 0);
+        }
+        ck_assert_str_eq(out, "ok=0 denied=3000 limited=0 other=0\n");
+
+        /* Every refusal is accounted for once the last window has ended. */
+        w.want_total = FLOOD;
+        ck_assert_msg(itest_wait_flag(&w.enough_total, ITEST_TIMEOUT_SEC), "%" G_GUINT64_FORMAT " of %d",
+                      w.denied_total, FLOOD);
+        ck_assert_uint_eq(w.denied_total, FLOOD);
+        ck_assert_uint_ge(w.summaries, 1);
+        /* At most a burst and a summary for each window the flood lasted. */
+        elapsed = (double) (g_get_monotonic_time() - begin) / G_USEC_PER_SEC;
+        windows = (guint) (elapsed / (STEWARD_RATELIMIT_INTERVAL_USEC / G_USEC_PER_SEC)) + 1;
+        ck_assert_msg(w.denied <= windows * (STEWARD_RATELIMIT_COMMAND_DENIED_BURST + 1),
+                      "%u entries in %.1f s", w.denied, elapsed);
+
+        /* The journal has what the bus had: no more entries, and the summary. */
+        pid_match = g_strdup_printf("_PID=%d", (int) w.daemon_pid);
+        {
+                const char *sync[] = { "journalctl", "--sync", NULL };
+                const char *argv[] = { "journalctl", "--no-pager", "-o",
+                                       "export",     pid_match,    "STEWARD_EVENT=command_denied",
+                                       NULL };
+                ck_assert_int_eq(itest_run(sync, NULL), 0);
+                ck_assert_int_eq(itest_run(argv, &journal), 0);
+        }
+        lines = g_strsplit(journal, "\n", -1);
+        for (char **l = lines; *l; l++) {
+                if (g_str_has_prefix(*l, "STEWARD_EVENT=command_denied"))
+                        entries++;
+                if (g_str_has_prefix(*l, "STEWARD_SUPPRESSED="))
+                        journal_summaries++;
+        }
+        ck_assert_uint_eq(entries, w.denied);
+        ck_assert_uint_eq(journal_summaries, w.summaries);
+
+        g_clear_pointer(&out, g_free);
         ck_assert_int_eq(busctl_as_nobody(&w, get_gen, &out), 0);
         ck_assert_str_eq(out, "t 0\n");
         world_stop(&w);
@@ -454,6 +555,7 @@ make_suite(void)
 
         tcase_set_timeout(tc, 3 * ITEST_TIMEOUT_SEC);
         tcase_add_test(tc, test_outsider_may_read_but_not_manage);
+        tcase_add_test(tc, test_denials_rate_limited);
         tcase_add_test(tc, test_allowed_group_may_manage);
         tcase_add_test(tc, test_owner_may_manage_user_instance);
         suite_add_tcase(s, tc);

@@ -46,7 +46,7 @@ on_spawn_failed(gpointer data, const char *child, guint64 generation, const char
 }
 
 static void
-on_exited(gpointer data, const char *child, guint64 generation, int status)
+on_exited(gpointer data, const char *child, guint64 generation, int status, StewardExitCause cause)
 {
         Record *r = data;
 

@@ -580,6 +580,67 @@ START_TEST(test_crash_loop_new_incarnations)
 }
 END_TEST
 
+/* A child the OOM killer ends under MemoryMax=: child_exited and
+ * LastExitCause name the cause. Where the manager cannot enforce the
+ * limit (no memory controller delegated to it, a cgroup v1 host) the
+ * program ends by itself and nothing is named. */
+START_TEST(test_oom_kill_named)
+{
+        /* tail keeps a line without a newline whole: 64 MiB against 16. */
+        g_autoptr(ItestDaemon) d =
+                start("[Child hog]\n"
+                      "ExecStart=/bin/sh -c 'head -c 64M /dev/zero | tail -n 1 >/dev/null'\n"
+                      "MemoryMax=16M\n"
+                      "Restart=temporary\n",
+                      0);
+        GVariant *ev = itest_events_wait(d->events, "child_exited", "hog", NULL, ITEST_TIMEOUT_SEC);
+        g_autoptr(GVariant) cause = NULL;
+        const char *decision;
+
+        ck_assert(ev);
+        decision = itest_event_str(ev, "decision");
+        cause = itest_child_property(d, "hog", "LastExitCause");
+        if (g_str_equal(decision, "success")) {
+                fprintf(stderr, "# MemoryMax= is not enforced here: no OOM kill to name\n");
+                ck_assert_ptr_null(itest_event_str(ev, "exit_cause"));
+                ck_assert_str_eq(g_variant_get_string(cause, NULL), "");
+                return;
+        }
+        ck_assert_str_eq(itest_event_str(ev, "exit_cause"), "oom-kill");
+        ck_assert_str_eq(g_variant_get_string(cause, NULL), "oom-kill");
+        ck_assert(itest_journal_contains(
+                (const char *const[]){ "STEWARD_EVENT=child_exited", "STEWARD_CHILD=hog", NULL },
+                "OOM killer"));
+}
+END_TEST
+
+/* A child whose fork is refused at TasksMax=: the cause is named, where
+ * the pids controller is the scope's (else the forks succeed, and the
+ * program ends by itself once its sleeps are over). */
+START_TEST(test_tasks_max_named)
+{
+        g_autoptr(ItestDaemon) d =
+                start("[Child forker]\n"
+                      "ExecStart=/bin/sh -c 'for i in 1 2 3 4 5 6; do sleep 3 & done; wait'\n"
+                      "TasksMax=3\n"
+                      "Restart=temporary\n",
+                      0);
+        GVariant *ev = itest_events_wait(d->events, "child_exited", "forker", NULL, ITEST_TIMEOUT_SEC);
+        g_autoptr(GVariant) cause = NULL;
+
+        ck_assert(ev);
+        cause = itest_child_property(d, "forker", "LastExitCause");
+        if (g_str_equal(itest_event_str(ev, "decision"), "success")) {
+                fprintf(stderr, "# TasksMax= is not enforced here: no refused fork to name\n");
+                ck_assert_ptr_null(itest_event_str(ev, "exit_cause"));
+                ck_assert_str_eq(g_variant_get_string(cause, NULL), "");
+                return;
+        }
+        ck_assert_str_eq(itest_event_str(ev, "exit_cause"), "tasks-max");
+        ck_assert_str_eq(g_variant_get_string(cause, NULL), "tasks-max");
+}
+END_TEST
+
 START_TEST(test_missing_executable)
 {
         g_autoptr(ItestDaemon) d = start("[Child ghost]\n"
@@ -1361,6 +1422,8 @@ make_suite(void)
         tcase_set_timeout(life, 3 * ITEST_TIMEOUT_SEC);
         tcase_add_loop_test(life, test_restart_fence_through_the_bus, 0, G_N_ELEMENTS(backends));
         tcase_add_loop_test(life, test_crash_loop_new_incarnations, 0, G_N_ELEMENTS(backends));
+        tcase_add_test(life, test_oom_kill_named);
+        tcase_add_test(life, test_tasks_max_named);
         tcase_add_loop_test(life, test_missing_executable, 0, G_N_ELEMENTS(backends));
         tcase_add_loop_test(life, test_root_gives_up, 0, G_N_ELEMENTS(backends));
         tcase_add_loop_test(life, test_shutdown_graceful_past_stubborn_child, 0, G_N_ELEMENTS(backends));

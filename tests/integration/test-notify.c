@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "itest.h"
+#include "steward-names.h"
 #include "steward-util.h"
 
 static const char *const backends[] = { "--backend=scope", "--backend=process" };
@@ -503,6 +504,69 @@ START_TEST(test_status_text)
 }
 END_TEST
 
+/* A child sending 20,000 STATUS= as fast as it can: StatusText follows
+ * every one, the journal and the Event signal get a burst per window and
+ * a summary ending on the last text, and stewardd's memory stays put. */
+START_TEST(test_status_flood)
+{
+        enum { FLOOD = 20000 };
+        g_autoptr(Work) w = work_new();
+        g_autofree char *go = work_fifo(w, "go");
+        g_autofree char *config = g_strdup_printf("[Child fl]\n"
+                                                  "Type=notify\n"
+                                                  "ExecStart=%s notify=READY=1 wait=%s statuses=%d\n",
+                                                  w->child, go, FLOOD);
+        g_autofree char *last = g_strdup_printf("step %d", FLOOD);
+        const char *args[] = { "--backend=process", NULL };
+        g_autoptr(ItestDaemon) d = itest_daemon_start(config, args);
+        ItestEvents *ev = d->events;
+        guint64 rss_before, rss_after, total = 0;
+        guint entries = 0, summaries = 0, windows, from = 0;
+        const char *last_text = NULL;
+        gint64 begin;
+        double elapsed;
+
+        ck_assert(wait_state(d, "fl", "ready"));
+        rss_before = itest_proc_rss_kib(d->pid);
+        begin = g_get_monotonic_time();
+        release(go);
+
+        ck_assert(itest_child_wait_property(d, "fl", "StatusText", g_variant_new_string(last),
+                                            5 * ITEST_TIMEOUT_SEC));
+        /* Every STATUS= is accounted for once the last window has ended. */
+        while (total < FLOOD) {
+                GVariant *e = itest_events_wait(ev, "child_status", "fl", &from, ITEST_TIMEOUT_SEC);
+                g_autoptr(GVariant) fields = NULL;
+                guint64 suppressed;
+
+                ck_assert_msg(e, "%" G_GUINT64_FORMAT " of %d status changes accounted for", total, FLOOD);
+                entries++;
+                fields = g_variant_get_child_value(e, 4);
+                if (g_variant_lookup(fields, "suppressed", "t", &suppressed)) {
+                        summaries++;
+                        total += suppressed;
+                } else
+                        total++;
+                last_text = itest_event_str(e, "status_text");
+        }
+        ck_assert_uint_eq(total, FLOOD);
+        ck_assert_uint_ge(summaries, 1);
+        ck_assert_str_eq(last_text, last);
+        elapsed = (double) (g_get_monotonic_time() - begin) / G_USEC_PER_SEC;
+        windows = (guint) (elapsed / (STEWARD_RATELIMIT_INTERVAL_USEC / G_USEC_PER_SEC)) + 1;
+        ck_assert_msg(entries <= windows * (STEWARD_RATELIMIT_CHILD_STATUS_BURST + 1),
+                      "%u entries in %.1f s", entries, elapsed);
+        /* Nothing kept per message: 20,000 of them cost no more than noise. */
+        rss_after = itest_proc_rss_kib(d->pid);
+        ck_assert_msg(rss_after <= rss_before + 2048,
+                      "RSS %" G_GUINT64_FORMAT " KiB -> %" G_GUINT64_FORMAT " KiB", rss_before, rss_after);
+        fprintf(stderr,
+                "# status flood: %u entries, %u summaries, RSS %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT
+                " KiB in %.1f s\n",
+                entries, summaries, rss_before, rss_after, elapsed);
+}
+END_TEST
+
 /* ---- the address across runs ---- */
 
 /* A scratch runtime directory, given to the daemons this test starts as
@@ -834,6 +898,7 @@ make_suite(void)
 {
         Suite *s = suite_create("notify");
         TCase *children = tcase_create("children");
+        TCase *flood = tcase_create("flood");
         TCase *daemon = tcase_create("daemon");
 
         tcase_set_timeout(children, 3 * ITEST_TIMEOUT_SEC);
@@ -846,6 +911,10 @@ make_suite(void)
         tcase_add_loop_test(children, test_address_survives_kill, 0, G_N_ELEMENTS(backends));
         tcase_add_loop_test(children, test_second_daemon_keeps_socket, 0, G_N_ELEMENTS(backends));
         suite_add_tcase(s, children);
+
+        tcase_set_timeout(flood, 6 * ITEST_TIMEOUT_SEC);
+        tcase_add_test(flood, test_status_flood);
+        suite_add_tcase(s, flood);
 
         tcase_set_timeout(daemon, 3 * ITEST_TIMEOUT_SEC);
         tcase_add_test(daemon, test_stewardd_is_a_notify_service);

@@ -771,6 +771,48 @@ START_TEST(test_reexecute)
 }
 END_TEST
 
+/* A re-exec within a rate-limit window: the summary of what was held back
+ * is sent by the old image, not lost with it. */
+START_TEST(test_reexecute_writes_summaries)
+{
+        g_autofree char *child = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "tests", "integration",
+                                                  "notify-child", NULL);
+        g_autofree char *config = g_strdup_printf("[Child fl]\n"
+                                                  "Type=notify\n"
+                                                  "ExecStart=%s notify=READY=1 statuses=100\n",
+                                                  child);
+        g_autoptr(ItestDaemon) d = itest_daemon_start(config, NULL);
+        g_autoptr(GVariant) reply = NULL;
+        guint from, adopted, summary = 0;
+        guint64 total = 0;
+
+        ck_assert(itest_child_wait_property(d, "fl", "StatusText", g_variant_new_string("step 100"),
+                                            ITEST_TIMEOUT_SEC));
+        from = d->events->events->len;
+        reply = itest_manager_call(d, "Reexecute", NULL, NULL);
+        wait_adopted_from(d, &from);
+        adopted = from;
+        for (guint i = 0; i < adopted; i++) {
+                GVariant *ev = g_ptr_array_index(d->events->events, i);
+                g_autoptr(GVariant) fields = g_variant_get_child_value(ev, 4);
+                const char *kind = NULL;
+                guint64 suppressed;
+
+                g_variant_get_child(ev, 1, "&s", &kind);
+                if (!g_str_equal(kind, "child_status"))
+                        continue;
+                if (g_variant_lookup(fields, "suppressed", "t", &suppressed)) {
+                        total += suppressed;
+                        summary = i;
+                        ck_assert_str_eq(itest_event_str(ev, "status_text"), "step 100");
+                } else
+                        total++;
+        }
+        ck_assert_msg(summary > 0, "no summary before the new image's tree_adopted");
+        ck_assert_uint_eq(total, 100);
+}
+END_TEST
+
 /* stewardctl daemon-reexec returns once the new image holds the name. */
 START_TEST(test_stewardctl_daemon_reexec)
 {
@@ -923,6 +965,7 @@ make_suite(void)
         tcase_add_test(tc, test_scope_lost_while_down);
         tcase_add_test(tc, test_reexecute);
         tcase_add_test(tc, test_stewardctl_daemon_reexec);
+        tcase_add_test(tc, test_reexecute_writes_summaries);
         tcase_add_test(tc, test_reload_by_reexec);
         tcase_add_test(tc, test_process_backend_refuses);
         tcase_add_test(tc, test_many_children);

@@ -635,6 +635,53 @@ START_TEST(test_commands_wait_for_start)
 }
 END_TEST
 
+/* One connection may have STEWARD_BUS_PENDING_PER_SENDER_MAX mutating
+ * calls waiting; more are refused at once, and the waiting ones still run. */
+START_TEST(test_pending_calls_bounded)
+{
+        enum { N = STEWARD_BUS_PENDING_PER_SENDER_MAX + 6 };
+        Reply replies[N] = { 0 };
+        guint refused = 0, done = 0;
+
+        for (guint i = 0; i < N; i++)
+                g_dbus_connection_call(fx.client, g_dbus_connection_get_unique_name(fx.server),
+                                       STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "RestartChild",
+                                       g_variant_new("(ss)", "web", "flood"), NULL, G_DBUS_CALL_FLAGS_NONE,
+                                       5000, NULL, on_reply, &replies[i]);
+        /* The ones past the bound are answered while the rest wait. */
+        while (refused < N - STEWARD_BUS_PENDING_PER_SENDER_MAX) {
+                g_main_context_iteration(NULL, TRUE);
+                refused = 0;
+                for (guint i = 0; i < N; i++)
+                        if (replies[i].done) {
+                                g_autofree char *remote = NULL;
+
+                                ck_assert_msg(replies[i].error, "call %u ran before the start", i);
+                                remote = g_dbus_error_get_remote_error(replies[i].error);
+                                ck_assert_str_eq(remote, "org.freedesktop.DBus.Error.LimitsExceeded");
+                                refused++;
+                        }
+        }
+        ck_assert_uint_eq(fx.fake.commands, 0);
+
+        steward_bus_tree_started(fx.bus);
+        while (done < N) {
+                g_main_context_iteration(NULL, TRUE);
+                done = 0;
+                for (guint i = 0; i < N; i++)
+                        done += replies[i].done;
+        }
+        ck_assert_uint_eq(fx.fake.commands, STEWARD_BUS_PENDING_PER_SENDER_MAX);
+        for (guint i = 0; i < N; i++) {
+                g_clear_pointer(&replies[i].reply, g_variant_unref);
+                g_clear_error(&replies[i].error);
+        }
+        /* Answered calls no longer count: the connection may call again. */
+        g_variant_unref(manager_call("RestartChild", g_variant_new("(ss)", "web", "again")));
+        ck_assert_uint_eq(fx.fake.commands, STEWARD_BUS_PENDING_PER_SENDER_MAX + 1);
+}
+END_TEST
+
 START_TEST(test_auth_rule)
 {
         static const guint32 ops_groups[] = { 100, 4242 };
@@ -791,15 +838,25 @@ START_TEST(test_signals)
         steward_bus_child_changed(fx.bus, "ghost", STEWARD_PROPERTY_STATE);
         steward_bus_manager_changed(fx.bus, 0);
 
-        for (ping = 0; s.seen->len < 4 && ping < 1000; ping++)
+        /* A burst of StatusText changes is one signal, with the last text. */
+        for (guint i = 0; i < 100; i++) {
+                fx.fake.children[1].status_text = i < 99 ? "busy" : "done";
+                steward_bus_child_changed(fx.bus, "db.1", STEWARD_PROPERTY_STATUS_TEXT);
+        }
+
+        for (ping = 0; s.seen->len < 5 && ping < 1000; ping++)
                 g_main_context_iteration(NULL, TRUE);
+        /* Anything sent before a round trip's answer has arrived by its end. */
+        g_variant_unref(manager_call("ListSupervisors", NULL));
         g_dbus_connection_signal_unsubscribe(fx.client, sub);
-        ck_assert_uint_eq(s.seen->len, 4);
+        ck_assert_uint_eq(s.seen->len, 5);
         ck_assert_str_eq(g_ptr_array_index(s.seen, 0), "Event 7 child_started web steward-web-2.scope");
         ck_assert_str_eq(g_ptr_array_index(s.seen, 1), expect_child);
         ck_assert_str_eq(g_ptr_array_index(s.seen, 2), expect_sup);
         ck_assert_str_eq(g_ptr_array_index(s.seen, 3),
                          "/org/steward/Supervisor1 ConfigFiles=['/etc/steward/steward.conf']");
+        ck_assert_str_eq(g_ptr_array_index(s.seen, 4),
+                         "/org/steward/Supervisor1/child/db_2e1 StatusText='done'");
         g_ptr_array_unref(s.seen);
 }
 END_TEST
@@ -825,6 +882,7 @@ make_suite(void)
         tcase_add_checked_fixture(tc, setup_unstarted, teardown);
         tcase_set_timeout(tc, 60);
         tcase_add_test(tc, test_commands_wait_for_start);
+        tcase_add_test(tc, test_pending_calls_bounded);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -2136,6 +2136,44 @@ t_find_event(T *t, StewardEventKind kind)
         return NULL;
 }
 
+/* What the kernel said ended an incarnation goes into child_exited and
+ * LastExitCause, and an end without one clears it. */
+START_TEST(test_exit_cause)
+{
+        SpecBuilder b;
+        T *t;
+        const StewardEvent *ev;
+
+        sb_init(&b);
+        sb_child(&b, "a", NULL);
+        t = t_new(b.spec, NULL, NULL);
+        steward_spec_free(b.spec);
+
+        t_start(t);
+        t_spawned(t, "a");
+        g_free(t_take(t));
+        t_begin(t);
+        steward_engine_child_exited_with_cause(t->e, "a", 0, STEWARD_EXIT_CODE_KILLED, SIGKILL,
+                                               STEWARD_EXIT_CAUSE_OOM_KILL, t->now, t->out);
+        t_end(t);
+        ev = t_find_event(t, STEWARD_EVENT_CHILD_EXITED);
+        ck_assert(ev && (ev->fields & STEWARD_EVENT_FIELD_EXIT));
+        ck_assert_int_eq(ev->exit_cause, STEWARD_EXIT_CAUSE_OOM_KILL);
+        ck_assert_int_eq(ev->decision, STEWARD_DECISION_FAILURE);
+        ck_assert_str_eq(steward_exit_cause_to_string(t_info(t, "a").last_exit_cause), "oom-kill");
+        g_free(t_take(t));
+
+        t_gone(t, "a");
+        t_next(t);
+        t_spawned(t, "a");
+        t_exited(t, "a", STEWARD_EXIT_CODE_EXITED, 1);
+        ev = t_find_event(t, STEWARD_EVENT_CHILD_EXITED);
+        ck_assert_int_eq(ev->exit_cause, STEWARD_EXIT_CAUSE_NONE);
+        ck_assert_str_eq(steward_exit_cause_to_string(t_info(t, "a").last_exit_cause), "");
+        t_free(t);
+}
+END_TEST
+
 START_TEST(test_adopt_simple)
 {
         SpecBuilder b;
@@ -3947,6 +3985,7 @@ make_suite(void)
         tcase_add_test(tc, test_restore_quarantine_stops_adopted);
         tcase_add_test(tc, test_quarantine_child_saved);
         tcase_add_test(tc, test_restore_refused);
+        tcase_add_test(tc, test_exit_cause);
         tcase_add_test(tc, test_fingerprint);
         tcase_add_test(tc, test_adopt_changed_fingerprint);
         suite_add_tcase(s, tc);

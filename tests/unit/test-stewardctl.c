@@ -337,7 +337,8 @@ tree_init(Tree *t)
                 parsed("{'Name': <'api'>, 'Supervisor': <'web'>, 'Role': <'service'>, 'State': <'ready'>, "
                        "'Generation': <uint64 3>, 'Attempt': <uint64 4>, 'MainPID': <uint32 1234>, "
                        "'Unit': <'steward-api-3.scope'>, 'Ready': <true>, 'StatusText': <'serving'>, "
-                       "'LastSpawnError': <''>, 'LastExitCode': <'killed'>, 'LastExitStatus': <int32 15>, "
+                       "'LastSpawnError': <''>, 'LastExitCode': <'killed'>, 'LastExitStatus': <int32 9>, "
+                       "'LastExitCause': <'oom-kill'>, "
                        "'RestartCount': <uint32 2>, 'NextRestartUSec': <uint64 0>, "
                        "'FenceState': <'idle'>}"));
         g_ptr_array_add(t->children,
@@ -396,7 +397,7 @@ START_TEST(test_status_tree)
                                "  |       Main PID: 1234, up 1min 5s\n"
                                "  |           Unit: steward-api-3.scope\n"
                                "  |          Ready: yes\n"
-                               "  |      Last exit: killed, signal=TERM\n"
+                               "  |      Last exit: killed, signal=KILL, cause=oom-kill\n"
                                "  |         Status: \"serving\"\n"
                                "  |       Restarts: 2\n"
                                "  `-* proxy (sidecar): backoff\n"

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* steward-cgroup.c: what the kernel counted in an incarnation's cgroup (OOM kills, refused forks), for its
+ * exit cause.
+ *
+ * The files are opened while the scope runs and kept open: its main
+ * process ends before the manager removes the scope's cgroup, and an
+ * open file can still be read until then, whatever its path does. On the
+ * unified hierarchy memory.events and pids.events also wake poll() when
+ * they change, so a count the kernel made is read at once, before the
+ * cgroup can be removed at all. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib-unix.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "steward-cgroup.h"
+#include "steward-util.h"
+
+#define CGROUP_ROOT "/sys/fs/cgroup"
+
+gboolean
+steward_cgroup_counter(const char *text, const char *key, guint64 *ret)
+{
+        size_t n = strlen(key);
+
+        for (const char *line = text; line && *line;
+             line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+                if (strncmp(line, key, n) == 0 && line[n] == ' ') {
+                        g_autofree char *value = g_strndup(line + n + 1, strcspn(line + n + 1, "\n"));
+                        return g_ascii_string_to_unsigned(value, 10, 0, G_MAXUINT64, ret, NULL);
+                }
+        return FALSE;
+}
+
+char *
+steward_cgroup_path_of(const char *proc_cgroup, const char *controller)
+{
+        g_auto(GStrv) lines = g_strsplit(proc_cgroup, "\n", -1);
+
+        /* "ID:CONTROLLERS:PATH", the unified hierarchy's as "0::PATH". */
+        for (char **l = lines; *l; l++) {
+                g_auto(GStrv) parts = g_strsplit(*l, ":", 3);
+
+                if (g_strv_length(parts) != 3 || parts[2][0] != '/')
+                        continue;
+                if (!controller && g_str_equal(parts[0], "0") && !*parts[1])
+                        return g_strdup(parts[2]);
+                if (controller && *parts[1]) {
+                        g_auto(GStrv) names = g_strsplit(parts[1], ",", -1);
+                        if (g_strv_contains((const char *const *) names, controller))
+                                return g_strdup(parts[2]);
+                }
+        }
+        return NULL;
+}
+
+StewardExitCause
+steward_cgroup_exit_cause(guint64 oom_kills, guint64 pids_max)
+{
+        if (oom_kills > 0)
+                return STEWARD_EXIT_CAUSE_OOM_KILL;
+        if (pids_max > 0)
+                return STEWARD_EXIT_CAUSE_TASKS_MAX;
+        return STEWARD_EXIT_CAUSE_NONE;
+}
+
+typedef struct {
+        int fd;
+        const char *key;
+        guint64 base; /* at open: a count from before is not this incarnation's */
+        guint64 seen; /* the latest read */
+        guint source; /* poll() wake-ups, unified hierarchy only */
+} Counter;
+
+struct _StewardCgroupCounters {
+        Counter oom; /* memory.events oom_kill, or v1 memory.oom_control oom_kill */
+        Counter pids; /* pids.events max */
+};
+
+static gboolean
+counter_read(Counter *c)
+{
+        char buf[1024];
+        ssize_t n;
+        guint64 v;
+
+        if (c->fd < 0)
+                return FALSE;
+        n = pread(c->fd, buf, sizeof(buf) - 1, 0);
+        if (n < 0)
+                return FALSE; /* ENODEV: the cgroup is gone; keep what was seen */
+        buf[n] = '\0';
+        if (!steward_cgroup_counter(buf, c->key, &v))
+                return FALSE;
+        c->seen = v;
+        return TRUE;
+}
+
+static gboolean
+on_counter_changed(int fd, GIOCondition cond, gpointer user_data)
+{
+        Counter *c = user_data;
+
+        /* Once gone, the file reports an error for ever. */
+        if (!counter_read(c)) {
+                c->source = 0;
+                return G_SOURCE_REMOVE;
+        }
+        return G_SOURCE_CONTINUE;
+}
+
+/* @root/@path/@file when @path ends in @unit (its own cgroup, not a parent's). */
+static gboolean
+counter_open(Counter *c, const char *root, const char *path, const char *unit, const char *file,
+             const char *key, gboolean pollable)
+{
+        g_autofree char *full = NULL;
+
+        c->fd = -1;
+        if (!path || !g_str_has_suffix(path, unit) || path[strlen(path) - strlen(unit) - 1] != '/')
+                return FALSE;
+        full = g_build_filename(root, path, file, NULL);
+        c->fd = open(full, O_RDONLY | O_CLOEXEC);
+        if (c->fd < 0)
+                return FALSE;
+        c->key = key;
+        if (!counter_read(c)) {
+                steward_close_fdp(&c->fd);
+                return FALSE;
+        }
+        c->base = c->seen;
+        if (pollable)
+                c->source = g_unix_fd_add(c->fd, G_IO_PRI | G_IO_ERR, on_counter_changed, c);
+        return TRUE;
+}
+
+static void
+counter_close(Counter *c)
+{
+        g_clear_handle_id(&c->source, g_source_remove);
+        steward_close_fdp(&c->fd);
+}
+
+StewardCgroupCounters *
+steward_cgroup_counters_open(pid_t pid, const char *unit)
+{
+        g_autofree char *proc = g_strdup_printf("/proc/%d/cgroup", (int) pid);
+        g_autofree char *text = NULL;
+        g_autofree char *unified = NULL;
+        g_autofree char *memory = NULL;
+        g_autofree char *pids = NULL;
+        g_autoptr(StewardCgroupCounters) c = g_new0(StewardCgroupCounters, 1);
+        gboolean have;
+
+        c->oom.fd = c->pids.fd = -1;
+        if (!g_file_get_contents(proc, &text, NULL, NULL))
+                return NULL;
+        unified = steward_cgroup_path_of(text, NULL);
+        /* Where a controller is on the unified hierarchy, its files are
+         * in the one tree; a v1 hierarchy of its own has its own. */
+        if (g_file_test(CGROUP_ROOT "/cgroup.controllers", G_FILE_TEST_EXISTS)) {
+                have = counter_open(&c->oom, CGROUP_ROOT, unified, unit, "memory.events", "oom_kill", TRUE);
+                have |= counter_open(&c->pids, CGROUP_ROOT, unified, unit, "pids.events", "max", TRUE);
+        } else {
+                memory = steward_cgroup_path_of(text, "memory");
+                pids = steward_cgroup_path_of(text, "pids");
+                have = counter_open(&c->oom, CGROUP_ROOT "/unified", unified, unit, "memory.events",
+                                    "oom_kill", TRUE);
+                if (!have)
+                        have = counter_open(&c->oom, CGROUP_ROOT "/memory", memory, unit,
+                                            "memory.oom_control", "oom_kill", FALSE);
+                have |= counter_open(&c->pids, CGROUP_ROOT "/unified", unified, unit, "pids.events", "max",
+                                     TRUE) ||
+                        counter_open(&c->pids, CGROUP_ROOT "/pids", pids, unit, "pids.events", "max", FALSE);
+        }
+        return have ? g_steal_pointer(&c) : NULL;
+}
+
+StewardExitCause
+steward_cgroup_counters_cause(StewardCgroupCounters *c)
+{
+        if (!c)
+                return STEWARD_EXIT_CAUSE_NONE;
+        (void) counter_read(&c->oom);
+        (void) counter_read(&c->pids);
+        return steward_cgroup_exit_cause(c->oom.fd >= 0 ? c->oom.seen - c->oom.base : 0,
+                                         c->pids.fd >= 0 ? c->pids.seen - c->pids.base : 0);
+}
+
+void
+steward_cgroup_counters_free(StewardCgroupCounters *c)
+{
+        if (!c)
+                return;
+        counter_close(&c->oom);
+        counter_close(&c->pids);
+        g_free(c);
+}

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* test-cgroup.c: reading an incarnation's exit cause from its cgroup's counter files. */
+#include "config.h"
+
+#include "steward-cgroup.h"
+#include "steward-test.h"
+
+#include <unistd.h>
+
+/* memory.events and pids.events as the unified hierarchy writes them,
+ * memory.oom_control as v1 does. */
+START_TEST(test_counter)
+{
+        static const char memory_events[] = "low 0\nhigh 0\nmax 1423\noom 3\noom_kill 2\noom_group_kill 0\n";
+        static const char pids_events[] = "max 7\n";
+        static const char oom_control[] = "oom_kill_disable 0\nunder_oom 0\noom_kill 1\n";
+        guint64 v = 99;
+
+        ck_assert(steward_cgroup_counter(memory_events, "oom_kill", &v));
+        ck_assert_uint_eq(v, 2);
+        ck_assert(steward_cgroup_counter(memory_events, "max", &v));
+        ck_assert_uint_eq(v, 1423);
+        ck_assert(steward_cgroup_counter(memory_events, "oom", &v));
+        ck_assert_uint_eq(v, 3);
+        ck_assert(steward_cgroup_counter(pids_events, "max", &v));
+        ck_assert_uint_eq(v, 7);
+        /* oom_kill_disable is not oom_kill. */
+        ck_assert(steward_cgroup_counter(oom_control, "oom_kill", &v));
+        ck_assert_uint_eq(v, 1);
+        ck_assert(!steward_cgroup_counter(pids_events, "oom_kill", &v));
+        ck_assert(!steward_cgroup_counter("", "max", &v));
+        ck_assert(!steward_cgroup_counter("max many\n", "max", &v));
+        ck_assert(!steward_cgroup_counter("max", "max", &v));
+}
+END_TEST
+
+START_TEST(test_path_of)
+{
+        static const char unified[] = "0::/user.slice/user-0.slice/user@0.service/steward.slice/"
+                                      "steward-api-3.scope\n";
+        static const char hybrid[] = "9:name=systemd:/steward-harness-1/steward.slice/steward-api-3.scope\n"
+                                     "8:pids:/steward.slice/steward-api-3.scope\n"
+                                     "4:memory:/process_api/abc\n"
+                                     "2:cpu,cpuacct:/\n"
+                                     "0::/steward-harness-1/steward.slice/steward-api-3.scope\n";
+        g_autofree char *u = steward_cgroup_path_of(unified, NULL);
+        g_autofree char *none = steward_cgroup_path_of(unified, "memory");
+        g_autofree char *h = steward_cgroup_path_of(hybrid, NULL);
+        g_autofree char *pids = steward_cgroup_path_of(hybrid, "pids");
+        g_autofree char *memory = steward_cgroup_path_of(hybrid, "memory");
+        g_autofree char *cpu = steward_cgroup_path_of(hybrid, "cpuacct");
+
+        ck_assert_str_eq(u, "/user.slice/user-0.slice/user@0.service/steward.slice/steward-api-3.scope");
+        ck_assert_ptr_null(none);
+        ck_assert_str_eq(h, "/steward-harness-1/steward.slice/steward-api-3.scope");
+        ck_assert_str_eq(pids, "/steward.slice/steward-api-3.scope");
+        ck_assert_str_eq(memory, "/process_api/abc");
+        ck_assert_str_eq(cpu, "/");
+}
+END_TEST
+
+/* An OOM kill names the end before a refused fork does; nothing counted, nothing named. */
+START_TEST(test_exit_cause)
+{
+        ck_assert_int_eq(steward_cgroup_exit_cause(0, 0), STEWARD_EXIT_CAUSE_NONE);
+        ck_assert_int_eq(steward_cgroup_exit_cause(1, 0), STEWARD_EXIT_CAUSE_OOM_KILL);
+        ck_assert_int_eq(steward_cgroup_exit_cause(1, 5), STEWARD_EXIT_CAUSE_OOM_KILL);
+        ck_assert_int_eq(steward_cgroup_exit_cause(0, 5), STEWARD_EXIT_CAUSE_TASKS_MAX);
+        ck_assert_str_eq(steward_exit_cause_to_string(STEWARD_EXIT_CAUSE_OOM_KILL), "oom-kill");
+        ck_assert_str_eq(steward_exit_cause_to_string(STEWARD_EXIT_CAUSE_TASKS_MAX), "tasks-max");
+        ck_assert_str_eq(steward_exit_cause_to_string(STEWARD_EXIT_CAUSE_NONE), "");
+}
+END_TEST
+
+/* A process outside any cgroup named for the unit has no counters to read:
+ * this test's own process is in no steward scope. */
+START_TEST(test_counters_elsewhere)
+{
+        ck_assert_ptr_null(steward_cgroup_counters_open(getpid(), "steward-nothing-1.scope"));
+        ck_assert_int_eq(steward_cgroup_counters_cause(NULL), STEWARD_EXIT_CAUSE_NONE);
+}
+END_TEST
+
+static Suite *
+make_suite(void)
+{
+        Suite *s = suite_create("cgroup");
+        TCase *tc = tcase_create("cgroup");
+
+        tcase_add_test(tc, test_counter);
+        tcase_add_test(tc, test_path_of);
+        tcase_add_test(tc, test_exit_cause);
+        tcase_add_test(tc, test_counters_elsewhere);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+STEWARD_TEST_MAIN(make_suite)
