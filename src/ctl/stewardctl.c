@@ -525,48 +525,103 @@ snapshot_clear(Snapshot *s)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Snapshot, snapshot_clear)
 
-/* Reads the properties of every object a List method names. An object that
- * vanished in between (a reload removed it) is left out; anything else,
- * e.g. the daemon leaving, fails the whole read. */
+/* One GetAll of read_objects(), answered in any order, kept in the order asked. */
+typedef struct {
+        guint *pending;
+        GVariant *props;
+        GError *error;
+} PropsRead;
+
+static void
+on_get_all(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        PropsRead *r = user_data;
+        g_autoptr(GVariant) reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &r->error);
+
+        if (reply)
+                r->props = g_variant_get_child_value(reply, 0);
+        (*r->pending)--;
+}
+
+/* Reads the properties of every object a List method names, or of those
+ * named in @names or whose second column (a child's supervisor) is in
+ * @parents, when either is not NULL. The GetAll calls are all sent before the
+ * first answer is waited for: a tree of thousands costs the daemon's time,
+ * not thousands of round trips. An object that vanished in between (a
+ * reload removed it) is left out; anything else, e.g. the daemon leaving,
+ * fails the whole read. */
 static gboolean
-read_objects(Ctl *ctl, const char *method, const char *reply_type, const char *interface, GPtrArray *into,
-             GError **error)
+read_objects(Ctl *ctl, const char *method, const char *reply_type, const char *interface,
+             const char *const *names, GPtrArray *parents, GPtrArray *into, GError **error)
 {
         g_autoptr(GVariant) reply =
                 call(ctl, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, method, NULL, reply_type, error);
         g_autoptr(GVariant) rows = NULL;
+        g_autoptr(GMainContext) context = NULL;
+        g_autofree PropsRead *reads = NULL;
+        gboolean ok = TRUE;
+        guint pending = 0;
         gsize n;
 
         if (!reply)
                 return FALSE;
         rows = g_variant_get_child_value(reply, 0);
         n = g_variant_n_children(rows);
+        reads = g_new0(PropsRead, n);
+        /* Answers come to a context of our own, so that nothing else of
+         * stewardctl's runs in between. */
+        context = g_main_context_new();
+        g_main_context_push_thread_default(context);
         for (gsize i = 0; i < n; i++) {
                 g_autoptr(GVariant) row = g_variant_get_child_value(rows, i);
                 g_autoptr(GVariant) path = g_variant_get_child_value(row, g_variant_n_children(row) - 1);
-                g_autoptr(GError) local = NULL;
-                GVariant *props = get_all(ctl, g_variant_get_string(path, NULL), interface, &local);
+                g_autoptr(GVariant) name = g_variant_get_child_value(row, 0);
+                g_autoptr(GVariant) parent = g_variant_get_child_value(row, 1);
 
-                if (props) {
-                        g_ptr_array_add(into, props);
+                if ((names || parents) &&
+                    !(names && g_strv_contains(names, g_variant_get_string(name, NULL))) &&
+                    !(parents && g_ptr_array_find_with_equal_func(
+                                         parents, g_variant_get_string(parent, NULL), g_str_equal, NULL)))
                         continue;
-                }
-                if (g_error_matches(local, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT) ||
-                    g_error_matches(local, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_INTERFACE) ||
-                    g_error_matches(local, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD)) {
-                        g_debug("'%s' went away while reading it, ignoring",
-                                g_variant_get_string(path, NULL));
-                        continue;
-                }
-                g_propagate_error(error, g_steal_pointer(&local));
-                return FALSE;
+                reads[i].pending = &pending;
+                pending++;
+                g_dbus_connection_call(ctl->bus, STEWARD_BUS_NAME, g_variant_get_string(path, NULL),
+                                       DBUS_PROPERTIES_INTERFACE, "GetAll", g_variant_new("(s)", interface),
+                                       G_VARIANT_TYPE("(a{sv})"), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL,
+                                       on_get_all, &reads[i]);
         }
-        return TRUE;
+        while (pending > 0)
+                g_main_context_iteration(context, TRUE);
+        g_main_context_pop_thread_default(context);
+
+        for (gsize i = 0; i < n; i++) {
+                PropsRead *r = &reads[i];
+
+                if (r->props)
+                        g_ptr_array_add(into, g_steal_pointer(&r->props));
+                else if (r->error && ok &&
+                         !g_error_matches(r->error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT) &&
+                         !g_error_matches(r->error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_INTERFACE) &&
+                         !g_error_matches(r->error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD)) {
+                        g_propagate_error(error, g_steal_pointer(&r->error));
+                        ok = FALSE;
+                } else if (r->error)
+                        g_debug("an object went away while reading it, ignoring: %s", r->error->message);
+                g_clear_error(&r->error);
+        }
+        return ok;
 }
 
+static GVariant *find_by_name(GPtrArray *objects, const char *name);
+static GPtrArray *subtree(GPtrArray *supervisors, GVariant *top);
+
+/* The tree, or (@names not NULL) what status shows of those names: the
+ * supervisors, and only the children named or below a supervisor named. */
 static gboolean
-snapshot_read(Ctl *ctl, Snapshot *s, GError **error)
+snapshot_read(Ctl *ctl, Snapshot *s, const char *const *names, GError **error)
 {
+        g_autoptr(GPtrArray) parents = NULL;
+
         s->supervisors = g_ptr_array_new_with_free_func((GDestroyNotify) g_variant_unref);
         s->children = g_ptr_array_new_with_free_func((GDestroyNotify) g_variant_unref);
         s->uptimes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -574,10 +629,21 @@ snapshot_read(Ctl *ctl, Snapshot *s, GError **error)
         s->manager = get_all(ctl, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, error);
         if (!s->manager)
                 return FALSE;
-        if (!read_objects(ctl, "ListSupervisors", "(a(ssso))", STEWARD_SUPERVISOR_INTERFACE, s->supervisors,
-                          error))
+        if (!read_objects(ctl, "ListSupervisors", "(a(ssso))", STEWARD_SUPERVISOR_INTERFACE, NULL, NULL,
+                          s->supervisors, error))
                 return FALSE;
-        if (!read_objects(ctl, "ListChildren", "(a(ssstto))", STEWARD_CHILD_INTERFACE, s->children, error))
+        if (names) {
+                parents = g_ptr_array_new();
+                for (const char *const *n = names; *n; n++) {
+                        GVariant *sup = find_by_name(s->supervisors, *n);
+                        g_autoptr(GPtrArray) below = sup ? subtree(s->supervisors, sup) : NULL;
+
+                        for (guint i = 0; below && i < below->len; i++)
+                                g_ptr_array_add(parents, (gpointer) props_name(g_ptr_array_index(below, i)));
+                }
+        }
+        if (!read_objects(ctl, "ListChildren", "(a(ssstto))", STEWARD_CHILD_INTERFACE, names, parents,
+                          s->children, error))
                 return FALSE;
         for (guint i = 0; i < s->children->len; i++) {
                 GVariant *props = g_ptr_array_index(s->children, i);
@@ -671,7 +737,7 @@ run_status(Ctl *ctl, const Command *cmd, char **args)
         g_autoptr(GString) text = g_string_new(NULL);
         int ret = STEWARDCTL_EXIT_SUCCESS;
 
-        if (!snapshot_read(ctl, &snap, &error))
+        if (!snapshot_read(ctl, &snap, args[0] ? (const char *const *) args : NULL, &error))
                 return fail(ctl, error);
 
         if (!args[0]) {

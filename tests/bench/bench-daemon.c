@@ -3,8 +3,14 @@
  *
  *   restart loop  a child that exits at once, RestartSec=0: time per exit-to-exec cycle, against a
  *                 Restart=always service with RestartSec=0;
- *   bring-up      1,000 children started, against 1,000 `systemd-run --user --scope` calls;
- *   round trip    RestartChild answered over the bus, against `systemctl --user restart`.
+ *   bring-up      1,000 children started, against 1,000 processes forked by the bench and put in
+ *                 scopes by StartTransientUnit calls all in flight at once (systemd's fastest
+ *                 path: no client program per scope); also against 1,000 `systemd-run --scope`;
+ *   round trip    RestartChild through busctl until the new incarnation runs, against `systemctl
+ *                 --user restart`; and the same call from a connection of our own, against a
+ *                 client calling RestartUnit and waiting for its job;
+ *   idle          wake-ups (context switches of every thread) of stewardd with ten children over
+ *                 30 s of nothing happening, against the user manager's over the same 30 s.
  *
  * Numbers, not verdicts: it prints them and the ratios, and fails only when something
  * does not happen at all. */
@@ -125,6 +131,177 @@ systemd_bringup(GDBusConnection *bus)
         return took;
 }
 
+typedef struct {
+        guint pending;
+        gboolean failed;
+} Calls;
+
+static void
+on_call_done(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        Calls *c = user_data;
+        g_autoptr(GVariant) reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, NULL);
+
+        if (!reply)
+                c->failed = TRUE;
+        c->pending--;
+}
+
+/* What a supervisor built on systemd's own API would do: fork each
+ * process, and have the manager put it in a scope of its own, every
+ * StartTransientUnit in flight at once on one connection. */
+static double
+systemd_pipelined_scopes(GDBusConnection *bus)
+{
+        JobCount c = { .prefix = "bench-pscope-", .want = CHILDREN };
+        guint sub = subscribe_jobs(bus, &c);
+        g_autoptr(GArray) pids = g_array_new(FALSE, FALSE, sizeof(GPid));
+        gint64 start = g_get_monotonic_time();
+        Calls calls = { 0 };
+        double took;
+
+        for (guint i = 0; i < CHILDREN; i++) {
+                g_autofree char *unit = g_strdup_printf("bench-pscope-%u.scope", i);
+                const char *argv[] = { "sleep", "1000", NULL };
+                GVariantBuilder props;
+                GPid pid;
+
+                if (!g_spawn_async(NULL, (char **) argv, NULL,
+                                   G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, NULL))
+                        return -1;
+                g_array_append_val(pids, pid);
+                g_variant_builder_init(&props, G_VARIANT_TYPE("a(sv)"));
+                g_variant_builder_add(
+                        &props, "(sv)", "PIDs",
+                        g_variant_new_fixed_array(G_VARIANT_TYPE_UINT32, &pid, 1, sizeof(guint32)));
+                calls.pending++;
+                g_dbus_connection_call(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                       "org.freedesktop.systemd1.Manager", "StartTransientUnit",
+                                       g_variant_new("(ssa(sv)a(sa(sv)))", unit, "fail", &props, NULL),
+                                       G_VARIANT_TYPE("(o)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_call_done,
+                                       &calls);
+        }
+        if (!itest_wait_flag(&c.reached, 300) || calls.failed)
+                return -1;
+        took = seconds_since(start);
+        while (calls.pending > 0)
+                g_main_context_iteration(NULL, TRUE);
+        for (guint i = 0; i < pids->len; i++) {
+                (void) kill(g_array_index(pids, GPid, i), SIGKILL);
+                (void) waitpid(g_array_index(pids, GPid, i), NULL, 0);
+        }
+        g_dbus_connection_signal_unsubscribe(bus, sub);
+        return took;
+}
+
+/* A client of the manager's API: RestartUnit, then its job done. */
+static double
+systemd_restart_unit_round_trip(GDBusConnection *bus)
+{
+        const char *start[] = { "systemd-run",     "--user", "--quiet",
+                                "--unit=bench-ru", "-p",     "StartLimitIntervalSec=0",
+                                "sleep",           "1000",   NULL };
+        const char *stop[] = { "systemctl", "--user", "stop", "bench-ru.service", NULL };
+        JobCount c = { .prefix = "bench-ru.service" };
+        guint sub;
+        gint64 t;
+        double took;
+
+        if (itest_run(start, NULL) != 0)
+                return -1;
+        sub = subscribe_jobs(bus, &c);
+        t = g_get_monotonic_time();
+        for (guint i = 0; i < 20; i++) {
+                g_autoptr(GVariant) job = NULL;
+
+                c.want = c.done + 1;
+                c.reached = FALSE;
+                job = g_dbus_connection_call_sync(
+                        bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                        "org.freedesktop.systemd1.Manager", "RestartUnit",
+                        g_variant_new("(ss)", "bench-ru.service", "replace"), G_VARIANT_TYPE("(o)"),
+                        G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+                if (!job || !itest_wait_flag(&c.reached, ITEST_TIMEOUT_SEC))
+                        return -1;
+        }
+        took = seconds_since(t) / 20;
+        g_dbus_connection_signal_unsubscribe(bus, sub);
+        (void) itest_run(stop, NULL);
+        return took;
+}
+
+/* Context switches of every thread of @pid so far: each is a wake-up. */
+static guint64
+wakeups(GPid pid)
+{
+        g_autofree char *dir = g_strdup_printf("/proc/%d/task", (int) pid);
+        g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+        const char *tid;
+        guint64 n = 0;
+
+        while (d && (tid = g_dir_read_name(d))) {
+                g_autofree char *path = g_build_filename(dir, tid, "status", NULL);
+                g_autofree char *text = NULL;
+                g_auto(GStrv) lines = NULL;
+
+                if (!g_file_get_contents(path, &text, NULL, NULL))
+                        continue;
+                lines = g_strsplit(text, "\n", -1);
+                for (char **l = lines; *l; l++)
+                        if (g_str_has_prefix(*l, "voluntary_ctxt_switches:") ||
+                            g_str_has_prefix(*l, "nonvoluntary_ctxt_switches:"))
+                                n += g_ascii_strtoull(strchr(*l, ':') + 1, NULL, 10);
+        }
+        return n;
+}
+
+static gboolean
+on_idle_over(gpointer user_data)
+{
+        *(gboolean *) user_data = TRUE;
+        return G_SOURCE_REMOVE;
+}
+
+/* The user manager's PID: the harness runs it, and it is our bus's peer. */
+static GPid
+manager_pid(GDBusConnection *bus)
+{
+        g_autoptr(GVariant) r = g_dbus_connection_call_sync(
+                bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                "GetConnectionUnixProcessID", g_variant_new("(s)", "org.freedesktop.systemd1"),
+                G_VARIANT_TYPE("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+        guint32 pid = 0;
+
+        if (r)
+                g_variant_get(r, "(u)", &pid);
+        return (GPid) pid;
+}
+
+/* A benchmark's window, not a test's wait: the quantity is what happens
+ * in it when nothing is asked for. */
+static void
+idle_wakeups(GDBusConnection *bus, guint64 *ret_steward, guint64 *ret_manager)
+{
+        g_autoptr(GString) config = g_string_new(NULL);
+        g_autoptr(ItestDaemon) d = NULL;
+        GPid manager = manager_pid(bus);
+        guint64 s0, m0;
+        gboolean over = FALSE;
+        guint from = 0;
+
+        for (guint i = 0; i < 10; i++)
+                g_string_append_printf(config, "[Child idle%u]\nExecStart=/usr/bin/sleep 1000\n", i);
+        d = itest_daemon_start(config->str, NULL);
+        ck_assert(itest_events_wait(d->events, "manager_ready", NULL, &from, ITEST_TIMEOUT_SEC));
+        s0 = wakeups(d->pid);
+        m0 = wakeups(manager);
+        g_timeout_add_seconds(30, on_idle_over, &over);
+        while (!over)
+                g_main_context_iteration(NULL, TRUE);
+        *ret_steward = wakeups(d->pid) - s0;
+        *ret_manager = wakeups(manager) - m0;
+}
+
 static double
 systemd_restart_round_trip(void)
 {
@@ -221,6 +398,27 @@ steward_restart_round_trip(void)
         return seconds_since(t) / 20;
 }
 
+/* RestartChild from a connection of our own, as a client of the bus API
+ * would call it, until the new incarnation runs. */
+static double
+steward_restart_direct(void)
+{
+        g_autoptr(ItestDaemon) d = itest_daemon_start("[Child rd]\nExecStart=/usr/bin/sleep 1000\n", NULL);
+        gint64 t;
+        guint from = 0;
+
+        if (!itest_events_wait(d->events, "child_started", "rd", &from, ITEST_TIMEOUT_SEC))
+                return -1;
+        t = g_get_monotonic_time();
+        for (guint i = 0; i < 20; i++) {
+                g_autoptr(GVariant) r = itest_manager_call(d, "RestartChild",
+                                                           g_variant_new("(ss)", "rd", "bench"), "(a{sv})");
+                if (!itest_events_wait(d->events, "child_started", "rd", &from, ITEST_TIMEOUT_SEC))
+                        return -1;
+        }
+        return seconds_since(t) / 20;
+}
+
 static void
 report(const char *what, double steward, double systemd)
 {
@@ -232,7 +430,7 @@ START_TEST(bench_daemon)
 {
         g_autoptr(GDBusConnection) bus = itest_bus();
         double s, n;
-        guint64 rss = 0;
+        guint64 rss = 0, idle_steward = 0, idle_manager = 0;
         double cpu = 0;
 
         s = steward_restart_loop();
@@ -245,15 +443,28 @@ START_TEST(bench_daemon)
         report("restart command to new incarnation running", s, n);
         ck_assert(s > 0 && n > 0);
 
+        s = steward_restart_direct();
+        n = systemd_restart_unit_round_trip(bus);
+        report("restart call (own connection) to running", s, n);
+        ck_assert(s > 0 && n > 0);
+
         s = steward_bringup(&rss, &cpu);
+        n = systemd_pipelined_scopes(bus);
+        report("bring-up of 1,000 children vs pipelined scopes", s, n);
+        ck_assert(s > 0 && n > 0);
         n = systemd_bringup(bus);
-        report("bring-up of 1,000 scoped children", s, n);
+        report("bring-up of 1,000 children vs systemd-run", s, n);
         printf("# stewardd resident memory with 1,000 children: %" G_GUINT64_FORMAT
                " KiB (%.1f KiB per child)\n",
                rss, (double) rss / CHILDREN);
         printf("# stewardd CPU time for the bring-up: %.2f s (%.2f ms per child)\n", cpu,
                cpu * 1000 / CHILDREN);
         ck_assert(s > 0 && n > 0);
+
+        idle_wakeups(bus, &idle_steward, &idle_manager);
+        printf("# wake-ups over 30 s idle with 10 children: stewardd %" G_GUINT64_FORMAT
+               ", user manager %" G_GUINT64_FORMAT "\n",
+               idle_steward, idle_manager);
 }
 END_TEST
 
