@@ -184,7 +184,7 @@ run_size(guint n)
                " KiB (anonymous %5.1f KiB/child)\n",
                n, wall * 1000 / n, cpu * 1000 / n, rss, (double) rss / n, (double) anon / n, list * 1000,
                prop * 1000, status * 1000, ctl_list * 1000, tree * 1000, storm * 1000 / n,
-               (cpu_after - cpu) * 1000 / n);
+               (cpu_after - cpu) * 1000 / n, rss_after, (double) anon_after / n);
         fflush(stdout);
 
         g_clear_pointer(&d, itest_daemon_free);
