@@ -4,9 +4,11 @@
 #include "config.h"
 
 #include <json-glib/json-glib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "steward-names.h"
+#include "steward-parse.h"
 #include "steward-util.h"
 #include "stewardctl-format.h"
 
@@ -719,4 +721,154 @@ stewardctl_format_status_tree(const StewardctlStatus *status, const StewardctlSt
         if (s->len > 0 && s->str[s->len - 1] == '\n')
                 g_string_truncate(s, s->len - 1);
         return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+/* ---- events read back from the journal ------------------------------------ */
+
+void
+stewardctl_event_clear(StewardctlEvent *ev)
+{
+        g_clear_pointer(&ev->kind, g_free);
+        g_clear_pointer(&ev->child, g_free);
+        g_clear_pointer(&ev->fields, g_variant_unref);
+        g_clear_pointer(&ev->invocation, g_free);
+}
+
+/* The Event signal's fields and their types (steward_bus_emit_event()); the
+ * journal has each as STEWARD_ and the name in capitals. Journal fields not
+ * listed are not the signal's (STEWARD_BACKEND, STEWARD_JOURNAL_LOST). */
+static const struct {
+        const char *name;
+        char type;
+} signal_fields[] = {
+        { "supervisor", 's' }, { "attempt", 't' },     { "unit", 's' },
+        { "main_pid", 'u' },   { "command_id", 's' },  { "reason", 's' },
+        { "decision", 's' },   { "exit_code", 's' },   { "exit_status", 'i' },
+        { "exit_cause", 's' }, { "actor_uid", 'u' },   { "actor_pid", 'u' },
+        { "actor_comm", 's' }, { "error", 's' },       { "target_generation", 't' },
+        { "delay_usec", 't' }, { "status_text", 's' }, { "signal", 'i' },
+        { "merged", 'u' },     { "suppressed", 't' },
+};
+
+static GVariant *
+field_value(char type, const char *text)
+{
+        guint64 u;
+        gint64 i;
+
+        switch (type) {
+        case 't':
+        case 'u':
+                if (!g_ascii_string_to_unsigned(text, 10, 0, type == 't' ? G_MAXUINT64 : G_MAXUINT32, &u,
+                                                NULL))
+                        return NULL;
+                return type == 't' ? g_variant_new_uint64(u) : g_variant_new_uint32((guint32) u);
+        case 'i':
+                if (!g_ascii_string_to_signed(text, 10, G_MININT32, G_MAXINT32, &i, NULL))
+                        return NULL;
+                return g_variant_new_int32((gint32) i);
+        default: {
+                /* The journal takes any bytes; the bus only UTF-8. */
+                g_autofree char *valid = g_utf8_make_valid(text, -1);
+                return g_variant_new_string(valid);
+        }
+        }
+}
+
+gboolean
+stewardctl_event_from_journal(const char *const *data, const gsize *lengths, gsize n, StewardctlEvent *ret)
+{
+        g_auto(StewardctlEvent) ev = { 0 };
+        g_autoptr(GVariantBuilder) fields = g_variant_builder_new(G_VARIANT_TYPE("a{sv}"));
+        gboolean have_sequence = FALSE;
+
+        for (gsize i = 0; i < n; i++) {
+                g_autofree char *entry = g_strndup(data[i], lengths[i]);
+                char *eq = strchr(entry, '=');
+                const char *key, *value;
+
+                if (!eq || !g_str_has_prefix(entry, "STEWARD_"))
+                        continue;
+                *eq = '\0';
+                key = entry + strlen("STEWARD_");
+                value = eq + 1;
+                if (g_str_equal(key, "EVENT"))
+                        g_free(ev.kind), ev.kind = g_utf8_make_valid(value, -1);
+                else if (g_str_equal(key, "SEQUENCE"))
+                        have_sequence =
+                                g_ascii_string_to_unsigned(value, 10, 0, G_MAXUINT64, &ev.sequence, NULL);
+                else if (g_str_equal(key, "CHILD"))
+                        g_free(ev.child), ev.child = g_utf8_make_valid(value, -1);
+                else if (g_str_equal(key, "GENERATION"))
+                        (void) g_ascii_string_to_unsigned(value, 10, 0, G_MAXUINT64, &ev.generation, NULL);
+                else if (g_str_equal(key, "INVOCATION_ID"))
+                        g_free(ev.invocation), ev.invocation = g_strdup(value);
+                else {
+                        g_autofree char *name = g_ascii_strdown(key, -1);
+
+                        for (guint f = 0; f < G_N_ELEMENTS(signal_fields); f++) {
+                                GVariant *v;
+
+                                if (!g_str_equal(name, signal_fields[f].name))
+                                        continue;
+                                if ((v = field_value(signal_fields[f].type, value)))
+                                        g_variant_builder_add(fields, "{sv}", name, v);
+                                break;
+                        }
+                }
+        }
+        if (!ev.kind || !have_sequence)
+                return FALSE;
+        if (!ev.child)
+                ev.child = g_strdup("");
+        if (!ev.invocation)
+                ev.invocation = g_strdup("");
+        ev.fields = g_variant_ref_sink(g_variant_builder_end(fields));
+        *ret = ev;
+        ev = (StewardctlEvent){ 0 };
+        return TRUE;
+}
+
+gboolean
+stewardctl_parse_timestamp(const char *s, gint64 now_usec, guint64 *ret_usec)
+{
+        g_autoptr(GDateTime) now = g_date_time_new_from_unix_local(now_usec / G_USEC_PER_SEC);
+        g_autoptr(GDateTime) t = NULL;
+        g_autoptr(GTimeZone) local = g_time_zone_new_local();
+        guint64 span, secs;
+        int y, mo, d, h = 0, mi = 0, sec = 0;
+        char tail;
+
+        if (!now)
+                return FALSE;
+        if (g_str_equal(s, "now")) {
+                *ret_usec = (guint64) now_usec;
+                return TRUE;
+        }
+        if (g_str_equal(s, "today") || g_str_equal(s, "yesterday")) {
+                t = g_date_time_new(local, g_date_time_get_year(now), g_date_time_get_month(now),
+                                    g_date_time_get_day_of_month(now), 0, 0, 0);
+                if (t && g_str_equal(s, "yesterday")) {
+                        GDateTime *before = g_date_time_add_days(t, -1);
+                        g_date_time_unref(t);
+                        t = before;
+                }
+        } else if (s[0] == '-') {
+                if (!steward_parse_time_span(s + 1, &span) || span > (guint64) now_usec)
+                        return FALSE;
+                *ret_usec = (guint64) now_usec - span;
+                return TRUE;
+        } else if (s[0] == '@') {
+                if (!g_ascii_string_to_unsigned(s + 1, 10, 0, G_MAXINT64 / G_USEC_PER_SEC, &secs, NULL))
+                        return FALSE;
+                *ret_usec = secs * G_USEC_PER_SEC;
+                return TRUE;
+        } else if (sscanf(s, "%4d-%2d-%2d %2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &sec, &tail) == 6 ||
+                   (sec = 0, sscanf(s, "%4d-%2d-%2d %2d:%2d%c", &y, &mo, &d, &h, &mi, &tail) == 5) ||
+                   (h = mi = 0, sscanf(s, "%4d-%2d-%2d%c", &y, &mo, &d, &tail) == 3))
+                t = g_date_time_new(local, y, mo, d, h, mi, sec);
+        if (!t)
+                return FALSE;
+        *ret_usec = (guint64) g_date_time_to_unix(t) * G_USEC_PER_SEC;
+        return TRUE;
 }

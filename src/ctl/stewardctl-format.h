@@ -84,4 +84,31 @@ char *stewardctl_format_status_tree(const StewardctlStatus *status, const Stewar
 /* One child on its own, as status NAME shows it. */
 char *stewardctl_format_child(GVariant *props, const guint64 *uptime_usec, const StewardctlStyle *style);
 
+/* One event as the Event signal carries it, read back from a journal entry. */
+typedef struct {
+        guint64 sequence;
+        char *kind;
+        char *child; /* "" for none */
+        guint64 generation;
+        GVariant *fields; /* a{sv}, floating-free: the signal's fields, with the signal's types */
+        char *invocation; /* STEWARD_INVOCATION_ID: the daemon run that wrote it; "" if none */
+} StewardctlEvent;
+
+void stewardctl_event_clear(StewardctlEvent *ev);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(StewardctlEvent, stewardctl_event_clear)
+
+/* Builds @ret from a journal entry's KEY=value fields (@n of them, each
+ * @lengths[i] bytes, not NUL-terminated): the entry's STEWARD_* fields
+ * become the signal's, named and typed as the signal names and types them.
+ * FALSE for an entry that is no event of stewardd's (no STEWARD_EVENT or
+ * STEWARD_SEQUENCE). */
+gboolean stewardctl_event_from_journal(const char *const *data, const gsize *lengths, gsize n,
+                                       StewardctlEvent *ret);
+
+/* A point in time for --since/--until, in CLOCK_REALTIME µs: "now",
+ * "today", "yesterday", "YYYY-MM-DD", "YYYY-MM-DD HH:MM[:SS]" (local
+ * time), "@SECONDS" (since the epoch), or "-SPAN" (a span before @now_usec,
+ * as the config's time spans: "-5min", "-1h 30min"). */
+gboolean stewardctl_parse_timestamp(const char *s, gint64 now_usec, guint64 *ret_usec);
+
 G_END_DECLS

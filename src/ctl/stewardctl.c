@@ -16,12 +16,14 @@
 #include "steward-names.h"
 #include "steward-spec.h"
 #include "stewardctl-format.h"
+#include "stewardctl-journal.h"
 
 /* The daemon caps reasons at this size (dbus/org.steward.Supervisor1.xml). */
 
 static gboolean opt_user, opt_system, opt_json, opt_follow, opt_names, opt_no_legend, opt_version,
         opt_persist;
-static char *opt_reason;
+static char *opt_reason, *opt_child, *opt_command_id, *opt_since, *opt_until, *opt_output;
+static int opt_lines = -1;
 
 static const GOptionEntry entries[] = {
         { "user", 0, 0, G_OPTION_ARG_NONE, &opt_user,
@@ -31,7 +33,17 @@ static const GOptionEntry entries[] = {
         { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print JSON instead of text", NULL },
         { "reason", 0, 0, G_OPTION_ARG_STRING, &opt_reason, "Record TEXT as the reason of a command",
           "TEXT" },
-        { "follow", 'f', 0, G_OPTION_ARG_NONE, &opt_follow, "events: print events as they happen", NULL },
+        { "follow", 'f', 0, G_OPTION_ARG_NONE, &opt_follow, "events: go on printing events as they happen",
+          NULL },
+        { "child", 0, 0, G_OPTION_ARG_STRING, &opt_child, "events: only those of child NAME", "NAME" },
+        { "command-id", 0, 0, G_OPTION_ARG_STRING, &opt_command_id, "events: only those a command caused",
+          "ID" },
+        { "since", 'S', 0, G_OPTION_ARG_STRING, &opt_since, "events: from TIME on", "TIME" },
+        { "until", 'U', 0, G_OPTION_ARG_STRING, &opt_until, "events: up to TIME", "TIME" },
+        { "lines", 'n', 0, G_OPTION_ARG_INT, &opt_lines,
+          "events: the last N (default: all; 10 with --follow)", "N" },
+        { "output", 'o', 0, G_OPTION_ARG_STRING, &opt_output, "Output format: short (the default) or json",
+          "FORMAT" },
         { "names", 0, 0, G_OPTION_ARG_NONE, &opt_names, "list, list-supervisors: print only the names",
           NULL },
         { "no-legend", 0, 0, G_OPTION_ARG_NONE, &opt_no_legend, "list, list-supervisors: omit the header",
@@ -812,7 +824,39 @@ typedef struct {
         gboolean appeared;
         gboolean shutdown_completed;
         int ret;
+        /* The last event the journal gave: signals up to it were printed
+         * from there, until the first one after it. */
+        gboolean boundary;
+        guint64 last_sequence;
 } Follow;
+
+/* --child, --command-id: the same choice for the journal's events and the bus's. */
+static gboolean
+event_wanted(const char *child, GVariant *fields)
+{
+        const char *id = NULL;
+
+        if (opt_child && g_strcmp0(child, opt_child) != 0)
+                return FALSE;
+        if (opt_command_id &&
+            (!g_variant_lookup(fields, "command_id", "&s", &id) || !g_str_equal(id, opt_command_id)))
+                return FALSE;
+        return TRUE;
+}
+
+static void
+print_event(guint64 sequence, const char *kind, const char *child, guint64 generation, GVariant *fields)
+{
+        g_autofree char *line = NULL;
+
+        if (opt_json)
+                line = stewardctl_event_to_json(sequence, kind, child, generation, fields);
+        else
+                line = stewardctl_format_event(sequence, kind, child, generation, fields);
+        g_print("%s\n", line);
+        /* Lines must reach a pipe as they happen, not when a buffer fills. */
+        (void) fflush(stdout);
+}
 
 static void
 on_event(GDBusConnection *bus, const char *sender, const char *path, const char *interface,
@@ -822,20 +866,17 @@ on_event(GDBusConnection *bus, const char *sender, const char *path, const char 
         guint64 sequence, generation;
         const char *kind, *child;
         g_autoptr(GVariant) fields = NULL;
-        g_autofree char *line = NULL;
 
         if (!g_variant_is_of_type(params, G_VARIANT_TYPE("(tssta{sv})"))) {
                 g_debug("Event with signature '%s', ignoring", g_variant_get_type_string(params));
                 return;
         }
         g_variant_get(params, "(t&s&st@a{sv})", &sequence, &kind, &child, &generation, &fields);
-        if (opt_json)
-                line = stewardctl_event_to_json(sequence, kind, child, generation, fields);
-        else
-                line = stewardctl_format_event(sequence, kind, child, generation, fields);
-        g_print("%s\n", line);
-        /* Lines must reach a pipe as they happen, not when a buffer fills. */
-        (void) fflush(stdout);
+        if (f->boundary && sequence <= f->last_sequence)
+                return; /* the journal had it */
+        f->boundary = FALSE;
+        if (event_wanted(child, fields))
+                print_event(sequence, kind, child, generation, fields);
         if (g_str_equal(kind, "tree_shutdown_completed"))
                 f->shutdown_completed = TRUE;
 }
@@ -875,19 +916,62 @@ on_quit_signal(gpointer user_data)
         return G_SOURCE_CONTINUE;
 }
 
+static void
+on_journal_event(StewardctlEvent *ev, gpointer user_data)
+{
+        Follow *f = user_data;
+
+        print_event(ev->sequence, ev->kind, ev->child, ev->generation, ev->fields);
+        f->last_sequence = ev->sequence;
+        f->boundary = TRUE;
+        stewardctl_event_clear(ev);
+}
+
+/* The journal's events as the query says; FALSE (told) for a bad time. */
+static gboolean
+print_history(Ctl *ctl, Follow *f, int *ret)
+{
+        StewardctlJournalQuery q = {
+                .child = opt_child,
+                .command_id = opt_command_id,
+                .lines = opt_lines >= 0 ? (guint) opt_lines
+                         : opt_follow   ? 10
+                                        : 0,
+                .user = !ctl->system,
+        };
+        g_autoptr(GError) error = NULL;
+
+        if ((opt_since && !stewardctl_parse_timestamp(opt_since, g_get_real_time(), &q.since_usec)) ||
+            (opt_until && !stewardctl_parse_timestamp(opt_until, g_get_real_time(), &q.until_usec))) {
+                g_printerr("stewardctl: cannot read time '%s': expected now, today, yesterday, "
+                           "YYYY-MM-DD [HH:MM[:SS]], @SECONDS or -SPAN (e.g. -5min)\n",
+                           opt_since && !q.since_usec ? opt_since : opt_until);
+                *ret = STEWARDCTL_EXIT_USAGE;
+                return FALSE;
+        }
+        /* -n 0 --follow: nothing of the past. */
+        if (opt_follow && opt_lines == 0)
+                return TRUE;
+        if (!stewardctl_journal_read_events(&q, on_journal_event, f, &error)) {
+                g_printerr("stewardctl: %s\n", error->message);
+                *ret = STEWARDCTL_EXIT_FAILURE;
+                return FALSE;
+        }
+        return TRUE;
+}
+
 static int
 run_events(Ctl *ctl, const Command *cmd, char **args)
 {
         g_autoptr(GMainLoop) loop = NULL;
         Follow f = { .ctl = ctl, .ret = STEWARDCTL_EXIT_SUCCESS };
         guint subscription, watch, sigint, sigterm;
+        int ret = STEWARDCTL_EXIT_SUCCESS;
 
         if (!opt_follow) {
                 /* The daemon keeps no history of its own; the journal does. */
-                g_printerr("stewardctl: past events are in the journal: journalctl%s -t stewardd "
-                           "STEWARD_EVENT=KIND; use --follow to print events as they happen\n",
-                           ctl->system ? "" : " --user");
-                return STEWARDCTL_EXIT_SUCCESS;
+                (void) print_history(ctl, &f, &ret);
+                return ret;
         }
 
         loop = g_main_loop_new(NULL, FALSE);
@@ -902,7 +986,13 @@ run_events(Ctl *ctl, const Command *cmd, char **args)
         sigint = g_unix_signal_add(SIGINT, on_quit_signal, &f);
         sigterm = g_unix_signal_add(SIGTERM, on_quit_signal, &f);
 
-        g_main_loop_run(loop);
+        /* The past after subscribing: what the daemon emits while the
+         * journal is read waits in the connection, and the sequence numbers
+         * say which of it the journal already had. */
+        if (print_history(ctl, &f, &ret))
+                g_main_loop_run(loop);
+        else
+                f.ret = ret;
 
         g_source_remove(sigterm);
         g_source_remove(sigint);
@@ -950,7 +1040,7 @@ static const char description[] =
         "  reload                    Read the configuration again\n"
         "  daemon-reexec             Replace stewardd by its program again, keeping every child\n"
         "  shutdown                  Stop the whole tree; stewardd exits afterwards\n"
-        "  events [--follow]         Print the daemon's events as they happen\n"
+        "  events [--follow]         Print past events from the journal; --follow: then live\n"
         "  help                      Show this help\n"
         "\n"
         "Exit status: 0 success, 1 failure, 2 usage, 4 no such child or supervisor,\n"
@@ -1002,10 +1092,33 @@ check_options(const Command *cmd)
                 stray = "--no-legend";
         else if (opt_persist && !(cmd->takes & TAKES_PERSIST))
                 stray = "--persist";
+        else if ((opt_child || opt_command_id || opt_since || opt_until || opt_lines >= 0) &&
+                 !(cmd->takes & TAKES_FOLLOW))
+                stray = opt_child        ? "--child"
+                        : opt_command_id ? "--command-id"
+                        : opt_since      ? "--since"
+                        : opt_until      ? "--until"
+                                         : "--lines";
         if (stray) {
                 g_printerr("stewardctl: %s does not apply to '%s'\n", stray, cmd->name);
                 return FALSE;
         }
+        if (opt_output) {
+                if (g_str_equal(opt_output, "json"))
+                        opt_json = TRUE;
+                else if (!g_str_equal(opt_output, "short")) {
+                        g_printerr("stewardctl: unknown output format '%s', expected 'short' or 'json'\n",
+                                   opt_output);
+                        return FALSE;
+                }
+        }
+        if (opt_until && opt_follow) {
+                g_printerr("stewardctl: --until and --follow exclude each other\n");
+                return FALSE;
+        }
+        if ((opt_child && !check_name(opt_child)) ||
+            (opt_command_id && !g_utf8_validate(opt_command_id, -1, NULL)))
+                return FALSE;
         if (opt_names && opt_json) {
                 g_printerr("stewardctl: --names and --json exclude each other\n");
                 return FALSE;

@@ -486,6 +486,75 @@ START_TEST(test_status_budget)
 }
 END_TEST
 
+/* A journal entry of stewardd's reads back as the Event signal it was
+ * sent as: the same names and types; anything else is no event. */
+START_TEST(test_event_from_journal)
+{
+        const char *entry[] = { "MESSAGE=Child 'api' started",
+                                "STEWARD_EVENT=child_started",
+                                "STEWARD_SEQUENCE=42",
+                                "STEWARD_CHILD=api",
+                                "STEWARD_GENERATION=3",
+                                "STEWARD_ATTEMPT=4",
+                                "STEWARD_MAIN_PID=1234",
+                                "STEWARD_EXIT_STATUS=-9",
+                                "STEWARD_COMMAND_ID=cmd-7",
+                                "STEWARD_BACKEND=scope",
+                                "STEWARD_INVOCATION_ID=0123456789abcdef0123456789abcdef",
+                                "STEWARD_UNIT=steward-api-3.scope" };
+        const char *not_event[] = { "MESSAGE=Dropped 1 notify message(s)", "SYSLOG_IDENTIFIER=stewardd" };
+        gsize lengths[G_N_ELEMENTS(entry)];
+        g_auto(StewardctlEvent) ev = { 0 };
+        g_auto(StewardctlEvent) none = { 0 };
+        g_autofree char *printed = NULL;
+
+        for (guint i = 0; i < G_N_ELEMENTS(entry); i++)
+                lengths[i] = strlen(entry[i]);
+        ck_assert(stewardctl_event_from_journal(entry, lengths, G_N_ELEMENTS(entry), &ev));
+        ck_assert_uint_eq(ev.sequence, 42);
+        ck_assert_str_eq(ev.kind, "child_started");
+        ck_assert_str_eq(ev.child, "api");
+        ck_assert_uint_eq(ev.generation, 3);
+        ck_assert_str_eq(ev.invocation, "0123456789abcdef0123456789abcdef");
+        printed = g_variant_print(ev.fields, TRUE);
+        ck_assert_str_eq(printed, "{'attempt': <uint64 4>, 'main_pid': <uint32 1234>, 'exit_status': <-9>, "
+                                  "'command_id': <'cmd-7'>, 'unit': <'steward-api-3.scope'>}");
+
+        for (guint i = 0; i < G_N_ELEMENTS(not_event); i++)
+                lengths[i] = strlen(not_event[i]);
+        ck_assert(!stewardctl_event_from_journal(not_event, lengths, G_N_ELEMENTS(not_event), &none));
+        ck_assert_ptr_null(none.kind);
+}
+END_TEST
+
+START_TEST(test_parse_timestamp)
+{
+        /* 2026-12-05 12:00:00 UTC */
+        const gint64 now = G_GINT64_CONSTANT(1796472000) * G_USEC_PER_SEC;
+        g_autoptr(GDateTime) local = NULL;
+        guint64 t;
+
+        ck_assert(stewardctl_parse_timestamp("now", now, &t));
+        ck_assert_uint_eq(t, (guint64) now);
+        ck_assert(stewardctl_parse_timestamp("-5min", now, &t));
+        ck_assert_uint_eq(t, (guint64) now - G_GUINT64_CONSTANT(300) * G_USEC_PER_SEC);
+        ck_assert(stewardctl_parse_timestamp("@1000", now, &t));
+        ck_assert_uint_eq(t, G_GUINT64_CONSTANT(1000) * G_USEC_PER_SEC);
+        ck_assert(stewardctl_parse_timestamp("2026-12-05 10:30", now, &t));
+        local = g_date_time_new_local(2026, 12, 5, 10, 30, 0);
+        ck_assert_uint_eq(t, (guint64) g_date_time_to_unix(local) * G_USEC_PER_SEC);
+        ck_assert(stewardctl_parse_timestamp("2026-12-05", now, &t));
+        ck_assert(stewardctl_parse_timestamp("today", now, &t));
+        ck_assert_uint_le(t, (guint64) now);
+        ck_assert(stewardctl_parse_timestamp("yesterday", now, &t));
+        ck_assert_uint_lt(t, (guint64) now - G_GUINT64_CONSTANT(12) * 3600 * G_USEC_PER_SEC);
+        ck_assert(!stewardctl_parse_timestamp("someday", now, &t));
+        ck_assert(!stewardctl_parse_timestamp("2026-13-40", now, &t));
+        ck_assert(!stewardctl_parse_timestamp("2026-12-05 10:30:00x", now, &t));
+        ck_assert(!stewardctl_parse_timestamp("-", now, &t));
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -507,6 +576,8 @@ make_suite(void)
         tcase_add_test(tc, test_status_tree);
         tcase_add_test(tc, test_status_subtree_and_child);
         tcase_add_test(tc, test_status_budget);
+        tcase_add_test(tc, test_event_from_journal);
+        tcase_add_test(tc, test_parse_timestamp);
         suite_add_tcase(s, tc);
         return s;
 }
