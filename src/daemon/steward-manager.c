@@ -191,6 +191,10 @@ perform(StewardManager *m, const StewardAction *a)
         case STEWARD_ACTION_KILL:
                 steward_backend_kill(m->backend, a->child, a->generation);
                 break;
+        case STEWARD_ACTION_PROBE:
+        case STEWARD_ACTION_CANCEL_PROBE:
+                /* No backend runs health checks yet. */
+                break;
         case STEWARD_ACTION_EVENT:
                 manager_emit(m, &a->event, NULL);
                 break;
