@@ -591,7 +591,8 @@ build_child(Loader *l, const Section *s, const char *name, StewardSpec *spec, gu
                 warn_at(l, e, _("Restart=permanent on a Role=job child restarts it even after it succeeds"));
         if (c->watchdog_usec > 0 && c->type != STEWARD_CHILD_NOTIFY && (e = section_entry(s, "WatchdogSec")))
                 warn_at(l, e, _("WatchdogSec= has no effect without Type=notify, ignoring"));
-        if (!c->health_argv)
+        /* An ExecHealthCheck= that did not parse has its own error already. */
+        if (!c->health_argv && !section_entry(s, "ExecHealthCheck"))
                 for (const char *const *k =
                              (const char *const[]){ "HealthCheckIntervalSec", "HealthCheckTimeoutSec",
                                                     "HealthCheckRetries", "HealthCheckStartPeriodSec",
@@ -599,7 +600,7 @@ build_child(Loader *l, const Section *s, const char *name, StewardSpec *spec, gu
                      *k; k++)
                         if ((e = section_entry(s, *k)))
                                 warn_at(l, e, _("%s= has no effect without ExecHealthCheck=, ignoring"), *k);
-        if (c->health_action != STEWARD_HEALTH_ACTION_NONE && !c->health_argv &&
+        if (c->health_action != STEWARD_HEALTH_ACTION_NONE && !section_entry(s, "ExecHealthCheck") &&
             (e = section_entry(s, "HealthAction")))
                 warn_at(l, e, _("HealthAction= has no effect without ExecHealthCheck=, ignoring"));
         if (c->restart_max_delay_usec < c->restart_usec && (e = section_entry(s, "RestartMaxDelaySec")))
