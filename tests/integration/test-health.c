@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-health.c: health checks and heartbeats through the real stewardd, bus and manager: unhealthy with
- * HealthAction=restart, a hanging probe killed at its timeout, a heartbeat that stops. */
+ * HealthAction=restart, a hanging probe killed at its timeout, a heartbeat that stops, checks after a
+ * live restore. */
 #include "config.h"
 
 #include <errno.h>
@@ -191,6 +192,40 @@ START_TEST(test_heartbeat_stale)
 }
 END_TEST
 
+/* Live restore: health is not saved, but an adopted child is checked again by the next stewardd. */
+START_TEST(test_adopted_child_probed_again)
+{
+        g_autofree char *dir = g_dir_make_tmp("steward-health-XXXXXX", NULL);
+        g_autofree char *flag = g_build_filename(dir, "fail", NULL);
+        g_autofree char *config = g_strdup_printf("[Child api]\n"
+                                                  "ExecStart=/usr/bin/sleep 1000\n"
+                                                  "ExecHealthCheck=/bin/sh -c 'test ! -e %s'\n"
+                                                  "HealthCheckIntervalSec=500ms\n"
+                                                  "HealthCheckRetries=1\n",
+                                                  flag);
+        const char *args[] = { "--backend=scope", NULL };
+        g_autoptr(ItestDaemon) d = itest_daemon_start(config, args);
+        guint32 pid;
+
+        ck_assert(wait_health(d, "api", "healthy"));
+        pid = child_u32(d, "api", "MainPID");
+        itest_daemon_kill(d);
+        ck_assert(g_file_set_contents(flag, "", 0, NULL));
+        itest_daemon_restart(d);
+
+        ck_assert_ptr_nonnull(itest_events_wait(d->events, "child_adopted", "api", NULL, ITEST_TIMEOUT_SEC));
+        /* Only a check of the new stewardd can say so. */
+        ck_assert(wait_health(d, "api", "unhealthy"));
+        ck_assert_ptr_nonnull(
+                itest_events_wait(d->events, "child_unhealthy", "api", NULL, ITEST_TIMEOUT_SEC));
+        ck_assert_uint_eq(child_u32(d, "api", "MainPID"), pid);
+        ck_assert_uint_eq(child_u64(d, "api", "Generation"), 0);
+        ck_assert_int_eq(g_unlink(flag), 0);
+        ck_assert(wait_health(d, "api", "healthy"));
+        (void) g_rmdir(dir);
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -201,6 +236,7 @@ make_suite(void)
         tcase_add_loop_test(tc, test_unhealthy_restarts_once, 0, G_N_ELEMENTS(backends));
         tcase_add_loop_test(tc, test_hanging_probe_killed, 0, G_N_ELEMENTS(backends));
         tcase_add_loop_test(tc, test_heartbeat_stale, 0, G_N_ELEMENTS(backends));
+        tcase_add_test(tc, test_adopted_child_probed_again);
         suite_add_tcase(s, tc);
         return s;
 }
