@@ -136,7 +136,7 @@ void steward_backend_kill(StewardBackend *b, const char *child, guint64 generati
  * @probe: the engine's number for it, given back in probe_ended
  *
  * Runs a health check inside incarnation @generation: the scope backend attaches it to the
- * incarnation's scope (AttachProcessesToUnit) before it runs anything, so it counts in the scope's
+ * incarnation's scope (its cgroup.procs) before it runs anything, so it counts in the scope's
  * resources and is stopped with it; the process backend cannot place it in the incarnation's process
  * group (another session), so it runs in one of its own. Either way it leads its own process group,
  * which steward_backend_cancel_probe() kills.
