@@ -73,6 +73,19 @@ parse_intensity(Loader *l, const Entry *e, const char *key, gpointer field)
                 *(guint *) field = (guint) v;
 }
 
+/* HealthCheckRetries=: at least one failure makes a child unhealthy. */
+static void
+parse_retries(Loader *l, const Entry *e, const char *key, gpointer field)
+{
+        guint64 v;
+
+        if (!steward_parse_uint(e->value, G_MAXINT32, &v) || v == 0)
+                error_at(l, e, _("%s=: invalid number '%s' (expected an integer from 1 to %d)"), key,
+                         e->value, G_MAXINT32);
+        else
+                *(guint *) field = (guint) v;
+}
+
 static void
 parse_jitter(Loader *l, const Entry *e, const char *key, gpointer field)
 {
@@ -301,6 +314,8 @@ DEFINE_ENUM_PARSER(parse_escalation, StewardEscalation, steward_escalation_from_
 DEFINE_ENUM_PARSER(parse_restart, StewardRestart, steward_restart_from_string, "permanent", "transient",
                    "temporary")
 DEFINE_ENUM_PARSER(parse_child_type, StewardChildType, steward_child_type_from_string, "simple", "notify")
+DEFINE_ENUM_PARSER(parse_health_action, StewardHealthAction, steward_health_action_from_string, "none",
+                   "restart")
 
 static const KeyDesc manager_keys[] = {
         { "Slice", parse_slice, offsetof(StewardSpec, slice) },
@@ -332,6 +347,13 @@ static const KeyDesc child_keys[] = {
         { "RestartPeriodSec", parse_time_positive, offsetof(StewardChildSpec, restart_period_usec) },
         { "WatchdogSec", parse_timeout, offsetof(StewardChildSpec, watchdog_usec) },
         { "WatchdogSignal", parse_signal, offsetof(StewardChildSpec, watchdog_signal) },
+        { "ExecHealthCheck", parse_exec, offsetof(StewardChildSpec, health_argv) },
+        { "HealthCheckIntervalSec", parse_time_positive, offsetof(StewardChildSpec, health_interval_usec) },
+        { "HealthCheckTimeoutSec", parse_time_positive, offsetof(StewardChildSpec, health_timeout_usec) },
+        { "HealthCheckRetries", parse_retries, offsetof(StewardChildSpec, health_retries) },
+        { "HealthCheckStartPeriodSec", parse_time, offsetof(StewardChildSpec, health_start_period_usec) },
+        { "HealthAction", parse_health_action, offsetof(StewardChildSpec, health_action) },
+        { "HeartbeatSec", parse_timeout, offsetof(StewardChildSpec, heartbeat_usec) },
         { "TimeoutStartSec", parse_timeout, offsetof(StewardChildSpec, timeout_start_usec) },
         { "TimeoutStopSec", parse_timeout, offsetof(StewardChildSpec, timeout_stop_usec) },
         { "KillSignal", parse_signal, offsetof(StewardChildSpec, kill_signal) },
@@ -569,6 +591,18 @@ build_child(Loader *l, const Section *s, const char *name, StewardSpec *spec, gu
                 warn_at(l, e, _("Restart=permanent on a Role=job child restarts it even after it succeeds"));
         if (c->watchdog_usec > 0 && c->type != STEWARD_CHILD_NOTIFY && (e = section_entry(s, "WatchdogSec")))
                 warn_at(l, e, _("WatchdogSec= has no effect without Type=notify, ignoring"));
+        /* An ExecHealthCheck= that did not parse has its own error already. */
+        if (!c->health_argv && !section_entry(s, "ExecHealthCheck"))
+                for (const char *const *k =
+                             (const char *const[]){ "HealthCheckIntervalSec", "HealthCheckTimeoutSec",
+                                                    "HealthCheckRetries", "HealthCheckStartPeriodSec",
+                                                    NULL };
+                     *k; k++)
+                        if ((e = section_entry(s, *k)))
+                                warn_at(l, e, _("%s= has no effect without ExecHealthCheck=, ignoring"), *k);
+        if (c->health_action != STEWARD_HEALTH_ACTION_NONE && !section_entry(s, "ExecHealthCheck") &&
+            (e = section_entry(s, "HealthAction")))
+                warn_at(l, e, _("HealthAction= has no effect without ExecHealthCheck=, ignoring"));
         if (c->restart_max_delay_usec < c->restart_usec && (e = section_entry(s, "RestartMaxDelaySec")))
                 warn_at(l, e,
                         _("RestartMaxDelaySec= '%s' is shorter than RestartSec=, every delay will be '%s'"),

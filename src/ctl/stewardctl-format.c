@@ -528,6 +528,7 @@ append_child(GString *s, GVariant *props, const guint64 *uptime_usec, const char
         const char *status_text = lookup_str(props, "StatusText");
         const char *spawn_error = lookup_str(props, "LastSpawnError");
         const char *fence = lookup_str(props, "FenceState");
+        const char *health = lookup_str(props, "Health");
         guint64 generation = 0, attempt = 0, next = 0;
         guint32 pid = lookup_u32(props, "MainPID");
         g_autofree char *exit = stewardctl_format_exit(lookup_str(props, "LastExitCode"),
@@ -559,6 +560,9 @@ append_child(GString *s, GVariant *props, const guint64 *uptime_usec, const char
         if (*unit)
                 append_detail(s, prefix, "Unit", unit);
         append_detail(s, prefix, "Ready", lookup_bool(props, "Ready") ? "yes" : "no");
+        /* Only for a child with checks that is up: "" says there is nothing to judge. */
+        if (*health)
+                append_detail(s, prefix, "Health", health);
         if (exit) {
                 const char *cause = lookup_str(props, "LastExitCause");
 

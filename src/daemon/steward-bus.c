@@ -139,6 +139,8 @@ child_property(StewardBus *b, const StewardChildInfo *info, const char *property
                 return g_variant_new_string(info->status_text ? info->status_text : "");
         if (g_str_equal(property, "LastSpawnError"))
                 return g_variant_new_string(info->last_spawn_error ? info->last_spawn_error : "");
+        if (g_str_equal(property, "Health"))
+                return g_variant_new_string(steward_child_health_to_string(info->health));
         if (g_str_equal(property, "LastExitCode"))
                 return g_variant_new_string(steward_exit_code_to_string(info->last_exit_code));
         if (g_str_equal(property, "LastExitStatus"))
@@ -1023,6 +1025,7 @@ static const struct {
         { STEWARD_PROPERTY_NEXT_RESTART, { "NextRestartUSec" } },
         { STEWARD_PROPERTY_FENCE_STATE, { "FenceState" } },
         { STEWARD_PROPERTY_LAST_SPAWN_ERROR, { "LastSpawnError" } },
+        { STEWARD_PROPERTY_HEALTH, { "Health" } },
         { STEWARD_PROPERTY_RESTART_BUDGET,
           { "RestartsInWindow", "RestartsRemaining", "RestartWindowExpiryUSec", "RestartLimitBurst",
             "RestartLimitIntervalUSec" } },

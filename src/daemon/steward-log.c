@@ -454,6 +454,19 @@ format_message(const StewardEvent *ev)
                                        child, str(ev->error));
         case STEWARD_EVENT_JOURNAL_AVAILABLE:
                 return g_strdup_printf(_("The journal takes the output of child '%s' again."), child);
+        case STEWARD_EVENT_CHILD_HEALTHY:
+                return g_strdup_printf(_("Child '%s' is healthy (generation %" PRIu64 ")."), child, gen);
+        case STEWARD_EVENT_CHILD_UNHEALTHY:
+                if (ev->fields & STEWARD_EVENT_FIELD_ERROR)
+                        return g_strdup_printf(_("Child '%s' is unhealthy (generation %" PRIu64
+                                                 "): health check failed: %s."),
+                                               child, gen, str(ev->error));
+                return g_strdup_printf(
+                        _("Child '%s' is unhealthy (generation %" PRIu64 "): health check ended %s %d."),
+                        child, gen, steward_exit_code_to_string(ev->exit_code), ev->exit_status);
+        case STEWARD_EVENT_CHILD_STALE:
+                return g_strdup_printf(_("Child '%s' missed its heartbeat (generation %" PRIu64 ")."), child,
+                                       gen);
         case _STEWARD_EVENT_KIND_MAX:
         default:
                 break;

@@ -156,9 +156,11 @@ manager_child_env(StewardManager *m, const StewardChildSpec *spec)
 {
         GPtrArray *env = g_ptr_array_new();
 
-        if (spec->type == STEWARD_CHILD_NOTIFY) {
+        /* HeartbeatSec= needs the socket for WATCHDOG=1 whatever the Type=. */
+        if (spec->type == STEWARD_CHILD_NOTIFY || spec->heartbeat_usec > 0)
                 g_ptr_array_add(env, g_strdup_printf("NOTIFY_SOCKET=%s",
                                                      steward_notify_router_get_address(m->notify)));
+        if (spec->type == STEWARD_CHILD_NOTIFY) {
                 if (spec->watchdog_usec > 0 && spec->watchdog_usec != G_MAXUINT64) {
                         g_ptr_array_add(env, g_strdup_printf("WATCHDOG_USEC=%" G_GUINT64_FORMAT,
                                                              spec->watchdog_usec));
@@ -190,6 +192,16 @@ perform(StewardManager *m, const StewardAction *a)
                 break;
         case STEWARD_ACTION_KILL:
                 steward_backend_kill(m->backend, a->child, a->generation);
+                break;
+        case STEWARD_ACTION_PROBE: {
+                const StewardChildSpec *spec = g_hash_table_lookup(m->child_specs, a->child);
+
+                g_return_if_fail(spec);
+                steward_backend_probe(m->backend, spec, a->generation, a->probe);
+                break;
+        }
+        case STEWARD_ACTION_CANCEL_PROBE:
+                steward_backend_cancel_probe(m->backend, a->probe);
                 break;
         case STEWARD_ACTION_EVENT:
                 manager_emit(m, &a->event, NULL);
@@ -328,12 +340,28 @@ on_journal(gpointer user_data, const char *child, guint64 generation, const char
         steward_event_clear(&ev);
 }
 
+static void
+on_probe_ended(gpointer user_data, const char *child, guint64 generation, guint64 probe, int wait_status,
+               const char *error)
+{
+        StewardManager *m = user_data;
+        StewardExitCode code = STEWARD_EXIT_CODE_UNKNOWN;
+        int status = 0;
+
+        if (!error)
+                steward_exit_code_from_wait_status(wait_status, &code, &status);
+        steward_engine_child_probe_ended(m->engine, child, generation, probe, code, status, error,
+                                         manager_now(), m->actions);
+        manager_dispatch(m);
+}
+
 static const StewardBackendEvents backend_events = {
         .spawned = on_spawned,
         .spawn_failed = on_spawn_failed,
         .exited = on_exited,
         .gone = on_gone,
         .journal = on_journal,
+        .probe_ended = on_probe_ended,
 };
 
 static void

@@ -570,6 +570,9 @@ engine_child_timer_fired(StewardEngine *e, Child *c)
         case TIMER_SHUTDOWN_HAND_OVER:
         case TIMER_SHUTDOWN:
         case TIMER_SHUTDOWN_KILL_GRACE:
+        case TIMER_PROBE_INTERVAL:
+        case TIMER_PROBE_TIMEOUT:
+        case TIMER_HEARTBEAT:
                 g_assert_not_reached();
         }
 }

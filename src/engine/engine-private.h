@@ -69,6 +69,9 @@ typedef enum {
         TIMER_SHUTDOWN_HAND_OVER, /* half of ShutdownTimeoutSec=: every incarnation gets its stop */
         TIMER_SHUTDOWN, /* ShutdownTimeoutSec=: what is left is killed */
         TIMER_SHUTDOWN_KILL_GRACE, /* the killed ones did not report: exit without them */
+        TIMER_PROBE_INTERVAL, /* Child.probe_timer: the next probe is due */
+        TIMER_PROBE_TIMEOUT, /* Child.probe_timer: HealthCheckTimeoutSec= of the running probe */
+        TIMER_HEARTBEAT, /* Child.heartbeat_timer: HeartbeatSec= without WATCHDOG=1 */
 } TimerKind;
 
 /* How long a shutdown that hit ShutdownTimeoutSec= waits for the
@@ -124,6 +127,7 @@ typedef struct {
         guint budget_serial;
         guint intensity; /* a reload may change the budget's limits */
         guint64 period_usec;
+        StewardChildHealth health;
 } ChildProps;
 
 typedef struct Child Child;
@@ -151,6 +155,13 @@ struct Child {
         Child *primary;
         GPtrArray *sidecars; /* of Child*, NULL when none */
         char *fingerprint; /* every key of the spec, to tell a changed child on reload */
+        gboolean has_probe; /* ExecHealthCheck= */
+        guint64 health_interval_usec;
+        guint64 health_timeout_usec;
+        guint health_retries;
+        guint64 health_start_period_usec;
+        guint64 heartbeat_usec;
+        StewardHealthAction health_action;
 
         ChildMode mode;
         StewardDecision rest_decision; /* why it came to rest, for child_stopped */
@@ -222,6 +233,25 @@ struct Child {
          * carry the id, so one command's story is one journal query. */
         Cmd inc_cmd;
 
+        /* Health of the incarnation that is up (engine-health.c); health_active
+         * while checks run for generation health_generation. */
+        gboolean health_active;
+        guint64 health_generation;
+        guint64 health_since; /* when it came up: HealthCheckStartPeriodSec= counts from here */
+        StewardChildHealth probe_health; /* STARTING, HEALTHY or UNHEALTHY */
+        gboolean stale;
+        gboolean heartbeat_seen;
+        StewardChildHealth health_shown; /* what the last health event said */
+        guint health_failures; /* consecutive */
+        guint64 probe; /* the running probe's number, or the last one's */
+        gboolean probe_running; /* PROBE sent, its end not reported yet */
+        gboolean probe_timed_out; /* CANCEL_PROBE sent at HealthCheckTimeoutSec= */
+        StewardExitCode probe_code; /* the last probe's end, for child_unhealthy */
+        int probe_status;
+        char *probe_error; /* "timeout", or why it could not start; NULL when it ran and ended */
+        StewardTimer probe_timer;
+        StewardTimer heartbeat_timer;
+
         ChildProps published;
 };
 
@@ -286,6 +316,7 @@ struct _StewardEngine {
         /* Interned name -> guint64*: the first generation a child of that
          * name gets if it is added again, for every name ever removed. */
         GHashTable *history;
+        guint64 next_probe; /* numbers every probe, so a late end is told apart */
 
         /* The input being handled. */
         GArray *out;
@@ -380,6 +411,15 @@ void engine_child_queue_after_stop(Child *c, gboolean restart, const StewardComm
                                    StewardCommandOutcome *o);
 void engine_command_restart(StewardEngine *e, Child *c, const StewardCommand *cmd, StewardCommandOutcome *o);
 void engine_child_restart_fenced(StewardEngine *e, Child *c, const Cmd *cmd, StewardCommandOutcome *o);
+
+/* engine-health.c: health checks and heartbeats. */
+StewardChildHealth engine_child_health(Child *c);
+void engine_child_health_sync(StewardEngine *e, Child *c);
+void engine_child_health_stop(StewardEngine *e, Child *c);
+void engine_child_health_timer_fired(StewardEngine *e, Child *c, TimerKind kind);
+void engine_child_heartbeat(StewardEngine *e, Child *c);
+void engine_child_probe_ended(StewardEngine *e, Child *c, StewardExitCode code, int status,
+                              const char *error);
 
 /* engine-adopt.c: live restore. */
 void engine_start_adopted(StewardEngine *e);

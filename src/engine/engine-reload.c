@@ -49,6 +49,7 @@ engine_child_forget(StewardEngine *e, Child *c)
         g_hash_table_replace(e->history, (gpointer) c->node.name, next);
         if (steward_timer_is_armed(&c->timer))
                 steward_timers_disarm(&e->timers, &c->timer);
+        engine_child_health_stop(e, c);
         if (c->primary && c->primary->sidecars)
                 g_ptr_array_remove(c->primary->sidecars, c);
         for (guint i = 0; c->sidecars && i < c->sidecars->len; i++)

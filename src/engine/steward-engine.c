@@ -41,6 +41,12 @@ static const char *const tree_state_names[_STEWARD_TREE_STATE_MAX] = {
         [STEWARD_TREE_STATE_STOPPED] = "stopped",
 };
 
+static const char *const child_health_names[_STEWARD_CHILD_HEALTH_MAX] = {
+        [STEWARD_CHILD_HEALTH_NONE] = "",           [STEWARD_CHILD_HEALTH_STARTING] = "starting",
+        [STEWARD_CHILD_HEALTH_HEALTHY] = "healthy", [STEWARD_CHILD_HEALTH_UNHEALTHY] = "unhealthy",
+        [STEWARD_CHILD_HEALTH_STALE] = "stale",
+};
+
 #define NAME_OF(table, v) ((guint) (v) < G_N_ELEMENTS(table) ? table[v] : NULL)
 
 const char *
@@ -53,6 +59,12 @@ const char *
 steward_fence_state_to_string(StewardFenceState s)
 {
         return NAME_OF(fence_state_names, s);
+}
+
+const char *
+steward_child_health_to_string(StewardChildHealth h)
+{
+        return NAME_OF(child_health_names, h);
 }
 
 const char *
@@ -340,6 +352,7 @@ engine_child_props(Child *c)
                 .budget_serial = c->budget.serial,
                 .intensity = c->intensity,
                 .period_usec = c->period_usec,
+                .health = engine_child_health(c),
         };
 }
 
@@ -374,6 +387,8 @@ child_props_diff(const ChildProps *a, const ChildProps *b)
         if (a->budget_serial != b->budget_serial || a->intensity != b->intensity ||
             a->period_usec != b->period_usec)
                 m |= STEWARD_PROPERTY_RESTART_BUDGET;
+        if (a->health != b->health)
+                m |= STEWARD_PROPERTY_HEALTH;
         return m;
 }
 
@@ -393,6 +408,9 @@ engine_end(StewardEngine *e)
                 Node *n = g_ptr_array_index(e->dirty, i);
                 StewardAction *a;
 
+                /* Before it is marked clean: starting or ending the checks marks it again. */
+                if (n->kind == NODE_CHILD)
+                        engine_child_health_sync(e, (Child *) n);
                 n->dirty = FALSE;
                 if (n->kind == NODE_CHILD) {
                         Child *c = (Child *) n;
@@ -471,6 +489,7 @@ child_free(Child *c)
         g_free(c->fingerprint);
         g_free(c->status_text);
         g_free(c->spawn_error);
+        g_free(c->probe_error);
         engine_window_reset(&c->budget);
         engine_cmd_clear(&c->cmd);
         engine_cmd_clear(&c->release_cmd);
@@ -556,6 +575,17 @@ engine_child_fingerprint(const StewardChildSpec *c)
                                c->success_exit_status ? c->success_exit_status->len : 0);
         for (guint i = 0; c->success_exit_status && i < c->success_exit_status->len; i++)
                 g_string_append_printf(s, "%d\n", g_array_index(c->success_exit_status, int, i));
+        /* Added later: only when set, so older fingerprints stay valid. */
+        if (c->health_argv) {
+                fp_strv(s, "ExecHealthCheck", c->health_argv);
+                fp_uint(s, "HealthCheckIntervalSec", c->health_interval_usec);
+                fp_uint(s, "HealthCheckTimeoutSec", c->health_timeout_usec);
+                fp_uint(s, "HealthCheckRetries", c->health_retries);
+                fp_uint(s, "HealthCheckStartPeriodSec", c->health_start_period_usec);
+                fp_str(s, "HealthAction", steward_health_action_to_string(c->health_action));
+        }
+        if (c->heartbeat_usec > 0)
+                fp_uint(s, "HeartbeatSec", c->heartbeat_usec);
         return g_compute_checksum_for_string(G_CHECKSUM_SHA256, s->str, (gssize) s->len);
 }
 
@@ -577,6 +607,13 @@ engine_child_set_conf(Child *c, const StewardChildSpec *spec)
         c->timeout_start_usec = spec->timeout_start_usec;
         c->timeout_stop_usec = spec->timeout_stop_usec;
         c->kill_signal = spec->kill_signal;
+        c->has_probe = spec->health_argv && spec->health_argv[0];
+        c->health_interval_usec = spec->health_interval_usec;
+        c->health_timeout_usec = spec->health_timeout_usec;
+        c->health_retries = MAX(spec->health_retries, 1);
+        c->health_start_period_usec = spec->health_start_period_usec;
+        c->heartbeat_usec = spec->heartbeat_usec;
+        c->health_action = spec->health_action;
         g_clear_pointer(&c->success_status, g_free);
         c->n_success_status = 0;
         if (spec->success_exit_status && spec->success_exit_status->len > 0) {
@@ -602,6 +639,10 @@ engine_child_new(const StewardChildSpec *spec)
         c->watchdog_override_usec = G_MAXUINT64;
         c->timer.index = STEWARD_TIMER_UNARMED;
         c->timer.owner = c;
+        c->probe_timer.index = STEWARD_TIMER_UNARMED;
+        c->probe_timer.owner = c;
+        c->heartbeat_timer.index = STEWARD_TIMER_UNARMED;
+        c->heartbeat_timer.owner = c;
         c->published = engine_child_props(c);
         return c;
 }
@@ -940,10 +981,34 @@ steward_engine_child_watchdog(StewardEngine *e, const char *child, guint64 gener
         if (!(c = lookup_child(e, child)))
                 return;
         engine_begin(e, now, out);
-        if (!child_is_current(c, generation))
+        if (!child_is_current(c, generation)) {
                 child_stale(e, c, generation, "watchdog");
-        else if (c->inc == INC_UP && steward_timer_is_armed(&c->timer) && c->timer.kind == TIMER_WATCHDOG)
-                engine_child_arm(e, c, TIMER_WATCHDOG, engine_child_watchdog_usec(c));
+        } else {
+                if (c->inc == INC_UP && steward_timer_is_armed(&c->timer) && c->timer.kind == TIMER_WATCHDOG)
+                        engine_child_arm(e, c, TIMER_WATCHDOG, engine_child_watchdog_usec(c));
+                /* The same ping is the heartbeat: WatchdogSec= kills, HeartbeatSec= only reports. */
+                engine_child_heartbeat(e, c);
+        }
+        engine_end(e);
+}
+
+void
+steward_engine_child_probe_ended(StewardEngine *e, const char *child, guint64 generation, guint64 probe,
+                                 StewardExitCode code, int status, const char *error, guint64 now,
+                                 GArray *out)
+{
+        Child *c;
+
+        g_return_if_fail(e && out);
+        if (!(c = lookup_child(e, child)))
+                return;
+        engine_begin(e, now, out);
+        /* Cancelled (the incarnation went down) or of another incarnation: nothing waits for it. */
+        if (c->health_active && c->probe_running && c->probe == probe && c->health_generation == generation)
+                engine_child_probe_ended(e, c, code, status, error);
+        else
+                g_debug("End of probe %" G_GUINT64_FORMAT " of child '%s' nobody waits for, ignoring", probe,
+                        child);
         engine_end(e);
 }
 
@@ -1112,6 +1177,11 @@ steward_engine_tick(StewardEngine *e, guint64 now, GArray *out)
                 case TIMER_SHUTDOWN_KILL_GRACE:
                         engine_shutdown_timer_fired(e);
                         break;
+                case TIMER_PROBE_INTERVAL:
+                case TIMER_PROBE_TIMEOUT:
+                case TIMER_HEARTBEAT:
+                        engine_child_health_timer_fired(e, t->owner, (TimerKind) t->kind);
+                        break;
                 default:
                         engine_child_timer_fired(e, t->owner);
                         break;
@@ -1160,6 +1230,7 @@ child_info(Child *c, StewardChildInfo *info)
                 .restart_count = c->restart_count,
                 .next_restart_usec = c->next_restart_usec,
                 .fence_state = child_fence(c),
+                .health = engine_child_health(c),
                 .restart_limit_burst = c->intensity,
                 .restart_limit_interval_usec = c->period_usec,
         };

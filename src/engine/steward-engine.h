@@ -86,6 +86,34 @@ G_BEGIN_DECLS
  *   no input: RESTART_BUDGET is announced when a restart is counted or the
  *   window is reset, and readers compute the rest from the expiry.
  *
+ * Health (ExecHealthCheck=, HeartbeatSec=; the Health property). Both run
+ * only while the incarnation is up (running, or ready for Type=notify) and
+ * not on its way out, from the moment it came up (or was adopted: health
+ * is not saved, an adopted child starts again at "starting"):
+ * - probes: PROBE after HealthCheckIntervalSec=, the next one an interval
+ *   after the previous one ended, never two at once. A probe that exits 0
+ *   makes the child healthy and resets the count of failures; any other end
+ *   (a non-zero status, a signal, a spawn failure, or HealthCheckTimeoutSec=
+ *   passing, which sends CANCEL_PROBE and still waits for the probe's end
+ *   before the next interval starts) counts one failure, unless it ends
+ *   within HealthCheckStartPeriodSec= of the incarnation coming up.
+ *   HealthCheckRetries= failures in a row make it unhealthy (child_unhealthy,
+ *   with the last probe's exit or error). When the incarnation stops being
+ *   up, a running probe is cancelled (CANCEL_PROBE) and its end ignored.
+ * - heartbeat: no WATCHDOG=1 within HeartbeatSec= (from coming up, then from
+ *   the last one) makes it stale (child_stale); the next WATCHDOG=1 lifts it.
+ *   Stale is only reported; WatchdogSec= on the same child keeps its own
+ *   deadline and kills, as it always does. Stale shows over the probes'
+ *   verdict while it lasts. Without probes a child is healthy from its
+ *   first heartbeat on.
+ * - HealthAction=restart: becoming unhealthy restarts the incarnation
+ *   through the fence once (as RestartChild does: child_restart_fence_entered
+ *   under command id "health-CHILD-GENERATION"), counted like a failure:
+ *   RestartCount + 1, once against the child's budget and its supervisor's
+ *   intensity. A spent budget gives the child up instead (stopped, state
+ *   failed), as the policy would after a crash. Nothing happens when a
+ *   restart or stop is already under way, or a supervisor above is busy.
+ *
  * Reload (steward_engine_reload()) applies a new tree in place. OTP's
  * release handling only lets a changed child spec take effect at the
  * child's next start; an operator who edits ExecStart= wants the new
@@ -236,6 +264,12 @@ typedef enum {
         STEWARD_ACTION_EVENT, /* journal entry + Event signal; the daemon numbers it */
         STEWARD_ACTION_STATE_CHANGED, /* properties of a child, supervisor or the manager changed */
         STEWARD_ACTION_EXIT, /* the tree is down: exit the daemon with exit_code */
+        /* Health checks (ExecHealthCheck=): run probe number @probe inside the live incarnation
+         * (child, generation); its end comes back as steward_engine_child_probe_ended(). */
+        STEWARD_ACTION_PROBE,
+        /* SIGKILL to the process group of probe @probe of (child, generation): it timed out, or the
+         * incarnation is no longer up. Its end is still reported, and ignored. */
+        STEWARD_ACTION_CANCEL_PROBE,
 } StewardActionType;
 
 /* Bits of StewardAction.changed for STATE_CHANGED, one per property that
@@ -256,6 +290,7 @@ typedef enum {
         /* RestartsInWindow, RestartsRemaining, RestartWindowExpiryUSec of a child or supervisor, and a
          * supervisor's RestartCount */
         STEWARD_PROPERTY_RESTART_BUDGET = 1 << 12,
+        STEWARD_PROPERTY_HEALTH = 1 << 13,
 } StewardProperty;
 
 typedef struct {
@@ -270,6 +305,7 @@ typedef struct {
         int signal; /* STOP: KillSignal= or, for a watchdog, WatchdogSignal= */
         guint changed; /* STATE_CHANGED: StewardProperty bits */
         int exit_code; /* EXIT */
+        guint64 probe; /* PROBE, CANCEL_PROBE: the probe's number, unique within the engine */
         StewardEvent event; /* EVENT */
 } StewardAction;
 
@@ -297,6 +333,16 @@ typedef enum {
         _STEWARD_FENCE_STATE_MAX,
 } StewardFenceState;
 
+/* The Health property: what the health checks and heartbeats say about the incarnation that is up. */
+typedef enum {
+        STEWARD_CHILD_HEALTH_NONE, /* "": no checks configured, or no incarnation is up */
+        STEWARD_CHILD_HEALTH_STARTING, /* up, no verdict yet */
+        STEWARD_CHILD_HEALTH_HEALTHY,
+        STEWARD_CHILD_HEALTH_UNHEALTHY, /* HealthCheckRetries= probes failed in a row */
+        STEWARD_CHILD_HEALTH_STALE, /* no WATCHDOG=1 within HeartbeatSec= */
+        _STEWARD_CHILD_HEALTH_MAX,
+} StewardChildHealth;
+
 typedef enum {
         STEWARD_SUPERVISOR_STATE_STOPPED,
         STEWARD_SUPERVISOR_STATE_STARTING, /* members being started in order */
@@ -318,6 +364,7 @@ typedef enum {
 
 const char *steward_child_state_to_string(StewardChildState s);
 const char *steward_fence_state_to_string(StewardFenceState s);
+const char *steward_child_health_to_string(StewardChildHealth h);
 const char *steward_supervisor_state_to_string(StewardSupervisorState s);
 const char *steward_tree_state_to_string(StewardTreeState s);
 
@@ -376,6 +423,7 @@ typedef struct {
         guint restart_count; /* automatic restarts, strategy ones included */
         guint64 next_restart_usec; /* monotonic; 0 when no restart is scheduled */
         StewardFenceState fence_state;
+        StewardChildHealth health;
         /* Its own budget: RestartIntensity= restarts within RestartPeriodSec=, and the monotonic
          * times of the restarts counted so far, oldest first (may include ones already out of
          * the window: steward_restart_budget() tells). */
@@ -544,6 +592,12 @@ void steward_engine_child_exited_with_cause(StewardEngine *e, const char *child,
 /* The incarnation's scope (process group) is empty: the fence opens. */
 void steward_engine_child_gone(StewardEngine *e, const char *child, guint64 generation, guint64 now,
                                GArray *out);
+
+/* A probe (STEWARD_ACTION_PROBE) ended: @code/@status as for an exit, or @error (non-NULL) when it could
+ * not be started. A probe the engine no longer waits for (cancelled, another incarnation) is ignored. */
+void steward_engine_child_probe_ended(StewardEngine *e, const char *child, guint64 generation, guint64 probe,
+                                      StewardExitCode code, int status, const char *error, guint64 now,
+                                      GArray *out);
 
 /* sd_notify reports, already checked to come from the incarnation. */
 void steward_engine_child_ready(StewardEngine *e, const char *child, guint64 generation, guint64 now,

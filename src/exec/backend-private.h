@@ -44,11 +44,25 @@ typedef struct {
         gboolean sent_pidfds; /* the pending StartTransientUnit passed PIDFDs */
         int kill_signal; /* KillSignal=, what StopUnit sends */
         char *slice; /* NULL: the backend's */
+        char *cgroup; /* scope backend: the scope's ControlGroup, once a probe asked for it */
         /* JobRemoved seen for the unit before we knew our job's path:
          * someone else's job on a unit of that name, or ours racing its reply. */
         GHashTable *early_jobs; /* job path -> result */
         StewardCgroupCounters *counters; /* scope backend: its cgroup's, NULL when none can be read */
 } Incarnation;
+
+/* A health check run inside an incarnation (steward_backend_probe()). */
+typedef struct {
+        StewardBackend *backend;
+        char *child;
+        guint64 generation;
+        guint64 number;
+        StewardExecPlan *plan;
+        StewardSpawned proc;
+        gboolean released; /* past the gate */
+        char *failure; /* it will not run its program: why */
+        guint idle_source; /* reporting a failure before anything was forked */
+} Probe;
 
 struct _StewardBackend {
         StewardBackendKind kind;
@@ -68,6 +82,7 @@ struct _StewardBackend {
         GHashTable *incarnations; /* key "child/generation" -> Incarnation* */
         GHashTable *current; /* child -> Incarnation* (borrowed), the newest */
         GHashTable *by_leader; /* GINT_TO_POINTER(forked pid) -> Incarnation* (borrowed) */
+        GHashTable *probes; /* &Probe.number -> Probe*, until its end is reported */
         /* The scope backend's, set up and torn down by its init/finalize. */
         GHashTable *by_unit; /* unit name -> Incarnation* (borrowed) */
         GHashTable *by_path; /* the unit's object path -> Incarnation* (borrowed) */
@@ -109,6 +124,9 @@ struct _BackendOps {
         StewardExitCause (*exit_cause)(Incarnation *inc);
         /* An orphan was reaped; NULL when that tells the backend nothing. */
         void (*orphan_reaped)(StewardBackend *b);
+        /* Puts a probe held at its gate into the running incarnation @inc, then releases it
+         * (backend_probe_release()) or fails it (backend_probe_fail()). */
+        void (*place_probe)(Probe *probe, Incarnation *inc);
 };
 
 extern const BackendOps backend_scope_ops;
@@ -122,3 +140,9 @@ void backend_incarnation_advance(Incarnation *inc);
 void backend_incarnation_fail(Incarnation *inc, const char *message);
 /* Lets a placed incarnation go on to exec. */
 void backend_incarnation_release(Incarnation *inc);
+/* The probe numbered @number, NULL once reported. */
+Probe *backend_probe_lookup(StewardBackend *b, guint64 number);
+/* Lets a placed probe go on to exec. */
+void backend_probe_release(Probe *probe);
+/* Gives up on a probe held at its gate: it leaves without running its program. */
+void backend_probe_fail(Probe *probe, const char *message);

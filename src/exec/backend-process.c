@@ -93,6 +93,14 @@ process_orphan_reaped(StewardBackend *b)
                 backend_incarnation_advance(g_ptr_array_index(waiting, i));
 }
 
+/* setpgid(2) cannot join a group of another session, and the incarnation
+ * leads a session of its own: the probe stays in its own group. */
+static void
+process_place_probe(Probe *probe, Incarnation *inc)
+{
+        backend_probe_release(probe);
+}
+
 const BackendOps backend_process_ops = {
         .init = process_init,
         .finalize = process_finalize,
@@ -103,4 +111,5 @@ const BackendOps backend_process_ops = {
         .find_pid = process_find_pid,
         .survey = process_survey,
         .orphan_reaped = process_orphan_reaped,
+        .place_probe = process_place_probe,
 };

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <gio/gunixfdlist.h>
 #include <signal.h>
 #include <string.h>
@@ -564,6 +565,7 @@ scope_discard(Incarnation *inc)
         g_free(inc->job);
         g_free(inc->unit_path);
         g_free(inc->slice);
+        g_free(inc->cgroup);
 }
 
 static StewardExitCause
@@ -641,6 +643,117 @@ scope_find_pid(StewardBackend *b, pid_t pid)
         return NULL;
 }
 
+/* ---- health checks ---------------------------------------------------------- */
+
+typedef struct {
+        StewardBackend *backend;
+        guint64 number;
+} ProbeCall;
+
+/* Moves @pid into the cgroup @cgroup (the manager's ControlGroup path) by writing it to its
+ * cgroup.procs. */
+static gboolean
+cgroup_attach(const char *cgroup, pid_t pid, GError **error)
+{
+        const char *const roots[] = { CGROUP_ROOT_UNIFIED, CGROUP_ROOT_LEGACY };
+        g_autofree char *line = g_strdup_printf("%d\n", (int) pid);
+        int errsv = ENOENT;
+
+        for (guint i = 0; i < G_N_ELEMENTS(roots); i++) {
+                g_autofree char *path = g_build_filename(roots[i], cgroup, "cgroup.procs", NULL);
+                steward_autofd int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+                if (fd < 0) {
+                        errsv = errno;
+                        continue;
+                }
+                if (write(fd, line, strlen(line)) < 0) {
+                        errsv = errno;
+                        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv), "%s: %s", path,
+                                    g_strerror(errsv));
+                        return FALSE;
+                }
+                return TRUE;
+        }
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv), "cgroup '%s': %s", cgroup,
+                    g_strerror(errsv));
+        return FALSE;
+}
+
+static void
+probe_attach(Probe *probe, const char *cgroup)
+{
+        g_autoptr(GError) error = NULL;
+
+        if (!cgroup_attach(cgroup, probe->proc.pid, &error)) {
+                g_autofree char *message =
+                        g_strdup_printf("placing the health check in its scope: %s", error->message);
+                backend_probe_fail(probe, message);
+                return;
+        }
+        backend_probe_release(probe);
+}
+
+static void
+on_scope_cgroup(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        g_autofree ProbeCall *call = user_data;
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GVariant) value = NULL;
+        g_autoptr(GError) error = NULL;
+        Incarnation *inc;
+        Probe *probe;
+
+        reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+                return; /* the backend is gone */
+        probe = backend_probe_lookup(call->backend, call->number);
+        if (!probe)
+                return;
+        if (reply)
+                g_variant_get(reply, "(v)", &value);
+        if (!value || !g_variant_is_of_type(value, G_VARIANT_TYPE_STRING) ||
+            !*g_variant_get_string(value, NULL)) {
+                g_autofree char *message = NULL;
+
+                if (error)
+                        g_dbus_error_strip_remote_error(error);
+                message = g_strdup_printf("placing the health check in its scope: %s",
+                                          error ? error->message : "the scope has no cgroup");
+                backend_probe_fail(probe, message);
+                return;
+        }
+        inc = backend_lookup(call->backend, probe->child, probe->generation);
+        if (inc && !inc->cgroup)
+                inc->cgroup = g_variant_dup_string(value, NULL);
+        probe_attach(probe, g_variant_get_string(value, NULL));
+}
+
+/* The probe joins the running scope's cgroup before it runs anything, by writing its PID to the
+ * scope's cgroup.procs, the path the manager gives as the scope's ControlGroup. Not through
+ * AttachProcessesToUnit: managers refuse that for a unit without Delegate=yes ("Process migration
+ * not available on non-delegated units"), and delegating would hand the scope's cgroup to the
+ * child. The move is the kernel's check alone: stewardd as root, or a user's stewardd inside its
+ * user manager's delegated tree, may write there. */
+static void
+scope_place_probe(Probe *probe, Incarnation *inc)
+{
+        StewardBackend *b = inc->backend;
+        ProbeCall *call;
+
+        if (inc->cgroup) {
+                probe_attach(probe, inc->cgroup);
+                return;
+        }
+        call = g_new0(ProbeCall, 1);
+        call->backend = b;
+        call->number = probe->number;
+        g_dbus_connection_call(b->bus, SYSTEMD_BUS_NAME, inc->unit_path, DBUS_PROPERTIES_INTERFACE, "Get",
+                               g_variant_new("(ss)", SYSTEMD_SCOPE_INTERFACE, "ControlGroup"),
+                               G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, b->cancellable,
+                               on_scope_cgroup, call);
+}
+
 const BackendOps backend_scope_ops = {
         .init = scope_init,
         .finalize = scope_finalize,
@@ -654,4 +767,5 @@ const BackendOps backend_scope_ops = {
         .adopt = scope_adopt,
         .stop_leftover = scope_stop_leftover,
         .exit_cause = scope_exit_cause,
+        .place_probe = scope_place_probe,
 };

@@ -329,6 +329,155 @@ steward_backend_stop_leftover(StewardBackend *b, const StewardLeftover *leftover
                 b->ops->stop_leftover(b, leftover);
 }
 
+/* ---- health checks --------------------------------------------------------- */
+
+static void
+probe_free(Probe *p)
+{
+        if (!p)
+                return;
+        if (p->idle_source)
+                g_source_remove(p->idle_source);
+        steward_close_fdp(&p->proc.gate_fd);
+        steward_close_fdp(&p->proc.report_fd);
+        steward_exec_plan_free(p->plan);
+        g_free(p->child);
+        g_free(p->failure);
+        g_free(p);
+}
+
+Probe *
+backend_probe_lookup(StewardBackend *b, guint64 number)
+{
+        return b->probes ? g_hash_table_lookup(b->probes, &number) : NULL;
+}
+
+/* Reports the probe's end and forgets it. */
+static void
+probe_finish(Probe *p, int wait_status, const char *error)
+{
+        StewardBackend *b = p->backend;
+        g_autofree char *child = g_strdup(p->child);
+        g_autofree char *message = g_strdup(error);
+        guint64 generation = p->generation, number = p->number;
+
+        g_hash_table_remove(b->probes, &p->number);
+        if (b->events->probe_ended)
+                b->events->probe_ended(b->user_data, child, generation, number, wait_status, message);
+}
+
+static void
+on_probe_reaped(pid_t pid, int status, gpointer user_data)
+{
+        Probe *p = user_data;
+        g_autofree char *message = NULL;
+
+        /* Whatever steward-exec had to say is in the pipe by now: it is dead, and
+         * the program it became (if it did) never held the close-on-exec end. */
+        while (!p->failure && p->proc.report_fd >= 0) {
+                StewardSpawnReport report;
+                ssize_t n = read(p->proc.report_fd, &report, sizeof(report));
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n == sizeof(report) && report.stage == STEWARD_EXEC_STAGE_STDIO_FALLBACK)
+                        continue; /* a notice: its output went elsewhere */
+                if (n == sizeof(report))
+                        message = steward_spawn_report_to_string(p->plan, &report);
+                break;
+        }
+        probe_finish(p, status, p->failure ? p->failure : message);
+}
+
+static gboolean
+on_probe_failed_early(gpointer user_data)
+{
+        Probe *p = user_data;
+
+        p->idle_source = 0;
+        probe_finish(p, 0, p->failure);
+        return G_SOURCE_REMOVE;
+}
+
+void
+backend_probe_release(Probe *p)
+{
+        g_autoptr(GError) error = NULL;
+
+        if (p->released || p->failure)
+                return;
+        if (!steward_spawn_release(&p->proc, &error)) {
+                backend_probe_fail(p, error->message);
+                return;
+        }
+        p->released = TRUE;
+}
+
+void
+backend_probe_fail(Probe *p, const char *message)
+{
+        if (p->failure)
+                return;
+        p->failure = g_strdup(message);
+        /* Closing the gate sends it away; the reap reports the failure. */
+        steward_close_fdp(&p->proc.gate_fd);
+        (void) kill(p->proc.pid, SIGKILL);
+}
+
+void
+steward_backend_probe(StewardBackend *b, const StewardChildSpec *spec, guint64 generation, guint64 number)
+{
+        Incarnation *inc = backend_lookup(b, spec->name, generation);
+        g_autoptr(GError) error = NULL;
+        StewardChildSpec probe_spec;
+        Probe *p;
+
+        g_return_if_fail(!backend_probe_lookup(b, number));
+        p = g_new0(Probe, 1);
+        p->backend = b;
+        p->child = g_strdup(spec->name);
+        p->generation = generation;
+        p->number = number;
+        p->proc.gate_fd = -1;
+        p->proc.report_fd = -1;
+        g_hash_table_insert(b->probes, &p->number, p);
+
+        if (!inc || inc->phase != PHASE_RUNNING || inc->main_exited) {
+                p->failure = g_strdup("the incarnation is not running");
+                p->idle_source = g_idle_add(on_probe_failed_early, p);
+                return;
+        }
+        /* The child as it is, but for the command: the same helper, user, environment, directory. */
+        probe_spec = *spec;
+        probe_spec.argv = spec->health_argv;
+        p->plan = steward_exec_plan_new(&probe_spec, NULL, b->use_journal, b->mode == STEWARD_MODE_SYSTEM,
+                                        &error);
+        if (!p->plan || !steward_spawn_fork(p->plan, &p->proc, &error)) {
+                p->failure = g_strdup(error->message);
+                p->idle_source = g_idle_add(on_probe_failed_early, p);
+                return;
+        }
+        steward_reaper_watch(b->reaper, p->proc.pid, on_probe_reaped, p);
+        b->ops->place_probe(p, inc);
+}
+
+void
+steward_backend_cancel_probe(StewardBackend *b, guint64 number)
+{
+        Probe *p = backend_probe_lookup(b, number);
+
+        if (!p || p->proc.pid <= 0)
+                return;
+        if (!p->released) {
+                backend_probe_fail(p, "cancelled before it started");
+                return;
+        }
+        /* It leads its own process group (steward-exec runs in a new session):
+         * what it started goes with it, unless it left the group. */
+        if (kill(-p->proc.pid, SIGKILL) < 0)
+                (void) kill(p->proc.pid, SIGKILL);
+}
+
 /* ---- common ------------------------------------------------------------- */
 
 StewardBackend *
@@ -347,6 +496,7 @@ steward_backend_new(const StewardBackendOptions *o, GError **error)
                 g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) incarnation_free);
         b->current = g_hash_table_new(g_str_hash, g_str_equal);
         b->by_leader = g_hash_table_new(NULL, NULL);
+        b->probes = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, (GDestroyNotify) probe_free);
         /* Output goes to the journal wherever one listens. */
         b->use_journal = g_file_test(JOURNAL_STDOUT_SOCKET, G_FILE_TEST_EXISTS);
 
@@ -375,6 +525,15 @@ steward_backend_free(StewardBackend *b)
         g_clear_pointer(&b->incarnations, g_hash_table_unref);
         g_clear_pointer(&b->current, g_hash_table_unref);
         g_clear_pointer(&b->by_leader, g_hash_table_unref);
+        if (b->probes) {
+                GHashTableIter iter;
+                Probe *p;
+                g_hash_table_iter_init(&iter, b->probes);
+                while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &p))
+                        if (p->proc.pid > 0)
+                                steward_reaper_unwatch(b->reaper, p->proc.pid);
+                g_clear_pointer(&b->probes, g_hash_table_unref);
+        }
         if (b->ops)
                 b->ops->finalize(b);
         g_clear_object(&b->cancellable);

@@ -33,6 +33,11 @@ typedef struct {
          * /dev/null), as soon as steward-exec says so; NULL once the
          * program runs with its stream connected. */
         void (*journal)(gpointer user_data, const char *child, guint64 generation, const char *error);
+        /* A probe (steward_backend_probe()) ended: its wait status, or @error when it never ran its
+         * program (the incarnation is gone, placing or exec failed; @wait_status is then 0). Always
+         * once per probe, cancelled ones included, and never from inside steward_backend_probe(). */
+        void (*probe_ended)(gpointer user_data, const char *child, guint64 generation, guint64 probe,
+                            int wait_status, const char *error);
 } StewardBackendEvents;
 
 typedef struct {
@@ -123,6 +128,23 @@ void steward_backend_stop(StewardBackend *b, const char *child, guint64 generati
 
 /* SIGKILL to every process of the incarnation. */
 void steward_backend_kill(StewardBackend *b, const char *child, guint64 generation);
+
+/**
+ * steward_backend_probe:
+ * @spec: the child; the probe runs its ExecHealthCheck= with its environment, working directory, user
+ *   and group, through steward-exec as an incarnation does, its output under its SyslogIdentifier=
+ * @probe: the engine's number for it, given back in probe_ended
+ *
+ * Runs a health check inside incarnation @generation: the scope backend attaches it to the
+ * incarnation's scope (its cgroup.procs) before it runs anything, so it counts in the scope's
+ * resources and is stopped with it; the process backend cannot place it in the incarnation's process
+ * group (another session), so it runs in one of its own. Either way it leads its own process group,
+ * which steward_backend_cancel_probe() kills.
+ */
+void steward_backend_probe(StewardBackend *b, const StewardChildSpec *spec, guint64 generation,
+                           guint64 probe);
+/* SIGKILL to the probe's process group; its end is still reported. */
+void steward_backend_cancel_probe(StewardBackend *b, guint64 probe);
 
 /* Does @pid belong to the live incarnation of @child (its scope's cgroup or
  * its process group)? For the notify protocol's sender check. */

@@ -62,6 +62,9 @@ static const KindInfo kind_table[_STEWARD_EVENT_KIND_MAX] = {
         [STEWARD_EVENT_CHILD_REMOVED] = { "child_removed", STEWARD_SEVERITY_NOTICE },
         [STEWARD_EVENT_JOURNAL_UNAVAILABLE] = { "journal_unavailable", STEWARD_SEVERITY_WARNING },
         [STEWARD_EVENT_JOURNAL_AVAILABLE] = { "journal_available", STEWARD_SEVERITY_NOTICE },
+        [STEWARD_EVENT_CHILD_HEALTHY] = { "child_healthy", STEWARD_SEVERITY_INFO },
+        [STEWARD_EVENT_CHILD_UNHEALTHY] = { "child_unhealthy", STEWARD_SEVERITY_WARNING },
+        [STEWARD_EVENT_CHILD_STALE] = { "child_stale", STEWARD_SEVERITY_WARNING },
 };
 
 static const char *const decision_table[_STEWARD_DECISION_MAX] = {
@@ -283,6 +286,9 @@ static const char *const message_ids[_STEWARD_EVENT_KIND_MAX] = {
         [STEWARD_EVENT_CHILD_REMOVED] = "9beb8a47c59f428585db63b13514ead8",
         [STEWARD_EVENT_JOURNAL_UNAVAILABLE] = "96d0ca60dcad4d83840c5d52b2d7c733",
         [STEWARD_EVENT_JOURNAL_AVAILABLE] = "c9548f47d16c4b4e930f5c4c0194fdb2",
+        [STEWARD_EVENT_CHILD_HEALTHY] = "1abdaa0a833e4d3a8ba09a84627a3ad3",
+        [STEWARD_EVENT_CHILD_UNHEALTHY] = "9d01c9bb8f824457918f2c9e112cac8f",
+        [STEWARD_EVENT_CHILD_STALE] = "06f1b665b91e4723ab061e37042e5dbe",
 };
 
 const char *

@@ -57,6 +57,10 @@ typedef enum {
          * outage), and reach it again. */
         STEWARD_EVENT_JOURNAL_UNAVAILABLE,
         STEWARD_EVENT_JOURNAL_AVAILABLE,
+        /* Health checks and heartbeats (ExecHealthCheck=, HeartbeatSec=). */
+        STEWARD_EVENT_CHILD_HEALTHY,
+        STEWARD_EVENT_CHILD_UNHEALTHY,
+        STEWARD_EVENT_CHILD_STALE,
         _STEWARD_EVENT_KIND_MAX,
 } StewardEventKind;
 

@@ -20,6 +20,11 @@
 #define SYSTEMD_UNIT_PATH_PREFIX SYSTEMD_OBJECT_PATH "/unit/"
 #define SYSTEMD_MANAGER_INTERFACE "org.freedesktop.systemd1.Manager"
 #define SYSTEMD_UNIT_INTERFACE "org.freedesktop.systemd1.Unit"
+#define SYSTEMD_SCOPE_INTERFACE "org.freedesktop.systemd1.Scope"
+/* Where the manager's cgroup paths (ControlGroup) are rooted: the unified hierarchy, or the
+ * named systemd one of a legacy or hybrid setup. */
+#define CGROUP_ROOT_UNIFIED "/sys/fs/cgroup"
+#define CGROUP_ROOT_LEGACY "/sys/fs/cgroup/systemd"
 #define SYSTEMD_ERROR_NO_SUCH_UNIT "org.freedesktop.systemd1.NoSuchUnit"
 #define SYSTEMD_ERROR_UNIT_EXISTS "org.freedesktop.systemd1.UnitExists"
 

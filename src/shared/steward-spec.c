@@ -41,6 +41,11 @@ static const NameValue child_type_names[] = {
         { "notify", STEWARD_CHILD_NOTIFY },
 };
 
+static const NameValue health_action_names[] = {
+        { "none", STEWARD_HEALTH_ACTION_NONE },
+        { "restart", STEWARD_HEALTH_ACTION_RESTART },
+};
+
 static const char *
 name_of(const NameValue *table, size_t n, int value)
 {
@@ -82,6 +87,7 @@ DEFINE_ENUM_STRINGS(StewardEscalation, steward_escalation, escalation_names)
 DEFINE_ENUM_STRINGS(StewardRole, steward_role, role_names)
 DEFINE_ENUM_STRINGS(StewardRestart, steward_restart, restart_names)
 DEFINE_ENUM_STRINGS(StewardChildType, steward_child_type, child_type_names)
+DEFINE_ENUM_STRINGS(StewardHealthAction, steward_health_action, health_action_names)
 
 gboolean
 steward_name_is_valid(const char *name)
@@ -165,6 +171,10 @@ steward_child_spec_new(const char *name)
         c->kill_signal = SIGTERM;
         c->watchdog_signal = SIGABRT;
         c->success_exit_status = g_array_new(FALSE, FALSE, sizeof(int));
+        /* Docker's HEALTHCHECK defaults. */
+        c->health_interval_usec = 30 * G_USEC_PER_SEC;
+        c->health_timeout_usec = 30 * G_USEC_PER_SEC;
+        c->health_retries = 3;
         c->memory_max = STEWARD_LIMIT_UNSET;
         c->tasks_max = STEWARD_LIMIT_UNSET;
         steward_child_spec_apply_role(c, STEWARD_ROLE_SERVICE);
@@ -180,6 +190,7 @@ steward_child_spec_free(StewardChildSpec *c)
         g_free(c->supervisor);
         g_strfreev(c->argv);
         g_strfreev(c->environment);
+        g_strfreev(c->health_argv);
         g_free(c->working_directory);
         g_free(c->user);
         g_free(c->group);

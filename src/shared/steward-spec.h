@@ -43,6 +43,12 @@ typedef enum {
         STEWARD_CHILD_NOTIFY,
 } StewardChildType;
 
+/* HealthAction=: what an unhealthy child gets besides the report. */
+typedef enum {
+        STEWARD_HEALTH_ACTION_NONE,
+        STEWARD_HEALTH_ACTION_RESTART,
+} StewardHealthAction;
+
 /* Where a section was declared, for FILE:LINE messages at run time. */
 typedef struct {
         char *file;
@@ -100,6 +106,20 @@ typedef struct {
         int kill_signal;
         GArray *success_exit_status; /* of int, besides 0 */
 
+        /* Health checks: ExecHealthCheck= (NULL: none) runs every
+         * HealthCheckIntervalSec= after the previous one ended, killed after
+         * HealthCheckTimeoutSec=; HealthCheckRetries= consecutive failures
+         * make the child unhealthy, failures within HealthCheckStartPeriodSec=
+         * of its start do not count. HeartbeatSec= (0: none): without a
+         * WATCHDOG=1 for that long the child is stale, reported only. */
+        char **health_argv;
+        guint64 health_interval_usec;
+        guint64 health_timeout_usec;
+        guint health_retries;
+        guint64 health_start_period_usec;
+        guint64 heartbeat_usec;
+        StewardHealthAction health_action;
+
         guint64 memory_max; /* bytes, STEWARD_LIMIT_UNSET if not set */
         guint64 tasks_max; /* STEWARD_LIMIT_UNSET if not set */
 
@@ -147,6 +167,8 @@ const char *steward_restart_to_string(StewardRestart r);
 gboolean steward_restart_from_string(const char *s, StewardRestart *ret);
 const char *steward_child_type_to_string(StewardChildType t);
 gboolean steward_child_type_from_string(const char *s, StewardChildType *ret);
+const char *steward_health_action_to_string(StewardHealthAction a);
+gboolean steward_health_action_from_string(const char *s, StewardHealthAction *ret);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardSupervisorSpec, steward_supervisor_spec_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardChildSpec, steward_child_spec_free)

@@ -593,6 +593,49 @@ START_TEST(test_too_many_syntax_errors)
 }
 END_TEST
 
+/* The health keys: Docker's defaults, and what they accept. */
+START_TEST(test_health_keys)
+{
+        g_autoptr(StewardSpec) defaults = load_ok("[Child a]\nExecStart=/bin/true\n");
+        g_autoptr(StewardSpec) spec = load_ok("[Child a]\n"
+                                              "ExecStart=/bin/true\n"
+                                              "ExecHealthCheck=/bin/sh -c 'test -e /run/ok'\n"
+                                              "HealthCheckIntervalSec=5s\n"
+                                              "HealthCheckTimeoutSec=2s\n"
+                                              "HealthCheckRetries=1\n"
+                                              "HealthCheckStartPeriodSec=1min\n"
+                                              "HealthAction=restart\n"
+                                              "HeartbeatSec=10s\n");
+        StewardChildSpec *d = steward_spec_find_child(defaults, "a");
+        StewardChildSpec *c = steward_spec_find_child(spec, "a");
+
+        ck_assert_ptr_null(d->health_argv);
+        ck_assert_uint_eq(d->health_interval_usec, 30 * G_USEC_PER_SEC);
+        ck_assert_uint_eq(d->health_timeout_usec, 30 * G_USEC_PER_SEC);
+        ck_assert_uint_eq(d->health_retries, 3);
+        ck_assert_uint_eq(d->health_start_period_usec, 0);
+        ck_assert_int_eq(d->health_action, STEWARD_HEALTH_ACTION_NONE);
+        ck_assert_uint_eq(d->heartbeat_usec, 0);
+
+        ck_assert_str_eq(c->health_argv[0], "/bin/sh");
+        ck_assert_str_eq(c->health_argv[2], "test -e /run/ok");
+        ck_assert_uint_eq(c->health_interval_usec, 5 * G_USEC_PER_SEC);
+        ck_assert_uint_eq(c->health_timeout_usec, 2 * G_USEC_PER_SEC);
+        ck_assert_uint_eq(c->health_retries, 1);
+        ck_assert_uint_eq(c->health_start_period_usec, 60 * G_USEC_PER_SEC);
+        ck_assert_int_eq(c->health_action, STEWARD_HEALTH_ACTION_RESTART);
+        ck_assert_uint_eq(c->heartbeat_usec, 10 * G_USEC_PER_SEC);
+
+        assert_problems("[Child a]\nExecStart=/bin/true\nExecHealthCheck=check\nHealthCheckRetries=0\n"
+                        "HealthCheckIntervalSec=0\nHealthAction=kill\n",
+                        "t.conf:3: ExecHealthCheck=: 'check' is not an absolute path\n"
+                        "t.conf:4: HealthCheckRetries=: invalid number '0' (expected an integer from 1 to "
+                        "2147483647)\n"
+                        "t.conf:5: HealthCheckIntervalSec=: '0' must be greater than 0\n"
+                        "t.conf:6: HealthAction=: unknown value 'kill' (expected one of none, restart)\n");
+}
+END_TEST
+
 START_TEST(test_repeated_key_warns)
 {
         g_autofree char *problems = NULL;
@@ -619,6 +662,9 @@ static const Case warnings[] = {
           "t.conf:4: warning: Restart=permanent on a Role=job child restarts it even after it succeeds\n" },
         { "[Child a]\nExecStart=/bin/true\nWatchdogSec=3s\n",
           "t.conf:3: warning: WatchdogSec= has no effect without Type=notify, ignoring\n" },
+        { "[Child a]\nExecStart=/bin/true\nHealthCheckRetries=2\nHealthAction=restart\n",
+          "t.conf:3: warning: HealthCheckRetries= has no effect without ExecHealthCheck=, ignoring\n"
+          "t.conf:4: warning: HealthAction= has no effect without ExecHealthCheck=, ignoring\n" },
         { "[Child a]\nExecStart=/bin/true\nRestartSec=5s\nRestartMaxDelaySec=1s\n",
           "t.conf:4: warning: RestartMaxDelaySec= '1s' is shorter than RestartSec=, every delay will be "
           "'1s'\n" },
@@ -1250,6 +1296,7 @@ make_suite(void)
         tcase_add_test(refuse, test_every_problem_at_once);
         tcase_add_test(refuse, test_too_many_syntax_errors);
         tcase_add_test(refuse, test_repeated_key_warns);
+        tcase_add_test(refuse, test_health_keys);
         tcase_add_loop_test(refuse, test_warning, 0, G_N_ELEMENTS(warnings));
         tcase_add_test(refuse, test_mode_and_backend_warnings);
         tcase_add_test(refuse, test_check_executables);

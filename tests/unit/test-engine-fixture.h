@@ -80,6 +80,7 @@ typedef struct {
         /* Child name -> the generation its last SPAWN carried (as a pointer). A
          * spawn in flight is not on the bus yet: reports about it carry this. */
         GHashTable *spawned_gen;
+        guint64 last_probe; /* the number the last PROBE carried */
 } T;
 
 static inline void
@@ -103,6 +104,15 @@ t_record(T *t)
                         break;
                 case STEWARD_ACTION_KILL:
                         g_string_append_printf(t->log, "%sKILL %s %" G_GUINT64_FORMAT, sep, a->child,
+                                               a->generation);
+                        break;
+                case STEWARD_ACTION_PROBE:
+                        t->last_probe = a->probe;
+                        g_string_append_printf(t->log, "%sPROBE %s %" G_GUINT64_FORMAT, sep, a->child,
+                                               a->generation);
+                        break;
+                case STEWARD_ACTION_CANCEL_PROBE:
+                        g_string_append_printf(t->log, "%sCANCEL_PROBE %s %" G_GUINT64_FORMAT, sep, a->child,
                                                a->generation);
                         break;
                 case STEWARD_ACTION_EXIT:

@@ -225,6 +225,8 @@ world_apply(World *w)
                         }
                         break;
                 case STEWARD_ACTION_STATE_CHANGED:
+                case STEWARD_ACTION_PROBE:
+                case STEWARD_ACTION_CANCEL_PROBE:
                         break;
                 }
         }

@@ -340,7 +340,7 @@ tree_init(Tree *t)
                        "'LastSpawnError': <''>, 'LastExitCode': <'killed'>, 'LastExitStatus': <int32 9>, "
                        "'LastExitCause': <'oom-kill'>, "
                        "'RestartCount': <uint32 2>, 'NextRestartUSec': <uint64 0>, "
-                       "'FenceState': <'idle'>}"));
+                       "'FenceState': <'idle'>, 'Health': <'unhealthy'>}"));
         g_ptr_array_add(t->children,
                         parsed("{'Name': <'proxy'>, 'Supervisor': <'web'>, 'Role': <'sidecar'>, "
                                "'State': <'backoff'>, 'Generation': <uint64 1>, 'Attempt': <uint64 2>, "
@@ -353,7 +353,7 @@ tree_init(Tree *t)
                         parsed("{'Name': <'db'>, 'Supervisor': <'root'>, 'Role': <'service'>, "
                                "'State': <'stopping'>, 'Generation': <uint64 0>, 'Attempt': <uint64 1>, "
                                "'MainPID': <uint32 99>, 'Unit': <''>, 'Ready': <true>, 'StatusText': <''>, "
-                               "'LastExitCode': <''>, 'LastExitStatus': <int32 0>, "
+                               "'Health': <''>, 'LastExitCode': <''>, 'LastExitStatus': <int32 0>, "
                                "'RestartCount': <uint32 0>, 'NextRestartUSec': <uint64 0>, "
                                "'FenceState': <'stopping_old'>}"));
         g_hash_table_insert(t->uptimes, g_strdup("api"), g_memdup2(&up, sizeof(up)));
@@ -397,6 +397,7 @@ START_TEST(test_status_tree)
                                "  |       Main PID: 1234, up 1min 5s\n"
                                "  |           Unit: steward-api-3.scope\n"
                                "  |          Ready: yes\n"
+                               "  |         Health: unhealthy\n"
                                "  |      Last exit: killed, signal=KILL, cause=oom-kill\n"
                                "  |         Status: \"serving\"\n"
                                "  |       Restarts: 2\n"
