@@ -383,6 +383,7 @@ void engine_child_restart_fenced(StewardEngine *e, Child *c, const Cmd *cmd, Ste
 
 /* engine-adopt.c: live restore. */
 void engine_start_adopted(StewardEngine *e);
+void engine_child_record_adopted_end(StewardEngine *e, Child *c);
 void engine_child_judge_adopted_end(StewardEngine *e, Child *c);
 
 /* engine-reload.c: reload. */

@@ -2453,6 +2453,55 @@ START_TEST(test_adopt_stopping)
 }
 END_TEST
 
+/* An adopted incarnation whose main process had ended unwatched has its
+ * end judged when its scope empties. A shutdown that gives up on that
+ * scope records the end itself, as it does for a main process never
+ * reported: the journal has every incarnation's end. Found by
+ * test-engine-random: paused, stewardd restarts, resumed, killed at the
+ * stop timeout, the scope never empties. */
+START_TEST(test_adopt_main_gone_shutdown_gives_up)
+{
+        SpecBuilder b;
+        T *t;
+        g_autoptr(GError) error = NULL;
+        const StewardEvent *ev;
+
+        sb_init(&b);
+        b.spec->shutdown_timeout_usec = 10 * SEC;
+        sb_child(&b, "a", NULL);
+        t = adopt_tree(&b);
+        ck_assert(steward_engine_restore_child_stopped(t->e, "a", TRUE, &error));
+        t_adopt(t, "a", (StewardAdoption){ .generation = 0, .stopping = TRUE });
+        t_start(t);
+        /* Its stop was delivered by the previous stewardd. */
+        t_expect(t, "");
+        ck_assert_str_eq(dec(t_cmd(t, STEWARD_COMMAND_RESUME, "a", "res-1").decision), "resumed");
+        t_expect(t, "child_resumed a 0");
+        t_advance(t, 5 * SEC);
+        t_expect(t, "child_restart_fence_abort_requested a 0, KILL a 0");
+        /* The exit report cannot come: its main process was gone already. */
+        t_exited(t, "a", STEWARD_EXIT_CODE_UNKNOWN, 0);
+        t_expect(t, "child_attempt_stale_report a 0");
+        (void) t_cmd(t, STEWARD_COMMAND_SHUTDOWN, NULL, "x");
+        t_expect(t, "tree_shutdown_started root");
+        t_advance(t, 5 * SEC);
+        t_expect(t, "");
+        t_advance(t, 5 * SEC);
+        t_expect(t, "child_restart_fence_abort_requested a 0 timeout, KILL a 0");
+        /* Its scope never empties. */
+        t_advance(t, 5 * SEC);
+        ev = t_find_event(t, STEWARD_EVENT_CHILD_EXITED);
+        t_expect(t, "child_exited a 0 stop, tree_shutdown_completed root timeout, EXIT 1");
+        ck_assert_ptr_nonnull(ev);
+        ck_assert_int_eq(ev->exit_code, STEWARD_EXIT_CODE_UNKNOWN);
+        ck_assert_int_eq(t_info(t, "a").last_exit_code, STEWARD_EXIT_CODE_UNKNOWN);
+        /* Recorded once: a gone after all judges nothing again. */
+        t_gone(t, "a");
+        t_expect(t, "child_control_stop_completed a 0, child_stopped a 0 stop");
+        t_free(t);
+}
+END_TEST
+
 START_TEST(test_adopt_pending_restart)
 {
         SpecBuilder b;
@@ -3969,6 +4018,7 @@ make_suite(void)
         tcase_add_test(tc, test_adopt_exit_unknown);
         tcase_add_test(tc, test_adopt_main_gone);
         tcase_add_test(tc, test_adopt_stopping);
+        tcase_add_test(tc, test_adopt_main_gone_shutdown_gives_up);
         tcase_add_test(tc, test_adopt_pending_restart);
         tcase_add_test(tc, test_adopt_refused);
         tcase_add_test(tc, test_adopt_next_generation);
