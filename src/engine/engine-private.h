@@ -149,6 +149,9 @@ struct Child {
         int *success_status;
         guint n_success_status;
         Child *primary;
+        /* SidecarOf= as linked, interned. Kept when a reload forgets the
+         * primary while this one is retiring: where it comes back to. */
+        const char *primary_name;
         GPtrArray *sidecars; /* of Child*, NULL when none */
         char *fingerprint; /* every key of the spec, to tell a changed child on reload */
 
@@ -335,6 +338,7 @@ void engine_end(StewardEngine *e);
 char *engine_child_fingerprint(const StewardChildSpec *c);
 void engine_child_set_conf(Child *c, const StewardChildSpec *spec);
 Child *engine_child_new(const StewardChildSpec *spec);
+void engine_child_link_primary(Child *c, Child *p);
 
 /* engine-child.c: a child's incarnations, the restart fence and the restart policy. */
 void engine_child_arm(StewardEngine *e, Child *c, TimerKind kind, guint64 delay);
