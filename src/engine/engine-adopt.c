@@ -400,10 +400,12 @@ engine_start_adopted(StewardEngine *e)
         }
 }
 
-/* An adopted incarnation whose main process ended unwatched is gone: its
- * end is judged now, as an exit with unknown status. */
+/* The end of an adopted incarnation's main process that ended unwatched,
+ * as an exit with unknown status. Its scope being gone is what usually
+ * tells (engine_child_judge_adopted_end()); a shutdown that gives up on
+ * the scope records it without that (shutdown_give_up()). */
 void
-engine_child_judge_adopted_end(StewardEngine *e, Child *c)
+engine_child_record_adopted_end(StewardEngine *e, Child *c)
 {
         StewardEvent *ev;
 
@@ -416,5 +418,14 @@ engine_child_judge_adopted_end(StewardEngine *e, Child *c)
         ev->exit_status = 0;
         ev->fields |= STEWARD_EVENT_FIELD_EXIT;
         engine_ev_decision(ev, c->unjudged_verdict);
+        mark_child(e, c);
+}
+
+/* An adopted incarnation whose main process ended unwatched is gone: its
+ * end is judged now. */
+void
+engine_child_judge_adopted_end(StewardEngine *e, Child *c)
+{
+        engine_child_record_adopted_end(e, c);
         engine_child_main_ended(e, c, c->unjudged_verdict, TRUE);
 }

@@ -153,6 +153,9 @@ struct Child {
         int *success_status;
         guint n_success_status;
         Child *primary;
+        /* SidecarOf= as linked, interned. Kept when a reload forgets the
+         * primary while this one is retiring: where it comes back to. */
+        const char *primary_name;
         GPtrArray *sidecars; /* of Child*, NULL when none */
         char *fingerprint; /* every key of the spec, to tell a changed child on reload */
         gboolean has_probe; /* ExecHealthCheck= */
@@ -366,6 +369,7 @@ void engine_end(StewardEngine *e);
 char *engine_child_fingerprint(const StewardChildSpec *c);
 void engine_child_set_conf(Child *c, const StewardChildSpec *spec);
 Child *engine_child_new(const StewardChildSpec *spec);
+void engine_child_link_primary(Child *c, Child *p);
 
 /* engine-child.c: a child's incarnations, the restart fence and the restart policy. */
 void engine_child_arm(StewardEngine *e, Child *c, TimerKind kind, guint64 delay);
@@ -423,6 +427,7 @@ void engine_child_probe_ended(StewardEngine *e, Child *c, StewardExitCode code, 
 
 /* engine-adopt.c: live restore. */
 void engine_start_adopted(StewardEngine *e);
+void engine_child_record_adopted_end(StewardEngine *e, Child *c);
 void engine_child_judge_adopted_end(StewardEngine *e, Child *c);
 
 /* engine-reload.c: reload. */

@@ -172,7 +172,7 @@ reload_check(StewardEngine *e, const StewardSpec *spec, GHashTable *wanted, GErr
                         continue;
                 if (!g_str_equal(cs->supervisor ? cs->supervisor : STEWARD_ROOT_SUPERVISOR,
                                  c->node.parent->node.name) ||
-                    g_strcmp0(cs->sidecar_of, c->primary ? c->primary->node.name : NULL) != 0) {
+                    g_strcmp0(cs->sidecar_of, c->primary_name) != 0) {
                         g_set_error(
                                 error, STEWARD_ERROR, STEWARD_ERROR_NOT_SUPPORTED,
                                 "Moving child '%s' to another Supervisor= or SidecarOf= needs it removed "
@@ -258,6 +258,7 @@ steward_engine_reload(StewardEngine *e, const StewardSpec *spec, const StewardCo
         g_autoptr(GStrvBuilder) ch = g_strv_builder_new();
         g_autoptr(GPtrArray) gone = g_ptr_array_new();
         g_autoptr(GPtrArray) fresh = g_ptr_array_new();
+        g_autoptr(GPtrArray) relink = g_ptr_array_new();
         StewardCommand restart;
 
         g_return_val_if_fail(e && spec && cmd && out, FALSE);
@@ -328,6 +329,10 @@ steward_engine_reload(StewardEngine *e, const StewardSpec *spec, const StewardCo
 
                         g_strv_builder_add(a, cs->name);
                         c->retiring = FALSE;
+                        /* Its primary was removed and forgotten meanwhile,
+                         * and is back (maybe in this reload): linked below. */
+                        if (c->primary_name && !c->primary)
+                                g_ptr_array_add(relink, c);
                         engine_child_set_conf(c, cs);
                         c->mode = MODE_AUTO;
                         if (engine_node_blocked(e, &c->node) == BLOCK_NONE)
@@ -355,12 +360,13 @@ steward_engine_reload(StewardEngine *e, const StewardSpec *spec, const StewardCo
                 const StewardChildSpec *cs = g_hash_table_lookup(wanted, c->node.name);
                 Child *p = cs->sidecar_of ? g_hash_table_lookup(e->child_by_name, cs->sidecar_of) : NULL;
 
-                if (p && p != c) {
-                        c->primary = p;
-                        if (!p->sidecars)
-                                p->sidecars = g_ptr_array_new();
-                        g_ptr_array_add(p->sidecars, c);
-                }
+                if (p && p != c)
+                        engine_child_link_primary(c, p);
+        }
+        for (guint i = 0; i < relink->len; i++) {
+                Child *c = g_ptr_array_index(relink, i);
+
+                engine_child_link_primary(c, g_hash_table_lookup(e->child_by_name, c->primary_name));
         }
         for (guint i = 0; i < fresh->len; i++)
                 reload_start_child(e, g_ptr_array_index(fresh, i));

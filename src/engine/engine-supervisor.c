@@ -609,6 +609,13 @@ shutdown_give_up(StewardEngine *e)
                 Child *c = g_ptr_array_index(e->children, i);
                 StewardEvent *ev;
 
+                /* Adopted after its main process ended unwatched: the end
+                 * was to be judged when the scope emptied, which is no
+                 * longer waited for. */
+                if (c->inc == INC_EXITED && c->end_unjudged) {
+                        engine_child_record_adopted_end(e, c);
+                        continue;
+                }
                 if (c->inc != INC_SPAWNING && c->inc != INC_UP)
                         continue;
                 c->last_exit_code = STEWARD_EXIT_CODE_UNKNOWN;

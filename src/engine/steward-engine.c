@@ -625,6 +625,16 @@ engine_child_set_conf(Child *c, const StewardChildSpec *spec)
         c->fingerprint = engine_child_fingerprint(spec);
 }
 
+void
+engine_child_link_primary(Child *c, Child *p)
+{
+        c->primary = p;
+        c->primary_name = p->node.name;
+        if (!p->sidecars)
+                p->sidecars = g_ptr_array_new();
+        g_ptr_array_add(p->sidecars, c);
+}
+
 Child *
 engine_child_new(const StewardChildSpec *spec)
 {
@@ -755,10 +765,7 @@ steward_engine_new(const StewardSpec *spec, StewardEngineRandom rng, gpointer rn
                 p = g_hash_table_lookup(e->child_by_name, cs->sidecar_of);
                 if (!p || p == c)
                         continue;
-                c->primary = p;
-                if (!p->sidecars)
-                        p->sidecars = g_ptr_array_new();
-                g_ptr_array_add(p->sidecars, c);
+                engine_child_link_primary(c, p);
         }
         /* Members in declaration order; g_ptr_array_sort is stable, so
          * equal orders (hand-built specs) keep supervisors, then children. */

@@ -456,8 +456,9 @@ static void
 world_command(World *w)
 {
         static const StewardCommandKind kinds[] = {
-                STEWARD_COMMAND_START,   STEWARD_COMMAND_STOP,  STEWARD_COMMAND_RESTART,
-                STEWARD_COMMAND_RESTART, STEWARD_COMMAND_PAUSE, STEWARD_COMMAND_RESUME,
+                STEWARD_COMMAND_START,      STEWARD_COMMAND_STOP,  STEWARD_COMMAND_RESTART,
+                STEWARD_COMMAND_RESTART,    STEWARD_COMMAND_PAUSE, STEWARD_COMMAND_RESUME,
+                STEWARD_COMMAND_QUARANTINE,
         };
         StewardCommandKind kind = kinds[g_rand_int_range(w->rand, 0, G_N_ELEMENTS(kinds))];
         const char *target = world_pick(w);

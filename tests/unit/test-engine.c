@@ -2075,6 +2075,71 @@ START_TEST(test_reload_readd_keeps_generations)
 }
 END_TEST
 
+/* a, and b its sidecar, each optional, in that order. */
+static StewardSpec *
+sidecar_reload_spec(gboolean with_a, gboolean with_b)
+{
+        SpecBuilder b;
+
+        sb_init(&b);
+        if (with_a)
+                sb_child(&b, "a", NULL)->origin.order = 1;
+        if (with_b) {
+                StewardChildSpec *sc = sb_child(&b, "b", NULL);
+
+                steward_child_spec_apply_role(sc, STEWARD_ROLE_SIDECAR);
+                sc->sidecar_of = g_strdup("a");
+                sc->origin.order = 2;
+        }
+        return b.spec;
+}
+
+/* A sidecar removed, then its primary removed and forgotten while the
+ * sidecar's incarnation is still on its way out, then both added back as
+ * they were: the sidecar comes back where it was, with SidecarOf= the
+ * primary's new record, not refused as moved. Found by test-engine-random. */
+START_TEST(test_reload_readd_retiring_sidecar)
+{
+        StewardSpec *spec = sidecar_reload_spec(TRUE, TRUE);
+        T *t = t_new(spec, NULL, NULL);
+        g_autofree char *r1 = NULL, *r2 = NULL, *r3 = NULL, *r4 = NULL;
+
+        steward_spec_free(spec);
+        t_start(t);
+        t_spawned(t, "a");
+        t_spawned(t, "b");
+        g_free(t_take(t));
+
+        r1 = t_reload(t, sidecar_reload_spec(TRUE, FALSE));
+        ck_assert_str_eq(r1, "added ; removed b; changed ");
+        t_expect(t, "child_control_cancel_delivered b 0, STOP b 0");
+        r2 = t_reload(t, sidecar_reload_spec(FALSE, FALSE));
+        ck_assert_str_eq(r2, "added ; removed a; changed ");
+        t_crash(t, "a", 0);
+        t_expect(t, "child_control_cancel_delivered a 0, STOP a 0, child_exited a 0 stop, "
+                    "child_control_stop_completed a 0, child_stopped a 0 stop");
+        ck_assert(!steward_engine_get_child(t->e, "a", &(StewardChildInfo){ 0 }));
+        r3 = t_reload(t, sidecar_reload_spec(TRUE, FALSE));
+        ck_assert_str_eq(r3, "added a; removed ; changed ");
+        t_spawned(t, "a");
+        t_expect(t, "child_starting a 1, SPAWN a 1, child_started a 1");
+        /* b's old incarnation ignores its stop still. */
+        ck_assert_str_eq(t_state(t, "b"), "stopping");
+        r4 = t_reload(t, sidecar_reload_spec(TRUE, TRUE));
+        ck_assert_str_eq(r4, "added b; removed ; changed ");
+        t_expect(t, "");
+        t_crash(t, "b", 0);
+        t_expect(t,
+                 "child_exited b 0 stop, child_control_stop_completed b 0, child_starting b 1, SPAWN b 1");
+        t_spawned(t, "b");
+        g_free(t_take(t));
+        /* A sidecar of the new a: stopped with it. */
+        t_crash(t, "a", 1);
+        t_expect(t, "child_exited a 1 failure, STOP a 1, STOP b 1, child_backoff_scheduled a 1");
+        t_free(t);
+}
+END_TEST
+
 /* A child added while its supervisor restarts its members comes up with them. */
 START_TEST(test_reload_during_strategy_restart)
 {
@@ -2449,6 +2514,55 @@ START_TEST(test_adopt_stopping)
         t_expect(t, "command_completed root a 1 stop_delivered");
         t_crash(t, "a", 0);
         t_expect(t, "child_exited a 1 stop, child_control_stop_completed a 1, child_stopped a 1 stop");
+        t_free(t);
+}
+END_TEST
+
+/* An adopted incarnation whose main process had ended unwatched has its
+ * end judged when its scope empties. A shutdown that gives up on that
+ * scope records the end itself, as it does for a main process never
+ * reported: the journal has every incarnation's end. Found by
+ * test-engine-random: paused, stewardd restarts, resumed, killed at the
+ * stop timeout, the scope never empties. */
+START_TEST(test_adopt_main_gone_shutdown_gives_up)
+{
+        SpecBuilder b;
+        T *t;
+        g_autoptr(GError) error = NULL;
+        const StewardEvent *ev;
+
+        sb_init(&b);
+        b.spec->shutdown_timeout_usec = 10 * SEC;
+        sb_child(&b, "a", NULL);
+        t = adopt_tree(&b);
+        ck_assert(steward_engine_restore_child_stopped(t->e, "a", TRUE, &error));
+        t_adopt(t, "a", (StewardAdoption){ .generation = 0, .stopping = TRUE });
+        t_start(t);
+        /* Its stop was delivered by the previous stewardd. */
+        t_expect(t, "");
+        ck_assert_str_eq(dec(t_cmd(t, STEWARD_COMMAND_RESUME, "a", "res-1").decision), "resumed");
+        t_expect(t, "child_resumed a 0");
+        t_advance(t, 5 * SEC);
+        t_expect(t, "child_restart_fence_abort_requested a 0, KILL a 0");
+        /* The exit report cannot come: its main process was gone already. */
+        t_exited(t, "a", STEWARD_EXIT_CODE_UNKNOWN, 0);
+        t_expect(t, "child_attempt_stale_report a 0");
+        (void) t_cmd(t, STEWARD_COMMAND_SHUTDOWN, NULL, "x");
+        t_expect(t, "tree_shutdown_started root");
+        t_advance(t, 5 * SEC);
+        t_expect(t, "");
+        t_advance(t, 5 * SEC);
+        t_expect(t, "child_restart_fence_abort_requested a 0 timeout, KILL a 0");
+        /* Its scope never empties. */
+        t_advance(t, 5 * SEC);
+        ev = t_find_event(t, STEWARD_EVENT_CHILD_EXITED);
+        t_expect(t, "child_exited a 0 stop, tree_shutdown_completed root timeout, EXIT 1");
+        ck_assert_ptr_nonnull(ev);
+        ck_assert_int_eq(ev->exit_code, STEWARD_EXIT_CODE_UNKNOWN);
+        ck_assert_int_eq(t_info(t, "a").last_exit_code, STEWARD_EXIT_CODE_UNKNOWN);
+        /* Recorded once: a gone after all judges nothing again. */
+        t_gone(t, "a");
+        t_expect(t, "child_control_stop_completed a 0, child_stopped a 0 stop");
         t_free(t);
 }
 END_TEST
@@ -3953,6 +4067,7 @@ make_suite(void)
         tcase_add_test(tc, test_reload_changed_at_rest_waits);
         tcase_add_test(tc, test_reload_refused_untouched);
         tcase_add_test(tc, test_reload_readd_keeps_generations);
+        tcase_add_test(tc, test_reload_readd_retiring_sidecar);
         tcase_add_test(tc, test_reload_during_strategy_restart);
         tcase_add_test(tc, test_quarantine_child);
         tcase_add_test(tc, test_quarantine_child_in_backoff);
@@ -3969,6 +4084,7 @@ make_suite(void)
         tcase_add_test(tc, test_adopt_exit_unknown);
         tcase_add_test(tc, test_adopt_main_gone);
         tcase_add_test(tc, test_adopt_stopping);
+        tcase_add_test(tc, test_adopt_main_gone_shutdown_gives_up);
         tcase_add_test(tc, test_adopt_pending_restart);
         tcase_add_test(tc, test_adopt_refused);
         tcase_add_test(tc, test_adopt_next_generation);
