@@ -374,6 +374,41 @@ START_TEST(test_kill_keeps_states)
 }
 END_TEST
 
+/* A stop the state file records as delivered may never have reached the
+ * manager: stewardd writes the file once it has asked, and a kill can
+ * come before the request leaves. The next stewardd asks again, instead
+ * of waiting TimeoutStopSec= (90 s here) for a scope nobody stops. */
+START_TEST(test_kill_before_stop_sent)
+{
+        g_autoptr(ItestScopeWatch) w = itest_scope_watch_new();
+        g_autoptr(ItestDaemon) d = itest_daemon_start(simple_config, NULL);
+        g_autofree char *path = state_path(d);
+        g_autoptr(GKeyFile) kf = g_key_file_new();
+        guint32 api_pid;
+
+        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(wait_state(d, "worker", "running"));
+        api_pid = child_pid(d, "api");
+        ck_assert(wait_saved(
+                d, MAX(event_seq(d, "child_started", "api"), event_seq(d, "child_started", "worker"))));
+        itest_daemon_kill(d);
+        /* What the file says when the kill came between the two. */
+        ck_assert(g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, NULL));
+        g_key_file_set_boolean(kf, "Child api", "Stopping", TRUE);
+        ck_assert(g_key_file_save_to_file(kf, path, NULL));
+        itest_daemon_restart(d);
+        wait_adopted(d);
+
+        ck_assert(itest_events_wait(d->events, "child_exited", "api", NULL, ITEST_TIMEOUT_SEC));
+        /* Its reason went with the killed stewardd: supervised, it comes back. */
+        ck_assert(itest_child_wait_property(d, "api", "Generation", g_variant_new_uint64(1),
+                                            ITEST_TIMEOUT_SEC));
+        ck_assert(wait_state(d, "api", "running"));
+        ck_assert_int_ne(child_pid(d, "api"), api_pid);
+        ck_assert_msg(w->overlaps->len == 0, "%s", w->overlaps->str);
+}
+END_TEST
+
 /* A Type=notify child not ready yet is adopted starting, and its READY=1,
  * sent to the same socket after the restart, makes it ready. */
 START_TEST(test_kill_while_starting)
@@ -807,6 +842,7 @@ make_suite(void)
         tcase_add_test(tc, test_kill_during_fence);
         tcase_add_test(tc, test_kill_keeps_states);
         tcase_add_test(tc, test_kill_while_starting);
+        tcase_add_test(tc, test_kill_before_stop_sent);
         tcase_add_test(tc, test_kill_keeps_quarantine);
         tcase_add_test(tc, test_kill_keeps_child_quarantine);
         tcase_add_test(tc, test_kill_during_shutdown);
