@@ -899,6 +899,8 @@ fault_restart_and_kill(Chaos *c)
 
 /* ---- commands ---------------------------------------------------------------------------- */
 
+/* @method on a child whose model is in @from_mask; its model becomes @to
+ * (WANT_ABSENT: stays what it is, as for a restart). */
 static void
 command_simple(Chaos *c, const char *method, guint from_mask, Want to)
 {
