@@ -92,6 +92,7 @@ steward_engine_adopt_child(StewardEngine *e, const char *child, const StewardAdo
                                                       : STOP_LEFTOVER;
                 if (a->stopping) {
                         c->stop_delivered = TRUE;
+                        c->stop_unconfirmed = TRUE;
                         if (c->timeout_stop_usec > 0)
                                 engine_child_arm(e, c, TIMER_STOP, c->timeout_stop_usec);
                 }
@@ -361,8 +362,10 @@ engine_start_adopted(StewardEngine *e)
                 gboolean changed = c->changed_while_down;
 
                 c->changed_while_down = FALSE;
-                if (c->inc == INC_NONE)
+                if (c->inc == INC_NONE) {
+                        c->stop_unconfirmed = FALSE;
                         continue;
+                }
                 if (c->mode != MODE_AUTO) {
                         /* The operator's stop supersedes what else was due. */
                         c->restart_pending = FALSE;
@@ -387,6 +390,16 @@ engine_start_adopted(StewardEngine *e)
                 }
                 if (c->stopping && !c->stop_delivered)
                         engine_child_deliver_stop(e, c);
+                else if (c->stopping && c->stop_unconfirmed)
+                        /* The state file is written once the stop has been
+                         * asked for, not once the manager has it: a stewardd
+                         * killed in between leaves a scope nobody stops
+                         * until TimeoutStopSec= runs out. Asked again; the
+                         * manager's stop job of a scope on its way out
+                         * already changes nothing. Its deadline runs from
+                         * the adoption already, and it was announced. */
+                        engine_push_incarnation_action(e, STEWARD_ACTION_STOP, c, c->stop_signal);
+                c->stop_unconfirmed = FALSE;
                 /* As a reload restarts a changed child: a running, supervised
                  * one through the fence; one on its way out starts with the
                  * new keys anyway. Its supervisor is not up yet, but the

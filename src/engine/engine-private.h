@@ -193,6 +193,9 @@ struct Child {
         StopCause stop_cause;
         int stop_signal;
         gboolean stop_delivered;
+        /* Adopted with a stop the previous stewardd recorded as delivered:
+         * it may have died before the manager had it (stop_resend()). */
+        gboolean stop_unconfirmed;
         gboolean aborted;
         gboolean forced_failure;
         gboolean scope_empty; /* known empty before the gone report (spawn failure) */

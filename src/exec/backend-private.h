@@ -32,6 +32,7 @@ typedef struct {
         gboolean main_exited;
         int wait_status;
         gboolean scope_gone; /* scope backend: inactive or removed */
+        guint state_retry_source; /* scope backend: its state asked again once the manager is back */
         gboolean scope_created;
         gboolean exited_reported;
         gboolean stop_requested;

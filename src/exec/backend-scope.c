@@ -4,7 +4,8 @@
  *
  * The helper waits at its gate until the manager has created
  * steward-CHILD-GEN.scope around it; the incarnation is gone when the scope
- * turns inactive or is removed (its cgroup is empty). */
+ * turns inactive, or is removed and the manager, asked, confirms it (its
+ * cgroup is empty). */
 #include "config.h"
 
 #include <errno.h>
@@ -18,6 +19,9 @@
 #include "backend-private.h"
 #include "steward-names.h"
 #include "steward-util.h"
+
+/* How soon a unit's state is asked again while the manager cannot answer. */
+#define SCOPE_STATE_RETRY_MSEC 100
 
 static char *
 unit_object_path(const char *unit)
@@ -53,6 +57,11 @@ on_unit_properties_changed(GDBusConnection *bus, const char *sender, const char 
         }
 }
 
+static void scope_check_state(Incarnation *inc);
+
+/* UnitRemoved is no proof that a scope ended: a daemon-reload or
+ * daemon-reexec of the manager sends it for every unit, live scopes
+ * included, and loads them again. The unit's state, asked for, tells. */
 static void
 on_unit_removed(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
                 const char *signal, GVariant *params, gpointer user_data)
@@ -64,10 +73,8 @@ on_unit_removed(GDBusConnection *bus, const char *sender, const char *path, cons
         g_variant_get(params, "(&s&o)", &unit, NULL);
         inc = g_hash_table_lookup(b->by_unit, unit);
         /* Removal before the start job finished is the job's failure, seen there. */
-        if (inc && inc->scope_created) {
-                inc->scope_gone = TRUE;
-                backend_incarnation_advance(inc);
-        }
+        if (inc && inc->scope_created && !inc->scope_gone)
+                scope_check_state(inc);
 }
 
 static void
@@ -427,10 +434,38 @@ scope_survey(StewardBackend *b, GTask *task)
                                on_list_scopes, task);
 }
 
-/* The unit's state now, read after its PropertiesChanged subscription
- * exists: an end between the survey and the subscription is seen here. */
+/* An answer that says nothing about the unit: the manager is away (being
+ * re-executed or reloaded, its name without an owner for a moment) or
+ * did not answer in time. Anything else, "no such unit" included, is an
+ * answer. */
+static gboolean
+manager_away(const GError *error)
+{
+        g_autofree char *name = NULL;
+
+        if (!g_dbus_error_is_remote_error(error))
+                return !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+        name = g_dbus_error_get_remote_error(error);
+        return g_strcmp0(name, "org.freedesktop.systemd1.NoSuchUnit") != 0 &&
+               g_strcmp0(name, "org.freedesktop.systemd1.LoadFailed") != 0 &&
+               g_strcmp0(name, "org.freedesktop.DBus.Error.UnknownObject") != 0;
+}
+
+static gboolean
+on_check_state_retry(gpointer user_data)
+{
+        Incarnation *inc = user_data;
+
+        inc->state_retry_source = 0;
+        scope_check_state(inc);
+        return G_SOURCE_REMOVE;
+}
+
+/* The unit's state now: after its PropertiesChanged subscription exists
+ * (adoption: an end between the survey and the subscription is seen
+ * here), or after a UnitRemoved. */
 static void
-on_adopted_state(GObject *source, GAsyncResult *res, gpointer user_data)
+on_unit_state(GObject *source, GAsyncResult *res, gpointer user_data)
 {
         g_autofree CallData *call = user_data;
         g_autofree char *key = call->key;
@@ -445,6 +480,15 @@ on_adopted_state(GObject *source, GAsyncResult *res, gpointer user_data)
         inc = g_hash_table_lookup(call->backend->incarnations, key);
         if (!inc || inc->scope_gone)
                 return;
+        if (!reply && manager_away(error)) {
+                /* Asked again once it can answer; its PropertiesChanged may
+                 * tell first. */
+                g_debug("%s: %s, asking again", inc->unit, error->message);
+                if (!inc->state_retry_source)
+                        inc->state_retry_source =
+                                g_timeout_add(SCOPE_STATE_RETRY_MSEC, on_check_state_retry, inc);
+                return;
+        }
         if (reply) {
                 const char *state;
 
@@ -460,12 +504,23 @@ on_adopted_state(GObject *source, GAsyncResult *res, gpointer user_data)
         backend_incarnation_advance(inc);
 }
 
+static void
+scope_check_state(Incarnation *inc)
+{
+        StewardBackend *b = inc->backend;
+        CallData *call = g_new0(CallData, 1);
+
+        call->backend = b;
+        call->key = g_strdup(inc->key);
+        g_dbus_connection_call(b->bus, SYSTEMD_BUS_NAME, inc->unit_path, DBUS_PROPERTIES_INTERFACE, "Get",
+                               g_variant_new("(ss)", SYSTEMD_UNIT_INTERFACE, "ActiveState"),
+                               G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, b->cancellable,
+                               on_unit_state, call);
+}
+
 static gboolean
 scope_adopt(Incarnation *inc, const StewardChildSpec *spec, const StewardLeftover *leftover, GError **error)
 {
-        StewardBackend *b = inc->backend;
-        CallData *call;
-
         /* The leftover's unit is this name: the survey parsed it from it. */
         scope_track(inc, spec);
         inc->scope_created = TRUE;
@@ -477,13 +532,7 @@ scope_adopt(Incarnation *inc, const StewardChildSpec *spec, const StewardLeftove
         if (leftover->pids->len > 0)
                 inc->counters =
                         steward_cgroup_counters_open(g_array_index(leftover->pids, pid_t, 0), inc->unit);
-        call = g_new0(CallData, 1);
-        call->backend = b;
-        call->key = g_strdup(inc->key);
-        g_dbus_connection_call(b->bus, SYSTEMD_BUS_NAME, inc->unit_path, DBUS_PROPERTIES_INTERFACE, "Get",
-                               g_variant_new("(ss)", SYSTEMD_UNIT_INTERFACE, "ActiveState"),
-                               G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, b->cancellable,
-                               on_adopted_state, call);
+        scope_check_state(inc);
         return TRUE;
 }
 
@@ -559,6 +608,7 @@ scope_discard(Incarnation *inc)
                 g_hash_table_remove(b->by_unit, inc->unit);
         if (inc->unit_path && g_hash_table_lookup(b->by_path, inc->unit_path) == inc)
                 g_hash_table_remove(b->by_path, inc->unit_path);
+        g_clear_handle_id(&inc->state_retry_source, g_source_remove);
         g_clear_pointer(&inc->unit_settings, g_variant_unref);
         g_clear_pointer(&inc->early_jobs, g_hash_table_unref);
         g_clear_pointer(&inc->counters, steward_cgroup_counters_free);

@@ -813,6 +813,172 @@ itest_overlap_probe_config(const char *dir, const char *timeout_stop)
                                dir, dir, dir, dir, timeout_stop);
 }
 
+char *
+itest_scope_child(const char *unit)
+{
+        const char *start = unit + strlen("steward-");
+        const char *dash = strrchr(unit, '-');
+
+        return dash && dash > start ? g_strndup(start, (gsize) (dash - start)) : g_strdup(unit);
+}
+
+static void
+scope_watch_check(ItestScopeWatch *w, const char *unit, const char *state)
+{
+        g_autofree char *child = itest_scope_child(unit);
+        GHashTableIter iter;
+        const char *other;
+
+        g_hash_table_iter_init(&iter, w->live);
+        while (g_hash_table_iter_next(&iter, (gpointer *) &other, NULL)) {
+                g_autofree char *other_child = itest_scope_child(other);
+
+                if (!g_str_equal(other, unit) && g_str_equal(other_child, child))
+                        g_string_append_printf(w->overlaps, "%s: %s and %s (%s)\n", child, other, unit,
+                                               state);
+        }
+}
+
+/* "/org/freedesktop/systemd1/unit/steward_2dapi_2d3_2escope" ->
+ * "steward-api-3.scope": the manager escapes every byte but [A-Za-z0-9]
+ * as _XX. */
+static char *
+unit_from_path(const char *path)
+{
+        const char *p = strrchr(path, '/');
+        GString *s = g_string_new(NULL);
+
+        for (p = p ? p + 1 : path; *p; p++)
+                if (p[0] == '_' && g_ascii_isxdigit(p[1]) && g_ascii_isxdigit(p[2])) {
+                        g_string_append_c(
+                                s, (char) (g_ascii_xdigit_value(p[1]) * 16 + g_ascii_xdigit_value(p[2])));
+                        p += 2;
+                } else
+                        g_string_append_c(s, *p);
+        return g_string_free(s, FALSE);
+}
+
+static gboolean
+is_steward_scope(const char *unit)
+{
+        return g_str_has_prefix(unit, "steward-") && g_str_has_suffix(unit, ".scope");
+}
+
+/* A scope is alive from the moment the manager says it is anything but
+ * inactive or failed (a UnitNew alone is no scope: the manager loads a
+ * unit object for any question about its name). */
+static void
+on_unit_properties(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
+                   const char *signal, GVariant *params, gpointer user_data)
+{
+        ItestScopeWatch *w = user_data;
+        g_autoptr(GVariant) changed = NULL;
+        g_autofree char *unit = NULL;
+        const char *state;
+
+        g_variant_get(params, "(&s@a{sv}@as)", NULL, &changed, NULL);
+        if (!g_variant_lookup(changed, "ActiveState", "&s", &state))
+                return;
+        unit = unit_from_path(path);
+        if (!is_steward_scope(unit))
+                return;
+        if (g_str_equal(state, "inactive") || g_str_equal(state, "failed"))
+                g_hash_table_remove(w->live, unit);
+        else if (!g_hash_table_contains(w->live, unit)) {
+                scope_watch_check(w, unit, state);
+                g_hash_table_add(w->live, g_steal_pointer(&unit));
+        }
+}
+
+static void
+on_manager_signal(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
+                  const char *signal, GVariant *params, gpointer user_data)
+{
+        ItestScopeWatch *w = user_data;
+        const char *unit;
+
+        g_variant_get(params, "(&s&o)", &unit, NULL);
+        g_hash_table_remove(w->live, unit);
+}
+
+ItestScopeWatch *
+itest_scope_watch_new(void)
+{
+        ItestScopeWatch *w = g_new0(ItestScopeWatch, 1);
+        g_autoptr(GVariant) reply = NULL;
+
+        w->bus = itest_bus();
+        w->live = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        w->overlaps = g_string_new(NULL);
+        w->subscription = g_dbus_connection_signal_subscribe(
+                w->bus, "org.freedesktop.systemd1", "org.freedesktop.systemd1.Manager", "UnitRemoved",
+                "/org/freedesktop/systemd1", NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_manager_signal, w, NULL);
+        w->properties_subscription = g_dbus_connection_signal_subscribe(
+                w->bus, "org.freedesktop.systemd1", "org.freedesktop.DBus.Properties", "PropertiesChanged",
+                NULL, "org.freedesktop.systemd1.Unit", G_DBUS_SIGNAL_FLAGS_NONE, on_unit_properties, w,
+                NULL);
+        reply = g_dbus_connection_call_sync(w->bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                            "org.freedesktop.systemd1.Manager", "Subscribe", NULL, NULL,
+                                            G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+        itest_scope_watch_resync(w);
+        return w;
+}
+
+void
+itest_scope_watch_free(ItestScopeWatch *w)
+{
+        g_dbus_connection_signal_unsubscribe(w->bus, w->subscription);
+        g_dbus_connection_signal_unsubscribe(w->bus, w->properties_subscription);
+        g_object_unref(w->bus);
+        g_hash_table_unref(w->live);
+        g_string_free(w->overlaps, TRUE);
+        g_free(w);
+}
+
+GPtrArray *
+itest_live_scopes(void)
+{
+        g_autoptr(GDBusConnection) bus = itest_bus();
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GVariantIter) iter = NULL;
+        GPtrArray *units = g_ptr_array_new_with_free_func(g_free);
+        const char *patterns[] = { "steward-*.scope", NULL };
+        const char *name, *active;
+
+        reply = g_dbus_connection_call_sync(
+                bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                "org.freedesktop.systemd1.Manager", "ListUnitsByPatterns",
+                g_variant_new("(^as^as)", (const char *const[]){ NULL }, patterns),
+                G_VARIANT_TYPE("(a(ssssssouso))"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+        ck_assert(reply);
+        g_variant_get(reply, "(a(ssssssouso))", &iter);
+        while (g_variant_iter_next(iter, "(&s&s&s&s&s&s&ou&s&o)", &name, NULL, NULL, &active, NULL, NULL,
+                                   NULL, NULL, NULL, NULL))
+                if (!g_str_equal(active, "inactive") && !g_str_equal(active, "failed"))
+                        g_ptr_array_add(units, g_strdup(name));
+        return units;
+}
+
+void
+itest_scope_watch_resync(ItestScopeWatch *w)
+{
+        g_autoptr(GPtrArray) units = NULL;
+        g_autoptr(GVariant) reply = NULL;
+
+        /* What the manager sent before this is applied first (a round
+         * trip puts it in our queue, the loop dispatches it), so that
+         * nothing older than the list overrides it. */
+        reply = g_dbus_connection_call_sync(w->bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                            "org.freedesktop.DBus.Peer", "Ping", NULL, NULL,
+                                            G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+        while (g_main_context_iteration(NULL, FALSE))
+                ;
+        units = itest_live_scopes();
+        g_hash_table_remove_all(w->live);
+        for (guint i = 0; i < units->len; i++)
+                g_hash_table_add(w->live, g_strdup(g_ptr_array_index(units, i)));
+}
+
 guint64
 itest_proc_rss_kib(GPid pid)
 {

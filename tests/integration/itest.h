@@ -119,6 +119,29 @@ gboolean itest_child_wait_property(ItestDaemon *d, const char *name, const char 
  * when it starts. */
 char *itest_overlap_probe_config(const char *dir, const char *timeout_stop);
 
+/* The manager's view of the fence: a watcher of the ActiveState of its
+ * units that notes every moment two steward-*.scope units of one child
+ * are alive (neither inactive nor failed) at once. */
+typedef struct {
+        GDBusConnection *bus;
+        guint subscription;
+        guint properties_subscription;
+        GHashTable *live; /* unit name set: steward-*.scope units alive */
+        GString *overlaps; /* "CHILD: A and B\n" for every overlap seen */
+} ItestScopeWatch;
+
+ItestScopeWatch *itest_scope_watch_new(void);
+/* Takes the manager's list as the truth again: after a daemon-reexec of
+ * the manager, which sends no UnitRemoved for what it dropped meanwhile. */
+void itest_scope_watch_resync(ItestScopeWatch *w);
+void itest_scope_watch_free(ItestScopeWatch *w);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ItestScopeWatch, itest_scope_watch_free)
+/* "steward-api-3.scope" -> "api" */
+char *itest_scope_child(const char *unit);
+/* Every steward-*.scope the manager has loaded and not inactive or
+ * failed, by name. */
+GPtrArray *itest_live_scopes(void);
+
 /* A process's resident set (VmRSS) in KiB, 0 when it is gone. */
 guint64 itest_proc_rss_kib(GPid pid);
 /* The user and system CPU time a process has used so far (execve() keeps

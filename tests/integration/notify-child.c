@@ -7,6 +7,9 @@
  *   notify=TEXT   sd_notify(TEXT); "\n" in TEXT stands for a newline
  *   ping=N        N times WATCHDOG=1, WATCHDOG_USEC/3 apart, failures ignored
  *   statuses=N    N times STATUS=step I (I from 1 to N), as fast as the socket takes them
+ *   flood=N       from now on, each SIGUSR1 queued with value K (sigqueue())
+ *                 makes it send N STATUS= datagrams at once, the last one
+ *                 "STATUS=flooded K" (also while pinging)
  *   exit=N        exit with status N
  *   (end)         wait for a signal */
 #include "config.h"
@@ -14,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +72,44 @@ notify(const char *text)
         return 0;
 }
 
+static unsigned flood_count;
+static volatile sig_atomic_t flood_pending;
+static volatile sig_atomic_t flood_value;
+
+static void
+on_usr1(int sig, siginfo_t *info, void *ctx)
+{
+        flood_value = info->si_value.sival_int;
+        flood_pending = 1;
+}
+
+static int
+flood_arm(unsigned n)
+{
+        struct sigaction sa = { .sa_sigaction = on_usr1, .sa_flags = SA_SIGINFO | SA_RESTART };
+
+        flood_count = n;
+        return sigaction(SIGUSR1, &sa, NULL);
+}
+
+/* sd_notify() is no signal handler's business: the flood goes out from
+ * the main flow, once the handler has noted it. */
+static void
+flood_maybe(void)
+{
+        char text[64];
+
+        if (!flood_pending)
+                return;
+        flood_pending = 0;
+        for (unsigned i = 1; i < flood_count; i++) {
+                g_snprintf(text, sizeof(text), "STATUS=flood %u", i);
+                (void) sd_notify(0, text);
+        }
+        g_snprintf(text, sizeof(text), "STATUS=flooded %d", (int) flood_value);
+        (void) sd_notify(0, text);
+}
+
 static int
 ping(unsigned n)
 {
@@ -84,6 +126,7 @@ ping(unsigned n)
                 /* As daemons do, a ping nobody hears is not fatal: a
                  * stewardd being restarted is not listening for a moment. */
                 (void) sd_notify(0, "WATCHDOG=1");
+                flood_maybe();
         }
         return 0;
 }
@@ -124,6 +167,8 @@ main(int argc, char **argv)
                         r = ping((unsigned) atoi(a + 5));
                 else if (g_str_has_prefix(a, "statuses="))
                         r = statuses((unsigned) atoi(a + 9));
+                else if (g_str_has_prefix(a, "flood="))
+                        r = flood_arm((unsigned) atoi(a + 6));
                 else if (g_str_has_prefix(a, "exit="))
                         return atoi(a + 5);
                 else {
@@ -133,6 +178,8 @@ main(int argc, char **argv)
                 if (r < 0)
                         return 1;
         }
-        for (;;)
+        for (;;) {
                 pause();
+                flood_maybe();
+        }
 }

@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -356,12 +357,45 @@ START_TEST(test_spawn_failure_recovers)
 }
 END_TEST
 
+/* A daemon-reexec of the service manager sends UnitRemoved for every
+ * unit, live scopes included, and loads them again: that is no end of an
+ * incarnation. A crash after it still waits behind the fence for what
+ * the crashed main process left in its scope. */
+START_TEST(test_fence_survives_manager_reexec)
+{
+        g_autoptr(ItestScopeWatch) w = itest_scope_watch_new();
+        g_autofree char *files = g_dir_make_tmp("steward-fence-XXXXXX", NULL);
+        g_autofree char *result = g_build_filename(files, "result", NULL);
+        g_autofree char *grandchild = g_build_filename(files, "grandchild", NULL);
+        g_autofree char *config = itest_overlap_probe_config(files, "2s");
+        g_autoptr(ItestDaemon) d = start(config, 0);
+        const char *reexec[] = { "systemctl", "--user", "daemon-reexec", NULL };
+        g_autoptr(GVariant) pid = NULL;
+
+        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_file(grandchild, ITEST_TIMEOUT_SEC));
+        ck_assert_int_eq(itest_run(reexec, NULL), 0);
+        itest_scope_watch_resync(w);
+        pid = itest_child_property(d, "api", "MainPID");
+        ck_assert_int_eq(kill((pid_t) g_variant_get_uint32(pid), SIGKILL), 0);
+        ck_assert(itest_child_wait_property(d, "api", "Generation", g_variant_new_uint64(1),
+                                            ITEST_TIMEOUT_SEC));
+        ck_assert(wait_state(d, "api", "running"));
+        ck_assert_msg(!g_file_test(result, G_FILE_TEST_EXISTS), "generation 1 started beside generation 0");
+        ck_assert_msg(w->overlaps->len == 0, "%s", w->overlaps->str);
+        (void) g_unlink(result);
+        (void) g_unlink(grandchild);
+        (void) g_rmdir(files);
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
         Suite *s = suite_create("fence");
         TCase *commands = tcase_create("commands");
         TCase *spawn = tcase_create("spawn");
+        TCase *manager;
 
         tcase_set_timeout(commands, 3 * ITEST_TIMEOUT_SEC);
         tcase_add_test(commands, test_stop_cancels_fenced_restart);
@@ -373,6 +407,11 @@ make_suite(void)
         tcase_add_loop_test(spawn, test_fenced_spawn_failure, 0, G_N_ELEMENTS(backends));
         tcase_add_loop_test(spawn, test_spawn_failure_recovers, 0, G_N_ELEMENTS(backends));
         suite_add_tcase(s, spawn);
+
+        manager = tcase_create("manager");
+        tcase_set_timeout(manager, 3 * ITEST_TIMEOUT_SEC);
+        tcase_add_test(manager, test_fence_survives_manager_reexec);
+        suite_add_tcase(s, manager);
         return s;
 }
 

@@ -6,7 +6,7 @@
  * runtime directory, and checks that the same processes in the same
  * scopes live on, that numbering continues and that the fence holds: a
  * watcher of the manager's units fails the test whenever two scopes of one
- * child are alive at once. */
+ * child are alive at once (itest_scope_watch_new()). */
 #include "config.h"
 
 #include <fcntl.h>
@@ -16,114 +16,6 @@
 #include <signal.h>
 
 #include "itest.h"
-
-/* ---- the manager's view: never two live scopes of one child ---------------- */
-
-typedef struct {
-        GDBusConnection *bus;
-        guint subscription;
-        GHashTable *live; /* unit name set: steward-*.scope units not inactive */
-        GString *overlaps; /* "CHILD: A and B\n" for every overlap seen */
-} ScopeWatch;
-
-/* "steward-api-3.scope" -> "api" */
-static char *
-scope_child(const char *unit)
-{
-        const char *start = unit + strlen("steward-");
-        const char *dash = strrchr(unit, '-');
-
-        return dash && dash > start ? g_strndup(start, (gsize) (dash - start)) : g_strdup(unit);
-}
-
-static void
-scope_watch_check(ScopeWatch *w, const char *unit)
-{
-        g_autofree char *child = scope_child(unit);
-        GHashTableIter iter;
-        const char *other;
-
-        g_hash_table_iter_init(&iter, w->live);
-        while (g_hash_table_iter_next(&iter, (gpointer *) &other, NULL)) {
-                g_autofree char *other_child = scope_child(other);
-
-                if (!g_str_equal(other, unit) && g_str_equal(other_child, child))
-                        g_string_append_printf(w->overlaps, "%s: %s and %s\n", child, other, unit);
-        }
-}
-
-static void
-on_manager_signal(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
-                  const char *signal, GVariant *params, gpointer user_data)
-{
-        ScopeWatch *w = user_data;
-        const char *unit;
-
-        if (g_str_equal(signal, "UnitNew")) {
-                g_variant_get(params, "(&s&o)", &unit, NULL);
-                if (!g_str_has_prefix(unit, "steward-") || !g_str_has_suffix(unit, ".scope"))
-                        return;
-                scope_watch_check(w, unit);
-                g_hash_table_add(w->live, g_strdup(unit));
-        } else if (g_str_equal(signal, "UnitRemoved")) {
-                g_variant_get(params, "(&s&o)", &unit, NULL);
-                g_hash_table_remove(w->live, unit);
-        }
-}
-
-static ScopeWatch *
-scope_watch_new(void)
-{
-        ScopeWatch *w = g_new0(ScopeWatch, 1);
-        g_autoptr(GVariant) reply = NULL;
-
-        w->bus = itest_bus();
-        w->live = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-        w->overlaps = g_string_new(NULL);
-        w->subscription = g_dbus_connection_signal_subscribe(
-                w->bus, "org.freedesktop.systemd1", "org.freedesktop.systemd1.Manager", NULL,
-                "/org/freedesktop/systemd1", NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_manager_signal, w, NULL);
-        reply = g_dbus_connection_call_sync(w->bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                                            "org.freedesktop.systemd1.Manager", "Subscribe", NULL, NULL,
-                                            G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-        return w;
-}
-
-static void
-scope_watch_free(ScopeWatch *w)
-{
-        g_dbus_connection_signal_unsubscribe(w->bus, w->subscription);
-        g_object_unref(w->bus);
-        g_hash_table_unref(w->live);
-        g_string_free(w->overlaps, TRUE);
-        g_free(w);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(ScopeWatch, scope_watch_free)
-
-/* Every steward-*.scope the manager has loaded and not inactive, by name. */
-static GPtrArray *
-live_scopes(void)
-{
-        g_autoptr(GDBusConnection) bus = itest_bus();
-        g_autoptr(GVariant) reply = NULL;
-        g_autoptr(GVariantIter) iter = NULL;
-        GPtrArray *units = g_ptr_array_new_with_free_func(g_free);
-        const char *patterns[] = { "steward-*.scope", NULL };
-        const char *name, *active;
-
-        reply = g_dbus_connection_call_sync(
-                bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                "org.freedesktop.systemd1.Manager", "ListUnitsByPatterns",
-                g_variant_new("(^as^as)", (const char *const[]){ NULL }, patterns),
-                G_VARIANT_TYPE("(a(ssssssouso))"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-        ck_assert(reply);
-        g_variant_get(reply, "(a(ssssssouso))", &iter);
-        while (g_variant_iter_next(iter, "(&s&s&s&s&s&s&ou&s&o)", &name, NULL, NULL, &active, NULL, NULL,
-                                   NULL, NULL, NULL, NULL))
-                if (!g_str_equal(active, "inactive") && !g_str_equal(active, "failed"))
-                        g_ptr_array_add(units, g_strdup(name));
-        return units;
-}
 
 /* ---- helpers -------------------------------------------------------------------- */
 
@@ -281,7 +173,7 @@ static const char simple_config[] = "[Child api]\n"
 
 START_TEST(test_kill_keeps_children)
 {
-        g_autoptr(ScopeWatch) w = scope_watch_new();
+        g_autoptr(ItestScopeWatch) w = itest_scope_watch_new();
         g_autoptr(ItestDaemon) d = itest_daemon_start(simple_config, NULL);
         g_autoptr(GVariant) outcome = NULL;
         g_autoptr(GPtrArray) scopes = NULL;
@@ -331,7 +223,7 @@ START_TEST(test_kill_keeps_children)
         ck_assert_str_eq(unit_after, unit);
         ck_assert(wait_state(d, "api", "running"));
         ck_assert_int_eq(itest_events_count(d->events, "child_starting", NULL), 0);
-        scopes = live_scopes();
+        scopes = itest_live_scopes();
         ck_assert_int_eq(scopes->len, 2);
 
         /* A restart after the adoption is fenced as ever, and numbering goes on. */
@@ -394,7 +286,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Probe, probe_free)
 
 START_TEST(test_kill_during_fence)
 {
-        g_autoptr(ScopeWatch) w = scope_watch_new();
+        g_autoptr(ItestScopeWatch) w = itest_scope_watch_new();
         g_autoptr(Probe) probe = probe_start();
         ItestDaemon *d = probe->d;
         g_autoptr(GVariant) outcome = NULL;
@@ -479,6 +371,41 @@ START_TEST(test_kill_keeps_states)
          * without an expiry. */
         ck_assert(!itest_events_wait(d->events, "child_watchdog_expired", "dog", NULL, 5));
         ck_assert_int_eq(child_pid(d, "dog"), dog_pid);
+}
+END_TEST
+
+/* A stop the state file records as delivered may never have reached the
+ * manager: stewardd writes the file once it has asked, and a kill can
+ * come before the request leaves. The next stewardd asks again, instead
+ * of waiting TimeoutStopSec= (90 s here) for a scope nobody stops. */
+START_TEST(test_kill_before_stop_sent)
+{
+        g_autoptr(ItestScopeWatch) w = itest_scope_watch_new();
+        g_autoptr(ItestDaemon) d = itest_daemon_start(simple_config, NULL);
+        g_autofree char *path = state_path(d);
+        g_autoptr(GKeyFile) kf = g_key_file_new();
+        guint32 api_pid;
+
+        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(wait_state(d, "worker", "running"));
+        api_pid = child_pid(d, "api");
+        ck_assert(wait_saved(
+                d, MAX(event_seq(d, "child_started", "api"), event_seq(d, "child_started", "worker"))));
+        itest_daemon_kill(d);
+        /* What the file says when the kill came between the two. */
+        ck_assert(g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, NULL));
+        g_key_file_set_boolean(kf, "Child api", "Stopping", TRUE);
+        ck_assert(g_key_file_save_to_file(kf, path, NULL));
+        itest_daemon_restart(d);
+        wait_adopted(d);
+
+        ck_assert(itest_events_wait(d->events, "child_exited", "api", NULL, ITEST_TIMEOUT_SEC));
+        /* Its reason went with the killed stewardd: supervised, it comes back. */
+        ck_assert(itest_child_wait_property(d, "api", "Generation", g_variant_new_uint64(1),
+                                            ITEST_TIMEOUT_SEC));
+        ck_assert(wait_state(d, "api", "running"));
+        ck_assert_int_ne(child_pid(d, "api"), api_pid);
+        ck_assert_msg(w->overlaps->len == 0, "%s", w->overlaps->str);
 }
 END_TEST
 
@@ -619,7 +546,7 @@ END_TEST
  * stewardd, never beside their old incarnation. */
 START_TEST(test_kill_during_shutdown)
 {
-        g_autoptr(ScopeWatch) w = scope_watch_new();
+        g_autoptr(ItestScopeWatch) w = itest_scope_watch_new();
         g_autoptr(Probe) probe = probe_start();
         ItestDaemon *d = probe->d;
         g_autoptr(GVariant) reply = NULL;
@@ -673,7 +600,7 @@ END_TEST
 
 START_TEST(test_config_changed_while_down)
 {
-        g_autoptr(ScopeWatch) w = scope_watch_new();
+        g_autoptr(ItestScopeWatch) w = itest_scope_watch_new();
         g_autoptr(ItestDaemon) d = itest_daemon_start(simple_config, NULL);
         guint32 api_pid, worker_pid;
 
@@ -741,7 +668,7 @@ END_TEST
 
 START_TEST(test_reexecute)
 {
-        g_autoptr(ScopeWatch) w = scope_watch_new();
+        g_autoptr(ItestScopeWatch) w = itest_scope_watch_new();
         g_autoptr(ItestDaemon) d = itest_daemon_start(simple_config, NULL);
         g_autoptr(GVariant) reply = NULL;
         guint32 api_pid;
@@ -957,6 +884,7 @@ make_suite(void)
         tcase_add_test(tc, test_kill_during_fence);
         tcase_add_test(tc, test_kill_keeps_states);
         tcase_add_test(tc, test_kill_while_starting);
+        tcase_add_test(tc, test_kill_before_stop_sent);
         tcase_add_test(tc, test_kill_keeps_quarantine);
         tcase_add_test(tc, test_kill_keeps_child_quarantine);
         tcase_add_test(tc, test_kill_during_shutdown);
