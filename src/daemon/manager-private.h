@@ -32,6 +32,8 @@ struct _StewardManager {
         GArray *actions;
         gboolean dispatching;
         guint64 sequence;
+        guint64 sequence_reserved; /* numbers up to it may have been given: the file says so */
+        char *sequence_path; /* NULL: no runtime directory */
         guint64 command_counter;
         guint spawns_in_flight; /* SPAWNs without their spawned/spawn_failed report yet */
         gboolean started;
@@ -121,4 +123,6 @@ gboolean manager_reload_by_reexec(StewardManager *m, const StewardSpec *spec, co
 void manager_reexec_check(StewardManager *m);
 /* The tree is down for good: nothing is left to adopt. */
 void manager_state_remove(StewardManager *m);
+/* The next event's number, reserved ahead in the runtime directory. */
+void manager_sequence_next(StewardManager *m);
 void manager_restore_clear(StewardManager *m);

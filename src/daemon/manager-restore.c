@@ -197,6 +197,10 @@ manager_state_remove(StewardManager *m)
         state_save_cancel(m);
         if (m->state_path && g_unlink(m->state_path) < 0 && errno != ENOENT)
                 g_message("Cannot remove %s: %m, ignoring", m->state_path);
+        /* A clean end: the next run numbers from 1, as it starts afresh. */
+        if (m->sequence_path && g_unlink(m->sequence_path) < 0 && errno != ENOENT)
+                g_message("Cannot remove %s: %m, ignoring", m->sequence_path);
+        m->sequence_reserved = G_MAXUINT64;
 }
 
 void
@@ -210,7 +214,10 @@ manager_restore_clear(StewardManager *m)
         g_clear_pointer(&m->leftovers, g_ptr_array_unref);
         g_clear_pointer(&m->start_times, g_hash_table_unref);
         g_clear_pointer(&m->state_path, g_free);
+        g_clear_pointer(&m->sequence_path, g_free);
 }
+
+static void sequence_load(StewardManager *m);
 
 /* ---- reading what the previous run left ----------------------------------------- */
 
@@ -225,11 +232,13 @@ manager_restore_load(StewardManager *m, GError **error)
         if (!steward_state_load(m->state_path, &m->previous, &m->previous_problem, &local)) {
                 if (m->previous_problem != STEWARD_STATE_PROBLEM_MISSING)
                         g_message("Not believing %s: %s", m->state_path, local->message);
+                sequence_load(m);
                 return TRUE;
         }
         /* Before the first event of this run: numbering goes on. */
         m->sequence = m->previous->sequence;
         m->command_counter = m->previous->command_counter;
+        sequence_load(m);
         if (steward_backend_get_kind(m->backend) != STEWARD_BACKEND_PROCESS || getpid() == 1)
                 return TRUE;
         /* Process groups carry no name and are not ours to adopt: refuse to
@@ -518,6 +527,58 @@ manager_restore_start(StewardManager *m)
         restore_apply(m, leftovers);
 }
 
+/* ---- event numbers ------------------------------------------------------------------- */
+
+/* Numbers are reserved ahead in a file of their own, "sequence" beside the
+ * state file: the state is saved when the loop is idle, so a stewardd
+ * killed right after an event would leave a Sequence= below numbers it
+ * gave out, and the next run would give them again. The next run starts
+ * above the reservation instead: after a crash the numbering has a gap of
+ * at most this many, never a repeat. A re-exec reserves exactly what was
+ * given, so its numbering goes on without a gap. One small write per this
+ * many events. */
+#define SEQUENCE_RESERVE 4096
+
+static void
+sequence_reserve(StewardManager *m, guint64 upto)
+{
+        g_autofree char *text = g_strdup_printf("%" G_GUINT64_FORMAT "\n", upto);
+        g_autoptr(GError) error = NULL;
+
+        m->sequence_reserved = upto;
+        if (!g_file_set_contents_full(m->sequence_path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644,
+                                      &error))
+                g_message("Cannot write %s: %s, ignoring", m->sequence_path, error->message);
+}
+
+void
+manager_sequence_next(StewardManager *m)
+{
+        m->sequence++;
+        if (m->sequence_path && m->sequence > m->sequence_reserved)
+                sequence_reserve(m, m->sequence + SEQUENCE_RESERVE);
+}
+
+/* Before the first event of a run: above whatever a previous run of this
+ * boot may have given out. */
+static void
+sequence_load(StewardManager *m)
+{
+        g_autofree char *dir = NULL;
+        g_autofree char *text = NULL;
+        guint64 reserved;
+
+        if (!m->state_path)
+                return;
+        dir = g_path_get_dirname(m->state_path);
+        m->sequence_path = g_build_filename(dir, "sequence", NULL);
+        if (g_file_get_contents(m->sequence_path, &text, NULL, NULL) &&
+            g_ascii_string_to_unsigned(g_strchomp(text), 10, 0, G_MAXUINT64 - SEQUENCE_RESERVE - 1,
+                                       &reserved, NULL))
+                m->sequence = MAX(m->sequence, reserved);
+        m->sequence_reserved = m->sequence;
+}
+
 /* ---- re-exec --------------------------------------------------------------------------- */
 
 static gboolean
@@ -539,6 +600,9 @@ on_reexec(gpointer user_data)
         }
         /* What the rate limits hold back would not survive the exec. */
         manager_ratelimit_flush_all(m);
+        /* The next image numbers on from exactly here. */
+        if (m->sequence_path)
+                sequence_reserve(m, m->sequence);
         FOR_EACH_LISTENER(m, l, reexecute)
         l->l->reexecute(l->data);
         return G_SOURCE_REMOVE;

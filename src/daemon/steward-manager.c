@@ -67,7 +67,7 @@ manager_emit_now(StewardManager *m, const StewardEvent *ev, const char *unit)
         if (!unit && ev->child && (ev->fields & STEWARD_EVENT_FIELD_GENERATION))
                 unit = steward_backend_get_unit(m->backend, ev->child, ev->generation);
 
-        m->sequence++;
+        manager_sequence_next(m);
         FOR_EACH_LISTENER(m, l, event)
         l->l->event(l->data, m->sequence, ev, unit);
 }
