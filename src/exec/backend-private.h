@@ -101,6 +101,9 @@ struct _BackendOps {
                           GError **error);
         /* Stops a leftover that belongs to no child. */
         void (*stop_leftover)(StewardBackend *b, const StewardLeftover *leftover);
+        /* Applies cgroup settings to @unit in place; NULL for a backend
+         * without units. */
+        void (*set_resources)(StewardBackend *b, const char *unit, const StewardResources *resources);
         /* An orphan was reaped; NULL when that tells the backend nothing. */
         void (*orphan_reaped)(StewardBackend *b);
 };
