@@ -430,32 +430,34 @@ manager_index_spec(StewardManager *m)
 /* Limits are applied in place, never by a restart: a supervisor's on its
  * slice (the subtree shares them), a child's on its running scope (one
  * starting later takes them from the spec). @old: the spec before a
- * reload, whose values those that changed replace; NULL at start, when
- * the slices of the supervisors that set any are configured before any
- * scope lands in them, and the scopes adopted from a previous run get
- * their child's current values. */
+ * reload, whose values those of @spec that changed replace; NULL at
+ * start, when the slices of the supervisors that set any are configured
+ * before any scope lands in them, and the scopes adopted from a previous
+ * run get their child's current values. @wait: see
+ * steward_backend_set_child_resources(). */
 void
-manager_apply_resources(StewardManager *m, const StewardSpec *old)
+manager_apply_resources(StewardManager *m, const StewardSpec *old, const StewardSpec *spec, gboolean wait)
 {
-        for (guint i = 0; i < m->spec->supervisors->len; i++) {
-                const StewardSupervisorSpec *sup = g_ptr_array_index(m->spec->supervisors, i);
+        for (guint i = 0; i < spec->supervisors->len; i++) {
+                const StewardSupervisorSpec *sup = g_ptr_array_index(spec->supervisors, i);
                 const StewardSupervisorSpec *before =
                         old ? steward_spec_find_supervisor(old, sup->name) : NULL;
+                g_autofree char *slice = NULL;
 
                 if (before ? steward_resources_equal(&before->resources, &sup->resources)
                            : !steward_resources_is_set(&sup->resources))
                         continue;
-                steward_backend_set_slice_resources(
-                        m->backend, g_hash_table_lookup(m->supervisor_slices, sup->name), &sup->resources);
+                slice = supervisor_slice(spec, sup->name);
+                steward_backend_set_slice_resources(m->backend, slice, &sup->resources, wait);
         }
-        for (guint i = 0; i < m->spec->children->len; i++) {
-                const StewardChildSpec *c = g_ptr_array_index(m->spec->children, i);
+        for (guint i = 0; i < spec->children->len; i++) {
+                const StewardChildSpec *c = g_ptr_array_index(spec->children, i);
                 const StewardChildSpec *before = old ? steward_spec_find_child(old, c->name) : NULL;
 
                 if (old ? !before || steward_resources_equal(&before->resources, &c->resources)
                         : !steward_resources_is_set(&c->resources))
                         continue;
-                steward_backend_set_child_resources(m->backend, c->name, &c->resources);
+                steward_backend_set_child_resources(m->backend, c->name, &c->resources, wait);
         }
 }
 
@@ -686,6 +688,11 @@ steward_manager_reload(StewardManager *m, const StewardActor *actor, GStrv *adde
          * image reads the files and takes the children over. */
         if (g_error_matches(local, STEWARD_ERROR, STEWARD_ERROR_NOT_SUPPORTED) &&
             manager_reload_by_reexec(m, spec, local->message, added, removed, changed)) {
+                /* The new image applies what is set; what this reload takes
+                 * back only the old one knows. It waits for the manager's
+                 * answers: the calls of a connection gone by the time the
+                 * manager checks who sent them are refused. */
+                manager_apply_resources(m, m->spec, spec, TRUE);
                 tell_reloading(m, FALSE);
                 return TRUE;
         }
@@ -703,7 +710,7 @@ steward_manager_reload(StewardManager *m, const StewardActor *actor, GStrv *adde
         old = g_steal_pointer(&m->spec);
         m->spec = g_steal_pointer(&spec);
         manager_index_spec(m);
-        manager_apply_resources(m, old);
+        manager_apply_resources(m, old, m->spec, FALSE);
         manager_emit_simple(m, STEWARD_EVENT_CONFIG_LOADED, NULL);
         manager_dispatch(m);
         manager_tell_roles(m, roles);

@@ -101,9 +101,10 @@ struct _BackendOps {
                           GError **error);
         /* Stops a leftover that belongs to no child. */
         void (*stop_leftover)(StewardBackend *b, const StewardLeftover *leftover);
-        /* Applies cgroup settings to @unit in place; NULL for a backend
-         * without units. */
-        void (*set_resources)(StewardBackend *b, const char *unit, const StewardResources *resources);
+        /* Applies cgroup settings to @unit in place, returning once the
+         * manager has them if @wait; NULL for a backend without units. */
+        void (*set_resources)(StewardBackend *b, const char *unit, const StewardResources *resources,
+                              gboolean wait);
         /* An orphan was reaped; NULL when that tells the backend nothing. */
         void (*orphan_reaped)(StewardBackend *b);
 };

@@ -667,17 +667,13 @@ scope_find_pid(StewardBackend *b, pid_t pid)
         return NULL;
 }
 
+/* A scope gone meanwhile has nothing left to limit; anything else is
+ * said, and the incarnation goes on without. */
 static void
-on_set_resources(GObject *source, GAsyncResult *res, gpointer user_data)
+set_resources_done(const char *unit, GVariant *reply, GError *error)
 {
-        g_autofree char *unit = user_data;
-        g_autoptr(GVariant) reply = NULL;
-        g_autoptr(GError) error = NULL;
-
-        reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
         if (reply || g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
                 return;
-        /* A scope gone meanwhile has nothing left to limit. */
         if (g_dbus_error_is_remote_error(error)) {
                 g_autofree char *name = g_dbus_error_get_remote_error(error);
 
@@ -689,17 +685,40 @@ on_set_resources(GObject *source, GAsyncResult *res, gpointer user_data)
 }
 
 static void
-scope_set_resources(StewardBackend *b, const char *unit, const StewardResources *resources)
+on_set_resources(GObject *source, GAsyncResult *res, gpointer user_data)
 {
+        g_autofree char *unit = user_data;
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GError) error = NULL;
+
+        reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+        set_resources_done(unit, reply, error);
+}
+
+static void
+scope_set_resources(StewardBackend *b, const char *unit, const StewardResources *resources, gboolean wait)
+{
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GError) error = NULL;
         GVariantBuilder props;
+        GVariant *params;
 
         g_variant_builder_init(&props, G_VARIANT_TYPE("a(sv)"));
         resources_add(&props, resources, TRUE);
         /* runtime: the setting lasts as long as the unit (a scope) or until
          * the manager restarts (a slice), never in /etc. */
-        g_dbus_connection_call(b->bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
-                               "SetUnitProperties", g_variant_new("(sba(sv))", unit, TRUE, &props), NULL,
-                               G_DBUS_CALL_FLAGS_NONE, -1, b->cancellable, on_set_resources, g_strdup(unit));
+        params = g_variant_new("(sba(sv))", unit, TRUE, &props);
+        if (!wait) {
+                g_dbus_connection_call(b->bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH,
+                                       SYSTEMD_MANAGER_INTERFACE, "SetUnitProperties", params, NULL,
+                                       G_DBUS_CALL_FLAGS_NONE, -1, b->cancellable, on_set_resources,
+                                       g_strdup(unit));
+                return;
+        }
+        reply = g_dbus_connection_call_sync(b->bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH,
+                                            SYSTEMD_MANAGER_INTERFACE, "SetUnitProperties", params, NULL,
+                                            G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+        set_resources_done(unit, reply, error);
 }
 
 const BackendOps backend_scope_ops = {

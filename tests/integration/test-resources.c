@@ -462,6 +462,44 @@ START_TEST(test_restore_applies_changed_limits)
 }
 END_TEST
 
+/* A reload that re-executes stewardd (it adds a supervisor) still takes
+ * back the limits it removes: the new image leaves a child without any
+ * alone. */
+START_TEST(test_reexec_reload_takes_back)
+{
+        static const char before[] = "[Child api]\n"
+                                     "ExecStart=/bin/sh -c 'exec sleep 1000'\n"
+                                     "TimeoutStopSec=5s\n"
+                                     "MemoryMax=100M\n"
+                                     "CPUWeight=60\n";
+        static const char after[] = "[Supervisor more]\n"
+                                    "TasksMax=25\n"
+                                    "[Child api]\n"
+                                    "ExecStart=/bin/sh -c 'exec sleep 1000'\n"
+                                    "TimeoutStopSec=5s\n";
+        g_autoptr(ItestDaemon) d = start(before);
+        g_autofree char *unit = NULL, *changed = NULL, *again = NULL;
+        guint32 pid;
+        guint from;
+
+        ck_assert(wait_state(d, "api", "running"));
+        unit = child_unit(d, "api");
+        pid = main_pid(d, "api");
+        ck_assert_uint_eq(unit_u64(unit, SCOPE_IFACE, "MemoryMax"), 100 << 20);
+        from = d->events->events->len;
+        changed = reload_with(d, after);
+        ck_assert_str_eq(changed, "");
+        ck_assert_msg(itest_events_wait(d->events, "tree_adopted", NULL, &from, ITEST_TIMEOUT_SEC),
+                      "no re-exec");
+        ck_assert(wait_unit_u64(unit, SCOPE_IFACE, "MemoryMax", NO_LIMIT));
+        ck_assert(wait_unit_u64(unit, SCOPE_IFACE, "CPUWeight", NO_LIMIT));
+        ck_assert(wait_unit_u64("steward-more.slice", SLICE_IFACE, "TasksMax", 25));
+        again = child_unit(d, "api");
+        ck_assert_str_eq(again, unit);
+        ck_assert_uint_eq(main_pid(d, "api"), pid);
+}
+END_TEST
+
 static Suite *
 resources_suite(void)
 {
@@ -473,6 +511,7 @@ resources_suite(void)
         tcase_add_test(tc, test_subtree_shares_tasks_max);
         tcase_add_test(tc, test_reload_applies_in_place);
         tcase_add_test(tc, test_restore_applies_changed_limits);
+        tcase_add_test(tc, test_reexec_reload_takes_back);
         suite_add_tcase(s, tc);
         return s;
 }
