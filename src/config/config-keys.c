@@ -366,16 +366,16 @@ static const KeyDesc manager_keys[] = {
 };
 
 /* The cgroup settings, of a child's scope or a supervisor's slice. */
-#define RESOURCE_KEYS(type)                                                                  \
-        { "MemoryMax", parse_memory_limit, offsetof(type, resources.memory_max) },           \
-                { "MemoryHigh", parse_memory_limit, offsetof(type, resources.memory_high) }, \
-                { "TasksMax", parse_tasks, offsetof(type, resources.tasks_max) },            \
-                { "CPUWeight", parse_cpu_weight, offsetof(type, resources.cpu_weight) },     \
-                { "CPUQuota", parse_cpu_quota, offsetof(type, resources.cpu_quota) },        \
-                { "IOWeight", parse_weight, offsetof(type, resources.io_weight) },           \
-        {                                                                                    \
-                "AllowedCPUs", parse_cpu_set, offsetof(type, resources.allowed_cpus)         \
-        }
+/* clang-format off */
+#define RESOURCE_KEYS(type)                                                             \
+        { "MemoryMax", parse_memory_limit, offsetof(type, resources.memory_max) },      \
+        { "MemoryHigh", parse_memory_limit, offsetof(type, resources.memory_high) },    \
+        { "TasksMax", parse_tasks, offsetof(type, resources.tasks_max) },               \
+        { "CPUWeight", parse_cpu_weight, offsetof(type, resources.cpu_weight) },        \
+        { "CPUQuota", parse_cpu_quota, offsetof(type, resources.cpu_quota) },           \
+        { "IOWeight", parse_weight, offsetof(type, resources.io_weight) },              \
+        { "AllowedCPUs", parse_cpu_set, offsetof(type, resources.allowed_cpus) }
+/* clang-format on */
 
 static const char *const resource_keys[] = { "MemoryMax", "MemoryHigh", "TasksMax",    "CPUWeight",
                                              "CPUQuota",  "IOWeight",   "AllowedCPUs", NULL };
