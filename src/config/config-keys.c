@@ -110,33 +110,90 @@ parse_signal(Loader *l, const Entry *e, const char *key, gpointer field)
                 *(int *) field = v;
 }
 
-/* MemoryMax=: "infinity" is no limit, which the spec spells UNSET. */
+/* MemoryMax=, MemoryHigh=: bytes, a share of the machine's memory, or
+ * "infinity" (no limit, which the spec spells UNSET). As systemd, a limit
+ * of 0 bytes is refused: nothing could run under it. */
 static void
-parse_size(Loader *l, const Entry *e, const char *key, gpointer field)
+parse_memory_limit(Loader *l, const Entry *e, const char *key, gpointer field)
 {
+        StewardLimit *limit = field;
         guint64 v;
 
-        if (!steward_parse_size(e->value, &v))
+        if (g_str_equal(e->value, "infinity"))
+                *limit = (StewardLimit){ STEWARD_LIMIT_UNSET, FALSE };
+        else if (steward_parse_permyriad(e->value, 10000, &v))
+                *limit = (StewardLimit){ v, TRUE };
+        else if (!steward_parse_size(e->value, &v) || v == 0)
                 error_at(l, e,
-                         _("%s=: invalid size '%s' (expected bytes with an optional K, M, G or T suffix, or "
-                           "infinity)"),
+                         _("%s=: invalid size '%s' (expected bytes with an optional K, M, G or T suffix, a "
+                           "percentage, or infinity)"),
                          key, e->value);
         else
-                *(guint64 *) field = v == STEWARD_SIZE_INFINITY ? STEWARD_LIMIT_UNSET : v;
+                *limit = (StewardLimit){ v, FALSE };
 }
 
 static void
 parse_tasks(Loader *l, const Entry *e, const char *key, gpointer field)
 {
+        StewardLimit *limit = field;
         guint64 v;
 
         if (g_str_equal(e->value, "infinity"))
-                *(guint64 *) field = STEWARD_LIMIT_UNSET;
+                *limit = (StewardLimit){ STEWARD_LIMIT_UNSET, FALSE };
+        else if (steward_parse_permyriad(e->value, 10000, &v))
+                *limit = (StewardLimit){ v, TRUE };
         else if (!steward_parse_uint(e->value, G_MAXUINT64 - 1, &v) || v == 0)
-                error_at(l, e, _("%s=: invalid number '%s' (expected a positive integer or infinity)"), key,
+                error_at(l, e,
+                         _("%s=: invalid number '%s' (expected a positive integer, a percentage, or "
+                           "infinity)"),
+                         key, e->value);
+        else
+                *limit = (StewardLimit){ v, FALSE };
+}
+
+static void
+parse_cpu_weight(Loader *l, const Entry *e, const char *key, gpointer field)
+{
+        if (!steward_parse_cpu_weight(e->value, field))
+                error_at(l, e, _("%s=: invalid weight '%s' (expected idle or an integer from 1 to 10000)"),
+                         key, e->value);
+}
+
+static void
+parse_weight(Loader *l, const Entry *e, const char *key, gpointer field)
+{
+        if (!steward_parse_weight(e->value, field))
+                error_at(l, e, _("%s=: invalid weight '%s' (expected an integer from 1 to 10000)"), key,
                          e->value);
+}
+
+/* CPUQuota=: a share of one CPU, above 100% for more than one; 0% would
+ * never let the processes run, so systemd refuses it. */
+static void
+parse_cpu_quota(Loader *l, const Entry *e, const char *key, gpointer field)
+{
+        guint64 v;
+
+        if (!steward_parse_permyriad(e->value, G_MAXUINT32, &v) || v == 0)
+                error_at(l, e, _("%s=: invalid quota '%s' (expected a percentage above 0%%, e.g. 150%%)"),
+                         key, e->value);
         else
                 *(guint64 *) field = v;
+}
+
+static void
+parse_cpu_set(Loader *l, const Entry *e, const char *key, gpointer field)
+{
+        GBytes *set;
+
+        if (!steward_parse_cpu_set(e->value, &set)) {
+                error_at(l, e,
+                         _("%s=: invalid CPU list '%s' (expected CPU numbers and ranges such as 0-3,5)"),
+                         key, e->value);
+                return;
+        }
+        g_clear_pointer((GBytes **) field, g_bytes_unref);
+        *(GBytes **) field = set;
 }
 
 static void
@@ -323,12 +380,28 @@ static const KeyDesc manager_keys[] = {
         { "ShutdownTimeoutSec", parse_time_positive, offsetof(StewardSpec, shutdown_timeout_usec) },
 };
 
+/* The cgroup settings, of a child's scope or a supervisor's slice. */
+/* clang-format off */
+#define RESOURCE_KEYS(type)                                                             \
+        { "MemoryMax", parse_memory_limit, offsetof(type, resources.memory_max) },      \
+        { "MemoryHigh", parse_memory_limit, offsetof(type, resources.memory_high) },    \
+        { "TasksMax", parse_tasks, offsetof(type, resources.tasks_max) },               \
+        { "CPUWeight", parse_cpu_weight, offsetof(type, resources.cpu_weight) },        \
+        { "CPUQuota", parse_cpu_quota, offsetof(type, resources.cpu_quota) },           \
+        { "IOWeight", parse_weight, offsetof(type, resources.io_weight) },              \
+        { "AllowedCPUs", parse_cpu_set, offsetof(type, resources.allowed_cpus) }
+/* clang-format on */
+
+static const char *const resource_keys[] = { "MemoryMax", "MemoryHigh", "TasksMax",    "CPUWeight",
+                                             "CPUQuota",  "IOWeight",   "AllowedCPUs", NULL };
+
 static const KeyDesc supervisor_keys[] = {
         { "Parent", parse_name_ref, offsetof(StewardSupervisorSpec, parent) },
         { "Strategy", parse_strategy, offsetof(StewardSupervisorSpec, strategy) },
         { "RestartIntensity", parse_intensity, offsetof(StewardSupervisorSpec, restart_intensity) },
         { "RestartPeriodSec", parse_time_positive, offsetof(StewardSupervisorSpec, restart_period_usec) },
         { "Escalation", parse_escalation, offsetof(StewardSupervisorSpec, escalation) },
+        RESOURCE_KEYS(StewardSupervisorSpec),
 };
 
 /* Role= is read before every other key (its defaults come first), so it
@@ -363,8 +436,7 @@ static const KeyDesc child_keys[] = {
         { "User", parse_user_name, offsetof(StewardChildSpec, user) },
         { "Group", parse_user_name, offsetof(StewardChildSpec, group) },
         { "SyslogIdentifier", parse_identifier, offsetof(StewardChildSpec, syslog_identifier) },
-        { "MemoryMax", parse_size, offsetof(StewardChildSpec, memory_max) },
-        { "TasksMax", parse_tasks, offsetof(StewardChildSpec, tasks_max) },
+        RESOURCE_KEYS(StewardChildSpec),
         { "SidecarOf", parse_name_ref, offsetof(StewardChildSpec, sidecar_of) },
 };
 
@@ -531,6 +603,19 @@ build_manager(Loader *l, const Section *s, StewardSpec *spec)
                 warn_at(l, e, _("%s= is ignored by the process backend"), "Slice");
 }
 
+/* The process backend has no cgroup to put a limit on. */
+static void
+warn_resources_ignored(Loader *l, const Section *s)
+{
+        const Entry *e;
+
+        if (l->options->backend != STEWARD_BACKEND_PROCESS)
+                return;
+        for (const char *const *k = resource_keys; *k; k++)
+                if ((e = section_entry(s, *k)) && *e->value)
+                        warn_at(l, e, _("%s= is ignored by the process backend"), *k);
+}
+
 static void
 build_supervisor(Loader *l, const Section *s, const char *name, StewardSpec *spec, guint order)
 {
@@ -554,6 +639,7 @@ build_supervisor(Loader *l, const Section *s, const char *name, StewardSpec *spe
         set_string(&sup->origin.file, s->file);
         sup->origin.line = s->line;
         sup->origin.order = order;
+        warn_resources_ignored(l, s);
 }
 
 static void
@@ -617,10 +703,7 @@ build_child(Loader *l, const Section *s, const char *name, StewardSpec *spec, gu
                         if ((e = section_entry(s, *k)) && *e->value)
                                 warn_at(l, e, _("%s= is ignored in user mode, children run as the user"),
                                         *k);
-        if (l->options->backend == STEWARD_BACKEND_PROCESS)
-                for (const char *const *k = (const char *const[]){ "MemoryMax", "TasksMax", NULL }; *k; k++)
-                        if ((e = section_entry(s, *k)) && *e->value)
-                                warn_at(l, e, _("%s= is ignored by the process backend"), *k);
+        warn_resources_ignored(l, s);
 }
 
 void

@@ -90,6 +90,11 @@ StewardSpec *manager_load_config(StewardManager *m, StewardBackendKind backend, 
 void manager_tell_manager_changed(StewardManager *m, guint changed);
 /* m->spec changed: the lookups follow it. */
 void manager_index_spec(StewardManager *m);
+/* Applies the cgroup settings of @spec that differ from @old's (NULL: at
+ * start, those set) to the slices and running scopes; @wait: block until
+ * the manager took them. */
+void manager_apply_resources(StewardManager *m, const StewardSpec *old, const StewardSpec *spec,
+                             gboolean wait);
 
 /* manager-children.c: AddChild and RemoveChild. */
 

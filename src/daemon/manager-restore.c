@@ -472,6 +472,8 @@ restore_apply(StewardManager *m, GPtrArray *leftovers)
 
                 restore_child(m, spec, g_hash_table_lookup(newest, spec->name), &counts);
         }
+        /* The adopted scopes were made with the previous run's settings. */
+        manager_apply_resources(m, NULL, m->spec, FALSE);
         for (guint i = 0; m->previous && i < m->previous->supervisors->len; i++) {
                 const StewardSupervisorRecord *r = g_ptr_array_index(m->previous->supervisors, i);
                 g_autoptr(GError) error = NULL;

@@ -464,6 +464,40 @@ manager_index_spec(StewardManager *m)
         m->allowed_gid = gr ? gr->gr_gid : (gid_t) -1;
 }
 
+/* Limits are applied in place, never by a restart: a supervisor's on its
+ * slice (the subtree shares them), a child's on its running scope (one
+ * starting later takes them from the spec). @old: the spec before a
+ * reload, whose values those of @spec that changed replace; NULL at
+ * start, when the slices of the supervisors that set any are configured
+ * before any scope lands in them, and the scopes adopted from a previous
+ * run get their child's current values. @wait: see
+ * steward_backend_set_child_resources(). */
+void
+manager_apply_resources(StewardManager *m, const StewardSpec *old, const StewardSpec *spec, gboolean wait)
+{
+        for (guint i = 0; i < spec->supervisors->len; i++) {
+                const StewardSupervisorSpec *sup = g_ptr_array_index(spec->supervisors, i);
+                const StewardSupervisorSpec *before =
+                        old ? steward_spec_find_supervisor(old, sup->name) : NULL;
+                g_autofree char *slice = NULL;
+
+                if (before ? steward_resources_equal(&before->resources, &sup->resources)
+                           : !steward_resources_is_set(&sup->resources))
+                        continue;
+                slice = supervisor_slice(spec, sup->name);
+                steward_backend_set_slice_resources(m->backend, slice, &sup->resources, wait);
+        }
+        for (guint i = 0; i < spec->children->len; i++) {
+                const StewardChildSpec *c = g_ptr_array_index(spec->children, i);
+                const StewardChildSpec *before = old ? steward_spec_find_child(old, c->name) : NULL;
+
+                if (old ? !before || steward_resources_equal(&before->resources, &c->resources)
+                        : !steward_resources_is_set(&c->resources))
+                        continue;
+                steward_backend_set_child_resources(m->backend, c->name, &c->resources, wait);
+        }
+}
+
 static gboolean
 manager_has_systemd(GDBusConnection *bus)
 {
@@ -667,6 +701,7 @@ steward_manager_reload(StewardManager *m, const StewardActor *actor, GStrv *adde
                        GStrv *changed, GError **error)
 {
         g_autoptr(StewardSpec) spec = NULL;
+        g_autoptr(StewardSpec) old = NULL;
         g_autoptr(GError) local = NULL;
         g_autoptr(GHashTable) roles = NULL;
         g_autofree char *id = NULL;
@@ -692,6 +727,11 @@ steward_manager_reload(StewardManager *m, const StewardActor *actor, GStrv *adde
          * image reads the files and takes the children over. */
         if (g_error_matches(local, STEWARD_ERROR, STEWARD_ERROR_NOT_SUPPORTED) &&
             manager_reload_by_reexec(m, spec, local->message, added, removed, changed)) {
+                /* The new image applies what is set; what this reload takes
+                 * back only the old one knows. It waits for the manager's
+                 * answers: the calls of a connection gone by the time the
+                 * manager checks who sent them are refused. */
+                manager_apply_resources(m, m->spec, spec, TRUE);
                 tell_reloading(m, FALSE);
                 return TRUE;
         }
@@ -704,10 +744,12 @@ steward_manager_reload(StewardManager *m, const StewardActor *actor, GStrv *adde
         }
         files_changed =
                 !g_strv_equal((const char *const *) spec->files, (const char *const *) m->spec->files);
-        /* Before the engine's SPAWNs are performed: they look up the new spec. */
-        g_clear_pointer(&m->spec, steward_spec_free);
+        /* Before the engine's SPAWNs are performed: they look up the new spec,
+         * and land in slices that have their new settings. */
+        old = g_steal_pointer(&m->spec);
         m->spec = g_steal_pointer(&spec);
         manager_index_spec(m);
+        manager_apply_resources(m, old, m->spec, FALSE);
         manager_emit_simple(m, STEWARD_EVENT_CONFIG_LOADED, NULL);
         manager_dispatch(m);
         manager_tell_roles(m, roles);

@@ -569,8 +569,13 @@ engine_child_fingerprint(const StewardChildSpec *c)
         fp_uint(s, "TimeoutStartSec", c->timeout_start_usec);
         fp_uint(s, "TimeoutStopSec", c->timeout_stop_usec);
         fp_uint(s, "KillSignal", (guint64) c->kill_signal);
-        fp_uint(s, "MemoryMax", c->memory_max);
-        fp_uint(s, "TasksMax", c->tasks_max);
+        /* The cgroup settings are applied to the running scope in place
+         * (SetUnitProperties), never by a restart, so they are not part of
+         * what tells a changed child. The two lines earlier versions wrote
+         * stay, as "no limit", so that the fingerprints saved by them
+         * still match. */
+        fp_uint(s, "MemoryMax", STEWARD_LIMIT_UNSET);
+        fp_uint(s, "TasksMax", STEWARD_LIMIT_UNSET);
         g_string_append_printf(s, "SuccessExitStatus=%u\n",
                                c->success_exit_status ? c->success_exit_status->len : 0);
         for (guint i = 0; c->success_exit_status && i < c->success_exit_status->len; i++)

@@ -123,6 +123,10 @@ struct _BackendOps {
         /* What the kernel says ended @inc, asked as its main process's end
          * is reported; NULL when the backend cannot know. */
         StewardExitCause (*exit_cause)(Incarnation *inc);
+        /* Applies cgroup settings to @unit in place, returning once the
+         * manager has them if @wait; NULL for a backend without units. */
+        void (*set_resources)(StewardBackend *b, const char *unit, const StewardResources *resources,
+                              gboolean wait);
         /* An orphan was reaped; NULL when that tells the backend nothing. */
         void (*orphan_reaped)(StewardBackend *b);
         /* Puts a probe held at its gate into the running incarnation @inc, then releases it

@@ -171,6 +171,61 @@ on_start_transient_unit(GObject *source, GAsyncResult *res, gpointer user_data)
         }
 }
 
+/* systemd's share of 2^32-1 for a share in permyriad, rounded to the
+ * closest: what systemctl sends as MemoryMaxScale= for "MemoryMax=N%". */
+static guint32
+scale_from_permyriad(guint64 permyriad)
+{
+        return (guint32) ((MIN(permyriad, 10000) * G_MAXUINT32 + 5000) / 10000);
+}
+
+static void
+limit_add(GVariantBuilder *props, const char *name, const char *scale_name, const StewardLimit *limit,
+          gboolean reset)
+{
+        if (limit->relative)
+                g_variant_builder_add(props, "(sv)", scale_name,
+                                      g_variant_new_uint32(scale_from_permyriad(limit->value)));
+        else if (limit->value != STEWARD_LIMIT_UNSET || reset)
+                /* Unset is G_MAXUINT64, the manager's "infinity". */
+                g_variant_builder_add(props, "(sv)", name, g_variant_new_uint64(limit->value));
+}
+
+static void
+uint_add(GVariantBuilder *props, const char *name, guint64 value, gboolean reset)
+{
+        /* Unset is G_MAXUINT64 here too: the manager's "not set" weight
+         * and its "infinity" quota. */
+        if (value != STEWARD_LIMIT_UNSET || reset)
+                g_variant_builder_add(props, "(sv)", name, g_variant_new_uint64(value));
+}
+
+/* The cgroup settings as the manager's unit properties, with the names
+ * and types systemctl and systemd-run send. @reset: the unset ones too,
+ * as what "systemctl set-property UNIT KEY=" sends (no limit), to take
+ * back a value set before. */
+static void
+resources_add(GVariantBuilder *props, const StewardResources *r, gboolean reset)
+{
+        limit_add(props, "MemoryMax", "MemoryMaxScale", &r->memory_max, reset);
+        limit_add(props, "MemoryHigh", "MemoryHighScale", &r->memory_high, reset);
+        limit_add(props, "TasksMax", "TasksMaxScale", &r->tasks_max, reset);
+        uint_add(props, "CPUWeight", r->cpu_weight, reset);
+        /* CPUQuota= is a share of one CPU; the manager takes CPU time per second. */
+        uint_add(props, "CPUQuotaPerSecUSec",
+                 r->cpu_quota == STEWARD_LIMIT_UNSET ? STEWARD_LIMIT_UNSET
+                                                     : r->cpu_quota * G_USEC_PER_SEC / 10000,
+                 reset);
+        uint_add(props, "IOWeight", r->io_weight, reset);
+        if (r->allowed_cpus || reset) {
+                gsize n = 0;
+                gconstpointer data = r->allowed_cpus ? g_bytes_get_data(r->allowed_cpus, &n) : NULL;
+
+                g_variant_builder_add(props, "(sv)", "AllowedCPUs",
+                                      g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, data, n, 1));
+        }
+}
+
 static GVariant *
 unit_settings_new(const StewardChildSpec *spec)
 {
@@ -182,10 +237,7 @@ unit_settings_new(const StewardChildSpec *spec)
         g_variant_builder_add(
                 &props, "(sv)", "TimeoutStopUSec",
                 g_variant_new_uint64(spec->timeout_stop_usec ? spec->timeout_stop_usec : G_MAXUINT64));
-        if (spec->memory_max != STEWARD_LIMIT_UNSET)
-                g_variant_builder_add(&props, "(sv)", "MemoryMax", g_variant_new_uint64(spec->memory_max));
-        if (spec->tasks_max != STEWARD_LIMIT_UNSET)
-                g_variant_builder_add(&props, "(sv)", "TasksMax", g_variant_new_uint64(spec->tasks_max));
+        resources_add(&props, &spec->resources, FALSE);
         return g_variant_ref_sink(g_variant_builder_end(&props));
 }
 
@@ -804,6 +856,60 @@ scope_place_probe(Probe *probe, Incarnation *inc)
                                on_scope_cgroup, call);
 }
 
+/* A scope gone meanwhile has nothing left to limit; anything else is
+ * said, and the incarnation goes on without. */
+static void
+set_resources_done(const char *unit, GVariant *reply, GError *error)
+{
+        if (reply || g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+                return;
+        if (g_dbus_error_is_remote_error(error)) {
+                g_autofree char *name = g_dbus_error_get_remote_error(error);
+
+                if (g_str_equal(name, SYSTEMD_ERROR_NO_SUCH_UNIT))
+                        return;
+        }
+        g_dbus_error_strip_remote_error(error);
+        g_message("Cannot set the resources of %s: %s, ignoring", unit, error->message);
+}
+
+static void
+on_set_resources(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        g_autofree char *unit = user_data;
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GError) error = NULL;
+
+        reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+        set_resources_done(unit, reply, error);
+}
+
+static void
+scope_set_resources(StewardBackend *b, const char *unit, const StewardResources *resources, gboolean wait)
+{
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GError) error = NULL;
+        GVariantBuilder props;
+        GVariant *params;
+
+        g_variant_builder_init(&props, G_VARIANT_TYPE("a(sv)"));
+        resources_add(&props, resources, TRUE);
+        /* runtime: the setting lasts as long as the unit (a scope) or until
+         * the manager restarts (a slice), never in /etc. */
+        params = g_variant_new("(sba(sv))", unit, TRUE, &props);
+        if (!wait) {
+                g_dbus_connection_call(b->bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH,
+                                       SYSTEMD_MANAGER_INTERFACE, "SetUnitProperties", params, NULL,
+                                       G_DBUS_CALL_FLAGS_NONE, -1, b->cancellable, on_set_resources,
+                                       g_strdup(unit));
+                return;
+        }
+        reply = g_dbus_connection_call_sync(b->bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH,
+                                            SYSTEMD_MANAGER_INTERFACE, "SetUnitProperties", params, NULL,
+                                            G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+        set_resources_done(unit, reply, error);
+}
+
 const BackendOps backend_scope_ops = {
         .init = scope_init,
         .finalize = scope_finalize,
@@ -818,4 +924,5 @@ const BackendOps backend_scope_ops = {
         .stop_leftover = scope_stop_leftover,
         .exit_cause = scope_exit_cause,
         .place_probe = scope_place_probe,
+        .set_resources = scope_set_resources,
 };

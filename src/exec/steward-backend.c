@@ -679,6 +679,27 @@ steward_backend_lookup_pid(StewardBackend *b, pid_t pid, const char **ret_child,
 }
 
 void
+steward_backend_set_child_resources(StewardBackend *b, const char *child, const StewardResources *resources,
+                                    gboolean wait)
+{
+        Incarnation *inc = g_hash_table_lookup(b->current, child);
+
+        /* A scope being created gets them too: the manager takes this call
+         * after the StartTransientUnit sent before it. */
+        if (!b->ops->set_resources || !inc || !inc->unit || inc->scope_gone || inc->phase == PHASE_FAILED)
+                return;
+        b->ops->set_resources(b, inc->unit, resources, wait);
+}
+
+void
+steward_backend_set_slice_resources(StewardBackend *b, const char *slice, const StewardResources *resources,
+                                    gboolean wait)
+{
+        if (b->ops->set_resources)
+                b->ops->set_resources(b, slice, resources, wait);
+}
+
+void
 steward_backend_orphan_reaped(StewardBackend *b)
 {
         if (b->ops->orphan_reaped)

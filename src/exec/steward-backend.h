@@ -167,6 +167,33 @@ const char *steward_backend_get_unit(StewardBackend *b, const char *child, guint
 gboolean steward_backend_lookup_pid(StewardBackend *b, pid_t pid, const char **ret_child,
                                     guint64 *ret_generation);
 
+/**
+ * steward_backend_set_child_resources:
+ * @wait: return only once the manager has taken them, as before a
+ *   re-exec: the manager checks who asks, and a caller gone by then is
+ *   refused
+ *
+ * Scope backend: applies @resources to the scope of @child's newest
+ * incarnation while it runs, in place (the manager's SetUnitProperties,
+ * at run time): the processes keep running. A key @resources leaves unset
+ * goes back to no limit, as "systemctl set-property UNIT KEY=" does. The
+ * process backend has nothing to apply them to.
+ */
+void steward_backend_set_child_resources(StewardBackend *b, const char *child,
+                                         const StewardResources *resources, gboolean wait);
+
+/**
+ * steward_backend_set_slice_resources:
+ *
+ * Scope backend: applies @resources to @slice, whether or not it is
+ * active, so that every scope below it shares them; unset keys and
+ * @wait as above.
+ * Sent before the scopes placed after it, on the same connection, so the
+ * manager has the settings before the first scope lands in the slice.
+ */
+void steward_backend_set_slice_resources(StewardBackend *b, const char *slice,
+                                         const StewardResources *resources, gboolean wait);
+
 /* To be called for every orphan the reaper collects (process backend:
  * an orphan's death may be what empties a process group). */
 void steward_backend_orphan_reaped(StewardBackend *b);

@@ -241,6 +241,116 @@ steward_parse_double(const char *s, double *ret)
         return TRUE;
 }
 
+gboolean
+steward_parse_permyriad(const char *s, guint64 max, guint64 *ret)
+{
+        /* The sign says how many places the number is scaled by and how
+         * many decimals it may carry (systemd's parse_permyriad()). */
+        static const struct {
+                const char *sign;
+                guint places;
+        } signs[] = {
+                { "%", 2 },
+                { "\xe2\x80\xb0", 1 }, /* PER MILLE SIGN */
+                { "\xe2\x80\xb1", 0 }, /* PER TEN THOUSAND SIGN */
+        };
+
+        if (!s)
+                return FALSE;
+        for (size_t i = 0; i < G_N_ELEMENTS(signs); i++) {
+                g_autofree char *number = NULL;
+                const char *p, *dot;
+                guint64 whole = 0, frac = 0;
+                guint n_frac = 0;
+
+                if (!g_str_has_suffix(s, signs[i].sign))
+                        continue;
+                number = g_strndup(s, strlen(s) - strlen(signs[i].sign));
+                dot = strchr(number, '.');
+                if (dot) {
+                        number[dot - number] = '\0';
+                        for (p = dot + 1; *p; p++, n_frac++)
+                                if (!g_ascii_isdigit(*p) || n_frac >= signs[i].places)
+                                        return FALSE;
+                        if (n_frac == 0)
+                                return FALSE;
+                        frac = g_ascii_strtoull(dot + 1, NULL, 10);
+                }
+                /* No sign, no spaces, nothing that overflows on scaling. */
+                if (!steward_parse_uint(number, G_MAXUINT32, &whole))
+                        return FALSE;
+                for (guint k = 0; k < signs[i].places; k++)
+                        whole *= 10;
+                for (guint k = n_frac; k < signs[i].places; k++)
+                        frac *= 10;
+                if (whole + frac > max)
+                        return FALSE;
+                *ret = whole + frac;
+                return TRUE;
+        }
+        return FALSE;
+}
+
+gboolean
+steward_parse_weight(const char *s, guint64 *ret)
+{
+        guint64 v;
+
+        if (!steward_parse_uint(s, 10000, &v) || v < 1)
+                return FALSE;
+        *ret = v;
+        return TRUE;
+}
+
+gboolean
+steward_parse_cpu_weight(const char *s, guint64 *ret)
+{
+        if (g_strcmp0(s, "idle") == 0) {
+                *ret = STEWARD_CPU_WEIGHT_IDLE;
+                return TRUE;
+        }
+        return steward_parse_weight(s, ret);
+}
+
+gboolean
+steward_parse_cpu_set(const char *s, GBytes **ret)
+{
+        g_autoptr(GByteArray) mask = g_byte_array_new();
+        g_auto(GStrv) items = NULL;
+        gboolean any = FALSE;
+
+        if (!s)
+                return FALSE;
+        items = g_strsplit_set(s, ", \t\n", -1);
+        for (char **item = items; *item; item++) {
+                const char *dash = strchr(*item, '-');
+                g_autofree char *first = NULL;
+                guint64 lo, hi;
+
+                if (!**item)
+                        continue;
+                first = dash ? g_strndup(*item, (gsize) (dash - *item)) : g_strdup(*item);
+                if (!steward_parse_uint(first, STEWARD_CPU_MAX - 1, &lo))
+                        return FALSE;
+                hi = lo;
+                if (dash && (!steward_parse_uint(dash + 1, STEWARD_CPU_MAX - 1, &hi) || hi < lo))
+                        return FALSE;
+                if (mask->len <= hi / 8) {
+                        guint old = mask->len;
+
+                        g_byte_array_set_size(mask, (guint) (hi / 8 + 1));
+                        memset(mask->data + old, 0, mask->len - old);
+                }
+                for (guint64 cpu = lo; cpu <= hi; cpu++)
+                        mask->data[cpu / 8] |= (guint8) (1u << (cpu % 8));
+                any = TRUE;
+        }
+        if (!any)
+                return FALSE;
+        *ret = g_byte_array_free_to_bytes(g_steal_pointer(&mask));
+        return TRUE;
+}
+
 typedef struct {
         const char *name;
         int signo;

@@ -29,6 +29,37 @@ gboolean steward_parse_time_span(const char *s, guint64 *ret_usec);
  */
 gboolean steward_parse_size(const char *s, guint64 *ret_bytes);
 
+/**
+ * steward_parse_permyriad:
+ * @s: a share as systemd writes them: "50%", "12.5%", "12.34%", "125‰"
+ *   or "1250‱"
+ * @max: the largest share taken, in permyriad (10000 is 100%)
+ * @ret: (out): the share in permyriad (1/10000)
+ *
+ * Returns: whether @s is such a share, no greater than @max.
+ */
+gboolean steward_parse_permyriad(const char *s, guint64 max, guint64 *ret);
+
+/* CPUWeight=: "idle" (STEWARD_CPU_WEIGHT_IDLE) or 1 to 10000, as systemd. */
+#define STEWARD_CPU_WEIGHT_IDLE G_GUINT64_CONSTANT(0)
+gboolean steward_parse_cpu_weight(const char *s, guint64 *ret);
+
+/* IOWeight= and the like: 1 to 10000. */
+gboolean steward_parse_weight(const char *s, guint64 *ret);
+
+/* CPU numbers an AllowedCPUs= may name: 0 to STEWARD_CPU_MAX - 1 (systemd's cap). */
+#define STEWARD_CPU_MAX 8192
+
+/**
+ * steward_parse_cpu_set:
+ * @s: CPUs and ranges separated by commas or whitespace, as systemd's
+ *   AllowedCPUs=: "0-3,5 7"
+ * @ret: (out) (transfer full): the set as systemd passes it on the bus,
+ *   a bitmask of bytes (CPU n is bit n % 8 of byte n / 8), no longer than
+ *   its highest CPU needs
+ */
+gboolean steward_parse_cpu_set(const char *s, GBytes **ret);
+
 /* An unsigned decimal integer no greater than @max; no sign, no spaces. */
 gboolean steward_parse_uint(const char *s, guint64 max, guint64 *ret);
 

@@ -105,6 +105,52 @@ steward_name_is_valid(const char *name)
         return TRUE;
 }
 
+void
+steward_resources_init(StewardResources *r)
+{
+        *r = (StewardResources){
+                .memory_max = { STEWARD_LIMIT_UNSET, FALSE },
+                .memory_high = { STEWARD_LIMIT_UNSET, FALSE },
+                .tasks_max = { STEWARD_LIMIT_UNSET, FALSE },
+                .cpu_weight = STEWARD_LIMIT_UNSET,
+                .cpu_quota = STEWARD_LIMIT_UNSET,
+                .io_weight = STEWARD_LIMIT_UNSET,
+        };
+}
+
+void
+steward_resources_clear(StewardResources *r)
+{
+        g_clear_pointer(&r->allowed_cpus, g_bytes_unref);
+        steward_resources_init(r);
+}
+
+static gboolean
+limit_equal(const StewardLimit *a, const StewardLimit *b)
+{
+        return a->value == b->value && a->relative == b->relative;
+}
+
+gboolean
+steward_resources_equal(const StewardResources *a, const StewardResources *b)
+{
+        return limit_equal(&a->memory_max, &b->memory_max) &&
+               limit_equal(&a->memory_high, &b->memory_high) && limit_equal(&a->tasks_max, &b->tasks_max) &&
+               a->cpu_weight == b->cpu_weight && a->cpu_quota == b->cpu_quota &&
+               a->io_weight == b->io_weight &&
+               (a->allowed_cpus && b->allowed_cpus ? g_bytes_equal(a->allowed_cpus, b->allowed_cpus)
+                                                   : a->allowed_cpus == b->allowed_cpus);
+}
+
+gboolean
+steward_resources_is_set(const StewardResources *r)
+{
+        StewardResources unset;
+
+        steward_resources_init(&unset);
+        return !steward_resources_equal(r, &unset);
+}
+
 StewardSupervisorSpec *
 steward_supervisor_spec_new(const char *name)
 {
@@ -117,6 +163,7 @@ steward_supervisor_spec_new(const char *name)
         s->restart_intensity = 5;
         s->restart_period_usec = 10 * G_USEC_PER_SEC;
         s->escalation = STEWARD_ESCALATION_PARENT;
+        steward_resources_init(&s->resources);
         return s;
 }
 
@@ -128,6 +175,7 @@ steward_supervisor_spec_free(StewardSupervisorSpec *s)
         g_free(s->name);
         g_free(s->parent);
         g_free(s->origin.file);
+        steward_resources_clear(&s->resources);
         g_free(s);
 }
 
@@ -175,8 +223,7 @@ steward_child_spec_new(const char *name)
         c->health_interval_usec = 30 * G_USEC_PER_SEC;
         c->health_timeout_usec = 30 * G_USEC_PER_SEC;
         c->health_retries = 3;
-        c->memory_max = STEWARD_LIMIT_UNSET;
-        c->tasks_max = STEWARD_LIMIT_UNSET;
+        steward_resources_init(&c->resources);
         steward_child_spec_apply_role(c, STEWARD_ROLE_SERVICE);
         return c;
 }
@@ -198,6 +245,7 @@ steward_child_spec_free(StewardChildSpec *c)
         g_free(c->sidecar_of);
         if (c->success_exit_status)
                 g_array_unref(c->success_exit_status);
+        steward_resources_clear(&c->resources);
         g_free(c->origin.file);
         g_free(c);
 }

@@ -10,8 +10,28 @@ G_BEGIN_DECLS
 
 #define STEWARD_ROOT_SUPERVISOR "root"
 
-/* "unset" for the optional 64-bit limits (MemoryMax=, TasksMax=). */
+/* "unset" for the optional 64-bit limits and weights (MemoryMax=, CPUWeight=, ...). */
 #define STEWARD_LIMIT_UNSET G_MAXUINT64
+
+/* MemoryMax=, MemoryHigh=, TasksMax=: an absolute value, or a share of
+ * what the machine has (systemd's MemoryMaxScale= and the like), or
+ * unset (value STEWARD_LIMIT_UNSET, not relative): no limit. */
+typedef struct {
+        guint64 value; /* bytes or tasks; permyriad (10000 = 100%) when relative */
+        gboolean relative;
+} StewardLimit;
+
+/* The cgroup settings of a child's scope or a supervisor's slice, with
+ * systemd's names and meanings. Unset keys leave the manager's default. */
+typedef struct {
+        StewardLimit memory_max;
+        StewardLimit memory_high;
+        StewardLimit tasks_max;
+        guint64 cpu_weight; /* 1..10000, 0 (STEWARD_CPU_WEIGHT_IDLE) for idle, or UNSET */
+        guint64 cpu_quota; /* permyriad of one CPU, > 0, or UNSET */
+        guint64 io_weight; /* 1..10000 or UNSET */
+        GBytes *allowed_cpus; /* bitmask as systemd's AllowedCPUs property; NULL: unset */
+} StewardResources;
 
 typedef enum {
         STEWARD_STRATEGY_ONE_FOR_ONE,
@@ -66,6 +86,7 @@ typedef struct {
         guint restart_intensity;
         guint64 restart_period_usec;
         StewardEscalation escalation;
+        StewardResources resources; /* of its slice, shared by the whole subtree */
         StewardOrigin origin;
 } StewardSupervisorSpec;
 
@@ -120,8 +141,7 @@ typedef struct {
         guint64 heartbeat_usec;
         StewardHealthAction health_action;
 
-        guint64 memory_max; /* bytes, STEWARD_LIMIT_UNSET if not set */
-        guint64 tasks_max; /* STEWARD_LIMIT_UNSET if not set */
+        StewardResources resources; /* of its scope */
 
         StewardOrigin origin;
 } StewardChildSpec;
@@ -138,6 +158,13 @@ typedef struct {
 
         char **files; /* the files read, in the order read */
 } StewardSpec;
+
+/* Every key unset. */
+void steward_resources_init(StewardResources *r);
+void steward_resources_clear(StewardResources *r);
+/* Whether any key is set. */
+gboolean steward_resources_is_set(const StewardResources *r);
+gboolean steward_resources_equal(const StewardResources *a, const StewardResources *b);
 
 StewardSupervisorSpec *steward_supervisor_spec_new(const char *name);
 void steward_supervisor_spec_free(StewardSupervisorSpec *spec);

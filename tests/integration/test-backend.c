@@ -330,8 +330,8 @@ START_TEST(test_scope_properties)
         g_autofree char *out = NULL;
 
         fixture_init(&f, STEWARD_BACKEND_SCOPE);
-        c->memory_max = 512 * 1024 * 1024;
-        c->tasks_max = 64;
+        c->resources.memory_max.value = 512 * 1024 * 1024;
+        c->resources.tasks_max.value = 64;
         c->kill_signal = SIGINT;
         steward_backend_spawn(f.backend, c, 7, NULL, NULL);
         ck_assert(itest_wait_flag(&f.record.spawned, ITEST_TIMEOUT_SEC));

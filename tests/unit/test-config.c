@@ -218,11 +218,72 @@ START_TEST(test_child_every_key)
         ck_assert_str_eq(c->user, "api");
         ck_assert_str_eq(c->group, "www-data");
         ck_assert_str_eq(c->syslog_identifier, "api-server");
-        ck_assert_uint_eq(c->memory_max, 512ull << 20);
-        ck_assert_uint_eq(c->tasks_max, 64);
+        ck_assert_uint_eq(c->resources.memory_max.value, 512ull << 20);
+        ck_assert_uint_eq(c->resources.tasks_max.value, 64);
         ck_assert_ptr_null(c->sidecar_of);
         ck_assert_str_eq(c->origin.file, "t.conf");
         ck_assert_int_eq(c->origin.line, 2);
+}
+END_TEST
+
+/* systemd's names and meanings, on a child's scope and a supervisor's slice. */
+START_TEST(test_resource_keys)
+{
+        g_autoptr(StewardSpec) spec = load_ok("[Supervisor web]\n"
+                                              "MemoryMax=2G\n"
+                                              "MemoryHigh=25%\n"
+                                              "TasksMax=10.5%\n"
+                                              "CPUWeight=idle\n"
+                                              "CPUQuota=250%\n"
+                                              "IOWeight=10000\n"
+                                              "AllowedCPUs=0-3,5\n"
+                                              "[Child api]\n"
+                                              "Supervisor=web\n"
+                                              "ExecStart=/bin/true\n"
+                                              "MemoryMax=50%\n"
+                                              "MemoryHigh=1.5G\n"
+                                              "TasksMax=32\n"
+                                              "CPUWeight=200\n"
+                                              "CPUQuota=20.5%\n"
+                                              "IOWeight=1\n"
+                                              "AllowedCPUs=\n"
+                                              "[Child plain]\n"
+                                              "ExecStart=/bin/true\n"
+                                              "MemoryHigh=infinity\n");
+        const StewardSupervisorSpec *web = steward_spec_find_supervisor(spec, "web");
+        const StewardChildSpec *api = steward_spec_find_child(spec, "api");
+        const StewardChildSpec *plain = steward_spec_find_child(spec, "plain");
+        const guint8 *cpus;
+        gsize n;
+
+        ck_assert_uint_eq(web->resources.memory_max.value, 2ull << 30);
+        ck_assert(!web->resources.memory_max.relative);
+        ck_assert_uint_eq(web->resources.memory_high.value, 2500);
+        ck_assert(web->resources.memory_high.relative);
+        ck_assert_uint_eq(web->resources.tasks_max.value, 1050);
+        ck_assert(web->resources.tasks_max.relative);
+        ck_assert_uint_eq(web->resources.cpu_weight, 0); /* idle */
+        ck_assert_uint_eq(web->resources.cpu_quota, 25000);
+        ck_assert_uint_eq(web->resources.io_weight, 10000);
+        cpus = g_bytes_get_data(web->resources.allowed_cpus, &n);
+        ck_assert_uint_eq(n, 1);
+        ck_assert_uint_eq(cpus[0], 0x2f);
+        ck_assert(steward_resources_is_set(&web->resources));
+
+        ck_assert_uint_eq(api->resources.memory_max.value, 5000);
+        ck_assert(api->resources.memory_max.relative);
+        ck_assert_uint_eq(api->resources.memory_high.value, 3ull << 29);
+        ck_assert(!api->resources.memory_high.relative);
+        ck_assert_uint_eq(api->resources.tasks_max.value, 32);
+        ck_assert_uint_eq(api->resources.cpu_weight, 200);
+        ck_assert_uint_eq(api->resources.cpu_quota, 2050);
+        ck_assert_uint_eq(api->resources.io_weight, 1);
+        /* Empty is the default, as in systemd. */
+        ck_assert_ptr_null(api->resources.allowed_cpus);
+        ck_assert(!steward_resources_equal(&api->resources, &web->resources));
+
+        ck_assert(!steward_resources_is_set(&plain->resources));
+        ck_assert(!steward_resources_is_set(&steward_spec_find_supervisor(spec, "root")->resources));
 }
 END_TEST
 
@@ -237,8 +298,8 @@ START_TEST(test_child_defaults)
         ck_assert_uint_eq(c->restart_intensity, 10);
         ck_assert_uint_eq(c->restart_period_usec, 60 * SEC);
         ck_assert_str_eq(c->syslog_identifier, "api");
-        ck_assert_uint_eq(c->memory_max, STEWARD_LIMIT_UNSET);
-        ck_assert_uint_eq(c->tasks_max, STEWARD_LIMIT_UNSET);
+        ck_assert_uint_eq(c->resources.memory_max.value, STEWARD_LIMIT_UNSET);
+        ck_assert_uint_eq(c->resources.tasks_max.value, STEWARD_LIMIT_UNSET);
         ck_assert_uint_eq(c->success_exit_status->len, 0);
         ck_assert_ptr_null(c->environment);
         ck_assert_int_eq(c->kill_signal, SIGTERM);
@@ -278,8 +339,8 @@ START_TEST(test_role_defaults_and_overrides)
         ck_assert_int_eq(side->restart, STEWARD_RESTART_PERMANENT);
         ck_assert_str_eq(side->sidecar_of, "w");
         ck_assert_uint_eq(side->timeout_start_usec, 0);
-        ck_assert_uint_eq(side->memory_max, STEWARD_LIMIT_UNSET);
-        ck_assert_uint_eq(side->tasks_max, STEWARD_LIMIT_UNSET);
+        ck_assert_uint_eq(side->resources.memory_max.value, STEWARD_LIMIT_UNSET);
+        ck_assert_uint_eq(side->resources.tasks_max.value, STEWARD_LIMIT_UNSET);
 }
 END_TEST
 
@@ -479,12 +540,42 @@ static const Case refusals[] = {
           "t.conf:3: User=: invalid user or group name '-root'\n" },
         { "[Child a]\nExecStart=/bin/true\nGroup=a b\n",
           "t.conf:3: Group=: invalid user or group name 'a b'\n" },
-        { "[Child a]\nExecStart=/bin/true\nMemoryMax=50%\n",
-          "t.conf:3: MemoryMax=: invalid size '50%' (expected bytes with an optional K, M, G or T suffix, "
-          "or "
-          "infinity)\n" },
+        { "[Child a]\nExecStart=/bin/true\nMemoryMax=150%\n",
+          "t.conf:3: MemoryMax=: invalid size '150%' (expected bytes with an optional K, M, G or T suffix, "
+          "a percentage, or infinity)\n" },
+        { "[Child a]\nExecStart=/bin/true\nMemoryMax=0\n",
+          "t.conf:3: MemoryMax=: invalid size '0' (expected bytes with an optional K, M, G or T suffix, "
+          "a percentage, or infinity)\n" },
+        { "[Child a]\nExecStart=/bin/true\nMemoryHigh=1X\n",
+          "t.conf:3: MemoryHigh=: invalid size '1X' (expected bytes with an optional K, M, G or T suffix, "
+          "a percentage, or infinity)\n" },
         { "[Child a]\nExecStart=/bin/true\nTasksMax=-1\n",
-          "t.conf:3: TasksMax=: invalid number '-1' (expected a positive integer or infinity)\n" },
+          "t.conf:3: TasksMax=: invalid number '-1' (expected a positive integer, a percentage, or "
+          "infinity)\n" },
+        { "[Child a]\nExecStart=/bin/true\nTasksMax=101%\n",
+          "t.conf:3: TasksMax=: invalid number '101%' (expected a positive integer, a percentage, or "
+          "infinity)\n" },
+        { "[Child a]\nExecStart=/bin/true\nCPUWeight=0\n",
+          "t.conf:3: CPUWeight=: invalid weight '0' (expected idle or an integer from 1 to 10000)\n" },
+        { "[Child a]\nExecStart=/bin/true\nCPUWeight=10001\n",
+          "t.conf:3: CPUWeight=: invalid weight '10001' (expected idle or an integer from 1 to 10000)\n" },
+        { "[Child a]\nExecStart=/bin/true\nIOWeight=idle\n",
+          "t.conf:3: IOWeight=: invalid weight 'idle' (expected an integer from 1 to 10000)\n" },
+        { "[Child a]\nExecStart=/bin/true\nCPUQuota=0%\n",
+          "t.conf:3: CPUQuota=: invalid quota '0%' (expected a percentage above 0%, e.g. 150%)\n" },
+        { "[Child a]\nExecStart=/bin/true\nCPUQuota=2\n",
+          "t.conf:3: CPUQuota=: invalid quota '2' (expected a percentage above 0%, e.g. 150%)\n" },
+        { "[Child a]\nExecStart=/bin/true\nAllowedCPUs=3-1\n",
+          "t.conf:3: AllowedCPUs=: invalid CPU list '3-1' (expected CPU numbers and ranges such as "
+          "0-3,5)\n" },
+        { "[Supervisor s]\nMemoryMax=lots\n",
+          "t.conf:2: MemoryMax=: invalid size 'lots' (expected bytes with an optional K, M, G or T suffix, "
+          "a percentage, or infinity)\n" },
+        { "[Supervisor s]\nTasksMax=0\n",
+          "t.conf:2: TasksMax=: invalid number '0' (expected a positive integer, a percentage, or "
+          "infinity)\n" },
+        { "[Supervisor s]\nAllowedCPUs=a\n",
+          "t.conf:2: AllowedCPUs=: invalid CPU list 'a' (expected CPU numbers and ranges such as 0-3,5)\n" },
         { "[Child a]\nExecStart=/bin/true\nSupervisor=nope\n",
           "t.conf:3: Supervisor=: no supervisor named 'nope'\n" },
         { "[Supervisor web]\n[Child a]\nExecStart=/bin/true\nSupervisor=wbe\n",
@@ -684,7 +775,8 @@ START_TEST(test_mode_and_backend_warnings)
 {
         static const char text[] = "[Manager]\nSlice=x.slice\n"
                                    "[Child a]\nExecStart=/bin/true\nUser=nobody\nGroup=nogroup\n"
-                                   "MemoryMax=1G\nTasksMax=10\n";
+                                   "MemoryMax=1G\nTasksMax=10\nCPUWeight=idle\nAllowedCPUs=0\n"
+                                   "[Supervisor s]\nIOWeight=10\nCPUQuota=50%\nMemoryHigh=10%\n";
         StewardConfigOptions user_process = { STEWARD_MODE_USER, STEWARD_BACKEND_PROCESS, FALSE };
         StewardConfigOptions user_scope = { STEWARD_MODE_USER, STEWARD_BACKEND_SCOPE, FALSE };
         g_autofree char *p1 = NULL, *p2 = NULL, *p3 = NULL;
@@ -699,14 +791,19 @@ START_TEST(test_mode_and_backend_warnings)
                              "t.conf:5: warning: User= is ignored in user mode, children run as the user\n"
                              "t.conf:6: warning: Group= is ignored in user mode, children run as the user\n"
                              "t.conf:7: warning: MemoryMax= is ignored by the process backend\n"
-                             "t.conf:8: warning: TasksMax= is ignored by the process backend\n");
+                             "t.conf:8: warning: TasksMax= is ignored by the process backend\n"
+                             "t.conf:9: warning: CPUWeight= is ignored by the process backend\n"
+                             "t.conf:10: warning: AllowedCPUs= is ignored by the process backend\n"
+                             "t.conf:12: warning: IOWeight= is ignored by the process backend\n"
+                             "t.conf:13: warning: CPUQuota= is ignored by the process backend\n"
+                             "t.conf:14: warning: MemoryHigh= is ignored by the process backend\n");
         ck_assert_str_eq(p2,
                          "t.conf:5: warning: User= is ignored in user mode, children run as the user\n"
                          "t.conf:6: warning: Group= is ignored in user mode, children run as the user\n");
         ck_assert_str_eq(p3, "");
         /* The values are kept: the backend decides what to do with them. */
         ck_assert_str_eq(steward_spec_find_child(s1, "a")->user, "nobody");
-        ck_assert_uint_eq(steward_spec_find_child(s1, "a")->memory_max, 1ull << 30);
+        ck_assert_uint_eq(steward_spec_find_child(s1, "a")->resources.memory_max.value, 1ull << 30);
 }
 END_TEST
 
@@ -1285,6 +1382,7 @@ make_suite(void)
         tcase_add_test(tc, test_supervisor_keys);
         tcase_add_test(tc, test_child_every_key);
         tcase_add_test(tc, test_child_defaults);
+        tcase_add_test(tc, test_resource_keys);
         tcase_add_test(tc, test_role_defaults_and_overrides);
         tcase_add_test(tc, test_order_and_origin);
         tcase_add_test(tc, test_empty_value_is_default);

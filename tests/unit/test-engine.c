@@ -3497,7 +3497,7 @@ START_TEST(test_restore_refused)
 }
 END_TEST
 
-enum { FP_VARIANTS = 28 };
+enum { FP_VARIANTS = 26 };
 
 /* A child "x" (or @name) after a primary "p", as variant @v changes it. */
 static StewardSpec *
@@ -3596,12 +3596,6 @@ fp_spec(guint v, const char *name, guint shift)
                 c->kill_signal = SIGINT;
                 break;
         case 25:
-                c->memory_max = 1 << 20;
-                break;
-        case 26:
-                c->tasks_max = 10;
-                break;
-        case 27:
                 g_array_append_val(c->success_exit_status, three);
                 break;
         default:
@@ -3661,6 +3655,38 @@ START_TEST(test_fingerprint)
                                       res);
                 t_free(t);
         }
+}
+END_TEST
+
+/* The cgroup settings are applied in place: neither a reload nor live
+ * restore takes them for a change of the child, and the fingerprint of a
+ * child with some is the one earlier versions saved for it without. */
+START_TEST(test_fingerprint_ignores_resources)
+{
+        g_autofree char *base = fp_of(0, "x", 0);
+        StewardSpec *spec = fp_spec(0, "x", 0);
+        StewardSpec *limited = fp_spec(0, "x", 0);
+        StewardChildSpec *c = steward_spec_find_child(limited, "x");
+        static const guint8 cpus[] = { 0x0f };
+        g_autofree char *res = NULL, *fp = NULL;
+        T *t;
+
+        c->resources.memory_max = (StewardLimit){ 1 << 20, FALSE };
+        c->resources.memory_high = (StewardLimit){ 5000, TRUE };
+        c->resources.tasks_max = (StewardLimit){ 10, FALSE };
+        c->resources.cpu_weight = 50;
+        c->resources.cpu_quota = 15000;
+        c->resources.io_weight = 200;
+        c->resources.allowed_cpus = g_bytes_new_static(cpus, sizeof(cpus));
+        fp = steward_child_spec_fingerprint(c);
+        ck_assert_str_eq(fp, base);
+
+        t = t_new(spec, NULL, NULL);
+        steward_spec_free(spec);
+        t_start(t);
+        res = t_reload(t, limited);
+        ck_assert_str_eq(res, "added ; removed ; changed ");
+        t_free(t);
 }
 END_TEST
 
@@ -4066,6 +4092,7 @@ make_suite(void)
         tcase_add_test(tc, test_state_changed);
         tcase_add_test(tc, test_event_table);
         tcase_add_test(tc, test_reload_unchanged);
+        tcase_add_test(tc, test_fingerprint_ignores_resources);
         tcase_add_test(tc, test_reload_adds_in_order);
         tcase_add_test(tc, test_reload_removes_fenced);
         tcase_add_test(tc, test_reload_removes_at_rest);

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <string.h>
 
 #include "steward-parse.h"
 #include "steward-test.h"
@@ -318,6 +319,107 @@ START_TEST(test_environment)
 }
 END_TEST
 
+START_TEST(test_permyriad)
+{
+        guint64 v = 0;
+
+        ck_assert(steward_parse_permyriad("50%", 10000, &v));
+        ck_assert_uint_eq(v, 5000);
+        ck_assert(steward_parse_permyriad("0%", 10000, &v));
+        ck_assert_uint_eq(v, 0);
+        ck_assert(steward_parse_permyriad("100%", 10000, &v));
+        ck_assert_uint_eq(v, 10000);
+        ck_assert(steward_parse_permyriad("12.5%", 10000, &v));
+        ck_assert_uint_eq(v, 1250);
+        ck_assert(steward_parse_permyriad("12.34%", 10000, &v));
+        ck_assert_uint_eq(v, 1234);
+        ck_assert(steward_parse_permyriad("125\xe2\x80\xb0", 10000, &v)); /* per mille */
+        ck_assert_uint_eq(v, 1250);
+        ck_assert(steward_parse_permyriad("12.5\xe2\x80\xb0", 10000, &v));
+        ck_assert_uint_eq(v, 125);
+        ck_assert(steward_parse_permyriad("7\xe2\x80\xb1", 10000, &v)); /* per ten thousand */
+        ck_assert_uint_eq(v, 7);
+        ck_assert(steward_parse_permyriad("250%", G_MAXUINT32, &v));
+        ck_assert_uint_eq(v, 25000);
+
+        ck_assert(!steward_parse_permyriad("101%", 10000, &v));
+        ck_assert(!steward_parse_permyriad("250%", 10000, &v));
+        ck_assert(!steward_parse_permyriad("50", 10000, &v));
+        ck_assert(!steward_parse_permyriad("%", 10000, &v));
+        ck_assert(!steward_parse_permyriad("-5%", 10000, &v));
+        ck_assert(!steward_parse_permyriad(" 5%", 10000, &v));
+        ck_assert(!steward_parse_permyriad("5 %", 10000, &v));
+        ck_assert(!steward_parse_permyriad("1.234%", 10000, &v));
+        ck_assert(!steward_parse_permyriad("5.%", 10000, &v));
+        ck_assert(!steward_parse_permyriad(".5%", 10000, &v));
+        ck_assert(!steward_parse_permyriad("1.5\xe2\x80\xb1", 10000, &v));
+        ck_assert(!steward_parse_permyriad("99999999999%", G_MAXUINT32, &v));
+        ck_assert(!steward_parse_permyriad(NULL, 10000, &v));
+}
+END_TEST
+
+START_TEST(test_weights)
+{
+        guint64 v = 0;
+
+        ck_assert(steward_parse_cpu_weight("idle", &v));
+        ck_assert_uint_eq(v, STEWARD_CPU_WEIGHT_IDLE);
+        ck_assert(steward_parse_cpu_weight("1", &v));
+        ck_assert_uint_eq(v, 1);
+        ck_assert(steward_parse_cpu_weight("10000", &v));
+        ck_assert_uint_eq(v, 10000);
+        ck_assert(!steward_parse_cpu_weight("0", &v));
+        ck_assert(!steward_parse_cpu_weight("10001", &v));
+        ck_assert(!steward_parse_cpu_weight("Idle", &v));
+        ck_assert(!steward_parse_cpu_weight("+5", &v));
+        ck_assert(steward_parse_weight("100", &v));
+        ck_assert_uint_eq(v, 100);
+        ck_assert(!steward_parse_weight("idle", &v));
+        ck_assert(!steward_parse_weight("0", &v));
+        ck_assert(!steward_parse_weight("", &v));
+}
+END_TEST
+
+static char *
+cpu_set_hex(const char *s)
+{
+        g_autoptr(GBytes) set = NULL;
+        g_autoptr(GString) out = g_string_new(NULL);
+        const guint8 *data;
+        gsize n;
+
+        if (!steward_parse_cpu_set(s, &set))
+                return g_strdup("invalid");
+        data = g_bytes_get_data(set, &n);
+        for (gsize i = 0; i < n; i++)
+                g_string_append_printf(out, "%02x", data[i]);
+        return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+START_TEST(test_cpu_set)
+{
+        static const struct {
+                const char *in, *hex;
+        } cases[] = {
+                { "0", "01" },       { "0-3", "0f" },     { "0-3,5", "2f" },     { "0-3, 5 7", "af" },
+                { "8", "0001" },     { "1,1,1-2", "06" }, { "4-11", "f00f" },    { "8191", NULL },
+                { "", "invalid" },   { ",", "invalid" },  { "3-1", "invalid" },  { "a", "invalid" },
+                { "-1", "invalid" }, { "1-", "invalid" }, { "8192", "invalid" }, { "0-3-5", "invalid" },
+        };
+
+        for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+                g_autofree char *hex = cpu_set_hex(cases[i].in);
+
+                if (cases[i].hex)
+                        ck_assert_msg(g_str_equal(hex, cases[i].hex), "'%s': %s, expected %s", cases[i].in,
+                                      hex, cases[i].hex);
+                else
+                        /* The highest CPU sets the length: 1024 bytes. */
+                        ck_assert_uint_eq(strlen(hex), 2048);
+        }
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -325,6 +427,9 @@ make_suite(void)
         TCase *tc = tcase_create("parse");
 
         tcase_add_test(tc, test_time_span);
+        tcase_add_test(tc, test_permyriad);
+        tcase_add_test(tc, test_weights);
+        tcase_add_test(tc, test_cpu_set);
         tcase_add_test(tc, test_size);
         tcase_add_test(tc, test_uint_and_double);
         tcase_add_test(tc, test_signal);
