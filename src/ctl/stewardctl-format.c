@@ -517,6 +517,83 @@ format_budget(GVariant *props, const StewardctlStyle *style)
                                span, lookup_u32(props, "RestartsRemaining"), frees ? frees : "");
 }
 
+/* systemd's "no value": unlimited, or not counted. */
+#define SCOPE_UNSET G_MAXUINT64
+
+static char *
+format_bytes(guint64 bytes)
+{
+        return g_format_size_full(bytes, G_FORMAT_SIZE_IEC_UNITS);
+}
+
+/* What systemctl status shows of a unit's resources, from the scope's
+ * properties stewardctl added as "Resources", and its processes. */
+static void
+append_scope(GString *s, GVariant *props, const char *prefix)
+{
+        g_autoptr(GVariant) res = g_variant_lookup_value(props, "Resources", G_VARIANT_TYPE_VARDICT);
+        g_autoptr(GVariant) procs = g_variant_lookup_value(props, "Processes", G_VARIANT_TYPE("a(us)"));
+        guint64 current, peak, max, high, tasks, tasks_max, cpu;
+
+        if (res && lookup_u64(res, "MemoryCurrent", &current) && current != SCOPE_UNSET) {
+                g_autoptr(GString) line = NULL;
+                g_autofree char *now = format_bytes(current);
+                const char *sep = " (";
+
+                line = g_string_new(now);
+                if (lookup_u64(res, "MemoryPeak", &peak) && peak != SCOPE_UNSET) {
+                        g_autofree char *v = format_bytes(peak);
+                        g_string_append_printf(line, "%speak: %s", sep, v);
+                        sep = ", ";
+                }
+                if (lookup_u64(res, "MemoryHigh", &high) && high != SCOPE_UNSET) {
+                        g_autofree char *v = format_bytes(high);
+                        g_string_append_printf(line, "%shigh: %s", sep, v);
+                        sep = ", ";
+                }
+                if (lookup_u64(res, "MemoryMax", &max) && max != SCOPE_UNSET) {
+                        g_autofree char *v = format_bytes(max);
+                        g_string_append_printf(line, "%smax: %s", sep, v);
+                        sep = ", ";
+                }
+                if (!g_str_equal(sep, " ("))
+                        g_string_append_c(line, ')');
+                append_detail(s, prefix, "Memory", line->str);
+        }
+        if (res && lookup_u64(res, "TasksCurrent", &tasks) && tasks != SCOPE_UNSET) {
+                g_autofree char *line =
+                        lookup_u64(res, "TasksMax", &tasks_max) && tasks_max != SCOPE_UNSET
+                                ? g_strdup_printf("%" G_GUINT64_FORMAT " (limit: %" G_GUINT64_FORMAT ")",
+                                                  tasks, tasks_max)
+                                : g_strdup_printf("%" G_GUINT64_FORMAT, tasks);
+
+                append_detail(s, prefix, "Tasks", line);
+        }
+        if (res && lookup_u64(res, "CPUUsageNSec", &cpu) && cpu != SCOPE_UNSET) {
+                g_autofree char *line = stewardctl_format_timespan(cpu / 1000);
+
+                append_detail(s, prefix, "CPU", line);
+        }
+        if (procs && g_variant_n_children(procs) > 0) {
+                GVariantIter iter;
+                const char *cmdline;
+                guint32 pid;
+                gboolean first = TRUE;
+
+                g_variant_iter_init(&iter, procs);
+                while (g_variant_iter_next(&iter, "(u&s)", &pid, &cmdline)) {
+                        g_autofree char *safe = steward_escape_text(cmdline);
+                        g_autofree char *line = g_strdup_printf("%u %s", pid, safe);
+
+                        if (first)
+                                append_detail(s, prefix, "Processes", line);
+                        else
+                                g_string_append_printf(s, "%s%12s  %s\n", prefix, "", line);
+                        first = FALSE;
+                }
+        }
+}
+
 /* A child's header line (without prefix) and its detail lines, each after prefix. */
 static void
 append_child(GString *s, GVariant *props, const guint64 *uptime_usec, const char *head_prefix,
@@ -559,6 +636,7 @@ append_child(GString *s, GVariant *props, const guint64 *uptime_usec, const char
         }
         if (*unit)
                 append_detail(s, prefix, "Unit", unit);
+        append_scope(s, props, prefix);
         append_detail(s, prefix, "Ready", lookup_bool(props, "Ready") ? "yes" : "no");
         /* Only for a child with checks that is up: "" says there is nothing to judge. */
         if (*health)
@@ -608,12 +686,20 @@ stewardctl_format_child(GVariant *props, const guint64 *uptime_usec, const Stewa
         g_autofree char *supervisor =
                 g_strdup_printf("  %12s: %s\n", "Supervisor", lookup_str(props, "Supervisor"));
 
+        g_autofree const char **logs = NULL;
+
         append_child(s, props, uptime_usec, "", "  ", style);
         /* The supervisor goes right under the header, as systemctl puts Loaded: there. */
         {
                 const char *nl = strchr(s->str, '\n');
 
                 g_string_insert(s, nl - s->str + 1, supervisor);
+        }
+        /* Its last journal lines, after a blank line, as systemctl status. */
+        if (g_variant_lookup(props, "Logs", "^a&s", &logs) && logs[0]) {
+                g_string_append_c(s, '\n');
+                for (const char **l = logs; *l; l++)
+                        g_string_append_printf(s, "%s\n", *l);
         }
         g_string_truncate(s, s->len - 1);
         return g_string_free(g_steal_pointer(&s), FALSE);

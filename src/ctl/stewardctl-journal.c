@@ -3,9 +3,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
 #include <systemd/sd-journal.h>
 #include <unistd.h>
 
+#include "steward-util.h"
 #include "stewardctl-journal.h"
 
 static void
@@ -112,4 +114,94 @@ out:
         g_queue_free_full(g_steal_pointer(&last), (GDestroyNotify) event_free);
         sd_journal_close(j);
         return ok;
+}
+
+static char *
+entry_field(sd_journal *j, const char *field)
+{
+        const void *d;
+        size_t l;
+        gsize len = strlen(field) + 1;
+
+        if (sd_journal_get_data(j, field, &d, &l) < 0 || l < len)
+                return NULL;
+        return g_strndup((const char *) d + len, l - len);
+}
+
+/* journalctl's short format, the message made safe for a terminal. */
+static char *
+entry_line(sd_journal *j)
+{
+        g_autofree char *ident = entry_field(j, "SYSLOG_IDENTIFIER");
+        g_autofree char *comm = ident ? NULL : entry_field(j, "_COMM");
+        g_autofree char *pid = entry_field(j, "_PID");
+        g_autofree char *message = entry_field(j, "MESSAGE");
+        g_autofree char *valid = NULL;
+        g_autofree char *safe = NULL;
+        g_autofree char *when = NULL;
+        g_autoptr(GDateTime) t = NULL;
+        guint64 usec = 0;
+
+        if (!message)
+                return NULL;
+        if (sd_journal_get_realtime_usec(j, &usec) >= 0 &&
+            (t = g_date_time_new_from_unix_local((gint64) (usec / G_USEC_PER_SEC))))
+                when = g_date_time_format(t, "%b %d %H:%M:%S");
+        valid = g_utf8_make_valid(message, -1);
+        safe = steward_escape_text(valid);
+        return g_strdup_printf("%s %s%s%s%s: %s", when ? when : "-",
+                               ident  ? ident
+                               : comm ? comm
+                                      : "?",
+                               pid ? "[" : "", pid ? pid : "", pid ? "]" : "", safe);
+}
+
+char **
+stewardctl_journal_child_lines(const char *child, const char *unit, guint n, gboolean user, GError **error)
+{
+        g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+        g_autofree char *uid = g_strdup_printf("%u", (unsigned) getuid());
+        sd_journal *j = NULL;
+        guint taken = 0;
+        int r;
+
+        r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
+        if (r < 0) {
+                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r), "cannot open the journal: %s",
+                            g_strerror(-r));
+                return NULL;
+        }
+        /* (the scope's output) OR (stewardd's events about the child). A
+         * user manager's scope is a _SYSTEMD_USER_UNIT, unless that manager
+         * runs outside user@.service, as in a container. */
+        if (*unit) {
+                if (!add_match(j, "_SYSTEMD_UNIT", unit, error) || sd_journal_add_disjunction(j) < 0 ||
+                    !add_match(j, "_SYSTEMD_USER_UNIT", unit, error) || sd_journal_add_disjunction(j) < 0)
+                        goto fail;
+        }
+        if (!add_match(j, "SYSLOG_IDENTIFIER", "stewardd", error) ||
+            !add_match(j, "STEWARD_CHILD", child, error) || (user && !add_match(j, "_UID", uid, error)))
+                goto fail;
+        if ((r = sd_journal_seek_tail(j)) < 0)
+                goto fail_errno;
+        while (taken < n && (r = sd_journal_previous(j)) > 0) {
+                char *line = entry_line(j);
+
+                if (!line)
+                        continue;
+                g_ptr_array_insert(lines, 0, line);
+                taken++;
+        }
+        if (r < 0)
+                goto fail_errno;
+        sd_journal_close(j);
+        g_ptr_array_add(lines, NULL);
+        return (char **) g_ptr_array_free(g_steal_pointer(&lines), FALSE);
+
+fail_errno:
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r), "cannot read the journal: %s",
+                    g_strerror(-r));
+fail:
+        sd_journal_close(j);
+        return NULL;
 }

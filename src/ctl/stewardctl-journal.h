@@ -23,4 +23,11 @@ typedef void (*StewardctlEventFunc)(StewardctlEvent *ev, gpointer user_data);
 gboolean stewardctl_journal_read_events(const StewardctlJournalQuery *q, StewardctlEventFunc func,
                                         gpointer user_data, GError **error);
 
+/* The last @n lines (oldest first) a child's status shows, as journalctl
+ * prints them ("Dec 05 21:24:28 IDENT[PID]: MESSAGE"): its current scope's
+ * output (@unit, may be "") and stewardd's events about it. NULL with
+ * @error when the journal cannot be read. */
+char **stewardctl_journal_child_lines(const char *child, const char *unit, guint n, gboolean user,
+                                      GError **error);
+
 G_END_DECLS

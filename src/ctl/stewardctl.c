@@ -7,19 +7,23 @@
 #include <glib-unix.h>
 #include <json-glib/json-glib.h>
 #include <locale.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "steward-names.h"
 #include "steward-spec.h"
+#include "steward-util.h"
 #include "stewardctl-format.h"
 #include "stewardctl-journal.h"
 
 /* The daemon caps reasons at this size (dbus/org.steward.Supervisor1.xml). */
 
+static gboolean opt_no_pager;
 static gboolean opt_user, opt_system, opt_json, opt_follow, opt_names, opt_no_legend, opt_version,
         opt_persist;
 static char *opt_reason, *opt_child, *opt_command_id, *opt_since, *opt_until, *opt_output;
@@ -41,7 +45,8 @@ static const GOptionEntry entries[] = {
         { "since", 'S', 0, G_OPTION_ARG_STRING, &opt_since, "events: from TIME on", "TIME" },
         { "until", 'U', 0, G_OPTION_ARG_STRING, &opt_until, "events: up to TIME", "TIME" },
         { "lines", 'n', 0, G_OPTION_ARG_INT, &opt_lines,
-          "events: the last N (default: all; 10 with --follow)", "N" },
+          "events: the last N (default: all; 10 with --follow); status NAME: N journal lines (default 10)",
+          "N" },
         { "output", 'o', 0, G_OPTION_ARG_STRING, &opt_output, "Output format: short (the default) or json",
           "FORMAT" },
         { "names", 0, 0, G_OPTION_ARG_NONE, &opt_names, "list, list-supervisors: print only the names",
@@ -50,6 +55,7 @@ static const GOptionEntry entries[] = {
           NULL },
         { "persist", 0, 0, G_OPTION_ARG_NONE, &opt_persist,
           "add: write the child to the configuration's drop-ins, not the runtime directory", NULL },
+        { "no-pager", 0, 0, G_OPTION_ARG_NONE, &opt_no_pager, "Do not pipe the output into a pager", NULL },
         { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "Show the version and exit", NULL },
         { NULL },
 };
@@ -61,6 +67,8 @@ enum {
         TAKES_LISTING = 1 << 2, /* --names, --no-legend */
         TAKES_PERSIST = 1 << 3,
         ARG_IS_FILE = 1 << 4, /* the argument is a file (or -), not a name */
+        TAKES_LINES = 1 << 5, /* -n */
+        PAGED = 1 << 6, /* its output goes through a pager on a terminal */
 };
 
 /* The daemon reads at most this much of a configuration file, and so of a
@@ -739,6 +747,78 @@ print_status_json(GVariant *manager, GPtrArray *supervisors, GPtrArray *children
         g_print("%s\n", text);
 }
 
+/* What systemctl status shows first, from the manager: the scope's memory,
+ * tasks and CPU time, as "Resources" (a{sv}, those of the Scope
+ * interface's properties the manager has), and its processes, as
+ * "Processes" (a(us): PID and command line), and @logs (NULL: none) as
+ * "Logs" (as), added to a child's properties. A child without a scope, or a
+ * manager that does not answer, gets no resources nor processes. */
+static GVariant *
+child_with_scope(Ctl *ctl, GVariant *props, char **logs)
+{
+        static const char *const keys[] = { "MemoryCurrent", "MemoryPeak", "MemoryHigh",  "MemoryMax",
+                                            "TasksCurrent",  "TasksMax",   "CPUUsageNSec" };
+        const char *unit = NULL;
+        g_autofree char *label = NULL;
+        g_autofree char *path = NULL;
+        g_autoptr(GVariant) all = NULL;
+        g_autoptr(GVariant) procs = NULL;
+        GVariantBuilder res, out;
+        GVariantIter iter;
+        const char *key;
+        GVariant *value;
+
+        (void) g_variant_lookup(props, "Unit", "&s", &unit);
+        label = steward_bus_label_escape(unit && *unit ? unit : "-");
+        path = g_strconcat(SYSTEMD_UNIT_PATH_PREFIX, label, NULL);
+        if (unit && *unit)
+                all = g_dbus_connection_call_sync(
+                        ctl->bus, SYSTEMD_BUS_NAME, path, DBUS_PROPERTIES_INTERFACE, "GetAll",
+                        g_variant_new("(s)", SYSTEMD_SCOPE_INTERFACE), G_VARIANT_TYPE("(a{sv})"),
+                        G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL, NULL);
+        if (unit && *unit)
+                procs = g_dbus_connection_call_sync(ctl->bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH,
+                                                    SYSTEMD_MANAGER_INTERFACE, "GetUnitProcesses",
+                                                    g_variant_new("(s)", unit), G_VARIANT_TYPE("(a(sus))"),
+                                                    G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL, NULL);
+
+        g_variant_builder_init(&out, G_VARIANT_TYPE_VARDICT);
+        g_variant_iter_init(&iter, props);
+        while (g_variant_iter_next(&iter, "{&sv}", &key, &value)) {
+                g_variant_builder_add(&out, "{sv}", key, value);
+                g_variant_unref(value);
+        }
+        if (all) {
+                g_autoptr(GVariant) dict = g_variant_get_child_value(all, 0);
+
+                g_variant_builder_init(&res, G_VARIANT_TYPE_VARDICT);
+                for (guint i = 0; i < G_N_ELEMENTS(keys); i++) {
+                        guint64 v;
+
+                        if (g_variant_lookup(dict, keys[i], "t", &v))
+                                g_variant_builder_add(&res, "{sv}", keys[i], g_variant_new_uint64(v));
+                }
+                g_variant_builder_add(&out, "{sv}", "Resources", g_variant_builder_end(&res));
+        }
+        if (procs) {
+                GVariantBuilder list;
+                const char *cmdline;
+                guint32 pid;
+
+                g_autoptr(GVariantIter) rows = NULL;
+
+                g_variant_builder_init(&list, G_VARIANT_TYPE("a(us)"));
+                g_variant_get(procs, "(a(sus))", &rows);
+                while (g_variant_iter_next(rows, "(&su&s)", NULL, &pid, &cmdline))
+                        g_variant_builder_add(&list, "(us)", pid, cmdline);
+                g_variant_builder_add(&out, "{sv}", "Processes", g_variant_builder_end(&list));
+        }
+        if (logs)
+                g_variant_builder_add(&out, "{sv}", "Logs",
+                                      g_variant_new_strv((const char *const *) logs, -1));
+        return g_variant_ref_sink(g_variant_builder_end(&out));
+}
+
 static int
 run_status(Ctl *ctl, const Command *cmd, char **args)
 {
@@ -746,6 +826,7 @@ run_status(Ctl *ctl, const Command *cmd, char **args)
         g_autoptr(GError) error = NULL;
         g_autoptr(GPtrArray) shown_supervisors = g_ptr_array_new();
         g_autoptr(GPtrArray) shown_children = g_ptr_array_new();
+        g_autoptr(GPtrArray) detailed = g_ptr_array_new_with_free_func((GDestroyNotify) g_variant_unref);
         g_autoptr(GString) text = g_string_new(NULL);
         int ret = STEWARDCTL_EXIT_SUCCESS;
 
@@ -779,8 +860,23 @@ run_status(Ctl *ctl, const Command *cmd, char **args)
 
                 if (child) {
                         const guint64 *up = g_hash_table_lookup(snap.uptimes, *a);
-                        g_autofree char *block = stewardctl_format_child(child, up, &ctl->style);
+                        const char *unit = "";
+                        g_auto(GStrv) logs = NULL;
+                        g_autoptr(GError) local = NULL;
+                        g_autofree char *block = NULL;
 
+                        /* As systemctl status: its last lines, -n of them (10 by default). */
+                        (void) g_variant_lookup(child, "Unit", "&s", &unit);
+                        if (opt_lines != 0) {
+                                logs = stewardctl_journal_child_lines(*a, unit,
+                                                                      opt_lines > 0 ? (guint) opt_lines : 10,
+                                                                      !ctl->system, &local);
+                                if (!logs)
+                                        g_debug("No journal lines: %s", local->message);
+                        }
+                        child = child_with_scope(ctl, child, logs);
+                        g_ptr_array_add(detailed, child);
+                        block = stewardctl_format_child(child, up, &ctl->style);
                         g_ptr_array_add(shown_children, child);
                         g_string_append_printf(text, "%s%s\n", text->len ? "\n" : "", block);
                 } else if (sup) {
@@ -1004,9 +1100,9 @@ run_events(Ctl *ctl, const Command *cmd, char **args)
 static int run_help(Ctl *ctl, const Command *cmd, char **args);
 
 static const Command commands[] = {
-        { "status", "[NAME...]", 0, -1, 0, TRUE, run_status, NULL },
-        { "list", "", 0, 0, TAKES_LISTING, TRUE, run_list, "ListChildren" },
-        { "list-supervisors", "", 0, 0, TAKES_LISTING, TRUE, run_list, "ListSupervisors" },
+        { "status", "[NAME...]", 0, -1, TAKES_LINES | PAGED, TRUE, run_status, NULL },
+        { "list", "", 0, 0, TAKES_LISTING | PAGED, TRUE, run_list, "ListChildren" },
+        { "list-supervisors", "", 0, 0, TAKES_LISTING | PAGED, TRUE, run_list, "ListSupervisors" },
         { "start", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "StartChild" },
         { "stop", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "StopChild" },
         { "restart", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "RestartChild" },
@@ -1019,7 +1115,7 @@ static const Command commands[] = {
         { "reload", "", 0, 0, 0, TRUE, run_reload, NULL },
         { "daemon-reexec", "", 0, 0, 0, TRUE, run_daemon_reexec, NULL },
         { "shutdown", "", 0, 0, TAKES_REASON, TRUE, run_shutdown, NULL },
-        { "events", "", 0, 0, TAKES_FOLLOW, FALSE, run_events, NULL },
+        { "events", "", 0, 0, TAKES_FOLLOW | TAKES_LINES | PAGED, FALSE, run_events, NULL },
         { "help", "", 0, 0, 0, FALSE, run_help, NULL },
 };
 
@@ -1092,13 +1188,13 @@ check_options(const Command *cmd)
                 stray = "--no-legend";
         else if (opt_persist && !(cmd->takes & TAKES_PERSIST))
                 stray = "--persist";
-        else if ((opt_child || opt_command_id || opt_since || opt_until || opt_lines >= 0) &&
-                 !(cmd->takes & TAKES_FOLLOW))
+        else if ((opt_child || opt_command_id || opt_since || opt_until) && !(cmd->takes & TAKES_FOLLOW))
                 stray = opt_child        ? "--child"
                         : opt_command_id ? "--command-id"
                         : opt_since      ? "--since"
-                        : opt_until      ? "--until"
-                                         : "--lines";
+                                         : "--until";
+        else if (opt_lines >= 0 && !(cmd->takes & TAKES_LINES))
+                stray = "--lines";
         if (stray) {
                 g_printerr("stewardctl: %s does not apply to '%s'\n", stray, cmd->name);
                 return FALSE;
@@ -1131,6 +1227,58 @@ check_options(const Command *cmd)
         return TRUE;
 }
 
+static GPid pager_pid;
+
+/* As systemctl: output to a terminal goes through $SYSTEMD_PAGER, $PAGER
+ * or less, with LESS=FRSXMK unless set (print and leave what fits on one
+ * screen, keep colors); "" or "cat" means none, as does --no-pager. */
+static void
+pager_open(void)
+{
+        const char *pager = g_getenv("SYSTEMD_PAGER");
+        g_auto(GStrv) env = g_get_environ();
+        g_autoptr(GError) error = NULL;
+        int in_fd;
+
+        if (opt_no_pager || !isatty(STDOUT_FILENO))
+                return;
+        if (!pager)
+                pager = g_getenv("PAGER");
+        if (pager && (!*pager || g_str_equal(pager, "cat")))
+                return;
+        if (!g_environ_getenv(env, "LESS"))
+                env = g_environ_setenv(env, "LESS", "FRSXMK", TRUE);
+        {
+                const char *const with_shell[] = { "/bin/sh", "-c", pager, NULL };
+                const char *const less[] = { "less", NULL };
+
+                if (!g_spawn_async_with_pipes(NULL, (char **) (pager ? with_shell : less), env,
+                                              G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                              &pager_pid, &in_fd, NULL, NULL, &error)) {
+                        g_debug("No pager: %s", error->message);
+                        return;
+                }
+        }
+        (void) fflush(stdout);
+        if (dup2(in_fd, STDOUT_FILENO) < 0)
+                g_debug("No pager: %s", g_strerror(errno));
+        (void) close(in_fd);
+}
+
+/* The pager has all there is once our stdout is closed; it ends when the
+ * reader quits it. */
+static void
+pager_close(void)
+{
+        if (pager_pid <= 0)
+                return;
+        (void) fflush(stdout);
+        (void) close(STDOUT_FILENO);
+        while (waitpid(pager_pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+        pager_pid = 0;
+}
+
 static gboolean
 use_color(void)
 {
@@ -1153,7 +1301,7 @@ main(int argc, char **argv)
         g_autoptr(GDBusConnection) bus = NULL;
         const Command *cmd;
         Ctl ctl = { 0 };
-        int nargs;
+        int nargs, ret;
 
         setlocale(LC_ALL, "");
 
@@ -1216,5 +1364,10 @@ main(int argc, char **argv)
                 g_dbus_connection_set_exit_on_close(bus, FALSE);
                 ctl.bus = bus;
         }
-        return cmd->run(&ctl, cmd, argv + 2);
+        /* --follow goes on for as long as it runs: straight to the terminal. */
+        if (cmd->takes & PAGED && !opt_follow)
+                pager_open();
+        ret = cmd->run(&ctl, cmd, argv + 2);
+        pager_close();
+        return ret;
 }

@@ -903,7 +903,7 @@ START_TEST(test_completion)
                 { "stewardctl --user resume-supervisor ''", "root web" },
                 { "stewardctl --user restart --reason = ''", "" },
                 { "stewardctl --user restart --reason = x a", "api" },
-                { "stewardctl --user list --n", "--names --no-legend" },
+                { "stewardctl --user list --n", "--no-pager --names --no-legend" },
                 { "stewardctl --user events --f", "--follow" },
                 { "stewardctl --user events --ch", "--child=" },
                 { "stewardctl --user events --child = w", "worker" },
@@ -1013,6 +1013,39 @@ START_TEST(test_events_history)
 }
 END_TEST
 
+/* status NAME shows what systemctl status shows of a unit: the scope's
+ * processes (and resources where the manager counts them), then the last
+ * journal lines, its output and stewardd's events about it. */
+START_TEST(test_status_child_details)
+{
+        g_autoptr(ItestDaemon) d = itest_daemon_start(
+                "[Child talker]\nExecStart=/bin/sh -c 'echo hello-from-talker; exec sleep 1000'\n", NULL);
+        const char *match[] = { "_SYSTEMD_UNIT=steward-talker-0.scope", NULL };
+        g_autofree char *out = NULL, *none = NULL, *json = NULL;
+        g_autoptr(JsonNode) node = NULL;
+        JsonObject *child;
+
+        ck_assert(wait_state(d, "talker", "running"));
+        ck_assert(itest_journal_wait(match, "hello-from-talker", ITEST_TIMEOUT_SEC));
+        ck_assert_int_eq(CTL(&out, NULL, "status", "talker"), 0);
+        assert_contains(out, "Processes: ");
+        assert_contains(out, "sleep 1000");
+        assert_contains(out, "hello-from-talker");
+        assert_contains(out, "stewardd[");
+        ck_assert_int_eq(CTL(&none, NULL, "status", "talker", "-n", "0"), 0);
+        ck_assert(!strstr(none, "hello-from-talker"));
+        ck_assert_int_eq(CTL(&json, NULL, "status", "talker", "--json"), 0);
+        node = parse_json(json);
+        child = json_array_get_object_element(
+                json_object_get_array_member(json_node_get_object(node), "children"), 0);
+        ck_assert(json_object_has_member(child, "Resources"));
+        ck_assert(json_object_has_member(child, "Processes"));
+        ck_assert(json_object_has_member(child, "Logs"));
+        ck_assert_int_eq(CTL(NULL, NULL, "list", "-n", "3"), 2);
+        shutdown_tree(d);
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -1029,6 +1062,7 @@ make_suite(void)
         tcase_add_test(tc, test_reload);
         tcase_add_test(tc, test_events_follow);
         tcase_add_test(tc, test_events_history);
+        tcase_add_test(tc, test_status_child_details);
         tcase_add_test(tc, test_shutdown);
         tcase_add_test(tc, test_access_denied);
         tcase_add_test(tc, test_completion);
