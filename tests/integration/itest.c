@@ -1019,3 +1019,66 @@ itest_event_str(GVariant *ev, const char *field)
         (void) g_variant_lookup(fields, field, "&s", &v);
         return v;
 }
+
+char *
+itest_state_path(ItestDaemon *d)
+{
+        return g_build_filename(d->dir, "run", "state", NULL);
+}
+
+guint64
+itest_saved_sequence(const char *path)
+{
+        g_autoptr(GKeyFile) kf = g_key_file_new();
+
+        if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, NULL))
+                return 0;
+        return g_key_file_get_uint64(kf, "State", "Sequence", NULL);
+}
+
+typedef struct {
+        const char *path;
+        guint64 sequence;
+        gboolean done;
+} SavedWait;
+
+static void
+on_run_dir_changed(GFileMonitor *mon, GFile *file, GFile *other, GFileMonitorEvent event, gpointer user_data)
+{
+        SavedWait *w = user_data;
+
+        if (itest_saved_sequence(w->path) >= w->sequence)
+                w->done = TRUE;
+}
+
+gboolean
+itest_wait_saved_path(const char *path, guint64 sequence)
+{
+        g_autofree char *dir = g_path_get_dirname(path);
+        g_autoptr(GFile) f = g_file_new_for_path(dir);
+        g_autoptr(GFileMonitor) mon = NULL;
+        SavedWait w = { .path = path, .sequence = sequence };
+        gulong handler;
+
+        if (!itest_wait_file(path, ITEST_TIMEOUT_SEC))
+                return FALSE;
+        mon = g_file_monitor_directory(f, G_FILE_MONITOR_WATCH_MOVES, NULL, NULL);
+        if (!mon)
+                return FALSE;
+        handler = g_signal_connect(mon, "changed", G_CALLBACK(on_run_dir_changed), &w);
+        w.done = itest_saved_sequence(path) >= sequence;
+        (void) itest_wait_flag(&w.done, ITEST_TIMEOUT_SEC);
+        /* The monitor may outlive this frame (its sources hold it): w must
+         * not be reached after the return. */
+        g_signal_handler_disconnect(mon, handler);
+        g_file_monitor_cancel(mon);
+        return w.done;
+}
+
+gboolean
+itest_wait_saved(ItestDaemon *d, guint64 sequence)
+{
+        g_autofree char *path = itest_state_path(d);
+
+        return itest_wait_saved_path(path, sequence);
+}

@@ -95,6 +95,17 @@ void itest_daemon_restart(ItestDaemon *d);
 int itest_daemon_wait(ItestDaemon *d, guint timeout_sec);
 /* Stops the daemon (SIGTERM unless it is gone already), waits, frees. */
 void itest_daemon_free(ItestDaemon *d);
+/* The daemon's state file (RUNTIME_DIRECTORY/state), and the event
+ * number its Sequence= holds (0: no file, or none). */
+char *itest_state_path(ItestDaemon *d);
+guint64 itest_saved_sequence(const char *path);
+/* The state file is written once the loop is idle after a change: waits,
+ * woken by a monitor of its directory and bounded, until the file at @path
+ * holds what the daemon announced up to event @sequence, so that a kill
+ * finds all of it saved. */
+gboolean itest_wait_saved_path(const char *path, guint64 sequence);
+gboolean itest_wait_saved(ItestDaemon *d, guint64 sequence);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ItestDaemon, itest_daemon_free)
 
 /* Calls a method of the manager object and returns its reply, failing the

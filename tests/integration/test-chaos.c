@@ -795,52 +795,16 @@ state_path(Chaos *c)
         return g_build_filename(c->d->dir, "run", "state", NULL);
 }
 
-static guint64
-saved_sequence(const char *path)
-{
-        g_autoptr(GKeyFile) kf = g_key_file_new();
-
-        if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, NULL))
-                return 0;
-        return g_key_file_get_uint64(kf, "State", "Sequence", NULL);
-}
-
-typedef struct {
-        const char *path;
-        guint64 sequence;
-        gboolean done;
-} SavedWait;
-
-static void
-on_run_dir_changed(GFileMonitor *mon, GFile *file, GFile *other, GFileMonitorEvent event, gpointer user_data)
-{
-        SavedWait *w = user_data;
-
-        if (saved_sequence(w->path) >= w->sequence)
-                w->done = TRUE;
-}
-
 /* Until the state file holds everything up to event @sequence: what the
  * daemon said is what a kill leaves. Woken by a monitor of its directory. */
 static void
 wait_saved(Chaos *c, guint64 sequence)
 {
         g_autofree char *path = state_path(c);
-        g_autofree char *dir = g_path_get_dirname(path);
-        g_autoptr(GFile) f = g_file_new_for_path(dir);
-        g_autoptr(GFileMonitor) mon = g_file_monitor_directory(f, G_FILE_MONITOR_WATCH_MOVES, NULL, NULL);
-        SavedWait w = { .path = path, .sequence = sequence };
-        gulong handler;
 
-        CHAOS_CHECK(c, mon, "cannot watch %s", dir);
-        handler = g_signal_connect(mon, "changed", G_CALLBACK(on_run_dir_changed), &w);
-        w.done = saved_sequence(path) >= sequence;
-        (void) itest_wait_flag(&w.done, ITEST_TIMEOUT_SEC);
-        g_signal_handler_disconnect(mon, handler);
-        g_file_monitor_cancel(mon);
-        CHAOS_CHECK(c, w.done,
+        CHAOS_CHECK(c, itest_wait_saved_path(path, sequence),
                     "the state file never held event %" G_GUINT64_FORMAT " (it has %" G_GUINT64_FORMAT ")",
-                    sequence, saved_sequence(path));
+                    sequence, itest_saved_sequence(path));
 }
 
 /* SIGKILL of stewardd and a new one on the same directory: it adopts,
@@ -857,7 +821,7 @@ daemon_kill_restart(Chaos *c, gboolean saved)
         /* Its last signals came before its name went. */
         check_events(c);
         g_printerr("#   killed at event %" G_GUINT64_FORMAT ", saved %" G_GUINT64_FORMAT "\n", c->last_seq,
-                   saved_sequence(path));
+                   itest_saved_sequence(path));
         /* Numbers are reserved ahead of the state file: whatever the
          * file says, the next run numbers above every event seen. */
         c->floor = c->last_seq;

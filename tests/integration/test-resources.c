@@ -365,55 +365,6 @@ END_TEST
 
 /* ---- live restore applies them to what it adopts ------------------------------------ */
 
-static guint64
-saved_sequence(const char *path)
-{
-        g_autoptr(GKeyFile) kf = g_key_file_new();
-
-        if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, NULL))
-                return 0;
-        return g_key_file_get_uint64(kf, "State", "Sequence", NULL);
-}
-
-typedef struct {
-        const char *path;
-        guint64 sequence;
-        gboolean done;
-} SavedWait;
-
-static void
-on_run_dir_changed(GFileMonitor *mon, GFile *file, GFile *other, GFileMonitorEvent event, gpointer user_data)
-{
-        SavedWait *w = user_data;
-
-        if (saved_sequence(w->path) >= w->sequence)
-                w->done = TRUE;
-}
-
-/* Waits until the state file holds the daemon's events up to @sequence,
- * so that a kill finds the child saved. */
-static gboolean
-wait_saved(ItestDaemon *d, guint64 sequence)
-{
-        g_autofree char *path = g_build_filename(d->dir, "run", "state", NULL);
-        g_autofree char *dir = g_path_get_dirname(path);
-        g_autoptr(GFile) f = NULL;
-        g_autoptr(GFileMonitor) mon = NULL;
-        SavedWait w = { .path = path, .sequence = sequence };
-        gulong handler;
-
-        ck_assert(itest_wait_file(path, ITEST_TIMEOUT_SEC));
-        f = g_file_new_for_path(dir);
-        mon = g_file_monitor_directory(f, G_FILE_MONITOR_WATCH_MOVES, NULL, NULL);
-        ck_assert(mon);
-        handler = g_signal_connect(mon, "changed", G_CALLBACK(on_run_dir_changed), &w);
-        w.done = saved_sequence(path) >= w.sequence;
-        (void) itest_wait_flag(&w.done, ITEST_TIMEOUT_SEC);
-        g_signal_handler_disconnect(mon, handler);
-        g_file_monitor_cancel(mon);
-        return w.done;
-}
-
 START_TEST(test_restore_applies_changed_limits)
 {
         static const char before[] = "[Supervisor rs]\n"
@@ -443,7 +394,7 @@ START_TEST(test_restore_applies_changed_limits)
         ev = itest_events_wait(d->events, "child_started", "keep", NULL, ITEST_TIMEOUT_SEC);
         ck_assert(ev);
         g_variant_get_child(ev, 0, "t", &seq);
-        ck_assert(wait_saved(d, seq));
+        ck_assert(itest_wait_saved(d, seq));
 
         itest_daemon_kill(d);
         write_config(d, after);

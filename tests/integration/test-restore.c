@@ -93,64 +93,6 @@ write_config(ItestDaemon *d, const char *config)
         ck_assert(g_file_set_contents(conf, config, -1, NULL));
 }
 
-static char *
-state_path(ItestDaemon *d)
-{
-        return g_build_filename(d->dir, "run", "state", NULL);
-}
-
-static guint64
-saved_sequence(const char *path)
-{
-        g_autoptr(GKeyFile) kf = g_key_file_new();
-
-        if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, NULL))
-                return 0;
-        return g_key_file_get_uint64(kf, "State", "Sequence", NULL);
-}
-
-typedef struct {
-        const char *path;
-        guint64 sequence;
-        gboolean done;
-} SavedWait;
-
-static void
-on_run_dir_changed(GFileMonitor *mon, GFile *file, GFile *other, GFileMonitorEvent event, gpointer user_data)
-{
-        SavedWait *w = user_data;
-
-        if (saved_sequence(w->path) >= w->sequence)
-                w->done = TRUE;
-}
-
-/* The state file is written once the loop is idle after a change: waits
- * until it holds what the daemon announced up to event @sequence, so that
- * a kill finds all of it saved. Woken by a monitor of the runtime directory. */
-static gboolean
-wait_saved(ItestDaemon *d, guint64 sequence)
-{
-        g_autofree char *path = state_path(d);
-        g_autofree char *dir = g_path_get_dirname(path);
-        g_autoptr(GFile) f = NULL;
-        g_autoptr(GFileMonitor) mon = NULL;
-        SavedWait w = { .path = path, .sequence = sequence };
-        gulong handler;
-
-        ck_assert(itest_wait_file(path, ITEST_TIMEOUT_SEC));
-        f = g_file_new_for_path(dir);
-        mon = g_file_monitor_directory(f, G_FILE_MONITOR_WATCH_MOVES, NULL, NULL);
-        ck_assert(mon);
-        handler = g_signal_connect(mon, "changed", G_CALLBACK(on_run_dir_changed), &w);
-        w.done = saved_sequence(path) >= w.sequence;
-        (void) itest_wait_flag(&w.done, ITEST_TIMEOUT_SEC);
-        /* The monitor may outlive this frame (its sources hold it): w must
-         * not be reached after the return. */
-        g_signal_handler_disconnect(mon, handler);
-        g_file_monitor_cancel(mon);
-        return w.done;
-}
-
 /* The sequence number of the first event of @kind about @child (NULL:
  * any), waited for. */
 static guint64
@@ -181,7 +123,7 @@ START_TEST(test_kill_keeps_children)
         g_autofree char *unit_after = NULL;
         guint32 api_pid, worker_pid;
         guint64 gen, last_seq;
-        g_autofree char *path_of_state = state_path(d);
+        g_autofree char *path_of_state = itest_state_path(d);
 
         ck_assert(wait_state(d, "api", "running"));
         ck_assert(wait_state(d, "worker", "running"));
@@ -204,9 +146,9 @@ START_TEST(test_kill_keeps_children)
 
                 ck_assert(ev);
                 g_variant_get_child(ev, 0, "t", &seq);
-                ck_assert(wait_saved(d, MAX(seq, event_seq(d, "child_started", "worker"))));
+                ck_assert(itest_wait_saved(d, MAX(seq, event_seq(d, "child_started", "worker"))));
         }
-        last_seq = saved_sequence(path_of_state);
+        last_seq = itest_saved_sequence(path_of_state);
         itest_daemon_kill(d);
         ck_assert_int_eq(kill((pid_t) api_pid, 0), 0);
         ck_assert_int_eq(kill((pid_t) worker_pid, 0), 0);
@@ -300,7 +242,7 @@ START_TEST(test_kill_during_fence)
         ck_assert(itest_events_wait(d->events, "child_control_cancel_delivered", "api", NULL,
                                     ITEST_TIMEOUT_SEC));
         /* The state file has the pending restart once it is written. */
-        ck_assert(wait_saved(d, event_seq(d, "child_control_cancel_delivered", "api")));
+        ck_assert(itest_wait_saved(d, event_seq(d, "child_control_cancel_delivered", "api")));
         itest_daemon_kill(d);
         itest_daemon_restart(d);
         wait_adopted(d);
@@ -354,7 +296,7 @@ START_TEST(test_kill_keeps_states)
         ck_assert(wait_state(d, "stopped", "stopped"));
         ck_assert(wait_state(d, "paused", "paused"));
         dog_pid = child_pid(d, "dog");
-        ck_assert(wait_saved(
+        ck_assert(itest_wait_saved(
                 d, MAX(event_seq(d, "child_paused", "paused"),
                        MAX(event_seq(d, "child_stopped", "stopped"), event_seq(d, "child_ready", "dog")))));
 
@@ -382,14 +324,14 @@ START_TEST(test_kill_before_stop_sent)
 {
         g_autoptr(ItestScopeWatch) w = itest_scope_watch_new();
         g_autoptr(ItestDaemon) d = itest_daemon_start(simple_config, NULL);
-        g_autofree char *path = state_path(d);
+        g_autofree char *path = itest_state_path(d);
         g_autoptr(GKeyFile) kf = g_key_file_new();
         guint32 api_pid;
 
         ck_assert(wait_state(d, "api", "running"));
         ck_assert(wait_state(d, "worker", "running"));
         api_pid = child_pid(d, "api");
-        ck_assert(wait_saved(
+        ck_assert(itest_wait_saved(
                 d, MAX(event_seq(d, "child_started", "api"), event_seq(d, "child_started", "worker"))));
         itest_daemon_kill(d);
         /* What the file says when the kill came between the two. */
@@ -436,7 +378,7 @@ START_TEST(test_kill_while_starting)
                                             ITEST_TIMEOUT_SEC));
         pid = child_pid(d, "slow");
         ck_assert_uint_gt(pid, 0);
-        ck_assert(wait_saved(d, seq));
+        ck_assert(itest_wait_saved(d, seq));
         itest_daemon_kill(d);
         itest_daemon_restart(d);
         wait_adopted(d);
@@ -474,8 +416,8 @@ START_TEST(test_kill_keeps_quarantine)
         ck_assert(itest_events_wait(d->events, "child_quarantined", "crash", NULL, ITEST_TIMEOUT_SEC));
         ck_assert(wait_state(d, "steady", "running"));
         steady_pid = child_pid(d, "steady");
-        ck_assert(wait_saved(d, MAX(event_seq(d, "child_quarantined", "crash"),
-                                    event_seq(d, "child_started", "steady"))));
+        ck_assert(itest_wait_saved(d, MAX(event_seq(d, "child_quarantined", "crash"),
+                                          event_seq(d, "child_started", "steady"))));
         itest_daemon_kill(d);
         itest_daemon_restart(d);
         wait_adopted(d);
@@ -505,7 +447,7 @@ START_TEST(test_kill_keeps_child_quarantine)
                                                       NULL);
         g_autoptr(GVariant) reply = NULL;
         g_autoptr(GKeyFile) kf = g_key_file_new();
-        g_autofree char *path = state_path(d);
+        g_autofree char *path = itest_state_path(d);
         GVariant *started;
         guint32 steady_pid;
 
@@ -514,7 +456,7 @@ START_TEST(test_kill_keeps_child_quarantine)
         reply = itest_manager_call(d, "QuarantineChild", g_variant_new("(ss)", "held", "test"), "(a{sv})");
         ck_assert(wait_state(d, "held", "quarantined"));
         steady_pid = child_pid(d, "steady");
-        ck_assert(wait_saved(d, event_seq(d, "child_control_stop_completed", "held")));
+        ck_assert(itest_wait_saved(d, event_seq(d, "child_control_stop_completed", "held")));
         ck_assert(g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, NULL));
         ck_assert(g_key_file_get_boolean(kf, "Child held", "Quarantined", NULL));
 
@@ -552,7 +494,7 @@ START_TEST(test_kill_during_shutdown)
         g_autoptr(GVariant) reply = NULL;
         reply = itest_manager_call(d, "ShutdownTree", g_variant_new("(s)", "test"), "(a{sv})");
         ck_assert(wait_state(d, "api", "stopping"));
-        ck_assert(wait_saved(d, event_seq(d, "tree_shutdown_started", NULL)));
+        ck_assert(itest_wait_saved(d, event_seq(d, "tree_shutdown_started", NULL)));
         itest_daemon_kill(d);
         itest_daemon_restart(d);
         wait_adopted(d);
@@ -575,7 +517,7 @@ START_TEST(test_corrupt_state)
                 "\x01\x02 not a key file",
         };
         g_autoptr(ItestDaemon) d = itest_daemon_start(simple_config, NULL);
-        g_autofree char *path = state_path(d);
+        g_autofree char *path = itest_state_path(d);
         guint32 api_pid;
 
         ck_assert(wait_state(d, "api", "running"));
@@ -608,7 +550,7 @@ START_TEST(test_config_changed_while_down)
         ck_assert(wait_state(d, "worker", "running"));
         api_pid = child_pid(d, "api");
         worker_pid = child_pid(d, "worker");
-        ck_assert(wait_saved(
+        ck_assert(itest_wait_saved(
                 d, MAX(event_seq(d, "child_started", "api"), event_seq(d, "child_started", "worker"))));
         itest_daemon_kill(d);
 
@@ -645,7 +587,7 @@ START_TEST(test_scope_lost_while_down)
         ck_assert(wait_state(d, "api", "running"));
         ck_assert(wait_state(d, "worker", "running"));
         unit = child_str(d, "api", "Unit");
-        ck_assert(wait_saved(
+        ck_assert(itest_wait_saved(
                 d, MAX(event_seq(d, "child_started", "api"), event_seq(d, "child_started", "worker"))));
         itest_daemon_kill(d);
         argv[3] = unit;
@@ -825,7 +767,7 @@ START_TEST(test_process_backend_refuses)
         ck_assert(wait_state(d, "worker", "running"));
         api_pid = child_pid(d, "api");
         worker_pid = child_pid(d, "worker");
-        ck_assert(wait_saved(
+        ck_assert(itest_wait_saved(
                 d, MAX(event_seq(d, "child_started", "api"), event_seq(d, "child_started", "worker"))));
         itest_daemon_kill(d);
 
@@ -860,7 +802,7 @@ START_TEST(test_many_children)
                 pids[i] = child_pid(d, name);
                 ck_assert_uint_ne(pids[i], 0);
         }
-        ck_assert(wait_saved(d, event_seq(d, "manager_ready", NULL)));
+        ck_assert(itest_wait_saved(d, event_seq(d, "manager_ready", NULL)));
         itest_daemon_kill(d);
         itest_daemon_restart(d);
         ev = wait_adopted(d);

@@ -129,55 +129,6 @@ event_sequence(GVariant *ev)
         return seq;
 }
 
-static guint64
-saved_sequence(const char *path)
-{
-        g_autoptr(GKeyFile) kf = g_key_file_new();
-
-        if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, NULL))
-                return 0;
-        return g_key_file_get_uint64(kf, "State", "Sequence", NULL);
-}
-
-typedef struct {
-        const char *path;
-        guint64 sequence;
-        gboolean done;
-} SavedWait;
-
-static void
-on_run_dir_changed(GFileMonitor *mon, GFile *file, GFile *other, GFileMonitorEvent event, gpointer user_data)
-{
-        SavedWait *w = user_data;
-
-        if (saved_sequence(w->path) >= w->sequence)
-                w->done = TRUE;
-}
-
-/* Waits until the state file holds what the daemon announced up to event
- * @sequence, so that a kill finds it saved (as test-restore.c does). */
-static gboolean
-wait_saved(ItestDaemon *d, guint64 sequence)
-{
-        g_autofree char *path = g_build_filename(d->dir, "run", "state", NULL);
-        g_autofree char *dir = g_path_get_dirname(path);
-        g_autoptr(GFile) f = NULL;
-        g_autoptr(GFileMonitor) mon = NULL;
-        SavedWait w = { .path = path, .sequence = sequence };
-        gulong handler;
-
-        ck_assert(itest_wait_file(path, ITEST_TIMEOUT_SEC));
-        f = g_file_new_for_path(dir);
-        mon = g_file_monitor_directory(f, G_FILE_MONITOR_WATCH_MOVES, NULL, NULL);
-        ck_assert(mon);
-        handler = g_signal_connect(mon, "changed", G_CALLBACK(on_run_dir_changed), &w);
-        w.done = saved_sequence(path) >= w.sequence;
-        (void) itest_wait_flag(&w.done, ITEST_TIMEOUT_SEC);
-        g_signal_handler_disconnect(mon, handler);
-        g_file_monitor_cancel(mon);
-        return w.done;
-}
-
 /* ---- adding ---------------------------------------------------------------------- */
 
 START_TEST(test_add_starts_child)
@@ -433,7 +384,7 @@ START_TEST(test_restore_adopts_runtime_child)
         unit = child_str(d, "extra", "Unit");
         started = itest_events_wait(d->events, "child_started", "extra", NULL, ITEST_TIMEOUT_SEC);
         ck_assert(started);
-        ck_assert(wait_saved(d, event_sequence(started)));
+        ck_assert(itest_wait_saved(d, event_sequence(started)));
 
         itest_daemon_kill(d);
         ck_assert_int_eq(kill((pid_t) pid, 0), 0);
