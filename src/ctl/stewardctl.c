@@ -747,6 +747,48 @@ print_status_json(GVariant *manager, GPtrArray *supervisors, GPtrArray *children
         g_print("%s\n", text);
 }
 
+/* The process backend has no scope: the members of the child's process
+ * group (its main process leads one), read from /proc, with their command
+ * lines, as rows a(us). */
+static GVariant *
+process_group_members(guint32 pgid)
+{
+        g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+        GVariantBuilder list;
+        const char *name;
+
+        g_variant_builder_init(&list, G_VARIANT_TYPE("a(us)"));
+        while (proc && (name = g_dir_read_name(proc))) {
+                g_autofree char *stat_path = g_build_filename("/proc", name, "stat", NULL);
+                g_autofree char *cmd_path = g_build_filename("/proc", name, "cmdline", NULL);
+                g_autofree char *stat = NULL;
+                g_autofree char *cmdline = NULL;
+                g_auto(GStrv) fields = NULL;
+                const char *after_comm;
+                guint64 pid;
+                gsize len = 0;
+
+                if (!g_ascii_string_to_unsigned(name, 10, 1, G_MAXINT32, &pid, NULL) ||
+                    !g_file_get_contents(stat_path, &stat, NULL, NULL) || !(after_comm = strrchr(stat, ')')))
+                        continue;
+                /* After comm: state, ppid, pgrp (fields 3 to 5 of proc(5)). */
+                fields = g_strsplit(after_comm + 2, " ", 4);
+                if (g_strv_length(fields) < 3 || g_ascii_strtoull(fields[2], NULL, 10) != pgid)
+                        continue;
+                if (g_file_get_contents(cmd_path, &cmdline, &len, NULL) && len > 0) {
+                        for (gsize i = 0; i + 1 < len; i++)
+                                if (cmdline[i] == '\0')
+                                        cmdline[i] = ' ';
+                }
+                {
+                        g_autofree char *valid = g_utf8_make_valid(cmdline ? cmdline : "", -1);
+
+                        g_variant_builder_add(&list, "(us)", (guint32) pid, valid);
+                }
+        }
+        return g_variant_builder_end(&list);
+}
+
 /* What systemctl status shows first, from the manager: the scope's memory,
  * tasks and CPU time, as "Resources" (a{sv}, those of the Scope
  * interface's properties the manager has), and its processes, as
@@ -812,6 +854,11 @@ child_with_scope(Ctl *ctl, GVariant *props, char **logs)
                 while (g_variant_iter_next(rows, "(&su&s)", NULL, &pid, &cmdline))
                         g_variant_builder_add(&list, "(us)", pid, cmdline);
                 g_variant_builder_add(&out, "{sv}", "Processes", g_variant_builder_end(&list));
+        } else if (!(unit && *unit)) {
+                guint32 pid = 0;
+
+                if (g_variant_lookup(props, "MainPID", "u", &pid) && pid > 0)
+                        g_variant_builder_add(&out, "{sv}", "Processes", process_group_members(pid));
         }
         if (logs)
                 g_variant_builder_add(&out, "{sv}", "Logs",

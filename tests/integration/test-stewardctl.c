@@ -1046,6 +1046,24 @@ START_TEST(test_status_child_details)
 }
 END_TEST
 
+/* The process backend has no scope: status shows the child's process
+ * group, read from /proc. */
+START_TEST(test_status_process_group)
+{
+        const char *args[] = { "--backend=process", NULL };
+        g_autoptr(ItestDaemon) d = itest_daemon_start(
+                "[Child grouped]\nExecStart=/bin/sh -c 'sleep 1001 & exec sleep 1000'\n", args);
+        g_autofree char *out = NULL;
+
+        ck_assert(wait_state(d, "grouped", "running"));
+        ck_assert_int_eq(CTL(&out, NULL, "status", "grouped", "-n", "0"), 0);
+        assert_contains(out, "Processes: ");
+        assert_contains(out, "sleep 1000");
+        assert_contains(out, "sleep 1001");
+        shutdown_tree(d);
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -1063,6 +1081,7 @@ make_suite(void)
         tcase_add_test(tc, test_events_follow);
         tcase_add_test(tc, test_events_history);
         tcase_add_test(tc, test_status_child_details);
+        tcase_add_test(tc, test_status_process_group);
         tcase_add_test(tc, test_shutdown);
         tcase_add_test(tc, test_access_denied);
         tcase_add_test(tc, test_completion);
