@@ -203,6 +203,12 @@ perform(StewardManager *m, const StewardAction *a)
         case STEWARD_ACTION_CANCEL_PROBE:
                 steward_backend_cancel_probe(m->backend, a->probe);
                 break;
+        case STEWARD_ACTION_SIGNAL:
+                /* The reload's timeout reports a signal that reached nobody. */
+                if (!steward_backend_signal_main(m->backend, a->child, a->generation, a->signal))
+                        g_message("Could not send signal %d to the main process of child '%s', ignoring",
+                                  a->signal, a->child);
+                break;
         case STEWARD_ACTION_EVENT:
                 manager_emit(m, &a->event, NULL);
                 break;

@@ -65,7 +65,7 @@ incarnation_finish(Incarnation *inc)
         StewardBackend *b = inc->backend;
 
         if (inc->proc.pid > 0 && !inc->main_exited && inc->pidfd < 0)
-                steward_reaper_unwatch(b->reaper, inc->proc.pid);
+                steward_reaper_unwatch(b->reaper, inc->followed > 0 ? inc->followed : inc->proc.pid);
         if (g_hash_table_lookup(b->current, inc->child) == inc)
                 g_hash_table_remove(b->current, inc->child);
         if (inc->proc.pid > 0 && g_hash_table_lookup(b->by_leader, GINT_TO_POINTER(inc->proc.pid)) == inc)
@@ -478,6 +478,93 @@ steward_backend_cancel_probe(StewardBackend *b, guint64 number)
                 (void) kill(p->proc.pid, SIGKILL);
 }
 
+/* ---- MAINPID= ------------------------------------------------------------ */
+
+static pid_t
+incarnation_main_pid(Incarnation *inc)
+{
+        if (inc->main_exited)
+                return 0;
+        return inc->followed > 0 ? inc->followed : inc->proc.pid;
+}
+
+gboolean
+steward_backend_follow_main(StewardBackend *b, const char *child, guint64 generation, pid_t pid,
+                            GError **error)
+{
+        Incarnation *inc = backend_lookup(b, child, generation);
+        pid_t old;
+        int pidfd;
+
+        g_return_val_if_fail(b && child, FALSE);
+
+        if (!inc || inc->phase != PHASE_RUNNING || inc->main_exited || inc->exited_reported) {
+                g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS,
+                            "incarnation %s/%" G_GUINT64_FORMAT " is not running", child, generation);
+                return FALSE;
+        }
+        old = incarnation_main_pid(inc);
+        if (pid == old)
+                return TRUE;
+        if (pid <= 0 || !b->ops->owns_pid(inc, pid)) {
+                g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_ACCESS_DENIED,
+                            "PID %d is not a process of %s/%" G_GUINT64_FORMAT, (int) pid, child,
+                            generation);
+                return FALSE;
+        }
+        /* Pinned before anything changes: the PID cannot be reused under us. */
+        pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
+        if (pidfd < 0) {
+                int errsv = errno;
+                g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS, "PID %d: %s", (int) pid,
+                            g_strerror(errsv));
+                return FALSE;
+        }
+        /* The old main's end is no longer the incarnation's: it is reaped
+         * as an orphan would be, or simply not watched any more. */
+        if (inc->pidfd >= 0) {
+                if (inc->pidfd_source)
+                        g_source_remove(inc->pidfd_source);
+                inc->pidfd_source = 0;
+                steward_close_fdp(&inc->pidfd);
+        } else
+                steward_reaper_unwatch(b->reaper, old);
+        inc->followed = pid;
+        if (pid_is_our_child(pid)) {
+                /* A subreaper's: its wait status will be ours to know. */
+                (void) close(pidfd);
+                steward_reaper_watch(b->reaper, pid, on_main_reaped, inc);
+        } else {
+                inc->pidfd = pidfd;
+                inc->pidfd_source = g_unix_fd_add(inc->pidfd, G_IO_IN, on_adopted_main_ended, inc);
+        }
+        g_debug("%s/%" G_GUINT64_FORMAT ": main process %d, was %d", child, generation, (int) pid,
+                (int) old);
+        return TRUE;
+}
+
+pid_t
+steward_backend_get_main_pid(StewardBackend *b, const char *child, guint64 generation)
+{
+        Incarnation *inc = backend_lookup(b, child, generation);
+
+        return inc && inc->phase == PHASE_RUNNING ? incarnation_main_pid(inc) : 0;
+}
+
+gboolean
+steward_backend_signal_main(StewardBackend *b, const char *child, guint64 generation, int signal)
+{
+        Incarnation *inc = backend_lookup(b, child, generation);
+        pid_t pid = inc && inc->phase == PHASE_RUNNING ? incarnation_main_pid(inc) : 0;
+
+        if (pid <= 0)
+                return FALSE;
+        /* Through the pidfd when there is one: that PID may not be our child. */
+        if (inc->pidfd >= 0)
+                return syscall(SYS_pidfd_send_signal, inc->pidfd, signal, NULL, 0) == 0;
+        return kill(pid, signal) == 0;
+}
+
 /* ---- common ------------------------------------------------------------- */
 
 StewardBackend *
@@ -520,7 +607,8 @@ steward_backend_free(StewardBackend *b)
                 g_hash_table_iter_init(&iter, b->incarnations);
                 while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &inc))
                         if (inc->proc.pid > 0 && !inc->main_exited && inc->pidfd < 0)
-                                steward_reaper_unwatch(b->reaper, inc->proc.pid);
+                                steward_reaper_unwatch(b->reaper,
+                                                       inc->followed > 0 ? inc->followed : inc->proc.pid);
         }
         g_clear_pointer(&b->incarnations, g_hash_table_unref);
         g_clear_pointer(&b->current, g_hash_table_unref);
