@@ -26,12 +26,16 @@ START_TEST(test_parse_keys)
         g_autoptr(GError) error = NULL;
 
         ck_assert(parse("READY=1\nSTATUS=serving 3 clients\nWATCHDOG=1\nWATCHDOG_USEC=2000000\n"
-                        "STOPPING=1\nRELOADING=1\nEXTEND_TIMEOUT_USEC=5000000\nMAINPID=4242\nERRNO=2\n",
+                        "STOPPING=1\nRELOADING=1\nEXTEND_TIMEOUT_USEC=5000000\nMAINPID=4242\nERRNO=2\n"
+                        "BARRIER=1\nFDSTORE=1\nFDNAME=sock\n",
                         &m, &error));
         ck_assert_uint_eq(m.fields, STEWARD_NOTIFY_READY | STEWARD_NOTIFY_STATUS | STEWARD_NOTIFY_WATCHDOG |
                                             STEWARD_NOTIFY_WATCHDOG_USEC | STEWARD_NOTIFY_STOPPING |
                                             STEWARD_NOTIFY_RELOADING | STEWARD_NOTIFY_EXTEND_TIMEOUT |
-                                            STEWARD_NOTIFY_MAINPID | STEWARD_NOTIFY_ERRNO);
+                                            STEWARD_NOTIFY_MAINPID | STEWARD_NOTIFY_ERRNO |
+                                            STEWARD_NOTIFY_BARRIER | STEWARD_NOTIFY_FDSTORE);
+        /* Descriptors are the listener's to count, never the payload's. */
+        ck_assert_uint_eq(m.n_fds, 0);
         ck_assert_str_eq(m.status, "serving 3 clients");
         ck_assert_uint_eq(m.watchdog_usec, 2000000);
         ck_assert_uint_eq(m.extend_timeout_usec, 5000000);
@@ -47,8 +51,9 @@ START_TEST(test_parse_as_systemd)
 
         /* No trailing newline; the first occurrence counts; unknown keys
          * and values that are not "1" do nothing. */
-        ck_assert(parse("STATUS=first\nSTATUS=second\nREADY=2\nX_FOO=bar\nFDSTORE=1\nWATCHDOG=trigger", &m,
-                        &error));
+        ck_assert(parse("STATUS=first\nSTATUS=second\nREADY=2\nX_FOO=bar\nFDSTORE=2\nBARRIER=0\nFDNAME=x\n"
+                        "WATCHDOG=trigger",
+                        &m, &error));
         ck_assert_uint_eq(m.fields, STEWARD_NOTIFY_STATUS | STEWARD_NOTIFY_WATCHDOG_TRIGGER);
         ck_assert_str_eq(m.status, "first");
         steward_notify_message_clear(&m);
