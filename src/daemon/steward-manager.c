@@ -361,6 +361,17 @@ on_probe_ended(gpointer user_data, const char *child, guint64 generation, guint6
         manager_dispatch(m);
 }
 
+/* MAINPID= a process sent just before it exited must be read before its
+ * exit is judged: the notify socket's source runs after the reaper's. */
+static void
+on_main_exiting(gpointer user_data)
+{
+        StewardManager *m = user_data;
+
+        if (m->notify)
+                steward_notify_router_drain(m->notify);
+}
+
 static const StewardBackendEvents backend_events = {
         .spawned = on_spawned,
         .spawn_failed = on_spawn_failed,
@@ -368,6 +379,7 @@ static const StewardBackendEvents backend_events = {
         .gone = on_gone,
         .journal = on_journal,
         .probe_ended = on_probe_ended,
+        .main_exiting = on_main_exiting,
 };
 
 static void

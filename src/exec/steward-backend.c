@@ -73,6 +73,15 @@ incarnation_finish(Incarnation *inc)
         g_hash_table_remove(b->incarnations, inc->key);
 }
 
+/* The main process as now followed (MAINPID=), 0 once it ended. */
+static pid_t
+incarnation_main_pid(Incarnation *inc)
+{
+        if (inc->main_exited)
+                return 0;
+        return inc->followed > 0 ? inc->followed : inc->proc.pid;
+}
+
 static gboolean
 incarnation_all_gone(Incarnation *inc)
 {
@@ -136,6 +145,14 @@ on_main_reaped(pid_t pid, int status, gpointer user_data)
         Incarnation *inc = user_data;
         StewardBackend *b = inc->backend;
 
+        if (b->events->main_exiting)
+                b->events->main_exiting(b->user_data);
+        if (pid != (inc->followed > 0 ? inc->followed : inc->proc.pid)) {
+                /* Its last words named a successor (MAINPID=), now followed:
+                 * this end is no longer the incarnation's. */
+                steward_backend_orphan_reaped(b);
+                return;
+        }
         inc->main_exited = TRUE;
         inc->wait_status = status;
         /* May free inc. The report pipe, not the reap, says whether the exec
@@ -227,14 +244,21 @@ incarnation_new(StewardBackend *b, const char *child, guint64 generation, Phase 
 
 /* ---- adoption ------------------------------------------------------------ */
 
-/* The pidfd of an adopted main process turned readable: it ended. Its
- * parent (the service manager) reaped it, so its status is not ours to
- * know. */
+/* The pidfd of an adopted (or followed) main process turned readable: it
+ * ended. Its parent (the service manager, or whoever it was) reaped it, so
+ * its status is not ours to know. */
 static gboolean
 on_adopted_main_ended(int fd, GIOCondition cond, gpointer user_data)
 {
         Incarnation *inc = user_data;
+        StewardBackend *b = inc->backend;
 
+        if (b->events->main_exiting)
+                b->events->main_exiting(b->user_data);
+        if (fd != inc->pidfd)
+                /* A successor is followed now (see on_main_reaped()); this
+                 * source was removed with the old descriptor. */
+                return G_SOURCE_REMOVE;
         inc->pidfd_source = 0;
         steward_close_fdp(&inc->pidfd);
         inc->main_exited = TRUE;
@@ -479,14 +503,6 @@ steward_backend_cancel_probe(StewardBackend *b, guint64 number)
 }
 
 /* ---- MAINPID= ------------------------------------------------------------ */
-
-static pid_t
-incarnation_main_pid(Incarnation *inc)
-{
-        if (inc->main_exited)
-                return 0;
-        return inc->followed > 0 ? inc->followed : inc->proc.pid;
-}
 
 gboolean
 steward_backend_follow_main(StewardBackend *b, const char *child, guint64 generation, pid_t pid,
@@ -755,6 +771,18 @@ steward_backend_lookup_pid(StewardBackend *b, pid_t pid, const char **ret_child,
         if (pid <= 0)
                 return FALSE;
         inc = b->ops->find_pid(b, pid);
+        /* A main process that sent its last datagram and exited is gone
+         * from /proc by the time it is read (main_exiting): it is still
+         * known by its PID until its end has been judged. */
+        if (!inc) {
+                GHashTableIter iter;
+                Incarnation *i;
+
+                g_hash_table_iter_init(&iter, b->current);
+                while (!inc && g_hash_table_iter_next(&iter, NULL, (gpointer *) &i))
+                        if (!i->main_exited && incarnation_main_pid(i) == pid)
+                                inc = i;
+        }
         /* Only the newest incarnation of a child speaks for it, and only once
          * its program runs: a process left of an older one is no sender. */
         if (!inc || inc->phase != PHASE_RUNNING || g_hash_table_lookup(b->current, inc->child) != inc)

@@ -38,6 +38,11 @@ typedef struct {
          * once per probe, cancelled ones included, and never from inside steward_backend_probe(). */
         void (*probe_ended)(gpointer user_data, const char *child, guint64 generation, guint64 probe,
                             int wait_status, const char *error);
+        /* Optional: a main process ended, before anything is concluded from
+         * it. What its incarnation sent before may name a new main process
+         * (MAINPID=, steward_backend_follow_main()): the caller reads it
+         * now, as systemd reads its notify socket before SIGCHLD. */
+        void (*main_exiting)(gpointer user_data);
 } StewardBackendEvents;
 
 typedef struct {
