@@ -236,10 +236,11 @@ G_BEGIN_DECLS
  *   @stopping), a stop decided while the spawn was in flight (not yet
  *   delivered), the STOPPING=1 a child announced, the verdict already
  *   given on a main process that ended before its scope emptied (adopted
- *   with main_pid 0, it is judged again by the rules above), the MAINPID=
- *   a child set, the status text and the last exit. A pending command is
- *   restored only with the incarnation it waits for, and as a restart
- *   even when it was a start queued behind a stop (pending_kind).
+ *   with main_pid 0, it is judged again by the rules above), a reload
+ *   under way, the status text, StatusErrno and the last exit. (A main
+ *   process MAINPID= named is main_pid, so it is followed on.) A pending
+ *   command is restored only with the incarnation it waits for, and as a
+ *   restart even when it was a start queued behind a stop (pending_kind).
  * - the fingerprint (steward_engine_get_child_fingerprint()): a SHA-256 of
  *   a canonical form of the keys Reload compares, the same for the same
  *   spec in any process and stewardd version. An adoption whose

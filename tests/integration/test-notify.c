@@ -916,9 +916,31 @@ wait_pid_gone(pid_t pid)
         return pid_gone(pid);
 }
 
+/* Waits until stewardd's state file names @pid as @child's main process. */
+static gboolean
+wait_saved_main_pid(ItestDaemon *d, pid_t pid)
+{
+        g_autofree char *path = g_build_filename(d->dir, "run", "state", NULL);
+        g_autofree char *needle = g_strdup_printf("\nMainPID=%d\n", (int) pid);
+        gint64 end = g_get_monotonic_time() + ITEST_TIMEOUT_SEC * G_USEC_PER_SEC;
+
+        for (;;) {
+                g_autofree char *text = NULL;
+
+                if (g_file_get_contents(path, &text, NULL, NULL) && strstr(text, needle))
+                        return TRUE;
+                if (g_get_monotonic_time() >= end)
+                        return FALSE;
+                /* Saved at the daemon's idle time: no signal tells the test. */
+                if (!g_main_context_iteration(NULL, FALSE))
+                        g_usleep(10 * 1000);
+        }
+}
+
 /* A forking daemon (Type=notify, MAINPID= after a double fork) is followed:
- * MainPID is the grandchild, the launcher's exit ends nothing, and the
- * grandchild's end is the incarnation's, restarted by the policy. */
+ * MainPID is the grandchild, the launcher's exit ends nothing, a restart of
+ * stewardd keeps following it, and the grandchild's end is the
+ * incarnation's, restarted by the policy. */
 START_TEST(test_mainpid_follows_double_fork)
 {
         g_autoptr(Work) w = work_new();
@@ -948,6 +970,16 @@ START_TEST(test_mainpid_follows_double_fork)
         ck_assert(itest_events_wait_generation(ev, "child_ready", "fk", 0, ITEST_TIMEOUT_SEC));
         ck_assert_uint_eq(itest_events_count(ev, "child_exited", "fk"), 0);
         ck_assert_str_eq(child_state(d, "fk"), "ready");
+
+        /* Live restore takes the followed main process over. */
+        ck_assert(wait_saved_main_pid(d, grandchild));
+        itest_daemon_kill(d);
+        itest_daemon_restart(d);
+        ev = d->events;
+        ck_assert(itest_events_wait_generation(ev, "child_adopted", "fk", 0, ITEST_TIMEOUT_SEC));
+        ck_assert(itest_child_wait_property(d, "fk", "MainPID", g_variant_new_uint32((guint32) grandchild),
+                                            ITEST_TIMEOUT_SEC));
+        ck_assert(wait_state(d, "fk", "ready"));
 
         /* The daemon's end is the incarnation's: restarted by the policy. */
         ck_assert_int_eq(kill(grandchild, SIGKILL), 0);
