@@ -17,6 +17,8 @@
  *   daemonize     double fork: the grandchild goes on with the actions after
  *                 this one; this process sends MAINPID=<grandchild> and
  *                 READY=1, waits for the barrier, and exits 0
+ *   daemonize=nobarrier  the same, exiting right after sending, as most
+ *                 forking daemons do
  *   reloadable    forever: on SIGHUP, RELOADING=1 then READY=1
  *   term-extend=U,MS  on SIGTERM: EXTEND_TIMEOUT_USEC=U, then MS milliseconds
  *                 of shutting down (at its own pace), then exit 0
@@ -192,7 +194,7 @@ fdstore(void)
 
 /* Returns 0 in the grandchild, which goes on; the others never return. */
 static int
-daemonize(void)
+daemonize(gboolean wait_barrier)
 {
         int p[2];
         pid_t mid, grandchild = 0;
@@ -219,7 +221,7 @@ daemonize(void)
                 _exit(1);
         (void) waitpid(mid, NULL, 0);
         text = g_strdup_printf("MAINPID=%d\nREADY=1", (int) grandchild);
-        if (sd_notify(0, text) <= 0 || barrier() < 0)
+        if (sd_notify(0, text) <= 0 || (wait_barrier && barrier() < 0))
                 _exit(1);
         _exit(0);
 }
@@ -301,7 +303,9 @@ main(int argc, char **argv)
                 else if (g_str_equal(a, "fdstore"))
                         r = fdstore();
                 else if (g_str_equal(a, "daemonize"))
-                        r = daemonize();
+                        r = daemonize(TRUE);
+                else if (g_str_equal(a, "daemonize=nobarrier"))
+                        r = daemonize(FALSE);
                 else if (g_str_equal(a, "reloadable"))
                         reloadable();
                 else if (g_str_has_prefix(a, "term-extend="))

@@ -995,6 +995,36 @@ START_TEST(test_mainpid_follows_double_fork)
 }
 END_TEST
 
+/* A launcher that names its successor and exits at once, without a
+ * barrier: its datagram and its exit reach stewardd together, and the
+ * datagram must win (systemd reads its notify socket before SIGCHLD). */
+START_TEST(test_mainpid_then_exit_at_once)
+{
+        g_autoptr(Work) w = work_new();
+        g_autofree char *first = work_path(w, "first.env");
+        g_autofree char *daemon = work_path(w, "daemon.env");
+        g_autofree char *config = g_strdup_printf("[Child fk]\n"
+                                                  "Type=notify\n"
+                                                  "ExecStart=%s env=%s daemonize=nobarrier env=%s\n",
+                                                  w->child, first, daemon);
+        const char *args[] = { "--backend=scope", NULL };
+        g_autoptr(ItestDaemon) d = itest_daemon_start(config, args);
+        ItestEvents *ev = d->events;
+        g_autoptr(GHashTable) first_env = read_env(first);
+        g_autoptr(GHashTable) daemon_env = read_env(daemon);
+        pid_t launcher = atoi(g_hash_table_lookup(first_env, "PID"));
+        pid_t grandchild = atoi(g_hash_table_lookup(daemon_env, "PID"));
+
+        ck_assert(itest_child_wait_property(d, "fk", "MainPID", g_variant_new_uint32((guint32) grandchild),
+                                            ITEST_TIMEOUT_SEC));
+        ck_assert(wait_pid_gone(launcher));
+        ck_assert(itest_events_wait_generation(ev, "child_ready", "fk", 0, ITEST_TIMEOUT_SEC));
+        ck_assert_uint_eq(itest_events_count(ev, "child_exited", "fk"), 0);
+        ck_assert_str_eq(child_state(d, "fk"), "ready");
+        ck_assert_int_eq(kill(grandchild, 0), 0);
+}
+END_TEST
+
 /* ReloadChild: the child gets its ReloadSignal=, says RELOADING=1 then
  * READY=1, and the reload completes under the command's id; one that
  * never answers fails at TimeoutStartSec= and is left running. */
@@ -1191,6 +1221,7 @@ make_suite(void)
         tcase_add_loop_test(children, test_second_daemon_keeps_socket, 0, G_N_ELEMENTS(backends));
         tcase_add_loop_test(children, test_systemd_notify_barrier, 0, G_N_ELEMENTS(backends));
         tcase_add_test(children, test_mainpid_follows_double_fork);
+        tcase_add_test(children, test_mainpid_then_exit_at_once);
         tcase_add_test(children, test_reload_child);
         tcase_add_loop_test(children, test_extend_timeout_while_stopping, 0, G_N_ELEMENTS(backends));
         suite_add_tcase(s, children);
