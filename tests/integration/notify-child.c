@@ -17,8 +17,9 @@
  *   daemonize     double fork: the grandchild goes on with the actions after
  *                 this one; this process sends MAINPID=<grandchild> and
  *                 READY=1, waits for the barrier, and exits 0
- *   daemonize=nobarrier  the same, exiting right after sending, as most
- *                 forking daemons do
+ *   daemonize-nobarrier=FIFO  the same, but the launcher waits for FIFO
+ *                 before it sends, then exits right away, as most forking
+ *                 daemons do (without a barrier)
  *   reloadable    forever: on SIGHUP, RELOADING=1 then READY=1
  *   term-extend=U,MS  on SIGTERM: EXTEND_TIMEOUT_USEC=U, then MS milliseconds
  *                 of shutting down (at its own pace), then exit 0
@@ -194,7 +195,7 @@ fdstore(void)
 
 /* Returns 0 in the grandchild, which goes on; the others never return. */
 static int
-daemonize(gboolean wait_barrier)
+daemonize(const char *fifo)
 {
         int p[2];
         pid_t mid, grandchild = 0;
@@ -220,8 +221,10 @@ daemonize(gboolean wait_barrier)
         if (read(p[0], &grandchild, sizeof(grandchild)) != sizeof(grandchild) || grandchild <= 0)
                 _exit(1);
         (void) waitpid(mid, NULL, 0);
+        if (fifo && wait_fifo(fifo) < 0)
+                _exit(1);
         text = g_strdup_printf("MAINPID=%d\nREADY=1", (int) grandchild);
-        if (sd_notify(0, text) <= 0 || (wait_barrier && barrier() < 0))
+        if (sd_notify(0, text) <= 0 || (!fifo && barrier() < 0))
                 _exit(1);
         _exit(0);
 }
@@ -303,9 +306,9 @@ main(int argc, char **argv)
                 else if (g_str_equal(a, "fdstore"))
                         r = fdstore();
                 else if (g_str_equal(a, "daemonize"))
-                        r = daemonize(TRUE);
-                else if (g_str_equal(a, "daemonize=nobarrier"))
-                        r = daemonize(FALSE);
+                        r = daemonize(NULL);
+                else if (g_str_has_prefix(a, "daemonize-nobarrier="))
+                        r = daemonize(a + 20);
                 else if (g_str_equal(a, "reloadable"))
                         reloadable();
                 else if (g_str_has_prefix(a, "term-extend="))

@@ -995,18 +995,34 @@ START_TEST(test_mainpid_follows_double_fork)
 }
 END_TEST
 
+/* Whether @pid is a zombie: ended, not yet reaped. */
+static gboolean
+pid_is_zombie(pid_t pid)
+{
+        g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int) pid);
+        g_autofree char *text = NULL;
+        const char *paren;
+
+        if (!g_file_get_contents(path, &text, NULL, NULL) || !(paren = strrchr(text, ')')))
+                return FALSE;
+        return paren[1] == ' ' && paren[2] == 'Z';
+}
+
 /* A launcher that names its successor and exits at once, without a
- * barrier: its datagram and its exit reach stewardd together, and the
- * datagram must win (systemd reads its notify socket before SIGCHLD). */
+ * barrier: with stewardd stalled, its datagram and its exit are both
+ * waiting when it wakes up, the reaper's source first in line. The
+ * datagram must count first (systemd too reads its notify socket before
+ * SIGCHLD): the incarnation stays up. The stall is the stimulus. */
 START_TEST(test_mainpid_then_exit_at_once)
 {
         g_autoptr(Work) w = work_new();
         g_autofree char *first = work_path(w, "first.env");
         g_autofree char *daemon = work_path(w, "daemon.env");
+        g_autofree char *go = work_fifo(w, "go");
         g_autofree char *config = g_strdup_printf("[Child fk]\n"
                                                   "Type=notify\n"
-                                                  "ExecStart=%s env=%s daemonize=nobarrier env=%s\n",
-                                                  w->child, first, daemon);
+                                                  "ExecStart=%s env=%s daemonize-nobarrier=%s env=%s\n",
+                                                  w->child, first, go, daemon);
         const char *args[] = { "--backend=scope", NULL };
         g_autoptr(ItestDaemon) d = itest_daemon_start(config, args);
         ItestEvents *ev = d->events;
@@ -1014,13 +1030,24 @@ START_TEST(test_mainpid_then_exit_at_once)
         g_autoptr(GHashTable) daemon_env = read_env(daemon);
         pid_t launcher = atoi(g_hash_table_lookup(first_env, "PID"));
         pid_t grandchild = atoi(g_hash_table_lookup(daemon_env, "PID"));
+        gint64 end = g_get_monotonic_time() + ITEST_TIMEOUT_SEC * G_USEC_PER_SEC;
+        g_autoptr(GVariant) main_pid = NULL;
 
-        ck_assert(itest_child_wait_property(d, "fk", "MainPID", g_variant_new_uint32((guint32) grandchild),
-                                            ITEST_TIMEOUT_SEC));
+        ck_assert_int_eq(kill(d->pid, SIGSTOP), 0);
+        release(go);
+        /* Its datagram is queued before it exits; its exit waits for us. */
+        while (!pid_is_zombie(launcher) && g_get_monotonic_time() < end)
+                g_usleep(10 * 1000);
+        ck_assert(pid_is_zombie(launcher));
+        ck_assert_int_eq(kill(d->pid, SIGCONT), 0);
+
         ck_assert(wait_pid_gone(launcher));
+        /* Asked after the reap, so answered after its judgement. */
+        ck_assert_str_eq(child_state(d, "fk"), "ready");
+        main_pid = itest_child_property(d, "fk", "MainPID");
+        ck_assert_uint_eq(g_variant_get_uint32(main_pid), (guint32) grandchild);
         ck_assert(itest_events_wait_generation(ev, "child_ready", "fk", 0, ITEST_TIMEOUT_SEC));
         ck_assert_uint_eq(itest_events_count(ev, "child_exited", "fk"), 0);
-        ck_assert_str_eq(child_state(d, "fk"), "ready");
         ck_assert_int_eq(kill(grandchild, 0), 0);
 }
 END_TEST
