@@ -430,6 +430,7 @@ static const KeyDesc child_keys[] = {
         { "TimeoutStartSec", parse_timeout, offsetof(StewardChildSpec, timeout_start_usec) },
         { "TimeoutStopSec", parse_timeout, offsetof(StewardChildSpec, timeout_stop_usec) },
         { "KillSignal", parse_signal, offsetof(StewardChildSpec, kill_signal) },
+        { "ReloadSignal", parse_signal, offsetof(StewardChildSpec, reload_signal) },
         { "SuccessExitStatus", parse_exit_statuses, offsetof(StewardChildSpec, success_exit_status) },
         { "Environment", parse_environment, offsetof(StewardChildSpec, environment) },
         { "WorkingDirectory", parse_absolute_path, offsetof(StewardChildSpec, working_directory) },

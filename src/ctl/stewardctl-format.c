@@ -69,7 +69,8 @@ const char *
 stewardctl_state_color(const char *state)
 {
         static const char *const green[] = { "ready", "running", NULL };
-        static const char *const yellow[] = { "starting", "stopping", "backoff", "restarting", NULL };
+        static const char *const yellow[] = { "starting",   "stopping",  "backoff",
+                                              "restarting", "reloading", NULL };
         static const char *const red[] = { "failed", "quarantined", "failing", NULL };
 
         if (!state)
@@ -658,6 +659,12 @@ append_child(GString *s, GVariant *props, const guint64 *uptime_usec, const char
                 g_autofree char *quoted = quote(status_text);
 
                 append_detail(s, prefix, "Status", quoted);
+        }
+        if (lookup_i32(props, "StatusErrno") > 0) {
+                int errnum = lookup_i32(props, "StatusErrno");
+                g_autofree char *err = g_strdup_printf("%d (%s)", errnum, g_strerror(errnum));
+
+                append_detail(s, prefix, "Error", err);
         }
         {
                 g_autofree char *restarts = g_strdup_printf("%u", lookup_u32(props, "RestartCount"));

@@ -1156,6 +1156,7 @@ static const Command commands[] = {
         { "pause", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "PauseChild" },
         { "resume", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "ResumeChild" },
         { "quarantine", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "QuarantineChild" },
+        { "reload-child", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "ReloadChild" },
         { "resume-supervisor", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "ResumeSupervisor" },
         { "add", "FILE|-", 1, 1, TAKES_REASON | TAKES_PERSIST | ARG_IS_FILE, TRUE, run_add, "AddChild" },
         { "remove", "NAME", 1, 1, TAKES_REASON, TRUE, run_remove, "RemoveChild" },
@@ -1177,6 +1178,7 @@ static const char description[] =
         "  pause NAME                Stop a child and hold it until resume\n"
         "  resume NAME               Let a paused or quarantined child start again\n"
         "  quarantine NAME           Stop a child and keep it down, whatever restarts, until resume\n"
+        "  reload-child NAME         Ask a child to reload its configuration (ReloadSignal=)\n"
         "  resume-supervisor NAME    Lift the quarantine of a supervisor\n"
         "  add FILE|-                Add the [Child NAME] in FILE (or stdin) to the running tree\n"
         "  remove NAME               Stop and remove a child that add added\n"

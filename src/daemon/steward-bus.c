@@ -137,6 +137,8 @@ child_property(StewardBus *b, const StewardChildInfo *info, const char *property
                 return g_variant_new_boolean(info->ready);
         if (g_str_equal(property, "StatusText"))
                 return g_variant_new_string(info->status_text ? info->status_text : "");
+        if (g_str_equal(property, "StatusErrno"))
+                return g_variant_new_int32(info->status_errno);
         if (g_str_equal(property, "LastSpawnError"))
                 return g_variant_new_string(info->last_spawn_error ? info->last_spawn_error : "");
         if (g_str_equal(property, "Health"))
@@ -624,6 +626,7 @@ DEFINE_CHILD_COMMAND(method_restart_child, STEWARD_COMMAND_RESTART)
 DEFINE_CHILD_COMMAND(method_pause_child, STEWARD_COMMAND_PAUSE)
 DEFINE_CHILD_COMMAND(method_resume_child, STEWARD_COMMAND_RESUME)
 DEFINE_CHILD_COMMAND(method_quarantine_child, STEWARD_COMMAND_QUARANTINE)
+DEFINE_CHILD_COMMAND(method_reload_child, STEWARD_COMMAND_RELOAD)
 DEFINE_CHILD_COMMAND(method_resume_supervisor, STEWARD_COMMAND_RESUME_SUPERVISOR)
 
 static void
@@ -704,6 +707,7 @@ static const struct {
         { "PauseChild", method_pause_child },
         { "ResumeChild", method_resume_child },
         { "QuarantineChild", method_quarantine_child },
+        { "ReloadChild", method_reload_child },
         { "ResumeSupervisor", method_resume_supervisor },
         { "AddChild", method_add_child },
         { "RemoveChild", method_remove_child },
@@ -753,6 +757,7 @@ static const struct {
         { "Start", STEWARD_COMMAND_START },     { "Stop", STEWARD_COMMAND_STOP },
         { "Restart", STEWARD_COMMAND_RESTART }, { "Pause", STEWARD_COMMAND_PAUSE },
         { "Resume", STEWARD_COMMAND_RESUME },   { "Quarantine", STEWARD_COMMAND_QUARANTINE },
+        { "Reload", STEWARD_COMMAND_RELOAD },
 };
 
 static void
@@ -1020,6 +1025,7 @@ static const struct {
         { STEWARD_PROPERTY_MAIN_PID, { "MainPID" } },
         { STEWARD_PROPERTY_READY, { "Ready" } },
         { STEWARD_PROPERTY_STATUS_TEXT, { "StatusText" } },
+        { STEWARD_PROPERTY_STATUS_ERRNO, { "StatusErrno" } },
         { STEWARD_PROPERTY_LAST_EXIT, { "LastExitCode", "LastExitStatus", "LastExitCause" } },
         { STEWARD_PROPERTY_RESTART_COUNT, { "RestartCount" } },
         { STEWARD_PROPERTY_NEXT_RESTART, { "NextRestartUSec" } },

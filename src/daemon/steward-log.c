@@ -467,6 +467,13 @@ format_message(const StewardEvent *ev)
         case STEWARD_EVENT_CHILD_STALE:
                 return g_strdup_printf(_("Child '%s' missed its heartbeat (generation %" PRIu64 ")."), child,
                                        gen);
+        case STEWARD_EVENT_CHILD_RELOADING:
+                return g_strdup_printf(_("Child '%s' is reloading (generation %" PRIu64 ")."), child, gen);
+        case STEWARD_EVENT_CHILD_RELOADED:
+                return g_strdup_printf(_("Child '%s' reloaded (generation %" PRIu64 ")."), child, gen);
+        case STEWARD_EVENT_CHILD_RELOAD_FAILED:
+                return g_strdup_printf(_("Reload of child '%s' failed (generation %" PRIu64 ", %s)."), child,
+                                       gen, steward_decision_to_string(ev->decision));
         case _STEWARD_EVENT_KIND_MAX:
         default:
                 break;

@@ -203,6 +203,12 @@ perform(StewardManager *m, const StewardAction *a)
         case STEWARD_ACTION_CANCEL_PROBE:
                 steward_backend_cancel_probe(m->backend, a->probe);
                 break;
+        case STEWARD_ACTION_SIGNAL:
+                /* The reload's timeout reports a signal that reached nobody. */
+                if (!steward_backend_signal_main(m->backend, a->child, a->generation, a->signal))
+                        g_message("Could not send signal %d to the main process of child '%s', ignoring",
+                                  a->signal, a->child);
+                break;
         case STEWARD_ACTION_EVENT:
                 manager_emit(m, &a->event, NULL);
                 break;
@@ -355,6 +361,17 @@ on_probe_ended(gpointer user_data, const char *child, guint64 generation, guint6
         manager_dispatch(m);
 }
 
+/* MAINPID= a process sent just before it exited must be read before its
+ * exit is judged: the notify socket's source runs after the reaper's. */
+static void
+on_main_exiting(gpointer user_data)
+{
+        StewardManager *m = user_data;
+
+        if (m->notify)
+                steward_notify_router_drain(m->notify);
+}
+
 static const StewardBackendEvents backend_events = {
         .spawned = on_spawned,
         .spawn_failed = on_spawn_failed,
@@ -362,6 +379,7 @@ static const StewardBackendEvents backend_events = {
         .gone = on_gone,
         .journal = on_journal,
         .probe_ended = on_probe_ended,
+        .main_exiting = on_main_exiting,
 };
 
 static void

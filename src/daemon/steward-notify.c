@@ -103,6 +103,12 @@ parse_assignment(StewardNotifyMessage *msg, const char *key, const char *value)
         } else if (g_str_equal(key, "STOPPING")) {
                 if (g_str_equal(value, "1"))
                         msg->fields |= STEWARD_NOTIFY_STOPPING;
+        } else if (g_str_equal(key, "BARRIER")) {
+                if (g_str_equal(value, "1"))
+                        msg->fields |= STEWARD_NOTIFY_BARRIER;
+        } else if (g_str_equal(key, "FDSTORE")) {
+                if (g_str_equal(value, "1"))
+                        msg->fields |= STEWARD_NOTIFY_FDSTORE;
         } else if (g_str_equal(key, "RELOADING")) {
                 if (g_str_equal(value, "1"))
                         msg->fields |= STEWARD_NOTIFY_RELOADING;
@@ -149,7 +155,7 @@ parse_assignment(StewardNotifyMessage *msg, const char *key, const char *value)
                 } else
                         g_debug("notify: ERRNO='%s' is not an errno, ignoring", value);
         }
-        /* Anything else (BUSERROR=, FDSTORE=, MONOTONIC_USEC=, X_...) is
+        /* Anything else (BUSERROR=, FDNAME=, MONOTONIC_USEC=, X_...) is
          * not ours to act on. */
 }
 
@@ -233,7 +239,8 @@ listener_read_one(StewardNotifyListener *l)
         g_auto(StewardNotifyMessage) msg = { 0 };
         g_autoptr(GError) error = NULL;
         struct ucred *cred = NULL;
-        gboolean fds = FALSE;
+        int fdv[MAX_FDS_SEEN];
+        guint n_fds = 0;
         ssize_t n;
 
         n = recvmsg(l->fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT | MSG_TRUNC);
@@ -250,28 +257,51 @@ listener_read_one(StewardNotifyListener *l)
                 if (c->cmsg_type == SCM_CREDENTIALS && c->cmsg_len == CMSG_LEN(sizeof(struct ucred))) {
                         cred = (struct ucred *) CMSG_DATA(c);
                 } else if (c->cmsg_type == SCM_RIGHTS) {
-                        int *fdv = (int *) CMSG_DATA(c);
                         gsize nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 
-                        /* Nobody stores descriptors with us (no FDSTORE=). */
-                        for (gsize i = 0; i < nfd; i++)
-                                (void) close(fdv[i]);
-                        fds = TRUE;
+                        for (gsize i = 0; i < nfd; i++) {
+                                int fd;
+
+                                memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+                                if (n_fds < G_N_ELEMENTS(fdv))
+                                        fdv[n_fds++] = fd;
+                                else
+                                        (void) close(fd);
+                        }
                 }
         }
-        if (fds || (mh.msg_flags & MSG_CTRUNC))
+        if (mh.msg_flags & MSG_CTRUNC)
                 g_set_error_literal(&error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS,
-                                    "file descriptors passed");
+                                    "too many file descriptors passed");
         else if (!cred || cred->pid <= 0)
                 g_set_error_literal(&error, STEWARD_ERROR, STEWARD_ERROR_ACCESS_DENIED,
                                     "no sender credentials");
         else if ((gsize) n > sizeof(buf) || (mh.msg_flags & MSG_TRUNC))
                 g_set_error(&error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS, "%zd bytes, more than %d", n,
                             STEWARD_NOTIFY_PAYLOAD_MAX);
-        else if (steward_notify_parse(buf, (gsize) n, &msg, &error) &&
-                 !l->func(cred->pid, cred->uid, &msg, l->user_data))
-                g_set_error_literal(&error, STEWARD_ERROR, STEWARD_ERROR_ACCESS_DENIED,
-                                    "not a process of a running child");
+        else if (!steward_notify_parse(buf, (gsize) n, &msg, &error))
+                ;
+        else if (n_fds > 0 && !(msg.fields & (STEWARD_NOTIFY_BARRIER | STEWARD_NOTIFY_FDSTORE)))
+                /* Nothing else comes with descriptors: a client that sends
+                 * them expects them kept, and must learn that they are not. */
+                g_set_error_literal(&error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS,
+                                    "file descriptors passed");
+        else if ((msg.fields & STEWARD_NOTIFY_BARRIER) && !(msg.fields & STEWARD_NOTIFY_FDSTORE) &&
+                 n_fds != 1)
+                g_set_error(&error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS,
+                            "BARRIER=1 with %u file descriptors, not one", n_fds);
+        else {
+                msg.n_fds = n_fds;
+                if (!l->func(cred->pid, cred->uid, &msg, l->user_data))
+                        g_set_error_literal(&error, STEWARD_ERROR, STEWARD_ERROR_ACCESS_DENIED,
+                                            "not a process of a running child");
+        }
+        /* Only now: a barrier's sender waits for its descriptor to close,
+         * and must see everything it sent before handled. The datagrams are
+         * read one at a time, in order, so this one's dispatch was the last
+         * thing owed to it. */
+        for (guint i = 0; i < n_fds; i++)
+                (void) close(fdv[i]);
         if (error)
                 listener_drop(l, cred ? cred->pid : 0, error);
         return TRUE;

@@ -28,6 +28,8 @@ typedef enum {
         STEWARD_NOTIFY_EXTEND_TIMEOUT = 1 << 7, /* EXTEND_TIMEOUT_USEC=N */
         STEWARD_NOTIFY_MAINPID = 1 << 8, /* MAINPID=N */
         STEWARD_NOTIFY_ERRNO = 1 << 9, /* ERRNO=N */
+        STEWARD_NOTIFY_BARRIER = 1 << 10, /* BARRIER=1, with one descriptor (sd_notify_barrier()) */
+        STEWARD_NOTIFY_FDSTORE = 1 << 11, /* FDSTORE=1, with descriptors to keep: refused */
 } StewardNotifyField;
 
 typedef struct {
@@ -37,6 +39,9 @@ typedef struct {
         guint64 extend_timeout_usec;
         pid_t main_pid;
         int errno_value;
+        /* Descriptors that came with it (the listener's, not the parser's):
+         * the listener closes them once the message was handled. */
+        guint n_fds;
 } StewardNotifyMessage;
 
 /**
@@ -57,7 +62,13 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(StewardNotifyMessage, steward_notify_message_cl
 
 /* Called for every well-formed message with the sender's credentials from
  * the kernel (SCM_CREDENTIALS), never from the payload. Returns FALSE when
- * the sender is nobody it listens to: the message is counted as dropped. */
+ * the sender is nobody it listens to: the message is counted as dropped.
+ *
+ * Descriptors come only with BARRIER=1 (exactly one) or FDSTORE=1; any
+ * other message carrying some is dropped. They are closed after this
+ * returns: datagrams are read and handled in order, one at a time, so by
+ * then everything the sender sent before its barrier has been handled,
+ * which is all sd_notify_barrier() waits for. */
 typedef gboolean (*StewardNotifyFunc)(pid_t pid, uid_t uid, const StewardNotifyMessage *msg,
                                       gpointer user_data);
 

@@ -71,9 +71,11 @@ on_settled(gpointer user_data)
                 return;
         s->status_dirty = FALSE;
         line = g_string_new("STATUS=");
+        /* A child reloading is up: it serves with its old configuration. */
         g_string_append_printf(line, "%u children: %u up", g_hash_table_size(s->child_states),
                                s->state_counts[STEWARD_CHILD_STATE_RUNNING] +
-                                       s->state_counts[STEWARD_CHILD_STATE_READY]);
+                                       s->state_counts[STEWARD_CHILD_STATE_READY] +
+                                       s->state_counts[STEWARD_CHILD_STATE_RELOADING]);
         for (guint i = 0; i < G_N_ELEMENTS(parts); i++)
                 if (s->state_counts[parts[i].state])
                         g_string_append_printf(line, ", %u %s", s->state_counts[parts[i].state],

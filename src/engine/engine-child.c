@@ -85,6 +85,7 @@ engine_child_spawn(StewardEngine *e, Child *c, gboolean restart, const Cmd *cmd)
         if (e->shutting_down || c->inc != INC_NONE)
                 return FALSE;
         engine_child_disarm(e, c);
+        engine_child_reload_end(e, c, STEWARD_EVENT_CHILD_RELOAD_FAILED, STEWARD_DECISION_STOP);
         c->ran_ever_started = c->ever_started;
         c->ran_generation = c->generation;
         c->ran_attempt = c->attempt;
@@ -119,6 +120,7 @@ engine_child_spawn(StewardEngine *e, Child *c, gboolean restart, const Cmd *cmd)
                 g_clear_pointer(&c->status_text, g_free);
                 c->status_serial++;
         }
+        c->status_errno = 0;
         if (restart) {
                 ev = engine_emit_child(e, STEWARD_EVENT_CHILD_RESTARTING, c);
                 engine_ev_cmd(ev, cmd);
@@ -153,6 +155,7 @@ engine_child_request_stop(StewardEngine *e, Child *c, StopCause cause, int signa
 {
         if (c->inc == INC_NONE || c->stopping)
                 return;
+        engine_child_reload_end(e, c, STEWARD_EVENT_CHILD_RELOAD_FAILED, STEWARD_DECISION_STOP);
         c->stopping = TRUE;
         c->stop_cause = cause;
         c->stop_signal = signal;
@@ -318,6 +321,7 @@ engine_child_main_ended(StewardEngine *e, Child *c, StewardDecision verdict, gbo
 {
         Sup *s = c->node.parent;
 
+        engine_child_reload_end(e, c, STEWARD_EVENT_CHILD_RELOAD_FAILED, STEWARD_DECISION_STOP);
         c->inc = INC_EXITED;
         c->ready = FALSE;
         c->main_pid = 0;
@@ -539,6 +543,54 @@ engine_child_force_failure(StewardEngine *e, Child *c, gboolean start_timeout)
         engine_sup_advance(e, c->node.parent);
 }
 
+/* A reload of the live incarnation begins: ReloadSignal= went (@cmd) or
+ * the child said RELOADING=1 by itself (no command). */
+void
+engine_child_reload_begin(StewardEngine *e, Child *c, const Cmd *cmd)
+{
+        StewardEvent *ev;
+
+        c->reloading = TRUE;
+        c->reload_notified = FALSE;
+        if (cmd && cmd->id)
+                engine_cmd_copy(&c->reload_cmd, cmd);
+        else
+                engine_cmd_clear(&c->reload_cmd);
+        /* As systemd times a reload: TimeoutStartSec=. */
+        if (c->timeout_start_usec > 0) {
+                guint64 delay = c->timeout_start_usec;
+                guint64 when = G_MAXUINT64 - e->now > delay ? e->now + delay : G_MAXUINT64 - 1;
+
+                steward_timers_arm(&e->timers, &c->reload_timer, when, TIMER_RELOAD);
+        }
+        ev = engine_emit_child(e, STEWARD_EVENT_CHILD_RELOADING, c);
+        engine_ev_cmd(ev, &c->reload_cmd);
+        mark_child(e, c);
+}
+
+/* The reload is over: @kind tells how (child_reloaded, child_reload_failed
+ * with @d); _STEWARD_EVENT_KIND_MAX: silently, the child is forgotten. */
+void
+engine_child_reload_end(StewardEngine *e, Child *c, StewardEventKind kind, StewardDecision d)
+{
+        StewardEvent *ev;
+
+        if (steward_timer_is_armed(&c->reload_timer))
+                steward_timers_disarm(&e->timers, &c->reload_timer);
+        if (!c->reloading)
+                return;
+        c->reloading = FALSE;
+        c->reload_notified = FALSE;
+        if (kind != _STEWARD_EVENT_KIND_MAX) {
+                ev = engine_emit_child(e, kind, c);
+                engine_ev_cmd(ev, &c->reload_cmd);
+                if (d != STEWARD_DECISION_NONE)
+                        engine_ev_decision(ev, d);
+        }
+        engine_cmd_clear(&c->reload_cmd);
+        mark_child(e, c);
+}
+
 void
 engine_child_timer_fired(StewardEngine *e, Child *c)
 {
@@ -573,6 +625,7 @@ engine_child_timer_fired(StewardEngine *e, Child *c)
         case TIMER_PROBE_INTERVAL:
         case TIMER_PROBE_TIMEOUT:
         case TIMER_HEARTBEAT:
+        case TIMER_RELOAD:
                 g_assert_not_reached();
         }
 }

@@ -400,6 +400,33 @@ command_record(StewardEngine *e, guint from, Child *c, Sup *s, const StewardComm
         engine_ev_decision(ev, o->decision);
 }
 
+/* ReloadChild (see steward-engine.h). */
+static void
+command_reload(StewardEngine *e, Child *c, const StewardCommand *cmd, StewardCommandOutcome *o)
+{
+        Cmd tmp = { 0 };
+
+        if (child_refuses(e, c, o))
+                return;
+        if (c->inc != INC_UP || c->stopping || c->notified_stopping || !c->ready) {
+                o->decision = STEWARD_DECISION_NOT_RUNNING;
+                return;
+        }
+        if (c->reloading) {
+                o->decision = STEWARD_DECISION_ALREADY_RELOADING;
+                o->idempotent = TRUE;
+                return;
+        }
+        engine_push_incarnation_action(e, STEWARD_ACTION_SIGNAL, c, c->reload_signal);
+        engine_cmd_set(&tmp, cmd);
+        engine_child_reload_begin(e, c, &tmp);
+        /* Nothing to wait for from a child that cannot say it is done. */
+        if (c->type != STEWARD_CHILD_NOTIFY)
+                engine_child_reload_end(e, c, STEWARD_EVENT_CHILD_RELOADED, STEWARD_DECISION_NONE);
+        engine_cmd_clear(&tmp);
+        o->decision = STEWARD_DECISION_RELOAD_REQUESTED;
+}
+
 gboolean
 steward_engine_command(StewardEngine *e, const StewardCommand *cmd, guint64 now, GArray *out,
                        StewardCommandOutcome *o, GError **error)
@@ -452,6 +479,9 @@ steward_engine_command(StewardEngine *e, const StewardCommand *cmd, guint64 now,
                 break;
         case STEWARD_COMMAND_RESUME_SUPERVISOR:
                 command_resume_supervisor(e, s, cmd, o);
+                break;
+        case STEWARD_COMMAND_RELOAD:
+                command_reload(e, c, cmd, o);
                 break;
         case STEWARD_COMMAND_SHUTDOWN:
                 if (e->shutting_down) {

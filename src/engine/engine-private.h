@@ -72,6 +72,7 @@ typedef enum {
         TIMER_PROBE_INTERVAL, /* Child.probe_timer: the next probe is due */
         TIMER_PROBE_TIMEOUT, /* Child.probe_timer: HealthCheckTimeoutSec= of the running probe */
         TIMER_HEARTBEAT, /* Child.heartbeat_timer: HeartbeatSec= without WATCHDOG=1 */
+        TIMER_RELOAD, /* a child's reload_timer: TimeoutStartSec= of a reload */
 } TimerKind;
 
 /* How long a shutdown that hit ShutdownTimeoutSec= waits for the
@@ -117,6 +118,7 @@ typedef struct {
         guint32 main_pid;
         gboolean ready;
         guint status_serial;
+        int status_errno;
         StewardExitCode exit_code;
         int exit_status;
         StewardExitCause exit_cause;
@@ -150,6 +152,7 @@ struct Child {
         guint64 timeout_start_usec;
         guint64 timeout_stop_usec;
         int kill_signal;
+        int reload_signal;
         int *success_status;
         guint n_success_status;
         Child *primary;
@@ -206,9 +209,17 @@ struct Child {
          * none: WatchdogSec= applies) and STOPPING=1. */
         guint64 watchdog_override_usec;
         gboolean notified_stopping;
+        /* A reload of this incarnation (ReloadChild or RELOADING=1): under
+         * way, and whether RELOADING=1 came, so READY=1 ends it. Its own
+         * timer: the watchdog keeps running meanwhile. */
+        gboolean reloading;
+        gboolean reload_notified;
+        Cmd reload_cmd;
+        StewardTimer reload_timer;
 
         char *status_text;
         guint status_serial;
+        int status_errno; /* the last ERRNO= of this incarnation, 0: none */
         char *spawn_error; /* LastSpawnError: the last spawn's failure, NULL once one succeeded */
         guint spawn_error_serial;
         StewardExitCode last_exit_code;
@@ -396,6 +407,8 @@ void engine_child_come_to_rest(StewardEngine *e, Child *c);
 void engine_child_gone(StewardEngine *e, Child *c);
 void engine_child_force_failure(StewardEngine *e, Child *c, gboolean start_timeout);
 void engine_child_timer_fired(StewardEngine *e, Child *c);
+void engine_child_reload_begin(StewardEngine *e, Child *c, const Cmd *cmd);
+void engine_child_reload_end(StewardEngine *e, Child *c, StewardEventKind kind, StewardDecision d);
 
 /* engine-supervisor.c: restart windows, supervisor jobs and strategies, escalation, shutdown. */
 gboolean engine_window_exceeded(Window *w, guint intensity, guint64 period, guint64 now);

@@ -45,6 +45,8 @@ engine_child_forget(StewardEngine *e, Child *c)
         guint64 *next = g_new(guint64, 1);
         StewardAction *a;
 
+        /* Its reload timer must not outlive it in the heap. */
+        engine_child_reload_end(e, c, _STEWARD_EVENT_KIND_MAX, STEWARD_DECISION_NONE);
         *next = engine_child_next_generation(c);
         g_hash_table_replace(e->history, (gpointer) c->node.name, next);
         if (steward_timer_is_armed(&c->timer))

@@ -16,6 +16,7 @@ static const char *const child_state_names[_STEWARD_CHILD_STATE_MAX] = {
         [STEWARD_CHILD_STATE_FAILED] = "failed",
         [STEWARD_CHILD_STATE_PAUSED] = "paused",
         [STEWARD_CHILD_STATE_QUARANTINED] = "quarantined",
+        [STEWARD_CHILD_STATE_RELOADING] = "reloading",
 };
 
 static const char *const fence_state_names[_STEWARD_FENCE_STATE_MAX] = {
@@ -282,6 +283,8 @@ engine_child_state(Child *c)
                         return STEWARD_CHILD_STATE_STOPPING;
                 if (c->inc == INC_SPAWNING)
                         return STEWARD_CHILD_STATE_STARTING;
+                if (c->reloading)
+                        return STEWARD_CHILD_STATE_RELOADING;
                 if (c->type == STEWARD_CHILD_NOTIFY)
                         return c->ready ? STEWARD_CHILD_STATE_READY : STEWARD_CHILD_STATE_STARTING;
                 return STEWARD_CHILD_STATE_RUNNING;
@@ -342,6 +345,7 @@ engine_child_props(Child *c)
                 .main_pid = c->main_pid,
                 .ready = c->ready,
                 .status_serial = c->status_serial,
+                .status_errno = c->status_errno,
                 .spawn_error_serial = c->spawn_error_serial,
                 .exit_code = c->last_exit_code,
                 .exit_status = c->last_exit_status,
@@ -373,6 +377,8 @@ child_props_diff(const ChildProps *a, const ChildProps *b)
                 m |= STEWARD_PROPERTY_READY;
         if (a->status_serial != b->status_serial)
                 m |= STEWARD_PROPERTY_STATUS_TEXT;
+        if (a->status_errno != b->status_errno)
+                m |= STEWARD_PROPERTY_STATUS_ERRNO;
         if (a->exit_code != b->exit_code || a->exit_status != b->exit_status ||
             a->exit_cause != b->exit_cause)
                 m |= STEWARD_PROPERTY_LAST_EXIT;
@@ -494,6 +500,7 @@ child_free(Child *c)
         engine_cmd_clear(&c->cmd);
         engine_cmd_clear(&c->release_cmd);
         engine_cmd_clear(&c->inc_cmd);
+        engine_cmd_clear(&c->reload_cmd);
         g_free(c);
 }
 
@@ -591,6 +598,9 @@ engine_child_fingerprint(const StewardChildSpec *c)
         }
         if (c->heartbeat_usec > 0)
                 fp_uint(s, "HeartbeatSec", c->heartbeat_usec);
+        /* Keys added later, only when not at their default (see above). */
+        if (c->reload_signal != SIGHUP)
+                fp_uint(s, "ReloadSignal", (guint64) c->reload_signal);
         return g_compute_checksum_for_string(G_CHECKSUM_SHA256, s->str, (gssize) s->len);
 }
 
@@ -619,6 +629,7 @@ engine_child_set_conf(Child *c, const StewardChildSpec *spec)
         c->health_start_period_usec = spec->health_start_period_usec;
         c->heartbeat_usec = spec->heartbeat_usec;
         c->health_action = spec->health_action;
+        c->reload_signal = spec->reload_signal;
         g_clear_pointer(&c->success_status, g_free);
         c->n_success_status = 0;
         if (spec->success_exit_status && spec->success_exit_status->len > 0) {
@@ -658,6 +669,8 @@ engine_child_new(const StewardChildSpec *spec)
         c->probe_timer.owner = c;
         c->heartbeat_timer.index = STEWARD_TIMER_UNARMED;
         c->heartbeat_timer.owner = c;
+        c->reload_timer.index = STEWARD_TIMER_UNARMED;
+        c->reload_timer.owner = c;
         c->published = engine_child_props(c);
         return c;
 }
@@ -974,6 +987,9 @@ steward_engine_child_ready(StewardEngine *e, const char *child, guint64 generati
         engine_begin(e, now, out);
         if (!child_is_current(c, generation)) {
                 child_stale(e, c, generation, "ready");
+        } else if (c->inc == INC_UP && c->ready && c->reloading && c->reload_notified && !c->stopping &&
+                   !c->notified_stopping) {
+                engine_child_reload_end(e, c, STEWARD_EVENT_CHILD_RELOADED, STEWARD_DECISION_NONE);
         } else if (c->inc == INC_UP && !c->ready && !c->stopping && !c->notified_stopping) {
                 engine_child_disarm_kind(e, c, TIMER_START);
                 engine_ev_cmd(engine_emit_child(e, STEWARD_EVENT_CHILD_READY, c), &c->inc_cmd);
@@ -1107,14 +1123,59 @@ steward_engine_child_extend_timeout(StewardEngine *e, const char *child, guint64
         Child *c;
 
         g_return_if_fail(e && out);
+        if (!(c = lookup_child(e, child)))
+                return;
         engine_begin(e, now, out);
-        c = notify_target(e, child, generation, "extend_timeout");
-        /* Only ever later, never earlier, as systemd's EXTEND_TIMEOUT_USEC=. */
-        if (c && steward_timer_is_armed(&c->timer) &&
-            (c->timer.kind == TIMER_START || c->timer.kind == TIMER_WATCHDOG ||
-             c->timer.kind == TIMER_STOP) &&
-            (usec >= G_MAXUINT64 - now || now + usec > c->timer.when))
+        if (!child_is_current(c, generation))
+                child_stale(e, c, generation, "extend_timeout");
+        /* Only ever later, never earlier, as systemd's EXTEND_TIMEOUT_USEC=.
+         * While up: the start, watchdog or STOPPING=1's stop deadline. On its
+         * way out (c->stopping), only the stop deadline: a child that asks
+         * for more time to shut down cleanly gets it, until the abort. */
+        else if ((c->inc == INC_UP || (c->stopping && c->inc != INC_NONE)) && !c->aborted &&
+                 steward_timer_is_armed(&c->timer) &&
+                 (c->timer.kind == TIMER_STOP ||
+                  (!c->stopping && (c->timer.kind == TIMER_START || c->timer.kind == TIMER_WATCHDOG))) &&
+                 (usec >= G_MAXUINT64 - now || now + usec > c->timer.when))
                 engine_child_arm(e, c, c->timer.kind, usec);
+        engine_end(e);
+}
+
+void
+steward_engine_child_errno(StewardEngine *e, const char *child, guint64 generation, int errno_value,
+                           guint64 now, GArray *out)
+{
+        Child *c;
+
+        g_return_if_fail(e && out);
+        if (!(c = lookup_child(e, child)))
+                return;
+        engine_begin(e, now, out);
+        if (!child_is_current(c, generation))
+                child_stale(e, c, generation, "errno");
+        /* As STATUS=: whatever the incarnation's phase, what it said last. */
+        else if (c->inc != INC_NONE && c->status_errno != errno_value) {
+                c->status_errno = errno_value;
+                mark_child(e, c);
+        }
+        engine_end(e);
+}
+
+void
+steward_engine_child_reloading(StewardEngine *e, const char *child, guint64 generation, guint64 now,
+                               GArray *out)
+{
+        Child *c;
+
+        g_return_if_fail(e && out);
+        engine_begin(e, now, out);
+        /* Before READY=1 there is nothing to reload: systemd ignores it too. */
+        if ((c = notify_target(e, child, generation, "reloading")) && c->type == STEWARD_CHILD_NOTIFY &&
+            c->ready && !c->notified_stopping) {
+                if (!c->reloading)
+                        engine_child_reload_begin(e, c, NULL);
+                c->reload_notified = TRUE;
+        }
         engine_end(e);
 }
 
@@ -1128,6 +1189,7 @@ steward_engine_child_stopping(StewardEngine *e, const char *child, guint64 gener
         engine_begin(e, now, out);
         c = notify_target(e, child, generation, "stopping");
         if (c && !c->notified_stopping) {
+                engine_child_reload_end(e, c, STEWARD_EVENT_CHILD_RELOAD_FAILED, STEWARD_DECISION_STOP);
                 c->notified_stopping = TRUE;
                 /* No more pings are due; the exit is, within TimeoutStopSec=
                  * or it is killed (systemd's "deactivating"). */
@@ -1194,6 +1256,16 @@ steward_engine_tick(StewardEngine *e, guint64 now, GArray *out)
                 case TIMER_HEARTBEAT:
                         engine_child_health_timer_fired(e, t->owner, (TimerKind) t->kind);
                         break;
+                case TIMER_RELOAD: {
+                        Child *c = t->owner;
+
+                        /* The child is left running, as systemd leaves a
+                         * service whose reload timed out. */
+                        engine_child_reload_end(e, c, STEWARD_EVENT_CHILD_RELOAD_FAILED,
+                                                c->inc == INC_UP && !c->stopping ? STEWARD_DECISION_TIMEOUT
+                                                                                 : STEWARD_DECISION_STOP);
+                        break;
+                }
                 default:
                         engine_child_timer_fired(e, t->owner);
                         break;
@@ -1235,6 +1307,7 @@ child_info(Child *c, StewardChildInfo *info)
                 .main_pid = c->main_pid,
                 .ready = c->ready,
                 .status_text = c->status_text ? c->status_text : "",
+                .status_errno = c->status_errno,
                 .last_spawn_error = c->spawn_error ? c->spawn_error : "",
                 .last_exit_code = c->last_exit_code,
                 .last_exit_status = c->last_exit_status,

@@ -236,10 +236,11 @@ G_BEGIN_DECLS
  *   @stopping), a stop decided while the spawn was in flight (not yet
  *   delivered), the STOPPING=1 a child announced, the verdict already
  *   given on a main process that ended before its scope emptied (adopted
- *   with main_pid 0, it is judged again by the rules above), the MAINPID=
- *   a child set, the status text and the last exit. A pending command is
- *   restored only with the incarnation it waits for, and as a restart
- *   even when it was a start queued behind a stop (pending_kind).
+ *   with main_pid 0, it is judged again by the rules above), a reload
+ *   under way, the status text, StatusErrno and the last exit. (A main
+ *   process MAINPID= named is main_pid, so it is followed on.) A pending
+ *   command is restored only with the incarnation it waits for, and as a
+ *   restart even when it was a start queued behind a stop (pending_kind).
  * - the fingerprint (steward_engine_get_child_fingerprint()): a SHA-256 of
  *   a canonical form of the keys Reload compares, the same for the same
  *   spec in any process and stewardd version. An adoption whose
@@ -270,6 +271,7 @@ typedef enum {
         /* SIGKILL to the process group of probe @probe of (child, generation): it timed out, or the
          * incarnation is no longer up. Its end is still reported, and ignored. */
         STEWARD_ACTION_CANCEL_PROBE,
+        STEWARD_ACTION_SIGNAL, /* send signal to the main process of (child, generation) alone */
 } StewardActionType;
 
 /* Bits of StewardAction.changed for STATE_CHANGED, one per property that
@@ -291,6 +293,7 @@ typedef enum {
          * supervisor's RestartCount */
         STEWARD_PROPERTY_RESTART_BUDGET = 1 << 12,
         STEWARD_PROPERTY_HEALTH = 1 << 13,
+        STEWARD_PROPERTY_STATUS_ERRNO = 1 << 14,
 } StewardProperty;
 
 typedef struct {
@@ -302,7 +305,7 @@ typedef struct {
         const char *supervisor;
         guint64 generation;
         guint64 attempt;
-        int signal; /* STOP: KillSignal= or, for a watchdog, WatchdogSignal= */
+        int signal; /* STOP: KillSignal= or, for a watchdog, WatchdogSignal=; SIGNAL: ReloadSignal= */
         guint changed; /* STATE_CHANGED: StewardProperty bits */
         int exit_code; /* EXIT */
         guint64 probe; /* PROBE, CANCEL_PROBE: the probe's number, unique within the engine */
@@ -323,6 +326,7 @@ typedef enum {
         STEWARD_CHILD_STATE_PAUSED,
         STEWARD_CHILD_STATE_QUARANTINED, /* QuarantineChild, or its supervisor failed with
                                             Escalation=quarantine */
+        STEWARD_CHILD_STATE_RELOADING, /* Type=notify, ready: reloading (ReloadChild, RELOADING=1) */
         _STEWARD_CHILD_STATE_MAX,
 } StewardChildState;
 
@@ -377,6 +381,7 @@ typedef enum {
         STEWARD_COMMAND_RESUME_SUPERVISOR, /* lift a supervisor's quarantine */
         STEWARD_COMMAND_QUARANTINE, /* stop a child through the fence and keep it down until RESUME */
         STEWARD_COMMAND_SHUTDOWN, /* the whole tree; target unused */
+        STEWARD_COMMAND_RELOAD, /* ReloadChild: ReloadSignal= to the main process, then wait for it */
         _STEWARD_COMMAND_KIND_MAX,
 } StewardCommandKind;
 
@@ -414,6 +419,7 @@ typedef struct {
         guint32 main_pid;
         gboolean ready;
         const char *status_text; /* "" when none */
+        int status_errno; /* the live incarnation's last ERRNO=, 0 when none */
         /* The last spawn's failure as child_spawn_failed's error ("STAGE: ERROR"), "" when the last
          * spawn succeeded or none failed. */
         const char *last_spawn_error;
@@ -614,19 +620,47 @@ void steward_engine_child_watchdog_trigger(StewardEngine *e, const char *child, 
 void steward_engine_child_watchdog_usec(StewardEngine *e, const char *child, guint64 generation,
                                         guint64 usec, guint64 now, GArray *out);
 /* EXTEND_TIMEOUT_USEC=: the running start, watchdog or stop deadline moves
- * to @usec from now, if that is later. */
+ * to @usec from now, if that is later. The stop deadline too while the
+ * incarnation is on its way out for any reason (a command, a strategy, a
+ * shutdown, STOPPING=1), as systemd extends a service's stop timeout; not
+ * once the abort (KILL) was sent. */
 void steward_engine_child_extend_timeout(StewardEngine *e, const char *child, guint64 generation,
                                          guint64 usec, guint64 now, GArray *out);
+/* ERRNO=: the StatusErrno property, until the next incarnation (0 clears). */
+void steward_engine_child_errno(StewardEngine *e, const char *child, guint64 generation, int errno_value,
+                                guint64 now, GArray *out);
+/* RELOADING=1: the child is reloading (state reloading), until READY=1
+ * (child_reloaded) or TimeoutStartSec= (child_reload_failed, the child left
+ * running). Type=notify, up and ready only. See ReloadChild below. */
+void steward_engine_child_reloading(StewardEngine *e, const char *child, guint64 generation, guint64 now,
+                                    GArray *out);
 /* STOPPING=1: the child is shutting down by itself. State stopping, the
  * watchdog and start timeout end, TimeoutStopSec= runs (then KILL); the
  * exit is judged as any other, as systemd does. Releases held siblings. */
 void steward_engine_child_stopping(StewardEngine *e, const char *child, guint64 generation, guint64 now,
                                    GArray *out);
 /* MAINPID=: the MainPID property (the caller checked @main_pid is a process
- * of the incarnation). The incarnation still ends with the process the
- * backend started. */
+ * of the incarnation, and had the backend follow it: from now on the
+ * incarnation's exit report is that process's end, not the first main's). */
 void steward_engine_child_main_pid(StewardEngine *e, const char *child, guint64 generation, guint32 main_pid,
                                    guint64 now, GArray *out);
+
+/*
+ * ReloadChild (STEWARD_COMMAND_RELOAD), as systemd's Type=notify-reload:
+ * - only a child whose live incarnation is up (ready, for Type=notify) and
+ *   not on its way out is reloaded; else not_running (quarantine:
+ *   blocked_by_quarantine). A reload under way answers already_reloading.
+ * - a SIGNAL action sends ReloadSignal= to the main process (the one
+ *   MAINPID= named, if any), child_reloading is emitted under the command.
+ * - Type=simple: that is all, child_reloaded follows at once.
+ * - Type=notify: state reloading until the child sends RELOADING=1 and then
+ *   READY=1 (child_reloaded), or until TimeoutStartSec= passes
+ *   (child_reload_failed, decision timeout): the child is not stopped, the
+ *   state is ready again. A reload the incarnation's end interrupts ends
+ *   with it (child_reload_failed, decision stop). Ready stays true
+ *   throughout; the watchdog keeps running. Not saved across a restart of
+ *   stewardd.
+ */
 
 /**
  * steward_engine_command:

@@ -37,7 +37,10 @@ typedef struct {
         gboolean exited_reported;
         gboolean stop_requested;
         gboolean journal_refused; /* steward-exec fell back from the journal */
-        int pidfd; /* adopted: the main process, when it is not our child; else -1 */
+        /* MAINPID=: the process now taken as the main one, when not
+         * proc.pid (which stays the process group's leader); 0: none. */
+        pid_t followed;
+        int pidfd; /* adopted or followed: the main process, when it is not our child; else -1 */
         guint pidfd_source;
         char *failure;
         GVariant *unit_settings; /* a(sv): kill settings and cgroup limits */

@@ -234,9 +234,17 @@ unit_settings_new(const StewardChildSpec *spec)
         g_variant_builder_init(&props, G_VARIANT_TYPE("a(sv)"));
         g_variant_builder_add(&props, "(sv)", "KillSignal", g_variant_new_int32(spec->kill_signal));
         g_variant_builder_add(&props, "(sv)", "SendSIGKILL", g_variant_new_boolean(TRUE));
+        /* The scope escalates by itself at TimeoutStopUSec, and a scope's
+         * timeout cannot be moved once it runs. A Type=notify child may move
+         * its stop deadline with EXTEND_TIMEOUT_USEC=, so its scope waits
+         * forever and stewardd's own deadline (its KILL) is the one that
+         * counts; a stewardd that dies meanwhile leaves it to the next one,
+         * which runs TimeoutStopSec= afresh on adoption. */
         g_variant_builder_add(
                 &props, "(sv)", "TimeoutStopUSec",
-                g_variant_new_uint64(spec->timeout_stop_usec ? spec->timeout_stop_usec : G_MAXUINT64));
+                g_variant_new_uint64(spec->timeout_stop_usec && spec->type != STEWARD_CHILD_NOTIFY
+                                             ? spec->timeout_stop_usec
+                                             : G_MAXUINT64));
         resources_add(&props, &spec->resources, FALSE);
         return g_variant_ref_sink(g_variant_builder_end(&props));
 }

@@ -65,12 +65,21 @@ incarnation_finish(Incarnation *inc)
         StewardBackend *b = inc->backend;
 
         if (inc->proc.pid > 0 && !inc->main_exited && inc->pidfd < 0)
-                steward_reaper_unwatch(b->reaper, inc->proc.pid);
+                steward_reaper_unwatch(b->reaper, inc->followed > 0 ? inc->followed : inc->proc.pid);
         if (g_hash_table_lookup(b->current, inc->child) == inc)
                 g_hash_table_remove(b->current, inc->child);
         if (inc->proc.pid > 0 && g_hash_table_lookup(b->by_leader, GINT_TO_POINTER(inc->proc.pid)) == inc)
                 g_hash_table_remove(b->by_leader, GINT_TO_POINTER(inc->proc.pid));
         g_hash_table_remove(b->incarnations, inc->key);
+}
+
+/* The main process as now followed (MAINPID=), 0 once it ended. */
+static pid_t
+incarnation_main_pid(Incarnation *inc)
+{
+        if (inc->main_exited)
+                return 0;
+        return inc->followed > 0 ? inc->followed : inc->proc.pid;
 }
 
 static gboolean
@@ -136,6 +145,14 @@ on_main_reaped(pid_t pid, int status, gpointer user_data)
         Incarnation *inc = user_data;
         StewardBackend *b = inc->backend;
 
+        if (b->events->main_exiting)
+                b->events->main_exiting(b->user_data);
+        if (pid != (inc->followed > 0 ? inc->followed : inc->proc.pid)) {
+                /* Its last words named a successor (MAINPID=), now followed:
+                 * this end is no longer the incarnation's. */
+                steward_backend_orphan_reaped(b);
+                return;
+        }
         inc->main_exited = TRUE;
         inc->wait_status = status;
         /* May free inc. The report pipe, not the reap, says whether the exec
@@ -227,14 +244,21 @@ incarnation_new(StewardBackend *b, const char *child, guint64 generation, Phase 
 
 /* ---- adoption ------------------------------------------------------------ */
 
-/* The pidfd of an adopted main process turned readable: it ended. Its
- * parent (the service manager) reaped it, so its status is not ours to
- * know. */
+/* The pidfd of an adopted (or followed) main process turned readable: it
+ * ended. Its parent (the service manager, or whoever it was) reaped it, so
+ * its status is not ours to know. */
 static gboolean
 on_adopted_main_ended(int fd, GIOCondition cond, gpointer user_data)
 {
         Incarnation *inc = user_data;
+        StewardBackend *b = inc->backend;
 
+        if (b->events->main_exiting)
+                b->events->main_exiting(b->user_data);
+        if (fd != inc->pidfd)
+                /* A successor is followed now (see on_main_reaped()); this
+                 * source was removed with the old descriptor. */
+                return G_SOURCE_REMOVE;
         inc->pidfd_source = 0;
         steward_close_fdp(&inc->pidfd);
         inc->main_exited = TRUE;
@@ -478,6 +502,85 @@ steward_backend_cancel_probe(StewardBackend *b, guint64 number)
                 (void) kill(p->proc.pid, SIGKILL);
 }
 
+/* ---- MAINPID= ------------------------------------------------------------ */
+
+gboolean
+steward_backend_follow_main(StewardBackend *b, const char *child, guint64 generation, pid_t pid,
+                            GError **error)
+{
+        Incarnation *inc = backend_lookup(b, child, generation);
+        pid_t old;
+        int pidfd;
+
+        g_return_val_if_fail(b && child, FALSE);
+
+        if (!inc || inc->phase != PHASE_RUNNING || inc->main_exited || inc->exited_reported) {
+                g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS,
+                            "incarnation %s/%" G_GUINT64_FORMAT " is not running", child, generation);
+                return FALSE;
+        }
+        old = incarnation_main_pid(inc);
+        if (pid == old)
+                return TRUE;
+        if (pid <= 0 || !b->ops->owns_pid(inc, pid)) {
+                g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_ACCESS_DENIED,
+                            "PID %d is not a process of %s/%" G_GUINT64_FORMAT, (int) pid, child,
+                            generation);
+                return FALSE;
+        }
+        /* Pinned before anything changes: the PID cannot be reused under us. */
+        pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
+        if (pidfd < 0) {
+                int errsv = errno;
+                g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS, "PID %d: %s", (int) pid,
+                            g_strerror(errsv));
+                return FALSE;
+        }
+        /* The old main's end is no longer the incarnation's: it is reaped
+         * as an orphan would be, or simply not watched any more. */
+        if (inc->pidfd >= 0) {
+                if (inc->pidfd_source)
+                        g_source_remove(inc->pidfd_source);
+                inc->pidfd_source = 0;
+                steward_close_fdp(&inc->pidfd);
+        } else
+                steward_reaper_unwatch(b->reaper, old);
+        inc->followed = pid;
+        if (pid_is_our_child(pid)) {
+                /* A subreaper's: its wait status will be ours to know. */
+                (void) close(pidfd);
+                steward_reaper_watch(b->reaper, pid, on_main_reaped, inc);
+        } else {
+                inc->pidfd = pidfd;
+                inc->pidfd_source = g_unix_fd_add(inc->pidfd, G_IO_IN, on_adopted_main_ended, inc);
+        }
+        g_debug("%s/%" G_GUINT64_FORMAT ": main process %d, was %d", child, generation, (int) pid,
+                (int) old);
+        return TRUE;
+}
+
+pid_t
+steward_backend_get_main_pid(StewardBackend *b, const char *child, guint64 generation)
+{
+        Incarnation *inc = backend_lookup(b, child, generation);
+
+        return inc && inc->phase == PHASE_RUNNING ? incarnation_main_pid(inc) : 0;
+}
+
+gboolean
+steward_backend_signal_main(StewardBackend *b, const char *child, guint64 generation, int signal)
+{
+        Incarnation *inc = backend_lookup(b, child, generation);
+        pid_t pid = inc && inc->phase == PHASE_RUNNING ? incarnation_main_pid(inc) : 0;
+
+        if (pid <= 0)
+                return FALSE;
+        /* Through the pidfd when there is one: that PID may not be our child. */
+        if (inc->pidfd >= 0)
+                return syscall(SYS_pidfd_send_signal, inc->pidfd, signal, NULL, 0) == 0;
+        return kill(pid, signal) == 0;
+}
+
 /* ---- common ------------------------------------------------------------- */
 
 StewardBackend *
@@ -520,7 +623,8 @@ steward_backend_free(StewardBackend *b)
                 g_hash_table_iter_init(&iter, b->incarnations);
                 while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &inc))
                         if (inc->proc.pid > 0 && !inc->main_exited && inc->pidfd < 0)
-                                steward_reaper_unwatch(b->reaper, inc->proc.pid);
+                                steward_reaper_unwatch(b->reaper,
+                                                       inc->followed > 0 ? inc->followed : inc->proc.pid);
         }
         g_clear_pointer(&b->incarnations, g_hash_table_unref);
         g_clear_pointer(&b->current, g_hash_table_unref);
@@ -667,6 +771,18 @@ steward_backend_lookup_pid(StewardBackend *b, pid_t pid, const char **ret_child,
         if (pid <= 0)
                 return FALSE;
         inc = b->ops->find_pid(b, pid);
+        /* A main process that sent its last datagram and exited is gone
+         * from /proc by the time it is read (main_exiting): it is still
+         * known by its PID until its end has been judged. */
+        if (!inc) {
+                GHashTableIter iter;
+                Incarnation *i;
+
+                g_hash_table_iter_init(&iter, b->current);
+                while (!inc && g_hash_table_iter_next(&iter, NULL, (gpointer *) &i))
+                        if (!i->main_exited && incarnation_main_pid(i) == pid)
+                                inc = i;
+        }
         /* Only the newest incarnation of a child speaks for it, and only once
          * its program runs: a process left of an older one is no sender. */
         if (!inc || inc->phase != PHASE_RUNNING || g_hash_table_lookup(b->current, inc->child) != inc)

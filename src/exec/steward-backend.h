@@ -38,6 +38,11 @@ typedef struct {
          * once per probe, cancelled ones included, and never from inside steward_backend_probe(). */
         void (*probe_ended)(gpointer user_data, const char *child, guint64 generation, guint64 probe,
                             int wait_status, const char *error);
+        /* Optional: a main process ended, before anything is concluded from
+         * it. What its incarnation sent before may name a new main process
+         * (MAINPID=, steward_backend_follow_main()): the caller reads it
+         * now, as systemd reads its notify socket before SIGCHLD. */
+        void (*main_exiting)(gpointer user_data);
 } StewardBackendEvents;
 
 typedef struct {
@@ -149,6 +154,28 @@ void steward_backend_cancel_probe(StewardBackend *b, guint64 probe);
 /* Does @pid belong to the live incarnation of @child (its scope's cgroup or
  * its process group)? For the notify protocol's sender check. */
 gboolean steward_backend_owns_pid(StewardBackend *b, const char *child, pid_t pid);
+
+/**
+ * steward_backend_follow_main:
+ *
+ * MAINPID=: from now on @pid, a process of @child's live incarnation
+ * @generation, is its main process: the exited report is about its end
+ * (its wait status when it is stewardd's child, as the one a subreaper
+ * adopted, else STEWARD_BACKEND_WAIT_STATUS_UNKNOWN), and the previous
+ * main's end no longer counts (it is still reaped). Fails when the
+ * incarnation is not running or its main process ended already, or @pid
+ * is not one of its processes or is gone.
+ */
+gboolean steward_backend_follow_main(StewardBackend *b, const char *child, guint64 generation, pid_t pid,
+                                     GError **error);
+
+/* The main process of @child's incarnation @generation as the backend
+ * watches it (the one followed after MAINPID=), 0 when none. */
+pid_t steward_backend_get_main_pid(StewardBackend *b, const char *child, guint64 generation);
+
+/* Sends @signal to the main process alone (ReloadSignal=). FALSE when the
+ * incarnation has no main process any more. */
+gboolean steward_backend_signal_main(StewardBackend *b, const char *child, guint64 generation, int signal);
 
 /* The scope of @child's incarnation @generation, from the moment the
  * manager created it until the incarnation's gone report has been

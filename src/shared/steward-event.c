@@ -65,6 +65,9 @@ static const KindInfo kind_table[_STEWARD_EVENT_KIND_MAX] = {
         [STEWARD_EVENT_CHILD_HEALTHY] = { "child_healthy", STEWARD_SEVERITY_INFO },
         [STEWARD_EVENT_CHILD_UNHEALTHY] = { "child_unhealthy", STEWARD_SEVERITY_WARNING },
         [STEWARD_EVENT_CHILD_STALE] = { "child_stale", STEWARD_SEVERITY_WARNING },
+        [STEWARD_EVENT_CHILD_RELOADING] = { "child_reloading", STEWARD_SEVERITY_INFO },
+        [STEWARD_EVENT_CHILD_RELOADED] = { "child_reloaded", STEWARD_SEVERITY_INFO },
+        [STEWARD_EVENT_CHILD_RELOAD_FAILED] = { "child_reload_failed", STEWARD_SEVERITY_WARNING },
 };
 
 static const char *const decision_table[_STEWARD_DECISION_MAX] = {
@@ -105,6 +108,9 @@ static const char *const decision_table[_STEWARD_DECISION_MAX] = {
         [STEWARD_DECISION_CLEAN] = "clean",
         [STEWARD_DECISION_TIMEOUT] = "timeout",
         [STEWARD_DECISION_RUNTIME_POLICY] = "runtime_policy",
+        [STEWARD_DECISION_RELOAD_REQUESTED] = "reload_requested",
+        [STEWARD_DECISION_ALREADY_RELOADING] = "already_reloading",
+        [STEWARD_DECISION_NOT_RUNNING] = "not_running",
 };
 
 const char *
@@ -289,6 +295,9 @@ static const char *const message_ids[_STEWARD_EVENT_KIND_MAX] = {
         [STEWARD_EVENT_CHILD_HEALTHY] = "1abdaa0a833e4d3a8ba09a84627a3ad3",
         [STEWARD_EVENT_CHILD_UNHEALTHY] = "9d01c9bb8f824457918f2c9e112cac8f",
         [STEWARD_EVENT_CHILD_STALE] = "06f1b665b91e4723ab061e37042e5dbe",
+        [STEWARD_EVENT_CHILD_RELOADING] = "7a9cdee0bda143bc83d9c2124c387050",
+        [STEWARD_EVENT_CHILD_RELOADED] = "43dd59268ff749678ac80b07c4d7cb13",
+        [STEWARD_EVENT_CHILD_RELOAD_FAILED] = "ba82dfd3b92547da88dd3ff3f1f378f2",
 };
 
 const char *

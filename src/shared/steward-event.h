@@ -61,6 +61,10 @@ typedef enum {
         STEWARD_EVENT_CHILD_HEALTHY,
         STEWARD_EVENT_CHILD_UNHEALTHY,
         STEWARD_EVENT_CHILD_STALE,
+        /* ReloadChild, or a child's own RELOADING=1: asked, done (READY=1), failed (timeout). */
+        STEWARD_EVENT_CHILD_RELOADING,
+        STEWARD_EVENT_CHILD_RELOADED,
+        STEWARD_EVENT_CHILD_RELOAD_FAILED,
         _STEWARD_EVENT_KIND_MAX,
 } StewardEventKind;
 
@@ -135,6 +139,10 @@ typedef enum {
         STEWARD_DECISION_TIMEOUT,
         /* child_restart_conflict: the restart policy gave way to a command. */
         STEWARD_DECISION_RUNTIME_POLICY,
+        /* ReloadChild. */
+        STEWARD_DECISION_RELOAD_REQUESTED,
+        STEWARD_DECISION_ALREADY_RELOADING,
+        STEWARD_DECISION_NOT_RUNNING,
         _STEWARD_DECISION_MAX,
 } StewardDecision;
 

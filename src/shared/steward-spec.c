@@ -218,6 +218,7 @@ steward_child_spec_new(const char *name)
         c->timeout_stop_usec = 90 * G_USEC_PER_SEC;
         c->kill_signal = SIGTERM;
         c->watchdog_signal = SIGABRT;
+        c->reload_signal = SIGHUP; /* systemd's ReloadSignal= default */
         c->success_exit_status = g_array_new(FALSE, FALSE, sizeof(int));
         /* Docker's HEALTHCHECK defaults. */
         c->health_interval_usec = 30 * G_USEC_PER_SEC;

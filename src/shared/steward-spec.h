@@ -125,6 +125,7 @@ typedef struct {
         guint64 timeout_start_usec; /* 0: infinity */
         guint64 timeout_stop_usec; /* 0: infinity */
         int kill_signal;
+        int reload_signal; /* ReloadChild: sent to the main process */
         GArray *success_exit_status; /* of int, besides 0 */
 
         /* Health checks: ExecHealthCheck= (NULL: none) runs every

@@ -11,11 +11,25 @@
  *                 makes it send N STATUS= datagrams at once, the last one
  *                 "STATUS=flooded K" (also while pinging)
  *   exit=N        exit with status N
+ *   barrier       sd_notify_barrier(): wait until stewardd read all sent so far
+ *   fdstore       FDSTORE=1 with a descriptor (a pipe's end), as a daemon
+ *                 keeping its sockets would
+ *   daemonize     double fork: the grandchild goes on with the actions after
+ *                 this one; this process sends MAINPID=<grandchild> and
+ *                 READY=1, waits for the barrier, and exits 0
+ *   daemonize-nobarrier=FIFO  the same, but the launcher waits for FIFO
+ *                 before it sends, then exits right away, as most forking
+ *                 daemons do (without a barrier)
+ *   reloadable    forever: on SIGHUP, RELOADING=1 then READY=1
+ *   term-extend=U,MS  on SIGTERM: EXTEND_TIMEOUT_USEC=U, then MS milliseconds
+ *                 of shutting down (at its own pace), then exit 0
  *   (end)         wait for a signal */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <glib.h>
 #include <signal.h>
 #include <stdio.h>
@@ -150,9 +164,125 @@ statuses(unsigned n)
         return 0;
 }
 
+static int
+barrier(void)
+{
+        int r = sd_notify_barrier(0, 30 * G_USEC_PER_SEC);
+
+        if (r < 0) {
+                fprintf(stderr, "notify-child: barrier: %s\n", g_strerror(-r));
+                return -1;
+        }
+        return 0;
+}
+
+static int
+fdstore(void)
+{
+        int p[2], r;
+
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return -1;
+        r = sd_pid_notify_with_fds(0, 0, "FDSTORE=1\nFDNAME=pipe", &p[0], 1);
+        (void) close(p[0]);
+        (void) close(p[1]);
+        if (r <= 0) {
+                fprintf(stderr, "notify-child: FDSTORE=1: %s\n", r < 0 ? g_strerror(-r) : "no socket");
+                return -1;
+        }
+        return 0;
+}
+
+/* Returns 0 in the grandchild, which goes on; the others never return. */
+static int
+daemonize(const char *fifo)
+{
+        int p[2];
+        pid_t mid, grandchild = 0;
+        g_autofree char *text = NULL;
+
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return -1;
+        mid = fork();
+        if (mid < 0)
+                return -1;
+        if (mid == 0) {
+                pid_t gc = fork();
+
+                if (gc == 0) {
+                        (void) close(p[0]);
+                        (void) close(p[1]);
+                        return 0;
+                }
+                (void) !write(p[1], &gc, sizeof(gc));
+                _exit(gc > 0 ? 0 : 1);
+        }
+        (void) close(p[1]);
+        if (read(p[0], &grandchild, sizeof(grandchild)) != sizeof(grandchild) || grandchild <= 0)
+                _exit(1);
+        (void) waitpid(mid, NULL, 0);
+        if (fifo && wait_fifo(fifo) < 0)
+                _exit(1);
+        text = g_strdup_printf("MAINPID=%d\nREADY=1", (int) grandchild);
+        if (sd_notify(0, text) <= 0 || (!fifo && barrier() < 0))
+                _exit(1);
+        _exit(0);
+}
+
+static void
+reloadable(void)
+{
+        sigset_t mask;
+        int sig;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGHUP);
+        (void) sigprocmask(SIG_BLOCK, &mask, NULL);
+        for (;;)
+                if (sigwait(&mask, &sig) == 0) {
+                        (void) sd_notify(0, "RELOADING=1");
+                        (void) sd_notify(0, "READY=1\nSTATUS=reloaded");
+                }
+}
+
+static int
+term_extend(const char *arg)
+{
+        g_auto(GStrv) parts = g_strsplit(arg, ",", 2);
+        g_autofree char *text = NULL;
+        sigset_t mask;
+        int sig;
+
+        if (!parts[0] || !parts[1])
+                return -1;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        (void) sigprocmask(SIG_BLOCK, &mask, NULL);
+        if (sigwait(&mask, &sig) != 0)
+                return -1;
+        text = g_strdup_printf("EXTEND_TIMEOUT_USEC=%s", parts[0]);
+        if (sd_notify(0, text) <= 0 || barrier() < 0)
+                return -1;
+        g_usleep(g_ascii_strtoull(parts[1], NULL, 10) * 1000);
+        exit(0);
+}
+
 int
 main(int argc, char **argv)
 {
+        /* A SIGTERM (SIGHUP) that comes before term-extend= (reloadable) is
+         * reached must wait for it, or the test's stop (reload) could race
+         * the child's READY=1. */
+        for (int i = 1; i < argc; i++) {
+                sigset_t mask;
+
+                sigemptyset(&mask);
+                if (g_str_has_prefix(argv[i], "term-extend="))
+                        sigaddset(&mask, SIGTERM);
+                else if (g_str_equal(argv[i], "reloadable"))
+                        sigaddset(&mask, SIGHUP);
+                (void) sigprocmask(SIG_BLOCK, &mask, NULL);
+        }
         for (int i = 1; i < argc; i++) {
                 const char *a = argv[i];
                 int r = 0;
@@ -171,6 +301,18 @@ main(int argc, char **argv)
                         r = flood_arm((unsigned) atoi(a + 6));
                 else if (g_str_has_prefix(a, "exit="))
                         return atoi(a + 5);
+                else if (g_str_equal(a, "barrier"))
+                        r = barrier();
+                else if (g_str_equal(a, "fdstore"))
+                        r = fdstore();
+                else if (g_str_equal(a, "daemonize"))
+                        r = daemonize(NULL);
+                else if (g_str_has_prefix(a, "daemonize-nobarrier="))
+                        r = daemonize(a + 20);
+                else if (g_str_equal(a, "reloadable"))
+                        reloadable();
+                else if (g_str_has_prefix(a, "term-extend="))
+                        r = term_extend(a + 12);
                 else {
                         fprintf(stderr, "notify-child: unknown action '%s'\n", a);
                         return 2;

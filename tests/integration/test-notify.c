@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-notify.c: sd_notify in the harness: readiness holds siblings, strangers are ignored, watchdog and
- * start timeout, STATUS=, and stewardd itself as a Type=notify service of the user manager. */
+ * start timeout, STATUS=, BARRIER=1, FDSTORE=1, ERRNO=, MAINPID=, reloads, EXTEND_TIMEOUT_USEC= while
+ * stopping, and stewardd itself as a Type=notify service of the user manager. */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <gio/gunixinputstream.h>
 #include <glib/gstdio.h>
@@ -810,6 +812,347 @@ remove_user_unit(GPtrArray *files)
  * runtime directory and in its file descriptor store: killed, stewardd is
  * restarted by the manager, and what was sent to the socket meanwhile
  * waits for the next stewardd, which listens on the very same socket. */
+/* ---- the rest of the protocol (issue #18) ---- */
+
+/* The decision of a command's a{sv} outcome; its command id and the
+ * child's state right after it, if asked for. */
+static char *
+command_decision(ItestDaemon *d, const char *method, const char *child, char **ret_id, char **ret_state)
+{
+        g_autoptr(GVariant) reply =
+                itest_manager_call(d, method, g_variant_new("(ss)", child, "test"), "(a{sv})");
+        g_autoptr(GVariant) outcome = NULL;
+        const char *decision = NULL, *id = NULL, *state = NULL;
+
+        g_variant_get(reply, "(@a{sv})", &outcome);
+        ck_assert(g_variant_lookup(outcome, "decision", "&s", &decision));
+        if (ret_id) {
+                ck_assert(g_variant_lookup(outcome, "command_id", "&s", &id));
+                *ret_id = g_strdup(id);
+        }
+        if (ret_state) {
+                ck_assert(g_variant_lookup(outcome, "state", "&s", &state));
+                *ret_state = g_strdup(state);
+        }
+        return g_strdup(decision);
+}
+
+/* Waits for an event of @kind about @child carrying @command_id. */
+static GVariant *
+wait_command_event(ItestEvents *ev, const char *kind, const char *child, const char *command_id)
+{
+        guint from = 0;
+        GVariant *e;
+
+        while ((e = itest_events_wait(ev, kind, child, &from, ITEST_TIMEOUT_SEC)))
+                if (g_strcmp0(itest_event_str(e, "command_id"), command_id) == 0)
+                        return e;
+        return NULL;
+}
+
+/* systemd-notify --ready (READY=1, then BARRIER=1 with a descriptor) is no
+ * dropped message: the barrier is honoured, nothing is logged. ERRNO=
+ * becomes StatusErrno, shown by stewardctl status; FDSTORE=1 is refused
+ * once per incarnation, its other fields still act. */
+START_TEST(test_systemd_notify_barrier)
+{
+        g_autoptr(Work) w = work_new();
+        g_autofree char *config =
+                g_strdup_printf("[Child sn]\n"
+                                "Type=notify\n"
+                                "ExecStart=/bin/sh -c 'systemd-notify --ready && systemd-notify ERRNO=5 && "
+                                "exec %s fdstore fdstore barrier notify=STATUS=done'\n",
+                                w->child);
+        Capture cap = { 0 };
+        ItestDaemon *d = start_capturing(config, _i, &cap);
+        g_autofree char *ctl = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "src", "stewardctl", NULL);
+        const char *argv[] = { ctl, "--user", "status", "sn", NULL };
+        g_autofree char *socket_path = notify_path(d);
+        g_autofree char *needle = NULL;
+        g_autofree char *out = NULL;
+        const char *refused = "passed 1 file descriptor(s) to keep (FDSTORE=1)";
+
+        /* sh runs on only if each systemd-notify saw its barrier through. */
+        ck_assert(itest_child_wait_property(d, "sn", "StatusText", g_variant_new_string("done"),
+                                            ITEST_TIMEOUT_SEC));
+        ck_assert_str_eq(child_state(d, "sn"), "ready");
+        ck_assert(itest_child_wait_property(d, "sn", "StatusErrno", g_variant_new_int32(5),
+                                            ITEST_TIMEOUT_SEC));
+        ck_assert_int_eq(itest_run(argv, &out), 0);
+        ck_assert_msg(strstr(out, "Error: 5 (Input/output error)"), "%s", out);
+
+        /* Everything the child sent was read before its STATUS=done. A
+         * stranger's datagram now is the first drop: had a barrier been
+         * dropped, this one would not be "1 in all" (or not be logged at
+         * all, within the drop log's interval). */
+        send_as_stranger(socket_path, "READY=1");
+        needle = g_strdup_printf(
+                "Dropped 1 notify message(s) since the last report (1 in all), the latest from PID %d",
+                (int) getpid());
+        ck_assert_msg(capture_wait(&cap, needle), "no drop logged:\n%s", cap.text->str);
+        ck_assert_msg(!strstr(cap.text->str, "file descriptors passed"), "%s", cap.text->str);
+        ck_assert_msg(!strstr(cap.text->str, "BARRIER"), "%s", cap.text->str);
+        ck_assert_msg(strstr(cap.text->str, refused), "%s", cap.text->str);
+        ck_assert_msg(strstr(cap.text->str, refused) == g_strrstr(cap.text->str, refused),
+                      "FDSTORE=1 refused more than once:\n%s", cap.text->str);
+
+        itest_daemon_free(d);
+        capture_clear(&cap);
+}
+END_TEST
+
+static gboolean
+pid_gone(pid_t pid)
+{
+        return kill(pid, 0) < 0 && errno == ESRCH;
+}
+
+/* Waits until @pid no longer exists (reaped), within the bound. */
+static gboolean
+wait_pid_gone(pid_t pid)
+{
+        gint64 end = g_get_monotonic_time() + ITEST_TIMEOUT_SEC * G_USEC_PER_SEC;
+
+        /* Nothing signals a reap to the test: the bus events are kept
+         * flowing meanwhile, and the check repeated. */
+        while (!pid_gone(pid) && g_get_monotonic_time() < end)
+                if (!g_main_context_iteration(NULL, FALSE))
+                        g_usleep(10 * 1000);
+        return pid_gone(pid);
+}
+
+/* Waits until stewardd's state file names @pid as @child's main process. */
+static gboolean
+wait_saved_main_pid(ItestDaemon *d, pid_t pid)
+{
+        g_autofree char *path = g_build_filename(d->dir, "run", "state", NULL);
+        g_autofree char *needle = g_strdup_printf("\nMainPID=%d\n", (int) pid);
+        gint64 end = g_get_monotonic_time() + ITEST_TIMEOUT_SEC * G_USEC_PER_SEC;
+
+        for (;;) {
+                g_autofree char *text = NULL;
+
+                if (g_file_get_contents(path, &text, NULL, NULL) && strstr(text, needle))
+                        return TRUE;
+                if (g_get_monotonic_time() >= end)
+                        return FALSE;
+                /* Saved at the daemon's idle time: no signal tells the test. */
+                if (!g_main_context_iteration(NULL, FALSE))
+                        g_usleep(10 * 1000);
+        }
+}
+
+/* A forking daemon (Type=notify, MAINPID= after a double fork) is followed:
+ * MainPID is the grandchild, the launcher's exit ends nothing, a restart of
+ * stewardd keeps following it, and the grandchild's end is the
+ * incarnation's, restarted by the policy. */
+START_TEST(test_mainpid_follows_double_fork)
+{
+        g_autoptr(Work) w = work_new();
+        g_autofree char *first = work_path(w, "first.env");
+        g_autofree char *daemon = work_path(w, "daemon.env");
+        g_autofree char *config = g_strdup_printf("[Child fk]\n"
+                                                  "Type=notify\n"
+                                                  "RestartSec=100ms\n"
+                                                  "ExecStart=%s env=%s daemonize env=%s\n",
+                                                  w->child, first, daemon);
+        const char *args[] = { "--backend=scope", NULL };
+        g_autoptr(ItestDaemon) d = itest_daemon_start(config, args);
+        ItestEvents *ev = d->events;
+        g_autoptr(GHashTable) first_env = read_env(first);
+        g_autoptr(GHashTable) daemon_env = read_env(daemon);
+        pid_t launcher = atoi(g_hash_table_lookup(first_env, "PID"));
+        pid_t grandchild = atoi(g_hash_table_lookup(daemon_env, "PID"));
+        g_autoptr(GVariant) gen = NULL;
+        GVariant *exited;
+
+        ck_assert_int_ne(launcher, grandchild);
+        ck_assert(itest_child_wait_property(d, "fk", "MainPID", g_variant_new_uint32((guint32) grandchild),
+                                            ITEST_TIMEOUT_SEC));
+        ck_assert(wait_state(d, "fk", "ready"));
+        /* The launcher exited and was reaped: the incarnation goes on. */
+        ck_assert(wait_pid_gone(launcher));
+        ck_assert(itest_events_wait_generation(ev, "child_ready", "fk", 0, ITEST_TIMEOUT_SEC));
+        ck_assert_uint_eq(itest_events_count(ev, "child_exited", "fk"), 0);
+        ck_assert_str_eq(child_state(d, "fk"), "ready");
+
+        /* Live restore takes the followed main process over. */
+        ck_assert(wait_saved_main_pid(d, grandchild));
+        itest_daemon_kill(d);
+        itest_daemon_restart(d);
+        ev = d->events;
+        ck_assert(itest_events_wait_generation(ev, "child_adopted", "fk", 0, ITEST_TIMEOUT_SEC));
+        ck_assert(itest_child_wait_property(d, "fk", "MainPID", g_variant_new_uint32((guint32) grandchild),
+                                            ITEST_TIMEOUT_SEC));
+        ck_assert(wait_state(d, "fk", "ready"));
+
+        /* The daemon's end is the incarnation's: restarted by the policy. */
+        ck_assert_int_eq(kill(grandchild, SIGKILL), 0);
+        exited = itest_events_wait_generation(ev, "child_exited", "fk", 0, ITEST_TIMEOUT_SEC);
+        ck_assert(exited);
+        ck_assert_str_eq(itest_event_str(exited, "decision"), "failure");
+        ck_assert(itest_child_wait_property(d, "fk", "Generation", g_variant_new_uint64(1),
+                                            ITEST_TIMEOUT_SEC));
+        ck_assert(wait_state(d, "fk", "ready"));
+        gen = itest_child_property(d, "fk", "MainPID");
+        ck_assert_uint_ne(g_variant_get_uint32(gen), (guint32) grandchild);
+        ck_assert_uint_ne(g_variant_get_uint32(gen), 0);
+}
+END_TEST
+
+/* Whether @pid is a zombie: ended, not yet reaped. */
+static gboolean
+pid_is_zombie(pid_t pid)
+{
+        g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int) pid);
+        g_autofree char *text = NULL;
+        const char *paren;
+
+        if (!g_file_get_contents(path, &text, NULL, NULL) || !(paren = strrchr(text, ')')))
+                return FALSE;
+        return paren[1] == ' ' && paren[2] == 'Z';
+}
+
+/* A launcher that names its successor and exits at once, without a
+ * barrier: with stewardd stalled, its datagram and its exit are both
+ * waiting when it wakes up, the reaper's source first in line. The
+ * datagram must count first (systemd too reads its notify socket before
+ * SIGCHLD): the incarnation stays up. The stall is the stimulus. */
+START_TEST(test_mainpid_then_exit_at_once)
+{
+        g_autoptr(Work) w = work_new();
+        g_autofree char *first = work_path(w, "first.env");
+        g_autofree char *daemon = work_path(w, "daemon.env");
+        g_autofree char *go = work_fifo(w, "go");
+        g_autofree char *config = g_strdup_printf("[Child fk]\n"
+                                                  "Type=notify\n"
+                                                  "ExecStart=%s env=%s daemonize-nobarrier=%s env=%s\n",
+                                                  w->child, first, go, daemon);
+        const char *args[] = { "--backend=scope", NULL };
+        g_autoptr(ItestDaemon) d = itest_daemon_start(config, args);
+        ItestEvents *ev = d->events;
+        g_autoptr(GHashTable) first_env = read_env(first);
+        g_autoptr(GHashTable) daemon_env = read_env(daemon);
+        pid_t launcher = atoi(g_hash_table_lookup(first_env, "PID"));
+        pid_t grandchild = atoi(g_hash_table_lookup(daemon_env, "PID"));
+        gint64 end = g_get_monotonic_time() + ITEST_TIMEOUT_SEC * G_USEC_PER_SEC;
+        g_autoptr(GVariant) main_pid = NULL;
+
+        ck_assert_int_eq(kill(d->pid, SIGSTOP), 0);
+        release(go);
+        /* Its datagram is queued before it exits; its exit waits for us. */
+        while (!pid_is_zombie(launcher) && g_get_monotonic_time() < end)
+                g_usleep(10 * 1000);
+        ck_assert(pid_is_zombie(launcher));
+        ck_assert_int_eq(kill(d->pid, SIGCONT), 0);
+
+        ck_assert(wait_pid_gone(launcher));
+        /* Asked after the reap, so answered after its judgement. */
+        ck_assert_str_eq(child_state(d, "fk"), "ready");
+        main_pid = itest_child_property(d, "fk", "MainPID");
+        ck_assert_uint_eq(g_variant_get_uint32(main_pid), (guint32) grandchild);
+        ck_assert(itest_events_wait_generation(ev, "child_ready", "fk", 0, ITEST_TIMEOUT_SEC));
+        ck_assert_uint_eq(itest_events_count(ev, "child_exited", "fk"), 0);
+        ck_assert_int_eq(kill(grandchild, 0), 0);
+}
+END_TEST
+
+/* ReloadChild: the child gets its ReloadSignal=, says RELOADING=1 then
+ * READY=1, and the reload completes under the command's id; one that
+ * never answers fails at TimeoutStartSec= and is left running. */
+START_TEST(test_reload_child)
+{
+        g_autoptr(Work) w = work_new();
+        g_autofree char *config = g_strdup_printf("[Child rl]\n"
+                                                  "Type=notify\n"
+                                                  "ExecStart=%s notify=READY=1 reloadable\n"
+                                                  "[Child deaf]\n"
+                                                  "Type=notify\n"
+                                                  "TimeoutStartSec=1s\n"
+                                                  "ReloadSignal=SIGWINCH\n"
+                                                  "ExecStart=%s notify=READY=1\n",
+                                                  w->child, w->child);
+        const char *args[] = { "--backend=scope", NULL };
+        g_autoptr(ItestDaemon) d = itest_daemon_start(config, args);
+        ItestEvents *ev = d->events;
+        g_autofree char *ctl = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "src", "stewardctl", NULL);
+        const char *argv[] = { ctl, "--user", "reload-child", "rl", NULL };
+        g_autofree char *decision = NULL;
+        g_autofree char *id = NULL;
+        g_autofree char *state = NULL;
+        g_autofree char *out = NULL;
+        GVariant *reloading, *reloaded, *failed;
+        guint from = 0;
+
+        ck_assert(wait_state(d, "rl", "ready"));
+        ck_assert(wait_state(d, "deaf", "ready"));
+        decision = command_decision(d, "ReloadChild", "rl", &id, NULL);
+        ck_assert_str_eq(decision, "reload_requested");
+        reloading = wait_command_event(ev, "child_reloading", "rl", id);
+        ck_assert(reloading);
+        reloaded = wait_command_event(ev, "child_reloaded", "rl", id);
+        ck_assert(reloaded);
+        ck_assert(itest_child_wait_property(d, "rl", "StatusText", g_variant_new_string("reloaded"),
+                                            ITEST_TIMEOUT_SEC));
+        ck_assert(wait_state(d, "rl", "ready"));
+        ck_assert_uint_eq(itest_events_count(ev, "child_reload_failed", "rl"), 0);
+
+        /* The same through stewardctl, which answers at once. */
+        ck_assert_int_eq(itest_run(argv, &out), 0);
+        ck_assert_msg(strstr(out, "reload_requested"), "%s", out);
+        ck_assert(itest_events_wait(ev, "child_reloaded", "rl", &from, ITEST_TIMEOUT_SEC));
+        ck_assert(itest_events_wait(ev, "child_reloaded", "rl", &from, ITEST_TIMEOUT_SEC));
+
+        /* SIGWINCH is ignored, so nothing comes back: reloading until the
+         * timeout, then ready again, same incarnation. */
+        g_clear_pointer(&decision, g_free);
+        g_clear_pointer(&id, g_free);
+        decision = command_decision(d, "ReloadChild", "deaf", &id, &state);
+        ck_assert_str_eq(decision, "reload_requested");
+        /* From the answer: a property read could come after the timeout. */
+        ck_assert_str_eq(state, "reloading");
+        failed = wait_command_event(ev, "child_reload_failed", "deaf", id);
+        ck_assert(failed);
+        ck_assert_str_eq(itest_event_str(failed, "decision"), "timeout");
+        ck_assert(wait_state(d, "deaf", "ready"));
+        ck_assert_uint_eq(itest_events_count(ev, "child_exited", "deaf"), 0);
+}
+END_TEST
+
+/* EXTEND_TIMEOUT_USEC= while stewardd stops a child: past TimeoutStopSec=
+ * it is not killed, and its clean exit is what ends it. */
+START_TEST(test_extend_timeout_while_stopping)
+{
+        g_autoptr(Work) w = work_new();
+        /* 2s to stop, but it asks for 60s and takes 4s of its own pace. */
+        g_autofree char *config = g_strdup_printf("[Child slow]\n"
+                                                  "Type=notify\n"
+                                                  "TimeoutStopSec=2s\n"
+                                                  "ExecStart=%s notify=READY=1 term-extend=60000000,4000\n",
+                                                  w->child);
+        const char *args[] = { backends[_i], NULL };
+        g_autoptr(ItestDaemon) d = itest_daemon_start(config, args);
+        ItestEvents *ev = d->events;
+        g_autofree char *decision = NULL;
+        const char *code = NULL;
+        g_autoptr(GVariant) fields = NULL;
+        gint32 status = -1;
+        GVariant *exited;
+
+        ck_assert(wait_state(d, "slow", "ready"));
+        decision = command_decision(d, "StopChild", "slow", NULL, NULL);
+        ck_assert_str_eq(decision, "stop_delivered");
+        exited = itest_events_wait_generation(ev, "child_exited", "slow", 0, 2 * ITEST_TIMEOUT_SEC);
+        ck_assert(exited);
+        g_variant_get(exited, "(tsst@a{sv})", NULL, NULL, NULL, NULL, &fields);
+        ck_assert(g_variant_lookup(fields, "exit_code", "&s", &code));
+        ck_assert(g_variant_lookup(fields, "exit_status", "i", &status));
+        ck_assert_msg(g_str_equal(code, "exited") && status == 0, "%s %d", code, status);
+        ck_assert_uint_eq(itest_events_count(ev, "child_restart_fence_abort_requested", "slow"), 0);
+        ck_assert(wait_state(d, "slow", "stopped"));
+}
+END_TEST
+
 START_TEST(test_stewardd_is_a_notify_service)
 {
         static const char unit[] = "steward-notify-test.service";
@@ -910,6 +1253,11 @@ make_suite(void)
         tcase_add_loop_test(children, test_status_text, 0, G_N_ELEMENTS(backends));
         tcase_add_loop_test(children, test_address_survives_kill, 0, G_N_ELEMENTS(backends));
         tcase_add_loop_test(children, test_second_daemon_keeps_socket, 0, G_N_ELEMENTS(backends));
+        tcase_add_loop_test(children, test_systemd_notify_barrier, 0, G_N_ELEMENTS(backends));
+        tcase_add_test(children, test_mainpid_follows_double_fork);
+        tcase_add_test(children, test_mainpid_then_exit_at_once);
+        tcase_add_test(children, test_reload_child);
+        tcase_add_loop_test(children, test_extend_timeout_while_stopping, 0, G_N_ELEMENTS(backends));
         suite_add_tcase(s, children);
 
         tcase_set_timeout(flood, 6 * ITEST_TIMEOUT_SEC);

@@ -81,6 +81,32 @@ wait_for(Manager *m, const char *line, guint count)
         return count_with(m, line) >= count;
 }
 
+/* Reads every datagram queued now. */
+static void
+drain(Manager *m)
+{
+        guint n;
+
+        do {
+                n = m->messages->len;
+                (void) on_datagram(m->fd, G_IO_IN, m);
+        } while (m->messages->len > n);
+}
+
+/* The last STATUS= received, or "". */
+static const char *
+last_status(Manager *m)
+{
+        for (guint i = m->messages->len; i > 0; i--) {
+                const char *msg = g_ptr_array_index(m->messages, i - 1);
+                const char *s = strstr(msg, "STATUS=");
+
+                if (s && (s == msg || s[-1] == '\n'))
+                        return s;
+        }
+        return "";
+}
+
 typedef struct {
         gboolean exited;
         int status;
@@ -104,6 +130,11 @@ START_TEST(test_stewardd_reports_to_its_manager)
         g_autofree char *conf = g_build_filename(dir, "steward.conf", NULL);
         g_autofree char *stewardd = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "src", "stewardd", NULL);
         g_autofree char *config_arg = g_strdup_printf("--config=%s", dir);
+        g_autofree char *marker = g_build_filename(dir, "reloading", NULL);
+        g_autofree char *notify_child = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "tests",
+                                                         "integration", "notify-child", NULL);
+        g_autofree char *config = NULL;
+        g_autofree char *config2 = NULL;
         const char *argv[] = { stewardd, "--user", "--backend=process", config_arg, NULL };
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         Manager m = { .messages = g_ptr_array_new_with_free_func(g_free) };
@@ -112,13 +143,19 @@ START_TEST(test_stewardd_reports_to_its_manager)
         GPid pid;
         int ready, stopping;
 
-        /* Two simple children: READY=1 comes once both were spawned. */
-        ck_assert(g_file_set_contents(conf,
-                                      "[Child quick]\n"
-                                      "ExecStart=/usr/bin/sleep 1000\n"
-                                      "[Child second]\n"
-                                      "ExecStart=/usr/bin/sleep 1000\n",
-                                      -1, NULL));
+        /* Two simple children and one that stays reloading (RELOADING=1,
+         * no READY=1 after it, no TimeoutStartSec=): READY=1 comes once all
+         * were up. A child reloading counts as up. */
+        config = g_strdup_printf("[Child quick]\n"
+                                 "ExecStart=/usr/bin/sleep 1000\n"
+                                 "[Child second]\n"
+                                 "ExecStart=/usr/bin/sleep 1000\n"
+                                 "[Child rel]\n"
+                                 "Type=notify\n"
+                                 "TimeoutStartSec=infinity\n"
+                                 "ExecStart=%s notify=READY=1 notify=RELOADING=1 barrier env=%s\n",
+                                 notify_child, marker);
+        ck_assert(g_file_set_contents(conf, config, -1, NULL));
 
         m.fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         ck_assert_int_ge(m.fd, 0);
@@ -139,25 +176,23 @@ START_TEST(test_stewardd_reports_to_its_manager)
         g_child_watch_add(pid, on_exit_status, &e);
 
         ck_assert_msg(wait_for(&m, "READY=1", 1), "no READY=1");
-        ck_assert_msg(wait_for(&m, "STATUS=2 children: 2 up", 1), "no STATUS= for the tree");
+        ck_assert_msg(wait_for(&m, "STATUS=3 children: 3 up", 1), "no STATUS= for the tree");
+        /* Past its barrier, stewardd handled RELOADING=1 and said so. */
+        ck_assert(itest_wait_file(marker, ITEST_TIMEOUT_SEC));
+        drain(&m);
+        ck_assert_str_eq(last_status(&m), "STATUS=3 children: 3 up");
         /* The watchdog keeps being fed while the daemon idles. */
         ck_assert_msg(wait_for(&m, "WATCHDOG=1", 5), "%u WATCHDOG=1 only", count_with(&m, "WATCHDOG=1"));
 
         /* SIGHUP, as ExecReload= sends it: RELOADING=1, the change applied,
          * READY=1 again, and the daemon still running. */
-        ck_assert(g_file_set_contents(conf,
-                                      "[Child quick]\n"
-                                      "ExecStart=/usr/bin/sleep 1000\n"
-                                      "[Child second]\n"
-                                      "ExecStart=/usr/bin/sleep 1000\n"
-                                      "[Child third]\n"
-                                      "ExecStart=/usr/bin/sleep 1000\n",
-                                      -1, NULL));
+        config2 = g_strdup_printf("%s[Child third]\nExecStart=/usr/bin/sleep 1000\n", config);
+        ck_assert(g_file_set_contents(conf, config2, -1, NULL));
         ck_assert_int_eq(kill(pid, SIGHUP), 0);
         ck_assert_msg(wait_for(&m, "RELOADING=1", 1), "no RELOADING=1");
         ck_assert_msg(wait_for(&m, "READY=1", 2), "no READY=1 after the reload");
         ck_assert_int_gt(first_with(&m, "RELOADING=1"), first_with(&m, "READY=1"));
-        ck_assert_msg(wait_for(&m, "STATUS=3 children: 3 up", 1), "the reload did not add a child");
+        ck_assert_msg(wait_for(&m, "STATUS=4 children: 4 up", 1), "the reload did not add a child");
         ck_assert(!e.exited);
         ck_assert_uint_eq(count_with(&m, "STOPPING=1"), 0);
 
@@ -180,6 +215,7 @@ START_TEST(test_stewardd_reports_to_its_manager)
         g_ptr_array_unref(m.messages);
         (void) unlink(socket_path);
         (void) unlink(conf);
+        (void) unlink(marker);
         (void) g_rmdir(dir);
 }
 END_TEST

@@ -889,7 +889,9 @@ START_TEST(test_completion)
         struct {
                 const char *words, *expected;
         } cases[] = {
-                { "stewardctl re", "restart resume resume-supervisor remove reload" },
+                { "stewardctl re", "restart resume reload-child resume-supervisor remove reload" },
+                { "stewardctl --user reload-child w", "worker" },
+                { "stewardctl --user reload-child --r", "--reason=" },
                 { "stewardctl --user remove ''", "api worker" },
                 { "stewardctl --user add --p", "--persist" },
                 { "stewardctl da", "daemon-reexec" },

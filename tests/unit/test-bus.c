@@ -545,6 +545,7 @@ START_TEST(test_commands)
                 { "PauseChild", "Pause", STEWARD_COMMAND_PAUSE },
                 { "ResumeChild", "Resume", STEWARD_COMMAND_RESUME },
                 { "QuarantineChild", "Quarantine", STEWARD_COMMAND_QUARANTINE },
+                { "ReloadChild", "Reload", STEWARD_COMMAND_RELOAD },
         };
         g_autofree char *db = path_of(STEWARD_CHILD_PATH_PREFIX, "db.1");
         g_autofree char *tier = path_of(STEWARD_SUPERVISOR_PATH_PREFIX, "tier");

@@ -181,6 +181,7 @@ START_TEST(test_child_every_key)
                                               "TimeoutStartSec=30s\n"
                                               "TimeoutStopSec=infinity\n"
                                               "KillSignal=INT\n"
+                                              "ReloadSignal=USR1\n"
                                               "SuccessExitStatus=0 75 3\n"
                                               "Environment=LOG=info \"GREETING=hello world\"\n"
                                               "WorkingDirectory=/srv/api\n"
@@ -210,6 +211,7 @@ START_TEST(test_child_every_key)
         ck_assert_uint_eq(c->timeout_start_usec, 30 * SEC);
         ck_assert_uint_eq(c->timeout_stop_usec, 0);
         ck_assert_int_eq(c->kill_signal, SIGINT);
+        ck_assert_int_eq(c->reload_signal, SIGUSR1);
         ck_assert_uint_eq(c->success_exit_status->len, 3);
         ck_assert_int_eq(g_array_index(c->success_exit_status, int, 1), 75);
         ck_assert_uint_eq(g_strv_length(c->environment), 2);

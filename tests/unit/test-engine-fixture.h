@@ -115,6 +115,10 @@ t_record(T *t)
                         g_string_append_printf(t->log, "%sCANCEL_PROBE %s %" G_GUINT64_FORMAT, sep, a->child,
                                                a->generation);
                         break;
+                case STEWARD_ACTION_SIGNAL:
+                        g_string_append_printf(t->log, "%sSIGNAL %s %" G_GUINT64_FORMAT " %d", sep, a->child,
+                                               a->generation, a->signal);
+                        break;
                 case STEWARD_ACTION_EXIT:
                         t->exit_code = a->exit_code;
                         g_string_append_printf(t->log, "%sEXIT %d", sep, a->exit_code);

@@ -227,6 +227,7 @@ world_apply(World *w)
                 case STEWARD_ACTION_STATE_CHANGED:
                 case STEWARD_ACTION_PROBE:
                 case STEWARD_ACTION_CANCEL_PROBE:
+                case STEWARD_ACTION_SIGNAL: /* no command here reloads */
                         break;
                 }
         }

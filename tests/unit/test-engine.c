@@ -306,6 +306,189 @@ START_TEST(test_extend_timeout)
 }
 END_TEST
 
+static guint t_child_changed(T *t, const char *child);
+
+/* EXTEND_TIMEOUT_USEC= while stewardd stops the child: the stop deadline
+ * (its KILL) moves, as systemd's stop timeout does; never earlier, and not
+ * once the KILL was sent. */
+START_TEST(test_extend_timeout_while_stopping)
+{
+        SpecBuilder b;
+        StewardCommandOutcome o;
+        T *t;
+
+        sb_init(&b);
+        sb_notify(&b, "db", NULL)->timeout_stop_usec = 3 * SEC;
+        t = t_new(b.spec, NULL, NULL);
+        steward_spec_free(b.spec);
+        t_start(t);
+        t_spawned(t, "db");
+        t_ready(t, "db");
+        o = t_cmd(t, STEWARD_COMMAND_STOP, "db", "s-1");
+        ck_assert_int_eq(o.decision, STEWARD_DECISION_STOP_DELIVERED);
+        g_free(t_take(t));
+        ck_assert_uint_eq(steward_engine_next_deadline(t->e), t->now + 3 * SEC);
+        t_advance(t, 2 * SEC);
+        t_begin(t);
+        steward_engine_child_extend_timeout(t->e, "db", 0, 10 * SEC, t->now, t->out);
+        t_end(t);
+        ck_assert_uint_eq(steward_engine_next_deadline(t->e), t->now + 10 * SEC);
+        t_begin(t);
+        steward_engine_child_extend_timeout(t->e, "db", 0, 1 * SEC, t->now, t->out);
+        t_end(t);
+        ck_assert_uint_eq(steward_engine_next_deadline(t->e), t->now + 10 * SEC);
+        /* Past the original TimeoutStopSec=: nothing is killed. */
+        t_advance(t, 10 * SEC - 1);
+        t_expect(t, "");
+        t_advance(t, 1);
+        t_expect(t, "child_restart_fence_abort_requested db 0, KILL db 0");
+        /* Once the abort went, no extension brings it back. */
+        t_begin(t);
+        steward_engine_child_extend_timeout(t->e, "db", 0, 10 * SEC, t->now, t->out);
+        t_end(t);
+        ck_assert_uint_eq(steward_engine_next_deadline(t->e), G_MAXUINT64);
+        t_free(t);
+}
+END_TEST
+
+/* ERRNO= is StatusErrno until the next incarnation. */
+START_TEST(test_notify_errno)
+{
+        SpecBuilder b;
+        StewardChildInfo info;
+        T *t;
+
+        sb_init(&b);
+        sb_notify(&b, "db", NULL);
+        t = t_new(b.spec, NULL, NULL);
+        steward_spec_free(b.spec);
+        t_start(t);
+        t_spawned(t, "db");
+        t_begin(t);
+        steward_engine_child_errno(t->e, "db", 0, 2, t->now, t->out);
+        ck_assert(t_child_changed(t, "db") & STEWARD_PROPERTY_STATUS_ERRNO);
+        t_end(t);
+        info = t_info(t, "db");
+        ck_assert_int_eq(info.status_errno, 2);
+        /* The same again changes nothing. */
+        t_begin(t);
+        steward_engine_child_errno(t->e, "db", 0, 2, t->now, t->out);
+        ck_assert_uint_eq(t_child_changed(t, "db"), 0);
+        t_end(t);
+        /* An older generation's is stale. */
+        t_crash(t, "db", 1);
+        t_next(t);
+        t_spawned(t, "db");
+        info = t_info(t, "db");
+        ck_assert_int_eq(info.status_errno, 0);
+        g_free(t_take(t));
+        t_begin(t);
+        steward_engine_child_errno(t->e, "db", 0, 5, t->now, t->out);
+        t_end(t);
+        t_expect(t, "child_attempt_stale_report db 0");
+        ck_assert_int_eq(t_info(t, "db").status_errno, 0);
+        t_free(t);
+}
+END_TEST
+
+static void
+t_reloading(T *t, const char *name)
+{
+        t_begin(t);
+        steward_engine_child_reloading(t->e, name, t_gen(t, name), t->now, t->out);
+        t_end(t);
+}
+
+/* ReloadChild as Type=notify-reload: the signal, state reloading until
+ * RELOADING=1 then READY=1; a timeout leaves the child running. */
+START_TEST(test_reload_child)
+{
+        SpecBuilder b;
+        StewardChildSpec *c;
+        StewardCommandOutcome o;
+        T *t;
+
+        sb_init(&b);
+        c = sb_notify(&b, "db", NULL);
+        c->timeout_start_usec = 5 * SEC;
+        c->reload_signal = SIGUSR1;
+        c->watchdog_usec = 2 * SEC;
+        sb_child(&b, "web", NULL);
+        t = t_new(b.spec, NULL, NULL);
+        steward_spec_free(b.spec);
+        t_start(t);
+        /* Not up yet: nothing to reload. */
+        o = t_cmd(t, STEWARD_COMMAND_RELOAD, "db", "r-0");
+        ck_assert_int_eq(o.decision, STEWARD_DECISION_NOT_RUNNING);
+        t_spawned(t, "db");
+        o = t_cmd(t, STEWARD_COMMAND_RELOAD, "db", "r-0b");
+        ck_assert_int_eq(o.decision, STEWARD_DECISION_NOT_RUNNING);
+        t_ready(t, "db");
+        t_spawned(t, "web");
+        g_free(t_take(t));
+
+        o = t_cmd(t, STEWARD_COMMAND_RELOAD, "db", "r-1");
+        ck_assert_int_eq(o.decision, STEWARD_DECISION_RELOAD_REQUESTED);
+        ck_assert_int_eq(o.state, STEWARD_CHILD_STATE_RELOADING);
+        t_expect(t, "SIGNAL db 0 10, child_reloading db 0");
+        ck_assert_str_eq(t_state(t, "db"), "reloading");
+        ck_assert(t_info(t, "db").ready);
+        o = t_cmd(t, STEWARD_COMMAND_RELOAD, "db", "r-2");
+        ck_assert_int_eq(o.decision, STEWARD_DECISION_ALREADY_RELOADING);
+        ck_assert(o.idempotent);
+        g_free(t_take(t));
+        /* READY=1 before RELOADING=1 does not end it. */
+        t_ready(t, "db");
+        ck_assert_str_eq(t_state(t, "db"), "reloading");
+        t_reloading(t, "db");
+        ck_assert_str_eq(t_state(t, "db"), "reloading");
+        /* The watchdog still runs meanwhile. */
+        t_begin(t);
+        steward_engine_child_watchdog(t->e, "db", 0, t->now, t->out);
+        t_end(t);
+        t_ready(t, "db");
+        t_expect(t, "child_reloaded db 0");
+        ck_assert_str_eq(t_state(t, "db"), "ready");
+
+        /* A reload that times out: reported, the child left alone. */
+        o = t_cmd(t, STEWARD_COMMAND_RELOAD, "db", "r-3");
+        ck_assert_int_eq(o.decision, STEWARD_DECISION_RELOAD_REQUESTED);
+        g_free(t_take(t));
+        for (guint i = 0; i < 4; i++) {
+                t_advance(t, 1 * SEC);
+                t_begin(t);
+                steward_engine_child_watchdog(t->e, "db", 0, t->now, t->out);
+                t_end(t);
+        }
+        t_expect(t, "");
+        t_advance(t, 1 * SEC);
+        t_expect(t, "child_reload_failed db 0 timeout");
+        ck_assert_str_eq(t_state(t, "db"), "ready");
+        ck_assert_uint_eq(t_gen(t, "db"), 0);
+
+        /* RELOADING=1 on its own is a reload too, READY=1 in the same
+         * message ends it. */
+        t_reloading(t, "db");
+        t_ready(t, "db");
+        t_expect(t, "child_reloading db 0, child_reloaded db 0");
+
+        /* Type=simple: signalled, and done. */
+        o = t_cmd(t, STEWARD_COMMAND_RELOAD, "web", "r-4");
+        ck_assert_int_eq(o.decision, STEWARD_DECISION_RELOAD_REQUESTED);
+        t_expect(t, "SIGNAL web 0 1, child_reloading web 0, child_reloaded web 0");
+
+        /* A reload the incarnation's stop interrupts fails with it. */
+        o = t_cmd(t, STEWARD_COMMAND_RELOAD, "db", "r-5");
+        g_free(t_take(t));
+        o = t_cmd(t, STEWARD_COMMAND_STOP, "db", "s-1");
+        t_expect(t, "child_reload_failed db 0 stop, child_control_cancel_delivered db 0, STOP db 0");
+        ck_assert_str_eq(t_state(t, "db"), "stopping");
+        o = t_cmd(t, STEWARD_COMMAND_RELOAD, "db", "r-6");
+        ck_assert_int_eq(o.decision, STEWARD_DECISION_NOT_RUNNING);
+        t_free(t);
+}
+END_TEST
+
 START_TEST(test_notify_stopping)
 {
         SpecBuilder b;
@@ -3497,7 +3680,7 @@ START_TEST(test_restore_refused)
 }
 END_TEST
 
-enum { FP_VARIANTS = 26 };
+enum { FP_VARIANTS = 27 };
 
 /* A child "x" (or @name) after a primary "p", as variant @v changes it. */
 static StewardSpec *
@@ -3597,6 +3780,10 @@ fp_spec(guint v, const char *name, guint shift)
                 break;
         case 25:
                 g_array_append_val(c->success_exit_status, three);
+                break;
+        case 26:
+                /* Added later: only a value other than the default counts. */
+                c->reload_signal = SIGUSR2;
                 break;
         default:
                 g_assert_not_reached();
@@ -4050,6 +4237,9 @@ make_suite(void)
         tcase_add_test(tc, test_watchdog_usec_override);
         tcase_add_test(tc, test_watchdog_needs_notify);
         tcase_add_test(tc, test_extend_timeout);
+        tcase_add_test(tc, test_extend_timeout_while_stopping);
+        tcase_add_test(tc, test_notify_errno);
+        tcase_add_test(tc, test_reload_child);
         tcase_add_test(tc, test_notify_stopping);
         tcase_add_test(tc, test_notify_stopping_hangs);
         tcase_add_test(tc, test_notify_main_pid);

@@ -26,12 +26,16 @@ START_TEST(test_parse_keys)
         g_autoptr(GError) error = NULL;
 
         ck_assert(parse("READY=1\nSTATUS=serving 3 clients\nWATCHDOG=1\nWATCHDOG_USEC=2000000\n"
-                        "STOPPING=1\nRELOADING=1\nEXTEND_TIMEOUT_USEC=5000000\nMAINPID=4242\nERRNO=2\n",
+                        "STOPPING=1\nRELOADING=1\nEXTEND_TIMEOUT_USEC=5000000\nMAINPID=4242\nERRNO=2\n"
+                        "BARRIER=1\nFDSTORE=1\nFDNAME=sock\n",
                         &m, &error));
         ck_assert_uint_eq(m.fields, STEWARD_NOTIFY_READY | STEWARD_NOTIFY_STATUS | STEWARD_NOTIFY_WATCHDOG |
                                             STEWARD_NOTIFY_WATCHDOG_USEC | STEWARD_NOTIFY_STOPPING |
                                             STEWARD_NOTIFY_RELOADING | STEWARD_NOTIFY_EXTEND_TIMEOUT |
-                                            STEWARD_NOTIFY_MAINPID | STEWARD_NOTIFY_ERRNO);
+                                            STEWARD_NOTIFY_MAINPID | STEWARD_NOTIFY_ERRNO |
+                                            STEWARD_NOTIFY_BARRIER | STEWARD_NOTIFY_FDSTORE);
+        /* Descriptors are the listener's to count, never the payload's. */
+        ck_assert_uint_eq(m.n_fds, 0);
         ck_assert_str_eq(m.status, "serving 3 clients");
         ck_assert_uint_eq(m.watchdog_usec, 2000000);
         ck_assert_uint_eq(m.extend_timeout_usec, 5000000);
@@ -47,8 +51,9 @@ START_TEST(test_parse_as_systemd)
 
         /* No trailing newline; the first occurrence counts; unknown keys
          * and values that are not "1" do nothing. */
-        ck_assert(parse("STATUS=first\nSTATUS=second\nREADY=2\nX_FOO=bar\nFDSTORE=1\nWATCHDOG=trigger", &m,
-                        &error));
+        ck_assert(parse("STATUS=first\nSTATUS=second\nREADY=2\nX_FOO=bar\nFDSTORE=2\nBARRIER=0\nFDNAME=x\n"
+                        "WATCHDOG=trigger",
+                        &m, &error));
         ck_assert_uint_eq(m.fields, STEWARD_NOTIFY_STATUS | STEWARD_NOTIFY_WATCHDOG_TRIGGER);
         ck_assert_str_eq(m.status, "first");
         steward_notify_message_clear(&m);
@@ -119,6 +124,7 @@ typedef struct {
         guint calls;
         pid_t pid;
         guint fields;
+        guint n_fds;
         gboolean accept;
 } Seen;
 
@@ -130,6 +136,7 @@ on_message(pid_t pid, uid_t uid, const StewardNotifyMessage *msg, gpointer user_
         s->calls++;
         s->pid = pid;
         s->fields = msg->fields;
+        s->n_fds = msg->n_fds;
         return s->accept;
 }
 
@@ -247,6 +254,56 @@ START_TEST(test_listener)
         pump(l, &seen, 1);
         ck_assert_uint_eq(seen.calls, 2);
         ck_assert_uint_eq(steward_notify_listener_get_dropped(l), 4);
+        (void) close(fd);
+}
+END_TEST
+
+/* sd_notify_barrier() (systemd-notify --ready sends one after READY=1):
+ * accepted with its one descriptor, which is closed once the message was
+ * handled, so the sender's wait ends; FDSTORE=1 is handed on with the rest
+ * of its message, its descriptors closed. */
+START_TEST(test_listener_barrier_and_fdstore)
+{
+        Seen seen = { .accept = TRUE };
+        g_autoptr(StewardNotifyListener) l = steward_notify_listener_new(NULL, on_message, &seen, NULL);
+        struct sockaddr_un sa;
+        socklen_t salen;
+        int fd, pipefd[2];
+        char c;
+
+        ck_assert(l);
+        fd = client(l, &sa, &salen);
+
+        ck_assert_int_eq(pipe2(pipefd, O_CLOEXEC | O_NONBLOCK), 0);
+        send_payload(fd, &sa, salen, "READY=1", 7, -1);
+        send_payload(fd, &sa, salen, "BARRIER=1", 9, pipefd[1]);
+        (void) close(pipefd[1]);
+        /* Still open in the queue: the sender would wait. */
+        ck_assert_int_eq(read(pipefd[0], &c, 1), -1);
+        pump(l, &seen, 2);
+        ck_assert_uint_eq(seen.calls, 2);
+        ck_assert_uint_eq(seen.fields, STEWARD_NOTIFY_BARRIER);
+        ck_assert_uint_eq(seen.n_fds, 1);
+        ck_assert_uint_eq(steward_notify_listener_get_dropped(l), 0);
+        ck_assert_int_eq(read(pipefd[0], &c, 1), 0);
+        (void) close(pipefd[0]);
+
+        /* A barrier without its descriptor is malformed. */
+        send_payload(fd, &sa, salen, "BARRIER=1", 9, -1);
+        pump(l, &seen, 1);
+        ck_assert_uint_eq(seen.calls, 2);
+        ck_assert_uint_eq(steward_notify_listener_get_dropped(l), 1);
+
+        ck_assert_int_eq(pipe2(pipefd, O_CLOEXEC | O_NONBLOCK), 0);
+        send_payload(fd, &sa, salen, "FDSTORE=1\nFDNAME=x\nSTATUS=up", 28, pipefd[1]);
+        (void) close(pipefd[1]);
+        pump(l, &seen, 1);
+        ck_assert_uint_eq(seen.calls, 3);
+        ck_assert_uint_eq(seen.fields, STEWARD_NOTIFY_FDSTORE | STEWARD_NOTIFY_STATUS);
+        ck_assert_uint_eq(seen.n_fds, 1);
+        ck_assert_uint_eq(steward_notify_listener_get_dropped(l), 1);
+        ck_assert_int_eq(read(pipefd[0], &c, 1), 0);
+        (void) close(pipefd[0]);
         (void) close(fd);
 }
 END_TEST
@@ -573,6 +630,7 @@ make_suite(void)
         tcase_add_test(tc, test_parse_as_systemd);
         tcase_add_test(tc, test_parse_refuses);
         tcase_add_test(tc, test_listener);
+        tcase_add_test(tc, test_listener_barrier_and_fdstore);
         tcase_add_test(tc, test_listener_addresses_differ);
         tcase_add_test(tc, test_listener_path);
         tcase_add_test(tc, test_listener_path_in_use_or_stale);

@@ -62,6 +62,7 @@ START_TEST(test_role_defaults)
         ck_assert_uint_eq(c->restart_period_usec, 60 * G_USEC_PER_SEC);
         ck_assert_int_eq(c->kill_signal, SIGTERM);
         ck_assert_int_eq(c->watchdog_signal, SIGABRT);
+        ck_assert_int_eq(c->reload_signal, SIGHUP);
 
         steward_child_spec_apply_role(c, STEWARD_ROLE_WORKER);
         ck_assert_int_eq(c->restart, STEWARD_RESTART_TRANSIENT);
