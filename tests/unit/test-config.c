@@ -1178,6 +1178,7 @@ START_TEST(test_runtime_dropins)
         g_autoptr(GError) error = NULL;
         g_autoptr(StewardSpec) spec = NULL;
         g_autoptr(StewardSpec) without = NULL;
+        g_autofree char *conf = g_build_filename(dir, "conf", NULL);
         StewardChildSpec *extra;
 
         write_file(dir, "conf/steward.conf", "[Child api]\nExecStart=/bin/main\n");
@@ -1185,7 +1186,7 @@ START_TEST(test_runtime_dropins)
         write_file(dir, "run/steward.conf.d/50-runtime-extra.conf",
                    "[Child extra]\nExecStart=/bin/extra\nSupervisor=web\n");
         options.runtime_dropin_dir = run;
-        spec = steward_config_load(g_build_filename(dir, "conf", NULL), &options, &problems, &error);
+        spec = steward_config_load(conf, &options, &problems, &error);
         ck_assert_msg(spec, "%s", error ? error->message : "");
         ck_assert_uint_eq(g_strv_length(spec->files), 3);
         ck_assert_str_eq(spec->files[2], runtime_file);
@@ -1196,7 +1197,7 @@ START_TEST(test_runtime_dropins)
         ck_assert_ptr_eq(g_ptr_array_index(spec->children, 1), extra);
 
         /* Without the option they are not read at all. */
-        without = steward_config_load(g_build_filename(dir, "conf", NULL), &system_scope, NULL, NULL);
+        without = steward_config_load(conf, &system_scope, NULL, NULL);
         ck_assert_ptr_nonnull(without);
         ck_assert_ptr_null(steward_spec_find_child(without, "extra"));
         rm_rf(dir);
