@@ -1082,3 +1082,9 @@ itest_wait_saved(ItestDaemon *d, guint64 sequence)
 
         return itest_wait_saved_path(path, sequence);
 }
+
+gboolean
+itest_sanitized(void)
+{
+        return g_getenv("STEWARD_SANITIZED") != NULL;
+}

@@ -155,6 +155,9 @@ GPtrArray *itest_live_scopes(void);
 
 /* A process's resident set (VmRSS) in KiB, 0 when it is gone. */
 guint64 itest_proc_rss_kib(GPid pid);
+/* Built with a sanitizer: memory is no measure (quarantine, shadow), and
+ * every program of the tree, steward-exec included, needs more of it. */
+gboolean itest_sanitized(void);
 /* The user and system CPU time a process has used so far (execve() keeps
  * counting), 0 when it is gone. */
 double itest_proc_cpu_seconds(GPid pid);

@@ -527,7 +527,7 @@ check_daemon(Chaos *c)
                     fds, c->base_fds);
         /* AddressSanitizer's quarantine keeps what was freed resident:
          * there, only the descriptors tell. */
-        if (g_getenv("ASAN_OPTIONS"))
+        if (itest_sanitized())
                 return;
         CHAOS_CHECK(c, rss <= c->base_rss + MAX(c->base_rss / 2, CHAOS_RSS_SLACK_KIB),
                     "stewardd's RSS is %" G_GUINT64_FORMAT " KiB, %" G_GUINT64_FORMAT " after the warm-up",

@@ -598,6 +598,12 @@ START_TEST(test_oom_kill_named)
         const char *decision;
 
         ck_assert(ev);
+        if (itest_sanitized()) {
+                /* The instrumented steward-exec in the scope needs more than
+                 * 16M itself: the kill may come before the program runs. */
+                fprintf(stderr, "# sanitized build: MemoryMax=16M is not the program's alone\n");
+                return;
+        }
         decision = itest_event_str(ev, "decision");
         cause = itest_child_property(d, "hog", "LastExitCause");
         if (g_str_equal(decision, "success")) {
