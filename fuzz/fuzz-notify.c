@@ -38,6 +38,10 @@ format_message(const StewardNotifyMessage *m)
                 g_string_append_printf(s, "MAINPID=%d\n", (int) m->main_pid);
         if (m->fields & STEWARD_NOTIFY_ERRNO)
                 g_string_append_printf(s, "ERRNO=%d\n", m->errno_value);
+        if (m->fields & STEWARD_NOTIFY_BARRIER)
+                g_string_append(s, "BARRIER=1\n");
+        if (m->fields & STEWARD_NOTIFY_FDSTORE)
+                g_string_append(s, "FDSTORE=1\n");
         return g_string_free(s, FALSE);
 }
 
