@@ -665,18 +665,51 @@ get_window(const Reader *rd, GArray *w)
         return TRUE;
 }
 
+/* GKeyFile's escapes (\s \n \t \r \\) only, none cut off at the end. GLib
+ * 2.74's g_key_file_get_string() sets its error twice on a value with more
+ * than one bad escape (a GLib-WARNING, fatal under G_DEBUG=fatal-warnings),
+ * so such a value is refused before it is asked for. */
+static gboolean
+escapes_are_valid(const char *raw)
+{
+        for (const char *p = raw; *p; p++) {
+                if (*p != '\\')
+                        continue;
+                if (!p[1] || !strchr("sntr\\", p[1]))
+                        return FALSE;
+                p++;
+        }
+        return TRUE;
+}
+
+/* An optional string value, unescaped; TRUE with *ret NULL when absent. */
+static gboolean
+get_optional_string(const Reader *rd, const char *key, char **ret)
+{
+        g_autofree char *raw = g_key_file_get_value(rd->kf, rd->group, key, NULL);
+        g_autoptr(GError) local = NULL;
+
+        *ret = NULL;
+        if (!raw)
+                return TRUE;
+        if (!escapes_are_valid(raw))
+                return corrupt(rd, key, "an invalid escape sequence");
+        *ret = g_key_file_get_string(rd->kf, rd->group, key, &local);
+        if (!*ret)
+                return corrupt(rd, key, local->message);
+        return TRUE;
+}
+
 static gboolean
 get_pending(const Reader *rd, StewardChildRecord *r)
 {
         g_autofree char *v = NULL;
-        g_autoptr(GError) local = NULL;
         g_auto(GStrv) parts = NULL;
 
-        if (!g_key_file_has_key(rd->kf, rd->group, "PendingCommand", NULL))
-                return TRUE;
-        v = g_key_file_get_string(rd->kf, rd->group, "PendingCommand", &local);
+        if (!get_optional_string(rd, "PendingCommand", &v))
+                return FALSE;
         if (!v)
-                return corrupt(rd, "PendingCommand", local->message);
+                return TRUE;
         parts = g_strsplit(v, " ", 3);
         if (!parts[0] || !parts[1] || !steward_name_is_valid(parts[0]) || !steward_name_is_valid(parts[1]))
                 return corrupt(rd, "PendingCommand", "not ID KIND REASON");
@@ -702,14 +735,12 @@ get_fingerprint(const Reader *rd, StewardChildRecord *r)
 static gboolean
 get_spawn_error(const Reader *rd, StewardChildRecord *r)
 {
-        g_autoptr(GError) local = NULL;
         g_autofree char *v = NULL;
 
-        if (!g_key_file_has_key(rd->kf, rd->group, "LastSpawnError", NULL))
-                return TRUE;
-        v = g_key_file_get_string(rd->kf, rd->group, "LastSpawnError", &local);
+        if (!get_optional_string(rd, "LastSpawnError", &v))
+                return FALSE;
         if (!v)
-                return corrupt(rd, "LastSpawnError", local->message);
+                return TRUE;
         if (!spawn_error_is_valid(v))
                 return corrupt(rd, "LastSpawnError", "too long or not UTF-8");
         r->spawn_error = g_steal_pointer(&v);

@@ -449,6 +449,10 @@ START_TEST(test_refuse_values)
         assert_corrupt_edit("PendingCommand=cmd-42-17 restart", "PendingCommand=cmd/42 restart");
         assert_corrupt_edit("PendingCommand=cmd-42-17 restart", "PendingCommand=cmd-42-17");
         assert_corrupt_edit("PendingCommand=cmd-42-17 restart", "PendingCommand=\\q restart");
+        /* More than one bad escape: GLib 2.74 would set its error twice
+         * (a GLib-WARNING, fatal here) if the value were asked for. */
+        assert_corrupt_edit("PendingCommand=cmd-42-17 restart", "PendingCommand=\\q\\z restart\\");
+        assert_corrupt_edit("LastSpawnError=", "LastSpawnError=\\q\\z");
         assert_corrupt_edit("PendingCommand=cmd-42-17 restart", "PendingCommand=cmd-42-17 restart \xff");
 }
 END_TEST
