@@ -727,9 +727,12 @@ START_TEST(test_shutdown)
         ck_assert(g_str_has_prefix(blocked, "api: blocked_by_shutdown"));
 
         ck_assert_int_eq(itest_daemon_wait(d, ITEST_TIMEOUT_SEC), 0);
-        /* The follower saw the shutdown complete and ends by itself, with 0. */
+        /* The follower saw the shutdown complete and ends by itself, with 0.
+         * Its last lines may still be in the pipe when its exit is seen:
+         * they are all read once the pipe ends. */
         ck_assert(itest_wait_flag(&f->exited, ITEST_TIMEOUT_SEC));
         ck_assert(WIFEXITED(f->status) && WEXITSTATUS(f->status) == 0);
+        ck_assert(itest_wait_flag(&f->eof, ITEST_TIMEOUT_SEC));
         ck_assert(follower_find(f, " tree_shutdown_started "));
         ck_assert(follower_find(f, " tree_shutdown_completed "));
         ck_assert(follower_find(f, "reason=\"maintenance window\""));
