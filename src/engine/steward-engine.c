@@ -1066,10 +1066,10 @@ steward_engine_child_status(StewardEngine *e, const char *child, guint64 generat
         engine_end(e);
 }
 
-/* The rest of the sd_notify protocol. Each acts only on a live, running
- * incarnation that is not on its way out; about an older one it is stale. */
+/* The child a notify message of @generation is about; NULL (and a stale
+ * report, named @report) when it is about an older incarnation. */
 static Child *
-notify_target(StewardEngine *e, const char *child, guint64 generation, const char *report)
+notify_current(StewardEngine *e, const char *child, guint64 generation, const char *report)
 {
         Child *c = lookup_child(e, child);
 
@@ -1079,7 +1079,17 @@ notify_target(StewardEngine *e, const char *child, guint64 generation, const cha
                 child_stale(e, c, generation, report);
                 return NULL;
         }
-        return c->inc == INC_UP && !c->stopping ? c : NULL;
+        return c;
+}
+
+/* The rest of the sd_notify protocol. Each acts only on a live, running
+ * incarnation that is not on its way out; about an older one it is stale. */
+static Child *
+notify_target(StewardEngine *e, const char *child, guint64 generation, const char *report)
+{
+        Child *c = notify_current(e, child, generation, report);
+
+        return c && c->inc == INC_UP && !c->stopping ? c : NULL;
 }
 
 void
@@ -1123,20 +1133,17 @@ steward_engine_child_extend_timeout(StewardEngine *e, const char *child, guint64
         Child *c;
 
         g_return_if_fail(e && out);
-        if (!(c = lookup_child(e, child)))
-                return;
         engine_begin(e, now, out);
-        if (!child_is_current(c, generation))
-                child_stale(e, c, generation, "extend_timeout");
         /* Only ever later, never earlier, as systemd's EXTEND_TIMEOUT_USEC=.
          * While up: the start, watchdog or STOPPING=1's stop deadline. On its
          * way out (c->stopping), only the stop deadline: a child that asks
          * for more time to shut down cleanly gets it, until the abort. */
-        else if ((c->inc == INC_UP || (c->stopping && c->inc != INC_NONE)) && !c->aborted &&
-                 steward_timer_is_armed(&c->timer) &&
-                 (c->timer.kind == TIMER_STOP ||
-                  (!c->stopping && (c->timer.kind == TIMER_START || c->timer.kind == TIMER_WATCHDOG))) &&
-                 (usec >= G_MAXUINT64 - now || now + usec > c->timer.when))
+        if ((c = notify_current(e, child, generation, "extend_timeout")) &&
+            (c->inc == INC_UP || (c->stopping && c->inc != INC_NONE)) && !c->aborted &&
+            steward_timer_is_armed(&c->timer) &&
+            (c->timer.kind == TIMER_STOP ||
+             (!c->stopping && (c->timer.kind == TIMER_START || c->timer.kind == TIMER_WATCHDOG))) &&
+            (usec >= G_MAXUINT64 - now || now + usec > c->timer.when))
                 engine_child_arm(e, c, c->timer.kind, usec);
         engine_end(e);
 }
@@ -1148,13 +1155,10 @@ steward_engine_child_errno(StewardEngine *e, const char *child, guint64 generati
         Child *c;
 
         g_return_if_fail(e && out);
-        if (!(c = lookup_child(e, child)))
-                return;
         engine_begin(e, now, out);
-        if (!child_is_current(c, generation))
-                child_stale(e, c, generation, "errno");
         /* As STATUS=: whatever the incarnation's phase, what it said last. */
-        else if (c->inc != INC_NONE && c->status_errno != errno_value) {
+        if ((c = notify_current(e, child, generation, "errno")) && c->inc != INC_NONE &&
+            c->status_errno != errno_value) {
                 c->status_errno = errno_value;
                 mark_child(e, c);
         }
