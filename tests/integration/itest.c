@@ -1088,3 +1088,78 @@ itest_sanitized(void)
 {
         return g_getenv("STEWARD_SANITIZED") != NULL;
 }
+
+const char *
+itest_outcome_str(GVariant *outcome, const char *key)
+{
+        const char *v = NULL;
+
+        ck_assert_msg(g_variant_lookup(outcome, key, "&s", &v), "outcome has no %s", key);
+        return v;
+}
+
+gboolean
+itest_outcome_bool(GVariant *outcome, const char *key)
+{
+        gboolean v = FALSE;
+
+        ck_assert_msg(g_variant_lookup(outcome, key, "b", &v), "outcome has no %s", key);
+        return v;
+}
+
+GVariant *
+itest_child_command(ItestDaemon *d, const char *method, const char *child, const char *reason)
+{
+        g_autoptr(GVariant) reply =
+                itest_manager_call(d, method, g_variant_new("(ss)", child, reason), "(a{sv})");
+        GVariant *outcome;
+
+        g_variant_get(reply, "(@a{sv})", &outcome);
+        return outcome;
+}
+
+guint64
+itest_child_u64(ItestDaemon *d, const char *child, const char *property)
+{
+        g_autoptr(GVariant) v = itest_child_property(d, child, property);
+
+        return g_variant_get_uint64(v);
+}
+
+guint32
+itest_child_main_pid(ItestDaemon *d, const char *child)
+{
+        g_autoptr(GVariant) v = itest_child_property(d, child, "MainPID");
+
+        return g_variant_get_uint32(v);
+}
+
+char *
+itest_child_str(ItestDaemon *d, const char *child, const char *property)
+{
+        g_autoptr(GVariant) v = itest_child_property(d, child, property);
+
+        return g_variant_dup_string(v, NULL);
+}
+
+gboolean
+itest_wait_state(ItestDaemon *d, const char *child, const char *state)
+{
+        return itest_child_wait_property(d, child, "State", g_variant_new_string(state), ITEST_TIMEOUT_SEC);
+}
+
+guint32
+itest_child_count(ItestDaemon *d)
+{
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GVariant) v = NULL;
+
+        reply = g_dbus_connection_call_sync(
+                d->bus, "org.steward.Supervisor1", "/org/steward/Supervisor1",
+                "org.freedesktop.DBus.Properties", "Get",
+                g_variant_new("(ss)", "org.steward.Supervisor1.Manager", "ChildCount"),
+                G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+        ck_assert(reply);
+        g_variant_get(reply, "(v)", &v);
+        return g_variant_get_uint32(v);
+}

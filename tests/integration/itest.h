@@ -95,6 +95,20 @@ void itest_daemon_restart(ItestDaemon *d);
 int itest_daemon_wait(ItestDaemon *d, guint timeout_sec);
 /* Stops the daemon (SIGTERM unless it is gone already), waits, frees. */
 void itest_daemon_free(ItestDaemon *d);
+/* Shorthands of the suites. A command's outcome dictionary's string and
+ * boolean members (must be there); the outcome (a{sv}, the caller's) of
+ * @method (s name, s reason) on the Manager; a child's property as a
+ * number or a string (the caller's); waits for a child's State; the
+ * Manager's ChildCount. */
+const char *itest_outcome_str(GVariant *outcome, const char *key);
+gboolean itest_outcome_bool(GVariant *outcome, const char *key);
+GVariant *itest_child_command(ItestDaemon *d, const char *method, const char *child, const char *reason);
+guint64 itest_child_u64(ItestDaemon *d, const char *child, const char *property);
+guint32 itest_child_main_pid(ItestDaemon *d, const char *child);
+char *itest_child_str(ItestDaemon *d, const char *child, const char *property);
+gboolean itest_wait_state(ItestDaemon *d, const char *child, const char *state);
+guint32 itest_child_count(ItestDaemon *d);
+
 /* The daemon's state file (RUNTIME_DIRECTORY/state), and the event
  * number its Sequence= holds (0: no file, or none). */
 char *itest_state_path(ItestDaemon *d);

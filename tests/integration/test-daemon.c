@@ -20,15 +20,6 @@ start(const char *config, int backend)
         return itest_daemon_start(config, args);
 }
 
-static const char *
-outcome_str(GVariant *outcome, const char *key)
-{
-        const char *v = NULL;
-
-        ck_assert_msg(g_variant_lookup(outcome, key, "&s", &v), "outcome has no %s", key);
-        return v;
-}
-
 static guint64
 outcome_u64(GVariant *outcome, const char *key)
 {
@@ -36,40 +27,6 @@ outcome_u64(GVariant *outcome, const char *key)
 
         ck_assert_msg(g_variant_lookup(outcome, key, "t", &v), "outcome has no %s", key);
         return v;
-}
-
-static gboolean
-outcome_bool(GVariant *outcome, const char *key)
-{
-        gboolean v = FALSE;
-
-        ck_assert_msg(g_variant_lookup(outcome, key, "b", &v), "outcome has no %s", key);
-        return v;
-}
-
-static GVariant *
-child_command(ItestDaemon *d, const char *method, const char *child, const char *reason)
-{
-        g_autoptr(GVariant) reply =
-                itest_manager_call(d, method, g_variant_new("(ss)", child, reason), "(a{sv})");
-        GVariant *outcome;
-
-        g_variant_get(reply, "(@a{sv})", &outcome);
-        return outcome;
-}
-
-static guint64
-child_u64(ItestDaemon *d, const char *child, const char *property)
-{
-        g_autoptr(GVariant) v = itest_child_property(d, child, property);
-
-        return g_variant_get_uint64(v);
-}
-
-static gboolean
-wait_state(ItestDaemon *d, const char *child, const char *state)
-{
-        return itest_child_wait_property(d, child, "State", g_variant_new_string(state), ITEST_TIMEOUT_SEC);
 }
 
 static gboolean
@@ -113,8 +70,8 @@ START_TEST(test_manager_properties_and_lists)
         guint64 gen, attempt;
         guint n = 0;
 
-        ck_assert(wait_state(d, "api", "running"));
-        ck_assert(wait_state(d, "worker", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
 
         ck_assert_int_eq(itest_run(argv, &out), 0);
         ck_assert_str_eq(out, "s \"" PACKAGE_VERSION "\"\ns \"user\"\ns \"scope\"\nu 2\n");
@@ -269,7 +226,7 @@ START_TEST(test_restart_fence_through_the_bus)
         g_autofree char *old_grandchild = NULL;
         guint sub = 0, from;
 
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         /* Generation 0's whole line: read between the truncation and the
          * write, an empty file would make generation 0's own line look
          * like generation 1's below. */
@@ -295,20 +252,20 @@ START_TEST(test_restart_fence_through_the_bus)
                 ck_assert_msg(r, "Subscribe: %s", error ? error->message : "");
         }
 
-        first = child_command(d, "RestartChild", "api", "deploy");
-        ck_assert_str_eq(outcome_str(first, "decision"), "queued_after_stop");
-        ck_assert(outcome_bool(first, "cancel_delivered"));
+        first = itest_child_command(d, "RestartChild", "api", "deploy");
+        ck_assert_str_eq(itest_outcome_str(first, "decision"), "queued_after_stop");
+        ck_assert(itest_outcome_bool(first, "cancel_delivered"));
         ck_assert_uint_eq(outcome_u64(first, "generation"), 0);
         ck_assert_uint_eq(outcome_u64(first, "target_generation"), 1);
 
-        second = child_command(d, "RestartChild", "api", "deploy again");
-        ck_assert_str_eq(outcome_str(second, "decision"), "already_pending");
-        ck_assert(!outcome_bool(second, "cancel_delivered"));
-        ck_assert(outcome_bool(second, "idempotent"));
+        second = itest_child_command(d, "RestartChild", "api", "deploy again");
+        ck_assert_str_eq(itest_outcome_str(second, "decision"), "already_pending");
+        ck_assert(!itest_outcome_bool(second, "cancel_delivered"));
+        ck_assert(itest_outcome_bool(second, "idempotent"));
 
         ck_assert(wait_generation(d, "api", 1));
-        ck_assert(wait_state(d, "api", "running"));
-        ck_assert_uint_eq(child_u64(d, "api", "Attempt"), 2);
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert_uint_eq(itest_child_u64(d, "api", "Attempt"), 2);
         /* Exactly one new incarnation for the two commands. */
         ck_assert(itest_events_wait(events, "child_started", "api", &from, ITEST_TIMEOUT_SEC));
         ck_assert_uint_eq(itest_events_count(events, "child_started", "api"), 2);
@@ -319,12 +276,15 @@ START_TEST(test_restart_fence_through_the_bus)
                       "generation 1 started while generation 0 lived");
         /* The whole story of the first command is one journal query; the
          * merged second is recorded under it and under its own id. */
-        assert_command_logged(d, outcome_str(first, "command_id"), "child_restart_fence_entered", NULL);
-        assert_command_logged(d, outcome_str(first, "command_id"), "child_exited", "STEWARD_GENERATION=0");
-        assert_command_logged(d, outcome_str(first, "command_id"), "child_started", "STEWARD_GENERATION=1");
-        assert_command_logged(d, outcome_str(first, "command_id"), "child_restart_conflict",
+        assert_command_logged(d, itest_outcome_str(first, "command_id"), "child_restart_fence_entered",
+                              NULL);
+        assert_command_logged(d, itest_outcome_str(first, "command_id"), "child_exited",
+                              "STEWARD_GENERATION=0");
+        assert_command_logged(d, itest_outcome_str(first, "command_id"), "child_started",
+                              "STEWARD_GENERATION=1");
+        assert_command_logged(d, itest_outcome_str(first, "command_id"), "child_restart_conflict",
                               "STEWARD_MERGED=1");
-        assert_command_logged(d, outcome_str(second, "command_id"), "command_completed",
+        assert_command_logged(d, itest_outcome_str(second, "command_id"), "command_completed",
                               "STEWARD_DECISION=already_pending");
 
         if (_i == 0) {
@@ -358,12 +318,12 @@ START_TEST(test_shutdown_blocks_restarts)
         g_autoptr(GVariant) restart = NULL;
         guint started;
 
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         started = itest_events_count(events, "child_starting", NULL);
 
         reply = itest_manager_call(d, "ShutdownTree", g_variant_new("(s)", "maintenance"), "(a{sv})");
         g_variant_get(reply, "(@a{sv})", &outcome);
-        ck_assert_str_eq(outcome_str(outcome, "decision"), "shutdown_started");
+        ck_assert_str_eq(itest_outcome_str(outcome, "decision"), "shutdown_started");
         g_clear_pointer(&outcome, g_variant_unref);
 
         /* The daemon may finish and leave before the second call, so only a
@@ -371,15 +331,15 @@ START_TEST(test_shutdown_blocks_restarts)
         again = itest_manager_call_error(d, "ShutdownTree", g_variant_new("(s)", "again"), "(a{sv})", NULL);
         if (again) {
                 g_variant_get(again, "(@a{sv})", &outcome);
-                ck_assert_str_eq(outcome_str(outcome, "decision"), "already_shutting_down");
-                ck_assert(outcome_bool(outcome, "idempotent"));
+                ck_assert_str_eq(itest_outcome_str(outcome, "decision"), "already_shutting_down");
+                ck_assert(itest_outcome_bool(outcome, "idempotent"));
                 g_clear_pointer(&outcome, g_variant_unref);
         }
         restart = itest_manager_call_error(d, "RestartChild", g_variant_new("(ss)", "api", "too late"),
                                            "(a{sv})", NULL);
         if (restart) {
                 g_variant_get(restart, "(@a{sv})", &outcome);
-                ck_assert_str_eq(outcome_str(outcome, "decision"), "blocked_by_shutdown");
+                ck_assert_str_eq(itest_outcome_str(outcome, "decision"), "blocked_by_shutdown");
         }
         ck_assert(itest_events_wait(events, "tree_shutdown_completed", NULL, NULL, ITEST_TIMEOUT_SEC));
         ck_assert_int_eq(itest_daemon_wait(d, ITEST_TIMEOUT_SEC), 0);
@@ -398,10 +358,10 @@ START_TEST(test_second_daemon_refused)
         const char *is_active[] = { "systemctl",           "--user", "is-active", "--quiet",
                                     "steward-api-0.scope", NULL };
 
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         ck_assert_int_eq(itest_run(argv, NULL), 1);
         ck_assert_int_eq(itest_run(is_active, NULL), 0);
-        ck_assert_uint_eq(child_u64(d, "api", "Generation"), 0);
+        ck_assert_uint_eq(itest_child_u64(d, "api", "Generation"), 0);
         ck_assert_uint_eq(itest_events_count(d->events, "child_exited", NULL), 0);
 }
 END_TEST
@@ -445,7 +405,7 @@ START_TEST(test_malformed_calls)
                                    NULL };
         g_autoptr(GVariant) still = NULL;
 
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         assert_error(d, "RestartChild", g_variant_new("(ss)", "nosuch", "r"),
                      "org.steward.Supervisor1.Error.NoSuchChild");
         assert_error(d, "RestartChild", g_variant_new("(ss)", "bad/name", "r"),
@@ -466,7 +426,7 @@ START_TEST(test_malformed_calls)
 
         /* Still serving, and nothing was restarted. */
         still = itest_manager_call(d, "ListChildren", NULL, "(a(ssstto))");
-        ck_assert_uint_eq(child_u64(d, "api", "Generation"), 0);
+        ck_assert_uint_eq(itest_child_u64(d, "api", "Generation"), 0);
 }
 END_TEST
 
@@ -504,28 +464,28 @@ START_TEST(test_commands_through_busctl)
                                      NULL };
         g_autofree char *out = NULL;
 
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
 
         call[6] = "StopChild";
         ck_assert_int_eq(itest_run(call, &out), 0);
         ck_assert_msg(strstr(out, "\"decision\" s \"stop_delivered\""), "%s", out);
-        ck_assert(wait_state(d, "api", "stopped"));
+        ck_assert(itest_wait_state(d, "api", "stopped"));
         g_clear_pointer(&out, g_free);
 
         call[6] = "StartChild";
         ck_assert_int_eq(itest_run(call, &out), 0);
         ck_assert_msg(strstr(out, "\"decision\" s \"started_immediately\""), "%s", out);
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         g_clear_pointer(&out, g_free);
 
         call[6] = "PauseChild";
         ck_assert_int_eq(itest_run(call, &out), 0);
-        ck_assert(wait_state(d, "api", "paused"));
+        ck_assert(itest_wait_state(d, "api", "paused"));
         g_clear_pointer(&out, g_free);
 
         call[6] = "ResumeChild";
         ck_assert_int_eq(itest_run(call, &out), 0);
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         g_clear_pointer(&out, g_free);
 
         call[6] = "RestartChild";
@@ -539,7 +499,7 @@ START_TEST(test_commands_through_busctl)
         g_clear_pointer(&out, g_free);
 
         ck_assert_int_eq(itest_run(child_stop, &out), 0);
-        ck_assert(wait_state(d, "worker", "stopped"));
+        ck_assert(itest_wait_state(d, "worker", "stopped"));
 }
 END_TEST
 
@@ -701,22 +661,6 @@ reload_lists(GVariant *outcome)
         return g_strdup_printf("added=%s;removed=%s;changed=%s", sa, sr, sc);
 }
 
-static guint32
-child_count(ItestDaemon *d)
-{
-        g_autoptr(GVariant) reply = NULL;
-        g_autoptr(GVariant) v = NULL;
-
-        reply = g_dbus_connection_call_sync(
-                d->bus, "org.steward.Supervisor1", "/org/steward/Supervisor1",
-                "org.freedesktop.DBus.Properties", "Get",
-                g_variant_new("(ss)", "org.steward.Supervisor1.Manager", "ChildCount"),
-                G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-        ck_assert(reply);
-        g_variant_get(reply, "(v)", &v);
-        return g_variant_get_uint32(v);
-}
-
 static const char one_child[] = "[Child api]\n"
                                 "ExecStart=/bin/sh -c 'exec sleep 1000'\n"
                                 "TimeoutStopSec=5s\n";
@@ -748,8 +692,8 @@ START_TEST(test_reload_adds_child)
         ManagerChanges changes = { FALSE };
         guint from = 0, sub;
 
-        ck_assert(wait_state(d, "api", "running"));
-        ck_assert_uint_eq(child_count(d), 1);
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert_uint_eq(itest_child_count(d), 1);
         sub = g_dbus_connection_signal_subscribe(
                 d->bus, "org.steward.Supervisor1", "org.freedesktop.DBus.Properties", "PropertiesChanged",
                 "/org/steward/Supervisor1", "org.steward.Supervisor1.Manager", G_DBUS_SIGNAL_FLAGS_NONE,
@@ -763,10 +707,10 @@ START_TEST(test_reload_adds_child)
         ck_assert_str_eq(lists, "added=worker;removed=;changed=");
         ck_assert(itest_events_wait(d->events, "config_loaded", NULL, &from, ITEST_TIMEOUT_SEC));
         ck_assert(itest_events_wait(d->events, "child_started", "worker", &from, ITEST_TIMEOUT_SEC));
-        ck_assert(wait_state(d, "worker", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
         path = itest_manager_call(d, "GetChild", g_variant_new("(s)", "worker"), "(o)");
-        ck_assert_uint_eq(child_count(d), 2);
-        ck_assert_uint_eq(child_u64(d, "api", "Generation"), 0);
+        ck_assert_uint_eq(itest_child_count(d), 2);
+        ck_assert_uint_eq(itest_child_u64(d, "api", "Generation"), 0);
         ck_assert_uint_eq(itest_events_count(d->events, "child_starting", "api"), 1);
 }
 END_TEST
@@ -786,7 +730,7 @@ START_TEST(test_reload_removes_child)
         const char *decision, *unit;
         GVariant *ev;
 
-        ck_assert(wait_state(d, "worker", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
         outcome = reload_with(d, one_child);
         lists = reload_lists(outcome);
         ck_assert_str_eq(lists, "added=;removed=worker;changed=");
@@ -803,8 +747,8 @@ START_TEST(test_reload_removes_child)
         ck_assert_ptr_null(missing);
         remote = g_dbus_error_get_remote_error(error);
         ck_assert_str_eq(remote, "org.steward.Supervisor1.Error.NoSuchChild");
-        ck_assert_uint_eq(child_count(d), 1);
-        ck_assert_uint_eq(child_u64(d, "api", "Generation"), 0);
+        ck_assert_uint_eq(itest_child_count(d), 1);
+        ck_assert_uint_eq(itest_child_u64(d, "api", "Generation"), 0);
 }
 END_TEST
 
@@ -822,7 +766,7 @@ START_TEST(test_reload_changes_child)
         g_autofree char *lists = NULL;
         guint from = 0;
 
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         outcome = reload_with(d, config);
         lists = reload_lists(outcome);
         ck_assert_str_eq(lists, "added=;removed=;changed=api");
@@ -833,7 +777,7 @@ START_TEST(test_reload_changes_child)
         ck_assert(itest_events_wait(d->events, "child_restart_fence_released", "api", &from,
                                     ITEST_TIMEOUT_SEC));
         ck_assert(wait_generation(d, "api", 1));
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         ck_assert(itest_wait_file(marker, ITEST_TIMEOUT_SEC));
         unit = itest_child_property(d, "api", "Unit");
         ck_assert_str_eq(g_variant_get_string(unit, NULL), "steward-api-1.scope");
@@ -855,8 +799,8 @@ START_TEST(test_reload_invalid_untouched)
         g_autofree char *remote = NULL;
         guint starts;
 
-        ck_assert(wait_state(d, "api", "running"));
-        ck_assert(wait_state(d, "worker", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
         starts = itest_events_count(d->events, "child_starting", NULL);
         ck_assert(g_file_set_contents(path, "[Child api]\nExecStart=/bin/true\nRestart=sometimes\n", -1,
                                       NULL));
@@ -867,9 +811,9 @@ START_TEST(test_reload_invalid_untouched)
         ck_assert_msg(strstr(error->message, "steward.conf:3"), "%s", error->message);
         ck_assert(itest_events_wait(d->events, "config_rejected", NULL, NULL, ITEST_TIMEOUT_SEC));
         /* A round trip after the refusal: whatever it did is recorded by now. */
-        ck_assert_uint_eq(child_count(d), 2);
-        ck_assert_uint_eq(child_u64(d, "api", "Generation"), 0);
-        ck_assert_uint_eq(child_u64(d, "worker", "Generation"), 0);
+        ck_assert_uint_eq(itest_child_count(d), 2);
+        ck_assert_uint_eq(itest_child_u64(d, "api", "Generation"), 0);
+        ck_assert_uint_eq(itest_child_u64(d, "worker", "Generation"), 0);
         ck_assert_uint_eq(itest_events_count(d->events, "child_starting", NULL), starts);
         ck_assert_uint_eq(itest_events_count(d->events, "child_stopped", NULL), 0);
         ck_assert_uint_eq(itest_events_count(d->events, "child_restart_fence_entered", NULL), 0);
@@ -885,7 +829,7 @@ START_TEST(test_reload_stewardctl)
         g_autofree char *path = g_build_filename(d->dir, "steward.conf", NULL);
         g_autofree char *out = NULL;
 
-        ck_assert(wait_state(d, "worker", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
         ck_assert(g_file_set_contents(path,
                                       "[Child api]\n"
                                       "ExecStart=/bin/sh -c 'exec sleep 999'\n"
@@ -895,7 +839,7 @@ START_TEST(test_reload_stewardctl)
                                       -1, NULL));
         ck_assert_int_eq(itest_run(argv, &out), 0);
         ck_assert_str_eq(out, "added: extra\nremoved: worker\nchanged: api\n");
-        ck_assert(wait_state(d, "extra", "running"));
+        ck_assert(itest_wait_state(d, "extra", "running"));
         ck_assert(wait_generation(d, "api", 1));
 }
 END_TEST
@@ -908,8 +852,8 @@ START_TEST(test_reload_unchanged)
         g_autofree char *lists = NULL;
         guint starts, from;
 
-        ck_assert(wait_state(d, "api", "running"));
-        ck_assert(wait_state(d, "worker", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
         starts = itest_events_count(d->events, "child_starting", NULL);
         from = d->events->events->len;
         outcome = reload_with(d, two_children);
@@ -918,7 +862,7 @@ START_TEST(test_reload_unchanged)
         ck_assert(itest_events_wait(d->events, "config_loaded", NULL, &from, ITEST_TIMEOUT_SEC));
         ck_assert_uint_eq(itest_events_count(d->events, "child_starting", NULL), starts);
         ck_assert_uint_eq(itest_events_count(d->events, "child_restart_fence_entered", NULL), 0);
-        ck_assert_uint_eq(child_u64(d, "api", "Generation"), 0);
+        ck_assert_uint_eq(itest_child_u64(d, "api", "Generation"), 0);
 }
 END_TEST
 
@@ -963,15 +907,15 @@ START_TEST(test_unit_cleared_signalled)
         ChildChange c = { "Unit", "", FALSE };
         guint sub;
 
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         unit = itest_child_property(d, "api", "Unit");
         ck_assert_str_eq(g_variant_get_string(unit, NULL), "steward-api-0.scope");
         g_clear_pointer(&unit, g_variant_unref);
         sub = watch_child(d, "api", &c);
-        outcome = child_command(d, "StopChild", "api", "test");
+        outcome = itest_child_command(d, "StopChild", "api", "test");
         ck_assert_msg(itest_wait_flag(&c.seen, ITEST_TIMEOUT_SEC), "no Unit change to \"\" signalled");
         g_dbus_connection_signal_unsubscribe(d->bus, sub);
-        ck_assert(wait_state(d, "api", "stopped"));
+        ck_assert(itest_wait_state(d, "api", "stopped"));
         unit = itest_child_property(d, "api", "Unit");
         ck_assert_str_eq(g_variant_get_string(unit, NULL), "");
 }
@@ -987,7 +931,7 @@ START_TEST(test_reload_role_signalled)
         ChildChange c = { "Role", "worker", FALSE };
         guint sub;
 
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         role = itest_child_property(d, "api", "Role");
         ck_assert_str_ne(g_variant_get_string(role, NULL), "worker");
         g_clear_pointer(&role, g_variant_unref);
@@ -1064,7 +1008,7 @@ START_TEST(test_shutdown_graceful_past_stubborn_child)
         ck_assert(itest_wait_file(trapped2, ITEST_TIMEOUT_SEC));
         reply = itest_manager_call(d, "ShutdownTree", g_variant_new("(s)", "test"), "(a{sv})");
         g_variant_get(reply, "(@a{sv})", &outcome);
-        ck_assert_str_eq(outcome_str(outcome, "decision"), "shutdown_started");
+        ck_assert_str_eq(itest_outcome_str(outcome, "decision"), "shutdown_started");
 
         ev = itest_events_wait(d->events, "tree_shutdown_completed", NULL, NULL, ITEST_TIMEOUT_SEC);
         ck_assert(ev);
@@ -1122,17 +1066,17 @@ START_TEST(test_quarantine_and_resume)
         guint from = 0;
 
         ck_assert(itest_events_wait(d->events, "child_quarantined", "worker", &from, ITEST_TIMEOUT_SEC));
-        ck_assert(wait_state(d, "worker", "quarantined"));
+        ck_assert(itest_wait_state(d, "worker", "quarantined"));
         /* Its neighbour outside the failed supervisor runs on. */
-        ck_assert(wait_state(d, "steady", "running"));
-        ck_assert_uint_eq(child_u64(d, "steady", "Generation"), 0);
+        ck_assert(itest_wait_state(d, "steady", "running"));
+        ck_assert_uint_eq(itest_child_u64(d, "steady", "Generation"), 0);
 
         ck_assert(g_file_set_contents(flag, "", -1, NULL));
         reply = itest_manager_call(d, "ResumeSupervisor", g_variant_new("(ss)", "flaky", "fixed"),
                                    "(a{sv})");
         g_variant_get(reply, "(@a{sv})", &outcome);
-        ck_assert_str_eq(outcome_str(outcome, "decision"), "resumed");
-        ck_assert(wait_state(d, "worker", "running"));
+        ck_assert_str_eq(itest_outcome_str(outcome, "decision"), "resumed");
+        ck_assert(itest_wait_state(d, "worker", "running"));
         (void) g_remove(flag);
         (void) g_rmdir(dir);
 }
@@ -1175,12 +1119,12 @@ START_TEST(test_quarantine_child)
         GVariant *ev;
         guint from = 0;
 
-        ck_assert(wait_state(d, "api", "running"));
-        ck_assert(wait_state(d, "sib", "running"));
-        outcome = child_command(d, "QuarantineChild", "api", "misbehaves");
-        ck_assert_str_eq(outcome_str(outcome, "decision"), "quarantined");
-        ck_assert(outcome_bool(outcome, "cancel_delivered"));
-        command_id = outcome_str(outcome, "command_id");
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "sib", "running"));
+        outcome = itest_child_command(d, "QuarantineChild", "api", "misbehaves");
+        ck_assert_str_eq(itest_outcome_str(outcome, "decision"), "quarantined");
+        ck_assert(itest_outcome_bool(outcome, "cancel_delivered"));
+        command_id = itest_outcome_str(outcome, "command_id");
         ev = itest_events_wait(d->events, "child_quarantine_entered", "api", NULL, ITEST_TIMEOUT_SEC);
         ck_assert(ev);
         ck_assert_str_eq(itest_event_str(ev, "command_id"), command_id);
@@ -1188,24 +1132,24 @@ START_TEST(test_quarantine_child)
         ev = itest_events_wait(d->events, "child_control_stop_completed", "api", NULL, ITEST_TIMEOUT_SEC);
         ck_assert(ev);
         ck_assert_str_eq(itest_event_str(ev, "command_id"), command_id);
-        ck_assert(wait_state(d, "api", "quarantined"));
+        ck_assert(itest_wait_state(d, "api", "quarantined"));
         ck_assert_uint_eq(itest_events_count(d->events, "child_control_cancel_delivered", "api"), 1);
 
         /* A crash of the sibling restarts the supervisor's members: not api. */
         sib_pid = itest_child_property(d, "sib", "MainPID");
         ck_assert_int_eq(kill((pid_t) g_variant_get_uint32(sib_pid), SIGKILL), 0);
         ck_assert(wait_generation(d, "sib", 1));
-        ck_assert(wait_state(d, "sib", "running"));
-        again = child_command(d, "QuarantineChild", "api", "again");
-        ck_assert_str_eq(outcome_str(again, "decision"), "already_quarantined");
-        blocked = child_command(d, "StartChild", "api", "try");
-        ck_assert_str_eq(outcome_str(blocked, "decision"), "blocked_by_quarantine");
+        ck_assert(itest_wait_state(d, "sib", "running"));
+        again = itest_child_command(d, "QuarantineChild", "api", "again");
+        ck_assert_str_eq(itest_outcome_str(again, "decision"), "already_quarantined");
+        blocked = itest_child_command(d, "StartChild", "api", "try");
+        ck_assert_str_eq(itest_outcome_str(blocked, "decision"), "blocked_by_quarantine");
         ck_assert_uint_eq(itest_events_count(d->events, "child_starting", "api"), 1);
-        ck_assert_uint_eq(child_u64(d, "api", "Generation"), 0);
+        ck_assert_uint_eq(itest_child_u64(d, "api", "Generation"), 0);
 
         ck_assert_int_eq(itest_run(resume, &out), 0);
         ck_assert_msg(strstr(out, "\"decision\" s \"resumed\""), "%s", out);
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         ev = itest_events_wait(d->events, "child_started", "api", &from, ITEST_TIMEOUT_SEC);
         ck_assert(ev);
         ev = itest_events_wait(d->events, "child_started", "api", &from, ITEST_TIMEOUT_SEC);
@@ -1214,7 +1158,7 @@ START_TEST(test_quarantine_child)
         ck_assert_ptr_nonnull(itest_event_str(ev, "command_id"));
         resumed_id = g_strdup_printf("\"command_id\" s \"%s\"", itest_event_str(ev, "command_id"));
         ck_assert_msg(strstr(out, resumed_id), "%s does not say %s", out, resumed_id);
-        ck_assert_uint_eq(child_u64(d, "api", "Generation"), 1);
+        ck_assert_uint_eq(itest_child_u64(d, "api", "Generation"), 1);
         ck_assert_uint_eq(itest_events_count(d->events, "child_starting", "api"), 2);
 }
 END_TEST
@@ -1275,15 +1219,15 @@ START_TEST(test_restart_budget_properties)
         /* The subscription is in place once a round trip is over; the
          * first crashes may come before it: what is seen must climb. */
         g_variant_unref(itest_child_property(d, "crash", "State"));
-        ck_assert(wait_state(d, "crash", "failed"));
+        ck_assert(itest_wait_state(d, "crash", "failed"));
         g_dbus_connection_signal_unsubscribe(d->bus, sub);
 
         ck_assert_uint_eq(child_u32(d, "crash", "RestartLimitBurst"), 3);
-        ck_assert_uint_eq(child_u64(d, "crash", "RestartLimitIntervalUSec"), 60 * G_USEC_PER_SEC);
+        ck_assert_uint_eq(itest_child_u64(d, "crash", "RestartLimitIntervalUSec"), 60 * G_USEC_PER_SEC);
         /* Given up at the fourth failure within the window. */
         ck_assert_uint_eq(child_u32(d, "crash", "RestartsInWindow"), 4);
         ck_assert_uint_eq(child_u32(d, "crash", "RestartsRemaining"), 0);
-        expiry = child_u64(d, "crash", "RestartWindowExpiryUSec");
+        expiry = itest_child_u64(d, "crash", "RestartWindowExpiryUSec");
         ck_assert_uint_gt(expiry, before);
         ck_assert_uint_le(expiry, (guint64) g_get_real_time() + 60 * G_USEC_PER_SEC);
         ck_assert_uint_ge(expiry + G_USEC_PER_SEC, before + 60 * G_USEC_PER_SEC);
@@ -1342,7 +1286,7 @@ START_TEST(test_nested_slices)
                 const char *argv[] = { "systemctl", "--user", "show", "-p", "Slice", unit, NULL };
                 g_autofree char *out = NULL;
 
-                ck_assert(wait_state(d, expect[i].child, "running"));
+                ck_assert(itest_wait_state(d, expect[i].child, "running"));
                 ck_assert_int_eq(itest_run(argv, &out), 0);
                 ck_assert_str_eq(out, expect[i].slice);
         }
@@ -1359,18 +1303,18 @@ START_TEST(test_sighup_reloads)
         g_autoptr(GVariant) pid_after = NULL;
         guint from = 0;
 
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         pid_before = itest_child_property(d, "api", "MainPID");
         ck_assert(g_file_set_contents(path, two_children, -1, NULL));
         ck_assert_int_eq(kill(d->pid, SIGHUP), 0);
         ck_assert(itest_events_wait(d->events, "config_loaded", NULL, &from, ITEST_TIMEOUT_SEC));
         ck_assert(itest_events_wait(d->events, "child_started", "worker", &from, ITEST_TIMEOUT_SEC));
-        ck_assert(wait_state(d, "worker", "running"));
-        ck_assert_uint_eq(child_count(d), 2);
+        ck_assert(itest_wait_state(d, "worker", "running"));
+        ck_assert_uint_eq(itest_child_count(d), 2);
         ck_assert(!d->exited);
         ck_assert_uint_eq(itest_events_count(d->events, "manager_stopping", NULL), 0);
         ck_assert_uint_eq(itest_events_count(d->events, "child_stopped", NULL), 0);
-        ck_assert_uint_eq(child_u64(d, "api", "Generation"), 0);
+        ck_assert_uint_eq(itest_child_u64(d, "api", "Generation"), 0);
         ck_assert_uint_eq(itest_events_count(d->events, "child_starting", "api"), 1);
         pid_after = itest_child_property(d, "api", "MainPID");
         ck_assert(g_variant_equal(pid_before, pid_after));
@@ -1388,8 +1332,8 @@ START_TEST(test_sighup_invalid_untouched)
         g_autoptr(GVariant) pid_after = NULL;
         guint starts;
 
-        ck_assert(wait_state(d, "api", "running"));
-        ck_assert(wait_state(d, "worker", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
         pid_before = itest_child_property(d, "api", "MainPID");
         starts = itest_events_count(d->events, "child_starting", NULL);
         ck_assert(g_file_set_contents(path, "[Child api]\nExecStart=/bin/true\nRestart=sometimes\n", -1,
@@ -1397,9 +1341,9 @@ START_TEST(test_sighup_invalid_untouched)
         ck_assert_int_eq(kill(d->pid, SIGHUP), 0);
         ck_assert(itest_events_wait(d->events, "config_rejected", NULL, NULL, ITEST_TIMEOUT_SEC));
         ck_assert(!d->exited);
-        ck_assert_uint_eq(child_count(d), 2);
-        ck_assert_uint_eq(child_u64(d, "api", "Generation"), 0);
-        ck_assert_uint_eq(child_u64(d, "worker", "Generation"), 0);
+        ck_assert_uint_eq(itest_child_count(d), 2);
+        ck_assert_uint_eq(itest_child_u64(d, "api", "Generation"), 0);
+        ck_assert_uint_eq(itest_child_u64(d, "worker", "Generation"), 0);
         ck_assert_uint_eq(itest_events_count(d->events, "child_starting", NULL), starts);
         ck_assert_uint_eq(itest_events_count(d->events, "child_stopped", NULL), 0);
         ck_assert_uint_eq(itest_events_count(d->events, "manager_stopping", NULL), 0);

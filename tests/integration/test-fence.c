@@ -22,57 +22,6 @@ start(const char *config, int backend)
         return itest_daemon_start(config, args);
 }
 
-static const char *
-outcome_str(GVariant *outcome, const char *key)
-{
-        const char *v = NULL;
-
-        ck_assert_msg(g_variant_lookup(outcome, key, "&s", &v), "outcome has no %s", key);
-        return v;
-}
-
-static gboolean
-outcome_bool(GVariant *outcome, const char *key)
-{
-        gboolean v = FALSE;
-
-        ck_assert_msg(g_variant_lookup(outcome, key, "b", &v), "outcome has no %s", key);
-        return v;
-}
-
-static GVariant *
-child_command(ItestDaemon *d, const char *method, const char *child, const char *reason)
-{
-        g_autoptr(GVariant) reply =
-                itest_manager_call(d, method, g_variant_new("(ss)", child, reason), "(a{sv})");
-        GVariant *outcome;
-
-        g_variant_get(reply, "(@a{sv})", &outcome);
-        return outcome;
-}
-
-static guint64
-child_u64(ItestDaemon *d, const char *child, const char *property)
-{
-        g_autoptr(GVariant) v = itest_child_property(d, child, property);
-
-        return g_variant_get_uint64(v);
-}
-
-static char *
-child_str(ItestDaemon *d, const char *child, const char *property)
-{
-        g_autoptr(GVariant) v = itest_child_property(d, child, property);
-
-        return g_variant_dup_string(v, NULL);
-}
-
-static gboolean
-wait_state(ItestDaemon *d, const char *child, const char *state)
-{
-        return itest_child_wait_property(d, child, "State", g_variant_new_string(state), ITEST_TIMEOUT_SEC);
-}
-
 /* The events of @kind about @child that carry command @id. */
 static guint
 count_with_command(ItestDaemon *d, const char *kind, const char *child, const char *id)
@@ -116,25 +65,25 @@ START_TEST(test_stop_cancels_fenced_restart)
         g_autoptr(GVariant) stop = NULL;
         GVariant *ev;
 
-        ck_assert(wait_state(d, "api", "running"));
-        restart = child_command(d, "RestartChild", "api", "deploy");
-        ck_assert_str_eq(outcome_str(restart, "decision"), "queued_after_stop");
-        ck_assert(outcome_bool(restart, "cancel_delivered"));
+        ck_assert(itest_wait_state(d, "api", "running"));
+        restart = itest_child_command(d, "RestartChild", "api", "deploy");
+        ck_assert_str_eq(itest_outcome_str(restart, "decision"), "queued_after_stop");
+        ck_assert(itest_outcome_bool(restart, "cancel_delivered"));
         /* The old incarnation ignores SIGTERM for TimeoutStopSec=3s: still fenced. */
-        stop = child_command(d, "StopChild", "api", "cancel");
-        ck_assert_str_eq(outcome_str(stop, "decision"), "stop_delivered");
-        ck_assert_str_eq(outcome_str(stop, "state"), "stopping");
+        stop = itest_child_command(d, "StopChild", "api", "cancel");
+        ck_assert_str_eq(itest_outcome_str(stop, "decision"), "stop_delivered");
+        ck_assert_str_eq(itest_outcome_str(stop, "state"), "stopping");
 
         ev = itest_events_wait(d->events, "child_stopped", "api", NULL, ITEST_TIMEOUT_SEC);
         ck_assert(ev);
         ck_assert_str_eq(itest_event_str(ev, "decision"), "stop");
-        ck_assert_str_eq(itest_event_str(ev, "command_id"), outcome_str(stop, "command_id"));
-        ck_assert(wait_state(d, "api", "stopped"));
+        ck_assert_str_eq(itest_event_str(ev, "command_id"), itest_outcome_str(stop, "command_id"));
+        ck_assert(itest_wait_state(d, "api", "stopped"));
         /* One incarnation in all; the restart's fence never opened. */
         ck_assert_uint_eq(itest_events_count(d->events, "child_starting", "api"), 1);
         ck_assert_uint_eq(itest_events_count(d->events, "child_restart_fence_released", "api"), 0);
-        ck_assert_uint_eq(child_u64(d, "api", "Generation"), 0);
-        ck_assert_uint_eq(child_u64(d, "api", "Attempt"), 1);
+        ck_assert_uint_eq(itest_child_u64(d, "api", "Generation"), 0);
+        ck_assert_uint_eq(itest_child_u64(d, "api", "Attempt"), 1);
 }
 END_TEST
 
@@ -151,17 +100,17 @@ START_TEST(test_restart_blocked_during_shutdown)
         g_autoptr(GVariant) restart = NULL;
         GVariant *ev;
 
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         reply = itest_manager_call(d, "ShutdownTree", g_variant_new("(s)", "maintenance"), "(a{sv})");
         g_variant_get(reply, "(@a{sv})", &shutdown);
-        ck_assert_str_eq(outcome_str(shutdown, "decision"), "shutdown_started");
+        ck_assert_str_eq(itest_outcome_str(shutdown, "decision"), "shutdown_started");
 
-        restart = child_command(d, "RestartChild", "api", "too late");
-        ck_assert_str_eq(outcome_str(restart, "decision"), "blocked_by_shutdown");
-        ck_assert_str_eq(outcome_str(restart, "state"), "stopping");
-        ck_assert(!outcome_bool(restart, "cancel_delivered"));
+        restart = itest_child_command(d, "RestartChild", "api", "too late");
+        ck_assert_str_eq(itest_outcome_str(restart, "decision"), "blocked_by_shutdown");
+        ck_assert_str_eq(itest_outcome_str(restart, "state"), "stopping");
+        ck_assert(!itest_outcome_bool(restart, "cancel_delivered"));
         /* The refused command is on record under its own id. */
-        ev = wait_with_command(d, "command_completed", outcome_str(restart, "command_id"));
+        ev = wait_with_command(d, "command_completed", itest_outcome_str(restart, "command_id"));
         ck_assert(ev);
         ck_assert_str_eq(itest_event_str(ev, "decision"), "blocked_by_shutdown");
 
@@ -198,7 +147,7 @@ START_TEST(test_command_supersedes_policy_restart)
                                  "RestartSec=1min\n",
                                  fifo);
         d = start(config, 0);
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         {
                 /* Opening for writing waits until the child opened it to read. */
                 int fd = open(fifo, O_WRONLY | O_CLOEXEC);
@@ -211,12 +160,12 @@ START_TEST(test_command_supersedes_policy_restart)
         ck_assert(ev);
         ck_assert_str_eq(itest_event_str(ev, "decision"), "failure");
 
-        restart = child_command(d, "RestartChild", "api", "take over");
-        ck_assert_str_eq(outcome_str(restart, "decision"), "queued_after_stop");
+        restart = itest_child_command(d, "RestartChild", "api", "take over");
+        ck_assert_str_eq(itest_outcome_str(restart, "decision"), "queued_after_stop");
         /* The leftovers' stop was already on its way. */
-        ck_assert(!outcome_bool(restart, "cancel_delivered"));
-        ck_assert_str_eq(outcome_str(restart, "state"), "stopping");
-        id = outcome_str(restart, "command_id");
+        ck_assert(!itest_outcome_bool(restart, "cancel_delivered"));
+        ck_assert_str_eq(itest_outcome_str(restart, "state"), "stopping");
+        id = itest_outcome_str(restart, "command_id");
 
         ev = itest_events_wait(d->events, "child_restart_conflict", "api", &from, ITEST_TIMEOUT_SEC);
         ck_assert(ev);
@@ -225,13 +174,13 @@ START_TEST(test_command_supersedes_policy_restart)
 
         ck_assert(itest_child_wait_property(d, "api", "Generation", g_variant_new_uint64(1),
                                             ITEST_TIMEOUT_SEC));
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         ck_assert_uint_eq(count_with_command(d, "child_restarting", "api", id), 1);
         ck_assert_uint_eq(count_with_command(d, "child_restart_fence_released", "api", id), 1);
         /* The policy's own restart never came: no backoff, one restart. */
         ck_assert_uint_eq(itest_events_count(d->events, "child_backoff_scheduled", "api"), 0);
         ck_assert_uint_eq(itest_events_count(d->events, "child_starting", "api"), 2);
-        ck_assert_uint_eq(child_u64(d, "api", "Attempt"), 2);
+        ck_assert_uint_eq(itest_child_u64(d, "api", "Attempt"), 2);
 }
 END_TEST
 
@@ -281,31 +230,31 @@ START_TEST(test_fenced_spawn_failure)
 
         app_install(dir);
         d = start(config, _i);
-        ck_assert(wait_state(d, "app", "running"));
+        ck_assert(itest_wait_state(d, "app", "running"));
         ck_assert_int_eq(g_unlink(path), 0);
 
-        restart = child_command(d, "RestartChild", "app", "deploy");
-        ck_assert_str_eq(outcome_str(restart, "decision"), "queued_after_stop");
+        restart = itest_child_command(d, "RestartChild", "app", "deploy");
+        ck_assert_str_eq(itest_outcome_str(restart, "decision"), "queued_after_stop");
         ev = itest_events_wait(d->events, "child_exited", "app", &from, ITEST_TIMEOUT_SEC);
         ck_assert(ev);
         ck_assert(itest_events_wait(d->events, "child_control_stop_completed", "app", &from,
                                     ITEST_TIMEOUT_SEC));
-        exit_code = child_str(d, "app", "LastExitCode");
+        exit_code = itest_child_str(d, "app", "LastExitCode");
         exit_status = itest_child_property(d, "app", "LastExitStatus");
 
         ev = itest_events_wait(d->events, "child_spawn_failed", "app", &from, ITEST_TIMEOUT_SEC);
         ck_assert(ev);
         ck_assert_str_eq(itest_event_str(ev, "error"), expected);
-        ck_assert_str_eq(itest_event_str(ev, "command_id"), outcome_str(restart, "command_id"));
+        ck_assert_str_eq(itest_event_str(ev, "command_id"), itest_outcome_str(restart, "command_id"));
         ck_assert(itest_child_wait_property(d, "app", "LastSpawnError", g_variant_new_string(expected),
                                             ITEST_TIMEOUT_SEC));
-        ck_assert_uint_eq(child_u64(d, "app", "Generation"), 0);
-        ck_assert_uint_eq(child_u64(d, "app", "Attempt"), 1);
-        exit_code_after = child_str(d, "app", "LastExitCode");
+        ck_assert_uint_eq(itest_child_u64(d, "app", "Generation"), 0);
+        ck_assert_uint_eq(itest_child_u64(d, "app", "Attempt"), 1);
+        exit_code_after = itest_child_str(d, "app", "LastExitCode");
         status_after = itest_child_property(d, "app", "LastExitStatus");
         ck_assert_str_eq(exit_code_after, exit_code);
         ck_assert(g_variant_equal(status_after, exit_status));
-        state = child_str(d, "app", "State");
+        state = itest_child_str(d, "app", "State");
         ck_assert_str_eq(state, "backoff");
         ck_assert_uint_eq(itest_events_count(d->events, "child_restart_fence_released", "app"), 0);
         ck_assert_uint_eq(itest_events_count(d->events, "child_started", "app"), 1);
@@ -327,19 +276,19 @@ START_TEST(test_spawn_failure_recovers)
 
         app_install(dir);
         d = start(config, _i);
-        ck_assert(wait_state(d, "app", "running"));
+        ck_assert(itest_wait_state(d, "app", "running"));
         ck_assert_int_eq(g_unlink(path), 0);
-        restart = child_command(d, "RestartChild", "app", "deploy");
-        ck_assert_str_eq(outcome_str(restart, "decision"), "queued_after_stop");
+        restart = itest_child_command(d, "RestartChild", "app", "deploy");
+        ck_assert_str_eq(itest_outcome_str(restart, "decision"), "queued_after_stop");
         ck_assert(itest_events_wait(d->events, "child_spawn_failed", "app", NULL, ITEST_TIMEOUT_SEC));
-        ck_assert_uint_eq(child_u64(d, "app", "Generation"), 0);
+        ck_assert_uint_eq(itest_child_u64(d, "app", "Generation"), 0);
 
         app_install(dir);
         ck_assert(itest_child_wait_property(d, "app", "Generation", g_variant_new_uint64(1),
                                             ITEST_TIMEOUT_SEC));
-        ck_assert(wait_state(d, "app", "running"));
-        ck_assert_uint_eq(child_u64(d, "app", "Attempt"), 2);
-        spawn_error = child_str(d, "app", "LastSpawnError");
+        ck_assert(itest_wait_state(d, "app", "running"));
+        ck_assert_uint_eq(itest_child_u64(d, "app", "Attempt"), 2);
+        spawn_error = itest_child_str(d, "app", "LastSpawnError");
         ck_assert_str_eq(spawn_error, "");
         ev = itest_events_wait_generation(d->events, "child_started", "app", 1, ITEST_TIMEOUT_SEC);
         ck_assert(ev);
@@ -372,7 +321,7 @@ START_TEST(test_fence_survives_manager_reexec)
         const char *reexec[] = { "systemctl", "--user", "daemon-reexec", NULL };
         g_autoptr(GVariant) pid = NULL;
 
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         ck_assert(itest_wait_file(grandchild, ITEST_TIMEOUT_SEC));
         ck_assert_int_eq(itest_run(reexec, NULL), 0);
         itest_scope_watch_resync(w);
@@ -380,7 +329,7 @@ START_TEST(test_fence_survives_manager_reexec)
         ck_assert_int_eq(kill((pid_t) g_variant_get_uint32(pid), SIGKILL), 0);
         ck_assert(itest_child_wait_property(d, "api", "Generation", g_variant_new_uint64(1),
                                             ITEST_TIMEOUT_SEC));
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         ck_assert_msg(!g_file_test(result, G_FILE_TEST_EXISTS), "generation 1 started beside generation 0");
         ck_assert_msg(w->overlaps->len == 0, "%s", w->overlaps->str);
         (void) g_unlink(result);

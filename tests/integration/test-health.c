@@ -27,14 +27,6 @@ wait_health(ItestDaemon *d, const char *child, const char *health)
                                          ITEST_TIMEOUT_SEC);
 }
 
-static guint64
-child_u64(ItestDaemon *d, const char *child, const char *property)
-{
-        g_autoptr(GVariant) v = itest_child_property(d, child, property);
-
-        return g_variant_get_uint64(v);
-}
-
 static guint32
 child_u32(ItestDaemon *d, const char *child, const char *property)
 {
@@ -90,7 +82,7 @@ START_TEST(test_unhealthy_restarts_once)
         guint from = 0;
 
         ck_assert(wait_health(d, "api", "healthy"));
-        ck_assert_uint_eq(child_u64(d, "api", "Generation"), 0);
+        ck_assert_uint_eq(itest_child_u64(d, "api", "Generation"), 0);
         ck_assert(g_file_set_contents(flag, "", 0, NULL));
 
         ev = itest_events_wait(d->events, "child_unhealthy", "api", &from, ITEST_TIMEOUT_SEC);
@@ -102,7 +94,7 @@ START_TEST(test_unhealthy_restarts_once)
         ck_assert_ptr_nonnull(itest_events_wait_generation(d->events, "child_restart_fence_released", "api",
                                                            1, ITEST_TIMEOUT_SEC));
         ck_assert(wait_health(d, "api", "healthy"));
-        ck_assert_uint_eq(child_u64(d, "api", "Generation"), 1);
+        ck_assert_uint_eq(itest_child_u64(d, "api", "Generation"), 1);
         ck_assert_uint_eq(child_u32(d, "api", "RestartCount"), 1);
         ck_assert_uint_eq(itest_events_count(d->events, "child_restart_fence_entered", "api"), 1);
         ck_assert_uint_eq(itest_events_count(d->events, "child_unhealthy", "api"), 1);
@@ -157,7 +149,7 @@ START_TEST(test_hanging_probe_killed)
         ck_assert(wait_pid_dead(sleeper));
         /* Reported, not restarted (HealthAction=none); the next probe passes. */
         ck_assert(wait_health(d, "api", "healthy"));
-        ck_assert_uint_eq(child_u64(d, "api", "Generation"), 0);
+        ck_assert_uint_eq(itest_child_u64(d, "api", "Generation"), 0);
         (void) g_unlink(pids);
         (void) g_unlink(ready);
         (void) g_rmdir(dir);
@@ -183,7 +175,7 @@ START_TEST(test_heartbeat_stale)
         ck_assert(wait_health(d, "beat", "stale"));
         ck_assert_ptr_nonnull(itest_events_wait(d->events, "child_stale", "beat", NULL, ITEST_TIMEOUT_SEC));
         ck_assert_uint_eq(child_u32(d, "beat", "MainPID"), pid);
-        ck_assert_uint_eq(child_u64(d, "beat", "Generation"), 0);
+        ck_assert_uint_eq(itest_child_u64(d, "beat", "Generation"), 0);
         {
                 g_autoptr(GVariant) state = itest_child_property(d, "beat", "State");
                 ck_assert_str_eq(g_variant_get_string(state, NULL), "ready");
@@ -219,7 +211,7 @@ START_TEST(test_adopted_child_probed_again)
         ck_assert_ptr_nonnull(
                 itest_events_wait(d->events, "child_unhealthy", "api", NULL, ITEST_TIMEOUT_SEC));
         ck_assert_uint_eq(child_u32(d, "api", "MainPID"), pid);
-        ck_assert_uint_eq(child_u64(d, "api", "Generation"), 0);
+        ck_assert_uint_eq(itest_child_u64(d, "api", "Generation"), 0);
         ck_assert_int_eq(g_unlink(flag), 0);
         ck_assert(wait_health(d, "api", "healthy"));
         (void) g_rmdir(dir);

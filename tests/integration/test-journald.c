@@ -20,17 +20,6 @@ journald_running(void)
         itest_journald_start();
 }
 
-static GVariant *
-child_command(ItestDaemon *d, const char *method, const char *child, const char *reason)
-{
-        g_autoptr(GVariant) reply =
-                itest_manager_call(d, method, g_variant_new("(ss)", child, reason), "(a{sv})");
-        GVariant *outcome;
-
-        g_variant_get(reply, "(@a{sv})", &outcome);
-        return outcome;
-}
-
 static guint32
 event_main_pid(GVariant *ev)
 {
@@ -49,12 +38,6 @@ event_sequence(GVariant *ev)
 
         g_variant_get(ev, "(tsst@a{sv})", &seq, NULL, NULL, NULL, NULL);
         return seq;
-}
-
-static gboolean
-wait_state(ItestDaemon *d, const char *child, const char *state)
-{
-        return itest_child_wait_property(d, child, "State", g_variant_new_string(state), ITEST_TIMEOUT_SEC);
 }
 
 typedef struct {
@@ -121,7 +104,7 @@ daemon_start_stderr_file(const char *config, const char *const *args, char **ret
 static GVariant *
 restart(ItestDaemon *d, const char *child, guint64 generation)
 {
-        g_autoptr(GVariant) outcome = child_command(d, "RestartChild", child, "itest");
+        g_autoptr(GVariant) outcome = itest_child_command(d, "RestartChild", child, "itest");
         GVariant *started = itest_events_wait_generation(d->events, "child_started", child, generation,
                                                          ITEST_TIMEOUT_SEC);
 
@@ -187,16 +170,16 @@ START_TEST(test_killed_journald)
         GVariant *started, *warning;
         guint32 pid;
 
-        ck_assert(wait_state(d, "api", "running"));
-        ck_assert(wait_state(d, "other", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "other", "running"));
         other_before = itest_child_property(d, "other", "MainPID");
 
         itest_journald_kill();
         /* Twice: both start, and the outage is reported once. */
         (void) restart(d, "api", 1);
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         started = restart(d, "api", 2);
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         /* Its output went to stewardd's stderr. */
         output = g_strdup_printf("itest-output-%u", event_main_pid(started));
         ck_assert_msg(file_wait_contains(stderr_path, output, ITEST_TIMEOUT_SEC), "no '%s' in %s", output,
@@ -258,8 +241,8 @@ START_TEST(test_stopped_journald)
         gint64 start, took;
         guint filled;
 
-        ck_assert(wait_state(d, "dog", "ready"));
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "dog", "ready"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         dog_before = itest_child_property(d, "dog", "MainPID");
 
         itest_journald_stop();
@@ -269,7 +252,7 @@ START_TEST(test_stopped_journald)
 
         start = g_get_monotonic_time();
         for (int i = 0; i < 20; i++) {
-                g_autoptr(GVariant) outcome = child_command(d, "RestartChild", "api", "itest");
+                g_autoptr(GVariant) outcome = itest_child_command(d, "RestartChild", "api", "itest");
                 g_autoptr(GVariant) state = itest_child_property(d, "dog", "State");
 
                 ck_assert_str_eq(g_variant_get_string(state, NULL), "ready");

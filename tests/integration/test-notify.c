@@ -114,12 +114,6 @@ child_state(ItestDaemon *d, const char *child)
         return buf;
 }
 
-static gboolean
-wait_state(ItestDaemon *d, const char *child, const char *state)
-{
-        return itest_child_wait_property(d, child, "State", g_variant_new_string(state), ITEST_TIMEOUT_SEC);
-}
-
 /* Index of the first event of kind about child, waiting for it; -1 if
  * it never comes. */
 static int
@@ -295,8 +289,8 @@ START_TEST(test_ready_holds_sibling)
         ck_assert_uint_eq(itest_events_count(ev, "child_starting", "app"), 0);
 
         release(fifo);
-        ck_assert(wait_state(d, "db", "ready"));
-        ck_assert(wait_state(d, "app", "running"));
+        ck_assert(itest_wait_state(d, "db", "ready"));
+        ck_assert(itest_wait_state(d, "app", "running"));
         ck_assert_int_ge(event_index(ev, "child_ready", "db"), 0);
         ck_assert_int_lt(event_index(ev, "child_ready", "db"), event_index(ev, "child_starting", "app"));
 }
@@ -331,8 +325,8 @@ START_TEST(test_stranger_is_ignored)
         ck_assert_uint_eq(itest_events_count(ev, "child_status", "db"), 0);
 
         release(fifo);
-        ck_assert(wait_state(d, "db", "ready"));
-        ck_assert(wait_state(d, "app", "running"));
+        ck_assert(itest_wait_state(d, "db", "ready"));
+        ck_assert(itest_wait_state(d, "app", "running"));
 
         itest_daemon_free(d);
         capture_clear(&cap);
@@ -401,7 +395,7 @@ START_TEST(test_watchdog_kills_and_restarts)
                       again - expired);
         ck_assert(itest_child_wait_property(d, "dog", "Generation", g_variant_new_uint64(1),
                                             ITEST_TIMEOUT_SEC));
-        ck_assert(wait_state(d, "dog", "ready"));
+        ck_assert(itest_wait_state(d, "dog", "ready"));
 }
 END_TEST
 
@@ -430,7 +424,7 @@ START_TEST(test_stall_keeps_watchdog_child)
         g_autoptr(GVariant) after = NULL;
         gboolean over = FALSE;
 
-        ck_assert(wait_state(d, "dog", "ready"));
+        ck_assert(itest_wait_state(d, "dog", "ready"));
         before = itest_child_property(d, "dog", "MainPID");
         ck_assert_int_eq(kill(d->pid, SIGSTOP), 0);
         g_timeout_add_seconds(3, on_stall_over, &over);
@@ -471,9 +465,9 @@ START_TEST(test_start_timeout)
         g_variant_get(timeout, "(tsst@a{sv})", NULL, NULL, NULL, NULL, &fields);
         ck_assert(g_variant_lookup(fields, "decision", "&s", &decision));
         ck_assert_str_eq(decision, "failure");
-        ck_assert(wait_state(d, "app", "running"));
+        ck_assert(itest_wait_state(d, "app", "running"));
         /* Failed, so the restart policy applies: a backoff, not ready. */
-        ck_assert(wait_state(d, "slow", "backoff"));
+        ck_assert(itest_wait_state(d, "slow", "backoff"));
         ck_assert_uint_eq(itest_events_count(ev, "child_ready", "slow"), 0);
 }
 END_TEST
@@ -498,7 +492,7 @@ START_TEST(test_status_text)
 
         ck_assert(itest_child_wait_property(d, "st", "StatusText", g_variant_new_string("serving 3 clients"),
                                             ITEST_TIMEOUT_SEC));
-        ck_assert(wait_state(d, "st", "ready"));
+        ck_assert(itest_wait_state(d, "st", "ready"));
         ck_assert(itest_events_wait(ev, "child_status", "st", &from, ITEST_TIMEOUT_SEC));
         ck_assert(itest_events_wait(ev, "child_status", "st", &from, ITEST_TIMEOUT_SEC));
         ck_assert_int_eq(itest_run(argv, &out), 0);
@@ -528,7 +522,7 @@ START_TEST(test_status_flood)
         gint64 begin;
         double elapsed;
 
-        ck_assert(wait_state(d, "fl", "ready"));
+        ck_assert(itest_wait_state(d, "fl", "ready"));
         rss_before = itest_proc_rss_kib(d->pid);
         begin = g_get_monotonic_time();
         release(go);
@@ -631,7 +625,7 @@ START_TEST(test_address_survives_kill)
                 d = itest_daemon_start(config, args);
                 env = read_env(env_path);
                 assert_notify_socket(env, socket_path);
-                ck_assert_msg(wait_state(d, "up", "ready"), "run %u: no READY=1 arrived", run);
+                ck_assert_msg(itest_wait_state(d, "up", "ready"), "run %u: no READY=1 arrived", run);
                 ck_assert(g_file_get_contents(target, &text, NULL, NULL));
                 ck_assert_str_eq(text, "untouched");
                 /* Killed: no clean-up of any kind. */
@@ -667,7 +661,7 @@ START_TEST(test_second_daemon_keeps_socket)
         g_hash_table_unref(read_env(env_path));
         ck_assert_int_eq(itest_run(argv, NULL), 1);
         release(fifo);
-        ck_assert(wait_state(d, "db", "ready"));
+        ck_assert(itest_wait_state(d, "db", "ready"));
         g_clear_pointer(&d, itest_daemon_free);
         runtime_dir_free(g_steal_pointer(&dir));
 }
@@ -969,7 +963,7 @@ START_TEST(test_mainpid_follows_double_fork)
         ck_assert_int_ne(launcher, grandchild);
         ck_assert(itest_child_wait_property(d, "fk", "MainPID", g_variant_new_uint32((guint32) grandchild),
                                             ITEST_TIMEOUT_SEC));
-        ck_assert(wait_state(d, "fk", "ready"));
+        ck_assert(itest_wait_state(d, "fk", "ready"));
         /* The launcher exited and was reaped: the incarnation goes on. */
         ck_assert(wait_pid_gone(launcher));
         ck_assert(itest_events_wait_generation(ev, "child_ready", "fk", 0, ITEST_TIMEOUT_SEC));
@@ -984,7 +978,7 @@ START_TEST(test_mainpid_follows_double_fork)
         ck_assert(itest_events_wait_generation(ev, "child_adopted", "fk", 0, ITEST_TIMEOUT_SEC));
         ck_assert(itest_child_wait_property(d, "fk", "MainPID", g_variant_new_uint32((guint32) grandchild),
                                             ITEST_TIMEOUT_SEC));
-        ck_assert(wait_state(d, "fk", "ready"));
+        ck_assert(itest_wait_state(d, "fk", "ready"));
 
         /* The daemon's end is the incarnation's: restarted by the policy. */
         ck_assert_int_eq(kill(grandchild, SIGKILL), 0);
@@ -993,7 +987,7 @@ START_TEST(test_mainpid_follows_double_fork)
         ck_assert_str_eq(itest_event_str(exited, "decision"), "failure");
         ck_assert(itest_child_wait_property(d, "fk", "Generation", g_variant_new_uint64(1),
                                             ITEST_TIMEOUT_SEC));
-        ck_assert(wait_state(d, "fk", "ready"));
+        ck_assert(itest_wait_state(d, "fk", "ready"));
         gen = itest_child_property(d, "fk", "MainPID");
         ck_assert_uint_ne(g_variant_get_uint32(gen), (guint32) grandchild);
         ck_assert_uint_ne(g_variant_get_uint32(gen), 0);
@@ -1084,8 +1078,8 @@ START_TEST(test_reload_child)
         GVariant *reloading, *reloaded, *failed;
         guint from = 0;
 
-        ck_assert(wait_state(d, "rl", "ready"));
-        ck_assert(wait_state(d, "deaf", "ready"));
+        ck_assert(itest_wait_state(d, "rl", "ready"));
+        ck_assert(itest_wait_state(d, "deaf", "ready"));
         decision = command_decision(d, "ReloadChild", "rl", &id, NULL);
         ck_assert_str_eq(decision, "reload_requested");
         reloading = wait_command_event(ev, "child_reloading", "rl", id);
@@ -1094,7 +1088,7 @@ START_TEST(test_reload_child)
         ck_assert(reloaded);
         ck_assert(itest_child_wait_property(d, "rl", "StatusText", g_variant_new_string("reloaded"),
                                             ITEST_TIMEOUT_SEC));
-        ck_assert(wait_state(d, "rl", "ready"));
+        ck_assert(itest_wait_state(d, "rl", "ready"));
         ck_assert_uint_eq(itest_events_count(ev, "child_reload_failed", "rl"), 0);
 
         /* The same through stewardctl, which answers at once. */
@@ -1114,7 +1108,7 @@ START_TEST(test_reload_child)
         failed = wait_command_event(ev, "child_reload_failed", "deaf", id);
         ck_assert(failed);
         ck_assert_str_eq(itest_event_str(failed, "decision"), "timeout");
-        ck_assert(wait_state(d, "deaf", "ready"));
+        ck_assert(itest_wait_state(d, "deaf", "ready"));
         ck_assert_uint_eq(itest_events_count(ev, "child_exited", "deaf"), 0);
 }
 END_TEST
@@ -1139,7 +1133,7 @@ START_TEST(test_extend_timeout_while_stopping)
         gint32 status = -1;
         GVariant *exited;
 
-        ck_assert(wait_state(d, "slow", "ready"));
+        ck_assert(itest_wait_state(d, "slow", "ready"));
         decision = command_decision(d, "StopChild", "slow", NULL, NULL);
         ck_assert_str_eq(decision, "stop_delivered");
         exited = itest_events_wait_generation(ev, "child_exited", "slow", 0, 2 * ITEST_TIMEOUT_SEC);
@@ -1149,7 +1143,7 @@ START_TEST(test_extend_timeout_while_stopping)
         ck_assert(g_variant_lookup(fields, "exit_status", "i", &status));
         ck_assert_msg(g_str_equal(code, "exited") && status == 0, "%s %d", code, status);
         ck_assert_uint_eq(itest_events_count(ev, "child_restart_fence_abort_requested", "slow"), 0);
-        ck_assert(wait_state(d, "slow", "stopped"));
+        ck_assert(itest_wait_state(d, "slow", "stopped"));
 }
 END_TEST
 

@@ -127,20 +127,6 @@ start(const char *config)
         return itest_daemon_start(config, args);
 }
 
-static gboolean
-wait_state(ItestDaemon *d, const char *child, const char *state)
-{
-        return itest_child_wait_property(d, child, "State", g_variant_new_string(state), ITEST_TIMEOUT_SEC);
-}
-
-static guint32
-main_pid(ItestDaemon *d, const char *child)
-{
-        g_autoptr(GVariant) v = itest_child_property(d, child, "MainPID");
-
-        return g_variant_get_uint32(v);
-}
-
 static char *
 child_unit(ItestDaemon *d, const char *child)
 {
@@ -201,7 +187,7 @@ START_TEST(test_limits_on_scope_and_slice)
         g_autoptr(GVariant) slice = NULL;
         guint64 mem10, tasks5, mem50;
 
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         unit = child_unit(d, "api");
         ck_assert_str_eq(unit, "steward-api-0.scope");
         slice = unit_property(unit, SCOPE_IFACE, "Slice");
@@ -282,8 +268,8 @@ START_TEST(test_subtree_shares_tasks_max)
         ck_assert_msg(a + b >= 1, "no fork at all");
         ck_assert_uint_eq(unit_u64("steward-pool.slice", SLICE_IFACE, "TasksMax"), 8);
         ck_assert_uint_le(unit_u64("steward-pool.slice", SLICE_IFACE, "TasksCurrent"), 9);
-        ck_assert(wait_state(d, "a", "running"));
-        ck_assert(wait_state(d, "b", "running"));
+        ck_assert(itest_wait_state(d, "a", "running"));
+        ck_assert(itest_wait_state(d, "b", "running"));
         (void) g_unlink(a_file);
         (void) g_unlink(b_file);
         (void) g_rmdir(dir);
@@ -326,9 +312,9 @@ START_TEST(test_reload_applies_in_place)
         guint starts;
         guint64 tasks10, mem20;
 
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         unit = child_unit(d, "api");
-        pid = main_pid(d, "api");
+        pid = itest_child_main_pid(d, "api");
         starts = itest_events_count(d->events, "child_starting", NULL);
         ck_assert_uint_eq(unit_u64(unit, SCOPE_IFACE, "MemoryMax"), 100 << 20);
         ck_assert_uint_eq(unit_u64("steward-rl.slice", SLICE_IFACE, "TasksMax"), 100);
@@ -358,7 +344,7 @@ START_TEST(test_reload_applies_in_place)
         /* Nobody was restarted for it. */
         again = child_unit(d, "api");
         ck_assert_str_eq(again, unit);
-        ck_assert_uint_eq(main_pid(d, "api"), pid);
+        ck_assert_uint_eq(itest_child_main_pid(d, "api"), pid);
         ck_assert_uint_eq(itest_events_count(d->events, "child_starting", NULL), starts);
 }
 END_TEST
@@ -388,9 +374,9 @@ START_TEST(test_restore_applies_changed_limits)
         guint64 seq;
         guint32 pid;
 
-        ck_assert(wait_state(d, "keep", "running"));
+        ck_assert(itest_wait_state(d, "keep", "running"));
         unit = child_unit(d, "keep");
-        pid = main_pid(d, "keep");
+        pid = itest_child_main_pid(d, "keep");
         ev = itest_events_wait(d->events, "child_started", "keep", NULL, ITEST_TIMEOUT_SEC);
         ck_assert(ev);
         g_variant_get_child(ev, 0, "t", &seq);
@@ -401,14 +387,14 @@ START_TEST(test_restore_applies_changed_limits)
         itest_daemon_restart(d);
         ev = itest_events_wait(d->events, "tree_adopted", NULL, NULL, ITEST_TIMEOUT_SEC);
         ck_assert_msg(ev, "no tree_adopted");
-        ck_assert(wait_state(d, "keep", "running"));
+        ck_assert(itest_wait_state(d, "keep", "running"));
 
         ck_assert(wait_unit_u64(unit, SCOPE_IFACE, "MemoryMax", 150 << 20));
         ck_assert(wait_unit_u64(unit, SCOPE_IFACE, "CPUWeight", 40));
         ck_assert(wait_unit_u64("steward-rs.slice", SLICE_IFACE, "TasksMax", 20));
         again = child_unit(d, "keep");
         ck_assert_str_eq(again, unit);
-        ck_assert_uint_eq(main_pid(d, "keep"), pid);
+        ck_assert_uint_eq(itest_child_main_pid(d, "keep"), pid);
         ck_assert_uint_eq(itest_events_count(d->events, "child_starting", NULL), 0);
 }
 END_TEST
@@ -433,9 +419,9 @@ START_TEST(test_reexec_reload_takes_back)
         guint32 pid;
         guint from;
 
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         unit = child_unit(d, "api");
-        pid = main_pid(d, "api");
+        pid = itest_child_main_pid(d, "api");
         ck_assert_uint_eq(unit_u64(unit, SCOPE_IFACE, "MemoryMax"), 100 << 20);
         from = d->events->events->len;
         changed = reload_with(d, after);
@@ -447,7 +433,7 @@ START_TEST(test_reexec_reload_takes_back)
         ck_assert(wait_unit_u64("steward-more.slice", SLICE_IFACE, "TasksMax", 25));
         again = child_unit(d, "api");
         ck_assert_str_eq(again, unit);
-        ck_assert_uint_eq(main_pid(d, "api"), pid);
+        ck_assert_uint_eq(itest_child_main_pid(d, "api"), pid);
 }
 END_TEST
 

@@ -19,36 +19,6 @@
 
 /* ---- helpers -------------------------------------------------------------------- */
 
-static guint64
-child_u64(ItestDaemon *d, const char *child, const char *property)
-{
-        g_autoptr(GVariant) v = itest_child_property(d, child, property);
-
-        return g_variant_get_uint64(v);
-}
-
-static guint32
-child_pid(ItestDaemon *d, const char *child)
-{
-        g_autoptr(GVariant) v = itest_child_property(d, child, "MainPID");
-
-        return g_variant_get_uint32(v);
-}
-
-static char *
-child_str(ItestDaemon *d, const char *child, const char *property)
-{
-        g_autoptr(GVariant) v = itest_child_property(d, child, property);
-
-        return g_variant_dup_string(v, NULL);
-}
-
-static gboolean
-wait_state(ItestDaemon *d, const char *child, const char *state)
-{
-        return itest_child_wait_property(d, child, "State", g_variant_new_string(state), ITEST_TIMEOUT_SEC);
-}
-
 static GVariant *
 restart_child(ItestDaemon *d, const char *child)
 {
@@ -125,18 +95,18 @@ START_TEST(test_kill_keeps_children)
         guint64 gen, last_seq;
         g_autofree char *path_of_state = itest_state_path(d);
 
-        ck_assert(wait_state(d, "api", "running"));
-        ck_assert(wait_state(d, "worker", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
         /* A restart first, so there is a generation to continue. */
         g_clear_pointer(&outcome, g_variant_unref);
         outcome = restart_child(d, "api");
         ck_assert(itest_child_wait_property(d, "api", "Generation", g_variant_new_uint64(1),
                                             ITEST_TIMEOUT_SEC));
-        ck_assert(wait_state(d, "api", "running"));
-        api_pid = child_pid(d, "api");
-        worker_pid = child_pid(d, "worker");
-        gen = child_u64(d, "api", "Generation");
-        unit = child_str(d, "api", "Unit");
+        ck_assert(itest_wait_state(d, "api", "running"));
+        api_pid = itest_child_main_pid(d, "api");
+        worker_pid = itest_child_main_pid(d, "worker");
+        gen = itest_child_u64(d, "api", "Generation");
+        unit = itest_child_str(d, "api", "Unit");
         ck_assert_str_eq(unit, "steward-api-1.scope");
 
         {
@@ -158,12 +128,12 @@ START_TEST(test_kill_keeps_children)
         ck_assert_uint_gt(event_sequence(g_ptr_array_index(d->events->events, 0)), last_seq);
 
         ck_assert(itest_events_wait(d->events, "child_adopted", "api", NULL, 1));
-        ck_assert_int_eq(child_pid(d, "api"), api_pid);
-        ck_assert_int_eq(child_pid(d, "worker"), worker_pid);
-        ck_assert_int_eq(child_u64(d, "api", "Generation"), gen);
-        unit_after = child_str(d, "api", "Unit");
+        ck_assert_int_eq(itest_child_main_pid(d, "api"), api_pid);
+        ck_assert_int_eq(itest_child_main_pid(d, "worker"), worker_pid);
+        ck_assert_int_eq(itest_child_u64(d, "api", "Generation"), gen);
+        unit_after = itest_child_str(d, "api", "Unit");
         ck_assert_str_eq(unit_after, unit);
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         ck_assert_int_eq(itest_events_count(d->events, "child_starting", NULL), 0);
         scopes = itest_live_scopes();
         ck_assert_int_eq(scopes->len, 2);
@@ -175,8 +145,8 @@ START_TEST(test_kill_keeps_children)
                                             ITEST_TIMEOUT_SEC));
         ck_assert(itest_events_wait(d->events, "child_restart_fence_released", "api", NULL,
                                     ITEST_TIMEOUT_SEC));
-        ck_assert(wait_state(d, "api", "running"));
-        ck_assert_int_ne(child_pid(d, "api"), api_pid);
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert_int_ne(itest_child_main_pid(d, "api"), api_pid);
         ck_assert_msg(w->overlaps->len == 0, "%s", w->overlaps->str);
 }
 END_TEST
@@ -207,7 +177,7 @@ probe_start(void)
         p->grandchild = g_build_filename(p->files, "grandchild", NULL);
         config = itest_overlap_probe_config(p->files, "3s");
         p->d = itest_daemon_start(config, NULL);
-        ck_assert(wait_state(p->d, "api", "running"));
+        ck_assert(itest_wait_state(p->d, "api", "running"));
         ck_assert(itest_wait_file(p->grandchild, ITEST_TIMEOUT_SEC));
         return p;
 }
@@ -254,7 +224,7 @@ START_TEST(test_kill_during_fence)
         started = itest_events_wait_generation(d->events, "child_starting", "api", 1, ITEST_TIMEOUT_SEC);
         ck_assert_msg(started, "generation 1 never started");
         ck_assert_str_eq(itest_event_str(started, "command_id"), command_id);
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         ck_assert_msg(!g_file_test(probe->result, G_FILE_TEST_EXISTS),
                       "generation 1 started beside generation 0");
         ck_assert_msg(w->overlaps->len == 0, "%s", w->overlaps->str);
@@ -288,14 +258,14 @@ START_TEST(test_kill_keeps_states)
         g_autoptr(GVariant) r2 = NULL;
         guint32 dog_pid;
 
-        ck_assert(wait_state(d, "dog", "ready"));
-        ck_assert(wait_state(d, "stopped", "running"));
-        ck_assert(wait_state(d, "paused", "running"));
+        ck_assert(itest_wait_state(d, "dog", "ready"));
+        ck_assert(itest_wait_state(d, "stopped", "running"));
+        ck_assert(itest_wait_state(d, "paused", "running"));
         r1 = itest_manager_call(d, "StopChild", g_variant_new("(ss)", "stopped", "test"), "(a{sv})");
         r2 = itest_manager_call(d, "PauseChild", g_variant_new("(ss)", "paused", "test"), "(a{sv})");
-        ck_assert(wait_state(d, "stopped", "stopped"));
-        ck_assert(wait_state(d, "paused", "paused"));
-        dog_pid = child_pid(d, "dog");
+        ck_assert(itest_wait_state(d, "stopped", "stopped"));
+        ck_assert(itest_wait_state(d, "paused", "paused"));
+        dog_pid = itest_child_main_pid(d, "dog");
         ck_assert(itest_wait_saved(
                 d, MAX(event_seq(d, "child_paused", "paused"),
                        MAX(event_seq(d, "child_stopped", "stopped"), event_seq(d, "child_ready", "dog")))));
@@ -304,15 +274,15 @@ START_TEST(test_kill_keeps_states)
         itest_daemon_restart(d);
         wait_adopted(d);
 
-        ck_assert(wait_state(d, "stopped", "stopped"));
-        ck_assert(wait_state(d, "paused", "paused"));
+        ck_assert(itest_wait_state(d, "stopped", "stopped"));
+        ck_assert(itest_wait_state(d, "paused", "paused"));
         /* Ready as it was: it will not say READY=1 again. */
-        ck_assert(wait_state(d, "dog", "ready"));
-        ck_assert_int_eq(child_pid(d, "dog"), dog_pid);
+        ck_assert(itest_wait_state(d, "dog", "ready"));
+        ck_assert_int_eq(itest_child_main_pid(d, "dog"), dog_pid);
         /* Fed through the same socket: two full watchdog intervals pass
          * without an expiry. */
         ck_assert(!itest_events_wait(d->events, "child_watchdog_expired", "dog", NULL, 5));
-        ck_assert_int_eq(child_pid(d, "dog"), dog_pid);
+        ck_assert_int_eq(itest_child_main_pid(d, "dog"), dog_pid);
 }
 END_TEST
 
@@ -328,9 +298,9 @@ START_TEST(test_kill_before_stop_sent)
         g_autoptr(GKeyFile) kf = g_key_file_new();
         guint32 api_pid;
 
-        ck_assert(wait_state(d, "api", "running"));
-        ck_assert(wait_state(d, "worker", "running"));
-        api_pid = child_pid(d, "api");
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
+        api_pid = itest_child_main_pid(d, "api");
         ck_assert(itest_wait_saved(
                 d, MAX(event_seq(d, "child_started", "api"), event_seq(d, "child_started", "worker"))));
         itest_daemon_kill(d);
@@ -345,8 +315,8 @@ START_TEST(test_kill_before_stop_sent)
         /* Its reason went with the killed stewardd: supervised, it comes back. */
         ck_assert(itest_child_wait_property(d, "api", "Generation", g_variant_new_uint64(1),
                                             ITEST_TIMEOUT_SEC));
-        ck_assert(wait_state(d, "api", "running"));
-        ck_assert_int_ne(child_pid(d, "api"), api_pid);
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert_int_ne(itest_child_main_pid(d, "api"), api_pid);
         ck_assert_msg(w->overlaps->len == 0, "%s", w->overlaps->str);
 }
 END_TEST
@@ -371,26 +341,26 @@ START_TEST(test_kill_while_starting)
                                  "ExecStart=%s wait=%s notify=READY=1\n",
                                  nc, fifo);
         d = itest_daemon_start(config, NULL);
-        ck_assert(wait_state(d, "slow", "starting"));
+        ck_assert(itest_wait_state(d, "slow", "starting"));
         /* The scope is named before its process exists: MainPID is known once child_started is. */
         seq = event_seq(d, "child_started", "slow");
         ck_assert(itest_child_wait_property(d, "slow", "Unit", g_variant_new_string("steward-slow-0.scope"),
                                             ITEST_TIMEOUT_SEC));
-        pid = child_pid(d, "slow");
+        pid = itest_child_main_pid(d, "slow");
         ck_assert_uint_gt(pid, 0);
         ck_assert(itest_wait_saved(d, seq));
         itest_daemon_kill(d);
         itest_daemon_restart(d);
         wait_adopted(d);
-        ck_assert(wait_state(d, "slow", "starting"));
-        ck_assert_int_eq(child_pid(d, "slow"), pid);
+        ck_assert(itest_wait_state(d, "slow", "starting"));
+        ck_assert_int_eq(itest_child_main_pid(d, "slow"), pid);
 
         fd = open(fifo, O_WRONLY | O_CLOEXEC);
         ck_assert_int_ge(fd, 0);
         ck_assert_int_eq(write(fd, "x", 1), 1);
         close(fd);
-        ck_assert(wait_state(d, "slow", "ready"));
-        ck_assert_int_eq(child_pid(d, "slow"), pid);
+        ck_assert(itest_wait_state(d, "slow", "ready"));
+        ck_assert_int_eq(itest_child_main_pid(d, "slow"), pid);
         (void) g_unlink(fifo);
         (void) g_rmdir(files);
 }
@@ -414,8 +384,8 @@ START_TEST(test_kill_keeps_quarantine)
         guint32 steady_pid;
 
         ck_assert(itest_events_wait(d->events, "child_quarantined", "crash", NULL, ITEST_TIMEOUT_SEC));
-        ck_assert(wait_state(d, "steady", "running"));
-        steady_pid = child_pid(d, "steady");
+        ck_assert(itest_wait_state(d, "steady", "running"));
+        steady_pid = itest_child_main_pid(d, "steady");
         ck_assert(itest_wait_saved(d, MAX(event_seq(d, "child_quarantined", "crash"),
                                           event_seq(d, "child_started", "steady"))));
         itest_daemon_kill(d);
@@ -424,7 +394,7 @@ START_TEST(test_kill_keeps_quarantine)
 
         state = itest_supervisor_property(d, "flaky", "State");
         ck_assert_str_eq(g_variant_get_string(state, NULL), "quarantined");
-        ck_assert_int_eq(child_pid(d, "steady"), steady_pid);
+        ck_assert_int_eq(itest_child_main_pid(d, "steady"), steady_pid);
         ck_assert_int_eq(itest_events_count(d->events, "child_starting", "crash"), 0);
 }
 END_TEST
@@ -451,11 +421,11 @@ START_TEST(test_kill_keeps_child_quarantine)
         GVariant *started;
         guint32 steady_pid;
 
-        ck_assert(wait_state(d, "held", "running"));
-        ck_assert(wait_state(d, "steady", "running"));
+        ck_assert(itest_wait_state(d, "held", "running"));
+        ck_assert(itest_wait_state(d, "steady", "running"));
         reply = itest_manager_call(d, "QuarantineChild", g_variant_new("(ss)", "held", "test"), "(a{sv})");
-        ck_assert(wait_state(d, "held", "quarantined"));
-        steady_pid = child_pid(d, "steady");
+        ck_assert(itest_wait_state(d, "held", "quarantined"));
+        steady_pid = itest_child_main_pid(d, "steady");
         ck_assert(itest_wait_saved(d, event_seq(d, "child_control_stop_completed", "held")));
         ck_assert(g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, NULL));
         ck_assert(g_key_file_get_boolean(kf, "Child held", "Quarantined", NULL));
@@ -463,23 +433,23 @@ START_TEST(test_kill_keeps_child_quarantine)
         itest_daemon_kill(d);
         itest_daemon_restart(d);
         wait_adopted(d);
-        ck_assert(wait_state(d, "held", "quarantined"));
-        ck_assert_int_eq(child_pid(d, "steady"), steady_pid);
+        ck_assert(itest_wait_state(d, "held", "quarantined"));
+        ck_assert_int_eq(itest_child_main_pid(d, "steady"), steady_pid);
 
         /* A strategy restart after the restore leaves it down too. */
         ck_assert_int_eq(kill((pid_t) steady_pid, SIGKILL), 0);
         ck_assert(itest_child_wait_property(d, "steady", "Generation", g_variant_new_uint64(1),
                                             ITEST_TIMEOUT_SEC));
-        ck_assert(wait_state(d, "steady", "running"));
+        ck_assert(itest_wait_state(d, "steady", "running"));
         ck_assert_int_eq(itest_events_count(d->events, "child_starting", "held"), 0);
-        ck_assert(wait_state(d, "held", "quarantined"));
+        ck_assert(itest_wait_state(d, "held", "quarantined"));
 
         g_clear_pointer(&reply, g_variant_unref);
         reply = itest_manager_call(d, "ResumeChild", g_variant_new("(ss)", "held", "fixed"), "(a{sv})");
         started = itest_events_wait(d->events, "child_started", "held", NULL, ITEST_TIMEOUT_SEC);
         ck_assert_msg(started, "not started by ResumeChild");
-        ck_assert(wait_state(d, "held", "running"));
-        ck_assert_uint_eq(child_u64(d, "held", "Generation"), 1);
+        ck_assert(itest_wait_state(d, "held", "running"));
+        ck_assert_uint_eq(itest_child_u64(d, "held", "Generation"), 1);
 }
 END_TEST
 
@@ -493,14 +463,14 @@ START_TEST(test_kill_during_shutdown)
         ItestDaemon *d = probe->d;
         g_autoptr(GVariant) reply = NULL;
         reply = itest_manager_call(d, "ShutdownTree", g_variant_new("(s)", "test"), "(a{sv})");
-        ck_assert(wait_state(d, "api", "stopping"));
+        ck_assert(itest_wait_state(d, "api", "stopping"));
         ck_assert(itest_wait_saved(d, event_seq(d, "tree_shutdown_started", NULL)));
         itest_daemon_kill(d);
         itest_daemon_restart(d);
         wait_adopted(d);
 
         ck_assert(itest_events_wait_generation(d->events, "child_starting", "api", 1, ITEST_TIMEOUT_SEC));
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         ck_assert_msg(!g_file_test(probe->result, G_FILE_TEST_EXISTS),
                       "generation 1 started beside generation 0");
         ck_assert_msg(w->overlaps->len == 0, "%s", w->overlaps->str);
@@ -520,9 +490,9 @@ START_TEST(test_corrupt_state)
         g_autofree char *path = itest_state_path(d);
         guint32 api_pid;
 
-        ck_assert(wait_state(d, "api", "running"));
-        ck_assert(wait_state(d, "worker", "running"));
-        api_pid = child_pid(d, "api");
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
+        api_pid = itest_child_main_pid(d, "api");
         for (guint i = 0; i < G_N_ELEMENTS(garbage); i++) {
                 GVariant *ev;
 
@@ -533,8 +503,8 @@ START_TEST(test_corrupt_state)
                 ck_assert_msg(ev, "state file %u was believed", i);
                 wait_adopted(d);
                 /* The scopes alone tell enough: nothing is started twice. */
-                ck_assert_int_eq(child_pid(d, "api"), api_pid);
-                ck_assert(wait_state(d, "api", "running"));
+                ck_assert_int_eq(itest_child_main_pid(d, "api"), api_pid);
+                ck_assert(itest_wait_state(d, "api", "running"));
                 ck_assert_int_eq(itest_events_count(d->events, "child_starting", NULL), 0);
         }
 }
@@ -546,10 +516,10 @@ START_TEST(test_config_changed_while_down)
         g_autoptr(ItestDaemon) d = itest_daemon_start(simple_config, NULL);
         guint32 api_pid, worker_pid;
 
-        ck_assert(wait_state(d, "api", "running"));
-        ck_assert(wait_state(d, "worker", "running"));
-        api_pid = child_pid(d, "api");
-        worker_pid = child_pid(d, "worker");
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
+        api_pid = itest_child_main_pid(d, "api");
+        worker_pid = itest_child_main_pid(d, "worker");
         ck_assert(itest_wait_saved(
                 d, MAX(event_seq(d, "child_started", "api"), event_seq(d, "child_started", "worker"))));
         itest_daemon_kill(d);
@@ -563,12 +533,12 @@ START_TEST(test_config_changed_while_down)
         wait_adopted(d);
 
         ck_assert(itest_events_wait(d->events, "leftover_stopped", NULL, NULL, ITEST_TIMEOUT_SEC));
-        ck_assert(wait_state(d, "newbie", "running"));
+        ck_assert(itest_wait_state(d, "newbie", "running"));
         /* The changed child goes through the fence, once. */
         ck_assert(itest_child_wait_property(d, "api", "Generation", g_variant_new_uint64(1),
                                             ITEST_TIMEOUT_SEC));
-        ck_assert(wait_state(d, "api", "running"));
-        ck_assert_int_ne(child_pid(d, "api"), api_pid);
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert_int_ne(itest_child_main_pid(d, "api"), api_pid);
         ck_assert(itest_events_wait(d->events, "child_restart_fence_released", "api", NULL,
                                     ITEST_TIMEOUT_SEC));
         ck_assert_int_eq(itest_events_count(d->events, "child_restart_fence_entered", "api"), 1);
@@ -584,9 +554,9 @@ START_TEST(test_scope_lost_while_down)
         const char *argv[] = { "systemctl", "--user", "stop", NULL, NULL };
         GVariant *exited;
 
-        ck_assert(wait_state(d, "api", "running"));
-        ck_assert(wait_state(d, "worker", "running"));
-        unit = child_str(d, "api", "Unit");
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
+        unit = itest_child_str(d, "api", "Unit");
         ck_assert(itest_wait_saved(
                 d, MAX(event_seq(d, "child_started", "api"), event_seq(d, "child_started", "worker"))));
         itest_daemon_kill(d);
@@ -602,7 +572,7 @@ START_TEST(test_scope_lost_while_down)
         ck_assert_str_eq(itest_event_str(exited, "exit_code"), "unknown");
         ck_assert(itest_child_wait_property(d, "api", "Generation", g_variant_new_uint64(1),
                                             ITEST_TIMEOUT_SEC));
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
 }
 END_TEST
 
@@ -617,9 +587,9 @@ START_TEST(test_reexecute)
         GPid daemon_pid;
         guint from;
 
-        ck_assert(wait_state(d, "api", "running"));
-        ck_assert(wait_state(d, "worker", "running"));
-        api_pid = child_pid(d, "api");
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
+        api_pid = itest_child_main_pid(d, "api");
         daemon_pid = d->pid;
         from = d->events->events->len;
         reply = itest_manager_call(d, "Reexecute", NULL, NULL);
@@ -627,8 +597,8 @@ START_TEST(test_reexecute)
         wait_adopted_from(d, &from);
         ck_assert(!d->exited);
         ck_assert_int_eq(d->pid, daemon_pid);
-        ck_assert_int_eq(child_pid(d, "api"), api_pid);
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert_int_eq(itest_child_main_pid(d, "api"), api_pid);
+        ck_assert(itest_wait_state(d, "api", "running"));
         for (guint i = from; i < d->events->events->len; i++) {
                 GVariant *ev = g_ptr_array_index(d->events->events, i);
                 const char *kind = NULL;
@@ -692,14 +662,14 @@ START_TEST(test_stewardctl_daemon_reexec)
         guint32 api_pid;
         guint from;
 
-        ck_assert(wait_state(d, "api", "running"));
-        ck_assert(wait_state(d, "worker", "running"));
-        api_pid = child_pid(d, "api");
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
+        api_pid = itest_child_main_pid(d, "api");
         from = d->events->events->len;
         ck_assert_int_eq(itest_run(argv, &out), 0);
         ck_assert_str_eq(out, "stewardd re-executed\n");
         /* The name is back: the new image answers, and has adopted. */
-        ck_assert_int_eq(child_pid(d, "api"), api_pid);
+        ck_assert_int_eq(itest_child_main_pid(d, "api"), api_pid);
         wait_adopted_from(d, &from);
         ck_assert(!d->exited);
 }
@@ -723,8 +693,8 @@ START_TEST(test_reload_by_reexec)
         guint32 api_pid;
         guint from;
 
-        ck_assert(wait_state(d, "api", "running"));
-        api_pid = child_pid(d, "api");
+        ck_assert(itest_wait_state(d, "api", "running"));
+        api_pid = itest_child_main_pid(d, "api");
         write_config(d, "[Supervisor web]\n"
                         "Strategy=one-for-all\n"
                         "[Supervisor db]\n"
@@ -744,8 +714,8 @@ START_TEST(test_reload_by_reexec)
         ck_assert_uint_eq(g_strv_length((char **) changed), 0);
 
         wait_adopted_from(d, &from);
-        ck_assert(wait_state(d, "pg", "running"));
-        ck_assert_int_eq(child_pid(d, "api"), api_pid);
+        ck_assert(itest_wait_state(d, "pg", "running"));
+        ck_assert_int_eq(itest_child_main_pid(d, "api"), api_pid);
         strategy = itest_supervisor_property(d, "web", "Strategy");
         ck_assert_str_eq(g_variant_get_string(strategy, NULL), "one-for-all");
 }
@@ -763,10 +733,10 @@ START_TEST(test_process_backend_refuses)
         const char *argv[] = { stewardd, "--user", "--backend=process", config, NULL };
         guint32 api_pid, worker_pid;
 
-        ck_assert(wait_state(d, "api", "running"));
-        ck_assert(wait_state(d, "worker", "running"));
-        api_pid = child_pid(d, "api");
-        worker_pid = child_pid(d, "worker");
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
+        api_pid = itest_child_main_pid(d, "api");
+        worker_pid = itest_child_main_pid(d, "worker");
         ck_assert(itest_wait_saved(
                 d, MAX(event_seq(d, "child_started", "api"), event_seq(d, "child_started", "worker"))));
         itest_daemon_kill(d);
@@ -799,7 +769,7 @@ START_TEST(test_many_children)
         ck_assert(itest_events_wait(d->events, "manager_ready", NULL, NULL, ITEST_TIMEOUT_SEC));
         for (guint i = 0; i < N; i++) {
                 g_autofree char *name = g_strdup_printf("c%u", i);
-                pids[i] = child_pid(d, name);
+                pids[i] = itest_child_main_pid(d, name);
                 ck_assert_uint_ne(pids[i], 0);
         }
         ck_assert(itest_wait_saved(d, event_seq(d, "manager_ready", NULL)));
@@ -809,7 +779,7 @@ START_TEST(test_many_children)
         ck_assert_str_eq(itest_event_str(ev, "reason"), "200 adopted, 0 lost, 0 stopped");
         for (guint i = 0; i < N; i++) {
                 g_autofree char *name = g_strdup_printf("c%u", i);
-                ck_assert_int_eq(child_pid(d, name), pids[i]);
+                ck_assert_int_eq(itest_child_main_pid(d, name), pids[i]);
         }
         ck_assert_int_eq(itest_events_count(d->events, "child_starting", NULL), 0);
 }

@@ -31,53 +31,6 @@ runtime_dropin(ItestDaemon *d, const char *child)
         return g_build_filename(d->dir, "run", "steward.conf.d", name, NULL);
 }
 
-static gboolean
-wait_state(ItestDaemon *d, const char *child, const char *state)
-{
-        return itest_child_wait_property(d, child, "State", g_variant_new_string(state), ITEST_TIMEOUT_SEC);
-}
-
-static const char *
-outcome_str(GVariant *outcome, const char *key)
-{
-        const char *v = NULL;
-
-        ck_assert_msg(g_variant_lookup(outcome, key, "&s", &v), "outcome has no %s", key);
-        return v;
-}
-
-static guint32
-child_pid(ItestDaemon *d, const char *child)
-{
-        g_autoptr(GVariant) v = itest_child_property(d, child, "MainPID");
-
-        return g_variant_get_uint32(v);
-}
-
-static char *
-child_str(ItestDaemon *d, const char *child, const char *property)
-{
-        g_autoptr(GVariant) v = itest_child_property(d, child, property);
-
-        return g_variant_dup_string(v, NULL);
-}
-
-static guint32
-child_count(ItestDaemon *d)
-{
-        g_autoptr(GVariant) reply = NULL;
-        g_autoptr(GVariant) v = NULL;
-
-        reply = g_dbus_connection_call_sync(
-                d->bus, "org.steward.Supervisor1", "/org/steward/Supervisor1",
-                "org.freedesktop.DBus.Properties", "Get",
-                g_variant_new("(ss)", "org.steward.Supervisor1.Manager", "ChildCount"),
-                G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-        ck_assert(reply);
-        g_variant_get(reply, "(v)", &v);
-        return g_variant_get_uint32(v);
-}
-
 /* AddChild's outcome; the call must succeed. */
 static GVariant *
 add_child(ItestDaemon *d, const char *fragment, gboolean persist)
@@ -145,16 +98,16 @@ START_TEST(test_add_starts_child)
         GVariant *added, *starting;
         guint from = 0;
 
-        ck_assert(wait_state(d, "api", "running"));
-        ck_assert_uint_eq(child_count(d), 1);
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert_uint_eq(itest_child_count(d), 1);
         dropin = runtime_dropin(d, "extra");
         ck_assert(!g_file_test(dropin, G_FILE_TEST_EXISTS));
 
         outcome = add_child(d, extra_fragment, FALSE);
-        id = outcome_str(outcome, "command_id");
-        ck_assert_str_eq(outcome_str(outcome, "child"), "extra");
-        ck_assert_str_eq(outcome_str(outcome, "supervisor"), "web");
-        ck_assert_str_eq(outcome_str(outcome, "file"), dropin);
+        id = itest_outcome_str(outcome, "command_id");
+        ck_assert_str_eq(itest_outcome_str(outcome, "child"), "extra");
+        ck_assert_str_eq(itest_outcome_str(outcome, "supervisor"), "web");
+        ck_assert_str_eq(itest_outcome_str(outcome, "file"), dropin);
         ck_assert(g_file_get_contents(dropin, &text, NULL, NULL));
         ck_assert_ptr_nonnull(strstr(text, extra_fragment));
 
@@ -167,17 +120,17 @@ START_TEST(test_add_starts_child)
         starting = itest_events_wait(d->events, "child_starting", "extra", &from, ITEST_TIMEOUT_SEC);
         ck_assert(starting);
         ck_assert_uint_gt(event_sequence(starting), event_sequence(added));
-        ck_assert(wait_state(d, "extra", "running"));
+        ck_assert(itest_wait_state(d, "extra", "running"));
 
         /* Its object, its own scope, inside its supervisor's slice. */
         path = itest_manager_call(d, "GetChild", g_variant_new("(s)", "extra"), "(o)");
-        supervisor = child_str(d, "extra", "Supervisor");
+        supervisor = itest_child_str(d, "extra", "Supervisor");
         ck_assert_str_eq(supervisor, "web");
-        unit = child_str(d, "extra", "Unit");
+        unit = itest_child_str(d, "extra", "Unit");
         ck_assert_str_eq(unit, "steward-extra-0.scope");
-        ck_assert_uint_eq(child_count(d), 2);
-        ck_assert_int_gt(child_pid(d, "extra"), 0);
-        ck_assert_int_ne(child_pid(d, "extra"), child_pid(d, "api"));
+        ck_assert_uint_eq(itest_child_count(d), 2);
+        ck_assert_int_gt(itest_child_main_pid(d, "extra"), 0);
+        ck_assert_int_ne(itest_child_main_pid(d, "extra"), itest_child_main_pid(d, "api"));
 
         /* ConfigFiles says where it lives. */
         {
@@ -220,7 +173,7 @@ START_TEST(test_add_refuses_invalid)
         g_autoptr(ItestDaemon) d = itest_daemon_start(base_config, NULL);
         g_autofree char *dir = g_build_filename(d->dir, "run", "steward.conf.d", NULL);
 
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
                 g_autoptr(GError) error = add_child_error(d, cases[i].fragment);
                 g_autofree char *remote = g_dbus_error_get_remote_error(error);
@@ -230,7 +183,7 @@ START_TEST(test_add_refuses_invalid)
                               cases[i].expected, error->message);
         }
         /* Nothing was added, nothing written. */
-        ck_assert_uint_eq(child_count(d), 1);
+        ck_assert_uint_eq(itest_child_count(d), 1);
         ck_assert_uint_eq(itest_events_count(d->events, "child_added", NULL), 0);
         if (g_file_test(dir, G_FILE_TEST_IS_DIR)) {
                 g_autoptr(GDir) entries = g_dir_open(dir, 0, NULL);
@@ -273,15 +226,15 @@ START_TEST(test_remove_stops_child)
         guint from = 0;
         guint32 pid;
 
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         added = add_child(d, extra_fragment, FALSE);
-        ck_assert(wait_state(d, "extra", "running"));
-        pid = child_pid(d, "extra");
+        ck_assert(itest_wait_state(d, "extra", "running"));
+        pid = itest_child_main_pid(d, "extra");
         dropin = runtime_dropin(d, "extra");
 
         outcome = remove_child(d, "extra");
-        id = outcome_str(outcome, "command_id");
-        ck_assert_str_eq(outcome_str(outcome, "file"), dropin);
+        id = itest_outcome_str(outcome, "command_id");
+        ck_assert_str_eq(itest_outcome_str(outcome, "file"), dropin);
         ck_assert(g_variant_lookup(outcome, "gone", "b", &gone));
         ck_assert(!gone); /* it was running: on its way out through the fence */
         ck_assert(!g_file_test(dropin, G_FILE_TEST_EXISTS));
@@ -306,7 +259,7 @@ START_TEST(test_remove_stops_child)
         ck_assert_ptr_null(missing);
         remote = g_dbus_error_get_remote_error(error);
         ck_assert_str_eq(remote, "org.steward.Supervisor1.Error.NoSuchChild");
-        ck_assert_uint_eq(child_count(d), 1);
+        ck_assert_uint_eq(itest_child_count(d), 1);
 }
 END_TEST
 
@@ -318,7 +271,7 @@ START_TEST(test_remove_refuses_configured)
         g_autofree char *remote = NULL;
         g_autofree char *conf = NULL;
 
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         reply = itest_manager_call_error(d, "RemoveChild", g_variant_new("(ss)", "api", "test"), "(a{sv})",
                                          &error);
         ck_assert_ptr_null(reply);
@@ -326,7 +279,7 @@ START_TEST(test_remove_refuses_configured)
         ck_assert_str_eq(remote, "org.steward.Supervisor1.Error.Failed");
         conf = g_build_filename(d->dir, "steward.conf", NULL);
         ck_assert_msg(strstr(error->message, conf), "'%s' does not name %s", error->message, conf);
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         ck_assert_uint_eq(itest_events_count(d->events, "child_removed", NULL), 0);
 
         g_clear_error(&error);
@@ -352,10 +305,10 @@ START_TEST(test_reload_keeps_runtime_child)
         g_auto(GStrv) changed = NULL;
         guint32 pid;
 
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         added = add_child(d, extra_fragment, FALSE);
-        ck_assert(wait_state(d, "extra", "running"));
-        pid = child_pid(d, "extra");
+        ck_assert(itest_wait_state(d, "extra", "running"));
+        pid = itest_child_main_pid(d, "extra");
 
         reply = itest_manager_call(d, "Reload", NULL, "(a{sv})");
         g_variant_get(reply, "(@a{sv})", &outcome);
@@ -363,8 +316,8 @@ START_TEST(test_reload_keeps_runtime_child)
         ck_assert(g_variant_lookup(outcome, "changed", "^as", &changed));
         ck_assert_uint_eq(g_strv_length(removed), 0);
         ck_assert_uint_eq(g_strv_length(changed), 0);
-        ck_assert_int_eq(child_pid(d, "extra"), pid);
-        ck_assert_uint_eq(child_count(d), 2);
+        ck_assert_int_eq(itest_child_main_pid(d, "extra"), pid);
+        ck_assert_uint_eq(itest_child_count(d), 2);
 }
 END_TEST
 
@@ -377,11 +330,11 @@ START_TEST(test_restore_adopts_runtime_child)
         GVariant *started;
         guint32 pid;
 
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         added = add_child(d, extra_fragment, FALSE);
-        ck_assert(wait_state(d, "extra", "running"));
-        pid = child_pid(d, "extra");
-        unit = child_str(d, "extra", "Unit");
+        ck_assert(itest_wait_state(d, "extra", "running"));
+        pid = itest_child_main_pid(d, "extra");
+        unit = itest_child_str(d, "extra", "Unit");
         started = itest_events_wait(d->events, "child_started", "extra", NULL, ITEST_TIMEOUT_SEC);
         ck_assert(started);
         ck_assert(itest_wait_saved(d, event_sequence(started)));
@@ -391,8 +344,8 @@ START_TEST(test_restore_adopts_runtime_child)
         itest_daemon_restart(d);
         ck_assert(itest_events_wait(d->events, "tree_adopted", NULL, NULL, ITEST_TIMEOUT_SEC));
         ck_assert(itest_events_wait(d->events, "child_adopted", "extra", NULL, ITEST_TIMEOUT_SEC));
-        ck_assert_int_eq(child_pid(d, "extra"), pid);
-        unit_after = child_str(d, "extra", "Unit");
+        ck_assert_int_eq(itest_child_main_pid(d, "extra"), pid);
+        unit_after = itest_child_str(d, "extra", "Unit");
         ck_assert_str_eq(unit_after, unit);
         ck_assert_uint_eq(itest_events_count(d->events, "child_starting", "extra"), 0);
 
@@ -401,7 +354,7 @@ START_TEST(test_restore_adopts_runtime_child)
                 g_autoptr(GVariant) outcome = remove_child(d, "extra");
                 g_autofree char *dropin = runtime_dropin(d, "extra");
 
-                ck_assert_str_eq(outcome_str(outcome, "file"), dropin);
+                ck_assert_str_eq(itest_outcome_str(outcome, "file"), dropin);
         }
 }
 END_TEST
@@ -415,16 +368,16 @@ START_TEST(test_reexecute_keeps_runtime_child)
         guint32 pid;
         guint from;
 
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         added = add_child(d, extra_fragment, FALSE);
-        ck_assert(wait_state(d, "extra", "running"));
-        pid = child_pid(d, "extra");
+        ck_assert(itest_wait_state(d, "extra", "running"));
+        pid = itest_child_main_pid(d, "extra");
         from = d->events->events->len;
         reply = itest_manager_call(d, "Reexecute", NULL, NULL);
         ck_assert(itest_events_wait(d->events, "tree_adopted", NULL, &from, ITEST_TIMEOUT_SEC));
         ck_assert(!d->exited);
-        ck_assert_int_eq(child_pid(d, "extra"), pid);
-        ck_assert_uint_eq(child_count(d), 2);
+        ck_assert_int_eq(itest_child_main_pid(d, "extra"), pid);
+        ck_assert_uint_eq(itest_child_count(d), 2);
         ck_assert_uint_eq(itest_events_count(d->events, "child_starting", "extra"), 1);
 }
 END_TEST
@@ -438,14 +391,14 @@ START_TEST(test_persist_writes_config_dropin)
         g_autofree char *dropin = NULL;
         g_autofree char *runtime = NULL;
 
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         outcome = add_child(d, extra_fragment, TRUE);
         dropin = g_build_filename(d->dir, "steward.conf.d", "50-extra.conf", NULL);
-        ck_assert_str_eq(outcome_str(outcome, "file"), dropin);
+        ck_assert_str_eq(itest_outcome_str(outcome, "file"), dropin);
         ck_assert(g_file_test(dropin, G_FILE_TEST_IS_REGULAR));
         runtime = runtime_dropin(d, "extra");
         ck_assert(!g_file_test(runtime, G_FILE_TEST_EXISTS));
-        ck_assert(wait_state(d, "extra", "running"));
+        ck_assert(itest_wait_state(d, "extra", "running"));
 
         /* It is configuration now: RemoveChild sends the caller to the file. */
         reply = itest_manager_call_error(d, "RemoveChild", g_variant_new("(ss)", "extra", "test"), "(a{sv})",
@@ -484,7 +437,7 @@ START_TEST(test_add_bounded)
         d = itest_daemon_start(
                 "[Child gate]\nType=notify\nExecStart=/bin/sleep 1000\nTimeoutStartSec=infinity\n", NULL);
         ck_assert(itest_events_wait(d->events, "child_started", "gate", NULL, ITEST_TIMEOUT_SEC));
-        ck_assert_uint_eq(child_count(d), 1025);
+        ck_assert_uint_eq(itest_child_count(d), 1025);
 
         reply = itest_manager_call_error(d, "AddChild", g_variant_new("(sa{sv})", extra_fragment, NULL),
                                          "(a{sv})", &error);
@@ -492,12 +445,12 @@ START_TEST(test_add_bounded)
         remote = g_dbus_error_get_remote_error(error);
         ck_assert_str_eq(remote, "org.steward.Supervisor1.Error.Failed");
         ck_assert_msg(strstr(error->message, "1024 run-time children"), "%s", error->message);
-        ck_assert_uint_eq(child_count(d), 1025);
+        ck_assert_uint_eq(itest_child_count(d), 1025);
 
         /* One fewer, and there is room again. */
         removed = remove_child(d, "held7");
         added = add_child(d, "[Child extra]\nExecStart=/bin/sleep 1000\n", FALSE);
-        ck_assert_str_eq(outcome_str(added, "child"), "extra");
+        ck_assert_str_eq(itest_outcome_str(added, "child"), "extra");
         ck_assert_uint_eq(itest_events_count(d->events, "child_starting", "held0"), 0);
         g_clear_pointer(&d, itest_daemon_free);
         g_unsetenv("RUNTIME_DIRECTORY");
@@ -516,11 +469,11 @@ START_TEST(test_stewardctl_add_remove)
         const char *add_argv[] = { ctl, "--user", "add", fragment, NULL };
         const char *remove_argv[] = { ctl, "--user", "remove", "extra", "--reason", "done with it", NULL };
 
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         ck_assert(g_file_set_contents(fragment, extra_fragment, -1, NULL));
         ck_assert_int_eq(itest_run(add_argv, &out), 0);
         ck_assert_msg(g_str_has_prefix(out, "extra: added to web"), "%s", out);
-        ck_assert(wait_state(d, "extra", "running"));
+        ck_assert(itest_wait_state(d, "extra", "running"));
         dropin = runtime_dropin(d, "extra");
         ck_assert(g_file_test(dropin, G_FILE_TEST_IS_REGULAR));
 
@@ -595,7 +548,7 @@ START_TEST(test_races_with_reload)
         Pending add = { 0 }, reload1 = { 0 }, remove = { 0 }, reload2 = { 0 };
         guint32 pid;
 
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         g_variant_builder_init(&options, G_VARIANT_TYPE("a{sv}"));
         send_call(d, "AddChild", g_variant_new("(sa{sv})", extra_fragment, &options), &add);
         send_call(d, "Reload", NULL, &reload1);
@@ -605,8 +558,8 @@ START_TEST(test_races_with_reload)
         ck_assert_msg(reload1.reply, "%s", reload1.error ? reload1.error->message : "");
         ck_assert_uint_eq(reload_list_length(reload1.reply, "added"), 0);
         ck_assert_uint_eq(reload_list_length(reload1.reply, "removed"), 0);
-        ck_assert(wait_state(d, "extra", "running"));
-        pid = child_pid(d, "extra");
+        ck_assert(itest_wait_state(d, "extra", "running"));
+        pid = itest_child_main_pid(d, "extra");
         ck_assert_uint_eq(itest_events_count(d->events, "child_starting", "extra"), 1);
 
         /* The files lose the supervisor the run-time child is in. */
@@ -614,7 +567,7 @@ START_TEST(test_races_with_reload)
         refused = itest_manager_call_error(d, "Reload", NULL, "(a{sv})", &error);
         ck_assert_ptr_null(refused);
         ck_assert_msg(strstr(error->message, "50-runtime-extra.conf"), "%s", error->message);
-        ck_assert_int_eq(child_pid(d, "extra"), pid);
+        ck_assert_int_eq(itest_child_main_pid(d, "extra"), pid);
         ck_assert(g_file_set_contents(conf, base_config, -1, NULL));
 
         send_call(d, "RemoveChild", g_variant_new("(ss)", "extra", "test"), &remove);
@@ -626,7 +579,7 @@ START_TEST(test_races_with_reload)
         ck_assert_uint_eq(reload_list_length(reload2.reply, "added"), 0);
         ck_assert(itest_events_wait(d->events, "child_stopped", "extra", NULL, ITEST_TIMEOUT_SEC));
         ck_assert_uint_eq(itest_events_count(d->events, "child_starting", "extra"), 1);
-        ck_assert_uint_eq(child_count(d), 1);
+        ck_assert_uint_eq(itest_child_count(d), 1);
         pending_clear(&add);
         pending_clear(&reload1);
         pending_clear(&remove);

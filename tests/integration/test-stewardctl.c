@@ -111,20 +111,6 @@ run_full(const struct passwd *as, gboolean user, char **out, char **err, const c
 #define CTL(out, err, ...) run_full(NULL, TRUE, out, err, (const char *const[]){ __VA_ARGS__, NULL })
 #define CTL_BARE(out, err, ...) run_full(NULL, FALSE, out, err, (const char *const[]){ __VA_ARGS__, NULL })
 
-static gboolean
-wait_state(ItestDaemon *d, const char *child, const char *state)
-{
-        return itest_child_wait_property(d, child, "State", g_variant_new_string(state), ITEST_TIMEOUT_SEC);
-}
-
-static guint64
-child_u64(ItestDaemon *d, const char *child, const char *property)
-{
-        g_autoptr(GVariant) v = itest_child_property(d, child, property);
-
-        return g_variant_get_uint64(v);
-}
-
 /* Every test ends with the tree shut down through stewardctl: a daemon
  * merely killed leaves its scopes behind, and the next daemon in this
  * harness would find their names taken. */
@@ -228,18 +214,19 @@ START_TEST(test_list)
         JsonArray *rows;
         JsonObject *api;
 
-        ck_assert(wait_state(d, "api", "running"));
-        ck_assert(wait_state(d, "worker", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
 
         /* The numbers are the bus's: a start that failed and was retried
          * advances them, and the table must say so. */
-        api_gen = child_u64(d, "api", "Generation");
-        worker_gen = child_u64(d, "worker", "Generation");
-        expected = g_strdup_printf(
-                "NAME   SUPERVISOR STATE   GENERATION ATTEMPT\n"
-                "api    web        running %-10" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT "\n"
-                "worker root       running %-10" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT "\n",
-                api_gen, child_u64(d, "api", "Attempt"), worker_gen, child_u64(d, "worker", "Attempt"));
+        api_gen = itest_child_u64(d, "api", "Generation");
+        worker_gen = itest_child_u64(d, "worker", "Generation");
+        expected =
+                g_strdup_printf("NAME   SUPERVISOR STATE   GENERATION ATTEMPT\n"
+                                "api    web        running %-10" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT "\n"
+                                "worker root       running %-10" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT "\n",
+                                api_gen, itest_child_u64(d, "api", "Attempt"), worker_gen,
+                                itest_child_u64(d, "worker", "Attempt"));
         ck_assert_int_eq(CTL(&out, NULL, "list"), 0);
         ck_assert_str_eq(out, expected);
         g_clear_pointer(&out, g_free);
@@ -268,7 +255,7 @@ START_TEST(test_list)
         ck_assert_str_eq(json_object_get_string_member(api, "supervisor"), "web");
         ck_assert_str_eq(json_object_get_string_member(api, "state"), "running");
         ck_assert_int_eq(json_object_get_int_member(api, "generation"), api_gen);
-        ck_assert_int_eq(json_object_get_int_member(api, "attempt"), child_u64(d, "api", "Attempt"));
+        ck_assert_int_eq(json_object_get_int_member(api, "attempt"), itest_child_u64(d, "api", "Attempt"));
         ck_assert_str_eq(json_object_get_string_member(api, "path"), "/org/steward/Supervisor1/child/api");
         shutdown_tree(d);
 }
@@ -286,14 +273,15 @@ START_TEST(test_status)
         g_autoptr(JsonNode) json = NULL;
         JsonObject *root, *manager, *child;
 
-        ck_assert(wait_state(d, "api", "running"));
-        ck_assert(wait_state(d, "worker", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
         pid = itest_child_property(d, "api", "MainPID");
         pid_line = g_strdup_printf("Main PID: %u, up ", g_variant_get_uint32(pid));
         gen_line = g_strdup_printf("Generation: %" G_GUINT64_FORMAT ", attempt %" G_GUINT64_FORMAT "\n",
-                                   child_u64(d, "api", "Generation"), child_u64(d, "api", "Attempt"));
+                                   itest_child_u64(d, "api", "Generation"),
+                                   itest_child_u64(d, "api", "Attempt"));
         unit_line = g_strdup_printf("Unit: steward-api-%" G_GUINT64_FORMAT ".scope\n",
-                                    child_u64(d, "api", "Generation"));
+                                    itest_child_u64(d, "api", "Generation"));
 
         ck_assert_int_eq(CTL(&out, NULL, "status"), 0);
         assert_contains(out,
@@ -365,10 +353,10 @@ START_TEST(test_child_commands)
         JsonObject *outcome;
         guint64 gen;
 
-        ck_assert(wait_state(d, "api", "running"));
-        ck_assert(wait_state(d, "worker", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
 
-        gen = child_u64(d, "worker", "Generation");
+        gen = itest_child_u64(d, "worker", "Generation");
         expected = g_strdup_printf("worker: queued_after_stop (generation %" G_GUINT64_FORMAT
                                    " → %" G_GUINT64_FORMAT ", cancel delivered, ",
                                    gen, gen + 1);
@@ -376,9 +364,9 @@ START_TEST(test_child_commands)
         ck_assert_msg(g_str_has_prefix(out, expected), "%s", out);
         ck_assert(itest_child_wait_property(d, "worker", "Generation", g_variant_new_uint64(gen + 1),
                                             ITEST_TIMEOUT_SEC));
-        ck_assert(wait_state(d, "worker", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
         /* Read again: a start that failed on the way would have advanced it. */
-        gen = child_u64(d, "worker", "Generation");
+        gen = itest_child_u64(d, "worker", "Generation");
 
         g_clear_pointer(&out, g_free);
         ck_assert_int_eq(CTL(&out, NULL, "--json", "restart", "worker"), 0);
@@ -391,12 +379,12 @@ START_TEST(test_child_commands)
         ck_assert(g_str_has_prefix(json_object_get_string_member(outcome, "command_id"), "cmd-"));
         ck_assert(itest_child_wait_property(d, "worker", "Generation", g_variant_new_uint64(gen + 1),
                                             ITEST_TIMEOUT_SEC));
-        ck_assert(wait_state(d, "worker", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
 
         g_clear_pointer(&out, g_free);
         ck_assert_int_eq(CTL(&out, NULL, "stop", "worker"), 0);
         ck_assert_msg(g_str_has_prefix(out, "worker: stop"), "%s", out);
-        ck_assert(wait_state(d, "worker", "stopped"));
+        ck_assert(itest_wait_state(d, "worker", "stopped"));
         g_clear_pointer(&out, g_free);
         ck_assert_int_eq(CTL(&out, NULL, "stop", "worker"), 0);
         ck_assert_msg(g_str_has_prefix(out, "worker: already_stopped"), "%s", out);
@@ -404,7 +392,7 @@ START_TEST(test_child_commands)
         g_clear_pointer(&out, g_free);
         ck_assert_int_eq(CTL(&out, NULL, "start", "worker"), 0);
         ck_assert_msg(g_str_has_prefix(out, "worker: started_immediately (generation "), "%s", out);
-        ck_assert(wait_state(d, "worker", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
         g_clear_pointer(&out, g_free);
         ck_assert_int_eq(CTL(&out, NULL, "start", "worker"), 0);
         ck_assert_msg(g_str_has_prefix(out, "worker: already_running"), "%s", out);
@@ -412,24 +400,24 @@ START_TEST(test_child_commands)
         g_clear_pointer(&out, g_free);
         ck_assert_int_eq(CTL(&out, NULL, "pause", "worker", "--reason=maintenance"), 0);
         ck_assert(g_str_has_prefix(out, "worker: paused"));
-        ck_assert(wait_state(d, "worker", "paused"));
+        ck_assert(itest_wait_state(d, "worker", "paused"));
         g_clear_pointer(&out, g_free);
         ck_assert_int_eq(CTL(&out, NULL, "resume", "worker"), 0);
         ck_assert(g_str_has_prefix(out, "worker: resumed"));
-        ck_assert(wait_state(d, "worker", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
 
         /* quarantine holds it down until resume, the way back. */
         g_clear_pointer(&out, g_free);
         ck_assert_int_eq(CTL(&out, NULL, "quarantine", "worker", "--reason=leaks"), 0);
         ck_assert_msg(g_str_has_prefix(out, "worker: quarantined"), "%s", out);
-        ck_assert(wait_state(d, "worker", "quarantined"));
+        ck_assert(itest_wait_state(d, "worker", "quarantined"));
         g_clear_pointer(&out, g_free);
         ck_assert_int_eq(CTL(&out, NULL, "start", "worker"), 0);
         ck_assert_msg(g_str_has_prefix(out, "worker: blocked_by_quarantine"), "%s", out);
         g_clear_pointer(&out, g_free);
         ck_assert_int_eq(CTL(&out, NULL, "resume", "worker"), 0);
         ck_assert_msg(g_str_has_prefix(out, "worker: resumed"), "%s", out);
-        ck_assert(wait_state(d, "worker", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
 
         g_clear_pointer(&out, g_free);
         ck_assert_int_eq(CTL(&out, NULL, "resume-supervisor", "web"), 0);
@@ -466,8 +454,8 @@ START_TEST(test_fence_outcomes)
         JsonObject *outcome;
         guint64 gen;
 
-        ck_assert(wait_state(d, "api", "ready"));
-        gen = child_u64(d, "api", "Generation");
+        ck_assert(itest_wait_state(d, "api", "ready"));
+        gen = itest_child_u64(d, "api", "Generation");
         expected = g_strdup_printf("api: queued_after_stop (generation %" G_GUINT64_FORMAT
                                    " → %" G_GUINT64_FORMAT ", cancel delivered",
                                    gen, gen + 1);
@@ -494,7 +482,7 @@ START_TEST(test_reload)
         g_autofree char *err = NULL;
         g_autofree char *conf = g_build_filename(d->dir, "steward.conf", NULL);
 
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         ck_assert_int_eq(CTL(&out, NULL, "reload"), 0);
         ck_assert_str_eq(out, "no changes\n");
         g_clear_pointer(&out, g_free);
@@ -508,7 +496,7 @@ START_TEST(test_reload)
         ck_assert(g_str_has_prefix(err, "stewardctl: "));
         assert_contains(err, "steward.conf:3");
         assert_lacks(err, "GDBus.Error");
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         shutdown_tree(d);
 }
 END_TEST
@@ -665,7 +653,7 @@ START_TEST(test_events_follow)
         const char *line;
         JsonObject *event, *fields;
 
-        ck_assert(wait_state(d, "worker", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
         text = follower_start(FALSE);
         json = follower_start(TRUE);
 
@@ -711,11 +699,11 @@ START_TEST(test_shutdown)
         g_autofree char *blocked = NULL;
         g_autofree char *err = NULL;
 
-        ck_assert(wait_state(d, "api", "ready"));
+        ck_assert(itest_wait_state(d, "api", "ready"));
         f = follower_start(FALSE);
         /* The follower must be listening before the tree goes. */
         ck_assert(trigger_until_seen((Follower *const[]){ f, NULL }, " child_restart_fence_entered "));
-        ck_assert(wait_state(d, "worker", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
 
         ck_assert_int_eq(CTL(&out, NULL, "shutdown", "--reason=maintenance window"), 0);
         ck_assert(g_str_has_prefix(out, "tree: shutdown_started"));
@@ -828,8 +816,8 @@ START_TEST(test_access_denied)
         guint64 api_gen;
 
         ck_assert_msg(pw, "no user 'nobody'");
-        ck_assert(wait_state(d, "api", "running"));
-        api_gen = child_u64(d, "api", "Generation");
+        ck_assert(itest_wait_state(d, "api", "running"));
+        api_gen = itest_child_u64(d, "api", "Generation");
 
         /* Reading is open to everyone. */
         ck_assert_int_eq(run_full(pw, TRUE, &out, NULL, (const char *const[]){ "list", "--names", NULL }),
@@ -917,7 +905,7 @@ START_TEST(test_completion)
                 { "stewardctl --user events --since = ''", "" },
         };
 
-        ck_assert(wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "api", "running"));
         for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
                 g_autofree char *got = complete_line(cases[i].words);
 
@@ -964,7 +952,7 @@ START_TEST(test_events_history)
         const char *id;
         guint64 previous = 0;
 
-        ck_assert(wait_state(d, "hist", "running"));
+        ck_assert(itest_wait_state(d, "hist", "running"));
         reply = itest_manager_call(d, "RestartChild", g_variant_new("(ss)", "hist", "history"), "(a{sv})");
         g_variant_get(reply, "(@a{sv})", &outcome);
         ck_assert(g_variant_lookup(outcome, "command_id", "&s", &id));
@@ -1030,7 +1018,7 @@ START_TEST(test_status_child_details)
         g_autoptr(JsonNode) node = NULL;
         JsonObject *child;
 
-        ck_assert(wait_state(d, "talker", "running"));
+        ck_assert(itest_wait_state(d, "talker", "running"));
         ck_assert(itest_journal_wait(match, "hello-from-talker", ITEST_TIMEOUT_SEC));
         ck_assert_int_eq(CTL(&out, NULL, "status", "talker"), 0);
         assert_contains(out, "Processes: ");
@@ -1060,7 +1048,7 @@ START_TEST(test_status_process_group)
                 "[Child grouped]\nExecStart=/bin/sh -c 'sleep 1001 & exec sleep 1000'\n", args);
         g_autofree char *out = NULL;
 
-        ck_assert(wait_state(d, "grouped", "running"));
+        ck_assert(itest_wait_state(d, "grouped", "running"));
         ck_assert_int_eq(CTL(&out, NULL, "status", "grouped", "-n", "0"), 0);
         assert_contains(out, "Processes: ");
         assert_contains(out, "sleep 1000");
