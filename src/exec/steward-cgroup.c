@@ -6,14 +6,20 @@
  * process ends before the manager removes the scope's cgroup, and an
  * open file can still be read until then, whatever its path does. On the
  * unified hierarchy memory.events and pids.events also wake poll() when
- * they change, so a count the kernel made is read at once, before the
- * cgroup can be removed at all. */
+ * they change, and a v1 memory.oom_control signals an eventfd registered
+ * through cgroup.event_control when the cgroup runs out of memory, so a
+ * count the kernel made is read at once, before the cgroup can be
+ * removed at all (these wake-ups come ahead of the main process's exit).
+ * Once the manager has removed the cgroup nothing can be read: a count
+ * made while stewardd could not run (a loaded host) and followed by the
+ * main process's exit at once is lost, and the cause is not named. */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <glib-unix.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "steward-cgroup.h"
@@ -72,7 +78,9 @@ typedef struct {
         const char *key;
         guint64 base; /* at open: a count from before is not this incarnation's */
         guint64 seen; /* the latest read */
-        guint source; /* poll() wake-ups, unified hierarchy only */
+        guint source; /* poll() wake-ups of fd, or of event_fd */
+        int event_fd; /* v1 memory.oom_control's OOM notifications */
+        guint64 notified; /* of those, the ones that came while the cgroup was there */
 } Counter;
 
 struct _StewardCgroupCounters {
@@ -112,6 +120,50 @@ on_counter_changed(int fd, GIOCondition cond, gpointer user_data)
         return G_SOURCE_CONTINUE;
 }
 
+static gboolean
+on_counter_event(int fd, GIOCondition cond, gpointer user_data)
+{
+        Counter *c = user_data;
+        eventfd_t n = 0;
+
+        /* The kernel signals before it picks its victim, so the count may
+         * not show the kill yet: the notification itself is kept. It
+         * signals once more when the cgroup is removed; then the read
+         * fails, and the rest is not counted. */
+        if (eventfd_read(fd, &n) < 0 && errno != EAGAIN)
+                return G_SOURCE_CONTINUE;
+        if (!counter_read(c)) {
+                c->source = 0;
+                return G_SOURCE_REMOVE;
+        }
+        c->notified += n;
+        return G_SOURCE_CONTINUE;
+}
+
+/* Asks the v1 memory controller to signal an eventfd when the cgroup at
+ * @dir runs out of memory; without it the count is read at the end only. */
+static void
+counter_watch_v1(Counter *c, const char *dir)
+{
+        g_autofree char *control = g_build_filename(dir, "cgroup.event_control", NULL);
+        g_autofree char *line = NULL;
+        int fd;
+        gboolean armed;
+
+        c->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (c->event_fd < 0)
+                return;
+        line = g_strdup_printf("%d %d", c->event_fd, c->fd);
+        fd = open(control, O_WRONLY | O_CLOEXEC);
+        armed = fd >= 0 && write(fd, line, strlen(line)) == (ssize_t) strlen(line);
+        steward_close_fdp(&fd);
+        if (!armed) {
+                steward_close_fdp(&c->event_fd);
+                return;
+        }
+        c->source = g_unix_fd_add_full(G_PRIORITY_HIGH, c->event_fd, G_IO_IN, on_counter_event, c, NULL);
+}
+
 /* @root/@path/@file when @path ends in @unit (its own cgroup, not a parent's). */
 static gboolean
 counter_open(Counter *c, const char *root, const char *path, const char *unit, const char *file,
@@ -119,7 +171,7 @@ counter_open(Counter *c, const char *root, const char *path, const char *unit, c
 {
         g_autofree char *full = NULL;
 
-        c->fd = -1;
+        c->fd = c->event_fd = -1;
         if (!path || !g_str_has_suffix(path, unit) || path[strlen(path) - strlen(unit) - 1] != '/')
                 return FALSE;
         full = g_build_filename(root, path, file, NULL);
@@ -132,8 +184,14 @@ counter_open(Counter *c, const char *root, const char *path, const char *unit, c
                 return FALSE;
         }
         c->base = c->seen;
+        /* Ahead of the main process's exit, which may come in the same wake-up. */
         if (pollable)
-                c->source = g_unix_fd_add(c->fd, G_IO_PRI | G_IO_ERR, on_counter_changed, c);
+                c->source = g_unix_fd_add_full(G_PRIORITY_HIGH, c->fd, G_IO_PRI | G_IO_ERR,
+                                               on_counter_changed, c, NULL);
+        else if (g_str_equal(file, "memory.oom_control")) {
+                g_autofree char *dir = g_path_get_dirname(full);
+                counter_watch_v1(c, dir);
+        }
         return TRUE;
 }
 
@@ -141,6 +199,7 @@ static void
 counter_close(Counter *c)
 {
         g_clear_handle_id(&c->source, g_source_remove);
+        steward_close_fdp(&c->event_fd);
         steward_close_fdp(&c->fd);
 }
 
@@ -155,7 +214,7 @@ steward_cgroup_counters_open(pid_t pid, const char *unit)
         g_autoptr(StewardCgroupCounters) c = g_new0(StewardCgroupCounters, 1);
         gboolean have;
 
-        c->oom.fd = c->pids.fd = -1;
+        c->oom.fd = c->pids.fd = c->oom.event_fd = c->pids.event_fd = -1;
         if (!g_file_get_contents(proc, &text, NULL, NULL))
                 return NULL;
         unified = steward_cgroup_path_of(text, NULL);
@@ -184,10 +243,18 @@ steward_cgroup_counters_cause(StewardCgroupCounters *c)
 {
         if (!c)
                 return STEWARD_EXIT_CAUSE_NONE;
-        (void) counter_read(&c->oom);
+        guint64 oom_kills;
+
+        if (c->oom.fd < 0)
+                oom_kills = 0;
+        else if (counter_read(&c->oom) || c->oom.seen > c->oom.base)
+                oom_kills = c->oom.seen - c->oom.base;
+        else
+                /* Gone before the kill could be read: the notification
+                 * that came first says it. */
+                oom_kills = c->oom.notified > 0 ? 1 : 0;
         (void) counter_read(&c->pids);
-        return steward_cgroup_exit_cause(c->oom.fd >= 0 ? c->oom.seen - c->oom.base : 0,
-                                         c->pids.fd >= 0 ? c->pids.seen - c->pids.base : 0);
+        return steward_cgroup_exit_cause(oom_kills, c->pids.fd >= 0 ? c->pids.seen - c->pids.base : 0);
 }
 
 void

@@ -935,6 +935,19 @@ itest_scope_watch_free(ItestScopeWatch *w)
         g_free(w);
 }
 
+gboolean
+itest_scope_watch_wait_gone(ItestScopeWatch *w, const char *unit, guint timeout_sec)
+{
+        gboolean expired = FALSE;
+        guint id = g_timeout_add_seconds(timeout_sec, on_wait_timeout, &expired);
+
+        while (g_hash_table_contains(w->live, unit) && !expired)
+                g_main_context_iteration(NULL, TRUE);
+        if (!expired)
+                g_source_remove(id);
+        return !g_hash_table_contains(w->live, unit);
+}
+
 GPtrArray *
 itest_live_scopes(void)
 {

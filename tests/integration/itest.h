@@ -160,6 +160,9 @@ ItestScopeWatch *itest_scope_watch_new(void);
  * the manager, which sends no UnitRemoved for what it dropped meanwhile. */
 void itest_scope_watch_resync(ItestScopeWatch *w);
 void itest_scope_watch_free(ItestScopeWatch *w);
+/* Waits until the manager says @unit is inactive or failed (its cgroup
+ * removed); FALSE when @timeout_sec passes first. */
+gboolean itest_scope_watch_wait_gone(ItestScopeWatch *w, const char *unit, guint timeout_sec);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ItestScopeWatch, itest_scope_watch_free)
 /* "steward-api-3.scope" -> "api" */
 char *itest_scope_child(const char *unit);

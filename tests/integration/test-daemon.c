@@ -3,8 +3,11 @@
  * lifecycles. */
 #include "config.h"
 
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "itest.h"
 #include "steward-util.h"
@@ -542,41 +545,76 @@ END_TEST
 
 /* A child the OOM killer ends under MemoryMax=: child_exited and
  * LastExitCause name the cause. Where the manager cannot enforce the
- * limit (no memory controller delegated to it, a cgroup v1 host) the
- * program ends by itself and nothing is named. */
+ * limit (no memory controller delegated to it) the program ends by itself
+ * and nothing is named.
+ *
+ * The kernel's count is read when the kernel tells stewardd, not only when
+ * the main process has ended: by then the manager may have removed the
+ * scope's cgroup (stewardd did not run meanwhile, on a loaded host). The
+ * program waits (on a FIFO) after its worker is killed until a call to
+ * stewardd has been answered, which stewardd does only after the wake-up
+ * that came before the call; then stewardd is stopped until the manager
+ * has removed the scope, so nothing can be read at the end. */
 START_TEST(test_oom_kill_named)
 {
-        /* tail keeps a line without a newline whole: 64 MiB against 16. */
-        g_autoptr(ItestDaemon) d =
-                start("[Child hog]\n"
-                      "ExecStart=/bin/sh -c 'head -c 64M /dev/zero | tail -n 1 >/dev/null'\n"
-                      "MemoryMax=16M\n"
-                      "Restart=temporary\n",
-                      0);
-        GVariant *ev = itest_events_wait(d->events, "child_exited", "hog", NULL, ITEST_TIMEOUT_SEC);
+        g_autofree char *dir = g_dir_make_tmp("steward-oom-XXXXXX", NULL);
+        g_autofree char *fifo = g_build_filename(dir, "go", NULL);
+        g_autofree char *eaten = g_build_filename(dir, "eaten", NULL);
+        g_autofree char *config = NULL;
+        g_autofree char *state = NULL;
+        g_autoptr(ItestDaemon) d = NULL;
+        g_autofree char *unit = NULL;
         g_autoptr(GVariant) cause = NULL;
+        g_autoptr(ItestScopeWatch) w = NULL;
         const char *decision;
+        GVariant *ev;
+        int fd;
 
-        ck_assert(ev);
+        ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+        /* tail keeps a line without a newline whole: 64 MiB against 16. */
+        config = g_strdup_printf("[Child hog]\n"
+                                 "ExecStart=/bin/sh -c 'head -c 64M /dev/zero | tail -n 1 >/dev/null; s=$?; "
+                                 "touch %s; read x <%s; exit $s'\n"
+                                 "MemoryMax=16M\n"
+                                 "Restart=temporary\n",
+                                 eaten, fifo);
+        d = start(config, 0);
         if (itest_sanitized()) {
                 /* The instrumented steward-exec in the scope needs more than
                  * 16M itself: the kill may come before the program runs. */
                 fprintf(stderr, "# sanitized build: MemoryMax=16M is not the program's alone\n");
                 return;
         }
+        ck_assert_msg(itest_wait_file(eaten, ITEST_TIMEOUT_SEC), "the worker never ended");
+        state = itest_child_str(d, "hog", "State");
+        ck_assert_str_eq(state, "running");
+        unit = itest_child_str(d, "hog", "Unit");
+        w = itest_scope_watch_new();
+        ck_assert_int_eq(kill(d->pid, SIGSTOP), 0);
+        fd = open(fifo, O_WRONLY | O_CLOEXEC);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(write(fd, "go\n", 3), 3);
+        close(fd);
+        ck_assert_msg(itest_scope_watch_wait_gone(w, unit, ITEST_TIMEOUT_SEC), "%s never ended", unit);
+        ck_assert_int_eq(kill(d->pid, SIGCONT), 0);
+        ev = itest_events_wait(d->events, "child_exited", "hog", NULL, ITEST_TIMEOUT_SEC);
+        ck_assert(ev);
         decision = itest_event_str(ev, "decision");
         cause = itest_child_property(d, "hog", "LastExitCause");
         if (g_str_equal(decision, "success")) {
                 fprintf(stderr, "# MemoryMax= is not enforced here: no OOM kill to name\n");
                 ck_assert_ptr_null(itest_event_str(ev, "exit_cause"));
                 ck_assert_str_eq(g_variant_get_string(cause, NULL), "");
-                return;
+        } else {
+                ck_assert_str_eq(itest_event_str(ev, "exit_cause"), "oom-kill");
+                ck_assert_str_eq(g_variant_get_string(cause, NULL), "oom-kill");
+                ck_assert(itest_journal_contains(
+                        (const char *const[]){ "STEWARD_EVENT=child_exited", "STEWARD_CHILD=hog", NULL },
+                        "OOM killer"));
         }
-        ck_assert_str_eq(itest_event_str(ev, "exit_cause"), "oom-kill");
-        ck_assert_str_eq(g_variant_get_string(cause, NULL), "oom-kill");
-        ck_assert(itest_journal_contains(
-                (const char *const[]){ "STEWARD_EVENT=child_exited", "STEWARD_CHILD=hog", NULL },
-                "OOM killer"));
+        g_unlink(eaten);
+        g_unlink(fifo);
+        g_rmdir(dir);
 }
 END_TEST
 
