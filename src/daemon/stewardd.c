@@ -26,6 +26,7 @@
 #include "steward-notify.h"
 #include "steward-reaper.h"
 #include "steward-service.h"
+#include "steward-spawn.h"
 
 enum {
         EXIT_USAGE = 2,
@@ -196,8 +197,10 @@ daemon_on_reexecute(gpointer user_data)
                 g_dbus_connection_flush_sync(bus, NULL, NULL);
         /* The journal entries still queued would die with this image. */
         steward_log_flush(d->log);
+        steward_spawn_restore_nofile();
         (void) execve(d->exe, d->argv, env);
         errsv = errno;
+        steward_spawn_raise_nofile();
         if (notify_fd >= 0)
                 (void) fcntl(notify_fd, F_SETFD, FD_CLOEXEC);
         g_warning("Cannot re-execute %s: %s; going on as we are", d->exe, g_strerror(errsv));
@@ -512,6 +515,7 @@ main(int argc, char **argv)
         /* Before any thread exists, so no thread ever takes SIGCHLD from
          * the reaper's signalfd. */
         steward_reaper_block_sigchld();
+        steward_spawn_raise_nofile();
         setlocale(LC_ALL, "");
         /* STEWARD_LOCALEDIR points at uninstalled catalogs (the build tree's
          * po/, as "meson devenv" and the integration tests set it): LOCALEDIR

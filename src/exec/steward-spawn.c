@@ -18,6 +18,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -375,6 +376,35 @@ params_fd(const StewardExecPlan *p, GError **error)
         return g_steal_fd(&fd);
 }
 
+/* The descriptor limit stewardd was started with, which its children get
+ * back, when it raised its own (see steward_spawn_raise_nofile()). */
+static struct rlimit nofile_inherited;
+static gboolean nofile_raised;
+
+void
+steward_spawn_raise_nofile(void)
+{
+        struct rlimit rl;
+
+        if (nofile_raised || getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+                return;
+        nofile_inherited = rl;
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+                g_debug("Cannot raise the descriptor limit to %llu: %s", (unsigned long long) rl.rlim_max,
+                        g_strerror(errno));
+                return;
+        }
+        nofile_raised = TRUE;
+}
+
+void
+steward_spawn_restore_nofile(void)
+{
+        if (nofile_raised && setrlimit(RLIMIT_NOFILE, &nofile_inherited) == 0)
+                nofile_raised = FALSE;
+}
+
 gboolean
 steward_spawn_fork(const StewardExecPlan *p, StewardSpawned *out, GError **error)
 {
@@ -431,6 +461,12 @@ steward_spawn_fork(const StewardExecPlan *p, StewardSpawned *out, GError **error
                             steward_spawn_executor_path(), g_strerror(r));
                 return FALSE;
         }
+
+        /* It waits at the gate: the program will run with the limit
+         * stewardd was given (a program using select() needs 1024 or
+         * less), not the one stewardd raised for itself. */
+        if (nofile_raised && prlimit(pid, RLIMIT_NOFILE, &nofile_inherited, NULL) < 0)
+                g_debug("Cannot give pid %d the descriptor limit back: %s", (int) pid, g_strerror(errno));
 
         out->pid = pid;
         out->gate_fd = g_steal_fd(&gate_w);

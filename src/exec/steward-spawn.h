@@ -53,6 +53,15 @@ char *steward_spawn_report_to_string(const StewardExecPlan *plan, const StewardS
  * build, the test suite), else the installed one in libexecdir. */
 const char *steward_spawn_executor_path(void);
 
+/* stewardd keeps several descriptors per child (pidfd, cgroup counters,
+ * pipes while it starts), more than the usual soft limit of 1024 allows
+ * for a large tree: it raises its soft limit to the hard one, once, at
+ * start. Every helper steward_spawn_fork() starts gets the inherited limit
+ * back before it can exec, and a re-exec restores it first, so the next
+ * image sees what this one was given. */
+void steward_spawn_raise_nofile(void);
+void steward_spawn_restore_nofile(void);
+
 /**
  * steward_spawn_fork:
  *

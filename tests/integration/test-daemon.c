@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -540,6 +541,68 @@ START_TEST(test_crash_loop_new_incarnations)
         /* Each incarnation had a scope of its own. */
         if (_i == 0)
                 ck_assert_uint_ge(g_hash_table_size(units), 4);
+}
+END_TEST
+
+/* stewardd raises its own descriptor limit (several per child) and its
+ * children get the one it was started with. */
+START_TEST(test_descriptor_limit)
+{
+        g_autofree char *dir = g_dir_make_tmp("steward-nofile-XXXXXX", NULL);
+        g_autofree char *report = g_build_filename(dir, "limits", NULL);
+        g_autofree char *config = NULL;
+        g_autofree char *proc_limits = NULL;
+        g_autofree char *seen = NULL;
+        g_autofree char *expected = NULL;
+        g_autofree char *own = NULL;
+        g_autoptr(ItestDaemon) d = NULL;
+        struct rlimit saved, low;
+        const char *line;
+
+        ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
+        low = saved;
+        low.rlim_cur = MIN((rlim_t) 1024, saved.rlim_max / 2);
+        ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+        config = g_strdup_printf(
+                "[Child limits]\n"
+                "ExecStart=/bin/sh -c 'echo $(ulimit -Sn) $(ulimit -Hn) >%s.tmp; mv %s.tmp %s; "
+                "exec sleep infinity'\n",
+                report, report, report);
+        d = start(config, _i);
+        ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
+
+        ck_assert_msg(itest_wait_file(report, ITEST_TIMEOUT_SEC), "the child never wrote its limits");
+        ck_assert(g_file_get_contents(report, &seen, NULL, NULL));
+        expected = g_strdup_printf("%llu %llu\n", (unsigned long long) low.rlim_cur,
+                                   (unsigned long long) low.rlim_max);
+        ck_assert_str_eq(seen, expected);
+
+        proc_limits = g_strdup_printf("/proc/%d/limits", (int) d->pid);
+        ck_assert(g_file_get_contents(proc_limits, &own, NULL, NULL));
+        line = strstr(own, "Max open files");
+        ck_assert_ptr_nonnull(line);
+        ck_assert_uint_eq(g_ascii_strtoull(line + strlen("Max open files"), NULL, 10), low.rlim_max);
+
+        /* A new image is given what the first one was, and so are the
+         * incarnations it starts. */
+        if (_i == 0) {
+                g_autoptr(GVariant) reply = NULL;
+                g_autoptr(GVariant) outcome = NULL;
+                g_autofree char *again = NULL;
+                guint from = d->events->events->len;
+
+                ck_assert_int_eq(g_unlink(report), 0);
+                reply = itest_manager_call(d, "Reexecute", NULL, NULL);
+                ck_assert(itest_events_wait(d->events, "tree_adopted", NULL, &from, ITEST_TIMEOUT_SEC));
+                outcome = itest_child_command(d, "RestartChild", "limits", "limits after a re-exec");
+                ck_assert(itest_events_wait(d->events, "child_started", "limits", &from, ITEST_TIMEOUT_SEC));
+                ck_assert_msg(itest_wait_file(report, ITEST_TIMEOUT_SEC),
+                              "the child never wrote its limits");
+                ck_assert(g_file_get_contents(report, &again, NULL, NULL));
+                ck_assert_str_eq(again, expected);
+        }
+        g_unlink(report);
+        g_rmdir(dir);
 }
 END_TEST
 
@@ -1410,6 +1473,7 @@ make_suite(void)
         tcase_set_timeout(life, 3 * ITEST_TIMEOUT_SEC);
         tcase_add_loop_test(life, test_restart_fence_through_the_bus, 0, G_N_ELEMENTS(backends));
         tcase_add_loop_test(life, test_crash_loop_new_incarnations, 0, G_N_ELEMENTS(backends));
+        tcase_add_loop_test(life, test_descriptor_limit, 0, 2);
         tcase_add_test(life, test_oom_kill_named);
         tcase_add_test(life, test_tasks_max_named);
         tcase_add_loop_test(life, test_missing_executable, 0, G_N_ELEMENTS(backends));
