@@ -391,7 +391,7 @@ START_TEST(test_status_tree)
                                "|          Ready: yes\n"
                                "|       Restarts: 0\n"
                                "|          Fence: stopping_old\n"
-                               "`-* web [one-for-all, escalation parent, 1 restarts]: running\n"
+                               "`-* web [one-for-all, escalation parent, 1 restart]: running\n"
                                "  |-* api (service): ready\n"
                                "  |     Generation: 3, attempt 4\n"
                                "  |       Main PID: 1234, up 1min 5s\n"
@@ -433,7 +433,7 @@ START_TEST(test_status_subtree_and_child)
         }
         child = stewardctl_format_child(g_ptr_array_index(t.children, 1), NULL, &plain);
         /* A supervisor whose parent is not shown is drawn at the margin. */
-        ck_assert(g_str_has_prefix(sub, "* web [one-for-all, escalation parent, 1 restarts]: running\n"
+        ck_assert(g_str_has_prefix(sub, "* web [one-for-all, escalation parent, 1 restart]: running\n"
                                         "|-* api (service): ready\n"));
         ck_assert_ptr_null(strstr(sub, "db"));
         ck_assert_str_eq(child, "* proxy (sidecar): backoff\n"
@@ -483,7 +483,7 @@ START_TEST(test_status_budget)
         }
         ck_assert_str_eq(
                 tree,
-                "* root [one-for-one, 1 restarts, budget 1 of 5 in 10s, 4 left, next frees in 2s]: running");
+                "* root [one-for-one, 1 restart, budget 1 of 5 in 10s, 4 left, next frees in 2s]: running");
 }
 END_TEST
 
