@@ -669,10 +669,75 @@ append_scope(GString *s, GVariant *props, const char *prefix)
         }
 }
 
-/* A child's header line (without prefix) and its detail lines, each after prefix. */
+/* The tree's memory column: where each child's header line is in the text,
+ * and what goes after it. */
+typedef struct {
+        gsize start, end; /* the line's first byte, and its '\n' */
+        char *memory; /* NULL: nothing to show */
+} HeaderLine;
+
 static void
-append_child(GString *s, GVariant *props, const guint64 *uptime_usec, const char *head_prefix,
-             const char *prefix, const StewardctlStyle *style)
+header_line_clear(gpointer data)
+{
+        HeaderLine *h = data;
+
+        g_free(h->memory);
+}
+
+/* How wide text shows on a terminal: characters, without the ANSI colors. */
+static gsize
+visible_width(const char *text, gsize len)
+{
+        const char *end = text + len;
+        gsize width = 0;
+
+        for (const char *p = text; p < end;) {
+                if (*p == '\x1B') {
+                        while (p < end && *p != 'm')
+                                p++;
+                        p++;
+                        continue;
+                }
+                p = g_utf8_next_char(p);
+                width++;
+        }
+        return width;
+}
+
+/* Puts each child's memory after its header line, in one column right of
+ * the widest header, so that no name is cut however deep the tree. */
+static void
+insert_memory_column(GString *s, GArray *headers)
+{
+        gsize width = 0, memory_width = 0;
+
+        for (guint i = 0; i < headers->len; i++) {
+                HeaderLine *h = &g_array_index(headers, HeaderLine, i);
+
+                width = MAX(width, visible_width(s->str + h->start, h->end - h->start));
+                if (h->memory)
+                        memory_width = MAX(memory_width, (gsize) g_utf8_strlen(h->memory, -1));
+        }
+        /* Backwards, so the offsets of the lines before stay valid. */
+        for (guint i = headers->len; i-- > 0;) {
+                HeaderLine *h = &g_array_index(headers, HeaderLine, i);
+                g_autoptr(GString) cell = NULL;
+
+                if (!h->memory)
+                        continue;
+                cell = g_string_new(NULL);
+                append_padded(cell, "", width - visible_width(s->str + h->start, h->end - h->start) + 2);
+                append_padded(cell, h->memory, memory_width);
+                g_string_insert(s, h->end, cell->str);
+        }
+}
+
+/* A child's header line (without prefix) and its detail lines, each after
+ * prefix. @headers (NULL: no memory column) gets the header line, with
+ * @memory_bytes (NULL: unknown). */
+static void
+append_child(GString *s, GVariant *props, const guint64 *uptime_usec, const guint64 *memory_bytes,
+             GArray *headers, const char *head_prefix, const char *prefix, const StewardctlStyle *style)
 {
         const char *state = lookup_str(props, "State");
         const char *role = lookup_str(props, "Role");
@@ -686,6 +751,7 @@ append_child(GString *s, GVariant *props, const guint64 *uptime_usec, const char
         g_autofree char *exit = stewardctl_format_exit(lookup_str(props, "LastExitCode"),
                                                        lookup_i32(props, "LastExitStatus"));
         g_autofree char *line = NULL;
+        gsize line_start;
 
         (void) lookup_u64(props, "Generation", &generation);
         (void) lookup_u64(props, "Attempt", &attempt);
@@ -693,6 +759,7 @@ append_child(GString *s, GVariant *props, const guint64 *uptime_usec, const char
 
         /* The role and the state are the protocol's names: untranslated, as
          * systemctl leaves "active (running)" alone. */
+        line_start = s->len;
         g_string_append(s, head_prefix);
         append_colored(s, glyphs(style)->bullet, stewardctl_state_color(state), style);
         g_string_append_printf(s, " %s", lookup_str(props, "Name"));
@@ -700,6 +767,15 @@ append_child(GString *s, GVariant *props, const guint64 *uptime_usec, const char
                 g_string_append_printf(s, " (%s)", role);
         g_string_append(s, ": ");
         append_colored(s, *state ? state : "unknown", stewardctl_state_color(state), style);
+        if (headers) {
+                HeaderLine h = {
+                        .start = line_start,
+                        .end = s->len,
+                        .memory = memory_bytes ? format_bytes(*memory_bytes) : NULL,
+                };
+
+                g_array_append_val(headers, h);
+        }
         g_string_append_c(s, '\n');
 
         line = g_strdup_printf(_("%" PRIu64 ", attempt %" PRIu64), (uint64_t) generation,
@@ -773,7 +849,7 @@ stewardctl_format_child(GVariant *props, const guint64 *uptime_usec, const Stewa
         g_autofree const char **logs = NULL;
 
         append_detail(supervisor, "  ", "Supervisor", lookup_str(props, "Supervisor"));
-        append_child(s, props, uptime_usec, "", "  ", style);
+        append_child(s, props, uptime_usec, NULL, NULL, "", "  ", style);
         /* The supervisor goes right under the header, as systemctl puts Loaded: there. */
         {
                 const char *nl = strchr(s->str, '\n');
@@ -791,8 +867,8 @@ stewardctl_format_child(GVariant *props, const guint64 *uptime_usec, const Stewa
 }
 
 static void
-append_supervisor(GString *s, const StewardctlStatus *status, GVariant *sup, const char *head_prefix,
-                  const char *prefix, const StewardctlStyle *style)
+append_supervisor(GString *s, const StewardctlStatus *status, GArray *headers, GVariant *sup,
+                  const char *head_prefix, const char *prefix, const StewardctlStyle *style)
 {
         const Glyphs *g = glyphs(style);
         const char *name = lookup_str(sup, "Name");
@@ -854,10 +930,14 @@ append_supervisor(GString *s, const StewardctlStatus *status, GVariant *sup, con
                                 status->uptimes ? g_hash_table_lookup(status->uptimes, lookup_str(c, "Name"))
                                                 : NULL;
 
-                        append_child(s, c, up, head, detail, style);
+                        const guint64 *memory =
+                                status->memory ? g_hash_table_lookup(status->memory, lookup_str(c, "Name"))
+                                               : NULL;
+
+                        append_child(s, c, up, memory, headers, head, detail, style);
                 } else {
-                        append_supervisor(s, status, g_ptr_array_index(subs, i - members->len), head, next,
-                                          style);
+                        append_supervisor(s, status, headers, g_ptr_array_index(subs, i - members->len),
+                                          head, next, style);
                 }
         }
 }
@@ -878,11 +958,12 @@ char *
 stewardctl_format_status_tree(const StewardctlStatus *status, const StewardctlStyle *style)
 {
         g_autoptr(GString) s = g_string_new(NULL);
+        g_autoptr(GArray) headers = g_array_new(FALSE, FALSE, sizeof(HeaderLine));
 
+        g_array_set_clear_func(headers, header_line_clear);
         if (status->manager) {
                 const char *state = lookup_str(status->manager, "State");
                 g_autofree const char **files = NULL;
-
                 guint32 count = lookup_u32(status->manager, "ChildCount");
 
                 /* The mode, backend and state are the properties' values. */
@@ -905,8 +986,9 @@ stewardctl_format_status_tree(const StewardctlStatus *status, const StewardctlSt
                 GVariant *sup = g_ptr_array_index(status->supervisors, i);
 
                 if (!has_parent_in(status->supervisors, sup))
-                        append_supervisor(s, status, sup, "", "", style);
+                        append_supervisor(s, status, headers, sup, "", "", style);
         }
+        insert_memory_column(s, headers);
         if (s->len > 0 && s->str[s->len - 1] == '\n')
                 g_string_truncate(s, s->len - 1);
         return g_string_free(g_steal_pointer(&s), FALSE);

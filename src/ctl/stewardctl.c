@@ -3,9 +3,9 @@
 #include "config.h"
 
 #include <gio/gio.h>
-#include <glib/gi18n.h>
 #include <gio/gunixinputstream.h>
 #include <glib-unix.h>
+#include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 #include <locale.h>
 #include <errno.h>
@@ -546,6 +546,7 @@ typedef struct {
         GPtrArray *supervisors;
         GPtrArray *children;
         GHashTable *uptimes;
+        GHashTable *memory; /* child name → guint64* bytes, for the tree's memory column */
 } Snapshot;
 
 static void
@@ -555,6 +556,7 @@ snapshot_clear(Snapshot *s)
         g_clear_pointer(&s->supervisors, g_ptr_array_unref);
         g_clear_pointer(&s->children, g_ptr_array_unref);
         g_clear_pointer(&s->uptimes, g_hash_table_unref);
+        g_clear_pointer(&s->memory, g_hash_table_unref);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Snapshot, snapshot_clear)
@@ -646,6 +648,136 @@ read_objects(Ctl *ctl, const char *method, const char *reply_type, const char *i
         return ok;
 }
 
+/* One Get of MemoryCurrent by read_memory(), answered in any order. */
+typedef struct {
+        guint *pending;
+        const char *name; /* the child's, borrowed from its properties */
+        guint64 bytes;
+        gboolean known;
+} MemoryRead;
+
+static void
+on_get_memory(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        MemoryRead *r = user_data;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+        g_autoptr(GVariant) value = NULL;
+
+        if (reply)
+                g_variant_get(reply, "(v)", &value);
+        /* systemd's "no value" (no accounting, or no cgroup any more) shows as none. */
+        if (value && g_variant_is_of_type(value, G_VARIANT_TYPE_UINT64) &&
+            g_variant_get_uint64(value) != G_MAXUINT64) {
+                r->bytes = g_variant_get_uint64(value);
+                r->known = TRUE;
+        } else if (error)
+                g_debug("No memory figure for %s, ignoring: %s", r->name, error->message);
+        (*r->pending)--;
+}
+
+/* The process backend has no scope: what /proc counts resident for the
+ * process group its main process leads, summed over the group in one pass
+ * over /proc for every child. Pages another process shares count in each. */
+static void
+read_process_group_memory(GPtrArray *children, GHashTable *into)
+{
+        g_autoptr(GHashTable) groups = g_hash_table_new(g_direct_hash, g_direct_equal);
+        g_autoptr(GHashTable) sums = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+        g_autoptr(GDir) proc = NULL;
+        GHashTableIter iter;
+        gpointer key, value;
+        long page = sysconf(_SC_PAGESIZE);
+        const char *entry;
+
+        for (guint i = 0; i < children->len; i++) {
+                GVariant *props = g_ptr_array_index(children, i);
+                const char *unit = "";
+                guint32 pid = 0;
+
+                (void) g_variant_lookup(props, "Unit", "&s", &unit);
+                (void) g_variant_lookup(props, "MainPID", "u", &pid);
+                if (!*unit && pid > 0)
+                        g_hash_table_insert(groups, GUINT_TO_POINTER(pid), (gpointer) props_name(props));
+        }
+        if (g_hash_table_size(groups) == 0 || page <= 0 || !(proc = g_dir_open("/proc", 0, NULL)))
+                return;
+        while ((entry = g_dir_read_name(proc))) {
+                g_autofree char *stat_path = g_build_filename("/proc", entry, "stat", NULL);
+                g_autofree char *stat = NULL;
+                g_auto(GStrv) fields = NULL;
+                const char *after_comm;
+                guint64 pid, pgid;
+                guint64 *sum;
+
+                if (!g_ascii_string_to_unsigned(entry, 10, 1, G_MAXINT32, &pid, NULL) ||
+                    !g_file_get_contents(stat_path, &stat, NULL, NULL) || !(after_comm = strrchr(stat, ')')))
+                        continue;
+                /* After comm, field 3 of proc(5) (state) is the first: pgrp
+                 * (5) is the third, rss (24, in pages) the 22nd. */
+                fields = g_strsplit(after_comm + 2, " ", 23);
+                if (g_strv_length(fields) < 22)
+                        continue;
+                pgid = g_ascii_strtoull(fields[2], NULL, 10);
+                if (pgid == 0 || pgid > G_MAXUINT32 ||
+                    !g_hash_table_contains(groups, GUINT_TO_POINTER(pgid)))
+                        continue;
+                sum = g_hash_table_lookup(sums, GUINT_TO_POINTER(pgid));
+                if (!sum) {
+                        sum = g_new0(guint64, 1);
+                        g_hash_table_insert(sums, GUINT_TO_POINTER(pgid), sum);
+                }
+                *sum += g_ascii_strtoull(fields[21], NULL, 10) * (guint64) page;
+        }
+        g_hash_table_iter_init(&iter, sums);
+        while (g_hash_table_iter_next(&iter, &key, &value))
+                g_hash_table_insert(into, g_strdup(g_hash_table_lookup(groups, key)),
+                                    g_memdup2(value, sizeof(guint64)));
+}
+
+/* How much memory each child uses now, for the tree's memory column: its
+ * scope's MemoryCurrent, the figure status NAME shows. The Gets are all sent
+ * before the first answer is waited for, as read_objects() sends its
+ * GetAlls: one round trip for the whole tree, not one per child. A child
+ * without a figure (not running, no accounting) is left out. */
+static void
+read_memory(Ctl *ctl, GPtrArray *children, GHashTable *into)
+{
+        g_autoptr(GMainContext) context = g_main_context_new();
+        g_autofree MemoryRead *reads = g_new0(MemoryRead, children->len);
+        guint pending = 0;
+
+        g_main_context_push_thread_default(context);
+        for (guint i = 0; i < children->len; i++) {
+                GVariant *props = g_ptr_array_index(children, i);
+                const char *unit = "";
+                g_autofree char *label = NULL;
+                g_autofree char *path = NULL;
+
+                (void) g_variant_lookup(props, "Unit", "&s", &unit);
+                if (!*unit)
+                        continue;
+                label = steward_bus_label_escape(unit);
+                path = g_strconcat(SYSTEMD_UNIT_PATH_PREFIX, label, NULL);
+                reads[i].pending = &pending;
+                reads[i].name = props_name(props);
+                pending++;
+                g_dbus_connection_call(ctl->bus, SYSTEMD_BUS_NAME, path, DBUS_PROPERTIES_INTERFACE, "Get",
+                                       g_variant_new("(ss)", SYSTEMD_SCOPE_INTERFACE, "MemoryCurrent"),
+                                       G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL,
+                                       on_get_memory, &reads[i]);
+        }
+        while (pending > 0)
+                g_main_context_iteration(context, TRUE);
+        g_main_context_pop_thread_default(context);
+
+        for (guint i = 0; i < children->len; i++)
+                if (reads[i].known)
+                        g_hash_table_insert(into, g_strdup(reads[i].name),
+                                            g_memdup2(&reads[i].bytes, sizeof(guint64)));
+        read_process_group_memory(children, into);
+}
+
 static GVariant *find_by_name(GPtrArray *objects, const char *name);
 static GPtrArray *subtree(GPtrArray *supervisors, GVariant *top);
 
@@ -659,6 +791,7 @@ snapshot_read(Ctl *ctl, Snapshot *s, const char *const *names, GError **error)
         s->supervisors = g_ptr_array_new_with_free_func((GDestroyNotify) g_variant_unref);
         s->children = g_ptr_array_new_with_free_func((GDestroyNotify) g_variant_unref);
         s->uptimes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        s->memory = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 
         s->manager = get_all(ctl, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, error);
         if (!s->manager)
@@ -880,6 +1013,19 @@ child_with_scope(Ctl *ctl, GVariant *props, char **logs)
         return g_variant_ref_sink(g_variant_builder_end(&out));
 }
 
+/* Whether status draws a tree: without names, or for a supervisor named.
+ * A child named alone has its own Memory: line instead. */
+static gboolean
+shows_tree(Snapshot *snap, char **args)
+{
+        if (!args[0])
+                return TRUE;
+        for (char **a = args; *a; a++)
+                if (!find_by_name(snap->children, *a) && find_by_name(snap->supervisors, *a))
+                        return TRUE;
+        return FALSE;
+}
+
 static int
 run_status(Ctl *ctl, const Command *cmd, char **args)
 {
@@ -893,6 +1039,9 @@ run_status(Ctl *ctl, const Command *cmd, char **args)
 
         if (!snapshot_read(ctl, &snap, args[0] ? (const char *const *) args : NULL, &error))
                 return fail(ctl, error);
+        /* Only the text's trees show it; -o json stays what the bus says. */
+        if (!opt_json && shows_tree(&snap, args))
+                read_memory(ctl, snap.children, snap.memory);
 
         if (!args[0]) {
                 StewardctlStatus status = {
@@ -900,6 +1049,7 @@ run_status(Ctl *ctl, const Command *cmd, char **args)
                         .supervisors = snap.supervisors,
                         .children = snap.children,
                         .uptimes = snap.uptimes,
+                        .memory = snap.memory,
                 };
                 g_autofree char *tree = NULL;
 
@@ -946,6 +1096,7 @@ run_status(Ctl *ctl, const Command *cmd, char **args)
                                 .supervisors = tree_sups,
                                 .children = snap.children,
                                 .uptimes = snap.uptimes,
+                                .memory = snap.memory,
                         };
                         g_autofree char *block = stewardctl_format_status_tree(&status, &ctl->style);
 

@@ -161,6 +161,30 @@ assert_lacks(const char *haystack, const char *needle)
         ck_assert_msg(!strstr(haystack, needle), "'%s' unexpectedly in:\n%s", needle, haystack);
 }
 
+/* The line of text that starts with prefix (after a newline), or fails. */
+static char *
+line_starting(const char *text, const char *prefix)
+{
+        g_autofree char *needle = g_strconcat("\n", prefix, NULL);
+        const char *start = strstr(text, needle);
+
+        ck_assert_msg(start, "no line starting '%s' in:\n%s", prefix, text);
+        start++;
+        return g_strndup(start, strcspn(start, "\n"));
+}
+
+/* A tree's child line ends in its memory column: two spaces or more after
+ * the state, then a size as GLib writes it ("1.5 MiB", "512 bytes"). */
+static void
+assert_memory_column(const char *line, const char *head)
+{
+        const char *rest = line + strlen(head);
+
+        ck_assert_msg(g_str_has_prefix(line, head) && g_str_has_prefix(rest, "  "), "'%s'", line);
+        ck_assert_msg(g_ascii_isdigit(*g_strchug((char *) rest)), "'%s'", line);
+        ck_assert_msg(g_str_has_suffix(line, "iB") || g_str_has_suffix(line, "bytes"), "'%s'", line);
+}
+
 START_TEST(test_usage)
 {
         g_autofree char *out = NULL;
@@ -303,9 +327,17 @@ START_TEST(test_status)
         assert_contains(out,
                         "stewardd " PACKAGE_VERSION " (user mode, scope backend): running, 2 children\n");
         assert_contains(out, "\n● root [one-for-one, escalation parent");
-        assert_contains(out, "├─● worker (worker): running\n");
         assert_contains(out, "└─● web [one-for-all, escalation parent");
-        assert_contains(out, "  └─● api (service): running\n");
+        {
+                /* Both children run in scopes: each has its memory, in one
+                 * column, so both lines end at the same width. */
+                g_autofree char *worker = line_starting(out, "├─● worker (worker): running");
+                g_autofree char *api = line_starting(out, "  └─● api (service): running");
+
+                assert_memory_column(worker, "├─● worker (worker): running");
+                assert_memory_column(api, "  └─● api (service): running");
+                ck_assert_int_eq(g_utf8_strlen(worker, -1), g_utf8_strlen(api, -1));
+        }
         assert_contains(out, gen_line);
         assert_contains(out, pid_line);
         assert_contains(out, unit_line);
@@ -322,7 +354,12 @@ START_TEST(test_status)
         g_clear_pointer(&out, g_free);
         ck_assert_int_eq(CTL(&out, NULL, "status", "web"), 0);
         ck_assert(g_str_has_prefix(out, "● web [one-for-all, escalation parent"));
-        assert_contains(out, "]: running\n└─● api (service): running\n");
+        assert_contains(out, "]: running\n└─● api (service): running  ");
+        {
+                g_autofree char *api = line_starting(out, "└─● api (service): running");
+
+                assert_memory_column(api, "└─● api (service): running");
+        }
         assert_lacks(out, "worker");
 
         g_clear_pointer(&out, g_free);
@@ -1069,6 +1106,14 @@ START_TEST(test_status_process_group)
         assert_contains(out, "Processes: ");
         assert_contains(out, "sleep 1000");
         assert_contains(out, "sleep 1001");
+        /* No scope to ask: the tree's memory column has what /proc says of the group. */
+        g_clear_pointer(&out, g_free);
+        ck_assert_int_eq(CTL(&out, NULL, "status"), 0);
+        {
+                g_autofree char *line = line_starting(out, "└─● grouped (service): running");
+
+                assert_memory_column(line, "└─● grouped (service): running");
+        }
         shutdown_tree(d);
 }
 END_TEST
