@@ -3,6 +3,8 @@
  * error means. */
 #include "config.h"
 
+#include <glib/gi18n.h>
+#include <inttypes.h>
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,7 +61,7 @@ stewardctl_error_message(const GError *error)
         g_autoptr(GError) copy = NULL;
 
         if (!error)
-                return g_strdup("unknown error");
+                return g_strdup(_("unknown error"));
         copy = g_error_copy(error);
         (void) g_dbus_error_strip_remote_error(copy);
         return g_strdup(copy->message);
@@ -84,6 +86,7 @@ stewardctl_state_color(const char *state)
         return "";
 }
 
+/* The units are systemd's own ("1min 30s"), which systemctl does not translate either. */
 char *
 stewardctl_format_timespan(guint64 usec)
 {
@@ -123,6 +126,8 @@ stewardctl_format_timespan(guint64 usec)
         return g_string_free(g_steal_pointer(&s), FALSE);
 }
 
+/* Untranslated: the codes are LastExitCode's values, "status=" and
+ * "signal=" what systemctl prints for a unit's main process. */
 char *
 stewardctl_format_exit(const char *code, gint32 status)
 {
@@ -260,26 +265,30 @@ stewardctl_format_outcome(const char *subject, GVariant *outcome, gboolean has_g
         if (has_generations && lookup_u64(outcome, "generation", &generation)) {
                 /* target_generation is 0 when the command brings nothing up. */
                 if (lookup_u64(outcome, "target_generation", &target) && target > generation)
-                        g_ptr_array_add(parts,
-                                        g_strdup_printf("generation %" G_GUINT64_FORMAT
-                                                        " %s %" G_GUINT64_FORMAT,
-                                                        generation, style->utf8 ? "→" : "->", target));
+                        g_ptr_array_add(parts, g_strdup_printf(_("generation %" PRIu64 " %s %" PRIu64),
+                                                               (uint64_t) generation,
+                                                               style->utf8 ? "→" : "->", (uint64_t) target));
                 else
-                        g_ptr_array_add(parts, g_strdup_printf("generation %" G_GUINT64_FORMAT, generation));
+                        g_ptr_array_add(parts,
+                                        g_strdup_printf(_("generation %" PRIu64), (uint64_t) generation));
         }
         if (lookup_bool(outcome, "cancel_delivered"))
-                g_ptr_array_add(parts, g_strdup("cancel delivered"));
+                g_ptr_array_add(parts, g_strdup(_("cancel delivered")));
         if (merged > 0)
-                g_ptr_array_add(parts, g_strdup_printf("%u merged", merged));
+                g_ptr_array_add(parts, g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u merged", "%u merged",
+                                                                   merged),
+                                                       merged));
         if (lookup_bool(outcome, "idempotent"))
-                g_ptr_array_add(parts, g_strdup("nothing changed"));
+                g_ptr_array_add(parts, g_strdup(_("nothing changed")));
+        /* The state and the decision are the protocol's names, as scripts and
+         * the journal's STEWARD_DECISION= know them: untranslated. */
         if (*state)
-                g_ptr_array_add(parts, g_strdup_printf("state %s", state));
+                g_ptr_array_add(parts, g_strdup_printf(_("state %s"), state));
         if (*command_id)
-                g_ptr_array_add(parts, g_strdup_printf("command %s", command_id));
+                g_ptr_array_add(parts, g_strdup_printf(_("command %s"), command_id));
         g_ptr_array_add(parts, NULL);
 
-        g_string_append_printf(s, "%s: %s", subject, *decision ? decision : "done");
+        g_string_append_printf(s, "%s: %s", subject, *decision ? decision : _("done"));
         if (parts->len > 1) {
                 g_autofree char *joined = g_strjoinv(", ", (char **) parts->pdata);
 
@@ -291,19 +300,27 @@ stewardctl_format_outcome(const char *subject, GVariant *outcome, gboolean has_g
 char *
 stewardctl_format_reload(GVariant *outcome)
 {
-        static const char *const keys[] = { "added", "removed", "changed" };
+        static const struct {
+                const char *key, *label;
+        } keys[] = {
+                { "added", N_("added") },
+                { "removed", N_("removed") },
+                { "changed", N_("changed") },
+        };
         g_autoptr(GString) s = g_string_new(NULL);
 
         for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
                 g_autofree const char **names = NULL;
 
-                if (!outcome || !g_variant_lookup(outcome, keys[i], "^a&s", &names) || !names[0])
+                if (!outcome || !g_variant_lookup(outcome, keys[i].key, "^a&s", &names) || !names[0])
                         continue;
                 g_autofree char *joined = g_strjoinv(" ", (char **) names);
-                g_string_append_printf(s, "%s: %s\n", keys[i], joined);
+                g_string_append_printf(s, "%s: %s\n", _(keys[i].label), joined);
         }
-        if (s->len == 0)
-                g_string_append(s, "no changes\n");
+        if (s->len == 0) {
+                g_string_append(s, _("no changes"));
+                g_string_append_c(s, '\n');
+        }
         /* Callers print lines; the last newline is theirs. */
         g_string_truncate(s, s->len - 1);
         return g_string_free(g_steal_pointer(&s), FALSE);
@@ -332,6 +349,7 @@ sorted_keys(GVariant *dict)
         return keys;
 }
 
+/* Untranslated: kinds and keys are the Event signal's, for grep as much as for eyes. */
 char *
 stewardctl_format_event(guint64 sequence, const char *kind, const char *child, guint64 generation,
                         GVariant *fields)
@@ -415,15 +433,30 @@ format_table(GPtrArray *rows, guint ncols)
                 char **row = g_ptr_array_index(rows, r);
 
                 for (guint c = 0; c < ncols; c++) {
-                        if (c + 1 < ncols)
-                                g_string_append_printf(s, "%-*s ", (int) width[c], row[c]);
-                        else
-                                g_string_append_printf(s, "%s\n", row[c]);
+                        g_string_append(s, row[c]);
+                        if (c + 1 == ncols) {
+                                g_string_append_c(s, '\n');
+                                continue;
+                        }
+                        /* By characters, not bytes: a translated header may hold umlauts. */
+                        for (gsize pad = g_utf8_strlen(row[c], -1); pad <= width[c]; pad++)
+                                g_string_append_c(s, ' ');
                 }
         }
         if (s->len > 0)
                 g_string_truncate(s, s->len - 1);
         return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+/* A table's header, translated; the cells below it are the protocol's names. */
+static char **
+legend_row(const char *const *headers)
+{
+        g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+
+        for (const char *const *h = headers; *h; h++)
+                g_strv_builder_add(b, _(*h));
+        return g_strv_builder_end(b);
 }
 
 char *
@@ -435,7 +468,9 @@ stewardctl_format_child_table(GVariant *children, gboolean legend)
         guint64 generation, attempt;
 
         if (legend)
-                g_ptr_array_add(rows, g_strsplit("NAME SUPERVISOR STATE GENERATION ATTEMPT", " ", -1));
+                g_ptr_array_add(rows,
+                                legend_row((const char *const[]){ N_("NAME"), N_("SUPERVISOR"), N_("STATE"),
+                                                                  N_("GENERATION"), N_("ATTEMPT"), NULL }));
         g_variant_iter_init(&iter, children);
         while (g_variant_iter_next(&iter, "(&s&s&stt&o)", &name, &supervisor, &state, &generation, &attempt,
                                    &path)) {
@@ -459,7 +494,8 @@ stewardctl_format_supervisor_table(GVariant *supervisors, gboolean legend)
         const char *name, *parent, *state, *path;
 
         if (legend)
-                g_ptr_array_add(rows, g_strsplit("NAME PARENT STATE", " ", -1));
+                g_ptr_array_add(rows, legend_row((const char *const[]){ N_("NAME"), N_("PARENT"),
+                                                                        N_("STATE"), NULL }));
         g_variant_iter_init(&iter, supervisors);
         while (g_variant_iter_next(&iter, "(&s&s&s&o)", &name, &parent, &state, &path)) {
                 char **row = g_new0(char *, 4);
@@ -486,10 +522,43 @@ glyphs(const StewardctlStyle *style)
         return style->utf8 ? &utf8 : &ascii;
 }
 
+/* The labels of a child's details, untranslated; append_detail() translates them. */
+static const char *const detail_labels[] = {
+        N_("Supervisor"), N_("Generation"),   N_("Main PID"),  N_("Unit"),  N_("Memory"),
+        N_("Tasks"),      N_("CPU"),          N_("Processes"), N_("Ready"), N_("Health"),
+        N_("Last exit"),  N_("Spawn error"),  N_("Status"),    N_("Error"), N_("Restarts"),
+        N_("Budget"),     N_("Next restart"), N_("Fence"),
+};
+
+/* The labels are right-aligned, as systemctl status aligns its own, to the
+ * widest of them in the language they are shown in: 12 in English. */
+static gsize
+label_width(void)
+{
+        static gsize width;
+
+        if (width == 0)
+                for (gsize i = 0; i < G_N_ELEMENTS(detail_labels); i++)
+                        width = MAX(width, (gsize) g_utf8_strlen(_(detail_labels[i]), -1));
+        return width;
+}
+
+/* Characters, not bytes: printf's widths count bytes, and a translated label may hold umlauts. */
+static void
+append_padded(GString *s, const char *text, gsize width)
+{
+        for (gsize n = g_utf8_strlen(text, -1); n < width; n++)
+                g_string_append_c(s, ' ');
+        g_string_append(s, text);
+}
+
+/* @label: one of detail_labels, untranslated. */
 static void
 append_detail(GString *s, const char *prefix, const char *label, const char *value)
 {
-        g_string_append_printf(s, "%s%12s: %s\n", prefix, label, value);
+        g_string_append(s, prefix);
+        append_padded(s, _(label), label_width());
+        g_string_append_printf(s, ": %s\n", value);
 }
 
 /* "2 of 5 in 10s, 3 left, next frees in 4s": a restart budget
@@ -512,9 +581,9 @@ format_budget(GVariant *props, const StewardctlStyle *style)
                 gint64 delta = (gint64) expiry - style->now_usec;
                 g_autofree char *in = stewardctl_format_timespan(delta > 0 ? (guint64) delta : 0);
 
-                frees = g_strdup_printf(", next frees in %s", in);
+                frees = g_strdup_printf(_(", next frees in %s"), in);
         }
-        return g_strdup_printf("%u of %u in %s, %u left%s", used, lookup_u32(props, "RestartLimitBurst"),
+        return g_strdup_printf(_("%u of %u in %s, %u left%s"), used, lookup_u32(props, "RestartLimitBurst"),
                                span, lookup_u32(props, "RestartsRemaining"), frees ? frees : "");
 }
 
@@ -544,17 +613,20 @@ append_scope(GString *s, GVariant *props, const char *prefix)
                 line = g_string_new(now);
                 if (lookup_u64(res, "MemoryPeak", &peak) && peak != SCOPE_UNSET) {
                         g_autofree char *v = format_bytes(peak);
-                        g_string_append_printf(line, "%speak: %s", sep, v);
+                        g_string_append(line, sep);
+                        g_string_append_printf(line, _("peak: %s"), v);
                         sep = ", ";
                 }
                 if (lookup_u64(res, "MemoryHigh", &high) && high != SCOPE_UNSET) {
                         g_autofree char *v = format_bytes(high);
-                        g_string_append_printf(line, "%shigh: %s", sep, v);
+                        g_string_append(line, sep);
+                        g_string_append_printf(line, _("high: %s"), v);
                         sep = ", ";
                 }
                 if (lookup_u64(res, "MemoryMax", &max) && max != SCOPE_UNSET) {
                         g_autofree char *v = format_bytes(max);
-                        g_string_append_printf(line, "%smax: %s", sep, v);
+                        g_string_append(line, sep);
+                        g_string_append_printf(line, _("max: %s"), v);
                         sep = ", ";
                 }
                 if (!g_str_equal(sep, " ("))
@@ -562,11 +634,10 @@ append_scope(GString *s, GVariant *props, const char *prefix)
                 append_detail(s, prefix, "Memory", line->str);
         }
         if (res && lookup_u64(res, "TasksCurrent", &tasks) && tasks != SCOPE_UNSET) {
-                g_autofree char *line =
-                        lookup_u64(res, "TasksMax", &tasks_max) && tasks_max != SCOPE_UNSET
-                                ? g_strdup_printf("%" G_GUINT64_FORMAT " (limit: %" G_GUINT64_FORMAT ")",
-                                                  tasks, tasks_max)
-                                : g_strdup_printf("%" G_GUINT64_FORMAT, tasks);
+                g_autofree char *line = lookup_u64(res, "TasksMax", &tasks_max) && tasks_max != SCOPE_UNSET
+                                                ? g_strdup_printf(_("%" PRIu64 " (limit: %" PRIu64 ")"),
+                                                                  (uint64_t) tasks, (uint64_t) tasks_max)
+                                                : g_strdup_printf("%" G_GUINT64_FORMAT, tasks);
 
                 append_detail(s, prefix, "Tasks", line);
         }
@@ -588,17 +659,85 @@ append_scope(GString *s, GVariant *props, const char *prefix)
 
                         if (first)
                                 append_detail(s, prefix, "Processes", line);
-                        else
-                                g_string_append_printf(s, "%s%12s  %s\n", prefix, "", line);
+                        else {
+                                g_string_append(s, prefix);
+                                append_padded(s, "", label_width() + 2);
+                                g_string_append_printf(s, "%s\n", line);
+                        }
                         first = FALSE;
                 }
         }
 }
 
-/* A child's header line (without prefix) and its detail lines, each after prefix. */
+/* The tree's memory column: where each child's header line is in the text,
+ * and what goes after it. */
+typedef struct {
+        gsize start, end; /* the line's first byte, and its '\n' */
+        char *memory; /* NULL: nothing to show */
+} HeaderLine;
+
 static void
-append_child(GString *s, GVariant *props, const guint64 *uptime_usec, const char *head_prefix,
-             const char *prefix, const StewardctlStyle *style)
+header_line_clear(gpointer data)
+{
+        HeaderLine *h = data;
+
+        g_free(h->memory);
+}
+
+/* How wide text shows on a terminal: characters, without the ANSI colors. */
+static gsize
+visible_width(const char *text, gsize len)
+{
+        const char *end = text + len;
+        gsize width = 0;
+
+        for (const char *p = text; p < end;) {
+                if (*p == '\x1B') {
+                        while (p < end && *p != 'm')
+                                p++;
+                        p++;
+                        continue;
+                }
+                p = g_utf8_next_char(p);
+                width++;
+        }
+        return width;
+}
+
+/* Puts each child's memory after its header line, in one column right of
+ * the widest header, so that no name is cut however deep the tree. */
+static void
+insert_memory_column(GString *s, GArray *headers)
+{
+        gsize width = 0, memory_width = 0;
+
+        for (guint i = 0; i < headers->len; i++) {
+                HeaderLine *h = &g_array_index(headers, HeaderLine, i);
+
+                width = MAX(width, visible_width(s->str + h->start, h->end - h->start));
+                if (h->memory)
+                        memory_width = MAX(memory_width, (gsize) g_utf8_strlen(h->memory, -1));
+        }
+        /* Backwards, so the offsets of the lines before stay valid. */
+        for (guint i = headers->len; i-- > 0;) {
+                HeaderLine *h = &g_array_index(headers, HeaderLine, i);
+                g_autoptr(GString) cell = NULL;
+
+                if (!h->memory)
+                        continue;
+                cell = g_string_new(NULL);
+                append_padded(cell, "", width - visible_width(s->str + h->start, h->end - h->start) + 2);
+                append_padded(cell, h->memory, memory_width);
+                g_string_insert(s, h->end, cell->str);
+        }
+}
+
+/* A child's header line (without prefix) and its detail lines, each after
+ * prefix. @headers (NULL: no memory column) gets the header line, with
+ * @memory_bytes (NULL: unknown). */
+static void
+append_child(GString *s, GVariant *props, const guint64 *uptime_usec, const guint64 *memory_bytes,
+             GArray *headers, const char *head_prefix, const char *prefix, const StewardctlStyle *style)
 {
         const char *state = lookup_str(props, "State");
         const char *role = lookup_str(props, "Role");
@@ -612,11 +751,15 @@ append_child(GString *s, GVariant *props, const guint64 *uptime_usec, const char
         g_autofree char *exit = stewardctl_format_exit(lookup_str(props, "LastExitCode"),
                                                        lookup_i32(props, "LastExitStatus"));
         g_autofree char *line = NULL;
+        gsize line_start;
 
         (void) lookup_u64(props, "Generation", &generation);
         (void) lookup_u64(props, "Attempt", &attempt);
         (void) lookup_u64(props, "NextRestartUSec", &next);
 
+        /* The role and the state are the protocol's names: untranslated, as
+         * systemctl leaves "active (running)" alone. */
+        line_start = s->len;
         g_string_append(s, head_prefix);
         append_colored(s, glyphs(style)->bullet, stewardctl_state_color(state), style);
         g_string_append_printf(s, " %s", lookup_str(props, "Name"));
@@ -624,22 +767,33 @@ append_child(GString *s, GVariant *props, const guint64 *uptime_usec, const char
                 g_string_append_printf(s, " (%s)", role);
         g_string_append(s, ": ");
         append_colored(s, *state ? state : "unknown", stewardctl_state_color(state), style);
+        if (headers) {
+                HeaderLine h = {
+                        .start = line_start,
+                        .end = s->len,
+                        .memory = memory_bytes ? format_bytes(*memory_bytes) : NULL,
+                };
+
+                g_array_append_val(headers, h);
+        }
         g_string_append_c(s, '\n');
 
-        line = g_strdup_printf("%" G_GUINT64_FORMAT ", attempt %" G_GUINT64_FORMAT, generation, attempt);
+        line = g_strdup_printf(_("%" PRIu64 ", attempt %" PRIu64), (uint64_t) generation,
+                               (uint64_t) attempt);
         append_detail(s, prefix, "Generation", line);
         if (pid > 0) {
                 g_autofree char *up = uptime_usec ? stewardctl_format_timespan(*uptime_usec) : NULL;
                 g_autofree char *pid_line =
-                        up ? g_strdup_printf("%u, up %s", pid, up) : g_strdup_printf("%u", pid);
+                        up ? g_strdup_printf(_("%u, up %s"), pid, up) : g_strdup_printf("%u", pid);
 
                 append_detail(s, prefix, "Main PID", pid_line);
         }
         if (*unit)
                 append_detail(s, prefix, "Unit", unit);
         append_scope(s, props, prefix);
-        append_detail(s, prefix, "Ready", lookup_bool(props, "Ready") ? "yes" : "no");
-        /* Only for a child with checks that is up: "" says there is nothing to judge. */
+        append_detail(s, prefix, "Ready", lookup_bool(props, "Ready") ? _("yes") : _("no"));
+        /* Only for a child with checks that is up: "" says there is nothing
+         * to judge. The value, like the fence's, is the property's. */
         if (*health)
                 append_detail(s, prefix, "Health", health);
         if (exit) {
@@ -678,7 +832,8 @@ append_child(GString *s, GVariant *props, const guint64 *uptime_usec, const char
         if (next > 0) {
                 gint64 delta = (gint64) next - style->now_usec;
                 g_autofree char *span = stewardctl_format_timespan(delta > 0 ? (guint64) delta : 0);
-                g_autofree char *when = delta > 0 ? g_strdup_printf("in %s", span) : g_strdup("due now");
+                g_autofree char *when =
+                        delta > 0 ? g_strdup_printf(_("in %s"), span) : g_strdup(_("due now"));
 
                 append_detail(s, prefix, "Next restart", when);
         }
@@ -690,17 +845,16 @@ char *
 stewardctl_format_child(GVariant *props, const guint64 *uptime_usec, const StewardctlStyle *style)
 {
         g_autoptr(GString) s = g_string_new(NULL);
-        g_autofree char *supervisor =
-                g_strdup_printf("  %12s: %s\n", "Supervisor", lookup_str(props, "Supervisor"));
-
+        g_autoptr(GString) supervisor = g_string_new(NULL);
         g_autofree const char **logs = NULL;
 
-        append_child(s, props, uptime_usec, "", "  ", style);
+        append_detail(supervisor, "  ", "Supervisor", lookup_str(props, "Supervisor"));
+        append_child(s, props, uptime_usec, NULL, NULL, "", "  ", style);
         /* The supervisor goes right under the header, as systemctl puts Loaded: there. */
         {
                 const char *nl = strchr(s->str, '\n');
 
-                g_string_insert(s, nl - s->str + 1, supervisor);
+                g_string_insert(s, nl - s->str + 1, supervisor->str);
         }
         /* Its last journal lines, after a blank line, as systemctl status. */
         if (g_variant_lookup(props, "Logs", "^a&s", &logs) && logs[0]) {
@@ -713,8 +867,8 @@ stewardctl_format_child(GVariant *props, const guint64 *uptime_usec, const Stewa
 }
 
 static void
-append_supervisor(GString *s, const StewardctlStatus *status, GVariant *sup, const char *head_prefix,
-                  const char *prefix, const StewardctlStyle *style)
+append_supervisor(GString *s, const StewardctlStatus *status, GArray *headers, GVariant *sup,
+                  const char *head_prefix, const char *prefix, const StewardctlStyle *style)
 {
         const Glyphs *g = glyphs(style);
         const char *name = lookup_str(sup, "Name");
@@ -740,15 +894,23 @@ append_supervisor(GString *s, const StewardctlStatus *status, GVariant *sup, con
         g_string_append(s, head_prefix);
         append_colored(s, g->bullet, stewardctl_state_color(state), style);
         g_string_append_printf(s, " %s [%s", name, lookup_str(sup, "Strategy"));
-        if (*escalation)
-                g_string_append_printf(s, ", escalation %s", escalation);
-        if (restarts > 0)
-                g_string_append_printf(s, ", %u restarts", restarts);
+        /* The strategy and the escalation are the config's values. */
+        if (*escalation) {
+                g_string_append(s, ", ");
+                g_string_append_printf(s, _("escalation %s"), escalation);
+        }
+        if (restarts > 0) {
+                g_string_append(s, ", ");
+                g_string_append_printf(
+                        s, g_dngettext(GETTEXT_PACKAGE, "%u restart", "%u restarts", restarts), restarts);
+        }
         {
                 g_autofree char *budget = format_budget(sup, style);
 
-                if (budget)
-                        g_string_append_printf(s, ", budget %s", budget);
+                if (budget) {
+                        g_string_append(s, ", ");
+                        g_string_append_printf(s, _("budget %s"), budget);
+                }
         }
         g_string_append(s, "]: ");
         append_colored(s, *state ? state : "unknown", stewardctl_state_color(state), style);
@@ -768,10 +930,14 @@ append_supervisor(GString *s, const StewardctlStatus *status, GVariant *sup, con
                                 status->uptimes ? g_hash_table_lookup(status->uptimes, lookup_str(c, "Name"))
                                                 : NULL;
 
-                        append_child(s, c, up, head, detail, style);
+                        const guint64 *memory =
+                                status->memory ? g_hash_table_lookup(status->memory, lookup_str(c, "Name"))
+                                               : NULL;
+
+                        append_child(s, c, up, memory, headers, head, detail, style);
                 } else {
-                        append_supervisor(s, status, g_ptr_array_index(subs, i - members->len), head, next,
-                                          style);
+                        append_supervisor(s, status, headers, g_ptr_array_index(subs, i - members->len),
+                                          head, next, style);
                 }
         }
 }
@@ -792,20 +958,27 @@ char *
 stewardctl_format_status_tree(const StewardctlStatus *status, const StewardctlStyle *style)
 {
         g_autoptr(GString) s = g_string_new(NULL);
+        g_autoptr(GArray) headers = g_array_new(FALSE, FALSE, sizeof(HeaderLine));
 
+        g_array_set_clear_func(headers, header_line_clear);
         if (status->manager) {
                 const char *state = lookup_str(status->manager, "State");
                 g_autofree const char **files = NULL;
+                guint32 count = lookup_u32(status->manager, "ChildCount");
 
+                /* The mode, backend and state are the properties' values. */
                 g_string_append_printf(
-                        s, "stewardd %s (%s mode, %s backend): ", lookup_str(status->manager, "Version"),
+                        s, _("stewardd %s (%s mode, %s backend): "), lookup_str(status->manager, "Version"),
                         lookup_str(status->manager, "Mode"), lookup_str(status->manager, "Backend"));
                 append_colored(s, *state ? state : "unknown", stewardctl_state_color(state), style);
-                g_string_append_printf(s, ", %u children\n", lookup_u32(status->manager, "ChildCount"));
+                g_string_append(s, ", ");
+                g_string_append_printf(s, g_dngettext(GETTEXT_PACKAGE, "%u child", "%u children", count),
+                                       count);
+                g_string_append_c(s, '\n');
                 if (g_variant_lookup(status->manager, "ConfigFiles", "^a&s", &files) && files[0]) {
                         g_autofree char *joined = g_strjoinv(" ", (char **) files);
 
-                        g_string_append_printf(s, "Config: %s\n", joined);
+                        g_string_append_printf(s, _("Config: %s\n"), joined);
                 }
                 g_string_append_c(s, '\n');
         }
@@ -813,8 +986,9 @@ stewardctl_format_status_tree(const StewardctlStatus *status, const StewardctlSt
                 GVariant *sup = g_ptr_array_index(status->supervisors, i);
 
                 if (!has_parent_in(status->supervisors, sup))
-                        append_supervisor(s, status, sup, "", "", style);
+                        append_supervisor(s, status, headers, sup, "", "", style);
         }
+        insert_memory_column(s, headers);
         if (s->len > 0 && s->str[s->len - 1] == '\n')
                 g_string_truncate(s, s->len - 1);
         return g_string_free(g_steal_pointer(&s), FALSE);

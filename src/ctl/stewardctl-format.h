@@ -75,10 +75,13 @@ typedef struct {
         GPtrArray *supervisors; /* of a{sv}: each supervisor's properties, root first */
         GPtrArray *children; /* of a{sv}: each child's properties, in declaration order */
         GHashTable *uptimes; /* child name → guint64* µs its main process has run; may be NULL */
+        GHashTable *memory; /* child name → guint64* bytes it uses now, for the tree's memory
+                             * column; may be NULL, a child without an entry shows none */
 } StewardctlStatus;
 
 /* The tree, like systemctl status: the manager, then every supervisor with
- * its children (and nested supervisors) under it, each child with details. */
+ * its children (and nested supervisors) under it, each child with details
+ * and, where status->memory has it, its memory at the end of its first line. */
 char *stewardctl_format_status_tree(const StewardctlStatus *status, const StewardctlStyle *style);
 
 /* One child on its own, as status NAME shows it. */

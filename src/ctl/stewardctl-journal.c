@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <glib/gi18n.h>
 #include <string.h>
 #include <systemd/sd-journal.h>
 #include <unistd.h>
@@ -24,7 +25,7 @@ add_match(sd_journal *j, const char *field, const char *value, GError **error)
         int r = sd_journal_add_match(j, match, 0);
 
         if (r < 0)
-                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r), "journal match %s: %s", match,
+                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r), _("journal match %s: %s"), match,
                             g_strerror(-r));
         return r >= 0;
 }
@@ -60,7 +61,7 @@ stewardctl_journal_read_events(const StewardctlJournalQuery *q, StewardctlEventF
 
         r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
         if (r < 0) {
-                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r), "cannot open the journal: %s",
+                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r), _("cannot open the journal: %s"),
                             g_strerror(-r));
                 return FALSE;
         }
@@ -79,8 +80,8 @@ stewardctl_journal_read_events(const StewardctlJournalQuery *q, StewardctlEventF
 
         r = q->since_usec ? sd_journal_seek_realtime_usec(j, q->since_usec) : sd_journal_seek_head(j);
         if (r < 0) {
-                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r), "cannot seek in the journal: %s",
-                            g_strerror(-r));
+                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r),
+                            _("cannot seek in the journal: %s"), g_strerror(-r));
                 goto out;
         }
         while ((r = sd_journal_next(j)) > 0) {
@@ -101,7 +102,7 @@ stewardctl_journal_read_events(const StewardctlJournalQuery *q, StewardctlEventF
                         event_free(g_queue_pop_head(last));
         }
         if (r < 0) {
-                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r), "cannot read the journal: %s",
+                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r), _("cannot read the journal: %s"),
                             g_strerror(-r));
                 goto out;
         }
@@ -167,7 +168,7 @@ stewardctl_journal_child_lines(const char *child, const char *unit, guint n, gbo
 
         r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
         if (r < 0) {
-                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r), "cannot open the journal: %s",
+                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r), _("cannot open the journal: %s"),
                             g_strerror(-r));
                 return NULL;
         }
@@ -199,7 +200,7 @@ stewardctl_journal_child_lines(const char *child, const char *unit, guint n, gbo
         return (char **) g_ptr_array_free(g_steal_pointer(&lines), FALSE);
 
 fail_errno:
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r), "cannot read the journal: %s",
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r), _("cannot read the journal: %s"),
                     g_strerror(-r));
 fail:
         sd_journal_close(j);

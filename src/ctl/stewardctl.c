@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 #include <gio/gunixinputstream.h>
 #include <glib-unix.h>
+#include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 #include <locale.h>
 #include <errno.h>
@@ -31,32 +32,35 @@ static int opt_lines = -1;
 
 static const GOptionEntry entries[] = {
         { "user", 0, 0, G_OPTION_ARG_NONE, &opt_user,
-          "Talk to the user's stewardd (the default as non-root)", NULL },
+          N_("Talk to the user's stewardd (the default as non-root)"), NULL },
         { "system", 0, 0, G_OPTION_ARG_NONE, &opt_system,
-          "Talk to the system's stewardd (the default as root)", NULL },
-        { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print JSON instead of text", NULL },
-        { "reason", 0, 0, G_OPTION_ARG_STRING, &opt_reason, "Record TEXT as the reason of a command",
+          N_("Talk to the system's stewardd (the default as root)"), NULL },
+        { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, N_("Print JSON instead of text"), NULL },
+        { "reason", 0, 0, G_OPTION_ARG_STRING, &opt_reason, N_("Record TEXT as the reason of a command"),
+          /* Placeholders that read the same in German stay unmarked. */
           "TEXT" },
-        { "follow", 'f', 0, G_OPTION_ARG_NONE, &opt_follow, "events: go on printing events as they happen",
-          NULL },
-        { "child", 0, 0, G_OPTION_ARG_STRING, &opt_child, "events: only those of child NAME", "NAME" },
-        { "command-id", 0, 0, G_OPTION_ARG_STRING, &opt_command_id, "events: only those a command caused",
-          "ID" },
-        { "since", 'S', 0, G_OPTION_ARG_STRING, &opt_since, "events: from TIME on", "TIME" },
-        { "until", 'U', 0, G_OPTION_ARG_STRING, &opt_until, "events: up to TIME", "TIME" },
+        { "follow", 'f', 0, G_OPTION_ARG_NONE, &opt_follow,
+          N_("events: go on printing events as they happen"), NULL },
+        { "child", 0, 0, G_OPTION_ARG_STRING, &opt_child, N_("events: only those of child NAME"), "NAME" },
+        { "command-id", 0, 0, G_OPTION_ARG_STRING, &opt_command_id,
+          N_("events: only those a command caused"), "ID" },
+        { "since", 'S', 0, G_OPTION_ARG_STRING, &opt_since, N_("events: from TIME on"), N_("TIME") },
+        { "until", 'U', 0, G_OPTION_ARG_STRING, &opt_until, N_("events: up to TIME"), N_("TIME") },
         { "lines", 'n', 0, G_OPTION_ARG_INT, &opt_lines,
-          "events: the last N (default: all; 10 with --follow); status NAME: N journal lines (default 10)",
+          N_("events: the last N (default: all; 10 with --follow); status NAME: N journal lines (default "
+             "10)"),
           "N" },
-        { "output", 'o', 0, G_OPTION_ARG_STRING, &opt_output, "Output format: short (the default) or json",
-          "FORMAT" },
-        { "names", 0, 0, G_OPTION_ARG_NONE, &opt_names, "list, list-supervisors: print only the names",
+        { "output", 'o', 0, G_OPTION_ARG_STRING, &opt_output,
+          N_("Output format: short (the default) or json"), "FORMAT" },
+        { "names", 0, 0, G_OPTION_ARG_NONE, &opt_names, N_("list, list-supervisors: print only the names"),
           NULL },
-        { "no-legend", 0, 0, G_OPTION_ARG_NONE, &opt_no_legend, "list, list-supervisors: omit the header",
-          NULL },
+        { "no-legend", 0, 0, G_OPTION_ARG_NONE, &opt_no_legend,
+          N_("list, list-supervisors: omit the header"), NULL },
         { "persist", 0, 0, G_OPTION_ARG_NONE, &opt_persist,
-          "add: write the child to the configuration's drop-ins, not the runtime directory", NULL },
-        { "no-pager", 0, 0, G_OPTION_ARG_NONE, &opt_no_pager, "Do not pipe the output into a pager", NULL },
-        { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "Show the version and exit", NULL },
+          N_("add: write the child to the configuration's drop-ins, not the runtime directory"), NULL },
+        { "no-pager", 0, 0, G_OPTION_ARG_NONE, &opt_no_pager, N_("Do not pipe the output into a pager"),
+          NULL },
+        { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, N_("Show the version and exit"), NULL },
         { NULL },
 };
 
@@ -92,10 +96,16 @@ struct Command {
         const char *method; /* the Manager method, for the commands that are one call */
 };
 
-static const char *
-bus_label(const Ctl *ctl)
+/* Whole sentences for each bus, so that a translation need not bend a bus's name into its grammar. */
+static void
+print_not_running(const Ctl *ctl)
 {
-        return ctl->system ? "system" : "user";
+        if (ctl->system)
+                g_printerr(_("stewardctl: stewardd is not running (%s is not on the system bus)\n"),
+                           STEWARD_BUS_NAME);
+        else
+                g_printerr(_("stewardctl: stewardd is not running (%s is not on the user bus)\n"),
+                           STEWARD_BUS_NAME);
 }
 
 /* Prints the error as stewardctl(1) documents it and returns its exit code. */
@@ -109,8 +119,7 @@ fail(const Ctl *ctl, const GError *error)
          * not tell a user what to do; say which daemon is missing. */
         if (code == STEWARDCTL_EXIT_NOT_RUNNING &&
             !(remote && g_str_has_prefix(remote, DBUS_ERROR_SPAWN_PREFIX)))
-                g_printerr("stewardctl: stewardd is not running (%s is not on the %s bus)\n",
-                           STEWARD_BUS_NAME, bus_label(ctl));
+                print_not_running(ctl);
         else {
                 g_autofree char *message = stewardctl_error_message(error);
 
@@ -153,7 +162,8 @@ check_name(const char *name)
 {
         if (steward_name_is_valid(name))
                 return TRUE;
-        g_printerr("stewardctl: invalid name '%s': 1 to %d of A-Z a-z 0-9 _ . -\n", name, STEWARD_NAME_MAX);
+        g_printerr(_("stewardctl: invalid name '%s': 1 to %d of A-Z a-z 0-9 _ . -\n"), name,
+                   STEWARD_NAME_MAX);
         return FALSE;
 }
 
@@ -258,12 +268,12 @@ read_fragment(const char *path, GError **error)
                 return NULL;
         data[length] = '\0';
         if (length > FRAGMENT_MAX) {
-                g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: larger than %d bytes", path,
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, _("%s: larger than %d bytes"), path,
                             FRAGMENT_MAX);
                 return NULL;
         }
         if (strlen(data) != length || !g_utf8_validate(data, -1, NULL)) {
-                g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s: not UTF-8 text", path);
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("%s: not UTF-8 text"), path);
                 return NULL;
         }
         return g_steal_pointer(&data);
@@ -283,7 +293,7 @@ run_add(Ctl *ctl, const Command *cmd, char **args)
 
         fragment = read_fragment(args[0], &error);
         if (!fragment) {
-                g_printerr("stewardctl: cannot read the fragment: %s\n", error->message);
+                g_printerr(_("stewardctl: cannot read the fragment: %s\n"), error->message);
                 return STEWARDCTL_EXIT_FAILURE;
         }
         g_variant_builder_init(&options, G_VARIANT_TYPE("a{sv}"));
@@ -304,7 +314,8 @@ run_add(Ctl *ctl, const Command *cmd, char **args)
         (void) g_variant_lookup(outcome, "file", "&s", &file);
         (void) g_variant_lookup(outcome, "state", "&s", &state);
         (void) g_variant_lookup(outcome, "command_id", "&s", &id);
-        g_print("%s: added to %s, %s (%s, command %s)\n", child, supervisor, state, file, id);
+        /* The state is the protocol's name for it, as in status. */
+        g_print(_("%s: added to %s, %s (%s, command %s)\n"), child, supervisor, state, file, id);
         return STEWARDCTL_EXIT_SUCCESS;
 }
 
@@ -331,7 +342,10 @@ run_remove(Ctl *ctl, const Command *cmd, char **args)
         (void) g_variant_lookup(outcome, "file", "&s", &file);
         (void) g_variant_lookup(outcome, "command_id", "&s", &id);
         (void) g_variant_lookup(outcome, "gone", "b", &gone);
-        g_print("%s: removed, %s (%s deleted, command %s)\n", args[0], gone ? "gone" : "stopping", file, id);
+        if (gone)
+                g_print(_("%s: removed, gone (%s deleted, command %s)\n"), args[0], file, id);
+        else
+                g_print(_("%s: removed, stopping (%s deleted, command %s)\n"), args[0], file, id);
         return STEWARDCTL_EXIT_SUCCESS;
 }
 
@@ -400,13 +414,13 @@ run_daemon_reexec(Ctl *ctl, const Command *cmd, char **args)
         g_dbus_connection_signal_unsubscribe(ctl->bus, subscription);
         g_free(w.old_owner);
         if (!w.back) {
-                g_printerr("stewardctl: stewardd did not take %s again within 90 s; see journalctl%s -t "
-                           "stewardd\n",
+                g_printerr(_("stewardctl: stewardd did not take %s again within 90 s; see journalctl%s -t "
+                             "stewardd\n"),
                            STEWARD_BUS_NAME, ctl->system ? "" : " --user");
                 return STEWARDCTL_EXIT_FAILURE;
         }
         if (!opt_json)
-                g_print("stewardd re-executed\n");
+                g_print(_("stewardd re-executed\n"));
         return STEWARDCTL_EXIT_SUCCESS;
 }
 
@@ -532,6 +546,7 @@ typedef struct {
         GPtrArray *supervisors;
         GPtrArray *children;
         GHashTable *uptimes;
+        GHashTable *memory; /* child name → guint64* bytes, for the tree's memory column */
 } Snapshot;
 
 static void
@@ -541,6 +556,7 @@ snapshot_clear(Snapshot *s)
         g_clear_pointer(&s->supervisors, g_ptr_array_unref);
         g_clear_pointer(&s->children, g_ptr_array_unref);
         g_clear_pointer(&s->uptimes, g_hash_table_unref);
+        g_clear_pointer(&s->memory, g_hash_table_unref);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Snapshot, snapshot_clear)
@@ -632,6 +648,136 @@ read_objects(Ctl *ctl, const char *method, const char *reply_type, const char *i
         return ok;
 }
 
+/* One Get of MemoryCurrent by read_memory(), answered in any order. */
+typedef struct {
+        guint *pending;
+        const char *name; /* the child's, borrowed from its properties */
+        guint64 bytes;
+        gboolean known;
+} MemoryRead;
+
+static void
+on_get_memory(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        MemoryRead *r = user_data;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+        g_autoptr(GVariant) value = NULL;
+
+        if (reply)
+                g_variant_get(reply, "(v)", &value);
+        /* systemd's "no value" (no accounting, or no cgroup any more) shows as none. */
+        if (value && g_variant_is_of_type(value, G_VARIANT_TYPE_UINT64) &&
+            g_variant_get_uint64(value) != G_MAXUINT64) {
+                r->bytes = g_variant_get_uint64(value);
+                r->known = TRUE;
+        } else if (error)
+                g_debug("No memory figure for %s, ignoring: %s", r->name, error->message);
+        (*r->pending)--;
+}
+
+/* The process backend has no scope: what /proc counts resident for the
+ * process group its main process leads, summed over the group in one pass
+ * over /proc for every child. Pages another process shares count in each. */
+static void
+read_process_group_memory(GPtrArray *children, GHashTable *into)
+{
+        g_autoptr(GHashTable) groups = g_hash_table_new(g_direct_hash, g_direct_equal);
+        g_autoptr(GHashTable) sums = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+        g_autoptr(GDir) proc = NULL;
+        GHashTableIter iter;
+        gpointer key, value;
+        long page = sysconf(_SC_PAGESIZE);
+        const char *entry;
+
+        for (guint i = 0; i < children->len; i++) {
+                GVariant *props = g_ptr_array_index(children, i);
+                const char *unit = "";
+                guint32 pid = 0;
+
+                (void) g_variant_lookup(props, "Unit", "&s", &unit);
+                (void) g_variant_lookup(props, "MainPID", "u", &pid);
+                if (!*unit && pid > 0)
+                        g_hash_table_insert(groups, GUINT_TO_POINTER(pid), (gpointer) props_name(props));
+        }
+        if (g_hash_table_size(groups) == 0 || page <= 0 || !(proc = g_dir_open("/proc", 0, NULL)))
+                return;
+        while ((entry = g_dir_read_name(proc))) {
+                g_autofree char *stat_path = g_build_filename("/proc", entry, "stat", NULL);
+                g_autofree char *stat = NULL;
+                g_auto(GStrv) fields = NULL;
+                const char *after_comm;
+                guint64 pid, pgid;
+                guint64 *sum;
+
+                if (!g_ascii_string_to_unsigned(entry, 10, 1, G_MAXINT32, &pid, NULL) ||
+                    !g_file_get_contents(stat_path, &stat, NULL, NULL) || !(after_comm = strrchr(stat, ')')))
+                        continue;
+                /* After comm, field 3 of proc(5) (state) is the first: pgrp
+                 * (5) is the third, rss (24, in pages) the 22nd. */
+                fields = g_strsplit(after_comm + 2, " ", 23);
+                if (g_strv_length(fields) < 22)
+                        continue;
+                pgid = g_ascii_strtoull(fields[2], NULL, 10);
+                if (pgid == 0 || pgid > G_MAXUINT32 ||
+                    !g_hash_table_contains(groups, GUINT_TO_POINTER(pgid)))
+                        continue;
+                sum = g_hash_table_lookup(sums, GUINT_TO_POINTER(pgid));
+                if (!sum) {
+                        sum = g_new0(guint64, 1);
+                        g_hash_table_insert(sums, GUINT_TO_POINTER(pgid), sum);
+                }
+                *sum += g_ascii_strtoull(fields[21], NULL, 10) * (guint64) page;
+        }
+        g_hash_table_iter_init(&iter, sums);
+        while (g_hash_table_iter_next(&iter, &key, &value))
+                g_hash_table_insert(into, g_strdup(g_hash_table_lookup(groups, key)),
+                                    g_memdup2(value, sizeof(guint64)));
+}
+
+/* How much memory each child uses now, for the tree's memory column: its
+ * scope's MemoryCurrent, the figure status NAME shows. The Gets are all sent
+ * before the first answer is waited for, as read_objects() sends its
+ * GetAlls: one round trip for the whole tree, not one per child. A child
+ * without a figure (not running, no accounting) is left out. */
+static void
+read_memory(Ctl *ctl, GPtrArray *children, GHashTable *into)
+{
+        g_autoptr(GMainContext) context = g_main_context_new();
+        g_autofree MemoryRead *reads = g_new0(MemoryRead, children->len);
+        guint pending = 0;
+
+        g_main_context_push_thread_default(context);
+        for (guint i = 0; i < children->len; i++) {
+                GVariant *props = g_ptr_array_index(children, i);
+                const char *unit = "";
+                g_autofree char *label = NULL;
+                g_autofree char *path = NULL;
+
+                (void) g_variant_lookup(props, "Unit", "&s", &unit);
+                if (!*unit)
+                        continue;
+                label = steward_bus_label_escape(unit);
+                path = g_strconcat(SYSTEMD_UNIT_PATH_PREFIX, label, NULL);
+                reads[i].pending = &pending;
+                reads[i].name = props_name(props);
+                pending++;
+                g_dbus_connection_call(ctl->bus, SYSTEMD_BUS_NAME, path, DBUS_PROPERTIES_INTERFACE, "Get",
+                                       g_variant_new("(ss)", SYSTEMD_SCOPE_INTERFACE, "MemoryCurrent"),
+                                       G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL,
+                                       on_get_memory, &reads[i]);
+        }
+        while (pending > 0)
+                g_main_context_iteration(context, TRUE);
+        g_main_context_pop_thread_default(context);
+
+        for (guint i = 0; i < children->len; i++)
+                if (reads[i].known)
+                        g_hash_table_insert(into, g_strdup(reads[i].name),
+                                            g_memdup2(&reads[i].bytes, sizeof(guint64)));
+        read_process_group_memory(children, into);
+}
+
 static GVariant *find_by_name(GPtrArray *objects, const char *name);
 static GPtrArray *subtree(GPtrArray *supervisors, GVariant *top);
 
@@ -645,6 +791,7 @@ snapshot_read(Ctl *ctl, Snapshot *s, const char *const *names, GError **error)
         s->supervisors = g_ptr_array_new_with_free_func((GDestroyNotify) g_variant_unref);
         s->children = g_ptr_array_new_with_free_func((GDestroyNotify) g_variant_unref);
         s->uptimes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        s->memory = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 
         s->manager = get_all(ctl, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, error);
         if (!s->manager)
@@ -866,6 +1013,19 @@ child_with_scope(Ctl *ctl, GVariant *props, char **logs)
         return g_variant_ref_sink(g_variant_builder_end(&out));
 }
 
+/* Whether status draws a tree: without names, or for a supervisor named.
+ * A child named alone has its own Memory: line instead. */
+static gboolean
+shows_tree(Snapshot *snap, char **args)
+{
+        if (!args[0])
+                return TRUE;
+        for (char **a = args; *a; a++)
+                if (!find_by_name(snap->children, *a) && find_by_name(snap->supervisors, *a))
+                        return TRUE;
+        return FALSE;
+}
+
 static int
 run_status(Ctl *ctl, const Command *cmd, char **args)
 {
@@ -879,6 +1039,9 @@ run_status(Ctl *ctl, const Command *cmd, char **args)
 
         if (!snapshot_read(ctl, &snap, args[0] ? (const char *const *) args : NULL, &error))
                 return fail(ctl, error);
+        /* Only the text's trees show it; -o json stays what the bus says. */
+        if (!opt_json && shows_tree(&snap, args))
+                read_memory(ctl, snap.children, snap.memory);
 
         if (!args[0]) {
                 StewardctlStatus status = {
@@ -886,6 +1049,7 @@ run_status(Ctl *ctl, const Command *cmd, char **args)
                         .supervisors = snap.supervisors,
                         .children = snap.children,
                         .uptimes = snap.uptimes,
+                        .memory = snap.memory,
                 };
                 g_autofree char *tree = NULL;
 
@@ -932,6 +1096,7 @@ run_status(Ctl *ctl, const Command *cmd, char **args)
                                 .supervisors = tree_sups,
                                 .children = snap.children,
                                 .uptimes = snap.uptimes,
+                                .memory = snap.memory,
                         };
                         g_autofree char *block = stewardctl_format_status_tree(&status, &ctl->style);
 
@@ -950,7 +1115,7 @@ run_status(Ctl *ctl, const Command *cmd, char **args)
                         }
                         g_string_append_printf(text, "%s%s\n", text->len ? "\n" : "", block);
                 } else {
-                        g_printerr("stewardctl: no child or supervisor named '%s'\n", *a);
+                        g_printerr(_("stewardctl: no child or supervisor named '%s'\n"), *a);
                         ret = STEWARDCTL_EXIT_NO_SUCH;
                 }
         }
@@ -1038,10 +1203,9 @@ on_vanished(GDBusConnection *bus, const char *name, gpointer user_data)
         Follow *f = user_data;
 
         if (!f->appeared)
-                g_printerr("stewardctl: stewardd is not running (%s is not on the %s bus)\n",
-                           STEWARD_BUS_NAME, bus_label(f->ctl));
+                print_not_running(f->ctl);
         else if (!f->shutdown_completed)
-                g_printerr("stewardctl: stewardd left the bus\n");
+                g_printerr(_("stewardctl: stewardd left the bus\n"));
         /* After a completed tree shutdown the daemon exits by design: the
          * stream ended normally. */
         f->ret =
@@ -1086,8 +1250,8 @@ print_history(Ctl *ctl, Follow *f, int *ret)
 
         if ((opt_since && !stewardctl_parse_timestamp(opt_since, g_get_real_time(), &q.since_usec)) ||
             (opt_until && !stewardctl_parse_timestamp(opt_until, g_get_real_time(), &q.until_usec))) {
-                g_printerr("stewardctl: cannot read time '%s': expected now, today, yesterday, "
-                           "YYYY-MM-DD [HH:MM[:SS]], @SECONDS or -SPAN (e.g. -5min)\n",
+                g_printerr(_("stewardctl: cannot read time '%s': expected now, today, yesterday, "
+                             "YYYY-MM-DD [HH:MM[:SS]], @SECONDS or -SPAN (e.g. -5min)\n"),
                            opt_since && !q.since_usec ? opt_since : opt_until);
                 *ret = STEWARDCTL_EXIT_USAGE;
                 return FALSE;
@@ -1167,38 +1331,56 @@ static const Command commands[] = {
         { "help", "", 0, 0, 0, FALSE, run_help, NULL },
 };
 
-static const char description[] =
-        "Commands:\n"
-        "  status [NAME...]          Show the tree, or the named children and supervisors\n"
-        "  list                      List the children: name, supervisor, state, generation, attempt\n"
-        "  list-supervisors          List the supervisors: name, parent, state\n"
-        "  start NAME                Start a stopped, failed or paused child\n"
-        "  stop NAME                 Stop a child and keep it stopped\n"
-        "  restart NAME              Restart a child behind its generation fence\n"
-        "  pause NAME                Stop a child and hold it until resume\n"
-        "  resume NAME               Let a paused or quarantined child start again\n"
-        "  quarantine NAME           Stop a child and keep it down, whatever restarts, until resume\n"
-        "  reload-child NAME         Ask a child to reload its configuration (ReloadSignal=)\n"
-        "  resume-supervisor NAME    Lift the quarantine of a supervisor\n"
-        "  add FILE|-                Add the [Child NAME] in FILE (or stdin) to the running tree\n"
-        "  remove NAME               Stop and remove a child that add added\n"
-        "  reload                    Read the configuration again\n"
-        "  daemon-reexec             Replace stewardd by its program again, keeping every child\n"
-        "  shutdown                  Stop the whole tree; stewardd exits afterwards\n"
-        "  events [--follow]         Print past events from the journal; --follow: then live\n"
-        "  help                      Show this help\n"
-        "\n"
-        "Exit status: 0 success, 1 failure, 2 usage, 4 no such child or supervisor,\n"
-        "5 access denied, 6 stewardd not running.";
+/* --help's list of commands: the synopsis as typed, what it does translated. */
+static const struct {
+        const char *synopsis;
+        const char *summary;
+} command_help[] = {
+        { "status [NAME...]", N_("Show the tree, or the named children and supervisors") },
+        { "list", N_("List the children: name, supervisor, state, generation, attempt") },
+        { "list-supervisors", N_("List the supervisors: name, parent, state") },
+        { "start NAME", N_("Start a stopped, failed or paused child") },
+        { "stop NAME", N_("Stop a child and keep it stopped") },
+        { "restart NAME", N_("Restart a child behind its generation fence") },
+        { "pause NAME", N_("Stop a child and hold it until resume") },
+        { "resume NAME", N_("Let a paused or quarantined child start again") },
+        { "quarantine NAME", N_("Stop a child and keep it down, whatever restarts, until resume") },
+        { "reload-child NAME", N_("Ask a child to reload its configuration (ReloadSignal=)") },
+        { "resume-supervisor NAME", N_("Lift the quarantine of a supervisor") },
+        { "add FILE|-", N_("Add the [Child NAME] in FILE (or stdin) to the running tree") },
+        { "remove NAME", N_("Stop and remove a child that add added") },
+        { "reload", N_("Read the configuration again") },
+        { "daemon-reexec", N_("Replace stewardd by its program again, keeping every child") },
+        { "shutdown", N_("Stop the whole tree; stewardd exits afterwards") },
+        { "events [--follow]", N_("Print past events from the journal; --follow: then live") },
+        { "help", N_("Show this help") },
+};
+
+static char *
+description(void)
+{
+        g_autoptr(GString) s = g_string_new(_("Commands:"));
+
+        g_string_append_c(s, '\n');
+        for (gsize i = 0; i < G_N_ELEMENTS(command_help); i++)
+                g_string_append_printf(s, "  %-26s%s\n", command_help[i].synopsis,
+                                       _(command_help[i].summary));
+        g_string_append_c(s, '\n');
+        g_string_append(s, _("Exit status: 0 success, 1 failure, 2 usage, 4 no such child or supervisor,\n"
+                             "5 access denied, 6 stewardd not running."));
+        return g_string_free(g_steal_pointer(&s), FALSE);
+}
 
 static GOptionContext *
 option_context_new(void)
 {
-        GOptionContext *ctx = g_option_context_new("COMMAND [NAME...]");
+        GOptionContext *ctx = g_option_context_new(_("COMMAND [NAME...]"));
+        g_autofree char *commands_text = description();
 
-        g_option_context_set_summary(ctx, "Query and control stewardd, the supervision tree.");
-        g_option_context_set_description(ctx, description);
-        g_option_context_add_main_entries(ctx, entries, NULL);
+        g_option_context_set_summary(ctx, _("Query and control stewardd, the supervision tree."));
+        g_option_context_set_description(ctx, commands_text);
+        /* The domain translates the entries' descriptions and placeholders. */
+        g_option_context_add_main_entries(ctx, entries, GETTEXT_PACKAGE);
         return ctx;
 }
 
@@ -1245,32 +1427,33 @@ check_options(const Command *cmd)
         else if (opt_lines >= 0 && !(cmd->takes & TAKES_LINES))
                 stray = "--lines";
         if (stray) {
-                g_printerr("stewardctl: %s does not apply to '%s'\n", stray, cmd->name);
+                g_printerr(_("stewardctl: %s does not apply to '%s'\n"), stray, cmd->name);
                 return FALSE;
         }
         if (opt_output) {
                 if (g_str_equal(opt_output, "json"))
                         opt_json = TRUE;
                 else if (!g_str_equal(opt_output, "short")) {
-                        g_printerr("stewardctl: unknown output format '%s', expected 'short' or 'json'\n",
+                        g_printerr(_("stewardctl: unknown output format '%s', expected 'short' or 'json'\n"),
                                    opt_output);
                         return FALSE;
                 }
         }
         if (opt_until && opt_follow) {
-                g_printerr("stewardctl: --until and --follow exclude each other\n");
+                g_printerr(_("stewardctl: %s and %s exclude each other\n"), "--until", "--follow");
                 return FALSE;
         }
         if ((opt_child && !check_name(opt_child)) ||
             (opt_command_id && !g_utf8_validate(opt_command_id, -1, NULL)))
                 return FALSE;
         if (opt_names && opt_json) {
-                g_printerr("stewardctl: --names and --json exclude each other\n");
+                g_printerr(_("stewardctl: %s and %s exclude each other\n"), "--names", "--json");
                 return FALSE;
         }
         if (opt_reason &&
             (strlen(opt_reason) > STEWARD_REASON_MAX || !g_utf8_validate(opt_reason, -1, NULL))) {
-                g_printerr("stewardctl: --reason must be UTF-8 of at most %d bytes\n", STEWARD_REASON_MAX);
+                g_printerr(_("stewardctl: --reason must be UTF-8 of at most %d bytes\n"),
+                           STEWARD_REASON_MAX);
                 return FALSE;
         }
         return TRUE;
@@ -1351,8 +1534,14 @@ main(int argc, char **argv)
         const Command *cmd;
         Ctl ctl = { 0 };
         int nargs, ret;
+        const char *localedir = g_getenv("STEWARD_LOCALEDIR");
 
         setlocale(LC_ALL, "");
+        /* As stewardd: STEWARD_LOCALEDIR points at uninstalled catalogs (the
+         * build tree's po/), LOCALEDIR is the install prefix's. */
+        bindtextdomain(GETTEXT_PACKAGE, localedir ? localedir : LOCALEDIR);
+        bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+        textdomain(GETTEXT_PACKAGE);
 
         ctx = option_context_new();
         if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
@@ -1372,21 +1561,21 @@ main(int argc, char **argv)
                 return STEWARDCTL_EXIT_SUCCESS;
         }
         if (opt_system && opt_user) {
-                g_printerr("stewardctl: --system and --user exclude each other\n");
+                g_printerr(_("stewardctl: %s and %s exclude each other\n"), "--system", "--user");
                 return STEWARDCTL_EXIT_USAGE;
         }
         if (argc < 2) {
-                g_printerr("stewardctl: no command given; see 'stewardctl --help'\n");
+                g_printerr(_("stewardctl: no command given; see 'stewardctl --help'\n"));
                 return STEWARDCTL_EXIT_USAGE;
         }
         cmd = find_command(argv[1]);
         if (!cmd) {
-                g_printerr("stewardctl: unknown command '%s'; see 'stewardctl --help'\n", argv[1]);
+                g_printerr(_("stewardctl: unknown command '%s'; see 'stewardctl --help'\n"), argv[1]);
                 return STEWARDCTL_EXIT_USAGE;
         }
         nargs = argc - 2;
         if (nargs < cmd->min_args || (cmd->max_args >= 0 && nargs > cmd->max_args)) {
-                g_printerr("stewardctl: usage: stewardctl %s %s\n", cmd->name, cmd->usage);
+                g_printerr(_("stewardctl: usage: stewardctl %s %s\n"), cmd->name, cmd->usage);
                 return STEWARDCTL_EXIT_USAGE;
         }
         if (!check_options(cmd))
@@ -1405,8 +1594,12 @@ main(int argc, char **argv)
         if (cmd->needs_bus || (cmd->takes & TAKES_FOLLOW && opt_follow)) {
                 bus = g_bus_get_sync(ctl.system ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION, NULL, &error);
                 if (!bus) {
-                        g_printerr("stewardctl: cannot connect to the %s bus: %s\n", bus_label(&ctl),
-                                   error->message);
+                        if (ctl.system)
+                                g_printerr(_("stewardctl: cannot connect to the system bus: %s\n"),
+                                           error->message);
+                        else
+                                g_printerr(_("stewardctl: cannot connect to the user bus: %s\n"),
+                                           error->message);
                         return STEWARDCTL_EXIT_NOT_RUNNING;
                 }
                 /* A bus that goes away must end the client, not kill it with SIGPIPE later. */

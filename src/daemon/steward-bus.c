@@ -728,7 +728,7 @@ manager_method_call(GDBusConnection *bus, const char *sender, const char *path, 
                         return;
                 }
         g_dbus_method_invocation_return_error(inv, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD,
-                                              "Unknown method %s", method);
+                                              _("Unknown method %s"), method);
 }
 
 static GVariant *
@@ -738,7 +738,7 @@ manager_get_property(GDBusConnection *bus, const char *sender, const char *path,
         GVariant *v = manager_property(user_data, property);
 
         if (!v)
-                g_set_error(error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_PROPERTY, "Unknown property %s",
+                g_set_error(error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_PROPERTY, _("Unknown property %s"),
                             property);
         return v;
 }
@@ -774,7 +774,7 @@ child_method_call(GDBusConnection *bus, const char *sender, const char *path, co
                         return;
                 }
         g_dbus_method_invocation_return_error(inv, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD,
-                                              "Unknown method %s", method);
+                                              _("Unknown method %s"), method);
 }
 
 static GVariant *
@@ -793,7 +793,7 @@ child_get_property(GDBusConnection *bus, const char *sender, const char *path, c
         }
         v = child_property(b, &info, property);
         if (!v)
-                g_set_error(error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_PROPERTY, "Unknown property %s",
+                g_set_error(error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_PROPERTY, _("Unknown property %s"),
                             property);
         return v;
 }
@@ -830,7 +830,7 @@ supervisor_get_property(GDBusConnection *bus, const char *sender, const char *pa
         }
         v = supervisor_property(&info, property);
         if (!v)
-                g_set_error(error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_PROPERTY, "Unknown property %s",
+                g_set_error(error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_PROPERTY, _("Unknown property %s"),
                             property);
         return v;
 }

@@ -40,7 +40,7 @@ static const GOptionEntry entries[] = {
           NULL },
         { "user", 0, 0, G_OPTION_ARG_NONE, &opt_user, N_("Run in user mode (the default otherwise)"), NULL },
         { "config", 0, 0, G_OPTION_ARG_FILENAME, &opt_config, N_("Read the configuration from PATH"),
-          "PATH" },
+          N_("PATH") },
         { "check-config", 0, 0, G_OPTION_ARG_NONE, &opt_check_config,
           N_("Validate the configuration and exit"), NULL },
         { "backend", 0, 0, G_OPTION_ARG_STRING, &opt_backend, N_("Force a backend"), "scope|process" },
@@ -539,7 +539,7 @@ main(int argc, char **argv)
                 return EXIT_USAGE;
         }
         if (argc > 1) {
-                g_printerr("stewardd: unexpected argument '%s'\n", argv[1]);
+                g_printerr(_("stewardd: unexpected argument '%s'\n"), argv[1]);
                 return EXIT_USAGE;
         }
         if (opt_version) {
@@ -547,7 +547,7 @@ main(int argc, char **argv)
                 return EXIT_SUCCESS;
         }
         if (opt_system && opt_user) {
-                g_printerr("stewardd: --system and --user are mutually exclusive\n");
+                g_printerr(_("stewardd: --system and --user are mutually exclusive\n"));
                 return EXIT_USAGE;
         }
         options.mode = opt_system       ? STEWARD_MODE_SYSTEM
@@ -557,7 +557,8 @@ main(int argc, char **argv)
         if (!opt_backend)
                 options.backend = STEWARD_BACKEND_SCOPE;
         else if (!steward_backend_kind_from_string(opt_backend, &options.backend)) {
-                g_printerr("stewardd: unknown backend '%s', expected 'scope' or 'process'\n", opt_backend);
+                g_printerr(_("stewardd: unknown backend '%s', expected 'scope' or 'process'\n"),
+                           opt_backend);
                 return EXIT_USAGE;
         }
 
@@ -573,7 +574,7 @@ main(int argc, char **argv)
         mo.backend = options.backend;
         mo.config_path = opt_config;
         if (!steward_log_target_from_string(opt_log_target ? opt_log_target : "auto", &log_target)) {
-                g_printerr("stewardd: unknown log target '%s', expected 'journal', 'console' or 'auto'\n",
+                g_printerr(_("stewardd: unknown log target '%s', expected 'journal', 'console' or 'auto'\n"),
                            opt_log_target);
                 return EXIT_USAGE;
         }

@@ -64,13 +64,29 @@ ctl_argv(const char *const *args, gboolean user)
         return (char **) g_ptr_array_free(g_steal_pointer(&argv), FALSE);
 }
 
-/* A stable environment: UTF-8 (arrows, box drawing), no color either way. */
+/* The LANGUAGE of the runs that follow, with the build tree's catalogs;
+ * NULL: none, which C.UTF-8 makes English. */
+static const char *ctl_language;
+
+/* A stable environment: UTF-8 (arrows, box drawing), no color either way.
+ * C.UTF-8 is not "C", so gettext honours LANGUAGE without a generated
+ * locale such as de_DE.UTF-8 (test-journal's German relies on it too). */
 static char **
 ctl_env(void)
 {
         char **env = g_get_environ();
 
         env = g_environ_setenv(env, "LC_ALL", "C.UTF-8", TRUE);
+        env = g_environ_unsetenv(env, "LANGUAGE");
+        if (ctl_language) {
+                const char *build = g_getenv("STEWARD_BUILD_DIR");
+                g_autofree char *localedir = NULL;
+
+                ck_assert_msg(build, "STEWARD_BUILD_DIR is not set");
+                localedir = g_build_filename(build, "po", NULL);
+                env = g_environ_setenv(env, "LANGUAGE", ctl_language, TRUE);
+                env = g_environ_setenv(env, "STEWARD_LOCALEDIR", localedir, TRUE);
+        }
         return g_environ_unsetenv(env, "NO_COLOR");
 }
 
@@ -143,6 +159,30 @@ static void
 assert_lacks(const char *haystack, const char *needle)
 {
         ck_assert_msg(!strstr(haystack, needle), "'%s' unexpectedly in:\n%s", needle, haystack);
+}
+
+/* The line of text that starts with prefix (after a newline), or fails. */
+static char *
+line_starting(const char *text, const char *prefix)
+{
+        g_autofree char *needle = g_strconcat("\n", prefix, NULL);
+        const char *start = strstr(text, needle);
+
+        ck_assert_msg(start, "no line starting '%s' in:\n%s", prefix, text);
+        start++;
+        return g_strndup(start, strcspn(start, "\n"));
+}
+
+/* A tree's child line ends in its memory column: two spaces or more after
+ * the state, then a size as GLib writes it ("1.5 MiB", "512 bytes"). */
+static void
+assert_memory_column(const char *line, const char *head)
+{
+        const char *rest = line + strlen(head);
+
+        ck_assert_msg(g_str_has_prefix(line, head) && g_str_has_prefix(rest, "  "), "'%s'", line);
+        ck_assert_msg(g_ascii_isdigit(*g_strchug((char *) rest)), "'%s'", line);
+        ck_assert_msg(g_str_has_suffix(line, "iB") || g_str_has_suffix(line, "bytes"), "'%s'", line);
 }
 
 START_TEST(test_usage)
@@ -287,9 +327,17 @@ START_TEST(test_status)
         assert_contains(out,
                         "stewardd " PACKAGE_VERSION " (user mode, scope backend): running, 2 children\n");
         assert_contains(out, "\n● root [one-for-one, escalation parent");
-        assert_contains(out, "├─● worker (worker): running\n");
         assert_contains(out, "└─● web [one-for-all, escalation parent");
-        assert_contains(out, "  └─● api (service): running\n");
+        {
+                /* Both children run in scopes: each has its memory, in one
+                 * column, so both lines end at the same width. */
+                g_autofree char *worker = line_starting(out, "├─● worker (worker): running");
+                g_autofree char *api = line_starting(out, "  └─● api (service): running");
+
+                assert_memory_column(worker, "├─● worker (worker): running");
+                assert_memory_column(api, "  └─● api (service): running");
+                ck_assert_int_eq(g_utf8_strlen(worker, -1), g_utf8_strlen(api, -1));
+        }
         assert_contains(out, gen_line);
         assert_contains(out, pid_line);
         assert_contains(out, unit_line);
@@ -306,7 +354,12 @@ START_TEST(test_status)
         g_clear_pointer(&out, g_free);
         ck_assert_int_eq(CTL(&out, NULL, "status", "web"), 0);
         ck_assert(g_str_has_prefix(out, "● web [one-for-all, escalation parent"));
-        assert_contains(out, "]: running\n└─● api (service): running\n");
+        assert_contains(out, "]: running\n└─● api (service): running  ");
+        {
+                g_autofree char *api = line_starting(out, "└─● api (service): running");
+
+                assert_memory_column(api, "└─● api (service): running");
+        }
         assert_lacks(out, "worker");
 
         g_clear_pointer(&out, g_free);
@@ -1053,6 +1106,115 @@ START_TEST(test_status_process_group)
         assert_contains(out, "Processes: ");
         assert_contains(out, "sleep 1000");
         assert_contains(out, "sleep 1001");
+        /* No scope to ask: the tree's memory column has what /proc says of the group. */
+        g_clear_pointer(&out, g_free);
+        ck_assert_int_eq(CTL(&out, NULL, "status"), 0);
+        {
+                g_autofree char *line = line_starting(out, "└─● grouped (service): running");
+
+                assert_memory_column(line, "└─● grouped (service): running");
+        }
+        shutdown_tree(d);
+}
+END_TEST
+
+/* The member names of a JSON object, sorted, joined by spaces. */
+static char *
+member_names(JsonNode *node)
+{
+        g_autoptr(GList) names = json_object_get_members(json_node_get_object(node));
+        g_autoptr(GString) s = g_string_new(NULL);
+
+        names = g_list_sort(names, (GCompareFunc) g_strcmp0);
+        for (GList *l = names; l; l = l->next)
+                g_string_append_printf(s, "%s%s", s->len ? " " : "", (const char *) l->data);
+        return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+/* Issue #19: LANGUAGE=de makes what stewardctl says to people German, and
+ * leaves what scripts read (-o json, decision and state names) as it was. */
+START_TEST(test_german)
+{
+        g_autoptr(ItestDaemon) d = itest_daemon_start(tree_config, NULL);
+        g_autofree char *en_list = NULL, *de_list = NULL, *en_status = NULL, *de_status = NULL;
+        g_autofree char *out = NULL;
+        g_autofree char *err = NULL;
+        g_autofree char *expected = NULL;
+        g_autofree char *en_members = NULL, *de_members = NULL;
+        g_autoptr(JsonNode) en_restart = NULL;
+        g_autoptr(JsonNode) de_restart = NULL;
+        guint64 gen;
+
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
+
+        /* The same state read twice, once in each language. */
+        ck_assert_int_eq(CTL(&en_list, NULL, "list", "-o", "json"), 0);
+        ck_assert_int_eq(CTL(&en_status, NULL, "status", "-o", "json"), 0);
+        ctl_language = "de";
+        ck_assert_int_eq(CTL(&de_list, NULL, "list", "-o", "json"), 0);
+        ck_assert_int_eq(CTL(&de_status, NULL, "status", "-o", "json"), 0);
+        ck_assert_str_eq(de_list, en_list);
+        ck_assert_str_eq(de_status, en_status);
+
+        /* A command: the decision is the protocol's, the rest German. */
+        gen = itest_child_u64(d, "worker", "Generation");
+        expected = g_strdup_printf("worker: queued_after_stop (Generation %" G_GUINT64_FORMAT
+                                   " → %" G_GUINT64_FORMAT ", Abbruch zugestellt, ",
+                                   gen, gen + 1);
+        ck_assert_int_eq(CTL(&out, NULL, "restart", "worker"), 0);
+        ck_assert_msg(g_str_has_prefix(out, expected), "%s", out);
+        assert_contains(out, ", Befehl cmd-");
+        ck_assert(itest_child_wait_property(d, "worker", "Generation", g_variant_new_uint64(gen + 1),
+                                            ITEST_TIMEOUT_SEC));
+        ck_assert(itest_wait_state(d, "worker", "running"));
+
+        /* -o json of the same command in both languages: the same members and decision. */
+        g_clear_pointer(&out, g_free);
+        ck_assert_int_eq(CTL(&out, NULL, "restart", "worker", "-o", "json"), 0);
+        de_restart = parse_json(out);
+        ck_assert(itest_child_wait_property(d, "worker", "Generation", g_variant_new_uint64(gen + 2),
+                                            ITEST_TIMEOUT_SEC));
+        ck_assert(itest_wait_state(d, "worker", "running"));
+        ctl_language = NULL;
+        g_clear_pointer(&out, g_free);
+        ck_assert_int_eq(CTL(&out, NULL, "restart", "worker", "-o", "json"), 0);
+        en_restart = parse_json(out);
+        ck_assert(itest_child_wait_property(d, "worker", "Generation", g_variant_new_uint64(gen + 3),
+                                            ITEST_TIMEOUT_SEC));
+        ck_assert(itest_wait_state(d, "worker", "running"));
+        en_members = member_names(en_restart);
+        de_members = member_names(de_restart);
+        ck_assert_str_eq(de_members, en_members);
+        ck_assert_str_eq(json_object_get_string_member(json_node_get_object(de_restart), "decision"),
+                         json_object_get_string_member(json_node_get_object(en_restart), "decision"));
+        ctl_language = "de";
+
+        /* The tree: labels and sentences German, states and modes not. */
+        g_clear_pointer(&out, g_free);
+        ck_assert_int_eq(CTL(&out, NULL, "status"), 0);
+        assert_contains(out,
+                        "stewardd " PACKAGE_VERSION " (Modus user, Backend scope): running, 2 Kinder\n");
+        assert_contains(out, "├─● worker (worker): running");
+        assert_contains(out, "Bereit: ja\n");
+        assert_contains(out, "Haupt-PID: ");
+        assert_lacks(out, "Ready: ");
+        /* Labels aligned to the longest German one, "Nächster Neustart" (17 characters). */
+        assert_contains(out, "│          Generation: ");
+
+        /* The client's own errors and help. */
+        ck_assert_int_eq(CTL(NULL, &err, "frobnicate"), 2);
+        assert_contains(err, "stewardctl: unbekannter Befehl „frobnicate“; siehe „stewardctl --help“\n");
+        g_clear_pointer(&err, g_free);
+        ck_assert_int_eq(CTL(NULL, &err, "status", "nosuch"), 4);
+        assert_contains(err, "stewardctl: kein Kind und kein Supervisor namens „nosuch“\n");
+        g_clear_pointer(&out, g_free);
+        ck_assert_int_eq(CTL_BARE(&out, NULL, "--help"), 0);
+        assert_contains(out, "Befehle:\n");
+        assert_contains(
+                out, "  restart NAME              Ein Kind hinter seiner Generationssperre neu starten\n");
+
+        ctl_language = NULL;
         shutdown_tree(d);
 }
 END_TEST
@@ -1078,6 +1240,7 @@ make_suite(void)
         tcase_add_test(tc, test_shutdown);
         tcase_add_test(tc, test_access_denied);
         tcase_add_test(tc, test_completion);
+        tcase_add_test(tc, test_german);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -391,7 +391,7 @@ START_TEST(test_status_tree)
                                "|          Ready: yes\n"
                                "|       Restarts: 0\n"
                                "|          Fence: stopping_old\n"
-                               "`-* web [one-for-all, escalation parent, 1 restarts]: running\n"
+                               "`-* web [one-for-all, escalation parent, 1 restart]: running\n"
                                "  |-* api (service): ready\n"
                                "  |     Generation: 3, attempt 4\n"
                                "  |       Main PID: 1234, up 1min 5s\n"
@@ -417,6 +417,48 @@ START_TEST(test_status_tree)
 }
 END_TEST
 
+/* The tree's memory column: right of the widest child's line, whatever its
+ * depth or colors, for the children that have a figure and no other. */
+START_TEST(test_status_memory_column)
+{
+        Tree t;
+        g_autoptr(GHashTable) memory = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        guint64 api = 12 * 1024 * 1024, db = 512 * 1024;
+        g_autofree char *text = NULL;
+        g_autofree char *colored = NULL;
+        g_autofree char *child = NULL;
+
+        tree_init(&t);
+        g_hash_table_insert(memory, g_strdup("api"), g_memdup2(&api, sizeof(api)));
+        g_hash_table_insert(memory, g_strdup("db"), g_memdup2(&db, sizeof(db)));
+        {
+                StewardctlStatus status = { t.manager, t.supervisors, t.children, t.uptimes, memory };
+
+                text = stewardctl_format_status_tree(&status, &plain);
+                colored = stewardctl_format_status_tree(&status, &fancy);
+        }
+        /* proxy's line is the widest (30); it has no figure, so nothing
+         * follows it. GLib puts a no-break space before the unit. */
+        ck_assert_msg(strstr(text, "\n|-* db (service): stopping      512.0\xC2\xA0"
+                                   "KiB\n|     Generation: 0"),
+                      "%s", text);
+        ck_assert_msg(strstr(text, "\n  |-* api (service): ready       12.0\xC2\xA0"
+                                   "MiB\n"),
+                      "%s", text);
+        ck_assert_msg(strstr(text, "\n  `-* proxy (sidecar): backoff\n"), "%s", text);
+        /* The supervisors' lines have no column. */
+        ck_assert_msg(strstr(text, "\n`-* web [one-for-all, escalation parent, 1 restart]: running\n"), "%s",
+                      text);
+        ck_assert_msg(strstr(colored, " api (service): \x1B[0;1;32mready\x1B[0m       12.0\xC2\xA0"
+                                      "MiB\n"),
+                      "%s", colored);
+        /* status NAME has its own Memory: line instead. */
+        child = stewardctl_format_child(g_ptr_array_index(t.children, 0), NULL, &plain);
+        ck_assert(g_str_has_prefix(child, "* api (service): ready\n"));
+        tree_clear(&t);
+}
+END_TEST
+
 START_TEST(test_status_subtree_and_child)
 {
         Tree t;
@@ -433,7 +475,7 @@ START_TEST(test_status_subtree_and_child)
         }
         child = stewardctl_format_child(g_ptr_array_index(t.children, 1), NULL, &plain);
         /* A supervisor whose parent is not shown is drawn at the margin. */
-        ck_assert(g_str_has_prefix(sub, "* web [one-for-all, escalation parent, 1 restarts]: running\n"
+        ck_assert(g_str_has_prefix(sub, "* web [one-for-all, escalation parent, 1 restart]: running\n"
                                         "|-* api (service): ready\n"));
         ck_assert_ptr_null(strstr(sub, "db"));
         ck_assert_str_eq(child, "* proxy (sidecar): backoff\n"
@@ -483,7 +525,7 @@ START_TEST(test_status_budget)
         }
         ck_assert_str_eq(
                 tree,
-                "* root [one-for-one, 1 restarts, budget 1 of 5 in 10s, 4 left, next frees in 2s]: running");
+                "* root [one-for-one, 1 restart, budget 1 of 5 in 10s, 4 left, next frees in 2s]: running");
 }
 END_TEST
 
@@ -576,6 +618,7 @@ make_suite(void)
         tcase_add_test(tc, test_tables);
         tcase_add_test(tc, test_status_tree);
         tcase_add_test(tc, test_status_subtree_and_child);
+        tcase_add_test(tc, test_status_memory_column);
         tcase_add_test(tc, test_status_budget);
         tcase_add_test(tc, test_event_from_journal);
         tcase_add_test(tc, test_parse_timestamp);
