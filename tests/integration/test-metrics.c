@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "itest.h"
-#include "steward-names.h"
 
 /* A supervisor with a child to restart through the fence, and a child
  * that exits with a status and is not restarted (Restart=temporary). */
@@ -86,21 +85,6 @@ child_number(ItestDaemon *d, const char *child, const char *property)
         return g_variant_get_uint64(v);
 }
 
-static guint64
-manager_u64(ItestDaemon *d, const char *property)
-{
-        g_autoptr(GError) error = NULL;
-        g_autoptr(GVariant) r = g_dbus_connection_call_sync(
-                d->bus, STEWARD_BUS_NAME, STEWARD_OBJECT_PATH, "org.freedesktop.DBus.Properties", "Get",
-                g_variant_new("(ss)", STEWARD_MANAGER_INTERFACE, property), G_VARIANT_TYPE("(v)"),
-                G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-        g_autoptr(GVariant) v = NULL;
-
-        ck_assert_msg(r, "%s: %s", property, error ? error->message : "");
-        g_variant_get(r, "(v)", &v);
-        return g_variant_get_uint64(v);
-}
-
 /* `promtool check metrics` reads the exposition on stdin and prints every
  * problem, lint included; nothing printed and exit 0 is a pass. */
 static void
@@ -140,9 +124,9 @@ START_TEST(test_metrics_match_the_bus)
                                     ITEST_TIMEOUT_SEC));
         ck_assert(itest_wait_state(d, "api", "running"));
 
-        events_before = manager_u64(d, "EventsTotal");
+        events_before = itest_manager_u64(d, "EventsTotal");
         ck_assert_int_eq(ctl(&out, (const char *const[]){ "metrics", NULL }), 0);
-        events_after = manager_u64(d, "EventsTotal");
+        events_after = itest_manager_u64(d, "EventsTotal");
 
         /* Each family once, from the properties. */
         build = g_strdup_printf("steward_build_info{version=\"%s\",mode=\"user\",backend=\"scope\"}",
@@ -156,10 +140,11 @@ START_TEST(test_metrics_match_the_bus)
         ck_assert_uint_le(events, events_after);
         ck_assert_uint_gt(events, 0);
         ck_assert_uint_eq(sample_u64(out, "steward_notify_messages_dropped_total"),
-                          manager_u64(d, "NotifyMessagesDropped"));
+                          itest_manager_u64(d, "NotifyMessagesDropped"));
         ck_assert_uint_eq(sample_u64(out, "steward_journal_entries_lost_total"),
-                          manager_u64(d, "JournalEntriesLost"));
-        ck_assert_uint_eq(sample_u64(out, "steward_bus_calls_denied_total"), manager_u64(d, "CallsDenied"));
+                          itest_manager_u64(d, "JournalEntriesLost"));
+        ck_assert_uint_eq(sample_u64(out, "steward_bus_calls_denied_total"),
+                          itest_manager_u64(d, "CallsDenied"));
 
         ck_assert_uint_eq(sample_u64(out, "steward_supervisor_state{supervisor=\"tier\",state=\"running\"}"),
                           1);
