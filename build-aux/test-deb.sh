@@ -107,6 +107,7 @@ version=$(dpkg-query -W -f='${Version}' steward)
 unitdir=$(dirname "$(grep -m1 '/systemd/system/steward.service$' "$work/files" || echo /lib/systemd/system/x)")
 for f in /usr/bin/stewardd /usr/bin/stewardctl \
     "$unitdir/steward.service" /usr/lib/systemd/user/steward.service \
+    "$unitdir/steward-metrics.service" "$unitdir/steward-metrics.timer" \
     /usr/share/dbus-1/interfaces/org.steward.Supervisor1.xml \
     /usr/share/dbus-1/system.d/org.steward.Supervisor1.conf \
     /usr/share/dbus-1/system-services/org.steward.Supervisor1.service \
@@ -132,8 +133,12 @@ check "steward.service is enabled" sh -c \
     "[ -L /etc/systemd/system/multi-user.target.wants/steward.service ]"
 check "the user unit is not enabled globally" sh -c \
     "[ ! -e /etc/systemd/user/default.target.wants/steward.service ]"
+check "steward-metrics.timer is not enabled" sh -c \
+    "[ ! -e /etc/systemd/system/timers.target.wants/steward-metrics.timer ]"
 if command -v systemd-analyze >/dev/null; then
     check "systemd-analyze verify steward.service" systemd-analyze verify "$unitdir/steward.service"
+    check "systemd-analyze verify steward-metrics.timer" \
+        systemd-analyze verify "$unitdir/steward-metrics.timer" "$unitdir/steward-metrics.service"
 fi
 for page in stewardd stewardctl steward.conf org.steward.Supervisor1; do
     check "man $page" sh -c "man -w $page | grep -q '^/usr/share/man/'"

@@ -21,13 +21,14 @@
 #include "steward-util.h"
 #include "stewardctl-format.h"
 #include "stewardctl-journal.h"
+#include "stewardctl-metrics.h"
 
 /* The daemon caps reasons at this size (dbus/org.steward.Supervisor1.xml). */
 
 static gboolean opt_no_pager;
 static gboolean opt_user, opt_system, opt_json, opt_follow, opt_names, opt_no_legend, opt_version,
         opt_persist;
-static char *opt_reason, *opt_child, *opt_command_id, *opt_since, *opt_until, *opt_output;
+static char *opt_reason, *opt_child, *opt_command_id, *opt_since, *opt_until, *opt_output, *opt_output_file;
 static int opt_lines = -1;
 
 static const GOptionEntry entries[] = {
@@ -58,6 +59,8 @@ static const GOptionEntry entries[] = {
           N_("list, list-supervisors: omit the header"), NULL },
         { "persist", 0, 0, G_OPTION_ARG_NONE, &opt_persist,
           N_("add: write the child to the configuration's drop-ins, not the runtime directory"), NULL },
+        { "output-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_output_file,
+          N_("metrics: write to FILE atomically (a temporary file renamed over it), mode 0644"), "FILE" },
         { "no-pager", 0, 0, G_OPTION_ARG_NONE, &opt_no_pager, N_("Do not pipe the output into a pager"),
           NULL },
         { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, N_("Show the version and exit"), NULL },
@@ -73,6 +76,7 @@ enum {
         ARG_IS_FILE = 1 << 4, /* the argument is a file (or -), not a name */
         TAKES_LINES = 1 << 5, /* -n */
         PAGED = 1 << 6, /* its output goes through a pager on a terminal */
+        TAKES_OUTPUT_FILE = 1 << 7, /* --output-file */
 };
 
 /* The daemon reads at most this much of a configuration file, and so of a
@@ -1308,6 +1312,33 @@ run_events(Ctl *ctl, const Command *cmd, char **args)
         return f.ret;
 }
 
+/* stewardctl-metrics.c does the format; this reads the tree as status does. */
+static int
+run_metrics(Ctl *ctl, const Command *cmd, char **args)
+{
+        g_auto(Snapshot) s = { 0 };
+        g_autoptr(GError) error = NULL;
+        g_autofree char *text = NULL;
+
+        /* There is one format; -o json would be silently ignored. */
+        if (opt_json) {
+                g_printerr("stewardctl: --json does not apply to 'metrics'\n");
+                return STEWARDCTL_EXIT_USAGE;
+        }
+        if (!snapshot_read(ctl, &s, NULL, &error))
+                return fail(ctl, error);
+        text = stewardctl_metrics_render(s.manager, s.supervisors, s.children);
+        if (!opt_output_file) {
+                g_print("%s", text);
+                return STEWARDCTL_EXIT_SUCCESS;
+        }
+        if (!stewardctl_metrics_write_file(opt_output_file, text, &error)) {
+                g_printerr("stewardctl: %s\n", error->message);
+                return STEWARDCTL_EXIT_FAILURE;
+        }
+        return STEWARDCTL_EXIT_SUCCESS;
+}
+
 static int run_help(Ctl *ctl, const Command *cmd, char **args);
 
 static const Command commands[] = {
@@ -1328,6 +1359,7 @@ static const Command commands[] = {
         { "daemon-reexec", "", 0, 0, 0, TRUE, run_daemon_reexec, NULL },
         { "shutdown", "", 0, 0, TAKES_REASON, TRUE, run_shutdown, NULL },
         { "events", "", 0, 0, TAKES_FOLLOW | TAKES_LINES | PAGED, FALSE, run_events, NULL },
+        { "metrics", "", 0, 0, TAKES_OUTPUT_FILE, TRUE, run_metrics, NULL },
         { "help", "", 0, 0, 0, FALSE, run_help, NULL },
 };
 
@@ -1353,6 +1385,7 @@ static const struct {
         { "daemon-reexec", N_("Replace stewardd by its program again, keeping every child") },
         { "shutdown", N_("Stop the whole tree; stewardd exits afterwards") },
         { "events [--follow]", N_("Print past events from the journal; --follow: then live") },
+        { "metrics", N_("Print the tree's metrics for Prometheus (node_exporter's textfile)") },
         { "help", N_("Show this help") },
 };
 
@@ -1426,6 +1459,8 @@ check_options(const Command *cmd)
                                          : "--until";
         else if (opt_lines >= 0 && !(cmd->takes & TAKES_LINES))
                 stray = "--lines";
+        else if (opt_output_file && !(cmd->takes & TAKES_OUTPUT_FILE))
+                stray = "--output-file";
         if (stray) {
                 g_printerr(_("stewardctl: %s does not apply to '%s'\n"), stray, cmd->name);
                 return FALSE;

@@ -52,6 +52,12 @@ struct _StewardBus {
          * output queue (STEWARD_PROPERTY_STATUS_TEXT in steward_bus_child_changed()). */
         GHashTable *status_pending; /* interned child names */
         guint status_idle;
+        /* The daemon's counters (EventsTotal, CallsDenied), since this
+         * stewardd started; read on demand, never announced: a
+         * PropertiesChanged per event would double the bus traffic. */
+        guint64 events_total;
+        guint64 calls_denied;
+        StewardLog *log; /* JournalEntriesLost; NULL: none */
 };
 
 /* ---- paths ---------------------------------------------------------------- */
@@ -155,6 +161,10 @@ child_property(StewardBus *b, const StewardChildInfo *info, const char *property
                 return g_variant_new_uint64(realtime_of(info->next_restart_usec));
         if (g_str_equal(property, "FenceState"))
                 return g_variant_new_string(steward_fence_state_to_string(info->fence_state));
+        if (g_str_equal(property, "FenceWaits"))
+                return g_variant_new_uint64(info->fence_waits);
+        if (g_str_equal(property, "FenceWaitUSec"))
+                return g_variant_new_uint64(steward_child_fence_wait_usec(info, g_get_monotonic_time()));
         return budget_property(info->restart_limit_burst, info->restart_limit_interval_usec,
                                info->restart_window, info->n_restart_window, property);
 }
@@ -194,6 +204,15 @@ manager_property(StewardBus *b, const char *property)
                 return g_variant_new_uint32(b->ops->get_n_children(b->data));
         if (g_str_equal(property, "ConfigFiles"))
                 return g_variant_new_strv(b->ops->get_config_files(b->data), -1);
+        if (g_str_equal(property, "EventsTotal"))
+                return g_variant_new_uint64(b->events_total);
+        if (g_str_equal(property, "NotifyMessagesDropped"))
+                return g_variant_new_uint64(b->ops->get_notify_dropped ? b->ops->get_notify_dropped(b->data)
+                                                                       : 0);
+        if (g_str_equal(property, "JournalEntriesLost"))
+                return g_variant_new_uint64(b->log ? steward_log_get_failures(b->log) : 0);
+        if (g_str_equal(property, "CallsDenied"))
+                return g_variant_new_uint64(b->calls_denied);
         return NULL;
 }
 
@@ -399,6 +418,7 @@ on_caller(GObject *source, GAsyncResult *res, gpointer user_data)
                 return;
         }
         if (!caller) {
+                p->bus->calls_denied++;
                 g_dbus_method_invocation_return_error(
                         p->invocation, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
                         _("Cannot tell who the caller is: %s"), error->message);
@@ -409,6 +429,7 @@ on_caller(GObject *source, GAsyncResult *res, gpointer user_data)
                                   .allowed_gid = p->bus->ops->get_allowed_gid(p->bus->data) };
         if (!steward_caller_may_manage(caller, &rule)) {
                 actor = steward_caller_actor(caller);
+                p->bus->calls_denied++;
                 p->bus->ops->command_denied(p->bus->data,
                                             g_dbus_method_invocation_get_method_name(p->invocation),
                                             p->target, &actor);
@@ -427,6 +448,12 @@ on_caller(GObject *source, GAsyncResult *res, gpointer user_data)
                 return;
         }
         run_command(p, caller);
+}
+
+void
+steward_bus_set_log(StewardBus *b, StewardLog *log)
+{
+        b->log = log;
 }
 
 void
@@ -481,6 +508,7 @@ pending_new(StewardBus *b, GDBusMethodInvocation *inv, RequestKind request, Stew
          * connection has no sender and nobody else on it. */
         n = sender ? GPOINTER_TO_UINT(g_hash_table_lookup(b->pending, sender)) : 0;
         if (n >= STEWARD_BUS_PENDING_PER_SENDER_MAX) {
+                b->calls_denied++;
                 g_dbus_method_invocation_return_error(
                         inv, G_DBUS_ERROR, G_DBUS_ERROR_LIMITS_EXCEEDED,
                         _("Too many calls of this connection in progress (at most %d)"),
@@ -1144,6 +1172,7 @@ steward_bus_emit_event(StewardBus *b, guint64 sequence, const StewardEvent *ev, 
         GVariantBuilder f;
         guint m = ev->fields;
 
+        b->events_total++;
         g_variant_builder_init(&f, G_VARIANT_TYPE("a{sv}"));
         if (m & STEWARD_EVENT_FIELD_SUPERVISOR && ev->supervisor)
                 g_variant_builder_add(&f, "{sv}", "supervisor", g_variant_new_string(ev->supervisor));

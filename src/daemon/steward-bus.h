@@ -9,6 +9,7 @@
 #include "steward-engine.h"
 #include "steward-error.h"
 #include "steward-event.h"
+#include "steward-log.h"
 #include "steward-mode.h"
 #include "steward-properties.h"
 
@@ -53,6 +54,8 @@ typedef struct {
         const char *const *(*get_config_files)(gpointer user_data);
         /* The group allowed to manage besides root, (gid_t) -1 when none. */
         gid_t (*get_allowed_gid)(gpointer user_data);
+        /* NotifyMessagesDropped; NULL: 0. */
+        guint64 (*get_notify_dropped)(gpointer user_data);
 } StewardBusOps;
 
 /* Registers the manager, child and supervisor objects on @bus; @ops must
@@ -61,6 +64,9 @@ StewardBus *steward_bus_new(GDBusConnection *bus, const StewardBusOps *ops, gpoi
                             GError **error);
 void steward_bus_free(StewardBus *b);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardBus, steward_bus_free)
+
+/* The log whose lost entries JournalEntriesLost shows; @log must outlive @b. Without one it is 0. */
+void steward_bus_set_log(StewardBus *b, StewardLog *log);
 
 /* The tree has started (after the adoption of a previous run's children):
  * mutating methods called before were held until now, and run now, in the

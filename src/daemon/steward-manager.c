@@ -870,6 +870,12 @@ steward_manager_get_allowed_gid(StewardManager *m)
         return m->allowed_gid;
 }
 
+guint64
+steward_manager_get_notify_dropped(StewardManager *m)
+{
+        return m->notify ? steward_notify_router_get_dropped(m->notify) : 0;
+}
+
 const char *
 steward_manager_get_unit(StewardManager *m, const char *child)
 {

@@ -158,5 +158,7 @@ const char *const *steward_manager_get_config_files(StewardManager *m);
 gid_t steward_manager_get_allowed_gid(StewardManager *m);
 /* The scope of a child's live incarnation, NULL when none. */
 const char *steward_manager_get_unit(StewardManager *m, const char *child);
+/* Notify messages dropped since this stewardd opened its socket; 0 without one. */
+guint64 steward_manager_get_notify_dropped(StewardManager *m);
 
 G_END_DECLS

@@ -199,6 +199,12 @@ steward_notify_router_get_fd(StewardNotifyRouter *r)
         return steward_notify_listener_get_fd(r->listener);
 }
 
+guint64
+steward_notify_router_get_dropped(StewardNotifyRouter *r)
+{
+        return steward_notify_listener_get_dropped(r->listener);
+}
+
 void
 steward_notify_router_forget(StewardNotifyRouter *r, const char *child, guint64 generation)
 {

@@ -42,6 +42,10 @@ int steward_notify_router_get_fd(StewardNotifyRouter *r);
  * stewardd was late to read it. */
 void steward_notify_router_drain(StewardNotifyRouter *r);
 
+/* Messages the socket refused or dropped since it was opened (NotifyMessagesDropped): malformed,
+ * or from a process of no live incarnation. */
+guint64 steward_notify_router_get_dropped(StewardNotifyRouter *r);
+
 /* The incarnation is gone: what it said is forgotten. */
 void steward_notify_router_forget(StewardNotifyRouter *r, const char *child, guint64 generation);
 

@@ -332,6 +332,12 @@ ops_get_allowed_gid(gpointer m)
         return steward_manager_get_allowed_gid(m);
 }
 
+static guint64
+ops_get_notify_dropped(gpointer m)
+{
+        return steward_manager_get_notify_dropped(m);
+}
+
 static const StewardBusOps manager_ops = {
         .command = ops_command,
         .command_denied = ops_command_denied,
@@ -352,6 +358,7 @@ static const StewardBusOps manager_ops = {
         .get_backend_name = ops_get_backend_name,
         .get_config_files = ops_get_config_files,
         .get_allowed_gid = ops_get_allowed_gid,
+        .get_notify_dropped = ops_get_notify_dropped,
 };
 
 static gboolean
@@ -459,6 +466,7 @@ daemon_run(Daemon *d, StewardLogTarget log_target)
                         g_printerr("stewardd: %s\n", error->message);
                         return EXIT_FAILURE;
                 }
+                steward_bus_set_log(d->bus, d->log);
                 steward_manager_add_listener(d->manager, &bus_listener, d->bus);
         }
         d->service = steward_service_new(d->manager, d->log);

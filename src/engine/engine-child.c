@@ -359,6 +359,15 @@ engine_child_owe_release(Child *c)
         engine_cmd_copy(&c->release_cmd, &c->cmd);
 }
 
+void
+engine_child_fence_sync(StewardEngine *e, Child *c)
+{
+        if (!c->fence_timing || c->restart_pending || c->release_owed)
+                return;
+        c->fence_wait_usec += e->now >= c->fence_since ? e->now - c->fence_since : 0;
+        c->fence_timing = FALSE;
+}
+
 static void
 child_drop_release(Child *c)
 {
@@ -628,4 +637,14 @@ engine_child_timer_fired(StewardEngine *e, Child *c)
         case TIMER_RELOAD:
                 g_assert_not_reached();
         }
+}
+
+guint64
+steward_child_fence_wait_usec(const StewardChildInfo *info, guint64 now)
+{
+        guint64 total = info->fence_wait_usec;
+
+        if (info->fence_waiting && now > info->fence_wait_since)
+                total += now - info->fence_wait_since;
+        return total;
 }

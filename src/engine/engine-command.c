@@ -148,6 +148,11 @@ engine_child_restart_fenced(StewardEngine *e, Child *c, const Cmd *cmd, StewardC
         engine_cmd_copy(&c->cmd, cmd);
         o->target_generation = engine_child_next_generation(c);
         ev = engine_emit_child(e, STEWARD_EVENT_CHILD_RESTART_FENCE_ENTERED, c);
+        c->fence_waits++;
+        if (!c->fence_timing) {
+                c->fence_timing = TRUE;
+                c->fence_since = e->now;
+        }
         engine_ev_cmd(ev, &c->cmd);
         engine_ev_decision(ev, STEWARD_DECISION_QUEUED_AFTER_STOP);
         ev->target_generation = o->target_generation;

@@ -244,6 +244,14 @@ struct Child {
          * failed spawn. */
         gboolean release_owed;
         Cmd release_cmd;
+        /* The restart fences of this engine's life (FenceWaits, FenceWaitUSec): how many were
+         * entered, the time spent in those that ended, and when the current one began (while
+         * fence_timing). A wait ends with its release, or when the fence is abandoned (the spawn
+         * failed, a strategy or a stop took over): engine_child_fence_sync(). */
+        guint64 fence_waits;
+        guint64 fence_wait_usec;
+        guint64 fence_since;
+        gboolean fence_timing;
         Cmd cmd; /* the last command whose effect is still pending */
         /* The command that started the current incarnation (no id when the
          * policy or a supervisor did): its child_started and child_ready
@@ -435,6 +443,9 @@ void engine_child_restart_fenced(StewardEngine *e, Child *c, const Cmd *cmd, Ste
 /* engine-health.c: health checks and heartbeats. */
 StewardChildHealth engine_child_health(Child *c);
 void engine_child_health_sync(StewardEngine *e, Child *c);
+/* Ends the timing of a fence wait once nothing is fenced any more: no restart pending, no release
+ * owed. */
+void engine_child_fence_sync(StewardEngine *e, Child *c);
 void engine_child_health_stop(StewardEngine *e, Child *c);
 void engine_child_health_timer_fired(StewardEngine *e, Child *c, TimerKind kind);
 void engine_child_heartbeat(StewardEngine *e, Child *c);

@@ -415,8 +415,10 @@ engine_end(StewardEngine *e)
                 StewardAction *a;
 
                 /* Before it is marked clean: starting or ending the checks marks it again. */
-                if (n->kind == NODE_CHILD)
+                if (n->kind == NODE_CHILD) {
                         engine_child_health_sync(e, (Child *) n);
+                        engine_child_fence_sync(e, (Child *) n);
+                }
                 n->dirty = FALSE;
                 if (n->kind == NODE_CHILD) {
                         Child *c = (Child *) n;
@@ -1322,6 +1324,10 @@ child_info(Child *c, StewardChildInfo *info)
                 .health = engine_child_health(c),
                 .restart_limit_burst = c->intensity,
                 .restart_limit_interval_usec = c->period_usec,
+                .fence_waits = c->fence_waits,
+                .fence_wait_usec = c->fence_wait_usec,
+                .fence_waiting = c->fence_timing,
+                .fence_wait_since = c->fence_since,
         };
         if (c->budget.t && c->budget.t->len > 0) {
                 info->restart_window = (const guint64 *) c->budget.t->data;

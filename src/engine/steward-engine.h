@@ -437,6 +437,14 @@ typedef struct {
         guint64 restart_limit_interval_usec;
         const guint64 *restart_window;
         guint n_restart_window;
+        /* Restart fences entered since this engine was made (child_restart_fence_entered), and the
+         * time spent in those that ended, from entered to released (or abandoned); fence_waiting: one
+         * is under way since fence_wait_since (monotonic). steward_child_fence_wait_usec() adds
+         * them up. */
+        guint64 fence_waits;
+        guint64 fence_wait_usec;
+        gboolean fence_waiting;
+        guint64 fence_wait_since;
 } StewardChildInfo;
 
 typedef struct {
@@ -452,6 +460,9 @@ typedef struct {
         const guint64 *restart_window;
         guint n_restart_window;
 } StewardSupervisorInfo;
+
+/* FenceWaitUSec at @now (monotonic µs): the ended fence waits of @info and the one under way. Pure. */
+guint64 steward_child_fence_wait_usec(const StewardChildInfo *info, guint64 now);
 
 /* What is left of a restart budget at @now (monotonic µs): the restarts of @window still within
  * @interval_usec (@used), how many more are allowed (@remaining, @burst - @used, 0 when spent), and

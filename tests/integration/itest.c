@@ -1176,3 +1176,21 @@ itest_child_count(ItestDaemon *d)
         g_variant_get(reply, "(v)", &v);
         return g_variant_get_uint32(v);
 }
+
+guint64
+itest_manager_u64(ItestDaemon *d, const char *property)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GVariant) v = NULL;
+
+        reply = g_dbus_connection_call_sync(
+                d->bus, "org.steward.Supervisor1", "/org/steward/Supervisor1",
+                "org.freedesktop.DBus.Properties", "Get",
+                g_variant_new("(ss)", "org.steward.Supervisor1.Manager", property), G_VARIANT_TYPE("(v)"),
+                G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+        ck_assert_msg(reply, "%s: %s", property, error ? error->message : "");
+        g_variant_get(reply, "(v)", &v);
+        ck_assert_msg(g_variant_is_of_type(v, G_VARIANT_TYPE_UINT64), "%s is no t", property);
+        return g_variant_get_uint64(v);
+}

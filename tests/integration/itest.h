@@ -108,6 +108,8 @@ guint32 itest_child_main_pid(ItestDaemon *d, const char *child);
 char *itest_child_str(ItestDaemon *d, const char *child, const char *property);
 gboolean itest_wait_state(ItestDaemon *d, const char *child, const char *state);
 guint32 itest_child_count(ItestDaemon *d);
+/* A t property of the Manager: its counters (EventsTotal, ...). */
+guint64 itest_manager_u64(ItestDaemon *d, const char *property);
 
 /* The daemon's state file (RUNTIME_DIRECTORY/state), and the event
  * number its Sequence= holds (0: no file, or none). */

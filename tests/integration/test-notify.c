@@ -317,6 +317,8 @@ START_TEST(test_stranger_is_ignored)
                 "Dropped 1 notify message(s) since the last report (1 in all), the latest from PID %d",
                 (int) getpid());
         ck_assert_msg(capture_wait(&cap, needle), "no drop logged:\n%s", cap.text->str);
+        /* And counted where monitoring reads it (stewardctl metrics). */
+        ck_assert_uint_eq(itest_manager_u64(d, "NotifyMessagesDropped"), 1);
 
         ck_assert_str_eq(child_state(d, "db"), "starting");
         app_pid = itest_child_property(d, "app", "MainPID");

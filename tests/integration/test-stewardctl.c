@@ -951,6 +951,8 @@ START_TEST(test_completion)
                 { "stewardctl --user restart --reason = x a", "api" },
                 { "stewardctl --user list --n", "--no-pager --names --no-legend" },
                 { "stewardctl --user events --f", "--follow" },
+                { "stewardctl me", "metrics" },
+                { "stewardctl --user metrics --o", "--output-file=" },
                 { "stewardctl --user events --ch", "--child=" },
                 { "stewardctl --user events --child = w", "worker" },
                 { "stewardctl --user events --child w", "worker" },

@@ -2,6 +2,7 @@
 /* test-bus.c: the bus objects against a fake manager, on a private bus daemon, without root. */
 #include "config.h"
 
+#include <errno.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -31,6 +32,7 @@ typedef struct {
         char *last_comm; /* of the last caller, allowed or not */
         guint reloads;
         guint reexecutes;
+        guint64 notify_dropped;
 } Fake;
 
 static gboolean
@@ -198,6 +200,12 @@ fake_reexecute(gpointer user_data, const StewardActor *actor, GError **error)
         return TRUE;
 }
 
+static guint64
+fake_get_notify_dropped(gpointer user_data)
+{
+        return ((Fake *) user_data)->notify_dropped;
+}
+
 static const StewardBusOps fake_ops = {
         .reexecute = fake_reexecute,
         .command = fake_command,
@@ -216,6 +224,7 @@ static const StewardBusOps fake_ops = {
         .get_backend_name = fake_get_backend_name,
         .get_config_files = fake_get_config_files,
         .get_allowed_gid = fake_get_allowed_gid,
+        .get_notify_dropped = fake_get_notify_dropped,
 };
 
 /* ---- a private bus with the objects on it ------------------------------------ */
@@ -410,6 +419,14 @@ assert_string_property(const char *path, const char *iface, const char *property
         ck_assert_str_eq(g_variant_get_string(v, NULL), expected);
 }
 
+static guint64
+uint64_property(const char *path, const char *iface, const char *property)
+{
+        g_autoptr(GVariant) v = get_property(path, iface, property);
+
+        return g_variant_get_uint64(v);
+}
+
 #define INVALID_ARGS "org.freedesktop.DBus.Error.InvalidArgs"
 #define ACCESS_DENIED "org.freedesktop.DBus.Error.AccessDenied"
 
@@ -490,6 +507,57 @@ START_TEST(test_properties)
         assert_call_error(ghost, DBUS_PROPERTIES_INTERFACE, "Get",
                           g_variant_new("(ss)", STEWARD_CHILD_INTERFACE, "State"),
                           "org.freedesktop.DBus.Error.UnknownMethod");
+}
+END_TEST
+
+static int
+journal_refuses(const struct iovec *iov, int n, gpointer user_data)
+{
+        return -EIO;
+}
+
+/* The daemon's counters (stewardctl metrics): read on demand from what counts them. */
+START_TEST(test_counters)
+{
+        g_autofree char *web = path_of(STEWARD_CHILD_PATH_PREFIX, "web");
+        StewardEvent ev = { .kind = STEWARD_EVENT_CHILD_STARTED,
+                            .fields = STEWARD_EVENT_FIELD_CHILD | STEWARD_EVENT_FIELD_GENERATION,
+                            .child = "web",
+                            .generation = 2 };
+        g_autoptr(StewardLog) log = steward_log_new_journal(journal_refuses, NULL, 8);
+
+        ck_assert_uint_eq(uint64_property(STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "EventsTotal"), 0);
+        ck_assert_uint_eq(uint64_property(STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "CallsDenied"), 0);
+        ck_assert_uint_eq(
+                uint64_property(STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "JournalEntriesLost"), 0);
+        for (guint i = 0; i < 3; i++)
+                steward_bus_emit_event(fx.bus, 10 + i, &ev, NULL);
+        ck_assert_uint_eq(uint64_property(STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "EventsTotal"), 3);
+
+        fx.fake.notify_dropped = 17;
+        ck_assert_uint_eq(
+                uint64_property(STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "NotifyMessagesDropped"),
+                17);
+
+        steward_bus_set_log(fx.bus, log);
+        steward_log_event(log, 1, &ev, NULL);
+        steward_log_flush(log);
+        ck_assert_uint_gt(steward_log_get_failures(log), 0);
+        ck_assert_uint_eq(
+                uint64_property(STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "JournalEntriesLost"),
+                steward_log_get_failures(log));
+        steward_bus_set_log(fx.bus, NULL);
+
+        /* A child's fences: the ended waits, and the one under way as it grows. */
+        fx.fake.children[0].fence_waits = 3;
+        fx.fake.children[0].fence_wait_usec = 5 * G_USEC_PER_SEC;
+        ck_assert_uint_eq(uint64_property(web, STEWARD_CHILD_INTERFACE, "FenceWaits"), 3);
+        ck_assert_uint_eq(uint64_property(web, STEWARD_CHILD_INTERFACE, "FenceWaitUSec"),
+                          5 * G_USEC_PER_SEC);
+        fx.fake.children[0].fence_waiting = TRUE;
+        fx.fake.children[0].fence_wait_since = g_get_monotonic_time() - 2 * G_USEC_PER_SEC;
+        ck_assert_uint_ge(uint64_property(web, STEWARD_CHILD_INTERFACE, "FenceWaitUSec"),
+                          7 * G_USEC_PER_SEC);
 }
 END_TEST
 
@@ -673,6 +741,9 @@ START_TEST(test_pending_calls_bounded)
                         done += replies[i].done;
         }
         ck_assert_uint_eq(fx.fake.commands, STEWARD_BUS_PENDING_PER_SENDER_MAX);
+        /* Every refusal counts, none of the calls that ran. */
+        ck_assert_uint_eq(uint64_property(STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "CallsDenied"),
+                          N - STEWARD_BUS_PENDING_PER_SENDER_MAX);
         for (guint i = 0; i < N; i++) {
                 g_clear_pointer(&replies[i].reply, g_variant_unref);
                 g_clear_error(&replies[i].error);
@@ -872,6 +943,7 @@ make_suite(void)
         tcase_set_timeout(tc, 60);
         tcase_add_test(tc, test_queries);
         tcase_add_test(tc, test_properties);
+        tcase_add_test(tc, test_counters);
         tcase_add_test(tc, test_commands);
         tcase_add_test(tc, test_caller_comm);
         tcase_add_test(tc, test_auth_rule);

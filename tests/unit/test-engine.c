@@ -1711,6 +1711,61 @@ t_child_changed(T *t, const char *child)
         return 0;
 }
 
+/* FenceWaits and FenceWaitUSec: one wait per fence entered (a merged restart
+ * is none), timed from child_restart_fence_entered to
+ * child_restart_fence_released, growing while it lasts; a fence the failed
+ * spawn abandoned ends there. */
+START_TEST(test_fence_wait_counted)
+{
+        T *t = three_simple(STEWARD_STRATEGY_ONE_FOR_ONE);
+        StewardChildInfo info;
+
+        info = t_info(t, "b");
+        ck_assert_uint_eq(info.fence_waits, 0);
+        ck_assert(!info.fence_waiting);
+        ck_assert_uint_eq(steward_child_fence_wait_usec(&info, t->now), 0);
+
+        (void) t_cmd(t, STEWARD_COMMAND_RESTART, "b", "r-1");
+        (void) t_cmd(t, STEWARD_COMMAND_RESTART, "b", "r-2");
+        g_free(t_take(t));
+        info = t_info(t, "b");
+        ck_assert_uint_eq(info.fence_waits, 1);
+        ck_assert(info.fence_waiting);
+        t_advance(t, 2 * SEC);
+        info = t_info(t, "b");
+        ck_assert_uint_eq(steward_child_fence_wait_usec(&info, t->now), 2 * SEC);
+        t_exited(t, "b", KILLED, SIGTERM);
+        t_advance(t, 1 * SEC);
+        t_gone(t, "b");
+        g_free(t_take(t));
+        /* Gone, but the next incarnation does not exist yet: still fenced. */
+        t->now += SEC / 2;
+        t_spawned(t, "b");
+        t_expect(t, "child_started b 1, child_restart_fence_released b 1");
+        info = t_info(t, "b");
+        ck_assert(!info.fence_waiting);
+        ck_assert_uint_eq(info.fence_waits, 1);
+        ck_assert_uint_eq(steward_child_fence_wait_usec(&info, t->now + 60 * SEC), 3 * SEC + SEC / 2);
+        /* The others were never fenced. */
+        info = t_info(t, "a");
+        ck_assert_uint_eq(info.fence_waits, 0);
+        ck_assert_uint_eq(steward_child_fence_wait_usec(&info, t->now), 0);
+
+        /* A second fence, abandoned by a failed spawn: its wait ends with it. */
+        (void) t_cmd(t, STEWARD_COMMAND_RESTART, "b", "r-3");
+        t_exited(t, "b", KILLED, SIGTERM);
+        t->now += SEC;
+        t_gone(t, "b");
+        t_spawn_failed(t, "b", "exec '/bin/b': No such file or directory");
+        g_free(t_take(t));
+        info = t_info(t, "b");
+        ck_assert(!info.fence_waiting);
+        ck_assert_uint_eq(info.fence_waits, 2);
+        ck_assert_uint_eq(steward_child_fence_wait_usec(&info, t->now + 60 * SEC), 4 * SEC + SEC / 2);
+        t_free(t);
+}
+END_TEST
+
 /* A commanded restart whose spawn fails (the executable vanished while the
  * old incarnation drained): no generation, no attempt, no fence release;
  * the policy retries, and the retry gets the generation the failed spawn
@@ -4276,6 +4331,7 @@ make_suite(void)
         tcase_add_test(tc, test_stale_reports);
         tcase_add_test(tc, test_spawn_failure_keeps_verdict);
         tcase_add_test(tc, test_fenced_spawn_failure);
+        tcase_add_test(tc, test_fence_wait_counted);
         tcase_add_test(tc, test_spawn_failure_with_restart_pending);
         tcase_add_test(tc, test_commands_stop_start_pause_resume);
         tcase_add_test(tc, test_stop_during_strategy_restart);

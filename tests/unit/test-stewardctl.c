@@ -8,6 +8,7 @@
 #include "steward-test.h"
 #include "steward-util.h"
 #include "stewardctl-format.h"
+#include "stewardctl-metrics.h"
 
 static const StewardctlStyle plain = { .color = FALSE, .utf8 = FALSE, .now_usec = 1000 * G_USEC_PER_SEC };
 static const StewardctlStyle fancy = { .color = TRUE, .utf8 = TRUE, .now_usec = 1000 * G_USEC_PER_SEC };
@@ -598,6 +599,83 @@ START_TEST(test_parse_timestamp)
 }
 END_TEST
 
+/* stewardctl metrics: label values escaped, a state set with one series per
+ * state (and one for a state it does not know), µs as exact seconds, and a
+ * family left out when the daemon does not serve its property. */
+START_TEST(test_metrics_render)
+{
+        g_autoptr(GVariant) manager = g_variant_ref_sink(g_variant_new_parsed(
+                "{'Version': <'1.2'>, 'Mode': <'system'>, 'Backend': <'scope'>, 'State': <'running'>, "
+                "'ChildCount': <uint32 1>, 'EventsTotal': <uint64 42>}"));
+        g_autoptr(GPtrArray) sups = g_ptr_array_new_with_free_func((GDestroyNotify) g_variant_unref);
+        g_autoptr(GPtrArray) kids = g_ptr_array_new_with_free_func((GDestroyNotify) g_variant_unref);
+        g_autofree char *text = NULL;
+        g_autofree char *escaped = stewardctl_metrics_escape_label("a\\b\"c\nd");
+
+        ck_assert_str_eq(escaped, "a\\\\b\\\"c\\nd");
+        g_ptr_array_add(sups,
+                        g_variant_ref_sink(g_variant_new_parsed(
+                                "{'Name': <'root'>, 'State': <'running'>, 'RestartCount': <uint32 2>}")));
+        g_ptr_array_add(kids,
+                        g_variant_ref_sink(g_variant_new_parsed(
+                                "{'Name': <'web'>, 'Supervisor': <'root'>, 'State': <'levitating'>, "
+                                "'Generation': <uint64 7>, 'Ready': <true>, 'RestartCount': <uint32 3>, "
+                                "'FenceWaits': <uint64 2>, 'FenceWaitUSec': <uint64 1500042>, "
+                                "'LastExitCode': <'killed'>, 'LastExitStatus': <int32 15>}")));
+        text = stewardctl_metrics_render(manager, sups, kids);
+
+        ck_assert_ptr_nonnull(strstr(text, "# HELP steward_build_info "));
+        ck_assert_ptr_nonnull(
+                strstr(text, "\nsteward_build_info{version=\"1.2\",mode=\"system\",backend=\"scope\"} 1\n"));
+        ck_assert_ptr_nonnull(strstr(text, "\nsteward_tree_state{state=\"running\"} 1\n"));
+        ck_assert_ptr_nonnull(strstr(text, "\nsteward_tree_state{state=\"stopped\"} 0\n"));
+        ck_assert_ptr_nonnull(
+                strstr(text, "# TYPE steward_events_total counter\nsteward_events_total 42\n"));
+        ck_assert_ptr_nonnull(strstr(text, "\nsteward_children 1\n"));
+        /* Not served (an older stewardd): no family, not a zero. */
+        ck_assert_ptr_null(strstr(text, "steward_bus_calls_denied_total"));
+        ck_assert_ptr_null(strstr(text, "steward_child_restart_budget_remaining"));
+        ck_assert_ptr_nonnull(strstr(text, "\nsteward_supervisor_restarts_total{supervisor=\"root\"} 2\n"));
+        ck_assert_ptr_nonnull(
+                strstr(text, "\nsteward_supervisor_state{supervisor=\"root\",state=\"running\"} 1\n"));
+        ck_assert_ptr_nonnull(strstr(
+                text, "\nsteward_child_state{child=\"web\",supervisor=\"root\",state=\"running\"} 0\n"));
+        ck_assert_ptr_nonnull(strstr(
+                text, "\nsteward_child_state{child=\"web\",supervisor=\"root\",state=\"levitating\"} 1\n"));
+        ck_assert_ptr_nonnull(
+                strstr(text, "\nsteward_child_generation{child=\"web\",supervisor=\"root\"} 7\n"));
+        ck_assert_ptr_nonnull(strstr(text, "\nsteward_child_ready{child=\"web\",supervisor=\"root\"} 1\n"));
+        ck_assert_ptr_nonnull(strstr(text,
+                                     "# TYPE steward_child_restarts_total counter\n"
+                                     "steward_child_restarts_total{child=\"web\",supervisor=\"root\"} 3\n"));
+        ck_assert_ptr_nonnull(
+                strstr(text, "\nsteward_child_fence_waits_total{child=\"web\",supervisor=\"root\"} 2\n"));
+        ck_assert_ptr_nonnull(strstr(
+                text,
+                "\nsteward_child_fence_wait_seconds_total{child=\"web\",supervisor=\"root\"} 1.500042\n"));
+        ck_assert_ptr_nonnull(strstr(
+                text,
+                "\nsteward_child_last_exit_status{child=\"web\",supervisor=\"root\",code=\"killed\"} 15\n"));
+        /* Every family's HELP and TYPE once, before its samples. */
+        ck_assert_ptr_eq(strstr(text, "# TYPE steward_child_state "),
+                         g_strrstr(text, "# TYPE steward_child_state "));
+        ck_assert(g_str_has_suffix(text, "\n"));
+}
+END_TEST
+
+/* An empty tree still names the daemon; no family without samples. */
+START_TEST(test_metrics_render_empty)
+{
+        g_autoptr(GVariant) manager = g_variant_ref_sink(g_variant_new_parsed("@a{sv} {}"));
+        g_autoptr(GPtrArray) none = g_ptr_array_new();
+        g_autofree char *text = stewardctl_metrics_render(manager, none, none);
+
+        ck_assert_ptr_nonnull(strstr(text, "steward_build_info{version=\"\",mode=\"\",backend=\"\"} 1\n"));
+        ck_assert_ptr_null(strstr(text, "steward_child_"));
+        ck_assert_ptr_null(strstr(text, "steward_supervisor_"));
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -622,6 +700,8 @@ make_suite(void)
         tcase_add_test(tc, test_status_budget);
         tcase_add_test(tc, test_event_from_journal);
         tcase_add_test(tc, test_parse_timestamp);
+        tcase_add_test(tc, test_metrics_render);
+        tcase_add_test(tc, test_metrics_render_empty);
         suite_add_tcase(s, tc);
         return s;
 }
