@@ -266,3 +266,82 @@ steward_cgroup_counters_free(StewardCgroupCounters *c)
         counter_close(&c->pids);
         g_free(c);
 }
+
+struct _StewardCgroupEmpty {
+        int fd;
+        guint source;
+        StewardCgroupEmptyFunc func;
+        gpointer user_data;
+};
+
+/* TRUE when cgroup.events says "populated 0", or cannot be read any more
+ * (the cgroup is removed, which the manager does only once it is empty). */
+static gboolean
+empty_now(StewardCgroupEmpty *w)
+{
+        char buf[256];
+        ssize_t n = pread(w->fd, buf, sizeof(buf) - 1, 0);
+        guint64 populated;
+
+        if (n < 0)
+                return errno == ENODEV || errno == ENOENT;
+        buf[n] = '\0';
+        return steward_cgroup_counter(buf, "populated", &populated) && populated == 0;
+}
+
+static gboolean
+on_cgroup_events(int fd, GIOCondition cond, gpointer user_data)
+{
+        StewardCgroupEmpty *w = user_data;
+
+        if (!empty_now(w))
+                return G_SOURCE_CONTINUE;
+        /* Once: the file says nothing new after that. */
+        w->source = 0;
+        w->func(w->user_data);
+        return G_SOURCE_REMOVE;
+}
+
+StewardCgroupEmpty *
+steward_cgroup_empty_watch(pid_t pid, const char *unit, StewardCgroupEmptyFunc func, gpointer user_data)
+{
+        g_autofree char *proc = g_strdup_printf("/proc/%d/cgroup", (int) pid);
+        g_autofree char *text = NULL;
+        g_autofree char *path = NULL;
+        g_autofree char *file = NULL;
+        g_autoptr(StewardCgroupEmpty) w = NULL;
+        const char *root;
+
+        if (g_file_test(CGROUP_ROOT "/cgroup.controllers", G_FILE_TEST_EXISTS))
+                root = CGROUP_ROOT;
+        else if (g_file_test(CGROUP_ROOT "/unified/cgroup.controllers", G_FILE_TEST_EXISTS))
+                root = CGROUP_ROOT "/unified";
+        else
+                return NULL;
+        if (!g_file_get_contents(proc, &text, NULL, NULL))
+                return NULL;
+        path = steward_cgroup_path_of(text, NULL);
+        if (!path || !g_str_has_suffix(path, unit) || path[strlen(path) - strlen(unit) - 1] != '/')
+                return NULL;
+        file = g_build_filename(root, path, "cgroup.events", NULL);
+        w = g_new0(StewardCgroupEmpty, 1);
+        w->func = func;
+        w->user_data = user_data;
+        w->fd = open(file, O_RDONLY | O_CLOEXEC);
+        if (w->fd < 0)
+                return NULL;
+        /* @pid is in it: "populated 1" until it and all it forked have
+         * exited. */
+        w->source = g_unix_fd_add(w->fd, G_IO_PRI | G_IO_ERR, on_cgroup_events, w);
+        return g_steal_pointer(&w);
+}
+
+void
+steward_cgroup_empty_free(StewardCgroupEmpty *w)
+{
+        if (!w)
+                return;
+        g_clear_handle_id(&w->source, g_source_remove);
+        steward_close_fdp(&w->fd);
+        g_free(w);
+}
