@@ -53,7 +53,6 @@ typedef struct {
          * someone else's job on a unit of that name, or ours racing its reply. */
         GHashTable *early_jobs; /* job path -> result */
         StewardCgroupCounters *counters; /* scope backend: its cgroup's, NULL when none can be read */
-        StewardCgroupEmpty *empty; /* scope backend: its cgroup's end, NULL when the manager tells alone */
 } Incarnation;
 
 /* A health check run inside an incarnation (steward_backend_probe()). */

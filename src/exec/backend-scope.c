@@ -59,28 +59,6 @@ on_unit_properties_changed(GDBusConnection *bus, const char *sender, const char 
 
 static void scope_check_state(Incarnation *inc);
 
-/* The kernel says the scope's cgroup is empty: the incarnation is over,
- * whatever the manager does with the unit, and it tells the same later. */
-static void
-on_scope_empty(gpointer user_data)
-{
-        Incarnation *inc = user_data;
-
-        if (!inc->scope_created || inc->scope_gone)
-                return;
-        inc->scope_gone = TRUE;
-        backend_incarnation_advance(inc);
-}
-
-/* What tells the scope's end before the manager does, and what the kernel
- * counted in it: opened once @pid is in it. */
-static void
-scope_watch_cgroup(Incarnation *inc, pid_t pid)
-{
-        inc->counters = steward_cgroup_counters_open(pid, inc->unit);
-        inc->empty = steward_cgroup_empty_watch(pid, inc->unit, on_scope_empty, inc);
-}
-
 /* UnitRemoved is no proof that a scope ended: a daemon-reload or
  * daemon-reexec of the manager sends it for every unit, live scopes
  * included, and loads them again. The unit's state, asked for, tells. */
@@ -105,7 +83,7 @@ scope_job_finished(Incarnation *inc, const char *result)
         if (g_str_equal(result, "done")) {
                 inc->scope_created = TRUE;
                 /* The helper is in the scope's cgroup now, and it becomes the main process. */
-                scope_watch_cgroup(inc, inc->proc.pid);
+                inc->counters = steward_cgroup_counters_open(inc->proc.pid, inc->unit);
                 backend_incarnation_release(inc);
         } else {
                 g_autofree char *message =
@@ -612,7 +590,8 @@ scope_adopt(Incarnation *inc, const StewardChildSpec *spec, const StewardLeftove
         }
         /* Counted from now: what the kernel did before is not known to be this run's to tell. */
         if (leftover->pids->len > 0)
-                scope_watch_cgroup(inc, g_array_index(leftover->pids, pid_t, 0));
+                inc->counters =
+                        steward_cgroup_counters_open(g_array_index(leftover->pids, pid_t, 0), inc->unit);
         scope_check_state(inc);
         return TRUE;
 }
@@ -693,7 +672,6 @@ scope_discard(Incarnation *inc)
         g_clear_pointer(&inc->unit_settings, g_variant_unref);
         g_clear_pointer(&inc->early_jobs, g_hash_table_unref);
         g_clear_pointer(&inc->counters, steward_cgroup_counters_free);
-        g_clear_pointer(&inc->empty, steward_cgroup_empty_free);
         g_free(inc->job);
         g_free(inc->unit_path);
         g_free(inc->slice);

@@ -37,20 +37,4 @@ StewardExitCause steward_cgroup_counters_cause(StewardCgroupCounters *c);
 void steward_cgroup_counters_free(StewardCgroupCounters *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardCgroupCounters, steward_cgroup_counters_free)
 
-/* A scope's end as the kernel knows it: "populated 0" in the unified
- * hierarchy's cgroup.events, which wakes poll() the moment the last
- * process of the cgroup (and of any below it) has exited. The manager
- * learns it from the same file, and only tells through the bus after. */
-typedef struct _StewardCgroupEmpty StewardCgroupEmpty;
-typedef void (*StewardCgroupEmptyFunc)(gpointer user_data);
-
-/* Calls @func once when @unit's cgroup, found through /proc/@pid/cgroup,
- * is empty or gone. NULL where there is no unified hierarchy (a pure v1
- * host) or @pid is not in a cgroup named @unit; the caller learns the end
- * from the manager then, as it always does as well. */
-StewardCgroupEmpty *steward_cgroup_empty_watch(pid_t pid, const char *unit, StewardCgroupEmptyFunc func,
-                                               gpointer user_data);
-void steward_cgroup_empty_free(StewardCgroupEmpty *w);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardCgroupEmpty, steward_cgroup_empty_free)
-
 G_END_DECLS

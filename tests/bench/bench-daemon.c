@@ -13,8 +13,7 @@
  *                 30 s of nothing happening, against the user manager's over the same 30 s.
  *
  * Numbers, not verdicts: it prints them and the ratios, and fails only when something
- * does not happen at all. STEWARD_BENCH_ONLY=restart runs the three restart figures alone (for an
- * A/B of the restart path with farm-bench or by hand). */
+ * does not happen at all. */
 #include "config.h"
 
 #include <signal.h>
@@ -449,8 +448,6 @@ START_TEST(bench_daemon)
         report("restart call (own connection) to running", s, n);
         ck_assert(s > 0 && n > 0);
 
-        if (g_strcmp0(g_getenv("STEWARD_BENCH_ONLY"), "restart") == 0)
-                return;
         s = steward_bringup(&rss, &cpu);
         n = systemd_pipelined_scopes(bus);
         report("bring-up of 1,000 children vs pipelined scopes", s, n);

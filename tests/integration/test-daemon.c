@@ -606,65 +606,6 @@ START_TEST(test_descriptor_limit)
 }
 END_TEST
 
-static GPid
-user_manager_pid(ItestDaemon *d)
-{
-        g_autoptr(GVariant) r = g_dbus_connection_call_sync(
-                d->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                "GetConnectionUnixProcessID", g_variant_new("(s)", "org.freedesktop.systemd1"),
-                G_VARIANT_TYPE("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-        guint32 pid = 0;
-
-        ck_assert(r);
-        g_variant_get(r, "(u)", &pid);
-        return (GPid) pid;
-}
-
-/* The end of an incarnation is the kernel's word (its scope's cgroup is
- * empty), not the manager's: with the manager stopped, a restart still
- * gets as far as the next incarnation's child_starting, which comes only
- * once the previous one is gone. */
-START_TEST(test_scope_end_seen_without_manager)
-{
-        g_autofree char *dir = g_dir_make_tmp("steward-end-XXXXXX", NULL);
-        g_autofree char *fifo = g_build_filename(dir, "go", NULL);
-        g_autofree char *config = NULL;
-        g_autoptr(ItestDaemon) d = NULL;
-        GVariant *starting;
-        guint from = 0;
-        GPid manager;
-        int fd;
-
-        if (!g_file_test("/sys/fs/cgroup/cgroup.controllers", G_FILE_TEST_EXISTS) &&
-            !g_file_test("/sys/fs/cgroup/unified/cgroup.controllers", G_FILE_TEST_EXISTS)) {
-                fprintf(stderr, "# no unified hierarchy: the manager alone tells a scope's end\n");
-                return;
-        }
-        ck_assert_int_eq(mkfifo(fifo, 0600), 0);
-        config = g_strdup_printf("[Child once]\n"
-                                 "ExecStart=/bin/sh -c 'read x <%s; exit 3'\n"
-                                 "RestartSec=0\n",
-                                 fifo);
-        d = start(config, 0);
-        ck_assert(itest_events_wait(d->events, "child_started", "once", &from, ITEST_TIMEOUT_SEC));
-        manager = user_manager_pid(d);
-        ck_assert_int_eq(kill(manager, SIGSTOP), 0);
-        fd = open(fifo, O_WRONLY | O_CLOEXEC);
-        if (fd >= 0) {
-                (void) !write(fd, "go\n", 3);
-                close(fd);
-        }
-        starting = itest_events_wait(d->events, "child_starting", "once", &from, ITEST_TIMEOUT_SEC);
-        /* Whatever happened, the manager goes on before anything is judged. */
-        ck_assert_int_eq(kill(manager, SIGCONT), 0);
-        ck_assert_int_ge(fd, 0);
-        ck_assert_msg(starting, "no child_starting while the manager was stopped");
-        ck_assert(itest_events_wait(d->events, "child_started", "once", &from, ITEST_TIMEOUT_SEC));
-        g_unlink(fifo);
-        g_rmdir(dir);
-}
-END_TEST
-
 /* A child the OOM killer ends under MemoryMax=: child_exited and
  * LastExitCause name the cause. Where the manager cannot enforce the
  * limit (no memory controller delegated to it) the program ends by itself
@@ -1533,7 +1474,6 @@ make_suite(void)
         tcase_add_loop_test(life, test_restart_fence_through_the_bus, 0, G_N_ELEMENTS(backends));
         tcase_add_loop_test(life, test_crash_loop_new_incarnations, 0, G_N_ELEMENTS(backends));
         tcase_add_loop_test(life, test_descriptor_limit, 0, 2);
-        tcase_add_test(life, test_scope_end_seen_without_manager);
         tcase_add_test(life, test_oom_kill_named);
         tcase_add_test(life, test_tasks_max_named);
         tcase_add_loop_test(life, test_missing_executable, 0, G_N_ELEMENTS(backends));
