@@ -803,12 +803,20 @@ char *
 itest_overlap_probe_config(const char *dir, const char *timeout_stop)
 {
         /* A zombie waiting for its reaper is out of the scope already, so
-         * only a process in any other state counts as overlapping. */
+         * only a process in any other state counts as overlapping.
+         *
+         * Its stop signal is SIGWINCH, which a process ignores from its
+         * first instruction by default: a trap for SIGTERM takes effect
+         * only once sh gets to it, and a loaded machine let a RestartChild
+         * right after "running" end the old incarnation before that (two
+         * child_starting, not one). The trap stays for the manager's own
+         * stop of the scope, which sends SIGTERM. */
         return g_strdup_printf("[Child api]\n"
                                "ExecStart=/bin/sh -c 'if [ -e %s/grandchild ] && "
                                "grep -qs \"^State:.[^Z]\" /proc/$(cat %s/grandchild)/status; "
                                "then echo overlap >> %s/result; fi; trap \"\" TERM; sleep 1000 & "
                                "echo $! > %s/grandchild; exec sleep 1000'\n"
+                               "KillSignal=SIGWINCH\n"
                                "TimeoutStopSec=%s\n",
                                dir, dir, dir, dir, timeout_stop);
 }

@@ -139,8 +139,9 @@ GVariant *itest_supervisor_property(ItestDaemon *d, const char *name, const char
 gboolean itest_child_wait_property(ItestDaemon *d, const char *name, const char *property, GVariant *value,
                                    guint timeout_sec);
 
-/* A child "api" for fence tests: it ignores SIGTERM and leaves a grandchild
- * that does too, so its scope outlives a stop by TimeoutStopSec=
+/* A child "api" for fence tests: it ignores its stop signal (SIGWINCH)
+ * and SIGTERM and leaves a grandchild that does too, so its scope outlives
+ * a stop by TimeoutStopSec=
  * (@timeout_stop, e.g. "1s"); each incarnation writes "overlap" to
  * DIR/result if the previous one's grandchild (DIR/grandchild) still runs
  * when it starts. */
