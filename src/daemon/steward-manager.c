@@ -70,6 +70,12 @@ manager_emit_now(StewardManager *m, const StewardEvent *ev, const char *unit)
         manager_sequence_next(m);
         FOR_EACH_LISTENER(m, l, event)
         l->l->event(l->data, m->sequence, ev, unit);
+        /* The state file keeps the sequence: an event that comes from
+         * outside the engine's dispatch (a rate limiter's summary, the
+         * journal's loss and return, a command that changed nothing) must
+         * be saved too, or a stewardd killed after it leaves a file that
+         * never says so. Coalesced with any save already pending. */
+        manager_state_changed(m);
 }
 
 void

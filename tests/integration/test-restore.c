@@ -239,6 +239,35 @@ notify_child_path(void)
         return g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "tests", "integration", "notify-child", NULL);
 }
 
+/* An event from outside the engine's work, here the rate limiter's summary
+ * of held-back child_status events (sent from a timer when its window
+ * ends), is in the state file too, so a kill after it leaves a file that
+ * says it. */
+START_TEST(test_summary_event_saved)
+{
+        g_autofree char *child = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "tests", "integration",
+                                                  "notify-child", NULL);
+        g_autofree char *config = g_strdup_printf("[Child fl]\n"
+                                                  "Type=notify\n"
+                                                  "ExecStart=%s notify=READY=1 statuses=100\n",
+                                                  child);
+        g_autoptr(ItestDaemon) d = itest_daemon_start(config, NULL);
+        GVariant *summary = NULL;
+        guint from = 0;
+
+        while (!summary) {
+                GVariant *ev = itest_events_wait(d->events, "child_status", "fl", &from, ITEST_TIMEOUT_SEC);
+                g_autoptr(GVariant) fields = NULL;
+
+                ck_assert_msg(ev, "no summary of the held-back child_status events");
+                fields = g_variant_get_child_value(ev, 4);
+                if (g_variant_lookup(fields, "suppressed", "t", NULL))
+                        summary = ev;
+        }
+        ck_assert(itest_wait_saved(d, event_sequence(summary)));
+}
+END_TEST
+
 START_TEST(test_kill_keeps_states)
 {
         g_autofree char *nc = notify_child_path();
@@ -795,6 +824,7 @@ make_suite(void)
         tcase_add_test(tc, test_kill_keeps_children);
         tcase_add_test(tc, test_kill_during_fence);
         tcase_add_test(tc, test_kill_keeps_states);
+        tcase_add_test(tc, test_summary_event_saved);
         tcase_add_test(tc, test_kill_while_starting);
         tcase_add_test(tc, test_kill_before_stop_sent);
         tcase_add_test(tc, test_kill_keeps_quarantine);
