@@ -595,18 +595,55 @@ wait_exited(Chaos *c, ChaosChild *ch, guint64 gen)
                 "no child_exited for %s generation %" G_GUINT64_FORMAT, ch->name, gen);
 }
 
+/* A crash of @ch restarts it and, under the one-for-all supervisor, every
+ * running sibling: their generations before it. */
+static guint
+crash_restarts(Chaos *c, ChaosChild *ch, ChaosChild **who, guint64 *gens)
+{
+        guint n = 0;
+
+        for (guint i = 0; i < c->n_children; i++) {
+                ChaosChild *s = &c->children[i];
+
+                if (s == ch || (g_str_equal(ch->supervisor, "ofa") && g_str_equal(s->supervisor, "ofa") &&
+                                s->want == WANT_RUNNING)) {
+                        who[n] = s;
+                        gens[n++] = child_generation(c, s->name);
+                }
+        }
+        return n;
+}
+
+/* Until every child the crash restarts runs its next incarnation: a
+ * sibling that the one-for-all strategy stops only once the crashed one is
+ * gone still shows its old incarnation "running" meanwhile. */
+static void
+wait_restarted(Chaos *c, ChaosChild **who, const guint64 *gens, guint n)
+{
+        for (guint i = 0; i < n; i++)
+                CHAOS_CHECK(c,
+                            itest_events_wait_generation(c->d->events, "child_started", who[i]->name,
+                                                         gens[i] + 1, ITEST_TIMEOUT_SEC),
+                            "%s generation %" G_GUINT64_FORMAT " was not restarted", who[i]->name, gens[i]);
+}
+
 static void
 fault_kill_child(Chaos *c)
 {
         ChaosChild *ch = pick(c, W(WANT_RUNNING), TRUE);
+        ChaosChild *who[G_N_ELEMENTS(chaos_tree)];
+        guint64 gens[G_N_ELEMENTS(chaos_tree)];
+        guint n;
         guint64 gen;
 
         if (!ch)
                 return;
         chaos_say(c, "SIGKILL the main process of %s", ch->name);
         gen = child_generation(c, ch->name);
+        n = crash_restarts(c, ch, who, gens);
         kill_main(c, ch, child_main_pid(c, ch->name), gen);
         wait_exited(c, ch, gen);
+        wait_restarted(c, who, gens, n);
 }
 
 static void
@@ -650,6 +687,9 @@ static void
 fault_freeze_daemon(Chaos *c)
 {
         ChaosChild *ch = pick(c, W(WANT_RUNNING), TRUE);
+        ChaosChild *who[G_N_ELEMENTS(chaos_tree)];
+        guint64 gens[G_N_ELEMENTS(chaos_tree)];
+        guint n;
         guint32 pid;
         guint64 gen;
 
@@ -659,10 +699,12 @@ fault_freeze_daemon(Chaos *c)
         /* Asked first: a stopped stewardd answers nothing. */
         gen = child_generation(c, ch->name);
         pid = child_main_pid(c, ch->name);
+        n = crash_restarts(c, ch, who, gens);
         CHAOS_CHECK(c, kill(c->d->pid, SIGSTOP) == 0, "SIGSTOP: %m");
         kill_main(c, ch, pid, gen);
         CHAOS_CHECK(c, kill(c->d->pid, SIGCONT) == 0, "SIGCONT: %m");
         wait_exited(c, ch, gen);
+        wait_restarted(c, who, gens, n);
 }
 
 static void
