@@ -18,6 +18,8 @@ typedef struct _StewardManager StewardManager;
 typedef struct {
         StewardMode mode;
         gboolean backend_forced;
+        /* Manager calls on the bus, never on the manager's private socket. */
+        gboolean manager_bus_only;
         StewardBackendKind backend; /* when forced */
         const char *config_path; /* NULL: the mode's default location */
 } StewardManagerOptions;

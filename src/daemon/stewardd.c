@@ -32,7 +32,7 @@ enum {
 };
 
 static gboolean opt_system, opt_user, opt_check_config, opt_version, opt_verbose;
-static char *opt_config, *opt_backend, *opt_log_target;
+static char *opt_config, *opt_backend, *opt_log_target, *opt_manager_connection;
 
 static const GOptionEntry entries[] = {
         { "system", 0, 0, G_OPTION_ARG_NONE, &opt_system, N_("Run in system mode (the default as root)"),
@@ -43,6 +43,8 @@ static const GOptionEntry entries[] = {
         { "check-config", 0, 0, G_OPTION_ARG_NONE, &opt_check_config,
           N_("Validate the configuration and exit"), NULL },
         { "backend", 0, 0, G_OPTION_ARG_STRING, &opt_backend, N_("Force a backend"), "scope|process" },
+        { "manager-connection", 0, 0, G_OPTION_ARG_STRING, &opt_manager_connection,
+          N_("How to reach the systemd manager"), "private|bus" },
         { "log-target", 0, 0, G_OPTION_ARG_STRING, &opt_log_target, N_("Where events go"),
           "journal|console|auto" },
         { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, N_("Log informational messages"), NULL },
@@ -568,6 +570,13 @@ main(int argc, char **argv)
         mo.backend_forced = opt_backend != NULL;
         mo.backend = options.backend;
         mo.config_path = opt_config;
+        if (opt_manager_connection && !g_str_equal(opt_manager_connection, "private") &&
+            !g_str_equal(opt_manager_connection, "bus")) {
+                g_printerr("stewardd: unknown manager connection '%s', expected 'private' or 'bus'\n",
+                           opt_manager_connection);
+                return EXIT_USAGE;
+        }
+        mo.manager_bus_only = g_strcmp0(opt_manager_connection, "bus") == 0;
         if (!steward_log_target_from_string(opt_log_target ? opt_log_target : "auto", &log_target)) {
                 g_printerr("stewardd: unknown log target '%s', expected 'journal', 'console' or 'auto'\n",
                            opt_log_target);
