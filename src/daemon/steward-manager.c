@@ -835,6 +835,15 @@ steward_manager_get_connection(StewardManager *m)
         return m->bus;
 }
 
+void
+steward_manager_flush(StewardManager *m)
+{
+        if (m->bus)
+                (void) g_dbus_connection_flush_sync(m->bus, NULL, NULL);
+        if (m->backend)
+                steward_backend_flush(m->backend);
+}
+
 int
 steward_manager_get_notify_fd(StewardManager *m)
 {

@@ -176,7 +176,6 @@ static void
 daemon_on_reexecute(gpointer user_data)
 {
         Daemon *d = user_data;
-        GDBusConnection *bus = steward_manager_get_connection(d->manager);
         int notify_fd = steward_manager_get_notify_fd(d->manager);
         g_auto(GStrv) env = g_get_environ();
         int errsv;
@@ -194,8 +193,7 @@ daemon_on_reexecute(gpointer user_data)
                 g_autofree char *value = g_strdup_printf("%d", notify_fd);
                 env = g_environ_setenv(env, STEWARD_NOTIFY_FD_ENV, value, TRUE);
         }
-        if (bus)
-                g_dbus_connection_flush_sync(bus, NULL, NULL);
+        steward_manager_flush(d->manager);
         /* The journal entries still queued would die with this image. */
         steward_log_flush(d->log);
         (void) execve(d->exe, d->argv, env);

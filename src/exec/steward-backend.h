@@ -228,6 +228,11 @@ void steward_backend_set_child_resources(StewardBackend *b, const char *child,
 void steward_backend_set_slice_resources(StewardBackend *b, const char *slice,
                                          const StewardResources *resources, gboolean wait);
 
+/* Writes out every manager call still queued on the backend's own
+ * connection (the manager's private socket), as before a re-exec: a
+ * fire-and-forget StopUnit must not die with this image. */
+void steward_backend_flush(StewardBackend *b);
+
 /* To be called for every orphan the reaper collects (process backend:
  * an orphan's death may be what empties a process group). */
 void steward_backend_orphan_reaped(StewardBackend *b);
