@@ -591,6 +591,7 @@ steward_manager_new(const StewardManagerOptions *o, GError **error)
         bo.kind = kind;
         bo.mode = o->mode;
         bo.manager_bus = m->bus;
+        bo.manager_bus_only = o->manager_bus_only;
         bo.slice = m->spec->slice;
         bo.reaper = m->reaper;
         bo.events = &backend_events;
@@ -838,6 +839,15 @@ GDBusConnection *
 steward_manager_get_connection(StewardManager *m)
 {
         return m->bus;
+}
+
+void
+steward_manager_flush(StewardManager *m)
+{
+        if (m->bus)
+                (void) g_dbus_connection_flush_sync(m->bus, NULL, NULL);
+        if (m->backend)
+                steward_backend_flush(m->backend);
 }
 
 int

@@ -18,6 +18,8 @@ typedef struct _StewardManager StewardManager;
 typedef struct {
         StewardMode mode;
         gboolean backend_forced;
+        /* Manager calls on the bus, never on the manager's private socket. */
+        gboolean manager_bus_only;
         StewardBackendKind backend; /* when forced */
         const char *config_path; /* NULL: the mode's default location */
 } StewardManagerOptions;
@@ -150,6 +152,9 @@ int steward_manager_get_notify_fd(StewardManager *m);
 
 /* The connection to the bus of the mode, NULL when there is none. */
 GDBusConnection *steward_manager_get_connection(StewardManager *m);
+/* Writes out what is queued on the bus and on the backend's connection to the systemd manager,
+ * before a re-exec. */
+void steward_manager_flush(StewardManager *m);
 StewardEngine *steward_manager_get_engine(StewardManager *m);
 StewardMode steward_manager_get_mode(StewardManager *m);
 const char *steward_manager_get_backend_name(StewardManager *m);

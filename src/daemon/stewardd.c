@@ -33,7 +33,7 @@ enum {
 };
 
 static gboolean opt_system, opt_user, opt_check_config, opt_version, opt_verbose;
-static char *opt_config, *opt_backend, *opt_log_target;
+static char *opt_config, *opt_backend, *opt_log_target, *opt_manager_connection;
 
 static const GOptionEntry entries[] = {
         { "system", 0, 0, G_OPTION_ARG_NONE, &opt_system, N_("Run in system mode (the default as root)"),
@@ -44,6 +44,8 @@ static const GOptionEntry entries[] = {
         { "check-config", 0, 0, G_OPTION_ARG_NONE, &opt_check_config,
           N_("Validate the configuration and exit"), NULL },
         { "backend", 0, 0, G_OPTION_ARG_STRING, &opt_backend, N_("Force a backend"), "scope|process" },
+        { "manager-connection", 0, 0, G_OPTION_ARG_STRING, &opt_manager_connection,
+          N_("How to reach the systemd manager"), "private|bus" },
         { "log-target", 0, 0, G_OPTION_ARG_STRING, &opt_log_target, N_("Where events go"),
           "journal|console|auto" },
         { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, N_("Log informational messages"), NULL },
@@ -175,7 +177,6 @@ static void
 daemon_on_reexecute(gpointer user_data)
 {
         Daemon *d = user_data;
-        GDBusConnection *bus = steward_manager_get_connection(d->manager);
         int notify_fd = steward_manager_get_notify_fd(d->manager);
         g_auto(GStrv) env = g_get_environ();
         int errsv;
@@ -193,8 +194,7 @@ daemon_on_reexecute(gpointer user_data)
                 g_autofree char *value = g_strdup_printf("%d", notify_fd);
                 env = g_environ_setenv(env, STEWARD_NOTIFY_FD_ENV, value, TRUE);
         }
-        if (bus)
-                g_dbus_connection_flush_sync(bus, NULL, NULL);
+        steward_manager_flush(d->manager);
         /* The journal entries still queued would die with this image. */
         steward_log_flush(d->log);
         steward_spawn_restore_nofile();
@@ -581,6 +581,13 @@ main(int argc, char **argv)
         mo.backend_forced = opt_backend != NULL;
         mo.backend = options.backend;
         mo.config_path = opt_config;
+        if (opt_manager_connection && !g_str_equal(opt_manager_connection, "private") &&
+            !g_str_equal(opt_manager_connection, "bus")) {
+                g_printerr("stewardd: unknown manager connection '%s', expected 'private' or 'bus'\n",
+                           opt_manager_connection);
+                return EXIT_USAGE;
+        }
+        mo.manager_bus_only = g_strcmp0(opt_manager_connection, "bus") == 0;
         if (!steward_log_target_from_string(opt_log_target ? opt_log_target : "auto", &log_target)) {
                 g_printerr(_("stewardd: unknown log target '%s', expected 'journal', 'console' or 'auto'\n"),
                            opt_log_target);

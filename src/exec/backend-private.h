@@ -72,16 +72,26 @@ struct _StewardBackend {
         StewardBackendKind kind;
         const BackendOps *ops;
         StewardMode mode;
+        /* The scope backend's connection for every manager call: the
+         * manager's private socket, or manager_bus. */
         GDBusConnection *bus;
+        GDBusConnection *manager_bus; /* the bus of the mode: where to go when the private socket closes */
+        char *private_socket; /* NULL: the bus only (--manager-connection=bus, or nowhere to look) */
+        gulong closed_handler; /* on bus, when that is a private connection */
+        GDBusConnection *probe; /* a new private connection, not answering yet */
+        guint probe_subscriptions[3];
+        guint kick_source; /* nudging probe until it answers */
+        guint reconnect_source;
+        guint reconnect_tries;
+        guint subscribe_retry_source; /* Subscribe() on manager_bus, again once the manager is back */
         char *slice;
         StewardReaper *reaper;
         const StewardBackendEvents *events;
         gpointer user_data;
         gboolean use_journal;
         gboolean pidfds_unsupported;
-        guint job_removed_subscription;
-        guint unit_removed_subscription;
-        guint unit_changed_subscription;
+        /* The manager's JobRemoved, UnitRemoved and PropertiesChanged on bus. */
+        guint subscriptions[3];
         GCancellable *cancellable;
         GHashTable *incarnations; /* key "child/generation" -> Incarnation* */
         GHashTable *current; /* child -> Incarnation* (borrowed), the newest */

@@ -31,6 +31,16 @@ unit_object_path(const char *unit)
         return g_strconcat(SYSTEMD_UNIT_PATH_PREFIX, label, NULL);
 }
 
+/* A direct connection (the private socket) has no bus daemon to route
+ * by name: GDBus wants no destination there, and no sender to match. */
+static const char *
+manager_name(GDBusConnection *connection)
+{
+        return g_dbus_connection_get_flags(connection) & G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION
+                       ? SYSTEMD_BUS_NAME
+                       : NULL;
+}
+
 /* One subscription for every scope, matched on the interface (arg0) and
  * looked up by path: a match rule per incarnation cost an AddMatch and a
  * RemoveMatch round trip per restart, and memory in the bus and in GDBus
@@ -296,7 +306,7 @@ scope_start(Incarnation *inc)
         call->backend = b;
         call->key = g_strdup(inc->key);
         g_dbus_connection_call_with_unix_fd_list(
-                b->bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
+                b->bus, manager_name(b->bus), SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
                 "StartTransientUnit", g_variant_new("(ssa(sv)a(sa(sv)))", inc->unit, "fail", &props, NULL),
                 G_VARIANT_TYPE("(o)"), G_DBUS_CALL_FLAGS_NONE, -1, fds, b->cancellable,
                 on_start_transient_unit, call);
@@ -320,7 +330,7 @@ on_unit_call_done(GObject *source, GAsyncResult *res, gpointer user_data)
 static void
 scope_call(StewardBackend *b, Incarnation *inc, const char *method, GVariant *params)
 {
-        g_dbus_connection_call(b->bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
+        g_dbus_connection_call(b->bus, manager_name(b->bus), SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
                                method, params, NULL, G_DBUS_CALL_FLAGS_NONE, -1, b->cancellable,
                                on_unit_call_done, g_strdup_printf("%s %s", method, inc->unit));
 }
@@ -474,8 +484,8 @@ on_list_scopes(GObject *source, GAsyncResult *res, gpointer user_data)
 
                 call->task = g_object_ref(task);
                 call->leftover = g_ptr_array_index(sv->leftovers, i);
-                g_dbus_connection_call(G_DBUS_CONNECTION(source), SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH,
-                                       SYSTEMD_MANAGER_INTERFACE, "GetUnitProcesses",
+                g_dbus_connection_call(G_DBUS_CONNECTION(source), manager_name(G_DBUS_CONNECTION(source)),
+                                       SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE, "GetUnitProcesses",
                                        g_variant_new("(s)", call->leftover->unit),
                                        G_VARIANT_TYPE("(a(sus))"), G_DBUS_CALL_FLAGS_NONE, -1,
                                        g_task_get_cancellable(task), on_unit_processes, call);
@@ -487,7 +497,7 @@ scope_survey(StewardBackend *b, GTask *task)
 {
         const char *patterns[] = { STEWARD_SCOPE_PREFIX "*" STEWARD_SCOPE_SUFFIX, NULL };
 
-        g_dbus_connection_call(b->bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
+        g_dbus_connection_call(b->bus, manager_name(b->bus), SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
                                "ListUnitsByPatterns",
                                g_variant_new("(^as^as)", (const char *const[]){ NULL }, patterns),
                                G_VARIANT_TYPE("(a(ssssssouso))"), G_DBUS_CALL_FLAGS_NONE, -1, b->cancellable,
@@ -506,9 +516,10 @@ manager_away(const GError *error)
         if (!g_dbus_error_is_remote_error(error))
                 return !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
         name = g_dbus_error_get_remote_error(error);
-        return g_strcmp0(name, "org.freedesktop.systemd1.NoSuchUnit") != 0 &&
-               g_strcmp0(name, "org.freedesktop.systemd1.LoadFailed") != 0 &&
-               g_strcmp0(name, "org.freedesktop.DBus.Error.UnknownObject") != 0;
+        return g_strcmp0(name, SYSTEMD_ERROR_NO_SUCH_UNIT) != 0 &&
+               g_strcmp0(name, SYSTEMD_ERROR_NO_SUCH_JOB) != 0 &&
+               g_strcmp0(name, SYSTEMD_ERROR_LOAD_FAILED) != 0 &&
+               g_strcmp0(name, DBUS_ERROR_UNKNOWN_OBJECT) != 0;
 }
 
 static gboolean
@@ -572,8 +583,8 @@ scope_check_state(Incarnation *inc)
 
         call->backend = b;
         call->key = g_strdup(inc->key);
-        g_dbus_connection_call(b->bus, SYSTEMD_BUS_NAME, inc->unit_path, DBUS_PROPERTIES_INTERFACE, "Get",
-                               g_variant_new("(ss)", SYSTEMD_UNIT_INTERFACE, "ActiveState"),
+        g_dbus_connection_call(b->bus, manager_name(b->bus), inc->unit_path, DBUS_PROPERTIES_INTERFACE,
+                               "Get", g_variant_new("(ss)", SYSTEMD_UNIT_INTERFACE, "ActiveState"),
                                G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, b->cancellable,
                                on_unit_state, call);
 }
@@ -599,38 +610,489 @@ scope_adopt(Incarnation *inc, const StewardChildSpec *spec, const StewardLeftove
 static void
 scope_stop_leftover(StewardBackend *b, const StewardLeftover *leftover)
 {
-        g_dbus_connection_call(b->bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
+        g_dbus_connection_call(b->bus, manager_name(b->bus), SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
                                "StopUnit", g_variant_new("(ss)", leftover->unit, "replace"), NULL,
                                G_DBUS_CALL_FLAGS_NONE, -1, b->cancellable, on_unit_call_done,
                                g_strdup_printf("StopUnit %s", leftover->unit));
 }
 
+/* A start job's JobRemoved went to a connection that closed: the job is
+ * gone, and the scope is active if it was done. */
+static void
+on_placed_unit_state(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        g_autofree CallData *call = user_data;
+        g_autofree char *key = call->key;
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GVariant) value = NULL;
+        g_autoptr(GError) error = NULL;
+        const char *state = "";
+        Incarnation *inc;
+
+        reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+                return;
+        inc = g_hash_table_lookup(call->backend->incarnations, key);
+        if (!inc || inc->phase != PHASE_PLACING)
+                return;
+        if (reply) {
+                g_variant_get(reply, "(v)", &value);
+                if (g_variant_is_of_type(value, G_VARIANT_TYPE_STRING))
+                        state = g_variant_get_string(value, NULL);
+        }
+        scope_job_finished(inc, g_str_equal(state, "active") ? "done" : "failed");
+}
+
+static void scope_check_job(Incarnation *inc);
+
+static gboolean
+on_check_job_retry(gpointer user_data)
+{
+        Incarnation *inc = user_data;
+
+        inc->state_retry_source = 0;
+        scope_check_job(inc);
+        return G_SOURCE_REMOVE;
+}
+
+static void
+call_data_free(CallData *call)
+{
+        g_free(call->key);
+        g_free(call);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CallData, call_data_free)
+
+static void
+on_job_state(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        g_autoptr(CallData) call = user_data;
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GError) error = NULL;
+        StewardBackend *b = call->backend;
+        Incarnation *inc;
+
+        reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+                return;
+        inc = g_hash_table_lookup(b->incarnations, call->key);
+        /* Done meanwhile, or still queued: its JobRemoved is ours to see. */
+        if (!inc || inc->phase != PHASE_PLACING || reply)
+                return;
+        if (manager_away(error)) {
+                g_debug("%s: %s, asking again", inc->job, error->message);
+                if (!inc->state_retry_source)
+                        inc->state_retry_source =
+                                g_timeout_add(SCOPE_STATE_RETRY_MSEC, on_check_job_retry, inc);
+                return;
+        }
+        g_dbus_connection_call(G_DBUS_CONNECTION(source), manager_name(G_DBUS_CONNECTION(source)),
+                               inc->unit_path, DBUS_PROPERTIES_INTERFACE, "Get",
+                               g_variant_new("(ss)", SYSTEMD_UNIT_INTERFACE, "ActiveState"),
+                               G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, b->cancellable,
+                               on_placed_unit_state, g_steal_pointer(&call));
+}
+
+/* Asked after the signals are subscribed on the connection: a job that
+ * ends after this answer is seen by its JobRemoved. */
+static void
+scope_check_job(Incarnation *inc)
+{
+        StewardBackend *b = inc->backend;
+        CallData *call = g_new0(CallData, 1);
+
+        call->backend = b;
+        call->key = g_strdup(inc->key);
+        g_dbus_connection_call(b->bus, manager_name(b->bus), inc->job, DBUS_PROPERTIES_INTERFACE, "Get",
+                               g_variant_new("(ss)", SYSTEMD_JOB_INTERFACE, "State"), G_VARIANT_TYPE("(v)"),
+                               G_DBUS_CALL_FLAGS_NONE, -1, b->cancellable, on_job_state, call);
+}
+
+/* ---- the manager's connection ------------------------------------------- */
+
+/* How long a private connection has to answer Subscribe() before it is
+ * taken for dead: one made while the manager re-executes may be accepted
+ * and never served. */
+#define MANAGER_PROBE_TIMEOUT_MSEC 5000
+/* After the private connection closed: the first wait before trying it
+ * again, doubled each time up to the last, and how many tries before the
+ * bus is kept for good. */
+#define MANAGER_RECONNECT_FIRST_MSEC 100
+#define MANAGER_RECONNECT_MAX_MSEC 5000
+#define MANAGER_RECONNECT_TRIES 12
+/* How often a new private connection is nudged until its first answer (see on_kick()). */
+#define MANAGER_KICK_MSEC 20
+
+static char *
+private_socket_path(StewardMode mode)
+{
+        const char *runtime = g_getenv("XDG_RUNTIME_DIR");
+
+        if (mode == STEWARD_MODE_SYSTEM)
+                return g_strdup(SYSTEMD_PRIVATE_SOCKET_SYSTEM);
+        return runtime && g_path_is_absolute(runtime)
+                       ? g_build_filename(runtime, SYSTEMD_PRIVATE_SOCKET_USER, NULL)
+                       : NULL;
+}
+
+static char *
+private_socket_address(const char *path)
+{
+        g_autofree char *escaped = g_dbus_address_escape_value(path);
+
+        return g_strconcat("unix:path=", escaped, NULL);
+}
+
+static void
+manager_signals_subscribe(StewardBackend *b, GDBusConnection *c, guint ids[3])
+{
+        const char *sender = manager_name(c);
+
+        ids[0] = g_dbus_connection_signal_subscribe(
+                c, sender, DBUS_PROPERTIES_INTERFACE, "PropertiesChanged", NULL, SYSTEMD_UNIT_INTERFACE,
+                G_DBUS_SIGNAL_FLAGS_NONE, on_unit_properties_changed, b, NULL);
+        ids[1] = g_dbus_connection_signal_subscribe(c, sender, SYSTEMD_MANAGER_INTERFACE, "JobRemoved",
+                                                    SYSTEMD_OBJECT_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+                                                    on_job_removed, b, NULL);
+        ids[2] = g_dbus_connection_signal_subscribe(c, sender, SYSTEMD_MANAGER_INTERFACE, "UnitRemoved",
+                                                    SYSTEMD_OBJECT_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+                                                    on_unit_removed, b, NULL);
+}
+
+static void
+manager_signals_unsubscribe(GDBusConnection *c, guint ids[3])
+{
+        for (guint i = 0; i < 3; i++) {
+                if (ids[i])
+                        g_dbus_connection_signal_unsubscribe(c, ids[i]);
+                ids[i] = 0;
+        }
+}
+
+/* systemd's sd-bus (252 here) leaves a first message that reaches it in
+ * one read with the handshake's BEGIN unread until more bytes come, and
+ * GDBus sends the two back to back: a Ping that asks for no answer is
+ * such bytes, sent until the first answer shows the manager reads us. */
+static gboolean
+on_kick(gpointer user_data)
+{
+        GDBusConnection *c = user_data;
+        g_autoptr(GDBusMessage) ping =
+                g_dbus_message_new_method_call(NULL, SYSTEMD_OBJECT_PATH, DBUS_PEER_INTERFACE, "Ping");
+
+        g_dbus_message_set_flags(ping, G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED);
+        (void) g_dbus_connection_send_message(c, ping, G_DBUS_SEND_MESSAGE_FLAGS_NONE, NULL, NULL);
+        return G_SOURCE_CONTINUE;
+}
+
+typedef struct {
+        GVariant *reply;
+        GError *error;
+        gboolean done;
+} SyncCall;
+
+static void
+on_sync_call(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        SyncCall *call = user_data;
+
+        call->reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &call->error);
+        call->done = TRUE;
+}
+
+/* Subscribe() on a new private connection, nudged (on_kick()) until it
+ * answers, in a context of its own: nothing else runs meanwhile, as in a
+ * call_sync(). */
+static GVariant *
+private_subscribe_sync(GDBusConnection *c, GError **error)
+{
+        g_autoptr(GMainContext) context = g_main_context_new();
+        g_autoptr(GSource) kick = g_timeout_source_new(MANAGER_KICK_MSEC);
+        SyncCall call = { 0 };
+
+        g_main_context_push_thread_default(context);
+        g_source_set_callback(kick, on_kick, c, NULL);
+        g_source_attach(kick, context);
+        g_dbus_connection_call(c, NULL, SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE, "Subscribe", NULL,
+                               NULL, G_DBUS_CALL_FLAGS_NONE, MANAGER_PROBE_TIMEOUT_MSEC, NULL, on_sync_call,
+                               &call);
+        while (!call.done)
+                g_main_context_iteration(context, TRUE);
+        g_source_destroy(kick);
+        g_main_context_pop_thread_default(context);
+        if (call.error)
+                g_propagate_error(error, call.error);
+        return call.reply;
+}
+
+/* A private connection of ours, NULL for none (the bus). */
+static gboolean
+connection_is_private(StewardBackend *b, GDBusConnection *c)
+{
+        return c && c != b->manager_bus;
+}
+
+static void
+connection_drop(StewardBackend *b, GDBusConnection **c, guint ids[3])
+{
+        if (!*c)
+                return;
+        manager_signals_unsubscribe(*c, ids);
+        if (connection_is_private(b, *c))
+                g_dbus_connection_close(*c, NULL, NULL, NULL);
+        g_clear_object(c);
+}
+
+/* What the manager did while nobody listened: the state of every live
+ * scope, asked as after a UnitRemoved, and the start jobs whose
+ * JobRemoved may have gone to a closed connection. */
+static void
+manager_resync(StewardBackend *b)
+{
+        GHashTableIter iter;
+        Incarnation *inc;
+
+        g_hash_table_iter_init(&iter, b->incarnations);
+        while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &inc)) {
+                if (inc->scope_created && !inc->scope_gone)
+                        scope_check_state(inc);
+                else if (inc->phase == PHASE_PLACING && inc->job)
+                        scope_check_job(inc);
+        }
+}
+
+static void on_manager_closed(GDBusConnection *c, gboolean remote, GError *error, gpointer user_data);
+static void manager_reconnect_later(StewardBackend *b);
+
+/* Every manager call from now on goes on @c, whose signals (@ids) are
+ * subscribed already; the previous connection's are dropped. */
+static void
+manager_use(StewardBackend *b, GDBusConnection *c, guint ids[3])
+{
+        g_autoptr(GDBusConnection) old = g_steal_pointer(&b->bus);
+
+        if (old && b->closed_handler)
+                g_clear_signal_handler(&b->closed_handler, old);
+        if (old == b->manager_bus && connection_is_private(b, c))
+                /* The manager broadcasts on the bus only while someone subscribed. */
+                g_dbus_connection_call(old, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
+                                       "Unsubscribe", NULL, NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL,
+                                       NULL);
+        connection_drop(b, &old, b->subscriptions);
+        b->bus = g_object_ref(c);
+        memcpy(b->subscriptions, ids, sizeof(b->subscriptions));
+        memset(ids, 0, sizeof(b->subscriptions));
+        if (connection_is_private(b, c))
+                b->closed_handler = g_signal_connect(c, "closed", G_CALLBACK(on_manager_closed), b);
+}
+
+static void bus_subscribe(StewardBackend *b);
+
+static gboolean
+on_bus_subscribe_retry(gpointer user_data)
+{
+        StewardBackend *b = user_data;
+
+        b->subscribe_retry_source = 0;
+        bus_subscribe(b);
+        return G_SOURCE_REMOVE;
+}
+
+static void
+on_bus_subscribed(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        StewardBackend *b = user_data;
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GError) error = NULL;
+
+        reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || b->bus != b->manager_bus)
+                return; /* the backend is gone, or on the private socket again */
+        if (!reply) {
+                /* Its name has no owner while it re-executes. */
+                g_debug("Subscribe on the bus: %s, asking again", error->message);
+                b->subscribe_retry_source = g_timeout_add(SCOPE_STATE_RETRY_MSEC, on_bus_subscribe_retry, b);
+                return;
+        }
+        manager_resync(b);
+}
+
+static void
+bus_subscribe(StewardBackend *b)
+{
+        g_dbus_connection_call(b->manager_bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH,
+                               SYSTEMD_MANAGER_INTERFACE, "Subscribe", NULL, NULL, G_DBUS_CALL_FLAGS_NONE,
+                               -1, b->cancellable, on_bus_subscribed, b);
+}
+
+/* The manager closes its private connections when it re-executes (a
+ * daemon-reload keeps them). The bus takes over at once, so calls from
+ * now on behave as they always did there while the manager is away, and
+ * the private socket is tried again once it answers. */
+static void
+on_manager_closed(GDBusConnection *c, gboolean remote, GError *error, gpointer user_data)
+{
+        StewardBackend *b = user_data;
+        guint ids[3] = { 0 };
+
+        if (c != b->bus)
+                return;
+        g_info("The systemd manager closed its private connection (%s); on the bus until it is back",
+               error ? error->message : "no reason given");
+        manager_signals_subscribe(b, b->manager_bus, ids);
+        manager_use(b, b->manager_bus, ids);
+        bus_subscribe(b);
+        b->reconnect_tries = 0;
+        manager_reconnect_later(b);
+}
+
+static void
+reconnect_failed(StewardBackend *b, const char *why)
+{
+        g_clear_handle_id(&b->kick_source, g_source_remove);
+        connection_drop(b, &b->probe, b->probe_subscriptions);
+        if (++b->reconnect_tries < MANAGER_RECONNECT_TRIES) {
+                g_debug("The manager's private socket %s: %s; trying again", b->private_socket, why);
+                manager_reconnect_later(b);
+                return;
+        }
+        g_message("The manager's private socket %s: %s; staying on the bus", b->private_socket, why);
+}
+
+static void
+on_private_subscribed(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        StewardBackend *b = user_data;
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GError) error = NULL;
+
+        reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+                return;
+        if (!reply) {
+                reconnect_failed(b, error->message);
+                return;
+        }
+        g_clear_handle_id(&b->kick_source, g_source_remove);
+        g_info("Talking to the systemd manager on its private socket %s again", b->private_socket);
+        manager_use(b, b->probe, b->probe_subscriptions);
+        g_clear_object(&b->probe);
+        manager_resync(b);
+}
+
+static void
+on_private_connected(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        StewardBackend *b = user_data;
+        g_autoptr(GError) error = NULL;
+        GDBusConnection *c = g_dbus_connection_new_for_address_finish(res, &error);
+
+        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+                return;
+        if (!c) {
+                reconnect_failed(b, error->message);
+                return;
+        }
+        g_dbus_connection_set_exit_on_close(c, FALSE);
+        b->probe = c;
+        /* Listening before it answers: a private connection is sent every
+         * signal, and what comes from here on is not lost in the switch. */
+        manager_signals_subscribe(b, c, b->probe_subscriptions);
+        b->kick_source = g_timeout_add(MANAGER_KICK_MSEC, on_kick, c);
+        g_dbus_connection_call(c, NULL, SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE, "Subscribe", NULL,
+                               NULL, G_DBUS_CALL_FLAGS_NONE, MANAGER_PROBE_TIMEOUT_MSEC, b->cancellable,
+                               on_private_subscribed, b);
+}
+
+static gboolean
+on_reconnect(gpointer user_data)
+{
+        StewardBackend *b = user_data;
+        g_autofree char *address = private_socket_address(b->private_socket);
+
+        b->reconnect_source = 0;
+        g_dbus_connection_new_for_address(address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT, NULL,
+                                          b->cancellable, on_private_connected, b);
+        return G_SOURCE_REMOVE;
+}
+
+static void
+manager_reconnect_later(StewardBackend *b)
+{
+        guint delay = MANAGER_RECONNECT_FIRST_MSEC << MIN(b->reconnect_tries, 10);
+
+        g_clear_handle_id(&b->reconnect_source, g_source_remove);
+        b->reconnect_source = g_timeout_add(MIN(delay, MANAGER_RECONNECT_MAX_MSEC), on_reconnect, b);
+}
+
+/* The manager's private socket, subscribed, or NULL with the reason. */
+static GDBusConnection *
+private_connect_sync(StewardBackend *b, guint ids[3], GError **error)
+{
+        g_autofree char *address = private_socket_address(b->private_socket);
+        g_autoptr(GDBusConnection) c = NULL;
+        g_autoptr(GVariant) reply = NULL;
+
+        if (!g_file_test(b->private_socket, G_FILE_TEST_EXISTS)) {
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no %s", b->private_socket);
+                return NULL;
+        }
+        c = g_dbus_connection_new_for_address_sync(address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT,
+                                                   NULL, NULL, error);
+        if (!c)
+                return NULL;
+        g_dbus_connection_set_exit_on_close(c, FALSE);
+        manager_signals_subscribe(b, c, ids);
+        reply = private_subscribe_sync(c, error);
+        if (!reply) {
+                manager_signals_unsubscribe(c, ids);
+                g_dbus_connection_close_sync(c, NULL, NULL);
+                return NULL;
+        }
+        return g_steal_pointer(&c);
+}
+
 static gboolean
 scope_init(StewardBackend *b, const StewardBackendOptions *o, GError **error)
 {
+        g_autoptr(GError) private_error = NULL;
+        g_autoptr(GDBusConnection) c = NULL;
         g_autoptr(GVariant) reply = NULL;
+        guint ids[3] = { 0 };
 
         g_return_val_if_fail(o->manager_bus, FALSE);
         b->by_unit = g_hash_table_new(g_str_hash, g_str_equal);
         b->by_path = g_hash_table_new(g_str_hash, g_str_equal);
-        b->bus = g_object_ref(o->manager_bus);
-        b->unit_changed_subscription = g_dbus_connection_signal_subscribe(
-                b->bus, SYSTEMD_BUS_NAME, DBUS_PROPERTIES_INTERFACE, "PropertiesChanged", NULL,
-                SYSTEMD_UNIT_INTERFACE, G_DBUS_SIGNAL_FLAGS_NONE, on_unit_properties_changed, b, NULL);
-        b->job_removed_subscription = g_dbus_connection_signal_subscribe(
-                b->bus, SYSTEMD_BUS_NAME, SYSTEMD_MANAGER_INTERFACE, "JobRemoved", SYSTEMD_OBJECT_PATH, NULL,
-                G_DBUS_SIGNAL_FLAGS_NONE, on_job_removed, b, NULL);
-        b->unit_removed_subscription = g_dbus_connection_signal_subscribe(
-                b->bus, SYSTEMD_BUS_NAME, SYSTEMD_MANAGER_INTERFACE, "UnitRemoved", SYSTEMD_OBJECT_PATH,
-                NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_unit_removed, b, NULL);
+        b->manager_bus = g_object_ref(o->manager_bus);
+        if (!o->manager_bus_only)
+                b->private_socket = private_socket_path(o->mode);
+
+        /* A round trip there costs a third of one through the bus daemon;
+         * anything about our own callers stays on the bus. */
+        if (b->private_socket && (c = private_connect_sync(b, ids, &private_error))) {
+                g_info("Talking to the systemd manager on its private socket %s", b->private_socket);
+                manager_use(b, c, ids);
+                return TRUE;
+        }
+
+        manager_signals_subscribe(b, b->manager_bus, ids);
         /* Without Subscribe() the manager sends no JobRemoved/UnitRemoved. */
-        reply = g_dbus_connection_call_sync(b->bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH,
+        reply = g_dbus_connection_call_sync(b->manager_bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH,
                                             SYSTEMD_MANAGER_INTERFACE, "Subscribe", NULL, NULL,
                                             G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
         if (!reply) {
+                manager_signals_unsubscribe(b->manager_bus, ids);
                 g_prefix_error(error, "the systemd manager does not answer: ");
                 return FALSE;
         }
+        manager_use(b, b->manager_bus, ids);
+        g_info("Talking to the systemd manager through the bus (%s)",
+               private_error         ? private_error->message
+               : o->manager_bus_only ? "as asked"
+                                     : "no private socket to look for");
+        /* A private socket that refused us stays refused: no second try. */
+        g_clear_pointer(&b->private_socket, g_free);
         return TRUE;
 }
 
@@ -639,15 +1101,15 @@ scope_finalize(StewardBackend *b)
 {
         g_clear_pointer(&b->by_unit, g_hash_table_unref);
         g_clear_pointer(&b->by_path, g_hash_table_unref);
-        if (!b->bus)
-                return;
-        if (b->unit_changed_subscription)
-                g_dbus_connection_signal_unsubscribe(b->bus, b->unit_changed_subscription);
-        if (b->job_removed_subscription)
-                g_dbus_connection_signal_unsubscribe(b->bus, b->job_removed_subscription);
-        if (b->unit_removed_subscription)
-                g_dbus_connection_signal_unsubscribe(b->bus, b->unit_removed_subscription);
-        g_clear_object(&b->bus);
+        g_clear_handle_id(&b->reconnect_source, g_source_remove);
+        g_clear_handle_id(&b->subscribe_retry_source, g_source_remove);
+        g_clear_handle_id(&b->kick_source, g_source_remove);
+        connection_drop(b, &b->probe, b->probe_subscriptions);
+        if (b->bus)
+                g_clear_signal_handler(&b->closed_handler, b->bus);
+        connection_drop(b, &b->bus, b->subscriptions);
+        g_clear_object(&b->manager_bus);
+        g_clear_pointer(&b->private_socket, g_free);
 }
 
 static void
@@ -858,8 +1320,8 @@ scope_place_probe(Probe *probe, Incarnation *inc)
         call = g_new0(ProbeCall, 1);
         call->backend = b;
         call->number = probe->number;
-        g_dbus_connection_call(b->bus, SYSTEMD_BUS_NAME, inc->unit_path, DBUS_PROPERTIES_INTERFACE, "Get",
-                               g_variant_new("(ss)", SYSTEMD_SCOPE_INTERFACE, "ControlGroup"),
+        g_dbus_connection_call(b->bus, manager_name(b->bus), inc->unit_path, DBUS_PROPERTIES_INTERFACE,
+                               "Get", g_variant_new("(ss)", SYSTEMD_SCOPE_INTERFACE, "ControlGroup"),
                                G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, b->cancellable,
                                on_scope_cgroup, call);
 }
@@ -906,13 +1368,13 @@ scope_set_resources(StewardBackend *b, const char *unit, const StewardResources 
          * the manager restarts (a slice), never in /etc. */
         params = g_variant_new("(sba(sv))", unit, TRUE, &props);
         if (!wait) {
-                g_dbus_connection_call(b->bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH,
+                g_dbus_connection_call(b->bus, manager_name(b->bus), SYSTEMD_OBJECT_PATH,
                                        SYSTEMD_MANAGER_INTERFACE, "SetUnitProperties", params, NULL,
                                        G_DBUS_CALL_FLAGS_NONE, -1, b->cancellable, on_set_resources,
                                        g_strdup(unit));
                 return;
         }
-        reply = g_dbus_connection_call_sync(b->bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH,
+        reply = g_dbus_connection_call_sync(b->bus, manager_name(b->bus), SYSTEMD_OBJECT_PATH,
                                             SYSTEMD_MANAGER_INTERFACE, "SetUnitProperties", params, NULL,
                                             G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
         set_resources_done(unit, reply, error);

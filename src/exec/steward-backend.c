@@ -816,6 +816,13 @@ steward_backend_set_slice_resources(StewardBackend *b, const char *slice, const 
 }
 
 void
+steward_backend_flush(StewardBackend *b)
+{
+        if (b->bus && b->bus != b->manager_bus)
+                (void) g_dbus_connection_flush_sync(b->bus, NULL, NULL);
+}
+
+void
 steward_backend_orphan_reaped(StewardBackend *b)
 {
         if (b->ops->orphan_reaped)

@@ -49,6 +49,8 @@ typedef struct {
         StewardBackendKind kind;
         StewardMode mode;
         GDBusConnection *manager_bus; /* scope: the bus of the systemd manager */
+        /* scope: every manager call on @manager_bus, never on the manager's private socket */
+        gboolean manager_bus_only;
         const char *slice; /* scope: parent slice of every scope */
         StewardReaper *reaper;
         const StewardBackendEvents *events;
@@ -59,7 +61,12 @@ typedef struct {
  * steward_backend_new:
  *
  * For the scope backend this subscribes to the manager's signals, so it
- * fails when no manager answers on @options->manager_bus.
+ * fails when no manager answers on @options->manager_bus. It talks to the
+ * manager on its private socket where that accepts us (the system
+ * manager's for root, a user manager's below $XDG_RUNTIME_DIR), else on
+ * @options->manager_bus, and says which (g_info()); a private connection
+ * the manager closes (its daemon-reexec) is replaced, by the bus at once
+ * and by the private socket again as soon as it answers.
  */
 StewardBackend *steward_backend_new(const StewardBackendOptions *options, GError **error);
 void steward_backend_free(StewardBackend *b);
@@ -220,6 +227,11 @@ void steward_backend_set_child_resources(StewardBackend *b, const char *child,
  */
 void steward_backend_set_slice_resources(StewardBackend *b, const char *slice,
                                          const StewardResources *resources, gboolean wait);
+
+/* Writes out every manager call still queued on the backend's own
+ * connection (the manager's private socket), as before a re-exec: a
+ * fire-and-forget StopUnit must not die with this image. */
+void steward_backend_flush(StewardBackend *b);
 
 /* To be called for every orphan the reaper collects (process backend:
  * an orphan's death may be what empties a process group). */

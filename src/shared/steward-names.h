@@ -21,17 +21,26 @@
 #define SYSTEMD_MANAGER_INTERFACE "org.freedesktop.systemd1.Manager"
 #define SYSTEMD_UNIT_INTERFACE "org.freedesktop.systemd1.Unit"
 #define SYSTEMD_SCOPE_INTERFACE "org.freedesktop.systemd1.Scope"
+#define SYSTEMD_JOB_INTERFACE "org.freedesktop.systemd1.Job"
+/* The manager's private socket, a direct connection without the bus daemon: the system manager's
+ * (root only), and a user manager's below its $XDG_RUNTIME_DIR. */
+#define SYSTEMD_PRIVATE_SOCKET_SYSTEM "/run/systemd/private"
+#define SYSTEMD_PRIVATE_SOCKET_USER "systemd/private"
 /* Where the manager's cgroup paths (ControlGroup) are rooted: the unified hierarchy, or the
  * named systemd one of a legacy or hybrid setup. */
 #define CGROUP_ROOT_UNIFIED "/sys/fs/cgroup"
 #define CGROUP_ROOT_LEGACY "/sys/fs/cgroup/systemd"
 #define SYSTEMD_ERROR_NO_SUCH_UNIT "org.freedesktop.systemd1.NoSuchUnit"
 #define SYSTEMD_ERROR_UNIT_EXISTS "org.freedesktop.systemd1.UnitExists"
+#define SYSTEMD_ERROR_NO_SUCH_JOB "org.freedesktop.systemd1.NoSuchJob"
+#define SYSTEMD_ERROR_LOAD_FAILED "org.freedesktop.systemd1.LoadFailed"
 
 #define DBUS_PROPERTIES_INTERFACE "org.freedesktop.DBus.Properties"
+#define DBUS_PEER_INTERFACE "org.freedesktop.DBus.Peer"
 #define DBUS_ERROR_INVALID_ARGS "org.freedesktop.DBus.Error.InvalidArgs"
 #define DBUS_ERROR_PROPERTY_READ_ONLY "org.freedesktop.DBus.Error.PropertyReadOnly"
 #define DBUS_ERROR_ACCESS_DENIED "org.freedesktop.DBus.Error.AccessDenied"
+#define DBUS_ERROR_UNKNOWN_OBJECT "org.freedesktop.DBus.Error.UnknownObject"
 /* What a client gets when the daemon is not on the bus (or cannot be activated). */
 #define DBUS_ERROR_SERVICE_UNKNOWN "org.freedesktop.DBus.Error.ServiceUnknown"
 #define DBUS_ERROR_NAME_HAS_NO_OWNER "org.freedesktop.DBus.Error.NameHasNoOwner"

@@ -12,6 +12,10 @@
  *   idle          wake-ups (context switches of every thread) of stewardd with ten children over
  *                 30 s of nothing happening, against the user manager's over the same 30 s.
  *
+ * The test case "connection" (CK_RUN_CASE=connection) compares stewardd with itself instead: the
+ * manager's private socket (the default) against --manager-connection=bus, for the restart loop,
+ * the restart call and a bring-up of 500 children, alternating, twice each.
+ *
  * Numbers, not verdicts: it prints them and the ratios, and fails only when something
  * does not happen at all. */
 #include "config.h"
@@ -26,6 +30,9 @@
 
 #define RESTARTS 200
 #define CHILDREN 1000
+/* The connection case's bring-up, and its rounds of each side. */
+#define AB_CHILDREN 500
+#define AB_ROUNDS 2
 
 static double
 seconds_since(gint64 start)
@@ -327,13 +334,13 @@ systemd_restart_round_trip(void)
 /* ---- stewardd's side ----------------------------------------------------- */
 
 static double
-steward_restart_loop(void)
+steward_restart_loop(const char *const *args)
 {
         g_autoptr(ItestDaemon) d = itest_daemon_start("[Supervisor root]\nRestartIntensity=100000\n"
                                                       "[Child loop]\nExecStart=/bin/sh -c 'exit 1'\n"
                                                       "RestartSec=0\nRestartMaxDelaySec=0\n"
                                                       "RestartIntensity=100000\n",
-                                                      NULL);
+                                                      args);
         guint from = 0;
         gint64 first;
 
@@ -347,18 +354,18 @@ steward_restart_loop(void)
 }
 
 static double
-steward_bringup(guint64 *rss, double *cpu)
+steward_bringup(guint n, const char *const *args, guint64 *rss, double *cpu)
 {
         g_autoptr(GString) config = g_string_new("[Manager]\nShutdownTimeoutSec=5min\n");
         g_autoptr(ItestDaemon) d = NULL;
         gint64 start;
         guint from = 0;
 
-        for (guint i = 0; i < CHILDREN; i++)
+        for (guint i = 0; i < n; i++)
                 g_string_append_printf(config, "[Child c%u]\nExecStart=/usr/bin/sleep 1000\n", i);
         start = g_get_monotonic_time();
-        d = itest_daemon_start(config->str, NULL);
-        for (guint i = 0; i < CHILDREN; i++)
+        d = itest_daemon_start(config->str, args);
+        for (guint i = 0; i < n; i++)
                 if (!itest_events_wait(d->events, "child_started", NULL, &from, 300))
                         return -1;
         *rss = itest_proc_rss_kib(d->pid);
@@ -401,9 +408,9 @@ steward_restart_round_trip(void)
 /* RestartChild from a connection of our own, as a client of the bus API
  * would call it, until the new incarnation runs. */
 static double
-steward_restart_direct(void)
+steward_restart_direct(const char *const *args)
 {
-        g_autoptr(ItestDaemon) d = itest_daemon_start("[Child rd]\nExecStart=/usr/bin/sleep 1000\n", NULL);
+        g_autoptr(ItestDaemon) d = itest_daemon_start("[Child rd]\nExecStart=/usr/bin/sleep 1000\n", args);
         gint64 t;
         guint from = 0;
 
@@ -433,7 +440,7 @@ START_TEST(bench_daemon)
         guint64 rss = 0, idle_steward = 0, idle_manager = 0;
         double cpu = 0;
 
-        s = steward_restart_loop();
+        s = steward_restart_loop(NULL);
         n = systemd_restart_loop(bus);
         report("restart loop, per exit-to-exec cycle", s, n);
         ck_assert(s > 0 && n > 0);
@@ -443,12 +450,12 @@ START_TEST(bench_daemon)
         report("restart command to new incarnation running", s, n);
         ck_assert(s > 0 && n > 0);
 
-        s = steward_restart_direct();
+        s = steward_restart_direct(NULL);
         n = systemd_restart_unit_round_trip(bus);
         report("restart call (own connection) to running", s, n);
         ck_assert(s > 0 && n > 0);
 
-        s = steward_bringup(&rss, &cpu);
+        s = steward_bringup(CHILDREN, NULL, &rss, &cpu);
         n = systemd_pipelined_scopes(bus);
         report("bring-up of 1,000 children vs pipelined scopes", s, n);
         ck_assert(s > 0 && n > 0);
@@ -468,15 +475,58 @@ START_TEST(bench_daemon)
 }
 END_TEST
 
+static void
+report_connection(const char *what, double private_socket, double bus)
+{
+        printf("# %-44s private %9.3f ms   bus %9.3f ms   ratio %.2f\n", what, private_socket * 1000,
+               bus * 1000, bus > 0 ? private_socket / bus : 0.0);
+}
+
+/* The same stewardd on the manager's private socket and forced to the
+ * bus, in turns, so that both see the same load; the best of each side. */
+START_TEST(bench_connection)
+{
+        const char *const bus_args[] = { "--manager-connection=bus", NULL };
+        double loop[2] = { G_MAXDOUBLE, G_MAXDOUBLE }, call[2] = { G_MAXDOUBLE, G_MAXDOUBLE };
+        double up[2] = { G_MAXDOUBLE, G_MAXDOUBLE }, cpu[2] = { G_MAXDOUBLE, G_MAXDOUBLE };
+
+        for (guint round = 0; round < AB_ROUNDS; round++)
+                for (guint side = 0; side < 2; side++) {
+                        const char *const *args = side == 0 ? NULL : bus_args;
+                        guint64 rss = 0;
+                        double c = 0, t;
+
+                        t = steward_restart_loop(args);
+                        ck_assert(t > 0);
+                        loop[side] = MIN(loop[side], t);
+                        t = steward_restart_direct(args);
+                        ck_assert(t > 0);
+                        call[side] = MIN(call[side], t);
+                        t = steward_bringup(AB_CHILDREN, args, &rss, &c);
+                        ck_assert(t > 0);
+                        up[side] = MIN(up[side], t);
+                        cpu[side] = MIN(cpu[side], c);
+                }
+        report_connection("restart loop, per exit-to-exec cycle", loop[0], loop[1]);
+        report_connection("restart call (own connection) to running", call[0], call[1]);
+        report_connection("bring-up of 500 children", up[0], up[1]);
+        report_connection("stewardd CPU time of that bring-up", cpu[0], cpu[1]);
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
         Suite *s = suite_create("bench");
         TCase *tc = tcase_create("daemon");
+        TCase *connection = tcase_create("connection");
 
         tcase_set_timeout(tc, 900);
         tcase_add_test(tc, bench_daemon);
         suite_add_tcase(s, tc);
+        tcase_set_timeout(connection, 900);
+        tcase_add_test(connection, bench_connection);
+        suite_add_tcase(s, connection);
         return s;
 }
 

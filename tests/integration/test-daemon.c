@@ -4,8 +4,11 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <gio/gunixinputstream.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -1453,6 +1456,172 @@ START_TEST(test_sighup_invalid_untouched)
 }
 END_TEST
 
+/* ---- the manager's connection ------------------------------------------ */
+
+/* Loop index: stewardd as it starts by default, and forced to the bus. */
+static const char *const connections[] = { NULL, "--manager-connection=bus" };
+
+/* What stewardd says at start with connections[@i]: the harness's user
+ * manager's private socket, below XDG_RUNTIME_DIR. */
+static char *
+connection_said(int i)
+{
+        if (connections[i])
+                return g_strdup("Talking to the systemd manager through the bus (as asked)");
+        return g_strdup_printf("Talking to the systemd manager on its private socket %s/systemd/private",
+                               g_getenv("XDG_RUNTIME_DIR"));
+}
+
+/* stewardd's stdout and stderr, read as they come: its --verbose lines. */
+typedef struct {
+        GDataInputStream *in;
+        GString *text;
+        gboolean ended;
+} Capture;
+
+static void
+on_capture_line(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        Capture *c = user_data;
+        g_autofree char *line = g_data_input_stream_read_line_finish(c->in, res, NULL, NULL);
+
+        if (!line) {
+                c->ended = TRUE;
+                return;
+        }
+        g_string_append_printf(c->text, "%s\n", line);
+        g_data_input_stream_read_line_async(c->in, G_PRIORITY_DEFAULT, NULL, on_capture_line, c);
+}
+
+/* A scope-backend stewardd with --verbose and @connection (NULL: none), its stdout and stderr
+ * on a pipe that @c reads. */
+static ItestDaemon *
+start_verbose(const char *config, const char *connection, Capture *c)
+{
+        const char *args[] = { "--backend=scope", "--verbose", connection, NULL };
+        g_autoptr(GInputStream) raw = NULL;
+        ItestDaemon *d;
+        int p[2], saved_out, saved_err;
+
+        /* GLib writes informational and debug messages to stdout, the rest to stderr. */
+        ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+        fflush(stdout);
+        saved_out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+        saved_err = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+        ck_assert_int_ge(saved_out, 0);
+        ck_assert_int_ge(saved_err, 0);
+        ck_assert_int_ge(dup2(p[1], STDOUT_FILENO), 0);
+        ck_assert_int_ge(dup2(p[1], STDERR_FILENO), 0);
+        d = itest_daemon_start(config, args);
+        ck_assert_int_ge(dup2(saved_out, STDOUT_FILENO), 0);
+        ck_assert_int_ge(dup2(saved_err, STDERR_FILENO), 0);
+        (void) close(saved_out);
+        (void) close(saved_err);
+        (void) close(p[1]);
+        c->text = g_string_new(NULL);
+        raw = g_unix_input_stream_new(p[0], TRUE);
+        c->in = g_data_input_stream_new(raw);
+        g_data_input_stream_read_line_async(c->in, G_PRIORITY_DEFAULT, NULL, on_capture_line, c);
+        return d;
+}
+
+static gboolean
+on_capture_timeout(gpointer user_data)
+{
+        *(gboolean *) user_data = TRUE;
+        return G_SOURCE_REMOVE;
+}
+
+/* Waits, bounded, until stewardd has written a line containing @needle. */
+static gboolean
+capture_wait(Capture *c, const char *needle)
+{
+        gboolean expired = FALSE;
+        guint id = g_timeout_add_seconds(ITEST_TIMEOUT_SEC, on_capture_timeout, &expired);
+
+        while (!strstr(c->text->str, needle) && !expired && !c->ended)
+                g_main_context_iteration(NULL, TRUE);
+        if (!expired)
+                g_source_remove(id);
+        return strstr(c->text->str, needle) != NULL;
+}
+
+static void
+capture_clear(Capture *c)
+{
+        (void) itest_wait_flag(&c->ended, ITEST_TIMEOUT_SEC);
+        g_clear_object(&c->in);
+        g_string_free(c->text, TRUE);
+}
+
+/* A restart through the fence and a stop, each seen to end: the old
+ * scope's end comes from the manager's signals, on whichever connection. */
+static void
+assert_restart_and_stop(ItestDaemon *d, guint64 generation)
+{
+        g_autoptr(GVariant) restart = NULL;
+        g_autoptr(GVariant) stop = NULL;
+
+        restart = itest_child_command(d, "RestartChild", "api", "test");
+        ck_assert_str_eq(itest_outcome_str(restart, "decision"), "queued_after_stop");
+        ck_assert(wait_generation(d, "api", generation + 1));
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert(itest_events_wait_generation(d->events, "child_exited", "api", generation,
+                                               ITEST_TIMEOUT_SEC));
+        ck_assert(itest_events_wait_generation(d->events, "child_started", "api", generation + 1,
+                                               ITEST_TIMEOUT_SEC));
+        stop = itest_child_command(d, "StopChild", "api", "test");
+        ck_assert(itest_wait_state(d, "api", "stopped"));
+        ck_assert(itest_events_wait_generation(d->events, "child_exited", "api", generation + 1,
+                                               ITEST_TIMEOUT_SEC));
+}
+
+/* The private socket by default, the bus when forced, said at start; the
+ * children live through either the same way. */
+START_TEST(test_manager_connection)
+{
+        g_autofree char *said = connection_said(_i);
+        Capture c = { 0 };
+        ItestDaemon *d = start_verbose(two_children, connections[_i], &c);
+
+        ck_assert_msg(capture_wait(&c, said), "stewardd never said '%s':\n%s", said, c.text->str);
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
+        assert_restart_and_stop(d, 0);
+        itest_daemon_free(d);
+        capture_clear(&c);
+}
+END_TEST
+
+/* The manager closes its private connections when it re-executes:
+ * stewardd goes on on the bus, comes back to the private socket, and
+ * hears the manager's signals there as before. */
+START_TEST(test_private_socket_after_manager_reexec)
+{
+        const char *reexec[] = { "systemctl", "--user", "daemon-reexec", NULL };
+        g_autofree char *said = connection_said(0);
+        g_autofree char *again = g_strconcat(said, " again", NULL);
+        Capture c = { 0 };
+        ItestDaemon *d = start_verbose(two_children, NULL, &c);
+        guint32 pid;
+
+        ck_assert_msg(capture_wait(&c, said), "%s", c.text->str);
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert_int_eq(itest_run(reexec, NULL), 0);
+        ck_assert_msg(capture_wait(&c, "closed its private connection"), "%s", c.text->str);
+        ck_assert_msg(capture_wait(&c, again), "%s", c.text->str);
+        /* A crash: the scope's end, then the new scope's start job. */
+        pid = itest_child_main_pid(d, "api");
+        ck_assert_int_eq(kill((pid_t) pid, SIGKILL), 0);
+        ck_assert(wait_generation(d, "api", 1));
+        ck_assert(itest_wait_state(d, "api", "running"));
+        assert_restart_and_stop(d, 1);
+        ck_assert_uint_eq(itest_child_u64(d, "worker", "Generation"), 0);
+        itest_daemon_free(d);
+        capture_clear(&c);
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -1460,6 +1629,7 @@ make_suite(void)
         TCase *api = tcase_create("api");
         TCase *life = tcase_create("lifecycle");
         TCase *reload = tcase_create("reload");
+        TCase *connection = tcase_create("manager-connection");
 
         tcase_set_timeout(api, 3 * ITEST_TIMEOUT_SEC);
         tcase_add_test(api, test_manager_properties_and_lists);
@@ -1496,6 +1666,11 @@ make_suite(void)
         tcase_add_test(reload, test_sighup_reloads);
         tcase_add_test(reload, test_sighup_invalid_untouched);
         suite_add_tcase(s, reload);
+
+        tcase_set_timeout(connection, 4 * ITEST_TIMEOUT_SEC);
+        tcase_add_loop_test(connection, test_manager_connection, 0, G_N_ELEMENTS(connections));
+        tcase_add_test(connection, test_private_socket_after_manager_reexec);
+        suite_add_tcase(s, connection);
         return s;
 }
 
