@@ -771,9 +771,11 @@ manager_signals_unsubscribe(GDBusConnection *c, guint ids[3])
 }
 
 /* systemd's sd-bus (252 here) leaves a first message that reaches it in
- * one read with the handshake's BEGIN unread until more bytes come, and
- * GDBus sends the two back to back: a Ping that asks for no answer is
- * such bytes, sent until the first answer shows the manager reads us. */
+ * one read with the handshake's BEGIN unread until more bytes come (its
+ * server does not start running while its own OK is still queued, systemd
+ * issue 17425), and GDBus sends the two back to back: a Ping that asks for
+ * no answer is such bytes, sent until the first answer shows the manager
+ * reads us. Only a new connection's first call needs it. */
 static gboolean
 on_kick(gpointer user_data)
 {
