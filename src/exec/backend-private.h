@@ -82,6 +82,7 @@ struct _StewardBackend {
         guint job_removed_subscription;
         guint unit_removed_subscription;
         guint unit_changed_subscription;
+        guint unit_filter; /* scope backend: backend_scope_filter_unit_changes() */
         GCancellable *cancellable;
         GHashTable *incarnations; /* key "child/generation" -> Incarnation* */
         GHashTable *current; /* child -> Incarnation* (borrowed), the newest */
@@ -138,6 +139,11 @@ struct _BackendOps {
 };
 
 extern const BackendOps backend_scope_ops;
+
+/* The scope backend's filter on its connection (a GDBusMessageFilterFunction):
+ * a unit's PropertiesChanged keeps ActiveState alone, or is dropped without it. */
+GDBusMessage *backend_scope_filter_unit_changes(GDBusConnection *bus, GDBusMessage *message,
+                                                gboolean incoming, gpointer user_data);
 extern const BackendOps backend_process_ops;
 
 /* The core's helpers the backends call. */

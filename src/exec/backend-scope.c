@@ -57,6 +57,55 @@ on_unit_properties_changed(GDBusConnection *bus, const char *sender, const char 
         }
 }
 
+/* Runs in GDBus's thread for every message that arrives on the manager's
+ * connection, before it is queued for the main thread. A unit's
+ * PropertiesChanged carries dozens of properties, parsed into a tree of
+ * small GVariants; a bring-up or restart of thousands of scopes queues
+ * thousands of them while the main thread is busy, and the heap keeps the
+ * shape of that peak long after it is freed, the children's state
+ * scattered through it. Of them on_unit_properties_changed() reads
+ * ActiveState alone: the rest goes here, where it is freed at once, and a
+ * change without ActiveState is not queued at all. Nothing else on the
+ * connection listens to units' changes. */
+GDBusMessage *
+backend_scope_filter_unit_changes(GDBusConnection *bus, GDBusMessage *message, gboolean incoming,
+                                  gpointer user_data)
+{
+        g_autoptr(GVariant) changed = NULL;
+        g_autoptr(GVariant) state = NULL;
+        GVariantBuilder props;
+        const char *path, *interface;
+        GVariant *body;
+        GDBusMessage *copy;
+
+        if (!incoming || g_dbus_message_get_message_type(message) != G_DBUS_MESSAGE_TYPE_SIGNAL ||
+            g_strcmp0(g_dbus_message_get_member(message), "PropertiesChanged") != 0 ||
+            g_strcmp0(g_dbus_message_get_interface(message), DBUS_PROPERTIES_INTERFACE) != 0 ||
+            !(path = g_dbus_message_get_path(message)) ||
+            !g_str_has_prefix(path, SYSTEMD_UNIT_PATH_PREFIX) ||
+            !(body = g_dbus_message_get_body(message)) ||
+            !g_variant_is_of_type(body, G_VARIANT_TYPE("(sa{sv}as)")))
+                return message;
+        g_variant_get(body, "(&s@a{sv}@as)", &interface, &changed, NULL);
+        if (!g_str_equal(interface, SYSTEMD_UNIT_INTERFACE))
+                return message;
+        state = g_variant_lookup_value(changed, "ActiveState", G_VARIANT_TYPE_STRING);
+        if (!state) {
+                g_object_unref(message);
+                return NULL;
+        }
+        /* A message received is locked: a copy takes its headers (the
+         * sender, which the subscription matches) and a body of its own. */
+        copy = g_dbus_message_copy(message, NULL);
+        g_object_unref(message);
+        if (!copy)
+                return NULL;
+        g_variant_builder_init(&props, G_VARIANT_TYPE_VARDICT);
+        g_variant_builder_add(&props, "{sv}", "ActiveState", state);
+        g_dbus_message_set_body(copy, g_variant_new("(sa{sv}as)", SYSTEMD_UNIT_INTERFACE, &props, NULL));
+        return copy;
+}
+
 static void scope_check_state(Incarnation *inc);
 
 /* UnitRemoved is no proof that a scope ended: a daemon-reload or
@@ -614,6 +663,7 @@ scope_init(StewardBackend *b, const StewardBackendOptions *o, GError **error)
         b->by_unit = g_hash_table_new(g_str_hash, g_str_equal);
         b->by_path = g_hash_table_new(g_str_hash, g_str_equal);
         b->bus = g_object_ref(o->manager_bus);
+        b->unit_filter = g_dbus_connection_add_filter(b->bus, backend_scope_filter_unit_changes, NULL, NULL);
         b->unit_changed_subscription = g_dbus_connection_signal_subscribe(
                 b->bus, SYSTEMD_BUS_NAME, DBUS_PROPERTIES_INTERFACE, "PropertiesChanged", NULL,
                 SYSTEMD_UNIT_INTERFACE, G_DBUS_SIGNAL_FLAGS_NONE, on_unit_properties_changed, b, NULL);
@@ -641,6 +691,8 @@ scope_finalize(StewardBackend *b)
         g_clear_pointer(&b->by_path, g_hash_table_unref);
         if (!b->bus)
                 return;
+        if (b->unit_filter)
+                g_dbus_connection_remove_filter(b->bus, b->unit_filter);
         if (b->unit_changed_subscription)
                 g_dbus_connection_signal_unsubscribe(b->bus, b->unit_changed_subscription);
         if (b->job_removed_subscription)
