@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* bench-scale.c: stewardd's cost per child as the tree grows, from 1,000 to 10,000 children, inside the
+/* bench-scale.c: stewardd's cost per child as the tree grows, from none to 10,000 children, inside the
  * harness.
  *
  * For each size N (STEWARD_BENCH_SCALE, a comma-separated list; default
- * 1000,2500,5000,10000) one stewardd brings up N children in scopes of their
+ * 0,100,1000,2500,5000,10000) one stewardd brings up N children in scopes of their
  * own, and the bench prints, per child: wall time and stewardd's CPU time of
  * the bring-up, resident memory (all, and anonymous alone); then the time of
  * the reads an operator makes (ListChildren, one child's properties,
