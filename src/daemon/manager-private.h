@@ -61,6 +61,10 @@ struct _StewardManager {
         GHashTable *limits; /* key -> its rate limit (manager-ratelimit.c) */
 };
 
+/* Actions of one input past which their array's storage is freed once
+ * they are performed rather than kept for the next. */
+#define MANAGER_ACTIONS_KEPT 256
+
 /* For every listener that has @member, @l pointing at it. */
 #define FOR_EACH_LISTENER(m, l, member)                                                             \
         for (guint i_ = 0; i_ < (m)->listeners->len; i_++)                                          \

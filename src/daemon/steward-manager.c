@@ -251,12 +251,20 @@ perform(StewardManager *m, const StewardAction *a)
 void
 manager_dispatch(StewardManager *m)
 {
+        guint n;
+
         if (m->dispatching)
                 return;
         m->dispatching = TRUE;
         for (guint i = 0; i < m->actions->len; i++)
                 perform(m, &g_array_index(m->actions, StewardAction, i));
+        n = m->actions->len;
         g_array_set_size(m->actions, 0);
+        /* A GArray keeps its largest size: the bring-up of a large tree, a
+         * few actions per child, would stay allocated for the rest of the
+         * run. The array itself stays (the notify router holds it). */
+        if (n > MANAGER_ACTIONS_KEPT)
+                g_free(g_array_steal(m->actions, NULL));
         m->dispatching = FALSE;
         manager_check_ready(m);
         manager_state_changed(m);

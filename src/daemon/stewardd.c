@@ -22,6 +22,7 @@
 #include "steward-config.h"
 #include "steward-log.h"
 #include "steward-manager.h"
+#include "steward-memory.h"
 #include "steward-names.h"
 #include "steward-notify.h"
 #include "steward-reaper.h"
@@ -31,6 +32,13 @@
 enum {
         EXIT_USAGE = 2,
 };
+
+#if !GLIB_CHECK_VERSION(2, 76, 0)
+/* Before the libraries' constructors: by main() GSlice is set up
+ * (steward-memory.c). */
+static void (*const memory_preinit)(int, char **, char **)
+        __attribute__((section(".preinit_array"), used)) = steward_memory_preinit;
+#endif
 
 static gboolean opt_system, opt_user, opt_check_config, opt_version, opt_verbose;
 static char *opt_config, *opt_backend, *opt_log_target, *opt_manager_connection;
@@ -94,6 +102,7 @@ typedef struct {
         StewardLog *log;
         StewardBus *bus;
         StewardService *service;
+        StewardMemory *memory;
         GMainLoop *loop;
         int exit_code;
         gboolean exited;
@@ -206,6 +215,16 @@ daemon_on_reexecute(gpointer user_data)
         g_warning("Cannot re-execute %s: %s; going on as we are", d->exe, g_strerror(errsv));
         (void) sd_notify(0, "READY=1");
 }
+
+static void
+memory_on_settled(gpointer user_data)
+{
+        steward_memory_input(user_data);
+}
+
+static const StewardManagerListener memory_listener = {
+        .settled = memory_on_settled,
+};
 
 static const StewardManagerListener daemon_listener = {
         .exit = daemon_on_exit,
@@ -470,6 +489,8 @@ daemon_run(Daemon *d, StewardLogTarget log_target)
                 steward_manager_add_listener(d->manager, &bus_listener, d->bus);
         }
         d->service = steward_service_new(d->manager, d->log);
+        d->memory = steward_memory_new(STEWARD_MEMORY_QUIET_USEC, STEWARD_MEMORY_BURST_INPUTS, NULL, NULL);
+        steward_manager_add_listener(d->manager, &memory_listener, d->memory);
         steward_manager_add_listener(d->manager, &daemon_listener, d);
 
         signal_sources[0] = g_unix_signal_add(SIGTERM, on_terminate, d);
@@ -500,6 +521,7 @@ daemon_clear(Daemon *d)
         /* The manager first: it tells its listeners nothing more. */
         g_clear_pointer(&d->manager, steward_manager_free);
         g_clear_pointer(&d->service, steward_service_free);
+        g_clear_pointer(&d->memory, steward_memory_free);
         g_clear_pointer(&d->bus, steward_bus_free);
         g_clear_pointer(&d->log, steward_log_free);
         g_clear_pointer(&d->loop, g_main_loop_unref);
@@ -520,8 +542,10 @@ main(int argc, char **argv)
         g_autofree char *exe = NULL;
         g_auto(GStrv) saved_argv = NULL;
 
-        /* Before any thread exists, so no thread ever takes SIGCHLD from
-         * the reaper's signalfd. */
+        /* Before any thread exists: the allocator's settings hold for
+         * every thread, and no thread ever takes SIGCHLD from the
+         * reaper's signalfd. */
+        steward_memory_configure();
         steward_reaper_block_sigchld();
         steward_spawn_raise_nofile();
         setlocale(LC_ALL, "");

@@ -68,6 +68,10 @@ typedef struct {
         guint idle_source; /* reporting a failure before anything was forked */
 } Probe;
 
+/* What a connection to the manager carries for the scope backend: three
+ * signal subscriptions and a message filter. */
+#define MANAGER_SUBSCRIPTIONS 4
+
 struct _StewardBackend {
         StewardBackendKind kind;
         const BackendOps *ops;
@@ -79,7 +83,7 @@ struct _StewardBackend {
         char *private_socket; /* NULL: the bus only (--manager-connection=bus, or nowhere to look) */
         gulong closed_handler; /* on bus, when that is a private connection */
         GDBusConnection *probe; /* a new private connection, not answering yet */
-        guint probe_subscriptions[3];
+        guint probe_subscriptions[MANAGER_SUBSCRIPTIONS];
         guint kick_source; /* nudging probe until it answers */
         guint reconnect_source;
         guint reconnect_tries;
@@ -90,8 +94,10 @@ struct _StewardBackend {
         gpointer user_data;
         gboolean use_journal;
         gboolean pidfds_unsupported;
-        /* The manager's JobRemoved, UnitRemoved and PropertiesChanged on bus. */
-        guint subscriptions[3];
+        /* The manager's JobRemoved, UnitRemoved and PropertiesChanged on bus,
+         * and the filter of its units' changes there
+         * (backend_scope_filter_unit_changes()). */
+        guint subscriptions[MANAGER_SUBSCRIPTIONS];
         GCancellable *cancellable;
         GHashTable *incarnations; /* key "child/generation" -> Incarnation* */
         GHashTable *current; /* child -> Incarnation* (borrowed), the newest */
@@ -148,6 +154,11 @@ struct _BackendOps {
 };
 
 extern const BackendOps backend_scope_ops;
+
+/* The scope backend's filter on its connection (a GDBusMessageFilterFunction):
+ * a unit's PropertiesChanged keeps ActiveState alone, or is dropped without it. */
+GDBusMessage *backend_scope_filter_unit_changes(GDBusConnection *bus, GDBusMessage *message,
+                                                gboolean incoming, gpointer user_data);
 extern const BackendOps backend_process_ops;
 
 /* The core's helpers the backends call. */

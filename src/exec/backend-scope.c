@@ -67,6 +67,55 @@ on_unit_properties_changed(GDBusConnection *bus, const char *sender, const char 
         }
 }
 
+/* Runs in GDBus's thread for every message that arrives on the manager's
+ * connection, before it is queued for the main thread. A unit's
+ * PropertiesChanged carries dozens of properties, parsed into a tree of
+ * small GVariants; a bring-up or restart of thousands of scopes queues
+ * thousands of them while the main thread is busy, and the heap keeps the
+ * shape of that peak long after it is freed, the children's state
+ * scattered through it. Of them on_unit_properties_changed() reads
+ * ActiveState alone: the rest goes here, where it is freed at once, and a
+ * change without ActiveState is not queued at all. Nothing else on the
+ * connection listens to units' changes. */
+GDBusMessage *
+backend_scope_filter_unit_changes(GDBusConnection *bus, GDBusMessage *message, gboolean incoming,
+                                  gpointer user_data)
+{
+        g_autoptr(GVariant) changed = NULL;
+        g_autoptr(GVariant) state = NULL;
+        GVariantBuilder props;
+        const char *path, *interface;
+        GVariant *body;
+        GDBusMessage *copy;
+
+        if (!incoming || g_dbus_message_get_message_type(message) != G_DBUS_MESSAGE_TYPE_SIGNAL ||
+            g_strcmp0(g_dbus_message_get_member(message), "PropertiesChanged") != 0 ||
+            g_strcmp0(g_dbus_message_get_interface(message), DBUS_PROPERTIES_INTERFACE) != 0 ||
+            !(path = g_dbus_message_get_path(message)) ||
+            !g_str_has_prefix(path, SYSTEMD_UNIT_PATH_PREFIX) ||
+            !(body = g_dbus_message_get_body(message)) ||
+            !g_variant_is_of_type(body, G_VARIANT_TYPE("(sa{sv}as)")))
+                return message;
+        g_variant_get(body, "(&s@a{sv}@as)", &interface, &changed, NULL);
+        if (!g_str_equal(interface, SYSTEMD_UNIT_INTERFACE))
+                return message;
+        state = g_variant_lookup_value(changed, "ActiveState", G_VARIANT_TYPE_STRING);
+        if (!state) {
+                g_object_unref(message);
+                return NULL;
+        }
+        /* A message received is locked: a copy takes its headers (the
+         * sender, which the subscription matches) and a body of its own. */
+        copy = g_dbus_message_copy(message, NULL);
+        g_object_unref(message);
+        if (!copy)
+                return NULL;
+        g_variant_builder_init(&props, G_VARIANT_TYPE_VARDICT);
+        g_variant_builder_add(&props, "{sv}", "ActiveState", state);
+        g_dbus_message_set_body(copy, g_variant_new("(sa{sv}as)", SYSTEMD_UNIT_INTERFACE, &props, NULL));
+        return copy;
+}
+
 static void scope_check_state(Incarnation *inc);
 
 /* UnitRemoved is no proof that a scope ended: a daemon-reload or
@@ -745,10 +794,11 @@ private_socket_address(const char *path)
 }
 
 static void
-manager_signals_subscribe(StewardBackend *b, GDBusConnection *c, guint ids[3])
+manager_signals_subscribe(StewardBackend *b, GDBusConnection *c, guint ids[MANAGER_SUBSCRIPTIONS])
 {
         const char *sender = manager_name(c);
 
+        ids[3] = g_dbus_connection_add_filter(c, backend_scope_filter_unit_changes, NULL, NULL);
         ids[0] = g_dbus_connection_signal_subscribe(
                 c, sender, DBUS_PROPERTIES_INTERFACE, "PropertiesChanged", NULL, SYSTEMD_UNIT_INTERFACE,
                 G_DBUS_SIGNAL_FLAGS_NONE, on_unit_properties_changed, b, NULL);
@@ -761,13 +811,16 @@ manager_signals_subscribe(StewardBackend *b, GDBusConnection *c, guint ids[3])
 }
 
 static void
-manager_signals_unsubscribe(GDBusConnection *c, guint ids[3])
+manager_signals_unsubscribe(GDBusConnection *c, guint ids[MANAGER_SUBSCRIPTIONS])
 {
         for (guint i = 0; i < 3; i++) {
                 if (ids[i])
                         g_dbus_connection_signal_unsubscribe(c, ids[i]);
                 ids[i] = 0;
         }
+        if (ids[3])
+                g_dbus_connection_remove_filter(c, ids[3]);
+        ids[3] = 0;
 }
 
 /* systemd's sd-bus (252 here) leaves a first message that reaches it in
@@ -836,7 +889,7 @@ connection_is_private(StewardBackend *b, GDBusConnection *c)
 }
 
 static void
-connection_drop(StewardBackend *b, GDBusConnection **c, guint ids[3])
+connection_drop(StewardBackend *b, GDBusConnection **c, guint ids[MANAGER_SUBSCRIPTIONS])
 {
         if (!*c)
                 return;
@@ -870,7 +923,7 @@ static void manager_reconnect_later(StewardBackend *b);
 /* Every manager call from now on goes on @c, whose signals (@ids) are
  * subscribed already; the previous connection's are dropped. */
 static void
-manager_use(StewardBackend *b, GDBusConnection *c, guint ids[3])
+manager_use(StewardBackend *b, GDBusConnection *c, guint ids[MANAGER_SUBSCRIPTIONS])
 {
         g_autoptr(GDBusConnection) old = g_steal_pointer(&b->bus);
 
@@ -936,7 +989,7 @@ static void
 on_manager_closed(GDBusConnection *c, gboolean remote, GError *error, gpointer user_data)
 {
         StewardBackend *b = user_data;
-        guint ids[3] = { 0 };
+        guint ids[MANAGER_SUBSCRIPTIONS] = { 0 };
 
         if (c != b->bus)
                 return;
@@ -1030,7 +1083,7 @@ manager_reconnect_later(StewardBackend *b)
 
 /* The manager's private socket, subscribed, or NULL with the reason. */
 static GDBusConnection *
-private_connect_sync(StewardBackend *b, guint ids[3], GError **error)
+private_connect_sync(StewardBackend *b, guint ids[MANAGER_SUBSCRIPTIONS], GError **error)
 {
         g_autofree char *address = private_socket_address(b->private_socket);
         g_autoptr(GDBusConnection) c = NULL;
@@ -1061,7 +1114,7 @@ scope_init(StewardBackend *b, const StewardBackendOptions *o, GError **error)
         g_autoptr(GError) private_error = NULL;
         g_autoptr(GDBusConnection) c = NULL;
         g_autoptr(GVariant) reply = NULL;
-        guint ids[3] = { 0 };
+        guint ids[MANAGER_SUBSCRIPTIONS] = { 0 };
 
         g_return_val_if_fail(o->manager_bus, FALSE);
         b->by_unit = g_hash_table_new(g_str_hash, g_str_equal);

@@ -196,6 +196,10 @@ on_spawn_report(int fd, GIOCondition cond, gpointer user_data)
                 inc->phase = PHASE_RUNNING;
                 if (b->events->journal && !inc->journal_refused && steward_exec_plan_uses_journal(inc->plan))
                         b->events->journal(b->user_data, inc->child, inc->generation, NULL);
+                /* Only a spawn's failure reads the plan again: a running
+                 * incarnation does not keep its copy of the environment
+                 * and arguments for the rest of its life. */
+                g_clear_pointer(&inc->plan, steward_exec_plan_free);
                 b->events->spawned(b->user_data, inc->child, inc->generation, inc->proc.pid, inc->unit);
                 backend_incarnation_advance(inc);
         }

@@ -36,7 +36,7 @@ struct _StewardExecPlan {
         gid_t gid;
         gid_t *groups;
         int n_groups;
-        char **envp;
+        char **envp; /* NULL once serialized into params */
         /* The variable steward-exec sets to its own PID; NULL when none. */
         char *own_pid_key;
         GBytes *params; /* steward-exec-protocol.h, built once */
@@ -240,6 +240,9 @@ steward_exec_plan_new(const StewardChildSpec *spec, char **extra_env, gboolean u
                 }
         }
         p->params = plan_serialize(p);
+        /* The parameters hold it now: a bring-up has a plan per child at
+         * once, each with the whole environment. */
+        g_clear_pointer(&p->envp, g_strfreev);
         return g_steal_pointer(&p);
 }
 

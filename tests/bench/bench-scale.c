@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* bench-scale.c: stewardd's cost per child as the tree grows, from 1,000 to 10,000 children, inside the
+/* bench-scale.c: stewardd's cost per child as the tree grows, from none to 10,000 children, inside the
  * harness.
  *
  * For each size N (STEWARD_BENCH_SCALE, a comma-separated list; default
- * 1000,2500,5000,10000) one stewardd brings up N children in scopes of their
+ * 0,100,1000,2500,5000,10000) one stewardd brings up N children in scopes of their
  * own, and the bench prints, per child: wall time and stewardd's CPU time of
  * the bring-up, resident memory (all, and anonymous alone); then the time of
  * the reads an operator makes (ListChildren, one child's properties,
@@ -12,6 +12,15 @@
  * every child (N RestartChild calls, IN_FLIGHT at a time) until every child runs
  * as generation 1, with the time and CPU per child. A flat curve is the goal:
  * nothing per child may cost more in a bigger tree.
+ *
+ * Memory (issue #14: at most 10 MB + 4 KB per child): stewardd's resident
+ * memory once it has settled (no CPU time spent for SETTLE_USEC) after the
+ * bring-up, after STEWARD_BENCH_RESTARTS (default 1,000) restarts of one
+ * child one after the other, and after the restart of every child; at the
+ * end a least-squares line through the settled figures of every size, the
+ * base and the cost per child. The restarts of one child show whether
+ * anything grows with time and events: after WARMUP of them whatever is
+ * allocated once is, and the rest must leave the figure where it was.
  *
  * Numbers, not verdicts: it fails only when something does not happen at
  * all, or when a restart skips or repeats a generation (the fence). */
@@ -25,6 +34,15 @@
 /* RestartChild calls waiting at once: stewardd's bound per connection
  * (STEWARD_BUS_PENDING_PER_SENDER_MAX). */
 #define IN_FLIGHT 64
+
+/* Settled: stewardd spent no CPU time over this long (its idle work, such
+ * as giving freed memory back, is done), waited for at most SETTLE_MAX_SEC. */
+#define SETTLE_USEC (2 * G_USEC_PER_SEC)
+#define SETTLE_MAX_SEC 120
+#define WARMUP 100
+
+/* The settled figures of every size, for the fit. */
+static GArray *settled_sizes, *settled_rss;
 
 static double
 seconds_since(gint64 start)
@@ -53,6 +71,42 @@ wait_events(ItestDaemon *d, const char *kind, guint n, guint *from)
                 if (!itest_events_wait(d->events, kind, NULL, from, 600))
                         return FALSE;
         return TRUE;
+}
+
+/* Waits until stewardd has spent no CPU time for SETTLE_USEC; a bench,
+ * not a test: a daemon that never settles is measured as it is. */
+static void
+settle(ItestDaemon *d)
+{
+        gint64 deadline = g_get_monotonic_time() + SETTLE_MAX_SEC * G_USEC_PER_SEC;
+        gint64 quiet_since = g_get_monotonic_time();
+        double cpu = itest_proc_cpu_seconds(d->pid);
+
+        while (g_get_monotonic_time() < deadline && g_get_monotonic_time() - quiet_since < SETTLE_USEC) {
+                double now;
+
+                /* Not a wait for an outcome: the sampling period of a measurement. */
+                g_usleep(G_USEC_PER_SEC / 5);
+                while (g_main_context_iteration(NULL, FALSE))
+                        ;
+                now = itest_proc_cpu_seconds(d->pid);
+                if (now > cpu) {
+                        cpu = now;
+                        quiet_since = g_get_monotonic_time();
+                }
+        }
+}
+
+/* One child restarted @n times in a row, each restart waited for. */
+static void
+restart_one(ItestDaemon *d, const char *child, guint n, guint *from)
+{
+        for (guint i = 0; i < n; i++) {
+                g_autoptr(GVariant) outcome = itest_child_command(d, "RestartChild", child, "bench");
+
+                ck_assert_msg(itest_events_wait(d->events, "child_started", child, from, 600),
+                              "restart %u of %s did not happen", i, child);
+        }
 }
 
 static double
@@ -122,10 +176,13 @@ run_size(guint n)
         const char *list_args[] = { "list", "--no-legend", NULL };
         const char *tree_args[] = { "status", NULL };
         Calls calls = { 0 };
-        double wall, cpu, cpu_after, list, prop, status, tree, ctl_list, storm;
-        guint64 rss, anon, rss_after, anon_after;
+        double wall, cpu, cpu_before, cpu_after, list, prop, status, tree, ctl_list, storm;
+        guint64 rss, anon, rss_after, anon_after, settled, warm, restarted, read, stormed;
+        const char *env = g_getenv("STEWARD_BENCH_RESTARTS");
+        guint restarts = env && *env ? (guint) g_ascii_strtoull(env, NULL, 10) : 1000;
         gint64 start;
-        guint from = 0;
+        guint from = 0, one_from;
+        double rss_n;
 
         for (guint i = 0; i < n; i++)
                 g_string_append_printf(config, "[Child c%u]\nExecStart=/usr/bin/sleep 100000\n", i);
@@ -136,15 +193,51 @@ run_size(guint n)
         cpu = itest_proc_cpu_seconds(d->pid);
         rss = status_kib(d->pid, "VmRSS");
         anon = status_kib(d->pid, "RssAnon");
+        settle(d);
+        settled = status_kib(d->pid, "VmRSS");
+        rss_n = (double) settled;
+        g_array_append_val(settled_sizes, n);
+        g_array_append_val(settled_rss, rss_n);
+
+        /* One child restarted over and over: a cost that grows with events. */
+        warm = restarted = settled;
+        if (n > 0 && restarts > 0) {
+                one_from = from;
+                restart_one(d, "c0", MIN(WARMUP, restarts), &one_from);
+                settle(d);
+                warm = status_kib(d->pid, "VmRSS");
+                if (restarts > WARMUP)
+                        restart_one(d, "c0", restarts - WARMUP, &one_from);
+                settle(d);
+                restarted = status_kib(d->pid, "VmRSS");
+                /* The restart of every child below counts child_started from here on. */
+                from = one_from;
+        }
+        if (n == 0)
+                printf("# %6u children: RSS settled %6" G_GUINT64_FORMAT " KiB\n", n, settled);
+        else
+                printf("# %6u children: RSS settled %6" G_GUINT64_FORMAT
+                       " KiB; after %u restarts of c0 %6" G_GUINT64_FORMAT " KiB (%+" G_GINT64_FORMAT
+                       " KiB; %+" G_GINT64_FORMAT " KiB over the last %u)\n",
+                       n, settled, restarts, restarted, (gint64) restarted - (gint64) settled,
+                       (gint64) restarted - (gint64) warm, restarts > WARMUP ? restarts - WARMUP : 0);
+        fflush(stdout);
+        if (n == 0) {
+                g_clear_pointer(&d, itest_daemon_free);
+                return;
+        }
 
         list = time_call(d, "ListChildren", NULL, "(a(ssstto))");
         prop = time_property(d, "c0");
         status = time_stewardctl(status_args);
         ctl_list = time_stewardctl(list_args);
         tree = time_stewardctl(tree_args);
+        settle(d);
+        read = status_kib(d->pid, "VmRSS");
 
         /* Every child restarted, the calls pipelined on one connection up
          * to what stewardd lets one connection have waiting. */
+        cpu_before = itest_proc_cpu_seconds(d->pid);
         start = g_get_monotonic_time();
         for (guint i = 0; i < n; i++) {
                 g_autofree char *name = g_strdup_printf("c%u", i);
@@ -166,25 +259,28 @@ run_size(guint n)
         ck_assert_uint_eq(calls.failed, 0);
         rss_after = status_kib(d->pid, "VmRSS");
         anon_after = status_kib(d->pid, "RssAnon");
-        /* The fence: each child's second incarnation is generation 1, once. */
-        ck_assert_uint_eq(itest_events_count(d->events, "child_started", NULL), 2 * n);
+        /* The fence: each child's incarnation after the restart of all is
+         * the next generation, once (c0 had the restarts of its own). */
+        ck_assert_uint_eq(itest_events_count(d->events, "child_started", NULL), 2 * n + restarts);
         for (guint i = 0; i < n; i += MAX(n / 100, 1)) {
                 g_autofree char *name = g_strdup_printf("c%u", i);
                 g_autoptr(GVariant) gen = itest_child_property(d, name, "Generation");
 
-                ck_assert_uint_eq(g_variant_get_uint64(gen), 1);
+                ck_assert_uint_eq(g_variant_get_uint64(gen), i == 0 ? restarts + 1 : 1);
         }
+        settle(d);
+        stormed = status_kib(d->pid, "VmRSS");
 
         printf("# %6u children: bring-up %6.2f ms/child wall, %5.2f ms/child CPU; RSS %6" G_GUINT64_FORMAT
                " KiB (%5.1f KiB/child, anonymous %5.1f); ListChildren %6.1f ms, GetAll %5.1f ms, "
                "stewardctl status c0 %6.1f ms, stewardctl list %6.1f ms, stewardctl status %7.1f ms; "
-               "restart of all "
+               "RSS after the reads, settled %6" G_GUINT64_FORMAT " KiB; restart of all "
                "%6.2f ms/child "
                "wall, %5.2f ms/child CPU; RSS after it %6" G_GUINT64_FORMAT
-               " KiB (anonymous %5.1f KiB/child)\n",
+               " KiB (anonymous %5.1f KiB/child), settled %6" G_GUINT64_FORMAT " KiB\n",
                n, wall * 1000 / n, cpu * 1000 / n, rss, (double) rss / n, (double) anon / n, list * 1000,
-               prop * 1000, status * 1000, ctl_list * 1000, tree * 1000, storm * 1000 / n,
-               (cpu_after - cpu) * 1000 / n, rss_after, (double) anon_after / n);
+               prop * 1000, status * 1000, ctl_list * 1000, tree * 1000, read, storm * 1000 / n,
+               (cpu_after - cpu_before) * 1000 / n, rss_after, (double) anon_after / n, stormed);
         fflush(stdout);
 
         g_clear_pointer(&d, itest_daemon_free);
@@ -193,10 +289,35 @@ run_size(guint n)
 START_TEST(bench_scale)
 {
         const char *env = g_getenv("STEWARD_BENCH_SCALE");
-        g_auto(GStrv) sizes = g_strsplit(env && *env ? env : "1000,2500,5000,10000", ",", -1);
+        g_auto(GStrv) sizes = g_strsplit(env && *env ? env : "0,100,1000,2500,5000,10000", ",", -1);
+        double sx = 0, sy = 0, sxx = 0, sxy = 0, k;
 
+        settled_sizes = g_array_new(FALSE, FALSE, sizeof(guint));
+        settled_rss = g_array_new(FALSE, FALSE, sizeof(double));
         for (char **s = sizes; *s; s++)
                 run_size((guint) g_ascii_strtoull(*s, NULL, 10));
+
+        /* RSS = base + per_child * N, least squares over the settled figures. */
+        k = settled_sizes->len;
+        for (guint i = 0; i < settled_sizes->len; i++) {
+                double x = g_array_index(settled_sizes, guint, i), y = g_array_index(settled_rss, double, i);
+
+                sx += x;
+                sy += y;
+                sxx += x * x;
+                sxy += x * y;
+        }
+        if (k >= 2 && k * sxx - sx * sx > 0) {
+                double per_child = (k * sxy - sx * sy) / (k * sxx - sx * sx);
+                double base = (sy - per_child * sx) / k;
+
+                printf("# settled RSS fit over %u sizes: %.0f KiB + %.2f KiB/child (issue #14's bound: "
+                       "10240 "
+                       "KiB + 4 KiB/child)\n",
+                       settled_sizes->len, base, per_child);
+        }
+        g_clear_pointer(&settled_sizes, g_array_unref);
+        g_clear_pointer(&settled_rss, g_array_unref);
 }
 END_TEST
 
