@@ -66,6 +66,70 @@ on_wait_timeout(gpointer user_data)
         return G_SOURCE_REMOVE;
 }
 
+static void
+on_capture_line(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        ItestCapture *c = user_data;
+        g_autofree char *line = g_data_input_stream_read_line_finish(c->in, res, NULL, NULL);
+
+        if (!line) {
+                c->ended = TRUE;
+                return;
+        }
+        fprintf(stderr, "# stewardd: %s\n", line);
+        g_string_append_printf(c->text, "%s\n", line);
+        g_data_input_stream_read_line_async(c->in, G_PRIORITY_DEFAULT, NULL, on_capture_line, c);
+}
+
+ItestDaemon *
+itest_daemon_start_captured(const char *config, const char *const *extra_args, ItestCapture *c)
+{
+        g_autoptr(GInputStream) raw = NULL;
+        ItestDaemon *d;
+        int p[2], saved_out, saved_err;
+
+        ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+        fflush(stdout);
+        saved_out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+        saved_err = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+        ck_assert_int_ge(saved_out, 0);
+        ck_assert_int_ge(saved_err, 0);
+        ck_assert_int_ge(dup2(p[1], STDOUT_FILENO), 0);
+        ck_assert_int_ge(dup2(p[1], STDERR_FILENO), 0);
+        d = itest_daemon_start(config, extra_args);
+        ck_assert_int_ge(dup2(saved_out, STDOUT_FILENO), 0);
+        ck_assert_int_ge(dup2(saved_err, STDERR_FILENO), 0);
+        (void) close(saved_out);
+        (void) close(saved_err);
+        (void) close(p[1]);
+        c->text = g_string_new(NULL);
+        raw = g_unix_input_stream_new(p[0], TRUE);
+        c->in = g_data_input_stream_new(raw);
+        g_data_input_stream_read_line_async(c->in, G_PRIORITY_DEFAULT, NULL, on_capture_line, c);
+        return d;
+}
+
+gboolean
+itest_capture_wait(ItestCapture *c, const char *needle)
+{
+        gboolean expired = FALSE;
+        guint id = g_timeout_add_seconds(ITEST_TIMEOUT_SEC, on_wait_timeout, &expired);
+
+        while (!strstr(c->text->str, needle) && !expired && !c->ended)
+                g_main_context_iteration(NULL, TRUE);
+        if (!expired)
+                g_source_remove(id);
+        return strstr(c->text->str, needle) != NULL;
+}
+
+void
+itest_capture_clear(ItestCapture *c)
+{
+        (void) itest_wait_flag(&c->ended, ITEST_TIMEOUT_SEC);
+        g_clear_object(&c->in);
+        g_string_free(c->text, TRUE);
+}
+
 gboolean
 itest_wait_flag(const gboolean *flag, guint timeout_sec)
 {

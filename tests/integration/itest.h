@@ -85,6 +85,22 @@ typedef struct {
  * $STEWARD_BUILD_DIR/src/stewardd --user --config=DIR with extra_args, and
  * waits until org.steward.Supervisor1 is on the bus. NULL extra_args: none. */
 ItestDaemon *itest_daemon_start(const char *config, const char *const *extra_args);
+/* What stewardd writes to stdout and stderr (GLib's informational and
+ * debug messages go to stdout, the rest to stderr), read line by line from
+ * a pipe as it comes, each line echoed to the test's stderr: for what it
+ * logs rather than signals. */
+typedef struct {
+        GDataInputStream *in;
+        GString *text;
+        gboolean ended;
+} ItestCapture;
+
+/* itest_daemon_start() with stewardd's output on @c. */
+ItestDaemon *itest_daemon_start_captured(const char *config, const char *const *extra_args, ItestCapture *c);
+/* Waits, bounded, until stewardd has written a line containing @needle. */
+gboolean itest_capture_wait(ItestCapture *c, const char *needle);
+/* After the daemon is gone: its end of the pipe closed, the read ends. */
+void itest_capture_clear(ItestCapture *c);
 /* SIGKILL to the daemon, and waits until it is gone: its children stay. */
 void itest_daemon_kill(ItestDaemon *d);
 /* Starts a new stewardd on the same directory (configuration, runtime

@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include <fcntl.h>
-#include <gio/gunixinputstream.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1472,86 +1471,14 @@ connection_said(int i)
                                g_getenv("XDG_RUNTIME_DIR"));
 }
 
-/* stewardd's stdout and stderr, read as they come: its --verbose lines. */
-typedef struct {
-        GDataInputStream *in;
-        GString *text;
-        gboolean ended;
-} Capture;
-
-static void
-on_capture_line(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-        Capture *c = user_data;
-        g_autofree char *line = g_data_input_stream_read_line_finish(c->in, res, NULL, NULL);
-
-        if (!line) {
-                c->ended = TRUE;
-                return;
-        }
-        g_string_append_printf(c->text, "%s\n", line);
-        g_data_input_stream_read_line_async(c->in, G_PRIORITY_DEFAULT, NULL, on_capture_line, c);
-}
-
-/* A scope-backend stewardd with --verbose and @connection (NULL: none), its stdout and stderr
- * on a pipe that @c reads. */
+/* A scope-backend stewardd with --verbose and @connection (NULL: none),
+ * its output read by @c. */
 static ItestDaemon *
-start_verbose(const char *config, const char *connection, Capture *c)
+start_verbose(const char *config, const char *connection, ItestCapture *c)
 {
         const char *args[] = { "--backend=scope", "--verbose", connection, NULL };
-        g_autoptr(GInputStream) raw = NULL;
-        ItestDaemon *d;
-        int p[2], saved_out, saved_err;
 
-        /* GLib writes informational and debug messages to stdout, the rest to stderr. */
-        ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
-        fflush(stdout);
-        saved_out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
-        saved_err = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-        ck_assert_int_ge(saved_out, 0);
-        ck_assert_int_ge(saved_err, 0);
-        ck_assert_int_ge(dup2(p[1], STDOUT_FILENO), 0);
-        ck_assert_int_ge(dup2(p[1], STDERR_FILENO), 0);
-        d = itest_daemon_start(config, args);
-        ck_assert_int_ge(dup2(saved_out, STDOUT_FILENO), 0);
-        ck_assert_int_ge(dup2(saved_err, STDERR_FILENO), 0);
-        (void) close(saved_out);
-        (void) close(saved_err);
-        (void) close(p[1]);
-        c->text = g_string_new(NULL);
-        raw = g_unix_input_stream_new(p[0], TRUE);
-        c->in = g_data_input_stream_new(raw);
-        g_data_input_stream_read_line_async(c->in, G_PRIORITY_DEFAULT, NULL, on_capture_line, c);
-        return d;
-}
-
-static gboolean
-on_capture_timeout(gpointer user_data)
-{
-        *(gboolean *) user_data = TRUE;
-        return G_SOURCE_REMOVE;
-}
-
-/* Waits, bounded, until stewardd has written a line containing @needle. */
-static gboolean
-capture_wait(Capture *c, const char *needle)
-{
-        gboolean expired = FALSE;
-        guint id = g_timeout_add_seconds(ITEST_TIMEOUT_SEC, on_capture_timeout, &expired);
-
-        while (!strstr(c->text->str, needle) && !expired && !c->ended)
-                g_main_context_iteration(NULL, TRUE);
-        if (!expired)
-                g_source_remove(id);
-        return strstr(c->text->str, needle) != NULL;
-}
-
-static void
-capture_clear(Capture *c)
-{
-        (void) itest_wait_flag(&c->ended, ITEST_TIMEOUT_SEC);
-        g_clear_object(&c->in);
-        g_string_free(c->text, TRUE);
+        return itest_daemon_start_captured(config, args, c);
 }
 
 /* A restart through the fence and a stop, each seen to end: the old
@@ -1581,15 +1508,15 @@ assert_restart_and_stop(ItestDaemon *d, guint64 generation)
 START_TEST(test_manager_connection)
 {
         g_autofree char *said = connection_said(_i);
-        Capture c = { 0 };
+        ItestCapture c = { 0 };
         ItestDaemon *d = start_verbose(two_children, connections[_i], &c);
 
-        ck_assert_msg(capture_wait(&c, said), "stewardd never said '%s':\n%s", said, c.text->str);
+        ck_assert_msg(itest_capture_wait(&c, said), "stewardd never said '%s':\n%s", said, c.text->str);
         ck_assert(itest_wait_state(d, "api", "running"));
         ck_assert(itest_wait_state(d, "worker", "running"));
         assert_restart_and_stop(d, 0);
         itest_daemon_free(d);
-        capture_clear(&c);
+        itest_capture_clear(&c);
 }
 END_TEST
 
@@ -1601,15 +1528,15 @@ START_TEST(test_private_socket_after_manager_reexec)
         const char *reexec[] = { "systemctl", "--user", "daemon-reexec", NULL };
         g_autofree char *said = connection_said(0);
         g_autofree char *again = g_strconcat(said, " again", NULL);
-        Capture c = { 0 };
+        ItestCapture c = { 0 };
         ItestDaemon *d = start_verbose(two_children, NULL, &c);
         guint32 pid;
 
-        ck_assert_msg(capture_wait(&c, said), "%s", c.text->str);
+        ck_assert_msg(itest_capture_wait(&c, said), "%s", c.text->str);
         ck_assert(itest_wait_state(d, "api", "running"));
         ck_assert_int_eq(itest_run(reexec, NULL), 0);
-        ck_assert_msg(capture_wait(&c, "closed its private connection"), "%s", c.text->str);
-        ck_assert_msg(capture_wait(&c, again), "%s", c.text->str);
+        ck_assert_msg(itest_capture_wait(&c, "closed its private connection"), "%s", c.text->str);
+        ck_assert_msg(itest_capture_wait(&c, again), "%s", c.text->str);
         /* A crash: the scope's end, then the new scope's start job. */
         pid = itest_child_main_pid(d, "api");
         ck_assert_int_eq(kill((pid_t) pid, SIGKILL), 0);
@@ -1618,7 +1545,7 @@ START_TEST(test_private_socket_after_manager_reexec)
         assert_restart_and_stop(d, 1);
         ck_assert_uint_eq(itest_child_u64(d, "worker", "Generation"), 0);
         itest_daemon_free(d);
-        capture_clear(&c);
+        itest_capture_clear(&c);
 }
 END_TEST
 

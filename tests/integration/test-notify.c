@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <gio/gunixinputstream.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <stdio.h>
@@ -124,80 +123,13 @@ event_index(ItestEvents *e, const char *kind, const char *child)
         return itest_events_wait(e, kind, child, &from, ITEST_TIMEOUT_SEC) ? (int) from - 1 : -1;
 }
 
-/* ---- stewardd's stderr, for what it logs rather than signals ---- */
-
-typedef struct {
-        GDataInputStream *in;
-        GString *text;
-        gboolean ended;
-} Capture;
-
-static void
-on_capture_line(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-        Capture *c = user_data;
-        g_autofree char *line = g_data_input_stream_read_line_finish(c->in, res, NULL, NULL);
-
-        if (!line) {
-                c->ended = TRUE;
-                return;
-        }
-        fprintf(stderr, "# stewardd: %s\n", line);
-        g_string_append_printf(c->text, "%s\n", line);
-        g_data_input_stream_read_line_async(c->in, G_PRIORITY_DEFAULT, NULL, on_capture_line, c);
-}
-
-/* Starts stewardd with its stderr on a pipe we read. */
+/* Starts stewardd with its output on a pipe we read. */
 static ItestDaemon *
-start_capturing(const char *config, int backend, Capture *c)
+start_capturing(const char *config, int backend, ItestCapture *c)
 {
         const char *args[] = { backends[backend], NULL };
-        g_autoptr(GInputStream) raw = NULL;
-        ItestDaemon *d;
-        int p[2], saved;
 
-        ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
-        saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-        ck_assert_int_ge(saved, 0);
-        ck_assert_int_ge(dup2(p[1], STDERR_FILENO), 0);
-        d = itest_daemon_start(config, args);
-        ck_assert_int_ge(dup2(saved, STDERR_FILENO), 0);
-        (void) close(saved);
-        (void) close(p[1]);
-        c->text = g_string_new(NULL);
-        raw = g_unix_input_stream_new(p[0], TRUE);
-        c->in = g_data_input_stream_new(raw);
-        g_data_input_stream_read_line_async(c->in, G_PRIORITY_DEFAULT, NULL, on_capture_line, c);
-        return d;
-}
-
-static gboolean
-on_capture_timeout(gpointer user_data)
-{
-        *(gboolean *) user_data = TRUE;
-        return G_SOURCE_REMOVE;
-}
-
-static gboolean
-capture_wait(Capture *c, const char *needle)
-{
-        gboolean expired = FALSE;
-        guint id = g_timeout_add_seconds(ITEST_TIMEOUT_SEC, on_capture_timeout, &expired);
-
-        while (!strstr(c->text->str, needle) && !expired && !c->ended)
-                g_main_context_iteration(NULL, TRUE);
-        if (!expired)
-                g_source_remove(id);
-        return strstr(c->text->str, needle) != NULL;
-}
-
-/* After the daemon is gone: its end of the pipe closed, the read ends. */
-static void
-capture_clear(Capture *c)
-{
-        (void) itest_wait_flag(&c->ended, ITEST_TIMEOUT_SEC);
-        g_clear_object(&c->in);
-        g_string_free(c->text, TRUE);
+        return itest_daemon_start_captured(config, args, c);
 }
 
 /* A datagram to NOTIFY_SOCKET from this process, which is no child's. */
@@ -302,7 +234,7 @@ START_TEST(test_stranger_is_ignored)
 {
         g_autoptr(Work) w = work_new();
         g_autofree char *config = gated_config(w);
-        Capture cap = { 0 };
+        ItestCapture cap = { 0 };
         ItestDaemon *d = start_capturing(config, _i, &cap);
         ItestEvents *ev = d->events;
         g_autofree char *env_path = work_path(w, "db.env");
@@ -316,7 +248,7 @@ START_TEST(test_stranger_is_ignored)
         needle = g_strdup_printf(
                 "Dropped 1 notify message(s) since the last report (1 in all), the latest from PID %d",
                 (int) getpid());
-        ck_assert_msg(capture_wait(&cap, needle), "no drop logged:\n%s", cap.text->str);
+        ck_assert_msg(itest_capture_wait(&cap, needle), "no drop logged:\n%s", cap.text->str);
         /* And counted where monitoring reads it (stewardctl metrics). */
         ck_assert_uint_eq(itest_manager_u64(d, "NotifyMessagesDropped"), 1);
 
@@ -331,7 +263,7 @@ START_TEST(test_stranger_is_ignored)
         ck_assert(itest_wait_state(d, "app", "running"));
 
         itest_daemon_free(d);
-        capture_clear(&cap);
+        itest_capture_clear(&cap);
 }
 END_TEST
 
@@ -859,7 +791,7 @@ START_TEST(test_systemd_notify_barrier)
                                 "ExecStart=/bin/sh -c 'systemd-notify --ready && systemd-notify ERRNO=5 && "
                                 "exec %s fdstore fdstore barrier notify=STATUS=done'\n",
                                 w->child);
-        Capture cap = { 0 };
+        ItestCapture cap = { 0 };
         ItestDaemon *d = start_capturing(config, _i, &cap);
         g_autofree char *ctl = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "src", "stewardctl", NULL);
         const char *argv[] = { ctl, "--user", "status", "sn", NULL };
@@ -885,7 +817,7 @@ START_TEST(test_systemd_notify_barrier)
         needle = g_strdup_printf(
                 "Dropped 1 notify message(s) since the last report (1 in all), the latest from PID %d",
                 (int) getpid());
-        ck_assert_msg(capture_wait(&cap, needle), "no drop logged:\n%s", cap.text->str);
+        ck_assert_msg(itest_capture_wait(&cap, needle), "no drop logged:\n%s", cap.text->str);
         ck_assert_msg(!strstr(cap.text->str, "file descriptors passed"), "%s", cap.text->str);
         ck_assert_msg(!strstr(cap.text->str, "BARRIER"), "%s", cap.text->str);
         ck_assert_msg(strstr(cap.text->str, refused), "%s", cap.text->str);
@@ -893,7 +825,7 @@ START_TEST(test_systemd_notify_barrier)
                       "FDSTORE=1 refused more than once:\n%s", cap.text->str);
 
         itest_daemon_free(d);
-        capture_clear(&cap);
+        itest_capture_clear(&cap);
 }
 END_TEST
 
