@@ -224,11 +224,11 @@ START_TEST(test_other_messages_untouched)
         for (guint i = 0; i < G_N_ELEMENTS(in); i++) {
                 gboolean incoming = i < 2;
                 GDBusMessage *out = backend_scope_filter_unit_changes(NULL, in[i], incoming, NULL);
+                g_autoptr(GVariant) props = NULL;
 
                 ck_assert_ptr_eq(out, in[i]);
-                ck_assert_uint_eq(
-                        g_variant_n_children(g_variant_get_child_value(g_dbus_message_get_body(out), 1)),
-                        i == 0 ? 3 : 2);
+                props = g_variant_get_child_value(g_dbus_message_get_body(out), 1);
+                ck_assert_uint_eq(g_variant_n_children(props), i == 0 ? 3 : 2);
                 g_object_unref(out);
         }
 }
