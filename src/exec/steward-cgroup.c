@@ -2,17 +2,18 @@
 /* steward-cgroup.c: what the kernel counted in an incarnation's cgroup (OOM kills, refused forks), for its
  * exit cause.
  *
- * The files are opened while the scope runs and kept open: its main
- * process ends before the manager removes the scope's cgroup, and an
- * open file can still be read until then, whatever its path does. On the
- * unified hierarchy memory.events and pids.events also wake poll() when
- * they change, and a v1 memory.oom_control signals an eventfd registered
- * through cgroup.event_control when the cgroup runs out of memory, so a
- * count the kernel made is read at once, before the cgroup can be
- * removed at all (these wake-ups come ahead of the main process's exit).
- * Once the manager has removed the cgroup nothing can be read: a count
- * made while stewardd could not run (a loaded host) and followed by the
- * main process's exit at once is lost, and the cause is not named. */
+ * The files are found while the scope runs and read once more when its
+ * main process has ended, which comes before the manager removes the
+ * scope's cgroup. A count the kernel made is also read as it is made:
+ * on the unified hierarchy memory.events and pids.events are kept open
+ * and wake poll() when they change, and a v1 memory.oom_control signals
+ * an eventfd registered through cgroup.event_control when the cgroup runs
+ * out of memory (these wake-ups come ahead of the main process's exit).
+ * What nothing wakes for (v1 pids.events) is read by path, so a scope
+ * holds at most two descriptors. Once the manager has removed the cgroup
+ * nothing can be read: a count made while stewardd could not run (a
+ * loaded host) and followed by the main process's exit at once is lost,
+ * and the cause is not named. */
 #include "config.h"
 
 #include <errno.h>
@@ -74,7 +75,9 @@ steward_cgroup_exit_cause(guint64 oom_kills, guint64 pids_max)
 }
 
 typedef struct {
-        int fd;
+        gboolean have; /* opened: the file is the scope's own, and reads */
+        int fd; /* held for poll() on the unified hierarchy; -1: read by path */
+        char *path;
         const char *key;
         guint64 base; /* at open: a count from before is not this incarnation's */
         guint64 seen; /* the latest read */
@@ -95,11 +98,16 @@ counter_read(Counter *c)
         ssize_t n;
         guint64 v;
 
-        if (c->fd < 0)
-                return FALSE;
-        n = pread(c->fd, buf, sizeof(buf) - 1, 0);
+        if (c->fd >= 0)
+                n = pread(c->fd, buf, sizeof(buf) - 1, 0);
+        else {
+                int fd = c->path ? open(c->path, O_RDONLY | O_CLOEXEC) : -1;
+
+                n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+                steward_close_fdp(&fd);
+        }
         if (n < 0)
-                return FALSE; /* ENODEV: the cgroup is gone; keep what was seen */
+                return FALSE; /* ENODEV, ENOENT: the cgroup is gone; keep what was seen */
         buf[n] = '\0';
         if (!steward_cgroup_counter(buf, c->key, &v))
                 return FALSE;
@@ -141,7 +149,9 @@ on_counter_event(int fd, GIOCondition cond, gpointer user_data)
 }
 
 /* Asks the v1 memory controller to signal an eventfd when the cgroup at
- * @dir runs out of memory; without it the count is read at the end only. */
+ * @dir runs out of memory; without it the count is read at the end only.
+ * The registration names the control file's descriptor (c->fd) only while
+ * it is made. */
 static void
 counter_watch_v1(Counter *c, const char *dir)
 {
@@ -184,14 +194,22 @@ counter_open(Counter *c, const char *root, const char *path, const char *unit, c
                 return FALSE;
         }
         c->base = c->seen;
+        c->have = TRUE;
         /* Ahead of the main process's exit, which may come in the same wake-up. */
-        if (pollable)
+        if (pollable) {
                 c->source = g_unix_fd_add_full(G_PRIORITY_HIGH, c->fd, G_IO_PRI | G_IO_ERR,
                                                on_counter_changed, c, NULL);
-        else if (g_str_equal(file, "memory.oom_control")) {
+                return TRUE;
+        }
+        if (g_str_equal(file, "memory.oom_control")) {
                 g_autofree char *dir = g_path_get_dirname(full);
                 counter_watch_v1(c, dir);
         }
+        /* Nothing to poll: read by path when asked, which works as long
+         * as the cgroup does, as a held descriptor would. A large tree
+         * keeps one descriptor fewer per child and file. */
+        steward_close_fdp(&c->fd);
+        c->path = g_steal_pointer(&full);
         return TRUE;
 }
 
@@ -201,6 +219,7 @@ counter_close(Counter *c)
         g_clear_handle_id(&c->source, g_source_remove);
         steward_close_fdp(&c->event_fd);
         steward_close_fdp(&c->fd);
+        g_clear_pointer(&c->path, g_free);
 }
 
 StewardCgroupCounters *
@@ -245,7 +264,7 @@ steward_cgroup_counters_cause(StewardCgroupCounters *c)
                 return STEWARD_EXIT_CAUSE_NONE;
         guint64 oom_kills;
 
-        if (c->oom.fd < 0)
+        if (!c->oom.have)
                 oom_kills = 0;
         else if (counter_read(&c->oom) || c->oom.seen > c->oom.base)
                 oom_kills = c->oom.seen - c->oom.base;
@@ -254,7 +273,7 @@ steward_cgroup_counters_cause(StewardCgroupCounters *c)
                  * that came first says it. */
                 oom_kills = c->oom.notified > 0 ? 1 : 0;
         (void) counter_read(&c->pids);
-        return steward_cgroup_exit_cause(oom_kills, c->pids.fd >= 0 ? c->pids.seen - c->pids.base : 0);
+        return steward_cgroup_exit_cause(oom_kills, c->pids.have ? c->pids.seen - c->pids.base : 0);
 }
 
 void
