@@ -354,6 +354,17 @@ on_dir_changed(GFileMonitor *mon, GFile *file, GFile *other, GFileMonitorEvent e
         w->exists = g_file_test(w->path, G_FILE_TEST_EXISTS);
 }
 
+void
+itest_fifo_write(const char *fifo, const char *text)
+{
+        int fd = open(fifo, O_WRONLY | O_CLOEXEC);
+        size_t n = strlen(text);
+
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(write(fd, text, n), (ssize_t) n);
+        ck_assert_int_eq(close(fd), 0);
+}
+
 gboolean
 itest_wait_file(const char *path, guint timeout_sec)
 {

@@ -21,6 +21,9 @@ gboolean itest_wait_flag(const gboolean *flag, guint timeout_sec);
 
 /* Waits until path exists, woken by a monitor of its directory. */
 gboolean itest_wait_file(const char *path, guint timeout_sec);
+/* Writes @text into @fifo: opening it for writing waits until a child has
+ * opened it to read, so this returns once that child can read it. */
+void itest_fifo_write(const char *fifo, const char *text);
 
 /* Waits until journalctl, run with the given match arguments, prints a line
  * containing needle: the journal is synced first, so an entry that was sent

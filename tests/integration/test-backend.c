@@ -171,7 +171,6 @@ START_TEST(test_exit_status_and_output)
         g_autofree char *name = g_strdup_printf("out-%d", _i);
         g_autofree char *unit_match = NULL;
         const char *match[] = { "-t", name, NULL };
-        int fd;
 
         fixture_init(&f, kinds[_i]);
         ck_assert_int_eq(mkfifo(fifo, 0600), 0);
@@ -195,10 +194,7 @@ START_TEST(test_exit_status_and_output)
         } else
                 ck_assert_ptr_null(f.record.unit);
 
-        fd = open(fifo, O_WRONLY | O_CLOEXEC);
-        ck_assert_int_ge(fd, 0);
-        ck_assert_int_eq(write(fd, "go\n", 3), 3);
-        close(fd);
+        itest_fifo_write(fifo, "go\n");
 
         ck_assert_msg(itest_wait_flag(&f.record.gone, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
         ck_assert_str_eq(f.record.log->str, "spawned exited gone ");

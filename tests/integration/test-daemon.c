@@ -633,7 +633,6 @@ START_TEST(test_oom_kill_named)
         g_autoptr(ItestScopeWatch) w = NULL;
         const char *decision;
         GVariant *ev;
-        int fd;
 
         ck_assert_int_eq(mkfifo(fifo, 0600), 0);
         /* tail keeps a line without a newline whole: 64 MiB against 16. */
@@ -656,10 +655,7 @@ START_TEST(test_oom_kill_named)
         unit = itest_child_str(d, "hog", "Unit");
         w = itest_scope_watch_new();
         ck_assert_int_eq(kill(d->pid, SIGSTOP), 0);
-        fd = open(fifo, O_WRONLY | O_CLOEXEC);
-        ck_assert_int_ge(fd, 0);
-        ck_assert_int_eq(write(fd, "go\n", 3), 3);
-        close(fd);
+        itest_fifo_write(fifo, "go\n");
         ck_assert_msg(itest_scope_watch_wait_gone(w, unit, ITEST_TIMEOUT_SEC), "%s never ended", unit);
         ck_assert_int_eq(kill(d->pid, SIGCONT), 0);
         ev = itest_events_wait(d->events, "child_exited", "hog", NULL, ITEST_TIMEOUT_SEC);

@@ -148,14 +148,7 @@ START_TEST(test_command_supersedes_policy_restart)
                                  fifo);
         d = start(config, 0);
         ck_assert(itest_wait_state(d, "api", "running"));
-        {
-                /* Opening for writing waits until the child opened it to read. */
-                int fd = open(fifo, O_WRONLY | O_CLOEXEC);
-
-                ck_assert_int_ge(fd, 0);
-                ck_assert_int_eq(write(fd, "crash\n", 6), 6);
-                ck_assert_int_eq(close(fd), 0);
-        }
+        itest_fifo_write(fifo, "crash\n");
         ev = itest_events_wait(d->events, "child_exited", "api", &from, ITEST_TIMEOUT_SEC);
         ck_assert(ev);
         ck_assert_str_eq(itest_event_str(ev, "decision"), "failure");

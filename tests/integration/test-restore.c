@@ -239,18 +239,27 @@ notify_child_path(void)
         return g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "tests", "integration", "notify-child", NULL);
 }
 
+/* A child "fl" that sends 100 STATUS= at once: more than the rate limit
+ * lets through, so a summary of the rest follows when its window ends. */
+static char *
+status_flood_config(void)
+{
+        g_autofree char *child = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "tests", "integration",
+                                                  "notify-child", NULL);
+
+        return g_strdup_printf("[Child fl]\n"
+                               "Type=notify\n"
+                               "ExecStart=%s notify=READY=1 statuses=100\n",
+                               child);
+}
+
 /* An event from outside the engine's work, here the rate limiter's summary
  * of held-back child_status events (sent from a timer when its window
  * ends), is in the state file too, so a kill after it leaves a file that
  * says it. */
 START_TEST(test_summary_event_saved)
 {
-        g_autofree char *child = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "tests", "integration",
-                                                  "notify-child", NULL);
-        g_autofree char *config = g_strdup_printf("[Child fl]\n"
-                                                  "Type=notify\n"
-                                                  "ExecStart=%s notify=READY=1 statuses=100\n",
-                                                  child);
+        g_autofree char *config = status_flood_config();
         g_autoptr(ItestDaemon) d = itest_daemon_start(config, NULL);
         GVariant *summary = NULL;
         guint from = 0;
@@ -361,7 +370,6 @@ START_TEST(test_kill_while_starting)
         g_autoptr(ItestDaemon) d = NULL;
         guint64 seq;
         guint32 pid;
-        int fd;
 
         ck_assert_int_eq(mkfifo(fifo, 0600), 0);
         config = g_strdup_printf("[Child slow]\n"
@@ -384,10 +392,7 @@ START_TEST(test_kill_while_starting)
         ck_assert(itest_wait_state(d, "slow", "starting"));
         ck_assert_int_eq(itest_child_main_pid(d, "slow"), pid);
 
-        fd = open(fifo, O_WRONLY | O_CLOEXEC);
-        ck_assert_int_ge(fd, 0);
-        ck_assert_int_eq(write(fd, "x", 1), 1);
-        close(fd);
+        itest_fifo_write(fifo, "x");
         ck_assert(itest_wait_state(d, "slow", "ready"));
         ck_assert_int_eq(itest_child_main_pid(d, "slow"), pid);
         (void) g_unlink(fifo);
@@ -643,12 +648,7 @@ END_TEST
  * is sent by the old image, not lost with it. */
 START_TEST(test_reexecute_writes_summaries)
 {
-        g_autofree char *child = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "tests", "integration",
-                                                  "notify-child", NULL);
-        g_autofree char *config = g_strdup_printf("[Child fl]\n"
-                                                  "Type=notify\n"
-                                                  "ExecStart=%s notify=READY=1 statuses=100\n",
-                                                  child);
+        g_autofree char *config = status_flood_config();
         g_autoptr(ItestDaemon) d = itest_daemon_start(config, NULL);
         g_autoptr(GVariant) reply = NULL;
         guint from, adopted, summary = 0;
