@@ -12,6 +12,7 @@
 typedef struct _BackendOps BackendOps;
 
 typedef enum {
+        PHASE_QUEUED, /* waiting for a place among the spawns in flight; nothing forked yet */
         PHASE_PLACING, /* forked, held at the gate, scope being created */
         PHASE_EXECING, /* released, exec outcome not known yet */
         PHASE_RUNNING, /* exec succeeded */
@@ -43,7 +44,10 @@ typedef struct {
         int pidfd; /* adopted or followed: the main process, when it is not our child; else -1 */
         guint pidfd_source;
         char *failure;
-        GVariant *unit_settings; /* a(sv): kill settings and cgroup limits */
+        GList queue_link; /* in StewardBackend.queued, when in_queue */
+        gboolean in_queue;
+        GVariant *unit_settings; /* a(sv): kill settings */
+        GVariant *unit_resources; /* a(sv): cgroup limits */
         char *job; /* the scope's start job, once the manager named it */
         gboolean sent_pidfds; /* the pending StartTransientUnit passed PIDFDs */
         int kill_signal; /* KillSignal=, what StopUnit sends */
@@ -103,6 +107,11 @@ struct _StewardBackend {
         GHashTable *current; /* child -> Incarnation* (borrowed), the newest */
         GHashTable *by_leader; /* GINT_TO_POINTER(forked pid) -> Incarnation* (borrowed) */
         GHashTable *probes; /* &Probe.number -> Probe*, until its end is reported */
+        /* Spawns waiting for one of the SPAWNS_IN_FLIGHT_MAX places, oldest
+         * first; a stop moves one to the front (backend_pump()). */
+        GQueue queued;
+        guint placing; /* incarnations in PHASE_PLACING */
+        guint pump_source;
         /* The scope backend's, set up and torn down by its init/finalize. */
         GHashTable *by_unit; /* unit name -> Incarnation* (borrowed) */
         GHashTable *by_path; /* the unit's object path -> Incarnation* (borrowed) */
@@ -116,9 +125,15 @@ struct _BackendOps {
          * subreaper flag). */
         gboolean (*init)(StewardBackend *b, const StewardBackendOptions *o, GError **error);
         void (*finalize)(StewardBackend *b);
+        /* Takes from @spec and @slice what placing @inc will need, before
+         * it waits for its turn; NULL when the backend needs nothing. */
+        void (*prepare)(Incarnation *inc, const StewardChildSpec *spec, const char *slice);
         /* After the helper is spawned and waits at its gate: put it where
          * it belongs, then release it (or fail the incarnation). */
-        void (*place)(Incarnation *inc, const StewardChildSpec *spec, const char *slice);
+        void (*place)(Incarnation *inc);
+        /* New cgroup settings for a spawn still waiting for its turn; NULL
+         * for a backend without units. */
+        void (*restage)(Incarnation *inc, const StewardResources *resources);
         /* @inc is being freed: let go of what the backend keeps of it;
          * NULL when it keeps nothing. */
         void (*discard)(Incarnation *inc);

@@ -34,7 +34,7 @@ process_finalize(StewardBackend *b)
 
 /* Nothing to wait for: the process group is the helper's from the start. */
 static void
-process_place(Incarnation *inc, const StewardChildSpec *spec, const char *slice)
+process_place(Incarnation *inc)
 {
         backend_incarnation_release(inc);
 }

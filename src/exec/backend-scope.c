@@ -20,6 +20,13 @@
 #include "steward-names.h"
 #include "steward-util.h"
 
+/* The manager answers every call, or the call fails when it goes: its
+ * private socket closes, or the bus tells us it left. A call that timed
+ * out would say nothing of what the manager did, and a bring-up or restart
+ * storm of thousands of scopes keeps the manager busy for longer than
+ * GDBus's default of 25 s. */
+#define MANAGER_CALL_TIMEOUT G_MAXINT
+
 /* How soon a unit's state is asked again while the manager cannot answer. */
 #define SCOPE_STATE_RETRY_MSEC 100
 
@@ -304,8 +311,30 @@ unit_settings_new(const StewardChildSpec *spec)
                 g_variant_new_uint64(spec->timeout_stop_usec && spec->type != STEWARD_CHILD_NOTIFY
                                              ? spec->timeout_stop_usec
                                              : G_MAXUINT64));
-        resources_add(&props, &spec->resources, FALSE);
         return g_variant_ref_sink(g_variant_builder_end(&props));
+}
+
+static GVariant *
+unit_resources_new(const StewardResources *resources)
+{
+        GVariantBuilder props;
+
+        g_variant_builder_init(&props, G_VARIANT_TYPE("a(sv)"));
+        resources_add(&props, resources, FALSE);
+        return g_variant_ref_sink(g_variant_builder_end(&props));
+}
+
+static void
+settings_add(GVariantBuilder *props, GVariant *settings)
+{
+        GVariantIter iter;
+        GVariant *setting;
+
+        g_variant_iter_init(&iter, settings);
+        while ((setting = g_variant_iter_next_value(&iter))) {
+                g_variant_builder_add_value(props, setting);
+                g_variant_unref(setting);
+        }
 }
 
 /* Asks the manager for the scope; the child stays at its gate meanwhile.
@@ -318,8 +347,6 @@ scope_start(Incarnation *inc)
         g_autoptr(GUnixFDList) fds = NULL;
         g_autofree char *description = NULL;
         GVariantBuilder props;
-        GVariantIter iter;
-        GVariant *setting;
         CallData *call;
 
         g_variant_builder_init(&props, G_VARIANT_TYPE("a(sv)"));
@@ -345,11 +372,8 @@ scope_start(Incarnation *inc)
                         &props, "(sv)", "PIDs",
                         g_variant_new_fixed_array(G_VARIANT_TYPE_UINT32, &pid, 1, sizeof(pid)));
         }
-        g_variant_iter_init(&iter, inc->unit_settings);
-        while ((setting = g_variant_iter_next_value(&iter))) {
-                g_variant_builder_add_value(&props, setting);
-                g_variant_unref(setting);
-        }
+        settings_add(&props, inc->unit_settings);
+        settings_add(&props, inc->unit_resources);
 
         call = g_new0(CallData, 1);
         call->backend = b;
@@ -357,7 +381,7 @@ scope_start(Incarnation *inc)
         g_dbus_connection_call_with_unix_fd_list(
                 b->bus, manager_name(b->bus), SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
                 "StartTransientUnit", g_variant_new("(ssa(sv)a(sa(sv)))", inc->unit, "fail", &props, NULL),
-                G_VARIANT_TYPE("(o)"), G_DBUS_CALL_FLAGS_NONE, -1, fds, b->cancellable,
+                G_VARIANT_TYPE("(o)"), G_DBUS_CALL_FLAGS_NONE, MANAGER_CALL_TIMEOUT, fds, b->cancellable,
                 on_start_transient_unit, call);
 }
 
@@ -380,8 +404,9 @@ static void
 scope_call(StewardBackend *b, Incarnation *inc, const char *method, GVariant *params)
 {
         g_dbus_connection_call(b->bus, manager_name(b->bus), SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
-                               method, params, NULL, G_DBUS_CALL_FLAGS_NONE, -1, b->cancellable,
-                               on_unit_call_done, g_strdup_printf("%s %s", method, inc->unit));
+                               method, params, NULL, G_DBUS_CALL_FLAGS_NONE, MANAGER_CALL_TIMEOUT,
+                               b->cancellable, on_unit_call_done,
+                               g_strdup_printf("%s %s", method, inc->unit));
 }
 
 /* The incarnation's scope by name, and its state changes, whether we
@@ -536,8 +561,9 @@ on_list_scopes(GObject *source, GAsyncResult *res, gpointer user_data)
                 g_dbus_connection_call(G_DBUS_CONNECTION(source), manager_name(G_DBUS_CONNECTION(source)),
                                        SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE, "GetUnitProcesses",
                                        g_variant_new("(s)", call->leftover->unit),
-                                       G_VARIANT_TYPE("(a(sus))"), G_DBUS_CALL_FLAGS_NONE, -1,
-                                       g_task_get_cancellable(task), on_unit_processes, call);
+                                       G_VARIANT_TYPE("(a(sus))"), G_DBUS_CALL_FLAGS_NONE,
+                                       MANAGER_CALL_TIMEOUT, g_task_get_cancellable(task), on_unit_processes,
+                                       call);
         }
 }
 
@@ -549,8 +575,8 @@ scope_survey(StewardBackend *b, GTask *task)
         g_dbus_connection_call(b->bus, manager_name(b->bus), SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
                                "ListUnitsByPatterns",
                                g_variant_new("(^as^as)", (const char *const[]){ NULL }, patterns),
-                               G_VARIANT_TYPE("(a(ssssssouso))"), G_DBUS_CALL_FLAGS_NONE, -1, b->cancellable,
-                               on_list_scopes, task);
+                               G_VARIANT_TYPE("(a(ssssssouso))"), G_DBUS_CALL_FLAGS_NONE,
+                               MANAGER_CALL_TIMEOUT, b->cancellable, on_list_scopes, task);
 }
 
 /* An answer that says nothing about the unit: the manager is away (being
@@ -634,8 +660,8 @@ scope_check_state(Incarnation *inc)
         call->key = g_strdup(inc->key);
         g_dbus_connection_call(b->bus, manager_name(b->bus), inc->unit_path, DBUS_PROPERTIES_INTERFACE,
                                "Get", g_variant_new("(ss)", SYSTEMD_UNIT_INTERFACE, "ActiveState"),
-                               G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, b->cancellable,
-                               on_unit_state, call);
+                               G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, MANAGER_CALL_TIMEOUT,
+                               b->cancellable, on_unit_state, call);
 }
 
 static gboolean
@@ -661,8 +687,8 @@ scope_stop_leftover(StewardBackend *b, const StewardLeftover *leftover)
 {
         g_dbus_connection_call(b->bus, manager_name(b->bus), SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
                                "StopUnit", g_variant_new("(ss)", leftover->unit, "replace"), NULL,
-                               G_DBUS_CALL_FLAGS_NONE, -1, b->cancellable, on_unit_call_done,
-                               g_strdup_printf("StopUnit %s", leftover->unit));
+                               G_DBUS_CALL_FLAGS_NONE, MANAGER_CALL_TIMEOUT, b->cancellable,
+                               on_unit_call_done, g_strdup_printf("StopUnit %s", leftover->unit));
 }
 
 /* A start job's JobRemoved went to a connection that closed: the job is
@@ -739,8 +765,8 @@ on_job_state(GObject *source, GAsyncResult *res, gpointer user_data)
         g_dbus_connection_call(G_DBUS_CONNECTION(source), manager_name(G_DBUS_CONNECTION(source)),
                                inc->unit_path, DBUS_PROPERTIES_INTERFACE, "Get",
                                g_variant_new("(ss)", SYSTEMD_UNIT_INTERFACE, "ActiveState"),
-                               G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, b->cancellable,
-                               on_placed_unit_state, g_steal_pointer(&call));
+                               G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, MANAGER_CALL_TIMEOUT,
+                               b->cancellable, on_placed_unit_state, g_steal_pointer(&call));
 }
 
 /* Asked after the signals are subscribed on the connection: a job that
@@ -755,7 +781,8 @@ scope_check_job(Incarnation *inc)
         call->key = g_strdup(inc->key);
         g_dbus_connection_call(b->bus, manager_name(b->bus), inc->job, DBUS_PROPERTIES_INTERFACE, "Get",
                                g_variant_new("(ss)", SYSTEMD_JOB_INTERFACE, "State"), G_VARIANT_TYPE("(v)"),
-                               G_DBUS_CALL_FLAGS_NONE, -1, b->cancellable, on_job_state, call);
+                               G_DBUS_CALL_FLAGS_NONE, MANAGER_CALL_TIMEOUT, b->cancellable, on_job_state,
+                               call);
 }
 
 /* ---- the manager's connection ------------------------------------------- */
@@ -978,7 +1005,7 @@ bus_subscribe(StewardBackend *b)
 {
         g_dbus_connection_call(b->manager_bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH,
                                SYSTEMD_MANAGER_INTERFACE, "Subscribe", NULL, NULL, G_DBUS_CALL_FLAGS_NONE,
-                               -1, b->cancellable, on_bus_subscribed, b);
+                               MANAGER_CALL_TIMEOUT, b->cancellable, on_bus_subscribed, b);
 }
 
 /* The manager closes its private connections when it re-executes (a
@@ -1168,12 +1195,19 @@ scope_finalize(StewardBackend *b)
 }
 
 static void
-scope_place(Incarnation *inc, const StewardChildSpec *spec, const char *slice)
+scope_prepare(Incarnation *inc, const StewardChildSpec *spec, const char *slice)
 {
         scope_track(inc, spec);
         inc->unit_settings = unit_settings_new(spec);
+        inc->unit_resources = unit_resources_new(&spec->resources);
         inc->slice = g_strdup(slice);
-        scope_start(inc);
+}
+
+static void
+scope_restage(Incarnation *inc, const StewardResources *resources)
+{
+        g_clear_pointer(&inc->unit_resources, g_variant_unref);
+        inc->unit_resources = unit_resources_new(resources);
 }
 
 static void
@@ -1187,6 +1221,7 @@ scope_discard(Incarnation *inc)
                 g_hash_table_remove(b->by_path, inc->unit_path);
         g_clear_handle_id(&inc->state_retry_source, g_source_remove);
         g_clear_pointer(&inc->unit_settings, g_variant_unref);
+        g_clear_pointer(&inc->unit_resources, g_variant_unref);
         g_clear_pointer(&inc->early_jobs, g_hash_table_unref);
         g_clear_pointer(&inc->counters, steward_cgroup_counters_free);
         g_free(inc->job);
@@ -1377,8 +1412,8 @@ scope_place_probe(Probe *probe, Incarnation *inc)
         call->number = probe->number;
         g_dbus_connection_call(b->bus, manager_name(b->bus), inc->unit_path, DBUS_PROPERTIES_INTERFACE,
                                "Get", g_variant_new("(ss)", SYSTEMD_SCOPE_INTERFACE, "ControlGroup"),
-                               G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, b->cancellable,
-                               on_scope_cgroup, call);
+                               G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, MANAGER_CALL_TIMEOUT,
+                               b->cancellable, on_scope_cgroup, call);
 }
 
 /* A scope gone meanwhile has nothing left to limit; anything else is
@@ -1425,8 +1460,8 @@ scope_set_resources(StewardBackend *b, const char *unit, const StewardResources 
         if (!wait) {
                 g_dbus_connection_call(b->bus, manager_name(b->bus), SYSTEMD_OBJECT_PATH,
                                        SYSTEMD_MANAGER_INTERFACE, "SetUnitProperties", params, NULL,
-                                       G_DBUS_CALL_FLAGS_NONE, -1, b->cancellable, on_set_resources,
-                                       g_strdup(unit));
+                                       G_DBUS_CALL_FLAGS_NONE, MANAGER_CALL_TIMEOUT, b->cancellable,
+                                       on_set_resources, g_strdup(unit));
                 return;
         }
         reply = g_dbus_connection_call_sync(b->bus, manager_name(b->bus), SYSTEMD_OBJECT_PATH,
@@ -1438,7 +1473,9 @@ scope_set_resources(StewardBackend *b, const char *unit, const StewardResources 
 const BackendOps backend_scope_ops = {
         .init = scope_init,
         .finalize = scope_finalize,
-        .place = scope_place,
+        .prepare = scope_prepare,
+        .place = scope_start,
+        .restage = scope_restage,
         .discard = scope_discard,
         .all_gone = scope_all_gone,
         .deliver = scope_deliver,

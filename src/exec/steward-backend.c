@@ -23,6 +23,13 @@
 #include "steward-spawn.h"
 #include "steward-util.h"
 
+/* Helpers held at their gates while their scopes are created, at most.
+ * Each holds two descriptors and a process, and the manager works through
+ * its calls one at a time: past a few dozen in flight a bigger tree only
+ * makes the manager's queue (and its answers' latency) longer, until calls
+ * time out. The rest wait their turn in the order they were asked for. */
+#define SPAWNS_IN_FLIGHT_MAX 64
+
 static char *
 incarnation_key(const char *child, guint64 generation)
 {
@@ -37,10 +44,19 @@ steward_backend_unit_name(const char *child, guint64 generation)
 }
 
 static void
+incarnation_dequeue(Incarnation *inc)
+{
+        if (inc->in_queue)
+                g_queue_unlink(&inc->backend->queued, &inc->queue_link);
+        inc->in_queue = FALSE;
+}
+
+static void
 incarnation_free(Incarnation *inc)
 {
         if (!inc)
                 return;
+        incarnation_dequeue(inc);
         if (inc->backend->ops->discard)
                 inc->backend->ops->discard(inc);
         if (inc->report_source)
@@ -90,6 +106,20 @@ incarnation_all_gone(Incarnation *inc)
         return inc->backend->ops->all_gone(inc);
 }
 
+static void backend_pump_soon(StewardBackend *b);
+
+/* Leaves PHASE_PLACING, and lets the next queued spawn have the place. */
+static void
+incarnation_placed(Incarnation *inc, Phase phase)
+{
+        StewardBackend *b = inc->backend;
+
+        g_assert(inc->phase == PHASE_PLACING && b->placing > 0);
+        inc->phase = phase;
+        b->placing--;
+        backend_pump_soon(b);
+}
+
 /* Moves an incarnation's reports along as far as what we know allows. */
 void
 backend_incarnation_advance(Incarnation *inc)
@@ -131,7 +161,15 @@ backend_incarnation_fail(Incarnation *inc, const char *message)
 {
         if (inc->phase == PHASE_FAILED)
                 return;
-        inc->phase = PHASE_FAILED;
+        if (inc->phase == PHASE_QUEUED) {
+                /* Nothing was forked, so nothing is left to wait for. */
+                incarnation_dequeue(inc);
+                inc->main_exited = TRUE;
+                inc->phase = PHASE_FAILED;
+        } else if (inc->phase == PHASE_PLACING)
+                incarnation_placed(inc, PHASE_FAILED);
+        else
+                inc->phase = PHASE_FAILED;
         inc->failure = g_strdup(message);
         steward_close_fdp(&inc->proc.gate_fd);
         if (!inc->main_exited && inc->proc.pid > 0)
@@ -219,7 +257,7 @@ backend_incarnation_release(Incarnation *inc)
                 backend_incarnation_fail(inc, error->message);
                 return;
         }
-        inc->phase = PHASE_EXECING;
+        incarnation_placed(inc, PHASE_EXECING);
 }
 
 /* A new incarnation in the tables, the child's newest; NULL when that
@@ -241,6 +279,7 @@ incarnation_new(StewardBackend *b, const char *child, guint64 generation, Phase 
         inc->proc.report_fd = -1;
         inc->pidfd = -1;
         inc->phase = phase;
+        inc->queue_link.data = inc;
         g_hash_table_insert(b->incarnations, inc->key, inc);
         g_hash_table_replace(b->current, inc->child, inc);
         return inc;
@@ -620,6 +659,7 @@ steward_backend_free(StewardBackend *b)
                 return;
         if (b->cancellable)
                 g_cancellable_cancel(b->cancellable);
+        g_clear_handle_id(&b->pump_source, g_source_remove);
         if (b->incarnations) {
                 GHashTableIter iter;
                 Incarnation *inc;
@@ -681,6 +721,61 @@ steward_backend_get_kind(StewardBackend *b)
         return b->kind;
 }
 
+/* Forks the helper of a queued incarnation and has it placed. */
+static void
+incarnation_launch(Incarnation *inc)
+{
+        StewardBackend *b = inc->backend;
+        g_autoptr(GError) error = NULL;
+
+        g_assert(inc->phase == PHASE_QUEUED && !inc->in_queue);
+        if (!steward_spawn_fork(inc->plan, &inc->proc, &error)) {
+                backend_incarnation_fail(inc, error->message);
+                return;
+        }
+        inc->phase = PHASE_PLACING;
+        b->placing++;
+        steward_reaper_watch(b->reaper, inc->proc.pid, on_main_reaped, inc);
+        g_hash_table_replace(b->by_leader, GINT_TO_POINTER(inc->proc.pid), inc);
+        inc->report_source =
+                g_unix_fd_add(inc->proc.report_fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_spawn_report, inc);
+
+        b->ops->place(inc);
+}
+
+/* Gives the free places to the queued spawns, in order; a stopped one
+ * leaves without taking a place. Runs from its own source, never from
+ * inside a report: a spawn that fails at once reports to the engine, which
+ * must not find itself called back from the middle of another report. */
+static gboolean
+backend_pump(gpointer user_data)
+{
+        StewardBackend *b = user_data;
+        GList *link;
+
+        b->pump_source = 0;
+        while ((link = g_queue_peek_head_link(&b->queued))) {
+                Incarnation *inc = link->data;
+
+                if (inc->stop_requested) {
+                        backend_incarnation_fail(inc, "stopped before it started");
+                        continue;
+                }
+                if (b->placing >= SPAWNS_IN_FLIGHT_MAX)
+                        break;
+                incarnation_dequeue(inc);
+                incarnation_launch(inc);
+        }
+        return G_SOURCE_REMOVE;
+}
+
+static void
+backend_pump_soon(StewardBackend *b)
+{
+        if (!b->pump_source && !g_queue_is_empty(&b->queued))
+                b->pump_source = g_idle_add_full(G_PRIORITY_DEFAULT, backend_pump, b, NULL);
+}
+
 void
 steward_backend_spawn(StewardBackend *b, const StewardChildSpec *spec, guint64 generation, const char *slice,
                       char **extra_env)
@@ -688,7 +783,7 @@ steward_backend_spawn(StewardBackend *b, const StewardChildSpec *spec, guint64 g
         g_autoptr(GError) error = NULL;
         Incarnation *inc;
 
-        inc = incarnation_new(b, spec->name, generation, PHASE_PLACING);
+        inc = incarnation_new(b, spec->name, generation, PHASE_QUEUED);
         if (!inc) {
                 /* The engine never spawns one generation twice; a bug if it does. */
                 g_warning("incarnation %s/%" G_GUINT64_FORMAT " spawned twice, ignoring", spec->name,
@@ -698,18 +793,20 @@ steward_backend_spawn(StewardBackend *b, const StewardChildSpec *spec, guint64 g
 
         inc->plan = steward_exec_plan_new(spec, extra_env, b->use_journal, b->mode == STEWARD_MODE_SYSTEM,
                                           &error);
-        if (!inc->plan || !steward_spawn_fork(inc->plan, &inc->proc, &error)) {
-                /* Nothing was forked, so nothing is left to wait for. */
-                inc->main_exited = TRUE;
+        if (!inc->plan) {
                 backend_incarnation_fail(inc, error->message);
                 return;
         }
-        steward_reaper_watch(b->reaper, inc->proc.pid, on_main_reaped, inc);
-        g_hash_table_replace(b->by_leader, GINT_TO_POINTER(inc->proc.pid), inc);
-        inc->report_source =
-                g_unix_fd_add(inc->proc.report_fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_spawn_report, inc);
-
-        b->ops->place(inc, spec, slice);
+        if (b->ops->prepare)
+                b->ops->prepare(inc, spec, slice);
+        /* At once while there is room and nobody waits before it. */
+        if (b->placing < SPAWNS_IN_FLIGHT_MAX && g_queue_is_empty(&b->queued)) {
+                incarnation_launch(inc);
+                return;
+        }
+        g_queue_push_tail_link(&b->queued, &inc->queue_link);
+        inc->in_queue = TRUE;
+        backend_pump_soon(b);
 }
 
 Incarnation *
@@ -727,7 +824,17 @@ deliver(StewardBackend *b, const char *child, guint64 generation, int signal, gb
 
         if (!inc)
                 return; /* already gone: nothing to deliver to */
-        if (inc->phase == PHASE_PLACING) {
+        if (inc->phase == PHASE_QUEUED && !inc->stop_requested) {
+                /* Let go at the front of the queue, from the pump: not
+                 * from inside this call, which comes from the engine. */
+                inc->stop_requested = TRUE;
+                incarnation_dequeue(inc);
+                g_queue_push_head_link(&b->queued, &inc->queue_link);
+                inc->in_queue = TRUE;
+                backend_pump_soon(b);
+                return;
+        }
+        if (inc->phase == PHASE_QUEUED || inc->phase == PHASE_PLACING) {
                 /* Not placed yet: it will be let go instead of released. */
                 inc->stop_requested = TRUE;
                 return;
@@ -808,6 +915,11 @@ steward_backend_set_child_resources(StewardBackend *b, const char *child, const 
          * after the StartTransientUnit sent before it. */
         if (!b->ops->set_resources || !inc || !inc->unit || inc->scope_gone || inc->phase == PHASE_FAILED)
                 return;
+        if (inc->phase == PHASE_QUEUED) {
+                /* No unit yet: it will be made with them. */
+                b->ops->restage(inc, resources);
+                return;
+        }
         b->ops->set_resources(b, inc->unit, resources, wait);
 }
 

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <linux/memfd.h>
 #include <spawn.h>
 #include <sys/mman.h>
@@ -408,6 +409,33 @@ steward_spawn_restore_nofile(void)
                 nofile_raised = FALSE;
 }
 
+/* Descriptors a spawn leaves free, at least (a quarter of a smaller
+ * limit), for what stewardd cannot refuse to open: the state file, the
+ * bus's replies with descriptors, GLib's own wakeups (whose failure
+ * aborts). */
+#define SPAWN_FD_RESERVE 128
+
+/* The kernel hands out the lowest free number, so the table fills from the
+ * bottom up: a descriptor open at the reserve's line means fewer than the
+ * reserve are left, give or take the holes below it. One fcntl(), not a
+ * count of /proc/self/fd. */
+static gboolean
+fd_table_has_room(GError **error)
+{
+        struct rlimit rl;
+        rlim_t reserve;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > INT_MAX)
+                return TRUE;
+        reserve = MIN((rlim_t) SPAWN_FD_RESERVE, rl.rlim_cur / 4);
+        if (fcntl((int) (rl.rlim_cur - reserve), F_GETFD) < 0)
+                return TRUE;
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(EMFILE),
+                    "not spawning: stewardd has nearly all of its %llu descriptors open (LimitNOFILE=)",
+                    (unsigned long long) rl.rlim_cur);
+        return FALSE;
+}
+
 gboolean
 steward_spawn_fork(const StewardExecPlan *p, StewardSpawned *out, GError **error)
 {
@@ -423,6 +451,8 @@ steward_spawn_fork(const StewardExecPlan *p, StewardSpawned *out, GError **error
         pid_t pid;
         int r;
 
+        if (!fd_table_has_room(error))
+                return FALSE;
         executor = executor_proc_path(proc_path, error);
         if (!executor)
                 return FALSE;

@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -486,6 +487,17 @@ on_name_vanished(GDBusConnection *c, const char *name, gpointer user_data)
 }
 
 /* Starts (another) stewardd on d's directory and waits for its bus name. */
+/* In the forked child, before the exec: async-signal-safe calls only. */
+static void
+daemon_child_setup(gpointer user_data)
+{
+        const ItestDaemon *d = user_data;
+        struct rlimit rl = { d->nofile, d->nofile };
+
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                _exit(127);
+}
+
 static void
 daemon_spawn(ItestDaemon *d)
 {
@@ -530,8 +542,8 @@ daemon_spawn(ItestDaemon *d)
         watch = g_bus_watch_name_on_connection(d->bus, "org.steward.Supervisor1",
                                                G_BUS_NAME_WATCHER_FLAGS_NONE, on_name_appeared, NULL, &w,
                                                NULL);
-        ck_assert_msg(g_spawn_async(NULL, (char **) argv->pdata, env, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-                                    &d->pid, &error),
+        ck_assert_msg(g_spawn_async(NULL, (char **) argv->pdata, env, G_SPAWN_DO_NOT_REAP_CHILD,
+                                    d->nofile ? daemon_child_setup : NULL, d, &d->pid, &error),
                       "%s", error ? error->message : "");
         g_child_watch_add(d->pid, on_daemon_exit, d);
         itest_wait_flag(&w.appeared, ITEST_TIMEOUT_SEC);
@@ -556,7 +568,7 @@ clear_leftover_scopes(void)
 }
 
 ItestDaemon *
-itest_daemon_start(const char *config, const char *const *extra_args)
+itest_daemon_start_nofile(const char *config, const char *const *extra_args, guint nofile)
 {
         g_autoptr(GError) error = NULL;
         g_autofree char *conf = NULL;
@@ -567,10 +579,17 @@ itest_daemon_start(const char *config, const char *const *extra_args)
         conf = g_build_filename(d->dir, "steward.conf", NULL);
         ck_assert(g_file_set_contents(conf, config, -1, NULL));
         d->extra_args = g_strdupv((char **) extra_args);
+        d->nofile = nofile;
         d->bus = itest_bus();
         clear_leftover_scopes();
         daemon_spawn(d);
         return d;
+}
+
+ItestDaemon *
+itest_daemon_start(const char *config, const char *const *extra_args)
+{
+        return itest_daemon_start_nofile(config, extra_args, 0);
 }
 
 void

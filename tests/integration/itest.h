@@ -82,12 +82,16 @@ typedef struct {
         ItestEvents *events; /* its Event signals, all of them */
         gboolean exited;
         int status; /* wait status once exited */
+        guint nofile; /* RLIMIT_NOFILE stewardd is started with, soft and hard; 0: the test's */
 } ItestDaemon;
 
 /* Writes config to a fresh directory's steward.conf, starts
  * $STEWARD_BUILD_DIR/src/stewardd --user --config=DIR with extra_args, and
  * waits until org.steward.Supervisor1 is on the bus. NULL extra_args: none. */
 ItestDaemon *itest_daemon_start(const char *config, const char *const *extra_args);
+/* itest_daemon_start() with @nofile descriptors allowed, soft and hard, so
+ * stewardd cannot raise its limit. */
+ItestDaemon *itest_daemon_start_nofile(const char *config, const char *const *extra_args, guint nofile);
 /* What stewardd writes to stdout and stderr (GLib's informational and
  * debug messages go to stdout, the rest to stderr), read line by line from
  * a pipe as it comes, each line echoed to the test's stderr: for what it

@@ -608,6 +608,72 @@ START_TEST(test_descriptor_limit)
 }
 END_TEST
 
+/* stewardd over @n children of the scope backend, with @limit descriptors
+ * allowed (soft and hard: it cannot raise it). */
+static ItestDaemon *
+start_with_nofile(guint n, guint limit, const char *extra)
+{
+        g_autoptr(GString) config = g_string_new(NULL);
+
+        for (guint i = 0; i < n; i++)
+                g_string_append_printf(config, "[Child c%u]\nExecStart=/usr/bin/sleep infinity\n%s", i,
+                                       extra);
+        return itest_daemon_start_nofile(config->str, NULL, limit);
+}
+
+/* More children than stewardd could hold helpers waiting at their gates
+ * for: each takes two descriptors until its scope exists, and the manager
+ * creates scopes one at a time. With the spawns in flight bounded, 500
+ * children come up within 1,024 descriptors: the peak is one per running
+ * child plus three per spawn in flight, about 700. All of them at their
+ * gates at once would take over 1,000, and the spawns past the reserve
+ * (896) would be refused. */
+START_TEST(test_spawns_bounded)
+{
+        g_autoptr(ItestDaemon) d = start_with_nofile(500, 1024, "");
+        g_autoptr(GVariant) outcome = NULL;
+        guint from = 0;
+
+        /* The last child asked for waits for its turn: a stop meanwhile
+         * waits for the spawn's report, as for any spawn in flight (there
+         * is nothing to signal before), and is delivered then. */
+        outcome = itest_child_command(d, "StopChild", "c499", "stop while waiting");
+        ck_assert_str_eq(itest_outcome_str(outcome, "decision"), "stop_delivered");
+        for (guint i = 0; i < 500; i++)
+                ck_assert_msg(itest_events_wait(d->events, "child_started", NULL, &from, ITEST_TIMEOUT_SEC),
+                              "only %u of 500 children started", i);
+        ck_assert_uint_eq(itest_events_count(d->events, "child_spawn_failed", NULL), 0);
+        ck_assert(itest_wait_state(d, "c499", "stopped"));
+        ck_assert_str_eq(itest_child_str(d, "c498", "State"), "running");
+        ck_assert_uint_eq(itest_child_u64(d, "c498", "Generation"), 0);
+}
+END_TEST
+
+/* A full descriptor table refuses a spawn, with a reason, and stewardd
+ * goes on: GLib aborts when it cannot make a wakeup descriptor, so the
+ * last quarter of 256 is never given to helpers. */
+START_TEST(test_descriptor_reserve)
+{
+        g_autoptr(ItestDaemon) d = start_with_nofile(300, 256, "Restart=temporary\n");
+        g_autoptr(GVariant) reply = NULL;
+        guint from = 0;
+        GVariant *ev;
+
+        ev = itest_events_wait(d->events, "child_spawn_failed", NULL, &from, ITEST_TIMEOUT_SEC);
+        ck_assert_msg(ev, "no spawn was refused");
+        ck_assert_msg(strstr(itest_event_str(ev, "error"), "descriptors"), "refused for another reason: %s",
+                      itest_event_str(ev, "error"));
+        /* Still answering, with every child accounted for. */
+        reply = itest_manager_call(d, "ListChildren", NULL, "(a(ssstto))");
+        {
+                g_autoptr(GVariant) children = g_variant_get_child_value(reply, 0);
+
+                ck_assert_uint_eq(g_variant_n_children(children), 300);
+        }
+        ck_assert_uint_gt(itest_events_count(d->events, "child_started", NULL), 0);
+}
+END_TEST
+
 /* A child the OOM killer ends under MemoryMax=: child_exited and
  * LastExitCause name the cause. Where the manager cannot enforce the
  * limit (no memory controller delegated to it) the program ends by itself
@@ -1553,6 +1619,7 @@ make_suite(void)
         TCase *life = tcase_create("lifecycle");
         TCase *reload = tcase_create("reload");
         TCase *connection = tcase_create("manager-connection");
+        TCase *spawns = tcase_create("spawns");
 
         tcase_set_timeout(api, 3 * ITEST_TIMEOUT_SEC);
         tcase_add_test(api, test_manager_properties_and_lists);
@@ -1589,6 +1656,11 @@ make_suite(void)
         tcase_add_test(reload, test_sighup_reloads);
         tcase_add_test(reload, test_sighup_invalid_untouched);
         suite_add_tcase(s, reload);
+
+        tcase_set_timeout(spawns, 3 * ITEST_TIMEOUT_SEC);
+        tcase_add_test(spawns, test_spawns_bounded);
+        tcase_add_test(spawns, test_descriptor_reserve);
+        suite_add_tcase(s, spawns);
 
         tcase_set_timeout(connection, 4 * ITEST_TIMEOUT_SEC);
         tcase_add_loop_test(connection, test_manager_connection, 0, G_N_ELEMENTS(connections));
