@@ -115,6 +115,8 @@ state_new_empty(void)
         state->version = STEWARD_STATE_VERSION;
         state->children = g_ptr_array_new_with_free_func((GDestroyNotify) child_record_free);
         state->supervisors = g_ptr_array_new_with_free_func((GDestroyNotify) supervisor_record_free);
+        state->children_by_name = g_hash_table_new(g_str_hash, g_str_equal);
+        state->supervisors_by_name = g_hash_table_new(g_str_hash, g_str_equal);
         return state;
 }
 
@@ -133,6 +135,8 @@ steward_state_free(StewardState *state)
         if (!state)
                 return;
         g_free(state->boot_id);
+        g_hash_table_unref(state->children_by_name);
+        g_hash_table_unref(state->supervisors_by_name);
         g_ptr_array_unref(state->children);
         g_ptr_array_unref(state->supervisors);
         g_free(state);
@@ -155,25 +159,13 @@ steward_child_record_set_pending(StewardChildRecord *r, const char *id, const ch
 StewardChildRecord *
 steward_state_find_child(const StewardState *state, const char *name)
 {
-        for (guint i = 0; state && i < state->children->len; i++) {
-                StewardChildRecord *r = g_ptr_array_index(state->children, i);
-
-                if (g_str_equal(r->name, name))
-                        return r;
-        }
-        return NULL;
+        return state ? g_hash_table_lookup(state->children_by_name, name) : NULL;
 }
 
 StewardSupervisorRecord *
 steward_state_find_supervisor(const StewardState *state, const char *name)
 {
-        for (guint i = 0; state && i < state->supervisors->len; i++) {
-                StewardSupervisorRecord *r = g_ptr_array_index(state->supervisors, i);
-
-                if (g_str_equal(r->name, name))
-                        return r;
-        }
-        return NULL;
+        return state ? g_hash_table_lookup(state->supervisors_by_name, name) : NULL;
 }
 
 StewardChildRecord *
@@ -190,6 +182,7 @@ steward_state_add_child(StewardState *state, const char *name)
         r->operator_state = STEWARD_STATE_OPERATOR_RUNNING;
         r->restart_window = window_new();
         g_ptr_array_add(state->children, r);
+        g_hash_table_insert(state->children_by_name, r->name, r);
         return r;
 }
 
@@ -206,6 +199,7 @@ steward_state_add_supervisor(StewardState *state, const char *name)
         r->name = g_strdup(name);
         r->restart_window = window_new();
         g_ptr_array_add(state->supervisors, r);
+        g_hash_table_insert(state->supervisors_by_name, r->name, r);
         return r;
 }
 

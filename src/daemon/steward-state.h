@@ -139,6 +139,10 @@ typedef struct {
         guint64 command_counter;
         GPtrArray *children; /* of StewardChildRecord, in the order added */
         GPtrArray *supervisors; /* of StewardSupervisorRecord, in the order added */
+        /* Their index by name (steward_state_add_*()): a save of every
+         * child must not look each up in a list. */
+        GHashTable *children_by_name;
+        GHashTable *supervisors_by_name;
 } StewardState;
 
 const char *steward_state_operator_to_string(StewardStateOperator s);

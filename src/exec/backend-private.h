@@ -7,6 +7,7 @@
 
 #include "steward-backend.h"
 #include "steward-cgroup.h"
+#include "steward-fd-watch.h"
 #include "steward-spawn.h"
 
 typedef struct _BackendOps BackendOps;
@@ -42,7 +43,7 @@ typedef struct {
          * proc.pid (which stays the process group's leader); 0: none. */
         pid_t followed;
         int pidfd; /* adopted or followed: the main process, when it is not our child; else -1 */
-        guint pidfd_source;
+        StewardFdWatch *pidfd_watch;
         char *failure;
         GList queue_link; /* in StewardBackend.queued, when in_queue */
         gboolean in_queue;

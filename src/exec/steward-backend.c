@@ -19,6 +19,7 @@
 
 #include "backend-private.h"
 #include "steward-error.h"
+#include "steward-fd-watch.h"
 #include "steward-names.h"
 #include "steward-spawn.h"
 #include "steward-util.h"
@@ -61,8 +62,7 @@ incarnation_free(Incarnation *inc)
                 inc->backend->ops->discard(inc);
         if (inc->report_source)
                 g_source_remove(inc->report_source);
-        if (inc->pidfd_source)
-                g_source_remove(inc->pidfd_source);
+        g_clear_pointer(&inc->pidfd_watch, steward_fd_watch_remove);
         steward_close_fdp(&inc->pidfd);
         steward_close_fdp(&inc->proc.gate_fd);
         steward_close_fdp(&inc->proc.report_fd);
@@ -300,9 +300,9 @@ on_adopted_main_ended(int fd, GIOCondition cond, gpointer user_data)
                 b->events->main_exiting(b->user_data);
         if (fd != inc->pidfd)
                 /* A successor is followed now (see on_main_reaped()); this
-                 * source was removed with the old descriptor. */
+                 * watch was removed with the old descriptor. */
                 return G_SOURCE_REMOVE;
-        inc->pidfd_source = 0;
+        g_clear_pointer(&inc->pidfd_watch, steward_fd_watch_remove);
         steward_close_fdp(&inc->pidfd);
         inc->main_exited = TRUE;
         inc->wait_status = STEWARD_BACKEND_WAIT_STATUS_UNKNOWN;
@@ -351,7 +351,8 @@ adopted_watch_main(Incarnation *inc, pid_t main_pid)
                 inc->wait_status = STEWARD_BACKEND_WAIT_STATUS_UNKNOWN;
                 return;
         }
-        inc->pidfd_source = g_unix_fd_add(inc->pidfd, G_IO_IN, on_adopted_main_ended, inc);
+        inc->pidfd_watch =
+                steward_fd_watch_add(G_PRIORITY_DEFAULT, inc->pidfd, G_IO_IN, on_adopted_main_ended, inc);
 }
 
 gboolean
@@ -582,9 +583,7 @@ steward_backend_follow_main(StewardBackend *b, const char *child, guint64 genera
         /* The old main's end is no longer the incarnation's: it is reaped
          * as an orphan would be, or simply not watched any more. */
         if (inc->pidfd >= 0) {
-                if (inc->pidfd_source)
-                        g_source_remove(inc->pidfd_source);
-                inc->pidfd_source = 0;
+                g_clear_pointer(&inc->pidfd_watch, steward_fd_watch_remove);
                 steward_close_fdp(&inc->pidfd);
         } else
                 steward_reaper_unwatch(b->reaper, old);
@@ -595,7 +594,8 @@ steward_backend_follow_main(StewardBackend *b, const char *child, guint64 genera
                 steward_reaper_watch(b->reaper, pid, on_main_reaped, inc);
         } else {
                 inc->pidfd = pidfd;
-                inc->pidfd_source = g_unix_fd_add(inc->pidfd, G_IO_IN, on_adopted_main_ended, inc);
+                inc->pidfd_watch = steward_fd_watch_add(G_PRIORITY_DEFAULT, inc->pidfd, G_IO_IN,
+                                                        on_adopted_main_ended, inc);
         }
         g_debug("%s/%" G_GUINT64_FORMAT ": main process %d, was %d", child, generation, (int) pid,
                 (int) old);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "steward-cgroup.h"
+#include "steward-fd-watch.h"
 #include "steward-util.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
@@ -81,7 +82,7 @@ typedef struct {
         const char *key;
         guint64 base; /* at open: a count from before is not this incarnation's */
         guint64 seen; /* the latest read */
-        guint source; /* poll() wake-ups of fd, or of event_fd */
+        StewardFdWatch *watch; /* wake-ups of fd, or of event_fd */
         int event_fd; /* v1 memory.oom_control's OOM notifications */
         guint64 notified; /* of those, the ones that came while the cgroup was there */
 } Counter;
@@ -122,7 +123,7 @@ on_counter_changed(int fd, GIOCondition cond, gpointer user_data)
 
         /* Once gone, the file reports an error for ever. */
         if (!counter_read(c)) {
-                c->source = 0;
+                c->watch = NULL;
                 return G_SOURCE_REMOVE;
         }
         return G_SOURCE_CONTINUE;
@@ -141,7 +142,7 @@ on_counter_event(int fd, GIOCondition cond, gpointer user_data)
         if (eventfd_read(fd, &n) < 0 && errno != EAGAIN)
                 return G_SOURCE_CONTINUE;
         if (!counter_read(c)) {
-                c->source = 0;
+                c->watch = NULL;
                 return G_SOURCE_REMOVE;
         }
         c->notified += n;
@@ -171,7 +172,7 @@ counter_watch_v1(Counter *c, const char *dir)
                 steward_close_fdp(&c->event_fd);
                 return;
         }
-        c->source = g_unix_fd_add_full(G_PRIORITY_HIGH, c->event_fd, G_IO_IN, on_counter_event, c, NULL);
+        c->watch = steward_fd_watch_add(G_PRIORITY_HIGH, c->event_fd, G_IO_IN, on_counter_event, c);
 }
 
 /* @root/@path/@file when @path ends in @unit (its own cgroup, not a parent's). */
@@ -197,8 +198,7 @@ counter_open(Counter *c, const char *root, const char *path, const char *unit, c
         c->have = TRUE;
         /* Ahead of the main process's exit, which may come in the same wake-up. */
         if (pollable) {
-                c->source = g_unix_fd_add_full(G_PRIORITY_HIGH, c->fd, G_IO_PRI | G_IO_ERR,
-                                               on_counter_changed, c, NULL);
+                c->watch = steward_fd_watch_add(G_PRIORITY_HIGH, c->fd, G_IO_PRI, on_counter_changed, c);
                 return TRUE;
         }
         if (g_str_equal(file, "memory.oom_control")) {
@@ -216,7 +216,7 @@ counter_open(Counter *c, const char *root, const char *path, const char *unit, c
 static void
 counter_close(Counter *c)
 {
-        g_clear_handle_id(&c->source, g_source_remove);
+        g_clear_pointer(&c->watch, steward_fd_watch_remove);
         steward_close_fdp(&c->event_fd);
         steward_close_fdp(&c->fd);
         g_clear_pointer(&c->path, g_free);
