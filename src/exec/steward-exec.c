@@ -253,8 +253,12 @@ journal_stream_fd(const char *identifier)
                 (void) close(fd);
                 return -ENOMEM;
         }
+        /* journald takes at most 4,096 streams (STDOUT_STREAMS_MAX): past
+         * that it accepts a connection and closes it at once, and a plain
+         * write() here would end the helper by SIGPIPE before the program
+         * ever ran. EPIPE instead, and the program gets the fallback. */
         do
-                n = write(fd, header, (size_t) len);
+                n = send(fd, header, (size_t) len, MSG_NOSIGNAL);
         while (n < 0 && errno == EINTR);
         free(header);
         if (n != len) {
