@@ -583,49 +583,27 @@ on_get_all(GObject *source, GAsyncResult *res, gpointer user_data)
         (*r->pending)--;
 }
 
-/* Reads the properties of every object a List method names, or of those
- * named in @names or whose second column (a child's supervisor) is in
- * @parents, when either is not NULL. The GetAll calls are all sent before the
- * first answer is waited for: a tree of thousands costs the daemon's time,
- * not thousands of round trips. An object that vanished in between (a
- * reload removed it) is left out; anything else, e.g. the daemon leaving,
- * fails the whole read. */
+/* The properties (GetAll of @interface) of the objects at @paths, into
+ * @into in that order. The calls are all sent before the first answer is
+ * waited for: a tree of thousands costs the daemon's time, not thousands of
+ * round trips. An object that is not there (a reload removed it, or it
+ * never was) is left out; anything else, e.g. the daemon leaving, fails
+ * the whole read. */
 static gboolean
-read_objects(Ctl *ctl, const char *method, const char *reply_type, const char *interface,
-             const char *const *names, GPtrArray *parents, GPtrArray *into, GError **error)
+read_paths(Ctl *ctl, const char *interface, GPtrArray *paths, GPtrArray *into, GError **error)
 {
-        g_autoptr(GVariant) reply =
-                call(ctl, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, method, NULL, reply_type, error);
-        g_autoptr(GVariant) rows = NULL;
-        g_autoptr(GMainContext) context = NULL;
-        g_autofree PropsRead *reads = NULL;
+        g_autoptr(GMainContext) context = g_main_context_new();
+        g_autofree PropsRead *reads = g_new0(PropsRead, paths->len);
         gboolean ok = TRUE;
         guint pending = 0;
-        gsize n;
 
-        if (!reply)
-                return FALSE;
-        rows = g_variant_get_child_value(reply, 0);
-        n = g_variant_n_children(rows);
-        reads = g_new0(PropsRead, n);
         /* Answers come to a context of our own, so that nothing else of
          * stewardctl's runs in between. */
-        context = g_main_context_new();
         g_main_context_push_thread_default(context);
-        for (gsize i = 0; i < n; i++) {
-                g_autoptr(GVariant) row = g_variant_get_child_value(rows, i);
-                g_autoptr(GVariant) path = g_variant_get_child_value(row, g_variant_n_children(row) - 1);
-                g_autoptr(GVariant) name = g_variant_get_child_value(row, 0);
-                g_autoptr(GVariant) parent = g_variant_get_child_value(row, 1);
-
-                if ((names || parents) &&
-                    !(names && g_strv_contains(names, g_variant_get_string(name, NULL))) &&
-                    !(parents && g_ptr_array_find_with_equal_func(
-                                         parents, g_variant_get_string(parent, NULL), g_str_equal, NULL)))
-                        continue;
+        for (guint i = 0; i < paths->len; i++) {
                 reads[i].pending = &pending;
                 pending++;
-                g_dbus_connection_call(ctl->bus, STEWARD_BUS_NAME, g_variant_get_string(path, NULL),
+                g_dbus_connection_call(ctl->bus, STEWARD_BUS_NAME, g_ptr_array_index(paths, i),
                                        DBUS_PROPERTIES_INTERFACE, "GetAll", g_variant_new("(s)", interface),
                                        G_VARIANT_TYPE("(a{sv})"), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL,
                                        on_get_all, &reads[i]);
@@ -634,7 +612,7 @@ read_objects(Ctl *ctl, const char *method, const char *reply_type, const char *i
                 g_main_context_iteration(context, TRUE);
         g_main_context_pop_thread_default(context);
 
-        for (gsize i = 0; i < n; i++) {
+        for (guint i = 0; i < paths->len; i++) {
                 PropsRead *r = &reads[i];
 
                 if (r->props)
@@ -646,10 +624,64 @@ read_objects(Ctl *ctl, const char *method, const char *reply_type, const char *i
                         g_propagate_error(error, g_steal_pointer(&r->error));
                         ok = FALSE;
                 } else if (r->error)
-                        g_debug("an object went away while reading it, ignoring: %s", r->error->message);
+                        g_debug("no object at %s, ignoring: %s", (const char *) g_ptr_array_index(paths, i),
+                                r->error->message);
                 g_clear_error(&r->error);
         }
         return ok;
+}
+
+/* Reads the properties of every object a List method names, or of those
+ * named in @names or whose second column (a child's supervisor) is in
+ * @parents, when either is not NULL (read_paths()). */
+static gboolean
+read_objects(Ctl *ctl, const char *method, const char *reply_type, const char *interface,
+             const char *const *names, GPtrArray *parents, GPtrArray *into, GError **error)
+{
+        g_autoptr(GVariant) reply =
+                call(ctl, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, method, NULL, reply_type, error);
+        g_autoptr(GPtrArray) paths = g_ptr_array_new();
+        g_autoptr(GVariant) rows = NULL;
+        const char *name, *parent, *path;
+
+        if (!reply)
+                return FALSE;
+        rows = g_variant_get_child_value(reply, 0);
+        for (gsize i = 0; i < g_variant_n_children(rows); i++) {
+                g_autoptr(GVariant) row = g_variant_get_child_value(rows, i);
+                gsize columns = g_variant_n_children(row);
+
+                /* Name and parent come first in every List row, the path last. */
+                g_variant_get_child(row, 0, "&s", &name);
+                g_variant_get_child(row, 1, "&s", &parent);
+                g_variant_get_child(row, columns - 1, "&o", &path);
+                if ((names || parents) && !(names && g_strv_contains(names, name)) &&
+                    !(parents && g_ptr_array_find_with_equal_func(parents, parent, g_str_equal, NULL)))
+                        continue;
+                /* The strings stay in @rows' buffer, which @reply holds. */
+                g_ptr_array_add(paths, (gpointer) path);
+        }
+        return read_paths(ctl, interface, paths, into, error);
+}
+
+/* The children of @names, by their object paths: no list of all of them,
+ * so that `status NAME` costs the same in a tree of ten or of ten thousand.
+ * A name that is no child is left out. */
+static gboolean
+read_named_children(Ctl *ctl, const char *const *names, GPtrArray *into, GError **error)
+{
+        g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
+
+        for (const char *const *n = names; *n; n++) {
+                g_autofree char *label = NULL;
+
+                /* Not a valid name: no object has it, and no path can be made of it. */
+                if (!steward_name_is_valid(*n))
+                        continue;
+                label = steward_bus_label_escape(*n);
+                g_ptr_array_add(paths, g_strconcat(STEWARD_CHILD_PATH_PREFIX, "/", label, NULL));
+        }
+        return read_paths(ctl, STEWARD_CHILD_INTERFACE, paths, into, error);
 }
 
 /* One Get of MemoryCurrent by read_memory(), answered in any order. */
@@ -813,8 +845,11 @@ snapshot_read(Ctl *ctl, Snapshot *s, const char *const *names, GError **error)
                                 g_ptr_array_add(parents, (gpointer) props_name(g_ptr_array_index(below, i)));
                 }
         }
-        if (!read_objects(ctl, "ListChildren", "(a(ssstto))", STEWARD_CHILD_INTERFACE, names, parents,
-                          s->children, error))
+        if (names && parents->len == 0) {
+                if (!read_named_children(ctl, names, s->children, error))
+                        return FALSE;
+        } else if (!read_objects(ctl, "ListChildren", "(a(ssstto))", STEWARD_CHILD_INTERFACE, names, parents,
+                                 s->children, error))
                 return FALSE;
         for (guint i = 0; i < s->children->len; i++) {
                 GVariant *props = g_ptr_array_index(s->children, i);
