@@ -96,6 +96,22 @@ START_TEST(test_manager_properties_and_lists)
         }
         ck_assert_uint_eq(n, 2);
 
+        /* A row that changed is not the one sent before; the other is. */
+        {
+                g_autoptr(GVariant) outcome = itest_child_command(d, "RestartChild", "worker", "list");
+                g_autoptr(GVariant) again = NULL;
+                g_autofree char *text = NULL;
+
+                ck_assert(wait_generation(d, "worker", 1));
+                ck_assert(itest_wait_state(d, "worker", "running"));
+                again = itest_manager_call(d, "ListChildren", NULL, "(a(ssstto))");
+                text = g_variant_print(again, FALSE);
+                ck_assert_str_eq(text, "([('api', 'root', 'running', 0, 1, "
+                                       "'/org/steward/Supervisor1/child/api'), "
+                                       "('worker', 'root', 'running', 1, 2, "
+                                       "'/org/steward/Supervisor1/child/worker')],)");
+        }
+
         supervisors = itest_manager_call(d, "ListSupervisors", NULL, "(a(ssso))");
         printed = g_variant_print(supervisors, FALSE);
         ck_assert_str_eq(printed,
