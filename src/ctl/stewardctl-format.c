@@ -705,11 +705,14 @@ visible_width(const char *text, gsize len)
 }
 
 /* Puts each child's memory after its header line, in one column right of
- * the widest header, so that no name is cut however deep the tree. */
+ * the widest header, so that no name is cut however deep the tree. The
+ * text is copied once with the cells in place: an insertion per line
+ * would move the rest of the text each time, quadratic in the tree. */
 static void
 insert_memory_column(GString *s, GArray *headers)
 {
-        gsize width = 0, memory_width = 0;
+        g_autoptr(GString) out = NULL;
+        gsize width = 0, memory_width = 0, copied = 0;
 
         for (guint i = 0; i < headers->len; i++) {
                 HeaderLine *h = &g_array_index(headers, HeaderLine, i);
@@ -718,18 +721,21 @@ insert_memory_column(GString *s, GArray *headers)
                 if (h->memory)
                         memory_width = MAX(memory_width, (gsize) g_utf8_strlen(h->memory, -1));
         }
-        /* Backwards, so the offsets of the lines before stay valid. */
-        for (guint i = headers->len; i-- > 0;) {
+        if (memory_width == 0)
+                return;
+        out = g_string_sized_new(s->len + headers->len * (memory_width + 2));
+        for (guint i = 0; i < headers->len; i++) {
                 HeaderLine *h = &g_array_index(headers, HeaderLine, i);
-                g_autoptr(GString) cell = NULL;
 
                 if (!h->memory)
                         continue;
-                cell = g_string_new(NULL);
-                append_padded(cell, "", width - visible_width(s->str + h->start, h->end - h->start) + 2);
-                append_padded(cell, h->memory, memory_width);
-                g_string_insert(s, h->end, cell->str);
+                g_string_append_len(out, s->str + copied, (gssize) (h->end - copied));
+                copied = h->end;
+                append_padded(out, "", width - visible_width(s->str + h->start, h->end - h->start) + 2);
+                append_padded(out, h->memory, memory_width);
         }
+        g_string_append_len(out, s->str + copied, (gssize) (s->len - copied));
+        g_string_assign(s, out->str);
 }
 
 /* A child's header line (without prefix) and its detail lines, each after
