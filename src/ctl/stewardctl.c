@@ -589,6 +589,15 @@ on_get_all(GObject *source, GAsyncResult *res, gpointer user_data)
  * round trips. An object that is not there (a reload removed it, or it
  * never was) is left out; anything else, e.g. the daemon leaving, fails
  * the whole read. */
+/* How long a batch of @n calls sent at once may take: each waits behind
+ * the ones before it, so GDBus's 25 s per call would fail a batch of ten
+ * thousand that the daemon answers at a steady pace. */
+static int
+batch_timeout_msec(guint n)
+{
+        return (int) MIN(25000 + (guint64) n * 10, (guint64) G_MAXINT);
+}
+
 static gboolean
 read_paths(Ctl *ctl, const char *interface, GPtrArray *paths, GPtrArray *into, GError **error)
 {
@@ -605,8 +614,8 @@ read_paths(Ctl *ctl, const char *interface, GPtrArray *paths, GPtrArray *into, G
                 pending++;
                 g_dbus_connection_call(ctl->bus, STEWARD_BUS_NAME, g_ptr_array_index(paths, i),
                                        DBUS_PROPERTIES_INTERFACE, "GetAll", g_variant_new("(s)", interface),
-                                       G_VARIANT_TYPE("(a{sv})"), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL,
-                                       on_get_all, &reads[i]);
+                                       G_VARIANT_TYPE("(a{sv})"), G_DBUS_CALL_FLAGS_NO_AUTO_START,
+                                       batch_timeout_msec(paths->len), NULL, on_get_all, &reads[i]);
         }
         while (pending > 0)
                 g_main_context_iteration(context, TRUE);
@@ -800,8 +809,8 @@ read_memory(Ctl *ctl, GPtrArray *children, GHashTable *into)
                 pending++;
                 g_dbus_connection_call(ctl->bus, SYSTEMD_BUS_NAME, path, DBUS_PROPERTIES_INTERFACE, "Get",
                                        g_variant_new("(ss)", SYSTEMD_SCOPE_INTERFACE, "MemoryCurrent"),
-                                       G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL,
-                                       on_get_memory, &reads[i]);
+                                       G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NO_AUTO_START,
+                                       batch_timeout_msec(children->len), NULL, on_get_memory, &reads[i]);
         }
         while (pending > 0)
                 g_main_context_iteration(context, TRUE);
