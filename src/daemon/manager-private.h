@@ -42,7 +42,8 @@ struct _StewardManager {
         StewardState *previous; /* what the previous run left, NULL when not believed */
         StewardStateProblem previous_problem;
         guint save_source;
-        guint64 last_save_usec; /* monotonic; 0 before the first */
+        guint64 last_save_usec; /* monotonic, when the last began; 0 before the first */
+        guint64 last_save_cost_usec; /* how long it took */
         GHashTable *start_times; /* main PID -> its start time, as of the last save (manager-restore.c) */
         GPtrArray *leftovers; /* of StewardLeftover: the survey, until the start */
         void (*prepared)(gpointer user_data);

@@ -149,19 +149,24 @@ on_save(gpointer user_data)
         /* Next time, then: a later stewardd falls back on the scopes. */
         if (!state_save(m, &error))
                 g_message("Cannot write %s: %s, ignoring", m->state_path, error->message);
+        m->last_save_cost_usec = manager_now() - m->last_save_usec;
         return G_SOURCE_REMOVE;
 }
 
-/* A save costs time in the number of children (about 8 µs a child here),
- * so a storm of changes (a bring-up of thousands, a restart loop) must not
- * cost one each: saves are at least 200 µs a child apart, which bounds them
- * to some 4% of the daemon's time, never more
- * than a second, and the first after a quiet spell is at once. A small
- * tree is saved as soon as the loop is idle. What a crash loses in between
- * is at most that much of the latest history; the live processes are
- * verified anyway. */
-#define STATE_SAVE_USEC_PER_CHILD 200
-#define STATE_SAVE_INTERVAL_MAX_USEC G_TIME_SPAN_SECOND
+/* A save costs time in the number of children (some 10 to 40 us a child
+ * here), so a storm of changes (a bring-up of thousands, a restart loop)
+ * must not cost one each: the next save begins no sooner than
+ * STATE_SAVE_SPACING times the last one's duration after that one began,
+ * which holds saves to a twentieth of the daemon's time whatever the size
+ * of the tree. A spacing of at most a second did not: in a bring-up of
+ * 6,000 children saves took a sixth of stewardd's time, and more the
+ * bigger the tree. A save that a loaded machine made slow still leaves at
+ * most STATE_SAVE_INTERVAL_MAX_USEC to the next. The first save after a
+ * quiet spell is at once, and a small tree's come all but at once. What a
+ * crash loses in between is at most that much of the latest history; the
+ * live processes are verified anyway. */
+#define STATE_SAVE_SPACING 20
+#define STATE_SAVE_INTERVAL_MAX_USEC (30 * G_TIME_SPAN_SECOND)
 
 void
 manager_state_changed(StewardManager *m)
@@ -172,8 +177,8 @@ manager_state_changed(StewardManager *m)
         if (!m->state_path || !m->started || m->exited || m->save_source)
                 return;
         now = manager_now();
-        next = m->last_save_usec + MIN((guint64) m->spec->children->len * STATE_SAVE_USEC_PER_CHILD,
-                                       STATE_SAVE_INTERVAL_MAX_USEC);
+        next = m->last_save_usec +
+               MIN(m->last_save_cost_usec * STATE_SAVE_SPACING, STATE_SAVE_INTERVAL_MAX_USEC);
         if (m->last_save_usec == 0 || now >= next)
                 /* A burst within one turn of the loop costs one write. */
                 m->save_source = g_idle_add_full(G_PRIORITY_LOW, on_save, m, NULL);
