@@ -648,6 +648,7 @@ START_TEST(test_spawns_bounded)
 {
         g_autoptr(ItestDaemon) d = start_with_nofile(500, 1024, "");
         g_autoptr(GVariant) outcome = NULL;
+        g_autofree char *state = NULL;
         guint from = 0;
 
         /* The last child asked for waits for its turn: a stop meanwhile
@@ -660,7 +661,8 @@ START_TEST(test_spawns_bounded)
                               "only %u of 500 children started", i);
         ck_assert_uint_eq(itest_events_count(d->events, "child_spawn_failed", NULL), 0);
         ck_assert(itest_wait_state(d, "c499", "stopped"));
-        ck_assert_str_eq(itest_child_str(d, "c498", "State"), "running");
+        state = itest_child_str(d, "c498", "State");
+        ck_assert_str_eq(state, "running");
         ck_assert_uint_eq(itest_child_u64(d, "c498", "Generation"), 0);
 }
 END_TEST
