@@ -657,8 +657,14 @@ START_TEST(test_spawns_bounded)
         for (guint i = 0; i < 499; i++) {
                 g_autofree char *name = g_strdup_printf("c%u", i);
 
-                ck_assert_msg(itest_events_wait(d->events, "child_started", name, NULL, ITEST_TIMEOUT_SEC),
-                              "%s never started", name);
+                if (!itest_events_wait(d->events, "child_started", name, NULL, ITEST_TIMEOUT_SEC)) {
+                        GVariant *failed = itest_events_wait(d->events, "child_spawn_failed", name, NULL, 0);
+                        g_autofree char *now = itest_child_str(d, name, "State");
+
+                        ck_abort_msg("%s never started (state %s, %u started in all; spawn failed: %s)",
+                                     name, now, itest_events_count(d->events, "child_started", NULL),
+                                     failed ? itest_event_str(failed, "error") : "no");
+                }
         }
         ck_assert(itest_wait_state(d, "c499", "stopped"));
         /* No spawn was refused for want of descriptors. */
