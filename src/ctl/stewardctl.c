@@ -583,12 +583,6 @@ on_get_all(GObject *source, GAsyncResult *res, gpointer user_data)
         (*r->pending)--;
 }
 
-/* The properties (GetAll of @interface) of the objects at @paths, into
- * @into in that order. The calls are all sent before the first answer is
- * waited for: a tree of thousands costs the daemon's time, not thousands of
- * round trips. An object that is not there (a reload removed it, or it
- * never was) is left out; anything else, e.g. the daemon leaving, fails
- * the whole read. */
 /* How long a batch of @n calls sent at once may take: each waits behind
  * the ones before it, so GDBus's 25 s per call would fail a batch of ten
  * thousand that the daemon answers at a steady pace. */
@@ -598,6 +592,12 @@ batch_timeout_msec(guint n)
         return (int) MIN(25000 + (guint64) n * 10, (guint64) G_MAXINT);
 }
 
+/* The properties (GetAll of @interface) of the objects at @paths, into
+ * @into in that order. The calls are all sent before the first answer is
+ * waited for: a tree of thousands costs the daemon's time, not thousands of
+ * round trips. An object that is not there (a reload removed it, or it
+ * never was) is left out; anything else, e.g. the daemon leaving, fails
+ * the whole read. */
 static gboolean
 read_paths(Ctl *ctl, const char *interface, GPtrArray *paths, GPtrArray *into, GError **error)
 {
@@ -681,15 +681,8 @@ read_named_children(Ctl *ctl, const char *const *names, GPtrArray *into, GError 
 {
         g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
 
-        for (const char *const *n = names; *n; n++) {
-                g_autofree char *label = NULL;
-
-                /* Not a valid name: no object has it, and no path can be made of it. */
-                if (!steward_name_is_valid(*n))
-                        continue;
-                label = steward_bus_label_escape(*n);
-                g_ptr_array_add(paths, g_strconcat(STEWARD_CHILD_PATH_PREFIX, "/", label, NULL));
-        }
+        for (const char *const *n = names; *n; n++)
+                g_ptr_array_add(paths, steward_bus_object_path(STEWARD_CHILD_PATH_PREFIX, *n));
         return read_paths(ctl, STEWARD_CHILD_INTERFACE, paths, into, error);
 }
 

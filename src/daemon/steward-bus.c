@@ -83,14 +83,6 @@ list_row_free(ListRow *r)
 
 /* ---- paths ---------------------------------------------------------------- */
 
-static char *
-object_path(const char *prefix, const char *name)
-{
-        g_autofree char *label = steward_bus_label_escape(name);
-
-        return g_strconcat(prefix, "/", label, NULL);
-}
-
 /* The name behind a child or supervisor object path, NULL if none. */
 static char *
 name_of_path(const char *prefix, const char *path)
@@ -605,7 +597,8 @@ method_list_children(StewardBus *b, GDBusMethodInvocation *inv, GVariant *params
                         g_hash_table_steal_extended(previous, info.name, (gpointer *) &key, (gpointer *) &r);
                 if (!r || r->state != info.state || r->generation != info.generation ||
                     r->attempt != info.attempt || !g_str_equal(r->supervisor, info.supervisor)) {
-                        g_autofree char *path = object_path(STEWARD_CHILD_PATH_PREFIX, info.name);
+                        g_autofree char *path =
+                                steward_bus_object_path(STEWARD_CHILD_PATH_PREFIX, info.name);
 
                         g_clear_pointer(&r, list_row_free);
                         r = g_new0(ListRow, 1);
@@ -637,7 +630,7 @@ method_list_supervisors(StewardBus *b, GDBusMethodInvocation *inv, GVariant *par
 
                 if (!b->ops->get_supervisor_at(b->data, i, &info))
                         continue;
-                path = object_path(STEWARD_SUPERVISOR_PATH_PREFIX, info.name);
+                path = steward_bus_object_path(STEWARD_SUPERVISOR_PATH_PREFIX, info.name);
                 g_variant_builder_add(&list, "(ssso)", info.name, info.parent ? info.parent : "",
                                       steward_supervisor_state_to_string(info.state), path);
         }
@@ -659,7 +652,7 @@ method_get_child(StewardBus *b, GDBusMethodInvocation *inv, GVariant *params)
                                                       _("No child '%s'"), name);
                 return;
         }
-        path = object_path(STEWARD_CHILD_PATH_PREFIX, name);
+        path = steward_bus_object_path(STEWARD_CHILD_PATH_PREFIX, name);
         g_dbus_method_invocation_return_value(inv, g_variant_new("(o)", path));
 }
 
@@ -678,7 +671,7 @@ method_get_supervisor(StewardBus *b, GDBusMethodInvocation *inv, GVariant *param
                                                       _("No supervisor '%s'"), name);
                 return;
         }
-        path = object_path(STEWARD_SUPERVISOR_PATH_PREFIX, name);
+        path = steward_bus_object_path(STEWARD_SUPERVISOR_PATH_PREFIX, name);
         g_dbus_method_invocation_return_value(inv, g_variant_new("(o)", path));
 }
 
@@ -1112,7 +1105,7 @@ static const struct {
 static void
 child_changed_now(StewardBus *b, const char *child, guint changed)
 {
-        g_autofree char *path = object_path(STEWARD_CHILD_PATH_PREFIX, child);
+        g_autofree char *path = steward_bus_object_path(STEWARD_CHILD_PATH_PREFIX, child);
         g_autoptr(GPtrArray) names = g_ptr_array_new();
         StewardChildInfo info;
 
@@ -1169,7 +1162,7 @@ steward_bus_supervisor_changed(StewardBus *b, const char *supervisor, guint chan
 {
         const char *names[6];
         guint n = 0;
-        g_autofree char *path = object_path(STEWARD_SUPERVISOR_PATH_PREFIX, supervisor);
+        g_autofree char *path = steward_bus_object_path(STEWARD_SUPERVISOR_PATH_PREFIX, supervisor);
         StewardSupervisorInfo info;
 
         if (!b->ops->get_supervisor(b->data, supervisor, &info))

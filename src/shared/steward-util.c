@@ -43,6 +43,14 @@ steward_bus_label_unescape(const char *label)
 }
 
 char *
+steward_bus_object_path(const char *prefix, const char *name)
+{
+        g_autofree char *label = steward_bus_label_escape(name);
+
+        return g_strconcat(prefix, "/", label, NULL);
+}
+
+char *
 steward_unit_name_escape(const char *s)
 {
         GString *out = g_string_new(NULL);

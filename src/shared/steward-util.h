@@ -27,6 +27,10 @@ steward_close_fdp(int *fd)
 char *steward_bus_label_escape(const char *s);
 /* The inverse; NULL for a label that is not a valid escape. */
 char *steward_bus_label_unescape(const char *label);
+/* @prefix, '/' and @name escaped (steward_bus_label_escape()): the object
+ * path of a child or supervisor under its prefix (STEWARD_CHILD_PATH_PREFIX,
+ * STEWARD_SUPERVISOR_PATH_PREFIX), as stewardd exports it. */
+char *steward_bus_object_path(const char *prefix, const char *name);
 
 /* A name as one component of a unit name, as systemd's unit_name_escape()
  * writes it: '-' (which nests slices) and a leading '.' become \\xNN. */

@@ -104,6 +104,7 @@ START_TEST(test_unit_name_escape)
         g_autofree char *digit = steward_bus_label_escape("1st");
         g_autofree char *back = steward_bus_label_unescape("db_2dproxy");
         g_autofree char *bad = steward_bus_label_unescape("db_2");
+        g_autofree char *path = steward_bus_object_path(STEWARD_CHILD_PATH_PREFIX, "db-proxy");
 
         /* '-' nests slices, so a name's own dashes must not. */
         ck_assert_str_eq(plain, "web");
@@ -114,6 +115,7 @@ START_TEST(test_unit_name_escape)
         ck_assert_str_eq(digit, "_31st");
         ck_assert_str_eq(back, "db-proxy");
         ck_assert_ptr_null(bad);
+        ck_assert_str_eq(path, "/org/steward/Supervisor1/child/db_2dproxy");
 }
 END_TEST
 
