@@ -15,7 +15,6 @@
 typedef struct {
         GSource source;
         int epoll_fd;
-        int priority;
         gboolean dispatching;
         GSList *removed; /* watches removed while dispatching: freed after the batch */
 } WatchSet;
@@ -83,7 +82,7 @@ watch_set_get(int priority)
                 sets = g_ptr_array_new();
         for (guint i = 0; i < sets->len; i++) {
                 set = g_ptr_array_index(sets, i);
-                if (set->priority == priority)
+                if (g_source_get_priority(&set->source) == priority)
                         return set;
         }
         fd = epoll_create1(EPOLL_CLOEXEC);
@@ -91,7 +90,6 @@ watch_set_get(int priority)
                 return NULL;
         set = (WatchSet *) g_source_new(&watch_set_funcs, sizeof(WatchSet));
         set->epoll_fd = fd;
-        set->priority = priority;
         g_source_set_priority(&set->source, priority);
         g_source_set_static_name(&set->source, "steward-fd-watch");
         g_source_add_unix_fd(&set->source, fd, G_IO_IN);
