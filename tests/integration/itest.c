@@ -486,7 +486,6 @@ on_name_vanished(GDBusConnection *c, const char *name, gpointer user_data)
         *(gboolean *) user_data = TRUE;
 }
 
-/* Starts (another) stewardd on d's directory and waits for its bus name. */
 /* In the forked child, before the exec: async-signal-safe calls only. */
 static void
 daemon_child_setup(gpointer user_data)
@@ -498,6 +497,7 @@ daemon_child_setup(gpointer user_data)
                 _exit(127);
 }
 
+/* Starts (another) stewardd on d's directory and waits for its bus name. */
 static void
 daemon_spawn(ItestDaemon *d)
 {
