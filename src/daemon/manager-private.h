@@ -44,7 +44,7 @@ struct _StewardManager {
         guint save_source;
         guint64 last_save_usec; /* monotonic, when the last began; 0 before the first */
         guint64 last_save_cost_usec; /* how long it took */
-        GHashTable *start_times; /* main PID -> its start time, as of the last save (manager-restore.c) */
+        StewardState *saved; /* as of the last save: its unchanged records are the next's */
         GPtrArray *leftovers; /* of StewardLeftover: the survey, until the start */
         void (*prepared)(gpointer user_data);
         gpointer prepared_data;

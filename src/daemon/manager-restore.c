@@ -20,13 +20,6 @@
 
 /* ---- the state file ---------------------------------------------------------- */
 
-/* What the last save learnt of a main process, by PID. */
-typedef struct {
-        const char *child; /* interned */
-        guint64 generation;
-        guint64 start;
-} StartTime;
-
 static const StewardStateOperator operator_of_mode[_STEWARD_CHILD_MODE_MAX] = {
         [STEWARD_CHILD_MODE_RUNNING] = STEWARD_STATE_OPERATOR_RUNNING,
         [STEWARD_CHILD_MODE_STOPPED] = STEWARD_STATE_OPERATOR_STOPPED,
@@ -36,15 +29,72 @@ static const StewardStateOperator operator_of_mode[_STEWARD_CHILD_MODE_MAX] = {
         [STEWARD_CHILD_MODE_QUARANTINED] = STEWARD_STATE_OPERATOR_PAUSED,
 };
 
-static void
-state_record_child(StewardManager *m, StewardState *state, const char *name,
-                   GHashTable *previous_start_times)
+/* The spawn error as the file keeps it: cut at a character's start. */
+static gsize
+spawn_error_length(const char *s)
 {
+        const char *end;
+
+        (void) g_utf8_validate(s, MIN(strlen(s), STEWARD_STATE_SPAWN_ERROR_MAX), &end);
+        return end - s;
+}
+
+static const char *
+pending_kind_name(StewardCommandKind kind)
+{
+        return kind == STEWARD_COMMAND_START ? "start" : "restart";
+}
+
+static gboolean
+pending_matches(const StewardStateCommand *p, const StewardChildSave *save)
+{
+        if (!p || !save->pending_command_id)
+                return !p && !save->pending_command_id;
+        return g_str_equal(p->id, save->pending_command_id) &&
+               g_str_equal(p->kind, pending_kind_name(save->pending_kind)) &&
+               g_str_equal(p->reason, save->pending_reason ? save->pending_reason : "");
+}
+
+static gboolean
+spawn_error_matches(const char *kept, const char *error)
+{
+        if (!kept || !error)
+                return !kept && !error;
+        return strlen(kept) == spawn_error_length(error) && strncmp(kept, error, strlen(kept)) == 0;
+}
+
+/* Whether @r, the child's record at the last save, says what @save says. A
+ * main process whose start time could not be read (gone unseen) is not in
+ * the record; its child is recorded afresh, and the time read again. */
+static gboolean
+child_record_matches(const StewardChildRecord *r, const StewardChildSave *save)
+{
+        return r->generation == save->generation && r->attempt == save->attempt && r->ready == save->ready &&
+               r->alive == save->alive && r->stopping == save->stopping &&
+               r->restart_count == save->restart_count && r->backoff_failures == save->backoff_failures &&
+               r->operator_state == operator_of_mode[save->mode] &&
+               r->quarantined == (save->mode == STEWARD_CHILD_MODE_QUARANTINED) &&
+               r->main_pid == save->main_pid && r->restart_window->len == save->n_restart_window &&
+               memcmp(r->restart_window->data, save->restart_window,
+                      save->n_restart_window * sizeof(guint64)) == 0 &&
+               g_strcmp0(r->fingerprint, save->fingerprint) == 0 && pending_matches(r->pending, save) &&
+               spawn_error_matches(r->spawn_error, save->spawn_error);
+}
+
+/* @previous: the state of the last save, NULL before the first. */
+static void
+state_record_child(StewardManager *m, StewardState *state, const char *name, StewardState *previous)
+{
+        StewardChildRecord *known = steward_state_find_child(previous, name);
         StewardChildSave save;
         StewardChildRecord *r;
 
         if (!steward_engine_save_child(m->engine, name, &save))
                 return;
+        if (known && child_record_matches(known, &save)) {
+                steward_state_add_child_record(state, known);
+                return;
+        }
         r = steward_state_add_child(state, name);
         r->generation = save.generation;
         r->attempt = save.attempt;
@@ -56,56 +106,45 @@ state_record_child(StewardManager *m, StewardState *state, const char *name,
         r->operator_state = operator_of_mode[save.mode];
         r->quarantined = save.mode == STEWARD_CHILD_MODE_QUARANTINED;
         if (save.main_pid > 0) {
-                gpointer key = GUINT_TO_POINTER(save.main_pid);
-                StartTime *known =
-                        previous_start_times ? g_hash_table_lookup(previous_start_times, key) : NULL;
-                StartTime t = { .child = g_intern_string(name), .generation = save.generation };
+                guint64 start;
 
                 /* A start time never changes for a process: read once per
                  * incarnation, not per save. A zombie still has one; a
                  * process gone unseen has none. */
-                if (known && known->child == t.child && known->generation == t.generation)
-                        t.start = known->start;
+                if (known && known->main_pid == save.main_pid && known->generation == save.generation)
+                        start = known->main_pid_start_time;
                 else
-                        t.start = steward_state_pid_start_time(save.main_pid);
-                if (t.start != 0) {
+                        start = steward_state_pid_start_time(save.main_pid);
+                if (start != 0) {
                         r->main_pid = save.main_pid;
-                        r->main_pid_start_time = t.start;
-                        g_hash_table_insert(m->start_times, key, g_memdup2(&t, sizeof(t)));
+                        r->main_pid_start_time = start;
                 }
         }
         if (save.pending_command_id)
                 steward_child_record_set_pending(r, save.pending_command_id,
-                                                 save.pending_kind == STEWARD_COMMAND_START ? "start"
-                                                                                            : "restart",
+                                                 pending_kind_name(save.pending_kind),
                                                  save.pending_reason ? save.pending_reason : "");
         g_array_append_vals(r->restart_window, save.restart_window, save.n_restart_window);
         r->fingerprint = g_strdup(save.fingerprint);
-        if (save.spawn_error) {
-                const char *end;
-
-                /* Cut to what the file keeps, at a character's start. */
-                (void) g_utf8_validate(save.spawn_error,
-                                       MIN(strlen(save.spawn_error), STEWARD_STATE_SPAWN_ERROR_MAX), &end);
-                r->spawn_error = g_strndup(save.spawn_error, end - save.spawn_error);
-        }
+        if (save.spawn_error)
+                r->spawn_error = g_strndup(save.spawn_error, spawn_error_length(save.spawn_error));
 }
 
+/* The state now. A child unchanged since the last save keeps that save's
+ * record, and its text: a save formats what changed, which in a storm of
+ * thousands is a few children, not the tree. */
 static StewardState *
 state_snapshot(StewardManager *m)
 {
         g_autoptr(StewardState) state = steward_state_new();
-        /* Only the main processes of this snapshot are kept. */
-        g_autoptr(GHashTable) previous_start_times = g_steal_pointer(&m->start_times);
 
-        m->start_times = g_hash_table_new_full(NULL, NULL, NULL, g_free);
         state->sequence = m->sequence;
         state->command_counter = m->command_counter;
         for (guint i = 0; i < steward_engine_get_n_children(m->engine); i++) {
                 StewardChildInfo info;
 
                 if (steward_engine_get_child_at(m->engine, i, &info))
-                        state_record_child(m, state, info.name, previous_start_times);
+                        state_record_child(m, state, info.name, m->saved);
         }
         for (guint i = 0; i < steward_engine_get_n_supervisors(m->engine); i++) {
                 StewardSupervisorInfo info;
@@ -128,6 +167,7 @@ state_save(StewardManager *m, GError **error)
 {
         g_autoptr(StewardState) state = state_snapshot(m);
         g_autofree char *dir = g_path_get_dirname(m->state_path);
+        gboolean saved;
 
         if (g_mkdir_with_parents(dir, 0755) < 0) {
                 int errsv = errno;
@@ -135,7 +175,11 @@ state_save(StewardManager *m, GError **error)
                             g_strerror(errsv));
                 return FALSE;
         }
-        return steward_state_save(state, m->state_path, error);
+        saved = steward_state_save(state, m->state_path, error);
+        /* Written or not, its records are now: the next save compares with them. */
+        steward_state_free(m->saved);
+        m->saved = g_steal_pointer(&state);
+        return saved;
 }
 
 static gboolean
@@ -153,32 +197,36 @@ on_save(gpointer user_data)
         return G_SOURCE_REMOVE;
 }
 
-/* A save costs time in the number of children (some 10 to 40 us a child
- * here), so a storm of changes (a bring-up of thousands, a restart loop)
- * must not cost one each: the next save begins no sooner than
- * STATE_SAVE_SPACING times the last one's duration after that one began,
- * which holds saves to a twentieth of the daemon's time whatever the size
- * of the tree. A spacing of at most a second did not: in a bring-up of
- * 6,000 children saves took a sixth of stewardd's time, and more the
- * bigger the tree. A save that a loaded machine made slow still leaves at
- * most STATE_SAVE_INTERVAL_MAX_USEC to the next. The first save after a
- * quiet spell is at once, and a small tree's come all but at once. What a
- * crash loses in between is at most that much of the latest history; the
- * live processes are verified anyway. */
+/* A save costs time in the number of children (a µs or so for each that
+ * did not change, 10 to 40 for each that did, here), so a storm of
+ * changes (a bring-up of thousands, a restart loop) must not cost one
+ * each: the next save begins no sooner than STATE_SAVE_SPACING times the
+ * last one's duration, nor than STATE_SAVE_USEC_PER_CHILD for each child,
+ * after that one began. Spacing by the cost alone held saves to a
+ * twentieth of the daemon's time however cheap they were, so cheaper saves
+ * only came more often: in a bring-up of 10,000 children they took a third
+ * of stewardd's CPU time. A small tree's saves still come all but at once
+ * (a few ms apart), 10,000 children's 2 s apart. A save that a loaded
+ * machine made slow still leaves at most STATE_SAVE_INTERVAL_MAX_USEC to
+ * the next. The first save after a quiet spell is at once. What a crash
+ * loses in between is at most that much of the latest history; the live
+ * processes are verified anyway. */
 #define STATE_SAVE_SPACING 20
+#define STATE_SAVE_USEC_PER_CHILD 200
 #define STATE_SAVE_INTERVAL_MAX_USEC (30 * G_TIME_SPAN_SECOND)
 
 void
 manager_state_changed(StewardManager *m)
 {
-        guint64 now, next;
+        guint64 now, next, spacing;
 
         /* Nothing to keep before the tree starts, nor after it is down. */
         if (!m->state_path || !m->started || m->exited || m->save_source)
                 return;
         now = manager_now();
-        next = m->last_save_usec +
-               MIN(m->last_save_cost_usec * STATE_SAVE_SPACING, STATE_SAVE_INTERVAL_MAX_USEC);
+        spacing = MAX(m->last_save_cost_usec * STATE_SAVE_SPACING,
+                      (guint64) steward_engine_get_n_children(m->engine) * STATE_SAVE_USEC_PER_CHILD);
+        next = m->last_save_usec + MIN(spacing, STATE_SAVE_INTERVAL_MAX_USEC);
         if (m->last_save_usec == 0 || now >= next)
                 /* A burst within one turn of the loop costs one write. */
                 m->save_source = g_idle_add_full(G_PRIORITY_LOW, on_save, m, NULL);
@@ -217,7 +265,7 @@ manager_restore_clear(StewardManager *m)
         m->reexec_source = 0;
         g_clear_pointer(&m->previous, steward_state_free);
         g_clear_pointer(&m->leftovers, g_ptr_array_unref);
-        g_clear_pointer(&m->start_times, g_hash_table_unref);
+        g_clear_pointer(&m->saved, steward_state_free);
         g_clear_pointer(&m->state_path, g_free);
         g_clear_pointer(&m->sequence_path, g_free);
 }

@@ -7,8 +7,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <systemd/sd-id128.h>
@@ -79,10 +81,11 @@ steward_state_command_free(StewardStateCommand *c)
 }
 
 static void
-child_record_free(StewardChildRecord *r)
+child_record_unref(StewardChildRecord *r)
 {
-        if (!r)
+        if (!r || !g_ref_count_dec(&r->ref))
                 return;
+        g_free(r->text);
         g_free(r->name);
         g_array_unref(r->restart_window);
         steward_state_command_free(r->pending);
@@ -113,7 +116,7 @@ state_new_empty(void)
         StewardState *state = g_new0(StewardState, 1);
 
         state->version = STEWARD_STATE_VERSION;
-        state->children = g_ptr_array_new_with_free_func((GDestroyNotify) child_record_free);
+        state->children = g_ptr_array_new_with_free_func((GDestroyNotify) child_record_unref);
         state->supervisors = g_ptr_array_new_with_free_func((GDestroyNotify) supervisor_record_free);
         state->children_by_name = g_hash_table_new(g_str_hash, g_str_equal);
         state->supervisors_by_name = g_hash_table_new(g_str_hash, g_str_equal);
@@ -178,12 +181,26 @@ steward_state_add_child(StewardState *state, const char *name)
         g_return_val_if_fail(!steward_state_find_child(state, name), NULL);
 
         r = g_new0(StewardChildRecord, 1);
+        g_ref_count_init(&r->ref);
         r->name = g_strdup(name);
         r->operator_state = STEWARD_STATE_OPERATOR_RUNNING;
         r->restart_window = window_new();
         g_ptr_array_add(state->children, r);
         g_hash_table_insert(state->children_by_name, r->name, r);
         return r;
+}
+
+void
+steward_state_add_child_record(StewardState *state, StewardChildRecord *r)
+{
+        g_return_if_fail(state);
+        g_return_if_fail(r);
+        g_return_if_fail(!steward_state_find_child(state, r->name));
+
+        g_ref_count_inc(&r->ref);
+        r->shared = TRUE;
+        g_ptr_array_add(state->children, r);
+        g_hash_table_insert(state->children_by_name, r->name, r);
 }
 
 StewardSupervisorRecord *
@@ -291,13 +308,12 @@ validate_child(const StewardChildRecord *r, GError **error)
         return TRUE;
 }
 
-gboolean
-steward_state_validate(const StewardState *state, GError **error)
+/* Every record, or (@all FALSE) those not written before: those were
+ * validated when they were. A name is in the index once, so a record its
+ * name does not find there is a second one of that name. */
+static gboolean
+state_validate(const StewardState *state, gboolean all, GError **error)
 {
-        g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
-
-        g_return_val_if_fail(state, FALSE);
-
         if (state->version != STEWARD_STATE_VERSION)
                 return invalid(error, "Version=%u is not %d", state->version, STEWARD_STATE_VERSION);
         if (!boot_id_is_valid(state->boot_id))
@@ -305,12 +321,11 @@ steward_state_validate(const StewardState *state, GError **error)
         for (guint i = 0; i < state->children->len; i++) {
                 const StewardChildRecord *r = g_ptr_array_index(state->children, i);
 
-                if (!validate_child(r, error))
+                if ((all || !r->text) && !validate_child(r, error))
                         return FALSE;
-                if (!g_hash_table_add(seen, r->name))
+                if (g_hash_table_lookup(state->children_by_name, r->name) != r)
                         return invalid(error, "child '%s' twice", r->name);
         }
-        g_hash_table_remove_all(seen);
         for (guint i = 0; i < state->supervisors->len; i++) {
                 const StewardSupervisorRecord *r = g_ptr_array_index(state->supervisors, i);
 
@@ -318,10 +333,18 @@ steward_state_validate(const StewardState *state, GError **error)
                         return invalid(error, "invalid supervisor name");
                 if (!window_is_valid(r->restart_window))
                         return invalid(error, "supervisor '%s': RestartWindow= not oldest first", r->name);
-                if (!g_hash_table_add(seen, r->name))
+                if (g_hash_table_lookup(state->supervisors_by_name, r->name) != r)
                         return invalid(error, "supervisor '%s' twice", r->name);
         }
         return TRUE;
+}
+
+gboolean
+steward_state_validate(const StewardState *state, GError **error)
+{
+        g_return_val_if_fail(state, FALSE);
+
+        return state_validate(state, TRUE, error);
 }
 
 /* ---- writing ------------------------------------------------------------ */
@@ -371,56 +394,123 @@ escape_string(const char *s)
         return g_key_file_get_value(kf, "g", "k", NULL);
 }
 
-char *
-steward_state_to_data(const StewardState *state, gsize *ret_length, GError **error)
+static void
+put_child(GString *out, const StewardChildRecord *r)
+{
+        g_string_append_printf(out, "\n[%s%s]\n", GROUP_CHILD_PREFIX, r->name);
+        put_uint(out, "Generation", r->generation);
+        put_uint(out, "Attempt", r->attempt);
+        if (r->main_pid != 0) {
+                put_uint(out, "MainPID", r->main_pid);
+                put_uint(out, "MainPIDStartTime", r->main_pid_start_time);
+        }
+        put_bool(out, "Ready", r->ready);
+        put_value(out, "OperatorState", steward_state_operator_to_string(r->operator_state));
+        put_window(out, r->restart_window);
+        put_uint(out, "BackoffFailures", r->backoff_failures);
+        put_uint(out, "RestartCount", r->restart_count);
+        put_bool(out, "Alive", r->alive);
+        put_bool(out, "Stopping", r->stopping);
+        if (r->pending) {
+                g_autofree char *v =
+                        g_strdup_printf("%s %s %s", r->pending->id, r->pending->kind, r->pending->reason);
+                g_autofree char *escaped = escape_string(v);
+
+                put_value(out, "PendingCommand", escaped);
+        }
+        if (r->fingerprint)
+                put_value(out, "Fingerprint", r->fingerprint);
+        if (r->spawn_error) {
+                g_autofree char *escaped = escape_string(r->spawn_error);
+
+                put_value(out, "LastSpawnError", escaped);
+        }
+        if (r->quarantined)
+                put_bool(out, "Quarantined", TRUE);
+}
+
+/* The file's text in pieces, in order: the [State] group, each child's
+ * group, the supervisors'. A shared record's group is its text, made
+ * once; the rest are made into @scratch, which holds them. */
+typedef struct {
+        GArray *pieces; /* of struct iovec */
+        GPtrArray *scratch; /* of GString */
+        gsize length;
+} StateText;
+
+static void
+string_free(GString *s)
+{
+        g_string_free(s, TRUE);
+}
+
+static void
+state_text_clear(StateText *t)
+{
+        g_clear_pointer(&t->pieces, g_array_unref);
+        g_clear_pointer(&t->scratch, g_ptr_array_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(StateText, state_text_clear)
+
+static void
+state_text_add(StateText *t, const char *data, gsize length)
+{
+        struct iovec v = { .iov_base = (char *) data, .iov_len = length };
+
+        g_array_append_val(t->pieces, v);
+        t->length += length;
+}
+
+static GString *
+state_text_scratch(StateText *t, gsize size)
+{
+        GString *out = g_string_sized_new(size);
+
+        g_ptr_array_add(t->scratch, out);
+        return out;
+}
+
+static gboolean
+state_text(const StewardState *state, StateText *t, GError **error)
 {
         GString *out;
 
-        if (!steward_state_validate(state, error))
-                return NULL;
+        if (!state_validate(state, FALSE, error))
+                return FALSE;
 
-        out = g_string_sized_new(256 + 256 * state->children->len);
+        t->pieces = g_array_sized_new(FALSE, FALSE, sizeof(struct iovec), state->children->len + 2);
+        t->scratch = g_ptr_array_new_with_free_func((GDestroyNotify) string_free);
+        t->length = 0;
+
+        out = state_text_scratch(t, 128);
         g_string_append_printf(out, "[%s]\n", GROUP_STATE);
         put_uint(out, "Version", state->version);
         put_value(out, "BootID", state->boot_id);
         put_uint(out, "Sequence", state->sequence);
         put_uint(out, "CommandCounter", state->command_counter);
+        state_text_add(t, out->str, out->len);
 
         for (guint i = 0; i < state->children->len; i++) {
-                const StewardChildRecord *r = g_ptr_array_index(state->children, i);
+                StewardChildRecord *r = g_ptr_array_index(state->children, i);
 
-                g_string_append_printf(out, "\n[%s%s]\n", GROUP_CHILD_PREFIX, r->name);
-                put_uint(out, "Generation", r->generation);
-                put_uint(out, "Attempt", r->attempt);
-                if (r->main_pid != 0) {
-                        put_uint(out, "MainPID", r->main_pid);
-                        put_uint(out, "MainPIDStartTime", r->main_pid_start_time);
-                }
-                put_bool(out, "Ready", r->ready);
-                put_value(out, "OperatorState", steward_state_operator_to_string(r->operator_state));
-                put_window(out, r->restart_window);
-                put_uint(out, "BackoffFailures", r->backoff_failures);
-                put_uint(out, "RestartCount", r->restart_count);
-                put_bool(out, "Alive", r->alive);
-                put_bool(out, "Stopping", r->stopping);
-                if (r->pending) {
-                        g_autofree char *v = g_strdup_printf("%s %s %s", r->pending->id, r->pending->kind,
-                                                             r->pending->reason);
-                        g_autofree char *escaped = escape_string(v);
+                if (!r->text && r->shared) {
+                        g_autoptr(GString) group = g_string_sized_new(320);
 
-                        put_value(out, "PendingCommand", escaped);
+                        put_child(group, r);
+                        r->text_length = group->len;
+                        r->text = g_string_free(g_steal_pointer(&group), FALSE);
                 }
-                if (r->fingerprint)
-                        put_value(out, "Fingerprint", r->fingerprint);
-                if (r->spawn_error) {
-                        g_autofree char *escaped = escape_string(r->spawn_error);
-
-                        put_value(out, "LastSpawnError", escaped);
+                if (r->text) {
+                        state_text_add(t, r->text, r->text_length);
+                        continue;
                 }
-                if (r->quarantined)
-                        put_bool(out, "Quarantined", TRUE);
+                out = state_text_scratch(t, 320);
+                put_child(out, r);
+                state_text_add(t, out->str, out->len);
         }
 
+        out = state_text_scratch(t, 64 * state->supervisors->len);
         for (guint i = 0; i < state->supervisors->len; i++) {
                 const StewardSupervisorRecord *r = g_ptr_array_index(state->supervisors, i);
 
@@ -428,25 +518,57 @@ steward_state_to_data(const StewardState *state, gsize *ret_length, GError **err
                 put_value(out, "State", r->quarantined ? "quarantined" : "running");
                 put_window(out, r->restart_window);
         }
-        if (ret_length)
-                *ret_length = out->len;
-        return g_string_free(out, FALSE);
+        state_text_add(t, out->str, out->len);
+        return TRUE;
 }
 
-static gboolean
-write_all(int fd, const char *data, gsize length)
+char *
+steward_state_to_data(const StewardState *state, gsize *ret_length, GError **error)
 {
-        while (length > 0) {
-                ssize_t n = write(fd, data, length);
+        g_auto(StateText) t = { 0 };
+        char *data, *at;
 
-                if (n < 0 && errno == EINTR)
+        g_return_val_if_fail(state, NULL);
+
+        if (!state_text(state, &t, error))
+                return NULL;
+        at = data = g_malloc(t.length + 1);
+        for (guint i = 0; i < t.pieces->len; i++) {
+                const struct iovec *v = &g_array_index(t.pieces, struct iovec, i);
+
+                at = mempcpy(at, v->iov_base, v->iov_len);
+        }
+        *at = '\0';
+        if (ret_length)
+                *ret_length = t.length;
+        return data;
+}
+
+/* Every piece, in as few writes as the kernel takes: a tree's text is
+ * not copied into one buffer first (at 10,000 children a fresh mapping of
+ * 2.5 MB, every page of it faulted in, at every save). */
+static gboolean
+write_pieces(int fd, GArray *pieces)
+{
+        struct iovec *v = (struct iovec *) (void *) pieces->data;
+        guint n = pieces->len;
+
+        while (n > 0) {
+                ssize_t written = writev(fd, v, (int) MIN(n, (guint) IOV_MAX));
+
+                if (written < 0 && errno == EINTR)
                         continue;
-                if (n == 0)
+                if (written == 0)
                         errno = EIO;
-                if (n <= 0)
+                if (written <= 0)
                         return FALSE;
-                data += n;
-                length -= (gsize) n;
+                /* Past what was written, part of a piece included. */
+                for (; n > 0 && (gsize) written >= v->iov_len; v++, n--)
+                        written -= (ssize_t) v->iov_len;
+                if (n > 0) {
+                        v->iov_base = (char *) v->iov_base + written;
+                        v->iov_len -= (gsize) written;
+                }
         }
         return TRUE;
 }
@@ -454,18 +576,17 @@ write_all(int fd, const char *data, gsize length)
 gboolean
 steward_state_save(const StewardState *state, const char *path, GError **error)
 {
-        g_autofree char *data = NULL;
+        g_auto(StateText) t = { 0 };
         g_autofree char *tmp = NULL;
         steward_autofd int fd = -1;
-        gsize length;
         int errsv;
 
+        g_return_val_if_fail(state, FALSE);
         g_return_val_if_fail(path, FALSE);
 
-        data = steward_state_to_data(state, &length, error);
-        if (!data)
+        if (!state_text(state, &t, error))
                 return FALSE;
-        if (length > STEWARD_STATE_SIZE_MAX)
+        if (t.length > STEWARD_STATE_SIZE_MAX)
                 return invalid(error, "the state is larger than %d bytes", STEWARD_STATE_SIZE_MAX);
 
         /* g_file_set_contents_full() would do, but GLib 2.74 opens its
@@ -482,7 +603,7 @@ steward_state_save(const StewardState *state, const char *path, GError **error)
                 return FALSE;
         }
         /* The umask may have taken bits away: ours are exact. */
-        if (fchmod(fd, 0600) < 0 || !write_all(fd, data, length) || fsync(fd) < 0) {
+        if (fchmod(fd, 0600) < 0 || !write_pieces(fd, t.pieces) || fsync(fd) < 0) {
                 errsv = errno;
                 (void) unlink(tmp);
                 g_set_error(error, STEWARD_ERROR, STEWARD_ERROR_FAILED, "cannot write '%s': %s", tmp,

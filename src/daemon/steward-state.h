@@ -124,6 +124,14 @@ typedef struct {
         char *fingerprint; /* NULL: not known */
         char *spawn_error; /* LastSpawnError=; NULL: the last spawn did not fail */
         gboolean quarantined; /* Quarantined=, with operator_state paused */
+        /* steward-state.c's own. A save shares the records of the children
+         * that did not change since the last (steward_state_add_child_record()),
+         * and a shared record keeps its group as steward_state_to_data() wrote
+         * it: only what changed is formatted. */
+        grefcount ref;
+        gboolean shared; /* never to be changed again */
+        char *text;
+        gsize text_length;
 } StewardChildRecord;
 
 typedef struct {
@@ -166,6 +174,10 @@ void steward_child_record_set_pending(StewardChildRecord *r, const char *id, con
  * record belongs to @state. */
 StewardChildRecord *steward_state_add_child(StewardState *state, const char *name);
 StewardSupervisorRecord *steward_state_add_supervisor(StewardState *state, const char *name);
+/* Adds @r, a record of another state, to @state too (a reference), for a
+ * child whose record is what it was at the last save; its name must not be
+ * in @state yet. From then on neither state may change @r. */
+void steward_state_add_child_record(StewardState *state, StewardChildRecord *r);
 StewardChildRecord *steward_state_find_child(const StewardState *state, const char *name);
 StewardSupervisorRecord *steward_state_find_supervisor(const StewardState *state, const char *name);
 
@@ -174,7 +186,8 @@ StewardSupervisorRecord *steward_state_find_supervisor(const StewardState *state
  * pending commands. STEWARD_ERROR_INVALID_ARGS saying what is not. */
 gboolean steward_state_validate(const StewardState *state, GError **error);
 
-/* The file's text; NULL with an error for a state that does not validate. */
+/* The file's text; NULL with an error for a state that does not validate.
+ * A shared record written once is not formatted (nor validated) again. */
 char *steward_state_to_data(const StewardState *state, gsize *ret_length, GError **error);
 
 /**

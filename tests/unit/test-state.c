@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -202,6 +203,59 @@ START_TEST(test_round_trip_data)
 }
 END_TEST
 
+/* A save shares the records of the children that did not change since the
+ * last one (steward_state_add_child_record()): its text is what a state of
+ * its own would give, and a shared record's text, made once, is kept. */
+START_TEST(test_shared_records)
+{
+        g_autoptr(StewardState) first = full_state(BOOT);
+        g_autoptr(StewardState) own = full_state(BOOT);
+        g_autoptr(StewardState) next = steward_state_new();
+        g_autofree char *want = NULL, *got = NULL, *again = NULL;
+        StewardChildRecord *idle;
+
+        g_free(next->boot_id);
+        next->boot_id = g_strdup(BOOT);
+        next->sequence = first->sequence;
+        next->command_counter = first->command_counter;
+        for (guint i = 0; i < first->children->len; i++) {
+                StewardChildRecord *r = g_ptr_array_index(first->children, i);
+
+                if (!g_str_equal(r->name, "idle")) {
+                        steward_state_add_child_record(next, r);
+                        continue;
+                }
+                /* The one that changed: a record of its own. */
+                idle = steward_state_add_child(next, "idle");
+                idle->generation = 9;
+                idle->operator_state = STEWARD_STATE_OPERATOR_STOPPED;
+        }
+        for (guint i = 0; i < first->supervisors->len; i++) {
+                const StewardSupervisorRecord *r = g_ptr_array_index(first->supervisors, i);
+                StewardSupervisorRecord *copy = steward_state_add_supervisor(next, r->name);
+
+                copy->quarantined = r->quarantined;
+                g_array_append_vals(copy->restart_window, r->restart_window->data, r->restart_window->len);
+        }
+        steward_state_find_child(own, "idle")->generation = 9;
+        want = steward_state_to_data(own, NULL, NULL);
+        ck_assert_ptr_nonnull(want);
+
+        got = steward_state_to_data(next, NULL, NULL);
+        ck_assert_str_eq(got, want);
+        /* Kept for the next save, which shares it again; a record of one state only is not. */
+        ck_assert_ptr_nonnull(steward_state_find_child(next, "api")->text);
+        ck_assert_ptr_null(idle->text);
+        ck_assert_ptr_null(steward_state_find_child(own, "api")->text);
+
+        /* The records outlive the state they were made for, as a save's do the last one's. */
+        g_clear_pointer(&first, steward_state_free);
+        again = steward_state_to_data(next, NULL, NULL);
+        ck_assert_str_eq(again, want);
+        ck_assert(steward_state_validate(next, NULL));
+}
+END_TEST
+
 START_TEST(test_round_trip_file)
 {
         g_autofree char *dir = temp_dir();
@@ -220,6 +274,38 @@ START_TEST(test_round_trip_file)
         ck_assert_msg(steward_state_save(s, path, &error), "%s", error ? error->message : "");
         ck_assert_msg(steward_state_load(path, &back, &problem, &error), "%s", error ? error->message : "");
         ck_assert_int_eq(problem, STEWARD_STATE_PROBLEM_NONE);
+        assert_states_equal(s, back);
+        temp_remove(dir);
+}
+END_TEST
+
+/* More groups than one writev() takes (IOV_MAX pieces), shared and not. */
+START_TEST(test_many_children_file)
+{
+        g_autofree char *dir = temp_dir();
+        g_autofree char *path = g_build_filename(dir, "state", NULL);
+        g_autofree char *boot = current_boot();
+        g_autoptr(StewardState) first = full_state(boot);
+        g_autoptr(StewardState) s = full_state(boot);
+        g_autoptr(StewardState) back = NULL;
+        g_autofree char *want = NULL;
+        g_autofree char *seen = NULL;
+
+        for (guint i = 0; i < 3 * IOV_MAX; i++) {
+                g_autofree char *name = g_strdup_printf("c%u", i);
+                StewardChildRecord *r = steward_state_add_child(first, name);
+
+                r->generation = i;
+                if (i % 3 == 0)
+                        steward_state_add_child_record(s, r);
+                else
+                        steward_state_add_child(s, name)->generation = i;
+        }
+        want = steward_state_to_data(s, NULL, NULL);
+        ck_assert(steward_state_save(s, path, NULL));
+        ck_assert(g_file_get_contents(path, &seen, NULL, NULL));
+        ck_assert_str_eq(seen, want);
+        ck_assert(steward_state_load(path, &back, NULL, NULL));
         assert_states_equal(s, back);
         temp_remove(dir);
 }
@@ -771,6 +857,8 @@ make_suite(void)
 
         tcase_add_test(tc, test_round_trip_data);
         tcase_add_test(tc, test_round_trip_file);
+        tcase_add_test(tc, test_shared_records);
+        tcase_add_test(tc, test_many_children_file);
         tcase_add_test(tc, test_enums);
         tcase_add_test(tc, test_save_refuses_invalid);
         tcase_add_test(tc, test_refuse_version_and_boot);
