@@ -63,6 +63,15 @@ spawn_error_matches(const char *kept, const char *error)
         return strlen(kept) == spawn_error_length(error) && strncmp(kept, error, strlen(kept)) == 0;
 }
 
+static gboolean
+window_matches(const GArray *kept, const StewardChildSave *save)
+{
+        /* An empty window has no data to compare, nor a pointer to give memcmp(). */
+        return kept->len == save->n_restart_window &&
+               (kept->len == 0 ||
+                memcmp(kept->data, save->restart_window, kept->len * sizeof(guint64)) == 0);
+}
+
 /* Whether @r, the child's record at the last save, says what @save says. A
  * main process whose start time could not be read (gone unseen) is not in
  * the record; its child is recorded afresh, and the time read again. */
@@ -74,9 +83,7 @@ child_record_matches(const StewardChildRecord *r, const StewardChildSave *save)
                r->restart_count == save->restart_count && r->backoff_failures == save->backoff_failures &&
                r->operator_state == operator_of_mode[save->mode] &&
                r->quarantined == (save->mode == STEWARD_CHILD_MODE_QUARANTINED) &&
-               r->main_pid == save->main_pid && r->restart_window->len == save->n_restart_window &&
-               memcmp(r->restart_window->data, save->restart_window,
-                      save->n_restart_window * sizeof(guint64)) == 0 &&
+               r->main_pid == save->main_pid && window_matches(r->restart_window, save) &&
                g_strcmp0(r->fingerprint, save->fingerprint) == 0 && pending_matches(r->pending, save) &&
                spawn_error_matches(r->spawn_error, save->spawn_error);
 }
