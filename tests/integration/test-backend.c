@@ -475,11 +475,66 @@ START_TEST(test_exec_environment)
 }
 END_TEST
 
+/* ---- the reaper ---------------------------------------------------------------------------- */
+
+#define MERGED_EXITS 20
+
+typedef struct {
+        int status[MERGED_EXITS];
+        pid_t pid[MERGED_EXITS];
+        guint reaped;
+        gboolean all;
+} Merged;
+
+static void
+on_merged_reaped(pid_t pid, int status, gpointer user_data)
+{
+        Merged *m = user_data;
+
+        for (guint i = 0; i < MERGED_EXITS; i++)
+                if (m->pid[i] == pid)
+                        m->status[i] = status;
+        m->all = ++m->reaped == MERGED_EXITS;
+}
+
+/* Exits whose SIGCHLDs merged (all of them before the signalfd is read
+ * once) are each reaped with their own status: the one a signal names by
+ * its pid, the others by the sweep. */
+START_TEST(test_reaper_merged_signals)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(StewardReaper) r = steward_reaper_new(NULL, NULL, &error);
+        Merged m = { 0 };
+
+        ck_assert_msg(r, "%s", error ? error->message : "");
+        for (guint i = 0; i < MERGED_EXITS; i++) {
+                m.pid[i] = fork();
+                ck_assert_int_ge(m.pid[i], 0);
+                if (m.pid[i] == 0)
+                        _exit((int) i);
+                m.status[i] = -1;
+                steward_reaper_watch(r, m.pid[i], on_merged_reaped, &m);
+        }
+        /* Every one has exited, none reaped, before the loop runs. */
+        for (guint i = 0; i < MERGED_EXITS; i++) {
+                siginfo_t si = { 0 };
+
+                ck_assert_int_eq(waitid(P_PID, (id_t) m.pid[i], &si, WEXITED | WNOWAIT), 0);
+        }
+        ck_assert_msg(itest_wait_flag(&m.all, ITEST_TIMEOUT_SEC), "only %u of %d reaped", m.reaped,
+                      MERGED_EXITS);
+        for (guint i = 0; i < MERGED_EXITS; i++) {
+                ck_assert(WIFEXITED(m.status[i]));
+                ck_assert_int_eq(WEXITSTATUS(m.status[i]), (int) i);
+        }
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
         Suite *s;
-        TCase *tc, *scope;
+        TCase *tc, *scope, *reaper;
 
         /* Before any thread exists, as stewardd does: the reaper's
          * signalfd must be the only place SIGCHLD goes. */
@@ -500,6 +555,11 @@ make_suite(void)
         tcase_add_test(scope, test_scope_properties);
         tcase_add_test(scope, test_scope_name_collision);
         suite_add_tcase(s, scope);
+
+        reaper = tcase_create("reaper");
+        tcase_set_timeout(reaper, 2 * ITEST_TIMEOUT_SEC);
+        tcase_add_test(reaper, test_reaper_merged_signals);
+        suite_add_tcase(s, reaper);
         return s;
 }
 
