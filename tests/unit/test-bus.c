@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "steward-auth.h"
+#include "steward-bus-rows.h"
 #include "steward-bus.h"
 #include "steward-names.h"
 #include "steward-test.h"
@@ -517,6 +518,53 @@ START_TEST(test_properties)
 }
 END_TEST
 
+/* ListChildren's rows are written by hand in GVariant's serialized form:
+ * byte for byte what GLib's serializer makes of the same rows, with framing
+ * offsets of every width a tree can need (rows past 255 bytes, an array
+ * past 65,535). */
+static void
+assert_rows_as_glib(guint n, guint name_length)
+{
+        g_autoptr(GPtrArray) expected = g_ptr_array_new_with_free_func((GDestroyNotify) g_variant_unref);
+        g_autoptr(GVariant) ours = NULL;
+        g_autoptr(GVariant) theirs = NULL;
+        StewardBusRows rows;
+
+        steward_bus_rows_init(&rows, n);
+        for (guint i = 0; i < n; i++) {
+                g_autofree char *name = g_strdup_printf("c%0*u", (int) name_length, i);
+                g_autofree char *path = path_of(STEWARD_CHILD_PATH_PREFIX, name);
+                const char *supervisor = i % 3 ? "root" : "a-supervisor-with-a-longer-name";
+                const char *state = i % 2 ? "running" : "backoff";
+                guint64 generation = i % 5 ? i : G_MAXUINT64 - i, attempt = i % 7;
+
+                steward_bus_rows_add(&rows, name, supervisor, state, generation, attempt, path);
+                g_ptr_array_add(expected,
+                                g_variant_ref_sink(g_variant_new("(ssstto)", name, supervisor, state,
+                                                                 generation, attempt, path)));
+        }
+        ours = g_variant_ref_sink(steward_bus_rows_end(&rows));
+        theirs = g_variant_ref_sink(g_variant_new_array(G_VARIANT_TYPE("(ssstto)"),
+                                                        (GVariant **) expected->pdata, expected->len));
+        ck_assert_uint_eq(g_variant_get_size(ours), g_variant_get_size(theirs));
+        ck_assert_msg(
+                memcmp(g_variant_get_data(ours), g_variant_get_data(theirs), g_variant_get_size(ours)) == 0,
+                "%u rows of names of %u: not GLib's bytes", n, name_length);
+        ck_assert(g_variant_is_normal_form(ours));
+        ck_assert(g_variant_equal(ours, theirs));
+}
+
+START_TEST(test_list_rows_serialized)
+{
+        assert_rows_as_glib(0, 1);
+        assert_rows_as_glib(1, 1);
+        assert_rows_as_glib(3, 200);
+        assert_rows_as_glib(100, 4);
+        assert_rows_as_glib(2000, 8);
+        assert_rows_as_glib(300, 300);
+}
+END_TEST
+
 /* A call to one object costs a look-up of its name, not a walk over the
  * tree: GDBus would enumerate every node of a subtree for each call to one
  * of them unless told not to, and a whole-tree status makes one per child. */
@@ -993,6 +1041,7 @@ make_suite(void)
         tcase_add_test(tc, test_queries);
         tcase_add_test(tc, test_properties);
         tcase_add_test(tc, test_object_calls_do_not_walk);
+        tcase_add_test(tc, test_list_rows_serialized);
         tcase_add_test(tc, test_counters);
         tcase_add_test(tc, test_commands);
         tcase_add_test(tc, test_caller_comm);
