@@ -565,9 +565,60 @@ snapshot_clear(Snapshot *s)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Snapshot, snapshot_clear)
 
-/* One GetAll of read_objects(), answered in any order, kept in the order asked. */
+/* A batch of calls sent at once, answered to a main context of its own so
+ * that nothing else of stewardctl's runs in between. */
 typedef struct {
-        guint *pending;
+        GMainContext *context;
+        guint pending;
+        gboolean timed_out;
+} Batch;
+
+static void
+batch_begin(Batch *b)
+{
+        *b = (Batch){ .context = g_main_context_new() };
+        g_main_context_push_thread_default(b->context);
+}
+
+static gboolean
+on_batch_timeout(gpointer user_data)
+{
+        ((Batch *) user_data)->timed_out = TRUE;
+        return G_SOURCE_REMOVE;
+}
+
+/* Waits for every answer of the batch of @n calls, or until its time is up:
+ * each call waits behind the ones before it, so GDBus's 25 s per call would
+ * fail a batch of ten thousand that the daemon answers at a steady pace.
+ * One deadline for the whole batch, not a timeout source per call (sent
+ * with G_MAXINT): GLib checks every source of a context in every
+ * iteration, and ten thousand of them made the wait quadratic (a quarter
+ * of a whole-tree status's time at 10,000 children). Past the deadline the
+ * calls still out are abandoned with the context: their callbacks run only
+ * from it, and it is never iterated again. */
+static gboolean
+batch_wait(Batch *b, guint n, GError **error)
+{
+        g_autoptr(GSource) deadline = g_timeout_source_new((guint) MIN(25000 + (guint64) n * 10, G_MAXUINT));
+
+        g_source_set_callback(deadline, on_batch_timeout, b, NULL);
+        g_source_attach(deadline, b->context);
+        while (b->pending > 0 && !b->timed_out)
+                g_main_context_iteration(b->context, TRUE);
+        g_source_destroy(deadline);
+        g_main_context_pop_thread_default(b->context);
+        g_clear_pointer(&b->context, g_main_context_unref);
+        if (b->timed_out) {
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                            _("Timed out waiting for %u of %u answers"), b->pending, n);
+                return FALSE;
+        }
+        return TRUE;
+}
+
+/* One GetAll of read_paths(), answered in any order, kept in the order asked. */
+typedef struct {
+        Batch *batch;
         GVariant *props;
         GError *error;
 } PropsRead;
@@ -580,16 +631,7 @@ on_get_all(GObject *source, GAsyncResult *res, gpointer user_data)
 
         if (reply)
                 r->props = g_variant_get_child_value(reply, 0);
-        (*r->pending)--;
-}
-
-/* How long a batch of @n calls sent at once may take: each waits behind
- * the ones before it, so GDBus's 25 s per call would fail a batch of ten
- * thousand that the daemon answers at a steady pace. */
-static int
-batch_timeout_msec(guint n)
-{
-        return (int) MIN(25000 + (guint64) n * 10, (guint64) G_MAXINT);
+        r->batch->pending--;
 }
 
 /* The properties (GetAll of @interface) of the objects at @paths, into
@@ -601,25 +643,22 @@ batch_timeout_msec(guint n)
 static gboolean
 read_paths(Ctl *ctl, const char *interface, GPtrArray *paths, GPtrArray *into, GError **error)
 {
-        g_autoptr(GMainContext) context = g_main_context_new();
-        g_autofree PropsRead *reads = g_new0(PropsRead, paths->len);
+        /* Kept if the batch times out: the calls abandoned still point into it. */
+        PropsRead *reads = g_new0(PropsRead, paths->len);
         gboolean ok = TRUE;
-        guint pending = 0;
+        Batch batch;
 
-        /* Answers come to a context of our own, so that nothing else of
-         * stewardctl's runs in between. */
-        g_main_context_push_thread_default(context);
+        batch_begin(&batch);
         for (guint i = 0; i < paths->len; i++) {
-                reads[i].pending = &pending;
-                pending++;
+                reads[i].batch = &batch;
+                batch.pending++;
                 g_dbus_connection_call(ctl->bus, STEWARD_BUS_NAME, g_ptr_array_index(paths, i),
                                        DBUS_PROPERTIES_INTERFACE, "GetAll", g_variant_new("(s)", interface),
-                                       G_VARIANT_TYPE("(a{sv})"), G_DBUS_CALL_FLAGS_NO_AUTO_START,
-                                       batch_timeout_msec(paths->len), NULL, on_get_all, &reads[i]);
+                                       G_VARIANT_TYPE("(a{sv})"), G_DBUS_CALL_FLAGS_NO_AUTO_START, G_MAXINT,
+                                       NULL, on_get_all, &reads[i]);
         }
-        while (pending > 0)
-                g_main_context_iteration(context, TRUE);
-        g_main_context_pop_thread_default(context);
+        if (!batch_wait(&batch, paths->len, error))
+                return FALSE;
 
         for (guint i = 0; i < paths->len; i++) {
                 PropsRead *r = &reads[i];
@@ -637,6 +676,7 @@ read_paths(Ctl *ctl, const char *interface, GPtrArray *paths, GPtrArray *into, G
                                 r->error->message);
                 g_clear_error(&r->error);
         }
+        g_free(reads);
         return ok;
 }
 
@@ -688,7 +728,7 @@ read_named_children(Ctl *ctl, const char *const *names, GPtrArray *into, GError 
 
 /* One Get of MemoryCurrent by read_memory(), answered in any order. */
 typedef struct {
-        guint *pending;
+        Batch *batch;
         const char *name; /* the child's, borrowed from its properties */
         guint64 bytes;
         gboolean known;
@@ -711,7 +751,7 @@ on_get_memory(GObject *source, GAsyncResult *res, gpointer user_data)
                 r->known = TRUE;
         } else if (error)
                 g_debug("No memory figure for %s, ignoring: %s", r->name, error->message);
-        (*r->pending)--;
+        r->batch->pending--;
 }
 
 /* The process backend has no scope: what /proc counts resident for the
@@ -781,11 +821,12 @@ read_process_group_memory(GPtrArray *children, GHashTable *into)
 static void
 read_memory(Ctl *ctl, GPtrArray *children, GHashTable *into)
 {
-        g_autoptr(GMainContext) context = g_main_context_new();
-        g_autofree MemoryRead *reads = g_new0(MemoryRead, children->len);
-        guint pending = 0;
+        /* Kept if the batch times out: the calls abandoned still point into it. */
+        MemoryRead *reads = g_new0(MemoryRead, children->len);
+        g_autoptr(GError) error = NULL;
+        Batch batch;
 
-        g_main_context_push_thread_default(context);
+        batch_begin(&batch);
         for (guint i = 0; i < children->len; i++) {
                 GVariant *props = g_ptr_array_index(children, i);
                 const char *unit = "";
@@ -797,22 +838,24 @@ read_memory(Ctl *ctl, GPtrArray *children, GHashTable *into)
                         continue;
                 label = steward_bus_label_escape(unit);
                 path = g_strconcat(SYSTEMD_UNIT_PATH_PREFIX, label, NULL);
-                reads[i].pending = &pending;
+                reads[i].batch = &batch;
                 reads[i].name = props_name(props);
-                pending++;
+                batch.pending++;
                 g_dbus_connection_call(ctl->bus, SYSTEMD_BUS_NAME, path, DBUS_PROPERTIES_INTERFACE, "Get",
                                        g_variant_new("(ss)", SYSTEMD_SCOPE_INTERFACE, "MemoryCurrent"),
-                                       G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NO_AUTO_START,
-                                       batch_timeout_msec(children->len), NULL, on_get_memory, &reads[i]);
+                                       G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, G_MAXINT,
+                                       NULL, on_get_memory, &reads[i]);
         }
-        while (pending > 0)
-                g_main_context_iteration(context, TRUE);
-        g_main_context_pop_thread_default(context);
+        /* The figures that came in time are shown; the rest show as none. */
+        if (!batch_wait(&batch, children->len, &error))
+                g_debug("No memory figures for some children, ignoring: %s", error->message);
 
         for (guint i = 0; i < children->len; i++)
                 if (reads[i].known)
                         g_hash_table_insert(into, g_strdup(reads[i].name),
                                             g_memdup2(&reads[i].bytes, sizeof(guint64)));
+        if (batch.pending == 0)
+                g_free(reads);
         read_process_group_memory(children, into);
 }
 

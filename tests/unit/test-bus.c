@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "steward-auth.h"
+#include "steward-bus-rows.h"
 #include "steward-bus.h"
 #include "steward-names.h"
 #include "steward-test.h"
@@ -33,6 +34,7 @@ typedef struct {
         guint reloads;
         guint reexecutes;
         guint64 notify_dropped;
+        guint walked; /* entries read by index: a walk over the tree */
 } Fake;
 
 static gboolean
@@ -119,6 +121,7 @@ fake_get_child_at(gpointer user_data, guint index, StewardChildInfo *info)
 {
         Fake *f = user_data;
 
+        f->walked++;
         if (index >= 2)
                 return FALSE;
         *info = f->children[index];
@@ -131,8 +134,10 @@ fake_get_child(gpointer user_data, const char *name, StewardChildInfo *info)
         Fake *f = user_data;
 
         for (guint i = 0; i < 2; i++)
-                if (g_str_equal(f->children[i].name, name))
-                        return fake_get_child_at(f, i, info);
+                if (g_str_equal(f->children[i].name, name)) {
+                        *info = f->children[i];
+                        return TRUE;
+                }
         return FALSE;
 }
 
@@ -141,6 +146,7 @@ fake_get_supervisor_at(gpointer user_data, guint index, StewardSupervisorInfo *i
 {
         Fake *f = user_data;
 
+        f->walked++;
         if (index >= 2)
                 return FALSE;
         *info = f->supervisors[index];
@@ -153,8 +159,10 @@ fake_get_supervisor(gpointer user_data, const char *name, StewardSupervisorInfo 
         Fake *f = user_data;
 
         for (guint i = 0; i < 2; i++)
-                if (g_str_equal(f->supervisors[i].name, name))
-                        return fake_get_supervisor_at(f, i, info);
+                if (g_str_equal(f->supervisors[i].name, name)) {
+                        *info = f->supervisors[i];
+                        return TRUE;
+                }
         return FALSE;
 }
 
@@ -507,6 +515,95 @@ START_TEST(test_properties)
         assert_call_error(ghost, DBUS_PROPERTIES_INTERFACE, "Get",
                           g_variant_new("(ss)", STEWARD_CHILD_INTERFACE, "State"),
                           "org.freedesktop.DBus.Error.UnknownMethod");
+}
+END_TEST
+
+/* ListChildren's rows are written by hand in GVariant's serialized form:
+ * byte for byte what GLib's serializer makes of the same rows, with framing
+ * offsets of every width a tree can need (rows past 255 bytes, an array
+ * past 65,535). */
+static void
+assert_rows_as_glib(guint n, guint name_length)
+{
+        g_autoptr(GPtrArray) expected = g_ptr_array_new_with_free_func((GDestroyNotify) g_variant_unref);
+        g_autoptr(GVariant) ours = NULL;
+        g_autoptr(GVariant) theirs = NULL;
+        StewardBusRows rows;
+
+        steward_bus_rows_init(&rows, n);
+        for (guint i = 0; i < n; i++) {
+                g_autofree char *name = g_strdup_printf("c%0*u", (int) name_length, i);
+                g_autofree char *path = path_of(STEWARD_CHILD_PATH_PREFIX, name);
+                const char *supervisor = i % 3 ? "root" : "a-supervisor-with-a-longer-name";
+                const char *state = i % 2 ? "running" : "backoff";
+                guint64 generation = i % 5 ? i : G_MAXUINT64 - i, attempt = i % 7;
+
+                steward_bus_rows_add(&rows, name, supervisor, state, generation, attempt, path);
+                g_ptr_array_add(expected,
+                                g_variant_ref_sink(g_variant_new("(ssstto)", name, supervisor, state,
+                                                                 generation, attempt, path)));
+        }
+        ours = g_variant_ref_sink(steward_bus_rows_end(&rows));
+        theirs = g_variant_ref_sink(g_variant_new_array(G_VARIANT_TYPE("(ssstto)"),
+                                                        (GVariant **) expected->pdata, expected->len));
+        ck_assert_uint_eq(g_variant_get_size(ours), g_variant_get_size(theirs));
+        ck_assert_msg(
+                memcmp(g_variant_get_data(ours), g_variant_get_data(theirs), g_variant_get_size(ours)) == 0,
+                "%u rows of names of %u: not GLib's bytes", n, name_length);
+        ck_assert(g_variant_is_normal_form(ours));
+        ck_assert(g_variant_equal(ours, theirs));
+}
+
+START_TEST(test_list_rows_serialized)
+{
+        assert_rows_as_glib(0, 1);
+        assert_rows_as_glib(1, 1);
+        assert_rows_as_glib(3, 200);
+        assert_rows_as_glib(100, 4);
+        assert_rows_as_glib(2000, 8);
+        assert_rows_as_glib(300, 300);
+}
+END_TEST
+
+/* A call to one object costs a look-up of its name, not a walk over the
+ * tree: GDBus would enumerate every node of a subtree for each call to one
+ * of them unless told not to, and a whole-tree status makes one per child. */
+START_TEST(test_object_calls_do_not_walk)
+{
+        g_autofree char *web = path_of(STEWARD_CHILD_PATH_PREFIX, "web");
+        g_autofree char *tier = path_of(STEWARD_SUPERVISOR_PATH_PREFIX, "tier");
+        g_autofree char *ghost = path_of(STEWARD_CHILD_PATH_PREFIX, "ghost");
+        g_autofree char *ghost_sup = path_of(STEWARD_SUPERVISOR_PATH_PREFIX, "ghost");
+        g_autoptr(GVariant) all = NULL;
+        g_autoptr(GVariant) sup = NULL;
+        g_autoptr(GVariant) state = NULL;
+        g_autoptr(GVariant) restarted = NULL;
+
+        fx.fake.walked = 0;
+        all = call_ok(web, DBUS_PROPERTIES_INTERFACE, "GetAll",
+                      g_variant_new("(s)", STEWARD_CHILD_INTERFACE));
+        sup = call_ok(tier, DBUS_PROPERTIES_INTERFACE, "GetAll",
+                      g_variant_new("(s)", STEWARD_SUPERVISOR_INTERFACE));
+        state = get_property(web, STEWARD_CHILD_INTERFACE, "State");
+        restarted = call_ok(web, STEWARD_CHILD_INTERFACE, "Restart", g_variant_new("(s)", "test"));
+        ck_assert_uint_eq(fx.fake.walked, 0);
+        ck_assert_str_eq(g_variant_get_string(state, NULL), "running");
+        ck_assert_uint_eq(fx.fake.commands, 1);
+        ck_assert_str_eq(fx.fake.last_target, "web");
+
+        /* A name the tree does not have is still no object. */
+        assert_call_error(ghost, DBUS_PROPERTIES_INTERFACE, "GetAll",
+                          g_variant_new("(s)", STEWARD_CHILD_INTERFACE),
+                          "org.freedesktop.DBus.Error.UnknownMethod");
+        assert_call_error(ghost, STEWARD_CHILD_INTERFACE, "Restart", g_variant_new("(s)", "test"),
+                          "org.freedesktop.DBus.Error.UnknownMethod");
+        assert_call_error(ghost_sup, DBUS_PROPERTIES_INTERFACE, "GetAll",
+                          g_variant_new("(s)", STEWARD_SUPERVISOR_INTERFACE),
+                          "org.freedesktop.DBus.Error.UnknownMethod");
+        assert_call_error(STEWARD_CHILD_PATH_PREFIX "/bad_", DBUS_PROPERTIES_INTERFACE, "GetAll",
+                          g_variant_new("(s)", STEWARD_CHILD_INTERFACE),
+                          "org.freedesktop.DBus.Error.UnknownMethod");
+        ck_assert_uint_eq(fx.fake.walked, 0);
 }
 END_TEST
 
@@ -943,6 +1040,8 @@ make_suite(void)
         tcase_set_timeout(tc, 60);
         tcase_add_test(tc, test_queries);
         tcase_add_test(tc, test_properties);
+        tcase_add_test(tc, test_object_calls_do_not_walk);
+        tcase_add_test(tc, test_list_rows_serialized);
         tcase_add_test(tc, test_counters);
         tcase_add_test(tc, test_commands);
         tcase_add_test(tc, test_caller_comm);
