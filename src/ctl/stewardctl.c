@@ -830,14 +830,12 @@ read_memory(Ctl *ctl, GPtrArray *children, GHashTable *into)
         for (guint i = 0; i < children->len; i++) {
                 GVariant *props = g_ptr_array_index(children, i);
                 const char *unit = "";
-                g_autofree char *label = NULL;
                 g_autofree char *path = NULL;
 
                 (void) g_variant_lookup(props, "Unit", "&s", &unit);
                 if (!*unit)
                         continue;
-                label = steward_bus_label_escape(unit);
-                path = g_strconcat(SYSTEMD_UNIT_PATH_PREFIX, label, NULL);
+                path = steward_unit_object_path(unit);
                 reads[i].batch = &batch;
                 reads[i].name = props_name(props);
                 batch.pending++;
@@ -1032,7 +1030,6 @@ child_with_scope(Ctl *ctl, GVariant *props, char **logs)
         static const char *const keys[] = { "MemoryCurrent", "MemoryPeak", "MemoryHigh",  "MemoryMax",
                                             "TasksCurrent",  "TasksMax",   "CPUUsageNSec" };
         const char *unit = NULL;
-        g_autofree char *label = NULL;
         g_autofree char *path = NULL;
         g_autoptr(GVariant) all = NULL;
         g_autoptr(GVariant) procs = NULL;
@@ -1042,8 +1039,7 @@ child_with_scope(Ctl *ctl, GVariant *props, char **logs)
         GVariant *value;
 
         (void) g_variant_lookup(props, "Unit", "&s", &unit);
-        label = steward_bus_label_escape(unit && *unit ? unit : "-");
-        path = g_strconcat(SYSTEMD_UNIT_PATH_PREFIX, label, NULL);
+        path = steward_unit_object_path(unit && *unit ? unit : "-");
         if (unit && *unit)
                 all = g_dbus_connection_call_sync(
                         ctl->bus, SYSTEMD_BUS_NAME, path, DBUS_PROPERTIES_INTERFACE, "GetAll",

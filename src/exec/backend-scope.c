@@ -30,14 +30,6 @@
 /* How soon a unit's state is asked again while the manager cannot answer. */
 #define SCOPE_STATE_RETRY_MSEC 100
 
-static char *
-unit_object_path(const char *unit)
-{
-        g_autofree char *label = steward_bus_label_escape(unit);
-
-        return g_strconcat(SYSTEMD_UNIT_PATH_PREFIX, label, NULL);
-}
-
 /* A direct connection (the private socket) has no bus daemon to route
  * by name: GDBus wants no destination there, and no sender to match. */
 static const char *
@@ -417,7 +409,7 @@ scope_track(Incarnation *inc, const StewardChildSpec *spec)
         StewardBackend *b = inc->backend;
 
         inc->unit = steward_backend_unit_name(spec->name, inc->generation);
-        inc->unit_path = unit_object_path(inc->unit);
+        inc->unit_path = steward_unit_object_path(inc->unit);
         inc->kill_signal = spec->kill_signal;
         g_hash_table_replace(b->by_unit, inc->unit, inc);
         g_hash_table_replace(b->by_path, inc->unit_path, inc);

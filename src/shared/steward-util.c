@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "steward-names.h"
 #include "steward-util.h"
 
 char *
@@ -48,6 +49,14 @@ steward_bus_object_path(const char *prefix, const char *name)
         g_autofree char *label = steward_bus_label_escape(name);
 
         return g_strconcat(prefix, "/", label, NULL);
+}
+
+char *
+steward_unit_object_path(const char *unit)
+{
+        g_autofree char *label = steward_bus_label_escape(unit);
+
+        return g_strconcat(SYSTEMD_UNIT_PATH_PREFIX, label, NULL);
 }
 
 char *

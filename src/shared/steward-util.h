@@ -31,6 +31,9 @@ char *steward_bus_label_unescape(const char *label);
  * path of a child or supervisor under its prefix (STEWARD_CHILD_PATH_PREFIX,
  * STEWARD_SUPERVISOR_PATH_PREFIX), as stewardd exports it. */
 char *steward_bus_object_path(const char *prefix, const char *name);
+/* The systemd manager's object path of @unit (SYSTEMD_UNIT_PATH_PREFIX and
+ * the unit name escaped), as the manager exports it. */
+char *steward_unit_object_path(const char *unit);
 
 /* A name as one component of a unit name, as systemd's unit_name_escape()
  * writes it: '-' (which nests slices) and a leading '.' become \\xNN. */

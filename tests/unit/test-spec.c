@@ -105,6 +105,7 @@ START_TEST(test_unit_name_escape)
         g_autofree char *back = steward_bus_label_unescape("db_2dproxy");
         g_autofree char *bad = steward_bus_label_unescape("db_2");
         g_autofree char *path = steward_bus_object_path(STEWARD_CHILD_PATH_PREFIX, "db-proxy");
+        g_autofree char *unit = steward_unit_object_path("steward-db-proxy-3.scope");
 
         /* '-' nests slices, so a name's own dashes must not. */
         ck_assert_str_eq(plain, "web");
@@ -116,6 +117,7 @@ START_TEST(test_unit_name_escape)
         ck_assert_str_eq(back, "db-proxy");
         ck_assert_ptr_null(bad);
         ck_assert_str_eq(path, "/org/steward/Supervisor1/child/db_2dproxy");
+        ck_assert_str_eq(unit, "/org/freedesktop/systemd1/unit/steward_2ddb_2dproxy_2d3_2escope");
 }
 END_TEST
 
