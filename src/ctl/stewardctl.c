@@ -825,6 +825,7 @@ read_memory(Ctl *ctl, GPtrArray *children, GHashTable *into)
         MemoryRead *reads = g_new0(MemoryRead, children->len);
         g_autoptr(GError) error = NULL;
         Batch batch;
+        guint sent;
 
         batch_begin(&batch);
         for (guint i = 0; i < children->len; i++) {
@@ -845,7 +846,8 @@ read_memory(Ctl *ctl, GPtrArray *children, GHashTable *into)
                                        NULL, on_get_memory, &reads[i]);
         }
         /* The figures that came in time are shown; the rest show as none. */
-        if (!batch_wait(&batch, children->len, &error))
+        sent = batch.pending;
+        if (!batch_wait(&batch, sent, &error))
                 g_debug("No memory figures for some children, ignoring: %s", error->message);
 
         for (guint i = 0; i < children->len; i++)
