@@ -58,9 +58,12 @@ pending_matches(const StewardStateCommand *p, const StewardChildSave *save)
 static gboolean
 spawn_error_matches(const char *kept, const char *error)
 {
+        gsize length;
+
         if (!kept || !error)
                 return !kept && !error;
-        return strlen(kept) == spawn_error_length(error) && strncmp(kept, error, strlen(kept)) == 0;
+        length = spawn_error_length(error);
+        return strlen(kept) == length && memcmp(kept, error, length) == 0;
 }
 
 static gboolean
