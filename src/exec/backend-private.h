@@ -111,7 +111,7 @@ struct _StewardBackend {
         /* Spawns waiting for one of the SPAWNS_IN_FLIGHT_MAX places, oldest
          * first; a stop moves one to the front (backend_pump()). */
         GQueue queued;
-        guint placing; /* incarnations in PHASE_PLACING */
+        guint in_flight; /* incarnations in PHASE_PLACING or PHASE_EXECING */
         guint pump_source;
         /* The scope backend's, set up and torn down by its init/finalize. */
         GHashTable *by_unit; /* unit name -> Incarnation* (borrowed) */

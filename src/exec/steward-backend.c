@@ -24,11 +24,13 @@
 #include "steward-spawn.h"
 #include "steward-util.h"
 
-/* Helpers held at their gates while their scopes are created, at most.
- * Each holds two descriptors and a process, and the manager works through
- * its calls one at a time: past a few dozen in flight a bigger tree only
- * makes the manager's queue (and its answers' latency) longer, until calls
- * time out. The rest wait their turn in the order they were asked for. */
+/* Spawns in flight (forked, not exec'd yet: held at their gates while
+ * their scopes are created, or released and on their way to exec), at
+ * most. Each holds descriptors and a process, and the manager works
+ * through its calls one at a time: past a few dozen in flight a bigger tree
+ * only makes the manager's queue (and its answers' latency) longer, until
+ * calls time out. The rest wait their turn in the order they were asked
+ * for. */
 #define SPAWNS_IN_FLIGHT_MAX 64
 
 static char *
@@ -108,15 +110,20 @@ incarnation_all_gone(Incarnation *inc)
 
 static void backend_pump_soon(StewardBackend *b);
 
-/* Leaves PHASE_PLACING, and lets the next queued spawn have the place. */
+/* Leaves PHASE_PLACING or PHASE_EXECING, its outcome known, and lets the
+ * next queued spawn have the place. A spawn holds it from its fork to its
+ * exec, not only until its scope exists: a helper released from its gate
+ * keeps its report pipe open in stewardd until it execs, and on a loaded
+ * machine hundreds of them were on their way at once, past the descriptor
+ * reserve of a tree of 500 under LimitNOFILE=1024. */
 static void
-incarnation_placed(Incarnation *inc, Phase phase)
+incarnation_landed(Incarnation *inc, Phase phase)
 {
         StewardBackend *b = inc->backend;
 
-        g_assert(inc->phase == PHASE_PLACING && b->placing > 0);
+        g_assert((inc->phase == PHASE_PLACING || inc->phase == PHASE_EXECING) && b->in_flight > 0);
         inc->phase = phase;
-        b->placing--;
+        b->in_flight--;
         backend_pump_soon(b);
 }
 
@@ -166,8 +173,8 @@ backend_incarnation_fail(Incarnation *inc, const char *message)
                 incarnation_dequeue(inc);
                 inc->main_exited = TRUE;
                 inc->phase = PHASE_FAILED;
-        } else if (inc->phase == PHASE_PLACING)
-                incarnation_placed(inc, PHASE_FAILED);
+        } else if (inc->phase == PHASE_PLACING || inc->phase == PHASE_EXECING)
+                incarnation_landed(inc, PHASE_FAILED);
         else
                 inc->phase = PHASE_FAILED;
         inc->failure = g_strdup(message);
@@ -231,7 +238,7 @@ on_spawn_report(int fd, GIOCondition cond, gpointer user_data)
                 backend_incarnation_fail(inc, message);
         } else if (inc->phase == PHASE_EXECING) {
                 /* EOF: the close-on-exec pipe closed in a successful exec. */
-                inc->phase = PHASE_RUNNING;
+                incarnation_landed(inc, PHASE_RUNNING);
                 if (b->events->journal && !inc->journal_refused && steward_exec_plan_uses_journal(inc->plan))
                         b->events->journal(b->user_data, inc->child, inc->generation, NULL);
                 /* Only a spawn's failure reads the plan again: a running
@@ -257,7 +264,9 @@ backend_incarnation_release(Incarnation *inc)
                 backend_incarnation_fail(inc, error->message);
                 return;
         }
-        incarnation_placed(inc, PHASE_EXECING);
+        /* Still in flight, until the exec is known. */
+        g_assert(inc->phase == PHASE_PLACING);
+        inc->phase = PHASE_EXECING;
 }
 
 /* A new incarnation in the tables, the child's newest; NULL when that
@@ -734,7 +743,7 @@ incarnation_launch(Incarnation *inc)
                 return;
         }
         inc->phase = PHASE_PLACING;
-        b->placing++;
+        b->in_flight++;
         steward_reaper_watch(b->reaper, inc->proc.pid, on_main_reaped, inc);
         g_hash_table_replace(b->by_leader, GINT_TO_POINTER(inc->proc.pid), inc);
         inc->report_source =
@@ -761,7 +770,7 @@ backend_pump(gpointer user_data)
                         backend_incarnation_fail(inc, "stopped before it started");
                         continue;
                 }
-                if (b->placing >= SPAWNS_IN_FLIGHT_MAX)
+                if (b->in_flight >= SPAWNS_IN_FLIGHT_MAX)
                         break;
                 incarnation_dequeue(inc);
                 incarnation_launch(inc);
@@ -800,7 +809,7 @@ steward_backend_spawn(StewardBackend *b, const StewardChildSpec *spec, guint64 g
         if (b->ops->prepare)
                 b->ops->prepare(inc, spec, slice);
         /* At once while there is room and nobody waits before it. */
-        if (b->placing < SPAWNS_IN_FLIGHT_MAX && g_queue_is_empty(&b->queued)) {
+        if (b->in_flight < SPAWNS_IN_FLIGHT_MAX && g_queue_is_empty(&b->queued)) {
                 incarnation_launch(inc);
                 return;
         }
