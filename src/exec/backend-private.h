@@ -113,6 +113,10 @@ struct _StewardBackend {
         GQueue queued;
         guint in_flight; /* incarnations in PHASE_PLACING or PHASE_EXECING */
         guint pump_source;
+        /* A helper spawned ahead of the next spawn, from spare_source once
+         * a spawn took the last one (backend_spare_soon()). */
+        StewardSpare spare;
+        guint spare_source;
         /* The scope backend's, set up and torn down by its init/finalize. */
         GHashTable *by_unit; /* unit name -> Incarnation* (borrowed) */
         GHashTable *by_path; /* the unit's object path -> Incarnation* (borrowed) */

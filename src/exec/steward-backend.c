@@ -501,6 +501,9 @@ backend_probe_fail(Probe *p, const char *message)
         (void) kill(p->proc.pid, SIGKILL);
 }
 
+static gboolean backend_spawn_helper(StewardBackend *b, const StewardExecPlan *plan, StewardSpawned *out,
+                                     GError **error);
+
 void
 steward_backend_probe(StewardBackend *b, const StewardChildSpec *spec, guint64 generation, guint64 number)
 {
@@ -529,7 +532,7 @@ steward_backend_probe(StewardBackend *b, const StewardChildSpec *spec, guint64 g
         probe_spec.argv = spec->health_argv;
         p->plan = steward_exec_plan_new(&probe_spec, NULL, b->use_journal, b->mode == STEWARD_MODE_SYSTEM,
                                         &error);
-        if (!p->plan || !steward_spawn_fork(p->plan, &p->proc, &error)) {
+        if (!p->plan || !backend_spawn_helper(b, p->plan, &p->proc, &error)) {
                 p->failure = g_strdup(error->message);
                 p->idle_source = g_idle_add(on_probe_failed_early, p);
                 return;
@@ -647,6 +650,7 @@ steward_backend_new(const StewardBackendOptions *o, GError **error)
         b->events = o->events;
         b->user_data = o->user_data;
         b->cancellable = g_cancellable_new();
+        b->spare = (StewardSpare) STEWARD_SPARE_INIT;
         b->incarnations =
                 g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) incarnation_free);
         b->current = g_hash_table_new(g_str_hash, g_str_equal);
@@ -669,6 +673,9 @@ steward_backend_free(StewardBackend *b)
         if (b->cancellable)
                 g_cancellable_cancel(b->cancellable);
         g_clear_handle_id(&b->pump_source, g_source_remove);
+        g_clear_handle_id(&b->spare_source, g_source_remove);
+        /* It leaves on EOF, and is reaped as an orphan, or by init after us. */
+        steward_spare_clear(&b->spare);
         if (b->incarnations) {
                 GHashTableIter iter;
                 Incarnation *inc;
@@ -730,6 +737,38 @@ steward_backend_get_kind(StewardBackend *b)
         return b->kind;
 }
 
+static gboolean
+on_spare(gpointer user_data)
+{
+        StewardBackend *b = user_data;
+        g_autoptr(GError) error = NULL;
+
+        b->spare_source = 0;
+        if (!steward_spawn_spare(&b->spare, &error))
+                /* The next spawn spawns, and says what is wrong. */
+                g_debug("No spare steward-exec: %s", error->message);
+        return G_SOURCE_REMOVE;
+}
+
+/* Spawns the next spare once nothing else is waiting to run: after a
+ * restart's spawn is on its way, or between a bring-up's. */
+static void
+backend_spare_soon(StewardBackend *b)
+{
+        if (!b->spare_source && b->spare.params_fd < 0)
+                b->spare_source = g_idle_add_full(G_PRIORITY_LOW, on_spare, b, NULL);
+}
+
+/* Starts @plan's helper, from the spare when there is one. */
+static gboolean
+backend_spawn_helper(StewardBackend *b, const StewardExecPlan *plan, StewardSpawned *out, GError **error)
+{
+        gboolean ok = steward_spawn_fork(plan, &b->spare, out, error);
+
+        backend_spare_soon(b);
+        return ok;
+}
+
 /* Forks the helper of a queued incarnation and has it placed. */
 static void
 incarnation_launch(Incarnation *inc)
@@ -738,7 +777,7 @@ incarnation_launch(Incarnation *inc)
         g_autoptr(GError) error = NULL;
 
         g_assert(inc->phase == PHASE_QUEUED && !inc->in_queue);
-        if (!steward_spawn_fork(inc->plan, &inc->proc, &error)) {
+        if (!backend_spawn_helper(b, inc->plan, &inc->proc, &error)) {
                 backend_incarnation_fail(inc, error->message);
                 return;
         }

@@ -7,7 +7,11 @@
  * steward-exec instead, already in a new session with every signal at its
  * default and none blocked, and passes it three descriptors:
  *
- *   3  the parameters: a sealed memfd of NUL-terminated strings, below
+ *   3  the parameters: a sealed memfd of NUL-terminated strings, below;
+ *      or, for a spare (a helper spawned before stewardd needed it, so
+ *      that a restart does not wait for a spawn), a socket on which that
+ *      memfd arrives with one byte (SCM_RIGHTS). EOF there makes the spare
+ *      leave quietly
  *   4  the gate: one byte lets it go on to exec; EOF makes it leave quietly
  *   5  the report: a StewardExecReport when a stage fails; closed on exec.
  *      Before that it may carry one STEWARD_EXEC_STAGE_STDIO_FALLBACK

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -146,6 +147,49 @@ parse_credentials(const char *s, Params *params)
         params->n_groups = n;
         params->set_credentials = 1;
         return 0;
+}
+
+/* A spare (steward-exec-protocol.h) has a socket at the parameters'
+ * number: the memfd comes on it, when stewardd has an incarnation for us.
+ * EOF there means it never will (stewardd ended, or let us go). */
+static void
+receive_params(void)
+{
+        union {
+                struct cmsghdr header;
+                char space[CMSG_SPACE(sizeof(int))];
+        } control = { 0 };
+        char byte;
+        struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+        struct msghdr msg = {
+                .msg_iov = &iov,
+                .msg_iovlen = 1,
+                .msg_control = &control,
+                .msg_controllen = sizeof(control),
+        };
+        struct cmsghdr *c;
+        struct stat st;
+        ssize_t n;
+        int fd = -1;
+
+        if (fstat(STEWARD_EXEC_FD_PARAMS, &st) < 0 || !S_ISSOCK(st.st_mode))
+                return;
+        do
+                n = recvmsg(STEWARD_EXEC_FD_PARAMS, &msg, MSG_CMSG_CLOEXEC);
+        while (n < 0 && errno == EINTR);
+        if (n == 0)
+                _exit(127);
+        if (n < 0)
+                fail(STEWARD_EXEC_STAGE_PARAMS, errno);
+        c = CMSG_FIRSTHDR(&msg);
+        if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+            c->cmsg_len == CMSG_LEN(sizeof(int)))
+                memcpy(&fd, CMSG_DATA(c), sizeof(int));
+        if (fd < 0 || (msg.msg_flags & MSG_CTRUNC))
+                fail(STEWARD_EXEC_STAGE_PARAMS, EPROTO);
+        if (dup3(fd, STEWARD_EXEC_FD_PARAMS, O_CLOEXEC) < 0)
+                fail(STEWARD_EXEC_STAGE_PARAMS, errno);
+        (void) close(fd);
 }
 
 /* The whole parameter memfd into memory: it is sealed, so its size is
@@ -335,6 +379,10 @@ main(int argc, char *argv[])
         (void) argc;
         (void) argv;
 
+        /* Run through /proc/self/fd, we would be named by a number in ps
+         * and top until the exec (and a spare waits long). */
+        (void) prctl(PR_SET_NAME, "steward-exec");
+
         /* Nothing but our three descriptors and stdio, and none of ours
          * reaches the program. */
         (void) syscall(SYS_close_range, STEWARD_EXEC_FD_REPORT + 1, ~0U, 0);
@@ -344,6 +392,7 @@ main(int argc, char *argv[])
                         _exit(127);
         reset_signal_dispositions();
 
+        receive_params();
         r = read_params(&params);
         if (r < 0)
                 fail(STEWARD_EXEC_STAGE_PARAMS, -r);

@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -436,10 +437,12 @@ fd_table_has_room(GError **error)
         return FALSE;
 }
 
-gboolean
-steward_spawn_fork(const StewardExecPlan *p, StewardSpawned *out, GError **error)
+/* posix_spawn()s steward-exec with @params (a sealed memfd, or a
+ * spare's socket) at the parameters' number, held at its gate. */
+static gboolean
+helper_spawn(int *params, StewardSpawned *out, GError **error)
 {
-        steward_autofd int params = -1, gate_r = -1, gate_w = -1, report_r = -1, report_w = -1;
+        steward_autofd int gate_r = -1, gate_w = -1, report_r = -1, report_w = -1;
         int gate[2], report[2];
         posix_spawn_file_actions_t actions;
         posix_spawnattr_t attr;
@@ -451,13 +454,8 @@ steward_spawn_fork(const StewardExecPlan *p, StewardSpawned *out, GError **error
         pid_t pid;
         int r;
 
-        if (!fd_table_has_room(error))
-                return FALSE;
         executor = executor_proc_path(proc_path, error);
         if (!executor)
-                return FALSE;
-        params = params_fd(p, error);
-        if (params < 0)
                 return FALSE;
         if (pipe2(gate, O_CLOEXEC) < 0)
                 return set_errno_error(error, errno, "pipe");
@@ -471,11 +469,11 @@ steward_spawn_fork(const StewardExecPlan *p, StewardSpawned *out, GError **error
         /* The file actions dup2() each onto its protocol number (which
          * clears close-on-exec there, and only there); a source sitting on
          * another's number would be overwritten before it is copied. */
-        if (!move_above_protocol_fds(&params, error) || !move_above_protocol_fds(&gate_r, error) ||
+        if (!move_above_protocol_fds(params, error) || !move_above_protocol_fds(&gate_r, error) ||
             !move_above_protocol_fds(&report_w, error))
                 return FALSE;
         posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_adddup2(&actions, params, STEWARD_EXEC_FD_PARAMS);
+        posix_spawn_file_actions_adddup2(&actions, *params, STEWARD_EXEC_FD_PARAMS);
         posix_spawn_file_actions_adddup2(&actions, gate_r, STEWARD_EXEC_FD_GATE);
         posix_spawn_file_actions_adddup2(&actions, report_w, STEWARD_EXEC_FD_REPORT);
 
@@ -505,6 +503,89 @@ steward_spawn_fork(const StewardExecPlan *p, StewardSpawned *out, GError **error
         out->gate_fd = g_steal_fd(&gate_w);
         out->report_fd = g_steal_fd(&report_r);
         return TRUE;
+}
+
+gboolean
+steward_spawn_spare(StewardSpare *spare, GError **error)
+{
+        steward_autofd int ours = -1, theirs = -1;
+        int pair[2];
+
+        if (spare->params_fd >= 0)
+                return TRUE;
+        if (!fd_table_has_room(error))
+                return FALSE;
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+                return set_errno_error(error, errno, "socketpair");
+        ours = pair[0];
+        theirs = pair[1];
+        if (!helper_spawn(&theirs, &spare->proc, error))
+                return FALSE;
+        spare->params_fd = g_steal_fd(&ours);
+        return TRUE;
+}
+
+void
+steward_spare_clear(StewardSpare *spare)
+{
+        steward_close_fdp(&spare->params_fd);
+        steward_close_fdp(&spare->proc.gate_fd);
+        steward_close_fdp(&spare->proc.report_fd);
+        spare->proc.pid = 0;
+}
+
+/* Hands @params to the spare, which becomes @out; FALSE when there is
+ * none, or it is gone (killed, say): it is cleared then. */
+static gboolean
+spare_take(StewardSpare *spare, int params, StewardSpawned *out)
+{
+        union {
+                struct cmsghdr header;
+                char space[CMSG_SPACE(sizeof(int))];
+        } control = { 0 };
+        char byte = 0;
+        struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+        struct msghdr msg = {
+                .msg_iov = &iov,
+                .msg_iovlen = 1,
+                .msg_control = &control,
+                .msg_controllen = sizeof(control),
+        };
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        ssize_t n;
+
+        if (!spare || spare->params_fd < 0)
+                return FALSE;
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &params, sizeof(int));
+        do
+                n = sendmsg(spare->params_fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+        while (n < 0 && errno == EINTR);
+        if (n != 1) {
+                g_debug("The spare steward-exec (pid %d) is gone: %s", (int) spare->proc.pid,
+                        n < 0 ? g_strerror(errno) : "short write");
+                steward_spare_clear(spare);
+                return FALSE;
+        }
+        *out = spare->proc;
+        steward_close_fdp(&spare->params_fd);
+        spare->proc = (StewardSpawned){ .pid = 0, .gate_fd = -1, .report_fd = -1 };
+        return TRUE;
+}
+
+gboolean
+steward_spawn_fork(const StewardExecPlan *p, StewardSpare *spare, StewardSpawned *out, GError **error)
+{
+        steward_autofd int params = -1;
+
+        if (!fd_table_has_room(error))
+                return FALSE;
+        params = params_fd(p, error);
+        if (params < 0)
+                return FALSE;
+        return spare_take(spare, params, out) || helper_spawn(&params, out, error);
 }
 
 gboolean

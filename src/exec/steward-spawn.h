@@ -62,16 +62,37 @@ const char *steward_spawn_executor_path(void);
 void steward_spawn_raise_nofile(void);
 void steward_spawn_restore_nofile(void);
 
+/* A steward-exec spawned before it is needed (steward-exec-protocol.h):
+ * the next spawn hands it its parameters instead of waiting for a
+ * posix_spawn() and the helper's start-up, which a restart would. */
+typedef struct {
+        StewardSpawned proc;
+        int params_fd; /* our end of its parameters' socket; -1: no spare */
+} StewardSpare;
+
+#define STEWARD_SPARE_INIT                                                            \
+        {                                                                             \
+                .proc = { .pid = 0, .gate_fd = -1, .report_fd = -1 }, .params_fd = -1 \
+        }
+
+/* Spawns a spare into @spare unless it holds one. */
+gboolean steward_spawn_spare(StewardSpare *spare, GError **error);
+/* Lets the spare go: it sees EOF and exits 127, to be reaped by the caller. */
+void steward_spare_clear(StewardSpare *spare);
+
 /**
  * steward_spawn_fork:
  *
  * Starts the incarnation: posix_spawn() of steward-exec, which does not
  * copy stewardd (CLONE_VM|CLONE_VFORK), in a new session (so it leads its
- * own process group) with every signal at its default and none blocked.
+ * own process group) with every signal at its default and none blocked,
+ * or hands @spare's helper (nullable) the parameters, when it has one that
+ * is still there: it has none after.
  * It waits at the gate before it touches anything else, so it can be put
  * in its scope before it runs a single instruction of the program.
  */
-gboolean steward_spawn_fork(const StewardExecPlan *plan, StewardSpawned *out, GError **error);
+gboolean steward_spawn_fork(const StewardExecPlan *plan, StewardSpare *spare, StewardSpawned *out,
+                            GError **error);
 
 /* Lets the incarnation go on to exec. */
 gboolean steward_spawn_release(StewardSpawned *s, GError **error);

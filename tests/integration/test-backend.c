@@ -530,6 +530,88 @@ START_TEST(test_reaper_merged_signals)
 }
 END_TEST
 
+/* Our child waiting as a spare steward-exec, other than @except; 0 when
+ * there is none. Every thread's children: GLib may have spawned from one. */
+static pid_t
+find_spare(pid_t except)
+{
+        g_autoptr(GDir) tasks = g_dir_open("/proc/self/task", 0, NULL);
+        const char *tid;
+        pid_t found = 0;
+
+        while (tasks && (tid = g_dir_read_name(tasks))) {
+                g_autofree char *path = g_strdup_printf("/proc/self/task/%s/children", tid);
+                g_autofree char *text = NULL;
+                g_auto(GStrv) pids = NULL;
+
+                if (!g_file_get_contents(path, &text, NULL, NULL))
+                        continue;
+                pids = g_strsplit(g_strstrip(text), " ", -1);
+                for (char **p = pids; *p && **p; p++) {
+                        pid_t pid = (pid_t) g_ascii_strtoll(*p, NULL, 10);
+                        g_autofree char *cmdline_path = g_strdup_printf("/proc/%d/cmdline", (int) pid);
+                        g_autofree char *cmdline = NULL;
+
+                        /* argv, from its exec on (its name is set a moment later). */
+                        if (pid != except && g_file_get_contents(cmdline_path, &cmdline, NULL, NULL) &&
+                            g_str_equal(cmdline, "steward-exec")) {
+                                ck_assert_msg(found == 0, "two spares: %d and %d", found, pid);
+                                found = pid;
+                        }
+                }
+        }
+        return found;
+}
+
+static void
+record_reset(Record *r)
+{
+        g_string_truncate(r->log, 0);
+        r->spawned = r->exited = r->gone = r->failed = FALSE;
+        g_clear_pointer(&r->unit, g_free);
+}
+
+/* A spawn leaves a spare steward-exec behind, once nothing else is to be
+ * done, and the next spawn (a restart's) is that process; a backend that
+ * ends lets its spare go. */
+START_TEST(test_spare_becomes_next_incarnation)
+{
+        Fixture f = { 0 };
+        g_autofree char *name = g_strdup_printf("spare-%d", _i);
+        g_autoptr(StewardChildSpec) c = NULL;
+        pid_t spare, next_spare;
+        int status;
+
+        fixture_init(&f, kinds[_i]);
+        c = child_new(name, "exec sleep 1000");
+        steward_backend_spawn(f.backend, c, 0, NULL, NULL);
+        ck_assert_msg(itest_wait_flag(&f.record.spawned, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
+        while (g_main_context_iteration(NULL, FALSE))
+                ;
+        spare = find_spare(f.record.pid);
+        ck_assert_msg(spare > 0, "no spare after the first spawn");
+
+        steward_backend_stop(f.backend, name, 0, SIGTERM);
+        ck_assert_msg(itest_wait_flag(&f.record.gone, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
+        record_reset(&f.record);
+        steward_backend_spawn(f.backend, c, 1, NULL, NULL);
+        ck_assert_msg(itest_wait_flag(&f.record.spawned, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
+        ck_assert_int_eq(f.record.pid, spare);
+        while (g_main_context_iteration(NULL, FALSE))
+                ;
+        next_spare = find_spare(f.record.pid);
+        ck_assert_msg(next_spare > 0 && next_spare != spare, "no new spare after the restart");
+
+        steward_backend_stop(f.backend, name, 1, SIGTERM);
+        ck_assert_msg(itest_wait_flag(&f.record.gone, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
+        /* Reaped here: nothing dispatches the reaper from now on. */
+        fixture_clear(&f);
+        ck_assert_int_eq(waitpid(next_spare, &status, 0), next_spare);
+        ck_assert(WIFEXITED(status));
+        ck_assert_int_eq(WEXITSTATUS(status), 127);
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -549,6 +631,7 @@ make_suite(void)
         tcase_add_loop_test(tc, test_missing_executable, 0, G_N_ELEMENTS(kinds));
         tcase_add_loop_test(tc, test_missing_working_directory, 0, G_N_ELEMENTS(kinds));
         tcase_add_loop_test(tc, test_exec_environment, 0, G_N_ELEMENTS(kinds));
+        tcase_add_loop_test(tc, test_spare_becomes_next_incarnation, 0, G_N_ELEMENTS(kinds));
         suite_add_tcase(s, tc);
 
         tcase_set_timeout(scope, 2 * ITEST_TIMEOUT_SEC);

@@ -24,20 +24,35 @@ typedef struct {
         pid_t pid;
 } Outcome;
 
-/* Starts @spec, lets it through the gate (or closes the gate on it), and
- * waits for the report pipe and the process. */
+/* How a test's helper is started: the loop tests run once each way. */
+enum {
+        SPAWN_NEW, /* posix_spawn() for this spawn */
+        SPAWN_SPARE, /* a spare, spawned before the parameters existed */
+};
+
+/* Starts @spec (@how), lets it through the gate (or closes the gate on
+ * it), and waits for the report pipe and the process. */
 static Outcome
-run(const StewardChildSpec *spec, char **extra_env, gboolean release)
+run(const StewardChildSpec *spec, char **extra_env, gboolean release, int how)
 {
         g_autoptr(StewardExecPlan) plan = NULL;
         g_autoptr(GError) error = NULL;
         StewardSpawned s = { .pid = -1, .gate_fd = -1, .report_fd = -1 };
+        StewardSpare spare = STEWARD_SPARE_INIT;
         Outcome o = { 0 };
         ssize_t n;
 
         plan = steward_exec_plan_new(spec, extra_env, FALSE, FALSE, &error);
         ck_assert_msg(plan, "%s", error ? error->message : "");
-        ck_assert_msg(steward_spawn_fork(plan, &s, &error), "%s", error ? error->message : "");
+        if (how == SPAWN_SPARE)
+                ck_assert_msg(steward_spawn_spare(&spare, &error), "%s", error ? error->message : "");
+        ck_assert_msg(steward_spawn_fork(plan, &spare, &s, &error), "%s", error ? error->message : "");
+        if (how == SPAWN_SPARE) {
+                /* The spare became the incarnation, and is no spare any more. */
+                ck_assert_int_gt(spare.proc.pid, -1);
+                ck_assert_int_eq(spare.params_fd, -1);
+                ck_assert_int_eq(spare.proc.pid, 0);
+        }
         o.pid = s.pid;
         if (release)
                 ck_assert_msg(steward_spawn_release(&s, &error), "%s", error ? error->message : "");
@@ -104,7 +119,7 @@ START_TEST(test_exec_what_the_program_sees)
 
         spec->environment = g_new0(char *, 2);
         spec->environment[0] = g_strdup("FOO=bar baz");
-        o = run(spec, extra_env, TRUE);
+        o = run(spec, extra_env, TRUE, _i);
         ck_assert(!o.reported);
         ck_assert(WIFEXITED(o.wait_status));
         ck_assert_int_eq(WEXITSTATUS(o.wait_status), 0);
@@ -132,7 +147,7 @@ START_TEST(test_exec_fails)
 
         spec->argv = g_new0(char *, 2);
         spec->argv[0] = g_strdup("/nonexistent/program");
-        o = run(spec, NULL, TRUE);
+        o = run(spec, NULL, TRUE, _i);
         ck_assert(o.reported);
         ck_assert_int_eq(o.report.stage, STEWARD_EXEC_STAGE_EXEC);
         ck_assert_int_eq(o.report.error, ENOENT);
@@ -148,7 +163,7 @@ START_TEST(test_chdir_fails)
         Outcome o;
 
         spec->working_directory = g_strdup("/nonexistent/dir");
-        o = run(spec, NULL, TRUE);
+        o = run(spec, NULL, TRUE, _i);
         ck_assert(o.reported);
         ck_assert_int_eq(o.report.stage, STEWARD_EXEC_STAGE_CHDIR);
         ck_assert_int_eq(o.report.error, ENOENT);
@@ -162,7 +177,7 @@ START_TEST(test_gate_closed)
         g_autofree char *out = temp_path();
         g_autofree char *script = g_strdup_printf("echo ran > %s", out);
         g_autoptr(StewardChildSpec) spec = shell_child(script);
-        Outcome o = run(spec, NULL, FALSE);
+        Outcome o = run(spec, NULL, FALSE, _i);
 
         ck_assert(!o.reported);
         ck_assert(WIFEXITED(o.wait_status));
@@ -213,17 +228,74 @@ START_TEST(test_params_mismatch)
 }
 END_TEST
 
+/* A spare let go before it was needed leaves quietly: the program's
+ * first stage is never reached. */
+START_TEST(test_spare_let_go)
+{
+        g_autoptr(GError) error = NULL;
+        StewardSpare spare = STEWARD_SPARE_INIT;
+        g_autofree char *comm = NULL;
+        g_autofree char *path = NULL;
+        pid_t pid;
+        int status;
+
+        ck_assert_msg(steward_spawn_spare(&spare, &error), "%s", error ? error->message : "");
+        pid = spare.proc.pid;
+        ck_assert_int_gt(pid, 0);
+        /* One is enough: asked again, it keeps the one it has. */
+        ck_assert(steward_spawn_spare(&spare, &error));
+        ck_assert_int_eq(spare.proc.pid, pid);
+        steward_spare_clear(&spare);
+        ck_assert_int_eq(spare.params_fd, -1);
+        ck_assert_int_eq(spare.proc.gate_fd, -1);
+        ck_assert_int_eq(spare.proc.report_fd, -1);
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert(WIFEXITED(status));
+        ck_assert_int_eq(WEXITSTATUS(status), 127);
+}
+END_TEST
+
+/* A spare that died before it was needed (killed by someone) is noticed at
+ * the hand-over, and the spawn starts a helper of its own instead. */
+START_TEST(test_spare_gone)
+{
+        g_autoptr(StewardChildSpec) spec = shell_child("exit 7");
+        g_autoptr(StewardExecPlan) plan = NULL;
+        g_autoptr(GError) error = NULL;
+        StewardSpawned s = { .pid = -1, .gate_fd = -1, .report_fd = -1 };
+        StewardSpare spare = STEWARD_SPARE_INIT;
+        pid_t dead;
+        int status;
+
+        ck_assert_msg(steward_spawn_spare(&spare, &error), "%s", error ? error->message : "");
+        dead = spare.proc.pid;
+        ck_assert_int_eq(kill(dead, SIGKILL), 0);
+        ck_assert_int_eq(waitpid(dead, &status, 0), dead);
+        plan = steward_exec_plan_new(spec, NULL, FALSE, FALSE, &error);
+        ck_assert_msg(steward_spawn_fork(plan, &spare, &s, &error), "%s", error ? error->message : "");
+        ck_assert_int_ne(s.pid, dead);
+        ck_assert_int_eq(spare.params_fd, -1);
+        ck_assert(steward_spawn_release(&s, &error));
+        ck_assert_int_eq(waitpid(s.pid, &status, 0), s.pid);
+        ck_assert(WIFEXITED(status));
+        ck_assert_int_eq(WEXITSTATUS(status), 7);
+        steward_close_fdp(&s.report_fd);
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
         Suite *s = suite_create("spawn");
         TCase *tc = tcase_create("spawn");
 
-        tcase_add_test(tc, test_exec_what_the_program_sees);
-        tcase_add_test(tc, test_exec_fails);
-        tcase_add_test(tc, test_chdir_fails);
-        tcase_add_test(tc, test_gate_closed);
+        tcase_add_loop_test(tc, test_exec_what_the_program_sees, SPAWN_NEW, SPAWN_SPARE + 1);
+        tcase_add_loop_test(tc, test_exec_fails, SPAWN_NEW, SPAWN_SPARE + 1);
+        tcase_add_loop_test(tc, test_chdir_fails, SPAWN_NEW, SPAWN_SPARE + 1);
+        tcase_add_loop_test(tc, test_gate_closed, SPAWN_NEW, SPAWN_SPARE + 1);
         tcase_add_test(tc, test_params_mismatch);
+        tcase_add_test(tc, test_spare_let_go);
+        tcase_add_test(tc, test_spare_gone);
         suite_add_tcase(s, tc);
         return s;
 }
