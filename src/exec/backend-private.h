@@ -47,8 +47,8 @@ typedef struct {
         char *failure;
         GList queue_link; /* in StewardBackend.queued, when in_queue */
         gboolean in_queue;
-        GVariant *unit_settings; /* a(sv): kill settings */
-        GVariant *unit_resources; /* a(sv): cgroup limits */
+        GVariant *unit_settings; /* a(sv): kill settings, until the scope exists */
+        GVariant *unit_resources; /* a(sv): cgroup limits, likewise */
         char *job; /* the scope's start job, once the manager named it */
         gboolean sent_pidfds; /* the pending StartTransientUnit passed PIDFDs */
         int kill_signal; /* KillSignal=, what StopUnit sends */

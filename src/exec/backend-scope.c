@@ -140,6 +140,10 @@ scope_job_finished(Incarnation *inc, const char *result)
 {
         if (g_str_equal(result, "done")) {
                 inc->scope_created = TRUE;
+                /* Made for StartTransientUnit and read by nothing else: a
+                 * tree of small GVariants, most of a kilobyte per child. */
+                g_clear_pointer(&inc->unit_settings, g_variant_unref);
+                g_clear_pointer(&inc->unit_resources, g_variant_unref);
                 /* The helper is in the scope's cgroup now, and it becomes the main process. */
                 inc->counters = steward_cgroup_counters_open(inc->proc.pid, inc->unit);
                 backend_incarnation_release(inc);

@@ -43,6 +43,8 @@
  * Counts and ids are decimal. */
 #pragma once
 
+#include <sys/socket.h>
+
 #define STEWARD_EXEC_MAGIC "steward-exec/1"
 
 #define STEWARD_EXEC_FD_PARAMS 3
@@ -72,3 +74,27 @@ typedef struct {
         int stage; /* StewardExecStage */
         int error; /* errno */
 } StewardExecReport;
+
+/* The message that hands a spare its parameters: one byte, and the memfd
+ * (SCM_RIGHTS). Sender and receiver set it up alike. */
+typedef struct {
+        struct msghdr msg;
+        struct iovec iov;
+        char byte;
+        union {
+                struct cmsghdr header;
+                char space[CMSG_SPACE(sizeof(int))];
+        } control;
+} StewardExecFdMessage;
+
+static inline void
+steward_exec_fd_message_init(StewardExecFdMessage *m)
+{
+        *m = (StewardExecFdMessage){ .byte = 0 };
+        m->iov.iov_base = &m->byte;
+        m->iov.iov_len = 1;
+        m->msg.msg_iov = &m->iov;
+        m->msg.msg_iovlen = 1;
+        m->msg.msg_control = &m->control;
+        m->msg.msg_controllen = sizeof(m->control);
+}

@@ -155,18 +155,7 @@ parse_credentials(const char *s, Params *params)
 static void
 receive_params(void)
 {
-        union {
-                struct cmsghdr header;
-                char space[CMSG_SPACE(sizeof(int))];
-        } control = { 0 };
-        char byte;
-        struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-        struct msghdr msg = {
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = &control,
-                .msg_controllen = sizeof(control),
-        };
+        StewardExecFdMessage m;
         struct cmsghdr *c;
         struct stat st;
         ssize_t n;
@@ -174,18 +163,19 @@ receive_params(void)
 
         if (fstat(STEWARD_EXEC_FD_PARAMS, &st) < 0 || !S_ISSOCK(st.st_mode))
                 return;
+        steward_exec_fd_message_init(&m);
         do
-                n = recvmsg(STEWARD_EXEC_FD_PARAMS, &msg, MSG_CMSG_CLOEXEC);
+                n = recvmsg(STEWARD_EXEC_FD_PARAMS, &m.msg, MSG_CMSG_CLOEXEC);
         while (n < 0 && errno == EINTR);
         if (n == 0)
                 _exit(127);
         if (n < 0)
                 fail(STEWARD_EXEC_STAGE_PARAMS, errno);
-        c = CMSG_FIRSTHDR(&msg);
+        c = CMSG_FIRSTHDR(&m.msg);
         if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
             c->cmsg_len == CMSG_LEN(sizeof(int)))
                 memcpy(&fd, CMSG_DATA(c), sizeof(int));
-        if (fd < 0 || (msg.msg_flags & MSG_CTRUNC))
+        if (fd < 0 || (m.msg.msg_flags & MSG_CTRUNC))
                 fail(STEWARD_EXEC_STAGE_PARAMS, EPROTO);
         if (dup3(fd, STEWARD_EXEC_FD_PARAMS, O_CLOEXEC) < 0)
                 fail(STEWARD_EXEC_STAGE_PARAMS, errno);

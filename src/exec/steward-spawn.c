@@ -539,29 +539,20 @@ steward_spare_clear(StewardSpare *spare)
 static gboolean
 spare_take(StewardSpare *spare, int params, StewardSpawned *out)
 {
-        union {
-                struct cmsghdr header;
-                char space[CMSG_SPACE(sizeof(int))];
-        } control = { 0 };
-        char byte = 0;
-        struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-        struct msghdr msg = {
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = &control,
-                .msg_controllen = sizeof(control),
-        };
-        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        StewardExecFdMessage m;
+        struct cmsghdr *c;
         ssize_t n;
 
         if (!spare || spare->params_fd < 0)
                 return FALSE;
+        steward_exec_fd_message_init(&m);
+        c = CMSG_FIRSTHDR(&m.msg);
         c->cmsg_level = SOL_SOCKET;
         c->cmsg_type = SCM_RIGHTS;
         c->cmsg_len = CMSG_LEN(sizeof(int));
         memcpy(CMSG_DATA(c), &params, sizeof(int));
         do
-                n = sendmsg(spare->params_fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+                n = sendmsg(spare->params_fd, &m.msg, MSG_NOSIGNAL | MSG_DONTWAIT);
         while (n < 0 && errno == EINTR);
         if (n != 1) {
                 g_debug("The spare steward-exec (pid %d) is gone: %s", (int) spare->proc.pid,

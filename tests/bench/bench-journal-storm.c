@@ -104,23 +104,6 @@ on_expired(gpointer user_data)
         return G_SOURCE_REMOVE;
 }
 
-static int
-compare_latencies(gconstpointer a, gconstpointer b)
-{
-        gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
-
-        return (x > y) - (x < y);
-}
-
-/* The latency below which a fraction q of the answers came, in ms. */
-static double
-quantile_ms(GArray *sorted, double q)
-{
-        guint i = (guint) (q * (sorted->len - 1) + 0.5);
-
-        return g_array_index(sorted, gint64, i) / 1e3;
-}
-
 START_TEST(bench_journal_storm)
 {
         g_autoptr(ItestDaemon) d = itest_daemon_start(config_storm, NULL);
@@ -150,13 +133,12 @@ START_TEST(bench_journal_storm)
         g_dbus_connection_signal_unsubscribe(d->bus, sub);
         ck_assert_uint_gt(latencies->len, 0);
 
-        g_array_sort(latencies, compare_latencies);
         printf("# storm: %" G_GUINT64_FORMAT " events in %.1f s (%.0f/s)\n", s.last_sequence, storm_sec,
                s.last_sequence / storm_sec);
         printf("# GetProperty during the storm: %u answered, %" G_GUINT64_FORMAT
                " failed; median %.1f ms, 99th percentile %.1f ms, slowest %.1f ms\n",
-               latencies->len, s.failed_probes, quantile_ms(latencies, 0.5), quantile_ms(latencies, 0.99),
-               quantile_ms(latencies, 1.0));
+               latencies->len, s.failed_probes, itest_quantile_ms(latencies, 0.5),
+               itest_quantile_ms(latencies, 0.99), itest_quantile_ms(latencies, 1.0));
         printf("# stewardd VmRSS: %" G_GUINT64_FORMAT " KiB at event %d, %" G_GUINT64_FORMAT
                " KiB at event %d (%+" G_GINT64_FORMAT " KiB)\n",
                s.rss_warm_kib, STORM_WARM, s.rss_end_kib, STORM_EVENTS,

@@ -1094,6 +1094,22 @@ itest_scope_watch_resync(ItestScopeWatch *w)
                 g_hash_table_add(w->live, g_strdup(g_ptr_array_index(units, i)));
 }
 
+static int
+compare_durations(gconstpointer a, gconstpointer b)
+{
+        gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+        return (x > y) - (x < y);
+}
+
+double
+itest_quantile_ms(GArray *durations, double q)
+{
+        g_assert(durations->len > 0);
+        g_array_sort(durations, compare_durations);
+        return g_array_index(durations, gint64, (guint) (q * (durations->len - 1) + 0.5)) / 1e3;
+}
+
 guint64
 itest_proc_rss_kib(GPid pid)
 {

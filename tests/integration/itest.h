@@ -198,6 +198,10 @@ GPtrArray *itest_live_scopes(void);
 
 /* A process's resident set (VmRSS) in KiB, 0 when it is gone. */
 guint64 itest_proc_rss_kib(GPid pid);
+
+/* Benches: the duration (gint64 µs, @durations sorted in place) below
+ * which a fraction @q of them are, in ms: 0.5 is the median. */
+double itest_quantile_ms(GArray *durations, double q);
 /* Built with a sanitizer: memory is no measure (quarantine, shadow), and
  * every program of the tree, steward-exec included, needs more of it. */
 gboolean itest_sanitized(void);
