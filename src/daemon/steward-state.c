@@ -498,8 +498,9 @@ state_text(const StewardState *state, StateText *t, GError **error)
                         g_autoptr(GString) group = g_string_sized_new(320);
 
                         put_child(group, r);
+                        /* Kept until the child changes: its length, not the GString's 512. */
                         r->text_length = group->len;
-                        r->text = g_string_free(g_steal_pointer(&group), FALSE);
+                        r->text = g_strndup(group->str, group->len);
                 }
                 if (r->text) {
                         state_text_add(t, r->text, r->text_length);

@@ -654,7 +654,8 @@ steward_split_words(const char *s, GError **error)
                                     _("the escape sequences make invalid UTF-8"));
                         return NULL;
                 }
-                g_ptr_array_add(words, g_string_free(g_steal_pointer(&word), FALSE));
+                /* Kept for the life of the spec: the string, not the GString's 64 bytes or more. */
+                g_ptr_array_add(words, g_strndup(word->str, word->len));
         }
         g_ptr_array_add(words, NULL);
         return (char **) g_ptr_array_free(g_steal_pointer(&words), FALSE);
