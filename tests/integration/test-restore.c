@@ -9,9 +9,12 @@
  * child are alive at once (itest_scope_watch_new()). */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <signal.h>
 
@@ -814,6 +817,80 @@ START_TEST(test_many_children)
 }
 END_TEST
 
+/* stewardd's spare steward-exec (stewardd(8)) among its children, by
+ * argv (set by its exec; its name follows a moment later); 0: none. */
+static pid_t
+spare_of(GPid daemon)
+{
+        g_autofree char *dir = g_strdup_printf("/proc/%d/task", (int) daemon);
+        g_autoptr(GDir) tasks = g_dir_open(dir, 0, NULL);
+        const char *tid;
+
+        while (tasks && (tid = g_dir_read_name(tasks))) {
+                g_autofree char *path = g_strdup_printf("%s/%s/children", dir, tid);
+                g_autofree char *text = NULL;
+                g_auto(GStrv) pids = NULL;
+
+                if (!g_file_get_contents(path, &text, NULL, NULL))
+                        continue;
+                pids = g_strsplit(g_strstrip(text), " ", -1);
+                for (char **p = pids; *p && **p; p++) {
+                        g_autofree char *cmdline = g_strdup_printf("/proc/%s/cmdline", *p);
+                        g_autofree char *argv = NULL;
+
+                        if (g_file_get_contents(cmdline, &argv, NULL, NULL) &&
+                            g_str_equal(argv, "steward-exec"))
+                                return (pid_t) g_ascii_strtoll(*p, NULL, 10);
+                }
+        }
+        return 0;
+}
+
+/* stewardd spawns its spare once a spawn is on its way and nothing else
+ * waits in its main loop; every property read makes it go round once. */
+static pid_t
+wait_spare(ItestDaemon *d)
+{
+        gint64 deadline = g_get_monotonic_time() + ITEST_TIMEOUT_SEC * G_USEC_PER_SEC;
+        pid_t spare;
+
+        while (!(spare = spare_of(d->pid)) && g_get_monotonic_time() < deadline)
+                (void) itest_child_count(d);
+        ck_assert_msg(spare > 0, "stewardd has no spare steward-exec");
+        return spare;
+}
+
+/* The spare leaves with the stewardd that spawned it: killed (_i 0) or
+ * re-executed (_i 1), nothing remains of it for the next to find. */
+START_TEST(test_spare_leaves_with_stewardd)
+{
+        g_autoptr(ItestDaemon) d = itest_daemon_start(simple_config, NULL);
+        struct pollfd p = { .events = POLLIN };
+        pid_t spare;
+
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
+        spare = wait_spare(d);
+        p.fd = (int) syscall(SYS_pidfd_open, spare, 0);
+        ck_assert_msg(p.fd >= 0, "pidfd_open(%d): %s", (int) spare, g_strerror(errno));
+        if (_i == 0) {
+                itest_daemon_kill(d);
+                /* A new stewardd, with events of its own. */
+                itest_daemon_restart(d);
+                wait_adopted(d);
+        } else {
+                guint from = d->events->events->len;
+                g_autoptr(GVariant) reply = itest_manager_call(d, "Reexecute", NULL, NULL);
+
+                wait_adopted_from(d, &from);
+        }
+        /* Readable once it has exited, reaped or not. */
+        ck_assert_msg(poll(&p, 1, ITEST_TIMEOUT_SEC * 1000) == 1, "the spare %d outlived its stewardd",
+                      (int) spare);
+        (void) close(p.fd);
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -839,6 +916,7 @@ make_suite(void)
         tcase_add_test(tc, test_reload_by_reexec);
         tcase_add_test(tc, test_process_backend_refuses);
         tcase_add_test(tc, test_many_children);
+        tcase_add_loop_test(tc, test_spare_leaves_with_stewardd, 0, 2);
         suite_add_tcase(s, tc);
         return s;
 }
