@@ -1094,6 +1094,38 @@ itest_scope_watch_resync(ItestScopeWatch *w)
                 g_hash_table_add(w->live, g_strdup(g_ptr_array_index(units, i)));
 }
 
+pid_t
+itest_spare_of(GPid parent, pid_t except)
+{
+        g_autofree char *dir = g_strdup_printf("/proc/%d/task", (int) parent);
+        g_autoptr(GDir) tasks = g_dir_open(dir, 0, NULL);
+        const char *tid;
+        pid_t found = 0;
+
+        /* Every thread's children: GLib may have spawned from any. */
+        while (tasks && (tid = g_dir_read_name(tasks))) {
+                g_autofree char *path = g_strdup_printf("%s/%s/children", dir, tid);
+                g_autofree char *text = NULL;
+                g_auto(GStrv) pids = NULL;
+
+                if (!g_file_get_contents(path, &text, NULL, NULL))
+                        continue;
+                pids = g_strsplit(g_strstrip(text), " ", -1);
+                for (char **p = pids; *p && **p; p++) {
+                        pid_t pid = (pid_t) g_ascii_strtoll(*p, NULL, 10);
+                        g_autofree char *cmdline_path = g_strdup_printf("/proc/%d/cmdline", (int) pid);
+                        g_autofree char *cmdline = NULL;
+
+                        if (pid != except && g_file_get_contents(cmdline_path, &cmdline, NULL, NULL) &&
+                            g_str_equal(cmdline, "steward-exec")) {
+                                ck_assert_msg(found == 0, "two spares: %d and %d", (int) found, (int) pid);
+                                found = pid;
+                        }
+                }
+        }
+        return found;
+}
+
 static int
 compare_durations(gconstpointer a, gconstpointer b)
 {

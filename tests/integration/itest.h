@@ -199,6 +199,11 @@ GPtrArray *itest_live_scopes(void);
 /* A process's resident set (VmRSS) in KiB, 0 when it is gone. */
 guint64 itest_proc_rss_kib(GPid pid);
 
+/* The spare steward-exec (stewardd(8)) among @parent's children, other than
+ * @except, found by its argv (set by its exec; its name follows a moment
+ * later); 0 when there is none. Fails the test on two. */
+pid_t itest_spare_of(GPid parent, pid_t except);
+
 /* Benches: the duration (gint64 µs, @durations sorted in place) below
  * which a fraction @q of them are, in ms: 0.5 is the median. */
 double itest_quantile_ms(GArray *durations, double q);

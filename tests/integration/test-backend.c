@@ -530,39 +530,6 @@ START_TEST(test_reaper_merged_signals)
 }
 END_TEST
 
-/* Our child waiting as a spare steward-exec, other than @except; 0 when
- * there is none. Every thread's children: GLib may have spawned from one. */
-static pid_t
-find_spare(pid_t except)
-{
-        g_autoptr(GDir) tasks = g_dir_open("/proc/self/task", 0, NULL);
-        const char *tid;
-        pid_t found = 0;
-
-        while (tasks && (tid = g_dir_read_name(tasks))) {
-                g_autofree char *path = g_strdup_printf("/proc/self/task/%s/children", tid);
-                g_autofree char *text = NULL;
-                g_auto(GStrv) pids = NULL;
-
-                if (!g_file_get_contents(path, &text, NULL, NULL))
-                        continue;
-                pids = g_strsplit(g_strstrip(text), " ", -1);
-                for (char **p = pids; *p && **p; p++) {
-                        pid_t pid = (pid_t) g_ascii_strtoll(*p, NULL, 10);
-                        g_autofree char *cmdline_path = g_strdup_printf("/proc/%d/cmdline", (int) pid);
-                        g_autofree char *cmdline = NULL;
-
-                        /* argv, from its exec on (its name is set a moment later). */
-                        if (pid != except && g_file_get_contents(cmdline_path, &cmdline, NULL, NULL) &&
-                            g_str_equal(cmdline, "steward-exec")) {
-                                ck_assert_msg(found == 0, "two spares: %d and %d", found, pid);
-                                found = pid;
-                        }
-                }
-        }
-        return found;
-}
-
 static void
 record_reset(Record *r)
 {
@@ -588,7 +555,7 @@ START_TEST(test_spare_becomes_next_incarnation)
         ck_assert_msg(itest_wait_flag(&f.record.spawned, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
         while (g_main_context_iteration(NULL, FALSE))
                 ;
-        spare = find_spare(f.record.pid);
+        spare = itest_spare_of(getpid(), f.record.pid);
         ck_assert_msg(spare > 0, "no spare after the first spawn");
 
         steward_backend_stop(f.backend, name, 0, SIGTERM);
@@ -599,7 +566,7 @@ START_TEST(test_spare_becomes_next_incarnation)
         ck_assert_int_eq(f.record.pid, spare);
         while (g_main_context_iteration(NULL, FALSE))
                 ;
-        next_spare = find_spare(f.record.pid);
+        next_spare = itest_spare_of(getpid(), f.record.pid);
         ck_assert_msg(next_spare > 0 && next_spare != spare, "no new spare after the restart");
 
         steward_backend_stop(f.backend, name, 1, SIGTERM);

@@ -817,35 +817,6 @@ START_TEST(test_many_children)
 }
 END_TEST
 
-/* stewardd's spare steward-exec (stewardd(8)) among its children, by
- * argv (set by its exec; its name follows a moment later); 0: none. */
-static pid_t
-spare_of(GPid daemon)
-{
-        g_autofree char *dir = g_strdup_printf("/proc/%d/task", (int) daemon);
-        g_autoptr(GDir) tasks = g_dir_open(dir, 0, NULL);
-        const char *tid;
-
-        while (tasks && (tid = g_dir_read_name(tasks))) {
-                g_autofree char *path = g_strdup_printf("%s/%s/children", dir, tid);
-                g_autofree char *text = NULL;
-                g_auto(GStrv) pids = NULL;
-
-                if (!g_file_get_contents(path, &text, NULL, NULL))
-                        continue;
-                pids = g_strsplit(g_strstrip(text), " ", -1);
-                for (char **p = pids; *p && **p; p++) {
-                        g_autofree char *cmdline = g_strdup_printf("/proc/%s/cmdline", *p);
-                        g_autofree char *argv = NULL;
-
-                        if (g_file_get_contents(cmdline, &argv, NULL, NULL) &&
-                            g_str_equal(argv, "steward-exec"))
-                                return (pid_t) g_ascii_strtoll(*p, NULL, 10);
-                }
-        }
-        return 0;
-}
-
 /* stewardd spawns its spare once a spawn is on its way and nothing else
  * waits in its main loop; every property read makes it go round once. */
 static pid_t
@@ -854,7 +825,7 @@ wait_spare(ItestDaemon *d)
         gint64 deadline = g_get_monotonic_time() + ITEST_TIMEOUT_SEC * G_USEC_PER_SEC;
         pid_t spare;
 
-        while (!(spare = spare_of(d->pid)) && g_get_monotonic_time() < deadline)
+        while (!(spare = itest_spare_of(d->pid, 0)) && g_get_monotonic_time() < deadline)
                 (void) itest_child_count(d);
         ck_assert_msg(spare > 0, "stewardd has no spare steward-exec");
         return spare;
