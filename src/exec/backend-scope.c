@@ -116,6 +116,7 @@ backend_scope_filter_unit_changes(GDBusConnection *bus, GDBusMessage *message, g
 }
 
 static void scope_check_state(Incarnation *inc);
+static void scope_check_job(Incarnation *inc);
 
 /* UnitRemoved is no proof that a scope ended: a daemon-reload or
  * daemon-reexec of the manager sends it for every unit, live scopes
@@ -210,6 +211,13 @@ on_start_transient_unit(GObject *source, GAsyncResult *res, gpointer user_data)
                 result = inc->early_jobs ? g_hash_table_lookup(inc->early_jobs, inc->job) : NULL;
                 if (result)
                         scope_job_finished(inc, result);
+                else if (G_DBUS_CONNECTION(source) != b->bus)
+                        /* Sent on a connection we have left since (the
+                         * bus, for the private socket again): its
+                         * JobRemoved may have gone with that connection's
+                         * subscriptions, and manager_resync() could not
+                         * ask about a job it did not know yet. */
+                        scope_check_job(inc);
                 return;
         }
 
@@ -713,8 +721,6 @@ on_placed_unit_state(GObject *source, GAsyncResult *res, gpointer user_data)
         }
         scope_job_finished(inc, g_str_equal(state, "active") ? "done" : "failed");
 }
-
-static void scope_check_job(Incarnation *inc);
 
 static gboolean
 on_check_job_retry(gpointer user_data)
