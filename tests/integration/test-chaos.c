@@ -849,16 +849,38 @@ wait_saved(Chaos *c, guint64 sequence)
                     sequence, itest_saved_sequence(path));
 }
 
+/* Brings the events seen up to what stewardd has sent: its signals come
+ * before its answer to a round trip, and wait in our main context until
+ * dispatched (a command's reply, waited for synchronously, does not
+ * dispatch the events it caused). */
+static void
+sync_events(Chaos *c)
+{
+        g_autoptr(GVariant) reply =
+                g_dbus_connection_call_sync(c->d->bus, "org.steward.Supervisor1", "/org/steward/Supervisor1",
+                                            "org.freedesktop.DBus.Peer", "Ping", NULL, NULL,
+                                            G_DBUS_CALL_FLAGS_NONE, ITEST_TIMEOUT_SEC * 1000, NULL, NULL);
+
+        while (g_main_context_iteration(NULL, FALSE))
+                ;
+        check_events(c);
+}
+
 /* SIGKILL of stewardd and a new one on the same directory: it adopts,
- * and numbers on from where the first stopped. */
+ * and numbers on from where the first stopped. With @saved, once the
+ * state file holds every event stewardd sent, including those of a
+ * command answered a moment ago. */
 static void
 daemon_kill_restart(Chaos *c, gboolean saved)
 {
         g_autofree char *path = state_path(c);
 
-        check_events(c);
-        if (saved)
+        if (saved) {
+                sync_events(c);
                 wait_saved(c, c->last_seq);
+        } else
+                /* "At once": no round trip before the kill. */
+                check_events(c);
         itest_daemon_kill(c->d);
         /* Its last signals came before its name went. */
         check_events(c);
