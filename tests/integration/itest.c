@@ -1098,10 +1098,12 @@ pid_t
 itest_spare_of(GPid parent, pid_t except)
 {
         g_autofree char *dir = g_strdup_printf("/proc/%d/task", (int) parent);
+        g_autofree char *executor = realpath(g_getenv("STEWARD_EXECUTOR_PATH"), NULL);
         g_autoptr(GDir) tasks = g_dir_open(dir, 0, NULL);
         const char *tid;
         pid_t found = 0;
 
+        ck_assert_msg(executor, "STEWARD_EXECUTOR_PATH: %s", g_strerror(errno));
         /* Every thread's children: GLib may have spawned from any. */
         while (tasks && (tid = g_dir_read_name(tasks))) {
                 g_autofree char *path = g_strdup_printf("%s/%s/children", dir, tid);
@@ -1113,11 +1115,10 @@ itest_spare_of(GPid parent, pid_t except)
                 pids = g_strsplit(g_strstrip(text), " ", -1);
                 for (char **p = pids; *p && **p; p++) {
                         pid_t pid = (pid_t) g_ascii_strtoll(*p, NULL, 10);
-                        g_autofree char *cmdline_path = g_strdup_printf("/proc/%d/cmdline", (int) pid);
-                        g_autofree char *cmdline = NULL;
+                        g_autofree char *exe_path = g_strdup_printf("/proc/%d/exe", (int) pid);
+                        g_autofree char *exe = g_file_read_link(exe_path, NULL);
 
-                        if (pid != except && g_file_get_contents(cmdline_path, &cmdline, NULL, NULL) &&
-                            g_str_equal(cmdline, "steward-exec")) {
+                        if (pid != except && exe && g_str_equal(exe, executor)) {
                                 ck_assert_msg(found == 0, "two spares: %d and %d", (int) found, (int) pid);
                                 found = pid;
                         }

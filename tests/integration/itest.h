@@ -200,8 +200,9 @@ GPtrArray *itest_live_scopes(void);
 guint64 itest_proc_rss_kib(GPid pid);
 
 /* The spare steward-exec (stewardd(8)) among @parent's children, other than
- * @except, found by its argv (set by its exec; its name follows a moment
- * later); 0 when there is none. Fails the test on two. */
+ * @except, found by its executable: that is its own once posix_spawn()
+ * returns, where its argv and its name are set a moment later. 0 when
+ * there is none; fails the test on two. */
 pid_t itest_spare_of(GPid parent, pid_t except);
 
 /* Benches: the duration (gint64 µs, @durations sorted in place) below
