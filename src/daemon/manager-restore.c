@@ -142,7 +142,8 @@ state_record_child(StewardManager *m, StewardState *state, const char *name, Ste
 
 /* The state now. A child unchanged since the last save keeps that save's
  * record, and its text: a save formats what changed, which in a storm of
- * thousands is a few children, not the tree. */
+ * thousands is a few children, not the tree. Frozen: its new records keep
+ * the text this save makes of them, for the next save to share. */
 static StewardState *
 state_snapshot(StewardManager *m)
 {
@@ -169,6 +170,7 @@ state_snapshot(StewardManager *m)
                 r->quarantined = save.quarantined;
                 g_array_append_vals(r->restart_window, save.restart_window, save.n_restart_window);
         }
+        steward_state_freeze(state);
         return g_steal_pointer(&state);
 }
 

@@ -198,9 +198,18 @@ steward_state_add_child_record(StewardState *state, StewardChildRecord *r)
         g_return_if_fail(!steward_state_find_child(state, r->name));
 
         g_ref_count_inc(&r->ref);
-        r->shared = TRUE;
+        r->frozen = TRUE;
         g_ptr_array_add(state->children, r);
         g_hash_table_insert(state->children_by_name, r->name, r);
+}
+
+void
+steward_state_freeze(StewardState *state)
+{
+        g_return_if_fail(state);
+
+        for (guint i = 0; i < state->children->len; i++)
+                ((StewardChildRecord *) g_ptr_array_index(state->children, i))->frozen = TRUE;
 }
 
 StewardSupervisorRecord *
@@ -430,7 +439,7 @@ put_child(GString *out, const StewardChildRecord *r)
 }
 
 /* The file's text in pieces, in order: the [State] group, each child's
- * group, the supervisors'. A shared record's group is its text, made
+ * group, the supervisors'. A frozen record's group is its text, made
  * once; the rest are made into @scratch, which holds them. */
 typedef struct {
         GArray *pieces; /* of struct iovec */
@@ -494,7 +503,7 @@ state_text(const StewardState *state, StateText *t, GError **error)
         for (guint i = 0; i < state->children->len; i++) {
                 StewardChildRecord *r = g_ptr_array_index(state->children, i);
 
-                if (!r->text && r->shared) {
+                if (!r->text && r->frozen) {
                         g_autoptr(GString) group = g_string_sized_new(320);
 
                         put_child(group, r);

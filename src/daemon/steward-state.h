@@ -126,10 +126,10 @@ typedef struct {
         gboolean quarantined; /* Quarantined=, with operator_state paused */
         /* steward-state.c's own. A save shares the records of the children
          * that did not change since the last (steward_state_add_child_record()),
-         * and a shared record keeps its group as steward_state_to_data() wrote
-         * it: only what changed is formatted. */
+         * and a frozen record keeps its group as steward_state_to_data() wrote
+         * it: only what changed is formatted, and only once. */
         grefcount ref;
-        gboolean shared; /* never to be changed again */
+        gboolean frozen; /* never to be changed again: shared, or its state frozen */
         char *text;
         gsize text_length;
 } StewardChildRecord;
@@ -178,6 +178,9 @@ StewardSupervisorRecord *steward_state_add_supervisor(StewardState *state, const
  * child whose record is what it was at the last save; its name must not be
  * in @state yet. From then on neither state may change @r. */
 void steward_state_add_child_record(StewardState *state, StewardChildRecord *r);
+/* Declares that no child record of @state will be changed again, so that
+ * its text, made at the next save, is kept for the states that share them. */
+void steward_state_freeze(StewardState *state);
 StewardChildRecord *steward_state_find_child(const StewardState *state, const char *name);
 StewardSupervisorRecord *steward_state_find_supervisor(const StewardState *state, const char *name);
 
@@ -187,7 +190,7 @@ StewardSupervisorRecord *steward_state_find_supervisor(const StewardState *state
 gboolean steward_state_validate(const StewardState *state, GError **error);
 
 /* The file's text; NULL with an error for a state that does not validate.
- * A shared record written once is not formatted (nor validated) again. */
+ * A frozen record written once is not formatted (nor validated) again. */
 char *steward_state_to_data(const StewardState *state, gsize *ret_length, GError **error);
 
 /**

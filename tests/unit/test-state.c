@@ -256,6 +256,27 @@ START_TEST(test_shared_records)
 }
 END_TEST
 
+/* A frozen state's records keep the text its save made of them, so the
+ * next save, sharing them, does not make it again; the text is the same. */
+START_TEST(test_frozen_records)
+{
+        g_autoptr(StewardState) s = full_state(BOOT);
+        g_autofree char *want = steward_state_to_data(s, NULL, NULL);
+        g_autofree char *got = NULL, *again = NULL;
+        StewardChildRecord *api = steward_state_find_child(s, "api");
+
+        ck_assert_ptr_nonnull(want);
+        ck_assert_ptr_null(api->text);
+        steward_state_freeze(s);
+        got = steward_state_to_data(s, NULL, NULL);
+        ck_assert_str_eq(got, want);
+        ck_assert_ptr_nonnull(api->text);
+        ck_assert_ptr_nonnull(strstr(want, api->text));
+        again = steward_state_to_data(s, NULL, NULL);
+        ck_assert_str_eq(again, want);
+}
+END_TEST
+
 START_TEST(test_round_trip_file)
 {
         g_autofree char *dir = temp_dir();
@@ -858,6 +879,7 @@ make_suite(void)
         tcase_add_test(tc, test_round_trip_data);
         tcase_add_test(tc, test_round_trip_file);
         tcase_add_test(tc, test_shared_records);
+        tcase_add_test(tc, test_frozen_records);
         tcase_add_test(tc, test_many_children_file);
         tcase_add_test(tc, test_enums);
         tcase_add_test(tc, test_save_refuses_invalid);
