@@ -560,9 +560,10 @@ spare_take(StewardSpare *spare, int params, StewardSpawned *out)
                 steward_spare_clear(spare);
                 return FALSE;
         }
+        /* Its descriptors are the incarnation's now; the socket goes. */
         *out = spare->proc;
-        steward_close_fdp(&spare->params_fd);
-        spare->proc = (StewardSpawned){ .pid = 0, .gate_fd = -1, .report_fd = -1 };
+        spare->proc.gate_fd = spare->proc.report_fd = -1;
+        steward_spare_clear(spare);
         return TRUE;
 }
 

@@ -54,9 +54,7 @@ steward_bus_object_path(const char *prefix, const char *name)
 char *
 steward_unit_object_path(const char *unit)
 {
-        g_autofree char *label = steward_bus_label_escape(unit);
-
-        return g_strconcat(SYSTEMD_UNIT_PATH_PREFIX, label, NULL);
+        return steward_bus_object_path(SYSTEMD_OBJECT_PATH "/unit", unit);
 }
 
 char *
