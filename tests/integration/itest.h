@@ -170,24 +170,20 @@ gboolean itest_child_wait_property(ItestDaemon *d, const char *name, const char 
  * when it starts. */
 char *itest_overlap_probe_config(const char *dir, const char *timeout_stop);
 
-/* The manager's view of the fence: a watcher of the ActiveState of its
- * units that notes every moment two steward-*.scope units of one child
- * are alive (neither inactive nor failed) at once. */
-typedef struct {
-        GDBusConnection *bus;
-        guint subscription;
-        guint properties_subscription;
-        GHashTable *live; /* unit name set: steward-*.scope units alive */
-        GString *overlaps; /* "CHILD: A and B\n" for every overlap seen */
-} ItestScopeWatch;
+/* The kernel's view of the fence (itest-scope-watch.c): notes every
+ * steward-*.scope created while another scope of the same child still had
+ * a process. */
+typedef struct _ItestScopeWatch ItestScopeWatch;
 
 ItestScopeWatch *itest_scope_watch_new(void);
-/* Takes the manager's list as the truth again: after a daemon-reexec of
- * the manager, which sends no UnitRemoved for what it dropped meanwhile. */
-void itest_scope_watch_resync(ItestScopeWatch *w);
 void itest_scope_watch_free(ItestScopeWatch *w);
-/* Waits until the manager says @unit is inactive or failed (its cgroup
- * removed); FALSE when @timeout_sec passes first. */
+/* "CHILD: A created while B had a process\n" for every overlap seen so
+ * far, "" for none. */
+char *itest_scope_watch_overlaps(ItestScopeWatch *w);
+/* Fails the test with the overlaps seen, if any. */
+void itest_scope_watch_assert_none(ItestScopeWatch *w);
+/* Waits until @unit's cgroup is removed (the manager is done with it);
+ * FALSE when @timeout_sec passes first. */
 gboolean itest_scope_watch_wait_gone(ItestScopeWatch *w, const char *unit, guint timeout_sec);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ItestScopeWatch, itest_scope_watch_free)
 /* "steward-api-3.scope" -> "api" */

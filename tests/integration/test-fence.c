@@ -317,14 +317,13 @@ START_TEST(test_fence_survives_manager_reexec)
         ck_assert(itest_wait_state(d, "api", "running"));
         ck_assert(itest_wait_file(grandchild, ITEST_TIMEOUT_SEC));
         ck_assert_int_eq(itest_run(reexec, NULL), 0);
-        itest_scope_watch_resync(w);
         pid = itest_child_property(d, "api", "MainPID");
         ck_assert_int_eq(kill((pid_t) g_variant_get_uint32(pid), SIGKILL), 0);
         ck_assert(itest_child_wait_property(d, "api", "Generation", g_variant_new_uint64(1),
                                             ITEST_TIMEOUT_SEC));
         ck_assert(itest_wait_state(d, "api", "running"));
         ck_assert_msg(!g_file_test(result, G_FILE_TEST_EXISTS), "generation 1 started beside generation 0");
-        ck_assert_msg(w->overlaps->len == 0, "%s", w->overlaps->str);
+        itest_scope_watch_assert_none(w);
         (void) g_unlink(result);
         (void) g_unlink(grandchild);
         (void) g_rmdir(files);

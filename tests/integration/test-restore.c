@@ -150,7 +150,7 @@ START_TEST(test_kill_keeps_children)
                                     ITEST_TIMEOUT_SEC));
         ck_assert(itest_wait_state(d, "api", "running"));
         ck_assert_int_ne(itest_child_main_pid(d, "api"), api_pid);
-        ck_assert_msg(w->overlaps->len == 0, "%s", w->overlaps->str);
+        itest_scope_watch_assert_none(w);
 }
 END_TEST
 
@@ -230,7 +230,7 @@ START_TEST(test_kill_during_fence)
         ck_assert(itest_wait_state(d, "api", "running"));
         ck_assert_msg(!g_file_test(probe->result, G_FILE_TEST_EXISTS),
                       "generation 1 started beside generation 0");
-        ck_assert_msg(w->overlaps->len == 0, "%s", w->overlaps->str);
+        itest_scope_watch_assert_none(w);
 }
 END_TEST
 
@@ -358,7 +358,7 @@ START_TEST(test_kill_before_stop_sent)
                                             ITEST_TIMEOUT_SEC));
         ck_assert(itest_wait_state(d, "api", "running"));
         ck_assert_int_ne(itest_child_main_pid(d, "api"), api_pid);
-        ck_assert_msg(w->overlaps->len == 0, "%s", w->overlaps->str);
+        itest_scope_watch_assert_none(w);
 }
 END_TEST
 
@@ -510,7 +510,7 @@ START_TEST(test_kill_during_shutdown)
         ck_assert(itest_wait_state(d, "api", "running"));
         ck_assert_msg(!g_file_test(probe->result, G_FILE_TEST_EXISTS),
                       "generation 1 started beside generation 0");
-        ck_assert_msg(w->overlaps->len == 0, "%s", w->overlaps->str);
+        itest_scope_watch_assert_none(w);
 }
 END_TEST
 
@@ -580,7 +580,7 @@ START_TEST(test_config_changed_while_down)
                                     ITEST_TIMEOUT_SEC));
         ck_assert_int_eq(itest_events_count(d->events, "child_restart_fence_entered", "api"), 1);
         (void) worker_pid;
-        ck_assert_msg(w->overlaps->len == 0, "%s", w->overlaps->str);
+        itest_scope_watch_assert_none(w);
 }
 END_TEST
 
@@ -643,7 +643,7 @@ START_TEST(test_reexecute)
                 g_variant_get_child(ev, 1, "&s", &kind);
                 ck_assert_str_ne(kind, "child_starting");
         }
-        ck_assert_msg(w->overlaps->len == 0, "%s", w->overlaps->str);
+        itest_scope_watch_assert_none(w);
 }
 END_TEST
 
