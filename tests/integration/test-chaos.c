@@ -906,7 +906,10 @@ fault_daemon_kill(Chaos *c)
 
 /* A restart commanded and stewardd killed at once, its state maybe not
  * saved: the restart happens or not, the child runs either way, and
- * what was numbered before the kill is not numbered again. */
+ * what was numbered before the kill is not numbered again. What came
+ * before is saved first: a command of the step before (StartChild of a
+ * stopped child) lost with the restart would be restored as it was
+ * saved, not as the model has it. */
 static void
 fault_restart_and_kill(Chaos *c)
 {
@@ -915,6 +918,8 @@ fault_restart_and_kill(Chaos *c)
         if (!ch)
                 return;
         chaos_say(c, "RestartChild %s and SIGKILL stewardd at once", ch->name);
+        sync_events(c);
+        wait_saved(c, c->last_seq);
         chaos_command(c, "RestartChild", ch->name);
         daemon_kill_restart(c, FALSE);
 }
