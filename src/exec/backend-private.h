@@ -33,7 +33,7 @@ typedef struct {
         guint report_source;
         gboolean main_exited;
         int wait_status;
-        gboolean scope_gone; /* scope backend: inactive or removed */
+        gboolean scope_gone; /* scope backend: inactive or removed, or its cgroup empty */
         guint state_retry_source; /* scope backend: its state asked again once the manager is back */
         gboolean scope_created;
         gboolean exited_reported;
@@ -58,6 +58,7 @@ typedef struct {
          * someone else's job on a unit of that name, or ours racing its reply. */
         GHashTable *early_jobs; /* job path -> result */
         StewardCgroupCounters *counters; /* scope backend: its cgroup's, NULL when none can be read */
+        int empty_watch; /* scope backend: its cgroup's end (StewardCgroupEmptyWatch), 0: none */
 } Incarnation;
 
 /* A health check run inside an incarnation (steward_backend_probe()). */
@@ -120,6 +121,7 @@ struct _StewardBackend {
         /* The scope backend's, set up and torn down by its init/finalize. */
         GHashTable *by_unit; /* unit name -> Incarnation* (borrowed) */
         GHashTable *by_path; /* the unit's object path -> Incarnation* (borrowed) */
+        StewardCgroupEmptyWatch *cgroup_empty; /* NULL: the manager's reports alone */
 };
 
 /* What differs between the backends; the core (steward-backend.c) does the

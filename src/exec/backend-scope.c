@@ -3,9 +3,9 @@
  * empty.
  *
  * The helper waits at its gate until the manager has created
- * steward-CHILD-GEN.scope around it; the incarnation is gone when the scope
- * turns inactive, or is removed and the manager, asked, confirms it (its
- * cgroup is empty). */
+ * steward-CHILD-GEN.scope around it; the incarnation is gone when the
+ * kernel says its cgroup has no process left, or when the scope turns
+ * inactive, or is removed and the manager, asked, confirms it. */
 #include "config.h"
 
 #include <errno.h>
@@ -136,6 +136,38 @@ on_unit_removed(GDBusConnection *bus, const char *sender, const char *path, cons
                 scope_check_state(inc);
 }
 
+/* The kernel's word that nothing of the incarnation is left, about a
+ * millisecond before the manager's (it reads the same file, removes the
+ * cgroup, then signals): the next incarnation's scope is asked for at
+ * once. Only for one that ran: the next has the next generation's name.
+ * A failed spawn's name is used again by the next attempt, which must
+ * wait until the manager has let go of the unit. */
+static void
+on_cgroup_empty(gpointer user_data)
+{
+        Incarnation *inc = user_data;
+
+        inc->empty_watch = 0;
+        if (inc->phase != PHASE_RUNNING || inc->scope_gone)
+                return;
+        g_debug("%s: its cgroup is empty", inc->unit);
+        inc->scope_gone = TRUE;
+        backend_incarnation_advance(inc);
+}
+
+/* Opens what the kernel tells of the scope's cgroup, where @pid is. */
+static void
+scope_watch_cgroup(Incarnation *inc, pid_t pid)
+{
+        StewardBackend *b = inc->backend;
+        g_autofree char *dir = NULL;
+
+        inc->counters = steward_cgroup_counters_open(pid, inc->unit, b->cgroup_empty ? &dir : NULL);
+        if (dir)
+                inc->empty_watch =
+                        steward_cgroup_empty_watch_add(b->cgroup_empty, dir, on_cgroup_empty, inc);
+}
+
 static void
 scope_job_finished(Incarnation *inc, const char *result)
 {
@@ -146,7 +178,7 @@ scope_job_finished(Incarnation *inc, const char *result)
                 g_clear_pointer(&inc->unit_settings, g_variant_unref);
                 g_clear_pointer(&inc->unit_resources, g_variant_unref);
                 /* The helper is in the scope's cgroup now, and it becomes the main process. */
-                inc->counters = steward_cgroup_counters_open(inc->proc.pid, inc->unit);
+                scope_watch_cgroup(inc, inc->proc.pid);
                 backend_incarnation_release(inc);
         } else {
                 g_autofree char *message =
@@ -680,8 +712,7 @@ scope_adopt(Incarnation *inc, const StewardChildSpec *spec, const StewardLeftove
         }
         /* Counted from now: what the kernel did before is not known to be this run's to tell. */
         if (leftover->pids->len > 0)
-                inc->counters =
-                        steward_cgroup_counters_open(g_array_index(leftover->pids, pid_t, 0), inc->unit);
+                scope_watch_cgroup(inc, g_array_index(leftover->pids, pid_t, 0));
         scope_check_state(inc);
         return TRUE;
 }
@@ -1148,6 +1179,11 @@ scope_init(StewardBackend *b, const StewardBackendOptions *o, GError **error)
         g_return_val_if_fail(o->manager_bus, FALSE);
         b->by_unit = g_hash_table_new(g_str_hash, g_str_equal);
         b->by_path = g_hash_table_new(g_str_hash, g_str_equal);
+        b->cgroup_empty = steward_cgroup_empty_watch_new(&private_error);
+        if (!b->cgroup_empty) {
+                g_info("Waiting for the manager's word on every scope's end (%s)", private_error->message);
+                g_clear_error(&private_error);
+        }
         b->manager_bus = g_object_ref(o->manager_bus);
         if (!o->manager_bus_only)
                 b->private_socket = private_socket_path(o->mode);
@@ -1185,6 +1221,7 @@ scope_finalize(StewardBackend *b)
 {
         g_clear_pointer(&b->by_unit, g_hash_table_unref);
         g_clear_pointer(&b->by_path, g_hash_table_unref);
+        g_clear_pointer(&b->cgroup_empty, steward_cgroup_empty_watch_free);
         g_clear_handle_id(&b->reconnect_source, g_source_remove);
         g_clear_handle_id(&b->subscribe_retry_source, g_source_remove);
         g_clear_handle_id(&b->kick_source, g_source_remove);
@@ -1226,6 +1263,8 @@ scope_discard(Incarnation *inc)
         g_clear_pointer(&inc->unit_resources, g_variant_unref);
         g_clear_pointer(&inc->early_jobs, g_hash_table_unref);
         g_clear_pointer(&inc->counters, steward_cgroup_counters_free);
+        if (inc->empty_watch)
+                steward_cgroup_empty_watch_remove(b->cgroup_empty, inc->empty_watch);
         g_free(inc->job);
         g_free(inc->unit_path);
         g_free(inc->slice);

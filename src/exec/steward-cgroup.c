@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* steward-cgroup.c: what the kernel counted in an incarnation's cgroup (OOM kills, refused forks), for its
- * exit cause.
+ * exit cause, and when the cgroup has no process left.
  *
  * The files are found while the scope runs and read once more when its
  * main process has ended, which comes before the manager removes the
@@ -13,7 +13,12 @@
  * holds at most two descriptors. Once the manager has removed the cgroup
  * nothing can be read: a count made while stewardd could not run (a
  * loaded host) and followed by the main process's exit at once is lost,
- * and the cause is not named. */
+ * and the cause is not named.
+ *
+ * A cgroup's end is the kernel's "populated 0" in its cgroup.events on the
+ * unified hierarchy, which changes when its last process exits, before
+ * the manager has read it, removed the cgroup and reported the unit
+ * inactive (systemd watches the same file). */
 #include "config.h"
 
 #include <errno.h>
@@ -21,6 +26,7 @@
 #include <glib-unix.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <unistd.h>
 
 #include "steward-cgroup.h"
@@ -73,6 +79,15 @@ steward_cgroup_exit_cause(guint64 oom_kills, guint64 pids_max)
         if (pids_max > 0)
                 return STEWARD_EXIT_CAUSE_TASKS_MAX;
         return STEWARD_EXIT_CAUSE_NONE;
+}
+
+/* @unit's own cgroup (@path ends in it, not a parent's). */
+static gboolean
+path_is_unit(const char *path, const char *unit)
+{
+        size_t n = path ? strlen(path) : 0, u = strlen(unit);
+
+        return n > u && g_str_has_suffix(path, unit) && path[n - u - 1] == '/';
 }
 
 typedef struct {
@@ -183,7 +198,7 @@ counter_open(Counter *c, const char *root, const char *path, const char *unit, c
         g_autofree char *full = NULL;
 
         c->fd = c->event_fd = -1;
-        if (!path || !g_str_has_suffix(path, unit) || path[strlen(path) - strlen(unit) - 1] != '/')
+        if (!path_is_unit(path, unit))
                 return FALSE;
         full = g_build_filename(root, path, file, NULL);
         c->fd = open(full, O_RDONLY | O_CLOEXEC);
@@ -223,7 +238,7 @@ counter_close(Counter *c)
 }
 
 StewardCgroupCounters *
-steward_cgroup_counters_open(pid_t pid, const char *unit)
+steward_cgroup_counters_open(pid_t pid, const char *unit, char **ret_unified_dir)
 {
         g_autofree char *proc = g_strdup_printf("/proc/%d/cgroup", (int) pid);
         g_autofree char *text = NULL;
@@ -233,13 +248,23 @@ steward_cgroup_counters_open(pid_t pid, const char *unit)
         g_autoptr(StewardCgroupCounters) c = g_new0(StewardCgroupCounters, 1);
         gboolean have;
 
+        gboolean pure = g_file_test(CGROUP_ROOT "/cgroup.controllers", G_FILE_TEST_EXISTS);
+
         c->oom.fd = c->pids.fd = c->oom.event_fd = c->pids.event_fd = -1;
+        if (ret_unified_dir)
+                *ret_unified_dir = NULL;
         if (!g_file_get_contents(proc, &text, NULL, NULL))
                 return NULL;
         unified = steward_cgroup_path_of(text, NULL);
+        /* The unified hierarchy is mounted at the root (pure v2) or below
+         * it (hybrid); a "0::/" of a v1-only host names nothing. */
+        if (ret_unified_dir && path_is_unit(unified, unit) &&
+            (pure || g_file_test(CGROUP_ROOT "/unified/cgroup.procs", G_FILE_TEST_EXISTS)))
+                *ret_unified_dir =
+                        g_build_filename(pure ? CGROUP_ROOT : CGROUP_ROOT "/unified", unified, NULL);
         /* Where a controller is on the unified hierarchy, its files are
          * in the one tree; a v1 hierarchy of its own has its own. */
-        if (g_file_test(CGROUP_ROOT "/cgroup.controllers", G_FILE_TEST_EXISTS)) {
+        if (pure) {
                 have = counter_open(&c->oom, CGROUP_ROOT, unified, unit, "memory.events", "oom_kill", TRUE);
                 have |= counter_open(&c->pids, CGROUP_ROOT, unified, unit, "pids.events", "max", TRUE);
         } else {
@@ -284,4 +309,190 @@ steward_cgroup_counters_free(StewardCgroupCounters *c)
         counter_close(&c->oom);
         counter_close(&c->pids);
         g_free(c);
+}
+
+gboolean
+steward_cgroup_populated(const char *text, gboolean *ret)
+{
+        guint64 v;
+
+        if (!steward_cgroup_counter(text, "populated", &v))
+                return FALSE;
+        *ret = v != 0;
+        return TRUE;
+}
+
+typedef struct {
+        char *events; /* the cgroup's cgroup.events */
+        StewardCgroupEmptyFunc func;
+        gpointer user_data;
+} EmptyWatch;
+
+struct _StewardCgroupEmptyWatch {
+        int fd; /* inotify */
+        StewardFdWatch *watch;
+        GHashTable *by_wd; /* GINT_TO_POINTER(wd) -> EmptyWatch* */
+};
+
+static void
+empty_watch_free(gpointer data)
+{
+        EmptyWatch *e = data;
+
+        g_free(e->events);
+        g_free(e);
+}
+
+/* TRUE when the file says populated 0, or cannot be read: the cgroup is
+ * gone. A file that reads but makes no sense is taken as populated: the
+ * manager's report still comes. */
+static gboolean
+events_say_empty(const char *events)
+{
+        g_autofree char *text = NULL;
+        g_autoptr(GError) error = NULL;
+        gboolean populated = TRUE;
+
+        if (!g_file_get_contents(events, &text, NULL, &error))
+                return g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT) ||
+                       g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NODEV);
+        (void) steward_cgroup_populated(text, &populated);
+        return !populated;
+}
+
+/* Ends the watch @wd and calls its function; @removed: the kernel ended
+ * the watch already (the cgroup was removed). */
+static void
+empty_watch_fire(StewardCgroupEmptyWatch *w, int wd, gboolean removed)
+{
+        gpointer key = GINT_TO_POINTER(wd), value;
+        EmptyWatch *e;
+
+        if (!g_hash_table_steal_extended(w->by_wd, key, NULL, &value))
+                return;
+        e = value;
+        if (!removed)
+                (void) inotify_rm_watch(w->fd, wd);
+        e->func(e->user_data);
+        empty_watch_free(e);
+}
+
+/* After the queue overflowed: which of the watched cgroups emptied meanwhile. */
+static void
+empty_watch_check_all(StewardCgroupEmptyWatch *w)
+{
+        g_autoptr(GArray) empty = g_array_new(FALSE, FALSE, sizeof(int));
+        GHashTableIter iter;
+        gpointer key, value;
+
+        g_hash_table_iter_init(&iter, w->by_wd);
+        while (g_hash_table_iter_next(&iter, &key, &value))
+                if (events_say_empty(((EmptyWatch *) value)->events)) {
+                        int wd = GPOINTER_TO_INT(key);
+                        g_array_append_val(empty, wd);
+                }
+        for (guint i = 0; i < empty->len; i++)
+                empty_watch_fire(w, g_array_index(empty, int, i), FALSE);
+}
+
+static gboolean
+on_inotify(int fd, GIOCondition cond, gpointer user_data)
+{
+        StewardCgroupEmptyWatch *w = user_data;
+        char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+        gboolean overflow = FALSE;
+        ssize_t n;
+
+        while ((n = read(fd, buf, sizeof(buf))) > 0)
+                for (char *p = buf; p < buf + n;) {
+                        const struct inotify_event *ev = (const struct inotify_event *) p;
+                        EmptyWatch *e;
+
+                        p += sizeof(*ev) + ev->len;
+                        if (ev->mask & IN_Q_OVERFLOW) {
+                                overflow = TRUE;
+                                continue;
+                        }
+                        if (!(e = g_hash_table_lookup(w->by_wd, GINT_TO_POINTER(ev->wd))))
+                                continue;
+                        if (ev->mask & IN_IGNORED)
+                                empty_watch_fire(w, ev->wd, TRUE);
+                        else if (events_say_empty(e->events))
+                                empty_watch_fire(w, ev->wd, FALSE);
+                }
+        if (n < 0 && errno != EAGAIN && errno != EINTR) {
+                g_warning("Reading the cgroup watch failed, waiting for the manager's reports: %s",
+                          g_strerror(errno));
+                w->watch = NULL;
+                return G_SOURCE_REMOVE;
+        }
+        if (overflow)
+                empty_watch_check_all(w);
+        return G_SOURCE_CONTINUE;
+}
+
+StewardCgroupEmptyWatch *
+steward_cgroup_empty_watch_new(GError **error)
+{
+        g_autoptr(StewardCgroupEmptyWatch) w = g_new0(StewardCgroupEmptyWatch, 1);
+
+        w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (w->fd < 0) {
+                int errsv = errno;
+                g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errsv), "inotify: %s",
+                            g_strerror(errsv));
+                return NULL;
+        }
+        w->by_wd = g_hash_table_new_full(NULL, NULL, NULL, empty_watch_free);
+        w->watch = steward_fd_watch_add(G_PRIORITY_DEFAULT, w->fd, G_IO_IN, on_inotify, w);
+        return g_steal_pointer(&w);
+}
+
+void
+steward_cgroup_empty_watch_free(StewardCgroupEmptyWatch *w)
+{
+        if (!w)
+                return;
+        g_clear_pointer(&w->watch, steward_fd_watch_remove);
+        g_clear_pointer(&w->by_wd, g_hash_table_unref);
+        steward_close_fdp(&w->fd);
+        g_free(w);
+}
+
+int
+steward_cgroup_empty_watch_add(StewardCgroupEmptyWatch *w, const char *dir, StewardCgroupEmptyFunc func,
+                               gpointer user_data)
+{
+        g_autofree char *events = g_build_filename(dir, "cgroup.events", NULL);
+        EmptyWatch *e;
+        int wd;
+
+        if (!w->watch)
+                return 0;
+        /* The file changes (IN_MODIFY) when "populated" does; the watch
+         * ends (IN_IGNORED) when the cgroup is removed. */
+        wd = inotify_add_watch(w->fd, events, IN_MODIFY);
+        if (wd < 0)
+                return 0;
+        /* One watch per file: a cgroup is one incarnation's. */
+        if (g_hash_table_contains(w->by_wd, GINT_TO_POINTER(wd)))
+                return 0;
+        /* Read after the watch exists: an end before it shows here. */
+        if (events_say_empty(events)) {
+                (void) inotify_rm_watch(w->fd, wd);
+                return 0;
+        }
+        e = g_new0(EmptyWatch, 1);
+        e->events = g_steal_pointer(&events);
+        e->func = func;
+        e->user_data = user_data;
+        g_hash_table_insert(w->by_wd, GINT_TO_POINTER(wd), e);
+        return wd;
+}
+
+void
+steward_cgroup_empty_watch_remove(StewardCgroupEmptyWatch *w, int id)
+{
+        if (id > 0 && g_hash_table_remove(w->by_wd, GINT_TO_POINTER(id)))
+                (void) inotify_rm_watch(w->fd, id);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* steward-cgroup.h: what the kernel counted in an incarnation's cgroup (OOM kills, refused forks), for its
- * exit cause. */
+ * exit cause, and when the cgroup has no process left. */
 #pragma once
 
 #include <glib.h>
@@ -29,12 +29,38 @@ typedef struct _StewardCgroupCounters StewardCgroupCounters;
 
 /* Opens the counters of @unit's cgroup, found through /proc/@pid/cgroup;
  * NULL when @pid is not in a cgroup named @unit in any hierarchy with
- * a counter (no memory or pids controller there). */
-StewardCgroupCounters *steward_cgroup_counters_open(pid_t pid, const char *unit);
+ * a counter (no memory or pids controller there). @ret_unified_dir, when
+ * not NULL, gets the cgroup's directory on the unified hierarchy, or NULL
+ * when it has none (no unified hierarchy, or not a cgroup named @unit). */
+StewardCgroupCounters *steward_cgroup_counters_open(pid_t pid, const char *unit, char **ret_unified_dir);
 /* The cause since the counters were opened; NONE when nothing counted,
  * or the cgroup is gone and was never read with a count. */
 StewardExitCause steward_cgroup_counters_cause(StewardCgroupCounters *c);
 void steward_cgroup_counters_free(StewardCgroupCounters *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardCgroupCounters, steward_cgroup_counters_free)
+
+/* Whether the cgroup.events text @text says the cgroup or one below it has
+ * a process ("populated 1"); FALSE, and @ret untouched, when it has no
+ * such line. */
+gboolean steward_cgroup_populated(const char *text, gboolean *ret);
+
+/* Tells when cgroups of the unified hierarchy have no process left, as
+ * soon as the kernel knows: one inotify descriptor for all of them and a
+ * watch of each one's cgroup.events, no descriptor per cgroup. */
+typedef struct _StewardCgroupEmptyWatch StewardCgroupEmptyWatch;
+typedef void (*StewardCgroupEmptyFunc)(gpointer user_data);
+
+/* NULL, with @error set, when inotify cannot be had. */
+StewardCgroupEmptyWatch *steward_cgroup_empty_watch_new(GError **error);
+void steward_cgroup_empty_watch_free(StewardCgroupEmptyWatch *w);
+/* Calls @func(@user_data) once, when the cgroup at @dir (a directory of the
+ * unified hierarchy) has no process left or is removed. Returns the id of
+ * the watch, 0 when it cannot watch or the cgroup has no process already:
+ * then @func is never called. The watch ends before @func is called. */
+int steward_cgroup_empty_watch_add(StewardCgroupEmptyWatch *w, const char *dir, StewardCgroupEmptyFunc func,
+                                   gpointer user_data);
+/* Ends the watch @id before it fired; @func is not called. */
+void steward_cgroup_empty_watch_remove(StewardCgroupEmptyWatch *w, int id);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardCgroupEmptyWatch, steward_cgroup_empty_watch_free)
 
 G_END_DECLS

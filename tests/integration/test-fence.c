@@ -299,6 +299,49 @@ START_TEST(test_spawn_failure_recovers)
 }
 END_TEST
 
+/* The systemd manager's PID, from the bus daemon. */
+static pid_t
+manager_pid(void)
+{
+        g_autoptr(GDBusConnection) bus = itest_bus();
+        g_autoptr(GVariant) reply = NULL;
+        guint32 pid;
+
+        reply = g_dbus_connection_call_sync(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                            "org.freedesktop.DBus", "GetConnectionUnixProcessID",
+                                            g_variant_new("(s)", "org.freedesktop.systemd1"),
+                                            G_VARIANT_TYPE("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+        ck_assert(reply);
+        g_variant_get(reply, "(u)", &pid);
+        return (pid_t) pid;
+}
+
+/* The old incarnation's end is the kernel's word that its cgroup is
+ * empty, not the manager's report that the scope is inactive: with the
+ * manager stopped, a crash is followed by the next spawn all the same.
+ * Its scope then waits for the manager, and the fence held throughout. */
+START_TEST(test_fence_released_by_empty_cgroup)
+{
+        g_autoptr(ItestScopeWatch) w = itest_scope_watch_new();
+        g_autoptr(ItestDaemon) d = start("[Child api]\nExecStart=/bin/sleep 1000\nRestartSec=0\n", 0);
+        g_autoptr(GVariant) pid = NULL;
+        pid_t manager = manager_pid();
+        GVariant *ev;
+
+        ck_assert(itest_wait_state(d, "api", "running"));
+        pid = itest_child_property(d, "api", "MainPID");
+        ck_assert_int_eq(kill(manager, SIGSTOP), 0);
+        ck_assert_int_eq(kill((pid_t) g_variant_get_uint32(pid), SIGKILL), 0);
+        ev = itest_events_wait_generation(d->events, "child_starting", "api", 1, ITEST_TIMEOUT_SEC);
+        ck_assert_int_eq(kill(manager, SIGCONT), 0);
+        ck_assert_msg(ev, "no spawn before the manager could tell the scope's end");
+        ck_assert(itest_child_wait_property(d, "api", "Generation", g_variant_new_uint64(1),
+                                            ITEST_TIMEOUT_SEC));
+        ck_assert(itest_wait_state(d, "api", "running"));
+        itest_scope_watch_assert_none(w);
+}
+END_TEST
+
 /* A daemon-reexec of the service manager sends UnitRemoved for every
  * unit, live scopes included, and loads them again: that is no end of an
  * incarnation. A crash after it still waits behind the fence for what
@@ -352,6 +395,7 @@ make_suite(void)
         manager = tcase_create("manager");
         tcase_set_timeout(manager, 3 * ITEST_TIMEOUT_SEC);
         tcase_add_test(manager, test_fence_survives_manager_reexec);
+        tcase_add_test(manager, test_fence_released_by_empty_cgroup);
         suite_add_tcase(s, manager);
         return s;
 }

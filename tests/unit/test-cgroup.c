@@ -34,6 +34,23 @@ START_TEST(test_counter)
 }
 END_TEST
 
+/* cgroup.events as the unified hierarchy writes it. */
+START_TEST(test_populated)
+{
+        gboolean populated = TRUE;
+
+        ck_assert(steward_cgroup_populated("populated 0\nfrozen 0\n", &populated));
+        ck_assert(!populated);
+        ck_assert(steward_cgroup_populated("populated 1\nfrozen 0\n", &populated));
+        ck_assert(populated);
+        /* Nothing to go by: left as it was. */
+        populated = FALSE;
+        ck_assert(!steward_cgroup_populated("frozen 1\n", &populated));
+        ck_assert(!steward_cgroup_populated("populated yes\n", &populated));
+        ck_assert(!populated);
+}
+END_TEST
+
 START_TEST(test_path_of)
 {
         static const char unified[] = "0::/user.slice/user-0.slice/user@0.service/steward.slice/"
@@ -76,7 +93,11 @@ END_TEST
  * this test's own process is in no steward scope. */
 START_TEST(test_counters_elsewhere)
 {
-        ck_assert_ptr_null(steward_cgroup_counters_open(getpid(), "steward-nothing-1.scope"));
+        char *dir = (char *) "untouched";
+
+        ck_assert_ptr_null(steward_cgroup_counters_open(getpid(), "steward-nothing-1.scope", NULL));
+        ck_assert_ptr_null(steward_cgroup_counters_open(getpid(), "steward-nothing-1.scope", &dir));
+        ck_assert_ptr_null(dir);
         ck_assert_int_eq(steward_cgroup_counters_cause(NULL), STEWARD_EXIT_CAUSE_NONE);
 }
 END_TEST
@@ -88,6 +109,7 @@ make_suite(void)
         TCase *tc = tcase_create("cgroup");
 
         tcase_add_test(tc, test_counter);
+        tcase_add_test(tc, test_populated);
         tcase_add_test(tc, test_path_of);
         tcase_add_test(tc, test_exit_cause);
         tcase_add_test(tc, test_counters_elsewhere);
