@@ -33,7 +33,8 @@ typedef struct {
         guint report_source;
         gboolean main_exited;
         int wait_status;
-        gboolean scope_gone; /* scope backend: inactive or removed, or its cgroup empty */
+        gboolean scope_gone; /* scope backend: inactive or removed */
+        gboolean cgroup_empty; /* scope backend: the kernel says its cgroup has no process */
         guint state_retry_source; /* scope backend: its state asked again once the manager is back */
         gboolean scope_created;
         gboolean exited_reported;

@@ -138,20 +138,17 @@ on_unit_removed(GDBusConnection *bus, const char *sender, const char *path, cons
 
 /* The kernel's word that nothing of the incarnation is left, about a
  * millisecond before the manager's (it reads the same file, removes the
- * cgroup, then signals): the next incarnation's scope is asked for at
- * once. Only for one that ran: the next has the next generation's name.
- * A failed spawn's name is used again by the next attempt, which must
- * wait until the manager has let go of the unit. */
+ * cgroup, then signals). It counts once the incarnation ran (see
+ * scope_all_gone()), which may come after it when the program exits
+ * right after its exec. */
 static void
 on_cgroup_empty(gpointer user_data)
 {
         Incarnation *inc = user_data;
 
         inc->empty_watch = 0;
-        if (inc->phase != PHASE_RUNNING || inc->scope_gone)
-                return;
+        inc->cgroup_empty = TRUE;
         g_debug("%s: its cgroup is empty", inc->unit);
-        inc->scope_gone = TRUE;
         backend_incarnation_advance(inc);
 }
 
@@ -1277,10 +1274,14 @@ scope_exit_cause(Incarnation *inc)
         return steward_cgroup_counters_cause(inc->counters);
 }
 
+/* The kernel's word (cgroup_empty) counts only for an incarnation that
+ * ran: the next one has the next generation's name. A failed spawn's
+ * name is used again by the next attempt, which must wait until the
+ * manager has let go of the unit. */
 static gboolean
 scope_all_gone(Incarnation *inc)
 {
-        return !inc->scope_created || inc->scope_gone;
+        return !inc->scope_created || inc->scope_gone || (inc->cgroup_empty && inc->phase == PHASE_RUNNING);
 }
 
 static void
