@@ -1169,6 +1169,7 @@ static gboolean
 scope_init(StewardBackend *b, const StewardBackendOptions *o, GError **error)
 {
         g_autoptr(GError) private_error = NULL;
+        g_autoptr(GError) watch_error = NULL;
         g_autoptr(GDBusConnection) c = NULL;
         g_autoptr(GVariant) reply = NULL;
         guint ids[MANAGER_SUBSCRIPTIONS] = { 0 };
@@ -1176,11 +1177,9 @@ scope_init(StewardBackend *b, const StewardBackendOptions *o, GError **error)
         g_return_val_if_fail(o->manager_bus, FALSE);
         b->by_unit = g_hash_table_new(g_str_hash, g_str_equal);
         b->by_path = g_hash_table_new(g_str_hash, g_str_equal);
-        b->cgroup_empty = steward_cgroup_empty_watch_new(&private_error);
-        if (!b->cgroup_empty) {
-                g_info("Waiting for the manager's word on every scope's end (%s)", private_error->message);
-                g_clear_error(&private_error);
-        }
+        b->cgroup_empty = steward_cgroup_empty_watch_new(&watch_error);
+        if (!b->cgroup_empty)
+                g_info("Waiting for the manager's word on every scope's end (%s)", watch_error->message);
         b->manager_bus = g_object_ref(o->manager_bus);
         if (!o->manager_bus_only)
                 b->private_socket = private_socket_path(o->mode);
