@@ -11,8 +11,9 @@
  * second connection, a notify flood, stewardd killed and restarted). The
  * test keeps a model of what each child should be; after every step it
  * waits, bounded and woken by events and PropertiesChanged, until every
- * child is what its model says, and then checks what systemd says:
- * never two scopes of one child, a running child's processes all in its
+ * child is what its model says, and then checks what the kernel and
+ * systemd say: never a scope of a child created while another of it had a
+ * process (itest-scope-watch.c), a running child's processes all in its
  * scope and nothing of the others left, stewardd's descriptors and memory
  * flat, and every event numbered one more than the one before. Every
  * step is printed, and every failure names the seed and the step, so a

@@ -5,8 +5,9 @@
  * children in some state, starts a new one on the same configuration and
  * runtime directory, and checks that the same processes in the same
  * scopes live on, that numbering continues and that the fence holds: a
- * watcher of the manager's units fails the test whenever two scopes of one
- * child are alive at once (itest_scope_watch_new()). */
+ * watch of the scopes' cgroups fails the test whenever a scope of a child
+ * was created while another of that child still had a process
+ * (itest_scope_watch_new()). */
 #include "config.h"
 
 #include <errno.h>
