@@ -501,8 +501,37 @@ backend_probe_fail(Probe *p, const char *message)
         (void) kill(p->proc.pid, SIGKILL);
 }
 
-static gboolean backend_spawn_helper(StewardBackend *b, const StewardExecPlan *plan, StewardSpawned *out,
-                                     GError **error);
+static gboolean
+on_spare(gpointer user_data)
+{
+        StewardBackend *b = user_data;
+        g_autoptr(GError) error = NULL;
+
+        b->spare_source = 0;
+        if (!steward_spawn_spare(&b->spare, &error))
+                /* The next spawn spawns, and says what is wrong. */
+                g_debug("No spare steward-exec: %s", error->message);
+        return G_SOURCE_REMOVE;
+}
+
+/* Spawns the next spare once nothing else is waiting to run: after a
+ * restart's spawn is on its way, or between a bring-up's. */
+static void
+backend_spare_soon(StewardBackend *b)
+{
+        if (!b->spare_source && b->spare.params_fd < 0)
+                b->spare_source = g_idle_add_full(G_PRIORITY_LOW, on_spare, b, NULL);
+}
+
+/* Starts @plan's helper, from the spare when there is one. */
+static gboolean
+backend_spawn_helper(StewardBackend *b, const StewardExecPlan *plan, StewardSpawned *out, GError **error)
+{
+        gboolean ok = steward_spawn_fork(plan, &b->spare, out, error);
+
+        backend_spare_soon(b);
+        return ok;
+}
 
 void
 steward_backend_probe(StewardBackend *b, const StewardChildSpec *spec, guint64 generation, guint64 number)
@@ -735,38 +764,6 @@ StewardBackendKind
 steward_backend_get_kind(StewardBackend *b)
 {
         return b->kind;
-}
-
-static gboolean
-on_spare(gpointer user_data)
-{
-        StewardBackend *b = user_data;
-        g_autoptr(GError) error = NULL;
-
-        b->spare_source = 0;
-        if (!steward_spawn_spare(&b->spare, &error))
-                /* The next spawn spawns, and says what is wrong. */
-                g_debug("No spare steward-exec: %s", error->message);
-        return G_SOURCE_REMOVE;
-}
-
-/* Spawns the next spare once nothing else is waiting to run: after a
- * restart's spawn is on its way, or between a bring-up's. */
-static void
-backend_spare_soon(StewardBackend *b)
-{
-        if (!b->spare_source && b->spare.params_fd < 0)
-                b->spare_source = g_idle_add_full(G_PRIORITY_LOW, on_spare, b, NULL);
-}
-
-/* Starts @plan's helper, from the spare when there is one. */
-static gboolean
-backend_spawn_helper(StewardBackend *b, const StewardExecPlan *plan, StewardSpawned *out, GError **error)
-{
-        gboolean ok = steward_spawn_fork(plan, &b->spare, out, error);
-
-        backend_spare_soon(b);
-        return ok;
 }
 
 /* Forks the helper of a queued incarnation and has it placed. */
