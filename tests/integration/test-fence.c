@@ -130,6 +130,7 @@ START_TEST(test_command_supersedes_policy_restart)
 {
         g_autofree char *dir = g_dir_make_tmp("steward-fence-XXXXXX", NULL);
         g_autofree char *fifo = g_build_filename(dir, "crash", NULL);
+        g_autofree char *trapped = g_build_filename(dir, "trapped", NULL);
         g_autofree char *config = NULL;
         g_autoptr(ItestDaemon) d = NULL;
         g_autoptr(GVariant) restart = NULL;
@@ -139,15 +140,19 @@ START_TEST(test_command_supersedes_policy_restart)
 
         ck_assert_int_eq(mkfifo(fifo, 0600), 0);
         /* The main process fails once told to; its grandchild ignores
-         * SIGTERM and holds the scope for TimeoutStopSec=. */
+         * SIGTERM and holds the scope for TimeoutStopSec=. The crash waits
+         * until the grandchild's trap is set: on a loaded machine the stop
+         * of the leftovers could otherwise come first and end it, and the
+         * restart find the scope empty. */
         config = g_strdup_printf("[Child api]\n"
-                                 "ExecStart=/bin/sh -c '(trap \"\" TERM; exec sleep 1000) & "
+                                 "ExecStart=/bin/sh -c '(trap \"\" TERM; : > %s; exec sleep 1000) & "
                                  "read x < %s; exit 3'\n"
                                  "TimeoutStopSec=5s\n"
                                  "RestartSec=1min\n",
-                                 fifo);
+                                 trapped, fifo);
         d = start(config, 0);
         ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert(itest_wait_file(trapped, ITEST_TIMEOUT_SEC));
         itest_fifo_write(fifo, "crash\n");
         ev = itest_events_wait(d->events, "child_exited", "api", &from, ITEST_TIMEOUT_SEC);
         ck_assert(ev);
