@@ -332,6 +332,7 @@ struct _StewardCgroupEmptyWatch {
         int fd; /* inotify */
         StewardFdWatch *watch;
         GHashTable *by_wd; /* GINT_TO_POINTER(wd) -> EmptyWatch* */
+        gboolean limit_reached; /* said once: no watch left */
 };
 
 static void
@@ -472,8 +473,14 @@ steward_cgroup_empty_watch_add(StewardCgroupEmptyWatch *w, const char *dir, Stew
         /* The file changes (IN_MODIFY) when "populated" does; the watch
          * ends (IN_IGNORED) when the cgroup is removed. */
         wd = inotify_add_watch(w->fd, events, IN_MODIFY);
-        if (wd < 0)
+        if (wd < 0) {
+                if (errno == ENOSPC && !w->limit_reached) {
+                        w->limit_reached = TRUE;
+                        g_message("No inotify watch left (fs.inotify.max_user_watches): the ends of "
+                                  "further scopes come from the manager's reports");
+                }
                 return 0;
+        }
         /* One watch per file: a cgroup is one incarnation's. */
         if (g_hash_table_contains(w->by_wd, GINT_TO_POINTER(wd)))
                 return 0;
