@@ -719,6 +719,21 @@ install_user_unit(const char *unit, const char *config_dir)
         return files;
 }
 
+/* Fails the test, with what the manager and the journal say of @unit:
+ * one sanitized CI run timed out waiting for it to become active, and
+ * nothing in the log said why. */
+static void
+unit_explain_failure(const char *unit, const char *what)
+{
+        const char *status[] = { "systemctl", "--user",     "status", "--no-pager",
+                                 "--full",    "--lines=50", unit,     NULL };
+        g_autofree char *out = NULL;
+
+        (void) itest_run(status, &out);
+        fprintf(stderr, "# systemctl --user status %s:\n%s\n", unit, out ? out : "");
+        ck_abort_msg("%s %s", unit, what);
+}
+
 static void
 remove_user_unit(GPtrArray *files)
 {
@@ -1120,8 +1135,9 @@ START_TEST(test_stewardd_is_a_notify_service)
         assert_notify_socket(env, socket_path);
 
         release(fifo);
-        ck_assert(unit_wait(bus, path, "org.freedesktop.systemd1.Unit", "ActiveState",
-                            g_variant_new_string("active")));
+        if (!unit_wait(bus, path, "org.freedesktop.systemd1.Unit", "ActiveState",
+                       g_variant_new_string("active")))
+                unit_explain_failure(unit, "never became active");
         ck_assert(unit_wait(bus, path, service, "StatusText", g_variant_new_string("2 children: 2 up")));
         ck_assert(unit_wait(bus, path, service, "NFileDescriptorStore", g_variant_new_uint32(1)));
 
