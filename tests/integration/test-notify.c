@@ -1159,8 +1159,9 @@ START_TEST(test_stewardd_is_a_notify_service)
 
         /* The next stewardd takes the tree over (live restore): db is
          * not started again, and the unit is ready once it is adopted. */
-        ck_assert(unit_wait(bus, path, "org.freedesktop.systemd1.Unit", "ActiveState",
-                            g_variant_new_string("active")));
+        if (!unit_wait(bus, path, "org.freedesktop.systemd1.Unit", "ActiveState",
+                       g_variant_new_string("active")))
+                unit_explain_failure(unit, "never became active again");
         second_pid = unit_u32(bus, path, service, "MainPID");
         ck_assert_uint_ne(second_pid, first_pid);
         ck_assert(!g_file_test(env_path, G_FILE_TEST_EXISTS));
