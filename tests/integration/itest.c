@@ -455,9 +455,6 @@ itest_journal_wait(const char *const *match, const char *needle, guint timeout_s
         return done;
 }
 
-static ItestEvents *itest_events_new(GDBusConnection *bus);
-static void itest_events_free(ItestEvents *e);
-
 static void
 on_daemon_exit(GPid pid, int status, gpointer user_data)
 {
@@ -786,7 +783,7 @@ on_event(GDBusConnection *bus, const char *sender, const char *path, const char 
         g_ptr_array_add(e->events, g_variant_ref(params));
 }
 
-static ItestEvents *
+ItestEvents *
 itest_events_new(GDBusConnection *bus)
 {
         ItestEvents *e = g_new0(ItestEvents, 1);
@@ -805,7 +802,7 @@ itest_events_new(GDBusConnection *bus)
         return e;
 }
 
-static void
+void
 itest_events_free(ItestEvents *e)
 {
         if (!e)

@@ -59,6 +59,12 @@ typedef struct {
         GPtrArray *events; /* of GVariant* (tssta{sv}) */
 } ItestEvents;
 
+/* Records every Event signal on @bus from now on: of an ItestDaemon's
+ * stewardd, or of one the test starts otherwise (a service). */
+ItestEvents *itest_events_new(GDBusConnection *bus);
+void itest_events_free(ItestEvents *e);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ItestEvents, itest_events_free)
+
 /* Waits for an event of kind about child (NULL: any) at or after index
  * *from (NULL: 0); returns it (borrowed) and sets *from past it, or NULL. */
 GVariant *itest_events_wait(ItestEvents *e, const char *kind, const char *child, guint *from,

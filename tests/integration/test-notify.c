@@ -1105,6 +1105,9 @@ START_TEST(test_stewardd_is_a_notify_service)
         g_autofree char *socket_path =
                 g_build_filename(g_getenv("XDG_RUNTIME_DIR"), "steward", "notify", NULL);
         g_autoptr(GDBusConnection) bus = itest_bus();
+        g_autoptr(ItestEvents) events = itest_events_new(bus);
+        g_autofree char *state_path =
+                g_build_filename(g_getenv("XDG_RUNTIME_DIR"), "steward", "state", NULL);
         g_autoptr(GVariant) sub = NULL;
         g_autoptr(GHashTable) env = NULL;
         g_autofree char *state = NULL;
@@ -1117,6 +1120,8 @@ START_TEST(test_stewardd_is_a_notify_service)
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         steward_autofd int client = -1;
         guint32 first_pid, second_pid;
+        guint64 ready_sequence;
+        GVariant *ready;
         GPtrArray *files;
 
         ck_assert(g_file_set_contents(conf_path, config, -1, NULL));
@@ -1147,6 +1152,15 @@ START_TEST(test_stewardd_is_a_notify_service)
         ck_assert_int_ge(client, 0);
         memcpy(sa.sun_path, socket_path, strlen(socket_path));
         ck_assert_int_eq(connect(client, (struct sockaddr *) &sa, sizeof(sa)), 0);
+
+        /* The state is saved once the loop is idle: killed before, the
+         * next stewardd would take db as still starting, and wait for a
+         * READY=1 it sent already (seen in a sanitized CI run: "2
+         * children: 1 up, 1 starting" for 30 s). */
+        ready = itest_events_wait(events, "manager_ready", NULL, NULL, ITEST_TIMEOUT_SEC);
+        ck_assert(ready);
+        g_variant_get(ready, "(tssta{sv})", &ready_sequence, NULL, NULL, NULL, NULL);
+        ck_assert(itest_wait_saved_path(state_path, ready_sequence));
 
         first_pid = unit_u32(bus, path, service, "MainPID");
         ck_assert_uint_gt(first_pid, 0);
