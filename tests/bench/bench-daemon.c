@@ -275,15 +275,7 @@ on_idle_over(gpointer user_data)
 static GPid
 manager_pid(GDBusConnection *bus)
 {
-        g_autoptr(GVariant) r = g_dbus_connection_call_sync(
-                bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                "GetConnectionUnixProcessID", g_variant_new("(s)", "org.freedesktop.systemd1"),
-                G_VARIANT_TYPE("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-        guint32 pid = 0;
-
-        if (r)
-                g_variant_get(r, "(u)", &pid);
-        return (GPid) pid;
+        return itest_name_pid(bus, "org.freedesktop.systemd1");
 }
 
 /* A benchmark's window, not a test's wait: the quantity is what happens

@@ -98,25 +98,10 @@ check_adopted(GVariant *ev)
 
 /* ---- systemd's side ---------------------------------------------------------- */
 
-/* The process owning a bus name; for org.freedesktop.DBus the bus daemon itself. */
-static GPid
-name_pid(GDBusConnection *bus, const char *name)
-{
-        g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
-                bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                "GetConnectionUnixProcessID", g_variant_new("(s)", name), G_VARIANT_TYPE("(u)"),
-                G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-        guint32 pid = 0;
-
-        if (reply)
-                g_variant_get(reply, "(u)", &pid);
-        return (GPid) pid;
-}
-
 static GPid
 manager_pid(GDBusConnection *bus)
 {
-        return name_pid(bus, "org.freedesktop.systemd1");
+        return itest_name_pid(bus, "org.freedesktop.systemd1");
 }
 
 /* What the manager and the bus daemon spend while stewardd adopts: the
@@ -130,7 +115,7 @@ static void
 peers_begin(GDBusConnection *bus, Peers *p)
 {
         p->manager = manager_pid(bus);
-        p->bus = name_pid(bus, "org.freedesktop.DBus");
+        p->bus = itest_name_pid(bus, "org.freedesktop.DBus");
         p->manager_cpu = itest_proc_cpu_seconds(p->manager);
         p->bus_cpu = itest_proc_cpu_seconds(p->bus);
 }

@@ -1041,6 +1041,29 @@ itest_event_str(GVariant *ev, const char *field)
         return v;
 }
 
+guint64
+itest_event_sequence(GVariant *ev)
+{
+        guint64 seq;
+
+        g_variant_get_child(ev, 0, "t", &seq);
+        return seq;
+}
+
+GPid
+itest_name_pid(GDBusConnection *bus, const char *name)
+{
+        g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
+                bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                "GetConnectionUnixProcessID", g_variant_new("(s)", name), G_VARIANT_TYPE("(u)"),
+                G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+        guint32 pid = 0;
+
+        if (reply)
+                g_variant_get(reply, "(u)", &pid);
+        return (GPid) pid;
+}
+
 char *
 itest_state_path(ItestDaemon *d)
 {

@@ -218,6 +218,11 @@ gboolean itest_sanitized(void);
 double itest_proc_cpu_seconds(GPid pid);
 /* A string field of a recorded event (tssta{sv}), NULL when it has none. */
 const char *itest_event_str(GVariant *ev, const char *field);
+/* An event's number (STEWARD_SEQUENCE). */
+guint64 itest_event_sequence(GVariant *ev);
+/* The process owning the bus name @name (for org.freedesktop.DBus the bus
+ * daemon itself); 0 when it has no owner. */
+GPid itest_name_pid(GDBusConnection *bus, const char *name);
 
 /* Suites of this directory skip (exit 77) outside steward-harness. */
 void itest_require_harness(void);

@@ -270,15 +270,6 @@ child_exists(Chaos *c, const char *child)
         return reply != NULL;
 }
 
-static guint64
-event_sequence(GVariant *ev)
-{
-        guint64 seq;
-
-        g_variant_get_child(ev, 0, "t", &seq);
-        return seq;
-}
-
 /* ---- invariants ---------------------------------------------------------------------- */
 
 static const char *
@@ -297,7 +288,7 @@ check_events(Chaos *c)
         GPtrArray *events = c->d->events->events;
 
         for (; c->checked < events->len; c->checked++) {
-                guint64 seq = event_sequence(g_ptr_array_index(events, c->checked));
+                guint64 seq = itest_event_sequence(g_ptr_array_index(events, c->checked));
 
                 if (c->last_seq == 0)
                         CHAOS_CHECK(c, seq > c->floor,

@@ -304,23 +304,6 @@ START_TEST(test_spawn_failure_recovers)
 }
 END_TEST
 
-/* The systemd manager's PID, from the bus daemon. */
-static pid_t
-manager_pid(void)
-{
-        g_autoptr(GDBusConnection) bus = itest_bus();
-        g_autoptr(GVariant) reply = NULL;
-        guint32 pid;
-
-        reply = g_dbus_connection_call_sync(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                            "org.freedesktop.DBus", "GetConnectionUnixProcessID",
-                                            g_variant_new("(s)", "org.freedesktop.systemd1"),
-                                            G_VARIANT_TYPE("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-        ck_assert(reply);
-        g_variant_get(reply, "(u)", &pid);
-        return (pid_t) pid;
-}
-
 /* The old incarnation's end is the kernel's word that its cgroup is
  * empty, not the manager's report that the scope is inactive: with the
  * manager stopped, a crash is followed by the next spawn all the same.
@@ -329,10 +312,12 @@ START_TEST(test_fence_released_by_empty_cgroup)
 {
         g_autoptr(ItestScopeWatch) w = itest_scope_watch_new();
         g_autoptr(ItestDaemon) d = start("[Child api]\nExecStart=/bin/sleep 1000\nRestartSec=0\n", 0);
+        g_autoptr(GDBusConnection) bus = itest_bus();
         g_autoptr(GVariant) pid = NULL;
-        pid_t manager = manager_pid();
+        GPid manager = itest_name_pid(bus, "org.freedesktop.systemd1");
         GVariant *ev;
 
+        ck_assert_int_gt(manager, 0);
         ck_assert(itest_wait_state(d, "api", "running"));
         pid = itest_child_property(d, "api", "MainPID");
         ck_assert_int_eq(kill(manager, SIGSTOP), 0);

@@ -31,15 +31,6 @@ event_main_pid(GVariant *ev)
         return pid;
 }
 
-static guint64
-event_sequence(GVariant *ev)
-{
-        guint64 seq;
-
-        g_variant_get(ev, "(tsst@a{sv})", &seq, NULL, NULL, NULL, NULL);
-        return seq;
-}
-
 typedef struct {
         const char *path;
         const char *needle;
@@ -208,7 +199,8 @@ START_TEST(test_killed_journald)
         /* ... and so are stewardd's entries, with the count of those the
          * dead journald refused. */
         pid_match = g_strdup_printf("_PID=%d", (int) d->pid);
-        seq_match = g_strdup_printf(STEWARD_FIELD_SEQUENCE "=%" G_GUINT64_FORMAT, event_sequence(started));
+        seq_match =
+                g_strdup_printf(STEWARD_FIELD_SEQUENCE "=%" G_GUINT64_FORMAT, itest_event_sequence(started));
         ck_assert(itest_journal_wait((const char *const[]){ pid_match, seq_match, NULL }, "api",
                                      ITEST_TIMEOUT_SEC));
         ck_assert(itest_journal_wait((const char *const[]){ pid_match, NULL },
@@ -265,7 +257,7 @@ START_TEST(test_stopped_journald)
         dog_after = itest_child_property(d, "dog", "MainPID");
         ck_assert(g_variant_equal(dog_before, dog_after));
 
-        last = event_sequence(g_ptr_array_index(d->events->events, d->events->events->len - 1));
+        last = itest_event_sequence(g_ptr_array_index(d->events->events, d->events->events->len - 1));
         itest_journald_cont();
 
         /* The last event before the continue, and with it every one before. */

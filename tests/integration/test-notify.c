@@ -1120,7 +1120,6 @@ START_TEST(test_stewardd_is_a_notify_service)
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         steward_autofd int client = -1;
         guint32 first_pid, second_pid;
-        guint64 ready_sequence;
         GVariant *ready;
         GPtrArray *files;
 
@@ -1159,8 +1158,7 @@ START_TEST(test_stewardd_is_a_notify_service)
          * children: 1 up, 1 starting" for 30 s). */
         ready = itest_events_wait(events, "manager_ready", NULL, NULL, ITEST_TIMEOUT_SEC);
         ck_assert(ready);
-        g_variant_get(ready, "(tssta{sv})", &ready_sequence, NULL, NULL, NULL, NULL);
-        ck_assert(itest_wait_saved_path(state_path, ready_sequence));
+        ck_assert(itest_wait_saved_path(state_path, itest_event_sequence(ready)));
 
         first_pid = unit_u32(bus, path, service, "MainPID");
         ck_assert_uint_gt(first_pid, 0);

@@ -34,15 +34,6 @@ restart_child(ItestDaemon *d, const char *child)
         return outcome;
 }
 
-static guint64
-event_sequence(GVariant *ev)
-{
-        guint64 seq;
-
-        g_variant_get_child(ev, 0, "t", &seq);
-        return seq;
-}
-
 /* The restarted daemon's tree_adopted event, at or after *from (NULL: 0). */
 static GVariant *
 wait_adopted_from(ItestDaemon *d, guint *from)
@@ -129,7 +120,7 @@ START_TEST(test_kill_keeps_children)
         itest_daemon_restart(d);
         wait_adopted(d);
         /* Numbering goes on from the previous run's, from the first event. */
-        ck_assert_uint_gt(event_sequence(g_ptr_array_index(d->events->events, 0)), last_seq);
+        ck_assert_uint_gt(itest_event_sequence(g_ptr_array_index(d->events->events, 0)), last_seq);
 
         ck_assert(itest_events_wait(d->events, "child_adopted", "api", NULL, 1));
         ck_assert_int_eq(itest_child_main_pid(d, "api"), api_pid);
@@ -277,7 +268,7 @@ START_TEST(test_summary_event_saved)
                 if (g_variant_lookup(fields, "suppressed", "t", NULL))
                         summary = ev;
         }
-        ck_assert(itest_wait_saved(d, event_sequence(summary)));
+        ck_assert(itest_wait_saved(d, itest_event_sequence(summary)));
 }
 END_TEST
 

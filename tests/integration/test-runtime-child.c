@@ -73,15 +73,6 @@ remove_child(ItestDaemon *d, const char *child)
         return outcome;
 }
 
-static guint64
-event_sequence(GVariant *ev)
-{
-        guint64 seq;
-
-        g_variant_get_child(ev, 0, "t", &seq);
-        return seq;
-}
-
 /* ---- adding ---------------------------------------------------------------------- */
 
 START_TEST(test_add_starts_child)
@@ -119,7 +110,7 @@ START_TEST(test_add_starts_child)
         ck_assert_str_eq(itest_event_str(added, "reason"), "test");
         starting = itest_events_wait(d->events, "child_starting", "extra", &from, ITEST_TIMEOUT_SEC);
         ck_assert(starting);
-        ck_assert_uint_gt(event_sequence(starting), event_sequence(added));
+        ck_assert_uint_gt(itest_event_sequence(starting), itest_event_sequence(added));
         ck_assert(itest_wait_state(d, "extra", "running"));
 
         /* Its object, its own scope, inside its supervisor's slice. */
@@ -337,7 +328,7 @@ START_TEST(test_restore_adopts_runtime_child)
         unit = itest_child_str(d, "extra", "Unit");
         started = itest_events_wait(d->events, "child_started", "extra", NULL, ITEST_TIMEOUT_SEC);
         ck_assert(started);
-        ck_assert(itest_wait_saved(d, event_sequence(started)));
+        ck_assert(itest_wait_saved(d, itest_event_sequence(started)));
 
         itest_daemon_kill(d);
         ck_assert_int_eq(kill((pid_t) pid, 0), 0);
