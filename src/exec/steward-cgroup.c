@@ -237,6 +237,29 @@ counter_close(Counter *c)
         g_clear_pointer(&c->path, g_free);
 }
 
+typedef enum {
+        LAYOUT_PURE = 1, /* the unified hierarchy alone, at the root */
+        LAYOUT_HYBRID, /* v1 controllers, the unified hierarchy at CGROUP_ROOT/unified */
+        LAYOUT_LEGACY, /* v1 alone */
+} Layout;
+
+/* How the host mounts its cgroups, looked at once: it does not change
+ * while stewardd runs, and every spawn asks. */
+static Layout
+cgroup_layout(void)
+{
+        static gsize layout = 0;
+
+        if (g_once_init_enter(&layout)) {
+                Layout l = g_file_test(CGROUP_ROOT "/cgroup.controllers", G_FILE_TEST_EXISTS) ? LAYOUT_PURE
+                           : g_file_test(CGROUP_ROOT "/unified/cgroup.procs", G_FILE_TEST_EXISTS)
+                                   ? LAYOUT_HYBRID
+                                   : LAYOUT_LEGACY;
+                g_once_init_leave(&layout, l);
+        }
+        return (Layout) layout;
+}
+
 StewardCgroupCounters *
 steward_cgroup_counters_open(pid_t pid, const char *unit, char **ret_unified_dir)
 {
@@ -246,9 +269,8 @@ steward_cgroup_counters_open(pid_t pid, const char *unit, char **ret_unified_dir
         g_autofree char *memory = NULL;
         g_autofree char *pids = NULL;
         g_autoptr(StewardCgroupCounters) c = g_new0(StewardCgroupCounters, 1);
+        Layout layout = cgroup_layout();
         gboolean have;
-
-        gboolean pure = g_file_test(CGROUP_ROOT "/cgroup.controllers", G_FILE_TEST_EXISTS);
 
         c->oom.fd = c->pids.fd = c->oom.event_fd = c->pids.event_fd = -1;
         if (ret_unified_dir)
@@ -258,13 +280,12 @@ steward_cgroup_counters_open(pid_t pid, const char *unit, char **ret_unified_dir
         unified = steward_cgroup_path_of(text, NULL);
         /* The unified hierarchy is mounted at the root (pure v2) or below
          * it (hybrid); a "0::/" of a v1-only host names nothing. */
-        if (ret_unified_dir && path_is_unit(unified, unit) &&
-            (pure || g_file_test(CGROUP_ROOT "/unified/cgroup.procs", G_FILE_TEST_EXISTS)))
-                *ret_unified_dir =
-                        g_build_filename(pure ? CGROUP_ROOT : CGROUP_ROOT "/unified", unified, NULL);
+        if (ret_unified_dir && path_is_unit(unified, unit) && layout != LAYOUT_LEGACY)
+                *ret_unified_dir = g_build_filename(
+                        layout == LAYOUT_PURE ? CGROUP_ROOT : CGROUP_ROOT "/unified", unified, NULL);
         /* Where a controller is on the unified hierarchy, its files are
          * in the one tree; a v1 hierarchy of its own has its own. */
-        if (pure) {
+        if (layout == LAYOUT_PURE) {
                 have = counter_open(&c->oom, CGROUP_ROOT, unified, unit, "memory.events", "oom_kill", TRUE);
                 have |= counter_open(&c->pids, CGROUP_ROOT, unified, unit, "pids.events", "max", TRUE);
         } else {
