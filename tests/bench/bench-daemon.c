@@ -45,44 +45,6 @@ seconds_since(gint64 start)
 
 /* ---- systemd's side: counting jobs and units through the manager ---------- */
 
-typedef struct {
-        const char *prefix; /* units of interest */
-        guint done; /* JobRemoved with result "done" for them */
-        guint want;
-        gboolean reached;
-        gint64 first_usec;
-} JobCount;
-
-static void
-on_job_removed(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
-               const char *signal, GVariant *params, gpointer user_data)
-{
-        JobCount *c = user_data;
-        const char *unit, *result;
-
-        g_variant_get(params, "(u&o&s&s)", NULL, NULL, &unit, &result);
-        if (!g_str_has_prefix(unit, c->prefix) || !g_str_equal(result, "done"))
-                return;
-        if (c->done++ == 0)
-                c->first_usec = g_get_monotonic_time();
-        if (c->done >= c->want)
-                c->reached = TRUE;
-}
-
-static guint
-subscribe_jobs(GDBusConnection *bus, JobCount *c)
-{
-        g_autoptr(GVariant) r = NULL;
-        guint id = g_dbus_connection_signal_subscribe(
-                bus, "org.freedesktop.systemd1", "org.freedesktop.systemd1.Manager", "JobRemoved",
-                "/org/freedesktop/systemd1", NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_job_removed, c, NULL);
-
-        r = g_dbus_connection_call_sync(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                                        "org.freedesktop.systemd1.Manager", "Subscribe", NULL, NULL,
-                                        G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-        return id;
-}
-
 static double
 systemd_restart_loop(GDBusConnection *bus)
 {
@@ -94,25 +56,22 @@ systemd_restart_loop(GDBusConnection *bus)
                                 "/bin/sh",     "-c",
                                 "exit 1",      NULL };
         const char *stop[] = { "systemctl", "--user", "stop", "bench-loop.service", NULL };
-        JobCount c = { .prefix = "bench-loop.service", .want = RESTARTS + 1 };
-        guint sub = subscribe_jobs(bus, &c);
+        g_autoptr(ItestJobs) c = itest_jobs_new(bus, "bench-loop.service", RESTARTS + 1);
         double per_cycle;
 
         if (itest_run(start, NULL) != 0)
                 return -1;
-        if (!itest_wait_flag(&c.reached, 120))
+        if (!itest_wait_flag(&c->reached, 120))
                 return -1;
-        per_cycle = (double) (g_get_monotonic_time() - c.first_usec) / G_USEC_PER_SEC / RESTARTS;
+        per_cycle = (double) (g_get_monotonic_time() - c->first_usec) / G_USEC_PER_SEC / RESTARTS;
         (void) itest_run(stop, NULL);
-        g_dbus_connection_signal_unsubscribe(bus, sub);
         return per_cycle;
 }
 
 static double
 systemd_bringup(GDBusConnection *bus)
 {
-        JobCount c = { .prefix = "bench-scope-", .want = CHILDREN };
-        guint sub = subscribe_jobs(bus, &c);
+        g_autoptr(ItestJobs) c = itest_jobs_new(bus, "bench-scope-", CHILDREN);
         g_autoptr(GArray) pids = g_array_new(FALSE, FALSE, sizeof(GPid));
         gint64 start = g_get_monotonic_time();
         double took;
@@ -130,77 +89,13 @@ systemd_bringup(GDBusConnection *bus)
                         return -1;
                 g_array_append_val(pids, pid);
         }
-        if (!itest_wait_flag(&c.reached, 300))
+        if (!itest_wait_flag(&c->reached, 300))
                 return -1;
         took = seconds_since(start);
         for (guint i = 0; i < pids->len; i++) {
                 (void) kill(g_array_index(pids, GPid, i), SIGKILL);
                 (void) waitpid(g_array_index(pids, GPid, i), NULL, 0);
         }
-        g_dbus_connection_signal_unsubscribe(bus, sub);
-        return took;
-}
-
-typedef struct {
-        guint pending;
-        gboolean failed;
-} Calls;
-
-static void
-on_call_done(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-        Calls *c = user_data;
-        g_autoptr(GVariant) reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, NULL);
-
-        if (!reply)
-                c->failed = TRUE;
-        c->pending--;
-}
-
-/* What a supervisor built on systemd's own API would do: fork each
- * process, and have the manager put it in a scope of its own, every
- * StartTransientUnit in flight at once on one connection. */
-static double
-systemd_pipelined_scopes(GDBusConnection *bus)
-{
-        JobCount c = { .prefix = "bench-pscope-", .want = CHILDREN };
-        guint sub = subscribe_jobs(bus, &c);
-        g_autoptr(GArray) pids = g_array_new(FALSE, FALSE, sizeof(GPid));
-        gint64 start = g_get_monotonic_time();
-        Calls calls = { 0 };
-        double took;
-
-        for (guint i = 0; i < CHILDREN; i++) {
-                g_autofree char *unit = g_strdup_printf("bench-pscope-%u.scope", i);
-                const char *argv[] = { "sleep", "1000", NULL };
-                GVariantBuilder props;
-                GPid pid;
-
-                if (!g_spawn_async(NULL, (char **) argv, NULL,
-                                   G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, NULL))
-                        return -1;
-                g_array_append_val(pids, pid);
-                g_variant_builder_init(&props, G_VARIANT_TYPE("a(sv)"));
-                g_variant_builder_add(
-                        &props, "(sv)", "PIDs",
-                        g_variant_new_fixed_array(G_VARIANT_TYPE_UINT32, &pid, 1, sizeof(guint32)));
-                calls.pending++;
-                g_dbus_connection_call(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                                       "org.freedesktop.systemd1.Manager", "StartTransientUnit",
-                                       g_variant_new("(ssa(sv)a(sa(sv)))", unit, "fail", &props, NULL),
-                                       G_VARIANT_TYPE("(o)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_call_done,
-                                       &calls);
-        }
-        if (!itest_wait_flag(&c.reached, 300) || calls.failed)
-                return -1;
-        took = seconds_since(start);
-        while (calls.pending > 0)
-                g_main_context_iteration(NULL, TRUE);
-        for (guint i = 0; i < pids->len; i++) {
-                (void) kill(g_array_index(pids, GPid, i), SIGKILL);
-                (void) waitpid(g_array_index(pids, GPid, i), NULL, 0);
-        }
-        g_dbus_connection_signal_unsubscribe(bus, sub);
         return took;
 }
 
@@ -212,29 +107,27 @@ systemd_restart_unit_round_trip(GDBusConnection *bus)
                                 "--unit=bench-ru", "-p",     "StartLimitIntervalSec=0",
                                 "sleep",           "1000",   NULL };
         const char *stop[] = { "systemctl", "--user", "stop", "bench-ru.service", NULL };
-        JobCount c = { .prefix = "bench-ru.service" };
+        g_autoptr(ItestJobs) c = NULL;
         g_autoptr(GArray) took = g_array_new(FALSE, FALSE, sizeof(gint64));
-        guint sub;
 
         if (itest_run(start, NULL) != 0)
                 return -1;
-        sub = subscribe_jobs(bus, &c);
+        c = itest_jobs_new(bus, "bench-ru.service", 0);
         for (guint i = 0; i < ROUND_TRIPS; i++) {
                 g_autoptr(GVariant) job = NULL;
                 gint64 t = g_get_monotonic_time();
 
-                c.want = c.done + 1;
-                c.reached = FALSE;
+                c->want = c->done + 1;
+                c->reached = FALSE;
                 job = g_dbus_connection_call_sync(
                         bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
                         "org.freedesktop.systemd1.Manager", "RestartUnit",
                         g_variant_new("(ss)", "bench-ru.service", "replace"), G_VARIANT_TYPE("(o)"),
                         G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-                if (!job || !itest_wait_flag(&c.reached, ITEST_TIMEOUT_SEC))
+                if (!job || !itest_wait_flag(&c->reached, ITEST_TIMEOUT_SEC))
                         return -1;
                 g_array_append_val(took, (gint64){ g_get_monotonic_time() - t });
         }
-        g_dbus_connection_signal_unsubscribe(bus, sub);
         (void) itest_run(stop, NULL);
         return itest_quantile_ms(took, 0.5) / 1e3;
 }
@@ -467,7 +360,7 @@ START_TEST(bench_daemon)
         ck_assert(s > 0 && n > 0);
 
         s = steward_bringup(CHILDREN, NULL, &rss, &cpu);
-        n = systemd_pipelined_scopes(bus);
+        n = itest_pipelined_scopes(bus, CHILDREN, "bench-pscope-", NULL, NULL);
         report("bring-up of 1,000 children vs pipelined scopes", s, n);
         ck_assert(s > 0 && n > 0);
         n = systemd_bringup(bus);

@@ -180,17 +180,29 @@ run_size(guint n)
         guint64 rss, anon, rss_after, anon_after, settled, warm, restarted, read, stormed;
         const char *env = g_getenv("STEWARD_BENCH_RESTARTS");
         guint restarts = env && *env ? (guint) g_ascii_strtoull(env, NULL, 10) : 1000;
+        g_autoptr(GDBusConnection) bus = g_bus_get_sync(G_BUS_TYPE_SESSION, NULL, NULL);
+        GPid manager = itest_name_pid(bus, "org.freedesktop.systemd1");
+        double ref_wall = 0, ref_manager_cpu = 0, manager_cpu;
         gint64 start;
         guint from = 0, one_from;
         double rss_n;
 
+        /* systemd's own way first, at the same size and in a slice of its
+         * own as stewardd's are: what the manager's side of a bring-up
+         * costs at this size. */
+        if (n > 0) {
+                ref_wall = itest_pipelined_scopes(bus, n, "bench-ref-", "bench.slice", &ref_manager_cpu);
+                ck_assert_msg(ref_wall >= 0, "%u pipelined scopes did not start", n);
+        }
         for (guint i = 0; i < n; i++)
                 g_string_append_printf(config, "[Child c%u]\nExecStart=/usr/bin/sleep 100000\n", i);
+        manager_cpu = itest_proc_cpu_seconds(manager);
         start = g_get_monotonic_time();
         d = itest_daemon_start(config->str, NULL);
         ck_assert_msg(wait_events(d, "child_started", n, &from), "%u children did not start", n);
         wall = seconds_since(start);
         cpu = itest_proc_cpu_seconds(d->pid);
+        manager_cpu = itest_proc_cpu_seconds(manager) - manager_cpu;
         rss = status_kib(d->pid, "VmRSS");
         anon = status_kib(d->pid, "RssAnon");
         settle(d);
@@ -273,6 +285,10 @@ run_size(guint n)
         settle(d);
         stormed = status_kib(d->pid, "VmRSS");
 
+        printf("# %6u children: systemd's pipelined scopes %6.2f ms/child wall, manager %5.2f ms/child "
+               "CPU; stewardd's bring-up %6.2f ms/child wall (%.2fx), manager %5.2f ms/child CPU\n",
+               n, ref_wall * 1000 / n, ref_manager_cpu * 1000 / n, wall * 1000 / n, wall / ref_wall,
+               manager_cpu * 1000 / n);
         printf("# %6u children: bring-up %6.2f ms/child wall, %5.2f ms/child CPU; RSS %6" G_GUINT64_FORMAT
                " KiB (%5.1f KiB/child, anonymous %5.1f); ListChildren %6.1f ms (again %6.1f ms), GetAll "
                "%5.1f ms, "

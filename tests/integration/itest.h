@@ -224,6 +224,31 @@ guint64 itest_event_sequence(GVariant *ev);
  * daemon itself); 0 when it has no owner. */
 GPid itest_name_pid(GDBusConnection *bus, const char *name);
 
+/* The manager's jobs and units whose names start with @prefix, counted
+ * from the manager's signals (itest-systemd.c). */
+typedef struct {
+        GDBusConnection *bus;
+        char *prefix;
+        guint job_sub, unit_sub;
+        guint want; /* JobRemoved with result "done" wanted, then UnitRemoved */
+        guint done, removed;
+        gboolean reached, gone, failed;
+        guint pending; /* calls of itest_pipelined_scopes() in flight */
+        gint64 first_usec; /* the first JobRemoved "done" */
+} ItestJobs;
+
+ItestJobs *itest_jobs_new(GDBusConnection *bus, const char *prefix, guint want);
+void itest_jobs_free(ItestJobs *c);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ItestJobs, itest_jobs_free)
+/* systemd's fastest bring-up of @n processes each in a scope of its own
+ * (issue #14's reference): fork them, then StartTransientUnit for each,
+ * all in flight at once on one connection, in @slice (NULL: the
+ * manager's default). The seconds until every job is done, -1 on a
+ * failure; *@ret_manager_cpu the manager's CPU time in them. The
+ * processes are killed and the scopes gone from the manager on return. */
+double itest_pipelined_scopes(GDBusConnection *bus, guint n, const char *prefix, const char *slice,
+                              double *ret_manager_cpu);
+
 /* Suites of this directory skip (exit 77) outside steward-harness. */
 void itest_require_harness(void);
 

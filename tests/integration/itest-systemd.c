@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* itest-systemd.c: the benches' systemd side, the strongest way the
+ * manager itself does a job, for comparison in the same run. */
+#include "config.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "itest.h"
+
+#define SYSTEMD_BUS_NAME "org.freedesktop.systemd1"
+#define SYSTEMD_OBJECT_PATH "/org/freedesktop/systemd1"
+#define SYSTEMD_MANAGER_INTERFACE "org.freedesktop.systemd1.Manager"
+
+static void
+on_job_removed(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
+               const char *signal, GVariant *params, gpointer user_data)
+{
+        ItestJobs *c = user_data;
+        const char *unit, *result;
+
+        g_variant_get(params, "(u&o&s&s)", NULL, NULL, &unit, &result);
+        if (!g_str_has_prefix(unit, c->prefix) || !g_str_equal(result, "done"))
+                return;
+        if (c->done++ == 0)
+                c->first_usec = g_get_monotonic_time();
+        if (c->done >= c->want)
+                c->reached = TRUE;
+}
+
+static void
+on_unit_removed(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
+                const char *signal, GVariant *params, gpointer user_data)
+{
+        ItestJobs *c = user_data;
+        const char *unit;
+
+        g_variant_get(params, "(&s&o)", &unit, NULL);
+        if (g_str_has_prefix(unit, c->prefix) && ++c->removed >= c->want)
+                c->gone = TRUE;
+}
+
+ItestJobs *
+itest_jobs_new(GDBusConnection *bus, const char *prefix, guint want)
+{
+        ItestJobs *c = g_new0(ItestJobs, 1);
+        g_autoptr(GVariant) r = NULL;
+
+        c->bus = g_object_ref(bus);
+        c->prefix = g_strdup(prefix);
+        c->want = want;
+        c->job_sub = g_dbus_connection_signal_subscribe(bus, SYSTEMD_BUS_NAME, SYSTEMD_MANAGER_INTERFACE,
+                                                        "JobRemoved", SYSTEMD_OBJECT_PATH, NULL,
+                                                        G_DBUS_SIGNAL_FLAGS_NONE, on_job_removed, c, NULL);
+        c->unit_sub = g_dbus_connection_signal_subscribe(bus, SYSTEMD_BUS_NAME, SYSTEMD_MANAGER_INTERFACE,
+                                                         "UnitRemoved", SYSTEMD_OBJECT_PATH, NULL,
+                                                         G_DBUS_SIGNAL_FLAGS_NONE, on_unit_removed, c, NULL);
+        /* The manager sends JobRemoved and UnitRemoved to subscribers only. */
+        r = g_dbus_connection_call_sync(bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH,
+                                        SYSTEMD_MANAGER_INTERFACE, "Subscribe", NULL, NULL,
+                                        G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+        return c;
+}
+
+void
+itest_jobs_free(ItestJobs *c)
+{
+        if (!c)
+                return;
+        g_dbus_connection_signal_unsubscribe(c->bus, c->job_sub);
+        g_dbus_connection_signal_unsubscribe(c->bus, c->unit_sub);
+        g_object_unref(c->bus);
+        g_free(c->prefix);
+        g_free(c);
+}
+
+/* A reply to one StartTransientUnit of many in flight. */
+static void
+on_start_done(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        ItestJobs *c = user_data;
+        g_autoptr(GVariant) reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, NULL);
+
+        if (!reply)
+                c->failed = TRUE;
+        c->pending--;
+}
+
+double
+itest_pipelined_scopes(GDBusConnection *bus, guint n, const char *prefix, const char *slice,
+                       double *ret_manager_cpu)
+{
+        g_autoptr(ItestJobs) c = itest_jobs_new(bus, prefix, n);
+        g_autoptr(GArray) pids = g_array_new(FALSE, FALSE, sizeof(GPid));
+        GPid manager = itest_name_pid(bus, SYSTEMD_BUS_NAME);
+        double cpu = itest_proc_cpu_seconds(manager);
+        gint64 start = g_get_monotonic_time();
+        double took;
+
+        for (guint i = 0; i < n; i++) {
+                g_autofree char *unit = g_strdup_printf("%s%u.scope", prefix, i);
+                const char *argv[] = { "sleep", "100000", NULL };
+                GVariantBuilder props;
+                GPid pid;
+
+                if (!g_spawn_async(NULL, (char **) argv, NULL,
+                                   G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, NULL))
+                        return -1;
+                g_array_append_val(pids, pid);
+                g_variant_builder_init(&props, G_VARIANT_TYPE("a(sv)"));
+                g_variant_builder_add(
+                        &props, "(sv)", "PIDs",
+                        g_variant_new_fixed_array(G_VARIANT_TYPE_UINT32, &pid, 1, sizeof(guint32)));
+                if (slice)
+                        g_variant_builder_add(&props, "(sv)", "Slice", g_variant_new_string(slice));
+                c->pending++;
+                g_dbus_connection_call(bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
+                                       "StartTransientUnit",
+                                       g_variant_new("(ssa(sv)a(sa(sv)))", unit, "fail", &props, NULL),
+                                       G_VARIANT_TYPE("(o)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                       on_start_done, c);
+        }
+        if (!itest_wait_flag(&c->reached, 600) || c->failed)
+                return -1;
+        took = (double) (g_get_monotonic_time() - start) / G_USEC_PER_SEC;
+        if (ret_manager_cpu)
+                *ret_manager_cpu = itest_proc_cpu_seconds(manager) - cpu;
+        while (c->pending > 0)
+                g_main_context_iteration(NULL, TRUE);
+        for (guint i = 0; i < pids->len; i++) {
+                (void) kill(g_array_index(pids, GPid, i), SIGKILL);
+                (void) waitpid(g_array_index(pids, GPid, i), NULL, 0);
+        }
+        /* Gone from the manager too, so that what runs next does not
+         * share it with them. */
+        return itest_wait_flag(&c->gone, 600) ? took : -1;
+}
