@@ -45,6 +45,10 @@ struct _StewardManager {
         guint64 last_save_usec; /* monotonic, when the last began; 0 before the first */
         guint64 last_save_cost_usec; /* how long it took */
         StewardState *saved; /* as of the last save: its unchanged records are the next's */
+        /* Readiness written ahead of the state file (manager_ready_note()). */
+        char *ready_path; /* NULL without a state file */
+        int ready_fd; /* -1: not open */
+        gboolean ready_unsaved; /* the file has lines the state file may not hold */
         GPtrArray *leftovers; /* of StewardLeftover: the survey, until the start */
         void (*prepared)(gpointer user_data);
         gpointer prepared_data;
@@ -131,6 +135,9 @@ gboolean manager_reload_by_reexec(StewardManager *m, const StewardSpec *spec, co
                                   GStrv *removed, GStrv *changed);
 /* Calls the listeners' reexecute if one was asked for and may go ahead. */
 void manager_reexec_check(StewardManager *m);
+/* A Type=notify child's incarnation @generation said READY=1: kept at
+ * once, not at the next save. */
+void manager_ready_note(StewardManager *m, const char *child, guint64 generation);
 /* The tree is down for good: nothing is left to adopt. */
 void manager_state_remove(StewardManager *m);
 /* The next event's number, reserved ahead in the runtime directory. */

@@ -13,6 +13,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
@@ -174,6 +176,82 @@ state_snapshot(StewardManager *m)
         return g_steal_pointer(&state);
 }
 
+/* ---- readiness, written ahead ------------------------------------------------ */
+
+/* A Type=notify child says READY=1 once, and the state file is written
+ * when the loop is idle, at 10,000 children seconds apart: a stewardd
+ * killed in between would leave a file that calls the child starting, and
+ * the next one would wait for a READY=1 that does not come again, judge a
+ * start timeout and restart a healthy program. So each readiness is
+ * appended to the file "ready" beside the state file as it is read (one
+ * write(2), a few µs), and the file is emptied once a save holds it
+ * (steward-state.h). Only readiness: everything else a kill can lose
+ * there is either learned again from the scopes or allowed to be lost
+ * (docs/LIVE-RESTORE.md). */
+
+void
+manager_ready_note(StewardManager *m, const char *child, guint64 generation)
+{
+        g_autofree char *line = NULL;
+        gsize length;
+        ssize_t n;
+
+        if (!m->ready_path)
+                return;
+        if (m->ready_fd < 0) {
+                /* The runtime directory exists: the notify socket is in it. */
+                m->ready_fd = open(m->ready_path,
+                                   O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
+                if (m->ready_fd < 0) {
+                        g_message("Cannot open %s: %m; a readiness not saved yet is lost if stewardd dies",
+                                  m->ready_path);
+                        g_clear_pointer(&m->ready_path, g_free);
+                        m->ready_unsaved = FALSE;
+                        return;
+                }
+        }
+        line = steward_state_ready_line(child, generation, &length);
+        do
+                n = write(m->ready_fd, line, length);
+        while (n < 0 && errno == EINTR);
+        if (n != (ssize_t) length)
+                g_message("Cannot write %s: %s, ignoring", m->ready_path,
+                          n < 0 ? g_strerror(errno) : "short write");
+        m->ready_unsaved = TRUE;
+}
+
+/* The state file just written holds every readiness noted so far. */
+static void
+ready_saved(StewardManager *m)
+{
+        if (!m->ready_unsaved)
+                return;
+        m->ready_unsaved = FALSE;
+        /* Not open yet: what is there is the previous run's, and goes. */
+        if (m->ready_fd >= 0 ? ftruncate(m->ready_fd, 0) < 0
+                             : g_unlink(m->ready_path) < 0 && errno != ENOENT)
+                g_message("Cannot empty %s: %m, ignoring", m->ready_path);
+}
+
+/* What the previous run noted after its last save. */
+static void
+ready_load(StewardManager *m)
+{
+        g_autofree char *dir = g_path_get_dirname(m->state_path);
+        g_autoptr(GError) error = NULL;
+        guint applied = 0;
+
+        m->ready_path = g_build_filename(dir, "ready", NULL);
+        /* Whatever it holds, the first save makes it superfluous. */
+        m->ready_unsaved = TRUE;
+        if (!m->previous)
+                return;
+        if (!steward_state_load_ready(m->previous, m->ready_path, &applied, &error))
+                g_message("Not believing %s: %s", m->ready_path, error->message);
+        else if (applied > 0)
+                g_info("%u Type=notify children were ready after the last save of the state", applied);
+}
+
 static gboolean
 state_save(StewardManager *m, GError **error)
 {
@@ -191,6 +269,8 @@ state_save(StewardManager *m, GError **error)
         /* Written or not, its records are now: the next save compares with them. */
         steward_state_free(m->saved);
         m->saved = g_steal_pointer(&state);
+        if (saved)
+                ready_saved(m);
         return saved;
 }
 
@@ -262,6 +342,9 @@ manager_state_remove(StewardManager *m)
         state_save_cancel(m);
         if (m->state_path && g_unlink(m->state_path) < 0 && errno != ENOENT)
                 g_message("Cannot remove %s: %m, ignoring", m->state_path);
+        if (m->ready_path && g_unlink(m->ready_path) < 0 && errno != ENOENT)
+                g_message("Cannot remove %s: %m, ignoring", m->ready_path);
+        m->ready_unsaved = FALSE;
         /* A clean end: the next run numbers from 1, as it starts afresh. */
         if (m->sequence_path && g_unlink(m->sequence_path) < 0 && errno != ENOENT)
                 g_message("Cannot remove %s: %m, ignoring", m->sequence_path);
@@ -280,6 +363,10 @@ manager_restore_clear(StewardManager *m)
         g_clear_pointer(&m->saved, steward_state_free);
         g_clear_pointer(&m->state_path, g_free);
         g_clear_pointer(&m->sequence_path, g_free);
+        g_clear_pointer(&m->ready_path, g_free);
+        if (m->ready_fd >= 0)
+                (void) close(m->ready_fd);
+        m->ready_fd = -1;
 }
 
 static void sequence_load(StewardManager *m);
@@ -298,12 +385,14 @@ manager_restore_load(StewardManager *m, GError **error)
                 if (m->previous_problem != STEWARD_STATE_PROBLEM_MISSING)
                         g_message("Not believing %s: %s", m->state_path, local->message);
                 sequence_load(m);
+                ready_load(m);
                 return TRUE;
         }
         /* Before the first event of this run: numbering goes on. */
         m->sequence = m->previous->sequence;
         m->command_counter = m->previous->command_counter;
         sequence_load(m);
+        ready_load(m);
         if (steward_backend_get_kind(m->backend) != STEWARD_BACKEND_PROCESS || getpid() == 1)
                 return TRUE;
         /* Process groups carry no name and are not ours to adopt: refuse to

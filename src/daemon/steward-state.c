@@ -1052,17 +1052,15 @@ read_bounded(int fd, gsize max, GError **error)
         return g_steal_pointer(&buf);
 }
 
-gboolean
-steward_state_load(const char *path, StewardState **ret, StewardStateProblem *problem, GError **error)
+/* *@ret: the text of @path, a regular file of ours of at most
+ * STEWARD_STATE_SIZE_MAX bytes; FALSE with *@problem saying why not. */
+static gboolean
+read_ours(const char *path, GString **ret, StewardStateProblem *problem, GError **error)
 {
         steward_autofd int fd = -1;
         g_autoptr(GString) buf = NULL;
         g_autoptr(GError) local = NULL;
-        g_autofree char *boot_id = NULL;
         struct stat st;
-
-        g_return_val_if_fail(path, FALSE);
-        g_return_val_if_fail(ret, FALSE);
 
         /* O_NONBLOCK: a FIFO in its place must not hang us before fstat()
          * tells what it is. O_NOFOLLOW: the file is ours, not what a link
@@ -1104,13 +1102,114 @@ steward_state_load(const char *path, StewardState **ret, StewardStateProblem *pr
         if (buf->len > STEWARD_STATE_SIZE_MAX)
                 return refuse(problem, STEWARD_STATE_PROBLEM_CORRUPT, error, "'%s' is larger than %d bytes",
                               path, STEWARD_STATE_SIZE_MAX);
+        *ret = g_steal_pointer(&buf);
+        return TRUE;
+}
 
+gboolean
+steward_state_load(const char *path, StewardState **ret, StewardStateProblem *problem, GError **error)
+{
+        g_autoptr(GString) buf = NULL;
+        g_autoptr(GError) local = NULL;
+        g_autofree char *boot_id = NULL;
+
+        g_return_val_if_fail(path, FALSE);
+        g_return_val_if_fail(ret, FALSE);
+
+        if (!read_ours(path, &buf, problem, error))
+                return FALSE;
         boot_id = steward_state_boot_id(&local);
         if (!boot_id)
                 return refuse(problem, STEWARD_STATE_PROBLEM_OTHER_BOOT, error,
                               "this boot's id is unknown (%s): '%s' cannot be matched to it", local->message,
                               path);
         if (!steward_state_from_data(buf->str, buf->len, boot_id, ret, problem, &local)) {
+                g_propagate_prefixed_error(error, g_steal_pointer(&local), "'%s': ", path);
+                return FALSE;
+        }
+        return TRUE;
+}
+
+/* ---- readiness, written ahead ------------------------------------------- */
+
+char *
+steward_state_ready_line(const char *child, guint64 generation, gsize *ret_length)
+{
+        char *line = g_strdup_printf("%s %" G_GUINT64_FORMAT "\n", child, generation);
+
+        if (ret_length)
+                *ret_length = strlen(line);
+        return line;
+}
+
+gboolean
+steward_state_apply_ready(StewardState *state, const char *data, gsize length, guint *ret_applied,
+                          GError **error)
+{
+        /* A set: one readiness may be noted twice. */
+        g_autoptr(GHashTable) found = g_hash_table_new(NULL, NULL);
+        const char *at = data, *end = data + length;
+        GHashTableIter iter;
+        gpointer r;
+        guint line = 0;
+
+        g_return_val_if_fail(state, FALSE);
+        g_return_val_if_fail(data || length == 0, FALSE);
+
+        if (length > STEWARD_STATE_SIZE_MAX)
+                return invalid(error, "larger than %d bytes", STEWARD_STATE_SIZE_MAX);
+        /* Whole lines only: one write(2) each, so a kill leaves no part of
+         * one; a last line without its newline is not taken all the same. */
+        for (const char *nl; at < end && (nl = memchr(at, '\n', end - at)); at = nl + 1) {
+                g_autofree char *text = g_strndup(at, nl - at);
+                char *space = strchr(text, ' ');
+                guint64 generation;
+                StewardChildRecord *c;
+
+                line++;
+                if (!space || strlen(text) != (gsize) (nl - at))
+                        return invalid(error, "line %u is not NAME GENERATION", line);
+                *space = '\0';
+                if (!steward_name_is_valid(text) ||
+                    !g_ascii_string_to_unsigned(space + 1, 10, 0, G_MAXUINT64, &generation, NULL))
+                        return invalid(error, "line %u is not NAME GENERATION", line);
+                /* Another generation: one the state file does not know yet
+                 * (adopted from its scope, and then taken as ready), or an
+                 * older one, gone since. */
+                c = steward_state_find_child(state, text);
+                if (c && c->generation == generation && !c->ready)
+                        g_hash_table_add(found, c);
+        }
+        /* All or nothing, as the state file: a malformed line says the file is not ours. */
+        g_hash_table_iter_init(&iter, found);
+        while (g_hash_table_iter_next(&iter, &r, NULL)) {
+                g_return_val_if_fail(!((StewardChildRecord *) r)->frozen, FALSE);
+                ((StewardChildRecord *) r)->ready = TRUE;
+        }
+        if (ret_applied)
+                *ret_applied = g_hash_table_size(found);
+        return TRUE;
+}
+
+gboolean
+steward_state_load_ready(StewardState *state, const char *path, guint *ret_applied, GError **error)
+{
+        g_autoptr(GString) buf = NULL;
+        g_autoptr(GError) local = NULL;
+        StewardStateProblem problem = STEWARD_STATE_PROBLEM_NONE;
+
+        g_return_val_if_fail(state, FALSE);
+        g_return_val_if_fail(path, FALSE);
+
+        if (ret_applied)
+                *ret_applied = 0;
+        if (!read_ours(path, &buf, &problem, &local)) {
+                if (problem == STEWARD_STATE_PROBLEM_MISSING)
+                        return TRUE;
+                g_propagate_error(error, g_steal_pointer(&local));
+                return FALSE;
+        }
+        if (!steward_state_apply_ready(state, buf->str, buf->len, ret_applied, &local)) {
                 g_propagate_prefixed_error(error, g_steal_pointer(&local), "'%s': ", path);
                 return FALSE;
         }

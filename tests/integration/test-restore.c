@@ -395,6 +395,69 @@ START_TEST(test_kill_while_starting)
 }
 END_TEST
 
+/* A READY=1 read after the last save of the state file is not lost with
+ * stewardd: it was written ahead (the file "ready" beside the state
+ * file), and the next stewardd adopts the child ready, instead of waiting
+ * for a READY=1 that does not come again and restarting a healthy program
+ * at its start timeout. */
+START_TEST(test_kill_after_ready_before_save)
+{
+        g_autofree char *nc = notify_child_path();
+        g_autofree char *files = g_dir_make_tmp("steward-restore-XXXXXX", NULL);
+        g_autofree char *fifo = g_build_filename(files, "gate", NULL);
+        g_autofree char *config = NULL;
+        g_autoptr(ItestDaemon) d = NULL;
+        g_autofree char *path = NULL;
+        g_autofree char *kept = NULL;
+        g_autofree char *ready = NULL;
+        g_autofree char *state = NULL;
+        g_autofree char *noted = NULL;
+        GStatBuf st;
+        guint32 pid;
+
+        ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+        config = g_strdup_printf("[Child slow]\n"
+                                 "Type=notify\n"
+                                 "TimeoutStartSec=1min\n"
+                                 "ExecStart=%s wait=%s notify=READY=1\n",
+                                 nc, fifo);
+        d = itest_daemon_start(config, NULL);
+        path = itest_state_path(d);
+        kept = g_strconcat(path, ".kept", NULL);
+        ready = g_build_filename(d->dir, "run", "ready", NULL);
+        ck_assert(itest_wait_state(d, "slow", "starting"));
+        ck_assert(itest_child_wait_property(d, "slow", "Unit", g_variant_new_string("steward-slow-0.scope"),
+                                            ITEST_TIMEOUT_SEC));
+        pid = itest_child_main_pid(d, "slow");
+        ck_assert_uint_gt(pid, 0);
+        ck_assert(itest_wait_saved(d, event_seq(d, "child_started", "slow")));
+
+        /* From here on no save succeeds, as if stewardd died before the
+         * next: a directory in the state file's place fails its rename(). */
+        ck_assert_int_eq(g_rename(path, kept), 0);
+        ck_assert_int_eq(g_mkdir(path, 0700), 0);
+        itest_fifo_write(fifo, "x");
+        ck_assert(itest_wait_state(d, "slow", "ready"));
+        ck_assert(g_file_get_contents(ready, &noted, NULL, NULL));
+        ck_assert_str_eq(noted, "slow 0\n");
+        itest_daemon_kill(d);
+        ck_assert_int_eq(g_rmdir(path), 0);
+        ck_assert_int_eq(g_rename(kept, path), 0);
+
+        itest_daemon_restart(d);
+        wait_adopted(d);
+        /* Ready from the adoption on, the same process. */
+        state = itest_child_str(d, "slow", "State");
+        ck_assert_str_eq(state, "ready");
+        ck_assert_int_eq(itest_child_main_pid(d, "slow"), pid);
+        /* Once a save holds it, the note is gone. */
+        ck_assert(itest_wait_saved(d, event_seq(d, "tree_adopted", NULL)));
+        ck_assert(g_stat(ready, &st) < 0 || st.st_size == 0);
+        (void) g_unlink(fifo);
+        (void) g_rmdir(files);
+}
+END_TEST
+
 /* A supervisor quarantined stays so, its children not started again. */
 START_TEST(test_kill_keeps_quarantine)
 {
@@ -866,6 +929,7 @@ make_suite(void)
         tcase_add_test(tc, test_kill_keeps_states);
         tcase_add_test(tc, test_summary_event_saved);
         tcase_add_test(tc, test_kill_while_starting);
+        tcase_add_test(tc, test_kill_after_ready_before_save);
         tcase_add_test(tc, test_kill_before_stop_sent);
         tcase_add_test(tc, test_kill_keeps_quarantine);
         tcase_add_test(tc, test_kill_keeps_child_quarantine);

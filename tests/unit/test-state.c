@@ -702,6 +702,137 @@ START_TEST(test_refuse_files)
 }
 END_TEST
 
+/* ---- readiness written ahead --------------------------------------------- */
+
+/* Two notify children starting, and one ready already. */
+static StewardState *
+starting_state(void)
+{
+        StewardState *s = steward_state_new();
+        StewardChildRecord *c;
+
+        c = steward_state_add_child(s, "db");
+        c->generation = 4;
+        c->attempt = 5;
+        c = steward_state_add_child(s, "web");
+        c->generation = 2;
+        c->attempt = 3;
+        c = steward_state_add_child(s, "up");
+        c->generation = 0;
+        c->attempt = 1;
+        c->ready = TRUE;
+        return s;
+}
+
+START_TEST(test_ready_lines)
+{
+        g_autoptr(StewardState) s = starting_state();
+        g_autoptr(GError) error = NULL;
+        g_autofree char *line = NULL;
+        g_autoptr(GString) text = g_string_new(NULL);
+        gsize length;
+        guint applied = 99;
+
+        line = steward_state_ready_line("db", 4, &length);
+        ck_assert_str_eq(line, "db 4\n");
+        ck_assert_uint_eq(length, 5);
+        g_string_append(text, line);
+        /* Of an older incarnation, of a newer one the file does not know,
+         * of a child it does not know, of one ready already: nothing. */
+        g_string_append(text, "web 1\nweb 3\nghost 0\nup 0\n");
+        /* A kill cannot cut a write(2) short; a line without its end is
+         * not taken all the same. */
+        g_string_append(text, "web 2");
+        ck_assert_msg(steward_state_apply_ready(s, text->str, text->len, &applied, &error), "%s",
+                      error ? error->message : "");
+        ck_assert_uint_eq(applied, 1);
+        ck_assert(steward_state_find_child(s, "db")->ready);
+        ck_assert(!steward_state_find_child(s, "web")->ready);
+        ck_assert(steward_state_find_child(s, "up")->ready);
+
+        /* Twice the same line: the second finds it ready. */
+        g_string_assign(text, "web 2\nweb 2\n");
+        ck_assert(steward_state_apply_ready(s, text->str, text->len, &applied, NULL));
+        ck_assert_uint_eq(applied, 1);
+        ck_assert(steward_state_find_child(s, "web")->ready);
+
+        /* Nothing at all. */
+        ck_assert(steward_state_apply_ready(s, NULL, 0, &applied, NULL));
+        ck_assert_uint_eq(applied, 0);
+}
+END_TEST
+
+START_TEST(test_ready_refused)
+{
+        static const char *const bad[] = {
+                "db\n",    "db 4 5\n",  "db -4\n", "db 4x\n",
+                "db  4\n", "../db 4\n", " db 4\n", "db 184467440737095516160\n",
+                "\n",      "db 0x4\n",
+        };
+
+        for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+                g_autoptr(StewardState) s = starting_state();
+                g_autoptr(GError) error = NULL;
+                /* A good line first: all or nothing. */
+                g_autofree char *text = g_strconcat("db 4\n", bad[i], NULL);
+
+                ck_assert_msg(!steward_state_apply_ready(s, text, strlen(text), NULL, &error), "took %s",
+                              bad[i]);
+                ck_assert(g_error_matches(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS));
+                ck_assert(!steward_state_find_child(s, "db")->ready);
+        }
+        /* A NUL inside a line. */
+        {
+                g_autoptr(StewardState) s = starting_state();
+                static const char nul[] = "db 4\0junk\n";
+
+                ck_assert(!steward_state_apply_ready(s, nul, sizeof(nul) - 1, NULL, NULL));
+        }
+}
+END_TEST
+
+START_TEST(test_ready_file)
+{
+        g_autofree char *dir = temp_dir();
+        g_autofree char *path = g_build_filename(dir, "ready", NULL);
+        g_autofree char *target = g_build_filename(dir, "target", NULL);
+        g_autoptr(StewardState) s = starting_state();
+        g_autoptr(GError) error = NULL;
+        guint applied = 99;
+
+        /* No file: nothing noted after the last save. */
+        ck_assert(steward_state_load_ready(s, path, &applied, &error));
+        ck_assert_uint_eq(applied, 0);
+
+        /* A symlink to a good file is not followed. */
+        ck_assert(g_file_set_contents(target, "db 4\n", -1, NULL));
+        ck_assert_int_eq(symlink(target, path), 0);
+        ck_assert(!steward_state_load_ready(s, path, &applied, &error));
+        ck_assert_ptr_nonnull(strstr(error->message, "symlink"));
+        g_clear_error(&error);
+        ck_assert(!steward_state_find_child(s, "db")->ready);
+        ck_assert_int_eq(g_unlink(path), 0);
+
+        /* Refused whole, the file named. */
+        ck_assert(g_file_set_contents(path, "db 4\nweb two\n", -1, NULL));
+        ck_assert(!steward_state_load_ready(s, path, &applied, &error));
+        ck_assert_ptr_nonnull(strstr(error->message, path));
+        g_clear_error(&error);
+        ck_assert(!steward_state_find_child(s, "db")->ready);
+
+        ck_assert(g_file_set_contents(path, "db 4\nweb 2\n", -1, NULL));
+        ck_assert_msg(steward_state_load_ready(s, path, &applied, &error), "%s",
+                      error ? error->message : "");
+        ck_assert_uint_eq(applied, 2);
+        ck_assert(steward_state_find_child(s, "db")->ready);
+        ck_assert(steward_state_find_child(s, "web")->ready);
+
+        (void) g_unlink(path);
+        (void) g_unlink(target);
+        temp_remove(dir);
+}
+END_TEST
+
 /* ---- atomicity and permissions ------------------------------------------- */
 
 START_TEST(test_atomic_replace)
@@ -890,6 +1021,9 @@ make_suite(void)
         tcase_add_test(tc, test_refuse_names_and_repeats);
         tcase_add_test(tc, test_unknown_ignored);
         tcase_add_test(tc, test_refuse_files);
+        tcase_add_test(tc, test_ready_lines);
+        tcase_add_test(tc, test_ready_refused);
+        tcase_add_test(tc, test_ready_file);
         tcase_add_test(tc, test_atomic_replace);
         tcase_add_test(tc, test_permissions);
         tcase_add_test(tc, test_pid_self);
