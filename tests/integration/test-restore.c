@@ -354,17 +354,16 @@ START_TEST(test_kill_before_stop_sent)
 }
 END_TEST
 
-/* A Type=notify child not ready yet is adopted starting, and its READY=1,
- * sent to the same socket after the restart, makes it ready. */
-START_TEST(test_kill_while_starting)
+/* A stewardd with one Type=notify child, "slow", that says READY=1 once a
+ * byte is written to @fifo (made here): started, its scope named, and the
+ * state file saved with it starting. *@ret_pid: its main process. */
+static ItestDaemon *
+start_gated_notify(const char *fifo, guint32 *ret_pid)
 {
         g_autofree char *nc = notify_child_path();
-        g_autofree char *files = g_dir_make_tmp("steward-restore-XXXXXX", NULL);
-        g_autofree char *fifo = g_build_filename(files, "gate", NULL);
         g_autofree char *config = NULL;
-        g_autoptr(ItestDaemon) d = NULL;
+        ItestDaemon *d;
         guint64 seq;
-        guint32 pid;
 
         ck_assert_int_eq(mkfifo(fifo, 0600), 0);
         config = g_strdup_printf("[Child slow]\n"
@@ -378,9 +377,21 @@ START_TEST(test_kill_while_starting)
         seq = event_seq(d, "child_started", "slow");
         ck_assert(itest_child_wait_property(d, "slow", "Unit", g_variant_new_string("steward-slow-0.scope"),
                                             ITEST_TIMEOUT_SEC));
-        pid = itest_child_main_pid(d, "slow");
-        ck_assert_uint_gt(pid, 0);
+        *ret_pid = itest_child_main_pid(d, "slow");
+        ck_assert_uint_gt(*ret_pid, 0);
         ck_assert(itest_wait_saved(d, seq));
+        return d;
+}
+
+/* A Type=notify child not ready yet is adopted starting, and its READY=1,
+ * sent to the same socket after the restart, makes it ready. */
+START_TEST(test_kill_while_starting)
+{
+        g_autofree char *files = g_dir_make_tmp("steward-restore-XXXXXX", NULL);
+        g_autofree char *fifo = g_build_filename(files, "gate", NULL);
+        guint32 pid;
+        g_autoptr(ItestDaemon) d = start_gated_notify(fifo, &pid);
+
         itest_daemon_kill(d);
         itest_daemon_restart(d);
         wait_adopted(d);
@@ -402,35 +413,16 @@ END_TEST
  * at its start timeout. */
 START_TEST(test_kill_after_ready_before_save)
 {
-        g_autofree char *nc = notify_child_path();
         g_autofree char *files = g_dir_make_tmp("steward-restore-XXXXXX", NULL);
         g_autofree char *fifo = g_build_filename(files, "gate", NULL);
-        g_autofree char *config = NULL;
-        g_autoptr(ItestDaemon) d = NULL;
-        g_autofree char *path = NULL;
-        g_autofree char *kept = NULL;
-        g_autofree char *ready = NULL;
+        guint32 pid;
+        g_autoptr(ItestDaemon) d = start_gated_notify(fifo, &pid);
+        g_autofree char *path = itest_state_path(d);
+        g_autofree char *kept = g_strconcat(path, ".kept", NULL);
+        g_autofree char *ready = g_build_filename(d->dir, "run", "ready", NULL);
         g_autofree char *state = NULL;
         g_autofree char *noted = NULL;
         GStatBuf st;
-        guint32 pid;
-
-        ck_assert_int_eq(mkfifo(fifo, 0600), 0);
-        config = g_strdup_printf("[Child slow]\n"
-                                 "Type=notify\n"
-                                 "TimeoutStartSec=1min\n"
-                                 "ExecStart=%s wait=%s notify=READY=1\n",
-                                 nc, fifo);
-        d = itest_daemon_start(config, NULL);
-        path = itest_state_path(d);
-        kept = g_strconcat(path, ".kept", NULL);
-        ready = g_build_filename(d->dir, "run", "ready", NULL);
-        ck_assert(itest_wait_state(d, "slow", "starting"));
-        ck_assert(itest_child_wait_property(d, "slow", "Unit", g_variant_new_string("steward-slow-0.scope"),
-                                            ITEST_TIMEOUT_SEC));
-        pid = itest_child_main_pid(d, "slow");
-        ck_assert_uint_gt(pid, 0);
-        ck_assert(itest_wait_saved(d, event_seq(d, "child_started", "slow")));
 
         /* From here on no save succeeds, as if stewardd died before the
          * next: a directory in the state file's place fails its rename(). */
