@@ -26,8 +26,11 @@
  * all, or when a restart skips or repeats a generation (the fence). */
 #include "config.h"
 
+#include <errno.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "itest.h"
 
@@ -41,8 +44,21 @@
 #define SETTLE_MAX_SEC 120
 #define WARMUP 100
 
-/* The settled figures of every size, for the fit. */
-static GArray *settled_sizes, *settled_rss;
+/* The sizes, one loop iteration of the test each: check runs each in a
+ * process of its own and packs its duration into 32 bits of µs, so a
+ * single test of every size (over 35 minutes at 10,000) ended in check's
+ * own error. */
+static char **sizes;
+
+/* The settled figures of every size so far, one "N KiB" line each, for
+ * the fit: the iterations share only their parent, the runner. */
+static char *
+fit_path(void)
+{
+        g_autofree char *name = g_strdup_printf("steward-bench-scale-%d.fit", (int) getppid());
+
+        return g_build_filename(g_get_tmp_dir(), name, NULL);
+}
 
 static double
 seconds_since(gint64 start)
@@ -185,7 +201,6 @@ run_size(guint n)
         double ref_wall = 0, ref_manager_cpu = 0, manager_cpu;
         gint64 start;
         guint from = 0, one_from;
-        double rss_n;
 
         /* systemd's own way first, at the same size and in a slice of its
          * own as stewardd's are: what the manager's side of a bring-up
@@ -207,9 +222,15 @@ run_size(guint n)
         anon = status_kib(d->pid, "RssAnon");
         settle(d);
         settled = status_kib(d->pid, "VmRSS");
-        rss_n = (double) settled;
-        g_array_append_val(settled_sizes, n);
-        g_array_append_val(settled_rss, rss_n);
+        {
+                g_autofree char *path = fit_path();
+                g_autofree char *line = g_strdup_printf("%u %" G_GUINT64_FORMAT "\n", n, settled);
+                FILE *f = fopen(path, "ae");
+
+                ck_assert_msg(f, "%s: %s", path, g_strerror(errno));
+                fputs(line, f);
+                ck_assert_int_eq(fclose(f), 0);
+        }
 
         /* One child restarted over and over: a cost that grows with events. */
         warm = restarted = settled;
@@ -306,22 +327,26 @@ run_size(guint n)
         g_clear_pointer(&d, itest_daemon_free);
 }
 
-START_TEST(bench_scale)
+/* RSS = base + per_child * N, least squares over the settled figures of
+ * the sizes so far; printed after the last. */
+static void
+print_fit(void)
 {
-        const char *env = g_getenv("STEWARD_BENCH_SCALE");
-        g_auto(GStrv) sizes = g_strsplit(env && *env ? env : "0,100,1000,2500,5000,10000", ",", -1);
-        double sx = 0, sy = 0, sxx = 0, sxy = 0, k;
+        g_autofree char *path = fit_path();
+        g_autofree char *text = NULL;
+        g_auto(GStrv) lines = NULL;
+        double sx = 0, sy = 0, sxx = 0, sxy = 0, k = 0;
 
-        settled_sizes = g_array_new(FALSE, FALSE, sizeof(guint));
-        settled_rss = g_array_new(FALSE, FALSE, sizeof(double));
-        for (char **s = sizes; *s; s++)
-                run_size((guint) g_ascii_strtoull(*s, NULL, 10));
+        if (!g_file_get_contents(path, &text, NULL, NULL))
+                return;
+        (void) g_unlink(path);
+        lines = g_strsplit(text, "\n", -1);
+        for (char **l = lines; *l; l++) {
+                double x, y;
 
-        /* RSS = base + per_child * N, least squares over the settled figures. */
-        k = settled_sizes->len;
-        for (guint i = 0; i < settled_sizes->len; i++) {
-                double x = g_array_index(settled_sizes, guint, i), y = g_array_index(settled_rss, double, i);
-
+                if (sscanf(*l, "%lf %lf", &x, &y) != 2)
+                        continue;
+                k++;
                 sx += x;
                 sy += y;
                 sxx += x * x;
@@ -331,13 +356,22 @@ START_TEST(bench_scale)
                 double per_child = (k * sxy - sx * sy) / (k * sxx - sx * sx);
                 double base = (sy - per_child * sx) / k;
 
-                printf("# settled RSS fit over %u sizes: %.0f KiB + %.2f KiB/child (issue #14's bound: "
-                       "10240 "
-                       "KiB + 4 KiB/child)\n",
-                       settled_sizes->len, base, per_child);
+                printf("# settled RSS fit over %.0f sizes: %.0f KiB + %.2f KiB/child (issue #14's bound: "
+                       "10240 KiB + 4 KiB/child)\n",
+                       k, base, per_child);
         }
-        g_clear_pointer(&settled_sizes, g_array_unref);
-        g_clear_pointer(&settled_rss, g_array_unref);
+}
+
+START_TEST(bench_scale)
+{
+        if (_i == 0) {
+                g_autofree char *path = fit_path();
+
+                (void) g_unlink(path);
+        }
+        run_size((guint) g_ascii_strtoull(sizes[_i], NULL, 10));
+        if (!sizes[_i + 1])
+                print_fit();
 }
 END_TEST
 
@@ -347,8 +381,11 @@ make_suite(void)
         Suite *s = suite_create("bench");
         TCase *tc = tcase_create("scale");
 
+        const char *env = g_getenv("STEWARD_BENCH_SCALE");
+
+        sizes = g_strsplit(env && *env ? env : "0,100,1000,2500,5000,10000", ",", -1);
         tcase_set_timeout(tc, 3600);
-        tcase_add_test(tc, bench_scale);
+        tcase_add_loop_test(tc, bench_scale, 0, (int) g_strv_length(sizes));
         suite_add_tcase(s, tc);
         return s;
 }
