@@ -391,6 +391,8 @@ START_TEST(test_kill_while_starting)
         g_autofree char *fifo = g_build_filename(files, "gate", NULL);
         guint32 pid;
         g_autoptr(ItestDaemon) d = start_gated_notify(fifo, &pid);
+        g_autofree char *path = itest_state_path(d);
+        g_autofree char *ready = g_build_filename(d->dir, "run", "ready", NULL);
 
         itest_daemon_kill(d);
         itest_daemon_restart(d);
@@ -401,6 +403,15 @@ START_TEST(test_kill_while_starting)
         itest_fifo_write(fifo, "x");
         ck_assert(itest_wait_state(d, "slow", "ready"));
         ck_assert_int_eq(itest_child_main_pid(d, "slow"), pid);
+
+        /* Its readiness was noted ahead, then saved; a shutdown leaves
+         * nothing to take over, neither file. */
+        ck_assert(itest_wait_saved(d, event_seq(d, "child_ready", "slow")));
+        ck_assert(g_file_test(ready, G_FILE_TEST_IS_REGULAR));
+        ck_assert_int_eq(kill(d->pid, SIGTERM), 0);
+        ck_assert_int_eq(itest_daemon_wait(d, ITEST_TIMEOUT_SEC), 0);
+        ck_assert(!g_file_test(path, G_FILE_TEST_EXISTS));
+        ck_assert(!g_file_test(ready, G_FILE_TEST_EXISTS));
         (void) g_unlink(fifo);
         (void) g_rmdir(files);
 }
