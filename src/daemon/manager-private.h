@@ -45,10 +45,11 @@ struct _StewardManager {
         guint64 last_save_usec; /* monotonic, when the last began; 0 before the first */
         guint64 last_save_cost_usec; /* how long it took */
         StewardState *saved; /* as of the last save: its unchanged records are the next's */
-        /* Readiness written ahead of the state file (manager_ready_note()). */
-        char *ready_path; /* NULL without a state file */
-        int ready_fd; /* -1: not open */
-        gboolean ready_unsaved; /* the file has lines the state file may not hold */
+        /* Changes written ahead of the state file (manager_note_changes()). */
+        char *changes_path; /* NULL without a state file */
+        int changes_fd; /* -1: not open */
+        gboolean changes_unsaved; /* the file has lines the state file may not hold */
+        GHashTable *noted_modes; /* child (interned) -> StewardChildMode + 1, as last noted */
         GPtrArray *leftovers; /* of StewardLeftover: the survey, until the start */
         void (*prepared)(gpointer user_data);
         gpointer prepared_data;
@@ -135,9 +136,10 @@ gboolean manager_reload_by_reexec(StewardManager *m, const StewardSpec *spec, co
                                   GStrv *removed, GStrv *changed);
 /* Calls the listeners' reexecute if one was asked for and may go ahead. */
 void manager_reexec_check(StewardManager *m);
-/* A Type=notify child's incarnation @generation said READY=1: kept at
- * once, not at the next save. */
-void manager_ready_note(StewardManager *m, const char *child, guint64 generation);
+/* What @ev changed of its child that a kill before the next save must
+ * not lose (a Type=notify child's READY=1, the child's mode), kept at
+ * once. */
+void manager_note_changes(StewardManager *m, const StewardEvent *ev);
 /* The tree is down for good: nothing is left to adopt. */
 void manager_state_remove(StewardManager *m);
 /* The next event's number, reserved ahead in the runtime directory. */

@@ -176,80 +176,113 @@ state_snapshot(StewardManager *m)
         return g_steal_pointer(&state);
 }
 
-/* ---- readiness, written ahead ------------------------------------------------ */
+/* ---- changes written ahead --------------------------------------------------- */
 
-/* A Type=notify child says READY=1 once, and the state file is written
- * when the loop is idle, at 10,000 children seconds apart: a stewardd
- * killed in between would leave a file that calls the child starting, and
- * the next one would wait for a READY=1 that does not come again, judge a
- * start timeout and restart a healthy program. So each readiness is
- * appended to the file "ready" beside the state file as it is read (one
- * write(2), a few µs), and the file is emptied once a save holds it
- * (steward-state.h). Only readiness: everything else a kill can lose
- * there is either learned again from the scopes or allowed to be lost
+/* The state file is written when the loop is idle, at 10,000 children
+ * seconds apart, and a stewardd killed in between would lose two things
+ * nothing else can tell the next one: a Type=notify child's READY=1,
+ * which it says once (the next stewardd would wait for it, judge a start
+ * timeout and restart a healthy program), and what an operator made of a
+ * child (a StopChild answered and done would be undone: the next stewardd
+ * would find the scope gone and restart the child by its policy). Both are
+ * appended to the file "changes" beside the state file as they happen (one
+ * write(2), a few µs), and the file is emptied once a save holds them
+ * (steward-state.h). Everything else a kill can lose there is either
+ * learned again from the scopes or allowed to be lost
  * (docs/LIVE-RESTORE.md). */
 
-void
-manager_ready_note(StewardManager *m, const char *child, guint64 generation)
+static void
+changes_append(StewardManager *m, char *line, gsize length)
 {
-        g_autofree char *line = NULL;
-        gsize length;
+        g_autofree char *owned = line;
         ssize_t n;
 
-        if (!m->ready_path)
-                return;
-        if (m->ready_fd < 0) {
+        if (m->changes_fd < 0) {
                 /* The runtime directory exists: the notify socket is in it. */
-                m->ready_fd = open(m->ready_path,
-                                   O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
-                if (m->ready_fd < 0) {
-                        g_message("Cannot open %s: %m; a readiness not saved yet is lost if stewardd dies",
-                                  m->ready_path);
-                        g_clear_pointer(&m->ready_path, g_free);
-                        m->ready_unsaved = FALSE;
+                m->changes_fd =
+                        open(m->changes_path,
+                             O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
+                if (m->changes_fd < 0) {
+                        g_message("Cannot open %s: %m; a change not saved yet is lost if stewardd dies",
+                                  m->changes_path);
+                        g_clear_pointer(&m->changes_path, g_free);
+                        m->changes_unsaved = FALSE;
                         return;
                 }
         }
-        line = steward_state_ready_line(child, generation, &length);
         do
-                n = write(m->ready_fd, line, length);
+                n = write(m->changes_fd, owned, length);
         while (n < 0 && errno == EINTR);
         if (n != (ssize_t) length)
-                g_message("Cannot write %s: %s, ignoring", m->ready_path,
+                g_message("Cannot write %s: %s, ignoring", m->changes_path,
                           n < 0 ? g_strerror(errno) : "short write");
-        m->ready_unsaved = TRUE;
+        m->changes_unsaved = TRUE;
 }
 
-/* The state file just written holds every readiness noted so far. */
-static void
-ready_saved(StewardManager *m)
+void
+manager_note_changes(StewardManager *m, const StewardEvent *ev)
 {
-        if (!m->ready_unsaved)
+        StewardChildSave save;
+        gpointer noted;
+        gsize length;
+        char *line;
+
+        if (!m->changes_path || !ev->child || !m->started)
                 return;
-        m->ready_unsaved = FALSE;
+        if (ev->kind == STEWARD_EVENT_CHILD_READY) {
+                line = steward_state_note_ready(ev->child, ev->generation, &length);
+                changes_append(m, line, length);
+        }
+        /* A mode changes by a command or a verdict, each of which says
+         * something about the child. What the file knows is RUNNING until
+         * noted otherwise: at worst a mode is noted once more. */
+        if (!m->changes_path || !steward_engine_save_child(m->engine, ev->child, &save))
+                return;
+        noted = g_hash_table_lookup(m->noted_modes, ev->child);
+        if ((noted ? GPOINTER_TO_INT(noted) - 1 : STEWARD_CHILD_MODE_RUNNING) == (int) save.mode)
+                return;
+        g_hash_table_insert(m->noted_modes, (gpointer) g_intern_string(ev->child),
+                            GINT_TO_POINTER(save.mode + 1));
+        line = steward_state_note_mode(ev->child,
+                                       save.mode == STEWARD_CHILD_MODE_QUARANTINED
+                                               ? STEWARD_STATE_OPERATOR_QUARANTINED
+                                               : operator_of_mode[save.mode],
+                                       &length);
+        changes_append(m, line, length);
+}
+
+/* The state file just written holds every change noted so far. */
+static void
+changes_saved(StewardManager *m)
+{
+        if (!m->changes_unsaved)
+                return;
+        m->changes_unsaved = FALSE;
         /* Not open yet: what is there is the previous run's, and goes. */
-        if (m->ready_fd >= 0 ? ftruncate(m->ready_fd, 0) < 0
-                             : g_unlink(m->ready_path) < 0 && errno != ENOENT)
-                g_message("Cannot empty %s: %m, ignoring", m->ready_path);
+        if (m->changes_fd >= 0 ? ftruncate(m->changes_fd, 0) < 0
+                               : g_unlink(m->changes_path) < 0 && errno != ENOENT)
+                g_message("Cannot empty %s: %m, ignoring", m->changes_path);
 }
 
 /* What the previous run noted after its last save. */
 static void
-ready_load(StewardManager *m)
+changes_load(StewardManager *m)
 {
         g_autofree char *dir = g_path_get_dirname(m->state_path);
         g_autoptr(GError) error = NULL;
         guint applied = 0;
 
-        m->ready_path = g_build_filename(dir, "ready", NULL);
+        m->changes_path = g_build_filename(dir, "changes", NULL);
+        m->noted_modes = g_hash_table_new(NULL, NULL);
         /* Whatever it holds, the first save makes it superfluous. */
-        m->ready_unsaved = TRUE;
+        m->changes_unsaved = TRUE;
         if (!m->previous)
                 return;
-        if (!steward_state_load_ready(m->previous, m->ready_path, &applied, &error))
-                g_message("Not believing %s: %s", m->ready_path, error->message);
+        if (!steward_state_load_notes(m->previous, m->changes_path, &applied, &error))
+                g_message("Not believing %s: %s", m->changes_path, error->message);
         else if (applied > 0)
-                g_info("%u Type=notify children were ready after the last save of the state", applied);
+                g_info("%u children changed after the last save of the state, as %s says", applied,
+                       m->changes_path);
 }
 
 static gboolean
@@ -270,7 +303,7 @@ state_save(StewardManager *m, GError **error)
         steward_state_free(m->saved);
         m->saved = g_steal_pointer(&state);
         if (saved)
-                ready_saved(m);
+                changes_saved(m);
         return saved;
 }
 
@@ -342,9 +375,9 @@ manager_state_remove(StewardManager *m)
         state_save_cancel(m);
         if (m->state_path && g_unlink(m->state_path) < 0 && errno != ENOENT)
                 g_message("Cannot remove %s: %m, ignoring", m->state_path);
-        if (m->ready_path && g_unlink(m->ready_path) < 0 && errno != ENOENT)
-                g_message("Cannot remove %s: %m, ignoring", m->ready_path);
-        m->ready_unsaved = FALSE;
+        if (m->changes_path && g_unlink(m->changes_path) < 0 && errno != ENOENT)
+                g_message("Cannot remove %s: %m, ignoring", m->changes_path);
+        m->changes_unsaved = FALSE;
         /* A clean end: the next run numbers from 1, as it starts afresh. */
         if (m->sequence_path && g_unlink(m->sequence_path) < 0 && errno != ENOENT)
                 g_message("Cannot remove %s: %m, ignoring", m->sequence_path);
@@ -363,10 +396,11 @@ manager_restore_clear(StewardManager *m)
         g_clear_pointer(&m->saved, steward_state_free);
         g_clear_pointer(&m->state_path, g_free);
         g_clear_pointer(&m->sequence_path, g_free);
-        g_clear_pointer(&m->ready_path, g_free);
-        if (m->ready_fd >= 0)
-                (void) close(m->ready_fd);
-        m->ready_fd = -1;
+        g_clear_pointer(&m->changes_path, g_free);
+        g_clear_pointer(&m->noted_modes, g_hash_table_unref);
+        if (m->changes_fd >= 0)
+                (void) close(m->changes_fd);
+        m->changes_fd = -1;
 }
 
 static void sequence_load(StewardManager *m);
@@ -385,14 +419,14 @@ manager_restore_load(StewardManager *m, GError **error)
                 if (m->previous_problem != STEWARD_STATE_PROBLEM_MISSING)
                         g_message("Not believing %s: %s", m->state_path, local->message);
                 sequence_load(m);
-                ready_load(m);
+                changes_load(m);
                 return TRUE;
         }
         /* Before the first event of this run: numbering goes on. */
         m->sequence = m->previous->sequence;
         m->command_counter = m->previous->command_counter;
         sequence_load(m);
-        ready_load(m);
+        changes_load(m);
         if (steward_backend_get_kind(m->backend) != STEWARD_BACKEND_PROCESS || getpid() == 1)
                 return TRUE;
         /* Process groups carry no name and are not ours to adopt: refuse to

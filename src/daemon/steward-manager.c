@@ -68,8 +68,7 @@ manager_emit_now(StewardManager *m, const StewardEvent *ev, const char *unit)
                 unit = steward_backend_get_unit(m->backend, ev->child, ev->generation);
 
         manager_sequence_next(m);
-        if (ev->kind == STEWARD_EVENT_CHILD_READY)
-                manager_ready_note(m, ev->child, ev->generation);
+        manager_note_changes(m, ev);
         FOR_EACH_LISTENER(m, l, event)
         l->l->event(l->data, m->sequence, ev, unit);
         /* The state file keeps the sequence: an event that comes from
@@ -561,7 +560,7 @@ steward_manager_new(const StewardManagerOptions *o, GError **error)
         StewardBackendOptions bo = { 0 };
         StewardBackendKind kind;
 
-        m->ready_fd = -1;
+        m->changes_fd = -1;
         m->mode = o->mode;
         m->config_path = g_strdup(o->config_path);
         m->child_specs = g_hash_table_new(g_str_hash, g_str_equal);

@@ -1130,28 +1130,45 @@ steward_state_load(const char *path, StewardState **ret, StewardStateProblem *pr
         return TRUE;
 }
 
-/* ---- readiness, written ahead ------------------------------------------- */
+/* ---- changes written ahead ---------------------------------------------- */
 
 char *
-steward_state_ready_line(const char *child, guint64 generation, gsize *ret_length)
+steward_state_note_ready(const char *child, guint64 generation, gsize *ret_length)
 {
-        char *line = g_strdup_printf("%s %" G_GUINT64_FORMAT "\n", child, generation);
+        char *line = g_strdup_printf("ready %s %" G_GUINT64_FORMAT "\n", child, generation);
 
         if (ret_length)
                 *ret_length = strlen(line);
         return line;
 }
 
+char *
+steward_state_note_mode(const char *child, StewardStateOperator mode, gsize *ret_length)
+{
+        char *line = g_strdup_printf("mode %s %s\n", child, steward_state_operator_to_string(mode));
+
+        if (ret_length)
+                *ret_length = strlen(line);
+        return line;
+}
+
+/* A note's effect on a record, kept until every line is read. */
+typedef struct {
+        StewardChildRecord *record;
+        gboolean ready;
+        gboolean has_mode;
+        StewardStateOperator mode; /* the last one noted */
+} Noted;
+
 gboolean
-steward_state_apply_ready(StewardState *state, const char *data, gsize length, guint *ret_applied,
+steward_state_apply_notes(StewardState *state, const char *data, gsize length, guint *ret_applied,
                           GError **error)
 {
-        /* A set: one readiness may be noted twice. */
-        g_autoptr(GHashTable) found = g_hash_table_new(NULL, NULL);
+        /* Per record, in the order first noted; the last mode of a child wins. */
+        g_autoptr(GHashTable) by_record = g_hash_table_new_full(NULL, NULL, NULL, g_free);
+        g_autoptr(GPtrArray) order = g_ptr_array_new();
         const char *at = data, *end = data + length;
-        GHashTableIter iter;
-        gpointer r;
-        guint line = 0;
+        guint line = 0, applied = 0;
 
         g_return_val_if_fail(state, FALSE);
         g_return_val_if_fail(data || length == 0, FALSE);
@@ -1162,37 +1179,81 @@ steward_state_apply_ready(StewardState *state, const char *data, gsize length, g
          * one; a last line without its newline is not taken all the same. */
         for (const char *nl; at < end && (nl = memchr(at, '\n', end - at)); at = nl + 1) {
                 g_autofree char *text = g_strndup(at, nl - at);
-                char *space = strchr(text, ' ');
-                guint64 generation;
-                StewardChildRecord *c;
+                g_auto(GStrv) words = NULL;
+                StewardChildRecord *r;
+                Noted *n;
+                guint64 generation = 0;
+                StewardStateOperator mode = STEWARD_STATE_OPERATOR_RUNNING;
+                gboolean ready;
 
                 line++;
-                if (!space || strlen(text) != (gsize) (nl - at))
-                        return invalid(error, "line %u is not NAME GENERATION", line);
-                *space = '\0';
-                if (!steward_name_is_valid(text) ||
-                    !g_ascii_string_to_unsigned(space + 1, 10, 0, G_MAXUINT64, &generation, NULL))
-                        return invalid(error, "line %u is not NAME GENERATION", line);
+                if (strlen(text) != (gsize) (nl - at))
+                        return invalid(error, "line %u holds a NUL", line);
+                words = g_strsplit(text, " ", -1);
+                if (g_strv_length(words) != 3 || !steward_name_is_valid(words[1]))
+                        return invalid(error, "line %u is not KIND NAME VALUE", line);
+                ready = g_str_equal(words[0], "ready");
+                if (ready ? !g_ascii_string_to_unsigned(words[2], 10, 0, G_MAXUINT64, &generation, NULL)
+                          : !g_str_equal(words[0], "mode") ||
+                                    !steward_state_operator_from_string(words[2], &mode))
+                        return invalid(error,
+                                       "line %u is not \"ready NAME GENERATION\" or \"mode NAME STATE\"",
+                                       line);
+                /* A child the state does not know (added since) keeps what
+                 * its configuration says. */
+                r = steward_state_find_child(state, words[1]);
+                if (!r)
+                        continue;
+                n = g_hash_table_lookup(by_record, r);
+                if (!n) {
+                        n = g_new0(Noted, 1);
+                        n->record = r;
+                        g_hash_table_insert(by_record, r, n);
+                        g_ptr_array_add(order, n);
+                }
                 /* Another generation: one the state file does not know yet
                  * (adopted from its scope, and then taken as ready), or an
                  * older one, gone since. */
-                c = steward_state_find_child(state, text);
-                if (c && c->generation == generation && !c->ready)
-                        g_hash_table_add(found, c);
+                if (ready && r->generation == generation)
+                        n->ready = TRUE;
+                if (!ready) {
+                        n->has_mode = TRUE;
+                        n->mode = mode;
+                }
         }
         /* All or nothing, as the state file: a malformed line says the file is not ours. */
-        g_hash_table_iter_init(&iter, found);
-        while (g_hash_table_iter_next(&iter, &r, NULL)) {
-                g_return_val_if_fail(!((StewardChildRecord *) r)->frozen, FALSE);
-                ((StewardChildRecord *) r)->ready = TRUE;
+        for (guint i = 0; i < order->len; i++) {
+                Noted *n = g_ptr_array_index(order, i);
+                StewardChildRecord *r = n->record;
+                gboolean changed = FALSE;
+
+                g_return_val_if_fail(!r->frozen, FALSE);
+                if (n->ready && !r->ready) {
+                        r->ready = TRUE;
+                        changed = TRUE;
+                }
+                if (n->has_mode) {
+                        /* As the state file spells a quarantine (steward-state.h). */
+                        StewardStateOperator op = n->mode == STEWARD_STATE_OPERATOR_QUARANTINED
+                                                          ? STEWARD_STATE_OPERATOR_PAUSED
+                                                          : n->mode;
+                        gboolean quarantined = n->mode == STEWARD_STATE_OPERATOR_QUARANTINED;
+
+                        if (r->operator_state != op || r->quarantined != quarantined) {
+                                r->operator_state = op;
+                                r->quarantined = quarantined;
+                                changed = TRUE;
+                        }
+                }
+                applied += changed;
         }
         if (ret_applied)
-                *ret_applied = g_hash_table_size(found);
+                *ret_applied = applied;
         return TRUE;
 }
 
 gboolean
-steward_state_load_ready(StewardState *state, const char *path, guint *ret_applied, GError **error)
+steward_state_load_notes(StewardState *state, const char *path, guint *ret_applied, GError **error)
 {
         g_autoptr(GString) buf = NULL;
         g_autoptr(GError) local = NULL;
@@ -1209,7 +1270,7 @@ steward_state_load_ready(StewardState *state, const char *path, guint *ret_appli
                 g_propagate_error(error, g_steal_pointer(&local));
                 return FALSE;
         }
-        if (!steward_state_apply_ready(state, buf->str, buf->len, ret_applied, &local)) {
+        if (!steward_state_apply_notes(state, buf->str, buf->len, ret_applied, &local)) {
                 g_propagate_prefixed_error(error, g_steal_pointer(&local), "'%s': ", path);
                 return FALSE;
         }

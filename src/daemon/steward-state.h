@@ -222,32 +222,38 @@ gboolean steward_state_load(const char *path, StewardState **ret, StewardStatePr
                             GError **error);
 
 /*
- * Readiness written ahead of the state file: a Type=notify child says
- * READY=1 once, and the state file is written only when stewardd's loop
- * is idle, so each readiness is appended as it is read to a file of its
- * own, "ready" beside the state file, and the file is emptied once a
- * save holds it (docs/LIVE-RESTORE.md, "Readiness"). A line per READY=1:
+ * Changes written ahead of the state file. The state file is written only
+ * when stewardd's loop is idle (and seconds apart in a big tree), so what
+ * a kill in between must not lose is appended as it happens to a file of
+ * its own, "changes" beside the state file, emptied once a save holds it
+ * (docs/LIVE-RESTORE.md, "Written ahead"). A line each, in one write(2),
+ * so that what a kill leaves is whole lines:
  *
- *     NAME GENERATION\n         NAME as steward_name_is_valid(), GENERATION
- *                               an unsigned decimal
+ *     ready NAME GENERATION     a Type=notify child's READY=1, which it
+ *                               says once
+ *     mode NAME STATE           what an operator made of the child, or its
+ *                               restart policy (failed): STATE as
+ *                               OperatorState= spells it
  *
- * appended in one write(2), so that what a kill leaves is whole lines.
+ * NAME as steward_name_is_valid(), GENERATION an unsigned decimal.
  */
 
-/* The line for @child's incarnation @generation (free with g_free()). */
-char *steward_state_ready_line(const char *child, guint64 generation, gsize *ret_length);
-/* Marks ready every not-ready record of @state whose child and generation
- * a line of @data names; a line of another generation, or of a child the
- * state does not know, changes nothing. A last line without its newline
- * is ignored. Any other malformed line, or more than
- * STEWARD_STATE_SIZE_MAX bytes, refuse the whole text
- * (STEWARD_ERROR_INVALID_ARGS) and change nothing. @state's records must
- * not be frozen. *@ret_applied: how many records changed. */
-gboolean steward_state_apply_ready(StewardState *state, const char *data, gsize length, guint *ret_applied,
+/* The lines for @child (free with g_free()). */
+char *steward_state_note_ready(const char *child, guint64 generation, gsize *ret_length);
+char *steward_state_note_mode(const char *child, StewardStateOperator mode, gsize *ret_length);
+/* Applies the lines of @data to @state's records: a readiness to the
+ * record of that child and generation (another generation changes
+ * nothing), a child's last mode to its record (quarantined as the state
+ * file spells it: paused, Quarantined=); a child the state does not know
+ * is left out. A last line without its newline is ignored. Any other
+ * malformed line, or more than STEWARD_STATE_SIZE_MAX bytes, refuse the
+ * whole text (STEWARD_ERROR_INVALID_ARGS) and change nothing. @state's
+ * records must not be frozen. *@ret_applied: how many records changed. */
+gboolean steward_state_apply_notes(StewardState *state, const char *data, gsize length, guint *ret_applied,
                                    GError **error);
-/* steward_state_apply_ready() with the file at @path, read as
+/* steward_state_apply_notes() with the file at @path, read as
  * steward_state_load() reads the state file; no file is an empty one. */
-gboolean steward_state_load_ready(StewardState *state, const char *path, guint *ret_applied, GError **error);
+gboolean steward_state_load_notes(StewardState *state, const char *path, guint *ret_applied, GError **error);
 
 /* This boot's id, 32 lowercase hex digits. */
 char *steward_state_boot_id(GError **error);

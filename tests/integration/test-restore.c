@@ -392,7 +392,7 @@ START_TEST(test_kill_while_starting)
         guint32 pid;
         g_autoptr(ItestDaemon) d = start_gated_notify(fifo, &pid);
         g_autofree char *path = itest_state_path(d);
-        g_autofree char *ready = g_build_filename(d->dir, "run", "ready", NULL);
+        g_autofree char *changes = g_build_filename(d->dir, "run", "changes", NULL);
 
         itest_daemon_kill(d);
         itest_daemon_restart(d);
@@ -407,18 +407,18 @@ START_TEST(test_kill_while_starting)
         /* Its readiness was noted ahead, then saved; a shutdown leaves
          * nothing to take over, neither file. */
         ck_assert(itest_wait_saved(d, event_seq(d, "child_ready", "slow")));
-        ck_assert(g_file_test(ready, G_FILE_TEST_IS_REGULAR));
+        ck_assert(g_file_test(changes, G_FILE_TEST_IS_REGULAR));
         ck_assert_int_eq(kill(d->pid, SIGTERM), 0);
         ck_assert_int_eq(itest_daemon_wait(d, ITEST_TIMEOUT_SEC), 0);
         ck_assert(!g_file_test(path, G_FILE_TEST_EXISTS));
-        ck_assert(!g_file_test(ready, G_FILE_TEST_EXISTS));
+        ck_assert(!g_file_test(changes, G_FILE_TEST_EXISTS));
         (void) g_unlink(fifo);
         (void) g_rmdir(files);
 }
 END_TEST
 
 /* A READY=1 read after the last save of the state file is not lost with
- * stewardd: it was written ahead (the file "ready" beside the state
+ * stewardd: it was written ahead (the file "changes" beside the state
  * file), and the next stewardd adopts the child ready, instead of waiting
  * for a READY=1 that does not come again and restarting a healthy program
  * at its start timeout. */
@@ -430,7 +430,7 @@ START_TEST(test_kill_after_ready_before_save)
         g_autoptr(ItestDaemon) d = start_gated_notify(fifo, &pid);
         g_autofree char *path = itest_state_path(d);
         g_autofree char *kept = g_strconcat(path, ".kept", NULL);
-        g_autofree char *ready = g_build_filename(d->dir, "run", "ready", NULL);
+        g_autofree char *changes = g_build_filename(d->dir, "run", "changes", NULL);
         g_autofree char *state = NULL;
         g_autofree char *noted = NULL;
         GStatBuf st;
@@ -441,8 +441,8 @@ START_TEST(test_kill_after_ready_before_save)
         ck_assert_int_eq(g_mkdir(path, 0700), 0);
         itest_fifo_write(fifo, "x");
         ck_assert(itest_wait_state(d, "slow", "ready"));
-        ck_assert(g_file_get_contents(ready, &noted, NULL, NULL));
-        ck_assert_str_eq(noted, "slow 0\n");
+        ck_assert(g_file_get_contents(changes, &noted, NULL, NULL));
+        ck_assert_str_eq(noted, "ready slow 0\n");
         itest_daemon_kill(d);
         ck_assert_int_eq(g_rmdir(path), 0);
         ck_assert_int_eq(g_rename(kept, path), 0);
@@ -455,9 +455,53 @@ START_TEST(test_kill_after_ready_before_save)
         ck_assert_int_eq(itest_child_main_pid(d, "slow"), pid);
         /* Once a save holds it, the note is gone. */
         ck_assert(itest_wait_saved(d, event_seq(d, "tree_adopted", NULL)));
-        ck_assert(g_stat(ready, &st) < 0 || st.st_size == 0);
+        ck_assert(g_stat(changes, &st) < 0 || st.st_size == 0);
         (void) g_unlink(fifo);
         (void) g_rmdir(files);
+}
+END_TEST
+
+/* What an operator made of a child after the last save of the state file
+ * is not undone by stewardd's death: the stop was written ahead, and the
+ * next stewardd keeps the child stopped, instead of finding its scope
+ * gone and restarting it by its policy. The start of a stopped one is
+ * kept as well. */
+START_TEST(test_kill_after_stop_before_save)
+{
+        g_autoptr(ItestDaemon) d = itest_daemon_start(simple_config, NULL);
+        g_autofree char *path = itest_state_path(d);
+        g_autofree char *kept = g_strconcat(path, ".kept", NULL);
+        g_autoptr(GVariant) r1 = NULL;
+        g_autoptr(GVariant) r2 = NULL;
+
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
+        r1 = itest_manager_call(d, "StopChild", g_variant_new("(ss)", "worker", "test"), "(a{sv})");
+        ck_assert(itest_wait_state(d, "worker", "stopped"));
+        ck_assert(itest_wait_saved(d, MAX(event_seq(d, "child_started", "api"),
+                                          event_seq(d, "child_control_stop_completed", "worker"))));
+
+        /* From here on no save succeeds, as if stewardd died before the
+         * next: a directory in the state file's place fails its rename(). */
+        ck_assert_int_eq(g_rename(path, kept), 0);
+        ck_assert_int_eq(g_mkdir(path, 0700), 0);
+        g_clear_pointer(&r1, g_variant_unref);
+        r1 = itest_manager_call(d, "StopChild", g_variant_new("(ss)", "api", "test"), "(a{sv})");
+        r2 = itest_manager_call(d, "StartChild", g_variant_new("(ss)", "worker", "test"), "(a{sv})");
+        ck_assert(itest_wait_state(d, "api", "stopped"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
+        itest_daemon_kill(d);
+        ck_assert_int_eq(g_rmdir(path), 0);
+        ck_assert_int_eq(g_rename(kept, path), 0);
+
+        itest_daemon_restart(d);
+        wait_adopted(d);
+        ck_assert(itest_wait_state(d, "worker", "running"));
+        ck_assert_uint_eq(itest_child_u64(d, "worker", "Generation"), 1);
+        /* Nothing of api's runs again: once the tree started, nothing is spawned for it. */
+        ck_assert(itest_wait_saved(d, event_seq(d, "tree_adopted", NULL)));
+        ck_assert(itest_wait_state(d, "api", "stopped"));
+        ck_assert_uint_eq(itest_events_count(d->events, "child_starting", "api"), 0);
 }
 END_TEST
 
@@ -933,6 +977,7 @@ make_suite(void)
         tcase_add_test(tc, test_summary_event_saved);
         tcase_add_test(tc, test_kill_while_starting);
         tcase_add_test(tc, test_kill_after_ready_before_save);
+        tcase_add_test(tc, test_kill_after_stop_before_save);
         tcase_add_test(tc, test_kill_before_stop_sent);
         tcase_add_test(tc, test_kill_keeps_quarantine);
         tcase_add_test(tc, test_kill_keeps_child_quarantine);

@@ -702,9 +702,9 @@ START_TEST(test_refuse_files)
 }
 END_TEST
 
-/* ---- readiness written ahead --------------------------------------------- */
+/* ---- changes written ahead ------------------------------------------------ */
 
-/* Two notify children starting, and one ready already. */
+/* Two notify children starting, one ready already, one stopped. */
 static StewardState *
 starting_state(void)
 {
@@ -721,10 +721,12 @@ starting_state(void)
         c->generation = 0;
         c->attempt = 1;
         c->ready = TRUE;
+        c = steward_state_add_child(s, "off");
+        c->operator_state = STEWARD_STATE_OPERATOR_STOPPED;
         return s;
 }
 
-START_TEST(test_ready_lines)
+START_TEST(test_notes_ready)
 {
         g_autoptr(StewardState) s = starting_state();
         g_autoptr(GError) error = NULL;
@@ -733,99 +735,154 @@ START_TEST(test_ready_lines)
         gsize length;
         guint applied = 99;
 
-        line = steward_state_ready_line("db", 4, &length);
-        ck_assert_str_eq(line, "db 4\n");
-        ck_assert_uint_eq(length, 5);
+        line = steward_state_note_ready("db", 4, &length);
+        ck_assert_str_eq(line, "ready db 4\n");
+        ck_assert_uint_eq(length, 11);
         g_string_append(text, line);
         /* Of an older incarnation, of a newer one the file does not know,
          * of a child it does not know, of one ready already: nothing. */
-        g_string_append(text, "web 1\nweb 3\nghost 0\nup 0\n");
+        g_string_append(text, "ready web 1\nready web 3\nready ghost 0\nready up 0\n");
         /* A kill cannot cut a write(2) short; a line without its end is
          * not taken all the same. */
-        g_string_append(text, "web 2");
-        ck_assert_msg(steward_state_apply_ready(s, text->str, text->len, &applied, &error), "%s",
+        g_string_append(text, "ready web 2");
+        ck_assert_msg(steward_state_apply_notes(s, text->str, text->len, &applied, &error), "%s",
                       error ? error->message : "");
         ck_assert_uint_eq(applied, 1);
         ck_assert(steward_state_find_child(s, "db")->ready);
         ck_assert(!steward_state_find_child(s, "web")->ready);
         ck_assert(steward_state_find_child(s, "up")->ready);
 
-        /* Twice the same line: the second finds it ready. */
-        g_string_assign(text, "web 2\nweb 2\n");
-        ck_assert(steward_state_apply_ready(s, text->str, text->len, &applied, NULL));
+        /* Twice the same line: one record changed. */
+        g_string_assign(text, "ready web 2\nready web 2\n");
+        ck_assert(steward_state_apply_notes(s, text->str, text->len, &applied, NULL));
         ck_assert_uint_eq(applied, 1);
         ck_assert(steward_state_find_child(s, "web")->ready);
 
         /* Nothing at all. */
-        ck_assert(steward_state_apply_ready(s, NULL, 0, &applied, NULL));
+        ck_assert(steward_state_apply_notes(s, NULL, 0, &applied, NULL));
         ck_assert_uint_eq(applied, 0);
 }
 END_TEST
 
-START_TEST(test_ready_refused)
+START_TEST(test_notes_mode)
+{
+        g_autoptr(StewardState) s = starting_state();
+        g_autoptr(GError) error = NULL;
+        g_autofree char *line = NULL;
+        g_autoptr(GString) text = g_string_new(NULL);
+        StewardChildRecord *db, *web, *off;
+        guint applied = 99;
+
+        line = steward_state_note_mode("db", STEWARD_STATE_OPERATOR_STOPPED, NULL);
+        ck_assert_str_eq(line, "mode db stopped\n");
+        g_string_append(text, line);
+        /* The last of a child's wins: paused, then quarantined. */
+        g_string_append(text, "mode web paused\nready web 2\nmode web quarantined\n");
+        /* Started again by an operator. */
+        g_string_append(text, "mode off running\nmode ghost stopped\n");
+        ck_assert_msg(steward_state_apply_notes(s, text->str, text->len, &applied, &error), "%s",
+                      error ? error->message : "");
+        ck_assert_uint_eq(applied, 3);
+        db = steward_state_find_child(s, "db");
+        web = steward_state_find_child(s, "web");
+        off = steward_state_find_child(s, "off");
+        ck_assert_int_eq(db->operator_state, STEWARD_STATE_OPERATOR_STOPPED);
+        ck_assert(!db->quarantined);
+        /* As the state file spells a quarantine. */
+        ck_assert_int_eq(web->operator_state, STEWARD_STATE_OPERATOR_PAUSED);
+        ck_assert(web->quarantined);
+        ck_assert(web->ready);
+        ck_assert_int_eq(off->operator_state, STEWARD_STATE_OPERATOR_RUNNING);
+
+        /* Resumed from the quarantine. */
+        g_string_assign(text, "mode web running\n");
+        ck_assert(steward_state_apply_notes(s, text->str, text->len, &applied, NULL));
+        ck_assert_uint_eq(applied, 1);
+        ck_assert_int_eq(web->operator_state, STEWARD_STATE_OPERATOR_RUNNING);
+        ck_assert(!web->quarantined);
+}
+END_TEST
+
+START_TEST(test_notes_refused)
 {
         static const char *const bad[] = {
-                "db\n",    "db 4 5\n",  "db -4\n", "db 4x\n",
-                "db  4\n", "../db 4\n", " db 4\n", "db 184467440737095516160\n",
-                "\n",      "db 0x4\n",
+                "ready db\n",
+                "ready db 4 5\n",
+                "ready db -4\n",
+                "ready db 4x\n",
+                "ready db  4\n",
+                "ready ../db 4\n",
+                " ready db 4\n",
+                "ready db 184467440737095516160\n",
+                "\n",
+                "ready db 0x4\n",
+                "db 4\n",
+                "mode db asleep\n",
+                "mode db Stopped\n",
+                "mode db\n",
+                "stop db 4\n",
+                "mode db stopped extra\n",
         };
 
         for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
                 g_autoptr(StewardState) s = starting_state();
                 g_autoptr(GError) error = NULL;
                 /* A good line first: all or nothing. */
-                g_autofree char *text = g_strconcat("db 4\n", bad[i], NULL);
+                g_autofree char *text = g_strconcat("ready db 4\nmode db stopped\n", bad[i], NULL);
 
-                ck_assert_msg(!steward_state_apply_ready(s, text, strlen(text), NULL, &error), "took %s",
+                ck_assert_msg(!steward_state_apply_notes(s, text, strlen(text), NULL, &error), "took %s",
                               bad[i]);
                 ck_assert(g_error_matches(error, STEWARD_ERROR, STEWARD_ERROR_INVALID_ARGS));
                 ck_assert(!steward_state_find_child(s, "db")->ready);
+                ck_assert_int_eq(steward_state_find_child(s, "db")->operator_state,
+                                 STEWARD_STATE_OPERATOR_RUNNING);
         }
         /* A NUL inside a line. */
         {
                 g_autoptr(StewardState) s = starting_state();
-                static const char nul[] = "db 4\0junk\n";
+                static const char nul[] = "ready db 4\0junk\n";
 
-                ck_assert(!steward_state_apply_ready(s, nul, sizeof(nul) - 1, NULL, NULL));
+                ck_assert(!steward_state_apply_notes(s, nul, sizeof(nul) - 1, NULL, NULL));
         }
 }
 END_TEST
 
-START_TEST(test_ready_file)
+START_TEST(test_notes_file)
 {
         g_autofree char *dir = temp_dir();
-        g_autofree char *path = g_build_filename(dir, "ready", NULL);
+        g_autofree char *path = g_build_filename(dir, "changes", NULL);
         g_autofree char *target = g_build_filename(dir, "target", NULL);
         g_autoptr(StewardState) s = starting_state();
         g_autoptr(GError) error = NULL;
         guint applied = 99;
 
         /* No file: nothing noted after the last save. */
-        ck_assert(steward_state_load_ready(s, path, &applied, &error));
+        ck_assert(steward_state_load_notes(s, path, &applied, &error));
         ck_assert_uint_eq(applied, 0);
 
         /* A symlink to a good file is not followed. */
-        ck_assert(g_file_set_contents(target, "db 4\n", -1, NULL));
+        ck_assert(g_file_set_contents(target, "ready db 4\n", -1, NULL));
         ck_assert_int_eq(symlink(target, path), 0);
-        ck_assert(!steward_state_load_ready(s, path, &applied, &error));
+        ck_assert(!steward_state_load_notes(s, path, &applied, &error));
         ck_assert_ptr_nonnull(strstr(error->message, "symlink"));
         g_clear_error(&error);
         ck_assert(!steward_state_find_child(s, "db")->ready);
         ck_assert_int_eq(g_unlink(path), 0);
 
         /* Refused whole, the file named. */
-        ck_assert(g_file_set_contents(path, "db 4\nweb two\n", -1, NULL));
-        ck_assert(!steward_state_load_ready(s, path, &applied, &error));
+        ck_assert(g_file_set_contents(path, "ready db 4\nready web two\n", -1, NULL));
+        ck_assert(!steward_state_load_notes(s, path, &applied, &error));
         ck_assert_ptr_nonnull(strstr(error->message, path));
         g_clear_error(&error);
         ck_assert(!steward_state_find_child(s, "db")->ready);
 
-        ck_assert(g_file_set_contents(path, "db 4\nweb 2\n", -1, NULL));
-        ck_assert_msg(steward_state_load_ready(s, path, &applied, &error), "%s",
+        ck_assert(g_file_set_contents(path, "ready db 4\nready web 2\nmode db stopped\n", -1, NULL));
+        ck_assert_msg(steward_state_load_notes(s, path, &applied, &error), "%s",
                       error ? error->message : "");
         ck_assert_uint_eq(applied, 2);
         ck_assert(steward_state_find_child(s, "db")->ready);
         ck_assert(steward_state_find_child(s, "web")->ready);
+        ck_assert_int_eq(steward_state_find_child(s, "db")->operator_state, STEWARD_STATE_OPERATOR_STOPPED);
 
         (void) g_unlink(path);
         (void) g_unlink(target);
@@ -1021,9 +1078,10 @@ make_suite(void)
         tcase_add_test(tc, test_refuse_names_and_repeats);
         tcase_add_test(tc, test_unknown_ignored);
         tcase_add_test(tc, test_refuse_files);
-        tcase_add_test(tc, test_ready_lines);
-        tcase_add_test(tc, test_ready_refused);
-        tcase_add_test(tc, test_ready_file);
+        tcase_add_test(tc, test_notes_ready);
+        tcase_add_test(tc, test_notes_mode);
+        tcase_add_test(tc, test_notes_refused);
+        tcase_add_test(tc, test_notes_file);
         tcase_add_test(tc, test_atomic_replace);
         tcase_add_test(tc, test_permissions);
         tcase_add_test(tc, test_pid_self);
