@@ -354,6 +354,36 @@ START_TEST(test_kill_before_stop_sent)
 }
 END_TEST
 
+/* From here on no save of @d's state file succeeds, as if stewardd died
+ * before the next: a directory in the file's place fails its rename().
+ * saves_mend() puts the last saved file back. */
+static void
+saves_break(ItestDaemon *d)
+{
+        g_autofree char *path = itest_state_path(d);
+        g_autofree char *kept = g_strconcat(path, ".kept", NULL);
+
+        ck_assert_int_eq(g_rename(path, kept), 0);
+        ck_assert_int_eq(g_mkdir(path, 0700), 0);
+}
+
+static void
+saves_mend(ItestDaemon *d)
+{
+        g_autofree char *path = itest_state_path(d);
+        g_autofree char *kept = g_strconcat(path, ".kept", NULL);
+
+        ck_assert_int_eq(g_rmdir(path), 0);
+        ck_assert_int_eq(g_rename(kept, path), 0);
+}
+
+/* The file of changes written ahead of the state file. */
+static char *
+changes_path(ItestDaemon *d)
+{
+        return g_build_filename(d->dir, "run", "changes", NULL);
+}
+
 /* A stewardd with one Type=notify child, "slow", that says READY=1 once a
  * byte is written to @fifo (made here): started, its scope named, and the
  * state file saved with it starting. *@ret_pid: its main process. */
@@ -392,7 +422,7 @@ START_TEST(test_kill_while_starting)
         guint32 pid;
         g_autoptr(ItestDaemon) d = start_gated_notify(fifo, &pid);
         g_autofree char *path = itest_state_path(d);
-        g_autofree char *changes = g_build_filename(d->dir, "run", "changes", NULL);
+        g_autofree char *changes = changes_path(d);
 
         itest_daemon_kill(d);
         itest_daemon_restart(d);
@@ -428,24 +458,18 @@ START_TEST(test_kill_after_ready_before_save)
         g_autofree char *fifo = g_build_filename(files, "gate", NULL);
         guint32 pid;
         g_autoptr(ItestDaemon) d = start_gated_notify(fifo, &pid);
-        g_autofree char *path = itest_state_path(d);
-        g_autofree char *kept = g_strconcat(path, ".kept", NULL);
-        g_autofree char *changes = g_build_filename(d->dir, "run", "changes", NULL);
+        g_autofree char *changes = changes_path(d);
         g_autofree char *state = NULL;
         g_autofree char *noted = NULL;
         GStatBuf st;
 
-        /* From here on no save succeeds, as if stewardd died before the
-         * next: a directory in the state file's place fails its rename(). */
-        ck_assert_int_eq(g_rename(path, kept), 0);
-        ck_assert_int_eq(g_mkdir(path, 0700), 0);
+        saves_break(d);
         itest_fifo_write(fifo, "x");
         ck_assert(itest_wait_state(d, "slow", "ready"));
         ck_assert(g_file_get_contents(changes, &noted, NULL, NULL));
         ck_assert_str_eq(noted, "ready slow 0\n");
         itest_daemon_kill(d);
-        ck_assert_int_eq(g_rmdir(path), 0);
-        ck_assert_int_eq(g_rename(kept, path), 0);
+        saves_mend(d);
 
         itest_daemon_restart(d);
         wait_adopted(d);
@@ -469,8 +493,6 @@ END_TEST
 START_TEST(test_kill_after_stop_before_save)
 {
         g_autoptr(ItestDaemon) d = itest_daemon_start(simple_config, NULL);
-        g_autofree char *path = itest_state_path(d);
-        g_autofree char *kept = g_strconcat(path, ".kept", NULL);
         g_autoptr(GVariant) r1 = NULL;
         g_autoptr(GVariant) r2 = NULL;
 
@@ -481,18 +503,14 @@ START_TEST(test_kill_after_stop_before_save)
         ck_assert(itest_wait_saved(d, MAX(event_seq(d, "child_started", "api"),
                                           event_seq(d, "child_control_stop_completed", "worker"))));
 
-        /* From here on no save succeeds, as if stewardd died before the
-         * next: a directory in the state file's place fails its rename(). */
-        ck_assert_int_eq(g_rename(path, kept), 0);
-        ck_assert_int_eq(g_mkdir(path, 0700), 0);
+        saves_break(d);
         g_clear_pointer(&r1, g_variant_unref);
         r1 = itest_manager_call(d, "StopChild", g_variant_new("(ss)", "api", "test"), "(a{sv})");
         r2 = itest_manager_call(d, "StartChild", g_variant_new("(ss)", "worker", "test"), "(a{sv})");
         ck_assert(itest_wait_state(d, "api", "stopped"));
         ck_assert(itest_wait_state(d, "worker", "running"));
         itest_daemon_kill(d);
-        ck_assert_int_eq(g_rmdir(path), 0);
-        ck_assert_int_eq(g_rename(kept, path), 0);
+        saves_mend(d);
 
         itest_daemon_restart(d);
         wait_adopted(d);
