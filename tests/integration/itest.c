@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <gio/gunixinputstream.h>
+#include <glib/gstdio.h>
 
 #include "itest.h"
 
@@ -344,15 +345,26 @@ itest_journal_fill(void)
 
 typedef struct {
         const char *path;
-        gboolean exists;
+        gboolean want_empty; /* gone or empty, rather than there */
+        gboolean done;
 } FileWait;
+
+static gboolean
+file_wait_done(const FileWait *w)
+{
+        GStatBuf st;
+
+        if (w->want_empty)
+                return g_stat(w->path, &st) < 0 || st.st_size == 0;
+        return g_file_test(w->path, G_FILE_TEST_EXISTS);
+}
 
 static void
 on_dir_changed(GFileMonitor *mon, GFile *file, GFile *other, GFileMonitorEvent event, gpointer user_data)
 {
         FileWait *w = user_data;
 
-        w->exists = g_file_test(w->path, G_FILE_TEST_EXISTS);
+        w->done = file_wait_done(w);
 }
 
 void
@@ -366,27 +378,39 @@ itest_fifo_write(const char *fifo, const char *text)
         ck_assert_int_eq(close(fd), 0);
 }
 
-gboolean
-itest_wait_file(const char *path, guint timeout_sec)
+static gboolean
+file_wait(const char *path, gboolean want_empty, guint timeout_sec)
 {
         g_autofree char *dirname = g_path_get_dirname(path);
         g_autoptr(GFile) dir = g_file_new_for_path(dirname);
         g_autoptr(GFileMonitor) mon = NULL;
-        FileWait w = { .path = path };
+        FileWait w = { .path = path, .want_empty = want_empty };
         gulong handler;
 
         mon = g_file_monitor_directory(dir, G_FILE_MONITOR_WATCH_MOVES, NULL, NULL);
         if (!mon)
                 return FALSE;
         handler = g_signal_connect(mon, "changed", G_CALLBACK(on_dir_changed), &w);
-        /* Checked after the monitor exists, so a file made in between is seen. */
-        w.exists = g_file_test(path, G_FILE_TEST_EXISTS);
-        (void) itest_wait_flag(&w.exists, timeout_sec);
+        /* Checked after the monitor exists, so a change in between is seen. */
+        w.done = file_wait_done(&w);
+        (void) itest_wait_flag(&w.done, timeout_sec);
         /* The monitor may outlive this frame (a pending emission holds it):
          * w must not be reached after the return. */
         g_signal_handler_disconnect(mon, handler);
         g_file_monitor_cancel(mon);
-        return w.exists;
+        return w.done;
+}
+
+gboolean
+itest_wait_file(const char *path, guint timeout_sec)
+{
+        return file_wait(path, FALSE, timeout_sec);
+}
+
+gboolean
+itest_wait_file_gone_or_empty(const char *path, guint timeout_sec)
+{
+        return file_wait(path, TRUE, timeout_sec);
 }
 
 typedef struct {

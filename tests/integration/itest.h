@@ -21,6 +21,8 @@ gboolean itest_wait_flag(const gboolean *flag, guint timeout_sec);
 
 /* Waits until path exists, woken by a monitor of its directory. */
 gboolean itest_wait_file(const char *path, guint timeout_sec);
+/* Until @path is gone or empty, watched as itest_wait_file() does. */
+gboolean itest_wait_file_gone_or_empty(const char *path, guint timeout_sec);
 /* Writes @text into @fifo: opening it for writing waits until a child has
  * opened it to read, so this returns once that child can read it. */
 void itest_fifo_write(const char *fifo, const char *text);
