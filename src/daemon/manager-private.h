@@ -50,6 +50,7 @@ struct _StewardManager {
         int changes_fd; /* -1: not open */
         gboolean changes_unsaved; /* the file has lines the state file may not hold */
         GHashTable *noted_modes; /* child (interned) -> StewardChildMode + 1, as last noted */
+        GHashTable *noted_quarantines; /* supervisor (interned) -> quarantined + 1, as last noted */
         GPtrArray *leftovers; /* of StewardLeftover: the survey, until the start */
         void (*prepared)(gpointer user_data);
         gpointer prepared_data;

@@ -176,6 +176,15 @@ state_snapshot(StewardManager *m)
         return g_steal_pointer(&state);
 }
 
+static const StewardChildMode mode_of_operator[_STEWARD_STATE_OPERATOR_MAX] = {
+        [STEWARD_STATE_OPERATOR_RUNNING] = STEWARD_CHILD_MODE_RUNNING,
+        [STEWARD_STATE_OPERATOR_STOPPED] = STEWARD_CHILD_MODE_STOPPED,
+        [STEWARD_STATE_OPERATOR_PAUSED] = STEWARD_CHILD_MODE_PAUSED,
+        /* Children are quarantined only with their supervisor, restored with it. */
+        [STEWARD_STATE_OPERATOR_QUARANTINED] = STEWARD_CHILD_MODE_RUNNING,
+        [STEWARD_STATE_OPERATOR_FAILED] = STEWARD_CHILD_MODE_FAILED,
+};
+
 /* ---- changes written ahead --------------------------------------------------- */
 
 /* The state file is written when the loop is idle, at 10,000 children
@@ -227,7 +236,25 @@ manager_note_changes(StewardManager *m, const StewardEvent *ev)
         gsize length;
         char *line;
 
-        if (!m->changes_path || !ev->child || !m->started)
+        if (!m->changes_path || !m->started)
+                return;
+        /* A supervisor's quarantine comes and goes with an event naming it
+         * (supervisor_intensity_exceeded, supervisor_restarting). */
+        if ((ev->fields & STEWARD_EVENT_FIELD_SUPERVISOR) && ev->supervisor && !ev->child) {
+                StewardSupervisorSave sup;
+
+                if (!steward_engine_save_supervisor(m->engine, ev->supervisor, &sup))
+                        return;
+                noted = g_hash_table_lookup(m->noted_quarantines, ev->supervisor);
+                if ((noted ? GPOINTER_TO_INT(noted) - 1 : FALSE) == !!sup.quarantined)
+                        return;
+                g_hash_table_insert(m->noted_quarantines, (gpointer) g_intern_string(ev->supervisor),
+                                    GINT_TO_POINTER(!!sup.quarantined + 1));
+                line = steward_state_note_supervisor(ev->supervisor, sup.quarantined, &length);
+                changes_append(m, line, length);
+                return;
+        }
+        if (!ev->child)
                 return;
         if (ev->kind == STEWARD_EVENT_CHILD_READY) {
                 line = steward_state_note_ready(ev->child, ev->generation, &length);
@@ -251,10 +278,26 @@ manager_note_changes(StewardManager *m, const StewardEvent *ev)
         changes_append(m, line, length);
 }
 
-/* The state file just written holds every change noted so far. */
+/* The state file just written holds every change noted so far, and
+ * what it says is what a later change is noted against: a mode or a
+ * quarantine may change before the event that says so, or after it. */
 static void
 changes_saved(StewardManager *m)
 {
+        for (guint i = 0; i < m->saved->children->len; i++) {
+                const StewardChildRecord *r = g_ptr_array_index(m->saved->children, i);
+                StewardChildMode mode = r->quarantined ? STEWARD_CHILD_MODE_QUARANTINED
+                                                       : mode_of_operator[r->operator_state];
+
+                g_hash_table_insert(m->noted_modes, (gpointer) g_intern_string(r->name),
+                                    GINT_TO_POINTER(mode + 1));
+        }
+        for (guint i = 0; i < m->saved->supervisors->len; i++) {
+                const StewardSupervisorRecord *r = g_ptr_array_index(m->saved->supervisors, i);
+
+                g_hash_table_insert(m->noted_quarantines, (gpointer) g_intern_string(r->name),
+                                    GINT_TO_POINTER(!!r->quarantined + 1));
+        }
         if (!m->changes_unsaved)
                 return;
         m->changes_unsaved = FALSE;
@@ -274,6 +317,7 @@ changes_load(StewardManager *m)
 
         m->changes_path = g_build_filename(dir, "changes", NULL);
         m->noted_modes = g_hash_table_new(NULL, NULL);
+        m->noted_quarantines = g_hash_table_new(NULL, NULL);
         /* Whatever it holds, the first save makes it superfluous. */
         m->changes_unsaved = TRUE;
         if (!m->previous)
@@ -398,6 +442,7 @@ manager_restore_clear(StewardManager *m)
         g_clear_pointer(&m->sequence_path, g_free);
         g_clear_pointer(&m->changes_path, g_free);
         g_clear_pointer(&m->noted_modes, g_hash_table_unref);
+        g_clear_pointer(&m->noted_quarantines, g_hash_table_unref);
         if (m->changes_fd >= 0)
                 (void) close(m->changes_fd);
         m->changes_fd = -1;
@@ -516,15 +561,6 @@ leftover_main_pid(const StewardLeftover *l, const StewardChildRecord *r)
 typedef struct {
         guint adopted, lost, stopped;
 } RestoreCounts;
-
-static const StewardChildMode mode_of_operator[_STEWARD_STATE_OPERATOR_MAX] = {
-        [STEWARD_STATE_OPERATOR_RUNNING] = STEWARD_CHILD_MODE_RUNNING,
-        [STEWARD_STATE_OPERATOR_STOPPED] = STEWARD_CHILD_MODE_STOPPED,
-        [STEWARD_STATE_OPERATOR_PAUSED] = STEWARD_CHILD_MODE_PAUSED,
-        /* Children are quarantined only with their supervisor, restored with it. */
-        [STEWARD_STATE_OPERATOR_QUARANTINED] = STEWARD_CHILD_MODE_RUNNING,
-        [STEWARD_STATE_OPERATOR_FAILED] = STEWARD_CHILD_MODE_FAILED,
-};
 
 /* What the record keeps of a child apart from its incarnation. */
 static gboolean

@@ -1152,6 +1152,17 @@ steward_state_note_mode(const char *child, StewardStateOperator mode, gsize *ret
         return line;
 }
 
+char *
+steward_state_note_supervisor(const char *supervisor, gboolean quarantined, gsize *ret_length)
+{
+        char *line =
+                g_strdup_printf("supervisor %s %s\n", supervisor, quarantined ? "quarantined" : "running");
+
+        if (ret_length)
+                *ret_length = strlen(line);
+        return line;
+}
+
 /* A note's effect on a record, kept until every line is read. */
 typedef struct {
         StewardChildRecord *record;
@@ -1167,6 +1178,10 @@ steward_state_apply_notes(StewardState *state, const char *data, gsize length, g
         /* Per record, in the order first noted; the last mode of a child wins. */
         g_autoptr(GHashTable) by_record = g_hash_table_new_full(NULL, NULL, NULL, g_free);
         g_autoptr(GPtrArray) order = g_ptr_array_new();
+        /* A supervisor's record -> its last quarantine noted, + 1. */
+        g_autoptr(GHashTable) supervisors = g_hash_table_new(NULL, NULL);
+        GHashTableIter iter;
+        gpointer key, value;
         const char *at = data, *end = data + length;
         guint line = 0, applied = 0;
 
@@ -1192,6 +1207,18 @@ steward_state_apply_notes(StewardState *state, const char *data, gsize length, g
                 words = g_strsplit(text, " ", -1);
                 if (g_strv_length(words) != 3 || !steward_name_is_valid(words[1]))
                         return invalid(error, "line %u is not KIND NAME VALUE", line);
+                if (g_str_equal(words[0], "supervisor")) {
+                        StewardSupervisorRecord *sr = steward_state_find_supervisor(state, words[1]);
+                        gboolean quarantined = g_str_equal(words[2], "quarantined");
+
+                        if (!quarantined && !g_str_equal(words[2], "running"))
+                                return invalid(error,
+                                               "line %u is not \"supervisor NAME quarantined|running\"",
+                                               line);
+                        if (sr)
+                                g_hash_table_insert(supervisors, sr, GINT_TO_POINTER(quarantined + 1));
+                        continue;
+                }
                 ready = g_str_equal(words[0], "ready");
                 if (ready ? !g_ascii_string_to_unsigned(words[2], 10, 0, G_MAXUINT64, &generation, NULL)
                           : !g_str_equal(words[0], "mode") ||
@@ -1246,6 +1273,16 @@ steward_state_apply_notes(StewardState *state, const char *data, gsize length, g
                         }
                 }
                 applied += changed;
+        }
+        g_hash_table_iter_init(&iter, supervisors);
+        while (g_hash_table_iter_next(&iter, &key, &value)) {
+                StewardSupervisorRecord *sr = key;
+                gboolean quarantined = GPOINTER_TO_INT(value) - 1;
+
+                if (sr->quarantined != quarantined) {
+                        sr->quarantined = quarantined;
+                        applied++;
+                }
         }
         if (ret_applied)
                 *ret_applied = applied;

@@ -234,6 +234,9 @@ gboolean steward_state_load(const char *path, StewardState **ret, StewardStatePr
  *     mode NAME STATE           what an operator made of the child, or its
  *                               restart policy (failed): STATE as
  *                               OperatorState= spells it
+ *     supervisor NAME STATE     a supervisor quarantined (its intensity
+ *                               exceeded) or running again (ResumeSupervisor):
+ *                               STATE "quarantined" or "running"
  *
  * NAME as steward_name_is_valid(), GENERATION an unsigned decimal.
  */
@@ -241,11 +244,13 @@ gboolean steward_state_load(const char *path, StewardState **ret, StewardStatePr
 /* The lines for @child (free with g_free()). */
 char *steward_state_note_ready(const char *child, guint64 generation, gsize *ret_length);
 char *steward_state_note_mode(const char *child, StewardStateOperator mode, gsize *ret_length);
+char *steward_state_note_supervisor(const char *supervisor, gboolean quarantined, gsize *ret_length);
 /* Applies the lines of @data to @state's records: a readiness to the
  * record of that child and generation (another generation changes
  * nothing), a child's last mode to its record (quarantined as the state
- * file spells it: paused, Quarantined=); a child the state does not know
- * is left out. A last line without its newline is ignored. Any other
+ * file spells it: paused, Quarantined=), a supervisor's last quarantine
+ * to its record; a child or supervisor the state does not know is left
+ * out. A last line without its newline is ignored. Any other
  * malformed line, or more than STEWARD_STATE_SIZE_MAX bytes, refuse the
  * whole text (STEWARD_ERROR_INVALID_ARGS) and change nothing. @state's
  * records must not be frozen. *@ret_applied: how many records changed. */

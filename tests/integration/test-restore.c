@@ -556,6 +556,51 @@ START_TEST(test_kill_keeps_quarantine)
 }
 END_TEST
 
+/* An operator's ResumeSupervisor after the last save of the state file
+ * is not undone by stewardd's death: the next stewardd restores the
+ * supervisor running, not quarantined, and keeps its child running. */
+START_TEST(test_kill_after_resume_before_save)
+{
+        g_autofree char *files = g_dir_make_tmp("steward-restore-XXXXXX", NULL);
+        g_autofree char *fixed = g_build_filename(files, "fixed", NULL);
+        g_autofree char *config =
+                g_strdup_printf("[Supervisor flaky]\n"
+                                "RestartIntensity=1\n"
+                                "RestartPeriodSec=1min\n"
+                                "Escalation=quarantine\n"
+                                "[Child crash]\n"
+                                "Supervisor=flaky\n"
+                                "ExecStart=/bin/sh -c 'test -e %s || exit 1; exec sleep 1000'\n"
+                                "RestartSec=0\n",
+                                fixed);
+        g_autoptr(ItestDaemon) d = itest_daemon_start(config, NULL);
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GVariant) state = NULL;
+        guint32 pid;
+
+        ck_assert(itest_events_wait(d->events, "child_quarantined", "crash", NULL, ITEST_TIMEOUT_SEC));
+        ck_assert(itest_wait_saved(d, event_seq(d, "child_quarantined", "crash")));
+        ck_assert(g_file_set_contents(fixed, "", -1, NULL));
+
+        saves_break(d);
+        reply = itest_manager_call(d, "ResumeSupervisor", g_variant_new("(ss)", "flaky", "fixed"),
+                                   "(a{sv})");
+        ck_assert(itest_wait_state(d, "crash", "running"));
+        pid = itest_child_main_pid(d, "crash");
+        itest_daemon_kill(d);
+        saves_mend(d);
+
+        itest_daemon_restart(d);
+        wait_adopted(d);
+        state = itest_supervisor_property(d, "flaky", "State");
+        ck_assert_str_ne(g_variant_get_string(state, NULL), "quarantined");
+        ck_assert(itest_wait_state(d, "crash", "running"));
+        ck_assert_int_eq(itest_child_main_pid(d, "crash"), pid);
+        (void) g_unlink(fixed);
+        (void) g_rmdir(files);
+}
+END_TEST
+
 /* A quarantined child stays so across a kill of stewardd: the new one
  * neither starts it nor lets a one-for-all restart of its sibling do so,
  * and ResumeChild is still the way back. */
@@ -1008,6 +1053,7 @@ make_suite(void)
         tcase_add_test(tc, test_kill_while_starting);
         tcase_add_test(tc, test_kill_after_ready_before_save);
         tcase_add_test(tc, test_kill_after_stop_before_save);
+        tcase_add_test(tc, test_kill_after_resume_before_save);
         tcase_add_test(tc, test_kill_before_stop_sent);
         tcase_add_test(tc, test_kill_keeps_quarantine);
         tcase_add_test(tc, test_kill_keeps_child_quarantine);

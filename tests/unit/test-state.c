@@ -723,6 +723,8 @@ starting_state(void)
         c->ready = TRUE;
         c = steward_state_add_child(s, "off");
         c->operator_state = STEWARD_STATE_OPERATOR_STOPPED;
+        (void) steward_state_add_supervisor(s, "web-tier");
+        steward_state_add_supervisor(s, "flaky")->quarantined = TRUE;
         return s;
 }
 
@@ -794,6 +796,18 @@ START_TEST(test_notes_mode)
         ck_assert(web->ready);
         ck_assert_int_eq(off->operator_state, STEWARD_STATE_OPERATOR_RUNNING);
 
+        /* Supervisors: the last line of each wins. */
+        g_free(line);
+        line = steward_state_note_supervisor("web-tier", TRUE, NULL);
+        ck_assert_str_eq(line, "supervisor web-tier quarantined\n");
+        g_string_assign(
+                text, "supervisor flaky quarantined\nsupervisor flaky running\nsupervisor ghost running\n");
+        g_string_append(text, line);
+        ck_assert(steward_state_apply_notes(s, text->str, text->len, &applied, NULL));
+        ck_assert_uint_eq(applied, 2);
+        ck_assert(!steward_state_find_supervisor(s, "flaky")->quarantined);
+        ck_assert(steward_state_find_supervisor(s, "web-tier")->quarantined);
+
         /* Resumed from the quarantine. */
         g_string_assign(text, "mode web running\n");
         ck_assert(steward_state_apply_notes(s, text->str, text->len, &applied, NULL));
@@ -822,6 +836,8 @@ START_TEST(test_notes_refused)
                 "mode db\n",
                 "stop db 4\n",
                 "mode db stopped extra\n",
+                "supervisor db paused\n",
+                "supervisor db\n",
         };
 
         for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
