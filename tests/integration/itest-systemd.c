@@ -135,3 +135,48 @@ itest_pipelined_scopes(GDBusConnection *bus, guint n, const char *prefix, const 
          * share it with them. */
         return itest_wait_flag(&c->gone, 600) ? took : -1;
 }
+
+typedef struct {
+        const char *old_owner;
+        gboolean back;
+} ManagerBack;
+
+static void
+on_manager_owner_changed(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
+                         const char *signal, GVariant *params, gpointer user_data)
+{
+        ManagerBack *b = user_data;
+        const char *new_owner;
+
+        g_variant_get(params, "(&s&s&s)", NULL, NULL, &new_owner);
+        if (*new_owner && !g_str_equal(new_owner, b->old_owner))
+                b->back = TRUE;
+}
+
+void
+itest_manager_reexec(void)
+{
+        const char *argv[] = { "systemctl", "--user", "daemon-reexec", NULL };
+        g_autoptr(GDBusConnection) bus = g_bus_get_sync(G_BUS_TYPE_SESSION, NULL, NULL);
+        g_autoptr(GVariant) owner = NULL;
+        ManagerBack b = { 0 };
+        guint sub;
+
+        ck_assert(bus);
+        owner = g_dbus_connection_call_sync(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                            "org.freedesktop.DBus", "GetNameOwner",
+                                            g_variant_new("(s)", SYSTEMD_BUS_NAME), G_VARIANT_TYPE("(s)"),
+                                            G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+        ck_assert_msg(owner, "the manager is not on the bus");
+        g_variant_get(owner, "(&s)", &b.old_owner);
+        /* Subscribed first: the new owner may come before systemctl returns. */
+        sub = g_dbus_connection_signal_subscribe(bus, "org.freedesktop.DBus", "org.freedesktop.DBus",
+                                                 "NameOwnerChanged", "/org/freedesktop/DBus",
+                                                 SYSTEMD_BUS_NAME, G_DBUS_SIGNAL_FLAGS_NONE,
+                                                 on_manager_owner_changed, &b, NULL);
+        ck_assert_int_eq(itest_run(argv, NULL), 0);
+        /* systemctl returns once the old manager's connection closed; its
+         * bus name comes back with the new one's, a moment later. */
+        ck_assert_msg(itest_wait_flag(&b.back, ITEST_TIMEOUT_SEC), "the manager never came back on the bus");
+        g_dbus_connection_signal_unsubscribe(bus, sub);
+}

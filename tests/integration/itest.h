@@ -251,6 +251,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ItestJobs, itest_jobs_free)
 double itest_pipelined_scopes(GDBusConnection *bus, guint n, const char *prefix, const char *slice,
                               double *ret_manager_cpu);
 
+/* systemctl --user daemon-reexec, returning once the new manager holds
+ * its bus name again (a call to it before then fails). */
+void itest_manager_reexec(void);
+
 /* Suites of this directory skip (exit 77) outside steward-harness. */
 void itest_require_harness(void);
 

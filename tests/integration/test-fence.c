@@ -344,12 +344,11 @@ START_TEST(test_fence_survives_manager_reexec)
         g_autofree char *grandchild = g_build_filename(files, "grandchild", NULL);
         g_autofree char *config = itest_overlap_probe_config(files, "2s");
         g_autoptr(ItestDaemon) d = start(config, 0);
-        const char *reexec[] = { "systemctl", "--user", "daemon-reexec", NULL };
         g_autoptr(GVariant) pid = NULL;
 
         ck_assert(itest_wait_state(d, "api", "running"));
         ck_assert(itest_wait_file(grandchild, ITEST_TIMEOUT_SEC));
-        ck_assert_int_eq(itest_run(reexec, NULL), 0);
+        itest_manager_reexec();
         pid = itest_child_property(d, "api", "MainPID");
         ck_assert_int_eq(kill((pid_t) g_variant_get_uint32(pid), SIGKILL), 0);
         ck_assert(itest_child_wait_property(d, "api", "Generation", g_variant_new_uint64(1),
