@@ -137,9 +137,9 @@ gboolean manager_reload_by_reexec(StewardManager *m, const StewardSpec *spec, co
                                   GStrv *removed, GStrv *changed);
 /* Calls the listeners' reexecute if one was asked for and may go ahead. */
 void manager_reexec_check(StewardManager *m);
-/* What @ev changed of its child that a kill before the next save must
- * not lose (a Type=notify child's READY=1, the child's mode), kept at
- * once. */
+/* What @ev changed that a kill before the next save must not lose (a
+ * Type=notify child's READY=1, a child's mode, a supervisor's
+ * quarantine), kept at once. */
 void manager_note_changes(StewardManager *m, const StewardEvent *ev);
 /* The tree is down for good: nothing is left to adopt. */
 void manager_state_remove(StewardManager *m);

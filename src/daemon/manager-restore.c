@@ -31,6 +31,23 @@ static const StewardStateOperator operator_of_mode[_STEWARD_CHILD_MODE_MAX] = {
         [STEWARD_CHILD_MODE_QUARANTINED] = STEWARD_STATE_OPERATOR_PAUSED,
 };
 
+static const StewardChildMode mode_of_operator[_STEWARD_STATE_OPERATOR_MAX] = {
+        [STEWARD_STATE_OPERATOR_RUNNING] = STEWARD_CHILD_MODE_RUNNING,
+        [STEWARD_STATE_OPERATOR_STOPPED] = STEWARD_CHILD_MODE_STOPPED,
+        [STEWARD_STATE_OPERATOR_PAUSED] = STEWARD_CHILD_MODE_PAUSED,
+        /* Children are quarantined only with their supervisor, restored with it. */
+        [STEWARD_STATE_OPERATOR_QUARANTINED] = STEWARD_CHILD_MODE_RUNNING,
+        [STEWARD_STATE_OPERATOR_FAILED] = STEWARD_CHILD_MODE_FAILED,
+};
+
+/* The mode a record gives its child: a quarantine is written as paused,
+ * Quarantined=true. */
+static StewardChildMode
+record_mode(const StewardChildRecord *r)
+{
+        return r->quarantined ? STEWARD_CHILD_MODE_QUARANTINED : mode_of_operator[r->operator_state];
+}
+
 /* The spawn error as the file keeps it: cut at a character's start. */
 static gsize
 spawn_error_length(const char *s)
@@ -176,26 +193,18 @@ state_snapshot(StewardManager *m)
         return g_steal_pointer(&state);
 }
 
-static const StewardChildMode mode_of_operator[_STEWARD_STATE_OPERATOR_MAX] = {
-        [STEWARD_STATE_OPERATOR_RUNNING] = STEWARD_CHILD_MODE_RUNNING,
-        [STEWARD_STATE_OPERATOR_STOPPED] = STEWARD_CHILD_MODE_STOPPED,
-        [STEWARD_STATE_OPERATOR_PAUSED] = STEWARD_CHILD_MODE_PAUSED,
-        /* Children are quarantined only with their supervisor, restored with it. */
-        [STEWARD_STATE_OPERATOR_QUARANTINED] = STEWARD_CHILD_MODE_RUNNING,
-        [STEWARD_STATE_OPERATOR_FAILED] = STEWARD_CHILD_MODE_FAILED,
-};
-
 /* ---- changes written ahead --------------------------------------------------- */
 
 /* The state file is written when the loop is idle, at 10,000 children
- * seconds apart, and a stewardd killed in between would lose two things
- * nothing else can tell the next one: a Type=notify child's READY=1,
- * which it says once (the next stewardd would wait for it, judge a start
- * timeout and restart a healthy program), and what an operator made of a
- * child (a StopChild answered and done would be undone: the next stewardd
- * would find the scope gone and restart the child by its policy). Both are
- * appended to the file "changes" beside the state file as they happen (one
- * write(2), a few µs), and the file is emptied once a save holds them
+ * seconds apart, and a stewardd killed in between would lose what nothing
+ * else can tell the next one: a Type=notify child's READY=1, which it says
+ * once (the next stewardd would wait for it, judge a start timeout and
+ * restart a healthy program), what an operator made of a child (a
+ * StopChild answered and done would be undone: the next stewardd would
+ * find the scope gone and restart the child by its policy), and a
+ * supervisor's quarantine or its ResumeSupervisor. These are appended to
+ * the file "changes" beside the state file as they happen (one write(2),
+ * a few µs), and the file is emptied once a save holds them
  * (steward-state.h). Everything else a kill can lose there is either
  * learned again from the scopes or allowed to be lost
  * (docs/LIVE-RESTORE.md). */
@@ -261,8 +270,10 @@ manager_note_changes(StewardManager *m, const StewardEvent *ev)
                 changes_append(m, line, length);
         }
         /* A mode changes by a command or a verdict, each of which says
-         * something about the child. What the file knows is RUNNING until
-         * noted otherwise: at worst a mode is noted once more. */
+         * something about the child. It is noted against what the files
+         * say (changes_saved()), RUNNING before the first save: at worst
+         * a mode is noted once more. The readiness's append may have given
+         * up on the file. */
         if (!m->changes_path || !steward_engine_save_child(m->engine, ev->child, &save))
                 return;
         noted = g_hash_table_lookup(m->noted_modes, ev->child);
@@ -286,11 +297,9 @@ changes_saved(StewardManager *m)
 {
         for (guint i = 0; i < m->saved->children->len; i++) {
                 const StewardChildRecord *r = g_ptr_array_index(m->saved->children, i);
-                StewardChildMode mode = r->quarantined ? STEWARD_CHILD_MODE_QUARANTINED
-                                                       : mode_of_operator[r->operator_state];
 
                 g_hash_table_insert(m->noted_modes, (gpointer) g_intern_string(r->name),
-                                    GINT_TO_POINTER(mode + 1));
+                                    GINT_TO_POINTER(record_mode(r) + 1));
         }
         for (guint i = 0; i < m->saved->supervisors->len; i++) {
                 const StewardSupervisorRecord *r = g_ptr_array_index(m->saved->supervisors, i);
@@ -566,10 +575,7 @@ typedef struct {
 static gboolean
 restore_child_record(StewardManager *m, const char *name, const StewardChildRecord *r, GError **error)
 {
-        StewardChildMode mode =
-                r->quarantined ? STEWARD_CHILD_MODE_QUARANTINED : mode_of_operator[r->operator_state];
-
-        return steward_engine_restore_child_mode(m->engine, name, mode, error) &&
+        return steward_engine_restore_child_mode(m->engine, name, record_mode(r), error) &&
                steward_engine_restore_child_spawn_error(m->engine, name, r->spawn_error, error) &&
                steward_engine_restore_child_counters(m->engine, name, r->restart_count, r->backoff_failures,
                                                      (const guint64 *) r->restart_window->data,

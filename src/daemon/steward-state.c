@@ -1132,40 +1132,39 @@ steward_state_load(const char *path, StewardState **ret, StewardStateProblem *pr
 
 /* ---- changes written ahead ---------------------------------------------- */
 
-char *
-steward_state_note_ready(const char *child, guint64 generation, gsize *ret_length)
+/* One line of the changes file: "KIND NAME VALUE\n". */
+static char *
+note_line(const char *kind, const char *name, const char *value, gsize *ret_length)
 {
-        char *line = g_strdup_printf("ready %s %" G_GUINT64_FORMAT "\n", child, generation);
+        char *line = g_strconcat(kind, " ", name, " ", value, "\n", NULL);
 
         if (ret_length)
                 *ret_length = strlen(line);
         return line;
+}
+
+char *
+steward_state_note_ready(const char *child, guint64 generation, gsize *ret_length)
+{
+        g_autofree char *value = g_strdup_printf("%" G_GUINT64_FORMAT, generation);
+
+        return note_line("ready", child, value, ret_length);
 }
 
 char *
 steward_state_note_mode(const char *child, StewardStateOperator mode, gsize *ret_length)
 {
-        char *line = g_strdup_printf("mode %s %s\n", child, steward_state_operator_to_string(mode));
-
-        if (ret_length)
-                *ret_length = strlen(line);
-        return line;
+        return note_line("mode", child, steward_state_operator_to_string(mode), ret_length);
 }
 
 char *
 steward_state_note_supervisor(const char *supervisor, gboolean quarantined, gsize *ret_length)
 {
-        char *line =
-                g_strdup_printf("supervisor %s %s\n", supervisor, quarantined ? "quarantined" : "running");
-
-        if (ret_length)
-                *ret_length = strlen(line);
-        return line;
+        return note_line("supervisor", supervisor, quarantined ? "quarantined" : "running", ret_length);
 }
 
 /* A note's effect on a record, kept until every line is read. */
 typedef struct {
-        StewardChildRecord *record;
         gboolean ready;
         gboolean has_mode;
         StewardStateOperator mode; /* the last one noted */
@@ -1175,9 +1174,8 @@ gboolean
 steward_state_apply_notes(StewardState *state, const char *data, gsize length, guint *ret_applied,
                           GError **error)
 {
-        /* Per record, in the order first noted; the last mode of a child wins. */
+        /* Per record; the last mode of a child wins. */
         g_autoptr(GHashTable) by_record = g_hash_table_new_full(NULL, NULL, NULL, g_free);
-        g_autoptr(GPtrArray) order = g_ptr_array_new();
         /* A supervisor's record -> its last quarantine noted, + 1. */
         g_autoptr(GHashTable) supervisors = g_hash_table_new(NULL, NULL);
         GHashTableIter iter;
@@ -1234,9 +1232,7 @@ steward_state_apply_notes(StewardState *state, const char *data, gsize length, g
                 n = g_hash_table_lookup(by_record, r);
                 if (!n) {
                         n = g_new0(Noted, 1);
-                        n->record = r;
                         g_hash_table_insert(by_record, r, n);
-                        g_ptr_array_add(order, n);
                 }
                 /* Another generation: one the state file does not know yet
                  * (adopted from its scope, and then taken as ready), or an
@@ -1249,9 +1245,10 @@ steward_state_apply_notes(StewardState *state, const char *data, gsize length, g
                 }
         }
         /* All or nothing, as the state file: a malformed line says the file is not ours. */
-        for (guint i = 0; i < order->len; i++) {
-                Noted *n = g_ptr_array_index(order, i);
-                StewardChildRecord *r = n->record;
+        g_hash_table_iter_init(&iter, by_record);
+        while (g_hash_table_iter_next(&iter, &key, &value)) {
+                StewardChildRecord *r = key;
+                Noted *n = value;
                 gboolean changed = FALSE;
 
                 g_return_val_if_fail(!r->frozen, FALSE);

@@ -241,7 +241,7 @@ gboolean steward_state_load(const char *path, StewardState **ret, StewardStatePr
  * NAME as steward_name_is_valid(), GENERATION an unsigned decimal.
  */
 
-/* The lines for @child (free with g_free()). */
+/* The lines, free with g_free(); *@ret_length their length. */
 char *steward_state_note_ready(const char *child, guint64 generation, gsize *ret_length);
 char *steward_state_note_mode(const char *child, StewardStateOperator mode, gsize *ret_length);
 char *steward_state_note_supervisor(const char *supervisor, gboolean quarantined, gsize *ret_length);
