@@ -417,95 +417,81 @@ stewardctl_event_to_json(guint64 sequence, const char *kind, const char *child, 
 }
 
 /* Columns padded to their widest cell; the last one is not padded. */
+/* @cells, @ncols to a row, in columns as wide as their widest cell, the
+ * last one unpadded; no newline after the last row. */
 static char *
-format_table(GPtrArray *rows, guint ncols)
+format_table(const char *const *cells, gsize nrows, guint ncols)
 {
-        g_autoptr(GString) s = g_string_new(NULL);
+        g_autoptr(GString) s = g_string_sized_new(nrows * ncols * 12);
         g_autofree gsize *width = g_new0(gsize, ncols);
+        g_autofree gsize *length = g_new(gsize, nrows * ncols);
 
-        for (guint r = 0; r < rows->len; r++) {
-                char **row = g_ptr_array_index(rows, r);
-
-                for (guint c = 0; c < ncols; c++)
-                        width[c] = MAX(width[c], (gsize) g_utf8_strlen(row[c], -1));
+        /* By characters, not bytes: a translated header may hold umlauts. */
+        for (gsize i = 0; i < nrows * ncols; i++) {
+                length[i] = g_utf8_strlen(cells[i], -1);
+                width[i % ncols] = MAX(width[i % ncols], length[i]);
         }
-        for (guint r = 0; r < rows->len; r++) {
-                char **row = g_ptr_array_index(rows, r);
+        for (gsize i = 0; i < nrows * ncols; i++) {
+                guint c = i % ncols;
 
-                for (guint c = 0; c < ncols; c++) {
-                        g_string_append(s, row[c]);
-                        if (c + 1 == ncols) {
-                                g_string_append_c(s, '\n');
-                                continue;
-                        }
-                        /* By characters, not bytes: a translated header may hold umlauts. */
-                        for (gsize pad = g_utf8_strlen(row[c], -1); pad <= width[c]; pad++)
+                g_string_append(s, cells[i]);
+                if (c + 1 < ncols)
+                        for (gsize pad = length[i]; pad <= width[c]; pad++)
                                 g_string_append_c(s, ' ');
-                }
+                else if (i + 1 < nrows * ncols)
+                        g_string_append_c(s, '\n');
         }
-        if (s->len > 0)
-                g_string_truncate(s, s->len - 1);
         return g_string_free(g_steal_pointer(&s), FALSE);
 }
 
-/* A table's header, translated; the cells below it are the protocol's names. */
-static char **
-legend_row(const char *const *headers)
+/* A table's cells, the translated header first if @legend: the cells
+ * below it are the protocol's names. */
+static GPtrArray *
+table_new(gsize nrows, gboolean legend, const char *const *headers)
 {
-        g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+        GPtrArray *cells = g_ptr_array_sized_new((nrows + 1) * g_strv_length((char **) headers));
 
-        for (const char *const *h = headers; *h; h++)
-                g_strv_builder_add(b, _(*h));
-        return g_strv_builder_end(b);
+        if (legend)
+                for (const char *const *h = headers; *h; h++)
+                        g_ptr_array_add(cells, (gpointer) _(*h));
+        return cells;
 }
 
 char *
-stewardctl_format_child_table(GVariant *children, gboolean legend)
+stewardctl_format_child_table(const StewardctlRow *rows, gsize n, gboolean legend)
 {
-        g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify) g_strfreev);
-        GVariantIter iter;
-        const char *name, *supervisor, *state, *path;
-        guint64 generation, attempt;
+        static const char *const headers[] = { N_("NAME"),       N_("SUPERVISOR"), N_("STATE"),
+                                               N_("GENERATION"), N_("ATTEMPT"),    NULL };
+        g_autoptr(GPtrArray) cells = table_new(n, legend, headers);
+        /* The numbers' text, in blocks that do not move as they fill. */
+        g_autoptr(GStringChunk) numbers = g_string_chunk_new(MAX(n, 1) * 8);
 
-        if (legend)
-                g_ptr_array_add(rows,
-                                legend_row((const char *const[]){ N_("NAME"), N_("SUPERVISOR"), N_("STATE"),
-                                                                  N_("GENERATION"), N_("ATTEMPT"), NULL }));
-        g_variant_iter_init(&iter, children);
-        while (g_variant_iter_next(&iter, "(&s&s&stt&o)", &name, &supervisor, &state, &generation, &attempt,
-                                   &path)) {
-                char **row = g_new0(char *, 6);
+        for (gsize i = 0; i < n; i++) {
+                char number[2][24];
 
-                row[0] = g_strdup(name);
-                row[1] = g_strdup(supervisor);
-                row[2] = g_strdup(state);
-                row[3] = g_strdup_printf("%" G_GUINT64_FORMAT, generation);
-                row[4] = g_strdup_printf("%" G_GUINT64_FORMAT, attempt);
-                g_ptr_array_add(rows, row);
+                g_snprintf(number[0], sizeof(number[0]), "%" G_GUINT64_FORMAT, rows[i].generation);
+                g_snprintf(number[1], sizeof(number[1]), "%" G_GUINT64_FORMAT, rows[i].attempt);
+                g_ptr_array_add(cells, (gpointer) rows[i].name);
+                g_ptr_array_add(cells, (gpointer) rows[i].parent);
+                g_ptr_array_add(cells, (gpointer) rows[i].state);
+                g_ptr_array_add(cells, g_string_chunk_insert(numbers, number[0]));
+                g_ptr_array_add(cells, g_string_chunk_insert(numbers, number[1]));
         }
-        return format_table(rows, 5);
+        return format_table((const char *const *) cells->pdata, cells->len / 5, 5);
 }
 
 char *
-stewardctl_format_supervisor_table(GVariant *supervisors, gboolean legend)
+stewardctl_format_supervisor_table(const StewardctlRow *rows, gsize n, gboolean legend)
 {
-        g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify) g_strfreev);
-        GVariantIter iter;
-        const char *name, *parent, *state, *path;
+        static const char *const headers[] = { N_("NAME"), N_("PARENT"), N_("STATE"), NULL };
+        g_autoptr(GPtrArray) cells = table_new(n, legend, headers);
 
-        if (legend)
-                g_ptr_array_add(rows, legend_row((const char *const[]){ N_("NAME"), N_("PARENT"),
-                                                                        N_("STATE"), NULL }));
-        g_variant_iter_init(&iter, supervisors);
-        while (g_variant_iter_next(&iter, "(&s&s&s&o)", &name, &parent, &state, &path)) {
-                char **row = g_new0(char *, 4);
-
-                row[0] = g_strdup(name);
-                row[1] = g_strdup(*parent ? parent : "-");
-                row[2] = g_strdup(state);
-                g_ptr_array_add(rows, row);
+        for (gsize i = 0; i < n; i++) {
+                g_ptr_array_add(cells, (gpointer) rows[i].name);
+                g_ptr_array_add(cells, (gpointer) (*rows[i].parent ? rows[i].parent : "-"));
+                g_ptr_array_add(cells, (gpointer) rows[i].state);
         }
-        return format_table(rows, 3);
+        return format_table((const char *const *) cells->pdata, cells->len / 3, 3);
 }
 
 /* The glyphs of the tree, UTF-8 or ASCII. */

@@ -63,11 +63,22 @@ char *stewardctl_event_to_json(guint64 sequence, const char *kind, const char *c
 /* Any value as JSON: a{sv} as an object, arrays as arrays, variants unwrapped. */
 char *stewardctl_variant_to_json(GVariant *value, gboolean pretty);
 
-/* Lists rows of ListChildren (a(ssstto)) as a table. */
-char *stewardctl_format_child_table(GVariant *children, gboolean legend);
+/* A row of ListChildren (a(ssstto)) or ListSupervisors (a(ssso)); the
+ * strings belong to whoever read the reply (stewardctl-list.h). */
+typedef struct {
+        const char *name;
+        const char *parent; /* a child's supervisor; a supervisor's parent, "" for the root */
+        const char *state;
+        guint64 generation; /* a child's; 0 for a supervisor */
+        guint64 attempt;
+        const char *path;
+} StewardctlRow;
 
-/* Lists rows of ListSupervisors (a(ssso)) as a table. */
-char *stewardctl_format_supervisor_table(GVariant *supervisors, gboolean legend);
+/* Lists rows of ListChildren as a table. */
+char *stewardctl_format_child_table(const StewardctlRow *rows, gsize n, gboolean legend);
+
+/* Lists rows of ListSupervisors as a table. */
+char *stewardctl_format_supervisor_table(const StewardctlRow *rows, gsize n, gboolean legend);
 
 /* What status prints, gathered from the bus by the caller. */
 typedef struct {

@@ -21,6 +21,7 @@
 #include "steward-util.h"
 #include "stewardctl-format.h"
 #include "stewardctl-journal.h"
+#include "stewardctl-list.h"
 #include "stewardctl-metrics.h"
 
 /* The daemon caps reasons at this size (dbus/org.steward.Supervisor1.xml). */
@@ -428,64 +429,75 @@ run_daemon_reexec(Ctl *ctl, const Command *cmd, char **args)
         return STEWARDCTL_EXIT_SUCCESS;
 }
 
-/* list and list-supervisors: the rows as a table, names or JSON. */
+static void
+print_cannot_connect(const Ctl *ctl, const GError *error)
+{
+        if (ctl->system)
+                g_printerr(_("stewardctl: cannot connect to the system bus: %s\n"), error->message);
+        else
+                g_printerr(_("stewardctl: cannot connect to the user bus: %s\n"), error->message);
+}
+
+/* A row as an object with named members: positions in a tuple are not
+ * something a script should depend on. */
+static void
+print_rows_json(const StewardctlListing *l, gboolean children)
+{
+        g_autoptr(GVariantBuilder) b = g_variant_builder_new(G_VARIANT_TYPE("aa{sv}"));
+        g_autoptr(GVariant) array = NULL;
+
+        for (guint i = 0; i < l->rows->len; i++) {
+                const StewardctlRow *r = &g_array_index(l->rows, StewardctlRow, i);
+
+                if (children)
+                        g_variant_builder_add_parsed(b,
+                                                     "{'name': <%s>, 'supervisor': <%s>, 'state': <%s>, "
+                                                     "'generation': <%t>, 'attempt': <%t>, 'path': <%o>}",
+                                                     r->name, r->parent, r->state, r->generation, r->attempt,
+                                                     r->path);
+                else
+                        g_variant_builder_add_parsed(
+                                b, "{'name': <%s>, 'parent': <%s>, 'state': <%s>, 'path': <%o>}", r->name,
+                                r->parent, r->state, r->path);
+        }
+        array = g_variant_ref_sink(g_variant_builder_end(b));
+        print_json(array);
+}
+
+/* list and list-supervisors: the rows as a table, names or JSON. They
+ * read the reply with sd-bus, on a connection of their own
+ * (stewardctl-list.c says why). */
 static int
 run_list(Ctl *ctl, const Command *cmd, char **args)
 {
         gboolean children = g_str_equal(cmd->method, "ListChildren");
         g_autoptr(GError) error = NULL;
-        g_autoptr(GVariant) reply = NULL;
-        g_autoptr(GVariant) rows = NULL;
+        __attribute__((cleanup(sd_bus_flush_close_unrefp))) sd_bus *bus = NULL;
+        StewardctlListing l;
+        const StewardctlRow *rows;
 
-        reply = call(ctl, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, cmd->method, NULL,
-                     children ? "(a(ssstto))" : "(a(ssso))", &error);
-        if (!reply)
+        bus = stewardctl_list_connect(ctl->system, &error);
+        if (!bus) {
+                print_cannot_connect(ctl, error);
+                return STEWARDCTL_EXIT_NOT_RUNNING;
+        }
+        if (!stewardctl_list_read(bus, children, &l, &error))
                 return fail(ctl, error);
-        rows = g_variant_get_child_value(reply, 0);
-
-        if (opt_json) {
-                /* Rows as objects with named members: positions in a tuple
-                 * are not something a script should depend on. */
-                g_autoptr(GVariantBuilder) b = g_variant_builder_new(G_VARIANT_TYPE("aa{sv}"));
-                GVariantIter iter;
-                const char *name, *parent, *state, *path;
-                guint64 generation, attempt;
-
-                g_variant_iter_init(&iter, rows);
-                if (children)
-                        while (g_variant_iter_next(&iter, "(&s&s&stt&o)", &name, &parent, &state,
-                                                   &generation, &attempt, &path))
-                                g_variant_builder_add_parsed(
-                                        b,
-                                        "{'name': <%s>, 'supervisor': <%s>, 'state': <%s>, "
-                                        "'generation': <%t>, 'attempt': <%t>, 'path': <%o>}",
-                                        name, parent, state, generation, attempt, path);
-                else
-                        while (g_variant_iter_next(&iter, "(&s&s&s&o)", &name, &parent, &state, &path))
-                                g_variant_builder_add_parsed(b,
-                                                             "{'name': <%s>, 'parent': <%s>, 'state': <%s>, "
-                                                             "'path': <%o>}",
-                                                             name, parent, state, path);
-                {
-                        g_autoptr(GVariant) array = g_variant_ref_sink(g_variant_builder_end(b));
-
-                        print_json(array);
-                }
-        } else if (opt_names) {
-                GVariantIter iter;
-                const char *name;
-
-                g_variant_iter_init(&iter, rows);
-                while (g_variant_iter_next(&iter, children ? "(&s@s@s@t@t@o)" : "(&s@s@s@o)", &name, NULL,
-                                           NULL, NULL, NULL, NULL))
-                        g_print("%s\n", name);
-        } else {
-                g_autofree char *table = children ? stewardctl_format_child_table(rows, !opt_no_legend)
-                                                  : stewardctl_format_supervisor_table(rows, !opt_no_legend);
+        rows = (const StewardctlRow *) l.rows->data;
+        if (opt_json)
+                print_rows_json(&l, children);
+        else if (opt_names)
+                for (guint i = 0; i < l.rows->len; i++)
+                        g_print("%s\n", rows[i].name);
+        else {
+                g_autofree char *table =
+                        children ? stewardctl_format_child_table(rows, l.rows->len, !opt_no_legend)
+                                 : stewardctl_format_supervisor_table(rows, l.rows->len, !opt_no_legend);
 
                 if (*table)
                         g_print("%s\n", table);
         }
+        stewardctl_listing_clear(&l);
         return STEWARDCTL_EXIT_SUCCESS;
 }
 
@@ -1421,8 +1433,9 @@ static int run_help(Ctl *ctl, const Command *cmd, char **args);
 
 static const Command commands[] = {
         { "status", "[NAME...]", 0, -1, TAKES_LINES | PAGED, TRUE, run_status, NULL },
-        { "list", "", 0, 0, TAKES_LISTING | PAGED, TRUE, run_list, "ListChildren" },
-        { "list-supervisors", "", 0, 0, TAKES_LISTING | PAGED, TRUE, run_list, "ListSupervisors" },
+        /* On a connection of their own (run_list()). */
+        { "list", "", 0, 0, TAKES_LISTING | PAGED, FALSE, run_list, "ListChildren" },
+        { "list-supervisors", "", 0, 0, TAKES_LISTING | PAGED, FALSE, run_list, "ListSupervisors" },
         { "start", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "StartChild" },
         { "stop", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "StopChild" },
         { "restart", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "RestartChild" },
@@ -1707,12 +1720,7 @@ main(int argc, char **argv)
         if (cmd->needs_bus || (cmd->takes & TAKES_FOLLOW && opt_follow)) {
                 bus = g_bus_get_sync(ctl.system ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION, NULL, &error);
                 if (!bus) {
-                        if (ctl.system)
-                                g_printerr(_("stewardctl: cannot connect to the system bus: %s\n"),
-                                           error->message);
-                        else
-                                g_printerr(_("stewardctl: cannot connect to the user bus: %s\n"),
-                                           error->message);
+                        print_cannot_connect(&ctl, error);
                         return STEWARDCTL_EXIT_NOT_RUNNING;
                 }
                 /* A bus that goes away must end the client, not kill it with SIGPIPE later. */

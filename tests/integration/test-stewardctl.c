@@ -233,6 +233,7 @@ START_TEST(test_not_running)
 
         ck_assert_int_eq(CTL(NULL, &err, "list"), 6);
         assert_contains(err, "stewardd is not running");
+        ck_assert_int_eq(CTL(NULL, NULL, "list-supervisors"), 6);
         ck_assert_int_eq(CTL(NULL, NULL, "status"), 6);
         ck_assert_int_eq(CTL(NULL, NULL, "status", "api"), 6);
         ck_assert_int_eq(CTL(NULL, NULL, "restart", "api"), 6);
@@ -241,6 +242,17 @@ START_TEST(test_not_running)
         ck_assert_int_eq(CTL(NULL, NULL, "events", "--follow"), 6);
         /* History is the journal's: no daemon needed to read it. */
         ck_assert_int_eq(CTL(NULL, NULL, "events", "--child=nosuchchild"), 0);
+
+        /* No bus at all: the same exit code, and which bus is missing;
+         * list and list-supervisors have a connection of their own. */
+        g_setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/steward-test/bus", TRUE);
+        for (const char *const *cmd = (const char *const[]){ "list", "list-supervisors", "status", NULL };
+             *cmd; cmd++) {
+                g_autofree char *why = NULL;
+
+                ck_assert_int_eq(CTL(NULL, &why, *cmd), 6);
+                assert_contains(why, "stewardctl: cannot connect to the user bus: ");
+        }
 }
 END_TEST
 

@@ -284,16 +284,19 @@ END_TEST
 
 START_TEST(test_tables)
 {
-        g_autoptr(GVariant) children = parsed("[('api', 'web', 'ready', uint64 3, uint64 4, objectpath "
-                                              "'/org/steward/Supervisor1/child/api'), "
-                                              "('database', 'root', 'backoff', 0, 1, '/o/database')]");
-        g_autoptr(GVariant) sups = parsed("[('root', '', 'running', objectpath '/o/root'), "
-                                          "('web', 'root', 'restarting', '/o/web')]");
-        g_autoptr(GVariant) empty = parsed("@a(ssstto) []");
-        g_autofree char *table = stewardctl_format_child_table(children, TRUE);
-        g_autofree char *bare = stewardctl_format_child_table(children, FALSE);
-        g_autofree char *nothing = stewardctl_format_child_table(empty, FALSE);
-        g_autofree char *sup_table = stewardctl_format_supervisor_table(sups, TRUE);
+        const StewardctlRow children[] = {
+                { "api", "web", "ready", 3, 4, "/org/steward/Supervisor1/child/api" },
+                { "database", "root", "backoff", 0, 1, "/o/database" },
+        };
+        const StewardctlRow sups[] = {
+                { "root", "", "running", 0, 0, "/o/root" },
+                { "web", "root", "restarting", 0, 0, "/o/web" },
+        };
+        g_autofree char *table = stewardctl_format_child_table(children, G_N_ELEMENTS(children), TRUE);
+        g_autofree char *bare = stewardctl_format_child_table(children, G_N_ELEMENTS(children), FALSE);
+        g_autofree char *nothing = stewardctl_format_child_table(NULL, 0, FALSE);
+        g_autofree char *header = stewardctl_format_child_table(NULL, 0, TRUE);
+        g_autofree char *sup_table = stewardctl_format_supervisor_table(sups, G_N_ELEMENTS(sups), TRUE);
 
         ck_assert_str_eq(table, "NAME     SUPERVISOR STATE   GENERATION ATTEMPT\n"
                                 "api      web        ready   3          4\n"
@@ -301,6 +304,7 @@ START_TEST(test_tables)
         ck_assert_str_eq(bare, "api      web  ready   3 4\n"
                                "database root backoff 0 1");
         ck_assert_str_eq(nothing, "");
+        ck_assert_str_eq(header, "NAME SUPERVISOR STATE GENERATION ATTEMPT");
         ck_assert_str_eq(sup_table, "NAME PARENT STATE\n"
                                     "root -      running\n"
                                     "web  root   restarting");
