@@ -138,9 +138,10 @@ gboolean manager_reload_by_reexec(StewardManager *m, const StewardSpec *spec, co
 /* Calls the listeners' reexecute if one was asked for and may go ahead. */
 void manager_reexec_check(StewardManager *m);
 /* What @ev changed that a kill before the next save must not lose (a
- * Type=notify child's READY=1, a child's mode, a supervisor's
- * quarantine), kept at once. */
+ * Type=notify child's READY=1, a child's mode), kept at once. */
 void manager_note_changes(StewardManager *m, const StewardEvent *ev);
+/* The same of a supervisor's quarantine, once its State changed. */
+void manager_note_supervisor(StewardManager *m, const char *supervisor);
 /* The tree is down for good: nothing is left to adopt. */
 void manager_state_remove(StewardManager *m);
 /* The next event's number, reserved ahead in the runtime directory. */

@@ -237,6 +237,30 @@ changes_append(StewardManager *m, char *line, gsize length)
         m->changes_unsaved = TRUE;
 }
 
+/* A supervisor's quarantine is part of its State, and is noted when that
+ * changes: no event tells it. The engine sets it after the events of its
+ * escalation (supervisor_intensity_exceeded, then the children's
+ * child_quarantined, when there are any), and publishes the State once
+ * the input that decided it is done. */
+void
+manager_note_supervisor(StewardManager *m, const char *supervisor)
+{
+        StewardSupervisorSave sup;
+        gpointer noted;
+        gsize length;
+        char *line;
+
+        if (!m->changes_path || !m->started || !steward_engine_save_supervisor(m->engine, supervisor, &sup))
+                return;
+        noted = g_hash_table_lookup(m->noted_quarantines, supervisor);
+        if ((noted ? GPOINTER_TO_INT(noted) - 1 : FALSE) == !!sup.quarantined)
+                return;
+        g_hash_table_insert(m->noted_quarantines, (gpointer) g_intern_string(supervisor),
+                            GINT_TO_POINTER(!!sup.quarantined + 1));
+        line = steward_state_note_supervisor(supervisor, sup.quarantined, &length);
+        changes_append(m, line, length);
+}
+
 void
 manager_note_changes(StewardManager *m, const StewardEvent *ev)
 {
@@ -245,25 +269,7 @@ manager_note_changes(StewardManager *m, const StewardEvent *ev)
         gsize length;
         char *line;
 
-        if (!m->changes_path || !m->started)
-                return;
-        /* A supervisor's quarantine comes and goes with an event naming it
-         * (supervisor_intensity_exceeded, supervisor_restarting). */
-        if ((ev->fields & STEWARD_EVENT_FIELD_SUPERVISOR) && ev->supervisor && !ev->child) {
-                StewardSupervisorSave sup;
-
-                if (!steward_engine_save_supervisor(m->engine, ev->supervisor, &sup))
-                        return;
-                noted = g_hash_table_lookup(m->noted_quarantines, ev->supervisor);
-                if ((noted ? GPOINTER_TO_INT(noted) - 1 : FALSE) == !!sup.quarantined)
-                        return;
-                g_hash_table_insert(m->noted_quarantines, (gpointer) g_intern_string(ev->supervisor),
-                                    GINT_TO_POINTER(!!sup.quarantined + 1));
-                line = steward_state_note_supervisor(ev->supervisor, sup.quarantined, &length);
-                changes_append(m, line, length);
-                return;
-        }
-        if (!ev->child)
+        if (!m->changes_path || !m->started || !ev->child)
                 return;
         if (ev->kind == STEWARD_EVENT_CHILD_READY) {
                 line = steward_state_note_ready(ev->child, ev->generation, &length);

@@ -230,6 +230,8 @@ perform(StewardManager *m, const StewardAction *a)
                                 changed |= STEWARD_PROPERTY_EXTRA_UNIT;
                         tell_child_changed(m, a->child, changed);
                 } else if (a->supervisor) {
+                        if (a->changed & STEWARD_PROPERTY_STATE)
+                                manager_note_supervisor(m, a->supervisor);
                         FOR_EACH_LISTENER(m, l, supervisor_changed)
                         l->l->supervisor_changed(l->data, a->supervisor, a->changed);
                 } else

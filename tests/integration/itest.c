@@ -762,8 +762,8 @@ typedef struct {
 } PropertyWait;
 
 static void
-on_child_properties(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
-                    const char *signal, GVariant *params, gpointer user_data)
+on_properties(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
+              const char *signal, GVariant *params, gpointer user_data)
 {
         PropertyWait *w = user_data;
         g_autoptr(GVariant) changed = NULL;
@@ -775,27 +775,45 @@ on_child_properties(GDBusConnection *bus, const char *sender, const char *path, 
                 w->equal = TRUE;
 }
 
-gboolean
-itest_child_wait_property(ItestDaemon *d, const char *name, const char *property, GVariant *value,
-                          guint timeout_sec)
+static gboolean
+object_wait_property(ItestDaemon *d, const char *path, const char *iface, const char *name,
+                     const char *property, GVariant *value, guint timeout_sec)
 {
-        g_autofree char *path = child_path(name);
         g_autoptr(GVariant) current = NULL;
         g_autoptr(GVariant) expected = g_variant_ref_sink(value);
         PropertyWait w = { .property = property, .value = expected };
         guint sub;
 
-        sub = g_dbus_connection_signal_subscribe(d->bus, "org.steward.Supervisor1",
-                                                 "org.freedesktop.DBus.Properties", "PropertiesChanged",
-                                                 path, "org.steward.Supervisor1.Child",
-                                                 G_DBUS_SIGNAL_FLAGS_NONE, on_child_properties, &w, NULL);
+        sub = g_dbus_connection_signal_subscribe(
+                d->bus, "org.steward.Supervisor1", "org.freedesktop.DBus.Properties", "PropertiesChanged",
+                path, iface, G_DBUS_SIGNAL_FLAGS_NONE, on_properties, &w, NULL);
         /* Read after subscribing, so a change in between is not lost. */
-        current = itest_child_property(d, name, property);
+        current = object_property(d, path, iface, name, property);
         if (g_variant_equal(current, expected))
                 w.equal = TRUE;
         itest_wait_flag(&w.equal, timeout_sec);
         g_dbus_connection_signal_unsubscribe(d->bus, sub);
         return w.equal;
+}
+
+gboolean
+itest_child_wait_property(ItestDaemon *d, const char *name, const char *property, GVariant *value,
+                          guint timeout_sec)
+{
+        g_autofree char *path = child_path(name);
+
+        return object_wait_property(d, path, "org.steward.Supervisor1.Child", name, property, value,
+                                    timeout_sec);
+}
+
+gboolean
+itest_supervisor_wait_property(ItestDaemon *d, const char *name, const char *property, GVariant *value,
+                               guint timeout_sec)
+{
+        g_autofree char *path = object_path("/org/steward/Supervisor1/supervisor/", name);
+
+        return object_wait_property(d, path, "org.steward.Supervisor1.Supervisor", name, property, value,
+                                    timeout_sec);
 }
 
 static void

@@ -169,6 +169,9 @@ GVariant *itest_supervisor_property(ItestDaemon *d, const char *name, const char
  * woken by PropertiesChanged. */
 gboolean itest_child_wait_property(ItestDaemon *d, const char *name, const char *property, GVariant *value,
                                    guint timeout_sec);
+/* The same of a supervisor's property. */
+gboolean itest_supervisor_wait_property(ItestDaemon *d, const char *name, const char *property,
+                                        GVariant *value, guint timeout_sec);
 
 /* A child "api" for fence tests: it ignores its stop signal (SIGWINCH)
  * and SIGTERM and leaves a grandchild that does too, so its scope outlives

@@ -601,6 +601,56 @@ START_TEST(test_kill_after_resume_before_save)
 }
 END_TEST
 
+/* A supervisor's quarantine decided after the last save of the state file
+ * is not forgotten by stewardd's death: the next stewardd restores the
+ * supervisor quarantined and does not start its child again, as it would
+ * for a child the file calls running whose scope is gone. */
+START_TEST(test_kill_after_quarantine_before_save)
+{
+        g_autofree char *files = g_dir_make_tmp("steward-restore-XXXXXX", NULL);
+        g_autofree char *fixed = g_build_filename(files, "fixed", NULL);
+        g_autofree char *config =
+                g_strdup_printf("[Supervisor flaky]\n"
+                                "RestartIntensity=1\n"
+                                "RestartPeriodSec=1min\n"
+                                "Escalation=quarantine\n"
+                                "[Child crash]\n"
+                                "Supervisor=flaky\n"
+                                "ExecStart=/bin/sh -c 'test -e %s || exit 1; exec sleep 1000'\n"
+                                "RestartSec=0\n",
+                                fixed);
+        g_autoptr(ItestDaemon) d = NULL;
+        g_autoptr(GVariant) state = NULL;
+
+        ck_assert(g_file_set_contents(fixed, "", -1, NULL));
+        d = itest_daemon_start(config, NULL);
+        ck_assert(itest_wait_state(d, "crash", "running"));
+        ck_assert(itest_wait_saved(d, event_seq(d, "child_started", "crash")));
+
+        /* It crashes, and once more on its restart: the supervisor's
+         * intensity is spent, and it is quarantined with no save. */
+        saves_break(d);
+        ck_assert_int_eq(g_unlink(fixed), 0);
+        ck_assert_int_eq(kill((pid_t) itest_child_main_pid(d, "crash"), SIGKILL), 0);
+        ck_assert(itest_supervisor_wait_property(d, "flaky", "State", g_variant_new_string("quarantined"),
+                                                 ITEST_TIMEOUT_SEC));
+        ck_assert(itest_wait_state(d, "crash", "quarantined"));
+        itest_daemon_kill(d);
+        saves_mend(d);
+
+        /* Fixed meanwhile: only the quarantine keeps it from running. */
+        ck_assert(g_file_set_contents(fixed, "", -1, NULL));
+        itest_daemon_restart(d);
+        wait_adopted(d);
+        ck_assert(itest_wait_saved(d, event_seq(d, "tree_adopted", NULL)));
+        state = itest_supervisor_property(d, "flaky", "State");
+        ck_assert_str_eq(g_variant_get_string(state, NULL), "quarantined");
+        ck_assert_uint_eq(itest_events_count(d->events, "child_starting", "crash"), 0);
+        (void) g_unlink(fixed);
+        (void) g_rmdir(files);
+}
+END_TEST
+
 /* A quarantined child stays so across a kill of stewardd: the new one
  * neither starts it nor lets a one-for-all restart of its sibling do so,
  * and ResumeChild is still the way back. */
@@ -1054,6 +1104,7 @@ make_suite(void)
         tcase_add_test(tc, test_kill_after_ready_before_save);
         tcase_add_test(tc, test_kill_after_stop_before_save);
         tcase_add_test(tc, test_kill_after_resume_before_save);
+        tcase_add_test(tc, test_kill_after_quarantine_before_save);
         tcase_add_test(tc, test_kill_before_stop_sent);
         tcase_add_test(tc, test_kill_keeps_quarantine);
         tcase_add_test(tc, test_kill_keeps_child_quarantine);
