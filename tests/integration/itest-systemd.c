@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <sys/wait.h>
 
 #include "itest.h"
@@ -69,6 +70,7 @@ itest_jobs_free(ItestJobs *c)
                 return;
         g_dbus_connection_signal_unsubscribe(c->bus, c->job_sub);
         g_dbus_connection_signal_unsubscribe(c->bus, c->unit_sub);
+        g_clear_error(&c->error);
         g_object_unref(c->bus);
         g_free(c->prefix);
         g_free(c);
@@ -79,10 +81,14 @@ static void
 on_start_done(GObject *source, GAsyncResult *res, gpointer user_data)
 {
         ItestJobs *c = user_data;
-        g_autoptr(GVariant) reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, NULL);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
 
-        if (!reply)
+        if (!reply) {
                 c->failed = TRUE;
+                if (!c->error)
+                        c->error = g_steal_pointer(&error);
+        }
         c->pending--;
 }
 
@@ -104,8 +110,11 @@ itest_pipelined_scopes(GDBusConnection *bus, guint n, const char *prefix, const 
                 GPid pid;
 
                 if (!g_spawn_async(NULL, (char **) argv, NULL,
-                                   G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, NULL))
+                                   G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid,
+                                   &c->error)) {
+                        fprintf(stderr, "# process %u of %u: %s\n", i, n, c->error->message);
                         return -1;
+                }
                 g_array_append_val(pids, pid);
                 g_variant_builder_init(&props, G_VARIANT_TYPE("a(sv)"));
                 g_variant_builder_add(
@@ -114,14 +123,20 @@ itest_pipelined_scopes(GDBusConnection *bus, guint n, const char *prefix, const 
                 if (slice)
                         g_variant_builder_add(&props, "(sv)", "Slice", g_variant_new_string(slice));
                 c->pending++;
+                /* No timeout of the call's own: the manager answers them in
+                 * turn, and at 10,000 the last answer may come after
+                 * GDBus's 25 s; the wait below bounds them all. */
                 g_dbus_connection_call(bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
                                        "StartTransientUnit",
                                        g_variant_new("(ssa(sv)a(sa(sv)))", unit, "fail", &props, NULL),
-                                       G_VARIANT_TYPE("(o)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                       G_VARIANT_TYPE("(o)"), G_DBUS_CALL_FLAGS_NONE, G_MAXINT, NULL,
                                        on_start_done, c);
         }
-        if (!itest_wait_flag(&c->reached, 600) || c->failed)
+        if (!itest_wait_flag(&c->reached, 600) || c->failed) {
+                fprintf(stderr, "# %u of %u scopes started: %s\n", c->done, n,
+                        c->error ? c->error->message : "timed out");
                 return -1;
+        }
         took = (double) (g_get_monotonic_time() - start) / G_USEC_PER_SEC;
         if (ret_manager_cpu)
                 *ret_manager_cpu = itest_proc_cpu_seconds(manager) - cpu;

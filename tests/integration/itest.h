@@ -238,6 +238,7 @@ typedef struct {
         guint want; /* JobRemoved with result "done" wanted, then UnitRemoved */
         guint done, removed;
         gboolean reached, gone, failed;
+        GError *error; /* why the first call of itest_pipelined_scopes() failed */
         guint pending; /* calls of itest_pipelined_scopes() in flight */
         gint64 first_usec; /* the first JobRemoved "done" */
 } ItestJobs;
