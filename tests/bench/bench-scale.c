@@ -7,7 +7,8 @@
  * own, and the bench prints, per child: wall time and stewardd's CPU time of
  * the bring-up, resident memory (all, and anonymous alone); then the time of
  * the reads an operator makes (ListChildren, twice, one child's properties,
- * `stewardctl status` of one child, `stewardctl list`, `stewardctl status` of
+ * `stewardctl status` of one child, `stewardctl list` and systemd's `systemctl
+ * list-units` of as many scopes, `stewardctl status` of
  * the whole tree); then a restart of
  * every child (N RestartChild calls, IN_FLIGHT at a time) until every child runs
  * as generation 1, with the time and CPU per child. A flat curve is the goal:
@@ -149,15 +150,15 @@ time_property(ItestDaemon *d, const char *child)
         return seconds_since(t);
 }
 
+/* How long @program --user @args takes, from its start to its exit. */
 static double
-time_stewardctl(const char *const *args)
+time_client(const char *program, const char *const *args)
 {
-        g_autofree char *ctl = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "src", "stewardctl", NULL);
         g_autoptr(GPtrArray) argv = g_ptr_array_new();
         g_autofree char *out = NULL;
         gint64 t;
 
-        g_ptr_array_add(argv, ctl);
+        g_ptr_array_add(argv, (gpointer) program);
         g_ptr_array_add(argv, (gpointer) "--user");
         for (const char *const *a = args; *a; a++)
                 g_ptr_array_add(argv, (gpointer) *a);
@@ -165,6 +166,14 @@ time_stewardctl(const char *const *args)
         t = g_get_monotonic_time();
         ck_assert_int_eq(itest_run((const char *const *) argv->pdata, &out), 0);
         return seconds_since(t);
+}
+
+static double
+time_stewardctl(const char *const *args)
+{
+        g_autofree char *ctl = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "src", "stewardctl", NULL);
+
+        return time_client(ctl, args);
 }
 
 typedef struct {
@@ -190,9 +199,13 @@ run_size(guint n)
         g_autoptr(ItestDaemon) d = NULL;
         const char *status_args[] = { "status", "c0", NULL };
         const char *list_args[] = { "list", "--no-legend", NULL };
+        /* systemd's listing of as many units, through its private socket. */
+        const char *units_args[] = { "list-units", "--all",           "--no-legend", "--no-pager",
+                                     "--plain",    "steward-*.scope", NULL };
         const char *tree_args[] = { "status", NULL };
         Calls calls = { 0 };
-        double wall, cpu, cpu_before, cpu_after, list, list_again, prop, status, tree, ctl_list, storm;
+        double wall, cpu, cpu_before, cpu_after, list, list_again, prop, status, tree, ctl_list, units_list,
+                storm;
         guint64 rss, anon, rss_after, anon_after, settled, warm, restarted, read, stormed;
         const char *env = g_getenv("STEWARD_BENCH_RESTARTS");
         guint restarts = env && *env ? (guint) g_ascii_strtoull(env, NULL, 10) : 1000;
@@ -266,6 +279,7 @@ run_size(guint n)
         prop = time_property(d, "c0");
         status = time_stewardctl(status_args);
         ctl_list = time_stewardctl(list_args);
+        units_list = time_client("systemctl", units_args);
         tree = time_stewardctl(tree_args);
         settle(d);
         read = status_kib(d->pid, "VmRSS");
@@ -313,15 +327,16 @@ run_size(guint n)
         printf("# %6u children: bring-up %6.2f ms/child wall, %5.2f ms/child CPU; RSS %6" G_GUINT64_FORMAT
                " KiB (%5.1f KiB/child, anonymous %5.1f); ListChildren %6.1f ms (again %6.1f ms), GetAll "
                "%5.1f ms, "
-               "stewardctl status c0 %6.1f ms, stewardctl list %6.1f ms, stewardctl status %7.1f ms; "
+               "stewardctl status c0 %6.1f ms, stewardctl list %6.1f ms (systemctl list-units of the "
+               "scopes %6.1f ms), stewardctl status %7.1f ms; "
                "RSS after the reads, settled %6" G_GUINT64_FORMAT " KiB; restart of all "
                "%6.2f ms/child "
                "wall, %5.2f ms/child CPU; RSS after it %6" G_GUINT64_FORMAT
                " KiB (anonymous %5.1f KiB/child), settled %6" G_GUINT64_FORMAT " KiB\n",
                n, wall * 1000 / n, cpu * 1000 / n, rss, (double) rss / n, (double) anon / n, list * 1000,
-               list_again * 1000, prop * 1000, status * 1000, ctl_list * 1000, tree * 1000, read,
-               storm * 1000 / n, (cpu_after - cpu_before) * 1000 / n, rss_after, (double) anon_after / n,
-               stormed);
+               list_again * 1000, prop * 1000, status * 1000, ctl_list * 1000, units_list * 1000,
+               tree * 1000, read, storm * 1000 / n, (cpu_after - cpu_before) * 1000 / n, rss_after,
+               (double) anon_after / n, stormed);
         fflush(stdout);
 
         g_clear_pointer(&d, itest_daemon_free);
