@@ -556,6 +556,23 @@ START_TEST(test_kill_keeps_quarantine)
 }
 END_TEST
 
+/* A supervisor "flaky" that is quarantined once its child "crash" fails
+ * twice in a minute; "crash" runs while the file @fixed exists and exits
+ * 1 at once without it. */
+static char *
+flaky_config(const char *fixed)
+{
+        return g_strdup_printf("[Supervisor flaky]\n"
+                               "RestartIntensity=1\n"
+                               "RestartPeriodSec=1min\n"
+                               "Escalation=quarantine\n"
+                               "[Child crash]\n"
+                               "Supervisor=flaky\n"
+                               "ExecStart=/bin/sh -c 'test -e %s || exit 1; exec sleep 1000'\n"
+                               "RestartSec=0\n",
+                               fixed);
+}
+
 /* An operator's ResumeSupervisor after the last save of the state file
  * is not undone by stewardd's death: the next stewardd restores the
  * supervisor running, not quarantined, and keeps its child running. */
@@ -563,16 +580,7 @@ START_TEST(test_kill_after_resume_before_save)
 {
         g_autofree char *files = g_dir_make_tmp("steward-restore-XXXXXX", NULL);
         g_autofree char *fixed = g_build_filename(files, "fixed", NULL);
-        g_autofree char *config =
-                g_strdup_printf("[Supervisor flaky]\n"
-                                "RestartIntensity=1\n"
-                                "RestartPeriodSec=1min\n"
-                                "Escalation=quarantine\n"
-                                "[Child crash]\n"
-                                "Supervisor=flaky\n"
-                                "ExecStart=/bin/sh -c 'test -e %s || exit 1; exec sleep 1000'\n"
-                                "RestartSec=0\n",
-                                fixed);
+        g_autofree char *config = flaky_config(fixed);
         g_autoptr(ItestDaemon) d = itest_daemon_start(config, NULL);
         g_autoptr(GVariant) reply = NULL;
         g_autoptr(GVariant) state = NULL;
@@ -609,16 +617,7 @@ START_TEST(test_kill_after_quarantine_before_save)
 {
         g_autofree char *files = g_dir_make_tmp("steward-restore-XXXXXX", NULL);
         g_autofree char *fixed = g_build_filename(files, "fixed", NULL);
-        g_autofree char *config =
-                g_strdup_printf("[Supervisor flaky]\n"
-                                "RestartIntensity=1\n"
-                                "RestartPeriodSec=1min\n"
-                                "Escalation=quarantine\n"
-                                "[Child crash]\n"
-                                "Supervisor=flaky\n"
-                                "ExecStart=/bin/sh -c 'test -e %s || exit 1; exec sleep 1000'\n"
-                                "RestartSec=0\n",
-                                fixed);
+        g_autofree char *config = flaky_config(fixed);
         g_autoptr(ItestDaemon) d = NULL;
         g_autoptr(GVariant) state = NULL;
 
