@@ -1163,12 +1163,59 @@ steward_state_note_supervisor(const char *supervisor, gboolean quarantined, gsiz
         return note_line("supervisor", supervisor, quarantined ? "quarantined" : "running", ret_length);
 }
 
+/* @mode noted of @r's child, as the state file spells it (a quarantine is
+ * paused and Quarantined=, steward-state.h); TRUE if that changed @r. */
+static gboolean
+apply_mode(StewardChildRecord *r, StewardStateOperator mode)
+{
+        StewardStateOperator op =
+                mode == STEWARD_STATE_OPERATOR_QUARANTINED ? STEWARD_STATE_OPERATOR_PAUSED : mode;
+        gboolean quarantined = mode == STEWARD_STATE_OPERATOR_QUARANTINED;
+
+        if (r->operator_state == op && r->quarantined == quarantined)
+                return FALSE;
+        r->operator_state = op;
+        r->quarantined = quarantined;
+        return TRUE;
+}
+
 /* A note's effect on a record, kept until every line is read. */
 typedef struct {
         gboolean ready;
         gboolean has_mode;
         StewardStateOperator mode; /* the last one noted */
+        /* Of a child the state does not know: its newest generation said ready. */
+        gboolean has_generation;
+        guint64 generation;
 } Noted;
+
+static Noted *
+noted_of(GHashTable *table, gpointer key)
+{
+        Noted *n = g_hash_table_lookup(table, key);
+
+        if (!n) {
+                n = g_new0(Noted, 1);
+                g_hash_table_insert(table, key, n);
+        }
+        return n;
+}
+
+/* A record for a child the state does not know, added (AddChild) after
+ * the last save and given a mode since: all it did is after that save.
+ * Its generation is the newest it was ready as, 0 if none; that one
+ * counts as run (attempt), so that the next is new. What runs of it
+ * is adopted from its scope. */
+static void
+add_noted_child(StewardState *state, const char *name, const Noted *n)
+{
+        StewardChildRecord *r = steward_state_add_child(state, name);
+
+        r->generation = n->has_generation ? n->generation : 0;
+        r->attempt = r->generation + 1;
+        r->ready = n->has_generation;
+        (void) apply_mode(r, n->mode);
+}
 
 gboolean
 steward_state_apply_notes(StewardState *state, const char *data, gsize length, guint *ret_applied,
@@ -1176,6 +1223,8 @@ steward_state_apply_notes(StewardState *state, const char *data, gsize length, g
 {
         /* Per record; the last mode of a child wins. */
         g_autoptr(GHashTable) by_record = g_hash_table_new_full(NULL, NULL, NULL, g_free);
+        /* Per name of a child without a record, the same. */
+        g_autoptr(GHashTable) unknown = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
         /* A supervisor's record -> its last quarantine noted, + 1. */
         g_autoptr(GHashTable) supervisors = g_hash_table_new(NULL, NULL);
         GHashTableIter iter;
@@ -1224,16 +1273,26 @@ steward_state_apply_notes(StewardState *state, const char *data, gsize length, g
                         return invalid(error,
                                        "line %u is not \"ready NAME GENERATION\" or \"mode NAME STATE\"",
                                        line);
-                /* A child the state does not know (added since) keeps what
-                 * its configuration says. */
                 r = steward_state_find_child(state, words[1]);
-                if (!r)
+                if (!r) {
+                        /* Added since the last save: a record is made
+                         * for it below if it has a mode to keep. */
+                        n = g_hash_table_lookup(unknown, words[1]);
+                        if (!n) {
+                                n = g_new0(Noted, 1);
+                                g_hash_table_insert(unknown, g_strdup(words[1]), n);
+                        }
+                        if (ready && (!n->has_generation || generation > n->generation)) {
+                                n->has_generation = TRUE;
+                                n->generation = generation;
+                        }
+                        if (!ready) {
+                                n->has_mode = TRUE;
+                                n->mode = mode;
+                        }
                         continue;
-                n = g_hash_table_lookup(by_record, r);
-                if (!n) {
-                        n = g_new0(Noted, 1);
-                        g_hash_table_insert(by_record, r, n);
                 }
+                n = noted_of(by_record, r);
                 /* Another generation: one the state file does not know yet
                  * (adopted from its scope, and then taken as ready), or an
                  * older one, gone since. */
@@ -1245,6 +1304,17 @@ steward_state_apply_notes(StewardState *state, const char *data, gsize length, g
                 }
         }
         /* All or nothing, as the state file: a malformed line says the file is not ours. */
+        g_hash_table_iter_init(&iter, unknown);
+        while (g_hash_table_iter_next(&iter, &key, &value)) {
+                const Noted *n = value;
+
+                /* Without a mode, nothing to keep: it is adopted from its
+                 * scope as ready, or started, as a child without a record is. */
+                if (!n->has_mode)
+                        continue;
+                add_noted_child(state, key, n);
+                applied++;
+        }
         g_hash_table_iter_init(&iter, by_record);
         while (g_hash_table_iter_next(&iter, &key, &value)) {
                 StewardChildRecord *r = key;
@@ -1256,19 +1326,8 @@ steward_state_apply_notes(StewardState *state, const char *data, gsize length, g
                         r->ready = TRUE;
                         changed = TRUE;
                 }
-                if (n->has_mode) {
-                        /* As the state file spells a quarantine (steward-state.h). */
-                        StewardStateOperator op = n->mode == STEWARD_STATE_OPERATOR_QUARANTINED
-                                                          ? STEWARD_STATE_OPERATOR_PAUSED
-                                                          : n->mode;
-                        gboolean quarantined = n->mode == STEWARD_STATE_OPERATOR_QUARANTINED;
-
-                        if (r->operator_state != op || r->quarantined != quarantined) {
-                                r->operator_state = op;
-                                r->quarantined = quarantined;
-                                changed = TRUE;
-                        }
-                }
+                if (n->has_mode && apply_mode(r, n->mode))
+                        changed = TRUE;
                 applied += changed;
         }
         g_hash_table_iter_init(&iter, supervisors);

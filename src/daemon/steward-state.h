@@ -249,11 +249,14 @@ char *steward_state_note_supervisor(const char *supervisor, gboolean quarantined
  * record of that child and generation (another generation changes
  * nothing), a child's last mode to its record (quarantined as the state
  * file spells it: paused, Quarantined=), a supervisor's last quarantine
- * to its record; a child or supervisor the state does not know is left
- * out. A last line without its newline is ignored. Any other
- * malformed line, or more than STEWARD_STATE_SIZE_MAX bytes, refuse the
- * whole text (STEWARD_ERROR_INVALID_ARGS) and change nothing. @state's
- * records must not be frozen. *@ret_applied: how many records changed. */
+ * to its record. A child the state does not know (added since) gets a
+ * record if it has a mode line: that mode, the newest generation it was
+ * ready as (0 if none) counted as run, ready if it was. A supervisor the
+ * state does not know is left out. A last line without its newline is
+ * ignored. Any other malformed line, or more than STEWARD_STATE_SIZE_MAX
+ * bytes, refuse the whole text (STEWARD_ERROR_INVALID_ARGS) and change
+ * nothing. @state's records must not be frozen. *@ret_applied: how many
+ * records changed or were made. */
 gboolean steward_state_apply_notes(StewardState *state, const char *data, gsize length, guint *ret_applied,
                                    GError **error);
 /* steward_state_apply_notes() with the file at @path, read as

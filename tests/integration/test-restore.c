@@ -556,6 +556,45 @@ START_TEST(test_kill_keeps_quarantine)
 }
 END_TEST
 
+/* A child added at run time after the last save of the state file, and
+ * then stopped, stays stopped across stewardd's death: its drop-in brings
+ * it back to the configuration, the file of changes its mode, and with
+ * that a record of its own, so that its next incarnation is a new
+ * generation. */
+START_TEST(test_kill_after_add_and_stop_before_save)
+{
+        g_autoptr(ItestDaemon) d = itest_daemon_start(simple_config, NULL);
+        g_autoptr(GVariant) added = NULL;
+        g_autoptr(GVariant) stopped = NULL;
+        g_autoptr(GVariant) started = NULL;
+
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
+        ck_assert(itest_wait_saved(
+                d, MAX(event_seq(d, "child_started", "api"), event_seq(d, "child_started", "worker"))));
+
+        saves_break(d);
+        added = itest_manager_call(
+                d, "AddChild", g_variant_new("(sa{sv})", "[Child late]\nExecStart=/bin/sleep 1000\n", NULL),
+                "(a{sv})");
+        ck_assert(itest_wait_state(d, "late", "running"));
+        stopped = itest_manager_call(d, "StopChild", g_variant_new("(ss)", "late", "test"), "(a{sv})");
+        ck_assert(itest_wait_state(d, "late", "stopped"));
+        itest_daemon_kill(d);
+        saves_mend(d);
+
+        itest_daemon_restart(d);
+        wait_adopted(d);
+        ck_assert(itest_wait_saved(d, event_seq(d, "tree_adopted", NULL)));
+        ck_assert(itest_wait_state(d, "late", "stopped"));
+        ck_assert_uint_eq(itest_events_count(d->events, "child_starting", "late"), 0);
+
+        started = itest_manager_call(d, "StartChild", g_variant_new("(ss)", "late", "test"), "(a{sv})");
+        ck_assert(itest_wait_state(d, "late", "running"));
+        ck_assert_uint_eq(itest_child_u64(d, "late", "Generation"), 1);
+}
+END_TEST
+
 /* A supervisor "flaky" that is quarantined once its child "crash" fails
  * twice in a minute; "crash" runs while the file @fixed exists and exits
  * 1 at once without it. */
@@ -1104,6 +1143,7 @@ make_suite(void)
         tcase_add_test(tc, test_kill_after_stop_before_save);
         tcase_add_test(tc, test_kill_after_resume_before_save);
         tcase_add_test(tc, test_kill_after_quarantine_before_save);
+        tcase_add_test(tc, test_kill_after_add_and_stop_before_save);
         tcase_add_test(tc, test_kill_before_stop_sent);
         tcase_add_test(tc, test_kill_keeps_quarantine);
         tcase_add_test(tc, test_kill_keeps_child_quarantine);

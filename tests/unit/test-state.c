@@ -753,6 +753,9 @@ START_TEST(test_notes_ready)
         ck_assert(steward_state_find_child(s, "db")->ready);
         ck_assert(!steward_state_find_child(s, "web")->ready);
         ck_assert(steward_state_find_child(s, "up")->ready);
+        /* A child added since the last save needs no record to be ready:
+         * adopted without one, a running child is taken as ready. */
+        ck_assert(!steward_state_find_child(s, "ghost"));
 
         /* Twice the same line: one record changed. */
         g_string_assign(text, "ready web 2\nready web 2\n");
@@ -781,10 +784,26 @@ START_TEST(test_notes_mode)
         /* The last of a child's wins: paused, then quarantined. */
         g_string_append(text, "mode web paused\nready web 2\nmode web quarantined\n");
         /* Started again by an operator. */
-        g_string_append(text, "mode off running\nmode ghost stopped\n");
+        g_string_append(text, "mode off running\n");
+        /* Added since the last save (AddChild), ready as generation 0 and
+         * 2, stopped: a record keeps its mode, that it ran up to 2, ready. */
+        g_string_append(text, "ready ghost 0\nready ghost 2\nready ghost 1\nmode ghost stopped\n");
+        /* Added since, and only ready: no record, as before. */
+        g_string_append(text, "ready spook 0\n");
         ck_assert_msg(steward_state_apply_notes(s, text->str, text->len, &applied, &error), "%s",
                       error ? error->message : "");
-        ck_assert_uint_eq(applied, 3);
+        ck_assert_uint_eq(applied, 4);
+        {
+                StewardChildRecord *ghost = steward_state_find_child(s, "ghost");
+
+                ck_assert(ghost);
+                ck_assert_int_eq(ghost->operator_state, STEWARD_STATE_OPERATOR_STOPPED);
+                ck_assert_uint_eq(ghost->generation, 2);
+                ck_assert_uint_eq(ghost->attempt, 3);
+                ck_assert(ghost->ready);
+                ck_assert(!ghost->alive);
+                ck_assert(!steward_state_find_child(s, "spook"));
+        }
         db = steward_state_find_child(s, "db");
         web = steward_state_find_child(s, "web");
         off = steward_state_find_child(s, "off");
@@ -844,7 +863,8 @@ START_TEST(test_notes_refused)
                 g_autoptr(StewardState) s = starting_state();
                 g_autoptr(GError) error = NULL;
                 /* A good line first: all or nothing. */
-                g_autofree char *text = g_strconcat("ready db 4\nmode db stopped\n", bad[i], NULL);
+                g_autofree char *text =
+                        g_strconcat("ready db 4\nmode db stopped\nmode newcomer paused\n", bad[i], NULL);
 
                 ck_assert_msg(!steward_state_apply_notes(s, text, strlen(text), NULL, &error), "took %s",
                               bad[i]);
@@ -852,6 +872,7 @@ START_TEST(test_notes_refused)
                 ck_assert(!steward_state_find_child(s, "db")->ready);
                 ck_assert_int_eq(steward_state_find_child(s, "db")->operator_state,
                                  STEWARD_STATE_OPERATOR_RUNNING);
+                ck_assert(!steward_state_find_child(s, "newcomer"));
         }
         /* A NUL inside a line. */
         {
