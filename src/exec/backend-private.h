@@ -48,8 +48,13 @@ typedef struct {
         char *failure;
         GList queue_link; /* in StewardBackend.queued, when in_queue */
         gboolean in_queue;
-        GVariant *unit_settings; /* a(sv): kill settings, until the scope exists */
-        GVariant *unit_resources; /* a(sv): cgroup limits, likewise */
+        /* What StartTransientUnit sets besides the scope's own: made into
+         * the call's properties when it is sent, not before (a bring-up
+         * queues thousands of incarnations, and a tree of GVariants made
+         * for each and freed as each scope came up was most of what it
+         * left scattered in the heap). */
+        guint64 scope_timeout_stop_usec; /* TimeoutStopUSec */
+        StewardResources resources;
         char *job; /* the scope's start job, once the manager named it */
         gboolean sent_pidfds; /* the pending StartTransientUnit passed PIDFDs */
         int kill_signal; /* KillSignal=, what StopUnit sends */

@@ -170,10 +170,9 @@ scope_job_finished(Incarnation *inc, const char *result)
 {
         if (g_str_equal(result, "done")) {
                 inc->scope_created = TRUE;
-                /* Made for StartTransientUnit and read by nothing else: a
-                 * tree of small GVariants, most of a kilobyte per child. */
-                g_clear_pointer(&inc->unit_settings, g_variant_unref);
-                g_clear_pointer(&inc->unit_resources, g_variant_unref);
+                /* Read by StartTransientUnit alone; a change from now on
+                 * is the manager's (scope_set_resources()). */
+                steward_resources_clear(&inc->resources);
                 /* The helper is in the scope's cgroup now, and it becomes the main process. */
                 scope_watch_cgroup(inc, inc->proc.pid);
                 backend_incarnation_release(inc);
@@ -325,51 +324,6 @@ resources_add(GVariantBuilder *props, const StewardResources *r, gboolean reset)
         }
 }
 
-static GVariant *
-unit_settings_new(const StewardChildSpec *spec)
-{
-        GVariantBuilder props;
-
-        g_variant_builder_init(&props, G_VARIANT_TYPE("a(sv)"));
-        g_variant_builder_add(&props, "(sv)", "KillSignal", g_variant_new_int32(spec->kill_signal));
-        g_variant_builder_add(&props, "(sv)", "SendSIGKILL", g_variant_new_boolean(TRUE));
-        /* The scope escalates by itself at TimeoutStopUSec, and a scope's
-         * timeout cannot be moved once it runs. A Type=notify child may move
-         * its stop deadline with EXTEND_TIMEOUT_USEC=, so its scope waits
-         * forever and stewardd's own deadline (its KILL) is the one that
-         * counts; a stewardd that dies meanwhile leaves it to the next one,
-         * which runs TimeoutStopSec= afresh on adoption. */
-        g_variant_builder_add(
-                &props, "(sv)", "TimeoutStopUSec",
-                g_variant_new_uint64(spec->timeout_stop_usec && spec->type != STEWARD_CHILD_NOTIFY
-                                             ? spec->timeout_stop_usec
-                                             : G_MAXUINT64));
-        return g_variant_ref_sink(g_variant_builder_end(&props));
-}
-
-static GVariant *
-unit_resources_new(const StewardResources *resources)
-{
-        GVariantBuilder props;
-
-        g_variant_builder_init(&props, G_VARIANT_TYPE("a(sv)"));
-        resources_add(&props, resources, FALSE);
-        return g_variant_ref_sink(g_variant_builder_end(&props));
-}
-
-static void
-settings_add(GVariantBuilder *props, GVariant *settings)
-{
-        GVariantIter iter;
-        GVariant *setting;
-
-        g_variant_iter_init(&iter, settings);
-        while ((setting = g_variant_iter_next_value(&iter))) {
-                g_variant_builder_add_value(props, setting);
-                g_variant_unref(setting);
-        }
-}
-
 /* Asks the manager for the scope; the child stays at its gate meanwhile.
  * The JobRemoved and UnitRemoved subscriptions exist since the backend was
  * made, and the unit's PropertiesChanged one since the incarnation was. */
@@ -405,8 +359,11 @@ scope_start(Incarnation *inc)
                         &props, "(sv)", "PIDs",
                         g_variant_new_fixed_array(G_VARIANT_TYPE_UINT32, &pid, 1, sizeof(pid)));
         }
-        settings_add(&props, inc->unit_settings);
-        settings_add(&props, inc->unit_resources);
+        g_variant_builder_add(&props, "(sv)", "KillSignal", g_variant_new_int32(inc->kill_signal));
+        g_variant_builder_add(&props, "(sv)", "SendSIGKILL", g_variant_new_boolean(TRUE));
+        g_variant_builder_add(&props, "(sv)", "TimeoutStopUSec",
+                              g_variant_new_uint64(inc->scope_timeout_stop_usec));
+        resources_add(&props, &inc->resources, FALSE);
 
         call = g_new0(CallData, 1);
         call->backend = b;
@@ -1233,16 +1190,23 @@ static void
 scope_prepare(Incarnation *inc, const StewardChildSpec *spec, const char *slice)
 {
         scope_track(inc, spec);
-        inc->unit_settings = unit_settings_new(spec);
-        inc->unit_resources = unit_resources_new(&spec->resources);
+        /* The scope escalates by itself at TimeoutStopUSec, and a scope's
+         * timeout cannot be moved once it runs. A Type=notify child may move
+         * its stop deadline with EXTEND_TIMEOUT_USEC=, so its scope waits
+         * forever and stewardd's own deadline (its KILL) is the one that
+         * counts; a stewardd that dies meanwhile leaves it to the next one,
+         * which runs TimeoutStopSec= afresh on adoption. */
+        inc->scope_timeout_stop_usec = spec->timeout_stop_usec && spec->type != STEWARD_CHILD_NOTIFY
+                                               ? spec->timeout_stop_usec
+                                               : G_MAXUINT64;
+        steward_resources_copy(&inc->resources, &spec->resources);
         inc->slice = g_strdup(slice);
 }
 
 static void
 scope_restage(Incarnation *inc, const StewardResources *resources)
 {
-        g_clear_pointer(&inc->unit_resources, g_variant_unref);
-        inc->unit_resources = unit_resources_new(resources);
+        steward_resources_copy(&inc->resources, resources);
 }
 
 static void
@@ -1255,8 +1219,7 @@ scope_discard(Incarnation *inc)
         if (inc->unit_path && g_hash_table_lookup(b->by_path, inc->unit_path) == inc)
                 g_hash_table_remove(b->by_path, inc->unit_path);
         g_clear_handle_id(&inc->state_retry_source, g_source_remove);
-        g_clear_pointer(&inc->unit_settings, g_variant_unref);
-        g_clear_pointer(&inc->unit_resources, g_variant_unref);
+        steward_resources_clear(&inc->resources);
         g_clear_pointer(&inc->early_jobs, g_hash_table_unref);
         g_clear_pointer(&inc->counters, steward_cgroup_counters_free);
         if (inc->empty_watch)

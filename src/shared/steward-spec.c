@@ -125,6 +125,17 @@ steward_resources_clear(StewardResources *r)
         steward_resources_init(r);
 }
 
+void
+steward_resources_copy(StewardResources *dst, const StewardResources *src)
+{
+        if (dst == src)
+                return;
+        steward_resources_clear(dst);
+        *dst = *src;
+        if (dst->allowed_cpus)
+                g_bytes_ref(dst->allowed_cpus);
+}
+
 static gboolean
 limit_equal(const StewardLimit *a, const StewardLimit *b)
 {

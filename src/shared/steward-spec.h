@@ -163,6 +163,8 @@ typedef struct {
 /* Every key unset. */
 void steward_resources_init(StewardResources *r);
 void steward_resources_clear(StewardResources *r);
+/* @dst, cleared first, becomes @src's equal; they share allowed_cpus. */
+void steward_resources_copy(StewardResources *dst, const StewardResources *src);
 /* Whether any key is set. */
 gboolean steward_resources_is_set(const StewardResources *r);
 gboolean steward_resources_equal(const StewardResources *a, const StewardResources *b);

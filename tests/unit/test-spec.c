@@ -95,6 +95,31 @@ START_TEST(test_spec_root)
 }
 END_TEST
 
+START_TEST(test_resources_copy)
+{
+        static const guint8 cpus[] = { 0x05 };
+        StewardResources a, b;
+
+        steward_resources_init(&a);
+        steward_resources_init(&b);
+        a.memory_max = (StewardLimit){ 50 * 100, TRUE };
+        a.cpu_weight = 200;
+        a.allowed_cpus = g_bytes_new(cpus, sizeof(cpus));
+        b.io_weight = 10;
+        steward_resources_copy(&b, &a);
+        ck_assert(steward_resources_equal(&a, &b));
+        ck_assert_uint_eq(b.io_weight, STEWARD_LIMIT_UNSET);
+        /* Each owns its reference: one cleared, the other keeps its CPUs. */
+        steward_resources_clear(&a);
+        ck_assert(b.allowed_cpus && g_bytes_get_size(b.allowed_cpus) == 1);
+        steward_resources_copy(&b, &b);
+        ck_assert(b.allowed_cpus);
+        steward_resources_copy(&b, &a);
+        ck_assert(!steward_resources_is_set(&b));
+        steward_resources_clear(&b);
+}
+END_TEST
+
 START_TEST(test_unit_name_escape)
 {
         g_autofree char *plain = steward_unit_name_escape("web");
@@ -132,6 +157,7 @@ make_suite(void)
         tcase_add_test(tc, test_role_defaults);
         tcase_add_test(tc, test_spec_root);
         tcase_add_test(tc, test_unit_name_escape);
+        tcase_add_test(tc, test_resources_copy);
         suite_add_tcase(s, tc);
         return s;
 }
