@@ -38,10 +38,13 @@ struct _StewardExecPlan {
         gid_t gid;
         gid_t *groups;
         int n_groups;
-        char **envp; /* NULL once serialized into params */
-        /* The variable steward-exec sets to its own PID; NULL when none. */
-        char *own_pid_key;
-        GBytes *params; /* steward-exec-protocol.h, built once */
+        /* What the environment sets over stewardd's own, KEY=VALUE, in
+         * order. The whole environment is made only when the plan is
+         * sent (plan_serialize()): a bring-up queues a plan per child at
+         * once, and a copy of stewardd's environment in each, freed as
+         * each child came to run, was most of the holes the bring-up
+         * left in the heap. */
+        char **env;
 };
 
 void
@@ -50,12 +53,10 @@ steward_exec_plan_free(StewardExecPlan *p)
         if (!p)
                 return;
         g_strfreev(p->argv);
-        g_strfreev(p->envp);
+        g_strfreev(p->env);
         g_free(p->cwd);
         g_free(p->identifier);
         g_free(p->groups);
-        g_free(p->own_pid_key);
-        g_clear_pointer(&p->params, g_bytes_unref);
         g_free(p);
 }
 
@@ -164,17 +165,49 @@ put_vector(GByteArray *out, char **v)
                 put_string(out, *s);
 }
 
+/* The child's whole environment: stewardd's without the protocol's
+ * variables, then @p's own. *@ret_own_pid_key: the variable whose value
+ * steward-exec fills in with its own PID ("KEY=" stays in the
+ * environment), NULL when none. */
+static char **
+plan_environment(const StewardExecPlan *p, char **ret_own_pid_key)
+{
+        char **env = g_get_environ();
+
+        *ret_own_pid_key = NULL;
+        for (guint i = 0; i < G_N_ELEMENTS(protocol_variables); i++)
+                env = g_environ_unsetenv(env, protocol_variables[i]);
+        for (char **e = p->env; e && *e; e++) {
+                const char *eq = strchr(*e, '=');
+                g_autofree char *key = g_strndup(*e, eq - *e);
+
+                env = g_environ_setenv(env, key, eq + 1, TRUE);
+        }
+        for (char **e = env; *e; e++) {
+                const char *eq = strchr(*e, '=');
+
+                if (eq && g_str_equal(eq + 1, STEWARD_EXEC_OWN_PID)) {
+                        g_free(*ret_own_pid_key);
+                        *ret_own_pid_key = g_strndup(*e, eq - *e);
+                        (*e)[eq + 1 - *e] = '\0';
+                }
+        }
+        return env;
+}
+
 /* The parameters as steward-exec-protocol.h lays them out. */
 static GBytes *
 plan_serialize(const StewardExecPlan *p)
 {
         g_autoptr(GByteArray) out = g_byte_array_new();
         g_autoptr(GString) credentials = g_string_new(NULL);
+        g_autofree char *own_pid_key = NULL;
+        g_auto(GStrv) env = plan_environment(p, &own_pid_key);
 
         put_string(out, STEWARD_EXEC_MAGIC);
         put_vector(out, p->argv);
-        put_vector(out, p->envp);
-        put_string(out, p->own_pid_key ? p->own_pid_key : "");
+        put_vector(out, env);
+        put_string(out, own_pid_key ? own_pid_key : "");
         put_string(out, p->cwd ? p->cwd : "");
         put_string(out, p->identifier ? p->identifier : "");
         if (p->set_credentials) {
@@ -186,12 +219,20 @@ plan_serialize(const StewardExecPlan *p)
         return g_byte_array_free_to_bytes(g_steal_pointer(&out));
 }
 
+static void
+env_add(GStrvBuilder *env, const char *key, const char *value)
+{
+        g_autofree char *entry = g_strconcat(key, "=", value, NULL);
+
+        g_strv_builder_add(env, entry);
+}
+
 StewardExecPlan *
 steward_exec_plan_new(const StewardChildSpec *spec, char **extra_env, gboolean use_journal,
                       gboolean allow_credentials, GError **error)
 {
         g_autoptr(StewardExecPlan) p = g_new0(StewardExecPlan, 1);
-        char **env;
+        g_autoptr(GStrvBuilder) env = NULL;
 
         if (!spec->argv || !spec->argv[0]) {
                 g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "no ExecStart= for '%s'",
@@ -203,29 +244,14 @@ steward_exec_plan_new(const StewardChildSpec *spec, char **extra_env, gboolean u
         if (use_journal)
                 p->identifier = g_strdup(spec->syslog_identifier ? spec->syslog_identifier : spec->name);
 
-        env = g_get_environ();
-        for (guint i = 0; i < G_N_ELEMENTS(protocol_variables); i++)
-                env = g_environ_unsetenv(env, protocol_variables[i]);
-        for (char **e = spec->environment; e && *e; e++) {
-                g_auto(GStrv) kv = g_strsplit(*e, "=", 2);
-                if (kv[0] && kv[1])
-                        env = g_environ_setenv(env, kv[0], kv[1], TRUE);
-        }
-        for (char **e = extra_env; e && *e; e++) {
-                g_auto(GStrv) kv = g_strsplit(*e, "=", 2);
-                if (kv[0] && kv[1])
-                        env = g_environ_setenv(env, kv[0], kv[1], TRUE);
-        }
-        p->envp = env;
-        for (char **e = p->envp; *e; e++) {
-                const char *eq = strchr(*e, '=');
-
-                if (eq && g_str_equal(eq + 1, STEWARD_EXEC_OWN_PID)) {
-                        /* "KEY=" stays where it is; steward-exec fills it in. */
-                        p->own_pid_key = g_strndup(*e, eq - *e);
-                        (*e)[eq + 1 - *e] = '\0';
-                }
-        }
+        env = g_strv_builder_new();
+        /* "KEY=VALUE" alone: the loader made them so, a caller's extra too. */
+        for (char **e = spec->environment; e && *e; e++)
+                if (strchr(*e, '='))
+                        g_strv_builder_add(env, *e);
+        for (char **e = extra_env; e && *e; e++)
+                if (strchr(*e, '='))
+                        g_strv_builder_add(env, *e);
 
         if (allow_credentials && (spec->user || spec->group)) {
                 if (!resolve_credentials(p, spec, error))
@@ -234,17 +260,14 @@ steward_exec_plan_new(const StewardChildSpec *spec, char **extra_env, gboolean u
                         struct passwd pw, *pwr = NULL;
                         char buf[4096];
                         if (getpwuid_r(p->uid, &pw, buf, sizeof(buf), &pwr) == 0 && pwr) {
-                                p->envp = g_environ_setenv(p->envp, "USER", pw.pw_name, TRUE);
-                                p->envp = g_environ_setenv(p->envp, "LOGNAME", pw.pw_name, TRUE);
-                                p->envp = g_environ_setenv(p->envp, "HOME", pw.pw_dir, TRUE);
-                                p->envp = g_environ_setenv(p->envp, "SHELL", pw.pw_shell, TRUE);
+                                env_add(env, "USER", pw.pw_name);
+                                env_add(env, "LOGNAME", pw.pw_name);
+                                env_add(env, "HOME", pw.pw_dir);
+                                env_add(env, "SHELL", pw.pw_shell);
                         }
                 }
         }
-        p->params = plan_serialize(p);
-        /* The parameters hold it now: a bring-up has a plan per child at
-         * once, each with the whole environment. */
-        g_clear_pointer(&p->envp, g_strfreev);
+        p->env = g_strv_builder_end(env);
         return g_steal_pointer(&p);
 }
 
@@ -353,8 +376,9 @@ executor_proc_path(char buf[static 64], GError **error)
 static int
 params_fd(const StewardExecPlan *p, GError **error)
 {
+        g_autoptr(GBytes) params = plan_serialize(p);
         gsize size;
-        const guint8 *data = g_bytes_get_data(p->params, &size);
+        const guint8 *data = g_bytes_get_data(params, &size);
         steward_autofd int fd = memfd_create("steward-exec-params", MFD_CLOEXEC | MFD_ALLOW_SEALING);
         gsize done = 0;
 
