@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <glib-unix.h>
+#include <glib/gstdio.h>
 #include <gio/gunixinputstream.h>
 #include <grp.h>
 #include <json-glib/json-glib.h>
@@ -1111,24 +1112,42 @@ END_TEST
 START_TEST(test_status_process_group)
 {
         const char *args[] = { "--backend=process", NULL };
-        g_autoptr(ItestDaemon) d = itest_daemon_start(
-                "[Child grouped]\nExecStart=/bin/sh -c 'sleep 1001 & exec sleep 1000'\n", args);
+        g_autofree char *dir = g_dir_make_tmp("steward-ctl-XXXXXX", NULL);
+        g_autofree char *fifo = g_build_filename(dir, "held", NULL);
+        g_autofree char *nc = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "tests", "integration",
+                                               "notify-child", NULL);
+        g_autofree char *config = NULL;
+        g_autoptr(ItestDaemon) d = NULL;
         g_autofree char *out = NULL;
 
-        ck_assert(itest_wait_state(d, "grouped", "running"));
+        /* Both processes of the group have their own image before it is
+         * ready, or /proc may show one mid-exec, with no command line:
+         * cat opens the fifo after its exec, and the shell's open for
+         * writing returns only then; READY=1 comes from the main
+         * process's own image. */
+        ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+        config = g_strdup_printf(
+                "[Child grouped]\n"
+                "Type=notify\n"
+                "ExecStart=/bin/sh -c 'cat %s >/dev/null & exec 3>%s; exec %s notify=READY=1'\n",
+                fifo, fifo, nc);
+        d = itest_daemon_start(config, args);
+        ck_assert(itest_wait_state(d, "grouped", "ready"));
         ck_assert_int_eq(CTL(&out, NULL, "status", "grouped", "-n", "0"), 0);
         assert_contains(out, "Processes: ");
-        assert_contains(out, "sleep 1000");
-        assert_contains(out, "sleep 1001");
+        assert_contains(out, "notify-child notify=READY=1");
+        assert_contains(out, "cat /");
         /* No scope to ask: the tree's memory column has what /proc says of the group. */
         g_clear_pointer(&out, g_free);
         ck_assert_int_eq(CTL(&out, NULL, "status"), 0);
         {
-                g_autofree char *line = line_starting(out, "└─● grouped (service): running");
+                g_autofree char *line = line_starting(out, "└─● grouped (service): ready");
 
-                assert_memory_column(line, "└─● grouped (service): running");
+                assert_memory_column(line, "└─● grouped (service): ready");
         }
         shutdown_tree(d);
+        (void) g_unlink(fifo);
+        (void) g_rmdir(dir);
 }
 END_TEST
 
