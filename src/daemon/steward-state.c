@@ -1179,27 +1179,15 @@ apply_mode(StewardChildRecord *r, StewardStateOperator mode)
         return TRUE;
 }
 
-/* A note's effect on a record, kept until every line is read. */
+/* What the lines say of a child, kept until every line is read. */
 typedef struct {
+        /* Of a child with a record, that its record's generation was
+         * ready; of one without, the newest generation that was. */
         gboolean ready;
+        guint64 generation;
         gboolean has_mode;
         StewardStateOperator mode; /* the last one noted */
-        /* Of a child the state does not know: its newest generation said ready. */
-        gboolean has_generation;
-        guint64 generation;
 } Noted;
-
-static Noted *
-noted_of(GHashTable *table, gpointer key)
-{
-        Noted *n = g_hash_table_lookup(table, key);
-
-        if (!n) {
-                n = g_new0(Noted, 1);
-                g_hash_table_insert(table, key, n);
-        }
-        return n;
-}
 
 /* A record for a child the state does not know, added (AddChild) after
  * the last save and given a mode since: all it did is after that save.
@@ -1211,9 +1199,9 @@ add_noted_child(StewardState *state, const char *name, const Noted *n)
 {
         StewardChildRecord *r = steward_state_add_child(state, name);
 
-        r->generation = n->has_generation ? n->generation : 0;
+        r->generation = n->ready ? n->generation : 0;
         r->attempt = r->generation + 1;
-        r->ready = n->has_generation;
+        r->ready = n->ready;
         (void) apply_mode(r, n->mode);
 }
 
@@ -1221,10 +1209,8 @@ gboolean
 steward_state_apply_notes(StewardState *state, const char *data, gsize length, guint *ret_applied,
                           GError **error)
 {
-        /* Per record; the last mode of a child wins. */
-        g_autoptr(GHashTable) by_record = g_hash_table_new_full(NULL, NULL, NULL, g_free);
-        /* Per name of a child without a record, the same. */
-        g_autoptr(GHashTable) unknown = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        /* Per child's name; the last mode of a child wins. */
+        g_autoptr(GHashTable) children = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
         /* A supervisor's record -> its last quarantine noted, + 1. */
         g_autoptr(GHashTable) supervisors = g_hash_table_new(NULL, NULL);
         GHashTableIter iter;
@@ -1273,54 +1259,43 @@ steward_state_apply_notes(StewardState *state, const char *data, gsize length, g
                         return invalid(error,
                                        "line %u is not \"ready NAME GENERATION\" or \"mode NAME STATE\"",
                                        line);
-                r = steward_state_find_child(state, words[1]);
-                if (!r) {
-                        /* Added since the last save: a record is made
-                         * for it below if it has a mode to keep. */
-                        n = g_hash_table_lookup(unknown, words[1]);
-                        if (!n) {
-                                n = g_new0(Noted, 1);
-                                g_hash_table_insert(unknown, g_strdup(words[1]), n);
-                        }
-                        if (ready && (!n->has_generation || generation > n->generation)) {
-                                n->has_generation = TRUE;
-                                n->generation = generation;
-                        }
-                        if (!ready) {
-                                n->has_mode = TRUE;
-                                n->mode = mode;
-                        }
-                        continue;
+                n = g_hash_table_lookup(children, words[1]);
+                if (!n) {
+                        n = g_new0(Noted, 1);
+                        g_hash_table_insert(children, g_strdup(words[1]), n);
                 }
-                n = noted_of(by_record, r);
-                /* Another generation: one the state file does not know yet
-                 * (adopted from its scope, and then taken as ready), or an
-                 * older one, gone since. */
-                if (ready && r->generation == generation)
-                        n->ready = TRUE;
                 if (!ready) {
                         n->has_mode = TRUE;
                         n->mode = mode;
+                        continue;
+                }
+                /* Of a record, another generation is one the state file
+                 * does not know yet (adopted from its scope, and then
+                 * taken as ready), or an older one, gone since. A child
+                 * without one was added since the last save: all it did
+                 * is in these lines. */
+                r = steward_state_find_child(state, words[1]);
+                if (r ? r->generation == generation : !n->ready || generation > n->generation) {
+                        n->ready = TRUE;
+                        n->generation = generation;
                 }
         }
         /* All or nothing, as the state file: a malformed line says the file is not ours. */
-        g_hash_table_iter_init(&iter, unknown);
+        g_hash_table_iter_init(&iter, children);
         while (g_hash_table_iter_next(&iter, &key, &value)) {
+                StewardChildRecord *r = steward_state_find_child(state, key);
                 const Noted *n = value;
-
-                /* Without a mode, nothing to keep: it is adopted from its
-                 * scope as ready, or started, as a child without a record is. */
-                if (!n->has_mode)
-                        continue;
-                add_noted_child(state, key, n);
-                applied++;
-        }
-        g_hash_table_iter_init(&iter, by_record);
-        while (g_hash_table_iter_next(&iter, &key, &value)) {
-                StewardChildRecord *r = key;
-                Noted *n = value;
                 gboolean changed = FALSE;
 
+                if (!r) {
+                        /* Without a mode, nothing to keep: it is adopted from its
+                         * scope as ready, or started, as a child without a record is. */
+                        if (n->has_mode) {
+                                add_noted_child(state, key, n);
+                                applied++;
+                        }
+                        continue;
+                }
                 g_return_val_if_fail(!r->frozen, FALSE);
                 if (n->ready && !r->ready) {
                         r->ready = TRUE;
