@@ -1267,3 +1267,12 @@ itest_manager_u64(ItestDaemon *d, const char *property)
         ck_assert_msg(g_variant_is_of_type(v, G_VARIANT_TYPE_UINT64), "%s is no t", property);
         return g_variant_get_uint64(v);
 }
+
+char *
+itest_notify_child_path(void)
+{
+        const char *build = g_getenv("STEWARD_BUILD_DIR");
+
+        ck_assert_msg(build, "STEWARD_BUILD_DIR is not set");
+        return g_build_filename(build, "tests", "integration", "notify-child", NULL);
+}

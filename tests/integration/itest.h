@@ -259,6 +259,9 @@ double itest_pipelined_scopes(GDBusConnection *bus, guint n, const char *prefix,
  * its bus name again (a call to it before then fails). */
 void itest_manager_reexec(void);
 
+/* tests/integration/notify-child in the build tree; free with g_free(). */
+char *itest_notify_child_path(void);
+
 /* Suites of this directory skip (exit 77) outside steward-harness. */
 void itest_require_harness(void);
 

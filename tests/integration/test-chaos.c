@@ -110,8 +110,7 @@ child_section(Chaos *c, const ChaosChild *ch)
         } else {
                 g_string_append_printf(s, "[Child %s]\n", ch->name);
                 if (ch->notify) {
-                        g_autofree char *nc = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "tests",
-                                                               "integration", "notify-child", NULL);
+                        g_autofree char *nc = itest_notify_child_path();
 
                         g_string_append_printf(s,
                                                "Type=notify\n"

@@ -159,8 +159,7 @@ END_TEST
 /* A child that stops sending WATCHDOG=1 becomes stale, and keeps running: same PID, no restart. */
 START_TEST(test_heartbeat_stale)
 {
-        g_autofree char *build = g_strdup(g_getenv("STEWARD_BUILD_DIR"));
-        g_autofree char *child = g_build_filename(build, "tests", "integration", "notify-child", NULL);
+        g_autofree char *child = itest_notify_child_path();
         g_autofree char *config = g_strdup_printf("[Child beat]\n"
                                                   "Type=notify\n"
                                                   "ExecStart=%s notify=READY=1 notify=WATCHDOG=1\n"

@@ -213,8 +213,7 @@ END_TEST
  * continues, every entry of stewardd arrives. */
 START_TEST(test_stopped_journald)
 {
-        g_autofree char *child = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "tests", "integration",
-                                                  "notify-child", NULL);
+        g_autofree char *child = itest_notify_child_path();
         g_autofree char *config = g_strdup_printf("[Child dog]\n"
                                                   "Type=notify\n"
                                                   "WatchdogSec=2s\n"

@@ -30,12 +30,10 @@ static Work *
 work_new(void)
 {
         Work *w = g_new0(Work, 1);
-        const char *build = g_getenv("STEWARD_BUILD_DIR");
 
-        ck_assert(build);
         w->dir = g_dir_make_tmp("steward-notify-XXXXXX", NULL);
         ck_assert(w->dir);
-        w->child = g_build_filename(build, "tests", "integration", "notify-child", NULL);
+        w->child = itest_notify_child_path();
         return w;
 }
 

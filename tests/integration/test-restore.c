@@ -228,19 +228,12 @@ END_TEST
 
 /* ---- operator state, readiness and the watchdog ----------------------------------- */
 
-static char *
-notify_child_path(void)
-{
-        return g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "tests", "integration", "notify-child", NULL);
-}
-
 /* A child "fl" that sends 100 STATUS= at once: more than the rate limit
  * lets through, so a summary of the rest follows when its window ends. */
 static char *
 status_flood_config(void)
 {
-        g_autofree char *child = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "tests", "integration",
-                                                  "notify-child", NULL);
+        g_autofree char *child = itest_notify_child_path();
 
         return g_strdup_printf("[Child fl]\n"
                                "Type=notify\n"
@@ -274,7 +267,7 @@ END_TEST
 
 START_TEST(test_kill_keeps_states)
 {
-        g_autofree char *nc = notify_child_path();
+        g_autofree char *nc = itest_notify_child_path();
         g_autofree char *config = g_strdup_printf("[Child api]\n"
                                                   "ExecStart=/bin/sleep 1000\n"
                                                   "[Child stopped]\n"
@@ -390,7 +383,7 @@ changes_path(ItestDaemon *d)
 static ItestDaemon *
 start_gated_notify(const char *fifo, guint32 *ret_pid)
 {
-        g_autofree char *nc = notify_child_path();
+        g_autofree char *nc = itest_notify_child_path();
         g_autofree char *config = NULL;
         ItestDaemon *d;
         guint64 seq;

@@ -131,8 +131,7 @@ START_TEST(test_stewardd_reports_to_its_manager)
         g_autofree char *stewardd = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "src", "stewardd", NULL);
         g_autofree char *config_arg = g_strdup_printf("--config=%s", dir);
         g_autofree char *marker = g_build_filename(dir, "reloading", NULL);
-        g_autofree char *notify_child = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "tests",
-                                                         "integration", "notify-child", NULL);
+        g_autofree char *notify_child = itest_notify_child_path();
         g_autofree char *config = NULL;
         g_autofree char *config2 = NULL;
         const char *argv[] = { stewardd, "--user", "--backend=process", config_arg, NULL };

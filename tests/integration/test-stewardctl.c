@@ -1114,8 +1114,7 @@ START_TEST(test_status_process_group)
         const char *args[] = { "--backend=process", NULL };
         g_autofree char *dir = g_dir_make_tmp("steward-ctl-XXXXXX", NULL);
         g_autofree char *fifo = g_build_filename(dir, "held", NULL);
-        g_autofree char *nc = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "tests", "integration",
-                                               "notify-child", NULL);
+        g_autofree char *nc = itest_notify_child_path();
         g_autofree char *config = NULL;
         g_autoptr(ItestDaemon) d = NULL;
         g_autofree char *out = NULL;
