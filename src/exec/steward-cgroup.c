@@ -90,10 +90,45 @@ path_is_unit(const char *path, const char *unit)
         return n > u && g_str_has_suffix(path, unit) && path[n - u - 1] == '/';
 }
 
+/* A cgroup file read by path when asked, as DIR/UNIT/FILE: DIR, the
+ * parent of the scope's cgroup (its slice's), is the same for every scope
+ * in it and shared (an interned GRefString); FILE is a constant. Only the
+ * unit's name is the scope's own: a whole path is 100 bytes and more, and
+ * a scope may keep three. */
+typedef struct {
+        char *dir;
+        char *unit;
+        const char *file;
+} CgroupFile;
+
+/* @file (a constant) in the cgroup at @cgroup. */
+static void
+cgroup_file_set(CgroupFile *f, const char *cgroup, const char *file)
+{
+        g_autofree char *dir = g_path_get_dirname(cgroup);
+
+        f->dir = g_ref_string_new_intern(dir);
+        f->unit = g_path_get_basename(cgroup);
+        f->file = file;
+}
+
+static char *
+cgroup_file_path(const CgroupFile *f)
+{
+        return f->dir ? g_build_filename(f->dir, f->unit, f->file, NULL) : NULL;
+}
+
+static void
+cgroup_file_clear(CgroupFile *f)
+{
+        g_clear_pointer(&f->dir, g_ref_string_release);
+        g_clear_pointer(&f->unit, g_free);
+}
+
 typedef struct {
         gboolean have; /* opened: the file is the scope's own, and reads */
         int fd; /* held for poll() on the unified hierarchy; -1: read by path */
-        char *path;
+        CgroupFile file;
         const char *key;
         guint64 base; /* at open: a count from before is not this incarnation's */
         guint64 seen; /* the latest read */
@@ -117,7 +152,8 @@ counter_read(Counter *c)
         if (c->fd >= 0)
                 n = pread(c->fd, buf, sizeof(buf) - 1, 0);
         else {
-                int fd = c->path ? open(c->path, O_RDONLY | O_CLOEXEC) : -1;
+                g_autofree char *path = cgroup_file_path(&c->file);
+                int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
 
                 n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
                 steward_close_fdp(&fd);
@@ -196,11 +232,13 @@ counter_open(Counter *c, const char *root, const char *path, const char *unit, c
              const char *key, gboolean pollable)
 {
         g_autofree char *full = NULL;
+        g_autofree char *cgroup = NULL;
 
         c->fd = c->event_fd = -1;
         if (!path_is_unit(path, unit))
                 return FALSE;
-        full = g_build_filename(root, path, file, NULL);
+        cgroup = g_build_filename(root, path, NULL);
+        full = g_build_filename(cgroup, file, NULL);
         c->fd = open(full, O_RDONLY | O_CLOEXEC);
         if (c->fd < 0)
                 return FALSE;
@@ -216,15 +254,13 @@ counter_open(Counter *c, const char *root, const char *path, const char *unit, c
                 c->watch = steward_fd_watch_add(G_PRIORITY_HIGH, c->fd, G_IO_PRI, on_counter_changed, c);
                 return TRUE;
         }
-        if (g_str_equal(file, "memory.oom_control")) {
-                g_autofree char *dir = g_path_get_dirname(full);
-                counter_watch_v1(c, dir);
-        }
+        if (g_str_equal(file, "memory.oom_control"))
+                counter_watch_v1(c, cgroup);
         /* Nothing to poll: read by path when asked, which works as long
          * as the cgroup does, as a held descriptor would. A large tree
          * keeps one descriptor fewer per child and file. */
         steward_close_fdp(&c->fd);
-        c->path = g_steal_pointer(&full);
+        cgroup_file_set(&c->file, cgroup, file);
         return TRUE;
 }
 
@@ -234,7 +270,7 @@ counter_close(Counter *c)
         g_clear_pointer(&c->watch, steward_fd_watch_remove);
         steward_close_fdp(&c->event_fd);
         steward_close_fdp(&c->fd);
-        g_clear_pointer(&c->path, g_free);
+        cgroup_file_clear(&c->file);
 }
 
 typedef enum {
@@ -344,7 +380,7 @@ steward_cgroup_populated(const char *text, gboolean *ret)
 }
 
 typedef struct {
-        char *events; /* the cgroup's cgroup.events */
+        CgroupFile events; /* the cgroup's cgroup.events */
         StewardCgroupEmptyFunc func;
         gpointer user_data;
 } EmptyWatch;
@@ -361,7 +397,7 @@ empty_watch_free(gpointer data)
 {
         EmptyWatch *e = data;
 
-        g_free(e->events);
+        cgroup_file_clear(&e->events);
         g_free(e);
 }
 
@@ -380,6 +416,14 @@ events_say_empty(const char *events)
                        g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NODEV);
         (void) steward_cgroup_populated(text, &populated);
         return !populated;
+}
+
+static gboolean
+empty_watch_says_empty(const EmptyWatch *e)
+{
+        g_autofree char *events = cgroup_file_path(&e->events);
+
+        return events_say_empty(events);
 }
 
 /* Ends the watch @wd and calls its function; @removed: the kernel ended
@@ -409,7 +453,7 @@ empty_watch_check_all(StewardCgroupEmptyWatch *w)
 
         g_hash_table_iter_init(&iter, w->by_wd);
         while (g_hash_table_iter_next(&iter, &key, &value))
-                if (events_say_empty(((EmptyWatch *) value)->events)) {
+                if (empty_watch_says_empty(value)) {
                         int wd = GPOINTER_TO_INT(key);
                         g_array_append_val(empty, wd);
                 }
@@ -439,7 +483,7 @@ on_inotify(int fd, GIOCondition cond, gpointer user_data)
                                 continue;
                         if (ev->mask & IN_IGNORED)
                                 empty_watch_fire(w, ev->wd, TRUE);
-                        else if (events_say_empty(e->events))
+                        else if (empty_watch_says_empty(e))
                                 empty_watch_fire(w, ev->wd, FALSE);
                 }
         if (n < 0 && errno != EAGAIN && errno != EINTR) {
@@ -511,7 +555,7 @@ steward_cgroup_empty_watch_add(StewardCgroupEmptyWatch *w, const char *dir, Stew
                 return 0;
         }
         e = g_new0(EmptyWatch, 1);
-        e->events = g_steal_pointer(&events);
+        cgroup_file_set(&e->events, dir, "cgroup.events");
         e->func = func;
         e->user_data = user_data;
         g_hash_table_insert(w->by_wd, GINT_TO_POINTER(wd), e);
