@@ -310,7 +310,7 @@ sup_restore_quarantine(StewardEngine *e, Sup *s, gboolean on)
                 Sup *t = as_sup(m);
 
                 if (c) {
-                        c->quarantined = on;
+                        c->quarantined = !!on;
                         engine_mark(e, &c->node);
                 } else if (!t->quarantined) {
                         sup_restore_quarantine(e, t, on);

@@ -325,7 +325,7 @@ engine_child_main_ended(StewardEngine *e, Child *c, StewardDecision verdict, gbo
         c->inc = INC_EXITED;
         c->ready = FALSE;
         c->main_pid = 0;
-        c->scope_empty = scope_empty;
+        c->scope_empty = !!scope_empty;
         engine_child_disarm_kind(e, c, TIMER_START);
         engine_child_disarm_kind(e, c, TIMER_WATCHDOG);
         mark_child(e, c);

@@ -62,7 +62,7 @@ engine_child_queue_after_stop(Child *c, gboolean restart, const StewardCommand *
                               StewardCommandOutcome *o)
 {
         c->restart_pending = TRUE;
-        c->pending_is_restart = restart;
+        c->pending_is_restart = !!restart;
         c->merged = 0;
         c->mode = MODE_AUTO;
         c->backoff_after_gone = FALSE;

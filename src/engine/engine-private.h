@@ -137,37 +137,37 @@ typedef struct Child Child;
 struct Child {
         Node node;
 
-        /* Copied from the spec. */
-        StewardRole role;
-        StewardRestart restart;
-        StewardChildType type;
+        /* Copied from the spec: the 64-bit values, then the rest. */
         guint64 restart_usec;
         guint64 restart_max_delay_usec;
         double restart_jitter;
         guint64 restart_stable_usec;
-        guint intensity;
         guint64 period_usec;
         guint64 watchdog_usec;
-        int watchdog_signal;
         guint64 timeout_start_usec;
         guint64 timeout_stop_usec;
-        int kill_signal;
-        int reload_signal;
+        guint64 health_interval_usec;
+        guint64 health_timeout_usec;
+        guint64 health_start_period_usec;
+        guint64 heartbeat_usec;
         int *success_status;
-        guint n_success_status;
         Child *primary;
         /* SidecarOf= as linked, interned. Kept when a reload forgets the
          * primary while this one is retiring: where it comes back to. */
         const char *primary_name;
         GPtrArray *sidecars; /* of Child*, NULL when none */
         char *fingerprint; /* every key of the spec, to tell a changed child on reload */
-        gboolean has_probe; /* ExecHealthCheck= */
-        guint64 health_interval_usec;
-        guint64 health_timeout_usec;
+        StewardRole role;
+        StewardRestart restart;
+        StewardChildType type;
+        guint intensity;
+        int watchdog_signal;
+        int kill_signal;
+        int reload_signal;
+        guint n_success_status;
         guint health_retries;
-        guint64 health_start_period_usec;
-        guint64 heartbeat_usec;
         StewardHealthAction health_action;
+        guint has_probe : 1; /* ExecHealthCheck= */
 
         ChildMode mode;
         StewardDecision rest_decision; /* why it came to rest, for child_stopped */
@@ -175,45 +175,45 @@ struct Child {
          * flight (INC_SPAWNING) these are tentative, the generation and
          * attempt it would have; spawned commits them, spawn_failed gives
          * them back (ran_*): a generation names an incarnation that ran. */
-        gboolean ever_started;
+        guint ever_started : 1;
+        guint ran_ever_started : 1;
+        guint retiring : 1; /* removed by a reload: forgotten once gone */
         guint64 generation;
         guint64 attempt;
-        gboolean ran_ever_started;
         guint64 ran_generation;
         guint64 ran_attempt;
         guint64 first_generation; /* > 0 for a name that was removed and added again */
-        gboolean retiring; /* removed by a reload: forgotten once gone */
         guint64 next_generation; /* the next incarnation's generation is at least this (live restore) */
 
         /* Live restore: the incarnation was adopted from a previous stewardd. */
-        gboolean end_unjudged; /* its main process ended while no stewardd watched: judged when gone */
         StewardDecision unjudged_verdict;
-        gboolean restart_when_gone; /* STOP_ADOPTED: a supervised child comes back once it is gone */
-        gboolean changed_while_down; /* adopted with another fingerprint: start() restarts it */
+        guint end_unjudged : 1; /* its main process ended while no stewardd watched: judged when gone */
+        guint restart_when_gone : 1; /* STOP_ADOPTED: a supervised child comes back once it is gone */
+        guint changed_while_down : 1; /* adopted with another fingerprint: start() restarts it */
 
         IncPhase inc;
-        gboolean stopping; /* this incarnation is to go */
         StopCause stop_cause;
         int stop_signal;
-        gboolean stop_delivered;
+        guint32 main_pid;
+        guint stopping : 1; /* this incarnation is to go */
+        guint stop_delivered : 1;
         /* Adopted with a stop the previous stewardd recorded as delivered:
          * it may have died before the manager had it (stop_resend()). */
-        gboolean stop_unconfirmed;
-        gboolean aborted;
-        gboolean forced_failure;
-        gboolean scope_empty; /* known empty before the gone report (spawn failure) */
-        gboolean ready;
-        guint32 main_pid;
+        guint stop_unconfirmed : 1;
+        guint aborted : 1;
+        guint forced_failure : 1;
+        guint scope_empty : 1; /* known empty before the gone report (spawn failure) */
+        guint ready : 1;
         guint64 up_since; /* G_MAXUINT64 while not up */
         /* sd_notify of this incarnation: WATCHDOG_USEC= (G_MAXUINT64 when
          * none: WatchdogSec= applies) and STOPPING=1. */
         guint64 watchdog_override_usec;
-        gboolean notified_stopping;
+        guint notified_stopping : 1;
         /* A reload of this incarnation (ReloadChild or RELOADING=1): under
          * way, and whether RELOADING=1 came, so READY=1 ends it. Its own
          * timer: the watchdog keeps running meanwhile. */
-        gboolean reloading;
-        gboolean reload_notified;
+        guint reloading : 1;
+        guint reload_notified : 1;
         Cmd reload_cmd;
         StewardTimer reload_timer;
 
@@ -228,30 +228,30 @@ struct Child {
         guint restart_count;
         guint64 next_restart_usec;
 
-        guint failures; /* consecutive, for the backoff */
-        gboolean backoff_after_gone; /* policy decided a one-for-one restart */
         guint64 backoff_delay;
-        gboolean queued; /* its supervisor will start it when its cursor gets here */
-        gboolean quarantined;
+        guint failures; /* consecutive, for the backoff */
+        guint backoff_after_gone : 1; /* policy decided a one-for-one restart */
+        guint queued : 1; /* its supervisor will start it when its cursor gets here */
+        guint quarantined : 1;
         Window budget;
         StewardTimer timer;
 
-        gboolean restart_pending; /* a command waits for the fence */
-        gboolean pending_is_restart;
         guint merged;
+        guint restart_pending : 1; /* a command waits for the fence */
+        guint pending_is_restart : 1;
         /* A commanded restart passed the fence: its child_restart_fence_released
-         * waits for the new incarnation to exist (spawned), and goes with a
-         * failed spawn. */
-        gboolean release_owed;
-        Cmd release_cmd;
+         * (release_cmd's) waits for the new incarnation to exist (spawned), and
+         * goes with a failed spawn. */
+        guint release_owed : 1;
         /* The restart fences of this engine's life (FenceWaits, FenceWaitUSec): how many were
          * entered, the time spent in those that ended, and when the current one began (while
          * fence_timing). A wait ends with its release, or when the fence is abandoned (the spawn
          * failed, a strategy or a stop took over): engine_child_fence_sync(). */
+        guint fence_timing : 1;
         guint64 fence_waits;
         guint64 fence_wait_usec;
         guint64 fence_since;
-        gboolean fence_timing;
+        Cmd release_cmd;
         Cmd cmd; /* the last command whose effect is still pending */
         /* The command that started the current incarnation (no id when the
          * policy or a supervisor did): its child_started and child_ready
@@ -260,19 +260,19 @@ struct Child {
 
         /* Health of the incarnation that is up (engine-health.c); health_active
          * while checks run for generation health_generation. */
-        gboolean health_active;
         guint64 health_generation;
         guint64 health_since; /* when it came up: HealthCheckStartPeriodSec= counts from here */
+        guint64 probe; /* the running probe's number, or the last one's */
         StewardChildHealth probe_health; /* STARTING, HEALTHY or UNHEALTHY */
-        gboolean stale;
-        gboolean heartbeat_seen;
         StewardChildHealth health_shown; /* what the last health event said */
         guint health_failures; /* consecutive */
-        guint64 probe; /* the running probe's number, or the last one's */
-        gboolean probe_running; /* PROBE sent, its end not reported yet */
-        gboolean probe_timed_out; /* CANCEL_PROBE sent at HealthCheckTimeoutSec= */
         StewardExitCode probe_code; /* the last probe's end, for child_unhealthy */
         int probe_status;
+        guint health_active : 1;
+        guint stale : 1;
+        guint heartbeat_seen : 1;
+        guint probe_running : 1; /* PROBE sent, its end not reported yet */
+        guint probe_timed_out : 1; /* CANCEL_PROBE sent at HealthCheckTimeoutSec= */
         char *probe_error; /* "timeout", or why it could not start; NULL when it ran and ended */
         StewardTimer probe_timer;
         StewardTimer heartbeat_timer;

@@ -307,7 +307,7 @@ engine_sup_quarantine(StewardEngine *e, Sup *s, gboolean on)
                 Sup *t = as_sup(m);
 
                 if (c) {
-                        c->quarantined = on;
+                        c->quarantined = !!on;
                         if (on && c->mode == MODE_AUTO)
                                 (void) engine_emit_child(e, STEWARD_EVENT_CHILD_QUARANTINED, c);
                         mark_child(e, c);
