@@ -1022,6 +1022,16 @@ process_group_members(guint32 pgid)
                         for (gsize i = 0; i + 1 < len; i++)
                                 if (cmdline[i] == '\0')
                                         cmdline[i] = ' ';
+                } else {
+                        /* None (a zombie, or caught mid-exec): [comm], as ps
+                         * and the manager show it. */
+                        const char *comm = strchr(stat, '(');
+
+                        g_free(cmdline);
+                        cmdline =
+                                comm && comm < after_comm
+                                        ? g_strdup_printf("[%.*s]", (int) (after_comm - comm - 1), comm + 1)
+                                        : NULL;
                 }
                 {
                         g_autofree char *valid = g_utf8_make_valid(cmdline ? cmdline : "", -1);

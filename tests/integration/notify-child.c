@@ -21,6 +21,8 @@
  *                 before it sends, then exits right away, as most forking
  *                 daemons do (without a barrier)
  *   reloadable    forever: on SIGHUP, RELOADING=1 then READY=1
+ *   zombie        fork a child that exits at once, and leave it unreaped:
+ *                 returns once it is a zombie (no command line in /proc)
  *   term-extend=U,MS  on SIGTERM: EXTEND_TIMEOUT_USEC=U, then MS milliseconds
  *                 of shutting down (at its own pace), then exit 0
  *   (end)         wait for a signal */
@@ -28,13 +30,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <glib.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
@@ -193,6 +194,27 @@ fdstore(void)
         return 0;
 }
 
+/* A child of ours that has exited, left unreaped for as long as we run:
+ * waitid() with WNOWAIT returns once it is a zombie, and leaves it one. */
+static int
+zombie(void)
+{
+        siginfo_t info = { 0 };
+        pid_t pid = fork();
+
+        if (pid < 0) {
+                fprintf(stderr, "notify-child: fork: %s\n", g_strerror(errno));
+                return -1;
+        }
+        if (pid == 0)
+                _exit(0);
+        if (waitid(P_PID, (id_t) pid, &info, WEXITED | WNOWAIT) < 0) {
+                fprintf(stderr, "notify-child: waitid: %s\n", g_strerror(errno));
+                return -1;
+        }
+        return 0;
+}
+
 /* Returns 0 in the grandchild, which goes on; the others never return. */
 static int
 daemonize(const char *fifo)
@@ -311,6 +333,8 @@ main(int argc, char **argv)
                         r = daemonize(a + 20);
                 else if (g_str_equal(a, "reloadable"))
                         reloadable();
+                else if (g_str_equal(a, "zombie"))
+                        r = zombie();
                 else if (g_str_has_prefix(a, "term-extend="))
                         r = term_extend(a + 12);
                 else {

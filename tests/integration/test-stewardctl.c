@@ -1108,7 +1108,8 @@ START_TEST(test_status_child_details)
 END_TEST
 
 /* The process backend has no scope: status shows the child's process
- * group, read from /proc. */
+ * group, read from /proc; a member without a command line (a zombie, or
+ * one caught mid-exec) as [its name], as ps and systemd show it. */
 START_TEST(test_status_process_group)
 {
         const char *args[] = { "--backend=process", NULL };
@@ -1128,14 +1129,15 @@ START_TEST(test_status_process_group)
         config = g_strdup_printf(
                 "[Child grouped]\n"
                 "Type=notify\n"
-                "ExecStart=/bin/sh -c 'cat %s >/dev/null & exec 3>%s; exec %s notify=READY=1'\n",
+                "ExecStart=/bin/sh -c 'cat %s >/dev/null & exec 3>%s; exec %s zombie notify=READY=1'\n",
                 fifo, fifo, nc);
         d = itest_daemon_start(config, args);
         ck_assert(itest_wait_state(d, "grouped", "ready"));
         ck_assert_int_eq(CTL(&out, NULL, "status", "grouped", "-n", "0"), 0);
         assert_contains(out, "Processes: ");
-        assert_contains(out, "notify-child notify=READY=1");
+        assert_contains(out, "notify-child zombie notify=READY=1");
         assert_contains(out, "cat /");
+        assert_contains(out, "[notify-child]");
         /* No scope to ask: the tree's memory column has what /proc says of the group. */
         g_clear_pointer(&out, g_free);
         ck_assert_int_eq(CTL(&out, NULL, "status"), 0);
