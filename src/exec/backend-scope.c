@@ -41,9 +41,9 @@ manager_name(GDBusConnection *connection)
 }
 
 /* One subscription for every scope, matched on the interface (arg0) and
- * looked up by path: a match rule per incarnation cost an AddMatch and a
- * RemoveMatch round trip per restart, and memory in the bus and in GDBus
- * for every child. */
+ * looked up by the unit's name, from its path: a match rule per
+ * incarnation cost an AddMatch and a RemoveMatch round trip per restart,
+ * and memory in the bus and in GDBus for every child. */
 static void
 on_unit_properties_changed(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
                            const char *signal, GVariant *params, gpointer user_data)
@@ -51,9 +51,12 @@ on_unit_properties_changed(GDBusConnection *bus, const char *sender, const char 
         StewardBackend *b = user_data;
         g_autoptr(GVariant) changed = NULL;
         const char *interface, *state = NULL;
+        g_autofree char *unit = NULL;
         Incarnation *inc;
 
-        if (!(inc = g_hash_table_lookup(b->by_path, path)) ||
+        if (!g_str_has_prefix(path, SYSTEMD_UNIT_PATH_PREFIX) ||
+            !(unit = steward_bus_label_unescape(path + strlen(SYSTEMD_UNIT_PATH_PREFIX))) ||
+            !(inc = g_hash_table_lookup(b->by_unit, unit)) ||
             !g_variant_is_of_type(params, G_VARIANT_TYPE("(sa{sv}as)")))
                 return;
         g_variant_get(params, "(&s@a{sv}@as)", &interface, &changed, NULL);
@@ -407,10 +410,8 @@ scope_track(Incarnation *inc, const StewardChildSpec *spec)
         StewardBackend *b = inc->backend;
 
         inc->unit = steward_backend_unit_name(spec->name, inc->generation);
-        inc->unit_path = steward_unit_object_path(inc->unit);
         inc->kill_signal = spec->kill_signal;
         g_hash_table_replace(b->by_unit, inc->unit, inc);
-        g_hash_table_replace(b->by_path, inc->unit_path, inc);
 }
 
 /* ---- live restore ---------------------------------------------------------- */
@@ -644,12 +645,13 @@ static void
 scope_check_state(Incarnation *inc)
 {
         StewardBackend *b = inc->backend;
+        g_autofree char *unit_path = steward_unit_object_path(inc->unit);
         CallData *call = g_new0(CallData, 1);
 
         call->backend = b;
         call->key = g_strdup(inc->key);
-        g_dbus_connection_call(b->bus, manager_name(b->bus), inc->unit_path, DBUS_PROPERTIES_INTERFACE,
-                               "Get", g_variant_new("(ss)", SYSTEMD_UNIT_INTERFACE, "ActiveState"),
+        g_dbus_connection_call(b->bus, manager_name(b->bus), unit_path, DBUS_PROPERTIES_INTERFACE, "Get",
+                               g_variant_new("(ss)", SYSTEMD_UNIT_INTERFACE, "ActiveState"),
                                G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, MANAGER_CALL_TIMEOUT,
                                b->cancellable, on_unit_state, call);
 }
@@ -733,6 +735,7 @@ on_job_state(GObject *source, GAsyncResult *res, gpointer user_data)
         g_autoptr(GVariant) reply = NULL;
         g_autoptr(GError) error = NULL;
         StewardBackend *b = call->backend;
+        g_autofree char *unit_path = NULL;
         Incarnation *inc;
 
         reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
@@ -749,8 +752,9 @@ on_job_state(GObject *source, GAsyncResult *res, gpointer user_data)
                                 g_timeout_add(SCOPE_STATE_RETRY_MSEC, on_check_job_retry, inc);
                 return;
         }
-        g_dbus_connection_call(G_DBUS_CONNECTION(source), manager_name(G_DBUS_CONNECTION(source)),
-                               inc->unit_path, DBUS_PROPERTIES_INTERFACE, "Get",
+        unit_path = steward_unit_object_path(inc->unit);
+        g_dbus_connection_call(G_DBUS_CONNECTION(source), manager_name(G_DBUS_CONNECTION(source)), unit_path,
+                               DBUS_PROPERTIES_INTERFACE, "Get",
                                g_variant_new("(ss)", SYSTEMD_UNIT_INTERFACE, "ActiveState"),
                                G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, MANAGER_CALL_TIMEOUT,
                                b->cancellable, on_placed_unit_state, g_steal_pointer(&call));
@@ -1133,7 +1137,6 @@ scope_init(StewardBackend *b, const StewardBackendOptions *o, GError **error)
 
         g_return_val_if_fail(o->manager_bus, FALSE);
         b->by_unit = g_hash_table_new(g_str_hash, g_str_equal);
-        b->by_path = g_hash_table_new(g_str_hash, g_str_equal);
         b->cgroup_empty = steward_cgroup_empty_watch_new(&watch_error);
         if (!b->cgroup_empty)
                 g_info("Waiting for the manager's word on every scope's end (%s)", watch_error->message);
@@ -1173,7 +1176,6 @@ static void
 scope_finalize(StewardBackend *b)
 {
         g_clear_pointer(&b->by_unit, g_hash_table_unref);
-        g_clear_pointer(&b->by_path, g_hash_table_unref);
         g_clear_pointer(&b->cgroup_empty, steward_cgroup_empty_watch_free);
         g_clear_handle_id(&b->reconnect_source, g_source_remove);
         g_clear_handle_id(&b->subscribe_retry_source, g_source_remove);
@@ -1216,8 +1218,6 @@ scope_discard(Incarnation *inc)
 
         if (inc->unit && g_hash_table_lookup(b->by_unit, inc->unit) == inc)
                 g_hash_table_remove(b->by_unit, inc->unit);
-        if (inc->unit_path && g_hash_table_lookup(b->by_path, inc->unit_path) == inc)
-                g_hash_table_remove(b->by_path, inc->unit_path);
         g_clear_handle_id(&inc->state_retry_source, g_source_remove);
         steward_resources_clear(&inc->resources);
         g_clear_pointer(&inc->early_jobs, g_hash_table_unref);
@@ -1225,7 +1225,6 @@ scope_discard(Incarnation *inc)
         if (inc->empty_watch)
                 steward_cgroup_empty_watch_remove(b->cgroup_empty, inc->empty_watch);
         g_free(inc->job);
-        g_free(inc->unit_path);
         g_free(inc->slice);
         g_free(inc->cgroup);
 }
@@ -1405,6 +1404,7 @@ static void
 scope_place_probe(Probe *probe, Incarnation *inc)
 {
         StewardBackend *b = inc->backend;
+        g_autofree char *unit_path = NULL;
         ProbeCall *call;
 
         if (inc->cgroup) {
@@ -1414,8 +1414,9 @@ scope_place_probe(Probe *probe, Incarnation *inc)
         call = g_new0(ProbeCall, 1);
         call->backend = b;
         call->number = probe->number;
-        g_dbus_connection_call(b->bus, manager_name(b->bus), inc->unit_path, DBUS_PROPERTIES_INTERFACE,
-                               "Get", g_variant_new("(ss)", SYSTEMD_SCOPE_INTERFACE, "ControlGroup"),
+        unit_path = steward_unit_object_path(inc->unit);
+        g_dbus_connection_call(b->bus, manager_name(b->bus), unit_path, DBUS_PROPERTIES_INTERFACE, "Get",
+                               g_variant_new("(ss)", SYSTEMD_SCOPE_INTERFACE, "ControlGroup"),
                                G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, MANAGER_CALL_TIMEOUT,
                                b->cancellable, on_scope_cgroup, call);
 }

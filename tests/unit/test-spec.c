@@ -143,6 +143,12 @@ START_TEST(test_unit_name_escape)
         ck_assert_ptr_null(bad);
         ck_assert_str_eq(path, "/org/steward/Supervisor1/child/db_2dproxy");
         ck_assert_str_eq(unit, "/org/freedesktop/systemd1/unit/steward_2ddb_2dproxy_2d3_2escope");
+        /* The scope backend finds a unit's incarnation from its path so. */
+        {
+                g_autofree char *name = steward_bus_label_unescape(unit + strlen(SYSTEMD_UNIT_PATH_PREFIX));
+
+                ck_assert_str_eq(name, "steward-db-proxy-3.scope");
+        }
 }
 END_TEST
 
