@@ -26,20 +26,21 @@ typedef struct {
         guint64 generation;
         char *key;
         char *unit; /* scope backend */
-        char *unit_path;
         StewardExecPlan *plan;
         StewardSpawned proc;
         Phase phase;
         guint report_source;
-        gboolean main_exited;
         int wait_status;
-        gboolean scope_gone; /* scope backend: inactive or removed */
-        gboolean cgroup_empty; /* scope backend: the kernel says its cgroup has no process */
         guint state_retry_source; /* scope backend: its state asked again once the manager is back */
-        gboolean scope_created;
-        gboolean exited_reported;
-        gboolean stop_requested;
-        gboolean journal_refused; /* steward-exec fell back from the journal */
+        guint main_exited : 1;
+        guint scope_gone : 1; /* scope backend: inactive or removed */
+        guint cgroup_empty : 1; /* scope backend: the kernel says its cgroup has no process */
+        guint scope_created : 1;
+        guint exited_reported : 1;
+        guint stop_requested : 1;
+        guint journal_refused : 1; /* steward-exec fell back from the journal */
+        guint in_queue : 1; /* in StewardBackend.queued, by queue_link */
+        guint sent_pidfds : 1; /* the pending StartTransientUnit passed PIDFDs */
         /* MAINPID=: the process now taken as the main one, when not
          * proc.pid (which stays the process group's leader); 0: none. */
         pid_t followed;
@@ -47,7 +48,6 @@ typedef struct {
         StewardFdWatch *pidfd_watch;
         char *failure;
         GList queue_link; /* in StewardBackend.queued, when in_queue */
-        gboolean in_queue;
         /* What StartTransientUnit sets besides the scope's own: made into
          * the call's properties when it is sent, not before (a bring-up
          * queues thousands of incarnations, and a tree of GVariants made
@@ -56,7 +56,6 @@ typedef struct {
         guint64 scope_timeout_stop_usec; /* TimeoutStopUSec */
         StewardResources resources;
         char *job; /* the scope's start job, once the manager named it */
-        gboolean sent_pidfds; /* the pending StartTransientUnit passed PIDFDs */
         int kill_signal; /* KillSignal=, what StopUnit sends */
         char *slice; /* NULL: the backend's */
         char *cgroup; /* scope backend: the scope's ControlGroup, once a probe asked for it */
@@ -126,7 +125,6 @@ struct _StewardBackend {
         guint spare_source;
         /* The scope backend's, set up and torn down by its init/finalize. */
         GHashTable *by_unit; /* unit name -> Incarnation* (borrowed) */
-        GHashTable *by_path; /* the unit's object path -> Incarnation* (borrowed) */
         StewardCgroupEmptyWatch *cgroup_empty; /* NULL: the manager's reports alone */
 };
 
