@@ -296,6 +296,28 @@ cgroup_layout(void)
         return (Layout) layout;
 }
 
+/* On a hybrid host, whether the unified hierarchy has @controller (often
+ * it has none, or hugetlb alone). A controller is on one hierarchy only,
+ * and stays there while it is in use: looked at once, not with two failed
+ * opens at every spawn. */
+static gboolean
+unified_has(const char *controller)
+{
+        static char **controllers = NULL;
+
+        if (g_once_init_enter(&controllers)) {
+                g_autofree char *text = NULL;
+                char **c;
+
+                if (g_file_get_contents(CGROUP_ROOT "/unified/cgroup.controllers", &text, NULL, NULL))
+                        c = g_strsplit_set(g_strstrip(text), " ", -1);
+                else
+                        c = g_new0(char *, 1);
+                g_once_init_leave(&controllers, c);
+        }
+        return g_strv_contains((const char *const *) controllers, controller);
+}
+
 StewardCgroupCounters *
 steward_cgroup_counters_open(pid_t pid, const char *unit, char **ret_unified_dir)
 {
@@ -327,13 +349,13 @@ steward_cgroup_counters_open(pid_t pid, const char *unit, char **ret_unified_dir
         } else {
                 memory = steward_cgroup_path_of(text, "memory");
                 pids = steward_cgroup_path_of(text, "pids");
-                have = counter_open(&c->oom, CGROUP_ROOT "/unified", unified, unit, "memory.events",
-                                    "oom_kill", TRUE);
+                have = unified_has("memory") && counter_open(&c->oom, CGROUP_ROOT "/unified", unified, unit,
+                                                             "memory.events", "oom_kill", TRUE);
                 if (!have)
                         have = counter_open(&c->oom, CGROUP_ROOT "/memory", memory, unit,
                                             "memory.oom_control", "oom_kill", FALSE);
-                have |= counter_open(&c->pids, CGROUP_ROOT "/unified", unified, unit, "pids.events", "max",
-                                     TRUE) ||
+                have |= (unified_has("pids") && counter_open(&c->pids, CGROUP_ROOT "/unified", unified, unit,
+                                                             "pids.events", "max", TRUE)) ||
                         counter_open(&c->pids, CGROUP_ROOT "/pids", pids, unit, "pids.events", "max", FALSE);
         }
         return have ? g_steal_pointer(&c) : NULL;
