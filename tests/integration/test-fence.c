@@ -362,6 +362,39 @@ START_TEST(test_fence_survives_manager_reexec)
 }
 END_TEST
 
+/* Where stewardd cannot watch cgroups (no unified hierarchy, no inotify
+ * watch left), the old incarnation's end is the manager's report that
+ * its scope is inactive, which comes only once every process of it is
+ * gone: a grandchild that outlives the crashed main process still holds
+ * the next incarnation back. */
+START_TEST(test_fence_on_manager_reports)
+{
+        g_autoptr(ItestScopeWatch) w = itest_scope_watch_new();
+        g_autofree char *files = g_dir_make_tmp("steward-fence-XXXXXX", NULL);
+        g_autofree char *result = g_build_filename(files, "result", NULL);
+        g_autofree char *grandchild = g_build_filename(files, "grandchild", NULL);
+        g_autofree char *config = itest_overlap_probe_config(files, "2s");
+        g_autoptr(ItestDaemon) d = NULL;
+        g_autoptr(GVariant) pid = NULL;
+
+        g_setenv("STEWARD_CGROUP_WATCH", "0", TRUE);
+        d = start(config, 0);
+        g_unsetenv("STEWARD_CGROUP_WATCH");
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert(itest_wait_file(grandchild, ITEST_TIMEOUT_SEC));
+        pid = itest_child_property(d, "api", "MainPID");
+        ck_assert_int_eq(kill((pid_t) g_variant_get_uint32(pid), SIGKILL), 0);
+        ck_assert(itest_child_wait_property(d, "api", "Generation", g_variant_new_uint64(1),
+                                            ITEST_TIMEOUT_SEC));
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert_msg(!g_file_test(result, G_FILE_TEST_EXISTS), "generation 1 started beside generation 0");
+        itest_scope_watch_assert_none(w);
+        (void) g_unlink(result);
+        (void) g_unlink(grandchild);
+        (void) g_rmdir(files);
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -385,6 +418,7 @@ make_suite(void)
         tcase_set_timeout(manager, 3 * ITEST_TIMEOUT_SEC);
         tcase_add_test(manager, test_fence_survives_manager_reexec);
         tcase_add_test(manager, test_fence_released_by_empty_cgroup);
+        tcase_add_test(manager, test_fence_on_manager_reports);
         suite_add_tcase(s, manager);
         return s;
 }
