@@ -59,6 +59,7 @@ struct _StewardBus {
         guint64 events_total;
         guint64 calls_denied;
         StewardLog *log; /* JournalEntriesLost; NULL: none */
+        StewardMemory *memory; /* told of every call; NULL: none */
 };
 
 /* ---- paths ---------------------------------------------------------------- */
@@ -450,6 +451,21 @@ steward_bus_set_log(StewardBus *b, StewardLog *log)
 }
 
 void
+steward_bus_set_memory(StewardBus *b, StewardMemory *memory)
+{
+        b->memory = memory;
+}
+
+/* A call came in: the main loop's only sight of a read, which touches no
+ * engine state, and may leave a burst's worth of freed blocks behind. */
+static void
+bus_input(StewardBus *b)
+{
+        if (b->memory)
+                steward_memory_input(b->memory);
+}
+
+void
 steward_bus_tree_started(StewardBus *b)
 {
         PendingCommand *p;
@@ -747,6 +763,7 @@ manager_method_call(GDBusConnection *bus, const char *sender, const char *path, 
 {
         StewardBus *b = user_data;
 
+        bus_input(b);
         for (guint i = 0; i < G_N_ELEMENTS(manager_methods); i++)
                 if (g_str_equal(manager_methods[i].name, method)) {
                         manager_methods[i].handler(b, inv, params);
@@ -760,8 +777,10 @@ static GVariant *
 manager_get_property(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
                      const char *property, GError **error, gpointer user_data)
 {
-        GVariant *v = manager_property(user_data, property);
+        GVariant *v;
 
+        bus_input(user_data);
+        v = manager_property(user_data, property);
         if (!v)
                 g_set_error(error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_PROPERTY, _("Unknown property %s"),
                             property);
@@ -959,6 +978,8 @@ subtree_dispatch(StewardBus *b, const SubtreeKind *k, const char *iface_name, co
 {
         g_autofree char *name = node ? steward_bus_label_unescape(node) : NULL;
 
+        /* Once per call to a child or supervisor: a GetAll is one. */
+        bus_input(b);
         if (!name || !g_str_equal(iface_name, want_iface) || !subtree_has(b, k, name))
                 return NULL;
         return vtable;

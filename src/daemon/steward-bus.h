@@ -10,6 +10,7 @@
 #include "steward-error.h"
 #include "steward-event.h"
 #include "steward-log.h"
+#include "steward-memory.h"
 #include "steward-mode.h"
 #include "steward-properties.h"
 
@@ -67,6 +68,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardBus, steward_bus_free)
 
 /* The log whose lost entries JournalEntriesLost shows; @log must outlive @b. Without one it is 0. */
 void steward_bus_set_log(StewardBus *b, StewardLog *log);
+/* Each call @b answers is an input of @memory's (steward_memory_input()),
+ * so that a burst of reads (a GetAll of every child) is followed by a trim
+ * as a burst of commands is; @memory must outlive @b, or be unset (NULL). */
+void steward_bus_set_memory(StewardBus *b, StewardMemory *memory);
 
 /* The tree has started (after the adoption of a previous run's children):
  * mutating methods called before were held until now, and run now, in the

@@ -491,6 +491,8 @@ daemon_run(Daemon *d, StewardLogTarget log_target)
         d->service = steward_service_new(d->manager, d->log);
         d->memory = steward_memory_new(STEWARD_MEMORY_QUIET_USEC, STEWARD_MEMORY_BURST_INPUTS, NULL, NULL);
         steward_manager_add_listener(d->manager, &memory_listener, d->memory);
+        if (d->bus)
+                steward_bus_set_memory(d->bus, d->memory);
         steward_manager_add_listener(d->manager, &daemon_listener, d);
 
         signal_sources[0] = g_unix_signal_add(SIGTERM, on_terminate, d);
@@ -521,8 +523,8 @@ daemon_clear(Daemon *d)
         /* The manager first: it tells its listeners nothing more. */
         g_clear_pointer(&d->manager, steward_manager_free);
         g_clear_pointer(&d->service, steward_service_free);
-        g_clear_pointer(&d->memory, steward_memory_free);
         g_clear_pointer(&d->bus, steward_bus_free);
+        g_clear_pointer(&d->memory, steward_memory_free);
         g_clear_pointer(&d->log, steward_log_free);
         g_clear_pointer(&d->loop, g_main_loop_unref);
 }

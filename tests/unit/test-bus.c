@@ -609,6 +609,35 @@ START_TEST(test_object_calls_do_not_walk)
 }
 END_TEST
 
+static void
+no_trim(gpointer user_data)
+{
+}
+
+/* Every call is an input of stewardd's heap trim, reads too: a GetAll of
+ * a child is one, whatever its properties; so is a manager property. */
+START_TEST(test_calls_are_memory_inputs)
+{
+        g_autofree char *web = path_of(STEWARD_CHILD_PATH_PREFIX, "web");
+        g_autofree char *tier = path_of(STEWARD_SUPERVISOR_PATH_PREFIX, "tier");
+        /* A burst of three; a quiet long enough that no trim runs here. */
+        g_autoptr(StewardMemory) m = steward_memory_new((guint64) 3600 * G_USEC_PER_SEC, 3, no_trim, NULL);
+        g_autoptr(GVariant) all = NULL;
+        g_autoptr(GVariant) sup = NULL;
+        g_autoptr(GVariant) mode = NULL;
+
+        steward_bus_set_memory(fx.bus, m);
+        all = call_ok(web, DBUS_PROPERTIES_INTERFACE, "GetAll",
+                      g_variant_new("(s)", STEWARD_CHILD_INTERFACE));
+        sup = call_ok(tier, DBUS_PROPERTIES_INTERFACE, "GetAll",
+                      g_variant_new("(s)", STEWARD_SUPERVISOR_INTERFACE));
+        ck_assert(!steward_memory_is_pending(m));
+        mode = get_property(STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "Mode");
+        ck_assert(steward_memory_is_pending(m));
+        steward_bus_set_memory(fx.bus, NULL);
+}
+END_TEST
+
 static int
 journal_refuses(const struct iovec *iov, int n, gpointer user_data)
 {
@@ -1043,6 +1072,7 @@ make_suite(void)
         tcase_add_test(tc, test_queries);
         tcase_add_test(tc, test_properties);
         tcase_add_test(tc, test_object_calls_do_not_walk);
+        tcase_add_test(tc, test_calls_are_memory_inputs);
         tcase_add_test(tc, test_list_rows_serialized);
         tcase_add_test(tc, test_counters);
         tcase_add_test(tc, test_commands);
