@@ -590,19 +590,24 @@ END_TEST
 
 /* A supervisor "flaky" that is quarantined once its child "crash" fails
  * twice in a minute; "crash" runs while the file @fixed exists and exits
- * 1 at once without it. */
+ * 1 at once without it. It is ready once it has looked: its state says
+ * whether the file may go (a "running" child may not have looked yet, and
+ * a removal then makes it exit by itself). */
 static char *
 flaky_config(const char *fixed)
 {
+        g_autofree char *nc = itest_notify_child_path();
+
         return g_strdup_printf("[Supervisor flaky]\n"
                                "RestartIntensity=1\n"
                                "RestartPeriodSec=1min\n"
                                "Escalation=quarantine\n"
                                "[Child crash]\n"
                                "Supervisor=flaky\n"
-                               "ExecStart=/bin/sh -c 'test -e %s || exit 1; exec sleep 1000'\n"
+                               "Type=notify\n"
+                               "ExecStart=/bin/sh -c 'test -e %s || exit 1; exec %s notify=READY=1'\n"
                                "RestartSec=0\n",
-                               fixed);
+                               fixed, nc);
 }
 
 /* An operator's ResumeSupervisor after the last save of the state file
@@ -625,7 +630,7 @@ START_TEST(test_kill_after_resume_before_save)
         saves_break(d);
         reply = itest_manager_call(d, "ResumeSupervisor", g_variant_new("(ss)", "flaky", "fixed"),
                                    "(a{sv})");
-        ck_assert(itest_wait_state(d, "crash", "running"));
+        ck_assert(itest_wait_state(d, "crash", "ready"));
         pid = itest_child_main_pid(d, "crash");
         itest_daemon_kill(d);
         saves_mend(d);
@@ -634,7 +639,7 @@ START_TEST(test_kill_after_resume_before_save)
         wait_adopted(d);
         state = itest_supervisor_property(d, "flaky", "State");
         ck_assert_str_ne(g_variant_get_string(state, NULL), "quarantined");
-        ck_assert(itest_wait_state(d, "crash", "running"));
+        ck_assert(itest_wait_state(d, "crash", "ready"));
         ck_assert_int_eq(itest_child_main_pid(d, "crash"), pid);
         (void) g_unlink(fixed);
         (void) g_rmdir(files);
@@ -655,8 +660,8 @@ START_TEST(test_kill_after_quarantine_before_save)
 
         ck_assert(g_file_set_contents(fixed, "", -1, NULL));
         d = itest_daemon_start(config, NULL);
-        ck_assert(itest_wait_state(d, "crash", "running"));
-        ck_assert(itest_wait_saved(d, event_seq(d, "child_started", "crash")));
+        ck_assert(itest_wait_state(d, "crash", "ready"));
+        ck_assert(itest_wait_saved(d, event_seq(d, "child_ready", "crash")));
 
         /* It crashes, and once more on its restart: the supervisor's
          * intensity is spent, and it is quarantined with no save. */
