@@ -641,19 +641,29 @@ on_unit_state(GObject *source, GAsyncResult *res, gpointer user_data)
         backend_incarnation_advance(inc);
 }
 
+/* Asks the manager on @c for @property of @inc's unit; its path is made
+ * here, from the unit's name, for the few calls that need one. */
+static void
+unit_get_property(GDBusConnection *c, Incarnation *inc, const char *iface, const char *property,
+                  GAsyncReadyCallback callback, gpointer user_data)
+{
+        g_autofree char *path = steward_unit_object_path(inc->unit);
+
+        g_dbus_connection_call(c, manager_name(c), path, DBUS_PROPERTIES_INTERFACE, "Get",
+                               g_variant_new("(ss)", iface, property), G_VARIANT_TYPE("(v)"),
+                               G_DBUS_CALL_FLAGS_NONE, MANAGER_CALL_TIMEOUT, inc->backend->cancellable,
+                               callback, user_data);
+}
+
 static void
 scope_check_state(Incarnation *inc)
 {
-        StewardBackend *b = inc->backend;
-        g_autofree char *unit_path = steward_unit_object_path(inc->unit);
         CallData *call = g_new0(CallData, 1);
 
-        call->backend = b;
+        call->backend = inc->backend;
         call->key = g_strdup(inc->key);
-        g_dbus_connection_call(b->bus, manager_name(b->bus), unit_path, DBUS_PROPERTIES_INTERFACE, "Get",
-                               g_variant_new("(ss)", SYSTEMD_UNIT_INTERFACE, "ActiveState"),
-                               G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, MANAGER_CALL_TIMEOUT,
-                               b->cancellable, on_unit_state, call);
+        unit_get_property(inc->backend->bus, inc, SYSTEMD_UNIT_INTERFACE, "ActiveState", on_unit_state,
+                          call);
 }
 
 static gboolean
@@ -735,7 +745,6 @@ on_job_state(GObject *source, GAsyncResult *res, gpointer user_data)
         g_autoptr(GVariant) reply = NULL;
         g_autoptr(GError) error = NULL;
         StewardBackend *b = call->backend;
-        g_autofree char *unit_path = NULL;
         Incarnation *inc;
 
         reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
@@ -752,12 +761,8 @@ on_job_state(GObject *source, GAsyncResult *res, gpointer user_data)
                                 g_timeout_add(SCOPE_STATE_RETRY_MSEC, on_check_job_retry, inc);
                 return;
         }
-        unit_path = steward_unit_object_path(inc->unit);
-        g_dbus_connection_call(G_DBUS_CONNECTION(source), manager_name(G_DBUS_CONNECTION(source)), unit_path,
-                               DBUS_PROPERTIES_INTERFACE, "Get",
-                               g_variant_new("(ss)", SYSTEMD_UNIT_INTERFACE, "ActiveState"),
-                               G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, MANAGER_CALL_TIMEOUT,
-                               b->cancellable, on_placed_unit_state, g_steal_pointer(&call));
+        unit_get_property(G_DBUS_CONNECTION(source), inc, SYSTEMD_UNIT_INTERFACE, "ActiveState",
+                          on_placed_unit_state, g_steal_pointer(&call));
 }
 
 /* Asked after the signals are subscribed on the connection: a job that
@@ -1410,8 +1415,6 @@ on_scope_cgroup(GObject *source, GAsyncResult *res, gpointer user_data)
 static void
 scope_place_probe(Probe *probe, Incarnation *inc)
 {
-        StewardBackend *b = inc->backend;
-        g_autofree char *unit_path = NULL;
         ProbeCall *call;
 
         if (inc->cgroup) {
@@ -1419,13 +1422,10 @@ scope_place_probe(Probe *probe, Incarnation *inc)
                 return;
         }
         call = g_new0(ProbeCall, 1);
-        call->backend = b;
+        call->backend = inc->backend;
         call->number = probe->number;
-        unit_path = steward_unit_object_path(inc->unit);
-        g_dbus_connection_call(b->bus, manager_name(b->bus), unit_path, DBUS_PROPERTIES_INTERFACE, "Get",
-                               g_variant_new("(ss)", SYSTEMD_SCOPE_INTERFACE, "ControlGroup"),
-                               G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, MANAGER_CALL_TIMEOUT,
-                               b->cancellable, on_scope_cgroup, call);
+        unit_get_property(inc->backend->bus, inc, SYSTEMD_SCOPE_INTERFACE, "ControlGroup", on_scope_cgroup,
+                          call);
 }
 
 /* A scope gone meanwhile has nothing left to limit; anything else is
