@@ -602,7 +602,6 @@ steward_manager_new(const StewardManagerOptions *o, GError **error)
                 return NULL;
         bo.kind = kind;
         bo.mode = o->mode;
-        bo.manager_bus = m->bus;
         bo.manager_bus_only = o->manager_bus_only;
         bo.slice = m->spec->slice;
         bo.reaper = m->reaper;

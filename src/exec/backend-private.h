@@ -4,6 +4,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <systemd/sd-bus.h>
 
 #include "steward-backend.h"
 #include "steward-cgroup.h"
@@ -79,36 +80,43 @@ typedef struct {
         guint idle_source; /* reporting a failure before anything was forked */
 } Probe;
 
-/* What a connection to the manager carries for the scope backend: three
- * signal subscriptions and a message filter. */
-#define MANAGER_SUBSCRIPTIONS 4
+/* The manager's signals the scope backend listens to on a connection:
+ * JobRemoved, UnitRemoved, its units' PropertiesChanged, and the
+ * connection's own end. */
+#define MANAGER_MATCHES 4
+
+/* A connection to the systemd manager (scope backend): its private
+ * socket, or the bus of the mode, run by the main loop. */
+typedef struct {
+        StewardBackend *backend;
+        sd_bus *bus;
+        GSource *source;
+        sd_bus_slot *matches[MANAGER_MATCHES]; /* NULL while not listening there */
+        gboolean subscribed; /* Subscribe() sent, on the bus */
+} ManagerLink;
 
 struct _StewardBackend {
         StewardBackendKind kind;
         const BackendOps *ops;
         StewardMode mode;
         /* The scope backend's connection for every manager call: the
-         * manager's private socket, or manager_bus. */
-        GDBusConnection *bus;
-        GDBusConnection *manager_bus; /* the bus of the mode: where to go when the private socket closes */
+         * manager's private socket, or bus_link. */
+        ManagerLink *manager;
+        ManagerLink *bus_link; /* the bus of the mode, once it was needed; kept to the end */
+        char *bus_address; /* NULL: the bus of the mode */
         char *private_socket; /* NULL: the bus only (--manager-connection=bus, or nowhere to look) */
-        gulong closed_handler; /* on bus, when that is a private connection */
-        GDBusConnection *probe; /* a new private connection, not answering yet */
-        guint probe_subscriptions[MANAGER_SUBSCRIPTIONS];
-        guint kick_source; /* nudging probe until it answers */
+        ManagerLink *probe; /* a new private connection, not answering yet */
         guint reconnect_source;
         guint reconnect_tries;
-        guint subscribe_retry_source; /* Subscribe() on manager_bus, again once the manager is back */
+        guint subscribe_retry_source; /* Subscribe() on bus_link, again once the manager is back */
+        GQueue failed_calls; /* of ManagerCall, that could not be sent: told from failed_source */
+        guint failed_source;
         char *slice;
         StewardReaper *reaper;
         const StewardBackendEvents *events;
         gpointer user_data;
         gboolean use_journal;
         gboolean pidfds_unsupported;
-        /* The manager's JobRemoved, UnitRemoved and PropertiesChanged on bus,
-         * and the filter of its units' changes there
-         * (backend_scope_filter_unit_changes()). */
-        guint subscriptions[MANAGER_SUBSCRIPTIONS];
         GCancellable *cancellable;
         GHashTable *incarnations; /* key "child/generation" -> Incarnation* */
         GHashTable *current; /* child -> Incarnation* (borrowed), the newest */
@@ -181,10 +189,6 @@ struct _BackendOps {
 
 extern const BackendOps backend_scope_ops;
 
-/* The scope backend's filter on its connection (a GDBusMessageFilterFunction):
- * a unit's PropertiesChanged keeps ActiveState alone, or is dropped without it. */
-GDBusMessage *backend_scope_filter_unit_changes(GDBusConnection *bus, GDBusMessage *message,
-                                                gboolean incoming, gpointer user_data);
 extern const BackendOps backend_process_ops;
 
 /* The core's helpers the backends call. */

@@ -5,12 +5,16 @@
  * The helper waits at its gate until the manager has created
  * steward-CHILD-GEN.scope around it; the incarnation is gone when the
  * kernel says its cgroup has no process left, or when the scope turns
- * inactive, or is removed and the manager, asked, confirms it. */
+ * inactive, or is removed and the manager, asked, confirms it.
+ *
+ * The manager is spoken to with sd-bus, in the main loop: on its private
+ * socket it sends every signal of every unit, and sd-bus reads of each
+ * only what is looked at, where GDBus parsed each one whole in its own
+ * thread (two thirds of stewardd's CPU in a bring-up) and queued it. */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <gio/gunixfdlist.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -18,125 +22,291 @@
 
 #include "backend-private.h"
 #include "steward-names.h"
+#include "steward-sd-bus.h"
 #include "steward-util.h"
 
 /* The manager answers every call, or the call fails when it goes: its
  * private socket closes, or the bus tells us it left. A call that timed
  * out would say nothing of what the manager did, and a bring-up or restart
  * storm of thousands of scopes keeps the manager busy for longer than
- * GDBus's default of 25 s. */
-#define MANAGER_CALL_TIMEOUT G_MAXINT
+ * sd-bus's default of 25 s. */
+#define MANAGER_CALL_TIMEOUT_USEC G_MAXUINT64
 
 /* How soon a unit's state is asked again while the manager cannot answer. */
 #define SCOPE_STATE_RETRY_MSEC 100
 
-/* A direct connection (the private socket) has no bus daemon to route
- * by name: GDBus wants no destination there, and no sender to match. */
-static const char *
-manager_name(GDBusConnection *connection)
+/* ---- calls to the manager ------------------------------------------------------ */
+
+/* What a call to the manager is told: its reply, or why there is none
+ * (@error set, @reply NULL). */
+typedef void (*ManagerReplyFunc)(StewardBackend *b, sd_bus_message *reply, const sd_bus_error *error,
+                                 gpointer user_data);
+
+typedef struct {
+        StewardBackend *backend;
+        ManagerReplyFunc func;
+        gpointer user_data;
+        GDestroyNotify destroy;
+        char *failure; /* not sent: why */
+} ManagerCall;
+
+static void
+manager_call_free(void *userdata)
 {
-        return g_dbus_connection_get_flags(connection) & G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION
-                       ? SYSTEMD_BUS_NAME
-                       : NULL;
+        ManagerCall *call = userdata;
+
+        if (call->destroy)
+                call->destroy(call->user_data);
+        g_free(call->failure);
+        g_free(call);
 }
 
-/* One subscription for every scope, matched on the interface (arg0) and
- * looked up by the unit's name, from its path: a match rule per
- * incarnation cost an AddMatch and a RemoveMatch round trip per restart,
- * and memory in the bus and in GDBus for every child. */
-static void
-on_unit_properties_changed(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
-                           const char *signal, GVariant *params, gpointer user_data)
+static int
+on_manager_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        ManagerCall *call = userdata;
+        const sd_bus_error *error = sd_bus_message_get_error(m);
+
+        call->func(call->backend, error ? NULL : m, error, call->user_data);
+        return 0;
+}
+
+static gboolean
+on_failed_calls(gpointer user_data)
 {
         StewardBackend *b = user_data;
-        g_autoptr(GVariant) changed = NULL;
-        const char *interface, *state = NULL;
-        g_autofree char *unit = NULL;
-        Incarnation *inc;
+        ManagerCall *call;
 
-        if (!g_str_has_prefix(path, SYSTEMD_UNIT_PATH_PREFIX) ||
-            !(unit = steward_bus_label_unescape(path + strlen(SYSTEMD_UNIT_PATH_PREFIX))) ||
-            !(inc = g_hash_table_lookup(b->by_unit, unit)) ||
-            !g_variant_is_of_type(params, G_VARIANT_TYPE("(sa{sv}as)")))
-                return;
-        g_variant_get(params, "(&s@a{sv}@as)", &interface, &changed, NULL);
-        if (!g_str_equal(interface, SYSTEMD_UNIT_INTERFACE) ||
-            !g_variant_lookup(changed, "ActiveState", "&s", &state))
-                return;
-        if (inc->scope_created && (g_str_equal(state, "inactive") || g_str_equal(state, "failed"))) {
-                inc->scope_gone = TRUE;
-                backend_incarnation_advance(inc);
+        b->failed_source = 0;
+        while ((call = g_queue_pop_head(&b->failed_calls))) {
+                sd_bus_error error = SD_BUS_ERROR_MAKE_CONST(SD_BUS_ERROR_DISCONNECTED, call->failure);
+
+                call->func(b, NULL, &error, call->user_data);
+                manager_call_free(call);
         }
+        return G_SOURCE_REMOVE;
 }
 
-/* Runs in GDBus's thread for every message that arrives on the manager's
- * connection, before it is queued for the main thread. A unit's
- * PropertiesChanged carries dozens of properties, parsed into a tree of
- * small GVariants; a bring-up or restart of thousands of scopes queues
- * thousands of them while the main thread is busy, and the heap keeps the
- * shape of that peak long after it is freed, the children's state
- * scattered through it. Of them on_unit_properties_changed() reads
- * ActiveState alone: the rest goes here, where it is freed at once, and a
- * change without ActiveState is not queued at all. Nothing else on the
- * connection listens to units' changes. */
-GDBusMessage *
-backend_scope_filter_unit_changes(GDBusConnection *bus, GDBusMessage *message, gboolean incoming,
-                                  gpointer user_data)
+/* A destination for the manager on @l: none on its private socket, a
+ * direct connection without a bus daemon to route by name. */
+static const char *
+link_destination(const ManagerLink *l)
 {
-        g_autoptr(GVariant) changed = NULL;
-        g_autoptr(GVariant) state = NULL;
-        GVariantBuilder props;
-        const char *path, *interface;
-        GVariant *body;
-        GDBusMessage *copy;
-
-        if (!incoming || g_dbus_message_get_message_type(message) != G_DBUS_MESSAGE_TYPE_SIGNAL ||
-            g_strcmp0(g_dbus_message_get_member(message), "PropertiesChanged") != 0 ||
-            g_strcmp0(g_dbus_message_get_interface(message), DBUS_PROPERTIES_INTERFACE) != 0 ||
-            !(path = g_dbus_message_get_path(message)) ||
-            !g_str_has_prefix(path, SYSTEMD_UNIT_PATH_PREFIX) ||
-            !(body = g_dbus_message_get_body(message)) ||
-            !g_variant_is_of_type(body, G_VARIANT_TYPE("(sa{sv}as)")))
-                return message;
-        g_variant_get(body, "(&s@a{sv}@as)", &interface, &changed, NULL);
-        if (!g_str_equal(interface, SYSTEMD_UNIT_INTERFACE))
-                return message;
-        state = g_variant_lookup_value(changed, "ActiveState", G_VARIANT_TYPE_STRING);
-        if (!state) {
-                g_object_unref(message);
-                return NULL;
-        }
-        /* A message received is locked: a copy takes its headers (the
-         * sender, which the subscription matches) and a body of its own. */
-        copy = g_dbus_message_copy(message, NULL);
-        g_object_unref(message);
-        if (!copy)
-                return NULL;
-        g_variant_builder_init(&props, G_VARIANT_TYPE_VARDICT);
-        g_variant_builder_add(&props, "{sv}", "ActiveState", state);
-        g_dbus_message_set_body(copy, g_variant_new("(sa{sv}as)", SYSTEMD_UNIT_INTERFACE, &props, NULL));
-        return copy;
+        return sd_bus_is_bus_client(l->bus) > 0 ? SYSTEMD_BUS_NAME : NULL;
 }
+
+/* A call to @member on the manager's @path, on @l (the connection in use
+ * when NULL), ready for its arguments. */
+static int
+manager_message(StewardBackend *b, ManagerLink *l, const char *path, const char *interface,
+                const char *member, sd_bus_message **ret)
+{
+        l = l ? l : b->manager;
+        return sd_bus_message_new_method_call(l->bus, ret, link_destination(l), path, interface, member);
+}
+
+/* Sends @m (owned) on the bus it was made for, unless @r says making it
+ * failed; @func is told its reply, or its failure, from
+ * the main loop in either case, never before this returns. */
+static void
+manager_send(StewardBackend *b, sd_bus_message *m, int r, guint64 timeout_usec, ManagerReplyFunc func,
+             gpointer user_data, GDestroyNotify destroy)
+{
+        g_autoptr(sd_bus_message) message = m;
+        ManagerCall *call = g_new0(ManagerCall, 1);
+        sd_bus_slot *slot = NULL;
+
+        call->backend = b;
+        call->func = func;
+        call->user_data = user_data;
+        call->destroy = destroy;
+        if (r >= 0)
+                r = sd_bus_call_async(sd_bus_message_get_bus(message), &slot, message, on_manager_reply,
+                                      call, timeout_usec);
+        if (r < 0) {
+                call->failure = g_strdup_printf("cannot call the manager: %s", g_strerror(-r));
+                g_queue_push_tail(&b->failed_calls, call);
+                if (!b->failed_source)
+                        b->failed_source = g_idle_add(on_failed_calls, b);
+                return;
+        }
+        /* The connection owns the call from now on, and frees @call with
+         * it: once answered, failed at its close, or dropped at ours. */
+        (void) sd_bus_slot_set_destroy_callback(slot, manager_call_free);
+        (void) sd_bus_slot_set_floating(slot, 1);
+        sd_bus_slot_unref(slot);
+}
+
+/* @error is the name @name. */
+static gboolean
+error_is(const sd_bus_error *error, const char *name)
+{
+        return error && g_strcmp0(error->name, name) == 0;
+}
+
+/* Fire and forget: the outcome shows as the scope's state, and a unit
+ * that is already gone has nothing left to stop. */
+static void
+on_unit_call_done(StewardBackend *b, sd_bus_message *reply, const sd_bus_error *error, gpointer user_data)
+{
+        const char *what = user_data;
+
+        /* Our own failures (not sent, or the connection closed), not the manager's answers. */
+        if (error && (error_is(error, SD_BUS_ERROR_DISCONNECTED) || error_is(error, SD_BUS_ERROR_NO_REPLY)))
+                g_message("%s: %s, ignoring", what, error->message);
+}
+
+/* @method (StopUnit or KillUnit) of the manager for @unit, told to nobody. */
+static void
+unit_call(StewardBackend *b, const char *method, const char *unit, int signal)
+{
+        sd_bus_message *m = NULL;
+        int r = manager_message(b, NULL, SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE, method, &m);
+
+        if (r >= 0)
+                r = signal ? sd_bus_message_append(m, "ssi", unit, "all", (gint32) signal)
+                           : sd_bus_message_append(m, "ss", unit, "replace");
+
+        manager_send(b, m, r, MANAGER_CALL_TIMEOUT_USEC, on_unit_call_done,
+                     g_strdup_printf("%s %s", method, unit), g_free);
+}
+
+/* Asks the manager on @l (the connection in use when NULL) for @property
+ * of the object @path, a unit's or a job's. */
+static void
+property_get(StewardBackend *b, ManagerLink *l, const char *path, const char *iface, const char *property,
+             ManagerReplyFunc func, gpointer user_data, GDestroyNotify destroy)
+{
+        sd_bus_message *m = NULL;
+        int r = manager_message(b, l, path, DBUS_PROPERTIES_INTERFACE, "Get", &m);
+
+        if (r >= 0)
+                r = sd_bus_message_append(m, "ss", iface, property);
+        manager_send(b, m, r, MANAGER_CALL_TIMEOUT_USEC, func, user_data, destroy);
+}
+
+/* The unit's path is made here, from its name, for the few calls that need one. */
+static void
+unit_get_property(StewardBackend *b, ManagerLink *l, Incarnation *inc, const char *iface,
+                  const char *property, ManagerReplyFunc func, gpointer user_data, GDestroyNotify destroy)
+{
+        g_autofree char *path = steward_unit_object_path(inc->unit);
+
+        property_get(b, l, path, iface, property, func, user_data, destroy);
+}
+
+/* A string property from a Get reply; NULL for another type. */
+static const char *
+reply_string(sd_bus_message *reply)
+{
+        const char *value = NULL;
+
+        return reply && sd_bus_message_read(reply, "v", "s", &value) >= 0 ? value : NULL;
+}
+
+/* An answer that says nothing about the unit: the manager is away (being
+ * re-executed or reloaded, its name without an owner for a moment), or
+ * the connection closed under the call. Anything else, "no such unit"
+ * included, is an answer. */
+static gboolean
+manager_away(const sd_bus_error *error)
+{
+        return !error_is(error, SYSTEMD_ERROR_NO_SUCH_UNIT) && !error_is(error, SYSTEMD_ERROR_NO_SUCH_JOB) &&
+               !error_is(error, SYSTEMD_ERROR_LOAD_FAILED) && !error_is(error, DBUS_ERROR_UNKNOWN_OBJECT);
+}
+
+typedef struct {
+        StewardBackend *backend;
+        char *key;
+} CallData;
+
+static CallData *
+call_data_new(Incarnation *inc)
+{
+        CallData *call = g_new0(CallData, 1);
+
+        call->backend = inc->backend;
+        call->key = g_strdup(inc->key);
+        return call;
+}
+
+static void
+call_data_free(gpointer userdata)
+{
+        CallData *call = userdata;
+
+        g_free(call->key);
+        g_free(call);
+}
+
+/* The incarnation a call was made for, if it is still there. */
+static Incarnation *
+call_incarnation(const CallData *call)
+{
+        return g_hash_table_lookup(call->backend->incarnations, call->key);
+}
+
+/* ---- the manager's signals ------------------------------------------------------ */
 
 static void scope_check_state(Incarnation *inc);
 static void scope_check_job(Incarnation *inc);
 
+/* One match for every scope, on the interface (arg0), looked up by the
+ * unit's name, from its path: a match per incarnation cost an AddMatch and
+ * a RemoveMatch round trip per restart on the bus. Of the dozens of
+ * properties only ActiveState is read; the rest is skipped unparsed. */
+static int
+on_unit_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        ManagerLink *l = userdata;
+        const char *path = sd_bus_message_get_path(m);
+        const char *state = NULL;
+        g_autofree char *unit = NULL;
+        Incarnation *inc;
+
+        if (!path || !g_str_has_prefix(path, SYSTEMD_UNIT_PATH_PREFIX) ||
+            !(unit = steward_bus_label_unescape(path + strlen(SYSTEMD_UNIT_PATH_PREFIX))) ||
+            !(inc = g_hash_table_lookup(l->backend->by_unit, unit)) || sd_bus_message_skip(m, "s") < 0 ||
+            sd_bus_message_enter_container(m, 'a', "{sv}") <= 0)
+                return 0;
+        while (!state && sd_bus_message_enter_container(m, 'e', "sv") > 0) {
+                const char *name;
+
+                if (sd_bus_message_read(m, "s", &name) < 0)
+                        return 0;
+                if (g_str_equal(name, "ActiveState")) {
+                        if (sd_bus_message_read(m, "v", "s", &state) < 0)
+                                return 0;
+                } else if (sd_bus_message_skip(m, "v") < 0)
+                        return 0;
+                if (sd_bus_message_exit_container(m) < 0)
+                        return 0;
+        }
+        if (state && inc->scope_created &&
+            (g_str_equal(state, "inactive") || g_str_equal(state, "failed"))) {
+                inc->scope_gone = TRUE;
+                backend_incarnation_advance(inc);
+        }
+        return 0;
+}
+
 /* UnitRemoved is no proof that a scope ended: a daemon-reload or
  * daemon-reexec of the manager sends it for every unit, live scopes
  * included, and loads them again. The unit's state, asked for, tells. */
-static void
-on_unit_removed(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
-                const char *signal, GVariant *params, gpointer user_data)
+static int
+on_unit_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
-        StewardBackend *b = user_data;
+        ManagerLink *l = userdata;
         const char *unit;
         Incarnation *inc;
 
-        g_variant_get(params, "(&s&o)", &unit, NULL);
-        inc = g_hash_table_lookup(b->by_unit, unit);
+        if (sd_bus_message_read(m, "s", &unit) < 0)
+                return 0;
+        inc = g_hash_table_lookup(l->backend->by_unit, unit);
         /* Removal before the start job finished is the job's failure, seen there. */
         if (inc && inc->scope_created && !inc->scope_gone)
                 scope_check_state(inc);
+        return 0;
 }
 
 /* The kernel's word that nothing of the incarnation is left, about a
@@ -186,88 +356,119 @@ scope_job_finished(Incarnation *inc, const char *result)
         }
 }
 
-static void
-on_job_removed(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
-               const char *signal, GVariant *params, gpointer user_data)
+static int
+on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
-        StewardBackend *b = user_data;
+        ManagerLink *l = userdata;
         const char *job, *unit, *result;
         Incarnation *inc;
         guint32 id;
 
-        g_variant_get(params, "(u&o&s&s)", &id, &job, &unit, &result);
-        inc = g_hash_table_lookup(b->by_unit, unit);
+        if (sd_bus_message_read(m, "uoss", &id, &job, &unit, &result) < 0)
+                return 0;
+        inc = g_hash_table_lookup(l->backend->by_unit, unit);
         if (!inc || inc->phase != PHASE_PLACING)
-                return;
+                return 0;
         if (!inc->job) {
                 if (!inc->early_jobs)
                         inc->early_jobs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
                 g_hash_table_replace(inc->early_jobs, g_strdup(job), g_strdup(result));
-                return;
+                return 0;
         }
         if (g_str_equal(job, inc->job))
                 scope_job_finished(inc, result);
+        return 0;
 }
 
-typedef struct {
-        StewardBackend *backend;
-        char *key;
-} CallData;
+/* The link's end: the manager closed its private socket (it re-executes),
+ * or the bus went. */
+static int on_link_closed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error);
+
+/* Stops listening on @l to the units, not to its end. */
+static void
+link_unlisten(ManagerLink *l)
+{
+        for (guint i = 0; i < 3; i++)
+                l->matches[i] = sd_bus_slot_unref(l->matches[i]);
+}
+
+/* Listens on @l to what the manager says of our units. On the bus the
+ * matches are the bus daemon's too (installed without waiting: the
+ * manager's answer to a call sent after them comes after them); the
+ * private socket is sent every signal, matched here alone. */
+static int
+link_listen(ManagerLink *l)
+{
+        gboolean bus = sd_bus_is_bus_client(l->bus) > 0;
+        const char *sender = bus ? SYSTEMD_BUS_NAME : NULL;
+        g_autofree char *rule = g_strdup_printf(
+                "type='signal',%s%s%sinterface='" DBUS_PROPERTIES_INTERFACE "',member='PropertiesChanged',"
+                "path_namespace='%.*s',arg0='" SYSTEMD_UNIT_INTERFACE "'",
+                bus ? "sender='" : "", bus ? SYSTEMD_BUS_NAME : "", bus ? "'," : "",
+                (int) strlen(SYSTEMD_UNIT_PATH_PREFIX) - 1, SYSTEMD_UNIT_PATH_PREFIX);
+        int r;
+
+        link_unlisten(l);
+        if ((r = sd_bus_match_signal_async(l->bus, &l->matches[0], sender, SYSTEMD_OBJECT_PATH,
+                                           SYSTEMD_MANAGER_INTERFACE, "JobRemoved", on_job_removed, NULL,
+                                           l)) < 0 ||
+            (r = sd_bus_match_signal_async(l->bus, &l->matches[1], sender, SYSTEMD_OBJECT_PATH,
+                                           SYSTEMD_MANAGER_INTERFACE, "UnitRemoved", on_unit_removed, NULL,
+                                           l)) < 0 ||
+            (r = sd_bus_add_match_async(l->bus, &l->matches[2], rule, on_unit_properties_changed, NULL, l)) <
+                    0)
+                return r;
+        if (!l->matches[3])
+                /* sd-bus's own message at the end, never sent to the bus daemon. */
+                r = sd_bus_match_signal(l->bus, &l->matches[3], NULL, "/org/freedesktop/DBus/Local",
+                                        "org.freedesktop.DBus.Local", "Disconnected", on_link_closed, l);
+        return r;
+}
 
 static void scope_start(Incarnation *inc);
 
 static void
-on_start_transient_unit(GObject *source, GAsyncResult *res, gpointer user_data)
+on_start_transient_unit(StewardBackend *b, sd_bus_message *reply, const sd_bus_error *error,
+                        gpointer user_data)
 {
-        g_autofree CallData *call = user_data;
-        g_autofree char *key = call->key;
-        g_autoptr(GVariant) reply = NULL;
-        g_autoptr(GError) error = NULL;
-        StewardBackend *b = call->backend;
-        Incarnation *inc;
+        CallData *call = user_data;
+        Incarnation *inc = call_incarnation(call);
+        const char *job;
 
-        reply = g_dbus_connection_call_with_unix_fd_list_finish(G_DBUS_CONNECTION(source), NULL, res,
-                                                                &error);
-        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-                return; /* the backend is gone */
         /* Looked up again: it may have failed while the call was out. */
-        inc = g_hash_table_lookup(b->incarnations, key);
         if (!inc || inc->phase != PHASE_PLACING)
                 return;
-        if (reply) {
+        if (reply && sd_bus_message_read(reply, "o", &job) >= 0) {
                 const char *result;
 
                 /* JobRemoved tells how the start went, unless it came first. */
-                g_variant_get(reply, "(o)", &inc->job);
+                inc->job = g_strdup(job);
                 result = inc->early_jobs ? g_hash_table_lookup(inc->early_jobs, inc->job) : NULL;
                 if (result)
                         scope_job_finished(inc, result);
-                else if (G_DBUS_CONNECTION(source) != b->bus)
+                else if (sd_bus_message_get_bus(reply) != b->manager->bus)
                         /* Sent on a connection we have left since (the
                          * bus, for the private socket again): its
                          * JobRemoved may have gone with that connection's
-                         * subscriptions, and manager_resync() could not
-                         * ask about a job it did not know yet. */
+                         * matches, and manager_resync() could not ask
+                         * about a job it did not know yet. */
                         scope_check_job(inc);
                 return;
         }
 
         /* Judged by what this call sent: calls may be out with PIDFDs when
-         * the first refusal comes back. */
-        if (inc->sent_pidfds && g_dbus_error_is_remote_error(error)) {
-                g_autofree char *name = g_dbus_error_get_remote_error(error);
-                /* Managers before v253 know PIDs but not PIDFDs. */
-                if (g_str_equal(name, DBUS_ERROR_INVALID_ARGS) ||
-                    g_str_equal(name, DBUS_ERROR_PROPERTY_READ_ONLY)) {
-                        b->pidfds_unsupported = TRUE;
-                        g_debug("the manager does not take PIDFDs, passing PIDs");
-                        scope_start(inc);
-                        return;
-                }
+         * the first refusal comes back. Managers before v253 know PIDs but
+         * not PIDFDs. */
+        if (inc->sent_pidfds &&
+            (error_is(error, DBUS_ERROR_INVALID_ARGS) || error_is(error, DBUS_ERROR_PROPERTY_READ_ONLY))) {
+                b->pidfds_unsupported = TRUE;
+                g_debug("the manager does not take PIDFDs, passing PIDs");
+                scope_start(inc);
+                return;
         }
-        g_dbus_error_strip_remote_error(error);
         {
-                g_autofree char *message = g_strdup_printf("creating %s: %s", inc->unit, error->message);
+                g_autofree char *message = g_strdup_printf("creating %s: %s", inc->unit,
+                                                           error ? error->message : "a reply without a job");
                 backend_incarnation_fail(inc, message);
         }
 }
@@ -280,126 +481,123 @@ scale_from_permyriad(guint64 permyriad)
         return (guint32) ((MIN(permyriad, 10000) * G_MAXUINT32 + 5000) / 10000);
 }
 
-static void
-limit_add(GVariantBuilder *props, const char *name, const char *scale_name, const StewardLimit *limit,
+static int
+limit_add(sd_bus_message *m, const char *name, const char *scale_name, const StewardLimit *limit,
           gboolean reset)
 {
         if (limit->relative)
-                g_variant_builder_add(props, "(sv)", scale_name,
-                                      g_variant_new_uint32(scale_from_permyriad(limit->value)));
-        else if (limit->value != STEWARD_LIMIT_UNSET || reset)
+                return sd_bus_message_append(m, "(sv)", scale_name, "u", scale_from_permyriad(limit->value));
+        if (limit->value != STEWARD_LIMIT_UNSET || reset)
                 /* Unset is G_MAXUINT64, the manager's "infinity". */
-                g_variant_builder_add(props, "(sv)", name, g_variant_new_uint64(limit->value));
+                return sd_bus_message_append(m, "(sv)", name, "t", limit->value);
+        return 0;
 }
 
-static void
-uint_add(GVariantBuilder *props, const char *name, guint64 value, gboolean reset)
+static int
+uint_add(sd_bus_message *m, const char *name, guint64 value, gboolean reset)
 {
         /* Unset is G_MAXUINT64 here too: the manager's "not set" weight
          * and its "infinity" quota. */
         if (value != STEWARD_LIMIT_UNSET || reset)
-                g_variant_builder_add(props, "(sv)", name, g_variant_new_uint64(value));
+                return sd_bus_message_append(m, "(sv)", name, "t", value);
+        return 0;
+}
+
+static int
+bytes_add(sd_bus_message *m, const char *name, GBytes *bytes)
+{
+        gsize n = 0;
+        gconstpointer data = bytes ? g_bytes_get_data(bytes, &n) : NULL;
+        int r;
+
+        if ((r = sd_bus_message_open_container(m, 'r', "sv")) < 0 ||
+            (r = sd_bus_message_append(m, "s", name)) < 0 ||
+            (r = sd_bus_message_open_container(m, 'v', "ay")) < 0 ||
+            (r = sd_bus_message_append_array(m, 'y', data ? data : "", n)) < 0 ||
+            (r = sd_bus_message_close_container(m)) < 0)
+                return r;
+        return sd_bus_message_close_container(m);
 }
 
 /* The cgroup settings as the manager's unit properties, with the names
- * and types systemctl and systemd-run send. @reset: the unset ones too,
- * as what "systemctl set-property UNIT KEY=" sends (no limit), to take
- * back a value set before. */
-static void
-resources_add(GVariantBuilder *props, const StewardResources *r, gboolean reset)
+ * and types systemctl and systemd-run send, into an open a(sv). @reset:
+ * the unset ones too, as what "systemctl set-property UNIT KEY=" sends
+ * (no limit), to take back a value set before. */
+static int
+resources_add(sd_bus_message *m, const StewardResources *r, gboolean reset)
 {
-        limit_add(props, "MemoryMax", "MemoryMaxScale", &r->memory_max, reset);
-        limit_add(props, "MemoryHigh", "MemoryHighScale", &r->memory_high, reset);
-        limit_add(props, "TasksMax", "TasksMaxScale", &r->tasks_max, reset);
-        uint_add(props, "CPUWeight", r->cpu_weight, reset);
-        /* CPUQuota= is a share of one CPU; the manager takes CPU time per second. */
-        uint_add(props, "CPUQuotaPerSecUSec",
-                 r->cpu_quota == STEWARD_LIMIT_UNSET ? STEWARD_LIMIT_UNSET
-                                                     : r->cpu_quota * G_USEC_PER_SEC / 10000,
-                 reset);
-        uint_add(props, "IOWeight", r->io_weight, reset);
-        if (r->allowed_cpus || reset) {
-                gsize n = 0;
-                gconstpointer data = r->allowed_cpus ? g_bytes_get_data(r->allowed_cpus, &n) : NULL;
+        int e;
 
-                g_variant_builder_add(props, "(sv)", "AllowedCPUs",
-                                      g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, data, n, 1));
-        }
+        if ((e = limit_add(m, "MemoryMax", "MemoryMaxScale", &r->memory_max, reset)) < 0 ||
+            (e = limit_add(m, "MemoryHigh", "MemoryHighScale", &r->memory_high, reset)) < 0 ||
+            (e = limit_add(m, "TasksMax", "TasksMaxScale", &r->tasks_max, reset)) < 0 ||
+            (e = uint_add(m, "CPUWeight", r->cpu_weight, reset)) < 0 ||
+            /* CPUQuota= is a share of one CPU; the manager takes CPU time per second. */
+            (e = uint_add(m, "CPUQuotaPerSecUSec",
+                          r->cpu_quota == STEWARD_LIMIT_UNSET ? STEWARD_LIMIT_UNSET
+                                                              : r->cpu_quota * G_USEC_PER_SEC / 10000,
+                          reset)) < 0 ||
+            (e = uint_add(m, "IOWeight", r->io_weight, reset)) < 0)
+                return e;
+        if (r->allowed_cpus || reset)
+                return bytes_add(m, "AllowedCPUs", r->allowed_cpus);
+        return 0;
 }
 
-/* Asks the manager for the scope; the child stays at its gate meanwhile.
- * The JobRemoved and UnitRemoved subscriptions exist since the backend was
- * made, and the unit's PropertiesChanged one since the incarnation was. */
-static void
-scope_start(Incarnation *inc)
+/* StartTransientUnit's arguments for @inc's scope around its helper. */
+static int
+scope_start_append(Incarnation *inc, sd_bus_message *m)
 {
         StewardBackend *b = inc->backend;
-        g_autoptr(GUnixFDList) fds = NULL;
-        g_autofree char *description = NULL;
-        GVariantBuilder props;
-        CallData *call;
+        g_autofree char *description = g_strdup_printf("steward child %s, generation %" G_GUINT64_FORMAT,
+                                                       inc->child, inc->generation);
+        int r;
 
-        g_variant_builder_init(&props, G_VARIANT_TYPE("a(sv)"));
-        description = g_strdup_printf("steward child %s, generation %" G_GUINT64_FORMAT, inc->child,
-                                      inc->generation);
-        g_variant_builder_add(&props, "(sv)", "Description", g_variant_new_string(description));
-        g_variant_builder_add(&props, "(sv)", "Slice",
-                              g_variant_new_string(inc->slice ? inc->slice : b->slice));
-        g_variant_builder_add(&props, "(sv)", "CollectMode", g_variant_new_string("inactive-or-failed"));
+        if ((r = sd_bus_message_append(m, "ss", inc->unit, "fail")) < 0 ||
+            (r = sd_bus_message_open_container(m, 'a', "(sv)")) < 0 ||
+            (r = sd_bus_message_append(m, "(sv)(sv)(sv)", "Description", "s", description, "Slice", "s",
+                                       inc->slice ? inc->slice : b->slice, "CollectMode", "s",
+                                       "inactive-or-failed")) < 0)
+                return r;
         inc->sent_pidfds = FALSE;
         if (!b->pidfds_unsupported) {
-                int pidfd = (int) syscall(SYS_pidfd_open, inc->proc.pid, 0);
+                steward_autofd int pidfd = (int) syscall(SYS_pidfd_open, inc->proc.pid, 0);
+
                 if (pidfd >= 0) {
-                        fds = g_unix_fd_list_new_from_array(&pidfd, 1);
-                        g_variant_builder_add(&props, "(sv)", "PIDFDs", g_variant_new_parsed("[%h]", 0));
+                        /* The message takes a copy. */
+                        if ((r = sd_bus_message_append(m, "(sv)", "PIDFDs", "ah", 1, pidfd)) < 0)
+                                return r;
                         inc->sent_pidfds = TRUE;
                 } else
                         b->pidfds_unsupported = TRUE;
         }
-        if (b->pidfds_unsupported) {
-                guint32 pid = (guint32) inc->proc.pid;
-                g_variant_builder_add(
-                        &props, "(sv)", "PIDs",
-                        g_variant_new_fixed_array(G_VARIANT_TYPE_UINT32, &pid, 1, sizeof(pid)));
-        }
-        g_variant_builder_add(&props, "(sv)", "KillSignal", g_variant_new_int32(inc->kill_signal));
-        g_variant_builder_add(&props, "(sv)", "SendSIGKILL", g_variant_new_boolean(TRUE));
-        g_variant_builder_add(&props, "(sv)", "TimeoutStopUSec",
-                              g_variant_new_uint64(inc->scope_timeout_stop_usec));
-        resources_add(&props, &inc->resources, FALSE);
-
-        call = g_new0(CallData, 1);
-        call->backend = b;
-        call->key = g_strdup(inc->key);
-        g_dbus_connection_call_with_unix_fd_list(
-                b->bus, manager_name(b->bus), SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
-                "StartTransientUnit", g_variant_new("(ssa(sv)a(sa(sv)))", inc->unit, "fail", &props, NULL),
-                G_VARIANT_TYPE("(o)"), G_DBUS_CALL_FLAGS_NONE, MANAGER_CALL_TIMEOUT, fds, b->cancellable,
-                on_start_transient_unit, call);
+        if (b->pidfds_unsupported &&
+            (r = sd_bus_message_append(m, "(sv)", "PIDs", "au", 1, (guint32) inc->proc.pid)) < 0)
+                return r;
+        if ((r = sd_bus_message_append(m, "(sv)(sv)(sv)", "KillSignal", "i", (gint32) inc->kill_signal,
+                                       "SendSIGKILL", "b", 1, "TimeoutStopUSec", "t",
+                                       inc->scope_timeout_stop_usec)) < 0 ||
+            (r = resources_add(m, &inc->resources, FALSE)) < 0 ||
+            (r = sd_bus_message_close_container(m)) < 0)
+                return r;
+        return sd_bus_message_append(m, "a(sa(sv))", 0);
 }
 
-/* Fire and forget: the outcome shows as the scope's state, and a unit
- * that is already gone has nothing left to stop. */
+/* Asks the manager for the scope; the child stays at its gate meanwhile.
+ * The connection listens to JobRemoved, UnitRemoved and the units'
+ * PropertiesChanged since it is in use. */
 static void
-on_unit_call_done(GObject *source, GAsyncResult *res, gpointer user_data)
+scope_start(Incarnation *inc)
 {
-        g_autofree char *what = user_data;
-        g_autoptr(GVariant) reply = NULL;
-        g_autoptr(GError) error = NULL;
+        StewardBackend *b = inc->backend;
+        sd_bus_message *m = NULL;
+        int r = manager_message(b, NULL, SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
+                                "StartTransientUnit", &m);
 
-        reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
-        if (!reply && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
-            !g_dbus_error_is_remote_error(error))
-                g_message("%s: %s, ignoring", what, error->message);
-}
-
-static void
-scope_call(StewardBackend *b, Incarnation *inc, const char *method, GVariant *params)
-{
-        g_dbus_connection_call(b->bus, manager_name(b->bus), SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
-                               method, params, NULL, G_DBUS_CALL_FLAGS_NONE, MANAGER_CALL_TIMEOUT,
-                               b->cancellable, on_unit_call_done,
-                               g_strdup_printf("%s %s", method, inc->unit));
+        if (r >= 0)
+                r = scope_start_append(inc, m);
+        manager_send(b, m, r, MANAGER_CALL_TIMEOUT_USEC, on_start_transient_unit, call_data_new(inc),
+                     call_data_free);
 }
 
 /* The incarnation's scope by name, and its state changes, whether we
@@ -467,60 +665,77 @@ typedef struct {
         StewardLeftover *leftover; /* in the survey's array */
 } ProcessesCall;
 
-static void
-on_unit_processes(GObject *source, GAsyncResult *res, gpointer user_data)
+/* A survey's last call gone, answered or dropped with its connection: the
+ * survey returns from the main loop, never from within a teardown. */
+static gboolean
+on_survey_complete(gpointer user_data)
 {
-        g_autofree ProcessesCall *call = user_data;
-        g_autoptr(GTask) task = call->task;
-        Survey *sv = g_task_get_task_data(task);
-        g_autoptr(GVariant) reply = NULL;
-        g_autoptr(GError) error = NULL;
+        g_autoptr(GTask) task = user_data;
 
-        reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
-        if (reply) {
-                g_autoptr(GVariantIter) iter = NULL;
-                guint32 pid;
-
-                g_variant_get(reply, "(a(sus))", &iter);
-                while (g_variant_iter_next(iter, "(&su&s)", NULL, &pid, NULL))
-                        if (pid > 0 && pid <= G_MAXINT32) {
-                                pid_t p = (pid_t) pid;
-                                g_array_append_val(call->leftover->pids, p);
-                        }
-        } else if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-                /* Gone between the list and this call: no processes. */
-                g_debug("processes of %s: %s", call->leftover->unit, error->message);
-        if (--sv->pending == 0 && !g_task_return_error_if_cancelled(task))
+        if (g_task_return_error_if_cancelled(task))
+                return G_SOURCE_REMOVE;
+        if (g_task_get_task_data(task))
                 survey_done(task);
+        else
+                g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_CLOSED,
+                                        "the manager's connection closed before it answered");
+        return G_SOURCE_REMOVE;
+}
+
+/* The list call gone: unanswered only when its connection was dropped. */
+static void
+survey_list_free(gpointer userdata)
+{
+        GTask *task = userdata;
+
+        if (g_task_get_task_data(task))
+                g_object_unref(task);
+        else
+                g_idle_add(on_survey_complete, task);
 }
 
 static void
-on_list_scopes(GObject *source, GAsyncResult *res, gpointer user_data)
+processes_call_free(gpointer userdata)
 {
-        g_autoptr(GTask) task = user_data;
-        Survey *sv = g_new0(Survey, 1);
-        g_autoptr(GVariant) reply = NULL;
-        g_autoptr(GVariantIter) iter = NULL;
-        g_autoptr(GError) error = NULL;
+        ProcessesCall *call = userdata;
+        Survey *sv = g_task_get_task_data(call->task);
+
+        if (--sv->pending == 0)
+                g_idle_add(on_survey_complete, g_steal_pointer(&call->task));
+        g_clear_object(&call->task);
+        g_free(call);
+}
+
+static void
+on_unit_processes(StewardBackend *b, sd_bus_message *reply, const sd_bus_error *error, gpointer user_data)
+{
+        ProcessesCall *call = user_data;
+        guint32 pid;
+
+        if (!reply) {
+                /* Gone between the list and this call: no processes. */
+                g_debug("processes of %s: %s", call->leftover->unit, error->message);
+                return;
+        }
+        if (sd_bus_message_enter_container(reply, 'a', "(sus)") <= 0)
+                return;
+        while (sd_bus_message_read(reply, "(sus)", NULL, &pid, NULL) > 0)
+                if (pid > 0 && pid <= G_MAXINT32) {
+                        pid_t p = (pid_t) pid;
+                        g_array_append_val(call->leftover->pids, p);
+                }
+}
+
+/* Reads the scopes a previous run left from ListUnitsByPatterns' @reply. */
+static void
+survey_read(Survey *sv, sd_bus_message *reply)
+{
         const char *name, *active;
 
-        sv->leftovers = g_ptr_array_new_with_free_func((GDestroyNotify) steward_leftover_free);
-        reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
-        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-                survey_free(sv);
-                g_task_return_error(task, g_steal_pointer(&error));
+        if (sd_bus_message_enter_container(reply, 'a', "(ssssssouso)") <= 0)
                 return;
-        }
-        if (!reply) {
-                /* Not being able to look is no reason not to start. */
-                g_message("Cannot list the scopes of a previous run: %s, ignoring", error->message);
-                g_task_set_task_data(task, sv, (GDestroyNotify) survey_free);
-                survey_done(task);
-                return;
-        }
-        g_variant_get(reply, "(a(ssssssouso))", &iter);
-        while (g_variant_iter_next(iter, "(&s&s&s&s&s&s&ou&s&o)", &name, NULL, NULL, &active, NULL, NULL,
-                                   NULL, NULL, NULL, NULL)) {
+        while (sd_bus_message_read(reply, "(ssssssouso)", &name, NULL, NULL, &active, NULL, NULL, NULL, NULL,
+                                   NULL, NULL) > 0) {
                 StewardLeftover *l;
 
                 /* Inactive ones are only waiting to be collected. */
@@ -537,55 +752,53 @@ on_list_scopes(GObject *source, GAsyncResult *res, gpointer user_data)
                 l->pids = g_array_new(FALSE, FALSE, sizeof(pid_t));
                 g_ptr_array_add(sv->leftovers, l);
         }
+}
+
+static void
+on_list_scopes(StewardBackend *b, sd_bus_message *reply, const sd_bus_error *error, gpointer user_data)
+{
+        GTask *task = user_data;
+        Survey *sv = g_new0(Survey, 1);
+
+        sv->leftovers = g_ptr_array_new_with_free_func((GDestroyNotify) steward_leftover_free);
         g_task_set_task_data(task, sv, (GDestroyNotify) survey_free);
+        if (!reply)
+                /* Not being able to look is no reason not to start. */
+                g_message("Cannot list the scopes of a previous run: %s, ignoring", error->message);
+        else
+                survey_read(sv, reply);
         if (sv->leftovers->len == 0) {
-                survey_done(task);
+                g_idle_add(on_survey_complete, g_object_ref(task));
                 return;
         }
         /* All in flight at once: the manager answers them in order. */
         sv->pending = sv->leftovers->len;
         for (guint i = 0; i < sv->leftovers->len; i++) {
                 ProcessesCall *call = g_new0(ProcessesCall, 1);
+                sd_bus_message *m = NULL;
+                int r;
 
                 call->task = g_object_ref(task);
                 call->leftover = g_ptr_array_index(sv->leftovers, i);
-                g_dbus_connection_call(G_DBUS_CONNECTION(source), manager_name(G_DBUS_CONNECTION(source)),
-                                       SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE, "GetUnitProcesses",
-                                       g_variant_new("(s)", call->leftover->unit),
-                                       G_VARIANT_TYPE("(a(sus))"), G_DBUS_CALL_FLAGS_NONE,
-                                       MANAGER_CALL_TIMEOUT, g_task_get_cancellable(task), on_unit_processes,
-                                       call);
+                r = manager_message(b, NULL, SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
+                                    "GetUnitProcesses", &m);
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "s", call->leftover->unit);
+                manager_send(b, m, r, MANAGER_CALL_TIMEOUT_USEC, on_unit_processes, call,
+                             processes_call_free);
         }
 }
 
 static void
 scope_survey(StewardBackend *b, GTask *task)
 {
-        const char *patterns[] = { STEWARD_SCOPE_PREFIX "*" STEWARD_SCOPE_SUFFIX, NULL };
+        sd_bus_message *m = NULL;
+        int r = manager_message(b, NULL, SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
+                                "ListUnitsByPatterns", &m);
 
-        g_dbus_connection_call(b->bus, manager_name(b->bus), SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
-                               "ListUnitsByPatterns",
-                               g_variant_new("(^as^as)", (const char *const[]){ NULL }, patterns),
-                               G_VARIANT_TYPE("(a(ssssssouso))"), G_DBUS_CALL_FLAGS_NONE,
-                               MANAGER_CALL_TIMEOUT, b->cancellable, on_list_scopes, task);
-}
-
-/* An answer that says nothing about the unit: the manager is away (being
- * re-executed or reloaded, its name without an owner for a moment) or
- * did not answer in time. Anything else, "no such unit" included, is an
- * answer. */
-static gboolean
-manager_away(const GError *error)
-{
-        g_autofree char *name = NULL;
-
-        if (!g_dbus_error_is_remote_error(error))
-                return !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-        name = g_dbus_error_get_remote_error(error);
-        return g_strcmp0(name, SYSTEMD_ERROR_NO_SUCH_UNIT) != 0 &&
-               g_strcmp0(name, SYSTEMD_ERROR_NO_SUCH_JOB) != 0 &&
-               g_strcmp0(name, SYSTEMD_ERROR_LOAD_FAILED) != 0 &&
-               g_strcmp0(name, DBUS_ERROR_UNKNOWN_OBJECT) != 0;
+        if (r >= 0)
+                r = sd_bus_message_append(m, "asas", 0, 1, STEWARD_SCOPE_PREFIX "*" STEWARD_SCOPE_SUFFIX);
+        manager_send(b, m, r, MANAGER_CALL_TIMEOUT_USEC, on_list_scopes, task, survey_list_free);
 }
 
 static gboolean
@@ -598,23 +811,15 @@ on_check_state_retry(gpointer user_data)
         return G_SOURCE_REMOVE;
 }
 
-/* The unit's state now: after its PropertiesChanged subscription exists
- * (adoption: an end between the survey and the subscription is seen
- * here), or after a UnitRemoved. */
+/* The unit's state now: after the connection listens to its changes
+ * (adoption: an end between the survey and then is seen here), or after
+ * a UnitRemoved. */
 static void
-on_unit_state(GObject *source, GAsyncResult *res, gpointer user_data)
+on_unit_state(StewardBackend *b, sd_bus_message *reply, const sd_bus_error *error, gpointer user_data)
 {
-        g_autofree CallData *call = user_data;
-        g_autofree char *key = call->key;
-        g_autoptr(GVariant) reply = NULL;
-        g_autoptr(GVariant) value = NULL;
-        g_autoptr(GError) error = NULL;
-        Incarnation *inc;
+        Incarnation *inc = call_incarnation(user_data);
+        const char *state;
 
-        reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
-        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-                return;
-        inc = g_hash_table_lookup(call->backend->incarnations, key);
         if (!inc || inc->scope_gone)
                 return;
         if (!reply && manager_away(error)) {
@@ -627,13 +832,8 @@ on_unit_state(GObject *source, GAsyncResult *res, gpointer user_data)
                 return;
         }
         if (reply) {
-                const char *state;
-
-                g_variant_get(reply, "(v)", &value);
-                state = g_variant_is_of_type(value, G_VARIANT_TYPE_STRING)
-                                ? g_variant_get_string(value, NULL)
-                                : "";
-                if (!g_str_equal(state, "inactive") && !g_str_equal(state, "failed"))
+                state = reply_string(reply);
+                if (!state || (!g_str_equal(state, "inactive") && !g_str_equal(state, "failed")))
                         return;
         }
         /* Inactive, or no such unit any more (removed). */
@@ -641,29 +841,11 @@ on_unit_state(GObject *source, GAsyncResult *res, gpointer user_data)
         backend_incarnation_advance(inc);
 }
 
-/* Asks the manager on @c for @property of @inc's unit; its path is made
- * here, from the unit's name, for the few calls that need one. */
-static void
-unit_get_property(GDBusConnection *c, Incarnation *inc, const char *iface, const char *property,
-                  GAsyncReadyCallback callback, gpointer user_data)
-{
-        g_autofree char *path = steward_unit_object_path(inc->unit);
-
-        g_dbus_connection_call(c, manager_name(c), path, DBUS_PROPERTIES_INTERFACE, "Get",
-                               g_variant_new("(ss)", iface, property), G_VARIANT_TYPE("(v)"),
-                               G_DBUS_CALL_FLAGS_NONE, MANAGER_CALL_TIMEOUT, inc->backend->cancellable,
-                               callback, user_data);
-}
-
 static void
 scope_check_state(Incarnation *inc)
 {
-        CallData *call = g_new0(CallData, 1);
-
-        call->backend = inc->backend;
-        call->key = g_strdup(inc->key);
-        unit_get_property(inc->backend->bus, inc, SYSTEMD_UNIT_INTERFACE, "ActiveState", on_unit_state,
-                          call);
+        unit_get_property(inc->backend, NULL, inc, SYSTEMD_UNIT_INTERFACE, "ActiveState", on_unit_state,
+                          call_data_new(inc), call_data_free);
 }
 
 static gboolean
@@ -686,37 +868,20 @@ scope_adopt(Incarnation *inc, const StewardChildSpec *spec, const StewardLeftove
 static void
 scope_stop_leftover(StewardBackend *b, const StewardLeftover *leftover)
 {
-        g_dbus_connection_call(b->bus, manager_name(b->bus), SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
-                               "StopUnit", g_variant_new("(ss)", leftover->unit, "replace"), NULL,
-                               G_DBUS_CALL_FLAGS_NONE, MANAGER_CALL_TIMEOUT, b->cancellable,
-                               on_unit_call_done, g_strdup_printf("StopUnit %s", leftover->unit));
+        unit_call(b, "StopUnit", leftover->unit, 0);
 }
 
 /* A start job's JobRemoved went to a connection that closed: the job is
  * gone, and the scope is active if it was done. */
 static void
-on_placed_unit_state(GObject *source, GAsyncResult *res, gpointer user_data)
+on_placed_unit_state(StewardBackend *b, sd_bus_message *reply, const sd_bus_error *error, gpointer user_data)
 {
-        g_autofree CallData *call = user_data;
-        g_autofree char *key = call->key;
-        g_autoptr(GVariant) reply = NULL;
-        g_autoptr(GVariant) value = NULL;
-        g_autoptr(GError) error = NULL;
-        const char *state = "";
-        Incarnation *inc;
+        Incarnation *inc = call_incarnation(user_data);
+        const char *state = reply ? reply_string(reply) : NULL;
 
-        reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
-        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-                return;
-        inc = g_hash_table_lookup(call->backend->incarnations, key);
         if (!inc || inc->phase != PHASE_PLACING)
                 return;
-        if (reply) {
-                g_variant_get(reply, "(v)", &value);
-                if (g_variant_is_of_type(value, G_VARIANT_TYPE_STRING))
-                        state = g_variant_get_string(value, NULL);
-        }
-        scope_job_finished(inc, g_str_equal(state, "active") ? "done" : "failed");
+        scope_job_finished(inc, g_strcmp0(state, "active") == 0 ? "done" : "failed");
 }
 
 static gboolean
@@ -730,27 +895,10 @@ on_check_job_retry(gpointer user_data)
 }
 
 static void
-call_data_free(CallData *call)
+on_job_state(StewardBackend *b, sd_bus_message *reply, const sd_bus_error *error, gpointer user_data)
 {
-        g_free(call->key);
-        g_free(call);
-}
+        Incarnation *inc = call_incarnation(user_data);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(CallData, call_data_free)
-
-static void
-on_job_state(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-        g_autoptr(CallData) call = user_data;
-        g_autoptr(GVariant) reply = NULL;
-        g_autoptr(GError) error = NULL;
-        StewardBackend *b = call->backend;
-        Incarnation *inc;
-
-        reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
-        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-                return;
-        inc = g_hash_table_lookup(b->incarnations, call->key);
         /* Done meanwhile, or still queued: its JobRemoved is ours to see. */
         if (!inc || inc->phase != PHASE_PLACING || reply)
                 return;
@@ -761,24 +909,17 @@ on_job_state(GObject *source, GAsyncResult *res, gpointer user_data)
                                 g_timeout_add(SCOPE_STATE_RETRY_MSEC, on_check_job_retry, inc);
                 return;
         }
-        unit_get_property(G_DBUS_CONNECTION(source), inc, SYSTEMD_UNIT_INTERFACE, "ActiveState",
-                          on_placed_unit_state, g_steal_pointer(&call));
+        unit_get_property(b, NULL, inc, SYSTEMD_UNIT_INTERFACE, "ActiveState", on_placed_unit_state,
+                          call_data_new(inc), call_data_free);
 }
 
-/* Asked after the signals are subscribed on the connection: a job that
- * ends after this answer is seen by its JobRemoved. */
+/* Asked once the connection listens: a job that ends after this answer
+ * is seen by its JobRemoved. */
 static void
 scope_check_job(Incarnation *inc)
 {
-        StewardBackend *b = inc->backend;
-        CallData *call = g_new0(CallData, 1);
-
-        call->backend = b;
-        call->key = g_strdup(inc->key);
-        g_dbus_connection_call(b->bus, manager_name(b->bus), inc->job, DBUS_PROPERTIES_INTERFACE, "Get",
-                               g_variant_new("(ss)", SYSTEMD_JOB_INTERFACE, "State"), G_VARIANT_TYPE("(v)"),
-                               G_DBUS_CALL_FLAGS_NONE, MANAGER_CALL_TIMEOUT, b->cancellable, on_job_state,
-                               call);
+        property_get(inc->backend, NULL, inc->job, SYSTEMD_JOB_INTERFACE, "State", on_job_state,
+                     call_data_new(inc), call_data_free);
 }
 
 /* ---- the manager's connection ------------------------------------------- */
@@ -786,15 +927,13 @@ scope_check_job(Incarnation *inc)
 /* How long a private connection has to answer Subscribe() before it is
  * taken for dead: one made while the manager re-executes may be accepted
  * and never served. */
-#define MANAGER_PROBE_TIMEOUT_MSEC 5000
+#define MANAGER_PROBE_TIMEOUT_USEC (5 * G_USEC_PER_SEC)
 /* After the private connection closed: the first wait before trying it
  * again, doubled each time up to the last, and how many tries before the
  * bus is kept for good. */
 #define MANAGER_RECONNECT_FIRST_MSEC 100
 #define MANAGER_RECONNECT_MAX_MSEC 5000
 #define MANAGER_RECONNECT_TRIES 12
-/* How often a new private connection is nudged until its first answer (see on_kick()). */
-#define MANAGER_KICK_MSEC 20
 
 static char *
 private_socket_path(StewardMode mode)
@@ -808,118 +947,97 @@ private_socket_path(StewardMode mode)
                        : NULL;
 }
 
-static char *
-private_socket_address(const char *path)
-{
-        g_autofree char *escaped = g_dbus_address_escape_value(path);
-
-        return g_strconcat("unix:path=", escaped, NULL);
-}
-
 static void
-manager_signals_subscribe(StewardBackend *b, GDBusConnection *c, guint ids[MANAGER_SUBSCRIPTIONS])
+link_free(ManagerLink *l)
 {
-        const char *sender = manager_name(c);
-
-        ids[3] = g_dbus_connection_add_filter(c, backend_scope_filter_unit_changes, NULL, NULL);
-        ids[0] = g_dbus_connection_signal_subscribe(
-                c, sender, DBUS_PROPERTIES_INTERFACE, "PropertiesChanged", NULL, SYSTEMD_UNIT_INTERFACE,
-                G_DBUS_SIGNAL_FLAGS_NONE, on_unit_properties_changed, b, NULL);
-        ids[1] = g_dbus_connection_signal_subscribe(c, sender, SYSTEMD_MANAGER_INTERFACE, "JobRemoved",
-                                                    SYSTEMD_OBJECT_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
-                                                    on_job_removed, b, NULL);
-        ids[2] = g_dbus_connection_signal_subscribe(c, sender, SYSTEMD_MANAGER_INTERFACE, "UnitRemoved",
-                                                    SYSTEMD_OBJECT_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
-                                                    on_unit_removed, b, NULL);
-}
-
-static void
-manager_signals_unsubscribe(GDBusConnection *c, guint ids[MANAGER_SUBSCRIPTIONS])
-{
-        for (guint i = 0; i < 3; i++) {
-                if (ids[i])
-                        g_dbus_connection_signal_unsubscribe(c, ids[i]);
-                ids[i] = 0;
-        }
-        if (ids[3])
-                g_dbus_connection_remove_filter(c, ids[3]);
-        ids[3] = 0;
-}
-
-/* systemd's sd-bus (252 here) leaves a first message that reaches it in
- * one read with the handshake's BEGIN unread until more bytes come (its
- * server does not start running while its own OK is still queued, systemd
- * issue 17425), and GDBus sends the two back to back: a Ping that asks for
- * no answer is such bytes, sent until the first answer shows the manager
- * reads us. Only a new connection's first call needs it. */
-static gboolean
-on_kick(gpointer user_data)
-{
-        GDBusConnection *c = user_data;
-        g_autoptr(GDBusMessage) ping =
-                g_dbus_message_new_method_call(NULL, SYSTEMD_OBJECT_PATH, DBUS_PEER_INTERFACE, "Ping");
-
-        g_dbus_message_set_flags(ping, G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED);
-        (void) g_dbus_connection_send_message(c, ping, G_DBUS_SEND_MESSAGE_FLAGS_NONE, NULL, NULL);
-        return G_SOURCE_CONTINUE;
-}
-
-typedef struct {
-        GVariant *reply;
-        GError *error;
-        gboolean done;
-} SyncCall;
-
-static void
-on_sync_call(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-        SyncCall *call = user_data;
-
-        call->reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &call->error);
-        call->done = TRUE;
-}
-
-/* Subscribe() on a new private connection, nudged (on_kick()) until it
- * answers, in a context of its own: nothing else runs meanwhile, as in a
- * call_sync(). */
-static GVariant *
-private_subscribe_sync(GDBusConnection *c, GError **error)
-{
-        g_autoptr(GMainContext) context = g_main_context_new();
-        g_autoptr(GSource) kick = g_timeout_source_new(MANAGER_KICK_MSEC);
-        SyncCall call = { 0 };
-
-        g_main_context_push_thread_default(context);
-        g_source_set_callback(kick, on_kick, c, NULL);
-        g_source_attach(kick, context);
-        g_dbus_connection_call(c, NULL, SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE, "Subscribe", NULL,
-                               NULL, G_DBUS_CALL_FLAGS_NONE, MANAGER_PROBE_TIMEOUT_MSEC, NULL, on_sync_call,
-                               &call);
-        while (!call.done)
-                g_main_context_iteration(context, TRUE);
-        g_source_destroy(kick);
-        g_main_context_pop_thread_default(context);
-        if (call.error)
-                g_propagate_error(error, call.error);
-        return call.reply;
-}
-
-/* A private connection of ours, NULL for none (the bus). */
-static gboolean
-connection_is_private(StewardBackend *b, GDBusConnection *c)
-{
-        return c && c != b->manager_bus;
-}
-
-static void
-connection_drop(StewardBackend *b, GDBusConnection **c, guint ids[MANAGER_SUBSCRIPTIONS])
-{
-        if (!*c)
+        if (!l)
                 return;
-        manager_signals_unsubscribe(*c, ids);
-        if (connection_is_private(b, *c))
-                g_dbus_connection_close(*c, NULL, NULL, NULL);
-        g_clear_object(c);
+        for (guint i = 0; i < MANAGER_MATCHES; i++)
+                l->matches[i] = sd_bus_slot_unref(l->matches[i]);
+        if (l->source) {
+                g_source_destroy(l->source);
+                g_source_unref(l->source);
+        }
+        /* The calls still out are dropped, their callbacks never run;
+         * stewardd flushes what it sends last itself (steward_backend_flush()). */
+        sd_bus_close(l->bus);
+        sd_bus_unref(l->bus);
+        g_free(l);
+}
+
+/* @bus (taken), started, run by the main loop from now on. */
+static ManagerLink *
+link_new(StewardBackend *b, sd_bus *bus, const char *description)
+{
+        ManagerLink *l = g_new0(ManagerLink, 1);
+
+        l->backend = b;
+        l->bus = bus;
+        (void) sd_bus_set_description(bus, description);
+        l->source = steward_sd_bus_source_new(bus);
+        g_source_attach(l->source, NULL);
+        return l;
+}
+
+/* A connection to the manager's private socket, connecting; NULL with the reason. */
+static ManagerLink *
+link_new_private(StewardBackend *b, GError **error)
+{
+        g_autofree char *escaped = NULL;
+        g_autofree char *address = NULL;
+        sd_bus *bus = NULL;
+        int r;
+
+        if (!g_file_test(b->private_socket, G_FILE_TEST_EXISTS)) {
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no %s", b->private_socket);
+                return NULL;
+        }
+        escaped = g_dbus_address_escape_value(b->private_socket);
+        address = g_strconcat("unix:path=", escaped, NULL);
+        if ((r = sd_bus_new(&bus)) < 0 || (r = sd_bus_set_address(bus, address)) < 0 ||
+            (r = sd_bus_negotiate_fds(bus, 1)) < 0 || (r = sd_bus_start(bus)) < 0) {
+                sd_bus_unref(bus);
+                steward_set_error_errno(error, r, b->private_socket);
+                return NULL;
+        }
+        return link_new(b, bus, "systemd-private");
+}
+
+/* The bus of the mode: the manager's name there, and our matches. */
+static ManagerLink *
+link_new_bus(StewardBackend *b, GError **error)
+{
+        const char *what = b->bus_address                   ? b->bus_address
+                           : b->mode == STEWARD_MODE_SYSTEM ? "the system bus"
+                                                            : "the session bus";
+        sd_bus *bus = NULL;
+        int r;
+
+        if (b->bus_address) {
+                if ((r = sd_bus_new(&bus)) >= 0 && (r = sd_bus_set_address(bus, b->bus_address)) >= 0 &&
+                    (r = sd_bus_set_bus_client(bus, 1)) >= 0)
+                        r = sd_bus_start(bus);
+        } else
+                r = b->mode == STEWARD_MODE_SYSTEM ? sd_bus_open_system(&bus) : sd_bus_open_user(&bus);
+        if (r < 0) {
+                sd_bus_unref(bus);
+                steward_set_error_errno(error, r, what);
+                return NULL;
+        }
+        return link_new(b, bus, "systemd-bus");
+}
+
+/* Subscribe() on @l: without it the manager sends nothing on the bus (a
+ * private connection is sent every signal anyway, and answers it). */
+static void
+link_subscribe(StewardBackend *b, ManagerLink *l, guint64 timeout_usec, ManagerReplyFunc func,
+               gpointer user_data)
+{
+        sd_bus_message *m = NULL;
+        int r = manager_message(b, l, SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE, "Subscribe", &m);
+
+        l->subscribed = TRUE;
+        manager_send(b, m, r, timeout_usec, func, user_data, NULL);
 }
 
 /* What the manager did while nobody listened: the state of every live
@@ -940,29 +1058,35 @@ manager_resync(StewardBackend *b)
         }
 }
 
-static void on_manager_closed(GDBusConnection *c, gboolean remote, GError *error, gpointer user_data);
 static void manager_reconnect_later(StewardBackend *b);
 
-/* Every manager call from now on goes on @c, whose signals (@ids) are
- * subscribed already; the previous connection's are dropped. */
+/* Every manager call from now on goes on @l, which listens already. The
+ * private connection left is closed; the bus, left, stops listening and
+ * stays for the answers still to come there. */
 static void
-manager_use(StewardBackend *b, GDBusConnection *c, guint ids[MANAGER_SUBSCRIPTIONS])
+manager_use(StewardBackend *b, ManagerLink *l)
 {
-        g_autoptr(GDBusConnection) old = g_steal_pointer(&b->bus);
+        ManagerLink *old = b->manager;
 
-        if (old && b->closed_handler)
-                g_clear_signal_handler(&b->closed_handler, old);
-        if (old == b->manager_bus && connection_is_private(b, c))
+        b->manager = l;
+        if (!old || old == l)
+                return;
+        if (old != b->bus_link) {
+                link_free(old);
+                return;
+        }
+        link_unlisten(old);
+        if (old->subscribed) {
+                sd_bus_message *m = NULL;
+                int r = manager_message(b, old, SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
+                                        "Unsubscribe", &m);
+
                 /* The manager broadcasts on the bus only while someone subscribed. */
-                g_dbus_connection_call(old, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE,
-                                       "Unsubscribe", NULL, NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL,
-                                       NULL);
-        connection_drop(b, &old, b->subscriptions);
-        b->bus = g_object_ref(c);
-        memcpy(b->subscriptions, ids, sizeof(b->subscriptions));
-        memset(ids, 0, sizeof(b->subscriptions));
-        if (connection_is_private(b, c))
-                b->closed_handler = g_signal_connect(c, "closed", G_CALLBACK(on_manager_closed), b);
+                old->subscribed = FALSE;
+                if (r >= 0 && sd_bus_message_set_expect_reply(m, 0) >= 0)
+                        (void) sd_bus_send(NULL, m, NULL);
+                sd_bus_message_unref(m);
+        }
 }
 
 static void bus_subscribe(StewardBackend *b);
@@ -978,15 +1102,10 @@ on_bus_subscribe_retry(gpointer user_data)
 }
 
 static void
-on_bus_subscribed(GObject *source, GAsyncResult *res, gpointer user_data)
+on_bus_subscribed(StewardBackend *b, sd_bus_message *reply, const sd_bus_error *error, gpointer user_data)
 {
-        StewardBackend *b = user_data;
-        g_autoptr(GVariant) reply = NULL;
-        g_autoptr(GError) error = NULL;
-
-        reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
-        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || b->bus != b->manager_bus)
-                return; /* the backend is gone, or on the private socket again */
+        if (b->manager != b->bus_link)
+                return; /* on the private socket again */
         if (!reply) {
                 /* Its name has no owner while it re-executes. */
                 g_debug("Subscribe on the bus: %s, asking again", error->message);
@@ -999,37 +1118,53 @@ on_bus_subscribed(GObject *source, GAsyncResult *res, gpointer user_data)
 static void
 bus_subscribe(StewardBackend *b)
 {
-        g_dbus_connection_call(b->manager_bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH,
-                               SYSTEMD_MANAGER_INTERFACE, "Subscribe", NULL, NULL, G_DBUS_CALL_FLAGS_NONE,
-                               MANAGER_CALL_TIMEOUT, b->cancellable, on_bus_subscribed, b);
+        link_subscribe(b, b->bus_link, MANAGER_CALL_TIMEOUT_USEC, on_bus_subscribed, NULL);
 }
 
 /* The manager closes its private connections when it re-executes (a
- * daemon-reload keeps them). The bus takes over at once, so calls from
- * now on behave as they always did there while the manager is away, and
- * the private socket is tried again once it answers. */
-static void
-on_manager_closed(GDBusConnection *c, gboolean remote, GError *error, gpointer user_data)
+ * daemon-reload keeps them); every call still out there has been told
+ * already. The bus takes over at once, so calls from now on behave as
+ * they always did there while the manager is away, and the private socket
+ * is tried again once it answers. */
+static int
+on_link_closed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
-        StewardBackend *b = user_data;
-        guint ids[MANAGER_SUBSCRIPTIONS] = { 0 };
+        ManagerLink *l = userdata;
+        StewardBackend *b = l->backend;
+        g_autoptr(GError) error = NULL;
+        int r;
 
-        if (c != b->bus)
-                return;
-        g_info("The systemd manager closed its private connection (%s); on the bus until it is back",
-               error ? error->message : "no reason given");
-        manager_signals_subscribe(b, b->manager_bus, ids);
-        manager_use(b, b->manager_bus, ids);
+        if (l == b->probe)
+                return 0; /* told by its Subscribe() */
+        if (l != b->manager) {
+                g_warning("The %s closed", l == b->bus_link ? "bus" : "manager's connection");
+                return 0;
+        }
+        if (l == b->bus_link) {
+                /* Nothing left to fall back on. */
+                g_warning("The bus closed; the systemd manager is out of reach");
+                return 0;
+        }
+        g_info("The systemd manager closed its private connection; on the bus until it is back");
+        if (!b->bus_link && !(b->bus_link = link_new_bus(b, &error))) {
+                g_warning("Cannot reach the systemd manager on the bus: %s", error->message);
+                b->reconnect_tries = 0;
+                manager_reconnect_later(b);
+                return 0;
+        }
+        if ((r = link_listen(b->bus_link)) < 0)
+                g_warning("Cannot listen to the systemd manager on the bus: %s", g_strerror(-r));
+        manager_use(b, b->bus_link);
         bus_subscribe(b);
         b->reconnect_tries = 0;
         manager_reconnect_later(b);
+        return 0;
 }
 
 static void
 reconnect_failed(StewardBackend *b, const char *why)
 {
-        g_clear_handle_id(&b->kick_source, g_source_remove);
-        connection_drop(b, &b->probe, b->probe_subscriptions);
+        g_clear_pointer(&b->probe, link_free);
         if (++b->reconnect_tries < MANAGER_RECONNECT_TRIES) {
                 g_debug("The manager's private socket %s: %s; trying again", b->private_socket, why);
                 manager_reconnect_later(b);
@@ -1039,59 +1174,37 @@ reconnect_failed(StewardBackend *b, const char *why)
 }
 
 static void
-on_private_subscribed(GObject *source, GAsyncResult *res, gpointer user_data)
+on_private_subscribed(StewardBackend *b, sd_bus_message *reply, const sd_bus_error *error,
+                      gpointer user_data)
 {
-        StewardBackend *b = user_data;
-        g_autoptr(GVariant) reply = NULL;
-        g_autoptr(GError) error = NULL;
-
-        reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
-        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-                return;
         if (!reply) {
                 reconnect_failed(b, error->message);
                 return;
         }
-        g_clear_handle_id(&b->kick_source, g_source_remove);
         g_info("Talking to the systemd manager on its private socket %s again", b->private_socket);
-        manager_use(b, b->probe, b->probe_subscriptions);
-        g_clear_object(&b->probe);
+        manager_use(b, g_steal_pointer(&b->probe));
         manager_resync(b);
-}
-
-static void
-on_private_connected(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-        StewardBackend *b = user_data;
-        g_autoptr(GError) error = NULL;
-        GDBusConnection *c = g_dbus_connection_new_for_address_finish(res, &error);
-
-        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-                return;
-        if (!c) {
-                reconnect_failed(b, error->message);
-                return;
-        }
-        g_dbus_connection_set_exit_on_close(c, FALSE);
-        b->probe = c;
-        /* Listening before it answers: a private connection is sent every
-         * signal, and what comes from here on is not lost in the switch. */
-        manager_signals_subscribe(b, c, b->probe_subscriptions);
-        b->kick_source = g_timeout_add(MANAGER_KICK_MSEC, on_kick, c);
-        g_dbus_connection_call(c, NULL, SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE, "Subscribe", NULL,
-                               NULL, G_DBUS_CALL_FLAGS_NONE, MANAGER_PROBE_TIMEOUT_MSEC, b->cancellable,
-                               on_private_subscribed, b);
 }
 
 static gboolean
 on_reconnect(gpointer user_data)
 {
         StewardBackend *b = user_data;
-        g_autofree char *address = private_socket_address(b->private_socket);
+        g_autoptr(GError) error = NULL;
+        int r;
 
         b->reconnect_source = 0;
-        g_dbus_connection_new_for_address(address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT, NULL,
-                                          b->cancellable, on_private_connected, b);
+        if (!(b->probe = link_new_private(b, &error))) {
+                reconnect_failed(b, error->message);
+                return G_SOURCE_REMOVE;
+        }
+        /* Listening before it answers: a private connection is sent every
+         * signal, and what comes from here on is not lost in the switch. */
+        if ((r = link_listen(b->probe)) < 0) {
+                reconnect_failed(b, g_strerror(-r));
+                return G_SOURCE_REMOVE;
+        }
+        link_subscribe(b, b->probe, MANAGER_PROBE_TIMEOUT_USEC, on_private_subscribed, NULL);
         return G_SOURCE_REMOVE;
 }
 
@@ -1104,31 +1217,31 @@ manager_reconnect_later(StewardBackend *b)
         b->reconnect_source = g_timeout_add(MIN(delay, MANAGER_RECONNECT_MAX_MSEC), on_reconnect, b);
 }
 
-/* The manager's private socket, subscribed, or NULL with the reason. */
-static GDBusConnection *
-private_connect_sync(StewardBackend *b, guint ids[MANAGER_SUBSCRIPTIONS], GError **error)
+/* Subscribe() on @l, waited for (nothing else runs meanwhile): @l
+ * listens, and the manager answers there. */
+static gboolean
+link_subscribe_sync(StewardBackend *b, ManagerLink *l, guint64 timeout_usec, GError **error)
 {
-        g_autofree char *address = private_socket_address(b->private_socket);
-        g_autoptr(GDBusConnection) c = NULL;
-        g_autoptr(GVariant) reply = NULL;
+        g_auto(sd_bus_error) bus_error = SD_BUS_ERROR_NULL;
+        g_autoptr(sd_bus_message) m = NULL;
+        g_autoptr(sd_bus_message) reply = NULL;
+        int r;
 
-        if (!g_file_test(b->private_socket, G_FILE_TEST_EXISTS)) {
-                g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no %s", b->private_socket);
-                return NULL;
+        if ((r = link_listen(l)) < 0 ||
+            (r = manager_message(b, l, SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE, "Subscribe", &m)) <
+                    0) {
+                steward_set_error_errno(error, r, "Subscribe");
+                return FALSE;
         }
-        c = g_dbus_connection_new_for_address_sync(address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT,
-                                                   NULL, NULL, error);
-        if (!c)
-                return NULL;
-        g_dbus_connection_set_exit_on_close(c, FALSE);
-        manager_signals_subscribe(b, c, ids);
-        reply = private_subscribe_sync(c, error);
-        if (!reply) {
-                manager_signals_unsubscribe(c, ids);
-                g_dbus_connection_close_sync(c, NULL, NULL);
-                return NULL;
+        l->subscribed = TRUE;
+        if ((r = sd_bus_call(l->bus, m, timeout_usec, &bus_error, &reply)) < 0) {
+                if (sd_bus_error_is_set(&bus_error))
+                        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r), "%s", bus_error.message);
+                else
+                        steward_set_error_errno(error, r, "Subscribe");
+                return FALSE;
         }
-        return g_steal_pointer(&c);
+        return TRUE;
 }
 
 static gboolean
@@ -1136,11 +1249,8 @@ scope_init(StewardBackend *b, const StewardBackendOptions *o, GError **error)
 {
         g_autoptr(GError) private_error = NULL;
         g_autoptr(GError) watch_error = NULL;
-        g_autoptr(GDBusConnection) c = NULL;
-        g_autoptr(GVariant) reply = NULL;
-        guint ids[MANAGER_SUBSCRIPTIONS] = { 0 };
+        ManagerLink *l;
 
-        g_return_val_if_fail(o->manager_bus, FALSE);
         b->by_unit = g_hash_table_new(g_str_hash, g_str_equal);
         /* STEWARD_CGROUP_WATCH=0: the manager's reports alone, as where
          * there is no unified hierarchy or no inotify watch left; the
@@ -1152,29 +1262,27 @@ scope_init(StewardBackend *b, const StewardBackendOptions *o, GError **error)
                 b->cgroup_empty = steward_cgroup_empty_watch_new(&watch_error);
         if (!b->cgroup_empty)
                 g_info("Waiting for the manager's word on every scope's end (%s)", watch_error->message);
-        b->manager_bus = g_object_ref(o->manager_bus);
+        b->bus_address = g_strdup(o->manager_bus_address);
         if (!o->manager_bus_only)
                 b->private_socket = private_socket_path(o->mode);
 
-        /* A round trip there costs a third of one through the bus daemon;
-         * anything about our own callers stays on the bus. */
-        if (b->private_socket && (c = private_connect_sync(b, ids, &private_error))) {
-                g_info("Talking to the systemd manager on its private socket %s", b->private_socket);
-                manager_use(b, c, ids);
-                return TRUE;
+        /* A round trip there costs a third of one through the bus daemon,
+         * and no bus daemon copies every message; anything about our own
+         * callers stays on the bus. */
+        if (b->private_socket && (l = link_new_private(b, &private_error))) {
+                if (link_subscribe_sync(b, l, MANAGER_PROBE_TIMEOUT_USEC, &private_error)) {
+                        g_info("Talking to the systemd manager on its private socket %s", b->private_socket);
+                        manager_use(b, l);
+                        return TRUE;
+                }
+                link_free(l);
         }
 
-        manager_signals_subscribe(b, b->manager_bus, ids);
-        /* Without Subscribe() the manager sends no JobRemoved/UnitRemoved. */
-        reply = g_dbus_connection_call_sync(b->manager_bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH,
-                                            SYSTEMD_MANAGER_INTERFACE, "Subscribe", NULL, NULL,
-                                            G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
-        if (!reply) {
-                manager_signals_unsubscribe(b->manager_bus, ids);
+        if (!(b->bus_link = link_new_bus(b, error)) || !link_subscribe_sync(b, b->bus_link, 0, error)) {
                 g_prefix_error(error, "the systemd manager does not answer: ");
                 return FALSE;
         }
-        manager_use(b, b->manager_bus, ids);
+        manager_use(b, b->bus_link);
         g_info("Talking to the systemd manager through the bus (%s)",
                private_error         ? private_error->message
                : o->manager_bus_only ? "as asked"
@@ -1187,17 +1295,22 @@ scope_init(StewardBackend *b, const StewardBackendOptions *o, GError **error)
 static void
 scope_finalize(StewardBackend *b)
 {
+        ManagerCall *call;
+
         g_clear_pointer(&b->by_unit, g_hash_table_unref);
         g_clear_pointer(&b->cgroup_empty, steward_cgroup_empty_watch_free);
         g_clear_handle_id(&b->reconnect_source, g_source_remove);
         g_clear_handle_id(&b->subscribe_retry_source, g_source_remove);
-        g_clear_handle_id(&b->kick_source, g_source_remove);
-        connection_drop(b, &b->probe, b->probe_subscriptions);
-        if (b->bus)
-                g_clear_signal_handler(&b->closed_handler, b->bus);
-        connection_drop(b, &b->bus, b->subscriptions);
-        g_clear_object(&b->manager_bus);
+        g_clear_handle_id(&b->failed_source, g_source_remove);
+        while ((call = g_queue_pop_head(&b->failed_calls)))
+                manager_call_free(call);
+        g_clear_pointer(&b->probe, link_free);
+        if (b->manager != b->bus_link)
+                link_free(b->manager);
+        b->manager = NULL;
+        g_clear_pointer(&b->bus_link, link_free);
         g_clear_pointer(&b->private_socket, g_free);
+        g_clear_pointer(&b->bus_address, g_free);
 }
 
 static void
@@ -1263,14 +1376,14 @@ scope_deliver(Incarnation *inc, int signal, gboolean kill_all)
         StewardBackend *b = inc->backend;
 
         if (kill_all)
-                scope_call(b, inc, "KillUnit", g_variant_new("(ssi)", inc->unit, "all", SIGKILL));
+                unit_call(b, "KillUnit", inc->unit, SIGKILL);
         else if (signal != inc->kill_signal)
                 /* StopUnit can only send the scope's KillSignal=; another
                  * signal (WatchdogSignal=) goes to every process directly,
                  * and the engine's abort after TimeoutStopSec= follows up. */
-                scope_call(b, inc, "KillUnit", g_variant_new("(ssi)", inc->unit, "all", signal));
+                unit_call(b, "KillUnit", inc->unit, signal);
         else
-                scope_call(b, inc, "StopUnit", g_variant_new("(ss)", inc->unit, "replace"));
+                unit_call(b, "StopUnit", inc->unit, 0);
 }
 
 static char *
@@ -1372,38 +1485,26 @@ probe_attach(Probe *probe, const char *cgroup)
 }
 
 static void
-on_scope_cgroup(GObject *source, GAsyncResult *res, gpointer user_data)
+on_scope_cgroup(StewardBackend *b, sd_bus_message *reply, const sd_bus_error *error, gpointer user_data)
 {
-        g_autofree ProbeCall *call = user_data;
-        g_autoptr(GVariant) reply = NULL;
-        g_autoptr(GVariant) value = NULL;
-        g_autoptr(GError) error = NULL;
+        ProbeCall *call = user_data;
+        Probe *probe = backend_probe_lookup(b, call->number);
+        const char *cgroup = reply ? reply_string(reply) : NULL;
         Incarnation *inc;
-        Probe *probe;
 
-        reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
-        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-                return; /* the backend is gone */
-        probe = backend_probe_lookup(call->backend, call->number);
         if (!probe)
                 return;
-        if (reply)
-                g_variant_get(reply, "(v)", &value);
-        if (!value || !g_variant_is_of_type(value, G_VARIANT_TYPE_STRING) ||
-            !*g_variant_get_string(value, NULL)) {
-                g_autofree char *message = NULL;
-
-                if (error)
-                        g_dbus_error_strip_remote_error(error);
-                message = g_strdup_printf("placing the health check in its scope: %s",
-                                          error ? error->message : "the scope has no cgroup");
+        if (!cgroup || !*cgroup) {
+                g_autofree char *message =
+                        g_strdup_printf("placing the health check in its scope: %s",
+                                        error ? error->message : "the scope has no cgroup");
                 backend_probe_fail(probe, message);
                 return;
         }
-        inc = backend_lookup(call->backend, probe->child, probe->generation);
+        inc = backend_lookup(b, probe->child, probe->generation);
         if (inc && !inc->cgroup)
-                inc->cgroup = g_variant_dup_string(value, NULL);
-        probe_attach(probe, g_variant_get_string(value, NULL));
+                inc->cgroup = g_strdup(cgroup);
+        probe_attach(probe, cgroup);
 }
 
 /* The probe joins the running scope's cgroup before it runs anything, by writing its PID to the
@@ -1424,62 +1525,47 @@ scope_place_probe(Probe *probe, Incarnation *inc)
         call = g_new0(ProbeCall, 1);
         call->backend = inc->backend;
         call->number = probe->number;
-        unit_get_property(inc->backend->bus, inc, SYSTEMD_SCOPE_INTERFACE, "ControlGroup", on_scope_cgroup,
-                          call);
+        unit_get_property(inc->backend, NULL, inc, SYSTEMD_SCOPE_INTERFACE, "ControlGroup", on_scope_cgroup,
+                          call, g_free);
 }
 
 /* A scope gone meanwhile has nothing left to limit; anything else is
  * said, and the incarnation goes on without. */
 static void
-set_resources_done(const char *unit, GVariant *reply, GError *error)
+on_set_resources(StewardBackend *b, sd_bus_message *reply, const sd_bus_error *error, gpointer user_data)
 {
-        if (reply || g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        const char *unit = user_data;
+
+        if (reply || error_is(error, SYSTEMD_ERROR_NO_SUCH_UNIT))
                 return;
-        if (g_dbus_error_is_remote_error(error)) {
-                g_autofree char *name = g_dbus_error_get_remote_error(error);
-
-                if (g_str_equal(name, SYSTEMD_ERROR_NO_SUCH_UNIT))
-                        return;
-        }
-        g_dbus_error_strip_remote_error(error);
         g_message("Cannot set the resources of %s: %s, ignoring", unit, error->message);
-}
-
-static void
-on_set_resources(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-        g_autofree char *unit = user_data;
-        g_autoptr(GVariant) reply = NULL;
-        g_autoptr(GError) error = NULL;
-
-        reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
-        set_resources_done(unit, reply, error);
 }
 
 static void
 scope_set_resources(StewardBackend *b, const char *unit, const StewardResources *resources, gboolean wait)
 {
-        g_autoptr(GVariant) reply = NULL;
-        g_autoptr(GError) error = NULL;
-        GVariantBuilder props;
-        GVariant *params;
+        g_auto(sd_bus_error) error = SD_BUS_ERROR_NULL;
+        sd_bus_message *m = NULL;
+        int r = manager_message(b, NULL, SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE, "SetUnitProperties",
+                                &m);
 
-        g_variant_builder_init(&props, G_VARIANT_TYPE("a(sv)"));
-        resources_add(&props, resources, TRUE);
         /* runtime: the setting lasts as long as the unit (a scope) or until
          * the manager restarts (a slice), never in /etc. */
-        params = g_variant_new("(sba(sv))", unit, TRUE, &props);
+        if (r >= 0 && (r = sd_bus_message_append(m, "sb", unit, 1)) >= 0 &&
+            (r = sd_bus_message_open_container(m, 'a', "(sv)")) >= 0 &&
+            (r = resources_add(m, resources, TRUE)) >= 0)
+                r = sd_bus_message_close_container(m);
         if (!wait) {
-                g_dbus_connection_call(b->bus, manager_name(b->bus), SYSTEMD_OBJECT_PATH,
-                                       SYSTEMD_MANAGER_INTERFACE, "SetUnitProperties", params, NULL,
-                                       G_DBUS_CALL_FLAGS_NONE, MANAGER_CALL_TIMEOUT, b->cancellable,
-                                       on_set_resources, g_strdup(unit));
+                manager_send(b, m, r, MANAGER_CALL_TIMEOUT_USEC, on_set_resources, g_strdup(unit), g_free);
                 return;
         }
-        reply = g_dbus_connection_call_sync(b->bus, manager_name(b->bus), SYSTEMD_OBJECT_PATH,
-                                            SYSTEMD_MANAGER_INTERFACE, "SetUnitProperties", params, NULL,
-                                            G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-        set_resources_done(unit, reply, error);
+        if (r >= 0)
+                r = sd_bus_call(NULL, m, 0, &error, NULL);
+        sd_bus_message_unref(m);
+        if (r < 0 && !sd_bus_error_is_set(&error))
+                (void) sd_bus_error_set_errno(&error, r);
+        if (r < 0)
+                on_set_resources(b, NULL, &error, (gpointer) unit);
 }
 
 const BackendOps backend_scope_ops = {

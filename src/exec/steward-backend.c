@@ -979,8 +979,8 @@ steward_backend_set_slice_resources(StewardBackend *b, const char *slice, const 
 void
 steward_backend_flush(StewardBackend *b)
 {
-        if (b->bus && b->bus != b->manager_bus)
-                (void) g_dbus_connection_flush_sync(b->bus, NULL, NULL);
+        if (b->manager)
+                (void) sd_bus_flush(b->manager->bus);
 }
 
 void

@@ -48,8 +48,9 @@ typedef struct {
 typedef struct {
         StewardBackendKind kind;
         StewardMode mode;
-        GDBusConnection *manager_bus; /* scope: the bus of the systemd manager */
-        /* scope: every manager call on @manager_bus, never on the manager's private socket */
+        /* scope: the address of the bus where the manager is, NULL for the bus of @mode */
+        const char *manager_bus_address;
+        /* scope: every manager call on that bus, never on the manager's private socket */
         gboolean manager_bus_only;
         const char *slice; /* scope: parent slice of every scope */
         StewardReaper *reaper;
@@ -61,10 +62,10 @@ typedef struct {
  * steward_backend_new:
  *
  * For the scope backend this subscribes to the manager's signals, so it
- * fails when no manager answers on @options->manager_bus. It talks to the
- * manager on its private socket where that accepts us (the system
- * manager's for root, a user manager's below $XDG_RUNTIME_DIR), else on
- * @options->manager_bus, and says which (g_info()); a private connection
+ * fails when no manager answers. It talks to the manager on its private
+ * socket where that accepts us (the system manager's for root, a user
+ * manager's below $XDG_RUNTIME_DIR), else on the bus of the mode (its own
+ * connection there, with sd-bus), and says which (g_info()); a private connection
  * the manager closes (its daemon-reexec) is replaced, by the bus at once
  * and by the private socket again as soon as it answers.
  */

@@ -103,7 +103,8 @@ fixture_init_mode(Fixture *f, StewardBackendKind kind, StewardMode mode)
         f->bus = itest_bus();
         f->reaper = steward_reaper_new(on_orphan, f, &error);
         ck_assert_msg(f->reaper, "%s", error ? error->message : "");
-        o.manager_bus = f->bus;
+        /* The user manager is on the session bus, in system mode too. */
+        o.manager_bus_address = g_getenv("DBUS_SESSION_BUS_ADDRESS");
         o.reaper = f->reaper;
         f->backend = steward_backend_new(&o, &error);
         ck_assert_msg(f->backend, "%s", error ? error->message : "");

@@ -1,11 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* test-memory.c: GSlice set up early, the trim once a burst is over, and units' changes cut down on arrival.
- */
+/* test-memory.c: GSlice set up early, and the trim once a burst is over. */
 #include "config.h"
 
-#include "backend-private.h"
 #include "steward-memory.h"
-#include "steward-names.h"
 #include "steward-test.h"
 
 /* A short quiet, so the suite does not wait a second per case; only lower
@@ -169,71 +166,6 @@ START_TEST(test_default_trim_and_free)
 }
 END_TEST
 
-/* A unit's PropertiesChanged as the manager's connection receives it (locked). */
-static GDBusMessage *
-unit_changed(const char *path, const char *interface, gboolean with_state)
-{
-        GDBusMessage *msg = g_dbus_message_new_signal(path, DBUS_PROPERTIES_INTERFACE, "PropertiesChanged");
-        GVariantBuilder props;
-
-        g_variant_builder_init(&props, G_VARIANT_TYPE_VARDICT);
-        if (with_state)
-                g_variant_builder_add(&props, "{sv}", "ActiveState", g_variant_new_string("inactive"));
-        g_variant_builder_add(&props, "{sv}", "SubState", g_variant_new_string("dead"));
-        g_variant_builder_add(&props, "{sv}", "StateChangeTimestamp", g_variant_new_uint64(42));
-        g_dbus_message_set_body(msg, g_variant_new("(sa{sv}as)", interface, &props, NULL));
-        g_dbus_message_set_sender(msg, ":1.7");
-        g_dbus_message_lock(msg);
-        return msg;
-}
-
-/* What on_unit_properties_changed() reads, ActiveState, goes through
- * alone, from the same sender and path; a change without it is dropped. */
-START_TEST(test_unit_changes_cut_down)
-{
-        const char *path = SYSTEMD_UNIT_PATH_PREFIX "steward_2dc0_2d0_2escope";
-        g_autoptr(GDBusMessage) out = NULL;
-        g_autofree char *body = NULL;
-
-        out = backend_scope_filter_unit_changes(NULL, unit_changed(path, SYSTEMD_UNIT_INTERFACE, TRUE), TRUE,
-                                                NULL);
-        ck_assert_ptr_nonnull(out);
-        body = g_variant_print(g_dbus_message_get_body(out), FALSE);
-        ck_assert_str_eq(body, "('org.freedesktop.systemd1.Unit', {'ActiveState': <'inactive'>}, [])");
-        ck_assert_str_eq(g_dbus_message_get_sender(out), ":1.7");
-        ck_assert_str_eq(g_dbus_message_get_path(out), path);
-        ck_assert_str_eq(g_dbus_message_get_member(out), "PropertiesChanged");
-        ck_assert_str_eq(g_dbus_message_get_interface(out), DBUS_PROPERTIES_INTERFACE);
-
-        ck_assert_ptr_null(backend_scope_filter_unit_changes(
-                NULL, unit_changed(path, SYSTEMD_UNIT_INTERFACE, FALSE), TRUE, NULL));
-}
-END_TEST
-
-/* Everything else passes as it came: another interface, another object,
- * a message we send. */
-START_TEST(test_other_messages_untouched)
-{
-        const char *path = SYSTEMD_UNIT_PATH_PREFIX "steward_2dc0_2d0_2escope";
-        GDBusMessage *in[] = {
-                unit_changed(path, "org.freedesktop.systemd1.Scope", TRUE),
-                unit_changed("/org/steward/Supervisor1/child/c0", SYSTEMD_UNIT_INTERFACE, FALSE),
-                unit_changed(path, SYSTEMD_UNIT_INTERFACE, FALSE),
-        };
-
-        for (guint i = 0; i < G_N_ELEMENTS(in); i++) {
-                gboolean incoming = i < 2;
-                GDBusMessage *out = backend_scope_filter_unit_changes(NULL, in[i], incoming, NULL);
-                g_autoptr(GVariant) props = NULL;
-
-                ck_assert_ptr_eq(out, in[i]);
-                props = g_variant_get_child_value(g_dbus_message_get_body(out), 1);
-                ck_assert_uint_eq(g_variant_n_children(props), i == 0 ? 3 : 2);
-                g_object_unref(out);
-        }
-}
-END_TEST
-
 static Suite *
 make_suite(void)
 {
@@ -247,8 +179,6 @@ make_suite(void)
         tcase_add_test(tc, test_burst_trims_once);
         tcase_add_test(tc, test_trim_waits_for_the_end);
         tcase_add_test(tc, test_default_trim_and_free);
-        tcase_add_test(tc, test_unit_changes_cut_down);
-        tcase_add_test(tc, test_other_messages_untouched);
         suite_add_tcase(s, tc);
         return s;
 }
