@@ -974,6 +974,8 @@ link_new(StewardBackend *b, sd_bus *bus, const char *description)
         l->backend = b;
         l->bus = bus;
         (void) sd_bus_set_description(bus, description);
+        /* Its end is ours to handle (on_link_closed()), never a reason to exit. */
+        (void) sd_bus_set_exit_on_disconnect(bus, 0);
         l->source = steward_sd_bus_source_new(bus);
         g_source_attach(l->source, NULL);
         return l;
