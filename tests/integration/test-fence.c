@@ -337,8 +337,9 @@ END_TEST
  * waits for the grandchild, lets @between run, and kills the main process:
  * generation 1 comes, and never beside generation 0. */
 static void
-crash_behind_fence(gboolean watch_cgroups, void (*between)(void))
+crash_behind_fence(gboolean watch_cgroups, const char *connection, void (*between)(void))
 {
+        const char *args[] = { "--backend=scope", connection, NULL };
         g_autoptr(ItestScopeWatch) w = itest_scope_watch_new();
         g_autofree char *files = g_dir_make_tmp("steward-fence-XXXXXX", NULL);
         g_autofree char *result = g_build_filename(files, "result", NULL);
@@ -349,7 +350,7 @@ crash_behind_fence(gboolean watch_cgroups, void (*between)(void))
 
         if (!watch_cgroups)
                 g_setenv("STEWARD_CGROUP_WATCH", "0", TRUE);
-        d = start(config, 0);
+        d = itest_daemon_start(config, args);
         g_unsetenv("STEWARD_CGROUP_WATCH");
         ck_assert(itest_wait_state(d, "api", "running"));
         ck_assert(itest_wait_file(grandchild, ITEST_TIMEOUT_SEC));
@@ -373,7 +374,7 @@ crash_behind_fence(gboolean watch_cgroups, void (*between)(void))
  * the crashed main process left in its scope. */
 START_TEST(test_fence_survives_manager_reexec)
 {
-        crash_behind_fence(TRUE, itest_manager_reexec);
+        crash_behind_fence(TRUE, NULL, itest_manager_reexec);
 }
 END_TEST
 
@@ -381,10 +382,13 @@ END_TEST
  * watch left), the old incarnation's end is the manager's report that
  * its scope is inactive, which comes only once every process of it is
  * gone: a grandchild that outlives the crashed main process still holds
- * the next incarnation back. */
+ * the next incarnation back. On the private socket the manager sends
+ * every signal; on the bus only what stewardd's match rules ask for. */
+static const char *const connections[] = { NULL, "--manager-connection=bus" };
+
 START_TEST(test_fence_on_manager_reports)
 {
-        crash_behind_fence(FALSE, NULL);
+        crash_behind_fence(FALSE, connections[_i], NULL);
 }
 END_TEST
 
@@ -411,7 +415,7 @@ make_suite(void)
         tcase_set_timeout(manager, 3 * ITEST_TIMEOUT_SEC);
         tcase_add_test(manager, test_fence_survives_manager_reexec);
         tcase_add_test(manager, test_fence_released_by_empty_cgroup);
-        tcase_add_test(manager, test_fence_on_manager_reports);
+        tcase_add_loop_test(manager, test_fence_on_manager_reports, 0, G_N_ELEMENTS(connections));
         suite_add_tcase(s, manager);
         return s;
 }
