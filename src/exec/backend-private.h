@@ -30,7 +30,11 @@ typedef struct {
         StewardExecPlan *plan;
         StewardSpawned proc;
         Phase phase;
-        guint report_source;
+        guint report_source; /* adoption's first advance, from the main loop */
+        /* The spawn's report pipe, in the epoll set with the pidfds: with
+         * a source of its own each of the 64 spawns in flight was polled
+         * in every iteration of the loop. */
+        StewardFdWatch *report_watch;
         int wait_status;
         guint state_retry_source; /* scope backend: its state asked again once the manager is back */
         guint main_exited : 1;

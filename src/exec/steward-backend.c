@@ -64,6 +64,7 @@ incarnation_free(Incarnation *inc)
                 inc->backend->ops->discard(inc);
         if (inc->report_source)
                 g_source_remove(inc->report_source);
+        g_clear_pointer(&inc->report_watch, steward_fd_watch_remove);
         g_clear_pointer(&inc->pidfd_watch, steward_fd_watch_remove);
         steward_close_fdp(&inc->pidfd);
         steward_close_fdp(&inc->proc.gate_fd);
@@ -230,7 +231,7 @@ on_spawn_report(int fd, GIOCondition cond, gpointer user_data)
                 return G_SOURCE_CONTINUE;
         }
 
-        inc->report_source = 0;
+        g_clear_pointer(&inc->report_watch, steward_fd_watch_remove);
         steward_close_fdp(&inc->proc.report_fd);
 
         if (n == sizeof(report)) {
@@ -782,8 +783,12 @@ incarnation_launch(Incarnation *inc)
         b->in_flight++;
         steward_reaper_watch(b->reaper, inc->proc.pid, on_main_reaped, inc);
         g_hash_table_replace(b->by_leader, GINT_TO_POINTER(inc->proc.pid), inc);
-        inc->report_source =
-                g_unix_fd_add(inc->proc.report_fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_spawn_report, inc);
+        inc->report_watch =
+                steward_fd_watch_add(G_PRIORITY_DEFAULT, inc->proc.report_fd, G_IO_IN, on_spawn_report, inc);
+        if (!inc->report_watch) {
+                backend_incarnation_fail(inc, "cannot watch the helper's report pipe");
+                return;
+        }
 
         b->ops->place(inc);
 }
