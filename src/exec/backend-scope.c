@@ -999,7 +999,7 @@ link_new_private(StewardBackend *b, GError **error)
         if ((r = sd_bus_new(&bus)) < 0 || (r = sd_bus_set_address(bus, address)) < 0 ||
             (r = sd_bus_negotiate_fds(bus, 1)) < 0 || (r = sd_bus_start(bus)) < 0) {
                 sd_bus_unref(bus);
-                steward_set_error_errno(error, r, b->private_socket);
+                steward_set_errno_error(error, -r, b->private_socket);
                 return NULL;
         }
         return link_new(b, bus, "systemd-private");
@@ -1023,7 +1023,7 @@ link_new_bus(StewardBackend *b, GError **error)
                 r = b->mode == STEWARD_MODE_SYSTEM ? sd_bus_open_system(&bus) : sd_bus_open_user(&bus);
         if (r < 0) {
                 sd_bus_unref(bus);
-                steward_set_error_errno(error, r, what);
+                steward_set_errno_error(error, -r, what);
                 return NULL;
         }
         return link_new(b, bus, "systemd-bus");
@@ -1232,7 +1232,7 @@ link_subscribe_sync(StewardBackend *b, ManagerLink *l, guint64 timeout_usec, GEr
         if ((r = link_listen(l)) < 0 ||
             (r = manager_message(b, l, SYSTEMD_OBJECT_PATH, SYSTEMD_MANAGER_INTERFACE, "Subscribe", &m)) <
                     0) {
-                steward_set_error_errno(error, r, "Subscribe");
+                steward_set_errno_error(error, -r, "Subscribe");
                 return FALSE;
         }
         l->subscribed = TRUE;
@@ -1240,7 +1240,7 @@ link_subscribe_sync(StewardBackend *b, ManagerLink *l, guint64 timeout_usec, GEr
                 if (sd_bus_error_is_set(&bus_error))
                         g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r), "%s", bus_error.message);
                 else
-                        steward_set_error_errno(error, r, "Subscribe");
+                        steward_set_errno_error(error, -r, "Subscribe");
                 return FALSE;
         }
         return TRUE;

@@ -7,7 +7,7 @@
  * thread of its own and hands it over. */
 #include "config.h"
 
-#include <gio/gio.h>
+#include <errno.h>
 
 #include "steward-sd-bus.h"
 
@@ -119,12 +119,4 @@ steward_sd_bus_source_new(sd_bus *bus)
         s->fd_tag = g_source_add_unix_fd(source, sd_bus_get_fd(bus), s->events);
         g_source_set_static_name(source, "sd-bus");
         return source;
-}
-
-void
-steward_set_error_errno(GError **error, int r, const char *what)
-{
-        int errsv = r < 0 ? -r : r;
-
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv), "%s: %s", what, g_strerror(errsv));
 }

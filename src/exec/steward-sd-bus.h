@@ -16,7 +16,4 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(sd_bus_error, sd_bus_error_free)
  * (the Disconnected message). */
 GSource *steward_sd_bus_source_new(sd_bus *bus);
 
-/* The error a libsystemd call's negative errno @r means, with @what in front. */
-void steward_set_error_errno(GError **error, int r, const char *what);
-
 G_END_DECLS

@@ -321,13 +321,6 @@ steward_spawn_executor_path(void)
 }
 
 static gboolean
-set_errno_error(GError **error, int errsv, const char *what)
-{
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv), "%s: %s", what, g_strerror(errsv));
-        return FALSE;
-}
-
-static gboolean
 move_above_protocol_fds(int *fd, GError **error)
 {
         int moved;
@@ -336,7 +329,7 @@ move_above_protocol_fds(int *fd, GError **error)
                 return TRUE;
         moved = fcntl(*fd, F_DUPFD_CLOEXEC, STEWARD_EXEC_FD_REPORT + 1);
         if (moved < 0)
-                return set_errno_error(error, errno, "fcntl(F_DUPFD_CLOEXEC)");
+                return steward_set_errno_error(error, errno, "fcntl(F_DUPFD_CLOEXEC)");
         steward_close_fdp(fd);
         *fd = moved;
         return TRUE;
@@ -482,11 +475,11 @@ helper_spawn(int *params, StewardSpawned *out, GError **error)
         if (!executor)
                 return FALSE;
         if (pipe2(gate, O_CLOEXEC) < 0)
-                return set_errno_error(error, errno, "pipe");
+                return steward_set_errno_error(error, errno, "pipe");
         gate_r = gate[0];
         gate_w = gate[1];
         if (pipe2(report, O_CLOEXEC) < 0)
-                return set_errno_error(error, errno, "pipe");
+                return steward_set_errno_error(error, errno, "pipe");
         report_r = report[0];
         report_w = report[1];
 
@@ -540,7 +533,7 @@ steward_spawn_spare(StewardSpare *spare, GError **error)
         if (!fd_table_has_room(error))
                 return FALSE;
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
-                return set_errno_error(error, errno, "socketpair");
+                return steward_set_errno_error(error, errno, "socketpair");
         ours = pair[0];
         theirs = pair[1];
         if (!helper_spawn(&theirs, &spare->proc, error))

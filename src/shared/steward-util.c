@@ -2,6 +2,7 @@
 /* steward-util.c: small helpers shared by the daemon's modules. */
 #include "config.h"
 
+#include <gio/gio.h>
 #include <string.h>
 
 #include "steward-names.h"
@@ -127,4 +128,11 @@ steward_escape_text(const char *s)
         }
         append_escaped(out, run, strlen(run), high);
         return g_string_free(out, FALSE);
+}
+
+gboolean
+steward_set_errno_error(GError **error, int errsv, const char *what)
+{
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv), "%s: %s", what, g_strerror(errsv));
+        return FALSE;
 }

@@ -22,6 +22,10 @@ steward_close_fdp(int *fd)
 /* g_autofd arrived in GLib 2.76; this is the same thing for 2.74. */
 #define steward_autofd __attribute__((cleanup(steward_close_fdp)))
 
+/* Sets @error to the errno value @errsv (a libsystemd call's negative
+ * return, negated) as "@what: its text"; returns FALSE. */
+gboolean steward_set_errno_error(GError **error, int errsv, const char *what);
+
 /* systemd's object path label escaping (bus_label_escape): [A-Za-z0-9]
  * stay, but a leading digit, and every other byte becomes _XX. */
 char *steward_bus_label_escape(const char *s);
