@@ -1531,6 +1531,19 @@ scope_place_probe(Probe *probe, Incarnation *inc)
                           call, g_free);
 }
 
+/* A limit set, on a scope or on a slice above scopes, may make OOM
+ * notifications worth asking for (steward_cgroup_counters_limits_changed()). */
+static void
+limits_changed(StewardBackend *b)
+{
+        GHashTableIter iter;
+        gpointer inc;
+
+        g_hash_table_iter_init(&iter, b->by_unit);
+        while (g_hash_table_iter_next(&iter, NULL, &inc))
+                steward_cgroup_counters_limits_changed(((Incarnation *) inc)->counters);
+}
+
 /* A scope gone meanwhile has nothing left to limit; anything else is
  * said, and the incarnation goes on without. */
 static void
@@ -1538,6 +1551,8 @@ on_set_resources(StewardBackend *b, sd_bus_message *reply, const sd_bus_error *e
 {
         const char *unit = user_data;
 
+        if (reply)
+                limits_changed(b);
         if (reply || error_is(error, SYSTEMD_ERROR_NO_SUCH_UNIT))
                 return;
         g_message("Cannot set the resources of %s: %s, ignoring", unit, error->message);
@@ -1568,6 +1583,8 @@ scope_set_resources(StewardBackend *b, const char *unit, const StewardResources 
                 (void) sd_bus_error_set_errno(&error, r);
         if (r < 0)
                 on_set_resources(b, NULL, &error, (gpointer) unit);
+        else
+                limits_changed(b);
 }
 
 const BackendOps backend_scope_ops = {

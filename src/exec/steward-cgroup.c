@@ -8,9 +8,11 @@
  * on the unified hierarchy memory.events and pids.events are kept open
  * and wake poll() when they change, and a v1 memory.oom_control signals
  * an eventfd registered through cgroup.event_control when the cgroup runs
- * out of memory (these wake-ups come ahead of the main process's exit).
- * What nothing wakes for (v1 pids.events) is read by path, so a scope
- * holds at most two descriptors. Once the manager has removed the cgroup
+ * out of memory (these wake-ups come ahead of the main process's exit);
+ * the eventfd only where a memory limit applies, since no other OOM is
+ * notified on v1. What nothing wakes for (v1 pids.events) is read by
+ * path, so a scope holds at most two descriptors, and none on a hybrid
+ * host without memory limits. Once the manager has removed the cgroup
  * nothing can be read: a count made while stewardd could not run (a
  * loaded host) and followed by the main process's exit at once is lost,
  * and the cause is not named.
@@ -200,25 +202,55 @@ on_counter_event(int fd, GIOCondition cond, gpointer user_data)
         return G_SOURCE_CONTINUE;
 }
 
+/* Whether the v1 memory cgroup at @dir can run out of memory: its
+ * memory.stat's hierarchical limits are the lowest on the way to the root,
+ * and where there is none, the memory controller's OOM handling never
+ * runs for it. The global OOM killer still may kill in it (and counts the
+ * kill in oom_kill), but notifies nobody. A file that cannot be read says
+ * yes. */
+static gboolean
+v1_memory_limited(const char *dir)
+{
+        static const char *const keys[] = { "hierarchical_memory_limit", "hierarchical_memsw_limit" };
+        g_autofree char *path = g_build_filename(dir, "memory.stat", NULL);
+        g_autofree char *text = NULL;
+        long page = sysconf(_SC_PAGESIZE);
+        guint64 unlimited, v;
+
+        if (page <= 0 || !g_file_get_contents(path, &text, NULL, NULL))
+                return TRUE;
+        /* PAGE_COUNTER_MAX pages: what "max" reads as in bytes. */
+        unlimited = (guint64) (G_MAXINT64 / page) * (guint64) page;
+        for (guint i = 0; i < G_N_ELEMENTS(keys); i++)
+                if (steward_cgroup_counter(text, keys[i], &v) && v < unlimited)
+                        return TRUE;
+        return FALSE;
+}
+
 /* Asks the v1 memory controller to signal an eventfd when the cgroup at
  * @dir runs out of memory; without it the count is read at the end only.
- * The registration names the control file's descriptor (c->fd) only while
- * it is made. */
+ * Only where a limit applies (v1_memory_limited()): an eventfd is a
+ * descriptor, which every spawn's clone() copies with the rest of the
+ * table, and one per child made a spawn's cost grow with the tree. */
 static void
 counter_watch_v1(Counter *c, const char *dir)
 {
+        g_autofree char *oom_control = g_build_filename(dir, "memory.oom_control", NULL);
         g_autofree char *control = g_build_filename(dir, "cgroup.event_control", NULL);
         g_autofree char *line = NULL;
-        int fd;
+        steward_autofd int oom_fd = -1, fd = -1;
         gboolean armed;
 
-        c->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (c->event_fd >= 0 || !v1_memory_limited(dir))
+                return;
+        /* The registration names the control file's descriptor only while it is made. */
+        oom_fd = open(oom_control, O_RDONLY | O_CLOEXEC);
+        c->event_fd = oom_fd >= 0 ? eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) : -1;
         if (c->event_fd < 0)
                 return;
-        line = g_strdup_printf("%d %d", c->event_fd, c->fd);
+        line = g_strdup_printf("%d %d", c->event_fd, oom_fd);
         fd = open(control, O_WRONLY | O_CLOEXEC);
         armed = fd >= 0 && write(fd, line, strlen(line)) == (ssize_t) strlen(line);
-        steward_close_fdp(&fd);
         if (!armed) {
                 steward_close_fdp(&c->event_fd);
                 return;
@@ -254,13 +286,13 @@ counter_open(Counter *c, const char *root, const char *path, const char *unit, c
                 c->watch = steward_fd_watch_add(G_PRIORITY_HIGH, c->fd, G_IO_PRI, on_counter_changed, c);
                 return TRUE;
         }
-        if (g_str_equal(file, "memory.oom_control"))
-                counter_watch_v1(c, cgroup);
         /* Nothing to poll: read by path when asked, which works as long
          * as the cgroup does, as a held descriptor would. A large tree
          * keeps one descriptor fewer per child and file. */
         steward_close_fdp(&c->fd);
         cgroup_file_set(&c->file, cgroup, file);
+        if (g_str_equal(file, "memory.oom_control"))
+                counter_watch_v1(c, cgroup);
         return TRUE;
 }
 
@@ -378,6 +410,18 @@ steward_cgroup_counters_cause(StewardCgroupCounters *c)
                 oom_kills = c->oom.notified > 0 ? 1 : 0;
         (void) counter_read(&c->pids);
         return steward_cgroup_exit_cause(oom_kills, c->pids.have ? c->pids.seen - c->pids.base : 0);
+}
+
+void
+steward_cgroup_counters_limits_changed(StewardCgroupCounters *c)
+{
+        g_autofree char *dir = NULL;
+
+        if (!c || !c->oom.have || c->oom.fd >= 0 || !c->oom.file.dir ||
+            !g_str_equal(c->oom.file.file, "memory.oom_control"))
+                return;
+        dir = g_build_filename(c->oom.file.dir, c->oom.file.unit, NULL);
+        counter_watch_v1(&c->oom, dir);
 }
 
 void

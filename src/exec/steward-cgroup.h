@@ -36,6 +36,10 @@ StewardCgroupCounters *steward_cgroup_counters_open(pid_t pid, const char *unit,
 /* The cause since the counters were opened; NONE when nothing counted,
  * or the cgroup is gone and was never read with a count. */
 StewardExitCause steward_cgroup_counters_cause(StewardCgroupCounters *c);
+/* A memory limit of the cgroup or of one above it may have been set: on
+ * the v1 memory controller, the OOM notification is asked for only where
+ * a limit applies, and now may be. */
+void steward_cgroup_counters_limits_changed(StewardCgroupCounters *c);
 void steward_cgroup_counters_free(StewardCgroupCounters *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardCgroupCounters, steward_cgroup_counters_free)
 

@@ -640,10 +640,12 @@ start_with_nofile(guint n, guint limit, const char *extra)
 /* More children than stewardd could hold helpers waiting at their gates
  * for: each takes two descriptors until its scope exists, and the manager
  * creates scopes one at a time. With the spawns in flight bounded, 500
- * children come up within 1,024 descriptors: the peak is one per running
- * child plus three per spawn in flight (587 measured). All of them at their
- * gates at once would take over 1,000, and the spawns past the reserve
- * (896) would be refused. */
+ * children come up within 1,024 descriptors: the peak is what the running
+ * children keep (none without a memory limit on a v1 memory controller,
+ * one each with it; see test_oom_watch_only_where_limited) plus three per
+ * spawn in flight (587 measured with one each). All of them at their gates
+ * at once would take over 1,000, and the spawns past the reserve (896)
+ * would be refused. */
 START_TEST(test_spawns_bounded)
 {
         g_autoptr(ItestDaemon) d = start_with_nofile(500, 1024, "");
@@ -691,10 +693,13 @@ END_TEST
 
 /* A full descriptor table refuses a spawn, with a reason, and stewardd
  * goes on: GLib aborts when it cannot make a wakeup descriptor, so the
- * last quarter of 256 is never given to helpers. */
+ * last quarter of 256 is never given to helpers. The table fills with the
+ * running children's own descriptors: under MemoryMax= each keeps one for
+ * its OOM notification on the v1 memory controller (two, memory.events
+ * and pids.events, on the unified hierarchy, limit or not). */
 START_TEST(test_descriptor_reserve)
 {
-        g_autoptr(ItestDaemon) d = start_with_nofile(300, 256, "Restart=temporary\n");
+        g_autoptr(ItestDaemon) d = start_with_nofile(300, 256, "Restart=temporary\nMemoryMax=1G\n");
         g_autoptr(GVariant) reply = NULL;
         guint from = 0;
         GVariant *ev;
@@ -785,6 +790,90 @@ START_TEST(test_oom_kill_named)
         g_unlink(eaten);
         g_unlink(fifo);
         g_rmdir(dir);
+}
+END_TEST
+
+/* stewardd's descriptors that are eventfds. */
+static guint
+count_eventfds(GPid pid)
+{
+        g_autofree char *dir = g_strdup_printf("/proc/%d/fd", (int) pid);
+        g_autoptr(GDir) fds = g_dir_open(dir, 0, NULL);
+        const char *name;
+        guint n = 0;
+
+        ck_assert_ptr_nonnull(fds);
+        while ((name = g_dir_read_name(fds))) {
+                g_autofree char *link = g_build_filename(dir, name, NULL);
+                g_autofree char *target = g_file_read_link(link, NULL);
+
+                if (target && g_str_equal(target, "anon_inode:[eventfd]"))
+                        n++;
+        }
+        return n;
+}
+
+/* A child added at run time, waited for until it runs. */
+static void
+add_running(ItestDaemon *d, const char *name, const char *extra)
+{
+        g_autofree char *fragment =
+                g_strdup_printf("[Child %s]\nExecStart=/bin/sh -c 'exec sleep 1000'\n%s", name, extra);
+        g_autoptr(GVariant) reply =
+                itest_manager_call(d, "AddChild", g_variant_new("(sa{sv})", fragment, NULL), "(a{sv})");
+
+        ck_assert_msg(itest_wait_state(d, name, "running"), "%s does not run", name);
+}
+
+/* The v1 memory controller notifies an OOM only in a cgroup under a
+ * memory limit (its own or one above it): stewardd asks for the
+ * notification, an eventfd each, there alone. A tree without limits holds
+ * no descriptor a child, and every spawn's clone(), which copies the
+ * descriptor table, costs the same at ten children as at ten thousand.
+ * On a host whose memory controller is on the unified hierarchy no
+ * eventfd is asked for at all. */
+START_TEST(test_oom_watch_only_where_limited)
+{
+        gboolean v1 = g_file_test("/sys/fs/cgroup/memory/cgroup.event_control", G_FILE_TEST_EXISTS) &&
+                      !g_file_test("/sys/fs/cgroup/cgroup.controllers", G_FILE_TEST_EXISTS);
+        g_autoptr(ItestDaemon) d = start("[Manager]\n", 0);
+        g_autofree char *dropin =
+                g_build_filename(d->dir, "run", "steward.conf.d", "50-runtime-free0.conf", NULL);
+        g_autoptr(GVariant) reload = NULL;
+        g_autoptr(GVariant) restart = NULL;
+        guint before, unlimited, limited, relimited;
+
+        before = count_eventfds(d->pid);
+        for (guint i = 0; i < 8; i++) {
+                g_autofree char *name = g_strdup_printf("free%u", i);
+
+                add_running(d, name, "");
+        }
+        unlimited = count_eventfds(d->pid);
+        add_running(d, "capped", "MemoryMax=256M\n");
+        limited = count_eventfds(d->pid);
+        fprintf(stderr,
+                "# eventfds: %u with no child, %u with 8 unlimited, %u with one more under MemoryMax= (v1 "
+                "%s)\n",
+                before, unlimited, limited, v1 ? "yes" : "no");
+        ck_assert_uint_eq(unlimited, before);
+        ck_assert_uint_eq(limited, unlimited + (v1 ? 1 : 0));
+
+        /* A limit set in place (Reload, SetUnitProperties) asks for it
+         * then. The manager answers one connection in order: once a
+         * restart asked for after the Reload has its new scope, the
+         * answer to the change has been read too. */
+        ck_assert(g_file_set_contents(dropin,
+                                      "[Child free0]\nExecStart=/bin/sh -c 'exec sleep 1000'\n"
+                                      "MemoryMax=256M\n",
+                                      -1, NULL));
+        reload = itest_manager_call(d, "Reload", NULL, "(a{sv})");
+        restart = itest_child_command(d, "RestartChild", "free1", "test");
+        ck_assert(wait_generation(d, "free1", 1));
+        relimited = count_eventfds(d->pid);
+        fprintf(stderr, "# eventfds: %u once free0 has a MemoryMax= too\n", relimited);
+        ck_assert_uint_eq(relimited, limited + (v1 ? 1 : 0));
+        ck_assert_uint_eq(itest_events_count(d->events, "child_starting", "free0"), 1);
 }
 END_TEST
 
@@ -1678,6 +1767,7 @@ make_suite(void)
         tcase_add_loop_test(life, test_crash_loop_new_incarnations, 0, G_N_ELEMENTS(backends));
         tcase_add_loop_test(life, test_descriptor_limit, 0, 2);
         tcase_add_test(life, test_oom_kill_named);
+        tcase_add_test(life, test_oom_watch_only_where_limited);
         tcase_add_test(life, test_tasks_max_named);
         tcase_add_loop_test(life, test_missing_executable, 0, G_N_ELEMENTS(backends));
         tcase_add_loop_test(life, test_root_gives_up, 0, G_N_ELEMENTS(backends));
