@@ -23,6 +23,7 @@
 #include "stewardctl-journal.h"
 #include "stewardctl-list.h"
 #include "stewardctl-metrics.h"
+#include "stewardctl-proc.h"
 
 /* The daemon caps reasons at this size (dbus/org.steward.Supervisor1.xml). */
 
@@ -88,7 +89,18 @@ typedef struct {
         GDBusConnection *bus;
         gboolean system;
         StewardctlStyle style;
+        GArray *procs; /* /proc's processes, read once when first needed (ctl_procs()) */
 } Ctl;
+
+/* Every process's stat, for the process backend's children: one pass over
+ * /proc for a whole status, however many children it shows. */
+static GArray *
+ctl_procs(Ctl *ctl)
+{
+        if (!ctl->procs)
+                ctl->procs = stewardctl_proc_scan();
+        return ctl->procs;
+}
 
 typedef struct Command Command;
 struct Command {
@@ -507,11 +519,7 @@ run_list(Ctl *ctl, const Command *cmd, char **args)
 static gboolean
 main_pid_uptime(guint32 pid, const char *unit, guint64 *ret)
 {
-        g_autofree char *stat_path = g_strdup_printf("/proc/%u/stat", pid);
-        g_autofree char *stat = NULL;
-        g_auto(GStrv) fields = NULL;
-        const char *after_comm;
-        guint64 start_ticks;
+        StewardctlProcStat st;
         struct timespec now;
         long hz = sysconf(_SC_CLK_TCK);
         guint64 now_usec, start_usec;
@@ -526,21 +534,10 @@ main_pid_uptime(guint32 pid, const char *unit, guint64 *ret)
                 if (!g_file_get_contents(cgroup_path, &cgroup, NULL, NULL) || !strstr(cgroup, needle))
                         return FALSE;
         }
-        if (!g_file_get_contents(stat_path, &stat, NULL, NULL))
-                return FALSE;
-        /* comm may hold spaces and parentheses; the fields start after the last ')'. */
-        after_comm = strrchr(stat, ')');
-        if (!after_comm)
-                return FALSE;
-        fields = g_strsplit(after_comm + 2, " ", -1);
-        /* starttime is field 22 of stat(5); after comm, state is field 3. */
-        if (g_strv_length(fields) < 20)
-                return FALSE;
-        start_ticks = g_ascii_strtoull(fields[19], NULL, 10);
-        if (clock_gettime(CLOCK_BOOTTIME, &now) < 0)
+        if (!stewardctl_proc_stat_read(pid, &st) || clock_gettime(CLOCK_BOOTTIME, &now) < 0)
                 return FALSE;
         now_usec = (guint64) now.tv_sec * G_USEC_PER_SEC + (guint64) now.tv_nsec / 1000;
-        start_usec = start_ticks * G_USEC_PER_SEC / (guint64) hz;
+        start_usec = st.start_ticks * G_USEC_PER_SEC / (guint64) hz;
         if (start_usec > now_usec)
                 return FALSE;
         *ret = now_usec - start_usec;
@@ -767,18 +764,16 @@ on_get_memory(GObject *source, GAsyncResult *res, gpointer user_data)
 }
 
 /* The process backend has no scope: what /proc counts resident for the
- * process group its main process leads, summed over the group in one pass
- * over /proc for every child. Pages another process shares count in each. */
+ * process group its main process leads, summed over the group from
+ * @procs (ctl_procs()). Pages another process shares count in each. */
 static void
-read_process_group_memory(GPtrArray *children, GHashTable *into)
+read_process_group_memory(GPtrArray *children, GArray *procs, GHashTable *into)
 {
         g_autoptr(GHashTable) groups = g_hash_table_new(g_direct_hash, g_direct_equal);
         g_autoptr(GHashTable) sums = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
-        g_autoptr(GDir) proc = NULL;
         GHashTableIter iter;
         gpointer key, value;
         long page = sysconf(_SC_PAGESIZE);
-        const char *entry;
 
         for (guint i = 0; i < children->len; i++) {
                 GVariant *props = g_ptr_array_index(children, i);
@@ -790,34 +785,20 @@ read_process_group_memory(GPtrArray *children, GHashTable *into)
                 if (!*unit && pid > 0)
                         g_hash_table_insert(groups, GUINT_TO_POINTER(pid), (gpointer) props_name(props));
         }
-        if (g_hash_table_size(groups) == 0 || page <= 0 || !(proc = g_dir_open("/proc", 0, NULL)))
+        if (g_hash_table_size(groups) == 0 || page <= 0)
                 return;
-        while ((entry = g_dir_read_name(proc))) {
-                g_autofree char *stat_path = g_build_filename("/proc", entry, "stat", NULL);
-                g_autofree char *stat = NULL;
-                g_auto(GStrv) fields = NULL;
-                const char *after_comm;
-                guint64 pid, pgid;
+        for (guint i = 0; i < procs->len; i++) {
+                const StewardctlProcStat *st = &g_array_index(procs, StewardctlProcStat, i);
                 guint64 *sum;
 
-                if (!g_ascii_string_to_unsigned(entry, 10, 1, G_MAXINT32, &pid, NULL) ||
-                    !g_file_get_contents(stat_path, &stat, NULL, NULL) || !(after_comm = strrchr(stat, ')')))
+                if (st->pgid == 0 || !g_hash_table_contains(groups, GUINT_TO_POINTER(st->pgid)))
                         continue;
-                /* After comm, field 3 of proc(5) (state) is the first: pgrp
-                 * (5) is the third, rss (24, in pages) the 22nd. */
-                fields = g_strsplit(after_comm + 2, " ", 23);
-                if (g_strv_length(fields) < 22)
-                        continue;
-                pgid = g_ascii_strtoull(fields[2], NULL, 10);
-                if (pgid == 0 || pgid > G_MAXUINT32 ||
-                    !g_hash_table_contains(groups, GUINT_TO_POINTER(pgid)))
-                        continue;
-                sum = g_hash_table_lookup(sums, GUINT_TO_POINTER(pgid));
+                sum = g_hash_table_lookup(sums, GUINT_TO_POINTER(st->pgid));
                 if (!sum) {
                         sum = g_new0(guint64, 1);
-                        g_hash_table_insert(sums, GUINT_TO_POINTER(pgid), sum);
+                        g_hash_table_insert(sums, GUINT_TO_POINTER(st->pgid), sum);
                 }
-                *sum += g_ascii_strtoull(fields[21], NULL, 10) * (guint64) page;
+                *sum += st->rss_pages * (guint64) page;
         }
         g_hash_table_iter_init(&iter, sums);
         while (g_hash_table_iter_next(&iter, &key, &value))
@@ -868,7 +849,7 @@ read_memory(Ctl *ctl, GPtrArray *children, GHashTable *into)
                                             g_memdup2(&reads[i].bytes, sizeof(guint64)));
         if (batch.pending == 0)
                 g_free(reads);
-        read_process_group_memory(children, into);
+        read_process_group_memory(children, ctl_procs(ctl), into);
 }
 
 static GVariant *find_by_name(GPtrArray *objects, const char *name);
@@ -991,53 +972,36 @@ print_status_json(GVariant *manager, GPtrArray *supervisors, GPtrArray *children
 }
 
 /* The process backend has no scope: the members of the child's process
- * group (its main process leads one), read from /proc, with their command
- * lines, as rows a(us). */
+ * group (its main process leads one), from @procs (ctl_procs()), with
+ * their command lines, as rows a(us). */
 static GVariant *
-process_group_members(guint32 pgid)
+process_group_members(guint32 pgid, GArray *procs)
 {
-        g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
         GVariantBuilder list;
-        const char *name;
 
         g_variant_builder_init(&list, G_VARIANT_TYPE("a(us)"));
-        while (proc && (name = g_dir_read_name(proc))) {
-                g_autofree char *stat_path = g_build_filename("/proc", name, "stat", NULL);
-                g_autofree char *cmd_path = g_build_filename("/proc", name, "cmdline", NULL);
-                g_autofree char *stat = NULL;
+        for (guint i = 0; i < procs->len; i++) {
+                const StewardctlProcStat *st = &g_array_index(procs, StewardctlProcStat, i);
+                g_autofree char *cmd_path = NULL;
                 g_autofree char *cmdline = NULL;
-                g_auto(GStrv) fields = NULL;
-                const char *after_comm;
-                guint64 pid;
+                g_autofree char *valid = NULL;
                 gsize len = 0;
 
-                if (!g_ascii_string_to_unsigned(name, 10, 1, G_MAXINT32, &pid, NULL) ||
-                    !g_file_get_contents(stat_path, &stat, NULL, NULL) || !(after_comm = strrchr(stat, ')')))
+                if (st->pgid != pgid)
                         continue;
-                /* After comm: state, ppid, pgrp (fields 3 to 5 of proc(5)). */
-                fields = g_strsplit(after_comm + 2, " ", 4);
-                if (g_strv_length(fields) < 3 || g_ascii_strtoull(fields[2], NULL, 10) != pgid)
-                        continue;
+                cmd_path = g_strdup_printf("/proc/%u/cmdline", st->pid);
                 if (g_file_get_contents(cmd_path, &cmdline, &len, NULL) && len > 0) {
-                        for (gsize i = 0; i + 1 < len; i++)
-                                if (cmdline[i] == '\0')
-                                        cmdline[i] = ' ';
+                        for (gsize j = 0; j + 1 < len; j++)
+                                if (cmdline[j] == '\0')
+                                        cmdline[j] = ' ';
                 } else {
                         /* None (a zombie, or caught mid-exec): [comm], as ps
                          * and the manager show it. */
-                        const char *comm = strchr(stat, '(');
-
                         g_free(cmdline);
-                        cmdline =
-                                comm && comm < after_comm
-                                        ? g_strdup_printf("[%.*s]", (int) (after_comm - comm - 1), comm + 1)
-                                        : NULL;
+                        cmdline = g_strdup_printf("[%s]", st->comm);
                 }
-                {
-                        g_autofree char *valid = g_utf8_make_valid(cmdline ? cmdline : "", -1);
-
-                        g_variant_builder_add(&list, "(us)", (guint32) pid, valid);
-                }
+                valid = g_utf8_make_valid(cmdline, -1);
+                g_variant_builder_add(&list, "(us)", st->pid, valid);
         }
         return g_variant_builder_end(&list);
 }
@@ -1109,7 +1073,8 @@ child_with_scope(Ctl *ctl, GVariant *props, char **logs)
                 guint32 pid = 0;
 
                 if (g_variant_lookup(props, "MainPID", "u", &pid) && pid > 0)
-                        g_variant_builder_add(&out, "{sv}", "Processes", process_group_members(pid));
+                        g_variant_builder_add(&out, "{sv}", "Processes",
+                                              process_group_members(pid, ctl_procs(ctl)));
         }
         if (logs)
                 g_variant_builder_add(&out, "{sv}", "Logs",
@@ -1742,5 +1707,6 @@ main(int argc, char **argv)
                 pager_open();
         ret = cmd->run(&ctl, cmd, argv + 2);
         pager_close();
+        g_clear_pointer(&ctl.procs, g_array_unref);
         return ret;
 }
