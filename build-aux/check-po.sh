@@ -31,8 +31,16 @@ else
     # A meson dist tarball has no .git.
     mapfile -t sources < <(find src -name '*.c' | LC_ALL=C sort)
 fi
+# Looked up in an array, not with printf | grep -q: bash writes each line
+# of printf on its own, grep -q leaves at its first match, a line written
+# after that kills printf with SIGPIPE, and under pipefail the pipeline
+# failed for a file that is listed (now and then, on a loaded machine).
+declare -A is_listed=()
+for f in "${listed[@]}"; do
+    is_listed[$f]=1
+done
 while IFS= read -r f; do
-    printf '%s\n' "${listed[@]}" | grep -qxF -- "$f" ||
+    [ -n "${is_listed[$f]:-}" ] ||
         complain "po/POTFILES: $f marks strings for translation but is not listed"
 done < <(grep -lE '(^|[^A-Za-z0-9_])(N?C?_|g_dngettext)\(' -- "${sources[@]}" || true)
 
