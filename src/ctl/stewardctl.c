@@ -23,7 +23,7 @@
 #include "stewardctl-journal.h"
 #include "stewardctl-list.h"
 #include "stewardctl-metrics.h"
-#include "stewardctl-proc.h"
+#include "steward-proc.h"
 
 /* The daemon caps reasons at this size (dbus/org.steward.Supervisor1.xml). */
 
@@ -98,7 +98,7 @@ static GArray *
 ctl_procs(Ctl *ctl)
 {
         if (!ctl->procs)
-                ctl->procs = stewardctl_proc_scan();
+                ctl->procs = steward_proc_scan();
         return ctl->procs;
 }
 
@@ -519,7 +519,7 @@ run_list(Ctl *ctl, const Command *cmd, char **args)
 static gboolean
 main_pid_uptime(guint32 pid, const char *unit, guint64 *ret)
 {
-        StewardctlProcStat st;
+        StewardProcStat st;
         struct timespec now;
         long hz = sysconf(_SC_CLK_TCK);
         guint64 now_usec, start_usec;
@@ -534,7 +534,7 @@ main_pid_uptime(guint32 pid, const char *unit, guint64 *ret)
                 if (!g_file_get_contents(cgroup_path, &cgroup, NULL, NULL) || !strstr(cgroup, needle))
                         return FALSE;
         }
-        if (!stewardctl_proc_stat_read(pid, &st) || clock_gettime(CLOCK_BOOTTIME, &now) < 0)
+        if (!steward_proc_stat_read(pid, &st) || clock_gettime(CLOCK_BOOTTIME, &now) < 0)
                 return FALSE;
         now_usec = (guint64) now.tv_sec * G_USEC_PER_SEC + (guint64) now.tv_nsec / 1000;
         start_usec = st.start_ticks * G_USEC_PER_SEC / (guint64) hz;
@@ -788,7 +788,7 @@ read_process_group_memory(GPtrArray *children, GArray *procs, GHashTable *into)
         if (g_hash_table_size(groups) == 0 || page <= 0)
                 return;
         for (guint i = 0; i < procs->len; i++) {
-                const StewardctlProcStat *st = &g_array_index(procs, StewardctlProcStat, i);
+                const StewardProcStat *st = &g_array_index(procs, StewardProcStat, i);
                 guint64 *sum;
 
                 if (st->pgid == 0 || !g_hash_table_contains(groups, GUINT_TO_POINTER(st->pgid)))
@@ -981,7 +981,7 @@ process_group_members(guint32 pgid, GArray *procs)
 
         g_variant_builder_init(&list, G_VARIANT_TYPE("a(us)"));
         for (guint i = 0; i < procs->len; i++) {
-                const StewardctlProcStat *st = &g_array_index(procs, StewardctlProcStat, i);
+                const StewardProcStat *st = &g_array_index(procs, StewardProcStat, i);
                 g_autofree char *cmd_path = NULL;
                 g_autofree char *cmdline = NULL;
                 g_autofree char *valid = NULL;

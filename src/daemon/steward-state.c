@@ -18,6 +18,7 @@
 #include "steward-error.h"
 #include "steward-names.h"
 #include "steward-parse.h"
+#include "steward-proc.h"
 #include "steward-spec.h"
 #include "steward-state.h"
 #include "steward-util.h"
@@ -25,9 +26,6 @@
 #define GROUP_STATE "State"
 #define GROUP_CHILD_PREFIX "Child "
 #define GROUP_SUPERVISOR_PREFIX "Supervisor "
-
-/* Enough for any /proc/PID/stat: 52 numbers and a comm of 16 bytes. */
-#define PROC_STAT_MAX 4096
 
 static const char *const operator_names[_STEWARD_STATE_OPERATOR_MAX] = {
         [STEWARD_STATE_OPERATOR_RUNNING] = "running", [STEWARD_STATE_OPERATOR_STOPPED] = "stopped",
@@ -1366,57 +1364,9 @@ steward_state_boot_id(GError **error)
 guint64
 steward_state_pid_start_time(guint32 pid)
 {
-        char path[sizeof("/proc//stat") + 16];
-        char buf[PROC_STAT_MAX + 1];
-        steward_autofd int fd = -1;
-        g_autofree char *word = NULL;
-        const char *p, *q, *end;
-        gsize len = 0;
-        guint64 v;
+        StewardProcStat st;
 
-        if (pid == 0 || pid > G_MAXINT32)
-                return 0;
-        g_snprintf(path, sizeof(path), "/proc/%u/stat", pid);
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return 0;
-        while (len < PROC_STAT_MAX) {
-                ssize_t n = read(fd, buf + len, PROC_STAT_MAX - len);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        break;
-                len += (gsize) n;
-        }
-        buf[len] = '\0';
-
-        /* "PID (COMM) STATE ...": COMM is the program's to choose and may
-         * hold spaces and parentheses; nothing after it can hold a ')'. */
-        p = memrchr(buf, ')', len);
-        if (!p)
-                return 0;
-        p++;
-        end = buf + len;
-        /* The fields after COMM are the 3rd (STATE) onwards: start time is
-         * the 22nd, the 20th after COMM. */
-        for (guint field = 3; field < 22; field++) {
-                if (p >= end || *p != ' ')
-                        return 0;
-                p++;
-                while (p < end && *p != ' ' && *p != '\n')
-                        p++;
-        }
-        if (p >= end || *p != ' ')
-                return 0;
-        p++;
-        q = p;
-        while (q < end && g_ascii_isdigit(*q))
-                q++;
-        word = g_strndup(p, (gsize) (q - p));
-        if (!steward_parse_uint(word, G_MAXUINT64, &v))
-                return 0;
-        return v;
+        return steward_proc_stat_read(pid, &st) ? st.start_ticks : 0;
 }
 
 gboolean

@@ -9,7 +9,6 @@
 #include "steward-util.h"
 #include "stewardctl-format.h"
 #include "stewardctl-metrics.h"
-#include "stewardctl-proc.h"
 
 static const StewardctlStyle plain = { .color = FALSE, .utf8 = FALSE, .now_usec = 1000 * G_USEC_PER_SEC };
 static const StewardctlStyle fancy = { .color = TRUE, .utf8 = TRUE, .now_usec = 1000 * G_USEC_PER_SEC };
@@ -681,44 +680,6 @@ START_TEST(test_metrics_render_empty)
 }
 END_TEST
 
-/* /proc/PID/stat as proc(5) lays it out: a COMM with spaces and
- * parentheses, fields after it counted from its closing one. */
-START_TEST(test_proc_stat)
-{
-        static const char stat[] =
-                "4242 (a (b) c) S 1 4240 4240 0 -1 4194560 100 0 0 0 5 3 0 0 20 0 1 0 987654 12345678 321 "
-                "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n";
-        static const char mine[] = "1 (init) S 0 1 1 0 -1 4194560 100 0 0 0 5 3 0 0 20 0 1 0 7 1 2\n";
-        StewardctlProcStat st;
-        GArray *procs;
-        gboolean found = FALSE;
-
-        ck_assert(stewardctl_proc_stat_parse(stat, strlen(stat), &st));
-        ck_assert_uint_eq(st.pid, 4242);
-        ck_assert_str_eq(st.comm, "a (b) c");
-        ck_assert_uint_eq(st.pgid, 4240);
-        ck_assert_uint_eq(st.start_ticks, 987654);
-        ck_assert_uint_eq(st.rss_pages, 321);
-        ck_assert(stewardctl_proc_stat_parse(mine, strlen(mine), &st));
-        ck_assert_uint_eq(st.pgid, 1);
-        ck_assert_uint_eq(st.rss_pages, 2);
-        /* Cut short, or not a stat at all. */
-        ck_assert(!stewardctl_proc_stat_parse(stat, 40, &st));
-        ck_assert(!stewardctl_proc_stat_parse("4242 a b c", 10, &st));
-        ck_assert(!stewardctl_proc_stat_parse("x (a) S 1 2", 11, &st));
-        /* This process, read and found in a pass over /proc. */
-        ck_assert(stewardctl_proc_stat_read((guint32) getpid(), &st));
-        ck_assert_uint_eq(st.pid, (guint32) getpid());
-        ck_assert_uint_eq(st.pgid, (guint32) getpgrp());
-        ck_assert(!stewardctl_proc_stat_read(0, &st));
-        procs = stewardctl_proc_scan();
-        for (guint i = 0; i < procs->len; i++)
-                found |= g_array_index(procs, StewardctlProcStat, i).pid == (guint32) getpid();
-        ck_assert(found);
-        g_array_unref(procs);
-}
-END_TEST
-
 static Suite *
 make_suite(void)
 {
@@ -737,7 +698,6 @@ make_suite(void)
         tcase_add_test(tc, test_event);
         tcase_add_test(tc, test_json);
         tcase_add_test(tc, test_tables);
-        tcase_add_test(tc, test_proc_stat);
         tcase_add_test(tc, test_status_tree);
         tcase_add_test(tc, test_status_subtree_and_child);
         tcase_add_test(tc, test_status_memory_column);

@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* stewardctl-proc.c: /proc/PID/stat, read for the process backend's children.
+/* steward-proc.c: /proc/PID/stat, read by stewardd (a process's start time,
+ * which tells it from a later one with the same PID) and by stewardctl
+ * (the process backend's children, whose processes are their process
+ * group, which only a pass over every process in /proc finds).
  *
- * A child of the process backend has no scope to ask the manager about:
- * its processes are its process group, which only a pass over every
- * process in /proc finds. The pass reads each stat into a buffer on the
- * stack, through the directory's own descriptor, and splits nothing: at
+ * Each stat is read into a buffer on the stack and parsed in place: at
  * 10,000 processes GLib's g_file_get_contents() and g_strsplit() took two
- * thirds of `stewardctl status NAME`'s time. A `status` of several
- * children makes one pass for all of them. */
+ * thirds of `stewardctl status NAME`'s time. */
 #include "config.h"
 
 #include <dirent.h>
@@ -16,11 +15,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "steward-proc.h"
 #include "steward-util.h"
-#include "stewardctl-proc.h"
 
-/* A stat is some 300 bytes; a comm of 64 and numbers of 20 digits still fit. */
-#define STAT_MAX 2048
+/* Enough for any /proc/PID/stat: 52 numbers and a comm of 64 bytes. */
+#define STAT_MAX 4096
 
 /* The unsigned number at *@p, which then points after it and its space. */
 static gboolean
@@ -54,7 +53,7 @@ skip_field(const char **p, const char *end)
 }
 
 gboolean
-stewardctl_proc_stat_parse(const char *text, gsize len, StewardctlProcStat *out)
+steward_proc_stat_parse(const char *text, gsize len, StewardProcStat *out)
 {
         const char *end = text + len;
         const char *open = memchr(text, '(', len);
@@ -66,7 +65,7 @@ stewardctl_proc_stat_parse(const char *text, gsize len, StewardctlProcStat *out)
 
         if (!open || !close || close < open || !next_field(&p, open, &v) || v == 0 || v > G_MAXINT32)
                 return FALSE;
-        *out = (StewardctlProcStat){ .pid = (guint32) v };
+        *out = (StewardProcStat){ .pid = (guint32) v };
         g_strlcpy(out->comm, open + 1, MIN(sizeof(out->comm), (gsize) (close - open)));
         p = close + 1;
         if (p >= end || *p != ' ')
@@ -93,7 +92,7 @@ stewardctl_proc_stat_parse(const char *text, gsize len, StewardctlProcStat *out)
 
 /* @name's stat: relative to @dir_fd (/proc), or a whole path ("/proc/PID"). */
 static gboolean
-stat_read_at(int dir_fd, const char *name, StewardctlProcStat *out)
+stat_read_at(int dir_fd, const char *name, StewardProcStat *out)
 {
         char path[32];
         char buf[STAT_MAX];
@@ -114,11 +113,11 @@ stat_read_at(int dir_fd, const char *name, StewardctlProcStat *out)
                         break;
                 len += (gsize) n;
         }
-        return len < sizeof(buf) && stewardctl_proc_stat_parse(buf, len, out);
+        return len < sizeof(buf) && steward_proc_stat_parse(buf, len, out);
 }
 
 gboolean
-stewardctl_proc_stat_read(guint32 pid, StewardctlProcStat *out)
+steward_proc_stat_read(guint32 pid, StewardProcStat *out)
 {
         char name[24];
 
@@ -129,16 +128,16 @@ stewardctl_proc_stat_read(guint32 pid, StewardctlProcStat *out)
 }
 
 GArray *
-stewardctl_proc_scan(void)
+steward_proc_scan(void)
 {
-        GArray *procs = g_array_new(FALSE, FALSE, sizeof(StewardctlProcStat));
+        GArray *procs = g_array_new(FALSE, FALSE, sizeof(StewardProcStat));
         DIR *proc = opendir("/proc");
         struct dirent *de;
 
         if (!proc)
                 return procs;
         while ((de = readdir(proc))) {
-                StewardctlProcStat st;
+                StewardProcStat st;
 
                 if (!g_ascii_isdigit(de->d_name[0]))
                         continue;

@@ -1,28 +1,28 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* stewardctl-proc.h: what /proc says of processes, for the process backend's children. */
+/* steward-proc.h: what /proc says of processes, for the process backend's children. */
 #pragma once
 
 #include <glib.h>
 
 G_BEGIN_DECLS
 
-/* The fields of /proc/PID/stat (proc(5)) stewardctl reads. */
+/* The fields of /proc/PID/stat (proc(5)) steward reads. */
 typedef struct {
         guint32 pid;
         guint32 pgid; /* field 5 */
         guint64 start_ticks; /* field 22, in clock ticks after boot */
         guint64 rss_pages; /* field 24 */
         char comm[64]; /* field 2, without its parentheses */
-} StewardctlProcStat;
+} StewardProcStat;
 
 /* Parses the @len bytes of a /proc/PID/stat at @text; FALSE when they are
  * not one. */
-gboolean stewardctl_proc_stat_parse(const char *text, gsize len, StewardctlProcStat *out);
+gboolean steward_proc_stat_parse(const char *text, gsize len, StewardProcStat *out);
 
 /* /proc/@pid/stat; FALSE when the process is gone or unreadable. */
-gboolean stewardctl_proc_stat_read(guint32 pid, StewardctlProcStat *out);
+gboolean steward_proc_stat_read(guint32 pid, StewardProcStat *out);
 
-/* Every process in /proc, in one pass (StewardctlProcStat each). */
-GArray *stewardctl_proc_scan(void);
+/* Every process in /proc, in one pass (StewardProcStat each). */
+GArray *steward_proc_scan(void);
 
 G_END_DECLS
