@@ -1531,17 +1531,23 @@ scope_place_probe(Probe *probe, Incarnation *inc)
                           call, g_free);
 }
 
-/* A limit set, on a scope or on a slice above scopes, may make OOM
- * notifications worth asking for (steward_cgroup_counters_limits_changed()). */
+/* A limit set on @unit may make OOM notifications worth asking for
+ * (steward_cgroup_counters_limits_changed()): in its scope, or in every
+ * scope when it is a slice (supervisors are few, and nest). */
 static void
-limits_changed(StewardBackend *b)
+limits_changed(StewardBackend *b, const char *unit)
 {
+        Incarnation *inc = g_hash_table_lookup(b->by_unit, unit);
         GHashTableIter iter;
-        gpointer inc;
+        gpointer value;
 
+        if (inc) {
+                steward_cgroup_counters_limits_changed(inc->counters);
+                return;
+        }
         g_hash_table_iter_init(&iter, b->by_unit);
-        while (g_hash_table_iter_next(&iter, NULL, &inc))
-                steward_cgroup_counters_limits_changed(((Incarnation *) inc)->counters);
+        while (g_hash_table_iter_next(&iter, NULL, &value))
+                steward_cgroup_counters_limits_changed(((Incarnation *) value)->counters);
 }
 
 /* A scope gone meanwhile has nothing left to limit; anything else is
@@ -1552,7 +1558,7 @@ on_set_resources(StewardBackend *b, sd_bus_message *reply, const sd_bus_error *e
         const char *unit = user_data;
 
         if (reply)
-                limits_changed(b);
+                limits_changed(b, unit);
         if (reply || error_is(error, SYSTEMD_ERROR_NO_SUCH_UNIT))
                 return;
         g_message("Cannot set the resources of %s: %s, ignoring", unit, error->message);
@@ -1584,7 +1590,7 @@ scope_set_resources(StewardBackend *b, const char *unit, const StewardResources 
         if (r < 0)
                 on_set_resources(b, NULL, &error, (gpointer) unit);
         else
-                limits_changed(b);
+                limits_changed(b, unit);
 }
 
 const BackendOps backend_scope_ops = {

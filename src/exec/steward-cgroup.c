@@ -231,21 +231,27 @@ v1_memory_limited(const char *dir)
  * @dir runs out of memory; without it the count is read at the end only.
  * Only where a limit applies (v1_memory_limited()): an eventfd is a
  * descriptor, which every spawn's clone() copies with the rest of the
- * table, and one per child made a spawn's cost grow with the tree. */
+ * table, and one per child made a spawn's cost grow with the tree. The
+ * registration names memory.oom_control's descriptor only while it is
+ * made: @oom_fd, or (-1) one opened for it. */
 static void
-counter_watch_v1(Counter *c, const char *dir)
+counter_watch_v1(Counter *c, const char *dir, int oom_fd)
 {
-        g_autofree char *oom_control = g_build_filename(dir, "memory.oom_control", NULL);
         g_autofree char *control = g_build_filename(dir, "cgroup.event_control", NULL);
         g_autofree char *line = NULL;
-        steward_autofd int oom_fd = -1, fd = -1;
+        steward_autofd int opened = -1, fd = -1;
         gboolean armed;
 
         if (c->event_fd >= 0 || !v1_memory_limited(dir))
                 return;
-        /* The registration names the control file's descriptor only while it is made. */
-        oom_fd = open(oom_control, O_RDONLY | O_CLOEXEC);
-        c->event_fd = oom_fd >= 0 ? eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) : -1;
+        if (oom_fd < 0) {
+                g_autofree char *oom_control = g_build_filename(dir, "memory.oom_control", NULL);
+
+                oom_fd = opened = open(oom_control, O_RDONLY | O_CLOEXEC);
+                if (oom_fd < 0)
+                        return;
+        }
+        c->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (c->event_fd < 0)
                 return;
         line = g_strdup_printf("%d %d", c->event_fd, oom_fd);
@@ -286,13 +292,13 @@ counter_open(Counter *c, const char *root, const char *path, const char *unit, c
                 c->watch = steward_fd_watch_add(G_PRIORITY_HIGH, c->fd, G_IO_PRI, on_counter_changed, c);
                 return TRUE;
         }
+        if (g_str_equal(file, "memory.oom_control"))
+                counter_watch_v1(c, cgroup, c->fd);
         /* Nothing to poll: read by path when asked, which works as long
          * as the cgroup does, as a held descriptor would. A large tree
          * keeps one descriptor fewer per child and file. */
         steward_close_fdp(&c->fd);
         cgroup_file_set(&c->file, cgroup, file);
-        if (g_str_equal(file, "memory.oom_control"))
-                counter_watch_v1(c, cgroup);
         return TRUE;
 }
 
@@ -421,7 +427,7 @@ steward_cgroup_counters_limits_changed(StewardCgroupCounters *c)
             !g_str_equal(c->oom.file.file, "memory.oom_control"))
                 return;
         dir = g_build_filename(c->oom.file.dir, c->oom.file.unit, NULL);
-        counter_watch_v1(&c->oom, dir);
+        counter_watch_v1(&c->oom, dir, -1);
 }
 
 void
