@@ -24,7 +24,8 @@ struct _StewardManager {
         StewardReaper *reaper;
         StewardBackend *backend;
         StewardEngine *engine;
-        GDBusConnection *bus; /* NULL: no bus (a container without one) */
+        sd_bus *bus; /* NULL: no bus (a container without one) */
+        GSource *bus_source; /* dispatches @bus */
         StewardNotifyRouter *notify;
         GArray *listeners; /* Listener */
 

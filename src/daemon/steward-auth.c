@@ -5,6 +5,7 @@
  * caller sends in a message does. */
 #include "config.h"
 
+#include <errno.h>
 #include <grp.h>
 #include <pwd.h>
 #include <string.h>
@@ -95,55 +96,100 @@ comm_of(guint32 pid)
         return steward_caller_comm_from_bytes(comm, length);
 }
 
-static void
-on_credentials(GObject *source, GAsyncResult *res, gpointer user_data)
+/* What a lookup answers to; freed with its call's slot. */
+typedef struct {
+        StewardCallerFunc func;
+        gpointer user_data;
+} Lookup;
+
+/* GetConnectionCredentials' a{sv}: the uid is required, the rest is not. */
+static int
+read_credentials(sd_bus_message *reply, StewardCaller *c, gboolean *have_uid)
 {
-        g_autoptr(GTask) task = user_data;
-        g_autoptr(GError) error = NULL;
-        g_autoptr(GVariant) reply = NULL;
-        g_autoptr(GVariant) creds = NULL;
-        g_autoptr(GVariant) groups = NULL;
+        int r;
+
+        if ((r = sd_bus_message_enter_container(reply, 'a', "{sv}")) < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                const char *key;
+
+                if ((r = sd_bus_message_read(reply, "s", &key)) < 0)
+                        return r;
+                if (g_str_equal(key, "UnixUserID")) {
+                        r = sd_bus_message_read(reply, "v", "u", &c->uid);
+                        *have_uid = r >= 0;
+                } else if (g_str_equal(key, "ProcessID"))
+                        r = sd_bus_message_read(reply, "v", "u", &c->pid);
+                else if (g_str_equal(key, "UnixGroupIDs") &&
+                         (r = sd_bus_message_enter_container(reply, 'v', "au")) > 0) {
+                        const void *gids;
+                        size_t size;
+
+                        if ((r = sd_bus_message_read_array(reply, 'u', &gids, &size)) < 0)
+                                return r;
+                        c->gids = g_array_sized_new(FALSE, FALSE, sizeof(guint32),
+                                                    (guint) (size / sizeof(guint32)));
+                        g_array_append_vals(c->gids, gids, (guint) (size / sizeof(guint32)));
+                        r = sd_bus_message_exit_container(reply);
+                } else
+                        r = sd_bus_message_skip(reply, "v");
+                if (r < 0 || (r = sd_bus_message_exit_container(reply)) < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(reply);
+}
+
+static int
+on_credentials(sd_bus_message *reply, void *user_data, sd_bus_error *ret_error)
+{
+        Lookup *l = user_data;
         g_autoptr(StewardCaller) c = g_new0(StewardCaller, 1);
+        g_autoptr(GError) error = NULL;
+        gboolean have_uid = FALSE;
+        int r;
 
-        reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
-        if (!reply) {
-                g_task_return_error(task, g_steal_pointer(&error));
-                return;
+        if (sd_bus_message_is_method_error(reply, NULL)) {
+                const sd_bus_error *e = sd_bus_message_get_error(reply);
+
+                g_set_error(&error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", e->message ? e->message : e->name);
+        } else if ((r = read_credentials(reply, c, &have_uid)) < 0)
+                g_set_error(&error, G_IO_ERROR, g_io_error_from_errno(-r),
+                            "the bus's credentials cannot be read: %s", g_strerror(-r));
+        else if (!have_uid)
+                g_set_error_literal(&error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                                    "the bus does not know the caller's uid");
+        if (error) {
+                l->func(NULL, error, l->user_data);
+                return 0;
         }
-        g_variant_get(reply, "(@a{sv})", &creds);
-        if (!g_variant_lookup(creds, "UnixUserID", "u", &c->uid)) {
-                g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
-                                        "the bus does not know the caller's uid");
-                return;
-        }
-        (void) g_variant_lookup(creds, "ProcessID", "u", &c->pid);
         c->comm = comm_of(c->pid);
-        groups = g_variant_lookup_value(creds, "UnixGroupIDs", G_VARIANT_TYPE("au"));
-        if (groups) {
-                gsize n;
-                const guint32 *gids = g_variant_get_fixed_array(groups, &n, sizeof(guint32));
-                c->gids = g_array_sized_new(FALSE, FALSE, sizeof(guint32), (guint) n);
-                g_array_append_vals(c->gids, gids, (guint) n);
-        } else if (c->uid != 0)
+        if (!c->gids && c->uid != 0)
                 c->gids = groups_of_uid(c->uid);
-        g_task_return_pointer(task, g_steal_pointer(&c), (GDestroyNotify) steward_caller_free);
+        l->func(g_steal_pointer(&c), NULL, l->user_data);
+        return 0;
 }
 
-void
-steward_caller_lookup(GDBusConnection *bus, const char *sender, GCancellable *cancellable,
-                      GAsyncReadyCallback callback, gpointer user_data)
+int
+steward_caller_lookup(sd_bus *bus, const char *sender, sd_bus_slot **slot, StewardCallerFunc func,
+                      gpointer user_data)
 {
-        GTask *task = g_task_new(bus, cancellable, callback, user_data);
+        Lookup *l;
+        int r;
 
-        g_task_set_source_tag(task, steward_caller_lookup);
-        g_dbus_connection_call(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                               "GetConnectionCredentials", g_variant_new("(s)", sender),
-                               G_VARIANT_TYPE("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, -1, cancellable,
-                               on_credentials, task);
-}
-
-StewardCaller *
-steward_caller_lookup_finish(GAsyncResult *res, GError **error)
-{
-        return g_task_propagate_pointer(G_TASK(res), error);
+        /* A peer-to-peer connection has no sender, and no bus to vouch for it. */
+        if (!sender)
+                return -ENOTCONN;
+        l = g_new(Lookup, 1);
+        *l = (Lookup){ func, user_data };
+        r = sd_bus_call_method_async(bus, slot, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                     "org.freedesktop.DBus", "GetConnectionCredentials", on_credentials, l,
+                                     "s", sender);
+        if (r < 0) {
+                g_free(l);
+                return r;
+        }
+        sd_bus_slot_set_destroy_callback(*slot, g_free);
+        return 0;
 }

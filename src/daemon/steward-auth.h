@@ -5,6 +5,7 @@
 
 #include <gio/gio.h>
 #include <sys/types.h>
+#include <systemd/sd-bus.h>
 
 #include "steward-event.h"
 #include "steward-mode.h"
@@ -41,10 +42,13 @@ gboolean steward_caller_may_manage(const StewardCaller *c, const StewardAuthRule
  * terminated), made fit for an event: valid UTF-8, without the newline. */
 char *steward_caller_comm_from_bytes(const char *data, gsize length);
 
+/* The answer of steward_caller_lookup(): @caller (to free) or @error. */
+typedef void (*StewardCallerFunc)(StewardCaller *caller, const GError *error, gpointer user_data);
+
 /* Asks the bus daemon for @sender's credentials (GetConnectionCredentials),
- * without blocking. */
-void steward_caller_lookup(GDBusConnection *bus, const char *sender, GCancellable *cancellable,
-                           GAsyncReadyCallback callback, gpointer user_data);
-StewardCaller *steward_caller_lookup_finish(GAsyncResult *res, GError **error);
+ * without blocking. @func runs once, unless *@slot (the call's) is
+ * unreferenced before; a negative errno when the call cannot be made. */
+int steward_caller_lookup(sd_bus *bus, const char *sender, sd_bus_slot **slot, StewardCallerFunc func,
+                          gpointer user_data);
 
 G_END_DECLS

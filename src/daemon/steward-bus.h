@@ -4,6 +4,7 @@
 
 #include <gio/gio.h>
 #include <sys/types.h>
+#include <systemd/sd-bus.h>
 
 #include "steward-child-change.h"
 #include "steward-engine.h"
@@ -59,10 +60,10 @@ typedef struct {
         guint64 (*get_notify_dropped)(gpointer user_data);
 } StewardBusOps;
 
-/* Registers the manager, child and supervisor objects on @bus; @ops must
- * outlive the result. */
-StewardBus *steward_bus_new(GDBusConnection *bus, const StewardBusOps *ops, gpointer user_data,
-                            GError **error);
+/* Registers the manager, child and supervisor objects on @bus, whose
+ * messages are dispatched by the caller (steward_sd_bus_source_new()); @ops
+ * must outlive the result. */
+StewardBus *steward_bus_new(sd_bus *bus, const StewardBusOps *ops, gpointer user_data, GError **error);
 void steward_bus_free(StewardBus *b);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardBus, steward_bus_free)
 

@@ -17,6 +17,7 @@
 #include "steward-notify-router.h"
 #include "steward-parse.h"
 #include "steward-reaper.h"
+#include "steward-sd-bus.h"
 #include "steward-spawn.h"
 #include "steward-util.h"
 
@@ -533,19 +534,35 @@ manager_apply_resources(StewardManager *m, const StewardSpec *old, const Steward
         }
 }
 
+/* Asked once, before the main loop runs. */
 static gboolean
-manager_has_systemd(GDBusConnection *bus)
+manager_has_systemd(sd_bus *bus)
 {
-        g_autoptr(GVariant) reply = NULL;
-        gboolean has = FALSE;
+        g_autoptr(sd_bus_message) reply = NULL;
+        int has = FALSE;
 
-        reply = g_dbus_connection_call_sync(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                            "org.freedesktop.DBus", "NameHasOwner",
-                                            g_variant_new("(s)", SYSTEMD_BUS_NAME), G_VARIANT_TYPE("(b)"),
-                                            G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-        if (reply)
-                g_variant_get(reply, "(b)", &has);
+        if (sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                               "NameHasOwner", NULL, &reply, "s", SYSTEMD_BUS_NAME) < 0 ||
+            sd_bus_message_read(reply, "b", &has) < 0)
+                return FALSE;
         return has;
+}
+
+/* The bus of @mode, dispatched from the default main context. */
+static sd_bus *
+manager_open_bus(StewardManager *m, StewardMode mode, GError **error)
+{
+        sd_bus *bus = NULL;
+        int r = mode == STEWARD_MODE_SYSTEM ? sd_bus_open_system(&bus) : sd_bus_open_user(&bus);
+
+        if (r < 0) {
+                steward_set_errno_error(error, -r,
+                                        mode == STEWARD_MODE_SYSTEM ? "system bus" : "session bus");
+                return NULL;
+        }
+        m->bus_source = steward_sd_bus_source_new(bus);
+        g_source_attach(m->bus_source, NULL);
+        return bus;
 }
 
 static double
@@ -571,10 +588,7 @@ steward_manager_new(const StewardManagerOptions *o, GError **error)
         m->listeners = g_array_new(FALSE, FALSE, sizeof(Listener));
         manager_ratelimit_init(m);
 
-        m->bus = g_bus_get_sync(o->mode == STEWARD_MODE_SYSTEM ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION,
-                                NULL, &bus_error);
-        if (m->bus)
-                g_dbus_connection_set_exit_on_close(m->bus, FALSE);
+        m->bus = manager_open_bus(m, o->mode, &bus_error);
 
         if (o->backend_forced)
                 kind = o->backend;
@@ -640,7 +654,11 @@ steward_manager_free(StewardManager *m)
         g_clear_pointer(&m->engine, steward_engine_free);
         g_clear_pointer(&m->backend, steward_backend_free);
         g_clear_pointer(&m->reaper, steward_reaper_free);
-        g_clear_object(&m->bus);
+        if (m->bus_source) {
+                g_source_destroy(m->bus_source);
+                g_clear_pointer(&m->bus_source, g_source_unref);
+        }
+        m->bus = sd_bus_flush_close_unref(m->bus);
         g_clear_pointer(&m->actions, g_array_unref);
         g_clear_pointer(&m->listeners, g_array_unref);
         g_clear_pointer(&m->child_specs, g_hash_table_unref);
@@ -846,7 +864,7 @@ steward_manager_start(StewardManager *m)
 
 /* ---- queries ---------------------------------------------------------------- */
 
-GDBusConnection *
+sd_bus *
 steward_manager_get_connection(StewardManager *m)
 {
         return m->bus;
@@ -856,7 +874,7 @@ void
 steward_manager_flush(StewardManager *m)
 {
         if (m->bus)
-                (void) g_dbus_connection_flush_sync(m->bus, NULL, NULL);
+                (void) sd_bus_flush(m->bus);
         if (m->backend)
                 steward_backend_flush(m->backend);
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <systemd/sd-bus.h>
 
 #include "steward-backend.h"
 #include "steward-child-change.h"
@@ -151,7 +152,7 @@ gboolean steward_manager_reexecute(StewardManager *m, const StewardActor *actor,
 int steward_manager_get_notify_fd(StewardManager *m);
 
 /* The connection to the bus of the mode, NULL when there is none. */
-GDBusConnection *steward_manager_get_connection(StewardManager *m);
+sd_bus *steward_manager_get_connection(StewardManager *m);
 /* Writes out what is queued on the bus and on the backend's connection to the systemd manager,
  * before a re-exec. */
 void steward_manager_flush(StewardManager *m);

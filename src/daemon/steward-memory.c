@@ -3,9 +3,9 @@
  *
  * What stewardd keeps per child is small; what it goes through is not. A
  * bring-up or a restart of many children brings thousands of D-Bus
- * messages from the service manager (every scope's PropertiesChanged),
- * parsed by GDBus's thread into trees of small GVariants and freed on the
- * main thread once handled. Left alone, that peak stays resident: on GLib
+ * messages from the service manager (every scope's PropertiesChanged) and
+ * sends thousands of signals, each made and freed between allocations of
+ * the children's own state. Left alone, that peak stays resident: on GLib
  * before 2.76 in GSlice's slabs and magazines, and in glibc's heaps as free
  * chunks between live ones. So: GSlice hands every block to malloc, and
  * once a burst is over malloc_trim() gives the free pages back. */
@@ -43,10 +43,9 @@ steward_memory_preinit(int argc, char **argv, char **envp)
 void
 steward_memory_configure(void)
 {
-        /* glibc's arena per thread stays: GDBus's thread parses every
-         * message that arrives, and in an arena of its own that burst
-         * does not scatter the main thread's long-lived state (with one
-         * arena the 1,000-child bench settled at 28 MB instead of 21). */
+        /* Only the thresholds: every message, the manager's and ours, is
+         * made and freed in the main thread (sd-bus), and the arenas are
+         * glibc's own. */
         (void) mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD);
         (void) mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD);
 }

@@ -106,7 +106,8 @@ typedef struct {
         GMainLoop *loop;
         int exit_code;
         gboolean exited;
-        guint name_owner_id;
+        sd_bus_slot *name_request;
+        sd_bus_slot *bus_filter; /* NameLost, Disconnected */
         gboolean name_acquired;
         gboolean name_lost;
         /* Reexecute: the program at the path we were started from, with the
@@ -418,10 +419,8 @@ on_reload_signal(gpointer user_data)
  * stewardd's. Adoption is synchronous from here, so no call under the name
  * is served before it. */
 static void
-on_name_acquired(GDBusConnection *bus, const char *name, gpointer user_data)
+on_name_acquired(Daemon *d)
 {
-        Daemon *d = user_data;
-
         if (d->name_acquired)
                 return;
         d->name_acquired = TRUE;
@@ -429,27 +428,64 @@ on_name_acquired(GDBusConnection *bus, const char *name, gpointer user_data)
 }
 
 static void
-on_name_lost(GDBusConnection *bus, const char *name, gpointer user_data)
+on_name_lost(Daemon *d, const char *why)
 {
-        Daemon *d = user_data;
-
+        if (d->name_lost)
+                return;
         d->name_lost = TRUE;
         if (!d->name_acquired) {
-                g_message("The bus name %s is taken (another stewardd?); not starting", name);
+                g_message("Cannot own the bus name %s (%s); not starting", STEWARD_BUS_NAME, why);
                 daemon_quit(d, EXIT_FAILURE);
                 return;
         }
         /* Without our name nobody can reach us: stop the tree and leave. */
-        g_message("Lost the bus name %s; shutting down", name);
+        g_message("Lost the bus name %s (%s); shutting down", STEWARD_BUS_NAME, why);
         if (!d->exited)
                 steward_manager_shutdown(d->manager, "signal");
+}
+
+static int
+on_name_requested(sd_bus_message *reply, void *user_data, sd_bus_error *ret_error)
+{
+        Daemon *d = user_data;
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+        uint32_t result = 0;
+
+        if (e)
+                on_name_lost(d, e->message ? e->message : e->name);
+        else if (sd_bus_message_read(reply, "u", &result) < 0)
+                on_name_lost(d, "unreadable reply");
+        else if (result == 1 /* primary owner */ || result == 4 /* already owner */)
+                on_name_acquired(d);
+        else
+                on_name_lost(d, "another stewardd has it");
+        return 0;
+}
+
+/* The bus daemon tells the owner it lost a name with a NameLost sent to
+ * it alone, and sd-bus tells of a closed connection with a Disconnected
+ * of its own: a filter sees both, without asking the bus for a match. */
+static int
+on_bus_message(sd_bus_message *m, void *user_data, sd_bus_error *ret_error)
+{
+        Daemon *d = user_data;
+        const char *name;
+
+        if (sd_bus_message_is_signal(m, "org.freedesktop.DBus.Local", "Disconnected"))
+                on_name_lost(d, "the bus connection closed");
+        else if (sd_bus_message_is_signal(m, "org.freedesktop.DBus", "NameLost") &&
+                 g_strcmp0(sd_bus_message_get_sender(m), "org.freedesktop.DBus") == 0 &&
+                 sd_bus_message_read(m, "s", &name) >= 0 && g_str_equal(name, STEWARD_BUS_NAME))
+                on_name_lost(d, "NameLost");
+        return 0;
 }
 
 static void
 on_prepared(gpointer user_data)
 {
         Daemon *d = user_data;
-        GDBusConnection *bus = steward_manager_get_connection(d->manager);
+        sd_bus *bus = steward_manager_get_connection(d->manager);
+        int r;
 
         if (d->exited)
                 return;
@@ -457,9 +493,11 @@ on_prepared(gpointer user_data)
                 steward_manager_start(d->manager);
                 return;
         }
-        d->name_owner_id =
-                g_bus_own_name_on_connection(bus, STEWARD_BUS_NAME, G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
-                                             on_name_acquired, on_name_lost, d, NULL);
+        /* Not queued: a second stewardd leaves at once. */
+        if ((r = sd_bus_add_filter(bus, &d->bus_filter, on_bus_message, d)) < 0 ||
+            (r = sd_bus_request_name_async(bus, &d->name_request, STEWARD_BUS_NAME, 0, on_name_requested,
+                                           d)) < 0)
+                on_name_lost(d, g_strerror(-r));
 }
 
 /* Runs until the tree is down; returns the daemon's exit code
@@ -468,7 +506,7 @@ static int
 daemon_run(Daemon *d, StewardLogTarget log_target)
 {
         g_autoptr(GError) error = NULL;
-        GDBusConnection *bus = steward_manager_get_connection(d->manager);
+        sd_bus *bus = steward_manager_get_connection(d->manager);
         guint signal_sources[3];
 
         d->loop = g_main_loop_new(NULL, FALSE);
@@ -508,12 +546,15 @@ daemon_run(Daemon *d, StewardLogTarget log_target)
                 g_main_loop_run(d->loop);
 
         steward_manager_announce_stopping(d->manager);
-        if (bus)
-                g_dbus_connection_flush_sync(bus, NULL, NULL);
         for (guint i = 0; i < G_N_ELEMENTS(signal_sources); i++)
                 g_source_remove(signal_sources[i]);
-        if (d->name_owner_id)
-                g_bus_unown_name(d->name_owner_id);
+        d->name_request = sd_bus_slot_unref(d->name_request);
+        d->bus_filter = sd_bus_slot_unref(d->bus_filter);
+        /* Released now rather than when the connection closes, so that a
+         * stewardd started right after us finds the name free. */
+        if (d->name_acquired && !d->name_lost)
+                (void) sd_bus_release_name(bus, STEWARD_BUS_NAME);
+        steward_manager_flush(d->manager);
         return d->name_lost ? EXIT_FAILURE : d->exit_code;
 }
 

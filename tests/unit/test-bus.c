@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include "steward-auth.h"
-#include "steward-bus-rows.h"
 #include "steward-bus.h"
 #include "steward-names.h"
+#include "steward-sd-bus.h"
 #include "steward-test.h"
 #include "steward-util.h"
 
@@ -237,9 +237,14 @@ static const StewardBusOps fake_ops = {
 
 /* ---- a private bus with the objects on it ------------------------------------ */
 
+/* The objects are served by sd-bus as in stewardd; the client is GDBus, as
+ * stewardctl and most clients are. Both are run by this thread's default
+ * main context. */
 typedef struct {
         GTestDBus *dbus;
-        GDBusConnection *server;
+        sd_bus *server;
+        GSource *server_source;
+        const char *server_name; /* what the client calls */
         GDBusConnection *client;
         StewardBus *bus;
         Fake fake;
@@ -260,6 +265,21 @@ connect_to(const char *address)
 
         ck_assert_msg(c, "%s", error ? error->message : "");
         return c;
+}
+
+/* An sd-bus connection to the test's bus daemon, dispatched by the default
+ * main context. */
+static void
+connect_server(const char *address)
+{
+        ck_assert_int_ge(sd_bus_new(&fx.server), 0);
+        ck_assert_int_ge(sd_bus_set_address(fx.server, address), 0);
+        ck_assert_int_ge(sd_bus_set_bus_client(fx.server, 1), 0);
+        ck_assert_int_ge(sd_bus_start(fx.server), 0);
+        /* Blocks until the bus daemon has answered Hello. */
+        ck_assert_int_ge(sd_bus_get_unique_name(fx.server, &fx.server_name), 0);
+        fx.server_source = steward_sd_bus_source_new(fx.server);
+        g_source_attach(fx.server_source, NULL);
 }
 
 static void
@@ -301,7 +321,7 @@ setup(void)
 
         fx.dbus = g_test_dbus_new(G_TEST_DBUS_NONE);
         g_test_dbus_up(fx.dbus);
-        fx.server = connect_to(g_test_dbus_get_bus_address(fx.dbus));
+        connect_server(g_test_dbus_get_bus_address(fx.dbus));
         fx.client = connect_to(g_test_dbus_get_bus_address(fx.dbus));
         fx.bus = steward_bus_new(fx.server, &fake_ops, &fx.fake, &error);
         ck_assert_msg(fx.bus, "%s", error ? error->message : "");
@@ -321,10 +341,11 @@ static void
 teardown(void)
 {
         g_clear_pointer(&fx.bus, steward_bus_free);
+        g_source_destroy(fx.server_source);
+        g_clear_pointer(&fx.server_source, g_source_unref);
+        fx.server = sd_bus_flush_close_unref(fx.server);
         g_dbus_connection_close_sync(fx.client, NULL, NULL);
-        g_dbus_connection_close_sync(fx.server, NULL, NULL);
         g_clear_object(&fx.client);
-        g_clear_object(&fx.server);
         g_test_dbus_down(fx.dbus);
         g_clear_object(&fx.dbus);
         g_free(fx.fake.last_target);
@@ -355,8 +376,8 @@ call(const char *path, const char *iface, const char *method, GVariant *params, 
 {
         Reply r = { 0 };
 
-        g_dbus_connection_call(fx.client, g_dbus_connection_get_unique_name(fx.server), path, iface, method,
-                               params, NULL, G_DBUS_CALL_FLAGS_NONE, 5000, NULL, on_reply, &r);
+        g_dbus_connection_call(fx.client, fx.server_name, path, iface, method, params, NULL,
+                               G_DBUS_CALL_FLAGS_NONE, 5000, NULL, on_reply, &r);
         while (!r.done)
                 g_main_context_iteration(NULL, TRUE);
         if (r.error)
@@ -437,6 +458,8 @@ uint64_property(const char *path, const char *iface, const char *property)
 
 #define INVALID_ARGS "org.freedesktop.DBus.Error.InvalidArgs"
 #define ACCESS_DENIED "org.freedesktop.DBus.Error.AccessDenied"
+/* What sd-bus answers a call to an object path it serves nothing at. */
+#define UNKNOWN_OBJECT "org.freedesktop.DBus.Error.UnknownObject"
 
 /* ---- tests ---------------------------------------------------------------------- */
 
@@ -446,19 +469,48 @@ START_TEST(test_queries)
         g_autoptr(GVariant) supervisors = manager_call("ListSupervisors", NULL);
         g_autoptr(GVariant) child = manager_call("GetChild", g_variant_new("(s)", "db.1"));
         g_autoptr(GVariant) sup = manager_call("GetSupervisor", g_variant_new("(s)", "tier"));
+        g_autoptr(GVariant) rows = g_variant_get_child_value(children, 0);
+        g_autoptr(GVariant) sup_rows = g_variant_get_child_value(supervisors, 0);
+        g_autofree char *web_path = path_of(STEWARD_CHILD_PATH_PREFIX, "web");
         g_autofree char *db_path = path_of(STEWARD_CHILD_PATH_PREFIX, "db.1");
+        g_autofree char *root_path = path_of(STEWARD_SUPERVISOR_PATH_PREFIX, STEWARD_ROOT_SUPERVISOR);
         g_autofree char *tier_path = path_of(STEWARD_SUPERVISOR_PATH_PREFIX, "tier");
-        const char *name, *state, *path;
+        const char *name, *supervisor, *state, *path;
         guint64 generation, attempt;
 
-        ck_assert_uint_eq(g_variant_n_children(g_variant_get_child_value(children, 0)), 2);
-        g_variant_get_child(g_variant_get_child_value(children, 0), 0, "(&s&s&stt&o)", &name, NULL, &state,
-                            &generation, &attempt, &path);
+        /* Each row is written straight into the reply: every field of both. */
+        ck_assert_str_eq(g_variant_get_type_string(children), "(a(ssstto))");
+        ck_assert_uint_eq(g_variant_n_children(rows), 2);
+        g_variant_get_child(rows, 0, "(&s&s&stt&o)", &name, &supervisor, &state, &generation, &attempt,
+                            &path);
         ck_assert_str_eq(name, "web");
+        ck_assert_str_eq(supervisor, STEWARD_ROOT_SUPERVISOR);
         ck_assert_str_eq(state, "running");
         ck_assert_uint_eq(generation, 2);
         ck_assert_uint_eq(attempt, 3);
-        ck_assert_uint_eq(g_variant_n_children(g_variant_get_child_value(supervisors, 0)), 2);
+        ck_assert_str_eq(path, web_path);
+        g_variant_get_child(rows, 1, "(&s&s&stt&o)", &name, &supervisor, &state, &generation, &attempt,
+                            &path);
+        ck_assert_str_eq(name, "db.1");
+        ck_assert_str_eq(supervisor, "tier");
+        ck_assert_str_eq(state, "stopped");
+        ck_assert_uint_eq(generation, 0);
+        ck_assert_uint_eq(attempt, 0);
+        ck_assert_str_eq(path, db_path);
+
+        ck_assert_str_eq(g_variant_get_type_string(supervisors), "(a(ssso))");
+        ck_assert_uint_eq(g_variant_n_children(sup_rows), 2);
+        g_variant_get_child(sup_rows, 0, "(&s&s&s&o)", &name, &supervisor, &state, &path);
+        ck_assert_str_eq(name, STEWARD_ROOT_SUPERVISOR);
+        ck_assert_str_eq(supervisor, "");
+        ck_assert_str_eq(state, "running");
+        ck_assert_str_eq(path, root_path);
+        g_variant_get_child(sup_rows, 1, "(&s&s&s&o)", &name, &supervisor, &state, &path);
+        ck_assert_str_eq(name, "tier");
+        ck_assert_str_eq(supervisor, STEWARD_ROOT_SUPERVISOR);
+        ck_assert_str_eq(state, "quarantined");
+        ck_assert_str_eq(path, tier_path);
+
         g_variant_get(child, "(&o)", &path);
         ck_assert_str_eq(path, db_path);
         g_variant_get(sup, "(&o)", &path);
@@ -513,63 +565,14 @@ START_TEST(test_properties)
         assert_string_property(tier, STEWARD_SUPERVISOR_INTERFACE, "State", "quarantined");
         /* No object for a name the tree does not have. */
         assert_call_error(ghost, DBUS_PROPERTIES_INTERFACE, "Get",
-                          g_variant_new("(ss)", STEWARD_CHILD_INTERFACE, "State"),
-                          "org.freedesktop.DBus.Error.UnknownMethod");
-}
-END_TEST
-
-/* ListChildren's rows are written by hand in GVariant's serialized form:
- * byte for byte what GLib's serializer makes of the same rows, with framing
- * offsets of every width a tree can need (rows past 255 bytes, an array
- * past 65,535). */
-static void
-assert_rows_as_glib(guint n, guint name_length)
-{
-        g_autoptr(GPtrArray) expected = g_ptr_array_new_with_free_func((GDestroyNotify) g_variant_unref);
-        g_autoptr(GVariant) ours = NULL;
-        g_autoptr(GVariant) theirs = NULL;
-        StewardBusRows rows;
-
-        steward_bus_rows_init(&rows, n);
-        for (guint i = 0; i < n; i++) {
-                g_autofree char *name = g_strdup_printf("c%0*u", (int) name_length, i);
-                g_autofree char *path = path_of(STEWARD_CHILD_PATH_PREFIX, name);
-                const char *supervisor = i % 3 ? "root" : "a-supervisor-with-a-longer-name";
-                const char *state = i % 2 ? "running" : "backoff";
-                guint64 generation = i % 5 ? i : G_MAXUINT64 - i, attempt = i % 7;
-
-                steward_bus_rows_add(&rows, name, supervisor, state, generation, attempt, path);
-                g_ptr_array_add(expected,
-                                g_variant_ref_sink(g_variant_new("(ssstto)", name, supervisor, state,
-                                                                 generation, attempt, path)));
-        }
-        ours = g_variant_ref_sink(steward_bus_rows_end(&rows));
-        theirs = g_variant_ref_sink(g_variant_new_array(G_VARIANT_TYPE("(ssstto)"),
-                                                        (GVariant **) expected->pdata, expected->len));
-        ck_assert_uint_eq(g_variant_get_size(ours), g_variant_get_size(theirs));
-        /* An empty array has no data to compare, nor a pointer to give memcmp(). */
-        ck_assert_msg(g_variant_get_size(ours) == 0 ||
-                              memcmp(g_variant_get_data(ours), g_variant_get_data(theirs),
-                                     g_variant_get_size(ours)) == 0,
-                      "%u rows of names of %u: not GLib's bytes", n, name_length);
-        ck_assert(g_variant_is_normal_form(ours));
-        ck_assert(g_variant_equal(ours, theirs));
-}
-
-START_TEST(test_list_rows_serialized)
-{
-        assert_rows_as_glib(0, 1);
-        assert_rows_as_glib(1, 1);
-        assert_rows_as_glib(3, 200);
-        assert_rows_as_glib(100, 4);
-        assert_rows_as_glib(2000, 8);
-        assert_rows_as_glib(300, 300);
+                          g_variant_new("(ss)", STEWARD_CHILD_INTERFACE, "State"), UNKNOWN_OBJECT);
 }
 END_TEST
 
 /* A call to one object costs a look-up of its name, not a walk over the
- * tree: GDBus would enumerate every node of a subtree for each call to one
- * of them unless told not to, and a whole-tree status makes one per child. */
+ * tree: a whole-tree status makes one per child. sd-bus asks the node
+ * enumerators only for an Introspect, GDBus enumerated a subtree for each
+ * call to one of its nodes unless told not to. */
 START_TEST(test_object_calls_do_not_walk)
 {
         g_autofree char *web = path_of(STEWARD_CHILD_PATH_PREFIX, "web");
@@ -595,16 +598,13 @@ START_TEST(test_object_calls_do_not_walk)
 
         /* A name the tree does not have is still no object. */
         assert_call_error(ghost, DBUS_PROPERTIES_INTERFACE, "GetAll",
-                          g_variant_new("(s)", STEWARD_CHILD_INTERFACE),
-                          "org.freedesktop.DBus.Error.UnknownMethod");
+                          g_variant_new("(s)", STEWARD_CHILD_INTERFACE), UNKNOWN_OBJECT);
         assert_call_error(ghost, STEWARD_CHILD_INTERFACE, "Restart", g_variant_new("(s)", "test"),
-                          "org.freedesktop.DBus.Error.UnknownMethod");
+                          UNKNOWN_OBJECT);
         assert_call_error(ghost_sup, DBUS_PROPERTIES_INTERFACE, "GetAll",
-                          g_variant_new("(s)", STEWARD_SUPERVISOR_INTERFACE),
-                          "org.freedesktop.DBus.Error.UnknownMethod");
+                          g_variant_new("(s)", STEWARD_SUPERVISOR_INTERFACE), UNKNOWN_OBJECT);
         assert_call_error(STEWARD_CHILD_PATH_PREFIX "/bad_", DBUS_PROPERTIES_INTERFACE, "GetAll",
-                          g_variant_new("(s)", STEWARD_CHILD_INTERFACE),
-                          "org.freedesktop.DBus.Error.UnknownMethod");
+                          g_variant_new("(s)", STEWARD_CHILD_INTERFACE), UNKNOWN_OBJECT);
         ck_assert_uint_eq(fx.fake.walked, 0);
 }
 END_TEST
@@ -627,6 +627,13 @@ START_TEST(test_calls_are_memory_inputs)
         g_autoptr(GVariant) mode = NULL;
 
         steward_bus_set_memory(fx.bus, m);
+        /* A signal reads its values as a call would, and is no call. */
+        for (guint i = 0; i < 3; i++) {
+                steward_bus_child_changed(fx.bus, "web", STEWARD_PROPERTY_STATE);
+                steward_bus_supervisor_changed(fx.bus, "tier", STEWARD_PROPERTY_STATE);
+                steward_bus_manager_changed(fx.bus, STEWARD_PROPERTY_STATE | STEWARD_PROPERTY_CHILD_COUNT);
+        }
+        ck_assert(!steward_memory_is_pending(m));
         all = call_ok(web, DBUS_PROPERTIES_INTERFACE, "GetAll",
                       g_variant_new("(s)", STEWARD_CHILD_INTERFACE));
         sup = call_ok(tier, DBUS_PROPERTIES_INTERFACE, "GetAll",
@@ -807,13 +814,12 @@ START_TEST(test_commands_wait_for_start)
         Reply restart = { 0 }, reexec = { 0 };
         g_autoptr(GVariant) list = NULL;
 
-        g_dbus_connection_call(fx.client, g_dbus_connection_get_unique_name(fx.server), STEWARD_OBJECT_PATH,
-                               STEWARD_MANAGER_INTERFACE, "RestartChild",
-                               g_variant_new("(ss)", "web", "why"), NULL, G_DBUS_CALL_FLAGS_NONE, 5000, NULL,
-                               on_reply, &restart);
-        g_dbus_connection_call(fx.client, g_dbus_connection_get_unique_name(fx.server), STEWARD_OBJECT_PATH,
-                               STEWARD_MANAGER_INTERFACE, "Reexecute", NULL, NULL, G_DBUS_CALL_FLAGS_NONE,
-                               5000, NULL, on_reply, &reexec);
+        g_dbus_connection_call(fx.client, fx.server_name, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE,
+                               "RestartChild", g_variant_new("(ss)", "web", "why"), NULL,
+                               G_DBUS_CALL_FLAGS_NONE, 5000, NULL, on_reply, &restart);
+        g_dbus_connection_call(fx.client, fx.server_name, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE,
+                               "Reexecute", NULL, NULL, G_DBUS_CALL_FLAGS_NONE, 5000, NULL, on_reply,
+                               &reexec);
         /* Queries are answered meanwhile; the commands are not run. */
         list = manager_call("ListChildren", NULL);
         ck_assert(!restart.done && !reexec.done);
@@ -841,8 +847,8 @@ START_TEST(test_pending_calls_bounded)
         guint refused = 0, done = 0;
 
         for (guint i = 0; i < N; i++)
-                g_dbus_connection_call(fx.client, g_dbus_connection_get_unique_name(fx.server),
-                                       STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "RestartChild",
+                g_dbus_connection_call(fx.client, fx.server_name, STEWARD_OBJECT_PATH,
+                                       STEWARD_MANAGER_INTERFACE, "RestartChild",
                                        g_variant_new("(ss)", "web", "flood"), NULL, G_DBUS_CALL_FLAGS_NONE,
                                        5000, NULL, on_reply, &replies[i]);
         /* The ones past the bound are answered while the rest wait. */
@@ -1061,6 +1067,208 @@ START_TEST(test_signals)
 }
 END_TEST
 
+/* ---- the introspection against dbus/org.steward.Supervisor1.xml ----------------- */
+
+#define EMITS_CHANGED "org.freedesktop.DBus.Property.EmitsChangedSignal"
+
+static GDBusNodeInfo *
+parse_node(const char *what, const char *xml)
+{
+        g_autoptr(GError) error = NULL;
+        GDBusNodeInfo *node = g_dbus_node_info_new_for_xml(xml, &error);
+
+        ck_assert_msg(node, "%s: %s", what, error ? error->message : "");
+        return node;
+}
+
+/* The interface as documented: the file every client is written against. */
+static GDBusNodeInfo *
+documented_node(void)
+{
+        const char *srcdir = g_getenv("STEWARD_SOURCE_DIR");
+        g_autofree char *path = NULL;
+        g_autofree char *xml = NULL;
+        g_autoptr(GError) error = NULL;
+
+        ck_assert_msg(srcdir, "STEWARD_SOURCE_DIR is not set");
+        path = g_build_filename(srcdir, "dbus", STEWARD_BUS_NAME ".xml", NULL);
+        ck_assert_msg(g_file_get_contents(path, &xml, NULL, &error), "%s", error ? error->message : "");
+        return parse_node(path, xml);
+}
+
+/* The interface as sd-bus serves it at @path. */
+static GDBusNodeInfo *
+served_node(const char *path)
+{
+        g_autoptr(GVariant) reply = call_ok(path, "org.freedesktop.DBus.Introspectable", "Introspect", NULL);
+        const char *xml;
+
+        g_variant_get(reply, "(&s)", &xml);
+        return parse_node(path, xml);
+}
+
+/* The length of a NULL-terminated array of GDBus*Info, which may be NULL. */
+static guint
+n_infos(gconstpointer infos)
+{
+        const gpointer *p = infos;
+        guint n = 0;
+
+        while (p && p[n])
+                n++;
+        return n;
+}
+
+static const char *
+access_of(GDBusPropertyInfoFlags flags)
+{
+        switch ((int) flags) {
+        case G_DBUS_PROPERTY_INFO_FLAGS_READABLE:
+                return "read";
+        case G_DBUS_PROPERTY_INFO_FLAGS_WRITABLE:
+                return "write";
+        case G_DBUS_PROPERTY_INFO_FLAGS_READABLE | G_DBUS_PROPERTY_INFO_FLAGS_WRITABLE:
+                return "readwrite";
+        default:
+                return "none";
+        }
+}
+
+/* The annotations of a member, both ways, EmitsChangedSignal aside
+ * (property_emits_changed()): sd-bus writes one only for what its flags
+ * say (Deprecated, NoReply, systemd1.Privileged for a method not flagged
+ * SD_BUS_VTABLE_UNPRIVILEGED), and each is part of the contract. */
+static void
+assert_annotations(const char *what, GDBusAnnotationInfo **served, GDBusAnnotationInfo **documented)
+{
+        for (guint i = 0; i < n_infos(served); i++) {
+                const char *value = g_dbus_annotation_info_lookup(documented, served[i]->key);
+
+                if (g_str_equal(served[i]->key, EMITS_CHANGED))
+                        continue;
+                ck_assert_msg(g_strcmp0(value, served[i]->value) == 0,
+                              "%s: annotation %s is '%s' served, '%s' documented", what, served[i]->key,
+                              served[i]->value, value ? value : "(none)");
+        }
+        for (guint i = 0; i < n_infos(documented); i++)
+                ck_assert_msg(g_str_equal(documented[i]->key, EMITS_CHANGED) ||
+                                      g_dbus_annotation_info_lookup(served, documented[i]->key),
+                              "%s: annotation %s is documented, not served", what, documented[i]->key);
+}
+
+/* The same arguments in the same order: names and signatures. */
+static void
+assert_args(const char *what, const char *direction, GDBusArgInfo **served, GDBusArgInfo **documented)
+{
+        ck_assert_msg(n_infos(served) == n_infos(documented), "%s: %u %s-args served, %u documented", what,
+                      n_infos(served), direction, n_infos(documented));
+        for (guint i = 0; i < n_infos(served); i++) {
+                ck_assert_msg(g_strcmp0(served[i]->name, documented[i]->name) == 0,
+                              "%s: %s-arg %u is '%s' served, '%s' documented", what, direction, i,
+                              served[i]->name, documented[i]->name);
+                ck_assert_msg(g_str_equal(served[i]->signature, documented[i]->signature),
+                              "%s: %s-arg %s is '%s' served, '%s' documented", what, direction,
+                              served[i]->name, served[i]->signature, documented[i]->signature);
+        }
+}
+
+/* What a property's EmitsChangedSignal is: its own annotation, else its
+ * interface's, else the D-Bus default "true" (sd-bus writes none for
+ * SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE; the XML spells each out). */
+static const char *
+property_emits_changed(const GDBusInterfaceInfo *iface, const GDBusPropertyInfo *property)
+{
+        const char *value = g_dbus_annotation_info_lookup(property->annotations, EMITS_CHANGED);
+
+        if (!value)
+                value = g_dbus_annotation_info_lookup(iface->annotations, EMITS_CHANGED);
+        return value ? value : "true";
+}
+
+/* Every method, signal and property of @name in both, the same in both. */
+static void
+assert_interface_matches(GDBusNodeInfo *served_at, GDBusNodeInfo *documented_at, const char *name)
+{
+        GDBusInterfaceInfo *served = g_dbus_node_info_lookup_interface(served_at, name);
+        GDBusInterfaceInfo *documented = g_dbus_node_info_lookup_interface(documented_at, name);
+
+        ck_assert_msg(served, "%s is not served", name);
+        ck_assert_msg(documented, "%s is not documented", name);
+        assert_annotations(name, served->annotations, documented->annotations);
+
+        for (guint i = 0; i < n_infos(served->methods); i++) {
+                GDBusMethodInfo *m = served->methods[i];
+                GDBusMethodInfo *doc = g_dbus_interface_info_lookup_method(documented, m->name);
+                g_autofree char *what = g_strdup_printf("%s.%s()", name, m->name);
+
+                ck_assert_msg(doc, "%s is served, not documented", what);
+                assert_args(what, "in", m->in_args, doc->in_args);
+                assert_args(what, "out", m->out_args, doc->out_args);
+                assert_annotations(what, m->annotations, doc->annotations);
+        }
+        for (guint i = 0; i < n_infos(documented->methods); i++)
+                ck_assert_msg(g_dbus_interface_info_lookup_method(served, documented->methods[i]->name),
+                              "%s.%s() is documented, not served", name, documented->methods[i]->name);
+
+        for (guint i = 0; i < n_infos(served->signals); i++) {
+                GDBusSignalInfo *sig = served->signals[i];
+                GDBusSignalInfo *doc = g_dbus_interface_info_lookup_signal(documented, sig->name);
+                g_autofree char *what = g_strdup_printf("%s.%s signal", name, sig->name);
+
+                ck_assert_msg(doc, "%s is served, not documented", what);
+                assert_args(what, "signal", sig->args, doc->args);
+                assert_annotations(what, sig->annotations, doc->annotations);
+        }
+        for (guint i = 0; i < n_infos(documented->signals); i++)
+                ck_assert_msg(g_dbus_interface_info_lookup_signal(served, documented->signals[i]->name),
+                              "%s.%s signal is documented, not served", name, documented->signals[i]->name);
+
+        for (guint i = 0; i < n_infos(served->properties); i++) {
+                GDBusPropertyInfo *p = served->properties[i];
+                GDBusPropertyInfo *doc = g_dbus_interface_info_lookup_property(documented, p->name);
+                g_autofree char *what = g_strdup_printf("%s.%s", name, p->name);
+
+                ck_assert_msg(doc, "%s is served, not documented", what);
+                ck_assert_msg(g_str_equal(p->signature, doc->signature),
+                              "%s: type '%s' served, '%s' documented", what, p->signature, doc->signature);
+                ck_assert_msg(p->flags == doc->flags, "%s: access %s served, %s documented", what,
+                              access_of(p->flags), access_of(doc->flags));
+                ck_assert_msg(g_str_equal(property_emits_changed(served, p),
+                                          property_emits_changed(documented, doc)),
+                              "%s: EmitsChangedSignal '%s' served, '%s' documented", what,
+                              property_emits_changed(served, p), property_emits_changed(documented, doc));
+                assert_annotations(what, p->annotations, doc->annotations);
+        }
+        for (guint i = 0; i < n_infos(documented->properties); i++)
+                ck_assert_msg(g_dbus_interface_info_lookup_property(served, documented->properties[i]->name),
+                              "%s.%s is documented, not served", name, documented->properties[i]->name);
+}
+
+/* What sd-bus serves from the vtables is what the XML documents, member by
+ * member: the vtables are the only definition stewardd has now. */
+START_TEST(test_introspection_matches_xml)
+{
+        g_autofree char *web = path_of(STEWARD_CHILD_PATH_PREFIX, "web");
+        g_autofree char *tier = path_of(STEWARD_SUPERVISOR_PATH_PREFIX, "tier");
+        const char *paths[] = { STEWARD_OBJECT_PATH, web, tier };
+        const char *ifaces[] = { STEWARD_MANAGER_INTERFACE, STEWARD_CHILD_INTERFACE,
+                                 STEWARD_SUPERVISOR_INTERFACE };
+        g_autoptr(GDBusNodeInfo) documented = documented_node();
+
+        /* No more interfaces are documented than these three. */
+        ck_assert_uint_eq(n_infos(documented->interfaces), G_N_ELEMENTS(ifaces));
+        for (guint i = 0; i < G_N_ELEMENTS(paths); i++) {
+                g_autoptr(GDBusNodeInfo) served = served_node(paths[i]);
+
+                assert_interface_matches(served, documented, ifaces[i]);
+                /* Each object serves its own interface only. */
+                for (guint j = 0; j < G_N_ELEMENTS(ifaces); j++)
+                        ck_assert_msg(j == i || !g_dbus_node_info_lookup_interface(served, ifaces[j]),
+                                      "%s serves %s", paths[i], ifaces[j]);
+        }
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -1073,13 +1281,13 @@ make_suite(void)
         tcase_add_test(tc, test_properties);
         tcase_add_test(tc, test_object_calls_do_not_walk);
         tcase_add_test(tc, test_calls_are_memory_inputs);
-        tcase_add_test(tc, test_list_rows_serialized);
         tcase_add_test(tc, test_counters);
         tcase_add_test(tc, test_commands);
         tcase_add_test(tc, test_caller_comm);
         tcase_add_test(tc, test_auth_rule);
         tcase_add_test(tc, test_invalid_arguments);
         tcase_add_test(tc, test_signals);
+        tcase_add_test(tc, test_introspection_matches_xml);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("adopting");
