@@ -907,35 +907,38 @@ static const sd_bus_vtable manager_vtable[] = {
 
 /* ---- child and supervisor objects --------------------------------------------- */
 
-/* The object at @path, if the tree has it: b->child for what follows. A
- * call to one object costs a look-up of its name, never a walk. */
+/* The object at @path, if the tree has it: b->child or b->supervisor for
+ * what follows. A call to one object costs a look-up of its name, never a
+ * walk; it is one input of the heap trim, however many properties a
+ * GetAll reads. */
+static int
+find_object(StewardBus *b, gboolean children, const char *path, void **found)
+{
+        g_autofree char *name =
+                name_of_path(children ? STEWARD_CHILD_PATH_PREFIX : STEWARD_SUPERVISOR_PATH_PREFIX, path);
+        gboolean have;
+
+        bus_input(b);
+        if (!name)
+                return 0;
+        have = children ? b->ops->get_child(b->data, name, &b->child)
+                        : b->ops->get_supervisor(b->data, name, &b->supervisor);
+        *found = have ? b : NULL;
+        return have;
+}
+
 static int
 find_child(sd_bus *bus, const char *path, const char *iface, void *user_data, void **found,
            sd_bus_error *error)
 {
-        StewardBus *b = user_data;
-        g_autofree char *name = name_of_path(STEWARD_CHILD_PATH_PREFIX, path);
-
-        /* Once per call to a child: a GetAll is one. */
-        bus_input(b);
-        if (!name || !b->ops->get_child(b->data, name, &b->child))
-                return 0;
-        *found = b;
-        return 1;
+        return find_object(user_data, TRUE, path, found);
 }
 
 static int
 find_supervisor(sd_bus *bus, const char *path, const char *iface, void *user_data, void **found,
                 sd_bus_error *error)
 {
-        StewardBus *b = user_data;
-        g_autofree char *name = name_of_path(STEWARD_SUPERVISOR_PATH_PREFIX, path);
-
-        bus_input(b);
-        if (!name || !b->ops->get_supervisor(b->data, name, &b->supervisor))
-                return 0;
-        *found = b;
-        return 1;
+        return find_object(user_data, FALSE, path, found);
 }
 
 static int
