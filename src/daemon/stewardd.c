@@ -26,6 +26,7 @@
 #include "steward-names.h"
 #include "steward-notify.h"
 #include "steward-reaper.h"
+#include "steward-sd-bus.h"
 #include "steward-service.h"
 #include "steward-spawn.h"
 
@@ -500,6 +501,25 @@ on_prepared(gpointer user_data)
                 on_name_lost(d, g_strerror(-r));
 }
 
+/* Released before we exit rather than when the connection closes, so that
+ * a stewardd started right after us finds the name free; a bus daemon
+ * that does not answer delays our exit by RELEASE_NAME_TIMEOUT_USEC at
+ * most (sd_bus_release_name() would wait its 25 s default). */
+#define RELEASE_NAME_TIMEOUT_USEC (2 * G_USEC_PER_SEC)
+
+static void
+release_name(sd_bus *bus)
+{
+        g_autoptr(sd_bus_message) m = NULL;
+        int r;
+
+        if ((r = sd_bus_message_new_method_call(bus, &m, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                                "org.freedesktop.DBus", "ReleaseName")) < 0 ||
+            (r = sd_bus_message_append(m, "s", STEWARD_BUS_NAME)) < 0 ||
+            (r = sd_bus_call(bus, m, RELEASE_NAME_TIMEOUT_USEC, NULL, NULL)) < 0)
+                g_debug("Releasing the bus name %s: %s", STEWARD_BUS_NAME, g_strerror(-r));
+}
+
 /* Runs until the tree is down; returns the daemon's exit code
  * (docs/ARCHITECTURE.md, "Exit codes"). */
 static int
@@ -550,10 +570,8 @@ daemon_run(Daemon *d, StewardLogTarget log_target)
                 g_source_remove(signal_sources[i]);
         d->name_request = sd_bus_slot_unref(d->name_request);
         d->bus_filter = sd_bus_slot_unref(d->bus_filter);
-        /* Released now rather than when the connection closes, so that a
-         * stewardd started right after us finds the name free. */
         if (d->name_acquired && !d->name_lost)
-                (void) sd_bus_release_name(bus, STEWARD_BUS_NAME);
+                release_name(bus);
         steward_manager_flush(d->manager);
         return d->name_lost ? EXIT_FAILURE : d->exit_code;
 }
