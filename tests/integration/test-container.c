@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* test-container.c: stewardd as PID 1 of a container: no bus, no systemd, process groups, orphans reaped. */
+/* test-container.c: stewardd without systemd: as PID 1 of a container (no bus, process groups, orphans
+ * reaped), and on a bus that goes away. */
 #include "config.h"
 
 #include <signal.h>
@@ -180,6 +181,84 @@ START_TEST(test_pid1_without_bus)
 }
 END_TEST
 
+/* Reads the address a dbus-daemon prints once it listens. */
+static char *
+read_bus_address(int fd)
+{
+        g_autoptr(GInputStream) raw = g_unix_input_stream_new(fd, TRUE);
+        g_autoptr(GDataInputStream) in = g_data_input_stream_new(raw);
+
+        return g_data_input_stream_read_line(in, NULL, NULL, NULL);
+}
+
+/* The bus goes away under a running tree (its daemon killed, say): with
+ * nobody able to reach it, stewardd stops the tree and exits with a
+ * failure, so that its service manager restarts it on a bus again. */
+START_TEST(test_bus_lost)
+{
+        g_autoptr(GError) error = NULL;
+        g_autofree char *dir = g_dir_make_tmp("steward-bus-lost-XXXXXX", NULL);
+        g_autofree char *conf = g_build_filename(dir, "steward.conf", NULL);
+        g_autofree char *socket = g_build_filename(dir, "bus", NULL);
+        g_autofree char *listen = g_strdup_printf("--address=unix:path=%s", socket);
+        g_autofree char *runtime = g_build_filename(dir, "run", NULL);
+        g_autofree char *stewardd = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "src", "stewardd", NULL);
+        g_autofree char *config_arg = g_strdup_printf("--config=%s", dir);
+        g_autofree char *address = NULL;
+        g_autoptr(GInputStream) raw = NULL;
+        g_auto(GStrv) env = NULL;
+        Container c = { .lines = g_ptr_array_new_with_free_func(g_free) };
+        const char *bus_argv[] = {
+                "dbus-daemon", "--session", "--nofork", "--print-address=1", listen, NULL
+        };
+        const char *argv[] = { "sh",       "-c",     "exec \"$@\" 2>&1",  "sh",
+                               stewardd,   "--user", "--backend=process", "--log-target=console",
+                               config_arg, NULL };
+        GPid bus_pid;
+        int bus_out, err_fd, status;
+
+        ck_assert(g_file_set_contents(conf, "[Child app]\nExecStart=/bin/sh -c 'exec sleep 1000'\n", -1,
+                                      NULL));
+        ck_assert_msg(g_spawn_async_with_pipes(NULL, (char **) bus_argv, NULL,
+                                               G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                               &bus_pid, NULL, &bus_out, NULL, &error),
+                      "%s", error ? error->message : "");
+        address = read_bus_address(bus_out);
+        ck_assert_msg(address && *address, "the bus daemon printed no address");
+
+        env = g_environ_setenv(g_get_environ(), "DBUS_SESSION_BUS_ADDRESS", address, TRUE);
+        env = g_environ_setenv(env, "RUNTIME_DIRECTORY", runtime, TRUE);
+        ck_assert_msg(g_spawn_async_with_pipes(NULL, (char **) argv, env,
+                                               G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                               &c.pid, NULL, &err_fd, NULL, &error),
+                      "%s", error ? error->message : "");
+        g_child_watch_add(c.pid, on_container_exit, &c);
+        raw = g_unix_input_stream_new(err_fd, TRUE);
+        c.err = g_data_input_stream_new(raw);
+        g_data_input_stream_read_line_async(c.err, G_PRIORITY_DEFAULT, NULL, on_line, &c);
+
+        /* The tree starts only once the name is stewardd's. */
+        ck_assert_msg(wait_lines(&c, "event=child_started child=app", 1), "app never started");
+        ck_assert_int_eq(kill(bus_pid, SIGKILL), 0);
+        ck_assert_int_eq(waitpid(bus_pid, &status, 0), bus_pid);
+        g_spawn_close_pid(bus_pid);
+
+        ck_assert_msg(wait_lines(&c, "event=child_stopped child=app", 1), "app was not stopped");
+        ck_assert(wait_lines(&c, "event=tree_shutdown_completed", 1));
+        ck_assert(itest_wait_flag(&c.exited, ITEST_TIMEOUT_SEC));
+        ck_assert(WIFEXITED(c.status));
+        ck_assert_int_eq(WEXITSTATUS(c.status), 1);
+
+        (void) itest_wait_flag(&c.ended, ITEST_TIMEOUT_SEC);
+        g_clear_object(&c.err);
+        g_ptr_array_unref(c.lines);
+        (void) g_remove(conf);
+        (void) g_remove(socket);
+        (void) g_rmdir(runtime);
+        (void) g_rmdir(dir);
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -188,6 +267,7 @@ make_suite(void)
 
         tcase_set_timeout(tc, 2 * ITEST_TIMEOUT_SEC);
         tcase_add_test(tc, test_pid1_without_bus);
+        tcase_add_test(tc, test_bus_lost);
         suite_add_tcase(s, tc);
         return s;
 }
