@@ -88,16 +88,44 @@ wait_lines(Container *c, const char *needle, guint want)
         return count_lines(c, needle) >= want;
 }
 
-START_TEST(test_pid1_without_bus)
+/* Starts @argv (stewardd under a shell that merges its output) with
+ * @env, and reads its lines as they come. */
+static void
+container_spawn(Container *c, const char *const *argv, char **env)
 {
         g_autoptr(GError) error = NULL;
+        g_autoptr(GInputStream) raw = NULL;
+        int err_fd;
+
+        c->lines = g_ptr_array_new_with_free_func(g_free);
+        ck_assert_msg(g_spawn_async_with_pipes(NULL, (char **) argv, env,
+                                               G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                               &c->pid, NULL, &err_fd, NULL, &error),
+                      "%s", error ? error->message : "");
+        g_child_watch_add(c->pid, on_container_exit, c);
+        raw = g_unix_input_stream_new(err_fd, TRUE);
+        c->err = g_data_input_stream_new(raw);
+        g_data_input_stream_read_line_async(c->err, G_PRIORITY_DEFAULT, NULL, on_line, c);
+}
+
+/* Once it has exited: waits for the end of its output. */
+static void
+container_clear(Container *c)
+{
+        c->needle = NULL;
+        (void) itest_wait_flag(&c->ended, ITEST_TIMEOUT_SEC);
+        g_clear_object(&c->err);
+        g_clear_pointer(&c->lines, g_ptr_array_unref);
+}
+
+START_TEST(test_pid1_without_bus)
+{
         g_autofree char *dir = g_dir_make_tmp("steward-container-XXXXXX", NULL);
         g_autofree char *conf = g_build_filename(dir, "steward.conf", NULL);
         g_autofree char *stewardd = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "src", "stewardd", NULL);
         g_autofree char *config_arg = g_strdup_printf("--config=%s", dir);
-        g_autoptr(GInputStream) raw = NULL;
         g_auto(GStrv) env = NULL;
-        Container c = { .lines = g_ptr_array_new_with_free_func(g_free) };
+        Container c = { 0 };
         /* Debug lines go to stdout, events to stderr: read both as one. */
         const char *argv[] = { "sh",
                                "-c",
@@ -115,7 +143,6 @@ START_TEST(test_pid1_without_bus)
                                "--verbose",
                                config_arg,
                                NULL };
-        int err_fd;
 
         /* Five orphans that exit at once, and a main process that stays. */
         ck_assert(g_file_set_contents(conf,
@@ -128,14 +155,7 @@ START_TEST(test_pid1_without_bus)
         /* A container has no bus: stewardd must not need one. */
         env = g_environ_setenv(g_get_environ(), "DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus",
                                TRUE);
-        ck_assert_msg(g_spawn_async_with_pipes(NULL, (char **) argv, env,
-                                               G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-                                               &c.pid, NULL, &err_fd, NULL, &error),
-                      "%s", error ? error->message : "");
-        g_child_watch_add(c.pid, on_container_exit, &c);
-        raw = g_unix_input_stream_new(err_fd, TRUE);
-        c.err = g_data_input_stream_new(raw);
-        g_data_input_stream_read_line_async(c.err, G_PRIORITY_DEFAULT, NULL, on_line, &c);
+        container_spawn(&c, argv, env);
 
         ck_assert_msg(wait_lines(&c, "event=child_started child=app", 1), "app never started");
         ck_assert_msg(wait_lines(&c, "event=child_started child=helper", 1), "helper never started");
@@ -172,10 +192,7 @@ START_TEST(test_pid1_without_bus)
                 ck_assert_msg(helper && app && helper < app, "stopped out of order");
         }
 
-        c.needle = NULL;
-        (void) itest_wait_flag(&c.ended, ITEST_TIMEOUT_SEC);
-        g_clear_object(&c.err);
-        g_ptr_array_unref(c.lines);
+        container_clear(&c);
         (void) g_remove(conf);
         (void) g_rmdir(dir);
 }
@@ -205,9 +222,8 @@ START_TEST(test_bus_lost)
         g_autofree char *stewardd = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "src", "stewardd", NULL);
         g_autofree char *config_arg = g_strdup_printf("--config=%s", dir);
         g_autofree char *address = NULL;
-        g_autoptr(GInputStream) raw = NULL;
         g_auto(GStrv) env = NULL;
-        Container c = { .lines = g_ptr_array_new_with_free_func(g_free) };
+        Container c = { 0 };
         const char *bus_argv[] = {
                 "dbus-daemon", "--session", "--nofork", "--print-address=1", listen, NULL
         };
@@ -215,7 +231,7 @@ START_TEST(test_bus_lost)
                                stewardd,   "--user", "--backend=process", "--log-target=console",
                                config_arg, NULL };
         GPid bus_pid;
-        int bus_out, err_fd, status;
+        int bus_out, status;
 
         ck_assert(g_file_set_contents(conf, "[Child app]\nExecStart=/bin/sh -c 'exec sleep 1000'\n", -1,
                                       NULL));
@@ -228,14 +244,7 @@ START_TEST(test_bus_lost)
 
         env = g_environ_setenv(g_get_environ(), "DBUS_SESSION_BUS_ADDRESS", address, TRUE);
         env = g_environ_setenv(env, "RUNTIME_DIRECTORY", runtime, TRUE);
-        ck_assert_msg(g_spawn_async_with_pipes(NULL, (char **) argv, env,
-                                               G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-                                               &c.pid, NULL, &err_fd, NULL, &error),
-                      "%s", error ? error->message : "");
-        g_child_watch_add(c.pid, on_container_exit, &c);
-        raw = g_unix_input_stream_new(err_fd, TRUE);
-        c.err = g_data_input_stream_new(raw);
-        g_data_input_stream_read_line_async(c.err, G_PRIORITY_DEFAULT, NULL, on_line, &c);
+        container_spawn(&c, argv, env);
 
         /* The tree starts only once the name is stewardd's. */
         ck_assert_msg(wait_lines(&c, "event=child_started child=app", 1), "app never started");
@@ -249,9 +258,7 @@ START_TEST(test_bus_lost)
         ck_assert(WIFEXITED(c.status));
         ck_assert_int_eq(WEXITSTATUS(c.status), 1);
 
-        (void) itest_wait_flag(&c.ended, ITEST_TIMEOUT_SEC);
-        g_clear_object(&c.err);
-        g_ptr_array_unref(c.lines);
+        container_clear(&c);
         (void) g_remove(conf);
         (void) g_remove(socket);
         (void) g_rmdir(runtime);
