@@ -838,6 +838,81 @@ START_TEST(test_commands_wait_for_start)
 }
 END_TEST
 
+static void
+on_owner_changed(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
+                 const char *signal, GVariant *params, gpointer user_data)
+{
+        gboolean *gone = user_data;
+        const char *name, *old_owner, *new_owner;
+
+        g_variant_get(params, "(&s&s&s)", &name, &old_owner, &new_owner);
+        if (!*new_owner)
+                *gone = TRUE;
+}
+
+static gboolean
+on_flag_timeout(gpointer user_data)
+{
+        *(gboolean *) user_data = TRUE;
+        return G_SOURCE_REMOVE;
+}
+
+/* A caller gone before the bus daemon could vouch for it: its command is
+ * refused and counted, not run, and the objects go on answering. */
+START_TEST(test_caller_gone)
+{
+        const char *address = g_test_dbus_get_bus_address(fx.dbus);
+        g_autoptr(GMainContext) side = g_main_context_new();
+        g_autoptr(GDBusConnection) leaver = connect_to(address);
+        g_autoptr(GDBusConnection) watcher = NULL;
+        g_autoptr(GDBusMessage) call = NULL;
+        g_autoptr(GVariant) id = NULL;
+        g_autoptr(GSource) timeout = g_timeout_source_new_seconds(10);
+        gboolean gone = FALSE, timed_out = FALSE;
+        guint64 denied = 0;
+        guint subscription;
+
+        /* The watcher's signals come through @side, which turns while the
+         * server's context does not: the call waits in the server's socket
+         * until the bus daemon has forgotten its sender. */
+        g_main_context_push_thread_default(side);
+        watcher = connect_to(address);
+        subscription = g_dbus_connection_signal_subscribe(
+                watcher, "org.freedesktop.DBus", "org.freedesktop.DBus", "NameOwnerChanged",
+                "/org/freedesktop/DBus", g_dbus_connection_get_unique_name(leaver), G_DBUS_SIGNAL_FLAGS_NONE,
+                on_owner_changed, &gone, NULL);
+        g_main_context_pop_thread_default(side);
+        /* A round trip after the AddMatch: the match is in place. */
+        id = g_dbus_connection_call_sync(watcher, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                         "org.freedesktop.DBus", "GetId", NULL, NULL, G_DBUS_CALL_FLAGS_NONE,
+                                         -1, NULL, NULL);
+        ck_assert(id);
+
+        call = g_dbus_message_new_method_call(fx.server_name, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE,
+                                              "RestartChild");
+        g_dbus_message_set_body(call, g_variant_new("(ss)", "web", "leaving"));
+        ck_assert(g_dbus_connection_send_message(leaver, call, G_DBUS_SEND_MESSAGE_FLAGS_NONE, NULL, NULL));
+        ck_assert(g_dbus_connection_flush_sync(leaver, NULL, NULL));
+        ck_assert(g_dbus_connection_close_sync(leaver, NULL, NULL));
+
+        g_source_set_callback(timeout, on_flag_timeout, &timed_out, NULL);
+        g_source_attach(timeout, side);
+        while (!gone && !timed_out)
+                g_main_context_iteration(side, TRUE);
+        g_source_destroy(timeout);
+        g_dbus_connection_signal_unsubscribe(watcher, subscription);
+        ck_assert_msg(gone, "the caller's name never went away");
+
+        /* Each read is a round trip through the server's loop, which handles
+         * the credentials' error on the way; a bounded number of them. */
+        for (guint i = 0; i < 1000 && denied == 0; i++)
+                denied = uint64_property(STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "CallsDenied");
+        ck_assert_uint_eq(denied, 1);
+        ck_assert_uint_eq(fx.fake.commands, 0);
+        assert_string_property(STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "State", "running");
+}
+END_TEST
+
 /* One connection may have STEWARD_BUS_PENDING_PER_SENDER_MAX mutating
  * calls waiting; more are refused at once, and the waiting ones still run. */
 START_TEST(test_pending_calls_bounded)
@@ -1284,6 +1359,7 @@ make_suite(void)
         tcase_add_test(tc, test_counters);
         tcase_add_test(tc, test_commands);
         tcase_add_test(tc, test_caller_comm);
+        tcase_add_test(tc, test_caller_gone);
         tcase_add_test(tc, test_auth_rule);
         tcase_add_test(tc, test_invalid_arguments);
         tcase_add_test(tc, test_signals);
