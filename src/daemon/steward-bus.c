@@ -674,12 +674,20 @@ method_list_supervisors(sd_bus_message *call, void *user_data, sd_bus_error *err
         return sd_bus_send(NULL, reply, NULL);
 }
 
-static int
-method_get_child(sd_bus_message *call, void *user_data, sd_bus_error *error)
+/* Whether the tree has the child (@children) or supervisor @name; what
+ * it is then in b->child or b->supervisor. */
+static gboolean
+tree_has(StewardBus *b, gboolean children, const char *name)
 {
-        StewardBus *b = user_data;
+        return children ? b->ops->get_child(b->data, name, &b->child)
+                        : b->ops->get_supervisor(b->data, name, &b->supervisor);
+}
+
+/* GetChild and GetSupervisor: (name) -> the object's path. */
+static int
+get_object(sd_bus_message *call, StewardBus *b, gboolean children)
+{
         g_autofree char *path = NULL;
-        StewardChildInfo info;
         const char *name;
         int r;
 
@@ -688,32 +696,26 @@ method_get_child(sd_bus_message *call, void *user_data, sd_bus_error *error)
                 return r;
         if (!check_name(call, name, &r))
                 return r;
-        if (!b->ops->get_child(b->data, name, &info))
-                return reply_error(call, STEWARD_ERROR, STEWARD_ERROR_NO_SUCH_CHILD, _("No child '%s'"),
-                                   name);
-        path = steward_bus_object_path(STEWARD_CHILD_PATH_PREFIX, name);
+        if (!tree_has(b, children, name))
+                return children ? reply_error(call, STEWARD_ERROR, STEWARD_ERROR_NO_SUCH_CHILD,
+                                              _("No child '%s'"), name)
+                                : reply_error(call, STEWARD_ERROR, STEWARD_ERROR_NO_SUCH_SUPERVISOR,
+                                              _("No supervisor '%s'"), name);
+        path = steward_bus_object_path(children ? STEWARD_CHILD_PATH_PREFIX : STEWARD_SUPERVISOR_PATH_PREFIX,
+                                       name);
         return sd_bus_reply_method_return(call, "o", path);
+}
+
+static int
+method_get_child(sd_bus_message *call, void *user_data, sd_bus_error *error)
+{
+        return get_object(call, user_data, TRUE);
 }
 
 static int
 method_get_supervisor(sd_bus_message *call, void *user_data, sd_bus_error *error)
 {
-        StewardBus *b = user_data;
-        g_autofree char *path = NULL;
-        StewardSupervisorInfo info;
-        const char *name;
-        int r;
-
-        bus_input(b);
-        if ((r = sd_bus_message_read(call, "s", &name)) < 0)
-                return r;
-        if (!check_name(call, name, &r))
-                return r;
-        if (!b->ops->get_supervisor(b->data, name, &info))
-                return reply_error(call, STEWARD_ERROR, STEWARD_ERROR_NO_SUCH_SUPERVISOR,
-                                   _("No supervisor '%s'"), name);
-        path = steward_bus_object_path(STEWARD_SUPERVISOR_PATH_PREFIX, name);
-        return sd_bus_reply_method_return(call, "o", path);
+        return get_object(call, user_data, FALSE);
 }
 
 /* StartChild and the rest: (name, reason) -> outcome. */
@@ -920,10 +922,7 @@ find_object(StewardBus *b, gboolean children, const char *path, void **found)
         gboolean have;
 
         bus_input(b);
-        if (!name)
-                return 0;
-        have = children ? b->ops->get_child(b->data, name, &b->child)
-                        : b->ops->get_supervisor(b->data, name, &b->supervisor);
+        have = name && tree_has(b, children, name);
         *found = have ? b : NULL;
         return have;
 }
@@ -960,46 +959,35 @@ get_supervisor_property(sd_bus *bus, const char *path, const char *iface, const 
         return append_supervisor_property(&b->supervisor, property, reply);
 }
 
-static const struct {
-        const char *name;
-        StewardCommandKind kind;
-} child_methods[] = {
-        { "Start", STEWARD_COMMAND_START },     { "Stop", STEWARD_COMMAND_STOP },
-        { "Restart", STEWARD_COMMAND_RESTART }, { "Pause", STEWARD_COMMAND_PAUSE },
-        { "Resume", STEWARD_COMMAND_RESUME },   { "Quarantine", STEWARD_COMMAND_QUARANTINE },
-        { "Reload", STEWARD_COMMAND_RELOAD },
-};
-
-/* Start, Stop and the rest of a child: (reason) -> outcome. */
+/* Start, Stop and the rest of a child, Resume of a supervisor: (reason)
+ * -> outcome, for the object find_object() found. */
 static int
-child_method(sd_bus_message *call, void *user_data, sd_bus_error *error)
+object_command(sd_bus_message *call, StewardBus *b, StewardCommandKind kind)
 {
-        StewardBus *b = user_data;
-        g_autofree char *name = g_strdup(b->child.name);
-        const char *method = sd_bus_message_get_member(call);
+        g_autofree char *name =
+                g_strdup(kind == STEWARD_COMMAND_RESUME_SUPERVISOR ? b->supervisor.name : b->child.name);
         const char *reason;
         int r;
 
         if ((r = sd_bus_message_read(call, "s", &reason)) < 0)
                 return r;
-        for (guint i = 0; i < G_N_ELEMENTS(child_methods); i++)
-                if (g_str_equal(child_methods[i].name, method))
-                        return queue_request(b, call, REQUEST_COMMAND, child_methods[i].kind, name, reason);
-        return sd_bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_METHOD, "Unknown method %s", method);
+        return queue_request(b, call, REQUEST_COMMAND, kind, name, reason);
 }
 
-static int
-supervisor_resume(sd_bus_message *call, void *user_data, sd_bus_error *error)
-{
-        StewardBus *b = user_data;
-        g_autofree char *name = g_strdup(b->supervisor.name);
-        const char *reason;
-        int r;
+#define DEFINE_OBJECT_COMMAND(fn, kind)                                           \
+        static int fn(sd_bus_message *call, void *user_data, sd_bus_error *error) \
+        {                                                                         \
+                return object_command(call, user_data, kind);                     \
+        }
 
-        if ((r = sd_bus_message_read(call, "s", &reason)) < 0)
-                return r;
-        return queue_request(b, call, REQUEST_COMMAND, STEWARD_COMMAND_RESUME_SUPERVISOR, name, reason);
-}
+DEFINE_OBJECT_COMMAND(child_start, STEWARD_COMMAND_START)
+DEFINE_OBJECT_COMMAND(child_stop, STEWARD_COMMAND_STOP)
+DEFINE_OBJECT_COMMAND(child_restart, STEWARD_COMMAND_RESTART)
+DEFINE_OBJECT_COMMAND(child_pause, STEWARD_COMMAND_PAUSE)
+DEFINE_OBJECT_COMMAND(child_resume, STEWARD_COMMAND_RESUME)
+DEFINE_OBJECT_COMMAND(child_quarantine, STEWARD_COMMAND_QUARANTINE)
+DEFINE_OBJECT_COMMAND(child_reload, STEWARD_COMMAND_RELOAD)
+DEFINE_OBJECT_COMMAND(supervisor_resume, STEWARD_COMMAND_RESUME_SUPERVISOR)
 
 #define OBJECT_COMMAND(_member, _handler)                                                           \
         SD_BUS_METHOD_WITH_ARGS(_member, SD_BUS_ARGS("s", reason), SD_BUS_RESULT("a{sv}", outcome), \
@@ -1007,13 +995,13 @@ supervisor_resume(sd_bus_message *call, void *user_data, sd_bus_error *error)
 
 static const sd_bus_vtable child_vtable[] = {
         SD_BUS_VTABLE_START(0),
-        OBJECT_COMMAND("Start", child_method),
-        OBJECT_COMMAND("Stop", child_method),
-        OBJECT_COMMAND("Restart", child_method),
-        OBJECT_COMMAND("Pause", child_method),
-        OBJECT_COMMAND("Resume", child_method),
-        OBJECT_COMMAND("Quarantine", child_method),
-        OBJECT_COMMAND("Reload", child_method),
+        OBJECT_COMMAND("Start", child_start),
+        OBJECT_COMMAND("Stop", child_stop),
+        OBJECT_COMMAND("Restart", child_restart),
+        OBJECT_COMMAND("Pause", child_pause),
+        OBJECT_COMMAND("Resume", child_resume),
+        OBJECT_COMMAND("Quarantine", child_quarantine),
+        OBJECT_COMMAND("Reload", child_reload),
         PROPERTY("Name", "s", get_child_property, P_CONST),
         PROPERTY("Supervisor", "s", get_child_property, P_CONST),
         PROPERTY("Role", "s", get_child_property, P_CHANGES),
