@@ -4,9 +4,10 @@
  * GSubprocess does not fit here: it returns only after the exec, and the
  * program must not run before its scope exists. fork() does not either:
  * it copies stewardd's page tables, and with another of its threads
- * running (the journal writer's) every page either side touches afterwards
- * costs a copy and a cross-CPU TLB flush. posix_spawn() of the small steward-exec shares stewardd's memory
- * until the helper's execve() and blocks only this thread meanwhile. */
+ * running (the journal writer's) every page either side touches
+ * afterwards costs a copy and a cross-CPU TLB flush. posix_spawn() of the
+ * small steward-exec shares stewardd's memory until the helper's execve()
+ * and blocks only this thread meanwhile. */
 #include "config.h"
 
 #include <errno.h>

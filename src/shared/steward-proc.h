@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* steward-proc.h: what /proc says of processes, for the process backend's children. */
+/* steward-proc.h: what /proc/PID/stat says of processes: a start time, a process group. */
 #pragma once
 
 #include <glib.h>
