@@ -15,6 +15,7 @@
 
 #include "steward-error.h"
 #include "steward-names.h"
+#include "stewardctl-connect.h"
 #include "stewardctl-list.h"
 
 /* The error as GDBus would have made it from the same reply. */
@@ -31,12 +32,40 @@ set_error(GError **error, int r, const sd_bus_error *e)
         return FALSE;
 }
 
+/* stewardd's private socket, as stewardctl_connect_private() connects to it. */
+static sd_bus *
+connect_private(gboolean system)
+{
+        __attribute__((cleanup(sd_bus_unrefp))) sd_bus *bus = NULL;
+        g_autofree char *path = stewardctl_private_socket(system);
+        g_autofree char *address = NULL;
+        int r;
+
+        if (!path)
+                return NULL;
+        address = stewardctl_private_address(path);
+        /* Not a bus client: no Hello, no names. */
+        r = sd_bus_new(&bus);
+        if (r >= 0)
+                r = sd_bus_set_address(bus, address);
+        if (r >= 0)
+                r = sd_bus_start(bus);
+        if (r < 0) {
+                g_debug("Not using %s, using the bus: %s", path, g_strerror(-r));
+                return NULL;
+        }
+        return g_steal_pointer(&bus);
+}
+
 sd_bus *
 stewardctl_list_connect(gboolean system, GError **error)
 {
-        sd_bus *bus = NULL;
-        int r = system ? sd_bus_open_system(&bus) : sd_bus_open_user(&bus);
+        sd_bus *bus = connect_private(system);
+        int r;
 
+        if (bus)
+                return bus;
+        r = system ? sd_bus_open_system(&bus) : sd_bus_open_user(&bus);
         if (r < 0) {
                 set_error(error, r, NULL);
                 return NULL;
@@ -78,9 +107,10 @@ stewardctl_list_read(sd_bus *bus, gboolean children, StewardctlListing *out, GEr
 
         out->reply = NULL;
         out->rows = g_array_new(FALSE, FALSE, sizeof(StewardctlRow));
-        r = sd_bus_message_new_method_call(bus, &call, STEWARD_BUS_NAME, STEWARD_OBJECT_PATH,
-                                           STEWARD_MANAGER_INTERFACE,
-                                           children ? "ListChildren" : "ListSupervisors");
+        /* No destination peer to peer: there is only stewardd. */
+        r = sd_bus_message_new_method_call(
+                bus, &call, sd_bus_is_bus_client(bus) > 0 ? STEWARD_BUS_NAME : NULL, STEWARD_OBJECT_PATH,
+                STEWARD_MANAGER_INTERFACE, children ? "ListChildren" : "ListSupervisors");
         /* As every call of stewardctl's: asking must not start a tree. */
         if (r >= 0)
                 r = sd_bus_message_set_auto_start(call, 0);

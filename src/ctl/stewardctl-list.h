@@ -13,7 +13,9 @@ typedef struct {
         GArray *rows; /* StewardctlRow */
 } StewardctlListing;
 
-/* Connects to the system bus or the user's, as g_bus_get_sync() would. */
+/* Connects to stewardd's private socket for the system or the user
+ * instance, else to that bus as g_bus_get_sync() would
+ * (stewardctl-connect.h says when which). */
 sd_bus *stewardctl_list_connect(gboolean system, GError **error);
 
 /* Calls ListChildren (@children) or ListSupervisors, without auto-starting

@@ -19,6 +19,7 @@
 #include "steward-names.h"
 #include "steward-spec.h"
 #include "steward-util.h"
+#include "stewardctl-connect.h"
 #include "stewardctl-format.h"
 #include "stewardctl-journal.h"
 #include "stewardctl-list.h"
@@ -79,6 +80,9 @@ enum {
         TAKES_LINES = 1 << 5, /* -n */
         PAGED = 1 << 6, /* its output goes through a pager on a terminal */
         TAKES_OUTPUT_FILE = 1 << 7, /* --output-file */
+        /* waits on the bus's name owners (daemon-reexec, events --follow):
+         * the bus while there is one, stewardd's private socket without */
+        WATCHES_NAME = 1 << 8,
 };
 
 /* The daemon reads at most this much of a configuration file, and so of a
@@ -86,7 +90,13 @@ enum {
 #define FRAGMENT_MAX (1024 * 1024)
 
 typedef struct {
+        /* To stewardd: its private socket, or the bus (ctl_connect()). */
+        GDBusConnection *steward;
+        const char *name; /* stewardd's bus name; NULL on its private socket, where there are none */
+        /* The bus, for what only the service manager knows: the one stewardd
+         * is reached on, or opened when first needed (ctl_bus()). */
         GDBusConnection *bus;
+        gboolean bus_tried;
         gboolean system;
         StewardctlStyle style;
         GArray *procs; /* /proc's processes, read once when first needed (ctl_procs()) */
@@ -108,10 +118,69 @@ struct Command {
         const char *usage;
         int min_args, max_args; /* max -1: any number */
         unsigned takes;
-        gboolean needs_bus;
+        gboolean needs_bus; /* a connection to stewardd */
         int (*run)(Ctl *ctl, const Command *cmd, char **args);
         const char *method; /* the Manager method, for the commands that are one call */
 };
+
+/* The system bus or the user's, set to end the client, not kill it with
+ * SIGPIPE later, when it goes away. */
+static GDBusConnection *
+bus_get(const Ctl *ctl, GError **error)
+{
+        GDBusConnection *bus =
+                g_bus_get_sync(ctl->system ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION, NULL, error);
+
+        if (bus)
+                g_dbus_connection_set_exit_on_close(bus, FALSE);
+        return bus;
+}
+
+/* A connection to stewardd: its private socket, else the bus; the bus
+ * first for a command that watches its names (@watches_name), the private
+ * socket then only where there is no bus (a container without a bus
+ * daemon). The error is the bus's. */
+static gboolean
+ctl_connect(Ctl *ctl, gboolean watches_name, GError **error)
+{
+        g_autoptr(GError) bus_error = NULL;
+
+        if (!watches_name)
+                ctl->steward = stewardctl_connect_private(ctl->system);
+        if (!ctl->steward) {
+                ctl->bus = bus_get(ctl, &bus_error);
+                ctl->bus_tried = TRUE;
+                if (ctl->bus) {
+                        ctl->steward = g_object_ref(ctl->bus);
+                        ctl->name = STEWARD_BUS_NAME;
+                        return TRUE;
+                }
+        }
+        if (!ctl->steward && watches_name)
+                ctl->steward = stewardctl_connect_private(ctl->system);
+        if (!ctl->steward) {
+                g_propagate_error(error, g_steal_pointer(&bus_error));
+                return FALSE;
+        }
+        return TRUE;
+}
+
+/* The bus, for the service manager's figures (a scope's resources,
+ * processes and memory), or NULL when there is none: what the manager
+ * would have said is then left out, as when it does not answer. */
+static GDBusConnection *
+ctl_bus(Ctl *ctl)
+{
+        g_autoptr(GError) error = NULL;
+
+        if (ctl->bus_tried)
+                return ctl->bus;
+        ctl->bus_tried = TRUE;
+        ctl->bus = bus_get(ctl, &error);
+        if (!ctl->bus)
+                g_debug("No bus, leaving out what the manager would tell: %s", error->message);
+        return ctl->bus;
+}
 
 /* Whole sentences for each bus, so that a translation need not bend a bus's name into its grammar. */
 static void
@@ -152,7 +221,7 @@ static GVariant *
 call(Ctl *ctl, const char *path, const char *interface, const char *method, GVariant *params,
      const char *reply_type, GError **error)
 {
-        return g_dbus_connection_call_sync(ctl->bus, STEWARD_BUS_NAME, path, interface, method, params,
+        return g_dbus_connection_call_sync(ctl->steward, ctl->name, path, interface, method, params,
                                            G_VARIANT_TYPE(reply_type), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1,
                                            NULL, error);
 }
@@ -393,10 +462,26 @@ on_reexec_timeout(gpointer user_data)
         return G_SOURCE_REMOVE;
 }
 
-/* daemon-reexec: Reexecute, then wait until the new image holds the name,
- * as systemctl daemon-reexec waits for systemd to come back. */
+/* What daemon-reexec says once it has waited for @what (the bus name, or
+ * the private socket) to come back, or in vain. */
 static int
-run_daemon_reexec(Ctl *ctl, const Command *cmd, char **args)
+reexec_done(const Ctl *ctl, gboolean back, const char *what)
+{
+        if (!back) {
+                g_printerr(_("stewardctl: stewardd did not take %s again within 90 s; see journalctl%s -t "
+                             "stewardd\n"),
+                           what, ctl->system ? "" : " --user");
+                return STEWARDCTL_EXIT_FAILURE;
+        }
+        if (!opt_json)
+                g_print(_("stewardd re-executed\n"));
+        return STEWARDCTL_EXIT_SUCCESS;
+}
+
+/* daemon-reexec on the bus: Reexecute, then wait until the new image holds
+ * the name, as systemctl daemon-reexec waits for systemd to come back. */
+static int
+reexec_on_bus(Ctl *ctl)
 {
         g_autoptr(GError) error = NULL;
         g_autoptr(GVariant) owner = NULL;
@@ -404,7 +489,7 @@ run_daemon_reexec(Ctl *ctl, const Command *cmd, char **args)
         ReexecWait w = { 0 };
         guint subscription, timeout;
 
-        owner = g_dbus_connection_call_sync(ctl->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+        owner = g_dbus_connection_call_sync(ctl->steward, "org.freedesktop.DBus", "/org/freedesktop/DBus",
                                             "org.freedesktop.DBus", "GetNameOwner",
                                             g_variant_new("(s)", STEWARD_BUS_NAME), G_VARIANT_TYPE("(s)"),
                                             G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
@@ -412,14 +497,14 @@ run_daemon_reexec(Ctl *ctl, const Command *cmd, char **args)
                 g_variant_get(owner, "(s)", &w.old_owner);
         /* Before the call: the name may come back before its reply is read. */
         subscription = g_dbus_connection_signal_subscribe(
-                ctl->bus, "org.freedesktop.DBus", "org.freedesktop.DBus", "NameOwnerChanged",
+                ctl->steward, "org.freedesktop.DBus", "org.freedesktop.DBus", "NameOwnerChanged",
                 "/org/freedesktop/DBus", STEWARD_BUS_NAME, G_DBUS_SIGNAL_FLAGS_NONE, on_reexec_owner, &w,
                 NULL);
-        reply = g_dbus_connection_call_sync(ctl->bus, STEWARD_BUS_NAME, STEWARD_OBJECT_PATH,
+        reply = g_dbus_connection_call_sync(ctl->steward, STEWARD_BUS_NAME, STEWARD_OBJECT_PATH,
                                             STEWARD_MANAGER_INTERFACE, "Reexecute", NULL, NULL,
                                             G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL, &error);
         if (!reply) {
-                g_dbus_connection_signal_unsubscribe(ctl->bus, subscription);
+                g_dbus_connection_signal_unsubscribe(ctl->steward, subscription);
                 g_free(w.old_owner);
                 return fail(ctl, error);
         }
@@ -428,17 +513,38 @@ run_daemon_reexec(Ctl *ctl, const Command *cmd, char **args)
                 g_main_context_iteration(NULL, TRUE);
         if (!w.timed_out)
                 g_source_remove(timeout);
-        g_dbus_connection_signal_unsubscribe(ctl->bus, subscription);
+        g_dbus_connection_signal_unsubscribe(ctl->steward, subscription);
         g_free(w.old_owner);
-        if (!w.back) {
-                g_printerr(_("stewardctl: stewardd did not take %s again within 90 s; see journalctl%s -t "
-                             "stewardd\n"),
-                           STEWARD_BUS_NAME, ctl->system ? "" : " --user");
+        return reexec_done(ctl, w.back, STEWARD_BUS_NAME);
+}
+
+/* daemon-reexec where there is no bus, on the private socket: the old
+ * image closes the connection as it goes, the new one serves the socket
+ * again (stewardctl-connect.c). */
+static int
+reexec_on_private_socket(Ctl *ctl)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(StewardctlSocketWatch) watch = NULL;
+        g_autofree char *path = stewardctl_private_socket(ctl->system);
+
+        /* Before the call: the socket may be back before its reply is read. */
+        watch = stewardctl_socket_watch_new(ctl->system, ctl->steward, &error);
+        if (!watch) {
+                g_printerr("stewardctl: %s\n", error->message);
                 return STEWARDCTL_EXIT_FAILURE;
         }
-        if (!opt_json)
-                g_print(_("stewardd re-executed\n"));
-        return STEWARDCTL_EXIT_SUCCESS;
+        reply = call(ctl, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "Reexecute", NULL, "()", &error);
+        if (!reply)
+                return fail(ctl, error);
+        return reexec_done(ctl, stewardctl_socket_watch_wait(watch, 90), path);
+}
+
+static int
+run_daemon_reexec(Ctl *ctl, const Command *cmd, char **args)
+{
+        return ctl->name ? reexec_on_bus(ctl) : reexec_on_private_socket(ctl);
 }
 
 static void
@@ -661,7 +767,7 @@ read_paths(Ctl *ctl, const char *interface, GPtrArray *paths, GPtrArray *into, G
         for (guint i = 0; i < paths->len; i++) {
                 reads[i].batch = &batch;
                 batch.pending++;
-                g_dbus_connection_call(ctl->bus, STEWARD_BUS_NAME, g_ptr_array_index(paths, i),
+                g_dbus_connection_call(ctl->steward, ctl->name, g_ptr_array_index(paths, i),
                                        DBUS_PROPERTIES_INTERFACE, "GetAll", g_variant_new("(s)", interface),
                                        G_VARIANT_TYPE("(a{sv})"), G_DBUS_CALL_FLAGS_NO_AUTO_START, G_MAXINT,
                                        NULL, on_get_all, &reads[i]);
@@ -817,11 +923,20 @@ read_memory(Ctl *ctl, GPtrArray *children, GHashTable *into)
         /* Kept if the batch times out: the calls abandoned still point into it. */
         MemoryRead *reads = g_new0(MemoryRead, children->len);
         g_autoptr(GError) error = NULL;
+        GDBusConnection *bus = NULL;
         Batch batch;
         guint sent;
 
+        /* The bus only if there is a scope to ask about, and before the
+         * batch's context: what the connection does of its own goes to ours. */
+        for (guint i = 0; i < children->len && !bus; i++) {
+                const char *unit = "";
+
+                if (g_variant_lookup(g_ptr_array_index(children, i), "Unit", "&s", &unit) && *unit)
+                        bus = ctl_bus(ctl);
+        }
         batch_begin(&batch);
-        for (guint i = 0; i < children->len; i++) {
+        for (guint i = 0; i < children->len && bus; i++) {
                 GVariant *props = g_ptr_array_index(children, i);
                 const char *unit = "";
                 g_autofree char *path = NULL;
@@ -833,7 +948,7 @@ read_memory(Ctl *ctl, GPtrArray *children, GHashTable *into)
                 reads[i].batch = &batch;
                 reads[i].name = props_name(props);
                 batch.pending++;
-                g_dbus_connection_call(ctl->bus, SYSTEMD_BUS_NAME, path, DBUS_PROPERTIES_INTERFACE, "Get",
+                g_dbus_connection_call(bus, SYSTEMD_BUS_NAME, path, DBUS_PROPERTIES_INTERFACE, "Get",
                                        g_variant_new("(ss)", SYSTEMD_SCOPE_INTERFACE, "MemoryCurrent"),
                                        G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, G_MAXINT,
                                        NULL, on_get_memory, &reads[i]);
@@ -1011,7 +1126,8 @@ process_group_members(guint32 pgid, GArray *procs)
  * interface's properties the manager has), and its processes, as
  * "Processes" (a(us): PID and command line), and @logs (NULL: none) as
  * "Logs" (as), added to a child's properties. A child without a scope, or a
- * manager that does not answer, gets no resources nor processes. */
+ * manager that does not answer (or no bus to ask it on), gets no resources
+ * nor processes. */
 static GVariant *
 child_with_scope(Ctl *ctl, GVariant *props, char **logs)
 {
@@ -1021,6 +1137,7 @@ child_with_scope(Ctl *ctl, GVariant *props, char **logs)
         g_autofree char *path = NULL;
         g_autoptr(GVariant) all = NULL;
         g_autoptr(GVariant) procs = NULL;
+        GDBusConnection *bus = NULL;
         GVariantBuilder res, out;
         GVariantIter iter;
         const char *key;
@@ -1029,12 +1146,14 @@ child_with_scope(Ctl *ctl, GVariant *props, char **logs)
         (void) g_variant_lookup(props, "Unit", "&s", &unit);
         path = steward_unit_object_path(unit && *unit ? unit : "-");
         if (unit && *unit)
-                all = g_dbus_connection_call_sync(
-                        ctl->bus, SYSTEMD_BUS_NAME, path, DBUS_PROPERTIES_INTERFACE, "GetAll",
-                        g_variant_new("(s)", SYSTEMD_SCOPE_INTERFACE), G_VARIANT_TYPE("(a{sv})"),
-                        G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL, NULL);
-        if (unit && *unit)
-                procs = g_dbus_connection_call_sync(ctl->bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH,
+                bus = ctl_bus(ctl);
+        if (bus)
+                all = g_dbus_connection_call_sync(bus, SYSTEMD_BUS_NAME, path, DBUS_PROPERTIES_INTERFACE,
+                                                  "GetAll", g_variant_new("(s)", SYSTEMD_SCOPE_INTERFACE),
+                                                  G_VARIANT_TYPE("(a{sv})"), G_DBUS_CALL_FLAGS_NO_AUTO_START,
+                                                  -1, NULL, NULL);
+        if (bus)
+                procs = g_dbus_connection_call_sync(bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH,
                                                     SYSTEMD_MANAGER_INTERFACE, "GetUnitProcesses",
                                                     g_variant_new("(s)", unit), G_VARIANT_TYPE("(a(sus))"),
                                                     G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL, NULL);
@@ -1282,6 +1401,19 @@ on_vanished(GDBusConnection *bus, const char *name, gpointer user_data)
         g_main_loop_quit(f->loop);
 }
 
+/* On the private socket there are no names to watch: the stream ends
+ * with the connection, as on the bus with the name. */
+static void
+on_closed(GDBusConnection *c, gboolean remote_peer_vanished, GError *error, gpointer user_data)
+{
+        Follow *f = user_data;
+
+        if (!f->shutdown_completed)
+                g_printerr(_("stewardctl: stewardd closed the connection\n"));
+        f->ret = f->shutdown_completed ? STEWARDCTL_EXIT_SUCCESS : STEWARDCTL_EXIT_NOT_RUNNING;
+        g_main_loop_quit(f->loop);
+}
+
 static gboolean
 on_quit_signal(gpointer user_data)
 {
@@ -1341,7 +1473,8 @@ run_events(Ctl *ctl, const Command *cmd, char **args)
 {
         g_autoptr(GMainLoop) loop = NULL;
         Follow f = { .ctl = ctl, .ret = STEWARDCTL_EXIT_SUCCESS };
-        guint subscription, watch, sigint, sigterm;
+        guint subscription, watch = 0, sigint, sigterm;
+        gulong closed = 0;
         int ret = STEWARDCTL_EXIT_SUCCESS;
 
         if (!opt_follow) {
@@ -1354,11 +1487,18 @@ run_events(Ctl *ctl, const Command *cmd, char **args)
         f.loop = loop;
         /* Subscribe before looking for the daemon, so nothing it emits
          * after it is found can be missed. */
-        subscription = g_dbus_connection_signal_subscribe(
-                ctl->bus, STEWARD_BUS_NAME, STEWARD_MANAGER_INTERFACE, "Event", STEWARD_OBJECT_PATH, NULL,
-                G_DBUS_SIGNAL_FLAGS_NONE, on_event, &f, NULL);
-        watch = g_bus_watch_name_on_connection(ctl->bus, STEWARD_BUS_NAME, G_BUS_NAME_WATCHER_FLAGS_NONE,
-                                               on_appeared, on_vanished, &f, NULL);
+        subscription = g_dbus_connection_signal_subscribe(ctl->steward, ctl->name, STEWARD_MANAGER_INTERFACE,
+                                                          "Event", STEWARD_OBJECT_PATH, NULL,
+                                                          G_DBUS_SIGNAL_FLAGS_NONE, on_event, &f, NULL);
+        if (ctl->name)
+                watch = g_bus_watch_name_on_connection(ctl->steward, ctl->name,
+                                                       G_BUS_NAME_WATCHER_FLAGS_NONE, on_appeared,
+                                                       on_vanished, &f, NULL);
+        else {
+                /* Connected: it is there. */
+                f.appeared = TRUE;
+                closed = g_signal_connect(ctl->steward, "closed", G_CALLBACK(on_closed), &f);
+        }
         sigint = g_unix_signal_add(SIGINT, on_quit_signal, &f);
         sigterm = g_unix_signal_add(SIGTERM, on_quit_signal, &f);
 
@@ -1372,8 +1512,11 @@ run_events(Ctl *ctl, const Command *cmd, char **args)
 
         g_source_remove(sigterm);
         g_source_remove(sigint);
-        g_bus_unwatch_name(watch);
-        g_dbus_connection_signal_unsubscribe(ctl->bus, subscription);
+        if (watch)
+                g_bus_unwatch_name(watch);
+        if (closed)
+                g_signal_handler_disconnect(ctl->steward, closed);
+        g_dbus_connection_signal_unsubscribe(ctl->steward, subscription);
         return f.ret;
 }
 
@@ -1422,9 +1565,10 @@ static const Command commands[] = {
         { "add", "FILE|-", 1, 1, TAKES_REASON | TAKES_PERSIST | ARG_IS_FILE, TRUE, run_add, "AddChild" },
         { "remove", "NAME", 1, 1, TAKES_REASON, TRUE, run_remove, "RemoveChild" },
         { "reload", "", 0, 0, 0, TRUE, run_reload, NULL },
-        { "daemon-reexec", "", 0, 0, 0, TRUE, run_daemon_reexec, NULL },
+        { "daemon-reexec", "", 0, 0, WATCHES_NAME, TRUE, run_daemon_reexec, NULL },
         { "shutdown", "", 0, 0, TAKES_REASON, TRUE, run_shutdown, NULL },
-        { "events", "", 0, 0, TAKES_FOLLOW | TAKES_LINES | PAGED, FALSE, run_events, NULL },
+        /* With --follow, a connection that watches the name. */
+        { "events", "", 0, 0, TAKES_FOLLOW | TAKES_LINES | PAGED | WATCHES_NAME, FALSE, run_events, NULL },
         { "metrics", "", 0, 0, TAKES_OUTPUT_FILE, TRUE, run_metrics, NULL },
         { "help", "", 0, 0, 0, FALSE, run_help, NULL },
 };
@@ -1631,7 +1775,6 @@ main(int argc, char **argv)
 {
         g_autoptr(GOptionContext) ctx = NULL;
         g_autoptr(GError) error = NULL;
-        g_autoptr(GDBusConnection) bus = NULL;
         const Command *cmd;
         Ctl ctl = { 0 };
         int nargs, ret;
@@ -1692,15 +1835,10 @@ main(int argc, char **argv)
         ctl.style.color = use_color();
         ctl.style.utf8 = g_get_charset(NULL);
         ctl.style.now_usec = g_get_real_time();
-        if (cmd->needs_bus || (cmd->takes & TAKES_FOLLOW && opt_follow)) {
-                bus = g_bus_get_sync(ctl.system ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION, NULL, &error);
-                if (!bus) {
-                        print_cannot_connect(&ctl, error);
-                        return STEWARDCTL_EXIT_NOT_RUNNING;
-                }
-                /* A bus that goes away must end the client, not kill it with SIGPIPE later. */
-                g_dbus_connection_set_exit_on_close(bus, FALSE);
-                ctl.bus = bus;
+        if ((cmd->needs_bus || (cmd->takes & TAKES_FOLLOW && opt_follow)) &&
+            !ctl_connect(&ctl, cmd->takes & WATCHES_NAME, &error)) {
+                print_cannot_connect(&ctl, error);
+                return STEWARDCTL_EXIT_NOT_RUNNING;
         }
         /* --follow goes on for as long as it runs: straight to the terminal. */
         if (cmd->takes & PAGED && !opt_follow)
@@ -1708,5 +1846,7 @@ main(int argc, char **argv)
         ret = cmd->run(&ctl, cmd, argv + 2);
         pager_close();
         g_clear_pointer(&ctl.procs, g_array_unref);
+        g_clear_object(&ctl.steward);
+        g_clear_object(&ctl.bus);
         return ret;
 }

@@ -13,6 +13,10 @@
 #define STEWARD_ERROR_PREFIX "org.steward.Supervisor1.Error."
 #define STEWARD_ERROR_NAME_NO_SUCH_CHILD STEWARD_ERROR_PREFIX "NoSuchChild"
 #define STEWARD_ERROR_NAME_NO_SUCH_SUPERVISOR STEWARD_ERROR_PREFIX "NoSuchSupervisor"
+/* stewardd's private socket: the same objects peer to peer, without the bus daemon; the system
+ * instance's, and a user's below its $XDG_RUNTIME_DIR. */
+#define STEWARD_PRIVATE_SOCKET_SYSTEM "/run/steward/private"
+#define STEWARD_PRIVATE_SOCKET_USER "steward/private"
 
 /* systemd's manager. */
 #define SYSTEMD_BUS_NAME "org.freedesktop.systemd1"

@@ -7,6 +7,7 @@
 #include "steward-names.h"
 #include "steward-test.h"
 #include "steward-util.h"
+#include "stewardctl-connect.h"
 #include "stewardctl-format.h"
 #include "stewardctl-metrics.h"
 
@@ -680,6 +681,61 @@ START_TEST(test_metrics_render_empty)
 }
 END_TEST
 
+/* Where stewardctl looks for stewardd's private socket, and when it does
+ * not: STEWARDCTL_FORCE_BUS true, or no absolute XDG_RUNTIME_DIR. */
+START_TEST(test_private_socket)
+{
+        static const struct {
+                const char *force, *runtime_dir;
+                const char *system, *user;
+        } cases[] = {
+                { NULL, "/run/user/1000", "/run/steward/private", "/run/user/1000/steward/private" },
+                { "0", "/run/user/1000", "/run/steward/private", "/run/user/1000/steward/private" },
+                { "no", "/run/user/1000", "/run/steward/private", "/run/user/1000/steward/private" },
+                /* Not a boolean: as if unset, as systemctl's getenv_bool(). */
+                { "bogus", "/run/user/1000", "/run/steward/private", "/run/user/1000/steward/private" },
+                { "1", "/run/user/1000", NULL, NULL },
+                { "yes", "/run/user/1000", NULL, NULL },
+                { "TRUE", "/run/user/1000", NULL, NULL },
+                { NULL, NULL, "/run/steward/private", NULL },
+                { NULL, "run/user/1000", "/run/steward/private", NULL },
+        };
+
+        for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+                g_autofree char *system = NULL;
+                g_autofree char *user = NULL;
+
+                if (cases[i].force)
+                        g_setenv("STEWARDCTL_FORCE_BUS", cases[i].force, TRUE);
+                else
+                        g_unsetenv("STEWARDCTL_FORCE_BUS");
+                if (cases[i].runtime_dir)
+                        g_setenv("XDG_RUNTIME_DIR", cases[i].runtime_dir, TRUE);
+                else
+                        g_unsetenv("XDG_RUNTIME_DIR");
+                system = stewardctl_private_socket(TRUE);
+                user = stewardctl_private_socket(FALSE);
+                ck_assert_msg(g_strcmp0(system, cases[i].system) == 0, "case %zu: system '%s'", i, system);
+                ck_assert_msg(g_strcmp0(user, cases[i].user) == 0, "case %zu: user '%s'", i, user);
+        }
+        g_unsetenv("STEWARDCTL_FORCE_BUS");
+}
+END_TEST
+
+/* A path as a D-Bus address: what the address syntax reserves is escaped. */
+START_TEST(test_private_address)
+{
+        g_autofree char *usual = stewardctl_private_address("/run/user/1000/steward/private");
+        g_autofree char *odd = stewardctl_private_address("/tmp/a b,c;d=e/steward/private");
+        g_autoptr(GError) error = NULL;
+
+        ck_assert_str_eq(usual, "unix:path=/run/user/1000/steward/private");
+        ck_assert_msg(g_dbus_is_address(odd), "%s", odd);
+        ck_assert_msg(!strchr(odd, ' ') && !strchr(odd, ',') && !strchr(odd, ';'), "%s", odd);
+        ck_assert(g_dbus_is_supported_address(odd, &error));
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -706,6 +762,8 @@ make_suite(void)
         tcase_add_test(tc, test_parse_timestamp);
         tcase_add_test(tc, test_metrics_render);
         tcase_add_test(tc, test_metrics_render_empty);
+        tcase_add_test(tc, test_private_socket);
+        tcase_add_test(tc, test_private_address);
         suite_add_tcase(s, tc);
         return s;
 }
