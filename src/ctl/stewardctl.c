@@ -108,7 +108,7 @@ static GArray *
 ctl_procs(Ctl *ctl)
 {
         if (!ctl->procs)
-                ctl->procs = steward_proc_scan();
+                ctl->procs = steward_proc_scan(NULL);
         return ctl->procs;
 }
 

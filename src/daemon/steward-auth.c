@@ -193,3 +193,41 @@ steward_caller_lookup(sd_bus *bus, const char *sender, sd_bus_slot **slot, Stewa
         sd_bus_slot_set_destroy_callback(*slot, g_free);
         return 0;
 }
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus_creds, sd_bus_creds_unref)
+
+StewardCaller *
+steward_caller_of_peer(sd_bus_message *call, GError **error)
+{
+        g_autoptr(sd_bus_creds) creds = NULL;
+        g_autoptr(StewardCaller) c = g_new0(StewardCaller, 1);
+        const uint64_t mask = SD_BUS_CREDS_EUID | SD_BUS_CREDS_PID | SD_BUS_CREDS_SUPPLEMENTARY_GIDS;
+        const gid_t *gids = NULL;
+        uid_t uid;
+        pid_t pid;
+        int r, n;
+
+        /* Without a sender, sd-bus answers with the socket's peer. Its uid
+         * is the effective one, as the bus daemon's UnixUserID is. */
+        if ((r = sd_bus_query_sender_creds(call, mask, &creds)) < 0 ||
+            (r = sd_bus_creds_get_euid(creds, &uid)) < 0) {
+                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r),
+                            "the connection does not tell the client's uid: %s", g_strerror(-r));
+                return NULL;
+        }
+        c->uid = uid;
+        if (sd_bus_creds_get_pid(creds, &pid) >= 0)
+                c->pid = (guint32) pid;
+        n = sd_bus_creds_get_supplementary_gids(creds, &gids);
+        if (n >= 0) {
+                c->gids = g_array_sized_new(FALSE, FALSE, sizeof(guint32), (guint) n);
+                for (int i = 0; i < n; i++) {
+                        guint32 g = gids[i];
+                        g_array_append_val(c->gids, g);
+                }
+        }
+        c->comm = comm_of(c->pid);
+        if (!c->gids && c->uid != 0)
+                c->gids = groups_of_uid(c->uid);
+        return g_steal_pointer(&c);
+}

@@ -51,4 +51,9 @@ typedef void (*StewardCallerFunc)(StewardCaller *caller, const GError *error, gp
 int steward_caller_lookup(sd_bus *bus, const char *sender, sd_bus_slot **slot, StewardCallerFunc func,
                           gpointer user_data);
 
+/* The client of a direct connection (no bus daemon between): its
+ * credentials as the kernel gave them when it connected (SO_PEERCRED,
+ * SO_PEERGROUPS). NULL, with @error, when the connection cannot tell. */
+StewardCaller *steward_caller_of_peer(sd_bus_message *call, GError **error);
+
 G_END_DECLS

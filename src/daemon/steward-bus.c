@@ -24,17 +24,38 @@
 #include <glib/gi18n.h>
 #include <unistd.h>
 
+#include <systemd/sd-id128.h>
+
 #include "steward-auth.h"
 #include "steward-bus.h"
 #include "steward-names.h"
 #include "steward-sd-bus.h"
 #include "steward-util.h"
 
-struct _StewardBus {
+/* A connection the objects are served on: the bus, or a client's own
+ * (steward_bus_add_direct()). */
+typedef struct {
+        StewardBus *owner;
         sd_bus *bus;
+        sd_bus_slot *slots[5]; /* the objects and the enumerators */
+        /* A direct connection's: its source in the main loop, which tells
+         * of its end, Hello's object, and the idle source that drops it. */
+        GSource *source;
+        sd_bus_slot *hello;
+        guint64 serial; /* the name Hello answers */
+        guint drop_idle;
+} Connection;
+
+static void connection_check_queue(Connection *c);
+
+struct _StewardBus {
+        sd_bus *bus; /* NULL: none, only direct connections */
         const StewardBusOps *ops;
         gpointer data;
-        sd_bus_slot *slots[5]; /* the objects and the enumerators */
+        /* The bus's (when there is one) first, then the direct ones. */
+        GPtrArray *connections; /* of Connection* */
+        guint n_direct;
+        guint64 n_direct_total; /* since stewardd started */
         /* The child or supervisor a call or a PropertiesChanged is about,
          * looked up once by the object's find callback (sd-bus calls it
          * before any method or getter of the object): its strings are the
@@ -543,12 +564,26 @@ check_reason(sd_bus_message *call, const char *reason, int *r)
         return FALSE;
 }
 
+/* Whose calls @call counts with: its sender on the bus; on a direct
+ * connection, which has no sender and one client, the connection (the
+ * call holds it, so no other can have its address meanwhile). */
+static char *
+pending_key(sd_bus_message *call)
+{
+        const char *sender = sd_bus_message_get_sender(call);
+        sd_bus *bus = sd_bus_message_get_bus(call);
+
+        if (sender)
+                return g_strdup(sender);
+        return bus ? g_strdup_printf("direct %p", (void *) bus) : NULL;
+}
+
 /* Checks the arguments; NULL when they were refused (and answered, *@r). */
 static PendingCommand *
 pending_new(StewardBus *b, sd_bus_message *call, RequestKind request, StewardCommandKind kind,
             const char *target, const char *reason, int *r)
 {
-        const char *sender = sd_bus_message_get_sender(call);
+        g_autofree char *sender = pending_key(call);
         PendingCommand *p;
         guint n;
 
@@ -557,8 +592,7 @@ pending_new(StewardBus *b, sd_bus_message *call, RequestKind request, StewardCom
         if (reason && !check_reason(call, reason, r))
                 return NULL;
         /* Each waits for the bus daemon or for the tree: on the system
-         * bus any caller could otherwise queue without end. A peer-to-peer
-         * connection has no sender and nobody else on it. */
+         * bus any caller could otherwise queue without end. */
         n = sender ? GPOINTER_TO_UINT(g_hash_table_lookup(b->pending, sender)) : 0;
         if (n >= STEWARD_BUS_PENDING_PER_SENDER_MAX) {
                 b->calls_denied++;
@@ -569,8 +603,8 @@ pending_new(StewardBus *b, sd_bus_message *call, RequestKind request, StewardCom
         }
         p = g_new0(PendingCommand, 1);
         if (sender) {
-                p->sender = g_strdup(sender);
                 g_hash_table_insert(b->pending, g_strdup(sender), GUINT_TO_POINTER(n + 1));
+                p->sender = g_steal_pointer(&sender);
         }
         p->bus = b;
         p->call = sd_bus_message_ref(call);
@@ -586,8 +620,18 @@ static int
 pending_queue(PendingCommand *p)
 {
         StewardBus *b = p->bus;
-        int r = steward_caller_lookup(b->bus, sd_bus_message_get_sender(p->call), &p->lookup, on_caller, p);
+        sd_bus *bus = sd_bus_message_get_bus(p->call);
+        int r;
 
+        /* A direct client: the kernel vouches for it, now. */
+        if (bus && !sd_bus_is_bus_client(bus)) {
+                g_autoptr(GError) error = NULL;
+                StewardCaller *caller = steward_caller_of_peer(p->call, &error);
+
+                on_caller(caller, error, p);
+                return 1;
+        }
+        r = steward_caller_lookup(bus, sd_bus_message_get_sender(p->call), &p->lookup, on_caller, p);
         if (r < 0) {
                 b->calls_denied++;
                 r = reply_error(p->call, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
@@ -1120,10 +1164,15 @@ emit_properties_changed(StewardBus *b, const char *path, const char *iface, char
         if (!names[0])
                 return;
         b->emitting = TRUE;
-        r = sd_bus_emit_properties_changed_strv(b->bus, path, iface, names);
+        for (guint i = 0; i < b->connections->len; i++) {
+                Connection *c = g_ptr_array_index(b->connections, i);
+
+                r = sd_bus_emit_properties_changed_strv(c->bus, path, iface, names);
+                if (r < 0 && r != -ENOENT)
+                        g_debug("PropertiesChanged of %s: %s", path, g_strerror(-r));
+                connection_check_queue(c);
+        }
         b->emitting = FALSE;
-        if (r < 0 && r != -ENOENT)
-                g_debug("PropertiesChanged of %s: %s", path, g_strerror(-r));
 }
 
 static void
@@ -1264,14 +1313,13 @@ append_event_fields(sd_bus_message *m, const StewardEvent *ev, const char *unit)
         return r;
 }
 
-void
-steward_bus_emit_event(StewardBus *b, guint64 sequence, const StewardEvent *ev, const char *unit)
+static void
+send_event(sd_bus *bus, guint64 sequence, const StewardEvent *ev, const char *unit)
 {
         g_autoptr(sd_bus_message) m = NULL;
         int r;
 
-        b->events_total++;
-        if ((r = sd_bus_message_new_signal(b->bus, &m, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE,
+        if ((r = sd_bus_message_new_signal(bus, &m, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE,
                                            "Event")) < 0 ||
             (r = sd_bus_message_append(
                      m, "tsst", (uint64_t) sequence, steward_event_kind_to_string(ev->kind),
@@ -1279,11 +1327,181 @@ steward_bus_emit_event(StewardBus *b, guint64 sequence, const StewardEvent *ev, 
                      (uint64_t) ((ev->fields & STEWARD_EVENT_FIELD_GENERATION) ? ev->generation : 0))) < 0 ||
             (r = sd_bus_message_open_container(m, 'a', "{sv}")) < 0 ||
             (r = append_event_fields(m, ev, unit)) < 0 || (r = sd_bus_message_close_container(m)) < 0 ||
-            (r = sd_bus_send(b->bus, m, NULL)) < 0)
+            (r = sd_bus_send(bus, m, NULL)) < 0)
                 g_debug("Event %" G_GUINT64_FORMAT ": %s", sequence, g_strerror(-r));
 }
 
+void
+steward_bus_emit_event(StewardBus *b, guint64 sequence, const StewardEvent *ev, const char *unit)
+{
+        b->events_total++;
+        for (guint i = 0; i < b->connections->len; i++) {
+                Connection *c = g_ptr_array_index(b->connections, i);
+
+                send_event(c->bus, sequence, ev, unit);
+                connection_check_queue(c);
+        }
+}
+
 /* ---- setup --------------------------------------------------------------------- */
+
+/* Serves the objects on @c's connection. */
+static int
+connection_register(Connection *c)
+{
+        StewardBus *b = c->owner;
+        sd_bus *bus = c->bus;
+        int r;
+
+        if ((r = sd_bus_add_object_vtable(bus, &c->slots[0], STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE,
+                                          manager_vtable, b)) < 0 ||
+            (r = sd_bus_add_fallback_vtable(bus, &c->slots[1], STEWARD_CHILD_PATH_PREFIX,
+                                            STEWARD_CHILD_INTERFACE, child_vtable, find_child, b)) < 0 ||
+            (r = sd_bus_add_fallback_vtable(bus, &c->slots[2], STEWARD_SUPERVISOR_PATH_PREFIX,
+                                            STEWARD_SUPERVISOR_INTERFACE, supervisor_vtable, find_supervisor,
+                                            b)) < 0 ||
+            (r = sd_bus_add_node_enumerator(bus, &c->slots[3], STEWARD_CHILD_PATH_PREFIX, enumerate_children,
+                                            b)) < 0 ||
+            (r = sd_bus_add_node_enumerator(bus, &c->slots[4], STEWARD_SUPERVISOR_PATH_PREFIX,
+                                            enumerate_supervisors, b)) < 0)
+                return r;
+        return 0;
+}
+
+static void
+connection_free(Connection *c)
+{
+        if (!c)
+                return;
+        for (guint i = 0; i < G_N_ELEMENTS(c->slots); i++)
+                c->slots[i] = sd_bus_slot_unref(c->slots[i]);
+        c->hello = sd_bus_slot_unref(c->hello);
+        g_clear_handle_id(&c->drop_idle, g_source_remove);
+        if (c->source) {
+                /* Ours: closed here. The bus's is its owner's. */
+                g_source_destroy(c->source);
+                g_clear_pointer(&c->source, g_source_unref);
+                sd_bus_close(c->bus);
+        }
+        c->bus = sd_bus_unref(c->bus);
+        g_free(c);
+}
+
+/* Out of the dispatch of its own connection, which must not be freed under it. */
+static gboolean
+on_drop_idle(gpointer user_data)
+{
+        Connection *c = user_data;
+        StewardBus *b = c->owner;
+
+        c->drop_idle = 0;
+        b->n_direct--;
+        g_ptr_array_remove_fast(b->connections, c);
+        return G_SOURCE_REMOVE;
+}
+
+static void
+connection_drop(Connection *c)
+{
+        if (!c->drop_idle)
+                c->drop_idle = g_idle_add(on_drop_idle, c);
+}
+
+/* The client hung up, or sent what is no D-Bus. */
+static gboolean
+on_direct_ended(gpointer user_data)
+{
+        connection_drop(user_data);
+        return G_SOURCE_REMOVE;
+}
+
+/* A direct client that does not read what it is sent would make stewardd
+ * keep every signal for it: past STEWARD_BUS_DIRECT_QUEUE_MAX messages it
+ * is hung up on. The bus daemon does the same for the bus's clients. */
+static void
+connection_check_queue(Connection *c)
+{
+        uint64_t queued = 0;
+
+        if (!c->source || c->drop_idle || sd_bus_get_n_queued_write(c->bus, &queued) < 0 ||
+            queued <= STEWARD_BUS_DIRECT_QUEUE_MAX)
+                return;
+        g_message("A direct client of stewardd reads nothing of %" G_GUINT64_FORMAT
+                  " messages sent to it; hanging up on it",
+                  (guint64) queued);
+        sd_bus_close(c->bus);
+        connection_drop(c);
+}
+
+/* busctl(1) greets every connection with Hello, as the bus daemon's
+ * client it assumes it is: answered with a name of the connection's own,
+ * which nobody else can call it by, so that busctl --address works here. */
+static int
+method_hello(sd_bus_message *call, void *user_data, sd_bus_error *error)
+{
+        Connection *c = user_data;
+        g_autofree char *name = g_strdup_printf(":1.%" G_GUINT64_FORMAT, c->serial);
+
+        return sd_bus_reply_method_return(call, "s", name);
+}
+
+static const sd_bus_vtable hello_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD_WITH_NAMES("Hello", "", , "s", SD_BUS_PARAM(name), method_hello,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_VTABLE_END,
+};
+
+gboolean
+steward_bus_add_direct(StewardBus *b, int fd, GError **error)
+{
+        g_autoptr(sd_bus) bus = NULL;
+        Connection *c;
+        sd_id128_t id;
+        int r;
+
+        if (b->n_direct >= STEWARD_BUS_DIRECT_MAX) {
+                (void) close(fd);
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES,
+                            "%u direct clients are connected already", b->n_direct);
+                return FALSE;
+        }
+        if ((r = sd_bus_new(&bus)) < 0) {
+                (void) close(fd);
+                return steward_set_errno_error(error, -r, "a direct connection");
+        }
+        /* Ours from here: closed with the connection. */
+        if ((r = sd_bus_set_fd(bus, fd, fd)) < 0) {
+                (void) close(fd);
+                return steward_set_errno_error(error, -r, "a direct connection");
+        }
+        if ((r = sd_id128_randomize(&id)) < 0 || (r = sd_bus_set_server(bus, 1, id)) < 0 ||
+            (r = sd_bus_set_sender(bus, STEWARD_BUS_NAME)) < 0 ||
+            (r = sd_bus_set_description(bus, "direct")) < 0 || (r = sd_bus_start(bus)) < 0)
+                return steward_set_errno_error(error, -r, "a direct connection");
+        c = g_new0(Connection, 1);
+        c->owner = b;
+        c->bus = g_steal_pointer(&bus);
+        c->serial = ++b->n_direct_total;
+        if ((r = connection_register(c)) < 0 ||
+            (r = sd_bus_add_object_vtable(c->bus, &c->hello, "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                          hello_vtable, c)) < 0) {
+                connection_free(c);
+                return steward_set_errno_error(error, -r, "a direct connection");
+        }
+        c->source = steward_sd_bus_source_new(c->bus);
+        g_source_set_callback(c->source, on_direct_ended, c, NULL);
+        g_source_attach(c->source, NULL);
+        g_ptr_array_add(b->connections, c);
+        b->n_direct++;
+        return TRUE;
+}
+
+guint
+steward_bus_get_n_direct(StewardBus *b)
+{
+        return b->n_direct;
+}
 
 StewardBus *
 steward_bus_new(sd_bus *bus, const StewardBusOps *ops, gpointer user_data, GError **error)
@@ -1295,21 +1513,19 @@ steward_bus_new(sd_bus *bus, const StewardBusOps *ops, gpointer user_data, GErro
         b->bus = sd_bus_ref(bus);
         b->ops = ops;
         b->data = user_data;
+        b->connections = g_ptr_array_new_with_free_func((GDestroyNotify) connection_free);
         b->pending = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         b->status_pending = g_hash_table_new(g_direct_hash, g_direct_equal);
-        if ((r = sd_bus_add_object_vtable(bus, &b->slots[0], STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE,
-                                          manager_vtable, b)) < 0 ||
-            (r = sd_bus_add_fallback_vtable(bus, &b->slots[1], STEWARD_CHILD_PATH_PREFIX,
-                                            STEWARD_CHILD_INTERFACE, child_vtable, find_child, b)) < 0 ||
-            (r = sd_bus_add_fallback_vtable(bus, &b->slots[2], STEWARD_SUPERVISOR_PATH_PREFIX,
-                                            STEWARD_SUPERVISOR_INTERFACE, supervisor_vtable, find_supervisor,
-                                            b)) < 0 ||
-            (r = sd_bus_add_node_enumerator(bus, &b->slots[3], STEWARD_CHILD_PATH_PREFIX, enumerate_children,
-                                            b)) < 0 ||
-            (r = sd_bus_add_node_enumerator(bus, &b->slots[4], STEWARD_SUPERVISOR_PATH_PREFIX,
-                                            enumerate_supervisors, b)) < 0) {
-                steward_set_errno_error(error, -r, "the bus objects");
-                return NULL;
+        if (bus) {
+                Connection *c = g_new0(Connection, 1);
+
+                c->owner = b;
+                c->bus = sd_bus_ref(bus);
+                g_ptr_array_add(b->connections, c);
+                if ((r = connection_register(c)) < 0) {
+                        steward_set_errno_error(error, -r, "the bus objects");
+                        return NULL;
+                }
         }
         return g_steal_pointer(&b);
 }
@@ -1329,8 +1545,7 @@ steward_bus_free(StewardBus *b)
         g_clear_pointer(&b->pending, g_hash_table_unref);
         g_clear_handle_id(&b->status_idle, g_source_remove);
         g_clear_pointer(&b->status_pending, g_hash_table_unref);
-        for (guint i = 0; i < G_N_ELEMENTS(b->slots); i++)
-                b->slots[i] = sd_bus_slot_unref(b->slots[i]);
+        g_clear_pointer(&b->connections, g_ptr_array_unref);
         b->bus = sd_bus_unref(b->bus);
         g_free(b);
 }

@@ -60,11 +60,21 @@ typedef struct {
         guint64 (*get_notify_dropped)(gpointer user_data);
 } StewardBusOps;
 
-/* Registers the manager, child and supervisor objects on @bus, whose
- * messages are dispatched by the caller (steward_sd_bus_source_new()); @ops
- * must outlive the result. */
+/* Registers the manager, child and supervisor objects on @bus (NULL: none,
+ * for direct clients alone), whose messages are dispatched by the caller
+ * (steward_sd_bus_source_new()); @ops must outlive the result. */
 StewardBus *steward_bus_new(sd_bus *bus, const StewardBusOps *ops, gpointer user_data, GError **error);
 void steward_bus_free(StewardBus *b);
+
+/* Serves the objects to a client connected straight to stewardd, over
+ * @fd (the private socket's, taken: closed on failure too), without a bus
+ * daemon: the same methods, properties and signals as on the bus, every
+ * signal sent, the caller judged by the socket's credentials
+ * (SO_PEERCRED). The connection is dropped when the client hangs up,
+ * when it reads nothing of STEWARD_BUS_DIRECT_QUEUE_MAX messages, or with
+ * @b; at most STEWARD_BUS_DIRECT_MAX at once. */
+gboolean steward_bus_add_direct(StewardBus *b, int fd, GError **error);
+guint steward_bus_get_n_direct(StewardBus *b);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardBus, steward_bus_free)
 
 /* The log whose lost entries JournalEntriesLost shows; @log must outlive @b. Without one it is 0. */

@@ -21,7 +21,6 @@
 #include <gio/gio.h>
 #include <glib-unix.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -30,6 +29,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "steward-notify.h"
+#include "steward-socket-file.h"
 #include "steward-util.h"
 
 /* At most one log line about dropped messages per this interval: any
@@ -448,115 +448,6 @@ take_stored(const char *path, char **ret_address)
         return found;
 }
 
-/* Whether a socket file is still bound by someone: connecting a datagram
- * socket to it succeeds only then (ECONNREFUSED for a stale one). */
-static gboolean
-socket_file_is_live(const char *path, GError **error)
-{
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        steward_autofd int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-        if (fd < 0)
-                return set_errno_error(error, errno, "Cannot probe the notify socket", path);
-        memcpy(sa.sun_path, path, strlen(path));
-        if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0) {
-                g_set_error(error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
-                            "The notify socket '%s' is in use: another stewardd runs with this runtime "
-                            "directory",
-                            path);
-                return TRUE;
-        }
-        if (errno != ECONNREFUSED)
-                return set_errno_error(error, errno, "Cannot probe the notify socket", path);
-        return FALSE;
-}
-
-/* Makes room for the socket file @name in the directory @dfd: nothing is
- * there, or a socket nobody listens on any more (a stewardd that was
- * killed), or something that is no socket at all. Never follows a symlink:
- * it is removed, as anything else that is not a directory. */
-static gboolean
-clear_socket_path(int dfd, const char *name, const char *path, GError **error)
-{
-        struct stat st;
-        g_autoptr(GError) probe_error = NULL;
-
-        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-                if (errno == ENOENT)
-                        return TRUE;
-                return set_errno_error(error, errno, "Cannot look at the notify socket", path);
-        }
-        if (S_ISDIR(st.st_mode)) {
-                g_set_error(error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY,
-                            "The notify socket '%s' is a directory", path);
-                return FALSE;
-        }
-        if (S_ISSOCK(st.st_mode)) {
-                if (socket_file_is_live(path, &probe_error) || probe_error) {
-                        g_propagate_error(error, g_steal_pointer(&probe_error));
-                        return FALSE;
-                }
-                g_debug("Replacing the stale notify socket '%s'", path);
-        } else
-                g_message("'%s' is not a socket; replacing it", path);
-        if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
-                return set_errno_error(error, errno, "Cannot remove", path);
-        return TRUE;
-}
-
-/* Binds @fd to @path: the directory is created if missing and must be
- * writable by nobody but its owner, us or root, since the path is only as
- * safe as its directory. The directory is locked meanwhile, so that two
- * stewardd starting at once cannot both take a stale socket's place. */
-static gboolean
-bind_path(int fd, const char *path, GError **error)
-{
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        g_autofree char *dir = g_path_get_dirname(path);
-        g_autofree char *name = g_path_get_basename(path);
-        steward_autofd int dfd = -1;
-        gboolean created = FALSE;
-        struct stat st;
-
-        if (strlen(path) >= sizeof(sa.sun_path)) {
-                g_set_error(error, G_IO_ERROR, G_IO_ERROR_FILENAME_TOO_LONG,
-                            "The notify socket path '%s' is longer than %zu bytes", path,
-                            sizeof(sa.sun_path) - 1);
-                return FALSE;
-        }
-        memcpy(sa.sun_path, path, strlen(path));
-        if (mkdir(dir, 0755) == 0)
-                created = TRUE;
-        else if (errno != EEXIST)
-                return set_errno_error(error, errno, "Cannot create the runtime directory", dir);
-        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0 || fstat(dfd, &st) < 0)
-                return set_errno_error(error, errno, "Cannot open the runtime directory", dir);
-        /* 0755 whatever our umask, or children of another User= could not
-         * reach the socket; a directory that exists is left as it is. */
-        if (created && fchmod(dfd, 0755) < 0)
-                return set_errno_error(error, errno, "Cannot set the mode of the runtime directory", dir);
-        if ((st.st_uid != geteuid() && st.st_uid != 0) || (st.st_mode & (S_IWGRP | S_IWOTH))) {
-                g_set_error(
-                        error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
-                        "The runtime directory '%s' is writable by others than its owner (uid %u), refusing "
-                        "to put the notify socket there",
-                        dir, (unsigned) st.st_uid);
-                return FALSE;
-        }
-        if (flock(dfd, LOCK_EX) < 0)
-                return set_errno_error(error, errno, "Cannot lock the runtime directory", dir);
-        if (!clear_socket_path(dfd, name, path, error))
-                return FALSE;
-        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
-                return set_errno_error(error, errno, "Cannot bind the notify socket", path);
-        /* Writable by children running as another User=; bind() applied
-         * our umask. Sending needs write permission on the file. */
-        if (fchmodat(dfd, name, 0666, 0) < 0)
-                return set_errno_error(error, errno, "Cannot make writable the notify socket", path);
-        return TRUE;
-}
-
 /* Without a runtime directory: an abstract address with a random UUID, so
  * nobody can bind it first. It does not outlive stewardd. */
 static gboolean
@@ -636,7 +527,7 @@ steward_notify_listener_new(const char *path, StewardNotifyFunc func, gpointer u
                 if (l->fd < 0)
                         return NULL;
                 if (path) {
-                        if (!bind_path(l->fd, path, error))
+                        if (!steward_socket_file_bind(l->fd, path, 0666, "notify socket", error))
                                 return NULL;
                         l->address = g_strdup(path);
                 } else if (!bind_abstract(l->fd, &l->address, error))

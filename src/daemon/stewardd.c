@@ -27,6 +27,7 @@
 #include "steward-notify.h"
 #include "steward-reaper.h"
 #include "steward-sd-bus.h"
+#include "steward-direct.h"
 #include "steward-service.h"
 #include "steward-spawn.h"
 
@@ -102,6 +103,7 @@ typedef struct {
         StewardManager *manager;
         StewardLog *log;
         StewardBus *bus;
+        StewardDirect *direct; /* the private socket; NULL: none */
         StewardService *service;
         StewardMemory *memory;
         GMainLoop *loop;
@@ -415,6 +417,23 @@ on_reload_signal(gpointer user_data)
         return G_SOURCE_CONTINUE;
 }
 
+/* The private socket, once we are the instance: with the name, or
+ * without a bus. Without it clients still have the bus. */
+static void
+daemon_listen(Daemon *d)
+{
+        g_autoptr(GError) error = NULL;
+        g_autofree char *path = steward_direct_default_path(steward_manager_get_mode(d->manager));
+
+        if (!path) {
+                g_debug("No runtime directory: no private socket");
+                return;
+        }
+        d->direct = steward_direct_new(path, d->bus, &error);
+        if (!d->direct)
+                g_warning("No private socket, clients must use the bus: %s", error->message);
+}
+
 /* Only the owner of the name may touch steward-*.scope: adopting or stopping
  * a previous run's scopes before holding it would take another running
  * stewardd's. Adoption is synchronous from here, so no call under the name
@@ -425,6 +444,8 @@ on_name_acquired(Daemon *d)
         if (d->name_acquired)
                 return;
         d->name_acquired = TRUE;
+        /* Before the start: once anyone hears of the tree, it listens. */
+        daemon_listen(d);
         steward_manager_start(d->manager);
 }
 
@@ -491,6 +512,7 @@ on_prepared(gpointer user_data)
         if (d->exited)
                 return;
         if (!bus) {
+                daemon_listen(d);
                 steward_manager_start(d->manager);
                 return;
         }
@@ -537,20 +559,18 @@ daemon_run(Daemon *d, StewardLogTarget log_target)
                 steward_log_route_glib(d->log);
         /* The journal first: an entry is written before anyone hears of it. */
         steward_manager_add_listener(d->manager, &log_listener, d->log);
-        if (bus) {
-                d->bus = steward_bus_new(bus, &manager_ops, d->manager, &error);
-                if (!d->bus) {
-                        g_printerr("stewardd: %s\n", error->message);
-                        return EXIT_FAILURE;
-                }
-                steward_bus_set_log(d->bus, d->log);
-                steward_manager_add_listener(d->manager, &bus_listener, d->bus);
+        /* Served on the bus when there is one, and on the private socket. */
+        d->bus = steward_bus_new(bus, &manager_ops, d->manager, &error);
+        if (!d->bus) {
+                g_printerr("stewardd: %s\n", error->message);
+                return EXIT_FAILURE;
         }
+        steward_bus_set_log(d->bus, d->log);
+        steward_manager_add_listener(d->manager, &bus_listener, d->bus);
         d->service = steward_service_new(d->manager, d->log);
         d->memory = steward_memory_new(STEWARD_MEMORY_QUIET_USEC, STEWARD_MEMORY_BURST_INPUTS, NULL, NULL);
         steward_manager_add_listener(d->manager, &memory_listener, d->memory);
-        if (d->bus)
-                steward_bus_set_memory(d->bus, d->memory);
+        steward_bus_set_memory(d->bus, d->memory);
         steward_manager_add_listener(d->manager, &daemon_listener, d);
 
         signal_sources[0] = g_unix_signal_add(SIGTERM, on_terminate, d);
@@ -566,6 +586,7 @@ daemon_run(Daemon *d, StewardLogTarget log_target)
                 g_main_loop_run(d->loop);
 
         steward_manager_announce_stopping(d->manager);
+        g_clear_pointer(&d->direct, steward_direct_free);
         for (guint i = 0; i < G_N_ELEMENTS(signal_sources); i++)
                 g_source_remove(signal_sources[i]);
         d->name_request = sd_bus_slot_unref(d->name_request);

@@ -82,9 +82,12 @@ sd_bus_source_dispatch(GSource *source, GSourceFunc callback, gpointer user_data
                 int r = sd_bus_process(s->bus, NULL);
 
                 if (r < 0) {
-                        /* Closed, and every callback told: done. */
+                        /* Closed, and every callback told; or unusable (a
+                         * peer that sent no D-Bus): done, and its owner told. */
                         if (r != -ECONNRESET && r != -ENOTCONN)
                                 g_debug("sd-bus: %s", g_strerror(-r));
+                        if (callback)
+                                (void) callback(user_data);
                         return G_SOURCE_REMOVE;
                 }
                 if (r == 0 || g_source_is_destroyed(source))

@@ -82,3 +82,8 @@
 /* Mutating calls of one bus connection waiting for their caller's
  * credentials or for the tree to start; more fail with LimitsExceeded. */
 #define STEWARD_BUS_PENDING_PER_SENDER_MAX 64
+/* Clients connected to the private socket at once; more are hung up on. */
+#define STEWARD_BUS_DIRECT_MAX 64
+/* Messages queued for a direct client that does not read them; past it,
+ * stewardd hangs up on it rather than keep them. */
+#define STEWARD_BUS_DIRECT_QUEUE_MAX 16384

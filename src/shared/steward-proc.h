@@ -22,7 +22,9 @@ gboolean steward_proc_stat_parse(const char *text, gsize len, StewardProcStat *o
 /* /proc/@pid/stat; FALSE when the process is gone or unreadable. */
 gboolean steward_proc_stat_read(guint32 pid, StewardProcStat *out);
 
-/* Every process in /proc, in one pass (StewardProcStat each). */
-GArray *steward_proc_scan(void);
+/* Every process in /proc, in one pass (StewardProcStat each); with
+ * @pgids (a set of GUINT_TO_POINTER(pgid)), those of these process groups
+ * alone, whose stat files are the only ones read. */
+GArray *steward_proc_scan(GHashTable *pgids);
 
 G_END_DECLS

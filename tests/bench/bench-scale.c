@@ -7,8 +7,8 @@
  * own, and the bench prints, per child: wall time and stewardd's CPU time of
  * the bring-up, resident memory (all, and anonymous alone); then the time of
  * the reads an operator makes (ListChildren, twice, one child's properties,
- * `stewardctl status` of one child, `stewardctl list` and systemd's `systemctl
- * list-units` of as many scopes, `stewardctl status` of
+ * `stewardctl status` of one child, `stewardctl list` on stewardd's private
+ * socket and through the bus, and systemd's `systemctl list-units` of as many scopes, `stewardctl status` of
  * the whole tree and systemd's `systemctl status` of the scopes); then a restart of
  * every child (N RestartChild calls, IN_FLIGHT at a time) until every child runs
  * as generation 1, with the time and CPU per child. A flat curve is the goal:
@@ -31,6 +31,7 @@
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "itest.h"
@@ -150,15 +151,15 @@ time_property(ItestDaemon *d, const char *child)
         return seconds_since(t);
 }
 
-/* How long @program --user @args takes, from its start to its exit,
- * which must be 0 or @also_ok. */
+/* How long @program --user @args takes in @env (NULL: ours), from its
+ * start to its exit, which must be 0 or @also_ok. */
 static double
-time_client(const char *program, const char *const *args, int also_ok)
+time_client_env(const char *program, const char *const *args, int also_ok, char **env)
 {
-        int status;
-
+        g_autoptr(GError) error = NULL;
         g_autoptr(GPtrArray) argv = g_ptr_array_new();
         g_autofree char *out = NULL;
+        int status;
         gint64 t;
 
         g_ptr_array_add(argv, (gpointer) program);
@@ -167,17 +168,32 @@ time_client(const char *program, const char *const *args, int also_ok)
                 g_ptr_array_add(argv, (gpointer) *a);
         g_ptr_array_add(argv, NULL);
         t = g_get_monotonic_time();
-        status = itest_run((const char *const *) argv->pdata, &out);
+        ck_assert_msg(g_spawn_sync(NULL, (char **) argv->pdata, env, G_SPAWN_SEARCH_PATH, NULL, NULL, &out,
+                                   NULL, &status, &error),
+                      "%s: %s", program, error ? error->message : "");
+        status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
         ck_assert_msg(status == 0 || status == also_ok, "%s exited with %d", program, status);
         return seconds_since(t);
 }
 
 static double
-time_stewardctl(const char *const *args)
+time_client(const char *program, const char *const *args, int also_ok)
+{
+        return time_client_env(program, args, also_ok, NULL);
+}
+
+/* stewardctl finds stewardd's private socket in "steward" of its
+ * XDG_RUNTIME_DIR, where run_size() puts stewardd's runtime directory;
+ * with STEWARDCTL_FORCE_BUS=1 (@bus) it goes through the bus instead. */
+static double
+time_stewardctl(const char *runtime_parent, const char *const *args, gboolean bus)
 {
         g_autofree char *ctl = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "src", "stewardctl", NULL);
+        g_auto(GStrv) env = g_environ_setenv(g_get_environ(), "XDG_RUNTIME_DIR", runtime_parent, TRUE);
 
-        return time_client(ctl, args, 0);
+        if (bus)
+                env = g_environ_setenv(env, "STEWARDCTL_FORCE_BUS", "1", TRUE);
+        return time_client_env(ctl, args, 0, env);
 }
 
 typedef struct {
@@ -211,8 +227,11 @@ run_size(guint n)
          * stewardctl's is the whole tree's. */
         const char *units_status_args[] = { "status", "--no-pager", "--lines=0", "steward-*.scope", NULL };
         Calls calls = { 0 };
-        double wall, cpu, cpu_before, cpu_after, list, list_again, prop, status, tree, ctl_list, units_list,
-                units_status, storm;
+        double wall, cpu, cpu_before, cpu_after, list, list_again, prop, status, tree, ctl_list,
+                ctl_list_bus, units_list, units_status, storm;
+        g_autofree char *runtime_parent = g_dir_make_tmp("steward-bench-run-XXXXXX", NULL);
+        g_autofree char *runtime = NULL;
+        const char *remove_runtime[] = { "rm", "-rf", runtime_parent, NULL };
         guint64 rss, anon, rss_after, anon_after, settled, warm, restarted, read, stormed;
         const char *env = g_getenv("STEWARD_BENCH_RESTARTS");
         guint restarts = env && *env ? (guint) g_ascii_strtoull(env, NULL, 10) : 1000;
@@ -233,7 +252,11 @@ run_size(guint n)
                 g_string_append_printf(config, "[Child c%u]\nExecStart=/usr/bin/sleep 100000\n", i);
         manager_cpu = itest_proc_cpu_seconds(manager);
         start = g_get_monotonic_time();
+        /* Its runtime directory where stewardctl looks for the private socket. */
+        runtime = g_build_filename(runtime_parent, "steward", NULL);
+        g_setenv("RUNTIME_DIRECTORY", runtime, TRUE);
         d = itest_daemon_start(config->str, NULL);
+        g_unsetenv("RUNTIME_DIRECTORY");
         ck_assert_msg(wait_events(d, "child_started", n, &from), "%u children did not start", n);
         wall = seconds_since(start);
         cpu = itest_proc_cpu_seconds(d->pid);
@@ -277,6 +300,7 @@ run_size(guint n)
         fflush(stdout);
         if (n == 0) {
                 g_clear_pointer(&d, itest_daemon_free);
+                ck_assert_int_eq(itest_run(remove_runtime, NULL), 0);
                 return;
         }
 
@@ -284,10 +308,11 @@ run_size(guint n)
         /* Again: stewardd reuses the rows that did not change. */
         list_again = time_call(d, "ListChildren", NULL, "(a(ssstto))");
         prop = time_property(d, "c0");
-        status = time_stewardctl(status_args);
-        ctl_list = time_stewardctl(list_args);
+        status = time_stewardctl(runtime_parent, status_args, FALSE);
+        ctl_list = time_stewardctl(runtime_parent, list_args, FALSE);
+        ctl_list_bus = time_stewardctl(runtime_parent, list_args, TRUE);
         units_list = time_client("systemctl", units_args, 0);
-        tree = time_stewardctl(tree_args);
+        tree = time_stewardctl(runtime_parent, tree_args, FALSE);
         /* 3: a unit is not active (one on its way out of a restart). */
         units_status = time_client("systemctl", units_status_args, 3);
         settle(d);
@@ -336,19 +361,21 @@ run_size(guint n)
         printf("# %6u children: bring-up %6.2f ms/child wall, %5.2f ms/child CPU; RSS %6" G_GUINT64_FORMAT
                " KiB (%5.1f KiB/child, anonymous %5.1f); ListChildren %6.1f ms (again %6.1f ms), GetAll "
                "%5.1f ms, "
-               "stewardctl status c0 %6.1f ms, stewardctl list %6.1f ms (systemctl list-units of the "
+               "stewardctl status c0 %6.1f ms, stewardctl list %6.1f ms (through the bus %6.1f ms; "
+               "systemctl list-units of the "
                "scopes %6.1f ms), stewardctl status %7.1f ms (systemctl status of the scopes %7.1f ms); "
                "RSS after the reads, settled %6" G_GUINT64_FORMAT " KiB; restart of all "
                "%6.2f ms/child "
                "wall, %5.2f ms/child CPU; RSS after it %6" G_GUINT64_FORMAT
                " KiB (anonymous %5.1f KiB/child), settled %6" G_GUINT64_FORMAT " KiB\n",
                n, wall * 1000 / n, cpu * 1000 / n, rss, (double) rss / n, (double) anon / n, list * 1000,
-               list_again * 1000, prop * 1000, status * 1000, ctl_list * 1000, units_list * 1000,
-               tree * 1000, units_status * 1000, read, storm * 1000 / n, (cpu_after - cpu_before) * 1000 / n,
-               rss_after, (double) anon_after / n, stormed);
+               list_again * 1000, prop * 1000, status * 1000, ctl_list * 1000, ctl_list_bus * 1000,
+               units_list * 1000, tree * 1000, units_status * 1000, read, storm * 1000 / n,
+               (cpu_after - cpu_before) * 1000 / n, rss_after, (double) anon_after / n, stormed);
         fflush(stdout);
 
         g_clear_pointer(&d, itest_daemon_free);
+        ck_assert_int_eq(itest_run(remove_runtime, NULL), 0);
 }
 
 /* RSS = base + per_child * N, least squares over the settled figures of

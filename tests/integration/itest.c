@@ -701,6 +701,33 @@ itest_manager_call(ItestDaemon *d, const char *method, GVariant *params, const c
         return reply;
 }
 
+GDBusConnection *
+itest_connect_private(const char *path)
+{
+        g_autoptr(GError) error = NULL;
+        g_autofree char *escaped = g_dbus_address_escape_value(path);
+        g_autofree char *address = g_strdup_printf("unix:path=%s", escaped);
+        GDBusConnection *c = g_dbus_connection_new_for_address_sync(
+                address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT, NULL, NULL, &error);
+
+        ck_assert_msg(c, "%s: %s", path, error ? error->message : "");
+        g_dbus_connection_set_exit_on_close(c, FALSE);
+        return c;
+}
+
+GVariant *
+itest_direct_call(GDBusConnection *direct, const char *method, GVariant *params, const char *reply_type)
+{
+        g_autoptr(GError) error = NULL;
+        GVariant *reply = g_dbus_connection_call_sync(
+                direct, NULL, "/org/steward/Supervisor1", "org.steward.Supervisor1.Manager", method, params,
+                reply_type ? G_VARIANT_TYPE(reply_type) : NULL, G_DBUS_CALL_FLAGS_NONE,
+                ITEST_TIMEOUT_SEC * 1000, NULL, &error);
+
+        ck_assert_msg(reply, "%s: %s", method, error ? error->message : "");
+        return reply;
+}
+
 /* The object path of a child or supervisor, its name escaped as stewardd
  * does (a bus label). */
 static char *

@@ -158,6 +158,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ItestDaemon, itest_daemon_free)
 /* Calls a method of the manager object and returns its reply, failing the
  * test on an error. */
 GVariant *itest_manager_call(ItestDaemon *d, const char *method, GVariant *params, const char *reply_type);
+/* A client connection straight to stewardd's private socket at @path, no
+ * bus daemon between: calls name no destination (NULL). */
+GDBusConnection *itest_connect_private(const char *path);
+/* A method of the Manager over @direct (itest_connect_private()), which must succeed. */
+GVariant *itest_direct_call(GDBusConnection *direct, const char *method, GVariant *params,
+                            const char *reply_type);
 /* The same, returning the error instead (NULL reply). */
 GVariant *itest_manager_call_error(ItestDaemon *d, const char *method, GVariant *params,
                                    const char *reply_type, GError **error);

@@ -118,12 +118,72 @@ container_clear(Container *c)
         g_clear_pointer(&c->lines, g_ptr_array_unref);
 }
 
+/* The container's PID 1 (stewardd), as the host sees it: unshare's child. */
+static pid_t
+container_init(Container *c)
+{
+        g_autofree char *children_file = g_strdup_printf("/proc/%d/task/%d/children", c->pid, c->pid);
+        g_autofree char *children = NULL;
+        pid_t init;
+
+        ck_assert(g_file_get_contents(children_file, &children, NULL, NULL));
+        init = (pid_t) g_ascii_strtoll(children, NULL, 10);
+        ck_assert_int_gt(init, 0);
+        return init;
+}
+
+/* A Manager method called with busctl in the container, as docker exec
+ * would run it, on stewardd's private socket: with @child (and a reason)
+ * as arguments if not NULL (else the arguments end at the method).
+ * busctl's exit status, its output in @out. */
+static int
+manage_inside(Container *c, const char *socket, const char *method, const char *child, char **out)
+{
+        g_autofree char *target = g_strdup_printf("--target=%d", (int) container_init(c));
+        g_autofree char *address = g_strdup_printf("--address=unix:path=%s", socket);
+        const char *argv[] = { "nsenter",
+                               target,
+                               "--pid",
+                               "busctl",
+                               address,
+                               "call",
+                               "org.steward.Supervisor1",
+                               "/org/steward/Supervisor1",
+                               "org.steward.Supervisor1.Manager",
+                               method,
+                               child ? "ss" : NULL,
+                               child,
+                               "from inside",
+                               NULL };
+
+        g_autofree char *ignored = NULL;
+
+        /* Never on stdout, which is TAP's. */
+        return itest_run(argv, out ? out : &ignored);
+}
+
+/* What stewardd left in its runtime directory (state, sockets), and it. */
+static void
+remove_runtime(const char *runtime)
+{
+        g_autoptr(GDir) d = g_dir_open(runtime, 0, NULL);
+        const char *name;
+
+        while (d && (name = g_dir_read_name(d))) {
+                g_autofree char *path = g_build_filename(runtime, name, NULL);
+                (void) g_remove(path);
+        }
+        (void) g_rmdir(runtime);
+}
+
 START_TEST(test_pid1_without_bus)
 {
         g_autofree char *dir = g_dir_make_tmp("steward-container-XXXXXX", NULL);
         g_autofree char *conf = g_build_filename(dir, "steward.conf", NULL);
         g_autofree char *stewardd = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "src", "stewardd", NULL);
         g_autofree char *config_arg = g_strdup_printf("--config=%s", dir);
+        g_autofree char *runtime = g_build_filename(dir, "run", NULL);
+        g_autofree char *private_socket = g_build_filename(runtime, "private", NULL);
         g_auto(GStrv) env = NULL;
         Container c = { 0 };
         /* Debug lines go to stdout, events to stderr: read both as one. */
@@ -155,27 +215,35 @@ START_TEST(test_pid1_without_bus)
         /* A container has no bus: stewardd must not need one. */
         env = g_environ_setenv(g_get_environ(), "DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus",
                                TRUE);
+        env = g_environ_setenv(env, "RUNTIME_DIRECTORY", runtime, TRUE);
         container_spawn(&c, argv, env);
 
         ck_assert_msg(wait_lines(&c, "event=child_started child=app", 1), "app never started");
         ck_assert_msg(wait_lines(&c, "event=child_started child=helper", 1), "helper never started");
+
         /* PID 1 adopts every orphan of the container and reaps it. */
         ck_assert_msg(wait_lines(&c, "Reaped orphan", 5), "%u orphans reaped",
                       count_lines(&c, "Reaped orphan"));
         ck_assert_uint_eq(count_lines(&c, "event=child_exited"), 0);
 
+        /* Without a bus, the private socket is how it is managed: the
+         * objects of the bus API, answered by stewardd itself, to a client
+         * in the container (docker exec): its pid means nothing outside,
+         * and sd-bus takes no credentials without one. stewardd listens
+         * before the tree starts. */
+        {
+                g_autofree char *out = NULL;
+
+                ck_assert_int_eq(manage_inside(&c, private_socket, "ListChildren", NULL, &out), 0);
+                ck_assert_msg(g_str_has_prefix(out, "a(ssstto) 2 "), "%s", out);
+                ck_assert_int_eq(manage_inside(&c, private_socket, "RestartChild", "helper", NULL), 0);
+                ck_assert_msg(wait_lines(&c, "event=child_started child=helper", 2),
+                              "helper was not restarted");
+        }
+
         /* docker stop: SIGTERM to PID 1 stops the tree in reverse order.
          * PID 1 is unshare's child; unshare passes its exit status on. */
-        {
-                g_autofree char *children_file = g_strdup_printf("/proc/%d/task/%d/children", c.pid, c.pid);
-                g_autofree char *children = NULL;
-                pid_t init;
-
-                ck_assert(g_file_get_contents(children_file, &children, NULL, NULL));
-                init = (pid_t) g_ascii_strtoll(children, NULL, 10);
-                ck_assert_int_gt(init, 0);
-                ck_assert_int_eq(kill(init, SIGTERM), 0);
-        }
+        ck_assert_int_eq(kill(container_init(&c), SIGTERM), 0);
         ck_assert(wait_lines(&c, "event=tree_shutdown_completed", 1));
         ck_assert(itest_wait_flag(&c.exited, ITEST_TIMEOUT_SEC));
         ck_assert(WIFEXITED(c.status));
@@ -191,9 +259,12 @@ START_TEST(test_pid1_without_bus)
                 }
                 ck_assert_msg(helper && app && helper < app, "stopped out of order");
         }
+        ck_assert_msg(!g_file_test(private_socket, G_FILE_TEST_EXISTS),
+                      "the private socket outlived stewardd");
 
         container_clear(&c);
         (void) g_remove(conf);
+        remove_runtime(runtime);
         (void) g_rmdir(dir);
 }
 END_TEST
@@ -261,7 +332,7 @@ START_TEST(test_bus_lost)
         container_clear(&c);
         (void) g_remove(conf);
         (void) g_remove(socket);
-        (void) g_rmdir(runtime);
+        remove_runtime(runtime);
         (void) g_rmdir(dir);
 }
 END_TEST

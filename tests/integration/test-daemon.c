@@ -1743,6 +1743,94 @@ START_TEST(test_private_socket_after_manager_reexec)
 }
 END_TEST
 
+typedef struct {
+        const char *child; /* the Event awaited: child_started of it */
+        gboolean seen;
+} DirectEvent;
+
+static void
+on_direct_event(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
+                const char *signal, GVariant *params, gpointer user_data)
+{
+        DirectEvent *e = user_data;
+        const char *kind, *child;
+
+        g_variant_get(params, "(t&s&st@a{sv})", NULL, &kind, &child, NULL, NULL);
+        if (g_str_equal(kind, "child_started") && g_str_equal(child, e->child))
+                e->seen = TRUE;
+}
+
+static void
+on_direct_closed(GDBusConnection *bus, gboolean remote_peer_vanished, GError *error, gpointer user_data)
+{
+        *(gboolean *) user_data = TRUE;
+}
+
+/* stewardd's private socket: its own user's alone; the same objects, calls
+ * and signals as on the bus, without a bus daemon; a re-exec hangs up on
+ * its clients and the new image listens again; the file goes with
+ * stewardd. */
+START_TEST(test_private_socket)
+{
+        g_autoptr(ItestDaemon) d =
+                itest_daemon_start("[Child a]\nExecStart=/usr/bin/sleep infinity\n", NULL);
+        g_autofree char *path = g_build_filename(d->dir, "run", "private", NULL);
+        g_autoptr(GDBusConnection) direct = NULL;
+        g_autoptr(GVariant) rows = NULL;
+        g_autoptr(GVariant) list = NULL;
+        g_autoptr(GVariant) outcome = NULL;
+        g_autoptr(GVariant) state = NULL;
+        DirectEvent started = { "a", FALSE };
+        gboolean closed = FALSE;
+        guint from, subscription;
+        const char *name;
+        struct stat st;
+
+        ck_assert(itest_wait_state(d, "a", "running"));
+        ck_assert_int_eq(lstat(path, &st), 0);
+        ck_assert(S_ISSOCK(st.st_mode));
+        ck_assert_int_eq(st.st_mode & 07777, 0600);
+        ck_assert_int_eq(st.st_uid, geteuid());
+
+        direct = itest_connect_private(path);
+        rows = itest_direct_call(direct, "ListChildren", NULL, "(a(ssstto))");
+        list = g_variant_get_child_value(rows, 0);
+        ck_assert_uint_eq(g_variant_n_children(list), 1);
+        g_variant_get_child(list, 0, "(&s&s&stto)", &name, NULL, NULL, NULL, NULL, NULL);
+        ck_assert_str_eq(name, "a");
+
+        /* A command as on the bus; its events come to both. */
+        subscription = g_dbus_connection_signal_subscribe(
+                direct, NULL, "org.steward.Supervisor1.Manager", "Event", "/org/steward/Supervisor1", NULL,
+                G_DBUS_SIGNAL_FLAGS_NONE, on_direct_event, &started, NULL);
+        from = d->events->events->len;
+        outcome = itest_direct_call(direct, "RestartChild", g_variant_new("(ss)", "a", "through the socket"),
+                                    "(a{sv})");
+        ck_assert(itest_events_wait(d->events, "child_started", "a", &from, ITEST_TIMEOUT_SEC));
+        ck_assert_msg(itest_wait_flag(&started.seen, ITEST_TIMEOUT_SEC), "no Event on the private socket");
+        g_dbus_connection_signal_unsubscribe(direct, subscription);
+
+        /* A re-exec: the old image's clients are hung up on, the new one listens. */
+        g_signal_connect(direct, "closed", G_CALLBACK(on_direct_closed), &closed);
+        from = d->events->events->len;
+        g_variant_unref(itest_manager_call(d, "Reexecute", NULL, NULL));
+        ck_assert(itest_events_wait(d->events, "tree_adopted", NULL, &from, ITEST_TIMEOUT_SEC));
+        ck_assert_msg(itest_wait_flag(&closed, ITEST_TIMEOUT_SEC),
+                      "the old image's client is still connected");
+        g_clear_object(&direct);
+        direct = itest_connect_private(path);
+        state = g_dbus_connection_call_sync(
+                direct, NULL, "/org/steward/Supervisor1", "org.freedesktop.DBus.Properties", "Get",
+                g_variant_new("(ss)", "org.steward.Supervisor1.Manager", "State"), G_VARIANT_TYPE("(v)"),
+                G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+        ck_assert(state);
+        g_clear_object(&direct);
+
+        itest_daemon_free(g_steal_pointer(&d));
+        ck_assert_msg(!g_file_test(path, G_FILE_TEST_EXISTS), "%s outlived stewardd", path);
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -1760,6 +1848,7 @@ make_suite(void)
         tcase_add_test(api, test_commands_through_busctl);
         tcase_add_test(api, test_second_daemon_refused);
         tcase_add_test(api, test_unit_cleared_signalled);
+        tcase_add_test(api, test_private_socket);
         suite_add_tcase(s, api);
 
         tcase_set_timeout(life, 3 * ITEST_TIMEOUT_SEC);

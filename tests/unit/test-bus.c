@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* test-bus.c: the bus objects against a fake manager, on a private bus daemon, without root. */
+/* test-bus.c: the bus objects against a fake manager, on a private bus daemon and on a direct
+ * connection, without root. */
 #include "config.h"
 
 #include <errno.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "steward-auth.h"
@@ -249,6 +251,7 @@ typedef struct {
         StewardBus *bus;
         Fake fake;
         gboolean hold_start; /* setup() leaves the tree unstarted */
+        gboolean direct; /* the client is connected straight to the objects, no bus */
 } Fixture;
 
 static Fixture fx;
@@ -283,13 +286,48 @@ connect_server(const char *address)
 }
 
 static void
+on_client_ready(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+        GDBusConnection **client = user_data;
+        g_autoptr(GError) error = NULL;
+
+        *client = g_dbus_connection_new_finish(res, &error);
+        ck_assert_msg(*client, "%s", error ? error->message : "");
+}
+
+/* A GDBus client on one end of a socket pair, @b serving the other. The
+ * handshake is answered by this thread: the main context turns until it is
+ * over. */
+static GDBusConnection *
+connect_direct(StewardBus *b)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GSocket) socket = NULL;
+        g_autoptr(GSocketConnection) stream = NULL;
+        GDBusConnection *client = NULL;
+        int fds[2];
+
+        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
+        ck_assert_msg(steward_bus_add_direct(b, fds[0], &error), "%s", error ? error->message : "");
+        socket = g_socket_new_from_fd(fds[1], &error);
+        ck_assert_msg(socket, "%s", error ? error->message : "");
+        stream = g_socket_connection_factory_create_connection(socket);
+        g_dbus_connection_new(G_IO_STREAM(stream), NULL, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT, NULL,
+                              NULL, on_client_ready, &client);
+        while (!client)
+                g_main_context_iteration(NULL, TRUE);
+        return client;
+}
+
+static void
 setup(void)
 {
         g_autoptr(GError) error = NULL;
-        gboolean hold_start = fx.hold_start;
+        gboolean hold_start = fx.hold_start, direct = fx.direct;
 
         memset(&fx, 0, sizeof(fx));
         fx.hold_start = hold_start;
+        fx.direct = direct;
         fx.fake.children[0] = (StewardChildInfo){ .name = "web",
                                                   .supervisor = STEWARD_ROOT_SUPERVISOR,
                                                   .role = STEWARD_ROLE_SERVICE,
@@ -319,12 +357,19 @@ setup(void)
         fx.fake.mode = STEWARD_MODE_USER;
         fx.fake.tree_state = STEWARD_TREE_STATE_RUNNING;
 
-        fx.dbus = g_test_dbus_new(G_TEST_DBUS_NONE);
-        g_test_dbus_up(fx.dbus);
-        connect_server(g_test_dbus_get_bus_address(fx.dbus));
-        fx.client = connect_to(g_test_dbus_get_bus_address(fx.dbus));
-        fx.bus = steward_bus_new(fx.server, &fake_ops, &fx.fake, &error);
-        ck_assert_msg(fx.bus, "%s", error ? error->message : "");
+        if (direct) {
+                /* No bus at all: the objects serve the client alone. */
+                fx.bus = steward_bus_new(NULL, &fake_ops, &fx.fake, &error);
+                ck_assert_msg(fx.bus, "%s", error ? error->message : "");
+                fx.client = connect_direct(fx.bus);
+        } else {
+                fx.dbus = g_test_dbus_new(G_TEST_DBUS_NONE);
+                g_test_dbus_up(fx.dbus);
+                connect_server(g_test_dbus_get_bus_address(fx.dbus));
+                fx.client = connect_to(g_test_dbus_get_bus_address(fx.dbus));
+                fx.bus = steward_bus_new(fx.server, &fake_ops, &fx.fake, &error);
+                ck_assert_msg(fx.bus, "%s", error ? error->message : "");
+        }
         if (!fx.hold_start)
                 steward_bus_tree_started(fx.bus);
 }
@@ -337,21 +382,42 @@ setup_unstarted(void)
         setup();
 }
 
+/* The same objects to a client connected straight to them, as stewardctl
+ * is through the private socket. */
+static void
+setup_direct(void)
+{
+        fx.direct = TRUE;
+        setup();
+}
+
+static void
+setup_direct_unstarted(void)
+{
+        fx.direct = TRUE;
+        setup_unstarted();
+}
+
 static void
 teardown(void)
 {
         g_clear_pointer(&fx.bus, steward_bus_free);
-        g_source_destroy(fx.server_source);
-        g_clear_pointer(&fx.server_source, g_source_unref);
+        if (fx.server_source) {
+                g_source_destroy(fx.server_source);
+                g_clear_pointer(&fx.server_source, g_source_unref);
+        }
         fx.server = sd_bus_flush_close_unref(fx.server);
         g_dbus_connection_close_sync(fx.client, NULL, NULL);
         g_clear_object(&fx.client);
-        g_test_dbus_down(fx.dbus);
-        g_clear_object(&fx.dbus);
+        if (fx.dbus) {
+                g_test_dbus_down(fx.dbus);
+                g_clear_object(&fx.dbus);
+        }
         g_free(fx.fake.last_target);
         g_free(fx.fake.last_reason);
         g_free(fx.fake.denied_method);
         g_free(fx.fake.last_comm);
+        fx.hold_start = fx.direct = FALSE;
 }
 
 typedef struct {
@@ -1344,6 +1410,131 @@ START_TEST(test_introspection_matches_xml)
 }
 END_TEST
 
+/* ---- direct connections ---------------------------------------------------------- */
+
+/* Turns the main context until the objects serve @n direct clients; FALSE
+ * after 10 s. */
+static gboolean
+wait_n_direct(guint n)
+{
+        g_autoptr(GSource) timeout = g_timeout_source_new_seconds(10);
+        gboolean timed_out = FALSE;
+
+        g_source_set_callback(timeout, on_flag_timeout, &timed_out, NULL);
+        g_source_attach(timeout, NULL);
+        while (steward_bus_get_n_direct(fx.bus) != n && !timed_out)
+                g_main_context_iteration(NULL, TRUE);
+        g_source_destroy(timeout);
+        return steward_bus_get_n_direct(fx.bus) == n;
+}
+
+/* A client that never speaks: the socket's other end, to add. */
+static int
+raw_client(int *server_end)
+{
+        int fds[2];
+
+        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
+        *server_end = fds[0];
+        return fds[1];
+}
+
+/* Whether the server hung up on @fd: whatever it wrote, then the end. */
+static gboolean
+hung_up(int fd)
+{
+        char buf[4096];
+        ssize_t n;
+
+        while ((n = read(fd, buf, sizeof(buf))) > 0)
+                ;
+        return n == 0;
+}
+
+/* A client that hangs up is forgotten; the others are served on. */
+START_TEST(test_direct_hangup)
+{
+        GDBusConnection *second = connect_direct(fx.bus);
+
+        ck_assert_uint_eq(steward_bus_get_n_direct(fx.bus), 2);
+        g_variant_unref(call_ok(STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "ListChildren", NULL));
+        ck_assert(g_dbus_connection_close_sync(second, NULL, NULL));
+        g_object_unref(second);
+        ck_assert_msg(wait_n_direct(1), "%u direct clients", steward_bus_get_n_direct(fx.bus));
+        assert_string_property(STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "State", "running");
+}
+END_TEST
+
+/* STEWARD_BUS_DIRECT_MAX clients at once; the next is hung up on at once,
+ * and room is made as clients leave. */
+START_TEST(test_direct_limit)
+{
+        int peers[STEWARD_BUS_DIRECT_MAX];
+        guint n = 0;
+        int server_end, extra;
+        g_autoptr(GError) error = NULL;
+
+        for (guint i = steward_bus_get_n_direct(fx.bus); i < STEWARD_BUS_DIRECT_MAX; i++) {
+                peers[n] = raw_client(&server_end);
+                ck_assert(steward_bus_add_direct(fx.bus, server_end, NULL));
+                n++;
+        }
+        extra = raw_client(&server_end);
+        ck_assert(!steward_bus_add_direct(fx.bus, server_end, &error));
+        ck_assert(g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES));
+        ck_assert(hung_up(extra));
+        (void) close(extra);
+        assert_string_property(STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "State", "running");
+
+        for (guint i = 0; i < n; i++)
+                (void) close(peers[i]);
+        ck_assert_msg(wait_n_direct(1), "%u direct clients", steward_bus_get_n_direct(fx.bus));
+        g_object_unref(connect_direct(fx.bus));
+}
+END_TEST
+
+/* A client that reads nothing is hung up on once
+ * STEWARD_BUS_DIRECT_QUEUE_MAX messages wait for it, rather than have
+ * stewardd keep every signal for it. */
+START_TEST(test_direct_not_reading)
+{
+        StewardEvent ev = { .kind = STEWARD_EVENT_CHILD_STARTED,
+                            .fields = STEWARD_EVENT_FIELD_CHILD | STEWARD_EVENT_FIELD_GENERATION,
+                            .child = "web",
+                            .generation = 2 };
+        int server_end, peer;
+
+        /* The fixture's client reads in a thread of its own, which could fall
+         * behind on a busy machine: not in this test. */
+        ck_assert(g_dbus_connection_close_sync(fx.client, NULL, NULL));
+        ck_assert(wait_n_direct(0));
+        peer = raw_client(&server_end);
+        ck_assert(steward_bus_add_direct(fx.bus, server_end, NULL));
+        for (guint i = 0; i < STEWARD_BUS_DIRECT_QUEUE_MAX; i++)
+                steward_bus_emit_event(fx.bus, i, &ev, NULL);
+        ck_assert_uint_eq(steward_bus_get_n_direct(fx.bus), 1);
+        steward_bus_emit_event(fx.bus, STEWARD_BUS_DIRECT_QUEUE_MAX, &ev, NULL);
+        ck_assert(wait_n_direct(0));
+        ck_assert(hung_up(peer));
+        (void) close(peer);
+}
+END_TEST
+
+/* Bytes that are no D-Bus end the connection that sent them, nothing else. */
+START_TEST(test_direct_garbage)
+{
+        static const char junk[] = "GET / HTTP/1.0\r\n\r\n";
+        int server_end, peer = raw_client(&server_end);
+
+        ck_assert(steward_bus_add_direct(fx.bus, server_end, NULL));
+        ck_assert_int_eq(write(peer, junk, sizeof(junk) - 1), (ssize_t) sizeof(junk) - 1);
+        ck_assert(wait_n_direct(1));
+        ck_assert(hung_up(peer));
+        (void) close(peer);
+        assert_string_property(STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "State", "running");
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -1368,6 +1559,32 @@ make_suite(void)
 
         tc = tcase_create("adopting");
         tcase_add_checked_fixture(tc, setup_unstarted, teardown);
+        tcase_set_timeout(tc, 60);
+        tcase_add_test(tc, test_commands_wait_for_start);
+        tcase_add_test(tc, test_pending_calls_bounded);
+        suite_add_tcase(s, tc);
+
+        /* The same objects, to a client connected straight to them. */
+        tc = tcase_create("direct");
+        tcase_add_checked_fixture(tc, setup_direct, teardown);
+        tcase_set_timeout(tc, 60);
+        tcase_add_test(tc, test_queries);
+        tcase_add_test(tc, test_properties);
+        tcase_add_test(tc, test_object_calls_do_not_walk);
+        tcase_add_test(tc, test_calls_are_memory_inputs);
+        tcase_add_test(tc, test_commands);
+        tcase_add_test(tc, test_caller_comm);
+        tcase_add_test(tc, test_invalid_arguments);
+        tcase_add_test(tc, test_signals);
+        tcase_add_test(tc, test_introspection_matches_xml);
+        tcase_add_test(tc, test_direct_hangup);
+        tcase_add_test(tc, test_direct_limit);
+        tcase_add_test(tc, test_direct_not_reading);
+        tcase_add_test(tc, test_direct_garbage);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("direct-adopting");
+        tcase_add_checked_fixture(tc, setup_direct_unstarted, teardown);
         tcase_set_timeout(tc, 60);
         tcase_add_test(tc, test_commands_wait_for_start);
         tcase_add_test(tc, test_pending_calls_bounded);

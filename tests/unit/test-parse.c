@@ -433,6 +433,7 @@ START_TEST(test_proc_stat)
         StewardProcStat st;
         GArray *procs;
         gboolean found = FALSE;
+        g_autoptr(GHashTable) ours = g_hash_table_new(g_direct_hash, g_direct_equal);
 
         ck_assert(steward_proc_stat_parse(stat, strlen(stat), &st));
         ck_assert_uint_eq(st.pid, 4242);
@@ -452,10 +453,26 @@ START_TEST(test_proc_stat)
         ck_assert_uint_eq(st.pid, (guint32) getpid());
         ck_assert_uint_eq(st.pgid, (guint32) getpgrp());
         ck_assert(!steward_proc_stat_read(0, &st));
-        procs = steward_proc_scan();
+        procs = steward_proc_scan(NULL);
         for (guint i = 0; i < procs->len; i++)
                 found |= g_array_index(procs, StewardProcStat, i).pid == (guint32) getpid();
         ck_assert(found);
+        ck_assert_uint_gt(procs->len, 1);
+        g_array_unref(procs);
+        /* Of our process group alone: this process, and nothing of another group. */
+        g_hash_table_add(ours, GUINT_TO_POINTER((guint) getpgrp()));
+        procs = steward_proc_scan(ours);
+        found = FALSE;
+        for (guint i = 0; i < procs->len; i++) {
+                ck_assert_uint_eq(g_array_index(procs, StewardProcStat, i).pgid, (guint32) getpgrp());
+                found |= g_array_index(procs, StewardProcStat, i).pid == (guint32) getpid();
+        }
+        ck_assert(found);
+        g_array_unref(procs);
+        g_hash_table_remove_all(ours);
+        g_hash_table_add(ours, GUINT_TO_POINTER(G_MAXINT32));
+        procs = steward_proc_scan(ours);
+        ck_assert_uint_eq(procs->len, 0);
         g_array_unref(procs);
 }
 END_TEST
