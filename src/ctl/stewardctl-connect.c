@@ -60,14 +60,13 @@ stewardctl_connect_private(gboolean system)
 }
 
 struct StewardctlSocketWatch {
-        GFile *socket;
         char *address;
         GFileMonitor *monitor;
         GDBusConnection *old;
         gulong closed_handler;
         GCancellable *cancel;
         gboolean closed; /* @old is closed: what answers now is the new image */
-        gboolean changed; /* something may have changed since the last try */
+        gboolean changed; /* the directory changed since the last try */
         gboolean trying; /* a connection is being made */
         gboolean back;
 };
@@ -87,7 +86,7 @@ on_connected(GObject *source, GAsyncResult *res, gpointer user_data)
                 return;
         }
         /* Bound but not yet listening, or not even bound: the next change
-         * of the socket tells when to try again. */
+         * in its directory tells when to try again. */
         g_debug("No answer on the private socket yet: %s", error->message);
         try_connect(w);
 }
@@ -104,14 +103,17 @@ try_connect(StewardctlSocketWatch *w)
                                           w->cancel, on_connected, w);
 }
 
+/* Any change in the socket's directory is a time to try, not only the
+ * socket's own: stewardd renames a listening socket into place, but one
+ * that bound in place and listened after (as it once did) made its last
+ * file event before listen(), and a try then was refused. What the new
+ * image writes there next (its state, its event numbers) is a later
+ * chance either way. */
 static void
-on_socket_changed(GFileMonitor *monitor, GFile *file, GFile *other, GFileMonitorEvent event,
-                  gpointer user_data)
+on_dir_changed(GFileMonitor *monitor, GFile *file, GFile *other, GFileMonitorEvent event, gpointer user_data)
 {
         StewardctlSocketWatch *w = user_data;
 
-        if (!g_file_equal(file, w->socket) && !(other && g_file_equal(other, w->socket)))
-                return;
         w->changed = TRUE;
         try_connect(w);
 }
@@ -133,20 +135,21 @@ stewardctl_socket_watch_new(gboolean system, GDBusConnection *old, GError **erro
 {
         g_autoptr(StewardctlSocketWatch) w = g_new0(StewardctlSocketWatch, 1);
         g_autofree char *path = stewardctl_private_socket(system);
+        g_autoptr(GFile) socket = NULL;
         g_autoptr(GFile) dir = NULL;
 
         if (!path) {
                 g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No private socket to watch");
                 return NULL;
         }
-        w->socket = g_file_new_for_path(path);
         w->address = stewardctl_private_address(path);
         w->cancel = g_cancellable_new();
-        dir = g_file_get_parent(w->socket);
+        socket = g_file_new_for_path(path);
+        dir = g_file_get_parent(socket);
         w->monitor = g_file_monitor_directory(dir, G_FILE_MONITOR_WATCH_MOVES, NULL, error);
         if (!w->monitor)
                 return NULL;
-        g_signal_connect(w->monitor, "changed", G_CALLBACK(on_socket_changed), w);
+        g_signal_connect(w->monitor, "changed", G_CALLBACK(on_dir_changed), w);
         w->old = g_object_ref(old);
         w->closed_handler = g_signal_connect(old, "closed", G_CALLBACK(on_old_closed), w);
         return g_steal_pointer(&w);
@@ -196,7 +199,6 @@ stewardctl_socket_watch_free(StewardctlSocketWatch *w)
                 g_object_unref(w->monitor);
         }
         g_clear_object(&w->cancel);
-        g_clear_object(&w->socket);
         g_free(w->address);
         g_free(w);
 }
