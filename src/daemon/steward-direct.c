@@ -76,20 +76,12 @@ steward_direct_new(const char *path, StewardBus *objects, GError **error)
                 steward_set_errno_error(error, errno, "the private socket");
                 return NULL;
         }
-        /* Between bind() and the chmod the file has our umask's mode
-         * (0755 as a unit: nobody else may connect, which takes write
-         * permission). A client that slipped in under a laxer umask could
-         * read what the bus serves to anyone; every command still judges
-         * its caller. */
+        /* Listening, with its mode, before its file appears. */
         if (!steward_socket_file_bind(d->fd, path, 0600, "private socket", error))
                 return NULL;
         if (lstat(path, &st) == 0) {
                 d->dev = st.st_dev;
                 d->ino = st.st_ino;
-        }
-        if (listen(d->fd, SOMAXCONN) < 0) {
-                steward_set_errno_error(error, errno, "the private socket");
-                return NULL;
         }
         d->source = g_unix_fd_add(d->fd, G_IO_IN, on_incoming, d);
         return g_steal_pointer(&d);

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/socket.h>
@@ -82,6 +83,37 @@ clear_socket_path(int dfd, const char *name, const char *path, int type, const c
         return TRUE;
 }
 
+/* A stream socket appears at @path only once it listens, with its mode:
+ * bound under a temporary name beside it, then renamed into place. A
+ * client that sees the file (a directory watch) can connect at once, and
+ * none ever finds it with our umask's mode. */
+static gboolean
+bind_listening(int fd, int dfd, const char *path, mode_t mode, const char *binding, GError **error)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        g_autofree char *dir = g_path_get_dirname(path);
+        g_autofree char *name = g_path_get_basename(path);
+        g_autofree char *tmp_name = g_strdup_printf(".#%s%08x", name, g_random_int());
+        g_autofree char *tmp = g_build_filename(dir, tmp_name, NULL);
+
+        if (strlen(tmp) >= sizeof(sa.sun_path)) {
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_FILENAME_TOO_LONG,
+                            "The path '%s' is longer than %zu bytes", tmp, sizeof(sa.sun_path) - 1);
+                return FALSE;
+        }
+        memcpy(sa.sun_path, tmp, strlen(tmp));
+        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+                return set_errno_error(error, errno, binding, tmp);
+        if (fchmodat(dfd, tmp_name, mode, 0) < 0 || listen(fd, SOMAXCONN) < 0 ||
+            renameat(dfd, tmp_name, dfd, name) < 0) {
+                int errsv = errno;
+
+                (void) unlinkat(dfd, tmp_name, 0);
+                return set_errno_error(error, errsv, binding, path);
+        }
+        return TRUE;
+}
+
 gboolean
 steward_socket_file_bind(int fd, const char *path, mode_t mode, const char *what, GError **error)
 {
@@ -127,6 +159,8 @@ steward_socket_file_bind(int fd, const char *path, mode_t mode, const char *what
                 return set_errno_error(error, errno, "Cannot lock the runtime directory", dir);
         if (!clear_socket_path(dfd, name, path, type, what, error))
                 return FALSE;
+        if (type == SOCK_STREAM)
+                return bind_listening(fd, dfd, path, mode, binding, error);
         if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
                 return set_errno_error(error, errno, binding, path);
         /* bind() applied our umask; the mode is the caller's. */

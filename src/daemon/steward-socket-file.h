@@ -13,8 +13,9 @@ G_BEGIN_DECLS
  * directory. A socket file left by a stewardd that is gone is replaced; one
  * somebody still listens on fails with G_IO_ERROR_ADDRESS_IN_USE. The
  * directory is locked meanwhile, so that two stewardd starting at once
- * cannot both take a stale socket's place. @what names the socket in
- * errors ("notify socket"). */
+ * cannot both take a stale socket's place. A stream socket is made to
+ * listen, and its file appears only then. @what names the socket in errors
+ * ("notify socket"). */
 gboolean steward_socket_file_bind(int fd, const char *path, mode_t mode, const char *what, GError **error);
 
 G_END_DECLS

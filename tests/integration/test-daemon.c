@@ -1767,9 +1767,9 @@ on_direct_closed(GDBusConnection *bus, gboolean remote_peer_vanished, GError *er
 }
 
 /* stewardd's private socket: its own user's alone; the same objects, calls
- * and signals as on the bus, without a bus daemon; a re-exec hangs up on
- * its clients and the new image listens again; the file goes with
- * stewardd. */
+ * and signals as on the bus, without a bus daemon; a stewardd killed
+ * leaves a stale socket the next replaces; a re-exec hangs up on its
+ * clients and the new image listens again; the file goes with stewardd. */
 START_TEST(test_private_socket)
 {
         g_autoptr(ItestDaemon) d =
@@ -1809,6 +1809,15 @@ START_TEST(test_private_socket)
         ck_assert(itest_events_wait(d->events, "child_started", "a", &from, ITEST_TIMEOUT_SEC));
         ck_assert_msg(itest_wait_flag(&started.seen, ITEST_TIMEOUT_SEC), "no Event on the private socket");
         g_dbus_connection_signal_unsubscribe(direct, subscription);
+
+        /* Killed, stewardd leaves its socket behind; the next one replaces it. */
+        itest_daemon_kill(d);
+        ck_assert(g_file_test(path, G_FILE_TEST_EXISTS));
+        g_clear_object(&direct);
+        itest_daemon_restart(d);
+        ck_assert(itest_events_wait(d->events, "tree_adopted", NULL, NULL, ITEST_TIMEOUT_SEC));
+        direct = itest_connect_private(path);
+        g_variant_unref(itest_direct_call(direct, "ListSupervisors", NULL, "(a(ssso))"));
 
         /* A re-exec: the old image's clients are hung up on, the new one listens. */
         g_signal_connect(direct, "closed", G_CALLBACK(on_direct_closed), &closed);
