@@ -5,6 +5,7 @@
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 #include <gio/gunixinputstream.h>
+#include <gio/gunixsocketaddress.h>
 #include <grp.h>
 #include <json-glib/json-glib.h>
 #include <pwd.h>
@@ -69,6 +70,16 @@ ctl_argv(const char *const *args, gboolean user)
  * NULL: none, which C.UTF-8 makes English. */
 static const char *ctl_language;
 
+/* How the runs that follow reach stewardd. By default as a user's would:
+ * the private socket, the bus for the manager's figures. ctl_force_bus:
+ * STEWARDCTL_FORCE_BUS=1, the bus alone. ctl_bus_address: instead of the
+ * harness's bus (NO_BUS: none there). ctl_runtime_dir: XDG_RUNTIME_DIR,
+ * where the private socket is looked for (ctl_daemon_start()). */
+static gboolean ctl_force_bus;
+static const char *ctl_bus_address;
+static const char *ctl_runtime_dir;
+#define NO_BUS "unix:path=/nonexistent/steward-test/bus"
+
 /* A stable environment: UTF-8 (arrows, box drawing), no color either way.
  * C.UTF-8 is not "C", so gettext honours LANGUAGE without a generated
  * locale such as de_DE.UTF-8 (test-journal's German relies on it too). */
@@ -88,6 +99,12 @@ ctl_env(void)
                 env = g_environ_setenv(env, "LANGUAGE", ctl_language, TRUE);
                 env = g_environ_setenv(env, "STEWARD_LOCALEDIR", localedir, TRUE);
         }
+        env = ctl_force_bus ? g_environ_setenv(env, "STEWARDCTL_FORCE_BUS", "1", TRUE)
+                            : g_environ_unsetenv(env, "STEWARDCTL_FORCE_BUS");
+        if (ctl_bus_address)
+                env = g_environ_setenv(env, "DBUS_SESSION_BUS_ADDRESS", ctl_bus_address, TRUE);
+        if (ctl_runtime_dir)
+                env = g_environ_setenv(env, "XDG_RUNTIME_DIR", ctl_runtime_dir, TRUE);
         return g_environ_unsetenv(env, "NO_COLOR");
 }
 
@@ -98,6 +115,35 @@ become_nobody(gpointer user_data)
 
         if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
                 _exit(127);
+}
+
+/* Starts stewardd as itest_daemon_start() does, in a runtime directory laid
+ * out as steward-user.service's RuntimeDirectory=steward lays it out below
+ * XDG_RUNTIME_DIR, so that stewardctl given that XDG_RUNTIME_DIR
+ * (ctl_runtime_dir) finds the private socket where a user's stewardctl
+ * finds it. A new one for each daemon, as itest gives each its own. */
+static ItestDaemon *
+ctl_daemon_start(const char *config, const char *const *extra_args)
+{
+        static char *xdg;
+        g_autofree char *run = NULL;
+        g_autofree char *saved = g_strdup(g_getenv("RUNTIME_DIRECTORY"));
+        g_autoptr(GError) error = NULL;
+        ItestDaemon *d;
+
+        g_free(xdg);
+        xdg = g_dir_make_tmp("steward-xdg-XXXXXX", &error);
+        ck_assert_msg(xdg, "%s", error ? error->message : "");
+        run = g_build_filename(xdg, "steward", NULL);
+        ck_assert_int_eq(g_mkdir(run, 0755), 0);
+        g_setenv("RUNTIME_DIRECTORY", run, TRUE);
+        d = itest_daemon_start(config, extra_args);
+        if (saved)
+                g_setenv("RUNTIME_DIRECTORY", saved, TRUE);
+        else
+                g_unsetenv("RUNTIME_DIRECTORY");
+        ctl_runtime_dir = xdg;
+        return d;
 }
 
 /* Runs stewardctl with args (after --user when user is set); returns its
@@ -259,7 +305,7 @@ END_TEST
 
 START_TEST(test_list)
 {
-        g_autoptr(ItestDaemon) d = itest_daemon_start(tree_config, NULL);
+        g_autoptr(ItestDaemon) d = ctl_daemon_start(tree_config, NULL);
         g_autofree char *out = NULL;
         g_autofree char *expected = NULL;
         g_autoptr(JsonNode) json = NULL;
@@ -267,6 +313,8 @@ START_TEST(test_list)
         JsonArray *rows;
         JsonObject *api;
 
+        /* Run 0 on the private socket, run 1 on the bus alone. */
+        ctl_force_bus = _i == 1;
         ck_assert(itest_wait_state(d, "api", "running"));
         ck_assert(itest_wait_state(d, "worker", "running"));
 
@@ -311,12 +359,13 @@ START_TEST(test_list)
         ck_assert_int_eq(json_object_get_int_member(api, "attempt"), itest_child_u64(d, "api", "Attempt"));
         ck_assert_str_eq(json_object_get_string_member(api, "path"), "/org/steward/Supervisor1/child/api");
         shutdown_tree(d);
+        ctl_force_bus = FALSE;
 }
 END_TEST
 
 START_TEST(test_status)
 {
-        g_autoptr(ItestDaemon) d = itest_daemon_start(tree_config, NULL);
+        g_autoptr(ItestDaemon) d = ctl_daemon_start(tree_config, NULL);
         g_autofree char *out = NULL;
         g_autofree char *err = NULL;
         g_autofree char *pid_line = NULL;
@@ -326,6 +375,8 @@ START_TEST(test_status)
         g_autoptr(JsonNode) json = NULL;
         JsonObject *root, *manager, *child;
 
+        /* Run 0 on the private socket, run 1 on the bus alone. */
+        ctl_force_bus = _i == 1;
         ck_assert(itest_wait_state(d, "api", "running"));
         ck_assert(itest_wait_state(d, "worker", "running"));
         pid = itest_child_property(d, "api", "MainPID");
@@ -406,12 +457,13 @@ START_TEST(test_status)
         ck_assert_int_eq(json_object_get_int_member(child, "RestartsRemaining"), 10);
         ck_assert_int_eq(json_object_get_int_member(child, "RestartWindowExpiryUSec"), 0);
         shutdown_tree(d);
+        ctl_force_bus = FALSE;
 }
 END_TEST
 
 START_TEST(test_child_commands)
 {
-        g_autoptr(ItestDaemon) d = itest_daemon_start(tree_config, NULL);
+        g_autoptr(ItestDaemon) d = ctl_daemon_start(tree_config, NULL);
         g_autofree char *out = NULL;
         g_autofree char *err = NULL;
         g_autofree char *expected = NULL;
@@ -512,7 +564,7 @@ END_TEST
 
 START_TEST(test_fence_outcomes)
 {
-        g_autoptr(ItestDaemon) d = itest_daemon_start(stubborn_config, NULL);
+        g_autoptr(ItestDaemon) d = ctl_daemon_start(stubborn_config, NULL);
         g_autofree char *first = NULL;
         g_autofree char *second = NULL;
         g_autofree char *expected = NULL;
@@ -543,7 +595,7 @@ END_TEST
 
 START_TEST(test_reload)
 {
-        g_autoptr(ItestDaemon) d = itest_daemon_start(tree_config, NULL);
+        g_autoptr(ItestDaemon) d = ctl_daemon_start(tree_config, NULL);
         g_autofree char *out = NULL;
         g_autofree char *err = NULL;
         g_autofree char *conf = g_build_filename(d->dir, "steward.conf", NULL);
@@ -712,7 +764,7 @@ trigger_until_seen(Follower *const *followers, const char *needle)
 
 START_TEST(test_events_follow)
 {
-        g_autoptr(ItestDaemon) d = itest_daemon_start(tree_config, NULL);
+        g_autoptr(ItestDaemon) d = ctl_daemon_start(tree_config, NULL);
         g_autoptr(Follower) text = NULL;
         g_autoptr(Follower) json = NULL;
         g_autoptr(JsonNode) node = NULL;
@@ -758,7 +810,7 @@ END_TEST
 
 START_TEST(test_shutdown)
 {
-        g_autoptr(ItestDaemon) d = itest_daemon_start(stubborn_config, NULL);
+        g_autoptr(ItestDaemon) d = ctl_daemon_start(stubborn_config, NULL);
         g_autoptr(Follower) f = NULL;
         g_autofree char *out = NULL;
         g_autofree char *again = NULL;
@@ -875,7 +927,7 @@ START_TEST(test_access_denied)
 {
         g_autoptr(PrivateBus) bus = private_bus_start();
         const char *const process[] = { "--backend=process", NULL };
-        g_autoptr(ItestDaemon) d = itest_daemon_start(tree_config, process);
+        g_autoptr(ItestDaemon) d = ctl_daemon_start(tree_config, process);
         struct passwd *pw = getpwnam("nobody");
         g_autofree char *out = NULL;
         g_autofree char *err = NULL;
@@ -885,10 +937,14 @@ START_TEST(test_access_denied)
         ck_assert(itest_wait_state(d, "api", "running"));
         api_gen = itest_child_u64(d, "api", "Generation");
 
-        /* Reading is open to everyone. */
-        ck_assert_int_eq(run_full(pw, TRUE, &out, NULL, (const char *const[]){ "list", "--names", NULL }),
+        /* Reading is open to everyone. nobody may not open root's runtime
+         * directory, where the private socket is (EACCES): it uses the bus,
+         * without a word, and root's calls (shutdown_tree()) the socket. */
+        ck_assert_int_eq(run_full(pw, TRUE, &out, &err, (const char *const[]){ "list", "--names", NULL }),
                          0);
         ck_assert_str_eq(out, "api\nworker\n");
+        ck_assert_str_eq(err, "");
+        g_clear_pointer(&err, g_free);
         ck_assert_int_eq(run_full(pw, TRUE, NULL, NULL, (const char *const[]){ "status", NULL }), 0);
 
         /* Managing is not. */
@@ -911,6 +967,250 @@ START_TEST(test_access_denied)
                 ck_assert_uint_eq(g_variant_get_uint64(generation), api_gen);
         }
         shutdown_tree(d);
+}
+END_TEST
+
+/* ---- which connection: the private socket, or the bus ---------------------- */
+
+/* The private socket of the daemon ctl_daemon_start() started last. */
+static char *
+private_socket_path(void)
+{
+        ck_assert_msg(ctl_runtime_dir, "no daemon started");
+        return g_build_filename(ctl_runtime_dir, "steward", "private", NULL);
+}
+
+/* A socket file nobody listens on, as a stewardd that stopped leaves it. */
+static void
+make_stale_socket(const char *path)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GSocket) sock =
+                g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, &error);
+        g_autoptr(GSocketAddress) address = g_unix_socket_address_new(path);
+
+        ck_assert_msg(sock, "%s", error ? error->message : "");
+        ck_assert_msg(g_socket_bind(sock, address, FALSE, &error), "%s", error ? error->message : "");
+}
+
+/* Without a bus, stewardctl works on the private socket alone, as in a
+ * container without a bus daemon: what only the manager knows (a scope's
+ * memory, tasks and processes) is left out, the rest is as on the bus,
+ * events --follow included. */
+START_TEST(test_private_socket)
+{
+        g_autoptr(ItestDaemon) d = ctl_daemon_start(tree_config, NULL);
+        g_autoptr(Follower) f = NULL;
+        g_autofree char *on_bus = NULL, *list = NULL, *sups = NULL, *status = NULL, *api = NULL;
+        g_autofree char *json = NULL, *out = NULL, *expected = NULL;
+        g_autoptr(JsonNode) node = NULL;
+        JsonObject *child;
+        guint64 gen;
+
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
+        ctl_force_bus = TRUE;
+        ck_assert_int_eq(CTL(&on_bus, NULL, "list"), 0);
+        ctl_force_bus = FALSE;
+
+        ctl_bus_address = NO_BUS;
+        ck_assert_int_eq(CTL(&list, NULL, "list"), 0);
+        ck_assert_str_eq(list, on_bus);
+        ck_assert_int_eq(CTL(&sups, NULL, "list-supervisors", "--names"), 0);
+        ck_assert_str_eq(sups, "root\nweb\n");
+
+        ck_assert_int_eq(CTL(&status, NULL, "status"), 0);
+        assert_contains(status,
+                        "stewardd " PACKAGE_VERSION " (user mode, scope backend): running, 2 children\n");
+        {
+                /* No manager to ask: no memory column. */
+                g_autofree char *worker = line_starting(status, "├─● worker (worker): running");
+
+                ck_assert_str_eq(worker, "├─● worker (worker): running");
+        }
+        ck_assert_int_eq(CTL(&api, NULL, "status", "api", "-n", "0"), 0);
+        ck_assert_msg(g_str_has_prefix(api, "● api (service): running\n    Supervisor: web\n"), "%s", api);
+        assert_lacks(api, "Processes: ");
+        ck_assert_int_eq(CTL(&json, NULL, "status", "api", "-n", "0", "--json"), 0);
+        node = parse_json(json);
+        child = json_array_get_object_element(
+                json_object_get_array_member(json_node_get_object(node), "children"), 0);
+        ck_assert_str_eq(json_object_get_string_member(child, "Name"), "api");
+        ck_assert(!json_object_has_member(child, "Resources"));
+        ck_assert(!json_object_has_member(child, "Processes"));
+
+        gen = itest_child_u64(d, "worker", "Generation");
+        expected = g_strdup_printf("worker: queued_after_stop (generation %" G_GUINT64_FORMAT
+                                   " → %" G_GUINT64_FORMAT ", cancel delivered, ",
+                                   gen, gen + 1);
+        ck_assert_int_eq(CTL(&out, NULL, "restart", "worker"), 0);
+        ck_assert_msg(g_str_has_prefix(out, expected), "%s", out);
+        ck_assert(itest_child_wait_property(d, "worker", "Generation", g_variant_new_uint64(gen + 1),
+                                            ITEST_TIMEOUT_SEC));
+        ck_assert(itest_wait_state(d, "worker", "running"));
+
+        /* Events come on the same connection, and end with it: after a
+         * completed shutdown, with 0. */
+        f = follower_start(FALSE);
+        ck_assert(trigger_until_seen((Follower *const[]){ f, NULL }, " child_restart_fence_entered "));
+        shutdown_tree(d);
+        ck_assert(itest_wait_flag(&f->exited, ITEST_TIMEOUT_SEC));
+        ck_assert(WIFEXITED(f->status) && WEXITSTATUS(f->status) == 0);
+        ck_assert(itest_wait_flag(&f->eof, ITEST_TIMEOUT_SEC));
+        ck_assert(follower_find(f, " tree_shutdown_completed "));
+        ctl_bus_address = NULL;
+}
+END_TEST
+
+/* STEWARDCTL_FORCE_BUS=1 leaves the private socket alone: without a bus
+ * nothing works, with one everything does, the manager's figures too. */
+START_TEST(test_force_bus)
+{
+        g_autoptr(ItestDaemon) d = ctl_daemon_start(tree_config, NULL);
+        g_autofree char *out = NULL, *status = NULL, *restart = NULL, *expected = NULL;
+        guint64 gen;
+
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
+        ctl_force_bus = TRUE;
+        ctl_bus_address = NO_BUS;
+        {
+                g_autofree char *list_err = NULL, *status_err = NULL, *restart_err = NULL;
+
+                ck_assert_int_eq(CTL(NULL, &list_err, "list"), 6);
+                assert_contains(list_err, "stewardctl: cannot connect to the user bus: ");
+                ck_assert_int_eq(CTL(NULL, &status_err, "status"), 6);
+                assert_contains(status_err, "stewardctl: cannot connect to the user bus: ");
+                ck_assert_int_eq(CTL(NULL, &restart_err, "restart", "worker"), 6);
+                assert_contains(restart_err, "stewardctl: cannot connect to the user bus: ");
+        }
+        ctl_bus_address = NULL;
+
+        ck_assert_int_eq(CTL(&out, NULL, "list", "--names"), 0);
+        ck_assert_str_eq(out, "api\nworker\n");
+        ck_assert_int_eq(CTL(&status, NULL, "status", "worker", "-n", "0"), 0);
+        assert_contains(status, "Processes: ");
+        gen = itest_child_u64(d, "worker", "Generation");
+        expected = g_strdup_printf("worker: queued_after_stop (generation %" G_GUINT64_FORMAT
+                                   " → %" G_GUINT64_FORMAT ", cancel delivered, ",
+                                   gen, gen + 1);
+        ck_assert_int_eq(CTL(&restart, NULL, "restart", "worker"), 0);
+        ck_assert_msg(g_str_has_prefix(restart, expected), "%s", restart);
+        ck_assert(itest_child_wait_property(d, "worker", "Generation", g_variant_new_uint64(gen + 1),
+                                            ITEST_TIMEOUT_SEC));
+        ck_assert(itest_wait_state(d, "worker", "running"));
+        shutdown_tree(d);
+        ctl_force_bus = FALSE;
+}
+END_TEST
+
+/* A private socket nobody listens on (a stewardd that stopped left it
+ * behind) is passed over for the bus, without a word. */
+START_TEST(test_stale_socket)
+{
+        g_autoptr(ItestDaemon) d = ctl_daemon_start(tree_config, NULL);
+        g_autofree char *dir = g_dir_make_tmp("steward-ctl-XXXXXX", NULL);
+        g_autofree char *sub = g_build_filename(dir, "steward", NULL);
+        g_autofree char *stale = g_build_filename(sub, "private", NULL);
+        g_autofree char *live = private_socket_path();
+        g_autofree char *names = NULL, *linked = NULL, *status = NULL, *restart = NULL, *expected = NULL;
+        const char *daemon_runtime_dir = ctl_runtime_dir;
+        guint64 gen;
+
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
+        ck_assert_int_eq(g_mkdir(sub, 0700), 0);
+        ctl_runtime_dir = dir;
+
+        /* The socket looked for is XDG_RUNTIME_DIR's: a link there to the
+         * live one is all it takes without a bus. */
+        ck_assert_int_eq(symlink(live, stale), 0);
+        ctl_bus_address = NO_BUS;
+        ck_assert_int_eq(CTL(&linked, NULL, "list", "--names"), 0);
+        ck_assert_str_eq(linked, "api\nworker\n");
+
+        /* A socket that refuses: no way without a bus ... */
+        ck_assert_int_eq(g_unlink(stale), 0);
+        make_stale_socket(stale);
+        for (const char *const *cmd = (const char *const[]){ "list", "status", NULL }; *cmd; cmd++) {
+                g_autofree char *err = NULL;
+
+                ck_assert_int_eq(CTL(NULL, &err, *cmd), 6);
+                assert_contains(err, "stewardctl: cannot connect to the user bus: ");
+        }
+        /* ... and with one, the bus, as if there were no socket. */
+        ctl_bus_address = NULL;
+        {
+                g_autofree char *err = NULL;
+
+                ck_assert_int_eq(CTL(&names, &err, "list", "--names"), 0);
+                ck_assert_str_eq(names, "api\nworker\n");
+                ck_assert_str_eq(err, "");
+        }
+        {
+                g_autofree char *err = NULL;
+
+                ck_assert_int_eq(CTL(&status, &err, "status", "worker", "-n", "0"), 0);
+                assert_contains(status, "● worker (worker): running\n");
+                ck_assert_str_eq(err, "");
+        }
+        gen = itest_child_u64(d, "worker", "Generation");
+        expected = g_strdup_printf("worker: queued_after_stop (generation %" G_GUINT64_FORMAT
+                                   " → %" G_GUINT64_FORMAT ", cancel delivered, ",
+                                   gen, gen + 1);
+        ck_assert_int_eq(CTL(&restart, NULL, "restart", "worker"), 0);
+        ck_assert_msg(g_str_has_prefix(restart, expected), "%s", restart);
+        ck_assert(itest_child_wait_property(d, "worker", "Generation", g_variant_new_uint64(gen + 1),
+                                            ITEST_TIMEOUT_SEC));
+        ck_assert(itest_wait_state(d, "worker", "running"));
+
+        ctl_runtime_dir = daemon_runtime_dir;
+        (void) g_unlink(stale);
+        (void) g_rmdir(sub);
+        (void) g_rmdir(dir);
+        shutdown_tree(d);
+}
+END_TEST
+
+/* daemon-reexec without a bus, on the private socket: it returns once the
+ * new image serves the socket again, and a follower on the old image's
+ * connection ends with it (6: not a shutdown). */
+START_TEST(test_daemon_reexec_private)
+{
+        g_autoptr(ItestDaemon) d = ctl_daemon_start(tree_config, NULL);
+        g_autoptr(Follower) f = NULL;
+        g_autofree char *socket = private_socket_path();
+        g_autofree char *out = NULL, *names = NULL;
+        struct stat before, after;
+        guint32 api_pid;
+        guint from;
+
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
+        api_pid = itest_child_main_pid(d, "api");
+        ctl_bus_address = NO_BUS;
+        f = follower_start(FALSE);
+        ck_assert(trigger_until_seen((Follower *const[]){ f, NULL }, " child_restart_fence_entered "));
+        ck_assert(itest_wait_state(d, "worker", "running"));
+
+        ck_assert_int_eq(stat(socket, &before), 0);
+        from = d->events->events->len;
+        ck_assert_int_eq(CTL(&out, NULL, "daemon-reexec"), 0);
+        ck_assert_str_eq(out, "stewardd re-executed\n");
+        /* The new image's socket, answering as soon as it returned. */
+        ck_assert_int_eq(stat(socket, &after), 0);
+        ck_assert_msg(after.st_ino != before.st_ino, "the socket was not bound again");
+        ck_assert_int_eq(CTL(&names, NULL, "list", "--names"), 0);
+        ck_assert_str_eq(names, "api\nworker\n");
+
+        ck_assert(itest_wait_flag(&f->exited, ITEST_TIMEOUT_SEC));
+        ck_assert(WIFEXITED(f->status) && WEXITSTATUS(f->status) == 6);
+        /* The same process, every child adopted. */
+        ck_assert(itest_events_wait(d->events, "tree_adopted", NULL, &from, ITEST_TIMEOUT_SEC));
+        ck_assert(!d->exited);
+        ck_assert_int_eq(itest_child_main_pid(d, "api"), api_pid);
+        shutdown_tree(d);
+        ctl_bus_address = NULL;
 }
 END_TEST
 
@@ -942,7 +1242,7 @@ complete_line(const char *words)
 
 START_TEST(test_completion)
 {
-        g_autoptr(ItestDaemon) d = itest_daemon_start(tree_config, NULL);
+        g_autoptr(ItestDaemon) d = ctl_daemon_start(tree_config, NULL);
         struct {
                 const char *words, *expected;
         } cases[] = {
@@ -1007,7 +1307,7 @@ count_lines(const char *text)
  * twice. */
 START_TEST(test_events_history)
 {
-        g_autoptr(ItestDaemon) d = itest_daemon_start("[Child hist]\nExecStart=/bin/sleep 1000\n", NULL);
+        g_autoptr(ItestDaemon) d = ctl_daemon_start("[Child hist]\nExecStart=/bin/sleep 1000\n", NULL);
         g_autoptr(GVariant) reply = NULL;
         g_autoptr(GVariant) outcome = NULL;
         g_autoptr(Follower) f = NULL;
@@ -1079,7 +1379,7 @@ END_TEST
  * journal lines, its output and stewardd's events about it. */
 START_TEST(test_status_child_details)
 {
-        g_autoptr(ItestDaemon) d = itest_daemon_start(
+        g_autoptr(ItestDaemon) d = ctl_daemon_start(
                 "[Child talker]\nExecStart=/bin/sh -c 'echo hello-from-talker; exec sleep 1000'\n", NULL);
         const char *match[] = { "_SYSTEMD_UNIT=steward-talker-0.scope", NULL };
         g_autofree char *out = NULL, *none = NULL, *json = NULL;
@@ -1131,7 +1431,7 @@ START_TEST(test_status_process_group)
                 "Type=notify\n"
                 "ExecStart=/bin/sh -c 'cat %s >/dev/null & exec 3>%s; exec %s zombie notify=READY=1'\n",
                 fifo, fifo, nc);
-        d = itest_daemon_start(config, args);
+        d = ctl_daemon_start(config, args);
         ck_assert(itest_wait_state(d, "grouped", "ready"));
         ck_assert_int_eq(CTL(&out, NULL, "status", "grouped", "-n", "0"), 0);
         assert_contains(out, "Processes: ");
@@ -1169,7 +1469,7 @@ member_names(JsonNode *node)
  * leaves what scripts read (-o json, decision and state names) as it was. */
 START_TEST(test_german)
 {
-        g_autoptr(ItestDaemon) d = itest_daemon_start(tree_config, NULL);
+        g_autoptr(ItestDaemon) d = ctl_daemon_start(tree_config, NULL);
         g_autofree char *en_list = NULL, *de_list = NULL, *en_status = NULL, *de_status = NULL;
         g_autofree char *out = NULL;
         g_autofree char *err = NULL;
@@ -1262,8 +1562,8 @@ make_suite(void)
         tcase_set_timeout(tc, 120);
         tcase_add_test(tc, test_usage);
         tcase_add_test(tc, test_not_running);
-        tcase_add_test(tc, test_list);
-        tcase_add_test(tc, test_status);
+        tcase_add_loop_test(tc, test_list, 0, 2);
+        tcase_add_loop_test(tc, test_status, 0, 2);
         tcase_add_test(tc, test_child_commands);
         tcase_add_test(tc, test_fence_outcomes);
         tcase_add_test(tc, test_reload);
@@ -1273,6 +1573,10 @@ make_suite(void)
         tcase_add_test(tc, test_status_process_group);
         tcase_add_test(tc, test_shutdown);
         tcase_add_test(tc, test_access_denied);
+        tcase_add_test(tc, test_private_socket);
+        tcase_add_test(tc, test_force_bus);
+        tcase_add_test(tc, test_stale_socket);
+        tcase_add_test(tc, test_daemon_reexec_private);
         tcase_add_test(tc, test_completion);
         tcase_add_test(tc, test_german);
         suite_add_tcase(s, tc);
