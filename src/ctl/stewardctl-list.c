@@ -50,6 +50,13 @@ connect_private(gboolean system)
                 r = sd_bus_set_address(bus, address);
         if (r >= 0)
                 r = sd_bus_start(bus);
+        /* sd_bus_start() only connects. Authenticating tells a stewardd
+         * that serves us from one that hangs up (past its limit of clients,
+         * or on its way out), which is as much a reason for the bus, as it
+         * is for stewardctl_connect_private(). */
+        while (r >= 0 && (r = sd_bus_is_ready(bus)) == 0)
+                if ((r = sd_bus_process(bus, NULL)) == 0)
+                        r = sd_bus_wait(bus, UINT64_MAX);
         if (r < 0) {
                 g_debug("Not using %s, using the bus: %s", path, g_strerror(-r));
                 return NULL;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "itest.h"
+#include "steward-names.h"
 
 /* A nested supervisor with one child, and a child of the root. */
 static const char tree_config[] = "[Supervisor web]\n"
@@ -1172,6 +1173,40 @@ START_TEST(test_stale_socket)
 }
 END_TEST
 
+/* A stewardd that hangs up on stewardctl, every place for a client of its
+ * private socket taken, is passed over for the bus as well: sd-bus's
+ * listing, which connects before it authenticates, and the GDBus calls. */
+START_TEST(test_socket_full)
+{
+        g_autoptr(ItestDaemon) d = ctl_daemon_start(tree_config, NULL);
+        g_autoptr(GPtrArray) clients = g_ptr_array_new_with_free_func(g_object_unref);
+        g_autofree char *socket = private_socket_path();
+        g_autofree char *names = NULL, *status = NULL, *err = NULL, *status_err = NULL;
+
+        ck_assert(itest_wait_state(d, "api", "running"));
+        ck_assert(itest_wait_state(d, "worker", "running"));
+        for (guint i = 0; i < STEWARD_BUS_DIRECT_MAX; i++)
+                g_ptr_array_add(clients, itest_connect_private(socket));
+        /* The last one was taken: its calls are answered. */
+        g_variant_unref(itest_direct_call(g_ptr_array_index(clients, clients->len - 1), "ListSupervisors",
+                                          NULL, "(a(ssso))"));
+
+        ck_assert_int_eq(CTL(&names, &err, "list", "--names"), 0);
+        ck_assert_str_eq(names, "api\nworker\n");
+        ck_assert_str_eq(err, "");
+        ck_assert_int_eq(CTL(&status, &status_err, "status", "api", "-n", "0"), 0);
+        ck_assert_msg(g_str_has_prefix(status, "● api (service): running\n"), "%s", status);
+        ck_assert_str_eq(status_err, "");
+        /* Without a bus, nothing is left. */
+        ctl_bus_address = NO_BUS;
+        ck_assert_int_eq(CTL(NULL, NULL, "list"), 6);
+        ctl_bus_address = NULL;
+
+        g_ptr_array_set_size(clients, 0);
+        shutdown_tree(d);
+}
+END_TEST
+
 /* daemon-reexec without a bus, on the private socket: it returns once the
  * new image serves the socket again, and a follower on the old image's
  * connection ends with it (6: not a shutdown). */
@@ -1576,6 +1611,7 @@ make_suite(void)
         tcase_add_test(tc, test_private_socket);
         tcase_add_test(tc, test_force_bus);
         tcase_add_test(tc, test_stale_socket);
+        tcase_add_test(tc, test_socket_full);
         tcase_add_test(tc, test_daemon_reexec_private);
         tcase_add_test(tc, test_completion);
         tcase_add_test(tc, test_german);
