@@ -1535,60 +1535,58 @@ START_TEST(test_direct_garbage)
 }
 END_TEST
 
+/* What both ways of reaching the objects must answer alike. */
+static void
+add_served_tests(TCase *tc)
+{
+        tcase_add_test(tc, test_queries);
+        tcase_add_test(tc, test_properties);
+        tcase_add_test(tc, test_object_calls_do_not_walk);
+        tcase_add_test(tc, test_calls_are_memory_inputs);
+        tcase_add_test(tc, test_commands);
+        tcase_add_test(tc, test_caller_comm);
+        tcase_add_test(tc, test_invalid_arguments);
+        tcase_add_test(tc, test_signals);
+        tcase_add_test(tc, test_introspection_matches_xml);
+}
+
+static TCase *
+tcase_new(Suite *s, const char *name, void (*fixture)(void))
+{
+        TCase *tc = tcase_create(name);
+
+        tcase_add_checked_fixture(tc, fixture, teardown);
+        tcase_set_timeout(tc, 60);
+        suite_add_tcase(s, tc);
+        return tc;
+}
+
 static Suite *
 make_suite(void)
 {
         Suite *s = suite_create("bus");
-        TCase *tc = tcase_create("bus");
+        TCase *tc = tcase_new(s, "bus", setup);
 
-        tcase_add_checked_fixture(tc, setup, teardown);
-        tcase_set_timeout(tc, 60);
-        tcase_add_test(tc, test_queries);
-        tcase_add_test(tc, test_properties);
-        tcase_add_test(tc, test_object_calls_do_not_walk);
-        tcase_add_test(tc, test_calls_are_memory_inputs);
+        add_served_tests(tc);
         tcase_add_test(tc, test_counters);
-        tcase_add_test(tc, test_commands);
-        tcase_add_test(tc, test_caller_comm);
         tcase_add_test(tc, test_caller_gone);
         tcase_add_test(tc, test_auth_rule);
-        tcase_add_test(tc, test_invalid_arguments);
-        tcase_add_test(tc, test_signals);
-        tcase_add_test(tc, test_introspection_matches_xml);
-        suite_add_tcase(s, tc);
 
-        tc = tcase_create("adopting");
-        tcase_add_checked_fixture(tc, setup_unstarted, teardown);
-        tcase_set_timeout(tc, 60);
+        tc = tcase_new(s, "adopting", setup_unstarted);
         tcase_add_test(tc, test_commands_wait_for_start);
         tcase_add_test(tc, test_pending_calls_bounded);
-        suite_add_tcase(s, tc);
 
         /* The same objects, to a client connected straight to them. */
-        tc = tcase_create("direct");
-        tcase_add_checked_fixture(tc, setup_direct, teardown);
-        tcase_set_timeout(tc, 60);
-        tcase_add_test(tc, test_queries);
-        tcase_add_test(tc, test_properties);
-        tcase_add_test(tc, test_object_calls_do_not_walk);
-        tcase_add_test(tc, test_calls_are_memory_inputs);
-        tcase_add_test(tc, test_commands);
-        tcase_add_test(tc, test_caller_comm);
-        tcase_add_test(tc, test_invalid_arguments);
-        tcase_add_test(tc, test_signals);
-        tcase_add_test(tc, test_introspection_matches_xml);
+        tc = tcase_new(s, "direct", setup_direct);
+        add_served_tests(tc);
         tcase_add_test(tc, test_direct_hangup);
         tcase_add_test(tc, test_direct_limit);
         tcase_add_test(tc, test_direct_not_reading);
         tcase_add_test(tc, test_direct_garbage);
-        suite_add_tcase(s, tc);
 
-        tc = tcase_create("direct-adopting");
-        tcase_add_checked_fixture(tc, setup_direct_unstarted, teardown);
-        tcase_set_timeout(tc, 60);
+        tc = tcase_new(s, "direct-adopting", setup_direct_unstarted);
         tcase_add_test(tc, test_commands_wait_for_start);
         tcase_add_test(tc, test_pending_calls_bounded);
-        suite_add_tcase(s, tc);
         return s;
 }
 
