@@ -99,16 +99,33 @@ typedef struct {
         gboolean bus_tried;
         gboolean system;
         StewardctlStyle style;
-        GArray *procs; /* /proc's processes, read once when first needed (ctl_procs()) */
+        /* The processes of the process groups in @proc_groups, read from
+         * /proc when first needed (ctl_procs()). */
+        GArray *procs;
+        GHashTable *proc_groups;
 } Ctl;
 
-/* Every process's stat, for the process backend's children: one pass over
- * /proc for a whole status, however many children it shows. */
+/* The processes of the process backend's children whose main processes
+ * lead @groups (a set of GUINT_TO_POINTER(pgid)): one pass over /proc for a
+ * whole status, however many children it shows, which reads the stat
+ * files of those groups' members alone (steward_proc_scan()). Asked for a
+ * group not read yet, it reads every group asked for so far again. */
 static GArray *
-ctl_procs(Ctl *ctl)
+ctl_procs(Ctl *ctl, GHashTable *groups)
 {
-        if (!ctl->procs)
-                ctl->procs = steward_proc_scan(NULL);
+        GHashTableIter iter;
+        gpointer pgid;
+        gboolean more = FALSE;
+
+        if (!ctl->proc_groups)
+                ctl->proc_groups = g_hash_table_new(g_direct_hash, g_direct_equal);
+        g_hash_table_iter_init(&iter, groups);
+        while (g_hash_table_iter_next(&iter, &pgid, NULL))
+                more |= g_hash_table_add(ctl->proc_groups, pgid);
+        if (more || !ctl->procs) {
+                g_clear_pointer(&ctl->procs, g_array_unref);
+                ctl->procs = steward_proc_scan(ctl->proc_groups);
+        }
         return ctl->procs;
 }
 
@@ -870,14 +887,15 @@ on_get_memory(GObject *source, GAsyncResult *res, gpointer user_data)
 }
 
 /* The process backend has no scope: what /proc counts resident for the
- * process group its main process leads, summed over the group from
- * @procs (ctl_procs()). Pages another process shares count in each. */
+ * process group its main process leads, summed over the group
+ * (ctl_procs()). Pages another process shares count in each. */
 static void
-read_process_group_memory(GPtrArray *children, GArray *procs, GHashTable *into)
+read_process_group_memory(Ctl *ctl, GPtrArray *children, GHashTable *into)
 {
         g_autoptr(GHashTable) groups = g_hash_table_new(g_direct_hash, g_direct_equal);
         g_autoptr(GHashTable) sums = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
         GHashTableIter iter;
+        GArray *procs;
         gpointer key, value;
         long page = sysconf(_SC_PAGESIZE);
 
@@ -893,6 +911,7 @@ read_process_group_memory(GPtrArray *children, GArray *procs, GHashTable *into)
         }
         if (g_hash_table_size(groups) == 0 || page <= 0)
                 return;
+        procs = ctl_procs(ctl, groups);
         for (guint i = 0; i < procs->len; i++) {
                 const StewardProcStat *st = &g_array_index(procs, StewardProcStat, i);
                 guint64 *sum;
@@ -964,7 +983,7 @@ read_memory(Ctl *ctl, GPtrArray *children, GHashTable *into)
                                             g_memdup2(&reads[i].bytes, sizeof(guint64)));
         if (batch.pending == 0)
                 g_free(reads);
-        read_process_group_memory(children, ctl_procs(ctl), into);
+        read_process_group_memory(ctl, children, into);
 }
 
 static GVariant *find_by_name(GPtrArray *objects, const char *name);
@@ -1087,13 +1106,17 @@ print_status_json(GVariant *manager, GPtrArray *supervisors, GPtrArray *children
 }
 
 /* The process backend has no scope: the members of the child's process
- * group (its main process leads one), from @procs (ctl_procs()), with
+ * group (its main process leads one), from /proc (ctl_procs()), with
  * their command lines, as rows a(us). */
 static GVariant *
-process_group_members(guint32 pgid, GArray *procs)
+process_group_members(Ctl *ctl, guint32 pgid)
 {
+        g_autoptr(GHashTable) group = g_hash_table_new(g_direct_hash, g_direct_equal);
+        GArray *procs;
         GVariantBuilder list;
 
+        g_hash_table_add(group, GUINT_TO_POINTER(pgid));
+        procs = ctl_procs(ctl, group);
         g_variant_builder_init(&list, G_VARIANT_TYPE("a(us)"));
         for (guint i = 0; i < procs->len; i++) {
                 const StewardProcStat *st = &g_array_index(procs, StewardProcStat, i);
@@ -1192,8 +1215,7 @@ child_with_scope(Ctl *ctl, GVariant *props, char **logs)
                 guint32 pid = 0;
 
                 if (g_variant_lookup(props, "MainPID", "u", &pid) && pid > 0)
-                        g_variant_builder_add(&out, "{sv}", "Processes",
-                                              process_group_members(pid, ctl_procs(ctl)));
+                        g_variant_builder_add(&out, "{sv}", "Processes", process_group_members(ctl, pid));
         }
         if (logs)
                 g_variant_builder_add(&out, "{sv}", "Logs",
@@ -1846,6 +1868,7 @@ main(int argc, char **argv)
         ret = cmd->run(&ctl, cmd, argv + 2);
         pager_close();
         g_clear_pointer(&ctl.procs, g_array_unref);
+        g_clear_pointer(&ctl.proc_groups, g_hash_table_unref);
         g_clear_object(&ctl.steward);
         g_clear_object(&ctl.bus);
         return ret;
