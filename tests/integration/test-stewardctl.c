@@ -175,6 +175,28 @@ run_full(const struct passwd *as, gboolean user, char **out, char **err, const c
 #define CTL(out, err, ...) run_full(NULL, TRUE, out, err, (const char *const[]){ __VA_ARGS__, NULL })
 #define CTL_BARE(out, err, ...) run_full(NULL, FALSE, out, err, (const char *const[]){ __VA_ARGS__, NULL })
 
+/* stewardctl restart worker (with --reason=@reason_arg's argument when not
+ * NULL): the running generation is stopped first and the next one runs. */
+static void
+assert_restart_worker(ItestDaemon *d, const char *reason_arg)
+{
+        guint64 gen = itest_child_u64(d, "worker", "Generation");
+        g_autofree char *out = NULL;
+        g_autofree char *expected =
+                g_strdup_printf("worker: queued_after_stop (generation %" G_GUINT64_FORMAT
+                                " → %" G_GUINT64_FORMAT ", cancel delivered, ",
+                                gen, gen + 1);
+
+        if (reason_arg)
+                ck_assert_int_eq(CTL(&out, NULL, "restart", "worker", reason_arg), 0);
+        else
+                ck_assert_int_eq(CTL(&out, NULL, "restart", "worker"), 0);
+        ck_assert_msg(g_str_has_prefix(out, expected), "%s", out);
+        ck_assert(itest_child_wait_property(d, "worker", "Generation", g_variant_new_uint64(gen + 1),
+                                            ITEST_TIMEOUT_SEC));
+        ck_assert(itest_wait_state(d, "worker", "running"));
+}
+
 /* Every test ends with the tree shut down through stewardctl: a daemon
  * merely killed leaves its scopes behind, and the next daemon in this
  * harness would find their names taken. */
@@ -475,15 +497,7 @@ START_TEST(test_child_commands)
         ck_assert(itest_wait_state(d, "api", "running"));
         ck_assert(itest_wait_state(d, "worker", "running"));
 
-        gen = itest_child_u64(d, "worker", "Generation");
-        expected = g_strdup_printf("worker: queued_after_stop (generation %" G_GUINT64_FORMAT
-                                   " → %" G_GUINT64_FORMAT ", cancel delivered, ",
-                                   gen, gen + 1);
-        ck_assert_int_eq(CTL(&out, NULL, "restart", "worker", "--reason=deploy 42"), 0);
-        ck_assert_msg(g_str_has_prefix(out, expected), "%s", out);
-        ck_assert(itest_child_wait_property(d, "worker", "Generation", g_variant_new_uint64(gen + 1),
-                                            ITEST_TIMEOUT_SEC));
-        ck_assert(itest_wait_state(d, "worker", "running"));
+        assert_restart_worker(d, "--reason=deploy 42");
         /* Read again: a start that failed on the way would have advanced it. */
         gen = itest_child_u64(d, "worker", "Generation");
 
@@ -1003,10 +1017,9 @@ START_TEST(test_private_socket)
         g_autoptr(ItestDaemon) d = ctl_daemon_start(tree_config, NULL);
         g_autoptr(Follower) f = NULL;
         g_autofree char *on_bus = NULL, *list = NULL, *sups = NULL, *status = NULL, *api = NULL;
-        g_autofree char *json = NULL, *out = NULL, *expected = NULL;
+        g_autofree char *json = NULL, *out = NULL;
         g_autoptr(JsonNode) node = NULL;
         JsonObject *child;
-        guint64 gen;
 
         ck_assert(itest_wait_state(d, "api", "running"));
         ck_assert(itest_wait_state(d, "worker", "running"));
@@ -1040,15 +1053,7 @@ START_TEST(test_private_socket)
         ck_assert(!json_object_has_member(child, "Resources"));
         ck_assert(!json_object_has_member(child, "Processes"));
 
-        gen = itest_child_u64(d, "worker", "Generation");
-        expected = g_strdup_printf("worker: queued_after_stop (generation %" G_GUINT64_FORMAT
-                                   " → %" G_GUINT64_FORMAT ", cancel delivered, ",
-                                   gen, gen + 1);
-        ck_assert_int_eq(CTL(&out, NULL, "restart", "worker"), 0);
-        ck_assert_msg(g_str_has_prefix(out, expected), "%s", out);
-        ck_assert(itest_child_wait_property(d, "worker", "Generation", g_variant_new_uint64(gen + 1),
-                                            ITEST_TIMEOUT_SEC));
-        ck_assert(itest_wait_state(d, "worker", "running"));
+        assert_restart_worker(d, NULL);
 
         /* Events come on the same connection, and end with it: after a
          * completed shutdown, with 0. */
@@ -1068,8 +1073,7 @@ END_TEST
 START_TEST(test_force_bus)
 {
         g_autoptr(ItestDaemon) d = ctl_daemon_start(tree_config, NULL);
-        g_autofree char *out = NULL, *status = NULL, *restart = NULL, *expected = NULL;
-        guint64 gen;
+        g_autofree char *out = NULL, *status = NULL;
 
         ck_assert(itest_wait_state(d, "api", "running"));
         ck_assert(itest_wait_state(d, "worker", "running"));
@@ -1091,15 +1095,7 @@ START_TEST(test_force_bus)
         ck_assert_str_eq(out, "api\nworker\n");
         ck_assert_int_eq(CTL(&status, NULL, "status", "worker", "-n", "0"), 0);
         assert_contains(status, "Processes: ");
-        gen = itest_child_u64(d, "worker", "Generation");
-        expected = g_strdup_printf("worker: queued_after_stop (generation %" G_GUINT64_FORMAT
-                                   " → %" G_GUINT64_FORMAT ", cancel delivered, ",
-                                   gen, gen + 1);
-        ck_assert_int_eq(CTL(&restart, NULL, "restart", "worker"), 0);
-        ck_assert_msg(g_str_has_prefix(restart, expected), "%s", restart);
-        ck_assert(itest_child_wait_property(d, "worker", "Generation", g_variant_new_uint64(gen + 1),
-                                            ITEST_TIMEOUT_SEC));
-        ck_assert(itest_wait_state(d, "worker", "running"));
+        assert_restart_worker(d, NULL);
         shutdown_tree(d);
         ctl_force_bus = FALSE;
 }
@@ -1114,9 +1110,8 @@ START_TEST(test_stale_socket)
         g_autofree char *sub = g_build_filename(dir, "steward", NULL);
         g_autofree char *stale = g_build_filename(sub, "private", NULL);
         g_autofree char *live = private_socket_path();
-        g_autofree char *names = NULL, *linked = NULL, *status = NULL, *restart = NULL, *expected = NULL;
+        g_autofree char *names = NULL, *linked = NULL, *status = NULL;
         const char *daemon_runtime_dir = ctl_runtime_dir;
-        guint64 gen;
 
         ck_assert(itest_wait_state(d, "api", "running"));
         ck_assert(itest_wait_state(d, "worker", "running"));
@@ -1155,15 +1150,7 @@ START_TEST(test_stale_socket)
                 assert_contains(status, "● worker (worker): running\n");
                 ck_assert_str_eq(err, "");
         }
-        gen = itest_child_u64(d, "worker", "Generation");
-        expected = g_strdup_printf("worker: queued_after_stop (generation %" G_GUINT64_FORMAT
-                                   " → %" G_GUINT64_FORMAT ", cancel delivered, ",
-                                   gen, gen + 1);
-        ck_assert_int_eq(CTL(&restart, NULL, "restart", "worker"), 0);
-        ck_assert_msg(g_str_has_prefix(restart, expected), "%s", restart);
-        ck_assert(itest_child_wait_property(d, "worker", "Generation", g_variant_new_uint64(gen + 1),
-                                            ITEST_TIMEOUT_SEC));
-        ck_assert(itest_wait_state(d, "worker", "running"));
+        assert_restart_worker(d, NULL);
 
         ctl_runtime_dir = daemon_runtime_dir;
         (void) g_unlink(stale);
