@@ -1835,7 +1835,9 @@ START_TEST(test_private_socket)
         ck_assert(state);
         g_clear_object(&direct);
 
-        itest_daemon_free(g_steal_pointer(&d));
+        /* Looked at before itest_daemon_free() removes the directory. */
+        g_variant_unref(itest_manager_call(d, "ShutdownTree", g_variant_new("(s)", "test"), "(a{sv})"));
+        ck_assert_int_eq(itest_daemon_wait(d, ITEST_TIMEOUT_SEC), 0);
         ck_assert_msg(!g_file_test(path, G_FILE_TEST_EXISTS), "%s outlived stewardd", path);
 }
 END_TEST
