@@ -49,12 +49,10 @@ typedef struct {
 static void connection_check_queue(Connection *c);
 
 struct _StewardBus {
-        sd_bus *bus; /* NULL: none, only direct connections */
         const StewardBusOps *ops;
         gpointer data;
         /* The bus's (when there is one) first, then the direct ones. */
         GPtrArray *connections; /* of Connection* */
-        guint n_direct;
         guint64 n_direct_total; /* since stewardd started */
         /* The child or supervisor a call or a PropertiesChanged is about,
          * looked up once by the object's find callback (sd-bus calls it
@@ -1395,7 +1393,6 @@ on_drop_idle(gpointer user_data)
         StewardBus *b = c->owner;
 
         c->drop_idle = 0;
-        b->n_direct--;
         g_ptr_array_remove_fast(b->connections, c);
         return G_SOURCE_REMOVE;
 }
@@ -1456,14 +1453,15 @@ gboolean
 steward_bus_add_direct(StewardBus *b, int fd, GError **error)
 {
         g_autoptr(sd_bus) bus = NULL;
+        guint n = steward_bus_get_n_direct(b);
         Connection *c;
         sd_id128_t id;
         int r;
 
-        if (b->n_direct >= STEWARD_BUS_DIRECT_MAX) {
+        if (n >= STEWARD_BUS_DIRECT_MAX) {
                 (void) close(fd);
                 g_set_error(error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES,
-                            "%u direct clients are connected already", b->n_direct);
+                            "%u direct clients are connected already", n);
                 return FALSE;
         }
         if ((r = sd_bus_new(&bus)) < 0) {
@@ -1493,14 +1491,17 @@ steward_bus_add_direct(StewardBus *b, int fd, GError **error)
         g_source_set_callback(c->source, on_direct_ended, c, NULL);
         g_source_attach(c->source, NULL);
         g_ptr_array_add(b->connections, c);
-        b->n_direct++;
         return TRUE;
 }
 
 guint
 steward_bus_get_n_direct(StewardBus *b)
 {
-        return b->n_direct;
+        guint n = b->connections->len;
+        const Connection *first = n > 0 ? g_ptr_array_index(b->connections, 0) : NULL;
+
+        /* The bus's, never removed, stays first; it has no source of ours. */
+        return first && !first->source ? n - 1 : n;
 }
 
 StewardBus *
@@ -1510,7 +1511,6 @@ steward_bus_new(sd_bus *bus, const StewardBusOps *ops, gpointer user_data, GErro
         int r;
 
         (void) STEWARD_ERROR; /* registers the error names before any reply */
-        b->bus = sd_bus_ref(bus);
         b->ops = ops;
         b->data = user_data;
         b->connections = g_ptr_array_new_with_free_func((GDestroyNotify) connection_free);
@@ -1546,6 +1546,5 @@ steward_bus_free(StewardBus *b)
         g_clear_handle_id(&b->status_idle, g_source_remove);
         g_clear_pointer(&b->status_pending, g_hash_table_unref);
         g_clear_pointer(&b->connections, g_ptr_array_unref);
-        b->bus = sd_bus_unref(b->bus);
         g_free(b);
 }
