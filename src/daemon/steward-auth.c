@@ -96,6 +96,16 @@ comm_of(guint32 pid)
         return steward_caller_comm_from_bytes(comm, length);
 }
 
+/* What the credentials do not say: the process's name, and the groups
+ * of a caller whose source told none. */
+static void
+caller_complete(StewardCaller *c)
+{
+        c->comm = comm_of(c->pid);
+        if (!c->gids && c->uid != 0)
+                c->gids = groups_of_uid(c->uid);
+}
+
 /* What a lookup answers to; freed with its call's slot. */
 typedef struct {
         StewardCallerFunc func;
@@ -164,9 +174,7 @@ on_credentials(sd_bus_message *reply, void *user_data, sd_bus_error *ret_error)
                 l->func(NULL, error, l->user_data);
                 return 0;
         }
-        c->comm = comm_of(c->pid);
-        if (!c->gids && c->uid != 0)
-                c->gids = groups_of_uid(c->uid);
+        caller_complete(c);
         l->func(g_steal_pointer(&c), NULL, l->user_data);
         return 0;
 }
@@ -226,8 +234,6 @@ steward_caller_of_peer(sd_bus_message *call, GError **error)
                         g_array_append_val(c->gids, g);
                 }
         }
-        c->comm = comm_of(c->pid);
-        if (!c->gids && c->uid != 0)
-                c->gids = groups_of_uid(c->uid);
+        caller_complete(c);
         return g_steal_pointer(&c);
 }
