@@ -33,8 +33,9 @@ static gboolean
 socket_file_is_live(const char *path, int type, const char *what, GError **error)
 {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        steward_autofd int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+        /* Made before the socket: its allocation could change errno. */
         g_autofree char *probing = g_strdup_printf("Cannot probe the %s", what);
+        steward_autofd int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 
         if (fd < 0)
                 return set_errno_error(error, errno, probing, path);
@@ -83,33 +84,54 @@ clear_socket_path(int dfd, const char *name, const char *path, int type, const c
         return TRUE;
 }
 
-/* A stream socket appears at @path only once it listens, with its mode:
+static gboolean
+set_bind_error(GError **error, int errsv, const char *what, const char *path)
+{
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv), "Cannot bind the %s '%s': %s", what,
+                    path, g_strerror(errsv));
+        return FALSE;
+}
+
+/* Binds @fd to @name in @dir (open as @dfd) and gives the file @mode:
+ * bind() applied our umask. */
+static gboolean
+bind_named(int fd, int dfd, const char *dir, const char *name, mode_t mode, const char *what, GError **error)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+
+        if (strlen(path) >= sizeof(sa.sun_path)) {
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_FILENAME_TOO_LONG,
+                            "The %s path '%s' is longer than %zu bytes", what, path,
+                            sizeof(sa.sun_path) - 1);
+                return FALSE;
+        }
+        memcpy(sa.sun_path, path, strlen(path));
+        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+                return set_bind_error(error, errno, what, path);
+        if (fchmodat(dfd, name, mode, 0) < 0)
+                return set_errno_error(error, errno, "Cannot set the mode of the socket file", path);
+        return TRUE;
+}
+
+/* A stream socket appears as @name only once it listens, with its mode:
  * bound under a temporary name beside it, then renamed into place. A
  * client that sees the file (a directory watch) can connect at once, and
  * none ever finds it with our umask's mode. */
 static gboolean
-bind_listening(int fd, int dfd, const char *path, mode_t mode, const char *binding, GError **error)
+bind_listening(int fd, int dfd, const char *dir, const char *name, mode_t mode, const char *what,
+               GError **error)
 {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        g_autofree char *dir = g_path_get_dirname(path);
-        g_autofree char *name = g_path_get_basename(path);
         g_autofree char *tmp_name = g_strdup_printf(".#%s%08x", name, g_random_int());
-        g_autofree char *tmp = g_build_filename(dir, tmp_name, NULL);
 
-        if (strlen(tmp) >= sizeof(sa.sun_path)) {
-                g_set_error(error, G_IO_ERROR, G_IO_ERROR_FILENAME_TOO_LONG,
-                            "The path '%s' is longer than %zu bytes", tmp, sizeof(sa.sun_path) - 1);
+        if (!bind_named(fd, dfd, dir, tmp_name, mode, what, error))
                 return FALSE;
-        }
-        memcpy(sa.sun_path, tmp, strlen(tmp));
-        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
-                return set_errno_error(error, errno, binding, tmp);
-        if (fchmodat(dfd, tmp_name, mode, 0) < 0 || listen(fd, SOMAXCONN) < 0 ||
-            renameat(dfd, tmp_name, dfd, name) < 0) {
+        if (listen(fd, SOMAXCONN) < 0 || renameat(dfd, tmp_name, dfd, name) < 0) {
                 int errsv = errno;
+                g_autofree char *path = g_build_filename(dir, name, NULL);
 
                 (void) unlinkat(dfd, tmp_name, 0);
-                return set_errno_error(error, errsv, binding, path);
+                return set_bind_error(error, errsv, what, path);
         }
         return TRUE;
 }
@@ -120,22 +142,21 @@ steward_socket_file_bind(int fd, const char *path, mode_t mode, const char *what
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         g_autofree char *dir = g_path_get_dirname(path);
         g_autofree char *name = g_path_get_basename(path);
-        g_autofree char *binding = g_strdup_printf("Cannot bind the %s", what);
         steward_autofd int dfd = -1;
         gboolean created = FALSE;
         struct stat st;
         int type = 0;
         socklen_t len = sizeof(type);
 
+        /* Before anything is touched; bind_named() checks what it binds. */
         if (strlen(path) >= sizeof(sa.sun_path)) {
                 g_set_error(error, G_IO_ERROR, G_IO_ERROR_FILENAME_TOO_LONG,
                             "The %s path '%s' is longer than %zu bytes", what, path,
                             sizeof(sa.sun_path) - 1);
                 return FALSE;
         }
-        memcpy(sa.sun_path, path, strlen(path));
         if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
-                return set_errno_error(error, errno, binding, path);
+                return set_bind_error(error, errno, what, path);
         if (mkdir(dir, 0755) == 0)
                 created = TRUE;
         else if (errno != EEXIST)
@@ -160,11 +181,6 @@ steward_socket_file_bind(int fd, const char *path, mode_t mode, const char *what
         if (!clear_socket_path(dfd, name, path, type, what, error))
                 return FALSE;
         if (type == SOCK_STREAM)
-                return bind_listening(fd, dfd, path, mode, binding, error);
-        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
-                return set_errno_error(error, errno, binding, path);
-        /* bind() applied our umask; the mode is the caller's. */
-        if (fchmodat(dfd, name, mode, 0) < 0)
-                return set_errno_error(error, errno, "Cannot set the mode of the socket file", path);
-        return TRUE;
+                return bind_listening(fd, dfd, dir, name, mode, what, error);
+        return bind_named(fd, dfd, dir, name, mode, what, error);
 }
