@@ -231,7 +231,6 @@ run_size(guint n)
                 ctl_list_bus, units_list, units_status, storm;
         g_autofree char *runtime_parent = g_dir_make_tmp("steward-bench-run-XXXXXX", NULL);
         g_autofree char *runtime = NULL;
-        const char *remove_runtime[] = { "rm", "-rf", runtime_parent, NULL };
         guint64 rss, anon, rss_after, anon_after, settled, warm, restarted, read, stormed;
         const char *env = g_getenv("STEWARD_BENCH_RESTARTS");
         guint restarts = env && *env ? (guint) g_ascii_strtoull(env, NULL, 10) : 1000;
@@ -300,7 +299,7 @@ run_size(guint n)
         fflush(stdout);
         if (n == 0) {
                 g_clear_pointer(&d, itest_daemon_free);
-                ck_assert_int_eq(itest_run(remove_runtime, NULL), 0);
+                ck_assert_int_eq(itest_remove_tree(runtime_parent), 0);
                 return;
         }
 
@@ -375,7 +374,7 @@ run_size(guint n)
         fflush(stdout);
 
         g_clear_pointer(&d, itest_daemon_free);
-        ck_assert_int_eq(itest_run(remove_runtime, NULL), 0);
+        ck_assert_int_eq(itest_remove_tree(runtime_parent), 0);
 }
 
 /* RSS = base + per_child * N, least squares over the settled figures of

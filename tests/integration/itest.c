@@ -645,8 +645,8 @@ itest_daemon_wait(ItestDaemon *d, guint timeout_sec)
         return WIFEXITED(d->status) ? WEXITSTATUS(d->status) : 128 + WTERMSIG(d->status);
 }
 
-static int
-remove_tree(const char *dir)
+int
+itest_remove_tree(const char *dir)
 {
         g_autoptr(GDir) dh = g_dir_open(dir, 0, NULL);
         const char *name;
@@ -654,7 +654,7 @@ remove_tree(const char *dir)
         while (dh && (name = g_dir_read_name(dh))) {
                 g_autofree char *path = g_build_filename(dir, name, NULL);
                 if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK))
-                        remove_tree(path);
+                        itest_remove_tree(path);
                 else
                         (void) unlink(path);
         }
@@ -673,7 +673,7 @@ itest_daemon_free(ItestDaemon *d)
                         (void) kill(d->pid, SIGKILL);
         }
         if (d->dir)
-                (void) remove_tree(d->dir);
+                (void) itest_remove_tree(d->dir);
         g_free(d->dir);
         g_strfreev(d->extra_args);
         g_clear_pointer(&d->events, itest_events_free);

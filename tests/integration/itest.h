@@ -124,6 +124,9 @@ void itest_daemon_kill(ItestDaemon *d);
 void itest_daemon_restart(ItestDaemon *d);
 /* Waits for the daemon to exit by itself; returns its exit status. */
 int itest_daemon_wait(ItestDaemon *d, guint timeout_sec);
+/* Removes @dir and everything below it (symlinks themselves, not what
+ * they point to); rmdir()'s result. */
+int itest_remove_tree(const char *dir);
 /* Stops the daemon (SIGTERM unless it is gone already), waits, frees. */
 void itest_daemon_free(ItestDaemon *d);
 /* Shorthands of the suites. A command's outcome dictionary's string and

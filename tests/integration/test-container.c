@@ -162,20 +162,6 @@ manage_inside(Container *c, const char *socket, const char *method, const char *
         return itest_run(argv, out ? out : &ignored);
 }
 
-/* What stewardd left in its runtime directory (state, sockets), and it. */
-static void
-remove_runtime(const char *runtime)
-{
-        g_autoptr(GDir) d = g_dir_open(runtime, 0, NULL);
-        const char *name;
-
-        while (d && (name = g_dir_read_name(d))) {
-                g_autofree char *path = g_build_filename(runtime, name, NULL);
-                (void) g_remove(path);
-        }
-        (void) g_rmdir(runtime);
-}
-
 START_TEST(test_pid1_without_bus)
 {
         g_autofree char *dir = g_dir_make_tmp("steward-container-XXXXXX", NULL);
@@ -264,7 +250,7 @@ START_TEST(test_pid1_without_bus)
 
         container_clear(&c);
         (void) g_remove(conf);
-        remove_runtime(runtime);
+        (void) itest_remove_tree(runtime);
         (void) g_rmdir(dir);
 }
 END_TEST
@@ -332,7 +318,7 @@ START_TEST(test_bus_lost)
         container_clear(&c);
         (void) g_remove(conf);
         (void) g_remove(socket);
-        remove_runtime(runtime);
+        (void) itest_remove_tree(runtime);
         (void) g_rmdir(dir);
 }
 END_TEST

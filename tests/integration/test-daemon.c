@@ -1743,23 +1743,6 @@ START_TEST(test_private_socket_after_manager_reexec)
 }
 END_TEST
 
-typedef struct {
-        const char *child; /* the Event awaited: child_started of it */
-        gboolean seen;
-} DirectEvent;
-
-static void
-on_direct_event(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
-                const char *signal, GVariant *params, gpointer user_data)
-{
-        DirectEvent *e = user_data;
-        const char *kind, *child;
-
-        g_variant_get(params, "(t&s&st@a{sv})", NULL, &kind, &child, NULL, NULL);
-        if (g_str_equal(kind, "child_started") && g_str_equal(child, e->child))
-                e->seen = TRUE;
-}
-
 static void
 on_direct_closed(GDBusConnection *bus, gboolean remote_peer_vanished, GError *error, gpointer user_data)
 {
@@ -1780,9 +1763,9 @@ START_TEST(test_private_socket)
         g_autoptr(GVariant) list = NULL;
         g_autoptr(GVariant) outcome = NULL;
         g_autoptr(GVariant) state = NULL;
-        DirectEvent started = { "a", FALSE };
         gboolean closed = FALSE;
-        guint from, subscription;
+        ItestEvents *direct_events;
+        guint from;
         const char *name;
         struct stat st;
 
@@ -1799,16 +1782,16 @@ START_TEST(test_private_socket)
         g_variant_get_child(list, 0, "(&s&s&stto)", &name, NULL, NULL, NULL, NULL, NULL);
         ck_assert_str_eq(name, "a");
 
-        /* A command as on the bus; its events come to both. */
-        subscription = g_dbus_connection_signal_subscribe(
-                direct, NULL, "org.steward.Supervisor1.Manager", "Event", "/org/steward/Supervisor1", NULL,
-                G_DBUS_SIGNAL_FLAGS_NONE, on_direct_event, &started, NULL);
+        /* A command as on the bus; its events come to both (a subscription
+         * on a direct connection is its own: in place at once). */
+        direct_events = itest_events_new(direct);
         from = d->events->events->len;
         outcome = itest_direct_call(direct, "RestartChild", g_variant_new("(ss)", "a", "through the socket"),
                                     "(a{sv})");
         ck_assert(itest_events_wait(d->events, "child_started", "a", &from, ITEST_TIMEOUT_SEC));
-        ck_assert_msg(itest_wait_flag(&started.seen, ITEST_TIMEOUT_SEC), "no Event on the private socket");
-        g_dbus_connection_signal_unsubscribe(direct, subscription);
+        ck_assert_msg(itest_events_wait(direct_events, "child_started", "a", NULL, ITEST_TIMEOUT_SEC),
+                      "no Event on the private socket");
+        itest_events_free(direct_events);
 
         /* Killed, stewardd leaves its socket behind; the next one replaces it. */
         itest_daemon_kill(d);
