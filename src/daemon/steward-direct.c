@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "steward-direct.h"
+#include "steward-names.h"
 #include "steward-socket-file.h"
 #include "steward-util.h"
 
@@ -37,7 +38,7 @@ steward_direct_default_path(StewardMode mode)
 {
         g_autofree char *dir = steward_runtime_dir(mode);
 
-        return dir ? g_build_filename(dir, "private", NULL) : NULL;
+        return dir ? g_build_filename(dir, STEWARD_PRIVATE_SOCKET_NAME, NULL) : NULL;
 }
 
 static gboolean

@@ -20,6 +20,7 @@
 
 #include "steward-bus.h"
 #include "steward-config.h"
+#include "steward-direct.h"
 #include "steward-log.h"
 #include "steward-manager.h"
 #include "steward-memory.h"
@@ -27,7 +28,6 @@
 #include "steward-notify.h"
 #include "steward-reaper.h"
 #include "steward-sd-bus.h"
-#include "steward-direct.h"
 #include "steward-service.h"
 #include "steward-spawn.h"
 

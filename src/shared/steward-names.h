@@ -13,10 +13,12 @@
 #define STEWARD_ERROR_PREFIX "org.steward.Supervisor1.Error."
 #define STEWARD_ERROR_NAME_NO_SUCH_CHILD STEWARD_ERROR_PREFIX "NoSuchChild"
 #define STEWARD_ERROR_NAME_NO_SUCH_SUPERVISOR STEWARD_ERROR_PREFIX "NoSuchSupervisor"
-/* stewardd's private socket: the same objects peer to peer, without the bus daemon; the system
- * instance's, and a user's below its $XDG_RUNTIME_DIR. */
-#define STEWARD_PRIVATE_SOCKET_SYSTEM "/run/steward/private"
-#define STEWARD_PRIVATE_SOCKET_USER "steward/private"
+/* stewardd's private socket: the same objects peer to peer, without the bus daemon. Its name
+ * in stewardd's runtime directory; where that is for the system instance, and for a user's
+ * below its $XDG_RUNTIME_DIR, as the units' RuntimeDirectory=steward makes it. */
+#define STEWARD_PRIVATE_SOCKET_NAME "private"
+#define STEWARD_PRIVATE_SOCKET_SYSTEM "/run/steward/" STEWARD_PRIVATE_SOCKET_NAME
+#define STEWARD_PRIVATE_SOCKET_USER "steward/" STEWARD_PRIVATE_SOCKET_NAME
 
 /* systemd's manager. */
 #define SYSTEMD_BUS_NAME "org.freedesktop.systemd1"
