@@ -1170,16 +1170,16 @@ child_with_scope(Ctl *ctl, GVariant *props, char **logs)
         path = steward_unit_object_path(unit && *unit ? unit : "-");
         if (unit && *unit)
                 bus = ctl_bus(ctl);
-        if (bus)
+        if (bus) {
                 all = g_dbus_connection_call_sync(bus, SYSTEMD_BUS_NAME, path, DBUS_PROPERTIES_INTERFACE,
                                                   "GetAll", g_variant_new("(s)", SYSTEMD_SCOPE_INTERFACE),
                                                   G_VARIANT_TYPE("(a{sv})"), G_DBUS_CALL_FLAGS_NO_AUTO_START,
                                                   -1, NULL, NULL);
-        if (bus)
                 procs = g_dbus_connection_call_sync(bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH,
                                                     SYSTEMD_MANAGER_INTERFACE, "GetUnitProcesses",
                                                     g_variant_new("(s)", unit), G_VARIANT_TYPE("(a(sus))"),
                                                     G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL, NULL);
+        }
 
         g_variant_builder_init(&out, G_VARIANT_TYPE_VARDICT);
         g_variant_iter_init(&iter, props);
