@@ -2,18 +2,21 @@
 /* itest-scope-watch.c: the kernel's view of the fence, from outside stewardd.
  *
  * The fence promises that an incarnation's scope is created only once the
- * previous one's cgroup is empty. The kernel orders what one inotify
- * instance reports: the manager's mkdir of a scope's cgroup (IN_CREATE in
- * its slice's directory) and the change of a cgroup's cgroup.events when
- * its last process exits (IN_MODIFY) come out of one queue in the order
- * they happened. This watch reads that queue in a thread of its own and
- * notes every scope of a child created while another scope of that child
- * still had a process.
+ * previous one's cgroup is empty. This watch follows the manager's mkdir
+ * of every scope's cgroup (IN_CREATE in its slice's directory, through
+ * inotify in a thread of its own) and notes every scope of a child created
+ * while another scope of that child still had a process.
  *
- * A scope is alive while its cgroup.events says "populated 1". The file is
- * read when its change is taken from the queue, so the watch is exact
- * unless its thread lags behind a whole incarnation (a change read late
- * may already say 0); it never reports an overlap that did not happen. */
+ * Whether a scope has a process is what its cgroup.events says when it is
+ * read. The kernel updates that file as the last process exits and wakes
+ * poll() at once (stewardd learns of the end that way), but its inotify
+ * IN_MODIFY comes from a work item, later and in no set order with other
+ * events. A creation can thus be read before the change that let stewardd
+ * ask for it, so a scope the watch still counts as alive is read again
+ * when a sibling appears, and only a scope that still says "populated 1"
+ * then is an overlap. The watch never reports one that did not happen; it
+ * misses one that ended before its thread read the creation, which an
+ * incarnation left running beside its successor never does. */
 #include "config.h"
 
 #include <errno.h>
@@ -88,10 +91,15 @@ scope_created(ItestScopeWatch *w, const char *dir, const char *unit)
         Scope *s, *other;
 
         g_hash_table_iter_init(&iter, w->scopes);
-        while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &other))
-                if (other->alive && g_str_equal(other->child, child) && !g_str_equal(other->unit, unit))
+        while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &other)) {
+                if (!other->alive || !g_str_equal(other->child, child) || g_str_equal(other->unit, unit))
+                        continue;
+                /* Its end may be known to poll() and not yet to inotify. */
+                other->alive = events_populated(other->events);
+                if (other->alive)
                         g_string_append_printf(w->overlaps, "%s: %s created while %s had a process\n", child,
                                                unit, other->unit);
+        }
         /* A failed spawn's name comes again with the next attempt. */
         if ((s = g_hash_table_lookup(w->scopes, unit)) && s->wd >= 0) {
                 g_hash_table_remove(w->events, GINT_TO_POINTER(s->wd));
@@ -288,17 +296,43 @@ itest_scope_watch_assert_none(ItestScopeWatch *w)
         ck_assert_msg(!*overlaps, "two scopes of one child at once: %s", overlaps);
 }
 
+/* Waits until @done holds of @w, under its lock. */
+static gboolean
+wait_until(ItestScopeWatch *w, gboolean (*done)(ItestScopeWatch *w, const char *unit), const char *unit,
+           guint timeout_sec)
+{
+        gint64 deadline = g_get_monotonic_time() + timeout_sec * G_TIME_SPAN_SECOND;
+        gboolean result;
+
+        g_mutex_lock(&w->lock);
+        while (!(result = done(w, unit)) && g_cond_wait_until(&w->changed, &w->lock, deadline))
+                ;
+        g_mutex_unlock(&w->lock);
+        return result;
+}
+
+static gboolean
+is_gone(ItestScopeWatch *w, const char *unit)
+{
+        Scope *s = g_hash_table_lookup(w->scopes, unit);
+
+        return s && s->removed;
+}
+
 gboolean
 itest_scope_watch_wait_gone(ItestScopeWatch *w, const char *unit, guint timeout_sec)
 {
-        gint64 deadline = g_get_monotonic_time() + timeout_sec * G_TIME_SPAN_SECOND;
-        gboolean gone;
-        Scope *s;
+        return wait_until(w, is_gone, unit, timeout_sec);
+}
 
-        g_mutex_lock(&w->lock);
-        while (!(gone = (s = g_hash_table_lookup(w->scopes, unit)) && s->removed) &&
-               g_cond_wait_until(&w->changed, &w->lock, deadline))
-                ;
-        g_mutex_unlock(&w->lock);
-        return gone;
+static gboolean
+is_seen(ItestScopeWatch *w, const char *unit)
+{
+        return g_hash_table_contains(w->scopes, unit);
+}
+
+gboolean
+itest_scope_watch_wait_seen(ItestScopeWatch *w, const char *unit, guint timeout_sec)
+{
+        return wait_until(w, is_seen, unit, timeout_sec);
 }

@@ -996,6 +996,37 @@ itest_scope_child(const char *unit)
         return dash && dash > start ? g_strndup(start, (gsize) (dash - start)) : g_strdup(unit);
 }
 
+GPid
+itest_scope_hold(const char *unit)
+{
+        g_autofree char *unit_arg = g_strconcat("--unit=", unit, NULL);
+        const char *argv[] = { "systemd-run", "--user", "--scope", unit_arg,
+                               "--quiet",     "sh",     "-c",      "echo up; exec sleep 1000",
+                               NULL };
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GIOChannel) out = NULL;
+        g_autofree char *line = NULL;
+        GPid pid;
+        int out_fd;
+
+        ck_assert_msg(g_spawn_async_with_pipes(NULL, (char **) argv, NULL,
+                                               G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                               &pid, NULL, &out_fd, NULL, &error),
+                      "%s", error ? error->message : "");
+        out = g_io_channel_unix_new(out_fd);
+        g_io_channel_set_close_on_unref(out, TRUE);
+        ck_assert_int_eq(g_io_channel_read_line(out, &line, NULL, NULL, NULL), G_IO_STATUS_NORMAL);
+        ck_assert_msg(g_str_equal(line, "up\n"), "%s never came up", unit);
+        return pid;
+}
+
+void
+itest_scope_release(GPid pid)
+{
+        (void) kill(pid, SIGKILL);
+        (void) waitpid(pid, NULL, 0);
+}
+
 GPtrArray *
 itest_live_scopes(void)
 {

@@ -205,7 +205,14 @@ void itest_scope_watch_assert_none(ItestScopeWatch *w);
 /* Waits until @unit's cgroup is removed (the manager is done with it);
  * FALSE when @timeout_sec passes first. */
 gboolean itest_scope_watch_wait_gone(ItestScopeWatch *w, const char *unit, guint timeout_sec);
+/* Waits until the watch has seen @unit's cgroup created, and judged that
+ * creation; FALSE when @timeout_sec passes first. */
+gboolean itest_scope_watch_wait_seen(ItestScopeWatch *w, const char *unit, guint timeout_sec);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ItestScopeWatch, itest_scope_watch_free)
+/* Runs a process in a transient scope named @unit (systemd-run --scope),
+ * returned once it runs; itest_scope_release() kills and reaps it. */
+GPid itest_scope_hold(const char *unit);
+void itest_scope_release(GPid pid);
 /* "steward-api-3.scope" -> "api" */
 char *itest_scope_child(const char *unit);
 /* Every steward-*.scope the manager has loaded and not inactive or

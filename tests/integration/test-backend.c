@@ -349,26 +349,12 @@ START_TEST(test_scope_name_collision)
 {
         Fixture f = { 0 };
         g_autoptr(StewardChildSpec) c = child_new("clash", "exec sleep 1000 # steward-clash-marker");
-        const char *holder_argv[] = { "systemd-run", "--user", "--scope", "--unit=steward-clash-0.scope",
-                                      "--quiet",     "sh",     "-c",      "echo up; exec sleep 1000",
-                                      NULL };
         const char *stray[] = { "pgrep", "-f", "steward-clash-marker", NULL };
-        g_autoptr(GError) error = NULL;
-        g_autoptr(GIOChannel) out = NULL;
-        g_autofree char *line = NULL;
         GPid holder;
-        int out_fd;
 
         fixture_init(&f, STEWARD_BACKEND_SCOPE);
         /* A scope left over with the name we want, held active. */
-        ck_assert_msg(g_spawn_async_with_pipes(NULL, (char **) holder_argv, NULL,
-                                               G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-                                               &holder, NULL, &out_fd, NULL, &error),
-                      "%s", error ? error->message : "");
-        out = g_io_channel_unix_new(out_fd);
-        g_io_channel_set_close_on_unref(out, TRUE);
-        ck_assert_int_eq(g_io_channel_read_line(out, &line, NULL, NULL, NULL), G_IO_STATUS_NORMAL);
-        ck_assert_str_eq(line, "up\n");
+        holder = itest_scope_hold("steward-clash-0.scope");
 
         steward_backend_spawn(f.backend, c, 0, NULL, NULL);
         ck_assert(itest_wait_flag(&f.record.failed, ITEST_TIMEOUT_SEC));
@@ -376,7 +362,7 @@ START_TEST(test_scope_name_collision)
         /* Nothing of ours was left behind. */
         ck_assert_int_ne(itest_run(stray, NULL), 0);
 
-        (void) kill(holder, SIGKILL);
+        itest_scope_release(holder);
         fixture_clear(&f);
 }
 END_TEST

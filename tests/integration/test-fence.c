@@ -332,6 +332,38 @@ START_TEST(test_fence_released_by_empty_cgroup)
 }
 END_TEST
 
+/* The watch the fence tests rest on can fail: a second scope of a child
+ * created while the first has a process is an overlap, one created after
+ * the first ended is not. */
+START_TEST(test_scope_watch_sees_overlap)
+{
+        g_autoptr(ItestScopeWatch) w = itest_scope_watch_new();
+        g_autofree char *overlaps = NULL;
+        GPid first, second, third;
+
+        first = itest_scope_hold("steward-watched-0.scope");
+        second = itest_scope_hold("steward-watched-1.scope");
+        ck_assert(itest_scope_watch_wait_seen(w, "steward-watched-1.scope", ITEST_TIMEOUT_SEC));
+        overlaps = itest_scope_watch_overlaps(w);
+        ck_assert_str_eq(
+                overlaps,
+                "watched: steward-watched-1.scope created while steward-watched-0.scope had a process\n");
+
+        itest_scope_release(first);
+        itest_scope_release(second);
+        ck_assert(itest_scope_watch_wait_gone(w, "steward-watched-0.scope", ITEST_TIMEOUT_SEC));
+        ck_assert(itest_scope_watch_wait_gone(w, "steward-watched-1.scope", ITEST_TIMEOUT_SEC));
+        third = itest_scope_hold("steward-watched-2.scope");
+        ck_assert(itest_scope_watch_wait_seen(w, "steward-watched-2.scope", ITEST_TIMEOUT_SEC));
+        g_free(overlaps);
+        overlaps = itest_scope_watch_overlaps(w);
+        ck_assert_str_eq(
+                overlaps,
+                "watched: steward-watched-1.scope created while steward-watched-0.scope had a process\n");
+        itest_scope_release(third);
+}
+END_TEST
+
 /* Starts "api" as itest_overlap_probe_config() makes it (its grandchild
  * outlives a crash), with the cgroup watch or without (@watch_cgroups),
  * waits for the grandchild, lets @between run, and kills the main process:
@@ -415,6 +447,7 @@ make_suite(void)
         tcase_set_timeout(manager, 3 * ITEST_TIMEOUT_SEC);
         tcase_add_test(manager, test_fence_survives_manager_reexec);
         tcase_add_test(manager, test_fence_released_by_empty_cgroup);
+        tcase_add_test(manager, test_scope_watch_sees_overlap);
         tcase_add_loop_test(manager, test_fence_on_manager_reports, 0, G_N_ELEMENTS(connections));
         suite_add_tcase(s, manager);
         return s;
