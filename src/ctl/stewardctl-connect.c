@@ -6,50 +6,29 @@
  * a reply does not pass through the bus daemon (a listing of 10,000
  * children is 1 MB it would copy), and a container without a bus daemon
  * still has a stewardctl. Where the socket cannot be reached, stewardctl
- * uses the bus as it always did. The service manager's figures come from
- * its own private socket the same way, as systemctl reads them. */
+ * uses the bus as it always did. */
 #include "config.h"
 
-#include <unistd.h>
-
-#include "steward-mode.h"
 #include "steward-names.h"
 #include "steward-parse.h"
 #include "stewardctl-connect.h"
 
-/* As systemctl's SYSTEMCTL_FORCE_BUS: the bus, even where a socket is. */
-static gboolean
-force_bus(void)
-{
-        const char *force = g_getenv("STEWARDCTL_FORCE_BUS");
-        gboolean forced = FALSE;
-
-        return force && steward_parse_boolean(force, &forced) && forced;
-}
-
-static StewardMode
-mode_of(gboolean system)
-{
-        return system ? STEWARD_MODE_SYSTEM : STEWARD_MODE_USER;
-}
-
 char *
 stewardctl_private_socket(gboolean system)
 {
-        if (force_bus())
-                return NULL;
-        return steward_runtime_socket(mode_of(system), STEWARD_PRIVATE_SOCKET_SYSTEM,
-                                      STEWARD_PRIVATE_SOCKET_USER);
-}
+        const char *force = g_getenv("STEWARDCTL_FORCE_BUS");
+        const char *dir;
+        gboolean forced = FALSE;
 
-char *
-stewardctl_manager_socket(gboolean system)
-{
-        /* The system manager's is root's alone, as systemctl knows. */
-        if (force_bus() || (system && geteuid() != 0))
+        /* As systemctl's SYSTEMCTL_FORCE_BUS: the bus, even where the socket is. */
+        if (force && steward_parse_boolean(force, &forced) && forced)
                 return NULL;
-        return steward_runtime_socket(mode_of(system), SYSTEMD_PRIVATE_SOCKET_SYSTEM,
-                                      SYSTEMD_PRIVATE_SOCKET_USER);
+        if (system)
+                return g_strdup(STEWARD_PRIVATE_SOCKET_SYSTEM);
+        dir = g_getenv("XDG_RUNTIME_DIR");
+        if (!dir || !g_path_is_absolute(dir))
+                return NULL;
+        return g_build_filename(dir, STEWARD_PRIVATE_SOCKET_USER, NULL);
 }
 
 char *
@@ -60,10 +39,10 @@ stewardctl_private_address(const char *path)
         return g_strconcat("unix:path=", escaped, NULL);
 }
 
-/* A peer-to-peer connection to the socket at @path, or NULL. */
-static GDBusConnection *
-connect_peer(const char *path)
+GDBusConnection *
+stewardctl_connect_private(gboolean system)
 {
+        g_autofree char *path = stewardctl_private_socket(system);
         g_autofree char *address = NULL;
         g_autoptr(GError) error = NULL;
         GDBusConnection *c;
@@ -73,27 +52,11 @@ connect_peer(const char *path)
         address = stewardctl_private_address(path);
         c = g_dbus_connection_new_for_address_sync(address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT,
                                                    NULL, NULL, &error);
-        /* Not there, refused (a daemon that stopped left it behind) or
-         * not ours to open: the bus will tell whether the daemon runs. */
+        /* Not there, refused (a stewardd that stopped left it behind) or
+         * not ours to open: the bus will tell whether stewardd runs. */
         if (!c)
                 g_debug("Not using %s, using the bus: %s", path, error->message);
         return c;
-}
-
-GDBusConnection *
-stewardctl_connect_private(gboolean system)
-{
-        g_autofree char *path = stewardctl_private_socket(system);
-
-        return connect_peer(path);
-}
-
-GDBusConnection *
-stewardctl_connect_manager(gboolean system)
-{
-        g_autofree char *path = stewardctl_manager_socket(system);
-
-        return connect_peer(path);
 }
 
 struct StewardctlSocketWatch {

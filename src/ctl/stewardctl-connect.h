@@ -8,11 +8,6 @@
  * instance, or NULL when stewardctl is not to try it: STEWARDCTL_FORCE_BUS
  * is set, or the user mode has no XDG_RUNTIME_DIR. */
 char *stewardctl_private_socket(gboolean system);
-/* The path of the systemd manager's private socket (/run/systemd/private,
- * $XDG_RUNTIME_DIR/systemd/private), or NULL when stewardctl is not to try
- * it: STEWARDCTL_FORCE_BUS is set, the system manager's for anyone but
- * root, or the user mode has no XDG_RUNTIME_DIR. */
-char *stewardctl_manager_socket(gboolean system);
 
 /* That path as a D-Bus address ("unix:path=..."). */
 char *stewardctl_private_address(const char *path);
@@ -22,9 +17,6 @@ char *stewardctl_private_address(const char *path);
  * (that of a stewardd that stopped), no permission to connect, or anything
  * else, said with g_debug() alone. The caller then uses the bus. */
 GDBusConnection *stewardctl_connect_private(gboolean system);
-/* The same for the systemd manager's private socket; its objects answer
- * there without a destination. */
-GDBusConnection *stewardctl_connect_manager(gboolean system);
 
 /* What daemon-reexec waits for on the private socket: the connection it
  * was asked on to close, then the socket to take a connection again. */

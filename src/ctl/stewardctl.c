@@ -93,15 +93,10 @@ typedef struct {
         /* To stewardd: its private socket, or the bus (ctl_connect()). */
         GDBusConnection *steward;
         const char *name; /* stewardd's bus name; NULL on its private socket, where there are none */
-        /* The bus: the one stewardd is reached on, or opened when first
-         * needed (ctl_bus()). */
+        /* The bus, for what only the service manager knows: the one stewardd
+         * is reached on, or opened when first needed (ctl_bus()). */
         GDBusConnection *bus;
         gboolean bus_tried;
-        /* To the service manager, for what only it knows: its private
-         * socket, or the bus (ctl_manager()). */
-        GDBusConnection *manager;
-        const char *manager_name; /* NULL on its private socket */
-        gboolean manager_tried;
         gboolean system;
         StewardctlStyle style;
         /* The processes of the process groups in @proc_groups, read from
@@ -187,7 +182,9 @@ ctl_connect(Ctl *ctl, gboolean watches_name, GError **error)
         return TRUE;
 }
 
-/* The bus, or NULL when there is none. */
+/* The bus, for the service manager's figures (a scope's resources,
+ * processes and memory), or NULL when there is none: what the manager
+ * would have said is then left out, as when it does not answer. */
 static GDBusConnection *
 ctl_bus(Ctl *ctl)
 {
@@ -198,30 +195,8 @@ ctl_bus(Ctl *ctl)
         ctl->bus_tried = TRUE;
         ctl->bus = bus_get(ctl, &error);
         if (!ctl->bus)
-                g_debug("No bus: %s", error->message);
+                g_debug("No bus, leaving out what the manager would tell: %s", error->message);
         return ctl->bus;
-}
-
-/* The service manager, for its figures (a scope's resources, processes and
- * memory): on its private socket as systemctl talks to it, which spares
- * every call the bus daemon's two copies, else through the bus; NULL when
- * neither is there, and what the manager would have said is then left
- * out, as when it does not answer. Calls go to @ctl->manager_name. */
-static GDBusConnection *
-ctl_manager(Ctl *ctl)
-{
-        if (ctl->manager_tried)
-                return ctl->manager;
-        ctl->manager_tried = TRUE;
-        ctl->manager = stewardctl_connect_manager(ctl->system);
-        if (ctl->manager)
-                return ctl->manager;
-        if (ctl_bus(ctl)) {
-                ctl->manager = g_object_ref(ctl->bus);
-                ctl->manager_name = SYSTEMD_BUS_NAME;
-        } else
-                g_debug("Leaving out what the manager would tell");
-        return ctl->manager;
 }
 
 /* Whole sentences for each bus, so that a translation need not bend a bus's name into its grammar. */
@@ -967,20 +942,20 @@ read_memory(Ctl *ctl, GPtrArray *children, GHashTable *into)
         /* Kept if the batch times out: the calls abandoned still point into it. */
         MemoryRead *reads = g_new0(MemoryRead, children->len);
         g_autoptr(GError) error = NULL;
-        GDBusConnection *manager = NULL;
+        GDBusConnection *bus = NULL;
         Batch batch;
         guint sent;
 
-        /* The manager only if there is a scope to ask about, and before the
+        /* The bus only if there is a scope to ask about, and before the
          * batch's context: what the connection does of its own goes to ours. */
-        for (guint i = 0; i < children->len && !manager; i++) {
+        for (guint i = 0; i < children->len && !bus; i++) {
                 const char *unit = "";
 
                 if (g_variant_lookup(g_ptr_array_index(children, i), "Unit", "&s", &unit) && *unit)
-                        manager = ctl_manager(ctl);
+                        bus = ctl_bus(ctl);
         }
         batch_begin(&batch);
-        for (guint i = 0; i < children->len && manager; i++) {
+        for (guint i = 0; i < children->len && bus; i++) {
                 GVariant *props = g_ptr_array_index(children, i);
                 const char *unit = "";
                 g_autofree char *path = NULL;
@@ -992,7 +967,7 @@ read_memory(Ctl *ctl, GPtrArray *children, GHashTable *into)
                 reads[i].batch = &batch;
                 reads[i].name = props_name(props);
                 batch.pending++;
-                g_dbus_connection_call(manager, ctl->manager_name, path, DBUS_PROPERTIES_INTERFACE, "Get",
+                g_dbus_connection_call(bus, SYSTEMD_BUS_NAME, path, DBUS_PROPERTIES_INTERFACE, "Get",
                                        g_variant_new("(ss)", SYSTEMD_SCOPE_INTERFACE, "MemoryCurrent"),
                                        G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, G_MAXINT,
                                        NULL, on_get_memory, &reads[i]);
@@ -1174,7 +1149,7 @@ process_group_members(Ctl *ctl, guint32 pgid)
  * interface's properties the manager has), and its processes, as
  * "Processes" (a(us): PID and command line), and @logs (NULL: none) as
  * "Logs" (as), added to a child's properties. A child without a scope, or a
- * manager that does not answer (or cannot be reached), gets no resources
+ * manager that does not answer (or no bus to ask it on), gets no resources
  * nor processes. */
 static GVariant *
 child_with_scope(Ctl *ctl, GVariant *props, char **logs)
@@ -1185,7 +1160,7 @@ child_with_scope(Ctl *ctl, GVariant *props, char **logs)
         g_autofree char *path = NULL;
         g_autoptr(GVariant) all = NULL;
         g_autoptr(GVariant) procs = NULL;
-        GDBusConnection *manager = NULL;
+        GDBusConnection *bus = NULL;
         GVariantBuilder res, out;
         GVariantIter iter;
         const char *key;
@@ -1194,13 +1169,13 @@ child_with_scope(Ctl *ctl, GVariant *props, char **logs)
         (void) g_variant_lookup(props, "Unit", "&s", &unit);
         path = steward_unit_object_path(unit && *unit ? unit : "-");
         if (unit && *unit)
-                manager = ctl_manager(ctl);
-        if (manager) {
-                all = g_dbus_connection_call_sync(
-                        manager, ctl->manager_name, path, DBUS_PROPERTIES_INTERFACE, "GetAll",
-                        g_variant_new("(s)", SYSTEMD_SCOPE_INTERFACE), G_VARIANT_TYPE("(a{sv})"),
-                        G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL, NULL);
-                procs = g_dbus_connection_call_sync(manager, ctl->manager_name, SYSTEMD_OBJECT_PATH,
+                bus = ctl_bus(ctl);
+        if (bus) {
+                all = g_dbus_connection_call_sync(bus, SYSTEMD_BUS_NAME, path, DBUS_PROPERTIES_INTERFACE,
+                                                  "GetAll", g_variant_new("(s)", SYSTEMD_SCOPE_INTERFACE),
+                                                  G_VARIANT_TYPE("(a{sv})"), G_DBUS_CALL_FLAGS_NO_AUTO_START,
+                                                  -1, NULL, NULL);
+                procs = g_dbus_connection_call_sync(bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH,
                                                     SYSTEMD_MANAGER_INTERFACE, "GetUnitProcesses",
                                                     g_variant_new("(s)", unit), G_VARIANT_TYPE("(a(sus))"),
                                                     G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL, NULL);
@@ -1896,6 +1871,5 @@ main(int argc, char **argv)
         g_clear_pointer(&ctl.proc_groups, g_hash_table_unref);
         g_clear_object(&ctl.steward);
         g_clear_object(&ctl.bus);
-        g_clear_object(&ctl.manager);
         return ret;
 }

@@ -935,6 +935,18 @@ scope_check_job(Incarnation *inc)
 #define MANAGER_RECONNECT_MAX_MSEC 5000
 #define MANAGER_RECONNECT_TRIES 12
 
+static char *
+private_socket_path(StewardMode mode)
+{
+        const char *runtime = g_getenv("XDG_RUNTIME_DIR");
+
+        if (mode == STEWARD_MODE_SYSTEM)
+                return g_strdup(SYSTEMD_PRIVATE_SOCKET_SYSTEM);
+        return runtime && g_path_is_absolute(runtime)
+                       ? g_build_filename(runtime, SYSTEMD_PRIVATE_SOCKET_USER, NULL)
+                       : NULL;
+}
+
 static void
 link_free(ManagerLink *l)
 {
@@ -1254,8 +1266,7 @@ scope_init(StewardBackend *b, const StewardBackendOptions *o, GError **error)
                 g_info("Waiting for the manager's word on every scope's end (%s)", watch_error->message);
         b->bus_address = g_strdup(o->manager_bus_address);
         if (!o->manager_bus_only)
-                b->private_socket = steward_runtime_socket(o->mode, SYSTEMD_PRIVATE_SOCKET_SYSTEM,
-                                                           SYSTEMD_PRIVATE_SOCKET_USER);
+                b->private_socket = private_socket_path(o->mode);
 
         /* A round trip there costs a third of one through the bus daemon,
          * and no bus daemon copies every message; anything about our own

@@ -58,16 +58,3 @@ steward_runtime_dir(StewardMode mode)
                 return NULL;
         return g_build_filename(dir, "steward", NULL);
 }
-
-char *
-steward_runtime_socket(StewardMode mode, const char *system_path, const char *user_path)
-{
-        const char *dir;
-
-        if (mode == STEWARD_MODE_SYSTEM)
-                return g_strdup(system_path);
-        dir = g_getenv("XDG_RUNTIME_DIR");
-        if (!dir || !g_path_is_absolute(dir))
-                return NULL;
-        return g_build_filename(dir, user_path, NULL);
-}

@@ -32,10 +32,4 @@ gboolean steward_backend_kind_from_string(const char *s, StewardBackendKind *ret
  * XDG_RUNTIME_DIR. Creates nothing. */
 char *steward_runtime_dir(StewardMode mode);
 
-/* The socket of a daemon's instance at a fixed place: @system_path for the
- * system one, @user_path below $XDG_RUNTIME_DIR for a user's, as systemd's
- * /run/systemd/private and $XDG_RUNTIME_DIR/systemd/private. NULL for the
- * user mode without XDG_RUNTIME_DIR. */
-char *steward_runtime_socket(StewardMode mode, const char *system_path, const char *user_path);
-
 G_END_DECLS
