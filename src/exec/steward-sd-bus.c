@@ -20,6 +20,10 @@ typedef struct {
         sd_bus *bus;
         gpointer fd_tag;
         GIOCondition events; /* polled for on fd_tag */
+        /* The last dispatch stopped at SD_BUS_DISPATCH_MAX with work maybe
+         * left that no poll() shows: a message already read into sd-bus's
+         * buffer (one that came with the handshake's end, for one). */
+        gboolean more;
 } SdBusSource;
 
 /* Changing what is polled for wakes the context up: only on a change. */
@@ -41,6 +45,10 @@ sd_bus_source_prepare(GSource *source, gint *timeout)
         int r;
 
         *timeout = -1;
+        if (s->more) {
+                *timeout = 0;
+                return TRUE;
+        }
         /* Closed: nothing to wait for any more. POLLIN and POLLOUT are
          * G_IO_IN and G_IO_OUT. */
         sd_bus_source_poll(s, events < 0 ? 0 : (GIOCondition) events);
@@ -67,7 +75,7 @@ sd_bus_source_check(GSource *source)
         SdBusSource *s = (SdBusSource *) source;
         guint64 until;
 
-        if (g_source_query_unix_fd(source, s->fd_tag) != 0)
+        if (s->more || g_source_query_unix_fd(source, s->fd_tag) != 0)
                 return TRUE;
         return sd_bus_get_timeout(s->bus, &until) > 0 && until != G_MAXUINT64 &&
                (gint64) until <= g_get_monotonic_time();
@@ -78,6 +86,7 @@ sd_bus_source_dispatch(GSource *source, GSourceFunc callback, gpointer user_data
 {
         SdBusSource *s = (SdBusSource *) source;
 
+        s->more = TRUE;
         for (guint i = 0; i < SD_BUS_DISPATCH_MAX; i++) {
                 int r = sd_bus_process(s->bus, NULL);
 
@@ -90,8 +99,10 @@ sd_bus_source_dispatch(GSource *source, GSourceFunc callback, gpointer user_data
                                 (void) callback(user_data);
                         return G_SOURCE_REMOVE;
                 }
-                if (r == 0 || g_source_is_destroyed(source))
+                if (r == 0 || g_source_is_destroyed(source)) {
+                        s->more = FALSE;
                         break;
+                }
         }
         return G_SOURCE_CONTINUE;
 }
