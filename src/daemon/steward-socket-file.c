@@ -84,6 +84,19 @@ clear_socket_path(int dfd, const char *name, const char *path, int type, const c
         return TRUE;
 }
 
+/* Whether @path fits in a socket address; @error says it does not. */
+static gboolean
+path_fits(const char *path, const char *what, GError **error)
+{
+        struct sockaddr_un sa;
+
+        if (strlen(path) < sizeof(sa.sun_path))
+                return TRUE;
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FILENAME_TOO_LONG,
+                    "The %s path '%s' is longer than %zu bytes", what, path, sizeof(sa.sun_path) - 1);
+        return FALSE;
+}
+
 static gboolean
 set_bind_error(GError **error, int errsv, const char *what, const char *path)
 {
@@ -100,12 +113,8 @@ bind_named(int fd, int dfd, const char *dir, const char *name, mode_t mode, cons
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         g_autofree char *path = g_build_filename(dir, name, NULL);
 
-        if (strlen(path) >= sizeof(sa.sun_path)) {
-                g_set_error(error, G_IO_ERROR, G_IO_ERROR_FILENAME_TOO_LONG,
-                            "The %s path '%s' is longer than %zu bytes", what, path,
-                            sizeof(sa.sun_path) - 1);
+        if (!path_fits(path, what, error))
                 return FALSE;
-        }
         memcpy(sa.sun_path, path, strlen(path));
         if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
                 return set_bind_error(error, errno, what, path);
@@ -139,7 +148,6 @@ bind_listening(int fd, int dfd, const char *dir, const char *name, mode_t mode, 
 gboolean
 steward_socket_file_bind(int fd, const char *path, mode_t mode, const char *what, GError **error)
 {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
         g_autofree char *dir = g_path_get_dirname(path);
         g_autofree char *name = g_path_get_basename(path);
         steward_autofd int dfd = -1;
@@ -149,12 +157,8 @@ steward_socket_file_bind(int fd, const char *path, mode_t mode, const char *what
         socklen_t len = sizeof(type);
 
         /* Before anything is touched; bind_named() checks what it binds. */
-        if (strlen(path) >= sizeof(sa.sun_path)) {
-                g_set_error(error, G_IO_ERROR, G_IO_ERROR_FILENAME_TOO_LONG,
-                            "The %s path '%s' is longer than %zu bytes", what, path,
-                            sizeof(sa.sun_path) - 1);
+        if (!path_fits(path, what, error))
                 return FALSE;
-        }
         if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
                 return set_bind_error(error, errno, what, path);
         if (mkdir(dir, 0755) == 0)
