@@ -1016,7 +1016,7 @@ itest_scope_hold(const char *unit)
         out = g_io_channel_unix_new(out_fd);
         g_io_channel_set_close_on_unref(out, TRUE);
         ck_assert_int_eq(g_io_channel_read_line(out, &line, NULL, NULL, NULL), G_IO_STATUS_NORMAL);
-        ck_assert_msg(g_str_equal(line, "up\n"), "%s never came up", unit);
+        ck_assert_msg(g_str_equal(line, "up\n"), "%s said '%s', not 'up'", unit, line);
         return pid;
 }
 

@@ -337,6 +337,8 @@ END_TEST
  * the first ended is not. */
 START_TEST(test_scope_watch_sees_overlap)
 {
+        static const char expected[] =
+                "watched: steward-watched-1.scope created while steward-watched-0.scope had a process\n";
         g_autoptr(ItestScopeWatch) w = itest_scope_watch_new();
         g_autofree char *overlaps = NULL;
         GPid first, second, third;
@@ -345,9 +347,7 @@ START_TEST(test_scope_watch_sees_overlap)
         second = itest_scope_hold("steward-watched-1.scope");
         ck_assert(itest_scope_watch_wait_seen(w, "steward-watched-1.scope", ITEST_TIMEOUT_SEC));
         overlaps = itest_scope_watch_overlaps(w);
-        ck_assert_str_eq(
-                overlaps,
-                "watched: steward-watched-1.scope created while steward-watched-0.scope had a process\n");
+        ck_assert_str_eq(overlaps, expected);
 
         itest_scope_release(first);
         itest_scope_release(second);
@@ -357,9 +357,7 @@ START_TEST(test_scope_watch_sees_overlap)
         ck_assert(itest_scope_watch_wait_seen(w, "steward-watched-2.scope", ITEST_TIMEOUT_SEC));
         g_free(overlaps);
         overlaps = itest_scope_watch_overlaps(w);
-        ck_assert_str_eq(
-                overlaps,
-                "watched: steward-watched-1.scope created while steward-watched-0.scope had a process\n");
+        ck_assert_str_eq(overlaps, expected);
         itest_scope_release(third);
 }
 END_TEST
