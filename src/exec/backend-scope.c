@@ -325,14 +325,15 @@ on_cgroup_empty(gpointer user_data)
         backend_incarnation_advance(inc);
 }
 
-/* Opens what the kernel tells of the scope's cgroup, where @pid is. */
+/* Opens what the kernel tells of the scope's cgroup, where @pid is; @fresh:
+ * the scope was just made for this incarnation. */
 static void
-scope_watch_cgroup(Incarnation *inc, pid_t pid)
+scope_watch_cgroup(Incarnation *inc, pid_t pid, gboolean fresh)
 {
         StewardBackend *b = inc->backend;
         g_autofree char *dir = NULL;
 
-        inc->counters = steward_cgroup_counters_open(pid, inc->unit, b->cgroup_empty ? &dir : NULL);
+        inc->counters = steward_cgroup_counters_open(pid, inc->unit, fresh, b->cgroup_empty ? &dir : NULL);
         if (dir)
                 inc->empty_watch =
                         steward_cgroup_empty_watch_add(b->cgroup_empty, dir, on_cgroup_empty, inc);
@@ -347,7 +348,7 @@ scope_job_finished(Incarnation *inc, const char *result)
                  * is the manager's (scope_set_resources()). */
                 steward_resources_clear(&inc->resources);
                 /* The helper is in the scope's cgroup now, and it becomes the main process. */
-                scope_watch_cgroup(inc, inc->proc.pid);
+                scope_watch_cgroup(inc, inc->proc.pid, TRUE);
                 backend_incarnation_release(inc);
         } else {
                 g_autofree char *message =
@@ -860,7 +861,7 @@ scope_adopt(Incarnation *inc, const StewardChildSpec *spec, const StewardLeftove
         }
         /* Counted from now: what the kernel did before is not known to be this run's to tell. */
         if (leftover->pids->len > 0)
-                scope_watch_cgroup(inc, g_array_index(leftover->pids, pid_t, 0));
+                scope_watch_cgroup(inc, g_array_index(leftover->pids, pid_t, 0), FALSE);
         scope_check_state(inc);
         return TRUE;
 }

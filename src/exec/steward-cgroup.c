@@ -51,24 +51,44 @@ steward_cgroup_counter(const char *text, const char *key, guint64 *ret)
         return FALSE;
 }
 
+/* Whether the comma-separated @list (@n bytes) names @name. */
+static gboolean
+list_has(const char *list, size_t n, const char *name)
+{
+        size_t len = strlen(name);
+
+        for (const char *p = list, *end = list + n; p < end;) {
+                const char *comma = memchr(p, ',', (size_t) (end - p));
+                const char *stop = comma ? comma : end;
+
+                if ((size_t) (stop - p) == len && memcmp(p, name, len) == 0)
+                        return TRUE;
+                p = stop + 1;
+        }
+        return FALSE;
+}
+
 char *
 steward_cgroup_path_of(const char *proc_cgroup, const char *controller)
 {
-        g_auto(GStrv) lines = g_strsplit(proc_cgroup, "\n", -1);
+        /* "ID:CONTROLLERS:PATH", the unified hierarchy's as "0::PATH";
+         * scanned where it lies, as every spawn reads it. */
+        for (const char *line = proc_cgroup; line && *line;) {
+                const char *eol = strchrnul(line, '\n');
+                const char *c1 = memchr(line, ':', (size_t) (eol - line));
+                const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t) (eol - c1 - 1)) : NULL;
+                const char *path = c2 ? c2 + 1 : NULL;
+                gboolean match;
 
-        /* "ID:CONTROLLERS:PATH", the unified hierarchy's as "0::PATH". */
-        for (char **l = lines; *l; l++) {
-                g_auto(GStrv) parts = g_strsplit(*l, ":", 3);
-
-                if (g_strv_length(parts) != 3 || parts[2][0] != '/')
-                        continue;
-                if (!controller && g_str_equal(parts[0], "0") && !*parts[1])
-                        return g_strdup(parts[2]);
-                if (controller && *parts[1]) {
-                        g_auto(GStrv) names = g_strsplit(parts[1], ",", -1);
-                        if (g_strv_contains((const char *const *) names, controller))
-                                return g_strdup(parts[2]);
+                if (path && path < eol && *path == '/') {
+                        if (!controller)
+                                match = c1 - line == 1 && line[0] == '0' && c2 == c1 + 1;
+                        else
+                                match = c2 > c1 + 1 && list_has(c1 + 1, (size_t) (c2 - c1 - 1), controller);
+                        if (match)
+                                return g_strndup(path, (size_t) (eol - path));
                 }
+                line = *eol ? eol + 1 : NULL;
         }
         return NULL;
 }
@@ -81,6 +101,40 @@ steward_cgroup_exit_cause(guint64 oom_kills, guint64 pids_max)
         if (pids_max > 0)
                 return STEWARD_EXIT_CAUSE_TASKS_MAX;
         return STEWARD_EXIT_CAUSE_NONE;
+}
+
+/* The text of a kernel file (in /proc or a cgroup: made at each read, of
+ * no size stat() knows); NULL with errno set when it cannot be read. One
+ * open() and a read() or two: g_file_get_contents() goes through a stdio
+ * stream (fstat(), fdopen(), a buffer of its own), which at every spawn
+ * cost more than the kernel's own work. */
+static char *
+kernel_file_read(const char *path)
+{
+        steward_autofd int fd = open(path, O_RDONLY | O_CLOEXEC);
+        gsize size = 4096, len = 0;
+        g_autofree char *text = NULL;
+
+        if (fd < 0)
+                return NULL;
+        text = g_malloc(size);
+        for (;;) {
+                ssize_t n = read(fd, text + len, size - len - 1);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return NULL;
+                if (n == 0)
+                        break;
+                len += (gsize) n;
+                if (len + 1 == size) {
+                        size *= 2;
+                        text = g_realloc(text, size);
+                }
+        }
+        text[len] = '\0';
+        return g_steal_pointer(&text);
 }
 
 /* @unit's own cgroup (@path ends in it, not a parent's). */
@@ -217,7 +271,7 @@ v1_memory_limited(const char *dir)
         long page = sysconf(_SC_PAGESIZE);
         guint64 unlimited, v;
 
-        if (page <= 0 || !g_file_get_contents(path, &text, NULL, NULL))
+        if (page <= 0 || !(text = kernel_file_read(path)))
                 return TRUE;
         /* PAGE_COUNTER_MAX pages: what "max" reads as in bytes. */
         unlimited = (guint64) (G_MAXINT64 / page) * (guint64) page;
@@ -264,10 +318,12 @@ counter_watch_v1(Counter *c, const char *dir, int oom_fd)
         c->watch = steward_fd_watch_add(G_PRIORITY_HIGH, c->event_fd, G_IO_IN, on_counter_event, c);
 }
 
-/* @root/@path/@file when @path ends in @unit (its own cgroup, not a parent's). */
+/* @root/@path/@file when @path ends in @unit (its own cgroup, not a
+ * parent's). @fresh: the cgroup was made for this incarnation, so its
+ * counts are 0, and a file nothing polls is not opened until it is read. */
 static gboolean
 counter_open(Counter *c, const char *root, const char *path, const char *unit, const char *file,
-             const char *key, gboolean pollable)
+             const char *key, gboolean pollable, gboolean fresh)
 {
         g_autofree char *full = NULL;
         g_autofree char *cgroup = NULL;
@@ -276,16 +332,18 @@ counter_open(Counter *c, const char *root, const char *path, const char *unit, c
         if (!path_is_unit(path, unit))
                 return FALSE;
         cgroup = g_build_filename(root, path, NULL);
-        full = g_build_filename(cgroup, file, NULL);
-        c->fd = open(full, O_RDONLY | O_CLOEXEC);
-        if (c->fd < 0)
-                return FALSE;
         c->key = key;
-        if (!counter_read(c)) {
-                steward_close_fdp(&c->fd);
-                return FALSE;
+        if (pollable || !fresh) {
+                full = g_build_filename(cgroup, file, NULL);
+                c->fd = open(full, O_RDONLY | O_CLOEXEC);
+                if (c->fd < 0)
+                        return FALSE;
+                if (!counter_read(c)) {
+                        steward_close_fdp(&c->fd);
+                        return FALSE;
+                }
+                c->base = c->seen;
         }
-        c->base = c->seen;
         c->have = TRUE;
         /* Ahead of the main process's exit, which may come in the same wake-up. */
         if (pollable) {
@@ -357,7 +415,7 @@ unified_has(const char *controller)
 }
 
 StewardCgroupCounters *
-steward_cgroup_counters_open(pid_t pid, const char *unit, char **ret_unified_dir)
+steward_cgroup_counters_open(pid_t pid, const char *unit, gboolean fresh, char **ret_unified_dir)
 {
         g_autofree char *proc = g_strdup_printf("/proc/%d/cgroup", (int) pid);
         g_autofree char *text = NULL;
@@ -371,7 +429,7 @@ steward_cgroup_counters_open(pid_t pid, const char *unit, char **ret_unified_dir
         c->oom.fd = c->pids.fd = c->oom.event_fd = c->pids.event_fd = -1;
         if (ret_unified_dir)
                 *ret_unified_dir = NULL;
-        if (!g_file_get_contents(proc, &text, NULL, NULL))
+        if (!(text = kernel_file_read(proc)))
                 return NULL;
         unified = steward_cgroup_path_of(text, NULL);
         /* The unified hierarchy is mounted at the root (pure v2) or below
@@ -382,19 +440,22 @@ steward_cgroup_counters_open(pid_t pid, const char *unit, char **ret_unified_dir
         /* Where a controller is on the unified hierarchy, its files are
          * in the one tree; a v1 hierarchy of its own has its own. */
         if (layout == LAYOUT_PURE) {
-                have = counter_open(&c->oom, CGROUP_ROOT, unified, unit, "memory.events", "oom_kill", TRUE);
-                have |= counter_open(&c->pids, CGROUP_ROOT, unified, unit, "pids.events", "max", TRUE);
+                have = counter_open(&c->oom, CGROUP_ROOT, unified, unit, "memory.events", "oom_kill", TRUE,
+                                    fresh);
+                have |= counter_open(&c->pids, CGROUP_ROOT, unified, unit, "pids.events", "max", TRUE,
+                                     fresh);
         } else {
                 memory = steward_cgroup_path_of(text, "memory");
                 pids = steward_cgroup_path_of(text, "pids");
                 have = unified_has("memory") && counter_open(&c->oom, CGROUP_ROOT "/unified", unified, unit,
-                                                             "memory.events", "oom_kill", TRUE);
+                                                             "memory.events", "oom_kill", TRUE, fresh);
                 if (!have)
                         have = counter_open(&c->oom, CGROUP_ROOT "/memory", memory, unit,
-                                            "memory.oom_control", "oom_kill", FALSE);
+                                            "memory.oom_control", "oom_kill", FALSE, fresh);
                 have |= (unified_has("pids") && counter_open(&c->pids, CGROUP_ROOT "/unified", unified, unit,
-                                                             "pids.events", "max", TRUE)) ||
-                        counter_open(&c->pids, CGROUP_ROOT "/pids", pids, unit, "pids.events", "max", FALSE);
+                                                             "pids.events", "max", TRUE, fresh)) ||
+                        counter_open(&c->pids, CGROUP_ROOT "/pids", pids, unit, "pids.events", "max", FALSE,
+                                     fresh);
         }
         return have ? g_steal_pointer(&c) : NULL;
 }
@@ -479,13 +540,11 @@ empty_watch_free(gpointer data)
 static gboolean
 events_say_empty(const char *events)
 {
-        g_autofree char *text = NULL;
-        g_autoptr(GError) error = NULL;
+        g_autofree char *text = kernel_file_read(events);
         gboolean populated = TRUE;
 
-        if (!g_file_get_contents(events, &text, NULL, &error))
-                return g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT) ||
-                       g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NODEV);
+        if (!text)
+                return errno == ENOENT || errno == ENODEV;
         (void) steward_cgroup_populated(text, &populated);
         return !populated;
 }

@@ -31,8 +31,12 @@ typedef struct _StewardCgroupCounters StewardCgroupCounters;
  * NULL when @pid is not in a cgroup named @unit in any hierarchy with
  * a counter (no memory or pids controller there). @ret_unified_dir, when
  * not NULL, gets the cgroup's directory on the unified hierarchy, or NULL
- * when it has none (no unified hierarchy, or not a cgroup named @unit). */
-StewardCgroupCounters *steward_cgroup_counters_open(pid_t pid, const char *unit, char **ret_unified_dir);
+ * when it has none (no unified hierarchy, or not a cgroup named @unit).
+ * @fresh: the cgroup was made for this incarnation (a spawn's new scope),
+ * so nothing has been counted in it yet; else (an adopted scope) what was
+ * counted before is read now and left out. */
+StewardCgroupCounters *steward_cgroup_counters_open(pid_t pid, const char *unit, gboolean fresh,
+                                                    char **ret_unified_dir);
 /* The cause since the counters were opened; NONE when nothing counted,
  * or the cgroup is gone and was never read with a count. */
 StewardExitCause steward_cgroup_counters_cause(StewardCgroupCounters *c);

@@ -66,6 +66,9 @@ START_TEST(test_path_of)
         g_autofree char *pids = steward_cgroup_path_of(hybrid, "pids");
         g_autofree char *memory = steward_cgroup_path_of(hybrid, "memory");
         g_autofree char *cpu = steward_cgroup_path_of(hybrid, "cpuacct");
+        g_autofree char *first = steward_cgroup_path_of(hybrid, "cpu");
+        g_autofree char *part = steward_cgroup_path_of(hybrid, "acct");
+        g_autofree char *last = steward_cgroup_path_of("1:name=systemd:/a\n0::/b/c.scope", NULL);
 
         ck_assert_str_eq(u, "/user.slice/user-0.slice/user@0.service/steward.slice/steward-api-3.scope");
         ck_assert_ptr_null(none);
@@ -73,6 +76,14 @@ START_TEST(test_path_of)
         ck_assert_str_eq(pids, "/steward.slice/steward-api-3.scope");
         ck_assert_str_eq(memory, "/process_api/abc");
         ck_assert_str_eq(cpu, "/");
+        ck_assert_str_eq(first, "/");
+        /* A name is a whole item of the list. */
+        ck_assert_ptr_null(part);
+        /* The last line needs no newline. */
+        ck_assert_str_eq(last, "/b/c.scope");
+        ck_assert_ptr_null(steward_cgroup_path_of("", NULL));
+        ck_assert_ptr_null(steward_cgroup_path_of("0::relative\n", NULL));
+        ck_assert_ptr_null(steward_cgroup_path_of("garbage\n::\n", "memory"));
 }
 END_TEST
 
@@ -95,8 +106,8 @@ START_TEST(test_counters_elsewhere)
 {
         char *dir = (char *) "untouched";
 
-        ck_assert_ptr_null(steward_cgroup_counters_open(getpid(), "steward-nothing-1.scope", NULL));
-        ck_assert_ptr_null(steward_cgroup_counters_open(getpid(), "steward-nothing-1.scope", &dir));
+        ck_assert_ptr_null(steward_cgroup_counters_open(getpid(), "steward-nothing-1.scope", TRUE, NULL));
+        ck_assert_ptr_null(steward_cgroup_counters_open(getpid(), "steward-nothing-1.scope", FALSE, &dir));
         ck_assert_ptr_null(dir);
         ck_assert_int_eq(steward_cgroup_counters_cause(NULL), STEWARD_EXIT_CAUSE_NONE);
 }
