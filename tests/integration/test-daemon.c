@@ -1824,6 +1824,10 @@ START_TEST(test_private_socket)
                 g_variant_new("(ss)", "org.steward.Supervisor1.Manager", "State"), G_VARIANT_TYPE("(v)"),
                 G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
         ck_assert(state);
+        /* Asked on the socket itself: the answer goes out before the image does. */
+        from = d->events->events->len;
+        g_variant_unref(itest_direct_call(direct, "Reexecute", NULL, "()"));
+        ck_assert(itest_events_wait(d->events, "tree_adopted", NULL, &from, ITEST_TIMEOUT_SEC));
         g_clear_object(&direct);
 
         /* Looked at before itest_daemon_free() removes the directory. */
