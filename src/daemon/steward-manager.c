@@ -548,6 +548,16 @@ manager_has_systemd(sd_bus *bus)
         return has;
 }
 
+static gboolean
+on_bus_ended(gpointer user_data)
+{
+        StewardManager *m = user_data;
+
+        FOR_EACH_LISTENER(m, l, bus_ended)
+        l->l->bus_ended(l->data);
+        return G_SOURCE_REMOVE;
+}
+
 /* The bus of @mode, dispatched from the default main context. */
 static sd_bus *
 manager_open_bus(StewardManager *m, StewardMode mode, GError **error)
@@ -561,6 +571,7 @@ manager_open_bus(StewardManager *m, StewardMode mode, GError **error)
                 return NULL;
         }
         m->bus_source = steward_sd_bus_source_new(bus);
+        g_source_set_callback(m->bus_source, on_bus_ended, m, NULL);
         g_source_attach(m->bus_source, NULL);
         return bus;
 }

@@ -49,6 +49,10 @@ typedef struct {
         /* Reexecute: the state file is written, the daemon should exec
          * itself now. Returning means the exec failed: the daemon goes on. */
         void (*reexecute)(gpointer user_data);
+        /* The bus connection is of no more use: closed (after sd-bus's
+         * Disconnected), or failed in a way sd-bus tells nobody of (a
+         * message it cannot read). Nobody reaches the API through it. */
+        void (*bus_ended)(gpointer user_data);
 } StewardManagerListener;
 
 /* Loads and validates the configuration and sets up the bus connection

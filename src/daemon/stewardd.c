@@ -230,9 +230,20 @@ static const StewardManagerListener memory_listener = {
         .settled = memory_on_settled,
 };
 
+static void on_name_lost(Daemon *d, const char *why);
+
+/* Told after the Disconnected a closed connection brings (on_bus_message()),
+ * and alone when sd-bus gave up on the connection without one. */
+static void
+daemon_on_bus_ended(gpointer user_data)
+{
+        on_name_lost(user_data, "the bus connection failed");
+}
+
 static const StewardManagerListener daemon_listener = {
         .exit = daemon_on_exit,
         .reexecute = daemon_on_reexecute,
+        .bus_ended = daemon_on_bus_ended,
 };
 
 /* The bus objects served from the manager and its engine. */
