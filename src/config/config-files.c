@@ -328,31 +328,6 @@ config_loader_add_data(Loader *l, const char *path, const char *data, gsize leng
         }
 }
 
-/* Reads at most @limit + 1 bytes of @fd into @ret_data, NUL-terminated, so
- * that a file over the limit is told by its length without being read. */
-static gboolean
-read_bounded(int fd, gsize limit, char **ret_data, gsize *ret_length)
-{
-        g_autofree char *data = g_malloc(limit + 2);
-        gsize length = 0;
-
-        while (length <= limit) {
-                ssize_t n = read(fd, data + length, limit + 1 - length);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return FALSE;
-                if (n == 0)
-                        break;
-                length += (gsize) n;
-        }
-        data[length] = '\0';
-        *ret_data = g_steal_pointer(&data);
-        *ret_length = length;
-        return TRUE;
-}
-
 typedef enum {
         OPEN_OK,
         OPEN_MISSING,
@@ -388,7 +363,7 @@ loader_add_fd(Loader *l, const char *path, int fd)
         gsize length;
 
         /* Every resource a config can make the daemon allocate is bounded. */
-        if (!read_bounded(fd, STEWARD_CONFIG_FILE_MAX, &data, &length)) {
+        if (!steward_read_fd(fd, STEWARD_CONFIG_FILE_MAX, &data, &length)) {
                 config_report(l, STEWARD_PROBLEM_ERROR, path, 0, _("cannot read the file: %s"),
                               g_strerror(errno));
                 g_ptr_array_add(l->files, g_strdup(path));

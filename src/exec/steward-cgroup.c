@@ -103,6 +103,9 @@ steward_cgroup_exit_cause(guint64 oom_kills, guint64 pids_max)
         return STEWARD_EXIT_CAUSE_NONE;
 }
 
+/* Longer than any cgroup or /proc file read here. */
+#define KERNEL_FILE_MAX (1024 * 1024)
+
 /* The text of a kernel file (in /proc or a cgroup: made at each read, of
  * no size stat() knows); NULL with errno set when it cannot be read. One
  * open() and a read() or two: g_file_get_contents() goes through a stdio
@@ -112,28 +115,15 @@ static char *
 kernel_file_read(const char *path)
 {
         steward_autofd int fd = open(path, O_RDONLY | O_CLOEXEC);
-        gsize size = 4096, len = 0;
         g_autofree char *text = NULL;
+        gsize length;
 
-        if (fd < 0)
+        if (fd < 0 || !steward_read_fd(fd, KERNEL_FILE_MAX, &text, &length))
                 return NULL;
-        text = g_malloc(size);
-        for (;;) {
-                ssize_t n = read(fd, text + len, size - len - 1);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return NULL;
-                if (n == 0)
-                        break;
-                len += (gsize) n;
-                if (len + 1 == size) {
-                        size *= 2;
-                        text = g_realloc(text, size);
-                }
+        if (length > KERNEL_FILE_MAX) {
+                errno = EFBIG;
+                return NULL;
         }
-        text[len] = '\0';
         return g_steal_pointer(&text);
 }
 

@@ -4,6 +4,7 @@
 
 #include <gio/gio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "steward-names.h"
 #include "steward-util.h"
@@ -135,4 +136,34 @@ steward_set_errno_error(GError **error, int errsv, const char *what)
 {
         g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv), "%s: %s", what, g_strerror(errsv));
         return FALSE;
+}
+
+gboolean
+steward_read_fd(int fd, gsize limit, char **ret_data, gsize *ret_length)
+{
+        gsize size = MIN(limit, 4094) + 2, length = 0;
+        g_autofree char *data = g_malloc(size);
+
+        g_return_val_if_fail(limit < G_MAXSIZE - 2, FALSE);
+        while (length <= limit) {
+                ssize_t n;
+
+                /* Room for a byte and the NUL, at least. */
+                if (size - length < 2) {
+                        size = size <= limit / 2 ? size * 2 : limit + 2;
+                        data = g_realloc(data, size);
+                }
+                n = read(fd, data + length, MIN(size - 1, limit + 1) - length);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return FALSE;
+                if (n == 0)
+                        break;
+                length += (gsize) n;
+        }
+        data[length] = '\0';
+        *ret_data = g_steal_pointer(&data);
+        *ret_length = length;
+        return TRUE;
 }

@@ -26,6 +26,12 @@ steward_close_fdp(int *fd)
  * return, negated) as "@what: its text"; returns FALSE. */
 gboolean steward_set_errno_error(GError **error, int errsv, const char *what);
 
+/* Reads @fd to its end, but at most @limit + 1 bytes (a longer file is
+ * told by its length without being read whole), into @ret_data,
+ * NUL-terminated, in a buffer that grows from a page as the data comes.
+ * FALSE, errno set, when a read fails. */
+gboolean steward_read_fd(int fd, gsize limit, char **ret_data, gsize *ret_length);
+
 /* systemd's object path label escaping (bus_label_escape): [A-Za-z0-9]
  * stay, but a leading digit, and every other byte becomes _XX. */
 char *steward_bus_label_escape(const char *s);

@@ -2,7 +2,10 @@
 /* test-spec.c: unit tests of the spec defaults, role defaults and enum names. */
 #include "config.h"
 
+#include <errno.h>
 #include <signal.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "steward-spec.h"
 #include "steward-test.h"
@@ -152,6 +155,46 @@ START_TEST(test_unit_name_escape)
 }
 END_TEST
 
+/* What a pipe holds, read whole or cut one byte past the limit, the
+ * buffer grown on the way (from a page). */
+static gsize
+read_pipe(gsize size, gsize limit, char **ret_data)
+{
+        g_autofree char *bytes = g_malloc(size);
+        int p[2];
+        gsize length = 0;
+
+        memset(bytes, 'a', size);
+        if (size > 0)
+                bytes[size - 1] = 'z';
+        ck_assert_int_eq(pipe(p), 0);
+        ck_assert(size <= 65536); /* the pipe's buffer: written at once */
+        ck_assert_int_eq(write(p[1], bytes, size), (ssize_t) size);
+        close(p[1]);
+        ck_assert(steward_read_fd(p[0], limit, ret_data, &length));
+        close(p[0]);
+        ck_assert_uint_eq(strlen(*ret_data), length);
+        return length;
+}
+
+START_TEST(test_read_fd)
+{
+        g_autofree char *empty = NULL, *whole = NULL, *cut = NULL, *exact = NULL;
+        int bad = -1;
+        char *none = NULL;
+        gsize length;
+
+        ck_assert_uint_eq(read_pipe(0, 100, &empty), 0);
+        ck_assert_uint_eq(read_pipe(20000, 30000, &whole), 20000);
+        ck_assert_int_eq(whole[19999], 'z');
+        ck_assert_uint_eq(read_pipe(20000, 9000, &cut), 9001);
+        ck_assert_uint_eq(read_pipe(9000, 9000, &exact), 9000);
+        ck_assert(!steward_read_fd(bad, 100, &none, &length));
+        ck_assert_int_eq(errno, EBADF);
+        ck_assert_ptr_null(none);
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -164,6 +207,7 @@ make_suite(void)
         tcase_add_test(tc, test_spec_root);
         tcase_add_test(tc, test_unit_name_escape);
         tcase_add_test(tc, test_resources_copy);
+        tcase_add_test(tc, test_read_fd);
         suite_add_tcase(s, tc);
         return s;
 }
