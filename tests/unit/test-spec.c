@@ -160,7 +160,7 @@ END_TEST
 static gsize
 read_pipe(gsize size, gsize limit, char **ret_data)
 {
-        g_autofree char *bytes = g_malloc(size);
+        g_autofree char *bytes = g_malloc(size + 1); /* not NULL, for memset() */
         int p[2];
         gsize length = 0;
 
