@@ -40,7 +40,18 @@
  *   credentials                          "": keep them, else
  *                                        "UID GID NGROUPS GID1 GID2 ..."
  *
- * Counts and ids are decimal. */
+ * Counts and ids are decimal.
+ *
+ * The spawner: "steward-exec --spawner", spawned once, forks the helpers
+ * instead, so that stewardd makes no process of its own for a spawn (its
+ * clone3() and the spawn around it were a quarter of stewardd's CPU a
+ * child) and no helper is exec'd and loaded again. Its descriptor 3 is a
+ * SOCK_SEQPACKET socket; each request on it is one byte with the three
+ * descriptors above (SCM_RIGHTS, in that order). It forks with
+ * CLONE_PARENT, so the helper is stewardd's child as a spawned one is,
+ * puts the three at their numbers, starts a session and goes on as a
+ * spawned helper; it answers each request with the helper's PID, or a
+ * negative errno (an int32_t). EOF makes it leave. */
 #pragma once
 
 #include <sys/socket.h>
@@ -75,15 +86,16 @@ typedef struct {
         int error; /* errno */
 } StewardExecReport;
 
-/* The message that hands a spare its parameters: one byte, and the memfd
- * (SCM_RIGHTS). Sender and receiver set it up alike. */
+/* The message that hands a spare its parameters (one byte, and the memfd
+ * by SCM_RIGHTS), or the spawner a helper's three descriptors. Sender and
+ * receiver set it up alike. */
 typedef struct {
         struct msghdr msg;
         struct iovec iov;
         char byte;
         union {
                 struct cmsghdr header;
-                char space[CMSG_SPACE(sizeof(int))];
+                char space[CMSG_SPACE(3 * sizeof(int))];
         } control;
 } StewardExecFdMessage;
 

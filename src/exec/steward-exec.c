@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <linux/sched.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -358,16 +359,12 @@ reset_signal_dispositions(void)
         (void) sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-int
-main(int argc, char *argv[])
+static void __attribute__((noreturn)) run_helper(void)
 {
         Params params = { 0 };
         char go;
         ssize_t n;
         int null_fd, r;
-
-        (void) argc;
-        (void) argv;
 
         /* Run through /proc/self/fd, we would be named by a number in ps
          * and top until the exec (and a spare waits long). */
@@ -421,4 +418,92 @@ main(int argc, char *argv[])
 
         execve(params.argv[0], params.argv, params.envp);
         fail(STEWARD_EXEC_STAGE_EXEC, errno);
+}
+
+/* A helper forked by the spawner: @fds (the parameters, the gate, the
+ * report) go to their numbers, and it goes on in a session of its own as
+ * one stewardd spawned. The spawner is single-threaded and holds no lock,
+ * and a helper calls nothing that trusts the thread id glibc keeps (raise(),
+ * abort(), threads): it runs the code that a fresh process would. */
+static void __attribute__((noreturn)) spawned_helper(char *argv[], const int fds[3])
+{
+        /* ps shows a helper as one stewardd spawned: "steward-exec". */
+        for (char **a = argv + 1; *a; a++)
+                memset(*a, 0, strlen(*a));
+        for (int i = 0; i < 3; i++)
+                if (dup2(fds[i], STEWARD_EXEC_FD_PARAMS + i) < 0)
+                        _exit(127);
+        if (setsid() < 0)
+                fail(STEWARD_EXEC_STAGE_SESSION, errno);
+        run_helper();
+}
+
+/* The spawner: forks a helper for each request on @sock, see
+ * steward-exec-protocol.h. */
+static void __attribute__((noreturn)) run_spawner(char *argv[], int sock)
+{
+        int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+        (void) prctl(PR_SET_NAME, "steward-spawner");
+        /* Placeholders hold the helper's numbers, so that what arrives
+         * lands above them and no dup2() of a helper overwrites another. */
+        for (int fd = STEWARD_EXEC_FD_PARAMS; fd <= STEWARD_EXEC_FD_REPORT; fd++)
+                if (null_fd < 0 || (fd != null_fd && dup3(null_fd, fd, O_CLOEXEC) < 0))
+                        _exit(127);
+        for (;;) {
+                StewardExecFdMessage m;
+                /* The signal at its end is ours to stewardd: SIGCHLD (with
+                 * CLONE_PARENT the kernel takes no other). */
+                struct clone_args args = { .flags = CLONE_PARENT };
+                int fds[3] = { -1, -1, -1 };
+                struct cmsghdr *c;
+                int32_t reply;
+                long pid;
+                ssize_t n;
+
+                steward_exec_fd_message_init(&m);
+                do
+                        n = recvmsg(sock, &m.msg, MSG_CMSG_CLOEXEC);
+                while (n < 0 && errno == EINTR);
+                if (n <= 0)
+                        /* stewardd exited, or re-executes. */
+                        _exit(0);
+                c = CMSG_FIRSTHDR(&m.msg);
+                if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+                    c->cmsg_len == CMSG_LEN(sizeof(fds)) && !(m.msg.msg_flags & MSG_CTRUNC)) {
+                        memcpy(fds, CMSG_DATA(c), sizeof(fds));
+                        /* Named as a helper from its first instruction, as
+                         * a spawned one is once it runs; we are the
+                         * spawner again before stewardd hears of it. */
+                        (void) prctl(PR_SET_NAME, "steward-exec");
+                        pid = syscall(SYS_clone3, &args, sizeof(args));
+                        if (pid == 0)
+                                spawned_helper(argv, fds);
+                        reply = pid > 0 ? (int32_t) pid : -errno;
+                        (void) prctl(PR_SET_NAME, "steward-spawner");
+                } else
+                        reply = -EPROTO;
+                for (int i = 0; i < 3; i++)
+                        if (fds[i] >= 0)
+                                (void) close(fds[i]);
+                if (send(sock, &reply, sizeof(reply), MSG_NOSIGNAL) != sizeof(reply))
+                        _exit(0);
+        }
+}
+
+int
+main(int argc, char *argv[])
+{
+        if (argc == 2 && strcmp(argv[1], "--spawner") == 0) {
+                /* Above the helper's numbers, which its forks take. */
+                int sock = fcntl(STEWARD_EXEC_FD_PARAMS, F_DUPFD_CLOEXEC, STEWARD_EXEC_FD_REPORT + 1);
+
+                if (sock < 0)
+                        _exit(127);
+                (void) syscall(SYS_close_range, STEWARD_EXEC_FD_PARAMS, sock - 1, 0);
+                (void) syscall(SYS_close_range, sock + 1, ~0U, 0);
+                reset_signal_dispositions();
+                run_spawner(argv, sock);
+        }
+        run_helper();
 }
