@@ -17,6 +17,7 @@
 #include <linux/memfd.h>
 #include <spawn.h>
 #include <sys/mman.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <string.h>
@@ -455,45 +456,33 @@ fd_table_has_room(GError **error)
         return FALSE;
 }
 
-/* posix_spawn()s steward-exec with @params (a sealed memfd, or a
- * spare's socket) at the parameters' number, held at its gate. */
-static gboolean
-helper_spawn(int *params, StewardSpawned *out, GError **error)
+/* posix_spawn()s steward-exec with @argv and @fds at the protocol's
+ * numbers (three, or one for the spawner), in a session of its own with
+ * every signal at its default; its PID. */
+static pid_t
+executor_spawn(char *const argv[], int *const fds[], guint n_fds, GError **error)
 {
-        steward_autofd int gate_r = -1, gate_w = -1, report_r = -1, report_w = -1;
-        int gate[2], report[2];
         posix_spawn_file_actions_t actions;
         posix_spawnattr_t attr;
         sigset_t all, none;
         char proc_path[64];
         const char *executor;
-        char *argv[] = { (char *) "steward-exec", NULL };
         char *envp[] = { NULL };
         pid_t pid;
         int r;
 
         executor = executor_proc_path(proc_path, error);
         if (!executor)
-                return FALSE;
-        if (pipe2(gate, O_CLOEXEC) < 0)
-                return steward_set_errno_error(error, errno, "pipe");
-        gate_r = gate[0];
-        gate_w = gate[1];
-        if (pipe2(report, O_CLOEXEC) < 0)
-                return steward_set_errno_error(error, errno, "pipe");
-        report_r = report[0];
-        report_w = report[1];
-
+                return 0;
         /* The file actions dup2() each onto its protocol number (which
          * clears close-on-exec there, and only there); a source sitting on
          * another's number would be overwritten before it is copied. */
-        if (!move_above_protocol_fds(params, error) || !move_above_protocol_fds(&gate_r, error) ||
-            !move_above_protocol_fds(&report_w, error))
-                return FALSE;
+        for (guint i = 0; i < n_fds; i++)
+                if (!move_above_protocol_fds(fds[i], error))
+                        return 0;
         posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_adddup2(&actions, *params, STEWARD_EXEC_FD_PARAMS);
-        posix_spawn_file_actions_adddup2(&actions, gate_r, STEWARD_EXEC_FD_GATE);
-        posix_spawn_file_actions_adddup2(&actions, report_w, STEWARD_EXEC_FD_REPORT);
+        for (guint i = 0; i < n_fds; i++)
+                posix_spawn_file_actions_adddup2(&actions, *fds[i], STEWARD_EXEC_FD_PARAMS + (int) i);
 
         posix_spawnattr_init(&attr);
         sigfillset(&all);
@@ -508,18 +497,190 @@ helper_spawn(int *params, StewardSpawned *out, GError **error)
         if (r != 0) {
                 g_set_error(error, G_IO_ERROR, g_io_error_from_errno(r), "spawning steward-exec '%s': %s",
                             steward_spawn_executor_path(), g_strerror(r));
-                return FALSE;
+                return 0;
         }
-
-        /* It waits at the gate: the program will run with the limit
-         * stewardd was given (a program using select() needs 1024 or
-         * less), not the one stewardd raised for itself. */
+        /* It waits for us: what it runs will have the limit stewardd was
+         * given (a program using select() needs 1024 or less), not the one
+         * stewardd raised for itself. */
         if (nofile_raised && prlimit(pid, RLIMIT_NOFILE, &nofile_inherited, NULL) < 0)
                 g_debug("Cannot give pid %d the descriptor limit back: %s", (int) pid, g_strerror(errno));
+        return pid;
+}
 
+/* The spawner (steward-exec --spawner, see steward-exec-protocol.h),
+ * spawned at the first spawn and asked for every helper after: stewardd
+ * sends a message and reads a number instead of making a process. */
+static int spawner_fd = -1;
+static pid_t spawner_pid;
+/* Spawners that failed: past SPAWNER_FAILURES_MAX, none is started again
+ * and stewardd spawns its helpers itself (a kernel without clone3(), say). */
+static guint spawner_failures;
+#define SPAWNER_FAILURES_MAX 3
+
+/* How long a spawn waits for the spawner's answer (a fork of a small
+ * process) before it spawns the helper itself and kills the spawner. */
+#define SPAWNER_TIMEOUT_MSEC 5000
+
+/* Lets the spawner go: it leaves when it reads EOF. @hung: it did not
+ * answer, and is killed (it is alive, so its PID is still its own). */
+static void
+spawner_stop(const char *why, gboolean hung)
+{
+        if (spawner_fd < 0)
+                return;
+        g_message("Spawning helpers without the spawner (pid %d): %s", (int) spawner_pid, why);
+        if (hung)
+                (void) kill(spawner_pid, SIGKILL);
+        steward_close_fdp(&spawner_fd);
+        spawner_pid = 0;
+        spawner_failures++;
+}
+
+static gboolean
+spawner_start(void)
+{
+        g_autoptr(GError) error = NULL;
+        steward_autofd int ours = -1, theirs = -1;
+        char *argv[] = { (char *) "steward-exec", (char *) "--spawner", NULL };
+        int *fds[] = { &theirs };
+        int pair[2];
+        pid_t pid;
+
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
+                g_debug("No spawner: socketpair: %s", g_strerror(errno));
+                return FALSE;
+        }
+        ours = pair[0];
+        theirs = pair[1];
+        pid = executor_spawn(argv, fds, G_N_ELEMENTS(fds), &error);
+        if (pid <= 0) {
+                g_debug("No spawner: %s", error->message);
+                return FALSE;
+        }
+        spawner_fd = g_steal_fd(&ours);
+        spawner_pid = pid;
+        return TRUE;
+}
+
+/* Asks the spawner for a helper with @fds (the parameters, the gate, the
+ * report): its PID; 0 when the spawner cannot be had and made none; -1
+ * when it went away unanswered, maybe with a helper forked (then @fds are
+ * that helper's too, and must not be another's). The caller spawns the
+ * helper itself on either, and the spawner is let go. */
+static pid_t
+spawner_spawn(const int fds[3])
+{
+        StewardExecFdMessage m;
+        struct cmsghdr *c;
+        struct pollfd p;
+        int32_t reply;
+        ssize_t n;
+        int r;
+
+        if (spawner_fd < 0 && (spawner_failures >= SPAWNER_FAILURES_MAX || !spawner_start()))
+                return 0;
+        steward_exec_fd_message_init(&m);
+        c = CMSG_FIRSTHDR(&m.msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(3 * sizeof(int));
+        memcpy(CMSG_DATA(c), fds, 3 * sizeof(int));
+        do
+                n = sendmsg(spawner_fd, &m.msg, MSG_NOSIGNAL);
+        while (n < 0 && errno == EINTR);
+        if (n != 1) {
+                spawner_stop(n < 0 ? g_strerror(errno) : "short write", FALSE);
+                return 0;
+        }
+        /* A fork of a small process, and our own: answered at once, as
+         * posix_spawn() returns once its helper has exec'd. */
+        p = (struct pollfd){ .fd = spawner_fd, .events = POLLIN };
+        do
+                r = poll(&p, 1, SPAWNER_TIMEOUT_MSEC);
+        while (r < 0 && errno == EINTR);
+        if (r <= 0) {
+                spawner_stop(r == 0 ? "no answer" : g_strerror(errno), r == 0);
+                return -1;
+        }
+        n = recv(spawner_fd, &reply, sizeof(reply), MSG_DONTWAIT);
+        if (n != sizeof(reply)) {
+                spawner_stop("it is gone", FALSE);
+                return -1;
+        }
+        if (reply <= 0) {
+                /* It forked nothing. */
+                spawner_stop(g_strerror(-reply), FALSE);
+                return 0;
+        }
+        return (pid_t) reply;
+}
+
+/* The gate and report pipes of a helper. */
+typedef struct {
+        int gate_r, gate_w, report_r, report_w;
+} HelperPipes;
+
+static void
+helper_pipes_clear(HelperPipes *h)
+{
+        steward_close_fdp(&h->gate_r);
+        steward_close_fdp(&h->gate_w);
+        steward_close_fdp(&h->report_r);
+        steward_close_fdp(&h->report_w);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(HelperPipes, helper_pipes_clear)
+
+static gboolean
+helper_pipes_open(HelperPipes *h, GError **error)
+{
+        int gate[2], report[2];
+
+        helper_pipes_clear(h);
+        if (pipe2(gate, O_CLOEXEC) < 0)
+                return steward_set_errno_error(error, errno, "pipe");
+        h->gate_r = gate[0];
+        h->gate_w = gate[1];
+        if (pipe2(report, O_CLOEXEC) < 0)
+                return steward_set_errno_error(error, errno, "pipe");
+        h->report_r = report[0];
+        h->report_w = report[1];
+        return TRUE;
+}
+
+/* Makes steward-exec with @params at the parameters' number, held at its
+ * gate: forked by the spawner, or spawned when the spawner cannot be had.
+ * @params is a sealed memfd, which a helper the spawner may have forked
+ * before it went can read but not change; or a spare's socket
+ * (@params_shareable FALSE), which only one process may hold: no spare
+ * then. */
+static gboolean
+helper_spawn(int *params, gboolean params_shareable, StewardSpawned *out, GError **error)
+{
+        g_auto(HelperPipes) h = { -1, -1, -1, -1 };
+        char *argv[] = { (char *) "steward-exec", NULL };
+        int *fds[] = { params, &h.gate_r, &h.report_w };
+        pid_t pid;
+
+        if (!helper_pipes_open(&h, error))
+                return FALSE;
+        pid = spawner_spawn((const int[]){ *params, h.gate_r, h.report_w });
+        if (pid < 0) {
+                /* Its helper, if any, finds its gate closed and leaves. */
+                if (!params_shareable) {
+                        g_set_error(error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE, "the spawner went away");
+                        return FALSE;
+                }
+                if (!helper_pipes_open(&h, error))
+                        return FALSE;
+        }
+        if (pid <= 0)
+                pid = executor_spawn(argv, fds, G_N_ELEMENTS(fds), error);
+        if (pid <= 0)
+                return FALSE;
         out->pid = pid;
-        out->gate_fd = g_steal_fd(&gate_w);
-        out->report_fd = g_steal_fd(&report_r);
+        out->gate_fd = g_steal_fd(&h.gate_w);
+        out->report_fd = g_steal_fd(&h.report_r);
         return TRUE;
 }
 
@@ -533,12 +694,24 @@ steward_spawn_spare(StewardSpare *spare, GError **error)
                 return TRUE;
         if (!fd_table_has_room(error))
                 return FALSE;
-        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
-                return steward_set_errno_error(error, errno, "socketpair");
-        ours = pair[0];
-        theirs = pair[1];
-        if (!helper_spawn(&theirs, &spare->proc, error))
-                return FALSE;
+        /* Twice at most: a spawner that went away unanswered may have
+         * forked a helper on the first socket, which is then its alone. */
+        for (guint attempt = 0;; attempt++) {
+                g_autoptr(GError) local_error = NULL;
+
+                if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+                        return steward_set_errno_error(error, errno, "socketpair");
+                ours = pair[0];
+                theirs = pair[1];
+                if (helper_spawn(&theirs, FALSE, &spare->proc, &local_error))
+                        break;
+                steward_close_fdp(&ours);
+                steward_close_fdp(&theirs);
+                if (attempt > 0 || !g_error_matches(local_error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE)) {
+                        g_propagate_error(error, g_steal_pointer(&local_error));
+                        return FALSE;
+                }
+        }
         spare->params_fd = g_steal_fd(&ours);
         return TRUE;
 }
@@ -564,6 +737,7 @@ spare_take(StewardSpare *spare, int params, StewardSpawned *out)
         if (!spare || spare->params_fd < 0)
                 return FALSE;
         steward_exec_fd_message_init(&m);
+        m.msg.msg_controllen = CMSG_SPACE(sizeof(int));
         c = CMSG_FIRSTHDR(&m.msg);
         c->cmsg_level = SOL_SOCKET;
         c->cmsg_type = SCM_RIGHTS;
@@ -595,7 +769,7 @@ steward_spawn_fork(const StewardExecPlan *p, StewardSpare *spare, StewardSpawned
         params = params_fd(p, error);
         if (params < 0)
                 return FALSE;
-        return spare_take(spare, params, out) || helper_spawn(&params, out, error);
+        return spare_take(spare, params, out) || helper_spawn(&params, TRUE, out, error);
 }
 
 gboolean
