@@ -1051,17 +1051,16 @@ itest_live_scopes(void)
         return units;
 }
 
-pid_t
-itest_spare_of(GPid parent, pid_t except)
+/* Every child of @parent (of each of its threads: GLib may have spawned
+ * from any). */
+static GArray *
+children_of(GPid parent)
 {
         g_autofree char *dir = g_strdup_printf("/proc/%d/task", (int) parent);
-        g_autofree char *executor = realpath(g_getenv("STEWARD_EXECUTOR_PATH"), NULL);
         g_autoptr(GDir) tasks = g_dir_open(dir, 0, NULL);
+        GArray *children = g_array_new(FALSE, FALSE, sizeof(pid_t));
         const char *tid;
-        pid_t found = 0;
 
-        ck_assert_msg(executor, "STEWARD_EXECUTOR_PATH: %s", g_strerror(errno));
-        /* Every thread's children: GLib may have spawned from any. */
         while (tasks && (tid = g_dir_read_name(tasks))) {
                 g_autofree char *path = g_strdup_printf("%s/%s/children", dir, tid);
                 g_autofree char *text = NULL;
@@ -1072,14 +1071,55 @@ itest_spare_of(GPid parent, pid_t except)
                 pids = g_strsplit(g_strstrip(text), " ", -1);
                 for (char **p = pids; *p && **p; p++) {
                         pid_t pid = (pid_t) g_ascii_strtoll(*p, NULL, 10);
-                        g_autofree char *exe_path = g_strdup_printf("/proc/%d/exe", (int) pid);
-                        g_autofree char *exe = g_file_read_link(exe_path, NULL);
-
-                        if (pid != except && exe && g_str_equal(exe, executor)) {
-                                ck_assert_msg(found == 0, "two spares: %d and %d", (int) found, (int) pid);
-                                found = pid;
-                        }
+                        g_array_append_val(children, pid);
                 }
+        }
+        return children;
+}
+
+static gboolean
+comm_is(pid_t pid, const char *name)
+{
+        g_autofree char *path = g_strdup_printf("/proc/%d/comm", (int) pid);
+        g_autofree char *comm = NULL;
+
+        return g_file_get_contents(path, &comm, NULL, NULL) && g_str_equal(g_strstrip(comm), name);
+}
+
+pid_t
+itest_spare_of(GPid parent, pid_t except)
+{
+        g_autofree char *executor = realpath(g_getenv("STEWARD_EXECUTOR_PATH"), NULL);
+        g_autoptr(GArray) children = children_of(parent);
+        pid_t found = 0;
+
+        ck_assert_msg(executor, "STEWARD_EXECUTOR_PATH: %s", g_strerror(errno));
+        for (guint i = 0; i < children->len; i++) {
+                pid_t pid = g_array_index(children, pid_t, i);
+                g_autofree char *exe_path = g_strdup_printf("/proc/%d/exe", (int) pid);
+                g_autofree char *exe = g_file_read_link(exe_path, NULL);
+
+                if (pid == except || !exe || !g_str_equal(exe, executor) || comm_is(pid, "steward-spawner"))
+                        continue;
+                ck_assert_msg(found == 0, "two spares: %d and %d", (int) found, (int) pid);
+                found = pid;
+        }
+        return found;
+}
+
+pid_t
+itest_spawner_of(GPid parent)
+{
+        g_autoptr(GArray) children = children_of(parent);
+        pid_t found = 0;
+
+        for (guint i = 0; i < children->len; i++) {
+                pid_t pid = g_array_index(children, pid_t, i);
+
+                if (!comm_is(pid, "steward-spawner"))
+                        continue;
+                ck_assert_msg(found == 0, "two spawners: %d and %d", (int) found, (int) pid);
+                found = pid;
         }
         return found;
 }
@@ -1112,22 +1152,43 @@ itest_proc_rss_kib(GPid pid)
         return g_ascii_strtoull(rss + strlen("VmRSS:"), NULL, 10);
 }
 
-double
-itest_proc_cpu_seconds(GPid pid)
+/* The fields of /proc/@pid/stat after the name, from the state (field 3)
+ * on; NULL when it is gone. */
+static char **
+proc_stat_fields(GPid pid)
 {
         g_autofree char *path = g_strdup_printf("/proc/%d/stat", pid);
         g_autofree char *stat = NULL;
-        g_auto(GStrv) fields = NULL;
         const char *after_comm;
+        char **fields;
 
         if (!g_file_get_contents(path, &stat, NULL, NULL) || !(after_comm = strrchr(stat, ')')))
-                return 0;
-        /* state is field 3; utime and stime are 14 and 15. */
+                return NULL;
         fields = g_strsplit(after_comm + 2, " ", -1);
         if (g_strv_length(fields) < 13)
+                g_clear_pointer(&fields, g_strfreev);
+        return fields;
+}
+
+double
+itest_proc_cpu_seconds(GPid pid)
+{
+        g_auto(GStrv) fields = proc_stat_fields(pid);
+
+        /* utime and stime are fields 14 and 15. */
+        if (!fields)
                 return 0;
         return (double) (g_ascii_strtoull(fields[11], NULL, 10) + g_ascii_strtoull(fields[12], NULL, 10)) /
                (double) sysconf(_SC_CLK_TCK);
+}
+
+GPid
+itest_proc_parent(GPid pid)
+{
+        g_auto(GStrv) fields = proc_stat_fields(pid);
+
+        /* ppid is field 4. */
+        return fields ? (GPid) g_ascii_strtoll(fields[1], NULL, 10) : 0;
 }
 
 const char *

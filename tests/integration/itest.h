@@ -224,9 +224,14 @@ guint64 itest_proc_rss_kib(GPid pid);
 
 /* The spare steward-exec (stewardd(8)) among @parent's children, other than
  * @except, found by its executable: that is its own once posix_spawn()
- * returns, where its argv and its name are set a moment later. 0 when
- * there is none; fails the test on two. */
+ * returns, where its argv and its name are set a moment later; the
+ * spawner, which forks the helpers, is told apart by its name
+ * (steward-spawner), which its forks never have. 0 when there is none;
+ * fails the test on two. */
 pid_t itest_spare_of(GPid parent, pid_t except);
+/* The spawner (steward-exec --spawner) among @parent's children; 0 when
+ * there is none; fails the test on two. */
+pid_t itest_spawner_of(GPid parent);
 
 /* Benches: the duration (gint64 µs, @durations sorted in place) below
  * which a fraction @q of them are, in ms: 0.5 is the median. */
@@ -237,6 +242,8 @@ gboolean itest_sanitized(void);
 /* The user and system CPU time a process has used so far (execve() keeps
  * counting), 0 when it is gone. */
 double itest_proc_cpu_seconds(GPid pid);
+/* A process's parent, 0 when it is gone. */
+GPid itest_proc_parent(GPid pid);
 /* A string field of a recorded event (tssta{sv}), NULL when it has none. */
 const char *itest_event_str(GVariant *ev, const char *field);
 /* An event's number (STEWARD_SEQUENCE). */

@@ -3,7 +3,10 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <glib/gstdio.h>
 #include <sys/wait.h>
@@ -566,6 +569,91 @@ START_TEST(test_spare_becomes_next_incarnation)
 }
 END_TEST
 
+/* Helpers are forked by the spawner, and are this process's children as
+ * a spawned one is (CLONE_PARENT). A spawner killed costs no spawn: the
+ * spawn that finds it gone spawns its helper itself, and the next one
+ * starts a new spawner. */
+START_TEST(test_spawner_forks_helpers)
+{
+        Fixture f = { 0 };
+        g_autofree char *name = g_strdup_printf("spawned-%d", _i);
+        g_autoptr(StewardChildSpec) c = NULL;
+        struct pollfd p = { .events = POLLIN };
+        pid_t spawner, next;
+
+        fixture_init(&f, kinds[_i]);
+        c = child_new(name, "exec sleep 1000");
+        steward_backend_spawn(f.backend, c, 0, NULL, NULL);
+        ck_assert_msg(itest_wait_flag(&f.record.spawned, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
+        ck_assert_int_eq(itest_proc_parent(f.record.pid), getpid());
+        spawner = itest_spawner_of(getpid());
+        ck_assert_msg(spawner > 0, "no spawner after a spawn");
+        ck_assert_int_ne(spawner, f.record.pid);
+        ck_assert_int_eq(itest_proc_parent(spawner), getpid());
+
+        /* Gone, and its end not seen yet. */
+        p.fd = (int) syscall(SYS_pidfd_open, spawner, 0);
+        ck_assert_int_ge(p.fd, 0);
+        ck_assert_int_eq(kill(spawner, SIGKILL), 0);
+        ck_assert_int_eq(poll(&p, 1, ITEST_TIMEOUT_SEC * 1000), 1);
+        (void) close(p.fd);
+        steward_backend_stop(f.backend, name, 0, SIGTERM);
+        ck_assert_msg(itest_wait_flag(&f.record.gone, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
+        for (guint64 generation = 1; generation <= 2; generation++) {
+                record_reset(&f.record);
+                steward_backend_spawn(f.backend, c, generation, NULL, NULL);
+                ck_assert_msg(itest_wait_flag(&f.record.spawned, ITEST_TIMEOUT_SEC), "log: %s",
+                              f.record.log->str);
+                ck_assert_int_eq(itest_proc_parent(f.record.pid), getpid());
+                steward_backend_stop(f.backend, name, generation, SIGTERM);
+                ck_assert_msg(itest_wait_flag(&f.record.gone, ITEST_TIMEOUT_SEC), "log: %s",
+                              f.record.log->str);
+        }
+        next = itest_spawner_of(getpid());
+        ck_assert_msg(next > 0 && next != spawner, "no new spawner (the old one was %d)", (int) spawner);
+        fixture_clear(&f);
+}
+END_TEST
+
+/* A spawner that does not answer (stopped here) holds a spawn up for its
+ * timeout at most: it is killed, and the helper spawned without it. */
+START_TEST(test_spawner_stopped)
+{
+        Fixture f = { 0 };
+        g_autoptr(StewardChildSpec) c = child_new("stopped", "exec sleep 1000");
+        struct pollfd p = { .events = POLLIN };
+        pid_t spawner;
+
+        fixture_init(&f, STEWARD_BACKEND_PROCESS);
+        steward_backend_spawn(f.backend, c, 0, NULL, NULL);
+        ck_assert_msg(itest_wait_flag(&f.record.spawned, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
+        /* The spare is made once the loop has nothing else to do. */
+        while (g_main_context_iteration(NULL, FALSE))
+                ;
+        spawner = itest_spawner_of(getpid());
+        ck_assert_msg(spawner > 0, "no spawner after a spawn");
+        p.fd = (int) syscall(SYS_pidfd_open, spawner, 0);
+        ck_assert_int_ge(p.fd, 0);
+        ck_assert_int_eq(kill(spawner, SIGSTOP), 0);
+
+        /* The restart takes the spare; the spare after it asks the spawner. */
+        steward_backend_stop(f.backend, "stopped", 0, SIGTERM);
+        ck_assert_msg(itest_wait_flag(&f.record.gone, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
+        record_reset(&f.record);
+        steward_backend_spawn(f.backend, c, 1, NULL, NULL);
+        ck_assert_msg(itest_wait_flag(&f.record.spawned, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
+        while (g_main_context_iteration(NULL, FALSE))
+                ;
+        ck_assert_msg(poll(&p, 1, ITEST_TIMEOUT_SEC * 1000) == 1, "the stopped spawner %d was not killed",
+                      (int) spawner);
+        (void) close(p.fd);
+        ck_assert_msg(itest_spare_of(getpid(), f.record.pid) > 0, "no spare made without the spawner");
+        steward_backend_stop(f.backend, "stopped", 1, SIGTERM);
+        ck_assert_msg(itest_wait_flag(&f.record.gone, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
+        fixture_clear(&f);
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -586,6 +674,8 @@ make_suite(void)
         tcase_add_loop_test(tc, test_missing_working_directory, 0, G_N_ELEMENTS(kinds));
         tcase_add_loop_test(tc, test_exec_environment, 0, G_N_ELEMENTS(kinds));
         tcase_add_loop_test(tc, test_spare_becomes_next_incarnation, 0, G_N_ELEMENTS(kinds));
+        tcase_add_loop_test(tc, test_spawner_forks_helpers, 0, G_N_ELEMENTS(kinds));
+        tcase_add_test(tc, test_spawner_stopped);
         suite_add_tcase(s, tc);
 
         tcase_set_timeout(scope, 2 * ITEST_TIMEOUT_SEC);

@@ -1094,19 +1094,24 @@ wait_spare(ItestDaemon *d)
         return spare;
 }
 
-/* The spare leaves with the stewardd that spawned it: killed (_i 0) or
- * re-executed (_i 1), nothing remains of it for the next to find. */
+/* The spare and the spawner leave with the stewardd that spawned them:
+ * killed (_i 0) or re-executed (_i 1), nothing remains of them for the
+ * next to find. */
 START_TEST(test_spare_leaves_with_stewardd)
 {
         g_autoptr(ItestDaemon) d = itest_daemon_start(simple_config, NULL);
-        struct pollfd p = { .events = POLLIN };
-        pid_t spare;
+        struct pollfd p[2] = { { .events = POLLIN }, { .events = POLLIN } };
+        pid_t spare, spawner;
 
         ck_assert(itest_wait_state(d, "api", "running"));
         ck_assert(itest_wait_state(d, "worker", "running"));
         spare = wait_spare(d);
-        p.fd = (int) syscall(SYS_pidfd_open, spare, 0);
-        ck_assert_msg(p.fd >= 0, "pidfd_open(%d): %s", (int) spare, g_strerror(errno));
+        spawner = itest_spawner_of(d->pid);
+        ck_assert_msg(spawner > 0, "stewardd has no spawner");
+        p[0].fd = (int) syscall(SYS_pidfd_open, spare, 0);
+        ck_assert_msg(p[0].fd >= 0, "pidfd_open(%d): %s", (int) spare, g_strerror(errno));
+        p[1].fd = (int) syscall(SYS_pidfd_open, spawner, 0);
+        ck_assert_msg(p[1].fd >= 0, "pidfd_open(%d): %s", (int) spawner, g_strerror(errno));
         if (_i == 0) {
                 itest_daemon_kill(d);
                 /* A new stewardd, with events of its own. */
@@ -1119,9 +1124,12 @@ START_TEST(test_spare_leaves_with_stewardd)
                 wait_adopted_from(d, &from);
         }
         /* Readable once it has exited, reaped or not. */
-        ck_assert_msg(poll(&p, 1, ITEST_TIMEOUT_SEC * 1000) == 1, "the spare %d outlived its stewardd",
+        ck_assert_msg(poll(&p[0], 1, ITEST_TIMEOUT_SEC * 1000) == 1, "the spare %d outlived its stewardd",
                       (int) spare);
-        (void) close(p.fd);
+        ck_assert_msg(poll(&p[1], 1, ITEST_TIMEOUT_SEC * 1000) == 1, "the spawner %d outlived its stewardd",
+                      (int) spawner);
+        (void) close(p[0].fd);
+        (void) close(p[1].fd);
 }
 END_TEST
 
