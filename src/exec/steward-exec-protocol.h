@@ -3,9 +3,10 @@
  *
  * stewardd never forks itself: a fork of a large, multi-threaded process
  * costs a copy of its page tables and a TLB shootdown for every page it
- * touches afterwards. It posix_spawn()s (CLONE_VM|CLONE_VFORK) the small
- * steward-exec instead, already in a new session with every signal at its
- * default and none blocked, and passes it three descriptors:
+ * touches afterwards. The small steward-exec is made instead, forked by
+ * the spawner (below) or, without one, posix_spawn()ed (CLONE_VM|
+ * CLONE_VFORK), already in a new session with every signal at its default
+ * and none blocked, and is passed three descriptors:
  *
  *   3  the parameters: a sealed memfd of NUL-terminated strings, below;
  *      or, for a spare (a helper spawned before stewardd needed it, so

@@ -9,7 +9,11 @@
  * liblzma, libzstd, liblz4 and libcap along and double that start-up, for
  * one call; see journal_stream_fd().) Everything a stage does is what a
  * forked child of stewardd did before it, in the same order, so a program
- * sees no difference. */
+ * sees no difference.
+ *
+ * Run as "steward-exec --spawner", it is the spawner instead, which forks
+ * the helpers (run_spawner()): a helper is then a copy of this small
+ * process, made without stewardd's clone() and without an exec. */
 #include "config.h"
 
 #include <errno.h>
