@@ -228,7 +228,8 @@ run_size(guint n)
         const char *units_status_args[] = { "status", "--no-pager", "--lines=0", "steward-*.scope", NULL };
         Calls calls = { 0 };
         double wall, cpu, cpu_before, cpu_after, list, list_again, prop, status, tree, ctl_list,
-                ctl_list_bus, units_list, units_status, storm;
+                ctl_list_bus, units_list, units_status, storm, spawner_cpu, spawner_before, spawner_after;
+        GPid spawner;
         g_autofree char *runtime_parent = g_dir_make_tmp("steward-bench-run-XXXXXX", NULL);
         g_autofree char *runtime = NULL;
         guint64 rss, anon, rss_after, anon_after, settled, warm, restarted, read, stormed;
@@ -259,6 +260,9 @@ run_size(guint n)
         ck_assert_msg(wait_events(d, "child_started", n, &from), "%u children did not start", n);
         wall = seconds_since(start);
         cpu = itest_proc_cpu_seconds(d->pid);
+        /* The helpers are forked by the spawner, at its cost. */
+        spawner = itest_spawner_of(d->pid);
+        spawner_cpu = spawner > 0 ? itest_proc_cpu_seconds(spawner) : 0;
         manager_cpu = itest_proc_cpu_seconds(manager) - manager_cpu;
         rss = status_kib(d->pid, "VmRSS");
         anon = status_kib(d->pid, "RssAnon");
@@ -320,6 +324,8 @@ run_size(guint n)
         /* Every child restarted, the calls pipelined on one connection up
          * to what stewardd lets one connection have waiting. */
         cpu_before = itest_proc_cpu_seconds(d->pid);
+        spawner = itest_spawner_of(d->pid);
+        spawner_before = spawner > 0 ? itest_proc_cpu_seconds(spawner) : 0;
         start = g_get_monotonic_time();
         for (guint i = 0; i < n; i++) {
                 g_autofree char *name = g_strdup_printf("c%u", i);
@@ -336,6 +342,7 @@ run_size(guint n)
         ck_assert_msg(wait_events(d, "child_started", n, &from), "%u children were not restarted", n);
         storm = seconds_since(start);
         cpu_after = itest_proc_cpu_seconds(d->pid);
+        spawner_after = spawner > 0 ? itest_proc_cpu_seconds(spawner) : 0;
         while (calls.pending > 0)
                 g_main_context_iteration(NULL, TRUE);
         ck_assert_uint_eq(calls.failed, 0);
@@ -357,6 +364,9 @@ run_size(guint n)
                "CPU; stewardd's bring-up %6.2f ms/child wall (%.2fx), manager %5.2f ms/child CPU\n",
                n, ref_wall * 1000 / n, ref_manager_cpu * 1000 / n, wall * 1000 / n, wall / ref_wall,
                manager_cpu * 1000 / n);
+        printf("# %6u children: the spawner's CPU %5.2f ms/child in the bring-up, %5.2f in the restart of "
+               "all\n",
+               n, spawner_cpu * 1000 / n, (spawner_after - spawner_before) * 1000 / n);
         printf("# %6u children: bring-up %6.2f ms/child wall, %5.2f ms/child CPU; RSS %6" G_GUINT64_FORMAT
                " KiB (%5.1f KiB/child, anonymous %5.1f); ListChildren %6.1f ms (again %6.1f ms), GetAll "
                "%5.1f ms, "
