@@ -55,6 +55,8 @@
  * negative errno (an int32_t). EOF makes it leave. */
 #pragma once
 
+#include <stdbool.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #define STEWARD_EXEC_MAGIC "steward-exec/1"
@@ -110,4 +112,33 @@ steward_exec_fd_message_init(StewardExecFdMessage *m)
         m->msg.msg_iovlen = 1;
         m->msg.msg_control = &m->control;
         m->msg.msg_controllen = sizeof(m->control);
+}
+
+/* @m made ready to send, with the @n descriptors of @fds (3 at most). */
+static inline void
+steward_exec_fd_message_set(StewardExecFdMessage *m, const int *fds, size_t n)
+{
+        struct cmsghdr *c;
+
+        steward_exec_fd_message_init(m);
+        m->msg.msg_controllen = CMSG_SPACE(n * sizeof(int));
+        c = CMSG_FIRSTHDR(&m->msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(n * sizeof(int));
+        memcpy(CMSG_DATA(c), fds, n * sizeof(int));
+}
+
+/* The @n descriptors a received @m carries, into @fds; false when it
+ * carries anything else, or the kernel cut them short. */
+static inline bool
+steward_exec_fd_message_get(StewardExecFdMessage *m, int *fds, size_t n)
+{
+        struct cmsghdr *c = CMSG_FIRSTHDR(&m->msg);
+
+        if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+            c->cmsg_len != CMSG_LEN(n * sizeof(int)) || (m->msg.msg_flags & MSG_CTRUNC))
+                return false;
+        memcpy(fds, CMSG_DATA(c), n * sizeof(int));
+        return true;
 }

@@ -161,7 +161,6 @@ static void
 receive_params(void)
 {
         StewardExecFdMessage m;
-        struct cmsghdr *c;
         struct stat st;
         ssize_t n;
         int fd = -1;
@@ -176,11 +175,7 @@ receive_params(void)
                 _exit(127);
         if (n < 0)
                 fail(STEWARD_EXEC_STAGE_PARAMS, errno);
-        c = CMSG_FIRSTHDR(&m.msg);
-        if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-            c->cmsg_len == CMSG_LEN(sizeof(int)))
-                memcpy(&fd, CMSG_DATA(c), sizeof(int));
-        if (fd < 0 || (m.msg.msg_flags & MSG_CTRUNC))
+        if (!steward_exec_fd_message_get(&m, &fd, 1))
                 fail(STEWARD_EXEC_STAGE_PARAMS, EPROTO);
         if (dup3(fd, STEWARD_EXEC_FD_PARAMS, O_CLOEXEC) < 0)
                 fail(STEWARD_EXEC_STAGE_PARAMS, errno);
@@ -460,7 +455,6 @@ static void __attribute__((noreturn)) run_spawner(char *argv[], int sock)
                  * CLONE_PARENT the kernel takes no other). */
                 struct clone_args args = { .flags = CLONE_PARENT };
                 int fds[3] = { -1, -1, -1 };
-                struct cmsghdr *c;
                 int32_t reply;
                 long pid;
                 ssize_t n;
@@ -472,10 +466,7 @@ static void __attribute__((noreturn)) run_spawner(char *argv[], int sock)
                 if (n <= 0)
                         /* stewardd exited, or re-executes. */
                         _exit(0);
-                c = CMSG_FIRSTHDR(&m.msg);
-                if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-                    c->cmsg_len == CMSG_LEN(sizeof(fds)) && !(m.msg.msg_flags & MSG_CTRUNC)) {
-                        memcpy(fds, CMSG_DATA(c), sizeof(fds));
+                if (steward_exec_fd_message_get(&m, fds, 3)) {
                         /* Named as a helper from its first instruction, as
                          * a spawned one is once it runs; we are the
                          * spawner again before stewardd hears of it. */

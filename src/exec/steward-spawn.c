@@ -571,7 +571,6 @@ static pid_t
 spawner_spawn(const int fds[3])
 {
         StewardExecFdMessage m;
-        struct cmsghdr *c;
         struct pollfd p;
         int32_t reply;
         ssize_t n;
@@ -579,12 +578,7 @@ spawner_spawn(const int fds[3])
 
         if (spawner_fd < 0 && (spawner_failures >= SPAWNER_FAILURES_MAX || !spawner_start()))
                 return 0;
-        steward_exec_fd_message_init(&m);
-        c = CMSG_FIRSTHDR(&m.msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(3 * sizeof(int));
-        memcpy(CMSG_DATA(c), fds, 3 * sizeof(int));
+        steward_exec_fd_message_set(&m, fds, 3);
         do
                 n = sendmsg(spawner_fd, &m.msg, MSG_NOSIGNAL);
         while (n < 0 && errno == EINTR);
@@ -731,18 +725,11 @@ static gboolean
 spare_take(StewardSpare *spare, int params, StewardSpawned *out)
 {
         StewardExecFdMessage m;
-        struct cmsghdr *c;
         ssize_t n;
 
         if (!spare || spare->params_fd < 0)
                 return FALSE;
-        steward_exec_fd_message_init(&m);
-        m.msg.msg_controllen = CMSG_SPACE(sizeof(int));
-        c = CMSG_FIRSTHDR(&m.msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &params, sizeof(int));
+        steward_exec_fd_message_set(&m, &params, 1);
         do
                 n = sendmsg(spare->params_fd, &m.msg, MSG_NOSIGNAL | MSG_DONTWAIT);
         while (n < 0 && errno == EINTR);
