@@ -546,8 +546,10 @@ spawner_start(void)
         int pair[2];
         pid_t pid;
 
+        /* A spawner that cannot be started counts as one that failed. */
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
                 g_debug("No spawner: socketpair: %s", g_strerror(errno));
+                spawner_failures++;
                 return FALSE;
         }
         ours = pair[0];
@@ -555,6 +557,7 @@ spawner_start(void)
         pid = executor_spawn(argv, fds, G_N_ELEMENTS(fds), &error);
         if (pid <= 0) {
                 g_debug("No spawner: %s", error->message);
+                spawner_failures++;
                 return FALSE;
         }
         spawner_fd = g_steal_fd(&ours);
