@@ -202,19 +202,37 @@ itest_journald_pid(void)
         return (pid_t) pid;
 }
 
+int
+itest_pidfd_open(pid_t pid)
+{
+        int fd = (int) syscall(SYS_pidfd_open, pid, 0);
+
+        ck_assert_msg(fd >= 0, "pidfd_open(%d): %s", (int) pid, g_strerror(errno));
+        return fd;
+}
+
+gboolean
+itest_pidfd_wait_exit(int pidfd, guint timeout_sec)
+{
+        struct pollfd p = { .fd = pidfd, .events = POLLIN };
+        /* Readable once it has exited, reaped or not. */
+        gboolean exited = poll(&p, 1, (int) timeout_sec * 1000) == 1;
+
+        (void) close(pidfd);
+        return exited;
+}
+
 void
 itest_journald_kill(void)
 {
         pid_t pid = itest_journald_pid();
-        struct pollfd p = { .events = POLLIN };
+        int pidfd;
 
         ck_assert_msg(pid > 0, "no journald runs");
-        p.fd = (int) syscall(SYS_pidfd_open, pid, 0);
-        ck_assert_msg(p.fd >= 0, "pidfd_open(%d): %s", (int) pid, g_strerror(errno));
+        pidfd = itest_pidfd_open(pid);
         ck_assert_int_eq(kill(pid, SIGKILL), 0);
-        /* Readable once it has exited, its sockets closed with it. */
-        ck_assert_msg(poll(&p, 1, ITEST_TIMEOUT_SEC * 1000) == 1, "journald outlived SIGKILL");
-        (void) close(p.fd);
+        /* Its sockets closed with it. */
+        ck_assert_msg(itest_pidfd_wait_exit(pidfd, ITEST_TIMEOUT_SEC), "journald outlived SIGKILL");
         /* Ours to reap when a test of this process started it. */
         (void) waitpid(pid, NULL, WNOHANG);
 }

@@ -242,6 +242,11 @@ gboolean itest_sanitized(void);
 /* The user and system CPU time a process has used so far (execve() keeps
  * counting), 0 when it is gone. */
 double itest_proc_cpu_seconds(GPid pid);
+/* A pidfd of @pid, which must exist (the test fails otherwise). */
+int itest_pidfd_open(pid_t pid);
+/* Whether the process of @pidfd exits (reaped or not) within
+ * @timeout_sec; closes @pidfd. */
+gboolean itest_pidfd_wait_exit(int pidfd, guint timeout_sec);
 /* A process's parent, 0 when it is gone. */
 GPid itest_proc_parent(GPid pid);
 /* A string field of a recorded event (tssta{sv}), NULL when it has none. */

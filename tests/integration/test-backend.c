@@ -3,9 +3,7 @@
 #include "config.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <glib/gstdio.h>
@@ -578,8 +576,8 @@ START_TEST(test_spawner_forks_helpers)
         Fixture f = { 0 };
         g_autofree char *name = g_strdup_printf("spawned-%d", _i);
         g_autoptr(StewardChildSpec) c = NULL;
-        struct pollfd p = { .events = POLLIN };
         pid_t spawner, next;
+        int pidfd;
 
         fixture_init(&f, kinds[_i]);
         c = child_new(name, "exec sleep 1000");
@@ -592,11 +590,9 @@ START_TEST(test_spawner_forks_helpers)
         ck_assert_int_eq(itest_proc_parent(spawner), getpid());
 
         /* Gone, and its end not seen yet. */
-        p.fd = (int) syscall(SYS_pidfd_open, spawner, 0);
-        ck_assert_int_ge(p.fd, 0);
+        pidfd = itest_pidfd_open(spawner);
         ck_assert_int_eq(kill(spawner, SIGKILL), 0);
-        ck_assert_int_eq(poll(&p, 1, ITEST_TIMEOUT_SEC * 1000), 1);
-        (void) close(p.fd);
+        ck_assert(itest_pidfd_wait_exit(pidfd, ITEST_TIMEOUT_SEC));
         steward_backend_stop(f.backend, name, 0, SIGTERM);
         ck_assert_msg(itest_wait_flag(&f.record.gone, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
         for (guint64 generation = 1; generation <= 2; generation++) {
@@ -621,8 +617,8 @@ START_TEST(test_spawner_stopped)
 {
         Fixture f = { 0 };
         g_autoptr(StewardChildSpec) c = child_new("stopped", "exec sleep 1000");
-        struct pollfd p = { .events = POLLIN };
         pid_t spawner;
+        int pidfd;
 
         fixture_init(&f, STEWARD_BACKEND_PROCESS);
         steward_backend_spawn(f.backend, c, 0, NULL, NULL);
@@ -632,8 +628,7 @@ START_TEST(test_spawner_stopped)
                 ;
         spawner = itest_spawner_of(getpid());
         ck_assert_msg(spawner > 0, "no spawner after a spawn");
-        p.fd = (int) syscall(SYS_pidfd_open, spawner, 0);
-        ck_assert_int_ge(p.fd, 0);
+        pidfd = itest_pidfd_open(spawner);
         ck_assert_int_eq(kill(spawner, SIGSTOP), 0);
 
         /* The restart takes the spare; the spare after it asks the spawner. */
@@ -644,9 +639,8 @@ START_TEST(test_spawner_stopped)
         ck_assert_msg(itest_wait_flag(&f.record.spawned, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
         while (g_main_context_iteration(NULL, FALSE))
                 ;
-        ck_assert_msg(poll(&p, 1, ITEST_TIMEOUT_SEC * 1000) == 1, "the stopped spawner %d was not killed",
-                      (int) spawner);
-        (void) close(p.fd);
+        ck_assert_msg(itest_pidfd_wait_exit(pidfd, ITEST_TIMEOUT_SEC),
+                      "the stopped spawner %d was not killed", (int) spawner);
         ck_assert_msg(itest_spare_of(getpid(), f.record.pid) > 0, "no spare made without the spawner");
         steward_backend_stop(f.backend, "stopped", 1, SIGTERM);
         ck_assert_msg(itest_wait_flag(&f.record.gone, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);

@@ -13,9 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
-#include <poll.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <signal.h>
 
@@ -1100,18 +1098,16 @@ wait_spare(ItestDaemon *d)
 START_TEST(test_spare_leaves_with_stewardd)
 {
         g_autoptr(ItestDaemon) d = itest_daemon_start(simple_config, NULL);
-        struct pollfd p[2] = { { .events = POLLIN }, { .events = POLLIN } };
         pid_t spare, spawner;
+        int spare_fd, spawner_fd;
 
         ck_assert(itest_wait_state(d, "api", "running"));
         ck_assert(itest_wait_state(d, "worker", "running"));
         spare = wait_spare(d);
         spawner = itest_spawner_of(d->pid);
         ck_assert_msg(spawner > 0, "stewardd has no spawner");
-        p[0].fd = (int) syscall(SYS_pidfd_open, spare, 0);
-        ck_assert_msg(p[0].fd >= 0, "pidfd_open(%d): %s", (int) spare, g_strerror(errno));
-        p[1].fd = (int) syscall(SYS_pidfd_open, spawner, 0);
-        ck_assert_msg(p[1].fd >= 0, "pidfd_open(%d): %s", (int) spawner, g_strerror(errno));
+        spare_fd = itest_pidfd_open(spare);
+        spawner_fd = itest_pidfd_open(spawner);
         if (_i == 0) {
                 itest_daemon_kill(d);
                 /* A new stewardd, with events of its own. */
@@ -1123,13 +1119,10 @@ START_TEST(test_spare_leaves_with_stewardd)
 
                 wait_adopted_from(d, &from);
         }
-        /* Readable once it has exited, reaped or not. */
-        ck_assert_msg(poll(&p[0], 1, ITEST_TIMEOUT_SEC * 1000) == 1, "the spare %d outlived its stewardd",
-                      (int) spare);
-        ck_assert_msg(poll(&p[1], 1, ITEST_TIMEOUT_SEC * 1000) == 1, "the spawner %d outlived its stewardd",
-                      (int) spawner);
-        (void) close(p[0].fd);
-        (void) close(p[1].fd);
+        ck_assert_msg(itest_pidfd_wait_exit(spare_fd, ITEST_TIMEOUT_SEC),
+                      "the spare %d outlived its stewardd", (int) spare);
+        ck_assert_msg(itest_pidfd_wait_exit(spawner_fd, ITEST_TIMEOUT_SEC),
+                      "the spawner %d outlived its stewardd", (int) spawner);
 }
 END_TEST
 
