@@ -84,7 +84,7 @@ steward_direct_new(const char *path, StewardBus *objects, GError **error)
                 d->dev = st.st_dev;
                 d->ino = st.st_ino;
         }
-        d->source = g_unix_fd_add(d->fd, G_IO_IN, on_incoming, d);
+        d->source = steward_unix_fd_add(G_PRIORITY_DEFAULT, d->fd, G_IO_IN, on_incoming, d);
         return g_steal_pointer(&d);
 }
 

@@ -545,7 +545,7 @@ steward_notify_listener_new(const char *path, StewardNotifyFunc func, gpointer u
         /* Below the backend's spawn reports: a child's first datagram can
          * only come after its exec, whose report is then already readable,
          * so the incarnation is known to be running when its READY=1 is read. */
-        l->source = g_unix_fd_add_full(G_PRIORITY_DEFAULT + 1, l->fd, G_IO_IN, on_readable, l, NULL);
+        l->source = steward_unix_fd_add(G_PRIORITY_DEFAULT + 1, l->fd, G_IO_IN, on_readable, l);
         return g_steal_pointer(&l);
 }
 

@@ -153,7 +153,7 @@ steward_reaper_new(StewardReaperFunc orphan, gpointer orphan_data, GError **erro
         r->watches = g_hash_table_new_full(NULL, NULL, NULL, g_free);
         r->orphan = orphan;
         r->orphan_data = orphan_data;
-        r->source = g_unix_fd_add(fd, G_IO_IN, on_signalfd, r);
+        r->source = steward_unix_fd_add(G_PRIORITY_DEFAULT, fd, G_IO_IN, on_signalfd, r);
         /* Children may have exited before the signalfd existed. */
         reap_all(r);
         return r;

@@ -10,6 +10,7 @@
 #include <errno.h>
 
 #include "steward-sd-bus.h"
+#include "steward-util.h"
 
 /* Messages handled in one dispatch before the loop runs anything else:
  * a manager that floods us must not starve the rest of stewardd. */
@@ -132,5 +133,6 @@ steward_sd_bus_source_new(sd_bus *bus)
         s->events = G_IO_IN;
         s->fd_tag = g_source_add_unix_fd(source, sd_bus_get_fd(bus), s->events);
         g_source_set_static_name(source, "sd-bus");
+        steward_source_unblocked(source);
         return source;
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "steward-fd-watch.h"
+#include "steward-util.h"
 
 /* Events taken from the epoll instance per dispatch; more wait for the next. */
 #define DISPATCH_BATCH 256
@@ -92,6 +93,7 @@ watch_set_get(int priority)
         set->epoll_fd = fd;
         g_source_set_priority(&set->source, priority);
         g_source_set_static_name(&set->source, "steward-fd-watch");
+        steward_source_unblocked(&set->source);
         g_source_add_unix_fd(&set->source, fd, G_IO_IN);
         g_source_attach(&set->source, g_main_context_get_thread_default());
         g_ptr_array_add(sets, set);

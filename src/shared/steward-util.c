@@ -167,3 +167,23 @@ steward_read_fd(int fd, gsize limit, char **ret_data, gsize *ret_length)
         *ret_length = length;
         return TRUE;
 }
+
+void
+steward_source_unblocked(GSource *source)
+{
+        g_source_set_can_recurse(source, TRUE);
+}
+
+guint
+steward_unix_fd_add(int priority, int fd, GIOCondition condition, GUnixFDSourceFunc func, gpointer user_data)
+{
+        GSource *source = g_unix_fd_source_new(fd, condition);
+        guint id;
+
+        g_source_set_priority(source, priority);
+        g_source_set_callback(source, G_SOURCE_FUNC(func), user_data, NULL);
+        steward_source_unblocked(source);
+        id = g_source_attach(source, NULL);
+        g_source_unref(source);
+        return id;
+}

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <errno.h>
+#include <glib-unix.h>
 #include <glib.h>
 #include <unistd.h>
 
@@ -59,5 +60,17 @@ char *steward_escape_text(const char *s);
  * control: a C0 control, DEL, a C1 control, a bidirectional override or
  * isolate, or bytes that are not UTF-8. */
 gboolean steward_text_has_controls(const char *s);
+
+/* Lets GLib dispatch @source without blocking it first. GLib 2.74 takes
+ * the descriptors of a source that may not recurse out of the poll set for
+ * the length of each dispatch and puts them back after, and each of the
+ * two wakes the context up through its eventfd: two writes, a read and one
+ * more turn of the loop for every dispatch. None of stewardd's callbacks
+ * runs the main loop, so its descriptor sources are allowed to "recurse",
+ * which they never do. */
+void steward_source_unblocked(GSource *source);
+/* g_unix_fd_add_full(), the source steward_source_unblocked(). */
+guint steward_unix_fd_add(int priority, int fd, GIOCondition condition, GUnixFDSourceFunc func,
+                          gpointer user_data);
 
 G_END_DECLS
