@@ -105,20 +105,48 @@ steward_cgroup_exit_cause(guint64 oom_kills, guint64 pids_max)
 
 /* Longer than any cgroup or /proc file read here. */
 #define KERNEL_FILE_MAX (1024 * 1024)
+/* The smallest buffer a seq_file fills (a page), and the longest line of
+ * the files of "key value" lines read here (memory.stat, cgroup.events):
+ * a key of a few dozen characters and a 64-bit number. */
+#define KERNEL_PAGE 4096
+#define KEY_VALUE_LINE_MAX 128
 
 /* The text of a kernel file (in /proc or a cgroup: made at each read, of
  * no size stat() knows); NULL with errno set when it cannot be read. One
  * open() and a read() or two: g_file_get_contents() goes through a stdio
  * stream (fstat(), fdopen(), a buffer of its own), which at every spawn
- * cost more than the kernel's own work. */
+ * cost more than the kernel's own work.
+ *
+ * The kernel makes such a file a page at a time and hands out whole lines
+ * as long as the next fits in that page: a first read that comes back
+ * short of a page by more than @line_max (the longest line the file can
+ * have) is the whole file, and the read that would only say EOF is
+ * skipped. @line_max 0: lines have no such bound (a cgroup's path), read
+ * to EOF. */
 static char *
-kernel_file_read(const char *path)
+kernel_file_read(const char *path, gsize line_max)
 {
         steward_autofd int fd = open(path, O_RDONLY | O_CLOEXEC);
         g_autofree char *text = NULL;
         gsize length;
 
-        if (fd < 0 || !steward_read_fd(fd, KERNEL_FILE_MAX, &text, &length))
+        if (fd < 0)
+                return NULL;
+        if (line_max > 0 && line_max < KERNEL_PAGE) {
+                char buf[KERNEL_PAGE];
+                ssize_t n;
+
+                do
+                        n = read(fd, buf, sizeof(buf));
+                while (n < 0 && errno == EINTR);
+                if (n < 0)
+                        return NULL;
+                if ((gsize) n < KERNEL_PAGE - line_max)
+                        return g_strndup(buf, (gsize) n);
+                if (lseek(fd, 0, SEEK_SET) < 0)
+                        return NULL;
+        }
+        if (!steward_read_fd(fd, KERNEL_FILE_MAX, &text, &length))
                 return NULL;
         if (length > KERNEL_FILE_MAX) {
                 errno = EFBIG;
@@ -261,7 +289,7 @@ v1_memory_limited(const char *dir)
         long page = sysconf(_SC_PAGESIZE);
         guint64 unlimited, v;
 
-        if (page <= 0 || !(text = kernel_file_read(path)))
+        if (page <= 0 || !(text = kernel_file_read(path, KEY_VALUE_LINE_MAX)))
                 return TRUE;
         /* PAGE_COUNTER_MAX pages: what "max" reads as in bytes. */
         unlimited = (guint64) (G_MAXINT64 / page) * (guint64) page;
@@ -419,7 +447,7 @@ steward_cgroup_counters_open(pid_t pid, const char *unit, gboolean fresh, char *
         c->oom.fd = c->pids.fd = c->oom.event_fd = c->pids.event_fd = -1;
         if (ret_unified_dir)
                 *ret_unified_dir = NULL;
-        if (!(text = kernel_file_read(proc)))
+        if (!(text = kernel_file_read(proc, 0)))
                 return NULL;
         unified = steward_cgroup_path_of(text, NULL);
         /* The unified hierarchy is mounted at the root (pure v2) or below
@@ -530,7 +558,7 @@ empty_watch_free(gpointer data)
 static gboolean
 events_say_empty(const char *events)
 {
-        g_autofree char *text = kernel_file_read(events);
+        g_autofree char *text = kernel_file_read(events, KEY_VALUE_LINE_MAX);
         gboolean populated = TRUE;
 
         if (!text)

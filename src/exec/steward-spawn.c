@@ -404,6 +404,9 @@ params_fd(const StewardExecPlan *p, GError **error)
  * back, when it raised its own (see steward_spawn_raise_nofile()). */
 static struct rlimit nofile_inherited;
 static gboolean nofile_raised;
+/* Its own, as it set it: asked for once, not at every spawn. */
+static struct rlimit nofile_current;
+static gboolean nofile_known;
 
 void
 steward_spawn_raise_nofile(void)
@@ -414,6 +417,7 @@ steward_spawn_raise_nofile(void)
                 return;
         nofile_inherited = rl;
         rl.rlim_cur = rl.rlim_max;
+        nofile_known = FALSE;
         if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
                 g_debug("Cannot raise the descriptor limit to %llu: %s", (unsigned long long) rl.rlim_max,
                         g_strerror(errno));
@@ -425,6 +429,7 @@ steward_spawn_raise_nofile(void)
 void
 steward_spawn_restore_nofile(void)
 {
+        nofile_known = FALSE;
         if (nofile_raised && setrlimit(RLIMIT_NOFILE, &nofile_inherited) == 0)
                 nofile_raised = FALSE;
 }
@@ -445,7 +450,13 @@ fd_table_has_room(GError **error)
         struct rlimit rl;
         rlim_t reserve;
 
-        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > INT_MAX)
+        if (!nofile_known) {
+                if (getrlimit(RLIMIT_NOFILE, &nofile_current) < 0)
+                        return TRUE;
+                nofile_known = TRUE;
+        }
+        rl = nofile_current;
+        if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > INT_MAX)
                 return TRUE;
         reserve = MIN((rlim_t) SPAWN_FD_RESERVE, rl.rlim_cur / 4);
         if (fcntl((int) (rl.rlim_cur - reserve), F_GETFD) < 0)

@@ -104,14 +104,18 @@ stat_read_at(int dir_fd, const char *name, StewardProcStat *out)
         fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return FALSE;
-        while (len < sizeof(buf)) {
-                ssize_t n = read(fd, buf + len, sizeof(buf) - len);
+        /* One read: the kernel makes the whole file for each read (one
+         * record of a seq_file, which grows its buffer to fit it), so a
+         * short read is all of it, and a full one too long. */
+        for (;;) {
+                ssize_t n = read(fd, buf, sizeof(buf));
 
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n <= 0)
-                        break;
-                len += (gsize) n;
+                        return FALSE;
+                len = (gsize) n;
+                break;
         }
         return len < sizeof(buf) && steward_proc_stat_parse(buf, len, out);
 }
