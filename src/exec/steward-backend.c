@@ -67,8 +67,7 @@ incarnation_free(Incarnation *inc)
         g_clear_pointer(&inc->report_watch, steward_fd_watch_remove);
         g_clear_pointer(&inc->pidfd_watch, steward_fd_watch_remove);
         steward_close_fdp(&inc->pidfd);
-        steward_close_fdp(&inc->proc.gate_fd);
-        steward_close_fdp(&inc->proc.report_fd);
+        steward_close_fdp(&inc->proc.fd);
         steward_exec_plan_free(inc->plan);
         g_free(inc->child);
         g_free(inc->key);
@@ -114,7 +113,7 @@ static void backend_pump_soon(StewardBackend *b);
 /* Leaves PHASE_PLACING or PHASE_EXECING, its outcome known, and lets the
  * next queued spawn have the place. A spawn holds it from its fork to its
  * exec, not only until its scope exists: a helper released from its gate
- * keeps its report pipe open in stewardd until it execs, and on a loaded
+ * keeps its socket open in stewardd until it execs, and on a loaded
  * machine hundreds of them were on their way at once, past the descriptor
  * reserve of a tree of 500 under LimitNOFILE=1024. */
 static void
@@ -179,7 +178,7 @@ backend_incarnation_fail(Incarnation *inc, const char *message)
         else
                 inc->phase = PHASE_FAILED;
         inc->failure = g_strdup(message);
-        steward_close_fdp(&inc->proc.gate_fd);
+        steward_spawn_abort(&inc->proc);
         if (!inc->main_exited && inc->proc.pid > 0)
                 (void) kill(inc->proc.pid, SIGKILL);
         backend_incarnation_advance(inc);
@@ -201,7 +200,7 @@ on_main_reaped(pid_t pid, int status, gpointer user_data)
         }
         inc->main_exited = TRUE;
         inc->wait_status = status;
-        /* May free inc. The report pipe, not the reap, says whether the exec
+        /* May free inc. The helper's socket, not the reap, says whether the exec
          * went through, so an early reap just waits for it. */
         backend_incarnation_advance(inc);
         /* Its death may also have emptied another incarnation's group. */
@@ -223,7 +222,7 @@ on_spawn_report(int fd, GIOCondition cond, gpointer user_data)
                 return G_SOURCE_CONTINUE;
         if (n == sizeof(report) && report.stage == STEWARD_EXEC_STAGE_STDIO_FALLBACK) {
                 /* A notice: the helper goes on, and the exec's EOF or a
-                 * failure still follows on the same pipe. */
+                 * failure still follows on the same socket. */
                 inc->journal_refused = TRUE;
                 if (b->events->journal)
                         b->events->journal(b->user_data, inc->child, inc->generation,
@@ -232,13 +231,13 @@ on_spawn_report(int fd, GIOCondition cond, gpointer user_data)
         }
 
         g_clear_pointer(&inc->report_watch, steward_fd_watch_remove);
-        steward_close_fdp(&inc->proc.report_fd);
+        steward_close_fdp(&inc->proc.fd);
 
         if (n == sizeof(report)) {
                 g_autofree char *message = steward_spawn_report_to_string(inc->plan, &report);
                 backend_incarnation_fail(inc, message);
         } else if (inc->phase == PHASE_EXECING) {
-                /* EOF: the close-on-exec pipe closed in a successful exec. */
+                /* EOF: its close-on-exec socket closed in a successful exec. */
                 incarnation_landed(inc, PHASE_RUNNING);
                 if (b->events->journal && !inc->journal_refused && steward_exec_plan_uses_journal(inc->plan))
                         b->events->journal(b->user_data, inc->child, inc->generation, NULL);
@@ -285,8 +284,7 @@ incarnation_new(StewardBackend *b, const char *child, guint64 generation, Phase 
         inc->child = g_strdup(child);
         inc->generation = generation;
         inc->key = g_steal_pointer(&key);
-        inc->proc.gate_fd = -1;
-        inc->proc.report_fd = -1;
+        inc->proc = (StewardSpawned) STEWARD_SPAWNED_INIT;
         inc->pidfd = -1;
         inc->phase = phase;
         inc->queue_link.data = inc;
@@ -416,8 +414,7 @@ probe_free(Probe *p)
                 return;
         if (p->idle_source)
                 g_source_remove(p->idle_source);
-        steward_close_fdp(&p->proc.gate_fd);
-        steward_close_fdp(&p->proc.report_fd);
+        steward_close_fdp(&p->proc.fd);
         steward_exec_plan_free(p->plan);
         g_free(p->child);
         g_free(p->failure);
@@ -450,11 +447,11 @@ on_probe_reaped(pid_t pid, int status, gpointer user_data)
         Probe *p = user_data;
         g_autofree char *message = NULL;
 
-        /* Whatever steward-exec had to say is in the pipe by now: it is dead, and
+        /* Whatever steward-exec had to say is on its socket by now: it is dead, and
          * the program it became (if it did) never held the close-on-exec end. */
-        while (!p->failure && p->proc.report_fd >= 0) {
+        while (!p->failure && p->proc.fd >= 0) {
                 StewardSpawnReport report;
-                ssize_t n = read(p->proc.report_fd, &report, sizeof(report));
+                ssize_t n = read(p->proc.fd, &report, sizeof(report));
 
                 if (n < 0 && errno == EINTR)
                         continue;
@@ -497,8 +494,8 @@ backend_probe_fail(Probe *p, const char *message)
         if (p->failure)
                 return;
         p->failure = g_strdup(message);
-        /* Closing the gate sends it away; the reap reports the failure. */
-        steward_close_fdp(&p->proc.gate_fd);
+        /* Sent away at the gate; the reap reports the failure. */
+        steward_spawn_abort(&p->proc);
         (void) kill(p->proc.pid, SIGKILL);
 }
 
@@ -520,8 +517,14 @@ on_spare(gpointer user_data)
 static void
 backend_spare_soon(StewardBackend *b)
 {
-        if (!b->spare_source && b->spare.params_fd < 0)
+        if (!b->spare_source && b->spare.proc.fd < 0)
                 b->spare_source = g_idle_add_full(G_PRIORITY_LOW, on_spare, b, NULL);
+}
+
+pid_t
+steward_backend_get_spare_pid(StewardBackend *b)
+{
+        return steward_spare_pid(&b->spare);
 }
 
 /* Starts @plan's helper, from the spare when there is one. */
@@ -548,8 +551,7 @@ steward_backend_probe(StewardBackend *b, const StewardChildSpec *spec, guint64 g
         p->child = g_strdup(spec->name);
         p->generation = generation;
         p->number = number;
-        p->proc.gate_fd = -1;
-        p->proc.report_fd = -1;
+        p->proc = (StewardSpawned) STEWARD_SPAWNED_INIT;
         g_hash_table_insert(b->probes, &p->number, p);
 
         if (!inc || inc->phase != PHASE_RUNNING || inc->main_exited) {
@@ -784,9 +786,9 @@ incarnation_launch(Incarnation *inc)
         steward_reaper_watch(b->reaper, inc->proc.pid, on_main_reaped, inc);
         g_hash_table_replace(b->by_leader, GINT_TO_POINTER(inc->proc.pid), inc);
         inc->report_watch =
-                steward_fd_watch_add(G_PRIORITY_DEFAULT, inc->proc.report_fd, G_IO_IN, on_spawn_report, inc);
+                steward_fd_watch_add(G_PRIORITY_DEFAULT, inc->proc.fd, G_IO_IN, on_spawn_report, inc);
         if (!inc->report_watch) {
-                backend_incarnation_fail(inc, "cannot watch the helper's report pipe");
+                backend_incarnation_fail(inc, "cannot watch the helper's socket");
                 return;
         }
 

@@ -185,6 +185,10 @@ pid_t steward_backend_get_main_pid(StewardBackend *b, const char *child, guint64
  * incarnation has no main process any more. */
 gboolean steward_backend_signal_main(StewardBackend *b, const char *child, guint64 generation, int signal);
 
+/* The spare steward-exec's PID (the next spawn's helper), its spawner's
+ * answer read now if it was not; 0 when there is none. */
+pid_t steward_backend_get_spare_pid(StewardBackend *b);
+
 /* The scope of @child's incarnation @generation, from the moment the
  * manager created it until the incarnation's gone report has been
  * delivered; NULL for the process backend and for incarnations the backend

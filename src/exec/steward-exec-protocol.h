@@ -6,18 +6,24 @@
  * touches afterwards. The small steward-exec is made instead, forked by
  * the spawner (below) or, without one, posix_spawn()ed (CLONE_VM|
  * CLONE_VFORK), already in a new session with every signal at its default
- * and none blocked, and is passed three descriptors:
+ * and none blocked, and is passed one descriptor, 3: a SOCK_SEQPACKET
+ * socket, its only line to stewardd, which says on it, in this order:
  *
- *   3  the parameters: a sealed memfd of NUL-terminated strings, below;
- *      or, for a spare (a helper spawned before stewardd needed it, so
- *      that a restart does not wait for a spawn), a socket on which that
- *      memfd arrives with one byte (SCM_RIGHTS). EOF there makes the spare
- *      leave quietly
- *   4  the gate: one byte lets it go on to exec; EOF makes it leave quietly
- *   5  the report: a StewardExecReport when a stage fails; closed on exec.
- *      Before that it may carry one STEWARD_EXEC_STAGE_STDIO_FALLBACK
- *      report, which is a notice, not a failure: the journal refused the
- *      stream (error says why) and stdout/stderr went elsewhere
+ *   - the parameters: one byte with a sealed memfd of NUL-terminated
+ *     strings, below (SCM_RIGHTS). A helper is made before its
+ *     incarnation is known (a spare, made so that a restart does not wait
+ *     for a spawn), and waits for them;
+ *   - the gate: one byte, which lets it go on to exec once its scope holds
+ *     it.
+ *
+ * EOF before either (stewardd closed or shut down its end) makes it leave
+ * quietly. It answers with a StewardExecReport when a stage fails, and the
+ * socket closes on exec: EOF on stewardd's end is the exec's success.
+ * Before that it may send one STEWARD_EXEC_STAGE_STDIO_FALLBACK report,
+ * which is a notice, not a failure: the journal refused the stream (error
+ * says why) and stdout/stderr went elsewhere. One socket where a pipe
+ * each way and a second socket for a spare were three descriptors to
+ * make, pass and close per spawn.
  *
  * Nothing else is inherited but 0, 1 and 2 (stewardd's own). The process
  * stewardd spawned is the incarnation's main process from its first
@@ -47,12 +53,12 @@
  * instead, so that stewardd makes no process of its own for a spawn (its
  * clone3() and the spawn around it were a quarter of stewardd's CPU a
  * child) and no helper is exec'd and loaded again. Its descriptor 3 is a
- * SOCK_SEQPACKET socket; each request on it is one byte with the three
- * descriptors above (SCM_RIGHTS, in that order). It forks with
- * CLONE_PARENT, so the helper is stewardd's child as a spawned one is,
- * puts the three at their numbers, starts a session and goes on as a
- * spawned helper; it answers each request with the helper's PID, or a
- * negative errno (an int32_t). EOF makes it leave. */
+ * SOCK_SEQPACKET socket; each request on it is one byte with the helper's
+ * socket (SCM_RIGHTS). It forks with CLONE_PARENT, so the helper is
+ * stewardd's child as a spawned one is, puts the socket at 3, starts a
+ * session and goes on as a spawned helper; it answers each request with
+ * the helper's PID, or a negative errno (an int32_t), in the order asked.
+ * EOF makes it leave. */
 #pragma once
 
 #include <stdbool.h>
@@ -61,9 +67,7 @@
 
 #define STEWARD_EXEC_MAGIC "steward-exec/1"
 
-#define STEWARD_EXEC_FD_PARAMS 3
-#define STEWARD_EXEC_FD_GATE 4
-#define STEWARD_EXEC_FD_REPORT 5
+#define STEWARD_EXEC_FD 3
 
 /* The parameters may be no larger: ARG_MAX-sized argv and environments
  * are the kernel's limit as well. */
@@ -89,16 +93,16 @@ typedef struct {
         int error; /* errno */
 } StewardExecReport;
 
-/* The message that hands a spare its parameters (one byte, and the memfd
- * by SCM_RIGHTS), or the spawner a helper's three descriptors. Sender and
- * receiver set it up alike. */
+/* The message that hands a helper its parameters (one byte, and the memfd
+ * by SCM_RIGHTS), or the spawner a helper's socket. Sender and receiver
+ * set it up alike. */
 typedef struct {
         struct msghdr msg;
         struct iovec iov;
         char byte;
         union {
                 struct cmsghdr header;
-                char space[CMSG_SPACE(3 * sizeof(int))];
+                char space[CMSG_SPACE(sizeof(int))];
         } control;
 } StewardExecFdMessage;
 
@@ -114,7 +118,7 @@ steward_exec_fd_message_init(StewardExecFdMessage *m)
         m->msg.msg_controllen = sizeof(m->control);
 }
 
-/* @m made ready to send, with the @n descriptors of @fds (3 at most). */
+/* @m made ready to send, with the @n descriptors of @fds (1 at most). */
 static inline void
 steward_exec_fd_message_set(StewardExecFdMessage *m, const int *fds, size_t n)
 {

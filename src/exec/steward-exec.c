@@ -48,11 +48,18 @@ typedef struct {
         size_t n_groups;
 } Params;
 
-static void __attribute__((noreturn)) fail(StewardExecStage stage, int error)
+/* A report to stewardd on our socket; gone, it hears nothing (no SIGPIPE). */
+static void
+report(StewardExecStage stage, int error)
 {
         StewardExecReport r = { .stage = stage, .error = error };
 
-        (void) !write(STEWARD_EXEC_FD_REPORT, &r, sizeof(r));
+        (void) send(STEWARD_EXEC_FD, &r, sizeof(r), MSG_NOSIGNAL);
+}
+
+static void __attribute__((noreturn)) fail(StewardExecStage stage, int error)
+{
+        report(stage, error);
         _exit(127);
 }
 
@@ -154,22 +161,19 @@ parse_credentials(const char *s, Params *params)
         return 0;
 }
 
-/* A spare (steward-exec-protocol.h) has a socket at the parameters'
- * number: the memfd comes on it, when stewardd has an incarnation for us.
- * EOF there means it never will (stewardd ended, or let us go). */
-static void
+/* The parameters' memfd, when stewardd has an incarnation for us: it
+ * comes on our socket. EOF there means it never will (stewardd ended, or
+ * let us go). */
+static int
 receive_params(void)
 {
         StewardExecFdMessage m;
-        struct stat st;
         ssize_t n;
         int fd = -1;
 
-        if (fstat(STEWARD_EXEC_FD_PARAMS, &st) < 0 || !S_ISSOCK(st.st_mode))
-                return;
         steward_exec_fd_message_init(&m);
         do
-                n = recvmsg(STEWARD_EXEC_FD_PARAMS, &m.msg, MSG_CMSG_CLOEXEC);
+                n = recvmsg(STEWARD_EXEC_FD, &m.msg, MSG_CMSG_CLOEXEC);
         while (n < 0 && errno == EINTR);
         if (n == 0)
                 _exit(127);
@@ -177,15 +181,13 @@ receive_params(void)
                 fail(STEWARD_EXEC_STAGE_PARAMS, errno);
         if (!steward_exec_fd_message_get(&m, &fd, 1))
                 fail(STEWARD_EXEC_STAGE_PARAMS, EPROTO);
-        if (dup3(fd, STEWARD_EXEC_FD_PARAMS, O_CLOEXEC) < 0)
-                fail(STEWARD_EXEC_STAGE_PARAMS, errno);
-        (void) close(fd);
+        return fd;
 }
 
-/* The whole parameter memfd into memory: it is sealed, so its size is
- * final, and it is small. */
+/* The whole parameter memfd @fd into memory, and @fd closed: it is
+ * sealed, so its size is final, and it is small. */
 static int
-read_params(Params *params)
+read_params(int fd, Params *params)
 {
         struct stat st;
         const char *p, *end, *s;
@@ -193,7 +195,7 @@ read_params(Params *params)
         size_t done = 0;
         int r;
 
-        if (fstat(STEWARD_EXEC_FD_PARAMS, &st) < 0)
+        if (fstat(fd, &st) < 0)
                 return -errno;
         if (st.st_size <= 0 || st.st_size > STEWARD_EXEC_PARAMS_MAX)
                 return -EINVAL;
@@ -201,8 +203,7 @@ read_params(Params *params)
         if (!buf)
                 return -ENOMEM;
         while (done < (size_t) st.st_size) {
-                ssize_t n =
-                        pread(STEWARD_EXEC_FD_PARAMS, buf + done, (size_t) st.st_size - done, (off_t) done);
+                ssize_t n = pread(fd, buf + done, (size_t) st.st_size - done, (off_t) done);
 
                 if (n < 0 && errno == EINTR)
                         continue;
@@ -210,7 +211,7 @@ read_params(Params *params)
                         return n < 0 ? -errno : -EINVAL;
                 done += (size_t) n;
         }
-        (void) close(STEWARD_EXEC_FD_PARAMS);
+        (void) close(fd);
 
         p = buf;
         end = buf + st.st_size;
@@ -327,10 +328,9 @@ stderr_usable(void)
 static void
 stdio_fallback(int null_fd, int error)
 {
-        StewardExecReport r = { .stage = STEWARD_EXEC_STAGE_STDIO_FALLBACK, .error = error };
         int target = stderr_usable() ? STDERR_FILENO : null_fd;
 
-        (void) !write(STEWARD_EXEC_FD_REPORT, &r, sizeof(r));
+        report(STEWARD_EXEC_STAGE_STDIO_FALLBACK, error);
         if (dup2(target, STDOUT_FILENO) < 0 || (target != STDERR_FILENO && dup2(target, STDERR_FILENO) < 0))
                 fail(STEWARD_EXEC_STAGE_STDIO, errno);
 }
@@ -369,28 +369,27 @@ static void __attribute__((noreturn)) run_helper(void)
          * and top until the exec (and a spare waits long). */
         (void) prctl(PR_SET_NAME, "steward-exec");
 
-        /* Nothing but our three descriptors and stdio, and none of ours
-         * reaches the program. */
-        (void) syscall(SYS_close_range, STEWARD_EXEC_FD_REPORT + 1, ~0U, 0);
-        for (int fd = STEWARD_EXEC_FD_PARAMS; fd <= STEWARD_EXEC_FD_REPORT; fd++)
-                if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
-                        /* Not started by stewardd: there is nobody to report to. */
-                        _exit(127);
+        /* Nothing but our socket and stdio, and none of ours reaches the
+         * program: the socket closes in the exec, which is how stewardd
+         * learns that it went through. */
+        (void) syscall(SYS_close_range, STEWARD_EXEC_FD + 1, ~0U, 0);
+        if (fcntl(STEWARD_EXEC_FD, F_SETFD, FD_CLOEXEC) < 0)
+                /* Not started by stewardd: there is nobody to report to. */
+                _exit(127);
         reset_signal_dispositions();
 
-        receive_params();
-        r = read_params(&params);
+        r = read_params(receive_params(), &params);
         if (r < 0)
                 fail(STEWARD_EXEC_STAGE_PARAMS, -r);
         set_own_pid(&params);
 
+        /* The gate: one byte, once our scope holds us. */
         do
-                n = read(STEWARD_EXEC_FD_GATE, &go, 1);
+                n = read(STEWARD_EXEC_FD, &go, 1);
         while (n < 0 && errno == EINTR);
         if (n != 1)
                 /* stewardd gave up on this incarnation (scope refused): leave quietly. */
                 _exit(127);
-        (void) close(STEWARD_EXEC_FD_GATE);
 
         null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
         if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0)
@@ -419,19 +418,18 @@ static void __attribute__((noreturn)) run_helper(void)
         fail(STEWARD_EXEC_STAGE_EXEC, errno);
 }
 
-/* A helper forked by the spawner: @fds (the parameters, the gate, the
- * report) go to their numbers, and it goes on in a session of its own as
- * one stewardd spawned. The spawner is single-threaded and holds no lock,
- * and a helper calls nothing that trusts the thread id glibc keeps (raise(),
- * abort(), threads): it runs the code that a fresh process would. */
-static void __attribute__((noreturn)) spawned_helper(char *argv[], const int fds[3])
+/* A helper forked by the spawner: @fd (its socket) goes to its number,
+ * and it goes on in a session of its own as one stewardd spawned. The
+ * spawner is single-threaded and holds no lock, and a helper calls nothing
+ * that trusts the thread id glibc keeps (raise(), abort(), threads): it
+ * runs the code that a fresh process would. */
+static void __attribute__((noreturn)) spawned_helper(char *argv[], int fd)
 {
         /* ps shows a helper as one stewardd spawned: "steward-exec". */
         for (char **a = argv + 1; *a; a++)
                 memset(*a, 0, strlen(*a));
-        for (int i = 0; i < 3; i++)
-                if (dup2(fds[i], STEWARD_EXEC_FD_PARAMS + i) < 0)
-                        _exit(127);
+        if (dup2(fd, STEWARD_EXEC_FD) < 0)
+                _exit(127);
         if (setsid() < 0)
                 fail(STEWARD_EXEC_STAGE_SESSION, errno);
         run_helper();
@@ -444,17 +442,16 @@ static void __attribute__((noreturn)) run_spawner(char *argv[], int sock)
         int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
         (void) prctl(PR_SET_NAME, "steward-spawner");
-        /* Placeholders hold the helper's numbers, so that what arrives
-         * lands above them and no dup2() of a helper overwrites another. */
-        for (int fd = STEWARD_EXEC_FD_PARAMS; fd <= STEWARD_EXEC_FD_REPORT; fd++)
-                if (null_fd < 0 || (fd != null_fd && dup3(null_fd, fd, O_CLOEXEC) < 0))
-                        _exit(127);
+        /* A placeholder holds the helper's number, so that what arrives
+         * lands above it. */
+        if (null_fd < 0 || (null_fd != STEWARD_EXEC_FD && dup3(null_fd, STEWARD_EXEC_FD, O_CLOEXEC) < 0))
+                _exit(127);
         for (;;) {
                 StewardExecFdMessage m;
                 /* The signal at its end is ours to stewardd: SIGCHLD (with
                  * CLONE_PARENT the kernel takes no other). */
                 struct clone_args args = { .flags = CLONE_PARENT };
-                int fds[3] = { -1, -1, -1 };
+                int fd = -1;
                 int32_t reply;
                 long pid;
                 ssize_t n;
@@ -466,21 +463,20 @@ static void __attribute__((noreturn)) run_spawner(char *argv[], int sock)
                 if (n <= 0)
                         /* stewardd exited, or re-executes. */
                         _exit(0);
-                if (steward_exec_fd_message_get(&m, fds, 3)) {
+                if (steward_exec_fd_message_get(&m, &fd, 1)) {
                         /* Named as a helper from its first instruction, as
                          * a spawned one is once it runs; we are the
                          * spawner again before stewardd hears of it. */
                         (void) prctl(PR_SET_NAME, "steward-exec");
                         pid = syscall(SYS_clone3, &args, sizeof(args));
                         if (pid == 0)
-                                spawned_helper(argv, fds);
+                                spawned_helper(argv, fd);
                         reply = pid > 0 ? (int32_t) pid : -errno;
                         (void) prctl(PR_SET_NAME, "steward-spawner");
                 } else
                         reply = -EPROTO;
-                for (int i = 0; i < 3; i++)
-                        if (fds[i] >= 0)
-                                (void) close(fds[i]);
+                if (fd >= 0)
+                        (void) close(fd);
                 if (send(sock, &reply, sizeof(reply), MSG_NOSIGNAL) != sizeof(reply))
                         _exit(0);
         }
@@ -490,12 +486,12 @@ int
 main(int argc, char *argv[])
 {
         if (argc == 2 && strcmp(argv[1], "--spawner") == 0) {
-                /* Above the helper's numbers, which its forks take. */
-                int sock = fcntl(STEWARD_EXEC_FD_PARAMS, F_DUPFD_CLOEXEC, STEWARD_EXEC_FD_REPORT + 1);
+                /* Above the helper's number, which its forks take. */
+                int sock = fcntl(STEWARD_EXEC_FD, F_DUPFD_CLOEXEC, STEWARD_EXEC_FD + 1);
 
                 if (sock < 0)
                         _exit(127);
-                (void) syscall(SYS_close_range, STEWARD_EXEC_FD_PARAMS, sock - 1, 0);
+                (void) syscall(SYS_close_range, STEWARD_EXEC_FD, sock - 1, 0);
                 (void) syscall(SYS_close_range, sock + 1, ~0U, 0);
                 reset_signal_dispositions();
                 run_spawner(argv, sock);

@@ -327,9 +327,9 @@ move_above_protocol_fds(int *fd, GError **error)
 {
         int moved;
 
-        if (*fd > STEWARD_EXEC_FD_REPORT)
+        if (*fd > STEWARD_EXEC_FD)
                 return TRUE;
-        moved = fcntl(*fd, F_DUPFD_CLOEXEC, STEWARD_EXEC_FD_REPORT + 1);
+        moved = fcntl(*fd, F_DUPFD_CLOEXEC, STEWARD_EXEC_FD + 1);
         if (moved < 0)
                 return steward_set_errno_error(error, errno, "fcntl(F_DUPFD_CLOEXEC)");
         steward_close_fdp(fd);
@@ -467,11 +467,11 @@ fd_table_has_room(GError **error)
         return FALSE;
 }
 
-/* posix_spawn()s steward-exec with @argv and @fds at the protocol's
- * numbers (three, or one for the spawner), in a session of its own with
- * every signal at its default; its PID. */
+/* posix_spawn()s steward-exec with @argv and the socket @fd at the
+ * protocol's number, in a session of its own with every signal at its
+ * default; its PID. */
 static pid_t
-executor_spawn(char *const argv[], int *const fds[], guint n_fds, GError **error)
+executor_spawn(char *const argv[], int *fd, GError **error)
 {
         posix_spawn_file_actions_t actions;
         posix_spawnattr_t attr;
@@ -485,15 +485,13 @@ executor_spawn(char *const argv[], int *const fds[], guint n_fds, GError **error
         executor = executor_proc_path(proc_path, error);
         if (!executor)
                 return 0;
-        /* The file actions dup2() each onto its protocol number (which
-         * clears close-on-exec there, and only there); a source sitting on
-         * another's number would be overwritten before it is copied. */
-        for (guint i = 0; i < n_fds; i++)
-                if (!move_above_protocol_fds(fds[i], error))
-                        return 0;
+        /* The file action dup2()s it onto the protocol's number, which
+         * clears close-on-exec there, and only there: not when it is on
+         * that number already. */
+        if (!move_above_protocol_fds(fd, error))
+                return 0;
         posix_spawn_file_actions_init(&actions);
-        for (guint i = 0; i < n_fds; i++)
-                posix_spawn_file_actions_adddup2(&actions, *fds[i], STEWARD_EXEC_FD_PARAMS + (int) i);
+        posix_spawn_file_actions_adddup2(&actions, *fd, STEWARD_EXEC_FD);
 
         posix_spawnattr_init(&attr);
         sigfillset(&all);
@@ -527,6 +525,9 @@ static pid_t spawner_pid;
  * and stewardd spawns its helpers itself (a kernel without clone3(), say). */
 static guint spawner_failures;
 #define SPAWNER_FAILURES_MAX 3
+/* Answers the spawner owes for spares let go before they were read
+ * (steward_spare_clear()): the next answer read skips them. */
+static guint spawner_stale;
 
 /* How long a spawn waits for the spawner's answer (a fork of a small
  * process) before it spawns the helper itself and kills the spawner. */
@@ -544,6 +545,7 @@ spawner_stop(const char *why, gboolean hung)
                 (void) kill(spawner_pid, SIGKILL);
         steward_close_fdp(&spawner_fd);
         spawner_pid = 0;
+        spawner_stale = 0;
         spawner_failures++;
 }
 
@@ -553,7 +555,6 @@ spawner_start(void)
         g_autoptr(GError) error = NULL;
         steward_autofd int ours = -1, theirs = -1;
         char *argv[] = { (char *) "steward-exec", (char *) "--spawner", NULL };
-        int *fds[] = { &theirs };
         int pair[2];
         pid_t pid;
 
@@ -565,7 +566,7 @@ spawner_start(void)
         }
         ours = pair[0];
         theirs = pair[1];
-        pid = executor_spawn(argv, fds, G_N_ELEMENTS(fds), &error);
+        pid = executor_spawn(argv, &theirs, &error);
         if (pid <= 0) {
                 g_debug("No spawner: %s", error->message);
                 spawner_failures++;
@@ -576,44 +577,62 @@ spawner_start(void)
         return TRUE;
 }
 
-/* Asks the spawner for a helper with @fds (the parameters, the gate, the
- * report): its PID; 0 when the spawner cannot be had and made none; -1
- * when it went away unanswered, maybe with a helper forked (then @fds are
- * that helper's too, and must not be another's). The caller spawns the
- * helper itself on either, and the spawner is let go. */
-static pid_t
-spawner_spawn(const int fds[3])
+/* Asks the spawner for a helper on the socket @fd, without waiting: FALSE
+ * when the spawner cannot be had (none was asked, and the caller spawns
+ * the helper itself). */
+static gboolean
+spawner_ask(int fd)
 {
         StewardExecFdMessage m;
-        struct pollfd p;
-        int32_t reply;
         ssize_t n;
-        int r;
 
         if (spawner_fd < 0 && (spawner_failures >= SPAWNER_FAILURES_MAX || !spawner_start()))
-                return 0;
-        steward_exec_fd_message_set(&m, fds, 3);
+                return FALSE;
+        steward_exec_fd_message_set(&m, &fd, 1);
         do
                 n = sendmsg(spawner_fd, &m.msg, MSG_NOSIGNAL);
         while (n < 0 && errno == EINTR);
         if (n != 1) {
                 spawner_stop(n < 0 ? g_strerror(errno) : "short write", FALSE);
-                return 0;
+                return FALSE;
         }
-        /* A fork of a small process, and our own: answered at once, as
-         * posix_spawn() returns once its helper has exec'd. */
-        p = (struct pollfd){ .fd = spawner_fd, .events = POLLIN };
-        do
-                r = poll(&p, 1, SPAWNER_TIMEOUT_MSEC);
-        while (r < 0 && errno == EINTR);
-        if (r <= 0) {
-                spawner_stop(r == 0 ? "no answer" : g_strerror(errno), r == 0);
-                return -1;
-        }
-        n = recv(spawner_fd, &reply, sizeof(reply), MSG_DONTWAIT);
-        if (n != sizeof(reply)) {
-                spawner_stop("it is gone", FALSE);
-                return -1;
+        return TRUE;
+}
+
+/* The spawner's answer to the oldest question not yet answered: the
+ * helper's PID; 0 when it made none; -1 when it went away unanswered,
+ * maybe with a helper forked (then that question's socket is that
+ * helper's too, and must not be another's). The spawner is let go on
+ * either. A fork of a small process, and our own: answered at once, as
+ * posix_spawn() returns once its helper has exec'd. */
+static pid_t
+spawner_answer(void)
+{
+        int32_t reply;
+
+        for (;;) {
+                struct pollfd p = { .fd = spawner_fd, .events = POLLIN };
+                ssize_t n;
+                int r;
+
+                if (spawner_fd < 0)
+                        return -1;
+                do
+                        r = poll(&p, 1, SPAWNER_TIMEOUT_MSEC);
+                while (r < 0 && errno == EINTR);
+                if (r <= 0) {
+                        spawner_stop(r == 0 ? "no answer" : g_strerror(errno), r == 0);
+                        return -1;
+                }
+                n = recv(spawner_fd, &reply, sizeof(reply), MSG_DONTWAIT);
+                if (n != sizeof(reply)) {
+                        spawner_stop("it is gone", FALSE);
+                        return -1;
+                }
+                if (spawner_stale == 0)
+                        break;
+                /* A spare's, let go unread: its helper finds its socket closed. */
+                spawner_stale--;
         }
         if (reply <= 0) {
                 /* It forked nothing. */
@@ -623,141 +642,137 @@ spawner_spawn(const int fds[3])
         return (pid_t) reply;
 }
 
-/* The gate and report pipes of a helper. */
-typedef struct {
-        int gate_r, gate_w, report_r, report_w;
-} HelperPipes;
+/* The spare whose helper the spawner was asked for and whose answer is
+ * not read yet: read when the spare is taken, or before another answer. */
+static StewardSpare *spare_awaiting;
 
-static void
-helper_pipes_clear(HelperPipes *h)
-{
-        steward_close_fdp(&h->gate_r);
-        steward_close_fdp(&h->gate_w);
-        steward_close_fdp(&h->report_r);
-        steward_close_fdp(&h->report_w);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(HelperPipes, helper_pipes_clear)
-
+/* Reads the spawner's answer for @spare, if it is still to come: FALSE
+ * when it has no helper, and is let go. */
 static gboolean
-helper_pipes_open(HelperPipes *h, GError **error)
+spare_resolve(StewardSpare *spare)
 {
-        int gate[2], report[2];
+        pid_t pid;
 
-        helper_pipes_clear(h);
-        if (pipe2(gate, O_CLOEXEC) < 0)
-                return steward_set_errno_error(error, errno, "pipe");
-        h->gate_r = gate[0];
-        h->gate_w = gate[1];
-        if (pipe2(report, O_CLOEXEC) < 0)
-                return steward_set_errno_error(error, errno, "pipe");
-        h->report_r = report[0];
-        h->report_w = report[1];
+        if (spare != spare_awaiting)
+                return TRUE;
+        spare_awaiting = NULL;
+        pid = spawner_answer();
+        if (pid <= 0) {
+                g_debug("No spare steward-exec from the spawner");
+                steward_spare_clear(spare);
+                return FALSE;
+        }
+        spare->proc.pid = pid;
         return TRUE;
 }
 
-/* Makes steward-exec with @params at the parameters' number, held at its
- * gate: forked by the spawner, or spawned when the spawner cannot be had.
- * @params is a sealed memfd, which a helper the spawner may have forked
- * before it went can read but not change; or a spare's socket
- * (@params_shareable FALSE), which only one process may hold: no spare
- * then. */
 static gboolean
-helper_spawn(int *params, gboolean params_shareable, StewardSpawned *out, GError **error)
+helper_socket(int *ours, int *theirs, GError **error)
 {
-        g_auto(HelperPipes) h = { -1, -1, -1, -1 };
-        char *argv[] = { (char *) "steward-exec", NULL };
-        int *fds[] = { params, &h.gate_r, &h.report_w };
-        pid_t pid;
+        int pair[2];
 
-        if (!helper_pipes_open(&h, error))
+        steward_close_fdp(ours);
+        steward_close_fdp(theirs);
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+                return steward_set_errno_error(error, errno, "socketpair");
+        *ours = pair[0];
+        *theirs = pair[1];
+        return TRUE;
+}
+
+/* Makes steward-exec into @out, waiting for its parameters on its socket:
+ * forked by the spawner, or spawned when the spawner cannot be had. For a
+ * spare (@awaiting), the spawner is asked and not waited for: the helper
+ * is there long before the next spawn takes it, and its answer is read
+ * then, without a wake-up of its own. */
+static gboolean
+helper_make(StewardSpare *awaiting, StewardSpawned *out, GError **error)
+{
+        steward_autofd int ours = -1, theirs = -1;
+        char *argv[] = { (char *) "steward-exec", NULL };
+        pid_t pid = 0;
+
+        /* Answers come in the order asked. */
+        if (spare_awaiting)
+                (void) spare_resolve(spare_awaiting);
+        if (!helper_socket(&ours, &theirs, error))
                 return FALSE;
-        pid = spawner_spawn((const int[]){ *params, h.gate_r, h.report_w });
-        if (pid < 0) {
-                /* Its helper, if any, finds its gate closed and leaves. */
-                if (!params_shareable) {
-                        g_set_error(error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE, "the spawner went away");
-                        return FALSE;
+        if (spawner_ask(theirs)) {
+                if (awaiting) {
+                        spare_awaiting = awaiting;
+                        goto made;
                 }
-                if (!helper_pipes_open(&h, error))
+                pid = spawner_answer();
+                /* Its helper, if any, holds that socket, and leaves when
+                 * our end closes. */
+                if (pid < 0 && !helper_socket(&ours, &theirs, error))
                         return FALSE;
         }
-        if (pid <= 0)
-                pid = executor_spawn(argv, fds, G_N_ELEMENTS(fds), error);
-        if (pid <= 0)
+        if (pid <= 0 && (pid = executor_spawn(argv, &theirs, error)) <= 0)
                 return FALSE;
+made:
         out->pid = pid;
-        out->gate_fd = g_steal_fd(&h.gate_w);
-        out->report_fd = g_steal_fd(&h.report_r);
+        out->fd = g_steal_fd(&ours);
         return TRUE;
 }
 
 gboolean
 steward_spawn_spare(StewardSpare *spare, GError **error)
 {
-        steward_autofd int ours = -1, theirs = -1;
-        int pair[2];
-
-        if (spare->params_fd >= 0)
+        if (spare->proc.fd >= 0)
                 return TRUE;
-        if (!fd_table_has_room(error))
-                return FALSE;
-        /* Twice at most: a spawner that went away unanswered may have
-         * forked a helper on the first socket, which is then its alone. */
-        for (guint attempt = 0;; attempt++) {
-                g_autoptr(GError) local_error = NULL;
+        return fd_table_has_room(error) && helper_make(spare, &spare->proc, error);
+}
 
-                if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
-                        return steward_set_errno_error(error, errno, "socketpair");
-                ours = pair[0];
-                theirs = pair[1];
-                if (helper_spawn(&theirs, FALSE, &spare->proc, &local_error))
-                        break;
-                steward_close_fdp(&ours);
-                steward_close_fdp(&theirs);
-                if (attempt > 0 || !g_error_matches(local_error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE)) {
-                        g_propagate_error(error, g_steal_pointer(&local_error));
-                        return FALSE;
-                }
-        }
-        spare->params_fd = g_steal_fd(&ours);
-        return TRUE;
+pid_t
+steward_spare_pid(StewardSpare *spare)
+{
+        if (spare->proc.fd < 0 || !spare_resolve(spare))
+                return 0;
+        return spare->proc.pid;
 }
 
 void
 steward_spare_clear(StewardSpare *spare)
 {
-        steward_close_fdp(&spare->params_fd);
-        steward_close_fdp(&spare->proc.gate_fd);
-        steward_close_fdp(&spare->proc.report_fd);
+        if (spare == spare_awaiting) {
+                /* Its answer is skipped when it comes; the helper, if
+                 * forked, finds its socket closed. */
+                spare_awaiting = NULL;
+                if (spawner_fd >= 0)
+                        spawner_stale++;
+        }
+        steward_close_fdp(&spare->proc.fd);
         spare->proc.pid = 0;
 }
 
-/* Hands @params to the spare, which becomes @out; FALSE when there is
- * none, or it is gone (killed, say): it is cleared then. */
+/* The spare as @out, its spawner's answer read; FALSE when there is none. */
 static gboolean
-spare_take(StewardSpare *spare, int params, StewardSpawned *out)
+spare_take(StewardSpare *spare, StewardSpawned *out)
+{
+        if (!spare || spare->proc.fd < 0 || !spare_resolve(spare))
+                return FALSE;
+        *out = spare->proc;
+        spare->proc = (StewardSpawned) STEWARD_SPAWNED_INIT;
+        return TRUE;
+}
+
+/* Hands @s its parameters; FALSE when it is gone (killed, say). */
+static gboolean
+helper_hand(StewardSpawned *s, int params)
 {
         StewardExecFdMessage m;
         ssize_t n;
 
-        if (!spare || spare->params_fd < 0)
-                return FALSE;
         steward_exec_fd_message_set(&m, &params, 1);
         do
-                n = sendmsg(spare->params_fd, &m.msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+                n = sendmsg(s->fd, &m.msg, MSG_NOSIGNAL | MSG_DONTWAIT);
         while (n < 0 && errno == EINTR);
-        if (n != 1) {
-                g_debug("The spare steward-exec (pid %d) is gone: %s", (int) spare->proc.pid,
-                        n < 0 ? g_strerror(errno) : "short write");
-                steward_spare_clear(spare);
-                return FALSE;
-        }
-        /* Its descriptors are the incarnation's now; the socket goes. */
-        *out = spare->proc;
-        spare->proc.gate_fd = spare->proc.report_fd = -1;
-        steward_spare_clear(spare);
-        return TRUE;
+        if (n == 1)
+                return TRUE;
+        if (n >= 0)
+                errno = EIO;
+        return FALSE;
 }
 
 gboolean
@@ -770,20 +785,48 @@ steward_spawn_fork(const StewardExecPlan *p, StewardSpare *spare, StewardSpawned
         params = params_fd(p, error);
         if (params < 0)
                 return FALSE;
-        return spare_take(spare, params, out) || helper_spawn(&params, TRUE, out, error);
+        if (spare_take(spare, out)) {
+                if (helper_hand(out, params))
+                        return TRUE;
+                /* Reaped as a stranger. */
+                g_debug("The spare steward-exec (pid %d) is gone: %s", (int) out->pid, g_strerror(errno));
+                steward_close_fdp(&out->fd);
+        }
+        if (!helper_make(NULL, out, error))
+                return FALSE;
+        if (!helper_hand(out, params)) {
+                int errsv = errno;
+
+                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv),
+                            "handing steward-exec (pid %d) its parameters: %s", (int) out->pid,
+                            g_strerror(errsv));
+                steward_close_fdp(&out->fd);
+                return FALSE;
+        }
+        return TRUE;
 }
 
 gboolean
 steward_spawn_release(StewardSpawned *s, GError **error)
 {
         const char go = 1;
+        ssize_t n;
 
-        if (write(s->gate_fd, &go, 1) != 1) {
-                int errsv = errno;
+        do
+                n = send(s->fd, &go, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+        while (n < 0 && errno == EINTR);
+        if (n != 1) {
+                int errsv = n < 0 ? errno : EIO;
                 g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv), "releasing pid %d: %s",
                             (int) s->pid, g_strerror(errsv));
                 return FALSE;
         }
-        steward_close_fdp(&s->gate_fd);
         return TRUE;
+}
+
+void
+steward_spawn_abort(StewardSpawned *s)
+{
+        if (s->fd >= 0)
+                (void) shutdown(s->fd, SHUT_WR);
 }

@@ -39,8 +39,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardExecPlan, steward_exec_plan_free)
 /* A started incarnation, held before exec until released. */
 typedef struct {
         pid_t pid;
-        int gate_fd; /* write end: one byte lets it exec, closing aborts it */
-        int report_fd; /* read end: EOF on a successful exec, a StewardSpawnReport otherwise */
+        /* Its socket (steward-exec-protocol.h): the gate and, back, EOF
+         * on a successful exec or a StewardSpawnReport. */
+        int fd;
 } StewardSpawned;
 
 /* What steward-exec writes when a stage fails (steward-exec-protocol.h). */
@@ -66,17 +67,24 @@ void steward_spawn_restore_nofile(void);
  * the next spawn hands it its parameters instead of waiting for a
  * posix_spawn() and the helper's start-up, which a restart would. */
 typedef struct {
+        /* fd -1: no spare; pid 0 while the spawner's answer is not read. */
         StewardSpawned proc;
-        int params_fd; /* our end of its parameters' socket; -1: no spare */
 } StewardSpare;
 
-#define STEWARD_SPARE_INIT                                                            \
-        {                                                                             \
-                .proc = { .pid = 0, .gate_fd = -1, .report_fd = -1 }, .params_fd = -1 \
+#define STEWARD_SPAWNED_INIT       \
+        {                          \
+                .pid = 0, .fd = -1 \
+        }
+#define STEWARD_SPARE_INIT                   \
+        {                                    \
+                .proc = STEWARD_SPAWNED_INIT \
         }
 
-/* Spawns a spare into @spare unless it holds one. */
+/* Spawns a spare into @spare unless it holds one. The spawner's answer
+ * (the PID) is read when the spare is taken, or asked for: */
 gboolean steward_spawn_spare(StewardSpare *spare, GError **error);
+/* The spare's PID, read now if it was not; 0: there is none (any more). */
+pid_t steward_spare_pid(StewardSpare *spare);
 /* Lets the spare go: it sees EOF and exits 127, to be reaped by the caller. */
 void steward_spare_clear(StewardSpare *spare);
 
@@ -96,5 +104,8 @@ gboolean steward_spawn_fork(const StewardExecPlan *plan, StewardSpare *spare, St
 
 /* Lets the incarnation go on to exec. */
 gboolean steward_spawn_release(StewardSpawned *s, GError **error);
+/* Sends it away before it execs (it leaves quietly where it waits); what
+ * it reported can still be read. */
+void steward_spawn_abort(StewardSpawned *s);
 
 G_END_DECLS

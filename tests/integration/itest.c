@@ -1104,6 +1104,26 @@ comm_is(pid_t pid, const char *name)
         return g_file_get_contents(path, &comm, NULL, NULL) && g_str_equal(g_strstrip(comm), name);
 }
 
+/* The spawner, even while it forks: it is named steward-exec around the
+ * fork. Its command line says --spawner, and so does a fork's until it
+ * clears it, which it does before it starts its own session: the
+ * spawner's session is its own from the start. */
+static gboolean
+is_spawner(pid_t pid)
+{
+        g_autofree char *path = g_strdup_printf("/proc/%d/cmdline", (int) pid);
+        g_autofree char *cmdline = NULL;
+        gsize len;
+
+        if (comm_is(pid, "steward-spawner"))
+                return TRUE;
+        if (!g_file_get_contents(path, &cmdline, &len, NULL))
+                return FALSE;
+        /* "steward-exec\0--spawner\0" */
+        return len > strlen(cmdline) + 1 && g_str_equal(cmdline + strlen(cmdline) + 1, "--spawner") &&
+               getsid(pid) == pid;
+}
+
 pid_t
 itest_spare_of(GPid parent, pid_t except)
 {
@@ -1117,7 +1137,7 @@ itest_spare_of(GPid parent, pid_t except)
                 g_autofree char *exe_path = g_strdup_printf("/proc/%d/exe", (int) pid);
                 g_autofree char *exe = g_file_read_link(exe_path, NULL);
 
-                if (pid == except || !exe || !g_str_equal(exe, executor) || comm_is(pid, "steward-spawner"))
+                if (pid == except || !exe || !g_str_equal(exe, executor) || is_spawner(pid))
                         continue;
                 ck_assert_msg(found == 0, "two spares: %d and %d", (int) found, (int) pid);
                 found = pid;
@@ -1134,7 +1154,7 @@ itest_spawner_of(GPid parent)
         for (guint i = 0; i < children->len; i++) {
                 pid_t pid = g_array_index(children, pid_t, i);
 
-                if (!comm_is(pid, "steward-spawner"))
+                if (!is_spawner(pid))
                         continue;
                 ck_assert_msg(found == 0, "two spawners: %d and %d", (int) found, (int) pid);
                 found = pid;

@@ -226,11 +226,14 @@ guint64 itest_proc_rss_kib(GPid pid);
  * @except, found by its executable: that is its own once posix_spawn()
  * returns, where its argv and its name are set a moment later; the
  * spawner, which forks the helpers, is told apart by its name
- * (steward-spawner), which its forks never have. 0 when there is none;
- * fails the test on two. */
+ * (steward-spawner), which its forks never have, or, while it forks and
+ * is named steward-exec, by its command line (steward-exec --spawner) and
+ * a session of its own: a fork keeps that command line only while it is
+ * still in the spawner's session. 0 when there is none; fails the test
+ * on two. */
 pid_t itest_spare_of(GPid parent, pid_t except);
-/* The spawner (steward-exec --spawner) among @parent's children; 0 when
- * there is none; fails the test on two. */
+/* The spawner (steward-exec --spawner) among @parent's children, told
+ * apart as above; 0 when there is none; fails the test on two. */
 pid_t itest_spawner_of(GPid parent);
 
 /* Benches: the duration (gint64 µs, @durations sorted in place) below

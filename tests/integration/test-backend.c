@@ -543,8 +543,9 @@ START_TEST(test_spare_becomes_next_incarnation)
         ck_assert_msg(itest_wait_flag(&f.record.spawned, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
         while (g_main_context_iteration(NULL, FALSE))
                 ;
-        spare = itest_spare_of(getpid(), f.record.pid);
+        spare = steward_backend_get_spare_pid(f.backend);
         ck_assert_msg(spare > 0, "no spare after the first spawn");
+        ck_assert_int_eq(itest_spare_of(getpid(), f.record.pid), spare);
 
         steward_backend_stop(f.backend, name, 0, SIGTERM);
         ck_assert_msg(itest_wait_flag(&f.record.gone, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
@@ -554,8 +555,9 @@ START_TEST(test_spare_becomes_next_incarnation)
         ck_assert_int_eq(f.record.pid, spare);
         while (g_main_context_iteration(NULL, FALSE))
                 ;
-        next_spare = itest_spare_of(getpid(), f.record.pid);
+        next_spare = steward_backend_get_spare_pid(f.backend);
         ck_assert_msg(next_spare > 0 && next_spare != spare, "no new spare after the restart");
+        ck_assert_int_eq(itest_spare_of(getpid(), f.record.pid), next_spare);
 
         steward_backend_stop(f.backend, name, 1, SIGTERM);
         ck_assert_msg(itest_wait_flag(&f.record.gone, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
@@ -584,6 +586,8 @@ START_TEST(test_spawner_forks_helpers)
         steward_backend_spawn(f.backend, c, 0, NULL, NULL);
         ck_assert_msg(itest_wait_flag(&f.record.spawned, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
         ck_assert_int_eq(itest_proc_parent(f.record.pid), getpid());
+        /* Nothing left for the spawner to fork. */
+        (void) steward_backend_get_spare_pid(f.backend);
         spawner = itest_spawner_of(getpid());
         ck_assert_msg(spawner > 0, "no spawner after a spawn");
         ck_assert_int_ne(spawner, f.record.pid);
@@ -595,7 +599,8 @@ START_TEST(test_spawner_forks_helpers)
         ck_assert(itest_pidfd_wait_exit(pidfd, ITEST_TIMEOUT_SEC));
         steward_backend_stop(f.backend, name, 0, SIGTERM);
         ck_assert_msg(itest_wait_flag(&f.record.gone, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
-        for (guint64 generation = 1; generation <= 2; generation++) {
+        /* The third spawn takes a spare the new spawner answered for. */
+        for (guint64 generation = 1; generation <= 3; generation++) {
                 record_reset(&f.record);
                 steward_backend_spawn(f.backend, c, generation, NULL, NULL);
                 ck_assert_msg(itest_wait_flag(&f.record.spawned, ITEST_TIMEOUT_SEC), "log: %s",
@@ -605,6 +610,7 @@ START_TEST(test_spawner_forks_helpers)
                 ck_assert_msg(itest_wait_flag(&f.record.gone, ITEST_TIMEOUT_SEC), "log: %s",
                               f.record.log->str);
         }
+        (void) steward_backend_get_spare_pid(f.backend);
         next = itest_spawner_of(getpid());
         ck_assert_msg(next > 0 && next != spawner, "no new spawner (the old one was %d)", (int) spawner);
         fixture_clear(&f);
@@ -612,37 +618,49 @@ START_TEST(test_spawner_forks_helpers)
 END_TEST
 
 /* A spawner that does not answer (stopped here) holds a spawn up for its
- * timeout at most: it is killed, and the helper spawned without it. */
+ * timeout at most: it is killed, the helper spawned without it, and the
+ * next spare asks a new spawner. The spare asked for before the stop may
+ * have been answered, so the spawn that waits is the first or the second. */
 START_TEST(test_spawner_stopped)
 {
         Fixture f = { 0 };
         g_autoptr(StewardChildSpec) c = child_new("stopped", "exec sleep 1000");
-        pid_t spawner;
+        pid_t spawner, next;
         int pidfd;
 
         fixture_init(&f, STEWARD_BACKEND_PROCESS);
         steward_backend_spawn(f.backend, c, 0, NULL, NULL);
         ck_assert_msg(itest_wait_flag(&f.record.spawned, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
-        /* The spare is made once the loop has nothing else to do. */
+        /* The spare is asked for once the loop has nothing else to do;
+         * once it is there, the spawner has nothing left to fork. */
         while (g_main_context_iteration(NULL, FALSE))
                 ;
+        ck_assert_int_gt(steward_backend_get_spare_pid(f.backend), 0);
         spawner = itest_spawner_of(getpid());
         ck_assert_msg(spawner > 0, "no spawner after a spawn");
         pidfd = itest_pidfd_open(spawner);
         ck_assert_int_eq(kill(spawner, SIGSTOP), 0);
 
-        /* The restart takes the spare; the spare after it asks the spawner. */
-        steward_backend_stop(f.backend, "stopped", 0, SIGTERM);
-        ck_assert_msg(itest_wait_flag(&f.record.gone, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
-        record_reset(&f.record);
-        steward_backend_spawn(f.backend, c, 1, NULL, NULL);
-        ck_assert_msg(itest_wait_flag(&f.record.spawned, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
-        while (g_main_context_iteration(NULL, FALSE))
-                ;
-        ck_assert_msg(itest_pidfd_wait_exit(pidfd, ITEST_TIMEOUT_SEC),
-                      "the stopped spawner %d was not killed", (int) spawner);
-        ck_assert_msg(itest_spare_of(getpid(), f.record.pid) > 0, "no spare made without the spawner");
-        steward_backend_stop(f.backend, "stopped", 1, SIGTERM);
+        for (guint64 generation = 1; generation <= 3; generation++) {
+                steward_backend_stop(f.backend, "stopped", generation - 1, SIGTERM);
+                ck_assert_msg(itest_wait_flag(&f.record.gone, ITEST_TIMEOUT_SEC), "log: %s",
+                              f.record.log->str);
+                record_reset(&f.record);
+                steward_backend_spawn(f.backend, c, generation, NULL, NULL);
+                ck_assert_msg(itest_wait_flag(&f.record.spawned, ITEST_TIMEOUT_SEC), "log: %s",
+                              f.record.log->str);
+                ck_assert_int_eq(itest_proc_parent(f.record.pid), getpid());
+                while (g_main_context_iteration(NULL, FALSE))
+                        ;
+                if (generation == 2)
+                        ck_assert_msg(itest_pidfd_wait_exit(pidfd, ITEST_TIMEOUT_SEC),
+                                      "the stopped spawner %d was not killed", (int) spawner);
+        }
+        /* The third spawn took a spare the new spawner answered for. */
+        (void) steward_backend_get_spare_pid(f.backend);
+        next = itest_spawner_of(getpid());
+        ck_assert_msg(next > 0 && next != spawner, "no new spawner (the stopped one was %d)", (int) spawner);
+        steward_backend_stop(f.backend, "stopped", 3, SIGTERM);
         ck_assert_msg(itest_wait_flag(&f.record.gone, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
         fixture_clear(&f);
 }

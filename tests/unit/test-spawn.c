@@ -30,14 +30,14 @@ enum {
         SPAWN_SPARE, /* a spare, spawned before the parameters existed */
 };
 
-/* Starts @spec (@how), lets it through the gate (or closes the gate on
- * it), and waits for the report pipe and the process. */
+/* Starts @spec (@how), lets it through the gate (or sends it away there),
+ * and waits for its report (or EOF) and the process. */
 static Outcome
 run(const StewardChildSpec *spec, char **extra_env, gboolean release, int how)
 {
         g_autoptr(StewardExecPlan) plan = NULL;
         g_autoptr(GError) error = NULL;
-        StewardSpawned s = { .pid = -1, .gate_fd = -1, .report_fd = -1 };
+        StewardSpawned s = STEWARD_SPAWNED_INIT;
         StewardSpare spare = STEWARD_SPARE_INIT;
         Outcome o = { 0 };
         ssize_t n;
@@ -49,19 +49,19 @@ run(const StewardChildSpec *spec, char **extra_env, gboolean release, int how)
         ck_assert_msg(steward_spawn_fork(plan, &spare, &s, &error), "%s", error ? error->message : "");
         if (how == SPAWN_SPARE) {
                 /* The spare became the incarnation, and is no spare any more. */
-                ck_assert_int_eq(spare.params_fd, -1);
+                ck_assert_int_eq(spare.proc.fd, -1);
                 ck_assert_int_eq(spare.proc.pid, 0);
         }
         o.pid = s.pid;
         if (release)
                 ck_assert_msg(steward_spawn_release(&s, &error), "%s", error ? error->message : "");
         else
-                steward_close_fdp(&s.gate_fd);
+                steward_spawn_abort(&s);
         do
-                n = read(s.report_fd, &o.report, sizeof(o.report));
+                n = read(s.fd, &o.report, sizeof(o.report));
         while (n < 0 && errno == EINTR);
         o.reported = n == sizeof(o.report);
-        steward_close_fdp(&s.report_fd);
+        steward_close_fdp(&s.fd);
         ck_assert_int_eq(waitpid(s.pid, &o.wait_status, 0), s.pid);
         return o;
 }
@@ -169,8 +169,8 @@ START_TEST(test_chdir_fails)
 }
 END_TEST
 
-/* Closing the gate (the scope was refused) makes it leave without running
- * anything of the program and without a report. */
+/* Sent away at the gate (the scope was refused), it leaves without
+ * running anything of the program and without a report. */
 START_TEST(test_gate_closed)
 {
         g_autofree char *out = temp_path();
@@ -187,43 +187,44 @@ START_TEST(test_gate_closed)
 END_TEST
 
 /* steward-exec of another version, or anything but stewardd, handing it
- * parameters it cannot read: it says so on the report pipe and runs nothing. */
+ * parameters it cannot read: it says so on its socket and runs nothing. */
 START_TEST(test_params_mismatch)
 {
         static const char params[] = "steward-exec/0\0"
                                      "1\0/bin/true\0";
         const char *executor = steward_spawn_executor_path();
         int params_fd = memfd_create("params", 0);
-        int gate[2], report[2];
+        StewardExecFdMessage m;
         StewardSpawnReport r;
+        int pair[2];
         int status;
         pid_t pid;
 
         ck_assert_int_ge(params_fd, 0);
         ck_assert_int_eq(write(params_fd, params, sizeof(params)), sizeof(params));
-        ck_assert_int_eq(pipe(gate), 0);
-        ck_assert_int_eq(pipe(report), 0);
+        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pair), 0);
         pid = fork();
         ck_assert_int_ge(pid, 0);
         if (pid == 0) {
-                /* Out of the way of the numbers before moving onto them. */
-                int p = fcntl(params_fd, F_DUPFD, 10), g = fcntl(gate[0], F_DUPFD, 10),
-                    w = fcntl(report[1], F_DUPFD, 10);
+                /* Out of the way of the number before moving onto it. */
+                int theirs = fcntl(pair[1], F_DUPFD, 10);
 
-                if (dup2(p, STEWARD_EXEC_FD_PARAMS) < 0 || dup2(g, STEWARD_EXEC_FD_GATE) < 0 ||
-                    dup2(w, STEWARD_EXEC_FD_REPORT) < 0)
+                if (dup2(theirs, STEWARD_EXEC_FD) < 0)
                         _exit(99);
                 execl(executor, "steward-exec", NULL);
                 _exit(98);
         }
-        (void) close(report[1]);
-        (void) close(gate[0]);
-        ck_assert_int_eq(read(report[0], &r, sizeof(r)), sizeof(r));
+        (void) close(pair[1]);
+        steward_exec_fd_message_set(&m, &params_fd, 1);
+        ck_assert_int_eq(sendmsg(pair[0], &m.msg, MSG_NOSIGNAL), 1);
+        ck_assert_int_eq(read(pair[0], &r, sizeof(r)), sizeof(r));
         ck_assert_int_eq(r.stage, STEWARD_EXEC_STAGE_PARAMS);
         ck_assert_int_eq(r.error, EPROTO);
         ck_assert_int_eq(waitpid(pid, &status, 0), pid);
         ck_assert(WIFEXITED(status));
         ck_assert_int_eq(WEXITSTATUS(status), 127);
+        (void) close(pair[0]);
+        (void) close(params_fd);
 }
 END_TEST
 
@@ -239,15 +240,14 @@ START_TEST(test_spare_let_go)
         int status;
 
         ck_assert_msg(steward_spawn_spare(&spare, &error), "%s", error ? error->message : "");
-        pid = spare.proc.pid;
+        pid = steward_spare_pid(&spare);
         ck_assert_int_gt(pid, 0);
         /* One is enough: asked again, it keeps the one it has. */
         ck_assert(steward_spawn_spare(&spare, &error));
-        ck_assert_int_eq(spare.proc.pid, pid);
+        ck_assert_int_eq(steward_spare_pid(&spare), pid);
         steward_spare_clear(&spare);
-        ck_assert_int_eq(spare.params_fd, -1);
-        ck_assert_int_eq(spare.proc.gate_fd, -1);
-        ck_assert_int_eq(spare.proc.report_fd, -1);
+        ck_assert_int_eq(spare.proc.fd, -1);
+        ck_assert_int_eq(spare.proc.pid, 0);
         ck_assert_int_eq(waitpid(pid, &status, 0), pid);
         ck_assert(WIFEXITED(status));
         ck_assert_int_eq(WEXITSTATUS(status), 127);
@@ -261,24 +261,24 @@ START_TEST(test_spare_gone)
         g_autoptr(StewardChildSpec) spec = shell_child("exit 7");
         g_autoptr(StewardExecPlan) plan = NULL;
         g_autoptr(GError) error = NULL;
-        StewardSpawned s = { .pid = -1, .gate_fd = -1, .report_fd = -1 };
+        StewardSpawned s = STEWARD_SPAWNED_INIT;
         StewardSpare spare = STEWARD_SPARE_INIT;
         pid_t dead;
         int status;
 
         ck_assert_msg(steward_spawn_spare(&spare, &error), "%s", error ? error->message : "");
-        dead = spare.proc.pid;
+        dead = steward_spare_pid(&spare);
         ck_assert_int_eq(kill(dead, SIGKILL), 0);
         ck_assert_int_eq(waitpid(dead, &status, 0), dead);
         plan = steward_exec_plan_new(spec, NULL, FALSE, FALSE, &error);
         ck_assert_msg(steward_spawn_fork(plan, &spare, &s, &error), "%s", error ? error->message : "");
         ck_assert_int_ne(s.pid, dead);
-        ck_assert_int_eq(spare.params_fd, -1);
+        ck_assert_int_eq(spare.proc.fd, -1);
         ck_assert(steward_spawn_release(&s, &error));
         ck_assert_int_eq(waitpid(s.pid, &status, 0), s.pid);
         ck_assert(WIFEXITED(status));
         ck_assert_int_eq(WEXITSTATUS(status), 7);
-        steward_close_fdp(&s.report_fd);
+        steward_close_fdp(&s.fd);
 }
 END_TEST
 
