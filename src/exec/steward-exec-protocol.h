@@ -9,8 +9,9 @@
  * and none blocked, and is passed one descriptor, 3: a SOCK_SEQPACKET
  * socket, its only line to stewardd, which says on it, in this order:
  *
- *   - the parameters: one byte with a sealed memfd of NUL-terminated
- *     strings, below (SCM_RIGHTS). A helper is made before its
+ *   - the parameters, NUL-terminated strings (below): the message itself,
+ *     up to STEWARD_EXEC_PARAMS_INLINE_MAX bytes; larger, one byte with a
+ *     sealed memfd of them (SCM_RIGHTS). A helper is made before its
  *     incarnation is known (a spare, made so that a restart does not wait
  *     for a spawn), and waits for them;
  *   - the gate: one byte, which lets it go on to exec once its scope holds
@@ -72,6 +73,10 @@
 /* The parameters may be no larger: ARG_MAX-sized argv and environments
  * are the kernel's limit as well. */
 #define STEWARD_EXEC_PARAMS_MAX (4 * 1024 * 1024)
+/* Parameters up to this size go in the message: a spawn makes, fills,
+ * seals and closes no memfd for them. Well below the socket's buffer
+ * (wmem_default, 208 KiB), which bounds a SOCK_SEQPACKET message. */
+#define STEWARD_EXEC_PARAMS_INLINE_MAX (64 * 1024)
 
 /* The stage that failed, in the report. */
 typedef enum {

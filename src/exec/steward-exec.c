@@ -161,39 +161,14 @@ parse_credentials(const char *s, Params *params)
         return 0;
 }
 
-/* The parameters' memfd, when stewardd has an incarnation for us: it
- * comes on our socket. EOF there means it never will (stewardd ended, or
- * let us go). */
+/* The whole parameter memfd @fd into *@ret_buf, and @fd closed: it is
+ * sealed, so its size is final. */
 static int
-receive_params(void)
-{
-        StewardExecFdMessage m;
-        ssize_t n;
-        int fd = -1;
-
-        steward_exec_fd_message_init(&m);
-        do
-                n = recvmsg(STEWARD_EXEC_FD, &m.msg, MSG_CMSG_CLOEXEC);
-        while (n < 0 && errno == EINTR);
-        if (n == 0)
-                _exit(127);
-        if (n < 0)
-                fail(STEWARD_EXEC_STAGE_PARAMS, errno);
-        if (!steward_exec_fd_message_get(&m, &fd, 1))
-                fail(STEWARD_EXEC_STAGE_PARAMS, EPROTO);
-        return fd;
-}
-
-/* The whole parameter memfd @fd into memory, and @fd closed: it is
- * sealed, so its size is final, and it is small. */
-static int
-read_params(int fd, Params *params)
+read_memfd(int fd, char **ret_buf, size_t *ret_len)
 {
         struct stat st;
-        const char *p, *end, *s;
         char *buf;
         size_t done = 0;
-        int r;
 
         if (fstat(fd, &st) < 0)
                 return -errno;
@@ -212,9 +187,54 @@ read_params(int fd, Params *params)
                 done += (size_t) n;
         }
         (void) close(fd);
+        *ret_buf = buf;
+        *ret_len = done;
+        return 0;
+}
 
-        p = buf;
-        end = buf + st.st_size;
+/* The parameters, once stewardd has an incarnation for us: they come on
+ * our socket, in the message itself or, larger, in a memfd it carries.
+ * EOF there means they never will (stewardd ended, or let us go). */
+static int
+receive_params(char **ret_buf, size_t *ret_len)
+{
+        StewardExecFdMessage m;
+        char *buf = malloc(STEWARD_EXEC_PARAMS_INLINE_MAX);
+        ssize_t n;
+        int fd = -1;
+
+        if (!buf)
+                return -ENOMEM;
+        steward_exec_fd_message_init(&m);
+        m.iov.iov_base = buf;
+        m.iov.iov_len = STEWARD_EXEC_PARAMS_INLINE_MAX;
+        do
+                n = recvmsg(STEWARD_EXEC_FD, &m.msg, MSG_CMSG_CLOEXEC);
+        while (n < 0 && errno == EINTR);
+        if (n == 0)
+                _exit(127);
+        if (n < 0)
+                return -errno;
+        if (m.msg.msg_flags & MSG_TRUNC)
+                return -EPROTO;
+        if (!CMSG_FIRSTHDR(&m.msg)) {
+                *ret_buf = buf;
+                *ret_len = (size_t) n;
+                return 0;
+        }
+        free(buf);
+        if (!steward_exec_fd_message_get(&m, &fd, 1))
+                return -EPROTO;
+        return read_memfd(fd, ret_buf, ret_len);
+}
+
+/* The parameters of @buf (@len bytes) into @params, which points into it. */
+static int
+parse_params(const char *buf, size_t len, Params *params)
+{
+        const char *p = buf, *end = buf + len, *s;
+        int r;
+
         s = next_string(&p, end);
         if (!s || strcmp(s, STEWARD_EXEC_MAGIC) != 0)
                 return -EPROTO;
@@ -361,6 +381,8 @@ reset_signal_dispositions(void)
 static void __attribute__((noreturn)) run_helper(void)
 {
         Params params = { 0 };
+        char *buf = NULL;
+        size_t len = 0;
         char go;
         ssize_t n;
         int null_fd, r;
@@ -378,7 +400,9 @@ static void __attribute__((noreturn)) run_helper(void)
                 _exit(127);
         reset_signal_dispositions();
 
-        r = read_params(receive_params(), &params);
+        r = receive_params(&buf, &len);
+        if (r >= 0)
+                r = parse_params(buf, len, &params);
         if (r < 0)
                 fail(STEWARD_EXEC_STAGE_PARAMS, -r);
         set_own_pid(&params);

@@ -366,12 +366,11 @@ executor_proc_path(char buf[static 64], GError **error)
         return buf;
 }
 
-/* The parameters in a sealed memfd: steward-exec reads them at its own
- * pace, and nobody can change them under it. */
+/* Parameters too large for a message, in a sealed memfd: steward-exec
+ * reads them at its own pace, and nobody can change them under it. */
 static int
-params_fd(const StewardExecPlan *p, GError **error)
+params_fd(GBytes *params, GError **error)
 {
-        g_autoptr(GBytes) params = plan_serialize(p);
         gsize size;
         const guint8 *data = g_bytes_get_data(params, &size);
         steward_autofd int fd = memfd_create("steward-exec-params", MFD_CLOEXEC | MFD_ALLOW_SEALING);
@@ -757,14 +756,35 @@ spare_take(StewardSpare *spare, StewardSpawned *out)
         return TRUE;
 }
 
-/* Hands @s its parameters; FALSE when it is gone (killed, say). */
+/* Hands @s its @params: in the message, or in *@memfd when they are too
+ * large for one (made here the first time). FALSE with errno when it is
+ * gone (killed, say), or the memfd cannot be made (@error set). */
 static gboolean
-helper_hand(StewardSpawned *s, int params)
+helper_hand(StewardSpawned *s, GBytes *params, int *memfd, GError **error)
 {
         StewardExecFdMessage m;
         ssize_t n;
 
-        steward_exec_fd_message_set(&m, &params, 1);
+        if (*memfd < 0 && g_bytes_get_size(params) <= STEWARD_EXEC_PARAMS_INLINE_MAX) {
+                steward_exec_fd_message_init(&m);
+                m.iov.iov_base = (void *) g_bytes_get_data(params, &m.iov.iov_len);
+                m.msg.msg_control = NULL;
+                m.msg.msg_controllen = 0;
+                do
+                        n = sendmsg(s->fd, &m.msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+                while (n < 0 && errno == EINTR);
+                if (n == (ssize_t) m.iov.iov_len)
+                        return TRUE;
+                /* A socket buffer set smaller than the message. */
+                if (n >= 0 || errno != EMSGSIZE) {
+                        if (n >= 0)
+                                errno = EIO;
+                        return FALSE;
+                }
+        }
+        if (*memfd < 0 && (*memfd = params_fd(params, error)) < 0)
+                return FALSE;
+        steward_exec_fd_message_set(&m, memfd, 1);
         do
                 n = sendmsg(s->fd, &m.msg, MSG_NOSIGNAL | MSG_DONTWAIT);
         while (n < 0 && errno == EINTR);
@@ -778,28 +798,38 @@ helper_hand(StewardSpawned *s, int params)
 gboolean
 steward_spawn_fork(const StewardExecPlan *p, StewardSpare *spare, StewardSpawned *out, GError **error)
 {
-        steward_autofd int params = -1;
+        g_autoptr(GBytes) params = NULL;
+        steward_autofd int memfd = -1;
+        g_autoptr(GError) local_error = NULL;
 
         if (!fd_table_has_room(error))
                 return FALSE;
-        params = params_fd(p, error);
-        if (params < 0)
-                return FALSE;
+        params = plan_serialize(p);
         if (spare_take(spare, out)) {
-                if (helper_hand(out, params))
+                int errsv;
+
+                if (helper_hand(out, params, &memfd, &local_error))
                         return TRUE;
-                /* Reaped as a stranger. */
-                g_debug("The spare steward-exec (pid %d) is gone: %s", (int) out->pid, g_strerror(errno));
+                /* Sent away, or gone: reaped as a stranger either way. */
+                errsv = errno;
                 steward_close_fdp(&out->fd);
+                if (local_error) {
+                        g_propagate_error(error, g_steal_pointer(&local_error));
+                        return FALSE;
+                }
+                g_debug("The spare steward-exec (pid %d) is gone: %s", (int) out->pid, g_strerror(errsv));
         }
         if (!helper_make(NULL, out, error))
                 return FALSE;
-        if (!helper_hand(out, params)) {
+        if (!helper_hand(out, params, &memfd, &local_error)) {
                 int errsv = errno;
 
-                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv),
-                            "handing steward-exec (pid %d) its parameters: %s", (int) out->pid,
-                            g_strerror(errsv));
+                if (local_error)
+                        g_propagate_error(error, g_steal_pointer(&local_error));
+                else
+                        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv),
+                                    "handing steward-exec (pid %d) its parameters: %s", (int) out->pid,
+                                    g_strerror(errsv));
                 steward_close_fdp(&out->fd);
                 return FALSE;
         }

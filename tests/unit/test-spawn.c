@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -186,6 +187,51 @@ START_TEST(test_gate_closed)
 }
 END_TEST
 
+/* Parameters larger than a message takes go in a memfd: the program gets
+ * them whole all the same. */
+START_TEST(test_params_large)
+{
+        g_autoptr(StewardChildSpec) spec = shell_child("test ${#BIG} -eq 100000");
+        Outcome o;
+
+        spec->environment = g_new0(char *, 2);
+        spec->environment[0] = g_strdup_printf("BIG=%0100000d", 0);
+        o = run(spec, NULL, TRUE, _i);
+        ck_assert(!o.reported);
+        ck_assert(WIFEXITED(o.wait_status));
+        ck_assert_int_eq(WEXITSTATUS(o.wait_status), 0);
+}
+END_TEST
+
+/* A socket buffer smaller than the parameters (a host's wmem_default set
+ * low) refuses them as a message (EMSGSIZE): they go in a memfd. */
+START_TEST(test_params_socket_small)
+{
+        g_autoptr(StewardChildSpec) spec = shell_child("test ${#BIG} -eq 20000");
+        g_autoptr(StewardExecPlan) plan = NULL;
+        g_autoptr(GError) error = NULL;
+        StewardSpawned s = STEWARD_SPAWNED_INIT;
+        StewardSpare spare = STEWARD_SPARE_INIT;
+        int size = 4096, status;
+        pid_t pid;
+
+        spec->environment = g_new0(char *, 2);
+        spec->environment[0] = g_strdup_printf("BIG=%020000d", 0);
+        plan = steward_exec_plan_new(spec, NULL, FALSE, FALSE, &error);
+        ck_assert_msg(steward_spawn_spare(&spare, &error), "%s", error ? error->message : "");
+        pid = steward_spare_pid(&spare);
+        ck_assert_int_gt(pid, 0);
+        ck_assert_int_eq(setsockopt(spare.proc.fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size)), 0);
+        ck_assert_msg(steward_spawn_fork(plan, &spare, &s, &error), "%s", error ? error->message : "");
+        ck_assert_int_eq(s.pid, pid);
+        ck_assert(steward_spawn_release(&s, &error));
+        ck_assert_int_eq(waitpid(s.pid, &status, 0), s.pid);
+        ck_assert(WIFEXITED(status));
+        ck_assert_int_eq(WEXITSTATUS(status), 0);
+        steward_close_fdp(&s.fd);
+}
+END_TEST
+
 /* steward-exec of another version, or anything but stewardd, handing it
  * parameters it cannot read: it says so on its socket and runs nothing. */
 START_TEST(test_params_mismatch)
@@ -292,6 +338,8 @@ make_suite(void)
         tcase_add_loop_test(tc, test_exec_fails, SPAWN_NEW, SPAWN_SPARE + 1);
         tcase_add_loop_test(tc, test_chdir_fails, SPAWN_NEW, SPAWN_SPARE + 1);
         tcase_add_loop_test(tc, test_gate_closed, SPAWN_NEW, SPAWN_SPARE + 1);
+        tcase_add_loop_test(tc, test_params_large, SPAWN_NEW, SPAWN_SPARE + 1);
+        tcase_add_test(tc, test_params_socket_small);
         tcase_add_test(tc, test_params_mismatch);
         tcase_add_test(tc, test_spare_let_go);
         tcase_add_test(tc, test_spare_gone);
