@@ -527,13 +527,17 @@ steward_backend_get_spare_pid(StewardBackend *b)
         return steward_spare_pid(&b->spare);
 }
 
-/* Starts @plan's helper, from the spare when there is one. */
+/* Starts @plan's helper, from the spare when there is one. The next
+ * spare is asked of the spawner at once, which forks it while we go on:
+ * the next spawn of a bring-up takes it instead of waiting for a fork.
+ * Spawned by us, it waits until nothing else is ready to run. */
 static gboolean
 backend_spawn_helper(StewardBackend *b, const StewardExecPlan *plan, StewardSpawned *out, GError **error)
 {
         gboolean ok = steward_spawn_fork(plan, &b->spare, out, error);
 
-        backend_spare_soon(b);
+        if (!steward_spawn_spare_ask(&b->spare))
+                backend_spare_soon(b);
         return ok;
 }
 

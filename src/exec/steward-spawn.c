@@ -680,17 +680,22 @@ helper_socket(int *ours, int *theirs, GError **error)
 }
 
 /* Makes steward-exec into @out, waiting for its parameters on its socket:
- * forked by the spawner, or spawned when the spawner cannot be had. For a
- * spare (@awaiting), the spawner is asked and not waited for: the helper
- * is there long before the next spawn takes it, and its answer is read
- * then, without a wake-up of its own. */
+ * forked by the spawner, or spawned when the spawner cannot be had (unless
+ * @may_spawn is FALSE: then it fails). For a spare (@awaiting), the
+ * spawner is asked and not waited for: the helper is there long before the
+ * next spawn takes it, and its answer is read then, without a wake-up of
+ * its own. */
 static gboolean
-helper_make(StewardSpare *awaiting, StewardSpawned *out, GError **error)
+helper_make(StewardSpare *awaiting, gboolean may_spawn, StewardSpawned *out, GError **error)
 {
         steward_autofd int ours = -1, theirs = -1;
         char *argv[] = { (char *) "steward-exec", NULL };
         pid_t pid = 0;
 
+        if (!may_spawn && spawner_fd < 0) {
+                g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, "no spawner running");
+                return FALSE;
+        }
         /* Answers come in the order asked. */
         if (spare_awaiting)
                 (void) spare_resolve(spare_awaiting);
@@ -706,6 +711,9 @@ helper_make(StewardSpare *awaiting, StewardSpawned *out, GError **error)
                  * our end closes. */
                 if (pid < 0 && !helper_socket(&ours, &theirs, error))
                         return FALSE;
+        } else if (!may_spawn) {
+                g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, "the spawner went away");
+                return FALSE;
         }
         if (pid <= 0 && (pid = executor_spawn(argv, &theirs, error)) <= 0)
                 return FALSE;
@@ -720,7 +728,15 @@ steward_spawn_spare(StewardSpare *spare, GError **error)
 {
         if (spare->proc.fd >= 0)
                 return TRUE;
-        return fd_table_has_room(error) && helper_make(spare, &spare->proc, error);
+        return fd_table_has_room(error) && helper_make(spare, TRUE, &spare->proc, error);
+}
+
+gboolean
+steward_spawn_spare_ask(StewardSpare *spare)
+{
+        if (spare->proc.fd >= 0)
+                return TRUE;
+        return fd_table_has_room(NULL) && helper_make(spare, FALSE, &spare->proc, NULL);
 }
 
 pid_t
@@ -819,7 +835,7 @@ steward_spawn_fork(const StewardExecPlan *p, StewardSpare *spare, StewardSpawned
                 }
                 g_debug("The spare steward-exec (pid %d) is gone: %s", (int) out->pid, g_strerror(errsv));
         }
-        if (!helper_make(NULL, out, error))
+        if (!helper_make(NULL, TRUE, out, error))
                 return FALSE;
         if (!helper_hand(out, params, &memfd, &local_error)) {
                 int errsv = errno;

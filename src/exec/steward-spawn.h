@@ -83,6 +83,10 @@ typedef struct {
 /* Spawns a spare into @spare unless it holds one. The spawner's answer
  * (the PID) is read when the spare is taken, or asked for: */
 gboolean steward_spawn_spare(StewardSpare *spare, GError **error);
+/* Asks a running spawner for a spare into @spare unless it holds one, at
+ * once: it costs a message. FALSE when that cannot be (no spawner running,
+ * or it went away): steward_spawn_spare() spawns one then. */
+gboolean steward_spawn_spare_ask(StewardSpare *spare);
 /* The spare's PID, read now if it was not; 0: there is none (any more). */
 pid_t steward_spare_pid(StewardSpare *spare);
 /* Lets the spare go: it sees EOF and exits 127, to be reaped by the caller. */
