@@ -31,7 +31,7 @@ typedef struct {
         StewardSpawned proc;
         Phase phase;
         guint report_source; /* adoption's first advance, from the main loop */
-        /* The spawn's report pipe, in the epoll set with the pidfds: with
+        /* The helper's socket, in the epoll set with the pidfds: with
          * a source of its own each of the 64 spawns in flight was polled
          * in every iteration of the loop. */
         StewardFdWatch *report_watch;

@@ -63,9 +63,9 @@ const char *steward_spawn_executor_path(void);
 void steward_spawn_raise_nofile(void);
 void steward_spawn_restore_nofile(void);
 
-/* A steward-exec spawned before it is needed (steward-exec-protocol.h):
- * the next spawn hands it its parameters instead of waiting for a
- * posix_spawn() and the helper's start-up, which a restart would. */
+/* A steward-exec made before it is needed (steward-exec-protocol.h): the
+ * next spawn hands it its parameters instead of waiting for a fork and the
+ * helper's start-up, which a restart would. */
 typedef struct {
         /* fd -1: no spare; pid 0 while the spawner's answer is not read. */
         StewardSpawned proc;
@@ -80,8 +80,9 @@ typedef struct {
                 .proc = STEWARD_SPAWNED_INIT \
         }
 
-/* Spawns a spare into @spare unless it holds one. The spawner's answer
- * (the PID) is read when the spare is taken, or asked for: */
+/* Makes a spare into @spare unless it holds one: asks the spawner (its
+ * answer, the PID, is read when the spare is taken or asked for), or
+ * spawns it when there is no spawner to be had. */
 gboolean steward_spawn_spare(StewardSpare *spare, GError **error);
 /* Asks a running spawner for a spare into @spare unless it holds one, at
  * once: it costs a message. FALSE when that cannot be (no spawner running,
@@ -95,11 +96,12 @@ void steward_spare_clear(StewardSpare *spare);
 /**
  * steward_spawn_fork:
  *
- * Starts the incarnation: posix_spawn() of steward-exec, which does not
- * copy stewardd (CLONE_VM|CLONE_VFORK), in a new session (so it leads its
- * own process group) with every signal at its default and none blocked,
- * or hands @spare's helper (nullable) the parameters, when it has one that
- * is still there: it has none after.
+ * Starts the incarnation: hands the parameters to @spare's helper
+ * (nullable), when it has one that is still there (it has none after), or
+ * else to a steward-exec made now: forked by the spawner, or
+ * posix_spawn()ed without one (CLONE_VM|CLONE_VFORK, which does not copy
+ * stewardd). It runs in a new session (so it leads its own process group)
+ * with every signal at its default and none blocked.
  * It waits at the gate before it touches anything else, so it can be put
  * in its scope before it runs a single instruction of the program.
  */
