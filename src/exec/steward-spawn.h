@@ -82,7 +82,8 @@ typedef struct {
 
 /* Makes a spare into @spare unless it holds one: asks the spawner (its
  * answer, the PID, is read when the spare is taken or asked for), or
- * spawns it when there is no spawner to be had. */
+ * spawns it when there is no spawner to be had. @spare stays where it is
+ * until it is taken or cleared: it is remembered while its answer is due. */
 gboolean steward_spawn_spare(StewardSpare *spare, GError **error);
 /* Asks a running spawner for a spare into @spare unless it holds one, at
  * once: it costs a message. FALSE when that cannot be (no spawner running,
