@@ -34,6 +34,11 @@ typedef struct {
         gboolean quit;
         gboolean done; /* the writer left its loop */
         gboolean sending; /* the writer holds an entry outside the queue */
+        /* Who waits on cond, so that nobody is woken for nothing (each
+         * g_cond_broadcast() is a system call): the writer for an entry,
+         * and steward_log_flush() for the queue to empty. */
+        gboolean writer_waiting;
+        guint flushers;
         guint64 failures; /* entries never written: dropped or refused */
         guint64 lost_pending; /* of those, not yet reported in the journal */
         guint queue_max;
@@ -130,8 +135,11 @@ writer_thread(gpointer data)
                 guint64 lost = 0;
                 int r;
 
-                while (g_queue_is_empty(&w->queue) && !w->quit)
+                while (g_queue_is_empty(&w->queue) && !w->quit) {
+                        w->writer_waiting = TRUE;
                         g_cond_wait(&w->cond, &w->lock);
+                        w->writer_waiting = FALSE;
+                }
                 if (g_queue_is_empty(&w->queue))
                         break;
                 fields = g_queue_pop_head(&w->queue);
@@ -160,7 +168,8 @@ writer_thread(gpointer data)
                 }
                 w->sending = FALSE;
                 /* Whoever waits for the queue to empty (steward_log_flush()). */
-                g_cond_broadcast(&w->cond);
+                if (w->flushers > 0)
+                        g_cond_broadcast(&w->cond);
         }
         w->done = TRUE;
         g_cond_broadcast(&w->cond);
@@ -222,11 +231,13 @@ writer_wait_locked(Writer *w, gboolean quit, gint64 deadline)
 {
         gboolean idle;
 
+        w->flushers++;
         for (;;) {
                 idle = quit ? w->done : g_queue_is_empty(&w->queue) && !w->sending;
                 if (idle || !g_cond_wait_until(&w->cond, &w->lock, deadline))
                         break;
         }
+        w->flushers--;
         idle = quit ? w->done : g_queue_is_empty(&w->queue) && !w->sending;
         if (!idle)
                 fprintf(stderr, "stewardd: the journal does not take entries; %u were not written\n",
@@ -587,7 +598,9 @@ writer_enqueue(Writer *w, char **entry)
                 g_strfreev(entry);
         } else {
                 g_queue_push_tail(&w->queue, entry);
-                g_cond_broadcast(&w->cond);
+                /* A writer busy sending finds it when it is done. */
+                if (w->writer_waiting)
+                        g_cond_broadcast(&w->cond);
         }
         g_mutex_unlock(&w->lock);
 }
