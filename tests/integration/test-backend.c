@@ -526,9 +526,26 @@ record_reset(Record *r)
         g_clear_pointer(&r->unit, g_free);
 }
 
-/* A spawn leaves a spare steward-exec behind, once nothing else is to be
- * done, and the next spawn (a restart's) is that process; a backend that
- * ends lets its spare go. */
+/* Spawns @c's @generation and waits for it to run. */
+static void
+spawn_wait(Fixture *f, StewardChildSpec *c, guint64 generation)
+{
+        record_reset(&f->record);
+        steward_backend_spawn(f->backend, c, generation, NULL, NULL);
+        ck_assert_msg(itest_wait_flag(&f->record.spawned, ITEST_TIMEOUT_SEC), "log: %s", f->record.log->str);
+}
+
+/* Stops @name's @generation and waits for it to be gone. */
+static void
+stop_wait(Fixture *f, const char *name, guint64 generation)
+{
+        steward_backend_stop(f->backend, name, generation, SIGTERM);
+        ck_assert_msg(itest_wait_flag(&f->record.gone, ITEST_TIMEOUT_SEC), "log: %s", f->record.log->str);
+}
+
+/* A spawn leaves a spare steward-exec behind (asked of the spawner with
+ * it, or spawned once nothing else is to be done), and the next spawn (a
+ * restart's) is that process; a backend that ends lets its spare go. */
 START_TEST(test_spare_becomes_next_incarnation)
 {
         Fixture f = { 0 };
@@ -539,19 +556,15 @@ START_TEST(test_spare_becomes_next_incarnation)
 
         fixture_init(&f, kinds[_i]);
         c = child_new(name, "exec sleep 1000");
-        steward_backend_spawn(f.backend, c, 0, NULL, NULL);
-        ck_assert_msg(itest_wait_flag(&f.record.spawned, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
+        spawn_wait(&f, c, 0);
         while (g_main_context_iteration(NULL, FALSE))
                 ;
         spare = steward_backend_get_spare_pid(f.backend);
         ck_assert_msg(spare > 0, "no spare after the first spawn");
         ck_assert_int_eq(itest_spare_of(getpid(), f.record.pid), spare);
 
-        steward_backend_stop(f.backend, name, 0, SIGTERM);
-        ck_assert_msg(itest_wait_flag(&f.record.gone, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
-        record_reset(&f.record);
-        steward_backend_spawn(f.backend, c, 1, NULL, NULL);
-        ck_assert_msg(itest_wait_flag(&f.record.spawned, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
+        stop_wait(&f, name, 0);
+        spawn_wait(&f, c, 1);
         ck_assert_int_eq(f.record.pid, spare);
         while (g_main_context_iteration(NULL, FALSE))
                 ;
@@ -559,8 +572,7 @@ START_TEST(test_spare_becomes_next_incarnation)
         ck_assert_msg(next_spare > 0 && next_spare != spare, "no new spare after the restart");
         ck_assert_int_eq(itest_spare_of(getpid(), f.record.pid), next_spare);
 
-        steward_backend_stop(f.backend, name, 1, SIGTERM);
-        ck_assert_msg(itest_wait_flag(&f.record.gone, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
+        stop_wait(&f, name, 1);
         /* Reaped here: nothing dispatches the reaper from now on. */
         fixture_clear(&f);
         ck_assert_int_eq(waitpid(next_spare, &status, 0), next_spare);
@@ -583,8 +595,7 @@ START_TEST(test_spawner_forks_helpers)
 
         fixture_init(&f, kinds[_i]);
         c = child_new(name, "exec sleep 1000");
-        steward_backend_spawn(f.backend, c, 0, NULL, NULL);
-        ck_assert_msg(itest_wait_flag(&f.record.spawned, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
+        spawn_wait(&f, c, 0);
         ck_assert_int_eq(itest_proc_parent(f.record.pid), getpid());
         /* Nothing left for the spawner to fork. */
         (void) steward_backend_get_spare_pid(f.backend);
@@ -597,18 +608,12 @@ START_TEST(test_spawner_forks_helpers)
         pidfd = itest_pidfd_open(spawner);
         ck_assert_int_eq(kill(spawner, SIGKILL), 0);
         ck_assert(itest_pidfd_wait_exit(pidfd, ITEST_TIMEOUT_SEC));
-        steward_backend_stop(f.backend, name, 0, SIGTERM);
-        ck_assert_msg(itest_wait_flag(&f.record.gone, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
+        stop_wait(&f, name, 0);
         /* The third spawn takes a spare the new spawner answered for. */
         for (guint64 generation = 1; generation <= 3; generation++) {
-                record_reset(&f.record);
-                steward_backend_spawn(f.backend, c, generation, NULL, NULL);
-                ck_assert_msg(itest_wait_flag(&f.record.spawned, ITEST_TIMEOUT_SEC), "log: %s",
-                              f.record.log->str);
+                spawn_wait(&f, c, generation);
                 ck_assert_int_eq(itest_proc_parent(f.record.pid), getpid());
-                steward_backend_stop(f.backend, name, generation, SIGTERM);
-                ck_assert_msg(itest_wait_flag(&f.record.gone, ITEST_TIMEOUT_SEC), "log: %s",
-                              f.record.log->str);
+                stop_wait(&f, name, generation);
         }
         (void) steward_backend_get_spare_pid(f.backend);
         next = itest_spawner_of(getpid());
@@ -629,10 +634,9 @@ START_TEST(test_spawner_stopped)
         int pidfd;
 
         fixture_init(&f, STEWARD_BACKEND_PROCESS);
-        steward_backend_spawn(f.backend, c, 0, NULL, NULL);
-        ck_assert_msg(itest_wait_flag(&f.record.spawned, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
-        /* The spare is asked for once the loop has nothing else to do;
-         * once it is there, the spawner has nothing left to fork. */
+        spawn_wait(&f, c, 0);
+        /* The spare was asked for with the spawn; once it is there, the
+         * spawner has nothing left to fork. */
         while (g_main_context_iteration(NULL, FALSE))
                 ;
         ck_assert_int_gt(steward_backend_get_spare_pid(f.backend), 0);
@@ -642,13 +646,8 @@ START_TEST(test_spawner_stopped)
         ck_assert_int_eq(kill(spawner, SIGSTOP), 0);
 
         for (guint64 generation = 1; generation <= 3; generation++) {
-                steward_backend_stop(f.backend, "stopped", generation - 1, SIGTERM);
-                ck_assert_msg(itest_wait_flag(&f.record.gone, ITEST_TIMEOUT_SEC), "log: %s",
-                              f.record.log->str);
-                record_reset(&f.record);
-                steward_backend_spawn(f.backend, c, generation, NULL, NULL);
-                ck_assert_msg(itest_wait_flag(&f.record.spawned, ITEST_TIMEOUT_SEC), "log: %s",
-                              f.record.log->str);
+                stop_wait(&f, "stopped", generation - 1);
+                spawn_wait(&f, c, generation);
                 ck_assert_int_eq(itest_proc_parent(f.record.pid), getpid());
                 while (g_main_context_iteration(NULL, FALSE))
                         ;
@@ -660,8 +659,7 @@ START_TEST(test_spawner_stopped)
         (void) steward_backend_get_spare_pid(f.backend);
         next = itest_spawner_of(getpid());
         ck_assert_msg(next > 0 && next != spawner, "no new spawner (the stopped one was %d)", (int) spawner);
-        steward_backend_stop(f.backend, "stopped", 3, SIGTERM);
-        ck_assert_msg(itest_wait_flag(&f.record.gone, ITEST_TIMEOUT_SEC), "log: %s", f.record.log->str);
+        stop_wait(&f, "stopped", 3);
         fixture_clear(&f);
 }
 END_TEST
