@@ -548,24 +548,51 @@ spawner_stop(const char *why, gboolean hung)
         spawner_failures++;
 }
 
+/* A SOCK_SEQPACKET pair, ours and a helper's or the spawner's (both
+ * close-on-exec), in place of any pair @ours and @theirs held. */
+static gboolean
+seqpacket_pair(int *ours, int *theirs, GError **error)
+{
+        int pair[2];
+
+        steward_close_fdp(ours);
+        steward_close_fdp(theirs);
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+                return steward_set_errno_error(error, errno, "socketpair");
+        *ours = pair[0];
+        *theirs = pair[1];
+        return TRUE;
+}
+
+/* Sends @fd on @sock with the protocol's one byte; FALSE with errno set. */
+static gboolean
+fd_send(int sock, int fd, int flags)
+{
+        StewardExecFdMessage m;
+        ssize_t n;
+
+        steward_exec_fd_message_set(&m, &fd, 1);
+        do
+                n = sendmsg(sock, &m.msg, flags);
+        while (n < 0 && errno == EINTR);
+        if (n == 1)
+                return TRUE;
+        if (n >= 0)
+                errno = EIO;
+        return FALSE;
+}
+
 static gboolean
 spawner_start(void)
 {
         g_autoptr(GError) error = NULL;
         steward_autofd int ours = -1, theirs = -1;
         char *argv[] = { (char *) "steward-exec", (char *) "--spawner", NULL };
-        int pair[2];
-        pid_t pid;
+        pid_t pid = 0;
 
         /* A spawner that cannot be started counts as one that failed. */
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
-                g_debug("No spawner: socketpair: %s", g_strerror(errno));
-                spawner_failures++;
-                return FALSE;
-        }
-        ours = pair[0];
-        theirs = pair[1];
-        pid = executor_spawn(argv, &theirs, &error);
+        if (seqpacket_pair(&ours, &theirs, &error))
+                pid = executor_spawn(argv, &theirs, &error);
         if (pid <= 0) {
                 g_debug("No spawner: %s", error->message);
                 spawner_failures++;
@@ -582,17 +609,10 @@ spawner_start(void)
 static gboolean
 spawner_ask(int fd)
 {
-        StewardExecFdMessage m;
-        ssize_t n;
-
         if (spawner_fd < 0 && (spawner_failures >= SPAWNER_FAILURES_MAX || !spawner_start()))
                 return FALSE;
-        steward_exec_fd_message_set(&m, &fd, 1);
-        do
-                n = sendmsg(spawner_fd, &m.msg, MSG_NOSIGNAL);
-        while (n < 0 && errno == EINTR);
-        if (n != 1) {
-                spawner_stop(n < 0 ? g_strerror(errno) : "short write", FALSE);
+        if (!fd_send(spawner_fd, fd, MSG_NOSIGNAL)) {
+                spawner_stop(g_strerror(errno), FALSE);
                 return FALSE;
         }
         return TRUE;
@@ -665,20 +685,6 @@ spare_resolve(StewardSpare *spare)
         return TRUE;
 }
 
-static gboolean
-helper_socket(int *ours, int *theirs, GError **error)
-{
-        int pair[2];
-
-        steward_close_fdp(ours);
-        steward_close_fdp(theirs);
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
-                return steward_set_errno_error(error, errno, "socketpair");
-        *ours = pair[0];
-        *theirs = pair[1];
-        return TRUE;
-}
-
 /* Makes steward-exec into @out, waiting for its parameters on its socket:
  * forked by the spawner, or spawned when the spawner cannot be had (unless
  * @may_spawn is FALSE: then it fails). For a spare (@awaiting), the
@@ -699,7 +705,7 @@ helper_make(StewardSpare *awaiting, gboolean may_spawn, StewardSpawned *out, GEr
         /* Answers come in the order asked. */
         if (spare_awaiting)
                 (void) spare_resolve(spare_awaiting);
-        if (!helper_socket(&ours, &theirs, error))
+        if (!seqpacket_pair(&ours, &theirs, error))
                 return FALSE;
         if (spawner_ask(theirs)) {
                 if (awaiting) {
@@ -709,7 +715,7 @@ helper_make(StewardSpare *awaiting, gboolean may_spawn, StewardSpawned *out, GEr
                 pid = spawner_answer();
                 /* Its helper, if any, holds that socket, and leaves when
                  * our end closes. */
-                if (pid < 0 && !helper_socket(&ours, &theirs, error))
+                if (pid < 0 && !seqpacket_pair(&ours, &theirs, error))
                         return FALSE;
         } else if (!may_spawn) {
                 g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, "the spawner went away");
@@ -778,18 +784,15 @@ spare_take(StewardSpare *spare, StewardSpawned *out)
 static gboolean
 helper_hand(StewardSpawned *s, GBytes *params, int *memfd, GError **error)
 {
-        StewardExecFdMessage m;
-        ssize_t n;
-
         if (*memfd < 0 && g_bytes_get_size(params) <= STEWARD_EXEC_PARAMS_INLINE_MAX) {
-                steward_exec_fd_message_init(&m);
-                m.iov.iov_base = (void *) g_bytes_get_data(params, &m.iov.iov_len);
-                m.msg.msg_control = NULL;
-                m.msg.msg_controllen = 0;
+                gsize size;
+                const void *data = g_bytes_get_data(params, &size);
+                ssize_t n;
+
                 do
-                        n = sendmsg(s->fd, &m.msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+                        n = send(s->fd, data, size, MSG_NOSIGNAL | MSG_DONTWAIT);
                 while (n < 0 && errno == EINTR);
-                if (n == (ssize_t) m.iov.iov_len)
+                if (n == (ssize_t) size)
                         return TRUE;
                 /* A socket buffer set smaller than the message. */
                 if (n >= 0 || errno != EMSGSIZE) {
@@ -800,15 +803,7 @@ helper_hand(StewardSpawned *s, GBytes *params, int *memfd, GError **error)
         }
         if (*memfd < 0 && (*memfd = params_fd(params, error)) < 0)
                 return FALSE;
-        steward_exec_fd_message_set(&m, memfd, 1);
-        do
-                n = sendmsg(s->fd, &m.msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-        while (n < 0 && errno == EINTR);
-        if (n == 1)
-                return TRUE;
-        if (n >= 0)
-                errno = EIO;
-        return FALSE;
+        return fd_send(s->fd, *memfd, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
 gboolean
