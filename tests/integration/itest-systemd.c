@@ -66,8 +66,17 @@ itest_jobs_new(GDBusConnection *bus, const char *prefix, guint want)
 void
 itest_jobs_free(ItestJobs *c)
 {
+        g_autoptr(GVariant) r = NULL;
+
         if (!c)
                 return;
+        /* A subscriber left behind makes the manager send every signal of
+         * every unit through the bus daemon too, for the rest of the
+         * harness's run: work that whatever is measured next would pay
+         * for (a bring-up by stewardd, which has its own connection). */
+        r = g_dbus_connection_call_sync(c->bus, SYSTEMD_BUS_NAME, SYSTEMD_OBJECT_PATH,
+                                        SYSTEMD_MANAGER_INTERFACE, "Unsubscribe", NULL, NULL,
+                                        G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
         g_dbus_connection_signal_unsubscribe(c->bus, c->job_sub);
         g_dbus_connection_signal_unsubscribe(c->bus, c->unit_sub);
         g_clear_error(&c->error);
