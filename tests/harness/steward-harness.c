@@ -551,9 +551,10 @@ static GPid namespace_pid;
 static gboolean
 on_terminate(gpointer user_data)
 {
-        /* Killing the namespace's init takes every process in it along. */
+        /* The namespace's parent kills its init, which takes every process
+         * in it along, and exits once they are all gone (on_enter_terminate()). */
         if (namespace_pid > 0)
-                (void) kill(namespace_pid, SIGKILL);
+                (void) kill(namespace_pid, SIGTERM);
         return G_SOURCE_CONTINUE;
 }
 
@@ -577,12 +578,36 @@ skip(const char *why)
         exit(EXIT_SKIP);
 }
 
+/* The namespace's init, as its parent outside sees it; 0 before the fork. */
+static volatile sig_atomic_t init_pid;
+
+/* The harness was told to stop (the outside's on_terminate(), or a
+ * signal to the whole process group, as meson's timeout sends): the init
+ * is killed, which kills everything in the namespace, and is still waited
+ * for. Its exit completes once every other process of the namespace has
+ * exited, so that the outside, which waits for this process, removes
+ * cgroups that are empty by then. Dying at once instead left the kernel
+ * still killing the tree's processes while the outside removed their
+ * cgroups: the removal failed, and a run killed at a bench's 5,000
+ * scopes left 3,000 cgroups behind. */
+static void
+on_enter_terminate(int sig)
+{
+        pid_t pid = init_pid;
+
+        if (pid > 0)
+                (void) kill(pid, SIGKILL);
+}
+
 /* Runs in the forked child: joins the cgroups, enters new namespaces and
  * forks their init, and outlives it only to pass its exit status on. */
 static int
 harness_enter(GPtrArray *cgroups, char **command)
 {
+        static const int stops[] = { SIGTERM, SIGINT, SIGHUP };
+        struct sigaction sa = { .sa_handler = on_enter_terminate };
         g_autoptr(GError) error = NULL;
+        sigset_t mask, old;
         pid_t init;
         int status;
 
@@ -596,16 +621,30 @@ harness_enter(GPtrArray *cgroups, char **command)
                 g_print("steward-harness: skipping: cannot create namespaces: %s\n", g_strerror(errno));
                 return EXIT_SKIP;
         }
+        /* A stop between the fork and the handlers waits until they are in place. */
+        sigemptyset(&mask);
+        for (guint i = 0; i < G_N_ELEMENTS(stops); i++)
+                sigaddset(&mask, stops[i]);
+        if (sigprocmask(SIG_BLOCK, &mask, &old) < 0)
+                return EXIT_FAILURE;
         init = fork();
         if (init < 0)
                 return EXIT_FAILURE;
         if (init == 0) {
-                if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+                if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || sigprocmask(SIG_SETMASK, &old, NULL) < 0)
                         _exit(EXIT_FAILURE);
                 _exit(harness_inside(command));
         }
-        if (waitpid(init, &status, 0) < 0)
-                return EXIT_FAILURE;
+        init_pid = init;
+        sigemptyset(&sa.sa_mask);
+        for (guint i = 0; i < G_N_ELEMENTS(stops); i++)
+                if (sigaction(stops[i], &sa, NULL) < 0)
+                        (void) kill(init, SIGKILL);
+        if (sigprocmask(SIG_SETMASK, &old, NULL) < 0)
+                (void) kill(init, SIGKILL);
+        while (waitpid(init, &status, 0) < 0)
+                if (errno != EINTR)
+                        return EXIT_FAILURE;
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
