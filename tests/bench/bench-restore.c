@@ -104,27 +104,16 @@ manager_pid(GDBusConnection *bus)
         return itest_name_pid(bus, "org.freedesktop.systemd1");
 }
 
-/* What the manager and the bus daemon spend while stewardd adopts: the
+/* What the manager and the bus daemon spent while stewardd adopted: the
  * other ends of its calls. */
-typedef struct {
-        GPid manager, bus;
-        double manager_cpu, bus_cpu;
-} Peers;
-
 static void
-peers_begin(GDBusConnection *bus, Peers *p)
+peers_end(const ItestPeers *p, Sample *s)
 {
-        p->manager = manager_pid(bus);
-        p->bus = itest_name_pid(bus, "org.freedesktop.DBus");
-        p->manager_cpu = itest_proc_cpu_seconds(p->manager);
-        p->bus_cpu = itest_proc_cpu_seconds(p->bus);
-}
+        ItestPeersCpu spent;
 
-static void
-peers_end(const Peers *p, Sample *s)
-{
-        s->manager_cpu = itest_proc_cpu_seconds(p->manager) - p->manager_cpu;
-        s->bus_cpu = itest_proc_cpu_seconds(p->bus) - p->bus_cpu;
+        itest_peers_spent(p, &spent);
+        s->manager_cpu = spent.manager;
+        s->bus_cpu = spent.bus;
 }
 
 /* One Manager property call; TRUE once the manager answered it. */
@@ -169,11 +158,11 @@ systemd_reexec(GDBusConnection *bus)
         GPid pid = manager_pid(bus);
         double cpu_before = itest_proc_cpu_seconds(pid);
         Sample s = { 0 };
-        Peers peers;
+        ItestPeers peers;
         gint64 start, until;
 
         ck_assert_int_ne(pid, 0);
-        peers_begin(bus, &peers);
+        itest_peers_begin(bus, &peers);
         start = g_get_monotonic_time();
         ck_assert_int_eq(itest_run(argv, NULL), 0);
         until = g_get_monotonic_time() + BENCH_TIMEOUT_SEC * G_USEC_PER_SEC;
@@ -199,14 +188,14 @@ run_once(GDBusConnection *bus, Run *r)
         g_autoptr(GVariant) reply = NULL;
         gint64 start;
         double cpu_before;
-        Peers peers;
+        ItestPeers peers;
         guint from;
 
         for (guint i = 0; i < CHILDREN; i++)
                 g_string_append_printf(config, "[Child c%u]\nExecStart=/usr/bin/sleep 1000\n", i);
 
         /* Cold start: the bring-up adoption saves. */
-        peers_begin(bus, &peers);
+        itest_peers_begin(bus, &peers);
         start = g_get_monotonic_time();
         d = itest_daemon_start(config->str, NULL);
         ck_assert(itest_events_wait(d->events, "manager_ready", NULL, NULL, BENCH_TIMEOUT_SEC));
@@ -218,7 +207,7 @@ run_once(GDBusConnection *bus, Run *r)
 
         /* SIGKILL, then a new process: its whole CPU time is the start's. */
         itest_daemon_kill(d);
-        peers_begin(bus, &peers);
+        itest_peers_begin(bus, &peers);
         start = g_get_monotonic_time();
         itest_daemon_restart(d);
         check_adopted(itest_events_wait(d->events, "tree_adopted", NULL, NULL, BENCH_TIMEOUT_SEC));
@@ -231,7 +220,7 @@ run_once(GDBusConnection *bus, Run *r)
         /* Reexecute: the same process, so only the CPU time since the call. */
         from = d->events->events->len;
         cpu_before = itest_proc_cpu_seconds(d->pid);
-        peers_begin(bus, &peers);
+        itest_peers_begin(bus, &peers);
         start = g_get_monotonic_time();
         reply = itest_manager_call(d, "Reexecute", NULL, NULL);
         check_adopted(itest_events_wait(d->events, "tree_adopted", NULL, &from, BENCH_TIMEOUT_SEC));

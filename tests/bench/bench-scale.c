@@ -5,7 +5,9 @@
  * For each size N (STEWARD_BENCH_SCALE, a comma-separated list; default
  * 0,100,1000,2500,5000,10000) one stewardd brings up N children in scopes of their
  * own, and the bench prints, per child: wall time and stewardd's CPU time of
- * the bring-up, resident memory (all, and anonymous alone); then the time of
+ * the bring-up (and the manager's, journald's and the bus daemon's, beside
+ * theirs in systemd's own bring-up of as many scopes), resident memory
+ * (all, and anonymous alone); then the time of
  * the reads an operator makes (ListChildren, twice, one child's properties,
  * `stewardctl status` of one child, `stewardctl list` on stewardd's private
  * socket and through the bus, and systemd's `systemctl list-units` of as many scopes, `stewardctl status` of
@@ -273,8 +275,9 @@ run_size(guint n)
         const char *env = g_getenv("STEWARD_BENCH_RESTARTS");
         guint restarts = env && *env ? (guint) g_ascii_strtoull(env, NULL, 10) : 1000;
         g_autoptr(GDBusConnection) bus = g_bus_get_sync(G_BUS_TYPE_SESSION, NULL, NULL);
-        GPid manager = itest_name_pid(bus, "org.freedesktop.systemd1");
-        double ref_wall = 0, ref_manager_cpu = 0, manager_cpu;
+        ItestPeers peers;
+        ItestPeersCpu ref_spent = { 0 }, spent;
+        double ref_wall = 0;
         gint64 start;
         guint from = 0, one_from;
 
@@ -282,12 +285,12 @@ run_size(guint n)
          * own as stewardd's are: what the manager's side of a bring-up
          * costs at this size. */
         if (n > 0) {
-                ref_wall = itest_pipelined_scopes(bus, n, "bench-ref-", "bench.slice", &ref_manager_cpu);
+                ref_wall = itest_pipelined_scopes(bus, n, "bench-ref-", "bench.slice", &ref_spent);
                 ck_assert_msg(ref_wall >= 0, "%u pipelined scopes did not start", n);
         }
         for (guint i = 0; i < n; i++)
                 g_string_append_printf(config, "[Child c%u]\nExecStart=/usr/bin/sleep 100000\n", i);
-        manager_cpu = itest_proc_cpu_seconds(manager);
+        itest_peers_begin(bus, &peers);
         start = g_get_monotonic_time();
         /* Its runtime directory where stewardctl looks for the private socket. */
         runtime = g_build_filename(runtime_parent, "steward", NULL);
@@ -300,7 +303,7 @@ run_size(guint n)
         /* The helpers are forked by the spawner, at its cost. */
         spawner = itest_spawner_of(d->pid);
         spawner_cpu = spawner > 0 ? itest_proc_cpu_seconds(spawner) : 0;
-        manager_cpu = itest_proc_cpu_seconds(manager) - manager_cpu;
+        itest_peers_spent(&peers, &spent);
         rss = status_kib(d->pid, "VmRSS");
         anon = status_kib(d->pid, "RssAnon");
         settle(d);
@@ -400,8 +403,14 @@ run_size(guint n)
 
         printf("# %6u children: systemd's pipelined scopes %6.2f ms/child wall, manager %5.2f ms/child "
                "CPU; stewardd's bring-up %6.2f ms/child wall (%.2fx), manager %5.2f ms/child CPU\n",
-               n, ref_wall * 1000 / n, ref_manager_cpu * 1000 / n, wall * 1000 / n, wall / ref_wall,
-               manager_cpu * 1000 / n);
+               n, ref_wall * 1000 / n, ref_spent.manager * 1000 / n, wall * 1000 / n, wall / ref_wall,
+               spent.manager * 1000 / n);
+        /* The rest of the two CPUs' work in each bring-up: what the journal
+         * and the bus carried for it. */
+        printf("# %6u children: journald's CPU %5.2f ms/child in systemd's pipelined scopes, %5.2f in "
+               "stewardd's bring-up; the bus daemon's %5.2f and %5.2f\n",
+               n, ref_spent.journald * 1000 / n, spent.journald * 1000 / n, ref_spent.bus * 1000 / n,
+               spent.bus * 1000 / n);
         printf("# %6u children: the spawner's CPU %5.2f ms/child in the bring-up, %5.2f in the restart of "
                "all\n",
                n, spawner_cpu * 1000 / n, (spawner_after - spawner_before) * 1000 / n);

@@ -103,15 +103,16 @@ on_start_done(GObject *source, GAsyncResult *res, gpointer user_data)
 
 double
 itest_pipelined_scopes(GDBusConnection *bus, guint n, const char *prefix, const char *slice,
-                       double *ret_manager_cpu)
+                       ItestPeersCpu *ret_spent)
 {
         g_autoptr(ItestJobs) c = itest_jobs_new(bus, prefix, n);
         g_autoptr(GArray) pids = g_array_new(FALSE, FALSE, sizeof(GPid));
-        GPid manager = itest_name_pid(bus, SYSTEMD_BUS_NAME);
-        double cpu = itest_proc_cpu_seconds(manager);
-        gint64 start = g_get_monotonic_time();
+        ItestPeers peers;
+        gint64 start;
         double took;
 
+        itest_peers_begin(bus, &peers);
+        start = g_get_monotonic_time();
         for (guint i = 0; i < n; i++) {
                 g_autofree char *unit = g_strdup_printf("%s%u.scope", prefix, i);
                 const char *argv[] = { "sleep", "100000", NULL };
@@ -147,8 +148,8 @@ itest_pipelined_scopes(GDBusConnection *bus, guint n, const char *prefix, const 
                 return -1;
         }
         took = (double) (g_get_monotonic_time() - start) / G_USEC_PER_SEC;
-        if (ret_manager_cpu)
-                *ret_manager_cpu = itest_proc_cpu_seconds(manager) - cpu;
+        if (ret_spent)
+                itest_peers_spent(&peers, ret_spent);
         while (c->pending > 0)
                 g_main_context_iteration(NULL, TRUE);
         for (guint i = 0; i < pids->len; i++) {

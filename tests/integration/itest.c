@@ -1263,6 +1263,29 @@ itest_name_pid(GDBusConnection *bus, const char *name)
         return (GPid) pid;
 }
 
+void
+itest_peers_begin(GDBusConnection *bus, ItestPeers *p)
+{
+        p->manager = itest_name_pid(bus, "org.freedesktop.systemd1");
+        p->journald = itest_journald_pid();
+        p->bus = itest_name_pid(bus, "org.freedesktop.DBus");
+        p->at_begin = (ItestPeersCpu){
+                .manager = itest_proc_cpu_seconds(p->manager),
+                .journald = itest_proc_cpu_seconds(p->journald),
+                .bus = itest_proc_cpu_seconds(p->bus),
+        };
+}
+
+void
+itest_peers_spent(const ItestPeers *p, ItestPeersCpu *ret)
+{
+        *ret = (ItestPeersCpu){
+                .manager = itest_proc_cpu_seconds(p->manager) - p->at_begin.manager,
+                .journald = itest_proc_cpu_seconds(p->journald) - p->at_begin.journald,
+                .bus = itest_proc_cpu_seconds(p->bus) - p->at_begin.bus,
+        };
+}
+
 char *
 itest_state_path(ItestDaemon *d)
 {

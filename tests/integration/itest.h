@@ -245,6 +245,21 @@ gboolean itest_sanitized(void);
 /* The user and system CPU time a process has used so far (execve() keeps
  * counting), 0 when it is gone. */
 double itest_proc_cpu_seconds(GPid pid);
+
+/* The harness's daemons, the other ends of what a bench measures: the
+ * CPU time each of them spends meanwhile is part of the cost. */
+typedef struct {
+        double manager, journald, bus; /* seconds */
+} ItestPeersCpu;
+
+typedef struct {
+        GPid manager, journald, bus;
+        ItestPeersCpu at_begin;
+} ItestPeers;
+
+void itest_peers_begin(GDBusConnection *bus, ItestPeers *p);
+/* What each spent since itest_peers_begin(). */
+void itest_peers_spent(const ItestPeers *p, ItestPeersCpu *ret);
 /* A pidfd of @pid, which must exist (the test fails otherwise). */
 int itest_pidfd_open(pid_t pid);
 /* Whether the process of @pidfd exits (reaped or not) within
@@ -281,10 +296,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ItestJobs, itest_jobs_free)
  * (issue #14's reference): fork them, then StartTransientUnit for each,
  * all in flight at once on one connection, in @slice (NULL: the
  * manager's default). The seconds until every job is done, -1 on a
- * failure; *@ret_manager_cpu the manager's CPU time in them. The
- * processes are killed and the scopes gone from the manager on return. */
+ * failure; *@ret_spent what the manager, journald and the bus daemon
+ * spent in them. The processes are killed and the scopes gone from the
+ * manager on return. */
 double itest_pipelined_scopes(GDBusConnection *bus, guint n, const char *prefix, const char *slice,
-                              double *ret_manager_cpu);
+                              ItestPeersCpu *ret_spent);
 
 /* systemctl --user daemon-reexec, returning once the new manager holds
  * its bus name again (a call to it before then fails). */
