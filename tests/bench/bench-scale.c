@@ -411,6 +411,11 @@ run_size(guint n)
                "stewardd's bring-up; the bus daemon's %5.2f and %5.2f\n",
                n, ref_spent.journald * 1000 / n, spent.journald * 1000 / n, ref_spent.bus * 1000 / n,
                spent.bus * 1000 / n);
+        /* Whether the manager set the pace: ready to run but without a CPU,
+         * it waited on what else the two CPUs ran. */
+        printf("# %6u children: the manager waited for a CPU %5.2f ms/child in systemd's pipelined scopes, "
+               "%5.2f in stewardd's bring-up\n",
+               n, ref_spent.manager_waited * 1000 / n, spent.manager_waited * 1000 / n);
         printf("# %6u children: the spawner's CPU %5.2f ms/child in the bring-up, %5.2f in the restart of "
                "all\n",
                n, spawner_cpu * 1000 / n, (spawner_after - spawner_before) * 1000 / n);

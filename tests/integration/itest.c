@@ -1220,6 +1220,23 @@ itest_proc_cpu_seconds(GPid pid)
                (double) sysconf(_SC_CLK_TCK);
 }
 
+double
+itest_proc_waited_seconds(GPid pid)
+{
+        g_autofree char *path = g_strdup_printf("/proc/%d/schedstat", (int) pid);
+        g_autofree char *contents = NULL;
+        g_auto(GStrv) fields = NULL;
+
+        /* Time on a CPU, time waiting on a run queue (both in ns), and the
+         * number of time slices. */
+        if (!g_file_get_contents(path, &contents, NULL, NULL))
+                return 0;
+        fields = g_strsplit(contents, " ", 3);
+        if (g_strv_length(fields) < 2)
+                return 0;
+        return (double) g_ascii_strtoull(fields[1], NULL, 10) / 1e9;
+}
+
 GPid
 itest_proc_parent(GPid pid)
 {
@@ -1273,6 +1290,7 @@ itest_peers_begin(GDBusConnection *bus, ItestPeers *p)
                 .manager = itest_proc_cpu_seconds(p->manager),
                 .journald = itest_proc_cpu_seconds(p->journald),
                 .bus = itest_proc_cpu_seconds(p->bus),
+                .manager_waited = itest_proc_waited_seconds(p->manager),
         };
 }
 
@@ -1283,6 +1301,7 @@ itest_peers_spent(const ItestPeers *p, ItestPeersCpu *ret)
                 .manager = itest_proc_cpu_seconds(p->manager) - p->at_begin.manager,
                 .journald = itest_proc_cpu_seconds(p->journald) - p->at_begin.journald,
                 .bus = itest_proc_cpu_seconds(p->bus) - p->at_begin.bus,
+                .manager_waited = itest_proc_waited_seconds(p->manager) - p->at_begin.manager_waited,
         };
 }
 

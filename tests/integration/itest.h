@@ -245,11 +245,17 @@ gboolean itest_sanitized(void);
 /* The user and system CPU time a process has used so far (execve() keeps
  * counting), 0 when it is gone. */
 double itest_proc_cpu_seconds(GPid pid);
+/* How long a process's main thread has waited so far for a CPU while it
+ * was ready to run (/proc/PID/schedstat), 0 when it is gone. */
+double itest_proc_waited_seconds(GPid pid);
 
 /* The harness's daemons, the other ends of what a bench measures: the
  * CPU time each of them spends meanwhile is part of the cost. */
 typedef struct {
         double manager, journald, bus; /* seconds */
+        /* How long the manager was ready to run but had no CPU: what the
+         * other work on the machine took from its pace. */
+        double manager_waited;
 } ItestPeersCpu;
 
 typedef struct {
