@@ -193,18 +193,16 @@ read_memfd(int fd, char **ret_buf, size_t *ret_len)
 }
 
 /* The parameters, once stewardd has an incarnation for us: they come on
- * our socket, in the message itself or, larger, in a memfd it carries.
+ * our socket, in the message itself (into @buf, of
+ * STEWARD_EXEC_PARAMS_INLINE_MAX bytes) or, larger, in a memfd it carries.
  * EOF there means they never will (stewardd ended, or let us go). */
 static int
-receive_params(char **ret_buf, size_t *ret_len)
+receive_params(char *buf, char **ret_buf, size_t *ret_len)
 {
         StewardExecFdMessage m;
-        char *buf = malloc(STEWARD_EXEC_PARAMS_INLINE_MAX);
         ssize_t n;
         int fd = -1;
 
-        if (!buf)
-                return -ENOMEM;
         steward_exec_fd_message_init(&m);
         m.iov.iov_base = buf;
         m.iov.iov_len = STEWARD_EXEC_PARAMS_INLINE_MAX;
@@ -222,7 +220,6 @@ receive_params(char **ret_buf, size_t *ret_len)
                 *ret_len = (size_t) n;
                 return 0;
         }
-        free(buf);
         if (!steward_exec_fd_message_get(&m, &fd, 1))
                 return -EPROTO;
         return read_memfd(fd, ret_buf, ret_len);
@@ -378,7 +375,9 @@ reset_signal_dispositions(void)
         (void) sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-static void __attribute__((noreturn)) run_helper(void)
+/* @inline_buf: room for the parameters, STEWARD_EXEC_PARAMS_INLINE_MAX
+ * bytes; NULL when it could not be allocated, which is reported. */
+static void __attribute__((noreturn)) run_helper(char *inline_buf)
 {
         Params params = { 0 };
         char *buf = NULL;
@@ -398,9 +397,8 @@ static void __attribute__((noreturn)) run_helper(void)
         if (fcntl(STEWARD_EXEC_FD, F_SETFD, FD_CLOEXEC) < 0)
                 /* Not started by stewardd: there is nobody to report to. */
                 _exit(127);
-        reset_signal_dispositions();
 
-        r = receive_params(&buf, &len);
+        r = inline_buf ? receive_params(inline_buf, &buf, &len) : -ENOMEM;
         if (r >= 0)
                 r = parse_params(buf, len, &params);
         if (r < 0)
@@ -446,8 +444,9 @@ static void __attribute__((noreturn)) run_helper(void)
  * and it goes on in a session of its own as one stewardd spawned. The
  * spawner is single-threaded and holds no lock, and a helper calls nothing
  * that trusts the thread id glibc keeps (raise(), abort(), threads): it
- * runs the code that a fresh process would. */
-static void __attribute__((noreturn)) spawned_helper(char *argv[], int fd)
+ * runs the code that a fresh process would. Its signals are the
+ * spawner's, reset once when the spawner started. */
+static void __attribute__((noreturn)) spawned_helper(char *argv[], int fd, char *inline_buf)
 {
         /* ps shows a helper as one stewardd spawned: "steward-exec". */
         for (char **a = argv + 1; *a; a++)
@@ -456,7 +455,7 @@ static void __attribute__((noreturn)) spawned_helper(char *argv[], int fd)
                 _exit(127);
         if (setsid() < 0)
                 fail(STEWARD_EXEC_STAGE_SESSION, errno);
-        run_helper();
+        run_helper(inline_buf);
 }
 
 /* The spawner: forks a helper for each request on @sock, see
@@ -464,6 +463,10 @@ static void __attribute__((noreturn)) spawned_helper(char *argv[], int fd)
 static void __attribute__((noreturn)) run_spawner(char *argv[], int sock)
 {
         int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        /* Each helper's room for its parameters, allocated here once: the
+         * allocator sets itself up at its first call (its arena, the
+         * heap's first pages), and would otherwise do so in every helper. */
+        char *inline_buf = malloc(STEWARD_EXEC_PARAMS_INLINE_MAX);
 
         (void) prctl(PR_SET_NAME, "steward-spawner");
         /* A placeholder holds the helper's number, so that what arrives
@@ -494,7 +497,7 @@ static void __attribute__((noreturn)) run_spawner(char *argv[], int sock)
                         (void) prctl(PR_SET_NAME, "steward-exec");
                         pid = syscall(SYS_clone3, &args, sizeof(args));
                         if (pid == 0)
-                                spawned_helper(argv, fd);
+                                spawned_helper(argv, fd, inline_buf);
                         reply = pid > 0 ? (int32_t) pid : -errno;
                         (void) prctl(PR_SET_NAME, "steward-spawner");
                 } else
@@ -509,6 +512,8 @@ static void __attribute__((noreturn)) run_spawner(char *argv[], int sock)
 int
 main(int argc, char *argv[])
 {
+        char *inline_buf;
+
         if (argc == 2 && strcmp(argv[1], "--spawner") == 0) {
                 /* Above the helper's number, which its forks take. */
                 int sock = fcntl(STEWARD_EXEC_FD, F_DUPFD_CLOEXEC, STEWARD_EXEC_FD + 1);
@@ -520,5 +525,7 @@ main(int argc, char *argv[])
                 reset_signal_dispositions();
                 run_spawner(argv, sock);
         }
-        run_helper();
+        inline_buf = malloc(STEWARD_EXEC_PARAMS_INLINE_MAX);
+        reset_signal_dispositions();
+        run_helper(inline_buf);
 }
