@@ -1370,6 +1370,13 @@ scope_exit_cause(Incarnation *inc)
 static gboolean
 scope_all_gone(Incarnation *inc)
 {
+        /* Asked once the main process is reaped: the file may say the end
+         * before its notification comes (steward_cgroup_empty_watch_check()). */
+        if (!inc->cgroup_empty && inc->empty_watch > 0 &&
+            steward_cgroup_empty_watch_check(inc->backend->cgroup_empty, inc->empty_watch)) {
+                inc->empty_watch = 0;
+                inc->cgroup_empty = TRUE;
+        }
         return !inc->scope_created || inc->scope_gone || (inc->cgroup_empty && inc->phase == PHASE_RUNNING);
 }
 

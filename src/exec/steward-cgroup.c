@@ -717,3 +717,14 @@ steward_cgroup_empty_watch_remove(StewardCgroupEmptyWatch *w, int id)
         if (id > 0 && g_hash_table_remove(w->by_wd, GINT_TO_POINTER(id)))
                 (void) inotify_rm_watch(w->fd, id);
 }
+
+gboolean
+steward_cgroup_empty_watch_check(StewardCgroupEmptyWatch *w, int id)
+{
+        EmptyWatch *e = id > 0 ? g_hash_table_lookup(w->by_wd, GINT_TO_POINTER(id)) : NULL;
+
+        if (!e || !empty_watch_says_empty(e))
+                return FALSE;
+        steward_cgroup_empty_watch_remove(w, id);
+        return TRUE;
+}

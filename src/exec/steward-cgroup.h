@@ -69,6 +69,13 @@ int steward_cgroup_empty_watch_add(StewardCgroupEmptyWatch *w, const char *dir, 
                                    gpointer user_data);
 /* Ends the watch @id before it fired; @func is not called. */
 void steward_cgroup_empty_watch_remove(StewardCgroupEmptyWatch *w, int id);
+/* Whether the cgroup of the watch @id has no process left, read from its
+ * file now. The kernel notifies a change of the file at most once every
+ * 10 ms (later ones wait for the end of that interval, then for a worker
+ * to send them), so the end of a cgroup whose file changed just before
+ * is told late; asked when its main process has been reaped, the file
+ * tells at once. TRUE ends the watch, and @func is not called. */
+gboolean steward_cgroup_empty_watch_check(StewardCgroupEmptyWatch *w, int id);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(StewardCgroupEmptyWatch, steward_cgroup_empty_watch_free)
 
 G_END_DECLS

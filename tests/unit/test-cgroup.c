@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* test-cgroup.c: reading an incarnation's exit cause from its cgroup's counter files. */
+/* test-cgroup.c: reading an incarnation's exit cause from its cgroup's counter files, and its end. */
 #include "config.h"
 
 #include "steward-cgroup.h"
 #include "steward-test.h"
 
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
 #include <unistd.h>
 
 /* memory.events and pids.events as the unified hierarchy writes them,
@@ -113,6 +116,66 @@ START_TEST(test_counters_elsewhere)
 }
 END_TEST
 
+static void
+on_empty(gpointer user_data)
+{
+        (*(guint *) user_data)++;
+}
+
+/* Rewritten in place, as the kernel changes it: a rename would end the watch. */
+static void
+write_events(const char *path, const char *text)
+{
+        FILE *f = fopen(path, "we");
+
+        ck_assert_msg(f, "%s: %s", path, g_strerror(errno));
+        ck_assert_int_ge(fputs(text, f), 0);
+        ck_assert_int_eq(fclose(f), 0);
+}
+
+static void
+dispatch_pending(void)
+{
+        while (g_main_context_iteration(NULL, FALSE))
+                ;
+}
+
+/* A cgroup's end read from its file ahead of the notification: the watch
+ * ends there, and the notification that follows is no second end. The
+ * same change without the read is told by the notification. */
+START_TEST(test_empty_watch_check)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(StewardCgroupEmptyWatch) w = steward_cgroup_empty_watch_new(&error);
+        g_autofree char *dir = g_dir_make_tmp("steward-cgroup-XXXXXX", NULL);
+        g_autofree char *events = g_build_filename(dir, "cgroup.events", NULL);
+        guint fired = 0;
+        int id;
+
+        ck_assert_msg(w, "%s", error ? error->message : "");
+        write_events(events, "populated 1\nfrozen 0\n");
+        id = steward_cgroup_empty_watch_add(w, dir, on_empty, &fired);
+        ck_assert_int_gt(id, 0);
+        ck_assert(!steward_cgroup_empty_watch_check(w, id));
+        write_events(events, "populated 0\nfrozen 0\n");
+        ck_assert(steward_cgroup_empty_watch_check(w, id));
+        ck_assert(!steward_cgroup_empty_watch_check(w, id));
+        dispatch_pending();
+        ck_assert_uint_eq(fired, 0);
+
+        write_events(events, "populated 1\nfrozen 0\n");
+        id = steward_cgroup_empty_watch_add(w, dir, on_empty, &fired);
+        ck_assert_int_gt(id, 0);
+        write_events(events, "populated 0\nfrozen 0\n");
+        dispatch_pending();
+        ck_assert_uint_eq(fired, 1);
+        ck_assert(!steward_cgroup_empty_watch_check(w, id));
+
+        ck_assert_int_eq(g_unlink(events), 0);
+        ck_assert_int_eq(g_rmdir(dir), 0);
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -124,6 +187,7 @@ make_suite(void)
         tcase_add_test(tc, test_path_of);
         tcase_add_test(tc, test_exit_cause);
         tcase_add_test(tc, test_counters_elsewhere);
+        tcase_add_test(tc, test_empty_watch_check);
         suite_add_tcase(s, tc);
         return s;
 }
