@@ -874,6 +874,7 @@ ItestEvents *
 itest_events_new(GDBusConnection *bus)
 {
         ItestEvents *e = g_new0(ItestEvents, 1);
+        g_autoptr(GVariant) id = NULL;
 
         e->bus = bus;
         e->events = g_ptr_array_new_with_free_func((GDestroyNotify) g_variant_unref);
@@ -886,6 +887,20 @@ itest_events_new(GDBusConnection *bus)
         e->subscription = g_dbus_connection_signal_subscribe(bus, NULL, "org.steward.Supervisor1.Manager",
                                                              "Event", "/org/steward/Supervisor1", NULL,
                                                              G_DBUS_SIGNAL_FLAGS_NONE, on_event, e, NULL);
+        /* GDBus sends the match rule from its worker thread and does not
+         * wait for it: a stewardd started right after, on a loaded machine,
+         * sent its first events before the bus daemon had the rule (a
+         * test counted no child_starting of a child that had started).
+         * The daemon handles a connection's messages in order, so once it
+         * answered a call sent after the rule, the rule is in place. A
+         * peer-to-peer connection (stewardd's private socket) has no rule
+         * to wait for. */
+        if (g_dbus_connection_get_unique_name(bus)) {
+                id = g_dbus_connection_call_sync(
+                        bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                        "GetId", NULL, G_VARIANT_TYPE("(s)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+                ck_assert(id);
+        }
         return e;
 }
 
