@@ -380,6 +380,17 @@ chaos_child(Chaos *c, const char *name)
         return NULL;
 }
 
+/* Whether a scope the manager still calls active has a process left. It
+ * may be one whose end the manager has not read yet: stewardd reads the
+ * cgroup's end as soon as the main process is reaped, the manager when
+ * the kernel's notification comes, which may be held back by up to 10 ms.
+ * The manager removes the cgroup then; one with a process never goes. */
+static gboolean
+scope_lingers(Chaos *c, const char *unit)
+{
+        return !itest_scope_watch_wait_gone(c->w, unit, ITEST_TIMEOUT_SEC);
+}
+
 /* systemd's scopes: one per running child, its Unit; none of the others. */
 static void
 check_scopes(Chaos *c)
@@ -393,27 +404,28 @@ check_scopes(Chaos *c)
                     "an incarnation of api started beside the previous one's grandchild");
         for (guint i = 0; i < c->n_children; i++) {
                 ChaosChild *ch = &c->children[i];
-                g_autofree char *unit = NULL;
-                guint n = 0;
+                g_autofree char *unit = ch->want == WANT_RUNNING ? child_string(c, ch->name, "Unit") : NULL;
+                gboolean found = FALSE;
 
                 for (guint j = 0; j < scopes->len; j++) {
-                        g_autofree char *owner = itest_scope_child(g_ptr_array_index(scopes, j));
+                        const char *scope = g_ptr_array_index(scopes, j);
+                        g_autofree char *owner = itest_scope_child(scope);
 
-                        if (g_str_equal(owner, ch->name))
-                                n++;
+                        if (!g_str_equal(owner, ch->name))
+                                continue;
+                        if (unit && g_str_equal(scope, unit)) {
+                                found = TRUE;
+                                continue;
+                        }
+                        CHAOS_CHECK(c, !scope_lingers(c, scope),
+                                    "%s is %s (generation %" G_GUINT64_FORMAT ", fence %s, Unit %s) but %s "
+                                    "has a process: %s",
+                                    ch->name, want_names[ch->want], child_generation(c, ch->name),
+                                    child_string(c, ch->name, "FenceState"), unit ? unit : "none", scope,
+                                    describe_scopes());
                 }
-                if (ch->want != WANT_RUNNING) {
-                        CHAOS_CHECK(c, n == 0, "%s is %s but has %u scopes: %s", ch->name,
-                                    want_names[ch->want], n, describe_scopes());
-                        continue;
-                }
-                CHAOS_CHECK(c, n == 1,
-                            "%s (generation %" G_GUINT64_FORMAT ", fence %s) runs in %u scopes: %s",
-                            ch->name, child_generation(c, ch->name), child_string(c, ch->name, "FenceState"),
-                            n, describe_scopes());
-                unit = child_string(c, ch->name, "Unit");
-                CHAOS_CHECK(c, g_ptr_array_find_with_equal_func(scopes, unit, g_str_equal, NULL),
-                            "%s's Unit %s is not among the live scopes", ch->name, unit);
+                if (unit)
+                        CHAOS_CHECK(c, found, "%s's Unit %s is not among the live scopes", ch->name, unit);
         }
         for (guint j = 0; j < scopes->len; j++) {
                 g_autofree char *owner = itest_scope_child(g_ptr_array_index(scopes, j));
