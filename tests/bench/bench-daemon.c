@@ -13,6 +13,10 @@
  *                 30 s of nothing happening, from its first second without one after the start,
  *                 against the user manager's over the same 30 s.
  *
+ * The test case "steps" (CK_RUN_CASE=steps) times a commanded restart's steps: RestartChild from a
+ * connection of the bench's own, and the time to each event stewardd logs on the way, from its
+ * console lines as they arrive; the medians of 40.
+ *
  * The test case "connection" (CK_RUN_CASE=connection) compares stewardd with itself instead: the
  * manager's private socket (the default) against --manager-connection=bus, for the restart loop,
  * the restart call and a bring-up of 500 children, alternating, twice each.
@@ -386,6 +390,84 @@ report_connection(const char *what, double private_socket, double bus)
                bus * 1000, bus > 0 ? private_socket / bus : 0.0);
 }
 
+/* What stewardd logs on a commanded restart's way, in order. */
+static const char *const restart_steps[] = {
+        "child_restart_fence_entered",
+        "child_exited",
+        "child_control_stop_completed",
+        "child_starting",
+        "child_started",
+        "child_restart_fence_released",
+};
+
+/* The step a console line of stewardd's logs ("event=KIND ..."), -1 for none. */
+static int
+restart_step_of(const char *line)
+{
+        for (guint i = 0; i < G_N_ELEMENTS(restart_steps); i++) {
+                g_autofree char *field = g_strdup_printf("event=%s ", restart_steps[i]);
+
+                if (strstr(line, field))
+                        return (int) i;
+        }
+        return -1;
+}
+
+/* A commanded restart step by step: RestartChild from the bench's own
+ * connection, and the time from the call to each event stewardd logs on
+ * the way, as its console lines arrive (it writes each as the event
+ * happens); the medians of ROUND_TRIPS. */
+START_TEST(bench_steps)
+{
+        const char *const args[] = { "--log-target=console", NULL };
+        ItestCapture c = { 0 };
+        ItestDaemon *d =
+                itest_daemon_start_captured("[Child rs]\nExecStart=/usr/bin/sleep 1000\n", args, &c);
+        GArray *took[G_N_ELEMENTS(restart_steps)];
+        double previous = 0;
+
+        ck_assert(itest_capture_wait(&c, "event=child_started "));
+        for (guint i = 0; i < G_N_ELEMENTS(restart_steps); i++)
+                took[i] = g_array_new(FALSE, FALSE, sizeof(gint64));
+        for (guint round = 0; round < ROUND_TRIPS; round++) {
+                gint64 at[G_N_ELEMENTS(restart_steps)];
+                guint line = c.lines->len;
+                gint64 start = g_get_monotonic_time();
+
+                for (guint i = 0; i < G_N_ELEMENTS(restart_steps); i++)
+                        at[i] = -1;
+                g_dbus_connection_call(d->bus, "org.steward.Supervisor1", "/org/steward/Supervisor1",
+                                       "org.steward.Supervisor1.Manager", "RestartChild",
+                                       g_variant_new("(ss)", "rs", "bench"), NULL, G_DBUS_CALL_FLAGS_NONE,
+                                       -1, NULL, NULL, NULL);
+                while (at[G_N_ELEMENTS(restart_steps) - 1] < 0) {
+                        ck_assert_msg(itest_capture_wait_lines(&c, line + 1),
+                                      "restart %u: stewardd went quiet", round);
+                        for (; line < c.lines->len; line++) {
+                                int step = restart_step_of(g_ptr_array_index(c.lines, line));
+
+                                if (step >= 0 && at[step] < 0)
+                                        at[step] = g_array_index(c.arrived, gint64, line);
+                        }
+                }
+                for (guint i = 0; i < G_N_ELEMENTS(restart_steps); i++) {
+                        ck_assert_msg(at[i] >= 0, "restart %u: no %s", round, restart_steps[i]);
+                        g_array_append_val(took[i], (gint64){ at[i] - start });
+                }
+        }
+        for (guint i = 0; i < G_N_ELEMENTS(restart_steps); i++) {
+                double ms = itest_quantile_ms(took[i], 0.5);
+
+                printf("# restart step %-30s %7.2f ms from the call (+%5.2f)\n", restart_steps[i], ms,
+                       ms - previous);
+                previous = ms;
+                g_array_unref(took[i]);
+        }
+        itest_daemon_free(d);
+        itest_capture_clear(&c);
+}
+END_TEST
+
 /* The same stewardd on the manager's private socket and forced to the
  * bus, in turns, so that both see the same load; the best of each side. */
 START_TEST(bench_connection)
@@ -424,6 +506,7 @@ make_suite(void)
         Suite *s = suite_create("bench");
         TCase *tc = tcase_create("daemon");
         TCase *connection = tcase_create("connection");
+        TCase *steps = tcase_create("steps");
 
         tcase_set_timeout(tc, 900);
         tcase_add_test(tc, bench_daemon);
@@ -431,6 +514,9 @@ make_suite(void)
         tcase_set_timeout(connection, 900);
         tcase_add_test(connection, bench_connection);
         suite_add_tcase(s, connection);
+        tcase_set_timeout(steps, 900);
+        tcase_add_test(steps, bench_steps);
+        suite_add_tcase(s, steps);
         return s;
 }
 

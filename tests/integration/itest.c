@@ -73,6 +73,7 @@ on_capture_line(GObject *source, GAsyncResult *res, gpointer user_data)
 {
         ItestCapture *c = user_data;
         g_autofree char *line = g_data_input_stream_read_line_finish(c->in, res, NULL, NULL);
+        gint64 now = g_get_monotonic_time();
 
         if (!line) {
                 c->ended = TRUE;
@@ -80,6 +81,8 @@ on_capture_line(GObject *source, GAsyncResult *res, gpointer user_data)
         }
         fprintf(stderr, "# stewardd: %s\n", line);
         g_string_append_printf(c->text, "%s\n", line);
+        g_array_append_val(c->arrived, now);
+        g_ptr_array_add(c->lines, g_steal_pointer(&line));
         g_data_input_stream_read_line_async(c->in, G_PRIORITY_DEFAULT, NULL, on_capture_line, c);
 }
 
@@ -105,23 +108,51 @@ itest_daemon_start_captured(const char *config, const char *const *extra_args, I
         (void) close(saved_err);
         (void) close(p[1]);
         c->text = g_string_new(NULL);
+        c->lines = g_ptr_array_new_with_free_func(g_free);
+        c->arrived = g_array_new(FALSE, FALSE, sizeof(gint64));
         raw = g_unix_input_stream_new(p[0], TRUE);
         c->in = g_data_input_stream_new(raw);
         g_data_input_stream_read_line_async(c->in, G_PRIORITY_DEFAULT, NULL, on_capture_line, c);
         return d;
 }
 
-gboolean
-itest_capture_wait(ItestCapture *c, const char *needle)
+/* Iterates the loop, bounded, until @done holds of @c or its pipe ended. */
+static gboolean
+capture_wait_until(ItestCapture *c, gboolean (*done)(ItestCapture *c, gconstpointer data),
+                   gconstpointer data)
 {
         gboolean expired = FALSE;
         guint id = g_timeout_add_seconds(ITEST_TIMEOUT_SEC, on_wait_timeout, &expired);
 
-        while (!strstr(c->text->str, needle) && !expired && !c->ended)
+        while (!done(c, data) && !expired && !c->ended)
                 g_main_context_iteration(NULL, TRUE);
         if (!expired)
                 g_source_remove(id);
+        return done(c, data);
+}
+
+static gboolean
+capture_has(ItestCapture *c, gconstpointer needle)
+{
         return strstr(c->text->str, needle) != NULL;
+}
+
+gboolean
+itest_capture_wait(ItestCapture *c, const char *needle)
+{
+        return capture_wait_until(c, capture_has, needle);
+}
+
+static gboolean
+capture_has_lines(ItestCapture *c, gconstpointer n)
+{
+        return c->lines->len >= GPOINTER_TO_UINT(n);
+}
+
+gboolean
+itest_capture_wait_lines(ItestCapture *c, guint n)
+{
+        return capture_wait_until(c, capture_has_lines, GUINT_TO_POINTER(n));
 }
 
 void
@@ -130,6 +161,8 @@ itest_capture_clear(ItestCapture *c)
         (void) itest_wait_flag(&c->ended, ITEST_TIMEOUT_SEC);
         g_clear_object(&c->in);
         g_string_free(c->text, TRUE);
+        g_ptr_array_unref(c->lines);
+        g_array_unref(c->arrived);
 }
 
 gboolean

@@ -107,6 +107,8 @@ ItestDaemon *itest_daemon_start_nofile(const char *config, const char *const *ex
 typedef struct {
         GDataInputStream *in;
         GString *text;
+        GPtrArray *lines; /* each line, as text has them */
+        GArray *arrived; /* gint64: when each line was read (monotonic, µs) */
         gboolean ended;
 } ItestCapture;
 
@@ -114,6 +116,8 @@ typedef struct {
 ItestDaemon *itest_daemon_start_captured(const char *config, const char *const *extra_args, ItestCapture *c);
 /* Waits, bounded, until stewardd has written a line containing @needle. */
 gboolean itest_capture_wait(ItestCapture *c, const char *needle);
+/* Waits, bounded, until @n lines in all have been read. */
+gboolean itest_capture_wait_lines(ItestCapture *c, guint n);
 /* After the daemon is gone: its end of the pipe closed, the read ends. */
 void itest_capture_clear(ItestCapture *c);
 /* SIGKILL to the daemon, and waits until it is gone: its children stay. */
