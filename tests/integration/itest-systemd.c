@@ -199,6 +199,7 @@ itest_manager_reexec(void)
                                                  "NameOwnerChanged", "/org/freedesktop/DBus",
                                                  SYSTEMD_BUS_NAME, G_DBUS_SIGNAL_FLAGS_NONE,
                                                  on_manager_owner_changed, &b, NULL);
+        itest_bus_sync(bus);
         ck_assert_int_eq(itest_run(argv, NULL), 0);
         /* systemctl returns once the old manager's connection closed; its
          * bus name comes back with the new one's, a moment later. */

@@ -59,6 +59,24 @@ itest_bus(void)
         return bus;
 }
 
+void
+itest_bus_sync(GDBusConnection *bus)
+{
+        g_autoptr(GVariant) id = NULL;
+
+        /* GDBus sends a match rule from its worker thread and does not wait
+         * for it. The bus daemon handles a connection's messages in order,
+         * so once it answered a call sent after the rule, the rule is in
+         * place. A peer-to-peer connection (stewardd's private socket) has
+         * no bus daemon and no rule to wait for. */
+        if (!g_dbus_connection_get_unique_name(bus))
+                return;
+        id = g_dbus_connection_call_sync(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                         "org.freedesktop.DBus", "GetId", NULL, G_VARIANT_TYPE("(s)"),
+                                         G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+        ck_assert(id);
+}
+
 static gboolean
 on_wait_timeout(gpointer user_data)
 {
@@ -907,7 +925,6 @@ ItestEvents *
 itest_events_new(GDBusConnection *bus)
 {
         ItestEvents *e = g_new0(ItestEvents, 1);
-        g_autoptr(GVariant) id = NULL;
 
         e->bus = bus;
         e->events = g_ptr_array_new_with_free_func((GDestroyNotify) g_variant_unref);
@@ -920,20 +937,10 @@ itest_events_new(GDBusConnection *bus)
         e->subscription = g_dbus_connection_signal_subscribe(bus, NULL, "org.steward.Supervisor1.Manager",
                                                              "Event", "/org/steward/Supervisor1", NULL,
                                                              G_DBUS_SIGNAL_FLAGS_NONE, on_event, e, NULL);
-        /* GDBus sends the match rule from its worker thread and does not
-         * wait for it: a stewardd started right after, on a loaded machine,
-         * sent its first events before the bus daemon had the rule (a
-         * test counted no child_starting of a child that had started).
-         * The daemon handles a connection's messages in order, so once it
-         * answered a call sent after the rule, the rule is in place. A
-         * peer-to-peer connection (stewardd's private socket) has no rule
-         * to wait for. */
-        if (g_dbus_connection_get_unique_name(bus)) {
-                id = g_dbus_connection_call_sync(
-                        bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                        "GetId", NULL, G_VARIANT_TYPE("(s)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-                ck_assert(id);
-        }
+        /* A stewardd started right after, on a loaded machine, sent its
+         * first events before the bus daemon had the rule (a test counted
+         * no child_starting of a child that had started). */
+        itest_bus_sync(bus);
         return e;
 }
 

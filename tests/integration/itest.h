@@ -14,6 +14,10 @@ int itest_run(const char *const *argv, char **out);
 
 /* The harness's user bus; fails the test when it cannot be reached. */
 GDBusConnection *itest_bus(void);
+/* Returns once the bus daemon has handled everything sent on @bus so far,
+ * a signal subscription's match rule included: subscribe, then this, then
+ * cause the signal. */
+void itest_bus_sync(GDBusConnection *bus);
 
 /* Iterates the default main context until *flag is set or the bound
  * passes; returns *flag. */
