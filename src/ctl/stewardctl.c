@@ -24,11 +24,12 @@
 #include "stewardctl-journal.h"
 #include "stewardctl-list.h"
 #include "stewardctl-metrics.h"
+#include "stewardctl-wait.h"
 #include "steward-proc.h"
 
 /* The daemon caps reasons at this size (dbus/org.steward.Supervisor1.xml). */
 
-static gboolean opt_no_pager;
+static gboolean opt_no_pager, opt_no_block;
 static gboolean opt_user, opt_system, opt_json, opt_follow, opt_names, opt_no_legend, opt_version,
         opt_persist;
 static char *opt_reason, *opt_child, *opt_command_id, *opt_since, *opt_until, *opt_output, *opt_output_file;
@@ -64,6 +65,8 @@ static const GOptionEntry entries[] = {
           N_("add: write the child to the configuration's drop-ins, not the runtime directory"), NULL },
         { "output-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_output_file,
           N_("metrics: write to FILE atomically (a temporary file renamed over it), mode 0644"), "FILE" },
+        { "no-block", 0, 0, G_OPTION_ARG_NONE, &opt_no_block,
+          N_("start, stop, restart, pause, resume, quarantine: do not wait until it is done"), NULL },
         { "no-pager", 0, 0, G_OPTION_ARG_NONE, &opt_no_pager, N_("Do not pipe the output into a pager"),
           NULL },
         { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, N_("Show the version and exit"), NULL },
@@ -83,6 +86,8 @@ enum {
         /* waits on the bus's name owners (daemon-reexec, events --follow):
          * the bus while there is one, stewardd's private socket without */
         WATCHES_NAME = 1 << 8,
+        /* waits until the command is carried out, unless --no-block */
+        BLOCKS = 1 << 9,
 };
 
 /* The daemon reads at most this much of a configuration file, and so of a
@@ -281,7 +286,119 @@ reason(const Command *cmd)
         return g_strdup_printf("stewardctl %s", cmd->name);
 }
 
-/* start, stop, restart, pause, resume, resume-supervisor: one call, one outcome. */
+/* A child command carried out, as its events tell (stewardctl-wait.c). */
+typedef struct {
+        Ctl *ctl;
+        StewardctlWait wait;
+        GMainLoop *loop;
+        int ret;
+} Waiting;
+
+/* The target generation started: up, or (Type=notify) not yet ready. */
+static gboolean
+child_ready(Waiting *w)
+{
+        g_autofree char *path = steward_bus_object_path(STEWARD_CHILD_PATH_PREFIX, w->wait.child);
+        g_autoptr(GVariant) reply = NULL;
+        g_autoptr(GVariant) value = NULL;
+
+        reply = call(w->ctl, path, DBUS_PROPERTIES_INTERFACE, "Get",
+                     g_variant_new("(ss)", STEWARD_CHILD_INTERFACE, "Ready"), "(v)", NULL);
+        if (!reply)
+                return FALSE;
+        g_variant_get(reply, "(v)", &value);
+        return g_variant_is_of_type(value, G_VARIANT_TYPE_BOOLEAN) && g_variant_get_boolean(value);
+}
+
+static void
+waiting_end(Waiting *w, int ret)
+{
+        if (w->ret >= 0)
+                return;
+        w->ret = ret;
+        g_main_loop_quit(w->loop);
+}
+
+static void
+on_waited_event(GDBusConnection *bus, const char *sender, const char *path, const char *interface,
+                const char *signal, GVariant *params, gpointer user_data)
+{
+        Waiting *w = user_data;
+        guint64 sequence, generation;
+        const char *kind, *child;
+        g_autoptr(GVariant) fields = NULL;
+        g_autofree char *line = NULL;
+
+        if (w->ret >= 0 || !g_variant_is_of_type(params, G_VARIANT_TYPE("(tssta{sv})")))
+                return;
+        g_variant_get(params, "(t&s&st@a{sv})", &sequence, &kind, &child, &generation, &fields);
+        switch (stewardctl_wait_event(&w->wait, kind, child, generation, fields)) {
+        case STEWARDCTL_WAIT_PENDING:
+                return;
+        case STEWARDCTL_WAIT_ASK_READY:
+                if (child_ready(w))
+                        waiting_end(w, STEWARDCTL_EXIT_SUCCESS);
+                return;
+        case STEWARDCTL_WAIT_DONE:
+                waiting_end(w, STEWARDCTL_EXIT_SUCCESS);
+                return;
+        case STEWARDCTL_WAIT_FAILED:
+                /* The event that ended it, as events prints it. */
+                line = stewardctl_format_event(sequence, kind, child, generation, fields);
+                g_printerr(_("stewardctl: %s did not come up: %s\n"), w->wait.child, line);
+                waiting_end(w, STEWARDCTL_EXIT_FAILURE);
+                return;
+        }
+}
+
+static void
+on_waited_vanished(GDBusConnection *bus, const char *name, gpointer user_data)
+{
+        Waiting *w = user_data;
+
+        g_printerr(_("stewardctl: stewardd went away before %s was carried out; see its command %s in "
+                     "'stewardctl events'\n"),
+                   w->wait.child, w->wait.command_id);
+        waiting_end(w, STEWARDCTL_EXIT_FAILURE);
+}
+
+static void
+on_waited_closed(GDBusConnection *c, gboolean remote_peer_vanished, GError *error, gpointer user_data)
+{
+        on_waited_vanished(c, NULL, user_data);
+}
+
+/* Until the command of @outcome is carried out, as systemctl waits for its
+ * job: the events were subscribed to before the call (@w). */
+static int
+wait_carried_out(Ctl *ctl, Waiting *w, const char *child, GVariant *outcome)
+{
+        g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+        guint watch = 0;
+        gulong closed = 0;
+
+        stewardctl_wait_init(&w->wait, child, outcome);
+        if (w->wait.kind == STEWARDCTL_WAIT_NONE)
+                return STEWARDCTL_EXIT_SUCCESS;
+        w->loop = loop;
+        if (ctl->name)
+                watch = g_bus_watch_name_on_connection(ctl->steward, ctl->name,
+                                                       G_BUS_NAME_WATCHER_FLAGS_NONE, NULL,
+                                                       on_waited_vanished, w, NULL);
+        else
+                closed = g_signal_connect(ctl->steward, "closed", G_CALLBACK(on_waited_closed), w);
+        /* The events of the call, queued while it was answered, come first. */
+        g_main_loop_run(loop);
+        if (watch)
+                g_bus_unwatch_name(watch);
+        if (closed)
+                g_signal_handler_disconnect(ctl->steward, closed);
+        stewardctl_wait_clear(&w->wait);
+        return w->ret;
+}
+
+/* start, stop, restart, pause, resume, resume-supervisor: one call, one
+ * outcome; then, for a child's, its being carried out (BLOCKS). */
 static int
 run_command(Ctl *ctl, const Command *cmd, char **args)
 {
@@ -289,21 +406,39 @@ run_command(Ctl *ctl, const Command *cmd, char **args)
         g_autoptr(GVariant) reply = NULL;
         g_autoptr(GVariant) outcome = NULL;
         g_autofree char *why = reason(cmd);
+        Waiting w = { .ctl = ctl, .ret = -1 };
+        guint subscription = 0;
+        int ret = STEWARDCTL_EXIT_SUCCESS;
 
+        /* Before the call: its events are emitted before its answer. */
+        if (cmd->takes & BLOCKS && !opt_no_block)
+                subscription = g_dbus_connection_signal_subscribe(
+                        ctl->steward, ctl->name, STEWARD_MANAGER_INTERFACE, "Event", STEWARD_OBJECT_PATH,
+                        NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_waited_event, &w, NULL);
         reply = call(ctl, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, cmd->method,
                      g_variant_new("(ss)", args[0], why), "(a{sv})", &error);
         if (!reply)
-                return fail(ctl, error);
-        outcome = g_variant_get_child_value(reply, 0);
-        if (opt_json)
-                print_json(outcome);
+                ret = fail(ctl, error);
         else {
-                gboolean child = !g_str_equal(cmd->method, "ResumeSupervisor");
-                g_autofree char *line = stewardctl_format_outcome(args[0], outcome, child, &ctl->style);
+                outcome = g_variant_get_child_value(reply, 0);
+                if (opt_json)
+                        print_json(outcome);
+                else {
+                        gboolean child = !g_str_equal(cmd->method, "ResumeSupervisor");
+                        g_autofree char *line =
+                                stewardctl_format_outcome(args[0], outcome, child, &ctl->style);
 
-                g_print("%s\n", line);
+                        g_print("%s\n", line);
+                }
+                if (subscription) {
+                        /* The decision first, then the wait for what it promised. */
+                        (void) fflush(stdout);
+                        ret = wait_carried_out(ctl, &w, args[0], outcome);
+                }
         }
-        return STEWARDCTL_EXIT_SUCCESS;
+        if (subscription)
+                g_dbus_connection_signal_unsubscribe(ctl->steward, subscription);
+        return ret;
 }
 
 static int
@@ -1576,12 +1711,12 @@ static const Command commands[] = {
         /* On a connection of their own (run_list()). */
         { "list", "", 0, 0, TAKES_LISTING | PAGED, FALSE, run_list, "ListChildren" },
         { "list-supervisors", "", 0, 0, TAKES_LISTING | PAGED, FALSE, run_list, "ListSupervisors" },
-        { "start", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "StartChild" },
-        { "stop", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "StopChild" },
-        { "restart", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "RestartChild" },
-        { "pause", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "PauseChild" },
-        { "resume", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "ResumeChild" },
-        { "quarantine", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "QuarantineChild" },
+        { "start", "NAME", 1, 1, TAKES_REASON | BLOCKS, TRUE, run_command, "StartChild" },
+        { "stop", "NAME", 1, 1, TAKES_REASON | BLOCKS, TRUE, run_command, "StopChild" },
+        { "restart", "NAME", 1, 1, TAKES_REASON | BLOCKS, TRUE, run_command, "RestartChild" },
+        { "pause", "NAME", 1, 1, TAKES_REASON | BLOCKS, TRUE, run_command, "PauseChild" },
+        { "resume", "NAME", 1, 1, TAKES_REASON | BLOCKS, TRUE, run_command, "ResumeChild" },
+        { "quarantine", "NAME", 1, 1, TAKES_REASON | BLOCKS, TRUE, run_command, "QuarantineChild" },
         { "reload-child", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "ReloadChild" },
         { "resume-supervisor", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "ResumeSupervisor" },
         { "add", "FILE|-", 1, 1, TAKES_REASON | TAKES_PERSIST | ARG_IS_FILE, TRUE, run_add, "AddChild" },
@@ -1684,6 +1819,8 @@ check_options(const Command *cmd)
                 stray = "--no-legend";
         else if (opt_persist && !(cmd->takes & TAKES_PERSIST))
                 stray = "--persist";
+        else if (opt_no_block && !(cmd->takes & BLOCKS))
+                stray = "--no-block";
         else if ((opt_child || opt_command_id || opt_since || opt_until) && !(cmd->takes & TAKES_FOLLOW))
                 stray = opt_child        ? "--child"
                         : opt_command_id ? "--command-id"

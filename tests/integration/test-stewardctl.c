@@ -175,6 +175,17 @@ run_full(const struct passwd *as, gboolean user, char **out, char **err, const c
 #define CTL(out, err, ...) run_full(NULL, TRUE, out, err, (const char *const[]){ __VA_ARGS__, NULL })
 #define CTL_BARE(out, err, ...) run_full(NULL, FALSE, out, err, (const char *const[]){ __VA_ARGS__, NULL })
 
+/* @child's generation and state as stewardctl left them: read at once,
+ * not waited for, since a command returns once it is carried out. */
+static void
+assert_child(ItestDaemon *d, const char *child, guint64 generation, const char *state)
+{
+        g_autofree char *now = itest_child_str(d, child, "State");
+
+        ck_assert_int_eq(itest_child_u64(d, child, "Generation"), generation);
+        ck_assert_msg(g_str_equal(now, state), "%s is %s, not %s", child, now, state);
+}
+
 /* stewardctl restart worker (with --reason=@reason_arg's argument when not
  * NULL): the running generation is stopped first and the next one runs. */
 static void
@@ -192,9 +203,8 @@ assert_restart_worker(ItestDaemon *d, const char *reason_arg)
         else
                 ck_assert_int_eq(CTL(&out, NULL, "restart", "worker"), 0);
         ck_assert_msg(g_str_has_prefix(out, expected), "%s", out);
-        ck_assert(itest_child_wait_property(d, "worker", "Generation", g_variant_new_uint64(gen + 1),
-                                            ITEST_TIMEOUT_SEC));
-        ck_assert(itest_wait_state(d, "worker", "running"));
+        /* It returned once the next generation was up: no wait here. */
+        assert_child(d, "worker", gen + 1, "running");
 }
 
 /* Every test ends with the tree shut down through stewardctl: a daemon
@@ -487,6 +497,7 @@ END_TEST
 START_TEST(test_child_commands)
 {
         g_autoptr(ItestDaemon) d = ctl_daemon_start(tree_config, NULL);
+        g_autofree char *unit = NULL;
         g_autofree char *out = NULL;
         g_autofree char *err = NULL;
         g_autofree char *expected = NULL;
@@ -510,14 +521,15 @@ START_TEST(test_child_commands)
         ck_assert_int_eq(json_object_get_int_member(outcome, "target_generation"), gen + 1);
         ck_assert(json_object_get_boolean_member(outcome, "cancel_delivered"));
         ck_assert(g_str_has_prefix(json_object_get_string_member(outcome, "command_id"), "cmd-"));
-        ck_assert(itest_child_wait_property(d, "worker", "Generation", g_variant_new_uint64(gen + 1),
-                                            ITEST_TIMEOUT_SEC));
-        ck_assert(itest_wait_state(d, "worker", "running"));
+        assert_child(d, "worker", gen + 1, "running");
 
         g_clear_pointer(&out, g_free);
         ck_assert_int_eq(CTL(&out, NULL, "stop", "worker"), 0);
         ck_assert_msg(g_str_has_prefix(out, "worker: stop"), "%s", out);
-        ck_assert(itest_wait_state(d, "worker", "stopped"));
+        /* Returned once every process of it was gone. */
+        assert_child(d, "worker", gen + 1, "stopped");
+        unit = itest_child_str(d, "worker", "Unit");
+        ck_assert_str_eq(unit, "");
         g_clear_pointer(&out, g_free);
         ck_assert_int_eq(CTL(&out, NULL, "stop", "worker"), 0);
         ck_assert_msg(g_str_has_prefix(out, "worker: already_stopped"), "%s", out);
@@ -525,7 +537,7 @@ START_TEST(test_child_commands)
         g_clear_pointer(&out, g_free);
         ck_assert_int_eq(CTL(&out, NULL, "start", "worker"), 0);
         ck_assert_msg(g_str_has_prefix(out, "worker: started_immediately (generation "), "%s", out);
-        ck_assert(itest_wait_state(d, "worker", "running"));
+        assert_child(d, "worker", gen + 2, "running");
         g_clear_pointer(&out, g_free);
         ck_assert_int_eq(CTL(&out, NULL, "start", "worker"), 0);
         ck_assert_msg(g_str_has_prefix(out, "worker: already_running"), "%s", out);
@@ -533,24 +545,34 @@ START_TEST(test_child_commands)
         g_clear_pointer(&out, g_free);
         ck_assert_int_eq(CTL(&out, NULL, "pause", "worker", "--reason=maintenance"), 0);
         ck_assert(g_str_has_prefix(out, "worker: paused"));
-        ck_assert(itest_wait_state(d, "worker", "paused"));
+        assert_child(d, "worker", gen + 2, "paused");
         g_clear_pointer(&out, g_free);
         ck_assert_int_eq(CTL(&out, NULL, "resume", "worker"), 0);
         ck_assert(g_str_has_prefix(out, "worker: resumed"));
-        ck_assert(itest_wait_state(d, "worker", "running"));
+        assert_child(d, "worker", gen + 3, "running");
 
         /* quarantine holds it down until resume, the way back. */
         g_clear_pointer(&out, g_free);
         ck_assert_int_eq(CTL(&out, NULL, "quarantine", "worker", "--reason=leaks"), 0);
         ck_assert_msg(g_str_has_prefix(out, "worker: quarantined"), "%s", out);
-        ck_assert(itest_wait_state(d, "worker", "quarantined"));
+        assert_child(d, "worker", gen + 3, "quarantined");
         g_clear_pointer(&out, g_free);
         ck_assert_int_eq(CTL(&out, NULL, "start", "worker"), 0);
         ck_assert_msg(g_str_has_prefix(out, "worker: blocked_by_quarantine"), "%s", out);
         g_clear_pointer(&out, g_free);
         ck_assert_int_eq(CTL(&out, NULL, "resume", "worker"), 0);
         ck_assert_msg(g_str_has_prefix(out, "worker: resumed"), "%s", out);
-        ck_assert(itest_wait_state(d, "worker", "running"));
+        assert_child(d, "worker", gen + 4, "running");
+
+        /* --no-block: the answer alone, the stop still under way. */
+        g_clear_pointer(&out, g_free);
+        ck_assert_int_eq(CTL(&out, NULL, "--no-block", "stop", "worker"), 0);
+        ck_assert_msg(g_str_has_prefix(out, "worker: stop_delivered"), "%s", out);
+        assert_contains(out, "state stopping");
+        ck_assert(itest_wait_state(d, "worker", "stopped"));
+        g_clear_pointer(&err, g_free);
+        ck_assert_int_eq(CTL(NULL, &err, "--no-block", "list"), 2);
+        assert_contains(err, "--no-block does not apply to 'list'");
 
         g_clear_pointer(&out, g_free);
         ck_assert_int_eq(CTL(&out, NULL, "resume-supervisor", "web"), 0);
@@ -592,18 +614,64 @@ START_TEST(test_fence_outcomes)
         expected = g_strdup_printf("api: queued_after_stop (generation %" G_GUINT64_FORMAT
                                    " → %" G_GUINT64_FORMAT ", cancel delivered",
                                    gen, gen + 1);
-        ck_assert_int_eq(CTL(&first, NULL, "restart", "api"), 0);
+        ck_assert_int_eq(CTL(&first, NULL, "--no-block", "restart", "api"), 0);
         ck_assert_msg(g_str_has_prefix(first, expected), "%s", first);
         /* The old incarnation ignores SIGTERM for TimeoutStopSec=4s: the
-         * restart is still pending. */
+         * restart is still pending. Merged into it, the second call waits
+         * for the generation the first one brings up, past the SIGKILL. */
         ck_assert_int_eq(CTL(&second, NULL, "--json", "restart", "api"), 0);
         json = parse_json(second);
         outcome = json_node_get_object(json);
         ck_assert_str_eq(json_object_get_string_member(outcome, "decision"), "already_pending");
         ck_assert_int_eq(json_object_get_int_member(outcome, "target_generation"), gen + 1);
         ck_assert(!json_object_get_boolean_member(outcome, "cancel_delivered"));
-        ck_assert(itest_child_wait_property(d, "api", "Generation", g_variant_new_uint64(gen + 1),
-                                            ITEST_TIMEOUT_SEC));
+        assert_child(d, "api", gen + 1, "ready");
+        shutdown_tree(d);
+}
+END_TEST
+
+/* A start that does not come up fails the command, with the event that
+ * ended it, as systemctl fails a job: here a Type=notify child that exits
+ * before READY=1, which its policy would bring back only an hour later. */
+START_TEST(test_wait_failed)
+{
+        g_autoptr(ItestDaemon) d =
+                ctl_daemon_start("[Child flaky]\n"
+                                 "Type=notify\n"
+                                 "ExecStart=/bin/sh -c 'exit 3'\n"
+                                 "RestartSec=1h\n"
+                                 "[Child up]\n"
+                                 "Type=notify\n"
+                                 "ExecStart=/bin/sh -c 'systemd-notify --ready; exec sleep 1000'\n",
+                                 NULL);
+        g_autofree char *out = NULL;
+        g_autofree char *err = NULL;
+        guint64 gen;
+
+        ck_assert(itest_wait_state(d, "flaky", "backoff"));
+        ck_assert(itest_wait_state(d, "up", "ready"));
+        gen = itest_child_u64(d, "flaky", "Generation");
+        ck_assert_int_eq(CTL(&out, &err, "restart", "flaky"), 1);
+        ck_assert_msg(g_str_has_prefix(out, "flaky: started_immediately"), "%s", out);
+        ck_assert_msg(g_str_has_prefix(err, "stewardctl: flaky did not come up: "), "%s", err);
+        g_free(out);
+        out = g_strdup_printf(" child_exited child=flaky generation=%" G_GUINT64_FORMAT " ", gen + 1);
+        assert_contains(err, out);
+        assert_contains(err, " exit_status=3 ");
+
+        /* Type=notify: back once it said READY=1, not when it was spawned. */
+        g_clear_pointer(&out, g_free);
+        gen = itest_child_u64(d, "up", "Generation");
+        ck_assert_int_eq(CTL(&out, NULL, "restart", "up"), 0);
+        assert_child(d, "up", gen + 1, "ready");
+        /* The same through the bus, where the events come by match rule. */
+        ctl_force_bus = TRUE;
+        ck_assert_int_eq(CTL(NULL, NULL, "restart", "up"), 0);
+        assert_child(d, "up", gen + 2, "ready");
+        g_clear_pointer(&err, g_free);
+        ck_assert_int_eq(CTL(NULL, &err, "restart", "flaky"), 1);
+        assert_contains(err, "did not come up");
+        ctl_force_bus = FALSE;
         shutdown_tree(d);
 }
 END_TEST
@@ -1588,6 +1656,7 @@ make_suite(void)
         tcase_add_loop_test(tc, test_status, 0, 2);
         tcase_add_test(tc, test_child_commands);
         tcase_add_test(tc, test_fence_outcomes);
+        tcase_add_test(tc, test_wait_failed);
         tcase_add_test(tc, test_reload);
         tcase_add_test(tc, test_events_follow);
         tcase_add_test(tc, test_events_history);

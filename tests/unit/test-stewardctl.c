@@ -10,6 +10,7 @@
 #include "stewardctl-connect.h"
 #include "stewardctl-format.h"
 #include "stewardctl-metrics.h"
+#include "stewardctl-wait.h"
 
 static const StewardctlStyle plain = { .color = FALSE, .utf8 = FALSE, .now_usec = 1000 * G_USEC_PER_SEC };
 static const StewardctlStyle fancy = { .color = TRUE, .utf8 = TRUE, .now_usec = 1000 * G_USEC_PER_SEC };
@@ -683,6 +684,198 @@ END_TEST
 
 /* Where stewardctl looks for stewardd's private socket, and when it does
  * not: STEWARDCTL_FORCE_BUS true, or no absolute XDG_RUNTIME_DIR. */
+/* One Event signal's fields: its command id, or none for NULL. */
+static GVariant *
+event_fields(const char *command_id)
+{
+        GVariantDict d;
+
+        g_variant_dict_init(&d, NULL);
+        if (command_id)
+                g_variant_dict_insert(&d, "command_id", "s", command_id);
+        return g_variant_ref_sink(g_variant_dict_end(&d));
+}
+
+static StewardctlWaitStep
+wait_event(StewardctlWait *w, const char *kind, const char *child, guint64 generation,
+           const char *command_id)
+{
+        g_autoptr(GVariant) fields = event_fields(command_id);
+
+        return stewardctl_wait_event(w, kind, child, generation, fields);
+}
+
+static void
+wait_init(StewardctlWait *w, const char *outcome)
+{
+        g_autoptr(GVariant) v = parsed(outcome);
+
+        stewardctl_wait_init(w, "api", v);
+}
+
+/* What an answer asks the caller to wait for. */
+START_TEST(test_wait_kind)
+{
+        static const struct {
+                const char *outcome;
+                StewardctlWaitKind kind;
+        } cases[] = {
+                { "{'decision': <'queued_after_stop'>, 'target_generation': <uint64 4>, 'state': "
+                  "<'stopping'>, "
+                  "'command_id': <'c-1'>}",
+                  STEWARDCTL_WAIT_UP },
+                { "{'decision': <'started_immediately'>, 'target_generation': <uint64 1>, 'state': "
+                  "<'starting'>, "
+                  "'command_id': <'c-1'>}",
+                  STEWARDCTL_WAIT_UP },
+                { "{'decision': <'already_pending'>, 'target_generation': <uint64 4>, 'command_id': "
+                  "<'c-1'>}",
+                  STEWARDCTL_WAIT_UP },
+                { "{'decision': <'resumed'>, 'target_generation': <uint64 2>, 'command_id': <'c-1'>}",
+                  STEWARDCTL_WAIT_UP },
+                /* Resumed under a supervisor that starts it itself, later. */
+                { "{'decision': <'resumed'>, 'target_generation': <uint64 0>, 'command_id': <'c-1'>}",
+                  STEWARDCTL_WAIT_NONE },
+                /* A stopped child queued behind its supervisor's restart. */
+                { "{'decision': <'already_pending'>, 'target_generation': <uint64 0>, 'command_id': "
+                  "<'c-1'>}",
+                  STEWARDCTL_WAIT_NONE },
+                { "{'decision': <'already_running'>, 'target_generation': <uint64 0>, 'state': <'running'>, "
+                  "'command_id': <'c-1'>}",
+                  STEWARDCTL_WAIT_NONE },
+                { "{'decision': <'waiting_for_primary'>, 'command_id': <'c-1'>}", STEWARDCTL_WAIT_NONE },
+                { "{'decision': <'blocked_by_quarantine'>, 'command_id': <'c-1'>}", STEWARDCTL_WAIT_NONE },
+                { "{'decision': <'stop_delivered'>, 'state': <'stopping'>, 'command_id': <'c-1'>}",
+                  STEWARDCTL_WAIT_DOWN },
+                { "{'decision': <'paused'>, 'state': <'stopping'>, 'command_id': <'c-1'>}",
+                  STEWARDCTL_WAIT_DOWN },
+                { "{'decision': <'quarantined'>, 'state': <'stopping'>, 'command_id': <'c-1'>}",
+                  STEWARDCTL_WAIT_DOWN },
+                /* Nothing was running: it is down already. */
+                { "{'decision': <'paused'>, 'state': <'paused'>, 'command_id': <'c-1'>}",
+                  STEWARDCTL_WAIT_NONE },
+                { "{'decision': <'stopped_immediately'>, 'state': <'stopped'>, 'command_id': <'c-1'>}",
+                  STEWARDCTL_WAIT_NONE },
+                /* Without a command id nothing can be told apart from older events. */
+                { "{'decision': <'queued_after_stop'>, 'target_generation': <uint64 4>}",
+                  STEWARDCTL_WAIT_NONE },
+                { "@a{sv} {}", STEWARDCTL_WAIT_NONE },
+        };
+
+        for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+                StewardctlWait w;
+
+                wait_init(&w, cases[i].outcome);
+                ck_assert_msg(w.kind == cases[i].kind, "%s: %d", cases[i].outcome, w.kind);
+                if (w.kind == STEWARDCTL_WAIT_NONE)
+                        ck_assert_int_eq(wait_event(&w, "child_started", "api", 9, "c-1"),
+                                         STEWARDCTL_WAIT_DONE);
+                stewardctl_wait_clear(&w);
+        }
+}
+END_TEST
+
+/* A restart: the old generation's end, then the target's start. */
+START_TEST(test_wait_up)
+{
+        StewardctlWait w;
+
+        wait_init(&w, "{'decision': <'queued_after_stop'>, 'target_generation': <uint64 4>, "
+                      "'state': <'stopping'>, 'command_id': <'c-1'>}");
+        /* Older than the command: emitted between the subscription and the
+         * call, they say nothing of it. */
+        ck_assert_int_eq(wait_event(&w, "child_stopped", "api", 3, "c-0"), STEWARDCTL_WAIT_PENDING);
+        ck_assert_int_eq(wait_event(&w, "child_started", "api", 4, NULL), STEWARDCTL_WAIT_PENDING);
+        ck_assert_int_eq(wait_event(&w, "tree_shutdown_started", "", 0, "c-0"), STEWARDCTL_WAIT_PENDING);
+        ck_assert(!w.since_command);
+        ck_assert_int_eq(wait_event(&w, "child_restart_fence_entered", "api", 3, "c-1"),
+                         STEWARDCTL_WAIT_PENDING);
+        ck_assert(w.since_command);
+        ck_assert_int_eq(wait_event(&w, "child_exited", "api", 3, "c-1"), STEWARDCTL_WAIT_PENDING);
+        ck_assert_int_eq(wait_event(&w, "child_control_stop_completed", "api", 3, "c-1"),
+                         STEWARDCTL_WAIT_PENDING);
+        /* Another child's events are none of its business. */
+        ck_assert_int_eq(wait_event(&w, "child_exited", "db", 4, "c-1"), STEWARDCTL_WAIT_PENDING);
+        ck_assert_int_eq(wait_event(&w, "child_stopped", "db", 4, NULL), STEWARDCTL_WAIT_PENDING);
+        ck_assert_int_eq(wait_event(&w, "child_starting", "api", 4, "c-1"), STEWARDCTL_WAIT_PENDING);
+        ck_assert_int_eq(wait_event(&w, "child_started", "api", 4, "c-1"), STEWARDCTL_WAIT_ASK_READY);
+        /* Not up yet (Type=notify): READY=1 ends it. */
+        ck_assert_int_eq(wait_event(&w, "child_restart_fence_released", "api", 4, "c-1"),
+                         STEWARDCTL_WAIT_PENDING);
+        ck_assert_int_eq(wait_event(&w, "child_ready", "api", 4, "c-1"), STEWARDCTL_WAIT_DONE);
+        stewardctl_wait_clear(&w);
+        ck_assert(!w.child && !w.command_id);
+
+        /* Merged into a pending restart: the new generation's events carry
+         * the first command's id, which this one never learns. */
+        wait_init(&w, "{'decision': <'already_pending'>, 'target_generation': <uint64 4>, "
+                      "'command_id': <'c-2'>}");
+        ck_assert_int_eq(wait_event(&w, "child_restart_conflict", "api", 3, "c-1"), STEWARDCTL_WAIT_PENDING);
+        ck_assert_int_eq(wait_event(&w, "command_completed", "api", 3, "c-2"), STEWARDCTL_WAIT_PENDING);
+        ck_assert_int_eq(wait_event(&w, "child_started", "api", 4, "c-1"), STEWARDCTL_WAIT_ASK_READY);
+        /* A later generation is past the target too. */
+        ck_assert_int_eq(wait_event(&w, "child_ready", "api", 5, NULL), STEWARDCTL_WAIT_DONE);
+        stewardctl_wait_clear(&w);
+}
+END_TEST
+
+/* What ends a start that did not come up. */
+START_TEST(test_wait_up_failed)
+{
+        static const char *const ends[] = { "child_spawn_failed", "child_exited", "child_start_timeout" };
+        static const char *const put_down[] = { "child_stopped", "child_paused", "child_quarantined",
+                                                "child_removed" };
+        const char *outcome = "{'decision': <'started_immediately'>, 'target_generation': <uint64 2>, "
+                              "'state': <'starting'>, 'command_id': <'c-1'>}";
+        StewardctlWait w;
+
+        for (gsize i = 0; i < G_N_ELEMENTS(ends); i++) {
+                wait_init(&w, outcome);
+                ck_assert_int_eq(wait_event(&w, "child_starting", "api", 2, "c-1"), STEWARDCTL_WAIT_PENDING);
+                /* The end of an older generation is not the target's. */
+                ck_assert_int_eq(wait_event(&w, ends[i], "api", 1, "c-1"), STEWARDCTL_WAIT_PENDING);
+                ck_assert_int_eq(wait_event(&w, ends[i], "api", 2, "c-1"), STEWARDCTL_WAIT_FAILED);
+                stewardctl_wait_clear(&w);
+        }
+        /* Another command took it down before it came up: whatever the
+         * generation, and whoever's id. */
+        for (gsize i = 0; i < G_N_ELEMENTS(put_down); i++) {
+                wait_init(&w, outcome);
+                ck_assert_int_eq(wait_event(&w, "child_starting", "api", 2, "c-1"), STEWARDCTL_WAIT_PENDING);
+                ck_assert_int_eq(wait_event(&w, put_down[i], "api", 1, "c-9"), STEWARDCTL_WAIT_FAILED);
+                stewardctl_wait_clear(&w);
+        }
+        wait_init(&w, outcome);
+        ck_assert_int_eq(wait_event(&w, "child_starting", "api", 2, "c-1"), STEWARDCTL_WAIT_PENDING);
+        ck_assert_int_eq(wait_event(&w, "tree_shutdown_started", "", 0, "c-9"), STEWARDCTL_WAIT_FAILED);
+        stewardctl_wait_clear(&w);
+}
+END_TEST
+
+/* A stop: done once the last incarnation is gone, not when it exits. */
+START_TEST(test_wait_down)
+{
+        static const char *const gone[] = { "child_control_stop_completed", "child_stopped", "child_paused",
+                                            "child_quarantined", "child_removed" };
+        StewardctlWait w;
+
+        for (gsize i = 0; i < G_N_ELEMENTS(gone); i++) {
+                wait_init(&w,
+                          "{'decision': <'stop_delivered'>, 'state': <'stopping'>, 'command_id': <'c-1'>}");
+                ck_assert_int_eq(wait_event(&w, gone[i], "api", 3, "c-0"), STEWARDCTL_WAIT_PENDING);
+                ck_assert_int_eq(wait_event(&w, "child_control_cancel_delivered", "api", 3, "c-1"),
+                                 STEWARDCTL_WAIT_PENDING);
+                ck_assert_int_eq(wait_event(&w, "child_exited", "api", 3, "c-1"), STEWARDCTL_WAIT_PENDING);
+                ck_assert_int_eq(wait_event(&w, gone[i], "db", 3, "c-1"), STEWARDCTL_WAIT_PENDING);
+                /* A shutdown stops it as well: its end still ends the wait. */
+                ck_assert_int_eq(wait_event(&w, "tree_shutdown_started", "", 0, "c-2"),
+                                 STEWARDCTL_WAIT_PENDING);
+                ck_assert_int_eq(wait_event(&w, gone[i], "api", 3, NULL), STEWARDCTL_WAIT_DONE);
+                stewardctl_wait_clear(&w);
+        }
+}
+END_TEST
+
 START_TEST(test_private_socket)
 {
         static const struct {
@@ -750,6 +943,10 @@ make_suite(void)
         tcase_add_test(tc, test_value);
         tcase_add_test(tc, test_escape_text);
         tcase_add_test(tc, test_outcome);
+        tcase_add_test(tc, test_wait_kind);
+        tcase_add_test(tc, test_wait_up);
+        tcase_add_test(tc, test_wait_up_failed);
+        tcase_add_test(tc, test_wait_down);
         tcase_add_test(tc, test_reload);
         tcase_add_test(tc, test_event);
         tcase_add_test(tc, test_json);
