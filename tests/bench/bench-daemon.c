@@ -7,8 +7,10 @@
  *                 scopes by StartTransientUnit calls all in flight at once (systemd's fastest
  *                 path: no client program per scope); also against 1,000 `systemd-run --scope`;
  *   round trip    RestartChild through busctl until the new incarnation runs, against `systemctl
- *                 --user restart`; and the same call from a connection of our own, against a
- *                 client calling RestartUnit and waiting for its job: the median of 40 each;
+ *                 --user restart`; `stewardctl restart`, which waits until the new incarnation
+ *                 is up as systemctl waits for its job, against the same; and the call from a
+ *                 connection of our own, against a client calling RestartUnit and waiting for
+ *                 its job: the median of 40 each;
  *   idle          wake-ups (context switches of every thread) of stewardd with ten children over
  *                 30 s of nothing happening, from its first second without one after the start,
  *                 against the user manager's over the same 30 s.
@@ -25,6 +27,7 @@
  * does not happen at all. */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -312,6 +315,44 @@ steward_restart_round_trip(void)
         return itest_quantile_ms(took, 0.5) / 1e3;
 }
 
+/* stewardctl restart, the operator's command as systemctl restart is:
+ * it returns once the new incarnation is up. stewardctl finds stewardd's
+ * private socket in "steward" of its XDG_RUNTIME_DIR. */
+static double
+steward_restart_stewardctl(void)
+{
+        g_autoptr(GError) error = NULL;
+        g_autofree char *parent = g_dir_make_tmp("bench-xdg-XXXXXX", &error);
+        g_autofree char *runtime = NULL;
+        g_autofree char *ctl = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "src", "stewardctl", NULL);
+        g_autoptr(GArray) took = g_array_new(FALSE, FALSE, sizeof(gint64));
+        g_autoptr(ItestDaemon) d = NULL;
+        g_auto(GStrv) env = NULL;
+        guint from = 0;
+
+        ck_assert_msg(parent, "%s", error ? error->message : "");
+        runtime = g_build_filename(parent, "steward", NULL);
+        ck_assert_int_eq(g_mkdir(runtime, 0755), 0);
+        g_setenv("RUNTIME_DIRECTORY", runtime, TRUE);
+        d = itest_daemon_start("[Child rc]\nExecStart=/usr/bin/sleep 1000\n", NULL);
+        g_unsetenv("RUNTIME_DIRECTORY");
+        env = g_environ_setenv(g_get_environ(), "XDG_RUNTIME_DIR", parent, TRUE);
+        if (!itest_events_wait(d->events, "child_started", "rc", &from, ITEST_TIMEOUT_SEC))
+                return -1;
+        for (guint i = 0; i < ROUND_TRIPS; i++) {
+                const char *argv[] = { ctl, "--user", "restart", "rc", NULL };
+                gint64 t = g_get_monotonic_time();
+                int status;
+
+                if (!g_spawn_sync(NULL, (char **) argv, env, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
+                                  NULL, &status, NULL) ||
+                    !g_spawn_check_wait_status(status, NULL))
+                        return -1;
+                g_array_append_val(took, (gint64){ g_get_monotonic_time() - t });
+        }
+        return itest_quantile_ms(took, 0.5) / 1e3;
+}
+
 /* RestartChild from a connection of our own, as a client of the bus API
  * would call it, until the new incarnation runs. */
 static double
@@ -357,6 +398,9 @@ START_TEST(bench_daemon)
         n = systemd_restart_round_trip();
         report("restart command to new incarnation running", s, n);
         ck_assert(s > 0 && n > 0);
+        s = steward_restart_stewardctl();
+        report("stewardctl restart vs systemctl restart", s, n);
+        ck_assert(s > 0);
 
         s = steward_restart_direct(NULL);
         n = systemd_restart_unit_round_trip(bus);
