@@ -13,11 +13,6 @@ typedef struct {
         GArray *rows; /* StewardctlRow */
 } StewardctlListing;
 
-/* Connects to stewardd's private socket for the system or the user
- * instance, else to that bus as g_bus_get_sync() would
- * (stewardctl-connect.h says when which). */
-sd_bus *stewardctl_list_connect(gboolean system, GError **error);
-
 /* Calls ListChildren (@children) or ListSupervisors, without auto-starting
  * stewardd, and reads every row. The error is a GDBus one, with the remote
  * error's name as GDBus would give it. */

@@ -24,6 +24,7 @@
 #include "stewardctl-journal.h"
 #include "stewardctl-list.h"
 #include "stewardctl-metrics.h"
+#include "stewardctl-sd-bus.h"
 #include "stewardctl-wait.h"
 #include "steward-proc.h"
 
@@ -216,6 +217,15 @@ print_not_running(const Ctl *ctl)
                            STEWARD_BUS_NAME);
 }
 
+static void
+print_cannot_connect(const Ctl *ctl, const GError *error)
+{
+        if (ctl->system)
+                g_printerr(_("stewardctl: cannot connect to the system bus: %s\n"), error->message);
+        else
+                g_printerr(_("stewardctl: cannot connect to the user bus: %s\n"), error->message);
+}
+
 /* Prints the error as stewardctl(1) documents it and returns its exit code. */
 static int
 fail(const Ctl *ctl, const GError *error)
@@ -286,159 +296,177 @@ reason(const Command *cmd)
         return g_strdup_printf("stewardctl %s", cmd->name);
 }
 
-/* A child command carried out, as its events tell (stewardctl-wait.c). */
+/* A child command being carried out, as its events tell (stewardctl-wait.c). */
 typedef struct {
-        Ctl *ctl;
         StewardctlWait wait;
-        GMainLoop *loop;
-        int ret;
+        /* The target generation started: is it up (Ready)? Asked between
+         * two sd_bus_process() calls, not from inside one. */
+        gboolean ask_ready;
+        int ret; /* -1 until it is decided */
 } Waiting;
 
-/* The target generation started: up, or (Type=notify) not yet ready. */
-static gboolean
-child_ready(Waiting *w)
+static int
+on_waited_event(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
-        g_autofree char *path = steward_bus_object_path(STEWARD_CHILD_PATH_PREFIX, w->wait.child);
-        g_autoptr(GVariant) reply = NULL;
-        g_autoptr(GVariant) value = NULL;
-
-        reply = call(w->ctl, path, DBUS_PROPERTIES_INTERFACE, "Get",
-                     g_variant_new("(ss)", STEWARD_CHILD_INTERFACE, "Ready"), "(v)", NULL);
-        if (!reply)
-                return FALSE;
-        g_variant_get(reply, "(v)", &value);
-        return g_variant_is_of_type(value, G_VARIANT_TYPE_BOOLEAN) && g_variant_get_boolean(value);
-}
-
-static void
-waiting_end(Waiting *w, int ret)
-{
-        if (w->ret >= 0)
-                return;
-        w->ret = ret;
-        g_main_loop_quit(w->loop);
-}
-
-static void
-on_waited_event(GDBusConnection *bus, const char *sender, const char *path, const char *interface,
-                const char *signal, GVariant *params, gpointer user_data)
-{
-        Waiting *w = user_data;
+        Waiting *w = userdata;
         guint64 sequence, generation;
         const char *kind, *child;
         g_autoptr(GVariant) fields = NULL;
         g_autofree char *line = NULL;
+        int r;
 
-        if (w->ret >= 0 || !g_variant_is_of_type(params, G_VARIANT_TYPE("(tssta{sv})")))
-                return;
-        g_variant_get(params, "(t&s&st@a{sv})", &sequence, &kind, &child, &generation, &fields);
+        if (w->ret >= 0)
+                return 0;
+        r = sd_bus_message_read(m, "tsst", &sequence, &kind, &child, &generation);
+        if (r > 0)
+                r = stewardctl_sd_bus_read_vardict(m, &fields);
+        if (r <= 0) {
+                g_debug("Event that does not read as (tssta{sv}), ignoring");
+                return 0;
+        }
+        g_variant_ref_sink(fields);
         switch (stewardctl_wait_event(&w->wait, kind, child, generation, fields)) {
         case STEWARDCTL_WAIT_PENDING:
-                return;
+                break;
         case STEWARDCTL_WAIT_ASK_READY:
-                if (child_ready(w))
-                        waiting_end(w, STEWARDCTL_EXIT_SUCCESS);
-                return;
+                w->ask_ready = TRUE;
+                break;
         case STEWARDCTL_WAIT_DONE:
-                waiting_end(w, STEWARDCTL_EXIT_SUCCESS);
-                return;
+                w->ret = STEWARDCTL_EXIT_SUCCESS;
+                break;
         case STEWARDCTL_WAIT_FAILED:
                 /* The event that ended it, as events prints it. */
                 line = stewardctl_format_event(sequence, kind, child, generation, fields);
                 g_printerr(_("stewardctl: %s did not come up: %s\n"), w->wait.child, line);
-                waiting_end(w, STEWARDCTL_EXIT_FAILURE);
-                return;
+                w->ret = STEWARDCTL_EXIT_FAILURE;
+                break;
         }
+        return 0;
 }
 
-static void
-on_waited_vanished(GDBusConnection *bus, const char *name, gpointer user_data)
+/* stewardd left the bus: its name has no owner any more. */
+static int
+on_waited_owner(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
-        Waiting *w = user_data;
+        Waiting *w = userdata;
+        const char *name, *old_owner, *new_owner;
 
-        g_printerr(_("stewardctl: stewardd went away before %s was carried out; see its command %s in "
-                     "'stewardctl events'\n"),
-                   w->wait.child, w->wait.command_id);
-        waiting_end(w, STEWARDCTL_EXIT_FAILURE);
+        if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) > 0 && !*new_owner && w->ret < 0)
+                w->ret = STEWARDCTL_EXIT_NOT_RUNNING;
+        return 0;
 }
 
-static void
-on_waited_closed(GDBusConnection *c, gboolean remote_peer_vanished, GError *error, gpointer user_data)
+static gboolean
+child_is_ready(sd_bus *bus, const char *child)
 {
-        on_waited_vanished(c, NULL, user_data);
+        __attribute__((cleanup(sd_bus_error_free))) sd_bus_error e = SD_BUS_ERROR_NULL;
+        g_autofree char *path = steward_bus_object_path(STEWARD_CHILD_PATH_PREFIX, child);
+        int ready = 0;
+
+        return sd_bus_get_property_trivial(bus, stewardctl_sd_bus_destination(bus), path,
+                                           STEWARD_CHILD_INTERFACE, "Ready", &e, 'b', &ready) >= 0 &&
+               ready;
 }
 
 /* Until the command of @outcome is carried out, as systemctl waits for its
- * job: the events were subscribed to before the call (@w). */
+ * job; @w's events were subscribed to before the call. */
 static int
-wait_carried_out(Ctl *ctl, Waiting *w, const char *child, GVariant *outcome)
+wait_carried_out(sd_bus *bus, Waiting *w, const char *child, GVariant *outcome)
 {
-        g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
-        guint watch = 0;
-        gulong closed = 0;
+        int r = 0;
 
         stewardctl_wait_init(&w->wait, child, outcome);
         if (w->wait.kind == STEWARDCTL_WAIT_NONE)
                 return STEWARDCTL_EXIT_SUCCESS;
-        w->loop = loop;
-        if (ctl->name)
-                watch = g_bus_watch_name_on_connection(ctl->steward, ctl->name,
-                                                       G_BUS_NAME_WATCHER_FLAGS_NONE, NULL,
-                                                       on_waited_vanished, w, NULL);
-        else
-                closed = g_signal_connect(ctl->steward, "closed", G_CALLBACK(on_waited_closed), w);
-        /* The events of the call, queued while it was answered, come first. */
-        g_main_loop_run(loop);
-        if (watch)
-                g_bus_unwatch_name(watch);
-        if (closed)
-                g_signal_handler_disconnect(ctl->steward, closed);
+        /* The events of the call, read with its answer, come first. */
+        while (w->ret < 0 && r >= 0) {
+                r = sd_bus_process(bus, NULL);
+                if (w->ask_ready) {
+                        w->ask_ready = FALSE;
+                        if (child_is_ready(bus, child))
+                                w->ret = STEWARDCTL_EXIT_SUCCESS;
+                }
+                if (r == 0)
+                        r = sd_bus_wait(bus, UINT64_MAX);
+        }
+        if (w->ret < 0 || w->ret == STEWARDCTL_EXIT_NOT_RUNNING) {
+                /* The private socket's connection closed, or the name went. */
+                g_printerr(
+                        _("stewardctl: stewardd went away before %s was carried out; see its command %s in "
+                          "'stewardctl events'\n"),
+                        child, w->wait.command_id);
+                w->ret = STEWARDCTL_EXIT_FAILURE;
+        }
         stewardctl_wait_clear(&w->wait);
         return w->ret;
 }
 
-/* start, stop, restart, pause, resume, resume-supervisor: one call, one
- * outcome; then, for a child's, its being carried out (BLOCKS). */
+/* start, stop, restart, pause, resume, quarantine, reload-child,
+ * resume-supervisor: one call, one outcome; then, for the commands that
+ * block, the wait until it is carried out. On sd-bus, on a connection of
+ * their own: a GDBus connection costs more than the command
+ * (stewardctl-sd-bus.c). */
 static int
 run_command(Ctl *ctl, const Command *cmd, char **args)
 {
+        __attribute__((cleanup(sd_bus_flush_close_unrefp))) sd_bus *bus = NULL;
+        __attribute__((cleanup(sd_bus_message_unrefp))) sd_bus_message *reply = NULL;
+        __attribute__((cleanup(sd_bus_slot_unrefp))) sd_bus_slot *event_slot = NULL;
+        __attribute__((cleanup(sd_bus_slot_unrefp))) sd_bus_slot *owner_slot = NULL;
         g_autoptr(GError) error = NULL;
-        g_autoptr(GVariant) reply = NULL;
         g_autoptr(GVariant) outcome = NULL;
         g_autofree char *why = reason(cmd);
-        Waiting w = { .ctl = ctl, .ret = -1 };
-        guint subscription = 0;
-        int ret = STEWARDCTL_EXIT_SUCCESS;
+        g_autofree char *owner_match = NULL;
+        const char *destination;
+        Waiting w = { .ret = -1 };
+        gboolean blocks = cmd->takes & BLOCKS && !opt_no_block;
+        int r = 0;
 
-        /* Before the call: its events are emitted before its answer. */
-        if (cmd->takes & BLOCKS && !opt_no_block)
-                subscription = g_dbus_connection_signal_subscribe(
-                        ctl->steward, ctl->name, STEWARD_MANAGER_INTERFACE, "Event", STEWARD_OBJECT_PATH,
-                        NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_waited_event, &w, NULL);
-        reply = call(ctl, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, cmd->method,
-                     g_variant_new("(ss)", args[0], why), "(a{sv})", &error);
-        if (!reply)
-                ret = fail(ctl, error);
-        else {
-                outcome = g_variant_get_child_value(reply, 0);
-                if (opt_json)
-                        print_json(outcome);
-                else {
-                        gboolean child = !g_str_equal(cmd->method, "ResumeSupervisor");
-                        g_autofree char *line =
-                                stewardctl_format_outcome(args[0], outcome, child, &ctl->style);
-
-                        g_print("%s\n", line);
-                }
-                if (subscription) {
-                        /* The decision first, then the wait for what it promised. */
-                        (void) fflush(stdout);
-                        ret = wait_carried_out(ctl, &w, args[0], outcome);
-                }
+        bus = stewardctl_sd_bus_connect(ctl->system, &error);
+        if (!bus) {
+                print_cannot_connect(ctl, error);
+                return STEWARDCTL_EXIT_NOT_RUNNING;
         }
-        if (subscription)
-                g_dbus_connection_signal_unsubscribe(ctl->steward, subscription);
-        return ret;
+        destination = stewardctl_sd_bus_destination(bus);
+        /* Before the call: its events are emitted before its answer. On a
+         * bus the match rules are in place once these return. */
+        if (blocks)
+                r = sd_bus_match_signal(bus, &event_slot, destination, STEWARD_OBJECT_PATH,
+                                        STEWARD_MANAGER_INTERFACE, "Event", on_waited_event, &w);
+        if (blocks && destination && r >= 0) {
+                owner_match =
+                        g_strdup_printf("type='signal',sender='org.freedesktop.DBus',"
+                                        "path='/org/freedesktop/DBus',interface='org.freedesktop.DBus',"
+                                        "member='NameOwnerChanged',arg0='%s'",
+                                        destination);
+                r = sd_bus_add_match(bus, &owner_slot, owner_match, on_waited_owner, &w);
+        }
+        if (r < 0) {
+                stewardctl_sd_bus_set_error(&error, r, NULL);
+                return fail(ctl, error);
+        }
+        if (!stewardctl_sd_bus_call(bus, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, cmd->method, &reply,
+                                    &error, "ss", args[0], why))
+                return fail(ctl, error);
+        r = stewardctl_sd_bus_read_vardict(reply, &outcome);
+        if (r <= 0) {
+                g_printerr(_("stewardctl: %s returned no outcome: %s\n"), cmd->method, g_strerror(-r));
+                return STEWARDCTL_EXIT_FAILURE;
+        }
+        g_variant_ref_sink(outcome);
+        if (opt_json)
+                print_json(outcome);
+        else {
+                gboolean child = !g_str_equal(cmd->method, "ResumeSupervisor");
+                g_autofree char *line = stewardctl_format_outcome(args[0], outcome, child, &ctl->style);
+
+                g_print("%s\n", line);
+        }
+        if (!blocks)
+                return STEWARDCTL_EXIT_SUCCESS;
+        /* The decision first, then the wait for what it promised. */
+        (void) fflush(stdout);
+        return wait_carried_out(bus, &w, args[0], outcome);
 }
 
 static int
@@ -699,15 +727,6 @@ run_daemon_reexec(Ctl *ctl, const Command *cmd, char **args)
         return ctl->name ? reexec_on_bus(ctl) : reexec_on_private_socket(ctl);
 }
 
-static void
-print_cannot_connect(const Ctl *ctl, const GError *error)
-{
-        if (ctl->system)
-                g_printerr(_("stewardctl: cannot connect to the system bus: %s\n"), error->message);
-        else
-                g_printerr(_("stewardctl: cannot connect to the user bus: %s\n"), error->message);
-}
-
 /* A row as an object with named members: positions in a tuple are not
  * something a script should depend on. */
 static void
@@ -746,7 +765,7 @@ run_list(Ctl *ctl, const Command *cmd, char **args)
         StewardctlListing l;
         const StewardctlRow *rows;
 
-        bus = stewardctl_list_connect(ctl->system, &error);
+        bus = stewardctl_sd_bus_connect(ctl->system, &error);
         if (!bus) {
                 print_cannot_connect(ctl, error);
                 return STEWARDCTL_EXIT_NOT_RUNNING;
@@ -1711,14 +1730,14 @@ static const Command commands[] = {
         /* On a connection of their own (run_list()). */
         { "list", "", 0, 0, TAKES_LISTING | PAGED, FALSE, run_list, "ListChildren" },
         { "list-supervisors", "", 0, 0, TAKES_LISTING | PAGED, FALSE, run_list, "ListSupervisors" },
-        { "start", "NAME", 1, 1, TAKES_REASON | BLOCKS, TRUE, run_command, "StartChild" },
-        { "stop", "NAME", 1, 1, TAKES_REASON | BLOCKS, TRUE, run_command, "StopChild" },
-        { "restart", "NAME", 1, 1, TAKES_REASON | BLOCKS, TRUE, run_command, "RestartChild" },
-        { "pause", "NAME", 1, 1, TAKES_REASON | BLOCKS, TRUE, run_command, "PauseChild" },
-        { "resume", "NAME", 1, 1, TAKES_REASON | BLOCKS, TRUE, run_command, "ResumeChild" },
-        { "quarantine", "NAME", 1, 1, TAKES_REASON | BLOCKS, TRUE, run_command, "QuarantineChild" },
-        { "reload-child", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "ReloadChild" },
-        { "resume-supervisor", "NAME", 1, 1, TAKES_REASON, TRUE, run_command, "ResumeSupervisor" },
+        { "start", "NAME", 1, 1, TAKES_REASON | BLOCKS, FALSE, run_command, "StartChild" },
+        { "stop", "NAME", 1, 1, TAKES_REASON | BLOCKS, FALSE, run_command, "StopChild" },
+        { "restart", "NAME", 1, 1, TAKES_REASON | BLOCKS, FALSE, run_command, "RestartChild" },
+        { "pause", "NAME", 1, 1, TAKES_REASON | BLOCKS, FALSE, run_command, "PauseChild" },
+        { "resume", "NAME", 1, 1, TAKES_REASON | BLOCKS, FALSE, run_command, "ResumeChild" },
+        { "quarantine", "NAME", 1, 1, TAKES_REASON | BLOCKS, FALSE, run_command, "QuarantineChild" },
+        { "reload-child", "NAME", 1, 1, TAKES_REASON, FALSE, run_command, "ReloadChild" },
+        { "resume-supervisor", "NAME", 1, 1, TAKES_REASON, FALSE, run_command, "ResumeSupervisor" },
         { "add", "FILE|-", 1, 1, TAKES_REASON | TAKES_PERSIST | ARG_IS_FILE, TRUE, run_add, "AddChild" },
         { "remove", "NAME", 1, 1, TAKES_REASON, TRUE, run_remove, "RemoveChild" },
         { "reload", "", 0, 0, 0, TRUE, run_reload, NULL },

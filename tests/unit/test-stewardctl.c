@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <sys/socket.h>
 
 #include "steward-names.h"
 #include "steward-test.h"
@@ -10,6 +11,7 @@
 #include "stewardctl-connect.h"
 #include "stewardctl-format.h"
 #include "stewardctl-metrics.h"
+#include "stewardctl-sd-bus.h"
 #include "stewardctl-wait.h"
 
 static const StewardctlStyle plain = { .color = FALSE, .utf8 = FALSE, .now_usec = 1000 * G_USEC_PER_SEC };
@@ -876,6 +878,43 @@ START_TEST(test_wait_down)
 }
 END_TEST
 
+/* An a{sv} as sd-bus reads it, into the GVariant that stewardctl's
+ * formatting takes: the basic types, containers left out. */
+START_TEST(test_sd_bus_vardict)
+{
+        __attribute__((cleanup(sd_bus_unrefp))) sd_bus *bus = NULL;
+        __attribute__((cleanup(sd_bus_message_unrefp))) sd_bus_message *m = NULL;
+        g_autoptr(GVariant) dict = NULL;
+        g_autofree char *text = NULL;
+        int fds[2];
+
+        /* A bus object that is never spoken on: messages are built and
+         * read in place. */
+        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
+        ck_assert_int_ge(sd_bus_new(&bus), 0);
+        ck_assert_int_ge(sd_bus_set_fd(bus, fds[0], fds[0]), 0);
+        ck_assert_int_ge(sd_bus_start(bus), 0);
+        ck_assert_int_ge(sd_bus_message_new_signal(bus, &m, "/o", "o.i", "S"), 0);
+        ck_assert_int_ge(sd_bus_message_append(m, "a{sv}", 8, "decision", "s", "queued_after_stop",
+                                               "generation", "t", (uint64_t) 3, "cancel_delivered", "b", 1,
+                                               "merged", "u", (uint32_t) 2, "exit_status", "i", (int32_t) -9,
+                                               "path", "o", "/org/x", "list", "as", 2, "a", "b", "ratio",
+                                               "d", 0.5),
+                         0);
+        ck_assert_int_ge(sd_bus_message_seal(m, 1, 0), 0);
+        ck_assert_int_ge(sd_bus_message_rewind(m, 1), 0);
+        ck_assert_int_eq(stewardctl_sd_bus_read_vardict(m, &dict), 1);
+        g_variant_ref_sink(dict);
+        text = g_variant_print(dict, TRUE);
+        ck_assert_str_eq(text, "{'decision': <'queued_after_stop'>, 'generation': <uint64 3>, "
+                               "'cancel_delivered': <true>, 'merged': <uint32 2>, 'exit_status': <-9>, "
+                               "'path': <objectpath '/org/x'>, 'ratio': <0.5>}");
+        /* Read to its end: nothing of the message is left. */
+        ck_assert_int_gt(sd_bus_message_at_end(m, TRUE), 0);
+        (void) close(fds[1]);
+}
+END_TEST
+
 START_TEST(test_private_socket)
 {
         static const struct {
@@ -947,6 +986,7 @@ make_suite(void)
         tcase_add_test(tc, test_wait_up);
         tcase_add_test(tc, test_wait_up_failed);
         tcase_add_test(tc, test_wait_down);
+        tcase_add_test(tc, test_sd_bus_vardict);
         tcase_add_test(tc, test_reload);
         tcase_add_test(tc, test_event);
         tcase_add_test(tc, test_json);
