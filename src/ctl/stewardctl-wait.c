@@ -14,9 +14,13 @@ str_in(const char *s, const char *const *set)
 void
 stewardctl_wait_init(StewardctlWait *w, const char *child, GVariant *outcome)
 {
-        /* A start begun or queued behind the fence, or merged into one. */
-        static const char *const starting[] = { "started_immediately", "queued_after_stop",
-                                                "already_pending", "resumed", NULL };
+        /* A start begun, or queued behind the fence. */
+        static const char *const starts[] = { "started_immediately", "queued_after_stop", NULL };
+        /* Merged into a start already pending, or resumed: a start if it
+         * names a generation, or shows the child starting. A child's first
+         * generation is 0, which is also what target_generation says when
+         * nothing comes up: the decision and the state tell the two apart. */
+        static const char *const may_start[] = { "already_pending", "resumed", NULL };
         /* A stop on its way: the live incarnation has it. */
         static const char *const stopping[] = {
                 "stop_delivered", "already_stopping",    "paused", "already_paused",
@@ -32,7 +36,8 @@ stewardctl_wait_init(StewardctlWait *w, const char *child, GVariant *outcome)
         (void) g_variant_lookup(outcome, "target_generation", "t", &target);
         if (!id || !*id)
                 return;
-        if (target > 0 && str_in(decision, starting))
+        if (str_in(decision, starts) ||
+            (str_in(decision, may_start) && (target > 0 || g_strcmp0(state, "starting") == 0)))
                 w->kind = STEWARDCTL_WAIT_UP;
         else if (g_strcmp0(state, "stopping") == 0 && str_in(decision, stopping))
                 w->kind = STEWARDCTL_WAIT_DOWN;

@@ -640,6 +640,9 @@ START_TEST(test_wait_failed)
                                  "Type=notify\n"
                                  "ExecStart=/bin/sh -c 'exit 3'\n"
                                  "RestartSec=1h\n"
+                                 "[Child noexec]\n"
+                                 "ExecStart=/etc/hostname\n"
+                                 "RestartSec=1h\n"
                                  "[Child up]\n"
                                  "Type=notify\n"
                                  "ExecStart=/bin/sh -c 'systemd-notify --ready; exec sleep 1000'\n",
@@ -658,6 +661,17 @@ START_TEST(test_wait_failed)
         out = g_strdup_printf(" child_exited child=flaky generation=%" G_GUINT64_FORMAT " ", gen + 1);
         assert_contains(err, out);
         assert_contains(err, " exit_status=3 ");
+
+        /* Never spawned, so its first start brings up generation 0 (which
+         * the answer's target_generation cannot tell from none); its spawn
+         * fails (not executable). */
+        ck_assert(itest_wait_state(d, "noexec", "backoff"));
+        ck_assert_int_eq(itest_child_u64(d, "noexec", "Attempt"), 0);
+        ck_assert_int_eq(CTL(NULL, NULL, "stop", "noexec"), 0);
+        g_clear_pointer(&err, g_free);
+        ck_assert_int_eq(CTL(NULL, &err, "start", "noexec"), 1);
+        assert_contains(err, "noexec did not come up: ");
+        assert_contains(err, " child_spawn_failed child=noexec generation=0 ");
 
         /* Type=notify: back once it said READY=1, not when it was spawned. */
         g_clear_pointer(&out, g_free);

@@ -735,8 +735,16 @@ START_TEST(test_wait_kind)
                   STEWARDCTL_WAIT_UP },
                 { "{'decision': <'resumed'>, 'target_generation': <uint64 2>, 'command_id': <'c-1'>}",
                   STEWARDCTL_WAIT_UP },
+                /* A child's first start brings up generation 0. */
+                { "{'decision': <'started_immediately'>, 'target_generation': <uint64 0>, "
+                  "'state': <'starting'>, 'command_id': <'c-1'>}",
+                  STEWARDCTL_WAIT_UP },
+                { "{'decision': <'resumed'>, 'target_generation': <uint64 0>, 'state': <'starting'>, "
+                  "'command_id': <'c-1'>}",
+                  STEWARDCTL_WAIT_UP },
                 /* Resumed under a supervisor that starts it itself, later. */
-                { "{'decision': <'resumed'>, 'target_generation': <uint64 0>, 'command_id': <'c-1'>}",
+                { "{'decision': <'resumed'>, 'target_generation': <uint64 0>, 'state': <'stopped'>, "
+                  "'command_id': <'c-1'>}",
                   STEWARDCTL_WAIT_NONE },
                 /* A stopped child queued behind its supervisor's restart. */
                 { "{'decision': <'already_pending'>, 'target_generation': <uint64 0>, 'command_id': "
