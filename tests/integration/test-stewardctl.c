@@ -333,6 +333,10 @@ START_TEST(test_not_running)
                 ck_assert_int_eq(CTL(NULL, &why, *cmd), 6);
                 assert_contains(why, "stewardctl: cannot connect to the user bus: ");
         }
+        /* The child commands too, on sd-bus as list. */
+        g_clear_pointer(&err, g_free);
+        ck_assert_int_eq(CTL(NULL, &err, "restart", "api"), 6);
+        assert_contains(err, "stewardctl: cannot connect to the user bus: ");
 }
 END_TEST
 
