@@ -755,8 +755,10 @@ on_follower_exit(GPid pid, int status, gpointer user_data)
         g_spawn_close_pid(pid);
 }
 
+/* With @err_fd, its standard error comes to a pipe of the test's, read
+ * after it exited; otherwise to the test's log. */
 static Follower *
-follower_start_args(const char *const *args)
+follower_start_args(const char *const *args, int *err_fd)
 {
         g_auto(GStrv) argv = ctl_argv(args, TRUE);
         g_auto(GStrv) env = ctl_env();
@@ -766,7 +768,7 @@ follower_start_args(const char *const *args)
         int out_fd;
 
         ck_assert_msg(g_spawn_async_with_pipes(NULL, argv, env, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-                                               &f->pid, NULL, &out_fd, NULL, &error),
+                                               &f->pid, NULL, &out_fd, err_fd, &error),
                       "%s", error ? error->message : "");
         raw = g_unix_input_stream_new(out_fd, TRUE);
         f->in = g_data_input_stream_new(raw);
@@ -784,7 +786,7 @@ follower_start(gboolean json)
         const char *const text_args[] = { "events", "--follow", "-n", "0", NULL };
         const char *const json_args[] = { "events", "--follow", "-n", "0", "--json", NULL };
 
-        return follower_start_args(json ? json_args : text_args);
+        return follower_start_args(json ? json_args : text_args, NULL);
 }
 
 static void
@@ -905,6 +907,44 @@ START_TEST(test_events_follow)
         ck_assert(itest_wait_flag(&json->exited, ITEST_TIMEOUT_SEC));
         ck_assert(WIFEXITED(text->status) && WEXITSTATUS(text->status) == 0);
         ck_assert(WIFEXITED(json->status) && WEXITSTATUS(json->status) == 0);
+        shutdown_tree(d);
+}
+END_TEST
+
+/* stewardd going away while a command waits (here a daemon-reexec on the
+ * private socket, whose connection the old image closes) ends the wait
+ * with the command's id to look up: the command itself goes on in the new
+ * image, which keeps the pending restart. */
+START_TEST(test_wait_went_away)
+{
+        g_autoptr(ItestDaemon) d = ctl_daemon_start(stubborn_config, NULL);
+        g_autoptr(Follower) restart = NULL;
+        g_autoptr(GInputStream) err_in = NULL;
+        char buf[4096];
+        gsize n = 0;
+        const char *line;
+        guint64 gen;
+        int err_fd;
+
+        ck_assert(itest_wait_state(d, "api", "ready"));
+        gen = itest_child_u64(d, "api", "Generation");
+        restart = follower_start_args((const char *const[]){ "restart", "api", NULL }, &err_fd);
+        err_in = g_unix_input_stream_new(err_fd, TRUE);
+        /* The answer printed: it waits for the old incarnation, which
+         * ignores SIGTERM for TimeoutStopSec=4s. */
+        line = follower_wait(restart, "api: queued_after_stop", ITEST_TIMEOUT_SEC * 1000);
+        ck_assert_msg(line, "no decision from stewardctl restart");
+        ck_assert_int_eq(CTL(NULL, NULL, "daemon-reexec"), 0);
+        ck_assert(itest_wait_flag(&restart->exited, ITEST_TIMEOUT_SEC));
+        ck_assert_msg(WIFEXITED(restart->status) && WEXITSTATUS(restart->status) == 1, "status %d",
+                      restart->status);
+        ck_assert(g_input_stream_read_all(err_in, buf, sizeof(buf) - 1, &n, NULL, NULL));
+        buf[n] = '\0';
+        assert_contains(buf,
+                        "stewardctl: stewardd went away before api was carried out; see its command cmd-");
+        /* The restart it asked for is carried out by the new image. */
+        ck_assert(itest_child_wait_property(d, "api", "Generation", g_variant_new_uint64(gen + 1),
+                                            ITEST_TIMEOUT_SEC));
         shutdown_tree(d);
 }
 END_TEST
@@ -1464,7 +1504,7 @@ START_TEST(test_events_history)
         /* The past, then what happens: numbered without a gap or a repeat
          * across the boundary (this daemon numbers every event, so the
          * child's own are increasing). */
-        f = follower_start_args(follow_args);
+        f = follower_start_args(follow_args, NULL);
         ck_assert(follower_wait(f, " generation=1 ", ITEST_TIMEOUT_SEC * 1000));
         g_clear_pointer(&reply, g_variant_unref);
         reply = itest_manager_call(d, "RestartChild", g_variant_new("(ss)", "hist", "again"), "(a{sv})");
@@ -1677,6 +1717,7 @@ make_suite(void)
         tcase_add_test(tc, test_wait_failed);
         tcase_add_test(tc, test_reload);
         tcase_add_test(tc, test_events_follow);
+        tcase_add_test(tc, test_wait_went_away);
         tcase_add_test(tc, test_events_history);
         tcase_add_test(tc, test_status_child_details);
         tcase_add_test(tc, test_status_process_group);
