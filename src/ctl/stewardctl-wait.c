@@ -48,6 +48,17 @@ stewardctl_wait_init(StewardctlWait *w, const char *child, GVariant *outcome)
         w->target_generation = target;
 }
 
+void
+stewardctl_wait_init_gone(StewardctlWait *w, const char *child, const char *command_id)
+{
+        *w = (StewardctlWait){ .kind = STEWARDCTL_WAIT_NONE };
+        if (!command_id || !*command_id)
+                return;
+        w->kind = STEWARDCTL_WAIT_DOWN;
+        w->child = g_strdup(child);
+        w->command_id = g_strdup(command_id);
+}
+
 StewardctlWaitStep
 stewardctl_wait_event(StewardctlWait *w, const char *kind, const char *child, guint64 generation,
                       GVariant *fields)
@@ -60,13 +71,10 @@ stewardctl_wait_event(StewardctlWait *w, const char *kind, const char *child, gu
         static const char *const failed[] = { "child_spawn_failed", "child_exited", "child_start_timeout",
                                               NULL };
         /* The last incarnation is gone (stop_completed), and what the child
-         * came to rest as. */
-        static const char *const gone[] = { "child_control_stop_completed",
-                                            "child_stopped",
-                                            "child_paused",
-                                            "child_quarantined",
-                                            "child_removed",
-                                            NULL };
+         * came to rest as (child_stopped also ends a removed one's). Not
+         * child_removed: RemoveChild records it first, before the stop. */
+        static const char *const gone[] = { "child_control_stop_completed", "child_stopped", "child_paused",
+                                            "child_quarantined", NULL };
         const char *id = NULL;
 
         if (w->kind == STEWARDCTL_WAIT_NONE)

@@ -38,6 +38,9 @@ typedef struct {
 
 /* From the answer to @method (StartChild, RestartChild, ...) for @child. */
 void stewardctl_wait_init(StewardctlWait *w, const char *child, GVariant *outcome);
+/* RemoveChild of a child whose last incarnation is still stopping
+ * (gone false), as @command_id: until every process of it is gone. */
+void stewardctl_wait_init_gone(StewardctlWait *w, const char *child, const char *command_id);
 /* An Event signal's values, in the order stewardd emitted them. */
 StewardctlWaitStep stewardctl_wait_event(StewardctlWait *w, const char *kind, const char *child,
                                          guint64 generation, GVariant *fields);

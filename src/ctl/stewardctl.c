@@ -67,7 +67,8 @@ static const GOptionEntry entries[] = {
         { "output-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_output_file,
           N_("metrics: write to FILE atomically (a temporary file renamed over it), mode 0644"), "FILE" },
         { "no-block", 0, 0, G_OPTION_ARG_NONE, &opt_no_block,
-          N_("start, stop, restart, pause, resume, quarantine: do not wait until it is done"), NULL },
+          N_("start, stop, restart, pause, resume, quarantine, remove: do not wait until it is done"),
+          NULL },
         { "no-pager", 0, 0, G_OPTION_ARG_NONE, &opt_no_pager, N_("Do not pipe the output into a pager"),
           NULL },
         { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, N_("Show the version and exit"), NULL },
@@ -368,14 +369,13 @@ child_is_ready(sd_bus *bus, const char *child)
                ready;
 }
 
-/* Until the command of @outcome is carried out, as systemctl waits for its
- * job; @w's events were subscribed to before the call. */
+/* Until the command @w was initialized for is carried out, as systemctl
+ * waits for its job; its events were subscribed to before the call. */
 static int
-wait_carried_out(sd_bus *bus, Waiting *w, const char *child, GVariant *outcome)
+wait_carried_out(sd_bus *bus, Waiting *w)
 {
         int r = 0;
 
-        stewardctl_wait_init(&w->wait, child, outcome);
         if (w->wait.kind == STEWARDCTL_WAIT_NONE)
                 return STEWARDCTL_EXIT_SUCCESS;
         /* The events of the call, read with its answer, come first. */
@@ -383,7 +383,7 @@ wait_carried_out(sd_bus *bus, Waiting *w, const char *child, GVariant *outcome)
                 r = sd_bus_process(bus, NULL);
                 if (w->ask_ready) {
                         w->ask_ready = FALSE;
-                        if (child_is_ready(bus, child))
+                        if (child_is_ready(bus, w->wait.child))
                                 w->ret = STEWARDCTL_EXIT_SUCCESS;
                 }
                 if (r == 0)
@@ -394,66 +394,95 @@ wait_carried_out(sd_bus *bus, Waiting *w, const char *child, GVariant *outcome)
                 g_printerr(
                         _("stewardctl: stewardd went away before %s was carried out; see its command %s in "
                           "'stewardctl events'\n"),
-                        child, w->wait.command_id);
+                        w->wait.child, w->wait.command_id);
                 w->ret = STEWARDCTL_EXIT_FAILURE;
         }
-        stewardctl_wait_clear(&w->wait);
         return w->ret;
 }
 
-/* start, stop, restart, pause, resume, quarantine, reload-child,
- * resume-supervisor: one call, one outcome; then, for the commands that
- * block, the wait until it is carried out. On sd-bus, on a connection of
- * their own: a GDBus connection costs more than the command
- * (stewardctl-sd-bus.c). */
-static int
-run_command(Ctl *ctl, const Command *cmd, char **args)
+/* One call of a child command (and its events, for a command that waits)
+ * on sd-bus, on a connection of its own: a GDBus connection costs more
+ * than the command (stewardctl-sd-bus.c). */
+typedef struct {
+        sd_bus *bus;
+        sd_bus_slot *event_slot;
+        sd_bus_slot *owner_slot;
+        Waiting w;
+} CommandCall;
+
+static void
+command_call_clear(CommandCall *c)
 {
-        __attribute__((cleanup(sd_bus_flush_close_unrefp))) sd_bus *bus = NULL;
+        c->owner_slot = sd_bus_slot_unref(c->owner_slot);
+        c->event_slot = sd_bus_slot_unref(c->event_slot);
+        c->bus = sd_bus_flush_close_unref(c->bus);
+        stewardctl_wait_clear(&c->w.wait);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CommandCall, command_call_clear)
+
+/* Calls cmd->method(@name, reason) and reads its outcome; with @blocks,
+ * subscribed to its events first. An exit code (the error told), or -1. */
+static int
+command_call(Ctl *ctl, const Command *cmd, const char *name, gboolean blocks, CommandCall *c,
+             GVariant **ret_outcome)
+{
         __attribute__((cleanup(sd_bus_message_unrefp))) sd_bus_message *reply = NULL;
-        __attribute__((cleanup(sd_bus_slot_unrefp))) sd_bus_slot *event_slot = NULL;
-        __attribute__((cleanup(sd_bus_slot_unrefp))) sd_bus_slot *owner_slot = NULL;
         g_autoptr(GError) error = NULL;
-        g_autoptr(GVariant) outcome = NULL;
         g_autofree char *why = reason(cmd);
-        g_autofree char *owner_match = NULL;
         const char *destination;
-        Waiting w = { .ret = -1 };
-        gboolean blocks = cmd->takes & BLOCKS && !opt_no_block;
+        GVariant *outcome = NULL;
         int r = 0;
 
-        bus = stewardctl_sd_bus_connect(ctl->system, &error);
-        if (!bus) {
+        c->w.ret = -1;
+        c->bus = stewardctl_sd_bus_connect(ctl->system, &error);
+        if (!c->bus) {
                 print_cannot_connect(ctl, error);
                 return STEWARDCTL_EXIT_NOT_RUNNING;
         }
-        destination = stewardctl_sd_bus_destination(bus);
+        destination = stewardctl_sd_bus_destination(c->bus);
         /* Before the call: its events are emitted before its answer. On a
          * bus the match rules are in place once these return. */
         if (blocks)
-                r = sd_bus_match_signal(bus, &event_slot, destination, STEWARD_OBJECT_PATH,
-                                        STEWARD_MANAGER_INTERFACE, "Event", on_waited_event, &w);
+                r = sd_bus_match_signal(c->bus, &c->event_slot, destination, STEWARD_OBJECT_PATH,
+                                        STEWARD_MANAGER_INTERFACE, "Event", on_waited_event, &c->w);
         if (blocks && destination && r >= 0) {
-                owner_match =
+                g_autofree char *match =
                         g_strdup_printf("type='signal',sender='org.freedesktop.DBus',"
                                         "path='/org/freedesktop/DBus',interface='org.freedesktop.DBus',"
                                         "member='NameOwnerChanged',arg0='%s'",
                                         destination);
-                r = sd_bus_add_match(bus, &owner_slot, owner_match, on_waited_owner, &w);
+
+                r = sd_bus_add_match(c->bus, &c->owner_slot, match, on_waited_owner, &c->w);
         }
         if (r < 0) {
                 stewardctl_sd_bus_set_error(&error, r, NULL);
                 return fail(ctl, error);
         }
-        if (!stewardctl_sd_bus_call(bus, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, cmd->method, &reply,
-                                    &error, "ss", args[0], why))
+        if (!stewardctl_sd_bus_call(c->bus, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, cmd->method,
+                                    &reply, &error, "ss", name, why))
                 return fail(ctl, error);
         r = stewardctl_sd_bus_read_vardict(reply, &outcome);
         if (r <= 0) {
                 g_printerr(_("stewardctl: %s returned no outcome: %s\n"), cmd->method, g_strerror(-r));
                 return STEWARDCTL_EXIT_FAILURE;
         }
-        g_variant_ref_sink(outcome);
+        *ret_outcome = g_variant_ref_sink(outcome);
+        return -1;
+}
+
+/* start, stop, restart, pause, resume, quarantine, reload-child,
+ * resume-supervisor: one call, one outcome; then, for the commands that
+ * block, the wait until it is carried out. */
+static int
+run_command(Ctl *ctl, const Command *cmd, char **args)
+{
+        g_auto(CommandCall) c = { 0 };
+        g_autoptr(GVariant) outcome = NULL;
+        gboolean blocks = cmd->takes & BLOCKS && !opt_no_block;
+        int ret = command_call(ctl, cmd, args[0], blocks, &c, &outcome);
+
+        if (ret >= 0)
+                return ret;
         if (opt_json)
                 print_json(outcome);
         else {
@@ -466,7 +495,8 @@ run_command(Ctl *ctl, const Command *cmd, char **args)
                 return STEWARDCTL_EXIT_SUCCESS;
         /* The decision first, then the wait for what it promised. */
         (void) fflush(stdout);
-        return wait_carried_out(bus, &w, args[0], outcome);
+        stewardctl_wait_init(&c.w.wait, args[0], outcome);
+        return wait_carried_out(c.bus, &c.w);
 }
 
 static int
@@ -589,30 +619,30 @@ run_add(Ctl *ctl, const Command *cmd, char **args)
 static int
 run_remove(Ctl *ctl, const Command *cmd, char **args)
 {
-        g_autoptr(GError) error = NULL;
-        g_autoptr(GVariant) reply = NULL;
+        g_auto(CommandCall) c = { 0 };
         g_autoptr(GVariant) outcome = NULL;
-        g_autofree char *why = reason(cmd);
+        gboolean blocks = !opt_no_block;
         const char *file = "", *id = "";
         gboolean gone = FALSE;
+        int ret = command_call(ctl, cmd, args[0], blocks, &c, &outcome);
 
-        reply = call(ctl, STEWARD_OBJECT_PATH, STEWARD_MANAGER_INTERFACE, "RemoveChild",
-                     g_variant_new("(ss)", args[0], why), "(a{sv})", &error);
-        if (!reply)
-                return fail(ctl, error);
-        outcome = g_variant_get_child_value(reply, 0);
-        if (opt_json) {
-                print_json(outcome);
-                return STEWARDCTL_EXIT_SUCCESS;
-        }
+        if (ret >= 0)
+                return ret;
         (void) g_variant_lookup(outcome, "file", "&s", &file);
         (void) g_variant_lookup(outcome, "command_id", "&s", &id);
         (void) g_variant_lookup(outcome, "gone", "b", &gone);
-        if (gone)
+        if (opt_json)
+                print_json(outcome);
+        else if (gone)
                 g_print(_("%s: removed, gone (%s deleted, command %s)\n"), args[0], file, id);
         else
                 g_print(_("%s: removed, stopping (%s deleted, command %s)\n"), args[0], file, id);
-        return STEWARDCTL_EXIT_SUCCESS;
+        if (!blocks || gone)
+                return STEWARDCTL_EXIT_SUCCESS;
+        /* Out of the tree at once; its last incarnation goes through the fence. */
+        (void) fflush(stdout);
+        stewardctl_wait_init_gone(&c.w.wait, args[0], id);
+        return wait_carried_out(c.bus, &c.w);
 }
 
 typedef struct {
@@ -1739,7 +1769,7 @@ static const Command commands[] = {
         { "reload-child", "NAME", 1, 1, TAKES_REASON, FALSE, run_command, "ReloadChild" },
         { "resume-supervisor", "NAME", 1, 1, TAKES_REASON, FALSE, run_command, "ResumeSupervisor" },
         { "add", "FILE|-", 1, 1, TAKES_REASON | TAKES_PERSIST | ARG_IS_FILE, TRUE, run_add, "AddChild" },
-        { "remove", "NAME", 1, 1, TAKES_REASON, TRUE, run_remove, "RemoveChild" },
+        { "remove", "NAME", 1, 1, TAKES_REASON | BLOCKS, FALSE, run_remove, "RemoveChild" },
         { "reload", "", 0, 0, 0, TRUE, run_reload, NULL },
         { "daemon-reexec", "", 0, 0, WATCHES_NAME, TRUE, run_daemon_reexec, NULL },
         { "shutdown", "", 0, 0, TAKES_REASON, TRUE, run_shutdown, NULL },

@@ -450,6 +450,14 @@ END_TEST
 
 /* ---- stewardctl ---------------------------------------------------------------------- */
 
+/* Its last incarnation ignores SIGTERM for a second (then exits), so that
+ * its removal takes that long. */
+static const char slow_fragment[] = "[Child extra]\n"
+                                    "ExecStart=/bin/sh -c 'trap \"sleep 1; exit 0\" TERM; "
+                                    "while :; do sleep 1000 & wait; done'\n"
+                                    "Supervisor=web\n"
+                                    "TimeoutStopSec=30s\n";
+
 START_TEST(test_stewardctl_add_remove)
 {
         g_autoptr(ItestDaemon) d = itest_daemon_start(base_config, NULL);
@@ -461,7 +469,7 @@ START_TEST(test_stewardctl_add_remove)
         const char *remove_argv[] = { ctl, "--user", "remove", "extra", "--reason", "done with it", NULL };
 
         ck_assert(itest_wait_state(d, "api", "running"));
-        ck_assert(g_file_set_contents(fragment, extra_fragment, -1, NULL));
+        ck_assert(g_file_set_contents(fragment, slow_fragment, -1, NULL));
         ck_assert_int_eq(itest_run(add_argv, &out), 0);
         ck_assert_msg(g_str_has_prefix(out, "extra: added to web"), "%s", out);
         ck_assert(itest_wait_state(d, "extra", "running"));
@@ -470,8 +478,22 @@ START_TEST(test_stewardctl_add_remove)
 
         g_clear_pointer(&out, g_free);
         ck_assert_int_eq(itest_run(remove_argv, &out), 0);
-        ck_assert_msg(g_str_has_prefix(out, "extra: removed"), "%s", out);
+        ck_assert_msg(g_str_has_prefix(out, "extra: removed, stopping"), "%s", out);
         ck_assert(!g_file_test(dropin, G_FILE_TEST_EXISTS));
+        /* It returned once the last incarnation was gone, a second after
+         * its SIGTERM: the child's object with it, read at once. */
+        {
+                g_autoptr(GError) error = NULL;
+                g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
+                        d->bus, "org.steward.Supervisor1", "/org/steward/Supervisor1/child/extra",
+                        "org.freedesktop.DBus.Properties", "GetAll",
+                        g_variant_new("(s)", "org.steward.Supervisor1.Child"), NULL, G_DBUS_CALL_FLAGS_NONE,
+                        ITEST_TIMEOUT_SEC * 1000, NULL, &error);
+
+                ck_assert_msg(!reply, "extra is still there");
+                ck_assert_msg(g_dbus_error_is_remote_error(error), "%s", error->message);
+        }
+        ck_assert(itest_events_wait(d->events, "child_stopped", "extra", NULL, ITEST_TIMEOUT_SEC));
         {
                 GVariant *ev =
                         itest_events_wait(d->events, "child_removed", "extra", NULL, ITEST_TIMEOUT_SEC);

@@ -866,7 +866,7 @@ END_TEST
 START_TEST(test_wait_down)
 {
         static const char *const gone[] = { "child_control_stop_completed", "child_stopped", "child_paused",
-                                            "child_quarantined", "child_removed" };
+                                            "child_quarantined" };
         StewardctlWait w;
 
         for (gsize i = 0; i < G_N_ELEMENTS(gone); i++) {
@@ -877,12 +877,28 @@ START_TEST(test_wait_down)
                                  STEWARDCTL_WAIT_PENDING);
                 ck_assert_int_eq(wait_event(&w, "child_exited", "api", 3, "c-1"), STEWARDCTL_WAIT_PENDING);
                 ck_assert_int_eq(wait_event(&w, gone[i], "db", 3, "c-1"), STEWARDCTL_WAIT_PENDING);
-                /* A shutdown stops it as well: its end still ends the wait. */
+                /* A shutdown or a removal stops it as well: its end still
+                 * ends the wait. */
                 ck_assert_int_eq(wait_event(&w, "tree_shutdown_started", "", 0, "c-2"),
                                  STEWARDCTL_WAIT_PENDING);
+                ck_assert_int_eq(wait_event(&w, "child_removed", "api", 3, "c-3"), STEWARDCTL_WAIT_PENDING);
                 ck_assert_int_eq(wait_event(&w, gone[i], "api", 3, NULL), STEWARDCTL_WAIT_DONE);
                 stewardctl_wait_clear(&w);
         }
+
+        /* RemoveChild: child_removed first, under its id, then the stop of
+         * the last incarnation, whose end is the retired child's
+         * child_stopped. */
+        stewardctl_wait_init_gone(&w, "api", "c-4");
+        ck_assert(w.kind == STEWARDCTL_WAIT_DOWN);
+        ck_assert_int_eq(wait_event(&w, "child_stopped", "api", 3, "c-0"), STEWARDCTL_WAIT_PENDING);
+        ck_assert_int_eq(wait_event(&w, "child_removed", "api", 3, "c-4"), STEWARDCTL_WAIT_PENDING);
+        ck_assert(w.since_command);
+        ck_assert_int_eq(wait_event(&w, "child_exited", "api", 3, "c-4"), STEWARDCTL_WAIT_PENDING);
+        ck_assert_int_eq(wait_event(&w, "child_stopped", "api", 3, "c-4"), STEWARDCTL_WAIT_DONE);
+        stewardctl_wait_clear(&w);
+        stewardctl_wait_init_gone(&w, "api", "");
+        ck_assert(w.kind == STEWARDCTL_WAIT_NONE);
 }
 END_TEST
 
