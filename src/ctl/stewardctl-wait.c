@@ -26,6 +26,7 @@ stewardctl_wait_init(StewardctlWait *w, const char *child, GVariant *outcome)
                 "stop_delivered", "already_stopping",    "paused", "already_paused",
                 "quarantined",    "already_quarantined", NULL
         };
+        static const char *const reloading[] = { "reload_requested", "already_reloading", NULL };
         const char *decision = NULL, *state = NULL, *id = NULL;
         guint64 target = 0;
 
@@ -41,6 +42,10 @@ stewardctl_wait_init(StewardctlWait *w, const char *child, GVariant *outcome)
                 w->kind = STEWARDCTL_WAIT_UP;
         else if (g_strcmp0(state, "stopping") == 0 && str_in(decision, stopping))
                 w->kind = STEWARDCTL_WAIT_DOWN;
+        /* A Type=simple child's reload is done with its signal, before the
+         * answer: only a reload still under way is waited for. */
+        else if (g_strcmp0(state, "reloading") == 0 && str_in(decision, reloading))
+                w->kind = STEWARDCTL_WAIT_RELOAD;
         else
                 return;
         w->child = g_strdup(child);
@@ -91,6 +96,12 @@ stewardctl_wait_event(StewardctlWait *w, const char *kind, const char *child, gu
                 return STEWARDCTL_WAIT_PENDING;
         if (w->kind == STEWARDCTL_WAIT_DOWN)
                 return str_in(kind, gone) ? STEWARDCTL_WAIT_DONE : STEWARDCTL_WAIT_PENDING;
+        /* child_reload_failed ends every reload that did not complete: a
+         * timeout, the child's exit, a stop. */
+        if (w->kind == STEWARDCTL_WAIT_RELOAD)
+                return g_strcmp0(kind, "child_reloaded") == 0        ? STEWARDCTL_WAIT_DONE
+                       : g_strcmp0(kind, "child_reload_failed") == 0 ? STEWARDCTL_WAIT_FAILED
+                                                                     : STEWARDCTL_WAIT_PENDING;
         if (str_in(kind, put_down))
                 return STEWARDCTL_WAIT_FAILED;
         /* The old incarnation's end, on the way to the target. */

@@ -12,6 +12,7 @@ typedef enum {
         STEWARDCTL_WAIT_NONE, /* nothing: the answer is the end of it */
         STEWARDCTL_WAIT_UP, /* the target generation up (running, or ready for Type=notify) */
         STEWARDCTL_WAIT_DOWN, /* every process of the child gone */
+        STEWARDCTL_WAIT_RELOAD, /* a Type=notify child's reload done (READY=1 after RELOADING=1) */
 } StewardctlWaitKind;
 
 /* What an event means for the wait. */
@@ -36,7 +37,8 @@ typedef struct {
         gboolean since_command;
 } StewardctlWait;
 
-/* From the answer to @method (StartChild, RestartChild, ...) for @child. */
+/* From the answer to a child command (StartChild, RestartChild, ...,
+ * ReloadChild) for @child. */
 void stewardctl_wait_init(StewardctlWait *w, const char *child, GVariant *outcome);
 /* RemoveChild of a child whose last incarnation is still stopping
  * (gone false), as @command_id: until every process of it is gone. */

@@ -67,7 +67,8 @@ static const GOptionEntry entries[] = {
         { "output-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_output_file,
           N_("metrics: write to FILE atomically (a temporary file renamed over it), mode 0644"), "FILE" },
         { "no-block", 0, 0, G_OPTION_ARG_NONE, &opt_no_block,
-          N_("start, stop, restart, pause, resume, quarantine, remove: do not wait until it is done"),
+          N_("start, stop, restart, pause, resume, quarantine, reload-child, remove: do not wait until it "
+             "is done"),
           NULL },
         { "no-pager", 0, 0, G_OPTION_ARG_NONE, &opt_no_pager, N_("Do not pipe the output into a pager"),
           NULL },
@@ -338,7 +339,10 @@ on_waited_event(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
         case STEWARDCTL_WAIT_FAILED:
                 /* The event that ended it, as events prints it. */
                 line = stewardctl_format_event(sequence, kind, child, generation, fields);
-                g_printerr(_("stewardctl: %s did not come up: %s\n"), w->wait.child, line);
+                if (w->wait.kind == STEWARDCTL_WAIT_RELOAD)
+                        g_printerr(_("stewardctl: %s did not reload: %s\n"), w->wait.child, line);
+                else
+                        g_printerr(_("stewardctl: %s did not come up: %s\n"), w->wait.child, line);
                 w->ret = STEWARDCTL_EXIT_FAILURE;
                 break;
         }
@@ -1766,7 +1770,7 @@ static const Command commands[] = {
         { "pause", "NAME", 1, 1, TAKES_REASON | BLOCKS, FALSE, run_command, "PauseChild" },
         { "resume", "NAME", 1, 1, TAKES_REASON | BLOCKS, FALSE, run_command, "ResumeChild" },
         { "quarantine", "NAME", 1, 1, TAKES_REASON | BLOCKS, FALSE, run_command, "QuarantineChild" },
-        { "reload-child", "NAME", 1, 1, TAKES_REASON, FALSE, run_command, "ReloadChild" },
+        { "reload-child", "NAME", 1, 1, TAKES_REASON | BLOCKS, FALSE, run_command, "ReloadChild" },
         { "resume-supervisor", "NAME", 1, 1, TAKES_REASON, FALSE, run_command, "ResumeSupervisor" },
         { "add", "FILE|-", 1, 1, TAKES_REASON | TAKES_PERSIST | ARG_IS_FILE, TRUE, run_add, "AddChild" },
         { "remove", "NAME", 1, 1, TAKES_REASON | BLOCKS, FALSE, run_remove, "RemoveChild" },

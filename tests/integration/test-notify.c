@@ -1034,9 +1034,13 @@ START_TEST(test_reload_child)
         ck_assert(itest_wait_state(d, "rl", "ready"));
         ck_assert_uint_eq(itest_events_count(ev, "child_reload_failed", "rl"), 0);
 
-        /* The same through stewardctl, which answers at once. */
+        /* The same through stewardctl, which returns once the child said
+         * READY=1 again: ready at once, not reloading. */
         ck_assert_int_eq(itest_run(argv, &out), 0);
         ck_assert_msg(strstr(out, "reload_requested"), "%s", out);
+        state = itest_child_str(d, "rl", "State");
+        ck_assert_str_eq(state, "ready");
+        g_clear_pointer(&state, g_free);
         ck_assert(itest_events_wait(ev, "child_reloaded", "rl", &from, ITEST_TIMEOUT_SEC));
         ck_assert(itest_events_wait(ev, "child_reloaded", "rl", &from, ITEST_TIMEOUT_SEC));
 
@@ -1053,6 +1057,20 @@ START_TEST(test_reload_child)
         ck_assert_str_eq(itest_event_str(failed, "decision"), "timeout");
         ck_assert(itest_wait_state(d, "deaf", "ready"));
         ck_assert_uint_eq(itest_events_count(ev, "child_exited", "deaf"), 0);
+
+        /* Through stewardctl: it fails with that event. */
+        {
+                const char *deaf_argv[] = { ctl, "--user", "reload-child", "deaf", NULL };
+                g_autofree char *err = NULL;
+                int status;
+
+                ck_assert(g_spawn_sync(NULL, (char **) deaf_argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
+                                       NULL, NULL, &err, &status, NULL));
+                ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 1, "status %d", status);
+                ck_assert_msg(strstr(err, "stewardctl: deaf did not reload: "), "%s", err);
+                ck_assert_msg(strstr(err, " child_reload_failed child=deaf "), "%s", err);
+                ck_assert_msg(strstr(err, " decision=timeout "), "%s", err);
+        }
 }
 END_TEST
 

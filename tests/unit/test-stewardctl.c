@@ -766,6 +766,16 @@ START_TEST(test_wait_kind)
                   STEWARDCTL_WAIT_NONE },
                 { "{'decision': <'stopped_immediately'>, 'state': <'stopped'>, 'command_id': <'c-1'>}",
                   STEWARDCTL_WAIT_NONE },
+                /* A Type=notify child's reload under way; a Type=simple
+                 * one's is done before the answer. */
+                { "{'decision': <'reload_requested'>, 'state': <'reloading'>, 'command_id': <'c-1'>}",
+                  STEWARDCTL_WAIT_RELOAD },
+                { "{'decision': <'already_reloading'>, 'state': <'reloading'>, 'command_id': <'c-1'>}",
+                  STEWARDCTL_WAIT_RELOAD },
+                { "{'decision': <'reload_requested'>, 'state': <'running'>, 'command_id': <'c-1'>}",
+                  STEWARDCTL_WAIT_NONE },
+                { "{'decision': <'not_running'>, 'state': <'stopped'>, 'command_id': <'c-1'>}",
+                  STEWARDCTL_WAIT_NONE },
                 /* Without a command id nothing can be told apart from older events. */
                 { "{'decision': <'queued_after_stop'>, 'target_generation': <uint64 4>}",
                   STEWARDCTL_WAIT_NONE },
@@ -902,6 +912,29 @@ START_TEST(test_wait_down)
 }
 END_TEST
 
+/* A reload: READY=1 after RELOADING=1 ends it; child_reload_failed (a
+ * timeout, an exit, a stop) fails it. */
+START_TEST(test_wait_reload)
+{
+        const char *outcome =
+                "{'decision': <'reload_requested'>, 'state': <'reloading'>, 'command_id': <'c-1'>}";
+        StewardctlWait w;
+
+        wait_init(&w, outcome);
+        ck_assert_int_eq(wait_event(&w, "child_reloaded", "api", 3, "c-0"), STEWARDCTL_WAIT_PENDING);
+        ck_assert_int_eq(wait_event(&w, "child_reloading", "api", 3, "c-1"), STEWARDCTL_WAIT_PENDING);
+        ck_assert_int_eq(wait_event(&w, "child_reloaded", "db", 3, "c-1"), STEWARDCTL_WAIT_PENDING);
+        ck_assert_int_eq(wait_event(&w, "child_status", "api", 3, NULL), STEWARDCTL_WAIT_PENDING);
+        ck_assert_int_eq(wait_event(&w, "child_reloaded", "api", 3, "c-1"), STEWARDCTL_WAIT_DONE);
+        stewardctl_wait_clear(&w);
+
+        wait_init(&w, outcome);
+        ck_assert_int_eq(wait_event(&w, "child_reloading", "api", 3, "c-1"), STEWARDCTL_WAIT_PENDING);
+        ck_assert_int_eq(wait_event(&w, "child_reload_failed", "api", 3, "c-1"), STEWARDCTL_WAIT_FAILED);
+        stewardctl_wait_clear(&w);
+}
+END_TEST
+
 /* An a{sv} as sd-bus reads it, into the GVariant that stewardctl's
  * formatting takes: the basic types, containers left out. */
 START_TEST(test_sd_bus_vardict)
@@ -1010,6 +1043,7 @@ make_suite(void)
         tcase_add_test(tc, test_wait_up);
         tcase_add_test(tc, test_wait_up_failed);
         tcase_add_test(tc, test_wait_down);
+        tcase_add_test(tc, test_wait_reload);
         tcase_add_test(tc, test_sd_bus_vardict);
         tcase_add_test(tc, test_reload);
         tcase_add_test(tc, test_event);
