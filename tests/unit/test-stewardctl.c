@@ -839,6 +839,22 @@ START_TEST(test_wait_up)
 }
 END_TEST
 
+/* After the command's own @first event (of "api" at @first_generation,
+ * id c-1), the event @kind of @child, @generation and @id steps the wait
+ * for @outcome to @step. */
+static void
+assert_step_after(const char *outcome, const char *first, guint64 first_generation, const char *kind,
+                  const char *child, guint64 generation, const char *id, StewardctlWaitStep step)
+{
+        StewardctlWait w;
+
+        wait_init(&w, outcome);
+        ck_assert_int_eq(wait_event(&w, first, "api", first_generation, "c-1"), STEWARDCTL_WAIT_PENDING);
+        ck_assert_msg(wait_event(&w, kind, child, generation, id) == step,
+                      "%s of %s, generation %" G_GUINT64_FORMAT, kind, child, generation);
+        stewardctl_wait_clear(&w);
+}
+
 /* What ends a start that did not come up. */
 START_TEST(test_wait_up_failed)
 {
@@ -847,28 +863,21 @@ START_TEST(test_wait_up_failed)
                                                 "child_removed" };
         const char *outcome = "{'decision': <'started_immediately'>, 'target_generation': <uint64 2>, "
                               "'state': <'starting'>, 'command_id': <'c-1'>}";
-        StewardctlWait w;
 
         for (gsize i = 0; i < G_N_ELEMENTS(ends); i++) {
-                wait_init(&w, outcome);
-                ck_assert_int_eq(wait_event(&w, "child_starting", "api", 2, "c-1"), STEWARDCTL_WAIT_PENDING);
                 /* The end of an older generation is not the target's. */
-                ck_assert_int_eq(wait_event(&w, ends[i], "api", 1, "c-1"), STEWARDCTL_WAIT_PENDING);
-                ck_assert_int_eq(wait_event(&w, ends[i], "api", 2, "c-1"), STEWARDCTL_WAIT_FAILED);
-                stewardctl_wait_clear(&w);
+                assert_step_after(outcome, "child_starting", 2, ends[i], "api", 1, "c-1",
+                                  STEWARDCTL_WAIT_PENDING);
+                assert_step_after(outcome, "child_starting", 2, ends[i], "api", 2, "c-1",
+                                  STEWARDCTL_WAIT_FAILED);
         }
         /* Another command took it down before it came up: whatever the
          * generation, and whoever's id. */
-        for (gsize i = 0; i < G_N_ELEMENTS(put_down); i++) {
-                wait_init(&w, outcome);
-                ck_assert_int_eq(wait_event(&w, "child_starting", "api", 2, "c-1"), STEWARDCTL_WAIT_PENDING);
-                ck_assert_int_eq(wait_event(&w, put_down[i], "api", 1, "c-9"), STEWARDCTL_WAIT_FAILED);
-                stewardctl_wait_clear(&w);
-        }
-        wait_init(&w, outcome);
-        ck_assert_int_eq(wait_event(&w, "child_starting", "api", 2, "c-1"), STEWARDCTL_WAIT_PENDING);
-        ck_assert_int_eq(wait_event(&w, "tree_shutdown_started", "", 0, "c-9"), STEWARDCTL_WAIT_FAILED);
-        stewardctl_wait_clear(&w);
+        for (gsize i = 0; i < G_N_ELEMENTS(put_down); i++)
+                assert_step_after(outcome, "child_starting", 2, put_down[i], "api", 1, "c-9",
+                                  STEWARDCTL_WAIT_FAILED);
+        assert_step_after(outcome, "child_starting", 2, "tree_shutdown_started", "", 0, "c-9",
+                          STEWARDCTL_WAIT_FAILED);
 }
 END_TEST
 
@@ -927,11 +936,8 @@ START_TEST(test_wait_reload)
         ck_assert_int_eq(wait_event(&w, "child_status", "api", 3, NULL), STEWARDCTL_WAIT_PENDING);
         ck_assert_int_eq(wait_event(&w, "child_reloaded", "api", 3, "c-1"), STEWARDCTL_WAIT_DONE);
         stewardctl_wait_clear(&w);
-
-        wait_init(&w, outcome);
-        ck_assert_int_eq(wait_event(&w, "child_reloading", "api", 3, "c-1"), STEWARDCTL_WAIT_PENDING);
-        ck_assert_int_eq(wait_event(&w, "child_reload_failed", "api", 3, "c-1"), STEWARDCTL_WAIT_FAILED);
-        stewardctl_wait_clear(&w);
+        assert_step_after(outcome, "child_reloading", 3, "child_reload_failed", "api", 3, "c-1",
+                          STEWARDCTL_WAIT_FAILED);
 }
 END_TEST
 
