@@ -27,7 +27,6 @@
  * does not happen at all. */
 #include "config.h"
 
-#include <glib/gstdio.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -321,36 +320,28 @@ steward_restart_round_trip(void)
 static double
 steward_restart_stewardctl(void)
 {
-        g_autoptr(GError) error = NULL;
-        g_autofree char *parent = g_dir_make_tmp("bench-xdg-XXXXXX", &error);
-        g_autofree char *runtime = NULL;
+        g_autofree char *xdg = NULL;
         g_autofree char *ctl = g_build_filename(g_getenv("STEWARD_BUILD_DIR"), "src", "stewardctl", NULL);
         g_autoptr(GArray) took = g_array_new(FALSE, FALSE, sizeof(gint64));
-        g_autoptr(ItestDaemon) d = NULL;
-        g_auto(GStrv) env = NULL;
+        ItestDaemon *d = itest_daemon_start_xdg("[Child rc]\nExecStart=/usr/bin/sleep 1000\n", NULL, &xdg);
+        g_auto(GStrv) env = g_environ_setenv(g_get_environ(), "XDG_RUNTIME_DIR", xdg, TRUE);
+        gboolean ok;
         guint from = 0;
 
-        ck_assert_msg(parent, "%s", error ? error->message : "");
-        runtime = g_build_filename(parent, "steward", NULL);
-        ck_assert_int_eq(g_mkdir(runtime, 0755), 0);
-        g_setenv("RUNTIME_DIRECTORY", runtime, TRUE);
-        d = itest_daemon_start("[Child rc]\nExecStart=/usr/bin/sleep 1000\n", NULL);
-        g_unsetenv("RUNTIME_DIRECTORY");
-        env = g_environ_setenv(g_get_environ(), "XDG_RUNTIME_DIR", parent, TRUE);
-        if (!itest_events_wait(d->events, "child_started", "rc", &from, ITEST_TIMEOUT_SEC))
-                return -1;
-        for (guint i = 0; i < ROUND_TRIPS; i++) {
+        ok = itest_events_wait(d->events, "child_started", "rc", &from, ITEST_TIMEOUT_SEC) != NULL;
+        for (guint i = 0; ok && i < ROUND_TRIPS; i++) {
                 const char *argv[] = { ctl, "--user", "restart", "rc", NULL };
                 gint64 t = g_get_monotonic_time();
                 int status;
 
-                if (!g_spawn_sync(NULL, (char **) argv, env, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
-                                  NULL, &status, NULL) ||
-                    !g_spawn_check_wait_status(status, NULL))
-                        return -1;
+                ok = g_spawn_sync(NULL, (char **) argv, env, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
+                                  NULL, &status, NULL) &&
+                     g_spawn_check_wait_status(status, NULL);
                 g_array_append_val(took, (gint64){ g_get_monotonic_time() - t });
         }
-        return itest_quantile_ms(took, 0.5) / 1e3;
+        itest_daemon_free(d);
+        ck_assert_int_eq(itest_remove_tree(xdg), 0);
+        return ok ? itest_quantile_ms(took, 0.5) / 1e3 : -1;
 }
 
 /* RestartChild from a connection of our own, as a client of the bus API

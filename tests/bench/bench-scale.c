@@ -269,8 +269,7 @@ run_size(guint n)
         double wall, cpu, cpu_before, cpu_after, list, list_again, prop, status, tree, ctl_list,
                 ctl_list_bus, units_list, units_status, storm, spawner_cpu, spawner_before, spawner_after;
         GPid spawner;
-        g_autofree char *runtime_parent = g_dir_make_tmp("steward-bench-run-XXXXXX", NULL);
-        g_autofree char *runtime = NULL;
+        g_autofree char *runtime_parent = NULL;
         guint64 rss, anon, rss_after, anon_after, settled, warm, restarted, read, stormed;
         const char *env = g_getenv("STEWARD_BENCH_RESTARTS");
         guint restarts = env && *env ? (guint) g_ascii_strtoull(env, NULL, 10) : 1000;
@@ -293,10 +292,7 @@ run_size(guint n)
         itest_peers_begin(bus, &peers);
         start = g_get_monotonic_time();
         /* Its runtime directory where stewardctl looks for the private socket. */
-        runtime = g_build_filename(runtime_parent, "steward", NULL);
-        g_setenv("RUNTIME_DIRECTORY", runtime, TRUE);
-        d = itest_daemon_start(config->str, NULL);
-        g_unsetenv("RUNTIME_DIRECTORY");
+        d = itest_daemon_start_xdg(config->str, NULL, &runtime_parent);
         ck_assert_msg(wait_events(d, "child_started", n, &from), "%u children did not start", n);
         wall = seconds_since(start);
         cpu = itest_proc_cpu_seconds(d->pid);

@@ -682,6 +682,29 @@ itest_daemon_start(const char *config, const char *const *extra_args)
         return itest_daemon_start_nofile(config, extra_args, 0);
 }
 
+ItestDaemon *
+itest_daemon_start_xdg(const char *config, const char *const *extra_args, char **ret_xdg)
+{
+        g_autoptr(GError) error = NULL;
+        g_autofree char *xdg = g_dir_make_tmp("steward-xdg-XXXXXX", &error);
+        g_autofree char *run = NULL;
+        g_autofree char *saved = g_strdup(g_getenv("RUNTIME_DIRECTORY"));
+        ItestDaemon *d;
+
+        ck_assert_msg(xdg, "%s", error ? error->message : "");
+        run = g_build_filename(xdg, "steward", NULL);
+        ck_assert_int_eq(g_mkdir(run, 0755), 0);
+        /* daemon_spawn() takes the test process's own when it has one. */
+        g_setenv("RUNTIME_DIRECTORY", run, TRUE);
+        d = itest_daemon_start(config, extra_args);
+        if (saved)
+                g_setenv("RUNTIME_DIRECTORY", saved, TRUE);
+        else
+                g_unsetenv("RUNTIME_DIRECTORY");
+        *ret_xdg = g_steal_pointer(&xdg);
+        return d;
+}
+
 void
 itest_daemon_kill(ItestDaemon *d)
 {

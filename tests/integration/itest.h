@@ -104,6 +104,11 @@ ItestDaemon *itest_daemon_start(const char *config, const char *const *extra_arg
 /* itest_daemon_start() with @nofile descriptors allowed, soft and hard, so
  * stewardd cannot raise its limit. */
 ItestDaemon *itest_daemon_start_nofile(const char *config, const char *const *extra_args, guint nofile);
+/* itest_daemon_start() with stewardd's runtime directory in "steward" of a
+ * new temporary directory, *ret_xdg: stewardctl --user finds its private
+ * socket there when that directory is its XDG_RUNTIME_DIR. The caller
+ * removes it (itest_remove_tree()) once stewardd is gone. */
+ItestDaemon *itest_daemon_start_xdg(const char *config, const char *const *extra_args, char **ret_xdg);
 /* What stewardd writes to stdout and stderr (GLib's informational and
  * debug messages go to stdout, the rest to stderr), read line by line from
  * a pipe as it comes, each line echoed to the test's stderr: for what it

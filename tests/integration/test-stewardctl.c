@@ -127,22 +127,10 @@ static ItestDaemon *
 ctl_daemon_start(const char *config, const char *const *extra_args)
 {
         static char *xdg;
-        g_autofree char *run = NULL;
-        g_autofree char *saved = g_strdup(g_getenv("RUNTIME_DIRECTORY"));
-        g_autoptr(GError) error = NULL;
         ItestDaemon *d;
 
         g_free(xdg);
-        xdg = g_dir_make_tmp("steward-xdg-XXXXXX", &error);
-        ck_assert_msg(xdg, "%s", error ? error->message : "");
-        run = g_build_filename(xdg, "steward", NULL);
-        ck_assert_int_eq(g_mkdir(run, 0755), 0);
-        g_setenv("RUNTIME_DIRECTORY", run, TRUE);
-        d = itest_daemon_start(config, extra_args);
-        if (saved)
-                g_setenv("RUNTIME_DIRECTORY", saved, TRUE);
-        else
-                g_unsetenv("RUNTIME_DIRECTORY");
+        d = itest_daemon_start_xdg(config, extra_args, &xdg);
         ctl_runtime_dir = xdg;
         return d;
 }
