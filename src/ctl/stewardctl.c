@@ -404,6 +404,13 @@ wait_carried_out(sd_bus *bus, Waiting *w)
         return w->ret;
 }
 
+/* Whether @cmd waits until it is carried out (BLOCKS, and no --no-block). */
+static gboolean
+command_blocks(const Command *cmd)
+{
+        return cmd->takes & BLOCKS && !opt_no_block;
+}
+
 /* One call of a child command (and its events, for a command that waits)
  * on sd-bus, on a connection of its own: a GDBus connection costs more
  * than the command (stewardctl-sd-bus.c). */
@@ -482,7 +489,7 @@ run_command(Ctl *ctl, const Command *cmd, char **args)
 {
         g_auto(CommandCall) c = { 0 };
         g_autoptr(GVariant) outcome = NULL;
-        gboolean blocks = cmd->takes & BLOCKS && !opt_no_block;
+        gboolean blocks = command_blocks(cmd);
         int ret = command_call(ctl, cmd, args[0], blocks, &c, &outcome);
 
         if (ret >= 0)
@@ -625,7 +632,7 @@ run_remove(Ctl *ctl, const Command *cmd, char **args)
 {
         g_auto(CommandCall) c = { 0 };
         g_autoptr(GVariant) outcome = NULL;
-        gboolean blocks = !opt_no_block;
+        gboolean blocks = command_blocks(cmd);
         const char *file = "", *id = "";
         gboolean gone = FALSE;
         int ret = command_call(ctl, cmd, args[0], blocks, &c, &outcome);
